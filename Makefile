@@ -1,0 +1,32 @@
+# Every target makes its own virtual environment in .venv (Python 3.11+ and make are all you need).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DIR    ?= coordination
+
+.PHONY: run test bench demo clean help
+
+help:
+	@echo "make run    set up and run the daemon on ./$(DIR) (the sample folder)"
+	@echo "make test   set up and run the test suite"
+	@echo "make clean  remove the virtual environment and runtime files of the sample folder"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+$(DIR)/task-queue.json:
+	cp $(DIR)/task-queue.sample.json $@
+
+run: $(STAMP) $(DIR)/task-queue.json
+	$(BIN)/orchestrator run --coordination-dir $(DIR)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info
+	git clean -fdX $(DIR)

@@ -1,0 +1,286 @@
+"""The seed's decision framework: simple (one master) or complex (orchestrate), and which master.
+
+Pure: a task in, a :class:`Classification` out, with the reasons that led to it. Every
+signal adds a weight; the task is complex when the weights reach
+``classifier.complex_score_threshold``. Routing scores each domain by its words in the
+title (double weight) and description, plus the task's ``type`` and ``"<type>: "`` prefix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from orchestrator.config import ClassifierConfig
+from orchestrator.models import Classification, QueueTask
+from orchestrator.textsignals import (
+    action_clauses,
+    arrow_steps,
+    clauses,
+    duration_minutes,
+    find_files,
+    has_line_reference,
+    keyword_pattern,
+    listed_items,
+    sequence_markers,
+    strip_identifiers,
+    strip_type_prefix,
+    type_prefix,
+)
+
+TYPE_WEIGHT = 10.0
+"""Each of ``type`` and the ``"<type>: "`` prefix: what the writer declared outweighs most wording."""
+TITLE_WEIGHT = 2.0
+KEYWORD_WEIGHT = 3.0
+LEAD_VERB_BONUS = 3.0
+"""A keyword that opens the text is the work itself (``Document the deploy process``)."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a piece of work goes, and how sure we are."""
+
+    domain: str
+    master: str
+    confidence: float
+    reasons: list[str]
+    scores: dict[str, float] = field(default_factory=dict)
+    strong: bool = False
+    """True when a keyword (not only hints) or the task's type named the domain."""
+
+
+@dataclass
+class _Score:
+    total: float = 0.0
+    strong: int = 0
+    words: list[str] = field(default_factory=list)
+
+
+class Classifier:
+    """Compiled routing words and thresholds; reuse one instance for every task."""
+
+    def __init__(self, config: ClassifierConfig) -> None:
+        self.config = config
+        self._patterns = {
+            name: [(word, keyword_pattern(word), weight) for words, weight in ((d.keywords, KEYWORD_WEIGHT), (d.hints, 1.0)) for word in words]
+            for name, d in config.domains.items()
+        }
+        self._type_to_domain = {t.lower(): name for name, d in config.domains.items() for t in d.types}
+        self._scope = [(phrase, keyword_pattern(phrase)) for phrase in config.scope_phrases]
+        self._vague = [(verb, re.compile(rf"^\s*{re.escape(verb)}\b")) for verb in config.vague_verbs]
+
+    # --- routing -------------------------------------------------------------------
+
+    def domain_of_type(self, value: str | None) -> str | None:
+        """``"security-fix"`` -> ``security``; unknown types are read by their words."""
+        if not value:
+            return None
+        key = value.strip().lower()
+        if key in self._type_to_domain:
+            return self._type_to_domain[key]
+        scores = self._score_text(re.sub(r"[-_]", " ", key))
+        best = max(scores.items(), key=lambda item: item[1].total, default=None)
+        return best[0] if best and best[1].total > 0 else None
+
+    def _score_text(self, text: str, weight: float = 1.0, into: dict[str, _Score] | None = None) -> dict[str, _Score]:
+        scores = into if into is not None else {name: _Score() for name in self._patterns}
+        lowered = strip_identifiers(text).lower()
+        lead = _LEAD_RE.match(lowered)
+        if lead:
+            for name, patterns in self._patterns.items():
+                if any(w > 1 and p.match(lead.group(1)) for _, p, w in patterns):
+                    scores[name].total += LEAD_VERB_BONUS * weight
+        for name, patterns in self._patterns.items():
+            for word, pattern, word_weight in patterns:
+                if word not in scores[name].words and pattern.search(lowered):
+                    scores[name].total += word_weight * weight
+                    scores[name].strong += word_weight > 1
+                    scores[name].words.append(word)
+        return scores
+
+    def route(self, title: str, description: str = "", type_hints: Iterable[str | None] = ()) -> Route:
+        """Pick the domain with the highest score; ``type`` and prefix weigh most."""
+        scores = self._score_text(title, TITLE_WEIGHT)
+        self._score_text(description, 1.0, into=scores)
+        reasons: list[str] = []
+        hinted: list[str] = []
+        for hint in type_hints:  # the type field and the description's prefix each count
+            domain = self.domain_of_type(hint)
+            if domain:
+                scores[domain].total += TYPE_WEIGHT
+                if domain not in hinted:
+                    hinted.append(domain)
+                    reasons.append(f"type {hint!r} points to {domain}")
+        totals = {name: score.total for name, score in scores.items()}
+        ranked = sorted(totals.items(), key=lambda item: (-item[1], -scores[item[0]].strong, _rank(item[0], hinted)))
+        best, best_score = ranked[0]
+        if best_score <= 0:
+            master = self.config.default_master
+            return Route(master, master, 0.3, ["no routing words found: default master"], totals)
+        master = self.config.domains[best].master
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        confidence = round(min(0.99, 0.5 + 0.5 * (best_score - runner_up) / best_score), 2)
+        if scores[best].words:
+            reasons.append(f"{best} words: {', '.join(scores[best].words[:6])}")
+        if best != master:
+            reasons.append(f"{best} work belongs to the {master} master")
+        return Route(best, master, confidence, reasons, totals, strong=scores[best].strong > 0 or best in hinted)
+
+    # --- the decision framework ------------------------------------------------------
+
+    def classify(self, task: QueueTask) -> Classification:
+        description = task.full_description
+        prefix = type_prefix(description)
+        body = strip_type_prefix(description)
+        text = f"{task.title}\n{body}"
+        route = self.route(task.title, body, (task.type, prefix))
+        signals: list[tuple[float, str]] = []
+
+        if task.orchestration_required:
+            return self._complex(task, route, 1.0, ["orchestration_required is true"])
+        if task.subtasks is not None:
+            return self._complex(task, route, 1.0, ["the task brings its own subtasks"])
+        declared = task.declared_complexity
+        if isinstance(declared, str) and declared.strip().lower() in {"high", "complex", "very high", "critical"}:
+            return self._complex(task, route, 1.0, [f"complexity is {declared!r}"])
+        if isinstance(declared, int | float) and not isinstance(declared, bool):
+            if declared >= self.config.numeric_complexity_threshold:
+                signals.append((1.0, f"complexity score {declared} >= {self.config.numeric_complexity_threshold:g}"))
+        elif isinstance(declared, str) and declared.strip().lower() in {"low", "simple", "trivial"}:
+            signals.append((-0.5, f"complexity is {declared!r}"))
+
+        domains = self.involved_domains(text)
+        signals += self._domain_signals(domains)
+        signals += self._file_signals(task, text, route)
+        signals += self._sequence_signals(text, body, domains)
+        signals += self._size_signals(task, text)
+
+        score = sum(weight for weight, _ in signals)
+        threshold = self.config.complex_score_threshold
+        reasons = [reason for weight, reason in signals if weight]
+        if score >= threshold:
+            confidence = min(0.99, 0.6 + 0.4 * (score - threshold) / threshold)
+            return self._complex(task, route, confidence, reasons)
+        certainty = min(1.0, 0.6 + 0.4 * (threshold - score) / threshold)
+        domain_reason = f"single domain: {route.domain}" if route.domain else "no domain found"
+        return Classification(
+            decision="simple",
+            master=route.master,
+            confidence=round(min(0.99, certainty * route.confidence + (1 - route.confidence) * 0.2), 2),
+            reasons=[f"routed to {route.master}", *route.reasons, domain_reason, *reasons,
+                     f"complexity score {score:.1f} < {threshold:g}"],
+            domains=[route.domain],
+        )
+
+    def _complex(self, task: QueueTask, route: Route, confidence: float, reasons: list[str]) -> Classification:
+        text = f"{task.title}\n{task.full_description}"
+        return Classification(
+            decision="complex",
+            master=None,
+            confidence=round(confidence, 2),
+            reasons=reasons,
+            domains=self.involved_domains(text) or [route.domain],
+        )
+
+    def involved_domains(self, text: str) -> list[str]:
+        """Domains that clearly win at least one clause: the work's distinct specialities.
+
+        A clause counts for a domain when a keyword (not only hints) names it and no other
+        domain scores as high.
+        """
+        involved: list[str] = []
+        for clause in clauses(text):
+            ranked = sorted(self._score_text(clause).items(), key=lambda item: -item[1].total)
+            (best, top), runner_up = ranked[0], ranked[1][1].total
+            if top.total >= KEYWORD_WEIGHT and top.total > runner_up and best not in involved:
+                involved.append(best)
+        return involved
+
+    def _domain_signals(self, domains: list[str]) -> list[tuple[float, str]]:
+        masters = {self.config.domains[d].master for d in domains}
+        if len(domains) >= 3:
+            return [(1.0, f"{len(domains)} domains involved: {', '.join(domains)}")]
+        if len(domains) == 2:
+            weight = 0.6 if len(masters) == 2 else 0.4
+            return [(weight, f"2 domains involved: {', '.join(domains)}")]
+        return []
+
+    def _file_signals(self, task: QueueTask, text: str, route: Route) -> list[tuple[float, str]]:
+        context = task.context
+        extra = task.model_extra or {}
+        listed = [*_list(context.get("files_affected")), *_list(context.get("deliverables")),
+                  *_list(extra.get("files_affected"))]
+        repository = context.get("repository")
+        files = [f for f in find_files(text, listed) if f != repository]
+        signals: list[tuple[float, str]] = []
+        limit = self.config.max_simple_files
+        if len(files) > limit:
+            signals.append((1.0, f"affects {len(files)} files (> {limit})"))
+        elif files and has_line_reference(text):
+            signals.append((-0.4, f"specific: names {', '.join(files[:3])} and a line"))
+        lowered = text.lower()
+        scope = [phrase for phrase, pattern in self._scope if pattern.search(lowered)]
+        if scope and route.domain == "inventory":
+            signals.append((0.0, f"reads entire systems ({scope[0]}) but changes nothing"))
+        elif scope:
+            signals.append((1.0, f"affects entire systems ({', '.join(scope[:2])})"))
+        vague = [verb for verb, pattern in self._vague if pattern.search(lowered)]
+        if vague and not files:
+            signals.append((0.5, f"open-ended goal ({vague[0]}) with no specific file"))
+        return signals
+
+    def _sequence_signals(self, text: str, body: str, domains: list[str]) -> list[tuple[float, str]]:
+        signals: list[tuple[float, str]] = []
+        steps = arrow_steps(text)
+        items = listed_items(body)
+        # the title usually summarises the description: count the richer of the two, not both
+        title, _, rest = text.partition("\n")
+        actions = max(action_clauses(title, self.config.action_verbs),
+                      action_clauses(rest, self.config.action_verbs), key=len)
+        markers = sequence_markers(text)
+        if len(steps) >= 3:
+            signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
+        elif markers and (len(actions) >= 2 or len(domains) >= 2):
+            signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
+        if len(items) >= 3:
+            signals.append((0.8, f"{len(items)} listed parts of work"))
+        if len(actions) >= 4:
+            signals.append((0.8, f"{len(actions)} separate actions"))
+        elif len(actions) == 3:
+            signals.append((0.6, "3 separate actions"))
+        return signals
+
+    def _size_signals(self, task: QueueTask, text: str) -> list[tuple[float, str]]:
+        context = task.context
+        extra = task.model_extra or {}
+        signals: list[tuple[float, str]] = []
+        for key in ("estimated_duration", "estimated_duration_minutes", "estimate", "time_estimate"):
+            minutes = duration_minutes(context.get(key, extra.get(key)))
+            if minutes is not None:
+                if minutes > self.config.max_simple_minutes:
+                    signals.append((1.0, f"estimated {minutes:g} min (> {self.config.max_simple_minutes:g})"))
+                else:
+                    signals.append((-0.3, f"estimated {minutes:g} min"))
+                break
+        tokens = context.get("estimated_tokens", extra.get("estimated_tokens"))
+        if isinstance(tokens, int | float) and not isinstance(tokens, bool) and tokens > self.config.max_simple_tokens:
+            signals.append((1.0, f"estimated {tokens:g} tokens (> {self.config.max_simple_tokens})"))
+        criteria = _list(context.get("acceptance_criteria")) + _list(context.get("requirements"))
+        if len(criteria) >= 5:
+            signals.append((0.4, f"{len(criteria)} requirements and acceptance criteria"))
+        if len(text) > 1200:
+            signals.append((0.3, f"long description ({len(text)} characters)"))
+        return signals
+
+
+_LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
+
+
+def _list(value: object) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _rank(domain: str, hinted: list[str]) -> int:
+    return hinted.index(domain) if domain in hinted else len(hinted)
+

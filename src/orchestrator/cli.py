@@ -1,0 +1,185 @@
+"""The ``orchestrator`` command. Thin: parse arguments, call one function, print, exit.
+
+Exit codes: 0 done; 1 the work failed (unreadable queue, no valid plan); 2 wrong usage or
+configuration; 3 another daemon already owns the folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from orchestrator import __version__, logs, status
+from orchestrator.config import Config, ConfigError, load_config
+from orchestrator.daemon import AlreadyRunning, make_store
+from orchestrator.daemon import run as run_daemon
+from orchestrator.engine import draft
+from orchestrator.classify import Classifier
+from orchestrator.models import Event, Handoff, OrchestratorState, Plan, QueueTask, Subtask
+from orchestrator.store import Snapshot, StoreError
+from orchestrator.timestamps import now_iso
+
+EXIT_FAILED, EXIT_USAGE, EXIT_RUNNING = 1, 2, 3
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "task": QueueTask, "plan": Plan, "subtask": Subtask, "handoff": Handoff, "state": OrchestratorState,
+    "event": Event, "config": Config,
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--coordination-dir", type=Path, metavar="DIR",
+                        default=Path(os.environ.get("ORCHESTRATOR_COORDINATION_DIR", "coordination")),
+                        help="coordination folder (default: $ORCHESTRATOR_COORDINATION_DIR or ./coordination)")
+    common.add_argument("--config", type=Path, metavar="FILE",
+                        help="TOML configuration (default: DIR/orchestrator/config.toml if present)")
+    parser = argparse.ArgumentParser(
+        prog="orchestrator", description="Plan and supervise the tasks of a file-coordinated multi-agent system.")
+    parser.add_argument("--version", action="version", version=f"orchestrator {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", parents=[common], help="run the daemon")
+    run.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    submit = commands.add_parser("submit", parents=[common], help="append a pending task to the queue")
+    submit.add_argument("title")
+    submit.add_argument("--description")
+    submit.add_argument("--type")
+    submit.add_argument("--priority", default="medium", choices=["critical", "high", "medium", "low"])
+    submit.add_argument("--orchestrate", action="store_true", help="set orchestration_required: true")
+
+    plan = commands.add_parser("plan", parents=[common], help="classify and plan a task without writing anything")
+    plan.add_argument("title", nargs="?")
+    plan.add_argument("--description")
+    plan.add_argument("--task-file", type=Path, metavar="FILE", help="a task as JSON (as in task-queue.json)")
+    plan.add_argument("--dry-run", action="store_true", help="accepted for clarity: plan never writes")
+    plan.add_argument("--json", action="store_true", help="print JSON")
+
+    show = commands.add_parser("status", parents=[common], help="what is queued, routed, orchestrating, and how far")
+    show.add_argument("--json", action="store_true", help="print JSON")
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a file format")
+    schema.add_argument("format", choices=sorted(SCHEMAS))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "schema":
+        print(json.dumps(SCHEMAS[args.format].model_json_schema(by_alias=True), indent=2))
+        return 0
+    try:
+        config = load_config(args.config, args.coordination_dir)
+    except ConfigError as exc:
+        print(f"orchestrator: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    handler = {"run": _run, "submit": _submit, "plan": _plan, "status": _status}[args.command]
+    return handler(args, config)
+
+
+def _run(args: argparse.Namespace, config: Config) -> int:
+    logs.configure(args.log_level)
+    try:
+        return run_daemon(args.coordination_dir.resolve(), config)
+    except AlreadyRunning as exc:
+        print(f"orchestrator: {exc}", file=sys.stderr)
+        return EXIT_RUNNING
+
+
+def _submit(args: argparse.Namespace, config: Config) -> int:
+    task: dict[str, Any] = {
+        "id": f"task-{int(time.time())}-{secrets.token_hex(3)}",
+        "title": args.title,
+        "description": args.description,
+        "type": args.type,
+        "priority": args.priority,
+        "status": "pending",
+        "created_at": now_iso(),
+        "created_by": "orchestrator-cli",
+    }
+    if args.orchestrate:
+        task["orchestration_required"] = True
+    task = {k: v for k, v in task.items() if v is not None}
+
+    def append(snapshot: Snapshot) -> bool:
+        if isinstance(snapshot.document, dict):
+            snapshot.document.setdefault("tasks", []).append(task)
+        else:
+            snapshot.document.append(task)
+        return True
+
+    store = make_store(args.coordination_dir, config)
+    try:
+        store.update_queue(append, create=True)
+    except StoreError as exc:
+        print(f"orchestrator: task not submitted: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(task["id"])
+    return 0
+
+
+def _plan(args: argparse.Namespace, config: Config) -> int:
+    if args.task_file:
+        try:
+            raw = json.loads(args.task_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"orchestrator: cannot read {args.task_file}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    elif args.title:
+        raw = {"id": "dry-run", "title": args.title, "description": args.description, "status": "pending"}
+    else:
+        print("orchestrator plan: give a TITLE or --task-file FILE", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        task = QueueTask.model_validate(raw)
+    except ValueError as exc:
+        print(f"orchestrator: not a valid task: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    classifier = Classifier(config.classifier)
+    decision = classifier.classify(task)
+    result: dict[str, Any] = decision.model_dump(include={"decision", "master", "confidence", "reasons"})
+    result["plan"] = None
+    code = 0
+    if decision.decision == "complex":
+        drafted = asyncio.run(draft(task, decision, classifier, config))
+        if drafted.plan is not None:
+            result["plan"] = drafted.plan.model_dump(mode="json")
+        else:
+            result["problems"] = drafted.error.problems if drafted.error else []
+            code = EXIT_FAILED
+        if drafted.fallback_reason:
+            result["planner_fallback"] = drafted.fallback_reason
+    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else _plan_text(result))
+    return code
+
+
+def _plan_text(result: dict[str, Any]) -> str:
+    head = f"{result['decision']}" + (f" -> {result['master']}" if result["master"] else "")
+    lines = [f"{head}  (confidence {result['confidence']})", *[f"  - {r}" for r in result["reasons"]]]
+    plan = result["plan"]
+    if plan:
+        by_id = {s["subtask_id"]: s for s in plan["subtasks"]}
+        for stage, ids in plan["execution_plan"].items():
+            lines.append(f"{stage}:")
+            lines.extend(f"  {i}  [{by_id[i]['assigned_to']}/{by_id[i]['worker_type']}] {by_id[i]['title']}" for i in ids)
+        estimate = plan["resource_estimate"]
+        lines.append(f"estimate: {estimate['duration_estimate']}, {estimate['token_estimate']} tokens, "
+                     f"{estimate['workers']} workers, masters {', '.join(estimate['masters'])}")
+        lines.extend(f"  bottleneck: {b}" for b in estimate["bottlenecks"])
+    lines.extend(f"  problem: {p}" for p in result.get("problems", []))
+    return "\n".join(lines)
+
+
+def _status(args: argparse.Namespace, config: Config) -> int:
+    picture = status.collect(make_store(args.coordination_dir, config))
+    print(json.dumps(picture, indent=2) if args.json else status.render(picture))
+    return 0

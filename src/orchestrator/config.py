@@ -1,0 +1,244 @@
+"""Configuration: one TOML file, every threshold and interval a key, the seed's numbers as defaults.
+
+Looked up in this order: ``--config FILE``; ``{coordination}/orchestrator/config.toml``;
+built-in defaults. An unknown key or a wrong value is an error that names it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from orchestrator.models import MASTERS
+
+
+class ConfigError(Exception):
+    """The configuration file cannot be used; the message names the key and the problem."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WatchConfig(_Section):
+    debounce_seconds: float = Field(0.005, ge=0, description="Quiet time after a file event before re-reading.")
+    rescan_interval_seconds: float = Field(
+        5.0, gt=0, description="Safety-net stat of watched files, in case an event was missed."
+    )
+    read_retry_delay_seconds: float = Field(0.05, ge=0, description="Wait before re-reading a half-written file.")
+    read_retries: int = Field(5, ge=0, description="Re-reads of a half-written file before reporting it.")
+    lock_timeout_seconds: float = Field(10.0, gt=0, description="Longest wait for a file lock.")
+    update_retry_seconds: float = Field(0.5, gt=0, description="Pause before retrying a queue update that failed.")
+
+
+class DomainConfig(_Section):
+    """A domain of work and the master that owns it (documentation work belongs to development).
+
+    ``keywords`` name the domain on their own (weight 3); ``hints`` lean towards it (weight 1).
+    A keyword of five letters or more also matches longer forms (``deploy`` -> ``deployment``);
+    a shorter one matches the word and its plain endings (``fix`` -> ``fixes``, ``fixed``).
+    """
+
+    master: str
+    keywords: list[str]
+    hints: list[str] = Field(default_factory=list)
+    types: list[str] = Field(default_factory=list)
+
+
+def _default_domains() -> dict[str, DomainConfig]:
+    return {
+        "development": DomainConfig(
+            master="development",
+            types=["development", "dev", "feature", "bugfix", "bug", "fix", "refactor", "implementation",
+                   "test", "testing", "code", "enhancement", "performance", "frontend", "backend"],
+            keywords=["implement", "feature", "bug", "refactor", "api", "endpoint", "database", "frontend",
+                      "backend", "dashboard", "optimize", "optimise", "migrate", "migration", "unit test",
+                      "integration test", "tests", "pagination", "regression", "memory leak", "crash",
+                      "function", "class", "ui", "css", "sql", "query", "schema", "authentication",
+                      "oauth", "jwt", "websocket", "cache", "middleware", "component"],
+            hints=["fix", "code", "error", "page", "server", "client", "module", "script", "login", "signup",
+                   "form", "button", "route", "handler", "parser", "performance", "slow", "timeout",
+                   "logic", "model", "service", "feature flag", "validation", "library", "cli"],
+        ),
+        "security": DomainConfig(
+            master="security",
+            types=["security", "security-audit", "security-fix", "security-scan", "vulnerability",
+                   "audit", "scan", "compliance", "secrets", "pentest"],
+            keywords=["security", "vulnerab", "cve", "audit", "exploit", "harden", "compliance", "secret",
+                      "credential", "injection", "xss", "csrf", "owasp", "penetration", "pentest", "encrypt",
+                      "sast", "dast", "threat model", "malware", "brute force", "privilege escalation",
+                      "ssrf", "rce", "sanitize", "sanitise", "gdpr", "soc 2", "soc2", "hipaa", "sql injection",
+                      "rotate", "dependabot", "codeql", "snyk", "trivy"],
+            hints=["scan", "patch", "password", "token", "tls", "ssl", "certificate", "leak",
+                   "permission", "rbac", "access control", "firewall", "auth"],
+        ),
+        "inventory": DomainConfig(
+            master="inventory",
+            types=["inventory", "catalog", "catalogue", "discovery", "portfolio", "metadata"],
+            keywords=["catalog", "inventory", "portfolio", "repositories", "repos", "discover",
+                      "enumerate", "census", "health report", "metadata", "ownership", "licenses",
+                      "licences", "sbom"],
+            hints=["list", "overview", "versions", "dependencies", "outdated", "report", "which", "count",
+                   "survey", "stale", "archived", "owners"],
+        ),
+        "cicd": DomainConfig(
+            master="cicd",
+            types=["cicd", "ci", "cd", "ci-cd", "deploy", "deployment", "build", "release", "pipeline",
+                   "infrastructure", "infra", "devops", "ops", "rollback"],
+            keywords=["deploy", "redeploy", "re-deploy", "pipeline", "release", "ci", "cd", "ci/cd", "github actions", "workflow",
+                      "docker", "dockerfile", "container", "kubernetes", "k8s", "helm", "staging",
+                      "production", "rollback", "roll back", "terraform", "ansible", "canary",
+                      "blue-green", "monitoring", "alerting", "prometheus", "grafana", "runner"],
+            hints=["build", "alerts", "nginx", "systemd", "artifact", "registry", "uptime", "environment",
+                   "cluster", "provision", "publish", "ship", "cron", "backup"],
+        ),
+        "docs": DomainConfig(
+            master="development",
+            types=["documentation", "docs", "doc"],
+            keywords=["document", "docs", "readme", "guide", "tutorial", "changelog", "runbook", "manual",
+                      "docstring", "wiki", "api reference"],
+            hints=["explain", "describe", "examples", "onboarding"],
+        ),
+    }
+
+
+class ClassifierConfig(_Section):
+    """Thresholds of the seed's decision framework."""
+
+    max_simple_files: int = Field(3, ge=0, description="A simple task affects at most this many files.")
+    max_simple_minutes: float = Field(30, gt=0, description="A simple task completes in under this many minutes.")
+    max_simple_tokens: int = Field(20000, gt=0, description="Estimated tokens above this make a task complex.")
+    complex_score_threshold: float = Field(
+        1.0, gt=0, description="Sum of complexity signal weights at which a task is complex."
+    )
+    numeric_complexity_threshold: float = Field(
+        8, description="An integer ``complexity`` (1-10 scale) at or above this means complex."
+    )
+    default_master: str = Field("development", description="Master for a task with no routing words at all.")
+    action_verbs: list[str] = Field(
+        default_factory=lambda: [
+            "add", "build", "create", "implement", "design", "develop", "refactor", "rewrite", "update",
+            "fix", "write", "test", "audit", "scan", "review", "document", "deploy", "release", "migrate",
+            "integrate", "configure", "set up", "setup", "install", "remove", "rotate", "patch", "harden",
+            "list", "catalog", "inventory", "generate", "publish", "ship", "monitor", "optimize", "optimise",
+            "upgrade", "roll back", "rollback", "verify", "validate", "benchmark", "containerize", "automate",
+            "wire", "expose", "replace", "split", "merge", "port", "encrypt", "clean up", "investigate",
+            "load-test", "load test", "stress-test", "profile", "measure", "triage", "enable", "extract",
+            "redeploy", "remediate", "provision", "backfill", "deprecate", "instrument",
+        ],
+        description="Verbs that start a unit of work; three or more such clauses lean towards complex.",
+    )
+    scope_phrases: list[str] = Field(
+        default_factory=lambda: [
+            "entire system", "entire codebase", "entire platform", "entire frontend", "entire backend",
+            "entire stack", "entire application", "entire app", "entire fleet", "whole system", "whole codebase",
+            "whole platform", "whole application", "across all", "across every", "across the codebase",
+            "across the platform", "all services", "every service", "all microservices", "system-wide",
+            "systemwide", "platform-wide", "org-wide", "full stack", "full-stack", "from scratch",
+            "every module", "all modules", "monolith", "of the platform", "of the system",
+        ],
+        description="Phrases that mean a change touches whole systems (seed: affects entire systems).",
+    )
+    vague_verbs: list[str] = Field(
+        default_factory=lambda: ["improve", "modernize", "modernise", "overhaul", "revamp", "rework",
+                                 "re-architect", "rearchitect", "redesign", "stabilize", "stabilise", "scale"],
+        description="Opening verbs of open-ended goals (the seed's simple task is a clear, specific instruction).",
+    )
+    domains: dict[str, DomainConfig] = Field(default_factory=_default_domains)
+
+    @model_validator(mode="after")
+    def _known_masters(self) -> ClassifierConfig:
+        for name, domain in self.domains.items():
+            if domain.master not in MASTERS:
+                raise ValueError(f"domains.{name}.master: {domain.master!r} is not one of {', '.join(MASTERS)}")
+        if self.default_master not in MASTERS:
+            raise ValueError(f"default_master: {self.default_master!r} is not one of {', '.join(MASTERS)}")
+        return self
+
+
+class WorkerTypeEstimate(_Section):
+    minutes: int = Field(gt=0)
+    tokens: int = Field(gt=0)
+
+
+def _default_estimates() -> dict[str, WorkerTypeEstimate]:
+    return {
+        "planner": WorkerTypeEstimate(minutes=15, tokens=5000),
+        "implementation": WorkerTypeEstimate(minutes=18, tokens=15000),
+        "test": WorkerTypeEstimate(minutes=15, tokens=8000),
+        "audit": WorkerTypeEstimate(minutes=15, tokens=8000),
+        "documentation": WorkerTypeEstimate(minutes=10, tokens=4000),
+        "deploy": WorkerTypeEstimate(minutes=15, tokens=6000),
+        "inventory": WorkerTypeEstimate(minutes=10, tokens=5000),
+        "review": WorkerTypeEstimate(minutes=10, tokens=4000),
+    }
+
+
+class PlannerConfig(_Section):
+    min_subtasks: int = Field(3, ge=1, description="Fewest subtasks in a plan (seed: 3-10).")
+    max_subtasks: int = Field(10, ge=1, description="Most subtasks in a plan (seed: 3-10).")
+    max_stages: int = Field(10, ge=1, description="More stages than this: the task is blocked and must be split.")
+    max_subtask_minutes: int = Field(20, gt=0, description="Time box of one subtask (seed: <20 min).")
+    max_subtask_tokens: int = Field(20000, gt=0, description="Token box of one subtask (seed: 20k).")
+    max_files_per_subtask: int = Field(3, ge=1, description="File scope of one subtask (seed: <=3).")
+    command: list[str] | None = Field(
+        None, description="External planner argv (no shell): task JSON on stdin, subtasks JSON on stdout."
+    )
+    timeout_seconds: float = Field(60, gt=0, description="External planner time limit before falling back.")
+    estimates: dict[str, WorkerTypeEstimate] = Field(default_factory=_default_estimates)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> PlannerConfig:
+        if self.min_subtasks > self.max_subtasks:
+            raise ValueError("min_subtasks must not exceed max_subtasks")
+        return self
+
+
+class MonitorConfig(_Section):
+    interval_seconds: float = Field(120, gt=0, description="Monitor loop period (seed: every 2 minutes).")
+    heartbeat_timeout_seconds: float = Field(180, gt=0, description="Heartbeat older than this: unhealthy (seed: 3 min).")
+    zombie_timeout_seconds: float = Field(1200, gt=0, description="Running this long with no progress: zombie (seed: 20 min).")
+    never_started_timeout_seconds: float = Field(600, gt=0, description="Handoff not picked up within this: flagged.")
+    max_runtime_seconds: float = Field(3600, gt=0, description="Hard runtime cap of one subtask attempt.")
+
+
+class RetryConfig(_Section):
+    max_attempts: int = Field(3, ge=1, description="Failed attempts before escalation (seed: 3).")
+    backoff_base_seconds: float = Field(10, ge=0, description="First retry delay; doubles each attempt.")
+    backoff_max_seconds: float = Field(300, ge=0, description="Longest retry delay.")
+    jitter: float = Field(0.2, ge=0, le=1, description="Random +/- fraction applied to each delay.")
+
+
+class Config(_Section):
+    watch: WatchConfig = Field(default_factory=WatchConfig)
+    classifier: ClassifierConfig = Field(default_factory=ClassifierConfig)
+    planner: PlannerConfig = Field(default_factory=PlannerConfig)
+    monitor: MonitorConfig = Field(default_factory=MonitorConfig)
+    retry: RetryConfig = Field(default_factory=RetryConfig)
+
+
+def config_path_for(coordination_dir: Path) -> Path:
+    return coordination_dir / "orchestrator" / "config.toml"
+
+
+def load_config(explicit: Path | None, coordination_dir: Path) -> Config:
+    """Read ``explicit`` (must exist) or the folder's ``config.toml`` (optional)."""
+    path = explicit or config_path_for(coordination_dir)
+    if explicit is None and not path.exists():
+        return Config()
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from exc

@@ -1,0 +1,366 @@
+"""What the daemon does with the files, one step at a time.
+
+The engine's methods are synchronous and are run by the daemon off the event loop, one at
+a time for the queue. Deciding is left to the pure modules (intake, classify, planner,
+handoffs); reading and writing to :class:`~orchestrator.store.Store`.
+
+Crash safety comes from the order of the writes:
+
+* simple task: handoff first (create-if-absent), then the queue says ``assigned``. After a
+  crash in between, the task is still pending, the earlier handoff is found and reused.
+* complex task: the queue says ``orchestrating`` at once (the coordinator must not route
+  it), then the plan (``planning``), subtask files and stage-1 handoffs (each
+  create-if-absent), then the plan again (``in_progress``). A restart finishes a plan
+  left in ``planning`` and re-plans a claimed task that has no plan yet.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from orchestrator import handoffs, intake
+from orchestrator.classify import Classifier
+from orchestrator.config import Config
+from orchestrator.external import ExternalPlannerError, run_external_planner
+from orchestrator.models import (
+    MASTERS,
+    Classification,
+    Event,
+    OrchestrationSummary,
+    OrchestratorState,
+    Plan,
+    QueueTask,
+)
+from orchestrator.planner import PlanError, build_plan, builtin_drafts, drafts_from_json
+from orchestrator.store import Snapshot, Store, StoreError
+from orchestrator.timestamps import now_iso
+
+log = structlog.get_logger("orchestrator")
+
+
+@dataclass
+class IntakeResult:
+    """Complex tasks claimed in this pass (to be planned), and when to look again."""
+
+    claimed: list[tuple[QueueTask, Classification]] = field(default_factory=list)
+    again: bool = False
+    """The queue holds tasks this pass did not see: look again now."""
+    failed: bool = False
+    """The queue could not be updated: look again after a pause."""
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """The outcome of planning one task: a plan or the reasons there is none."""
+
+    plan: Plan | None
+    error: PlanError | None
+    planner: str
+    fallback_reason: str | None = None
+
+
+async def draft(task: QueueTask, decision: Classification, classifier: Classifier, config: Config) -> Drafted:
+    """Plan ``task``: from its own ``subtasks``, else the external planner, else the built-in one."""
+    settings = config.planner
+
+    def build(source: Any, planner: str) -> Plan:
+        drafts = builtin_drafts(task, classifier, settings) if planner == "builtin" else drafts_from_json(source, classifier)
+        return build_plan(task, decision, drafts, planner=planner, config=settings, now=now_iso())
+
+    if task.subtasks is not None:
+        try:
+            return Drafted(build(task.subtasks, "task"), None, "task")
+        except PlanError as exc:
+            return Drafted(None, exc, "task")
+    fallback: str | None = None
+    if settings.command:
+        try:
+            answer = await run_external_planner(settings.command, task.model_dump(mode="json"), settings.timeout_seconds)
+            return Drafted(build(answer, "external"), None, "external")
+        except (ExternalPlannerError, PlanError) as exc:
+            fallback = f"external planner: {exc}"
+    try:
+        return Drafted(build(None, "builtin"), None, "builtin", fallback)
+    except PlanError as exc:
+        return Drafted(None, exc, "builtin", fallback)
+
+
+class Engine:
+    """The orchestrator's state and steps over one coordination folder."""
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.layout = store.layout
+        self.config = config
+        self.classifier = Classifier(config.classifier)
+        self.plans: dict[str, Plan] = {}
+        self._queue_digest: str | None = None
+        self._queue_problem: str | None = None
+        self._update_problem: str | None = None
+        self._reported: set[tuple[str, str]] = set()
+        self._state_guard = threading.Lock()
+
+    # --- events --------------------------------------------------------------------------
+
+    def emit(self, type_: str, **fields: Any) -> None:
+        """One line in ``dashboard-events.jsonl`` and one log line; never raises."""
+        level = "warning" if "problem" in fields else "info"
+        getattr(log, level)(type_, **fields)
+        try:
+            self.store.append_event(Event(type=type_, **fields))
+        except (OSError, StoreError) as exc:
+            log.error("event_not_written", event=type_, problem=str(exc))
+
+    def _report_once(self, problems: list[intake.Problem]) -> None:
+        """Report each problem when it starts; forget it once it is gone, so a recurrence is new."""
+        current: dict[tuple[str, str], intake.Problem] = {(p.key, p.problem): p for p in problems}
+        for key, p in current.items():
+            if key not in self._reported:
+                self.emit("task_invalid", task_id=p.task_id or p.key, problem=p.problem)
+        self._reported = set(current)
+
+    def _queue_unreadable(self, problem: str) -> None:
+        if problem != self._queue_problem:
+            self.emit("queue_unreadable", path=str(self.layout.queue), problem=problem,
+                      action="left as it is; read again on the next change")
+        self._queue_problem = problem
+
+    # --- start-up --------------------------------------------------------------------------
+
+    def load(self) -> list[tuple[QueueTask, Classification]]:
+        """Rebuild the view from the files; finish interrupted work. Returns tasks to (re)plan."""
+        self.store.make_folders()
+        if self.store.end_torn_event_line():
+            log.warning("ended_torn_event_line", path=str(self.layout.events))
+        for path in self.store.sweep_temp_files():
+            log.info("removed_stale_temp_file", path=str(path))
+        for path in self.store.list_json(self.layout.tasks):
+            try:
+                plan = Plan.model_validate(self.store.read_json(path))
+            except (StoreError, ValueError) as exc:
+                self.emit("plan_invalid", path=str(path), problem=str(exc).splitlines()[0])
+                continue
+            self.plans[plan.orchestration_id] = plan
+        for plan in [p for p in self.plans.values() if p.status == "planning"]:
+            self.start_orchestration(plan, self._priority_of(plan.parent_task_id))
+        return self._claimed_without_plan()
+
+    def _claimed_without_plan(self) -> list[tuple[QueueTask, Classification]]:
+        try:
+            snapshot = self.store.read_queue()
+        except StoreError:
+            return []
+        todo = []
+        for entry in snapshot.tasks if snapshot else []:
+            if (isinstance(entry, dict) and entry.get("status") == "orchestrating"
+                    and entry.get("assigned_by") == intake.ASSIGNED_BY
+                    and entry.get("orchestration_id") == f"orch-{entry.get('id')}"
+                    and entry["orchestration_id"] not in self.plans):
+                try:
+                    task = QueueTask.model_validate(entry)
+                except ValueError:
+                    continue
+                todo.append((task, self.classifier.classify(task)))
+        return todo
+
+    def _priority_of(self, task_id: str) -> str:
+        try:
+            snapshot = self.store.read_queue()
+        except StoreError:
+            snapshot = None
+        entry = intake.find(snapshot.tasks, task_id) if snapshot else None
+        priority = entry.get("priority") if entry else None
+        return priority if isinstance(priority, str) and priority else "medium"
+
+    # --- the queue ------------------------------------------------------------------------
+
+    def intake(self) -> IntakeResult:
+        """Act on every new pending task: route the simple ones, claim the complex ones."""
+        try:
+            snapshot = self.store.read_queue()
+        except StoreError as exc:
+            self._queue_unreadable(str(exc))
+            return IntakeResult()
+        if snapshot is None:
+            if self._queue_problem != "missing":
+                self.emit("queue_missing", path=str(self.layout.queue), action="waiting for it to be created")
+            self._queue_problem = "missing"
+            return IntakeResult()
+        if self._queue_problem:
+            self.emit("queue_recovered", path=str(self.layout.queue))
+            self._queue_problem = None
+        if snapshot.digest == self._queue_digest:
+            return IntakeResult()
+        candidates, problems = intake.select(snapshot.tasks)
+        self._report_once(problems)
+        if not candidates:
+            self._queue_digest = snapshot.digest
+            return IntakeResult()
+        decisions = [(task, self.classifier.classify(task)) for task in candidates]
+        now = now_iso()
+        simple = self._hand_off_simple([(t, d) for t, d in decisions if d.decision == "simple"], now)
+        complex_ = [(t, d) for t, d in decisions if d.decision == "complex"]
+        seen = intake.pending_ids(snapshot.tasks)
+        try:
+            claimed, result, unseen = self._claim(simple, complex_, now, seen)
+        except StoreError as exc:
+            if str(exc) != self._update_problem:
+                self.emit("queue_update_failed", path=str(self.layout.queue), problem=str(exc),
+                          action="retrying")
+            self._update_problem = str(exc)
+            self._queue_digest = None
+            return IntakeResult(failed=True)
+        self._update_problem = None
+        for task, decision, path, created in simple:
+            if task.id in claimed:
+                self.emit("task_assigned", task_id=task.id, assigned_to=decision.master,
+                          confidence=decision.confidence, reasons=decision.reasons, handoff=self._rel(path))
+            elif created:  # someone else took the task between our read and our claim
+                self.store.remove(path)
+        # a writer may have added tasks while we waited for the lock: then our write holds
+        # tasks this pass never looked at, and its digest must not mark them as seen
+        self._queue_digest = result.digest if result and not unseen else None
+        return IntakeResult([(t, d) for t, d in complex_ if t.id in claimed], again=unseen)
+
+    def _hand_off_simple(self, decided: list[tuple[QueueTask, Classification]], now: str) -> list[tuple[QueueTask, Classification, Any, bool]]:
+        """Write each simple task's handoff (reusing one left by an interrupted run)."""
+        written = []
+        for task, decision in decided:
+            master = self._earlier_handoff(task.id) or decision.master
+            if master != decision.master:
+                decision = decision.model_copy(update={"master": master, "reasons": [
+                    f"handed off to {master} by an earlier run", *decision.reasons]})
+            path = self.layout.task_handoff(master, task.id)
+            try:
+                created = self.store.create_json(path, handoffs.for_task(task, decision, master, now).to_json())
+            except StoreError as exc:
+                self.emit("handoff_failed", task_id=task.id, master=master, problem=str(exc))
+                continue
+            if created:
+                self.emit("handoff_created", handoff_id=f"to-{master}-{task.id}", task_id=task.id,
+                          master=master, path=self._rel(path))
+            written.append((task, decision, path, created))
+        return written
+
+    def _earlier_handoff(self, task_id: str) -> str | None:
+        for master in MASTERS:
+            if self.layout.task_handoff(master, task_id).exists():
+                return master
+        return None
+
+    def _claim(self, simple: list[tuple[QueueTask, Classification, Any, bool]],
+               complex_: list[tuple[QueueTask, Classification]], now: str,
+               seen: set[object]) -> tuple[set[str], Snapshot | None, bool]:
+        """One locked queue write for the whole batch.
+
+        Returns the ids that were still ours to take, the queue as written, and whether
+        the fresh read held pending tasks that were not in ``seen``.
+        """
+        claimed: set[str] = set()
+        unseen = False
+
+        def change(snapshot: Snapshot) -> bool:
+            nonlocal unseen
+            unseen = bool(intake.pending_ids(snapshot.tasks) - seen)
+            claimed.clear()
+            for task, decision, path, _ in simple:
+                entry = intake.find_pending(snapshot.tasks, task.id)
+                if entry is not None:
+                    intake.mark_assigned(entry, decision, self._rel(path), now)
+                    claimed.add(task.id)
+            for task, decision in complex_:
+                entry = intake.find_pending(snapshot.tasks, task.id)
+                if entry is not None:
+                    intake.mark_orchestrating(entry, decision, f"orch-{task.id}", now)
+                    claimed.add(task.id)
+            return bool(claimed)
+
+        result = self.store.update_queue(change)
+        return claimed, result, unseen
+
+    def block(self, task: QueueTask, reason: str) -> None:
+        """Mark a claimed task ``blocked`` in the queue with a reason a person can act on."""
+        def change(snapshot: Snapshot) -> bool:
+            entry = intake.find(snapshot.tasks, task.id)
+            if entry is None or entry.get("status") != "orchestrating":
+                return False
+            intake.mark_blocked(entry, reason, now_iso())
+            return True
+
+        try:
+            result = self.store.update_queue(change)
+            self._queue_digest = result.digest if result else None
+        except StoreError as exc:
+            self.emit("queue_update_failed", task_id=task.id, problem=str(exc))
+        self.emit("task_blocked", task_id=task.id, orchestration_id=f"orch-{task.id}", reason=reason)
+
+    # --- orchestrations ------------------------------------------------------------------------
+
+    def start_orchestration(self, plan: Plan, priority: str) -> None:
+        """Write plan, subtasks and stage-1 handoffs; safe to repeat after a crash."""
+        plan_path = self.layout.plan(plan.orchestration_id)
+        for subtask in plan.subtasks:
+            existing = self.store.read_json_or_none(self.layout.subtask(subtask.subtask_id))
+            if isinstance(existing, dict) and existing.get("parent_orchestration") != plan.orchestration_id:
+                raise PlanError([f"subtask id {subtask.subtask_id!r} already belongs to "
+                                 f"{existing.get('parent_orchestration')!r}"])
+        first_time = not plan_path.exists()
+        self.store.write_json(plan_path, plan.model_dump(mode="json"))
+        if first_time:
+            self.emit("orchestration_started", orchestration_id=plan.orchestration_id, task_id=plan.parent_task_id,
+                      subtasks=len(plan.subtasks), stages=len(plan.execution_plan), planner=plan.planner,
+                      masters=plan.resource_estimate.masters, confidence=plan.classification.confidence)
+        stage_one = plan.execution_plan["stage_1"]
+        now = now_iso()
+        for subtask in plan.subtasks:
+            if subtask.subtask_id in stage_one:
+                subtask.status = "assigned"
+            if self.store.create_json(self.layout.subtask(subtask.subtask_id), subtask.model_dump(mode="json")):
+                self.emit("subtask_created", orchestration_id=plan.orchestration_id, subtask_id=subtask.subtask_id,
+                          assigned_to=subtask.assigned_to, worker_type=subtask.worker_type, stage=subtask.stage)
+        for subtask in plan.subtasks:
+            if subtask.subtask_id in stage_one:
+                handoff = handoffs.for_subtask(plan, subtask, priority, now)
+                path = self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id)
+                if self.store.create_json(path, handoff.to_json()):
+                    self.emit("handoff_created", handoff_id=handoff.handoff_id, orchestration_id=plan.orchestration_id,
+                              subtask_id=subtask.subtask_id, master=subtask.assigned_to, path=self._rel(path))
+        plan.status = "in_progress"
+        plan.progress.active_subtasks = list(stage_one)
+        self.store.write_json(plan_path, plan.model_dump(mode="json"))
+        with self._state_guard:
+            self.plans[plan.orchestration_id] = plan
+        self.write_state()
+
+    def write_state(self) -> None:
+        with self._state_guard:
+            plans = list(self.plans.values())
+            state = OrchestratorState(
+                active_orchestrations=sum(p.status in ("planning", "in_progress") for p in plans),
+                total_orchestrations=len(plans),
+                completed_orchestrations=sum(p.status == "completed" for p in plans),
+                failed_orchestrations=sum(p.status in ("failed", "aborted") for p in plans),
+                blocked_orchestrations=sum(p.status == "blocked" for p in plans),
+                current_orchestrations=[summary(p) for p in plans if p.status in ("planning", "in_progress", "blocked")],
+            )
+            self.store.write_json(self.layout.state, state.model_dump(mode="json"))
+
+    def _rel(self, path: Any) -> str:
+        return str(path.relative_to(self.layout.root))
+
+
+def summary(plan: Plan) -> OrchestrationSummary:
+    done = len(plan.progress.completed_subtasks)
+    return OrchestrationSummary(
+        orchestration_id=plan.orchestration_id,
+        status=plan.status,
+        current_stage=plan.progress.current_stage,
+        total_stages=len(plan.execution_plan),
+        progress_percent=round(100 * done / len(plan.subtasks)) if plan.subtasks else 0,
+        active_subtasks=list(plan.progress.active_subtasks),
+        health="blocked" if plan.status == "blocked" else "healthy",
+    )

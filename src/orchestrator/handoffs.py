@@ -1,0 +1,57 @@
+"""Handoffs for masters: the seed's fields plus what the handoff consumer needs. Pure."""
+
+from __future__ import annotations
+
+from orchestrator.models import Classification, Handoff, HandoffContext, HandoffTask, Plan, QueueTask, Subtask
+
+
+def for_task(task: QueueTask, decision: Classification, master: str, now: str) -> Handoff:
+    """A simple task handed straight to one master (``masters/{master}/handoffs/{task_id}.json``)."""
+    return Handoff(
+        handoff_id=f"to-{master}-{task.id}",
+        to=master,
+        task_id=task.id,
+        priority=task.priority or "medium",
+        task=HandoffTask(
+            id=task.id,
+            title=task.title or task.full_description[:120],
+            type=task.type or master,
+            description=task.full_description or task.title,
+            priority=task.priority or "medium",
+        ),
+        routing={"confidence": decision.confidence, "reasons": decision.reasons},
+        created_at=now,
+    )
+
+
+def for_subtask(plan: Plan, subtask: Subtask, priority: str, now: str) -> Handoff:
+    """A subtask of a plan, with the context the seed asks for (what came before, what waits)."""
+    by_id = {s.subtask_id: s for s in plan.subtasks}
+    waiting = [s.subtask_id for s in plan.subtasks if subtask.subtask_id in s.dependencies]
+    parallel = [s for s in plan.execution_plan.get(f"stage_{subtask.stage}", []) if s != subtask.subtask_id]
+    stages = len(plan.execution_plan)
+    files = f"\nFiles: {', '.join(subtask.files_affected)}" if subtask.files_affected else ""
+    return Handoff(
+        handoff_id=f"to-{subtask.assigned_to}-subtask-{subtask.subtask_id}",
+        to=subtask.assigned_to,
+        task_id=subtask.subtask_id,
+        subtask_id=subtask.subtask_id,
+        parent_orchestration=plan.orchestration_id,
+        priority=priority,
+        task=HandoffTask(
+            id=subtask.subtask_id,
+            title=subtask.title,
+            type=subtask.worker_type,
+            description=f"{subtask.description}\nSuccess criteria: {subtask.success_criteria}{files}",
+            priority=priority,
+        ),
+        context=HandoffContext(
+            orchestration_context=(
+                f"Part of {plan.task_title!r} ({plan.orchestration_id}), stage {subtask.stage} of {stages}"
+            ),
+            dependencies_completed=list(subtask.dependencies),
+            next_subtasks=[f"{s} (waits for this)" for s in waiting],
+            related_subtasks=[f"{s} (parallel)" for s in parallel if s in by_id],
+        ),
+        created_at=now,
+    )

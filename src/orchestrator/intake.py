@@ -1,0 +1,115 @@
+"""Which queue tasks are ours to act on, and the fields we set when we take one. Pure.
+
+The queue is edited as raw dicts so every field other writers put there survives; these
+functions only ever set the fields they name.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from orchestrator.models import Classification, QueueTask, is_safe_id, normalize_master
+
+ASSIGNED_BY = "orchestrator"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A task we will not act on, and why. ``key`` identifies it for reporting once."""
+
+    key: str
+    task_id: str | None
+    problem: str
+
+
+def is_pending(entry: dict[str, Any]) -> bool:
+    status = entry.get("status")
+    return isinstance(status, str) and status.strip().lower() == "pending"
+
+
+def select(tasks: list[Any]) -> tuple[list[QueueTask], list[Problem]]:
+    """Pending tasks that no master owns yet, and the problems of those we must skip."""
+    ids = Counter(entry.get("id") for entry in tasks if isinstance(entry, dict) and isinstance(entry.get("id"), str))
+    chosen: list[QueueTask] = []
+    problems: list[Problem] = []
+    for index, entry in enumerate(tasks):
+        if not isinstance(entry, dict):
+            problems.append(Problem(f"#{index}", None, f"queue entry {index} is {type(entry).__name__}, not a task object"))
+            continue
+        if not is_pending(entry) or normalize_master(entry.get("assigned_to")):
+            continue
+        task_id = entry.get("id")
+        key = task_id if isinstance(task_id, str) and task_id else f"#{index}"
+        if not isinstance(task_id, str) or not task_id.strip():
+            problems.append(Problem(key, None, f"queue entry {index} has no id"))
+            continue
+        if not is_safe_id(task_id):
+            problems.append(Problem(key, task_id, "id is not a safe file name (letters, digits, '.', '_', '-'; no '/' or '..')"))
+            continue
+        if ids[task_id] > 1:
+            problems.append(Problem(key, task_id, f"id appears {ids[task_id]} times in the queue; fix the duplicate first"))
+            continue
+        try:
+            task = QueueTask.model_validate(entry)
+        except ValidationError as exc:
+            fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            problems.append(Problem(key, task_id, f"invalid fields: {fields}"))
+            continue
+        if not task.title.strip() and not task.full_description.strip():
+            problems.append(Problem(key, task_id, "has neither a title nor a description"))
+            continue
+        chosen.append(task)
+    return chosen, problems
+
+
+def pending_ids(tasks: list[Any]) -> set[object]:
+    """Ids of every pending, unowned entry (valid or not): what a pass has looked at."""
+    return {e.get("id") for e in tasks
+            if isinstance(e, dict) and is_pending(e) and not normalize_master(e.get("assigned_to"))}
+
+
+def find_pending(tasks: list[Any], task_id: str) -> dict[str, Any] | None:
+    """The still-pending, still-unowned entry with ``task_id`` (in a fresh read of the queue)."""
+    for entry in tasks:
+        if isinstance(entry, dict) and entry.get("id") == task_id:
+            if is_pending(entry) and not normalize_master(entry.get("assigned_to")):
+                return entry
+            return None
+    return None
+
+
+def find(tasks: list[Any], task_id: str) -> dict[str, Any] | None:
+    return next((e for e in tasks if isinstance(e, dict) and e.get("id") == task_id), None)
+
+
+def _routing(entry: dict[str, Any], decision: Classification) -> None:
+    entry["routing_confidence"] = decision.confidence
+    entry["routing_reasons"] = decision.reasons
+    entry["routing_strategy"] = f"orchestrator-{decision.decision}"
+
+
+def mark_assigned(entry: dict[str, Any], decision: Classification, handoff: str, now: str) -> None:
+    entry["status"] = "assigned"
+    entry["assigned_to"] = decision.master
+    entry["assigned_at"] = now
+    entry["assigned_by"] = ASSIGNED_BY
+    entry["handoff_file"] = handoff
+    _routing(entry, decision)
+
+
+def mark_orchestrating(entry: dict[str, Any], decision: Classification, orchestration_id: str, now: str) -> None:
+    entry["status"] = "orchestrating"
+    entry["orchestration_id"] = orchestration_id
+    entry["orchestration_started_at"] = now
+    entry["assigned_by"] = ASSIGNED_BY
+    _routing(entry, decision)
+
+
+def mark_blocked(entry: dict[str, Any], reason: str, now: str) -> None:
+    entry["status"] = "blocked"
+    entry["blocked_reason"] = reason
+    entry["blocked_at"] = now

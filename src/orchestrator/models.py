@@ -1,0 +1,254 @@
+"""Every file format the orchestrator reads or writes, as pydantic models.
+
+Formats we *write* (plan, subtask, handoff, state, event) follow the seed's field names.
+Formats others write (the queue's tasks) are read through tolerant views: the raw JSON is
+what gets written back, so a field we do not model is never lost.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from orchestrator.timestamps import now_iso
+
+MASTERS: tuple[str, ...] = ("development", "security", "inventory", "cicd")
+
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
+def is_safe_id(value: str) -> bool:
+    """An id that may become part of a file name: no separators, no ``..``, no hidden files."""
+    return bool(SAFE_ID.fullmatch(value)) and ".." not in value
+
+
+def normalize_master(value: object) -> str | None:
+    """``"\\ndevelopment"``, ``"development-master"``, ``"security-agent"`` -> the master's name."""
+    if not isinstance(value, str):
+        return None
+    name = value.strip().lower()
+    for suffix in ("-master", "-agent", "_master", "_agent"):
+        name = name.removesuffix(suffix)
+    return name or None
+
+
+class QueueTask(BaseModel):
+    """A typed, read-only view of one task of ``task-queue.json``.
+
+    The daemon never serialises this model back: it edits the raw dict, so every
+    field other writers put there survives.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str = Field(min_length=1)
+    title: str = ""
+    description: str | None = None
+    type: str | None = None
+    priority: str | None = None
+    status: str | None = None
+    assigned_to: str | None = None
+    orchestration_required: bool = False
+    complexity: str | int | float | None = None
+    context: dict[str, Any] = Field(default_factory=dict)
+    subtasks: Any = None  # validated by the planner, which names every problem
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _title_none_is_empty(cls, value: object) -> object:
+        return "" if value is None else value
+
+    @field_validator("orchestration_required", mode="before")
+    @classmethod
+    def _loose_bool(cls, value: object) -> object:
+        if value is None:
+            return False
+        if isinstance(value, str):
+            return value.strip().lower() in {"true", "yes", "1"}
+        return value
+
+    @property
+    def full_description(self) -> str:
+        """Top-level ``description`` (newer writers) or ``context.description`` (older)."""
+        if self.description:
+            return self.description
+        nested = self.context.get("description")
+        return nested if isinstance(nested, str) else ""
+
+    @property
+    def owner(self) -> str | None:
+        return normalize_master(self.assigned_to)
+
+    @property
+    def declared_complexity(self) -> str | int | float | None:
+        """``complexity`` at the top level or, in older tasks, inside ``context``."""
+        if self.complexity is not None:
+            return self.complexity
+        nested = self.context.get("complexity")
+        return nested if isinstance(nested, str | int | float) else None
+
+
+# --- what the classifier decides ---------------------------------------------------
+
+
+class Classification(BaseModel):
+    """The explainable result of the decision framework."""
+
+    decision: Literal["simple", "complex"]
+    master: str | None
+    confidence: float = Field(ge=0.0, le=1.0)
+    reasons: list[str]
+    domains: list[str] = Field(default_factory=list)
+
+
+# --- orchestration files (written by us, read by masters and by us) ------------------
+
+SubtaskStatus = Literal[
+    "pending", "assigned", "in_progress", "completed", "failed", "blocked", "skipped"
+]
+
+
+class Subtask(BaseModel):
+    """The seed's subtask template: ``orchestrator/subtasks/{subtask_id}.json``.
+
+    Extra fields written by masters or workers are kept (``extra="allow"``).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    subtask_id: str
+    parent_task_id: str
+    parent_orchestration: str
+    title: str
+    description: str
+    assigned_to: str
+    worker_type: str
+    dependencies: list[str] = Field(default_factory=list)
+    estimated_duration_minutes: int = Field(gt=0)
+    estimated_tokens: int = Field(gt=0)
+    files_affected: list[str] = Field(default_factory=list)
+    success_criteria: str
+    status: SubtaskStatus = "pending"
+    stage: int = Field(ge=1)
+    retry_count: int = 0
+    created_at: str = Field(default_factory=now_iso)
+
+
+class ResourceEstimate(BaseModel):
+    """Step 4 of the seed, with the plan example's field names."""
+
+    total_subtasks: int
+    duration_estimate: str
+    duration_minutes_min: int
+    duration_minutes_max: int
+    token_estimate: int
+    masters: list[str]
+    workers: int
+    parallelization_possible: bool
+    critical_path: list[str]
+    bottlenecks: list[str]
+
+
+class Progress(BaseModel):
+    current_stage: int = 1
+    completed_subtasks: list[str] = Field(default_factory=list)
+    active_subtasks: list[str] = Field(default_factory=list)
+    failed_subtasks: list[str] = Field(default_factory=list)
+    zombie_subtasks: list[str] = Field(default_factory=list)
+
+
+PlanStatus = Literal["planning", "in_progress", "blocked", "completed", "failed", "aborted"]
+
+
+class Plan(BaseModel):
+    """``orchestrator/tasks/{orchestration_id}.json``: the seed's orchestration plan."""
+
+    model_config = ConfigDict(extra="allow")
+
+    orchestration_id: str
+    parent_task_id: str
+    task_title: str
+    complexity: str = "high"
+    created_at: str = Field(default_factory=now_iso)
+    status: PlanStatus = "planning"
+    planner: str
+    classification: Classification
+    subtasks: list[Subtask]
+    execution_plan: dict[str, list[str]]
+    resource_estimate: ResourceEstimate
+    progress: Progress = Field(default_factory=Progress)
+
+
+class HandoffContext(BaseModel):
+    orchestration_context: str
+    dependencies_completed: list[str] = Field(default_factory=list)
+    next_subtasks: list[str] = Field(default_factory=list)
+    related_subtasks: list[str] = Field(default_factory=list)
+
+
+class HandoffTask(BaseModel):
+    """What the master's handoff consumer needs to start a worker."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    title: str
+    type: str
+    description: str
+    priority: str
+
+
+class Handoff(BaseModel):
+    """``masters/{master}/handoffs/*.json``: the seed's handoff plus the consumer's fields."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    handoff_id: str
+    from_: str = Field(default="orchestrator", alias="from")
+    to: str
+    task_id: str
+    subtask_id: str | None = None
+    parent_orchestration: str | None = None
+    priority: str
+    status: str = "pending"
+    task: HandoffTask
+    context: HandoffContext | None = None
+    routing: dict[str, Any] | None = None
+    created_at: str = Field(default_factory=now_iso)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class OrchestrationSummary(BaseModel):
+    orchestration_id: str
+    status: PlanStatus
+    current_stage: int
+    total_stages: int
+    progress_percent: int
+    active_subtasks: list[str]
+    health: str
+
+
+class OrchestratorState(BaseModel):
+    """``orchestrator/state/current.json``."""
+
+    active_orchestrations: int
+    total_orchestrations: int
+    completed_orchestrations: int
+    failed_orchestrations: int
+    blocked_orchestrations: int
+    current_orchestrations: list[OrchestrationSummary]
+    last_update: str = Field(default_factory=now_iso)
+
+
+class Event(BaseModel):
+    """One line of ``dashboard-events.jsonl``: ``timestamp``, ``type`` and flat details."""
+
+    model_config = ConfigDict(extra="allow")
+
+    timestamp: str = Field(default_factory=now_iso)
+    type: str
+    source: str = "orchestrator"

@@ -1,0 +1,500 @@
+"""Turn a complex task into a validated, staged plan. Pure: no disk, no clock of its own.
+
+Three sources of subtasks, one validation:
+
+* the built-in planner (:func:`builtin_drafts`): reads the task's parts of work (an arrow
+  chain, a numbered list, or its clauses), gives each a phase, adds the design and test
+  steps that complex development work needs, and orders phases the way the seed's
+  example does: inventory -> design -> implement -> test -> audit -> docs / deploy;
+* a ``subtasks`` list carried by the task itself;
+* an external planner's answer (same format as the task's own list).
+
+:func:`build_plan` checks every draft against the seed's subtask design principles and
+the DAG rules, computes stages and the resource estimate, and returns the :class:`Plan`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchestrator import dag
+from orchestrator.classify import Classifier, Route
+from orchestrator.config import PlannerConfig
+from orchestrator.models import (
+    MASTERS,
+    Classification,
+    Plan,
+    Progress,
+    QueueTask,
+    ResourceEstimate,
+    Subtask,
+    is_safe_id,
+    normalize_master,
+)
+from orchestrator.textsignals import (
+    arrow_steps,
+    clauses,
+    find_files,
+    listed_items,
+    sequence_markers,
+    slug,
+    strip_type_prefix,
+    type_prefix,
+)
+
+
+class PlanError(Exception):
+    """The subtasks cannot form a valid plan. ``problems`` says every reason."""
+
+    def __init__(self, problems: Sequence[str], *, too_big: bool = False) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+        self.too_big = too_big
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A subtask before it gets its folder-wide id, stage and timestamps."""
+
+    key: str
+    title: str
+    description: str
+    master: str
+    worker_type: str
+    dependencies: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    success_criteria: str = ""
+    minutes: int | None = None
+    tokens: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --- phases of work ----------------------------------------------------------------
+
+RANK = {"inventory": 0, "design": 1, "implement": 2, "test": 3, "audit": 4, "docs": 5, "deploy": 5, "review": 6}
+WORKER_TYPE = {
+    "inventory": "inventory", "design": "planner", "implement": "implementation", "test": "test",
+    "audit": "audit", "docs": "documentation", "deploy": "deploy", "review": "review",
+}
+_DESIGN_RE = re.compile(r"\b(design|architect\w*|spec(?:ification)?|rfc|proposal|plan the)\b", re.I)
+_TEST_RE = re.compile(r"\b(tests?|testing|qa|e2e|coverage|verify|validate)\b", re.I)
+_BUILD_NEW_RE = re.compile(
+    r"\b(add|build|create|implement|develop|introduce|new)\b.*\b(system|feature|service|platform|app|application|module|portal|tracker|engine)\b",
+    re.I,
+)
+_BACKEND_RE = re.compile(r"\b(backend|back-end|api|endpoints?|server|database|db|store|service)\b", re.I)
+_FRONTEND_RE = re.compile(r"\b(frontend|front-end|ui|page|pages|client|dashboard|panel|view|screen|form)\b", re.I)
+_LEADING_VERB_RE = re.compile(
+    r"^(?:please\s+)?(?:add|build|create|implement|develop|design|make|introduce|set up|write|refactor|migrate|"
+    r"update|upgrade|rewrite|replace|audit|scan|deploy|release|document|test|fix|integrate|new)\s+(?:an?\s+|the\s+|new\s+)*",
+    re.I,
+)
+_TOPIC_STOP_RE = re.compile(r"\s*(?:\bwith\b|\band\b|\bthen\b|\bfor\b|\bto\b|\bincluding\b|[,:;(→]|->).*$", re.I)
+
+
+def phase_of(text: str, domain: str) -> str:
+    if domain == "docs":
+        return "docs"
+    if domain == "security":
+        return "audit"
+    if domain == "cicd":
+        return "deploy"
+    if domain == "inventory":
+        return "inventory"
+    if _DESIGN_RE.search(text):
+        return "design"
+    if _TEST_RE.search(text):
+        return "test"
+    return "implement"
+
+
+def topic_of(task: QueueTask) -> str:
+    """The thing the task is about: ``"Add authentication system with ..."`` -> ``"authentication system"``."""
+    title = _LEADING_VERB_RE.sub("", task.title.strip())
+    topic = _TOPIC_STOP_RE.sub("", title).strip() or task.title.strip()
+    words = topic.split()
+    return " ".join(words[:4]) if words else "the task"
+
+
+@dataclass
+class _Item:
+    text: str
+    phase: str
+    master: str
+    files: list[str]
+
+
+def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
+    """Decompose ``task`` offline and deterministically (same task, same drafts)."""
+    description = strip_type_prefix(task.full_description)
+    text = f"{task.title}\n{description}"
+    topic = topic_of(task)
+    main = classifier.route(task.title, description, (task.type, type_prefix(task.full_description)))
+    chain = arrow_steps(text)
+    listed = listed_items(description)
+    parts = chain or listed or clauses(text)
+    unique = {re.sub(r"\W+", " ", part).strip().lower(): part for part in reversed(parts)}  # a title repeated
+    parts = [part for part in parts if unique.get(re.sub(r"\W+", " ", part).strip().lower()) is part]
+    items = [item for part in parts if (item := _item(part, main, classifier))]
+    if not chain:
+        items = _complete(items, task, topic, main)
+    _assign_files(items, task, config.max_files_per_subtask)
+    chained = bool(chain) or (not listed and bool(sequence_markers(text)))
+    if not chained:  # a chain the user wrote is kept whole: too long a chain must be split by them
+        items = _fit(items, config.max_subtasks)
+        items.sort(key=lambda item: RANK[item.phase])
+    return _drafts(items, topic, config, chained=chained)
+
+
+def _item(text: str, main: Route, classifier: Classifier) -> _Item | None:
+    """One part of the work. Weak wording inherits the task's own domain."""
+    if not re.search(r"[A-Za-z]{2,}", text):
+        return None
+    route = classifier.route(text)
+    chosen = route if route.strong else main
+    return _Item(text, phase_of(text, chosen.domain), chosen.master, find_files(text))
+
+
+def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> list[_Item]:
+    """Add what complex work needs: a split of a new system, a design first, tests after."""
+    implement = [item for item in items if item.phase == "implement"]
+    phases = {item.phase for item in items}
+    text = f"{task.title}\n{task.full_description}"
+    if len(implement) == 1 and not implement[0].files and _BUILD_NEW_RE.search(implement[0].text):
+        backend, frontend = bool(_BACKEND_RE.search(text)), bool(_FRONTEND_RE.search(text))
+        if backend == frontend:  # both named, or neither: a whole system has both sides
+            index = items.index(implement[0])
+            items[index : index + 1] = [
+                _Item(f"Implement {topic} backend", "implement", "development", []),
+                _Item(f"Implement {topic} frontend", "implement", "development", []),
+            ]
+            implement = items[index : index + 2]
+    if implement and "test" not in phases:
+        items.insert(items.index(implement[-1]) + 1, _Item(f"Write tests for {topic}", "test", "development", []))
+    if implement and "design" not in phases:
+        items.insert(items.index(implement[0]), _Item(f"Design {topic} architecture", "design", "development", []))
+    if len(items) < 3:
+        items.insert(0, _Item(f"Scope and plan: {task.title}", "design", main.master, []))
+        items.append(_Item(f"Review results and report: {task.title}", "review", main.master, []))
+    return items
+
+
+def _assign_files(items: list[_Item], task: QueueTask, limit: int) -> None:
+    """Give the task's listed deliverables to the implementation items; split any over the limit."""
+    named = {f for item in items for f in item.files}
+    listed = [f for f in find_files("", [*_strings(task.context.get("deliverables")),
+                                         *_strings(task.context.get("files_affected"))]) if f not in named]
+    targets = [item for item in items if item.phase == "implement"] or items
+    for index, path in enumerate(listed):
+        targets[index % len(targets)].files.append(path)
+    for item in list(items):
+        if len(item.files) > limit:
+            chunks = [item.files[i : i + limit] for i in range(0, len(item.files), limit)]
+            position = items.index(item)
+            items[position : position + 1] = [
+                _Item(f"{item.text} (part {n} of {len(chunks)})", item.phase, item.master, chunk)
+                for n, chunk in enumerate(chunks, 1)
+            ]
+
+
+def _fit(items: list[_Item], most: int) -> list[_Item]:
+    """Merge parallel work of the same phase and master until at most ``most`` items remain."""
+    while len(items) > most:
+        for phase in ("implement", "test", "audit", "docs", "deploy", "inventory", "design"):
+            same = [item for item in items if item.phase == phase]
+            pairs = [(a, b) for a, b in zip(same, same[1:], strict=False) if a.master == b.master]
+            if pairs:
+                first, second = pairs[0]
+                first.text = f"{first.text}; {second.text}"
+                first.files += second.files
+                items.remove(second)
+                break
+        else:
+            return items  # nothing left to merge: build_plan reports the size
+    return items
+
+
+_SUCCESS = {
+    "inventory": "A structured inventory of {topic} exists, with each entry's owner, version and status",
+    "design": "An architecture document for {topic} exists, covering components, interfaces, data model and security considerations",
+    "implement": "{title} is implemented, the code builds and the existing tests pass",
+    "test": "Automated tests for {topic} are written and pass, covering the main paths and failure cases",
+    "audit": "The security review of {topic} is written down with severity per finding, and no critical or high finding is open",
+    "docs": "Documentation for {topic} is written: purpose, usage, configuration and examples",
+    "deploy": "{title} is done: the change is deployed, health checks pass, and the rollback path is verified",
+    "review": "A report on {topic} is written with what was done, the results, open issues and next steps",
+}
+_TEMPLATE_TITLE = {
+    "inventory": "Inventory for {topic}",
+    "design": "Design {topic} architecture",
+    "implement": "Implement {topic}",
+    "test": "Write tests for {topic}",
+    "audit": "Security audit of {topic}",
+    "docs": "Document {topic}",
+    "deploy": "Deploy {topic}",
+    "review": "Report on {topic}",
+}
+_KEYS = {"design": "design", "test": "tests", "audit": "security-audit", "docs": "docs", "deploy": "deploy"}
+
+
+def _drafts(items: list[_Item], topic: str, config: PlannerConfig, *, chained: bool) -> list[Draft]:
+    keys: list[str] = []
+    for number, item in enumerate(items, 1):
+        word = _KEYS.get(item.phase) if len([i for i in items if i.phase == item.phase]) == 1 else None
+        if item.phase == "implement" and re.search(r"\b(backend|frontend)$", item.text):
+            word = item.text.rsplit(" ", 1)[1]
+        keys.append(f"s{number:02d}-{word or slug(_LEADING_VERB_RE.sub('', item.text) or item.text)}")
+    drafts: list[Draft] = []
+    for index, item in enumerate(items):
+        if chained:
+            deps: tuple[str, ...] = (keys[index - 1],) if index else ()
+        else:
+            lower = [RANK[other.phase] for other in items if RANK[other.phase] < RANK[item.phase]]
+            nearest = max(lower, default=None)
+            deps = tuple(keys[i] for i, other in enumerate(items) if RANK[other.phase] == nearest)
+        title = _title_of(item, topic)
+        estimate = config.estimates.get(WORKER_TYPE[item.phase])
+        drafts.append(
+            Draft(
+                key=keys[index],
+                title=title,
+                description=_description(item, title, topic),
+                master=item.master,
+                worker_type=WORKER_TYPE[item.phase],
+                dependencies=deps,
+                files=tuple(item.files or _default_files(item.phase, topic)),
+                success_criteria=_SUCCESS[item.phase].format(topic=topic, title=title),
+                minutes=estimate.minutes if estimate else None,
+                tokens=estimate.tokens if estimate else None,
+            )
+        )
+    return drafts
+
+
+_PHASE_WORDS = {"design", "implement", "implementation", "test", "tests", "testing", "audit", "security", "document",
+                "documentation", "docs", "deploy", "deployment", "review", "inventory", "and", "the", "then", "it"}
+
+
+def _title_of(item: _Item, topic: str) -> str:
+    """The item's own words; a bare phase name (``"docs"``) becomes a title about the topic."""
+    words = re.findall(r"[a-z]+", item.text.lower())
+    if set(words) <= _PHASE_WORDS:
+        return _TEMPLATE_TITLE[item.phase].format(topic=topic)
+    if len(words) < 3 and item.phase == "implement":
+        return f"Implement {item.text.strip().lower()}"
+    return _title(item.text)
+
+
+def _title(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return (text[:1].upper() + text[1:])[:120]
+
+
+def _description(item: _Item, title: str, topic: str) -> str:
+    where = f" Files: {', '.join(item.files)}." if item.files else ""
+    return f"{title}, as part of {topic}.{where}"
+
+
+def _default_files(phase: str, topic: str) -> list[str]:
+    name = slug(topic, 4)
+    return {
+        "design": [f"docs/{name}-architecture.md"],
+        "audit": [f"reports/{name}-security-audit.md"],
+        "docs": [f"docs/{name}.md"],
+        "inventory": [f"reports/{name}-inventory.json"],
+    }.get(phase, [])
+
+
+def _strings(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+# --- subtasks given by the task or an external planner -------------------------------
+
+
+def drafts_from_json(raw: object, classifier: Classifier) -> list[Draft]:
+    """Read a ``subtasks`` list (or ``{"subtasks": [...]}``); :class:`PlanError` names every problem."""
+    if isinstance(raw, dict) and "subtasks" in raw:
+        raw = raw["subtasks"]
+    if not isinstance(raw, list):
+        raise PlanError([f"subtasks must be a list, got {type(raw).__name__}"])
+    problems: list[str] = []
+    drafts: list[Draft] = []
+    for index, entry in enumerate(raw, 1):
+        where = f"subtask {index}"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: must be an object, got {type(entry).__name__}")
+            continue
+        key = entry.get("subtask_id", entry.get("id"))
+        title = entry.get("title")
+        if not isinstance(key, str) or not is_safe_id(key):
+            problems.append(f"{where}: id {key!r} is missing or not a safe name (letters, digits, . _ -)")
+            continue
+        where = f"subtask {key!r}"
+        if not isinstance(title, str) or not title.strip():
+            problems.append(f"{where}: title is missing")
+            continue
+        description = entry.get("description") if isinstance(entry.get("description"), str) else title
+        deps = entry.get("dependencies", entry.get("depends_on", []))
+        if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
+            problems.append(f"{where}: dependencies must be a list of subtask ids")
+            continue
+        given_master = entry.get("assigned_to", entry.get("master"))
+        route = classifier.route(title, description)
+        master = normalize_master(given_master) if given_master is not None else route.master
+        if master not in MASTERS:
+            problems.append(f"{where}: unknown master {given_master!r} (masters: {', '.join(MASTERS)})")
+            continue
+        files = entry.get("files_affected", [])
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            problems.append(f"{where}: files_affected must be a list of paths")
+            continue
+        worker_type = entry.get("worker_type")
+        phase = phase_of(f"{title} {description}", route.domain)
+        known = {"subtask_id", "id", "title", "description", "dependencies", "depends_on", "assigned_to",
+                 "master", "files_affected", "worker_type", "estimated_duration_minutes", "estimated_tokens",
+                 "success_criteria"}
+        drafts.append(
+            Draft(
+                key=key,
+                title=title.strip(),
+                description=description,
+                master=master,
+                worker_type=worker_type if isinstance(worker_type, str) and worker_type else WORKER_TYPE[phase],
+                dependencies=tuple(deps),
+                files=tuple(files),
+                success_criteria=_text(entry.get("success_criteria")) or f"{title.strip()} is done and verified",
+                minutes=_positive_int(entry.get("estimated_duration_minutes")),
+                tokens=_positive_int(entry.get("estimated_tokens")),
+                extra={k: v for k, v in entry.items() if k not in known},
+            )
+        )
+    if problems:
+        raise PlanError(problems)
+    return drafts
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _positive_int(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return math.ceil(value)
+
+
+# --- from drafts to a plan ---------------------------------------------------------------
+
+
+def subtask_id(orchestration_id: str, key: str) -> str:
+    """Folder-wide unique: the orchestration id (unique per task) namespaces the local key."""
+    return key if key.startswith(f"{orchestration_id}-") else f"{orchestration_id}-{key}"
+
+
+def build_plan(
+    task: QueueTask,
+    classification: Classification,
+    drafts: Sequence[Draft],
+    *,
+    planner: str,
+    config: PlannerConfig,
+    now: str,
+) -> Plan:
+    """Validate ``drafts`` and lay them out as the seed's plan. Raises :class:`PlanError`."""
+    orchestration_id = f"orch-{task.id}"
+    problems = dag.validate([(d.key, d.dependencies) for d in drafts])
+    ids = {d.key: subtask_id(orchestration_id, d.key) for d in drafts}
+    graph = {ids[d.key]: [ids.get(dep, dep) for dep in d.dependencies] for d in drafts}
+    layered = [] if problems else dag.stages(graph)
+    too_big = len(drafts) > config.max_subtasks or len(layered) > config.max_stages
+    if len(layered) > config.max_stages:
+        problems.append(f"{len(layered)} stages (> {config.max_stages})")
+    count = len(drafts)
+    if not config.min_subtasks <= count <= config.max_subtasks:
+        problems.append(f"{count} subtasks: a plan has {config.min_subtasks}-{config.max_subtasks}")
+    for d in drafts:
+        if len(d.files) > config.max_files_per_subtask:
+            problems.append(f"subtask {d.key!r} affects {len(d.files)} files (> {config.max_files_per_subtask})")
+        if d.minutes and d.minutes > config.max_subtask_minutes:
+            problems.append(f"subtask {d.key!r} is estimated at {d.minutes} min (> {config.max_subtask_minutes})")
+        if d.tokens and d.tokens > config.max_subtask_tokens:
+            problems.append(f"subtask {d.key!r} is estimated at {d.tokens} tokens (> {config.max_subtask_tokens})")
+    if problems:
+        raise PlanError(problems, too_big=too_big)
+    stage_of = {node: number for number, stage in enumerate(layered, 1) for node in stage}
+    default = config.estimates
+    subtasks = [
+        Subtask(
+            subtask_id=ids[d.key],
+            parent_task_id=task.id,
+            parent_orchestration=orchestration_id,
+            title=d.title,
+            description=d.description,
+            assigned_to=d.master,
+            worker_type=d.worker_type,
+            dependencies=graph[ids[d.key]],
+            estimated_duration_minutes=d.minutes or _estimate(default, d.worker_type, "minutes"),
+            estimated_tokens=d.tokens or _estimate(default, d.worker_type, "tokens"),
+            files_affected=list(d.files),
+            success_criteria=d.success_criteria,
+            stage=stage_of[ids[d.key]],
+            created_at=now,
+            **dict(d.extra),
+        )
+        for d in drafts
+    ]
+    return Plan(
+        orchestration_id=orchestration_id,
+        parent_task_id=task.id,
+        task_title=task.title or task.full_description[:120],
+        created_at=now,
+        status="planning",
+        planner=planner,
+        classification=classification,
+        subtasks=subtasks,
+        execution_plan={f"stage_{n}": stage for n, stage in enumerate(layered, 1)},
+        resource_estimate=estimate(subtasks, graph, layered),
+        progress=Progress(current_stage=1),
+    )
+
+
+def _estimate(defaults: Mapping[str, Any], worker_type: str, attribute: str) -> int:
+    entry = defaults.get(worker_type) or defaults["implementation"]
+    return int(getattr(entry, attribute))
+
+
+def estimate(subtasks: Sequence[Subtask], graph: Mapping[str, Sequence[str]], layered: Sequence[Sequence[str]]) -> ResourceEstimate:
+    """Step 4 of the seed: size, duration range, tokens, masters, workers, parallelism, bottlenecks."""
+    by_id = {s.subtask_id: s for s in subtasks}
+    path, longest = dag.critical_path(graph, {s.subtask_id: s.estimated_duration_minutes for s in subtasks})
+    serial = sum(s.estimated_duration_minutes for s in subtasks)
+    low = int(longest)
+    high = max(serial, _round_up(longest * 1.25, 5))
+    masters = list(dict.fromkeys(s.assigned_to for s in subtasks))
+    bottlenecks = [f"critical path: {' -> '.join(by_id[n].title for n in path)} ({low} min)"]
+    for number in range(2, len(layered) + 1):
+        stage, before = layered[number - 1], layered[number - 2]
+        if len(stage) == 1 and len(before) > 1:
+            bottlenecks.append(f"stage_{number}: {by_id[stage[0]].title} must wait for {len(before)} parallel subtasks")
+    return ResourceEstimate(
+        total_subtasks=len(subtasks),
+        duration_estimate=f"{low}-{high} minutes",
+        duration_minutes_min=low,
+        duration_minutes_max=high,
+        token_estimate=sum(s.estimated_tokens for s in subtasks),
+        masters=masters,
+        workers=len(subtasks) + len(masters),
+        parallelization_possible=any(len(stage) > 1 for stage in layered),
+        critical_path=path,
+        bottlenecks=bottlenecks,
+    )
+
+
+def _round_up(value: float, step: int) -> int:
+    return int(math.ceil(value / step) * step)
+

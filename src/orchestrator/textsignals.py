@@ -1,0 +1,178 @@
+"""Reading plain task text: clauses, file paths, durations, ordering words, keyword patterns.
+
+Pure functions, shared by the classifier and the built-in planner.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_EXTENSIONS = (
+    "py|pyi|js|jsx|ts|tsx|mjs|cjs|json|jsonl|ya?ml|toml|ini|cfg|conf|md|rst|txt|sh|bash|zsh|go|rs|java|kt|rb|"
+    "php|cs|c|h|cc|cpp|hpp|swift|sql|html?|css|scss|vue|svelte|tf|tfvars|lock|xml|gradle|env|dockerfile|proto|graphql"
+)
+_FILE_RE = re.compile(
+    rf"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+(?:\.[\w-]+)*\.(?:{_EXTENSIONS})|(?:[\w.-]+/){{2,}}[\w.-]*|Dockerfile|Makefile)(?![\w/])",
+    re.IGNORECASE,
+)
+_URL_RE = re.compile(r"\b\w+://\S+")
+_PREFIX_RE = re.compile(r"^\s*([a-z][a-z0-9_-]{1,40})\s*:\s+", re.IGNORECASE)
+_NUMBERED_RE = re.compile(r"(?:^|[\s(:;,])(\d{1,2})[.)]\s+(?=\S)")
+_BULLET_RE = re.compile(r"^\s*[-*•]\s+(.+)$", re.MULTILINE)
+_ARROW_RE = re.compile(r"\s*(?:→|->|=>|⇒)\s*")
+_SEQUENCE_RE = re.compile(
+    r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
+    r" (?:is|are) (?:done|complete|completed|merged|deployed)|before (?:deploying|releasing|merging|shipping)"
+    r"|must (?:happen|be done|complete|finish) (?:before|first)|only after|depends on)\b",
+    re.IGNORECASE,
+)
+_DURATION_RE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:-|–|to)?\s*(\d+(?:\.\d+)?)?\s*(h|hr|hrs|hours?|m|min|mins|minutes?|d|days?)\b",
+    re.IGNORECASE,
+)
+_LINE_REF_RE = re.compile(r"\bline\s+\d+\b|:\d+\b(?!\.\d)", re.IGNORECASE)
+_CLAUSE_SPLIT_RE = re.compile(r"(?:[.;!?](?:\s+|$)|,\s*(?:and\s+|then\s+)?|\s+(?:and then|and|then|with|plus)\s+|\n+)")
+_WORD_SUFFIXES = "(?:s|es|ed|d|ing|er|ers|ment|ments)?"
+
+
+def keyword_pattern(keyword: str) -> re.Pattern[str]:
+    """Match a routing word in lower-cased text.
+
+    Words of five letters or more also match longer forms (``deploy`` -> ``deployment``);
+    shorter ones match only with plain endings, so ``ci`` is not found in ``city``.
+    """
+    escaped = re.escape(keyword.lower())
+    if len(keyword) >= 5 and keyword[-1].isalnum():
+        return re.compile(rf"(?<![\w]){escaped}\w*")
+    return re.compile(rf"(?<![\w]){escaped}{_WORD_SUFFIXES}(?![\w])")
+
+
+_IDENTIFIER_RE = re.compile(r"[^\s,;()]*\w[/.]\w[^\s,;()]*")
+
+
+def strip_identifiers(text: str) -> str:
+    """Drop paths, repository names and dotted names, whose words are names, not work.
+
+    ``example-org/inventory-scanner`` says nothing about inventory work; ``ci/cd`` is kept.
+    """
+    text = re.sub(r"\bci/cd\b", "ci cd", text, flags=re.IGNORECASE)
+    return _IDENTIFIER_RE.sub(" ", text)
+
+
+def find_files(text: str, extra: Iterable[object] = ()) -> list[str]:
+    """Distinct file paths named in ``text`` and in ``extra`` (``files_affected``, ``deliverables``)."""
+    found: dict[str, None] = {}
+    cleaned = _URL_RE.sub(" ", text)
+    for match in _FILE_RE.finditer(cleaned):
+        found.setdefault(match.group(1).rstrip("/."), None)
+    for item in extra:
+        if isinstance(item, str) and item.strip():
+            found.setdefault(item.strip(), None)
+    return [path for path in found if path]
+
+
+def type_prefix(description: str) -> str | None:
+    """``"security-audit: scan the ..."`` -> ``"security-audit"``."""
+    match = _PREFIX_RE.match(description)
+    return match.group(1).lower() if match else None
+
+
+def strip_type_prefix(description: str) -> str:
+    return _PREFIX_RE.sub("", description, count=1)
+
+
+def listed_items(text: str) -> list[str]:
+    """Items of a numbered list (``1) a, 2) b``), a bullet list, or a colon list (``x: a, b, and c``)."""
+    matches = list(_NUMBERED_RE.finditer(text))
+    numbers = [int(m.group(1)) for m in matches]
+    if len(matches) >= 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers))) and numbers[0] in (0, 1):
+        items = []
+        for index, match in enumerate(matches):
+            end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+            items.append(_tidy_item(text[match.end() : end]))
+        return [item for item in items if item]
+    bullets = [_tidy_item(item) for item in _BULLET_RE.findall(text)]
+    if len(bullets) >= 2:
+        return [item for item in bullets if item]
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+        head, colon, tail = sentence.partition(": ")
+        if colon and len(head.split()) <= 8:
+            items = [_tidy_item(item) for item in re.split(r",\s*(?:and\s+)?|\s+and\s+(?=\S+\s)", tail)]
+            items = [item for item in items if item]
+            if len(items) >= 3:
+                return items
+    return []
+
+
+def arrow_steps(text: str) -> list[str]:
+    """``design → implement → test`` -> the steps; empty when there is no chain of two or more."""
+    for line in text.splitlines():
+        parts = _ARROW_RE.split(line)
+        if len(parts) >= 3 or (len(parts) == 2 and all(parts)):
+            head = parts[0].rsplit(":", 1)[-1]
+            steps = [_tidy_item(part) for part in [head, *parts[1:]]]
+            return [step for step in steps if step]
+    return []
+
+
+def _tidy_item(item: str) -> str:
+    item = re.split(r"[.!?]\s", item.strip(), maxsplit=1)[0]  # the item, not the sentence after it
+    item = item.strip().strip(",;.").strip()
+    item = re.sub(r"\s+", " ", item)
+    return re.sub(r"^(?:and|then)\s+", "", item, flags=re.IGNORECASE).strip()
+
+
+def sequence_markers(text: str) -> list[str]:
+    """Ordering words found (``then``, ``after that``, arrows ...), lower-cased, distinct."""
+    markers = {m.group(1).lower().rstrip(",") for m in _SEQUENCE_RE.finditer(text)}
+    if _ARROW_RE.search(text):
+        markers.add("→")
+    return sorted(markers)
+
+
+def clauses(text: str) -> list[str]:
+    """Split text into clauses at sentence ends, commas, ``and``/``then``/``with``."""
+    return [part.strip() for part in _CLAUSE_SPLIT_RE.split(text) if part and part.strip()]
+
+
+def action_clauses(text: str, verbs: Iterable[str]) -> list[str]:
+    """Clauses that start with an action verb: each one is a unit of work."""
+    pattern = re.compile(
+        r"^(?:to\s+|please\s+|also\s+|then\s+|\d+[.)]\s*)?(?:" + "|".join(re.escape(v) for v in verbs) + r")\b",
+        re.IGNORECASE,
+    )
+    return [clause for clause in clauses(text) if pattern.match(clause)]
+
+
+def duration_minutes(value: object) -> float | None:
+    """The upper end of an estimate: ``"90-120 minutes"`` -> 120, ``"2h"`` -> 120, ``45`` -> 45."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if not isinstance(value, str):
+        return None
+    match = _DURATION_RE.search(value)
+    if not match:
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    upper = float(match.group(2) or match.group(1))
+    unit = match.group(3).lower()
+    if unit.startswith("h"):
+        return upper * 60
+    if unit.startswith("d"):
+        return upper * 60 * 8
+    return upper
+
+
+def has_line_reference(text: str) -> bool:
+    return bool(_LINE_REF_RE.search(text))
+
+
+def slug(text: str, max_words: int = 3) -> str:
+    """``"Backend implementation (API)"`` -> ``"backend-implementation-api"``."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words[:max_words]) or "step"

@@ -1,0 +1,38 @@
+"""Timestamps as the rest of the system writes them, and as we write them.
+
+Other writers use four styles (``...Z``, ``-0600``, ``-06:00``, with or without
+milliseconds); Python 3.11's ``fromisoformat`` reads all of them. We always write
+UTC with millisecond precision and a ``Z`` suffix.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """UTC ISO-8601 with milliseconds and ``Z``: ``2025-11-05T18:00:00.123Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def now_iso() -> str:
+    return format_timestamp(utc_now())
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """Read any timestamp style seen in the system; ``None`` when absent or unreadable.
+
+    A timestamp without an offset is taken as UTC (the system's writers all mean UTC
+    when they leave it out).
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,72 @@
+"""File events from watchdog, delivered on the asyncio loop.
+
+Folders are watched, never files: a save by temp file + rename replaces the file's inode,
+and a watch on the old inode hears nothing more. Events of our own temporary files and of
+lock files are dropped here. If inotify cannot be used (its limits are exhausted), the
+polling observer takes over with a warning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import structlog
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from orchestrator.store import is_own_temp
+
+log = structlog.get_logger("orchestrator.watcher")
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[Path], None]) -> None:
+        self._loop = loop
+        self._callback = callback
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        for raw in (event.src_path, getattr(event, "dest_path", "")):
+            if not raw:
+                continue
+            path = Path(raw if isinstance(raw, str) else raw.decode())
+            if is_own_temp(path.name) or path.name.endswith(".lock"):
+                continue
+            self._loop.call_soon_threadsafe(self._callback, path)
+
+
+class FolderWatcher:
+    """Calls ``callback(path)`` on the loop for every change in ``folders`` (not recursive)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, folders: Iterable[Path], callback: Callable[[Path], None]) -> None:
+        self._folders = list(folders)
+        self._handler = _Handler(loop, callback)
+        self._observer: BaseObserver | None = None
+
+    def start(self) -> str:
+        """Start watching; returns the kind of observer in use (``native`` or ``polling``)."""
+        try:
+            self._observer = self._start(Observer())
+            return "native"
+        except OSError as exc:
+            log.warning("inotify_unavailable_polling_instead", problem=str(exc))
+            self._observer = self._start(PollingObserver(timeout=0.25))
+            return "polling"
+
+    def _start(self, observer: BaseObserver) -> BaseObserver:
+        for folder in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            observer.schedule(self._handler, str(folder), recursive=False)
+        observer.start()
+        return observer
+
+    def stop(self) -> None:
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+            self._observer = None

@@ -1,0 +1,76 @@
+"""Configuration: defaults, clear errors, and the shipped sample and README in step with the models."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from orchestrator.config import Config, ConfigError, load_config
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_defaults_are_the_seed_numbers() -> None:
+    config = Config()
+    assert config.monitor.interval_seconds == 120
+    assert config.monitor.heartbeat_timeout_seconds == 180
+    assert config.monitor.zombie_timeout_seconds == 1200
+    assert config.retry.max_attempts == 3
+    assert (config.planner.min_subtasks, config.planner.max_subtasks, config.planner.max_stages) == (3, 10, 10)
+    assert config.classifier.max_simple_files == 3
+    assert config.classifier.max_simple_minutes == 30
+    assert config.classifier.max_simple_tokens == 20000
+
+
+def test_missing_file_means_defaults(tmp_path: Path) -> None:
+    assert load_config(None, tmp_path) == Config()
+
+
+@pytest.mark.parametrize(
+    ("toml", "named"),
+    [
+        ("[monitor]\ninterval_second = 5\n", "monitor.interval_second"),
+        ("[monitor]\ninterval_seconds = -1\n", "monitor.interval_seconds"),
+        ("[nonsense]\n", "nonsense"),
+        ("[classifier.domains.docs]\nmaster = 'marketing'\nkeywords = []\n", "marketing"),
+        ("[watch\n", "not valid TOML"),
+    ],
+)
+def test_a_wrong_key_or_value_is_an_error_that_names_it(tmp_path: Path, toml: str, named: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as error:
+        load_config(path, tmp_path)
+    assert named in str(error.value) and str(path) in str(error.value)
+
+
+def test_fractions_of_seconds_are_allowed(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[monitor]\ninterval_seconds = 0.05\n")
+    assert load_config(path, tmp_path).monitor.interval_seconds == 0.05
+
+
+def _scalar_keys() -> list[str]:
+    config = Config().model_dump()
+    return [f"{section}.{key}" for section, values in config.items() for key, value in values.items()
+            if not isinstance(value, dict)]
+
+
+def test_the_sample_config_lists_every_key_and_parses_when_uncommented(tmp_path: Path) -> None:
+    text = (ROOT / "coordination/orchestrator/config.toml").read_text()
+    uncommented = re.sub(r"^# (\w+ = )", r"\1", text, flags=re.MULTILINE)
+    path = tmp_path / "config.toml"
+    path.write_text(uncommented)
+    load_config(path, tmp_path)
+    listed = {f"{section}.{key}" for section, body in re.findall(r"^\[(\w+)\]\n((?:.*\n)*?)(?=\[|\Z)", uncommented, re.M)
+              for key in re.findall(r"^(\w+) =", body, re.M)}
+    lists = {"classifier.action_verbs", "classifier.scope_phrases", "classifier.vague_verbs"}
+    assert set(_scalar_keys()) - lists <= listed
+
+
+def test_the_readme_documents_every_key() -> None:
+    readme = (ROOT / "README.md").read_text()
+    missing = [key for key in _scalar_keys() if key.split(".")[1] not in readme]
+    assert missing == []

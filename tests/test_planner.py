@@ -1,0 +1,157 @@
+"""Decomposition into plans: the seed's example, the design principles, the limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator.classify import Classifier
+from orchestrator.config import Config
+from orchestrator.models import Plan, QueueTask
+from orchestrator.planner import PlanError, build_plan, builtin_drafts, drafts_from_json
+
+CONFIG = Config()
+CLASSIFIER = Classifier(CONFIG.classifier)
+
+
+def plan_for(**fields: object) -> Plan:
+    task = QueueTask.model_validate({"id": "task-1762342920", "status": "pending", **fields})
+    drafts = (drafts_from_json(task.subtasks, CLASSIFIER) if task.subtasks is not None
+              else builtin_drafts(task, CLASSIFIER, CONFIG.planner))
+    return build_plan(task, CLASSIFIER.classify(task), drafts, planner="builtin", config=CONFIG.planner,
+                      now="2025-11-05T18:00:00.000Z")
+
+
+def shape(plan: Plan) -> list[list[tuple[str, str]]]:
+    by_id = {s.subtask_id: s for s in plan.subtasks}
+    return [[(by_id[i].assigned_to, by_id[i].worker_type) for i in ids] for ids in plan.execution_plan.values()]
+
+
+def test_seed_authentication_example_comes_out_as_the_seed_shows() -> None:
+    plan = plan_for(title="Add authentication system with security audit and docs")
+    assert shape(plan) == [
+        [("development", "planner")],
+        [("development", "implementation"), ("development", "implementation")],
+        [("development", "test")],
+        [("security", "audit")],
+        [("development", "documentation")],
+    ]
+    titles = [s.title for s in plan.subtasks]
+    assert "backend" in titles[1] and "frontend" in titles[2]
+    estimate = plan.resource_estimate
+    assert estimate.total_subtasks == 6
+    assert estimate.masters == ["development", "security"]
+    assert estimate.workers == 8  # the seed's figure: 6 subtasks + 2 masters
+    assert estimate.parallelization_possible
+    assert any(b.startswith("stage_3") for b in estimate.bottlenecks)
+    assert estimate.duration_minutes_min <= estimate.duration_minutes_max
+    assert plan.status == "planning"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"title": "Add authentication system with security audit and docs"},
+        {"title": "Refactor API layer, update tests, and deploy"},
+        {"title": "Build new feature: design → implement → test → audit → document"},
+        {"title": "Build a token cost tracker", "orchestration_required": True,
+         "context": {"description": "1) collector, 2) cost store, 3) dashboard panel, 4) budget alerts, 5) cost API"}},
+        {"title": "Migrate the users table, then update the API, then deploy to staging"},
+        {"title": "Audit all services for OWASP top 10", "orchestration_required": True},
+        {"title": "Ship it", "orchestration_required": True,
+         "context": {"deliverables": [f"src/m{i}.py" for i in range(9)]}},
+    ],
+)
+def test_every_plan_follows_the_subtask_design_principles(fields: dict) -> None:
+    plan = plan_for(**fields)
+    limits = CONFIG.planner
+    assert limits.min_subtasks <= len(plan.subtasks) <= limits.max_subtasks
+    assert len(plan.execution_plan) <= limits.max_stages
+    ids = [s.subtask_id for s in plan.subtasks]
+    assert len(set(ids)) == len(ids)
+    stage_of = {i: n for n, stage in enumerate(plan.execution_plan.values(), 1) for i in stage}
+    for s in plan.subtasks:
+        assert s.subtask_id.startswith("orch-task-1762342920-")  # unique across the folder
+        assert s.assigned_to in ("development", "security", "inventory", "cicd")  # exactly one master
+        assert s.success_criteria and s.title and s.description  # measurable
+        assert s.estimated_duration_minutes <= limits.max_subtask_minutes  # time-boxed
+        assert s.estimated_tokens <= limits.max_subtask_tokens
+        assert len(s.files_affected) <= limits.max_files_per_subtask  # file-scoped
+        assert all(stage_of[d] < stage_of[s.subtask_id] for d in s.dependencies)  # explicit, earlier
+        assert s.stage == stage_of[s.subtask_id]
+
+
+def test_deliverables_are_spread_so_no_subtask_touches_more_than_three_files() -> None:
+    plan = plan_for(title="Ship it", orchestration_required=True,
+                    context={"deliverables": [f"src/m{i}.py" for i in range(9)]})
+    files = [f for s in plan.subtasks for f in s.files_affected]
+    assert sorted(f for f in files if f.startswith("src/")) == sorted(f"src/m{i}.py" for i in range(9))
+
+
+def test_same_task_same_plan() -> None:
+    fields = {"title": "Refactor API layer, update tests, and deploy"}
+    assert plan_for(**fields).model_dump() == plan_for(**fields).model_dump()
+
+
+def test_more_than_ten_stages_is_refused_with_a_request_to_split() -> None:
+    steps = " → ".join(f"step {n}" for n in range(1, 12))
+    subtasks = [{"id": f"s{n}", "title": f"Step {n}", "dependencies": [f"s{n - 1}"] if n > 1 else []}
+                for n in range(1, 11)]
+    subtasks.append({"id": "s11", "title": "Step 11", "dependencies": ["s10"]})
+    with pytest.raises(PlanError) as error:
+        plan_for(title=f"Do {steps}", orchestration_required=True)
+    assert error.value.too_big
+    with pytest.raises(PlanError) as error:
+        plan_for(title="Long chain", subtasks=subtasks)
+    assert error.value.too_big and "11 subtasks" in str(error.value)
+
+
+def test_a_chain_of_ten_subtasks_fills_ten_stages() -> None:
+    subtasks = [{"id": f"s{n}", "title": f"Step {n}", "dependencies": [f"s{n - 1}"] if n > 1 else []}
+                for n in range(1, 11)]
+    plan = plan_for(title="Long chain", subtasks=subtasks)
+    assert len(plan.execution_plan) == 10
+
+
+def test_a_task_that_brings_its_own_subtasks_is_planned_from_them() -> None:
+    plan = plan_for(title="Custom", subtasks=[
+        {"id": "scan", "title": "Scan for secrets", "assigned_to": "security-master"},
+        {"id": "fix", "title": "Remove leaked keys", "dependencies": ["scan"], "files_affected": ["a.env"]},
+        {"id": "doc", "title": "Write the incident note", "dependencies": ["fix"], "owner_team": "sre"},
+    ])
+    assert [s.subtask_id for s in plan.subtasks] == ["orch-task-1762342920-scan", "orch-task-1762342920-fix",
+                                                     "orch-task-1762342920-doc"]
+    assert plan.subtasks[0].assigned_to == "security"
+    assert plan.subtasks[1].dependencies == ["orch-task-1762342920-scan"]
+    assert plan.subtasks[2].model_extra == {"owner_team": "sre"}  # fields we do not know survive
+
+
+@pytest.mark.parametrize(
+    ("subtasks", "problem"),
+    [
+        ([{"id": "a", "title": "A", "dependencies": ["b"]}, {"id": "b", "title": "B", "dependencies": ["c"]},
+          {"id": "c", "title": "C", "dependencies": ["a"]}], "dependency cycle: a -> b -> c -> a"),
+        ([{"id": "a", "title": "A"}, {"id": "b", "title": "B", "dependencies": ["zz"]}, {"id": "c", "title": "C"}],
+         "'b' depends on unknown subtask 'zz'"),
+        ([{"id": "a", "title": "A", "dependencies": ["a"]}, {"id": "b", "title": "B"}, {"id": "c", "title": "C"}],
+         "'a' depends on itself"),
+        ([{"id": "a", "title": "A"}, {"id": "a", "title": "B"}, {"id": "c", "title": "C"}], "duplicate subtask id 'a'"),
+        ([{"id": "../etc", "title": "A"}], "not a safe name"),
+        ([{"id": "a", "title": "A", "assigned_to": "marketing"}], "unknown master 'marketing'"),
+        ([{"id": "a"}], "title is missing"),
+        ("not a list", "subtasks must be a list"),
+        ([{"id": "a", "title": "A"}, {"id": "b", "title": "B"}], "2 subtasks: a plan has 3-10"),
+        ([{"id": "a", "title": "A", "estimated_duration_minutes": 45}, {"id": "b", "title": "B"},
+          {"id": "c", "title": "C"}], "estimated at 45 min"),
+        ([{"id": "a", "title": "A", "files_affected": ["1", "2", "3", "4"]}, {"id": "b", "title": "B"},
+          {"id": "c", "title": "C"}], "affects 4 files"),
+    ],
+)
+def test_invalid_subtask_lists_are_refused_with_the_reason(subtasks: object, problem: str) -> None:
+    with pytest.raises(PlanError) as error:
+        plan_for(title="Custom", subtasks=subtasks)
+    assert problem in str(error.value)
+
+
+def test_a_title_repeated_in_the_description_is_not_planned_twice() -> None:
+    title = "Add authentication system with security audit and docs"
+    assert shape(plan_for(title=title, description=title)) == shape(plan_for(title=title))
