@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from orchestrator.classify import Classifier
 from orchestrator.config import Config
@@ -47,6 +52,50 @@ def test_seed_authentication_example_comes_out_as_the_seed_shows() -> None:
     assert plan.status == "planning"
 
 
+LABELLED = json.loads((Path(__file__).parent / "data" / "labelled_tasks.json").read_text())
+COMPLEX = [item["task"] for item in LABELLED if item["label"]["decision"] == "complex"]
+
+
+def assert_follows_principles(plan: Plan) -> None:
+    limits = CONFIG.planner
+    assert limits.min_subtasks <= len(plan.subtasks) <= limits.max_subtasks
+    assert len(plan.execution_plan) <= limits.max_stages
+    ids = [s.subtask_id for s in plan.subtasks]
+    assert len(set(ids)) == len(ids)
+    stage_of = {i: n for n, stage in enumerate(plan.execution_plan.values(), 1) for i in stage}
+    assert sorted(stage_of) == sorted(ids)
+    for s in plan.subtasks:
+        assert s.subtask_id.startswith(f"{plan.orchestration_id}-")  # unique across the folder
+        assert s.assigned_to in ("development", "security", "inventory", "cicd")  # exactly one master
+        assert s.success_criteria and s.title and s.description  # measurable
+        assert s.estimated_duration_minutes <= limits.max_subtask_minutes  # time-boxed
+        assert s.estimated_tokens <= limits.max_subtask_tokens
+        assert len(s.files_affected) <= limits.max_files_per_subtask  # file-scoped
+        assert all(stage_of[d] < stage_of[s.subtask_id] for d in s.dependencies)  # explicit, earlier
+        assert s.stage == stage_of[s.subtask_id]
+
+
+@pytest.mark.parametrize("fields", COMPLEX, ids=[t["id"] for t in COMPLEX])
+def test_every_labelled_complex_task_gets_a_valid_plan(fields: dict) -> None:
+    assert_follows_principles(plan_for(**{k: v for k, v in fields.items() if k != "id"}))
+
+
+words = st.sampled_from(["add", "build", "auth", "api", "deploy", "then", "audit", "docs", "and", ",", "→", "1)",
+                         "2)", "3)", "tests", "the", "system", "with", "fix", "scan", "list", "repos", ":", "src/a.py",
+                         "frontend", "backend", "release", "finally", "helm", ".", "-", "x"])
+
+
+@given(st.lists(words, min_size=1, max_size=40).map(" ".join), st.lists(words, max_size=60).map(" ".join))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_text_gives_a_valid_plan_or_a_clear_refusal(title: str, description: str) -> None:
+    try:
+        plan = plan_for(title=title, description=description, orchestration_required=True)
+    except PlanError as error:
+        assert error.problems
+        return
+    assert_follows_principles(plan)
+
+
 @pytest.mark.parametrize(
     "fields",
     [
@@ -62,22 +111,7 @@ def test_seed_authentication_example_comes_out_as_the_seed_shows() -> None:
     ],
 )
 def test_every_plan_follows_the_subtask_design_principles(fields: dict) -> None:
-    plan = plan_for(**fields)
-    limits = CONFIG.planner
-    assert limits.min_subtasks <= len(plan.subtasks) <= limits.max_subtasks
-    assert len(plan.execution_plan) <= limits.max_stages
-    ids = [s.subtask_id for s in plan.subtasks]
-    assert len(set(ids)) == len(ids)
-    stage_of = {i: n for n, stage in enumerate(plan.execution_plan.values(), 1) for i in stage}
-    for s in plan.subtasks:
-        assert s.subtask_id.startswith("orch-task-1762342920-")  # unique across the folder
-        assert s.assigned_to in ("development", "security", "inventory", "cicd")  # exactly one master
-        assert s.success_criteria and s.title and s.description  # measurable
-        assert s.estimated_duration_minutes <= limits.max_subtask_minutes  # time-boxed
-        assert s.estimated_tokens <= limits.max_subtask_tokens
-        assert len(s.files_affected) <= limits.max_files_per_subtask  # file-scoped
-        assert all(stage_of[d] < stage_of[s.subtask_id] for d in s.dependencies)  # explicit, earlier
-        assert s.stage == stage_of[s.subtask_id]
+    assert_follows_principles(plan_for(**fields))
 
 
 def test_deliverables_are_spread_so_no_subtask_touches_more_than_three_files() -> None:

@@ -36,11 +36,10 @@ from orchestrator.models import (
     normalize_master,
 )
 from orchestrator.textsignals import (
-    arrow_steps,
     clauses,
     find_files,
     listed_items,
-    sequence_markers,
+    sequence_segments,
     slug,
     strip_type_prefix,
     type_prefix,
@@ -126,37 +125,61 @@ class _Item:
     phase: str
     master: str
     files: list[str]
+    group: int = 0
 
 
 def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
-    """Decompose ``task`` offline and deterministically (same task, same drafts)."""
+    """Decompose ``task`` offline and deterministically (same task, same drafts).
+
+    The text is cut into groups at ordering words (``then``, arrows): groups run in the
+    writer's order. Within a group, parts run by phase, parallel where phases are equal.
+    """
     description = strip_type_prefix(task.full_description)
-    text = f"{task.title}\n{description}"
     topic = topic_of(task)
     main = classifier.route(task.title, description, (task.type, type_prefix(task.full_description)))
-    chain = arrow_steps(text)
-    listed = listed_items(description)
-    parts = chain or listed or clauses(text)
-    unique = {re.sub(r"\W+", " ", part).strip().lower(): part for part in reversed(parts)}  # a title repeated
-    parts = [part for part in parts if unique.get(re.sub(r"\W+", " ", part).strip().lower()) is part]
-    items = [item for part in parts if (item := _item(part, main, classifier))]
-    if not chain:
-        items = _complete(items, task, topic, main)
+    from_title = _items(task.title, main, classifier)
+    items = _items(description, main, classifier)
+    if not {i.phase for i in from_title} <= {i.phase for i in items}:
+        items = _unique(from_title + items)  # the title names work the description leaves out
+    items = _complete(items, task, topic, main)
     _assign_files(items, task, config.max_files_per_subtask)
-    chained = bool(chain) or (not listed and bool(sequence_markers(text)))
-    if not chained:  # a chain the user wrote is kept whole: too long a chain must be split by them
-        items = _fit(items, config.max_subtasks)
-        items.sort(key=lambda item: RANK[item.phase])
-    return _drafts(items, topic, config, chained=chained)
+    items = _fit(items, config.max_subtasks)
+    items.sort(key=_order)
+    return _drafts(items, topic, config)
 
 
-def _item(text: str, main: Route, classifier: Classifier) -> _Item | None:
-    """One part of the work. Weak wording inherits the task's own domain."""
-    if not re.search(r"[A-Za-z]{2,}", text):
-        return None
-    route = classifier.route(text)
-    chosen = route if route.strong else main
-    return _Item(text, phase_of(text, chosen.domain), chosen.master, find_files(text))
+def _items(text: str, main: Route, classifier: Classifier) -> list[_Item]:
+    found: list[_Item] = []
+    for group, segment in enumerate(sequence_segments(text)):
+        listed = listed_items(segment)
+        previous: _Item | None = None
+        for part in listed or clauses(segment):
+            if not re.search(r"[A-Za-z]{2,}", part):
+                continue
+            route = classifier.route(part)
+            if not route.strong and previous is not None and not listed:
+                previous.text += f" with {part}"  # a qualifier of the clause before it
+                continue
+            previous = _Item(part, phase_of(part, (route if route.strong else main).domain),
+                             (route if route.strong else main).master, find_files(part), group)
+            found.append(previous)
+    return _unique(found)
+
+
+def _unique(items: list[_Item]) -> list[_Item]:
+    """Drop parts that say the same thing twice (a title repeated in the description)."""
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        key = re.sub(r"\W+", " ", item.text).strip().lower()
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
+
+
+def _order(item: _Item) -> tuple[int, int]:
+    return item.group, RANK[item.phase]
 
 
 def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> list[_Item]:
@@ -167,19 +190,20 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> l
     if len(implement) == 1 and not implement[0].files and _BUILD_NEW_RE.search(implement[0].text):
         backend, frontend = bool(_BACKEND_RE.search(text)), bool(_FRONTEND_RE.search(text))
         if backend == frontend:  # both named, or neither: a whole system has both sides
-            index = items.index(implement[0])
+            index, group = items.index(implement[0]), implement[0].group
             items[index : index + 1] = [
-                _Item(f"Implement {topic} backend", "implement", "development", []),
-                _Item(f"Implement {topic} frontend", "implement", "development", []),
+                _Item(f"Implement {topic} backend", "implement", "development", [], group),
+                _Item(f"Implement {topic} frontend", "implement", "development", [], group),
             ]
             implement = items[index : index + 2]
     if implement and "test" not in phases:
-        items.insert(items.index(implement[-1]) + 1, _Item(f"Write tests for {topic}", "test", "development", []))
+        items.append(_Item(f"Write tests for {topic}", "test", "development", [], implement[-1].group))
     if implement and "design" not in phases:
-        items.insert(items.index(implement[0]), _Item(f"Design {topic} architecture", "design", "development", []))
+        items.append(_Item(f"Design {topic} architecture", "design", "development", [], implement[0].group))
     if len(items) < 3:
-        items.insert(0, _Item(f"Scope and plan: {task.title}", "design", main.master, []))
-        items.append(_Item(f"Review results and report: {task.title}", "review", main.master, []))
+        last = max(item.group for item in items) if items else 0
+        items.append(_Item(f"Scope and plan: {task.title}", "design", main.master, [], 0))
+        items.append(_Item(f"Review results and report: {task.title}", "review", main.master, [], last))
     return items
 
 
@@ -196,17 +220,21 @@ def _assign_files(items: list[_Item], task: QueueTask, limit: int) -> None:
             chunks = [item.files[i : i + limit] for i in range(0, len(item.files), limit)]
             position = items.index(item)
             items[position : position + 1] = [
-                _Item(f"{item.text} (part {n} of {len(chunks)})", item.phase, item.master, chunk)
+                _Item(f"{item.text} (part {n} of {len(chunks)})", item.phase, item.master, chunk, item.group)
                 for n, chunk in enumerate(chunks, 1)
             ]
 
 
 def _fit(items: list[_Item], most: int) -> list[_Item]:
-    """Merge parallel work of the same phase and master until at most ``most`` items remain."""
+    """Merge parallel work (same group, phase and master) until at most ``most`` items remain.
+
+    Work the writer put in order is never merged: too long a sequence is theirs to split.
+    """
     while len(items) > most:
         for phase in ("implement", "test", "audit", "docs", "deploy", "inventory", "design"):
             same = [item for item in items if item.phase == phase]
-            pairs = [(a, b) for a, b in zip(same, same[1:], strict=False) if a.master == b.master]
+            pairs = [(a, b) for a, b in zip(same, same[1:], strict=False)
+                     if a.master == b.master and a.group == b.group]
             if pairs:
                 first, second = pairs[0]
                 first.text = f"{first.text}; {second.text}"
@@ -241,21 +269,20 @@ _TEMPLATE_TITLE = {
 _KEYS = {"design": "design", "test": "tests", "audit": "security-audit", "docs": "docs", "deploy": "deploy"}
 
 
-def _drafts(items: list[_Item], topic: str, config: PlannerConfig, *, chained: bool) -> list[Draft]:
+def _drafts(items: list[_Item], topic: str, config: PlannerConfig) -> list[Draft]:
+    """Number the items, and make each depend on every item of the nearest earlier step."""
     keys: list[str] = []
     for number, item in enumerate(items, 1):
         word = _KEYS.get(item.phase) if len([i for i in items if i.phase == item.phase]) == 1 else None
-        if item.phase == "implement" and re.search(r"\b(backend|frontend)$", item.text):
-            word = item.text.rsplit(" ", 1)[1]
+        side = re.search(r"\b(backend|frontend)$", item.text, re.IGNORECASE)
+        if item.phase == "implement" and side:
+            word = side.group(1).lower()
         keys.append(f"s{number:02d}-{word or slug(_LEADING_VERB_RE.sub('', item.text) or item.text)}")
     drafts: list[Draft] = []
     for index, item in enumerate(items):
-        if chained:
-            deps: tuple[str, ...] = (keys[index - 1],) if index else ()
-        else:
-            lower = [RANK[other.phase] for other in items if RANK[other.phase] < RANK[item.phase]]
-            nearest = max(lower, default=None)
-            deps = tuple(keys[i] for i, other in enumerate(items) if RANK[other.phase] == nearest)
+        earlier = [_order(other) for other in items if _order(other) < _order(item)]
+        nearest = max(earlier, default=None)
+        deps = tuple(keys[i] for i, other in enumerate(items) if _order(other) == nearest)
         title = _title_of(item, topic)
         estimate = config.estimates.get(WORKER_TYPE[item.phase])
         drafts.append(
@@ -275,7 +302,7 @@ def _drafts(items: list[_Item], topic: str, config: PlannerConfig, *, chained: b
     return drafts
 
 
-_PHASE_WORDS = {"design", "implement", "implementation", "test", "tests", "testing", "audit", "security", "document",
+_PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tests", "testing", "audit", "security", "document",
                 "documentation", "docs", "deploy", "deployment", "review", "inventory", "and", "the", "then", "it"}
 
 

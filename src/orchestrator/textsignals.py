@@ -123,6 +123,22 @@ def _tidy_item(item: str) -> str:
     return re.sub(r"^(?:and|then)\s+", "", item, flags=re.IGNORECASE).strip()
 
 
+_THEN_RE = re.compile(r"[,;.]?\s*\b(?:and then|then|after that|afterwards|followed by|and finally|finally|next,)\s+",
+                      re.IGNORECASE)
+
+
+def sequence_segments(text: str) -> list[str]:
+    """Parts of the text in the order the writer asked for.
+
+    An arrow chain gives one segment per step; otherwise the text is cut at ordering
+    words (``then``, ``after that``, ``followed by``, ``finally``).
+    """
+    steps = arrow_steps(text)
+    if steps:
+        return steps
+    return [segment.strip() for segment in _THEN_RE.split(text) if segment and segment.strip(" ,;.\n")]
+
+
 def sequence_markers(text: str) -> list[str]:
     """Ordering words found (``then``, ``after that``, arrows ...), lower-cased, distinct."""
     markers = {m.group(1).lower().rstrip(",") for m in _SEQUENCE_RE.finditer(text)}
