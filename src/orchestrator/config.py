@@ -203,6 +203,10 @@ class MonitorConfig(_Section):
     zombie_timeout_seconds: float = Field(1200, gt=0, description="Running this long with no progress: zombie (seed: 20 min).")
     never_started_timeout_seconds: float = Field(600, gt=0, description="Handoff not picked up within this: flagged.")
     max_runtime_seconds: float = Field(3600, gt=0, description="Hard runtime cap of one subtask attempt.")
+    clock_skew_seconds: float = Field(60, ge=0, description="Timestamps further in the future than this are ignored.")
+    workspace_dir: str | None = Field(
+        None, description="Folder that files_affected are relative to (default: the coordination folder's parent)."
+    )
 
 
 class RetryConfig(_Section):
@@ -210,6 +214,7 @@ class RetryConfig(_Section):
     backoff_base_seconds: float = Field(10, ge=0, description="First retry delay; doubles each attempt.")
     backoff_max_seconds: float = Field(300, ge=0, description="Longest retry delay.")
     jitter: float = Field(0.2, ge=0, le=1, description="Random +/- fraction applied to each delay.")
+    terminate_grace_seconds: float = Field(5, ge=0, description="Wait after SIGTERM before SIGKILL of an old worker.")
 
 
 class Config(_Section):

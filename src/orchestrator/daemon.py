@@ -1,9 +1,18 @@
-"""The daemon: wiring of watcher, engine and signals around one asyncio loop.
+"""The daemon: wiring of watcher, engine, supervisor and signals around one asyncio loop.
 
-File events set a flag; one intake loop drains it (debounced), so a burst of events
-becomes one queue pass. Engine steps run one at a time on a single worker thread, off
-the loop, which stays free for events, signals and timers. A cheap stat of the queue
-every ``rescan_interval_seconds`` is the safety net for a missed event.
+File events and timers add *jobs* to a set; one work loop drains the set (debounced), so
+a burst of events becomes one pass. Every pass runs on a single engine thread, off the
+loop, which stays free for events, signals and timers. Jobs:
+
+* ``queue``: the queue changed (intake);
+* ``("subtask", id)``: a subtask file changed (a master or worker reported);
+* ``workers``: a worker spec, heartbeat or status file changed;
+* ``requests``: a person asked to resume, skip or abort;
+* ``tick``: the monitor interval passed (liveness of every active subtask);
+* ``retries``: a retry's backoff ended.
+
+A cheap stat of the queue every ``rescan_interval_seconds`` is the safety net for a missed
+event; the monitor tick is the safety net for everything else.
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -22,10 +31,11 @@ from filelock import FileLock, Timeout
 
 from orchestrator import __version__
 from orchestrator.config import Config
-from orchestrator.engine import Engine, draft
-from orchestrator.models import Classification, QueueTask
+from orchestrator.engine import Engine, IntakeResult, draft
+from orchestrator.models import Classification, Plan, QueueTask
 from orchestrator.planner import PlanError
 from orchestrator.store import Layout, Store, StoreError, file_identity
+from orchestrator.supervisor import Supervisor
 from orchestrator.watcher import FolderWatcher
 
 log = structlog.get_logger("orchestrator")
@@ -47,44 +57,64 @@ class Daemon:
         self.root = root
         self.config = config
         self.store = make_store(root, config)
+        self.layout = self.store.layout
         self.engine = Engine(self.store, config)
+        self.supervisor = Supervisor(self.engine)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
-        self._dirty = asyncio.Event()
+        self._jobs: set[Hashable] = set()
+        self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._planning: set[asyncio.Task[None]] = set()
-        self._queue_identity = file_identity(self.store.layout.queue)
+        self._queue_identity = file_identity(self.layout.queue)
+        self._retry_timer: asyncio.TimerHandle | None = None
 
     async def _step(self, function: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
 
+    def want(self, job: Hashable) -> None:
+        self._jobs.add(job)
+        self._wake.set()
+
     def _on_change(self, path: Path) -> None:
-        if path == self.store.layout.queue:
-            self._dirty.set()
+        layout = self.layout
+        if path == layout.queue:
+            self.want("queue")
+        elif path.parent == layout.subtasks and path.suffix == ".json":
+            self.want(("subtask", path.stem))
+        elif path.parent == layout.requests:
+            self.want("requests")
+        elif layout.worker_specs in path.parents or layout.agents in path.parents:
+            self.want("workers")
 
     def stop(self) -> None:
         self._stopping.set()
 
     async def run(self) -> int:
-        layout = self.store.layout
-        instance = FileLock(str(layout.daemon_lock), timeout=0, fallback_to_soft=False, preserve_lock_file=True)
-        layout.orchestrator.mkdir(parents=True, exist_ok=True)
+        instance = FileLock(str(self.layout.daemon_lock), timeout=0, fallback_to_soft=False, preserve_lock_file=True)
+        self.layout.orchestrator.mkdir(parents=True, exist_ok=True)
         try:
             instance.acquire()
         except Timeout as exc:
-            raise AlreadyRunning(f"another orchestrator already owns {self.root} ({layout.daemon_lock} is locked)") from exc
+            raise AlreadyRunning(f"another orchestrator already owns {self.root} "
+                                 f"({self.layout.daemon_lock} is locked)") from exc
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop)
-        watcher = FolderWatcher(loop, [self.root], self._on_change)
+        folders = [self.root, self.layout.subtasks, self.layout.requests,
+                   *(self.layout.worker_specs / f for f in ("active", "completed", "failed", "zombie"))]
+        watcher = FolderWatcher(loop, folders, self._on_change, recursive=[self.layout.agents])
         try:
-            unfinished = await self._step(self.engine.load)
+            unfinished = await self._step(self._start_up)
             observer = watcher.start()
             self.engine.emit("orchestrator_started", pid=os.getpid(), version=__version__,
-                             coordination_dir=str(self.root), observer=observer, orchestrations=len(self.engine.plans))
+                             coordination_dir=str(self.root), observer=observer,
+                             orchestrations=len(self.engine.plans))
             for task, decision in unfinished:
                 self._start_planning(task, decision)
-            self._dirty.set()
-            loops = [asyncio.create_task(self._intake_loop()), asyncio.create_task(self._rescan_loop())]
+            for job in ("queue", "requests", "tick"):
+                self.want(job)
+            loops = [asyncio.create_task(self._work_loop()), asyncio.create_task(self._rescan_loop()),
+                     asyncio.create_task(self._monitor_loop())]
             await self._stopping.wait()
             for job in loops:
                 job.cancel()
@@ -99,27 +129,63 @@ class Daemon:
             instance.release()
         return 0
 
-    async def _intake_loop(self) -> None:
+    def _start_up(self) -> list[tuple[QueueTask, Classification]]:
+        unfinished = self.engine.load()
+        for plan in [p for p in self.engine.plans.values() if p.status == "planning"]:
+            self.supervisor.begin(plan)  # written before a crash, never handed off
+        self.supervisor.load()
+        return unfinished
+
+    async def _work_loop(self) -> None:
         debounce = self.config.watch.debounce_seconds
         while True:
-            await self._dirty.wait()
-            await asyncio.sleep(debounce)  # let the writer finish; events meanwhile join this pass
-            self._dirty.clear()
-            self._queue_identity = file_identity(self.store.layout.queue)
-            result = await self._step(self.engine.intake)
+            await self._wake.wait()
+            await asyncio.sleep(debounce)  # let writers finish; events meanwhile join this pass
+            self._wake.clear()
+            jobs, self._jobs = self._jobs, set()
+            if "queue" in jobs:
+                self._queue_identity = file_identity(self.layout.queue)
+            result, next_retry = await self._step(self._run, jobs)
             for task, decision in result.claimed:
                 self._start_planning(task, decision)
             if result.again:
-                self._dirty.set()
+                self.want("queue")
             elif result.failed:
-                asyncio.get_running_loop().call_later(self.config.watch.update_retry_seconds, self._dirty.set)
+                asyncio.get_running_loop().call_later(self.config.watch.update_retry_seconds, self.want, "queue")
+            self._schedule_retry(next_retry)
+
+    def _run(self, jobs: set[Hashable]) -> tuple[IntakeResult, float | None]:
+        """One pass on the engine thread."""
+        result = self.engine.intake() if "queue" in jobs else IntakeResult()
+        for job in jobs:
+            if isinstance(job, tuple) and job[0] == "subtask":
+                self.supervisor.sync_subtask(job[1])
+        if "requests" in jobs:
+            self.supervisor.handle_requests()
+        if "tick" in jobs:
+            return result, self.supervisor.tick()
+        if "workers" in jobs:
+            self.supervisor.observe(check_liveness=False)
+        return result, self.supervisor.due_retries()
+
+    def _schedule_retry(self, seconds: float | None) -> None:
+        if self._retry_timer is not None:
+            self._retry_timer.cancel()
+            self._retry_timer = None
+        if seconds is not None:
+            self._retry_timer = asyncio.get_running_loop().call_later(seconds, self.want, "retries")
 
     async def _rescan_loop(self) -> None:
         """Safety net: a changed queue whose event we missed is picked up within one interval."""
         while True:
             await asyncio.sleep(self.config.watch.rescan_interval_seconds)
-            if file_identity(self.store.layout.queue) != self._queue_identity:
-                self._dirty.set()
+            if file_identity(self.layout.queue) != self._queue_identity:
+                self.want("queue")
+
+    async def _monitor_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.monitor.interval_seconds)
+            self.want("tick")
 
     def _start_planning(self, task: QueueTask, decision: Classification) -> None:
         job = asyncio.create_task(self._plan(task, decision))
@@ -136,12 +202,17 @@ class Daemon:
             await self._step(self.engine.block, task, _blocked_reason(drafted.error))
             return
         try:
-            await self._step(self.engine.start_orchestration, drafted.plan, task.priority or "medium")
+            await self._step(self._begin, drafted.plan)
         except PlanError as exc:
             await self._step(self.engine.block, task, _blocked_reason(exc))
         except StoreError as exc:
             self.engine.emit("orchestration_failed", task_id=task.id, orchestration_id=f"orch-{task.id}",
                              problem=str(exc), action="will be finished at the next start")
+
+    def _begin(self, plan: Plan) -> None:
+        self.engine.start_orchestration(plan)
+        self.supervisor.forget_owners()
+        self.supervisor.begin(plan)
 
 
 def _blocked_reason(error: PlanError) -> str:

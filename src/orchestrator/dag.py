@@ -97,3 +97,19 @@ def critical_path(graph: Mapping[str, Sequence[str]], weight: Mapping[str, float
     total, path = max(best.values(), key=lambda item: item[0])
     return path, total
 
+
+
+def downstream(graph: Mapping[str, Sequence[str]], node: str) -> set[str]:
+    """Every node that depends on ``node``, directly or not."""
+    dependents: dict[str, list[str]] = {n: [] for n in graph}
+    for n, deps in graph.items():
+        for dep in deps:
+            dependents[dep].append(n)
+    found: set[str] = set()
+    todo = [node]
+    while todo:
+        for child in dependents.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found

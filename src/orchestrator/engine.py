@@ -145,8 +145,6 @@ class Engine:
                 self.emit("plan_invalid", path=str(path), problem=str(exc).splitlines()[0])
                 continue
             self.plans[plan.orchestration_id] = plan
-        for plan in [p for p in self.plans.values() if p.status == "planning"]:
-            self.start_orchestration(plan, self._priority_of(plan.parent_task_id))
         return self._claimed_without_plan()
 
     def _claimed_without_plan(self) -> list[tuple[QueueTask, Classification]]:
@@ -167,13 +165,16 @@ class Engine:
                 todo.append((task, self.classifier.classify(task)))
         return todo
 
-    def _priority_of(self, task_id: str) -> str:
+    def queue_entry(self, task_id: str) -> dict[str, Any] | None:
+        """The task's entry in the queue as it is now (``None`` if unreadable or gone)."""
         try:
             snapshot = self.store.read_queue()
         except StoreError:
-            snapshot = None
-        entry = intake.find(snapshot.tasks, task_id) if snapshot else None
-        priority = entry.get("priority") if entry else None
+            return None
+        return intake.find(snapshot.tasks, task_id) if snapshot else None
+
+    def priority_of(self, task_id: str) -> str:
+        priority = (self.queue_entry(task_id) or {}).get("priority")
         return priority if isinstance(priority, str) and priority else "medium"
 
     # --- the queue ------------------------------------------------------------------------
@@ -300,8 +301,11 @@ class Engine:
 
     # --- orchestrations ------------------------------------------------------------------------
 
-    def start_orchestration(self, plan: Plan, priority: str) -> None:
-        """Write plan, subtasks and stage-1 handoffs; safe to repeat after a crash."""
+    def start_orchestration(self, plan: Plan) -> None:
+        """Write the plan (``planning``) and its subtask files; safe to repeat after a crash.
+
+        Handing off stage 1 is the supervisor's, as for every later stage.
+        """
         plan_path = self.layout.plan(plan.orchestration_id)
         for subtask in plan.subtasks:
             existing = self.store.read_json_or_none(self.layout.subtask(subtask.subtask_id))
@@ -314,27 +318,12 @@ class Engine:
             self.emit("orchestration_started", orchestration_id=plan.orchestration_id, task_id=plan.parent_task_id,
                       subtasks=len(plan.subtasks), stages=len(plan.execution_plan), planner=plan.planner,
                       masters=plan.resource_estimate.masters, confidence=plan.classification.confidence)
-        stage_one = plan.execution_plan["stage_1"]
-        now = now_iso()
         for subtask in plan.subtasks:
-            if subtask.subtask_id in stage_one:
-                subtask.status = "assigned"
             if self.store.create_json(self.layout.subtask(subtask.subtask_id), subtask.model_dump(mode="json")):
                 self.emit("subtask_created", orchestration_id=plan.orchestration_id, subtask_id=subtask.subtask_id,
                           assigned_to=subtask.assigned_to, worker_type=subtask.worker_type, stage=subtask.stage)
-        for subtask in plan.subtasks:
-            if subtask.subtask_id in stage_one:
-                handoff = handoffs.for_subtask(plan, subtask, priority, now)
-                path = self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id)
-                if self.store.create_json(path, handoff.to_json()):
-                    self.emit("handoff_created", handoff_id=handoff.handoff_id, orchestration_id=plan.orchestration_id,
-                              subtask_id=subtask.subtask_id, master=subtask.assigned_to, path=self._rel(path))
-        plan.status = "in_progress"
-        plan.progress.active_subtasks = list(stage_one)
-        self.store.write_json(plan_path, plan.model_dump(mode="json"))
         with self._state_guard:
             self.plans[plan.orchestration_id] = plan
-        self.write_state()
 
     def write_state(self) -> None:
         with self._state_guard:
@@ -362,5 +351,14 @@ def summary(plan: Plan) -> OrchestrationSummary:
         total_stages=len(plan.execution_plan),
         progress_percent=round(100 * done / len(plan.subtasks)) if plan.subtasks else 0,
         active_subtasks=list(plan.progress.active_subtasks),
-        health="blocked" if plan.status == "blocked" else "healthy",
+        health=health(plan),
     )
+
+
+def health(plan: Plan) -> str:
+    """``blocked``, ``warning`` (a worker shows a condition), or ``healthy``."""
+    if plan.status == "blocked":
+        return "blocked"
+    if any(s.conditions for s in plan.subtasks if s.status in ("assigned", "in_progress")):
+        return "warning"
+    return "healthy"

@@ -106,8 +106,23 @@ class Classification(BaseModel):
 # --- orchestration files (written by us, read by masters and by us) ------------------
 
 SubtaskStatus = Literal[
-    "pending", "assigned", "in_progress", "completed", "failed", "blocked", "skipped"
+    "pending", "assigned", "in_progress", "completed", "failed", "retry_wait", "blocked", "skipped"
 ]
+DONE: frozenset[str] = frozenset({"completed", "skipped"})
+ACTIVE: frozenset[str] = frozenset({"assigned", "in_progress"})
+
+
+class Attempt(BaseModel):
+    """One try at a subtask, kept for the escalation file and the report."""
+
+    attempt: int
+    handed_off_at: str | None = None
+    worker_id: str | None = None
+    pid: int | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+    outcome: str | None = None
+    reason: str | None = None
 
 
 class Subtask(BaseModel):
@@ -134,7 +149,24 @@ class Subtask(BaseModel):
     stage: int = Field(ge=1)
     retry_count: int = 0
     created_at: str = Field(default_factory=now_iso)
-
+    # what happens to it (written by masters, workers, `orchestrator subtask`, and the daemon)
+    attempt: int = 1
+    handed_off_at: str | None = None
+    worker_id: str | None = None
+    pid: int | None = None
+    started_at: str | None = None
+    last_heartbeat: str | None = None
+    progress: str | None = None
+    last_progress_at: str | None = None
+    completed_at: str | None = None
+    result: str | None = None
+    error: str | None = None
+    transient: bool | None = None
+    retry_reason: str | None = None
+    retry_modifications: str | None = None
+    retry_at: str | None = None
+    conditions: list[str] = Field(default_factory=list)
+    attempts: list[Attempt] = Field(default_factory=list)
 
 class ResourceEstimate(BaseModel):
     """Step 4 of the seed, with the plan example's field names."""
@@ -179,6 +211,15 @@ class Plan(BaseModel):
     execution_plan: dict[str, list[str]]
     resource_estimate: ResourceEstimate
     progress: Progress = Field(default_factory=Progress)
+    stage_history: list[dict[str, Any]] = Field(default_factory=list)
+    blocking_subtask: str | None = None
+    failure_reason: str | None = None
+    escalation: str | None = None
+    completed_at: str | None = None
+    report: str | None = None
+
+    def subtask(self, subtask_id: str) -> Subtask:
+        return next(s for s in self.subtasks if s.subtask_id == subtask_id)
 
 
 class HandoffContext(BaseModel):

@@ -58,6 +58,11 @@ class Layout:
         self.subtasks = self.orchestrator / "subtasks"
         self.state = self.orchestrator / "state" / "current.json"
         self.daemon_lock = self.orchestrator / "daemon.lock"
+        self.escalations = self.orchestrator / "escalations"
+        self.reports = self.orchestrator / "reports"
+        self.requests = self.orchestrator / "requests"
+        self.worker_specs = root / "worker-specs"
+        self.agents = root / "agents" / "workers"
         self.masters = root / "masters"
 
     def _inside(self, folder: Path, name: str, suffix: str = ".json") -> Path:
@@ -79,12 +84,20 @@ class Layout:
     def task_handoff(self, master: str, task_id: str) -> Path:
         return self._inside(self.handoffs(master), task_id)
 
-    def subtask_handoff(self, master: str, subtask_id: str) -> Path:
-        return self._inside(self.handoffs(master), f"to-{master}-subtask-{subtask_id}")
+    def subtask_handoff(self, master: str, subtask_id: str, attempt: int = 1) -> Path:
+        suffix = f"-attempt-{attempt}" if attempt > 1 else ""
+        return self._inside(self.handoffs(master), f"to-{master}-subtask-{subtask_id}{suffix}")
+
+    def escalation(self, orchestration_id: str) -> Path:
+        return self._inside(self.escalations, orchestration_id)
+
+    def report(self, orchestration_id: str, suffix: str) -> Path:
+        return self._inside(self.reports, orchestration_id, suffix)
 
     def folders(self) -> list[Path]:
         """Every folder the orchestrator writes into."""
-        return [self.tasks, self.subtasks, self.state.parent, *(self.handoffs(m) for m in MASTERS)]
+        return [self.tasks, self.subtasks, self.state.parent, self.escalations, self.reports, self.requests,
+                *(self.handoffs(m) for m in MASTERS)]
 
 
 @dataclass(frozen=True)
@@ -221,6 +234,16 @@ class Store:
             temp.unlink(missing_ok=True)
         self._sync_folder(path.parent)
         return True
+
+    def update_json(self, path: Path, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        """Read-modify-write a JSON object under its lock; a missing file starts empty."""
+        with self.locked(path):
+            data = self.read_json(path) if path.exists() else {}
+            if not isinstance(data, dict):
+                raise StoreError(f"{path}: top level is {type(data).__name__}, expected an object")
+            change(data)
+            self.write_json(path, data)
+            return data
 
     def remove(self, path: Path) -> None:
         path.unlink(missing_ok=True)

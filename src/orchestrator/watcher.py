@@ -41,10 +41,11 @@ class _Handler(FileSystemEventHandler):
 
 
 class FolderWatcher:
-    """Calls ``callback(path)`` on the loop for every change in ``folders`` (not recursive)."""
+    """Calls ``callback(path)`` on the loop for every change in ``folders`` and below ``recursive``."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, folders: Iterable[Path], callback: Callable[[Path], None]) -> None:
-        self._folders = list(folders)
+    def __init__(self, loop: asyncio.AbstractEventLoop, folders: Iterable[Path], callback: Callable[[Path], None],
+                 recursive: Iterable[Path] = ()) -> None:
+        self._folders = [(folder, False) for folder in folders] + [(folder, True) for folder in recursive]
         self._handler = _Handler(loop, callback)
         self._observer: BaseObserver | None = None
 
@@ -59,9 +60,9 @@ class FolderWatcher:
             return "polling"
 
     def _start(self, observer: BaseObserver) -> BaseObserver:
-        for folder in self._folders:
+        for folder, recursive in self._folders:
             folder.mkdir(parents=True, exist_ok=True)
-            observer.schedule(self._handler, str(folder), recursive=False)
+            observer.schedule(self._handler, str(folder), recursive=recursive)
         observer.start()
         return observer
 

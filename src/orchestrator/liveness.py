@@ -1,0 +1,81 @@
+"""Is the worker of a subtask alive and making progress? Pure: facts and a clock in, a verdict out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from orchestrator.config import MonitorConfig
+from orchestrator.models import Subtask
+from orchestrator.timestamps import parse_timestamp
+
+ProcessState = Literal["running", "gone", "zombie", "reused", "unknown"]
+
+
+@dataclass(frozen=True)
+class WorkerFacts:
+    """What the files and the process table say about a subtask's current worker."""
+
+    worker_id: str | None = None
+    pid: int | None = None
+    process: ProcessState | None = None  # None: no PID known
+    heartbeat: datetime | None = None  # newest heartbeat of any source
+    files_changed: datetime | None = None  # newest mtime of the subtask's files_affected
+    progress: str | None = None
+    finished: Literal["completed", "failed"] | None = None
+    result: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Conditions that hold now (each reported once when it begins), and the one that ends the attempt."""
+
+    conditions: frozenset[str]
+    failure: str | None = None
+    reason: str | None = None
+
+
+def _sane(moment: datetime | None, now: datetime, skew: float) -> datetime | None:
+    """A timestamp from the future (a wrong clock) says nothing about liveness."""
+    if moment is None or moment > now + timedelta(seconds=skew):
+        return None
+    return moment
+
+
+def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorConfig) -> Verdict:
+    """The seed's health checks for one active subtask, plus the never-started and runtime caps."""
+    skew = config.clock_skew_seconds
+    handed_off = _sane(parse_timestamp(subtask.handed_off_at), now, skew) or now
+    started = _sane(parse_timestamp(subtask.started_at), now, skew)
+    heartbeat = _sane(facts.heartbeat or parse_timestamp(subtask.last_heartbeat), now, skew)
+    changed = _sane(facts.files_changed, now, skew)
+    progressed = _sane(parse_timestamp(subtask.last_progress_at), now, skew)
+    conditions: set[str] = set()
+
+    if facts.process in ("gone", "zombie", "reused"):
+        what = {"gone": "has exited", "zombie": "is a zombie process", "reused": "was replaced (PID reused)"}
+        return Verdict(frozenset({"dead"}), "dead", f"worker process {facts.pid} {what[facts.process]}")
+
+    never_started = started is None and facts.worker_id is None and subtask.status == "assigned"
+    waited = (now - handed_off).total_seconds()
+    if never_started:
+        if waited > config.never_started_timeout_seconds:
+            return Verdict(frozenset({"never_started"}), "never_started",
+                           f"no worker picked up the handoff within {config.never_started_timeout_seconds:g}s")
+        return Verdict(frozenset())
+
+    if heartbeat is not None and (now - heartbeat).total_seconds() > config.heartbeat_timeout_seconds:
+        conditions.add("heartbeat_stale")
+    running_since = started or handed_off
+    running = (now - running_since).total_seconds()
+    if running > config.max_runtime_seconds:
+        return Verdict(frozenset(conditions | {"runtime_exceeded"}), "runtime_exceeded",
+                       f"running for {running:.0f}s, over the cap of {config.max_runtime_seconds:g}s")
+    last_sign = max(t for t in (running_since, heartbeat, changed, progressed) if t is not None)
+    quiet = (now - last_sign).total_seconds()
+    if running > config.zombie_timeout_seconds and quiet > config.zombie_timeout_seconds:
+        return Verdict(frozenset(conditions | {"zombie"}), "zombie",
+                       f"no heartbeat, file change or progress for {quiet:.0f}s")
+    return Verdict(frozenset(conditions))

@@ -1,0 +1,76 @@
+"""Where an orchestration stands and what happens next. Pure: a plan in, decisions out.
+
+Stages are barriers (the seed): a stage is handed off only when every subtask of the
+earlier stages is done. While a plan is blocked by a failed subtask, work that does not
+depend on it may still go on: a subtask whose dependencies are all done is handed off.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from orchestrator import dag
+from orchestrator.config import RetryConfig
+from orchestrator.models import ACTIVE, DONE, Plan, Progress, Subtask
+
+
+def graph(plan: Plan) -> dict[str, list[str]]:
+    return {s.subtask_id: list(s.dependencies) for s in plan.subtasks}
+
+
+def current_stage(plan: Plan) -> int:
+    """The first stage with work not done (one past the last when everything is done)."""
+    for number, ids in enumerate(plan.execution_plan.values(), 1):
+        if any(plan.subtask(i).status not in DONE for i in ids):
+            return number
+    return len(plan.execution_plan) + 1
+
+
+def ready(plan: Plan) -> list[Subtask]:
+    """Pending subtasks to hand off now."""
+    if plan.status == "in_progress":
+        stage = current_stage(plan)
+        ids = plan.execution_plan.get(f"stage_{stage}", [])
+        return [plan.subtask(i) for i in ids if plan.subtask(i).status == "pending"]
+    if plan.status == "blocked":
+        done = {s.subtask_id for s in plan.subtasks if s.status in DONE}
+        return [s for s in plan.subtasks if s.status == "pending" and set(s.dependencies) <= done]
+    return []
+
+
+def is_complete(plan: Plan) -> bool:
+    return all(s.status in DONE for s in plan.subtasks)
+
+
+def unaffected_by(plan: Plan, subtask_id: str) -> list[str]:
+    """Subtasks that neither are nor depend on ``subtask_id``: they may go on while it blocks."""
+    blocked = dag.downstream(graph(plan), subtask_id) | {subtask_id}
+    return [s.subtask_id for s in plan.subtasks if s.subtask_id not in blocked]
+
+
+def summarize(plan: Plan) -> Progress:
+    """The plan's ``progress`` section, derived from its subtasks."""
+    by_status = lambda *statuses: [s.subtask_id for s in plan.subtasks if s.status in statuses]  # noqa: E731
+    return Progress(
+        current_stage=min(current_stage(plan), len(plan.execution_plan)),
+        completed_subtasks=by_status("completed", "skipped"),
+        active_subtasks=[s.subtask_id for s in plan.subtasks if s.status in ACTIVE],
+        failed_subtasks=by_status("failed", "blocked"),
+        zombie_subtasks=[s.subtask_id for s in plan.subtasks if "zombie" in s.conditions and s.status in ACTIVE],
+    )
+
+
+def retry_delay(retry_count: int, config: RetryConfig, rng: random.Random) -> float:
+    """Exponential backoff with jitter: base * 2^(n-1), capped, +/- ``jitter`` of itself."""
+    delay = min(config.backoff_max_seconds, config.backoff_base_seconds * 2 ** max(0, retry_count - 1))
+    return max(0.0, delay * (1 + rng.uniform(-config.jitter, config.jitter)))
+
+
+def retry_time(now: datetime, retry_count: int, config: RetryConfig, rng: random.Random) -> datetime:
+    return now + timedelta(seconds=retry_delay(retry_count, config, rng))
+
+
+def should_escalate(subtask: Subtask, transient: bool, config: RetryConfig) -> bool:
+    """Escalate a permanent failure at once, a transient one after ``max_attempts`` failed attempts."""
+    return not transient or subtask.attempt >= config.max_attempts
