@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from orchestrator import __version__, logs, status
+from orchestrator import __version__, logs, protocol, status
 from orchestrator.config import Config, ConfigError, load_config
 from orchestrator.daemon import AlreadyRunning, make_store
 from orchestrator.daemon import run as run_daemon
@@ -67,6 +67,28 @@ def _parser() -> argparse.ArgumentParser:
     show = commands.add_parser("status", parents=[common], help="what is queued, routed, orchestrating, and how far")
     show.add_argument("--json", action="store_true", help="print JSON")
 
+    report = commands.add_parser("subtask", parents=[common], help="report on a subtask (for masters and workers)")
+    report.add_argument("action", choices=["start", "heartbeat", "complete", "fail"])
+    report.add_argument("subtask_id", metavar="ID")
+    report.add_argument("--worker-id")
+    report.add_argument("--pid", type=int)
+    report.add_argument("--progress", metavar="TEXT")
+    result = report.add_mutually_exclusive_group()
+    result.add_argument("--result", metavar="TEXT")
+    result.add_argument("--result-file", type=Path, metavar="FILE")
+    report.add_argument("--reason", metavar="TEXT", help="why it failed (fail)")
+    kind = report.add_mutually_exclusive_group()
+    kind.add_argument("--transient", dest="transient", action="store_true", default=True,
+                      help="retry it (default for fail)")
+    kind.add_argument("--permanent", dest="transient", action="store_false", help="escalate at once")
+
+    resume = commands.add_parser("resume", parents=[common], help="unblock an orchestration (the daemon acts on it)")
+    resume.add_argument("orchestration_id", metavar="ORCH_ID")
+    what = resume.add_mutually_exclusive_group(required=True)
+    what.add_argument("--retry", metavar="SUBTASK", help="hand the subtask out again")
+    what.add_argument("--skip", metavar="SUBTASK", help="count the subtask as done and go on")
+    what.add_argument("--abort", action="store_true", help="stop the orchestration; the task is cancelled")
+
     schema = commands.add_parser("schema", help="print the JSON Schema of a file format")
     schema.add_argument("format", choices=sorted(SCHEMAS))
     return parser
@@ -82,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"orchestrator: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    handler = {"run": _run, "submit": _submit, "plan": _plan, "status": _status}[args.command]
+    handler = {"run": _run, "submit": _submit, "plan": _plan, "status": _status, "subtask": _subtask,
+               "resume": _resume}[args.command]
     return handler(args, config)
 
 
@@ -182,4 +205,55 @@ def _plan_text(result: dict[str, Any]) -> str:
 def _status(args: argparse.Namespace, config: Config) -> int:
     picture = status.collect(make_store(args.coordination_dir, config))
     print(json.dumps(picture, indent=2) if args.json else status.render(picture))
+    return 0
+
+
+def _subtask(args: argparse.Namespace, config: Config) -> int:
+    result = args.result
+    if args.result_file:
+        try:
+            result = args.result_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            print(f"orchestrator: cannot read {args.result_file}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
+    store = make_store(args.coordination_dir, config)
+    problem: str | None = None
+
+    def change(data: dict[str, Any]) -> None:
+        nonlocal problem
+        problem = protocol.apply(data, args.action, now_iso(), worker_id=args.worker_id, pid=args.pid,
+                                 progress=args.progress, result=result, reason=args.reason, transient=args.transient)
+        if problem:
+            raise _Refused(problem)
+
+    try:
+        path = store.layout.subtask(args.subtask_id)
+        if not path.exists():
+            raise _Refused("no such subtask")
+        store.update_json(path, change)
+    except (_Refused, StoreError) as exc:
+        print(f"orchestrator: {args.subtask_id}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+class _Refused(Exception):
+    """A report that does not apply; nothing was written."""
+
+
+def _resume(args: argparse.Namespace, config: Config) -> int:
+    action = "retry" if args.retry else "skip" if args.skip else "abort"
+    request = {"orchestration_id": args.orchestration_id, "action": action, "subtask_id": args.retry or args.skip,
+               "requested_at": now_iso(), "requested_by": os.environ.get("USER", "unknown")}
+    store = make_store(args.coordination_dir, config)
+    try:
+        if not store.layout.plan(args.orchestration_id).exists():
+            print(f"orchestrator: no orchestration {args.orchestration_id}", file=sys.stderr)
+            return EXIT_FAILED
+        path = store.layout.requests / f"{int(time.time() * 1000)}-{secrets.token_hex(3)}.json"
+        store.write_json(path, {k: v for k, v in request.items() if v is not None})
+    except StoreError as exc:
+        print(f"orchestrator: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"requested {action} of {args.orchestration_id}; the daemon carries it out (see dashboard-events.jsonl)")
     return 0

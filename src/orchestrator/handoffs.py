@@ -53,5 +53,11 @@ def for_subtask(plan: Plan, subtask: Subtask, priority: str, now: str) -> Handof
             next_subtasks=[f"{s} (waits for this)" for s in waiting],
             related_subtasks=[f"{s} (parallel)" for s in parallel if s in by_id],
         ),
+        attempt=subtask.attempt,
+        retry_reason=subtask.retry_reason if subtask.attempt > 1 else None,
+        previous_attempts=[
+            a.model_dump(include={"attempt", "worker_id", "outcome", "reason"}, exclude_none=True)
+            for a in subtask.attempts if a.outcome
+        ] or None,
         created_at=now,
     )

@@ -257,6 +257,9 @@ class Handoff(BaseModel):
     task: HandoffTask
     context: HandoffContext | None = None
     routing: dict[str, Any] | None = None
+    attempt: int | None = None
+    retry_reason: str | None = None
+    previous_attempts: list[dict[str, Any]] | None = None
     created_at: str = Field(default_factory=now_iso)
 
     def to_json(self) -> dict[str, Any]:

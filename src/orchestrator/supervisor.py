@@ -79,9 +79,11 @@ class Supervisor:
         encoded = Subtask.model_validate(subtask.model_dump() | changes).model_dump(mode="json")
 
         def change(data: dict[str, Any]) -> None:
-            data.update({key: encoded[key] for key in changes})
             for key, value in encoded.items():
-                data.setdefault(key, value)
+                if key in changes or key not in WORKER_FIELDS:
+                    data[key] = value  # ours, or a worker's field we mean to change
+                else:
+                    data.setdefault(key, value)  # the worker's: keep what it wrote last
 
         try:
             saved = Subtask.model_validate(self.store.update_json(self.layout.subtask(subtask.subtask_id), change))
