@@ -10,6 +10,7 @@ DIR    ?= coordination
 help:
 	@echo "make run    set up and run the daemon on ./$(DIR) (the sample folder)"
 	@echo "make test   set up and run the test suite"
+	@echo "make demo   watch one whole orchestration, task to report, with simulated masters and workers"
 	@echo "make clean  remove the virtual environment and runtime files of the sample folder"
 
 $(STAMP): pyproject.toml
@@ -27,6 +28,9 @@ run: $(STAMP) $(DIR)/task-queue.json
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info demo-coordination
 	git clean -fdX $(DIR)

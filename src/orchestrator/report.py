@@ -27,12 +27,21 @@ def _node(plan: Plan, subtask_id: str) -> str:
     return subtask_id.removeprefix(f"{plan.orchestration_id}-").replace("-", "_").replace(".", "_")
 
 
-def _minutes(subtask: Subtask) -> float | None:
-    started = parse_timestamp(subtask.started_at or subtask.handed_off_at)
+def _seconds(subtask: Subtask) -> float | None:
+    """From the first hand-off to completion, across all attempts."""
+    first = subtask.attempts[0].handed_off_at if subtask.attempts else None
+    started = parse_timestamp(first or subtask.started_at or subtask.handed_off_at)
     ended = parse_timestamp(subtask.completed_at)
     if started is None or ended is None:
         return None
-    return round((ended - started).total_seconds() / 60, 1)
+    return round((ended - started).total_seconds(), 1)
+
+
+def _human(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}m {rest:02d}s" if minutes else f"{seconds:g}s"
 
 
 def success_criteria(plan: Plan) -> dict[str, bool]:
@@ -51,7 +60,7 @@ def build(plan: Plan, request: str) -> dict[str, Any]:
     subtasks = [
         {
             "subtask_id": s.subtask_id, "title": s.title, "master": s.assigned_to, "stage": s.stage,
-            "status": s.status, "attempts": s.attempt, "duration_minutes": _minutes(s), "result": s.result,
+            "status": s.status, "attempts": s.attempt, "duration_seconds": _seconds(s), "result": s.result,
             "success_criteria": s.success_criteria, "history": [a.model_dump(exclude_none=True) for a in s.attempts],
         }
         for s in plan.subtasks
@@ -91,14 +100,13 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "## Subtasks",
         "",
-        "| stage | subtask | master | status | attempts | minutes | result |",
+        "| stage | subtask | master | status | attempts | took | result |",
         "|---|---|---|---|---|---|---|",
     ]
     for s in report["subtasks"]:
         result = (s["result"] or "").replace("\n", " ").replace("|", "\\|")[:200]
-        minutes = "" if s["duration_minutes"] is None else s["duration_minutes"]
         lines.append(f"| {s['stage']} | {s['title']} | {s['master']} | {s['status']} | {s['attempts']} | "
-                     f"{minutes} | {result} |")
+                     f"{_human(s['duration_seconds'])} | {result} |")
     lines += ["", "## Success criteria", ""]
     lines += [f"- [{'x' if ok else ' '}] {name.replace('_', ' ')}" for name, ok in criteria.items()]
     return "\n".join(lines) + "\n"

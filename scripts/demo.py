@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Watch one complete orchestration, from task to report, in well under a minute.
+
+Starts the daemon on a fresh folder (./demo-coordination, or the folder given), submits the
+seed's authentication task, plays the masters and their workers (the first backend worker
+dies, to show a retry), prints each event as it happens, then the completion report.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from fake_masters import FakeMasters
+
+CONFIG = """
+[monitor]
+interval_seconds = 0.5
+zombie_timeout_seconds = 10
+[retry]
+backoff_base_seconds = 0.5
+jitter = 0.1
+"""
+TITLE = "Add authentication system with security audit and docs"
+
+
+def orchestrator(folder: Path, *args: str) -> str:
+    return subprocess.run([sys.executable, "-m", "orchestrator", *args, "--coordination-dir", str(folder)],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def show(event: dict) -> str:
+    keys = ("task_id", "orchestration_id", "subtask_id", "stage", "master", "assigned_to", "attempt", "kind",
+            "reason", "report", "summary")
+    details = "  ".join(f"{k}={event[k]}" for k in keys if k in event)
+    return f"{event['timestamp'][11:23]}  {event['type']:<24} {details}"
+
+
+def main() -> int:
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "demo-coordination").resolve()
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "orchestrator").mkdir(parents=True)
+    (folder / "orchestrator" / "config.toml").write_text(CONFIG)
+    (folder / "task-queue.json").write_text('{"tasks": []}\n')
+    daemon = subprocess.Popen([sys.executable, "-m", "orchestrator", "run", "--coordination-dir", str(folder)],
+                              stderr=subprocess.DEVNULL)
+    masters = FakeMasters(folder, lambda subtask_id, attempt: "die" if "backend" in subtask_id and attempt == 1
+                          else "finish", seconds=1.0)
+    events = folder / "dashboard-events.jsonl"
+    printed = 0
+    started = time.monotonic()
+
+    def follow() -> bool:
+        nonlocal printed
+        lines = events.read_text().splitlines() if events.exists() else []
+        for line in lines[printed:]:
+            print(show(json.loads(line)), flush=True)
+        printed = len(lines)
+        return any('"orchestration_completed"' in line for line in lines)
+
+    try:
+        while not events.exists():
+            time.sleep(0.05)
+        task_id = orchestrator(folder, "submit", TITLE, "--priority", "high")
+        print(f"submitted {task_id}: {TITLE}\n")
+        done = masters.run_until(follow, timeout=120, every=0.05)
+    finally:
+        masters.stop()
+        daemon.send_signal(signal.SIGINT)
+        daemon.wait(10)
+        follow()
+    if not done:
+        print("the orchestration did not finish in time", file=sys.stderr)
+        return 1
+    report = next((folder / "orchestrator" / "reports").glob("*.md"))
+    print(f"\nfinished in {time.monotonic() - started:.1f}s; the report, {report}:\n")
+    print(report.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

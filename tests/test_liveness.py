@@ -1,0 +1,157 @@
+"""Liveness decisions, stage logic, retry timing, the report, and the reporting protocol: pure units."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from orchestrator import progress, protocol, report
+from orchestrator.config import MonitorConfig, RetryConfig
+from orchestrator.liveness import WorkerFacts, assess
+from orchestrator.models import Classification, Plan, ResourceEstimate, Subtask
+from orchestrator.timestamps import format_timestamp
+
+NOW = datetime(2025, 11, 5, 18, 0, tzinfo=UTC)
+CONFIG = MonitorConfig()  # the seed's numbers: heartbeat 180 s, zombie 1200 s
+
+
+def ago(seconds: float) -> str:
+    return format_timestamp(NOW - timedelta(seconds=seconds))
+
+
+def subtask(**fields: object) -> Subtask:
+    base = dict(subtask_id="s", parent_task_id="t", parent_orchestration="orch-t", title="S", description="S",
+                assigned_to="development", worker_type="implementation", estimated_duration_minutes=10,
+                estimated_tokens=1000, success_criteria="done", stage=1, status="in_progress",
+                handed_off_at=ago(600), started_at=ago(590), worker_id="w1")
+    return Subtask.model_validate(base | fields)
+
+
+def test_a_healthy_worker_has_no_conditions() -> None:
+    verdict = assess(subtask(), WorkerFacts(worker_id="w1", pid=1, process="running", heartbeat=NOW), NOW, CONFIG)
+    assert verdict.conditions == frozenset() and verdict.failure is None
+
+
+@pytest.mark.parametrize("state", ["gone", "zombie", "reused"])
+def test_a_dead_zombie_or_replaced_process_is_a_dead_worker(state: str) -> None:
+    verdict = assess(subtask(), WorkerFacts(worker_id="w1", pid=42, process=state, heartbeat=NOW), NOW, CONFIG)
+    assert verdict.failure == "dead" and "42" in (verdict.reason or "")
+
+
+def test_a_process_we_may_not_inspect_is_not_dead() -> None:
+    facts = WorkerFacts(worker_id="w1", pid=1, process="unknown", heartbeat=NOW)
+    assert assess(subtask(), facts, NOW, CONFIG).failure is None
+
+
+def test_a_stale_heartbeat_is_a_warning_at_three_minutes() -> None:
+    facts = WorkerFacts(worker_id="w1", pid=1, process="running", heartbeat=NOW - timedelta(seconds=181))
+    verdict = assess(subtask(), facts, NOW, CONFIG)
+    assert verdict.conditions == {"heartbeat_stale"} and verdict.failure is None
+
+
+def test_twenty_minutes_without_any_sign_of_progress_is_a_zombie() -> None:
+    quiet = subtask(handed_off_at=ago(1300), started_at=ago(1290))
+    facts = WorkerFacts(worker_id="w1", pid=1, process="running", heartbeat=NOW - timedelta(seconds=1201))
+    assert assess(quiet, facts, NOW, CONFIG).failure == "zombie"
+    # any sign counts: a recent file change, or recent progress text
+    assert assess(quiet, facts.__class__(**{**facts.__dict__, "files_changed": NOW}), NOW, CONFIG).failure is None
+    moving = quiet.model_copy(update={"last_progress_at": ago(5)})
+    assert assess(moving, facts, NOW, CONFIG).failure is None
+
+
+def test_never_started_and_runtime_cap() -> None:
+    waiting = subtask(status="assigned", started_at=None, worker_id=None, handed_off_at=ago(601))
+    assert assess(waiting, WorkerFacts(), NOW, CONFIG).failure == "never_started"
+    assert assess(waiting.model_copy(update={"handed_off_at": ago(10)}), WorkerFacts(), NOW, CONFIG).failure is None
+    long = subtask(started_at=ago(3601))
+    facts = WorkerFacts(worker_id="w1", pid=1, process="running", heartbeat=NOW)
+    assert assess(long, facts, NOW, CONFIG).failure == "runtime_exceeded"
+
+
+def test_a_heartbeat_from_the_future_is_ignored() -> None:
+    quiet = subtask(handed_off_at=ago(1300), started_at=ago(1290))
+    facts = WorkerFacts(worker_id="w1", pid=1, process="running", heartbeat=NOW + timedelta(days=365))
+    assert assess(quiet, facts, NOW, CONFIG).failure == "zombie"
+
+
+def _plan(statuses: dict[str, str], status: str = "in_progress") -> Plan:
+    deps = {"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"], "e": ["a"]}
+    stage = {"a": 1, "b": 2, "c": 2, "e": 2, "d": 3}
+    subtasks = [subtask(subtask_id=i, dependencies=deps[i], stage=stage[i], status=statuses.get(i, "pending"))
+                for i in deps]
+    return Plan(orchestration_id="orch-t", parent_task_id="t", task_title="T", status=status, planner="builtin",
+                classification=Classification(decision="complex", master=None, confidence=1, reasons=[]),
+                subtasks=subtasks, execution_plan={"stage_1": ["a"], "stage_2": ["b", "c", "e"], "stage_3": ["d"]},
+                resource_estimate=ResourceEstimate(total_subtasks=5, duration_estimate="1-2 minutes",
+                                                   duration_minutes_min=1, duration_minutes_max=2, token_estimate=1,
+                                                   masters=["development"], workers=6, parallelization_possible=True,
+                                                   critical_path=[], bottlenecks=[]))
+
+
+def test_stages_are_barriers() -> None:
+    assert [s.subtask_id for s in progress.ready(_plan({}))] == ["a"]
+    assert [s.subtask_id for s in progress.ready(_plan({"a": "completed"}))] == ["b", "c", "e"]
+    # stage 3 waits for every subtask of stage 2, even ones it does not depend on
+    assert progress.ready(_plan({"a": "completed", "b": "completed", "c": "completed", "e": "in_progress"})) == []
+    assert [s.subtask_id for s in progress.ready(
+        _plan({"a": "completed", "b": "completed", "c": "skipped", "e": "completed"}))] == ["d"]
+
+
+def test_while_blocked_only_work_that_does_not_depend_on_the_failure_goes_on() -> None:
+    plan = _plan({"a": "completed", "b": "failed", "c": "completed", "e": "pending"}, status="blocked")
+    assert [s.subtask_id for s in progress.ready(plan)] == ["e"]
+    assert progress.unaffected_by(plan, "b") == ["a", "c", "e"]
+
+
+def test_summary_and_completion() -> None:
+    plan = _plan({"a": "completed", "b": "in_progress", "c": "failed"})
+    summary = progress.summarize(plan)
+    assert (summary.current_stage, summary.completed_subtasks, summary.active_subtasks, summary.failed_subtasks) == (
+        2, ["a"], ["b"], ["c"])
+    assert not progress.is_complete(plan)
+    assert progress.is_complete(_plan(dict.fromkeys("abcde", "completed")))
+
+
+def test_backoff_doubles_is_capped_and_jittered() -> None:
+    config = RetryConfig(backoff_base_seconds=10, backoff_max_seconds=30, jitter=0.0)
+    rng = random.Random(1)
+    assert [progress.retry_delay(n, config, rng) for n in (1, 2, 3, 4)] == [10, 20, 30, 30]
+    jittered = RetryConfig(backoff_base_seconds=10, backoff_max_seconds=300, jitter=0.2)
+    delays = {progress.retry_delay(1, jittered, rng) for _ in range(50)}
+    assert len(delays) > 1 and all(8 <= d <= 12 for d in delays)
+
+
+def test_escalation_after_the_last_attempt_or_a_permanent_failure() -> None:
+    config = RetryConfig(max_attempts=3)
+    assert not progress.should_escalate(subtask(attempt=2), True, config)
+    assert progress.should_escalate(subtask(attempt=3), True, config)
+    assert progress.should_escalate(subtask(attempt=1), False, config)
+
+
+def test_report_checks_the_five_success_criteria() -> None:
+    plan = _plan({i: "completed" for i in "abcde"}, status="completed")
+    plan.subtasks = [s.model_copy(update={"result": "ok"}) for s in plan.subtasks]
+    plan.stage_history = [{"stage": n, "event": "completed"} for n in (1, 2, 3)]
+    built = report.build(plan, "the request")
+    assert all(built["success_criteria"].values())
+    assert "a --> b" in built["diagram"]
+    assert "- [x] all stages executed in order" in report.markdown(built)
+    plan.stage_history = [{"stage": n, "event": "completed"} for n in (2, 1, 3)]
+    assert not report.build(plan, "")["success_criteria"]["all_stages_executed_in_order"]
+
+
+def test_protocol_refuses_reports_of_an_earlier_attempt_and_of_finished_subtasks() -> None:
+    data = {"status": "in_progress", "attempt": 2, "worker_id": "w2",
+            "attempts": [{"attempt": 1, "worker_id": "w1", "outcome": "dead"}, {"attempt": 2}]}
+    assert "earlier attempt" in (protocol.apply(dict(data), "complete", "now", worker_id="w1") or "")
+    assert protocol.apply(data, "complete", "now", worker_id="w2", result="ok") is None
+    assert data["status"] == "completed" and data["result"] == "ok"
+    assert "completed" in (protocol.apply(data, "heartbeat", "now") or "")
+    fresh = {"status": "assigned", "attempt": 1}
+    assert protocol.apply(fresh, "heartbeat", "now", progress="half way") is None
+    assert fresh["status"] == "in_progress"  # a heartbeat means it started
+    failing = {"status": "in_progress", "attempt": 1}
+    protocol.apply(failing, "fail", "now", reason="disk full", transient=False)
+    assert (failing["status"], failing["error"], failing["transient"]) == ("failed", "disk full", False)
