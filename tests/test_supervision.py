@@ -201,3 +201,27 @@ def test_skip_and_abort(supervised: DaemonProcess) -> None:
     assert queue_task(folder, "task-w")["status"] == "cancelled"
     assert resume(folder, "--retry", "orch-task-w-design").returncode == 0  # written; the daemon refuses it
     supervised.wait_event("request_refused")
+
+
+def test_kill_9_in_the_middle_and_a_restart_finish_the_plan_without_doubling_anything(
+    supervised: DaemonProcess,
+) -> None:
+    folder = supervised.folder
+    masters = FakeMasters(folder, lambda sid, attempt: "finish", seconds=1.0)
+    try:
+        write_by_rename(folder / "task-queue.json", queue_doc(task("task-w", "Widget", subtasks=SUBTASKS)))
+        assert masters.run_until(lambda: supervised.events("subtask_started", subtask_id="orch-task-w-backend"), 30)
+        supervised.kill()  # kill -9 while two workers are running
+        supervised.start()  # they finish while it is down, or after: either way it re-attaches
+        assert masters.run_until(lambda: supervised.events("orchestration_completed"), 60), supervised.log.read_text()
+    finally:
+        masters.stop()
+    handoffs = [(e["subtask_id"], e["attempt"]) for e in supervised.events("handoff_created")]
+    assert len(handoffs) == len(set(handoffs)) == 4  # one per subtask, none twice, no retry needed
+    assert sorted(p.name for p in folder.glob("masters/*/handoffs/*.json")) == sorted(
+        f"to-{m}-subtask-orch-task-w-{s}.json" for m, s in
+        [("development", "design"), ("development", "backend"), ("development", "frontend"), ("security", "audit")])
+    assert (folder / "orchestrator/reports/orch-task-w.md").exists()
+    assert queue_task(folder, "task-w")["status"] == "completed"
+    for path in folder.rglob("*.json"):
+        json.loads(path.read_text())  # every file whole
