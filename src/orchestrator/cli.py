@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", parents=[common], help="run the daemon")
     run.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    run.add_argument("--standby", action="store_true",
+                     help="if another daemon owns the folder, wait and take over when it stops")
 
     submit = commands.add_parser("submit", parents=[common], help="append a pending task to the queue")
     submit.add_argument("title")
@@ -112,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, config: Config) -> int:
     logs.configure(args.log_level)
     try:
-        return run_daemon(args.coordination_dir.resolve(), config)
+        return run_daemon(args.coordination_dir.resolve(), config, args.config, standby=args.standby)
     except AlreadyRunning as exc:
         print(f"orchestrator: {exc}", file=sys.stderr)
         return EXIT_RUNNING

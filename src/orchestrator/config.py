@@ -32,6 +32,7 @@ class WatchConfig(_Section):
     read_retries: int = Field(5, ge=0, description="Re-reads of a half-written file before reporting it.")
     lock_timeout_seconds: float = Field(10.0, gt=0, description="Longest wait for a file lock.")
     update_retry_seconds: float = Field(0.5, gt=0, description="Pause before retrying a queue update that failed.")
+    standby_poll_seconds: float = Field(1.0, gt=0, description="With --standby, how often to try to take over.")
 
 
 class DomainConfig(_Section):

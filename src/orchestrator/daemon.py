@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import os
 import signal
+from collections import Counter
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,9 +31,10 @@ import structlog
 from filelock import FileLock, Timeout
 
 from orchestrator import __version__
-from orchestrator.config import Config
+from orchestrator.config import Config, ConfigError, load_config
 from orchestrator.engine import Engine, IntakeResult, draft
 from orchestrator.models import Classification, Plan, QueueTask
+from orchestrator.notify import Notifier
 from orchestrator.planner import PlanError
 from orchestrator.store import Layout, Store, StoreError, file_identity
 from orchestrator.supervisor import Supervisor
@@ -53,9 +55,13 @@ def make_store(root: Path, config: Config) -> Store:
 
 
 class Daemon:
-    def __init__(self, root: Path, config: Config) -> None:
+    def __init__(self, root: Path, config: Config, config_path: Path | None = None, *, standby: bool = False,
+                 notifier: Notifier | None = None) -> None:
         self.root = root
         self.config = config
+        self.config_path = config_path
+        self.standby = standby
+        self.notifier = notifier or Notifier()
         self.store = make_store(root, config)
         self.layout = self.store.layout
         self.engine = Engine(self.store, config)
@@ -67,9 +73,16 @@ class Daemon:
         self._planning: set[asyncio.Task[None]] = set()
         self._queue_identity = file_identity(self.layout.queue)
         self._retry_timer: asyncio.TimerHandle | None = None
+        self._busy_since: float | None = None  # when the running engine step began
+        self._status = ""
 
     async def _step(self, function: Callable[..., T], *args: object) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._worker, function, *args)
+        loop = asyncio.get_running_loop()
+        self._busy_since = loop.time()
+        try:
+            return await loop.run_in_executor(self._worker, function, *args)
+        finally:
+            self._busy_since = None
 
     def want(self, job: Hashable) -> None:
         self._jobs.add(job)
@@ -89,17 +102,34 @@ class Daemon:
     def stop(self) -> None:
         self._stopping.set()
 
+    async def _own_folder(self, instance: FileLock) -> bool:
+        """Take the folder's daemon lock; with ``standby``, wait for it. False: stopped while waiting."""
+        waiting = False
+        while True:
+            try:
+                instance.acquire()
+                return True
+            except Timeout as exc:
+                if not self.standby:
+                    raise AlreadyRunning(f"another orchestrator already owns {self.root} "
+                                         f"({self.layout.daemon_lock} is locked)") from exc
+            if not waiting:
+                waiting = True
+                log.info("standby", coordination_dir=str(self.root), action="taking over when the active daemon stops")
+                self.notifier.status("standby: another orchestrator owns this folder")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.config.watch.standby_poll_seconds)
+                return False
+
     async def run(self) -> int:
         instance = FileLock(str(self.layout.daemon_lock), timeout=0, fallback_to_soft=False, preserve_lock_file=True)
         self.layout.orchestrator.mkdir(parents=True, exist_ok=True)
-        try:
-            instance.acquire()
-        except Timeout as exc:
-            raise AlreadyRunning(f"another orchestrator already owns {self.root} "
-                                 f"({self.layout.daemon_lock} is locked)") from exc
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop)
+        loop.add_signal_handler(signal.SIGHUP, self.want, "reload")
+        if not await self._own_folder(instance):
+            return 0
         folders = [self.root, self.layout.subtasks, self.layout.requests,
                    *(self.layout.worker_specs / f for f in ("active", "completed", "failed", "zombie"))]
         watcher = FolderWatcher(loop, folders, self._on_change, recursive=[self.layout.agents])
@@ -115,7 +145,11 @@ class Daemon:
                 self.want(job)
             loops = [asyncio.create_task(self._work_loop()), asyncio.create_task(self._rescan_loop()),
                      asyncio.create_task(self._monitor_loop())]
+            if self.notifier.watchdog_interval:
+                loops.append(asyncio.create_task(self._watchdog_loop(self.notifier.watchdog_interval)))
+            self.notifier.ready(self._summary())
             await self._stopping.wait()
+            self.notifier.stopping()
             for job in loops:
                 job.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
@@ -153,9 +187,42 @@ class Daemon:
             elif result.failed:
                 asyncio.get_running_loop().call_later(self.config.watch.update_retry_seconds, self.want, "queue")
             self._schedule_retry(next_retry)
+            summary = self._summary()
+            if summary != self._status:
+                self._status = summary
+                self.notifier.status(summary)
+
+    def _summary(self) -> str:
+        """One line for ``systemctl status``."""
+        count = Counter(plan.status for plan in self.engine.plans.values())
+        return (f"{count['in_progress']} orchestrating, {count['blocked']} blocked, "
+                f"{count['completed']} completed; watching {self.layout.queue}")
+
+    def _reload(self) -> None:
+        """SIGHUP: read the configuration again; keep the running one if the new one is wrong."""
+        try:
+            config = load_config(self.config_path, self.root)
+        except ConfigError as exc:
+            self.engine.emit("config_reload_failed", problem=str(exc), action="kept the running configuration")
+            return
+        self.config = config
+        self.engine.reconfigure(config)
+        self.supervisor.reconfigure(config)
+        self.engine.emit("config_reloaded", path=str(self.config_path or self.layout.orchestrator / "config.toml"))
+
+    async def _watchdog_loop(self, interval: float) -> None:
+        """Ping systemd while the loop runs and no engine step is stuck; a wedged daemon gets restarted."""
+        stuck_after = self.config.watch.lock_timeout_seconds * 3
+        loop = asyncio.get_running_loop()
+        while True:
+            if self._busy_since is None or loop.time() - self._busy_since < stuck_after:
+                self.notifier.watchdog()
+            await asyncio.sleep(interval)
 
     def _run(self, jobs: set[Hashable]) -> tuple[IntakeResult, float | None]:
         """One pass on the engine thread."""
+        if "reload" in jobs:
+            self._reload()
         result = self.engine.intake() if "queue" in jobs else IntakeResult()
         for job in jobs:
             if isinstance(job, tuple) and job[0] == "subtask":
@@ -221,8 +288,8 @@ def _blocked_reason(error: PlanError) -> str:
     return f"Cannot plan: {error}"
 
 
-def run(root: Path, config: Config) -> int:
-    daemon = Daemon(root, config)
+def run(root: Path, config: Config, config_path: Path | None = None, *, standby: bool = False) -> int:
+    daemon = Daemon(root, config, config_path, standby=standby)
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(daemon.run())
     return 0

@@ -104,6 +104,14 @@ class Engine:
         self._reported: set[tuple[str, str]] = set()
         self._state_guard = threading.Lock()
 
+    def reconfigure(self, config: Config) -> None:
+        self.config = config
+        self.classifier = Classifier(config.classifier)
+        self.store.lock_timeout = config.watch.lock_timeout_seconds
+        self.store.read_retries = config.watch.read_retries
+        self.store.read_retry_delay = config.watch.read_retry_delay_seconds
+        self._queue_digest = None  # new routing words may decide differently
+
     # --- events --------------------------------------------------------------------------
 
     def emit(self, type_: str, **fields: Any) -> None:

@@ -51,12 +51,14 @@ def unaffected_by(plan: Plan, subtask_id: str) -> list[str]:
 
 def summarize(plan: Plan) -> Progress:
     """The plan's ``progress`` section, derived from its subtasks."""
-    by_status = lambda *statuses: [s.subtask_id for s in plan.subtasks if s.status in statuses]  # noqa: E731
+    def having(statuses: frozenset[str]) -> list[str]:
+        return [s.subtask_id for s in plan.subtasks if s.status in statuses]
+
     return Progress(
         current_stage=min(current_stage(plan), len(plan.execution_plan)),
-        completed_subtasks=by_status("completed", "skipped"),
-        active_subtasks=[s.subtask_id for s in plan.subtasks if s.status in ACTIVE],
-        failed_subtasks=by_status("failed", "blocked"),
+        completed_subtasks=having(DONE),
+        active_subtasks=having(ACTIVE),
+        failed_subtasks=having(frozenset({"failed", "blocked"})),
         zombie_subtasks=[s.subtask_id for s in plan.subtasks if "zombie" in s.conditions and s.status in ACTIVE],
     )
 

@@ -21,6 +21,7 @@ from typing import Any
 import structlog
 
 from orchestrator import handoffs, intake, liveness, progress, report
+from orchestrator.config import Config
 from orchestrator.engine import Engine
 from orchestrator.liveness import WorkerFacts
 from orchestrator.models import ACTIVE, DONE, Attempt, Plan, Subtask
@@ -46,6 +47,9 @@ class Supervisor:
         self.workers = WorkerDirectory(self.store, workspace, self._invalid_worker_file)
         self._reported_files: set[Path] = set()
         self._owner: dict[str, str] = {}  # subtask id -> orchestration id
+
+    def reconfigure(self, config: Config) -> None:
+        self.config = config
 
     # --- lookups -----------------------------------------------------------------------
 
