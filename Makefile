@@ -5,12 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DIR    ?= coordination
 
-.PHONY: run test bench demo clean help
+.PHONY: run test bench demo install-service clean help
+RUN_AS ?= $(USER)
 
 help:
 	@echo "make run    set up and run the daemon on ./$(DIR) (the sample folder)"
 	@echo "make test   set up and run the test suite"
 	@echo "make demo   watch one whole orchestration, task to report, with simulated masters and workers"
+	@echo "make install-service DIR=/srv/coordination RUN_AS=agent   install and print how to start the systemd unit"
 	@echo "make clean  remove the virtual environment and runtime files of the sample folder"
 
 $(STAMP): pyproject.toml
@@ -27,6 +29,9 @@ run: $(STAMP) $(DIR)/task-queue.json
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+install-service: $(STAMP)
+	sudo $(BIN)/orchestrator service --install --coordination-dir $(abspath $(DIR)) --user $(RUN_AS)
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py

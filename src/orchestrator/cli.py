@@ -11,15 +11,17 @@ import asyncio
 import json
 import os
 import secrets
+import signal
 import sys
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from orchestrator import __version__, logs, protocol, status
-from orchestrator.config import Config, ConfigError, load_config
+from orchestrator import __version__, doctor, events, intake, logs, protocol, service, status, views
+from orchestrator.config import Config, ConfigError, config_path_for, load_config
 from orchestrator.daemon import AlreadyRunning, make_store
 from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
@@ -66,8 +68,31 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--dry-run", action="store_true", help="accepted for clarity: plan never writes")
     plan.add_argument("--json", action="store_true", help="print JSON")
 
-    show = commands.add_parser("status", parents=[common], help="what is queued, routed, orchestrating, and how far")
-    show.add_argument("--json", action="store_true", help="print JSON")
+    state = commands.add_parser("status", parents=[common], help="what is queued, routed, orchestrating, and how far")
+    state.add_argument("--json", action="store_true", help="print JSON")
+    state.add_argument("--watch", action="store_true", help="redraw whenever something changes (Ctrl-C ends)")
+
+    show = commands.add_parser("show", parents=[common], help="one orchestration: its plan by stage, or its DAG")
+    show.add_argument("orchestration_id", metavar="ORCH_ID")
+    show.add_argument("--format", choices=["tree", "mermaid", "dot", "json"], default="tree")
+
+    events = commands.add_parser("events", parents=[common], help="the event stream, readable or as JSON")
+    events.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
+    events.add_argument("--type", action="append", default=[], metavar="T", help="only this type (repeatable)")
+    events.add_argument("--orchestration", metavar="ID")
+    events.add_argument("--task", metavar="ID")
+    events.add_argument("--last", type=int, metavar="N", help="only the last N matching events")
+    events.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    explain = commands.add_parser("explain", parents=[common], help="why a task was classified and routed as it was")
+    explain.add_argument("task_id", metavar="TASK_ID")
+    explain.add_argument("--json", action="store_true", help="print JSON")
+
+    settings = commands.add_parser("config", parents=[common], help="the effective configuration and its sources")
+    settings.add_argument("--json", action="store_true", help="print JSON")
+
+    check = commands.add_parser("doctor", parents=[common], help="check the folder and say what to do")
+    check.add_argument("--json", action="store_true", help="print JSON")
 
     report = commands.add_parser("subtask", parents=[common], help="report on a subtask (for masters and workers)")
     report.add_argument("action", choices=["start", "heartbeat", "complete", "fail"])
@@ -91,6 +116,14 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--skip", metavar="SUBTASK", help="count the subtask as done and go on")
     what.add_argument("--abort", action="store_true", help="stop the orchestration; the task is cancelled")
 
+    unit = commands.add_parser("service", parents=[common], help="print or install the systemd unit for a folder")
+    unit.add_argument("--user", default=os.environ.get("SUDO_USER") or os.environ.get("USER") or "root",
+                      help="account the daemon runs as (default: you)")
+    unit.add_argument("--install", action="store_true", help="write the unit into --unit-dir instead of printing it")
+    unit.add_argument("--unit-dir", type=Path, default=Path("/etc/systemd/system"), metavar="DIR")
+    unit.add_argument("--writable", type=Path, action="append", default=[], metavar="DIR",
+                      help="another folder the daemon may write (for example the workspace of files_affected)")
+
     schema = commands.add_parser("schema", help="print the JSON Schema of a file format")
     schema.add_argument("format", choices=sorted(SCHEMAS))
     return parser
@@ -98,6 +131,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command != "run":
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `orchestrator events | head` ends quietly
     if args.command == "schema":
         print(json.dumps(SCHEMAS[args.format].model_json_schema(by_alias=True), indent=2))
         return 0
@@ -107,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"orchestrator: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     handler = {"run": _run, "submit": _submit, "plan": _plan, "status": _status, "subtask": _subtask,
-               "resume": _resume}[args.command]
+               "resume": _resume, "service": _service, "show": _show, "events": _events, "explain": _explain,
+               "config": _config, "doctor": _doctor}[args.command]
     return handler(args, config)
 
 
@@ -205,9 +241,107 @@ def _plan_text(result: dict[str, Any]) -> str:
 
 
 def _status(args: argparse.Namespace, config: Config) -> int:
-    picture = status.collect(make_store(args.coordination_dir, config))
-    print(json.dumps(picture, indent=2) if args.json else status.render(picture))
+    store = make_store(args.coordination_dir, config)
+    if not args.watch:
+        picture = status.collect(store)
+        print(json.dumps(picture, indent=2) if args.json else status.render(picture))
+        return 0
+    try:
+        for picture in status.watch(store):
+            print("\033[H\033[2J" + time.strftime("%H:%M:%S  ") + status.render(picture), flush=True)
+    except KeyboardInterrupt:
+        pass
     return 0
+
+
+def _load_plan(args: argparse.Namespace, config: Config) -> Plan | None:
+    store = make_store(args.coordination_dir, config)
+    try:
+        return Plan.model_validate(store.read_json(store.layout.plan(args.orchestration_id)))
+    except (StoreError, ValueError) as exc:
+        print(f"orchestrator: {args.orchestration_id}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return None
+
+
+def _show(args: argparse.Namespace, config: Config) -> int:
+    plan = _load_plan(args, config)
+    if plan is None:
+        return EXIT_FAILED
+    print(json.dumps(plan.model_dump(mode="json"), indent=2) if args.format == "json" else views.show(plan, args.format))
+    return 0
+
+
+def _events(args: argparse.Namespace, config: Config) -> int:
+    path = make_store(args.coordination_dir, config).layout.events
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        text = ""
+    found, used = events.parse(text)
+    chosen = [e for e in found if events.matches(e, args.type, args.orchestration, args.task)]
+    if args.last is not None:
+        chosen = chosen[-args.last:] if args.last else []
+
+    def emit(event: dict[str, Any]) -> None:
+        print(json.dumps(event, ensure_ascii=False) if args.json else events.render(event), flush=True)
+
+    try:
+        for event in chosen:
+            emit(event)
+        if args.follow:
+            for event in events.follow(path, len(text[:used].encode("utf-8"))):
+                if events.matches(event, args.type, args.orchestration, args.task):
+                    emit(event)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _explain(args: argparse.Namespace, config: Config) -> int:
+    store = make_store(args.coordination_dir, config)
+    try:
+        snapshot = store.read_queue()
+    except StoreError as exc:
+        print(f"orchestrator: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    entry = intake.find(snapshot.tasks, args.task_id) if snapshot else None
+    if entry is None:
+        print(f"orchestrator: no task {args.task_id} in {store.layout.queue}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        task = QueueTask.model_validate(entry)
+    except ValueError as exc:
+        print(f"orchestrator: {args.task_id} is not a valid task: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    found = views.explain(task, entry, Classifier(config.classifier))
+    print(json.dumps(found, indent=2, ensure_ascii=False) if args.json else views.explain_text(found))
+    return 0
+
+
+def _config(args: argparse.Namespace, config: Config) -> int:
+    path = args.config or config_path_for(args.coordination_dir)
+    given = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    rows = views.config_rows(config, given, str(path))
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    print(f"# {path if path.exists() else 'no configuration file: every value is a default'}")
+    for row in rows:
+        value = json.dumps(row["value"], ensure_ascii=False)
+        value = value if len(value) <= 60 else value[:57] + "..."
+        print(f"{row['key']:<52} {value:<62} {row['source']}")
+    return 0
+
+
+def _doctor(args: argparse.Namespace, config: Config) -> int:
+    found = doctor.examine(make_store(args.coordination_dir, config))
+    if args.json:
+        print(json.dumps([f.__dict__ for f in found], indent=2))
+    else:
+        for f in found:
+            print(f"{ {'ok': 'ok  ', 'warning': 'warn', 'problem': 'FAIL'}[f.level] } {f.what}"
+                  + (f"\n       -> {f.action}" if f.action else ""))
+    return EXIT_FAILED if any(f.level == "problem" for f in found) else 0
 
 
 def _subtask(args: argparse.Namespace, config: Config) -> int:
@@ -258,4 +392,23 @@ def _resume(args: argparse.Namespace, config: Config) -> int:
         print(f"orchestrator: {exc}", file=sys.stderr)
         return EXIT_FAILED
     print(f"requested {action} of {args.orchestration_id}; the daemon carries it out (see dashboard-events.jsonl)")
+    return 0
+
+
+def _service(args: argparse.Namespace, config: Config) -> int:
+    root = args.coordination_dir.resolve()
+    text = service.render(root, args.user, args.config, extra_writable=args.writable)
+    if not args.install:
+        print(text, end="")
+        return 0
+    path = args.unit_dir / service.unit_name(root)
+    try:
+        args.unit_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"orchestrator: cannot write {path}: {exc.strerror} (run with sudo?)", file=sys.stderr)
+        return EXIT_FAILED
+    name = path.name
+    print(f"wrote {path}\nnow: sudo systemctl daemon-reload && sudo systemctl enable --now {name}\n"
+          f"logs: journalctl -u {name} -f    state: systemctl status {name}    reload: systemctl reload {name}")
     return 0

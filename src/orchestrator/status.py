@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
 
 from orchestrator.engine import summary
 from orchestrator.intake import ASSIGNED_BY
@@ -70,3 +75,26 @@ def render(status: dict[str, Any]) -> str:
 def _bar(percent: int, width: int = 20) -> str:
     filled = round(width * percent / 100)
     return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+def watch(store: Store, every: float = 5.0) -> Iterator[dict[str, Any]]:
+    """A fresh picture whenever the queue or a plan changes (and every ``every`` seconds at most)."""
+    changed = threading.Event()
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            changed.set()
+
+    observer = Observer()
+    for folder in (store.layout.root, store.layout.tasks):
+        if folder.is_dir():
+            observer.schedule(Handler(), str(folder), recursive=False)
+    observer.start()
+    try:
+        while True:
+            yield collect(store)
+            changed.wait(every)
+            changed.clear()
+    finally:
+        observer.stop()
+        observer.join(5)

@@ -1,0 +1,110 @@
+"""``orchestrator doctor``: what is wrong with a coordination folder, and what to do about it."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestrator.models import MASTERS, Plan, Subtask
+from orchestrator.store import Store, StoreError, is_own_temp
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "ok", "warning", "problem"
+    what: str
+    action: str = ""
+
+
+def _held(lock: Path) -> bool:
+    """Is someone holding this flock right now? (We never take it for longer than the test.)"""
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def examine(store: Store) -> list[Finding]:
+    layout = store.layout
+    findings: list[Finding] = []
+    add = findings.append
+    if not layout.root.is_dir():
+        return [Finding("problem", f"{layout.root} does not exist",
+                        "create it, or pass --coordination-dir / set ORCHESTRATOR_COORDINATION_DIR")]
+    if not os.access(layout.root, os.W_OK):
+        add(Finding("problem", f"{layout.root} is not writable by this user", "run as the folder's owner"))
+    running = _held(layout.daemon_lock)
+    add(Finding("ok" if running else "warning", "a daemon is running" if running else "no daemon is running",
+                "" if running else "start it: orchestrator run (or systemctl start orchestrator)"))
+    try:
+        snapshot = store.read_queue()
+        tasks = snapshot.tasks if snapshot else []
+        add(Finding("ok", f"queue readable: {len(tasks)} tasks") if snapshot else
+            Finding("warning", f"{layout.queue} does not exist", "orchestrator submit creates it"))
+    except StoreError as exc:
+        tasks = []
+        add(Finding("problem", str(exc), "fix the file by hand; the daemon never rewrites a file it cannot read"))
+    for folder in layout.folders():
+        if not folder.is_dir():
+            add(Finding("warning", f"missing folder {folder.relative_to(layout.root)}", "the daemon creates it at start"))
+    plans: dict[str, Plan] = {}
+    for path in store.list_json(layout.tasks):
+        try:
+            plan = Plan.model_validate(store.read_json(path))
+            plans[plan.orchestration_id] = plan
+        except (StoreError, ValueError) as exc:
+            add(Finding("problem", f"invalid plan {path.name}: {str(exc).splitlines()[0]}", "restore it or remove it"))
+    known = {s.subtask_id for p in plans.values() for s in p.subtasks}
+    for path in store.list_json(layout.subtasks):
+        try:
+            subtask = Subtask.model_validate(store.read_json(path))
+        except (StoreError, ValueError) as exc:
+            add(Finding("problem", f"invalid subtask {path.name}: {str(exc).splitlines()[0]}",
+                        "its master or worker wrote it badly: rewrite it with orchestrator subtask ..."))
+            continue
+        if subtask.subtask_id not in known:
+            add(Finding("warning", f"orphaned subtask {path.name}: no plan {subtask.parent_orchestration}",
+                        "left from a removed plan: archive it"))
+    ids = {t.get("id") for t in tasks if isinstance(t, dict)}
+    for plan in plans.values():
+        if plan.parent_task_id not in ids and tasks:
+            add(Finding("warning", f"{plan.orchestration_id}: its task {plan.parent_task_id} is not in the queue",
+                        "someone removed it; the plan goes on, its result has nowhere to go"))
+        if plan.status == "blocked":
+            add(Finding("warning", f"{plan.orchestration_id} is blocked by {plan.blocking_subtask}: {plan.failure_reason}",
+                        f"orchestrator resume {plan.orchestration_id} --retry|--skip {plan.blocking_subtask} or --abort"))
+    claimed = [t for t in tasks if isinstance(t, dict) and t.get("status") == "orchestrating"
+               and t.get("orchestration_id") not in plans]
+    for entry in claimed:
+        add(Finding("warning" if running else "problem", f"task {entry.get('id')} is orchestrating but has no plan",
+                    "being planned now" if running else "start the daemon: it plans claimed tasks at start"))
+    for master in MASTERS:
+        for path in store.list_json(layout.handoffs(master)):
+            if store.read_json_or_none(path) is None:
+                add(Finding("problem", f"unreadable handoff {path.relative_to(layout.root)}", "fix or remove it"))
+            elif path.stat().st_mode & 0o044 != 0o044:
+                add(Finding("warning", f"{path.relative_to(layout.root)} is not readable by others",
+                            "chmod a+r it, if the handoff consumer runs as another user"))
+    for folder in ("active", "completed", "failed", "zombie"):
+        for path in store.list_json(layout.worker_specs / folder):
+            if store.read_json_or_none(path) is None:
+                add(Finding("warning", f"invalid worker spec {path.relative_to(layout.root)}",
+                            "skipped by the monitor; its worker is followed through its files or not at all"))
+    for lock in sorted(layout.root.rglob("*.lock")):
+        if lock != layout.daemon_lock and _held(lock):
+            add(Finding("warning", f"{lock.relative_to(layout.root)} is held right now",
+                        "fine if brief; if it stays held, find the holder with: fuser -v " + str(lock)))
+    leftovers = [p for p in layout.root.rglob("*") if is_own_temp(p.name)]
+    if leftovers:
+        add(Finding("warning", f"{len(leftovers)} temporary files left by a crash", "the daemon removes them at start"))
+    return findings

@@ -1,0 +1,100 @@
+"""What ``show``, ``explain`` and ``config`` print. Pure: data in, text or JSON-ready data out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from orchestrator.classify import Classifier
+from orchestrator.models import Plan, QueueTask
+from orchestrator.report import mermaid
+
+MARK = {"pending": " ", "assigned": ">", "in_progress": "~", "completed": "x", "skipped": "-", "failed": "!",
+        "retry_wait": "r", "blocked": "!"}
+
+
+def tree(plan: Plan) -> str:
+    lines = [f"{plan.orchestration_id}  {plan.status}  {plan.task_title}"]
+    if plan.status == "blocked":
+        lines.append(f"  blocked by {plan.blocking_subtask}: {plan.failure_reason}")
+    stages = list(plan.execution_plan.items())
+    for index, (stage, ids) in enumerate(stages):
+        last_stage = index == len(stages) - 1
+        lines.append(f"{'└─' if last_stage else '├─'} {stage}")
+        for position, subtask_id in enumerate(ids):
+            s = plan.subtask(subtask_id)
+            branch = "└─" if position == len(ids) - 1 else "├─"
+            extra = f"  attempt {s.attempt}" if s.attempt > 1 else ""
+            extra += f"  ({', '.join(s.conditions)})" if s.conditions else ""
+            lines.append(f"{'   ' if last_stage else '│  '}{branch} [{MARK.get(s.status, '?')}] {s.subtask_id}  "
+                         f"{s.assigned_to}/{s.worker_type}  {s.status}{extra}  {s.title}")
+    if plan.report:
+        lines.append(f"report: {plan.report}")
+    return "\n".join(lines)
+
+
+def dot(plan: Plan) -> str:
+    lines = [f'digraph "{plan.orchestration_id}" {{', "  rankdir=LR;", "  node [shape=box];"]
+    for number, (stage, ids) in enumerate(plan.execution_plan.items(), 1):
+        lines.append(f'  subgraph cluster_{number} {{ label="{stage}";')
+        for subtask_id in ids:
+            s = plan.subtask(subtask_id)
+            label = f"{s.title}\\n{s.assigned_to} · {s.status}".replace('"', "'")
+            lines.append(f'    "{subtask_id}" [label="{label}"];')
+        lines.append("  }")
+    for s in plan.subtasks:
+        lines.extend(f'  "{dep}" -> "{s.subtask_id}";' for dep in s.dependencies)
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def show(plan: Plan, form: str) -> str:
+    return {"tree": tree, "mermaid": mermaid, "dot": dot}[form](plan)
+
+
+def explain(task: QueueTask, entry: dict[str, Any], classifier: Classifier) -> dict[str, Any]:
+    """Why a task was (or would now be) routed the way it was."""
+    now = classifier.classify(task)
+    route = classifier.route(task.title, task.full_description, (task.type,))
+    recorded = {k: entry[k] for k in ("status", "assigned_to", "assigned_by", "assigned_at", "routing_confidence",
+                                      "routing_strategy", "routing_reasons", "orchestration_id", "handoff_file",
+                                      "blocked_reason", "report") if k in entry}
+    return {
+        "task_id": task.id,
+        "title": task.title,
+        "recorded": recorded,
+        "now": now.model_dump(),
+        "domain_scores": {name: round(score, 1) for name, score in sorted(route.scores.items(), key=lambda kv: -kv[1])},
+    }
+
+
+def explain_text(found: dict[str, Any]) -> str:
+    now, recorded = found["now"], found["recorded"]
+    lines = [f"{found['task_id']}: {found['title']}"]
+    if recorded:
+        lines.append("recorded in the queue:")
+        lines.extend(f"  {k}: {v}" for k, v in recorded.items() if k != "routing_reasons")
+        lines.extend(f"  - {r}" for r in recorded.get("routing_reasons", []))
+    lines.append(f"with the current configuration: {now['decision']}"
+                 + (f" -> {now['master']}" if now["master"] else "") + f" (confidence {now['confidence']})")
+    lines.extend(f"  - {r}" for r in now["reasons"])
+    lines.append("routing scores: " + ", ".join(f"{k} {v}" for k, v in found["domain_scores"].items()))
+    return "\n".join(lines)
+
+
+def config_rows(config: BaseModel, given: dict[str, Any], source: str, prefix: str = "") -> list[dict[str, Any]]:
+    """Every key with its effective value and where it came from (the file, or the default)."""
+    rows: list[dict[str, Any]] = []
+    for name in type(config).model_fields:
+        value = getattr(config, name)
+        key = f"{prefix}{name}"
+        here = given.get(name) if isinstance(given, dict) else None
+        if isinstance(value, BaseModel):
+            rows += config_rows(value, here or {}, source, f"{key}.")
+        elif isinstance(value, dict) and value and all(isinstance(v, BaseModel) for v in value.values()):
+            for child, model in value.items():
+                rows += config_rows(model, (here or {}).get(child, {}), source, f"{key}.{child}.")
+        else:
+            rows.append({"key": key, "value": value, "source": source if name in (given or {}) else "default"})
+    return rows

@@ -1,0 +1,165 @@
+"""Each command's output, exit codes and JSON, on a folder a real daemon and real workers produced."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import DaemonProcess, queue_doc, task, write_by_rename
+
+
+def cli(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-m", "orchestrator", *args, "--coordination-dir", str(folder)],
+                            capture_output=True, text=True, timeout=60)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def worked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder after one finished orchestration (the demo script, with its real daemon and workers)."""
+    folder = tmp_path_factory.mktemp("worked") / "coordination"
+    script = Path(__file__).parent.parent / "scripts" / "demo.py"
+    result = subprocess.run([sys.executable, str(script), str(folder)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return folder
+
+
+def orch_id(folder: Path) -> str:
+    return next((folder / "orchestrator/tasks").glob("*.json")).stem
+
+
+def test_status_text_and_json(worked: Path) -> None:
+    text = cli(worked, "status").stdout
+    assert "completed" in text and "[####################] 100%" in text
+    data = json.loads(cli(worked, "status", "--json").stdout)
+    assert data["orchestrations"][0]["status"] == "completed"
+    assert data["queue"]["by_status"] == {"completed": 1}
+
+
+def test_show_as_tree_mermaid_dot_and_json(worked: Path) -> None:
+    orchestration = orch_id(worked)
+    tree = cli(worked, "show", orchestration).stdout
+    assert "stage_5" in tree and "[x]" in tree and "attempt 2" in tree
+    assert cli(worked, "show", orchestration, "--format", "mermaid").stdout.startswith("flowchart LR")
+    dot = cli(worked, "show", orchestration, "--format", "dot").stdout
+    assert dot.startswith("digraph") and "->" in dot
+    assert json.loads(cli(worked, "show", orchestration, "--format", "json").stdout)["status"] == "completed"
+    missing = cli(worked, "show", "orch-nope", check=False)
+    assert missing.returncode == 1 and "orch-nope" in missing.stderr
+
+
+def test_events_filtered_readable_and_json(worked: Path) -> None:
+    orchestration = orch_id(worked)
+    text = cli(worked, "events", "--type", "stage_completed").stdout.splitlines()
+    assert len(text) == 5 and all("stage_completed" in line for line in text)
+    raw = [json.loads(line) for line in cli(worked, "events", "--orchestration", orchestration, "--json").stdout.splitlines()]
+    assert raw and all(e["orchestration_id"] == orchestration for e in raw)
+    assert len(cli(worked, "events", "--last", "2").stdout.splitlines()) == 2
+
+
+def test_events_tolerate_what_other_writers_break(sample_folder: Path) -> None:
+    lines = cli(sample_folder, "events").stdout.splitlines()
+    assert len(lines) == 4  # three whole lines and the pretty-printed object; the torn last line is skipped
+    assert "handoff_processed" in lines[2] and "[handoff-processor]" in lines[2]
+    assert "worker_id=worker-implementation-017" in lines[1]  # `data` given as a JSON string
+
+
+def test_events_follow_prints_new_lines_as_they_come(folder: Path, daemon_factory: Callable[..., DaemonProcess]) -> None:
+    follower = subprocess.Popen([sys.executable, "-m", "orchestrator", "events", "--follow", "--type", "task_assigned",
+                                 "--coordination-dir", str(folder)], stdout=subprocess.PIPE, text=True)
+    try:
+        daemon = daemon_factory(folder).start()
+        write_by_rename(folder / "task-queue.json", queue_doc(task("t-f", "List all repositories in the portfolio")))
+        assert follower.stdout is not None
+        line = follower.stdout.readline()
+        assert "task_assigned" in line and "t-f" in line
+        assert daemon.stop() == 0
+    finally:
+        follower.kill()
+        follower.wait()
+
+
+def test_explain_says_why(sample_folder: Path) -> None:
+    text = cli(sample_folder, "explain", "governance-test-low-1763000000-ABCD1234").stdout
+    assert "simple -> security" in text and "type 'security-fix' points to security" in text
+    data = json.loads(cli(sample_folder, "explain", "task-1762366999", "--json").stdout)
+    assert data["now"]["decision"] == "complex" and "orchestration_required is true" in data["now"]["reasons"]
+    assert cli(sample_folder, "explain", "nope", check=False).returncode == 1
+
+
+def test_config_names_the_source_of_each_value(folder: Path) -> None:
+    (folder / "orchestrator").mkdir()
+    (folder / "orchestrator/config.toml").write_text("[monitor]\ninterval_seconds = 30\n")
+    rows = {r["key"]: r for r in json.loads(cli(folder, "config", "--json").stdout)}
+    assert rows["monitor.interval_seconds"]["value"] == 30
+    assert rows["monitor.interval_seconds"]["source"].endswith("config.toml")
+    assert rows["monitor.zombie_timeout_seconds"] == {"key": "monitor.zombie_timeout_seconds", "value": 1200,
+                                                      "source": "default"}
+    (folder / "orchestrator/config.toml").write_text("[monitor]\ninterval = 30\n")
+    wrong = cli(folder, "config", check=False)
+    assert wrong.returncode == 2 and "monitor.interval" in wrong.stderr
+
+
+def test_doctor_finds_problems_and_says_what_to_do(sample_folder: Path) -> None:
+    (sample_folder / "orchestrator/subtasks").mkdir(parents=True)
+    (sample_folder / "orchestrator/subtasks/ghost.json").write_text('{"subtask_id": ')
+    result = cli(sample_folder, "doctor", check=False)
+    assert result.returncode == 1
+    assert "no daemon is running" in result.stdout
+    assert "invalid subtask ghost.json" in result.stdout
+    assert "invalid worker spec worker-specs/active/worker-scan-036.json" in result.stdout
+    assert "->" in result.stdout
+    found = json.loads(cli(sample_folder, "doctor", "--json", check=False).stdout)
+    assert {f["level"] for f in found} >= {"ok", "warning", "problem"}
+
+
+def test_doctor_is_happy_with_a_healthy_running_folder(folder: Path, daemon: DaemonProcess) -> None:
+    result = cli(folder, "doctor")
+    assert "a daemon is running" in result.stdout and "FAIL" not in result.stdout
+
+
+def test_service_unit_is_rendered_with_absolute_paths_and_installs(tmp_path: Path, folder: Path) -> None:
+    unit = cli(folder, "service", "--user", "agent").stdout
+    assert "Type=notify" in unit and f"--coordination-dir {folder.resolve()}" in unit
+    assert f"ExecStart={sys.executable} -m orchestrator run" in unit
+    assert f"ReadWritePaths={folder.resolve()}" in unit and "User=agent" in unit and "WatchdogSec=" in unit
+    assert "Restart=on-failure" in unit and "NoNewPrivileges=yes" in unit and "ProtectSystem=strict" in unit
+    out = cli(folder, "service", "--install", "--unit-dir", str(tmp_path / "units")).stdout
+    installed = tmp_path / "units" / "orchestrator.service"
+    assert installed.read_text().startswith("[Unit]") and "systemctl enable --now orchestrator.service" in out
+    if shutil.which("systemd-analyze"):  # where systemd's own checker exists, it must accept the unit
+        analyze = subprocess.run(["systemd-analyze", "verify", str(installed)], capture_output=True, text=True)
+        assert analyze.returncode == 0, analyze.stderr
+
+
+def test_every_command_has_help() -> None:
+    for command in ("run", "submit", "plan", "status", "show", "events", "explain", "config", "doctor", "subtask",
+                    "resume", "service", "schema"):
+        result = subprocess.run([sys.executable, "-m", "orchestrator", command, "--help"], capture_output=True,
+                                text=True, timeout=30)
+        assert result.returncode == 0 and "usage:" in result.stdout
+
+
+def test_submit_appends_under_the_lock_and_plan_prints_the_interface(folder: Path) -> None:
+    task_id = cli(folder, "submit", "Scan repository for security vulnerabilities", "--priority", "high",
+                  "--type", "security").stdout.strip()
+    entry = json.loads((folder / "task-queue.json").read_text())["tasks"][-1]
+    assert entry["id"] == task_id and entry["status"] == "pending" and entry["priority"] == "high"
+    orchestrated = cli(folder, "submit", "Tidy up", "--orchestrate").stdout.strip()
+    assert json.loads((folder / "task-queue.json").read_text())["tasks"][-1]["orchestration_required"] is True
+    assert orchestrated != task_id
+    simple = json.loads(cli(folder, "plan", "--dry-run", "--json", "Fix XSS in the login form").stdout)
+    assert set(simple) == {"decision", "master", "confidence", "reasons", "plan"}
+    assert (simple["decision"], simple["master"], simple["plan"]) == ("simple", "security", None)
+    complex_ = json.loads(cli(folder, "plan", "--dry-run", "--json",
+                              "Add authentication system with security audit and docs").stdout)
+    assert complex_["master"] is None and len(complex_["plan"]["execution_plan"]) == 5
+    assert json.loads((folder / "task-queue.json").read_text())["tasks"][-1]["id"] == orchestrated  # wrote nothing
