@@ -117,7 +117,13 @@ class Engine:
     def emit(self, type_: str, **fields: Any) -> None:
         """One line in ``dashboard-events.jsonl`` and one log line; never raises."""
         level = "warning" if "problem" in fields else "info"
-        getattr(log, level)(type_, **fields)
+        ids = {}
+        if isinstance(fields.get("orchestration_id"), str) and "task_id" not in fields:
+            ids["task_id"] = fields["orchestration_id"].removeprefix("orch-")
+        elif isinstance(fields.get("task_id"), str) and "orchestration_id" not in fields:
+            plan_id = f"orch-{fields['task_id']}"
+            ids["orchestration_id"] = plan_id if plan_id in self.plans else None
+        getattr(log, level)(type_, **ids, **fields)
         try:
             self.store.append_event(Event(type=type_, **fields))
         except (OSError, StoreError) as exc:
