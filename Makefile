@@ -11,6 +11,7 @@ RUN_AS ?= $(USER)
 help:
 	@echo "make run    set up and run the daemon on ./$(DIR) (the sample folder)"
 	@echo "make test   set up and run the test suite"
+	@echo "make bench  benchmark a real daemon against durable-write floor (about 3 minutes)"
 	@echo "make demo   watch one whole orchestration, task to report, with simulated masters and workers"
 	@echo "make install-service DIR=/srv/coordination RUN_AS=agent   install and print how to start the systemd unit"
 	@echo "make clean  remove the virtual environment and runtime files of the sample folder"
@@ -32,6 +33,9 @@ test: $(STAMP)
 
 install-service: $(STAMP)
 	sudo $(BIN)/orchestrator service --install --coordination-dir $(abspath $(DIR)) --user $(RUN_AS)
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py

@@ -21,8 +21,8 @@ debounce_seconds = 0.002
 rescan_interval_seconds = 0.5
 [monitor]
 interval_seconds = 0.2
-heartbeat_timeout_seconds = 1.0
-zombie_timeout_seconds = 1.5
+heartbeat_timeout_seconds = 2.0
+zombie_timeout_seconds = 3.0
 never_started_timeout_seconds = 30
 max_runtime_seconds = 60
 [retry]
@@ -90,8 +90,7 @@ def test_a_whole_orchestration_with_deaths_zombies_failures_and_a_resume(supervi
         masters.stop()
 
     taken = [(local(t["subtask_id"]), t["attempt"]) for t in masters.taken]
-    assert taken == [("design", 1), ("backend", 1), ("frontend", 1), ("backend", 2), ("frontend", 2),
-                     ("audit", 1), ("audit", 2), ("audit", 3), ("audit", 4)] or sorted(taken) == sorted(script)
+    assert sorted(taken) == sorted(script)  # every attempt handed out once, none more
     # stages in order: nothing of a later stage was handed out before the earlier stage was done
     stage_of = {"design": 1, "backend": 2, "frontend": 2, "audit": 3}
     stages = [stage_of[s] for s, _ in taken]

@@ -62,8 +62,10 @@ class Classifier:
 
     def __init__(self, config: ClassifierConfig) -> None:
         self.config = config
+        # (word, its plain text, its pattern, weight): the plain text is a cheap first test
         self._patterns = {
-            name: [(word, keyword_pattern(word), weight) for words, weight in ((d.keywords, KEYWORD_WEIGHT), (d.hints, 1.0)) for word in words]
+            name: [(word, word.lower(), keyword_pattern(word), weight)
+                   for words, weight in ((d.keywords, KEYWORD_WEIGHT), (d.hints, 1.0)) for word in words]
             for name, d in config.domains.items()
         }
         self._type_to_domain = {t.lower(): name for name, d in config.domains.items() for t in d.types}
@@ -88,15 +90,17 @@ class Classifier:
         lowered = strip_identifiers(text).lower()
         lead = _LEAD_RE.match(lowered)
         if lead:
+            first = lead.group(1)
             for name, patterns in self._patterns.items():
-                if any(w > 1 and p.match(lead.group(1)) for _, p, w in patterns):
+                if any(w > 1 and plain in first and p.match(first) for _, plain, p, w in patterns):
                     scores[name].total += LEAD_VERB_BONUS * weight
         for name, patterns in self._patterns.items():
-            for word, pattern, word_weight in patterns:
-                if word not in scores[name].words and pattern.search(lowered):
-                    scores[name].total += word_weight * weight
-                    scores[name].strong += word_weight > 1
-                    scores[name].words.append(word)
+            score = scores[name]
+            for word, plain, pattern, word_weight in patterns:
+                if plain in lowered and word not in score.words and pattern.search(lowered):
+                    score.total += word_weight * weight
+                    score.strong += word_weight > 1
+                    score.words.append(word)
         return scores
 
     def route(self, title: str, description: str = "", type_hints: Iterable[str | None] = ()) -> Route:

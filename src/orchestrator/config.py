@@ -24,7 +24,7 @@ class _Section(BaseModel):
 
 
 class WatchConfig(_Section):
-    debounce_seconds: float = Field(0.005, ge=0, description="Quiet time after a file event before re-reading.")
+    debounce_seconds: float = Field(0.001, ge=0, description="Quiet time after a file event before re-reading.")
     rescan_interval_seconds: float = Field(
         5.0, gt=0, description="Safety-net stat of watched files, in case an event was missed."
     )

@@ -101,6 +101,7 @@ class Engine:
         self._queue_digest: str | None = None
         self._queue_problem: str | None = None
         self._update_problem: str | None = None
+        self._taken: set[str] = set()  # ids we routed or orchestrate, to notice one vanishing
         self._reported: set[tuple[str, str]] = set()
         self._state_guard = threading.Lock()
 
@@ -167,6 +168,8 @@ class Engine:
         except StoreError:
             return []
         todo = []
+        self._taken = {e["id"] for e in snapshot.tasks if isinstance(e, dict) and isinstance(e.get("id"), str)
+                       and e.get("assigned_by") == intake.ASSIGNED_BY} if snapshot else set()
         for entry in snapshot.tasks if snapshot else []:
             if (isinstance(entry, dict) and entry.get("status") == "orchestrating"
                     and entry.get("assigned_by") == intake.ASSIGNED_BY
@@ -178,18 +181,6 @@ class Engine:
                     continue
                 todo.append((task, self.classifier.classify(task)))
         return todo
-
-    def queue_entry(self, task_id: str) -> dict[str, Any] | None:
-        """The task's entry in the queue as it is now (``None`` if unreadable or gone)."""
-        try:
-            snapshot = self.store.read_queue()
-        except StoreError:
-            return None
-        return intake.find(snapshot.tasks, task_id) if snapshot else None
-
-    def priority_of(self, task_id: str) -> str:
-        priority = (self.queue_entry(task_id) or {}).get("priority")
-        return priority if isinstance(priority, str) and priority else "medium"
 
     # --- the queue ------------------------------------------------------------------------
 
@@ -210,6 +201,7 @@ class Engine:
             self._queue_problem = None
         if snapshot.digest == self._queue_digest:
             return IntakeResult()
+        self._vanished(snapshot.tasks)
         candidates, problems = intake.select(snapshot.tasks)
         self._report_once(problems)
         if not candidates:
@@ -217,8 +209,11 @@ class Engine:
             return IntakeResult()
         decisions = [(task, self.classifier.classify(task)) for task in candidates]
         now = now_iso()
-        simple = self._hand_off_simple([(t, d) for t, d in decisions if d.decision == "simple"], now)
-        complex_ = [(t, d) for t, d in decisions if d.decision == "complex"]
+        # a task we already orchestrate is pending again: a writer put back an old copy of the queue
+        known = {t.id for t in candidates if f"orch-{t.id}" in self.plans}
+        simple = self._hand_off_simple([(t, d) for t, d in decisions if d.decision == "simple" and t.id not in known],
+                                       now)
+        complex_ = [(t, d) for t, d in decisions if d.decision == "complex" or t.id in known]
         seen = intake.pending_ids(snapshot.tasks)
         try:
             claimed, result, unseen = self._claim(simple, complex_, now, seen)
@@ -231,15 +226,32 @@ class Engine:
             return IntakeResult(failed=True)
         self._update_problem = None
         for task, decision, path, created in simple:
-            if task.id in claimed:
+            if task.id in claimed and not created:
+                self._restored(task.id, f"its handoff {self._rel(path)} was already written")
+            elif task.id in claimed:
                 self.emit("task_assigned", task_id=task.id, assigned_to=decision.master,
                           confidence=decision.confidence, reasons=decision.reasons, handoff=self._rel(path))
             elif created:  # someone else took the task between our read and our claim
                 self.store.remove(path)
+        for task_id in known & claimed:
+            self._restored(task_id, f"orch-{task_id} already exists ({self.plans[f'orch-{task_id}'].status})")
+        self._taken |= claimed
         # a writer may have added tasks while we waited for the lock: then our write holds
         # tasks this pass never looked at, and its digest must not mark them as seen
         self._queue_digest = result.digest if result and not unseen else None
-        return IntakeResult([(t, d) for t, d in complex_ if t.id in claimed], again=unseen)
+        return IntakeResult([(t, d) for t, d in complex_ if t.id in claimed and t.id not in known], again=unseen)
+
+    def _restored(self, task_id: str, why: str) -> None:
+        self.emit("claim_restored", task_id=task_id, problem=f"the task was pending again although {why}",
+                  action="taken again without doing its work twice; a writer overwrote the queue without the lock")
+
+    def _vanished(self, tasks: list[Any]) -> None:
+        """Report, once, tasks we took that a writer removed from the queue."""
+        present = {e.get("id") for e in tasks if isinstance(e, dict)}
+        for task_id in sorted(self._taken - present):
+            self.emit("task_vanished", task_id=task_id, problem="a task the orchestrator took is gone from the queue",
+                      action="its handoff or plan stays; restore the task if the removal was a mistake")
+        self._taken &= present
 
     def _hand_off_simple(self, decided: list[tuple[QueueTask, Classification]], now: str) -> list[tuple[QueueTask, Classification, Any, bool]]:
         """Write each simple task's handoff (reusing one left by an interrupted run)."""
@@ -291,6 +303,9 @@ class Engine:
                 entry = intake.find_pending(snapshot.tasks, task.id)
                 if entry is not None:
                     intake.mark_orchestrating(entry, decision, f"orch-{task.id}", now)
+                    plan = self.plans.get(f"orch-{task.id}")
+                    if plan is not None and plan.status != "in_progress":
+                        intake.mark_outcome(entry, plan)
                     claimed.add(task.id)
             return bool(claimed)
 
@@ -332,8 +347,9 @@ class Engine:
             self.emit("orchestration_started", orchestration_id=plan.orchestration_id, task_id=plan.parent_task_id,
                       subtasks=len(plan.subtasks), stages=len(plan.execution_plan), planner=plan.planner,
                       masters=plan.resource_estimate.masters, confidence=plan.classification.confidence)
-        for subtask in plan.subtasks:
-            if self.store.create_json(self.layout.subtask(subtask.subtask_id), subtask.model_dump(mode="json")):
+        files = [(self.layout.subtask(s.subtask_id), s.model_dump(mode="json")) for s in plan.subtasks]
+        for subtask, created in zip(plan.subtasks, self.store.create_json_many(files), strict=True):
+            if created:
                 self.emit("subtask_created", orchestration_id=plan.orchestration_id, subtask_id=subtask.subtask_id,
                           assigned_to=subtask.assigned_to, worker_type=subtask.worker_type, stage=subtask.stage)
         with self._state_guard:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
+
+from orchestrator.watcher import make_observer
 
 _DECODER = json.JSONDecoder()
 ID_FIELDS = ("task_id", "orchestration_id", "subtask_id", "worker_id", "master", "assigned_to", "stage", "attempt")
@@ -87,7 +88,7 @@ def follow(path: Path, start: int) -> Iterator[dict[str, Any]]:
             if Path(str(event.src_path)).name == path.name or Path(str(getattr(event, "dest_path", ""))).name == path.name:
                 changed.set()
 
-    observer = Observer()
+    observer = make_observer()
     observer.schedule(Handler(), str(path.parent), recursive=False)
     observer.start()
     position = start

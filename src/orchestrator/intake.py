@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from orchestrator.models import Classification, QueueTask, is_safe_id, normalize_master
+from orchestrator.models import Classification, Plan, QueueTask, is_safe_id, normalize_master
 
 ASSIGNED_BY = "orchestrator"
 
@@ -107,6 +107,17 @@ def mark_orchestrating(entry: dict[str, Any], decision: Classification, orchestr
     entry["orchestration_started_at"] = now
     entry["assigned_by"] = ASSIGNED_BY
     _routing(entry, decision)
+
+
+def mark_outcome(entry: dict[str, Any], plan: Plan) -> None:
+    """Put back what an orchestration's end wrote, when an old copy of the queue lost it."""
+    status = {"completed": "completed", "blocked": "blocked", "aborted": "cancelled"}.get(plan.status)
+    if status:
+        entry["status"] = status
+    if plan.report:
+        entry["report"] = plan.report
+    if plan.failure_reason:
+        entry["blocked_reason"] = f"{plan.blocking_subtask}: {plan.failure_reason}"
 
 
 def mark_blocked(entry: dict[str, Any], reason: str, now: str) -> None:

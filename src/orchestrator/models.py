@@ -202,6 +202,8 @@ class Plan(BaseModel):
     orchestration_id: str
     parent_task_id: str
     task_title: str
+    task_description: str = ""
+    priority: str = "medium"
     complexity: str = "high"
     created_at: str = Field(default_factory=now_iso)
     status: PlanStatus = "planning"

@@ -479,6 +479,8 @@ def build_plan(
         orchestration_id=orchestration_id,
         parent_task_id=task.id,
         task_title=task.title or task.full_description[:120],
+        task_description=task.full_description,
+        priority=task.priority or "medium",
         created_at=now,
         status="planning",
         planner=planner,

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
 
 from orchestrator.engine import summary
 from orchestrator.intake import ASSIGNED_BY
 from orchestrator.models import Plan
 from orchestrator.store import Store, StoreError
+from orchestrator.watcher import make_observer
 
 
 def collect(store: Store) -> dict[str, Any]:
@@ -85,7 +85,7 @@ def watch(store: Store, every: float = 5.0) -> Iterator[dict[str, Any]]:
         def on_any_event(self, event: FileSystemEvent) -> None:
             changed.set()
 
-    observer = Observer()
+    observer = make_observer()
     for folder in (store.layout.root, store.layout.tasks):
         if folder.is_dir():
             observer.schedule(Handler(), str(folder), recursive=False)

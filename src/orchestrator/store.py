@@ -137,6 +137,7 @@ class Store:
         self.lock_timeout = lock_timeout
         self.read_retries = read_retries
         self.read_retry_delay = read_retry_delay
+        self._real_root = layout.root.resolve()
         self._locks: dict[Path, FileLock] = {}
         self._locks_guard = threading.Lock()
 
@@ -170,6 +171,10 @@ class Store:
 
     def _write_temp(self, path: Path, data: bytes) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.resolve().is_relative_to(self._real_root):
+            raise UnsafeName(f"{path}: its folder leads outside {self.layout.root} (a symlink?); not written")
+        if path.is_symlink():
+            raise UnsafeName(f"{path} is a symlink; not written through")
         temp = self._temp_path(path)
         try:
             mode = path.stat().st_mode & 0o7777
@@ -218,22 +223,33 @@ class Store:
         Returns False, writing nothing, when the file is already there: this is how a
         handoff is never written twice.
         """
-        if path.exists():
-            return False
-        try:
-            temp = self._write_temp(path, dump_json(data))
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-        try:
-            os.link(temp, path)  # fails with EEXIST instead of replacing
-        except FileExistsError:
-            return False
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot create: {exc.strerror or exc}") from exc
-        finally:
-            temp.unlink(missing_ok=True)
-        self._sync_folder(path.parent)
-        return True
+        return self.create_json_many([(path, data)])[0]
+
+    def create_json_many(self, files: list[tuple[Path, Any]]) -> list[bool]:
+        """:meth:`create_json` for several files, with one folder fsync per folder."""
+        created: list[bool] = []
+        folders: set[Path] = set()
+        for path, data in files:
+            if path.exists():
+                created.append(False)
+                continue
+            try:
+                temp = self._write_temp(path, dump_json(data))
+            except OSError as exc:
+                raise StoreError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+            try:
+                os.link(temp, path)  # fails with EEXIST instead of replacing
+                created.append(True)
+                folders.add(path.parent)
+            except FileExistsError:
+                created.append(False)
+            except OSError as exc:
+                raise StoreError(f"{path}: cannot create: {exc.strerror or exc}") from exc
+            finally:
+                temp.unlink(missing_ok=True)
+        for folder in folders:
+            self._sync_folder(folder)
+        return created
 
     def update_json(self, path: Path, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
         """Read-modify-write a JSON object under its lock; a missing file starts empty."""

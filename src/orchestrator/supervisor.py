@@ -46,6 +46,7 @@ class Supervisor:
         workspace = Path(self.config.monitor.workspace_dir) if self.config.monitor.workspace_dir else self.layout.root.parent
         self.workers = WorkerDirectory(self.store, workspace, self._invalid_worker_file)
         self._reported_files: set[Path] = set()
+        self._written: dict[str, dict[str, Any]] = {}  # each plan as last written, to write only changes
         self._owner: dict[str, str] = {}  # subtask id -> orchestration id
 
     def reconfigure(self, config: Config) -> None:
@@ -106,6 +107,7 @@ class Supervisor:
     def load(self) -> None:
         """After a restart: the subtask files are the truth; then move on from where things are."""
         for plan in self._live_plans():
+            self._written[plan.orchestration_id] = plan.model_dump(mode="json")
             for subtask in plan.subtasks:
                 on_disk = self.store.read_json_or_none(self.layout.subtask(subtask.subtask_id))
                 try:
@@ -153,6 +155,8 @@ class Supervisor:
             self.engine.emit("subtask_invalid", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
                              problem=str(exc).splitlines()[0], action="ignored until it is valid again")
             return
+        if reported == plan.subtask(subtask_id):
+            return  # our own write coming back, or nothing new
         self._report(plan, plan.subtask(subtask_id), reported, from_file=True)
         self._flush(plan)
 
@@ -333,7 +337,7 @@ class Supervisor:
                 else:
                     waits.append((when - now).total_seconds())
             if due:
-                self.hand_off(plan, due, self.engine.priority_of(plan.parent_task_id))
+                self.hand_off(plan, due, plan.priority)
                 self._flush(plan)
         return min(waits, default=None)
 
@@ -350,14 +354,14 @@ class Supervisor:
             self._complete_stages(plan)
             ready = progress.ready(plan)
             if ready:
-                self.hand_off(plan, ready, self.engine.priority_of(plan.parent_task_id))
+                self.hand_off(plan, ready, plan.priority)
             if progress.is_complete(plan):
                 self.complete(plan)
         plan.progress = progress.summarize(plan)
-        before = self.store.read_json_or_none(self.layout.plan(plan.orchestration_id))
         encoded = plan.model_dump(mode="json")
-        if before != encoded:
+        if self._written.get(plan.orchestration_id) != encoded:
             self.store.write_json(self.layout.plan(plan.orchestration_id), encoded)
+            self._written[plan.orchestration_id] = encoded
             self.engine.write_state()
 
     def _complete_stages(self, plan: Plan) -> None:
@@ -375,9 +379,7 @@ class Supervisor:
         plan.status = "completed"
         plan.completed_at = now_iso()
         plan.progress = progress.summarize(plan)
-        entry = self.engine.queue_entry(plan.parent_task_id) or {}
-        request = entry.get("description") or (entry.get("context") or {}).get("description") or ""
-        built = report.build(plan, request if isinstance(request, str) else "")
+        built = report.build(plan, plan.task_description)
         json_path = self.layout.report(plan.orchestration_id, ".json")
         self.store.write_json(json_path, built)
         self.store.write_bytes(self.layout.report(plan.orchestration_id, ".md"), report.markdown(built).encode())

@@ -5,6 +5,7 @@ Pure functions, shared by the classifier and the built-in planner.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -46,6 +47,7 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
     if len(keyword) >= 5 and keyword[-1].isalnum():
         return re.compile(rf"(?<![\w]){escaped}\w*")
     return re.compile(rf"(?<![\w]){escaped}{_WORD_SUFFIXES}(?![\w])")
+
 
 
 _IDENTIFIER_RE = re.compile(r"[^\s,;()]*\w[/.]\w[^\s,;()]*")
@@ -154,11 +156,14 @@ def clauses(text: str) -> list[str]:
 
 def action_clauses(text: str, verbs: Iterable[str]) -> list[str]:
     """Clauses that start with an action verb: each one is a unit of work."""
-    pattern = re.compile(
-        r"^(?:to\s+|please\s+|also\s+|then\s+|\d+[.)]\s*)?(?:" + "|".join(re.escape(v) for v in verbs) + r")\b",
-        re.IGNORECASE,
-    )
+    pattern = _verbs_pattern(tuple(verbs))
     return [clause for clause in clauses(text) if pattern.match(clause)]
+
+
+@functools.lru_cache(maxsize=8)
+def _verbs_pattern(verbs: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"^(?:to\s+|please\s+|also\s+|then\s+|\d+[.)]\s*)?(?:" + "|".join(map(re.escape, verbs)) + r")\b",
+                      re.IGNORECASE)
 
 
 def duration_minutes(value: object) -> float | None:

@@ -23,6 +23,32 @@ from orchestrator.store import is_own_temp
 log = structlog.get_logger("orchestrator.watcher")
 
 
+def _no_move_pairing_delay() -> None:
+    """Do not hold rename events back to pair them (watchdog issue #649).
+
+    watchdog keeps an IN_MOVED_FROM for 0.5 s to pair it with its IN_MOVED_TO, and its
+    reader sleeps the whole delay even when the pair arrives a microsecond later, so a
+    rename-save can reach us 0.5 s late and hold up every event behind it. We only need
+    the paths, paired or not.
+    """
+    try:
+        from watchdog.observers.inotify_move_event_grouper import InotifyMoveEventGrouper as Grouper
+    except ImportError:  # watchdog < 6.0.1
+        try:
+            from watchdog.observers.inotify_buffer import InotifyBuffer as Grouper  # type: ignore[no-redef]
+        except ImportError:  # not Linux
+            return
+    Grouper.delay = 0.0
+
+
+_no_move_pairing_delay()
+
+
+def make_observer() -> BaseObserver:
+    """A native observer (inotify on Linux) without the rename delay."""
+    return Observer()
+
+
 class _Handler(FileSystemEventHandler):
     def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[Path], None]) -> None:
         self._loop = loop
@@ -52,7 +78,7 @@ class FolderWatcher:
     def start(self) -> str:
         """Start watching; returns the kind of observer in use (``native`` or ``polling``)."""
         try:
-            self._observer = self._start(Observer())
+            self._observer = self._start(make_observer())
             return "native"
         except OSError as exc:
             log.warning("inotify_unavailable_polling_instead", problem=str(exc))

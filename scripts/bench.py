@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""Benchmark a real daemon against the physical floor (durable writes with no daemon at all).
+
+    python scripts/bench.py [--tasks 200] [--burst 500] [--big-queue 10000] [--subtasks 1000]
+                            [--idle-seconds 60] [--out bench-results/latest.json]
+
+Prints a table and writes JSON. Latencies are measured from the moment the task lands in
+task-queue.json (temp file + rename, as other writers save) to the files being on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from orchestrator.config import Config
+from orchestrator.engine import Engine
+from orchestrator.store import Layout, Store
+from orchestrator.supervisor import Supervisor
+
+CONFIG = """
+[watch]
+rescan_interval_seconds = 5
+[monitor]
+interval_seconds = 3600
+never_started_timeout_seconds = 36000
+"""
+COMPLEX = "Add authentication system with security audit and docs"
+SIMPLE = "Fix bug in api/users.py line 42"
+
+
+def task(task_id: str, title: str, status: str = "pending") -> dict[str, Any]:
+    return {"id": task_id, "title": title, "status": status, "priority": "medium", "created_by": "bench",
+            "created_at": "2025-11-05T18:00:00Z"}
+
+
+def write_queue(path: Path, tasks: list[dict[str, Any]]) -> None:
+    temp = path.with_name(".task-queue.json.bench")
+    temp.write_text(json.dumps({"version": "2.1", "tasks": tasks}))
+    os.replace(temp, path)
+
+
+def wait(condition: Callable[[], bool], timeout: float = 30.0, poll: float = 0.0002) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the daemon did not finish in time")
+        time.sleep(poll)
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "n": len(samples)}
+
+
+class Daemon:
+    def __init__(self, root: Path) -> None:
+        (root / "orchestrator").mkdir(parents=True, exist_ok=True)
+        (root / "orchestrator" / "config.toml").write_text(CONFIG)
+        if not (root / "task-queue.json").exists():
+            write_queue(root / "task-queue.json", [])
+        self.root = root
+        self.proc = subprocess.Popen([sys.executable, "-m", "orchestrator", "run", "--coordination-dir", str(root)],
+                                     stderr=subprocess.DEVNULL)
+        wait(lambda: (root / "dashboard-events.jsonl").exists() and b"orchestrator_started" in
+             (root / "dashboard-events.jsonl").read_bytes())
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(30)
+
+
+def plan_ready(root: Path, task_id: str) -> Callable[[], bool]:
+    plan = root / "orchestrator" / "tasks" / f"orch-{task_id}.json"
+    handoff = root / "masters" / "development" / "handoffs" / f"to-development-subtask-orch-{task_id}-s01-design.json"
+
+    def ready() -> bool:
+        if not handoff.exists():
+            return False
+        try:
+            return json.loads(plan.read_bytes())["status"] == "in_progress"
+        except (OSError, ValueError, KeyError):
+            return False
+    return ready
+
+
+def assigned(root: Path, task_id: str) -> Callable[[], bool]:
+    queue = root / "task-queue.json"
+    seen = {"stat": None}
+
+    def ready() -> bool:
+        st = queue.stat()
+        key = (st.st_ino, st.st_mtime_ns)
+        if key == seen["stat"]:
+            return False
+        seen["stat"] = key
+        try:
+            tasks = json.loads(queue.read_bytes())["tasks"]
+        except ValueError:
+            return False
+        return any(t["id"] == task_id and t["status"] == "assigned" for t in tasks)
+    return ready
+
+
+def floor_per_task(root: Path, files: list[Path]) -> float:
+    """Write the same files, with the same sizes, durably (temp, fsync, rename, fsync folder), no daemon."""
+    store = Store(Layout(root / "floor"))
+    payloads = [(root / "floor" / f"f{i}.json", path.read_bytes()) for i, path in enumerate(files)]
+    (root / "floor").mkdir()
+    samples = []
+    for _ in range(20):
+        started = time.perf_counter()
+        for path, data in payloads:
+            store.write_bytes(path, data)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def pickup(root: Path, count: int, title: str, kind: str) -> list[float]:
+    tasks: list[dict[str, Any]] = []
+    samples = []
+    for n in range(count):
+        task_id = f"{kind}-{n}"
+        tasks.append(task(task_id, title))
+        done = plan_ready(root, task_id) if kind == "c" else assigned(root, task_id)
+        started = time.perf_counter()
+        write_queue(root / "task-queue.json", tasks)
+        wait(done)
+        samples.append(time.perf_counter() - started)
+        current = json.loads((root / "task-queue.json").read_bytes())["tasks"]
+        tasks = current  # keep what the daemon wrote, as a real writer re-reads before writing
+    return samples
+
+
+def stage_latency(root: Path, count: int) -> list[float]:
+    samples = []
+    for n in range(count):
+        subtask = root / "orchestrator" / "subtasks" / f"orch-c-{n}-s01-design.json"
+        handoff = root / "masters" / "development" / "handoffs" / f"to-development-subtask-orch-c-{n}-s02-backend.json"
+        data = json.loads(subtask.read_bytes())
+        data.update(status="completed", worker_id=f"w{n}", completed_at="2025-11-05T18:00:00Z", result="ok")
+        temp = subtask.with_name(f".{subtask.name}.bench")
+        temp.write_text(json.dumps(data))
+        started = time.perf_counter()
+        os.replace(temp, subtask)
+        wait(handoff.exists)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def burst(root: Path, size: int) -> dict[str, float]:
+    tasks = [task(f"b-{n}", COMPLEX if n % 2 else SIMPLE) for n in range(size)]
+    started = time.perf_counter()
+    write_queue(root / "task-queue.json", tasks)
+    complex_ids = [t["id"] for t in tasks if t["title"] == COMPLEX]
+    plans = root / "orchestrator" / "tasks"
+
+    def done() -> bool:
+        try:
+            queue = json.loads((root / "task-queue.json").read_bytes())["tasks"]
+        except ValueError:
+            return False
+        if any(t["status"] == "pending" for t in queue):
+            return False
+        return all((plans / f"orch-{i}.json").exists() for i in complex_ids[-5:]) and all(
+            b'"in_progress"' in (plans / f"orch-{i}.json").read_bytes() for i in complex_ids)
+
+    wait(done, timeout=300, poll=0.05)  # parsing a 500-task queue is not free: look every 50 ms
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "tasks_per_second": size / seconds}
+
+
+def monitor_tick(root: Path, subtasks: int) -> dict[str, float]:
+    """One monitor pass over ``subtasks`` active subtasks with live worker processes and heartbeats."""
+    from orchestrator.models import Classification, Plan, ResourceEstimate, Subtask
+    from orchestrator.timestamps import now_iso
+
+    workers = [subprocess.Popen(["sleep", "600"]) for _ in range(subtasks)]
+    try:
+        store = Store(Layout(root))
+        store.make_folders()
+        per_plan = 10
+        for p in range(subtasks // per_plan):
+            ids = [f"orch-m{p}-s{n}" for n in range(per_plan)]
+            items = []
+            for n, subtask_id in enumerate(ids):
+                worker = workers[p * per_plan + n]
+                heartbeat_dir = root / "agents" / "workers" / f"w-{p}-{n}"
+                heartbeat_dir.mkdir(parents=True, exist_ok=True)
+                (heartbeat_dir / "heartbeat.json").write_text(json.dumps({"timestamp": now_iso(), "progress": "x"}))
+                items.append(Subtask(subtask_id=subtask_id, parent_task_id=f"m{p}", parent_orchestration=f"orch-m{p}",
+                                     title="t", description="d", assigned_to="development",
+                                     worker_type="implementation", estimated_duration_minutes=10,
+                                     estimated_tokens=100, success_criteria="s", stage=1, status="in_progress",
+                                     worker_id=f"w-{p}-{n}", pid=worker.pid, started_at=now_iso(),
+                                     handed_off_at=now_iso(), files_affected=[f"src/f{n}.py"]))
+            for item in items:
+                store.write_json(store.layout.subtask(item.subtask_id), item.model_dump(mode="json"))
+            plan = Plan(orchestration_id=f"orch-m{p}", parent_task_id=f"m{p}", task_title="m", status="in_progress",
+                        planner="bench", classification=Classification(decision="complex", master=None, confidence=1,
+                                                                       reasons=[]),
+                        subtasks=items, execution_plan={"stage_1": ids},
+                        resource_estimate=ResourceEstimate(total_subtasks=per_plan, duration_estimate="1-1 minutes",
+                                                           duration_minutes_min=1, duration_minutes_max=1,
+                                                           token_estimate=1, masters=["development"], workers=1,
+                                                           parallelization_possible=True, critical_path=[],
+                                                           bottlenecks=[]))
+            store.write_json(store.layout.plan(plan.orchestration_id), plan.model_dump(mode="json"))
+        engine = Engine(store, Config())
+        engine.load()
+        supervisor = Supervisor(engine)
+        supervisor.load()
+        supervisor.tick()  # the first pass parses every spec and heartbeat
+        samples = []
+        for _ in range(5):
+            started = time.perf_counter()
+            supervisor.tick()
+            samples.append(time.perf_counter() - started)
+        return {"ms": statistics.median(samples) * 1000, "subtasks": subtasks}
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait()
+
+
+def idle(root: Path, seconds: float) -> dict[str, float]:
+    daemon = Daemon(root)
+    process = psutil.Process(daemon.proc.pid)
+    time.sleep(1)
+    before = process.cpu_times()
+    time.sleep(seconds)
+    after = process.cpu_times()
+    rss = process.memory_info().rss
+    daemon.stop()
+    cpu = (after.user - before.user + after.system - before.system) / seconds * 100
+    return {"cpu_percent": cpu, "rss_mb": rss / 2**20, "seconds": seconds}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=200)
+    parser.add_argument("--burst", type=int, default=500)
+    parser.add_argument("--big-queue", type=int, default=10000)
+    parser.add_argument("--subtasks", type=int, default=1000)
+    parser.add_argument("--idle-seconds", type=float, default=60)
+    parser.add_argument("--out", type=Path, default=Path("bench-results/latest.json"))
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="orchestrator-bench-"))
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    try:
+        root = work / "latency" / "coordination"
+        root.mkdir(parents=True)
+        daemon = Daemon(root)
+        results["pickup_complex"] = percentiles(pickup(root, args.tasks, COMPLEX, "c"))
+        results["pickup_simple"] = percentiles(pickup(root, args.tasks, SIMPLE, "s"))
+        results["stage"] = percentiles(stage_latency(root, min(args.tasks, 100)))
+        daemon.stop()
+        complex_files = [root / "task-queue.json", root / "orchestrator/tasks/orch-c-0.json",
+                         root / "orchestrator/tasks/orch-c-0.json",
+                         *sorted((root / "orchestrator/subtasks").glob("orch-c-0-*.json")),
+                         root / "orchestrator/subtasks/orch-c-0-s01-design.json",
+                         root / "masters/development/handoffs/to-development-subtask-orch-c-0-s01-design.json",
+                         root / "orchestrator/state/current.json"]
+        simple_files = [root / "task-queue.json", root / "masters/development/handoffs/s-0.json"]
+        results["floor"] = {"complex_ms": floor_per_task(work, complex_files) * 1000,
+                            "complex_files": len(complex_files)}
+        shutil.rmtree(work / "floor")
+        results["floor"]["simple_ms"] = floor_per_task(work, simple_files) * 1000
+        results["floor"]["simple_files"] = len(simple_files)
+
+        root = work / "burst" / "coordination"
+        root.mkdir(parents=True)
+        daemon = Daemon(root)
+        results["burst"] = burst(root, args.burst) | {"tasks": args.burst}
+        daemon.stop()
+
+        root = work / "big" / "coordination"
+        root.mkdir(parents=True)
+        write_queue(root / "task-queue.json", [task(f"old-{n}", SIMPLE, "completed") for n in range(args.big_queue)])
+        daemon = Daemon(root)
+        samples = []
+        existing = json.loads((root / "task-queue.json").read_bytes())["tasks"]
+        for n in range(20):
+            existing.append(task(f"new-{n}", COMPLEX))
+            started = time.perf_counter()
+            write_queue(root / "task-queue.json", existing)
+            wait(plan_ready(root, f"new-{n}"))
+            samples.append(time.perf_counter() - started)
+            existing = json.loads((root / "task-queue.json").read_bytes())["tasks"]
+        results["big_queue"] = percentiles(samples) | {"queue_tasks": args.big_queue}
+        daemon.stop()
+
+        results["monitor_tick"] = monitor_tick(work / "tick" / "coordination", args.subtasks)
+        results["idle"] = idle(work / "idle" / "coordination", args.idle_seconds)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report(results)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print(f"\nwritten to {args.out}")
+    return 0
+
+
+def report(r: dict[str, Any]) -> None:
+    floor_c, floor_s = r["floor"]["complex_ms"], r["floor"]["simple_ms"]
+    rows = [
+        ("pickup, complex (p50)", r["pickup_complex"]["p50"], f"<= 3x floor and < 30 ms", r["pickup_complex"]["p50"] <= max(3 * floor_c, 0) and r["pickup_complex"]["p50"] < 30, floor_c),
+        ("pickup, complex (p95)", r["pickup_complex"]["p95"], "", True, floor_c),
+        ("pickup, complex (p99)", r["pickup_complex"]["p99"], "< 150 ms", r["pickup_complex"]["p99"] < 150, floor_c),
+        ("routing, simple (p50)", r["pickup_simple"]["p50"], "< 15 ms", r["pickup_simple"]["p50"] < 15, floor_s),
+        ("routing, simple (p99)", r["pickup_simple"]["p99"], "", True, floor_s),
+        ("stage latency (p50)", r["stage"]["p50"], "< 30 ms", r["stage"]["p50"] < 30, None),
+        ("stage latency (p99)", r["stage"]["p99"], "", True, None),
+        (f"burst of {r['burst']['tasks']} (s)", r["burst"]["seconds"], "< 10 s", r["burst"]["seconds"] < 10, None),
+        (f"pickup with {r['big_queue']['queue_tasks']} queued (p50)", r["big_queue"]["p50"], "< 150 ms", r["big_queue"]["p50"] < 150, floor_c),
+        (f"monitor tick, {r['monitor_tick']['subtasks']} subtasks", r["monitor_tick"]["ms"], "< 250 ms", r["monitor_tick"]["ms"] < 250, None),
+        ("idle CPU (%)", r["idle"]["cpu_percent"], "< 1 %", r["idle"]["cpu_percent"] < 1, None),
+        ("idle memory (MB RSS)", r["idle"]["rss_mb"], "< 80 MB", r["idle"]["rss_mb"] < 80, None),
+    ]
+    print(f"floor: {r['floor']['complex_files']} durable writes of a complex task {floor_c:.1f} ms, "
+          f"{r['floor']['simple_files']} of a simple one {floor_s:.1f} ms; burst {r['burst']['tasks_per_second']:.0f} tasks/s")
+    print(f"{'measure':<36} {'value':>10} {'x floor':>8}  {'target':<22} ok")
+    for name, value, target, ok, floor in rows:
+        ratio = f"{value / floor:.2f}" if floor else ""
+        print(f"{name:<36} {value:>10.2f} {ratio:>8}  {target:<22} {'yes' if ok else 'NO' if target else ''}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
