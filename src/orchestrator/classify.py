@@ -133,7 +133,15 @@ class Classifier:
 
     # --- the decision framework ------------------------------------------------------
 
+    def bounded(self, task: QueueTask) -> QueueTask:
+        """The task with title and description cut to ``max_text_chars``, for reading only."""
+        limit = self.config.max_text_chars
+        if len(task.title) <= limit and len(task.full_description) <= limit:
+            return task
+        return task.model_copy(update={"title": task.title[:limit], "description": task.full_description[:limit]})
+
     def classify(self, task: QueueTask) -> Classification:
+        task = self.bounded(task)
         description = task.full_description
         prefix = type_prefix(description)
         body = strip_type_prefix(description)

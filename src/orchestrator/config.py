@@ -119,6 +119,9 @@ class ClassifierConfig(_Section):
         8, description="An integer ``complexity`` (1-10 scale) at or above this means complex."
     )
     default_master: str = Field("development", description="Master for a task with no routing words at all.")
+    max_text_chars: int = Field(
+        20000, gt=0, description="Only this much of a title and description is read (a huge text stays cheap)."
+    )
     action_verbs: list[str] = Field(
         default_factory=lambda: [
             "add", "build", "create", "implement", "design", "develop", "refactor", "rewrite", "update",

@@ -132,10 +132,10 @@ class Engine:
 
     def _report_once(self, problems: list[intake.Problem]) -> None:
         """Report each problem when it starts; forget it once it is gone, so a recurrence is new."""
-        current: dict[tuple[str, str], intake.Problem] = {(p.key, p.problem): p for p in problems}
+        current = {(p.key, p.problem): p for p in problems}
         for key, p in current.items():
             if key not in self._reported:
-                self.emit("task_invalid", task_id=p.task_id or p.key, problem=p.problem)
+                self.emit("task_invalid", task_id=p.name, problem=p.problem)
         self._reported = set(current)
 
     def _queue_unreadable(self, problem: str) -> None:

@@ -6,6 +6,7 @@ functions only ever set the fields they name.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,11 @@ class Problem:
     task_id: str | None
     problem: str
 
+    @property
+    def name(self) -> str:
+        """What a person sees: the task id, or the entry's place in the queue."""
+        return self.task_id or self.key.split(":")[0]
+
 
 def is_pending(entry: dict[str, Any]) -> bool:
     status = entry.get("status")
@@ -38,12 +44,13 @@ def select(tasks: list[Any]) -> tuple[list[QueueTask], list[Problem]]:
     problems: list[Problem] = []
     for index, entry in enumerate(tasks):
         if not isinstance(entry, dict):
-            problems.append(Problem(f"#{index}", None, f"queue entry {index} is {type(entry).__name__}, not a task object"))
+            problems.append(Problem(_anonymous(index, entry), None,
+                                    f"queue entry {index} is {type(entry).__name__}, not a task object"))
             continue
         if not is_pending(entry) or normalize_master(entry.get("assigned_to")):
             continue
         task_id = entry.get("id")
-        key = task_id if isinstance(task_id, str) and task_id else f"#{index}"
+        key = task_id if isinstance(task_id, str) and task_id else _anonymous(index, entry)
         if not isinstance(task_id, str) or not task_id.strip():
             problems.append(Problem(key, None, f"queue entry {index} has no id"))
             continue
@@ -70,6 +77,11 @@ def pending_ids(tasks: list[Any]) -> set[object]:
     """Ids of every pending, unowned entry (valid or not): what a pass has looked at."""
     return {e.get("id") for e in tasks
             if isinstance(e, dict) and is_pending(e) and not normalize_master(e.get("assigned_to"))}
+
+
+def _anonymous(index: int, entry: object) -> str:
+    """A key for an entry without a usable id: its place and its content (a new bad entry is a new problem)."""
+    return f"#{index}:{hashlib.blake2b(repr(entry).encode(), digest_size=6).hexdigest()}"
 
 
 def find_pending(tasks: list[Any], task_id: str) -> dict[str, Any] | None:

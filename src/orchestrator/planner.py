@@ -134,6 +134,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     The text is cut into groups at ordering words (``then``, arrows): groups run in the
     writer's order. Within a group, parts run by phase, parallel where phases are equal.
     """
+    task = classifier.bounded(task)
     description = strip_type_prefix(task.full_description)
     topic = topic_of(task)
     main = classifier.route(task.title, description, (task.type, type_prefix(task.full_description)))

@@ -13,10 +13,11 @@ _EXTENSIONS = (
     "py|pyi|js|jsx|ts|tsx|mjs|cjs|json|jsonl|ya?ml|toml|ini|cfg|conf|md|rst|txt|sh|bash|zsh|go|rs|java|kt|rb|"
     "php|cs|c|h|cc|cpp|hpp|swift|sql|html?|css|scss|vue|svelte|tf|tfvars|lock|xml|gradle|env|dockerfile|proto|graphql"
 )
-_FILE_RE = re.compile(
-    rf"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+(?:\.[\w-]+)*\.(?:{_EXTENSIONS})|(?:[\w.-]+/){{2,}}[\w.-]*|Dockerfile|Makefile)(?![\w/])",
-    re.IGNORECASE,
-)
+# Paths are recognised token by token (linear time: no backtracking over a long word).
+_TOKEN_RE = re.compile(r"[^\s,;()\[\]{}<>\"'`]+")
+_FILE_RE = re.compile(rf"(?:[\w.-]+/)*[\w.-]*\.(?:{_EXTENSIONS})|(?:[\w.-]+/){{2,}}[\w.-]*|Dockerfile|Makefile",
+                      re.IGNORECASE)
+_MAX_TOKEN = 300
 _URL_RE = re.compile(r"\b\w+://\S+")
 _PREFIX_RE = re.compile(r"^\s*([a-z][a-z0-9_-]{1,40})\s*:\s+", re.IGNORECASE)
 _NUMBERED_RE = re.compile(r"(?:^|[\s(:;,])(\d{1,2})[.)]\s+(?=\S)")
@@ -50,7 +51,7 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
 
 
 
-_IDENTIFIER_RE = re.compile(r"[^\s,;()]*\w[/.]\w[^\s,;()]*")
+_IDENTIFIER_RE = re.compile(r"\w[/.]\w")
 
 
 def strip_identifiers(text: str) -> str:
@@ -59,15 +60,16 @@ def strip_identifiers(text: str) -> str:
     ``example-org/inventory-scanner`` says nothing about inventory work; ``ci/cd`` is kept.
     """
     text = re.sub(r"\bci/cd\b", "ci cd", text, flags=re.IGNORECASE)
-    return _IDENTIFIER_RE.sub(" ", text)
+    return re.sub(r"[^\s,;()]+", lambda m: " " if _IDENTIFIER_RE.search(m.group()) else m.group(), text)
 
 
 def find_files(text: str, extra: Iterable[object] = ()) -> list[str]:
     """Distinct file paths named in ``text`` and in ``extra`` (``files_affected``, ``deliverables``)."""
     found: dict[str, None] = {}
-    cleaned = _URL_RE.sub(" ", text)
-    for match in _FILE_RE.finditer(cleaned):
-        found.setdefault(match.group(1).rstrip("/."), None)
+    for token in _TOKEN_RE.findall(_URL_RE.sub(" ", text)):
+        token = token.strip(".:!?")
+        if len(token) <= _MAX_TOKEN and _FILE_RE.fullmatch(token):
+            found.setdefault(token.rstrip("/."), None)
     for item in extra:
         if isinstance(item, str) and item.strip():
             found.setdefault(item.strip(), None)
