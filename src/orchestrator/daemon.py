@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections import Counter
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,8 +31,8 @@ from filelock import FileLock, Timeout
 
 from orchestrator import __version__
 from orchestrator.config import Config, ConfigError, load_config
-from orchestrator.engine import Engine, IntakeResult, draft
-from orchestrator.models import Classification, Plan, QueueTask
+from orchestrator.engine import Drafted, Engine, IntakeResult, draft
+from orchestrator.models import Classification, QueueTask
 from orchestrator.notify import Notifier
 from orchestrator.planner import PlanError
 from orchestrator.store import Layout, Store, StoreError, file_identity
@@ -71,6 +70,7 @@ class Daemon:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._planning: set[asyncio.Task[None]] = set()
+        self._drafted: list[tuple[QueueTask, Drafted]] = []  # planned, to begin in the next pass
         self._queue_identity = file_identity(self.layout.queue)
         self._retry_timer: asyncio.TimerHandle | None = None
         self._busy_since: float | None = None  # when the running engine step began
@@ -147,7 +147,7 @@ class Daemon:
                      asyncio.create_task(self._monitor_loop())]
             if self.notifier.watchdog_interval:
                 loops.append(asyncio.create_task(self._watchdog_loop(self.notifier.watchdog_interval)))
-            self.notifier.ready(self._summary())
+            self.notifier.ready(self.engine.status_line)
             await self._stopping.wait()
             self.notifier.stopping()
             for job in loops:
@@ -155,7 +155,8 @@ class Daemon:
             await asyncio.gather(*loops, return_exceptions=True)
             if self._planning:
                 await asyncio.wait(self._planning, timeout=self.config.watch.lock_timeout_seconds)
-            await self._step(self.engine.write_state)
+            drafted, self._drafted = self._drafted, []
+            await self._step(self._run, set(), drafted)  # begin what was planned; write the state
             self.engine.emit("orchestrator_stopped", pid=os.getpid(), reason="signal")
         finally:
             watcher.stop()
@@ -168,6 +169,7 @@ class Daemon:
         for plan in [p for p in self.engine.plans.values() if p.status == "planning"]:
             self.supervisor.begin(plan)  # written before a crash, never handed off
         self.supervisor.load()
+        self.engine.write_state()
         return unfinished
 
     async def _work_loop(self) -> None:
@@ -177,9 +179,10 @@ class Daemon:
             await asyncio.sleep(debounce)  # let writers finish; events meanwhile join this pass
             self._wake.clear()
             jobs, self._jobs = self._jobs, set()
+            drafted, self._drafted = self._drafted, []
             if "queue" in jobs:
                 self._queue_identity = file_identity(self.layout.queue)
-            result, next_retry = await self._step(self._run, jobs)
+            result, next_retry = await self._step(self._run, jobs, drafted)
             for task, decision in result.claimed:
                 self._start_planning(task, decision)
             if result.again:
@@ -187,16 +190,9 @@ class Daemon:
             elif result.failed:
                 asyncio.get_running_loop().call_later(self.config.watch.update_retry_seconds, self.want, "queue")
             self._schedule_retry(next_retry)
-            summary = self._summary()
-            if summary != self._status:
-                self._status = summary
-                self.notifier.status(summary)
-
-    def _summary(self) -> str:
-        """One line for ``systemctl status``."""
-        count = Counter(plan.status for plan in self.engine.plans.values())
-        return (f"{count['in_progress']} orchestrating, {count['blocked']} blocked, "
-                f"{count['completed']} completed; watching {self.layout.queue}")
+            if self.engine.status_line != self._status:
+                self._status = self.engine.status_line
+                self.notifier.status(self._status)
 
     def _reload(self) -> None:
         """SIGHUP: read the configuration again; keep the running one if the new one is wrong."""
@@ -219,21 +215,26 @@ class Daemon:
                 self.notifier.watchdog()
             await asyncio.sleep(interval)
 
-    def _run(self, jobs: set[Hashable]) -> tuple[IntakeResult, float | None]:
-        """One pass on the engine thread."""
+    def _run(self, jobs: set[Hashable], drafted: list[tuple[QueueTask, Drafted]]) -> tuple[IntakeResult, float | None]:
+        """One pass on the engine thread; the state file is written once, at its end."""
         if "reload" in jobs:
             self._reload()
         result = self.engine.intake() if "queue" in jobs else IntakeResult()
+        for task, planned in drafted:
+            self._begin(task, planned)
         for job in jobs:
             if isinstance(job, tuple) and job[0] == "subtask":
                 self.supervisor.sync_subtask(job[1])
         if "requests" in jobs:
             self.supervisor.handle_requests()
         if "tick" in jobs:
-            return result, self.supervisor.tick()
-        if "workers" in jobs:
-            self.supervisor.observe(check_liveness=False)
-        return result, self.supervisor.due_retries()
+            next_retry = self.supervisor.tick()
+        else:
+            if "workers" in jobs:
+                self.supervisor.observe(check_liveness=False)
+            next_retry = self.supervisor.due_retries()
+        self.engine.write_state()
+        return result, next_retry
 
     def _schedule_retry(self, seconds: float | None) -> None:
         if self._retry_timer is not None:
@@ -260,26 +261,25 @@ class Daemon:
         job.add_done_callback(self._planning.discard)
 
     async def _plan(self, task: QueueTask, decision: Classification) -> None:
-        structlog.contextvars.bind_contextvars(task_id=task.id, orchestration_id=f"orch-{task.id}")
-        drafted = await draft(task, decision, self.engine.classifier, self.config)
+        """Plan off the engine thread (an external planner may take a while); begin in the next pass."""
+        self._drafted.append((task, await draft(task, decision, self.engine.classifier, self.config)))
+        self.want("plans")
+
+    def _begin(self, task: QueueTask, drafted: Drafted) -> None:
         if drafted.fallback_reason:
             self.engine.emit("planner_fallback", task_id=task.id, reason=drafted.fallback_reason)
-        if drafted.plan is None:
-            assert drafted.error is not None
-            await self._step(self.engine.block, task, _blocked_reason(drafted.error))
-            return
         try:
-            await self._step(self._begin, drafted.plan)
+            if drafted.plan is None:
+                assert drafted.error is not None
+                raise drafted.error
+            self.engine.start_orchestration(drafted.plan)
+            self.supervisor.forget_owners()
+            self.supervisor.begin(drafted.plan)
         except PlanError as exc:
-            await self._step(self.engine.block, task, _blocked_reason(exc))
+            self.engine.block(task, _blocked_reason(exc))
         except StoreError as exc:
             self.engine.emit("orchestration_failed", task_id=task.id, orchestration_id=f"orch-{task.id}",
                              problem=str(exc), action="will be finished at the next start")
-
-    def _begin(self, plan: Plan) -> None:
-        self.engine.start_orchestration(plan)
-        self.supervisor.forget_owners()
-        self.supervisor.begin(plan)
 
 
 def _blocked_reason(error: PlanError) -> str:

@@ -16,7 +16,6 @@ Crash safety comes from the order of the writes:
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,7 +102,8 @@ class Engine:
         self._update_problem: str | None = None
         self._taken: set[str] = set()  # ids we routed or orchestrate, to notice one vanishing
         self._reported: set[tuple[str, str]] = set()
-        self._state_guard = threading.Lock()
+        self.state_changed = True  # written at the end of the first pass
+        self.status_line = f"starting; watching {self.layout.queue}"
 
     def reconfigure(self, config: Config) -> None:
         self.config = config
@@ -352,21 +352,30 @@ class Engine:
             if created:
                 self.emit("subtask_created", orchestration_id=plan.orchestration_id, subtask_id=subtask.subtask_id,
                           assigned_to=subtask.assigned_to, worker_type=subtask.worker_type, stage=subtask.stage)
-        with self._state_guard:
-            self.plans[plan.orchestration_id] = plan
+        self.plans[plan.orchestration_id] = plan
+        self.state_changed = True
 
     def write_state(self) -> None:
-        with self._state_guard:
-            plans = list(self.plans.values())
-            state = OrchestratorState(
-                active_orchestrations=sum(p.status in ("planning", "in_progress") for p in plans),
-                total_orchestrations=len(plans),
-                completed_orchestrations=sum(p.status == "completed" for p in plans),
-                failed_orchestrations=sum(p.status in ("failed", "aborted") for p in plans),
-                blocked_orchestrations=sum(p.status == "blocked" for p in plans),
-                current_orchestrations=[summary(p) for p in plans if p.status in ("planning", "in_progress", "blocked")],
-            )
-            self.store.write_json(self.layout.state, state.model_dump(mode="json"))
+        """Write ``state/current.json`` if anything changed since the last time: once per pass.
+
+        It is derived from the plans and rebuilt at every start, so it is written atomically
+        but without fsync.
+        """
+        if not self.state_changed:
+            return
+        plans = list(self.plans.values())
+        state = OrchestratorState(
+            active_orchestrations=sum(p.status in ("planning", "in_progress") for p in plans),
+            total_orchestrations=len(plans),
+            completed_orchestrations=sum(p.status == "completed" for p in plans),
+            failed_orchestrations=sum(p.status in ("failed", "aborted") for p in plans),
+            blocked_orchestrations=sum(p.status == "blocked" for p in plans),
+            current_orchestrations=[summary(p) for p in plans if p.status in ("planning", "in_progress", "blocked")],
+        )
+        self.store.write_json(self.layout.state, state.model_dump(mode="json"), durable=False)
+        self.state_changed = False
+        self.status_line = (f"{state.active_orchestrations} orchestrating, {state.blocked_orchestrations} blocked, "
+                            f"{state.completed_orchestrations} completed; watching {self.layout.queue}")
 
     def _rel(self, path: Any) -> str:
         return str(path.relative_to(self.layout.root))

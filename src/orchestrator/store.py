@@ -169,7 +169,7 @@ class Store:
     def _temp_path(self, path: Path) -> Path:
         return path.with_name(f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}")
 
-    def _write_temp(self, path: Path, data: bytes) -> Path:
+    def _write_temp(self, path: Path, data: bytes, *, durable: bool = True) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.parent.resolve().is_relative_to(self._real_root):
             raise UnsafeName(f"{path}: its folder leads outside {self.layout.root} (a symlink?); not written")
@@ -186,7 +186,8 @@ class Store:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         except BaseException:
             os.close(fd)
             temp.unlink(missing_ok=True)
@@ -201,10 +202,13 @@ class Store:
         finally:
             os.close(fd)
 
-    def write_bytes(self, path: Path, data: bytes) -> None:
-        """Atomically replace ``path``; on any error the previous file stays intact."""
+    def write_bytes(self, path: Path, data: bytes, *, durable: bool = True) -> None:
+        """Atomically replace ``path``; on any error the previous file stays intact.
+
+        ``durable=False`` skips the fsyncs: for files rebuilt from others at every start.
+        """
         try:
-            temp = self._write_temp(path, data)
+            temp = self._write_temp(path, data, durable=durable)
         except OSError as exc:
             raise StoreError(f"{path}: cannot write: {exc.strerror or exc}") from exc
         try:
@@ -212,10 +216,11 @@ class Store:
         except OSError as exc:
             temp.unlink(missing_ok=True)
             raise StoreError(f"{path}: cannot replace: {exc.strerror or exc}") from exc
-        self._sync_folder(path.parent)
+        if durable:
+            self._sync_folder(path.parent)
 
-    def write_json(self, path: Path, data: Any) -> None:
-        self.write_bytes(path, dump_json(data))
+    def write_json(self, path: Path, data: Any, *, durable: bool = True) -> None:
+        self.write_bytes(path, dump_json(data), durable=durable)
 
     def create_json(self, path: Path, data: Any) -> bool:
         """Write ``path`` only if it does not exist yet (atomic, even against another process).
