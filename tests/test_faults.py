@@ -221,8 +221,11 @@ def corpus_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonPr
     config = root / "config.toml"
     config.write_text("[watch]\ndebounce_seconds = 0.001\nread_retries = 2\nread_retry_delay_seconds = 0.01\n")
     process = DaemonProcess(folder, config).start()
-    yield process
-    assert process.stop() == 0, process.log.read_text()
+    try:
+        yield process
+        assert process.stop() == 0, process.log.read_text()
+    finally:
+        process.kill()  # never leave a daemon behind, even when stopping failed
 
 
 def _good(name: str) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from orchestrator.models import (
     QueueTask,
 )
 from orchestrator.planner import PlanError, build_plan, builtin_drafts, drafts_from_json
-from orchestrator.store import Snapshot, Store, StoreError
+from orchestrator.store import Snapshot, Store, StoreError, file_identity
 from orchestrator.timestamps import now_iso
 
 log = structlog.get_logger("orchestrator")
@@ -97,7 +97,7 @@ class Engine:
         self.config = config
         self.classifier = Classifier(config.classifier)
         self.plans: dict[str, Plan] = {}
-        self._queue_digest: str | None = None
+        self._seen: Snapshot | None = None  # the queue as last handled: skip it when it comes back
         self._queue_problem: str | None = None
         self._update_problem: str | None = None
         self._taken: set[str] = set()  # ids we routed or orchestrate, to notice one vanishing
@@ -111,7 +111,7 @@ class Engine:
         self.store.lock_timeout = config.watch.lock_timeout_seconds
         self.store.read_retries = config.watch.read_retries
         self.store.read_retry_delay = config.watch.read_retry_delay_seconds
-        self._queue_digest = None  # new routing words may decide differently
+        self._seen = None  # new routing words may decide differently
 
     # --- events --------------------------------------------------------------------------
 
@@ -186,6 +186,8 @@ class Engine:
 
     def intake(self) -> IntakeResult:
         """Act on every new pending task: route the simple ones, claim the complex ones."""
+        if self._seen is not None and file_identity(self.layout.queue) == self._seen.identity:
+            return IntakeResult()  # our own write coming back, or nothing new: no need to read it
         try:
             snapshot = self.store.read_queue()
         except StoreError as exc:
@@ -199,13 +201,14 @@ class Engine:
         if self._queue_problem:
             self.emit("queue_recovered", path=str(self.layout.queue))
             self._queue_problem = None
-        if snapshot.digest == self._queue_digest:
+        if self._seen is not None and snapshot.digest == self._seen.digest:
+            self._seen = snapshot
             return IntakeResult()
         self._vanished(snapshot.tasks)
         candidates, problems = intake.select(snapshot.tasks)
         self._report_once(problems)
         if not candidates:
-            self._queue_digest = snapshot.digest
+            self._seen = snapshot
             return IntakeResult()
         decisions = [(task, self.classifier.classify(task)) for task in candidates]
         now = now_iso()
@@ -222,7 +225,7 @@ class Engine:
                 self.emit("queue_update_failed", path=str(self.layout.queue), problem=str(exc),
                           action="retrying")
             self._update_problem = str(exc)
-            self._queue_digest = None
+            self._seen = None
             return IntakeResult(failed=True)
         self._update_problem = None
         for task, decision, path, created in simple:
@@ -238,7 +241,7 @@ class Engine:
         self._taken |= claimed
         # a writer may have added tasks while we waited for the lock: then our write holds
         # tasks this pass never looked at, and its digest must not mark them as seen
-        self._queue_digest = result.digest if result and not unseen else None
+        self._seen = result if not unseen else None
         return IntakeResult([(t, d) for t, d in complex_ if t.id in claimed and t.id not in known], again=unseen)
 
     def _restored(self, task_id: str, why: str) -> None:
@@ -323,7 +326,7 @@ class Engine:
 
         try:
             result = self.store.update_queue(change)
-            self._queue_digest = result.digest if result else None
+            self._seen = result
         except StoreError as exc:
             self.emit("queue_update_failed", task_id=task.id, problem=str(exc))
         self.emit("task_blocked", task_id=task.id, orchestration_id=f"orch-{task.id}", reason=reason)
