@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from orchestrator.models import OrchestratorState
+
 from conftest import (
     DaemonProcess,
     queue_doc,
@@ -87,6 +89,7 @@ def test_seed_auth_task_writes_plan_subtasks_stage_one_handoffs_and_state(daemon
     assert handoff["priority"] == "high"
     state = json.loads((folder / "orchestrator/state/current.json").read_text())
     assert state["active_orchestrations"] == 1 and state["current_orchestrations"][0]["current_stage"] == 1
+    OrchestratorState.model_validate(state)  # the file matches its published schema
     assert queue_task(folder, "task-1762342920")["status"] == "orchestrating"
 
 

@@ -416,3 +416,17 @@ def test_timestamps_parse_or_are_none(value: str) -> None:
     parsed = parse_timestamp(value)
     assert parsed is None or parsed.tzinfo is not None
 
+
+
+def test_a_writer_that_replaces_the_queue_right_after_our_write_is_not_mistaken_for_us(
+    folder: Path, daemon: DaemonProcess
+) -> None:
+    """Regression: the identity of our own write was once taken after the rename, so a writer
+    quick enough to replace the queue in between was taken for our own echo and ignored."""
+    tasks: list[dict[str, Any]] = []
+    for n in range(40):
+        tasks.append(task(f"quick-{n}", SIMPLE))
+        write_by_rename(folder / "task-queue.json", queue_doc(*tasks))
+        wait_for(lambda n=n: next((t for t in read_queue(folder)["tasks"] if t["id"] == f"quick-{n}"),
+                                  {}).get("status") == "assigned", 10, f"quick-{n} assigned")
+        tasks = read_queue(folder)["tasks"]  # append at once to what the daemon just wrote

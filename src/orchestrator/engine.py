@@ -16,6 +16,7 @@ Crash safety comes from the order of the writes:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,6 @@ from orchestrator.models import (
     Classification,
     Event,
     OrchestrationSummary,
-    OrchestratorState,
     Plan,
     QueueTask,
 )
@@ -103,6 +103,8 @@ class Engine:
         self._taken: set[str] = set()  # ids we routed or orchestrate, to notice one vanishing
         self._reported: set[tuple[str, str]] = set()
         self.state_changed = True  # written at the end of the first pass
+        self._summaries: dict[str, dict[str, Any]] = {}  # one line of the state file per plan
+        self._changed_plans: set[str] = set()
         self.status_line = f"starting; watching {self.layout.queue}"
 
     def reconfigure(self, config: Config) -> None:
@@ -160,6 +162,7 @@ class Engine:
                 self.emit("plan_invalid", path=str(path), problem=str(exc).splitlines()[0])
                 continue
             self.plans[plan.orchestration_id] = plan
+            self.plan_changed(plan)
         return self._claimed_without_plan()
 
     def _claimed_without_plan(self) -> list[tuple[QueueTask, Classification]]:
@@ -356,7 +359,7 @@ class Engine:
                 self.emit("subtask_created", orchestration_id=plan.orchestration_id, subtask_id=subtask.subtask_id,
                           assigned_to=subtask.assigned_to, worker_type=subtask.worker_type, stage=subtask.stage)
         self.plans[plan.orchestration_id] = plan
-        self.state_changed = True
+        self.plan_changed(plan)
 
     def write_state(self) -> None:
         """Write ``state/current.json`` if anything changed since the last time: once per pass.
@@ -366,19 +369,30 @@ class Engine:
         """
         if not self.state_changed:
             return
-        plans = list(self.plans.values())
-        state = OrchestratorState(
-            active_orchestrations=sum(p.status in ("planning", "in_progress") for p in plans),
-            total_orchestrations=len(plans),
-            completed_orchestrations=sum(p.status == "completed" for p in plans),
-            failed_orchestrations=sum(p.status in ("failed", "aborted") for p in plans),
-            blocked_orchestrations=sum(p.status == "blocked" for p in plans),
-            current_orchestrations=[summary(p) for p in plans if p.status in ("planning", "in_progress", "blocked")],
-        )
-        self.store.write_json(self.layout.state, state.model_dump(mode="json"), durable=False)
+        for orchestration_id in self._changed_plans:
+            plan = self.plans[orchestration_id]
+            self._summaries[orchestration_id] = summary(plan).model_dump(mode="json")
+        self._changed_plans.clear()
+        count = Counter(entry["status"] for entry in self._summaries.values())
+        state = {
+            "active_orchestrations": count["planning"] + count["in_progress"],
+            "total_orchestrations": len(self._summaries),
+            "completed_orchestrations": count["completed"],
+            "failed_orchestrations": count["failed"] + count["aborted"],
+            "blocked_orchestrations": count["blocked"],
+            "current_orchestrations": [entry for entry in self._summaries.values()
+                                       if entry["status"] in ("planning", "in_progress", "blocked")],
+            "last_update": now_iso(),
+        }
+        self.store.write_lines(self.layout.state, state, "current_orchestrations", durable=False)
         self.state_changed = False
-        self.status_line = (f"{state.active_orchestrations} orchestrating, {state.blocked_orchestrations} blocked, "
-                            f"{state.completed_orchestrations} completed; watching {self.layout.queue}")
+        self.status_line = (f"{state['active_orchestrations']} orchestrating, {count['blocked']} blocked, "
+                            f"{count['completed']} completed; watching {self.layout.queue}")
+
+    def plan_changed(self, plan: Plan) -> None:
+        """A plan changed: its line in the state file is recomputed at the next write."""
+        self._changed_plans.add(plan.orchestration_id)
+        self.state_changed = True
 
     def _rel(self, path: Any) -> str:
         return str(path.relative_to(self.layout.root))

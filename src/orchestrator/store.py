@@ -222,6 +222,10 @@ class Store:
     def write_json(self, path: Path, data: Any, *, durable: bool = True) -> None:
         self.write_bytes(path, dump_json(data), durable=durable)
 
+    def write_lines(self, path: Path, data: dict[str, Any], key: str, *, durable: bool = True) -> None:
+        """Like :meth:`write_json`, with the list ``key`` written one item per line."""
+        self.write_bytes(path, dump_lines(data, key), durable=durable)
+
     def create_json(self, path: Path, data: Any) -> bool:
         """Write ``path`` only if it does not exist yet (atomic, even against another process).
 
@@ -332,8 +336,11 @@ class Store:
                     snapshot = Snapshot({"tasks": []}, "", MISSING)
                 if snapshot is None or not change(snapshot):
                     return snapshot
-                data = dump_queue(snapshot.document)
+                data = dump_lines(snapshot.document)
                 temp = self._write_temp(path, data)
+                # what the queue will look like once ours: taken from our own file, because another
+                # writer may replace the queue the moment after our rename
+                ours = file_identity(temp)
                 try:
                     if file_identity(path) != snapshot.identity:
                         continue  # an unlocked writer got in between: start over
@@ -341,7 +348,7 @@ class Store:
                 finally:
                     temp.unlink(missing_ok=True)
                 self._sync_folder(path.parent)
-                return Snapshot(snapshot.document, hashlib.blake2b(data, digest_size=16).hexdigest(), file_identity(path))
+                return Snapshot(snapshot.document, hashlib.blake2b(data, digest_size=16).hexdigest(), ours)
             raise StoreError(f"{path}: changed under us {attempts} times in a row; will retry on the next change")
 
     def list_json(self, folder: Path) -> list[Path]:
@@ -415,21 +422,21 @@ def dump_json(data: Any) -> bytes:
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
-def dump_queue(document: dict[str, Any] | list[Any]) -> bytes:
-    """The queue with one task per line: readable, diffable, and fast.
+def dump_lines(document: dict[str, Any] | list[Any], key: str = "tasks") -> bytes:
+    """A document whose big list (``key``) has one item per line: readable, diffable, fast.
 
     ``indent=2`` makes the json module use its pure-Python encoder (3x slower on a
-    10,000-task queue); one line per task keeps the C encoder.
+    10,000-task queue); one line per item keeps the C encoder.
     """
-    def tasks(items: list[Any], indent: str) -> str:
-        if not items:
+    def items(values: list[Any], indent: str) -> str:
+        if not values:
             return "[]"
-        return "[\n" + ",\n".join(indent + "  " + _ENCODER.encode(item) for item in items) + "\n" + indent + "]"
+        return "[\n" + ",\n".join(indent + "  " + _ENCODER.encode(v) for v in values) + "\n" + indent + "]"
 
     if isinstance(document, list):
-        return (tasks(document, "") + "\n").encode("utf-8")
-    fields = [f"  {_ENCODER.encode(key)}: " + (tasks(value, "  ") if key == "tasks" and isinstance(value, list)
-                                                 else _ENCODER.encode(value)) for key, value in document.items()]
+        return (items(document, "") + "\n").encode("utf-8")
+    fields = [f"  {_ENCODER.encode(name)}: " + (items(value, "  ") if name == key and isinstance(value, list)
+                                                  else _ENCODER.encode(value)) for name, value in document.items()]
     return ("{\n" + ",\n".join(fields) + "\n}\n").encode("utf-8")
 
 

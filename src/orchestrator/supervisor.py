@@ -362,7 +362,7 @@ class Supervisor:
         if self._written.get(plan.orchestration_id) != encoded:
             self.store.write_json(self.layout.plan(plan.orchestration_id), encoded)
             self._written[plan.orchestration_id] = encoded
-            self.engine.state_changed = True
+            self.engine.plan_changed(plan)
 
     def _complete_stages(self, plan: Plan) -> None:
         done = {entry["stage"] for entry in plan.stage_history if entry.get("event") == "completed"}
