@@ -278,7 +278,6 @@ def main() -> int:
         complex_files = [root / "task-queue.json", root / "orchestrator/tasks/orch-c-0.json",
                          root / "orchestrator/tasks/orch-c-0.json",
                          *sorted((root / "orchestrator/subtasks").glob("orch-c-0-*.json")),
-                         root / "orchestrator/subtasks/orch-c-0-s01-design.json",
                          root / "masters/development/handoffs/to-development-subtask-orch-c-0-s01-design.json",
                          root / "orchestrator/state/current.json"]
         simple_files = [root / "task-queue.json", root / "masters/development/handoffs/s-0.json"]

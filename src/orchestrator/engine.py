@@ -337,9 +337,10 @@ class Engine:
     # --- orchestrations ------------------------------------------------------------------------
 
     def start_orchestration(self, plan: Plan) -> None:
-        """Write the plan (``planning``) and its subtask files; safe to repeat after a crash.
+        """Write the plan (``planning``) and the subtask files of later stages; safe to repeat.
 
-        Handing off stage 1 is the supervisor's, as for every later stage.
+        Handing off stage 1 (and writing its subtask files) is the supervisor's, as for
+        every later stage.
         """
         plan_path = self.layout.plan(plan.orchestration_id)
         for subtask in plan.subtasks:
@@ -353,9 +354,12 @@ class Engine:
             self.emit("orchestration_started", orchestration_id=plan.orchestration_id, task_id=plan.parent_task_id,
                       subtasks=len(plan.subtasks), stages=len(plan.execution_plan), planner=plan.planner,
                       masters=plan.resource_estimate.masters, confidence=plan.classification.confidence)
-        files = [(self.layout.subtask(s.subtask_id), s.model_dump(mode="json")) for s in plan.subtasks]
-        for subtask, created in zip(plan.subtasks, self.store.create_json_many(files), strict=True):
-            if created:
+        # stage 1 is written once, by its hand-off a moment later in this same pass
+        later = [s for s in plan.subtasks if s.stage > 1]
+        created = dict(zip((s.subtask_id for s in later), self.store.create_json_many(
+            [(self.layout.subtask(s.subtask_id), s.model_dump(mode="json")) for s in later]), strict=True))
+        for subtask in plan.subtasks:
+            if created.get(subtask.subtask_id, first_time):
                 self.emit("subtask_created", orchestration_id=plan.orchestration_id, subtask_id=subtask.subtask_id,
                           assigned_to=subtask.assigned_to, worker_type=subtask.worker_type, stage=subtask.stage)
         self.plans[plan.orchestration_id] = plan
