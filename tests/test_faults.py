@@ -134,13 +134,17 @@ def test_locked_writers_lose_nothing_and_unlocked_losses_are_not_silent(
     final = {t["id"] for t in read_queue(folder)["tasks"]}
     locked_ids = {f"py{w}-{n}" for w in range(3) for n in range(WRITES)} | {f"sh-{n}" for n in range(WRITES)}
     unlocked_ids = {f"un{w}-{n}" for w in range(2) for n in range(WRITES)}
-    taken = {e["task_id"] for e in daemon.events("task_assigned")}
-    # an unlocked writer may overwrite a locked one's task: then it is the unlocked writer that lost
-    # it, and if the daemon had taken it, it says so (task_vanished); what the daemon took stays taken
-    vanished = {e["task_id"] for e in daemon.events("task_vanished")}
+
+    def silent_losses() -> set[str]:
+        """Tasks the daemon took that are gone from the queue without a task_vanished event."""
+        taken = {e["task_id"] for e in daemon.events("task_assigned")}
+        vanished = {e["task_id"] for e in daemon.events("task_vanished")}
+        return taken - final - vanished
+
+    # an unlocked writer may overwrite other writers' tasks: that loss is the unlocked writer's;
+    # the daemon's part is to say so for every task it had taken (events may lag the queue a moment)
+    wait_for(lambda: not silent_losses(), what="every lost task the daemon had taken reported")
     lost_locked = locked_ids - final
-    assert lost_locked <= vanished | (locked_ids - taken), "a locked writer's task vanished silently"
-    assert not (taken - final - vanished), "the daemon lost track of a task it took"
     assert unlocked_ids & final  # the unlocked writers got through too
     assert daemon.alive()
     print(f"locked lost by unlocked overwrites: {len(lost_locked)}; unlocked kept: {len(unlocked_ids & final)}")
