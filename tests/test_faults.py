@@ -435,3 +435,43 @@ def test_a_writer_that_replaces_the_queue_right_after_our_write_is_not_mistaken_
         wait_for(lambda n=n: next((t for t in read_queue(folder)["tasks"] if t["id"] == f"quick-{n}"),
                                   {}).get("status") == "assigned", 10, f"quick-{n} assigned")
         tasks = read_queue(folder)["tasks"]  # append at once to what the daemon just wrote
+
+
+def test_an_unexpected_error_in_a_step_is_reported_and_the_daemon_goes_on(folder: Path, fast_config: Path) -> None:
+    """In-process, to inject the fault: the second queue pass raises; the task is still routed."""
+    import asyncio
+    import signal
+    import threading
+
+    from orchestrator.config import load_config
+    from orchestrator.daemon import Daemon
+
+    daemon = Daemon(folder, load_config(fast_config, folder))
+    original, calls = daemon.engine.intake, []
+
+    def flaky() -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("boom")
+        return original()
+
+    daemon.engine.intake = flaky  # type: ignore[method-assign]
+
+    routed: list[bool] = []
+
+    def feed() -> None:
+        try:
+            wait_for(lambda: any(e["type"] == "orchestrator_started" for e in read_events(folder)), what="start")
+            write_by_rename(folder / "task-queue.json", queue_doc(task("t-after-boom", SIMPLE)))
+            wait_for(lambda: any(e["type"] == "task_assigned" for e in read_events(folder)), 15, "routed")
+            routed.append(True)
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)  # the daemon's own handler stops it, whatever happened
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    assert asyncio.run(daemon.run()) == 0
+    feeder.join()
+    assert routed, "the task was not routed after the error"
+    errors = [e for e in read_events(folder) if e["type"] == "internal_error"]
+    assert len(errors) == 1 and "boom" in errors[0]["problem"]

@@ -74,6 +74,7 @@ class Daemon:
         self._queue_identity = file_identity(self.layout.queue)
         self._retry_timer: asyncio.TimerHandle | None = None
         self._busy_since: float | None = None  # when the running engine step began
+        self._last_failure = ""
         self._status = ""
 
     async def _step(self, function: Callable[..., T], *args: object) -> T:
@@ -182,7 +183,11 @@ class Daemon:
             drafted, self._drafted = self._drafted, []
             if "queue" in jobs:
                 self._queue_identity = file_identity(self.layout.queue)
-            result, next_retry = await self._step(self._run, jobs, drafted)
+            try:
+                result, next_retry = await self._step(self._run, jobs, drafted)
+            except Exception as exc:  # one failing step must not stop an unattended daemon
+                self._step_failed(exc, jobs, drafted)
+                continue
             for task, decision in result.claimed:
                 self._start_planning(task, decision)
             if result.again:
@@ -214,6 +219,17 @@ class Daemon:
             if self._busy_since is None or loop.time() - self._busy_since < stuck_after:
                 self.notifier.watchdog()
             await asyncio.sleep(interval)
+
+    def _step_failed(self, exc: Exception, jobs: set[Hashable], drafted: list[tuple[QueueTask, Drafted]]) -> None:
+        """Report an unexpected error once, keep the work, and try again after a pause."""
+        problem = f"{type(exc).__name__}: {exc}"
+        log.error("step_failed", exc_info=exc)
+        if problem != self._last_failure:
+            self.engine.emit("internal_error", problem=problem, action="kept running; the work is tried again")
+        self._last_failure = problem
+        self._jobs |= jobs
+        self._drafted = drafted + self._drafted
+        asyncio.get_running_loop().call_later(self.config.watch.update_retry_seconds, self._wake.set)
 
     def _run(self, jobs: set[Hashable], drafted: list[tuple[QueueTask, Drafted]]) -> tuple[IntakeResult, float | None]:
         """One pass on the engine thread; the state file is written once, at its end."""
@@ -262,7 +278,12 @@ class Daemon:
 
     async def _plan(self, task: QueueTask, decision: Classification) -> None:
         """Plan off the engine thread (an external planner may take a while); begin in the next pass."""
-        self._drafted.append((task, await draft(task, decision, self.engine.classifier, self.config)))
+        try:
+            drafted = await draft(task, decision, self.engine.classifier, self.config)
+        except Exception as exc:  # a planner bug blocks this task, not the daemon
+            log.error("planning_failed", task_id=task.id, exc_info=exc)
+            drafted = Drafted(None, PlanError([f"internal error while planning: {type(exc).__name__}: {exc}"]), "builtin")
+        self._drafted.append((task, drafted))
         self.want("plans")
 
     def _begin(self, task: QueueTask, drafted: Drafted) -> None:
