@@ -153,7 +153,7 @@ def test_submit_appends_under_the_lock_and_plan_prints_the_interface(folder: Pat
                   "--type", "security").stdout.strip()
     entry = json.loads((folder / "task-queue.json").read_text())["tasks"][-1]
     assert entry["id"] == task_id and entry["status"] == "pending" and entry["priority"] == "high"
-    orchestrated = cli(folder, "submit", "Tidy up", "--orchestrate").stdout.strip()
+    orchestrated = json.loads(cli(folder, "submit", "Tidy up", "--orchestrate", "--json").stdout)["id"]
     assert json.loads((folder / "task-queue.json").read_text())["tasks"][-1]["orchestration_required"] is True
     assert orchestrated != task_id
     simple = json.loads(cli(folder, "plan", "--dry-run", "--json", "Fix XSS in the login form").stdout)

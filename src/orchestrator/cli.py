@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     submit.add_argument("--type")
     submit.add_argument("--priority", default="medium", choices=["critical", "high", "medium", "low"])
     submit.add_argument("--orchestrate", action="store_true", help="set orchestration_required: true")
+    submit.add_argument("--json", action="store_true", help="print the task as JSON instead of its id")
 
     plan = commands.add_parser("plan", parents=[common], help="classify and plan a task without writing anything")
     plan.add_argument("title", nargs="?")
@@ -115,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--retry", metavar="SUBTASK", help="hand the subtask out again")
     what.add_argument("--skip", metavar="SUBTASK", help="count the subtask as done and go on")
     what.add_argument("--abort", action="store_true", help="stop the orchestration; the task is cancelled")
+    resume.add_argument("--json", action="store_true", help="print the request as JSON")
 
     unit = commands.add_parser("service", parents=[common], help="print or install the systemd unit for a folder")
     unit.add_argument("--user", default=os.environ.get("SUDO_USER") or os.environ.get("USER") or "root",
@@ -184,7 +186,7 @@ def _submit(args: argparse.Namespace, config: Config) -> int:
     except StoreError as exc:
         print(f"orchestrator: task not submitted: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    print(task["id"])
+    print(json.dumps(task, ensure_ascii=False) if args.json else task["id"])
     return 0
 
 
@@ -391,7 +393,11 @@ def _resume(args: argparse.Namespace, config: Config) -> int:
     except StoreError as exc:
         print(f"orchestrator: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"requested {action} of {args.orchestration_id}; the daemon carries it out (see dashboard-events.jsonl)")
+    if args.json:
+        print(json.dumps({k: v for k, v in request.items() if v is not None} | {"request_file": str(path)}))
+    else:
+        print(f"requested {action} of {args.orchestration_id}; the daemon carries it out "
+              "(orchestrator events --type orchestration_resumed)")
     return 0
 
 
