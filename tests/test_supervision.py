@@ -224,3 +224,18 @@ def test_kill_9_in_the_middle_and_a_restart_finish_the_plan_without_doubling_any
     assert queue_task(folder, "task-w")["status"] == "completed"
     for path in folder.rglob("*.json"):
         json.loads(path.read_text())  # every file whole
+
+
+def test_a_master_that_writes_only_what_it_knows_is_understood(supervised: DaemonProcess) -> None:
+    folder = supervised.folder
+    write_by_rename(folder / "task-queue.json", queue_doc(task("task-w", "Widget", subtasks=SUBTASKS)))
+    supervised.wait_event("handoff_created", subtask_id="orch-task-w-design")
+    path = folder / "orchestrator/subtasks/orch-task-w-design.json"
+    write_by_rename(path, {"subtask_id": "orch-task-w-design", "status": "completed", "result": "done, by hand"})
+    supervised.wait_event("subtask_completed", subtask_id="orch-task-w-design")
+    supervised.wait_event("stage_started", stage=2)
+    whole = json.loads(path.read_text())
+    assert whole["status"] == "completed" and whole["result"] == "done, by hand"
+    assert whole["parent_orchestration"] == "orch-task-w"  # what the writer left out is put back
+    write_by_rename(folder / "orchestrator/subtasks/orch-task-w-backend.json", {"status": 42})
+    assert "status" in supervised.wait_event("subtask_invalid", subtask_id="orch-task-w-backend")["problem"]

@@ -26,7 +26,7 @@ from orchestrator.daemon import AlreadyRunning, make_store
 from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
 from orchestrator.classify import Classifier
-from orchestrator.models import Event, Handoff, OrchestratorState, Plan, QueueTask, Subtask
+from orchestrator.models import Event, Handoff, OrchestratorState, Plan, QueueTask, Subtask, describe
 from orchestrator.store import Snapshot, StoreError
 from orchestrator.timestamps import now_iso
 
@@ -261,7 +261,7 @@ def _load_plan(args: argparse.Namespace, config: Config) -> Plan | None:
     try:
         return Plan.model_validate(store.read_json(store.layout.plan(args.orchestration_id)))
     except (StoreError, ValueError) as exc:
-        print(f"orchestrator: {args.orchestration_id}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        print(f"orchestrator: {args.orchestration_id}: {describe(exc)}", file=sys.stderr)
         return None
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from orchestrator.models import MASTERS
+from orchestrator.models import MASTERS, describe
 
 
 class ConfigError(Exception):
@@ -247,7 +247,4 @@ def load_config(explicit: Path | None, coordination_dir: Path) -> Config:
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
-        )
-        raise ConfigError(f"{path}: {problems}") from exc
+        raise ConfigError(f"{path}: {describe(exc)}") from exc

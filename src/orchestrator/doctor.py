@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestrator.models import MASTERS, Plan, Subtask
+from orchestrator.models import MASTERS, Plan, Subtask, describe
 from orchestrator.store import Store, StoreError, is_own_temp
 
 
@@ -63,13 +63,13 @@ def examine(store: Store) -> list[Finding]:
             plan = Plan.model_validate(store.read_json(path))
             plans[plan.orchestration_id] = plan
         except (StoreError, ValueError) as exc:
-            add(Finding("problem", f"invalid plan {path.name}: {str(exc).splitlines()[0]}", "restore it or remove it"))
+            add(Finding("problem", f"invalid plan {path.name}: {describe(exc)}", "restore it or remove it"))
     known = {s.subtask_id for p in plans.values() for s in p.subtasks}
     for path in store.list_json(layout.subtasks):
         try:
             subtask = Subtask.model_validate(store.read_json(path))
         except (StoreError, ValueError) as exc:
-            add(Finding("problem", f"invalid subtask {path.name}: {str(exc).splitlines()[0]}",
+            add(Finding("problem", f"invalid subtask {path.name}: {describe(exc)}",
                         "its master or worker wrote it badly: rewrite it with orchestrator subtask ..."))
             continue
         if subtask.subtask_id not in known:

@@ -27,6 +27,7 @@ from orchestrator.classify import Classifier
 from orchestrator.config import Config
 from orchestrator.external import ExternalPlannerError, run_external_planner
 from orchestrator.models import (
+    describe,
     MASTERS,
     Classification,
     Event,
@@ -159,7 +160,7 @@ class Engine:
             try:
                 plan = Plan.model_validate(self.store.read_json(path))
             except (StoreError, ValueError) as exc:
-                self.emit("plan_invalid", path=str(path), problem=str(exc).splitlines()[0])
+                self.emit("plan_invalid", path=str(path), problem=describe(exc))
                 continue
             self.plans[plan.orchestration_id] = plan
             self.plan_changed(plan)

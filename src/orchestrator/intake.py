@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from orchestrator.models import Classification, Plan, QueueTask, is_safe_id, normalize_master
+from orchestrator.models import Classification, Plan, QueueTask, describe, is_safe_id, normalize_master
 
 ASSIGNED_BY = "orchestrator"
 
@@ -63,8 +63,7 @@ def select(tasks: list[Any]) -> tuple[list[QueueTask], list[Problem]]:
         try:
             task = QueueTask.model_validate(entry)
         except ValidationError as exc:
-            fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            problems.append(Problem(key, task_id, f"invalid fields: {fields}"))
+            problems.append(Problem(key, task_id, f"invalid fields: {describe(exc)}"))
             continue
         if not task.title.strip() and not task.full_description.strip():
             problems.append(Problem(key, task_id, "has neither a title nor a description"))

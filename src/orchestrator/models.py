@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from orchestrator.timestamps import now_iso
 
@@ -22,6 +22,13 @@ SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 def is_safe_id(value: str) -> bool:
     """An id that may become part of a file name: no separators, no ``..``, no hidden files."""
     return bool(SAFE_ID.fullmatch(value)) and ".." not in value
+
+
+def describe(exc: Exception) -> str:
+    """One line naming each field and what is wrong with it (pydantic's first line names neither)."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in exc.errors()[:10])
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def normalize_master(value: object) -> str | None:

@@ -11,7 +11,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from orchestrator.engine import summary
 from orchestrator.intake import ASSIGNED_BY
-from orchestrator.models import Plan
+from orchestrator.models import Plan, describe
 from orchestrator.store import Store, StoreError
 from orchestrator.watcher import make_observer
 
@@ -40,7 +40,7 @@ def collect(store: Store) -> dict[str, Any]:
         try:
             plan = Plan.model_validate(store.read_json(path))
         except (StoreError, ValueError) as exc:
-            orchestrations.append({"path": str(path), "problem": str(exc).splitlines()[0]})
+            orchestrations.append({"path": str(path), "problem": describe(exc)})
             continue
         orchestrations.append(summary(plan).model_dump() | {"title": plan.task_title})
     return {"queue": queue, "blocked": blocked, "orchestrations": orchestrations}

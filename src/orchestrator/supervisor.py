@@ -24,7 +24,7 @@ from orchestrator import handoffs, intake, liveness, progress, report
 from orchestrator.config import Config
 from orchestrator.engine import Engine
 from orchestrator.liveness import WorkerFacts
-from orchestrator.models import ACTIVE, DONE, Attempt, Plan, Subtask
+from orchestrator.models import ACTIVE, DONE, Attempt, Plan, Subtask, describe
 from orchestrator.store import Snapshot, StoreError
 from orchestrator.timestamps import format_timestamp, now_iso, parse_timestamp, utc_now
 from orchestrator.workers import WorkerDirectory, stop_process
@@ -149,15 +149,20 @@ class Supervisor:
         if plan is None or plan.status not in ("in_progress", "blocked"):
             return
         path = self.layout.subtask(subtask_id)
+        known = plan.subtask(subtask_id)
         try:
-            reported = Subtask.model_validate(self.store.read_json(path))
+            raw = self.store.read_json(path)
+            if not isinstance(raw, dict):
+                raise StoreError(f"{path}: top level is {type(raw).__name__}, expected an object")
+            # a writer may leave out what it does not know: what it wrote, over what we know
+            reported = Subtask.model_validate(known.model_dump(mode="json") | raw)
         except (StoreError, ValueError) as exc:
             self.engine.emit("subtask_invalid", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
-                             problem=str(exc).splitlines()[0], action="ignored until it is valid again")
+                             problem=describe(exc), action="ignored until it is valid again")
             return
-        if reported == plan.subtask(subtask_id):
+        if reported == known:
             return  # our own write coming back, or nothing new
-        self._report(plan, plan.subtask(subtask_id), reported, from_file=True)
+        self._report(plan, known, reported, from_file=True)
         self._flush(plan)
 
     def _report(self, plan: Plan, known: Subtask, reported: Subtask, *, from_file: bool) -> None:
