@@ -163,3 +163,21 @@ def test_submit_appends_under_the_lock_and_plan_prints_the_interface(folder: Pat
                               "Add authentication system with security audit and docs").stdout)
     assert complex_["master"] is None and len(complex_["plan"]["execution_plan"]) == 5
     assert json.loads((folder / "task-queue.json").read_text())["tasks"][-1]["id"] == orchestrated  # wrote nothing
+
+
+def test_status_watch_redraws_when_something_changes(folder: Path, daemon: DaemonProcess) -> None:
+    import signal
+
+    watcher = subprocess.Popen([sys.executable, "-m", "orchestrator", "status", "--watch", "--coordination-dir",
+                                str(folder)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert watcher.stdout is not None
+        first = watcher.stdout.readline()
+        assert "\x1b[2J" in first  # a fresh screen
+        write_by_rename(folder / "task-queue.json", queue_doc(task("t-w", "Fix bug in api/users.py line 4")))
+        while "1 assigned" not in (line := watcher.stdout.readline()):
+            assert line, "status --watch ended without showing the change"
+        watcher.send_signal(signal.SIGINT)
+        assert watcher.wait(10) == 0
+    finally:
+        watcher.kill()
