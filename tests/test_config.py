@@ -74,3 +74,17 @@ def test_the_readme_documents_every_key() -> None:
     readme = (ROOT / "README.md").read_text()
     missing = [key for key in _scalar_keys() if key.split(".")[1] not in readme]
     assert missing == []
+
+
+def test_a_domain_table_changes_that_domain_and_keeps_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[classifier.domains.security]\nhints = ["firewall"]\n'
+                    '[classifier.domains.data]\nmaster = "inventory"\nkeywords = ["dataset"]\n'
+                    '[planner.estimates.test]\nminutes = 12\n')
+    config = load_config(path, tmp_path)
+    domains = config.classifier.domains
+    assert set(domains) == {"development", "security", "inventory", "cicd", "docs", "data"}
+    assert domains["security"].hints == ["firewall"] and "xss" in domains["security"].keywords
+    assert domains["data"].master == "inventory"
+    assert config.planner.estimates["test"].minutes == 12 and config.planner.estimates["test"].tokens == 8000
+    assert "planner" in config.planner.estimates

@@ -153,6 +153,14 @@ class ClassifierConfig(_Section):
     )
     domains: dict[str, DomainConfig] = Field(default_factory=_default_domains)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_domains(cls, data: Any) -> Any:
+        """``[classifier.domains.NAME]`` changes that domain (field by field) or adds one; the rest stay."""
+        if isinstance(data, dict) and isinstance(data.get("domains"), dict):
+            return data | {"domains": _merged(_default_domains(), data["domains"])}
+        return data
+
     @model_validator(mode="after")
     def _known_masters(self) -> ClassifierConfig:
         for name, domain in self.domains.items():
@@ -194,6 +202,13 @@ class PlannerConfig(_Section):
     timeout_seconds: float = Field(60, gt=0, description="External planner time limit before falling back.")
     estimates: dict[str, WorkerTypeEstimate] = Field(default_factory=_default_estimates)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_estimates(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("estimates"), dict):
+            return data | {"estimates": _merged(_default_estimates(), data["estimates"])}
+        return data
+
     @model_validator(mode="after")
     def _ranges(self) -> PlannerConfig:
         if self.min_subtasks > self.max_subtasks:
@@ -227,6 +242,14 @@ class Config(_Section):
     planner: PlannerConfig = Field(default_factory=PlannerConfig)
     monitor: MonitorConfig = Field(default_factory=MonitorConfig)
     retry: RetryConfig = Field(default_factory=RetryConfig)
+
+
+def _merged(defaults: dict[str, BaseModel], given: dict[str, Any]) -> dict[str, Any]:
+    """Defaults overlaid with the file's tables, key by key within each table."""
+    merged: dict[str, Any] = {name: model.model_dump() for name, model in defaults.items()}
+    for name, table in given.items():
+        merged[name] = merged.get(name, {}) | table if isinstance(table, dict) else table
+    return merged
 
 
 def config_path_for(coordination_dir: Path) -> Path:
