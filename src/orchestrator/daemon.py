@@ -97,8 +97,11 @@ class Daemon:
             self.want(("subtask", path.stem))
         elif path.parent == layout.requests:
             self.want("requests")
-        elif layout.worker_specs in path.parents or layout.agents in path.parents:
-            self.want("workers")
+        elif layout.worker_specs in path.parents:
+            self.want(("worker", path.stem, path))  # a spec: named after its worker, names its subtask
+        elif layout.agents in path.parents:
+            worker = path.relative_to(layout.agents).parts[0]
+            self.want(("worker", worker, None))  # agents/workers/{worker_id}/...
 
     def stop(self) -> None:
         self._stopping.set()
@@ -246,8 +249,9 @@ class Daemon:
         if "tick" in jobs:
             next_retry = self.supervisor.tick()
         else:
-            if "workers" in jobs:
-                self.supervisor.observe(check_liveness=False)
+            workers = [job[1:] for job in jobs if isinstance(job, tuple) and job[0] == "worker"]
+            if workers:
+                self.supervisor.observe_workers(workers)
             next_retry = self.supervisor.due_retries()
         self.engine.write_state()
         return result, next_retry

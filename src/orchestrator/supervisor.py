@@ -273,14 +273,36 @@ class Supervisor:
 
     # --- the monitor ---------------------------------------------------------------------------
 
-    def observe(self, *, check_liveness: bool) -> None:
-        """Read every active subtask's worker facts; with ``check_liveness``, apply the timeouts too."""
+    def observe(self) -> None:
+        """Read every active subtask's worker facts and apply the timeouts (the monitor tick).
+
+        A file event only looks at its own worker (:meth:`observe_workers`).
+        """
         self.workers.refresh()
         now = utc_now()
         for plan in self._live_plans():
             for subtask in [s for s in plan.subtasks if s.status in ACTIVE]:
-                self._observe(plan, subtask, now, check_liveness)
+                self._observe(plan, subtask, now, check_liveness=True)
             self._flush(plan)
+
+    def observe_workers(self, changed: list[tuple[str, Path | None]]) -> None:
+        """Some workers' files changed: read the facts of their subtasks only (not of every subtask).
+
+        ``changed`` holds (worker id, spec path or None): a spec names its subtask in ``task_id``,
+        a heartbeat or status file is found through the subtask that has that worker.
+        """
+        self.workers.refresh()
+        names = {worker for worker, _ in changed}
+        subtask_ids = {spec.task_id for specs in self.workers.by_task.values() for spec in specs
+                       if spec.worker_id in names}
+        now = utc_now()
+        for plan in self._live_plans():
+            touched = [s for s in plan.subtasks if s.status in ACTIVE
+                       and (s.subtask_id in subtask_ids or (s.worker_id and s.worker_id in names))]
+            for subtask in touched:
+                self._observe(plan, subtask, now, check_liveness=False)
+            if touched:
+                self._flush(plan)
 
     def _observe(self, plan: Plan, subtask: Subtask, now: datetime, check_liveness: bool) -> None:
         facts = self.workers.facts(subtask, self._stale_workers(subtask))
@@ -348,7 +370,7 @@ class Supervisor:
 
     def tick(self) -> float | None:
         """One monitor pass: facts and timeouts of every active subtask, then due retries."""
-        self.observe(check_liveness=True)
+        self.observe()
         return self.due_retries()
 
     # --- stages and the end --------------------------------------------------------------------
