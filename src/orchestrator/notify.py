@@ -25,10 +25,6 @@ class Notifier:
         self.watchdog_interval = int(usec) / 2_000_000 if wanted and int(usec) > 0 else None
         """Seconds between ``WATCHDOG=1`` pings: half of ``WatchdogSec``, or ``None``."""
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self._address)
-
     def send(self, **fields: str) -> None:
         if not self._address:
             return
