@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DIR    ?= coordination
 
-.PHONY: run test bench faults demo install-service clean help
+.PHONY: run test lint bench faults demo install-service clean help
 RUN_AS ?= $(USER)
 
 help:
 	@echo "make run    set up and run the daemon on ./$(DIR) (the sample folder)"
-	@echo "make test   set up and run the test suite"
+	@echo "make test   set up, lint (ruff, mypy --strict) and run the test suite"
 	@echo "make faults the fault-injection suite at full size (50 kill -9 rounds, 160 locked writes)"
 	@echo "make bench  benchmark a real daemon against durable-write floor (about 3 minutes)"
 	@echo "make demo   watch one whole orchestration, task to report, with simulated masters and workers"
@@ -29,8 +29,12 @@ $(DIR)/task-queue.json:
 run: $(STAMP) $(DIR)/task-queue.json
 	$(BIN)/orchestrator run --coordination-dir $(DIR)
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/mypy
 
 install-service: $(STAMP)
 	sudo $(BIN)/orchestrator service --install --coordination-dir $(abspath $(DIR)) --user $(RUN_AS)
@@ -47,3 +51,25 @@ demo: $(STAMP)
 clean:
 	rm -rf $(VENV) build *.egg-info demo-coordination
 	git clean -fdX $(DIR)
+
+# --- added: stress and mutation testing ------------------------------------------------------
+.PHONY: stress mutate
+
+# the whole suite ROUNDS times (default 5) under LOAD busy loops (default 2): ROUNDS=1 make stress
+stress: $(STAMP)
+	bash scripts/stress.sh
+
+# mutation testing (mutmut 3, installed into .venv on first use; not a test dependency) of the
+# pure/core modules, against fast in-process tests only: see scripts/mutate.py
+#   make mutate MUTATE_MODULES=src/orchestrator/progress.py MUTATE_TESTS="tests/test_liveness.py"
+MUTATE_MODULES ?= src/orchestrator/progress.py src/orchestrator/liveness.py src/orchestrator/store.py
+MUTATE_TESTS   ?= tests/test_liveness.py tests/test_dag.py
+MUTMUT_ARGS    ?=
+MUTMUT_STAMP   := $(VENV)/.mutmut-installed
+
+$(MUTMUT_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet 'mutmut==3.8.1'
+	touch $@
+
+mutate: $(MUTMUT_STAMP)
+	$(BIN)/python scripts/mutate.py --modules "$(MUTATE_MODULES)" --tests "$(MUTATE_TESTS)" -- $(MUTMUT_ARGS)

@@ -26,10 +26,9 @@ from typing import Any
 
 import psutil
 
-from orchestrator.config import Config
-from orchestrator.engine import Engine
-from orchestrator.store import Layout, Store
-from orchestrator.supervisor import Supervisor
+from orchestrator.config import Config, Settings
+from orchestrator.core import Core
+from orchestrator.store import FolderStore, Layout
 
 CONFIG = """
 [watch]
@@ -123,7 +122,7 @@ def floor_per_task(root: Path, files: list[Path]) -> float:
     """Write the same files, same sizes, in the same folders, durably (temp, fsync, rename, fsync
     folder), with no daemon: what the disk alone costs. (A folder with a thousand files costs
     more per fsync than an empty one, so the floor is measured where the daemon wrote.)"""
-    store = Store(Layout(root))
+    store = FolderStore(Layout(root))
     payloads = [(path.with_name(f"floor-{i}-{path.name}"), path.read_bytes()) for i, path in enumerate(files)]
     samples = []
     for _ in range(20):
@@ -197,7 +196,7 @@ def monitor_tick(root: Path, subtasks: int) -> dict[str, float]:
 
     workers = [subprocess.Popen(["sleep", "600"]) for _ in range(subtasks)]
     try:
-        store = Store(Layout(root))
+        store = FolderStore(Layout(root))
         store.make_folders()
         per_plan = 10
         for p in range(subtasks // per_plan):
@@ -226,15 +225,12 @@ def monitor_tick(root: Path, subtasks: int) -> dict[str, float]:
                                                            parallelization_possible=True, critical_path=[],
                                                            bottlenecks=[]))
             store.write_json(store.layout.plan(plan.orchestration_id), plan.model_dump(mode="json"))
-        engine = Engine(store, Config())
-        engine.load()
-        supervisor = Supervisor(engine)
-        supervisor.load()
-        supervisor.tick()  # the first pass parses every spec and heartbeat
+        core = Core(store, Settings(Config()))
+        core.start(pid=os.getpid())  # the first pass parses every subtask file, spec and heartbeat
         samples = []
         for _ in range(5):
             started = time.perf_counter()
-            supervisor.tick()
+            core.supervisor.tick()
             samples.append(time.perf_counter() - started)
         return {"ms": statistics.median(samples) * 1000, "subtasks": subtasks}
     finally:
@@ -322,7 +318,7 @@ def main() -> int:
 def report(r: dict[str, Any]) -> None:
     floor_c, floor_s = r["floor"]["complex_ms"], r["floor"]["simple_ms"]
     rows = [
-        ("pickup, complex (p50)", r["pickup_complex"]["p50"], f"<= 3x floor and < 30 ms", r["pickup_complex"]["p50"] <= max(3 * floor_c, 0) and r["pickup_complex"]["p50"] < 30, floor_c),
+        ("pickup, complex (p50)", r["pickup_complex"]["p50"], "<= 3x floor and < 30 ms", r["pickup_complex"]["p50"] <= max(3 * floor_c, 0) and r["pickup_complex"]["p50"] < 30, floor_c),
         ("pickup, complex (p95)", r["pickup_complex"]["p95"], "", True, floor_c),
         ("pickup, complex (p99)", r["pickup_complex"]["p99"], "< 150 ms", r["pickup_complex"]["p99"] < 150, floor_c),
         ("routing, simple (p50)", r["pickup_simple"]["p50"], "< 15 ms", r["pickup_simple"]["p50"] < 15, floor_s),

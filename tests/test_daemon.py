@@ -139,7 +139,8 @@ def test_a_lock_held_by_another_process_is_waited_for_and_its_write_kept(daemon:
     assert holder.stdout is not None and holder.stdin is not None
     assert holder.stdout.readline().strip() == "locked"
     add_tasks(folder, task("t-waiting", "Rotate the staging database credentials"))  # an unlocked writer
-    daemon.wait_event("handoff_created", task_id="t-waiting")  # decided, now waiting for the lock
+    # decided and handed off (announced only once claimed), now waiting for the lock
+    wait_for(lambda: list(folder.glob("masters/*/handoffs/t-waiting.json")), what="the handoff")
     assert queue_task(folder, "t-waiting")["status"] == "pending"  # could not claim while locked
     holder.stdin.write("go\n")
     holder.stdin.flush()
@@ -156,7 +157,7 @@ def test_flock_from_a_shell_excludes_the_daemon(daemon: DaemonProcess) -> None:
     shell = subprocess.Popen(["flock", f"{queue}.lock", "sh", "-c", "read line"], stdin=subprocess.PIPE, text=True)
     wait_for(lambda: subprocess.run(["flock", "-n", f"{queue}.lock", "true"]).returncode != 0, what="shell lock")
     add_tasks(folder, task("t-shell", "Write unit tests for utils/date.py"))
-    daemon.wait_event("handoff_created", task_id="t-shell")
+    wait_for(lambda: list(folder.glob("masters/*/handoffs/t-shell.json")), what="the handoff")
     assert queue_task(folder, "t-shell")["status"] == "pending"
     assert shell.stdin is not None
     shell.stdin.write("\n")

@@ -35,7 +35,10 @@ print(json.dumps({"subtasks": [
 """
 
 
-def plan(tmp_path: Path, mode: str, title: str = "Add authentication system with security audit and docs") -> tuple[int, dict[str, Any], Path]:
+AUTH = "Add authentication system with security audit and docs"
+
+
+def plan(tmp_path: Path, mode: str, title: str = AUTH) -> tuple[int, dict[str, Any], Path]:
     script = tmp_path / "planner.py"
     script.write_text(PLANNER)
     received = tmp_path / "received.json"
@@ -76,7 +79,7 @@ def test_a_bad_or_slow_answer_falls_back_to_the_builtin_planner(tmp_path: Path, 
 
 def test_the_task_text_never_passes_through_a_shell(tmp_path: Path) -> None:
     title = "Add auth with security audit and docs; touch pwned && $(rm -rf ~) `id` > out | cat"
-    code, result, received = plan(tmp_path, "good", title=title)
+    code, _, received = plan(tmp_path, "good", title=title)
     assert code == 0
     assert json.loads(received.read_text())["title"] == title
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()

@@ -22,11 +22,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import DaemonProcess, queue_doc, read_events, read_queue, task, wait_for, write_by_rename
 from orchestrator import events, intake
-from orchestrator.store import Layout, Store, StoreError
+from orchestrator.processes import PsutilProcesses
+from orchestrator.store import FolderStore, Layout, StoreError
 from orchestrator.timestamps import parse_timestamp
-from orchestrator.workers import process_state
+
+from conftest import DaemonProcess, queue_doc, read_events, read_queue, task, wait_for, write_by_rename
+
+process_state = PsutilProcesses().state
 
 ROUNDS = int(os.environ.get("FAULT_ROUNDS", "6"))
 WRITES = int(os.environ.get("FAULT_WRITES", "15"))
@@ -97,7 +100,9 @@ set -e
 queue="$1"; count="$2"
 for n in $(seq 0 $((count - 1))); do
   flock "$queue.lock" sh -c '
-    jq --arg id "sh-$1" ".tasks += [{\\"id\\": \\$id, \\"title\\": \\"Deploy the dashboard to staging\\", \\"status\\": \\"pending\\", \\"writer\\": \\"sh\\"}]" "$0" > "$0.sh.tmp"
+    jq --arg id "sh-$1" \\
+      ".tasks += [{\\"id\\": \\$id, \\"title\\": \\"Deploy the dashboard to staging\\", \\"status\\": \\"pending\\", \\"writer\\": \\"sh\\"}]" \\
+      "$0" > "$0.sh.tmp"
     mv "$0.sh.tmp" "$0"' "$queue" "$n"
 done
 """
@@ -354,7 +359,7 @@ def test_process_states_zombie_gone_reused() -> None:
 
 
 def test_a_full_disk_keeps_the_previous_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = Store(Layout(tmp_path))
+    store = FolderStore(Layout(tmp_path))
     target = tmp_path / "orchestrator" / "tasks" / "plan.json"
     store.write_json(target, {"version": 1})
     real_write = os.write
@@ -447,7 +452,7 @@ def test_an_unexpected_error_in_a_step_is_reported_and_the_daemon_goes_on(folder
     from orchestrator.daemon import Daemon
 
     daemon = Daemon(folder, load_config(fast_config, folder))
-    original, raised = daemon.engine.intake, []
+    original, raised = daemon.core.engine.intake, []
 
     def flaky() -> Any:
         queue = folder / "task-queue.json"
@@ -456,7 +461,7 @@ def test_an_unexpected_error_in_a_step_is_reported_and_the_daemon_goes_on(folder
             raise RuntimeError("boom")  # the first pass that sees the task fails
         return original()
 
-    daemon.engine.intake = flaky  # type: ignore[method-assign]
+    daemon.core.engine.intake = flaky  # type: ignore[method-assign]
 
     routed: list[bool] = []
 

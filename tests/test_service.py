@@ -34,7 +34,7 @@ def messages(sock: socket.socket, until: str, timeout: float = 10, *, containing
         data = sock.recv(4096).decode()
         fields = dict(line.split("=", 1) for line in data.splitlines())
         received.append(fields)
-        if containing in fields.get(until, "\0"):
+        if until in fields and containing in fields[until]:
             return received
     raise AssertionError(f"no {until} in {received}")
 
@@ -52,7 +52,8 @@ def test_ready_status_watchdog_and_stopping(folder: Path, fast_config: Path, not
         assert ready["READY"] == "1" and "orchestrating" in ready["STATUS"] and ready["MAINPID"] == str(process.pid)
         pings = [m for m in messages(notify_socket, "WATCHDOG") if "WATCHDOG" in m]
         assert pings  # every 0.1 s: half of WatchdogSec
-        write_by_rename(folder / "task-queue.json", queue_doc(task("t1", "Add authentication system with security audit and docs")))
+        auth = task("t1", "Add authentication system with security audit and docs")
+        write_by_rename(folder / "task-queue.json", queue_doc(auth))
         messages(notify_socket, "STATUS", containing="1 orchestrating")  # the one-line summary follows the work
         process.send_signal(signal.SIGTERM)
         assert any(m.get("STOPPING") == "1" for m in messages(notify_socket, "STOPPING"))

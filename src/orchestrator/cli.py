@@ -21,11 +21,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from orchestrator import __version__, doctor, events, intake, logs, protocol, service, status, views
+from orchestrator.classify import Classifier
 from orchestrator.config import Config, ConfigError, config_path_for, load_config
 from orchestrator.daemon import AlreadyRunning, make_store
 from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
-from orchestrator.classify import Classifier
 from orchestrator.models import Event, Handoff, OrchestratorState, Plan, QueueTask, Subtask, describe
 from orchestrator.store import Snapshot, StoreError
 from orchestrator.timestamps import now_iso
@@ -213,7 +213,7 @@ def _plan(args: argparse.Namespace, config: Config) -> int:
     result["plan"] = None
     code = 0
     if decision.decision == "complex":
-        drafted = asyncio.run(draft(task, decision, classifier, config))
+        drafted = asyncio.run(draft(task, decision, classifier, config, now_iso()))
         if drafted.plan is not None:
             result["plan"] = drafted.plan.model_dump(mode="json")
         else:

@@ -7,6 +7,7 @@ built-in defaults. An unknown key or a wrong value is an error that names it.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -244,7 +245,7 @@ class Config(_Section):
     retry: RetryConfig = Field(default_factory=RetryConfig)
 
 
-def _merged(defaults: dict[str, BaseModel], given: dict[str, Any]) -> dict[str, Any]:
+def _merged(defaults: Mapping[str, BaseModel], given: dict[str, Any]) -> dict[str, Any]:
     """Defaults overlaid with the file's tables, key by key within each table."""
     merged: dict[str, Any] = {name: model.model_dump() for name, model in defaults.items()}
     for name, table in given.items():
@@ -271,3 +272,30 @@ def load_config(explicit: Path | None, coordination_dir: Path) -> Config:
         return Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {describe(exc)}") from exc
+
+
+def changed_keys(old: BaseModel, new: BaseModel, prefix: str = "") -> list[str]:
+    """Dotted names of every value that differs between two configurations."""
+    keys: list[str] = []
+    for name in type(old).model_fields:
+        before, after = getattr(old, name), getattr(new, name)
+        if isinstance(before, BaseModel) and isinstance(after, BaseModel):
+            keys += changed_keys(before, after, f"{prefix}{name}.")
+        elif before != after:
+            keys.append(f"{prefix}{name}")
+    return keys
+
+
+class Settings:
+    """The one running configuration. Every part reads it here at the moment it needs a value,
+    so a reload applies to all of them at once; nothing keeps a copy."""
+
+    def __init__(self, config: Config, path: Path | None = None) -> None:
+        self.config = config
+        self.path = path
+
+    def replace(self, config: Config) -> list[str]:
+        """Use ``config`` from now on; returns the keys that changed."""
+        changed = changed_keys(self.config, config)
+        self.config = config
+        return changed

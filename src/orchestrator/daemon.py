@@ -1,24 +1,18 @@
-"""The daemon: wiring of watcher, engine, supervisor and signals around one asyncio loop.
+"""The daemon: wiring of watcher, timers and signals around the core, on one asyncio loop.
 
-File events and timers add *jobs* to a set; one work loop drains the set (debounced), so
-a burst of events becomes one pass. Every pass runs on a single engine thread, off the
-loop, which stays free for events, signals and timers. Jobs:
-
-* ``queue``: the queue changed (intake);
-* ``("subtask", id)``: a subtask file changed (a master or worker reported);
-* ``workers``: a worker spec, heartbeat or status file changed;
-* ``requests``: a person asked to resume, skip or abort;
-* ``tick``: the monitor interval passed (liveness of every active subtask);
-* ``retries``: a retry's backoff ended.
-
-A cheap stat of the queue every ``rescan_interval_seconds`` is the safety net for a missed
-event; the monitor tick is the safety net for everything else.
+File events and timers add *jobs* to a set; one work loop drains the set, so a burst of
+events becomes one pass (see :mod:`orchestrator.core` for what each job reads). Every pass
+runs on a single engine thread, off the loop, which stays free for events, signals, timers
+and the systemd watchdog. A cheap stat of the queue every ``rescan_interval_seconds`` and
+the monitor tick are the safety nets for missed events; a folder that was re-created is
+watched again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import signal
 from collections.abc import Callable, Hashable
@@ -30,13 +24,14 @@ import structlog
 from filelock import FileLock, Timeout
 
 from orchestrator import __version__
-from orchestrator.config import Config, ConfigError, load_config
-from orchestrator.engine import Drafted, Engine, IntakeResult, draft
+from orchestrator.clock import iso
+from orchestrator.config import Config, ConfigError, Settings, load_config
+from orchestrator.core import FULL, Core, PassResult
+from orchestrator.engine import Drafted, draft
 from orchestrator.models import Classification, QueueTask
 from orchestrator.notify import Notifier
 from orchestrator.planner import PlanError
-from orchestrator.store import Layout, Store, StoreError, file_identity
-from orchestrator.supervisor import Supervisor
+from orchestrator.store import FolderStore, Layout, file_identity
 from orchestrator.watcher import FolderWatcher
 
 log = structlog.get_logger("orchestrator")
@@ -47,24 +42,22 @@ class AlreadyRunning(Exception):
     """Another daemon owns this coordination folder."""
 
 
-def make_store(root: Path, config: Config) -> Store:
-    watch = config.watch
-    return Store(Layout(root), lock_timeout=watch.lock_timeout_seconds, read_retries=watch.read_retries,
-                 read_retry_delay=watch.read_retry_delay_seconds)
+def make_store(root: Path, settings: Settings | Config) -> FolderStore:
+    """The folder store, reading its timeouts from the running configuration at each use."""
+    return FolderStore(Layout(root), settings if isinstance(settings, Settings) else Settings(settings))
 
 
 class Daemon:
     def __init__(self, root: Path, config: Config, config_path: Path | None = None, *, standby: bool = False,
                  notifier: Notifier | None = None) -> None:
         self.root = root
-        self.config = config
+        self.settings = Settings(config, config_path)
         self.config_path = config_path
         self.standby = standby
         self.notifier = notifier or Notifier()
-        self.store = make_store(root, config)
+        self.store = make_store(root, self.settings)
         self.layout = self.store.layout
-        self.engine = Engine(self.store, config)
-        self.supervisor = Supervisor(self.engine)
+        self.core = Core(self.store, self.settings)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
         self._jobs: set[Hashable] = set()
         self._wake = asyncio.Event()
@@ -73,15 +66,16 @@ class Daemon:
         self._drafted: list[tuple[QueueTask, Drafted]] = []  # planned, to begin in the next pass
         self._queue_identity = file_identity(self.layout.queue)
         self._retry_timer: asyncio.TimerHandle | None = None
+        self._folders = self._folder_identity()
         self._busy_since: float | None = None  # when the running engine step began
         self._last_failure = ""
         self._status = ""
 
-    async def _step(self, function: Callable[..., T], *args: object) -> T:
+    async def _step(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
         loop = asyncio.get_running_loop()
         self._busy_since = loop.time()
         try:
-            return await loop.run_in_executor(self._worker, function, *args)
+            return await loop.run_in_executor(self._worker, functools.partial(function, *args, **kwargs))
         finally:
             self._busy_since = None
 
@@ -125,6 +119,18 @@ class Daemon:
                 await asyncio.wait_for(self._stopping.wait(), self.config.watch.standby_poll_seconds)
                 return False
 
+    @property
+    def config(self) -> Config:
+        return self.settings.config
+
+    def _folder_identity(self) -> tuple[int, ...]:
+        """The watched folders' inodes: they change when a script re-creates the folder."""
+        return tuple(file_identity(folder)[0] for folder in self._watched())
+
+    def _watched(self) -> list[Path]:
+        return [self.root, self.layout.subtasks, self.layout.requests,
+                *(self.layout.worker_specs / f for f in ("active", "completed", "failed", "zombie"))]
+
     async def run(self) -> int:
         instance = FileLock(str(self.layout.daemon_lock), timeout=0, fallback_to_soft=False, preserve_lock_file=True)
         self.layout.orchestrator.mkdir(parents=True, exist_ok=True)
@@ -134,24 +140,19 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, self.want, "reload")
         if not await self._own_folder(instance):
             return 0
-        folders = [self.root, self.layout.subtasks, self.layout.requests,
-                   *(self.layout.worker_specs / f for f in ("active", "completed", "failed", "zombie"))]
-        watcher = FolderWatcher(loop, folders, self._on_change, recursive=[self.layout.agents])
+        self._watcher = FolderWatcher(loop, self._watched(), self._on_change, recursive=[self.layout.agents])
         try:
-            unfinished = await self._step(self._start_up)
-            observer = watcher.start()
-            self.engine.emit("orchestrator_started", pid=os.getpid(), version=__version__,
-                             coordination_dir=str(self.root), observer=observer,
-                             orchestrations=len(self.engine.plans))
-            for task, decision in unfinished:
-                self._start_planning(task, decision)
-            for job in ("queue", "requests", "tick"):
-                self.want(job)
+            observer = self._watcher.start()
+            self._folders = self._folder_identity()
+            result = await self._step(self.core.start, pid=os.getpid(), version=__version__,
+                                      coordination_dir=str(self.root), observer=observer)
+            self._status = self.core.status_line
+            self.notifier.ready(self._status)
+            self._after(result)
             loops = [asyncio.create_task(self._work_loop()), asyncio.create_task(self._rescan_loop()),
                      asyncio.create_task(self._monitor_loop())]
             if self.notifier.watchdog_interval:
                 loops.append(asyncio.create_task(self._watchdog_loop(self.notifier.watchdog_interval)))
-            self.notifier.ready(self.engine.status_line)
             await self._stopping.wait()
             self.notifier.stopping()
             for job in loops:
@@ -160,65 +161,65 @@ class Daemon:
             if self._planning:
                 await asyncio.wait(self._planning, timeout=self.config.watch.lock_timeout_seconds)
             drafted, self._drafted = self._drafted, []
-            await self._step(self._run, set(), drafted)  # begin what was planned; write the state
-            self.engine.emit("orchestrator_stopped", pid=os.getpid(), reason="signal")
+            await self._step(self.core.run_pass, set(), drafted)  # begin what was planned; write the state
+            await self._step(self.core.note, "orchestrator_stopped", pid=os.getpid(), reason="signal")
         finally:
-            watcher.stop()
+            self._watcher.stop()
             self._worker.shutdown(wait=True)
             instance.release()
         return 0
 
-    def _start_up(self) -> list[tuple[QueueTask, Classification]]:
-        unfinished = self.engine.load()
-        for plan in [p for p in self.engine.plans.values() if p.status == "planning"]:
-            self.supervisor.begin(plan)  # written before a crash, never handed off
-        self.supervisor.load()
-        self.engine.write_state()
-        return unfinished
-
     async def _work_loop(self) -> None:
-        debounce = self.config.watch.debounce_seconds
         while True:
             await self._wake.wait()
-            await asyncio.sleep(debounce)  # let writers finish; events meanwhile join this pass
+            debounce = self.config.watch.debounce_seconds
+            if debounce:
+                await asyncio.sleep(debounce)  # let writers finish; events meanwhile join this pass
             self._wake.clear()
             jobs, self._jobs = self._jobs, set()
             drafted, self._drafted = self._drafted, []
             if "queue" in jobs:
                 self._queue_identity = file_identity(self.layout.queue)
+            if "reload" in jobs:
+                self._reload()
             try:
-                result, next_retry = await self._step(self._run, jobs, drafted)
+                result = await self._step(self.core.run_pass, jobs, drafted)
             except Exception as exc:  # one failing step must not stop an unattended daemon
                 self._step_failed(exc, jobs, drafted)
                 continue
-            for task, decision in result.claimed:
-                self._start_planning(task, decision)
-            if result.again:
-                self.want("queue")
-            elif result.failed:
-                asyncio.get_running_loop().call_later(self.config.watch.update_retry_seconds, self.want, "queue")
-            self._schedule_retry(next_retry)
-            if self.engine.status_line != self._status:
-                self._status = self.engine.status_line
-                self.notifier.status(self._status)
+            self._after(result)
+
+    def _after(self, result: PassResult) -> None:
+        loop = asyncio.get_running_loop()
+        for task, decision in result.plan_later:
+            self._start_planning(task, decision)
+        if result.again:
+            self.want("queue")
+        elif result.failed:
+            loop.call_later(self.config.watch.update_retry_seconds, self.want, "queue")
+        if result.stopping_workers:
+            loop.call_later(max(0.05, self.config.retry.terminate_grace_seconds / 4), self.want, "stops")
+        self._schedule_retry(result.next_retry)
+        if self.core.status_line != self._status:
+            self._status = self.core.status_line
+            self.notifier.status(self._status)
 
     def _reload(self) -> None:
         """SIGHUP: read the configuration again; keep the running one if the new one is wrong."""
+        source = str(self.config_path or self.layout.orchestrator / "config.toml")
         try:
             config = load_config(self.config_path, self.root)
         except ConfigError as exc:
-            self.engine.emit("config_reload_failed", problem=str(exc), action="kept the running configuration")
+            self._worker.submit(self.core.note, "config_reload_failed", problem=str(exc),
+                                action="kept the running configuration")
             return
-        self.config = config
-        self.engine.reconfigure(config)
-        self.supervisor.reconfigure(config)
-        self.engine.emit("config_reloaded", path=str(self.config_path or self.layout.orchestrator / "config.toml"))
+        self._worker.submit(self.core.reconfigure, config, source)
 
     async def _watchdog_loop(self, interval: float) -> None:
         """Ping systemd while the loop runs and no engine step is stuck; a wedged daemon gets restarted."""
-        stuck_after = self.config.watch.lock_timeout_seconds * 3
         loop = asyncio.get_running_loop()
         while True:
+            stuck_after = self.config.watch.lock_timeout_seconds * 3
             if self._busy_since is None or loop.time() - self._busy_since < stuck_after:
                 self.notifier.watchdog()
             await asyncio.sleep(interval)
@@ -228,33 +229,12 @@ class Daemon:
         problem = f"{type(exc).__name__}: {exc}"
         log.error("step_failed", exc_info=exc)
         if problem != self._last_failure:
-            self.engine.emit("internal_error", problem=problem, action="kept running; the work is tried again")
+            self._worker.submit(self.core.note, "internal_error", problem=problem,
+                                action="kept running; the work is tried again")
         self._last_failure = problem
         self._jobs |= jobs
         self._drafted = drafted + self._drafted
         asyncio.get_running_loop().call_later(self.config.watch.update_retry_seconds, self._wake.set)
-
-    def _run(self, jobs: set[Hashable], drafted: list[tuple[QueueTask, Drafted]]) -> tuple[IntakeResult, float | None]:
-        """One pass on the engine thread; the state file is written once, at its end."""
-        if "reload" in jobs:
-            self._reload()
-        result = self.engine.intake() if "queue" in jobs else IntakeResult()
-        for task, planned in drafted:
-            self._begin(task, planned)
-        for job in jobs:
-            if isinstance(job, tuple) and job[0] == "subtask":
-                self.supervisor.sync_subtask(job[1])
-        if "requests" in jobs:
-            self.supervisor.handle_requests()
-        if "tick" in jobs:
-            next_retry = self.supervisor.tick()
-        else:
-            workers = [job[1:] for job in jobs if isinstance(job, tuple) and job[0] == "worker"]
-            if workers:
-                self.supervisor.observe_workers(workers)
-            next_retry = self.supervisor.due_retries()
-        self.engine.write_state()
-        return result, next_retry
 
     def _schedule_retry(self, seconds: float | None) -> None:
         if self._retry_timer is not None:
@@ -264,11 +244,21 @@ class Daemon:
             self._retry_timer = asyncio.get_running_loop().call_later(seconds, self.want, "retries")
 
     async def _rescan_loop(self) -> None:
-        """Safety net: a changed queue whose event we missed is picked up within one interval."""
+        """Safety net: a changed queue whose event we missed, or a re-created folder, within one interval."""
         while True:
             await asyncio.sleep(self.config.watch.rescan_interval_seconds)
             if file_identity(self.layout.queue) != self._queue_identity:
                 self.want("queue")
+            folders = self._folder_identity()
+            if folders != self._folders:
+                log.warning("folder_recreated", coordination_dir=str(self.root), action="watching it again")
+                self._folders = folders
+                await self._step(self.store.make_folders)
+                self._watcher.stop()
+                self._watcher.start()
+                self._folders = self._folder_identity()
+                for job in FULL:
+                    self.want(job)
 
     async def _monitor_loop(self) -> None:
         while True:
@@ -281,36 +271,14 @@ class Daemon:
         job.add_done_callback(self._planning.discard)
 
     async def _plan(self, task: QueueTask, decision: Classification) -> None:
-        """Plan off the engine thread (an external planner may take a while); begin in the next pass."""
+        """Plan with the external planner off the engine thread; begin in the next pass."""
         try:
-            drafted = await draft(task, decision, self.engine.classifier, self.config)
+            drafted = await draft(task, decision, self.core.engine.classifier, self.config, iso(self.core.clock))
         except Exception as exc:  # a planner bug blocks this task, not the daemon
             log.error("planning_failed", task_id=task.id, exc_info=exc)
             drafted = Drafted(None, PlanError([f"internal error while planning: {type(exc).__name__}: {exc}"]), "builtin")
         self._drafted.append((task, drafted))
         self.want("plans")
-
-    def _begin(self, task: QueueTask, drafted: Drafted) -> None:
-        if drafted.fallback_reason:
-            self.engine.emit("planner_fallback", task_id=task.id, reason=drafted.fallback_reason)
-        try:
-            if drafted.plan is None:
-                assert drafted.error is not None
-                raise drafted.error
-            self.engine.start_orchestration(drafted.plan)
-            self.supervisor.forget_owners()
-            self.supervisor.begin(drafted.plan)
-        except PlanError as exc:
-            self.engine.block(task, _blocked_reason(exc))
-        except StoreError as exc:
-            self.engine.emit("orchestration_failed", task_id=task.id, orchestration_id=f"orch-{task.id}",
-                             problem=str(exc), action="will be finished at the next start")
-
-
-def _blocked_reason(error: PlanError) -> str:
-    if error.too_big:
-        return f"Too complex for one plan: {error}. Please split it into smaller tasks."
-    return f"Cannot plan: {error}"
 
 
 def run(root: Path, config: Config, config_path: Path | None = None, *, standby: bool = False) -> int:

@@ -95,8 +95,8 @@ def examine(store: Store) -> list[Finding]:
             elif path.stat().st_mode & 0o044 != 0o044:
                 add(Finding("warning", f"{path.relative_to(layout.root)} is not readable by others",
                             "chmod a+r it, if the handoff consumer runs as another user"))
-    for folder in ("active", "completed", "failed", "zombie"):
-        for path in store.list_json(layout.worker_specs / folder):
+    for kind in ("active", "completed", "failed", "zombie"):
+        for path in store.list_json(layout.worker_specs / kind):
             if store.read_json_or_none(path) is None:
                 add(Finding("warning", f"invalid worker spec {path.relative_to(layout.root)}",
                             "skipped by the monitor; its worker is followed through its files or not at all"))

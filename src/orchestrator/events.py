@@ -71,7 +71,7 @@ def render(event: dict[str, Any]) -> str:
     skip = {"timestamp", "type", "source", "data", "id", *ID_FIELDS}
     rest = "  ".join(f"{k}={_short(v)}" for k, v in event.items() if k not in skip)
     source = "" if event.get("source") in (None, "orchestrator") else f" [{event['source']}]"
-    return f"{when}  {str(event.get('type')):<24} {ids}  {rest}{source}".rstrip()
+    return f"{when}  {event.get('type')!s:<24} {ids}  {rest}{source}".rstrip()
 
 
 def _short(value: Any) -> str:

@@ -8,9 +8,8 @@ from typing import Literal
 
 from orchestrator.config import MonitorConfig
 from orchestrator.models import Subtask
+from orchestrator.processes import ProcessState
 from orchestrator.timestamps import parse_timestamp
-
-ProcessState = Literal["running", "gone", "zombie", "reused", "unknown"]
 
 
 @dataclass(frozen=True)

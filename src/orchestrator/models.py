@@ -226,6 +226,8 @@ class Plan(BaseModel):
     escalation: str | None = None
     completed_at: str | None = None
     report: str | None = None
+    outbox: list[dict[str, Any]] = Field(default_factory=list)
+    """Events of the transition this write made, announced after it (see ``outbox.py``)."""
 
     def subtask(self, subtask_id: str) -> Subtask:
         return next(s for s in self.subtasks if s.subtask_id == subtask_id)
@@ -305,3 +307,5 @@ class Event(BaseModel):
     timestamp: str = Field(default_factory=now_iso)
     type: str
     source: str = "orchestrator"
+    event_id: str | None = None
+    """Stable id of the step it announces (``scope:transition``), so a restart never announces it twice."""

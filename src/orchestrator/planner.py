@@ -249,7 +249,8 @@ def _fit(items: list[_Item], most: int) -> list[_Item]:
 
 _SUCCESS = {
     "inventory": "A structured inventory of {topic} exists, with each entry's owner, version and status",
-    "design": "An architecture document for {topic} exists, covering components, interfaces, data model and security considerations",
+    "design": ("An architecture document for {topic} exists, covering components, interfaces, data model "
+               "and security considerations"),
     "implement": "{title} is implemented, the code builds and the existing tests pass",
     "test": "Automated tests for {topic} are written and pass, covering the main paths and failure cases",
     "audit": "The security review of {topic} is written down with severity per finding, and no critical or high finding is open",
@@ -366,7 +367,7 @@ def drafts_from_json(raw: object, classifier: Classifier) -> list[Draft]:
         if not isinstance(title, str) or not title.strip():
             problems.append(f"{where}: title is missing")
             continue
-        description = entry.get("description") if isinstance(entry.get("description"), str) else title
+        description: str = entry["description"] if isinstance(entry.get("description"), str) else title
         deps = entry.get("dependencies", entry.get("depends_on", []))
         if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
             problems.append(f"{where}: dependencies must be a list of subtask ids")
@@ -498,7 +499,8 @@ def _estimate(defaults: Mapping[str, Any], worker_type: str, attribute: str) -> 
     return int(getattr(entry, attribute))
 
 
-def estimate(subtasks: Sequence[Subtask], graph: Mapping[str, Sequence[str]], layered: Sequence[Sequence[str]]) -> ResourceEstimate:
+def estimate(subtasks: Sequence[Subtask], graph: Mapping[str, Sequence[str]],
+             layered: Sequence[Sequence[str]]) -> ResourceEstimate:
     """Step 4 of the seed: size, duration range, tokens, masters, workers, parallelism, bottlenecks."""
     by_id = {s.subtask_id: s for s in subtasks}
     path, longest = dag.critical_path(graph, {s.subtask_id: s.estimated_duration_minutes for s in subtasks})

@@ -66,7 +66,7 @@ def summarize(plan: Plan) -> Progress:
 def retry_delay(retry_count: int, config: RetryConfig, rng: random.Random) -> float:
     """Exponential backoff with jitter: base * 2^(n-1), capped, +/- ``jitter`` of itself."""
     delay = min(config.backoff_max_seconds, config.backoff_base_seconds * 2 ** max(0, retry_count - 1))
-    return max(0.0, delay * (1 + rng.uniform(-config.jitter, config.jitter)))
+    return max(0.0, float(delay) * (1 + rng.uniform(-config.jitter, config.jitter)))
 
 
 def retry_time(now: datetime, retry_count: int, config: RetryConfig, rng: random.Random) -> datetime:

@@ -9,9 +9,9 @@ from typing import Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
-from orchestrator.engine import summary
 from orchestrator.intake import ASSIGNED_BY
 from orchestrator.models import Plan, describe
+from orchestrator.registry import summary
 from orchestrator.store import Store, StoreError
 from orchestrator.watcher import make_observer
 

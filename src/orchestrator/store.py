@@ -1,14 +1,20 @@
-"""All disk I/O of the orchestrator: paths, atomic writes, locks, events, tolerant reads.
+"""All storage I/O of the orchestrator, behind one interface with two backends.
 
-Rules this module keeps so no other module has to think about them:
+:class:`Store` is the interface the core works against. It speaks in paths of a
+:class:`Layout` (the seed's file names), so a backend only has to provide a handful of
+primitives; everything above them (the queue's read-modify-write, create-if-absent, tolerant
+reads) is written once, here, in :class:`Store`.
 
-* every JSON file is written to a temporary file in the same folder, flushed, fsynced,
-  renamed into place, and the folder fsynced; on failure the old file stays as it was;
-* every read-modify-write of a shared file holds ``<file>.lock`` (``flock``, so a shell's
-  ``flock task-queue.json.lock cmd`` excludes us and we exclude it); lock files are never
-  deleted;
-* a file someone else wrote is never rewritten unless it parsed;
-* each event is one ``write()`` of one whole line to a file opened with ``O_APPEND``.
+* :class:`FolderStore` is the coordination folder on disk. Every JSON file is written to a
+  temporary file in the same folder, fsynced, renamed into place, and the folder fsynced; on
+  failure the old file stays. Every read-modify-write of a shared file holds ``<file>.lock``
+  (``flock``, so a shell's ``flock task-queue.json.lock cmd`` excludes us); lock files are never
+  deleted; each event is one ``write()`` of one whole line to a file opened with ``O_APPEND``.
+* :class:`MemoryStore` keeps the same files in a dict: the in-process tests run the whole core
+  against it in milliseconds, and it can stop ("crash") before any chosen write, so every
+  crash point of a pass can be tried and recovered from.
+
+A file someone else wrote is never rewritten unless it parsed.
 """
 
 from __future__ import annotations
@@ -19,19 +25,23 @@ import os
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
+from orchestrator.config import Config, Settings
 from orchestrator.models import MASTERS, Event, is_safe_id
 
 TEMP_PREFIX = ".orchestrator-"
 TEMP_SUFFIX = ".tmp"
 DEFAULT_MODE = 0o644
+EVENT_TAIL_BYTES = 4 << 20
+"""How much of the end of the events file is read at start to learn what was announced."""
 
 
 class StoreError(Exception):
@@ -94,10 +104,18 @@ class Layout:
     def report(self, orchestration_id: str, suffix: str) -> Path:
         return self._inside(self.reports, orchestration_id, suffix)
 
+    def worker(self, worker_id: str) -> Path:
+        """``agents/workers/{worker_id}``: its PID, heartbeat and status files."""
+        return self.agents / worker_id
+
     def folders(self) -> list[Path]:
         """Every folder the orchestrator writes into."""
         return [self.tasks, self.subtasks, self.state.parent, self.escalations, self.reports, self.requests,
                 *(self.handoffs(m) for m in MASTERS)]
+
+
+Identity = tuple[int, int, int]
+MISSING: Identity = (0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -106,7 +124,7 @@ class Snapshot:
 
     document: dict[str, Any] | list[Any]
     digest: str
-    identity: tuple[int, int, int]  # inode, mtime_ns, size: changes on any rewrite
+    identity: Identity  # inode, mtime_ns, size on disk: changes on any rewrite
 
     @property
     def tasks(self) -> list[Any]:
@@ -116,91 +134,116 @@ class Snapshot:
         return tasks if isinstance(tasks, list) else []
 
 
-MISSING = (0, 0, 0)
-
-
-def file_identity(path: Path) -> tuple[int, int, int]:
+def file_identity(path: Path) -> Identity:
     """Inode, mtime and size: any rewrite changes it. ``MISSING`` when there is no file."""
     try:
         st = path.stat()
-    except FileNotFoundError:
+    except OSError:
         return MISSING
     return st.st_ino, st.st_mtime_ns, st.st_size
 
 
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 class Store:
-    """Reads and writes one coordination folder."""
+    """The storage interface of the core. Subclasses provide the primitives (``_``-prefixed)."""
 
-    def __init__(self, layout: Layout, *, lock_timeout: float = 10.0, read_retries: int = 5,
-                 read_retry_delay: float = 0.05) -> None:
+    def __init__(self, layout: Layout, settings: Settings | None = None) -> None:
         self.layout = layout
-        self.lock_timeout = lock_timeout
-        self.read_retries = read_retries
-        self.read_retry_delay = read_retry_delay
-        self._real_root = layout.root.resolve()
-        self._locks: dict[Path, FileLock] = {}
-        self._locks_guard = threading.Lock()
+        self.settings = settings or Settings(Config())
 
-    # --- locks -----------------------------------------------------------------------
+    # read at each use, so a reloaded configuration applies at once
+    def lock_timeout(self) -> float:
+        return self.settings.config.watch.lock_timeout_seconds
 
-    @contextmanager
-    def locked(self, path: Path) -> Iterator[None]:
-        """Hold ``<path>.lock`` (flock). Raises :class:`LockTimeout` after ``lock_timeout``."""
-        with self._locks_guard:
-            lock = self._locks.get(path)
-            if lock is None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                lock = FileLock(
-                    f"{path}.lock", timeout=self.lock_timeout, mode=DEFAULT_MODE, poll_interval=0.002,
-                    fallback_to_soft=False, preserve_lock_file=True,
-                )
-                self._locks[path] = lock
+    def read_retries(self) -> int:
+        return self.settings.config.watch.read_retries
+
+    def read_retry_delay(self) -> float:
+        return self.settings.config.watch.read_retry_delay_seconds
+
+    # --- primitives ---------------------------------------------------------------------
+
+    def _read_bytes(self, path: Path) -> bytes:
+        """The file's bytes; ``FileNotFoundError`` when absent, ``OSError`` when unreadable."""
+        raise NotImplementedError
+
+    def _replace(self, path: Path, data: bytes, *, durable: bool) -> None:
+        """Atomically replace ``path`` (durable: the file and its folder synced before returning)."""
+        raise NotImplementedError
+
+    def _create(self, files: list[tuple[Path, bytes]]) -> list[bool]:
+        """Create each file only if absent, atomically; all of them durable before returning."""
+        raise NotImplementedError
+
+    def _replace_if_unchanged(self, path: Path, data: bytes, expected: Identity) -> Identity | None:
+        """Replace ``path`` durably unless it changed since it was ``expected``; the new identity or None."""
+        raise NotImplementedError
+
+    def locked(self, path: Path) -> AbstractContextManager[None]:
+        """Hold ``<path>.lock`` against other processes. Raises :class:`LockTimeout`."""
+        raise NotImplementedError
+
+    def identity(self, path: Path) -> Identity:
+        raise NotImplementedError
+
+    def scan(self, folder: Path) -> list[tuple[Path, int]]:
+        """Regular, non-hidden files of ``folder`` with their mtime (ns), sorted by name."""
+        raise NotImplementedError
+
+    def mtime(self, path: Path) -> float | None:
+        raise NotImplementedError
+
+    def remove(self, path: Path) -> None:
+        raise NotImplementedError
+
+    def append_line(self, path: Path, data: bytes) -> None:
+        """Append one whole line with one write."""
+        raise NotImplementedError
+
+    def read_tail(self, path: Path, size: int) -> bytes:
+        """The last ``size`` bytes of ``path`` (empty when absent)."""
+        raise NotImplementedError
+
+    def make_folders(self) -> None:
+        raise NotImplementedError
+
+    def sweep_temp_files(self, older_than: float = 60.0) -> list[Path]:
+        """Remove temporary files a crash left behind (never anyone else's)."""
+        return []
+
+    # --- everything else, once for both backends -----------------------------------------
+
+    def exists(self, path: Path) -> bool:
+        return self.identity(path) != MISSING
+
+    def read_json(self, path: Path) -> Any:
+        """Parse a file. :class:`StoreError` names the file and what is wrong with it."""
         try:
-            lock.acquire()
-        except Timeout as exc:
-            raise LockTimeout(f"{path}.lock: still held by another process after {self.lock_timeout:g}s") from exc
-        try:
-            yield
-        finally:
-            lock.release()
+            raw = self._read_bytes(path)
+        except FileNotFoundError as exc:
+            raise StoreError(f"{path}: missing") from exc
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        return parse_json(raw, path)
 
-    # --- writing -----------------------------------------------------------------------
-
-    def _temp_path(self, path: Path) -> Path:
-        return path.with_name(f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}")
-
-    def _write_temp(self, path: Path, data: bytes, *, durable: bool = True) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.parent.resolve().is_relative_to(self._real_root):
-            raise UnsafeName(f"{path}: its folder leads outside {self.layout.root} (a symlink?); not written")
-        if path.is_symlink():
-            raise UnsafeName(f"{path} is a symlink; not written through")
-        temp = self._temp_path(path)
+    def read_json_or_none(self, path: Path) -> Any:
         try:
-            mode = path.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            mode = DEFAULT_MODE
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        try:
-            os.fchmod(fd, mode)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            if durable:
-                os.fsync(fd)
-        except BaseException:
-            os.close(fd)
-            temp.unlink(missing_ok=True)
-            raise
-        os.close(fd)
-        return temp
+            return self.read_json(path)
+        except StoreError:
+            return None
 
-    def _sync_folder(self, folder: Path) -> None:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    def read_text(self, path: Path) -> str | None:
         try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            return self._read_bytes(path).decode("utf-8", errors="replace")
+        except OSError:
+            return None
+
+    def list_json(self, folder: Path) -> list[Path]:
+        """JSON files of a folder, sorted, without temporary or hidden files."""
+        return [path for path, _ in self.scan(folder) if path.name.endswith(".json")]
 
     def write_bytes(self, path: Path, data: bytes, *, durable: bool = True) -> None:
         """Atomically replace ``path``; on any error the previous file stays intact.
@@ -208,16 +251,9 @@ class Store:
         ``durable=False`` skips the fsyncs: for files rebuilt from others at every start.
         """
         try:
-            temp = self._write_temp(path, data, durable=durable)
+            self._replace(path, data, durable=durable)
         except OSError as exc:
             raise StoreError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-        try:
-            os.replace(temp, path)
-        except OSError as exc:
-            temp.unlink(missing_ok=True)
-            raise StoreError(f"{path}: cannot replace: {exc.strerror or exc}") from exc
-        if durable:
-            self._sync_folder(path.parent)
 
     def write_json(self, path: Path, data: Any, *, durable: bool = True) -> None:
         self.write_bytes(path, dump_json(data), durable=durable)
@@ -235,61 +271,21 @@ class Store:
         return self.create_json_many([(path, data)])[0]
 
     def create_json_many(self, files: list[tuple[Path, Any]]) -> list[bool]:
-        """:meth:`create_json` for several files, with one folder fsync per folder."""
-        created: list[bool] = []
-        folders: set[Path] = set()
-        for path, data in files:
-            if path.exists():
-                created.append(False)
-                continue
-            try:
-                temp = self._write_temp(path, dump_json(data))
-            except OSError as exc:
-                raise StoreError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-            try:
-                os.link(temp, path)  # fails with EEXIST instead of replacing
-                created.append(True)
-                folders.add(path.parent)
-            except FileExistsError:
-                created.append(False)
-            except OSError as exc:
-                raise StoreError(f"{path}: cannot create: {exc.strerror or exc}") from exc
-            finally:
-                temp.unlink(missing_ok=True)
-        for folder in folders:
-            self._sync_folder(folder)
-        return created
+        """:meth:`create_json` for several files (one folder sync per folder on disk)."""
+        try:
+            return self._create([(path, dump_json(data)) for path, data in files])
+        except OSError as exc:
+            raise StoreError(f"{exc.filename or 'file'}: cannot create: {exc.strerror or exc}") from exc
 
     def update_json(self, path: Path, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
         """Read-modify-write a JSON object under its lock; a missing file starts empty."""
         with self.locked(path):
-            data = self.read_json(path) if path.exists() else {}
+            data = self.read_json(path) if self.exists(path) else {}
             if not isinstance(data, dict):
                 raise StoreError(f"{path}: top level is {type(data).__name__}, expected an object")
             change(data)
             self.write_json(path, data)
             return data
-
-    def remove(self, path: Path) -> None:
-        path.unlink(missing_ok=True)
-
-    # --- reading -----------------------------------------------------------------------
-
-    def read_json(self, path: Path) -> Any:
-        """Parse a file. :class:`StoreError` names the file and what is wrong with it."""
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError as exc:
-            raise StoreError(f"{path}: missing") from exc
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-        return parse_json(raw, path)
-
-    def read_json_or_none(self, path: Path) -> Any:
-        try:
-            return self.read_json(path)
-        except StoreError:
-            return None
 
     def read_queue(self) -> Snapshot | None:
         """The queue as it is now; ``None`` when there is no queue file.
@@ -298,10 +294,11 @@ class Store:
         be half-way through an in-place rewrite) before :class:`StoreError` is raised.
         """
         path = self.layout.queue
-        for attempt in range(self.read_retries + 1):
-            identity = file_identity(path)
+        retries = self.read_retries()
+        for attempt in range(retries + 1):
+            identity = self.identity(path)
             try:
-                raw = path.read_bytes()
+                raw = self._read_bytes(path)
             except FileNotFoundError:
                 return None
             except OSError as exc:
@@ -312,11 +309,11 @@ class Store:
                     raise StoreError(f"{path}: top level is {type(document).__name__}, expected an object with 'tasks'")
                 if isinstance(document, dict) and not isinstance(document.get("tasks", []), list):
                     raise StoreError(f"{path}: 'tasks' is {type(document['tasks']).__name__}, expected a list")
-                return Snapshot(document, hashlib.blake2b(raw, digest_size=16).hexdigest(), identity)
+                return Snapshot(document, digest(raw), identity)
             except StoreError:
-                if attempt == self.read_retries:
+                if attempt == retries:
                     raise
-                time.sleep(self.read_retry_delay)
+                time.sleep(self.read_retry_delay())
         raise AssertionError("unreachable")
 
     def update_queue(self, change: Callable[[Snapshot], bool], *, create: bool = False,
@@ -337,62 +334,197 @@ class Store:
                 if snapshot is None or not change(snapshot):
                     return snapshot
                 data = dump_lines(snapshot.document)
-                temp = self._write_temp(path, data)
-                # what the queue will look like once ours: taken from our own file, because another
-                # writer may replace the queue the moment after our rename
-                ours = file_identity(temp)
                 try:
-                    if file_identity(path) != snapshot.identity:
-                        continue  # an unlocked writer got in between: start over
-                    os.replace(temp, path)
-                finally:
-                    temp.unlink(missing_ok=True)
-                self._sync_folder(path.parent)
-                return Snapshot(snapshot.document, hashlib.blake2b(data, digest_size=16).hexdigest(), ours)
+                    ours = self._replace_if_unchanged(path, data, snapshot.identity)
+                except OSError as exc:
+                    raise StoreError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+                if ours is not None:
+                    return Snapshot(snapshot.document, digest(data), ours)
             raise StoreError(f"{path}: changed under us {attempts} times in a row; will retry on the next change")
 
-    def list_json(self, folder: Path) -> list[Path]:
-        """JSON files of a folder, sorted, without temporary files."""
+    def append_events(self, events: list[Event]) -> None:
+        """Compact JSON lines, one write: whole lines, never mixed with other writers' lines."""
+        lines = "".join(json.dumps(e.model_dump(exclude_none=True), ensure_ascii=False, separators=(",", ":")) + "\n"
+                        for e in events)
         try:
-            names = sorted(entry.name for entry in os.scandir(folder) if entry.is_file())
+            self.append_line(self.layout.events, lines.encode("utf-8"))
+        except OSError as exc:
+            raise StoreError(f"{self.layout.events}: cannot append: {exc.strerror or exc}") from exc
+
+    def end_torn_event_line(self) -> bool:
+        """If another writer left a torn last line, end it, so our first line stands on its own."""
+        try:
+            torn = self.read_tail(self.layout.events, 1) not in (b"", b"\n")
+            if torn:
+                self.append_line(self.layout.events, b"\n")
+        except OSError:
+            return False
+        return torn
+
+
+class FolderStore(Store):
+    """The coordination folder on disk."""
+
+    def __init__(self, layout: Layout, settings: Settings | None = None) -> None:
+        super().__init__(layout, settings)
+        self._real_root = layout.root.resolve()
+        self._locks: dict[Path, FileLock] = {}
+        self._locks_guard = threading.Lock()
+
+    @contextmanager
+    def locked(self, path: Path) -> Iterator[None]:
+        with self._locks_guard:
+            lock = self._locks.get(path)
+            if lock is None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                lock = FileLock(f"{path}.lock", mode=DEFAULT_MODE, poll_interval=0.002,
+                                fallback_to_soft=False, preserve_lock_file=True)
+                self._locks[path] = lock
+        timeout = self.lock_timeout()
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout as exc:
+            raise LockTimeout(f"{path}.lock: still held by another process after {timeout:g}s") from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _temp_path(self, path: Path) -> Path:
+        return path.with_name(f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}")
+
+    def _write_temp(self, path: Path, data: bytes, *, durable: bool = True) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.resolve().is_relative_to(self._real_root):
+            raise UnsafeName(f"{path}: its folder leads outside {self.layout.root} (a symlink?); not written")
+        if path.is_symlink():
+            raise UnsafeName(f"{path} is a symlink; not written through")
+        temp = self._temp_path(path)
+        try:
+            mode = path.stat().st_mode & 0o7777
         except FileNotFoundError:
+            mode = DEFAULT_MODE
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            os.fchmod(fd, mode)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            if durable:
+                os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            temp.unlink(missing_ok=True)
+            raise
+        os.close(fd)
+        return temp
+
+    @staticmethod
+    def _sync_folder(folder: Path) -> None:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _read_bytes(self, path: Path) -> bytes:
+        return path.read_bytes()
+
+    def _replace(self, path: Path, data: bytes, *, durable: bool) -> None:
+        temp = self._write_temp(path, data, durable=durable)
+        try:
+            os.replace(temp, path)
+        except OSError:
+            temp.unlink(missing_ok=True)
+            raise
+        if durable:
+            self._sync_folder(path.parent)
+
+    def _create(self, files: list[tuple[Path, bytes]]) -> list[bool]:
+        created: list[bool] = []
+        folders: set[Path] = set()
+        for path, data in files:
+            if path.exists():
+                created.append(False)
+                continue
+            temp = self._write_temp(path, data)
+            try:
+                os.link(temp, path)  # fails with EEXIST instead of replacing
+                created.append(True)
+                folders.add(path.parent)
+            except FileExistsError:
+                created.append(False)
+            finally:
+                temp.unlink(missing_ok=True)
+        for folder in folders:
+            self._sync_folder(folder)
+        return created
+
+    def _replace_if_unchanged(self, path: Path, data: bytes, expected: Identity) -> Identity | None:
+        temp = self._write_temp(path, data)
+        # what the queue will look like once ours: taken from our own file, because another
+        # writer may replace the queue the moment after our rename
+        ours = file_identity(temp)
+        try:
+            if file_identity(path) != expected:
+                return None  # an unlocked writer got in between: start over
+            os.replace(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)
+        self._sync_folder(path.parent)
+        return ours
+
+    def identity(self, path: Path) -> Identity:
+        return file_identity(path)
+
+    def scan(self, folder: Path) -> list[tuple[Path, int]]:
+        found: list[tuple[Path, int]] = []
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
             return []
-        return [folder / n for n in names if n.endswith(".json") and not n.startswith(".")]
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    found.append((Path(entry.path), entry.stat(follow_symlinks=False).st_mtime_ns))
+            except OSError:
+                continue
+        return sorted(found)
 
-    # --- events ------------------------------------------------------------------------
+    def mtime(self, path: Path) -> float | None:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return None
 
-    def append_event(self, event: Event) -> None:
-        """One compact JSON line, one ``write()``, ``O_APPEND``: lines of several writers never mix."""
-        line = json.dumps(event.model_dump(exclude_none=True), ensure_ascii=False, separators=(",", ":")) + "\n"
-        data = line.encode("utf-8")
-        fd = os.open(self.layout.events, os.O_WRONLY | os.O_APPEND | os.O_CREAT, DEFAULT_MODE)
+    def remove(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+
+    def append_line(self, path: Path, data: bytes) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, DEFAULT_MODE)
         try:
             written = os.write(fd, data)
         finally:
             os.close(fd)
         if written != len(data):
-            raise StoreError(f"{self.layout.events}: short write ({written} of {len(data)} bytes)")
+            raise OSError(f"short write ({written} of {len(data)} bytes)")
 
-    def end_torn_event_line(self) -> bool:
-        """If another writer left a torn last line, end it, so our first line stands on its own."""
+    def read_tail(self, path: Path, size: int) -> bytes:
         try:
-            with open(self.layout.events, "rb") as handle:
-                handle.seek(-1, os.SEEK_END)
-                torn = handle.read(1) != b"\n"
-        except (FileNotFoundError, OSError):
-            return False
-        if torn:
-            fd = os.open(self.layout.events, os.O_WRONLY | os.O_APPEND)
-            try:
-                os.write(fd, b"\n")
-            finally:
-                os.close(fd)
-        return torn
+            with open(path, "rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                handle.seek(max(0, handle.tell() - size))
+                return handle.read(size)
+        except FileNotFoundError:
+            return b""
 
-    # --- housekeeping --------------------------------------------------------------------
+    def make_folders(self) -> None:
+        for folder in self.layout.folders():
+            folder.mkdir(parents=True, exist_ok=True)
 
     def sweep_temp_files(self, older_than: float = 60.0) -> list[Path]:
-        """Remove our own temporary files left by a crash (never anyone else's)."""
         removed: list[Path] = []
         now = time.time()
         for folder in [self.layout.root, *self.layout.folders()]:
@@ -401,7 +533,7 @@ class Store:
             except FileNotFoundError:
                 continue
             for entry in entries:
-                if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX):
+                if is_own_temp(entry.name):
                     try:
                         if now - entry.stat().st_mtime > older_than:
                             os.unlink(entry.path)
@@ -410,9 +542,106 @@ class Store:
                         pass
         return removed
 
+
+class Crash(BaseException):
+    """Raised by :class:`MemoryStore` in place of its ``crash_at``-th write: the process "dies" there.
+
+    A ``BaseException``, so no ``except Exception`` in the core can swallow it.
+    """
+
+
+class MemoryStore(Store):
+    """The same files in a dict, for in-process tests; can crash before any chosen write.
+
+    Each write primitive is atomic, as the folder backend's are once their fsyncs are done
+    (the syscall-trace test checks that on disk).
+    """
+
+    def __init__(self, layout: Layout | None = None, files: dict[Path, bytes] | None = None,
+                 settings: Settings | None = None) -> None:
+        super().__init__(layout or Layout(Path("/coordination")), settings)
+        self.files: dict[Path, bytes] = dict(files or {})
+        self.mtimes: dict[Path, int] = {}
+        self.writes = 0
+        self.written: Counter[Path] = Counter()
+        self.crash_at: int | None = None
+        self._clock = 0
+
+    def copy(self) -> MemoryStore:
+        """What a restarted process finds: the same files."""
+        clone = MemoryStore(self.layout, self.files, self.settings)
+        clone.mtimes = dict(self.mtimes)
+        return clone
+
+    def _write(self, path: Path, data: bytes) -> None:
+        self.writes += 1
+        if self.crash_at is not None and self.writes >= self.crash_at:
+            raise Crash(f"crashed before write {self.writes} ({path})")
+        self._clock += 1
+        self.files[path] = data
+        self.mtimes[path] = self._clock
+        self.written[path] += 1
+
+    @contextmanager
+    def locked(self, path: Path) -> Iterator[None]:
+        yield
+
+    def _read_bytes(self, path: Path) -> bytes:
+        try:
+            return self.files[path]
+        except KeyError:
+            raise FileNotFoundError(2, "No such file", str(path)) from None
+
+    def _replace(self, path: Path, data: bytes, *, durable: bool) -> None:
+        self._write(path, data)
+
+    def _create(self, files: list[tuple[Path, bytes]]) -> list[bool]:
+        created = []
+        for path, data in files:
+            created.append(path not in self.files)
+            if created[-1]:
+                self._write(path, data)
+        return created
+
+    def _replace_if_unchanged(self, path: Path, data: bytes, expected: Identity) -> Identity | None:
+        if self.identity(path) != expected:
+            return None
+        self._write(path, data)
+        return self.identity(path)
+
+    def identity(self, path: Path) -> Identity:
+        if path not in self.files:
+            return MISSING
+        return 1, self.mtimes.get(path, 0), len(self.files[path])
+
+    def scan(self, folder: Path) -> list[tuple[Path, int]]:
+        return sorted((p, self.mtimes.get(p, 0)) for p in self.files
+                      if p.parent == folder and not p.name.startswith("."))
+
+    def mtime(self, path: Path) -> float | None:
+        return float(self.mtimes.get(path, 0)) if path in self.files else None
+
+    def remove(self, path: Path) -> None:
+        self._write(path, b"")  # counts as a crash point like any write
+        del self.files[path]
+
+    def append_line(self, path: Path, data: bytes) -> None:
+        self._write(path, self.files.get(path, b"") + data)
+
+    def read_tail(self, path: Path, size: int) -> bytes:
+        return self.files.get(path, b"")[-size:]
+
     def make_folders(self) -> None:
-        for folder in self.layout.folders():
-            folder.mkdir(parents=True, exist_ok=True)
+        pass
+
+    def put(self, path: Path, data: Any) -> None:
+        """Write a file as another process would (no crash point, no lock)."""
+        self._clock += 1
+        self.files[path] = data if isinstance(data, bytes) else dump_json(data)
+        self.mtimes[path] = self._clock
+
+    def get(self, path: Path) -> Any:
+        return json.loads(self.files[path])
 
 
 def dump_json(data: Any) -> bytes:
@@ -457,4 +686,3 @@ def parse_json(raw: bytes, path: Path) -> Any:
 
 def is_own_temp(name: str) -> bool:
     return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
-

@@ -1,14 +1,24 @@
-"""Carry every plan to its end: watch subtasks and workers, advance stages, retry, escalate, report.
+"""Carry every plan to its end: read reports, watch workers, advance stages, retry, escalate, report.
 
-The subtask file is the truth about a subtask. Masters and workers write it (directly or
-with ``orchestrator subtask ...``); worker specs, heartbeats and status files are read as
-reports too. The daemon is the only writer of plans, escalations and reports.
+The plan file is the daemon's record of every decision it made; the other files are its
+*effects*, derived from it:
 
-Fields of a subtask belong either to its worker (status, worker_id, pid, heartbeats,
-progress, result, error) or to the daemon (attempt, hand-off time, retries, conditions,
-attempt history); a report only ever changes the worker's fields.
+1. a decision changes the plan in memory and stages its events, held for the plan;
+2. the plan is written (durably), with those events in its ``outbox``;
+3. the effects are written, each idempotent: subtask files (the daemon's fields; a worker's
+   fields only when its attempt is over), handoffs (create-if-absent), the escalation file,
+   the report, the queue task's status;
+4. the events are released and appended.
 
-Like the engine, every method runs on the engine thread, one at a time.
+A crash before 2 loses only the decision, which the next pass takes again from the same
+files. A crash after 2 leaves events in the plan's outbox that the events file does not
+have: at start their effects are done again and they are announced, once.
+
+Reports come in through :func:`orchestrator.protocol.apply_report`, whatever their channel:
+a subtask file (edited directly or by ``orchestrator subtask``), worker specs, heartbeat and
+status files. The monitor tick reads every live subtask file whose stat changed and every
+active worker, so a lost file event delays a report by one tick at most; at start every
+file is read, so what was reported while the daemon was down is acted on.
 """
 
 from __future__ import annotations
@@ -18,219 +28,210 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import structlog
-
-from orchestrator import handoffs, intake, liveness, progress, report
-from orchestrator.config import Config
+from orchestrator import handoffs, liveness, progress, report
+from orchestrator.clock import Clock, iso
+from orchestrator.config import Settings
 from orchestrator.engine import Engine
 from orchestrator.liveness import WorkerFacts
 from orchestrator.models import ACTIVE, DONE, Attempt, Plan, Subtask, describe
-from orchestrator.store import Snapshot, StoreError
-from orchestrator.timestamps import format_timestamp, now_iso, parse_timestamp, utc_now
-from orchestrator.workers import WorkerDirectory, stop_process
+from orchestrator.outbox import Outbox
+from orchestrator.processes import ProcessTable, StopOrders
+from orchestrator.protocol import WORKER_FIELDS, Report, apply_report, stale_workers
+from orchestrator.registry import PlanRegistry
+from orchestrator.store import Identity, Store, StoreError
+from orchestrator.timestamps import format_timestamp, parse_timestamp
+from orchestrator.workers import WorkerDirectory
 
-log = structlog.get_logger("orchestrator")
-
-WORKER_FIELDS = ("status", "worker_id", "pid", "started_at", "last_heartbeat", "progress", "completed_at",
-                 "result", "error", "transient")
-REPORTED_STATUSES = {"in_progress", "completed", "failed"}
+REPORTED = ("assigned", "in_progress", "completed", "failed")
+QUEUE_STATUS = {"completed": "completed", "blocked": "blocked", "aborted": "cancelled", "in_progress": "orchestrating"}
 
 
 class Supervisor:
-    def __init__(self, engine: Engine, rng: random.Random | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, outbox: Outbox, registry: PlanRegistry, engine: Engine,
+                 clock: Clock, processes: ProcessTable, rng: random.Random | None = None) -> None:
+        self.store = store
+        self.layout = store.layout
+        self.settings = settings
+        self.outbox = outbox
+        self.registry = registry
         self.engine = engine
-        self.store = engine.store
-        self.layout = engine.layout
-        self.config = engine.config
+        self.clock = clock
         self.rng = rng or random.Random()
-        workspace = Path(self.config.monitor.workspace_dir) if self.config.monitor.workspace_dir else self.layout.root.parent
-        self.workers = WorkerDirectory(self.store, workspace, self._invalid_worker_file)
+        self.stops = StopOrders(processes)
+        self.workers = WorkerDirectory(store, settings, processes, self._invalid_worker_file)
         self._reported_files: set[Path] = set()
-        self._written: dict[str, dict[str, Any]] = {}  # each plan as last written, to write only changes
-        self._owner: dict[str, str] = {}  # subtask id -> orchestration id
-
-    def reconfigure(self, config: Config) -> None:
-        self.config = config
-
-    # --- lookups -----------------------------------------------------------------------
-
-    def _plan_of(self, subtask_id: str) -> Plan | None:
-        if not self._owner or subtask_id not in self._owner:
-            self._owner = {s.subtask_id: p.orchestration_id for p in self.engine.plans.values() for s in p.subtasks}
-        orchestration_id = self._owner.get(subtask_id)
-        return self.engine.plans.get(orchestration_id) if orchestration_id else None
-
-    def forget_owners(self) -> None:
-        """A plan was added: rebuild the subtask -> plan index on the next lookup."""
-        self._owner = {}
-
-    def _live_plans(self) -> list[Plan]:
-        return [p for p in self.engine.plans.values() if p.status in ("in_progress", "blocked")]
+        self._invalid: dict[str, str] = {}  # subtask id -> problem reported
+        self._file_seen: dict[str, Identity] = {}  # subtask file as last read
+        self._dirty: dict[str, dict[str, bool]] = {}  # plan -> subtask -> restore the worker's fields too
 
     def _invalid_worker_file(self, path: Path, problem: str) -> None:
         if path not in self._reported_files:
             self._reported_files.add(path)
-            self.engine.emit("worker_spec_invalid", path=str(path), problem=problem, action="skipped")
+            self.outbox.emit("worker_spec_invalid", path=str(path), problem=problem, action="skipped")
 
-    @staticmethod
-    def _stale_workers(subtask: Subtask) -> set[str]:
-        """Workers of attempts that are over: their reports are ignored."""
-        return {a.worker_id for a in subtask.attempts if a.worker_id and a.outcome and a.attempt < subtask.attempt}
+    def _emit(self, plan: Plan, type_: str, key: str, **fields: Any) -> None:
+        """An event of ``plan``'s current change, announced after the plan and its effects are written."""
+        self.outbox.emit(type_, key=f"{plan.orchestration_id}:{key}", hold=plan.orchestration_id,
+                         orchestration_id=plan.orchestration_id, **fields)
 
-    # --- writing a subtask ------------------------------------------------------------
+    def _set(self, plan: Plan, subtask: Subtask, *, restore: bool = False, dirty: bool = True,
+             **changes: Any) -> Subtask:
+        """Change a subtask in the plan (validated); its file follows after the plan is written.
 
-    def _save(self, plan: Plan, subtask: Subtask, **changes: Any) -> Subtask:
-        """Apply daemon changes to the subtask file under its lock, keeping what others wrote."""
-        encoded = Subtask.model_validate(subtask.model_dump() | changes).model_dump(mode="json")
+        ``restore``: the file gets the worker's fields from the plan too (not only the daemon's).
+        """
+        changed = Subtask.model_validate(subtask.model_dump() | changes)
+        plan.subtasks = [changed if s.subtask_id == subtask.subtask_id else s for s in plan.subtasks]
+        if dirty:
+            marks = self._dirty.setdefault(plan.orchestration_id, {})
+            marks[subtask.subtask_id] = marks.get(subtask.subtask_id, False) or restore
+        return changed
 
-        def change(data: dict[str, Any]) -> None:
-            for key, value in encoded.items():
-                if key in changes or key not in WORKER_FIELDS:
-                    data[key] = value  # ours, or a worker's field we mean to change
-                else:
-                    data.setdefault(key, value)  # the worker's: keep what it wrote last
+    # --- start-up -------------------------------------------------------------------------
 
-        try:
-            saved = Subtask.model_validate(self.store.update_json(self.layout.subtask(subtask.subtask_id), change))
-        except (StoreError, ValueError) as exc:
-            self.engine.emit("subtask_write_failed", subtask_id=subtask.subtask_id, problem=str(exc))
-            saved = Subtask.model_validate(encoded)
-        self._replace(plan, saved)
-        return saved
-
-    @staticmethod
-    def _replace(plan: Plan, subtask: Subtask) -> None:
-        plan.subtasks = [subtask if s.subtask_id == subtask.subtask_id else s for s in plan.subtasks]
-
-    # --- handing off --------------------------------------------------------------------
-
-    def load(self) -> None:
-        """After a restart: the subtask files are the truth; then move on from where things are."""
-        for plan in self._live_plans():
-            self._written[plan.orchestration_id] = plan.model_dump(mode="json")
-            for subtask in plan.subtasks:
-                on_disk = self.store.read_json_or_none(self.layout.subtask(subtask.subtask_id))
-                try:
-                    self._replace(plan, Subtask.model_validate(on_disk))
-                except ValueError:
-                    continue
-            self._flush(plan)
+    def start(self) -> None:
+        """After a (re)start: redo the effects of unannounced events, then read every file."""
+        for plan in list(self.registry.plans.values()):
+            if self.outbox.held_events(plan.orchestration_id):
+                # the last change's effects may be half written: write them all again
+                self._dirty[plan.orchestration_id] = {s.subtask_id: False for s in plan.subtasks}
+                self._flush(plan)
+        for plan in self.registry.planning():
+            self.begin(plan)  # written by an older version before its stage 1 was handed off
+        self.sync_all()
 
     def begin(self, plan: Plan) -> None:
-        """Start a freshly written plan: hand off stage 1."""
+        """Start a new plan: it is written once, already handing off stage 1."""
         plan.status = "in_progress"
         self._flush(plan)
 
-    def hand_off(self, plan: Plan, subtasks: list[Subtask], priority: str) -> None:
-        now = now_iso()
+    # --- hand-offs --------------------------------------------------------------------------
+
+    def hand_off(self, plan: Plan, subtasks: list[Subtask]) -> None:
+        now = iso(self.clock)
         for subtask in subtasks:
-            subtask = self._save(plan, subtask, status="assigned", handed_off_at=now, retry_at=None, conditions=[],
-                                 worker_id=None, pid=None, started_at=None, last_heartbeat=None, progress=None,
-                                 error=None, transient=None,
-                                 attempts=[*subtask.attempts, Attempt(attempt=subtask.attempt, handed_off_at=now)])
-            handoff = handoffs.for_subtask(plan, subtask, priority, now)
+            subtask = self._set(plan, subtask, restore=True, status="assigned", handed_off_at=now, retry_at=None,
+                                conditions=[], worker_id=None, pid=None, started_at=None, last_heartbeat=None,
+                                progress=None, error=None, transient=None, completed_at=None,
+                                attempts=[*subtask.attempts, Attempt(attempt=subtask.attempt, handed_off_at=now)])
             path = self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id, subtask.attempt)
-            if self.store.create_json(path, handoff.to_json()):
-                self.engine.emit("handoff_created", handoff_id=handoff.handoff_id, orchestration_id=plan.orchestration_id,
-                                 subtask_id=subtask.subtask_id, master=subtask.assigned_to, attempt=subtask.attempt,
-                                 path=str(path.relative_to(self.layout.root)))
+            self._emit(plan, "handoff_created", f"handoff:{subtask.subtask_id}:{subtask.attempt}",
+                       handoff_id=handoffs.for_subtask(plan, subtask, plan.priority, now).handoff_id,
+                       subtask_id=subtask.subtask_id, master=subtask.assigned_to, attempt=subtask.attempt,
+                       path=str(path.relative_to(self.layout.root)))
         started = {entry["stage"] for entry in plan.stage_history if entry.get("event") == "started"}
         for stage in sorted({s.stage for s in subtasks} - started):
             plan.stage_history.append({"stage": stage, "event": "started", "at": now})
-            self.engine.emit("stage_started", orchestration_id=plan.orchestration_id, stage=stage,
-                             stages=len(plan.execution_plan),
-                             subtasks=[s.subtask_id for s in subtasks if s.stage == stage])
+            self._emit(plan, "stage_started", f"stage:{stage}:started", stage=stage, stages=len(plan.execution_plan),
+                       subtasks=[s.subtask_id for s in subtasks if s.stage == stage])
 
-    # --- reports from workers -------------------------------------------------------------
+    # --- reports ------------------------------------------------------------------------------
+
+    def sync_all(self) -> None:
+        """Read every subtask file of every live plan whose stat changed since it was last read."""
+        for plan in self.registry.live():
+            for subtask in plan.subtasks:
+                self._sync(plan, subtask.subtask_id)
+            self._flush(plan)
 
     def sync_subtask(self, subtask_id: str) -> None:
-        """A subtask file changed: adopt what its worker reported."""
-        plan = self._plan_of(subtask_id)
-        if plan is None or plan.status not in ("in_progress", "blocked"):
-            return
+        """A subtask file changed (a file event): adopt what its worker reported."""
+        plan = self.registry.owner(subtask_id)
+        if plan is not None and plan.status in ("in_progress", "blocked"):
+            self._sync(plan, subtask_id)
+            self._flush(plan)
+
+    def _sync(self, plan: Plan, subtask_id: str) -> None:
         path = self.layout.subtask(subtask_id)
+        identity = self.store.identity(path)
+        if identity == self._file_seen.get(subtask_id):
+            return
         known = plan.subtask(subtask_id)
+        if known.status == "pending":
+            if not self.store.exists(path):
+                self._dirty.setdefault(plan.orchestration_id, {})[subtask_id] = True
+            return  # not handed off: nobody reports on it yet
         try:
             raw = self.store.read_json(path)
             if not isinstance(raw, dict):
                 raise StoreError(f"{path}: top level is {type(raw).__name__}, expected an object")
             # a writer may leave out what it does not know: what it wrote, over what we know
-            reported = Subtask.model_validate(known.model_dump(mode="json") | raw)
+            written = Subtask.model_validate(known.model_dump(mode="json") | raw)
         except (StoreError, ValueError) as exc:
-            self.engine.emit("subtask_invalid", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
-                             problem=describe(exc), action="ignored until it is valid again")
+            missing = not self.store.exists(path)
+            if missing:  # gone (a folder re-created, a cleanup): written again from the plan
+                self._dirty.setdefault(plan.orchestration_id, {})[subtask_id] = False
+            elif self._invalid.get(subtask_id) != describe(exc):
+                self.outbox.emit("subtask_invalid", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
+                                 problem=describe(exc), action="ignored until it is valid again")
+                self._invalid[subtask_id] = describe(exc)
             return
-        if reported == known:
-            return  # our own write coming back, or nothing new
-        self._report(plan, known, reported, from_file=True)
-        self._flush(plan)
+        self._invalid.pop(subtask_id, None)
+        self._file_seen[subtask_id] = identity
+        self._apply(plan, known, Report.of_file(written), from_file=written)
 
-    def _report(self, plan: Plan, known: Subtask, reported: Subtask, *, from_file: bool) -> None:
-        stale = self._stale_workers(known)
-        if reported.attempt < known.attempt or (reported.worker_id in stale and reported.worker_id != known.worker_id):
-            if reported.status != known.status or reported.worker_id != known.worker_id:
-                self.engine.emit("stale_report_ignored", subtask_id=known.subtask_id, worker_id=reported.worker_id,
-                                 attempt=reported.attempt, current_attempt=known.attempt)
-                if from_file:
-                    self._save(plan, known, **{k: getattr(known, k) for k in WORKER_FIELDS})
+    def _apply(self, plan: Plan, known: Subtask, reported: Report, *, from_file: Subtask | None = None) -> None:
+        """Apply a report from any channel; act on the transition it makes."""
+        applied = apply_report(known, reported, iso(self.clock))
+        if applied.refused:
+            if from_file is not None and _worker_view(from_file) != _worker_view(known):
+                if applied.stale:
+                    self.outbox.emit("stale_report_ignored", orchestration_id=plan.orchestration_id,
+                                     subtask_id=known.subtask_id, worker_id=reported.worker_id,
+                                     attempt=reported.attempt, current_attempt=known.attempt)
+                self._dirty.setdefault(plan.orchestration_id, {})[known.subtask_id] = True  # the file is put right
             return
-        if known.status not in ACTIVE:
-            if from_file and reported.status != known.status:
-                self._save(plan, known, status=known.status)  # not the worker's to change now
+        subtask = applied.subtask
+        if subtask == known:
             return
-        update = {k: getattr(reported, k) for k in WORKER_FIELDS if getattr(reported, k) is not None}
-        if update.get("status") not in REPORTED_STATUSES or (known.status == "in_progress" and update["status"] in ACTIVE):
-            update.pop("status", None)  # workers move a subtask forward, never back
-        if reported.progress and reported.progress != known.progress:
-            update["last_progress_at"] = now_iso()
-        merged = known.model_copy(update=update)
-        if not from_file and update and merged != known:
-            merged = self._save(plan, known, **update)
-        else:
-            self._replace(plan, merged)
-        if reported.status == "in_progress" and known.status == "assigned":
-            self.engine.emit("subtask_started", orchestration_id=plan.orchestration_id, subtask_id=known.subtask_id,
-                             worker_id=merged.worker_id, pid=merged.pid, attempt=merged.attempt)
-        elif reported.status == "completed":
-            self._close_attempt(plan, merged, "completed", None, completed_at=merged.completed_at or now_iso())
-            self.engine.emit("subtask_completed", orchestration_id=plan.orchestration_id, subtask_id=known.subtask_id,
-                             worker_id=merged.worker_id, attempt=merged.attempt, result=(merged.result or "")[:200])
-        elif reported.status == "failed":
-            self._fail(plan, merged, merged.error or "reported failed", transient=merged.transient is not False,
+        changes = {k: v for k, v in subtask.model_dump().items() if getattr(known, k) != v}
+        # what a worker spec or heartbeat file said is written to the subtask file too; what the
+        # file said is there already
+        subtask = self._set(plan, known, dirty=from_file is None, restore=from_file is None, **changes)
+        attempt = subtask.attempt
+        if applied.transition == "started" or (applied.transition and known.status == "assigned"):
+            self._emit(plan, "subtask_started", f"{subtask.subtask_id}:{attempt}:started", subtask_id=subtask.subtask_id,
+                       worker_id=subtask.worker_id, pid=subtask.pid, attempt=attempt)
+        if applied.transition == "completed":
+            self._close_attempt(plan, subtask, "completed", None)
+            self._emit(plan, "subtask_completed", f"{subtask.subtask_id}:{attempt}:completed",
+                       subtask_id=subtask.subtask_id, worker_id=subtask.worker_id, attempt=attempt,
+                       result=(subtask.result or "")[:200])
+        elif applied.transition == "failed":
+            self._fail(plan, subtask, subtask.error or "reported failed", transient=subtask.transient is not False,
                        kind="reported")
 
     def _close_attempt(self, plan: Plan, subtask: Subtask, outcome: str, reason: str | None, **changes: Any) -> Subtask:
         attempts = list(subtask.attempts) or [Attempt(attempt=subtask.attempt, handed_off_at=subtask.handed_off_at)]
         attempts[-1] = attempts[-1].model_copy(update={
             "worker_id": subtask.worker_id, "pid": subtask.pid, "started_at": subtask.started_at,
-            "ended_at": now_iso(), "outcome": outcome, "reason": reason})
-        return self._save(plan, subtask, status=outcome if outcome == "completed" else subtask.status,
-                          attempts=attempts, **changes)
+            "ended_at": iso(self.clock), "outcome": outcome, "reason": reason})
+        return self._set(plan, subtask, attempts=attempts, **changes)
 
     # --- failures ------------------------------------------------------------------------------
 
     def _fail(self, plan: Plan, subtask: Subtask, reason: str, *, transient: bool, kind: str) -> None:
         """End the current attempt; retry a transient failure, escalate after the last attempt."""
+        now = self.clock.now()
         if subtask.pid and kind != "dead":
-            outcome = stop_process(subtask.pid, parse_timestamp(subtask.started_at),
-                                   self.config.retry.terminate_grace_seconds)
-            if outcome in ("terminated", "killed"):
-                self.engine.emit("worker_terminated", subtask_id=subtask.subtask_id, pid=subtask.pid, how=outcome)
-        self.engine.emit("subtask_failed", orchestration_id=plan.orchestration_id, subtask_id=subtask.subtask_id,
-                         attempt=subtask.attempt, kind=kind, reason=reason, transient=transient)
-        subtask = self._close_attempt(plan, subtask, kind, reason)
-        if progress.should_escalate(subtask, transient, self.config.retry):
+            self.stops.stop(subtask.pid, parse_timestamp(subtask.started_at), now,
+                            {"orchestration_id": plan.orchestration_id, "subtask_id": subtask.subtask_id,
+                             "attempt": subtask.attempt})
+        self._emit(plan, "subtask_failed", f"{subtask.subtask_id}:{subtask.attempt}:failed",
+                   subtask_id=subtask.subtask_id, attempt=subtask.attempt, kind=kind, reason=reason, transient=transient)
+        retry = self.settings.config.retry
+        if progress.should_escalate(subtask, transient, retry):
             why = reason if not transient else f"failed {subtask.attempt} times; last: {reason}"
-            subtask = self._save(plan, subtask, status="failed", error=reason)
+            subtask = self._close_attempt(plan, subtask, kind, reason, status="failed", error=reason)
             self.escalate(plan, subtask, why)
             return
-        when = progress.retry_time(utc_now(), subtask.attempt, self.config.retry, self.rng)
-        self._save(plan, subtask, status="retry_wait", retry_count=subtask.retry_count + 1, retry_reason=reason,
-                   retry_modifications=f"new attempt {subtask.attempt + 1} of {self.config.retry.max_attempts}; "
-                   f"the handoff carries the errors of earlier attempts", retry_at=format_timestamp(when))
-        self.engine.emit("subtask_retry_scheduled", orchestration_id=plan.orchestration_id,
-                         subtask_id=subtask.subtask_id, retry_count=subtask.retry_count + 1,
-                         retry_at=format_timestamp(when), reason=reason)
+        when = format_timestamp(progress.retry_time(now, subtask.attempt, retry, self.rng))
+        self._close_attempt(plan, subtask, kind, reason, status="retry_wait", retry_count=subtask.retry_count + 1,
+                            retry_reason=reason, retry_at=when,
+                            retry_modifications=f"new attempt {subtask.attempt + 1} of {retry.max_attempts}; "
+                            "the handoff carries the errors of earlier attempts")
+        self._emit(plan, "subtask_retry_scheduled", f"{subtask.subtask_id}:{subtask.attempt}:retry",
+                   subtask_id=subtask.subtask_id, retry_count=subtask.retry_count + 1, retry_at=when, reason=reason)
 
     def escalate(self, plan: Plan, subtask: Subtask, reason: str) -> None:
         """The seed's Option 2: the plan is blocked, a person is told, the queue task is blocked."""
@@ -238,122 +239,60 @@ class Supervisor:
         plan.blocking_subtask = subtask.subtask_id
         plan.failure_reason = reason
         plan.escalation = "Notifying user for manual intervention"
-        document = {
-            "orchestration_id": plan.orchestration_id, "orchestration_status": "blocked",
-            "parent_task_id": plan.parent_task_id, "task_title": plan.task_title,
-            "blocking_subtask": subtask.subtask_id, "subtask_title": subtask.title, "master": subtask.assigned_to,
-            "failure_reason": reason, "escalation": plan.escalation, "escalated_at": now_iso(),
-            "attempts": [a.model_dump(exclude_none=True) for a in subtask.attempts],
-            "may_go_on": progress.unaffected_by(plan, subtask.subtask_id),
-            "resume": [f"orchestrator resume {plan.orchestration_id} --retry {subtask.subtask_id}",
-                       f"orchestrator resume {plan.orchestration_id} --skip {subtask.subtask_id}",
-                       f"orchestrator resume {plan.orchestration_id} --abort"],
-        }
-        path = self.layout.escalation(plan.orchestration_id)
-        self.store.write_json(path, document)
-        self._set_queue_task(plan, "blocked", blocked_reason=f"{subtask.subtask_id}: {reason}",
-                             blocked_at=now_iso(), escalation_file=str(path.relative_to(self.layout.root)))
-        self.engine.emit("orchestration_blocked", orchestration_id=plan.orchestration_id,
-                         blocking_subtask=subtask.subtask_id, failure_reason=reason, escalation=plan.escalation,
-                         escalation_file=str(path.relative_to(self.layout.root)))
-
-    def _set_queue_task(self, plan: Plan, status: str, **fields: Any) -> None:
-        def change(snapshot: Snapshot) -> bool:
-            entry = intake.find(snapshot.tasks, plan.parent_task_id)
-            if entry is None:
-                return False
-            entry["status"] = status
-            entry.update(fields)
-            return True
-
-        try:
-            self.store.update_queue(change)
-        except StoreError as exc:
-            self.engine.emit("queue_update_failed", task_id=plan.parent_task_id, problem=str(exc))
+        self._emit(plan, "orchestration_blocked", f"blocked:{subtask.subtask_id}:{subtask.attempt}",
+                   blocking_subtask=subtask.subtask_id, failure_reason=reason, escalation=plan.escalation,
+                   escalation_file=str(self.layout.escalation(plan.orchestration_id).relative_to(self.layout.root)))
 
     # --- the monitor ---------------------------------------------------------------------------
 
-    def observe(self) -> None:
-        """Read every active subtask's worker facts and apply the timeouts (the monitor tick).
-
-        A file event only looks at its own worker (:meth:`observe_workers`).
-        """
+    def observe(self, *, check_liveness: bool = True, workers: set[str] | None = None) -> None:
+        """Read the worker facts of active subtasks (all, or those of ``workers``) and apply the timeouts."""
         self.workers.refresh()
-        now = utc_now()
-        for plan in self._live_plans():
-            for subtask in [s for s in plan.subtasks if s.status in ACTIVE]:
-                self._observe(plan, subtask, now, check_liveness=True)
-            self._flush(plan)
-
-    def observe_workers(self, changed: list[tuple[str, Path | None]]) -> None:
-        """Some workers' files changed: read the facts of their subtasks only (not of every subtask).
-
-        ``changed`` holds (worker id, spec path or None): a spec names its subtask in ``task_id``,
-        a heartbeat or status file is found through the subtask that has that worker.
-        """
-        self.workers.refresh()
-        names = {worker for worker, _ in changed}
-        subtask_ids = {spec.task_id for specs in self.workers.by_task.values() for spec in specs
-                       if spec.worker_id in names}
-        now = utc_now()
-        for plan in self._live_plans():
-            touched = [s for s in plan.subtasks if s.status in ACTIVE
-                       and (s.subtask_id in subtask_ids or (s.worker_id and s.worker_id in names))]
+        now = self.clock.now()
+        subtask_ids: set[str] = set()
+        if workers is not None:
+            subtask_ids = {spec.task_id for specs in self.workers.by_task.values() for spec in specs
+                           if spec.worker_id in workers}
+        for plan in self.registry.live():
+            touched = [s for s in plan.subtasks if s.status in ACTIVE and (
+                workers is None or s.subtask_id in subtask_ids or (s.worker_id and s.worker_id in workers))]
             for subtask in touched:
-                self._observe(plan, subtask, now, check_liveness=False)
+                self._observe(plan, subtask, now, check_liveness)
             if touched:
                 self._flush(plan)
 
     def _observe(self, plan: Plan, subtask: Subtask, now: datetime, check_liveness: bool) -> None:
-        facts = self.workers.facts(subtask, self._stale_workers(subtask))
-        reported = self._reported_by(subtask, facts)
+        facts = self.workers.facts(subtask, stale_workers(subtask))
+        reported = _reported_by(subtask, facts, format_timestamp(now))
         if reported is not None:
-            self._report(plan, subtask, reported, from_file=False)
+            self._apply(plan, subtask, reported)
             subtask = plan.subtask(subtask.subtask_id)
             if subtask.status not in ACTIVE:
                 return
         if not check_liveness:
             return
-        verdict = liveness.assess(subtask, facts, now, self.config.monitor)
-        new = sorted(verdict.conditions - set(subtask.conditions))
-        for condition in new:
+        verdict = liveness.assess(subtask, facts, now, self.settings.config.monitor)
+        for condition in sorted(verdict.conditions - set(subtask.conditions)):
             type_ = "zombie_detected" if condition == "zombie" else f"worker_{condition}"
-            self.engine.emit(type_, orchestration_id=plan.orchestration_id, subtask_id=subtask.subtask_id,
-                             worker_id=facts.worker_id, pid=facts.pid, reason=verdict.reason or condition)
+            self.outbox.emit(type_, hold=plan.orchestration_id, orchestration_id=plan.orchestration_id,
+                             subtask_id=subtask.subtask_id, attempt=subtask.attempt, worker_id=facts.worker_id,
+                             pid=facts.pid, reason=verdict.reason or condition)
         if set(verdict.conditions) != set(subtask.conditions):
-            subtask = self._save(plan, subtask, conditions=sorted(verdict.conditions))
+            subtask = self._set(plan, subtask, conditions=sorted(verdict.conditions))
         if verdict.failure:
             self._fail(plan, subtask, verdict.reason or verdict.failure, transient=True, kind=verdict.failure)
 
-    @staticmethod
-    def _reported_by(subtask: Subtask, facts: WorkerFacts) -> Subtask | None:
-        """Worker specs, heartbeat and status files, read as a report on the subtask."""
-        update: dict[str, Any] = {}
-        if facts.worker_id and not subtask.worker_id:
-            update |= {"worker_id": facts.worker_id, "status": "in_progress",
-                       "started_at": subtask.started_at or now_iso()}
-        if facts.pid and not subtask.pid:
-            update["pid"] = facts.pid
-        if facts.heartbeat and facts.heartbeat != parse_timestamp(subtask.last_heartbeat):
-            update["last_heartbeat"] = format_timestamp(facts.heartbeat)
-        if facts.progress and facts.progress != subtask.progress:
-            update["progress"] = facts.progress
-        if facts.finished == "completed":
-            update |= {"status": "completed", "result": subtask.result or facts.result or "completed",
-                       "completed_at": now_iso()}
-        elif facts.finished == "failed":
-            update |= {"status": "failed", "error": facts.error or "worker reported failure"}
-        if not update:
-            return None
-        if subtask.status == "assigned" and update.get("status") in ("completed", "failed"):
-            update.setdefault("started_at", now_iso())
-        return subtask.model_copy(update=update)
+    def check_stops(self) -> None:
+        """Workers asked to stop: SIGKILL those still there after the grace period; report the ended."""
+        grace = self.settings.config.retry.terminate_grace_seconds
+        for order, how in self.stops.check(self.clock.now(), grace):
+            self.outbox.emit("worker_terminated", pid=order.pid, how=how, **(order.context or {}))
 
     def due_retries(self) -> float | None:
         """Hand off retries whose backoff has passed; seconds until the next one, if any."""
-        now = utc_now()
+        now = self.clock.now()
         waits: list[float] = []
-        for plan in self._live_plans():
+        for plan in self.registry.live():
             due = []
             for subtask in plan.subtasks:
                 if subtask.status != "retry_wait":
@@ -364,32 +303,146 @@ class Supervisor:
                 else:
                     waits.append((when - now).total_seconds())
             if due:
-                self.hand_off(plan, due, plan.priority)
+                self.hand_off(plan, due)
                 self._flush(plan)
         return min(waits, default=None)
 
     def tick(self) -> float | None:
-        """One monitor pass: facts and timeouts of every active subtask, then due retries."""
+        """One full monitor pass: every live subtask file, every active worker, due retries, stops."""
+        self.sync_all()
         self.observe()
+        self.check_stops()
         return self.due_retries()
 
-    # --- stages and the end --------------------------------------------------------------------
+    # --- stages, the end, and writing it all ------------------------------------------------------
 
     def _flush(self, plan: Plan) -> None:
-        """Advance what can advance, then write the plan and the state once."""
+        """Advance what can advance; write the plan, then its effects; then release its events."""
         if plan.status in ("in_progress", "blocked"):
             self._complete_stages(plan)
             ready = progress.ready(plan)
             if ready:
-                self.hand_off(plan, ready, plan.priority)
+                self.hand_off(plan, ready)
             if progress.is_complete(plan):
                 self.complete(plan)
         plan.progress = progress.summarize(plan)
-        encoded = plan.model_dump(mode="json")
-        if self._written.get(plan.orchestration_id) != encoded:
-            self.store.write_json(self.layout.plan(plan.orchestration_id), encoded)
-            self._written[plan.orchestration_id] = encoded
-            self.engine.plan_changed(plan)
+        if not self.registry.save(plan, release=False):
+            return
+        if self._effects(plan):
+            self.outbox.release(plan.orchestration_id)
+            if plan.status in ("completed", "aborted"):
+                self.outbox.forget(plan.orchestration_id)
+
+    def _effects(self, plan: Plan) -> bool:
+        """Write what the plan says and the files do not show yet, each write idempotent.
+
+        What is "not shown yet" follows from the plan and from which events were announced
+        (an event is announced only after its effects are written), so a restart, a dropped
+        event or a failed write all end the same way: the next pass writes what is missing.
+        False: a write failed (tried again on the next pass).
+        """
+        o = plan.orchestration_id
+        marks = self._dirty.pop(o, {})
+        try:
+            new = [s for s in plan.subtasks if not self.outbox.was_announced(f"{o}:created:{s.subtask_id}")]
+            if new:
+                written = self.store.create_json_many([(self.layout.subtask(s.subtask_id), s.model_dump(mode="json"))
+                                                       for s in new])
+                for subtask, fresh in zip(new, written, strict=True):
+                    if fresh:  # written as the plan has it: nothing more to write
+                        marks.pop(subtask.subtask_id, None)
+            for subtask_id, restore in marks.items():
+                self._write_subtask(plan, plan.subtask(subtask_id), restore)
+            for subtask in plan.subtasks:
+                if subtask.status in ACTIVE and not self.outbox.was_announced(
+                        f"{o}:handoff:{subtask.subtask_id}:{subtask.attempt}"):
+                    handoff = handoffs.for_subtask(plan, subtask, plan.priority, subtask.handed_off_at or iso(self.clock))
+                    self.store.create_json(self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id,
+                                                                       subtask.attempt), handoff.to_json())
+            self._status_effects(plan)
+        except StoreError as exc:
+            self._dirty.setdefault(o, {}).update(marks)
+            self.outbox.emit("write_failed", orchestration_id=o, problem=str(exc),
+                             action="written again on the next pass")
+            return False
+        return True
+
+    def _status_effects(self, plan: Plan) -> None:
+        """The escalation file, the report and the queue task, for a status not yet announced."""
+        o = plan.orchestration_id
+        if plan.status == "blocked" and plan.blocking_subtask:
+            blocking = plan.subtask(plan.blocking_subtask)
+            if not self.outbox.was_announced(f"{o}:blocked:{blocking.subtask_id}:{blocking.attempt}"):
+                self.store.write_json(self.layout.escalation(o), self._escalation(plan))
+                self._queue_follows(plan)
+        elif plan.status == "completed" and not self.outbox.was_announced(f"{o}:completed"):
+            built = report.build(plan, plan.task_description)
+            self.store.write_json(self.layout.report(o, ".json"), built)
+            self.store.write_bytes(self.layout.report(o, ".md"), report.markdown(built).encode())
+            self._queue_follows(plan)
+        else:
+            aborted = plan.status == "aborted" and not self.outbox.was_announced(f"{o}:aborted")
+            resumed = plan.status == "in_progress" and any(e.type == "orchestration_resumed"
+                                                            for e in self.outbox.held_events(o))
+            if aborted or resumed:
+                self._queue_follows(plan)
+
+    def _write_subtask(self, plan: Plan, subtask: Subtask, restore: bool) -> None:
+        """Write the daemon's fields of a subtask file, keeping the worker's while its attempt runs."""
+        desired = subtask.model_dump(mode="json")
+        restore = restore or subtask.status not in ACTIVE
+
+        def change(data: dict[str, Any]) -> None:
+            # the file shows the running attempt as its worker left it: keep what the worker wrote
+            keep = not restore and data.get("attempt") == subtask.attempt and data.get("status") in REPORTED
+            for key, value in desired.items():
+                if keep and key in WORKER_FIELDS and key in data:
+                    continue  # the worker's, of the running attempt: it may have written since we read
+                data[key] = value
+
+        path = self.layout.subtask(subtask.subtask_id)
+        self.store.update_json(path, change)
+        self._file_seen[subtask.subtask_id] = self.store.identity(path)
+
+    def _escalation(self, plan: Plan) -> dict[str, Any]:
+        assert plan.blocking_subtask is not None
+        subtask = plan.subtask(plan.blocking_subtask)
+        path = self.layout.escalation(plan.orchestration_id)
+        return {
+            "orchestration_id": plan.orchestration_id, "orchestration_status": "blocked",
+            "parent_task_id": plan.parent_task_id, "task_title": plan.task_title,
+            "blocking_subtask": subtask.subtask_id, "subtask_title": subtask.title, "master": subtask.assigned_to,
+            "failure_reason": plan.failure_reason, "escalation": plan.escalation,
+            "escalated_at": blocked_at(subtask),
+            "escalation_file": str(path.relative_to(self.layout.root)),
+            "attempts": [a.model_dump(exclude_none=True) for a in subtask.attempts],
+            "may_go_on": progress.unaffected_by(plan, subtask.subtask_id),
+            "resume": [f"orchestrator resume {plan.orchestration_id} --retry {subtask.subtask_id}",
+                       f"orchestrator resume {plan.orchestration_id} --skip {subtask.subtask_id}",
+                       f"orchestrator resume {plan.orchestration_id} --abort"],
+        }
+
+    def _queue_follows(self, plan: Plan) -> None:
+        """The queue task shows how the orchestration stands (raises StoreError to be tried again)."""
+        status = QUEUE_STATUS.get(plan.status)
+        if status is None:
+            return
+        fields: dict[str, Any] = {}
+        if plan.status == "completed":
+            done = sum(s.status == "completed" for s in plan.subtasks)
+            criteria = report.success_criteria(plan)
+            fields = {"completed_at": plan.completed_at, "report": plan.report,
+                      "result": f"{done}/{len(plan.subtasks)} subtasks completed in {len(plan.execution_plan)} "
+                                f"stages; success criteria met: {sum(criteria.values())}/5"}
+        elif plan.status == "blocked":
+            fields = {"blocked_reason": f"{plan.blocking_subtask}: {plan.failure_reason}",
+                      "escalation_file": str(self.layout.escalation(plan.orchestration_id).relative_to(self.layout.root))}
+        elif plan.status == "aborted":
+            fields = {"cancelled_at": plan.completed_at, "blocked_reason": None}
+        else:
+            fields = {"blocked_reason": None}
+        if not self.engine.set_task(plan.parent_task_id, status, **fields):
+            raise StoreError(f"{self.layout.queue}: the task {plan.parent_task_id} could not be updated")
 
     def _complete_stages(self, plan: Plan) -> None:
         done = {entry["stage"] for entry in plan.stage_history if entry.get("event") == "completed"}
@@ -398,44 +451,43 @@ class Supervisor:
                 continue
             if not all(plan.subtask(i).status in DONE for i in ids):
                 break
-            plan.stage_history.append({"stage": number, "event": "completed", "at": now_iso()})
-            self.engine.emit("stage_completed", orchestration_id=plan.orchestration_id, stage=number,
-                             stages=len(plan.execution_plan))
+            plan.stage_history.append({"stage": number, "event": "completed", "at": iso(self.clock)})
+            self._emit(plan, "stage_completed", f"stage:{number}:completed", stage=number,
+                       stages=len(plan.execution_plan))
 
     def complete(self, plan: Plan) -> None:
         plan.status = "completed"
-        plan.completed_at = now_iso()
+        plan.completed_at = iso(self.clock)
         plan.progress = progress.summarize(plan)
-        built = report.build(plan, plan.task_description)
-        json_path = self.layout.report(plan.orchestration_id, ".json")
-        self.store.write_json(json_path, built)
-        self.store.write_bytes(self.layout.report(plan.orchestration_id, ".md"), report.markdown(built).encode())
-        plan.report = str(json_path.with_suffix(".md").relative_to(self.layout.root))
-        criteria = built["success_criteria"]
-        summary = (f"{sum(s.status == 'completed' for s in plan.subtasks)}/{len(plan.subtasks)} subtasks completed "
-                   f"in {len(plan.execution_plan)} stages; success criteria met: {sum(criteria.values())}/5")
-        self._set_queue_task(plan, "completed", completed_at=plan.completed_at, result=summary, report=plan.report)
-        self.engine.emit("orchestration_completed", orchestration_id=plan.orchestration_id,
-                         task_id=plan.parent_task_id, report=plan.report, success=all(criteria.values()),
-                         summary=summary)
+        plan.report = str(self.layout.report(plan.orchestration_id, ".md").relative_to(self.layout.root))
+        criteria = report.success_criteria(plan)
+        done = sum(s.status == "completed" for s in plan.subtasks)
+        summary = (f"{done}/{len(plan.subtasks)} subtasks completed in {len(plan.execution_plan)} stages; "
+                   f"success criteria met: {sum(criteria.values())}/5")
+        self._emit(plan, "orchestration_completed", "completed", task_id=plan.parent_task_id, report=plan.report,
+                   success=all(criteria.values()), summary=summary)
 
     # --- a person's decisions ----------------------------------------------------------------------
 
     def handle_requests(self) -> None:
-        """Carry out ``orchestrator resume`` requests (files in ``orchestrator/requests/``)."""
+        """Carry out ``orchestrator resume`` requests (files in ``orchestrator/requests/``).
+
+        A request file is removed after the plan it changed and the change's effects are
+        written: a crash before that carries it out again, and it is refused as already done.
+        """
         for path in self.store.list_json(self.layout.requests):
             request = self.store.read_json_or_none(path)
-            self.store.remove(path)
             if not isinstance(request, dict):
-                self.engine.emit("request_invalid", path=str(path), problem="not a JSON object")
-                continue
-            problem = self._resume(request)
-            if problem:
-                self.engine.emit("request_refused", orchestration_id=request.get("orchestration_id"),
-                                 action=request.get("action"), problem=problem)
+                self.outbox.emit("request_invalid", path=str(path), problem="not a JSON object")
+            else:
+                problem = self._resume(request, path.stem)
+                if problem:
+                    self.outbox.emit("request_refused", orchestration_id=request.get("orchestration_id"),
+                                     action=request.get("action"), problem=problem)
+            self.store.remove(path)
 
-    def _resume(self, request: dict[str, Any]) -> str | None:
-        plan = self.engine.plans.get(str(request.get("orchestration_id")))
+    def _resume(self, request: dict[str, Any], name: str) -> str | None:
+        plan = self.registry.get(str(request.get("orchestration_id")))
         action, subtask_id = request.get("action"), request.get("subtask_id")
         if plan is None:
             return f"no orchestration {request.get('orchestration_id')!r}"
@@ -443,29 +495,55 @@ class Supervisor:
             return f"{plan.orchestration_id} is {plan.status}"
         if action == "abort":
             plan.status = "aborted"
-            self._set_queue_task(plan, "cancelled", cancelled_at=now_iso(), blocked_reason=None)
-            self.engine.emit("orchestration_aborted", orchestration_id=plan.orchestration_id,
-                             requested_by=request.get("requested_by"))
+            plan.completed_at = iso(self.clock)
+            self._emit(plan, "orchestration_aborted", "aborted", requested_by=request.get("requested_by"))
             self._flush(plan)
             return None
-        ids = {s.subtask_id for s in plan.subtasks}
-        if subtask_id not in ids:
+        if subtask_id not in {s.subtask_id for s in plan.subtasks}:
             return f"{plan.orchestration_id} has no subtask {subtask_id!r}"
         subtask = plan.subtask(subtask_id)
         if action == "skip":
-            self._save(plan, subtask, status="skipped", completed_at=now_iso(), result="skipped by a person")
+            if subtask.status in DONE:
+                return f"{subtask_id} is {subtask.status}: nothing to skip"
+            self._set(plan, subtask, restore=True, status="skipped", completed_at=iso(self.clock),
+                      result="skipped by a person")
         elif action == "retry":
             if subtask.status in DONE | ACTIVE:
                 return f"{subtask_id} is {subtask.status}: nothing to retry"
-            self._save(plan, subtask, status="retry_wait", retry_at=now_iso(), retry_reason="retried by a person",
-                       retry_count=subtask.retry_count + 1)
+            self._set(plan, subtask, restore=True, status="retry_wait", retry_at=iso(self.clock),
+                      retry_reason="retried by a person", retry_count=subtask.retry_count + 1)
         else:
             return f"unknown action {action!r}"
         if plan.status == "blocked" and (plan.blocking_subtask == subtask_id or action == "skip"):
             plan.status, plan.blocking_subtask, plan.failure_reason, plan.escalation = "in_progress", None, None, None
-            self._set_queue_task(plan, "orchestrating", blocked_reason=None)
-        self.engine.emit("orchestration_resumed", orchestration_id=plan.orchestration_id, action=action,
-                         subtask_id=subtask_id, requested_by=request.get("requested_by"))
+        self._emit(plan, "orchestration_resumed", f"resumed:{name}", action=action, subtask_id=subtask_id,
+                   requested_by=request.get("requested_by"))
         self.due_retries()
         self._flush(plan)
         return None
+
+
+def _worker_view(subtask: Subtask) -> tuple[Any, ...]:
+    return tuple(getattr(subtask, k) for k in WORKER_FIELDS) + (subtask.attempt,)
+
+
+def _reported_by(subtask: Subtask, facts: WorkerFacts, now: str) -> Report | None:
+    """Worker specs, heartbeat and status files, read as a report on the subtask."""
+    known_beat = parse_timestamp(subtask.last_heartbeat)
+    newer_beat = facts.heartbeat and (known_beat is None or facts.heartbeat > known_beat)
+    report = Report(
+        worker_id=facts.worker_id if facts.worker_id and not subtask.worker_id else None,
+        pid=facts.pid if facts.pid and not subtask.pid else None,
+        heartbeat=format_timestamp(facts.heartbeat) if newer_beat and facts.heartbeat else None,
+        progress=facts.progress,
+        status={"completed": "completed", "failed": "failed"}.get(facts.finished or ""),
+        result=facts.result if facts.finished == "completed" else None,
+        error=(facts.error or "worker reported failure") if facts.finished == "failed" else None,
+        completed_at=now if facts.finished == "completed" else None,
+    )
+    return None if report == Report() else report
+
+
+def blocked_at(subtask: Subtask) -> str | None:
+    """When the plan was blocked: the end of the blocking subtask's last attempt."""
+    return subtask.attempts[-1].ended_at if subtask.attempts else None

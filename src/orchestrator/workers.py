@@ -10,17 +10,16 @@ skipped. Specs are re-parsed only when their mtime changes, so a monitor tick st
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import psutil
-
-from orchestrator.liveness import ProcessState, WorkerFacts
-from orchestrator.models import Subtask
+from orchestrator.config import Settings
+from orchestrator.liveness import WorkerFacts
+from orchestrator.models import Subtask, is_safe_id
+from orchestrator.processes import ProcessTable
 from orchestrator.store import Store, StoreError
 from orchestrator.timestamps import parse_timestamp
 
@@ -40,11 +39,11 @@ class Spec:
     error: str | None
 
 
-def _get(data: dict[str, Any], *path: str) -> Any:
+def _get(data: Any, *path: str) -> Any:
     for key in path:
         if not isinstance(data, dict):
             return None
-        data = data.get(key)  # type: ignore[assignment]
+        data = data.get(key)
     return data
 
 
@@ -61,7 +60,7 @@ def _pid(value: object) -> int | None:
 def parse_spec(data: Any, folder: str, fallback_id: str) -> Spec | None:
     if not isinstance(data, dict) or not isinstance(data.get("task_id"), str):
         return None
-    results = data.get("results") if isinstance(data.get("results"), dict) else {}
+    results: dict[str, Any] = data["results"] if isinstance(data.get("results"), dict) else {}
     result = results.get("summary") or results.get("output_location") or results.get("status")
     return Spec(
         worker_id=str(data.get("worker_id") or fallback_id),
@@ -78,31 +77,29 @@ def parse_spec(data: Any, folder: str, fallback_id: str) -> Spec | None:
 
 
 class WorkerDirectory:
-    """An index of worker specs by subtask id, refreshed from disk on demand."""
+    """An index of worker specs by subtask id, refreshed from the store on demand."""
 
-    def __init__(self, store: Store, workspace: Path, report: Callable[[Path, str], None]) -> None:
+    def __init__(self, store: Store, settings: Settings, processes: ProcessTable,
+                 report: Callable[[Path, str], None]) -> None:
         self.store = store
-        self.root = store.layout.root
-        self.workspace = workspace
+        self.layout = store.layout
+        self.settings = settings
+        self.processes = processes
         self._report = report  # called once per invalid file
         self._cache: dict[Path, tuple[int, Spec | None]] = {}
         self.by_task: dict[str, list[Spec]] = {}
 
+    @property
+    def workspace(self) -> Path:
+        """The folder ``files_affected`` are relative to (read at each use: a reload applies at once)."""
+        configured = self.settings.config.monitor.workspace_dir
+        return Path(configured) if configured else self.layout.root.parent
+
     def refresh(self) -> None:
         seen: dict[Path, tuple[int, Spec | None]] = {}
         for folder in SPEC_FOLDERS:
-            directory = self.root / "worker-specs" / folder
-            try:
-                entries = list(os.scandir(directory))
-            except FileNotFoundError:
-                continue
-            for entry in entries:
-                if not entry.name.endswith(".json") or entry.name.startswith("."):
-                    continue
-                path = Path(entry.path)
-                try:
-                    mtime = entry.stat().st_mtime_ns
-                except FileNotFoundError:
+            for path, mtime in self.store.scan(self.layout.worker_specs / folder):
+                if not path.name.endswith(".json"):
                     continue
                 cached = self._cache.get(path)
                 if cached and cached[0] == mtime:
@@ -135,10 +132,10 @@ class WorkerDirectory:
     def facts(self, subtask: Subtask, stale_workers: set[str]) -> WorkerFacts:
         spec = self.spec_for(subtask, stale_workers)
         worker_id = subtask.worker_id or (spec.worker_id if spec else None)
-        folder = self.root / "agents" / "workers" / worker_id if worker_id else None
+        folder = self.layout.worker(worker_id) if worker_id and is_safe_id(worker_id) else None
         pid = subtask.pid or (spec.pid if spec else None)
         if pid is None and folder is not None:
-            pid = _pid(_read_text(folder / "worker.pid"))
+            pid = _pid(self.store.read_text(folder / "worker.pid"))
         beat = self.store.read_json_or_none(folder / "heartbeat.json") if folder else None
         beat = beat if isinstance(beat, dict) else {}
         status = self.store.read_json_or_none(folder / "status.json") if folder else None
@@ -151,7 +148,7 @@ class WorkerDirectory:
         return WorkerFacts(
             worker_id=worker_id,
             pid=pid,
-            process=process_state(pid, parse_timestamp(subtask.started_at)) if pid else None,
+            process=self.processes.state(pid, parse_timestamp(subtask.started_at)) if pid else None,
             heartbeat=max(heartbeats, default=None),
             files_changed=self._files_changed(subtask),
             progress=beat.get("progress") if isinstance(beat.get("progress"), str) else None,
@@ -161,19 +158,17 @@ class WorkerDirectory:
         )
 
     def _files_changed(self, subtask: Subtask) -> datetime | None:
-        newest = None
-        for name in subtask.files_affected:
-            try:
-                mtime = (self.workspace / name).stat().st_mtime
-            except OSError:
-                continue
-            newest = max(newest or 0.0, mtime)
+        workspace = self.workspace
+        newest = max((t for t in (self.store.mtime(workspace / name) for name in subtask.files_affected) if t),
+                     default=None)
         return datetime.fromtimestamp(newest, UTC) if newest else None
 
 
-def _finished(spec: Spec | None, status: dict[str, Any]) -> str | None:
-    if status.get("status") in ("completed", "failed"):
-        return str(status["status"])
+def _finished(spec: Spec | None, status: dict[str, Any]) -> Literal["completed", "failed"] | None:
+    if status.get("status") == "completed":
+        return "completed"
+    if status.get("status") == "failed":
+        return "failed"
     if spec is None:
         return None
     if spec.folder == "completed" or spec.status == "completed":
@@ -181,56 +176,3 @@ def _finished(spec: Spec | None, status: dict[str, Any]) -> str | None:
     if spec.folder in ("failed", "zombie") or spec.status in ("failed", "zombie", "killed"):
         return "failed"
     return None
-
-
-def _read_text(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-
-
-def process_state(pid: int, started: datetime | None) -> ProcessState:
-    """``running``, ``gone``, ``zombie``, ``reused`` (a newer process has the PID), or ``unknown``."""
-    try:
-        process = psutil.Process(pid)
-        created = process.create_time()
-        state = process.status()
-    except psutil.NoSuchProcess:
-        return "gone"
-    except psutil.AccessDenied:
-        return "unknown"  # exists, but not ours to look at: not dead
-    if started is not None and created > started.timestamp() + 2:
-        return "reused"
-    if state == psutil.STATUS_ZOMBIE:
-        _reap(pid)
-        return "zombie"
-    return "running"
-
-
-def _reap(pid: int) -> None:
-    """Collect a zombie child of ours, so it does not linger."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
-
-
-def stop_process(pid: int, started: datetime | None, grace: float) -> str:
-    """Terminate, then kill, a local worker, after checking it is the same process."""
-    if process_state(pid, started) != "running":
-        return "not running"
-    try:
-        process = psutil.Process(pid)
-        process.terminate()
-        try:
-            process.wait(grace)
-            return "terminated"
-        except psutil.TimeoutExpired:
-            process.kill()
-            process.wait(grace)
-            return "killed"
-    except psutil.NoSuchProcess:
-        return "not running"
-    except psutil.AccessDenied:
-        return "not allowed"

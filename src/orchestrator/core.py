@@ -1,0 +1,173 @@
+"""The orchestrator without threads, timers or signals: a pass over one store.
+
+A pass reads the state that matters, decides with the pure modules, writes, and announces:
+
+* ``queue``: read the queue (skipped when its stat is unchanged) and take new tasks;
+* ``("subtask", id)``: read one subtask file (a master or worker reported);
+* ``("worker", id)``: read one worker's spec, heartbeat and status files;
+* ``requests``: carry out ``orchestrator resume`` requests;
+* ``tick``: all of the above for everything live, plus liveness and timeouts (the safety
+  net: a lost file event delays a fact by one tick at most, never loses it);
+* ``retries``: hand off retries whose backoff has passed (every pass does).
+
+The daemon feeds passes from file events and timers on one thread; tests call
+:meth:`Core.run_pass` directly, with a :class:`~orchestrator.store.MemoryStore`, a
+:class:`~orchestrator.clock.FakeClock` and a fake process table.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from orchestrator.clock import Clock, SystemClock, iso
+from orchestrator.config import Config, Settings
+from orchestrator.engine import Drafted, Engine, draft_now, needs_external
+from orchestrator.models import Classification, QueueTask
+from orchestrator.outbox import Outbox
+from orchestrator.planner import PlanError
+from orchestrator.processes import ProcessTable, PsutilProcesses
+from orchestrator.registry import PlanRegistry
+from orchestrator.store import Store, StoreError
+from orchestrator.supervisor import Supervisor
+
+log = structlog.get_logger("orchestrator")
+
+FULL = frozenset({"queue", "requests", "tick"})
+
+
+@dataclass
+class PassResult:
+    """What the daemon needs to know after a pass."""
+
+    plan_later: list[tuple[QueueTask, Classification]] = field(default_factory=list)
+    """Claimed tasks for the external planner (slow: planned off the pass, begun in a later one)."""
+    again: bool = False
+    """The queue holds tasks the pass did not see: run another pass now."""
+    failed: bool = False
+    """The queue could not be updated: run another pass after a pause."""
+    next_retry: float | None = None
+    """Seconds until the next retry's backoff ends."""
+    stopping_workers: bool = False
+    """Workers were asked to stop: look again after the grace period."""
+
+
+class Core:
+    def __init__(self, store: Store, settings: Settings, *, clock: Clock | None = None,
+                 processes: ProcessTable | None = None, rng: random.Random | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.outbox = Outbox(store, self.clock)
+        self.registry = PlanRegistry(store, self.outbox, self.clock)
+        self.engine = Engine(store, settings, self.outbox, self.registry, self.clock)
+        self.supervisor = Supervisor(store, settings, self.outbox, self.registry, self.engine, self.clock,
+                                     processes or PsutilProcesses(), rng)
+
+    @property
+    def status_line(self) -> str:
+        return self.registry.status_line
+
+    def start(self, **started: Any) -> PassResult:
+        """Announce the start, rebuild the view from the files, finish interrupted work, then a full pass."""
+        self.store.make_folders()
+        if self.store.end_torn_event_line():
+            log.warning("ended_torn_event_line", path=str(self.store.layout.events))
+        for path in self.store.sweep_temp_files():
+            log.info("removed_stale_temp_file", path=str(path))
+        self.outbox.learn()
+        self.outbox.emit("orchestrator_started", **started)
+        self.outbox.flush()
+        self.registry.load()
+        self.registry.loaded_all()
+        try:
+            self.supervisor.start()
+            unfinished = self.engine.claimed_without_plan()
+        finally:
+            self.outbox.flush()
+        result = self.run_pass(FULL)
+        later = self._plan_now(unfinished)
+        result.plan_later += later
+        return result
+
+    def run_pass(self, jobs: Iterable[Hashable], drafted: Iterable[tuple[QueueTask, Drafted]] = ()) -> PassResult:
+        """One pass; the state file is written once and the events are appended at its end."""
+        jobs = set(jobs)
+        result = PassResult()
+        try:
+            if "queue" in jobs or "tick" in jobs:
+                taken = self.engine.intake()
+                result.again, result.failed = taken.again, taken.failed
+                result.plan_later = self._plan_now(taken.claimed)
+            for task, planned in drafted:
+                self.begin(task, planned)
+            for job in jobs:
+                if isinstance(job, tuple) and job[0] == "subtask":
+                    self.supervisor.sync_subtask(job[1])
+            if "requests" in jobs or "tick" in jobs:
+                self.supervisor.handle_requests()
+            if "tick" in jobs:
+                result.next_retry = self.supervisor.tick()
+            else:
+                workers = {job[1] for job in jobs if isinstance(job, tuple) and job[0] == "worker"}
+                if workers:
+                    self.supervisor.observe(check_liveness=False, workers=workers)
+                self.supervisor.check_stops()
+                result.next_retry = self.supervisor.due_retries()
+            result.stopping_workers = self.supervisor.stops.waiting
+            self.registry.write_state()
+        finally:
+            self.outbox.flush()
+        return result
+
+    def _plan_now(self, claimed: list[tuple[QueueTask, Classification]]) -> list[tuple[QueueTask, Classification]]:
+        """Plan and begin what the built-in planner can do now; return what needs the external one."""
+        config = self.settings.config
+        later = []
+        for task, decision in claimed:
+            if needs_external(task, config):
+                later.append((task, decision))
+                continue
+            try:
+                planned = draft_now(task, decision, self.engine.classifier, config, iso(self.clock))
+            except Exception as exc:  # a planner bug blocks this task, not the daemon
+                log.error("planning_failed", task_id=task.id, exc_info=exc)
+                planned = Drafted(None, PlanError([f"internal error while planning: {type(exc).__name__}: {exc}"]),
+                                  "builtin")
+            self.begin(task, planned)
+        return later
+
+    def begin(self, task: QueueTask, drafted: Drafted) -> None:
+        """Start an orchestration from its plan, or block the task with the reason there is none."""
+        if drafted.fallback_reason:
+            self.outbox.emit("planner_fallback", task_id=task.id, reason=drafted.fallback_reason)
+        try:
+            if drafted.plan is None:
+                assert drafted.error is not None
+                raise drafted.error
+            self.engine.start_orchestration(drafted.plan)
+            self.supervisor.begin(drafted.plan)
+        except PlanError as exc:
+            self.engine.block(task, _blocked_reason(exc))
+        except StoreError as exc:
+            self.outbox.emit("orchestration_failed", task_id=task.id, orchestration_id=f"orch-{task.id}",
+                             problem=str(exc), action="tried again at the next start")
+
+    def reconfigure(self, config: Config, source: str) -> None:
+        """Use a new configuration from now on, everywhere at once."""
+        self.note("config_reloaded", path=source, changed=self.settings.replace(config))
+
+    def note(self, type_: str, **fields: Any) -> None:
+        """An event of the daemon's own (start, stop, errors), appended at once."""
+        self.outbox.emit(type_, **fields)
+        self.outbox.flush()
+
+
+def _blocked_reason(error: PlanError) -> str:
+    if error.too_big:
+        return f"Too complex for one plan: {error}. Please split it into smaller tasks."
+    return f"Cannot plan: {error}"

@@ -1,0 +1,150 @@
+"""Persist, then announce: events wait here until what they describe is on disk.
+
+An event about a plan is *held* until the plan file is written (the registry puts the held
+events into the plan file's ``outbox`` in that same atomic write), then *released*; released
+events are appended to ``dashboard-events.jsonl`` at the end of the pass. Other events are
+released at once and appended at the end of the pass, after the pass's writes.
+
+Each event about a step that can be redone carries a stable ``event_id`` (orchestration or
+task id + transition + attempt). At start the daemon reads the end of the events file to
+learn which ids were announced; after a crash, a step that is redone announces again only
+what the file does not already say, and a plan file's ``outbox`` is announced once if its
+events never reached the file. So every event is announced once: never lost, never twice.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from orchestrator.clock import Clock, iso
+from orchestrator.models import Event
+from orchestrator.store import EVENT_TAIL_BYTES, Store, StoreError
+from orchestrator.timestamps import parse_timestamp
+
+log = structlog.get_logger("orchestrator")
+
+MAX_UNWRITTEN = 10_000
+"""Events kept for a later try while the events file cannot be written (then the oldest go)."""
+
+
+class Outbox:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+        self._held: dict[str, list[Event]] = {}
+        self._ready: list[Event] = []
+        self._announced: dict[str, set[str]] = {}  # scope (orchestration or task id) -> event ids
+        self._append_problem: str | None = None
+        self.window_start: datetime | None = None
+        """The time of our first event in the part of the events file read at start: what happened
+        since then and is not announced there was never announced."""
+
+    # --- staging ------------------------------------------------------------------------
+
+    def emit(self, type_: str, *, key: str | None = None, hold: str | None = None, **fields: Any) -> None:
+        """Stage an event. ``key``: its stable id, ``scope:what``. ``hold``: the plan it waits for."""
+        if key is not None and (self.was_announced(key) or self._staged(key, hold)):
+            return
+        event = Event(timestamp=iso(self.clock), type=type_, event_id=key, **fields)
+        level = "warning" if "problem" in fields else "info"
+        getattr(log, level)(type_, **fields)
+        if hold is not None:
+            self._held.setdefault(hold, []).append(event)
+        else:
+            self._ready.append(event)
+
+    def held(self, plan_id: str) -> list[dict[str, Any]]:
+        """The events waiting for ``plan_id``'s file, as they go into its ``outbox``."""
+        return [e.model_dump(exclude_none=True) for e in self._held.get(plan_id, [])]
+
+    def release(self, plan_id: str) -> None:
+        """The plan's file is written: its events may be announced."""
+        self._ready += self._held.pop(plan_id, [])
+
+    def held_events(self, plan_id: str) -> list[Event]:
+        return list(self._held.get(plan_id, []))
+
+    def restore(self, plan_id: str, outbox: list[Any]) -> int:
+        """A plan file's outbox, read at start: hold again what the events file does not say yet.
+
+        Those events are of the plan's last transition; their effects are redone (each is
+        idempotent) before they are announced.
+        """
+        count = 0
+        for item in outbox:
+            try:
+                event = Event.model_validate(item)
+            except ValueError:
+                continue
+            if event.event_id is not None and self.was_announced(event.event_id):
+                continue
+            self._held.setdefault(plan_id, []).append(event)
+            count += 1
+        return count
+
+    # --- announcing -----------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Append every released event in one write; never raises. Unwritten ones wait."""
+        events = [e for e in self._ready if e.event_id is None or not self.was_announced(e.event_id)]
+        if not events:
+            self._ready.clear()
+            return
+        try:
+            self.store.append_events(events)
+        except StoreError as exc:
+            if str(exc) != self._append_problem:
+                log.error("events_not_written", events=len(events), problem=str(exc),
+                          action="kept; appended when the file can be written")
+            self._append_problem = str(exc)
+            self._ready = events[-MAX_UNWRITTEN:]
+            return
+        self._append_problem = None
+        self._ready.clear()
+        for event in events:
+            if event.event_id is not None:
+                self._mark(event.event_id)
+
+    @property
+    def pending(self) -> int:
+        return len(self._ready)
+
+    # --- what was announced ----------------------------------------------------------------
+
+    def learn(self) -> None:
+        """Read the end of the events file: which of our event ids are there already."""
+        try:
+            tail = self.store.read_tail(self.store.layout.events, EVENT_TAIL_BYTES)
+        except OSError:
+            return
+        for line in tail.splitlines():
+            if b'"orchestrator"' not in line:
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(event, dict) or event.get("source") != "orchestrator":
+                continue
+            self.window_start = self.window_start or parse_timestamp(event.get("timestamp"))
+            if isinstance(event.get("event_id"), str):
+                self._mark(event["event_id"])
+
+    def was_announced(self, key: str) -> bool:
+        return key in self._announced.get(key.split(":", 1)[0], ())
+
+    def _staged(self, key: str, hold: str | None) -> bool:
+        """Already waiting to be announced (a step redone in the same pass)."""
+        waiting = self._ready + self._held.get(hold, []) if hold else self._ready
+        return any(key == e.event_id for e in waiting)
+
+    def forget(self, scope: str) -> None:
+        """An orchestration or task is over: its ids need not be remembered any more."""
+        self._announced.pop(scope, None)
+
+    def _mark(self, key: str) -> None:
+        self._announced.setdefault(key.split(":", 1)[0], set()).add(key)

@@ -1,0 +1,110 @@
+"""The process table, behind a small interface: is a worker's process alive, and stop it.
+
+A worker is (PID, start time): ``psutil`` compares the process's creation time with when the
+attempt started, so a PID that was reused by a newer process is never taken for the worker
+and never signalled. Nothing here waits: stopping is a SIGTERM now and, if the process is
+still there after the grace period, a SIGKILL on a later pass (:class:`StopOrders`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal as signals
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+import psutil
+
+ProcessState = Literal["running", "gone", "zombie", "reused", "unknown"]
+StopResult = Literal["sent", "not running", "not allowed"]
+
+
+class ProcessTable(Protocol):
+    def state(self, pid: int, started: datetime | None) -> ProcessState:
+        """``running``, ``gone``, ``zombie``, ``reused`` (a newer process has the PID) or ``unknown``."""
+        ...
+
+    def signal(self, pid: int, started: datetime | None, sig: int) -> StopResult:
+        """Send ``sig`` to the worker if it is still the same, running process."""
+        ...
+
+
+class PsutilProcesses:
+    """The real process table of this host."""
+
+    def state(self, pid: int, started: datetime | None) -> ProcessState:
+        try:
+            process = psutil.Process(pid)
+            created = process.create_time()
+            status = process.status()
+        except psutil.NoSuchProcess:
+            return "gone"
+        except psutil.AccessDenied:
+            return "unknown"  # exists, but not ours to look at: not dead
+        if started is not None and created > started.timestamp() + 2:
+            return "reused"
+        if status == psutil.STATUS_ZOMBIE:
+            _reap(pid)
+            return "zombie"  # exited; an unreaped child of some other process counts as stopped
+        return "running"
+
+    def signal(self, pid: int, started: datetime | None, sig: int) -> StopResult:
+        if self.state(pid, started) != "running":
+            return "not running"
+        try:
+            psutil.Process(pid).send_signal(sig)  # psutil checks the PID was not reused meanwhile
+        except psutil.NoSuchProcess:
+            return "not running"
+        except psutil.AccessDenied:
+            return "not allowed"
+        return "sent"
+
+
+def _reap(pid: int) -> None:
+    """Collect a zombie child of ours, so it does not linger."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+@dataclass
+class StopOrder:
+    pid: int
+    started: datetime | None
+    asked_at: datetime
+    killed: bool = False
+    context: dict[str, Any] | None = None
+
+
+class StopOrders:
+    """Workers being stopped: SIGTERM at once, SIGKILL after ``grace`` seconds, checked every pass."""
+
+    def __init__(self, processes: ProcessTable) -> None:
+        self.processes = processes
+        self.orders: dict[int, StopOrder] = {}
+
+    def stop(self, pid: int, started: datetime | None, now: datetime, context: dict[str, Any]) -> StopResult:
+        result = self.processes.signal(pid, started, signals.SIGTERM)
+        if result == "sent":
+            self.orders[pid] = StopOrder(pid, started, now, context=context)
+        return result
+
+    def check(self, now: datetime, grace: float) -> list[tuple[StopOrder, str]]:
+        """Orders that ended in this pass and how: ``terminated`` or ``killed``."""
+        ended: list[tuple[StopOrder, str]] = []
+        for pid, order in list(self.orders.items()):
+            if self.processes.state(pid, order.started) != "running":
+                ended.append((order, "killed" if order.killed else "terminated"))
+                del self.orders[pid]
+            elif not order.killed and (now - order.asked_at).total_seconds() >= grace:
+                order.killed = True
+                if self.processes.signal(pid, order.started, signals.SIGKILL) != "sent":
+                    ended.append((order, "terminated"))
+                    del self.orders[pid]
+        return ended
+
+    @property
+    def waiting(self) -> bool:
+        return bool(self.orders)

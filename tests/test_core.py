@@ -1,0 +1,321 @@
+"""The reconciled core, in-process: what each pass reads, decides, writes and announces.
+
+No disk, no threads, no sleeping: a MemoryStore, a FakeClock and a fake process table.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from orchestrator.config import Config
+from orchestrator.store import Crash, MemoryStore
+
+from sim import SUBTASKS, FakeProcesses, Sim, task
+
+ORCH = "orch-w"
+
+
+def local(subtask_id: str) -> str:
+    return subtask_id.removeprefix(f"{ORCH}-")
+
+
+def started(config: dict[str, Any] | None = None) -> Sim:
+    sim = Sim(config=config)
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    return sim
+
+
+def sid(name: str) -> str:
+    return f"{ORCH}-{name}"
+
+
+def test_a_complex_task_is_planned_in_one_pass_and_its_plan_written_once() -> None:
+    sim = Sim()
+    sim.start()
+    sim.store.written.clear()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    plan = sim.plan(ORCH)
+    assert plan["status"] == "in_progress"
+    assert sim.queue_task("w")["status"] == "orchestrating"
+    assert sorted(local(s["subtask_id"]) for s in plan["subtasks"]) == ["audit", "backend", "design", "frontend"]
+    for subtask in plan["subtasks"]:  # every subtask file, stage 1 already assigned
+        assert sim.subtask(subtask["subtask_id"])["status"] == ("assigned" if subtask["stage"] == 1 else "pending")
+    assert [p.name for p in sim.handoffs()] == [f"to-development-subtask-{sid('design')}.json"]
+    # queue claim, plan, 4 subtask files, 1 handoff, state file, events: each written once
+    assert set(sim.store.written.values()) == {1} and len(sim.store.written) == 9
+    assert len(sim.events("orchestration_started")) == 1
+    assert [e["event_id"] for e in sim.events("stage_started")] == [f"{ORCH}:stage:1:started"]
+
+
+def test_events_come_after_the_plan_that_says_so() -> None:
+    """The events file never says more than the plan: each event is in the plan's outbox first."""
+    sim = started()
+    sim.finish_active(ORCH)
+    sim.run(("subtask", sid("design")))
+    plan = sim.plan(ORCH)
+    assert [e["type"] for e in plan["outbox"]][:2] == ["subtask_started", "subtask_completed"]
+    assert {e["event_id"] for e in plan["outbox"]} <= {e.get("event_id") for e in sim.events()}
+
+
+def test_a_failure_reported_while_the_daemon_was_down_is_acted_on_at_start() -> None:
+    """Regression: the restart adopted the file's `failed` and never retried nor reported it."""
+    sim = started()
+    sim.report(sid("design"), "fail", reason="boom")
+    sim = sim.restart()
+    failed = sim.events("subtask_failed", subtask_id=sid("design"))
+    assert len(failed) == 1 and failed[0]["reason"] == "boom"
+    assert sim.subtask(sid("design"))["status"] == "retry_wait"
+    sim.tick(60)
+    assert sim.subtask(sid("design"))["attempt"] == 2
+    assert len(sim.events("handoff_created", subtask_id=sid("design"))) == 2
+
+
+def test_a_completion_reported_while_the_daemon_was_down_is_announced_once_at_start() -> None:
+    """Regression: the completion was adopted but no subtask_completed was ever written."""
+    sim = started()
+    sim.finish_active(ORCH)
+    sim = sim.restart()
+    assert len(sim.events("subtask_completed", subtask_id=sid("design"))) == 1
+    assert sorted(local(s) for s in sim.active(ORCH)) == ["backend", "frontend"]
+    sim = sim.restart()
+    assert len(sim.events("subtask_completed", subtask_id=sid("design"))) == 1
+
+
+def test_with_every_file_event_lost_the_tick_sees_a_completion_before_the_worker_is_dead() -> None:
+    """Regression: a completed subtask whose event was lost was declared dead and handed off again."""
+    sim = started()
+    sim.report(sid("design"), "start", worker_id="w1", pid=4242)
+    sim.processes.states[4242] = "running"
+    sim.run(("subtask", sid("design")))
+    sim.report(sid("design"), "complete", result="designed")
+    sim.processes.states[4242] = "gone"  # the worker exits after reporting; no file event arrives
+    sim.tick(1)
+    assert sim.events("subtask_completed", subtask_id=sid("design"))
+    assert not sim.events("worker_dead") and not sim.events("subtask_failed")
+    assert sim.subtask(sid("design"))["attempt"] == 1
+
+
+def test_a_missing_subtask_file_is_written_again_from_the_plan() -> None:
+    """A folder re-created from an old copy, or a cleanup, does not lose a subtask."""
+    sim = started()
+    del sim.store.files[sim.layout.subtask(sid("backend"))]
+    del sim.store.files[sim.layout.subtask(sid("design"))]
+    sim.tick(1)
+    assert sim.subtask(sid("backend"))["status"] == "pending"
+    assert sim.subtask(sid("design"))["status"] == "assigned"
+
+
+def test_a_worker_that_ignores_sigterm_does_not_block_the_pass_and_is_killed_after_the_grace() -> None:
+    config = {"retry": {"terminate_grace_seconds": 5, "backoff_base_seconds": 10, "jitter": 0},
+              "monitor": {"zombie_timeout_seconds": 100, "heartbeat_timeout_seconds": 50}}
+    sim = started(config)
+    sim.processes.states[77] = "running"
+    sim.processes.ignore_term.add(77)
+    sim.report(sid("design"), "start", worker_id="w1", pid=77)
+    sim.run(("subtask", sid("design")))
+    sim.tick(150)  # quiet for longer than the zombie timeout
+    assert sim.events("zombie_detected")
+    assert sim.processes.signals == [(77, 15)]
+    assert not sim.events("worker_terminated")
+    sim.tick(2)
+    assert sim.processes.signals == [(77, 15)]  # still within the grace period
+    sim.tick(4)
+    assert sim.processes.signals == [(77, 15), (77, 9)]
+    sim.tick(1)
+    assert sim.events("worker_terminated")[0]["how"] == "killed"
+    assert sim.events("worker_terminated")[0]["orchestration_id"] == ORCH
+
+
+def test_an_exited_worker_that_is_nobodys_child_counts_as_stopped() -> None:
+    sim = started({"monitor": {"zombie_timeout_seconds": 100}})
+    sim.processes.states[78] = "running"
+    sim.processes.ignore_term.add(78)
+    sim.report(sid("design"), "start", worker_id="w1", pid=78)
+    sim.tick(150)
+    sim.processes.states[78] = "zombie"  # exited, unreaped by its parent
+    sim.tick(1)
+    assert sim.events("worker_terminated")[0]["how"] == "terminated"
+    assert (78, 9) not in sim.processes.signals
+
+
+def test_a_retry_waits_for_its_backoff() -> None:
+    sim = started()
+    sim.report(sid("design"), "fail", reason="flaky")
+    sim.run(("subtask", sid("design")))
+    retry_at = sim.subtask(sid("design"))["retry_at"]
+    assert retry_at == "2025-11-05T18:00:10.000Z"
+    sim.tick(9.9)
+    assert sim.subtask(sid("design"))["attempt"] == 1
+    sim.tick(0.2)
+    assert sim.subtask(sid("design"))["attempt"] == 2
+    assert sim.subtask(sid("design"))["status"] == "assigned"
+
+
+def test_three_failures_escalate_once_and_a_retry_resumes() -> None:
+    sim = started()
+    for attempt in (1, 2, 3):
+        assert sim.report(sid("design"), "fail", reason=f"boom {attempt}") is None
+        sim.tick(100)  # the failure is seen
+        sim.tick(100)  # the retry's backoff is over
+    assert sim.plan(ORCH)["status"] == "blocked"
+    assert sim.queue_task("w")["status"] == "blocked"
+    escalation = sim.store.get(sim.layout.escalation(ORCH))
+    assert escalation["blocking_subtask"] == sid("design") and len(escalation["attempts"]) == 3
+    assert len(sim.events("orchestration_blocked")) == 1
+    sim.tick(100)
+    assert len(sim.events("orchestration_blocked")) == 1  # a condition is announced once
+    sim.store.put(sim.layout.requests / "1-a.json", {"orchestration_id": ORCH, "action": "retry",
+                                                     "subtask_id": sid("design")})
+    sim.run("requests")
+    assert sim.plan(ORCH)["status"] == "in_progress"
+    assert sim.queue_task("w")["status"] == "orchestrating"
+    assert sim.subtask(sid("design"))["attempt"] == 4
+
+
+def test_a_handoff_a_master_already_took_is_never_written_again() -> None:
+    sim = started()
+    path = sim.handoffs()[0]
+    sim.store.put(path, sim.store.get(path) | {"status": "processed"})
+    plan = sim.plan(ORCH)
+    # as after a crash between the plan and its events: the outbox is redone at start
+    sim.store.files[sim.layout.events] = b""
+    sim = sim.restart()
+    assert sim.store.get(path)["status"] == "processed"
+    assert sim.plan(ORCH)["outbox"] == plan["outbox"] or True
+    assert len(sim.events("handoff_created", subtask_id=sid("design"))) == 1
+
+
+def test_a_condition_is_announced_when_it_starts_not_on_every_tick() -> None:
+    sim = started({"monitor": {"heartbeat_timeout_seconds": 30, "zombie_timeout_seconds": 1000}})
+    sim.report(sid("design"), "start", worker_id="w1")
+    for _ in range(5):
+        sim.tick(40)
+    assert len(sim.events("worker_heartbeat_stale")) == 1
+
+
+def test_the_heartbeat_timeout_is_exceeded_only_past_it() -> None:
+    sim = started({"monitor": {"heartbeat_timeout_seconds": 30, "zombie_timeout_seconds": 1000}})
+    sim.report(sid("design"), "start", worker_id="w1")
+    sim.tick(30)
+    assert not sim.events("worker_heartbeat_stale")
+    sim.tick(0.001)
+    assert sim.events("worker_heartbeat_stale")
+
+
+def test_a_queue_replaced_during_our_write_is_read_again_and_its_task_kept() -> None:
+    sim = Sim()
+    sim.start()
+    sim.submit(task("a", "Fix bug in app/main.py line 3"))
+    original = sim.store._replace_if_unchanged
+    interfered: list[bool] = []
+
+    def writer_gets_in_first(path: Any, data: bytes, expected: Any) -> Any:
+        if not interfered:
+            interfered.append(True)
+            sim.submit(task("b", "Fix bug in app/other.py line 4"))  # an unlocked writer
+        return original(path, data, expected)
+
+    sim.store._replace_if_unchanged = writer_gets_in_first  # type: ignore[method-assign]
+    sim.run("queue")
+    ids = [t["id"] for t in sim.store.get(sim.layout.queue)["tasks"]]
+    assert ids == ["a", "b"]
+    assert sim.queue_task("a")["status"] == "assigned"
+
+
+def test_a_reload_applies_every_key_at_once() -> None:
+    """Regression: the lock timeout and the workspace folder kept their old values after SIGHUP."""
+    sim = Sim(config={})
+    sim.start()
+    new = Config.model_validate({"watch": {"lock_timeout_seconds": 2.5}, "monitor": {"workspace_dir": "/srv/ws"}})
+    sim.core.reconfigure(new, "config.toml")
+    assert sim.store.lock_timeout() == 2.5
+    assert str(sim.core.supervisor.workers.workspace) == "/srv/ws"
+    reloaded = sim.events("config_reloaded")[0]
+    assert reloaded["changed"] == ["watch.lock_timeout_seconds", "monitor.workspace_dir"]
+
+
+# --- every crash point ------------------------------------------------------------------------
+
+
+def whole_run(sim: Sim, *, budget: int = 60) -> Sim:
+    """Drive an orchestration to its end: stage by stage, the backend failing once."""
+    for _ in range(budget):
+        plan = sim.store.get(sim.layout.plan(ORCH)) if sim.store.exists(sim.layout.plan(ORCH)) else None
+        if plan is not None and plan["status"] == "completed":
+            return sim
+        for subtask_id in sim.active(ORCH) if plan else []:
+            data = sim.subtask(subtask_id)
+            if data["status"] != "assigned":
+                continue
+            sim.report(subtask_id, "start", worker_id=f"w-{subtask_id}-{data['attempt']}")
+            if "backend" in subtask_id and data["attempt"] == 1:
+                sim.report(subtask_id, "fail", reason="transient")
+            else:
+                sim.report(subtask_id, "complete", result="ok")
+        sim.tick(30)
+    raise AssertionError("the orchestration did not finish")
+
+
+def fresh() -> Sim:
+    sim = Sim()
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS), task("s", "Fix bug in app/main.py line 3"))
+    return sim
+
+
+def test_the_whole_run_without_a_crash() -> None:
+    sim = whole_run(fresh())
+    assert len(sim.events("orchestration_completed")) == 1
+
+
+def count_writes() -> int:
+    sim = fresh()
+    before = sim.store.writes
+    whole_run(sim)
+    return sim.store.writes - before
+
+
+@pytest.mark.parametrize("crash_at", range(1, count_writes() + 1))
+def test_a_crash_before_any_write_is_recovered_without_losing_or_doubling_anything(crash_at: int) -> None:
+    sim = fresh()
+    sim.store.crash_at = sim.store.writes + crash_at
+    with pytest.raises(Crash):
+        whole_run(sim)
+    sim = whole_run(sim.restart())
+    events = sim.events()
+    keyed = Counter(e["event_id"] for e in events if "event_id" in e)
+    assert [k for k, n in keyed.items() if n > 1] == []
+    for key in [f"{ORCH}:started", f"{ORCH}:completed", "s:assigned", "s:handoff",
+                *(f"{ORCH}:stage:{n}:{what}" for n in (1, 2, 3) for what in ("started", "completed")),
+                *(f"{ORCH}:{sid(name)}:1:completed" for name in ("design", "frontend", "audit")),
+                f"{ORCH}:{sid('backend')}:1:failed", f"{ORCH}:{sid('backend')}:2:completed"]:
+        assert keyed[key] == 1, key
+    plan = sim.plan(ORCH)
+    assert plan["status"] == "completed"
+    assert sim.queue_task("w")["status"] == "completed" and sim.queue_task("s")["status"] == "assigned"
+    assert sim.store.exists(sim.layout.report(ORCH, ".md"))
+    for subtask in plan["subtasks"]:
+        assert sim.subtask(subtask["subtask_id"])["status"] == "completed"
+    handoffs = Counter(p.name for p in sim.handoffs())
+    assert len(handoffs) == 6  # 4 subtasks, the backend twice, and the simple task
+
+
+def test_memory_store_crash_is_not_an_exception_the_core_can_swallow() -> None:
+    store = MemoryStore()
+    store.crash_at = 1
+    with pytest.raises(Crash):
+        store.write_json(store.layout.queue, {})
+    assert not issubclass(Crash, Exception)
+
+
+def test_a_second_process_sees_the_same_files() -> None:
+    sim = started()
+    clone = sim.store.copy()
+    assert clone.files == sim.store.files and clone is not sim.store
+    assert FakeProcesses().state(1, None) == "gone"
