@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DIR    ?= coordination
 
-.PHONY: run test lint bench faults demo install-service clean help
+.PHONY: run test test-core lint bench faults demo install-service clean help
 RUN_AS ?= $(USER)
 
 help:
@@ -30,7 +30,11 @@ run: $(STAMP) $(DIR)/task-queue.json
 	$(BIN)/orchestrator run --coordination-dir $(DIR)
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
+
+# the in-process part only (no daemon, no workers): seconds, for the edit-test loop
+test-core: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not process"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts

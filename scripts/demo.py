@@ -9,6 +9,7 @@ dies, to show a retry), prints each event as it happens, then the completion rep
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -49,8 +50,9 @@ def main() -> int:
     (folder / "task-queue.json").write_text('{"tasks": []}\n')
     daemon = subprocess.Popen([sys.executable, "-m", "orchestrator", "run", "--coordination-dir", str(folder)],
                               stderr=subprocess.DEVNULL)
+    work = float(os.environ.get("DEMO_WORK_SECONDS", "1.0"))  # the tests make the workers quicker
     masters = FakeMasters(folder, lambda subtask_id, attempt: "die" if "backend" in subtask_id and attempt == 1
-                          else "finish", seconds=1.0)
+                          else "finish", seconds=work)
     events = folder / "dashboard-events.jsonl"
     printed = 0
     started = time.monotonic()

@@ -45,7 +45,7 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "=== stress round $round/$ROUNDS"
     round_start=$SECONDS
     # in the background and waited for, so a TERM/INT to this script is handled at once
-    "$PY" -m pytest -q -p no:randomly "$@" </dev/null &
+    "$PY" -m pytest -q -p no:randomly ${PYTEST_ARGS--n 2} "$@" </dev/null &
     test_pid=$!
     status=0
     wait "$test_pid" || status=$?

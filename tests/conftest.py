@@ -135,6 +135,17 @@ class DaemonProcess:
             self.proc.wait()
 
 
+PROCESS_MODULES = {"test_commands", "test_daemon", "test_durability_trace", "test_external_planner", "test_faults",
+                   "test_reconcile_regressions", "test_service", "test_supervision"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that start real processes (``-m "not process"`` runs the in-process rest)."""
+    for item in items:
+        if item.path.stem in PROCESS_MODULES:
+            item.add_marker(pytest.mark.process)
+
+
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     """An empty coordination folder with an empty queue."""

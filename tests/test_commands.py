@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from orchestrator.cli import main as cli_main
 
 from conftest import DaemonProcess, queue_doc, task, write_by_rename
 
@@ -27,7 +30,8 @@ def worked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder after one finished orchestration (the demo script, with its real daemon and workers)."""
     folder = tmp_path_factory.mktemp("worked") / "coordination"
     script = Path(__file__).parent.parent / "scripts" / "demo.py"
-    result = subprocess.run([sys.executable, str(script), str(folder)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, str(script), str(folder)], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "DEMO_WORK_SECONDS": "0.2"})
     assert result.returncode == 0, result.stdout + result.stderr
     return folder
 
@@ -140,12 +144,12 @@ def test_service_unit_is_rendered_with_absolute_paths_and_installs(tmp_path: Pat
         assert analyze.returncode == 0, analyze.stderr
 
 
-def test_every_command_has_help() -> None:
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     for command in ("run", "submit", "plan", "status", "show", "events", "explain", "config", "doctor", "subtask",
                     "resume", "service", "schema"):
-        result = subprocess.run([sys.executable, "-m", "orchestrator", command, "--help"], capture_output=True,
-                                text=True, timeout=30)
-        assert result.returncode == 0 and "usage:" in result.stdout
+        with pytest.raises(SystemExit) as exited:
+            cli_main([command, "--help"])
+        assert exited.value.code == 0 and "usage:" in capsys.readouterr().out
 
 
 def test_submit_appends_under_the_lock_and_plan_prints_the_interface(folder: Path) -> None:

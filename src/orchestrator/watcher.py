@@ -9,6 +9,7 @@ polling observer takes over with a warning.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -53,9 +54,11 @@ class _Handler(FileSystemEventHandler):
     def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[Path], None]) -> None:
         self._loop = loop
         self._callback = callback
+        self._pending: dict[Path, None] = {}  # paths not yet delivered, in order, each once
+        self._guard = threading.Lock()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("opened", "closed_no_write"):
+        if event.event_type in ("opened", "closed_no_write") or event.is_directory:
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if not raw:
@@ -63,7 +66,17 @@ class _Handler(FileSystemEventHandler):
             path = Path(raw if isinstance(raw, str) else raw.decode())
             if is_own_temp(path.name) or path.name.endswith(".lock"):
                 continue
-            self._loop.call_soon_threadsafe(self._callback, path)
+            with self._guard:
+                wake = not self._pending
+                self._pending[path] = None
+            if wake:  # one wake-up per batch: thousands of events must not fill the loop's wake-up pipe
+                self._loop.call_soon_threadsafe(self._deliver)
+
+    def _deliver(self) -> None:
+        with self._guard:
+            paths, self._pending = list(self._pending), {}
+        for path in paths:
+            self._callback(path)
 
 
 class FolderWatcher:
