@@ -42,7 +42,7 @@ class FakeProcesses:
     def state(self, pid: int, started: Any) -> ProcessState:
         return self.states.get(pid, "gone")
 
-    def signal(self, pid: int, started: Any, sig: int) -> StopResult:
+    def signal(self, pid: int, started: Any, sig: int, not_before: Any = None) -> StopResult:
         if self.state(pid, started) != "running":
             return "not running"
         self.signals.append((pid, sig))

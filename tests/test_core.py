@@ -66,7 +66,7 @@ def test_events_come_after_the_plan_that_says_so() -> None:
 def test_a_failure_reported_while_the_daemon_was_down_is_acted_on_at_start() -> None:
     """Regression: the restart adopted the file's `failed` and never retried nor reported it."""
     sim = started()
-    sim.report(sid("design"), "fail", reason="boom")
+    sim.report(sid("design"), "fail", reason="boom", worker_id="w1")
     sim = sim.restart()
     failed = sim.events("subtask_failed", subtask_id=sid("design"))
     assert len(failed) == 1 and failed[0]["reason"] == "boom"
@@ -144,9 +144,16 @@ def test_an_exited_worker_that_is_nobodys_child_counts_as_stopped() -> None:
     assert (78, 9) not in sim.processes.signals
 
 
+def test_a_report_on_an_attempt_nobody_started_must_name_its_worker() -> None:
+    sim = started()
+    assert "--worker-id" in (sim.report(sid("design"), "complete", result="done") or "")
+    assert sim.subtask(sid("design"))["status"] == "assigned"
+    assert sim.report(sid("design"), "complete", result="done", worker_id="w1") is None
+
+
 def test_a_retry_waits_for_its_backoff() -> None:
     sim = started()
-    sim.report(sid("design"), "fail", reason="flaky")
+    sim.report(sid("design"), "fail", reason="flaky", worker_id="w1")
     sim.run(("subtask", sid("design")))
     retry_at = sim.subtask(sid("design"))["retry_at"]
     assert retry_at == "2025-11-05T18:00:10.000Z"
@@ -160,7 +167,7 @@ def test_a_retry_waits_for_its_backoff() -> None:
 def test_three_failures_escalate_once_and_a_retry_resumes() -> None:
     sim = started()
     for attempt in (1, 2, 3):
-        assert sim.report(sid("design"), "fail", reason=f"boom {attempt}") is None
+        assert sim.report(sid("design"), "fail", reason=f"boom {attempt}", worker_id=f"w{attempt}") is None
         sim.tick(100)  # the failure is seen
         sim.tick(100)  # the retry's backoff is over
     assert sim.plan(ORCH)["status"] == "blocked"
@@ -176,6 +183,35 @@ def test_three_failures_escalate_once_and_a_retry_resumes() -> None:
     assert sim.plan(ORCH)["status"] == "in_progress"
     assert sim.queue_task("w")["status"] == "orchestrating"
     assert sim.subtask(sid("design"))["attempt"] == 4
+
+
+def test_superseded_handoffs_are_withdrawn_and_each_attempt_has_its_own_id() -> None:
+    sim = started()
+    first = sim.layout.subtask_handoff("development", sid("design"))
+    sim.report(sid("design"), "fail", reason="flaky", worker_id="w1")
+    sim.tick(1)
+    sim.tick(60)
+    second = sim.layout.subtask_handoff("development", sid("design"), 2)
+    assert sim.store.get(first)["status"] == "cancelled"
+    assert "attempt 2" in sim.store.get(first)["cancelled_reason"]
+    assert sim.store.get(second)["status"] == "pending"
+    assert sim.store.get(first)["handoff_id"] != sim.store.get(second)["handoff_id"]
+    sim.store.put(sim.layout.requests / "1-b.json", {"orchestration_id": ORCH, "action": "abort"})
+    sim.run("requests")
+    assert sim.store.get(second)["status"] == "cancelled"
+    assert sim.queue_task("w")["status"] == "cancelled"
+    assert len(sim.events("handoff_withdrawn")) == 2
+
+
+def test_a_handoff_the_consumer_took_is_not_withdrawn() -> None:
+    sim = started()
+    first = sim.layout.subtask_handoff("development", sid("design"))
+    sim.store.put(first, sim.store.get(first) | {"status": "processed"})
+    sim.report(sid("design"), "fail", reason="flaky", worker_id="w1")
+    sim.tick(1)
+    sim.tick(60)
+    assert sim.store.get(first)["status"] == "processed"
+    assert not sim.events("handoff_withdrawn")
 
 
 def test_a_handoff_a_master_already_took_is_never_written_again() -> None:

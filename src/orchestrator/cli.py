@@ -98,9 +98,12 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("subtask", parents=[common], help="report on a subtask (for masters and workers)")
     report.add_argument("action", choices=["start", "heartbeat", "complete", "fail"])
     report.add_argument("subtask_id", metavar="ID")
-    report.add_argument("--worker-id")
-    report.add_argument("--pid", type=int)
-    report.add_argument("--progress", metavar="TEXT")
+    report.add_argument("--worker-id", metavar="W",
+                        help="the reporting worker; needed to complete or fail an attempt that no worker started")
+    report.add_argument("--pid", type=int, metavar="PID",
+                        help="the worker's process: the daemon watches it to see the worker die, and stops it only "
+                             "if it is a process of this user started after the handoff (never PID 1 or the daemon)")
+    report.add_argument("--progress", metavar="TEXT", help="what the worker is doing now (a heartbeat with news)")
     result = report.add_mutually_exclusive_group()
     result.add_argument("--result", metavar="TEXT")
     result.add_argument("--result-file", type=Path, metavar="FILE")
@@ -131,6 +134,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+FOLDER_ONLY = {"subtask", "status", "show", "events", "doctor", "resume"}
+"""Commands that work from the folder alone, with the default configuration if the file is broken."""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command != "run":
@@ -141,8 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config, args.coordination_dir)
     except ConfigError as exc:
-        print(f"orchestrator: configuration error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        if args.command not in FOLDER_ONLY:
+            print(f"orchestrator: configuration error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        # reporting and reading need only the folder: a broken config file must not silence workers
+        print(f"orchestrator: warning: configuration error, using the defaults: {exc}", file=sys.stderr)
+        config = Config()
     handler = {"run": _run, "submit": _submit, "plan": _plan, "status": _status, "subtask": _subtask,
                "resume": _resume, "service": _service, "show": _show, "events": _events, "explain": _explain,
                "config": _config, "doctor": _doctor}[args.command]
@@ -337,6 +348,11 @@ def _config(args: argparse.Namespace, config: Config) -> int:
 
 def _doctor(args: argparse.Namespace, config: Config) -> int:
     found = doctor.examine(make_store(args.coordination_dir, config))
+    try:
+        load_config(args.config, args.coordination_dir)
+    except ConfigError as exc:
+        found.insert(0, doctor.Finding("problem", f"the configuration cannot be used: {exc}",
+                                       "fix it; the daemon keeps its last good one, a new start fails"))
     if args.json:
         print(json.dumps([f.__dict__ for f in found], indent=2))
     else:

@@ -130,6 +130,7 @@ class Core:
         later = []
         for task, decision in claimed:
             if needs_external(task, config):
+                self.engine.planning.add(task.id)
                 later.append((task, decision))
                 continue
             try:
@@ -143,6 +144,7 @@ class Core:
 
     def begin(self, task: QueueTask, drafted: Drafted) -> None:
         """Start an orchestration from its plan, or block the task with the reason there is none."""
+        self.engine.planning.discard(task.id)
         if drafted.fallback_reason:
             self.outbox.emit("planner_fallback", task_id=task.id, reason=drafted.fallback_reason)
         try:

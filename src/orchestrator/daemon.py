@@ -68,8 +68,12 @@ class Daemon:
         self._retry_timer: asyncio.TimerHandle | None = None
         self._folders = self._folder_identity()
         self._busy_since: float | None = None  # when the running engine step began
+        self._waiting_since: float | None = None  # when the oldest job not yet taken by a pass arrived
+        self._lock: FileLock | None = None
+        self._lock_inode = 0
         self._last_failure = ""
         self._status = ""
+        self._exit_code = 0
 
     async def _step(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
         loop = asyncio.get_running_loop()
@@ -81,6 +85,9 @@ class Daemon:
 
     def want(self, job: Hashable) -> None:
         self._jobs.add(job)
+        if self._waiting_since is None:
+            with contextlib.suppress(RuntimeError):
+                self._waiting_since = asyncio.get_running_loop().time()
         self._wake.set()
 
     def _on_change(self, path: Path) -> None:
@@ -140,6 +147,7 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, self.want, "reload")
         if not await self._own_folder(instance):
             return 0
+        self._lock, self._lock_inode = instance, file_identity(self.layout.daemon_lock)[0]
         self._watcher = FolderWatcher(loop, self._watched(), self._on_change, recursive=[self.layout.agents])
         try:
             observer = self._watcher.start()
@@ -149,10 +157,10 @@ class Daemon:
             self._status = self.core.status_line
             self.notifier.ready(self._status)
             self._after(result)
-            loops = [asyncio.create_task(self._work_loop()), asyncio.create_task(self._rescan_loop()),
-                     asyncio.create_task(self._monitor_loop())]
+            work = asyncio.create_task(self._work_loop())
+            loops = [work, asyncio.create_task(self._rescan_loop()), asyncio.create_task(self._monitor_loop())]
             if self.notifier.watchdog_interval:
-                loops.append(asyncio.create_task(self._watchdog_loop(self.notifier.watchdog_interval)))
+                loops.append(asyncio.create_task(self._watchdog_loop(self.notifier.watchdog_interval, work)))
             await self._stopping.wait()
             self.notifier.stopping()
             for job in loops:
@@ -166,8 +174,8 @@ class Daemon:
         finally:
             self._watcher.stop()
             self._worker.shutdown(wait=True)
-            instance.release()
-        return 0
+            (self._lock or instance).release()
+        return self._exit_code
 
     async def _work_loop(self) -> None:
         while True:
@@ -177,6 +185,7 @@ class Daemon:
                 await asyncio.sleep(debounce)  # let writers finish; events meanwhile join this pass
             self._wake.clear()
             jobs, self._jobs = self._jobs, set()
+            waiting_since, self._waiting_since = self._waiting_since, None
             drafted, self._drafted = self._drafted, []
             if "queue" in jobs:
                 self._queue_identity = file_identity(self.layout.queue)
@@ -186,6 +195,7 @@ class Daemon:
                 result = await self._step(self.core.run_pass, jobs, drafted)
             except Exception as exc:  # one failing step must not stop an unattended daemon
                 self._step_failed(exc, jobs, drafted)
+                self._waiting_since = waiting_since  # the work still waits: the watchdog must see it
                 continue
             self._after(result)
 
@@ -215,12 +225,19 @@ class Daemon:
             return
         self._worker.submit(self.core.reconfigure, config, source)
 
-    async def _watchdog_loop(self, interval: float) -> None:
-        """Ping systemd while the loop runs and no engine step is stuck; a wedged daemon gets restarted."""
+    async def _watchdog_loop(self, interval: float, work: asyncio.Task[None]) -> None:
+        """Ping systemd only while the work loop makes progress, so a wedged daemon gets restarted.
+
+        Progress: the work loop is alive, no pass has run longer than three lock timeouts, and
+        no job has waited that long for a pass (a pass that fails every time is no progress).
+        """
         loop = asyncio.get_running_loop()
         while True:
             stuck_after = self.config.watch.lock_timeout_seconds * 3
-            if self._busy_since is None or loop.time() - self._busy_since < stuck_after:
+            now = loop.time()
+            stalled = [since for since in (self._busy_since, self._waiting_since)
+                       if since is not None and now - since >= stuck_after]
+            if not work.done() and not stalled:
                 self.notifier.watchdog()
             await asyncio.sleep(interval)
 
@@ -249,6 +266,7 @@ class Daemon:
             await asyncio.sleep(self.config.watch.rescan_interval_seconds)
             if file_identity(self.layout.queue) != self._queue_identity:
                 self.want("queue")
+            self._keep_lock()
             folders = self._folder_identity()
             if folders != self._folders:
                 log.warning("folder_recreated", coordination_dir=str(self.root), action="watching it again")
@@ -259,6 +277,31 @@ class Daemon:
                 self._folders = self._folder_identity()
                 for job in FULL:
                     self.want(job)
+
+    def _keep_lock(self) -> None:
+        """The folder's lock file was deleted or replaced (``make clean``, a re-created folder): take
+        the new one, or, if another daemon holds it, stop so that only one serves the folder."""
+        inode = file_identity(self.layout.daemon_lock)[0]
+        if inode == self._lock_inode:
+            return
+        self.layout.orchestrator.mkdir(parents=True, exist_ok=True)
+        fresh = FileLock(str(self.layout.daemon_lock), timeout=0, fallback_to_soft=False, preserve_lock_file=True)
+        try:
+            fresh.acquire()
+        except Timeout:
+            log.error("daemon_lock_lost", path=str(self.layout.daemon_lock),
+                      action="stopping: another orchestrator holds the folder's new lock")
+            self._worker.submit(self.core.note, "daemon_lock_lost", path=str(self.layout.daemon_lock),
+                                problem="the lock file was replaced and another orchestrator holds it",
+                                action="stopping; systemd restarts this one, which waits or exits")
+            self._exit_code = 3
+            self.stop()
+            return
+        if self._lock is not None:
+            self._lock.release()
+        self._lock, self._lock_inode = fresh, file_identity(self.layout.daemon_lock)[0]
+        self._worker.submit(self.core.note, "daemon_lock_retaken", path=str(self.layout.daemon_lock),
+                            problem="the folder's lock file was deleted or replaced", action="took the new one")
 
     async def _monitor_loop(self) -> None:
         while True:

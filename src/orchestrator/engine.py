@@ -113,6 +113,9 @@ class Engine:
         self._update_problem: str | None = None
         self._taken: set[str] = set()  # ids we routed or orchestrate, to notice one vanishing
         self._reported: set[tuple[str, str]] = set()
+        self._handoff_problems: dict[str, str] = {}  # task id -> why its handoff could not be written
+        self.planning: set[str] = set()
+        """Ids of claimed tasks the external planner is working on: known, so never claimed twice."""
 
     @property
     def classifier(self) -> Classifier:
@@ -210,10 +213,23 @@ class Engine:
         if not candidates:
             self._seen = snapshot
             return IntakeResult()
-        decisions = [(task, classifier.classify(task)) for task in candidates]
+        decisions = []
+        for task in candidates:
+            try:
+                decisions.append((task, classifier.classify(task)))
+            except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # this task only
+                problems.append(intake.Problem(task.id, task.id, f"cannot be classified: {type(exc).__name__}: {exc}"))
+        self._report_once(problems)
+        candidates = [task for task, _ in decisions]
         now = iso(self.clock)
-        # a task we already orchestrate is pending again: a writer put back an old copy of the queue
-        known = {t.id for t in candidates if self.registry.get(f"orch-{t.id}") is not None}
+        # a task we already orchestrate (or are planning) is pending again: a writer put back an old
+        # copy of the queue. A different task that reuses the id is refused, never given the old one's work.
+        reused = {t.id: why for t in candidates if (why := self._reused(t))}
+        if reused:
+            self._report_once(problems + [intake.Problem(i, i, why) for i, why in reused.items()])
+            candidates = [t for t in candidates if t.id not in reused]
+            decisions = [(t, d) for t, d in decisions if t.id not in reused]
+        known = {t.id for t in candidates if self.registry.get(f"orch-{t.id}") is not None or t.id in self.planning}
         simple = self._hand_off_simple([(t, d) for t, d in decisions if d.decision == "simple" and t.id not in known],
                                        now)
         complex_ = [(t, d) for t, d in decisions if d.decision == "complex" or t.id in known]
@@ -228,6 +244,7 @@ class Engine:
             self._seen = None
             return IntakeResult(failed=True)
         self._update_problem = None
+        retry = bool(self._handoff_problems)  # a handoff failed: look again after a pause, not at the next change
         for task, decision, path in simple:
             if task.id not in claimed:
                 if not self.outbox.was_announced(f"{task.id}:handoff"):
@@ -243,13 +260,32 @@ class Engine:
                              handoff=self._rel(path))
         for task_id in sorted(known & claimed):
             plan = self.registry.get(f"orch-{task_id}")
-            assert plan is not None
-            self._restored(task_id, f"{plan.orchestration_id} already exists ({plan.status})")
+            self._restored(task_id, f"orch-{task_id} already exists ({plan.status})" if plan else "it is being planned")
         self._taken |= claimed
         # a writer may have added tasks while we waited for the lock: then our write holds
         # tasks this pass never looked at, and its digest must not mark them as seen
-        self._seen = result if not unseen else None
-        return IntakeResult([(t, d) for t, d in complex_ if t.id in claimed and t.id not in known], again=unseen)
+        self._seen = result if not (unseen or retry) else None
+        return IntakeResult([(t, d) for t, d in complex_ if t.id in claimed and t.id not in known], again=unseen,
+                            failed=retry)
+
+    def _reused(self, task: QueueTask) -> str | None:
+        """Why ``task`` is not the task whose plan or handoff carries its id, or None if it is."""
+        plan = self.registry.get(f"orch-{task.id}")
+        earlier: tuple[object, object]
+        if plan is not None:
+            earlier = (plan.task_title, plan.task_created_at)
+        else:
+            master = self._earlier_handoff(task.id)
+            handoff = self.store.read_json_or_none(self.layout.task_handoff(master, task.id)) if master else None
+            given = handoff.get("task") if isinstance(handoff, dict) else None
+            if not isinstance(given, dict):
+                return None
+            earlier = (given.get("title"), given.get("created_at"))
+        title, created = earlier
+        if title == (task.title or task.full_description[:120]) and (created is None or created == task.created_at):
+            return None
+        return (f"id already used by an earlier task ({title!r}, created {created or 'at an unknown time'}); "
+                "give this task a new id")
 
     def _restored(self, task_id: str, why: str) -> None:
         self.outbox.emit("claim_restored", task_id=task_id, problem=f"the task was pending again although {why}",
@@ -276,8 +312,12 @@ class Engine:
                 path = self.layout.task_handoff(master, task.id)  # type: ignore[arg-type]
                 self.store.create_json(path, handoffs.for_task(task, decision, master, now).to_json())  # type: ignore[arg-type]
             except StoreError as exc:
-                self.outbox.emit("handoff_failed", task_id=task.id, master=master, problem=str(exc))
+                if self._handoff_problems.get(task.id) != str(exc):  # once per cause, not on every retry
+                    self.outbox.emit("handoff_failed", task_id=task.id, master=master, problem=str(exc),
+                                     action="retried until it can be written")
+                self._handoff_problems[task.id] = str(exc)
                 continue
+            self._handoff_problems.pop(task.id, None)
             written.append((task, decision, path))
         return written
 

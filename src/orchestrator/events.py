@@ -7,14 +7,11 @@ Other writers break lines (a pretty-printed object over several lines, a torn la
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-
-from orchestrator.watcher import make_observer
+from orchestrator.watcher import APPENDS, ChangeFlag
 
 _DECODER = json.JSONDecoder()
 ID_FIELDS = ("task_id", "orchestration_id", "subtask_id", "worker_id", "master", "assigned_to", "stage", "attempt")
@@ -81,21 +78,10 @@ def _short(value: Any) -> str:
 
 def follow(path: Path, start: int) -> Iterator[dict[str, Any]]:
     """Events appended after byte ``start``, as they come (woken by file events, not polling)."""
-    changed = threading.Event()
-
-    class Handler(FileSystemEventHandler):
-        def on_any_event(self, event: FileSystemEvent) -> None:
-            if Path(str(event.src_path)).name == path.name or Path(str(getattr(event, "dest_path", ""))).name == path.name:
-                changed.set()
-
-    observer = make_observer()
-    observer.schedule(Handler(), str(path.parent), recursive=False)
-    observer.start()
     position = start
-    try:
+    with ChangeFlag([path.parent], names={path.name}, events=APPENDS) as changed:
         while True:
             changed.wait(5)  # the timeout is a safety net, not the mechanism
-            changed.clear()
             try:
                 with open(path, "rb") as handle:
                     handle.seek(0, 2)
@@ -108,6 +94,4 @@ def follow(path: Path, start: int) -> Iterator[dict[str, Any]]:
             events, used = parse(chunk)
             position += len(chunk[:used].encode("utf-8"))
             yield from events
-    finally:
-        observer.stop()
-        observer.join(5)
+

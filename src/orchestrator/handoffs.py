@@ -18,6 +18,7 @@ def for_task(task: QueueTask, decision: Classification, master: str, now: str) -
             type=task.type or master,
             description=task.full_description or task.title,
             priority=task.priority or "medium",
+            created_at=task.created_at,
         ),
         routing={"confidence": decision.confidence, "reasons": decision.reasons},
         created_at=now,
@@ -32,7 +33,8 @@ def for_subtask(plan: Plan, subtask: Subtask, priority: str, now: str) -> Handof
     stages = len(plan.execution_plan)
     files = f"\nFiles: {', '.join(subtask.files_affected)}" if subtask.files_affected else ""
     return Handoff(
-        handoff_id=f"to-{subtask.assigned_to}-subtask-{subtask.subtask_id}",
+        handoff_id=f"to-{subtask.assigned_to}-subtask-{subtask.subtask_id}"
+                   + (f"-attempt-{subtask.attempt}" if subtask.attempt > 1 else ""),
         to=subtask.assigned_to,
         task_id=subtask.subtask_id,
         subtask_id=subtask.subtask_id,

@@ -13,7 +13,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from orchestrator.models import Classification, Plan, QueueTask, describe, is_safe_id, normalize_master
+from orchestrator.models import (
+    MAX_TASK_ID,
+    Classification,
+    Plan,
+    QueueTask,
+    describe,
+    is_safe_id,
+    normalize_master,
+)
 
 ASSIGNED_BY = "orchestrator"
 
@@ -53,6 +61,10 @@ def select(tasks: list[Any]) -> tuple[list[QueueTask], list[Problem]]:
         key = task_id if isinstance(task_id, str) and task_id else _anonymous(index, entry)
         if not isinstance(task_id, str) or not task_id.strip():
             problems.append(Problem(key, None, f"queue entry {index} has no id"))
+            continue
+        if len(task_id) > MAX_TASK_ID:
+            problems.append(Problem(key, task_id[:40] + "...", f"id is {len(task_id)} characters long (at most "
+                                    f"{MAX_TASK_ID}: file names are made from it); give the task a shorter id"))
             continue
         if not is_safe_id(task_id):
             problems.append(Problem(key, task_id, "id is not a safe file name (letters, digits, '.', '_', '-'; no '/' or '..')"))

@@ -17,6 +17,10 @@ from orchestrator.timestamps import now_iso
 MASTERS: tuple[str, ...] = ("development", "security", "inventory", "cicd")
 
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+MAX_TASK_ID = 100
+"""Longest task id: the file names made from it (``to-security-subtask-orch-{id}-{part}-attempt-3.json``
+and their temporary files) must stay under the file system's 255 bytes."""
+MAX_SUBTASK_ID = 160
 
 
 def is_safe_id(value: str) -> bool:
@@ -60,12 +64,18 @@ class QueueTask(BaseModel):
     orchestration_required: bool = False
     complexity: str | int | float | None = None
     context: dict[str, Any] = Field(default_factory=dict)
+    created_at: str | None = None
     subtasks: Any = None  # validated by the planner, which names every problem
 
     @field_validator("title", mode="before")
     @classmethod
     def _title_none_is_empty(cls, value: object) -> object:
         return "" if value is None else value
+
+    @field_validator("created_at", mode="before")
+    @classmethod
+    def _any_time_text(cls, value: object) -> object:
+        return value if isinstance(value, str) else None
 
     @field_validator("orchestration_required", mode="before")
     @classmethod
@@ -210,6 +220,8 @@ class Plan(BaseModel):
     parent_task_id: str
     task_title: str
     task_description: str = ""
+    task_created_at: str | None = None
+    """The task's own ``created_at``: with the title, what tells a task from a later one that reuses its id."""
     priority: str = "medium"
     complexity: str = "high"
     created_at: str = Field(default_factory=now_iso)

@@ -26,6 +26,7 @@ from orchestrator.classify import Classifier, Route
 from orchestrator.config import PlannerConfig
 from orchestrator.models import (
     MASTERS,
+    MAX_SUBTASK_ID,
     Classification,
     Plan,
     Progress,
@@ -447,6 +448,8 @@ def build_plan(
     if not config.min_subtasks <= count <= config.max_subtasks:
         problems.append(f"{count} subtasks: a plan has {config.min_subtasks}-{config.max_subtasks}")
     for d in drafts:
+        if len(ids[d.key]) > MAX_SUBTASK_ID:
+            problems.append(f"subtask id {ids[d.key][:60]!r}... is longer than {MAX_SUBTASK_ID} characters")
         if len(d.files) > config.max_files_per_subtask:
             problems.append(f"subtask {d.key!r} affects {len(d.files)} files (> {config.max_files_per_subtask})")
         if d.minutes and d.minutes > config.max_subtask_minutes:
@@ -482,6 +485,7 @@ def build_plan(
         parent_task_id=task.id,
         task_title=task.title or task.full_description[:120],
         task_description=task.full_description,
+        task_created_at=task.created_at,
         priority=task.priority or "medium",
         created_at=now,
         status="planning",

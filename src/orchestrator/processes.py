@@ -17,6 +17,8 @@ from typing import Any, Literal, Protocol
 import psutil
 
 ProcessState = Literal["running", "gone", "zombie", "reused", "unknown"]
+CLOCK_SLACK = 2.0
+"""Seconds of disagreement allowed between a process's start time and a timestamp in a file."""
 StopResult = Literal["sent", "not running", "not allowed"]
 
 
@@ -25,8 +27,10 @@ class ProcessTable(Protocol):
         """``running``, ``gone``, ``zombie``, ``reused`` (a newer process has the PID) or ``unknown``."""
         ...
 
-    def signal(self, pid: int, started: datetime | None, sig: int) -> StopResult:
-        """Send ``sig`` to the worker if it is still the same, running process."""
+    def signal(self, pid: int, started: datetime | None, sig: int, not_before: datetime | None = None) -> StopResult:
+        """Send ``sig`` to the worker if it is its process: running, started between ``not_before``
+        (its handoff) and ``started`` (its report), owned by this user, not PID 1, this daemon or
+        its parent."""
         ...
 
 
@@ -42,18 +46,25 @@ class PsutilProcesses:
             return "gone"
         except psutil.AccessDenied:
             return "unknown"  # exists, but not ours to look at: not dead
-        if started is not None and created > started.timestamp() + 2:
+        if started is not None and created > started.timestamp() + CLOCK_SLACK:
             return "reused"
         if status == psutil.STATUS_ZOMBIE:
             _reap(pid)
             return "zombie"  # exited; an unreaped child of some other process counts as stopped
         return "running"
 
-    def signal(self, pid: int, started: datetime | None, sig: int) -> StopResult:
+    def signal(self, pid: int, started: datetime | None, sig: int, not_before: datetime | None = None) -> StopResult:
+        if pid <= 1 or pid in (os.getpid(), os.getppid()):
+            return "not allowed"
         if self.state(pid, started) != "running":
             return "not running"
         try:
-            psutil.Process(pid).send_signal(sig)  # psutil checks the PID was not reused meanwhile
+            process = psutil.Process(pid)
+            if process.uids().real != os.getuid():
+                return "not allowed"  # another user's process: never ours to stop
+            if not_before is not None and process.create_time() < not_before.timestamp() - CLOCK_SLACK:
+                return "not allowed"  # older than the handoff: not the worker it names
+            process.send_signal(sig)  # psutil checks the PID was not reused meanwhile
         except psutil.NoSuchProcess:
             return "not running"
         except psutil.AccessDenied:
@@ -74,6 +85,7 @@ class StopOrder:
     pid: int
     started: datetime | None
     asked_at: datetime
+    not_before: datetime | None = None
     killed: bool = False
     context: dict[str, Any] | None = None
 
@@ -85,10 +97,11 @@ class StopOrders:
         self.processes = processes
         self.orders: dict[int, StopOrder] = {}
 
-    def stop(self, pid: int, started: datetime | None, now: datetime, context: dict[str, Any]) -> StopResult:
-        result = self.processes.signal(pid, started, signals.SIGTERM)
+    def stop(self, pid: int, started: datetime | None, not_before: datetime | None, now: datetime,
+             context: dict[str, Any]) -> StopResult:
+        result = self.processes.signal(pid, started, signals.SIGTERM, not_before)
         if result == "sent":
-            self.orders[pid] = StopOrder(pid, started, now, context=context)
+            self.orders[pid] = StopOrder(pid, started, now, not_before, context=context)
         return result
 
     def check(self, now: datetime, grace: float) -> list[tuple[StopOrder, str]]:
@@ -100,7 +113,7 @@ class StopOrders:
                 del self.orders[pid]
             elif not order.killed and (now - order.asked_at).total_seconds() >= grace:
                 order.killed = True
-                if self.processes.signal(pid, order.started, signals.SIGKILL) != "sent":
+                if self.processes.signal(pid, order.started, signals.SIGKILL, order.not_before) != "sent":
                     ended.append((order, "terminated"))
                     del self.orders[pid]
         return ended

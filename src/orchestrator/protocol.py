@@ -131,6 +131,9 @@ def apply(data: dict[str, Any], action: Action, now: str, **details: Any) -> str
         known = Subtask.model_validate(data)
     except ValueError as exc:
         return f"the subtask file is not valid: {describe(exc)}"
+    if action in ("complete", "fail") and known.status == "assigned" and not known.worker_id \
+            and not details.get("worker_id"):
+        return "no worker has started this attempt: say which worker reports (--worker-id), or start it first"
     applied = apply_report(known, Report.of_action(action, now, **details), now)
     if applied.refused:
         return applied.refused

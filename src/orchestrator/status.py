@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
-
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from orchestrator.intake import ASSIGNED_BY
 from orchestrator.models import Plan, describe
 from orchestrator.registry import summary
 from orchestrator.store import Store, StoreError
-from orchestrator.watcher import make_observer
+from orchestrator.watcher import ChangeFlag
 
 
 def collect(store: Store) -> dict[str, Any]:
@@ -79,22 +76,7 @@ def _bar(percent: int, width: int = 20) -> str:
 
 def watch(store: Store, every: float = 5.0) -> Iterator[dict[str, Any]]:
     """A fresh picture whenever the queue or a plan changes (and every ``every`` seconds at most)."""
-    changed = threading.Event()
-
-    class Handler(FileSystemEventHandler):
-        def on_any_event(self, event: FileSystemEvent) -> None:
-            changed.set()
-
-    observer = make_observer()
-    for folder in (store.layout.root, store.layout.tasks):
-        if folder.is_dir():
-            observer.schedule(Handler(), str(folder), recursive=False)
-    observer.start()
-    try:
+    with ChangeFlag([store.layout.root, store.layout.tasks]) as changed:
         while True:
             yield collect(store)
             changed.wait(every)
-            changed.clear()
-    finally:
-        observer.stop()
-        observer.join(5)

@@ -19,9 +19,11 @@ A file someone else wrote is never rewritten unless it parsed.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 import threading
 import time
 import uuid
@@ -42,6 +44,8 @@ TEMP_SUFFIX = ".tmp"
 DEFAULT_MODE = 0o644
 EVENT_TAIL_BYTES = 4 << 20
 """How much of the end of the events file is read at start to learn what was announced."""
+MAX_READ_BYTES = 64 << 20
+"""A file larger than this is not read (a queue made a link to /dev/zero must not eat the memory)."""
 
 
 class StoreError(Exception):
@@ -277,9 +281,12 @@ class Store:
         except OSError as exc:
             raise StoreError(f"{exc.filename or 'file'}: cannot create: {exc.strerror or exc}") from exc
 
-    def update_json(self, path: Path, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-        """Read-modify-write a JSON object under its lock; a missing file starts empty."""
+    def update_json(self, path: Path, change: Callable[[dict[str, Any]], None], *, create: bool = True) -> dict[str, Any]:
+        """Read-modify-write a JSON object under its lock; a missing file starts empty (or, without
+        ``create``, is left missing and ``{}`` returned)."""
         with self.locked(path):
+            if not create and not self.exists(path):
+                return {}
             data = self.read_json(path) if self.exists(path) else {}
             if not isinstance(data, dict):
                 raise StoreError(f"{path}: top level is {type(data).__name__}, expected an object")
@@ -344,10 +351,12 @@ class Store:
 
     def append_events(self, events: list[Event]) -> None:
         """Compact JSON lines, one write: whole lines, never mixed with other writers' lines."""
-        lines = "".join(json.dumps(e.model_dump(exclude_none=True), ensure_ascii=False, separators=(",", ":")) + "\n"
-                        for e in events)
+        def lines(ascii_only: bool) -> str:
+            return "".join(json.dumps(e.model_dump(exclude_none=True), ensure_ascii=ascii_only, separators=(",", ":"),
+                                      default=str) + "\n" for e in events)
+
         try:
-            self.append_line(self.layout.events, lines.encode("utf-8"))
+            self.append_line(self.layout.events, _utf8(lines(False), lambda: lines(True)))
         except OSError as exc:
             raise StoreError(f"{self.layout.events}: cannot append: {exc.strerror or exc}") from exc
 
@@ -370,6 +379,7 @@ class FolderStore(Store):
         self._real_root = layout.root.resolve()
         self._locks: dict[Path, FileLock] = {}
         self._locks_guard = threading.Lock()
+        self._torn = False  # our last append was cut short
 
     @contextmanager
     def locked(self, path: Path) -> Iterator[None]:
@@ -428,7 +438,19 @@ class FolderStore(Store):
             os.close(fd)
 
     def _read_bytes(self, path: Path) -> bytes:
-        return path.read_bytes()
+        """A regular file, at most ``MAX_READ_BYTES``: a FIFO, a device or a folder is refused, never waited on."""
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            _regular(fd, path)
+            chunks, size = [], 0
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_READ_BYTES:
+                    raise OSError(errno.EFBIG, f"larger than {MAX_READ_BYTES >> 20} MiB", str(path))
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
 
     def _replace(self, path: Path, data: bytes, *, durable: bool) -> None:
         temp = self._write_temp(path, data, durable=durable)
@@ -503,22 +525,45 @@ class FolderStore(Store):
         path.unlink(missing_ok=True)
 
     def append_line(self, path: Path, data: bytes) -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, DEFAULT_MODE)
+        """One ``write()`` with ``O_APPEND``; never through a symlink, never into a FIFO or device.
+
+        A short write (a full disk) leaves a torn line: it is ended before the next append.
+        """
+        if self._torn:
+            self._torn = not self._end_line(path)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                     DEFAULT_MODE)
         try:
+            _regular(fd, path)
             written = os.write(fd, data)
         finally:
             os.close(fd)
         if written != len(data):
-            raise OSError(f"short write ({written} of {len(data)} bytes)")
+            self._torn = written > 0
+            raise OSError(errno.ENOSPC, f"short write ({written} of {len(data)} bytes)", str(path))
+
+    def _end_line(self, path: Path) -> bool:
+        try:
+            if self.read_tail(path, 1) not in (b"", b"\n"):
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC)
+                try:
+                    return os.write(fd, b"\n") == 1
+                finally:
+                    os.close(fd)
+        except OSError:
+            return False
+        return True
 
     def read_tail(self, path: Path, size: int) -> bytes:
         try:
-            with open(path, "rb") as handle:
-                handle.seek(0, os.SEEK_END)
-                handle.seek(max(0, handle.tell() - size))
-                return handle.read(size)
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
             return b""
+        try:
+            end = _regular(fd, path).st_size
+            return os.pread(fd, min(size, end), max(0, end - size))
+        finally:
+            os.close(fd)
 
     def make_folders(self) -> None:
         for folder in self.layout.folders():
@@ -644,11 +689,29 @@ class MemoryStore(Store):
         return json.loads(self.files[path])
 
 
+def _regular(fd: int, path: Path) -> os.stat_result:
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return st
+
+
+def _utf8(text: str, again: Callable[[], str]) -> bytes:
+    """UTF-8 of a JSON text; one with a lone surrogate (half an emoji, as JavaScript cuts it) is
+    written with ASCII escapes instead, which is valid JSON and keeps the value."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return again().encode("ascii")
+
+
 def dump_json(data: Any) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return _utf8(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n",
+                 lambda: json.dumps(data, indent=2, allow_nan=False) + "\n")
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_ASCII_ENCODER = json.JSONEncoder(allow_nan=False)
 
 
 def dump_lines(document: dict[str, Any] | list[Any], key: str = "tasks") -> bytes:
@@ -657,16 +720,19 @@ def dump_lines(document: dict[str, Any] | list[Any], key: str = "tasks") -> byte
     ``indent=2`` makes the json module use its pure-Python encoder (3x slower on a
     10,000-task queue); one line per item keeps the C encoder.
     """
-    def items(values: list[Any], indent: str) -> str:
-        if not values:
-            return "[]"
-        return "[\n" + ",\n".join(indent + "  " + _ENCODER.encode(v) for v in values) + "\n" + indent + "]"
+    def text(encoder: json.JSONEncoder) -> str:
+        def items(values: list[Any], indent: str) -> str:
+            if not values:
+                return "[]"
+            return "[\n" + ",\n".join(indent + "  " + encoder.encode(v) for v in values) + "\n" + indent + "]"
 
-    if isinstance(document, list):
-        return (items(document, "") + "\n").encode("utf-8")
-    fields = [f"  {_ENCODER.encode(name)}: " + (items(value, "  ") if name == key and isinstance(value, list)
-                                                  else _ENCODER.encode(value)) for name, value in document.items()]
-    return ("{\n" + ",\n".join(fields) + "\n}\n").encode("utf-8")
+        if isinstance(document, list):
+            return items(document, "") + "\n"
+        fields = [f"  {encoder.encode(name)}: " + (items(value, "  ") if name == key and isinstance(value, list)
+                                                    else encoder.encode(value)) for name, value in document.items()]
+        return "{\n" + ",\n".join(fields) + "\n}\n"
+
+    return _utf8(text(_ENCODER), lambda: text(_ASCII_ENCODER))
 
 
 def parse_json(raw: bytes, path: Path) -> Any:
@@ -677,11 +743,16 @@ def parse_json(raw: bytes, path: Path) -> Any:
     if not text.strip():
         raise StoreError(f"{path}: empty")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise StoreError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
     except RecursionError as exc:
         raise StoreError(f"{path}: nested too deeply") from exc
+
+
+def _no_constant(name: str) -> Any:
+    """``NaN`` and ``Infinity`` are not JSON: such a file is reported, never rewritten."""
+    raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
 
 
 def is_own_temp(name: str) -> bool:

@@ -24,9 +24,13 @@ file is read, so what was reported while the daemon was down is acted on.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import structlog
 
 from orchestrator import handoffs, liveness, progress, report
 from orchestrator.clock import Clock, iso
@@ -41,6 +45,8 @@ from orchestrator.registry import PlanRegistry
 from orchestrator.store import Identity, Store, StoreError
 from orchestrator.timestamps import format_timestamp, parse_timestamp
 from orchestrator.workers import WorkerDirectory
+
+log = structlog.get_logger("orchestrator")
 
 REPORTED = ("assigned", "in_progress", "completed", "failed")
 QUEUE_STATUS = {"completed": "completed", "blocked": "blocked", "aborted": "cancelled", "in_progress": "orchestrating"}
@@ -63,6 +69,22 @@ class Supervisor:
         self._invalid: dict[str, str] = {}  # subtask id -> problem reported
         self._file_seen: dict[str, Identity] = {}  # subtask file as last read
         self._dirty: dict[str, dict[str, bool]] = {}  # plan -> subtask -> restore the worker's fields too
+
+    @contextmanager
+    def _contained(self, plan: Plan, subtask_id: str) -> Iterator[None]:
+        """A value nobody foresaw in one subtask's files stops the work on that subtask only.
+
+        The error is reported once (per subtask and problem) and the pass goes on with the others.
+        """
+        try:
+            yield
+        except (StoreError, ValueError, TypeError, KeyError, AttributeError, OverflowError, OSError) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+            if self._invalid.get(subtask_id) != problem:
+                log.error("subtask_check_failed", subtask_id=subtask_id, exc_info=exc)
+                self.outbox.emit("subtask_check_failed", orchestration_id=plan.orchestration_id, subtask_id=subtask_id,
+                                 problem=problem, action="this subtask is checked again on the next tick")
+            self._invalid[subtask_id] = problem
 
     def _invalid_worker_file(self, path: Path, problem: str) -> None:
         if path not in self._reported_files:
@@ -131,7 +153,8 @@ class Supervisor:
         """Read every subtask file of every live plan whose stat changed since it was last read."""
         for plan in self.registry.live():
             for subtask in plan.subtasks:
-                self._sync(plan, subtask.subtask_id)
+                with self._contained(plan, subtask.subtask_id):
+                    self._sync(plan, subtask.subtask_id)
             self._flush(plan)
 
     def sync_subtask(self, subtask_id: str) -> None:
@@ -214,9 +237,14 @@ class Supervisor:
         """End the current attempt; retry a transient failure, escalate after the last attempt."""
         now = self.clock.now()
         if subtask.pid and kind != "dead":
-            self.stops.stop(subtask.pid, parse_timestamp(subtask.started_at), now,
-                            {"orchestration_id": plan.orchestration_id, "subtask_id": subtask.subtask_id,
-                             "attempt": subtask.attempt})
+            context: dict[str, Any] = {"orchestration_id": plan.orchestration_id, "subtask_id": subtask.subtask_id,
+                       "attempt": subtask.attempt}
+            stopped = self.stops.stop(subtask.pid, parse_timestamp(subtask.started_at),
+                                      parse_timestamp(subtask.handed_off_at), now, context)
+            if stopped == "not allowed":
+                self.outbox.emit("worker_not_signalled", pid=subtask.pid, problem=(
+                    f"process {subtask.pid} is not this attempt's worker (PID 1, this daemon or its parent, another "
+                    "user's, or older than the handoff)"), action="left alone", **context)
         self._emit(plan, "subtask_failed", f"{subtask.subtask_id}:{subtask.attempt}:failed",
                    subtask_id=subtask.subtask_id, attempt=subtask.attempt, kind=kind, reason=reason, transient=transient)
         retry = self.settings.config.retry
@@ -257,7 +285,8 @@ class Supervisor:
             touched = [s for s in plan.subtasks if s.status in ACTIVE and (
                 workers is None or s.subtask_id in subtask_ids or (s.worker_id and s.worker_id in workers))]
             for subtask in touched:
-                self._observe(plan, subtask, now, check_liveness)
+                with self._contained(plan, subtask.subtask_id):
+                    self._observe(plan, subtask, now, check_liveness)
             if touched:
                 self._flush(plan)
 
@@ -403,6 +432,34 @@ class Supervisor:
         path = self.layout.subtask(subtask.subtask_id)
         self.store.update_json(path, change)
         self._file_seen[subtask.subtask_id] = self.store.identity(path)
+        self._withdraw_handoffs(plan, subtask)
+
+    def _withdraw_handoffs(self, plan: Plan, subtask: Subtask) -> None:
+        """Mark handoffs nobody should take any more ``cancelled``: those of earlier attempts, and the
+        current one of a skipped subtask or an aborted plan (the consumer takes every ``pending`` one)."""
+        o = plan.orchestration_id
+        over = subtask.status == "skipped" or plan.status == "aborted"
+        why = {True: "skipped by a person" if subtask.status == "skipped" else "the orchestration was aborted"}
+        for attempt in range(1, subtask.attempt + (1 if over else 0)):
+            key = f"{o}:withdrawn:{subtask.subtask_id}:{attempt}"
+            if self.outbox.was_announced(key):
+                continue
+            reason = why.get(attempt == subtask.attempt) or f"superseded by attempt {subtask.attempt}"
+            path = self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id, attempt)
+            withdrawn = False
+
+            def cancel(data: dict[str, Any], reason: str = reason) -> None:
+                nonlocal withdrawn
+                if data.get("status", "pending") == "pending":
+                    data |= {"status": "cancelled", "cancelled_reason": reason, "cancelled_at": iso(self.clock)}
+                    withdrawn = True
+
+            if self.store.exists(path):
+                self.store.update_json(path, cancel, create=False)
+            if withdrawn:
+                self._emit(plan, "handoff_withdrawn", f"withdrawn:{subtask.subtask_id}:{attempt}",
+                           subtask_id=subtask.subtask_id, attempt=attempt, reason=reason,
+                           path=str(path.relative_to(self.layout.root)))
 
     def _escalation(self, plan: Plan) -> dict[str, Any]:
         assert plan.blocking_subtask is not None
@@ -496,6 +553,8 @@ class Supervisor:
         if action == "abort":
             plan.status = "aborted"
             plan.completed_at = iso(self.clock)
+            for subtask in plan.subtasks:  # their pending handoffs are withdrawn
+                self._dirty.setdefault(plan.orchestration_id, {})[subtask.subtask_id] = False
             self._emit(plan, "orchestration_aborted", "aborted", requested_by=request.get("requested_by"))
             self._flush(plan)
             return None

@@ -14,7 +14,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import structlog
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirCreatedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
@@ -22,6 +31,14 @@ from watchdog.observers.polling import PollingObserver
 from orchestrator.store import is_own_temp
 
 log = structlog.get_logger("orchestrator.watcher")
+
+CHANGES: list[type[FileSystemEvent]] = [FileCreatedEvent, FileMovedEvent, FileClosedEvent, FileDeletedEvent,
+                                        DirCreatedEvent]
+"""A change to a file once it is complete. Opens, reads and each ``write()`` are not asked for
+(the inotify mask leaves them out): a reader must not wake itself, and a file being rewritten in
+place is read when it is closed, not half-way."""
+APPENDS: list[type[FileSystemEvent]] = [*CHANGES, FileModifiedEvent]
+"""For a file that writers append to and may keep open (the events file)."""
 
 
 def _no_move_pairing_delay() -> None:
@@ -101,7 +118,7 @@ class FolderWatcher:
     def _start(self, observer: BaseObserver) -> BaseObserver:
         for folder, recursive in self._folders:
             folder.mkdir(parents=True, exist_ok=True)
-            observer.schedule(self._handler, str(folder), recursive=recursive)
+            observer.schedule(self._handler, str(folder), recursive=recursive, event_filter=CHANGES)
         observer.start()
         return observer
 
@@ -110,3 +127,40 @@ class FolderWatcher:
             self._observer.stop()
             self._observer.join(timeout=5)
             self._observer = None
+
+
+class ChangeFlag:
+    """A flag raised when a file in ``folders`` changes (and, with ``names``, only one of those).
+
+    For the CLI's followers (``status --watch``, ``events --follow``): they sleep until it is
+    raised, so they cost nothing while nothing changes.
+    """
+
+    def __init__(self, folders: Iterable[Path], *, names: set[str] | None = None,
+                 events: list[type[FileSystemEvent]] | None = None) -> None:
+        self.raised = threading.Event()
+        flag, wanted = self.raised, names
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                paths = (event.src_path, getattr(event, "dest_path", ""))
+                if wanted is None or any(Path(str(p)).name in wanted for p in paths if p):
+                    flag.set()
+
+        self._observer = make_observer()
+        for folder in folders:
+            if folder.is_dir():
+                self._observer.schedule(Handler(), str(folder), recursive=False, event_filter=events or CHANGES)
+
+    def __enter__(self) -> ChangeFlag:
+        self._observer.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._observer.stop()
+        self._observer.join(5)
+
+    def wait(self, timeout: float) -> None:
+        """Until the flag is raised (or ``timeout`` passes); then lower it."""
+        self.raised.wait(timeout)
+        self.raised.clear()
