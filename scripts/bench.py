@@ -226,7 +226,8 @@ def monitor_tick(root: Path, subtasks: int) -> dict[str, float]:
                                                            bottlenecks=[]))
             store.write_json(store.layout.plan(plan.orchestration_id), plan.model_dump(mode="json"))
         core = Core(store, Settings(Config()))
-        core.start(pid=os.getpid())  # the first pass parses every subtask file, spec and heartbeat
+        core.start(pid=os.getpid())
+        core.run_pass({"tick"})  # the first pass parses every subtask file, spec and heartbeat
         samples = []
         for _ in range(5):
             started = time.perf_counter()

@@ -73,7 +73,8 @@ class Sim:
     # --- driving -----------------------------------------------------------------------
 
     def start(self) -> PassResult:
-        return self.core.start(pid=1)
+        self.core.start(pid=1)
+        return self.core.run_pass(FULL)
 
     def tick(self, seconds: float = 0.0) -> PassResult:
         self.clock.advance(seconds)

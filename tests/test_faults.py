@@ -452,16 +452,15 @@ def test_an_unexpected_error_in_a_step_is_reported_and_the_daemon_goes_on(folder
     from orchestrator.daemon import Daemon
 
     daemon = Daemon(folder, load_config(fast_config, folder))
-    original, raised = daemon.core.engine.intake, []
+    original, raised = daemon.core.engine._hand_off_simple, []
 
-    def flaky() -> Any:
-        queue = folder / "task-queue.json"
-        if not raised and queue.exists() and "t-after-boom" in queue.read_text():
+    def flaky(decided: Any, now: str) -> Any:
+        if not raised and any(task.id == "t-after-boom" for task, _ in decided):
             raised.append(True)
-            raise RuntimeError("boom")  # the first pass that sees the task fails
-        return original()
+            raise RuntimeError("boom")  # the first pass that decides on the task fails
+        return original(decided, now)
 
-    daemon.core.engine.intake = flaky  # type: ignore[method-assign]
+    daemon.core.engine._hand_off_simple = flaky  # type: ignore[method-assign]
 
     routed: list[bool] = []
 

@@ -73,7 +73,11 @@ class Core:
         return self.registry.status_line
 
     def start(self, **started: Any) -> PassResult:
-        """Announce the start, rebuild the view from the files, finish interrupted work, then a full pass."""
+        """Announce the start, rebuild the view from the files, finish interrupted work.
+
+        A full pass (:data:`FULL`) should follow: the daemon runs it as its first pass, so an
+        error in it is handled like an error in any other pass.
+        """
         self.store.make_folders()
         if self.store.end_torn_event_line():
             log.warning("ended_torn_event_line", path=str(self.store.layout.events))
@@ -86,13 +90,10 @@ class Core:
         self.registry.loaded_all()
         try:
             self.supervisor.start()
-            unfinished = self.engine.claimed_without_plan()
+            return PassResult(plan_later=self._plan_now(self.engine.claimed_without_plan()))
         finally:
+            self.registry.write_state()
             self.outbox.flush()
-        result = self.run_pass(FULL)
-        later = self._plan_now(unfinished)
-        result.plan_later += later
-        return result
 
     def run_pass(self, jobs: Iterable[Hashable], drafted: Iterable[tuple[QueueTask, Drafted]] = ()) -> PassResult:
         """One pass; the state file is written once and the events are appended at its end."""

@@ -157,6 +157,8 @@ class Daemon:
             self._status = self.core.status_line
             self.notifier.ready(self._status)
             self._after(result)
+            for name in FULL:  # the first pass reads everything
+                self.want(name)
             work = asyncio.create_task(self._work_loop())
             loops = [work, asyncio.create_task(self._rescan_loop()), asyncio.create_task(self._monitor_loop())]
             if self.notifier.watchdog_interval:
