@@ -65,7 +65,7 @@ def render(event: dict[str, Any]) -> str:
     stamp = str(event.get("timestamp", ""))
     when = stamp[11:23] if len(stamp) >= 19 else stamp
     ids = "  ".join(f"{k}={event[k]}" for k in ID_FIELDS if event.get(k) is not None)
-    skip = {"timestamp", "type", "source", "data", "id", *ID_FIELDS}
+    skip = {"timestamp", "type", "source", "data", "id", "event_id", *ID_FIELDS}  # event_id: for machines
     rest = "  ".join(f"{k}={_short(v)}" for k, v in event.items() if k not in skip)
     source = "" if event.get("source") in (None, "orchestrator") else f" [{event['source']}]"
     return f"{when}  {event.get('type')!s:<24} {ids}  {rest}{source}".rstrip()
