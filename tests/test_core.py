@@ -214,6 +214,21 @@ def test_a_handoff_the_consumer_took_is_not_withdrawn() -> None:
     assert not sim.events("handoff_withdrawn")
 
 
+def test_a_later_stage_handoff_carries_the_request_and_what_came_before() -> None:
+    sim = Sim()
+    sim.start()
+    sim.submit(task("w", "Widget", description="Build the widget service for the billing team.", subtasks=SUBTASKS))
+    sim.run("queue")
+    sim.report(sid("design"), "start", worker_id="w1")
+    sim.report(sid("design"), "complete", result="Design in docs/widget.md: REST, Postgres, JWT.")
+    sim.run(("subtask", sid("design")))
+    backend = sim.store.get(sim.layout.subtask_handoff("development", sid("backend")))
+    text = backend["task"]["description"]
+    assert "Build the widget service for the billing team." in text  # the whole request
+    assert "Design in docs/widget.md: REST, Postgres, JWT." in text  # what the design produced
+    assert "Success criteria:" in text
+
+
 def test_a_handoff_a_master_already_took_is_never_written_again() -> None:
     sim = started()
     path = sim.handoffs()[0]

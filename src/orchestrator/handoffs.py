@@ -31,7 +31,6 @@ def for_subtask(plan: Plan, subtask: Subtask, priority: str, now: str) -> Handof
     waiting = [s.subtask_id for s in plan.subtasks if subtask.subtask_id in s.dependencies]
     parallel = [s for s in plan.execution_plan.get(f"stage_{subtask.stage}", []) if s != subtask.subtask_id]
     stages = len(plan.execution_plan)
-    files = f"\nFiles: {', '.join(subtask.files_affected)}" if subtask.files_affected else ""
     return Handoff(
         handoff_id=f"to-{subtask.assigned_to}-subtask-{subtask.subtask_id}"
                    + (f"-attempt-{subtask.attempt}" if subtask.attempt > 1 else ""),
@@ -44,7 +43,7 @@ def for_subtask(plan: Plan, subtask: Subtask, priority: str, now: str) -> Handof
             id=subtask.subtask_id,
             title=subtask.title,
             type=subtask.worker_type,
-            description=f"{subtask.description}\nSuccess criteria: {subtask.success_criteria}{files}",
+            description=brief(plan, subtask),
             priority=priority,
         ),
         context=HandoffContext(
@@ -63,3 +62,39 @@ def for_subtask(plan: Plan, subtask: Subtask, priority: str, now: str) -> Handof
         ] or None,
         created_at=now,
     )
+
+
+MAX_QUOTED = 4000
+"""Longest quotation of a request or an earlier result in a handoff (a master reads all of it)."""
+
+
+def _quote(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + " [...]"
+
+
+def brief(plan: Plan, subtask: Subtask) -> str:
+    """What a master needs to act on one subtask: its part, how to know it is done, the whole
+    request it belongs to, and what the subtasks it depends on produced."""
+    by_id = {s.subtask_id: s for s in plan.subtasks}
+    parts = [subtask.description.strip(), f"Success criteria: {subtask.success_criteria}"]
+    if subtask.files_affected:
+        parts.append(f"Files: {', '.join(subtask.files_affected)}")
+    request = plan.task_description.strip() or plan.task_title
+    parts.append(f"This is one part of {plan.task_title!r} ({plan.orchestration_id}), stage {subtask.stage} of "
+                 f"{len(plan.execution_plan)}. The whole request:\n{_quote(request)}")
+    done = [by_id[d] for d in subtask.dependencies if d in by_id]
+    if done:
+        lines = []
+        for dep in done:
+            changed = (dep.model_extra or {}).get("files_changed")
+            files = f" (files changed: {', '.join(map(str, changed))})" if isinstance(changed, list) and changed else ""
+            lines.append(f"- {dep.title} [{dep.subtask_id}, {dep.status}]: {_quote(dep.result or 'no result reported')}"
+                         f"{files}")
+        parts.append("What the work before this produced:\n" + "\n".join(lines))
+    earlier = [a for a in subtask.attempts if a.outcome and a.attempt < subtask.attempt]
+    if earlier:
+        parts.append("Earlier attempts: " + "; ".join(f"attempt {a.attempt} ended {a.outcome}"
+                                                      + (f" ({a.reason})" if a.reason else "") for a in earlier))
+    return "\n\n".join(parts)
+
