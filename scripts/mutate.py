@@ -2,13 +2,14 @@
 
     make mutate                                            # the default modules and tests
     make mutate MUTATE_MODULES=src/orchestrator/progress.py
-    make mutate MUTATE_TESTS="tests/test_liveness.py tests/test_core.py"
+    make mutate MUTATE_TESTS="tests/test_liveness.py tests/test_core.py"    # default: -m 'not process'
     .venv/bin/python scripts/mutate.py --modules src/orchestrator/progress.py -- --max-children 1
 
 mutmut 3 reads its settings only from ``[tool.mutmut]`` of the ``pyproject.toml`` in the folder it
 runs in, and runs the tests inside a ``mutants/`` copy of that folder. So that the module list and
 the test subset can be chosen per run (and the project's pyproject.toml stays as it is), this
-script stages a copy of ``src/``, ``tests/`` and ``scripts/`` in ``.mutation/`` (git-ignored),
+script stages a copy of ``src/``, ``tests/`` and ``scripts/`` (and the README and sample config
+that tests/test_config.py reads) in ``.mutation/`` (git-ignored),
 writes ``.mutation/pyproject.toml`` = the project's pyproject.toml + a generated ``[tool.mutmut]``,
 and runs ``mutmut run`` there. The tests run against the staged copy, so an edit to ``src/`` made
 while it runs does not leak into the results.
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -34,9 +36,11 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODULES = "src/orchestrator/progress.py src/orchestrator/liveness.py src/orchestrator/store.py"
-DEFAULT_TESTS = "tests/test_liveness.py tests/test_dag.py"
+DEFAULT_MODULES = " ".join(f"src/orchestrator/{name}.py" for name in
+                           ("progress", "liveness", "protocol", "dag", "intake", "outbox", "registry", "store"))
+DEFAULT_TESTS = "-m 'not process'"  # the in-process tests (tests/conftest.py marks the rest)
 STAGED = ["src", "tests", "scripts"]
+STAGED_FILES = ["README.md", "coordination/orchestrator/config.toml"]  # test_config checks both against the models
 
 
 def toml_list(values: list[str]) -> str:
@@ -54,6 +58,9 @@ def stage(stage_dir: Path, modules: list[str], tests: list[str], *, fresh: bool)
         # copy2 keeps mtimes: mutmut regenerates a file's mutants only when its source is newer
         shutil.copytree(ROOT / name, target, copy_function=shutil.copy2,
                         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".hypothesis", ".pytest_cache"))
+    for name in STAGED_FILES:
+        (stage_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, stage_dir / name)
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     if "mutmut" in tomllib.loads(pyproject).get("tool", {}):
         sys.exit("pyproject.toml has its own [tool.mutmut]: remove it, or drop scripts/mutate.py and run mutmut directly")
@@ -62,7 +69,7 @@ def stage(stage_dir: Path, modules: list[str], tests: list[str], *, fresh: bool)
         f'source_paths = ["src"]\n'
         f"only_mutate = {toml_list(modules)}\n"
         f"pytest_add_cli_args_test_selection = {toml_list(tests)}\n"
-        f'also_copy = ["scripts/"]\n',
+        f'also_copy = ["scripts/", "README.md", "coordination/"]\n',
         encoding="utf-8")
 
 
@@ -71,7 +78,7 @@ def main() -> int:
     parser.add_argument("--modules", default=os.environ.get("MUTATE_MODULES", DEFAULT_MODULES),
                         help="files to mutate, space-separated (env MUTATE_MODULES)")
     parser.add_argument("--tests", default=os.environ.get("MUTATE_TESTS", DEFAULT_TESTS),
-                        help="pytest arguments selecting the tests, space-separated (env MUTATE_TESTS)")
+                        help="pytest arguments selecting the tests, split as a shell would (env MUTATE_TESTS)")
     parser.add_argument("--dir", default=os.environ.get("MUTATE_DIR", ".mutation"), help="staging folder")
     parser.add_argument("--incremental", action="store_true", default=os.environ.get("MUTATE_INCREMENTAL") == "1",
                         help="keep earlier results of unchanged functions (env MUTATE_INCREMENTAL=1)")
@@ -80,7 +87,7 @@ def main() -> int:
     parser.add_argument("mutmut_args", nargs="*", help="after --: passed to `mutmut run` (mutant names, --max-children)")
     args = parser.parse_args()
 
-    modules, tests = args.modules.split(), args.tests.split()
+    modules, tests = args.modules.split(), shlex.split(args.tests)  # -m 'not process' stays two arguments
     for module in modules:
         if not module.startswith("src/") or not module.endswith(".py") or not (ROOT / module).is_file():
             sys.exit(f"{module}: not a .py file under src/")

@@ -17,16 +17,21 @@ from orchestrator.models import Classification, QueueTask
 from orchestrator.textsignals import (
     action_clauses,
     arrow_steps,
+    changed_files,
     clauses,
     duration_minutes,
     find_files,
     has_line_reference,
+    head_phrase,
     keyword_pattern,
     listed_items,
     sequence_markers,
+    stated_parts,
     strip_identifiers,
+    strip_names,
     strip_type_prefix,
     type_prefix,
+    without_investigation,
 )
 
 TYPE_WEIGHT = 10.0
@@ -35,6 +40,15 @@ TITLE_WEIGHT = 2.0
 KEYWORD_WEIGHT = 3.0
 LEAD_VERB_BONUS = 3.0
 """A keyword that opens the text is the work itself (``Document the deploy process``)."""
+HEAD_WEIGHT = 2.0
+"""Routing words in the head of the first clause count this much more (R1: the deliverable decides)."""
+SOFTWARE_HEAD_WEIGHT = 8.0
+"""A software noun heading the work (``Build a command-line tool``) makes it development (R2)."""
+SYSTEM_NOUNS = ("services", "systems", "microservices", "applications", "apps", "repositories", "repos", "clusters",
+                "environments", "servers", "hosts", "teams", "products", "platforms", "codebases", "projects",
+                "databases", "regions", "stacks")
+READ_ONLY_VERBS = ("scan", "audit", "list", "inventory", "catalog", "catalogue", "review", "check", "report",
+                   "count", "find", "discover", "enumerate", "survey", "assess", "verify", "map", "document")
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,12 @@ class Classifier:
         }
         self._type_to_domain = {t.lower(): name for name, d in config.domains.items() for t in d.types}
         self._scope = [(phrase, keyword_pattern(phrase)) for phrase in config.scope_phrases]
+        self._keyword_names = {word.lower() for d in config.domains.values() for word in d.keywords if " " in word}
+        self._software = {noun.lower() for noun in config.software_nouns}
+        self._making = {verb.lower() for verb in config.making_verbs}
+        self._other_domain_words = {name: [(plain, p) for n, ws in self._patterns.items()
+                                           if config.domains[n].master != config.domains[name].master
+                                           for _, plain, p, _ in ws] for name in self._patterns}
         self._vague = [(verb, re.compile(rf"^\s*{re.escape(verb)}\b")) for verb in config.vague_verbs]
 
     # --- routing -------------------------------------------------------------------
@@ -87,27 +107,62 @@ class Classifier:
 
     def _score_text(self, text: str, weight: float = 1.0, into: dict[str, _Score] | None = None) -> dict[str, _Score]:
         scores = into if into is not None else {name: _Score() for name in self._patterns}
-        lowered = strip_identifiers(text).lower()
+        lowered = strip_names(strip_identifiers(text), self._keyword_names.__contains__).lower()
         lead = _LEAD_RE.match(lowered)
         if lead:
             first = lead.group(1)
             for name, patterns in self._patterns.items():
                 if any(w > 1 and plain in first and p.match(first) for _, plain, p, w in patterns):
                     scores[name].total += LEAD_VERB_BONUS * weight
-        for name, patterns in self._patterns.items():
+        # every routing word found, the longest first: "sql injection" is security, and "sql" inside it
+        # is not also development; "repositories" is counted once, not again as "repos"
+        found = [(match.end() - match.start(), match.start(), match.end(), name, word, word_weight)
+                 for name, patterns in self._patterns.items() for word, plain, pattern, word_weight in patterns
+                 if plain in lowered and word not in scores[name].words and (match := pattern.search(lowered))]
+        taken: list[tuple[int, int]] = []
+        for _, start, end, name, word, word_weight in sorted(found, key=lambda f: (-f[0], f[1])):
+            if any(start < other_end and other_start < end for other_start, other_end in taken):
+                continue
+            taken.append((start, end))
             score = scores[name]
-            for word, plain, pattern, word_weight in patterns:
-                if plain in lowered and word not in score.words and pattern.search(lowered):
-                    score.total += word_weight * weight
-                    score.strong += word_weight > 1
-                    score.words.append(word)
+            score.total += word_weight * weight
+            score.strong += word_weight > 1
+            score.words.append(word)
         return scores
+
+    def _score_head(self, title: str, scores: dict[str, _Score], reasons: list[str]) -> None:
+        """R1 and R2: the head of the first clause decides. Its routing words count ``HEAD_WEIGHT``
+        times more; a software noun at its end, made by a verb that is no other master's work, is
+        development."""
+        head = head_phrase(strip_names(strip_identifiers(title), self._keyword_names.__contains__))
+        words = re.findall(r"[a-z][a-z0-9_/+-]*", head.lower())  # node_modules is a name, not modules
+        if not words:
+            return
+        verb, noun = words[0], words[-1]
+        singular = noun[:-1] if noun.endswith("s") and noun[:-1] in self._software else noun
+        software = len(words) > 1 and singular in self._software and "development" in scores and (
+            verb in self._making  # making software: whatever its name (a new Git repository)
+            or not any(self._other_domain(w) for w in (verb, noun)))  # scanning a repository is not making one
+        if software:
+            scores["development"].total += SOFTWARE_HEAD_WEIGHT
+            scores["development"].strong += 1
+            reasons.append(f"the work is a {singular} ({head!r}): development")
+            head = head[: head.lower().rfind(noun)]  # the artifact's own name is not a domain
+        for name, score in self._score_text(head, HEAD_WEIGHT).items():
+            scores[name].total += score.total
+            scores[name].strong += score.strong
+
+    def _other_domain(self, word: str) -> bool:
+        """Whether ``word`` is a routing word of a domain other than development."""
+        return any(plain in word and pattern.fullmatch(word) for plain, pattern in self._other_domain_words.get(
+            "development", []))
 
     def route(self, title: str, description: str = "", type_hints: Iterable[str | None] = ()) -> Route:
         """Pick the domain with the highest score; ``type`` and prefix weigh most."""
         scores = self._score_text(title, TITLE_WEIGHT)
         self._score_text(description, 1.0, into=scores)
         reasons: list[str] = []
+        self._score_head(title, scores, reasons)
         hinted: list[str] = []
         for hint in type_hints:  # the type field and the description's prefix each count
             domain = self.domain_of_type(hint)
@@ -165,7 +220,9 @@ class Classifier:
         domains = self.involved_domains(text)
         signals += self._domain_signals(domains)
         signals += self._file_signals(task, text, route)
-        signals += self._sequence_signals(text, body, domains)
+        # R3: a list of places to look is one piece of work (finding the cause), not parts
+        looked = strip_type_prefix(without_investigation(description))
+        signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains)
         signals += self._size_signals(task, text)
 
         score = sum(weight for weight, _ in signals)
@@ -224,7 +281,8 @@ class Classifier:
         listed = [*_list(context.get("files_affected")), *_list(context.get("deliverables")),
                   *_list(extra.get("files_affected"))]
         repository = context.get("repository")
-        files = [f for f in find_files(text, listed) if f != repository]
+        # R4: only files the text asks to change count, not those it reads or takes as an example
+        files = changed_files(text, [f for f in find_files(text, listed) if f != repository])
         signals: list[tuple[float, str]] = []
         limit = self.config.max_simple_files
         if len(files) > limit:
@@ -232,11 +290,16 @@ class Classifier:
         elif files and has_line_reference(text):
             signals.append((-0.4, f"specific: names {', '.join(files[:3])} and a line"))
         lowered = text.lower()
-        scope = [phrase for phrase, pattern in self._scope if pattern.search(lowered)]
-        if scope and route.domain == "inventory":
-            signals.append((0.0, f"reads entire systems ({scope[0]}) but changes nothing"))
-        elif scope:
-            signals.append((1.0, f"affects entire systems ({', '.join(scope[:2])})"))
+        scope = [(phrase, found) for phrase, pattern in self._scope if (found := pattern.search(lowered))]
+        # R5: "across all" is complex only when the change itself spans systems
+        spanning = [phrase for phrase, found in scope if not phrase.startswith("across all")
+                    or re.match(rf"\s*(?:the\s+|our\s+)?(?:[\w-]+\s+){{0,2}}(?:{'|'.join(SYSTEM_NOUNS)})\b",
+                                lowered[found.end():])]
+        head = re.findall(r"[a-z][a-z-]*", head_phrase(task.title).lower()) or [""]
+        if spanning and (route.domain == "inventory" or head[0] in READ_ONLY_VERBS or head[-1] in READ_ONLY_VERBS):
+            signals.append((0.0, f"reads entire systems ({spanning[0]}) but changes nothing"))
+        elif spanning:
+            signals.append((1.0, f"affects entire systems ({', '.join(spanning[:2])})"))
         vague = [verb for verb, pattern in self._vague if pattern.search(lowered)]
         if vague and not files:
             signals.append((0.5, f"open-ended goal ({vague[0]}) with no specific file"))
@@ -244,21 +307,29 @@ class Classifier:
 
     def _sequence_signals(self, text: str, body: str, domains: list[str]) -> list[tuple[float, str]]:
         signals: list[tuple[float, str]] = []
-        steps = arrow_steps(text)
-        items = listed_items(body)
+        verbs = self.config.action_verbs
+        # R5: an arrow chain counts when it orders work (design -> implement), not a system's path
+        steps = [step for step in arrow_steps(text) if action_clauses(step, verbs)]
+        # R3: listed parts are separate pieces of work (a verb and its object, or items of different
+        # domains), not the features or values of one deliverable
+        listed = listed_items(body)
+        items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
+            item for item in listed if action_clauses(item, verbs)]
         # the title usually summarises the description: count the richer of the two, not both
         title, _, rest = text.partition("\n")
-        actions = max(action_clauses(title, self.config.action_verbs),
-                      action_clauses(rest, self.config.action_verbs), key=len)
+        actions = max(action_clauses(title, verbs), action_clauses(rest, verbs), key=len)
         markers = sequence_markers(text)
+        parts = stated_parts(text, self.config.part_nouns)
         if len(steps) >= 3:
             signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
         elif markers and (len(actions) >= 2 or len(domains) >= 2):
             signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
-        if len(items) >= 3:
+        if parts >= 3:
+            signals.append((1.0, f"{parts} parts of work stated"))
+        elif len(items) >= 3:
             signals.append((0.8, f"{len(items)} listed parts of work"))
         if len(actions) >= 4:
-            signals.append((0.8, f"{len(actions)} separate actions"))
+            signals.append((1.0, f"{len(actions)} separate actions"))
         elif len(actions) == 3:
             signals.append((0.6, "3 separate actions"))
         return signals

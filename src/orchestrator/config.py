@@ -133,6 +133,8 @@ class ClassifierConfig(_Section):
             "wire", "expose", "replace", "split", "merge", "port", "encrypt", "clean up", "investigate",
             "load-test", "load test", "stress-test", "profile", "measure", "triage", "enable", "extract",
             "redeploy", "remediate", "provision", "backfill", "deprecate", "instrument",
+            "rebuild", "restore", "re-sync", "resync", "resume", "recover", "repair", "reinstall", "re-run",
+            "launch", "deliver", "run", "rename", "move", "delete", "archive", "tag", "publish",
         ],
         description="Verbs that start a unit of work; three or more such clauses lean towards complex.",
     )
@@ -146,6 +148,26 @@ class ClassifierConfig(_Section):
             "every module", "all modules", "monolith", "of the platform", "of the system",
         ],
         description="Phrases that mean a change touches whole systems (seed: affects entire systems).",
+    )
+    software_nouns: list[str] = Field(
+        default_factory=lambda: [
+            "app", "application", "bot", "button", "chart", "cli", "client", "command", "component", "converter",
+            "dialog", "endpoint", "extension", "feature", "form", "function", "generator", "graph", "library",
+            "menu", "modal", "module", "package", "page", "panel", "parser", "plugin", "repository", "repo",
+            "screen", "script", "sdk", "site", "subcommand", "tab", "table", "tool", "view", "website", "widget",
+        ],
+        description="Things development makes: the head noun of the work (R2: build + a CLI is development).",
+    )
+    making_verbs: list[str] = Field(
+        default_factory=lambda: ["add", "build", "create", "write", "implement", "make", "develop", "replace",
+                                 "extend", "rewrite", "port", "convert", "refactor", "fix", "design", "prototype"],
+        description="Verbs that make or change software: with a software noun, the work is development.",
+    )
+    part_nouns: list[str] = Field(
+        default_factory=lambda: ["features", "modules", "components", "services", "microservices", "parts",
+                                 "deliverables", "workstreams", "subsystems", "apps", "applications", "systems",
+                                 "pieces", "projects", "subprojects", "sub-projects", "epics", "stories"],
+        description="A stated count of these (three modules, its 6 features) is parts of work: complex.",
     )
     vague_verbs: list[str] = Field(
         default_factory=lambda: ["improve", "modernize", "modernise", "overhaul", "revamp", "rework",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _EXTENSIONS = (
     "py|pyi|js|jsx|ts|tsx|mjs|cjs|json|jsonl|ya?ml|toml|ini|cfg|conf|md|rst|txt|sh|bash|zsh|go|rs|java|kt|rb|"
@@ -199,3 +199,86 @@ def slug(text: str, max_words: int = 3) -> str:
     """``"Backend implementation (API)"`` -> ``"backend-implementation-api"``."""
     words = re.findall(r"[a-z0-9]+", text.lower())
     return "-".join(words[:max_words]) or "step"
+
+
+_LABEL_RE = re.compile(r"\s*(?:[:;—–]|\s-\s)\s*")
+_HEAD_CUT_RE = re.compile(
+    r"\s+(?:of|for|to|in|on|with|from|by|into|onto|across|covering|that|which|who|so|using|via|at|about|under|"
+    r"after|before|when|where|while|because|per|as|without|between|against|inside|within)\s+", re.IGNORECASE)
+_NAME_RE = re.compile(r"\b[A-Z][a-z0-9]+(?:[ -][A-Z][a-z0-9]+)+\b")
+
+
+def head_phrase(title: str) -> str:
+    """The head of the first clause: a verb and its object, or a noun phrase, up to the first preposition.
+
+    ``Thorough security review of the checkout service`` -> ``Thorough security review``; a short
+    label before a colon is skipped (``Smoke test: secrets scan of X`` -> ``secrets scan``).
+    """
+    parts = _LABEL_RE.split(title.strip(), maxsplit=1)
+    clause = parts[1] if len(parts) == 2 and len(parts[0].split()) <= 3 and parts[1].strip() else parts[0]
+    clause = re.split(r"[,.!?(\[]", clause, maxsplit=1)[0]
+    return _HEAD_CUT_RE.split(f" {clause} ", maxsplit=1)[0].strip()
+
+
+def strip_names(text: str, keep: Callable[[str], bool] = lambda _: False) -> str:
+    """Drop proper names of two or more capitalised words (``Security Center``, ``Partner Portal``):
+    the name of the thing worked on is not the kind of work. The first words of a sentence, and
+    names that ``keep`` accepts (``GitHub Actions``), stay."""
+    def drop(match: re.Match[str]) -> str:
+        before = text[: match.start()].rstrip()
+        if not before or before[-1] in ".!?:\n" or keep(match.group().lower()):
+            return match.group()
+        return " "
+
+    return _NAME_RE.sub(drop, text)
+
+
+_PART_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                     "ten": 10}
+
+
+def stated_parts(text: str, nouns: Iterable[str]) -> int:
+    """The largest count of parts the text states: ``its 6 features``, ``three modules (a, b, c)``."""
+    pattern = _count_pattern(tuple(nouns))
+    counts = [int(n) if n.isdigit() else _PART_COUNT_WORDS[n.lower()] for n in pattern.findall(text)]
+    return max(counts, default=0)
+
+
+@functools.lru_cache(maxsize=8)
+def _count_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
+    words = "|".join(_PART_COUNT_WORDS)
+    return re.compile(rf"\b(\d{{1,2}}|{words})\s+(?:(?:separate|new|independent|distinct|different|main|core)\s+)?"
+                      rf"(?:{'|'.join(map(re.escape, nouns))})\b", re.IGNORECASE)
+
+
+_REFERENCE_RE = re.compile(r"(?:pattern|example|style|template|model)\s+(?:in|of|from)\s+$|(?:from|like|see|read|reads|"
+                           r"following|mirroring|mirror|copying|as\s+in|similar\s+to|based\s+on|loaded\s+from|"
+                           r"defined\s+in|described\s+in|documented\s+in|comes?\s+from|taken\s+from)\s+(?:the\s+)?"
+                           r"(?:\S+\s+(?:and|or|,)\s+)*$", re.IGNORECASE)
+
+
+def changed_files(text: str, files: Iterable[str]) -> list[str]:
+    """The files a text asks to change: not those it only reads or points to as an example
+    (``following the pattern in X``, ``loaded from a.json and b.json``)."""
+    kept = []
+    for name in files:
+        spots = [m.start() for m in re.finditer(re.escape(name), text)]
+        if not spots or any(not _REFERENCE_RE.search(text[max(0, spot - 60): spot]) for spot in spots):
+            kept.append(name)
+    return kept
+
+
+_INVESTIGATE_RE = re.compile(r"\b(?:investigate|diagnose|debug|troubleshoot|look into|check|to reproduce|"
+                             r"possible causes|things to check|candidates)\b[^.:\n]{0,40}:", re.IGNORECASE)
+
+
+def without_investigation(text: str) -> str:
+    """The text without a list of places to look (``Investigate: 1) ... 4) ...``): they are
+    steps of finding one cause, not separate parts of work."""
+    match = _INVESTIGATE_RE.search(text)
+    if not match:
+        return text
+    rest = text[match.end():]
+    end = re.search(r"(?<=[.!?])\s+(?!\d{1,2}[.)])(?=[A-Z])(?![^.]*\d{1,2}[.)])", rest)
+    return text[: match.start()] + (rest[end.end():] if end else "")
+

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Measure the classifier (default configuration) against a labelled corpus.
+
+    python scripts/eval.py [--part dev|test|all|PATH.json] [--errors] [--json]
+                           [--min-master 0.97] [--min-complex-recall 0.95] [--max-false-complex 0.05]
+
+A corpus file is a list of ``{"label": {"decision", "master", "why"}, "task": {...queue task...}}``:
+tests/data/corpus/{dev,test}.json, or any file of that format such as tests/data/labelled_tasks.json.
+
+Prints the right-master rate on tasks labelled simple (right master *and* decided simple), per-master
+precision and recall, a confusion matrix (rows: label, columns: what the classifier decided), complex
+recall (labelled complex, decided complex) and the false-complex rate (labelled simple, decided complex).
+It is a report: the exit status is 0 unless a ``--min-*``/``--max-*`` threshold is given and missed (1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestrator.classify import Classifier
+from orchestrator.config import ClassifierConfig
+from orchestrator.models import QueueTask
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "corpus"
+MASTERS = ["development", "security", "inventory", "cicd"]
+COMPLEX = "complex"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One task: what its label says and what the classifier decided (a master, ``complex`` or ``error``)."""
+
+    id: str
+    title: str
+    label: str
+    got: str
+    reasons: list[str]
+
+
+def load(part: str) -> list[dict[str, Any]]:
+    """The records of ``dev``, ``test``, ``all`` (both) or of a JSON file given by path."""
+    if part == "all":
+        return load("dev") + load("test")
+    path = CORPUS / f"{part}.json" if part in ("dev", "test") else Path(part)
+    records: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    return records
+
+
+def evaluate(records: list[dict[str, Any]], classifier: Classifier) -> list[Outcome]:
+    """Classify every task; a task the classifier cannot take is an ``error`` outcome, not a crash."""
+    outcomes = []
+    for record in records:
+        task, label = record["task"], record["label"]
+        expected = COMPLEX if label["decision"] == COMPLEX else str(label["master"])
+        try:
+            result = classifier.classify(QueueTask.model_validate(task))
+            got, reasons = (COMPLEX if result.decision == COMPLEX else str(result.master)), result.reasons
+        except Exception as exc:  # a report goes on: one bad task is one wrong answer
+            got, reasons = "error", [f"{type(exc).__name__}: {exc}"]
+        outcomes.append(Outcome(str(task.get("id")), str(task.get("title") or ""), expected, got, reasons))
+    return outcomes
+
+
+def _rate(hits: int, total: int) -> float | None:
+    return round(hits / total, 4) if total else None
+
+
+def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
+    """The numbers of the report, as plain JSON-ready data."""
+    simple = [o for o in outcomes if o.label != COMPLEX]
+    complex_ = [o for o in outcomes if o.label == COMPLEX]
+    per_master = {}
+    for master in MASTERS:
+        hits = sum(o.label == master and o.got == master for o in outcomes)
+        labelled = sum(o.label == master for o in outcomes)
+        predicted = sum(o.got == master for o in outcomes)
+        per_master[master] = {"precision": _rate(hits, predicted), "recall": _rate(hits, labelled),
+                              "labelled": labelled, "predicted": predicted}
+    columns = MASTERS + sorted({o.got for o in outcomes} - {*MASTERS, COMPLEX}) + [COMPLEX]
+    rows = MASTERS + sorted({o.label for o in outcomes} - {*MASTERS, COMPLEX}) + [COMPLEX]
+    confusion = {row: {col: sum(o.label == row and o.got == col for o in outcomes) for col in columns} for row in rows}
+    return {
+        "tasks": len(outcomes),
+        "simple": len(simple),
+        "complex": len(complex_),
+        "right_master": _rate(sum(o.got == o.label for o in simple), len(simple)),
+        "complex_recall": _rate(sum(o.got == COMPLEX for o in complex_), len(complex_)),
+        "false_complex": _rate(sum(o.got == COMPLEX for o in simple), len(simple)),
+        "per_master": per_master,
+        "confusion": confusion,
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "   n/a" if value is None else f"{100 * value:5.1f}%"
+
+
+def print_report(part: str, numbers: dict[str, Any], errors: list[Outcome] | None) -> None:
+    """The human-readable report (``errors`` is None unless ``--errors`` asked for the list)."""
+    print(f"corpus: {part} ({numbers['tasks']} tasks: {numbers['simple']} simple, {numbers['complex']} complex)")
+    print(f"right master on simple  {_pct(numbers['right_master'])}")
+    print(f"complex recall          {_pct(numbers['complex_recall'])}")
+    print(f"false-complex rate      {_pct(numbers['false_complex'])}")
+    print(f"\n{'master':<13}{'precision':>10}{'recall':>9}{'labelled':>10}{'predicted':>11}")
+    for master, row in numbers["per_master"].items():
+        print(f"{master:<13}{_pct(row['precision']):>10}{_pct(row['recall']):>9}{row['labelled']:>10}{row['predicted']:>11}")
+    confusion: dict[str, dict[str, int]] = numbers["confusion"]
+    columns = list(next(iter(confusion.values())))
+    print("\nconfusion (rows: label, columns: decided)")
+    print(f"{'':<13}" + "".join(f"{col:>13}" for col in columns))
+    for row, counts in confusion.items():
+        print(f"{row:<13}" + "".join(f"{counts[col]:>13}" for col in columns))
+    if errors is not None:
+        print(f"\nmisclassified ({len(errors)})")
+        for o in errors:
+            print(f"  {o.id:<24} {o.title[:70]:<70}  label={o.label:<11} got={o.got:<11} {'; '.join(o.reasons[:3])}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", default="test", help="dev, test, all, or the path of a labelled JSON file (default: test)")
+    parser.add_argument("--errors", action="store_true", help="list the misclassified tasks")
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    parser.add_argument("--min-master", type=float, help="fail (exit 1) below this right-master rate")
+    parser.add_argument("--min-complex-recall", type=float, help="fail (exit 1) below this complex recall")
+    parser.add_argument("--max-false-complex", type=float, help="fail (exit 1) above this false-complex rate")
+    args = parser.parse_args(argv)
+
+    outcomes = evaluate(load(args.part), Classifier(ClassifierConfig()))
+    numbers = metrics(outcomes)
+    errors = [o for o in outcomes if o.got != o.label] if args.errors else None
+    if args.json:
+        if errors is not None:
+            numbers["errors"] = [vars(o) for o in errors]
+        print(json.dumps({"part": args.part, **numbers}, indent=2))
+    else:
+        print_report(args.part, numbers, errors)
+
+    failed = []
+    for name, value, bound, low in [("right master", numbers["right_master"], args.min_master, True),
+                                    ("complex recall", numbers["complex_recall"], args.min_complex_recall, True),
+                                    ("false-complex rate", numbers["false_complex"], args.max_false_complex, False)]:
+        if bound is not None and (value is None or (value < bound if low else value > bound)):
+            failed.append(f"{name} {value} {'<' if low else '>'} {bound}")
+    for line in failed:
+        print(f"FAIL: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
