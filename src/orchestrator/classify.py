@@ -40,10 +40,16 @@ TITLE_WEIGHT = 2.0
 KEYWORD_WEIGHT = 3.0
 LEAD_VERB_BONUS = 3.0
 """A keyword that opens the text is the work itself (``Document the deploy process``)."""
-HEAD_WEIGHT = 2.0
+HEAD_WEIGHT = 4.0
 """Routing words in the head of the first clause count this much more (R1: the deliverable decides)."""
-SOFTWARE_HEAD_WEIGHT = 8.0
+SOFTWARE_HEAD_WEIGHT = 12.0
 """A software noun heading the work (``Build a command-line tool``) makes it development (R2)."""
+VERB_HEAD_WEIGHT = 4.0
+"""A routing word that opens the head (scan, deploy, roll back, document) names the work."""
+ENUMERATION_WEIGHT = 12.0
+"""A head that asks what exists (which services..., list the runners) is inventory work."""
+ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally")
+QUESTIONS = ("which ", "what ", "how many ", "who owns ", "where ")
 SYSTEM_NOUNS = ("services", "systems", "microservices", "applications", "apps", "repositories", "repos", "clusters",
                 "environments", "servers", "hosts", "teams", "products", "platforms", "codebases", "projects",
                 "databases", "regions", "stacks")
@@ -143,12 +149,25 @@ class Classifier:
         software = len(words) > 1 and singular in self._software and "development" in scores and (
             verb in self._making  # making software: whatever its name (a new Git repository)
             or not any(self._other_domain(w) for w in (verb, noun)))  # scanning a repository is not making one
-        if software:
+        if (words[0] in ENUMERATING or title.strip().lower().startswith(QUESTIONS)) and "inventory" in scores:
+            scores["inventory"].total += ENUMERATION_WEIGHT  # which X, list the Y: a census of assets
+            scores["inventory"].strong += 1
+            reasons.append(f"the work is finding out what exists ({head!r}): inventory")
+        elif software:
             scores["development"].total += SOFTWARE_HEAD_WEIGHT
             scores["development"].strong += 1
             reasons.append(f"the work is a {singular} ({head!r}): development")
             head = head[: head.lower().rfind(noun)]  # the artifact's own name is not a domain
-        for name, score in self._score_text(head, HEAD_WEIGHT).items():
+        # the verb is the work (scan the repository, roll back the audit service); its object decides
+        # only when the verb is no master's word
+        lowered = head.lower()
+        verbs = {name for name, patterns in self._patterns.items()
+                 if any(weight > 1 and plain in lowered and pattern.match(lowered)
+                        for _, plain, pattern, weight in patterns)}
+        for name in verbs:
+            scores[name].total += VERB_HEAD_WEIGHT / len(verbs)
+            scores[name].strong += 1
+        for name, score in self._score_text(head, HEAD_WEIGHT / 2 if verbs else HEAD_WEIGHT).items():
             scores[name].total += score.total
             scores[name].strong += score.strong
 

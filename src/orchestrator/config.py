@@ -73,7 +73,10 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "credential", "injection", "xss", "csrf", "owasp", "penetration", "pentest", "encrypt",
                       "sast", "dast", "threat model", "malware", "brute force", "privilege escalation",
                       "ssrf", "rce", "sanitize", "sanitise", "gdpr", "soc 2", "soc2", "hipaa", "sql injection",
-                      "rotate", "dependabot", "codeql", "snyk", "trivy"],
+                      "rotate", "dependabot", "codeql", "snyk", "trivy", "path traversal", "open redirect", "xxe",
+                      "idor", "cors", "brute-force", "brute force", "cryptograph", "pii", "personal data",
+                      "leaked", "acls", "public-read", "clickjacking", "deserialization", "csp",
+                      "content security policy", "session fixation", "privilege"],
             hints=["scan", "patch", "password", "token", "tls", "ssl", "certificate", "leak",
                    "permission", "rbac", "access control", "firewall", "auth"],
         ),
@@ -93,7 +96,9 @@ def _default_domains() -> dict[str, DomainConfig]:
             keywords=["deploy", "redeploy", "re-deploy", "pipeline", "release", "ci", "cd", "ci/cd", "github actions", "workflow",
                       "docker", "dockerfile", "container", "kubernetes", "k8s", "helm", "staging",
                       "production", "rollback", "roll back", "terraform", "ansible", "canary",
-                      "blue-green", "monitoring", "alerting", "prometheus", "grafana", "runner"],
+                      "blue-green", "monitoring", "alerting", "prometheus", "grafana", "runner", "readiness probe",
+                      "liveness probe", "hpa", "autoscal", "replicas", "ingress", "base image", "image tag",
+                      "roll out", "rollout", "retag"],
             hints=["build", "alerts", "nginx", "systemd", "artifact", "registry", "uptime", "environment",
                    "cluster", "provision", "publish", "ship", "cron", "backup"],
         ),
@@ -145,7 +150,8 @@ class ClassifierConfig(_Section):
             "whole platform", "whole application", "across all", "across every", "across the codebase",
             "across the platform", "all services", "every service", "all microservices", "system-wide",
             "systemwide", "platform-wide", "org-wide", "full stack", "full-stack", "from scratch",
-            "every module", "all modules", "monolith", "of the platform", "of the system",
+            "every module", "all modules", "monolith", "of the platform", "of the system", "everywhere",
+            "throughout the codebase", "in every service",
         ],
         description="Phrases that mean a change touches whole systems (seed: affects entire systems).",
     )
@@ -155,6 +161,8 @@ class ClassifierConfig(_Section):
             "dialog", "endpoint", "extension", "feature", "form", "function", "generator", "graph", "library",
             "menu", "modal", "module", "package", "page", "panel", "parser", "plugin", "repository", "repo",
             "screen", "script", "sdk", "site", "subcommand", "tab", "table", "tool", "view", "website", "widget",
+            "badge", "banner", "column", "counter", "dropdown", "field", "filter", "icon", "input", "link",
+            "shortcut", "skeleton", "spinner", "textarea", "toggle", "tooltip", "header", "footer", "sidebar",
         ],
         description="Things development makes: the head noun of the work (R2: build + a CLI is development).",
     )
@@ -166,7 +174,8 @@ class ClassifierConfig(_Section):
     part_nouns: list[str] = Field(
         default_factory=lambda: ["features", "modules", "components", "services", "microservices", "parts",
                                  "deliverables", "workstreams", "subsystems", "apps", "applications", "systems",
-                                 "pieces", "projects", "subprojects", "sub-projects", "epics", "stories"],
+                                 "pieces", "projects", "subprojects", "sub-projects", "epics", "stories", "screens",
+                                 "pages", "tools", "domains", "findings", "integrations", "dashboards"],
         description="A stated count of these (three modules, its 6 features) is parts of work: complex.",
     )
     vague_verbs: list[str] = Field(

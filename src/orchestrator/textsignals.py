@@ -34,7 +34,8 @@ _DURATION_RE = re.compile(
     re.IGNORECASE,
 )
 _LINE_REF_RE = re.compile(r"\bline\s+\d+\b|:\d+\b(?!\.\d)", re.IGNORECASE)
-_CLAUSE_SPLIT_RE = re.compile(r"(?:[.;!?](?:\s+|$)|,\s*(?:and\s+|then\s+)?|\s+(?:and then|and|then|with|plus)\s+|\n+)")
+_CLAUSE_SPLIT_RE = re.compile(
+    r"(?:[.;!?](?:\s+|$)|,\s*(?:and\s+|then\s+)?|\s+(?:and then|and|then|with|plus|\+|&)\s+|\n+)")
 _WORD_SUFFIXES = "(?:s|es|ed|d|ing|er|ers|ment|ments)?"
 
 
@@ -206,6 +207,10 @@ _HEAD_CUT_RE = re.compile(
     r"\s+(?:of|for|to|in|on|with|from|by|into|onto|across|covering|that|which|who|so|using|via|at|about|under|"
     r"after|before|when|where|while|because|per|as|without|between|against|inside|within)\s+", re.IGNORECASE)
 _NAME_RE = re.compile(r"\b[A-Z][a-z0-9]+(?:[ -][A-Z][a-z0-9]+)+\b")
+_COMPOUND_NAME_RE = re.compile(
+    r"\b[a-z0-9]+(?:[-_][a-z0-9]+)+(?=(?:'s)?\s+(?:service|repository|repo|api|app|bot|job|jobs|deployment|cluster|"
+    r"library|package|module|project|worker|workers|chart|image|database|db|queue|topic|bucket|team|tool|cli)\b)",
+    re.IGNORECASE)
 
 
 def head_phrase(title: str) -> str:
@@ -230,7 +235,7 @@ def strip_names(text: str, keep: Callable[[str], bool] = lambda _: False) -> str
             return match.group()
         return " "
 
-    return _NAME_RE.sub(drop, text)
+    return _COMPOUND_NAME_RE.sub(" ", _NAME_RE.sub(drop, text))  # the audit-log service, the release-bot repo
 
 
 _PART_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
