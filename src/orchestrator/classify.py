@@ -236,7 +236,8 @@ class Classifier:
         elif isinstance(declared, str) and declared.strip().lower() in {"low", "simple", "trivial"}:
             signals.append((-0.5, f"complexity is {declared!r}"))
 
-        domains = self.involved_domains(text)
+        criteria = [*_list(task.context.get("acceptance_criteria")), *_list(task.context.get("requirements"))]
+        domains = self.involved_domains("\n".join([text, *criteria]))  # what must hold is part of the work
         signals += self._domain_signals(domains)
         signals += self._file_signals(task, text, route)
         # R3: a list of places to look is one piece of work (finding the cause), not parts

@@ -139,7 +139,8 @@ class ClassifierConfig(_Section):
             "load-test", "load test", "stress-test", "profile", "measure", "triage", "enable", "extract",
             "redeploy", "remediate", "provision", "backfill", "deprecate", "instrument",
             "rebuild", "restore", "re-sync", "resync", "resume", "recover", "repair", "reinstall", "re-run",
-            "launch", "deliver", "run", "rename", "move", "delete", "archive", "tag", "publish",
+            "launch", "deliver", "run", "rename", "move", "delete", "archive", "tag", "publish", "re-create",
+            "recreate", "finish", "find", "upgrade", "bump", "retire", "decommission", "onboard",
         ],
         description="Verbs that start a unit of work; three or more such clauses lean towards complex.",
     )

@@ -252,8 +252,8 @@ def stated_parts(text: str, nouns: Iterable[str]) -> int:
 @functools.lru_cache(maxsize=8)
 def _count_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
     words = "|".join(_PART_COUNT_WORDS)
-    return re.compile(rf"\b(\d{{1,2}}|{words})\s+(?:(?:separate|new|independent|distinct|different|main|core)\s+)?"
-                      rf"(?:{'|'.join(map(re.escape, nouns))})\b", re.IGNORECASE)
+    return re.compile(rf"\b(\d{{1,2}}|{words})\s+(?:[a-z][\w-]*\s+){{0,2}}(?:{'|'.join(map(re.escape, nouns))})\b",
+                      re.IGNORECASE)
 
 
 _REFERENCE_RE = re.compile(r"(?:pattern|example|style|template|model)\s+(?:in|of|from)\s+$|(?:from|like|see|read|reads|"
