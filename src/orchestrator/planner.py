@@ -204,8 +204,8 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> l
         items.append(_Item(f"Design {topic} architecture", "design", "development", [], implement[0].group))
     if len(items) < 3:
         last = max(item.group for item in items) if items else 0
-        items.append(_Item(f"Scope and plan: {task.title}", "design", main.master, [], 0))
-        items.append(_Item(f"Review results and report: {task.title}", "review", main.master, [], last))
+        items.append(_Item(f"Plan the work on {topic_of(task)}", "design", main.master, [], 0))
+        items.append(_Item(f"Review the results of {topic_of(task)} and report", "review", main.master, [], last))
     return items
 
 
@@ -252,11 +252,11 @@ _SUCCESS = {
     "inventory": "A structured inventory of {topic} exists, with each entry's owner, version and status",
     "design": ("An architecture document for {topic} exists, covering components, interfaces, data model "
                "and security considerations"),
-    "implement": "{title} is implemented, the code builds and the existing tests pass",
+    "implement": "{done} is implemented, the code builds and the existing tests pass",
     "test": "Automated tests for {topic} are written and pass, covering the main paths and failure cases",
     "audit": "The security review of {topic} is written down with severity per finding, and no critical or high finding is open",
     "docs": "Documentation for {topic} is written: purpose, usage, configuration and examples",
-    "deploy": "{title} is done: the change is deployed, health checks pass, and the rollback path is verified",
+    "deploy": "{Topic} is deployed ({title_lower}): health checks pass and the rollback path is verified",
     "review": "A report on {topic} is written with what was done, the results, open issues and next steps",
 }
 _TEMPLATE_TITLE = {
@@ -282,11 +282,14 @@ def _drafts(items: list[_Item], topic: str, config: PlannerConfig) -> list[Draft
             word = side.group(1).lower()
         keys.append(f"s{number:02d}-{word or slug(_LEADING_VERB_RE.sub('', item.text) or item.text)}")
     drafts: list[Draft] = []
+    verb: str | None = None  # a verbless item ("a REST API") takes the verb of the item before it
     for index, item in enumerate(items):
         earlier = [_order(other) for other in items if _order(other) < _order(item)]
         nearest = max(earlier, default=None)
         deps = tuple(keys[i] for i, other in enumerate(items) if _order(other) == nearest)
-        title = _title_of(item, topic)
+        if _LEADING_VERB_RE.match(item.text) or _STARTS_WITH_VERB_RE.match(item.text):
+            verb = item.text.strip().split()[0].capitalize()
+        title = _title_of(item, topic, verb if item.phase == "implement" else None)
         estimate = config.estimates.get(WORKER_TYPE[item.phase])
         drafts.append(
             Draft(
@@ -297,7 +300,7 @@ def _drafts(items: list[_Item], topic: str, config: PlannerConfig) -> list[Draft
                 worker_type=WORKER_TYPE[item.phase],
                 dependencies=deps,
                 files=tuple(item.files or _default_files(item.phase, topic)),
-                success_criteria=_SUCCESS[item.phase].format(topic=topic, title=title),
+                success_criteria=_criteria(item.phase, title, topic),
                 minutes=estimate.minutes if estimate else None,
                 tokens=estimate.tokens if estimate else None,
             )
@@ -309,14 +312,42 @@ _PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tes
                 "documentation", "docs", "deploy", "deployment", "review", "inventory", "and", "the", "then", "it"}
 
 
-def _title_of(item: _Item, topic: str) -> str:
-    """The item's own words; a bare phase name (``"docs"``) becomes a title about the topic."""
+_VERBLESS_RE = re.compile(r"^(?:(?:its|their)\s+own\s+|(?:its|their)\s+|an?\s+|the\s+)", re.I)
+_PHASE_VERB = {"inventory": "Inventory", "design": "Design", "implement": "Implement", "test": "Test",
+               "audit": "Audit", "docs": "Document", "deploy": "Deploy", "review": "Review"}
+
+
+def _title_of(item: _Item, topic: str, verb: str | None = None) -> str:
+    """A whole imperative sentence: the item's own words, with a verb when it has none
+    (``"the admin UI"`` -> ``"Build the admin UI"``); a bare phase name (``"docs"``) becomes a
+    title about the topic."""
     words = re.findall(r"[a-z]+", item.text.lower())
     if set(words) <= _PHASE_WORDS:
         return _TEMPLATE_TITLE[item.phase].format(topic=topic)
-    if len(words) < 3 and item.phase == "implement":
-        return f"Implement {item.text.strip().lower()}"
-    return _title(item.text)
+    if _LEADING_VERB_RE.match(item.text) or _STARTS_WITH_VERB_RE.match(item.text):
+        return _title(item.text)
+    owned = re.match(r"^(?:its|their)\b", item.text.strip(), re.I)  # "its own database": the topic's
+    rest = _VERBLESS_RE.sub("", item.text.strip())
+    thing = f"the {rest} of {topic}" if owned else f"the {rest}"
+    return _title(f"{verb or _PHASE_VERB[item.phase]} {thing}")
+
+
+_STARTS_WITH_VERB_RE = re.compile(
+    r"^(?:run|set|configure|rotate|remove|review|verify|validate|publish|ship|migrate|move|rename|delete|enable|"
+    r"disable|restore|rebuild|resume|re-sync|resync|recover|repair|launch|deliver|list|catalog|inventory|survey|"
+    r"check|find|collect|map|count|harden|patch|upgrade|bump|tag|roll|provision|install|generate|automate|wire|"
+    r"expose|split|merge|port|extract|profile|measure|benchmark|investigate|triage|instrument|monitor|optimi[sz]e|"
+    r"plan|redeploy|re-deploy|re-apply|reapply|re-run|rerun|finish|cache|clean|prune|backfill|seed|import|export|"
+    r"sync|notify|schedule|archive|retire|decommission|onboard|scope|prepare|draft)\b",
+    re.I)
+
+
+def _criteria(phase: str, title: str, topic: str) -> str:
+    """A checkable sentence: ``Implement the REST API`` -> ``The REST API is implemented, ...``."""
+    done = _LEADING_VERB_RE.sub("", title).strip() or topic
+    done = done[:1].upper() + done[1:]
+    return _SUCCESS[phase].format(topic=topic, Topic=topic[:1].upper() + topic[1:], title=title, done=done,
+                                  title_lower=title[:1].lower() + title[1:])
 
 
 def _title(text: str) -> str:

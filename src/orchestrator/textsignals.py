@@ -196,16 +196,22 @@ def has_line_reference(text: str) -> bool:
     return bool(_LINE_REF_RE.search(text))
 
 
+_SLUG_FILLER = {"a", "an", "the", "of", "and", "or", "to", "for", "in", "on", "with", "its", "their", "it", "then",
+                "our", "all", "each", "every", "into", "from", "by", "at", "as", "own"}
+
+
 def slug(text: str, max_words: int = 3) -> str:
-    """``"Backend implementation (API)"`` -> ``"backend-implementation-api"``."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
+    """``"Backend implementation (API)"`` -> ``"backend-implementation-api"``: whole words, no
+    filler (``"Review results and report"`` -> ``"review-results-report"``, never ``"...-and"``)."""
+    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _SLUG_FILLER]
     return "-".join(words[:max_words]) or "step"
 
 
 _LABEL_RE = re.compile(r"\s*(?:[:;—–]|\s-\s)\s*")
 _HEAD_CUT_RE = re.compile(
     r"\s+(?:of|for|to|in|on|with|from|by|into|onto|across|covering|that|which|who|so|using|via|at|about|under|"
-    r"after|before|when|where|while|because|per|as|without|between|against|inside|within)\s+", re.IGNORECASE)
+    r"after|before|when|where|while|because|per|as|without|between|against|inside|within|listing|showing|"
+    r"containing|including|displaying|holding|tracking)\s+", re.IGNORECASE)
 _NAME_RE = re.compile(r"\b[A-Z][a-z0-9]+(?:[ -][A-Z][a-z0-9]+)+\b")
 _COMPOUND_NAME_RE = re.compile(
     r"\b[a-z0-9]+(?:[-_][a-z0-9]+)+(?=(?:'s)?\s+(?:service|repository|repo|api|app|bot|job|jobs|deployment|cluster|"
