@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal as signals
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -18,7 +19,10 @@ import psutil
 
 ProcessState = Literal["running", "gone", "zombie", "reused", "unknown"]
 CLOCK_SLACK = 2.0
-"""Seconds of disagreement allowed between a process's start time and a timestamp in a file."""
+"""Seconds of disagreement allowed between a process's start time and a worker's own report."""
+HANDOFF_SLACK = 0.02
+"""A worker's process must have started after its handoff, give or take this (both in wall-clock time,
+the process's measured precisely: see :func:`started_at`)."""
 StopResult = Literal["sent", "not running", "not allowed"]
 
 
@@ -62,7 +66,7 @@ class PsutilProcesses:
             process = psutil.Process(pid)
             if process.uids().real != os.getuid():
                 return "not allowed"  # another user's process: never ours to stop
-            if not_before is not None and process.create_time() < not_before.timestamp() - CLOCK_SLACK:
+            if not_before is not None and started_at(pid, process) < not_before.timestamp() - HANDOFF_SLACK:
                 return "not allowed"  # older than the handoff: not the worker it names
             process.send_signal(sig)  # psutil checks the PID was not reused meanwhile
         except psutil.NoSuchProcess:
@@ -70,6 +74,22 @@ class PsutilProcesses:
         except psutil.AccessDenied:
             return "not allowed"
         return "sent"
+
+
+def started_at(pid: int, process: psutil.Process) -> float:
+    """When ``pid`` started, in wall-clock seconds, to about 10 ms.
+
+    psutil adds the boot time (whole seconds) to the process's start in clock ticks, so it can be
+    up to a second early; measured from the boot-time clock instead, the error is one clock tick.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        ticks = int(fields[19])  # field 22 of proc(5), counted after the command name
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+        return time.time() - age
+    except (OSError, ValueError, IndexError, AttributeError):
+        return float(process.create_time())
 
 
 def _reap(pid: int) -> None:

@@ -290,8 +290,10 @@ class Store:
             data = self.read_json(path) if self.exists(path) else {}
             if not isinstance(data, dict):
                 raise StoreError(f"{path}: top level is {type(data).__name__}, expected an object")
+            before = dump_json(data) if data else b""
             change(data)
-            self.write_json(path, data)
+            if dump_json(data) != before:  # a file that stays the same is not rewritten
+                self.write_json(path, data)
             return data
 
     def read_queue(self) -> Snapshot | None:
@@ -365,7 +367,7 @@ class Store:
         try:
             torn = self.read_tail(self.layout.events, 1) not in (b"", b"\n")
             if torn:
-                self.append_line(self.layout.events, b"\n")
+                self.append_line(self.layout.events, b"")  # append_line ends a torn line first
         except OSError:
             return False
         return torn
@@ -379,7 +381,6 @@ class FolderStore(Store):
         self._real_root = layout.root.resolve()
         self._locks: dict[Path, FileLock] = {}
         self._locks_guard = threading.Lock()
-        self._torn = False  # our last append was cut short
 
     @contextmanager
     def locked(self, path: Path) -> Iterator[None]:
@@ -527,32 +528,19 @@ class FolderStore(Store):
     def append_line(self, path: Path, data: bytes) -> None:
         """One ``write()`` with ``O_APPEND``; never through a symlink, never into a FIFO or device.
 
-        A short write (a full disk) leaves a torn line: it is ended before the next append.
+        A torn last line (our short write on a full disk, or another writer's) is ended first.
         """
-        if self._torn:
-            self._torn = not self._end_line(path)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
                      DEFAULT_MODE)
         try:
-            _regular(fd, path)
+            size = _regular(fd, path).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data  # a torn last line, ours or another writer's: ours starts on its own
             written = os.write(fd, data)
         finally:
             os.close(fd)
         if written != len(data):
-            self._torn = written > 0
             raise OSError(errno.ENOSPC, f"short write ({written} of {len(data)} bytes)", str(path))
-
-    def _end_line(self, path: Path) -> bool:
-        try:
-            if self.read_tail(path, 1) not in (b"", b"\n"):
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC)
-                try:
-                    return os.write(fd, b"\n") == 1
-                finally:
-                    os.close(fd)
-        except OSError:
-            return False
-        return True
 
     def read_tail(self, path: Path, size: int) -> bytes:
         try:
@@ -671,7 +659,8 @@ class MemoryStore(Store):
         del self.files[path]
 
     def append_line(self, path: Path, data: bytes) -> None:
-        self._write(path, self.files.get(path, b"") + data)
+        before = self.files.get(path, b"")
+        self._write(path, before + (b"\n" if before and not before.endswith(b"\n") else b"") + data)
 
     def read_tail(self, path: Path, size: int) -> bytes:
         return self.files.get(path, b"")[-size:]

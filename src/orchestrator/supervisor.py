@@ -69,6 +69,7 @@ class Supervisor:
         self._invalid: dict[str, str] = {}  # subtask id -> problem reported
         self._file_seen: dict[str, Identity] = {}  # subtask file as last read
         self._dirty: dict[str, dict[str, bool]] = {}  # plan -> subtask -> restore the worker's fields too
+        self._write_problems: dict[str, str] = {}  # plan -> why its effects could not be written
 
     @contextmanager
     def _contained(self, plan: Plan, subtask_id: str) -> Iterator[None]:
@@ -391,9 +392,12 @@ class Supervisor:
             self._status_effects(plan)
         except StoreError as exc:
             self._dirty.setdefault(o, {}).update(marks)
-            self.outbox.emit("write_failed", orchestration_id=o, problem=str(exc),
-                             action="written again on the next pass")
+            if self._write_problems.get(o) != str(exc):  # once per cause, not on every retry
+                self.outbox.emit("write_failed", orchestration_id=o, problem=str(exc),
+                                 action="written again on the next pass")
+            self._write_problems[o] = str(exc)
             return False
+        self._write_problems.pop(o, None)
         return True
 
     def _status_effects(self, plan: Plan) -> None:
