@@ -70,6 +70,7 @@ class Supervisor:
         self._file_seen: dict[str, Identity] = {}  # subtask file as last read
         self._dirty: dict[str, dict[str, bool]] = {}  # plan -> subtask -> restore the worker's fields too
         self._write_problems: dict[str, str] = {}  # plan -> why its effects could not be written
+        self._settled: set[str] = set()  # plans written with all their effects and nothing changed since
 
     @contextmanager
     def _contained(self, plan: Plan, subtask_id: str) -> Iterator[None]:
@@ -94,8 +95,15 @@ class Supervisor:
 
     def _emit(self, plan: Plan, type_: str, key: str, **fields: Any) -> None:
         """An event of ``plan``'s current change, announced after the plan and its effects are written."""
+        self._settled.discard(plan.orchestration_id)
         self.outbox.emit(type_, key=f"{plan.orchestration_id}:{key}", hold=plan.orchestration_id,
                          orchestration_id=plan.orchestration_id, **fields)
+
+    def _mark(self, plan: Plan, subtask_id: str, *, restore: bool) -> None:
+        """The subtask's file is to be written from the plan (and the worker's fields too, with ``restore``)."""
+        marks = self._dirty.setdefault(plan.orchestration_id, {})
+        marks[subtask_id] = marks.get(subtask_id, False) or restore
+        self._settled.discard(plan.orchestration_id)
 
     def _set(self, plan: Plan, subtask: Subtask, *, restore: bool = False, dirty: bool = True,
              **changes: Any) -> Subtask:
@@ -105,9 +113,9 @@ class Supervisor:
         """
         changed = Subtask.model_validate(subtask.model_dump() | changes)
         plan.subtasks = [changed if s.subtask_id == subtask.subtask_id else s for s in plan.subtasks]
+        self._settled.discard(plan.orchestration_id)
         if dirty:
-            marks = self._dirty.setdefault(plan.orchestration_id, {})
-            marks[subtask.subtask_id] = marks.get(subtask.subtask_id, False) or restore
+            self._mark(plan, subtask.subtask_id, restore=restore)
         return changed
 
     # --- start-up -------------------------------------------------------------------------
@@ -126,6 +134,7 @@ class Supervisor:
     def begin(self, plan: Plan) -> None:
         """Start a new plan: it is written once, already handing off stage 1."""
         plan.status = "in_progress"
+        self._settled.discard(plan.orchestration_id)
         self._flush(plan)
 
     # --- hand-offs --------------------------------------------------------------------------
@@ -173,7 +182,7 @@ class Supervisor:
         known = plan.subtask(subtask_id)
         if known.status == "pending":
             if not self.store.exists(path):
-                self._dirty.setdefault(plan.orchestration_id, {})[subtask_id] = True
+                self._mark(plan, subtask_id, restore=True)
             return  # not handed off: nobody reports on it yet
         try:
             raw = self.store.read_json(path)
@@ -184,7 +193,7 @@ class Supervisor:
         except (StoreError, ValueError) as exc:
             missing = not self.store.exists(path)
             if missing:  # gone (a folder re-created, a cleanup): written again from the plan
-                self._dirty.setdefault(plan.orchestration_id, {})[subtask_id] = False
+                self._mark(plan, subtask_id, restore=False)
             elif self._invalid.get(subtask_id) != describe(exc):
                 self.outbox.emit("subtask_invalid", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
                                  problem=describe(exc), action="ignored until it is valid again")
@@ -203,7 +212,7 @@ class Supervisor:
                     self.outbox.emit("stale_report_ignored", orchestration_id=plan.orchestration_id,
                                      subtask_id=known.subtask_id, worker_id=reported.worker_id,
                                      attempt=reported.attempt, current_attempt=known.attempt)
-                self._dirty.setdefault(plan.orchestration_id, {})[known.subtask_id] = True  # the file is put right
+                self._mark(plan, known.subtask_id, restore=True)  # the file is put right
             return
         subtask = applied.subtask
         if subtask == known:
@@ -347,7 +356,13 @@ class Supervisor:
     # --- stages, the end, and writing it all ------------------------------------------------------
 
     def _flush(self, plan: Plan) -> None:
-        """Advance what can advance; write the plan, then its effects; then release its events."""
+        """Advance what can advance; write the plan, then its effects; then release its events.
+
+        A plan nothing changed since its last complete flush is skipped: a monitor tick over a
+        thousand quiet subtasks costs their stats, not a thousand plan encodings.
+        """
+        if plan.orchestration_id in self._settled:
+            return
         if plan.status in ("in_progress", "blocked"):
             self._complete_stages(plan)
             ready = progress.ready(plan)
@@ -362,6 +377,7 @@ class Supervisor:
             self.outbox.release(plan.orchestration_id)
             if plan.status in ("completed", "aborted"):
                 self.outbox.forget(plan.orchestration_id)
+            self._settled.add(plan.orchestration_id)
 
     def _effects(self, plan: Plan) -> bool:
         """Write what the plan says and the files do not show yet, each write idempotent.
@@ -558,7 +574,7 @@ class Supervisor:
             plan.status = "aborted"
             plan.completed_at = iso(self.clock)
             for subtask in plan.subtasks:  # their pending handoffs are withdrawn
-                self._dirty.setdefault(plan.orchestration_id, {})[subtask.subtask_id] = False
+                self._mark(plan, subtask.subtask_id, restore=False)
             self._emit(plan, "orchestration_aborted", "aborted", requested_by=request.get("requested_by"))
             self._flush(plan)
             return None
