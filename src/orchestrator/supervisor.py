@@ -287,6 +287,7 @@ class Supervisor:
         """Read the worker facts of active subtasks (all, or those of ``workers``) and apply the timeouts."""
         self.workers.refresh()
         now = self.clock.now()
+        now_text = format_timestamp(now)
         subtask_ids: set[str] = set()
         if workers is not None:
             subtask_ids = {spec.task_id for specs in self.workers.by_task.values() for spec in specs
@@ -296,13 +297,13 @@ class Supervisor:
                 workers is None or s.subtask_id in subtask_ids or (s.worker_id and s.worker_id in workers))]
             for subtask in touched:
                 with self._contained(plan, subtask.subtask_id):
-                    self._observe(plan, subtask, now, check_liveness)
+                    self._observe(plan, subtask, now, now_text, check_liveness)
             if touched:
                 self._flush(plan)
 
-    def _observe(self, plan: Plan, subtask: Subtask, now: datetime, check_liveness: bool) -> None:
+    def _observe(self, plan: Plan, subtask: Subtask, now: datetime, now_text: str, check_liveness: bool) -> None:
         facts = self.workers.facts(subtask, stale_workers(subtask))
-        reported = _reported_by(subtask, facts, format_timestamp(now))
+        reported = _reported_by(subtask, facts, now_text)
         if reported is not None:
             self._apply(plan, subtask, reported)
             subtask = plan.subtask(subtask.subtask_id)
