@@ -250,6 +250,22 @@ def test_a_condition_is_announced_when_it_starts_not_on_every_tick() -> None:
     assert len(sim.events("worker_heartbeat_stale")) == 1
 
 
+def test_a_condition_is_announced_once_while_the_rest_of_its_plan_moves_on() -> None:
+    """The plan is written on every tick here (the other subtask reports): the condition still is not repeated."""
+    sim = Sim(config={"monitor": {"heartbeat_timeout_seconds": 30, "zombie_timeout_seconds": 1000,
+                                  "never_started_timeout_seconds": 1000}})
+    sim.start()
+    sim.submit(task("p", "Three widgets", subtasks=[{"id": name, "title": f"Build the {name} widget"}
+                                                    for name in ("first", "second", "third")]))
+    sim.run("queue")
+    sim.report("orch-p-first", "start", worker_id="w1")  # and then nothing more
+    sim.report("orch-p-second", "start", worker_id="w2")
+    for step in range(6):
+        sim.tick(20)
+        sim.report("orch-p-second", "heartbeat", progress=f"step {step}")
+    assert [e["subtask_id"] for e in sim.events("worker_heartbeat_stale")] == ["orch-p-first"]
+
+
 def test_the_heartbeat_timeout_is_exceeded_only_past_it() -> None:
     sim = started({"monitor": {"heartbeat_timeout_seconds": 30, "zombie_timeout_seconds": 1000}})
     sim.report(sid("design"), "start", worker_id="w1")

@@ -84,3 +84,36 @@ def test_cycles_are_found_exactly_when_they_exist(graph: dict[str, list[str]], d
         assert cycle[0] == cycle[-1]
         assert all(b in graph[a] for a, b in zip(cycle, cycle[1:], strict=False))
     assert bool(cycles) == any(p.startswith("dependency cycle") for p in dag.validate(list(graph.items())))
+
+
+def test_a_self_dependency_is_named_once_not_also_as_a_cycle() -> None:
+    assert dag.validate([("a", ["a"]), ("b", ["a"])]) == ["'a' depends on itself"]
+
+
+def test_every_cycle_is_found_once_wherever_it_is() -> None:
+    # the cycle is reached only after a node that was already walked, and from two places
+    problems = dag.validate([("a", ["b"]), ("b", []), ("x", ["c"]), ("y", ["c"]), ("c", ["d"]), ("d", ["c"])])
+    assert problems == ["dependency cycle: c -> d -> c"]
+    assert dag.find_cycles({"a": ["b"], "b": [], "c": ["d"], "d": ["c"]}) == [["c", "d", "c"]]
+
+
+def test_a_dependency_outside_the_graph_is_no_cycle() -> None:
+    assert dag.find_cycles({"a": ["outside"], "b": ["a"]}) == []
+
+
+def test_an_empty_graph_has_no_stages_and_no_critical_path() -> None:
+    assert dag.stages({}) == []
+    assert dag.critical_path({}, {}) == ([], 0.0)
+
+
+def test_the_critical_path_is_the_heaviest_chain_not_the_first_by_name() -> None:
+    graph = {"a": [], "b": [], "c": ["a", "b"]}
+    assert dag.critical_path(graph, {"a": 10, "b": 1, "c": 1}) == (["a", "c"], 11)
+    assert dag.critical_path({"a": [], "b": []}, {"a": 10, "b": 1}) == (["a"], 10)
+
+
+def test_downstream_follows_dependencies_all_the_way() -> None:
+    graph = {"a": [], "b": ["a"], "c": ["b"], "d": ["c", "a"], "e": []}
+    assert dag.downstream(graph, "a") == {"b", "c", "d"}
+    assert dag.downstream(graph, "e") == set()
+    assert dag.downstream(graph, "not-a-node") == set()

@@ -9,7 +9,7 @@ import pytest
 
 from orchestrator import progress, report
 from orchestrator.config import MonitorConfig, RetryConfig
-from orchestrator.liveness import WorkerFacts, assess
+from orchestrator.liveness import Verdict, WorkerFacts, assess
 from orchestrator.models import Classification, Plan, ResourceEstimate, Subtask
 from orchestrator.timestamps import format_timestamp
 
@@ -140,3 +140,78 @@ def test_report_checks_the_five_success_criteria() -> None:
     assert "- [x] all stages executed in order" in report.markdown(built)
     plan.stage_history = [{"stage": n, "event": "completed"} for n in (2, 1, 3)]
     assert not report.build(plan, "")["success_criteria"]["all_stages_executed_in_order"]
+
+
+@pytest.mark.parametrize(("state", "reason"), [("gone", "worker process 42 has exited"),
+                                               ("zombie", "worker process 42 is a zombie process"),
+                                               ("reused", "worker process 42 was replaced (PID reused)")])
+def test_a_dead_worker_is_reported_with_what_happened_to_its_process(state: str, reason: str) -> None:
+    verdict = assess(subtask(), WorkerFacts(worker_id="w1", pid=42, process=state, heartbeat=NOW), NOW, CONFIG)
+    assert verdict == Verdict(frozenset({"dead"}), "dead", reason)
+
+
+def test_each_timeout_is_exceeded_only_past_it() -> None:
+    fresh = WorkerFacts(worker_id="w1", pid=1, process="running", heartbeat=NOW)
+    waiting = subtask(status="assigned", started_at=None, worker_id=None, handed_off_at=ago(600))
+    assert assess(waiting, WorkerFacts(), NOW, CONFIG) == Verdict(frozenset())
+    assert assess(waiting.model_copy(update={"handed_off_at": ago(601)}), WorkerFacts(), NOW, CONFIG) == Verdict(
+        frozenset({"never_started"}), "never_started", "no worker picked up the handoff within 600s")
+    at_cap = subtask(handed_off_at=ago(3700), started_at=ago(3600))
+    assert assess(at_cap, fresh, NOW, CONFIG) == Verdict(frozenset())
+    stale = WorkerFacts(worker_id="w1", pid=1, process="running", heartbeat=NOW - timedelta(seconds=180))
+    assert assess(subtask(), stale, NOW, CONFIG).conditions == frozenset()
+    quiet_since = WorkerFacts(worker_id="w1", pid=1, process="running", heartbeat=NOW - timedelta(seconds=1200))
+    assert assess(subtask(handed_off_at=ago(1300), started_at=ago(1290)), quiet_since, NOW, CONFIG).failure is None
+
+
+def test_over_the_runtime_cap_the_attempt_ends_and_says_so_with_the_other_conditions() -> None:
+    long = subtask(handed_off_at=ago(3700), started_at=ago(3601))
+    stale = WorkerFacts(worker_id="w1", pid=1, process="running", heartbeat=NOW - timedelta(seconds=200))
+    assert assess(long, stale, NOW, CONFIG) == Verdict(frozenset({"heartbeat_stale", "runtime_exceeded"}),
+                                                       "runtime_exceeded", "running for 3601s, over the cap of 3600s")
+
+
+def test_a_zombie_is_reported_with_how_long_it_was_quiet() -> None:
+    quiet = subtask(handed_off_at=ago(1300), started_at=ago(1290))
+    facts = WorkerFacts(worker_id="w1", pid=1, process="running", heartbeat=NOW - timedelta(seconds=1250))
+    assert assess(quiet, facts, NOW, CONFIG) == Verdict(frozenset({"heartbeat_stale", "zombie"}), "zombie",
+                                                        "no heartbeat, file change or progress for 1250s")
+
+
+def test_a_worker_that_exists_has_started_even_before_it_says_so() -> None:
+    # its PID or heartbeat file names it, but it has not reported `start` yet
+    named = subtask(status="assigned", started_at=None, worker_id=None, handed_off_at=ago(601))
+    facts = WorkerFacts(worker_id="w1", pid=1, process="running", heartbeat=NOW)
+    assert assess(named, facts, NOW, CONFIG).failure is None
+    # a worker that set in_progress by hand without started_at is running, not "never started"
+    edited = subtask(status="in_progress", started_at=None, worker_id=None, handed_off_at=ago(601))
+    assert assess(edited, WorkerFacts(heartbeat=NOW), NOW, CONFIG).failure is None
+
+
+def test_a_timestamp_within_the_allowed_clock_skew_still_counts() -> None:
+    quiet = subtask(handed_off_at=ago(1300), started_at=ago(1290))
+    facts = WorkerFacts(worker_id="w1", pid=1, process="running", heartbeat=NOW + timedelta(seconds=60))
+    assert assess(quiet, facts, NOW, CONFIG).failure is None
+
+
+def test_when_everything_is_done_the_plan_is_at_its_last_stage() -> None:
+    assert progress.summarize(_plan(dict.fromkeys("abcde", "completed"))).current_stage == 3
+
+
+def test_while_blocked_a_subtask_whose_dependencies_are_exactly_the_done_ones_goes_on() -> None:
+    plan = _plan({"a": "completed", "b": "failed"}, status="blocked")
+    assert [s.subtask_id for s in progress.ready(plan)] == ["c", "e"]
+
+
+def test_the_summary_names_failed_blocked_and_zombie_subtasks() -> None:
+    plan = _plan({"a": "completed", "b": "blocked", "c": "in_progress", "e": "failed"})
+    plan.subtasks = [s.model_copy(update={"conditions": ["zombie"]}) if s.subtask_id in ("a", "c") else s
+                     for s in plan.subtasks]
+    summary = progress.summarize(plan)
+    assert summary.failed_subtasks == ["b", "e"]
+    assert summary.zombie_subtasks == ["c"]  # a finished subtask's old condition is not a zombie now
+
+
+def test_a_zero_backoff_retries_at_once() -> None:
+    config = RetryConfig(backoff_base_seconds=0, backoff_max_seconds=0, jitter=0.5)
+    assert progress.retry_delay(1, config, random.Random(1)) == 0.0

@@ -88,3 +88,97 @@ def test_the_cli_edit_goes_through_the_same_function() -> None:
     assert (failing["status"], failing["error"], failing["transient"]) == ("failed", "disk full", False)
     assert "not valid" in (protocol.apply({"status": "assigned"}, "start", NOW) or "")
     assert protocol.apply({}, "start", NOW) == "no such subtask"
+
+
+def test_a_heartbeat_says_nothing_it_was_not_told() -> None:
+    """Regression guard: a heartbeat or a start must not invent a result, an error or a transient flag."""
+    for action in ("heartbeat", "start"):
+        data = subtask(status="in_progress", worker_id="w", last_heartbeat="2025-11-05T18:00:00.000Z").model_dump(
+            mode="json")
+        assert protocol.apply(data, action, NOW, worker_id="w") is None
+        assert (data["status"], data["result"], data["error"], data["transient"]) == ("in_progress", None, None, None)
+        assert data["last_heartbeat"] == NOW
+
+
+def test_the_cli_records_when_and_how_a_subtask_ended() -> None:
+    done = subtask(status="in_progress", worker_id="w").model_dump(mode="json")
+    assert protocol.apply(done, "complete", NOW) is None
+    assert (done["status"], done["result"], done["completed_at"]) == ("completed", "completed", NOW)
+    failed = subtask(status="in_progress", worker_id="w").model_dump(mode="json")
+    assert protocol.apply(failed, "fail", NOW) is None
+    assert (failed["status"], failed["error"], failed["transient"]) == ("failed", "failed", True)
+
+
+def test_the_cli_records_when_progress_was_last_made() -> None:
+    data = subtask(status="in_progress", worker_id="w").model_dump(mode="json")
+    assert protocol.apply(data, "heartbeat", NOW, progress="tests written") is None
+    assert (data["progress"], data["last_progress_at"]) == ("tests written", NOW)
+
+
+@pytest.mark.parametrize("action", ["complete", "fail"])
+def test_an_attempt_no_worker_started_needs_the_worker_named(action: str) -> None:
+    data = subtask(status="assigned").model_dump(mode="json")
+    assert protocol.apply(data, action, NOW) == ("no worker has started this attempt: say which worker reports "
+                                                 "(--worker-id), or start it first")
+    assert data["status"] == "assigned"
+    assert protocol.apply(data, action, NOW, worker_id="w7") is None
+    assert data["worker_id"] == "w7" and data["status"] == ("completed" if action == "complete" else "failed")
+
+
+def test_the_cli_changes_only_the_workers_fields_of_a_sparse_file() -> None:
+    """A master's hand-written subtask file gets the report's fields, not every default of the model."""
+    sparse = {"subtask_id": "o-s1", "parent_task_id": "t", "parent_orchestration": "o", "title": "T",
+              "description": "D", "assigned_to": "development", "worker_type": "implementation",
+              "estimated_duration_minutes": 10, "estimated_tokens": 1000, "success_criteria": "S", "stage": 1,
+              "status": "in_progress", "worker_id": "w"}
+    data = dict(sparse)
+    assert protocol.apply(data, "heartbeat", NOW) is None
+    assert data == sparse | {"last_heartbeat": NOW}
+
+
+def test_an_invalid_subtask_file_is_refused_with_what_is_wrong() -> None:
+    problem = protocol.apply({"status": "assigned", "subtask_id": "x"}, "start", NOW) or ""
+    assert problem.startswith("the subtask file is not valid: ") and "parent_task_id" in problem
+
+
+def test_a_report_keeps_what_it_does_not_say() -> None:
+    known = subtask(status="in_progress", worker_id="w", pid=12, last_heartbeat="2025-11-05T18:00:00.000Z",
+                    progress="half", last_progress_at="2025-11-05T18:01:00.000Z", result="partial")
+    applied = apply_report(known, Report(status="in_progress"), NOW)
+    assert applied.subtask == known and applied.transition is None
+    finished = subtask(status="completed", result="done", worker_id="w")
+    assert apply_report(finished, Report(status="completed"), NOW).refused is None
+
+
+def test_a_failure_that_does_not_say_otherwise_is_transient() -> None:
+    failed = apply_report(subtask(status="in_progress"), Report(status="failed", error="oom"), NOW).subtask
+    assert (failed.error, failed.transient) == ("oom", True)
+
+
+def test_a_subtask_file_a_worker_edited_is_read_field_by_field() -> None:
+    known = subtask(status="in_progress", attempt=2, worker_id="w2", attempts=EARLIER)
+    written = known.model_copy(update={"status": "failed", "worker_id": "w2b", "pid": 77, "progress": "stuck",
+                                       "error": "no disk", "transient": False, "result": "half a schema",
+                                       "completed_at": "2025-11-05T18:09:00.000Z"})
+    applied = apply_report(known, Report.of_file(written), NOW)
+    assert applied.transition == "failed"
+    got = applied.subtask
+    assert (got.worker_id, got.pid, got.progress, got.last_progress_at) == ("w2b", 77, "stuck", NOW)
+    assert (got.error, got.transient, got.result) == ("no disk", False, "half a schema")
+    done = known.model_copy(update={"status": "completed", "completed_at": "2025-11-05T18:09:00.000Z"})
+    assert apply_report(known, Report.of_file(done), NOW).subtask.completed_at == "2025-11-05T18:09:00.000Z"
+    old_copy = known.model_copy(update={"attempt": 1, "status": "completed"})  # a file of the attempt before
+    refused = apply_report(known, Report.of_file(old_copy), NOW)
+    assert refused.stale and refused.refused == "the report is for attempt 1; attempt 2 is current"
+
+
+def test_only_workers_of_attempts_that_ended_are_stale() -> None:
+    attempts = [Attempt(attempt=1, worker_id="w1", outcome="dead"),
+                Attempt(attempt=2, worker_id="w2", outcome=None),  # never recorded as ended
+                Attempt(attempt=3, worker_id=None, outcome="never_started"),
+                Attempt(attempt=4, worker_id="w4", outcome="failed")]  # the current attempt
+    assert protocol.stale_workers(subtask(status="failed", attempt=4, attempts=attempts)) == {"w1"}
+    known = subtask(status="in_progress", attempt=2, worker_id=None, attempts=EARLIER)
+    by_old_worker = apply_report(known, Report(heartbeat=NOW, worker_id="w1"), NOW)
+    assert by_old_worker.stale and by_old_worker.subtask == known
+    assert by_old_worker.refused == "worker w1 belongs to an earlier attempt; attempt 2 is current"

@@ -5,13 +5,29 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from orchestrator import store as store_module
+from orchestrator.config import Config, Settings
 from orchestrator.models import Event
-from orchestrator.store import FolderStore, Layout, MemoryStore, Snapshot, Store, StoreError, UnsafeName
+from orchestrator.store import (
+    MISSING,
+    FolderStore,
+    Layout,
+    MemoryStore,
+    Snapshot,
+    Store,
+    StoreError,
+    UnsafeName,
+    digest,
+    dump_lines,
+    is_own_temp,
+)
 
 
 @pytest.fixture
@@ -59,6 +75,16 @@ def test_a_write_syncs_the_file_before_the_rename_and_the_folder_after(store: Fo
 def test_a_derived_file_is_written_without_syncs(store: FolderStore, syscalls: list[tuple[str, str]]) -> None:
     store.write_json(store.layout.state, {"x": 1}, durable=False)
     assert [kind for kind, _ in syscalls] == ["replace"]
+
+
+def test_writes_are_durable_unless_told_otherwise(store: FolderStore, syscalls: list[tuple[str, str]]) -> None:
+    store.write_bytes(store.layout.report("orch-a", ".md"), b"# Report\n")
+    store.write_lines(store.layout.state, {"current": [1, 2]}, "current")
+    assert [kind for kind, _ in syscalls] == ["fsync", "replace", "fsync"] * 2
+    syscalls.clear()
+    store.write_lines(store.layout.state, {"current": [1]}, "current", durable=False)
+    assert [kind for kind, _ in syscalls] == ["replace"]
+    assert store.layout.state.read_text() == '{\n  "current": [\n    1\n  ]\n}\n'
 
 
 def test_create_if_absent_syncs_and_never_overwrites(store: FolderStore, syscalls: list[tuple[str, str]]) -> None:
@@ -170,3 +196,456 @@ def test_both_backends_behave_alike(backend: str, tmp_path: Path) -> None:
     written = chosen.update_queue(lambda snapshot: snapshot.tasks.append({"id": "t"}) is None, create=True)
     assert written is not None and written.tasks == [{"id": "t"}]
     assert chosen.identity(chosen.layout.queue) == written.identity
+
+
+# --- where the files are, and what each store does with them ------------------------------------------------------
+
+QUICK = Settings(Config.model_validate({"watch": {"read_retries": 2, "read_retry_delay_seconds": 0}}))
+
+
+@pytest.fixture(params=["folder", "memory"])
+def either(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """Each behaviour below holds for the folder on disk and for the in-memory store the core tests use."""
+    chosen: Store = (FolderStore(Layout(tmp_path), QUICK) if request.param == "folder"
+                     else MemoryStore(Layout(tmp_path), settings=QUICK))
+    chosen.make_folders()
+    return chosen
+
+
+def test_the_files_are_where_the_rest_of_the_system_looks_for_them(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    where = {name: str(path.relative_to(tmp_path)) for name, path in vars(layout).items() if name != "root"}
+    assert where == {
+        "queue": "task-queue.json", "events": "dashboard-events.jsonl", "orchestrator": "orchestrator",
+        "tasks": "orchestrator/tasks", "subtasks": "orchestrator/subtasks", "state": "orchestrator/state/current.json",
+        "daemon_lock": "orchestrator/daemon.lock", "escalations": "orchestrator/escalations",
+        "reports": "orchestrator/reports", "requests": "orchestrator/requests", "worker_specs": "worker-specs",
+        "agents": "agents/workers", "masters": "masters"}
+    assert layout.report("orch-a", ".md") == tmp_path / "orchestrator/reports/orch-a.md"
+    assert layout.subtask_handoff("cicd", "s1", attempt=2) == tmp_path / "masters/cicd/handoffs/to-cicd-subtask-s1-attempt-2.json"
+    with pytest.raises(UnsafeName, match=r"'qa' is not a master \(development, security, inventory, cicd\)"):
+        layout.handoffs("qa")
+    with pytest.raises(UnsafeName, match="is not a safe file name"):
+        layout.subtask("a/b")
+
+
+def test_the_configuration_reaches_the_store(tmp_path: Path) -> None:
+    assert FolderStore(Layout(tmp_path), QUICK).read_retries() == 2
+    assert MemoryStore(settings=QUICK).read_retries() == 2
+
+
+def test_a_missing_or_broken_file_is_reported_by_name(either: Store) -> None:
+    path = either.layout.plan("orch-x")
+    with pytest.raises(StoreError) as missing:
+        either.read_json(path)
+    assert str(missing.value) == f"{path}: missing"
+    assert either.read_json_or_none(path) is None
+    either.write_bytes(path, b'{"a": ')
+    with pytest.raises(StoreError, match=f"^{path}: invalid JSON at line 1 column 7"):
+        either.read_json(path)
+    either.write_bytes(path, b"[1, 2]")
+    with pytest.raises(StoreError) as not_object:
+        either.update_json(path, lambda data: None)
+    assert str(not_object.value) == f"{path}: top level is list, expected an object"
+
+
+@pytest.mark.parametrize(("raw", "problem"), [
+    (b"", "empty"), (b" \n", "empty"), (b"\xff{}", "not UTF-8 (byte 0)"),
+    (b'{"tasks": [NaN]}', "invalid JSON at line 1 column 1: NaN is not valid JSON"),
+    (b"[" * 100_000, "nested too deeply"),
+    (b'"text"', "top level is str, expected an object with 'tasks'"),
+    (b'{"tasks": {"a": 1}}', "'tasks' is dict, expected a list"),
+])
+def test_a_queue_that_is_not_a_task_list_is_reported_as_it_is(either: Store, raw: bytes, problem: str) -> None:
+    either.write_bytes(either.layout.queue, raw)
+    with pytest.raises(StoreError) as caught:
+        either.read_queue()
+    assert str(caught.value) == f"{either.layout.queue}: {problem}"
+
+
+def test_a_queue_is_read_again_as_often_as_configured(either: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """read_retries = 2: three reads in all; a writer that finishes in time is not reported."""
+    either.write_bytes(either.layout.queue, b'{"tasks": [')
+    reads: list[int] = []
+    real = either._read_bytes
+    finishing = [True]
+
+    def counted(path: Path) -> bytes:
+        reads.append(1)
+        if len(reads) == 3 and finishing.pop():  # the other writer is done
+            either.write_bytes(either.layout.queue, b'{"tasks": [{"id": "t1"}]}')
+        return real(path)
+
+    monkeypatch.setattr(either, "_read_bytes", counted)
+    snapshot = either.read_queue()
+    assert snapshot is not None and snapshot.tasks == [{"id": "t1"}] and len(reads) == 3
+    either.write_bytes(either.layout.queue, b'{"tasks": [')
+    reads.clear()
+    finishing.append(False)
+    with pytest.raises(StoreError):
+        either.read_queue()
+    assert len(reads) == 3
+
+
+def test_updating_the_queue_never_creates_or_empties_it_unless_asked(either: Store) -> None:
+    queue = either.layout.queue
+    assert either.update_queue(lambda snapshot: snapshot.tasks.append({"id": "x"}) is None) is None
+    assert not either.exists(queue)
+    either.write_bytes(queue, b'{"version": "2.1", "tasks": [{"id": "a"}]}')
+    written = either.update_queue(lambda snapshot: snapshot.tasks.append({"id": "b"}) is None, create=True)
+    assert written is not None and [t["id"] for t in written.tasks] == ["a", "b"]
+    assert either.read_json(queue) == {"version": "2.1", "tasks": [{"id": "a"}, {"id": "b"}]}
+    assert written.digest == digest(either._read_bytes(queue))
+
+
+def test_the_queue_is_written_one_task_per_line_and_keeps_its_other_keys(either: Store) -> None:
+    either.write_bytes(either.layout.queue, b'{"tasks": [], "owner": "ops", "notes": ["a", "b"]}')
+    either.update_queue(lambda snapshot: snapshot.tasks.extend([{"id": "a", "title": "Café"}, {"id": "b"}]) is None)
+    assert either._read_bytes(either.layout.queue).decode() == (
+        '{\n  "tasks": [\n    {"id": "a", "title": "Café"},\n    {"id": "b"}\n  ],\n'
+        '  "owner": "ops",\n  "notes": ["a", "b"]\n}\n')
+    assert dump_lines([{"id": "a"}, [1]]) == b'[\n  {"id": "a"},\n  [1]\n]\n'
+    assert dump_lines({"tasks": []}) == b'{\n  "tasks": []\n}\n'
+
+
+def test_text_is_kept_as_written_and_half_an_emoji_becomes_an_escape(either: Store) -> None:
+    path = either.layout.subtask("s1")
+    either.write_json(path, {"title": "Überprüfung 🔒", "nested": {"n": [1, 2]}})
+    assert either._read_bytes(path).decode() == ('{\n  "title": "Überprüfung 🔒",\n'
+                                                 '  "nested": {\n    "n": [\n      1,\n      2\n    ]\n  }\n}\n')
+    either.write_json(path, {"title": "cut \ud83d"})
+    assert either._read_bytes(path) == b'{\n  "title": "cut \\ud83d"\n}\n'
+    assert either.read_json(path) == {"title": "cut \ud83d"}
+    either.write_bytes(either.layout.queue, b'{"tasks": []}')
+    either.update_queue(lambda snapshot: snapshot.tasks.append({"title": "cut \ud83d"}) is None)
+    assert b'"cut \\ud83d"' in either._read_bytes(either.layout.queue)
+    with pytest.raises(ValueError):
+        either.write_json(path, {"x": float("nan")})  # never written: it could not be read back
+
+
+def test_events_are_compact_utf8_lines_whatever_their_fields_hold(either: Store) -> None:
+    either.append_events([Event(type="a", event_id="t:a", title="Café", path=Path("/x/y"), cut="\ud83d")])
+    raw = either.read_tail(either.layout.events, 1 << 20)
+    line = raw.decode("ascii")
+    assert line.endswith("\n") and line.count("\n") == 1
+    assert json.loads(line)["path"] == "/x/y" and json.loads(line)["cut"] == "\ud83d"
+    either.append_events([Event(type="b", title="Café")])
+    assert either.read_tail(either.layout.events, 1 << 20).decode().splitlines()[1].startswith(
+        '{"timestamp":"') and "Café" in either.read_tail(either.layout.events, 1 << 20).decode()
+
+
+def test_a_missing_events_file_is_not_torn_and_is_not_created_by_asking(either: Store) -> None:
+    assert either.end_torn_event_line() is False
+    assert not either.exists(either.layout.events)
+    assert either.read_tail(either.layout.events, 10) == b""
+    either.append_events([Event(type="a")])
+    assert either.read_tail(either.layout.events, 1000) == either._read_bytes(either.layout.events)
+
+
+def test_each_rewrite_is_seen_even_when_the_size_stays_the_same(either: Store) -> None:
+    path = either.layout.queue
+    assert either.identity(path) == MISSING and either.mtime(path) is None
+    either.write_bytes(path, b'{"tasks": [1]}')
+    first = either.identity(path)
+    either.write_bytes(path, b'{"tasks": [2]}')
+    assert first != MISSING and either.identity(path) != first
+    assert either.mtime(path) is not None
+
+
+def test_listing_skips_hidden_and_temporary_files(either: Store) -> None:
+    folder = either.layout.subtasks
+    for name in (".a.json", ".orchestrator-b.json.0123.tmp", "b.json", "c.txt", "d.json"):
+        either.write_bytes(folder / name, b"{}")
+    assert either.list_json(folder) == [folder / "b.json", folder / "d.json"]
+    either.remove(folder / "b.json")
+    either.remove(folder / "never-there.json")
+    assert either.list_json(folder) == [folder / "d.json"]
+
+
+def test_an_unreadable_file_reads_as_text_with_replacements(either: Store) -> None:
+    path = either.layout.worker("w1") / "worker.pid"
+    assert either.read_text(path) is None
+    either.write_bytes(path, b"12\xff\n")
+    assert either.read_text(path) == "12\ufffd\n"
+
+
+# --- the folder on disk: hostile files ------------------------------------------------------------------------------
+
+
+def test_creating_files_in_a_folder_someone_deleted_recreates_it(store: FolderStore) -> None:
+    shutil.rmtree(store.layout.masters)
+    path = store.layout.task_handoff("security", "t1")
+    assert store.create_json(path, {"a": 1}) is True
+    store.write_json(store.layout.root / "new" / "deeper" / "x.json", {"b": 2})
+    assert json.loads((store.layout.root / "new/deeper/x.json").read_text()) == {"b": 2}
+    store.make_folders()
+    store.make_folders()  # a restart on an existing folder
+
+
+def test_a_symlink_among_the_subtask_files_is_not_read(store: FolderStore, tmp_path: Path) -> None:
+    outside = tmp_path.parent / f"{tmp_path.name}-secret.json"
+    outside.write_text("{}")
+    (store.layout.subtasks / "a.json").write_text("{}")
+    (store.layout.subtasks / "b.json").symlink_to(outside)
+    assert store.list_json(store.layout.subtasks) == [store.layout.subtasks / "a.json"]
+
+
+def test_a_rewrite_keeps_the_files_permissions(store: FolderStore) -> None:
+    path = store.layout.plan("orch-p")
+    store.write_json(path, {"v": 1})
+    assert path.stat().st_mode & 0o7777 == 0o644
+    path.chmod(0o600)
+    store.write_json(path, {"v": 2})
+    assert path.stat().st_mode & 0o7777 == 0o600
+
+
+def test_a_handoff_another_process_creates_first_is_not_overwritten(store: FolderStore,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    path = store.layout.task_handoff("development", "t1")
+    other = store.layout.task_handoff("development", "t2")
+    real = store._write_temp
+
+    def another_process_gets_in_first(target: Path, data: bytes, *, durable: bool = True) -> Path:
+        temp = real(target, data, durable=durable)
+        if target == path:
+            target.write_text('{"by": "the other daemon"}')
+        return temp
+
+    monkeypatch.setattr(store, "_write_temp", another_process_gets_in_first)
+    assert store.create_json_many([(path, {"by": "us"}), (other, {"by": "us"})]) == [False, True]
+    assert json.loads(path.read_text()) == {"by": "the other daemon"}
+    assert [p.name for p in path.parent.iterdir()] == ["t1.json", "t2.json"]  # no temporary file left
+
+
+def test_creating_after_an_existing_file_goes_on_with_the_next(store: FolderStore) -> None:
+    first, second = store.layout.subtask("s1"), store.layout.subtask("s2")
+    first.write_text("{}")
+    assert store.create_json_many([(first, {"a": 1}), (second, {"a": 2})]) == [False, True]
+    assert json.loads(second.read_text()) == {"a": 2}
+
+
+def test_a_failed_create_names_the_file(store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = store.layout.subtask("s1")
+
+    def full(src: Any, dst: Any) -> None:
+        raise OSError(28, "No space left on device", str(dst))
+
+    monkeypatch.setattr(os, "link", full)
+    with pytest.raises(StoreError) as caught:
+        store.create_json(path, {"a": 1})
+    assert str(caught.value) == f"{path}: cannot create: No space left on device"
+
+    def unnamed(src: Any, dst: Any) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "link", unnamed)
+    with pytest.raises(StoreError) as without_name:
+        store.create_json(path, {"a": 1})
+    assert str(without_name.value) == "file: cannot create: Input/output error"
+
+
+def test_a_failed_queue_write_is_reported_and_leaves_the_queue(store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.layout.queue.write_text('{"tasks": []}')
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(StoreError) as caught:
+        store.update_queue(lambda snapshot: snapshot.tasks.append({"id": "a"}) is None)
+    assert str(caught.value) == f"{store.layout.queue}: cannot write: No space left on device"
+    assert store.layout.queue.read_text() == '{"tasks": []}'
+
+
+def test_the_symlink_and_outside_refusals_say_why(store: FolderStore, tmp_path: Path) -> None:
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    outside.mkdir()
+    store.layout.reports.rmdir()
+    store.layout.reports.symlink_to(outside)
+    with pytest.raises(UnsafeName, match=r"leads outside .* \(a symlink\?\); not written"):
+        store.write_json(store.layout.report("orch-a", ".json"), {})
+    link = store.layout.plan("orch-l")
+    link.symlink_to(outside / "x.json")
+    with pytest.raises(UnsafeName, match="is a symlink; not written through"):
+        store.write_json(link, {})
+    assert list(outside.iterdir()) == []
+
+
+def test_a_fifo_or_a_folder_in_place_of_a_file_is_refused_at_once(store: FolderStore) -> None:
+    os.mkfifo(store.layout.queue)
+    os.mkfifo(store.layout.events)
+    with pytest.raises(StoreError) as caught:
+        store.read_queue()
+    assert str(caught.value) == f"{store.layout.queue}: cannot read: not a regular file"
+    assert store.end_torn_event_line() is False
+    with pytest.raises(StoreError):
+        store.append_events([Event(type="a")])
+    assert store.read_text(store.layout.queue) is None
+    folder = store.layout.plan("orch-d")
+    folder.mkdir()
+    with pytest.raises(StoreError) as is_folder:
+        store.read_json(folder)
+    assert str(is_folder.value) == f"{folder}: cannot read: not a regular file"
+
+
+def test_events_are_never_appended_through_a_symlink(store: FolderStore, tmp_path: Path) -> None:
+    outside = tmp_path.parent / f"{tmp_path.name}-events.jsonl"
+    outside.write_text("")
+    store.layout.events.symlink_to(outside)
+    with pytest.raises(StoreError):
+        store.append_events([Event(type="a")])
+    assert outside.read_text() == ""
+
+
+def test_a_new_events_file_is_not_executable(store: FolderStore) -> None:
+    old = os.umask(0o022)
+    try:
+        store.append_events([Event(type="a")])
+    finally:
+        os.umask(old)
+    assert store.layout.events.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_file_over_the_size_limit_is_refused_and_one_at_the_limit_read_whole(store: FolderStore,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "MAX_READ_BYTES", (2 << 20) + 10)
+    path = store.layout.plan("orch-big")
+    body = b'{"x": "' + b"a" * ((2 << 20) + 10 - 10) + b'"}'
+    assert len(body) == (2 << 20) + 9
+    path.write_bytes(body + b" ")
+    assert store.read_json(path) == {"x": "a" * ((2 << 20) + 10 - 10)}
+    path.write_bytes(body + b"  ")
+    with pytest.raises(StoreError) as caught:
+        store.read_json(path)
+    assert str(caught.value) == f"{path}: cannot read: larger than 2 MiB"
+
+
+def test_the_tail_of_a_short_events_file_is_all_of_it(store: FolderStore) -> None:
+    store.layout.events.write_bytes(b'{"a":1}\n{"b":2}\n')
+    assert store.read_tail(store.layout.events, 1 << 20) == b'{"a":1}\n{"b":2}\n'
+    assert store.read_tail(store.layout.events, 8) == b'{"b":2}\n'
+
+
+def test_a_short_append_leaves_no_torn_line_behind(store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk cuts our line short: the next append ends it first, so every later line parses."""
+    real_write = os.write
+    cut: list[int] = []
+
+    def short(fd: int, data: Any) -> int:
+        if cut:
+            return real_write(fd, bytes(data)[:cut.pop()])
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", short)
+    store.append_events([Event(type="first")])
+    cut.append(5)
+    with pytest.raises(StoreError) as caught:
+        store.append_events([Event(type="second")])
+    assert str(caught.value).startswith(f"{store.layout.events}: cannot append: short write (5 of ")
+    store.append_events([Event(type="third")])
+    lines = store.layout.events.read_text().splitlines()
+    assert [json.loads(line)["type"] for line in (lines[0], lines[2])] == ["first", "third"]
+    assert lines[1] == '{"tim'
+    # nothing written at all: nothing to end
+    cut.append(0)
+    with pytest.raises(StoreError):
+        store.append_events([Event(type="fourth")])
+    store.append_events([Event(type="fifth")])
+    assert [json.loads(line)["type"] for line in store.layout.events.read_text().splitlines()[2:]] == ["third", "fifth"]
+    # one byte is a torn line too
+    cut.append(1)
+    with pytest.raises(StoreError):
+        store.append_events([Event(type="sixth")])
+    store.append_events([Event(type="seventh")])
+    assert store.layout.events.read_text().splitlines()[-2:] == ["{", store.layout.events.read_text().splitlines()[-1]]
+    assert json.loads(store.layout.events.read_text().splitlines()[-1])["type"] == "seventh"
+
+
+def test_after_a_torn_append_and_a_rotation_the_new_file_starts_with_a_whole_line(
+        store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_write = os.write
+    cut = [4]
+
+    def short(fd: int, data: Any) -> int:
+        return real_write(fd, bytes(data)[:cut.pop()] if cut else data)
+
+    monkeypatch.setattr(os, "write", short)
+    with pytest.raises(StoreError):
+        store.append_events([Event(type="cut")])
+    store.layout.events.write_bytes(b"")  # logrotate's copytruncate
+    store.append_events([Event(type="next")])
+    assert json.loads(store.layout.events.read_text())["type"] == "next"
+
+
+def test_a_torn_line_someone_else_ended_is_not_ended_twice(store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_write = os.write
+    cut = [3]
+
+    def short(fd: int, data: Any) -> int:
+        return real_write(fd, bytes(data)[:cut.pop()] if cut else data)
+
+    monkeypatch.setattr(os, "write", short)
+    with pytest.raises(StoreError):
+        store.append_events([Event(type="cut")])
+    with open(store.layout.events, "ab") as handle:
+        handle.write(b"\n")  # another writer ended it
+    store.append_events([Event(type="next")])
+    assert store.layout.events.read_bytes().count(b"\n\n") == 0
+
+
+def test_stale_temporary_files_of_a_crash_are_swept_and_nothing_else(store: FolderStore) -> None:
+    old = store.layout.subtasks / ".orchestrator-s1.json.0123456789ab.tmp"
+    fresh = store.layout.tasks / ".orchestrator-o.json.ba9876543210.tmp"
+    theirs = store.layout.subtasks / ".editor-s1.json.tmp"
+    for path in (old, fresh, theirs):
+        path.write_text("{}")
+    hour_ago = time.time() - 3600
+    for path in (old, theirs):
+        os.utime(path, (hour_ago, hour_ago))
+    assert store.sweep_temp_files() == [old]
+    assert not old.exists() and fresh.exists() and theirs.exists()
+    assert is_own_temp(fresh.name) and not is_own_temp(theirs.name) and not is_own_temp(".orchestrator-s1.json")
+    shutil.rmtree(store.layout.tasks)  # a folder someone deleted: the sweep goes on with the next
+    later = store.layout.requests / ".orchestrator-r.json.0123456789ab.tmp"
+    later.write_text("{}")
+    os.utime(later, (hour_ago, hour_ago))
+    assert store.sweep_temp_files() == [later]
+    assert not is_own_temp("s1.json.tmp")
+
+
+def test_a_restarted_in_memory_process_finds_the_same_folder_files_and_configuration(tmp_path: Path) -> None:
+    memory = MemoryStore(Layout(tmp_path), settings=QUICK)
+    memory.write_bytes(memory.layout.queue, b'{"tasks": []}')
+    clone = memory.copy()
+    assert clone.layout.root == tmp_path and clone.read_retries() == 2
+    assert clone.files == memory.files and clone.identity(memory.layout.queue) == memory.identity(memory.layout.queue)
+
+
+def test_another_writers_same_size_rewrite_is_seen_in_memory_too() -> None:
+    memory = MemoryStore()
+    memory.put(memory.layout.queue, b'{"tasks": [1]}')
+    before = memory.identity(memory.layout.queue)
+    memory.put(memory.layout.queue, b'{"tasks": [2]}')
+    assert memory.identity(memory.layout.queue) != before
+
+
+def test_an_update_that_changes_nothing_does_not_rewrite_the_file(either: Store) -> None:
+    path = either.layout.subtask("s1")
+    either.write_json(path, {"status": "in_progress"})
+    before = either.identity(path)
+    assert either.update_json(path, lambda data: data.update(status="in_progress")) == {"status": "in_progress"}
+    assert either.identity(path) == before  # no file event for the masters, no needless write
+    either.update_json(path, lambda data: data.update(status="completed"))
+    assert either.identity(path) != before and either.read_json(path) == {"status": "completed"}
+    fresh = either.layout.subtask("s2")
+    assert either.update_json(fresh, lambda data: None) == {}
+    assert either.read_json(fresh) == {}  # a missing file starts empty, and exists afterwards
+    assert either.update_json(either.layout.subtask("s3"), lambda data: None, create=False) == {}
+    assert not either.exists(either.layout.subtask("s3"))
+
+
+def test_our_event_starts_on_its_own_line_after_another_writers_torn_line(either: Store) -> None:
+    either.write_bytes(either.layout.events, b'{"type":"theirs"}\n{"type":"torn"')
+    either.append_events([Event(type="ours")])
+    lines = either.read_tail(either.layout.events, 1 << 20).decode().splitlines()
+    assert lines[:2] == ['{"type":"theirs"}', '{"type":"torn"'] and json.loads(lines[2])["type"] == "ours"

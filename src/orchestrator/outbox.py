@@ -65,6 +65,9 @@ class Outbox:
         """The plan's file is written: its events may be announced."""
         self._ready += self._held.pop(plan_id, [])
 
+    def holds(self, plan_id: str) -> bool:
+        return bool(self._held.get(plan_id))
+
     def held_events(self, plan_id: str) -> list[Event]:
         return list(self._held.get(plan_id, []))
 

@@ -103,7 +103,7 @@ class PlanRegistry:
         """
         if not self.state_changed:
             return
-        for orchestration_id in self._changed:
+        for orchestration_id in sorted(self._changed):  # the same order in every run
             self._summaries[orchestration_id] = summary(self.plans[orchestration_id]).model_dump(mode="json")
         self._changed.clear()
         count = Counter(entry["status"] for entry in self._summaries.values())

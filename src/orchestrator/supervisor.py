@@ -362,7 +362,7 @@ class Supervisor:
         A plan nothing changed since its last complete flush is skipped: a monitor tick over a
         thousand quiet subtasks costs their stats, not a thousand plan encodings.
         """
-        if plan.orchestration_id in self._settled:
+        if plan.orchestration_id in self._settled and not self.outbox.holds(plan.orchestration_id):
             return
         if plan.status in ("in_progress", "blocked"):
             self._complete_stages(plan)
