@@ -182,6 +182,7 @@ def test_status_watch_redraws_when_something_changes(folder: Path, daemon: Daemo
         while "1 assigned" not in (line := watcher.stdout.readline()):
             assert line, "status --watch ended without showing the change"
         watcher.send_signal(signal.SIGINT)
-        assert watcher.wait(10) == 0
+        watcher.communicate(timeout=10)  # keep reading: with the pipe full, its exit would wait for us
+        assert watcher.returncode == 0
     finally:
         watcher.kill()

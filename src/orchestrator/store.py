@@ -442,9 +442,11 @@ class FolderStore(Store):
         """A regular file, at most ``MAX_READ_BYTES``: a FIFO, a device or a folder is refused, never waited on."""
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         try:
-            _regular(fd, path)
+            expected = _regular(fd, path).st_size
+            if expected > MAX_READ_BYTES:
+                raise OSError(errno.EFBIG, f"larger than {MAX_READ_BYTES >> 20} MiB", str(path))
             chunks, size = [], 0
-            while chunk := os.read(fd, 1 << 20):
+            while chunk := os.read(fd, max(expected + 1, 1 << 16) - size if size < expected else 1 << 16):
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > MAX_READ_BYTES:
@@ -732,7 +734,9 @@ def parse_json(raw: bytes, path: Path) -> Any:
     if not text.strip():
         raise StoreError(f"{path}: empty")
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        if "NaN" in text or "Infinity" in text:  # rare: only then the slower strict reader
+            return json.loads(text, parse_constant=_no_constant)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise StoreError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
     except RecursionError as exc:
