@@ -259,12 +259,20 @@ def _status(args: argparse.Namespace, config: Config) -> int:
         picture = status.collect(store)
         print(json.dumps(picture, indent=2) if args.json else status.render(picture))
         return 0
+    _interruptible()
     try:
         for picture in status.watch(store):
             print("\033[H\033[2J" + time.strftime("%H:%M:%S  ") + status.render(picture), flush=True)
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _interruptible() -> None:
+    """Ctrl-C and SIGTERM end a follower quietly, even when it was started from a script that
+    ignores SIGINT (a background job of a shell does, and Python keeps an ignored SIGINT)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def _load_plan(args: argparse.Namespace, config: Config) -> Plan | None:
@@ -302,6 +310,7 @@ def _events(args: argparse.Namespace, config: Config) -> int:
         for event in chosen:
             emit(event)
         if args.follow:
+            _interruptible()
             for event in events.follow(path, len(text[:used].encode("utf-8"))):
                 if events.matches(event, args.type, args.orchestration, args.task):
                     emit(event)
