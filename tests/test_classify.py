@@ -107,3 +107,15 @@ def test_labelled_set(classifier: Classifier, item: dict) -> None:
     assert (result.decision, result.master) == (label["decision"], label["master"]), (
         f"{label['why']} | reasons: {result.reasons}"
     )
+
+
+def test_a_tie_or_a_narrow_margin_is_said_and_lowers_the_confidence() -> None:
+    custom = Classifier(ClassifierConfig(domains={
+        "development": DomainConfig(master="development", keywords=["gizmo"]),
+        "security": DomainConfig(master="security", keywords=["widget"], hints=["sprocket"]),
+    }))
+    tie = custom.route("the gizmo and the widget", "")
+    assert any(r.startswith("a tie") for r in tie.reasons) and tie.confidence == 0.5
+    clear = custom.route("the widget and the sprocket", "")
+    assert clear.master == "security" and clear.confidence > 0.9
+    assert not any("tie" in r or "narrow" in r for r in clear.reasons)

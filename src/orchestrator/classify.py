@@ -44,6 +44,8 @@ HEAD_WEIGHT = 4.0
 """Routing words in the head of the first clause count this much more (R1: the deliverable decides)."""
 SOFTWARE_HEAD_WEIGHT = 12.0
 """A software noun heading the work (``Build a command-line tool``) makes it development (R2)."""
+NARROW_MARGIN = 0.2
+"""A runner-up within this fraction of the best score is said in the reasons (low confidence)."""
 VERB_HEAD_WEIGHT = 4.0
 """A routing word that opens the head (scan, deploy, roll back, document) names the work."""
 ENUMERATION_WEIGHT = 12.0
@@ -203,6 +205,10 @@ class Classifier:
             reasons.append(f"{best} words: {', '.join(scores[best].words[:6])}")
         if best != master:
             reasons.append(f"{best} work belongs to the {master} master")
+        second = ranked[1][0] if len(ranked) > 1 else None
+        if second is not None and runner_up >= best_score * (1 - NARROW_MARGIN):
+            unsure = "a tie" if runner_up == best_score else "a narrow margin"
+            reasons.append(f"{unsure}: {best} {best_score:g} against {second} {runner_up:g}")
         return Route(best, master, confidence, reasons, totals, strong=scores[best].strong > 0 or best in hinted)
 
     # --- the decision framework ------------------------------------------------------
