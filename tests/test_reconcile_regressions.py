@@ -454,3 +454,40 @@ def test_a_restart_does_not_announce_a_completion_twice(daemon: DaemonProcess, l
     assert (len(completed), stages) == (1, [1, 2, 3]), (
         f"a restart announced again what was already announced: orchestration_completed x{len(completed)}, "
         f"stage_completed for stages {stages}")
+
+
+STUBBORN = "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('ready', flush=True)\ntime.sleep(60)\n"
+
+
+def test_stopping_a_worker_that_ignores_sigterm_does_not_hold_up_intake(
+    folder: Path, tmp_path: Path, daemon_factory: Callable[..., DaemonProcess]
+) -> None:
+    """Regression: the engine thread waited up to twice the grace period for each worker it
+    stopped, so nothing else happened meanwhile. Now a task that arrives right after a failure
+    is routed while the stubborn worker still runs; the SIGKILL comes on a later pass. (On the
+    old code this test never even sees the failure: the killed worker stays a zombie of the
+    test process, psutil's wait raised TimeoutExpired, and every pass that met it was aborted.)"""
+    slow = tmp_path / "slow.toml"
+    slow.write_text(CONFIG.replace("terminate_grace_seconds = 1", "terminate_grace_seconds = 5"))
+    daemon = daemon_factory(folder, slow).start()
+    submit_widget(daemon)
+    worker = subprocess.Popen([sys.executable, "-c", STUBBORN], stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+        cli = [sys.executable, "-m", "orchestrator", "subtask"]
+        where = ["--coordination-dir", str(folder)]
+        subprocess.run([*cli, "start", DESIGN, "--worker-id", "w-1", "--pid", str(worker.pid), *where], check=True)
+        daemon.wait_event("subtask_started", subtask_id=DESIGN)
+        subprocess.run([*cli, "fail", DESIGN, "--worker-id", "w-1", "--reason", "x", *where], check=True)
+        daemon.wait_event("subtask_failed", subtask_id=DESIGN, timeout=20)
+        queue = json.loads((folder / "task-queue.json").read_text())
+        queue["tasks"].append(task("t-next", "Fix bug in api/users.py line 4"))
+        write_by_rename(folder / "task-queue.json", queue)
+        daemon.wait_event("task_assigned", task_id="t-next", timeout=15)
+        assert worker.poll() is None, "intake waited for the stubborn worker to be killed"
+        assert worker.wait(30) == -signal.SIGKILL  # and it is killed, on a later pass
+        stopped = daemon.wait_event("worker_terminated", subtask_id=DESIGN)
+        assert stopped["how"] == "killed"
+    finally:
+        worker.kill()
+        graceful_stop(daemon)
