@@ -56,6 +56,16 @@ def wait_for(condition: Callable[[], Any], timeout: float = 10.0, what: str = "c
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+WIDGET_SUBTASKS = [
+    {"id": "design", "title": "Design the widget", "assigned_to": "development"},
+    {"id": "backend", "title": "Build the widget backend", "dependencies": ["design"]},
+    {"id": "frontend", "title": "Build the widget frontend", "dependencies": ["design"]},
+    {"id": "audit", "title": "Security audit of the widget", "assigned_to": "security",
+     "dependencies": ["backend", "frontend"]},
+]
+"""A task's own plan used across the suite: design | backend, frontend | audit (3 stages)."""
+
+
 def queue_doc(*tasks: dict[str, Any], **top: Any) -> dict[str, Any]:
     return {"version": "2.1", **top, "tasks": list(tasks)}
 

@@ -19,16 +19,13 @@ from orchestrator.core import FULL, Core, PassResult
 from orchestrator.processes import ProcessState, StopResult
 from orchestrator.store import MemoryStore
 
+from conftest import WIDGET_SUBTASKS as SUBTASKS
+
+__all__ = ["FAST", "SUBTASKS", "FakeProcesses", "Sim", "task"]
+
 FAST = {"retry": {"backoff_base_seconds": 10, "backoff_max_seconds": 60, "jitter": 0.0,
                   "terminate_grace_seconds": 5}}
 
-SUBTASKS = [
-    {"id": "design", "title": "Design the widget", "assigned_to": "development"},
-    {"id": "backend", "title": "Build the widget backend", "dependencies": ["design"]},
-    {"id": "frontend", "title": "Build the widget frontend", "dependencies": ["design"]},
-    {"id": "audit", "title": "Security audit of the widget", "assigned_to": "security",
-     "dependencies": ["backend", "frontend"]},
-]
 
 
 class FakeProcesses:

@@ -42,7 +42,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import FAST_CONFIG, queue_doc, read_events, task, wait_for, write_by_rename
+from conftest import FAST_CONFIG, WIDGET_SUBTASKS, queue_doc, read_events, task, wait_for, write_by_rename
 
 STRACE = "/usr/bin/strace"
 # The syscalls of the brief, plus the other ways to write a file's bytes (so a rewrite that
@@ -522,13 +522,7 @@ def test_relative_paths_dirfds_and_tmpfile_links_are_resolved() -> None:
 # ---------------------------------------------------------------------------------------------
 # the real daemon
 
-SUBTASKS = [  # as in test_supervision.py: 3 stages, stage 1 is "design" for development
-    {"id": "design", "title": "Design the widget", "assigned_to": "development"},
-    {"id": "backend", "title": "Build the widget backend", "dependencies": ["design"]},
-    {"id": "frontend", "title": "Build the widget frontend", "dependencies": ["design"]},
-    {"id": "audit", "title": "Security audit of the widget", "assigned_to": "security",
-     "dependencies": ["backend", "frontend"]},
-]
+SUBTASKS = WIDGET_SUBTASKS  # 3 stages, stage 1 is "design" for development
 
 
 def _strace_usable() -> str | None:

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from conftest import WIDGET_SUBTASKS as SUBTASKS
 from conftest import DaemonProcess, queue_doc, task, wait_for, write_by_rename
 
 CONFIG = """
@@ -44,14 +45,6 @@ jitter = 0.0
 terminate_grace_seconds = 1
 """
 
-# the plan of test_supervision.py: design | backend, frontend | audit
-SUBTASKS = [
-    {"id": "design", "title": "Design the widget", "assigned_to": "development"},
-    {"id": "backend", "title": "Build the widget backend", "dependencies": ["design"]},
-    {"id": "frontend", "title": "Build the widget frontend", "dependencies": ["design"]},
-    {"id": "audit", "title": "Security audit of the widget", "assigned_to": "security",
-     "dependencies": ["backend", "frontend"]},
-]
 ORCH = "orch-task-w"
 DESIGN, BACKEND, FRONTEND, AUDIT = (f"{ORCH}-{s['id']}" for s in SUBTASKS)
 STAGE_OF = {DESIGN: 1, BACKEND: 2, FRONTEND: 2, AUDIT: 3}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import WIDGET_SUBTASKS as SUBTASKS
 from conftest import DaemonProcess, queue_doc, queue_task, task, write_by_rename
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
@@ -33,13 +34,6 @@ jitter = 0.0
 terminate_grace_seconds = 1
 """
 
-SUBTASKS = [
-    {"id": "design", "title": "Design the widget", "assigned_to": "development"},
-    {"id": "backend", "title": "Build the widget backend", "dependencies": ["design"]},
-    {"id": "frontend", "title": "Build the widget frontend", "dependencies": ["design"]},
-    {"id": "audit", "title": "Security audit of the widget", "assigned_to": "security",
-     "dependencies": ["backend", "frontend"]},
-]
 
 
 @pytest.fixture
