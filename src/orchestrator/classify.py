@@ -50,6 +50,8 @@ VERB_HEAD_WEIGHT = 4.0
 """A routing word that opens the head (scan, deploy, roll back, document) names the work."""
 ENUMERATION_WEIGHT = 12.0
 """A head that asks what exists (which services..., list the runners) is inventory work."""
+CENSUS_NOUNS = ("inventory", "catalog", "catalogue", "census", "overview", "list", "map", "matrix")
+REVIEWING = ("review", "check", "inspect", "assess", "examine", "verify", "evaluate")
 ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally")
 QUESTIONS = ("which ", "what ", "how many ", "who owns ", "where ")
 SYSTEM_NOUNS = ("services", "systems", "microservices", "applications", "apps", "repositories", "repos", "clusters",
@@ -151,11 +153,14 @@ class Classifier:
         software = len(words) > 1 and singular in self._software and "development" in scores and (
             verb in self._making  # making software: whatever its name (a new Git repository)
             or not any(self._other_domain(w) for w in (verb, noun)))  # scanning a repository is not making one
-        if (words[0] in ENUMERATING or title.strip().lower().startswith(QUESTIONS)) and "inventory" in scores:
+        census = words[0] in ENUMERATING or title.strip().lower().startswith(QUESTIONS) or (
+            len(words) > 1 and noun in CENSUS_NOUNS)
+        if census and "inventory" in scores:
             scores["inventory"].total += ENUMERATION_WEIGHT  # which X, list the Y: a census of assets
             scores["inventory"].strong += 1
             reasons.append(f"the work is finding out what exists ({head!r}): inventory")
-        elif software:
+            return  # what is counted (runners, clusters, services) is not the kind of work
+        if software:
             scores["development"].total += SOFTWARE_HEAD_WEIGHT
             scores["development"].strong += 1
             reasons.append(f"the work is a {singular} ({head!r}): development")
@@ -166,6 +171,8 @@ class Classifier:
         verbs = {name for name, patterns in self._patterns.items()
                  if any(weight > 1 and plain in lowered and pattern.match(lowered)
                         for _, plain, pattern, weight in patterns)}
+        if not verbs and words[0] in REVIEWING and "security" in scores and scores["security"].total > 0:
+            verbs = {"security"}  # reviewing something for a security concern is a security review
         for name in verbs:
             scores[name].total += VERB_HEAD_WEIGHT / len(verbs)
             scores[name].strong += 1

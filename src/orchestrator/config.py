@@ -69,7 +69,7 @@ def _default_domains() -> dict[str, DomainConfig]:
             master="security",
             types=["security", "security-audit", "security-fix", "security-scan", "vulnerability",
                    "audit", "scan", "compliance", "secrets", "pentest"],
-            keywords=["security", "vulnerab", "cve", "audit", "exploit", "harden", "compliance", "secret",
+            keywords=["security", "vulnerab", "cve", "audit", "scan", "exploit", "harden", "compliance", "secret",
                       "credential", "injection", "xss", "csrf", "owasp", "penetration", "pentest", "encrypt",
                       "sast", "dast", "threat model", "malware", "brute force", "privilege escalation",
                       "ssrf", "rce", "sanitize", "sanitise", "gdpr", "soc 2", "soc2", "hipaa", "sql injection",
@@ -77,7 +77,7 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "idor", "cors", "brute-force", "brute force", "cryptograph", "pii", "personal data",
                       "leaked", "acls", "public-read", "clickjacking", "deserialization", "csp",
                       "content security policy", "session fixation", "privilege"],
-            hints=["scan", "patch", "password", "token", "tls", "ssl", "certificate", "leak",
+            hints=["patch", "password", "token", "tls", "ssl", "certificate", "leak",
                    "permission", "rbac", "access control", "firewall", "auth"],
         ),
         "inventory": DomainConfig(
