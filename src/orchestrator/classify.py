@@ -50,6 +50,9 @@ VERB_HEAD_WEIGHT = 4.0
 """A routing word that opens the head (scan, deploy, roll back, document) names the work."""
 ENUMERATION_WEIGHT = 12.0
 """A head that asks what exists (which services..., list the runners) is inventory work."""
+BUILT = frozenset({"api", "service", "job", "digest", "worker", "endpoint", "pipeline", "database", "backend",
+                   "frontend", "ui", "dashboard", "email", "report", "integration", "migration"})
+"""Besides software nouns, what a making verb builds as a separate deliverable."""
 CENSUS_NOUNS = ("inventory", "catalog", "catalogue", "census", "overview", "list", "map", "matrix")
 REVIEWING = ("review", "check", "inspect", "assess", "examine", "verify", "evaluate")
 ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally")
@@ -357,8 +360,11 @@ class Classifier:
             signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
         elif markers and (len(actions) >= 2 or len(domains) >= 2):
             signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
+        made = self._deliverables(text)
         if parts >= 3:
             signals.append((1.0, f"{parts} parts of work stated"))
+        elif len(made) >= 3:
+            signals.append((1.0, f"{len(made)} things to build: {', '.join(made[:4])}"))
         elif len(items) >= 3:
             signals.append((0.8, f"{len(items)} listed parts of work"))
         if len(actions) >= 4:
@@ -366,6 +372,25 @@ class Classifier:
         elif len(actions) == 3:
             signals.append((0.6, "3 separate actions"))
         return signals
+
+    def _deliverables(self, text: str) -> list[str]:
+        """R3: distinct things one making verb is asked to build ("Build the feedback API, a UI widget,
+        an admin page and a weekly digest"), not the features of one thing listed after a colon."""
+        found: list[str] = []
+        nouns: set[str] = set()  # distinct kinds of thing: the title and the description say the same twice
+        for sentence in re.split(r"(?<=[.!?])\s+|\n", re.sub(r"\([^)]*\)", "", text)):
+            words = sentence.strip().lower().split(maxsplit=1)
+            if len(words) < 2 or words[0] not in self._making or ":" in sentence:
+                continue
+            for item in re.split(r",\s*(?:and\s+)?|\s+and\s+", words[1]):
+                head = re.split(r"\s+(?:for|to|in|on|of|with|that|which)\s+", item.strip(" ."), maxsplit=1)[0]
+                noun = (re.findall(r"[a-z]+", head) or [""])[-1]
+                noun = noun[:-1] if noun.endswith("s") and noun[:-1] in self._software | BUILT else noun
+                first = (head.split() or [""])[0]
+                if noun in self._software | BUILT and noun not in nouns and not first.endswith("ing"):
+                    nouns.add(noun)
+                    found.append(head)
+        return found
 
     def _size_signals(self, task: QueueTask, text: str) -> list[tuple[float, str]]:
         context = task.context
