@@ -167,7 +167,7 @@ class Classifier:
             scores["development"].total += SOFTWARE_HEAD_WEIGHT
             scores["development"].strong += 1
             reasons.append(f"the work is a {singular} ({head!r}): development")
-            head = head[: head.lower().rfind(noun)]  # the artifact's own name is not a domain
+            return  # the artifact and the words that name it ("service catalog page") are not a domain
         # the verb is the work (scan the repository, roll back the audit service); its object decides
         # only when the verb is no master's word
         lowered = head.lower()
