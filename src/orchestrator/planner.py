@@ -93,7 +93,8 @@ _LEADING_VERB_RE = re.compile(
     r"update|upgrade|rewrite|replace|audit|scan|deploy|release|document|test|fix|integrate|new)\s+(?:an?\s+|the\s+|new\s+)*",
     re.I,
 )
-_TOPIC_STOP_RE = re.compile(r"\s*(?:\bwith\b|\band\b|\bthen\b|\bfor\b|\bto\b|\bincluding\b|\blisting\b|\bshowing\b|\bthat\b|\bwhich\b|[,:;(→]|->).*$", re.I)
+_TOPIC_STOP_RE = re.compile(
+    r"\s*(?:\b(?:with|and|then|for|to|including|listing|showing|that|which)\b|[,:;(→]|->).*$", re.I)
 
 
 def phase_of(text: str, domain: str) -> str:
