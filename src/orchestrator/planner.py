@@ -357,8 +357,12 @@ def _title(text: str) -> str:
 
 
 def _description(item: _Item, title: str, topic: str) -> str:
-    where = f" Files: {', '.join(item.files)}." if item.files else ""
-    return f"{title}, as part of {topic}.{where}"
+    """The part in the writer's own words when they say more than the title (the handoff adds the
+    whole request and what came before: see ``handoffs.brief``)."""
+    own = item.text.strip().rstrip(".")
+    said = _VERBLESS_RE.sub("", own).lower()
+    bare = set(re.findall(r"[a-z]+", said)) <= _PHASE_WORDS  # "docs": the title already says it
+    return f"{title}." if bare or said in title.lower() else f"{title}: {own}."
 
 
 def _default_files(phase: str, topic: str) -> list[str]:
