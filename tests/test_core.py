@@ -132,6 +132,22 @@ def test_a_worker_that_ignores_sigterm_does_not_block_the_pass_and_is_killed_aft
     assert sim.events("worker_terminated")[0]["orchestration_id"] == ORCH
 
 
+def test_a_retry_waits_until_the_old_worker_is_gone() -> None:
+    """Never two attempts at once: a backoff shorter than the grace period waits for the SIGKILL."""
+    config = {"retry": {"terminate_grace_seconds": 30, "backoff_base_seconds": 1, "jitter": 0}}
+    sim = started(config)
+    sim.processes.states[79] = "running"
+    sim.processes.ignore_term.add(79)
+    sim.report(sid("design"), "start", worker_id="w1", pid=79)
+    sim.report(sid("design"), "fail", reason="x", worker_id="w1")
+    sim.tick(1)
+    sim.tick(5)  # the backoff is over, the old worker still runs
+    assert sim.subtask(sid("design"))["attempt"] == 1
+    sim.tick(30)  # SIGKILL
+    sim.tick(1)
+    assert sim.subtask(sid("design"))["attempt"] == 2
+
+
 def test_an_exited_worker_that_is_nobodys_child_counts_as_stopped() -> None:
     sim = started({"monitor": {"zombie_timeout_seconds": 100}})
     sim.processes.states[78] = "running"

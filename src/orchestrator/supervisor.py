@@ -332,11 +332,12 @@ class Supervisor:
         """Hand off retries whose backoff has passed; seconds until the next one, if any."""
         now = self.clock.now()
         waits: list[float] = []
+        stopping = {order.context.get("subtask_id") for order in self.stops.orders.values() if order.context}
         for plan in self.registry.live():
             due = []
             for subtask in plan.subtasks:
-                if subtask.status != "retry_wait":
-                    continue
+                if subtask.status != "retry_wait" or subtask.subtask_id in stopping:
+                    continue  # the old worker is still being stopped: never two attempts at once
                 when = parse_timestamp(subtask.retry_at) or now
                 if when <= now:
                     due.append(subtask.model_copy(update={"attempt": subtask.attempt + 1}))
