@@ -454,11 +454,11 @@ def test_an_unexpected_error_in_a_step_is_reported_and_the_daemon_goes_on(folder
     daemon = Daemon(folder, load_config(fast_config, folder))
     original, raised = daemon.core.engine._hand_off_simple, []
 
-    def flaky(decided: Any, now: str) -> Any:
+    def flaky(decided: Any, *rest: Any) -> Any:
         if not raised and any(task.id == "t-after-boom" for task, _ in decided):
             raised.append(True)
             raise RuntimeError("boom")  # the first pass that decides on the task fails
-        return original(decided, now)
+        return original(decided, *rest)
 
     daemon.core.engine._hand_off_simple = flaky  # type: ignore[method-assign]
 

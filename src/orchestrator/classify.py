@@ -100,9 +100,8 @@ class Classifier:
         self._keyword_names = {word.lower() for d in config.domains.values() for word in d.keywords if " " in word}
         self._software = {noun.lower() for noun in config.software_nouns}
         self._making = {verb.lower() for verb in config.making_verbs}
-        self._other_domain_words = {name: [(plain, p) for n, ws in self._patterns.items()
-                                           if config.domains[n].master != config.domains[name].master
-                                           for _, plain, p, _ in ws] for name in self._patterns}
+        self._not_development = [(plain, p) for name, ws in self._patterns.items()
+                                 if config.domains[name].master != "development" for _, plain, p, _ in ws]
         self._vague = [(verb, re.compile(rf"^\s*{re.escape(verb)}\b")) for verb in config.vague_verbs]
 
     # --- routing -------------------------------------------------------------------
@@ -185,8 +184,7 @@ class Classifier:
 
     def _other_domain(self, word: str) -> bool:
         """Whether ``word`` is a routing word of a domain other than development."""
-        return any(plain in word and pattern.fullmatch(word) for plain, pattern in self._other_domain_words.get(
-            "development", []))
+        return any(plain in word and pattern.fullmatch(word) for plain, pattern in self._not_development)
 
     def route(self, title: str, description: str = "", type_hints: Iterable[str | None] = ()) -> Route:
         """Pick the domain with the highest score; ``type`` and prefix weigh most."""

@@ -224,14 +224,15 @@ class Engine:
         now = iso(self.clock)
         # a task we already orchestrate (or are planning) is pending again: a writer put back an old
         # copy of the queue. A different task that reuses the id is refused, never given the old one's work.
-        reused = {t.id: why for t in candidates if (why := self._reused(t))}
+        earlier = {t.id: self._earlier_handoff(t.id) for t in candidates}  # a handoff an earlier run wrote
+        reused = {t.id: why for t in candidates if (why := self._reused(t, earlier[t.id]))}
         if reused:
             self._report_once(problems + [intake.Problem(i, i, why) for i, why in reused.items()])
             candidates = [t for t in candidates if t.id not in reused]
             decisions = [(t, d) for t, d in decisions if t.id not in reused]
         known = {t.id for t in candidates if self.registry.get(f"orch-{t.id}") is not None or t.id in self.planning}
         simple = self._hand_off_simple([(t, d) for t, d in decisions if d.decision == "simple" and t.id not in known],
-                                       now)
+                                       now, earlier)
         complex_ = [(t, d) for t, d in decisions if d.decision == "complex" or t.id in known]
         seen = intake.pending_ids(snapshot.tasks)
         try:
@@ -268,14 +269,13 @@ class Engine:
         return IntakeResult([(t, d) for t, d in complex_ if t.id in claimed and t.id not in known], again=unseen,
                             failed=retry)
 
-    def _reused(self, task: QueueTask) -> str | None:
+    def _reused(self, task: QueueTask, master: str | None) -> str | None:
         """Why ``task`` is not the task whose plan or handoff carries its id, or None if it is."""
         plan = self.registry.get(f"orch-{task.id}")
         earlier: tuple[object, object]
         if plan is not None:
             earlier = (plan.task_title, plan.task_created_at)
         else:
-            master = self._earlier_handoff(task.id)
             handoff = self.store.read_json_or_none(self.layout.task_handoff(master, task.id)) if master else None
             given = handoff.get("task") if isinstance(handoff, dict) else None
             if not isinstance(given, dict):
@@ -299,12 +299,12 @@ class Engine:
                              action="its handoff or plan stays; restore the task if the removal was a mistake")
         self._taken &= present
 
-    def _hand_off_simple(self, decided: list[tuple[QueueTask, Classification]],
-                         now: str) -> list[tuple[QueueTask, Classification, Any]]:
+    def _hand_off_simple(self, decided: list[tuple[QueueTask, Classification]], now: str,
+                         earlier: dict[str, str | None]) -> list[tuple[QueueTask, Classification, Any]]:
         """Write each simple task's handoff (reusing one left by an interrupted run)."""
         written = []
         for task, decision in decided:
-            master = self._earlier_handoff(task.id) or decision.master
+            master = earlier.get(task.id) or decision.master
             if master != decision.master:
                 decision = decision.model_copy(update={"master": master, "reasons": [
                     f"handed off to {master} by an earlier run", *decision.reasons]})

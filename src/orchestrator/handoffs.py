@@ -25,6 +25,12 @@ def for_task(task: QueueTask, decision: Classification, master: str, now: str) -
     )
 
 
+def handoff_id(subtask: Subtask) -> str:
+    """Each attempt's handoff has its own id."""
+    suffix = f"-attempt-{subtask.attempt}" if subtask.attempt > 1 else ""
+    return f"to-{subtask.assigned_to}-subtask-{subtask.subtask_id}{suffix}"
+
+
 def for_subtask(plan: Plan, subtask: Subtask, priority: str, now: str) -> Handoff:
     """A subtask of a plan, with the context the seed asks for (what came before, what waits)."""
     by_id = {s.subtask_id: s for s in plan.subtasks}
@@ -32,8 +38,7 @@ def for_subtask(plan: Plan, subtask: Subtask, priority: str, now: str) -> Handof
     parallel = [s for s in plan.execution_plan.get(f"stage_{subtask.stage}", []) if s != subtask.subtask_id]
     stages = len(plan.execution_plan)
     return Handoff(
-        handoff_id=f"to-{subtask.assigned_to}-subtask-{subtask.subtask_id}"
-                   + (f"-attempt-{subtask.attempt}" if subtask.attempt > 1 else ""),
+        handoff_id=handoff_id(subtask),
         to=subtask.assigned_to,
         task_id=subtask.subtask_id,
         subtask_id=subtask.subtask_id,

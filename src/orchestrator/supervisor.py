@@ -148,7 +148,7 @@ class Supervisor:
                                 attempts=[*subtask.attempts, Attempt(attempt=subtask.attempt, handed_off_at=now)])
             path = self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id, subtask.attempt)
             self._emit(plan, "handoff_created", f"handoff:{subtask.subtask_id}:{subtask.attempt}",
-                       handoff_id=handoffs.for_subtask(plan, subtask, plan.priority, now).handoff_id,
+                       handoff_id=handoffs.handoff_id(subtask),
                        subtask_id=subtask.subtask_id, master=subtask.assigned_to, attempt=subtask.attempt,
                        path=str(path.relative_to(self.layout.root)))
         started = {entry["stage"] for entry in plan.stage_history if entry.get("event") == "started"}
