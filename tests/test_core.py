@@ -402,3 +402,45 @@ def test_a_second_process_sees_the_same_files() -> None:
     clone = sim.store.copy()
     assert clone.files == sim.store.files and clone is not sim.store
     assert FakeProcesses().state(1, None) == "gone"
+
+
+# --- found by an adversarial review ------------------------------------------------------------
+
+
+def test_an_unreadable_later_stage_subtask_file_holds_up_nothing_else() -> None:
+    sim = started()
+    sim.store.put(sim.layout.subtask(sid("backend")), b"[1, 2, 3]")
+    sim.report(sid("design"), "start", worker_id="w1")
+    sim.report(sid("design"), "complete", result="designed", worker_id="w1")
+    sim.run(("subtask", sid("design")))
+    assert sim.events("stage_completed", stage=1) and sim.events("stage_started", stage=2)
+    assert sim.store.exists(sim.layout.subtask_handoff("development", sid("frontend")))
+    assert sim.store.files[sim.layout.subtask(sid("backend"))] == b"[1, 2, 3]"  # never rewritten
+    assert len(sim.events("subtask_invalid", subtask_id=sid("backend"))) == 1
+    sim.tick(1)
+    assert len(sim.events("subtask_invalid", subtask_id=sid("backend"))) == 1  # once, not per pass
+    sim.store.put(sim.layout.subtask(sid("backend")), {})  # put right: written from the plan again
+    sim.tick(1)
+    assert sim.subtask(sid("backend"))["status"] == "assigned"
+
+
+def test_a_malformed_request_is_refused_removed_and_stops_nothing() -> None:
+    sim = started()
+    poison = sim.layout.requests / "1-poison.json"
+    sim.store.put(poison, {"orchestration_id": ORCH, "action": "skip", "subtask_id": ["x"]})
+    sim.run("requests")
+    assert sim.events("request_invalid") and not sim.store.exists(poison)
+    sim.report(sid("design"), "fail", reason="x", worker_id="w1")
+    sim.tick(1)
+    sim.tick(60)
+    assert sim.subtask(sid("design"))["attempt"] == 2  # retries go on
+
+
+def test_a_retry_of_a_subtask_whose_turn_has_not_come_is_refused() -> None:
+    sim = started()
+    sim.store.put(sim.layout.requests / "1-r.json", {"orchestration_id": ORCH, "action": "retry",
+                                                     "subtask_id": sid("audit")})
+    sim.run("requests")
+    refused = sim.events("request_refused")
+    assert refused and "pending" in refused[0]["problem"]
+    assert not sim.events("handoff_created", subtask_id=sid("audit"))

@@ -379,7 +379,8 @@ class Supervisor:
             self.outbox.release(plan.orchestration_id)
             if plan.status in ("completed", "aborted"):
                 self.outbox.forget(plan.orchestration_id)
-            self._settled.add(plan.orchestration_id)
+            if not self._dirty.get(plan.orchestration_id):  # an unreadable subtask file is tried again
+                self._settled.add(plan.orchestration_id)
 
     def _effects(self, plan: Plan) -> bool:
         """Write what the plan says and the files do not show yet, each write idempotent.
@@ -400,7 +401,7 @@ class Supervisor:
                     if fresh:  # written as the plan has it: nothing more to write
                         marks.pop(subtask.subtask_id, None)
             for subtask_id, restore in marks.items():
-                self._write_subtask(plan, plan.subtask(subtask_id), restore)
+                self._write_one(plan, subtask_id, restore)
             for subtask in plan.subtasks:
                 if subtask.status in ACTIVE and not self.outbox.was_announced(
                         f"{o}:handoff:{subtask.subtask_id}:{subtask.attempt}"):
@@ -417,6 +418,22 @@ class Supervisor:
             return False
         self._write_problems.pop(o, None)
         return True
+
+    def _write_one(self, plan: Plan, subtask_id: str, restore: bool) -> None:
+        """One subtask file; one that cannot be read (not JSON, not an object, not a file) is never
+        rewritten, is reported once, and holds up nothing else: it is tried again on later passes."""
+        try:
+            self._write_subtask(plan, plan.subtask(subtask_id), restore)
+        except StoreError as exc:
+            if "cannot write" in str(exc) or "cannot create" in str(exc):
+                raise  # the folder or the disk: the whole change is written again
+            self._dirty.setdefault(plan.orchestration_id, {})[subtask_id] = restore
+            if self._invalid.get(subtask_id) != describe(exc):
+                self.outbox.emit("subtask_invalid", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
+                                 problem=describe(exc), action="left as it is; written when it can be read again")
+            self._invalid[subtask_id] = describe(exc)
+        else:
+            self._invalid.pop(subtask_id, None)
 
     def _status_effects(self, plan: Plan) -> None:
         """The escalation file, the report and the queue task, for a status not yet announced."""
@@ -556,8 +573,10 @@ class Supervisor:
         """
         for path in self.store.list_json(self.layout.requests):
             request = self.store.read_json_or_none(path)
-            if not isinstance(request, dict):
-                self.outbox.emit("request_invalid", path=str(path), problem="not a JSON object")
+            fields = ("orchestration_id", "action", "subtask_id")
+            if not isinstance(request, dict) or any(not isinstance(request.get(k), str | None) for k in fields):
+                self.outbox.emit("request_invalid", path=str(path),
+                                 problem="not a JSON object whose orchestration_id, action and subtask_id are text")
             else:
                 problem = self._resume(request, path.stem)
                 if problem:
@@ -589,7 +608,7 @@ class Supervisor:
             self._set(plan, subtask, restore=True, status="skipped", completed_at=iso(self.clock),
                       result="skipped by a person")
         elif action == "retry":
-            if subtask.status in DONE | ACTIVE:
+            if subtask.status not in ("failed", "retry_wait", "blocked"):  # pending: its turn has not come
                 return f"{subtask_id} is {subtask.status}: nothing to retry"
             self._set(plan, subtask, restore=True, status="retry_wait", retry_at=iso(self.clock),
                       retry_reason="retried by a person", retry_count=subtask.retry_count + 1)
