@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure the classifier (default configuration) against a labelled corpus.
 
-    python scripts/eval.py [--part dev|test|all|PATH.json] [--errors] [--json]
+    python scripts/eval.py [--part dev|test|all|PATH.json] [--history PART] [--errors] [--json]
                            [--min-master 0.97] [--min-complex-recall 0.95] [--max-false-complex 0.05]
 
 A corpus file is a list of ``{"label": {"decision", "master", "why"}, "task": {...queue task...}}``:
@@ -10,6 +10,8 @@ tests/data/corpus/{dev,test}.json, or any file of that format such as tests/data
 Prints the right-master rate on tasks labelled simple (right master *and* decided simple), per-master
 precision and recall, a confusion matrix (rows: label, columns: what the classifier decided), complex
 recall (labelled complex, decided complex) and the false-complex rate (labelled simple, decided complex).
+``--history dev`` plays a deployment whose queue already holds the dev part as finished tasks, each
+assigned by a person to its labelled master: the rules' ties are then broken by those tasks (history.py).
 It is a report: the exit status is 0 unless a ``--min-*``/``--max-*`` threshold is given and missed (1).
 """
 
@@ -24,6 +26,7 @@ from typing import Any
 
 from orchestrator.classify import Classifier
 from orchestrator.config import ClassifierConfig
+from orchestrator.history import History, examples_from_queue
 from orchestrator.models import QueueTask
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "corpus"
@@ -51,14 +54,21 @@ def load(part: str) -> list[dict[str, Any]]:
     return records
 
 
-def evaluate(records: list[dict[str, Any]], classifier: Classifier) -> list[Outcome]:
+def as_history(records: list[dict[str, Any]]) -> History:
+    """The labelled simple tasks as a queue's finished tasks, assigned by a person."""
+    finished = [{**r["task"], "status": "completed", "assigned_to": r["label"]["master"], "assigned_by": "person"}
+                for r in records if r["label"]["decision"] != COMPLEX]
+    return History(examples_from_queue(finished))
+
+
+def evaluate(records: list[dict[str, Any]], classifier: Classifier, history: History | None = None) -> list[Outcome]:
     """Classify every task; a task the classifier cannot take is an ``error`` outcome, not a crash."""
     outcomes = []
     for record in records:
         task, label = record["task"], record["label"]
         expected = COMPLEX if label["decision"] == COMPLEX else str(label["master"])
         try:
-            result = classifier.classify(QueueTask.model_validate(task))
+            result = classifier.classify(QueueTask.model_validate(task), history)
             got, reasons = (COMPLEX if result.decision == COMPLEX else str(result.master)), result.reasons
         except Exception as exc:  # a report goes on: one bad task is one wrong answer
             got, reasons = "error", [f"{type(exc).__name__}: {exc}"]
@@ -124,6 +134,7 @@ def print_report(part: str, numbers: dict[str, Any], errors: list[Outcome] | Non
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--part", default="test", help="dev, test, all, or the path of a labelled JSON file (default: test)")
+    parser.add_argument("--history", help="a part (or path) whose tasks play the queue's finished tasks")
     parser.add_argument("--errors", action="store_true", help="list the misclassified tasks")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     parser.add_argument("--min-master", type=float, help="fail (exit 1) below this right-master rate")
@@ -131,13 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-false-complex", type=float, help="fail (exit 1) above this false-complex rate")
     args = parser.parse_args(argv)
 
-    outcomes = evaluate(load(args.part), Classifier(ClassifierConfig()))
+    history = as_history(load(args.history)) if args.history else None
+    outcomes = evaluate(load(args.part), Classifier(ClassifierConfig()), history)
     numbers = metrics(outcomes)
     errors = [o for o in outcomes if o.got != o.label] if args.errors else None
     if args.json:
         if errors is not None:
             numbers["errors"] = [vars(o) for o in errors]
-        print(json.dumps({"part": args.part, **numbers}, indent=2))
+        print(json.dumps({"part": args.part, "history": args.history, **numbers}, indent=2))
     else:
         print_report(args.part, numbers, errors)
 

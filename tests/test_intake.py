@@ -120,7 +120,7 @@ def test_a_routed_task_says_who_has_it_since_when_why_and_where_its_handoff_is()
     entry = pending("t1", note="kept")
     intake.mark_assigned(entry, DECISION, "masters/security/handoffs/t1.json", "2025-11-05T18:00:00.000Z")
     assert entry == {"id": "t1", "title": "Fix the login page", "note": "kept", "status": "assigned",
-                     "assigned_to": "security", "assigned_at": "2025-11-05T18:00:00.000Z",
+                     "assigned_to": "security", "routed_to": "security", "assigned_at": "2025-11-05T18:00:00.000Z",
                      "assigned_by": "orchestrator", "handoff_file": "masters/security/handoffs/t1.json",
                      "routing_confidence": 0.75, "routing_reasons": ["mentions a CVE"],
                      "routing_strategy": "orchestrator-simple"}

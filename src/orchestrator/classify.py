@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from orchestrator.config import ClassifierConfig
+from orchestrator.history import History
 from orchestrator.models import Classification, QueueTask
 from orchestrator.textsignals import (
     action_clauses,
@@ -186,8 +187,10 @@ class Classifier:
         """Whether ``word`` is a routing word of a domain other than development."""
         return any(plain in word and pattern.fullmatch(word) for plain, pattern in self._not_development)
 
-    def route(self, title: str, description: str = "", type_hints: Iterable[str | None] = ()) -> Route:
-        """Pick the domain with the highest score; ``type`` and prefix weigh most."""
+    def route(self, title: str, description: str = "", type_hints: Iterable[str | None] = (),
+              history: History | None = None) -> Route:
+        """Pick the domain with the highest score; ``type`` and prefix weigh most. When the rules are
+        unsure (no routing word, a tie or a narrow margin), ``history`` may choose among the close ones."""
         scores = self._score_text(title, TITLE_WEIGHT)
         self._score_text(description, 1.0, into=scores)
         reasons: list[str] = []
@@ -203,6 +206,11 @@ class Classifier:
         totals = {name: score.total for name, score in scores.items()}
         ranked = sorted(totals.items(), key=lambda item: (-item[1], -scores[item[0]].strong, _rank(item[0], hinted)))
         best, best_score = ranked[0]
+        if history is not None:
+            close = [name for name, total in ranked if total >= best_score * (1 - NARROW_MARGIN)]
+            decided = self._by_history(history, title, description, close, reasons, totals)
+            if decided is not None:
+                return decided
         if best_score <= 0:
             master = self.config.default_master
             return Route(master, master, 0.3, ["no routing words found: default master"], totals)
@@ -219,6 +227,22 @@ class Classifier:
             reasons.append(f"{unsure}: {best} {best_score:g} against {second} {runner_up:g}")
         return Route(best, master, confidence, reasons, totals, strong=scores[best].strong > 0 or best in hinted)
 
+    def _by_history(self, history: History, title: str, description: str, close: list[str], reasons: list[str],
+                    totals: dict[str, float]) -> Route | None:
+        """The route the queue's history picks among ``close`` (every domain when no word matched);
+        None when the rules are sure (one domain clearly ahead) or the history says nothing clear."""
+        if len(close) < 2:
+            return None
+        masters = {self.config.domains[name].master: name for name in reversed(close)}  # the best domain per master
+        vote = history.vote(title, description, masters)
+        if vote is None:
+            return None
+        domain = masters[vote.master]
+        unsure = "no routing words" if totals[close[0]] <= 0 else \
+            f"a narrow margin: {', '.join(f'{name} {totals[name]:g}' for name in close[:3])}"
+        return Route(domain, vote.master, round(min(0.8, 0.5 + vote.support / 10), 2),
+                     [*reasons, f"the rules were unsure ({unsure})", vote.reason()], totals, strong=True)
+
     # --- the decision framework ------------------------------------------------------
 
     def bounded(self, task: QueueTask) -> QueueTask:
@@ -228,13 +252,13 @@ class Classifier:
             return task
         return task.model_copy(update={"title": task.title[:limit], "description": task.full_description[:limit]})
 
-    def classify(self, task: QueueTask) -> Classification:
+    def classify(self, task: QueueTask, history: History | None = None) -> Classification:
         task = self.bounded(task)
         description = task.full_description
         prefix = type_prefix(description)
         body = strip_type_prefix(description)
         text = f"{task.title}\n{body}"
-        route = self.route(task.title, body, (task.type, prefix))
+        route = self.route(task.title, body, (task.type, prefix), history)
         signals: list[tuple[float, str]] = []
 
         if task.orchestration_required:

@@ -26,6 +26,7 @@ from orchestrator.config import Config, ConfigError, config_path_for, load_confi
 from orchestrator.daemon import AlreadyRunning, make_store
 from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
+from orchestrator.memory import RoutingMemory
 from orchestrator.models import Event, Handoff, OrchestratorState, Plan, QueueTask, Subtask, describe
 from orchestrator.store import Snapshot, StoreError
 from orchestrator.timestamps import now_iso
@@ -335,7 +336,9 @@ def _explain(args: argparse.Namespace, config: Config) -> int:
     except ValueError as exc:
         print(f"orchestrator: {args.task_id} is not a valid task: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    found = views.explain(task, entry, Classifier(config.classifier))
+    assert snapshot is not None
+    history = RoutingMemory(store).history([e for e in snapshot.tasks if e is not entry])  # not its own vote
+    found = views.explain(task, entry, Classifier(config.classifier), history)
     print(json.dumps(found, indent=2, ensure_ascii=False) if args.json else views.explain_text(found))
     return 0
 

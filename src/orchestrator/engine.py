@@ -24,6 +24,7 @@ from orchestrator.classify import Classifier
 from orchestrator.clock import Clock, iso
 from orchestrator.config import Config, Settings
 from orchestrator.external import ExternalPlannerError, run_external_planner
+from orchestrator.memory import RoutingMemory
 from orchestrator.models import MASTERS, Classification, Plan, QueueTask
 from orchestrator.outbox import Outbox
 from orchestrator.planner import PlanError, build_plan, builtin_drafts, drafts_from_json
@@ -116,6 +117,7 @@ class Engine:
         self._handoff_problems: dict[str, str] = {}  # task id -> why its handoff could not be written
         self.planning: set[str] = set()
         """Ids of claimed tasks the external planner is working on: known, so never claimed twice."""
+        self.memory = RoutingMemory(store, outbox)
 
     @property
     def classifier(self) -> Classifier:
@@ -208,15 +210,17 @@ class Engine:
             self._seen = snapshot
             return IntakeResult()
         self._vanished(snapshot.tasks)
+        self.memory.learn(snapshot.tasks)
         candidates, problems = intake.select(snapshot.tasks)
         self._report_once(problems)
         if not candidates:
             self._seen = snapshot
             return IntakeResult()
         decisions = []
+        history = self.memory.history(snapshot.tasks)
         for task in candidates:
             try:
-                decisions.append((task, classifier.classify(task)))
+                decisions.append((task, classifier.classify(task, history)))
             except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # this task only
                 problems.append(intake.Problem(task.id, task.id, f"cannot be classified: {type(exc).__name__}: {exc}"))
         self._report_once(problems)

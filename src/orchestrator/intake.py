@@ -118,6 +118,7 @@ def _routing(entry: dict[str, Any], decision: Classification) -> None:
 def mark_assigned(entry: dict[str, Any], decision: Classification, handoff: str, now: str) -> None:
     entry["status"] = "assigned"
     entry["assigned_to"] = decision.master
+    entry["routed_to"] = decision.master  # a person who moves the task leaves this: a correction to learn from
     entry["assigned_at"] = now
     entry["assigned_by"] = ASSIGNED_BY
     entry["handoff_file"] = handoff

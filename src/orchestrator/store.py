@@ -71,6 +71,8 @@ class Layout:
         self.tasks = self.orchestrator / "tasks"
         self.subtasks = self.orchestrator / "subtasks"
         self.state = self.orchestrator / "state" / "current.json"
+        self.routing_corrections = self.orchestrator / "state" / "routing-corrections.json"
+        self.routing_overrides = root / "routing-overrides.json"
         self.daemon_lock = self.orchestrator / "daemon.lock"
         self.escalations = self.orchestrator / "escalations"
         self.reports = self.orchestrator / "reports"

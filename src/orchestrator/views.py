@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from orchestrator.classify import Classifier
+from orchestrator.history import History
 from orchestrator.models import Plan, QueueTask
 from orchestrator.report import mermaid
 
@@ -53,9 +54,10 @@ def show(plan: Plan, form: str) -> str:
     return {"tree": tree, "mermaid": mermaid, "dot": dot}[form](plan)
 
 
-def explain(task: QueueTask, entry: dict[str, Any], classifier: Classifier) -> dict[str, Any]:
+def explain(task: QueueTask, entry: dict[str, Any], classifier: Classifier,
+            history: History | None = None) -> dict[str, Any]:
     """Why a task was (or would now be) routed the way it was."""
-    now = classifier.classify(task)
+    now = classifier.classify(task, history)
     route = classifier.route(task.title, task.full_description, (task.type,))
     recorded = {k: entry[k] for k in ("status", "assigned_to", "assigned_by", "assigned_at", "routing_confidence",
                                       "routing_strategy", "routing_reasons", "orchestration_id", "handoff_file",

@@ -1,0 +1,225 @@
+"""What a deployment's own queue teaches the router: where people sent tasks like this one.
+
+Real queues keep their finished tasks with ``assigned_to``. When the rules are unsure (a tie or a
+narrow margin, or no routing word at all), the masters of the most similar earlier tasks break
+the tie; they never outvote a clear rule. Three kinds of example, strongest last:
+
+- *history*: a task someone other than this daemon assigned (a person, a script, the coordinator);
+  the daemon's own unchanged decisions are left out, or history would only echo the rules;
+- *correction*: a task this daemon routed that a person then moved to another master (the queue
+  entry keeps our decision in ``routed_to``); the daemon also remembers it in
+  ``orchestrator/state/routing-corrections.json`` so it outlives the queue's pruning;
+- *override*: an example a person wrote in ``routing-overrides.json`` in the coordination folder.
+
+Pure: examples in, a :class:`Vote` out. Similarity is the cosine of idf-weighted word counts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator.intake import ASSIGNED_BY
+from orchestrator.models import MASTERS, normalize_master
+
+WEIGHTS = {"history": 1.0, "correction": 2.0, "override": 3.0}
+NEIGHBOURS = 5
+MIN_SIMILARITY = 0.3
+"""Below this, a finished task shares too little with the new one to say anything about it."""
+MIN_SUPPORT = 0.6
+"""The winning master's summed, weighted similarity must reach this, and beat the next by half again."""
+STOPWORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "its", "of",
+    "on", "or", "our", "so", "that", "the", "their", "this", "to", "up", "we", "with", "all", "any", "each",
+    "new", "please", "should", "must", "can", "will", "not", "no", "yes", "do", "does", "make", "add", "use",
+    "via", "per"
+})
+_WORD = re.compile(r"[a-z][a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One task whose master a person (or the deployment's own process) chose."""
+
+    task_id: str
+    title: str
+    text: str
+    master: str
+    source: str  # history, correction, override
+
+    @property
+    def weight(self) -> float:
+        return WEIGHTS[self.source]
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A task this daemon routed to ``routed_to`` that a person moved to ``master``."""
+
+    task_id: str
+    title: str
+    text: str
+    routed_to: str
+    master: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"task_id": self.task_id, "title": self.title, "text": self.text, "routed_to": self.routed_to,
+                "master": self.master}
+
+
+@dataclass(frozen=True)
+class Vote:
+    """What the similar tasks say, and which of them said it."""
+
+    master: str
+    support: float
+    neighbours: list[tuple[float, Example]]
+
+    def reason(self) -> str:
+        sources = Counter(example.source for _, example in self.neighbours if example.master == self.master)
+        said = ", ".join(f"{n} {source}{'s' if n > 1 and source != 'history' else ''}"
+                         for source, n in sorted(sources.items()))
+        nearest = next(example for _, example in self.neighbours if example.master == self.master)
+        return (f"the queue's history decided: {self.master} ({said}; nearest {nearest.task_id}: "
+                f"{nearest.title[:60]!r})")
+
+
+def words(text: str) -> Counter[str]:
+    """Content words, lower case, a plural ``s`` dropped: ``"Rotate the keys"`` -> rotate, key."""
+    counted: Counter[str] = Counter()
+    for word in _WORD.findall(text.lower()):
+        if word in STOPWORDS:
+            continue
+        counted[word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word] += 1
+    return counted
+
+
+def _text(entry: Mapping[str, Any]) -> str:
+    description = entry.get("description")
+    return description if isinstance(description, str) else ""
+
+
+def corrections_in(tasks: Iterable[Any]) -> list[Correction]:
+    """Tasks of the queue this daemon routed that now name another master."""
+    found = []
+    for entry in tasks:
+        if not isinstance(entry, dict) or entry.get("assigned_by") != ASSIGNED_BY:
+            continue
+        routed, master = normalize_master(entry.get("routed_to")), normalize_master(entry.get("assigned_to"))
+        if routed in MASTERS and master in MASTERS and routed != master and isinstance(entry.get("id"), str):
+            found.append(Correction(entry["id"], str(entry.get("title") or ""), _text(entry), routed, master))
+    return found
+
+
+def examples_from_queue(tasks: Iterable[Any]) -> list[Example]:
+    """History and corrections among the queue's tasks (pending, unassigned tasks teach nothing)."""
+    examples = []
+    for entry in tasks:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            continue
+        master = normalize_master(entry.get("assigned_to"))
+        if master not in MASTERS:
+            continue
+        if entry.get("assigned_by") != ASSIGNED_BY:
+            source = "history"
+        elif normalize_master(entry.get("routed_to")) not in (None, master):
+            source = "correction"
+        else:
+            continue  # our own decision, unchanged: no new evidence
+        examples.append(Example(entry["id"], str(entry.get("title") or ""), _text(entry), master, source))
+    return examples
+
+
+def examples_from_corrections(data: Any) -> list[Example]:
+    """The remembered corrections (``routing-corrections.json``: a list of :meth:`Correction.as_json`)."""
+    return [Example(str(item.get("task_id")), str(item.get("title") or ""), str(item.get("text") or ""),
+                    master, "correction")
+            for item in (data if isinstance(data, list) else [])
+            if isinstance(item, dict) and (master := normalize_master(item.get("master"))) in MASTERS]
+
+
+def examples_from_overrides(data: Any) -> tuple[list[Example], list[str]]:
+    """``routing-overrides.json``: ``{"examples": [{"title", "description"?, "master"}]}`` or that list
+    alone. Returns the examples and a problem per entry that is not one (said in an event, not fatal)."""
+    items = data.get("examples") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        return [], ["expected a list of examples, or an object with an \"examples\" list"]
+    examples, problems = [], []
+    for number, item in enumerate(items, 1):
+        master = normalize_master(item.get("master")) if isinstance(item, dict) else None
+        title = item.get("title") if isinstance(item, dict) else None
+        if master not in MASTERS or not isinstance(title, str) or not title.strip():
+            problems.append(f"example {number}: needs a \"title\" and a \"master\" ({', '.join(MASTERS)})")
+            continue
+        assert isinstance(item, dict) and master is not None
+        examples.append(Example(f"override-{number}", title, _text(item), master, "override"))
+    return examples, problems
+
+
+class History:
+    """The examples of one deployment, gathered and indexed on first use (most decisions never need
+    them: a queue of 10,000 finished tasks is read only for a task the rules are unsure of)."""
+
+    def __init__(self, examples: Iterable[Example] | Callable[[], Iterable[Example]]) -> None:
+        self._source = examples
+        self._examples: list[Example] | None = None
+        self._vectors: list[tuple[dict[str, float], float]] | None = None
+        self._idf: dict[str, float] = {}
+
+    @property
+    def examples(self) -> list[Example]:
+        if self._examples is None:
+            self._examples = list(self._source() if callable(self._source) else self._source)
+        return self._examples
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def _vector(self, title: str, text: str) -> tuple[dict[str, float], float]:
+        counts = words(title)
+        counts.update(counts)  # the title says what the work is: twice the description's weight
+        counts.update(words(text))
+        default = math.log(1 + len(self.examples))  # a word no example has: as rare as can be
+        vector = {word: n * self._idf.get(word, default) for word, n in counts.items()}
+        return vector, math.sqrt(sum(v * v for v in vector.values())) or 1.0
+
+    def _index(self) -> list[tuple[dict[str, float], float]]:
+        if self._vectors is None:
+            documents = Counter(word for e in self.examples for word in set(words(f"{e.title} {e.text}")))
+            total = len(self.examples)
+            self._idf = {word: math.log((1 + total) / n) + 0.1 for word, n in documents.items()}
+            self._vectors = [self._vector(e.title, e.text) for e in self.examples]
+        return self._vectors
+
+    def nearest(self, title: str, text: str) -> list[tuple[float, Example]]:
+        """The most similar examples, most similar first, above :data:`MIN_SIMILARITY`."""
+        if not self.examples:
+            return []
+        index = self._index()
+        vector, norm = self._vector(title, text)
+        scored = []
+        for example, (other, other_norm) in zip(self.examples, index, strict=True):
+            dot = sum(weight * other.get(word, 0.0) for word, weight in vector.items())
+            similarity = dot / (norm * other_norm)
+            if similarity >= MIN_SIMILARITY:
+                scored.append((round(similarity, 3), example))
+        scored.sort(key=lambda pair: (-pair[0], -pair[1].weight, pair[1].task_id))
+        return scored[:NEIGHBOURS]
+
+    def vote(self, title: str, text: str, candidates: Collection[str]) -> Vote | None:
+        """The master, among ``candidates``, that the nearest examples clearly favour; or None."""
+        neighbours = self.nearest(title, text)
+        support: dict[str, float] = {}
+        for similarity, example in neighbours:
+            support[example.master] = support.get(example.master, 0.0) + similarity * example.weight
+        ranked = sorted(((m, score) for m, score in support.items() if m in candidates), key=lambda kv: -kv[1])
+        if not ranked or ranked[0][1] < MIN_SUPPORT:
+            return None
+        runner_up = max((score for master, score in support.items() if master != ranked[0][0]), default=0.0)
+        if ranked[0][1] < 1.5 * runner_up:
+            return None  # the examples disagree among themselves
+        return Vote(ranked[0][0], round(ranked[0][1], 3), neighbours)

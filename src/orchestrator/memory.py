@@ -1,0 +1,93 @@
+"""The daemon's side of routing history: gather the examples, remember people's corrections.
+
+The pure part (examples, similarity, the vote) is :mod:`orchestrator.history`; this holds the
+two files it reads and the one it writes:
+
+- ``routing-overrides.json`` (written by people; read, never written; a file that does not parse
+  is said once in a ``routing_overrides_invalid`` event and left alone);
+- ``orchestrator/state/routing-corrections.json`` (written only here): every correction seen in the
+  queue, so it outlives the queue's pruning. A correction is written, then announced
+  (``routing_corrected``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.history import (
+    Correction,
+    Example,
+    History,
+    corrections_in,
+    examples_from_corrections,
+    examples_from_overrides,
+    examples_from_queue,
+)
+from orchestrator.outbox import Outbox
+from orchestrator.store import MISSING, Identity, Store, StoreError
+
+
+class RoutingMemory:
+    """Examples for the router's ties: the queue's history, remembered corrections, overrides."""
+
+    def __init__(self, store: Store, outbox: Outbox | None = None) -> None:
+        """Without an ``outbox`` (the CLI's ``explain``), it only reads."""
+        self.store = store
+        self.outbox = outbox
+        self._remembered: list[dict[str, Any]] | None = None
+        self._overrides: tuple[Identity, list[Example]] = (MISSING, [])
+        self._overrides_problem: str | None = None
+
+    def _corrections(self) -> list[dict[str, Any]]:
+        if self._remembered is None:
+            data = self.store.read_json_or_none(self.store.layout.routing_corrections)
+            self._remembered = [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+        return self._remembered
+
+    def learn(self, tasks: list[Any]) -> None:
+        """Remember corrections the queue shows that are not remembered yet (write, then announce)."""
+        known = {item.get("task_id") for item in self._corrections()}
+        new: list[Correction] = [c for c in corrections_in(tasks) if c.task_id not in known]
+        if not new or self.outbox is None:
+            return
+        remembered = [*self._corrections(), *(c.as_json() for c in new)]
+        try:
+            self.store.write_json(self.store.layout.routing_corrections, remembered)
+        except StoreError as exc:
+            self.outbox.emit("routing_corrections_unwritable", problem=str(exc), action="retrying at the next change")
+            return
+        self._remembered = remembered
+        for c in new:
+            self.outbox.emit("routing_corrected", key=f"{c.task_id}:corrected", task_id=c.task_id,
+                             routed_to=c.routed_to, master=c.master,
+                             action="similar tasks the rules are unsure of will go to the new master")
+
+    def _override_examples(self) -> list[Example]:
+        path = self.store.layout.routing_overrides
+        identity = self.store.identity(path)
+        if identity == self._overrides[0]:
+            return self._overrides[1]
+        examples: list[Example] = []
+        problem = None
+        if identity != MISSING:
+            try:
+                examples, problems = examples_from_overrides(self.store.read_json(path))
+                problem = "; ".join(problems) or None
+            except StoreError as exc:
+                problem = str(exc)
+        if problem and problem != self._overrides_problem and self.outbox is not None:
+            self.outbox.emit("routing_overrides_invalid", path=str(path), problem=problem,
+                             action="left as it is; the valid examples are used")
+        self._overrides_problem = problem
+        self._overrides = (identity, examples)
+        return examples
+
+    def history(self, tasks: list[Any]) -> History:
+        """What the router may consult for this queue; gathered only if a decision needs it."""
+        def gather() -> list[Example]:
+            remembered = examples_from_corrections(self._corrections())
+            ids = {e.task_id for e in remembered}
+            return [*self._override_examples(), *remembered,
+                    *(e for e in examples_from_queue(tasks) if e.task_id not in ids)]
+
+        return History(gather)

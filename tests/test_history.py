@@ -1,0 +1,160 @@
+"""The deployment's own conventions: history, people's corrections and overrides break the rules' ties."""
+
+from __future__ import annotations
+
+import json
+
+from orchestrator.classify import Classifier
+from orchestrator.config import ClassifierConfig
+from orchestrator.history import History, corrections_in, examples_from_overrides, examples_from_queue, words
+from orchestrator.models import QueueTask
+
+from sim import Sim, task
+
+CLASSIFIER = Classifier(ClassifierConfig())
+COOKIE = "Set Secure and HttpOnly on the session cookie"  # no routing word: the rules cannot tell
+
+
+def finished(task_id: str, title: str, master: str, by: str = "alice", **fields: object) -> dict[str, object]:
+    return {"id": task_id, "title": title, "status": "completed", "assigned_to": master, "assigned_by": by, **fields}
+
+
+COOKIE_HISTORY = [finished("h1", "Set SameSite=Strict on the session cookie", "security"),
+                  finished("h2", "Set the Secure flag on the cookie of the shop", "security"),
+                  finished("h3", "Add a dark mode toggle to the settings page", "development"),
+                  finished("h4", "Show the build number in the footer", "development")]
+
+
+def classify(title: str, history: History | None, **fields: object) -> tuple[str | None, list[str]]:
+    decision = CLASSIFIER.classify(QueueTask.model_validate({"id": "t", "title": title, **fields}), history)
+    return decision.master, decision.reasons
+
+
+def test_words_are_content_words_without_plural():
+    assert words("Rotate the keys of all services") == {"rotate": 1, "key": 1, "service": 1}
+
+
+def test_only_other_peoples_choices_and_corrections_are_examples():
+    tasks = [finished("a", "x", "security"),                                        # a person chose
+             finished("b", "y", "cicd", by="orchestrator", routed_to="cicd"),      # ours, unchanged
+             finished("c", "z", "security", by="orchestrator", routed_to="development"),  # ours, moved
+             finished("d", "w", "nobody"), {"id": "e", "title": "pending", "status": "pending"}, "junk"]
+    assert [(e.task_id, e.source) for e in examples_from_queue(tasks)] == [("a", "history"), ("c", "correction")]
+    [moved] = corrections_in(tasks)
+    assert (moved.task_id, moved.routed_to, moved.master) == ("c", "development", "security")
+
+
+def test_history_breaks_a_tie_the_rules_cannot():
+    assert classify(COOKIE, None)[0] == "development"  # the default master, for want of a word
+    master, reasons = classify(COOKIE, History(examples_from_queue(COOKIE_HISTORY)))
+    assert master == "security"
+    assert any("the rules were unsure (no routing words)" in r for r in reasons)
+    assert any("history decided: security" in r and "nearest h1" in r for r in reasons)
+
+
+def test_history_never_outvotes_a_clear_rule():
+    clear = "Fix the SQL injection in the session cookie parser"
+    many = [finished(f"d{n}", clear, "development") for n in range(10)]
+    assert History(examples_from_queue(many)).vote(clear, "", {"development", "security"}) is not None
+    master, reasons = classify(clear, History(examples_from_queue(many)))
+    assert master == "security"
+    assert not any("history" in r for r in reasons)
+
+
+def test_examples_that_disagree_decide_nothing():
+    split = [finished("s", "Set SameSite on the session cookie", "security"),
+             finished("d", "Set SameSite on the session cookie again", "development")]
+    master, reasons = classify(COOKIE, History(examples_from_queue(split)))
+    assert master == "development" and not any("history" in r for r in reasons)
+
+
+def test_a_distant_example_decides_nothing():
+    far = [finished("f", "Rotate the TLS certificate of the gateway", "security")]
+    assert classify(COOKIE, History(examples_from_queue(far)))[0] == "development"
+
+
+def test_history_is_gathered_only_when_a_decision_needs_it():
+    asked = []
+
+    def gather() -> list:
+        asked.append(1)
+        return examples_from_queue(COOKIE_HISTORY)
+
+    history = History(gather)
+    classify("Fix the SQL injection in the login form", history)
+    assert asked == []
+    classify(COOKIE, history)
+    classify(COOKIE, history)
+    assert asked == [1]
+
+
+def test_overrides_file_entries_are_checked_one_by_one():
+    examples, problems = examples_from_overrides({"examples": [
+        {"title": "Rotate the webhook secret", "master": "security"}, {"title": "", "master": "cicd"},
+        {"title": "x", "master": "nobody"}, "junk"]})
+    assert [e.master for e in examples] == ["security"]
+    assert len(problems) == 3 and problems[0].startswith("example 2")
+    assert examples_from_overrides("nonsense")[1]
+
+
+def test_a_correction_is_remembered_and_decides_similar_tasks_after_the_queue_forgets_it():
+    sim = Sim()
+    sim.start()
+    sim.submit(task("t1", COOKIE))
+    sim.tick()
+    assert sim.queue_task("t1")["assigned_to"] == "development"
+    assert sim.queue_task("t1")["routed_to"] == "development"
+    # a person moves it to security
+    queue = sim.store.get(sim.layout.queue)
+    queue["tasks"][0]["assigned_to"] = "security"
+    sim.store.put(sim.layout.queue, queue)
+    sim.tick()
+    [event] = sim.events("routing_corrected")
+    assert (event["task_id"], event["routed_to"], event["master"]) == ("t1", "development", "security")
+    remembered = sim.store.get(sim.layout.routing_corrections)
+    assert [c["task_id"] for c in remembered] == ["t1"]
+    sim.submit(task("t1b", "Set HttpOnly on the session cookie of the shop"))
+    sim.tick()
+    assert len(sim.events("routing_corrected")) == 1  # said once
+    assert any("(1 correction;" in r for r in sim.queue_task("t1b")["routing_reasons"])  # counted once
+    # the queue is pruned, the daemon restarts: the correction still counts
+    sim.store.put(sim.layout.queue, {"tasks": []})
+    sim = sim.restart()
+    sim.submit(task("t2", "Set HttpOnly on the session cookie of the admin app"))
+    sim.tick()
+    assert sim.queue_task("t2")["assigned_to"] == "security"
+    assert any("history decided: security (1 correction" in r for r in sim.queue_task("t2")["routing_reasons"])
+
+
+def test_overrides_in_the_folder_decide_and_a_broken_file_is_said_once_and_left_alone():
+    sim = Sim()
+    overrides = sim.layout.routing_overrides
+    sim.store.put(overrides, {"examples": [{"title": "Set SameSite on the session cookie", "master": "security"},
+                                           {"title": "no master"}]})
+    sim.start()
+    sim.submit(task("t1", COOKIE))
+    sim.tick()
+    assert sim.queue_task("t1")["assigned_to"] == "security"
+    [event] = sim.events("routing_overrides_invalid")
+    assert "example 2" in event["problem"]
+    sim.store.files[overrides] = b"{not json"
+    sim.submit(task("t2", COOKIE + " of the shop"))
+    sim.tick()
+    sim.submit(task("t3", COOKIE + " of the blog"))
+    sim.tick()
+    assert sim.store.files[overrides] == b"{not json"
+    assert len(sim.events("routing_overrides_invalid")) == 2  # the new problem, once
+    assert sim.queue_task("t2")["assigned_to"] == "development"
+
+
+def test_eval_history_mode_reads_the_corpus_as_finished_tasks(tmp_path):
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    import eval as evaluation
+
+    part = tmp_path / "part.json"
+    part.write_text(json.dumps([{"label": {"decision": "simple", "master": "security", "why": ""},
+                                 "task": {"id": "x", "title": "Set SameSite on the session cookie"}}]))
+    history = evaluation.as_history(evaluation.load(str(part)))
+    assert [(e.master, e.source) for e in history.examples] == [("security", "history")]
