@@ -83,7 +83,7 @@ def test_the_state_file_counts_orchestrations_by_status_and_details_the_live_one
     ]
     assert reg.status_line == "3 orchestrating, 1 blocked, 1 completed; watching /coordination/task-queue.json"
     lines = reg.store.files[reg.layout.state].decode().splitlines()  # type: ignore[attr-defined]
-    assert len([line for line in lines if line.startswith('    {"orchestration_id": ')]) == 4  # one per line
+    assert len([line for line in lines if line.startswith('    {"orchestration_id":')]) == 4  # one per line
 
 
 def test_the_state_file_is_rebuilt_at_start_so_it_is_written_without_fsync(tmp_path: Path,

@@ -303,9 +303,11 @@ def test_the_queue_is_written_one_task_per_line_and_keeps_its_other_keys(either:
     either.write_bytes(either.layout.queue, b'{"tasks": [], "owner": "ops", "notes": ["a", "b"]}')
     either.update_queue(lambda snapshot: snapshot.tasks.extend([{"id": "a", "title": "Café"}, {"id": "b"}]) is None)
     assert either._read_bytes(either.layout.queue).decode() == (
-        '{\n  "tasks": [\n    {"id": "a", "title": "Café"},\n    {"id": "b"}\n  ],\n'
-        '  "owner": "ops",\n  "notes": ["a", "b"]\n}\n')
-    assert dump_lines([{"id": "a"}, [1]]) == b'[\n  {"id": "a"},\n  [1]\n]\n'
+        '{\n  "tasks": [\n    {"id":"a","title":"Café"},\n    {"id":"b"}\n  ],\n'
+        '  "owner": "ops",\n  "notes": ["a","b"]\n}\n')
+    assert dump_lines([{"id": "a"}, [1]]) == b'[\n  {"id":"a"},\n  [1]\n]\n'
+    assert dump_lines({"tasks": [{"n": 2**70, "cut": "\ud83d"}]}) == (  # what orjson refuses, the json module writes
+        b'{\n  "tasks": [\n    {"n": 1180591620717411303424, "cut": "\\ud83d"}\n  ]\n}\n')
     assert dump_lines({"tasks": []}) == b'{\n  "tasks": []\n}\n'
 
 
@@ -320,8 +322,10 @@ def test_text_is_kept_as_written_and_half_an_emoji_becomes_an_escape(either: Sto
     either.write_bytes(either.layout.queue, b'{"tasks": []}')
     either.update_queue(lambda snapshot: snapshot.tasks.append({"title": "cut \ud83d"}) is None)
     assert b'"cut \\ud83d"' in either._read_bytes(either.layout.queue)
-    with pytest.raises(ValueError):
-        either.write_json(path, {"x": float("nan")})  # never written: it could not be read back
+    either.write_json(path, {"x": float("nan")})  # NaN is not JSON: null keeps the file readable
+    assert either.read_json(path) == {"x": None}
+    either.write_json(path, {"big": 2**70})  # beyond orjson's 64 bits: written exactly, by the json module
+    assert either.read_json(path) == {"big": 2**70}
 
 
 def test_events_are_compact_utf8_lines_whatever_their_fields_hold(either: Store) -> None:
@@ -404,15 +408,14 @@ def test_a_handoff_another_process_creates_first_is_not_overwritten(store: Folde
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     path = store.layout.task_handoff("development", "t1")
     other = store.layout.task_handoff("development", "t2")
-    real = store._write_temp
+    real = store._write_temps
 
-    def another_process_gets_in_first(target: Path, data: bytes, *, durable: bool = True) -> Path:
-        temp = real(target, data, durable=durable)
-        if target == path:
-            target.write_text('{"by": "the other daemon"}')
-        return temp
+    def another_process_gets_in_first(files: list[tuple[Path, bytes]], *, durable: bool = True) -> list[Path]:
+        temps = real(files, durable=durable)
+        path.write_text('{"by": "the other daemon"}')  # between our temporary files and our link
+        return temps
 
-    monkeypatch.setattr(store, "_write_temp", another_process_gets_in_first)
+    monkeypatch.setattr(store, "_write_temps", another_process_gets_in_first)
     assert store.create_json_many([(path, {"by": "us"}), (other, {"by": "us"})]) == [False, True]
     assert json.loads(path.read_text()) == {"by": "the other daemon"}
     assert [p.name for p in path.parent.iterdir()] == ["t1.json", "t2.json"]  # no temporary file left

@@ -104,6 +104,13 @@ class Classifier:
         self._not_development = [(plain, p) for name, ws in self._patterns.items()
                                  if config.domains[name].master != "development" for _, plain, p, _ in ws]
         self._vague = [(verb, re.compile(rf"^\s*{re.escape(verb)}\b")) for verb in config.vague_verbs]
+        # keywords that can open a text, by their own text: the first word is looked up by its
+        # prefixes instead of trying every pattern (the hot spot of a pickup's classification)
+        self._leads: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        for name, patterns in self._patterns.items():
+            for _, plain, pattern, weight in patterns:
+                if weight > 1 and " " not in plain:
+                    self._leads.setdefault(plain, []).append((name, pattern))
 
     # --- routing -------------------------------------------------------------------
 
@@ -124,9 +131,10 @@ class Classifier:
         lead = _LEAD_RE.match(lowered)
         if lead:
             first = lead.group(1)
-            for name, patterns in self._patterns.items():
-                if any(w > 1 and plain in first and p.match(first) for _, plain, p, w in patterns):
-                    scores[name].total += LEAD_VERB_BONUS * weight
+            leading = {name for end in range(1, len(first) + 1) for name, p in self._leads.get(first[:end], ())
+                       if p.match(first)}
+            for name in leading:
+                scores[name].total += LEAD_VERB_BONUS * weight
         # every routing word found, the longest first: "sql injection" is security, and "sql" inside it
         # is not also development; "repositories" is counted once, not again as "repos"
         found = [(match.end() - match.start(), match.start(), match.end(), name, word, word_weight)

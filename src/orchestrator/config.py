@@ -25,7 +25,8 @@ class _Section(BaseModel):
 
 
 class WatchConfig(_Section):
-    debounce_seconds: float = Field(0.001, ge=0, description="Quiet time after a file event before re-reading.")
+    debounce_seconds: float = Field(0.0, ge=0, description="Quiet time after a file event before re-reading "
+                                    "(0: none; events that arrive together are handled in one pass anyway).")
     rescan_interval_seconds: float = Field(
         5.0, gt=0, description="Safety-net stat of watched files, in case an event was missed."
     )

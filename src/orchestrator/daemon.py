@@ -104,6 +104,11 @@ class Daemon:
             worker = path.relative_to(layout.agents).parts[0]
             self.want(("worker", worker, None))  # agents/workers/{worker_id}/...
 
+    def _ours(self, path: Path) -> bool:
+        """Our own writes coming back (and our appends to the events file) wake nothing: a pickup
+        would otherwise cost a second pass for the files it just wrote. Asked on watchdog's thread."""
+        return path == self.layout.events or self.store.is_own(path)
+
     def stop(self) -> None:
         self._stopping.set()
 
@@ -148,7 +153,8 @@ class Daemon:
         if not await self._own_folder(instance):
             return 0
         self._lock, self._lock_inode = instance, file_identity(self.layout.daemon_lock)[0]
-        self._watcher = FolderWatcher(loop, self._watched(), self._on_change, recursive=[self.layout.agents])
+        self._watcher = FolderWatcher(loop, self._watched(), self._on_change, recursive=[self.layout.agents],
+                                      ignore=self._ours)
         try:
             observer = self._watcher.start()
             self._folders = self._folder_identity()
@@ -266,7 +272,7 @@ class Daemon:
         """Safety net: a changed queue whose event we missed, or a re-created folder, within one interval."""
         while True:
             await asyncio.sleep(self.config.watch.rescan_interval_seconds)
-            if file_identity(self.layout.queue) != self._queue_identity:
+            if file_identity(self.layout.queue) != self._queue_identity and not self.store.is_own(self.layout.queue):
                 self.want("queue")
             self._keep_lock()
             folders = self._folder_identity()

@@ -68,9 +68,11 @@ def make_observer() -> BaseObserver:
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[Path], None]) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[Path], None],
+                 ignore: Callable[[Path], bool] | None = None) -> None:
         self._loop = loop
         self._callback = callback
+        self._ignore = ignore
         self._pending: dict[Path, None] = {}  # paths not yet delivered, in order, each once
         self._guard = threading.Lock()
 
@@ -81,7 +83,7 @@ class _Handler(FileSystemEventHandler):
             if not raw:
                 continue
             path = Path(raw if isinstance(raw, str) else raw.decode())
-            if is_own_temp(path.name) or path.name.endswith(".lock"):
+            if is_own_temp(path.name) or path.name.endswith(".lock") or (self._ignore and self._ignore(path)):
                 continue
             with self._guard:
                 wake = not self._pending
@@ -100,9 +102,11 @@ class FolderWatcher:
     """Calls ``callback(path)`` on the loop for every change in ``folders`` and below ``recursive``."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, folders: Iterable[Path], callback: Callable[[Path], None],
-                 recursive: Iterable[Path] = ()) -> None:
+                 recursive: Iterable[Path] = (), ignore: Callable[[Path], bool] | None = None) -> None:
+        """``ignore(path)``, asked on watchdog's thread, drops an event before it wakes the loop
+        (the daemon's own writes coming back)."""
         self._folders = [(folder, False) for folder in folders] + [(folder, True) for folder in recursive]
-        self._handler = _Handler(loop, callback)
+        self._handler = _Handler(loop, callback, ignore)
         self._observer: BaseObserver | None = None
 
     def start(self) -> str:
