@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -242,3 +244,46 @@ def test_a_master_that_writes_only_what_it_knows_is_understood(supervised: Daemo
     assert whole["parent_orchestration"] == "orch-task-w"  # what the writer left out is put back
     write_by_rename(folder / "orchestrator/subtasks/orch-task-w-backend.json", {"status": 42})
     assert "status" in supervised.wait_event("subtask_invalid", subtask_id="orch-task-w-backend")["problem"]
+
+
+def daemon_pidfds(pid: int) -> int:
+    """pidfds the daemon holds (each shows as ``anon_inode:[pidfd]``)."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += "pidfd" in os.readlink(fd)
+        except OSError:
+            continue
+    return count
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="no pidfd_open on this platform")
+def test_a_worker_killed_with_sigkill_is_detected_long_before_the_monitor_tick(
+    tmp_path: Path, folder: Path, daemon_factory: Callable[..., DaemonProcess]
+) -> None:
+    """The tick is a minute away and nothing writes a file: only the worker's pidfd can tell."""
+    config = tmp_path / "deaths.toml"
+    config.write_text(SUPERVISION_CONFIG.replace("interval_seconds = 0.2", "interval_seconds = 60")
+                      .replace("heartbeat_timeout_seconds = 2.0", "heartbeat_timeout_seconds = 600")
+                      .replace("zombie_timeout_seconds = 3.0", "zombie_timeout_seconds = 600"))
+    daemon = daemon_factory(folder, config).start()
+    assert daemon.proc is not None
+    masters = FakeMasters(folder, lambda sid, attempt: "hang" if (local(sid), attempt) == ("design", 1) else "finish",
+                          seconds=0.2)
+    try:
+        write_by_rename(folder / "task-queue.json", queue_doc(task("task-w", "Widget", subtasks=SUBTASKS)))
+        assert masters.run_until(lambda: daemon.events("subtask_started", attempt=1), 30)
+        started = daemon.events("subtask_started")[0]
+        assert masters.run_until(lambda: daemon_pidfds(daemon.proc.pid) == 1, 30), "the worker is not watched"
+        os.kill(started["pid"], signal.SIGKILL)
+        # well within the minute before the first tick (the loop polls the file every 20 ms)
+        assert masters.run_until(lambda: daemon.events("subtask_failed"), 30), daemon.log.read_text()
+        failed = daemon.events("subtask_failed")[0]
+        assert failed["kind"] == "dead" and failed["subtask_id"] == started["subtask_id"]
+        assert str(started["pid"]) in failed["reason"]
+        assert masters.run_until(lambda: daemon.events("orchestration_completed"), 60), daemon.log.read_text()
+        assert not daemon.events("zombie_detected")
+        assert daemon_pidfds(daemon.proc.pid) == 0  # each closed when its attempt ended
+    finally:
+        masters.stop()
+    assert daemon.stop() == 0

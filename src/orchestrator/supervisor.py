@@ -285,18 +285,20 @@ class Supervisor:
 
     # --- the monitor ---------------------------------------------------------------------------
 
-    def observe(self, *, check_liveness: bool = True, workers: set[str] | None = None) -> None:
-        """Read the worker facts of active subtasks (all, or those of ``workers``) and apply the timeouts."""
+    def observe(self, *, check_liveness: bool = True, workers: set[str] | None = None,
+                subtasks: set[str] | None = None) -> None:
+        """Read the worker facts of active subtasks (all, or those of ``workers`` and ``subtasks``)
+        and apply the timeouts."""
         self.workers.refresh()
         now = self.clock.now()
         now_text = format_timestamp(now)
-        subtask_ids: set[str] = set()
-        if workers is not None:
-            subtask_ids = {spec.task_id for specs in self.workers.by_task.values() for spec in specs
-                           if spec.worker_id in workers}
+        every = workers is None and subtasks is None
+        workers = workers or set()
+        subtask_ids = set(subtasks or ()) | {spec.task_id for specs in self.workers.by_task.values()
+                                             for spec in specs if spec.worker_id in workers}
         for plan in self.registry.live():
             touched = [s for s in plan.subtasks if s.status in ACTIVE and (
-                workers is None or s.subtask_id in subtask_ids or (s.worker_id and s.worker_id in workers))]
+                every or s.subtask_id in subtask_ids or (s.worker_id and s.worker_id in workers))]
             for subtask in touched:
                 with self._contained(plan, subtask.subtask_id):
                     self._observe(plan, subtask, now, now_text, check_liveness)
@@ -323,6 +325,12 @@ class Supervisor:
             subtask = self._set(plan, subtask, conditions=sorted(verdict.conditions))
         if verdict.failure:
             self._fail(plan, subtask, verdict.reason or verdict.failure, transient=True, kind=verdict.failure)
+
+    def check_exited(self, subtask_ids: set[str]) -> None:
+        """Their worker processes exited: adopt what the workers reported last, then judge them now."""
+        for subtask_id in subtask_ids:
+            self.sync_subtask(subtask_id)
+        self.observe(subtasks=subtask_ids)
 
     def check_stops(self) -> None:
         """Workers asked to stop: SIGKILL those still there after the grace period; report the ended."""
