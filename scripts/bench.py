@@ -29,6 +29,7 @@ import psutil
 
 from orchestrator.config import Config, Settings
 from orchestrator.core import Core
+from orchestrator.deathwatch import held_pidfds
 from orchestrator.store import FolderStore, Layout
 
 CONFIG = """
@@ -241,16 +242,6 @@ def monitor_tick(root: Path, subtasks: int) -> dict[str, float]:
             worker.wait()
 
 
-def pidfds(pid: int) -> int:
-    count = 0
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            count += "pidfd" in os.readlink(fd)
-        except OSError:
-            continue
-    return count
-
-
 def deaths(root: Path, kills: int) -> list[float]:
     """From SIGKILL of a worker to its ``subtask_failed`` event, with the monitor tick an hour away.
 
@@ -279,7 +270,7 @@ def deaths(root: Path, kills: int) -> list[float]:
             temp = subtask.with_name(f".{subtask.name}.bench")
             temp.write_text(json.dumps(data))
             os.replace(temp, subtask)
-            wait(lambda: pidfds(daemon.proc.pid) >= 1, poll=0.001)
+            wait(lambda: held_pidfds(daemon.proc.pid) >= 1, poll=0.001)
             offset = events.stat().st_size
             started = time.perf_counter()
             worker.kill()
@@ -292,7 +283,7 @@ def deaths(root: Path, kills: int) -> list[float]:
             wait(failed, timeout=60)
             samples.append(time.perf_counter() - started)
             worker.wait()
-            wait(lambda: pidfds(daemon.proc.pid) == 0, poll=0.001)  # closed once its attempt ended
+            wait(lambda: held_pidfds(daemon.proc.pid) == 0, poll=0.001)  # closed once its attempt ended
     finally:
         daemon.stop()
     return samples

@@ -111,14 +111,19 @@ def test_a_missing_subtask_file_is_written_again_from_the_plan() -> None:
     assert sim.subtask(sid("design"))["status"] == "assigned"
 
 
-def test_a_worker_that_ignores_sigterm_does_not_block_the_pass_and_is_killed_after_the_grace() -> None:
-    config = {"retry": {"terminate_grace_seconds": 5, "backoff_base_seconds": 10, "jitter": 0},
-              "monitor": {"zombie_timeout_seconds": 100, "heartbeat_timeout_seconds": 50}}
-    sim = started(config)
+def stubborn_worker() -> Sim:
+    """The design's worker (PID 77) runs and ignores SIGTERM; a zombie after 100 quiet seconds."""
+    sim = started({"retry": {"terminate_grace_seconds": 5, "backoff_base_seconds": 10, "jitter": 0},
+                   "monitor": {"zombie_timeout_seconds": 100, "heartbeat_timeout_seconds": 50}})
     sim.processes.states[77] = "running"
     sim.processes.ignore_term.add(77)
     sim.report(sid("design"), "start", worker_id="w1", pid=77)
     sim.run(("subtask", sid("design")))
+    return sim
+
+
+def test_a_worker_that_ignores_sigterm_does_not_block_the_pass_and_is_killed_after_the_grace() -> None:
+    sim = stubborn_worker()
     sim.tick(150)  # quiet for longer than the zombie timeout
     assert sim.events("zombie_detected")
     assert sim.processes.signals == [(77, 15)]
@@ -474,20 +479,14 @@ def test_a_recovered_event_keeps_when_it_was_decided() -> None:
     sim = sim.restart()
     sim.clock.advance(100)
     sim = sim.restart()
-    started = sim.events("orchestration_started")
-    assert len(started) == 1 and started[0]["recovered"] is True
-    assert started[0]["occurred_at"] == decided < started[0]["timestamp"]
+    announced = sim.events("orchestration_started")
+    assert len(announced) == 1 and announced[0]["recovered"] is True
+    assert announced[0]["occurred_at"] == decided < announced[0]["timestamp"]
 
 
 def test_every_event_about_a_subtask_or_a_worker_names_its_orchestration() -> None:
     """``events --orchestration X`` shows a worker's death, its stop and its retry."""
-    config = {"retry": {"terminate_grace_seconds": 5, "backoff_base_seconds": 10, "jitter": 0},
-              "monitor": {"zombie_timeout_seconds": 100, "heartbeat_timeout_seconds": 50}}
-    sim = started(config)
-    sim.processes.states[77] = "running"
-    sim.processes.ignore_term.add(77)
-    sim.report(sid("design"), "start", worker_id="w1", pid=77)
-    sim.run(("subtask", sid("design")))
+    sim = stubborn_worker()
     sim.tick(150)  # a zombie: stopped with SIGTERM, then SIGKILL
     sim.tick(6)
     sim.tick(10)  # the retry's backoff

@@ -14,6 +14,7 @@ import pytest
 
 from orchestrator import deathwatch
 from orchestrator.deathwatch import DeathWatch, Target, changes
+from orchestrator.deathwatch import held_pidfds as pidfds
 from orchestrator.processes import PsutilProcesses
 
 from sim import SUBTASKS, FakeProcesses, Sim, task
@@ -29,12 +30,17 @@ def sid(name: str) -> str:
 # --- what to watch (pure) -------------------------------------------------------------------
 
 
-def test_only_active_subtasks_with_a_known_pid_are_watched() -> None:
-    sim = Sim()
+def started(config: dict[str, Any] | None = None) -> Sim:
+    sim = Sim(config=config)
     sim.start()
     sim.submit(task("w", "Widget", subtasks=SUBTASKS))
     sim.run("queue")
     sim.processes.states[41] = "running"
+    return sim
+
+
+def test_only_active_subtasks_with_a_known_pid_are_watched() -> None:
+    sim = started()
     sim.report(sid("design"), "start", worker_id="w1")  # no PID yet
     assert sim.run(("subtask", sid("design"))).watch == {}
     sim.report(sid("design"), "heartbeat", worker_id="w1", pid=41)
@@ -63,11 +69,7 @@ def test_the_budget_leaves_file_descriptors_for_the_rest_of_the_daemon() -> None
 
 
 def test_an_exited_worker_is_judged_at_once_without_waiting_for_the_tick() -> None:
-    sim = Sim(config={"monitor": {"interval_seconds": 3600}})
-    sim.start()
-    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
-    sim.run("queue")
-    sim.processes.states[41] = "running"
+    sim = started({"monitor": {"interval_seconds": 3600}})
     sim.report(sid("design"), "start", worker_id="w1", pid=41)
     sim.run(("subtask", sid("design")))
     sim.processes.states[41] = "gone"
@@ -79,11 +81,7 @@ def test_an_exited_worker_is_judged_at_once_without_waiting_for_the_tick() -> No
 
 def test_a_worker_that_reported_completion_then_exited_is_not_dead() -> None:
     """Its report is read before its liveness is judged, even if the file event is not there yet."""
-    sim = Sim()
-    sim.start()
-    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
-    sim.run("queue")
-    sim.processes.states[41] = "running"
+    sim = started()
     sim.report(sid("design"), "start", worker_id="w1", pid=41)
     sim.run(("subtask", sid("design")))
     sim.report(sid("design"), "complete", result="designed")
@@ -93,17 +91,6 @@ def test_a_worker_that_reported_completion_then_exited_is_not_dead() -> None:
 
 
 # --- the pidfds (real processes) ------------------------------------------------------------------
-
-
-def pidfds() -> int:
-    """pidfds this test process holds."""
-    count = 0
-    for name in os.listdir("/proc/self/fd"):
-        try:
-            count += "pidfd" in os.readlink(f"/proc/self/fd/{name}")
-        except OSError:
-            continue
-    return count
 
 
 @pytest.fixture

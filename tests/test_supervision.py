@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.deathwatch import held_pidfds
+
 from conftest import WIDGET_SUBTASKS as SUBTASKS
 from conftest import DaemonProcess, queue_doc, queue_task, task, write_by_rename
 
@@ -246,17 +248,6 @@ def test_a_master_that_writes_only_what_it_knows_is_understood(supervised: Daemo
     assert "status" in supervised.wait_event("subtask_invalid", subtask_id="orch-task-w-backend")["problem"]
 
 
-def daemon_pidfds(pid: int) -> int:
-    """pidfds the daemon holds (each shows as ``anon_inode:[pidfd]``)."""
-    count = 0
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            count += "pidfd" in os.readlink(fd)
-        except OSError:
-            continue
-    return count
-
-
 @pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="no pidfd_open on this platform")
 def test_a_worker_killed_with_sigkill_is_detected_long_before_the_monitor_tick(
     tmp_path: Path, folder: Path, daemon_factory: Callable[..., DaemonProcess]
@@ -274,7 +265,7 @@ def test_a_worker_killed_with_sigkill_is_detected_long_before_the_monitor_tick(
         write_by_rename(folder / "task-queue.json", queue_doc(task("task-w", "Widget", subtasks=SUBTASKS)))
         assert masters.run_until(lambda: daemon.events("subtask_started", attempt=1), 30)
         started = daemon.events("subtask_started")[0]
-        assert masters.run_until(lambda: daemon_pidfds(daemon.proc.pid) == 1, 30), "the worker is not watched"
+        assert masters.run_until(lambda: held_pidfds(daemon.proc.pid) == 1, 30), "the worker is not watched"
         os.kill(started["pid"], signal.SIGKILL)
         # well within the minute before the first tick (the loop polls the file every 20 ms)
         assert masters.run_until(lambda: daemon.events("subtask_failed"), 30), daemon.log.read_text()
@@ -283,7 +274,7 @@ def test_a_worker_killed_with_sigkill_is_detected_long_before_the_monitor_tick(
         assert str(started["pid"]) in failed["reason"]
         assert masters.run_until(lambda: daemon.events("orchestration_completed"), 60), daemon.log.read_text()
         assert not daemon.events("zombie_detected")
-        assert daemon_pidfds(daemon.proc.pid) == 0  # each closed when its attempt ended
+        assert held_pidfds(daemon.proc.pid) == 0  # each closed when its attempt ended
     finally:
         masters.stop()
     assert daemon.stop() == 0

@@ -138,3 +138,14 @@ class DeathWatch:
         if fd is not None:
             self.loop.remove_reader(fd)
             os.close(fd)
+
+
+def held_pidfds(pid: int | str = "self") -> int:
+    """How many pidfds a process of this user holds (each is ``anon_inode:[pidfd]`` in ``/proc/PID/fd``)."""
+    count = 0
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            count += "pidfd" in os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            continue
+    return count
