@@ -2,7 +2,8 @@
 """Benchmark a real daemon against the physical floor (durable writes with no daemon at all).
 
     python scripts/bench.py [--tasks 200] [--burst 500] [--big-queue 10000] [--subtasks 1000]
-                            [--idle-seconds 60] [--out bench-results/latest.json]
+                            [--kills 20] [--idle-seconds 60] [--out bench-results/latest.json]
+                            [--only SCENARIO]
 
 Prints a table and writes JSON. Latencies are measured from the moment the task lands in
 task-queue.json (temp file + rename, as other writers save) to the files being on disk.
@@ -28,6 +29,7 @@ import psutil
 
 from orchestrator.config import Config, Settings
 from orchestrator.core import Core
+from orchestrator.deathwatch import held_pidfds
 from orchestrator.store import FolderStore, Layout
 
 CONFIG = """
@@ -240,6 +242,53 @@ def monitor_tick(root: Path, subtasks: int) -> dict[str, float]:
             worker.wait()
 
 
+def deaths(root: Path, kills: int) -> list[float]:
+    """From SIGKILL of a worker to its ``subtask_failed`` event, with the monitor tick an hour away.
+
+    Each kill is of a fresh orchestration's running stage-1 worker (a ``sleep`` that a master
+    started and reported with its PID, as ``orchestrator subtask start --pid`` does).
+    """
+    from orchestrator.timestamps import now_iso
+
+    daemon = Daemon(root)
+    events = root / "dashboard-events.jsonl"
+    plans = [{"id": "a", "title": "A"}, {"id": "b", "title": "B", "dependencies": ["a"]},
+             {"id": "c", "title": "C", "dependencies": ["b"]}]
+    tasks: list[dict[str, Any]] = []
+    samples = []
+    try:
+        for n in range(kills):
+            task_id = f"k-{n}"
+            subtask = root / "orchestrator" / "subtasks" / f"orch-{task_id}-a.json"
+            tasks.append(task(task_id, "Three steps") | {"subtasks": plans})
+            write_queue(root / "task-queue.json", tasks)
+            wait(lambda subtask=subtask: subtask.exists() and b'"assigned"' in subtask.read_bytes())
+            tasks = json.loads((root / "task-queue.json").read_bytes())["tasks"]
+            worker = subprocess.Popen(["sleep", "600"])
+            data = json.loads(subtask.read_bytes())
+            data.update(status="in_progress", worker_id=f"w-{n}", pid=worker.pid, started_at=now_iso())
+            temp = subtask.with_name(f".{subtask.name}.bench")
+            temp.write_text(json.dumps(data))
+            os.replace(temp, subtask)
+            wait(lambda: held_pidfds(daemon.proc.pid) >= 1, poll=0.001)
+            offset = events.stat().st_size
+            started = time.perf_counter()
+            worker.kill()
+
+            def failed(offset: int = offset) -> bool:
+                with open(events, "rb") as handle:
+                    handle.seek(offset)
+                    return b'"subtask_failed"' in handle.read()
+
+            wait(failed, timeout=60)
+            samples.append(time.perf_counter() - started)
+            worker.wait()
+            wait(lambda: held_pidfds(daemon.proc.pid) == 0, poll=0.001)  # closed once its attempt ended
+    finally:
+        daemon.stop()
+    return samples
+
+
 def idle(root: Path, seconds: float) -> dict[str, float]:
     daemon = Daemon(root)
     process = psutil.Process(daemon.proc.pid)
@@ -253,60 +302,76 @@ def idle(root: Path, seconds: float) -> dict[str, float]:
     return {"cpu_percent": cpu, "rss_mb": rss / 2**20, "seconds": seconds}
 
 
+SCENARIOS = ("latency", "burst", "big_queue", "monitor_tick", "deaths", "idle")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=200)
     parser.add_argument("--burst", type=int, default=500)
     parser.add_argument("--big-queue", type=int, default=10000)
     parser.add_argument("--subtasks", type=int, default=1000)
+    parser.add_argument("--kills", type=int, default=20, help="workers killed with SIGKILL (deaths)")
     parser.add_argument("--idle-seconds", type=float, default=60)
+    parser.add_argument("--only", choices=SCENARIOS, action="append",
+                        help="run only this scenario (repeat for more); latency includes pickup, stage and the floor")
     parser.add_argument("--out", type=Path, default=Path("bench-results/latest.json"))
     args = parser.parse_args()
+    only = set(args.only or SCENARIOS)
     work = Path(tempfile.mkdtemp(prefix="orchestrator-bench-"))
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     try:
-        root = work / "latency" / "coordination"
-        root.mkdir(parents=True)
-        daemon = Daemon(root)
-        results["pickup_complex"] = percentiles(pickup(root, args.tasks, COMPLEX, "c"))
-        results["pickup_simple"] = percentiles(pickup(root, args.tasks, SIMPLE, "s"))
-        results["stage"] = percentiles(stage_latency(root, min(args.tasks, 100)))
-        daemon.stop()
-        complex_files = [root / "task-queue.json", root / "orchestrator/tasks/orch-c-0.json",
-                         root / "orchestrator/tasks/orch-c-0.json",
-                         *sorted((root / "orchestrator/subtasks").glob("orch-c-0-*.json")),
-                         root / "masters/development/handoffs/to-development-subtask-orch-c-0-s01-design.json",
-                         root / "orchestrator/state/current.json"]
-        simple_files = [root / "task-queue.json", root / "masters/development/handoffs/s-0.json"]
-        results["floor"] = {"complex_ms": floor_per_task(root, complex_files) * 1000,
-                            "complex_files": len(complex_files)}
-        results["floor"]["simple_ms"] = floor_per_task(root, simple_files) * 1000
-        results["floor"]["simple_files"] = len(simple_files)
+        if "latency" in only:
+            root = work / "latency" / "coordination"
+            root.mkdir(parents=True)
+            daemon = Daemon(root)
+            results["pickup_complex"] = percentiles(pickup(root, args.tasks, COMPLEX, "c"))
+            results["pickup_simple"] = percentiles(pickup(root, args.tasks, SIMPLE, "s"))
+            results["stage"] = percentiles(stage_latency(root, min(args.tasks, 100)))
+            daemon.stop()
+            complex_files = [root / "task-queue.json", root / "orchestrator/tasks/orch-c-0.json",
+                             root / "orchestrator/tasks/orch-c-0.json",
+                             *sorted((root / "orchestrator/subtasks").glob("orch-c-0-*.json")),
+                             root / "masters/development/handoffs/to-development-subtask-orch-c-0-s01-design.json",
+                             root / "orchestrator/state/current.json"]
+            simple_files = [root / "task-queue.json", root / "masters/development/handoffs/s-0.json"]
+            results["floor"] = {"complex_ms": floor_per_task(root, complex_files) * 1000,
+                                "complex_files": len(complex_files)}
+            results["floor"]["simple_ms"] = floor_per_task(root, simple_files) * 1000
+            results["floor"]["simple_files"] = len(simple_files)
 
-        root = work / "burst" / "coordination"
-        root.mkdir(parents=True)
-        daemon = Daemon(root)
-        results["burst"] = burst(root, args.burst) | {"tasks": args.burst}
-        daemon.stop()
+        if "burst" in only:
+            root = work / "burst" / "coordination"
+            root.mkdir(parents=True)
+            daemon = Daemon(root)
+            results["burst"] = burst(root, args.burst) | {"tasks": args.burst}
+            daemon.stop()
 
-        root = work / "big" / "coordination"
-        root.mkdir(parents=True)
-        write_queue(root / "task-queue.json", [task(f"old-{n}", SIMPLE, "completed") for n in range(args.big_queue)])
-        daemon = Daemon(root)
-        samples = []
-        existing = json.loads((root / "task-queue.json").read_bytes())["tasks"]
-        for n in range(20):
-            existing.append(task(f"new-{n}", COMPLEX))
-            started = time.perf_counter()
-            write_queue(root / "task-queue.json", existing)
-            wait(plan_ready(root, f"new-{n}"))
-            samples.append(time.perf_counter() - started)
+        if "big_queue" in only:
+            root = work / "big" / "coordination"
+            root.mkdir(parents=True)
+            write_queue(root / "task-queue.json", [task(f"old-{n}", SIMPLE, "completed") for n in range(args.big_queue)])
+            daemon = Daemon(root)
+            samples = []
             existing = json.loads((root / "task-queue.json").read_bytes())["tasks"]
-        results["big_queue"] = percentiles(samples) | {"queue_tasks": args.big_queue}
-        daemon.stop()
+            for n in range(20):
+                existing.append(task(f"new-{n}", COMPLEX))
+                started = time.perf_counter()
+                write_queue(root / "task-queue.json", existing)
+                wait(plan_ready(root, f"new-{n}"))
+                samples.append(time.perf_counter() - started)
+                existing = json.loads((root / "task-queue.json").read_bytes())["tasks"]
+            results["big_queue"] = percentiles(samples) | {"queue_tasks": args.big_queue}
+            daemon.stop()
 
-        results["monitor_tick"] = monitor_tick(work / "tick" / "coordination", args.subtasks)
-        results["idle"] = idle(work / "idle" / "coordination", args.idle_seconds)
+        if "monitor_tick" in only:
+            results["monitor_tick"] = monitor_tick(work / "tick" / "coordination", args.subtasks)
+        if "deaths" in only:
+            root = work / "deaths" / "coordination"
+            root.mkdir(parents=True)
+            results["deaths"] = percentiles(deaths(root, args.kills))
+        if "idle" in only:
+            results["idle"] = idle(work / "idle" / "coordination", args.idle_seconds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report(results)
@@ -317,23 +382,34 @@ def main() -> int:
 
 
 def report(r: dict[str, Any]) -> None:
-    floor_c, floor_s = r["floor"]["complex_ms"], r["floor"]["simple_ms"]
-    rows = [
-        ("pickup, complex (p50)", r["pickup_complex"]["p50"], "<= 3x floor and < 30 ms", r["pickup_complex"]["p50"] <= max(3 * floor_c, 0) and r["pickup_complex"]["p50"] < 30, floor_c),
-        ("pickup, complex (p95)", r["pickup_complex"]["p95"], "", True, floor_c),
-        ("pickup, complex (p99)", r["pickup_complex"]["p99"], "< 150 ms", r["pickup_complex"]["p99"] < 150, floor_c),
-        ("routing, simple (p50)", r["pickup_simple"]["p50"], "< 15 ms", r["pickup_simple"]["p50"] < 15, floor_s),
-        ("routing, simple (p99)", r["pickup_simple"]["p99"], "", True, floor_s),
-        ("stage latency (p50)", r["stage"]["p50"], "< 30 ms", r["stage"]["p50"] < 30, None),
-        ("stage latency (p99)", r["stage"]["p99"], "", True, None),
-        (f"burst of {r['burst']['tasks']} (s)", r["burst"]["seconds"], "< 10 s", r["burst"]["seconds"] < 10, None),
-        (f"pickup with {r['big_queue']['queue_tasks']} queued (p50)", r["big_queue"]["p50"], "< 150 ms", r["big_queue"]["p50"] < 150, floor_c),
-        (f"monitor tick, {r['monitor_tick']['subtasks']} subtasks", r["monitor_tick"]["ms"], "< 250 ms", r["monitor_tick"]["ms"] < 250, None),
-        ("idle CPU (%)", r["idle"]["cpu_percent"], "< 1 %", r["idle"]["cpu_percent"] < 1, None),
-        ("idle memory (MB RSS)", r["idle"]["rss_mb"], "< 80 MB", r["idle"]["rss_mb"] < 80, None),
-    ]
-    print(f"floor: {r['floor']['complex_files']} durable writes of a complex task {floor_c:.1f} ms, "
-          f"{r['floor']['simple_files']} of a simple one {floor_s:.1f} ms; burst {r['burst']['tasks_per_second']:.0f} tasks/s")
+    rows: list[tuple[str, float, str, bool, float | None]] = []
+    if "floor" in r:
+        floor_c, floor_s = r["floor"]["complex_ms"], r["floor"]["simple_ms"]
+        print(f"floor: {r['floor']['complex_files']} durable writes of a complex task {floor_c:.1f} ms, "
+              f"{r['floor']['simple_files']} of a simple one {floor_s:.1f} ms")
+        rows += [
+            ("pickup, complex (p50)", r["pickup_complex"]["p50"], "<= 3x floor and < 30 ms", r["pickup_complex"]["p50"] <= max(3 * floor_c, 0) and r["pickup_complex"]["p50"] < 30, floor_c),
+            ("pickup, complex (p95)", r["pickup_complex"]["p95"], "", True, floor_c),
+            ("pickup, complex (p99)", r["pickup_complex"]["p99"], "< 150 ms", r["pickup_complex"]["p99"] < 150, floor_c),
+            ("routing, simple (p50)", r["pickup_simple"]["p50"], "< 15 ms", r["pickup_simple"]["p50"] < 15, floor_s),
+            ("routing, simple (p99)", r["pickup_simple"]["p99"], "", True, floor_s),
+            ("stage latency (p50)", r["stage"]["p50"], "< 30 ms", r["stage"]["p50"] < 30, None),
+            ("stage latency (p99)", r["stage"]["p99"], "", True, None),
+        ]
+    if "burst" in r:
+        print(f"burst {r['burst']['tasks_per_second']:.0f} tasks/s")
+        rows.append((f"burst of {r['burst']['tasks']} (s)", r["burst"]["seconds"], "< 10 s", r["burst"]["seconds"] < 10, None))
+    if "big_queue" in r:
+        floor = r["floor"]["complex_ms"] if "floor" in r else None
+        rows.append((f"pickup with {r['big_queue']['queue_tasks']} queued (p50)", r["big_queue"]["p50"], "< 150 ms", r["big_queue"]["p50"] < 150, floor))
+    if "monitor_tick" in r:
+        rows.append((f"monitor tick, {r['monitor_tick']['subtasks']} subtasks", r["monitor_tick"]["ms"], "< 250 ms", r["monitor_tick"]["ms"] < 250, None))
+    if "deaths" in r:
+        rows += [(f"worker SIGKILL to event (p50, n={r['deaths']['n']})", r["deaths"]["p50"], "< 100 ms", r["deaths"]["p50"] < 100, None),
+                 ("worker SIGKILL to event (p95)", r["deaths"]["p95"], "< 100 ms", r["deaths"]["p95"] < 100, None)]
+    if "idle" in r:
+        rows += [("idle CPU (%)", r["idle"]["cpu_percent"], "< 1 %", r["idle"]["cpu_percent"] < 1, None),
+                 ("idle memory (MB RSS)", r["idle"]["rss_mb"], "< 80 MB", r["idle"]["rss_mb"] < 80, None)]
     print(f"{'measure':<36} {'value':>10} {'x floor':>8}  {'target':<22} ok")
     for name, value, target, ok, floor in rows:
         ratio = f"{value / floor:.2f}" if floor else ""

@@ -4,10 +4,17 @@
 Starts the daemon on a fresh folder (./demo-coordination, or the folder given), submits the
 seed's authentication task, plays the masters and their workers (the first backend worker
 dies, to show a retry), prints each event as it happens, then the completion report.
+
+    demo.py [FOLDER] [--escalation]
+
+With ``--escalation`` the security audit also fails three times, the orchestration is
+escalated (blocked), and the demo resumes it as an operator would
+(``orchestrator resume ORCH --retry SUBTASK``); the fourth attempt completes.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -42,8 +49,23 @@ def show(event: dict) -> str:
     return f"{event['timestamp'][11:23]}  {event['type']:<24} {details}"
 
 
+def behaviour(escalation: bool):
+    def act(subtask_id: str, attempt: int) -> str:
+        if "backend" in subtask_id and attempt == 1:
+            return "die"
+        if escalation and "security-audit" in subtask_id and attempt <= 3:
+            return "fail"
+        return "finish"
+    return act
+
+
 def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "demo-coordination").resolve()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", default="demo-coordination")
+    parser.add_argument("--escalation", action="store_true",
+                        help="the audit fails three times and is escalated; the demo resumes it as an operator")
+    args = parser.parse_args()
+    folder = Path(args.folder).resolve()
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "orchestrator").mkdir(parents=True)
     (folder / "orchestrator" / "config.toml").write_text(CONFIG)
@@ -51,8 +73,7 @@ def main() -> int:
     daemon = subprocess.Popen([sys.executable, "-m", "orchestrator", "run", "--coordination-dir", str(folder)],
                               stderr=subprocess.DEVNULL)
     work = float(os.environ.get("DEMO_WORK_SECONDS", "1.0"))  # the tests make the workers quicker
-    masters = FakeMasters(folder, lambda subtask_id, attempt: "die" if "backend" in subtask_id and attempt == 1
-                          else "finish", seconds=work)
+    masters = FakeMasters(folder, behaviour(args.escalation), seconds=work)
     events = folder / "dashboard-events.jsonl"
     printed = 0
     started = time.monotonic()
@@ -61,7 +82,11 @@ def main() -> int:
         nonlocal printed
         lines = events.read_text().splitlines() if events.exists() else []
         for line in lines[printed:]:
-            print(show(json.loads(line)), flush=True)
+            event = json.loads(line)
+            print(show(event), flush=True)
+            if event["type"] == "orchestration_blocked":  # the operator looks, and tries once more
+                command = ["resume", event["orchestration_id"], "--retry", event["blocking_subtask"]]
+                print(f"\n$ orchestrator {' '.join(command)}\n{orchestrator(folder, *command)}\n", flush=True)
         printed = len(lines)
         return any('"orchestration_completed"' in line for line in lines)
 

@@ -111,14 +111,19 @@ def test_a_missing_subtask_file_is_written_again_from_the_plan() -> None:
     assert sim.subtask(sid("design"))["status"] == "assigned"
 
 
-def test_a_worker_that_ignores_sigterm_does_not_block_the_pass_and_is_killed_after_the_grace() -> None:
-    config = {"retry": {"terminate_grace_seconds": 5, "backoff_base_seconds": 10, "jitter": 0},
-              "monitor": {"zombie_timeout_seconds": 100, "heartbeat_timeout_seconds": 50}}
-    sim = started(config)
+def stubborn_worker() -> Sim:
+    """The design's worker (PID 77) runs and ignores SIGTERM; a zombie after 100 quiet seconds."""
+    sim = started({"retry": {"terminate_grace_seconds": 5, "backoff_base_seconds": 10, "jitter": 0},
+                   "monitor": {"zombie_timeout_seconds": 100, "heartbeat_timeout_seconds": 50}})
     sim.processes.states[77] = "running"
     sim.processes.ignore_term.add(77)
     sim.report(sid("design"), "start", worker_id="w1", pid=77)
     sim.run(("subtask", sid("design")))
+    return sim
+
+
+def test_a_worker_that_ignores_sigterm_does_not_block_the_pass_and_is_killed_after_the_grace() -> None:
+    sim = stubborn_worker()
     sim.tick(150)  # quiet for longer than the zombie timeout
     assert sim.events("zombie_detected")
     assert sim.processes.signals == [(77, 15)]
@@ -444,3 +449,56 @@ def test_a_retry_of_a_subtask_whose_turn_has_not_come_is_refused() -> None:
     refused = sim.events("request_refused")
     assert refused and "pending" in refused[0]["problem"]
     assert not sim.events("handoff_created", subtask_id=sid("audit"))
+
+
+@pytest.mark.parametrize("crash_at", range(1, 30))
+def test_what_a_restart_recovers_is_announced_after_orchestrator_started_and_in_time_order(crash_at: int) -> None:
+    sim = fresh()
+    sim.store.crash_at = sim.store.writes + crash_at
+    with pytest.raises(Crash):
+        whole_run(sim)
+    before = len(sim.events())
+    sim.clock.advance(100)  # the daemon was down for a while
+    after = sim.restart().events()[before:]
+    assert after[0]["type"] == "orchestrator_started"
+    stamps = [e["timestamp"] for e in after]
+    assert stamps == sorted(stamps)
+    for event in after:
+        if event.get("recovered") and "occurred_at" in event:
+            assert event["occurred_at"] < event["timestamp"]
+
+
+def test_a_recovered_event_keeps_when_it_was_decided() -> None:
+    sim = fresh()
+    sim.store.crash_at = sim.store.writes + 5  # the plan is written, its events are not
+    with pytest.raises(Crash):
+        whole_run(sim)
+    assert not sim.events("orchestration_started")
+    decided = sim.plan(ORCH)["outbox"][0]["timestamp"]
+    sim.clock.advance(100)
+    sim = sim.restart()
+    sim.clock.advance(100)
+    sim = sim.restart()
+    announced = sim.events("orchestration_started")
+    assert len(announced) == 1 and announced[0]["recovered"] is True
+    assert announced[0]["occurred_at"] == decided < announced[0]["timestamp"]
+
+
+def test_every_event_about_a_subtask_or_a_worker_names_its_orchestration() -> None:
+    """``events --orchestration X`` shows a worker's death, its stop and its retry."""
+    sim = stubborn_worker()
+    sim.tick(150)  # a zombie: stopped with SIGTERM, then SIGKILL
+    sim.tick(6)
+    sim.tick(10)  # the retry's backoff
+    assert sim.subtask(sid("design"))["attempt"] == 2
+    sim.processes.states[78] = "running"
+    sim.report(sid("design"), "start", worker_id="w2", pid=78)
+    sim.run(("subtask", sid("design")))
+    sim.processes.states[78] = "gone"  # dies
+    sim.tick(1)
+    types = {e["type"] for e in sim.events()}
+    assert {"worker_terminated", "zombie_detected", "worker_dead", "subtask_failed"} <= types
+    about = [e for e in sim.events() if not e["type"].startswith("orchestrator_")
+             and {"subtask_id", "worker_id", "pid"} & e.keys()]
+    assert about and all(e.get("orchestration_id") == ORCH for e in about), [
+        e for e in about if e.get("orchestration_id") != ORCH]

@@ -6,6 +6,8 @@ A pass reads the state that matters, decides with the pure modules, writes, and 
 * ``("subtask", id)``: read one subtask file (a master or worker reported);
 * ``("worker", id)``: read one worker's spec, heartbeat and status files;
 * ``requests``: carry out ``orchestrator resume`` requests;
+* ``("exited", id)``: a subtask's worker process exited (the daemon's pidfd): read its
+  files, then judge its liveness now rather than at the next tick;
 * ``tick``: all of the above for everything live, plus liveness and timeouts (the safety
   net: a lost file event delays a fact by one tick at most, never loses it);
 * ``retries``: hand off retries whose backoff has passed (every pass does).
@@ -24,6 +26,7 @@ from typing import Any
 
 import structlog
 
+from orchestrator import deathwatch
 from orchestrator.clock import Clock, SystemClock, iso
 from orchestrator.config import Config, Settings
 from orchestrator.engine import Drafted, Engine, draft_now, needs_external
@@ -54,6 +57,8 @@ class PassResult:
     """Seconds until the next retry's backoff ends."""
     stopping_workers: bool = False
     """Workers were asked to stop: look again after the grace period."""
+    watch: dict[deathwatch.Key, deathwatch.Target] = field(default_factory=dict)
+    """The worker processes of active subtasks, for the daemon's pidfds (``("exited", id)`` jobs)."""
 
 
 class Core:
@@ -90,7 +95,8 @@ class Core:
         self.registry.loaded_all()
         try:
             self.supervisor.start()
-            return PassResult(plan_later=self._plan_now(self.engine.claimed_without_plan()))
+            return PassResult(plan_later=self._plan_now(self.engine.claimed_without_plan()),
+                              watch=deathwatch.targets(self.registry.live()))
         finally:
             self.registry.write_state()
             self.outbox.flush()
@@ -117,9 +123,13 @@ class Core:
                 workers = {job[1] for job in jobs if isinstance(job, tuple) and job[0] == "worker"}
                 if workers:
                     self.supervisor.observe(check_liveness=False, workers=workers)
+                exited = {job[1] for job in jobs if isinstance(job, tuple) and job[0] == "exited"}
+                if exited:
+                    self.supervisor.check_exited(exited)
                 self.supervisor.check_stops()
                 result.next_retry = self.supervisor.due_retries()
             result.stopping_workers = self.supervisor.stops.waiting
+            result.watch = deathwatch.targets(self.registry.live())
             self.registry.write_state()
         finally:
             self.outbox.flush()

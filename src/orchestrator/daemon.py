@@ -27,10 +27,12 @@ from orchestrator import __version__
 from orchestrator.clock import iso
 from orchestrator.config import Config, ConfigError, Settings, load_config
 from orchestrator.core import FULL, Core, PassResult
+from orchestrator.deathwatch import DeathWatch
 from orchestrator.engine import Drafted, draft
 from orchestrator.models import Classification, QueueTask
 from orchestrator.notify import Notifier
 from orchestrator.planner import PlanError
+from orchestrator.processes import PsutilProcesses
 from orchestrator.store import FolderStore, Layout, file_identity
 from orchestrator.watcher import FolderWatcher
 
@@ -155,6 +157,7 @@ class Daemon:
         self._lock, self._lock_inode = instance, file_identity(self.layout.daemon_lock)[0]
         self._watcher = FolderWatcher(loop, self._watched(), self._on_change, recursive=[self.layout.agents],
                                       ignore=self._ours)
+        self._deaths = DeathWatch(loop, PsutilProcesses(), lambda subtask_id: self.want(("exited", subtask_id)))
         try:
             observer = self._watcher.start()
             self._folders = self._folder_identity()
@@ -180,6 +183,7 @@ class Daemon:
             await self._step(self.core.run_pass, set(), drafted)  # begin what was planned; write the state
             await self._step(self.core.note, "orchestrator_stopped", pid=os.getpid(), reason="signal")
         finally:
+            self._deaths.close()
             self._watcher.stop()
             self._worker.shutdown(wait=True)
             (self._lock or instance).release()
@@ -209,6 +213,7 @@ class Daemon:
 
     def _after(self, result: PassResult) -> None:
         loop = asyncio.get_running_loop()
+        self._deaths.sync(result.watch)
         for task, decision in result.plan_later:
             self._start_planning(task, decision)
         if result.again:

@@ -185,6 +185,24 @@ class Subtask(BaseModel):
     conditions: list[str] = Field(default_factory=list)
     attempts: list[Attempt] = Field(default_factory=list)
 
+class Intervention(BaseModel):
+    """An escalation of the plan, or a person's decision on it (``orchestrator resume``), when it happened.
+
+    The plan keeps them in order (``interventions``) so the completion report can tell what
+    happened after the plan was unblocked again.
+    """
+
+    at: str
+    event: Literal["escalated", "resumed", "aborted"]
+    subtask_id: str | None = None
+    attempt: int | None = None
+    reason: str | None = None
+    """Why the plan was escalated."""
+    action: str | None = None
+    """What a person asked for: ``retry``, ``skip`` or ``abort``."""
+    requested_by: str | None = None
+
+
 class ResourceEstimate(BaseModel):
     """Step 4 of the seed, with the plan example's field names."""
 
@@ -238,6 +256,8 @@ class Plan(BaseModel):
     escalation: str | None = None
     completed_at: str | None = None
     report: str | None = None
+    interventions: list[Intervention] = Field(default_factory=list)
+    """Escalations and a person's decisions, in order (see :class:`Intervention`)."""
     outbox: list[dict[str, Any]] = Field(default_factory=list)
     """Events of the transition this write made, announced after it (see ``outbox.py``)."""
 

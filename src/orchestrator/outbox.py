@@ -75,7 +75,10 @@ class Outbox:
         """A plan file's outbox, read at start: hold again what the events file does not say yet.
 
         Those events are of the plan's last transition; their effects are redone (each is
-        idempotent) before they are announced.
+        idempotent) before they are announced. They are announced now, after this start's
+        ``orchestrator_started``, so they carry the time of the announcement (the events file
+        stays in time order for readers that resume from a timestamp), ``occurred_at`` the
+        time of the decision, and ``recovered: true``.
         """
         count = 0
         for item in outbox:
@@ -85,6 +88,9 @@ class Outbox:
                 continue
             if event.event_id is not None and self.was_announced(event.event_id):
                 continue
+            fields = event.model_dump(exclude_none=True)  # restored before: keep the first occurred_at
+            event = Event.model_validate(fields | {"timestamp": iso(self.clock), "recovered": True,
+                                                   "occurred_at": fields.get("occurred_at", event.timestamp)})
             self._held.setdefault(plan_id, []).append(event)
             count += 1
         return count

@@ -37,7 +37,7 @@ from orchestrator.clock import Clock, iso
 from orchestrator.config import Settings
 from orchestrator.engine import Engine
 from orchestrator.liveness import WorkerFacts
-from orchestrator.models import ACTIVE, DONE, Attempt, Plan, Subtask, describe
+from orchestrator.models import ACTIVE, DONE, Attempt, Intervention, Plan, Subtask, describe
 from orchestrator.outbox import Outbox
 from orchestrator.processes import ProcessTable, StopOrders
 from orchestrator.protocol import WORKER_FIELDS, Report, apply_report, stale_workers
@@ -277,24 +277,28 @@ class Supervisor:
         plan.blocking_subtask = subtask.subtask_id
         plan.failure_reason = reason
         plan.escalation = "Notifying user for manual intervention"
+        plan.interventions.append(Intervention(at=iso(self.clock), event="escalated", subtask_id=subtask.subtask_id,
+                                               attempt=subtask.attempt, reason=reason))
         self._emit(plan, "orchestration_blocked", f"blocked:{subtask.subtask_id}:{subtask.attempt}",
                    blocking_subtask=subtask.subtask_id, failure_reason=reason, escalation=plan.escalation,
                    escalation_file=str(self.layout.escalation(plan.orchestration_id).relative_to(self.layout.root)))
 
     # --- the monitor ---------------------------------------------------------------------------
 
-    def observe(self, *, check_liveness: bool = True, workers: set[str] | None = None) -> None:
-        """Read the worker facts of active subtasks (all, or those of ``workers``) and apply the timeouts."""
+    def observe(self, *, check_liveness: bool = True, workers: set[str] | None = None,
+                subtasks: set[str] | None = None) -> None:
+        """Read the worker facts of active subtasks (all, or those of ``workers`` and ``subtasks``)
+        and apply the timeouts."""
         self.workers.refresh()
         now = self.clock.now()
         now_text = format_timestamp(now)
-        subtask_ids: set[str] = set()
-        if workers is not None:
-            subtask_ids = {spec.task_id for specs in self.workers.by_task.values() for spec in specs
-                           if spec.worker_id in workers}
+        every = workers is None and subtasks is None
+        workers = workers or set()
+        subtask_ids = set(subtasks or ()) | {spec.task_id for specs in self.workers.by_task.values()
+                                             for spec in specs if spec.worker_id in workers}
         for plan in self.registry.live():
             touched = [s for s in plan.subtasks if s.status in ACTIVE and (
-                workers is None or s.subtask_id in subtask_ids or (s.worker_id and s.worker_id in workers))]
+                every or s.subtask_id in subtask_ids or (s.worker_id and s.worker_id in workers))]
             for subtask in touched:
                 with self._contained(plan, subtask.subtask_id):
                     self._observe(plan, subtask, now, now_text, check_liveness)
@@ -321,6 +325,12 @@ class Supervisor:
             subtask = self._set(plan, subtask, conditions=sorted(verdict.conditions))
         if verdict.failure:
             self._fail(plan, subtask, verdict.reason or verdict.failure, transient=True, kind=verdict.failure)
+
+    def check_exited(self, subtask_ids: set[str]) -> None:
+        """Their worker processes exited: adopt what the workers reported last, then judge them now."""
+        for subtask_id in subtask_ids:
+            self.sync_subtask(subtask_id)
+        self.observe(subtasks=subtask_ids)
 
     def check_stops(self) -> None:
         """Workers asked to stop: SIGKILL those still there after the grace period; report the ended."""
@@ -594,6 +604,8 @@ class Supervisor:
         if action == "abort":
             plan.status = "aborted"
             plan.completed_at = iso(self.clock)
+            plan.interventions.append(Intervention(at=plan.completed_at, event="aborted", action="abort",
+                                                   requested_by=_text(request.get("requested_by"))))
             for subtask in plan.subtasks:  # their pending handoffs are withdrawn
                 self._mark(plan, subtask.subtask_id, restore=False)
             self._emit(plan, "orchestration_aborted", "aborted", requested_by=request.get("requested_by"))
@@ -614,6 +626,9 @@ class Supervisor:
                       retry_reason="retried by a person", retry_count=subtask.retry_count + 1)
         else:
             return f"unknown action {action!r}"
+        plan.interventions.append(Intervention(at=iso(self.clock), event="resumed", subtask_id=subtask_id,
+                                               attempt=subtask.attempt, action=action,
+                                               requested_by=_text(request.get("requested_by"))))
         if plan.status == "blocked" and (plan.blocking_subtask == subtask_id or action == "skip"):
             plan.status, plan.blocking_subtask, plan.failure_reason, plan.escalation = "in_progress", None, None, None
         self._emit(plan, "orchestration_resumed", f"resumed:{name}", action=action, subtask_id=subtask_id,
@@ -621,6 +636,10 @@ class Supervisor:
         self.due_retries()
         self._flush(plan)
         return None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _worker_view(subtask: Subtask) -> tuple[Any, ...]:
