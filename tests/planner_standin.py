@@ -5,7 +5,8 @@ planner's tests: it reads the prompt on stdin and answers as the scenario says.
 
 Scenarios: ``good`` (bare JSON), ``prose`` (prose around a fenced json block), ``repair``
 (an invalid plan, then a good one once the prompt says the first was rejected), ``invalid``
-(an invalid plan every time), ``slow`` (no answer for a minute), ``fail`` (exit 3 with a message
+(an invalid plan every time), ``slow`` (no answer for a minute), ``slow-family`` (the same,
+after starting a child that would outlive it, its PID in PROMPT_DIR/child.pid), ``fail`` (exit 3 with a message
 on stderr), ``huge`` (prints without end), ``silent`` (prose with no JSON). With PROMPT_DIR,
 each prompt it gets is saved there as ``prompt-N.txt``.
 """
@@ -13,6 +14,7 @@ each prompt it gets is saved there as ``prompt-N.txt``.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -69,6 +71,10 @@ def main() -> int:
     elif scenario == "invalid":
         print(json.dumps(INVALID))
     elif scenario == "slow":
+        time.sleep(60)
+    elif scenario == "slow-family":
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        (Path(sys.argv[2]) / "child.pid").write_text(str(child.pid))
         time.sleep(60)
     elif scenario == "fail":
         print("Error: model overloaded", file=sys.stderr)

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
-from conftest import FAST_CONFIG, DaemonProcess, queue_doc, queue_task, read_events, task, write_by_rename
+from conftest import FAST_CONFIG, DaemonProcess, queue_doc, queue_task, read_events, task, wait_for, write_by_rename
 
 STANDIN = Path(__file__).parent / "planner_standin.py"
 AUTH = "Add authentication system with security audit and docs"
@@ -86,6 +87,14 @@ def test_a_bad_or_slow_answer_falls_back_to_the_builtin_planner(
     assert result["planner_fallback"].startswith(f"external planner: {reason}"), result["planner_fallback"]
     assert len(prompts(tmp_path)) == rounds
     assert [r["round"] for r in result.get("planner_rejected", [])] == ([1, 2] if rounds == 2 else [])
+
+
+def test_a_timeout_ends_the_tool_and_what_it_started(tmp_path: Path) -> None:
+    result = plan(tmp_path, "slow-family", timeout=1.0)
+    assert result["planner_fallback"] == "external planner: no answer within 1s"
+    child = int((tmp_path / "prompts" / "child.pid").read_text())
+    wait_for(lambda: not psutil.pid_exists(child) or psutil.Process(child).status() == psutil.STATUS_ZOMBIE,
+             what="the tool's child to end")
 
 
 def test_the_task_text_never_passes_through_a_shell(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from orchestrator.classify import Classifier
+from orchestrator.cli import main as cli_main
 from orchestrator.config import Config, ConfigError, PlannerConfig, load_config
 from orchestrator.engine import Drafted, draft_now
 from orchestrator.external import ExternalPlannerError, Rejection, consult
@@ -190,6 +191,20 @@ def test_a_template_of_ones_own(tmp_path: Path) -> None:
         render("Plan it: $schema", TASK, PlannerConfig())
     with pytest.raises(PromptError, match="cannot read the prompt template"):
         load_template(str(tmp_path / "missing.md"))
+
+
+def test_the_prompt_and_the_schema_are_printed_by_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = ["--coordination-dir", str(tmp_path)]
+    assert cli_main(["plan", "--prompt", TASK.title, "--description", TASK.full_description, *folder]) == 0
+    given = QueueTask(id="dry-run", title=TASK.title, description=TASK.full_description)
+    assert capsys.readouterr().out == render(load_template(None), given, CONFIG.planner) + "\n"
+    assert cli_main(["schema", "planner-answer"]) == 0
+    assert json.loads(capsys.readouterr().out) == answer_schema()
+    (tmp_path / "orchestrator").mkdir()
+    (tmp_path / "orchestrator" / "mine.md").write_text("Plan $it")
+    (tmp_path / "orchestrator" / "config.toml").write_text('[planner]\nprompt_file = "mine.md"\n')
+    assert cli_main(["plan", "--prompt", TASK.title, *folder]) == 2
+    assert "unknown placeholder(s) $it" in capsys.readouterr().err
 
 
 # --- the ready configurations ----------------------------------------------------------------------------

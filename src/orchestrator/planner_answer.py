@@ -73,20 +73,18 @@ def answer_schema() -> dict[str, Any]:
 
 # --- finding the answer in what the command printed -----------------------------------
 
-_THINKING_RE = re.compile(r"<think(?:ing)?>.*?</think(?:ing)?>", re.S | re.I)
 _START_RE = re.compile(r"\{\s*\"|\[\s*\{")
 
 
 def find_answer(text: str) -> Any:
     """The JSON answer in ``text``: the whole text, else the last JSON object (or list of objects)
-    that holds subtasks, wherever it is (in a fenced block, after prose, after a model's
-    ``<think>`` section). ``None`` when there is none."""
+    that holds subtasks, wherever it is (in a fenced block, after prose, after a draft in a
+    model's ``<think>`` section: the last is the answer). ``None`` when there is none."""
     text = text[:MAX_ANSWER_CHARS].strip()
     try:
         return json.loads(text)
     except ValueError:
         pass
-    text = _THINKING_RE.sub(" ", text)
     decoder = json.JSONDecoder()
     found: list[Any] = []
     position, tries = 0, 0
