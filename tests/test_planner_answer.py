@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from orchestrator.classify import Classifier
 from orchestrator.cli import main as cli_main
 from orchestrator.config import Config, ConfigError, PlannerConfig, load_config
+from orchestrator.doctor import examine_planner
 from orchestrator.engine import Drafted, draft_now
 from orchestrator.external import ExternalPlannerError, Rejection, consult
 from orchestrator.models import QueueTask
@@ -205,6 +207,16 @@ def test_the_prompt_and_the_schema_are_printed_by_the_command(tmp_path: Path, ca
     (tmp_path / "orchestrator" / "config.toml").write_text('[planner]\nprompt_file = "mine.md"\n')
     assert cli_main(["plan", "--prompt", TASK.title, *folder]) == 2
     assert "unknown placeholder(s) $it" in capsys.readouterr().err
+
+
+def test_doctor_says_whether_the_external_planner_can_run(tmp_path: Path) -> None:
+    assert [(f.level, f.what) for f in examine_planner(PlannerConfig())] == [
+        ("ok", "planner: built-in (no external planner configured)")]
+    missing = examine_planner(PlannerConfig(command=["no-such-llm-cli-here"]))
+    assert [f.level for f in missing] == ["warning", "ok"] and "'no-such-llm-cli-here' is not found on PATH" in missing[0].what
+    (tmp_path / "bad.md").write_text("Plan $it")
+    broken = examine_planner(PlannerConfig(command=[sys.executable], prompt_file=str(tmp_path / "bad.md")))
+    assert [f.level for f in broken] == ["ok", "problem"] and "unknown placeholder(s) $it" in broken[1].what
 
 
 # --- the ready configurations ----------------------------------------------------------------------------

@@ -376,7 +376,7 @@ def _config(args: argparse.Namespace, config: Config) -> int:
 
 
 def _doctor(args: argparse.Namespace, config: Config) -> int:
-    found = doctor.examine(make_store(args.coordination_dir, config))
+    found = doctor.examine(make_store(args.coordination_dir, config)) + doctor.examine_planner(config.planner)
     try:
         load_config(args.config, args.coordination_dir)
     except ConfigError as exc:
