@@ -78,7 +78,8 @@ def test_a_bare_list_of_subtasks_is_an_answer_too() -> None:
     assert plan_of(GOOD["subtasks"]).planner == "external"
 
 
-@pytest.mark.parametrize("text", ["", "I would build it in small steps.", "{" * 200_000, "[{" * 50_000])
+@pytest.mark.parametrize("text", ["", "I would build it in small steps.", "{" * 200_000, "[{" * 50_000, "[" * 100_000,
+                                  '{"a": ' * 100_000])
 def test_no_answer_is_found_where_there_is_none(text: str) -> None:
     assert find_answer(text) is None
     assert problems_of(text) == [f"no JSON object found in the answer ({len(text)} characters)"]

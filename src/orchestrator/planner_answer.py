@@ -83,7 +83,7 @@ def find_answer(text: str) -> Any:
     text = text[:MAX_ANSWER_CHARS].strip()
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     decoder = json.JSONDecoder()
     found: list[Any] = []
