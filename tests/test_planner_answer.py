@@ -351,6 +351,6 @@ def test_rejected_answers_and_the_fallback_are_announced_before_the_plan_starts(
     first, second = sim.events("planner_answer_rejected")
     assert (first["round"], first["problems"], first["action"]) == (1, ["subtask 'a': title is missing"],
                                                                      "asked again with these problems")
-    assert (second["round"], second["action"]) == (2, "gave up")
+    assert (second["round"], second["action"]) == (2, "used the built-in planner")
     assert sim.events("planner_fallback")[0]["reason"].startswith("external planner: answer still invalid")
     assert sim.events("orchestration_started")[0]["planner"] == "builtin"
