@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from orchestrator.classify import Classifier
 from orchestrator.cli import main as cli_main
@@ -83,6 +85,27 @@ def test_a_bare_list_of_subtasks_is_an_answer_too() -> None:
 def test_no_answer_is_found_where_there_is_none(text: str) -> None:
     assert find_answer(text) is None
     assert problems_of(text) == [f"no JSON object found in the answer ({len(text)} characters)"]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+    | st.sampled_from(["development", "security-master", "design", "backend", "Implement the API", "documentation"]),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(
+        st.sampled_from(["subtasks", "id", "title", "description", "assigned_to", "dependencies", "worker_type",
+                         "files_affected", "success_criteria", "estimated_tokens", "stage", "subtask_id"]), inner,
+        max_size=8),
+    max_leaves=40)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_JSON, st.text(max_size=30), st.text(max_size=30), st.booleans())
+def test_any_answer_is_a_plan_or_a_list_of_problems(value: Any, before: str, after: str, fenced: bool) -> None:
+    body = json.dumps(value)
+    text = f"{before}\n```json\n{body}\n```\n{after}" if fenced else f"{before}{body}{after}"
+    try:
+        plan_of(text)
+    except PlanError as exc:
+        assert exc.problems and all(isinstance(p, str) and p for p in exc.problems)
 
 
 # --- checking it ----------------------------------------------------------------------------------
