@@ -63,6 +63,7 @@ def test_the_sample_config_lists_every_key_and_parses_when_uncommented(tmp_path:
     uncommented = re.sub(r"^# (\w+ = )", r"\1", text, flags=re.MULTILINE)
     path = tmp_path / "config.toml"
     path.write_text(uncommented)
+    (tmp_path / "planner-prompt.md").write_text("$task")  # a file the sample names must exist
     load_config(path, tmp_path)
     listed = {f"{section}.{key}" for section, body in re.findall(r"^\[(\w+)\]\n((?:.*\n)*?)(?=\[|\Z)", uncommented, re.M)
               for key in re.findall(r"^(\w+) =", body, re.M)}

@@ -928,10 +928,14 @@ with open(log, "a") as handle:
 deadline = time.monotonic() + 30
 while not os.path.exists(gate) and time.monotonic() < deadline:
     time.sleep(0.02)
+done = "It is written, reviewed and checked in."
 print(json.dumps({"subtasks": [
-    {"id": "spec", "title": "Write the spec", "assigned_to": "development"},
-    {"id": "build", "title": "Build it", "assigned_to": "development", "dependencies": ["spec"]},
-    {"id": "check", "title": "Security check", "assigned_to": "security", "dependencies": ["build"]},
+    {"id": "spec", "title": "Write the spec", "description": "The spec.", "assigned_to": "development",
+     "success_criteria": done},
+    {"id": "build", "title": "Build it", "description": "The code.", "assigned_to": "development",
+     "dependencies": ["spec"], "success_criteria": done},
+    {"id": "check", "title": "Check its security", "description": "A review.", "assigned_to": "security",
+     "dependencies": ["build"], "success_criteria": done},
 ]}))
 """
 
@@ -939,8 +943,10 @@ print(json.dumps({"subtasks": [
 def p5__an_old_copy_while_the_external_planner_works(h: Hostile) -> None:
     script, gate, log = h.tmp / "planner.py", h.tmp / "planner.go", h.tmp / "planner.log"
     script.write_text(PLANNER)
+    prompt = h.tmp / "prompt.md"
+    prompt.write_text("$task")  # a script of one's own: the task JSON alone on stdin
     daemon = h.start(planner__command=[sys.executable, str(script), str(gate), str(log)],
-                     planner__timeout_seconds=60)
+                     planner__timeout_seconds=60, planner__prompt_file=str(prompt))
     old = queue_doc(task("t", COMPLEX, orchestration_required=True))
     write_by_rename(h.queue, old)
     h.wait_status("t", "orchestrating")

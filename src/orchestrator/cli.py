@@ -28,13 +28,15 @@ from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
 from orchestrator.memory import RoutingMemory
 from orchestrator.models import Event, Handoff, OrchestratorState, Plan, QueueTask, Subtask, describe
+from orchestrator.planner_answer import PlannerAnswer
+from orchestrator.planner_prompt import PromptError, load_template, render
 from orchestrator.store import Snapshot, StoreError
 from orchestrator.timestamps import now_iso
 
 EXIT_FAILED, EXIT_USAGE, EXIT_RUNNING = 1, 2, 3
 SCHEMAS: dict[str, type[BaseModel]] = {
     "task": QueueTask, "plan": Plan, "subtask": Subtask, "handoff": Handoff, "state": OrchestratorState,
-    "event": Event, "config": Config,
+    "event": Event, "config": Config, "planner-answer": PlannerAnswer,
 }
 
 
@@ -69,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--task-file", type=Path, metavar="FILE", help="a task as JSON (as in task-queue.json)")
     plan.add_argument("--dry-run", action="store_true", help="accepted for clarity: plan never writes")
     plan.add_argument("--json", action="store_true", help="print JSON")
+    plan.add_argument("--prompt", action="store_true",
+                      help="print the prompt the external planner gets for this task, and stop")
 
     state = commands.add_parser("status", parents=[common], help="what is queued, routed, orchestrating, and how far")
     state.add_argument("--json", action="store_true", help="print JSON")
@@ -220,6 +224,13 @@ def _plan(args: argparse.Namespace, config: Config) -> int:
         print(f"orchestrator: not a valid task: {exc}", file=sys.stderr)
         return EXIT_USAGE
     classifier = Classifier(config.classifier)
+    if args.prompt:
+        try:
+            print(render(load_template(config.planner.prompt_file), classifier.bounded(task), config.planner))
+        except PromptError as exc:
+            print(f"orchestrator: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        return 0
     decision = classifier.classify(task)
     result: dict[str, Any] = decision.model_dump(include={"decision", "master", "confidence", "reasons"})
     result["plan"] = None
@@ -231,6 +242,8 @@ def _plan(args: argparse.Namespace, config: Config) -> int:
         else:
             result["problems"] = drafted.error.problems if drafted.error else []
             code = EXIT_FAILED
+        if drafted.rejected:
+            result["planner_rejected"] = [{"round": r.round, "problems": list(r.problems)} for r in drafted.rejected]
         if drafted.fallback_reason:
             result["planner_fallback"] = drafted.fallback_reason
     print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else _plan_text(result))
@@ -251,6 +264,13 @@ def _plan_text(result: dict[str, Any]) -> str:
                      f"{estimate['workers']} workers, masters {', '.join(estimate['masters'])}")
         lines.extend(f"  bottleneck: {b}" for b in estimate["bottlenecks"])
     lines.extend(f"  problem: {p}" for p in result.get("problems", []))
+    for rejected in result.get("planner_rejected", []):
+        lines.append(f"external planner's answer {rejected['round']} rejected:")
+        lines.extend(f"  - {p}" for p in rejected["problems"])
+    if "planner_fallback" in result:
+        lines.append(f"built-in planner used: {result['planner_fallback']}")
+    elif plan:
+        lines.append(f"planner: {plan['planner']}")
     return "\n".join(lines)
 
 
@@ -359,7 +379,7 @@ def _config(args: argparse.Namespace, config: Config) -> int:
 
 
 def _doctor(args: argparse.Namespace, config: Config) -> int:
-    found = doctor.examine(make_store(args.coordination_dir, config))
+    found = doctor.examine(make_store(args.coordination_dir, config)) + doctor.examine_planner(config.planner)
     try:
         load_config(args.config, args.coordination_dir)
     except ConfigError as exc:

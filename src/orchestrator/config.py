@@ -9,9 +9,9 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from orchestrator.models import MASTERS, describe
 
@@ -224,6 +224,10 @@ def _default_estimates() -> dict[str, WorkerTypeEstimate]:
     }
 
 
+Preset = Literal["claude", "llm", "ollama"]
+"""Ready external planner commands (see :meth:`PlannerConfig.external_command`)."""
+
+
 class PlannerConfig(_Section):
     min_subtasks: int = Field(3, ge=1, description="Fewest subtasks in a plan (seed: 3-10).")
     max_subtasks: int = Field(10, ge=1, description="Most subtasks in a plan (seed: 3-10).")
@@ -231,10 +235,18 @@ class PlannerConfig(_Section):
     max_subtask_minutes: int = Field(20, gt=0, description="Time box of one subtask (seed: <20 min).")
     max_subtask_tokens: int = Field(20000, gt=0, description="Token box of one subtask (seed: 20k).")
     max_files_per_subtask: int = Field(3, ge=1, description="File scope of one subtask (seed: <=3).")
-    command: list[str] | None = Field(
-        None, description="External planner argv (no shell): task JSON on stdin, subtasks JSON on stdout."
+    command: list[str] | Preset | None = Field(
+        None,
+        description="External planner: a ready command (claude, llm, ollama) or an argv list (no shell). It gets the "
+                    "prompt on stdin and prints its answer (JSON, prose around it allowed).",
     )
-    timeout_seconds: float = Field(60, gt=0, description="External planner time limit before falling back.")
+    model: str | None = Field(None, min_length=1, description="The model a ready command runs (required by ollama).")
+    prompt_file: str | None = Field(
+        None, description="Prompt template of the external planner (default: the shipped planner_prompt.md); "
+                          "relative to the configuration file's folder.",
+    )
+    timeout_seconds: float = Field(
+        120, gt=0, description="External planner time limit, both rounds (answer and repair) together.")
     estimates: dict[str, WorkerTypeEstimate] = Field(default_factory=_default_estimates)
 
     @model_validator(mode="before")
@@ -248,7 +260,37 @@ class PlannerConfig(_Section):
     def _ranges(self) -> PlannerConfig:
         if self.min_subtasks > self.max_subtasks:
             raise ValueError("min_subtasks must not exceed max_subtasks")
+        if self.model is not None and not isinstance(self.command, str):
+            raise ValueError("model is for a ready command (claude, llm, ollama); an argv list names its own")
+        if self.command == "ollama" and self.model is None:
+            raise ValueError('command "ollama" needs a model, e.g. model = "llama3.1"')
         return self
+
+    @field_validator("command", mode="before")
+    @classmethod
+    def _known_preset(cls, value: object) -> object:
+        if value == []:
+            raise ValueError("an empty argv runs nothing; leave command out for the built-in planner only")
+        if isinstance(value, str) and value not in get_args(Preset):
+            raise ValueError(f"{value!r} is not a ready command ({', '.join(get_args(Preset))}); "
+                             f'an argv list runs anything else, e.g. ["{value}"]')
+        return value
+
+    def external_command(self) -> list[str] | None:
+        """The external planner's argv: the ready command's, or ``command`` itself; none: built-in only.
+
+        Every ready command reads the prompt on stdin: ``claude -p`` and ``llm`` when no prompt
+        argument is given, ``ollama run`` when stdin is not a terminal (``--format json`` makes it
+        print JSON only).
+        """
+        model = [self.model] if self.model else []
+        if self.command == "claude":
+            return ["claude", "-p", "--output-format", "text", *(["--model", *model] if model else [])]
+        if self.command == "llm":
+            return ["llm", *(["-m", *model] if model else [])]
+        if self.command == "ollama":
+            return ["ollama", "run", *model, "--format", "json"]
+        return None if self.command is None else list(self.command)
 
 
 class MonitorConfig(_Section):
@@ -302,6 +344,12 @@ def load_config(explicit: Path | None, coordination_dir: Path) -> Config:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    planner = raw.get("planner")
+    if isinstance(planner, dict) and isinstance(planner.get("prompt_file"), str):
+        prompt = path.parent / Path(planner["prompt_file"]).expanduser()
+        if not prompt.is_file():
+            raise ConfigError(f"{path}: planner.prompt_file: {prompt} is not a readable file")
+        planner["prompt_file"] = str(prompt)
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:

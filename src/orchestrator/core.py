@@ -156,6 +156,10 @@ class Core:
     def begin(self, task: QueueTask, drafted: Drafted) -> None:
         """Start an orchestration from its plan, or block the task with the reason there is none."""
         self.engine.planning.discard(task.id)
+        for rejection in drafted.rejected:
+            self.outbox.emit("planner_answer_rejected", task_id=task.id, round=rejection.round,
+                             problems=list(rejection.problems[:10]),
+                             action="asked again with these problems" if rejection.round == 1 else "used the built-in planner")
         if drafted.fallback_reason:
             self.outbox.emit("planner_fallback", task_id=task.id, reason=drafted.fallback_reason)
         try:

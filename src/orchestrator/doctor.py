@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestrator.models import MASTERS, Plan, Subtask, describe
+from orchestrator.config import PlannerConfig
+from orchestrator.models import MASTERS, Plan, QueueTask, Subtask, describe
+from orchestrator.planner_prompt import PromptError, load_template, render
 from orchestrator.store import Store, StoreError, is_own_temp
 
 
@@ -32,6 +35,24 @@ def _held(lock: Path) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+def examine_planner(config: PlannerConfig) -> list[Finding]:
+    """Whether the external planner can run: its command on PATH, its prompt template usable."""
+    command = config.external_command()
+    if command is None:
+        return [Finding("ok", "planner: built-in (no external planner configured)")]
+    findings = []
+    found = shutil.which(command[0])
+    findings.append(Finding("ok", f"external planner: {command[0]} is {found}") if found else Finding(
+        "warning", f"external planner: {command[0]!r} is not found on PATH",
+        "install it or fix [planner] command (the daemon's PATH counts); until then the built-in planner plans"))
+    try:
+        render(load_template(config.prompt_file), QueueTask(id="check", title="Check the prompt"), config)
+        findings.append(Finding("ok", f"external planner prompt: {config.prompt_file or 'the shipped one'}"))
+    except PromptError as exc:
+        findings.append(Finding("problem", str(exc), "fix the template named by [planner] prompt_file"))
+    return findings
 
 
 def examine(store: Store) -> list[Finding]:

@@ -23,11 +23,13 @@ from orchestrator import handoffs, intake
 from orchestrator.classify import Classifier
 from orchestrator.clock import Clock, iso
 from orchestrator.config import Config, Settings
-from orchestrator.external import ExternalPlannerError, run_external_planner
+from orchestrator.external import ExternalPlannerError, Rejection, consult
 from orchestrator.memory import RoutingMemory
 from orchestrator.models import MASTERS, Classification, Plan, QueueTask
 from orchestrator.outbox import Outbox
 from orchestrator.planner import PlanError, build_plan, builtin_drafts, drafts_from_json
+from orchestrator.planner_answer import plan_from_answer
+from orchestrator.planner_prompt import PromptError, load_template, render
 from orchestrator.registry import PlanRegistry
 from orchestrator.store import Snapshot, Store, StoreError
 from orchestrator.timestamps import parse_timestamp
@@ -52,50 +54,49 @@ class Drafted:
     error: PlanError | None
     planner: str
     fallback_reason: str | None = None
+    rejected: tuple[Rejection, ...] = ()
+    """The external planner's answers that could not be plans (the first one, when it was repaired)."""
 
 
 def needs_external(task: QueueTask, config: Config) -> bool:
     """Whether planning ``task`` runs the external planner (slow: off the engine thread)."""
-    return task.subtasks is None and bool(config.planner.command)
+    return task.subtasks is None and config.planner.external_command() is not None
 
 
 def draft_now(task: QueueTask, decision: Classification, classifier: Classifier, config: Config, now: str,
-              answer: Any = None, fallback: str | None = None) -> Drafted:
-    """Plan ``task``: from its own ``subtasks``, the external planner's ``answer``, else the built-in planner."""
+              fallback: str | None = None, rejected: tuple[Rejection, ...] = ()) -> Drafted:
+    """Plan ``task`` from its own ``subtasks``, else with the built-in planner."""
     settings = config.planner
-
-    def build(source: Any, planner: str) -> Plan:
-        drafts = builtin_drafts(task, classifier, settings) if planner == "builtin" else drafts_from_json(source, classifier)
-        return build_plan(task, decision, drafts, planner=planner, config=settings, now=now)
-
-    if task.subtasks is not None:
-        try:
-            return Drafted(build(task.subtasks, "task"), None, "task")
-        except PlanError as exc:
-            return Drafted(None, exc, "task")
-    if answer is not None:
-        try:
-            return Drafted(build(answer, "external"), None, "external")
-        except PlanError as exc:
-            fallback = f"external planner: {exc}"
+    own = task.subtasks is not None
+    planner = "task" if own else "builtin"
     try:
-        return Drafted(build(None, "builtin"), None, "builtin", fallback)
+        drafts = drafts_from_json(task.subtasks, classifier) if own else builtin_drafts(task, classifier, settings)
+        plan = build_plan(task, decision, drafts, planner=planner, config=settings, now=now)
     except PlanError as exc:
-        return Drafted(None, exc, "builtin", fallback)
+        return Drafted(None, exc, planner, fallback, rejected)
+    return Drafted(plan, None, planner, fallback, rejected)
 
 
 async def draft(task: QueueTask, decision: Classification, classifier: Classifier, config: Config,
                 now: str) -> Drafted:
     """:func:`draft_now`, asking the external planner first when one is configured."""
-    answer, fallback = None, None
-    if needs_external(task, config):
-        assert config.planner.command is not None
-        try:
-            answer = await run_external_planner(config.planner.command, task.model_dump(mode="json"),
-                                                config.planner.timeout_seconds)
-        except ExternalPlannerError as exc:
-            fallback = f"external planner: {exc}"
-    return draft_now(task, decision, classifier, config, now, answer, fallback)
+    command = config.planner.external_command()
+    if command is None or not needs_external(task, config):
+        return draft_now(task, decision, classifier, config, now)
+    settings = config.planner
+    try:
+        template = load_template(settings.prompt_file)
+        shown = classifier.bounded(task)
+        consulted = await consult(
+            command,
+            lambda feedback: render(template, shown, settings, feedback),
+            lambda answer: plan_from_answer(answer, task, decision, classifier, settings, now),
+            settings.timeout_seconds,
+        )
+    except (ExternalPlannerError, PromptError) as exc:
+        rejected = exc.rejected if isinstance(exc, ExternalPlannerError) else ()
+        return draft_now(task, decision, classifier, config, now, f"external planner: {exc}", rejected)
+    return Drafted(consulted.value, None, "external", None, consulted.rejected)
 
 
 class Engine:

@@ -1,8 +1,10 @@
-"""The external planner: a configured command (an LLM CLI, say) that plans instead of ours.
+"""The external planner: a configured command (an LLM command line, say) that plans instead of ours.
 
-It gets the task as JSON on stdin and prints subtasks as JSON on stdout. It runs as an
-argv list (never through a shell, so no task text is ever interpreted), within a time
-limit; any failure is an :class:`ExternalPlannerError` whose message says why, and the
+It gets the prompt on stdin and prints its answer on stdout. It runs as an argv list, never
+through a shell (no task text is ever interpreted), in a session of its own (a timeout ends
+the tool and whatever it started). :func:`consult` asks it, checks the answer and, when the
+answer is rejected, asks once more with the reasons (the repair round); both rounds share one
+time limit. Any failure is an :class:`ExternalPlannerError` whose message says why, and the
 caller falls back to the built-in planner.
 """
 
@@ -10,44 +12,133 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-from collections.abc import Sequence
-from typing import Any
+import os
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from orchestrator.planner import PlanError
+from orchestrator.planner_prompt import Feedback
 
 MAX_OUTPUT_BYTES = 1_000_000
+_STDERR_TAIL = 4096
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An answer that could not be a plan: which round, and every reason."""
+
+    round: int
+    problems: tuple[str, ...]
 
 
 class ExternalPlannerError(Exception):
-    """The external planner gave no usable answer."""
+    """The external planner gave no usable answer; ``rejected`` holds the answers it did give."""
+
+    def __init__(self, reason: str, rejected: Sequence[Rejection] = ()) -> None:
+        super().__init__(reason)
+        self.rejected = tuple(rejected)
 
 
-async def run_external_planner(command: Sequence[str], task: dict[str, Any], timeout: float) -> Any:
-    """Run ``command`` with ``task`` on stdin; the parsed JSON it printed."""
+class PlannerTimeout(ExternalPlannerError):
+    """The command did not answer in time."""
+
+
+@dataclass(frozen=True)
+class Consulted(Generic[_T]):
+    """The accepted answer, and the rejected ones before it."""
+
+    value: _T
+    rejected: tuple[Rejection, ...] = ()
+
+
+Run = Callable[[Sequence[str], bytes, float], Awaitable[str]]
+
+
+async def consult(command: Sequence[str], prompt: Callable[[Feedback | None], str], accept: Callable[[str], _T],
+                  timeout: float, run: Run | None = None) -> Consulted[_T]:
+    """Ask ``command`` with ``prompt(None)``; ``accept`` turns its answer into a value or raises
+    :class:`~orchestrator.planner.PlanError`, whose problems go back in one repair round."""
+    run = run or run_command
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    feedback: Feedback | None = None
+    rejected: list[Rejection] = []
+    for round_ in (1, 2):
+        left = deadline - loop.time()
+        if left <= 0:
+            raise ExternalPlannerError(f"no time left for the repair round ({timeout:g}s for both rounds)", rejected)
+        stdin = prompt(feedback).encode("utf-8")
+        try:
+            answer = await run(command, stdin, left)
+        except ExternalPlannerError as exc:
+            reason = f"no answer within {timeout:g}s" if isinstance(exc, PlannerTimeout) else str(exc)
+            raise ExternalPlannerError(f"repair round: {reason}" if feedback else reason, rejected) from exc
+        try:
+            return Consulted(accept(answer), tuple(rejected))
+        except PlanError as exc:
+            rejected.append(Rejection(round_, tuple(exc.problems)))
+            feedback = Feedback(answer, exc.problems)
+    problems = rejected[-1].problems
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    raise ExternalPlannerError(f"answer still invalid after the repair round: {'; '.join(problems[:3])}{more}", rejected)
+
+
+async def run_command(command: Sequence[str], stdin: bytes, timeout: float) -> str:
+    """Run ``command`` with ``stdin``; what it printed, if it exits 0 within ``timeout`` and prints
+    at most :data:`MAX_OUTPUT_BYTES` (read as it comes: a runaway tool is stopped, not buffered)."""
     try:
         process = await asyncio.create_subprocess_exec(
             *command,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
         )
     except OSError as exc:
         raise ExternalPlannerError(f"cannot start {command[0]!r}: {exc.strerror or exc}") from exc
-    payload = json.dumps(task, ensure_ascii=False).encode("utf-8")
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+    feeder = asyncio.ensure_future(_feed(process.stdin, stdin))
+    errors = asyncio.ensure_future(_tail(process.stderr))
+    output = bytearray()
     try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(payload), timeout)
+        async with asyncio.timeout(timeout):
+            while len(output) <= MAX_OUTPUT_BYTES and (chunk := await process.stdout.read(65536)):
+                output += chunk
+            if len(output) > MAX_OUTPUT_BYTES:
+                raise ExternalPlannerError(f"answer too large (more than {MAX_OUTPUT_BYTES} bytes)")
+            await process.wait()
+            stderr = await errors
     except TimeoutError as exc:
-        raise ExternalPlannerError(f"no answer within {timeout:g}s") from exc
+        raise PlannerTimeout(f"no answer within {timeout:g}s") from exc
     finally:
-        if process.returncode is None:  # timed out or cancelled: leave no orphan behind
+        if process.returncode is None:  # timed out, too large or cancelled: leave no orphan behind
             with contextlib.suppress(ProcessLookupError):
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
             await asyncio.shield(process.wait())
+        for task in (feeder, errors):
+            task.cancel()
+        await asyncio.gather(feeder, errors, return_exceptions=True)
     if process.returncode != 0:
         detail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         raise ExternalPlannerError(f"exit status {process.returncode}: {detail[0][:200]}")
-    if len(stdout) > MAX_OUTPUT_BYTES:
-        raise ExternalPlannerError(f"answer too large ({len(stdout)} bytes)")
-    try:
-        return json.loads(stdout.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExternalPlannerError(f"answer is not JSON: {exc}") from exc
+    return output.decode("utf-8", "replace")
+
+
+async def _feed(pipe: asyncio.StreamWriter, data: bytes) -> None:
+    """Write the prompt; a tool that exits without reading it all is judged by its answer."""
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        pipe.write(data)
+        await pipe.drain()
+        pipe.close()
+        await pipe.wait_closed()
+
+
+async def _tail(pipe: asyncio.StreamReader) -> bytes:
+    """The end of what the tool wrote to stderr (its last line says why it failed)."""
+    kept = b""
+    while chunk := await pipe.read(65536):
+        kept = (kept + chunk)[-_STDERR_TAIL:]
+    return kept
