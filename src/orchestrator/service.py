@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pwd
 import sys
 from pathlib import Path
 
@@ -28,7 +29,7 @@ NoNewPrivileges=yes
 ProtectSystem=strict
 ReadWritePaths={writable}
 ProtectHome=read-only
-PrivateTmp=yes
+{private_tmp}
 PrivateDevices=yes
 ProtectKernelTunables=yes
 ProtectKernelModules=yes
@@ -53,9 +54,32 @@ def unit_name(root: Path) -> str:
     return f"orchestrator-{root.name}.service" if root.name != "coordination" else "orchestrator.service"
 
 
+TEMPORARY = (Path("/tmp"), Path("/var/tmp"))
+
+
+def under_tmp(paths: list[Path]) -> list[Path]:
+    """Folders that ``PrivateTmp=yes`` would hide from the daemon (it gets an empty /tmp of its own)."""
+    return [p for p in paths if any(p == t or t in p.parents for t in TEMPORARY)]
+
+
 def render(root: Path, user: str, config: Path | None = None, watchdog_seconds: int = 30,
            extra_writable: list[Path] | None = None) -> str:
+    """The unit. A folder under /tmp or /var/tmp gets ``PrivateTmp=no`` (with ``yes`` the daemon
+    would watch an empty private /tmp, not the folder people write to)."""
     root = root.resolve()
-    writable = " ".join(str(p) for p in [root, *(p.resolve() for p in extra_writable or [])])
-    return UNIT.format(root=root, python=sys.executable, user=user, watchdog=watchdog_seconds, writable=writable,
+    paths = [root, *(p.resolve() for p in extra_writable or [])]
+    hidden = under_tmp(paths + ([config.resolve()] if config else []))
+    private_tmp = ("# PrivateTmp=yes would hide " + ", ".join(map(str, hidden)) + " from the daemon\nPrivateTmp=no"
+                   if hidden else "PrivateTmp=yes")
+    return UNIT.format(root=root, python=sys.executable, user=user, watchdog=watchdog_seconds,
+                       writable=" ".join(map(str, paths)), private_tmp=private_tmp,
                        config=f" --config {config.resolve()}" if config else "")
+
+
+def user_problem(user: str) -> str | None:
+    """Why the unit cannot run as ``user`` (no such account), or None."""
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return f"no user {user!r} on this machine (systemd would refuse to start the unit)"
+    return None
