@@ -44,6 +44,8 @@ def test_done_stages_count_nothing_and_a_running_subtask_counts_what_is_left_of_
     assert "4 of 5 stages open" in found.why
     backend.started_at = (NOW - timedelta(hours=9)).isoformat()  # far over its estimate: never negative
     assert eta.estimate(plan, NOW).remaining_minutes == sum(minutes[2:])
+    frontend.status, frontend.started_at = "in_progress", (NOW - timedelta(hours=9)).isoformat()
+    assert eta.estimate(plan, NOW).remaining_minutes == sum(minutes[2:])  # a stage of overdue work adds 0, not less
 
 
 def test_blocked_and_finished_orchestrations_have_no_eta() -> None:

@@ -280,6 +280,7 @@ def test_status_filters_and_eta(capsys: pytest.CaptureFixture[str], folder: Path
     data = json.loads(run(capsys, folder, "status", "--json", "--state", "assigned", "--master", "security")[1])
     assert [t["id"] for t in data["tasks"]] == ["simple-1"]
     assert data["orchestrations"] == []  # not assigned
+    assert json.loads(run(capsys, folder, "status", "--json", "--master", "development")[1])["tasks"] == []
     data = json.loads(run(capsys, folder, "status", "--json", "--master", "security", "--state", "in_progress")[1])
     assert [o["orchestration_id"] for o in data["orchestrations"]] == ["orch-dry-run"]
     assert data["orchestrations"][0]["eta"]["remaining_minutes"] > 0
@@ -352,3 +353,56 @@ def test_the_daemon_is_found_through_its_lock(tmp_path: Path) -> None:
     running = daemon_control.Running(4242, "orchestrator.service")
     assert daemon_control.command(running, "stop") == ["systemctl", "stop", "orchestrator.service"]
     assert daemon_control.command(daemon_control.Running(4242, None), "reload") is None
+
+
+# --- the README --------------------------------------------------------------------------------------------
+
+
+def readme_script() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Adding a task from a shell"):]
+    return section[section.index("```bash\n") + 8:section.index("\n```", section.index("```bash\n"))]
+
+
+@pytest.mark.skipif(shutil.which("jq") is None or shutil.which("flock") is None, reason="jq or flock is not installed")
+def test_the_readme_shell_example_adds_a_task_and_never_empties_the_queue(tmp_path: Path) -> None:
+    script = tmp_path / "add-task.sh"
+    script.write_text(readme_script())
+    queue = tmp_path / "task-queue.json"
+
+    def add(*argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["bash", str(script), str(queue), *argv], capture_output=True, text=True, timeout=30,
+                              env={**os.environ, **env})
+
+    queue.write_text(json.dumps(queue_doc(task("a", "Keep me", foreign={"x": 1}), stats={"n": 1})))
+    done = add("Deploy the dashboard to staging", "high")
+    assert done.returncode == 0, done.stderr
+    written = json.loads(queue.read_text())
+    assert written["stats"] == {"n": 1} and written["tasks"][0]["foreign"] == {"x": 1}
+    new = written["tasks"][1]
+    assert new["id"] == done.stdout.strip() and new["status"] == "pending" and new["priority"] == "high"
+    assert new["title"] == "Deploy the dashboard to staging"
+    for broken in ("", '{"tasks": [{"id": "a"', "[]", '{"tasks": 3}'):  # being rewritten, half-written, foreign
+        queue.write_text(broken)
+        inode = queue.stat().st_ino
+        refused = add("Another")
+        assert refused.returncode != 0 and "left as it is" in refused.stderr
+        assert queue.read_text() == broken and queue.stat().st_ino == inode
+    queue.write_text(json.dumps(queue_doc()))
+    import fcntl
+
+    with open(f"{queue}.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        locked = add("Another", LOCK_WAIT="0.2")
+    assert locked.returncode == 1 and "is held" in locked.stderr and json.loads(queue.read_text())["tasks"] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("task-queue.json.")] == ["task-queue.json.lock"]
+
+
+def test_the_readme_names_only_files_that_exist_and_every_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for path in set(re.findall(r"`(tests/data/[^`]+)`", readme)):
+        assert (ROOT / path).exists(), path
+    table = readme[readme.index("## Commands"):readme.index("### Reading events")]
+    for name in subcommands():
+        assert f"`orchestrator {name}" in table, name
+    assert "--watch" in table

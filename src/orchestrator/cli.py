@@ -667,9 +667,11 @@ def _resume(args: argparse.Namespace, config: Config) -> int:
 def _service(args: argparse.Namespace, config: Config) -> int:
     root = args.coordination_dir.resolve()
     problem = service.user_problem(args.user)
-    if problem:
+    if problem and args.install:
         print(f"orchestrator service: {problem}; give --user ACCOUNT", file=sys.stderr)
         return EXIT_USAGE
+    if problem:  # printed to read, or to install on another machine
+        args.console.note(f"orchestrator service: note: {problem}")
     text = service.render(root, args.user, args.config, extra_writable=args.writable)
     path = args.unit_dir / service.unit_name(root)
     hidden = service.under_tmp([root, *(p.resolve() for p in args.writable)])

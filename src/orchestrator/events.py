@@ -83,7 +83,7 @@ KNOWN_TYPES: dict[str, tuple[str, ...]] = {
 }
 """Every event type the orchestrator writes, and those other processes of the system are known to write."""
 TYPE_WIDTH = max(len(t) for types in KNOWN_TYPES.values() for t in types)
-SUBJECTS = ("subtask_id", "orchestration_id", "task_id", "worker_id", "path")
+SUBJECTS = ("subtask_id", "orchestration_id", "task_id", "worker_id")
 """The id a line is about, in the order of preference: shown in its own column."""
 
 
