@@ -406,3 +406,24 @@ def test_the_readme_names_only_files_that_exist_and_every_command() -> None:
     for name in subcommands():
         assert f"`orchestrator {name}" in table, name
     assert "--watch" in table
+
+
+def test_quiet_and_verbose_before_or_after_the_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["-q", "submit", "--init", "Fix it", "--coordination-dir", str(tmp_path / "a")]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["submit", "--init", "-q", "Fix it", "--coordination-dir", str(tmp_path / "b")]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["submit", "--init", "Fix it", "--coordination-dir", str(tmp_path / "c")]) == 0
+    assert "created" in capsys.readouterr().err
+    long = {"timestamp": "2026-11-26T08:00:00Z", "type": "task_invalid", "task_id": "t", "problem": "x" * 300}
+    (tmp_path / "c/dashboard-events.jsonl").write_text(json.dumps(long) + "\n")
+    assert main(["-v", "events", "--coordination-dir", str(tmp_path / "c")]) == 0
+    assert "x" * 300 in capsys.readouterr().out
+    assert main(["events", "--coordination-dir", str(tmp_path / "c")]) == 0
+    assert "x" * 300 not in capsys.readouterr().out
+
+
+def test_json_wherever_a_machine_reads_the_output() -> None:
+    for name, sub in subcommands().items():
+        has_json = any("--json" in a.option_strings for a in sub._actions)
+        assert has_json == (name not in {"run", "schema", "completion"}), name

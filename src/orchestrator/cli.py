@@ -137,12 +137,16 @@ def _non_negative(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    def volume(into: argparse.ArgumentParser, default: object) -> None:
+        """-q/-v before the command (``orchestrator -q status``) or after it (``orchestrator status -q``)."""
+        group = into.add_mutually_exclusive_group()
+        group.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=-1, default=default,
+                           help="print only results and errors (no notes or hints)")
+        group.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=1, default=default,
+                           help="print more detail (whole values in events, debug logs for run)")
+
     talk = argparse.ArgumentParser(add_help=False)
-    volume = talk.add_mutually_exclusive_group()
-    volume.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=-1, default=0,
-                        help="print only results and errors (no notes or hints)")
-    volume.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=1,
-                        help="print more detail (whole values in events, debug logs for run)")
+    volume(talk, argparse.SUPPRESS)  # a command's own default must not undo a -q given before it
     common = argparse.ArgumentParser(add_help=False, parents=[talk])
     common.add_argument("--coordination-dir", type=Path, metavar="DIR",
                         default=Path(os.environ.get("ORCHESTRATOR_COORDINATION_DIR", "coordination")),
@@ -153,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="orchestrator", description="Plan and supervise the tasks of a file-coordinated multi-agent system.",
         epilog="Run 'orchestrator COMMAND --help' for a command's options and examples.")
     parser.add_argument("--version", action="version", version=f"orchestrator {__version__}")
+    volume(parser, 0)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_: str, parents: list[argparse.ArgumentParser] | None = None) -> argparse.ArgumentParser:
