@@ -369,9 +369,7 @@ class Engine:
 
                 def cancel(data: dict[str, Any]) -> None:
                     nonlocal changed
-                    if data.get("status", "pending") == "pending":
-                        data |= {"status": "cancelled", "cancelled_reason": reason, "cancelled_at": iso(self.clock)}
-                        changed = True
+                    changed = handoffs.withdraw(data, reason, iso(self.clock))
 
                 try:
                     if self.store.exists(path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from orchestrator.models import Classification, Handoff, HandoffContext, HandoffTask, Plan, QueueTask, Subtask
 
 
@@ -109,3 +111,11 @@ def brief(plan: Plan, subtask: Subtask) -> str:
                                                       + (f" ({a.reason})" if a.reason else "") for a in earlier))
     return "\n\n".join(parts)
 
+
+def withdraw(data: dict[str, Any], reason: str, now: str) -> bool:
+    """Mark a handoff nobody should take any more ``cancelled``, if no one took it yet (it is
+    ``pending``, or has no status); True if it was changed. The consumer takes every pending one."""
+    if data.get("status", "pending") != "pending":
+        return False
+    data |= {"status": "cancelled", "cancelled_reason": reason, "cancelled_at": now}
+    return True

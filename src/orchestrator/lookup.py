@@ -3,6 +3,8 @@ work, so commands accept either wherever that is unambiguous."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from orchestrator import intake
 from orchestrator.models import is_safe_id
 from orchestrator.store import Store, StoreError
@@ -10,6 +12,15 @@ from orchestrator.store import Store, StoreError
 
 def _plan_exists(store: Store, orchestration_id: str) -> bool:
     return is_safe_id(orchestration_id) and store.exists(store.layout.plan(orchestration_id))
+
+
+def _tasks(store: Store) -> list[Any]:
+    """The queue's entries; none when it is missing or unreadable (the caller then says "no such task")."""
+    try:
+        snapshot = store.read_queue()
+    except StoreError:
+        return []
+    return snapshot.tasks if snapshot is not None else []
 
 
 def orchestration_id(store: Store, given: str) -> str | None:
@@ -26,11 +37,7 @@ def orchestration_id(store: Store, given: str) -> str | None:
 
 def task_id(store: Store, given: str) -> str:
     """The task ``given`` names: itself if the queue has it, else the task of the orchestration it names."""
-    try:
-        snapshot = store.read_queue()
-    except StoreError:
-        snapshot = None
-    if snapshot is not None and intake.find(snapshot.tasks, given) is not None:
+    if intake.find(_tasks(store), given) is not None:
         return given
     if given.startswith("orch-") and _plan_exists(store, given):
         return given.removeprefix("orch-")
@@ -39,11 +46,7 @@ def task_id(store: Store, given: str) -> str:
 
 def not_an_orchestration(store: Store, given: str) -> str:
     """Why ``given`` names no orchestration, as helpfully as the queue allows."""
-    try:
-        snapshot = store.read_queue()
-    except StoreError:
-        snapshot = None
-    entry = intake.find(snapshot.tasks, given) if snapshot is not None else None
+    entry = intake.find(_tasks(store), given)
     if entry is None:
         return f"no orchestration {given} (nor a task of that id with one)"
     state = entry.get("status")

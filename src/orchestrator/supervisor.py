@@ -489,9 +489,7 @@ class Supervisor:
 
             def cancel(data: dict[str, Any], reason: str = reason) -> None:
                 nonlocal withdrawn
-                if data.get("status", "pending") == "pending":
-                    data |= {"status": "cancelled", "cancelled_reason": reason, "cancelled_at": iso(self.clock)}
-                    withdrawn = True
+                withdrawn = handoffs.withdraw(data, reason, iso(self.clock))
 
             if self.store.exists(path):
                 self.store.update_json(path, cancel, create=False)
