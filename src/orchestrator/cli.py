@@ -44,6 +44,7 @@ from orchestrator.console import Console
 from orchestrator.daemon import AlreadyRunning, make_store
 from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
+from orchestrator.examples import EXAMPLES
 from orchestrator.models import MASTERS, Event, Handoff, OrchestratorState, Plan, QueueTask, Subtask, describe
 from orchestrator.store import FolderStore, Snapshot, StoreError
 from orchestrator.timestamps import now_iso, utc_now
@@ -55,75 +56,6 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 }
 
 
-EXAMPLES: dict[str, str] = {
-    "run": """\
-  orchestrator run --coordination-dir /srv/agents/coordination
-  orchestrator run --init --coordination-dir ./coordination     # create the folder first
-  orchestrator run --standby          # a second host waits and takes over""",
-    "submit": """\
-  orchestrator submit "Fix XSS in the login form" --priority high --type security
-  orchestrator submit "Add authentication system with security audit and docs" --orchestrate --json
-  orchestrator submit --init "First task"     # the folder does not exist yet: create it""",
-    "plan": """\
-  orchestrator plan --dry-run "Add authentication system with security audit and docs"
-  orchestrator plan --dry-run --json --task-file task.json""",
-    "status": """\
-  orchestrator status
-  orchestrator status --state blocked --state pending --priority high
-  orchestrator status --master security --json
-  orchestrator status --watch""",
-    "show": """\
-  orchestrator show orch-task-1762342920
-  orchestrator show task-1762342920            # the task id works too
-  orchestrator show orch-task-1762342920 --format mermaid > plan.mmd
-  orchestrator show orch-task-1762342920 --json""",
-    "events": """\
-  orchestrator events --last 20
-  orchestrator events -f --orchestration orch-task-1762342920
-  orchestrator events --type subtask_failed --type orchestration_blocked --since 2h
-  orchestrator events --since 2026-11-26T08:00 --json | jq .type""",
-    "explain": """\
-  orchestrator explain task-1762342920
-  orchestrator explain orch-task-1762342920 --json""",
-    "config": """\
-  orchestrator config
-  orchestrator config --json | jq '.[] | select(.source != "default")'""",
-    "doctor": """\
-  orchestrator doctor
-  orchestrator doctor --json""",
-    "subtask": """\
-  orchestrator subtask start orch-task-1-s01-design --worker-id worker-dev-001 --pid 4242
-  orchestrator subtask heartbeat orch-task-1-s01-design --progress "schema drafted"
-  orchestrator subtask complete orch-task-1-s01-design --result-file design.md --json
-  orchestrator subtask fail orch-task-1-s01-design --reason "tests do not build" --permanent""",
-    "resume": """\
-  orchestrator resume orch-task-1762342920 --retry orch-task-1762342920-s04-tests
-  orchestrator resume orch-task-1762342920 --skip orch-task-1762342920-s06-docs
-  orchestrator resume orch-task-1762342920 --abort""",
-    "cancel": """\
-  orchestrator cancel task-1762342920 --reason "duplicate of task-1762342000"
-  orchestrator cancel task-1762342920 --json""",
-    "retry": """\
-  orchestrator retry task-1762342920
-  orchestrator retry task-1762342920 --json""",
-    "reload": """\
-  orchestrator reload --coordination-dir /srv/agents/coordination""",
-    "stop": """\
-  orchestrator stop
-  orchestrator stop --timeout 60""",
-    "service": """\
-  orchestrator service --coordination-dir /srv/agents/coordination --user agent
-  sudo orchestrator service --install --coordination-dir /srv/agents/coordination --user agent
-  sudo orchestrator service --install --force --writable /srv/agents/workspace""",
-    "schema": """\
-  orchestrator schema task
-  orchestrator schema config | jq '.properties | keys'""",
-    "completion": """\
-  orchestrator completion bash > ~/.local/share/bash-completion/completions/orchestrator
-  orchestrator completion zsh > "${fpath[1]}/_orchestrator"
-  orchestrator completion fish > ~/.config/fish/completions/orchestrator.fish""",
-}
-"""At least one example per command, shown at the end of its ``--help``."""
 
 
 def _non_negative(text: str) -> int:
@@ -675,42 +607,26 @@ def _service(args: argparse.Namespace, config: Config) -> int:
     if problem and args.install:
         print(f"orchestrator service: {problem}; give --user ACCOUNT", file=sys.stderr)
         return EXIT_USAGE
-    if problem:  # printed to read, or to install on another machine
-        args.console.note(f"orchestrator service: note: {problem}")
     text = service.render(root, args.user, args.config, extra_writable=args.writable)
     path = args.unit_dir / service.unit_name(root)
-    hidden = service.under_tmp([root, *(p.resolve() for p in args.writable)])
-    warnings = [f"{p} is under /tmp: the unit says PrivateTmp=no, or the daemon would see an empty private /tmp"
-                for p in hidden]
+    warnings = service.warnings([root, *(p.resolve() for p in args.writable)])
+    for note in [problem] * bool(problem) + warnings:  # a user missing here may exist where the unit goes
+        args.console.note(f"orchestrator service: note: {note}")
     if not args.install:
-        for warning in warnings:
-            args.console.note(f"orchestrator service: note: {warning}")
         print(json.dumps({"unit": path.name, "path": str(path), "text": text, "warnings": warnings}, indent=2)
               if args.json else text, end="\n" if args.json else "")
         return 0
     try:
-        existing = path.read_text(encoding="utf-8") if path.exists() else None
-    except OSError as exc:
-        print(f"orchestrator: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        return EXIT_FAILED
-    if existing not in (None, text) and not args.force:
-        print(f"orchestrator service: {path} exists and differs; compare with 'orchestrator service', then add --force "
-              "to replace it", file=sys.stderr)
-        return EXIT_FAILED
-    try:
-        args.unit_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        print(f"orchestrator: cannot write {path}: {exc.strerror} (run with sudo?)", file=sys.stderr)
+        replaced = service.install(path, text, force=args.force)
+    except service.InstallRefused as exc:
+        print(f"orchestrator service: {exc}", file=sys.stderr)
         return EXIT_FAILED
     name = path.name
     if args.json:
-        print(json.dumps({"unit": name, "path": str(path), "written": True, "replaced": existing is not None,
+        print(json.dumps({"unit": name, "path": str(path), "written": True, "replaced": replaced,
                           "warnings": warnings}, indent=2))
         return 0
-    for warning in warnings:
-        args.console.note(f"orchestrator service: note: {warning}")
-    print(f"wrote {path}{' (replaced the earlier unit)' if existing not in (None, text) else ''}\n"
+    print(f"wrote {path}{' (replaced the earlier unit)' if replaced else ''}\n"
           f"now: sudo systemctl daemon-reload && sudo systemctl enable --now {name}\n"
           f"logs: journalctl -u {name} -f    state: systemctl status {name}    reload: systemctl reload {name}")
     return 0

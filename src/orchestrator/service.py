@@ -83,3 +83,30 @@ def user_problem(user: str) -> str | None:
     except KeyError:
         return f"no user {user!r} on this machine (systemd would refuse to start the unit)"
     return None
+
+
+def warnings(paths: list[Path]) -> list[str]:
+    return [f"{p} is under /tmp: the unit says PrivateTmp=no, or the daemon would see an empty private /tmp"
+            for p in under_tmp(paths)]
+
+
+class InstallRefused(Exception):
+    """The unit was not written, and why."""
+
+
+def install(path: Path, text: str, *, force: bool) -> bool:
+    """Write the unit at ``path``; True if it replaced a different one (only with ``force``)."""
+    try:
+        existing = path.read_text(encoding="utf-8") if path.exists() else None
+    except OSError as exc:
+        raise InstallRefused(f"cannot read {path}: {exc.strerror}") from exc
+    replaced = existing not in (None, text)
+    if replaced and not force:
+        raise InstallRefused(f"{path} exists and differs; compare with 'orchestrator service', then add --force "
+                             "to replace it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InstallRefused(f"cannot write {path}: {exc.strerror} (run with sudo?)") from exc
+    return replaced
