@@ -186,3 +186,28 @@ def test_status_watch_redraws_when_something_changes(folder: Path, daemon: Daemo
         assert watcher.returncode == 0
     finally:
         watcher.kill()
+
+
+def test_reload_and_stop_reach_the_daemon_through_its_lock(folder: Path, daemon: DaemonProcess) -> None:
+    assert daemon.proc is not None
+    assert (folder / "orchestrator/daemon.lock").read_text().strip() == str(daemon.proc.pid)
+    assert f"sent SIGHUP to PID {daemon.proc.pid}" in cli(folder, "reload").stdout
+    daemon.wait_event("config_reloaded")
+    assert json.loads(cli(folder, "stop", "--json").stdout)["stopped"] is True
+    assert daemon.proc.wait(10) == 0 and daemon.events("orchestrator_stopped")
+    gone = cli(folder, "stop", check=False)
+    assert gone.returncode == 1 and "no daemon is running" in gone.stderr
+
+
+def test_cancel_and_retry_a_simple_task_with_the_real_daemon(folder: Path, daemon: DaemonProcess) -> None:
+    write_by_rename(folder / "task-queue.json", queue_doc(task("t-c", "Fix XSS in the login form")))
+    daemon.wait_event("task_assigned", task_id="t-c")
+    assert "cancelled" in cli(folder, "cancel", "t-c", "--reason", "wrong form").stdout
+    daemon.wait_event("task_cancelled", task_id="t-c")
+    first = folder / "masters/security/handoffs/t-c.json"
+    assert json.loads(first.read_text())["status"] == "cancelled"
+    assert json.loads(cli(folder, "retry", "t-c", "--json").stdout)["retry_count"] == 1
+    daemon.wait_event("handoff_created", task_id="t-c", attempt=2)
+    assert json.loads((folder / "masters/security/handoffs/t-c-attempt-2.json").read_text())["status"] == "pending"
+    again = cli(folder, "retry", "t-c", check=False)
+    assert again.returncode == 1 and "its status is assigned" in again.stderr

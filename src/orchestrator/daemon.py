@@ -23,7 +23,7 @@ from typing import TypeVar
 import structlog
 from filelock import FileLock, Timeout
 
-from orchestrator import __version__
+from orchestrator import __version__, daemon_control
 from orchestrator.clock import iso
 from orchestrator.config import Config, ConfigError, Settings, load_config
 from orchestrator.core import FULL, Core, PassResult
@@ -155,6 +155,7 @@ class Daemon:
         if not await self._own_folder(instance):
             return 0
         self._lock, self._lock_inode = instance, file_identity(self.layout.daemon_lock)[0]
+        self._write_pid()
         self._watcher = FolderWatcher(loop, self._watched(), self._on_change, recursive=[self.layout.agents],
                                       ignore=self._ours)
         self._deaths = DeathWatch(loop, PsutilProcesses(), lambda subtask_id: self.want(("exited", subtask_id)))
@@ -313,8 +314,16 @@ class Daemon:
         if self._lock is not None:
             self._lock.release()
         self._lock, self._lock_inode = fresh, file_identity(self.layout.daemon_lock)[0]
+        self._write_pid()
         self._worker.submit(self.core.note, "daemon_lock_retaken", path=str(self.layout.daemon_lock),
                             problem="the folder's lock file was deleted or replaced", action="took the new one")
+
+    def _write_pid(self) -> None:
+        """Our PID in the lock we hold: how ``orchestrator stop`` and ``reload`` find us."""
+        try:
+            daemon_control.write_pid(self.layout.daemon_lock)
+        except OSError as exc:  # they fall back to /proc/locks
+            log.warning("pid_not_written", path=str(self.layout.daemon_lock), problem=str(exc))
 
     async def _monitor_loop(self) -> None:
         while True:

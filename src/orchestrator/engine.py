@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestrator import handoffs, intake
+from orchestrator import handoffs, intake, queue_edits
 from orchestrator.classify import Classifier
 from orchestrator.clock import Clock, iso
 from orchestrator.config import Config, Settings
@@ -119,6 +119,8 @@ class Engine:
         self.planning: set[str] = set()
         """Ids of claimed tasks the external planner is working on: known, so never claimed twice."""
         self.memory = RoutingMemory(store, outbox)
+        self._started = clock.now()
+        self._cancels_seen: set[tuple[str, int]] = set()  # cancelled (task, attempt) already acted on
 
     @property
     def classifier(self) -> Classifier:
@@ -181,9 +183,11 @@ class Engine:
                 continue
             task_id = entry["id"]
             master = entry.get("assigned_to")
-            self.outbox.emit("handoff_created", key=f"{task_id}:handoff", handoff_id=f"to-{master}-{task_id}",
+            n = queue_edits.attempt(entry)
+            self.outbox.emit("handoff_created", key=_key(task_id, "handoff", n),
+                             handoff_id=handoffs.task_handoff_id(str(master), task_id, n),
                              task_id=task_id, master=master, path=entry["handoff_file"], recovered=True)
-            self.outbox.emit("task_assigned", key=f"{task_id}:assigned", task_id=task_id, assigned_to=master,
+            self.outbox.emit("task_assigned", key=_key(task_id, "assigned", n), task_id=task_id, assigned_to=master,
                              confidence=entry.get("routing_confidence"), reasons=entry.get("routing_reasons"),
                              handoff=entry["handoff_file"], recovered=True)
 
@@ -212,6 +216,7 @@ class Engine:
             return IntakeResult()
         self._vanished(snapshot.tasks)
         self.memory.learn(snapshot.tasks)
+        self._cancelled(snapshot.tasks)
         candidates, problems = intake.select(snapshot.tasks)
         self._report_once(problems)
         if not candidates:
@@ -229,7 +234,7 @@ class Engine:
         now = iso(self.clock)
         # a task we already orchestrate (or are planning) is pending again: a writer put back an old
         # copy of the queue. A different task that reuses the id is refused, never given the old one's work.
-        earlier = {t.id: self._earlier_handoff(t.id) for t in candidates}  # a handoff an earlier run wrote
+        earlier = {t.id: self._earlier_handoff(t.id, _attempt(t)) for t in candidates}  # one an earlier run wrote
         reused = {t.id: why for t in candidates if (why := self._reused(t, earlier[t.id]))}
         if reused:
             self._report_once(problems + [intake.Problem(i, i, why) for i, why in reused.items()])
@@ -256,12 +261,16 @@ class Engine:
                 if not self.outbox.was_announced(f"{task.id}:handoff"):
                     self.store.remove(path)  # someone else took the task between our read and our claim
                 continue
-            if self.outbox.was_announced(f"{task.id}:assigned"):
+            n = _attempt(task)
+            if self.outbox.was_announced(_key(task.id, "assigned", n)):
                 self._restored(task.id, f"its handoff {self._rel(path)} was already written")
                 continue
-            self.outbox.emit("handoff_created", key=f"{task.id}:handoff", handoff_id=f"to-{decision.master}-{task.id}",
-                             task_id=task.id, master=decision.master, path=self._rel(path))
-            self.outbox.emit("task_assigned", key=f"{task.id}:assigned", task_id=task.id,
+            if n > 1:
+                self._withdraw(task.id, range(1, n), f"superseded by attempt {n} (orchestrator retry)")
+            self.outbox.emit("handoff_created", key=_key(task.id, "handoff", n),
+                             handoff_id=handoffs.task_handoff_id(str(decision.master), task.id, n),
+                             task_id=task.id, master=decision.master, path=self._rel(path), attempt=n if n > 1 else None)
+            self.outbox.emit("task_assigned", key=_key(task.id, "assigned", n), task_id=task.id,
                              assigned_to=decision.master, confidence=decision.confidence, reasons=decision.reasons,
                              handoff=self._rel(path))
         for task_id in sorted(known & claimed):
@@ -281,7 +290,8 @@ class Engine:
         if plan is not None:
             earlier = (plan.task_title, plan.task_created_at)
         else:
-            handoff = self.store.read_json_or_none(self.layout.task_handoff(master, task.id)) if master else None
+            handoff = (self.store.read_json_or_none(self.layout.task_handoff(master, task.id, _attempt(task)))
+                       if master else None)
             given = handoff.get("task") if isinstance(handoff, dict) else None
             if not isinstance(given, dict):
                 return None
@@ -314,8 +324,9 @@ class Engine:
                 decision = decision.model_copy(update={"master": master, "reasons": [
                     f"handed off to {master} by an earlier run", *decision.reasons]})
             try:
-                path = self.layout.task_handoff(master, task.id)  # type: ignore[arg-type]
-                self.store.create_json(path, handoffs.for_task(task, decision, master, now).to_json())  # type: ignore[arg-type]
+                path = self.layout.task_handoff(master, task.id, _attempt(task))  # type: ignore[arg-type]
+                handoff = handoffs.for_task(task, decision, master, now, _attempt(task))  # type: ignore[arg-type]
+                self.store.create_json(path, handoff.to_json())
             except StoreError as exc:
                 if self._handoff_problems.get(task.id) != str(exc):  # once per cause, not on every retry
                     self.outbox.emit("handoff_failed", task_id=task.id, master=master, problem=str(exc),
@@ -326,14 +337,57 @@ class Engine:
             written.append((task, decision, path))
         return written
 
-    def _earlier_handoff(self, task_id: str) -> str | None:
+    def _earlier_handoff(self, task_id: str, attempt: int) -> str | None:
         for master in MASTERS:
             try:
-                if self.store.exists(self.layout.task_handoff(master, task_id)):
+                if self.store.exists(self.layout.task_handoff(master, task_id, attempt)):
                     return master
             except StoreError:
                 return None
         return None
+
+    def _cancelled(self, tasks: list[Any]) -> None:
+        """Act on ``orchestrator cancel``: withdraw the cancelled task's pending handoffs, announce it once."""
+        since = self.outbox.window_start or self._started
+        for entry in tasks:
+            if not (isinstance(entry, dict) and entry.get("status") == "cancelled" and isinstance(entry.get("id"), str)):
+                continue
+            task_id, n = entry["id"], queue_edits.attempt(entry)
+            if (task_id, n) in self._cancels_seen or self.registry.get(f"orch-{task_id}") is not None:
+                continue  # done, or an orchestration (aborted through its plan)
+            self._cancels_seen.add((task_id, n))
+            key = _key(task_id, "cancelled", n)
+            withdrawn = self._withdraw(task_id, range(1, n + 1), "the task was cancelled (orchestrator cancel)")
+            when = parse_timestamp(entry.get("cancelled_at"))
+            if withdrawn or (when is not None and when >= since):
+                self.outbox.emit("task_cancelled", key=key, task_id=task_id, attempt=n,
+                                 cancelled_by=entry.get("cancelled_by"), reason=entry.get("cancelled_reason"),
+                                 withdrawn=withdrawn)
+
+    def _withdraw(self, task_id: str, attempts: range, reason: str) -> list[str]:
+        """Mark the task's handoffs of ``attempts`` that are still ``pending`` as ``cancelled``; their paths."""
+        withdrawn = []
+        for master in MASTERS:
+            for n in attempts:
+                path = self.layout.task_handoff(master, task_id, n)
+                changed = False
+
+                def cancel(data: dict[str, Any]) -> None:
+                    nonlocal changed
+                    changed = handoffs.withdraw(data, reason, iso(self.clock))
+
+                try:
+                    if self.store.exists(path):
+                        self.store.update_json(path, cancel, create=False)
+                except StoreError as exc:
+                    self.outbox.emit("handoff_failed", task_id=task_id, master=master, problem=str(exc),
+                                     action="not withdrawn; mark it cancelled by hand")
+                    continue
+                if changed:
+                    withdrawn.append(self._rel(path))
+                    self.outbox.emit("handoff_withdrawn", key=_key(task_id, "withdrawn", n), task_id=task_id,
+                                     master=master, attempt=n, reason=reason, path=self._rel(path))
+        return withdrawn
 
     def _claim(self, simple: list[tuple[QueueTask, Classification, Any]],
                complex_: list[tuple[QueueTask, Classification]], now: str,
@@ -419,3 +473,12 @@ class Engine:
 
     def _rel(self, path: Any) -> str:
         return str(path.relative_to(self.layout.root))
+
+
+def _attempt(task: QueueTask) -> int:
+    return queue_edits.attempt(task.model_extra or {})
+
+
+def _key(task_id: str, what: str, attempt: int) -> str:
+    """A simple task's stable event id; a retried task's later attempts have their own."""
+    return f"{task_id}:{what}" + (f":{attempt}" if attempt > 1 else "")

@@ -7,10 +7,14 @@ Other writers break lines (a pretty-printed object over several lines, a torn la
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from orchestrator.console import PLAIN, Palette
+from orchestrator.timestamps import parse_timestamp
 from orchestrator.watcher import APPENDS, ChangeFlag
 
 _DECODER = json.JSONDecoder()
@@ -61,19 +65,107 @@ def matches(event: dict[str, Any], types: list[str], orchestration: str | None, 
     return not task or event.get("task_id") == task or event.get("orchestration_id") == f"orch-{task}"
 
 
-def render(event: dict[str, Any]) -> str:
-    stamp = str(event.get("timestamp", ""))
-    when = stamp[11:23] if len(stamp) >= 19 else stamp
-    ids = "  ".join(f"{k}={event[k]}" for k in ID_FIELDS if event.get(k) is not None)
-    skip = {"timestamp", "type", "source", "data", "id", "event_id", *ID_FIELDS}  # event_id: for machines
-    rest = "  ".join(f"{k}={_short(v)}" for k, v in event.items() if k not in skip)
-    source = "" if event.get("source") in (None, "orchestrator") else f" [{event['source']}]"
-    return f"{when}  {event.get('type')!s:<24} {ids}  {rest}{source}".rstrip()
+KNOWN_TYPES: dict[str, tuple[str, ...]] = {
+    "daemon": ("orchestrator_started", "orchestrator_stopped"),
+    "intake": ("task_assigned", "handoff_created", "orchestration_started", "subtask_created", "task_blocked",
+               "planner_fallback", "planner_answer_rejected"),
+    "progress": ("stage_started", "subtask_started", "subtask_completed", "stage_completed", "orchestration_completed"),
+    "failures": ("worker_dead", "zombie_detected", "worker_never_started", "worker_runtime_exceeded",
+                 "worker_heartbeat_stale", "worker_terminated", "subtask_failed", "subtask_retry_scheduled",
+                 "orchestration_blocked", "stale_report_ignored", "handoff_withdrawn", "worker_not_signalled"),
+    "a person": ("orchestration_resumed", "orchestration_aborted", "request_refused", "task_cancelled",
+                 "routing_corrected"),
+    "bad input": ("task_invalid", "queue_missing", "queue_unreadable", "queue_recovered", "queue_update_failed",
+                  "handoff_failed", "orchestration_failed", "plan_invalid", "subtask_invalid", "subtask_check_failed",
+                  "write_failed", "plan_write_failed", "state_write_failed", "worker_spec_invalid", "request_invalid",
+                  "claim_restored", "task_vanished", "config_reloaded", "config_reload_failed", "daemon_lock_retaken",
+                  "daemon_lock_lost", "internal_error", "routing_overrides_invalid", "routing_corrections_unwritable"),
+    "other writers": ("worker_started", "worker_completed", "worker_failed", "handoff_processed"),
+}
+"""Every event type the orchestrator writes, and those other processes of the system are known to write."""
+TYPE_WIDTH = max(len(t) for types in KNOWN_TYPES.values() for t in types)
+SUBJECTS = ("subtask_id", "orchestration_id", "task_id", "worker_id")
+"""The id a line is about, in the order of preference: shown in its own column."""
 
 
-def _short(value: Any) -> str:
+def unknown_types(wanted: list[str], found: list[dict[str, Any]]) -> list[str]:
+    """Types asked for that are neither known nor in the file (a typo, most likely)."""
+    known = {t for types in KNOWN_TYPES.values() for t in types} | {str(e.get("type")) for e in found}
+    return [t for t in wanted if t not in known]
+
+
+def known_types_text() -> str:
+    return "\n".join(f"  {group}: {', '.join(types)}" for group, types in KNOWN_TYPES.items())
+
+
+def parse_since(text: str, now: datetime) -> datetime | None:
+    """``--since``: a timestamp (``2026-11-26T08:00``, any offset; none means UTC) or an age
+    (``90s``, ``15m``, ``2h``, ``1d``). ``None``: not understood."""
+    match = _AGE.fullmatch(text.strip())
+    if match:
+        return now - timedelta(seconds=float(match[1]) * _UNITS[match[2]])
+    return parse_timestamp(text)
+
+
+_AGE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def since(event: dict[str, Any], moment: datetime | None) -> bool:
+    if moment is None:
+        return True
+    when = parse_timestamp(event.get("timestamp"))
+    return when is not None and when >= moment
+
+
+def subject(event: dict[str, Any]) -> str:
+    return next((str(event[k]) for k in SUBJECTS if event.get(k) is not None), "-")
+
+
+def render(event: dict[str, Any], palette: Palette = PLAIN, width: int = 0, *, full: bool = False) -> str:
+    """One line: date and time (UTC), type, the id it is about, then the details.
+
+    The first three columns have fixed widths (``width`` for the id), so they line up whatever
+    the type; ``full`` keeps long values whole.
+    """
+    about = subject(event)
+    shown = next((k for k in SUBJECTS if event.get(k) is not None), None)
+    redundant = {shown}
+    if shown == "subtask_id" and about.startswith(f"{event.get('orchestration_id')}-"):
+        redundant.add("orchestration_id")  # a subtask id starts with its orchestration's
+    if event.get("orchestration_id") == f"orch-{event.get('task_id')}" and shown in ("subtask_id", "orchestration_id"):
+        redundant.add("task_id")
+    skip = {"timestamp", "type", "source", "data", "id", "event_id", *redundant}  # event_id: for machines
+    ids = [f"{k}={event[k]}" for k in ID_FIELDS if k not in skip and event.get(k) is not None]
+    rest = [f"{k}={_short(v, full)}" for k, v in event.items() if k not in skip and k not in ID_FIELDS]
+    source = [] if event.get("source") in (None, "orchestrator") else [f"[{event['source']}]"]
+    type_ = str(event.get("type"))
+    style = "red" if type_ in _BAD else "yellow" if type_ in _WARN else "green" if type_ in _GOOD else None
+    columns = [palette.paint(_when(event.get("timestamp")), "dim"), palette.paint(f"{type_:<{TYPE_WIDTH}}", style),
+               f"{about:<{width}}", *ids, *rest, *source]
+    return "  ".join(columns).rstrip()
+
+
+_BAD = {*KNOWN_TYPES["bad input"], "worker_dead", "zombie_detected", "worker_never_started", "worker_runtime_exceeded",
+        "subtask_failed", "orchestration_blocked"} - {"queue_recovered", "config_reloaded", "daemon_lock_retaken",
+                                                      "claim_restored"}
+_WARN = {"worker_heartbeat_stale", "subtask_retry_scheduled", "worker_terminated", "handoff_withdrawn",
+         "stale_report_ignored", "worker_not_signalled", "orchestration_aborted", "task_cancelled", "planner_fallback",
+         "claim_restored", "daemon_lock_retaken"}
+_GOOD = {"subtask_completed", "stage_completed", "orchestration_completed", "queue_recovered"}
+
+
+def _when(value: object) -> str:
+    """``2026-11-26 08:13:33.642Z``: always the date, always UTC, always the same width."""
+    moment = parse_timestamp(value)
+    if moment is None:
+        return f"{value!s:<24}"[:24] if value is not None else " " * 24
+    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _short(value: Any, full: bool = False) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 120 else text[:117] + "..."
+    return text if full or len(text) <= 120 else text[:117] + "..."
 
 
 def follow(path: Path, start: int) -> Iterator[dict[str, Any]]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from orchestrator.models import Classification, Handoff, HandoffContext, HandoffTask, Plan, QueueTask, Subtask
 
 
-def for_task(task: QueueTask, decision: Classification, master: str, now: str) -> Handoff:
-    """A simple task handed straight to one master (``masters/{master}/handoffs/{task_id}.json``)."""
+def for_task(task: QueueTask, decision: Classification, master: str, now: str, attempt: int = 1) -> Handoff:
+    """A simple task handed straight to one master (``masters/{master}/handoffs/{task_id}.json``; a retry's
+    attempt N: ``{task_id}-attempt-N.json``)."""
     return Handoff(
-        handoff_id=f"to-{master}-{task.id}",
+        handoff_id=task_handoff_id(master, task.id, attempt),
+        attempt=attempt if attempt > 1 else None,
         to=master,
         task_id=task.id,
         priority=task.priority or "medium",
@@ -23,6 +27,10 @@ def for_task(task: QueueTask, decision: Classification, master: str, now: str) -
         routing={"confidence": decision.confidence, "reasons": decision.reasons},
         created_at=now,
     )
+
+
+def task_handoff_id(master: str, task_id: str, attempt: int = 1) -> str:
+    return f"to-{master}-{task_id}" + (f"-attempt-{attempt}" if attempt > 1 else "")
 
 
 def handoff_id(subtask: Subtask) -> str:
@@ -103,3 +111,11 @@ def brief(plan: Plan, subtask: Subtask) -> str:
                                                       + (f" ({a.reason})" if a.reason else "") for a in earlier))
     return "\n\n".join(parts)
 
+
+def withdraw(data: dict[str, Any], reason: str, now: str) -> bool:
+    """Mark a handoff nobody should take any more ``cancelled``, if no one took it yet (it is
+    ``pending``, or has no status); True if it was changed. The consumer takes every pending one."""
+    if data.get("status", "pending") != "pending":
+        return False
+    data |= {"status": "cancelled", "cancelled_reason": reason, "cancelled_at": now}
+    return True

@@ -560,7 +560,7 @@ def estimate(subtasks: Sequence[Subtask], graph: Mapping[str, Sequence[str]],
         duration_minutes_max=high,
         token_estimate=sum(s.estimated_tokens for s in subtasks),
         masters=masters,
-        workers=len(subtasks) + len(masters),
+        workers=len(subtasks),  # one worker per subtask (the seed's 8 for 6 subtasks counted the masters too)
         parallelization_possible=any(len(stage) > 1 for stage in layered),
         critical_path=path,
         bottlenecks=bottlenecks,

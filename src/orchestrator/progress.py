@@ -76,3 +76,26 @@ def retry_time(now: datetime, retry_count: int, config: RetryConfig, rng: random
 def should_escalate(subtask: Subtask, transient: bool, config: RetryConfig) -> bool:
     """Escalate a permanent failure at once, a transient one after ``max_attempts`` failed attempts."""
     return not transient or subtask.attempt >= config.max_attempts
+
+
+def resume_problem(plan: Plan, action: str, subtask_id: str | None) -> str | None:
+    """Why ``orchestrator resume`` cannot do ``action`` (abort, skip, retry) now, or None if it can.
+
+    The command checks this on the plan file before it answers; the daemon checks it again
+    on the plan it holds when it carries the request out.
+    """
+    if plan.status in ("completed", "aborted"):
+        return f"{plan.orchestration_id} is {plan.status}"
+    if action == "abort":
+        return None
+    ids = [s.subtask_id for s in plan.subtasks]
+    if subtask_id not in ids:
+        return f"{plan.orchestration_id} has no subtask {subtask_id!r} (it has: {', '.join(ids)})"
+    subtask = plan.subtask(subtask_id)
+    if action == "skip":
+        return f"{subtask_id} is {subtask.status}: nothing to skip" if subtask.status in DONE else None
+    if action == "retry":
+        if subtask.status not in ("failed", "retry_wait", "blocked"):  # pending: its turn has not come
+            return f"{subtask_id} is {subtask.status}: nothing to retry"
+        return None
+    return f"unknown action {action!r}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pwd
 import sys
 from pathlib import Path
 
@@ -28,7 +29,7 @@ NoNewPrivileges=yes
 ProtectSystem=strict
 ReadWritePaths={writable}
 ProtectHome=read-only
-PrivateTmp=yes
+{private_tmp}
 PrivateDevices=yes
 ProtectKernelTunables=yes
 ProtectKernelModules=yes
@@ -53,9 +54,59 @@ def unit_name(root: Path) -> str:
     return f"orchestrator-{root.name}.service" if root.name != "coordination" else "orchestrator.service"
 
 
+TEMPORARY = (Path("/tmp"), Path("/var/tmp"))
+
+
+def under_tmp(paths: list[Path]) -> list[Path]:
+    """Folders that ``PrivateTmp=yes`` would hide from the daemon (it gets an empty /tmp of its own)."""
+    return [p for p in paths if any(p == t or t in p.parents for t in TEMPORARY)]
+
+
 def render(root: Path, user: str, config: Path | None = None, watchdog_seconds: int = 30,
            extra_writable: list[Path] | None = None) -> str:
+    """The unit. A folder under /tmp or /var/tmp gets ``PrivateTmp=no`` (with ``yes`` the daemon
+    would watch an empty private /tmp, not the folder people write to)."""
     root = root.resolve()
-    writable = " ".join(str(p) for p in [root, *(p.resolve() for p in extra_writable or [])])
-    return UNIT.format(root=root, python=sys.executable, user=user, watchdog=watchdog_seconds, writable=writable,
+    paths = [root, *(p.resolve() for p in extra_writable or [])]
+    hidden = under_tmp(paths + ([config.resolve()] if config else []))
+    private_tmp = ("# PrivateTmp=yes would hide " + ", ".join(map(str, hidden)) + " from the daemon\nPrivateTmp=no"
+                   if hidden else "PrivateTmp=yes")
+    return UNIT.format(root=root, python=sys.executable, user=user, watchdog=watchdog_seconds,
+                       writable=" ".join(map(str, paths)), private_tmp=private_tmp,
                        config=f" --config {config.resolve()}" if config else "")
+
+
+def user_problem(user: str) -> str | None:
+    """Why the unit cannot run as ``user`` (no such account), or None."""
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return f"no user {user!r} on this machine (systemd would refuse to start the unit)"
+    return None
+
+
+def warnings(paths: list[Path]) -> list[str]:
+    return [f"{p} is under /tmp: the unit says PrivateTmp=no, or the daemon would see an empty private /tmp"
+            for p in under_tmp(paths)]
+
+
+class InstallRefused(Exception):
+    """The unit was not written, and why."""
+
+
+def install(path: Path, text: str, *, force: bool) -> bool:
+    """Write the unit at ``path``; True if it replaced a different one (only with ``force``)."""
+    try:
+        existing = path.read_text(encoding="utf-8") if path.exists() else None
+    except OSError as exc:
+        raise InstallRefused(f"cannot read {path}: {exc.strerror}") from exc
+    replaced = existing not in (None, text)
+    if replaced and not force:
+        raise InstallRefused(f"{path} exists and differs; compare with 'orchestrator service', then add --force "
+                             "to replace it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InstallRefused(f"cannot write {path}: {exc.strerror} (run with sudo?)") from exc
+    return replaced

@@ -4,21 +4,51 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from orchestrator import eta
+from orchestrator.console import PLAIN, Palette
 from orchestrator.intake import ASSIGNED_BY
-from orchestrator.models import Plan, describe
+from orchestrator.models import Plan, describe, normalize_master
 from orchestrator.registry import summary
 from orchestrator.store import Store, StoreError
+from orchestrator.timestamps import utc_now
 from orchestrator.watcher import ChangeFlag
 
 
-def collect(store: Store) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Filters:
+    """``status --state/--priority/--master``: each empty list lets everything through."""
+
+    states: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()
+    masters: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.states or self.priorities or self.masters)
+
+    def task(self, entry: dict[str, Any]) -> bool:
+        return ((not self.states or str(entry.get("status")) in self.states)
+                and (not self.priorities or str(entry.get("priority") or "medium") in self.priorities)
+                and (not self.masters or normalize_master(entry.get("assigned_to")) in self.masters))
+
+    def orchestration(self, item: dict[str, Any]) -> bool:
+        return ((not self.states or item.get("status") in self.states)
+                and (not self.priorities or item.get("priority") in self.priorities)
+                and (not self.masters or bool(set(item.get("masters", [])) & set(self.masters))))
+
+
+def collect(store: Store, now: datetime | None = None, filters: Filters = Filters()) -> dict[str, Any]:
     """A JSON-ready picture of the folder, read without locks (nothing is changed)."""
     layout = store.layout
+    moment = now or utc_now()
     queue: dict[str, Any] = {"path": str(layout.queue)}
     try:
         snapshot = store.read_queue()
+        if snapshot is None:
+            queue["problem"] = "does not exist yet (orchestrator submit creates it)"
     except StoreError as exc:
         snapshot = None
         queue["problem"] = str(exc)
@@ -39,18 +69,35 @@ def collect(store: Store) -> dict[str, Any]:
         except (StoreError, ValueError) as exc:
             orchestrations.append({"path": str(path), "problem": describe(exc)})
             continue
-        orchestrations.append(summary(plan).model_dump() | {"title": plan.task_title})
-    return {"queue": queue, "blocked": blocked, "orchestrations": orchestrations}
+        orchestrations.append(summary(plan).model_dump() | {
+            "title": plan.task_title, "priority": plan.priority, "masters": plan.resource_estimate.masters,
+            "eta": eta.estimate(plan, moment).to_json()})
+    picture: dict[str, Any] = {"queue": queue, "blocked": blocked, "orchestrations": orchestrations}
+    if filters:
+        picture["filters"] = {"state": list(filters.states), "priority": list(filters.priorities),
+                              "master": list(filters.masters)}
+        picture["tasks"] = [{k: t.get(k) for k in ("id", "status", "priority", "assigned_to", "title")}
+                            for t in tasks if filters.task(t)]
+        picture["orchestrations"] = [o for o in orchestrations if "problem" in o or filters.orchestration(o)]
+        picture["blocked"] = [b for b in blocked if any(t.get("id") == b["task_id"] and filters.task(t) for t in tasks)]
+    return picture
 
 
-def render(status: dict[str, Any]) -> str:
+def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | None = None) -> str:
     queue = status["queue"]
+    moment = now or utc_now()
     lines = [f"queue  {queue['path']}"]
     if "problem" in queue:
         lines.append(f"  ! {queue['problem']}")
-    counts = ", ".join(f"{n} {s}" for s, n in queue["by_status"].items()) or "empty"
+    counts = ", ".join(f"{n} {palette.status(s)}" for s, n in queue["by_status"].items()) or "empty"
     lines.append(f"  {queue['tasks']} tasks: {counts}")
     lines.append(f"  routed by the orchestrator and not yet picked up: {queue['routed_by_orchestrator']}")
+    if "tasks" in status:
+        wanted = ", ".join(f"{k} {'|'.join(v)}" for k, v in status["filters"].items() if v)
+        lines.append(f"tasks ({wanted}): {len(status['tasks'])}")
+        width = max((len(str(t["id"])) for t in status["tasks"]), default=0)
+        lines.extend(f"  {t['id']!s:<{width}}  {palette.status(str(t['status']), 13)} {t['priority'] or 'medium':<8} "
+                     f"{t['assigned_to'] or '-':<12} {t['title'] or ''}".rstrip() for t in status["tasks"])
     lines.append("orchestrations")
     if not status["orchestrations"]:
         lines.append("  none")
@@ -59,9 +106,12 @@ def render(status: dict[str, Any]) -> str:
             lines.append(f"  ! {item['path']}: {item['problem']}")
             continue
         bar = _bar(item["progress_percent"])
+        when = eta.render(eta.Eta(**{**item["eta"], "why": ""}), moment) if item.get("eta") else ""
         lines.append(
-            f"  {item['orchestration_id']}  {item['status']:<11} stage {item['current_stage']}/{item['total_stages']}"
-            f"  {bar} {item['progress_percent']:>3}%  {item['health']}  {item['title']}"
+            f"  {item['orchestration_id']}  {palette.status(item['status'], 11)} "
+            f"stage {item['current_stage']}/{item['total_stages']}"
+            f"  {bar} {item['progress_percent']:>3}%  {palette.status(item['health'])}"
+            f"{'  ' + when if when else ''}  {item['title']}"
         )
     if status["blocked"]:
         lines.append("blocked")
@@ -74,9 +124,9 @@ def _bar(percent: int, width: int = 20) -> str:
     return "[" + "#" * filled + "." * (width - filled) + "]"
 
 
-def watch(store: Store, every: float = 5.0) -> Iterator[dict[str, Any]]:
+def watch(store: Store, filters: Filters = Filters(), every: float = 5.0) -> Iterator[dict[str, Any]]:
     """A fresh picture whenever the queue or a plan changes (and every ``every`` seconds at most)."""
     with ChangeFlag([store.layout.root, store.layout.tasks]) as changed:
         while True:
-            yield collect(store)
+            yield collect(store, filters=filters)
             changed.wait(every)

@@ -100,8 +100,9 @@ class Layout:
             raise UnsafeName(f"{master!r} is not a master ({', '.join(MASTERS)})")
         return self.masters / master / "handoffs"
 
-    def task_handoff(self, master: str, task_id: str) -> Path:
-        return self._inside(self.handoffs(master), task_id)
+    def task_handoff(self, master: str, task_id: str, attempt: int = 1) -> Path:
+        """A simple task's handoff; a retried task's later attempts have their own (``-attempt-N``)."""
+        return self._inside(self.handoffs(master), f"{task_id}-attempt-{attempt}" if attempt > 1 else task_id)
 
     def subtask_handoff(self, master: str, subtask_id: str, attempt: int = 1) -> Path:
         suffix = f"-attempt-{attempt}" if attempt > 1 else ""

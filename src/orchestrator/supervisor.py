@@ -499,9 +499,7 @@ class Supervisor:
 
             def cancel(data: dict[str, Any], reason: str = reason) -> None:
                 nonlocal withdrawn
-                if data.get("status", "pending") == "pending":
-                    data |= {"status": "cancelled", "cancelled_reason": reason, "cancelled_at": iso(self.clock)}
-                    withdrawn = True
+                withdrawn = handoffs.withdraw(data, reason, iso(self.clock))
 
             if self.store.exists(path):
                 self.store.update_json(path, cancel, create=False)
@@ -599,8 +597,9 @@ class Supervisor:
         action, subtask_id = request.get("action"), request.get("subtask_id")
         if plan is None:
             return f"no orchestration {request.get('orchestration_id')!r}"
-        if plan.status in ("completed", "aborted"):
-            return f"{plan.orchestration_id} is {plan.status}"
+        problem = progress.resume_problem(plan, str(action), subtask_id if isinstance(subtask_id, str) else None)
+        if problem:
+            return problem
         if action == "abort":
             plan.status = "aborted"
             plan.completed_at = iso(self.clock)
@@ -611,23 +610,16 @@ class Supervisor:
             self._emit(plan, "orchestration_aborted", "aborted", requested_by=request.get("requested_by"))
             self._flush(plan)
             return None
-        if subtask_id not in {s.subtask_id for s in plan.subtasks}:
-            return f"{plan.orchestration_id} has no subtask {subtask_id!r}"
+        assert isinstance(subtask_id, str)
         subtask = plan.subtask(subtask_id)
         if action == "skip":
-            if subtask.status in DONE:
-                return f"{subtask_id} is {subtask.status}: nothing to skip"
             self._set(plan, subtask, restore=True, status="skipped", completed_at=iso(self.clock),
                       result="skipped by a person")
-        elif action == "retry":
-            if subtask.status not in ("failed", "retry_wait", "blocked"):  # pending: its turn has not come
-                return f"{subtask_id} is {subtask.status}: nothing to retry"
+        else:
             self._set(plan, subtask, restore=True, status="retry_wait", retry_at=iso(self.clock),
                       retry_reason="retried by a person", retry_count=subtask.retry_count + 1)
-        else:
-            return f"unknown action {action!r}"
         plan.interventions.append(Intervention(at=iso(self.clock), event="resumed", subtask_id=subtask_id,
-                                               attempt=subtask.attempt, action=action,
+                                               attempt=subtask.attempt, action=str(action),
                                                requested_by=_text(request.get("requested_by"))))
         if plan.status == "blocked" and (plan.blocking_subtask == subtask_id or action == "skip"):
             plan.status, plan.blocking_subtask, plan.failure_reason, plan.escalation = "in_progress", None, None, None

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from orchestrator.classify import Classifier
+from orchestrator.console import PLAIN, Palette
 from orchestrator.history import History
 from orchestrator.models import Plan, QueueTask
 from orchestrator.report import mermaid
@@ -15,8 +16,8 @@ MARK = {"pending": " ", "assigned": ">", "in_progress": "~", "completed": "x", "
         "retry_wait": "r", "blocked": "!"}
 
 
-def tree(plan: Plan) -> str:
-    lines = [f"{plan.orchestration_id}  {plan.status}  {plan.task_title}"]
+def tree(plan: Plan, palette: Palette = PLAIN) -> str:
+    lines = [f"{plan.orchestration_id}  {palette.status(plan.status)}  {plan.task_title}"]
     if plan.status == "blocked":
         lines.append(f"  blocked by {plan.blocking_subtask}: {plan.failure_reason}")
     stages = list(plan.execution_plan.items())
@@ -29,7 +30,7 @@ def tree(plan: Plan) -> str:
             extra = f"  attempt {s.attempt}" if s.attempt > 1 else ""
             extra += f"  ({', '.join(s.conditions)})" if s.conditions else ""
             lines.append(f"{'   ' if last_stage else '│  '}{branch} [{MARK.get(s.status, '?')}] {s.subtask_id}  "
-                         f"{s.assigned_to}/{s.worker_type}  {s.status}{extra}  {s.title}")
+                         f"{s.assigned_to}/{s.worker_type}  {palette.status(s.status)}{extra}  {s.title}")
     if plan.report:
         lines.append(f"report: {plan.report}")
     return "\n".join(lines)
@@ -50,8 +51,9 @@ def dot(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def show(plan: Plan, form: str) -> str:
-    return {"tree": tree, "mermaid": mermaid, "dot": dot}[form](plan)
+def show(plan: Plan, form: str, palette: Palette = PLAIN) -> str:
+    """The plan as a tree (coloured by ``palette``) or as a diagram (never coloured: it is for tools)."""
+    return tree(plan, palette) if form == "tree" else {"mermaid": mermaid, "dot": dot}[form](plan)
 
 
 def explain(task: QueueTask, entry: dict[str, Any], classifier: Classifier,

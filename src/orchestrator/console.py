@@ -1,0 +1,74 @@
+"""How the commands talk to a person: colour only on a terminal and never with ``NO_COLOR``, and
+how much they say (``-q`` / ``-v``).
+
+Colour follows https://no-color.org: ``NO_COLOR`` set to anything non-empty turns it off;
+``FORCE_COLOR`` (non-empty) turns it on even into a pipe; otherwise colour is used only when
+the stream is a terminal and ``TERM`` is not ``dumb``. The renderers take a :class:`Palette`
+and stay pure: the same text with or without escape codes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TextIO
+
+_CODES = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "magenta": "35", "cyan": "36",
+          "dim": "2", "bold": "1"}
+
+STATUS_STYLE = {
+    "completed": "green", "in_progress": "cyan", "assigned": "cyan", "orchestrating": "cyan", "pending": "dim",
+    "blocked": "red", "failed": "red", "aborted": "yellow", "cancelled": "yellow", "skipped": "yellow",
+    "retry_wait": "yellow", "healthy": "green", "warning": "yellow", "critical": "red",
+}
+"""The colour of a status word wherever it is shown."""
+
+
+def wants_colour(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and env.get("TERM") != "dumb"
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Paints text when ``enabled``; otherwise returns it unchanged."""
+
+    enabled: bool = False
+
+    def paint(self, text: str, style: str | None) -> str:
+        code = _CODES.get(style or "")
+        return f"\033[{code}m{text}\033[0m" if self.enabled and code and text else text
+
+    def status(self, word: str, width: int = 0) -> str:
+        """A status word, padded to ``width`` before painting so columns stay aligned."""
+        return self.paint(f"{word:<{width}}", STATUS_STYLE.get(word.strip()))
+
+
+PLAIN = Palette(False)
+
+
+@dataclass(frozen=True)
+class Console:
+    """What a command prints besides its result: notes (not with ``-q``) and details (only with ``-v``)."""
+
+    verbosity: int = 0
+    """-1 quiet, 0 normal, 1 verbose."""
+    err: TextIO | None = None
+
+    def note(self, text: str) -> None:
+        if self.verbosity >= 0:
+            print(text, file=self.err or sys.stderr)
+
+    def detail(self, text: str) -> None:
+        if self.verbosity > 0:
+            print(text, file=self.err or sys.stderr)
+
+    def palette(self, stream: TextIO | None = None) -> Palette:
+        return Palette(wants_colour(stream or sys.stdout))

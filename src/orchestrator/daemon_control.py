@@ -1,0 +1,125 @@
+"""Finding the daemon of a folder, and asking it to reload or stop (``orchestrator reload|stop``).
+
+The daemon holds ``orchestrator/daemon.lock`` (flock) for its lifetime and writes its PID
+into it once it holds it. A PID is believed only while the lock is held; where the file
+has none (a daemon of an earlier version) the holder is read from ``/proc/locks``. A daemon
+started by systemd is reloaded and stopped through ``systemctl``, so systemd knows the stop
+was asked for; any other is signalled (SIGHUP, SIGTERM) directly.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def write_pid(lock: Path, pid: int | None = None) -> None:
+    """Record the holder's PID in the lock file (called by the daemon once it holds the lock)."""
+    fd = os.open(lock, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{pid or os.getpid()}\n".encode())
+    finally:
+        os.close(fd)
+
+
+def is_held(lock: Path) -> bool:
+    """Is someone holding this flock right now? (We never take it for longer than the test.)"""
+    try:
+        fd = os.open(lock, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class Running:
+    pid: int
+    unit: str | None
+    """The systemd unit it runs as, if any."""
+
+
+def find(lock: Path) -> Running | None:
+    """The daemon holding ``lock``, or None when no daemon runs."""
+    if not is_held(lock):
+        return None
+    pid = _pid_in(lock) or _holder(lock)
+    if pid is None:
+        return None
+    return Running(pid, unit_of(pid))
+
+
+def _pid_in(lock: Path) -> int | None:
+    try:
+        text = lock.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() and int(text) > 1 and Path(f"/proc/{text}").exists() else None
+
+
+def _holder(lock: Path, locks: Path = Path("/proc/locks")) -> int | None:
+    """The PID that holds a flock on ``lock``, from ``/proc/locks`` (``1: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE ...``)."""
+    try:
+        inode = lock.stat().st_ino
+        table = locks.read_text()
+    except OSError:
+        return None
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(inode):
+            return int(fields[4]) if fields[4].isdigit() and int(fields[4]) > 1 else None
+    return None
+
+
+def unit_of(pid: int, proc: Path = Path("/proc")) -> str | None:
+    """The systemd service a process runs in (from its cgroup), if it is an orchestrator unit."""
+    try:
+        cgroup = (proc / str(pid) / "cgroup").read_text()
+    except OSError:
+        return None
+    match = re.search(r"/(orchestrator(?:-[^/]*)?\.service)(?:/|$)", cgroup, re.MULTILINE)
+    return match[1] if match else None
+
+
+def command(running: Running, action: str) -> list[str] | None:
+    """The ``systemctl`` command for a daemon run as a unit; None: signal it directly."""
+    return ["systemctl", action, running.unit] if running.unit else None
+
+
+def signal_for(action: str) -> signal.Signals:
+    return {"reload": signal.SIGHUP, "stop": signal.SIGTERM}[action]
+
+
+def ask(running: Running, action: str) -> str:
+    """Ask the daemon to ``reload`` or ``stop``; what was done, for the person. Raises OSError."""
+    argv = command(running, action)
+    if argv:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise OSError(f"{' '.join(argv)} failed: {done.stderr.strip() or done.returncode}")
+        return " ".join(argv)
+    os.kill(running.pid, signal_for(action))
+    return f"sent {signal_for(action).name} to PID {running.pid}"
+
+
+def wait_released(lock: Path, timeout: float) -> bool:
+    """Wait until nobody holds ``lock`` (the daemon stopped); False if it is still held after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while is_held(lock):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True

@@ -1,0 +1,74 @@
+"""The examples each command's ``--help`` ends with (``tests/test_operator_cli.py`` checks that every
+command has one)."""
+
+from __future__ import annotations
+
+EXAMPLES: dict[str, str] = {
+    "run": """\
+  orchestrator run --coordination-dir /srv/agents/coordination
+  orchestrator run --init --coordination-dir ./coordination     # create the folder first
+  orchestrator run --standby          # a second host waits and takes over""",
+    "submit": """\
+  orchestrator submit "Fix XSS in the login form" --priority high --type security
+  orchestrator submit "Add authentication system with security audit and docs" --orchestrate --json
+  orchestrator submit --init "First task"     # the folder does not exist yet: create it""",
+    "plan": """\
+  orchestrator plan --dry-run "Add authentication system with security audit and docs"
+  orchestrator plan --dry-run --json --task-file task.json""",
+    "status": """\
+  orchestrator status
+  orchestrator status --state blocked --state pending --priority high
+  orchestrator status --master security --json
+  orchestrator status --watch""",
+    "show": """\
+  orchestrator show orch-task-1762342920
+  orchestrator show task-1762342920            # the task id works too
+  orchestrator show orch-task-1762342920 --format mermaid > plan.mmd
+  orchestrator show orch-task-1762342920 --json""",
+    "events": """\
+  orchestrator events --last 20
+  orchestrator events -f --orchestration orch-task-1762342920
+  orchestrator events --type subtask_failed --type orchestration_blocked --since 2h
+  orchestrator events --since 2026-11-26T08:00 --json | jq .type""",
+    "explain": """\
+  orchestrator explain task-1762342920
+  orchestrator explain orch-task-1762342920 --json""",
+    "config": """\
+  orchestrator config
+  orchestrator config --json | jq '.[] | select(.source != "default")'""",
+    "doctor": """\
+  orchestrator doctor
+  orchestrator doctor --json""",
+    "subtask": """\
+  orchestrator subtask start orch-task-1-s01-design --worker-id worker-dev-001 --pid 4242
+  orchestrator subtask heartbeat orch-task-1-s01-design --progress "schema drafted"
+  orchestrator subtask complete orch-task-1-s01-design --result-file design.md --json
+  orchestrator subtask fail orch-task-1-s01-design --reason "tests do not build" --permanent""",
+    "resume": """\
+  orchestrator resume orch-task-1762342920 --retry orch-task-1762342920-s04-tests
+  orchestrator resume orch-task-1762342920 --skip orch-task-1762342920-s06-docs
+  orchestrator resume orch-task-1762342920 --abort""",
+    "cancel": """\
+  orchestrator cancel task-1762342920 --reason "duplicate of task-1762342000"
+  orchestrator cancel task-1762342920 --json""",
+    "retry": """\
+  orchestrator retry task-1762342920
+  orchestrator retry task-1762342920 --json""",
+    "reload": """\
+  orchestrator reload --coordination-dir /srv/agents/coordination""",
+    "stop": """\
+  orchestrator stop
+  orchestrator stop --timeout 60""",
+    "service": """\
+  orchestrator service --coordination-dir /srv/agents/coordination --user agent
+  sudo orchestrator service --install --coordination-dir /srv/agents/coordination --user agent
+  sudo orchestrator service --install --force --writable /srv/agents/workspace""",
+    "schema": """\
+  orchestrator schema task
+  orchestrator schema config | jq '.properties | keys'""",
+    "completion": """\
+  orchestrator completion bash > ~/.local/share/bash-completion/completions/orchestrator
+  orchestrator completion zsh > "${fpath[1]}/_orchestrator"
+  orchestrator completion fish > ~/.config/fish/completions/orchestrator.fish""",
+}
+"""At least one example per command, shown at the end of its ``--help``."""

@@ -1,0 +1,105 @@
+"""``orchestrator cancel`` and ``orchestrator retry`` of a simple task: edits of one queue entry.
+
+The decisions (:func:`cancel`, :func:`retry`) are pure and edit the raw entry in place, so
+every field other writers put there survives; :func:`edit_task` applies one under the
+queue's lock, the way every other writer of the queue does. The daemon then acts on what
+the queue says (see ``Engine.intake``): a cancelled task's pending handoff is withdrawn; a
+retried task is pending again and is routed as a new attempt, with its own handoff file
+(``{task_id}-attempt-{n}.json``), earlier attempts' pending handoffs withdrawn.
+
+An orchestration is not edited here: ``orchestrator resume ORCH --abort`` or ``--retry``
+carries its plan along.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from orchestrator.models import is_safe_id
+from orchestrator.store import Snapshot, Store
+
+CANCELLABLE = frozenset({"pending", "assigned", "blocked", "failed"})
+RETRYABLE = frozenset({"blocked", "failed", "cancelled"})
+ROUTING_FIELDS = ("assigned_to", "assigned_at", "assigned_by", "handoff_file", "routing_confidence", "routing_reasons",
+                  "routing_strategy", "orchestration_id", "orchestration_started_at", "blocked_reason", "blocked_at",
+                  "error", "cancelled_at", "cancelled_by", "cancelled_reason", "cancelled_from")
+"""What an attempt left on the entry; a retry moves them into ``previous_attempts``, never drops them."""
+
+
+class EditRefused(Exception):
+    """The edit does not apply to this task; nothing was written."""
+
+
+def attempt(entry: Mapping[str, Any]) -> int:
+    """The task's attempt: 1, or 1 + its ``retry_count`` (a number other writers also use)."""
+    count = entry.get("retry_count")
+    return 1 + count if isinstance(count, int) and not isinstance(count, bool) and 0 < count < 1000 else 1
+
+
+def _orchestration(entry: dict[str, Any], has_plan: bool) -> str | None:
+    if has_plan or entry.get("status") == "orchestrating":
+        return f"it is an orchestration: orchestrator resume orch-{entry.get('id')} --abort (or --retry SUBTASK)"
+    return None
+
+
+def cancel(entry: dict[str, Any], *, by: str, now: str, reason: str | None, has_plan: bool) -> None:
+    status = str(entry.get("status"))
+    refusal = _orchestration(entry, has_plan)
+    if refusal:
+        raise EditRefused(refusal)
+    if status not in CANCELLABLE:
+        more = "; a master's worker has it: stop it through its master" if status in ("in_progress", "worker_spawned") else ""
+        raise EditRefused(f"its status is {status}: only {', '.join(sorted(CANCELLABLE))} tasks can be cancelled{more}")
+    entry["cancelled_from"] = status
+    entry["status"] = "cancelled"
+    entry["cancelled_at"] = now
+    entry["cancelled_by"] = by
+    if reason:
+        entry["cancelled_reason"] = reason
+
+
+def retry(entry: dict[str, Any], *, by: str, now: str, has_plan: bool) -> None:
+    status = str(entry.get("status"))
+    refusal = _orchestration(entry, has_plan)
+    if refusal:
+        raise EditRefused(refusal)
+    if status not in RETRYABLE:
+        raise EditRefused(f"its status is {status}: only {', '.join(sorted(RETRYABLE))} tasks can be retried")
+    earlier = {"attempt": attempt(entry), "status": status, "ended_at": now}
+    earlier |= {k: entry.pop(k) for k in ROUTING_FIELDS if k in entry}
+    history = entry.get("previous_attempts")
+    entry["previous_attempts"] = [*(history if isinstance(history, list) else []), earlier]
+    entry["status"] = "pending"
+    entry["retry_count"] = earlier["attempt"]
+    entry["retried_at"] = now
+    entry["retried_by"] = by
+
+
+def edit_task(store: Store, task_id: str, edit: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """Apply ``edit`` to the task ``task_id`` under the queue's lock; the entry as written.
+
+    Raises :class:`EditRefused` (nothing written) when there is no such task or ``edit`` refuses;
+    :class:`~orchestrator.store.StoreError` when the queue cannot be read or written.
+    """
+    found: dict[str, Any] = {}
+
+    def change(snapshot: Snapshot) -> bool:
+        matches = [e for e in snapshot.tasks if isinstance(e, dict) and e.get("id") == task_id]
+        if not matches:
+            raise EditRefused(f"no task {task_id} in {store.layout.queue}")
+        if len(matches) > 1:
+            raise EditRefused(f"the id {task_id} appears {len(matches)} times in the queue; fix the duplicate first")
+        edit(matches[0])
+        found.clear()
+        found.update(matches[0])
+        return True
+
+    if store.update_queue(change) is None:
+        raise EditRefused(f"no queue at {store.layout.queue}")
+    return found
+
+
+def has_plan(store: Store, task_id: str) -> bool:
+    """Whether ``task_id`` is (or was) orchestrated: its plan file exists."""
+    return is_safe_id(f"orch-{task_id}") and store.exists(store.layout.plan(f"orch-{task_id}"))

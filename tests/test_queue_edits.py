@@ -1,0 +1,158 @@
+"""``orchestrator cancel`` and ``retry`` of a simple task: the queue edit, and what the daemon does with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from orchestrator import queue_edits
+from orchestrator.clock import iso
+from orchestrator.queue_edits import EditRefused
+
+from sim import Sim, task
+
+
+def routed(sim: Sim, task_id: str = "t1", title: str = "Fix XSS in the login form") -> dict[str, Any]:
+    sim.submit(task(task_id, title))
+    sim.run("queue")
+    entry = sim.queue_task(task_id)
+    assert entry["status"] == "assigned"
+    return entry
+
+
+def cancel(sim: Sim, task_id: str, **kw: Any) -> dict[str, Any]:
+    return queue_edits.edit_task(sim.store, task_id, lambda e: queue_edits.cancel(
+        e, by="alice", now=iso(sim.clock), reason=kw.get("reason"), has_plan=queue_edits.has_plan(sim.store, task_id)))
+
+
+def retry(sim: Sim, task_id: str) -> dict[str, Any]:
+    return queue_edits.edit_task(sim.store, task_id, lambda e: queue_edits.retry(
+        e, by="alice", now=iso(sim.clock), has_plan=queue_edits.has_plan(sim.store, task_id)))
+
+
+def handoff(sim: Sim, master: str, task_id: str, attempt: int = 1) -> dict[str, Any]:
+    return sim.store.get(sim.layout.task_handoff(master, task_id, attempt))
+
+
+def test_cancel_withdraws_the_pending_handoff_and_is_announced_once() -> None:
+    sim = Sim()
+    sim.start()
+    routed(sim)
+    written = cancel(sim, "t1", reason="duplicate")
+    assert written["status"] == "cancelled" and written["cancelled_from"] == "assigned"
+    assert written["cancelled_by"] == "alice" and written["cancelled_reason"] == "duplicate"
+    sim.run("queue")
+    assert handoff(sim, "security", "t1")["status"] == "cancelled"
+    assert len(sim.events("task_cancelled", task_id="t1")) == 1
+    assert len(sim.events("handoff_withdrawn", task_id="t1")) == 1
+    sim.tick(1)
+    sim = sim.restart()
+    sim.tick(1)
+    assert len(sim.events("task_cancelled", task_id="t1")) == 1  # once, across passes and a restart
+
+
+def test_a_handoff_a_master_already_took_is_left_alone() -> None:
+    sim = Sim()
+    sim.start()
+    routed(sim)
+    path = sim.layout.task_handoff("security", "t1")
+    sim.store.put(path, sim.store.get(path) | {"status": "processed"})
+    cancel(sim, "t1")
+    sim.run("queue")
+    assert handoff(sim, "security", "t1")["status"] == "processed"
+    event = sim.events("task_cancelled", task_id="t1")[0]
+    assert event["withdrawn"] == []
+
+
+def test_a_cancelled_pending_task_is_never_routed() -> None:
+    sim = Sim()
+    sim.start()
+    queue = sim.store.get(sim.layout.queue)
+    queue["tasks"].append(task("t2", "Fix XSS in the login form"))
+    sim.store.put(sim.layout.queue, queue)
+    cancel(sim, "t2")
+    sim.run("queue")
+    assert sim.queue_task("t2")["status"] == "cancelled"
+    assert sim.handoffs() == [] and sim.events("task_assigned") == []
+    assert len(sim.events("task_cancelled", task_id="t2")) == 1
+
+
+def test_retry_routes_a_new_attempt_with_its_own_handoff_and_keeps_the_history() -> None:
+    sim = Sim()
+    sim.start()
+    routed(sim)
+    cancel(sim, "t1")
+    sim.run("queue")
+    written = retry(sim, "t1")
+    assert written["status"] == "pending" and written["retry_count"] == 1
+    assert "assigned_to" not in written and "handoff_file" not in written
+    earlier = written["previous_attempts"][0]
+    assert earlier["attempt"] == 1 and earlier["status"] == "cancelled" and earlier["assigned_to"] == "security"
+    sim.run("queue")
+    entry = sim.queue_task("t1")
+    assert entry["status"] == "assigned" and entry["handoff_file"].endswith("t1-attempt-2.json")
+    second = handoff(sim, "security", "t1", 2)
+    assert second["status"] == "pending" and second["handoff_id"] == "to-security-t1-attempt-2"
+    assert second["attempt"] == 2
+    assert handoff(sim, "security", "t1")["status"] == "cancelled"
+    assert [e.get("attempt") for e in sim.events("handoff_created", task_id="t1")] == [None, 2]
+    assert len(sim.events("task_assigned", task_id="t1")) == 2
+    assert sim.events("claim_restored") == []
+
+
+def test_retry_withdraws_an_earlier_attempt_still_pending() -> None:
+    """Blocked by a master while the daemon was down: the old handoff is still pending."""
+    sim = Sim()
+    sim.start()
+    routed(sim)
+    queue = sim.store.get(sim.layout.queue)
+    queue["tasks"][0]["status"] = "failed"
+    sim.store.put(sim.layout.queue, queue)
+    retry(sim, "t1")
+    sim.run("queue")
+    assert handoff(sim, "security", "t1")["status"] == "cancelled"
+    assert "superseded by attempt 2" in handoff(sim, "security", "t1")["cancelled_reason"]
+    assert handoff(sim, "security", "t1", 2)["status"] == "pending"
+
+
+def test_edits_that_do_not_apply_are_refused_and_write_nothing() -> None:
+    sim = Sim()
+    sim.start()
+    routed(sim)
+    before = sim.store.get(sim.layout.queue)
+    with pytest.raises(EditRefused, match="only blocked, cancelled, failed"):
+        retry(sim, "t1")  # assigned: nothing to retry
+    with pytest.raises(EditRefused, match="no task nope"):
+        cancel(sim, "nope")
+    sim.submit(task("orch", "Add authentication system with security audit and docs"))
+    sim.run("queue")
+    with pytest.raises(EditRefused, match="resume orch-orch --abort"):
+        cancel(sim, "orch")
+    sim.submit(task("dup", "a"), task("dup", "b"))
+    with pytest.raises(EditRefused, match="appears 2 times"):
+        cancel(sim, "dup")
+    queue = sim.store.get(sim.layout.queue)
+    assert queue["tasks"][0] == before["tasks"][0]
+
+
+@pytest.mark.parametrize(("status", "allowed"), [("pending", True), ("assigned", True), ("blocked", True),
+                                                  ("failed", True), ("in_progress", False), ("completed", False),
+                                                  ("cancelled", False), ("worker_spawned", False)])
+def test_which_tasks_can_be_cancelled(status: str, allowed: bool) -> None:
+    entry = {"id": "t", "status": status}
+    if allowed:
+        queue_edits.cancel(entry, by="a", now="n", reason=None, has_plan=False)
+        assert entry["status"] == "cancelled"
+    else:
+        with pytest.raises(EditRefused):
+            queue_edits.cancel(entry, by="a", now="n", reason=None, has_plan=False)
+        assert entry == {"id": "t", "status": status}
+
+
+def test_attempt_numbers_read_other_writers_retry_count_safely() -> None:
+    assert queue_edits.attempt({}) == 1
+    assert queue_edits.attempt({"retry_count": 2}) == 3
+    assert queue_edits.attempt({"retry_count": "2"}) == 1
+    assert queue_edits.attempt({"retry_count": True}) == 1
+    assert queue_edits.attempt({"retry_count": -4}) == 1
