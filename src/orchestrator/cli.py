@@ -131,10 +131,17 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a file format")
     schema.add_argument("format", choices=sorted(SCHEMAS))
+
+    web = commands.add_parser("web", parents=[common], help="a live, read-only web page of the folder")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; any other needs a token)")
+    web.add_argument("--port", type=int, default=8080)
+    web.add_argument("--token", default=os.environ.get("ORCHESTRATOR_WEB_TOKEN"),
+                     help="required on a non-loopback address (default: $ORCHESTRATOR_WEB_TOKEN, else one is made up "
+                          "and printed); with --host 127.0.0.1 it is required too if given")
     return parser
 
 
-FOLDER_ONLY = {"subtask", "status", "show", "events", "doctor", "resume"}
+FOLDER_ONLY = {"subtask", "status", "show", "events", "doctor", "resume", "web"}
 """Commands that work from the folder alone, with the default configuration if the file is broken."""
 
 
@@ -154,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         # reporting and reading need only the folder: a broken config file must not silence workers
         print(f"orchestrator: warning: configuration error, using the defaults: {exc}", file=sys.stderr)
         config = Config()
+    if args.command == "web":
+        from orchestrator.web.serve import serve  # Starlette and uvicorn load only for this command
+
+        return serve(make_store(args.coordination_dir, config), config, args.host, args.port, args.token)
     handler = {"run": _run, "submit": _submit, "plan": _plan, "status": _status, "subtask": _subtask,
                "resume": _resume, "service": _service, "show": _show, "events": _events, "explain": _explain,
                "config": _config, "doctor": _doctor}[args.command]

@@ -18,7 +18,7 @@ class Finding:
     action: str = ""
 
 
-def _held(lock: Path) -> bool:
+def is_held(lock: Path) -> bool:
     """Is someone holding this flock right now? (We never take it for longer than the test.)"""
     try:
         fd = os.open(lock, os.O_RDONLY)
@@ -43,7 +43,7 @@ def examine(store: Store) -> list[Finding]:
                         "create it, or pass --coordination-dir / set ORCHESTRATOR_COORDINATION_DIR")]
     if not os.access(layout.root, os.W_OK):
         add(Finding("problem", f"{layout.root} is not writable by this user", "run as the folder's owner"))
-    running = _held(layout.daemon_lock)
+    running = is_held(layout.daemon_lock)
     add(Finding("ok" if running else "warning", "a daemon is running" if running else "no daemon is running",
                 "" if running else "start it: orchestrator run (or systemctl start orchestrator)"))
     try:
@@ -101,7 +101,7 @@ def examine(store: Store) -> list[Finding]:
                 add(Finding("warning", f"invalid worker spec {path.relative_to(layout.root)}",
                             "skipped by the monitor; its worker is followed through its files or not at all"))
     for lock in sorted(layout.root.rglob("*.lock")):
-        if lock != layout.daemon_lock and _held(lock):
+        if lock != layout.daemon_lock and is_held(lock):
             add(Finding("warning", f"{lock.relative_to(layout.root)} is held right now",
                         "fine if brief; if it stays held, find the holder with: fuser -v " + str(lock)))
     leftovers = [p for p in layout.root.rglob("*") if is_own_temp(p.name)]
