@@ -20,11 +20,10 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
-import web_harness  # noqa: E402
-import web_scenes  # noqa: E402
-
-from orchestrator import logs  # noqa: E402
-from orchestrator.web.app import create_app  # noqa: E402
+import web_harness
+import web_scenes
+from orchestrator import logs
+from orchestrator.web.app import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]
 
