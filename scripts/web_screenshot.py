@@ -14,10 +14,11 @@ import threading
 import time
 from pathlib import Path
 
-import web_harness
-import web_scenes
 from orchestrator import logs
 from orchestrator.web.app import create_app
+
+import web_harness
+import web_scenes
 
 ROOT = Path(__file__).resolve().parent.parent
 

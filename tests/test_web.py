@@ -16,13 +16,14 @@ import pytest
 from starlette.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
-import web_scenes
 from orchestrator import logs
 from orchestrator.models import Plan
 from orchestrator.store import FolderStore, Layout
 from orchestrator.web import digest, eventlog, pages
 from orchestrator.web.app import create_app, is_loopback
 from orchestrator.web.folder import FolderView
+
+import web_scenes
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 

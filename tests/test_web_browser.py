@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
-import web_harness
-import web_scenes
 from orchestrator import logs
 from orchestrator.web.app import create_app
+
+import web_harness
+import web_scenes
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]
 

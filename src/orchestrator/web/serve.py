@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import socket
 import sys
 import threading
 from types import FrameType
@@ -13,7 +14,7 @@ from orchestrator.config import Config
 from orchestrator.store import Store
 from orchestrator.web.app import create_app, is_loopback
 
-EXIT_USAGE = 2
+EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
 def serve(store: Store, config: Config, host: str, port: int, token: str | None) -> int:
@@ -21,6 +22,11 @@ def serve(store: Store, config: Config, host: str, port: int, token: str | None)
     if not root.is_dir():
         print(f"orchestrator web: {root} is not a folder (give --coordination-dir DIR)", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        listening = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
+        print(f"orchestrator web: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
     loopback = is_loopback(host)
     if not loopback and not token:
         token = secrets.token_urlsafe(24)
@@ -32,8 +38,12 @@ def serve(store: Store, config: Config, host: str, port: int, token: str | None)
     shown = f"[{host}]" if ":" in host else host
     print(f"orchestrator web: http://{shown}:{port}/{f'?token={token}' if token else ''}  "
           f"(read-only view of {root.resolve()}; Ctrl-C ends)", flush=True)
-    Server(uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2),
-           stopping).run()
+    server = Server(uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2),
+                    stopping)
+    try:
+        server.run(sockets=[listening])
+    except KeyboardInterrupt:  # uvicorn raises the signal again once it has stopped
+        pass
     return 0
 
 
