@@ -16,7 +16,9 @@ import pytest
 from starlette.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
-from orchestrator import logs
+from filelock import FileLock
+
+from orchestrator import doctor, logs
 from orchestrator.models import Plan
 from orchestrator.store import FolderStore, Layout
 from orchestrator.web import digest, eventlog, pages
@@ -101,6 +103,24 @@ def test_what_is_stuck_names_silent_workers_unacted_reports_retries_and_unreadab
     unreadable = [i for i in digest.attention(view.picture(), datetime.now(UTC)) if i.kind == "unreadable"]
     assert [i.subject for i in unreadable] == ["the queue cannot be read", "plan orch-broken.json cannot be read"]
     assert "invalid JSON" in unreadable[0].reason
+
+
+def test_the_daemon_is_seen_running_without_taking_its_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lock = tmp_path / "daemon.lock"
+    assert not doctor.is_held_passive(lock)
+    held = FileLock(str(lock), timeout=0)
+    held.acquire()
+
+    def taking(*args: Any) -> None:
+        raise AssertionError("the view took the daemon's lock")
+
+    monkeypatch.setattr(doctor.fcntl, "flock", taking)
+    try:
+        assert doctor.is_held_passive(lock)
+    finally:
+        monkeypatch.undo()
+        held.release()
+    assert not doctor.is_held_passive(lock)
 
 
 def test_eta_is_the_estimated_rest_stage_after_stage(scene: web_scenes.Scene) -> None:

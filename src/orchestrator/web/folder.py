@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator.doctor import is_held
+from orchestrator.doctor import is_held_passive
 from orchestrator.models import Plan, describe
 from orchestrator.protocol import WORKER_FIELDS
 from orchestrator.store import Store, StoreError
@@ -52,7 +52,7 @@ class FolderView:
                  heartbeat_timeout_seconds: float = 180.0) -> None:
         self.store = store
         self.layout = store.layout
-        self._daemon_running = daemon_running or (lambda: is_held(self.layout.daemon_lock))
+        self._daemon_running = daemon_running or (lambda: is_held_passive(self.layout.daemon_lock))
         self.heartbeat_timeout_seconds = heartbeat_timeout_seconds
         self._plans: dict[Path, tuple[int, Plan | PlanProblem]] = {}
         self._subtasks: dict[Path, tuple[int, dict[str, Any] | None]] = {}
