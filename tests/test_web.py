@@ -99,10 +99,15 @@ def test_what_is_stuck_names_silent_workers_unacted_reports_retries_and_unreadab
     assert "npm registry timed out" in retry[0].reason and "next attempt at" in retry[0].reason
 
     (scene.layout.tasks / "orch-broken.json").write_text("{ not json")
+    odd = json.loads(scene.layout.plan("orch-task-auth").read_text())
+    odd["execution_plan"]["stage_9"] = ["orch-ghost"]
+    (scene.layout.tasks / "orch-odd.json").write_text(json.dumps(odd))
     scene.layout.queue.write_text('{"tasks": [')
     unreadable = [i for i in digest.attention(view.picture(), datetime.now(UTC)) if i.kind == "unreadable"]
-    assert [i.subject for i in unreadable] == ["the queue cannot be read", "plan orch-broken.json cannot be read"]
-    assert "invalid JSON" in unreadable[0].reason
+    assert [i.subject for i in unreadable] == ["the queue cannot be read", "plan orch-broken.json cannot be read",
+                                               "plan orch-odd.json cannot be read"]
+    assert "invalid JSON" in unreadable[0].reason and "orch-ghost" in unreadable[2].reason
+    assert "orch-odd.json" in client(scene.store).get("/").text  # the page still shows, and says so
 
 
 def test_the_daemon_is_seen_running_without_taking_its_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -277,8 +282,8 @@ def test_a_thousand_orchestrations_and_100000_lines_are_sent_a_page_at_a_time(
     assert len(events["rows"]) == pages.EVENT_PAGE and events["older"] is not None
     older = web.get(f"/api/events?before={events['older']}&limit=500").json()
     assert len(older.get("rows")) == 500 and older["older"] < events["older"]
-    filtered = web.get("/api/events?eorch=orch-3&limit=20").json()["rows"]
-    assert len(filtered) == 20 and all('data-orch="orch-3"' in r for r in filtered)
+    filtered = web.get("/api/events?eorch=orch-3&type=t1,t2&limit=20").json()["rows"]
+    assert len(filtered) == 20 and all('data-orch="orch-3"' in r and 'data-type="t0"' not in r for r in filtered)
 
 
 def test_the_stream_sends_new_lines_and_changes(scene: web_scenes.Scene) -> None:

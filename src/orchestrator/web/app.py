@@ -119,7 +119,7 @@ def create_app(store: Store, *, token: str | None = None, loopback_only: bool = 
     def index(request: Request) -> Response:
         view = view_of(request)
         parts = render(watch.picture(), view, clock.now(), folder, layout.events)
-        return HTMLResponse(pages.page(folder, parts, view))
+        return HTMLResponse(pages.page(folder, parts))
 
     def part(request: Request) -> Response:
         name = request.path_params["name"]

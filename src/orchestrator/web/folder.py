@@ -92,7 +92,7 @@ class FolderView:
             cached = self._plans.get(path)
             if cached is None or cached[0] != mtime:
                 try:
-                    cached = mtime, Plan.model_validate(self.store.read_json(path))
+                    cached = mtime, _whole(Plan.model_validate(self.store.read_json(path)))
                 except (StoreError, ValueError) as exc:
                     cached = mtime, PlanProblem(path.name, describe(exc))
             seen[path] = cached
@@ -115,3 +115,12 @@ class FolderView:
             seen[path] = cached
         self._subtasks = seen
         return {wanted[path]: data for path, (_, data) in seen.items() if data is not None}
+
+
+def _whole(plan: Plan) -> Plan:
+    """A plan whose stages name only its own subtasks (one edited by hand may not): else ValueError."""
+    known = {s.subtask_id for s in plan.subtasks}
+    unknown = sorted({i for ids in plan.execution_plan.values() for i in ids} - known)
+    if unknown:
+        raise ValueError(f"execution_plan names subtasks the plan does not have: {', '.join(unknown)}")
+    return plan

@@ -55,13 +55,13 @@ class View:
         return "?" + urlencode({k: v for k, v in pairs.items() if v is not None})
 
 
-def page(folder: str, parts: dict[str, str], view: View) -> str:
+def page(folder: str, parts: dict[str, str]) -> str:
     body = "".join(parts[name] for name in ("attention", "queue", "orchestrations", "detail", "events"))
     return ("<!doctype html><html lang=en><head><meta charset=utf-8>"
             f"<title>orchestrator · {escape(folder)}</title>"
             '<meta name=viewport content="width=device-width, initial-scale=1">'
             '<link rel=stylesheet href="static/style.css"></head>'
-            f'<body data-view="{escape(view.query())}">'
+            '<body>'
             f'<header><h1>orchestrator</h1><span class=folder>{escape(folder)}</span>'
             '<span id=live class=live title="live updates from the folder">not live</span></header>'
             f"<main>{body}</main>"
