@@ -74,23 +74,28 @@ def page(url: str) -> Iterator[Any]:
     driver.quit()
 
 
-def node(page: Any, subtask_id: str) -> Any:
-    return page.find_element(By.CSS_SELECTOR, f'#detail g.node[data-subtask="{subtask_id}"]')
+def nodes(page: Any) -> dict[str, tuple[str, str]]:
+    """Each subtask box of the DAG: its state and its colour, read in one go (panels are swapped whole,
+    so an element found a moment ago may be gone; one script call sees one version of the page)."""
+    found = page.execute_script(
+        "return [...document.querySelectorAll('#detail g.node')].map("
+        "g => [g.dataset.subtask, g.dataset.status, getComputedStyle(g.querySelector('rect')).fill])")
+    return {subtask: (status, colour) for subtask, status, colour in found}
 
 
-def fill(page: Any, subtask_id: str) -> str:
-    return str(page.execute_script("return getComputedStyle(arguments[0]).fill",
-                                   node(page, subtask_id).find_element(By.TAG_NAME, "rect")))
+def text(page: Any, panel: str) -> str:
+    return str(page.execute_script("return document.getElementById(arguments[0]).innerText", panel))
 
 
 def test_the_page_loads_with_every_panel(page: Any) -> None:
     for panel in ("attention", "queue", "orchestrations", "detail", "events"):
         assert page.find_element(By.ID, panel).is_displayed()
-    assert len(page.find_elements(By.CSS_SELECTOR, "#detail g.node")) == 6
-    assert node(page, "orch-task-auth-s01-design").get_attribute("data-status") == "completed"
-    assert node(page, "orch-task-auth-s02-backend").get_attribute("data-status") == "in_progress"
-    assert "daemon running" in page.find_element(By.ID, "attention").text
-    assert page.find_elements(By.CSS_SELECTOR, "#event-list li.ev")
+    boxes = nodes(page)
+    assert len(boxes) == 6
+    assert boxes["orch-task-auth-s01-design"][0] == "completed"
+    assert boxes["orch-task-auth-s02-backend"][0] == "in_progress"
+    assert "daemon running" in text(page, "attention")
+    assert text(page, "event-list").strip()
 
 
 def test_a_task_dropped_into_the_queue_appears(page: Any, scene: web_scenes.Scene) -> None:
@@ -99,22 +104,23 @@ def test_a_task_dropped_into_the_queue_appears(page: Any, scene: web_scenes.Scen
     temporary = scene.layout.queue.with_name("queue.tmp")
     temporary.write_text(json.dumps(queue))
     os.replace(temporary, scene.layout.queue)  # as other writers do: a new file renamed into place
-    row = wait(lambda: page.find_elements(By.CSS_SELECTOR, '#queue tr[data-task="task-dropped"]'), "the new task")
-    assert "pending" in row[0].text
+    row = wait(lambda: page.execute_script(
+        "return document.querySelector('#queue tr[data-task=\"task-dropped\"]')?.innerText"), "the new task")
+    assert "pending" in row and "Rotate the staging TLS certificates" in row
 
 
 def test_a_stage_completion_recolours_its_subtasks(page: Any, scene: web_scenes.Scene) -> None:
-    running, done = fill(page, "orch-task-auth-s02-backend"), fill(page, "orch-task-auth-s01-design")
+    before = nodes(page)
+    done, running = before["orch-task-auth-s01-design"][1], before["orch-task-auth-s02-backend"][1]
     assert running != done
     scene.report("orch-task-auth-s02-backend", "complete", result="backend done")
     scene.report("orch-task-auth-s03-frontend", "complete", result="frontend done")
     scene.step()
-    wait(lambda: node(page, "orch-task-auth-s02-backend").get_attribute("data-status") == "completed", "stage 2 done")
-    assert node(page, "orch-task-auth-s03-frontend").get_attribute("data-status") == "completed"
-    assert fill(page, "orch-task-auth-s02-backend") == done
-    assert fill(page, "orch-task-auth-s03-frontend") == done
-    assert node(page, "orch-task-auth-s04-tests").get_attribute("data-status") == "assigned"
-    assert "stage 3/5" in page.find_element(By.ID, "detail").text
+    after = wait(lambda: (found := nodes(page))["orch-task-auth-s02-backend"][0] == "completed" and found, "stage 2 done")
+    assert after["orch-task-auth-s02-backend"] == ("completed", done)
+    assert after["orch-task-auth-s03-frontend"] == ("completed", done)
+    assert after["orch-task-auth-s04-tests"][0] == "assigned" and after["orch-task-auth-s04-tests"][1] not in (done, running)
+    assert "stage 3/5" in text(page, "detail")
 
 
 def test_an_escalation_shows_its_resume_command(page: Any, scene: web_scenes.Scene) -> None:
@@ -125,10 +131,10 @@ def test_an_escalation_shows_its_resume_command(page: Any, scene: web_scenes.Sce
     scene.report(first, "fail", reason="the index cluster refuses writes", transient=False)
     scene.step()
     command = f"orchestrator resume orch-task-esc --retry {first}"
-    panel = wait(lambda: (p := page.find_element(By.ID, "attention")) and command in p.text and p, "the resume command")
-    assert "the index cluster refuses writes" in panel.text
-    copy = panel.find_elements(By.CSS_SELECTOR, f'button.copy[data-copy^="{command}"]')
-    assert copy and copy[0].get_attribute("data-copy").endswith(f"--coordination-dir {scene.layout.root}")
+    shown = wait(lambda: (found := text(page, "attention")) and command in found and found, "the resume command")
+    assert "the index cluster refuses writes" in shown
+    copies = page.execute_script("return [...document.querySelectorAll('#attention button.copy')].map(b => b.dataset.copy)")
+    assert f"{command} --coordination-dir {scene.layout.root}" in copies
 
 
 def test_the_event_stream_filters_by_orchestration(page: Any, scene: web_scenes.Scene) -> None:
@@ -138,10 +144,10 @@ def test_the_event_stream_filters_by_orchestration(page: Any, scene: web_scenes.
     field.send_keys("orch-task-billing")
     form.find_element(By.TAG_NAME, "button").click()
     wait(lambda: "eorch=orch-task-billing" in page.current_url, "the filter in the address")
-    rows = wait(lambda: page.find_elements(By.CSS_SELECTOR, "#event-list li.ev"), "filtered lines")
-    wait(lambda: all(r.get_attribute("data-orch") == "orch-task-billing" for r in
-                     page.find_elements(By.CSS_SELECTOR, "#event-list li.ev")), "only the billing lines")
-    assert rows
+    shown = wait(lambda: (found := page.execute_script(
+        "return [...document.querySelectorAll('#event-list li.ev')].map(li => li.dataset.orch)"))
+        and set(found) == {"orch-task-billing"} and found, "only the billing lines")
+    assert len(shown) >= 5  # its start, its subtask and handoff lines, the failure, the escalation
     field = page.find_element(By.ID, "event-filter").find_element(By.NAME, "eorch")
     field.clear()
     page.find_element(By.ID, "event-filter").find_element(By.TAG_NAME, "button").click()
@@ -151,10 +157,10 @@ def test_the_event_stream_filters_by_orchestration(page: Any, scene: web_scenes.
 def test_the_event_stream_shows_new_lines_and_survives_rotation(page: Any, scene: web_scenes.Scene) -> None:
     scene.submit("task-new-line", "Roll back the staging deploy of web-frontend")
     scene.step()
-    wait(lambda: "task-new-line" in page.find_element(By.ID, "event-list").text, "the new event line")
+    wait(lambda: "task-new-line" in text(page, "event-list"), "the new event line")
     events = scene.layout.events
     os.replace(events, events.with_name(events.name + ".1"))  # rotated away; a new file starts
     events.write_text(json.dumps({"timestamp": "2026-11-26T10:00:00.000Z", "type": "queue_recovered",
                                   "source": "orchestrator", "path": "after-rotation"}) + "\n")
-    wait(lambda: "after-rotation" in page.find_element(By.ID, "event-list").text, "a line of the new file")
-    assert "replaced or truncated" in page.find_element(By.ID, "event-list").text
+    wait(lambda: "after-rotation" in text(page, "event-list"), "a line of the new file")
+    assert "replaced or truncated" in text(page, "event-list")

@@ -76,7 +76,7 @@ def render(picture: Picture, view: pages.View, now: datetime, folder: str, event
     parts: dict[str, str] = {}
     items = digest.attention(picture, now)
     if "attention" in names:
-        parts["attention"] = pages.attention_part(items, picture.daemon_running, folder)
+        parts["attention"] = pages.attention_part(items, picture.daemon_running, folder, view)
     if "queue" in names:
         shown, total = digest.queue_page(picture.tasks, view.group, view.qpage, pages.QUEUE_PAGE)
         parts["queue"] = pages.queue_part(digest.queue_counts(picture.tasks), shown, total, view, picture.queue_problem)

@@ -90,15 +90,15 @@ def _commands(commands: list[str], folder: str) -> str:
                    for c in commands)
 
 
-def attention_part(items: list[Attention], daemon_running: bool, folder: str) -> str:
+def attention_part(items: list[Attention], daemon_running: bool, folder: str, view: View) -> str:
     badge = ('<span class="badge ok">daemon running</span>' if daemon_running
              else '<span class="badge bad">no daemon running</span>')
     if not items:
         return _section("attention", "What is stuck, and why?", "<p class=calm>Nothing is stuck.</p>", badge)
     rows = []
     for item in items:
-        link = (f' <a data-nav data-orch="{escape(item.orchestration_id)}" href="?orch={escape(item.orchestration_id)}">'
-                "show</a>" if item.orchestration_id else "")
+        link = (f' <a data-nav data-orch="{escape(item.orchestration_id)}" '
+                f'href="{escape(view.query(orch=item.orchestration_id))}">show</a>' if item.orchestration_id else "")
         details = "".join(f"<li>{escape(d)}</li>" for d in item.details)
         rows.append(f'<li class="item k-{escape(item.kind)}"><span class=kind>{escape(item.kind)}</span> '
                     f"<b>{escape(item.subject)}</b>{link}<div class=reason>{escape(item.reason)}</div>"
