@@ -110,7 +110,7 @@ def create_app(store: Store, *, token: str | None = None, loopback_only: bool = 
     clock = clock or SystemClock()
     stopping = stopping or threading.Event()
     layout = store.layout
-    folder = str(layout.root)
+    folder = str(layout.root.resolve())
     watch = Watch(folder_view or FolderView(store, heartbeat_timeout_seconds=heartbeat_timeout_seconds), poll_seconds)
 
     def view_of(request: Request) -> pages.View:
