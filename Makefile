@@ -15,6 +15,7 @@ help:
 	@echo "make bench  benchmark a real daemon against durable-write floor (about 3 minutes)"
 	@echo "make demo   watch one whole orchestration, task to report, with simulated masters and workers"
 	@echo "make install-service DIR=/srv/coordination RUN_AS=agent   install and print how to start the systemd unit"
+	@echo "make web    the live web view of ./$(DIR) at http://127.0.0.1:8080/ (make screenshot: docs/web-view.png)"
 	@echo "make clean  remove the virtual environment and runtime files of the sample folder"
 
 $(STAMP): pyproject.toml
@@ -88,3 +89,18 @@ EVAL_ARGS ?=
 # a report, exit 0: make eval EVAL_ARGS="--part dev --errors"   (add --min-master 0.97 ... to gate)
 eval: $(STAMP)
 	$(BIN)/python scripts/eval.py $(EVAL_ARGS)
+
+# --- added: the web view (orchestrator web) -----------------------------------------------------
+.PHONY: web browser screenshot
+
+# the page for ./$(DIR) at http://127.0.0.1:8080/
+web: $(STAMP)
+	$(BIN)/orchestrator web --coordination-dir $(DIR)
+
+# Debian's chromium and chromedriver for the browser tests (as root; otherwise says what is missing)
+browser:
+	bash scripts/install-browser.sh
+
+# docs/web-view.png: the page for the seed's authentication example mid-way
+screenshot: $(STAMP) browser
+	$(BIN)/python scripts/web_screenshot.py

@@ -227,10 +227,17 @@ def _parser() -> argparse.ArgumentParser:
 
     shells = command("completion", "print the shell completion script (bash, zsh or fish)", parents=[talk])
     shells.add_argument("shell", choices=list(completion.SHELLS), help="the shell to complete in")
+
+    web = command("web", "a live, read-only web page of the folder", parents=[common])
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; any other needs a token)")
+    web.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    web.add_argument("--token", default=os.environ.get("ORCHESTRATOR_WEB_TOKEN"),
+                     help="required on a non-loopback address (default: $ORCHESTRATOR_WEB_TOKEN, else one is made up "
+                          "and printed); with --host 127.0.0.1 it is required too if given")
     return parser
 
 
-FOLDER_ONLY = {"subtask", "status", "show", "events", "doctor", "resume", "cancel", "retry", "reload", "stop"}
+FOLDER_ONLY = {"subtask", "status", "show", "events", "doctor", "resume", "cancel", "retry", "reload", "stop", "web"}
 """Commands that work from the folder alone, with the default configuration if the file is broken."""
 NEEDS_FOLDER = FOLDER_ONLY - {"doctor"} | {"explain", "service"}
 """Commands that read the folder: a missing one is an error (``doctor`` reports it as a finding)."""
@@ -264,6 +271,10 @@ def main(argv: list[str] | None = None) -> int:
         # reporting and reading need only the folder: a broken config file must not silence workers
         console.note(f"orchestrator: warning: configuration error, using the defaults: {exc}")
         config = Config()
+    if args.command == "web":
+        from orchestrator.web.serve import serve  # Starlette and uvicorn load only for this command
+
+        return serve(make_store(args.coordination_dir, config), config, args.host, args.port, args.token)
     handler = {"run": _run, "submit": _submit, "plan": _plan, "status": _status, "subtask": _subtask,
                "resume": _resume, "service": _service, "show": _show, "events": _events, "explain": _explain,
                "config": _config, "doctor": _doctor, "cancel": _cancel, "retry": _retry, "reload": _control,

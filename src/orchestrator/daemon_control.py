@@ -45,6 +45,22 @@ def is_held(lock: Path) -> bool:
         os.close(fd)
 
 
+def is_held_passive(lock: Path) -> bool:
+    """:func:`is_held` without ever taking the lock, for a view that asks several times a second (a
+    daemon starting at that instant must not find its lock taken): the kernel's table of flocks
+    (``/proc/locks``), or :func:`is_held` where there is none."""
+    try:
+        st = os.stat(lock)
+    except OSError:
+        return False
+    try:
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return is_held(lock)
+    wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    return any(len(f) > 5 and f[1] == "FLOCK" and f[5] == wanted for f in map(str.split, table.splitlines()))
+
+
 @dataclass(frozen=True)
 class Running:
     pid: int

@@ -23,7 +23,13 @@ ID_FIELDS = ("task_id", "orchestration_id", "subtask_id", "worker_id", "master",
 
 def parse(text: str) -> tuple[list[dict[str, Any]], int]:
     """Every JSON object in ``text``, and how far it was read (a torn tail is left for later)."""
-    found: list[dict[str, Any]] = []
+    found, used = parse_at(text)
+    return [event for _, event in found], used
+
+
+def parse_at(text: str) -> tuple[list[tuple[int, dict[str, Any]]], int]:
+    """As :func:`parse`, with where in ``text`` each object starts (a page of the file needs it)."""
+    found: list[tuple[int, dict[str, Any]]] = []
     position, end = 0, len(text)
     while position < end:
         while position < end and text[position].isspace():
@@ -39,7 +45,7 @@ def parse(text: str) -> tuple[list[dict[str, Any]], int]:
             position = newline + 1
             continue
         if isinstance(value, dict):
-            found.append(_flatten(value))
+            found.append((position, _flatten(value)))
         position = after
     return found, position
 

@@ -63,6 +63,9 @@ EXAMPLES: dict[str, str] = {
   orchestrator service --coordination-dir /srv/agents/coordination --user agent
   sudo orchestrator service --install --coordination-dir /srv/agents/coordination --user agent
   sudo orchestrator service --install --force --writable /srv/agents/workspace""",
+    "web": """\
+  orchestrator web --coordination-dir /srv/agents/coordination      # then open http://127.0.0.1:8080/
+  orchestrator web --host 0.0.0.0 --port 9000 --token "$(openssl rand -hex 16)"   # reachable from elsewhere""",
     "schema": """\
   orchestrator schema task
   orchestrator schema config | jq '.properties | keys'""",

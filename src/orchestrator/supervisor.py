@@ -521,9 +521,7 @@ class Supervisor:
             "escalation_file": str(path.relative_to(self.layout.root)),
             "attempts": [a.model_dump(exclude_none=True) for a in subtask.attempts],
             "may_go_on": progress.unaffected_by(plan, subtask.subtask_id),
-            "resume": [f"orchestrator resume {plan.orchestration_id} --retry {subtask.subtask_id}",
-                       f"orchestrator resume {plan.orchestration_id} --skip {subtask.subtask_id}",
-                       f"orchestrator resume {plan.orchestration_id} --abort"],
+            "resume": resume_commands(plan.orchestration_id, subtask.subtask_id),
         }
 
     def _queue_follows(self, plan: Plan) -> None:
@@ -653,6 +651,13 @@ def _reported_by(subtask: Subtask, facts: WorkerFacts, now: str) -> Report | Non
         completed_at=now if facts.finished == "completed" else None,
     )
     return None if report == Report() else report
+
+
+def resume_commands(orchestration_id: str, subtask_id: str) -> list[str]:
+    """What a person runs to unblock an orchestration (the escalation file and the web page show them)."""
+    return [f"orchestrator resume {orchestration_id} --retry {subtask_id}",
+            f"orchestrator resume {orchestration_id} --skip {subtask_id}",
+            f"orchestrator resume {orchestration_id} --abort"]
 
 
 def blocked_at(subtask: Subtask) -> str | None:

@@ -1,0 +1,117 @@
+"""The events file for a page: read backwards a page at a time, and followed as it grows.
+
+A file of 100,000 lines is never read whole: a page reads chunks from a byte offset
+backwards until it has enough matching events (or has scanned ``MAX_SCAN`` bytes), and says
+where the next older page starts. The follower keeps a byte position and the file's identity:
+a file replaced (rotated) or truncated is read again from its start. Lines are parsed as
+``orchestrator events`` parses them (:func:`orchestrator.events.parse`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestrator import events
+
+CHUNK = 256 << 10
+MAX_SCAN = 8 << 20
+"""At most this much of the file is read for one page; a rare filter continues on the next page."""
+
+
+@dataclass(frozen=True)
+class Filter:
+    types: list[str] = field(default_factory=list)
+    orchestration: str | None = None
+
+    def __call__(self, event: dict[str, Any]) -> bool:
+        return events.matches(event, self.types, self.orchestration, None)
+
+
+@dataclass(frozen=True)
+class Page:
+    events: list[dict[str, Any]]
+    """Oldest first."""
+    older: int | None
+    """Byte offset to ask for the next older page; ``None`` at the start of the file."""
+    end: int
+    """The file's size when read: where following it begins."""
+
+
+def size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def page(path: Path, wanted: Filter, limit: int, before: int | None = None) -> Page:
+    """The last ``limit`` matching events that end before byte ``before`` (default: the end)."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below; os-level reads by offset
+    except OSError:
+        return Page([], None, 0)
+    with handle:
+        end = os.fstat(handle.fileno()).st_size
+        stop = end if before is None else max(0, min(before, end))
+        found: list[dict[str, Any]] = []
+        scanned = 0
+        while stop > 0 and len(found) < limit and scanned < MAX_SCAN:  # limit >= 1
+            start = max(0, stop - CHUNK)
+            while True:
+                handle.seek(start)
+                raw = handle.read(stop - start)
+                newline = raw.find(b"\n") if start > 0 else -1
+                if start == 0 or newline != -1:
+                    break
+                start = max(0, start - CHUNK)  # a line longer than a chunk: read further back
+            start, raw = start + newline + 1, raw[newline + 1:]
+            text = raw.decode("utf-8", errors="replace")
+            parsed, _ = events.parse_at(text)
+            chosen = [(at, e) for at, e in parsed if wanted(e)][-(limit - len(found)):]
+            found[:0] = [e for _, e in chosen]
+            scanned += stop - start
+            if len(found) == limit and chosen:  # the page is full: the next one starts at its oldest line
+                start += len(text[:chosen[0][0]].encode("utf-8"))
+            stop = start
+        return Page(found, stop if stop > 0 else None, end)
+
+
+class Tail:
+    """New events of a file as it grows; starts over when the file is replaced or truncated."""
+
+    def __init__(self, path: Path, position: int) -> None:
+        self.path = path
+        self.position = position
+        self.identity = self._identity()
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def read(self) -> tuple[list[dict[str, Any]], bool]:
+        """The events appended since the last read, and whether the file was rotated meanwhile."""
+        try:
+            handle = open(self.path, "rb")  # noqa: SIM115
+        except OSError:
+            return [], False
+        with handle:
+            st = os.fstat(handle.fileno())
+            identity = st.st_dev, st.st_ino
+            rotated = (self.identity is not None and identity != self.identity) or st.st_size < self.position
+            if rotated:
+                self.position = 0
+            self.identity = identity
+            if st.st_size == self.position:
+                return [], rotated
+            handle.seek(self.position)
+            raw = handle.read(min(st.st_size - self.position, MAX_SCAN))
+        text = raw.decode("utf-8", errors="replace")
+        found, used = events.parse(text)
+        self.position += len(text[:used].encode("utf-8"))
+        return found, rotated
