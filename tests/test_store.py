@@ -219,6 +219,7 @@ def test_the_files_are_where_the_rest_of_the_system_looks_for_them(tmp_path: Pat
         "queue": "task-queue.json", "events": "dashboard-events.jsonl", "orchestrator": "orchestrator",
         "tasks": "orchestrator/tasks", "subtasks": "orchestrator/subtasks", "state": "orchestrator/state/current.json",
         "routing_corrections": "orchestrator/state/routing-corrections.json", "routing_overrides": "routing-overrides.json",
+        "temp": "orchestrator/tmp",
         "daemon_lock": "orchestrator/daemon.lock", "escalations": "orchestrator/escalations",
         "reports": "orchestrator/reports", "requests": "orchestrator/requests", "worker_specs": "worker-specs",
         "agents": "agents/workers", "masters": "masters"}
@@ -653,3 +654,18 @@ def test_our_event_starts_on_its_own_line_after_another_writers_torn_line(either
     either.append_events([Event(type="ours")])
     lines = either.read_tail(either.layout.events, 1 << 20).decode().splitlines()
     assert lines[:2] == ['{"type":"theirs"}', '{"type":"torn"'] and json.loads(lines[2])["type"] == "ours"
+
+
+def test_temporary_files_are_written_where_nobody_watches(store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A watched folder sees only the finished file arrive, never our temporary files."""
+    sources: list[Path] = []
+    real_replace, real_link = os.replace, os.link
+    monkeypatch.setattr(os, "replace", lambda src, dst: (sources.append(Path(src)), real_replace(src, dst))[1])
+    monkeypatch.setattr(os, "link", lambda src, dst: (sources.append(Path(src)), real_link(src, dst))[1])
+    store.layout.temp.rmdir()
+    store.write_json(store.layout.subtask("s1"), {"a": 1})  # no temp folder: beside the file, as before
+    store.make_folders()
+    store.write_json(store.layout.subtask("s2"), {"a": 1})
+    store.create_json_many([(store.layout.subtask("s3"), {}), (store.layout.task_handoff("security", "t"), {})])
+    assert [p.parent for p in sources] == [store.layout.subtasks] + [store.layout.temp] * 3
+    assert list(store.layout.temp.iterdir()) == []

@@ -83,6 +83,9 @@ class Layout:
         self.worker_specs = root / "worker-specs"
         self.agents = root / "agents" / "workers"
         self.masters = root / "masters"
+        self.temp = self.orchestrator / "tmp"
+        """Where temporary files are written before their rename: a folder nobody watches, so the
+        daemon's own writes wake neither it nor anyone else until the file is complete."""
 
     def _inside(self, folder: Path, name: str, suffix: str = ".json") -> Path:
         if not is_safe_id(name):
@@ -121,7 +124,7 @@ class Layout:
     def folders(self) -> list[Path]:
         """Every folder the orchestrator writes into."""
         return [self.tasks, self.subtasks, self.state.parent, self.escalations, self.reports, self.requests,
-                *(self.handoffs(m) for m in MASTERS)]
+                self.temp, *(self.handoffs(m) for m in MASTERS)]
 
 
 Identity = tuple[int, int, int]
@@ -396,6 +399,7 @@ class FolderStore(Store):
         self._locks: dict[Path, FileLock] = {}
         self._locks_guard = threading.Lock()
         self._written: dict[Path, Identity] = {}  # the last files we wrote, as we wrote them
+        self._same_device: dict[Path, bool] = {}  # folder -> on the temp folder's file system
 
     def _wrote(self, path: Path, temp: Path) -> None:
         """Remember ``path`` as ``temp`` is, before the rename or link that makes it ``path``: after
@@ -428,7 +432,19 @@ class FolderStore(Store):
             lock.release()
 
     def _temp_path(self, path: Path) -> Path:
-        return path.with_name(f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}")
+        """In the unwatched temp folder when it is on the same file system as ``path``'s folder
+        (a rename or link cannot cross file systems), else beside ``path``."""
+        name = f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}"
+        folder = path.parent
+        same = self._same_device.get(folder)
+        if same is None:
+            try:
+                same = os.stat(folder).st_dev == os.stat(self.layout.temp).st_dev
+            except OSError:
+                same = False  # no temp folder (yet): beside the file, as always worked
+            if same or self.layout.temp.is_dir():
+                self._same_device[folder] = same
+        return self.layout.temp / name if same else folder / name
 
     def _write_temp(self, path: Path, data: bytes, *, durable: bool = True) -> Path:
         return self._write_temps([(path, data)], durable=durable)[0]
