@@ -24,7 +24,6 @@ from orchestrator.store import (
     Store,
     StoreError,
     UnsafeName,
-    digest,
     dump_lines,
     is_own_temp,
 )
@@ -297,7 +296,7 @@ def test_updating_the_queue_never_creates_or_empties_it_unless_asked(either: Sto
     written = either.update_queue(lambda snapshot: snapshot.tasks.append({"id": "b"}) is None, create=True)
     assert written is not None and [t["id"] for t in written.tasks] == ["a", "b"]
     assert either.read_json(queue) == {"version": "2.1", "tasks": [{"id": "a"}, {"id": "b"}]}
-    assert written.digest == digest(either._read_bytes(queue))
+    assert written.raw == either._read_bytes(queue)
 
 
 def test_the_queue_is_written_one_task_per_line_and_keeps_its_other_keys(either: Store) -> None:
@@ -669,3 +668,22 @@ def test_temporary_files_are_written_where_nobody_watches(store: FolderStore, mo
     store.create_json_many([(store.layout.subtask("s3"), {}), (store.layout.task_handoff("security", "t"), {})])
     assert [p.parent for p in sources] == [store.layout.subtasks] + [store.layout.temp] * 3
     assert list(store.layout.temp.iterdir()) == []
+
+
+def test_the_claim_reuses_the_passes_read_only_while_the_bytes_are_the_same(either: Store,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under the lock the queue is read again; its bytes unchanged, the document read a moment ago
+    is used (no second parse of a big queue); changed by one byte, it is parsed afresh."""
+    either.write_bytes(either.layout.queue, b'{"tasks": [{"id": "a"}]}')
+    first = either.read_queue()
+    assert first is not None
+    parsed: list[bytes] = []
+    real = store_module.parse_json
+    monkeypatch.setattr(store_module, "parse_json", lambda raw, path: (parsed.append(raw), real(raw, path))[1])
+    again = either.read_queue(first)
+    assert again is not None and again.document is first.document and parsed == []
+    either.write_bytes(either.layout.queue, b'{"tasks": [{"id": "b"}]}')
+    fresh = either.read_queue(first)
+    assert fresh is not None and fresh.tasks == [{"id": "b"}] and len(parsed) == 1
+    written = either.update_queue(lambda s: s.tasks.append({"id": "c"}) is None, known=first)  # stale: re-read
+    assert written is not None and [t["id"] for t in written.tasks] == ["b", "c"]

@@ -211,7 +211,7 @@ class Engine:
         if self._queue_problem:
             self.outbox.emit("queue_recovered", path=str(self.layout.queue))
             self._queue_problem = None
-        if self._seen is not None and snapshot.digest == self._seen.digest:
+        if self._seen is not None and snapshot.raw == self._seen.raw:
             self._seen = snapshot
             return IntakeResult()
         self._vanished(snapshot.tasks)
@@ -246,7 +246,7 @@ class Engine:
         complex_ = [(t, d) for t, d in decisions if d.decision == "complex" or t.id in known]
         seen = intake.pending_ids(snapshot.tasks)
         try:
-            claimed, result, unseen = self._claim(simple, complex_, now, seen)
+            claimed, result, unseen = self._claim(simple, complex_, now, seen, snapshot)
         except StoreError as exc:
             if str(exc) != self._update_problem:
                 self.outbox.emit("queue_update_failed", path=str(self.layout.queue), problem=str(exc),
@@ -391,8 +391,9 @@ class Engine:
 
     def _claim(self, simple: list[tuple[QueueTask, Classification, Any]],
                complex_: list[tuple[QueueTask, Classification]], now: str,
-               seen: set[object]) -> tuple[set[str], Snapshot | None, bool]:
-        """One locked queue write for the whole batch.
+               seen: set[object], snapshot: Snapshot | None = None) -> tuple[set[str], Snapshot | None, bool]:
+        """One locked queue write for the whole batch (``snapshot``: the queue as this pass read it,
+        reused under the lock if the file is still the same).
 
         Returns the ids that were still ours to take, the queue as written, and whether
         the fresh read held pending tasks that were not in ``seen``.
@@ -419,7 +420,7 @@ class Engine:
                     claimed.add(task.id)
             return bool(claimed)
 
-        result = self.store.update_queue(change)
+        result = self.store.update_queue(change, known=snapshot)
         return claimed, result, unseen
 
     def set_task(self, task_id: str, status: str | None, *, only_if: str | None = None, **fields: Any) -> bool:
