@@ -464,8 +464,10 @@ def test_a_failed_queue_write_is_reported_and_leaves_the_queue(store: FolderStor
 def test_the_symlink_and_outside_refusals_say_why(store: FolderStore, tmp_path: Path) -> None:
     outside = tmp_path.parent / f"{tmp_path.name}-elsewhere"
     outside.mkdir()
+    store.write_json(store.layout.report("orch-0", ".json"), {})  # the folder was fine: remembered as checked
+    store.layout.report("orch-0", ".json").unlink()
     store.layout.reports.rmdir()
-    store.layout.reports.symlink_to(outside)
+    store.layout.reports.symlink_to(outside)  # and is then swapped for a way out
     with pytest.raises(UnsafeName, match=r"leads outside .* \(a symlink\?\); not written"):
         store.write_json(store.layout.report("orch-a", ".json"), {})
     link = store.layout.plan("orch-l")

@@ -403,6 +403,7 @@ class FolderStore(Store):
         self._locks_guard = threading.Lock()
         self._written: dict[Path, Identity] = {}  # the last files we wrote, as we wrote them
         self._same_device: dict[Path, bool] = {}  # folder -> on the temp folder's file system
+        self._checked: dict[Path, tuple[int, int]] = {}  # folder -> (device, inode) when found inside the root
 
     def _wrote(self, path: Path, temp: Path) -> None:
         """Remember ``path`` as ``temp`` is, before the rename or link that makes it ``path``: after
@@ -434,6 +435,21 @@ class FolderStore(Store):
         finally:
             lock.release()
 
+    def _check_folder(self, folder: Path) -> None:
+        """Create ``folder`` if needed and refuse one that leads outside the root (a symlink). A
+        folder checked before is checked again only if it is no longer the same folder (one stat
+        instead of resolving every component of its path at every write)."""
+        try:
+            st = os.stat(folder)
+            if self._checked.get(folder) == (st.st_dev, st.st_ino):
+                return
+        except FileNotFoundError:
+            folder.mkdir(parents=True, exist_ok=True)
+            st = os.stat(folder)
+        if not folder.resolve().is_relative_to(self._real_root):
+            raise UnsafeName(f"{folder}: leads outside {self.layout.root} (a symlink?); not written")
+        self._checked[folder] = (st.st_dev, st.st_ino)
+
     def _temp_path(self, path: Path) -> Path:
         """In the unwatched temp folder when it is on the same file system as ``path``'s folder
         (a rename or link cannot cross file systems), else beside ``path``."""
@@ -458,16 +474,15 @@ class FolderStore(Store):
         opened: list[tuple[Path, int]] = []
         try:
             for path, data in files:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                if not path.parent.resolve().is_relative_to(self._real_root):
-                    raise UnsafeName(f"{path}: its folder leads outside {self.layout.root} (a symlink?); not written")
-                if path.is_symlink():
-                    raise UnsafeName(f"{path} is a symlink; not written through")
-                temp = self._temp_path(path)
+                self._check_folder(path.parent)
                 try:
-                    mode = path.stat().st_mode & 0o7777
+                    st = os.lstat(path)
+                    if stat.S_ISLNK(st.st_mode):
+                        raise UnsafeName(f"{path} is a symlink; not written through")
+                    mode = st.st_mode & 0o7777
                 except FileNotFoundError:
                     mode = DEFAULT_MODE
+                temp = self._temp_path(path)
                 fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
                 opened.append((temp, fd))
                 os.fchmod(fd, mode)
