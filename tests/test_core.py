@@ -185,6 +185,21 @@ def test_a_retry_waits_for_its_backoff() -> None:
     assert sim.subtask(sid("design"))["status"] == "assigned"
 
 
+def test_a_pass_that_only_takes_new_tasks_leaves_the_retry_timer_and_the_pidfds_alone() -> None:
+    """The daemon keeps its timer when a pass says it did not look (a new task between a failure
+    and its retry must not cancel the retry); any other pass says when the next retry is due."""
+    sim = started()
+    sim.report(sid("design"), "fail", reason="flaky", worker_id="w1")
+    failed = sim.run(("subtask", sid("design")))
+    assert failed.retries_checked and failed.next_retry == 10.0 and failed.watch == {}
+    sim.submit(task("t-new", "Fix bug in api/users.py line 42"))
+    taken = sim.run("queue")
+    assert sim.queue_task("t-new")["status"] == "assigned"
+    assert not taken.retries_checked and taken.watch is None
+    sim.clock.advance(10.1)
+    assert sim.run("retries").retries_checked and sim.subtask(sid("design"))["attempt"] == 2
+
+
 def test_three_failures_escalate_once_and_a_retry_resumes() -> None:
     sim = started()
     for attempt in (1, 2, 3):

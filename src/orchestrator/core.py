@@ -55,10 +55,14 @@ class PassResult:
     """The queue could not be updated: run another pass after a pause."""
     next_retry: float | None = None
     """Seconds until the next retry's backoff ends."""
+    retries_checked: bool = True
+    """False: the pass could not have changed any retry (it only took new tasks), so the daemon
+    keeps its retry timer as it is and ``next_retry`` says nothing."""
     stopping_workers: bool = False
     """Workers were asked to stop: look again after the grace period."""
-    watch: dict[deathwatch.Key, deathwatch.Target] = field(default_factory=dict)
-    """The worker processes of active subtasks, for the daemon's pidfds (``("exited", id)`` jobs)."""
+    watch: dict[deathwatch.Key, deathwatch.Target] | None = field(default_factory=dict)
+    """The worker processes of active subtasks, for the daemon's pidfds (``("exited", id)`` jobs);
+    None when the pass could not have changed them (it only took new tasks)."""
 
 
 class Core:
@@ -105,6 +109,9 @@ class Core:
         """One pass; the state file is written once and the events are appended at its end."""
         jobs = set(jobs)
         result = PassResult()
+        # a pass that only takes new tasks starts no worker and fails no attempt: the scans of
+        # every live subtask for due retries and worker processes would find what they found before
+        intake_only = jobs <= {"queue"}
         try:
             if "queue" in jobs or "tick" in jobs:
                 taken = self.engine.intake()
@@ -127,9 +134,12 @@ class Core:
                 if exited:
                     self.supervisor.check_exited(exited)
                 self.supervisor.check_stops()
-                result.next_retry = self.supervisor.due_retries()
+                if intake_only:
+                    result.retries_checked = False
+                else:
+                    result.next_retry = self.supervisor.due_retries()
             result.stopping_workers = self.supervisor.stops.waiting
-            result.watch = deathwatch.targets(self.registry.live())
+            result.watch = None if intake_only else deathwatch.targets(self.registry.live())
             self.registry.write_state()
         finally:
             self.outbox.flush()

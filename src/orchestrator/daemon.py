@@ -214,7 +214,8 @@ class Daemon:
 
     def _after(self, result: PassResult) -> None:
         loop = asyncio.get_running_loop()
-        self._deaths.sync(result.watch)
+        if result.watch is not None:
+            self._deaths.sync(result.watch)
         for task, decision in result.plan_later:
             self._start_planning(task, decision)
         if result.again:
@@ -223,7 +224,8 @@ class Daemon:
             loop.call_later(self.config.watch.update_retry_seconds, self.want, "queue")
         if result.stopping_workers:
             loop.call_later(max(0.05, self.config.retry.terminate_grace_seconds / 4), self.want, "stops")
-        self._schedule_retry(result.next_retry)
+        if result.retries_checked:
+            self._schedule_retry(result.next_retry)
         if self.core.status_line != self._status:
             self._status = self.core.status_line
             self.notifier.status(self._status)
