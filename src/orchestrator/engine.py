@@ -316,8 +316,10 @@ class Engine:
 
     def _hand_off_simple(self, decided: list[tuple[QueueTask, Classification]], now: str,
                          earlier: dict[str, str | None]) -> list[tuple[QueueTask, Classification, Any]]:
-        """Write each simple task's handoff (reusing one left by an interrupted run)."""
-        written = []
+        """Write each simple task's handoff (reusing one left by an interrupted run): all at once
+        (a burst's handoffs share their fsyncs), or, if that fails, one by one, so a task whose
+        handoff cannot be written holds up only itself."""
+        prepared = []
         for task, decision in decided:
             master = earlier.get(task.id) or decision.master
             if master != decision.master:
@@ -326,16 +328,34 @@ class Engine:
             try:
                 path = self.layout.task_handoff(master, task.id, _attempt(task))  # type: ignore[arg-type]
                 handoff = handoffs.for_task(task, decision, master, now, _attempt(task))  # type: ignore[arg-type]
-                self.store.create_json(path, handoff.to_json())
             except StoreError as exc:
-                if self._handoff_problems.get(task.id) != str(exc):  # once per cause, not on every retry
-                    self.outbox.emit("handoff_failed", task_id=task.id, master=master, problem=str(exc),
-                                     action="retried until it can be written")
-                self._handoff_problems[task.id] = str(exc)
+                self._handoff_failed(task.id, master, exc)
+                continue
+            prepared.append((task, decision, path, handoff.to_json()))
+        if len(prepared) > 1:
+            try:
+                self.store.create_json_many([(path, data) for _, _, path, data in prepared])
+                for task, _, _, _ in prepared:
+                    self._handoff_problems.pop(task.id, None)
+                return [(task, decision, path) for task, decision, path, _ in prepared]
+            except StoreError:
+                pass  # one by one: find which
+        written = []
+        for task, decision, path, data in prepared:
+            try:
+                self.store.create_json(path, data)
+            except StoreError as exc:
+                self._handoff_failed(task.id, decision.master, exc)
                 continue
             self._handoff_problems.pop(task.id, None)
             written.append((task, decision, path))
         return written
+
+    def _handoff_failed(self, task_id: str, master: str | None, exc: StoreError) -> None:
+        if self._handoff_problems.get(task_id) != str(exc):  # once per cause, not on every retry
+            self.outbox.emit("handoff_failed", task_id=task_id, master=master, problem=str(exc),
+                             action="retried until it can be written")
+        self._handoff_problems[task_id] = str(exc)
 
     def _earlier_handoff(self, task_id: str, attempt: int) -> str | None:
         for master in MASTERS:
