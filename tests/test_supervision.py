@@ -26,8 +26,8 @@ debounce_seconds = 0.002
 rescan_interval_seconds = 0.5
 [monitor]
 interval_seconds = 0.2
-heartbeat_timeout_seconds = 2.0
-zombie_timeout_seconds = 3.0
+heartbeat_timeout_seconds = 4.0
+zombie_timeout_seconds = 6.0
 never_started_timeout_seconds = 30
 max_runtime_seconds = 60
 [retry]
@@ -216,10 +216,10 @@ def test_kill_9_in_the_middle_and_a_restart_finish_the_plan_without_doubling_any
     tmp_path: Path, folder: Path, daemon_factory: Callable[..., DaemonProcess]
 ) -> None:
     """No retry may be needed, so the workers get time to beat even on a machine under heavy load
-    (with the 3 s zombie timeout of the others, a busy CI machine could call them zombies)."""
+    (with the 6 s zombie timeout of the others, a busy CI machine could call them zombies)."""
     config = tmp_path / "patient.toml"
-    config.write_text(SUPERVISION_CONFIG.replace("heartbeat_timeout_seconds = 2.0", "heartbeat_timeout_seconds = 30")
-                      .replace("zombie_timeout_seconds = 3.0", "zombie_timeout_seconds = 45"))
+    config.write_text(SUPERVISION_CONFIG.replace("heartbeat_timeout_seconds = 4.0", "heartbeat_timeout_seconds = 30")
+                      .replace("zombie_timeout_seconds = 6.0", "zombie_timeout_seconds = 45"))
     supervised = daemon_factory(folder, config).start()
     masters = FakeMasters(folder, lambda sid, attempt: "finish", seconds=1.0)
     try:
@@ -263,8 +263,8 @@ def test_a_worker_killed_with_sigkill_is_detected_long_before_the_monitor_tick(
     """The tick is a minute away and nothing writes a file: only the worker's pidfd can tell."""
     config = tmp_path / "deaths.toml"
     config.write_text(SUPERVISION_CONFIG.replace("interval_seconds = 0.2", "interval_seconds = 60")
-                      .replace("heartbeat_timeout_seconds = 2.0", "heartbeat_timeout_seconds = 600")
-                      .replace("zombie_timeout_seconds = 3.0", "zombie_timeout_seconds = 600"))
+                      .replace("heartbeat_timeout_seconds = 4.0", "heartbeat_timeout_seconds = 600")
+                      .replace("zombie_timeout_seconds = 6.0", "zombie_timeout_seconds = 600"))
     daemon = daemon_factory(folder, config).start()
     assert daemon.proc is not None
     masters = FakeMasters(folder, lambda sid, attempt: "hang" if (local(sid), attempt) == ("design", 1) else "finish",
