@@ -517,3 +517,61 @@ def test_every_event_about_a_subtask_or_a_worker_names_its_orchestration() -> No
              and {"subtask_id", "worker_id", "pid"} & e.keys()]
     assert about and all(e.get("orchestration_id") == ORCH for e in about), [
         e for e in about if e.get("orchestration_id") != ORCH]
+
+
+# --- a burst: several plans begun together, step by step ----------------------------------------
+
+
+def burst() -> Sim:
+    sim = Sim()
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS), task("v", "Valve", subtasks=SUBTASKS),
+               task("s", "Fix bug in app/main.py line 3"), task("r", "Rotate the API keys of the billing service"))
+    return sim
+
+
+def burst_writes() -> int:
+    sim = burst()
+    before = sim.store.writes
+    sim.tick()
+    return sim.store.writes - before
+
+
+def test_a_burst_begins_every_plan_with_each_step_durable_before_the_next() -> None:
+    sim = burst()
+    sim.tick()
+    for orch in ("orch-w", "orch-v"):
+        plan = sim.plan(orch)
+        assert plan["status"] == "in_progress"
+        for subtask in plan["subtasks"]:
+            assert sim.subtask(subtask["subtask_id"]) == subtask  # written once, as the plan has it
+            assert sim.store.written[sim.layout.subtask(subtask["subtask_id"])] == 1
+    names = sorted(p.name for p in sim.handoffs())
+    assert names == sorted(["to-development-subtask-orch-w-design.json", "to-development-subtask-orch-v-design.json",
+                            "s.json", "r.json"])
+    # the order of the writes: both plans, then all 8 subtask files, then the 2 handoffs
+    order = [str(p) for p in sim.store.written_order]
+    plans = [i for i, p in enumerate(order) if "/tasks/orch-" in p]
+    subtasks = [i for i, p in enumerate(order) if "/subtasks/" in p]
+    handoffs = [i for i, p in enumerate(order) if "to-development-subtask" in p]
+    assert max(plans) < min(subtasks) and max(subtasks) < min(handoffs)
+
+
+@pytest.mark.parametrize("crash_at", range(1, burst_writes() + 1))
+def test_a_crash_anywhere_in_a_burst_is_recovered_without_losing_or_doubling_anything(crash_at: int) -> None:
+    sim = burst()
+    sim.store.crash_at = sim.store.writes + crash_at
+    with pytest.raises(Crash):
+        sim.tick()
+    sim = sim.restart()
+    sim.tick()
+    keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
+    assert [k for k, n in keyed.items() if n > 1] == []
+    for orch in ("orch-w", "orch-v"):
+        assert keyed[f"{orch}:started"] == 1 and keyed[f"{orch}:handoff:{orch}-design:1"] == 1
+        plan = sim.plan(orch)
+        assert plan["status"] == "in_progress"
+        for subtask in plan["subtasks"]:
+            assert sim.subtask(subtask["subtask_id"])["status"] == subtask["status"]
+    assert {sim.queue_task(t)["status"] for t in ("s", "r")} == {"assigned"}
+    assert len(sim.handoffs()) == 4

@@ -366,7 +366,7 @@ def test_rejected_answers_and_the_fallback_are_announced_before_the_plan_starts(
     planned = draft_now(queued, decision, CLASSIFIER, sim.settings.config, "2026-01-01T00:00:00Z",
                         "external planner: answer still invalid after the repair round: no JSON object found", rejected)
     assert isinstance(planned, Drafted) and planned.plan is not None and planned.planner == "builtin"
-    sim.core.begin(queued, planned)
+    sim.core.begin_many([(queued, planned)])
     sim.core.outbox.flush()
     types = [e["type"] for e in sim.events()]
     assert types[types.index("planner_answer_rejected"):][:4] == [

@@ -117,8 +117,7 @@ class Core:
                 taken = self.engine.intake()
                 result.again, result.failed = taken.again, taken.failed
                 result.plan_later = self._plan_now(taken.claimed)
-            for task, planned in drafted:
-                self.begin(task, planned)
+            self.begin_many(list(drafted))
             for job in jobs:
                 if isinstance(job, tuple) and job[0] == "subtask":
                     self.supervisor.sync_subtask(job[1])
@@ -149,6 +148,7 @@ class Core:
         """Plan and begin what the built-in planner can do now; return what needs the external one."""
         config = self.settings.config
         later = []
+        ready = []
         for task, decision in claimed:
             if needs_external(task, config):
                 self.engine.planning.add(task.id)
@@ -160,29 +160,42 @@ class Core:
                 log.error("planning_failed", task_id=task.id, exc_info=exc)
                 planned = Drafted(None, PlanError([f"internal error while planning: {type(exc).__name__}: {exc}"]),
                                   "builtin")
-            self.begin(task, planned)
+            ready.append((task, planned))
+        self.begin_many(ready)
         return later
 
-    def begin(self, task: QueueTask, drafted: Drafted) -> None:
-        """Start an orchestration from its plan, or block the task with the reason there is none."""
-        self.engine.planning.discard(task.id)
-        for rejection in drafted.rejected:
-            self.outbox.emit("planner_answer_rejected", task_id=task.id, round=rejection.round,
-                             problems=list(rejection.problems[:10]),
-                             action="asked again with these problems" if rejection.round == 1 else "used the built-in planner")
-        if drafted.fallback_reason:
-            self.outbox.emit("planner_fallback", task_id=task.id, reason=drafted.fallback_reason)
+    def begin_many(self, drafted: list[tuple[QueueTask, Drafted]]) -> None:
+        """Start orchestrations from their plans (together: a burst shares its fsyncs), or block each
+        task with the reason it has none."""
+        started = []
+        for task, planned in drafted:
+            self.engine.planning.discard(task.id)
+            for rejection in planned.rejected:
+                self.outbox.emit("planner_answer_rejected", task_id=task.id, round=rejection.round,
+                                 problems=list(rejection.problems[:10]),
+                                 action="asked again with these problems" if rejection.round == 1
+                                 else "used the built-in planner")
+            if planned.fallback_reason:
+                self.outbox.emit("planner_fallback", task_id=task.id, reason=planned.fallback_reason)
+            try:
+                if planned.plan is None:
+                    assert planned.error is not None
+                    raise planned.error
+                self.engine.start_orchestration(planned.plan)
+                started.append((task, planned.plan))
+            except PlanError as exc:
+                self.engine.block(task, _blocked_reason(exc))
+            except StoreError as exc:
+                self._failed(task, exc)
         try:
-            if drafted.plan is None:
-                assert drafted.error is not None
-                raise drafted.error
-            self.engine.start_orchestration(drafted.plan)
-            self.supervisor.begin(drafted.plan)
-        except PlanError as exc:
-            self.engine.block(task, _blocked_reason(exc))
+            self.supervisor.begin_many([plan for _, plan in started])
         except StoreError as exc:
-            self.outbox.emit("orchestration_failed", task_id=task.id, orchestration_id=f"orch-{task.id}",
-                             problem=str(exc), action="tried again at the next start")
+            for task, _ in started:
+                self._failed(task, exc)
+
+    def _failed(self, task: QueueTask, exc: StoreError) -> None:
+        self.outbox.emit("orchestration_failed", task_id=task.id, orchestration_id=f"orch-{task.id}",
+                         problem=str(exc), action="tried again at the next start")
 
     def reconfigure(self, config: Config, source: str) -> None:
         """Use a new configuration from now on, everywhere at once."""

@@ -37,6 +37,7 @@ class Outbox:
         self.clock = clock
         self._held: dict[str, list[Event]] = {}
         self._ready: list[Event] = []
+        self._ready_ids: set[str] = set()  # the event ids in _ready: a burst stages thousands
         self._announced: dict[str, set[str]] = {}  # scope (orchestration or task id) -> event ids
         self._append_problem: str | None = None
         self.window_start: datetime | None = None
@@ -56,6 +57,8 @@ class Outbox:
             self._held.setdefault(hold, []).append(event)
         else:
             self._ready.append(event)
+            if key is not None:
+                self._ready_ids.add(key)
 
     def held(self, plan_id: str) -> list[dict[str, Any]]:
         """The events waiting for ``plan_id``'s file, as they go into its ``outbox``."""
@@ -63,7 +66,9 @@ class Outbox:
 
     def release(self, plan_id: str) -> None:
         """The plan's file is written: its events may be announced."""
-        self._ready += self._held.pop(plan_id, [])
+        released = self._held.pop(plan_id, [])
+        self._ready += released
+        self._ready_ids.update(e.event_id for e in released if e.event_id is not None)
 
     def holds(self, plan_id: str) -> bool:
         return bool(self._held.get(plan_id))
@@ -102,6 +107,7 @@ class Outbox:
         events = [e for e in self._ready if e.event_id is None or not self.was_announced(e.event_id)]
         if not events:
             self._ready.clear()
+            self._ready_ids.clear()
             return
         try:
             self.store.append_events(events)
@@ -111,9 +117,11 @@ class Outbox:
                           action="kept; appended when the file can be written")
             self._append_problem = str(exc)
             self._ready = events[-MAX_UNWRITTEN:]
+            self._ready_ids = {e.event_id for e in self._ready if e.event_id is not None}
             return
         self._append_problem = None
         self._ready.clear()
+        self._ready_ids.clear()
         for event in events:
             if event.event_id is not None:
                 self._mark(event.event_id)
@@ -148,8 +156,7 @@ class Outbox:
 
     def _staged(self, key: str, hold: str | None) -> bool:
         """Already waiting to be announced (a step redone in the same pass)."""
-        waiting = self._ready + self._held.get(hold, []) if hold else self._ready
-        return any(key == e.event_id for e in waiting)
+        return key in self._ready_ids or (hold is not None and any(key == e.event_id for e in self._held.get(hold, [])))
 
     def forget(self, scope: str) -> None:
         """An orchestration or task is over: its ids need not be remembered any more."""

@@ -63,7 +63,7 @@ class PlanRegistry:
 
     # --- writing --------------------------------------------------------------------------
 
-    def save(self, plan: Plan, *, release: bool = True) -> bool:
+    def save(self, plan: Plan, *, release: bool = True, content: dict[str, Any] | None = None) -> bool:
         """Write the plan if it changed, with the events of the change; then release them.
 
         Returns False when the write failed: the events stay held and the write is tried
@@ -71,7 +71,7 @@ class PlanRegistry:
         ``release=False`` the caller releases them once the change's effects are written.
         """
         self._remember(plan)
-        content = _content(plan)
+        content = _content(plan) if content is None else content
         if self._written.get(plan.orchestration_id) != content:
             encoded = content | {"outbox": self.outbox.held(plan.orchestration_id)}
             try:
@@ -89,6 +89,32 @@ class PlanRegistry:
         if release:
             self.outbox.release(plan.orchestration_id)
         return True
+
+    def save_many(self, plans: list[Plan], *, release: bool = True) -> list[bool]:
+        """:meth:`save` for several plans: the changed ones are written together first (their
+        fsyncs shared), then each goes through :meth:`save`, which finds it written, or writes it
+        alone and reports its own failure if the batch failed."""
+        changed = []
+        for plan in plans:
+            self._remember(plan)
+            content = _content(plan)
+            if self._written.get(plan.orchestration_id) != content:
+                changed.append((plan, content))
+        if len(changed) > 1:
+            try:
+                self.store.write_json_many([
+                    (self.layout.plan(plan.orchestration_id),
+                     content | {"outbox": self.outbox.held(plan.orchestration_id)}) for plan, content in changed])
+            except StoreError:
+                pass  # each is written (and its failure said) on its own below
+            else:
+                for plan, content in changed:
+                    self._problem.pop(plan.orchestration_id, None)
+                    self._written[plan.orchestration_id] = content
+                    self._changed.add(plan.orchestration_id)
+                self.state_changed = True
+        contents = {plan.orchestration_id: content for plan, content in changed}
+        return [self.save(plan, release=release, content=contents.get(plan.orchestration_id)) for plan in plans]
 
     def _remember(self, plan: Plan) -> None:
         self.plans[plan.orchestration_id] = plan

@@ -184,6 +184,11 @@ class Store:
         """Atomically replace ``path`` (durable: the file and its folder synced before returning)."""
         raise NotImplementedError
 
+    def _replace_many(self, files: list[tuple[Path, bytes]]) -> None:
+        """:meth:`_replace` (durable) for several files: all synced before returning."""
+        for path, data in files:
+            self._replace(path, data, durable=True)
+
     def _create(self, files: list[tuple[Path, bytes]]) -> list[bool]:
         """Create each missing file atomically; False for each that exists (durable)."""
         raise NotImplementedError
@@ -272,6 +277,14 @@ class Store:
 
     def write_json(self, path: Path, data: Any, *, durable: bool = True) -> None:
         self.write_bytes(path, dump_json(data), durable=durable)
+
+    def write_json_many(self, files: list[tuple[Path, Any]]) -> None:
+        """:meth:`write_json` for several files, each durable before this returns (on disk their
+        fsyncs run together and each folder is synced once). On an error some may be written."""
+        try:
+            self._replace_many([(path, dump_json(data)) for path, data in files])
+        except OSError as exc:
+            raise StoreError(f"{exc.filename or 'file'}: cannot write: {exc.strerror or exc}") from exc
 
     def write_lines(self, path: Path, data: dict[str, Any], key: str, *, durable: bool = True) -> None:
         """Like :meth:`write_json`, with the list ``key`` written one item per line."""
@@ -536,6 +549,21 @@ class FolderStore(Store):
         if durable:
             self._sync_folder(path.parent)
 
+    def _replace_many(self, files: list[tuple[Path, bytes]]) -> None:
+        if len(files) < 2:
+            super()._replace_many(files)
+            return
+        temps = self._write_temps(files)
+        try:
+            for (path, _), temp in zip(files, temps, strict=True):
+                self._wrote(path, temp)
+                os.replace(temp, path)
+        finally:
+            for temp in temps:
+                temp.unlink(missing_ok=True)  # those renamed are gone already
+        folders = {path.parent for path, _ in files}
+        _fsync_all([os.open(folder, os.O_RDONLY | os.O_DIRECTORY) for folder in folders], close=True)
+
     def _create(self, files: list[tuple[Path, bytes]]) -> list[bool]:
         todo: dict[Path, bytes] = {}
         for path, data in files:
@@ -676,6 +704,7 @@ class MemoryStore(Store):
         self.mtimes: dict[Path, int] = {}
         self.writes = 0
         self.written: Counter[Path] = Counter()
+        self.written_order: list[Path] = []
         self.crash_at: int | None = None
         self._clock = 0
 
@@ -693,6 +722,7 @@ class MemoryStore(Store):
         self.files[path] = data
         self.mtimes[path] = self._clock
         self.written[path] += 1
+        self.written_order.append(path)
 
     @contextmanager
     def locked(self, path: Path) -> Iterator[None]:

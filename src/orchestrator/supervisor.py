@@ -132,10 +132,16 @@ class Supervisor:
         self.sync_all()
 
     def begin(self, plan: Plan) -> None:
-        """Start a new plan: it is written once, already handing off stage 1."""
-        plan.status = "in_progress"
-        self._settled.discard(plan.orchestration_id)
-        self._flush(plan)
+        self.begin_many([plan])
+
+    def begin_many(self, plans: list[Plan]) -> None:
+        """Start new plans: each is written once, already handing off stage 1. Several (a burst)
+        go step by step together: every plan file, then every subtask file, then every handoff,
+        each step durable before the next, as for one plan, with the fsyncs of a step shared."""
+        for plan in plans:
+            plan.status = "in_progress"
+            self._settled.discard(plan.orchestration_id)
+        self._flush_many(plans)
 
     # --- hand-offs --------------------------------------------------------------------------
 
@@ -368,31 +374,58 @@ class Supervisor:
     # --- stages, the end, and writing it all ------------------------------------------------------
 
     def _flush(self, plan: Plan) -> None:
-        """Advance what can advance; write the plan, then its effects; then release its events.
+        self._flush_many([plan])
+
+    def _flush_many(self, plans: list[Plan]) -> None:
+        """Advance what can advance; write each plan, then its effects; then release its events.
 
         A plan nothing changed since its last complete flush is skipped: a monitor tick over a
         thousand quiet subtasks costs their stats, not a thousand plan encodings.
         """
-        if plan.orchestration_id in self._settled and not self.outbox.holds(plan.orchestration_id):
-            return
-        if plan.status in ("in_progress", "blocked"):
-            self._complete_stages(plan)
-            ready = progress.ready(plan)
-            if ready:
-                self.hand_off(plan, ready)
-            if progress.is_complete(plan):
-                self.complete(plan)
-        plan.progress = progress.summarize(plan)
-        if not self.registry.save(plan, release=False):
-            return
-        if self._effects(plan):
+        todo = []
+        for plan in plans:
+            if plan.orchestration_id in self._settled and not self.outbox.holds(plan.orchestration_id):
+                continue
+            if plan.status in ("in_progress", "blocked"):
+                self._complete_stages(plan)
+                ready = progress.ready(plan)
+                if ready:
+                    self.hand_off(plan, ready)
+                if progress.is_complete(plan):
+                    self.complete(plan)
+            plan.progress = progress.summarize(plan)
+            todo.append(plan)
+        saved = [plan for plan, ok in zip(todo, self.registry.save_many(todo, release=False), strict=True) if ok]
+        for plan, done in zip(saved, self._effects_many(saved), strict=True):
+            if not done:
+                continue
             self.outbox.release(plan.orchestration_id)
             if plan.status in ("completed", "aborted"):
                 self.outbox.forget(plan.orchestration_id)
             if not self._dirty.get(plan.orchestration_id):  # an unreadable subtask file is tried again
                 self._settled.add(plan.orchestration_id)
 
-    def _effects(self, plan: Plan) -> bool:
+    def _effects_many(self, plans: list[Plan]) -> list[bool]:
+        """:meth:`_effects` of each plan; with several, their new subtask files are created in one
+        batch, then (those files durable) the handoffs of the fresh ones in another. Whatever a
+        batch did not write, each plan's own :meth:`_effects` writes (or reports) after it."""
+        fresh: set[str] = set()
+        if len(plans) > 1:
+            new = [(p, s) for p in plans for s in p.subtasks
+                   if not self.outbox.was_announced(f"{p.orchestration_id}:created:{s.subtask_id}")]
+            try:
+                created = self.store.create_json_many([(self.layout.subtask(s.subtask_id), s.model_dump(mode="json"))
+                                                       for _, s in new])
+                fresh = {s.subtask_id for (_, s), ok in zip(new, created, strict=True) if ok}
+                self.store.create_json_many([
+                    (self.layout.subtask_handoff(s.assigned_to, s.subtask_id, s.attempt),
+                     handoffs.for_subtask(p, s, p.priority, s.handed_off_at or iso(self.clock)).to_json())
+                    for p, s in new if s.subtask_id in fresh and s.status in ACTIVE])
+            except StoreError:
+                pass  # each plan's own effects write what is missing, and say what failed
+        return [self._effects(plan, fresh) for plan in plans]
+
+    def _effects(self, plan: Plan, fresh: set[str] | frozenset[str] = frozenset()) -> bool:
         """Write what the plan says and the files do not show yet, each write idempotent.
 
         What is "not shown yet" follows from the plan and from which events were announced
@@ -402,13 +435,16 @@ class Supervisor:
         """
         o = plan.orchestration_id
         marks = self._dirty.pop(o, {})
+        for subtask_id in fresh & marks.keys():  # created in a batch just now, as the plan has it
+            del marks[subtask_id]
         try:
-            new = [s for s in plan.subtasks if not self.outbox.was_announced(f"{o}:created:{s.subtask_id}")]
+            new = [s for s in plan.subtasks if not self.outbox.was_announced(f"{o}:created:{s.subtask_id}")
+                   and s.subtask_id not in fresh]
             if new:
                 written = self.store.create_json_many([(self.layout.subtask(s.subtask_id), s.model_dump(mode="json"))
                                                        for s in new])
-                for subtask, fresh in zip(new, written, strict=True):
-                    if fresh:  # written as the plan has it: nothing more to write
+                for subtask, created in zip(new, written, strict=True):
+                    if created:  # written as the plan has it: nothing more to write
                         marks.pop(subtask.subtask_id, None)
             for subtask_id, restore in marks.items():
                 self._write_one(plan, subtask_id, restore)
