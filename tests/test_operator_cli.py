@@ -124,6 +124,32 @@ def test_show_and_explain_take_either_id(capsys: pytest.CaptureFixture[str], fol
     assert code == 1 and "no orchestration nothing" in err
 
 
+@pytest.mark.parametrize("command", ["cancel", "retry"])
+def test_cancel_and_retry_of_an_orchestration_say_so_by_either_id(capsys: pytest.CaptureFixture[str], folder: Path,
+                                                                  command: str) -> None:
+    with_plan(folder, capsys)
+    before = (folder / "task-queue.json").read_text()
+    for given in ("dry-run", "orch-dry-run"):
+        code, _, err = run(capsys, folder, command, given)
+        assert code == 1 and "it is an orchestration: orchestrator resume orch-dry-run --abort" in err, err
+    assert (folder / "task-queue.json").read_text() == before
+
+
+def test_who_asked_is_recorded_even_without_user(capsys: pytest.CaptureFixture[str], folder: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``$USER`` is empty or unset under cron, in containers and in some CI: the account still says who asked."""
+    with_plan(folder, capsys)
+    monkeypatch.setenv("USER", "")
+    monkeypatch.delenv("SUDO_USER", raising=False)
+    monkeypatch.setattr("getpass.getuser", lambda: "carol")
+    assert run(capsys, folder, "resume", "dry-run", "--abort")[0] == 0
+    request = json.loads(next((folder / "orchestrator/requests").iterdir()).read_text())
+    assert request["requested_by"] == "carol"
+    assert run(capsys, folder, "cancel", "simple-1")[0] == 0
+    entry = next(t for t in json.loads((folder / "task-queue.json").read_text())["tasks"] if t["id"] == "simple-1")
+    assert entry["cancelled_by"] == "carol"
+
+
 def test_show_json_is_the_plan(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
     with_plan(folder, capsys)
     code, out, _ = run(capsys, folder, "show", "orch-dry-run", "--json")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import os
 import secrets
@@ -618,7 +619,7 @@ def _resume(args: argparse.Namespace, config: Config) -> int:
         print(f"orchestrator resume: {problem}; nothing was requested", file=sys.stderr)
         return EXIT_FAILED
     request = {"orchestration_id": plan.orchestration_id, "action": action, "subtask_id": args.retry or args.skip,
-               "requested_at": now_iso(), "requested_by": os.environ.get("USER", "unknown")}
+               "requested_at": now_iso(), "requested_by": _who()}
     store = make_store(args.coordination_dir, config)
     try:
         path = store.layout.requests / f"{int(time.time() * 1000)}-{secrets.token_hex(3)}.json"
@@ -671,6 +672,7 @@ def _cancel(args: argparse.Namespace, config: Config) -> int:
         queue_edits.cancel(entry, by=_who(), now=now_iso(), reason=args.reason, has_plan=has_plan)
 
     store = make_store(args.coordination_dir, config)
+    args.task_id = lookup.task_id(store, args.task_id)  # an orchestration's id is refused as one, not "no task"
     has_plan = queue_edits.has_plan(store, args.task_id)
     return _edit(args, store, edit, "cancelled; the daemon withdraws its handoff if no master took it yet "
                  f"(orchestrator events --task {args.task_id} --type task_cancelled)")
@@ -681,6 +683,7 @@ def _retry(args: argparse.Namespace, config: Config) -> int:
         queue_edits.retry(entry, by=_who(), now=now_iso(), has_plan=has_plan)
 
     store = make_store(args.coordination_dir, config)
+    args.task_id = lookup.task_id(store, args.task_id)
     has_plan = queue_edits.has_plan(store, args.task_id)
     return _edit(args, store, edit, "pending again; the daemon routes it as a new attempt "
                  f"(orchestrator events --task {args.task_id} --type task_assigned)")
@@ -700,7 +703,11 @@ def _edit(args: argparse.Namespace, store: FolderStore, edit: Callable[[dict[str
 
 
 def _who() -> str:
-    return os.environ.get("SUDO_USER") or os.environ.get("USER") or "unknown"
+    """Who asked: the person behind sudo, else the account (``$USER`` may be unset or empty, as under cron)."""
+    try:
+        return os.environ.get("SUDO_USER") or getpass.getuser()
+    except (KeyError, OSError):  # a uid with no passwd entry, in a container
+        return "unknown"
 
 
 def _control(args: argparse.Namespace, config: Config) -> int:
