@@ -68,6 +68,11 @@ def test_what_is_stuck_names_the_escalation_with_its_commands(scene: web_scenes.
                                    f"orchestrator resume orch-task-billing --skip {blocker}",
                                    "orchestrator resume orch-task-billing --abort"]
     assert any("attempt 1" in d and "dev-worker-3" in d for d in escalation.details)
+    assert "waits for a person" in escalation.subject
+    assert "was not retried" in escalation.reason  # a permanent failure: why one attempt was enough to stop
+    assert not any("reported" in d for d in escalation.details)  # the outcome in words ("failed"), not a field value
+    assert [digest.command_meaning(c) for c in escalation.commands] == [
+        "try it again", "count it as done and go on", "give up the whole task"]
     assert not [i for i in items if i.kind == "daemon"]
     assert not [i for i in items if i.kind == "blocked"]  # the blocked task is the escalation, said once
 
@@ -230,6 +235,7 @@ def test_the_page_shows_every_panel_and_changes_nothing(scene: web_scenes.Scene)
         assert f"<section id={panel} " in body
     assert body.count('class="node st-') == 6 and 'data-subtask="orch-task-auth-s02-backend"' in body
     assert "orchestrator resume orch-task-billing --retry orch-task-billing-s01-design" in body
+    assert "<span class=meaning>count it as done and go on:</span><code>orchestrator resume orch-task-billing --skip" in body
     for name in ("attention", "queue", "orchestrations", "detail", "events"):
         assert web.get(f"/part/{name}").text.startswith(f"<section id={name} ")
     assert web.get("/part/nothing").status_code == 404

@@ -14,6 +14,7 @@ from typing import Any
 
 from orchestrator.models import ACTIVE, DONE, Plan, Subtask
 from orchestrator.registry import health
+from orchestrator.report import OUTCOME_WORDS
 from orchestrator.supervisor import resume_commands
 from orchestrator.timestamps import parse_timestamp
 from orchestrator.web.folder import Picture
@@ -26,6 +27,12 @@ CONDITION_TEXT = {
     "zombie": "running with no heartbeat, file change or progress: a zombie",
     "runtime_exceeded": "ran longer than the longest runtime allowed",
 }
+RESUME_MEANING = {"--retry": "try it again", "--skip": "count it as done and go on", "--abort": "give up the whole task"}
+"""What each ``orchestrator resume`` choice does, said beside its command for someone who has not read the docs."""
+
+
+def command_meaning(command: str) -> str | None:
+    return next((meaning for flag, meaning in RESUME_MEANING.items() if f" {flag}" in f" {command} "), None)
 
 
 def queue_counts(tasks: list[dict[str, Any]]) -> dict[str, int]:
@@ -185,15 +192,18 @@ def _escalation(plan: Plan, escalation: dict[str, Any]) -> Attention:
     commands = escalation.get("resume")
     if not (isinstance(commands, list) and all(isinstance(c, str) for c in commands)):
         commands = resume_commands(plan.orchestration_id, subtask_id)
-    details = [f"attempt {a.get('attempt')}: {a.get('outcome') or 'ended'}"
+    details = [f"attempt {a.get('attempt')}: {OUTCOME_WORDS.get(str(a.get('outcome')), a.get('outcome') or 'ended')}"
                + (f" ({a.get('reason')})" if a.get("reason") else "")
                + (f" by {a.get('worker_id')}" if a.get("worker_id") else "")
                for a in escalation.get("attempts", []) if isinstance(a, dict)]
     may_go_on = escalation.get("may_go_on")
     if isinstance(may_go_on, list) and may_go_on:
         details.append(f"work that does not depend on it goes on: {len(may_go_on)} subtasks")
-    return Attention("escalation", f"{plan.task_title}: {title or subtask_id} failed",
-                     f"{subtask_id}: {plan.failure_reason or escalation.get('failure_reason') or 'failed'}",
+    reason = f"{subtask_id}: {plan.failure_reason or escalation.get('failure_reason') or 'failed'}"
+    blocker = next((s for s in plan.subtasks if s.subtask_id == subtask_id), None)
+    if blocker is not None and blocker.transient is False:  # else the reason says "failed N times"
+        reason += " (its worker said retrying would not help, so it was not retried)"
+    return Attention("escalation", f"{plan.task_title}: {title or subtask_id} failed; it waits for a person", reason,
                      plan.orchestration_id, list(commands), details)
 
 

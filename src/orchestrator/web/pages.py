@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from orchestrator import events
 from orchestrator.models import Plan
 from orchestrator.web import svg
-from orchestrator.web.digest import QUEUE_GROUPS, Attention, Node, Row, age
+from orchestrator.web.digest import QUEUE_GROUPS, Attention, Node, Row, age, command_meaning
 
 QUEUE_PAGE, ORCH_PAGE, EVENT_PAGE = 20, 25, 100
 BAD = ("fail", "dead", "zombie", "blocked", "invalid", "stale", "error", "exceeded", "refused", "never", "lost",
@@ -85,9 +85,14 @@ def _nav(view: View, key: str, number: int, size: int, total: int) -> str:
 
 def _commands(commands: list[str], folder: str) -> str:
     suffix = f" --coordination-dir {folder}"
-    return "".join(f'<div class=cmd><code>{escape(c + suffix)}</code>'
+    return "".join(f'<div class=cmd>{_meaning(c)}<code>{escape(c + suffix)}</code>'
                    f'<button type=button class=copy data-copy="{escape(c + suffix)}">copy</button></div>'
                    for c in commands)
+
+
+def _meaning(command: str) -> str:
+    meaning = command_meaning(command)
+    return f"<span class=meaning>{escape(meaning)}:</span>" if meaning else ""
 
 
 def attention_part(items: list[Attention], daemon_running: bool, folder: str, view: View) -> str:
