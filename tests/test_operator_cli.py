@@ -316,6 +316,18 @@ def test_status_filters_and_eta(capsys: pytest.CaptureFixture[str], folder: Path
     assert "ETA " in text and "tasks (" not in text
 
 
+def test_status_says_how_to_resume_a_blocked_orchestration(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    plan = with_plan(folder, capsys)
+    blocker = plan["subtasks"][0]["subtask_id"]
+    plan |= {"status": "blocked", "blocking_subtask": blocker, "failure_reason": "no template"}
+    (folder / "orchestrator/tasks/orch-dry-run.json").write_text(json.dumps(plan))
+    (folder / "task-queue.json").write_text(json.dumps(queue_doc(
+        task("dry-run", AUTH, status="blocked", orchestration_id="orch-dry-run", blocked_reason=f"{blocker}: no template"))))
+    text = run(capsys, folder, "status")[1]
+    hint = f"    -> orchestrator resume orch-dry-run --retry|--skip {blocker} or --abort"
+    assert f"  dry-run: {blocker}: no template\n{hint}" in text
+
+
 # --- colour, completion -----------------------------------------------------------------------------------
 
 

@@ -72,6 +72,11 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
         orchestrations.append(summary(plan).model_dump() | {
             "title": plan.task_title, "priority": plan.priority, "masters": plan.resource_estimate.masters,
             "eta": eta.estimate(plan, moment).to_json()})
+        if plan.status == "blocked" and plan.blocking_subtask:  # what a person runs, as doctor and the web view say
+            for entry in blocked:
+                if entry["task_id"] == plan.parent_task_id:
+                    entry["resume"] = (f"orchestrator resume {plan.orchestration_id} "
+                                       f"--retry|--skip {plan.blocking_subtask} or --abort")
     picture: dict[str, Any] = {"queue": queue, "blocked": blocked, "orchestrations": orchestrations}
     if filters:
         picture["filters"] = {"state": list(filters.states), "priority": list(filters.priorities),
@@ -115,7 +120,9 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
         )
     if status["blocked"]:
         lines.append("blocked")
-        lines.extend(f"  {b['task_id']}: {b['reason']}" for b in status["blocked"])
+        for b in status["blocked"]:
+            lines.append(f"  {b['task_id']}: {b['reason']}")
+            lines.extend([f"    -> {b['resume']}"] if b.get("resume") else [])
     return "\n".join(lines)
 
 
