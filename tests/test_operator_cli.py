@@ -99,6 +99,16 @@ def test_resume_checks_the_subtask_before_answering(capsys: pytest.CaptureFixtur
     assert not (folder / "orchestrator/requests").exists() or not list((folder / "orchestrator/requests").iterdir())
 
 
+def test_resume_takes_a_subtask_by_the_local_id_the_report_shows(capsys: pytest.CaptureFixture[str],
+                                                                 folder: Path) -> None:
+    with_plan(folder, capsys)
+    code, out, err = run(capsys, folder, "resume", "dry-run", "--skip", "s01-design", "--json")
+    assert code == 0, err
+    assert json.loads(out)["subtask_id"] == "orch-dry-run-s01-design"
+    request = json.loads(next((folder / "orchestrator/requests").iterdir()).read_text())
+    assert request["subtask_id"] == "orch-dry-run-s01-design" and request["action"] == "skip"
+
+
 def test_resume_abort_names_the_event_it_writes_and_takes_a_task_id(capsys: pytest.CaptureFixture[str],
                                                                     folder: Path) -> None:
     with_plan(folder, capsys)

@@ -191,8 +191,9 @@ def _parser() -> argparse.ArgumentParser:
     resume = command("resume", "unblock an orchestration (the daemon acts on it)")
     resume.add_argument("orchestration_id", metavar="ORCH_ID", help="the orchestration, or the id of its task")
     what = resume.add_mutually_exclusive_group(required=True)
-    what.add_argument("--retry", metavar="SUBTASK", help="hand the subtask out again")
-    what.add_argument("--skip", metavar="SUBTASK", help="count the subtask as done and go on")
+    what.add_argument("--retry", metavar="SUBTASK",
+                      help="hand the subtask out again (its full id, or the local one the report shows: s02-backend)")
+    what.add_argument("--skip", metavar="SUBTASK", help="count the subtask as done and go on (full or local id)")
     what.add_argument("--abort", action="store_true", help="stop the orchestration; the task is cancelled")
     as_json(resume, "print the request as JSON")
 
@@ -614,6 +615,11 @@ def _resume(args: argparse.Namespace, config: Config) -> int:
     plan = _load_plan(args, config, args.orchestration_id)
     if plan is None:
         return EXIT_FAILED
+    if args.retry or args.skip:  # the report and the escalation's table name subtasks by their local id
+        given = args.retry or args.skip
+        known = {s.subtask_id for s in plan.subtasks}
+        full = given if given in known or f"{plan.orchestration_id}-{given}" not in known else f"{plan.orchestration_id}-{given}"
+        args.retry, args.skip = (full, None) if args.retry else (None, full)
     problem = progress.resume_problem(plan, action, args.retry or args.skip)
     if problem:
         print(f"orchestrator resume: {problem}; nothing was requested", file=sys.stderr)
