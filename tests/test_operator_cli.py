@@ -379,6 +379,8 @@ def test_completion_completes_commands_and_ids(folder: Path, tmp_path: Path) -> 
 
     assert "status" in complete("orchestrator sta")
     assert "orch-t-1" in complete(f"orchestrator show --coordination-dir {folder} orch-")
+    assert {"subtask_failed", "subtask_started"} <= set(complete("orchestrator events --type subtask_"))
+    assert "orch-t-1" in complete(f"orchestrator events --coordination-dir {folder} --orchestration orch-")
 
 
 # --- the daemon's pid ------------------------------------------------------------------------------------------
