@@ -6,6 +6,7 @@ The commands that need a real daemon or real workers are in ``test_commands.py``
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import re
@@ -76,6 +77,21 @@ def test_submit_init_says_what_it_created_and_quiet_does_not(capsys: pytest.Capt
 def test_status_of_a_folder_without_a_queue_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = run(capsys, tmp_path, "status")
     assert code == 0 and "does not exist yet" in out
+
+
+def test_status_says_whether_a_daemon_runs(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    """A task submitted while no daemon runs stays pending for ever: status says so before anything else."""
+    code, out, _ = run(capsys, folder, "status")
+    assert code == 0 and out.startswith("daemon not running: nothing is picked up or supervised (orchestrator run)\n")
+    lock = folder / "orchestrator/daemon.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        daemon_control.write_pid(lock)
+        assert run(capsys, folder, "status")[1].startswith(f"daemon running (PID {os.getpid()})\n")
+        data = json.loads(run(capsys, folder, "status", "--json")[1])
+        assert data["daemon"] == {"running": True, "pid": os.getpid()}
+    assert json.loads(run(capsys, folder, "status", "--json")[1])["daemon"] == {"running": False, "pid": None}
 
 
 # --- refused before answering -------------------------------------------------------------------------

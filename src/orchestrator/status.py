@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orchestrator import eta
+from orchestrator import daemon_control, eta
 from orchestrator.console import PLAIN, Palette
 from orchestrator.intake import ASSIGNED_BY
 from orchestrator.models import Plan, describe, normalize_master
@@ -77,7 +77,9 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
                 if entry["task_id"] == plan.parent_task_id:
                     entry["resume"] = (f"orchestrator resume {plan.orchestration_id} "
                                        f"--retry|--skip {plan.blocking_subtask} or --abort")
-    picture: dict[str, Any] = {"queue": queue, "blocked": blocked, "orchestrations": orchestrations}
+    pid = daemon_control.holder_passive(layout.daemon_lock)
+    picture: dict[str, Any] = {"daemon": {"running": pid is not None, "pid": pid or None}, "queue": queue,
+                               "blocked": blocked, "orchestrations": orchestrations}
     if filters:
         picture["filters"] = {"state": list(filters.states), "priority": list(filters.priorities),
                               "master": list(filters.masters)}
@@ -91,7 +93,13 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
 def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | None = None) -> str:
     queue = status["queue"]
     moment = now or utc_now()
-    lines = [f"queue  {queue['path']}"]
+    lines = []
+    if "daemon" in status:  # a task submitted with no daemon running waits for ever: say so first
+        pid = status["daemon"]["pid"]
+        lines.append(f"daemon {palette.status('running')}{f' (PID {pid})' if pid else ''}" if status["daemon"]["running"]
+                     else f"daemon {palette.status('not running')}: nothing is picked up or supervised "
+                          "(orchestrator run)")
+    lines.append(f"queue  {queue['path']}")
     if "problem" in queue:
         lines.append(f"  ! {queue['problem']}")
     counts = ", ".join(f"{n} {palette.status(s)}" for s, n in queue["by_status"].items()) or "empty"
