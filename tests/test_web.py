@@ -81,6 +81,7 @@ def test_what_is_stuck_says_when_no_daemon_runs(scene: web_scenes.Scene) -> None
     picture = FolderView(scene.store, daemon_running=lambda: False).picture()
     first = digest.attention(picture, NOW)[0]
     assert first.kind == "daemon" and first.commands == ["orchestrator run"]
+    assert first.reason == "nothing moves: 1 pending task and 2 live orchestrations wait for it"
 
 
 def test_what_is_stuck_names_silent_workers_unacted_reports_retries_and_unreadable_files(tmp_path: Path) -> None:

@@ -167,8 +167,8 @@ def attention(picture: Picture, now: datetime) -> list[Attention]:
     live = [p for p in picture.plans if p.status in LIVE_ORDER]
     if not picture.daemon_running and (waiting or live):
         found.append(Attention("daemon", "No daemon is running",
-                               f"nothing moves: {len(waiting)} pending tasks and {len(live)} live orchestrations wait "
-                               "for it", commands=["orchestrator run"]))
+                               f"nothing moves: {_count(len(waiting), 'pending task')} and "
+                               f"{_count(len(live), 'live orchestration')} wait for it", commands=["orchestrator run"]))
     for plan in sorted(live, key=lambda p: p.created_at):
         if plan.status == "blocked":
             found.append(_escalation(plan, picture.escalations.get(plan.orchestration_id, {})))
@@ -184,6 +184,10 @@ def attention(picture: Picture, now: datetime) -> list[Attention]:
         found.append(Attention("unreadable", "the queue cannot be read", picture.queue_problem))
     found.extend(Attention("unreadable", f"plan {p.path} cannot be read", p.problem) for p in picture.plan_problems)
     return found
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def _escalation(plan: Plan, escalation: dict[str, Any]) -> Attention:
