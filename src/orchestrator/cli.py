@@ -711,7 +711,7 @@ def _edit(args: argparse.Namespace, store: FolderStore, edit: Callable[[dict[str
 def _who() -> str:
     """Who asked: the person behind sudo, else the account (``$USER`` may be unset or empty, as under cron)."""
     try:
-        return os.environ.get("SUDO_USER") or getpass.getuser()
+        return os.environ.get("SUDO_USER") or os.environ.get("USER") or getpass.getuser()
     except (KeyError, OSError):  # a uid with no passwd entry, in a container
         return "unknown"
 
