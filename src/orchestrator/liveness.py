@@ -55,7 +55,7 @@ def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorC
 
     if facts.process in ("gone", "zombie", "reused"):
         # an unreaped child is an exited worker; "zombie" would be taken for the seed's hung-worker zombie
-        what = {"gone": "has exited", "zombie": "has exited (its parent has not reaped it yet)",
+        what = {"gone": "has exited", "zombie": "has exited (not reaped yet)",
                 "reused": "was replaced (PID reused)"}
         return Verdict(frozenset({"dead"}), "dead", f"worker process {facts.pid} {what[facts.process]}")
 
