@@ -229,6 +229,15 @@ def test_events_unknown_type_is_refused_with_the_known_ones(capsys: pytest.Captu
     assert run(capsys, folder, "events", "--type", "their_own")[0] == 0  # another writer's type, in the file
 
 
+def test_events_type_takes_a_comma_separated_list_as_the_web_view_does(capsys: pytest.CaptureFixture[str],
+                                                                      folder: Path) -> None:
+    write_events(folder)
+    code, out, _ = run(capsys, folder, "events", "--type", "task_assigned, subtask_completed", "--json")
+    assert code == 0 and [json.loads(line)["type"] for line in out.splitlines()] == ["task_assigned", "subtask_completed"]
+    code, _, err = run(capsys, folder, "events", "--type", "task_assigned,no_such_type")
+    assert code == 2 and "unknown event type 'no_such_type'" in err
+
+
 def test_events_since_a_timestamp_or_an_age(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
     write_events(folder)
     out = run(capsys, folder, "events", "--since", "2026-11-26T07:30")[1].splitlines()

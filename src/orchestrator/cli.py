@@ -150,7 +150,8 @@ def _parser() -> argparse.ArgumentParser:
     events = command("events", "the event stream, readable or as JSON")
     events.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
     events.add_argument("--type", action="append", default=[], metavar="T",
-                        help="only this type (repeatable); an unknown type is refused with the list of known ones")
+                        help="only this type (repeatable, or comma-separated); an unknown type is refused with the "
+                             "list of known ones")
     events.add_argument("--orchestration", metavar="ID", help="only events of this orchestration")
     events.add_argument("--task", metavar="ID", help="only events of this task (and of its orchestration)")
     events.add_argument("--since", metavar="WHEN",
@@ -489,6 +490,7 @@ def _events(args: argparse.Namespace, config: Config) -> int:
         text = ""
         args.console.note(f"no events yet: {path} does not exist")
     found, used = events.parse(text)
+    args.type = [t.strip() for given in args.type for t in given.split(",") if t.strip()]  # as the web view's filter
     unknown = events.unknown_types(args.type, found)
     if unknown:
         print(f"orchestrator events: unknown event type {', '.join(map(repr, unknown))}; the known types:\n"
