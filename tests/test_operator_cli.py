@@ -130,6 +130,7 @@ def test_resume_abort_names_the_event_it_writes_and_takes_a_task_id(capsys: pyte
     with_plan(folder, capsys)
     code, out, _ = run(capsys, folder, "resume", "dry-run", "--abort")
     assert code == 0 and "--type orchestration_aborted" in out and "orchestration_resumed" not in out
+    assert out.rstrip().endswith(f"--type request_refused --coordination-dir {folder})")  # works as copied
     request = json.loads(next((folder / "orchestrator/requests").iterdir()).read_text())
     assert request["orchestration_id"] == "orch-dry-run" and request["action"] == "abort"
 

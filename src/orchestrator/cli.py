@@ -12,6 +12,7 @@ import getpass
 import json
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
@@ -640,7 +641,8 @@ def _resume(args: argparse.Namespace, config: Config) -> int:
     else:
         answer = "orchestration_aborted" if action == "abort" else "orchestration_resumed"
         print(f"requested {action} of {plan.orchestration_id}; the daemon carries it out "
-              f"(orchestrator events --orchestration {plan.orchestration_id} --type {answer} --type request_refused)")
+              f"(orchestrator events --orchestration {plan.orchestration_id} --type {answer} --type request_refused"
+              f"{_here(args)})")
     return 0
 
 
@@ -683,7 +685,7 @@ def _cancel(args: argparse.Namespace, config: Config) -> int:
     args.task_id = lookup.task_id(store, args.task_id)  # an orchestration's id is refused as one, not "no task"
     has_plan = queue_edits.has_plan(store, args.task_id)
     return _edit(args, store, edit, "cancelled; the daemon withdraws its handoff if no master took it yet "
-                 f"(orchestrator events --task {args.task_id} --type task_cancelled)")
+                 f"(orchestrator events --task {args.task_id} --type task_cancelled{_here(args)})")
 
 
 def _retry(args: argparse.Namespace, config: Config) -> int:
@@ -694,7 +696,7 @@ def _retry(args: argparse.Namespace, config: Config) -> int:
     args.task_id = lookup.task_id(store, args.task_id)
     has_plan = queue_edits.has_plan(store, args.task_id)
     return _edit(args, store, edit, "pending again; the daemon routes it as a new attempt "
-                 f"(orchestrator events --task {args.task_id} --type task_assigned)")
+                 f"(orchestrator events --task {args.task_id} --type task_assigned{_here(args)})")
 
 
 def _edit(args: argparse.Namespace, store: FolderStore, edit: Callable[[dict[str, Any]], None], done: str) -> int:
@@ -708,6 +710,13 @@ def _edit(args: argparse.Namespace, store: FolderStore, edit: Callable[[dict[str
         return EXIT_FAILED
     print(json.dumps(entry, ensure_ascii=False, indent=2) if args.json else f"{args.task_id}: {done}")
     return 0
+
+
+def _here(args: argparse.Namespace) -> str:
+    """``--coordination-dir DIR`` for a command we suggest, unless DIR is where it would look anyway."""
+    default = Path(os.environ.get("ORCHESTRATOR_COORDINATION_DIR", "coordination"))
+    given = args.coordination_dir
+    return "" if given.resolve() == default.resolve() else f" --coordination-dir {shlex.quote(str(given))}"
 
 
 def _who() -> str:
@@ -735,7 +744,7 @@ def _control(args: argparse.Namespace, config: Config) -> int:
         print(json.dumps({"pid": running.pid, "unit": running.unit, "how": how, "stopped": stopped}))
     elif args.command == "reload":
         print(f"{how}: the daemon reads its configuration again "
-              "(orchestrator events --type config_reloaded --type config_reload_failed)")
+              f"(orchestrator events --type config_reloaded --type config_reload_failed{_here(args)})")
     elif stopped:
         print(f"{how}: the daemon (PID {running.pid}) has stopped")
     else:
