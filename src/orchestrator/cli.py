@@ -316,7 +316,10 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     try:
         return run_daemon(args.coordination_dir.resolve(), config, args.config, standby=args.standby)
     except AlreadyRunning as exc:
-        print(f"orchestrator: {exc}", file=sys.stderr)
+        running = daemon_control.find(make_store(args.coordination_dir, config).layout.daemon_lock)
+        who = f"PID {running.pid}" + (f", unit {running.unit}" if running.unit else "") if running else None
+        print(f"orchestrator run: {exc}{f'; it is {who}' if who else ''}: orchestrator stop{_here(args)} ends it, "
+              "--standby waits to take over", file=sys.stderr)
         return EXIT_RUNNING
 
 
