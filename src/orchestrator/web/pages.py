@@ -121,7 +121,7 @@ def queue_part(counts: dict[str, int], tasks: list[dict[str, Any]], total: int, 
         f'<td><span class="pill s-{escape(str(t.get("status")))}">{escape(str(t.get("status")))}</span></td>'
         f'<td>{escape(str(t.get("assigned_to") or t.get("orchestration_id") or ""))}</td>'
         f'<td>{escape(str(t.get("title") or ""))}</td></tr>' for t in tasks)
-    table = (f"<table><thead><tr><th>task</th><th>status</th><th>with</th><th>title</th></tr></thead>"
+    table = (f"<table><thead><tr><th>task</th><th>status</th><th>handled by</th><th>title</th></tr></thead>"
              f"<tbody>{rows}</tbody></table>" if tasks else "<p class=calm>No tasks.</p>")
     warn = f"<p class=problem>{escape(problem)}</p>" if problem else ""
     return _section("queue", f"Queue <small>({sum(counts.values())} tasks)</small>",
