@@ -245,6 +245,13 @@ def test_the_page_shows_every_panel_and_changes_nothing(scene: web_scenes.Scene)
     assert files(scene.layout.root) == before
 
 
+def test_a_folder_without_a_queue_says_so_and_is_not_called_stuck(tmp_path: Path) -> None:
+    (tmp_path / "coordination").mkdir()
+    web = client(FolderStore(Layout(tmp_path / "coordination")))
+    assert "no queue yet: task-queue.json does not exist" in web.get("/part/queue").text
+    assert "Nothing is stuck." in web.get("/part/attention").text
+
+
 def test_values_are_escaped(tmp_path: Path) -> None:
     scene = web_scenes.Scene(tmp_path / "coordination")
     scene.submit("task-x", "<script>alert(1)</script> & more")
