@@ -352,6 +352,19 @@ def test_status_filters_and_eta(capsys: pytest.CaptureFixture[str], folder: Path
     assert "ETA " in text and "tasks (" not in text
 
 
+def test_status_refuses_a_state_nothing_can_be_in(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    """A typo in --state used to list no task, silently, like ``events --type no_such_type``."""
+    with_plan(folder, capsys)
+    code, out, err = run(capsys, folder, "status", "--state", "asigned")
+    assert code == 2 and out == "" and "no task or orchestration can be in state 'asigned'" in err
+    assert run(capsys, folder, "status", "--state", "aborted")[0] == 0  # a plan's state
+    doc = json.loads((folder / "task-queue.json").read_text())
+    doc["tasks"].append(task("theirs", "Their own task", status="on_hold"))
+    (folder / "task-queue.json").write_text(json.dumps(doc))
+    code, out, _ = run(capsys, folder, "status", "--state", "on_hold")  # another writer's state, in the queue
+    assert code == 0 and "theirs" in out
+
+
 def test_status_says_how_to_resume_a_blocked_orchestration(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
     plan = with_plan(folder, capsys)
     blocker = plan["subtasks"][0]["subtask_id"]

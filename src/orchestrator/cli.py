@@ -434,8 +434,14 @@ def _status(args: argparse.Namespace, config: Config) -> int:
     store = make_store(args.coordination_dir, config)
     filters = status.Filters(tuple(args.state), tuple(args.priority), tuple(args.master))
     palette = args.console.palette()
+    picture = status.collect(store, filters=filters)
+    unknown = status.unknown_states(picture, filters.states)
+    if unknown:
+        known = ", ".join(status.TASK_STATES)
+        print(f"orchestrator status: no task or orchestration can be in state {', '.join(map(repr, unknown))}; "
+              f"states: {known}, and those of plans (planning, aborted)", file=sys.stderr)
+        return EXIT_USAGE
     if not args.watch:
-        picture = status.collect(store, filters=filters)
         print(json.dumps(picture, indent=2) if args.json else status.render(picture, palette))
         return 0
     _interruptible()

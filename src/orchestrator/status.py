@@ -6,12 +6,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from orchestrator import daemon_control, eta
 from orchestrator.console import PLAIN, Palette
 from orchestrator.intake import ASSIGNED_BY
-from orchestrator.models import Plan, describe, normalize_master
+from orchestrator.models import Plan, PlanStatus, describe, normalize_master
 from orchestrator.registry import summary
 from orchestrator.store import Store, StoreError
 from orchestrator.timestamps import utc_now
@@ -38,6 +38,16 @@ class Filters:
         return ((not self.states or item.get("status") in self.states)
                 and (not self.priorities or item.get("priority") in self.priorities)
                 and (not self.masters or bool(set(item.get("masters", [])) & set(self.masters))))
+
+
+TASK_STATES = ("pending", "assigned", "in_progress", "orchestrating", "blocked", "completed", "failed", "cancelled")
+
+
+def unknown_states(picture: dict[str, Any], wanted: tuple[str, ...]) -> list[str]:
+    """``--state`` values no task or plan of the folder can have: a typo would otherwise list nothing, silently.
+    A status another writer uses is known once it is in the queue."""
+    known = {*TASK_STATES, *get_args(PlanStatus), *picture["queue"]["by_status"]}
+    return [state for state in wanted if state not in known]
 
 
 def collect(store: Store, now: datetime | None = None, filters: Filters = Filters()) -> dict[str, Any]:
