@@ -212,6 +212,7 @@ def test_second_daemon_on_the_same_folder_refuses_to_start(daemon: DaemonProcess
          str(fast_config)], capture_output=True, text=True, timeout=20)
     assert second.returncode == 3
     assert "already owns" in second.stderr
+    assert f"it is PID {daemon.proc.pid}" in second.stderr and "orchestrator stop --coordination-dir" in second.stderr
 
 
 def test_restart_finishes_a_claimed_task_without_a_plan_and_never_doubles_handoffs(

@@ -143,7 +143,7 @@ def test_report_checks_the_five_success_criteria() -> None:
 
 
 @pytest.mark.parametrize(("state", "reason"), [("gone", "worker process 42 has exited"),
-                                               ("zombie", "worker process 42 is a zombie process"),
+                                               ("zombie", "worker process 42 has exited (not reaped yet)"),
                                                ("reused", "worker process 42 was replaced (PID reused)")])
 def test_a_dead_worker_is_reported_with_what_happened_to_its_process(state: str, reason: str) -> None:
     verdict = assess(subtask(), WorkerFacts(worker_id="w1", pid=42, process=state, heartbeat=NOW), NOW, CONFIG)

@@ -6,6 +6,7 @@ The commands that need a real daemon or real workers are in ``test_commands.py``
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import re
@@ -78,6 +79,21 @@ def test_status_of_a_folder_without_a_queue_says_so(capsys: pytest.CaptureFixtur
     assert code == 0 and "does not exist yet" in out
 
 
+def test_status_says_whether_a_daemon_runs(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    """A task submitted while no daemon runs stays pending for ever: status says so before anything else."""
+    code, out, _ = run(capsys, folder, "status")
+    assert code == 0 and out.startswith("daemon not running: nothing is picked up or supervised (orchestrator run)\n")
+    lock = folder / "orchestrator/daemon.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        daemon_control.write_pid(lock)
+        assert run(capsys, folder, "status")[1].startswith(f"daemon running (PID {os.getpid()})\n")
+        data = json.loads(run(capsys, folder, "status", "--json")[1])
+        assert data["daemon"] == {"running": True, "pid": os.getpid()}
+    assert json.loads(run(capsys, folder, "status", "--json")[1])["daemon"] == {"running": False, "pid": None}
+
+
 # --- refused before answering -------------------------------------------------------------------------
 
 
@@ -99,11 +115,22 @@ def test_resume_checks_the_subtask_before_answering(capsys: pytest.CaptureFixtur
     assert not (folder / "orchestrator/requests").exists() or not list((folder / "orchestrator/requests").iterdir())
 
 
+def test_resume_takes_a_subtask_by_the_local_id_the_report_shows(capsys: pytest.CaptureFixture[str],
+                                                                 folder: Path) -> None:
+    with_plan(folder, capsys)
+    code, out, err = run(capsys, folder, "resume", "dry-run", "--skip", "s01-design", "--json")
+    assert code == 0, err
+    assert json.loads(out)["subtask_id"] == "orch-dry-run-s01-design"
+    request = json.loads(next((folder / "orchestrator/requests").iterdir()).read_text())
+    assert request["subtask_id"] == "orch-dry-run-s01-design" and request["action"] == "skip"
+
+
 def test_resume_abort_names_the_event_it_writes_and_takes_a_task_id(capsys: pytest.CaptureFixture[str],
                                                                     folder: Path) -> None:
     with_plan(folder, capsys)
     code, out, _ = run(capsys, folder, "resume", "dry-run", "--abort")
     assert code == 0 and "--type orchestration_aborted" in out and "orchestration_resumed" not in out
+    assert out.rstrip().endswith(f"--type request_refused --coordination-dir {folder})")  # works as copied
     request = json.loads(next((folder / "orchestrator/requests").iterdir()).read_text())
     assert request["orchestration_id"] == "orch-dry-run" and request["action"] == "abort"
 
@@ -122,6 +149,32 @@ def test_show_and_explain_take_either_id(capsys: pytest.CaptureFixture[str], fol
     assert code == 1 and "simple-1 is a simple task (assigned, assigned to security)" in err
     code, _, err = run(capsys, folder, "show", "nothing")
     assert code == 1 and "no orchestration nothing" in err
+
+
+@pytest.mark.parametrize("command", ["cancel", "retry"])
+def test_cancel_and_retry_of_an_orchestration_say_so_by_either_id(capsys: pytest.CaptureFixture[str], folder: Path,
+                                                                  command: str) -> None:
+    with_plan(folder, capsys)
+    before = (folder / "task-queue.json").read_text()
+    for given in ("dry-run", "orch-dry-run"):
+        code, _, err = run(capsys, folder, command, given)
+        assert code == 1 and "it is an orchestration: orchestrator resume orch-dry-run --abort" in err, err
+    assert (folder / "task-queue.json").read_text() == before
+
+
+def test_who_asked_is_recorded_even_without_user(capsys: pytest.CaptureFixture[str], folder: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``$USER`` is empty or unset under cron, in containers and in some CI: the account still says who asked."""
+    with_plan(folder, capsys)
+    monkeypatch.setenv("USER", "")
+    monkeypatch.delenv("SUDO_USER", raising=False)
+    monkeypatch.setattr("getpass.getuser", lambda: "carol")
+    assert run(capsys, folder, "resume", "dry-run", "--abort")[0] == 0
+    request = json.loads(next((folder / "orchestrator/requests").iterdir()).read_text())
+    assert request["requested_by"] == "carol"
+    assert run(capsys, folder, "cancel", "simple-1")[0] == 0
+    entry = next(t for t in json.loads((folder / "task-queue.json").read_text())["tasks"] if t["id"] == "simple-1")
+    assert entry["cancelled_by"] == "carol"
 
 
 def test_show_json_is_the_plan(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
@@ -175,6 +228,15 @@ def test_events_unknown_type_is_refused_with_the_known_ones(capsys: pytest.Captu
     assert code == 2 and out == "" and "unknown event type 'no_such_type'" in err and "orchestration_blocked" in err
     (folder / "dashboard-events.jsonl").open("a").write(json.dumps({"timestamp": "x", "type": "their_own"}) + "\n")
     assert run(capsys, folder, "events", "--type", "their_own")[0] == 0  # another writer's type, in the file
+
+
+def test_events_type_takes_a_comma_separated_list_as_the_web_view_does(capsys: pytest.CaptureFixture[str],
+                                                                      folder: Path) -> None:
+    write_events(folder)
+    code, out, _ = run(capsys, folder, "events", "--type", "task_assigned, subtask_completed", "--json")
+    assert code == 0 and [json.loads(line)["type"] for line in out.splitlines()] == ["task_assigned", "subtask_completed"]
+    code, _, err = run(capsys, folder, "events", "--type", "task_assigned,no_such_type")
+    assert code == 2 and "unknown event type 'no_such_type'" in err
 
 
 def test_events_since_a_timestamp_or_an_age(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
@@ -290,6 +352,31 @@ def test_status_filters_and_eta(capsys: pytest.CaptureFixture[str], folder: Path
     assert "ETA " in text and "tasks (" not in text
 
 
+def test_status_refuses_a_state_nothing_can_be_in(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    """A typo in --state used to list no task, silently, like ``events --type no_such_type``."""
+    with_plan(folder, capsys)
+    code, out, err = run(capsys, folder, "status", "--state", "asigned")
+    assert code == 2 and out == "" and "no task or orchestration can be in state 'asigned'" in err
+    assert run(capsys, folder, "status", "--state", "aborted")[0] == 0  # a plan's state
+    doc = json.loads((folder / "task-queue.json").read_text())
+    doc["tasks"].append(task("theirs", "Their own task", status="on_hold"))
+    (folder / "task-queue.json").write_text(json.dumps(doc))
+    code, out, _ = run(capsys, folder, "status", "--state", "on_hold")  # another writer's state, in the queue
+    assert code == 0 and "theirs" in out
+
+
+def test_status_says_how_to_resume_a_blocked_orchestration(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    plan = with_plan(folder, capsys)
+    blocker = plan["subtasks"][0]["subtask_id"]
+    plan |= {"status": "blocked", "blocking_subtask": blocker, "failure_reason": "no template"}
+    (folder / "orchestrator/tasks/orch-dry-run.json").write_text(json.dumps(plan))
+    (folder / "task-queue.json").write_text(json.dumps(queue_doc(
+        task("dry-run", AUTH, status="blocked", orchestration_id="orch-dry-run", blocked_reason=f"{blocker}: no template"))))
+    text = run(capsys, folder, "status")[1]
+    hint = f"    -> orchestrator resume orch-dry-run --retry|--skip {blocker} or --abort"
+    assert f"  dry-run: {blocker}: no template\n{hint}" in text
+
+
 # --- colour, completion -----------------------------------------------------------------------------------
 
 
@@ -331,6 +418,8 @@ def test_completion_completes_commands_and_ids(folder: Path, tmp_path: Path) -> 
 
     assert "status" in complete("orchestrator sta")
     assert "orch-t-1" in complete(f"orchestrator show --coordination-dir {folder} orch-")
+    assert {"subtask_failed", "subtask_started"} <= set(complete("orchestrator events --type subtask_"))
+    assert "orch-t-1" in complete(f"orchestrator events --coordination-dir {folder} --orchestration orch-")
 
 
 # --- the daemon's pid ------------------------------------------------------------------------------------------

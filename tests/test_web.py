@@ -68,6 +68,11 @@ def test_what_is_stuck_names_the_escalation_with_its_commands(scene: web_scenes.
                                    f"orchestrator resume orch-task-billing --skip {blocker}",
                                    "orchestrator resume orch-task-billing --abort"]
     assert any("attempt 1" in d and "dev-worker-3" in d for d in escalation.details)
+    assert "waits for a person" in escalation.subject
+    assert "was not retried" in escalation.reason  # a permanent failure: why one attempt was enough to stop
+    assert not any("reported" in d for d in escalation.details)  # the outcome in words ("failed"), not a field value
+    assert [digest.command_meaning(c) for c in escalation.commands] == [
+        "try it again", "count it as done and go on", "give up the whole task"]
     assert not [i for i in items if i.kind == "daemon"]
     assert not [i for i in items if i.kind == "blocked"]  # the blocked task is the escalation, said once
 
@@ -76,6 +81,7 @@ def test_what_is_stuck_says_when_no_daemon_runs(scene: web_scenes.Scene) -> None
     picture = FolderView(scene.store, daemon_running=lambda: False).picture()
     first = digest.attention(picture, NOW)[0]
     assert first.kind == "daemon" and first.commands == ["orchestrator run"]
+    assert first.reason == "nothing moves: 1 pending task and 2 live orchestrations wait for it"
 
 
 def test_what_is_stuck_names_silent_workers_unacted_reports_retries_and_unreadable_files(tmp_path: Path) -> None:
@@ -230,12 +236,20 @@ def test_the_page_shows_every_panel_and_changes_nothing(scene: web_scenes.Scene)
         assert f"<section id={panel} " in body
     assert body.count('class="node st-') == 6 and 'data-subtask="orch-task-auth-s02-backend"' in body
     assert "orchestrator resume orch-task-billing --retry orch-task-billing-s01-design" in body
+    assert "<span class=meaning>count it as done and go on:</span><code>orchestrator resume orch-task-billing --skip" in body
     for name in ("attention", "queue", "orchestrations", "detail", "events"):
         assert web.get(f"/part/{name}").text.startswith(f"<section id={name} ")
     assert web.get("/part/nothing").status_code == 404
     assert web.get("/static/app.js").status_code == 200 and web.get("/static/style.css").status_code == 200
     assert web.get("/api/events?limit=5").json()["rows"][0].startswith('<li class="ev')
     assert files(scene.layout.root) == before
+
+
+def test_a_folder_without_a_queue_says_so_and_is_not_called_stuck(tmp_path: Path) -> None:
+    (tmp_path / "coordination").mkdir()
+    web = client(FolderStore(Layout(tmp_path / "coordination")))
+    assert "no queue yet: task-queue.json does not exist" in web.get("/part/queue").text
+    assert "Nothing is stuck." in web.get("/part/attention").text
 
 
 def test_values_are_escaped(tmp_path: Path) -> None:

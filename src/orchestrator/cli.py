@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
@@ -149,7 +151,8 @@ def _parser() -> argparse.ArgumentParser:
     events = command("events", "the event stream, readable or as JSON")
     events.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
     events.add_argument("--type", action="append", default=[], metavar="T",
-                        help="only this type (repeatable); an unknown type is refused with the list of known ones")
+                        help="only this type (repeatable, or comma-separated); an unknown type is refused with the "
+                             "list of known ones")
     events.add_argument("--orchestration", metavar="ID", help="only events of this orchestration")
     events.add_argument("--task", metavar="ID", help="only events of this task (and of its orchestration)")
     events.add_argument("--since", metavar="WHEN",
@@ -190,8 +193,9 @@ def _parser() -> argparse.ArgumentParser:
     resume = command("resume", "unblock an orchestration (the daemon acts on it)")
     resume.add_argument("orchestration_id", metavar="ORCH_ID", help="the orchestration, or the id of its task")
     what = resume.add_mutually_exclusive_group(required=True)
-    what.add_argument("--retry", metavar="SUBTASK", help="hand the subtask out again")
-    what.add_argument("--skip", metavar="SUBTASK", help="count the subtask as done and go on")
+    what.add_argument("--retry", metavar="SUBTASK",
+                      help="hand the subtask out again (its full id, or the local one the report shows: s02-backend)")
+    what.add_argument("--skip", metavar="SUBTASK", help="count the subtask as done and go on (full or local id)")
     what.add_argument("--abort", action="store_true", help="stop the orchestration; the task is cancelled")
     as_json(resume, "print the request as JSON")
 
@@ -312,7 +316,10 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     try:
         return run_daemon(args.coordination_dir.resolve(), config, args.config, standby=args.standby)
     except AlreadyRunning as exc:
-        print(f"orchestrator: {exc}", file=sys.stderr)
+        running = daemon_control.find(make_store(args.coordination_dir, config).layout.daemon_lock)
+        who = f"PID {running.pid}" + (f", unit {running.unit}" if running.unit else "") if running else None
+        print(f"orchestrator run: {exc}{f'; it is {who}' if who else ''}: orchestrator stop{_here(args)} ends it, "
+              "--standby waits to take over", file=sys.stderr)
         return EXIT_RUNNING
 
 
@@ -427,8 +434,14 @@ def _status(args: argparse.Namespace, config: Config) -> int:
     store = make_store(args.coordination_dir, config)
     filters = status.Filters(tuple(args.state), tuple(args.priority), tuple(args.master))
     palette = args.console.palette()
+    picture = status.collect(store, filters=filters)
+    unknown = status.unknown_states(picture, filters.states)
+    if unknown:
+        known = ", ".join(status.TASK_STATES)
+        print(f"orchestrator status: no task or orchestration can be in state {', '.join(map(repr, unknown))}; "
+              f"states: {known}, and those of plans (planning, aborted)", file=sys.stderr)
+        return EXIT_USAGE
     if not args.watch:
-        picture = status.collect(store, filters=filters)
         print(json.dumps(picture, indent=2) if args.json else status.render(picture, palette))
         return 0
     _interruptible()
@@ -487,6 +500,7 @@ def _events(args: argparse.Namespace, config: Config) -> int:
         text = ""
         args.console.note(f"no events yet: {path} does not exist")
     found, used = events.parse(text)
+    args.type = [t.strip() for given in args.type for t in given.split(",") if t.strip()]  # as the web view's filter
     unknown = events.unknown_types(args.type, found)
     if unknown:
         print(f"orchestrator events: unknown event type {', '.join(map(repr, unknown))}; the known types:\n"
@@ -613,12 +627,17 @@ def _resume(args: argparse.Namespace, config: Config) -> int:
     plan = _load_plan(args, config, args.orchestration_id)
     if plan is None:
         return EXIT_FAILED
+    if args.retry or args.skip:  # the report and the escalation's table name subtasks by their local id
+        given = args.retry or args.skip
+        known = {s.subtask_id for s in plan.subtasks}
+        full = given if given in known or f"{plan.orchestration_id}-{given}" not in known else f"{plan.orchestration_id}-{given}"
+        args.retry, args.skip = (full, None) if args.retry else (None, full)
     problem = progress.resume_problem(plan, action, args.retry or args.skip)
     if problem:
         print(f"orchestrator resume: {problem}; nothing was requested", file=sys.stderr)
         return EXIT_FAILED
     request = {"orchestration_id": plan.orchestration_id, "action": action, "subtask_id": args.retry or args.skip,
-               "requested_at": now_iso(), "requested_by": os.environ.get("USER", "unknown")}
+               "requested_at": now_iso(), "requested_by": _who()}
     store = make_store(args.coordination_dir, config)
     try:
         path = store.layout.requests / f"{int(time.time() * 1000)}-{secrets.token_hex(3)}.json"
@@ -631,7 +650,8 @@ def _resume(args: argparse.Namespace, config: Config) -> int:
     else:
         answer = "orchestration_aborted" if action == "abort" else "orchestration_resumed"
         print(f"requested {action} of {plan.orchestration_id}; the daemon carries it out "
-              f"(orchestrator events --orchestration {plan.orchestration_id} --type {answer} --type request_refused)")
+              f"(orchestrator events --orchestration {plan.orchestration_id} --type {answer} --type request_refused"
+              f"{_here(args)})")
     return 0
 
 
@@ -671,9 +691,10 @@ def _cancel(args: argparse.Namespace, config: Config) -> int:
         queue_edits.cancel(entry, by=_who(), now=now_iso(), reason=args.reason, has_plan=has_plan)
 
     store = make_store(args.coordination_dir, config)
+    args.task_id = lookup.task_id(store, args.task_id)  # an orchestration's id is refused as one, not "no task"
     has_plan = queue_edits.has_plan(store, args.task_id)
     return _edit(args, store, edit, "cancelled; the daemon withdraws its handoff if no master took it yet "
-                 f"(orchestrator events --task {args.task_id} --type task_cancelled)")
+                 f"(orchestrator events --task {args.task_id} --type task_cancelled{_here(args)})")
 
 
 def _retry(args: argparse.Namespace, config: Config) -> int:
@@ -681,9 +702,10 @@ def _retry(args: argparse.Namespace, config: Config) -> int:
         queue_edits.retry(entry, by=_who(), now=now_iso(), has_plan=has_plan)
 
     store = make_store(args.coordination_dir, config)
+    args.task_id = lookup.task_id(store, args.task_id)
     has_plan = queue_edits.has_plan(store, args.task_id)
     return _edit(args, store, edit, "pending again; the daemon routes it as a new attempt "
-                 f"(orchestrator events --task {args.task_id} --type task_assigned)")
+                 f"(orchestrator events --task {args.task_id} --type task_assigned{_here(args)})")
 
 
 def _edit(args: argparse.Namespace, store: FolderStore, edit: Callable[[dict[str, Any]], None], done: str) -> int:
@@ -699,8 +721,19 @@ def _edit(args: argparse.Namespace, store: FolderStore, edit: Callable[[dict[str
     return 0
 
 
+def _here(args: argparse.Namespace) -> str:
+    """``--coordination-dir DIR`` for a command we suggest, unless DIR is where it would look anyway."""
+    default = Path(os.environ.get("ORCHESTRATOR_COORDINATION_DIR", "coordination"))
+    given = args.coordination_dir
+    return "" if given.resolve() == default.resolve() else f" --coordination-dir {shlex.quote(str(given))}"
+
+
 def _who() -> str:
-    return os.environ.get("SUDO_USER") or os.environ.get("USER") or "unknown"
+    """Who asked: the person behind sudo, else the account (``$USER`` may be unset or empty, as under cron)."""
+    try:
+        return os.environ.get("SUDO_USER") or os.environ.get("USER") or getpass.getuser()
+    except (KeyError, OSError):  # a uid with no passwd entry, in a container
+        return "unknown"
 
 
 def _control(args: argparse.Namespace, config: Config) -> int:
@@ -720,7 +753,7 @@ def _control(args: argparse.Namespace, config: Config) -> int:
         print(json.dumps({"pid": running.pid, "unit": running.unit, "how": how, "stopped": stopped}))
     elif args.command == "reload":
         print(f"{how}: the daemon reads its configuration again "
-              "(orchestrator events --type config_reloaded --type config_reload_failed)")
+              f"(orchestrator events --type config_reloaded --type config_reload_failed{_here(args)})")
     elif stopped:
         print(f"{how}: the daemon (PID {running.pid}) has stopped")
     else:

@@ -3,7 +3,8 @@
 argcomplete completes from the parser itself (so a new option completes with no extra
 work) and is the one well-kept library that covers all three shells; ids are completed
 from the folder: orchestrations for ``show`` and ``resume``, tasks for ``explain``,
-``cancel`` and ``retry``, subtasks for ``subtask``.
+``cancel`` and ``retry``, subtasks for ``subtask``; event types, orchestrations and tasks
+for ``events``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 
 import argcomplete
 from argcomplete.shell_integration import shellcode
+
+from orchestrator.events import KNOWN_TYPES
 
 SHELLS = ("bash", "zsh", "fish")
 
@@ -46,6 +49,10 @@ def _task_ids(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[st
             and t["id"].startswith(prefix)]
 
 
+def _event_types(prefix: str, **_: Any) -> list[str]:
+    return sorted(t for types in KNOWN_TYPES.values() for t in types if t.startswith(prefix))
+
+
 COMPLETERS: dict[tuple[str, str], Callable[..., list[str]]] = {
     ("show", "orchestration_id"): _stems("orchestrator/tasks"),
     ("resume", "orchestration_id"): _stems("orchestrator/tasks"),
@@ -53,6 +60,9 @@ COMPLETERS: dict[tuple[str, str], Callable[..., list[str]]] = {
     ("explain", "task_id"): _task_ids,
     ("cancel", "task_id"): _task_ids,
     ("retry", "task_id"): _task_ids,
+    ("events", "type"): _event_types,
+    ("events", "orchestration"): _stems("orchestrator/tasks"),
+    ("events", "task"): _task_ids,
 }
 
 

@@ -61,6 +61,14 @@ def is_held_passive(lock: Path) -> bool:
     return any(len(f) > 5 and f[1] == "FLOCK" and f[5] == wanted for f in map(str.split, table.splitlines()))
 
 
+def holder_passive(lock: Path) -> int | None:
+    """The PID of the daemon holding ``lock`` (0 if it cannot be told), or None when none does; the
+    lock is never taken (see :func:`is_held_passive`), so ``status --watch`` may ask again and again."""
+    if not is_held_passive(lock):
+        return None
+    return _pid_in(lock) or _holder(lock) or 0
+
+
 @dataclass(frozen=True)
 class Running:
     pid: int

@@ -54,7 +54,9 @@ def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorC
     conditions: set[str] = set()
 
     if facts.process in ("gone", "zombie", "reused"):
-        what = {"gone": "has exited", "zombie": "is a zombie process", "reused": "was replaced (PID reused)"}
+        # an unreaped child is an exited worker; "zombie" would be taken for the seed's hung-worker zombie
+        what = {"gone": "has exited", "zombie": "has exited (not reaped yet)",
+                "reused": "was replaced (PID reused)"}
         return Verdict(frozenset({"dead"}), "dead", f"worker process {facts.pid} {what[facts.process]}")
 
     never_started = started is None and facts.worker_id is None and subtask.status == "assigned"

@@ -6,12 +6,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
-from orchestrator import eta
+from orchestrator import daemon_control, eta
 from orchestrator.console import PLAIN, Palette
 from orchestrator.intake import ASSIGNED_BY
-from orchestrator.models import Plan, describe, normalize_master
+from orchestrator.models import Plan, PlanStatus, describe, normalize_master
 from orchestrator.registry import summary
 from orchestrator.store import Store, StoreError
 from orchestrator.timestamps import utc_now
@@ -38,6 +38,16 @@ class Filters:
         return ((not self.states or item.get("status") in self.states)
                 and (not self.priorities or item.get("priority") in self.priorities)
                 and (not self.masters or bool(set(item.get("masters", [])) & set(self.masters))))
+
+
+TASK_STATES = ("pending", "assigned", "in_progress", "orchestrating", "blocked", "completed", "failed", "cancelled")
+
+
+def unknown_states(picture: dict[str, Any], wanted: tuple[str, ...]) -> list[str]:
+    """``--state`` values no task or plan of the folder can have: a typo would otherwise list nothing, silently.
+    A status another writer uses is known once it is in the queue."""
+    known = {*TASK_STATES, *get_args(PlanStatus), *picture["queue"]["by_status"]}
+    return [state for state in wanted if state not in known]
 
 
 def collect(store: Store, now: datetime | None = None, filters: Filters = Filters()) -> dict[str, Any]:
@@ -72,7 +82,14 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
         orchestrations.append(summary(plan).model_dump() | {
             "title": plan.task_title, "priority": plan.priority, "masters": plan.resource_estimate.masters,
             "eta": eta.estimate(plan, moment).to_json()})
-    picture: dict[str, Any] = {"queue": queue, "blocked": blocked, "orchestrations": orchestrations}
+        if plan.status == "blocked" and plan.blocking_subtask:  # what a person runs, as doctor and the web view say
+            for entry in blocked:
+                if entry["task_id"] == plan.parent_task_id:
+                    entry["resume"] = (f"orchestrator resume {plan.orchestration_id} "
+                                       f"--retry|--skip {plan.blocking_subtask} or --abort")
+    pid = daemon_control.holder_passive(layout.daemon_lock)
+    picture: dict[str, Any] = {"daemon": {"running": pid is not None, "pid": pid or None}, "queue": queue,
+                               "blocked": blocked, "orchestrations": orchestrations}
     if filters:
         picture["filters"] = {"state": list(filters.states), "priority": list(filters.priorities),
                               "master": list(filters.masters)}
@@ -86,7 +103,13 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
 def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | None = None) -> str:
     queue = status["queue"]
     moment = now or utc_now()
-    lines = [f"queue  {queue['path']}"]
+    lines = []
+    if "daemon" in status:  # a task submitted with no daemon running waits for ever: say so first
+        pid = status["daemon"]["pid"]
+        lines.append(f"daemon {palette.status('running')}{f' (PID {pid})' if pid else ''}" if status["daemon"]["running"]
+                     else f"daemon {palette.status('not running')}: nothing is picked up or supervised "
+                          "(orchestrator run)")
+    lines.append(f"queue  {queue['path']}")
     if "problem" in queue:
         lines.append(f"  ! {queue['problem']}")
     counts = ", ".join(f"{n} {palette.status(s)}" for s, n in queue["by_status"].items()) or "empty"
@@ -115,7 +138,9 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
         )
     if status["blocked"]:
         lines.append("blocked")
-        lines.extend(f"  {b['task_id']}: {b['reason']}" for b in status["blocked"])
+        for b in status["blocked"]:
+            lines.append(f"  {b['task_id']}: {b['reason']}")
+            lines.extend([f"    -> {b['resume']}"] if b.get("resume") else [])
     return "\n".join(lines)
 
 

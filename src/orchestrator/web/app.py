@@ -79,7 +79,9 @@ def render(picture: Picture, view: pages.View, now: datetime, folder: str, event
         parts["attention"] = pages.attention_part(items, picture.daemon_running, folder, view)
     if "queue" in names:
         shown, total = digest.queue_page(picture.tasks, view.group, view.qpage, pages.QUEUE_PAGE)
-        parts["queue"] = pages.queue_part(digest.queue_counts(picture.tasks), shown, total, view, picture.queue_problem)
+        note = picture.queue_problem or ("no queue yet: task-queue.json does not exist (orchestrator submit "
+                                         "creates it)" if picture.queue_missing else None)
+        parts["queue"] = pages.queue_part(digest.queue_counts(picture.tasks), shown, total, view, note)
     ordered = digest.ordered(picture.plans)
     if "orchestrations" in names:
         size = pages.ORCH_PAGE

@@ -14,6 +14,7 @@ from typing import Any
 
 from orchestrator.models import ACTIVE, DONE, Plan, Subtask
 from orchestrator.registry import health
+from orchestrator.report import OUTCOME_WORDS
 from orchestrator.supervisor import resume_commands
 from orchestrator.timestamps import parse_timestamp
 from orchestrator.web.folder import Picture
@@ -26,6 +27,12 @@ CONDITION_TEXT = {
     "zombie": "running with no heartbeat, file change or progress: a zombie",
     "runtime_exceeded": "ran longer than the longest runtime allowed",
 }
+RESUME_MEANING = {"--retry": "try it again", "--skip": "count it as done and go on", "--abort": "give up the whole task"}
+"""What each ``orchestrator resume`` choice does, said beside its command for someone who has not read the docs."""
+
+
+def command_meaning(command: str) -> str | None:
+    return next((meaning for flag, meaning in RESUME_MEANING.items() if f" {flag}" in f" {command} "), None)
 
 
 def queue_counts(tasks: list[dict[str, Any]]) -> dict[str, int]:
@@ -160,8 +167,8 @@ def attention(picture: Picture, now: datetime) -> list[Attention]:
     live = [p for p in picture.plans if p.status in LIVE_ORDER]
     if not picture.daemon_running and (waiting or live):
         found.append(Attention("daemon", "No daemon is running",
-                               f"nothing moves: {len(waiting)} pending tasks and {len(live)} live orchestrations wait "
-                               "for it", commands=["orchestrator run"]))
+                               f"nothing moves: {_count(len(waiting), 'pending task')} and "
+                               f"{_count(len(live), 'live orchestration')} wait for it", commands=["orchestrator run"]))
     for plan in sorted(live, key=lambda p: p.created_at):
         if plan.status == "blocked":
             found.append(_escalation(plan, picture.escalations.get(plan.orchestration_id, {})))
@@ -179,21 +186,28 @@ def attention(picture: Picture, now: datetime) -> list[Attention]:
     return found
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 def _escalation(plan: Plan, escalation: dict[str, Any]) -> Attention:
     subtask_id = plan.blocking_subtask or str(escalation.get("blocking_subtask") or "")
     title = next((s.title for s in plan.subtasks if s.subtask_id == subtask_id), "")
     commands = escalation.get("resume")
     if not (isinstance(commands, list) and all(isinstance(c, str) for c in commands)):
         commands = resume_commands(plan.orchestration_id, subtask_id)
-    details = [f"attempt {a.get('attempt')}: {a.get('outcome') or 'ended'}"
+    details = [f"attempt {a.get('attempt')}: {OUTCOME_WORDS.get(str(a.get('outcome')), a.get('outcome') or 'ended')}"
                + (f" ({a.get('reason')})" if a.get("reason") else "")
                + (f" by {a.get('worker_id')}" if a.get("worker_id") else "")
                for a in escalation.get("attempts", []) if isinstance(a, dict)]
     may_go_on = escalation.get("may_go_on")
     if isinstance(may_go_on, list) and may_go_on:
         details.append(f"work that does not depend on it goes on: {len(may_go_on)} subtasks")
-    return Attention("escalation", f"{plan.task_title}: {title or subtask_id} failed",
-                     f"{subtask_id}: {plan.failure_reason or escalation.get('failure_reason') or 'failed'}",
+    reason = f"{subtask_id}: {plan.failure_reason or escalation.get('failure_reason') or 'failed'}"
+    blocker = next((s for s in plan.subtasks if s.subtask_id == subtask_id), None)
+    if blocker is not None and blocker.transient is False:  # else the reason says "failed N times"
+        reason += " (its worker said retrying would not help, so it was not retried)"
+    return Attention("escalation", f"{plan.task_title}: {title or subtask_id} failed; it waits for a person", reason,
                      plan.orchestration_id, list(commands), details)
 
 

@@ -39,6 +39,8 @@ class Picture:
     heartbeat_timeout_seconds: float = 180.0
     subtask_files: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What workers wrote into the subtask files of live plans (their own fields only), by subtask id."""
+    queue_missing: bool = False
+    """No queue file yet: normal for a new folder, but the page says so rather than show an empty queue."""
 
     def plan(self, orchestration_id: str) -> Plan | None:
         return next((p for p in self.plans if p.orchestration_id == orchestration_id), None)
@@ -79,7 +81,8 @@ class FolderView:
                 found = self.store.read_json_or_none(layout.escalation(plan.orchestration_id))
                 if isinstance(found, dict):
                     escalations[plan.orchestration_id] = found
-        return Picture(tasks=tasks, queue_problem=problem, plans=plans, plan_problems=problems,
+        return Picture(tasks=tasks, queue_problem=problem, queue_missing=problem is None and snapshot is None,
+                       plans=plans, plan_problems=problems,
                        escalations=escalations, daemon_running=self._daemon_running(),
                        heartbeat_timeout_seconds=self.heartbeat_timeout_seconds,
                        subtask_files=self._read_subtasks(plans))

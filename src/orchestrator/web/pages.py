@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from orchestrator import events
 from orchestrator.models import Plan
 from orchestrator.web import svg
-from orchestrator.web.digest import QUEUE_GROUPS, Attention, Node, Row, age
+from orchestrator.web.digest import QUEUE_GROUPS, Attention, Node, Row, age, command_meaning
 
 QUEUE_PAGE, ORCH_PAGE, EVENT_PAGE = 20, 25, 100
 BAD = ("fail", "dead", "zombie", "blocked", "invalid", "stale", "error", "exceeded", "refused", "never", "lost",
@@ -85,9 +85,14 @@ def _nav(view: View, key: str, number: int, size: int, total: int) -> str:
 
 def _commands(commands: list[str], folder: str) -> str:
     suffix = f" --coordination-dir {folder}"
-    return "".join(f'<div class=cmd><code>{escape(c + suffix)}</code>'
+    return "".join(f'<div class=cmd>{_meaning(c)}<code>{escape(c + suffix)}</code>'
                    f'<button type=button class=copy data-copy="{escape(c + suffix)}">copy</button></div>'
                    for c in commands)
+
+
+def _meaning(command: str) -> str:
+    meaning = command_meaning(command)
+    return f"<span class=meaning>{escape(meaning)}:</span>" if meaning else ""
 
 
 def attention_part(items: list[Attention], daemon_running: bool, folder: str, view: View) -> str:
@@ -116,7 +121,7 @@ def queue_part(counts: dict[str, int], tasks: list[dict[str, Any]], total: int, 
         f'<td><span class="pill s-{escape(str(t.get("status")))}">{escape(str(t.get("status")))}</span></td>'
         f'<td>{escape(str(t.get("assigned_to") or t.get("orchestration_id") or ""))}</td>'
         f'<td>{escape(str(t.get("title") or ""))}</td></tr>' for t in tasks)
-    table = (f"<table><thead><tr><th>task</th><th>status</th><th>with</th><th>title</th></tr></thead>"
+    table = (f"<table><thead><tr><th>task</th><th>status</th><th>handled by</th><th>title</th></tr></thead>"
              f"<tbody>{rows}</tbody></table>" if tasks else "<p class=calm>No tasks.</p>")
     warn = f"<p class=problem>{escape(problem)}</p>" if problem else ""
     return _section("queue", f"Queue <small>({sum(counts.values())} tasks)</small>",
