@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,6 +92,26 @@ def test_seed_auth_task_writes_plan_subtasks_stage_one_handoffs_and_state(daemon
     assert state["active_orchestrations"] == 1 and state["current_orchestrations"][0]["current_stage"] == 1
     OrchestratorState.model_validate(state)  # the file matches its published schema
     assert queue_task(folder, "task-1762342920")["status"] == "orchestrating"
+
+
+def test_a_pickup_is_one_pass_the_daemons_own_writes_wake_nothing(
+    folder: Path, daemon_factory: Callable[[Path], DaemonProcess]
+) -> None:
+    """The plan, six subtask files (in a watched folder), the queue and the events the pickup writes
+    come back as file events: none may cost another pass. Two rescans pass while we look."""
+    daemon = daemon_factory(folder).start("--log-level", "debug")
+
+    def passes() -> list[list[str]]:
+        lines = [json.loads(line) for line in daemon.log.read_text().splitlines() if line.startswith("{")]
+        return [line["jobs"] for line in lines if line.get("event") == "pass"]
+
+    wait_for(lambda: passes() != [], what="the first pass")
+    before = len(passes())
+    add_tasks(folder, task("task-1762342920", AUTH, priority="high"))
+    daemon.wait_event("stage_started", orchestration_id="orch-task-1762342920")
+    time.sleep(1.2)
+    assert passes()[before:] == [["queue"]]
+    assert daemon.stop() == 0
 
 
 def test_in_place_rewrites_and_recreated_queues_are_noticed(daemon: DaemonProcess) -> None:

@@ -205,6 +205,7 @@ class Daemon:
             if "reload" in jobs:
                 self._reload()
             try:
+                log.debug("pass", jobs=sorted(map(str, jobs)), drafted=len(drafted))
                 result = await self._step(self.core.run_pass, jobs, drafted)
             except Exception as exc:  # one failing step must not stop an unattended daemon
                 self._step_failed(exc, jobs, drafted)
