@@ -69,6 +69,7 @@ class Daemon:
         self._queue_identity = file_identity(self.layout.queue)
         self._retry_timer: asyncio.TimerHandle | None = None
         self._folders = self._folder_identity()
+        self._agents_prefix = f"{self.layout.agents}/"
         self._busy_since: float | None = None  # when the running engine step began
         self._waiting_since: float | None = None  # when the oldest job not yet taken by a pass arrived
         self._lock: FileLock | None = None
@@ -94,17 +95,21 @@ class Daemon:
 
     def _on_change(self, path: Path) -> None:
         layout = self.layout
+        parent = path.parent
         if path == layout.queue:
             self.want("queue")
-        elif path.parent == layout.subtasks and path.suffix == ".json":
-            self.want(("subtask", path.stem))
-        elif path.parent == layout.requests:
+        elif parent == layout.subtasks:
+            if path.suffix == ".json":
+                self.want(("subtask", path.stem))
+        elif parent == layout.requests:
             self.want("requests")
-        elif layout.worker_specs in path.parents:
+        elif parent.parent == layout.worker_specs:
             self.want(("worker", path.stem, path))  # a spec: named after its worker, names its subtask
-        elif layout.agents in path.parents:
-            worker = path.relative_to(layout.agents).parts[0]
-            self.want(("worker", worker, None))  # agents/workers/{worker_id}/...
+        else:
+            text, agents = str(path), self._agents_prefix
+            if text.startswith(agents):
+                worker = text[len(agents):].split("/", 1)[0]
+                self.want(("worker", worker, None))  # agents/workers/{worker_id}/...
 
     def _ours(self, path: Path) -> bool:
         """Our own writes coming back (and our appends to the events file) wake nothing: a pickup

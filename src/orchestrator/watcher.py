@@ -28,8 +28,6 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from orchestrator.store import is_own_temp
-
 log = structlog.get_logger("orchestrator.watcher")
 
 CHANGES: list[type[FileSystemEvent]] = [FileCreatedEvent, FileMovedEvent, FileClosedEvent, FileDeletedEvent,
@@ -83,7 +81,9 @@ class _Handler(FileSystemEventHandler):
             if not raw:
                 continue
             path = Path(raw if isinstance(raw, str) else raw.decode())
-            if is_own_temp(path.name) or path.name.endswith(".lock") or (self._ignore and self._ignore(path)):
+            # hidden files are temporary files (ours and other writers' before their rename) and
+            # editors' swap files: never a file the daemon reads (the store skips them too)
+            if path.name.startswith(".") or path.name.endswith(".lock") or (self._ignore and self._ignore(path)):
                 continue
             with self._guard:
                 wake = not self._pending
