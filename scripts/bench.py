@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,14 +73,16 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 
 
 class Daemon:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, log: Path | None = None) -> None:
+        """With ``log``, the daemon logs at debug level (a line per pass) into that file."""
         (root / "orchestrator").mkdir(parents=True, exist_ok=True)
         (root / "orchestrator" / "config.toml").write_text(CONFIG)
         if not (root / "task-queue.json").exists():
             write_queue(root / "task-queue.json", [])
         self.root = root
-        self.proc = subprocess.Popen([sys.executable, "-m", "orchestrator", "run", "--coordination-dir", str(root)],
-                                     stderr=subprocess.DEVNULL)
+        extra = ["--log-level", "debug"] if log else []
+        self.proc = subprocess.Popen([sys.executable, "-m", "orchestrator", "run", "--coordination-dir", str(root),
+                                      *extra], stderr=log.open("wb") if log else subprocess.DEVNULL)
         wait(lambda: (root / "dashboard-events.jsonl").exists() and b"orchestrator_started" in
              (root / "dashboard-events.jsonl").read_bytes())
 
@@ -164,6 +167,26 @@ def pickup(root: Path, count: int, title: str, kind: str) -> list[float]:
         current = json.loads((root / "task-queue.json").read_bytes())["tasks"]
         tasks = current  # keep what the daemon wrote, as a real writer re-reads before writing
     return samples
+
+
+def wake(root: Path, log: Path, count: int) -> list[float]:
+    """From another writer's rename of the queue to the start of the daemon's pass over it (the
+    wall clock of both processes: the pass's debug log line against the moment after our rename)."""
+    renamed, tasks = [], []
+    for n in range(count):
+        tasks.append(task(f"w-{n}", SIMPLE))
+        write_queue(root / "task-queue.json", tasks)
+        renamed.append(time.time())
+        wait(assigned(root, f"w-{n}"))
+        tasks = json.loads((root / "task-queue.json").read_bytes())["tasks"]
+        time.sleep(0.01)
+    passes = []
+    for line in log.read_text().splitlines():
+        if line.startswith("{") and '"event":"pass"' in line:
+            entry = json.loads(line)
+            if entry["jobs"] == ["queue"]:
+                passes.append(datetime.fromisoformat(entry["timestamp"].replace("Z", "+00:00")).timestamp())
+    return [min(p for p in passes if p >= r - 0.001) - r for r in renamed]
 
 
 def stage_latency(root: Path, count: int) -> list[float]:
@@ -315,7 +338,7 @@ def idle(root: Path, seconds: float) -> dict[str, float]:
     return {"cpu_percent": cpu, "rss_mb": rss / 2**20, "seconds": seconds}
 
 
-SCENARIOS = ("latency", "burst", "big_queue", "monitor_tick", "deaths", "idle")
+SCENARIOS = ("latency", "wake", "burst", "big_queue", "monitor_tick", "deaths", "idle")
 
 
 def main() -> int:
@@ -347,6 +370,14 @@ def main() -> int:
                                 "complex_files": len(complex_files)}
             results["floor"]["simple_ms"] = floor_per_task(root, simple_files) * 1000
             results["floor"]["simple_files"] = len(simple_files)
+
+        if "wake" in only:
+            root = work / "wake" / "coordination"
+            root.mkdir(parents=True)
+            log = work / "wake" / "daemon.log"
+            daemon = Daemon(root, log)
+            results["wake"] = percentiles(wake(root, log, 50))
+            daemon.stop()
 
         if "burst" in only:
             root = work / "burst" / "coordination"
@@ -410,6 +441,9 @@ def report(r: dict[str, Any]) -> None:
             ("stage latency (p50)", r["stage"]["p50"], "< 30 ms", r["stage"]["p50"] < 30, None),
             ("stage latency (p99)", r["stage"]["p99"], "", True, None),
         ]
+    if "wake" in r:
+        rows += [(f"wake-up, rename to pass (p50, n={r['wake']['n']})", r["wake"]["p50"], "< 1 ms", r["wake"]["p50"] < 1, None),
+                 ("wake-up, rename to pass (p95)", r["wake"]["p95"], "", True, None)]
     if "burst" in r:
         print(f"burst {r['burst']['tasks_per_second']:.0f} tasks/s")
         floor_b = r["burst"].get("floor_seconds")
