@@ -26,6 +26,7 @@ from orchestrator.textsignals import (
     head_phrase,
     keyword_pattern,
     listed_items,
+    place_phrase,
     sequence_markers,
     stated_parts,
     strip_identifiers,
@@ -33,6 +34,7 @@ from orchestrator.textsignals import (
     strip_type_prefix,
     type_prefix,
     without_investigation,
+    without_narrative,
 )
 
 TYPE_WEIGHT = 10.0
@@ -61,6 +63,29 @@ QUESTIONS = ("which ", "what ", "how many ", "who owns ", "where ")
 SYSTEM_NOUNS = ("services", "systems", "microservices", "applications", "apps", "repositories", "repos", "clusters",
                 "environments", "servers", "hosts", "teams", "products", "platforms", "codebases", "projects",
                 "databases", "regions", "stacks")
+PLACE_WEIGHT = 8.0
+"""Where the change is made (``in the Android CI job``, ``on the repository page``) names the work's kind."""
+LEAD_DOMAIN_WEIGHT = 8.0
+"""A domain's lead verb opening the work (``Scale the ...``, ``Revoke ...``)."""
+INTRODUCING = frozenset({"introduce", "support", "enable", "launch", "deliver", "roll", "adopt", "offer"})
+"""Verbs that bring a capability in (``Introduce multi-tenancy``), unlike ``fix`` or ``document``."""
+DOCUMENTING = frozenset({"document", "record", "register", "describe", "label", "annotate"})
+CENSUS_PLACES = frozenset({"catalog", "catalogue", "inventory", "cmdb", "portfolio"})
+DETERMINERS = re.compile(r"\s+(?:the|a|an|our|all|every|each|its|their|this|these|those|v?\d)", re.IGNORECASE)
+_FAILURE_RE = re.compile(
+    r"\b(?:crash(?:es|ed|ing)?|breaks|broke|broken|fails|failing|failed|hangs|hanging|freezes|frozen|throws|"
+    r"(?<=[a-z]\s)(?:break|fail|hang|crash|freeze)|"
+    r"exits\s+(?:with\s+)?(?:\d+|non-zero|an?\s+error|early)|errors\s+out|times\s+out|timing\s+out|"
+    r"returns\s+(?:an?\s+|the\s+)?(?:\d{3}|error|empty|wrong|null|nothing|stale|blank|duplicate)|"
+    r"(?:is|are)\s+(?:slow|broken|wrong|missing|empty|blank|stuck|off\s+by|cut\s+off|misaligned|garbled|duplicated)|"
+    r"(?:does\s+not|doesn't|do\s+not|don't|won't|can't|cannot|no\s+longer)\s+(?!expire|require|check|validate|"
+    r"verify|escape|sanitize)\w+|shows\s+(?:the\s+)?wrong|flickers|overflows)\b", re.IGNORECASE)
+"""A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
+_DEFECT_RE = re.compile(
+    r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
+    r"hard-?coded|plaintext|cve-?\S*|exploit\w*|open redirect|ssrf|rce|idor|clickjacking|privilege escalation)\b",
+    re.IGNORECASE)
+"""Security defects: a failure that is one of these is the security master's (R1)."""
 READ_ONLY_VERBS = ("scan", "audit", "list", "inventory", "catalog", "catalogue", "review", "check", "report",
                    "count", "find", "discover", "enumerate", "survey", "assess", "verify", "map", "document")
 
@@ -76,6 +101,8 @@ class Route:
     scores: dict[str, float] = field(default_factory=dict)
     strong: bool = False
     """True when a keyword (not only hints) or the task's type named the domain."""
+    decided_by: str | None = None
+    """The head rule that named the work (``software``: a thing development makes), if one did."""
 
 
 @dataclass
@@ -104,6 +131,14 @@ class Classifier:
         self._not_development = [(plain, p) for name, ws in self._patterns.items()
                                  if config.domains[name].master != "development" for _, plain, p, _ in ws]
         self._vague = [(verb, re.compile(rf"^\s*{re.escape(verb)}\b")) for verb in config.vague_verbs]
+        self._display = tuple(verb.lower() for verb in config.display_verbs)
+        self._deploy_objects = {word.lower() for word in config.deploy_objects}
+        self._assets = {word.lower() for word in config.asset_nouns}
+        self._lead_verbs = {verb.lower(): name for name, d in config.domains.items() for verb in d.lead_verbs}
+        self._system_objects = {word.lower() for word in config.system_objects}
+        self._system_verbs = _alternation([_stem(verb) for verb in config.system_verbs], suffix=r"\w*")
+        self._capability = _alternation(config.capability_phrases)
+        self._action_verbs = {verb.lower() for verb in config.action_verbs if " " not in verb}
         # keywords that can open a text, by their own text: the first word is looked up by its
         # prefixes instead of trying every pattern (the hot spot of a pickup's classification)
         self._leads: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
@@ -151,45 +186,105 @@ class Classifier:
             score.words.append(word)
         return scores
 
-    def _score_head(self, title: str, scores: dict[str, _Score], reasons: list[str]) -> None:
+    def _score_head(self, title: str, scores: dict[str, _Score], reasons: list[str], description: str = "") -> str | None:
         """R1 and R2: the head of the first clause decides. Its routing words count ``HEAD_WEIGHT``
         times more; a software noun at its end, made by a verb that is no other master's work, is
-        development."""
-        head = head_phrase(strip_names(strip_identifiers(title), self._keyword_names.__contains__))
-        words = re.findall(r"[a-z][a-z0-9_/+-]*", head.lower())  # node_modules is a name, not modules
+        development; a failure of software is development; what a screen shows is development; the
+        place the change is made (a CI job, a page, the catalog) leans to its master.
+        Returns what decided (``software``, ``failure``, ``census`` ...), or None when the words did."""
+        named = strip_names(strip_identifiers(title), self._keyword_names.__contains__)
+        head = head_phrase(named)
+        lowered = head.lower()
+        words = re.findall(r"[a-z][a-z0-9_/+-]*", lowered)  # node_modules is a name, not modules
         if not words:
-            return
+            return None
         verb, noun = words[0], words[-1]
         singular = noun[:-1] if noun.endswith("s") and noun[:-1] in self._software else noun
+        place = place_phrase(named).lower()
+        place_words = re.findall(r"[a-z][a-z0-9_-]*", place)
+        place_noun = place_words[-1] if place_words else ""
+        if self._software_failure(named, description):
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"a failure of software ({title.strip()!r})")
+            return "failure"  # what fails (an inventory page, the secrets editor) is software, not a domain
+        question = lowered.startswith(QUESTIONS) or title.strip().lower().startswith(QUESTIONS) or bool(
+            re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", lowered))
+        census = verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS)
+        recorded = verb in DOCUMENTING and (noun in self._assets or place_noun in CENSUS_PLACES)
+        filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | {"move", "tag", "mark"}
+        if (census or recorded or filed) and "inventory" in scores:
+            what = "finding out what exists" if census else "recording what exists"
+            self._decide(scores, reasons, "inventory", ENUMERATION_WEIGHT, f"the work is {what} ({head!r})")
+            return "census"  # what is counted (runners, clusters, services) is not the kind of work
+        if verb in self._display or lowered.startswith(self._display):
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is what a screen shows ({head!r})")
+            return "display"  # what is shown (a scan date, a token budget) is not the kind of work
+        deploy_place = place_noun in self._deploy_objects and (
+            place_noun not in {"job", "jobs", "build", "builds"} or self._has_keyword(place, "cicd"))
+        # making software: whatever its name (a new Git repository); scanning a repository is not making one;
+        # configuring the Argo CD application is not making one either
         software = len(words) > 1 and singular in self._software and "development" in scores and (
-            verb in self._making  # making software: whatever its name (a new Git repository)
-            or not any(self._other_domain(w) for w in (verb, noun)))  # scanning a repository is not making one
-        census = words[0] in ENUMERATING or title.strip().lower().startswith(QUESTIONS) or (
-            len(words) > 1 and noun in CENSUS_NOUNS)
-        if census and "inventory" in scores:
-            scores["inventory"].total += ENUMERATION_WEIGHT  # which X, list the Y: a census of assets
-            scores["inventory"].strong += 1
-            reasons.append(f"the work is finding out what exists ({head!r}): inventory")
-            return  # what is counted (runners, clusters, services) is not the kind of work
+            verb in self._making or not (any(self._other_domain(w) for w in words) or _DEFECT_RE.search(named))
+        ) and not deploy_place
         if software:
-            scores["development"].total += SOFTWARE_HEAD_WEIGHT
-            scores["development"].strong += 1
-            reasons.append(f"the work is a {singular} ({head!r}): development")
-            return  # the artifact and the words that name it ("service catalog page") are not a domain
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a {singular} ({head!r})")
+            return "software"  # the artifact and the words that name it ("service catalog page") are not a domain
+        if words[0] in REVIEWING and "security" in scores and self._has_keyword(named.lower(), "security"):
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT,
+                         f"reviewing for a security concern ({title.strip()!r})")
+            return "review"  # what is reviewed (a pipeline, a page) is not the kind of work
         # the verb is the work (scan the repository, roll back the audit service); its object decides
         # only when the verb is no master's word
-        lowered = head.lower()
         verbs = {name for name, patterns in self._patterns.items()
                  if any(weight > 1 and plain in lowered and pattern.match(lowered)
                         for _, plain, pattern, weight in patterns)}
+        if deploy_place and verbs <= {"development"}:
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the change is made in a {place_noun} ({place!r})")
+            return "pipeline"  # what is changed in a pipeline (a cache, a step) is pipeline work
+        defect = _DEFECT_RE.search(named)
+        if defect and (verb not in self._making or verb == "fix") and "security" in scores:
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work removes a security defect "
+                         f"({defect.group()!r})")
+            return "defect"
         if not verbs and words[0] in REVIEWING and "security" in scores and scores["security"].total > 0:
             verbs = {"security"}  # reviewing something for a security concern is a security review
         for name in verbs:
             scores[name].total += VERB_HEAD_WEIGHT / len(verbs)
             scores[name].strong += 1
+        lead = self._lead_verbs.get(verb)
+        if lead in scores and DETERMINERS.match(lowered[len(verb):]):
+            self._decide(scores, reasons, lead, LEAD_DOMAIN_WEIGHT, f"{verb!r} opens the work")
+        if verbs <= {"development"}:
+            if place_noun.removesuffix("s") in self._software and not self._has_keyword(lowered, "security"):
+                self._decide(scores, reasons, "development", PLACE_WEIGHT, f"the change is made in software ({place!r})")
         for name, score in self._score_text(head, HEAD_WEIGHT / 2 if verbs else HEAD_WEIGHT).items():
             scores[name].total += score.total
             scores[name].strong += score.strong
+        return None
+
+    @staticmethod
+    def _decide(scores: dict[str, _Score], reasons: list[str], domain: str, weight: float, why: str) -> None:
+        if domain in scores:
+            scores[domain].total += weight
+            scores[domain].strong += 1
+            reasons.append(f"{why}: {domain}")
+
+    def _has_keyword(self, lowered: str, domain: str) -> bool:
+        """Whether ``lowered`` holds a keyword (not only a hint) of ``domain``."""
+        return any(weight > 1 and plain in lowered and pattern.search(lowered)
+                   for _, plain, pattern, weight in self._patterns.get(domain, ()))
+
+    def _software_failure(self, title: str, description: str) -> bool:
+        """A failure report about software (``Inventory page crashes``, ``chartlint exits 1``): not
+        about a pipeline or a deploy, and not a security defect."""
+        lowered = title.lower()
+        if not _FAILURE_RE.search(lowered) or _DEFECT_RE.search(lowered) or self._has_keyword(lowered, "cicd"):
+            return False
+        words = set(re.findall(r"[a-z][a-z0-9-]*", lowered))
+        if words & self._deploy_objects:
+            return False
+        first = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0].lower()
+        named = words | set(re.findall(r"[a-z][a-z0-9-]*", first))
+        return any(word in self._software or word.removesuffix("s") in self._software for word in named)
 
     def _other_domain(self, word: str) -> bool:
         """Whether ``word`` is a routing word of a domain other than development."""
@@ -202,7 +297,7 @@ class Classifier:
         scores = self._score_text(title, TITLE_WEIGHT)
         self._score_text(description, 1.0, into=scores)
         reasons: list[str] = []
-        self._score_head(title, scores, reasons)
+        decided_by = self._score_head(title, scores, reasons, description)
         hinted: list[str] = []
         for hint in type_hints:  # the type field and the description's prefix each count
             domain = self.domain_of_type(hint)
@@ -233,7 +328,8 @@ class Classifier:
         if second is not None and runner_up >= best_score * (1 - NARROW_MARGIN):
             unsure = "a tie" if runner_up == best_score else "a narrow margin"
             reasons.append(f"{unsure}: {best} {best_score:g} against {second} {runner_up:g}")
-        return Route(best, master, confidence, reasons, totals, strong=scores[best].strong > 0 or best in hinted)
+        return Route(best, master, confidence, reasons, totals, strong=scores[best].strong > 0 or best in hinted,
+                     decided_by=decided_by)
 
     def _by_history(self, history: History, title: str, description: str, close: list[str], reasons: list[str],
                     totals: dict[str, float]) -> Route | None:
@@ -264,7 +360,7 @@ class Classifier:
         task = self.bounded(task)
         description = task.full_description
         prefix = type_prefix(description)
-        body = strip_type_prefix(description)
+        body = without_narrative(strip_type_prefix(description))  # R3: what already happened is not work
         text = f"{task.title}\n{body}"
         route = self.route(task.title, body, (task.type, prefix), history)
         signals: list[tuple[float, str]] = []
@@ -283,13 +379,17 @@ class Classifier:
             signals.append((-0.5, f"complexity is {declared!r}"))
 
         criteria = [*_list(task.context.get("acceptance_criteria")), *_list(task.context.get("requirements"))]
-        domains = self.involved_domains("\n".join([text, *criteria]))  # what must hold is part of the work
+        # R3: once the head names one thing development makes, the description's phrases without a verb are
+        # its features (helpers for the repositories queries, a short README), not parts of other masters
+        told = body if route.decided_by != "software" else "\n".join(action_clauses(body, self.config.action_verbs))
+        domains = self.involved_domains("\n".join([task.title, told, *criteria]))  # what must hold is work too
         signals += self._domain_signals(domains)
         signals += self._file_signals(task, text, route)
         # R3: a list of places to look is one piece of work (finding the cause), not parts
-        looked = strip_type_prefix(without_investigation(description))
+        looked = without_narrative(strip_type_prefix(without_investigation(description)))
         signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains)
         signals += self._size_signals(task, text)
+        signals += self._whole_system_signals(task.title)
 
         score = sum(weight for weight, _ in signals)
         threshold = self.config.complex_score_threshold
@@ -422,6 +522,23 @@ class Classifier:
                     found.append(head)
         return found
 
+    def _whole_system_signals(self, title: str) -> list[tuple[float, str]]:
+        """A short title can name a whole program: a capability that runs through a system
+        (``Multi-tenancy for the reporting service``) or a whole system decommissioned, migrated or
+        rewritten (``Decommission the legacy billing system``, ``Admin frontend modernization``)."""
+        lowered = title.lower()
+        first = (re.findall(r"[a-z][a-z-]*", lowered) or [""])[0]
+        small = first in self._action_verbs and first not in self._making | INTRODUCING
+        capability = None if small else self._capability.search(lowered)
+        if capability:
+            return [(1.0, f"a capability of a whole system: {capability.group()!r}")]
+        head = head_phrase(title).lower()
+        changed = self._system_verbs.search(head)
+        objects = set(re.findall(r"[a-z][a-z-]*", head[changed.end():] if changed and changed.start() == 0 else head))
+        if changed and objects & self._system_objects:
+            return [(1.0, f"a whole system is changed ({head!r})")]
+        return []
+
     def _size_signals(self, task: QueueTask, text: str) -> list[tuple[float, str]]:
         context = task.context
         extra = task.model_extra or {}
@@ -455,3 +572,14 @@ def _list(value: object) -> list[str]:
 def _rank(domain: str, hinted: list[str]) -> int:
     return hinted.index(domain) if domain in hinted else len(hinted)
 
+
+
+def _stem(verb: str) -> str:
+    """``modernize`` -> ``moderniz``: matches modernization, modernizing; ``sunset`` stays."""
+    return verb[:-1] if verb.endswith("e") else verb
+
+
+def _alternation(phrases: Iterable[str], suffix: str = "") -> re.Pattern[str]:
+    """One pattern for a list of phrases (one search per text, not one per phrase)."""
+    escaped = sorted((re.escape(p.lower()) for p in phrases), key=len, reverse=True)
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(escaped) or '(?!)'}){suffix}(?![\w-])")

@@ -53,6 +53,8 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
 
 
 _IDENTIFIER_RE = re.compile(r"\w[/.]\w")
+_CODE_RE = re.compile(r"`[^`\n]{1,80}`")
+"""A name in backticks (the `repos` command, `--force`) is a name, not a kind of work."""
 
 
 def strip_identifiers(text: str) -> str:
@@ -60,7 +62,7 @@ def strip_identifiers(text: str) -> str:
 
     ``example-org/inventory-scanner`` says nothing about inventory work; ``ci/cd`` is kept.
     """
-    text = re.sub(r"\bci/cd\b", "ci cd", text, flags=re.IGNORECASE)
+    text = _CODE_RE.sub(" ", re.sub(r"\bci/cd\b", "ci cd", text, flags=re.IGNORECASE))
     return re.sub(r"[^\s,;()]+", lambda m: " " if _IDENTIFIER_RE.search(m.group()) else m.group(), text)
 
 
@@ -228,7 +230,8 @@ def head_phrase(title: str) -> str:
     parts = _LABEL_RE.split(title.strip(), maxsplit=1)
     clause = parts[1] if len(parts) == 2 and len(parts[0].split()) <= 3 and parts[1].strip() else parts[0]
     clause = re.split(r"[,.!?(\[]", clause, maxsplit=1)[0]
-    return _HEAD_CUT_RE.split(f" {clause} ", maxsplit=1)[0].strip()
+    # the cut needs a word before it: "Which services ..." is a question, not an empty head
+    return _HEAD_CUT_RE.split(f"{clause.strip()} ", maxsplit=1)[0].strip()
 
 
 def strip_names(text: str, keep: Callable[[str], bool] = lambda _: False) -> str:
@@ -264,8 +267,9 @@ def _count_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
 
 _REFERENCE_RE = re.compile(r"(?:pattern|example|style|template|model)\s+(?:in|of|from)\s+$|(?:from|like|see|read|reads|"
                            r"following|mirroring|mirror|copying|as\s+in|similar\s+to|based\s+on|loaded\s+from|"
-                           r"defined\s+in|described\s+in|documented\s+in|comes?\s+from|taken\s+from)\s+(?:the\s+)?"
-                           r"(?:\S+\s+(?:and|or|,)\s+)*$", re.IGNORECASE)
+                           r"defined\s+in|described\s+in|documented\s+in|comes?\s+from|taken\s+from|background|context|"
+                           r"for\s+reference|reference)[:,]?\s+(?:the\s+)?(?:[^\s,]+(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+))*$",
+                           re.IGNORECASE)
 
 
 def changed_files(text: str, files: Iterable[str]) -> list[str]:
@@ -293,3 +297,41 @@ def without_investigation(text: str) -> str:
     end = re.search(r"(?<=[.!?])\s+(?!\d{1,2}[.)])(?=[A-Z])(?![^.]*\d{1,2}[.)])", rest)
     return text[: match.start()] + (rest[end.end():] if end else "")
 
+
+
+_PIECE_SPLIT_RE = re.compile(r"((?<=[.;!?])\s+|,\s+|\n)")
+_NARRATIVE_RE = re.compile(
+    r"\b(?:we|they|someone|somebody|he|she|i|you|it|that|this)\s+(?:\w+ly\s+|had\s+|have\s+|then\s+)?"
+    r"(?!need|feed|seed|embed)[a-z]{3,}ed\b"  # we implemented, someone deployed
+    r"|^(?:and\s+)?(?!need|feed|seed|embed|speed|proceed|exceed|succeed)[a-z]{4,}ed\s+(?:it|them|this|that)\b"  # deployed it
+    r"|\b(?:was|were|has\s+been|have\s+been|had\s+been|is\s+already|are\s+already)\s+(?:\w+ly\s+)?[a-z]+(?:ed|en|wn)\b"
+    r"|^(?:the|a|an|our|its)\s+[\w\s./-]{1,40}?\s(?:is|are)\s+(?:merged|done|finished|complete|completed|approved|"
+    r"written|ready|in\s+place)\b"  # the changelog is merged: a precondition, not work
+    r"|\b(?:reintroduced|reverted|regressed|broke|reopened)\b"
+    r"|\b(?:last\s+(?:week|month|year|sprint|quarter)|yesterday|in\s+(?:january|february|march|april|may|june|july|"
+    r"august|september|october|november|december))\b",
+    re.IGNORECASE)
+
+
+def without_narrative(text: str) -> str:
+    """The text without what already happened (R3): ``In March we implemented a fix, deployed it to
+    production``, ``the changelog is merged``. Such pieces tell history or preconditions, not work."""
+    if not _NARRATIVE_RE.search(text):
+        return text
+    pieces = _PIECE_SPLIT_RE.split(text)
+    kept = [piece for index, piece in enumerate(pieces) if index % 2 or not _NARRATIVE_RE.search(piece.strip())]
+    return "".join(kept)
+
+
+_PLACE_RE = re.compile(r"\s(?:in|on|to|into|onto|behind|inside|within|under)\s+(?:the\s+|our\s+|a\s+|an\s+|its\s+|each\s+|"
+                       r"every\s+)?([^,.;:!?()\[\]]+?)(?=\s+(?:of|for|to|in|on|into|with|from|by|so|that|which|when|"
+                       r"where|while|because|using|via|at|as|behind|under|and|or|after|before|if|unless)\s|[,.;:!?()]|$)",
+                       re.IGNORECASE)
+
+
+def place_phrase(title: str) -> str:
+    """Where the first clause's work is done: the last ``in / on / to / behind ...`` phrase
+    (``Show the scan date on the repository detail page`` -> ``repository detail page``)."""
+    clause = re.split(r"[,.;!?(\[]|\s[-—–]\s", title.strip(), maxsplit=1)[0]
+    places = _PLACE_RE.findall(clause)
+    return places[-1].strip() if places else ""
