@@ -60,15 +60,21 @@ CENSUS_NOUNS = ("inventory", "catalog", "catalogue", "census", "overview", "list
 REVIEWING = ("review", "check", "inspect", "assess", "examine", "verify", "evaluate")
 ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally")
 QUESTIONS = ("which ", "what ", "how many ", "who owns ", "where ")
+SPANNING_IF_SYSTEMS = ("across all", "for all", "for every", "in all")
+"""R5: these span systems only when systems follow (across all services), not styling (across all tabs)."""
 SYSTEM_NOUNS = ("services", "systems", "microservices", "applications", "apps", "repositories", "repos", "clusters",
                 "environments", "servers", "hosts", "teams", "products", "platforms", "codebases", "projects",
-                "databases", "regions", "stacks")
+                "databases", "regions", "stacks", "tools", "sites", "websites", "portals")
 PLACE_WEIGHT = 8.0
 """Where the change is made (``in the Android CI job``, ``on the repository page``) names the work's kind."""
 LEAD_DOMAIN_WEIGHT = 8.0
 """A domain's lead verb opening the work (``Scale the ...``, ``Revoke ...``)."""
+CAPABILITY_TAILS = frozenset({"deploys", "deployments", "releases", "support", "rollout", "program", "project",
+                              "programme", "initiative", "readiness"})
 INTRODUCING = frozenset({"introduce", "support", "enable", "launch", "deliver", "roll", "adopt", "offer"})
 """Verbs that bring a capability in (``Introduce multi-tenancy``), unlike ``fix`` or ``document``."""
+REPOSITORIES = frozenset({"repository", "repositories", "repo", "repos"})
+FINDING = frozenset({"find", "identify", "locate", "discover", "detect", "spot"})
 DOCUMENTING = frozenset({"document", "record", "register", "describe", "label", "annotate"})
 CENSUS_PLACES = frozenset({"catalog", "catalogue", "inventory", "cmdb", "portfolio"})
 DETERMINERS = re.compile(r"\s+(?:the|a|an|our|all|every|each|its|their|this|these|those|v?\d)", re.IGNORECASE)
@@ -78,8 +84,9 @@ _FAILURE_RE = re.compile(
     r"exits\s+(?:with\s+)?(?:\d+|non-zero|an?\s+error|early)|errors\s+out|times\s+out|timing\s+out|"
     r"returns\s+(?:an?\s+|the\s+)?(?:\d{3}|error|empty|wrong|null|nothing|stale|blank|duplicate)|"
     r"(?:is|are)\s+(?:slow|broken|wrong|missing|empty|blank|stuck|off\s+by|cut\s+off|misaligned|garbled|duplicated)|"
-    r"(?:does\s+not|doesn't|do\s+not|don't|won't|can't|cannot|no\s+longer)\s+(?!expire|require|check|validate|"
-    r"verify|escape|sanitize)\w+|shows\s+(?:the\s+)?wrong|flickers|overflows)\b", re.IGNORECASE)
+    r"does\s+nothing|do\s+nothing|(?:does\s+not|doesn't|do\s+not|don't|won't|can't|cannot|no\s+longer)\s+(?!expire|require|check|validate|"
+    r"verify|escape|sanitize)\w+|never\s+(?!expire|time|rotate|log|check)\w+|shows\s+(?:the\s+)?wrong|flickers|"
+    r"overflows|loses|drops|ignores|skips|duplicates|misses)\b", re.IGNORECASE)
 """A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
 _DEFECT_RE = re.compile(
     r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
@@ -138,6 +145,7 @@ class Classifier:
         self._system_objects = {word.lower() for word in config.system_objects}
         self._system_verbs = _alternation([_stem(verb) for verb in config.system_verbs], suffix=r"\w*")
         self._capability = _alternation(config.capability_phrases)
+        self._system_object = re.compile(rf"(?:^|\s)(?:{'|'.join(map(re.escape, config.system_objects))})$")
         self._action_verbs = {verb.lower() for verb in config.action_verbs if " " not in verb}
         # keywords that can open a text, by their own text: the first word is looked up by its
         # prefixes instead of trying every pattern (the hot spot of a pickup's classification)
@@ -199,6 +207,8 @@ class Classifier:
         if not words:
             return None
         verb, noun = words[0], words[-1]
+        if verb == "make" and len(words) > 2:
+            noun = words[-2]  # make the deploy history table sortable: the table is what is made
         singular = noun[:-1] if noun.endswith("s") and noun[:-1] in self._software else noun
         place = place_phrase(named).lower()
         place_words = re.findall(r"[a-z][a-z0-9_-]*", place)
@@ -207,7 +217,8 @@ class Classifier:
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"a failure of software ({title.strip()!r})")
             return "failure"  # what fails (an inventory page, the secrets editor) is software, not a domain
         question = lowered.startswith(QUESTIONS) or title.strip().lower().startswith(QUESTIONS) or bool(
-            re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", lowered))
+            re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", lowered)) or (
+            verb in FINDING and len(words) > 1 and words[1] in ("all", "every", "each", "any", "which"))
         census = verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS)
         recorded = verb in DOCUMENTING and (noun in self._assets or place_noun in CENSUS_PLACES)
         filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | {"move", "tag", "mark"}
@@ -274,17 +285,25 @@ class Classifier:
                    for _, plain, pattern, weight in self._patterns.get(domain, ()))
 
     def _software_failure(self, title: str, description: str) -> bool:
-        """A failure report about software (``Inventory page crashes``, ``chartlint exits 1``): not
-        about a pipeline or a deploy, and not a security defect."""
+        """A failure report about software (``Inventory page crashes``, ``Pipeline editor loses changes``,
+        ``chartlint exits 1``): a screen, a tool or a component fails, whatever its name says. A failing
+        build, deploy or runner is cicd's; a security defect is security's."""
         lowered = title.lower()
-        if not _FAILURE_RE.search(lowered) or _DEFECT_RE.search(lowered) or self._has_keyword(lowered, "cicd"):
+        if not _FAILURE_RE.search(lowered) or _DEFECT_RE.search(lowered):
             return False
-        words = set(re.findall(r"[a-z][a-z0-9-]*", lowered))
-        if words & self._deploy_objects:
+        words = re.findall(r"[a-z][a-z0-9-]*", lowered)
+        if self._is_software(words):
+            return True  # the Deploy button, the pipeline editor: software with a cicd word in its name
+        if self._has_keyword(lowered, "cicd") or not self._deploy_objects.isdisjoint(words):
             return False
         first = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0].lower()
-        named = words | set(re.findall(r"[a-z][a-z0-9-]*", first))
-        return any(word in self._software or word.removesuffix("s") in self._software for word in named)
+        return self._is_software(re.findall(r"[a-z][a-z0-9-]*", first))
+
+    def _is_software(self, words: Iterable[str]) -> bool:
+        """Whether a thing development makes is named (a repository only when it is made: a failing
+        repository is a failing build)."""
+        return any(word not in REPOSITORIES and (word in self._software or word.removesuffix("s") in self._software)
+                   for word in words)
 
     def _other_domain(self, word: str) -> bool:
         """Whether ``word`` is a routing word of a domain other than development."""
@@ -458,7 +477,7 @@ class Classifier:
         lowered = text.lower()
         scope = [(phrase, found) for phrase, pattern in self._scope if (found := pattern.search(lowered))]
         # R5: "across all" is complex only when the change itself spans systems
-        spanning = [phrase for phrase, found in scope if not phrase.startswith("across all")
+        spanning = [phrase for phrase, found in scope if not phrase.startswith(SPANNING_IF_SYSTEMS)
                     or re.match(rf"\s*(?:the\s+|our\s+)?(?:[\w-]+\s+){{0,2}}(?:{'|'.join(SYSTEM_NOUNS)})\b",
                                 lowered[found.end():])]
         head = re.findall(r"[a-z][a-z-]*", head_phrase(task.title).lower()) or [""]
@@ -525,18 +544,24 @@ class Classifier:
     def _whole_system_signals(self, title: str) -> list[tuple[float, str]]:
         """A short title can name a whole program: a capability that runs through a system
         (``Multi-tenancy for the reporting service``) or a whole system decommissioned, migrated or
-        rewritten (``Decommission the legacy billing system``, ``Admin frontend modernization``)."""
+        rewritten (``Decommission the legacy billing system``, ``Overhaul of the onboarding platform``)."""
         lowered = title.lower()
-        first = (re.findall(r"[a-z][a-z-]*", lowered) or [""])[0]
-        small = first in self._action_verbs and first not in self._making | INTRODUCING
-        capability = None if small else self._capability.search(lowered)
-        if capability:
+        head = head_phrase(lowered)
+        first = (re.findall(r"[a-z][a-z-]*", head) or [""])[0]
+        small = first in self._action_verbs and (first not in self._making | INTRODUCING or first == "fix")
+        capability = None if small else self._capability.search(head)
+        # the capability is what the head names (Add multi-tenancy), not what qualifies it (i18n keys)
+        if capability and set(head[capability.end():].split()) <= CAPABILITY_TAILS:
             return [(1.0, f"a capability of a whole system: {capability.group()!r}")]
-        head = head_phrase(title).lower()
         changed = self._system_verbs.search(head)
-        objects = set(re.findall(r"[a-z][a-z-]*", head[changed.end():] if changed and changed.start() == 0 else head))
-        if changed and objects & self._system_objects:
-            return [(1.0, f"a whole system is changed ({head!r})")]
+        if changed is None:
+            return []
+        if changed.start() == 0:  # Decommission the legacy billing system; Overhaul of the platform
+            whole = head if head[changed.end():].strip() else head_phrase(re.sub(r"^\S+\s+(?:of|for)\s+", "", lowered))
+        else:  # Admin frontend modernization
+            whole = head[: changed.start()]
+        if self._system_object.search(whole.strip()):
+            return [(1.0, f"a whole system is changed ({title.strip()!r})")]
         return []
 
     def _size_signals(self, task: QueueTask, text: str) -> list[tuple[float, str]]:

@@ -85,8 +85,8 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "unauthenticated", "hardcoded", "hard-coded", "plaintext", "mfa", "2fa", "two-factor",
                       "least privilege", "iam", "waf", "api key", "api keys", "private key", "ssh key", "signing key",
                       "security headers", "hsts", "bypass", "revoke"],
-            lead_verbs=["revoke", "redact", "rotate", "pentest", "harden", "lock down", "quarantine"],
-            hints=["patch", "password", "token", "tls", "ssl", "certificate", "leak", "keys", "redirect", "cookie", "session",
+            lead_verbs=["revoke", "redact", "rotate", "pentest", "harden", "quarantine", "restrict", "block", "lock"],
+            hints=["patch", "password", "token", "tls", "ssl", "certificate", "leak", "redirect", "cookie", "session",
                    "permission", "rbac", "access control", "firewall", "auth"],
         ),
         "inventory": DomainConfig(
@@ -165,7 +165,7 @@ class ClassifierConfig(_Section):
             "across the platform", "all services", "every service", "all microservices", "system-wide",
             "systemwide", "platform-wide", "org-wide", "full stack", "full-stack", "from scratch",
             "every module", "all modules", "monolith", "of the platform", "of the system", "everywhere",
-            "throughout the codebase", "in every service",
+            "throughout the codebase", "in every service", "for all", "for every", "in all",
         ],
         description="Phrases that mean a change touches whole systems (seed: affects entire systems).",
     )
@@ -177,6 +177,7 @@ class ClassifierConfig(_Section):
             "screen", "script", "sdk", "site", "subcommand", "tab", "table", "tool", "view", "website", "widget",
             "badge", "banner", "column", "counter", "dropdown", "field", "filter", "icon", "input", "link",
             "shortcut", "skeleton", "spinner", "textarea", "toggle", "tooltip", "header", "footer", "sidebar",
+            "editor", "viewer", "wizard", "popup", "toast", "checkbox", "picker", "calendar", "dashboard",
         ],
         description="Things development makes: the head noun of the work (R2: build + a CLI is development).",
     )
@@ -240,7 +241,7 @@ class ClassifierConfig(_Section):
     system_objects: list[str] = Field(
         default_factory=lambda: ["system", "systems", "platform", "monolith", "stack", "frontend", "backend",
                                  "application", "applications", "codebase", "infrastructure", "datacenter",
-                                 "data center", "website", "portal", "apps", "services", "microservices"],
+                                 "data center", "website", "portal", "apps", "services", "microservices", "app", "service"],
         description="Objects that are a whole system (see system_verbs).",
     )
     domains: dict[str, DomainConfig] = Field(default_factory=_default_domains)

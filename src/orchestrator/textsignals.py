@@ -53,8 +53,8 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
 
 
 _IDENTIFIER_RE = re.compile(r"\w[/.]\w")
-_CODE_RE = re.compile(r"`[^`\n]{1,80}`")
-"""A name in backticks (the `repos` command, `--force`) is a name, not a kind of work."""
+_CODE_RE = re.compile(r"`[^`\n]{1,80}`|(?<![\w'])'[^'\n]{1,60}'(?![\w'])|\"[^\"\n]{1,60}\"|“[^”\n]{1,60}”")
+"""A name in backticks or quotes (the `repos` command, the 'Audit log' tab) is a name, not a kind of work."""
 
 
 def strip_identifiers(text: str) -> str:
