@@ -60,7 +60,7 @@ CENSUS_NOUNS = ("inventory", "catalog", "catalogue", "census", "overview", "list
 REVIEWING = ("review", "check", "inspect", "assess", "examine", "verify", "evaluate")
 ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally")
 QUESTIONS = ("which ", "what ", "how many ", "who owns ", "where ")
-SPANNING_IF_SYSTEMS = ("across all", "for all", "for every", "in all")
+SPANNING_IF_SYSTEMS = ("across all", "for all", "for every", "in all", "across the", "across our")
 """R5: these span systems only when systems follow (across all services), not styling (across all tabs)."""
 SYSTEM_NOUNS = ("services", "systems", "microservices", "applications", "apps", "repositories", "repos", "clusters",
                 "environments", "servers", "hosts", "teams", "products", "platforms", "codebases", "projects",
@@ -69,10 +69,19 @@ PLACE_WEIGHT = 8.0
 """Where the change is made (``in the Android CI job``, ``on the repository page``) names the work's kind."""
 LEAD_DOMAIN_WEIGHT = 8.0
 """A domain's lead verb opening the work (``Scale the ...``, ``Revoke ...``)."""
+NEW_SYSTEMS = frozenset({"system", "platform", "engine", "portal", "marketplace", "framework"})
+"""What a making verb builds as a whole (``Add authentication system``): complex, unlike a tool or a page."""
+PROGRAM_NOUNS = frozenset({"mvp", "epic", "initiative", "program", "programme", "roadmap", "migration", "launch",
+                           "replatforming", "modernization", "modernisation", "overhaul", "revamp", "rewrite"})
+"""A noun-phrase title that names a program of work (``Marketplace MVP``, ``Kubernetes migration``)."""
 CAPABILITY_TAILS = frozenset({"deploys", "deployments", "releases", "support", "rollout", "program", "project",
                               "programme", "initiative", "readiness"})
 INTRODUCING = frozenset({"introduce", "support", "enable", "launch", "deliver", "roll", "adopt", "offer"})
 """Verbs that bring a capability in (``Introduce multi-tenancy``), unlike ``fix`` or ``document``."""
+REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
+"""Making verbs that also repair: with a security defect named, the work is the defect's fix."""
+SERVICES = frozenset({"api", "apis", "backend", "frontend", "app", "application", "service", "site", "website", "ui"})
+"""Whole running programs: when one fails, a cicd word in the report may make it a deploy's failure."""
 REPOSITORIES = frozenset({"repository", "repositories", "repo", "repos"})
 FINDING = frozenset({"find", "identify", "locate", "discover", "detect", "spot"})
 DOCUMENTING = frozenset({"document", "record", "register", "describe", "label", "annotate"})
@@ -90,7 +99,12 @@ _FAILURE_RE = re.compile(
 """A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
 _DEFECT_RE = re.compile(
     r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
-    r"hard-?coded|plaintext|cve-?\S*|exploit\w*|open redirect|ssrf|rce|idor|clickjacking|privilege escalation)\b",
+    r"hard-?coded|plaintext|cve-?\S*|exploit\w*|open redirect|ssrf|rce|idor|clickjacking|privilege escalation|"
+    r"(?:stack traces?|tracebacks?|env(?:ironment)? variables|internal paths|secrets?|tokens?|passwords?)\s+to\s+"
+    r"(?:clients|users|anyone|the public|the browser|unauthenticated users)|"
+    r"(?:without|no|missing)\s+(?:auth\w*|login|access control|permission checks?|authorization checks?|csrf \w+)|"
+    r"other (?:users|tenants|customers|accounts|organizations)'?s?\s+\w+|insecure\w*|prototype pollution|redos|"
+    r"zip slip|mass assignment|subdomain takeover|account takeover)\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
 READ_ONLY_VERBS = ("scan", "audit", "list", "inventory", "catalog", "catalogue", "review", "check", "report",
@@ -229,13 +243,14 @@ class Classifier:
         if verb in self._display or lowered.startswith(self._display):
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is what a screen shows ({head!r})")
             return "display"  # what is shown (a scan date, a token budget) is not the kind of work
+        defect = _DEFECT_RE.search(named)
         deploy_place = place_noun in self._deploy_objects and (
             place_noun not in {"job", "jobs", "build", "builds"} or self._has_keyword(place, "cicd"))
         # making software: whatever its name (a new Git repository); scanning a repository is not making one;
         # configuring the Argo CD application is not making one either
         software = len(words) > 1 and singular in self._software and "development" in scores and (
-            verb in self._making or not (any(self._other_domain(w) for w in words) or _DEFECT_RE.search(named))
-        ) and not deploy_place
+            (verb in self._making and (verb not in REPAIRING or not defect)) or not (
+                defect or any(self._other_domain(w) for w in words))) and not deploy_place
         if software:
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a {singular} ({head!r})")
             return "software"  # the artifact and the words that name it ("service catalog page") are not a domain
@@ -251,8 +266,7 @@ class Classifier:
         if deploy_place and verbs <= {"development"}:
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the change is made in a {place_noun} ({place!r})")
             return "pipeline"  # what is changed in a pipeline (a cache, a step) is pipeline work
-        defect = _DEFECT_RE.search(named)
-        if defect and (verb not in self._making or verb == "fix") and "security" in scores:
+        if defect and (verb not in self._making or verb in REPAIRING) and "security" in scores:
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work removes a security defect "
                          f"({defect.group()!r})")
             return "defect"
@@ -292,17 +306,17 @@ class Classifier:
         if not _FAILURE_RE.search(lowered) or _DEFECT_RE.search(lowered):
             return False
         words = re.findall(r"[a-z][a-z0-9-]*", lowered)
-        if self._is_software(words):
-            return True  # the Deploy button, the pipeline editor: software with a cicd word in its name
+        if self._is_software(words, ignore=REPOSITORIES | SERVICES):
+            return True  # the Deploy button, the pipeline editor: a part of a program, whatever its name
         if self._has_keyword(lowered, "cicd") or not self._deploy_objects.isdisjoint(words):
-            return False
+            return False  # a failing API after a deploy may be the deploy's
         first = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0].lower()
-        return self._is_software(re.findall(r"[a-z][a-z0-9-]*", first))
+        return self._is_software([*words, *re.findall(r"[a-z][a-z0-9-]*", first)], ignore=REPOSITORIES)
 
-    def _is_software(self, words: Iterable[str]) -> bool:
-        """Whether a thing development makes is named (a repository only when it is made: a failing
+    def _is_software(self, words: Iterable[str], ignore: frozenset[str]) -> bool:
+        """Whether a thing development makes is named, other than those in ``ignore`` (a failing
         repository is a failing build)."""
-        return any(word not in REPOSITORIES and (word in self._software or word.removesuffix("s") in self._software)
+        return any(word not in ignore and (word in self._software or word.removesuffix("s") in self._software)
                    for word in words)
 
     def _other_domain(self, word: str) -> bool:
@@ -520,6 +534,7 @@ class Classifier:
             signals.append((1.0, f"{len(actions)} separate actions"))
         elif len(actions) == 3:
             signals.append((0.6, "3 separate actions"))
+
         return signals
 
     def _deliverables(self, text: str) -> list[str]:
@@ -553,9 +568,17 @@ class Classifier:
         # the capability is what the head names (Add multi-tenancy), not what qualifies it (i18n keys)
         if capability and set(head[capability.end():].split()) <= CAPABILITY_TAILS:
             return [(1.0, f"a capability of a whole system: {capability.group()!r}")]
+        words = head.split()
+        if first in self._making and len(words) > 1 and (words[-1] in NEW_SYSTEMS or (
+                words[-1] in ("service", "microservice") and "new" in words)):
+            return [(1.0, f"a new system to build ({head!r}): design, backend, frontend, tests")]
+        if words and words[-1] in PROGRAM_NOUNS and (not small or len(words) == 1) and first not in self._making:
+            return [(1.0, f"a program of work ({title.strip()!r})")]  # Marketplace MVP, the reporting epic
         changed = self._system_verbs.search(head)
         if changed is None:
             return []
+        if changed.start() == 0 and not head[changed.end():].strip() and re.match(r"\S+\s+from\s", lowered):
+            return [(1.0, f"a whole system moves ({title.strip()!r})")]  # Migrate from MySQL to PostgreSQL
         if changed.start() == 0:  # Decommission the legacy billing system; Overhaul of the platform
             whole = head if head[changed.end():].strip() else head_phrase(re.sub(r"^\S+\s+(?:of|for)\s+", "", lowered))
         else:  # Admin frontend modernization
