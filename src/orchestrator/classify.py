@@ -59,16 +59,19 @@ BUILT = frozenset({"api", "service", "job", "digest", "worker", "endpoint", "pip
 CENSUS_NOUNS = ("inventory", "catalog", "catalogue", "census", "overview", "list", "map", "matrix")
 REVIEWING = ("review", "check", "inspect", "assess", "examine", "verify", "evaluate")
 ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally")
-QUESTIONS = ("which ", "what ", "how many ", "who owns ", "where ")
+QUESTIONS = ("which ", "what ", "how many ", "who owns ", "where ", "who maintains ", "who is responsible ", "whose ")
 SPANNING_IF_SYSTEMS = ("across all", "for all", "for every", "in all", "across the", "across our")
 """R5: these span systems only when systems follow (across all services), not styling (across all tabs)."""
 SYSTEM_NOUNS = ("services", "systems", "microservices", "applications", "apps", "repositories", "repos", "clusters",
                 "environments", "servers", "hosts", "teams", "products", "platforms", "codebases", "projects",
-                "databases", "regions", "stacks", "tools", "sites", "websites", "portals")
+                "databases", "regions", "stacks", "tools", "sites", "websites", "portals", "dashboards", "clients")
+DEFECT_WEIGHT = 16.0
+"""A security defect named in the title (``reachable without authentication``) outweighs the words naming where."""
 PLACE_WEIGHT = 8.0
 """Where the change is made (``in the Android CI job``, ``on the repository page``) names the work's kind."""
 LEAD_DOMAIN_WEIGHT = 8.0
 """A domain's lead verb opening the work (``Scale the ...``, ``Revoke ...``)."""
+SCHEMA = frozenset({"schema", "database", "db", "data", "table", "column", "index", "sql"})
 NEW_SYSTEMS = frozenset({"system", "platform", "engine", "portal", "marketplace", "framework"})
 """What a making verb builds as a whole (``Add authentication system``): complex, unlike a tool or a page."""
 PROGRAM_NOUNS = frozenset({"mvp", "epic", "initiative", "program", "programme", "roadmap", "migration", "launch",
@@ -104,7 +107,8 @@ _DEFECT_RE = re.compile(
     r"(?:clients|users|anyone|the public|the browser|unauthenticated users)|"
     r"(?:without|no|missing)\s+(?:auth\w*|login|access control|permission checks?|authorization checks?|csrf \w+)|"
     r"other (?:users|tenants|customers|accounts|organizations)'?s?\s+\w+|insecure\w*|prototype pollution|redos|"
-    r"zip slip|mass assignment|subdomain takeover|account takeover)\b",
+    r"zip slip|mass assignment|subdomain takeover|account takeover|default (?:admin )?(?:password|credentials)|"
+    r"default admin)\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
 READ_ONLY_VERBS = ("scan", "audit", "list", "inventory", "catalog", "catalogue", "review", "check", "report",
@@ -227,9 +231,13 @@ class Classifier:
         place = place_phrase(named).lower()
         place_words = re.findall(r"[a-z][a-z0-9_-]*", place)
         place_noun = place_words[-1] if place_words else ""
-        if self._software_failure(named, description):
+        failed = self._failure_of(named, description)
+        if failed == "development":
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"a failure of software ({title.strip()!r})")
             return "failure"  # what fails (an inventory page, the secrets editor) is software, not a domain
+        if failed == "cicd":
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"a failure of a deploy or a pipeline ({title.strip()!r})")
+            return "failure"  # the API that fails after a deploy: the deploy is what failed
         question = lowered.startswith(QUESTIONS) or title.strip().lower().startswith(QUESTIONS) or bool(
             re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", lowered)) or (
             verb in FINDING and len(words) > 1 and words[1] in ("all", "every", "each", "any", "which"))
@@ -267,7 +275,7 @@ class Classifier:
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the change is made in a {place_noun} ({place!r})")
             return "pipeline"  # what is changed in a pipeline (a cache, a step) is pipeline work
         if defect and (verb not in self._making or verb in REPAIRING) and "security" in scores:
-            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work removes a security defect "
+            self._decide(scores, reasons, "security", DEFECT_WEIGHT, f"the work removes a security defect "
                          f"({defect.group()!r})")
             return "defect"
         if not verbs and words[0] in REVIEWING and "security" in scores and scores["security"].total > 0:
@@ -298,20 +306,21 @@ class Classifier:
         return any(weight > 1 and plain in lowered and pattern.search(lowered)
                    for _, plain, pattern, weight in self._patterns.get(domain, ()))
 
-    def _software_failure(self, title: str, description: str) -> bool:
-        """A failure report about software (``Inventory page crashes``, ``Pipeline editor loses changes``,
-        ``chartlint exits 1``): a screen, a tool or a component fails, whatever its name says. A failing
-        build, deploy or runner is cicd's; a security defect is security's."""
+    def _failure_of(self, title: str, description: str) -> str | None:
+        """Whose failure a failure report is (``Inventory page crashes``, ``Pipeline editor loses changes``,
+        ``chartlint exits 1``: development; ``Payments API returns 502 after the deploy``: cicd), or None
+        when the title reports no failure or a security defect (security's, by its words)."""
         lowered = title.lower()
         if not _FAILURE_RE.search(lowered) or _DEFECT_RE.search(lowered):
-            return False
+            return None
         words = re.findall(r"[a-z][a-z0-9-]*", lowered)
         if self._is_software(words, ignore=REPOSITORIES | SERVICES):
-            return True  # the Deploy button, the pipeline editor: a part of a program, whatever its name
+            return "development"  # the Deploy button, the pipeline editor: a part of a program, whatever its name
         if self._has_keyword(lowered, "cicd") or not self._deploy_objects.isdisjoint(words):
-            return False  # a failing API after a deploy may be the deploy's
+            return "cicd"  # a build, a deploy, a runner; a service failing after a deploy
         first = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0].lower()
-        return self._is_software([*words, *re.findall(r"[a-z][a-z0-9-]*", first)], ignore=REPOSITORIES)
+        software = self._is_software([*words, *re.findall(r"[a-z][a-z0-9-]*", first)], ignore=REPOSITORIES)
+        return "development" if software else None
 
     def _is_software(self, words: Iterable[str], ignore: frozenset[str]) -> bool:
         """Whether a thing development makes is named, other than those in ``ignore`` (a failing
@@ -572,7 +581,8 @@ class Classifier:
         if first in self._making and len(words) > 1 and (words[-1] in NEW_SYSTEMS or (
                 words[-1] in ("service", "microservice") and "new" in words)):
             return [(1.0, f"a new system to build ({head!r}): design, backend, frontend, tests")]
-        if words and words[-1] in PROGRAM_NOUNS and (not small or len(words) == 1) and first not in self._making:
+        if words and words[-1] in PROGRAM_NOUNS and (not small or len(words) == 1) and first not in self._making \
+                and SCHEMA.isdisjoint(words):  # a schema migration is one change
             return [(1.0, f"a program of work ({title.strip()!r})")]  # Marketplace MVP, the reporting epic
         changed = self._system_verbs.search(head)
         if changed is None:
