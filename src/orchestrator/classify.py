@@ -148,8 +148,10 @@ class Classifier:
                    for words, weight in ((d.keywords, KEYWORD_WEIGHT), (d.hints, 1.0)) for word in words]
             for name, d in config.domains.items()
         }
+        self._flat = [(name, word, plain, pattern, weight) for name, patterns in self._patterns.items()
+                      for word, plain, pattern, weight in patterns]
         self._type_to_domain = {t.lower(): name for name, d in config.domains.items() for t in d.types}
-        self._scope = [(phrase, keyword_pattern(phrase)) for phrase in config.scope_phrases]
+        self._scope = [(phrase.lower(), keyword_pattern(phrase)) for phrase in config.scope_phrases]
         self._keyword_names = {word.lower() for d in config.domains.values() for word in d.keywords if " " in word}
         self._software = {noun.lower() for noun in config.software_nouns}
         self._making = {verb.lower() for verb in config.making_verbs}
@@ -186,7 +188,14 @@ class Classifier:
         best = max(scores.items(), key=lambda item: item[1].total, default=None)
         return best[0] if best and best[1].total > 0 else None
 
-    def _score_text(self, text: str, weight: float = 1.0, into: dict[str, _Score] | None = None) -> dict[str, _Score]:
+    def _candidates(self, text: str) -> list[tuple[str, str, str, re.Pattern[str], float]]:
+        """The routing words whose text occurs in ``text`` (a superset of those any part of it holds):
+        scoring the clauses of a long text then tries a few patterns, not every one per clause."""
+        lowered = text.lower()
+        return [entry for entry in self._flat if entry[2] in lowered]
+
+    def _score_text(self, text: str, weight: float = 1.0, into: dict[str, _Score] | None = None,
+                    candidates: list[tuple[str, str, str, re.Pattern[str], float]] | None = None) -> dict[str, _Score]:
         scores = into if into is not None else {name: _Score() for name in self._patterns}
         lowered = strip_names(strip_identifiers(text), self._keyword_names.__contains__).lower()
         lead = _LEAD_RE.match(lowered)
@@ -199,7 +208,7 @@ class Classifier:
         # every routing word found, the longest first: "sql injection" is security, and "sql" inside it
         # is not also development; "repositories" is counted once, not again as "repos"
         found = [(match.end() - match.start(), match.start(), match.end(), name, word, word_weight)
-                 for name, patterns in self._patterns.items() for word, plain, pattern, word_weight in patterns
+                 for name, word, plain, pattern, word_weight in (self._flat if candidates is None else candidates)
                  if plain in lowered and word not in scores[name].words and (match := pattern.search(lowered))]
         taken: list[tuple[int, int]] = []
         for _, start, end, name, word, word_weight in sorted(found, key=lambda f: (-f[0], f[1])):
@@ -268,9 +277,8 @@ class Classifier:
             return "review"  # what is reviewed (a pipeline, a page) is not the kind of work
         # the verb is the work (scan the repository, roll back the audit service); its object decides
         # only when the verb is no master's word
-        verbs = {name for name, patterns in self._patterns.items()
-                 if any(weight > 1 and plain in lowered and pattern.match(lowered)
-                        for _, plain, pattern, weight in patterns)}
+        verbs = {name for name, _, plain, pattern, weight in self._flat
+                 if weight > 1 and lowered.startswith(plain[:2]) and plain in lowered and pattern.match(lowered)}
         if deploy_place and verbs <= {"development"}:
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the change is made in a {place_noun} ({place!r})")
             return "pipeline"  # what is changed in a pipeline (a cache, a step) is pipeline work
@@ -467,8 +475,9 @@ class Classifier:
         domain scores as high.
         """
         involved: list[str] = []
+        candidates = self._candidates(text)
         for clause in clauses(text):
-            ranked = sorted(self._score_text(clause).items(), key=lambda item: -item[1].total)
+            ranked = sorted(self._score_text(clause, candidates=candidates).items(), key=lambda item: -item[1].total)
             (best, top), runner_up = ranked[0], ranked[1][1].total
             if top.total >= KEYWORD_WEIGHT and top.total > runner_up and best not in involved:
                 involved.append(best)
@@ -498,7 +507,8 @@ class Classifier:
         elif files and has_line_reference(text):
             signals.append((-0.4, f"specific: names {', '.join(files[:3])} and a line"))
         lowered = text.lower()
-        scope = [(phrase, found) for phrase, pattern in self._scope if (found := pattern.search(lowered))]
+        scope = [(phrase, found) for phrase, pattern in self._scope
+                 if phrase in lowered and (found := pattern.search(lowered))]
         # R5: "across all" is complex only when the change itself spans systems
         spanning = [phrase for phrase, found in scope if not phrase.startswith(SPANNING_IF_SYSTEMS)
                     or re.match(rf"\s*(?:the\s+|our\s+)?(?:[\w-]+\s+){{0,2}}(?:{'|'.join(SYSTEM_NOUNS)})\b",
