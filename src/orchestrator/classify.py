@@ -78,7 +78,7 @@ PROGRAM_NOUNS = frozenset({"mvp", "epic", "initiative", "program", "programme", 
                            "replatforming", "modernization", "modernisation", "overhaul", "revamp", "rewrite"})
 """A noun-phrase title that names a program of work (``Marketplace MVP``, ``Kubernetes migration``)."""
 CAPABILITY_TAILS = frozenset({"deploys", "deployments", "releases", "support", "rollout", "program", "project",
-                              "programme", "initiative", "readiness"})
+                              "programme", "initiative", "readiness", "compliance", "certification"})
 INTRODUCING = frozenset({"introduce", "support", "enable", "launch", "deliver", "roll", "adopt", "offer"})
 """Verbs that bring a capability in (``Introduce multi-tenancy``), unlike ``fix`` or ``document``."""
 REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
@@ -240,6 +240,8 @@ class Classifier:
         place = place_phrase(named).lower()
         place_words = re.findall(r"[a-z][a-z0-9_-]*", place)
         place_noun = place_words[-1] if place_words else ""
+        if " ".join(place_words[-2:]) in self._deploy_objects:
+            place_noun = " ".join(place_words[-2:])  # the load balancer, the node pool
         failed = self._failure_of(named, description)
         if failed == "development":
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"a failure of software ({title.strip()!r})")

@@ -92,7 +92,8 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "weak cipher", "weak hashing", "timing attack", "denial of service", "ddos", "request smuggling",
                       "cache poisoning", "session hijacking", "replay attack", "access control", "cross-tenant",
                       "sensitive data", "ssti", "lfi", "crlf", "security patch", "cis benchmark", "phishing",
-                      "lockout", "secure flag", "httponly", "samesite", "security group", "security review"],
+                      "lockout", "secure flag", "httponly", "samesite", "security group", "security review",
+                      "branch protection", "signed commits"],
             lead_verbs=["revoke", "redact", "rotate", "pentest", "harden", "quarantine", "restrict", "block", "lock"],
             hints=["patch", "password", "token", "tls", "ssl", "certificate", "leak", "redirect", "cookie", "session", "private", "signature",
                    "permission", "rbac", "firewall", "auth", "md5", "sha1", "suspicious"],
@@ -102,9 +103,10 @@ def _default_domains() -> dict[str, DomainConfig]:
             types=["inventory", "catalog", "catalogue", "discovery", "portfolio", "metadata"],
             keywords=["catalog", "inventory", "portfolio", "repositories", "repos", "discover",
                       "enumerate", "census", "health report", "metadata", "ownership", "licenses",
-                      "licences", "sbom"],
+                      "licences", "sbom", "find every", "find all", "identify every", "identify all", "locate every",
+                      "locate all"],
             hints=["list", "overview", "versions", "dependencies", "outdated", "report", "which", "count",
-                   "survey", "stale", "archived", "owners", "cmdb", "owner"],
+                   "survey", "stale", "archived", "owners", "cmdb", "owner", "repository"],
             lead_verbs=["list", "enumerate", "catalog", "catalogue", "inventory", "record", "tally", "count"],
         ),
         "cicd": DomainConfig(
@@ -239,7 +241,8 @@ class ClassifierConfig(_Section):
                                  "localisation", "offline mode", "end-to-end encryption", "tenant isolation",
                                  "sharding", "event sourcing", "data warehouse", "single sign-on for all",
                                  "sso for all", "self-service", "active-active", "failover", "data lake",
-                                 "soc 2 compliance", "gdpr compliance", "hipaa compliance", "pci compliance"],
+                                 "soc 2 compliance", "gdpr compliance", "hipaa compliance", "pci compliance", "pci dss", "pci-dss",
+                                 "iso 27001", "fedramp", "opentelemetry", "distributed tracing"],
         description="Capabilities that run through a whole system: a task that introduces one is complex.",
     )
     system_verbs: list[str] = Field(

@@ -43,10 +43,12 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
     """Match a routing word in lower-cased text.
 
     Words of five letters or more also match longer forms (``deploy`` -> ``deployment``);
-    shorter ones match only with plain endings, so ``ci`` is not found in ``city``.
+    shorter ones and plurals match only with plain endings, so ``ci`` is not found in ``city``
+    nor ``repos`` in ``repository``.
     """
     escaped = re.escape(keyword.lower())
-    if len(keyword) >= 5 and keyword[-1].isalnum():
+    # a plural (repos) names the plural, not a longer word: "repos" is not found in "repository"
+    if len(keyword) >= 5 and keyword[-1].isalnum() and not (keyword.endswith("s") and keyword[-2:] != "ss"):
         return re.compile(rf"(?<![\w]){escaped}\w*")
     return re.compile(rf"(?<![\w]){escaped}{_WORD_SUFFIXES}(?![\w])")
 
