@@ -58,7 +58,8 @@ BUILT = frozenset({"api", "service", "job", "digest", "worker", "endpoint", "pip
 """Besides software nouns, what a making verb builds as a separate deliverable."""
 CENSUS_NOUNS = ("inventory", "catalog", "catalogue", "census", "overview", "list", "map", "matrix")
 REVIEWING = ("review", "check", "inspect", "assess", "examine", "verify", "evaluate")
-ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally")
+ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally",
+               "gather")
 QUESTIONS = ("which ", "what ", "how many ", "who owns ", "where ", "who maintains ", "who is responsible ", "whose ")
 SPANNING_IF_SYSTEMS = ("across all", "for all", "for every", "in all", "across the", "across our")
 """R5: these span systems only when systems follow (across all services), not styling (across all tabs)."""
@@ -81,13 +82,17 @@ CAPABILITY_TAILS = frozenset({"deploys", "deployments", "releases", "support", "
                               "programme", "initiative", "readiness", "compliance", "certification"})
 INTRODUCING = frozenset({"introduce", "support", "enable", "launch", "deliver", "roll", "adopt", "offer"})
 """Verbs that bring a capability in (``Introduce multi-tenancy``), unlike ``fix`` or ``document``."""
+ENVIRONMENTS = frozenset({"production", "prod", "staging", "dev", "qa", "preview", "test", "sandbox"})
+AMBIGUOUS_OBJECTS = frozenset({"job", "jobs", "build", "builds"})
+LIBRARIES = frozenset({"library", "client", "sdk", "package", "plugin", "module", "extension"})
+"""Things imported: named after a tool (the Kubernetes client library), they are still development's."""
 REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
 """Making verbs that also repair: with a security defect named, the work is the defect's fix."""
 SERVICES = frozenset({"api", "apis", "backend", "frontend", "app", "application", "service", "site", "website", "ui"})
 """Whole running programs: when one fails, a cicd word in the report may make it a deploy's failure."""
 REPOSITORIES = frozenset({"repository", "repositories", "repo", "repos"})
 FINDING = frozenset({"find", "identify", "locate", "discover", "detect", "spot"})
-DOCUMENTING = frozenset({"document", "record", "register", "describe", "label", "annotate"})
+DOCUMENTING = frozenset({"document", "record", "register", "describe", "label", "annotate", "tag"})
 CENSUS_PLACES = frozenset({"catalog", "catalogue", "inventory", "cmdb", "portfolio"})
 DETERMINERS = re.compile(r"\s+(?:the|a|an|our|all|every|each|its|their|this|these|those|v?\d)", re.IGNORECASE)
 _FAILURE_RE = re.compile(
@@ -263,13 +268,17 @@ class Classifier:
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is what a screen shows ({head!r})")
             return "display"  # what is shown (a scan date, a token budget) is not the kind of work
         defect = _DEFECT_RE.search(named)
-        deploy_place = place_noun in self._deploy_objects and (
-            place_noun not in {"job", "jobs", "build", "builds"} or self._has_keyword(place, "cicd"))
+        # the place is a pipeline, a cluster, a CI job, a compose file; not a page about deploys
+        where = " ".join(w for w in place_words if w not in ENVIRONMENTS)  # "in production" says where, not what
+        deploy_place = bool(where) and place_noun.removesuffix("s") not in self._software and (
+            self._is_deploy_object(place_noun, place) or self._has_keyword(where, "cicd"))
         # making software: whatever its name (a new Git repository); scanning a repository is not making one;
-        # configuring the Argo CD application is not making one either
+        # configuring the Argo CD application is not making one either, but a library named after a tool
+        # (the Kubernetes client library) is still a library
+        named_by = (verb, noun) if singular in LIBRARIES else words
         software = len(words) > 1 and singular in self._software and "development" in scores and (
             (verb in self._making and (verb not in REPAIRING or not defect)) or not (
-                defect or any(self._other_domain(w) for w in words))) and not deploy_place
+                defect or any(self._other_domain(w) for w in named_by))) and not deploy_place
         if software:
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a {singular} ({head!r})")
             return "software"  # the artifact and the words that name it ("service catalog page") are not a domain
@@ -281,21 +290,26 @@ class Classifier:
         # only when the verb is no master's word
         verbs = {name for name, _, plain, pattern, weight in self._flat
                  if weight > 1 and lowered.startswith(plain[:2]) and plain in lowered and pattern.match(lowered)}
-        if deploy_place and verbs <= {"development"}:
-            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the change is made in a {place_noun} ({place!r})")
-            return "pipeline"  # what is changed in a pipeline (a cache, a step) is pipeline work
         if defect and (verb not in self._making or verb in REPAIRING) and "security" in scores:
             self._decide(scores, reasons, "security", DEFECT_WEIGHT, f"the work removes a security defect "
                          f"({defect.group()!r})")
             return "defect"
+        if verbs <= {"development"} and verb not in self._making and len(words) > 1 and self._is_deploy_object(noun, lowered):
+            self._decide(scores, reasons, "cicd", PLACE_WEIGHT, f"the work is on a {noun} ({head!r})")  # prune old images
+        if deploy_place and verbs <= {"development"}:
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the change is made in a {place_noun} ({place!r})")
+            return "pipeline"  # what is changed in a pipeline (a cache, a step) is pipeline work
         if not verbs and words[0] in REVIEWING and "security" in scores and scores["security"].total > 0:
             verbs = {"security"}  # reviewing something for a security concern is a security review
+        lead = self._lead_verbs.get(verb)
+        opened = title.strip().lower()
+        if lead in scores and opened.startswith(verb) and DETERMINERS.match(opened[len(verb):]):
+            self._decide(scores, reasons, lead, LEAD_DOMAIN_WEIGHT, f"{verb!r} opens the work")
+            verbs = verbs | {lead}  # the object then counts half, as after a master's keyword
         for name in verbs:
             scores[name].total += VERB_HEAD_WEIGHT / len(verbs)
             scores[name].strong += 1
-        lead = self._lead_verbs.get(verb)
-        if lead in scores and DETERMINERS.match(lowered[len(verb):]):
-            self._decide(scores, reasons, lead, LEAD_DOMAIN_WEIGHT, f"{verb!r} opens the work")
+
         if verbs <= {"development"}:
             if place_noun.removesuffix("s") in self._software and not self._has_keyword(lowered, "security"):
                 self._decide(scores, reasons, "development", PLACE_WEIGHT, f"the change is made in software ({place!r})")
@@ -310,6 +324,11 @@ class Classifier:
             scores[domain].total += weight
             scores[domain].strong += 1
             reasons.append(f"{why}: {domain}")
+
+    def _is_deploy_object(self, noun: str, phrase: str) -> bool:
+        """Whether ``noun`` is a thing cicd runs; a job or a build only with a cicd word (a CI job, not
+        the nightly import job)."""
+        return noun in self._deploy_objects and (noun not in AMBIGUOUS_OBJECTS or self._has_keyword(phrase, "cicd"))
 
     def _has_keyword(self, lowered: str, domain: str) -> bool:
         """Whether ``lowered`` holds a keyword (not only a hint) of ``domain``."""
@@ -441,7 +460,7 @@ class Classifier:
         looked = without_narrative(strip_type_prefix(without_investigation(description)))
         signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains)
         signals += self._size_signals(task, text)
-        signals += self._whole_system_signals(task.title)
+        signals += self._whole_system_signals(task.title, built=route.decided_by != "pipeline")
 
         score = sum(weight for weight, _ in signals)
         threshold = self.config.complex_score_threshold
@@ -577,7 +596,7 @@ class Classifier:
                     found.append(head)
         return found
 
-    def _whole_system_signals(self, title: str) -> list[tuple[float, str]]:
+    def _whole_system_signals(self, title: str, built: bool = True) -> list[tuple[float, str]]:
         """A short title can name a whole program: a capability that runs through a system
         (``Multi-tenancy for the reporting service``) or a whole system decommissioned, migrated or
         rewritten (``Decommission the legacy billing system``, ``Overhaul of the onboarding platform``)."""
@@ -590,7 +609,8 @@ class Classifier:
         if capability and set(head[capability.end():].split()) <= CAPABILITY_TAILS:
             return [(1.0, f"a capability of a whole system: {capability.group()!r}")]
         words = head.split()
-        if first in self._making and len(words) > 1 and (words[-1] in NEW_SYSTEMS or (
+        # a new service added to a compose file or a pipeline (built=False) is not built here
+        if built and first in self._making and len(words) > 1 and (words[-1] in NEW_SYSTEMS or (
                 words[-1] in ("service", "microservice") and "new" in words)):
             return [(1.0, f"a new system to build ({head!r}): design, backend, frontend, tests")]
         if words and words[-1] in PROGRAM_NOUNS and (not small or len(words) == 1) and first not in self._making \

@@ -93,8 +93,9 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "cache poisoning", "session hijacking", "replay attack", "access control", "cross-tenant",
                       "sensitive data", "ssti", "lfi", "crlf", "security patch", "cis benchmark", "phishing",
                       "lockout", "secure flag", "httponly", "samesite", "security group", "security review",
-                      "branch protection", "signed commits"],
-            lead_verbs=["revoke", "redact", "rotate", "pentest", "harden", "quarantine", "restrict", "block", "lock"],
+                      "branch protection", "signed commits", "credit card", "card numbers"],
+            lead_verbs=["revoke", "redact", "rotate", "pentest", "harden", "quarantine", "restrict", "block", "lock", "hash",
+                        "mask"],
             hints=["patch", "password", "token", "tls", "ssl", "certificate", "leak", "redirect", "cookie", "session", "private", "signature",
                    "permission", "rbac", "firewall", "auth", "md5", "sha1", "suspicious"],
         ),
@@ -131,7 +132,7 @@ def _default_domains() -> dict[str, DomainConfig]:
             types=["documentation", "docs", "doc"],
             keywords=["document", "docs", "readme", "guide", "tutorial", "changelog", "runbook", "manual",
                       "docstring", "wiki", "api reference"],
-            hints=["explain", "describe", "examples", "onboarding"],
+            hints=["explain", "describe", "examples", "onboarding", "release notes"],
         ),
     }
 
