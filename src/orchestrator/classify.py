@@ -66,6 +66,8 @@ SPANNING_IF_SYSTEMS = ("across all", "for all", "for every", "in all", "across t
 SYSTEM_NOUNS = ("services", "systems", "microservices", "applications", "apps", "repositories", "repos", "clusters",
                 "environments", "servers", "hosts", "teams", "products", "platforms", "codebases", "projects",
                 "databases", "regions", "stacks", "tools", "sites", "websites", "portals", "dashboards", "clients")
+HEAD_MARGIN = 4.0
+"""How far a head rule's domain is kept ahead of the words of the rest of the task (a ``type`` can still win)."""
 DEFECT_WEIGHT = 16.0
 """A security defect named in the title (``reachable without authentication``) outweighs the words naming where."""
 PLACE_WEIGHT = 8.0
@@ -160,8 +162,8 @@ class Classifier:
         self._keyword_names = {word.lower() for d in config.domains.values() for word in d.keywords if " " in word}
         self._software = {noun.lower() for noun in config.software_nouns}
         self._making = {verb.lower() for verb in config.making_verbs}
-        self._not_development = [(plain, p) for name, ws in self._patterns.items()
-                                 if config.domains[name].master != "development" for _, plain, p, _ in ws]
+        self._not_development = [(plain, p, weight) for name, ws in self._patterns.items()
+                                 if config.domains[name].master != "development" for _, plain, p, weight in ws]
         self._vague = [(verb, re.compile(rf"^\s*{re.escape(verb)}\b")) for verb in config.vague_verbs]
         self._display = tuple(verb.lower() for verb in config.display_verbs)
         self._deploy_objects = {word.lower() for word in config.deploy_objects}
@@ -226,12 +228,13 @@ class Classifier:
             score.words.append(word)
         return scores
 
-    def _score_head(self, title: str, scores: dict[str, _Score], reasons: list[str], description: str = "") -> str | None:
+    def _score_head(self, title: str, scores: dict[str, _Score], reasons: list[str], description: str = "") -> tuple[str, str] | None:
         """R1 and R2: the head of the first clause decides. Its routing words count ``HEAD_WEIGHT``
         times more; a software noun at its end, made by a verb that is no other master's work, is
         development; a failure of software is development; what a screen shows is development; the
         place the change is made (a CI job, a page, the catalog) leans to its master.
-        Returns what decided (``software``, ``failure``, ``census`` ...), or None when the words did."""
+        Returns what decided (``software``, ``failure``, ``census`` ...) and for which domain, or None
+        when the words did."""
         named = strip_names(strip_identifiers(title), self._keyword_names.__contains__)
         head = head_phrase(named)
         lowered = head.lower()
@@ -250,12 +253,12 @@ class Classifier:
         failed = self._failure_of(named, description)
         if failed == "development":
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"a failure of software ({title.strip()!r})")
-            return "failure"  # what fails (an inventory page, the secrets editor) is software, not a domain
+            return "failure", "development"  # what fails (an inventory page, the secrets editor) is software, not a domain
         if failed == "cicd":
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"a failure of a deploy or a pipeline ({title.strip()!r})")
-            return "failure"  # the API that fails after a deploy: the deploy is what failed
+            return "failure", "cicd"  # the API that fails after a deploy: the deploy is what failed
         question = lowered.startswith(QUESTIONS) or title.strip().lower().startswith(QUESTIONS) or bool(
-            re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", lowered)) or (
+            re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", named.strip().lower())) or (
             verb in FINDING and len(words) > 1 and words[1] in ("all", "every", "each", "any", "which"))
         census = verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS)
         recorded = verb in DOCUMENTING and (noun in self._assets or place_noun in CENSUS_PLACES)
@@ -263,10 +266,10 @@ class Classifier:
         if (census or recorded or filed) and "inventory" in scores:
             what = "finding out what exists" if census else "recording what exists"
             self._decide(scores, reasons, "inventory", ENUMERATION_WEIGHT, f"the work is {what} ({head!r})")
-            return "census"  # what is counted (runners, clusters, services) is not the kind of work
+            return "census", "inventory"  # what is counted (runners, clusters, services) is not the kind of work
         if verb in self._display or lowered.startswith(self._display):
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is what a screen shows ({head!r})")
-            return "display"  # what is shown (a scan date, a token budget) is not the kind of work
+            return "display", "development"  # what is shown (a scan date, a token budget) is not the kind of work
         defect = _DEFECT_RE.search(named)
         # the place is a pipeline, a cluster, a CI job, a compose file; not a page about deploys
         where = " ".join(w for w in place_words if w not in ENVIRONMENTS)  # "in production" says where, not what
@@ -276,16 +279,18 @@ class Classifier:
         # configuring the Argo CD application is not making one either, but a library named after a tool
         # (the Kubernetes client library) is still a library
         named_by = (verb, noun) if singular in LIBRARIES else words
-        software = len(words) > 1 and singular in self._software and "development" in scores and (
+        # a master's keyword right before the noun makes it that master's artifact: a Helm chart, HSTS headers
+        compound = len(words) > 2 and self._other_domain(words[-2], keywords_only=True)
+        software = len(words) > 1 and singular in self._software and "development" in scores and not compound and (
             (verb in self._making and (verb not in REPAIRING or not defect)) or not (
                 defect or any(self._other_domain(w) for w in named_by))) and not deploy_place
         if software:
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a {singular} ({head!r})")
-            return "software"  # the artifact and the words that name it ("service catalog page") are not a domain
+            return "software", "development"  # the artifact and the words that name it ("service catalog page") are not a domain
         if words[0] in REVIEWING and "security" in scores and self._has_keyword(named.lower(), "security"):
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT,
                          f"reviewing for a security concern ({title.strip()!r})")
-            return "review"  # what is reviewed (a pipeline, a page) is not the kind of work
+            return "review", "security"  # what is reviewed (a pipeline, a page) is not the kind of work
         # the verb is the work (scan the repository, roll back the audit service); its object decides
         # only when the verb is no master's word
         verbs = {name for name, _, plain, pattern, weight in self._flat
@@ -293,12 +298,12 @@ class Classifier:
         if defect and (verb not in self._making or verb in REPAIRING) and "security" in scores:
             self._decide(scores, reasons, "security", DEFECT_WEIGHT, f"the work removes a security defect "
                          f"({defect.group()!r})")
-            return "defect"
+            return "defect", "security"
         if verbs <= {"development"} and verb not in self._making and len(words) > 1 and self._is_deploy_object(noun, lowered):
             self._decide(scores, reasons, "cicd", PLACE_WEIGHT, f"the work is on a {noun} ({head!r})")  # prune old images
         if deploy_place and verbs <= {"development"}:
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the change is made in a {place_noun} ({place!r})")
-            return "pipeline"  # what is changed in a pipeline (a cache, a step) is pipeline work
+            return "pipeline", "cicd"  # what is changed in a pipeline (a cache, a step) is pipeline work
         if not verbs and words[0] in REVIEWING and "security" in scores and scores["security"].total > 0:
             verbs = {"security"}  # reviewing something for a security concern is a security review
         lead = self._lead_verbs.get(verb)
@@ -357,9 +362,11 @@ class Classifier:
         return any(word not in ignore and (word in self._software or word.removesuffix("s") in self._software)
                    for word in words)
 
-    def _other_domain(self, word: str) -> bool:
-        """Whether ``word`` is a routing word of a domain other than development."""
-        return any(plain in word and pattern.fullmatch(word) for plain, pattern in self._not_development)
+    def _other_domain(self, word: str, keywords_only: bool = False) -> bool:
+        """Whether ``word`` is a routing word (a keyword, with ``keywords_only``) of a domain other than
+        development."""
+        return any(plain in word and pattern.fullmatch(word)
+                   for plain, pattern, weight in self._not_development if weight > 1 or not keywords_only)
 
     def route(self, title: str, description: str = "", type_hints: Iterable[str | None] = (),
               history: History | None = None) -> Route:
@@ -368,7 +375,11 @@ class Classifier:
         scores = self._score_text(title, TITLE_WEIGHT)
         self._score_text(description, 1.0, into=scores)
         reasons: list[str] = []
-        decided_by = self._score_head(title, scores, reasons, description)
+        head = self._score_head(title, scores, reasons, description)
+        decided_by = head[0] if head else None
+        if head:  # R1: the head outweighs every later word (a CLI that scans for leaked secrets is a CLI)
+            rest = max((score.total for name, score in scores.items() if name != head[1]), default=0.0)
+            scores[head[1]].total = max(scores[head[1]].total, rest + HEAD_MARGIN)
         hinted: list[str] = []
         for hint in type_hints:  # the type field and the description's prefix each count
             domain = self.domain_of_type(hint)
