@@ -309,9 +309,7 @@ _NARRATIVE_RE = re.compile(
     r"|\b(?:was|were|has\s+been|have\s+been|had\s+been|is\s+already|are\s+already)\s+(?:\w+ly\s+)?[a-z]+(?:ed|en|wn)\b"
     r"|^(?:the|a|an|our|its)\s+[\w\s./-]{1,40}?\s(?:is|are)\s+(?:merged|done|finished|complete|completed|approved|"
     r"written|ready|in\s+place)\b"  # the changelog is merged: a precondition, not work
-    r"|\b(?:reintroduced|reverted|regressed|broke|reopened)\b"
-    r"|\b(?:last\s+(?:week|month|year|sprint|quarter)|yesterday|in\s+(?:january|february|march|april|may|june|july|"
-    r"august|september|october|november|december))\b",
+    r"|\b(?:reintroduced|reverted|regressed|broke|reopened)\b",
     re.IGNORECASE)
 
 
@@ -337,3 +335,21 @@ def place_phrase(title: str) -> str:
     clause = re.split(r"[,.;!?(\[]|\s[-—–]\s", title.strip(), maxsplit=1)[0]
     places = _PLACE_RE.findall(clause)
     return places[-1].strip() if places else ""
+
+
+_PIECE_CUT_RE = re.compile(r"([.;!?](?:\s+|$)|,\s*(?:and\s+|then\s+)?|\s+(?:and then|and|then|with|plus|\+|&)\s+|\n+)",
+                           re.IGNORECASE)
+
+
+def clause_pieces(text: str) -> list[tuple[str, str]]:
+    """The clauses of ``text`` (as :func:`clauses` cuts them), each with the separator before it
+    (``""`` for the first), so that a piece can be joined back to the one before it as written."""
+    parts = _PIECE_CUT_RE.split(text)
+    pieces: list[tuple[str, str]] = []
+    separator = ""
+    for index, part in enumerate(parts):
+        if index % 2:
+            separator = part
+        elif part.strip():
+            pieces.append((separator if pieces else "", part.strip()))
+    return pieces
