@@ -19,7 +19,6 @@ from orchestrator.textsignals import (
     action_clauses,
     arrow_steps,
     changed_files,
-    clauses,
     duration_minutes,
     find_files,
     has_line_reference,
@@ -35,6 +34,7 @@ from orchestrator.textsignals import (
     type_prefix,
     without_investigation,
     without_narrative,
+    work_clauses,
 )
 
 TYPE_WEIGHT = 10.0
@@ -228,7 +228,8 @@ class Classifier:
             score.words.append(word)
         return scores
 
-    def _score_head(self, title: str, scores: dict[str, _Score], reasons: list[str], description: str = "") -> tuple[str, str] | None:
+    def _score_head(self, title: str, scores: dict[str, _Score], reasons: list[str],
+                    description: str = "") -> tuple[str, str] | None:
         """R1 and R2: the head of the first clause decides. Its routing words count ``HEAD_WEIGHT``
         times more; a software noun at its end, made by a verb that is no other master's work, is
         development; a failure of software is development; what a screen shows is development; the
@@ -253,9 +254,10 @@ class Classifier:
         failed = self._failure_of(named, description)
         if failed == "development":
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"a failure of software ({title.strip()!r})")
-            return "failure", "development"  # what fails (an inventory page, the secrets editor) is software, not a domain
+            return "failure", "development"  # what fails (an inventory page, the secrets editor) is software
         if failed == "cicd":
-            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"a failure of a deploy or a pipeline ({title.strip()!r})")
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT,
+                         f"a failure of a deploy or a pipeline ({title.strip()!r})")
             return "failure", "cicd"  # the API that fails after a deploy: the deploy is what failed
         question = lowered.startswith(QUESTIONS) or title.strip().lower().startswith(QUESTIONS) or bool(
             re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", named.strip().lower())) or (
@@ -296,7 +298,7 @@ class Classifier:
         verbs = {name for name, _, plain, pattern, weight in self._flat
                  if weight > 1 and lowered.startswith(plain[:2]) and plain in lowered and pattern.match(lowered)}
         if defect and (verb not in self._making or verb in REPAIRING) and "security" in scores:
-            self._decide(scores, reasons, "security", DEFECT_WEIGHT, f"the work removes a security defect "
+            self._decide(scores, reasons, "security", DEFECT_WEIGHT, f"the work is about a security defect "
                          f"({defect.group()!r})")
             return "defect", "security"
         if verbs <= {"development"} and verb not in self._making and len(words) > 1 and self._is_deploy_object(noun, lowered):
@@ -315,9 +317,9 @@ class Classifier:
             scores[name].total += VERB_HEAD_WEIGHT / len(verbs)
             scores[name].strong += 1
 
-        if verbs <= {"development"}:
-            if place_noun.removesuffix("s") in self._software and not self._has_keyword(lowered, "security"):
-                self._decide(scores, reasons, "development", PLACE_WEIGHT, f"the change is made in software ({place!r})")
+        if verbs <= {"development"} and place_noun.removesuffix("s") in self._software \
+                and not self._has_keyword(lowered, "security"):
+            self._decide(scores, reasons, "development", PLACE_WEIGHT, f"the change is made in software ({place!r})")
         for name, score in self._score_text(head, HEAD_WEIGHT / 2 if verbs else HEAD_WEIGHT).items():
             scores[name].total += score.total
             scores[name].strong += score.strong
@@ -508,7 +510,7 @@ class Classifier:
         """
         involved: list[str] = []
         candidates = self._candidates(text)
-        for clause in clauses(text):
+        for clause in work_clauses(text):  # "with production access" qualifies; "with security audit" is work
             ranked = sorted(self._score_text(clause, candidates=candidates).items(), key=lambda item: -item[1].total)
             (best, top), runner_up = ranked[0], ranked[1][1].total
             if top.total >= KEYWORD_WEIGHT and top.total > runner_up and best not in involved:

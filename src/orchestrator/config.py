@@ -96,8 +96,8 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "branch protection", "signed commits", "credit card", "card numbers"],
             lead_verbs=["revoke", "redact", "rotate", "pentest", "harden", "quarantine", "restrict", "block", "lock", "hash",
                         "mask"],
-            hints=["patch", "password", "token", "tls", "ssl", "certificate", "leak", "redirect", "cookie", "session", "private", "signature",
-                   "permission", "rbac", "firewall", "auth", "md5", "sha1", "suspicious"],
+            hints=["patch", "password", "token", "tls", "ssl", "certificate", "leak", "redirect", "cookie", "session",
+                   "private", "signature", "permission", "rbac", "firewall", "auth", "md5", "sha1", "suspicious"],
         ),
         "inventory": DomainConfig(
             master="inventory",
@@ -242,8 +242,8 @@ class ClassifierConfig(_Section):
                                  "localisation", "offline mode", "end-to-end encryption", "tenant isolation",
                                  "sharding", "event sourcing", "data warehouse", "single sign-on for all",
                                  "sso for all", "self-service", "active-active", "failover", "data lake",
-                                 "soc 2 compliance", "gdpr compliance", "hipaa compliance", "pci compliance", "pci dss", "pci-dss",
-                                 "iso 27001", "fedramp", "opentelemetry", "distributed tracing"],
+                                 "soc 2 compliance", "gdpr compliance", "hipaa compliance", "pci compliance", "pci dss",
+                                 "pci-dss", "iso 27001", "fedramp", "opentelemetry", "distributed tracing"],
         description="Capabilities that run through a whole system: a task that introduces one is complex.",
     )
     system_verbs: list[str] = Field(

@@ -42,6 +42,7 @@ from orchestrator.textsignals import (
     clause_pieces,
     find_files,
     listed_items,
+    names_work,
     sequence_segments,
     slug,
     strip_type_prefix,
@@ -79,12 +80,15 @@ class Draft:
 # --- phases of work ----------------------------------------------------------------
 
 RANK = {"inventory": 0, "design": 1, "implement": 2, "secure": 2, "test": 3, "audit": 4, "docs": 5, "deploy": 5,
-        "review": 6}
+        "cutover": 6, "review": 6}
 WORKER_TYPE = {
     "inventory": "inventory", "design": "planner", "implement": "implementation", "secure": "implementation",
+    "cutover": "deploy",
     "test": "test",
     "audit": "audit", "docs": "documentation", "deploy": "deploy", "review": "review",
 }
+_CUTOVER_RE = re.compile(r"^\s*(?:then\s+)?(?:cut\s*over|switch\s+(?:dns|traffic|over)|flip\s+traffic|go\s+live|"
+                         r"point\s+(?:the\s+)?dns)\b", re.IGNORECASE)
 _SECURING_RE = re.compile(
     r"^\s*(?:revoke|rotate|patch|fix|remove|delete|purge|upgrade|bump|harden|restrict|disable|enable|enforce|"
     r"encrypt|hash|mask|redact|sanitize|sanitise|escape|block|close|lock|rewrite|replace|invalidate|re-?issue)\b",
@@ -109,6 +113,8 @@ _TOPIC_STOP_RE = re.compile(
 
 
 def phase_of(text: str, domain: str) -> str:
+    if _CUTOVER_RE.match(text):
+        return "cutover"  # switching traffic comes after everything it switches to
     if domain == "docs":
         return "docs"
     if domain == "security":
@@ -193,13 +199,6 @@ def _verbs_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"^\s*(?:please\s+|then\s+|also\s+)?(?:{alternation})\b", re.IGNORECASE)
 
 
-_WORK_NOUNS_RE = re.compile(
-    r"\b(?:audit|review|docs?|documentation|tests?|testing|deploy(?:ment)?|rollout|release|scan|monitoring|alerting|"
-    r"dashboards?|runbooks?|migration|backfill|pentest|threat model)\b", re.IGNORECASE)
-"""What a "with ..." piece names when it is a part of work (with security audit and docs), not a
-qualifier of the clause before it (every repository with production access)."""
-
-
 def _segments(text: str, verbs: re.Pattern[str]) -> list[str]:
     """The writer's ordered steps: a "then" orders work only when work (a verb) follows it; "a pipeline
     that deploys to staging and then production" is one step."""
@@ -229,7 +228,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                 making = part.split()[0].lower() in classifier.config.making_verbs
             # after "with", a piece is a part only when it names work (with security audit and docs); after
             # another verb than a making one it is a second object (revoke the AWS keys and the Stripe key)
-            qualifier = not _WORK_NOUNS_RE.search(part) and (separator.strip().lower() == "with" or not making)
+            qualifier = not names_work(part) and (separator.strip().lower() == "with" or not making)
             if previous is not None and not listed and not verb and (not route.strong or qualifier):
                 # a qualifier or a second object of the clause before it, joined as written
                 previous.text += separator if separator.strip() and separator.strip() not in ".;!?" else " "
@@ -306,7 +305,7 @@ def _fit(items: list[_Item], most: int) -> list[_Item]:
     Work the writer put in order is never merged: too long a sequence is theirs to split.
     """
     while len(items) > most:
-        for phase in ("implement", "secure", "test", "audit", "docs", "deploy", "inventory", "design"):
+        for phase in ("implement", "secure", "test", "audit", "docs", "deploy", "cutover", "inventory", "design"):
             same = [item for item in items if item.phase == phase]
             pairs = [(a, b) for a, b in zip(same, same[1:], strict=False)
                      if a.master == b.master and a.group == b.group]
@@ -332,6 +331,7 @@ _SUCCESS = {
                "on it still works, and the evidence is written down"),
     "docs": "Documentation for {topic} is written: purpose, usage, configuration and examples",
     "deploy": "{Topic} is deployed ({title_lower}): health checks pass and the rollback path is verified",
+    "cutover": "Traffic runs on the new setup ({title_lower}), health checks pass and the way back is written down",
     "review": "A report on {topic} is written with what was done, the results, open issues and next steps",
 }
 _TEMPLATE_TITLE = {
@@ -343,6 +343,7 @@ _TEMPLATE_TITLE = {
     "secure": "Secure {topic}",
     "docs": "Document {topic}",
     "deploy": "Deploy {topic}",
+    "cutover": "Cut over to {topic}",
     "review": "Report on {topic}",
 }
 _KEYS = {"design": "design", "test": "tests", "audit": "security-audit", "docs": "docs", "deploy": "deploy"}
@@ -390,6 +391,7 @@ _PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tes
 
 _VERBLESS_RE = re.compile(r"^(?:(?:its|their)\s+own\s+|(?:its|their)\s+|an?\s+|the\s+)", re.I)
 _PHASE_VERB = {"inventory": "Inventory", "design": "Design", "implement": "Implement", "secure": "Secure", "test": "Test",
+               "cutover": "Cut over to",
                "audit": "Audit", "docs": "Document", "deploy": "Deploy", "review": "Review"}
 
 
@@ -422,7 +424,8 @@ def _criteria(phase: str, title: str, topic: str) -> str:
     """A checkable sentence: ``Implement the REST API`` -> ``The REST API is implemented, ...``."""
     done = _LEADING_VERB_RE.sub("", title).strip() or topic
     if phase == "implement" and done == title:  # "Run both databases side by side": no "X is implemented"
-        return f"Done as asked ({title[:1].lower() + title[1:]}), checked by its author; the code builds and the existing tests pass"
+        return (f"Done as asked ({title[:1].lower() + title[1:]}), checked by its author; the code builds and the "
+                "existing tests pass")
     done = done[:1].upper() + done[1:]
     return _SUCCESS[phase].format(topic=topic, Topic=topic[:1].upper() + topic[1:], title=title, done=done,
                                   title_lower=title[:1].lower() + title[1:])

@@ -353,3 +353,25 @@ def clause_pieces(text: str) -> list[tuple[str, str]]:
         elif part.strip():
             pieces.append((separator if pieces else "", part.strip()))
     return pieces
+
+
+_WORK_NOUNS_RE = re.compile(
+    r"\b(?:audit|review|docs?|documentation|tests?|testing|deploy(?:ment)?|rollout|release|scan|monitoring|alerting|"
+    r"dashboards?|runbooks?|migration|backfill|pentest|threat model)\b", re.IGNORECASE)
+
+
+def names_work(piece: str) -> bool:
+    """Whether a piece after "with" is a part of work (with security audit and docs), not a qualifier of
+    the clause before it (every repository with production access)."""
+    return bool(_WORK_NOUNS_RE.search(piece))
+
+
+def work_clauses(text: str) -> list[str]:
+    """:func:`clauses`, with a "with ..." piece that names no work kept in the clause before it."""
+    found: list[str] = []
+    for separator, piece in clause_pieces(text):
+        if found and separator.strip().lower() == "with" and not names_work(piece):
+            found[-1] += f" with {piece}"
+        else:
+            found.append(piece)
+    return found
