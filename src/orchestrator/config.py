@@ -92,11 +92,11 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "weak cipher", "weak hashing", "timing attack", "denial of service", "ddos", "request smuggling",
                       "cache poisoning", "session hijacking", "replay attack", "access control", "cross-tenant",
                       "sensitive data", "ssti", "lfi", "crlf", "security patch", "cis benchmark", "phishing",
-                      "lockout", "secure flag", "httponly", "samesite", "security group", "security review",
+                      "lockout", "security group", "security review",
                       "branch protection", "signed commits", "credit card", "card numbers"],
             lead_verbs=["revoke", "redact", "rotate", "pentest", "harden", "quarantine", "restrict", "block", "lock", "hash",
                         "mask"],
-            hints=["patch", "password", "token", "tls", "ssl", "certificate", "leak", "redirect", "cookie", "session",
+            hints=["patch", "password", "token", "tls", "ssl", "certificate", "leak", "redirect",
                    "private", "signature", "permission", "rbac", "firewall", "auth", "md5", "sha1", "suspicious"],
         ),
         "inventory": DomainConfig(
