@@ -230,3 +230,15 @@ def test_text_helpers_of_the_head_rules() -> None:
 def test_a_keyword_right_before_the_noun_makes_it_that_masters_artifact(classifier: Classifier, title: str,
                                                                         master: str) -> None:
     assert classify(classifier, title).master == master
+
+
+def test_late_rules_a_lead_phrase_a_pronoun_sequence_and_verbless_capabilities(classifier: Classifier) -> None:
+    assert classify(classifier, "Back up the orders database before the Sunday maintenance").master == "cicd"
+    assert classify(classifier, "Real-time notifications").decision == "complex"  # a capability, no verb
+    assert classify(classifier, "Self-service password reset").decision == "complex"
+    assert classify(classifier, "Switch payment provider from Stripe to Adyen").decision == "complex"
+    assert classify(classifier, "Switch the date picker to the new design-system component").decision == "simple"
+    from orchestrator.textsignals import sequence_markers
+
+    assert sequence_markers("Fix the XSS and ship it as 2.3.1") == ["and ship it"]  # the second works on the first
+    assert sequence_markers("Fix it again and add a regression test") == []

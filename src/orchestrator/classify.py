@@ -72,7 +72,7 @@ DEFECT_WEIGHT = 16.0
 """A security defect named in the title (``reachable without authentication``) outweighs the words naming where."""
 PLACE_WEIGHT = 8.0
 """Where the change is made (``in the Android CI job``, ``on the repository page``) names the work's kind."""
-LEAD_DOMAIN_WEIGHT = 8.0
+LEAD_DOMAIN_WEIGHT = 12.0
 """A domain's lead verb opening the work (``Scale the ...``, ``Revoke ...``)."""
 SCHEMA = frozenset({"schema", "database", "db", "data", "table", "column", "index", "sql"})
 NEW_SYSTEMS = frozenset({"system", "platform", "engine", "portal", "marketplace", "framework"})
@@ -169,6 +169,7 @@ class Classifier:
         self._deploy_objects = {word.lower() for word in config.deploy_objects}
         self._assets = {word.lower() for word in config.asset_nouns}
         self._lead_verbs = {verb.lower(): name for name, d in config.domains.items() for verb in d.lead_verbs}
+        self._lead_phrases = [verb for verb in self._lead_verbs if " " in verb]
         self._system_objects = {word.lower() for word in config.system_objects}
         self._system_verbs = _alternation([_stem(verb) for verb in config.system_verbs], suffix=r"\w*")
         self._capability = _alternation(config.capability_phrases)
@@ -308,8 +309,9 @@ class Classifier:
             return "pipeline", "cicd"  # what is changed in a pipeline (a cache, a step) is pipeline work
         if not verbs and words[0] in REVIEWING and "security" in scores and scores["security"].total > 0:
             verbs = {"security"}  # reviewing something for a security concern is a security review
-        lead = self._lead_verbs.get(verb)
         opened = title.strip().lower()
+        verb = next((phrase for phrase in self._lead_phrases if opened.startswith(phrase)), verb)  # back up
+        lead = self._lead_verbs.get(verb)
         if lead in scores and opened.startswith(verb) and DETERMINERS.match(opened[len(verb):]):
             self._decide(scores, reasons, lead, LEAD_DOMAIN_WEIGHT, f"{verb!r} opens the work")
             verbs = verbs | {lead}  # the object then counts half, as after a master's keyword
@@ -618,8 +620,10 @@ class Classifier:
         first = (re.findall(r"[a-z][a-z-]*", head) or [""])[0]
         small = first in self._action_verbs and (first not in self._making | INTRODUCING or first == "fix")
         capability = None if small else self._capability.search(head)
-        # the capability is what the head names (Add multi-tenancy), not what qualifies it (i18n keys)
-        if capability and set(head[capability.end():].split()) <= CAPABILITY_TAILS:
+        # the capability is what the head names (Add multi-tenancy, Real-time notifications), not what
+        # qualifies the object of a verb (Add i18n keys)
+        verbless = first not in self._action_verbs and first not in self._making
+        if capability and (verbless or set(head[capability.end():].split()) <= CAPABILITY_TAILS):
             return [(1.0, f"a capability of a whole system: {capability.group()!r}")]
         words = head.split()
         # a new service added to a compose file or a pipeline (built=False) is not built here

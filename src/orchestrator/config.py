@@ -107,7 +107,7 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "licences", "sbom", "find every", "find all", "identify every", "identify all", "locate every",
                       "locate all"],
             hints=["list", "overview", "versions", "dependencies", "outdated", "report", "which", "count",
-                   "survey", "stale", "archived", "owners", "cmdb", "owner", "repository"],
+                   "survey", "archived", "owners", "cmdb", "owner", "repository"],
             lead_verbs=["list", "enumerate", "catalog", "catalogue", "inventory", "record", "tally", "count"],
         ),
         "cicd": DomainConfig(
@@ -125,7 +125,7 @@ def _default_domains() -> dict[str, DomainConfig]:
                    "jenkins", "gitlab ci", "circleci", "buildkite", "pypi", "npm publish", "homebrew", "dns", "cdn",
                    "vpc", "ec2", "eks", "gke", "aks", "ecs", "load balancer", "node pool", "cronjob", "snapshot"],
             lead_verbs=["deploy", "redeploy", "release", "publish", "ship", "promote", "scale", "provision",
-                        "roll back", "roll out", "rollback", "tag", "push"],
+                        "roll back", "roll out", "rollback", "tag", "push", "back up", "backup", "snapshot"],
         ),
         "docs": DomainConfig(
             master="development",
@@ -243,7 +243,8 @@ class ClassifierConfig(_Section):
                                  "sharding", "event sourcing", "data warehouse", "single sign-on for all",
                                  "sso for all", "self-service", "active-active", "failover", "data lake",
                                  "soc 2 compliance", "gdpr compliance", "hipaa compliance", "pci compliance", "pci dss",
-                                 "pci-dss", "iso 27001", "fedramp", "opentelemetry", "distributed tracing"],
+                                 "pci-dss", "iso 27001", "fedramp", "opentelemetry", "distributed tracing",
+                                 "real-time", "realtime"],
         description="Capabilities that run through a whole system: a task that introduces one is complex.",
     )
     system_verbs: list[str] = Field(
@@ -256,7 +257,8 @@ class ClassifierConfig(_Section):
     system_objects: list[str] = Field(
         default_factory=lambda: ["system", "systems", "platform", "monolith", "stack", "frontend", "backend",
                                  "application", "applications", "codebase", "infrastructure", "datacenter",
-                                 "data center", "website", "portal", "apps", "services", "microservices", "app", "service"],
+                                 "data center", "website", "portal", "apps", "services", "microservices", "app", "service",
+                                 "provider", "vendor"],
         description="Objects that are a whole system (see system_verbs).",
     )
     domains: dict[str, DomainConfig] = Field(default_factory=_default_domains)

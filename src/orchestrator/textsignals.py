@@ -26,7 +26,8 @@ _ARROW_RE = re.compile(r"\s*(?:→|->|=>|⇒)\s*")
 _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
     r" (?:is|are) (?:done|complete|completed|merged|deployed)|before (?:deploying|releasing|merging|shipping)"
-    r"|must (?:happen|be done|complete|finish) (?:before|first)|only after|depends on)\b",
+    r"|must (?:happen|be done|complete|finish) (?:before|first)|only after|depends on"
+    r"|and (?!it\b|them\b)[a-z]+ (?:it|them)(?= (?:as|to|in|on|behind|with|before|after)\b|[ ,.;]*$))\b",
     re.IGNORECASE,
 )
 _DURATION_RE = re.compile(
@@ -150,6 +151,7 @@ def sequence_segments(text: str) -> list[str]:
 
 def sequence_markers(text: str) -> list[str]:
     """Ordering words found (``then``, ``after that``, arrows ...), lower-cased, distinct."""
+    # "and ship it": the second action works on what the first made, so it comes after it
     markers = {m.group(1).lower().rstrip(",") for m in _SEQUENCE_RE.finditer(text)}
     if _ARROW_RE.search(text):
         markers.add("→")
