@@ -119,3 +119,126 @@ def test_a_tie_or_a_narrow_margin_is_said_and_lowers_the_confidence() -> None:
     clear = custom.route("the widget and the sprocket", "")
     assert clear.master == "security" and clear.confidence > 0.9
     assert not any("tie" in r or "narrow" in r for r in clear.reasons)
+
+
+# --- the head of the work decides (issue 11): each rule with a case it decides and a case it must not --------
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "master", "why"),
+    [
+        ("Which services still depend on the legacy auth library?", "", "inventory", "a question opens the head"),
+        ("Dependency overview: which React versions are used across the frontend", "", "inventory",
+         "a question after a short label"),
+        ("Find every service that still runs on Java 8", "", "inventory", "find every X: a census"),
+        ("Find the memory leak in the image worker", "", "development", "find + one thing is not a census"),
+        ("Inventory page crashes when a repository has no topics", "", "development", "a failing page is a bug"),
+        ("Secret names with dots break the secrets editor", "", "development", "a failing editor is a bug"),
+        ("chartlint exits 1 on warnings", "chartlint (our Go CLI that lints Helm charts) exits 1.", "development",
+         "the description says the failing thing is a CLI"),
+        ("Payments API returns 502 after the 14:00 deploy", "", "cicd", "a service failing after a deploy"),
+        ("Nightly build fails on the arm64 runner", "", "cicd", "a failing build"),
+        ("Show the last secrets-scan date on the repository detail page", "", "development", "what a page shows"),
+        ("Show which repositories have no owner", "", "inventory", "show which ...: a question, not a screen"),
+        ("Cache Gradle dependencies in the Android CI job", "", "cicd", "the change is made in a CI job"),
+        ("Add the new notifications service to the docker-compose file", "", "cicd", "a compose file is deploy config"),
+        ("Fix the rounding bug in the invoice total in production", "", "development", "production says where only"),
+        ("Add dark mode to the vulnerability report viewer", "", "development", "the change is made in a viewer"),
+        ("Document the data team's repositories: purpose, language and on-call", "", "inventory",
+         "documenting assets"),
+        ("Document how to roll back a release", "", "development", "documenting a process is docs"),
+        ("Record the on-call owner of each service in the catalog", "", "inventory", "recording in the catalog"),
+        ("Tag the payments team's repositories with 'pci'", "", "inventory", "a tag on assets"),
+        ("Tag v3.1.0 on main and push it", "", "cicd", "a Git tag"),
+        ("Review the deploy pipeline for leaked credentials", "", "security", "reviewing for a security concern"),
+        ("Remove the /debug/env endpoint that exposes environment variables in production", "", "security",
+         "removing a security defect"),
+        ("Internal metrics endpoint is reachable without authentication", "", "security", "an exposure"),
+        ("Build a CLI that scans for leaked secrets", "", "development", "R2: building a CLI, whatever it finds"),
+        ("Scale the checkout service to 6 replicas before the sale", "", "cicd", "scale opens the work"),
+        ("Hash API tokens before storing them", "", "security", "hash opens the work; its object counts half"),
+        ("Add --output json to the `repos` command of devctl", "", "development", "a name in backticks"),
+        ("Rename the 'Audit log' tab to 'Activity' in account settings", "", "development", "a name in quotes"),
+        ("Upgrade the Kubernetes client library in the operator", "", "development", "a library named after a tool"),
+        ("Configure the Argo CD application for the billing service", "", "cicd", "an Argo CD application is config"),
+        ("Enable branch protection on the main branch of the billing repository", "", "security",
+         "'repos' is not found in 'repository'"),
+    ],
+)
+def test_the_head_of_the_work_decides_the_master(classifier: Classifier, title: str, description: str, master: str,
+                                                 why: str) -> None:
+    result = classify(classifier, title, description=description)
+    assert (result.decision, result.master) == ("simple", master), (why, result.reasons)
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "complex_", "why"),
+    [
+        ("Multi-tenancy for the reporting service", "", True, "a capability through a whole service"),
+        ("GDPR right-to-erasure", "", True, "a capability through every system"),
+        ("Add i18n keys for the new checkout button", "", False, "the capability only qualifies the keys"),
+        ("Fix the sharding key typo in the events config", "", False, "a fix is not a capability"),
+        ("Decommission the legacy billing system", "", True, "a whole system retired"),
+        ("Overhaul of the onboarding platform", "", True, "a whole platform, named after 'of'"),
+        ("Admin frontend modernization", "", True, "a whole frontend, the verb as a noun"),
+        ("Migrate from MySQL 5.7 to PostgreSQL 15", "", True, "the whole system moves"),
+        ("Migrate the users table to bigint ids", "", False, "one table"),
+        ("Build a notification platform for email, SMS and push", "", True, "a new platform"),
+        ("Create a settings panel for the notification preferences", "", False, "a panel is one component"),
+        ("Loyalty program MVP", "", True, "a program of work"),
+        ("Schema migration for the orders.total column", "", False, "a schema migration is one change"),
+        ("Replace the homegrown login with Okta SSO across the customer apps", "", True, "across the apps"),
+        ("Use the new brand colours across the marketing pages", "", False, "styling across pages (F4)"),
+        ("Write a TypeScript client for the inventory service's GraphQL API",
+         "Generated types plus hand-written helpers for the repositories and assets queries, with cursor "
+         "pagination and a short README.", False, "features of one client are not other masters' parts"),
+        ("Path traversal is back in the attachment download handler",
+         "In March we implemented a fix, deployed it to production and released it as v2.1. A later refactor "
+         "reintroduced the bug. Fix it again and add a regression test.", False, "history is not work (R3)"),
+        ("Fix the timezone bug in the scheduled report export",
+         "Change reports/export.py only. For background see reports/schedule.py, utils/tz.py, settings/base.py "
+         "and docs/reports.md.", False, "files named as background are not changed (R4)"),
+    ],
+)
+def test_whole_systems_and_capabilities_are_complex_and_their_look_alikes_are_not(
+        classifier: Classifier, title: str, description: str, complex_: bool, why: str) -> None:
+    result = classify(classifier, title, description=description)
+    assert (result.decision == "complex") is complex_, (why, result.reasons)
+
+
+def test_text_helpers_of_the_head_rules() -> None:
+    from orchestrator.textsignals import head_phrase, keyword_pattern, place_phrase, without_narrative
+
+    assert head_phrase("Which services still depend on the auth library?") == "Which services still depend"
+    assert place_phrase("Route /v2 to the new api service in the production ingress") == "production ingress"
+    assert place_phrase("Fix bug") == ""
+    assert not keyword_pattern("repos").search("repository") and keyword_pattern("repos").search("repos")
+    assert keyword_pattern("deploy").search("deployment")
+    told = without_narrative("In March we implemented a fix, deployed it to production. Fix it again.")
+    assert "deployed" not in told and "implemented" not in told and "Fix it again." in told
+    assert without_narrative("the changelog is merged; tag and publish.").strip() == "tag and publish."
+
+
+@pytest.mark.parametrize(
+    ("title", "master"),
+    [
+        ("Write a Helm chart for the notification service", "cicd"),  # a Helm chart is cicd's artifact
+        ("Add Content-Security-Policy and HSTS headers to the marketing site", "security"),
+        ("Make the deploy history table sortable by date", "development"),  # 'deploy' only qualifies the data
+    ],
+)
+def test_a_keyword_right_before_the_noun_makes_it_that_masters_artifact(classifier: Classifier, title: str,
+                                                                        master: str) -> None:
+    assert classify(classifier, title).master == master
+
+
+def test_late_rules_a_lead_phrase_a_pronoun_sequence_and_verbless_capabilities(classifier: Classifier) -> None:
+    assert classify(classifier, "Back up the orders database before the Sunday maintenance").master == "cicd"
+    assert classify(classifier, "Real-time notifications").decision == "complex"  # a capability, no verb
+    assert classify(classifier, "Self-service password reset").decision == "complex"
+    assert classify(classifier, "Switch payment provider from Stripe to Adyen").decision == "complex"
+    assert classify(classifier, "Switch the date picker to the new design-system component").decision == "simple"
+    from orchestrator.textsignals import sequence_markers
+
+    assert sequence_markers("Fix the XSS and ship it as 2.3.1") == ["and ship it"]  # the second works on the first
+    assert sequence_markers("Fix it again and add a regression test") == []

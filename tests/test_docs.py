@@ -1,9 +1,13 @@
-"""The README in step with the code: every event type the daemon writes is documented."""
+"""The README in step with the code: every event type the daemon writes is documented, and the plans
+it shows are what the planner prints."""
 
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).parent.parent
 
@@ -16,3 +20,36 @@ def test_every_event_type_is_in_the_readme() -> None:
     assert len(emitted) > 40
     readme = (ROOT / "README.md").read_text()
     assert sorted(t for t in emitted if f"`{t}`" not in readme) == []
+
+
+def _plan_blocks() -> list[tuple[str, str]]:
+    """The README's "Plans, as the built-in planner makes them": each ``$ orchestrator plan ...`` block
+    with what it printed."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("### Plans, as the built-in planner makes them")
+    section = readme[start: readme.index("**External planner.**", start)]
+    return re.findall(r"```console\n\$ (orchestrator plan [^\n]+)\n(.*?)\n```", section, re.DOTALL)
+
+
+def test_the_readme_shows_plans_for_the_seeds_examples_and_five_more() -> None:
+    commands = [command for command, _ in _plan_blocks()]
+    assert len(commands) >= 12  # the seed's three simple, three complex and worked example; five of our own
+    for title in ("Scan repository for security vulnerabilities",
+                  "Add authentication system with security audit and docs",
+                  "Refactor API layer, update tests, and deploy",
+                  "Build new feature: design → implement → test → audit → document",
+                  "Add authentication system with security audit and documentation"):
+        assert any(title in command for command in commands), title
+
+
+def test_the_readmes_plans_are_what_the_planner_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from orchestrator.cli import main
+
+    monkeypatch.setenv("ORCHESTRATOR_COORDINATION_DIR", str(tmp_path / "coordination"))  # no configuration
+    for command, shown in _plan_blocks():
+        argv = shlex.split(command)
+        assert argv[:3] == ["orchestrator", "plan", "--dry-run"], command
+        assert main(argv[1:]) == 0
+        printed = capsys.readouterr().out.rstrip()
+        assert printed == shown, f"README is out of date for: {command}\n(regenerate the block from this output)\n{printed}"

@@ -189,3 +189,60 @@ def test_invalid_subtask_lists_are_refused_with_the_reason(subtasks: object, pro
 def test_a_title_repeated_in_the_description_is_not_planned_twice() -> None:
     title = "Add authentication system with security audit and docs"
     assert shape(plan_for(title=title, description=title)) == shape(plan_for(title=title))
+
+
+# --- parts of work read as a writer means them (issue 11: the README's plans) ------------------------------
+
+
+def titles_by_stage(plan: Plan) -> list[list[str]]:
+    by_id = {s.subtask_id: s for s in plan.subtasks}
+    return [[by_id[i].title for i in ids] for ids in plan.execution_plan.values()]
+
+
+def test_a_leaked_credential_is_revoked_rotated_scanned_then_redeployed() -> None:
+    plan = plan_for(title="Rotate every credential exposed in the leaked .env file",
+                    description="The .env of the billing service was pushed to a public gist. Revoke the AWS keys and "
+                                "the Stripe key, rotate the database password, scan the repository history for other "
+                                "secrets, and redeploy billing with the new values.")
+    titles = [title for stage in titles_by_stage(plan) for title in stage]
+    assert not any("gist" in title for title in titles)  # what already happened is not a part (R3)
+    assert "Revoke the AWS keys and the Stripe key" in titles  # a second object stays with its verb
+    assert "Redeploy billing with the new values" in titles  # "with the new values" qualifies it
+    by_title = {s.title: s for s in plan.subtasks}
+    assert by_title["Revoke the AWS keys and the Stripe key"].worker_type == "implementation"  # a change, not an audit
+    assert by_title["Revoke the AWS keys and the Stripe key"].assigned_to == "security"
+    assert by_title["Scan the repository history for other secrets"].worker_type == "audit"
+    assert titles_by_stage(plan)[-1] == ["Redeploy billing with the new values"]
+
+
+def test_a_qualifier_after_with_is_not_a_part_and_any_verb_keeps_its_part() -> None:
+    plan = plan_for(title="Prepare the SOC 2 asset inventory",
+                    description="List every repository with production access, record the owner and data classification "
+                                "of each service in the catalog, export last quarter's access reviews, and document the gaps.")
+    titles = [title for stage in titles_by_stage(plan) for title in stage]
+    assert titles[:3] == ["List every repository with production access",
+                          "Record the owner and data classification of each service in the catalog",
+                          "Export last quarter's access reviews"]
+    assert {s.assigned_to for s in plan.subtasks} == {"inventory", "development"}
+    assert not any(s.worker_type == "planner" for s in plan.subtasks)  # nothing to design: no "Design Prepare ..."
+
+
+def test_then_orders_work_only_before_a_verb_and_a_cut_over_comes_last() -> None:
+    plan = plan_for(title="Move the web app from Heroku to Kubernetes",
+                    description="Containerize the app, write the Helm chart, set up a GitHub Actions pipeline that "
+                                "deploys to staging and then production, and switch DNS.")
+    stages = titles_by_stage(plan)
+    assert stages[0][0] == "Containerize the app"  # not "Deploy the Containerize the app"
+    assert not any("Deploy the production" in title for stage in stages for title in stage)
+    assert stages[-1] == ["Switch DNS"]
+
+
+def test_a_topic_stops_before_from_and_criteria_parse_whatever_the_verb() -> None:
+    plan = plan_for(title="Migrate the orders service from MySQL to PostgreSQL",
+                    description="Find the queries that use MySQL-only syntax, port the schema and the queries, backfill "
+                                "the data, run both databases side by side for a week, then cut over and deploy.")
+    by_title = {s.title: s for s in plan.subtasks}
+    assert "Design orders service architecture" in by_title and "Write tests for orders service" in by_title
+    criteria = by_title["Run both databases side by side for a week"].success_criteria
+    assert not criteria.startswith("Run both databases") and "run both databases side by side" in criteria
+    assert titles_by_stage(plan)[-1] == ["Cut over"]

@@ -19,13 +19,13 @@ from orchestrator.textsignals import (
     action_clauses,
     arrow_steps,
     changed_files,
-    clauses,
     duration_minutes,
     find_files,
     has_line_reference,
     head_phrase,
     keyword_pattern,
     listed_items,
+    place_phrase,
     sequence_markers,
     stated_parts,
     strip_identifiers,
@@ -33,6 +33,8 @@ from orchestrator.textsignals import (
     strip_type_prefix,
     type_prefix,
     without_investigation,
+    without_narrative,
+    work_clauses,
 )
 
 TYPE_WEIGHT = 10.0
@@ -56,11 +58,66 @@ BUILT = frozenset({"api", "service", "job", "digest", "worker", "endpoint", "pip
 """Besides software nouns, what a making verb builds as a separate deliverable."""
 CENSUS_NOUNS = ("inventory", "catalog", "catalogue", "census", "overview", "list", "map", "matrix")
 REVIEWING = ("review", "check", "inspect", "assess", "examine", "verify", "evaluate")
-ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally")
-QUESTIONS = ("which ", "what ", "how many ", "who owns ", "where ")
+ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally",
+               "gather")
+QUESTIONS = ("which ", "what ", "how many ", "who owns ", "where ", "who maintains ", "who is responsible ", "whose ")
+SPANNING_IF_SYSTEMS = ("across all", "for all", "for every", "in all", "across the", "across our")
+"""R5: these span systems only when systems follow (across all services), not styling (across all tabs)."""
 SYSTEM_NOUNS = ("services", "systems", "microservices", "applications", "apps", "repositories", "repos", "clusters",
                 "environments", "servers", "hosts", "teams", "products", "platforms", "codebases", "projects",
-                "databases", "regions", "stacks")
+                "databases", "regions", "stacks", "tools", "sites", "websites", "portals", "dashboards", "clients")
+HEAD_MARGIN = 4.0
+"""How far a head rule's domain is kept ahead of the words of the rest of the task (a ``type`` can still win)."""
+DEFECT_WEIGHT = 16.0
+"""A security defect named in the title (``reachable without authentication``) outweighs the words naming where."""
+PLACE_WEIGHT = 8.0
+"""Where the change is made (``in the Android CI job``, ``on the repository page``) names the work's kind."""
+LEAD_DOMAIN_WEIGHT = 12.0
+"""A domain's lead verb opening the work (``Scale the ...``, ``Revoke ...``)."""
+SCHEMA = frozenset({"schema", "database", "db", "data", "table", "column", "index", "sql"})
+NEW_SYSTEMS = frozenset({"system", "platform", "engine", "portal", "marketplace", "framework"})
+"""What a making verb builds as a whole (``Add authentication system``): complex, unlike a tool or a page."""
+PROGRAM_NOUNS = frozenset({"mvp", "epic", "initiative", "program", "programme", "roadmap", "migration", "launch",
+                           "replatforming", "modernization", "modernisation", "overhaul", "revamp", "rewrite"})
+"""A noun-phrase title that names a program of work (``Marketplace MVP``, ``Kubernetes migration``)."""
+CAPABILITY_TAILS = frozenset({"deploys", "deployments", "releases", "support", "rollout", "program", "project",
+                              "programme", "initiative", "readiness", "compliance", "certification"})
+INTRODUCING = frozenset({"introduce", "support", "enable", "launch", "deliver", "roll", "adopt", "offer"})
+"""Verbs that bring a capability in (``Introduce multi-tenancy``), unlike ``fix`` or ``document``."""
+ENVIRONMENTS = frozenset({"production", "prod", "staging", "dev", "qa", "preview", "test", "sandbox"})
+AMBIGUOUS_OBJECTS = frozenset({"job", "jobs", "build", "builds"})
+LIBRARIES = frozenset({"library", "client", "sdk", "package", "plugin", "module", "extension"})
+"""Things imported: named after a tool (the Kubernetes client library), they are still development's."""
+REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
+"""Making verbs that also repair: with a security defect named, the work is the defect's fix."""
+SERVICES = frozenset({"api", "apis", "backend", "frontend", "app", "application", "service", "site", "website", "ui"})
+"""Whole running programs: when one fails, a cicd word in the report may make it a deploy's failure."""
+REPOSITORIES = frozenset({"repository", "repositories", "repo", "repos"})
+FINDING = frozenset({"find", "identify", "locate", "discover", "detect", "spot"})
+DOCUMENTING = frozenset({"document", "record", "register", "describe", "label", "annotate", "tag"})
+CENSUS_PLACES = frozenset({"catalog", "catalogue", "inventory", "cmdb", "portfolio"})
+DETERMINERS = re.compile(r"\s+(?:the|a|an|our|all|every|each|its|their|this|these|those|v?\d)", re.IGNORECASE)
+_FAILURE_RE = re.compile(
+    r"\b(?:crash(?:es|ed|ing)?|breaks|broke|broken|fails|failing|failed|hangs|hanging|freezes|frozen|throws|"
+    r"(?<=[a-z]\s)(?:break|fail|hang|crash|freeze)|"
+    r"exits\s+(?:with\s+)?(?:\d+|non-zero|an?\s+error|early)|errors\s+out|times\s+out|timing\s+out|"
+    r"returns\s+(?:an?\s+|the\s+)?(?:\d{3}|error|empty|wrong|null|nothing|stale|blank|duplicate)|"
+    r"(?:is|are)\s+(?:slow|broken|wrong|missing|empty|blank|stuck|off\s+by|cut\s+off|misaligned|garbled|duplicated)|"
+    r"does\s+nothing|do\s+nothing|(?:does\s+not|doesn't|do\s+not|don't|won't|can't|cannot|no\s+longer)\s+(?!expire|require|check|validate|"
+    r"verify|escape|sanitize)\w+|never\s+(?!expire|time|rotate|log|check)\w+|shows\s+(?:the\s+)?wrong|flickers|"
+    r"overflows|loses|drops|ignores|skips|duplicates|misses)\b", re.IGNORECASE)
+"""A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
+_DEFECT_RE = re.compile(
+    r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
+    r"hard-?coded|plaintext|cve-?\S*|exploit\w*|open redirect|ssrf|rce|idor|clickjacking|privilege escalation|"
+    r"(?:stack traces?|tracebacks?|env(?:ironment)? variables|internal paths|secrets?|tokens?|passwords?)\s+to\s+"
+    r"(?:clients|users|anyone|the public|the browser|unauthenticated users)|"
+    r"(?:without|no|missing)\s+(?:auth\w*|login|access control|permission checks?|authorization checks?|csrf \w+)|"
+    r"other (?:users|tenants|customers|accounts|organizations)'?s?\s+\w+|insecure\w*|prototype pollution|redos|"
+    r"zip slip|mass assignment|subdomain takeover|account takeover|default (?:admin )?(?:password|credentials)|"
+    r"default admin)\b",
+    re.IGNORECASE)
+"""Security defects: a failure that is one of these is the security master's (R1)."""
 READ_ONLY_VERBS = ("scan", "audit", "list", "inventory", "catalog", "catalogue", "review", "check", "report",
                    "count", "find", "discover", "enumerate", "survey", "assess", "verify", "map", "document")
 
@@ -76,6 +133,8 @@ class Route:
     scores: dict[str, float] = field(default_factory=dict)
     strong: bool = False
     """True when a keyword (not only hints) or the task's type named the domain."""
+    decided_by: str | None = None
+    """The head rule that named the work (``software``: a thing development makes), if one did."""
 
 
 @dataclass
@@ -96,14 +155,26 @@ class Classifier:
                    for words, weight in ((d.keywords, KEYWORD_WEIGHT), (d.hints, 1.0)) for word in words]
             for name, d in config.domains.items()
         }
+        self._flat = [(name, word, plain, pattern, weight) for name, patterns in self._patterns.items()
+                      for word, plain, pattern, weight in patterns]
         self._type_to_domain = {t.lower(): name for name, d in config.domains.items() for t in d.types}
-        self._scope = [(phrase, keyword_pattern(phrase)) for phrase in config.scope_phrases]
+        self._scope = [(phrase.lower(), keyword_pattern(phrase)) for phrase in config.scope_phrases]
         self._keyword_names = {word.lower() for d in config.domains.values() for word in d.keywords if " " in word}
         self._software = {noun.lower() for noun in config.software_nouns}
         self._making = {verb.lower() for verb in config.making_verbs}
-        self._not_development = [(plain, p) for name, ws in self._patterns.items()
-                                 if config.domains[name].master != "development" for _, plain, p, _ in ws]
+        self._not_development = [(plain, p, weight) for name, ws in self._patterns.items()
+                                 if config.domains[name].master != "development" for _, plain, p, weight in ws]
         self._vague = [(verb, re.compile(rf"^\s*{re.escape(verb)}\b")) for verb in config.vague_verbs]
+        self._display = tuple(verb.lower() for verb in config.display_verbs)
+        self._deploy_objects = {word.lower() for word in config.deploy_objects}
+        self._assets = {word.lower() for word in config.asset_nouns}
+        self._lead_verbs = {verb.lower(): name for name, d in config.domains.items() for verb in d.lead_verbs}
+        self._lead_phrases = [verb for verb in self._lead_verbs if " " in verb]
+        self._system_objects = {word.lower() for word in config.system_objects}
+        self._system_verbs = _alternation([_stem(verb) for verb in config.system_verbs], suffix=r"\w*")
+        self._capability = _alternation(config.capability_phrases)
+        self._system_object = re.compile(rf"(?:^|\s)(?:{'|'.join(map(re.escape, config.system_objects))})$")
+        self._action_verbs = {verb.lower() for verb in config.action_verbs if " " not in verb}
         # keywords that can open a text, by their own text: the first word is looked up by its
         # prefixes instead of trying every pattern (the hot spot of a pickup's classification)
         self._leads: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
@@ -125,7 +196,14 @@ class Classifier:
         best = max(scores.items(), key=lambda item: item[1].total, default=None)
         return best[0] if best and best[1].total > 0 else None
 
-    def _score_text(self, text: str, weight: float = 1.0, into: dict[str, _Score] | None = None) -> dict[str, _Score]:
+    def _candidates(self, text: str) -> list[tuple[str, str, str, re.Pattern[str], float]]:
+        """The routing words whose text occurs in ``text`` (a superset of those any part of it holds):
+        scoring the clauses of a long text then tries a few patterns, not every one per clause."""
+        lowered = text.lower()
+        return [entry for entry in self._flat if entry[2] in lowered]
+
+    def _score_text(self, text: str, weight: float = 1.0, into: dict[str, _Score] | None = None,
+                    candidates: list[tuple[str, str, str, re.Pattern[str], float]] | None = None) -> dict[str, _Score]:
         scores = into if into is not None else {name: _Score() for name in self._patterns}
         lowered = strip_names(strip_identifiers(text), self._keyword_names.__contains__).lower()
         lead = _LEAD_RE.match(lowered)
@@ -138,7 +216,7 @@ class Classifier:
         # every routing word found, the longest first: "sql injection" is security, and "sql" inside it
         # is not also development; "repositories" is counted once, not again as "repos"
         found = [(match.end() - match.start(), match.start(), match.end(), name, word, word_weight)
-                 for name, patterns in self._patterns.items() for word, plain, pattern, word_weight in patterns
+                 for name, word, plain, pattern, word_weight in (self._flat if candidates is None else candidates)
                  if plain in lowered and word not in scores[name].words and (match := pattern.search(lowered))]
         taken: list[tuple[int, int]] = []
         for _, start, end, name, word, word_weight in sorted(found, key=lambda f: (-f[0], f[1])):
@@ -151,49 +229,148 @@ class Classifier:
             score.words.append(word)
         return scores
 
-    def _score_head(self, title: str, scores: dict[str, _Score], reasons: list[str]) -> None:
+    def _score_head(self, title: str, scores: dict[str, _Score], reasons: list[str],
+                    description: str = "") -> tuple[str, str] | None:
         """R1 and R2: the head of the first clause decides. Its routing words count ``HEAD_WEIGHT``
         times more; a software noun at its end, made by a verb that is no other master's work, is
-        development."""
-        head = head_phrase(strip_names(strip_identifiers(title), self._keyword_names.__contains__))
-        words = re.findall(r"[a-z][a-z0-9_/+-]*", head.lower())  # node_modules is a name, not modules
+        development; a failure of software is development; what a screen shows is development; the
+        place the change is made (a CI job, a page, the catalog) leans to its master.
+        Returns what decided (``software``, ``failure``, ``census`` ...) and for which domain, or None
+        when the words did."""
+        named = strip_names(strip_identifiers(title), self._keyword_names.__contains__)
+        head = head_phrase(named)
+        lowered = head.lower()
+        words = re.findall(r"[a-z][a-z0-9_/+-]*", lowered)  # node_modules is a name, not modules
         if not words:
-            return
+            return None
         verb, noun = words[0], words[-1]
+        if verb == "make" and len(words) > 2:
+            noun = words[-2]  # make the deploy history table sortable: the table is what is made
         singular = noun[:-1] if noun.endswith("s") and noun[:-1] in self._software else noun
-        software = len(words) > 1 and singular in self._software and "development" in scores and (
-            verb in self._making  # making software: whatever its name (a new Git repository)
-            or not any(self._other_domain(w) for w in (verb, noun)))  # scanning a repository is not making one
-        census = words[0] in ENUMERATING or title.strip().lower().startswith(QUESTIONS) or (
-            len(words) > 1 and noun in CENSUS_NOUNS)
-        if census and "inventory" in scores:
-            scores["inventory"].total += ENUMERATION_WEIGHT  # which X, list the Y: a census of assets
-            scores["inventory"].strong += 1
-            reasons.append(f"the work is finding out what exists ({head!r}): inventory")
-            return  # what is counted (runners, clusters, services) is not the kind of work
+        place = place_phrase(named).lower()
+        place_words = re.findall(r"[a-z][a-z0-9_-]*", place)
+        place_noun = place_words[-1] if place_words else ""
+        if " ".join(place_words[-2:]) in self._deploy_objects:
+            place_noun = " ".join(place_words[-2:])  # the load balancer, the node pool
+        failed = self._failure_of(named, description)
+        if failed == "development":
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"a failure of software ({title.strip()!r})")
+            return "failure", "development"  # what fails (an inventory page, the secrets editor) is software
+        if failed == "cicd":
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT,
+                         f"a failure of a deploy or a pipeline ({title.strip()!r})")
+            return "failure", "cicd"  # the API that fails after a deploy: the deploy is what failed
+        question = lowered.startswith(QUESTIONS) or title.strip().lower().startswith(QUESTIONS) or bool(
+            re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", named.strip().lower())) or (
+            verb in FINDING and len(words) > 1 and words[1] in ("all", "every", "each", "any", "which"))
+        census = verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS)
+        recorded = verb in DOCUMENTING and (noun in self._assets or place_noun in CENSUS_PLACES)
+        filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | {"move", "tag", "mark"}
+        if (census or recorded or filed) and "inventory" in scores:
+            what = "finding out what exists" if census else "recording what exists"
+            self._decide(scores, reasons, "inventory", ENUMERATION_WEIGHT, f"the work is {what} ({head!r})")
+            return "census", "inventory"  # what is counted (runners, clusters, services) is not the kind of work
+        if verb in self._display or lowered.startswith(self._display):
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is what a screen shows ({head!r})")
+            return "display", "development"  # what is shown (a scan date, a token budget) is not the kind of work
+        defect = _DEFECT_RE.search(named)
+        # the place is a pipeline, a cluster, a CI job, a compose file; not a page about deploys
+        where = " ".join(w for w in place_words if w not in ENVIRONMENTS)  # "in production" says where, not what
+        deploy_place = bool(where) and place_noun.removesuffix("s") not in self._software and (
+            self._is_deploy_object(place_noun, place) or self._has_keyword(where, "cicd"))
+        # making software: whatever its name (a new Git repository); scanning a repository is not making one;
+        # configuring the Argo CD application is not making one either, but a library named after a tool
+        # (the Kubernetes client library) is still a library
+        named_by = (verb, noun) if singular in LIBRARIES else words
+        # a master's keyword right before the noun makes it that master's artifact: a Helm chart, HSTS headers
+        compound = len(words) > 2 and self._other_domain(words[-2], keywords_only=True)
+        software = len(words) > 1 and singular in self._software and "development" in scores and not compound and (
+            (verb in self._making and (verb not in REPAIRING or not defect)) or not (
+                defect or any(self._other_domain(w) for w in named_by))) and not deploy_place
         if software:
-            scores["development"].total += SOFTWARE_HEAD_WEIGHT
-            scores["development"].strong += 1
-            reasons.append(f"the work is a {singular} ({head!r}): development")
-            return  # the artifact and the words that name it ("service catalog page") are not a domain
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a {singular} ({head!r})")
+            return "software", "development"  # the artifact and the words that name it ("service catalog page") are not a domain
+        if words[0] in REVIEWING and "security" in scores and self._has_keyword(named.lower(), "security"):
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT,
+                         f"reviewing for a security concern ({title.strip()!r})")
+            return "review", "security"  # what is reviewed (a pipeline, a page) is not the kind of work
         # the verb is the work (scan the repository, roll back the audit service); its object decides
         # only when the verb is no master's word
-        lowered = head.lower()
-        verbs = {name for name, patterns in self._patterns.items()
-                 if any(weight > 1 and plain in lowered and pattern.match(lowered)
-                        for _, plain, pattern, weight in patterns)}
+        verbs = {name for name, _, plain, pattern, weight in self._flat
+                 if weight > 1 and lowered.startswith(plain[:2]) and plain in lowered and pattern.match(lowered)}
+        if defect and (verb not in self._making or verb in REPAIRING) and "security" in scores:
+            self._decide(scores, reasons, "security", DEFECT_WEIGHT, f"the work is about a security defect "
+                         f"({defect.group()!r})")
+            return "defect", "security"
+        if verbs <= {"development"} and verb not in self._making and len(words) > 1 and self._is_deploy_object(noun, lowered):
+            self._decide(scores, reasons, "cicd", PLACE_WEIGHT, f"the work is on a {noun} ({head!r})")  # prune old images
+        if deploy_place and verbs <= {"development"}:
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the change is made in a {place_noun} ({place!r})")
+            return "pipeline", "cicd"  # what is changed in a pipeline (a cache, a step) is pipeline work
         if not verbs and words[0] in REVIEWING and "security" in scores and scores["security"].total > 0:
             verbs = {"security"}  # reviewing something for a security concern is a security review
+        opened = title.strip().lower()
+        verb = next((phrase for phrase in self._lead_phrases if opened.startswith(phrase)), verb)  # back up
+        lead = self._lead_verbs.get(verb)
+        if lead in scores and opened.startswith(verb) and DETERMINERS.match(opened[len(verb):]):
+            self._decide(scores, reasons, lead, LEAD_DOMAIN_WEIGHT, f"{verb!r} opens the work")
+            verbs = verbs | {lead}  # the object then counts half, as after a master's keyword
         for name in verbs:
             scores[name].total += VERB_HEAD_WEIGHT / len(verbs)
             scores[name].strong += 1
+
+        if verbs <= {"development"} and place_noun.removesuffix("s") in self._software \
+                and not self._has_keyword(lowered, "security"):
+            self._decide(scores, reasons, "development", PLACE_WEIGHT, f"the change is made in software ({place!r})")
         for name, score in self._score_text(head, HEAD_WEIGHT / 2 if verbs else HEAD_WEIGHT).items():
             scores[name].total += score.total
             scores[name].strong += score.strong
+        return None
 
-    def _other_domain(self, word: str) -> bool:
-        """Whether ``word`` is a routing word of a domain other than development."""
-        return any(plain in word and pattern.fullmatch(word) for plain, pattern in self._not_development)
+    @staticmethod
+    def _decide(scores: dict[str, _Score], reasons: list[str], domain: str, weight: float, why: str) -> None:
+        if domain in scores:
+            scores[domain].total += weight
+            scores[domain].strong += 1
+            reasons.append(f"{why}: {domain}")
+
+    def _is_deploy_object(self, noun: str, phrase: str) -> bool:
+        """Whether ``noun`` is a thing cicd runs; a job or a build only with a cicd word (a CI job, not
+        the nightly import job)."""
+        return noun in self._deploy_objects and (noun not in AMBIGUOUS_OBJECTS or self._has_keyword(phrase, "cicd"))
+
+    def _has_keyword(self, lowered: str, domain: str) -> bool:
+        """Whether ``lowered`` holds a keyword (not only a hint) of ``domain``."""
+        return any(weight > 1 and plain in lowered and pattern.search(lowered)
+                   for _, plain, pattern, weight in self._patterns.get(domain, ()))
+
+    def _failure_of(self, title: str, description: str) -> str | None:
+        """Whose failure a failure report is (``Inventory page crashes``, ``Pipeline editor loses changes``,
+        ``chartlint exits 1``: development; ``Payments API returns 502 after the deploy``: cicd), or None
+        when the title reports no failure or a security defect (security's, by its words)."""
+        lowered = title.lower()
+        if not _FAILURE_RE.search(lowered) or _DEFECT_RE.search(lowered):
+            return None
+        words = re.findall(r"[a-z][a-z0-9-]*", lowered)
+        if self._is_software(words, ignore=REPOSITORIES | SERVICES):
+            return "development"  # the Deploy button, the pipeline editor: a part of a program, whatever its name
+        if self._has_keyword(lowered, "cicd") or not self._deploy_objects.isdisjoint(words):
+            return "cicd"  # a build, a deploy, a runner; a service failing after a deploy
+        first = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0].lower()
+        software = self._is_software([*words, *re.findall(r"[a-z][a-z0-9-]*", first)], ignore=REPOSITORIES)
+        return "development" if software else None
+
+    def _is_software(self, words: Iterable[str], ignore: frozenset[str]) -> bool:
+        """Whether a thing development makes is named, other than those in ``ignore`` (a failing
+        repository is a failing build)."""
+        return any(word not in ignore and (word in self._software or word.removesuffix("s") in self._software)
+                   for word in words)
+
+    def _other_domain(self, word: str, keywords_only: bool = False) -> bool:
+        """Whether ``word`` is a routing word (a keyword, with ``keywords_only``) of a domain other than
+        development."""
+        return any(plain in word and pattern.fullmatch(word)
+                   for plain, pattern, weight in self._not_development if weight > 1 or not keywords_only)
 
     def route(self, title: str, description: str = "", type_hints: Iterable[str | None] = (),
               history: History | None = None) -> Route:
@@ -202,7 +379,11 @@ class Classifier:
         scores = self._score_text(title, TITLE_WEIGHT)
         self._score_text(description, 1.0, into=scores)
         reasons: list[str] = []
-        self._score_head(title, scores, reasons)
+        head = self._score_head(title, scores, reasons, description)
+        decided_by = head[0] if head else None
+        if head:  # R1: the head outweighs every later word (a CLI that scans for leaked secrets is a CLI)
+            rest = max((score.total for name, score in scores.items() if name != head[1]), default=0.0)
+            scores[head[1]].total = max(scores[head[1]].total, rest + HEAD_MARGIN)
         hinted: list[str] = []
         for hint in type_hints:  # the type field and the description's prefix each count
             domain = self.domain_of_type(hint)
@@ -233,7 +414,8 @@ class Classifier:
         if second is not None and runner_up >= best_score * (1 - NARROW_MARGIN):
             unsure = "a tie" if runner_up == best_score else "a narrow margin"
             reasons.append(f"{unsure}: {best} {best_score:g} against {second} {runner_up:g}")
-        return Route(best, master, confidence, reasons, totals, strong=scores[best].strong > 0 or best in hinted)
+        return Route(best, master, confidence, reasons, totals, strong=scores[best].strong > 0 or best in hinted,
+                     decided_by=decided_by)
 
     def _by_history(self, history: History, title: str, description: str, close: list[str], reasons: list[str],
                     totals: dict[str, float]) -> Route | None:
@@ -264,7 +446,7 @@ class Classifier:
         task = self.bounded(task)
         description = task.full_description
         prefix = type_prefix(description)
-        body = strip_type_prefix(description)
+        body = without_narrative(strip_type_prefix(description))  # R3: what already happened is not work
         text = f"{task.title}\n{body}"
         route = self.route(task.title, body, (task.type, prefix), history)
         signals: list[tuple[float, str]] = []
@@ -283,13 +465,17 @@ class Classifier:
             signals.append((-0.5, f"complexity is {declared!r}"))
 
         criteria = [*_list(task.context.get("acceptance_criteria")), *_list(task.context.get("requirements"))]
-        domains = self.involved_domains("\n".join([text, *criteria]))  # what must hold is part of the work
+        # R3: once the head names one thing development makes, the description's phrases without a verb are
+        # its features (helpers for the repositories queries, a short README), not parts of other masters
+        told = body if route.decided_by != "software" else "\n".join(action_clauses(body, self.config.action_verbs))
+        domains = self.involved_domains("\n".join([task.title, told, *criteria]))  # what must hold is work too
         signals += self._domain_signals(domains)
         signals += self._file_signals(task, text, route)
         # R3: a list of places to look is one piece of work (finding the cause), not parts
-        looked = strip_type_prefix(without_investigation(description))
+        looked = without_narrative(strip_type_prefix(without_investigation(description)))
         signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains)
         signals += self._size_signals(task, text)
+        signals += self._whole_system_signals(task.title, built=route.decided_by != "pipeline")
 
         score = sum(weight for weight, _ in signals)
         threshold = self.config.complex_score_threshold
@@ -325,8 +511,9 @@ class Classifier:
         domain scores as high.
         """
         involved: list[str] = []
-        for clause in clauses(text):
-            ranked = sorted(self._score_text(clause).items(), key=lambda item: -item[1].total)
+        candidates = self._candidates(text)
+        for clause in work_clauses(text):  # "with production access" qualifies; "with security audit" is work
+            ranked = sorted(self._score_text(clause, candidates=candidates).items(), key=lambda item: -item[1].total)
             (best, top), runner_up = ranked[0], ranked[1][1].total
             if top.total >= KEYWORD_WEIGHT and top.total > runner_up and best not in involved:
                 involved.append(best)
@@ -356,9 +543,10 @@ class Classifier:
         elif files and has_line_reference(text):
             signals.append((-0.4, f"specific: names {', '.join(files[:3])} and a line"))
         lowered = text.lower()
-        scope = [(phrase, found) for phrase, pattern in self._scope if (found := pattern.search(lowered))]
+        scope = [(phrase, found) for phrase, pattern in self._scope
+                 if phrase in lowered and (found := pattern.search(lowered))]
         # R5: "across all" is complex only when the change itself spans systems
-        spanning = [phrase for phrase, found in scope if not phrase.startswith("across all")
+        spanning = [phrase for phrase, found in scope if not phrase.startswith(SPANNING_IF_SYSTEMS)
                     or re.match(rf"\s*(?:the\s+|our\s+)?(?:[\w-]+\s+){{0,2}}(?:{'|'.join(SYSTEM_NOUNS)})\b",
                                 lowered[found.end():])]
         head = re.findall(r"[a-z][a-z-]*", head_phrase(task.title).lower()) or [""]
@@ -401,6 +589,7 @@ class Classifier:
             signals.append((1.0, f"{len(actions)} separate actions"))
         elif len(actions) == 3:
             signals.append((0.6, "3 separate actions"))
+
         return signals
 
     def _deliverables(self, text: str) -> list[str]:
@@ -421,6 +610,41 @@ class Classifier:
                     nouns.add(noun)
                     found.append(head)
         return found
+
+    def _whole_system_signals(self, title: str, built: bool = True) -> list[tuple[float, str]]:
+        """A short title can name a whole program: a capability that runs through a system
+        (``Multi-tenancy for the reporting service``) or a whole system decommissioned, migrated or
+        rewritten (``Decommission the legacy billing system``, ``Overhaul of the onboarding platform``)."""
+        lowered = title.lower()
+        head = head_phrase(lowered)
+        first = (re.findall(r"[a-z][a-z-]*", head) or [""])[0]
+        small = first in self._action_verbs and (first not in self._making | INTRODUCING or first == "fix")
+        capability = None if small else self._capability.search(head)
+        # the capability is what the head names (Add multi-tenancy, Real-time notifications), not what
+        # qualifies the object of a verb (Add i18n keys)
+        verbless = first not in self._action_verbs and first not in self._making
+        if capability and (verbless or set(head[capability.end():].split()) <= CAPABILITY_TAILS):
+            return [(1.0, f"a capability of a whole system: {capability.group()!r}")]
+        words = head.split()
+        # a new service added to a compose file or a pipeline (built=False) is not built here
+        if built and first in self._making and len(words) > 1 and (words[-1] in NEW_SYSTEMS or (
+                words[-1] in ("service", "microservice") and "new" in words)):
+            return [(1.0, f"a new system to build ({head!r}): design, backend, frontend, tests")]
+        if words and words[-1] in PROGRAM_NOUNS and (not small or len(words) == 1) and first not in self._making \
+                and SCHEMA.isdisjoint(words):  # a schema migration is one change
+            return [(1.0, f"a program of work ({title.strip()!r})")]  # Marketplace MVP, the reporting epic
+        changed = self._system_verbs.search(head)
+        if changed is None:
+            return []
+        if changed.start() == 0 and not head[changed.end():].strip() and re.match(r"\S+\s+from\s", lowered):
+            return [(1.0, f"a whole system moves ({title.strip()!r})")]  # Migrate from MySQL to PostgreSQL
+        if changed.start() == 0:  # Decommission the legacy billing system; Overhaul of the platform
+            whole = head if head[changed.end():].strip() else head_phrase(re.sub(r"^\S+\s+(?:of|for)\s+", "", lowered))
+        else:  # Admin frontend modernization
+            whole = head[: changed.start()]
+        if self._system_object.search(whole.strip()):
+            return [(1.0, f"a whole system is changed ({title.strip()!r})")]
+        return []
 
     def _size_signals(self, task: QueueTask, text: str) -> list[tuple[float, str]]:
         context = task.context
@@ -455,3 +679,14 @@ def _list(value: object) -> list[str]:
 def _rank(domain: str, hinted: list[str]) -> int:
     return hinted.index(domain) if domain in hinted else len(hinted)
 
+
+
+def _stem(verb: str) -> str:
+    """``modernize`` -> ``moderniz``: matches modernization, modernizing; ``sunset`` stays."""
+    return verb[:-1] if verb.endswith("e") else verb
+
+
+def _alternation(phrases: Iterable[str], suffix: str = "") -> re.Pattern[str]:
+    """One pattern for a list of phrases (one search per text, not one per phrase)."""
+    escaped = sorted((re.escape(p.lower()) for p in phrases), key=len, reverse=True)
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(escaped) or '(?!)'}){suffix}(?![\w-])")

@@ -49,6 +49,9 @@ class DomainConfig(_Section):
     keywords: list[str]
     hints: list[str] = Field(default_factory=list)
     types: list[str] = Field(default_factory=list)
+    lead_verbs: list[str] = Field(default_factory=list)
+    """Verbs that name this domain's work when they open the task (``Scale the ...``, ``Revoke ...``),
+    and only then: "publish" in a description says little."""
 
 
 def _default_domains() -> dict[str, DomainConfig]:
@@ -78,18 +81,34 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "rotate", "dependabot", "codeql", "snyk", "trivy", "path traversal", "open redirect", "xxe",
                       "idor", "cors", "brute-force", "brute force", "cryptograph", "pii", "personal data",
                       "leaked", "acls", "public-read", "clickjacking", "deserialization", "csp",
-                      "content security policy", "session fixation", "privilege"],
-            hints=["patch", "password", "token", "tls", "ssl", "certificate", "leak",
-                   "permission", "rbac", "access control", "firewall", "auth"],
+                      "content security policy", "session fixation", "privilege", "exposes", "exposed",
+                      "unauthenticated", "hardcoded", "hard-coded", "plaintext", "mfa", "2fa", "two-factor",
+                      "least privilege", "iam", "waf", "api key", "api keys", "private key", "ssh key", "signing key",
+                      "security headers", "hsts", "bypass", "revoke", "ghsa", "security advisory", "default password",
+                      "default credentials", "default admin", "user-supplied", "user-controlled", "untrusted input",
+                      "untrusted", "public access", "publicly accessible", "publicly readable", "world-readable",
+                      "forgery", "spoofing", "tampering", "access key", "access keys", "prototype pollution", "redos",
+                      "zip slip", "mass assignment", "subdomain takeover", "account takeover", "insecure",
+                      "weak cipher", "weak hashing", "timing attack", "denial of service", "ddos", "request smuggling",
+                      "cache poisoning", "session hijacking", "replay attack", "access control", "cross-tenant",
+                      "sensitive data", "ssti", "lfi", "crlf", "security patch", "cis benchmark", "phishing",
+                      "lockout", "security group", "security review",
+                      "branch protection", "signed commits", "credit card", "card numbers"],
+            lead_verbs=["revoke", "redact", "rotate", "pentest", "harden", "quarantine", "restrict", "block", "lock", "hash",
+                        "mask"],
+            hints=["patch", "password", "token", "tls", "ssl", "certificate", "leak", "redirect",
+                   "private", "signature", "permission", "rbac", "firewall", "auth", "md5", "sha1", "suspicious"],
         ),
         "inventory": DomainConfig(
             master="inventory",
             types=["inventory", "catalog", "catalogue", "discovery", "portfolio", "metadata"],
             keywords=["catalog", "inventory", "portfolio", "repositories", "repos", "discover",
                       "enumerate", "census", "health report", "metadata", "ownership", "licenses",
-                      "licences", "sbom"],
+                      "licences", "sbom", "find every", "find all", "identify every", "identify all", "locate every",
+                      "locate all"],
             hints=["list", "overview", "versions", "dependencies", "outdated", "report", "which", "count",
-                   "survey", "stale", "archived", "owners"],
+                   "survey", "archived", "owners", "cmdb", "owner", "repository"],
+            lead_verbs=["list", "enumerate", "catalog", "catalogue", "inventory", "record", "tally", "count"],
         ),
         "cicd": DomainConfig(
             master="cicd",
@@ -102,14 +121,18 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "liveness probe", "hpa", "autoscal", "replicas", "ingress", "base image", "image tag",
                       "roll out", "rollout", "retag"],
             hints=["build", "alerts", "nginx", "systemd", "artifact", "registry", "uptime", "environment",
-                   "cluster", "provision", "publish", "ship", "cron", "backup"],
+                   "cluster", "provision", "publish", "ship", "cron", "backup", "argo", "argocd", "flux", "spinnaker",
+                   "jenkins", "gitlab ci", "circleci", "buildkite", "pypi", "npm publish", "homebrew", "dns", "cdn",
+                   "vpc", "ec2", "eks", "gke", "aks", "ecs", "load balancer", "node pool", "cronjob", "snapshot"],
+            lead_verbs=["deploy", "redeploy", "release", "publish", "ship", "promote", "scale", "provision",
+                        "roll back", "roll out", "rollback", "tag", "push", "back up", "backup", "snapshot"],
         ),
         "docs": DomainConfig(
             master="development",
             types=["documentation", "docs", "doc"],
             keywords=["document", "docs", "readme", "guide", "tutorial", "changelog", "runbook", "manual",
                       "docstring", "wiki", "api reference"],
-            hints=["explain", "describe", "examples", "onboarding"],
+            hints=["explain", "describe", "examples", "onboarding", "release notes"],
         ),
     }
 
@@ -154,7 +177,8 @@ class ClassifierConfig(_Section):
             "across the platform", "all services", "every service", "all microservices", "system-wide",
             "systemwide", "platform-wide", "org-wide", "full stack", "full-stack", "from scratch",
             "every module", "all modules", "monolith", "of the platform", "of the system", "everywhere",
-            "throughout the codebase", "in every service",
+            "throughout the codebase", "in every service", "for all", "for every", "in all", "across the",
+            "across our",
         ],
         description="Phrases that mean a change touches whole systems (seed: affects entire systems).",
     )
@@ -166,6 +190,8 @@ class ClassifierConfig(_Section):
             "screen", "script", "sdk", "site", "subcommand", "tab", "table", "tool", "view", "website", "widget",
             "badge", "banner", "column", "counter", "dropdown", "field", "filter", "icon", "input", "link",
             "shortcut", "skeleton", "spinner", "textarea", "toggle", "tooltip", "header", "footer", "sidebar",
+            "editor", "viewer", "wizard", "popup", "toast", "checkbox", "picker", "calendar", "dashboard", "api",
+            "ui", "frontend", "backend",
         ],
         description="Things development makes: the head noun of the work (R2: build + a CLI is development).",
     )
@@ -185,6 +211,55 @@ class ClassifierConfig(_Section):
         default_factory=lambda: ["improve", "modernize", "modernise", "overhaul", "revamp", "rework",
                                  "re-architect", "rearchitect", "redesign", "stabilize", "stabilise", "scale"],
         description="Opening verbs of open-ended goals (the seed's simple task is a clear, specific instruction).",
+    )
+    display_verbs: list[str] = Field(
+        default_factory=lambda: ["show", "display", "render", "hide", "unhide", "highlight", "surface", "grey out",
+                                 "gray out", "restyle", "recolor", "recolour", "reorder", "truncate", "sort"],
+        description="Verbs of what a screen shows: opening the work, it is development, whatever is shown "
+                    "(\"Show the last secrets-scan date on the repository page\").",
+    )
+    deploy_objects: list[str] = Field(
+        default_factory=lambda: ["pipeline", "pipelines", "workflow", "workflows", "dockerfile", "chart", "charts",
+                                 "cluster", "clusters", "runner", "runners", "image", "images", "ingress",
+                                 "manifest", "manifests", "namespace", "deployment", "deployments", "job", "jobs",
+                                 "build", "builds", "pod", "pods", "node pool", "load balancer"],
+        description="What cicd works on: the place a change is made (\"in the Android CI job\"), a failing thing "
+                    "(\"the nightly build fails\"). A job counts only with a cicd word (\"CI job\").",
+    )
+    asset_nouns: list[str] = Field(
+        default_factory=lambda: ["repositories", "repos", "services", "microservices", "assets", "hosts",
+                                 "servers", "buckets", "dependencies", "licenses", "licences", "vms", "machines",
+                                 "domains", "owners", "teams", "databases", "catalog", "catalogue", "inventory",
+                                 "portfolio", "cmdb"],
+        description="What inventory records: documenting or recording these (\"Document the data team's "
+                    "repositories\", \"Record ... in the catalog\") is inventory work.",
+    )
+    capability_phrases: list[str] = Field(
+        default_factory=lambda: ["multi-tenancy", "multitenancy", "multi-tenant", "multi-region", "right to erasure",
+                                 "right-to-erasure", "right to be forgotten", "data residency", "disaster recovery",
+                                 "high availability", "zero-downtime", "zero downtime", "observability",
+                                 "internationalization", "internationalisation", "i18n", "localization",
+                                 "localisation", "offline mode", "end-to-end encryption", "tenant isolation",
+                                 "sharding", "event sourcing", "data warehouse", "single sign-on for all",
+                                 "sso for all", "self-service", "active-active", "failover", "data lake",
+                                 "soc 2 compliance", "gdpr compliance", "hipaa compliance", "pci compliance", "pci dss",
+                                 "pci-dss", "iso 27001", "fedramp", "opentelemetry", "distributed tracing",
+                                 "real-time", "realtime"],
+        description="Capabilities that run through a whole system: a task that introduces one is complex.",
+    )
+    system_verbs: list[str] = Field(
+        default_factory=lambda: ["decommission", "sunset", "retire", "replatform", "re-platform", "modernize",
+                                 "modernise", "overhaul", "re-architect", "rearchitect", "redesign", "rewrite",
+                                 "migrate", "revamp", "split", "consolidate", "merge", "deprecate", "move", "switch"],
+        description="With a whole system as object (system_objects), complex: \"Decommission the legacy billing "
+                    "system\", \"Modernize the admin frontend\".",
+    )
+    system_objects: list[str] = Field(
+        default_factory=lambda: ["system", "systems", "platform", "monolith", "stack", "frontend", "backend",
+                                 "application", "applications", "codebase", "infrastructure", "datacenter",
+                                 "data center", "website", "portal", "apps", "services", "microservices", "app", "service",
+                                 "provider", "vendor"],
+        description="Objects that are a whole system (see system_verbs).",
     )
     domains: dict[str, DomainConfig] = Field(default_factory=_default_domains)
 

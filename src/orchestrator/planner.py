@@ -15,6 +15,7 @@ the DAG rules, computes stages and the resource estimate, and returns the :class
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -37,13 +38,16 @@ from orchestrator.models import (
     normalize_master,
 )
 from orchestrator.textsignals import (
-    clauses,
+    arrow_steps,
+    clause_pieces,
     find_files,
     listed_items,
+    names_work,
     sequence_segments,
     slug,
     strip_type_prefix,
     type_prefix,
+    without_narrative,
 )
 
 
@@ -75,11 +79,21 @@ class Draft:
 
 # --- phases of work ----------------------------------------------------------------
 
-RANK = {"inventory": 0, "design": 1, "implement": 2, "test": 3, "audit": 4, "docs": 5, "deploy": 5, "review": 6}
+RANK = {"inventory": 0, "design": 1, "implement": 2, "secure": 2, "test": 3, "audit": 4, "docs": 5, "deploy": 5,
+        "cutover": 6, "review": 6}
 WORKER_TYPE = {
-    "inventory": "inventory", "design": "planner", "implement": "implementation", "test": "test",
+    "inventory": "inventory", "design": "planner", "implement": "implementation", "secure": "implementation",
+    "cutover": "deploy",
+    "test": "test",
     "audit": "audit", "docs": "documentation", "deploy": "deploy", "review": "review",
 }
+_CUTOVER_RE = re.compile(r"^\s*(?:then\s+)?(?:cut\s*over|switch\s+(?:dns|traffic|over)|flip\s+traffic|go\s+live|"
+                         r"point\s+(?:the\s+)?dns)\b", re.IGNORECASE)
+_SECURING_RE = re.compile(
+    r"^\s*(?:revoke|rotate|patch|fix|remove|delete|purge|upgrade|bump|harden|restrict|disable|enable|enforce|"
+    r"encrypt|hash|mask|redact|sanitize|sanitise|escape|block|close|lock|rewrite|replace|invalidate|re-?issue)\b",
+    re.IGNORECASE)
+"""Security parts that change something (``Revoke the AWS keys``), unlike a scan or an audit."""
 _DESIGN_RE = re.compile(r"\b(design|architect\w*|spec(?:ification)?|rfc|proposal|plan the)\b", re.I)
 _TEST_RE = re.compile(r"\b(tests?|testing|qa|e2e|coverage|verify|validate)\b", re.I)
 _BUILD_NEW_RE = re.compile(
@@ -94,14 +108,18 @@ _LEADING_VERB_RE = re.compile(
     re.I,
 )
 _TOPIC_STOP_RE = re.compile(
-    r"\s*(?:\b(?:with|and|then|for|to|including|listing|showing|that|which)\b|[,:;(→]|->).*$", re.I)
+    r"\s*(?:\b(?:with|and|then|for|to|including|listing|showing|that|which|from|in|on|into|across|by|via|using|"
+    r"before|after|so|because)\b|[,:;(→]|->).*$", re.I)
 
 
 def phase_of(text: str, domain: str) -> str:
+    if _CUTOVER_RE.match(text):
+        return "cutover"  # switching traffic comes after everything it switches to
     if domain == "docs":
         return "docs"
     if domain == "security":
-        return "audit"
+        # revoking, rotating, patching is security work done, not a review of others' work
+        return "secure" if _SECURING_RE.match(text) else "audit"
     if domain == "cicd":
         return "deploy"
     if domain == "inventory":
@@ -113,9 +131,13 @@ def phase_of(text: str, domain: str) -> str:
     return "implement"
 
 
-def topic_of(task: QueueTask) -> str:
-    """The thing the task is about: ``"Add authentication system with ..."`` -> ``"authentication system"``."""
+def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
+    """The thing the task is about: ``"Add authentication system with ..."`` -> ``"authentication system"``;
+    ``"Migrate the orders service from MySQL to PostgreSQL"`` -> ``"orders service"``."""
     title = _LEADING_VERB_RE.sub("", task.title.strip())
+    if verbs is not None and title == task.title.strip():
+        title = verbs.sub("", title, count=1).strip()  # Prepare the SOC 2 asset inventory
+        title = re.sub(r"^(?:an?|the|our|its)\s+", "", title, flags=re.I)
     topic = _TOPIC_STOP_RE.sub("", title).strip() or task.title.strip()
     words = topic.split()
     return " ".join(words[:4]) if words else "the task"
@@ -137,31 +159,80 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     writer's order. Within a group, parts run by phase, parallel where phases are equal.
     """
     task = classifier.bounded(task)
-    description = strip_type_prefix(task.full_description)
-    topic = topic_of(task)
+    # R3: what already happened ("the .env was pushed to a public gist") is not a part of the work
+    description = without_narrative(strip_type_prefix(task.full_description))
+    verbs = work_verbs(classifier)
+    topic = topic_of(task, verbs)
     main = classifier.route(task.title, description, (task.type, type_prefix(task.full_description)))
-    from_title = _items(task.title, main, classifier)
-    items = _items(description, main, classifier)
+    from_title = _items(task.title, main, classifier, verbs)
+    items = _items(description, main, classifier, verbs)
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
     items = _complete(items, task, topic, main)
     _assign_files(items, task, config.max_files_per_subtask)
     items = _fit(items, config.max_subtasks)
     items.sort(key=_order)
-    return _drafts(items, topic, config)
+    return _drafts(items, topic, config, verbs)
 
 
-def _items(text: str, main: Route, classifier: Classifier) -> list[_Item]:
+_MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "cut", "post", "grant", "record",
+               "document", "write", "store", "send", "announce", "translate", "hash", "mask", "sanitize",
+               "sanitise", "escape", "encrypt", "show", "display", "hide", "render", "support", "allow", "connect",
+               "backport", "restart", "scale", "promote", "pin", "pull", "push", "purge", "invalidate", "drain",
+               "compare", "confirm", "check", "identify", "locate", "discover", "gather", "compile", "label",
+               "register", "update", "get", "give", "turn", "keep", "stop", "start", "open", "close", "block")
+
+
+def work_verbs(classifier: Classifier) -> re.Pattern[str]:
+    """Verbs that open a part of work: the classifier's action, making, display and lead verbs, the
+    planner's own, and a few more ("Revoke the AWS keys", "Containerize the app")."""
+    config = classifier.config
+    words = {*config.action_verbs, *config.making_verbs, *config.display_verbs, *_MORE_VERBS,
+             *(verb for d in config.domains.values() for verb in d.lead_verbs),
+             *re.findall(r"[a-z-]+(?: up)?", _STARTS_WITH_VERB_RE.pattern)}
+    return _verbs_pattern(tuple(sorted(words)))
+
+
+@functools.lru_cache(maxsize=8)
+def _verbs_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"^\s*(?:please\s+|then\s+|also\s+)?(?:{alternation})\b", re.IGNORECASE)
+
+
+def _segments(text: str, verbs: re.Pattern[str]) -> list[str]:
+    """The writer's ordered steps: a "then" orders work only when work (a verb) follows it; "a pipeline
+    that deploys to staging and then production" is one step."""
+    if arrow_steps(text):
+        return sequence_segments(text)  # an arrow chain is the writer's order, whatever its steps say
+    segments: list[str] = []
+    for segment in sequence_segments(text):
+        if segments and not verbs.match(segment):
+            segments[-1] += f" then {segment}"
+        else:
+            segments.append(segment)
+    return segments
+
+
+def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str]) -> list[_Item]:
     found: list[_Item] = []
-    for group, segment in enumerate(sequence_segments(text)):
+    for group, segment in enumerate(_segments(text, verbs)):
         listed = listed_items(segment)
         previous: _Item | None = None
-        for part in listed or clauses(segment):
+        making = False  # whether the last verb makes things: "Build the API, a UI widget" lists deliverables
+        for separator, part in [("", item) for item in listed] or clause_pieces(segment):
             if not re.search(r"[A-Za-z]{2,}", part):
                 continue
             route = classifier.route(part)
-            if not route.strong and previous is not None and not listed:
-                previous.text += f" with {part}"  # a qualifier of the clause before it
+            verb = verbs.match(part)
+            if verb:
+                making = part.split()[0].lower() in classifier.config.making_verbs
+            # after "with", a piece is a part only when it names work (with security audit and docs); after
+            # another verb than a making one it is a second object (revoke the AWS keys and the Stripe key)
+            qualifier = not names_work(part) and (separator.strip().lower() == "with" or not making)
+            if previous is not None and not listed and not verb and (not route.strong or qualifier):
+                # a qualifier or a second object of the clause before it, joined as written
+                previous.text += separator if separator.strip() and separator.strip() not in ".;!?" else " "
+                previous.text += part
                 continue
             previous = _Item(part, phase_of(part, (route if route.strong else main).domain),
                              (route if route.strong else main).master, find_files(part), group)
@@ -234,7 +305,7 @@ def _fit(items: list[_Item], most: int) -> list[_Item]:
     Work the writer put in order is never merged: too long a sequence is theirs to split.
     """
     while len(items) > most:
-        for phase in ("implement", "test", "audit", "docs", "deploy", "inventory", "design"):
+        for phase in ("implement", "secure", "test", "audit", "docs", "deploy", "cutover", "inventory", "design"):
             same = [item for item in items if item.phase == phase]
             pairs = [(a, b) for a, b in zip(same, same[1:], strict=False)
                      if a.master == b.master and a.group == b.group]
@@ -256,8 +327,11 @@ _SUCCESS = {
     "implement": "{done} is implemented, the code builds and the existing tests pass",
     "test": "Automated tests for {topic} are written and pass, covering the main paths and failure cases",
     "audit": "The security review of {topic} is written down with severity per finding, and no critical or high finding is open",
+    "secure": ("Done and verified ({title_lower}): the old weakness or credential no longer works, what depended "
+               "on it still works, and the evidence is written down"),
     "docs": "Documentation for {topic} is written: purpose, usage, configuration and examples",
     "deploy": "{Topic} is deployed ({title_lower}): health checks pass and the rollback path is verified",
+    "cutover": "Traffic runs on the new setup ({title_lower}), health checks pass and the way back is written down",
     "review": "A report on {topic} is written with what was done, the results, open issues and next steps",
 }
 _TEMPLATE_TITLE = {
@@ -266,14 +340,16 @@ _TEMPLATE_TITLE = {
     "implement": "Implement {topic}",
     "test": "Write tests for {topic}",
     "audit": "Security audit of {topic}",
+    "secure": "Secure {topic}",
     "docs": "Document {topic}",
     "deploy": "Deploy {topic}",
+    "cutover": "Cut over to {topic}",
     "review": "Report on {topic}",
 }
 _KEYS = {"design": "design", "test": "tests", "audit": "security-audit", "docs": "docs", "deploy": "deploy"}
 
 
-def _drafts(items: list[_Item], topic: str, config: PlannerConfig) -> list[Draft]:
+def _drafts(items: list[_Item], topic: str, config: PlannerConfig, verbs: re.Pattern[str]) -> list[Draft]:
     """Number the items, and make each depend on every item of the nearest earlier step."""
     keys: list[str] = []
     for number, item in enumerate(items, 1):
@@ -288,9 +364,9 @@ def _drafts(items: list[_Item], topic: str, config: PlannerConfig) -> list[Draft
         earlier = [_order(other) for other in items if _order(other) < _order(item)]
         nearest = max(earlier, default=None)
         deps = tuple(keys[i] for i, other in enumerate(items) if _order(other) == nearest)
-        if _LEADING_VERB_RE.match(item.text) or _STARTS_WITH_VERB_RE.match(item.text):
+        if _LEADING_VERB_RE.match(item.text) or verbs.match(item.text):
             verb = item.text.strip().split()[0].capitalize()
-        title = _title_of(item, topic, verb if item.phase == "implement" else None)
+        title = _title_of(item, topic, verbs, verb if item.phase == "implement" else None)
         estimate = config.estimates.get(WORKER_TYPE[item.phase])
         drafts.append(
             Draft(
@@ -314,18 +390,19 @@ _PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tes
 
 
 _VERBLESS_RE = re.compile(r"^(?:(?:its|their)\s+own\s+|(?:its|their)\s+|an?\s+|the\s+)", re.I)
-_PHASE_VERB = {"inventory": "Inventory", "design": "Design", "implement": "Implement", "test": "Test",
+_PHASE_VERB = {"inventory": "Inventory", "design": "Design", "implement": "Implement", "secure": "Secure", "test": "Test",
+               "cutover": "Cut over to",
                "audit": "Audit", "docs": "Document", "deploy": "Deploy", "review": "Review"}
 
 
-def _title_of(item: _Item, topic: str, verb: str | None = None) -> str:
+def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None = None) -> str:
     """A whole imperative sentence: the item's own words, with a verb when it has none
     (``"the admin UI"`` -> ``"Build the admin UI"``); a bare phase name (``"docs"``) becomes a
     title about the topic."""
     words = re.findall(r"[a-z]+", item.text.lower())
     if set(words) <= _PHASE_WORDS:
         return _TEMPLATE_TITLE[item.phase].format(topic=topic)
-    if _LEADING_VERB_RE.match(item.text) or _STARTS_WITH_VERB_RE.match(item.text):
+    if _LEADING_VERB_RE.match(item.text) or verbs.match(item.text):
         return _title(item.text)
     owned = re.match(r"^(?:its|their)\b", item.text.strip(), re.I)  # "its own database": the topic's
     rest = _VERBLESS_RE.sub("", item.text.strip())
@@ -346,6 +423,9 @@ _STARTS_WITH_VERB_RE = re.compile(
 def _criteria(phase: str, title: str, topic: str) -> str:
     """A checkable sentence: ``Implement the REST API`` -> ``The REST API is implemented, ...``."""
     done = _LEADING_VERB_RE.sub("", title).strip() or topic
+    if phase == "implement" and done == title:  # "Run both databases side by side": no "X is implemented"
+        return (f"Done as asked ({title[:1].lower() + title[1:]}), checked by its author; the code builds and the "
+                "existing tests pass")
     done = done[:1].upper() + done[1:]
     return _SUCCESS[phase].format(topic=topic, Topic=topic[:1].upper() + topic[1:], title=title, done=done,
                                   title_lower=title[:1].lower() + title[1:])

@@ -26,7 +26,8 @@ _ARROW_RE = re.compile(r"\s*(?:→|->|=>|⇒)\s*")
 _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
     r" (?:is|are) (?:done|complete|completed|merged|deployed)|before (?:deploying|releasing|merging|shipping)"
-    r"|must (?:happen|be done|complete|finish) (?:before|first)|only after|depends on)\b",
+    r"|must (?:happen|be done|complete|finish) (?:before|first)|only after|depends on"
+    r"|and (?!it\b|them\b)[a-z]+ (?:it|them)(?= (?:as|to|in|on|behind|with|before|after)\b|[ ,.;]*$))\b",
     re.IGNORECASE,
 )
 _DURATION_RE = re.compile(
@@ -43,16 +44,20 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
     """Match a routing word in lower-cased text.
 
     Words of five letters or more also match longer forms (``deploy`` -> ``deployment``);
-    shorter ones match only with plain endings, so ``ci`` is not found in ``city``.
+    shorter ones and plurals match only with plain endings, so ``ci`` is not found in ``city``
+    nor ``repos`` in ``repository``.
     """
     escaped = re.escape(keyword.lower())
-    if len(keyword) >= 5 and keyword[-1].isalnum():
+    # a plural (repos) names the plural, not a longer word: "repos" is not found in "repository"
+    if len(keyword) >= 5 and keyword[-1].isalnum() and not (keyword.endswith("s") and keyword[-2:] != "ss"):
         return re.compile(rf"(?<![\w]){escaped}\w*")
     return re.compile(rf"(?<![\w]){escaped}{_WORD_SUFFIXES}(?![\w])")
 
 
 
 _IDENTIFIER_RE = re.compile(r"\w[/.]\w")
+_CODE_RE = re.compile(r"`[^`\n]{1,80}`|(?<![\w'])'[^'\n]{1,60}'(?![\w'])|\"[^\"\n]{1,60}\"|“[^”\n]{1,60}”")
+"""A name in backticks or quotes (the `repos` command, the 'Audit log' tab) is a name, not a kind of work."""
 
 
 def strip_identifiers(text: str) -> str:
@@ -60,7 +65,7 @@ def strip_identifiers(text: str) -> str:
 
     ``example-org/inventory-scanner`` says nothing about inventory work; ``ci/cd`` is kept.
     """
-    text = re.sub(r"\bci/cd\b", "ci cd", text, flags=re.IGNORECASE)
+    text = _CODE_RE.sub(" ", re.sub(r"\bci/cd\b", "ci cd", text, flags=re.IGNORECASE))
     return re.sub(r"[^\s,;()]+", lambda m: " " if _IDENTIFIER_RE.search(m.group()) else m.group(), text)
 
 
@@ -146,6 +151,7 @@ def sequence_segments(text: str) -> list[str]:
 
 def sequence_markers(text: str) -> list[str]:
     """Ordering words found (``then``, ``after that``, arrows ...), lower-cased, distinct."""
+    # "and ship it": the second action works on what the first made, so it comes after it
     markers = {m.group(1).lower().rstrip(",") for m in _SEQUENCE_RE.finditer(text)}
     if _ARROW_RE.search(text):
         markers.add("→")
@@ -228,7 +234,8 @@ def head_phrase(title: str) -> str:
     parts = _LABEL_RE.split(title.strip(), maxsplit=1)
     clause = parts[1] if len(parts) == 2 and len(parts[0].split()) <= 3 and parts[1].strip() else parts[0]
     clause = re.split(r"[,.!?(\[]", clause, maxsplit=1)[0]
-    return _HEAD_CUT_RE.split(f" {clause} ", maxsplit=1)[0].strip()
+    # the cut needs a word before it: "Which services ..." is a question, not an empty head
+    return _HEAD_CUT_RE.split(f"{clause.strip()} ", maxsplit=1)[0].strip()
 
 
 def strip_names(text: str, keep: Callable[[str], bool] = lambda _: False) -> str:
@@ -264,8 +271,9 @@ def _count_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
 
 _REFERENCE_RE = re.compile(r"(?:pattern|example|style|template|model)\s+(?:in|of|from)\s+$|(?:from|like|see|read|reads|"
                            r"following|mirroring|mirror|copying|as\s+in|similar\s+to|based\s+on|loaded\s+from|"
-                           r"defined\s+in|described\s+in|documented\s+in|comes?\s+from|taken\s+from)\s+(?:the\s+)?"
-                           r"(?:\S+\s+(?:and|or|,)\s+)*$", re.IGNORECASE)
+                           r"defined\s+in|described\s+in|documented\s+in|comes?\s+from|taken\s+from|background|context|"
+                           r"for\s+reference|reference)[:,]?\s+(?:the\s+)?(?:[^\s,]+(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+))*$",
+                           re.IGNORECASE)
 
 
 def changed_files(text: str, files: Iterable[str]) -> list[str]:
@@ -293,3 +301,79 @@ def without_investigation(text: str) -> str:
     end = re.search(r"(?<=[.!?])\s+(?!\d{1,2}[.)])(?=[A-Z])(?![^.]*\d{1,2}[.)])", rest)
     return text[: match.start()] + (rest[end.end():] if end else "")
 
+
+
+_PIECE_SPLIT_RE = re.compile(r"((?<=[.;!?])\s+|,\s+|\n)")
+_NARRATIVE_RE = re.compile(
+    r"\b(?:we|they|someone|somebody|he|she|i|you|it|that|this)\s+(?:\w+ly\s+|had\s+|have\s+|then\s+)?"
+    r"(?!need|feed|seed|embed)[a-z]{3,}ed\b"  # we implemented, someone deployed
+    r"|^(?:and\s+)?(?!need|feed|seed|embed|speed|proceed|exceed|succeed)[a-z]{4,}ed\s+(?:it|them|this|that)\b"  # deployed it
+    r"|\b(?:was|were|has\s+been|have\s+been|had\s+been|is\s+already|are\s+already)\s+(?:\w+ly\s+)?[a-z]+(?:ed|en|wn)\b"
+    r"|^(?:the|a|an|our|its)\s+[\w\s./-]{1,40}?\s(?:is|are)\s+(?:merged|done|finished|complete|completed|approved|"
+    r"written|ready|in\s+place)\b"  # the changelog is merged: a precondition, not work
+    r"|\b(?:reintroduced|reverted|regressed|broke|reopened)\b",
+    re.IGNORECASE)
+
+
+def without_narrative(text: str) -> str:
+    """The text without what already happened (R3): ``In March we implemented a fix, deployed it to
+    production``, ``the changelog is merged``. Such pieces tell history or preconditions, not work."""
+    if not _NARRATIVE_RE.search(text):
+        return text
+    pieces = _PIECE_SPLIT_RE.split(text)
+    kept = [piece for index, piece in enumerate(pieces) if index % 2 or not _NARRATIVE_RE.search(piece.strip())]
+    return "".join(kept)
+
+
+_PLACE_RE = re.compile(r"\s(?:in|on|to|into|onto|behind|inside|within|under)\s+(?:the\s+|our\s+|a\s+|an\s+|its\s+|each\s+|"
+                       r"every\s+)?([^,.;:!?()\[\]]+?)(?=\s+(?:of|for|to|in|on|into|with|from|by|so|that|which|when|"
+                       r"where|while|because|using|via|at|as|behind|under|and|or|after|before|if|unless)\s|[,.;:!?()]|$)",
+                       re.IGNORECASE)
+
+
+def place_phrase(title: str) -> str:
+    """Where the first clause's work is done: the last ``in / on / to / behind ...`` phrase
+    (``Show the scan date on the repository detail page`` -> ``repository detail page``)."""
+    clause = re.split(r"[,.;!?(\[]|\s[-—–]\s", title.strip(), maxsplit=1)[0]
+    places = _PLACE_RE.findall(clause)
+    return places[-1].strip() if places else ""
+
+
+_PIECE_CUT_RE = re.compile(r"([.;!?](?:\s+|$)|,\s*(?:and\s+|then\s+)?|\s+(?:and then|and|then|with|plus|\+|&)\s+|\n+)",
+                           re.IGNORECASE)
+
+
+def clause_pieces(text: str) -> list[tuple[str, str]]:
+    """The clauses of ``text`` (as :func:`clauses` cuts them), each with the separator before it
+    (``""`` for the first), so that a piece can be joined back to the one before it as written."""
+    parts = _PIECE_CUT_RE.split(text)
+    pieces: list[tuple[str, str]] = []
+    separator = ""
+    for index, part in enumerate(parts):
+        if index % 2:
+            separator = part
+        elif part.strip():
+            pieces.append((separator if pieces else "", part.strip()))
+    return pieces
+
+
+_WORK_NOUNS_RE = re.compile(
+    r"\b(?:audit|review|docs?|documentation|tests?|testing|deploy(?:ment)?|rollout|release|scan|monitoring|alerting|"
+    r"dashboards?|runbooks?|migration|backfill|pentest|threat model)\b", re.IGNORECASE)
+
+
+def names_work(piece: str) -> bool:
+    """Whether a piece after "with" is a part of work (with security audit and docs), not a qualifier of
+    the clause before it (every repository with production access)."""
+    return bool(_WORK_NOUNS_RE.search(piece))
+
+
+def work_clauses(text: str) -> list[str]:
+    """:func:`clauses`, with a "with ..." piece that names no work kept in the clause before it."""
+    found: list[str] = []
+    for separator, piece in clause_pieces(text):
+        if found and separator.strip().lower() == "with" and not names_work(piece):
+            found[-1] += f" with {piece}"
+        else:
+            found.append(piece)
+    return found
