@@ -36,13 +36,14 @@ from orchestrator import handoffs, liveness, progress, report
 from orchestrator.clock import Clock, iso
 from orchestrator.config import Settings
 from orchestrator.engine import Engine
+from orchestrator.filecache import FileCache
 from orchestrator.liveness import WorkerFacts
 from orchestrator.models import ACTIVE, DONE, Attempt, Intervention, Plan, Subtask, describe
 from orchestrator.outbox import Outbox
 from orchestrator.processes import ProcessTable, StopOrders
 from orchestrator.protocol import WORKER_FIELDS, Report, apply_report, stale_workers
 from orchestrator.registry import PlanRegistry
-from orchestrator.store import Identity, Store, StoreError
+from orchestrator.store import Store, StoreError, parse_json
 from orchestrator.timestamps import format_timestamp, parse_timestamp
 from orchestrator.workers import WorkerDirectory
 
@@ -67,7 +68,8 @@ class Supervisor:
         self.workers = WorkerDirectory(store, settings, processes, self._invalid_worker_file)
         self._reported_files: set[Path] = set()
         self._invalid: dict[str, str] = {}  # subtask id -> problem reported
-        self._file_seen: dict[str, Identity] = {}  # subtask file as last read
+        self.files = FileCache(store)  # subtask files as last read
+        self._paths: dict[str, Path] = {}  # subtask id -> its file
         self._dirty: dict[str, dict[str, bool]] = {}  # plan -> subtask -> restore the worker's fields too
         self._write_problems: dict[str, str] = {}  # plan -> why its effects could not be written
         self._settled: set[str] = set()  # plans written with all their effects and nothing changed since
@@ -160,12 +162,23 @@ class Supervisor:
     # --- reports ------------------------------------------------------------------------------
 
     def sync_all(self) -> None:
-        """Read every subtask file of every live plan whose stat changed since it was last read."""
+        """Read every subtask file of every live plan that may have changed since it was last read
+        (:mod:`orchestrator.filecache`)."""
+        looked: list[str] = []
         for plan in self.registry.live():
             for subtask in plan.subtasks:
+                looked.append(subtask.subtask_id)
                 with self._contained(plan, subtask.subtask_id):
                     self._sync(plan, subtask.subtask_id)
             self._flush(plan)
+        self._paths = {i: self._paths[i] for i in looked if i in self._paths}
+        self.files.keep_only(self._paths.values())
+
+    def _subtask_path(self, subtask_id: str) -> Path:
+        path = self._paths.get(subtask_id)
+        if path is None:
+            path = self._paths[subtask_id] = self.layout.subtask(subtask_id)
+        return path
 
     def sync_subtask(self, subtask_id: str) -> None:
         """A subtask file changed (a file event): adopt what its worker reported."""
@@ -175,22 +188,24 @@ class Supervisor:
             self._flush(plan)
 
     def _sync(self, plan: Plan, subtask_id: str) -> None:
-        path = self.layout.subtask(subtask_id)
-        identity = self.store.identity(path)
-        if identity == self._file_seen.get(subtask_id):
+        path = self._subtask_path(subtask_id)
+        data, changed = self.files.read(path)
+        if not changed:
             return
         known = plan.subtask(subtask_id)
         if known.status == "pending":
-            if not self.store.exists(path):
+            if data is None and not self.store.exists(path):
+                self.files.forget(path)
                 self._mark(plan, subtask_id, restore=True)
             return  # not handed off: nobody reports on it yet
         try:
-            raw = self.store.read_json(path)
+            raw = parse_json(data, path) if data is not None else self.store.read_json(path)
             if not isinstance(raw, dict):
                 raise StoreError(f"{path}: top level is {type(raw).__name__}, expected an object")
             # a writer may leave out what it does not know: what it wrote, over what we know
             written = Subtask.model_validate(known.model_dump(mode="json") | raw)
         except (StoreError, ValueError) as exc:
+            self.files.forget(path)  # read again on the next look (reported once)
             missing = not self.store.exists(path)
             if missing:  # gone (a folder re-created, a cleanup): written again from the plan
                 self._mark(plan, subtask_id, restore=False)
@@ -200,7 +215,6 @@ class Supervisor:
                 self._invalid[subtask_id] = describe(exc)
             return
         self._invalid.pop(subtask_id, None)
-        self._file_seen[subtask_id] = identity
         self._apply(plan, known, Report.of_file(written), from_file=written)
 
     def _apply(self, plan: Plan, known: Subtask, reported: Report, *, from_file: Subtask | None = None) -> None:
@@ -296,6 +310,7 @@ class Supervisor:
         workers = workers or set()
         subtask_ids = set(subtasks or ()) | {spec.task_id for specs in self.workers.by_task.values()
                                              for spec in specs if spec.worker_id in workers}
+        looked: list[Subtask] = []
         for plan in self.registry.live():
             touched = [s for s in plan.subtasks if s.status in ACTIVE and (
                 every or s.subtask_id in subtask_ids or (s.worker_id and s.worker_id in workers))]
@@ -304,6 +319,9 @@ class Supervisor:
                     self._observe(plan, subtask, now, now_text, check_liveness)
             if touched:
                 self._flush(plan)
+            looked += touched
+        if every:
+            self.workers.keep_only(looked)
 
     def _observe(self, plan: Plan, subtask: Subtask, now: datetime, now_text: str, check_liveness: bool) -> None:
         facts = self.workers.facts(subtask, stale_workers(subtask))
@@ -478,9 +496,10 @@ class Supervisor:
                     continue  # the worker's, of the running attempt: it may have written since we read
                 data[key] = value
 
-        path = self.layout.subtask(subtask.subtask_id)
+        path = self._subtask_path(subtask.subtask_id)
         self.store.update_json(path, change)
-        self._file_seen[subtask.subtask_id] = self.store.identity(path)
+        # read again on the next look: a worker may have written since our read, or in place since
+        self.files.forget(path)
         self._withdraw_handoffs(plan, subtask)
 
     def _withdraw_handoffs(self, plan: Plan, subtask: Subtask) -> None:

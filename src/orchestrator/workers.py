@@ -5,7 +5,8 @@ the PID is in the spec or in ``agents/workers/{worker_id}/worker.pid``; heartbea
 the spec (``heartbeat.last_heartbeat`` newer, ``execution.last_heartbeat`` older) and in
 ``agents/workers/{worker_id}/heartbeat.json``; ``status.json`` there says how it ended.
 About half the specs of a real deployment are invalid JSON: each is reported once and
-skipped. Specs are re-parsed only when their mtime changes, so a monitor tick stays cheap.
+skipped. Specs are re-parsed only when their mtime changes, and a worker's own files only
+when they may have changed (:mod:`orchestrator.filecache`), so a monitor tick stays cheap.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from orchestrator.config import Settings
+from orchestrator.filecache import FileCache
 from orchestrator.liveness import WorkerFacts
 from orchestrator.models import Subtask, is_safe_id
 from orchestrator.processes import ProcessTable
-from orchestrator.store import Store, StoreError
+from orchestrator.store import Store, StoreError, parse_json
 from orchestrator.timestamps import parse_timestamp
 
 SPEC_FOLDERS = ("active", "completed", "failed", "zombie")
@@ -88,6 +90,9 @@ class WorkerDirectory:
         self._report = report  # called once per invalid file
         self._cache: dict[Path, tuple[int, Spec | None]] = {}
         self.by_task: dict[str, list[Spec]] = {}
+        self.files = FileCache(store)  # worker.pid, heartbeat.json, status.json
+        self._folders: dict[str, tuple[Path, Path, Path] | None] = {}  # worker id -> those three
+        self._affected: dict[tuple[Path, tuple[str, ...]], list[Path]] = {}  # files_affected in the workspace
 
     @property
     def workspace(self) -> Path:
@@ -129,17 +134,33 @@ class WorkerDirectory:
         fresh = [s for s in candidates if handed_off is None or s.created_at is None or s.created_at >= handed_off]
         return max(fresh, key=lambda s: s.created_at or datetime.min.replace(tzinfo=UTC), default=None)
 
+    def _files_of(self, worker_id: str | None) -> tuple[Path, Path, Path] | None:
+        """``worker.pid``, ``heartbeat.json`` and ``status.json`` of a worker (None: an unsafe id)."""
+        if not worker_id:
+            return None
+        if worker_id not in self._folders:
+            folder = self.layout.worker(worker_id)
+            self._folders[worker_id] = (folder / "worker.pid", folder / "heartbeat.json",
+                                        folder / "status.json") if is_safe_id(worker_id) else None
+        return self._folders[worker_id]
+
+    def keep_only(self, subtasks: list[Subtask]) -> None:
+        """Forget what was read for workers other than those of ``subtasks`` (after a full look)."""
+        workers = {s.worker_id for s in subtasks} | {s.worker_id for spec in self.by_task.values() for s in spec}
+        self._folders = {w: files for w, files in self._folders.items() if w in workers}
+        self.files.keep_only(path for files in self._folders.values() if files for path in files)
+        wanted = {tuple(s.files_affected) for s in subtasks}
+        self._affected = {key: paths for key, paths in self._affected.items() if key[1] in wanted}
+
     def facts(self, subtask: Subtask, stale_workers: set[str]) -> WorkerFacts:
         spec = self.spec_for(subtask, stale_workers)
         worker_id = subtask.worker_id or (spec.worker_id if spec else None)
-        folder = self.layout.worker(worker_id) if worker_id and is_safe_id(worker_id) else None
+        files = self._files_of(worker_id)
         pid = subtask.pid or (spec.pid if spec else None)
-        if pid is None and folder is not None:
-            pid = _pid(self.store.read_text(folder / "worker.pid"))
-        beat = self.store.read_json_or_none(folder / "heartbeat.json") if folder else None
-        beat = beat if isinstance(beat, dict) else {}
-        status = self.store.read_json_or_none(folder / "status.json") if folder else None
-        status = status if isinstance(status, dict) else {}
+        if pid is None and files is not None:
+            pid = self.files.parsed(files[0], _pid_file)
+        beat = self.files.parsed(files[1], _json_object) if files else {}
+        status = self.files.parsed(files[2], _json_object) if files else {}
         heartbeats = [t for t in (parse_timestamp(beat.get("timestamp")), spec.heartbeat if spec else None) if t]
         finished = _finished(spec, status)
         error = status.get("error") or (spec.error if spec else None)
@@ -158,10 +179,31 @@ class WorkerDirectory:
         )
 
     def _files_changed(self, subtask: Subtask) -> datetime | None:
-        workspace = self.workspace
-        newest = max((t for t in (self.store.mtime(workspace / name) for name in subtask.files_affected) if t),
-                     default=None)
+        if not subtask.files_affected:
+            return None
+        key = (self.workspace, tuple(subtask.files_affected))
+        paths = self._affected.get(key)
+        if paths is None:
+            paths = self._affected[key] = [key[0] / name for name in key[1]]
+        newest = max((t for t in map(self.store.mtime, paths) if t), default=None)
         return datetime.fromtimestamp(newest, UTC) if newest else None
+
+
+def _pid_file(data: bytes | None) -> int | None:
+    return _pid(data.decode("utf-8", errors="replace")) if data is not None else None
+
+
+def _json_object(data: bytes | None) -> dict[str, Any]:
+    """A JSON object, or {} for anything else (absent, unreadable, not JSON, not an object).
+
+    Shared between looks while the file is unchanged: never changed by its readers."""
+    if data is None:
+        return {}
+    try:
+        parsed = parse_json(data, Path("worker file"))
+    except StoreError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def _finished(spec: Spec | None, status: dict[str, Any]) -> Literal["completed", "failed"] | None:
