@@ -36,7 +36,7 @@ from orchestrator import handoffs, liveness, progress, report
 from orchestrator.clock import Clock, iso
 from orchestrator.config import Settings
 from orchestrator.engine import Engine
-from orchestrator.filecache import FileCache
+from orchestrator.filecache import CachedFile
 from orchestrator.liveness import WorkerFacts
 from orchestrator.models import ACTIVE, DONE, Attempt, Intervention, Plan, Subtask, describe
 from orchestrator.outbox import Outbox
@@ -68,8 +68,7 @@ class Supervisor:
         self.workers = WorkerDirectory(store, settings, processes, self._invalid_worker_file)
         self._reported_files: set[Path] = set()
         self._invalid: dict[str, str] = {}  # subtask id -> problem reported
-        self.files = FileCache(store)  # subtask files as last read
-        self._paths: dict[str, Path] = {}  # subtask id -> its file
+        self._files: dict[str, CachedFile] = {}  # subtask id -> its file as last read
         self._dirty: dict[str, dict[str, bool]] = {}  # plan -> subtask -> restore the worker's fields too
         self._write_problems: dict[str, str] = {}  # plan -> why its effects could not be written
         self._settled: set[str] = set()  # plans written with all their effects and nothing changed since
@@ -171,14 +170,13 @@ class Supervisor:
                 with self._contained(plan, subtask.subtask_id):
                     self._sync(plan, subtask.subtask_id)
             self._flush(plan)
-        self._paths = {i: self._paths[i] for i in looked if i in self._paths}
-        self.files.keep_only(self._paths.values())
+        self._files = {i: self._files[i] for i in looked if i in self._files}
 
-    def _subtask_path(self, subtask_id: str) -> Path:
-        path = self._paths.get(subtask_id)
-        if path is None:
-            path = self._paths[subtask_id] = self.layout.subtask(subtask_id)
-        return path
+    def _subtask_file(self, subtask_id: str) -> CachedFile:
+        file = self._files.get(subtask_id)
+        if file is None:
+            file = self._files[subtask_id] = CachedFile(self.layout.subtask(subtask_id))
+        return file
 
     def sync_subtask(self, subtask_id: str) -> None:
         """A subtask file changed (a file event): adopt what its worker reported."""
@@ -188,14 +186,15 @@ class Supervisor:
             self._flush(plan)
 
     def _sync(self, plan: Plan, subtask_id: str) -> None:
-        path = self._subtask_path(subtask_id)
-        data, changed = self.files.read(path)
+        file = self._subtask_file(subtask_id)
+        path = file.path
+        data, changed = file.read(self.store)
         if not changed:
             return
         known = plan.subtask(subtask_id)
         if known.status == "pending":
             if data is None and not self.store.exists(path):
-                self.files.forget(path)
+                file.forget()
                 self._mark(plan, subtask_id, restore=True)
             return  # not handed off: nobody reports on it yet
         try:
@@ -205,7 +204,7 @@ class Supervisor:
             # a writer may leave out what it does not know: what it wrote, over what we know
             written = Subtask.model_validate(known.model_dump(mode="json") | raw)
         except (StoreError, ValueError) as exc:
-            self.files.forget(path)  # read again on the next look (reported once)
+            file.forget()  # read again on the next look (reported once)
             missing = not self.store.exists(path)
             if missing:  # gone (a folder re-created, a cleanup): written again from the plan
                 self._mark(plan, subtask_id, restore=False)
@@ -496,10 +495,10 @@ class Supervisor:
                     continue  # the worker's, of the running attempt: it may have written since we read
                 data[key] = value
 
-        path = self._subtask_path(subtask.subtask_id)
-        self.store.update_json(path, change)
+        file = self._subtask_file(subtask.subtask_id)
+        self.store.update_json(file.path, change)
         # read again on the next look: a worker may have written since our read, or in place since
-        self.files.forget(path)
+        file.forget()
         self._withdraw_handoffs(plan, subtask)
 
     def _withdraw_handoffs(self, plan: Plan, subtask: Subtask) -> None:
@@ -663,7 +662,7 @@ def _reported_by(subtask: Subtask, facts: WorkerFacts, now: str) -> Report | Non
         worker_id=facts.worker_id if facts.worker_id and not subtask.worker_id else None,
         pid=facts.pid if facts.pid and not subtask.pid else None,
         heartbeat=format_timestamp(facts.heartbeat) if newer_beat and facts.heartbeat else None,
-        progress=facts.progress,
+        progress=facts.progress if facts.progress != subtask.progress else None,  # the same says nothing new
         status={"completed": "completed", "failed": "failed"}.get(facts.finished or ""),
         result=facts.result if facts.finished == "completed" else None,
         error=(facts.error or "worker reported failure") if facts.finished == "failed" else None,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from orchestrator.config import Settings
-from orchestrator.filecache import FileCache
+from orchestrator.filecache import CachedFile
 from orchestrator.liveness import WorkerFacts
 from orchestrator.models import Subtask, is_safe_id
 from orchestrator.processes import ProcessTable
@@ -90,9 +90,10 @@ class WorkerDirectory:
         self._report = report  # called once per invalid file
         self._cache: dict[Path, tuple[int, Spec | None]] = {}
         self.by_task: dict[str, list[Spec]] = {}
-        self.files = FileCache(store)  # worker.pid, heartbeat.json, status.json
-        self._folders: dict[str, tuple[Path, Path, Path] | None] = {}  # worker id -> those three
-        self._affected: dict[tuple[Path, tuple[str, ...]], list[Path]] = {}  # files_affected in the workspace
+        self._files: dict[str, tuple[CachedFile, CachedFile, CachedFile] | None] = {}
+        """Worker id -> its ``worker.pid``, ``heartbeat.json`` and ``status.json`` (None: an unsafe id)."""
+        self._affected: dict[str, tuple[str | None, list[str], list[Path]]] = {}
+        """Subtask id -> the workspace setting, its ``files_affected``, and their paths."""
 
     @property
     def workspace(self) -> Path:
@@ -134,23 +135,21 @@ class WorkerDirectory:
         fresh = [s for s in candidates if handed_off is None or s.created_at is None or s.created_at >= handed_off]
         return max(fresh, key=lambda s: s.created_at or datetime.min.replace(tzinfo=UTC), default=None)
 
-    def _files_of(self, worker_id: str | None) -> tuple[Path, Path, Path] | None:
-        """``worker.pid``, ``heartbeat.json`` and ``status.json`` of a worker (None: an unsafe id)."""
+    def _files_of(self, worker_id: str | None) -> tuple[CachedFile, CachedFile, CachedFile] | None:
         if not worker_id:
             return None
-        if worker_id not in self._folders:
+        if worker_id not in self._files:
             folder = self.layout.worker(worker_id)
-            self._folders[worker_id] = (folder / "worker.pid", folder / "heartbeat.json",
-                                        folder / "status.json") if is_safe_id(worker_id) else None
-        return self._folders[worker_id]
+            self._files[worker_id] = (CachedFile(folder / "worker.pid"), CachedFile(folder / "heartbeat.json"),
+                                      CachedFile(folder / "status.json")) if is_safe_id(worker_id) else None
+        return self._files[worker_id]
 
     def keep_only(self, subtasks: list[Subtask]) -> None:
-        """Forget what was read for workers other than those of ``subtasks`` (after a full look)."""
+        """Forget what was read for workers and subtasks other than ``subtasks`` (after a full look)."""
         workers = {s.worker_id for s in subtasks} | {s.worker_id for spec in self.by_task.values() for s in spec}
-        self._folders = {w: files for w, files in self._folders.items() if w in workers}
-        self.files.keep_only(path for files in self._folders.values() if files for path in files)
-        wanted = {tuple(s.files_affected) for s in subtasks}
-        self._affected = {key: paths for key, paths in self._affected.items() if key[1] in wanted}
+        self._files = {w: files for w, files in self._files.items() if w in workers}
+        ids = {s.subtask_id for s in subtasks}
+        self._affected = {i: paths for i, paths in self._affected.items() if i in ids}
 
     def facts(self, subtask: Subtask, stale_workers: set[str]) -> WorkerFacts:
         spec = self.spec_for(subtask, stale_workers)
@@ -158,9 +157,9 @@ class WorkerDirectory:
         files = self._files_of(worker_id)
         pid = subtask.pid or (spec.pid if spec else None)
         if pid is None and files is not None:
-            pid = self.files.parsed(files[0], _pid_file)
-        beat = self.files.parsed(files[1], _json_object) if files else {}
-        status = self.files.parsed(files[2], _json_object) if files else {}
+            pid = files[0].parsed(self.store, _pid_file)
+        beat = files[1].parsed(self.store, _json_object) if files else {}
+        status = files[2].parsed(self.store, _json_object) if files else {}
         heartbeats = [t for t in (parse_timestamp(beat.get("timestamp")), spec.heartbeat if spec else None) if t]
         finished = _finished(spec, status)
         error = status.get("error") or (spec.error if spec else None)
@@ -181,11 +180,13 @@ class WorkerDirectory:
     def _files_changed(self, subtask: Subtask) -> datetime | None:
         if not subtask.files_affected:
             return None
-        key = (self.workspace, tuple(subtask.files_affected))
-        paths = self._affected.get(key)
-        if paths is None:
-            paths = self._affected[key] = [key[0] / name for name in key[1]]
-        newest = max((t for t in map(self.store.mtime, paths) if t), default=None)
+        configured = self.settings.config.monitor.workspace_dir
+        known = self._affected.get(subtask.subtask_id)
+        if known is None or known[0] != configured or known[1] != subtask.files_affected:
+            workspace = self.workspace
+            known = self._affected[subtask.subtask_id] = (
+                configured, list(subtask.files_affected), [workspace / name for name in subtask.files_affected])
+        newest = max((t for t in map(self.store.mtime, known[2]) if t), default=None)
         return datetime.fromtimestamp(newest, UTC) if newest else None
 
 
