@@ -24,8 +24,6 @@ file is read, so what was reported while the daemon was down is acted on.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +48,8 @@ from orchestrator.workers import WorkerDirectory
 log = structlog.get_logger("orchestrator")
 
 REPORTED = ("assigned", "in_progress", "completed", "failed")
+UNFORESEEN = (StoreError, ValueError, TypeError, KeyError, AttributeError, OverflowError, OSError)
+"""What a value nobody foresaw in a subtask's files raises (see :meth:`Supervisor._contained`)."""
 QUEUE_STATUS = {"completed": "completed", "blocked": "blocked", "aborted": "cancelled", "in_progress": "orchestrating"}
 
 
@@ -73,21 +73,18 @@ class Supervisor:
         self._write_problems: dict[str, str] = {}  # plan -> why its effects could not be written
         self._settled: set[str] = set()  # plans written with all their effects and nothing changed since
 
-    @contextmanager
-    def _contained(self, plan: Plan, subtask_id: str) -> Iterator[None]:
-        """A value nobody foresaw in one subtask's files stops the work on that subtask only.
+    def _contained(self, plan: Plan, subtask_id: str, exc: Exception) -> None:
+        """A value nobody foresaw in one subtask's files stops the work on that subtask only
+        (:data:`UNFORESEEN`, caught around the work on each subtask).
 
         The error is reported once (per subtask and problem) and the pass goes on with the others.
         """
-        try:
-            yield
-        except (StoreError, ValueError, TypeError, KeyError, AttributeError, OverflowError, OSError) as exc:
-            problem = f"{type(exc).__name__}: {exc}"
-            if self._invalid.get(subtask_id) != problem:
-                log.error("subtask_check_failed", subtask_id=subtask_id, exc_info=exc)
-                self.outbox.emit("subtask_check_failed", orchestration_id=plan.orchestration_id, subtask_id=subtask_id,
-                                 problem=problem, action="this subtask is checked again on the next tick")
-            self._invalid[subtask_id] = problem
+        problem = f"{type(exc).__name__}: {exc}"
+        if self._invalid.get(subtask_id) != problem:
+            log.error("subtask_check_failed", subtask_id=subtask_id, exc_info=exc)
+            self.outbox.emit("subtask_check_failed", orchestration_id=plan.orchestration_id, subtask_id=subtask_id,
+                             problem=problem, action="this subtask is checked again on the next tick")
+        self._invalid[subtask_id] = problem
 
     def _invalid_worker_file(self, path: Path, problem: str) -> None:
         if path not in self._reported_files:
@@ -167,8 +164,10 @@ class Supervisor:
         for plan in self.registry.live():
             for subtask in plan.subtasks:
                 looked.append(subtask.subtask_id)
-                with self._contained(plan, subtask.subtask_id):
+                try:
                     self._sync(plan, subtask.subtask_id)
+                except UNFORESEEN as exc:
+                    self._contained(plan, subtask.subtask_id, exc)
             self._flush(plan)
         self._files = {i: self._files[i] for i in looked if i in self._files}
 
@@ -314,8 +313,10 @@ class Supervisor:
             touched = [s for s in plan.subtasks if s.status in ACTIVE and (
                 every or s.subtask_id in subtask_ids or (s.worker_id and s.worker_id in workers))]
             for subtask in touched:
-                with self._contained(plan, subtask.subtask_id):
+                try:
                     self._observe(plan, subtask, now, now_text, check_liveness)
+                except UNFORESEEN as exc:
+                    self._contained(plan, subtask.subtask_id, exc)
             if touched:
                 self._flush(plan)
             looked += touched
