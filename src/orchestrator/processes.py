@@ -106,7 +106,7 @@ def _proc_stat(pid: int) -> tuple[str, float] | None:
     try:
         fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY | os.O_CLOEXEC)  # no buffered file object: 3 syscalls
         try:
-            fields = os.read(fd, 4096).rsplit(b")", 1)[1].split()
+            fields = os.read(fd, 4096).rsplit(b")", 1)[1].split(None, 20)  # up to the start time
         finally:
             os.close(fd)
         age = time.clock_gettime(time.CLOCK_BOOTTIME) - int(fields[19]) / _TICK  # field 22 of proc(5)

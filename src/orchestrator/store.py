@@ -153,7 +153,7 @@ class Snapshot:
 def file_identity(path: Path) -> Identity:
     """Inode, mtime and size: any rewrite changes it. ``MISSING`` when there is no file."""
     try:
-        st = path.stat()
+        st = os.stat(path)  # not Path.stat: a monitor tick makes thousands
     except OSError:
         return MISSING
     return st.st_ino, st.st_mtime_ns, st.st_size
@@ -607,7 +607,7 @@ class FolderStore(Store):
 
     def mtime(self, path: Path) -> float | None:
         try:
-            return path.stat().st_mtime
+            return os.stat(path).st_mtime
         except OSError:
             return None
 

@@ -659,6 +659,9 @@ def _reported_by(subtask: Subtask, facts: WorkerFacts, now: str) -> Report | Non
     """Worker specs, heartbeat and status files, read as a report on the subtask."""
     known_beat = parse_timestamp(subtask.last_heartbeat)
     newer_beat = facts.heartbeat and (known_beat is None or facts.heartbeat > known_beat)
+    if not (newer_beat or facts.finished or (facts.progress and facts.progress != subtask.progress)
+            or (facts.worker_id and not subtask.worker_id) or (facts.pid and not subtask.pid)):
+        return None  # nothing new: the usual case on a tick, decided without building a report
     report = Report(
         worker_id=facts.worker_id if facts.worker_id and not subtask.worker_id else None,
         pid=facts.pid if facts.pid and not subtask.pid else None,

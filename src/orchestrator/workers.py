@@ -126,7 +126,10 @@ class WorkerDirectory:
 
     def spec_for(self, subtask: Subtask, stale_workers: set[str]) -> Spec | None:
         """The spec of the subtask's current worker (never one of an earlier attempt)."""
-        candidates = [s for s in self.by_task.get(subtask.subtask_id, []) if s.worker_id not in stale_workers]
+        specs = self.by_task.get(subtask.subtask_id)
+        if not specs:
+            return None
+        candidates = [s for s in specs if s.worker_id not in stale_workers]
         if subtask.worker_id:
             mine = [s for s in candidates if s.worker_id == subtask.worker_id]
             if mine:
