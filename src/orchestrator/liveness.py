@@ -36,21 +36,21 @@ class Verdict:
     reason: str | None = None
 
 
-def _sane(moment: datetime | None, now: datetime, skew: float) -> datetime | None:
-    """A timestamp from the future (a wrong clock) says nothing about liveness."""
-    if moment is None or moment > now + timedelta(seconds=skew):
+def _sane(moment: datetime | None, latest: datetime) -> datetime | None:
+    """A timestamp from the future (a wrong clock: after ``latest``) says nothing about liveness."""
+    if moment is None or moment > latest:
         return None
     return moment
 
 
 def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorConfig) -> Verdict:
     """The seed's health checks for one active subtask, plus the never-started and runtime caps."""
-    skew = config.clock_skew_seconds
-    handed_off = _sane(parse_timestamp(subtask.handed_off_at), now, skew) or now
-    started = _sane(parse_timestamp(subtask.started_at), now, skew)
-    heartbeat = _sane(facts.heartbeat or parse_timestamp(subtask.last_heartbeat), now, skew)
-    changed = _sane(facts.files_changed, now, skew)
-    progressed = _sane(parse_timestamp(subtask.last_progress_at), now, skew)
+    latest = now + timedelta(seconds=config.clock_skew_seconds)
+    handed_off = _sane(parse_timestamp(subtask.handed_off_at), latest) or now
+    started = _sane(parse_timestamp(subtask.started_at), latest)
+    heartbeat = _sane(facts.heartbeat or parse_timestamp(subtask.last_heartbeat), latest)
+    changed = _sane(facts.files_changed, latest)
+    progressed = _sane(parse_timestamp(subtask.last_progress_at), latest)
     conditions: set[str] = set()
 
     if facts.process in ("gone", "zombie", "reused"):
