@@ -68,6 +68,8 @@ class Folder:
         return [e for e in read_events(self.layout.root) if e["type"] == type_]
 
     def start_worker(self, pid: int, worker_id: str = "w1") -> None:
+        if isinstance(self.processes, FakeProcesses):
+            self.processes.states[pid] = "running"
         data = self.read(self.subtask) | {"status": "in_progress", "worker_id": worker_id, "pid": pid,
                                           "started_at": now_iso()}
         write_over(self.subtask, json.dumps(data).encode())
@@ -92,43 +94,30 @@ def same_size(data: dict[str, Any], size: int) -> bytes:
     return raw + b" " * (size - len(raw))
 
 
-def test_a_subtask_file_rewritten_in_place_to_the_same_size_and_mtime_is_seen(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mtime", [NOW - 40_000_000, NOW - NOW % SECOND - SECOND],
+                         ids=["40 ms before the tick, in nanoseconds", "a whole second, 1.1 s before the tick"])
+def test_a_subtask_file_rewritten_in_place_to_the_same_size_and_mtime_is_seen(tmp_path: Path, mtime: int) -> None:
+    """As on a file system whose clock ticks every few ms, or every second (ext3, HFS+): not settled yet."""
     folder = Folder(tmp_path)
     folder.processes.states[4242] = "running"
     data = folder.read(folder.subtask) | {"status": "in_progress", "worker_id": "w1", "pid": 4242,
                                           "started_at": now_iso()}
     raw = json.dumps(data).encode() + b" " * 64
-    stamp = NOW - 40_000_000  # written 40 ms before the tick: within a clock tick, not settled yet
-    write_over(folder.subtask, raw, mtime_ns=stamp)
+    write_over(folder.subtask, raw, mtime_ns=mtime)
     folder.tick()
     assert folder.known().status == "in_progress"
     before = file_identity(folder.subtask)
 
-    # within the same tick of a coarse clock: in place, the same size, the same mtime
-    write_over(folder.subtask, same_size(data | {"status": "completed", "result": "done"}, len(raw)), mtime_ns=stamp)
+    # within the same tick of the file system's clock: in place, the same size, the same mtime
+    write_over(folder.subtask, same_size(data | {"status": "completed", "result": "done"}, len(raw)), mtime_ns=mtime)
     assert file_identity(folder.subtask) == before  # nothing in the stat tells them apart
     folder.tick()
     assert folder.known().status == "completed"
     assert [e["subtask_id"] for e in folder.events("subtask_completed")] == ["orch-t-a"]
 
 
-def test_the_same_on_a_file_system_that_stamps_whole_seconds(tmp_path: Path) -> None:
-    folder = Folder(tmp_path)
-    folder.processes.states[4242] = "running"
-    data = folder.read(folder.subtask) | {"status": "in_progress", "worker_id": "w1", "pid": 4242,
-                                          "started_at": now_iso()}
-    raw = json.dumps(data).encode() + b" " * 64
-    whole = NOW - NOW % SECOND - SECOND  # a whole second, 1.1 s before the tick
-    write_over(folder.subtask, raw, mtime_ns=whole)
-    folder.tick()
-    write_over(folder.subtask, same_size(data | {"status": "completed", "result": "done"}, len(raw)), mtime_ns=whole)
-    folder.tick()
-    assert folder.known().status == "completed"
-
-
 def test_a_heartbeat_updated_in_place_is_seen_on_every_tick(tmp_path: Path) -> None:
     folder = Folder(tmp_path)
-    folder.processes.states[4242] = "running"
     folder.start_worker(4242)
     beat = folder.layout.worker("w1") / "heartbeat.json"
     stamp = NOW - 10_000_000
@@ -152,7 +141,6 @@ def test_a_heartbeat_updated_in_place_is_seen_on_every_tick(tmp_path: Path) -> N
 
 def test_a_status_file_that_appears_ends_the_attempt(tmp_path: Path) -> None:
     folder = Folder(tmp_path)
-    folder.processes.states[4242] = "running"
     folder.start_worker(4242)
     folder.tick()  # status.json looked for, and missing
     status = folder.layout.worker("w1") / "status.json"
