@@ -47,9 +47,10 @@ TEMP_SUFFIX = ".tmp"
 DEFAULT_MODE = 0o644
 EVENT_TAIL_BYTES = 4 << 20
 """How much of the end of the events file is read at start to learn what was announced."""
+# A file is settled (:meth:`Store.settled`) once its mtime is this much older than a stat of it:
+# mtimes in nanoseconds or clock ticks (at most 10 ms), and in whole seconds (ext3, HFS+; FAT: 2 s).
 FINE_SETTLE_NS = 100_000_000
 COARSE_SETTLE_NS = 2_100_000_000
-"""A file is settled (:meth:`Store.settled`) once its mtime is this much older than a read of it."""
 MAX_READ_BYTES = 64 << 20
 """A file larger than this is not read (a queue made a link to /dev/zero must not eat the memory)."""
 

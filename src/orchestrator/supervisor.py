@@ -16,9 +16,10 @@ have: at start their effects are done again and they are announced, once.
 
 Reports come in through :func:`orchestrator.protocol.apply_report`, whatever their channel:
 a subtask file (edited directly or by ``orchestrator subtask``), worker specs, heartbeat and
-status files. The monitor tick reads every live subtask file whose stat changed and every
-active worker, so a lost file event delays a report by one tick at most; at start every
-file is read, so what was reported while the daemon was down is acted on.
+status files. The monitor tick looks at every live subtask file and every active worker (and
+reads again each file that may have changed: :mod:`orchestrator.filecache`), so a lost file
+event delays a report by one tick at most; at start every file is read, so what was reported
+while the daemon was down is acted on.
 """
 
 from __future__ import annotations
