@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from orchestrator.config import MonitorConfig
 from orchestrator.models import Subtask
@@ -12,9 +12,11 @@ from orchestrator.processes import ProcessState
 from orchestrator.timestamps import parse_timestamp
 
 
-@dataclass(frozen=True)
-class WorkerFacts:
-    """What the files and the process table say about a subtask's current worker."""
+class WorkerFacts(NamedTuple):
+    """What the files and the process table say about a subtask's current worker.
+
+    A named tuple, not a frozen dataclass: a monitor tick makes one per active subtask, and a
+    tuple is made in C."""
 
     worker_id: str | None = None
     pid: int | None = None

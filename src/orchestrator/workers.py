@@ -148,7 +148,10 @@ class WorkerDirectory:
         return self._files[worker_id]
 
     def keep_only(self, subtasks: list[Subtask]) -> None:
-        """Forget what was read for workers and subtasks other than ``subtasks`` (after a full look)."""
+        """Forget what was read for workers and subtasks other than ``subtasks`` (after a full look),
+        once there is much to forget: what is kept is checked by its identity before any use."""
+        if len(self._files) + len(self._affected) <= 2 * len(subtasks) + 256:
+            return
         workers = {s.worker_id for s in subtasks} | {s.worker_id for spec in self.by_task.values() for s in spec}
         self._files = {w: files for w, files in self._files.items() if w in workers}
         ids = {s.subtask_id for s in subtasks}
