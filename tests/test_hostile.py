@@ -1033,10 +1033,12 @@ SECURITY_FIRST = [  # stage 1: a security subtask; then development
 
 def p6__subtask_handoff_folder_a_file(h: Hostile) -> None:
     daemon = h.start()
-    # another orchestration whose worker runs on: each monitor tick reads its heartbeat file (counts ticks)
+    # another orchestration whose worker runs on: each monitor tick reads its heartbeat file (counts
+    # ticks), as its mtime is in the future: never settled, so never trusted by the stat (filecache.py)
     beat = h.folder / "agents/workers/w-x/heartbeat.json"
     beat.parent.mkdir(parents=True)
     write_by_rename(beat, {"worker_id": "w-x", "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+    os.utime(beat, (time.time() + 3600, time.time() + 3600))
     h.orchestrate(daemon, "tx", CHAIN)
     assert h.report("start", "orch-tx-a", "--worker-id", "w-x")[0] == 0
     daemon.wait_event("subtask_started", subtask_id="orch-tx-a")

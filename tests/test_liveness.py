@@ -56,7 +56,7 @@ def test_twenty_minutes_without_any_sign_of_progress_is_a_zombie() -> None:
     facts = WorkerFacts(worker_id="w1", pid=1, process="running", heartbeat=NOW - timedelta(seconds=1201))
     assert assess(quiet, facts, NOW, CONFIG).failure == "zombie"
     # any sign counts: a recent file change, or recent progress text
-    assert assess(quiet, facts.__class__(**{**facts.__dict__, "files_changed": NOW}), NOW, CONFIG).failure is None
+    assert assess(quiet, facts._replace(files_changed=NOW), NOW, CONFIG).failure is None
     moving = quiet.model_copy(update={"last_progress_at": ago(5)})
     assert assess(moving, facts, NOW, CONFIG).failure is None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from orchestrator.config import MonitorConfig
 from orchestrator.models import Subtask
@@ -12,9 +12,11 @@ from orchestrator.processes import ProcessState
 from orchestrator.timestamps import parse_timestamp
 
 
-@dataclass(frozen=True)
-class WorkerFacts:
-    """What the files and the process table say about a subtask's current worker."""
+class WorkerFacts(NamedTuple):
+    """What the files and the process table say about a subtask's current worker.
+
+    A named tuple, not a frozen dataclass: a monitor tick makes one per active subtask, and a
+    tuple is made in C."""
 
     worker_id: str | None = None
     pid: int | None = None
@@ -36,21 +38,21 @@ class Verdict:
     reason: str | None = None
 
 
-def _sane(moment: datetime | None, now: datetime, skew: float) -> datetime | None:
-    """A timestamp from the future (a wrong clock) says nothing about liveness."""
-    if moment is None or moment > now + timedelta(seconds=skew):
+def _sane(moment: datetime | None, latest: datetime) -> datetime | None:
+    """A timestamp from the future (a wrong clock: after ``latest``) says nothing about liveness."""
+    if moment is None or moment > latest:
         return None
     return moment
 
 
 def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorConfig) -> Verdict:
     """The seed's health checks for one active subtask, plus the never-started and runtime caps."""
-    skew = config.clock_skew_seconds
-    handed_off = _sane(parse_timestamp(subtask.handed_off_at), now, skew) or now
-    started = _sane(parse_timestamp(subtask.started_at), now, skew)
-    heartbeat = _sane(facts.heartbeat or parse_timestamp(subtask.last_heartbeat), now, skew)
-    changed = _sane(facts.files_changed, now, skew)
-    progressed = _sane(parse_timestamp(subtask.last_progress_at), now, skew)
+    latest = now + timedelta(seconds=config.clock_skew_seconds)
+    handed_off = _sane(parse_timestamp(subtask.handed_off_at), latest) or now
+    started = _sane(parse_timestamp(subtask.started_at), latest)
+    heartbeat = _sane(facts.heartbeat or parse_timestamp(subtask.last_heartbeat), latest)
+    changed = _sane(facts.files_changed, latest)
+    progressed = _sane(parse_timestamp(subtask.last_progress_at), latest)
     conditions: set[str] = set()
 
     if facts.process in ("gone", "zombie", "reused"):

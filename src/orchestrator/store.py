@@ -46,6 +46,10 @@ TEMP_SUFFIX = ".tmp"
 DEFAULT_MODE = 0o644
 EVENT_TAIL_BYTES = 4 << 20
 """How much of the end of the events file is read at start to learn what was announced."""
+# A file is settled (:meth:`Store.settled`) once its mtime is this much older than a stat of it:
+# mtimes in nanoseconds or clock ticks (at most 10 ms), and in whole seconds (ext3, HFS+; FAT: 2 s).
+FINE_SETTLE_NS = 100_000_000
+COARSE_SETTLE_NS = 2_100_000_000
 MAX_READ_BYTES = 64 << 20
 """A file larger than this is not read (a queue made a link to /dev/zero must not eat the memory)."""
 
@@ -151,7 +155,7 @@ class Snapshot:
 def file_identity(path: Path) -> Identity:
     """Inode, mtime and size: any rewrite changes it. ``MISSING`` when there is no file."""
     try:
-        st = path.stat()
+        st = os.stat(path)  # not Path.stat: a monitor tick makes thousands
     except OSError:
         return MISSING
     return st.st_ino, st.st_mtime_ns, st.st_size
@@ -204,6 +208,18 @@ class Store:
     def identity(self, path: Path) -> Identity:
         raise NotImplementedError
 
+    def stamp(self) -> int:
+        """Now, in the unit of an identity's mtime: taken before a stat, for :meth:`settled`."""
+        return 0
+
+    def settled(self, identity: Identity, stamp: int) -> bool:
+        """Whether any later change of the file must change ``identity`` (stat'ed after ``stamp``).
+
+        Not so while its mtime is within the file system's timestamp granularity of ``stamp``: a
+        writer may rewrite it in place, to the same size, within the same tick of that clock.
+        """
+        return True
+
     def is_own(self, path: Path) -> bool:
         """Whether ``path`` is still exactly as this store last wrote it: a file event for it is
         our own write coming back, and need not wake anyone."""
@@ -254,6 +270,10 @@ class Store:
             return self.read_json(path)
         except StoreError:
             return None
+
+    def read_bytes(self, path: Path) -> bytes:
+        """The file's bytes; ``FileNotFoundError`` when absent, ``OSError`` when unreadable."""
+        return self._read_bytes(path)
 
     def read_text(self, path: Path) -> str | None:
         try:
@@ -607,6 +627,15 @@ class FolderStore(Store):
     def identity(self, path: Path) -> Identity:
         return file_identity(path)
 
+    def stamp(self) -> int:
+        return time.time_ns()
+
+    def settled(self, identity: Identity, stamp: int) -> bool:
+        """Linux file systems stamp to the nanosecond or the clock tick (at most 10 ms), or to whole
+        seconds (ext3, HFS+, FAT: 2 s), which a whole-second mtime gives away."""
+        mtime = identity[1]
+        return mtime < stamp - (COARSE_SETTLE_NS if mtime % 1_000_000_000 == 0 else FINE_SETTLE_NS)
+
     def scan(self, folder: Path) -> list[tuple[Path, int]]:
         found: list[tuple[Path, int]] = []
         try:
@@ -625,7 +654,7 @@ class FolderStore(Store):
 
     def mtime(self, path: Path) -> float | None:
         try:
-            return path.stat().st_mtime
+            return os.stat(path).st_mtime
         except OSError:
             return None
 

@@ -16,16 +16,15 @@ have: at start their effects are done again and they are announced, once.
 
 Reports come in through :func:`orchestrator.protocol.apply_report`, whatever their channel:
 a subtask file (edited directly or by ``orchestrator subtask``), worker specs, heartbeat and
-status files. The monitor tick reads every live subtask file whose stat changed and every
-active worker, so a lost file event delays a report by one tick at most; at start every
-file is read, so what was reported while the daemon was down is acted on.
+status files. The monitor tick looks at every live subtask file and every active worker (and
+reads again each file that may have changed: :mod:`orchestrator.filecache`), so a lost file
+event delays a report by one tick at most; at start every file is read, so what was reported
+while the daemon was down is acted on.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,19 +35,22 @@ from orchestrator import handoffs, liveness, progress, report
 from orchestrator.clock import Clock, iso
 from orchestrator.config import Settings
 from orchestrator.engine import Engine
+from orchestrator.filecache import CachedFile
 from orchestrator.liveness import WorkerFacts
 from orchestrator.models import ACTIVE, DONE, Attempt, Intervention, Plan, Subtask, describe
 from orchestrator.outbox import Outbox
 from orchestrator.processes import ProcessTable, StopOrders
 from orchestrator.protocol import WORKER_FIELDS, Report, apply_report, stale_workers
 from orchestrator.registry import PlanRegistry
-from orchestrator.store import Identity, Store, StoreError
+from orchestrator.store import Store, StoreError, parse_json
 from orchestrator.timestamps import format_timestamp, parse_timestamp
 from orchestrator.workers import WorkerDirectory
 
 log = structlog.get_logger("orchestrator")
 
 REPORTED = ("assigned", "in_progress", "completed", "failed")
+UNFORESEEN = (StoreError, ValueError, TypeError, KeyError, AttributeError, OverflowError, OSError)
+"""What a value nobody foresaw in a subtask's files raises (see :meth:`Supervisor._contained`)."""
 QUEUE_STATUS = {"completed": "completed", "blocked": "blocked", "aborted": "cancelled", "in_progress": "orchestrating"}
 
 
@@ -67,26 +69,23 @@ class Supervisor:
         self.workers = WorkerDirectory(store, settings, processes, self._invalid_worker_file)
         self._reported_files: set[Path] = set()
         self._invalid: dict[str, str] = {}  # subtask id -> problem reported
-        self._file_seen: dict[str, Identity] = {}  # subtask file as last read
+        self._files: dict[str, CachedFile] = {}  # subtask id -> its file as last read
         self._dirty: dict[str, dict[str, bool]] = {}  # plan -> subtask -> restore the worker's fields too
         self._write_problems: dict[str, str] = {}  # plan -> why its effects could not be written
         self._settled: set[str] = set()  # plans written with all their effects and nothing changed since
 
-    @contextmanager
-    def _contained(self, plan: Plan, subtask_id: str) -> Iterator[None]:
-        """A value nobody foresaw in one subtask's files stops the work on that subtask only.
+    def _contained(self, plan: Plan, subtask_id: str, exc: Exception) -> None:
+        """A value nobody foresaw in one subtask's files stops the work on that subtask only
+        (:data:`UNFORESEEN`, caught around the work on each subtask).
 
         The error is reported once (per subtask and problem) and the pass goes on with the others.
         """
-        try:
-            yield
-        except (StoreError, ValueError, TypeError, KeyError, AttributeError, OverflowError, OSError) as exc:
-            problem = f"{type(exc).__name__}: {exc}"
-            if self._invalid.get(subtask_id) != problem:
-                log.error("subtask_check_failed", subtask_id=subtask_id, exc_info=exc)
-                self.outbox.emit("subtask_check_failed", orchestration_id=plan.orchestration_id, subtask_id=subtask_id,
-                                 problem=problem, action="this subtask is checked again on the next tick")
-            self._invalid[subtask_id] = problem
+        problem = f"{type(exc).__name__}: {exc}"
+        if self._invalid.get(subtask_id) != problem:
+            log.error("subtask_check_failed", subtask_id=subtask_id, exc_info=exc)
+            self.outbox.emit("subtask_check_failed", orchestration_id=plan.orchestration_id, subtask_id=subtask_id,
+                             problem=problem, action="this subtask is checked again on the next tick")
+        self._invalid[subtask_id] = problem
 
     def _invalid_worker_file(self, path: Path, problem: str) -> None:
         if path not in self._reported_files:
@@ -166,12 +165,24 @@ class Supervisor:
     # --- reports ------------------------------------------------------------------------------
 
     def sync_all(self) -> None:
-        """Read every subtask file of every live plan whose stat changed since it was last read."""
+        """Read every subtask file of every live plan that may have changed since it was last read
+        (:mod:`orchestrator.filecache`)."""
+        looked: list[str] = []
         for plan in self.registry.live():
             for subtask in plan.subtasks:
-                with self._contained(plan, subtask.subtask_id):
+                looked.append(subtask.subtask_id)
+                try:
                     self._sync(plan, subtask.subtask_id)
+                except UNFORESEEN as exc:
+                    self._contained(plan, subtask.subtask_id, exc)
             self._flush(plan)
+        self._files = {i: self._files[i] for i in looked if i in self._files}
+
+    def _subtask_file(self, subtask_id: str) -> CachedFile:
+        file = self._files.get(subtask_id)
+        if file is None:
+            file = self._files[subtask_id] = CachedFile(self.layout.subtask(subtask_id))
+        return file
 
     def sync_subtask(self, subtask_id: str) -> None:
         """A subtask file changed (a file event): adopt what its worker reported."""
@@ -181,22 +192,25 @@ class Supervisor:
             self._flush(plan)
 
     def _sync(self, plan: Plan, subtask_id: str) -> None:
-        path = self.layout.subtask(subtask_id)
-        identity = self.store.identity(path)
-        if identity == self._file_seen.get(subtask_id):
+        file = self._subtask_file(subtask_id)
+        path = file.path
+        data, changed = file.read(self.store)
+        if not changed:
             return
         known = plan.subtask(subtask_id)
         if known.status == "pending":
-            if not self.store.exists(path):
+            if data is None and not self.store.exists(path):
+                file.forget()
                 self._mark(plan, subtask_id, restore=True)
             return  # not handed off: nobody reports on it yet
         try:
-            raw = self.store.read_json(path)
+            raw = parse_json(data, path) if data is not None else self.store.read_json(path)
             if not isinstance(raw, dict):
                 raise StoreError(f"{path}: top level is {type(raw).__name__}, expected an object")
             # a writer may leave out what it does not know: what it wrote, over what we know
             written = Subtask.model_validate(known.model_dump(mode="json") | raw)
         except (StoreError, ValueError) as exc:
+            file.forget()  # read again on the next look (reported once)
             missing = not self.store.exists(path)
             if missing:  # gone (a folder re-created, a cleanup): written again from the plan
                 self._mark(plan, subtask_id, restore=False)
@@ -206,7 +220,6 @@ class Supervisor:
                 self._invalid[subtask_id] = describe(exc)
             return
         self._invalid.pop(subtask_id, None)
-        self._file_seen[subtask_id] = identity
         self._apply(plan, known, Report.of_file(written), from_file=written)
 
     def _apply(self, plan: Plan, known: Subtask, reported: Report, *, from_file: Subtask | None = None) -> None:
@@ -302,14 +315,20 @@ class Supervisor:
         workers = workers or set()
         subtask_ids = set(subtasks or ()) | {spec.task_id for specs in self.workers.by_task.values()
                                              for spec in specs if spec.worker_id in workers}
+        looked: list[Subtask] = []
         for plan in self.registry.live():
             touched = [s for s in plan.subtasks if s.status in ACTIVE and (
                 every or s.subtask_id in subtask_ids or (s.worker_id and s.worker_id in workers))]
             for subtask in touched:
-                with self._contained(plan, subtask.subtask_id):
+                try:
                     self._observe(plan, subtask, now, now_text, check_liveness)
+                except UNFORESEEN as exc:
+                    self._contained(plan, subtask.subtask_id, exc)
             if touched:
                 self._flush(plan)
+            looked += touched
+        if every:
+            self.workers.keep_only(looked)
 
     def _observe(self, plan: Plan, subtask: Subtask, now: datetime, now_text: str, check_liveness: bool) -> None:
         facts = self.workers.facts(subtask, stale_workers(subtask))
@@ -514,9 +533,10 @@ class Supervisor:
                     continue  # the worker's, of the running attempt: it may have written since we read
                 data[key] = value
 
-        path = self.layout.subtask(subtask.subtask_id)
-        self.store.update_json(path, change)
-        self._file_seen[subtask.subtask_id] = self.store.identity(path)
+        file = self._subtask_file(subtask.subtask_id)
+        self.store.update_json(file.path, change)
+        # read again on the next look: a worker may have written since our read, or in place since
+        file.forget()
         self._withdraw_handoffs(plan, subtask)
 
     def _withdraw_handoffs(self, plan: Plan, subtask: Subtask) -> None:
@@ -676,11 +696,14 @@ def _reported_by(subtask: Subtask, facts: WorkerFacts, now: str) -> Report | Non
     """Worker specs, heartbeat and status files, read as a report on the subtask."""
     known_beat = parse_timestamp(subtask.last_heartbeat)
     newer_beat = facts.heartbeat and (known_beat is None or facts.heartbeat > known_beat)
+    if not (newer_beat or facts.finished or (facts.progress and facts.progress != subtask.progress)
+            or (facts.worker_id and not subtask.worker_id) or (facts.pid and not subtask.pid)):
+        return None  # nothing new: the usual case on a tick, decided without building a report
     report = Report(
         worker_id=facts.worker_id if facts.worker_id and not subtask.worker_id else None,
         pid=facts.pid if facts.pid and not subtask.pid else None,
         heartbeat=format_timestamp(facts.heartbeat) if newer_beat and facts.heartbeat else None,
-        progress=facts.progress,
+        progress=facts.progress if facts.progress != subtask.progress else None,  # the same says nothing new
         status={"completed": "completed", "failed": "failed"}.get(facts.finished or ""),
         result=facts.result if facts.finished == "completed" else None,
         error=(facts.error or "worker reported failure") if facts.finished == "failed" else None,

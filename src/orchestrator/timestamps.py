@@ -7,6 +7,7 @@ UTC with millisecond precision and a ``Z`` suffix.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 
@@ -29,7 +30,15 @@ def parse_timestamp(value: object) -> datetime | None:
     A timestamp without an offset is taken as UTC (the system's writers all mean UTC
     when they leave it out).
     """
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
+        return None
+    return _parse(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse(value: str) -> datetime | None:
+    """Remembered: a monitor tick reads the same few timestamps of every active subtask again."""
+    if not value.strip():
         return None
     try:
         parsed = datetime.fromisoformat(value.strip())

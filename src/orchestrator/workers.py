@@ -5,7 +5,8 @@ the PID is in the spec or in ``agents/workers/{worker_id}/worker.pid``; heartbea
 the spec (``heartbeat.last_heartbeat`` newer, ``execution.last_heartbeat`` older) and in
 ``agents/workers/{worker_id}/heartbeat.json``; ``status.json`` there says how it ended.
 About half the specs of a real deployment are invalid JSON: each is reported once and
-skipped. Specs are re-parsed only when their mtime changes, so a monitor tick stays cheap.
+skipped. Specs are re-parsed only when their mtime changes, and a worker's own files only
+when they may have changed (:mod:`orchestrator.filecache`), so a monitor tick stays cheap.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from orchestrator.config import Settings
+from orchestrator.filecache import CachedFile
 from orchestrator.liveness import WorkerFacts
 from orchestrator.models import Subtask, is_safe_id
 from orchestrator.processes import ProcessTable
-from orchestrator.store import Store, StoreError
+from orchestrator.store import Store, StoreError, parse_json
 from orchestrator.timestamps import parse_timestamp
 
 SPEC_FOLDERS = ("active", "completed", "failed", "zombie")
@@ -88,6 +90,10 @@ class WorkerDirectory:
         self._report = report  # called once per invalid file
         self._cache: dict[Path, tuple[int, Spec | None]] = {}
         self.by_task: dict[str, list[Spec]] = {}
+        self._files: dict[str, tuple[CachedFile, CachedFile, CachedFile] | None] = {}
+        """Worker id -> its ``worker.pid``, ``heartbeat.json`` and ``status.json`` (None: an unsafe id)."""
+        self._affected: dict[str, tuple[str | None, list[str], list[Path]]] = {}
+        """Subtask id -> the workspace setting, its ``files_affected``, and their paths."""
 
     @property
     def workspace(self) -> Path:
@@ -120,7 +126,10 @@ class WorkerDirectory:
 
     def spec_for(self, subtask: Subtask, stale_workers: set[str]) -> Spec | None:
         """The spec of the subtask's current worker (never one of an earlier attempt)."""
-        candidates = [s for s in self.by_task.get(subtask.subtask_id, []) if s.worker_id not in stale_workers]
+        specs = self.by_task.get(subtask.subtask_id)
+        if not specs:
+            return None
+        candidates = [s for s in specs if s.worker_id not in stale_workers]
         if subtask.worker_id:
             mine = [s for s in candidates if s.worker_id == subtask.worker_id]
             if mine:
@@ -129,17 +138,34 @@ class WorkerDirectory:
         fresh = [s for s in candidates if handed_off is None or s.created_at is None or s.created_at >= handed_off]
         return max(fresh, key=lambda s: s.created_at or datetime.min.replace(tzinfo=UTC), default=None)
 
+    def _files_of(self, worker_id: str | None) -> tuple[CachedFile, CachedFile, CachedFile] | None:
+        if not worker_id:
+            return None
+        if worker_id not in self._files:
+            folder = self.layout.worker(worker_id)
+            self._files[worker_id] = (CachedFile(folder / "worker.pid"), CachedFile(folder / "heartbeat.json"),
+                                      CachedFile(folder / "status.json")) if is_safe_id(worker_id) else None
+        return self._files[worker_id]
+
+    def keep_only(self, subtasks: list[Subtask]) -> None:
+        """Forget what was read for workers and subtasks other than ``subtasks`` (after a full look),
+        once there is much to forget: what is kept is checked by its identity before any use."""
+        if len(self._files) + len(self._affected) <= 2 * len(subtasks) + 256:
+            return
+        workers = {s.worker_id for s in subtasks} | {s.worker_id for spec in self.by_task.values() for s in spec}
+        self._files = {w: files for w, files in self._files.items() if w in workers}
+        ids = {s.subtask_id for s in subtasks}
+        self._affected = {i: paths for i, paths in self._affected.items() if i in ids}
+
     def facts(self, subtask: Subtask, stale_workers: set[str]) -> WorkerFacts:
         spec = self.spec_for(subtask, stale_workers)
         worker_id = subtask.worker_id or (spec.worker_id if spec else None)
-        folder = self.layout.worker(worker_id) if worker_id and is_safe_id(worker_id) else None
+        files = self._files_of(worker_id)
         pid = subtask.pid or (spec.pid if spec else None)
-        if pid is None and folder is not None:
-            pid = _pid(self.store.read_text(folder / "worker.pid"))
-        beat = self.store.read_json_or_none(folder / "heartbeat.json") if folder else None
-        beat = beat if isinstance(beat, dict) else {}
-        status = self.store.read_json_or_none(folder / "status.json") if folder else None
-        status = status if isinstance(status, dict) else {}
+        if pid is None and files is not None:
+            pid = files[0].parsed(self.store, _pid_file)
+        beat = files[1].parsed(self.store, _json_object) if files else {}
+        status = files[2].parsed(self.store, _json_object) if files else {}
         heartbeats = [t for t in (parse_timestamp(beat.get("timestamp")), spec.heartbeat if spec else None) if t]
         finished = _finished(spec, status)
         error = status.get("error") or (spec.error if spec else None)
@@ -158,10 +184,33 @@ class WorkerDirectory:
         )
 
     def _files_changed(self, subtask: Subtask) -> datetime | None:
-        workspace = self.workspace
-        newest = max((t for t in (self.store.mtime(workspace / name) for name in subtask.files_affected) if t),
-                     default=None)
+        if not subtask.files_affected:
+            return None
+        configured = self.settings.config.monitor.workspace_dir
+        known = self._affected.get(subtask.subtask_id)
+        if known is None or known[0] != configured or known[1] != subtask.files_affected:
+            workspace = self.workspace
+            known = self._affected[subtask.subtask_id] = (
+                configured, list(subtask.files_affected), [workspace / name for name in subtask.files_affected])
+        newest = max((t for t in map(self.store.mtime, known[2]) if t), default=None)
         return datetime.fromtimestamp(newest, UTC) if newest else None
+
+
+def _pid_file(data: bytes | None) -> int | None:
+    return _pid(data.decode("utf-8", errors="replace")) if data is not None else None
+
+
+def _json_object(data: bytes | None) -> dict[str, Any]:
+    """A JSON object, or {} for anything else (absent, unreadable, not JSON, not an object).
+
+    Shared between looks while the file is unchanged: never changed by its readers."""
+    if data is None:
+        return {}
+    try:
+        parsed = parse_json(data, Path("worker file"))
+    except StoreError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def _finished(spec: Spec | None, status: dict[str, Any]) -> Literal["completed", "failed"] | None:
