@@ -103,6 +103,9 @@ def test_a_blank_title_is_refused(capsys: pytest.CaptureFixture[str], folder: Pa
     code, _, err = run(capsys, folder, "submit", title)
     assert code == 2 and "title is empty" in err
     assert (folder / "task-queue.json").read_text() == before
+    missing = folder.parent / "not-yet"
+    code, _, err = run(capsys, missing, "submit", title, "--init")
+    assert code == 2 and "title is empty" in err and not missing.exists()  # refused before anything is created
 
 
 def test_resume_checks_the_subtask_before_answering(capsys: pytest.CaptureFixture[str], folder: Path) -> None:

@@ -262,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "completion":
         print(completion.script(args.shell), end="")
         return 0
+    if args.command == "submit" and not args.title.strip():  # refused before --init creates anything
+        print("orchestrator submit: the title is empty; say what is to be done", file=sys.stderr)
+        return EXIT_USAGE
     problem = _folder_problem(args, console)
     if problem:
         print(f"orchestrator {args.command}: {problem}", file=sys.stderr)
@@ -324,9 +327,6 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _submit(args: argparse.Namespace, config: Config) -> int:
-    if not args.title.strip():
-        print("orchestrator submit: the title is empty; say what is to be done", file=sys.stderr)
-        return EXIT_USAGE
     task: dict[str, Any] = {
         "id": f"task-{int(time.time())}-{secrets.token_hex(3)}",
         "title": args.title,
