@@ -689,3 +689,16 @@ def test_the_claim_reuses_the_passes_read_only_while_the_bytes_are_the_same(eith
     assert fresh is not None and fresh.tasks == [{"id": "b"}] and len(parsed) == 1
     written = either.update_queue(lambda s: s.tasks.append({"id": "c"}) is None, known=first)  # stale: re-read
     assert written is not None and [t["id"] for t in written.tasks] == ["b", "c"]
+
+
+def test_a_temp_folder_removed_under_a_running_store_costs_nothing_but_the_quiet(store: FolderStore) -> None:
+    """Someone deletes orchestrator/tmp: writes go on, their temp files beside the files again."""
+    store.write_json(store.layout.subtask("s1"), {"a": 1})
+    store.layout.temp.rmdir()
+    store.write_json(store.layout.subtask("s1"), {"a": 2})
+    assert store.create_json_many([(store.layout.subtask("s2"), {"b": 1})]) == [True]
+    assert store.read_json(store.layout.subtask("s1")) == {"a": 2}
+    assert sorted(p.name for p in store.layout.subtasks.iterdir()) == ["s1.json", "s2.json"]
+    store.make_folders()  # the next start puts it back, and it is used again
+    store.write_json(store.layout.subtask("s1"), {"a": 3})
+    assert store.read_json(store.layout.subtask("s1")) == {"a": 3}

@@ -516,7 +516,14 @@ class FolderStore(Store):
                 except FileNotFoundError:
                     mode = DEFAULT_MODE
                 temp = self._temp_path(path)
-                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+                try:
+                    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+                except FileNotFoundError:
+                    if temp.parent != self.layout.temp:
+                        raise
+                    self._same_device.clear()  # the temp folder was removed under us: beside the files
+                    temp = self._temp_path(path)
+                    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
                 opened.append((temp, fd))
                 os.fchmod(fd, mode)
                 view = memoryview(data)
