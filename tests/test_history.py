@@ -6,8 +6,16 @@ import json
 
 from orchestrator.classify import Classifier
 from orchestrator.config import ClassifierConfig
-from orchestrator.history import History, corrections_in, examples_from_overrides, examples_from_queue, words
+from orchestrator.history import (
+    History,
+    corrections_in,
+    examples_from_corrections,
+    examples_from_overrides,
+    examples_from_queue,
+    words,
+)
 from orchestrator.models import QueueTask
+from orchestrator.store import StoreError
 
 from sim import Sim, task
 
@@ -158,3 +166,57 @@ def test_eval_history_mode_reads_the_corpus_as_finished_tasks(tmp_path):
                                  "task": {"id": "x", "title": "Set SameSite on the session cookie"}}]))
     history = evaluation.as_history(evaluation.load(str(part)))
     assert [(e.master, e.source) for e in history.examples] == [("security", "history")]
+
+
+def test_words_are_counted_and_only_a_plural_s_is_dropped() -> None:
+    assert words("keys key keys pass bus") == {"key": 3, "pass": 1, "bus": 1}
+
+
+def test_an_example_keeps_its_description_and_a_vote_can_come_from_it() -> None:
+    [with_text, without] = examples_from_queue([
+        finished("d", "Ticket 1", "security", description="rotate the leaked stripe webhook secret"),
+        finished("n", "Ticket 2", "cicd", description=42)])
+    assert (with_text.text, without.text) == ("rotate the leaked stripe webhook secret", "")
+    vote = History([with_text, without]).vote("Ticket 3", "rotate the leaked stripe webhook secret",
+                                             {"security", "cicd"})
+    assert vote is not None and vote.master == "security"
+
+
+def test_the_best_supported_master_wins_whatever_order_the_examples_come_in() -> None:
+    title = "Purge the stale cache of the image proxy"
+    examples = examples_from_queue([finished("a", title, "development"), finished("b", title, "security"),
+                                    finished("c", title, "security"), finished("z", "Unrelated words here", "cicd")])
+    vote = History(examples).vote(title, "", {"development", "security"})
+    assert vote is not None and (vote.master, vote.support) == ("security", 2.0)  # twice the runner-up: enough
+    assert "2 historys" not in vote.reason() and "(2 history; nearest b:" in vote.reason()
+
+
+def test_a_remembered_correction_keeps_what_it_was_about() -> None:
+    [moved] = corrections_in([finished("c", "Set SameSite", "security", by="orchestrator", routed_to="development",
+                                       description="on the session cookie")])
+    [example] = examples_from_corrections([moved.as_json()])
+    assert (example.task_id, example.title, example.text, example.master, example.source) == (
+        "c", "Set SameSite", "on the session cookie", "security", "correction")
+
+
+def test_a_correction_that_cannot_be_written_is_said_and_tried_again() -> None:
+    sim = Sim()
+    sim.start()
+    real = sim.store.write_json
+    failing = {"on": True}
+
+    def write_json(path, data, **kwargs):  # type: ignore[no-untyped-def]
+        if failing["on"] and path == sim.layout.routing_corrections:
+            raise StoreError(f"{path}: cannot write: No space left on device")
+        return real(path, data, **kwargs)
+
+    sim.store.write_json = write_json  # type: ignore[method-assign]
+    sim.submit(finished("t1", COOKIE, "security", by="orchestrator", routed_to="development"))
+    sim.tick()
+    [event] = sim.events("routing_corrections_unwritable")
+    assert "No space left" in event["problem"] and sim.events("routing_corrected") == []
+    failing["on"] = False
+    sim.submit(task("t2", "Something else entirely"))  # the next change of the queue
+    sim.tick()
+    assert [e["task_id"] for e in sim.events("routing_corrected")] == ["t1"]
+    assert [c["task_id"] for c in sim.store.get(sim.layout.routing_corrections)] == ["t1"]
