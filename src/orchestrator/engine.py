@@ -420,18 +420,22 @@ class Engine:
         """
         claimed: set[str] = set()
         unseen = False
+        read = snapshot
 
-        def change(snapshot: Snapshot) -> bool:
+        def change(current: Snapshot) -> bool:
             nonlocal unseen
-            unseen = bool(intake.pending_ids(snapshot.tasks) - seen)
+            # the pass's own read, unchanged: its pending tasks are the ones it saw
+            unseen = (read is None or current.document is not read.document) and bool(
+                intake.pending_ids(current.tasks) - seen)
             claimed.clear()
+            pending = intake.pending_index(current.tasks)
             for task, decision, path in simple:
-                entry = intake.find_pending(snapshot.tasks, task.id)
+                entry = pending.get(task.id)
                 if entry is not None:
                     intake.mark_assigned(entry, decision, self._rel(path), now)
                     claimed.add(task.id)
             for task, decision in complex_:
-                entry = intake.find_pending(snapshot.tasks, task.id)
+                entry = pending.get(task.id)
                 if entry is not None:
                     intake.mark_orchestrating(entry, decision, f"orch-{task.id}", now)
                     plan = self.registry.get(f"orch-{task.id}")

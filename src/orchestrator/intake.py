@@ -97,12 +97,17 @@ def _anonymous(index: int, entry: object) -> str:
 
 def find_pending(tasks: list[Any], task_id: str) -> dict[str, Any] | None:
     """The still-pending, still-unowned entry with ``task_id`` (in a fresh read of the queue)."""
+    return pending_index(tasks).get(task_id)
+
+
+def pending_index(tasks: list[Any]) -> dict[str, dict[str, Any] | None]:
+    """Each id's first entry if it is still pending and unowned, else None: one walk of the queue
+    for every task a pass claims."""
+    index: dict[str, dict[str, Any] | None] = {}
     for entry in tasks:
-        if isinstance(entry, dict) and entry.get("id") == task_id:
-            if is_pending(entry) and not normalize_master(entry.get("assigned_to")):
-                return entry
-            return None
-    return None
+        if isinstance(entry, dict) and isinstance(task_id := entry.get("id"), str) and task_id not in index:
+            index[task_id] = entry if is_pending(entry) and not normalize_master(entry.get("assigned_to")) else None
+    return index
 
 
 def find(tasks: list[Any], task_id: str) -> dict[str, Any] | None:
