@@ -467,12 +467,13 @@ class Supervisor:
                         marks.pop(subtask.subtask_id, None)
             for subtask_id, restore in marks.items():
                 self._write_one(plan, subtask_id, restore)
-            for subtask in plan.subtasks:
-                if subtask.status in ACTIVE and not self.outbox.was_announced(
-                        f"{o}:handoff:{subtask.subtask_id}:{subtask.attempt}"):
-                    handoff = handoffs.for_subtask(plan, subtask, plan.priority, subtask.handed_off_at or iso(self.clock))
-                    self.store.create_json(self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id,
-                                                                       subtask.attempt), handoff.to_json())
+            due = [s for s in plan.subtasks
+                   if s.status in ACTIVE and not self.outbox.was_announced(f"{o}:handoff:{s.subtask_id}:{s.attempt}")]
+            if due:  # a stage's handoffs together: their fsyncs shared, all after the subtask files
+                self.store.create_json_many([
+                    (self.layout.subtask_handoff(s.assigned_to, s.subtask_id, s.attempt),
+                     handoffs.for_subtask(plan, s, plan.priority, s.handed_off_at or iso(self.clock)).to_json())
+                    for s in due])
             self._status_effects(plan)
         except StoreError as exc:
             self._dirty.setdefault(o, {}).update(marks)
