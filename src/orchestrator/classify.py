@@ -118,6 +118,9 @@ _DEFECT_RE = re.compile(
     r"default admin)\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
+SUBJECTS = frozenset({"i", "we", "you", "they", "it", "someone", "somebody", "anyone", "nobody", "users", "customers",
+                      "the", "a", "an", "our", "my", "this", "that", "there"})
+"""Words that open a sentence with its subject (``I got a reset link ...``), not a noun-phrase title."""
 READ_ONLY_VERBS = ("scan", "audit", "list", "inventory", "catalog", "catalogue", "review", "check", "report",
                    "count", "find", "discover", "enumerate", "survey", "assess", "verify", "map", "document")
 
@@ -175,13 +178,22 @@ class Classifier:
         self._capability = _alternation(config.capability_phrases)
         self._system_object = re.compile(rf"(?:^|\s)(?:{'|'.join(map(re.escape, config.system_objects))})$")
         self._action_verbs = {verb.lower() for verb in config.action_verbs if " " not in verb}
+        self._verbs = self._action_verbs | self._making | set(self._display) | set(self._lead_verbs) | {
+            verb.lower() for verb in config.vague_verbs} | set(REVIEWING) | set(ENUMERATING) | FINDING | DOCUMENTING
+        """Words that open a task as its verb: a title opening with none of them is a noun phrase."""
         # keywords that can open a text, by their own text: the first word is looked up by its
         # prefixes instead of trying every pattern (the hot spot of a pickup's classification)
-        self._leads: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        self._leads: dict[str, list[tuple[str, re.Pattern[str], float]]] = {}
         for name, patterns in self._patterns.items():
             for _, plain, pattern, weight in patterns:
                 if weight > 1 and " " not in plain:
-                    self._leads.setdefault(plain, []).append((name, pattern))
+                    self._leads.setdefault(plain, []).append((name, pattern, LEAD_VERB_BONUS))
+        # a domain's lead verb opening a clause names its work there as a keyword would ("... and ship it
+        # as 2.3.1"): it adds what makes its hint a keyword
+        for verb, name in self._lead_verbs.items():
+            if " " not in verb and all(other != name for other, *_ in self._leads.get(verb, ())):
+                self._leads.setdefault(verb, []).append(
+                    (name, re.compile(rf"{re.escape(verb)}(?![\w-])"), KEYWORD_WEIGHT - 1.0))
 
     # --- routing -------------------------------------------------------------------
 
@@ -209,10 +221,10 @@ class Classifier:
         lead = _LEAD_RE.match(lowered)
         if lead:
             first = lead.group(1)
-            leading = {name for end in range(1, len(first) + 1) for name, p in self._leads.get(first[:end], ())
-                       if p.match(first)}
-            for name in leading:
-                scores[name].total += LEAD_VERB_BONUS * weight
+            leading = {name: bonus for end in range(1, len(first) + 1)
+                       for name, p, bonus in self._leads.get(first[:end], ()) if p.match(first)}
+            for name, bonus in leading.items():
+                scores[name].total += bonus * weight
         # every routing word found, the longest first: "sql injection" is security, and "sql" inside it
         # is not also development; "repositories" is counted once, not again as "repos"
         found = [(match.end() - match.start(), match.start(), match.end(), name, word, word_weight)
@@ -282,11 +294,14 @@ class Classifier:
         # configuring the Argo CD application is not making one either, but a library named after a tool
         # (the Kubernetes client library) is still a library
         named_by = (verb, noun) if singular in LIBRARIES else words
+        # a title without a verb is a noun compound, named by its last word: "Password reset emails" are emails,
+        # "Security dashboard charts" are charts (the words before it say which one)
+        verbless = verb not in self._verbs and verb not in SUBJECTS
         # a master's keyword right before the noun makes it that master's artifact: a Helm chart, HSTS headers
-        compound = len(words) > 2 and self._other_domain(words[-2], keywords_only=True)
+        compound = len(words) > 2 - verbless and self._other_domain(words[-2], keywords_only=True)
         software = len(words) > 1 and singular in self._software and "development" in scores and not compound and (
             (verb in self._making and (verb not in REPAIRING or not defect)) or not (
-                defect or any(self._other_domain(w) for w in named_by))) and not deploy_place
+                defect or (not verbless and any(self._other_domain(w) for w in named_by)))) and not deploy_place
         if software:
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a {singular} ({head!r})")
             return "software", "development"  # the artifact and the words that name it ("service catalog page") are not a domain
@@ -326,6 +341,15 @@ class Classifier:
             scores[name].total += score.total
             scores[name].strong += score.strong
         return None
+
+    def _first_request(self, description: str) -> str:
+        """The description's first sentence that opens with a verb (its request), else its first sentence."""
+        description = _CRITERIA_RE.split(description, maxsplit=1)[0]  # what must hold is not the request
+        sentences = [re.sub(r"^\s*(?:[-*•]|\d{1,2}[.)])\s*", "", sentence)
+                     for sentence in re.split(r"(?<=[.!?])\s+|\n", description) if sentence.strip()]
+        return next((sentence for sentence in sentences
+                     if (re.findall(r"[a-z][a-z-]*", sentence.lower()) or [""])[0] in self._verbs),
+                    sentences[0] if sentences else "")
 
     @staticmethod
     def _decide(scores: dict[str, _Score], reasons: list[str], domain: str, weight: float, why: str) -> None:
@@ -377,14 +401,23 @@ class Classifier:
         """Pick the domain with the highest score; ``type`` and prefix weigh most. When the rules are
         unsure (no routing word, a tie or a narrow margin), ``history`` may choose among the close ones."""
         scores = self._score_text(title, TITLE_WEIGHT)
+        vague = all(score.total <= 0 for score in scores.values())
         self._score_text(description, 1.0, into=scores)
         reasons: list[str] = []
         head = self._score_head(title, scores, reasons, description)
+        if head is None and vague and description:
+            # a title that names no work ("Q3 housekeeping", "Ticket from support"): the description's
+            # first request is the head
+            head = self._score_head(self._first_request(description), scores, reasons)
         decided_by = head[0] if head else None
         if head:  # R1: the head outweighs every later word (a CLI that scans for leaked secrets is a CLI)
             rest = max((score.total for name, score in scores.items() if name != head[1]), default=0.0)
             scores[head[1]].total = max(scores[head[1]].total, rest + HEAD_MARGIN)
         hinted: list[str] = []
+        # a coordinator's "bug: ..." title declares the type as the description's prefix does; only a
+        # known type counts ("Epic: ..." or "Follow-up: ..." are labels, not types)
+        labelled = type_prefix(title)
+        type_hints = [*type_hints, labelled if labelled in self._type_to_domain else None]
         for hint in type_hints:  # the type field and the description's prefix each count
             domain = self.domain_of_type(hint)
             if domain:
@@ -669,6 +702,8 @@ class Classifier:
         return signals
 
 
+_CRITERIA_RE = re.compile(r"^\s*(?:acceptance criteria|ac|definition of done|dod|success criteria)\b",
+                          re.IGNORECASE | re.MULTILINE)
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
 
 
