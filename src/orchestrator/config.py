@@ -191,7 +191,7 @@ class ClassifierConfig(_Section):
             "badge", "banner", "column", "counter", "dropdown", "field", "filter", "icon", "input", "link",
             "shortcut", "skeleton", "spinner", "textarea", "toggle", "tooltip", "header", "footer", "sidebar",
             "editor", "viewer", "wizard", "popup", "toast", "checkbox", "picker", "calendar", "dashboard", "api",
-            "ui", "frontend", "backend", "export", "import", "email", "notification", "upload",
+            "ui", "frontend", "backend", "email", "notification", "upload",
         ],
         description="Things development makes: the head noun of the work (R2: build + a CLI is development).",
     )
