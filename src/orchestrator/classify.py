@@ -181,6 +181,7 @@ class Classifier:
         self._verbs = self._action_verbs | self._making | set(self._display) | set(self._lead_verbs) | {
             verb.lower() for verb in config.vague_verbs} | set(REVIEWING) | set(ENUMERATING) | FINDING | DOCUMENTING
         """Words that open a task as its verb: a title opening with none of them is a noun phrase."""
+        self._phrasal = {verb.lower() for verb in [*config.action_verbs, *self._lead_verbs] if " " in verb}
         # keywords that can open a text, by their own text: the first word is looked up by its
         # prefixes instead of trying every pattern (the hot spot of a pickup's classification)
         self._leads: dict[str, list[tuple[str, re.Pattern[str], float]]] = {}
@@ -599,16 +600,19 @@ class Classifier:
         steps = [step for step in arrow_steps(text) if action_clauses(step, verbs)]
         # R3: listed parts are separate pieces of work (a verb and its object, or items of different
         # domains), not the features or values of one deliverable
-        listed = listed_items(body)
+        listed = listed_items(body) or listed_items(title_of(text))  # "Customer data export: API, job, page"
         items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
             item for item in listed if action_clauses(item, verbs)]
         # the title usually summarises the description: count the richer of the two, not both
         title, _, rest = text.partition("\n")
+        series = verb_series(title, self._verbs)
         actions = max(action_clauses(title, verbs), action_clauses(rest, verbs), key=len)
         markers = sequence_markers(text)
         parts = stated_parts(text, self.config.part_nouns)
         if len(steps) >= 3:
             signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
+        elif len(series) >= 3:  # Design, build and roll out the notification service: the seed's design -> implement
+            signals.append((1.0, f"{len(series)} steps of one deliverable: {', '.join(series)}"))
         elif markers and (len(actions) >= 2 or len(domains) >= 2):
             signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
         made = self._deliverables(text)
@@ -655,10 +659,15 @@ class Classifier:
         capability = None if small else self._capability.search(head)
         # the capability is what the head names (Add multi-tenancy, Real-time notifications), not what
         # qualifies the object of a verb (Add i18n keys)
-        verbless = first not in self._action_verbs and first not in self._making
+        verbless = first not in self._verbs and " ".join(head.split()[:2]) not in self._phrasal  # set up, roll out
         if capability and (verbless or set(head[capability.end():].split()) <= CAPABILITY_TAILS):
             return [(1.0, f"a capability of a whole system: {capability.group()!r}")]
         words = head.split()
+        label = re.match(r"\s*([a-z]+)\s*:\s", lowered)
+        if label and label.group(1) in PROGRAM_NOUNS:  # "Epic: self-serve billing"
+            return [(1.0, f"a program of work ({title.strip()!r})")]
+        if words and words[0] == "new" and words[-1] in NEW_SYSTEMS:  # "New customer portal with ..."
+            return [(1.0, f"a new system to build ({head!r}): design, backend, frontend, tests")]
         # a new service added to a compose file or a pipeline (built=False) is not built here
         if built and first in self._making and len(words) > 1 and (words[-1] in NEW_SYSTEMS or (
                 words[-1] in ("service", "microservice") and "new" in words)):
@@ -669,7 +678,7 @@ class Classifier:
         changed = self._system_verbs.search(head)
         if changed is None:
             return []
-        if changed.start() == 0 and not head[changed.end():].strip() and re.match(r"\S+\s+from\s", lowered):
+        if changed.start() == 0 and not head[changed.end():].strip() and re.match(r"\S+\s+(?:everything\s+|all\s+(?:of\s+)?(?:our\s+)?[\w-]+\s+)?from\s", lowered):
             return [(1.0, f"a whole system moves ({title.strip()!r})")]  # Migrate from MySQL to PostgreSQL
         if changed.start() == 0:  # Decommission the legacy billing system; Overhaul of the platform
             whole = head if head[changed.end():].strip() else head_phrase(re.sub(r"^\S+\s+(?:of|for)\s+", "", lowered))
@@ -705,6 +714,24 @@ class Classifier:
 _CRITERIA_RE = re.compile(r"^\s*(?:acceptance criteria|ac|definition of done|dod|success criteria)\b",
                           re.IGNORECASE | re.MULTILINE)
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
+
+
+def title_of(text: str) -> str:
+    return text.partition("\n")[0]
+
+
+def verb_series(title: str, verbs: set[str]) -> list[str]:
+    """The verbs of a title that opens with a series of them sharing one object ("Design, build and roll
+    out the new service", "Build and deploy X"): each is a step of the work."""
+    match = _SERIES_RE.match(title)
+    if not match:
+        return []
+    found = [verb.strip().lower() for verb in re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(1))]
+    return found if all(verb in verbs or verb.split()[0] in verbs for verb in found) else []
+
+
+_VERB_WORD = r"[A-Za-z-]+(?:\s+(?:out|up|back|down))?"
+_SERIES_RE = re.compile(rf"^\s*({_VERB_WORD}(?:\s*,\s*{_VERB_WORD})*\s*,?\s+and\s+{_VERB_WORD})\s")
 
 
 def _list(value: object) -> list[str]:

@@ -244,7 +244,8 @@ class ClassifierConfig(_Section):
                                  "sso for all", "self-service", "active-active", "failover", "data lake",
                                  "soc 2 compliance", "gdpr compliance", "hipaa compliance", "pci compliance", "pci dss",
                                  "pci-dss", "iso 27001", "fedramp", "opentelemetry", "distributed tracing",
-                                 "real-time", "realtime"],
+                                 "real-time", "realtime", "sso", "multi-currency", "workspaces", "self-hosted",
+                                 "usage-based billing", "analytics", "white-label", "white-labelling"],
         description="Capabilities that run through a whole system: a task that introduces one is complex.",
     )
     system_verbs: list[str] = Field(
