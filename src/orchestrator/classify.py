@@ -56,7 +56,8 @@ ENUMERATION_WEIGHT = 12.0
 BUILT = frozenset({"api", "service", "job", "digest", "worker", "endpoint", "pipeline", "database", "backend",
                    "frontend", "ui", "dashboard", "email", "report", "integration", "migration"})
 """Besides software nouns, what a making verb builds as a separate deliverable."""
-CENSUS_NOUNS = ("inventory", "catalog", "catalogue", "census", "overview", "list", "map", "matrix")
+CENSUS_NOUNS = ("inventory", "catalog", "catalogue", "census", "overview", "list", "map", "matrix", "spreadsheet",
+                "register")
 REVIEWING = ("review", "check", "inspect", "assess", "examine", "verify", "evaluate")
 ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally",
                "gather")
@@ -105,7 +106,9 @@ _FAILURE_RE = re.compile(
     r"(?:is|are)\s+(?:slow|broken|wrong|missing|empty|blank|stuck|off\s+by|cut\s+off|misaligned|garbled|duplicated)|"
     r"does\s+nothing|do\s+nothing|(?:does\s+not|doesn't|do\s+not|don't|won't|can't|cannot|no\s+longer)\s+(?!expire|require|check|validate|"
     r"verify|escape|sanitize)\w+|never\s+(?!expire|time|rotate|log|check)\w+|shows\s+(?:the\s+)?wrong|flickers|"
-    r"overflows|loses|drops|ignores|skips|duplicates|misses)\b", re.IGNORECASE)
+    r"overflows|loses|drops|ignores|skips|duplicates|misses|(?:is|are|stays?)\s+(?:greyed|grayed)\s+out|spins\s+forever|"
+    r"takes?\s+\d+\s*(?:s|secs?|seconds?|mins?|minutes?)\s+to\s+(?:load|open|render|respond|save|appear)|"
+    r"(?:shows?|is|gets?)\s+(?:an?\s+)?(?:white|blank)\s+(?:screen|page))\b", re.IGNORECASE)
 """A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
 _DEFECT_RE = re.compile(
     r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
@@ -115,7 +118,8 @@ _DEFECT_RE = re.compile(
     r"(?:without|no|missing)\s+(?:auth\w*|login|access control|permission checks?|authorization checks?|csrf \w+)|"
     r"other (?:users|tenants|customers|accounts|organizations)'?s?\s+\w+|insecure\w*|prototype pollution|redos|"
     r"zip slip|mass assignment|subdomain takeover|account takeover|default (?:admin )?(?:password|credentials)|"
-    r"default admin)\b",
+    r"default admin|(?:sessions?|tokens?|links?|cookies?)\s+(?:does\s+not|doesn't|do\s+not|don't|never|won't)\s+expire|"
+    r"(?:could|can)\s+(?:be\s+)?guess(?:ed)?|guessable|predictable\s+(?:tokens?|links?|ids?|urls?))\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
 SUBJECTS = frozenset({"i", "we", "you", "they", "it", "someone", "somebody", "anyone", "nobody", "users", "customers",
@@ -257,7 +261,9 @@ class Classifier:
         if not words:
             return None
         verb, noun = words[0], words[-1]
-        if verb == "make" and len(words) > 2:
+        if words[:2] == ["make", "sure"]:
+            verb = "ensure"  # make sure nobody can read other tenants' files: a check, not a thing made
+        elif verb == "make" and len(words) > 2:
             noun = words[-2]  # make the deploy history table sortable: the table is what is made
         singular = noun[:-1] if noun.endswith("s") and noun[:-1] in self._software else noun
         place = place_phrase(named).lower()
@@ -295,6 +301,8 @@ class Classifier:
         # configuring the Argo CD application is not making one either, but a library named after a tool
         # (the Kubernetes client library) is still a library
         named_by = (verb, noun) if singular in LIBRARIES else words
+        # another master's lead verb names the work done to the thing (Tag and publish the SDK to PyPI)
+        led = any(self._lead_verbs.get(w, "development") != "development" for w in words[:-1])
         # a title without a verb is a noun compound, named by its last word: "Password reset emails" are emails,
         # "Security dashboard charts" are charts (the words before it say which one)
         verbless = verb not in self._verbs and verb not in SUBJECTS
@@ -302,7 +310,7 @@ class Classifier:
         compound = len(words) > 2 - verbless and self._other_domain(words[-2], keywords_only=True)
         software = len(words) > 1 and singular in self._software and "development" in scores and not compound and (
             (verb in self._making and (verb not in REPAIRING or not defect)) or not (
-                defect or (not verbless and any(self._other_domain(w) for w in named_by)))) and not deploy_place
+                defect or led or (not verbless and any(self._other_domain(w) for w in named_by)))) and not deploy_place
         if software:
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a {singular} ({head!r})")
             return "software", "development"  # the artifact and the words that name it ("service catalog page") are not a domain

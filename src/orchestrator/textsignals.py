@@ -61,12 +61,17 @@ _CODE_RE = re.compile(r"`[^`\n]{1,80}`|(?<![\w'])'[^'\n]{1,60}'(?![\w'])|\"[^\"\
 """A name in backticks or quotes (the `repos` command, the 'Audit log' tab) is a name, not a kind of work."""
 
 
+_KEPT_PAIRS = {"ci/cd": "ci cd", "blue/green": "blue-green"}
+"""Slash pairs that are words of work, not paths."""
+_KEPT_PAIRS_RE = re.compile(rf"\b(?:{'|'.join(map(re.escape, _KEPT_PAIRS))})\b", re.IGNORECASE)
+
+
 def strip_identifiers(text: str) -> str:
     """Drop paths, repository names and dotted names, whose words are names, not work.
 
     ``example-org/inventory-scanner`` says nothing about inventory work; ``ci/cd`` is kept.
     """
-    text = _CODE_RE.sub(" ", re.sub(r"\bci/cd\b", "ci cd", text, flags=re.IGNORECASE))
+    text = _CODE_RE.sub(" ", _KEPT_PAIRS_RE.sub(lambda m: _KEPT_PAIRS[m.group().lower()], text))
     return re.sub(r"[^\s,;()]+", lambda m: " " if _IDENTIFIER_RE.search(m.group()) else m.group(), text)
 
 
