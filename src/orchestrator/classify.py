@@ -62,7 +62,8 @@ REVIEWING = ("review", "check", "inspect", "assess", "examine", "verify", "evalu
 ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally",
                "gather")
 QUESTIONS = ("which ", "what ", "how many ", "who owns ", "where ", "who maintains ", "who is responsible ", "whose ")
-SPANNING_IF_SYSTEMS = ("across all", "for all", "for every", "in all", "across the", "across our")
+SPANNING_IF_SYSTEMS = ("across all", "for all", "for every", "in all", "across the", "across our", "to all", "to every",
+                       "on all", "on every")
 """R5: these span systems only when systems follow (across all services), not styling (across all tabs)."""
 SYSTEM_NOUNS = ("services", "systems", "microservices", "applications", "apps", "repositories", "repos", "clusters",
                 "environments", "servers", "hosts", "teams", "products", "platforms", "codebases", "projects",
@@ -517,7 +518,11 @@ class Classifier:
         looked = without_narrative(strip_type_prefix(without_investigation(description)))
         signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains)
         signals += self._size_signals(task, text)
-        signals += self._whole_system_signals(task.title, built=route.decided_by != "pipeline")
+        whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline")
+        files = changed_files(text, find_files(text)) if whole else []
+        if whole and 0 < len(files) <= self.config.max_simple_files:  # "Improve observability: a middleware in app.py"
+            whole = [(weight / 2, f"{reason}, but the text names its file ({files[0]})") for weight, reason in whole]
+        signals += whole
 
         score = sum(weight for weight, _ in signals)
         threshold = self.config.complex_score_threshold
@@ -624,6 +629,9 @@ class Classifier:
         elif markers and (len(actions) >= 2 or len(domains) >= 2):
             signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
         made = self._deliverables(text)
+        reached = _REACHED_RE.findall(text)
+        if len(reached) >= 3:  # stored in the accounts table, sent to the CRM sync, shown in the admin view
+            signals.append((1.0, f"the change reaches {len(reached)} places: {', '.join(reached[:4])}"))
         if parts >= 3:
             signals.append((1.0, f"{parts} parts of work stated"))
         elif len(made) >= 3:
@@ -686,7 +694,7 @@ class Classifier:
         changed = self._system_verbs.search(head)
         if changed is None:
             return []
-        if changed.start() == 0 and not head[changed.end():].strip() and re.match(r"\S+\s+(?:everything\s+|all\s+(?:of\s+)?(?:our\s+)?[\w-]+\s+)?from\s", lowered):
+        if changed.start() == 0 and head[changed.end():].strip() in ("", "everything") and re.match(r"\S+\s+(?:everything\s+|all\s+(?:of\s+)?(?:our\s+)?[\w-]+\s+)?from\s", lowered):
             return [(1.0, f"a whole system moves ({title.strip()!r})")]  # Migrate from MySQL to PostgreSQL
         if changed.start() == 0:  # Decommission the legacy billing system; Overhaul of the platform
             whole = head if head[changed.end():].strip() else head_phrase(re.sub(r"^\S+\s+(?:of|for)\s+", "", lowered))
@@ -719,6 +727,10 @@ class Classifier:
         return signals
 
 
+_REACHED_RE = re.compile(r"\b(?:stored|sent|shown|displayed|included|documented|added|exposed|synced|synchronised|"
+                         r"synchronized|written|reflected|propagated|saved|exported|logged|surfaced)\s+(?:in|to|on|into)\s+"
+                         r"(?:the\s+|our\s+|a\s+|an\s+|its\s+)?[\w-]+(?:\s+[\w-]+)?", re.IGNORECASE)
+"""Places one change is carried to, each a part of the work."""
 _CRITERIA_RE = re.compile(r"^\s*(?:acceptance criteria|ac|definition of done|dod|success criteria)\b",
                           re.IGNORECASE | re.MULTILINE)
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")

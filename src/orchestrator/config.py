@@ -169,7 +169,8 @@ class ClassifierConfig(_Section):
             "redeploy", "remediate", "provision", "backfill", "deprecate", "instrument",
             "rebuild", "restore", "re-sync", "resync", "resume", "recover", "repair", "reinstall", "re-run",
             "launch", "deliver", "run", "rename", "move", "delete", "archive", "tag", "publish", "re-create",
-            "recreate", "finish", "find", "upgrade", "bump", "retire", "decommission", "onboard",
+            "recreate", "finish", "find", "upgrade", "bump", "retire", "decommission", "onboard", "scrub", "purge",
+            "seed", "grant", "containerise", "optimise", "catalogue",
         ],
         description="Verbs that start a unit of work; three or more such clauses lean towards complex.",
     )
@@ -182,7 +183,7 @@ class ClassifierConfig(_Section):
             "systemwide", "platform-wide", "org-wide", "full stack", "full-stack", "from scratch",
             "every module", "all modules", "monolith", "of the platform", "of the system", "everywhere",
             "throughout the codebase", "in every service", "for all", "for every", "in all", "across the",
-            "across our",
+            "across our", "to all", "to every", "on all", "on every",
         ],
         description="Phrases that mean a change touches whole systems (seed: affects entire systems).",
     )

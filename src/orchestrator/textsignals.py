@@ -27,7 +27,7 @@ _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
     r" (?:is|are) (?:done|complete|completed|merged|deployed)|before (?:deploying|releasing|merging|shipping)"
     r"|must (?:happen|be done|complete|finish) (?:before|first)|only after|depends on"
-    r"|and (?!it\b|them\b)[a-z]+ (?:it|them)(?= (?:as|to|in|into|on|onto|behind|with|before|after|through|across|at"
+    r"|and (?!it\b|them\b)[a-z]+ (?:it|them)(?= (?:as|to|in|into|on|onto|behind|with|before|after|through|across|at|against"
     r"|everywhere)\b|[ ,.;]*$))\b",
     re.IGNORECASE,
 )
@@ -321,9 +321,13 @@ _NARRATIVE_RE = re.compile(
     re.IGNORECASE)
 
 
+_BECAUSE_RE = re.compile(r"\s+(?:because|since)\s+(?:it|they|we|the\s+\w+)\s[^.;!?\n]*", re.IGNORECASE)
+
+
 def without_narrative(text: str) -> str:
     """The text without what already happened (R3): ``In March we implemented a fix, deployed it to
     production``, ``the changelog is merged``. Such pieces tell history or preconditions, not work."""
+    text = _BECAUSE_RE.sub("", text)  # "takes 20 minutes because it rebuilds the image": why, not what to do
     if not _NARRATIVE_RE.search(text):
         return text
     pieces = _PIECE_SPLIT_RE.split(text)
