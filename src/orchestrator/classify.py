@@ -560,7 +560,12 @@ class Classifier:
         involved: list[str] = []
         candidates = self._candidates(text)
         for clause in work_clauses(text):  # "with production access" qualifies; "with security audit" is work
-            ranked = sorted(self._score_text(clause, candidates=candidates).items(), key=lambda item: -item[1].total)
+            scores = self._score_text(clause, candidates=candidates)
+            words = clause.lower().split()
+            if words and words[0] in self._making - REPAIRING and "development" in scores and any(
+                    word.strip(".,;:") in self._software for word in words[1:]):
+                scores["development"].total += KEYWORD_WEIGHT  # R2: write the backfill script, build a CLI
+            ranked = sorted(scores.items(), key=lambda item: -item[1].total)
             (best, top), runner_up = ranked[0], ranked[1][1].total
             if top.total >= KEYWORD_WEIGHT and top.total > runner_up and best not in involved:
                 involved.append(best)
@@ -694,7 +699,7 @@ class Classifier:
         changed = self._system_verbs.search(head)
         if changed is None:
             return []
-        if changed.start() == 0 and head[changed.end():].strip() in ("", "everything") and re.match(r"\S+\s+(?:everything\s+|all\s+(?:of\s+)?(?:our\s+)?[\w-]+\s+)?from\s", lowered):
+        if changed.start() == 0 and head[changed.end():].strip() in ("", "everything") and _MOVE_FROM_RE.match(lowered):
             return [(1.0, f"a whole system moves ({title.strip()!r})")]  # Migrate from MySQL to PostgreSQL
         if changed.start() == 0:  # Decommission the legacy billing system; Overhaul of the platform
             whole = head if head[changed.end():].strip() else head_phrase(re.sub(r"^\S+\s+(?:of|for)\s+", "", lowered))
@@ -727,6 +732,8 @@ class Classifier:
         return signals
 
 
+_MOVE_FROM_RE = re.compile(r"\S+\s+(?:everything\s+|all\s+(?:of\s+)?(?:our\s+)?[\w-]+\s+)?from\s")
+"""Migrate from MySQL to PostgreSQL, Move everything from Heroku to AWS: the whole system moves."""
 _REACHED_RE = re.compile(r"\b(?:stored|sent|shown|displayed|included|documented|added|exposed|synced|synchronised|"
                          r"synchronized|written|reflected|propagated|saved|exported|logged|surfaced)\s+(?:in|to|on|into)\s+"
                          r"(?:the\s+|our\s+|a\s+|an\s+|its\s+)?[\w-]+(?:\s+[\w-]+)?", re.IGNORECASE)
