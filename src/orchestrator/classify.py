@@ -116,7 +116,8 @@ _DEFECT_RE = re.compile(
     r"hard-?coded|plaintext|cve-?\S*|exploit\w*|open redirect|ssrf|rce|idor|clickjacking|privilege escalation|"
     r"(?:stack traces?|tracebacks?|env(?:ironment)? variables|internal paths|secrets?|tokens?|passwords?)\s+to\s+"
     r"(?:clients|users|anyone|the public|the browser|unauthenticated users)|"
-    r"(?:without|no|missing)\s+(?:auth\w*|login|access control|permission checks?|authorization checks?|csrf \w+)|"
+    r"(?:without|no|missing)\s+(?:an?\s+)?(?:auth\w*|login|access control|permission checks?|authorization checks?|"
+    r"csrf \w+|tokens?|credentials|api keys?|passwords?)|someone else'?s|another user'?s|other people'?s|"
     r"other (?:users|tenants|customers|accounts|organizations)'?s?\s+\w+|insecure\w*|prototype pollution|redos|"
     r"zip slip|mass assignment|subdomain takeover|account takeover|default (?:admin )?(?:password|credentials)|"
     r"default admin|(?:sessions?|tokens?|links?|cookies?)\s+(?:does\s+not|doesn't|do\s+not|don't|never|won't)\s+expire|"
@@ -355,7 +356,7 @@ class Classifier:
     def _first_request(self, description: str) -> str:
         """The description's first sentence that opens with a verb (its request), else its first sentence."""
         description = _CRITERIA_RE.split(description, maxsplit=1)[0]  # what must hold is not the request
-        sentences = [re.sub(r"^\s*(?:[-*•]|\d{1,2}[.)])\s*", "", sentence)
+        sentences = [re.sub(r"^\s*(?:(?:[-*•]|\d{1,2}[.)])\s*)?(?:please\s+)?", "", sentence, flags=re.IGNORECASE)
                      for sentence in re.split(r"(?<=[.!?])\s+|\n", description) if sentence.strip()]
         return next((sentence for sentence in sentences
                      if (re.findall(r"[a-z][a-z-]*", sentence.lower()) or [""])[0] in self._verbs),
@@ -411,9 +412,13 @@ class Classifier:
         """Pick the domain with the highest score; ``type`` and prefix weigh most. When the rules are
         unsure (no routing word, a tie or a narrow margin), ``history`` may choose among the close ones."""
         scores = self._score_text(title, TITLE_WEIGHT)
-        vague = all(score.total <= 0 for score in scores.values())
+        vague = all(score.total <= 0 for score in scores.values()) or bool(_PURPOSE_RE.match(title))
         self._score_text(description, 1.0, into=scores)
         reasons: list[str] = []
+        for text, weight in ((title, TITLE_WEIGHT), (description, 1.0)):
+            if "back" in text and "cicd" in scores and _ROLLBACK_RE.search(text):
+                scores["cicd"].total += KEYWORD_WEIGHT * weight  # take the service back to 3.8.2
+                scores["cicd"].strong += 1
         head = self._score_head(title, scores, reasons, description)
         if head is None and vague and description:
             # a title that names no work ("Q3 housekeeping", "Ticket from support"): the description's
@@ -641,8 +646,8 @@ class Classifier:
             signals.append((1.0, f"{parts} parts of work stated"))
         elif len(made) >= 3:
             signals.append((1.0, f"{len(made)} things to build: {', '.join(made[:4])}"))
-        elif len(items) >= 3:
-            signals.append((0.8, f"{len(items)} listed parts of work"))
+        elif len(items) >= 3:  # four or more parts are as many as four separate actions
+            signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
         if len(actions) >= 4:
             signals.append((1.0, f"{len(actions)} separate actions"))
         elif len(actions) == 3:
@@ -732,6 +737,12 @@ class Classifier:
         return signals
 
 
+_PURPOSE_RE = re.compile(r"\s*(?:for|from|re|fwd?|per|regarding|about)\b[\s:]", re.IGNORECASE)
+"""A title that says what the work is for or where it came from ("For the migration planning", "From the bug
+bounty"): it names no work, the description does."""
+_ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previous|last|old|prior)\s+(?:\w+'s\s+)?"
+                          r"(?:version|release|build|image|tag)|last\s+\w+'s\s+(?:version|release|build))", re.IGNORECASE)
+"""Taking a running thing back to an earlier version is a rollback, whatever the verb."""
 _MOVE_FROM_RE = re.compile(r"\S+\s+(?:everything\s+|all\s+(?:of\s+)?(?:our\s+)?[\w-]+\s+)?from\s")
 """Migrate from MySQL to PostgreSQL, Move everything from Heroku to AWS: the whole system moves."""
 _REACHED_RE = re.compile(r"\b(?:stored|sent|shown|displayed|included|documented|added|exposed|synced|synchronised|"
