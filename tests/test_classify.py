@@ -301,6 +301,19 @@ def test_late_rules_a_lead_phrase_a_pronoun_sequence_and_verbless_capabilities(c
         ("Improve observability",
          "Add structured request logging to the orders service (a middleware in orders/app.py).", "development",
          "a capability whose text names its one file is not a program"),
+        ("Admin API answers without a token", "", "security", "reachable without a token"),
+        ("Can users change someone else's email through the profile API?", "", "security", "another user's data"),
+        ("From the bug bounty", "A researcher reported stored XSS in the project description field. Sanitize the "
+         "rendered HTML.", "security", "a title that says where the work came from names no work"),
+        ("Ops request", "Please take the notifications service back to 3.8.2 in production; 3.9.0 sends duplicate "
+         "pushes.", "cicd", "'back to 3.8.2' is a rollback; 'please' does not open the request"),
+        ("Take the search service back to the previous release", "", "cicd", "a rollback whatever the verb"),
+        ("Rename a column", "Rename `customer_ref` to `account_id`: the database migration, the REST API fields, the "
+         "mobile app's models, the analytics warehouse views and the partner docs.", "complex", "4+ listed parts"),
+        ("Add rate limiting to the public API, load-test it, and roll it out behind a flag", "", "complex",
+         "'and roll it out behind' orders the work; roll is an action"),
+        ("Unowned services", "", "inventory", "services without an owner: a census"),
+        ("Usage-based pricing", "", "complex", "a capability"),
     ],
 )
 def test_second_round_rules_on_how_real_queues_phrase_work(classifier: Classifier, title: str, description: str,

@@ -27,8 +27,8 @@ _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
     r" (?:is|are) (?:done|complete|completed|merged|deployed)|before (?:deploying|releasing|merging|shipping)"
     r"|must (?:happen|be done|complete|finish) (?:before|first)|only after|depends on"
-    r"|and (?!it\b|them\b)[a-z]+ (?:it|them)(?: (?:out|up|back|down))?(?= (?:as|to|in|into|on|onto|behind|with|before|after|through|across|at|against"
-    r"|everywhere)\b|[ ,.;]*$))\b",
+    r"|and (?!it\b|them\b)[a-z]+ (?:it|them)(?: (?:out|up|back|down))?"
+    r"(?= (?:as|to|in|into|on|onto|behind|with|before|after|through|across|at|against|everywhere)\b|[ ,.;]*$))\b",
     re.IGNORECASE,
 )
 _DURATION_RE = re.compile(
