@@ -272,8 +272,10 @@ def test_late_rules_a_lead_phrase_a_pronoun_sequence_and_verbless_capabilities(c
         ("Move everything from Heroku to AWS", "", "complex", "a whole move"),
         ("SSO", "", "complex", "a capability named alone"),
         ("Multi-currency support", "", "complex", "a capability and its tail"),
-        ("Set up a self-hosted runner pool with autoscaling, spot instances and a cleanup job", "", "cicd",
-         "a capability word that only qualifies the object"),
+        ("SSO login button is misaligned", "", "development", "a failure report is not a program"),
+        ("Set up real-time alerts for the payments queue", "", "cicd",
+         "a capability word that only qualifies the object of 'set up'"),
+        ("Old employees still have GitHub access", "", "security", "access that must be removed"),
         ("The scan button on the repository page is greyed out", "", "development", "a failure in users' words"),
         ("Pipeline page takes 30 seconds to load", "", "development", "a slow page is the page's failure"),
         ("Session doesn't expire after logout", "", "security", "a session that never expires is a defect"),
@@ -329,3 +331,14 @@ def test_the_first_request_of_a_description_is_not_in_its_acceptance_criteria(cl
     described = "The date picker needs a focus ring.\n\nAcceptance criteria:\n- snapshot tests updated"
     assert classifier._first_request(described) == "The date picker needs a focus ring."
     assert classifier._first_request("Customers abandon the form. Please add autocomplete.") == "add autocomplete."
+
+
+def test_which_clauses_make_a_domain_involved(classifier: Classifier) -> None:
+    # everyday verbs inside a description are not a master's work; quantified, a census is
+    assert classifier.involved_domains("Add a retry button to the sender page, push the branch and list the errors") \
+        == ["development"]
+    assert "inventory" in classifier.involved_domains("Fix the login page, then list every repository with a stale token")
+    # writing a script is development's part (R2), unless another master's words share its clause
+    assert classifier.involved_domains("Write the backfill script and run it against production") \
+        == ["development", "cicd"]
+    assert "development" not in classifier.involved_domains("Create a dashboard in Grafana and alert on errors")

@@ -124,6 +124,12 @@ _DEFECT_RE = re.compile(
     r"(?:could|can)\s+(?:be\s+)?guess(?:ed)?|guessable|predictable\s+(?:tokens?|links?|ids?|urls?))\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
+EVERYDAY_VERBS = frozenset({"push", "tag", "scale", "block", "lock", "hash", "mask", "publish", "snapshot", "restrict",
+                            "backup", "record", "count", "list", "tally"})
+"""Lead verbs that open a title as a master's work but are everyday verbs inside a description ("push the
+branch", "list the errors", "publish the event"): they do not make a clause that master's."""
+_QUANTIFIED_RE = re.compile(r"\s+(?:every|all|each|which)\b")
+"""After an everyday lead verb, a quantifier makes it that master's work again: "list every repository"."""
 SUBJECTS = frozenset({"i", "we", "you", "they", "it", "someone", "somebody", "anyone", "nobody", "users", "customers",
                       "the", "a", "an", "our", "my", "this", "that", "there"})
 """Words that open a sentence with its subject (``I got a reset link ...``), not a noun-phrase title."""
@@ -191,6 +197,8 @@ class Classifier:
         # keywords that can open a text, by their own text: the first word is looked up by its
         # prefixes instead of trying every pattern (the hot spot of a pickup's classification)
         self._leads: dict[str, list[tuple[str, re.Pattern[str], float]]] = {}
+        self._clause_leads: dict[str, list[tuple[str, re.Pattern[str], float]]] = {}
+        """The same, without the everyday verbs: what opens a clause inside a description."""
         for name, patterns in self._patterns.items():
             for _, plain, pattern, weight in patterns:
                 if weight > 1 and " " not in plain:
@@ -201,6 +209,8 @@ class Classifier:
             if " " not in verb and all(other != name for other, *_ in self._leads.get(verb, ())):
                 self._leads.setdefault(verb, []).append(
                     (name, re.compile(rf"{re.escape(verb)}(?![\w-])"), KEYWORD_WEIGHT - 1.0))
+        self._clause_leads = {word: [entry for entry in entries if word not in EVERYDAY_VERBS or entry[2] == LEAD_VERB_BONUS]
+                              for word, entries in self._leads.items()}
 
     # --- routing -------------------------------------------------------------------
 
@@ -222,14 +232,16 @@ class Classifier:
         return [entry for entry in self._flat if entry[2] in lowered]
 
     def _score_text(self, text: str, weight: float = 1.0, into: dict[str, _Score] | None = None,
-                    candidates: list[tuple[str, str, str, re.Pattern[str], float]] | None = None) -> dict[str, _Score]:
+                    candidates: list[tuple[str, str, str, re.Pattern[str], float]] | None = None,
+                    clause: bool = False) -> dict[str, _Score]:
         scores = into if into is not None else {name: _Score() for name in self._patterns}
         lowered = strip_names(strip_identifiers(text), self._keyword_names.__contains__).lower()
         lead = _LEAD_RE.match(lowered)
         if lead:
             first = lead.group(1)
             leading = {name: bonus for end in range(1, len(first) + 1)
-                       for name, p, bonus in self._leads.get(first[:end], ()) if p.match(first)}
+                       for name, p, bonus in (self._clause_leads if clause and not _QUANTIFIED_RE.match(
+                           lowered, lead.end()) else self._leads).get(first[:end], ()) if p.match(first)}
             for name, bonus in leading.items():
                 scores[name].total += bonus * weight
         # every routing word found, the longest first: "sql injection" is security, and "sql" inside it
@@ -565,10 +577,11 @@ class Classifier:
         involved: list[str] = []
         candidates = self._candidates(text)
         for clause in work_clauses(text):  # "with production access" qualifies; "with security audit" is work
-            scores = self._score_text(clause, candidates=candidates)
+            scores = self._score_text(clause, candidates=candidates, clause=True)
             words = clause.lower().split()
             if words and words[0] in self._making - REPAIRING and "development" in scores and any(
-                    word.strip(".,;:") in self._software for word in words[1:]):
+                    word.strip(".,;:") in self._software for word in words[1:]) and not any(
+                    score.total for name, score in scores.items() if name != "development"):
                 scores["development"].total += KEYWORD_WEIGHT  # R2: write the backfill script, build a CLI
             ranked = sorted(scores.items(), key=lambda item: -item[1].total)
             (best, top), runner_up = ranked[0], ranked[1][1].total
@@ -682,7 +695,8 @@ class Classifier:
         head = head_phrase(lowered)
         first = (re.findall(r"[a-z][a-z-]*", head) or [""])[0]
         small = first in self._action_verbs and (first not in self._making | INTRODUCING or first == "fix")
-        capability = None if small else self._capability.search(head)
+        # a failure report is about a part of a program, not a program (SSO login button is misaligned)
+        capability = None if small or _FAILURE_RE.search(lowered) else self._capability.search(head)
         # the capability is what the head names (Add multi-tenancy, Real-time notifications), not what
         # qualifies the object of a verb (Add i18n keys)
         verbless = first not in self._verbs and " ".join(head.split()[:2]) not in self._phrasal  # set up, roll out

@@ -99,7 +99,8 @@ def _default_domains() -> dict[str, DomainConfig]:
                         "mask", "take away", "offboard"],
             hints=["patch", "password", "token", "tls", "ssl", "certificate", "leak", "redirect",
                    "private", "signature", "permission", "rbac", "firewall", "auth", "md5", "sha1", "suspicious",
-                   "access"],
+                   "github access", "production access", "admin access", "write access", "push access", "ssh access",
+                   "vpn access", "still have access", "access rights", "access review"],
         ),
         "inventory": DomainConfig(
             master="inventory",
@@ -250,9 +251,8 @@ class ClassifierConfig(_Section):
                                  "sso for all", "self-service", "active-active", "failover", "data lake",
                                  "soc 2 compliance", "gdpr compliance", "hipaa compliance", "pci compliance", "pci dss",
                                  "pci-dss", "iso 27001", "fedramp", "opentelemetry", "distributed tracing",
-                                 "real-time", "realtime", "sso", "multi-currency", "workspaces", "self-hosted",
-                                 "usage-based billing", "usage-based pricing", "analytics", "white-label", "white-labelling",
-                                 "role-based access control"],
+                                 "real-time", "realtime", "sso", "multi-currency", "usage-based billing",
+                                 "usage-based pricing", "white-label", "white-labelling", "role-based access control"],
         description="Capabilities that run through a whole system: a task that introduces one is complex.",
     )
     system_verbs: list[str] = Field(
