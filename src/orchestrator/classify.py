@@ -32,6 +32,7 @@ from orchestrator.textsignals import (
     strip_names,
     strip_type_prefix,
     type_prefix,
+    verb_series,
     without_investigation,
     without_narrative,
     work_clauses,
@@ -636,7 +637,7 @@ class Classifier:
         steps = [step for step in arrow_steps(text) if action_clauses(step, verbs)]
         # R3: listed parts are separate pieces of work (a verb and its object, or items of different
         # domains), not the features or values of one deliverable
-        listed = listed_items(body) or listed_items(title_of(text))  # "Customer data export: API, job, page"
+        listed = listed_items(body) or listed_items(text.partition("\n")[0])  # "Customer data export: API, job, page"
         items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
             item for item in listed if action_clauses(item, verbs)]
         # the title usually summarises the description: count the richer of the two, not both
@@ -766,24 +767,6 @@ _REACHED_RE = re.compile(r"\b(?:stored|sent|shown|displayed|included|documented|
 _CRITERIA_RE = re.compile(r"^\s*(?:acceptance criteria|ac|definition of done|dod|success criteria)\b",
                           re.IGNORECASE | re.MULTILINE)
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
-
-
-def title_of(text: str) -> str:
-    return text.partition("\n")[0]
-
-
-def verb_series(title: str, verbs: set[str]) -> list[str]:
-    """The verbs of a title that opens with a series of them sharing one object ("Design, build and roll
-    out the new service", "Build and deploy X"): each is a step of the work."""
-    match = _SERIES_RE.match(title)
-    if not match:
-        return []
-    found = [verb.strip().lower() for verb in re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(1))]
-    return found if all(verb in verbs or verb.split()[0] in verbs for verb in found) else []
-
-
-_VERB_WORD = r"[A-Za-z-]+(?:\s+(?:out|up|back|down))?"
-_SERIES_RE = re.compile(rf"^\s*({_VERB_WORD}(?:\s*,\s*{_VERB_WORD})*\s*,?\s+and\s+{_VERB_WORD})\s")
 
 
 def _list(value: object) -> list[str]:

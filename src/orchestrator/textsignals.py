@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 _EXTENSIONS = (
     "py|pyi|js|jsx|ts|tsx|mjs|cjs|json|jsonl|ya?ml|toml|ini|cfg|conf|md|rst|txt|sh|bash|zsh|go|rs|java|kt|rb|"
@@ -387,3 +387,17 @@ def work_clauses(text: str) -> list[str]:
         else:
             found.append(piece)
     return found
+
+
+def verb_series(title: str, verbs: Collection[str]) -> list[str]:
+    """The verbs of a title that opens with a series of them sharing one object ("Design, build and roll
+    out the new service", "Build and deploy X"): each is a step of the work."""
+    match = _SERIES_RE.match(title)
+    if not match:
+        return []
+    found = [verb.strip().lower() for verb in re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(1))]
+    return found if all(verb in verbs or verb.split()[0] in verbs for verb in found) else []
+
+
+_VERB_WORD = r"[A-Za-z-]+(?:\s+(?:out|up|back|down))?"
+_SERIES_RE = re.compile(rf"^\s*({_VERB_WORD}(?:\s*,\s*{_VERB_WORD})*\s*,?\s+and\s+{_VERB_WORD})\s")
