@@ -342,3 +342,5 @@ def test_which_clauses_make_a_domain_involved(classifier: Classifier) -> None:
     assert classifier.involved_domains("Write the backfill script and run it against production") \
         == ["development", "cicd"]
     assert "development" not in classifier.involved_domains("Create a dashboard in Grafana and alert on errors")
+    # what must not happen is a constraint of the work, not a part of another master's
+    assert classifier.involved_domains("Add request logging to the orders service; no personal data in the logs") == []

@@ -129,6 +129,7 @@ EVERYDAY_VERBS = frozenset({"push", "tag", "scale", "block", "lock", "hash", "ma
                             "backup", "record", "count", "list", "tally"})
 """Lead verbs that open a title as a master's work but are everyday verbs inside a description ("push the
 branch", "list the errors", "publish the event"): they do not make a clause that master's."""
+_CONSTRAINT_RE = re.compile(r"(?:no|without|never|nothing|do not|don't|must not|mustn't)\s", re.IGNORECASE)
 _QUANTIFIED_RE = re.compile(r"\s+(?:every|all|each|which)\b")
 """After an everyday lead verb, a quantifier makes it that master's work again: "list every repository"."""
 SUBJECTS = frozenset({"i", "we", "you", "they", "it", "someone", "somebody", "anyone", "nobody", "users", "customers",
@@ -578,6 +579,8 @@ class Classifier:
         involved: list[str] = []
         candidates = self._candidates(text)
         for clause in work_clauses(text):  # "with production access" qualifies; "with security audit" is work
+            if _CONSTRAINT_RE.match(clause):
+                continue  # "no personal data in the logs": what must not happen is a constraint, not a part
             scores = self._score_text(clause, candidates=candidates, clause=True)
             words = clause.lower().split()
             if words and words[0] in self._making - REPAIRING and "development" in scores and any(
