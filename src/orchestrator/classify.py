@@ -32,6 +32,7 @@ from orchestrator.textsignals import (
     strip_names,
     strip_type_prefix,
     type_prefix,
+    verb_series,
     without_investigation,
     without_narrative,
     work_clauses,
@@ -56,12 +57,14 @@ ENUMERATION_WEIGHT = 12.0
 BUILT = frozenset({"api", "service", "job", "digest", "worker", "endpoint", "pipeline", "database", "backend",
                    "frontend", "ui", "dashboard", "email", "report", "integration", "migration"})
 """Besides software nouns, what a making verb builds as a separate deliverable."""
-CENSUS_NOUNS = ("inventory", "catalog", "catalogue", "census", "overview", "list", "map", "matrix")
+CENSUS_NOUNS = ("inventory", "catalog", "catalogue", "census", "overview", "list", "map", "matrix", "spreadsheet",
+                "register")
 REVIEWING = ("review", "check", "inspect", "assess", "examine", "verify", "evaluate")
 ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally",
                "gather")
 QUESTIONS = ("which ", "what ", "how many ", "who owns ", "where ", "who maintains ", "who is responsible ", "whose ")
-SPANNING_IF_SYSTEMS = ("across all", "for all", "for every", "in all", "across the", "across our")
+SPANNING_IF_SYSTEMS = ("across all", "for all", "for every", "in all", "across the", "across our", "to all", "to every",
+                       "on all", "on every")
 """R5: these span systems only when systems follow (across all services), not styling (across all tabs)."""
 SYSTEM_NOUNS = ("services", "systems", "microservices", "applications", "apps", "repositories", "repos", "clusters",
                 "environments", "servers", "hosts", "teams", "products", "platforms", "codebases", "projects",
@@ -105,19 +108,33 @@ _FAILURE_RE = re.compile(
     r"(?:is|are)\s+(?:slow|broken|wrong|missing|empty|blank|stuck|off\s+by|cut\s+off|misaligned|garbled|duplicated)|"
     r"does\s+nothing|do\s+nothing|(?:does\s+not|doesn't|do\s+not|don't|won't|can't|cannot|no\s+longer)\s+(?!expire|require|check|validate|"
     r"verify|escape|sanitize)\w+|never\s+(?!expire|time|rotate|log|check)\w+|shows\s+(?:the\s+)?wrong|flickers|"
-    r"overflows|loses|drops|ignores|skips|duplicates|misses)\b", re.IGNORECASE)
+    r"overflows|loses|drops|ignores|skips|duplicates|misses|(?:is|are|stays?)\s+(?:greyed|grayed)\s+out|spins\s+forever|"
+    r"takes?\s+\d+\s*(?:s|secs?|seconds?|mins?|minutes?)\s+to\s+(?:load|open|render|respond|save|appear)|"
+    r"(?:shows?|is|gets?)\s+(?:an?\s+)?(?:white|blank)\s+(?:screen|page))\b", re.IGNORECASE)
 """A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
 _DEFECT_RE = re.compile(
     r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
     r"hard-?coded|plaintext|cve-?\S*|exploit\w*|open redirect|ssrf|rce|idor|clickjacking|privilege escalation|"
     r"(?:stack traces?|tracebacks?|env(?:ironment)? variables|internal paths|secrets?|tokens?|passwords?)\s+to\s+"
     r"(?:clients|users|anyone|the public|the browser|unauthenticated users)|"
-    r"(?:without|no|missing)\s+(?:auth\w*|login|access control|permission checks?|authorization checks?|csrf \w+)|"
+    r"(?:without|no|missing)\s+(?:an?\s+)?(?:auth\w*|login|access control|permission checks?|authorization checks?|"
+    r"csrf \w+|tokens?|credentials|api keys?|passwords?)|someone else'?s|another user'?s|other people'?s|"
     r"other (?:users|tenants|customers|accounts|organizations)'?s?\s+\w+|insecure\w*|prototype pollution|redos|"
     r"zip slip|mass assignment|subdomain takeover|account takeover|default (?:admin )?(?:password|credentials)|"
-    r"default admin)\b",
+    r"default admin|(?:sessions?|tokens?|links?|cookies?)\s+(?:does\s+not|doesn't|do\s+not|don't|never|won't)\s+expire|"
+    r"(?:could|can)\s+(?:be\s+)?guess(?:ed)?|guessable|predictable\s+(?:tokens?|links?|ids?|urls?))\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
+EVERYDAY_VERBS = frozenset({"push", "tag", "scale", "block", "lock", "hash", "mask", "publish", "snapshot", "restrict",
+                            "backup", "record", "count", "list", "tally"})
+"""Lead verbs that open a title as a master's work but are everyday verbs inside a description ("push the
+branch", "list the errors", "publish the event"): they do not make a clause that master's."""
+_CONSTRAINT_RE = re.compile(r"(?:no|without|never|nothing|do not|don't|must not|mustn't)\s", re.IGNORECASE)
+_QUANTIFIED_RE = re.compile(r"\s+(?:every|all|each|which)\b")
+"""After an everyday lead verb, a quantifier makes it that master's work again: "list every repository"."""
+SUBJECTS = frozenset({"i", "we", "you", "they", "it", "someone", "somebody", "anyone", "nobody", "users", "customers",
+                      "the", "a", "an", "our", "my", "this", "that", "there"})
+"""Words that open a sentence with its subject (``I got a reset link ...``), not a noun-phrase title."""
 READ_ONLY_VERBS = ("scan", "audit", "list", "inventory", "catalog", "catalogue", "review", "check", "report",
                    "count", "find", "discover", "enumerate", "survey", "assess", "verify", "map", "document")
 
@@ -175,13 +192,27 @@ class Classifier:
         self._capability = _alternation(config.capability_phrases)
         self._system_object = re.compile(rf"(?:^|\s)(?:{'|'.join(map(re.escape, config.system_objects))})$")
         self._action_verbs = {verb.lower() for verb in config.action_verbs if " " not in verb}
+        self._verbs = self._action_verbs | self._making | set(self._display) | set(self._lead_verbs) | {
+            verb.lower() for verb in config.vague_verbs} | set(REVIEWING) | set(ENUMERATING) | FINDING | DOCUMENTING
+        """Words that open a task as its verb: a title opening with none of them is a noun phrase."""
+        self._phrasal = {verb.lower() for verb in [*config.action_verbs, *self._lead_verbs] if " " in verb}
         # keywords that can open a text, by their own text: the first word is looked up by its
         # prefixes instead of trying every pattern (the hot spot of a pickup's classification)
-        self._leads: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        self._leads: dict[str, list[tuple[str, re.Pattern[str], float]]] = {}
+        self._clause_leads: dict[str, list[tuple[str, re.Pattern[str], float]]] = {}
+        """The same, without the everyday verbs: what opens a clause inside a description."""
         for name, patterns in self._patterns.items():
             for _, plain, pattern, weight in patterns:
                 if weight > 1 and " " not in plain:
-                    self._leads.setdefault(plain, []).append((name, pattern))
+                    self._leads.setdefault(plain, []).append((name, pattern, LEAD_VERB_BONUS))
+        # a domain's lead verb opening a clause names its work there as a keyword would ("... and ship it
+        # as 2.3.1"): it adds what makes its hint a keyword
+        for verb, name in self._lead_verbs.items():
+            if " " not in verb and all(other != name for other, *_ in self._leads.get(verb, ())):
+                self._leads.setdefault(verb, []).append(
+                    (name, re.compile(rf"{re.escape(verb)}(?![\w-])"), KEYWORD_WEIGHT - 1.0))
+        self._clause_leads = {word: [entry for entry in entries if word not in EVERYDAY_VERBS or entry[2] == LEAD_VERB_BONUS]
+                              for word, entries in self._leads.items()}
 
     # --- routing -------------------------------------------------------------------
 
@@ -203,16 +234,18 @@ class Classifier:
         return [entry for entry in self._flat if entry[2] in lowered]
 
     def _score_text(self, text: str, weight: float = 1.0, into: dict[str, _Score] | None = None,
-                    candidates: list[tuple[str, str, str, re.Pattern[str], float]] | None = None) -> dict[str, _Score]:
+                    candidates: list[tuple[str, str, str, re.Pattern[str], float]] | None = None,
+                    clause: bool = False) -> dict[str, _Score]:
         scores = into if into is not None else {name: _Score() for name in self._patterns}
         lowered = strip_names(strip_identifiers(text), self._keyword_names.__contains__).lower()
         lead = _LEAD_RE.match(lowered)
         if lead:
             first = lead.group(1)
-            leading = {name for end in range(1, len(first) + 1) for name, p in self._leads.get(first[:end], ())
-                       if p.match(first)}
-            for name in leading:
-                scores[name].total += LEAD_VERB_BONUS * weight
+            leading = {name: bonus for end in range(1, len(first) + 1)
+                       for name, p, bonus in (self._clause_leads if clause and not _QUANTIFIED_RE.match(
+                           lowered, lead.end()) else self._leads).get(first[:end], ()) if p.match(first)}
+            for name, bonus in leading.items():
+                scores[name].total += bonus * weight
         # every routing word found, the longest first: "sql injection" is security, and "sql" inside it
         # is not also development; "repositories" is counted once, not again as "repos"
         found = [(match.end() - match.start(), match.start(), match.end(), name, word, word_weight)
@@ -244,7 +277,9 @@ class Classifier:
         if not words:
             return None
         verb, noun = words[0], words[-1]
-        if verb == "make" and len(words) > 2:
+        if words[:2] == ["make", "sure"]:
+            verb = "ensure"  # make sure nobody can read other tenants' files: a check, not a thing made
+        elif verb == "make" and len(words) > 2:
             noun = words[-2]  # make the deploy history table sortable: the table is what is made
         singular = noun[:-1] if noun.endswith("s") and noun[:-1] in self._software else noun
         place = place_phrase(named).lower()
@@ -282,11 +317,16 @@ class Classifier:
         # configuring the Argo CD application is not making one either, but a library named after a tool
         # (the Kubernetes client library) is still a library
         named_by = (verb, noun) if singular in LIBRARIES else words
+        # another master's lead verb names the work done to the thing (Tag and publish the SDK to PyPI)
+        led = any(self._lead_verbs.get(w, "development") != "development" for w in words[:-1])
+        # a title without a verb is a noun compound, named by its last word: "Password reset emails" are emails,
+        # "Security dashboard charts" are charts (the words before it say which one)
+        verbless = verb not in self._verbs and verb not in SUBJECTS
         # a master's keyword right before the noun makes it that master's artifact: a Helm chart, HSTS headers
-        compound = len(words) > 2 and self._other_domain(words[-2], keywords_only=True)
+        compound = len(words) > 2 - verbless and self._other_domain(words[-2], keywords_only=True)
         software = len(words) > 1 and singular in self._software and "development" in scores and not compound and (
             (verb in self._making and (verb not in REPAIRING or not defect)) or not (
-                defect or any(self._other_domain(w) for w in named_by))) and not deploy_place
+                defect or led or (not verbless and any(self._other_domain(w) for w in named_by)))) and not deploy_place
         if software:
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a {singular} ({head!r})")
             return "software", "development"  # the artifact and the words that name it ("service catalog page") are not a domain
@@ -326,6 +366,15 @@ class Classifier:
             scores[name].total += score.total
             scores[name].strong += score.strong
         return None
+
+    def _first_request(self, description: str) -> str:
+        """The description's first sentence that opens with a verb (its request), else its first sentence."""
+        description = _CRITERIA_RE.split(description, maxsplit=1)[0]  # what must hold is not the request
+        sentences = [re.sub(r"^\s*(?:(?:[-*•]|\d{1,2}[.)])\s*)?(?:please\s+)?", "", sentence, flags=re.IGNORECASE)
+                     for sentence in re.split(r"(?<=[.!?])\s+|\n", description) if sentence.strip()]
+        return next((sentence for sentence in sentences
+                     if (re.findall(r"[a-z][a-z-]*", sentence.lower()) or [""])[0] in self._verbs),
+                    sentences[0] if sentences else "")
 
     @staticmethod
     def _decide(scores: dict[str, _Score], reasons: list[str], domain: str, weight: float, why: str) -> None:
@@ -377,14 +426,27 @@ class Classifier:
         """Pick the domain with the highest score; ``type`` and prefix weigh most. When the rules are
         unsure (no routing word, a tie or a narrow margin), ``history`` may choose among the close ones."""
         scores = self._score_text(title, TITLE_WEIGHT)
+        vague = all(score.total <= 0 for score in scores.values()) or bool(_PURPOSE_RE.match(title))
         self._score_text(description, 1.0, into=scores)
         reasons: list[str] = []
+        for text, weight in ((title, TITLE_WEIGHT), (description, 1.0)):
+            if "back" in text and "cicd" in scores and _ROLLBACK_RE.search(text):
+                scores["cicd"].total += KEYWORD_WEIGHT * weight  # take the service back to 3.8.2
+                scores["cicd"].strong += 1
         head = self._score_head(title, scores, reasons, description)
+        if head is None and vague and description:
+            # a title that names no work ("Q3 housekeeping", "Ticket from support"): the description's
+            # first request is the head
+            head = self._score_head(self._first_request(description), scores, reasons)
         decided_by = head[0] if head else None
         if head:  # R1: the head outweighs every later word (a CLI that scans for leaked secrets is a CLI)
             rest = max((score.total for name, score in scores.items() if name != head[1]), default=0.0)
             scores[head[1]].total = max(scores[head[1]].total, rest + HEAD_MARGIN)
         hinted: list[str] = []
+        # a coordinator's "bug: ..." title declares the type as the description's prefix does; only a
+        # known type counts ("Epic: ..." or "Follow-up: ..." are labels, not types)
+        labelled = type_prefix(title)
+        type_hints = [*type_hints, labelled if labelled in self._type_to_domain else None]
         for hint in type_hints:  # the type field and the description's prefix each count
             domain = self.domain_of_type(hint)
             if domain:
@@ -475,7 +537,11 @@ class Classifier:
         looked = without_narrative(strip_type_prefix(without_investigation(description)))
         signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains)
         signals += self._size_signals(task, text)
-        signals += self._whole_system_signals(task.title, built=route.decided_by != "pipeline")
+        whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline")
+        files = changed_files(text, find_files(text)) if whole else []
+        if whole and 0 < len(files) <= self.config.max_simple_files:  # "Improve observability: a middleware in app.py"
+            whole = [(weight / 2, f"{reason}, but the text names its file ({files[0]})") for weight, reason in whole]
+        signals += whole
 
         score = sum(weight for weight, _ in signals)
         threshold = self.config.complex_score_threshold
@@ -513,7 +579,15 @@ class Classifier:
         involved: list[str] = []
         candidates = self._candidates(text)
         for clause in work_clauses(text):  # "with production access" qualifies; "with security audit" is work
-            ranked = sorted(self._score_text(clause, candidates=candidates).items(), key=lambda item: -item[1].total)
+            if _CONSTRAINT_RE.match(clause):
+                continue  # "no personal data in the logs": what must not happen is a constraint, not a part
+            scores = self._score_text(clause, candidates=candidates, clause=True)
+            words = clause.lower().split()
+            if words and words[0] in self._making - REPAIRING and "development" in scores and any(
+                    word.strip(".,;:") in self._software for word in words[1:]) and not any(
+                    score.total for name, score in scores.items() if name != "development"):
+                scores["development"].total += KEYWORD_WEIGHT  # R2: write the backfill script, build a CLI
+            ranked = sorted(scores.items(), key=lambda item: -item[1].total)
             (best, top), runner_up = ranked[0], ranked[1][1].total
             if top.total >= KEYWORD_WEIGHT and top.total > runner_up and best not in involved:
                 involved.append(best)
@@ -566,25 +640,31 @@ class Classifier:
         steps = [step for step in arrow_steps(text) if action_clauses(step, verbs)]
         # R3: listed parts are separate pieces of work (a verb and its object, or items of different
         # domains), not the features or values of one deliverable
-        listed = listed_items(body)
+        listed = listed_items(body) or listed_items(text.partition("\n")[0])  # "Customer data export: API, job, page"
         items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
             item for item in listed if action_clauses(item, verbs)]
         # the title usually summarises the description: count the richer of the two, not both
         title, _, rest = text.partition("\n")
+        series = verb_series(title, self._verbs)
         actions = max(action_clauses(title, verbs), action_clauses(rest, verbs), key=len)
         markers = sequence_markers(text)
         parts = stated_parts(text, self.config.part_nouns)
         if len(steps) >= 3:
             signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
+        elif len(series) >= 3:  # Design, build and roll out the notification service: the seed's design -> implement
+            signals.append((1.0, f"{len(series)} steps of one deliverable: {', '.join(series)}"))
         elif markers and (len(actions) >= 2 or len(domains) >= 2):
             signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
         made = self._deliverables(text)
+        reached = _REACHED_RE.findall(text)
+        if len(reached) >= 3:  # stored in the accounts table, sent to the CRM sync, shown in the admin view
+            signals.append((1.0, f"the change reaches {len(reached)} places: {', '.join(reached[:4])}"))
         if parts >= 3:
             signals.append((1.0, f"{parts} parts of work stated"))
         elif len(made) >= 3:
             signals.append((1.0, f"{len(made)} things to build: {', '.join(made[:4])}"))
-        elif len(items) >= 3:
-            signals.append((0.8, f"{len(items)} listed parts of work"))
+        elif len(items) >= 3:  # four or more parts are as many as four separate actions
+            signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
         if len(actions) >= 4:
             signals.append((1.0, f"{len(actions)} separate actions"))
         elif len(actions) == 3:
@@ -619,13 +699,19 @@ class Classifier:
         head = head_phrase(lowered)
         first = (re.findall(r"[a-z][a-z-]*", head) or [""])[0]
         small = first in self._action_verbs and (first not in self._making | INTRODUCING or first == "fix")
-        capability = None if small else self._capability.search(head)
+        # a failure report is about a part of a program, not a program (SSO login button is misaligned)
+        capability = None if small or _FAILURE_RE.search(lowered) else self._capability.search(head)
         # the capability is what the head names (Add multi-tenancy, Real-time notifications), not what
         # qualifies the object of a verb (Add i18n keys)
-        verbless = first not in self._action_verbs and first not in self._making
+        verbless = first not in self._verbs and " ".join(head.split()[:2]) not in self._phrasal  # set up, roll out
         if capability and (verbless or set(head[capability.end():].split()) <= CAPABILITY_TAILS):
             return [(1.0, f"a capability of a whole system: {capability.group()!r}")]
         words = head.split()
+        label = re.match(r"\s*([a-z]+)\s*:\s", lowered)
+        if label and label.group(1) in PROGRAM_NOUNS:  # "Epic: self-serve billing"
+            return [(1.0, f"a program of work ({title.strip()!r})")]
+        if words and words[0] == "new" and words[-1] in NEW_SYSTEMS:  # "New customer portal with ..."
+            return [(1.0, f"a new system to build ({head!r}): design, backend, frontend, tests")]
         # a new service added to a compose file or a pipeline (built=False) is not built here
         if built and first in self._making and len(words) > 1 and (words[-1] in NEW_SYSTEMS or (
                 words[-1] in ("service", "microservice") and "new" in words)):
@@ -636,7 +722,7 @@ class Classifier:
         changed = self._system_verbs.search(head)
         if changed is None:
             return []
-        if changed.start() == 0 and not head[changed.end():].strip() and re.match(r"\S+\s+from\s", lowered):
+        if changed.start() == 0 and head[changed.end():].strip() in ("", "everything") and _MOVE_FROM_RE.match(lowered):
             return [(1.0, f"a whole system moves ({title.strip()!r})")]  # Migrate from MySQL to PostgreSQL
         if changed.start() == 0:  # Decommission the legacy billing system; Overhaul of the platform
             whole = head if head[changed.end():].strip() else head_phrase(re.sub(r"^\S+\s+(?:of|for)\s+", "", lowered))
@@ -669,6 +755,20 @@ class Classifier:
         return signals
 
 
+_PURPOSE_RE = re.compile(r"\s*(?:for|from|re|fwd?|per|regarding|about)\b[\s:]", re.IGNORECASE)
+"""A title that says what the work is for or where it came from ("For the migration planning", "From the bug
+bounty"): it names no work, the description does."""
+_ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previous|last|old|prior)\s+(?:\w+'s\s+)?"
+                          r"(?:version|release|build|image|tag)|last\s+\w+'s\s+(?:version|release|build))", re.IGNORECASE)
+"""Taking a running thing back to an earlier version is a rollback, whatever the verb."""
+_MOVE_FROM_RE = re.compile(r"\S+\s+(?:everything\s+|all\s+(?:of\s+)?(?:our\s+)?[\w-]+\s+)?from\s")
+"""Migrate from MySQL to PostgreSQL, Move everything from Heroku to AWS: the whole system moves."""
+_REACHED_RE = re.compile(r"\b(?:stored|sent|shown|displayed|included|documented|added|exposed|synced|synchronised|"
+                         r"synchronized|written|reflected|propagated|saved|exported|logged|surfaced)\s+(?:in|to|on|into)\s+"
+                         r"(?:the\s+|our\s+|a\s+|an\s+|its\s+)?[\w-]+(?:\s+[\w-]+)?", re.IGNORECASE)
+"""Places one change is carried to, each a part of the work."""
+_CRITERIA_RE = re.compile(r"^\s*(?:acceptance criteria|ac|definition of done|dod|success criteria)\b",
+                          re.IGNORECASE | re.MULTILINE)
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 _EXTENSIONS = (
     "py|pyi|js|jsx|ts|tsx|mjs|cjs|json|jsonl|ya?ml|toml|ini|cfg|conf|md|rst|txt|sh|bash|zsh|go|rs|java|kt|rb|"
@@ -27,7 +27,8 @@ _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
     r" (?:is|are) (?:done|complete|completed|merged|deployed)|before (?:deploying|releasing|merging|shipping)"
     r"|must (?:happen|be done|complete|finish) (?:before|first)|only after|depends on"
-    r"|and (?!it\b|them\b)[a-z]+ (?:it|them)(?= (?:as|to|in|on|behind|with|before|after)\b|[ ,.;]*$))\b",
+    r"|and (?!it\b|them\b)[a-z]+ (?:it|them)(?: (?:out|up|back|down))?"
+    r"(?= (?:as|to|in|into|on|onto|behind|with|before|after|through|across|at|against|everywhere)\b|[ ,.;]*$))\b",
     re.IGNORECASE,
 )
 _DURATION_RE = re.compile(
@@ -60,12 +61,17 @@ _CODE_RE = re.compile(r"`[^`\n]{1,80}`|(?<![\w'])'[^'\n]{1,60}'(?![\w'])|\"[^\"\
 """A name in backticks or quotes (the `repos` command, the 'Audit log' tab) is a name, not a kind of work."""
 
 
+_KEPT_PAIRS = {"ci/cd": "ci cd", "blue/green": "blue-green"}
+"""Slash pairs that are words of work, not paths."""
+_KEPT_PAIRS_RE = re.compile(rf"\b(?:{'|'.join(map(re.escape, _KEPT_PAIRS))})\b", re.IGNORECASE)
+
+
 def strip_identifiers(text: str) -> str:
     """Drop paths, repository names and dotted names, whose words are names, not work.
 
     ``example-org/inventory-scanner`` says nothing about inventory work; ``ci/cd`` is kept.
     """
-    text = _CODE_RE.sub(" ", re.sub(r"\bci/cd\b", "ci cd", text, flags=re.IGNORECASE))
+    text = _CODE_RE.sub(" ", _KEPT_PAIRS_RE.sub(lambda m: _KEPT_PAIRS[m.group().lower()], text))
     return re.sub(r"[^\s,;()]+", lambda m: " " if _IDENTIFIER_RE.search(m.group()) else m.group(), text)
 
 
@@ -315,9 +321,13 @@ _NARRATIVE_RE = re.compile(
     re.IGNORECASE)
 
 
+_BECAUSE_RE = re.compile(r"\s+(?:because|since)\s+(?:it|they|we|the\s+\w+)\s[^.;!?\n]*", re.IGNORECASE)
+
+
 def without_narrative(text: str) -> str:
     """The text without what already happened (R3): ``In March we implemented a fix, deployed it to
     production``, ``the changelog is merged``. Such pieces tell history or preconditions, not work."""
+    text = _BECAUSE_RE.sub("", text)  # "takes 20 minutes because it rebuilds the image": why, not what to do
     if not _NARRATIVE_RE.search(text):
         return text
     pieces = _PIECE_SPLIT_RE.split(text)
@@ -377,3 +387,17 @@ def work_clauses(text: str) -> list[str]:
         else:
             found.append(piece)
     return found
+
+
+def verb_series(title: str, verbs: Collection[str]) -> list[str]:
+    """The verbs of a title that opens with a series of them sharing one object ("Design, build and roll
+    out the new service", "Build and deploy X"): each is a step of the work."""
+    match = _SERIES_RE.match(title)
+    if not match:
+        return []
+    found = [verb.strip().lower() for verb in re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(1))]
+    return found if all(verb in verbs or verb.split()[0] in verbs for verb in found) else []
+
+
+_VERB_WORD = r"[A-Za-z-]+(?:\s+(?:out|up|back|down))?"
+_SERIES_RE = re.compile(rf"^\s*({_VERB_WORD}(?:\s*,\s*{_VERB_WORD})*\s*,?\s+and\s+{_VERB_WORD})\s")
