@@ -325,10 +325,13 @@ def test_a_queue_replaced_during_our_write_is_read_again_and_its_task_kept() -> 
         return original(path, data, expected)
 
     sim.store._replace_if_unchanged = writer_gets_in_first  # type: ignore[method-assign]
-    sim.run("queue")
+    result = sim.run("queue")
     ids = [t["id"] for t in sim.store.get(sim.layout.queue)["tasks"]]
     assert ids == ["a", "b"]
     assert sim.queue_task("a")["status"] == "assigned"
+    assert result.again  # b came in under the pass: another pass now, not at the next change
+    sim.run("queue")
+    assert sim.queue_task("b")["status"] == "assigned"
 
 
 def test_a_reload_applies_every_key_at_once() -> None:
