@@ -155,7 +155,7 @@ class Supervisor:
             self._emit(plan, "handoff_created", f"handoff:{subtask.subtask_id}:{subtask.attempt}",
                        handoff_id=handoffs.handoff_id(subtask),
                        subtask_id=subtask.subtask_id, master=subtask.assigned_to, attempt=subtask.attempt,
-                       path=str(path.relative_to(self.layout.root)))
+                       path=self.layout.rel(path))
         started = {entry["stage"] for entry in plan.stage_history if entry.get("event") == "started"}
         for stage in sorted({s.stage for s in subtasks} - started):
             plan.stage_history.append({"stage": stage, "event": "started", "at": now})
@@ -300,7 +300,7 @@ class Supervisor:
                                                attempt=subtask.attempt, reason=reason))
         self._emit(plan, "orchestration_blocked", f"blocked:{subtask.subtask_id}:{subtask.attempt}",
                    blocking_subtask=subtask.subtask_id, failure_reason=reason, escalation=plan.escalation,
-                   escalation_file=str(self.layout.escalation(plan.orchestration_id).relative_to(self.layout.root)))
+                   escalation_file=self.layout.rel(self.layout.escalation(plan.orchestration_id)))
 
     # --- the monitor ---------------------------------------------------------------------------
 
@@ -563,7 +563,7 @@ class Supervisor:
             if withdrawn:
                 self._emit(plan, "handoff_withdrawn", f"withdrawn:{subtask.subtask_id}:{attempt}",
                            subtask_id=subtask.subtask_id, attempt=attempt, reason=reason,
-                           path=str(path.relative_to(self.layout.root)))
+                           path=self.layout.rel(path))
 
     def _escalation(self, plan: Plan) -> dict[str, Any]:
         assert plan.blocking_subtask is not None
@@ -575,7 +575,7 @@ class Supervisor:
             "blocking_subtask": subtask.subtask_id, "subtask_title": subtask.title, "master": subtask.assigned_to,
             "failure_reason": plan.failure_reason, "escalation": plan.escalation,
             "escalated_at": blocked_at(subtask),
-            "escalation_file": str(path.relative_to(self.layout.root)),
+            "escalation_file": self.layout.rel(path),
             "attempts": [a.model_dump(exclude_none=True) for a in subtask.attempts],
             "may_go_on": progress.unaffected_by(plan, subtask.subtask_id),
             "resume": resume_commands(plan.orchestration_id, subtask.subtask_id),
@@ -595,7 +595,7 @@ class Supervisor:
                                 f"stages; success criteria met: {sum(criteria.values())}/5"}
         elif plan.status == "blocked":
             fields = {"blocked_reason": f"{plan.blocking_subtask}: {plan.failure_reason}",
-                      "escalation_file": str(self.layout.escalation(plan.orchestration_id).relative_to(self.layout.root))}
+                      "escalation_file": self.layout.rel(self.layout.escalation(plan.orchestration_id))}
         elif plan.status == "aborted":
             fields = {"cancelled_at": plan.completed_at, "blocked_reason": None}
         else:
@@ -618,7 +618,7 @@ class Supervisor:
         plan.status = "completed"
         plan.completed_at = iso(self.clock)
         plan.progress = progress.summarize(plan)
-        plan.report = str(self.layout.report(plan.orchestration_id, ".md").relative_to(self.layout.root))
+        plan.report = self.layout.rel(self.layout.report(plan.orchestration_id, ".md"))
         criteria = report.success_criteria(plan)
         done = sum(s.status == "completed" for s in plan.subtasks)
         summary = (f"{done}/{len(plan.subtasks)} subtasks completed in {len(plan.execution_plan)} stages; "
