@@ -436,10 +436,8 @@ class Supervisor:
                 created = self.store.create_json_many([(self.layout.subtask(s.subtask_id), s.model_dump(mode="json"))
                                                        for _, s in new])
                 fresh = {s.subtask_id for (_, s), ok in zip(new, created, strict=True) if ok}
-                self.store.create_json_many([
-                    (self.layout.subtask_handoff(s.assigned_to, s.subtask_id, s.attempt),
-                     handoffs.for_subtask(p, s, p.priority, s.handed_off_at or iso(self.clock)).to_json())
-                    for p, s in new if s.subtask_id in fresh and s.status in ACTIVE])
+                self.store.create_json_many([self._handoff_file(p, s) for p, s in new
+                                             if s.subtask_id in fresh and s.status in ACTIVE])
             except StoreError:
                 pass  # each plan's own effects write what is missing, and say what failed
         return [self._effects(plan, fresh) for plan in plans]
@@ -470,10 +468,7 @@ class Supervisor:
             due = [s for s in plan.subtasks
                    if s.status in ACTIVE and not self.outbox.was_announced(f"{o}:handoff:{s.subtask_id}:{s.attempt}")]
             if due:  # a stage's handoffs together: their fsyncs shared, all after the subtask files
-                self.store.create_json_many([
-                    (self.layout.subtask_handoff(s.assigned_to, s.subtask_id, s.attempt),
-                     handoffs.for_subtask(plan, s, plan.priority, s.handed_off_at or iso(self.clock)).to_json())
-                    for s in due])
+                self.store.create_json_many([self._handoff_file(plan, s) for s in due])
             self._status_effects(plan)
         except StoreError as exc:
             self._dirty.setdefault(o, {}).update(marks)
@@ -484,6 +479,11 @@ class Supervisor:
             return False
         self._write_problems.pop(o, None)
         return True
+
+    def _handoff_file(self, plan: Plan, subtask: Subtask) -> tuple[Path, dict[str, Any]]:
+        """The handoff of a subtask's current attempt, and where it goes."""
+        return (self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id, subtask.attempt),
+                handoffs.for_subtask(plan, subtask, plan.priority, subtask.handed_off_at or iso(self.clock)).to_json())
 
     def _write_one(self, plan: Plan, subtask_id: str, restore: bool) -> None:
         """One subtask file; one that cannot be read (not JSON, not an object, not a file) is never
