@@ -105,10 +105,11 @@ def test_pending_ids_count_bad_entries_too_but_not_owned_or_other_ones() -> None
 def test_a_task_is_claimed_only_while_it_is_still_pending_and_unowned() -> None:
     queue: list[Any] = ["junk", pending("a"), pending("b", assigned_to="development"),
                         {"id": "c", "status": "cancelled"}]
-    assert intake.find_pending(queue, "a") is queue[1]
-    assert intake.find_pending(queue, "b") is None  # a master took it in the meantime
-    assert intake.find_pending(queue, "c") is None
-    assert intake.find_pending(queue, "gone") is None
+    claimable = intake.pending_index(queue)
+    assert claimable.get("a") is queue[1]
+    assert claimable.get("b") is None  # a master took it in the meantime
+    assert claimable.get("c") is None
+    assert claimable.get("gone") is None
     assert intake.find(queue, "c") is queue[3]
     assert intake.find(queue, "gone") is None
 

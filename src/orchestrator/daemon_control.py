@@ -15,6 +15,7 @@ import re
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def is_held_passive(lock: Path) -> bool:
     except OSError:
         return is_held(lock)
     wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
-    return any(len(f) > 5 and f[1] == "FLOCK" and f[5] == wanted for f in map(str.split, table.splitlines()))
+    return any(file == wanted for _, file in _flocks(table))
 
 
 def holder_passive(lock: Path) -> int | None:
@@ -101,11 +102,17 @@ def _holder(lock: Path, locks: Path = Path("/proc/locks")) -> int | None:
         table = locks.read_text()
     except OSError:
         return None
-    for line in table.splitlines():
-        fields = line.split()
-        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(inode):
-            return int(fields[4]) if fields[4].isdigit() and int(fields[4]) > 1 else None
+    for pid, file in _flocks(table):
+        if file.rsplit(":", 1)[-1] == str(inode):
+            return int(pid) if pid.isdigit() and int(pid) > 1 else None
     return None
+
+
+def _flocks(table: str) -> Iterator[tuple[str, str]]:
+    """The flocks of a ``/proc/locks`` table: (holder PID, ``MAJ:MIN:INODE``) as written there."""
+    for fields in map(str.split, table.splitlines()):
+        if len(fields) >= 6 and fields[1] == "FLOCK":
+            yield fields[4], fields[5]
 
 
 def unit_of(pid: int, proc: Path = Path("/proc")) -> str | None:

@@ -60,7 +60,7 @@ def examine(store: Store) -> list[Finding]:
         add(Finding("problem", str(exc), "fix the file by hand; the daemon never rewrites a file it cannot read"))
     for folder in layout.folders():
         if not folder.is_dir():
-            add(Finding("warning", f"missing folder {folder.relative_to(layout.root)}", "the daemon creates it at start"))
+            add(Finding("warning", f"missing folder {layout.rel(folder)}", "the daemon creates it at start"))
     plans: dict[str, Plan] = {}
     for path in store.list_json(layout.tasks):
         try:
@@ -95,18 +95,18 @@ def examine(store: Store) -> list[Finding]:
     for master in MASTERS:
         for path in store.list_json(layout.handoffs(master)):
             if store.read_json_or_none(path) is None:
-                add(Finding("problem", f"unreadable handoff {path.relative_to(layout.root)}", "fix or remove it"))
+                add(Finding("problem", f"unreadable handoff {layout.rel(path)}", "fix or remove it"))
             elif path.stat().st_mode & 0o044 != 0o044:
-                add(Finding("warning", f"{path.relative_to(layout.root)} is not readable by others",
+                add(Finding("warning", f"{layout.rel(path)} is not readable by others",
                             "chmod a+r it, if the handoff consumer runs as another user"))
     for kind in ("active", "completed", "failed", "zombie"):
         for path in store.list_json(layout.worker_specs / kind):
             if store.read_json_or_none(path) is None:
-                add(Finding("warning", f"invalid worker spec {path.relative_to(layout.root)}",
+                add(Finding("warning", f"invalid worker spec {layout.rel(path)}",
                             "skipped by the monitor; its worker is followed through its files or not at all"))
     for lock in sorted(layout.root.rglob("*.lock")):
         if lock != layout.daemon_lock and is_held(lock):
-            add(Finding("warning", f"{lock.relative_to(layout.root)} is held right now",
+            add(Finding("warning", f"{layout.rel(lock)} is held right now",
                         "fine if brief; if it stays held, find the holder with: fuser -v " + str(lock)))
     leftovers = [p for p in layout.root.rglob("*") if is_own_temp(p.name)]
     if leftovers:

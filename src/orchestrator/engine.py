@@ -263,16 +263,16 @@ class Engine:
                 continue
             n = _attempt(task)
             if self.outbox.was_announced(_key(task.id, "assigned", n)):
-                self._restored(task.id, f"its handoff {self._rel(path)} was already written")
+                self._restored(task.id, f"its handoff {self.layout.rel(path)} was already written")
                 continue
             if n > 1:
                 self._withdraw(task.id, range(1, n), f"superseded by attempt {n} (orchestrator retry)")
             self.outbox.emit("handoff_created", key=_key(task.id, "handoff", n),
                              handoff_id=handoffs.task_handoff_id(str(decision.master), task.id, n),
-                             task_id=task.id, master=decision.master, path=self._rel(path), attempt=n if n > 1 else None)
+                             task_id=task.id, master=decision.master, path=self.layout.rel(path), attempt=n if n > 1 else None)
             self.outbox.emit("task_assigned", key=_key(task.id, "assigned", n), task_id=task.id,
                              assigned_to=decision.master, confidence=decision.confidence, reasons=decision.reasons,
-                             handoff=self._rel(path))
+                             handoff=self.layout.rel(path))
         for task_id in sorted(known & claimed):
             plan = self.registry.get(f"orch-{task_id}")
             self._restored(task_id, f"orch-{task_id} already exists ({plan.status})" if plan else "it is being planned")
@@ -404,9 +404,9 @@ class Engine:
                                      action="not withdrawn; mark it cancelled by hand")
                     continue
                 if changed:
-                    withdrawn.append(self._rel(path))
+                    withdrawn.append(self.layout.rel(path))
                     self.outbox.emit("handoff_withdrawn", key=_key(task_id, "withdrawn", n), task_id=task_id,
-                                     master=master, attempt=n, reason=reason, path=self._rel(path))
+                                     master=master, attempt=n, reason=reason, path=self.layout.rel(path))
         return withdrawn
 
     def _claim(self, simple: list[tuple[QueueTask, Classification, Any]],
@@ -432,7 +432,7 @@ class Engine:
             for task, decision, path in simple:
                 entry = pending.get(task.id)
                 if entry is not None:
-                    intake.mark_assigned(entry, decision, self._rel(path), now)
+                    intake.mark_assigned(entry, decision, self.layout.rel(path), now)
                     claimed.add(task.id)
             for task, decision in complex_:
                 entry = pending.get(task.id)
@@ -495,9 +495,6 @@ class Engine:
                              hold=orchestration_id, orchestration_id=orchestration_id,
                              subtask_id=subtask.subtask_id, assigned_to=subtask.assigned_to,
                              worker_type=subtask.worker_type, stage=subtask.stage)
-
-    def _rel(self, path: Any) -> str:
-        return str(path.relative_to(self.layout.root))
 
 
 def _attempt(task: QueueTask) -> int:

@@ -95,11 +95,6 @@ def _anonymous(index: int, entry: object) -> str:
     return f"#{index}:{hashlib.blake2b(repr(entry).encode(), digest_size=6).hexdigest()}"
 
 
-def find_pending(tasks: list[Any], task_id: str) -> dict[str, Any] | None:
-    """The still-pending, still-unowned entry with ``task_id`` (in a fresh read of the queue)."""
-    return pending_index(tasks).get(task_id)
-
-
 def pending_index(tasks: list[Any]) -> dict[str, dict[str, Any] | None]:
     """Each id's first entry if it is still pending and unowned, else None: one walk of the queue
     for every task a pass claims."""

@@ -124,6 +124,10 @@ class Layout:
         """``agents/workers/{worker_id}``: its PID, heartbeat and status files."""
         return self.agents / worker_id
 
+    def rel(self, path: Path) -> str:
+        """``path`` as events and files name it: relative to the coordination folder."""
+        return str(path.relative_to(self.root))
+
     def folders(self) -> list[Path]:
         """Every folder the orchestrator writes into."""
         return [self.tasks, self.subtasks, self.state.parent, self.escalations, self.reports, self.requests,

@@ -155,7 +155,7 @@ class Supervisor:
             self._emit(plan, "handoff_created", f"handoff:{subtask.subtask_id}:{subtask.attempt}",
                        handoff_id=handoffs.handoff_id(subtask),
                        subtask_id=subtask.subtask_id, master=subtask.assigned_to, attempt=subtask.attempt,
-                       path=str(path.relative_to(self.layout.root)))
+                       path=self.layout.rel(path))
         started = {entry["stage"] for entry in plan.stage_history if entry.get("event") == "started"}
         for stage in sorted({s.stage for s in subtasks} - started):
             plan.stage_history.append({"stage": stage, "event": "started", "at": now})
@@ -300,7 +300,7 @@ class Supervisor:
                                                attempt=subtask.attempt, reason=reason))
         self._emit(plan, "orchestration_blocked", f"blocked:{subtask.subtask_id}:{subtask.attempt}",
                    blocking_subtask=subtask.subtask_id, failure_reason=reason, escalation=plan.escalation,
-                   escalation_file=str(self.layout.escalation(plan.orchestration_id).relative_to(self.layout.root)))
+                   escalation_file=self.layout.rel(self.layout.escalation(plan.orchestration_id)))
 
     # --- the monitor ---------------------------------------------------------------------------
 
@@ -436,10 +436,8 @@ class Supervisor:
                 created = self.store.create_json_many([(self.layout.subtask(s.subtask_id), s.model_dump(mode="json"))
                                                        for _, s in new])
                 fresh = {s.subtask_id for (_, s), ok in zip(new, created, strict=True) if ok}
-                self.store.create_json_many([
-                    (self.layout.subtask_handoff(s.assigned_to, s.subtask_id, s.attempt),
-                     handoffs.for_subtask(p, s, p.priority, s.handed_off_at or iso(self.clock)).to_json())
-                    for p, s in new if s.subtask_id in fresh and s.status in ACTIVE])
+                self.store.create_json_many([self._handoff_file(p, s) for p, s in new
+                                             if s.subtask_id in fresh and s.status in ACTIVE])
             except StoreError:
                 pass  # each plan's own effects write what is missing, and say what failed
         return [self._effects(plan, fresh) for plan in plans]
@@ -470,10 +468,7 @@ class Supervisor:
             due = [s for s in plan.subtasks
                    if s.status in ACTIVE and not self.outbox.was_announced(f"{o}:handoff:{s.subtask_id}:{s.attempt}")]
             if due:  # a stage's handoffs together: their fsyncs shared, all after the subtask files
-                self.store.create_json_many([
-                    (self.layout.subtask_handoff(s.assigned_to, s.subtask_id, s.attempt),
-                     handoffs.for_subtask(plan, s, plan.priority, s.handed_off_at or iso(self.clock)).to_json())
-                    for s in due])
+                self.store.create_json_many([self._handoff_file(plan, s) for s in due])
             self._status_effects(plan)
         except StoreError as exc:
             self._dirty.setdefault(o, {}).update(marks)
@@ -484,6 +479,11 @@ class Supervisor:
             return False
         self._write_problems.pop(o, None)
         return True
+
+    def _handoff_file(self, plan: Plan, subtask: Subtask) -> tuple[Path, dict[str, Any]]:
+        """The handoff of a subtask's current attempt, and where it goes."""
+        return (self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id, subtask.attempt),
+                handoffs.for_subtask(plan, subtask, plan.priority, subtask.handed_off_at or iso(self.clock)).to_json())
 
     def _write_one(self, plan: Plan, subtask_id: str, restore: bool) -> None:
         """One subtask file; one that cannot be read (not JSON, not an object, not a file) is never
@@ -563,7 +563,7 @@ class Supervisor:
             if withdrawn:
                 self._emit(plan, "handoff_withdrawn", f"withdrawn:{subtask.subtask_id}:{attempt}",
                            subtask_id=subtask.subtask_id, attempt=attempt, reason=reason,
-                           path=str(path.relative_to(self.layout.root)))
+                           path=self.layout.rel(path))
 
     def _escalation(self, plan: Plan) -> dict[str, Any]:
         assert plan.blocking_subtask is not None
@@ -575,7 +575,7 @@ class Supervisor:
             "blocking_subtask": subtask.subtask_id, "subtask_title": subtask.title, "master": subtask.assigned_to,
             "failure_reason": plan.failure_reason, "escalation": plan.escalation,
             "escalated_at": blocked_at(subtask),
-            "escalation_file": str(path.relative_to(self.layout.root)),
+            "escalation_file": self.layout.rel(path),
             "attempts": [a.model_dump(exclude_none=True) for a in subtask.attempts],
             "may_go_on": progress.unaffected_by(plan, subtask.subtask_id),
             "resume": resume_commands(plan.orchestration_id, subtask.subtask_id),
@@ -595,7 +595,7 @@ class Supervisor:
                                 f"stages; success criteria met: {sum(criteria.values())}/5"}
         elif plan.status == "blocked":
             fields = {"blocked_reason": f"{plan.blocking_subtask}: {plan.failure_reason}",
-                      "escalation_file": str(self.layout.escalation(plan.orchestration_id).relative_to(self.layout.root))}
+                      "escalation_file": self.layout.rel(self.layout.escalation(plan.orchestration_id))}
         elif plan.status == "aborted":
             fields = {"cancelled_at": plan.completed_at, "blocked_reason": None}
         else:
@@ -618,7 +618,7 @@ class Supervisor:
         plan.status = "completed"
         plan.completed_at = iso(self.clock)
         plan.progress = progress.summarize(plan)
-        plan.report = str(self.layout.report(plan.orchestration_id, ".md").relative_to(self.layout.root))
+        plan.report = self.layout.rel(self.layout.report(plan.orchestration_id, ".md"))
         criteria = report.success_criteria(plan)
         done = sum(s.status == "completed" for s in plan.subtasks)
         summary = (f"{done}/{len(plan.subtasks)} subtasks completed in {len(plan.execution_plan)} stages; "
