@@ -4,13 +4,22 @@ authors did not write; those that found a defect keep it fixed."""
 
 from __future__ import annotations
 
+import errno
+import json
 import os
+import signal
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from orchestrator.filecache import CachedFile
-from orchestrator.store import FolderStore, Layout, StoreError, UnsafeName, is_own_temp
+from orchestrator.store import FolderStore, Layout, MemoryStore, StoreError, UnsafeName, is_own_temp
+
+from conftest import DaemonProcess, read_queue, wait_for, write_by_rename
+from sim import SUBTASKS, Sim, task
 
 
 @pytest.fixture
@@ -132,3 +141,144 @@ def test_hidden_files_in_target_folders_are_never_scanned(store: FolderStore) ->
     (layout.worker_specs / ".w1.json").write_text("{}")
     (layout.worker_specs / "w2.json").write_text("{}")
     assert [p.name for p in store.list_json(layout.worker_specs)] == ["w2.json"]
+
+
+# --- 2. bursts -----------------------------------------------------------------------------------
+
+
+def burst(sim: Sim | None = None) -> Sim:
+    sim = sim or Sim()
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS), task("v", "Valve", subtasks=SUBTASKS),
+               task("s", "Fix bug in app/main.py line 3"), task("r", "Rotate the API keys of the billing service"))
+    return sim
+
+
+def statuses(sim: Sim) -> dict[str, str]:
+    return {t["id"]: t["status"] for t in sim.store.get(sim.layout.queue)["tasks"]}
+
+
+def doubled(sim: Sim) -> list[str]:
+    keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
+    return [k for k, n in keyed.items() if n > 1]
+
+
+@pytest.mark.parametrize("junk", [b"not json", b"[1, 2]", {"parent_orchestration": "orch-other", "status": "done"}])
+def test_a_plan_whose_subtask_id_is_taken_by_a_file_it_did_not_write_is_blocked_and_the_burst_goes_on(
+        junk: bytes | dict[str, Any]) -> None:
+    """An unparseable file there was not refused: the plan began, announced the subtask created and
+    handed it off with someone's junk as its file (never rewritten), so no report could arrive."""
+    sim = Sim()
+    taken = sim.layout.subtask("orch-w-design")
+    sim.store.put(taken, junk)
+    before = sim.store.files[taken]
+    burst(sim).tick()
+    assert statuses(sim) == {"w": "blocked", "v": "orchestrating", "s": "assigned", "r": "assigned"}
+    assert sim.store.files[taken] == before
+    assert not sim.events("subtask_created", orchestration_id="orch-w")
+    assert not sim.events("handoff_created", subtask_id="orch-w-design")
+    assert "orch-w-design" in sim.events("task_blocked", task_id="w")[0]["reason"]
+    assert len(sim.events("handoff_created", subtask_id="orch-v-design")) == 1 and doubled(sim) == []
+
+
+def test_one_masters_unwritable_handoff_folder_holds_back_only_its_own_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = burst()
+    broken = True
+    create = sim.store._create
+
+    def refusing(files: list[tuple[Path, bytes]]) -> list[bool]:
+        if broken and any("/masters/security/" in str(path) for path, _ in files):
+            raise PermissionError(errno.EACCES, "Permission denied", str(sim.layout.handoffs("security")))
+        return create(files)
+
+    monkeypatch.setattr(sim.store, "_create", refusing)
+    sim.tick()
+    assert statuses(sim) == {"w": "orchestrating", "v": "orchestrating", "s": "assigned", "r": "pending"}
+    assert sim.events("handoff_failed", task_id="r")
+    broken = False
+    sim.tick(120)
+    assert statuses(sim)["r"] == "assigned" and len(sim.handoffs()) == 4 and doubled(sim) == []
+
+
+def burst_writes() -> int:
+    sim = burst()
+    before = sim.store.writes
+    sim.tick()
+    return sim.store.writes - before
+
+
+@pytest.mark.parametrize("full_at", range(1, burst_writes() + 1))
+def test_a_disk_that_fills_at_any_write_of_a_burst_loses_and_doubles_nothing_once_freed(
+        full_at: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unlike a crash, the process lives on with what it believed: each write from ``full_at`` on
+    fails with ENOSPC for two passes, then the disk is freed."""
+    sim = burst()
+    first = sim.store.writes + full_at
+    full = True
+    write = MemoryStore._write
+
+    def filling(self: MemoryStore, path: Path, data: bytes) -> None:
+        if full and self.writes + 1 >= first:
+            self.writes += 1
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        write(self, path, data)
+
+    monkeypatch.setattr(MemoryStore, "_write", filling)
+    for seconds in (0, 5):
+        try:
+            sim.tick(seconds)
+        except Exception:  # the daemon reports a failed pass and runs the next one
+            pass
+    full = False
+    for _ in range(3):
+        sim.tick(120)
+    assert statuses(sim) == {"w": "orchestrating", "v": "orchestrating", "s": "assigned", "r": "assigned"}
+    keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
+    assert doubled(sim) == []
+    for orch in ("orch-w", "orch-v"):
+        assert keyed[f"{orch}:started"] == 1 and keyed[f"{orch}:handoff:{orch}-design:1"] == 1
+        plan = sim.plan(orch)
+        assert plan["status"] == "in_progress"
+        for subtask in plan["subtasks"]:
+            assert sim.subtask(subtask["subtask_id"])["status"] == subtask["status"]
+    assert len(sim.handoffs()) == 4
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("first", ["masters/development/handoffs", "orchestrator/tasks", "orchestrator/subtasks"])
+def test_kill_9_in_a_100_task_burst_then_restart_loses_and_doubles_nothing(
+        folder: Path, daemon_factory: Callable[[Path], DaemonProcess], first: str) -> None:
+    daemon = daemon_factory(folder).start()
+    complex_ids = [f"c{n:02d}" for n in range(50)]
+    simple_ids = [f"s{n:02d}" for n in range(50)]
+    doc = read_queue(folder)
+    doc["tasks"] += [task(t, f"Widget {t}", subtasks=SUBTASKS) for t in complex_ids]
+    doc["tasks"] += [task(t, f"Fix bug in app/module_{t}.py line 3") for t in simple_ids]
+    write_by_rename(folder / "task-queue.json", doc)
+    # the burst's events come after its files: kill at the first file of one kind, mid-writes
+    wait_for(lambda: any(os.scandir(folder / first)), what=f"the burst's first file in {first}")
+    assert daemon.proc is not None
+    daemon.proc.send_signal(signal.SIGKILL)
+    daemon.proc.wait()
+    daemon.start()
+
+    def settled() -> bool:
+        states = {t["id"]: t["status"] for t in read_queue(folder)["tasks"]}
+        return all(states[t] == "orchestrating" for t in complex_ids) and all(states[t] == "assigned" for t in simple_ids)
+
+    wait_for(settled, timeout=60, what="every task of the burst begun")
+    wait_for(lambda: len(daemon.events("handoff_created")) >= 100, timeout=30, what="100 handoffs")
+    assert daemon.stop() == 0
+    keyed = Counter(e["event_id"] for e in daemon.events() if "event_id" in e)
+    assert [k for k, n in keyed.items() if n > 1] == []
+    for t in complex_ids:
+        assert keyed[f"orch-{t}:started"] == 1 and keyed[f"orch-{t}:handoff:orch-{t}-design:1"] == 1
+    assert Counter(e["task_id"] for e in daemon.events("task_assigned")) == Counter(simple_ids)
+    handoffs = sorted(p.name for p in (folder / "masters").glob("*/handoffs/*.json"))
+    assert handoffs == sorted([f"{t}.json" for t in simple_ids] +
+                              [f"to-development-subtask-orch-{t}-design.json" for t in complex_ids])
+    for t in complex_ids:
+        plan = json.loads((folder / f"orchestrator/tasks/orch-{t}.json").read_text())
+        for subtask in plan["subtasks"]:
+            on_disk = json.loads((folder / f"orchestrator/subtasks/{subtask['subtask_id']}.json").read_text())
+            assert on_disk["status"] == subtask["status"]

@@ -481,8 +481,16 @@ class Engine:
         the subtask files are created after it (see ``supervisor.py``).
         """
         for subtask in plan.subtasks:
-            existing = self.store.read_json_or_none(self.layout.subtask(subtask.subtask_id))
-            if isinstance(existing, dict) and existing.get("parent_orchestration") != plan.orchestration_id:
+            path = self.layout.subtask(subtask.subtask_id)
+            if not self.store.exists(path):
+                continue
+            existing = self.store.read_json_or_none(path)
+            if not isinstance(existing, dict):
+                # someone's file we cannot parse: it is never rewritten, so the subtask would be
+                # announced created and handed off with a file nobody can report into
+                raise PlanError([f"subtask id {subtask.subtask_id!r}: {path.name} already exists "
+                                 "and is not a subtask (not a JSON object); rename or remove it, then retry"])
+            if existing.get("parent_orchestration") != plan.orchestration_id:
                 raise PlanError([f"subtask id {subtask.subtask_id!r} already belongs to "
                                  f"{existing.get('parent_orchestration')!r}"])
         orchestration_id = plan.orchestration_id
