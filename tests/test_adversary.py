@@ -282,3 +282,43 @@ def test_kill_9_in_a_100_task_burst_then_restart_loses_and_doubles_nothing(
         for subtask in plan["subtasks"]:
             on_disk = json.loads((folder / f"orchestrator/subtasks/{subtask['subtask_id']}.json").read_text())
             assert on_disk["status"] == subtask["status"]
+
+
+# --- 3. routing history --------------------------------------------------------------------------
+
+COOKIE = "Set Secure and HttpOnly on the session cookie"  # no routing word: the rules cannot tell
+
+
+def move(sim: Sim, task_id: str, master: str) -> None:
+    queue = sim.store.get(sim.layout.queue)
+    next(t for t in queue["tasks"] if t["id"] == task_id)["assigned_to"] = master
+    sim.store.put(sim.layout.queue, queue)
+    sim.tick()
+
+
+def test_a_person_moving_a_task_back_and_forth_is_remembered_as_their_latest_decision() -> None:
+    """Only the first correction was remembered: moved on again, or back to the master the rules
+    chose, the task kept steering similar tasks to the master a person had already taken back."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("t1", COOKIE))
+    sim.tick()
+    assert sim.queue_task("t1")["routed_to"] == "development"
+    move(sim, "t1", "security")
+    move(sim, "t1", "cicd")
+    assert [(c["task_id"], c["master"]) for c in sim.store.get(sim.layout.routing_corrections)] == [("t1", "cicd")]
+    move(sim, "t1", "development")  # back where the rules sent it: the correction is withdrawn
+    assert sim.store.get(sim.layout.routing_corrections) == []
+    assert [e.get("master") or e.get("withdrawn") for e in sim.events("routing_corrected")] == ["security", "cicd", "cicd"]
+    sim.submit(task("t2", "Set HttpOnly on the session cookie of the admin app"))
+    sim.tick()
+    assert sim.queue_task("t2")["assigned_to"] == "development"
+    assert not any("history decided" in r for r in sim.queue_task("t2")["routing_reasons"])
+    move(sim, "t1", "security")  # and away again
+    assert [c["master"] for c in sim.store.get(sim.layout.routing_corrections)] == ["security"]
+    sim.store.put(sim.layout.queue, {"tasks": []})  # pruned: what was remembered stays
+    sim = sim.restart()
+    sim.submit(task("t3", "Set HttpOnly on the session cookie of the shop"))
+    sim.tick()
+    assert sim.queue_task("t3")["assigned_to"] == "security"
+    assert len(sim.events("routing_corrected")) == 4

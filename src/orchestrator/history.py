@@ -115,6 +115,15 @@ def corrections_in(tasks: Iterable[Any]) -> list[Correction]:
     return found
 
 
+def routed_back(tasks: Iterable[Any]) -> set[str]:
+    """Ids of tasks this daemon routed that name the master it chose: a person who moved one away
+    and then back has withdrawn that correction."""
+    return {entry["id"] for entry in tasks
+            if isinstance(entry, dict) and entry.get("assigned_by") == ASSIGNED_BY and isinstance(entry.get("id"), str)
+            and (routed := normalize_master(entry.get("routed_to"))) in MASTERS
+            and normalize_master(entry.get("assigned_to")) == routed}
+
+
 def examples_from_queue(tasks: Iterable[Any]) -> list[Example]:
     """History and corrections among the queue's tasks (pending, unassigned tasks teach nothing)."""
     examples = []
