@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from orchestrator.filecache import CachedFile
+from orchestrator.history import MAX_OVERRIDES
+from orchestrator.memory import RoutingMemory
 from orchestrator.store import FolderStore, Layout, MemoryStore, StoreError, UnsafeName, is_own_temp
 
 from conftest import DaemonProcess, read_queue, wait_for, write_by_rename
@@ -322,3 +324,60 @@ def test_a_person_moving_a_task_back_and_forth_is_remembered_as_their_latest_dec
     sim.tick()
     assert sim.queue_task("t3")["assigned_to"] == "security"
     assert len(sim.events("routing_corrected")) == 4
+
+
+def test_a_huge_overrides_file_is_read_up_to_its_limit_and_said_once() -> None:
+    """100,000 examples were all indexed at every decision the rules were unsure of: 3 s a pass."""
+    sim = Sim()
+    examples = [{"title": f"Rotate secret number {n}", "master": "security"} for n in range(100_000)]
+    examples[0] = {"title": "Set SameSite on the session cookie", "master": "security"}
+    sim.store.put(sim.layout.routing_overrides, {"examples": examples})
+    sim.start()
+    memory = sim.core.engine.memory
+    assert len(memory.history([]).examples) == MAX_OVERRIDES
+    for n in range(2):
+        sim.submit(task(f"t{n}", f"{COOKIE} of app {n}"))
+        sim.tick()
+        assert sim.queue_task(f"t{n}")["assigned_to"] == "security"  # the first examples still count
+    [event] = sim.events("routing_overrides_invalid")
+    assert "100000 examples; only the first 2000" in event["problem"]
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe{\x00", b"{}", b"[[[[[[[[[[" * 100_000, b"[1, null, \"x\", [], {}]",
+                                     b'{"examples": {"title": "x"}}', b'{"examples": [{"title": ["x"], "master": {"a": 1}}]}'])
+def test_an_overrides_file_of_junk_is_said_left_alone_and_routing_goes_on(content: bytes) -> None:
+    sim = Sim()
+    sim.store.put(sim.layout.routing_overrides, content)
+    sim.start()
+    sim.submit(task("t1", COOKIE))
+    sim.tick()
+    assert sim.queue_task("t1")["assigned_to"] == "development"
+    assert len(sim.events("routing_overrides_invalid")) == 1
+    assert sim.store.files[sim.layout.routing_overrides] == content
+
+
+def test_an_overrides_fifo_is_refused_without_waiting(store: FolderStore) -> None:
+    os.mkfifo(store.layout.routing_overrides)
+    memory = RoutingMemory(store)
+    assert memory.history([]).examples == []  # a read that blocked on the FIFO would hang here
+
+
+def test_finished_tasks_with_titles_and_descriptions_that_are_not_text_teach_without_failing() -> None:
+    sim = Sim()
+    sim.store.put(sim.layout.queue, {"tasks": [
+        {"id": "h1", "title": {"en": "cookie"}, "description": ["Set SameSite"], "status": "completed",
+         "assigned_to": "security", "assigned_by": "alice"},
+        {"id": "h2", "title": 7, "description": None, "status": "completed", "assigned_to": ["security"]},
+        {"id": "h3", "title": None, "status": "completed", "assigned_to": "security", "assigned_by": "orchestrator",
+         "routed_to": {"x": 1}},
+        {"id": 4, "title": "Set SameSite on the session cookie", "status": "completed", "assigned_to": "security"},
+        {"id": "h5", "title": "Set SameSite=Strict on the session cookie", "status": "completed",
+         "assigned_to": "Security-Master", "assigned_by": "alice"},
+        {"id": "h6", "title": "Set the Secure flag on the cookie of the shop", "status": "completed",
+         "assigned_to": "security", "assigned_by": "bob"},
+    ]})
+    sim.start()
+    sim.submit(task("t1", COOKIE))
+    sim.tick()
+    assert sim.queue_task("t1")["assigned_to"] == "security"
+    assert sim.store.get(sim.layout.queue)["tasks"][0]["title"] == {"en": "cookie"}  # left as it was
