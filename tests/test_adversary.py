@@ -8,17 +8,21 @@ import errno
 import json
 import os
 import signal
+import threading
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 from orchestrator.filecache import CachedFile
 from orchestrator.history import MAX_OVERRIDES
 from orchestrator.memory import RoutingMemory
 from orchestrator.store import FolderStore, Layout, MemoryStore, StoreError, UnsafeName, is_own_temp
+from orchestrator.web import eventlog
+from orchestrator.web.app import create_app
 
 from conftest import DaemonProcess, read_queue, wait_for, write_by_rename
 from sim import SUBTASKS, Sim, task
@@ -381,3 +385,73 @@ def test_finished_tasks_with_titles_and_descriptions_that_are_not_text_teach_wit
     sim.tick()
     assert sim.queue_task("t1")["assigned_to"] == "security"
     assert sim.store.get(sim.layout.queue)["tasks"][0]["title"] == {"en": "cookie"}  # left as it was
+
+
+# --- 4. the web view -----------------------------------------------------------------------------
+
+
+def within(seconds: float, call: Callable[[], Any], release: Callable[[], None]) -> Any:
+    """``call``'s result, or a failure if it has not returned in ``seconds`` (then ``release`` frees it)."""
+    result: list[Any] = []
+    worker = threading.Thread(target=lambda: result.append(call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        release()
+        worker.join(5)
+        pytest.fail(f"still waiting after {seconds} s")
+    return result[0]
+
+
+def unblock(fifo: Path) -> Callable[[], None]:
+    def release() -> None:
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+    return release
+
+
+def test_an_events_file_replaced_by_a_fifo_or_a_folder_while_the_view_follows_it_blocks_nothing(
+        store: FolderStore) -> None:
+    """Opening a FIFO for reading waits for a writer: one replaced the events file and the page, the
+    event pages and every stream's thread stood still."""
+    events = store.layout.events
+    events.write_text('{"type":"task_assigned","task_id":"t1","timestamp":"2026-11-26T10:00:00.000Z"}\n')
+    tail = eventlog.Tail(events, 0)
+    assert len(tail.read()[0]) == 1
+    events.unlink()
+    os.mkfifo(events)
+    assert within(3, tail.read, unblock(events)) == ([], False)
+    assert within(3, lambda: eventlog.page(events, eventlog.Filter(), 10).events, unblock(events)) == []
+    web = TestClient(create_app(store), base_url="http://127.0.0.1:8080")
+    assert within(10, lambda: web.get("/").status_code, unblock(events)) == 200
+    events.unlink()
+    events.mkdir()
+    assert tail.read() == ([], False) and web.get("/api/events").json()["rows"] == []
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "127.0.0.1.attacker.example", "localhost.attacker.example",
+                                  "attacker.example#@127.0.0.1", "127.0.0.1@attacker.example", "0.0.0.0", "[::ffff:7f00:1]"])
+def test_on_loopback_a_host_header_that_only_looks_local_is_refused(store: FolderStore, host: str) -> None:
+    web = TestClient(create_app(store), base_url="http://127.0.0.1:8080")
+    assert web.get("/", headers={"host": host}).status_code in (400, 403)
+
+
+def test_off_loopback_the_token_is_taken_only_whole_and_only_where_documented(store: FolderStore) -> None:
+    web = TestClient(create_app(store, token="s3cret", loopback_only=False), base_url="http://10.1.2.3:8080")
+    for attempt in ({"params": {"token": "s3cre"}}, {"params": {"token": "s3cret "}}, {"params": {"TOKEN": "s3cret"}},
+                    {"headers": {"Authorization": "Basic s3cret"}}, {"headers": {"X-Token": "s3cret"}},
+                    {"headers": {"Authorization": "Bearer"}}, {"params": {"token": "ś3cret"}},
+                    {"headers": {"Cookie": "orchestrator_token=S3CRET"}}):
+        assert web.get("/", **attempt).status_code == 401, attempt
+
+
+@pytest.mark.parametrize("plan", [{}, [], {"orchestration_id": 5, "subtasks": "many"},
+                                  {"orchestration_id": "orch-x", "status": "in_progress", "subtasks": [1, None, "a"],
+                                   "execution_plan": {"stage_1": 7}, "title": "<img src=x onerror=alert(1)>"}])
+def test_a_plan_file_that_is_json_but_nonsense_does_not_break_the_page(store: FolderStore, plan: Any) -> None:
+    store.layout.tasks.mkdir(parents=True, exist_ok=True)
+    store.layout.plan("orch-x").write_text(json.dumps(plan))
+    web = TestClient(create_app(store), base_url="http://127.0.0.1:8080")
+    page = web.get("/")
+    assert page.status_code == 200 and "<img src=x" not in page.text
+    assert web.get("/part/detail?orch=orch-x").status_code == 200
