@@ -5,9 +5,11 @@ authors did not write; those that found a defect keep it fixed."""
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import signal
+import subprocess
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from orchestrator import daemon_control
 from orchestrator.filecache import CachedFile
 from orchestrator.history import MAX_OVERRIDES
 from orchestrator.memory import RoutingMemory
@@ -455,3 +458,31 @@ def test_a_plan_file_that_is_json_but_nonsense_does_not_break_the_page(store: Fo
     page = web.get("/")
     assert page.status_code == 200 and "<img src=x" not in page.text
     assert web.get("/part/detail?orch=orch-x").status_code == 200
+
+
+# --- 5. the CLI ----------------------------------------------------------------------------------
+
+
+def test_a_lock_naming_a_strangers_pid_never_gets_the_stranger_signalled(tmp_path: Path) -> None:
+    """The daemon's PID in daemon.lock was believed whenever the lock was held and the PID lived:
+    someone's edit of the file, or an old daemon's PID reused, had reload/stop signal a stranger."""
+    lock = tmp_path / "daemon.lock"
+    lock.write_text("")
+    stranger = subprocess.Popen(["sleep", "60"])
+    try:
+        lock.write_text(f"{stranger.pid}\n")
+        fd = os.open(lock, os.O_RDONLY)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held by this process, as a daemon holds it
+        try:
+            running = daemon_control.find(lock)
+            assert running is not None and running.pid == os.getpid()
+            assert daemon_control.holder_passive(lock) == os.getpid()
+            daemon_control.write_pid(lock)  # the holder's own PID is believed
+            assert daemon_control.find(lock) == daemon_control.Running(os.getpid(), daemon_control.unit_of(os.getpid()))
+        finally:
+            os.close(fd)
+        assert daemon_control.find(lock) is None
+        assert stranger.poll() is None
+    finally:
+        stranger.kill()
+        stranger.wait()
