@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from orchestrator import daemon_control
+from orchestrator import daemon_control, queue_edits
+from orchestrator.clock import iso
 from orchestrator.filecache import CachedFile
 from orchestrator.history import MAX_OVERRIDES
 from orchestrator.memory import RoutingMemory
@@ -486,3 +487,32 @@ def test_a_lock_naming_a_strangers_pid_never_gets_the_stranger_signalled(tmp_pat
     finally:
         stranger.kill()
         stranger.wait()
+
+
+def test_a_cancel_landing_between_the_daemons_read_and_its_claim_wins_and_is_announced_by_the_next_pass(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The claim lost the task and its handoff was taken back, but the queue with the cancel was
+    marked seen: the cancel went unannounced until some other change of the queue."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("s", "Fix bug in app/main.py line 3"))
+    replace = sim.store._replace_if_unchanged
+    raced = False
+
+    def racing(path: Path, data: bytes, expected: Any) -> Any:
+        nonlocal raced
+        if path == sim.layout.queue and not raced:
+            raced = True
+            queue_edits.edit_task(sim.store, "s", lambda entry: queue_edits.cancel(
+                entry, by="alice", now=iso(sim.clock), reason="not needed", has_plan=False))
+        return replace(path, data, expected)
+
+    monkeypatch.setattr(sim.store, "_replace_if_unchanged", racing)
+    sim.tick()
+    assert raced and sim.queue_task("s")["status"] == "cancelled"
+    assert sim.handoffs() == [] and not sim.events("task_assigned")
+    sim.tick()  # the pass the daemon runs next (the intake asked for it), the queue unchanged
+    [cancelled] = sim.events("task_cancelled", task_id="s")
+    assert cancelled["cancelled_by"] == "alice"
+    sim.tick(60)
+    assert len(sim.events("task_cancelled")) == 1
