@@ -516,3 +516,17 @@ def test_a_cancel_landing_between_the_daemons_read_and_its_claim_wins_and_is_ann
     assert cancelled["cancelled_by"] == "alice"
     sim.tick(60)
     assert len(sim.events("task_cancelled")) == 1
+
+
+def test_a_queue_renamed_into_place_by_another_writer_right_after_ours_is_never_taken_for_ours(
+        store: FolderStore) -> None:
+    """Even with the same size and the same mtime as ours: the identity remembered is our temp file's."""
+    queue = store.layout.queue
+    store.update_queue(lambda snapshot: True, create=True)
+    assert store.is_own(queue)
+    ours = os.stat(queue)
+    theirs = queue.with_name("their-queue.tmp")
+    theirs.write_bytes(queue.read_bytes().replace(b"[]", b"[ ]")[: ours.st_size])
+    os.utime(theirs, ns=(ours.st_atime_ns, ours.st_mtime_ns))
+    os.replace(theirs, queue)
+    assert os.stat(queue).st_size == ours.st_size and not store.is_own(queue)
