@@ -433,9 +433,13 @@ def test_the_daemon_is_found_through_its_lock(tmp_path: Path) -> None:
     lock.write_text("")
     assert daemon_control.find(lock) is None  # not held
     table = tmp_path / "locks"
-    inode = lock.stat().st_ino
-    table.write_text(f"1: POSIX  ADVISORY  WRITE 99 08:01:{inode} 0 EOF\n2: FLOCK  ADVISORY  WRITE 4242 08:01:{inode} 0 EOF\n")
+    st = lock.stat()
+    device, inode = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}", st.st_ino
+    table.write_text(f"1: POSIX  ADVISORY  WRITE 99 {device}:{inode} 0 EOF\n"
+                     f"2: FLOCK  ADVISORY  WRITE 4242 {device}:{inode} 0 EOF\n")
     assert daemon_control._holder(lock, table) == 4242
+    table.write_text(f"1: FLOCK  ADVISORY  WRITE 4242 ff:ff:{inode} 0 EOF\n")  # another file system's inode
+    assert daemon_control._holder(lock, table) is None
     cgroup = tmp_path / "4242"
     cgroup.mkdir()
     (cgroup / "cgroup").write_text("0::/system.slice/orchestrator-agents.service\n")

@@ -67,7 +67,7 @@ def holder_passive(lock: Path) -> int | None:
     lock is never taken (see :func:`is_held_passive`), so ``status --watch`` may ask again and again."""
     if not is_held_passive(lock):
         return None
-    return _pid_in(lock) or _holder(lock) or 0
+    return _daemon_pid(lock) or 0
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def find(lock: Path) -> Running | None:
     """The daemon holding ``lock``, or None when no daemon runs."""
     if not is_held(lock):
         return None
-    pid = _pid_in(lock) or _holder(lock)
+    pid = _daemon_pid(lock)
     if pid is None:
         return None
     return Running(pid, unit_of(pid))
@@ -95,17 +95,34 @@ def _pid_in(lock: Path) -> int | None:
     return int(text) if text.isdigit() and int(text) > 1 and Path(f"/proc/{text}").exists() else None
 
 
-def _holder(lock: Path, locks: Path = Path("/proc/locks")) -> int | None:
-    """The PID that holds a flock on ``lock``, from ``/proc/locks`` (``1: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE ...``)."""
+def _holders(lock: Path, locks: Path = Path("/proc/locks")) -> list[int] | None:
+    """The PIDs holding a flock on ``lock`` by the kernel's table (``1: FLOCK ADVISORY WRITE PID
+    MAJ:MIN:INODE ...``: device and inode, as an inode number alone is shared by other file systems);
+    None where the table cannot be read."""
     try:
-        inode = lock.stat().st_ino
+        st = lock.stat()
         table = locks.read_text()
     except OSError:
         return None
-    for pid, file in _flocks(table):
-        if file.rsplit(":", 1)[-1] == str(inode):
-            return int(pid) if pid.isdigit() and int(pid) > 1 else None
-    return None
+    wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    return [int(pid) for pid, file in _flocks(table) if file == wanted and pid.isdigit() and int(pid) > 1]
+
+
+def _holder(lock: Path, locks: Path = Path("/proc/locks")) -> int | None:
+    """The PID that holds a flock on ``lock``, from the kernel's table."""
+    holders = _holders(lock, locks)
+    return holders[0] if holders else None
+
+
+def _daemon_pid(lock: Path, locks: Path = Path("/proc/locks")) -> int | None:
+    """The PID written in the lock file, believed only if the kernel's table has it holding the lock:
+    anyone can write a PID there, and an old daemon's PID may now be a stranger's. Where the table
+    cannot be read, the file is all there is."""
+    written = _pid_in(lock)
+    holders = _holders(lock, locks)
+    if holders is None:
+        return written
+    return written if written in holders else (holders[0] if holders else None)
 
 
 def _flocks(table: str) -> Iterator[tuple[str, str]]:

@@ -278,10 +278,13 @@ class Engine:
             self._restored(task_id, f"orch-{task_id} already exists ({plan.status})" if plan else "it is being planned")
         self._taken |= claimed
         # a writer may have added tasks while we waited for the lock: then our write holds
-        # tasks this pass never looked at, and its digest must not mark them as seen
-        self._seen = result if not (unseen or retry) else None
-        return IntakeResult([(t, d) for t, d in complex_ if t.id in claimed and t.id not in known], again=unseen,
-                            failed=retry)
+        # tasks this pass never looked at, and its digest must not mark them as seen. Nor when a
+        # writer took a task from under our claim (a cancel between our read and our write): what
+        # it did (the cancel to announce) is in a queue this pass did not act on
+        lost = bool({t.id for t, _, _ in simple} | {t.id for t, _ in complex_} - claimed)
+        self._seen = result if not (unseen or retry or lost) else None
+        return IntakeResult([(t, d) for t, d in complex_ if t.id in claimed and t.id not in known],
+                            again=unseen or lost, failed=retry)
 
     def _reused(self, task: QueueTask, master: str | None) -> str | None:
         """Why ``task`` is not the task whose plan or handoff carries its id, or None if it is."""
@@ -481,8 +484,16 @@ class Engine:
         the subtask files are created after it (see ``supervisor.py``).
         """
         for subtask in plan.subtasks:
-            existing = self.store.read_json_or_none(self.layout.subtask(subtask.subtask_id))
-            if isinstance(existing, dict) and existing.get("parent_orchestration") != plan.orchestration_id:
+            path = self.layout.subtask(subtask.subtask_id)
+            if not self.store.exists(path):
+                continue
+            existing = self.store.read_json_or_none(path)
+            if not isinstance(existing, dict):
+                # someone's file we cannot parse: it is never rewritten, so the subtask would be
+                # announced created and handed off with a file nobody can report into
+                raise PlanError([f"subtask id {subtask.subtask_id!r}: {path.name} already exists "
+                                 "and is not a subtask (not a JSON object); rename or remove it, then retry"])
+            if existing.get("parent_orchestration") != plan.orchestration_id:
                 raise PlanError([f"subtask id {subtask.subtask_id!r} already belongs to "
                                  f"{existing.get('parent_orchestration')!r}"])
         orchestration_id = plan.orchestration_id

@@ -30,6 +30,9 @@ WEIGHTS = {"history": 1.0, "correction": 2.0, "override": 3.0}
 NEIGHBOURS = 5
 MIN_SIMILARITY = 0.3
 """Below this, a finished task shares too little with the new one to say anything about it."""
+MAX_OVERRIDES = 2_000
+"""Examples read from ``routing-overrides.json``: every decision the rules are unsure of indexes them
+all (100,000 took 3 s a pass, the daemon standing still); a person's list is far shorter."""
 MIN_SUPPORT = 0.6
 """The winning master's summed, weighted similarity must reach this, and beat the next by half again."""
 STOPWORDS = frozenset({
@@ -115,6 +118,15 @@ def corrections_in(tasks: Iterable[Any]) -> list[Correction]:
     return found
 
 
+def routed_back(tasks: Iterable[Any]) -> set[str]:
+    """Ids of tasks this daemon routed that name the master it chose: a person who moved one away
+    and then back has withdrawn that correction."""
+    return {entry["id"] for entry in tasks
+            if isinstance(entry, dict) and entry.get("assigned_by") == ASSIGNED_BY and isinstance(entry.get("id"), str)
+            and (routed := normalize_master(entry.get("routed_to"))) in MASTERS
+            and normalize_master(entry.get("assigned_to")) == routed}
+
+
 def examples_from_queue(tasks: Iterable[Any]) -> list[Example]:
     """History and corrections among the queue's tasks (pending, unassigned tasks teach nothing)."""
     examples = []
@@ -149,7 +161,9 @@ def examples_from_overrides(data: Any) -> tuple[list[Example], list[str]]:
     if not isinstance(items, list):
         return [], ["expected a list of examples, or an object with an \"examples\" list"]
     examples, problems = [], []
-    for number, item in enumerate(items, 1):
+    if len(items) > MAX_OVERRIDES:
+        problems.append(f"{len(items)} examples; only the first {MAX_OVERRIDES} are used")
+    for number, item in enumerate(items[:MAX_OVERRIDES], 1):
         master = normalize_master(item.get("master")) if isinstance(item, dict) else None
         title = item.get("title") if isinstance(item, dict) else None
         if master not in MASTERS or not isinstance(title, str) or not title.strip():

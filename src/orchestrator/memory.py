@@ -22,7 +22,9 @@ from orchestrator.history import (
     examples_from_corrections,
     examples_from_overrides,
     examples_from_queue,
+    routed_back,
 )
+from orchestrator.models import normalize_master
 from orchestrator.outbox import Outbox
 from orchestrator.store import MISSING, Identity, Store, StoreError
 
@@ -45,12 +47,17 @@ class RoutingMemory:
         return self._remembered
 
     def learn(self, tasks: list[Any]) -> None:
-        """Remember corrections the queue shows that are not remembered yet (write, then announce)."""
-        known = {item.get("task_id") for item in self._corrections()}
-        new: list[Correction] = [c for c in corrections_in(tasks) if c.task_id not in known]
-        if not new or self.outbox is None:
+        """Remember what the queue shows of people's corrections (write, then announce): a new one,
+        a task moved on again (the latest master counts), a task moved back to the master we chose
+        (the correction is withdrawn). Tasks pruned from the queue keep what was remembered."""
+        known = {item.get("task_id"): normalize_master(item.get("master")) for item in self._corrections()}
+        new: list[Correction] = [c for c in corrections_in(tasks) if known.get(c.task_id, "") != c.master]
+        withdrawn = {task_id for task_id in routed_back(tasks) if task_id in known}
+        if not (new or withdrawn) or self.outbox is None:
             return
-        remembered = [*self._corrections(), *(c.as_json() for c in new)]
+        replaced = withdrawn | {c.task_id for c in new}
+        remembered = [*(item for item in self._corrections() if item.get("task_id") not in replaced),
+                      *(c.as_json() for c in new)]
         try:
             self.store.write_json(self.store.layout.routing_corrections, remembered)
         except StoreError as exc:
@@ -58,9 +65,13 @@ class RoutingMemory:
             return
         self._remembered = remembered
         for c in new:
-            self.outbox.emit("routing_corrected", key=f"{c.task_id}:corrected", task_id=c.task_id,
-                             routed_to=c.routed_to, master=c.master,
+            key = f"{c.task_id}:corrected"  # a task corrected again (moved on, or back and away) says so again
+            self.outbox.emit("routing_corrected", key=None if self.outbox.was_announced(key) else key,
+                             task_id=c.task_id, routed_to=c.routed_to, master=c.master,
                              action="similar tasks the rules are unsure of will go to the new master")
+        for task_id in sorted(withdrawn):
+            self.outbox.emit("routing_corrected", task_id=task_id, withdrawn=known[task_id],
+                             action="moved back to the master the rules chose: that correction no longer counts")
 
     def _override_examples(self) -> list[Example]:
         path = self.store.layout.routing_overrides

@@ -440,7 +440,8 @@ class FolderStore(Store):
         self._locks_guard = threading.Lock()
         self._written: dict[Path, Identity] = {}  # the last files we wrote, as we wrote them
         self._same_device: dict[Path, bool] = {}  # folder -> on the temp folder's file system
-        self._checked: dict[Path, tuple[int, int]] = {}  # folder -> (device, inode) when found inside the root
+        self._checked: dict[Path, tuple[tuple[int, int, int], ...]] = {}  # folder -> _folder_key when found inside the root
+        self._temp_key: tuple[tuple[int, int, int], ...] | None = None  # the temp folder's _folder_key
 
     def _wrote(self, path: Path, temp: Path) -> None:
         """Remember ``path`` as ``temp`` is, before the rename or link that makes it ``path``: after
@@ -477,25 +478,47 @@ class FolderStore(Store):
         folder checked before is checked again only if it is no longer the same folder (one stat
         instead of resolving every component of its path at every write)."""
         try:
-            st = os.stat(folder)
-            if self._checked.get(folder) == (st.st_dev, st.st_ino):
+            key = self._folder_key(folder)
+            if self._checked.get(folder) == key:
                 return
         except FileNotFoundError:
             folder.mkdir(parents=True, exist_ok=True)
-            st = os.stat(folder)
+            key = self._folder_key(folder)
         if not folder.resolve().is_relative_to(self._real_root):
             raise UnsafeName(f"{folder}: leads outside {self.layout.root} (a symlink?); not written")
-        self._checked[folder] = (st.st_dev, st.st_ino)
+        self._checked[folder] = key
+
+    def _folder_key(self, folder: Path) -> tuple[tuple[int, int, int], ...]:
+        """(device, inode, type) of each component below the root, not following symlinks: a folder (or
+        one of its parents) moved away and replaced by a symlink to it keeps the folder's own
+        inode, so a ``stat`` alone would take the swapped path for the folder checked before."""
+        key: list[tuple[int, int, int]] = []
+        while folder != self.layout.root and folder != folder.parent:
+            st = os.lstat(folder)
+            key.append((st.st_dev, st.st_ino, stat.S_IFMT(st.st_mode)))  # a freed inode may come back as a symlink
+            folder = folder.parent
+        return tuple(key)
 
     def _temp_path(self, path: Path) -> Path:
         """In the unwatched temp folder when it is on the same file system as ``path``'s folder
         (a rename or link cannot cross file systems), else beside ``path``."""
         name = f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}"
         folder = path.parent
+        try:
+            temp_key: tuple[tuple[int, int, int], ...] | None = self._folder_key(self.layout.temp)
+        except OSError:
+            temp_key = None
+        if temp_key != self._temp_key:  # the temp folder was made, removed or replaced: decide again
+            self._same_device.clear()
+            self._temp_key = temp_key
         same = self._same_device.get(folder)
         if same is None:
             try:
-                same = os.stat(folder).st_dev == os.stat(self.layout.temp).st_dev
+                temp = os.lstat(self.layout.temp)
+                # a real folder inside the root only: a file or FIFO in its place would fail every
+                # write; a symlink would send the daemon's files elsewhere before their rename
+                same = (stat.S_ISDIR(temp.st_mode) and os.stat(folder).st_dev == temp.st_dev
+                        and self.layout.temp.resolve().is_relative_to(self._real_root))
             except OSError:
                 same = False  # no temp folder (yet): beside the file, as always worked
             if same or self.layout.temp.is_dir():
@@ -522,10 +545,10 @@ class FolderStore(Store):
                 temp = self._temp_path(path)
                 try:
                     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-                except FileNotFoundError:
+                except (FileNotFoundError, NotADirectoryError):
                     if temp.parent != self.layout.temp:
                         raise
-                    self._same_device.clear()  # the temp folder was removed under us: beside the files
+                    self._same_device.clear()  # the temp folder was removed or replaced: beside the files
                     temp = self._temp_path(path)
                     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
                 opened.append((temp, fd))
@@ -702,7 +725,13 @@ class FolderStore(Store):
 
     def make_folders(self) -> None:
         for folder in self.layout.folders():
-            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except FileExistsError:
+                if folder != self.layout.temp:
+                    raise
+                # someone's file in place of the temp folder: never removed; temp files go beside
+                # their targets instead (see _temp_path)
 
     def sweep_temp_files(self, older_than: float = 60.0) -> list[Path]:
         removed: list[Path] = []

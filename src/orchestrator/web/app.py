@@ -195,7 +195,7 @@ class Gate:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        if self.loopback_only and request.url.hostname not in LOOPBACK_NAMES:
+        if self.loopback_only and _host_name(request) not in LOOPBACK_NAMES:
             await PlainTextResponse("this view answers only on a loopback address", status_code=403)(scope, receive, send)
             return
         if self.token is None:
@@ -209,6 +209,16 @@ class Gate:
                                     "(it ends in ?token=...)", status_code=401)(scope, receive, send)
             return
         await self.app(scope, receive, _with_cookie(send, self.token) if given else send)
+
+
+def _host_name(request: Request) -> str | None:
+    """The name in the Host header as sent, without its port: a header a URL parser reads another
+    way ("127.0.0.1@attacker.example" was taken for 127.0.0.1) is compared whole, and refused."""
+    host = request.headers.get("host")
+    if host is None:
+        return request.url.hostname  # no Host header (HTTP/1.0): the address the server was reached at
+    name, colon, port = host.rpartition(":")
+    return name if colon and port.isdigit() and not name.endswith(":") else host
 
 
 def _with_cookie(send: Send, token: str) -> Callable[[Message], Awaitable[None]]:

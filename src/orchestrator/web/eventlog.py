@@ -10,9 +10,10 @@ a file replaced (rotated) or truncated is read again from its start. Lines are p
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from orchestrator import events
 
@@ -40,6 +41,19 @@ class Page:
     """The file's size when read: where following it begins."""
 
 
+def _open(path: Path) -> BinaryIO | None:
+    """The file for reading, or None: missing, unreadable, or not a regular file (a FIFO put in its
+    place would make a plain open wait for a writer, and the page or stream with it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return os.fdopen(fd, "rb")
+
+
 def size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -49,9 +63,8 @@ def size(path: Path) -> int:
 
 def page(path: Path, wanted: Filter, limit: int, before: int | None = None) -> Page:
     """The last ``limit`` matching events that end before byte ``before`` (default: the end)."""
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below; os-level reads by offset
-    except OSError:
+    handle = _open(path)
+    if handle is None:
         return Page([], None, 0)
     with handle:
         end = os.fstat(handle.fileno()).st_size
@@ -96,9 +109,8 @@ class Tail:
 
     def read(self) -> tuple[list[dict[str, Any]], bool]:
         """The events appended since the last read, and whether the file was rotated meanwhile."""
-        try:
-            handle = open(self.path, "rb")  # noqa: SIM115
-        except OSError:
+        handle = _open(self.path)
+        if handle is None:
             return [], False
         with handle:
             st = os.fstat(handle.fileno())
