@@ -344,3 +344,22 @@ def test_which_clauses_make_a_domain_involved(classifier: Classifier) -> None:
     assert "development" not in classifier.involved_domains("Create a dashboard in Grafana and alert on errors")
     # what must not happen is a constraint of the work, not a part of another master's
     assert classifier.involved_domains("Add request logging to the orders service; no personal data in the logs") == []
+
+
+def test_the_trigram_index_finds_exactly_the_routing_words_a_full_scan_finds(classifier: Classifier) -> None:
+    """The index is only a shortcut: over every text of the corpora, and words at the very end or
+    shorter than three letters, it must find the same words in the same order as testing each."""
+    corpus = Path(__file__).parent / "data" / "corpus"
+    texts = [f"{r['task'].get('title', '')}\n{r['task'].get('description', '')}".lower()
+             for part in ("dev", "test") for r in json.loads((corpus / f"{part}.json").read_text())]
+    texts += ["fix the ui", "ci", "move to cd", "update the docs", "a", "", "sql injection in the api"]
+    for text in texts:
+        assert classifier._present(text) == [entry for entry in classifier._flat if entry[2] in text], text
+
+
+def test_a_hint_of_another_master_is_not_its_keyword_whichever_is_asked_first(classifier: Classifier) -> None:
+    """``_other_domain`` remembers its answers: asking with and without ``keywords_only`` are two questions."""
+    fresh = Classifier(ClassifierConfig())
+    assert fresh._other_domain("password") and not fresh._other_domain("password", keywords_only=True)
+    fresh = Classifier(ClassifierConfig())
+    assert not fresh._other_domain("password", keywords_only=True) and fresh._other_domain("password")

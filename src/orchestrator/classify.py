@@ -174,11 +174,19 @@ class Classifier:
         }
         self._flat = [(name, word, plain, pattern, weight) for name, patterns in self._patterns.items()
                       for word, plain, pattern, weight in patterns]
+        # each routing word by the first three letters of its text: the words a text holds are found
+        # from the text's own trigrams instead of testing all of them (a hot spot of every pickup)
+        self._by_trigram: dict[str, list[int]] = {}
+        self._short = [i for i, entry in enumerate(self._flat) if len(entry[2]) < 3]
+        for i, entry in enumerate(self._flat):
+            if len(entry[2]) >= 3:
+                self._by_trigram.setdefault(entry[2][:3], []).append(i)
         self._type_to_domain = {t.lower(): name for name, d in config.domains.items() for t in d.types}
         self._scope = [(phrase.lower(), keyword_pattern(phrase)) for phrase in config.scope_phrases]
         self._keyword_names = {word.lower() for d in config.domains.values() for word in d.keywords if " " in word}
         self._software = {noun.lower() for noun in config.software_nouns}
         self._making = {verb.lower() for verb in config.making_verbs}
+        self._other_domain_memo: dict[tuple[str, bool], bool] = {}
         self._not_development = [(plain, p, weight) for name, ws in self._patterns.items()
                                  if config.domains[name].master != "development" for _, plain, p, weight in ws]
         self._vague = [(verb, re.compile(rf"^\s*{re.escape(verb)}\b")) for verb in config.vague_verbs]
@@ -230,8 +238,16 @@ class Classifier:
     def _candidates(self, text: str) -> list[tuple[str, str, str, re.Pattern[str], float]]:
         """The routing words whose text occurs in ``text`` (a superset of those any part of it holds):
         scoring the clauses of a long text then tries a few patterns, not every one per clause."""
-        lowered = text.lower()
-        return [entry for entry in self._flat if entry[2] in lowered]
+        return self._present(text.lower())
+
+    def _present(self, lowered: str) -> list[tuple[str, str, str, re.Pattern[str], float]]:
+        """The routing words whose text occurs in ``lowered``, in their configured order."""
+        index = self._by_trigram
+        found = {i for gram in {lowered[at:at + 3] for at in range(len(lowered) - 2)} if gram in index
+                 for i in index[gram]}
+        found.update(self._short)
+        flat = self._flat
+        return [flat[i] for i in sorted(found) if flat[i][2] in lowered]
 
     def _score_text(self, text: str, weight: float = 1.0, into: dict[str, _Score] | None = None,
                     candidates: list[tuple[str, str, str, re.Pattern[str], float]] | None = None,
@@ -249,7 +265,7 @@ class Classifier:
         # every routing word found, the longest first: "sql injection" is security, and "sql" inside it
         # is not also development; "repositories" is counted once, not again as "repos"
         found = [(match.end() - match.start(), match.start(), match.end(), name, word, word_weight)
-                 for name, word, plain, pattern, word_weight in (self._flat if candidates is None else candidates)
+                 for name, word, plain, pattern, word_weight in (self._present(lowered) if candidates is None else candidates)
                  if plain in lowered and word not in scores[name].words and (match := pattern.search(lowered))]
         taken: list[tuple[int, int]] = []
         for _, start, end, name, word, word_weight in sorted(found, key=lambda f: (-f[0], f[1])):
@@ -336,7 +352,7 @@ class Classifier:
             return "review", "security"  # what is reviewed (a pipeline, a page) is not the kind of work
         # the verb is the work (scan the repository, roll back the audit service); its object decides
         # only when the verb is no master's word
-        verbs = {name for name, _, plain, pattern, weight in self._flat
+        verbs = {name for name, _, plain, pattern, weight in self._present(lowered)
                  if weight > 1 and lowered.startswith(plain[:2]) and plain in lowered and pattern.match(lowered)}
         if defect and (verb not in self._making or verb in REPAIRING) and "security" in scores:
             self._decide(scores, reasons, "security", DEFECT_WEIGHT, f"the work is about a security defect "
@@ -418,8 +434,14 @@ class Classifier:
     def _other_domain(self, word: str, keywords_only: bool = False) -> bool:
         """Whether ``word`` is a routing word (a keyword, with ``keywords_only``) of a domain other than
         development."""
-        return any(plain in word and pattern.fullmatch(word)
-                   for plain, pattern, weight in self._not_development if weight > 1 or not keywords_only)
+        known = self._other_domain_memo.get((word, keywords_only))
+        if known is None:
+            if len(self._other_domain_memo) > 10_000:
+                self._other_domain_memo.clear()  # bounded: the words of many tasks pass through here
+            known = self._other_domain_memo[word, keywords_only] = any(
+                plain in word and pattern.fullmatch(word)
+                for plain, pattern, weight in self._not_development if weight > 1 or not keywords_only)
+        return known
 
     def route(self, title: str, description: str = "", type_hints: Iterable[str | None] = (),
               history: History | None = None) -> Route:
