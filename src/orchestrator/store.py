@@ -493,10 +493,11 @@ class FolderStore(Store):
         one of its parents) moved away and replaced by a symlink to it keeps the folder's own
         inode, so a ``stat`` alone would take the swapped path for the folder checked before."""
         key: list[tuple[int, int, int]] = []
-        while folder != self.layout.root and folder != folder.parent:
-            st = os.lstat(folder)
+        path, root = os.fspath(folder), os.fspath(self.layout.root)  # strings: pathlib's parents cost more than the lstat
+        while path != root and path != (parent := os.path.dirname(path)):
+            st = os.lstat(path)
             key.append((st.st_dev, st.st_ino, stat.S_IFMT(st.st_mode)))  # a freed inode may come back as a symlink
-            folder = folder.parent
+            path = parent
         return tuple(key)
 
     def _temp_path(self, path: Path) -> Path:
