@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
 from filelock import FileLock
 
-from orchestrator import daemon_control, logs
+from orchestrator import daemon_control, eta, logs
 from orchestrator.models import Plan
 from orchestrator.store import FolderStore, Layout
 from orchestrator.web import digest, eventlog, pages
@@ -134,7 +134,7 @@ def test_the_daemon_is_seen_running_without_taking_its_lock(tmp_path: Path, monk
     assert not daemon_control.is_held_passive(lock)
 
 
-def test_eta_is_the_estimated_rest_stage_after_stage(scene: web_scenes.Scene) -> None:
+def test_eta_is_the_estimated_rest_stage_after_stage_as_status_says_it(scene: web_scenes.Scene) -> None:
     plan = Plan.model_validate(json.loads(scene.layout.plan("orch-task-auth").read_text()))
     by_id = {s.subtask_id: s for s in plan.subtasks}
     backend, frontend = by_id["orch-task-auth-s02-backend"], by_id["orch-task-auth-s03-frontend"]
@@ -142,8 +142,12 @@ def test_eta_is_the_estimated_rest_stage_after_stage(scene: web_scenes.Scene) ->
     rest = sum(s.estimated_duration_minutes for s in plan.subtasks if s.stage >= 3)
     longest = max(backend.estimated_duration_minutes, frontend.estimated_duration_minutes)
     assert digest.eta_minutes(plan, started) == rest + longest
-    assert digest.eta_minutes(plan, started + timedelta(minutes=5)) == rest + longest - 5
-    assert digest.eta_minutes(plan, started + timedelta(days=1)) == rest + 1  # overdue: at least a minute
+    for later in (timedelta(minutes=5), timedelta(hours=3), timedelta(days=1)):  # one ETA, the page's and status's
+        assert digest.eta_minutes(plan, started + later) == eta.estimate(plan, started + later).remaining_minutes
+    stuck = plan.model_copy(update={"execution_plan": {"1": [backend.subtask_id]}})
+    assert digest.eta_minutes(stuck, started + timedelta(days=1)) == 0
+    assert pages._eta(0, "in_progress") == "overdue" and eta.render(eta.estimate(stuck, started + timedelta(days=1)),
+                                                                    started) == "ETA overdue"
     assert digest.eta_minutes(plan.model_copy(update={"status": "blocked"}), started) is None
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from orchestrator.models import ACTIVE, DONE, Plan, Subtask
+from orchestrator import eta
+from orchestrator.models import ACTIVE, DONE, Plan
 from orchestrator.registry import health
 from orchestrator.report import OUTCOME_WORDS
 from orchestrator.supervisor import resume_commands
@@ -80,22 +81,9 @@ def row(plan: Plan, now: datetime) -> Row:
 
 
 def eta_minutes(plan: Plan, now: datetime) -> int | None:
-    """Minutes until the plan is done if the rest takes as long as estimated (stages one after another,
-    a stage as long as its longest subtask, minus what a running subtask has already spent).
-    ``None`` when it is not running."""
-    if plan.status != "in_progress":
-        return None
-    total = 0.0
-    for ids in plan.execution_plan.values():
-        left = [_minutes_left(plan.subtask(i), now) for i in ids if plan.subtask(i).status not in DONE]
-        total += max(left, default=0.0)
-    return round(total)
-
-
-def _minutes_left(subtask: Subtask, now: datetime) -> float:
-    began = parse_timestamp(subtask.started_at) or parse_timestamp(subtask.handed_off_at)
-    spent = (now - began).total_seconds() / 60 if began and subtask.status in ACTIVE else 0.0
-    return max(1.0 if subtask.status in ACTIVE else 0.0, subtask.estimated_duration_minutes - spent)
+    """Minutes until the plan is done (:func:`orchestrator.eta.estimate`, as ``status`` says it);
+    ``None`` when it is not running. 0: the estimates are used up (overdue)."""
+    return eta.estimate(plan, now).remaining_minutes if plan.status == "in_progress" else None
 
 
 @dataclass(frozen=True)

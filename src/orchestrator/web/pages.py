@@ -135,6 +135,8 @@ def _bar(percent: int) -> str:
 def _eta(minutes: int | None, status: str) -> str:
     if minutes is None:
         return "-" if status != "blocked" else "waits for a person"
+    if minutes == 0:
+        return "overdue"  # the estimates are used up, as ``status`` says it
     return f"~{minutes} min" if minutes < 120 else f"~{minutes / 60:.1f} h"
 
 
