@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -211,3 +212,26 @@ def test_cancel_and_retry_a_simple_task_with_the_real_daemon(folder: Path, daemo
     assert json.loads((folder / "masters/security/handoffs/t-c-attempt-2.json").read_text())["status"] == "pending"
     again = cli(folder, "retry", "t-c", check=False)
     assert again.returncode == 1 and "its status is assigned" in again.stderr
+
+
+def test_events_follow_starts_over_on_a_rotated_file(tmp_path: Path) -> None:
+    """``events --follow`` and the web view share one follower: a file rotated under the same name
+    (a new, longer file) is read from its start, not from the old file's byte position."""
+    import threading
+
+    from orchestrator import events
+
+    path = tmp_path / "dashboard-events.jsonl"
+    path.write_text('{"type": "a"}\n{"type": "b"}\n')
+    seen: list[str] = []
+    follower = events.follow(path, path.stat().st_size)
+    threading.Thread(target=lambda: [seen.append(e["type"]) for e in follower], daemon=True).start()
+    rotated = tmp_path / "new.jsonl"
+    rotated.write_text('{"type": "c"}\n{"type": "d"}\n{"type": "e"}\n')
+    os.replace(rotated, path)
+    with open(path, "a") as out:
+        out.write('{"type": "f"}\n')
+    deadline = time.monotonic() + 10
+    while len(seen) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert seen == ["c", "d", "e", "f"]

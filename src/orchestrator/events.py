@@ -7,17 +7,21 @@ Other writers break lines (a pretty-printed object over several lines, a torn la
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from orchestrator.console import PLAIN, Palette
 from orchestrator.timestamps import parse_timestamp
 from orchestrator.watcher import APPENDS, ChangeFlag
 
 _DECODER = json.JSONDecoder()
+MAX_READ = 8 << 20
+"""At most this much of what was appended is read at once; the rest on the next read."""
 ID_FIELDS = ("task_id", "orchestration_id", "subtask_id", "worker_id", "master", "assigned_to", "stage", "attempt")
 
 
@@ -174,22 +178,62 @@ def _short(value: Any, full: bool = False) -> str:
     return text if full or len(text) <= 120 else text[:117] + "..."
 
 
+def open_regular(path: Path) -> BinaryIO | None:
+    """The file for reading, or None: missing, unreadable, or not a regular file (a FIFO put in its
+    place would make a plain open wait for a writer, and the page or stream with it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return os.fdopen(fd, "rb")
+
+
+class Tail:
+    """New events of a file as it grows; starts over when the file is replaced or truncated."""
+
+    def __init__(self, path: Path, position: int) -> None:
+        self.path = path
+        self.position = position
+        self.identity = self._identity()
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def read(self) -> tuple[list[dict[str, Any]], bool]:
+        """The events appended since the last read, and whether the file was rotated meanwhile."""
+        handle = open_regular(self.path)
+        if handle is None:
+            return [], False
+        with handle:
+            st = os.fstat(handle.fileno())
+            identity = st.st_dev, st.st_ino
+            rotated = (self.identity is not None and identity != self.identity) or st.st_size < self.position
+            if rotated:
+                self.position = 0
+            self.identity = identity
+            if st.st_size == self.position:
+                return [], rotated
+            handle.seek(self.position)
+            raw = handle.read(min(st.st_size - self.position, MAX_READ))
+        text = raw.decode("utf-8", errors="replace")
+        found, used = parse(text)
+        self.position += len(text[:used].encode("utf-8"))
+        return found, rotated
+
+
 def follow(path: Path, start: int) -> Iterator[dict[str, Any]]:
-    """Events appended after byte ``start``, as they come (woken by file events, not polling)."""
-    position = start
+    """Events appended after byte ``start``, as they come (woken by file events, not polling); a
+    file rotated or truncated is followed from its start."""
+    tail = Tail(path, start)
     with ChangeFlag([path.parent], names={path.name}, events=APPENDS) as changed:
         while True:
             changed.wait(5)  # the timeout is a safety net, not the mechanism
-            try:
-                with open(path, "rb") as handle:
-                    handle.seek(0, 2)
-                    if handle.tell() < position:
-                        position = 0  # truncated or rotated: start over
-                    handle.seek(position)
-                    chunk = handle.read().decode("utf-8", errors="replace")
-            except FileNotFoundError:
-                continue
-            events, used = parse(chunk)
-            position += len(chunk[:used].encode("utf-8"))
-            yield from events
-
+            found, _ = tail.read()
+            yield from found

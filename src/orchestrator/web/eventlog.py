@@ -2,20 +2,22 @@
 
 A file of 100,000 lines is never read whole: a page reads chunks from a byte offset
 backwards until it has enough matching events (or has scanned ``MAX_SCAN`` bytes), and says
-where the next older page starts. The follower keeps a byte position and the file's identity:
-a file replaced (rotated) or truncated is read again from its start. Lines are parsed as
-``orchestrator events`` parses them (:func:`orchestrator.events.parse`).
+where the next older page starts. The follower is :class:`orchestrator.events.Tail`, the one
+``events --follow`` uses. Lines are parsed as ``orchestrator events`` parses them
+(:func:`orchestrator.events.parse`).
 """
 
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from orchestrator import events
+from orchestrator.events import Tail
+
+__all__ = ["Filter", "Page", "Tail", "page", "size"]
 
 CHUNK = 256 << 10
 MAX_SCAN = 8 << 20
@@ -41,19 +43,6 @@ class Page:
     """The file's size when read: where following it begins."""
 
 
-def _open(path: Path) -> BinaryIO | None:
-    """The file for reading, or None: missing, unreadable, or not a regular file (a FIFO put in its
-    place would make a plain open wait for a writer, and the page or stream with it)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        return None
-    return os.fdopen(fd, "rb")
-
-
 def size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -63,7 +52,7 @@ def size(path: Path) -> int:
 
 def page(path: Path, wanted: Filter, limit: int, before: int | None = None) -> Page:
     """The last ``limit`` matching events that end before byte ``before`` (default: the end)."""
-    handle = _open(path)
+    handle = events.open_regular(path)
     if handle is None:
         return Page([], None, 0)
     with handle:
@@ -90,40 +79,3 @@ def page(path: Path, wanted: Filter, limit: int, before: int | None = None) -> P
                 start += len(text[:chosen[0][0]].encode("utf-8"))
             stop = start
         return Page(found, stop if stop > 0 else None, end)
-
-
-class Tail:
-    """New events of a file as it grows; starts over when the file is replaced or truncated."""
-
-    def __init__(self, path: Path, position: int) -> None:
-        self.path = path
-        self.position = position
-        self.identity = self._identity()
-
-    def _identity(self) -> tuple[int, int] | None:
-        try:
-            st = self.path.stat()
-        except OSError:
-            return None
-        return st.st_dev, st.st_ino
-
-    def read(self) -> tuple[list[dict[str, Any]], bool]:
-        """The events appended since the last read, and whether the file was rotated meanwhile."""
-        handle = _open(self.path)
-        if handle is None:
-            return [], False
-        with handle:
-            st = os.fstat(handle.fileno())
-            identity = st.st_dev, st.st_ino
-            rotated = (self.identity is not None and identity != self.identity) or st.st_size < self.position
-            if rotated:
-                self.position = 0
-            self.identity = identity
-            if st.st_size == self.position:
-                return [], rotated
-            handle.seek(self.position)
-            raw = handle.read(min(st.st_size - self.position, MAX_SCAN))
-        text = raw.decode("utf-8", errors="replace")
-        found, used = events.parse(text)
-        self.position += len(text[:used].encode("utf-8"))
-        return found, rotated
