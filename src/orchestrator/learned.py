@@ -96,17 +96,16 @@ class NaiveBayes:
         vocabulary = set().union(*counts.values()) if counts else set()
         totals = [sum(counts[label].values()) + alpha * len(vocabulary) for label in self.labels]
         self._prior = [math.log(examples[label] / examples.total()) for label in self.labels]
-        self._log = {word: [math.log((counts[label][word] + alpha) / total)
-                            for label, total in zip(self.labels, totals, strict=True)] for word in sorted(vocabulary)}
-        """Each known feature's log-likelihood per label: a prediction is a few dictionary lookups."""
+        self._log = [{word: math.log((counts[label][word] + alpha) / total) for word in vocabulary}
+                     for label, total in zip(self.labels, totals, strict=True)]
+        """Each label's log-likelihood of each known feature: a prediction is a few lookups per label."""
 
     def probabilities(self, document: Iterable[str]) -> dict[str, float]:
         """Each label's probability for ``document``; features never seen in training say nothing."""
-        scores = list(self._prior)
-        for word in sorted(set(document)):  # a fixed order: the same sums, to the last bit, every run
-            logs = self._log.get(word)
-            if logs is not None:
-                scores = [score + log for score, log in zip(scores, logs, strict=True)]
+        known = self._log[0] if self._log else {}
+        present = [word for word in set(document) if word in known]
+        # fsum is exactly rounded: the same probabilities, to the last bit, whatever order the set gives
+        scores = [math.fsum([prior, *map(logs.__getitem__, present)]) for prior, logs in zip(self._prior, self._log, strict=True)]
         top = max(scores, default=0.0)
         weights = [math.exp((score - top) / self.temperature) for score in scores]
         total = sum(weights) or 1.0
