@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from orchestrator import views
 from orchestrator.classify import MODEL_COMPLEX_MIN, MODEL_MASTER_MIN, Classifier
 from orchestrator.config import ClassifierConfig
 from orchestrator.history import History, examples_from_queue
@@ -68,6 +71,16 @@ def test_training_is_deterministic_whatever_the_order_of_the_examples() -> None:
     random.Random(3).shuffle(shuffled)
     task = ("Pin the base image of the build", "The Dockerfile pulls node:latest; pin it.", None)
     assert LearnedModel(records).judge(*task) == LearnedModel(shuffled).judge(*task)  # to the last bit
+
+
+def test_a_judgement_is_the_same_in_every_process() -> None:
+    """Sets of strings iterate in a per-process order (hash randomisation): sums must not depend on it."""
+    script = ("from orchestrator.learned import builtin_model, features, shipped_examples as s; m = builtin_model(); "
+              "print([repr(m._masters.probabilities(features(r['task']['title'], r['task'].get('description', ''))))"
+              " for r in s()[:100]])")
+    said = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(said) == 1 and "security" in said.pop()  # unrounded, to the last bit
 
 
 def test_probabilities_sum_to_one_and_unknown_words_leave_the_priors() -> None:
@@ -198,3 +211,13 @@ def test_cross_validation_judges_each_task_by_a_model_that_never_saw_it(evaluati
     part = tmp_path / "part.json"
     part.write_text(json.dumps(records))
     assert evaluation.main(["--part", str(part), "--folds", "5", "--json"]) == 0
+
+
+def test_explain_shows_what_the_model_thinks_whether_or_not_it_decided() -> None:
+    task = QueueTask(id="t", title=NO_WORDS)
+    found = views.explain(task, {}, Classifier(ClassifierConfig(), Saying("security", 0.9, complex_=0.25)))
+    assert found["learned_model"]["complex"] == 0.25 and next(iter(found["learned_model"]["masters"])) == "security"
+    text = views.explain_text(found)
+    assert "the built-in model decided: security (0.90" in text
+    assert "built-in model: security 0.90, " in text and text.endswith("; complex 0.25")
+    assert "built-in model" not in views.explain_text(views.explain(task, {}, Classifier(ClassifierConfig(), None)))
