@@ -60,7 +60,7 @@ def classify(title: str, model: LearnedModel | None, history: History | None = N
 def test_features_mark_the_title_and_read_pairs_type_files_and_shape() -> None:
     found = features("Rotate the keys", "Update config/app.yaml and deploy.", "security-fix")
     assert {"t:rotate", "rotate", "t:key", "t:rotate_key", "first:rotate", "last:key", "update", "update_config",
-            "type:security-fix", "ext:yaml", "tlen:4", "ands:1", "desc:200"} <= set(found)
+            "type:security-fix", "tlen:4", "ands:1", "desc:200"} <= set(found)
     assert "the" not in found and "t:keys" not in found  # stopwords go, a plural s is dropped
     assert {"sentences:3+", "desc:600+", "tlen:2", "commas:0"} <= set(features("One two", "One. Two! Three? " * 50))
 

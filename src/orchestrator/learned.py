@@ -3,7 +3,7 @@
 The rules (``classify.py``) read what a task *is*; where they only count routing words, a model
 trained on many labelled tasks reads phrasings no word list foresaw. Two models over one set of
 features (word unigrams and bigrams of title and description, the title's first and last word,
-the ``type``, files' extensions, the text's shape):
+the ``type``, the text's shape; files' extensions were tried and added nothing):
 
 - *master*: which of the four masters, trained on the tasks labelled simple;
 - *complexity*: simple or complex, trained on every task.
@@ -28,7 +28,6 @@ from importlib import resources
 from typing import Any
 
 from orchestrator.models import MASTERS
-from orchestrator.textsignals import find_files
 
 ALPHA = 0.1
 """Additive smoothing of the word counts (0.05-0.5 tried: 0.1 best)."""
@@ -60,8 +59,8 @@ def _bucket(n: int, edges: Sequence[int]) -> str:
 
 def features(title: str, description: str = "", type_: str | None = None) -> list[str]:
     """What the models read of a task: title words (marked ``t:``, and again plain), description words,
-    word pairs of each, the title's first and last word, the type, files' extensions and the shape
-    (how long the title and description are, how many commas, "and"s and sentences)."""
+    word pairs of each, the title's first and last word, the type and the shape (how long the title and
+    description are, how many commas, "and"s and sentences)."""
     title_words, words = _tokens(title), _tokens(description)
     found = [*(f"t:{w}" for w in title_words), *title_words, *words,
              *(f"t:{a}_{b}" for a, b in zip(title_words, title_words[1:], strict=False)),
@@ -70,7 +69,6 @@ def features(title: str, description: str = "", type_: str | None = None) -> lis
         found += [f"first:{title_words[0]}", f"last:{title_words[-1]}"]
     if type_:
         found.append(f"type:{type_.strip().lower()}")
-    found += [f"ext:{name.rsplit('.', 1)[-1].lower()}" for name in find_files(description) if "." in name]
     text = f"{title} {description}"
     ands = len(_AND.findall(text))
     sentences = len([s for s in _SENTENCE_END.split(description) if s.strip()])
