@@ -221,3 +221,26 @@ def test_explain_shows_what_the_model_thinks_whether_or_not_it_decided() -> None
     assert "the built-in model decided: security (0.90" in text
     assert "built-in model: security 0.90, " in text and text.endswith("; complex 0.25")
     assert "built-in model" not in views.explain_text(views.explain(task, {}, Classifier(ClassifierConfig(), None)))
+
+
+def test_without_its_examples_the_rules_and_history_route_alone_and_doctor_says_why(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import orchestrator.classify
+    import orchestrator.doctor
+
+    monkeypatch.setattr(orchestrator.classify, "builtin_model", lambda: None)
+    classifier = Classifier(ClassifierConfig())
+    assert classifier.learned is None and classifier.classify(QueueTask(id="t", title=NO_WORDS)).master == "development"
+
+    def unreadable() -> list[dict[str, Any]]:
+        raise FileNotFoundError("dev-corpus.json")
+
+    assert [f.level for f in orchestrator.doctor.examine_learned(ClassifierConfig())] == ["ok"]
+    monkeypatch.setattr(orchestrator.doctor, "shipped_examples", unreadable)
+    [finding] = orchestrator.doctor.examine_learned(ClassifierConfig())
+    assert finding.level == "problem" and "dev-corpus.json" in finding.what and "reinstall" in finding.action
+    assert orchestrator.doctor.examine_learned(ClassifierConfig(learned_model=False))[0].level == "ok"
+
+
+def test_records_that_are_not_labelled_tasks_teach_nothing() -> None:
+    assert LearnedModel([*TINY, "junk", {"task": "x"}, {"label": {}, "task": {"title": 3}}]).size == len(TINY) + 1

@@ -133,9 +133,9 @@ class LearnedModel:
         decisions: list[str] = []
         masters: list[tuple[list[str], str]] = []
         for record in records:
-            task, label = record.get("task"), record.get("label")
+            task, label = (record.get("task"), record.get("label")) if isinstance(record, Mapping) else (None, None)
             if not isinstance(task, Mapping) or not isinstance(label, Mapping):
-                continue
+                continue  # not a labelled task: teaches nothing
             document = task_features(task)
             documents.append(document)
             decision = COMPLEX if label.get("decision") == COMPLEX else SIMPLE
@@ -167,13 +167,21 @@ def task_features(task: Mapping[str, Any]) -> list[str]:
 
 
 def shipped_examples() -> list[dict[str, Any]]:
-    """The labelled tasks shipped with the package (the dev part of the corpus)."""
+    """The labelled tasks shipped with the package (the dev part of the corpus).
+
+    Raises OSError or ValueError when the file is missing or is not a list (a broken install)."""
     text = resources.files("orchestrator").joinpath("data", EXAMPLES).read_text(encoding="utf-8")
-    records: list[dict[str, Any]] = json.loads(text)
+    records = json.loads(text)
+    if not isinstance(records, list):
+        raise ValueError(f"{EXAMPLES}: expected a list of labelled tasks")
     return records
 
 
 @functools.cache
-def builtin_model() -> LearnedModel:
-    """The model trained from :func:`shipped_examples`, once per process, on first use."""
-    return LearnedModel(shipped_examples())
+def builtin_model() -> LearnedModel | None:
+    """The model trained from :func:`shipped_examples`, once per process, on first use; None when they
+    cannot be read (the rules and the queue's history then route alone, and ``doctor`` says why)."""
+    try:
+        return LearnedModel(shipped_examples())
+    except (OSError, ValueError):
+        return None
