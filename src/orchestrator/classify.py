@@ -4,6 +4,8 @@ Pure: a task in, a :class:`Classification` out, with the reasons that led to it.
 signal adds a weight; the task is complex when the weights reach
 ``classifier.complex_score_threshold``. Routing scores each domain by its words in the
 title (double weight) and description, plus the task's ``type`` and ``"<type>: "`` prefix.
+Where no rule read what the work is, the queue's history (``history.py``) and then the built-in
+model (``learned.py``) may decide; the reasons say which did.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ NARROW_MARGIN = 0.2
 """A runner-up within this fraction of the best score is said in the reasons (low confidence)."""
 MODEL_MASTER_MIN = 0.8
 """The built-in model's probability at which it takes a task the rules route by words alone (no head rule,
-no type); chosen by cross-validation on the dev part (README, "Measured")."""
+no type); chosen on the dev part, cross-validated and split by time (README, "Measured")."""
 MODEL_COMPLEX_MIN = 0.99
 """The built-in model's probability of "complex" at which a task the rules found no plan in is planned:
 high, since a simple task planned costs more than a plan missed (false complex <= 5 %)."""

@@ -10,9 +10,11 @@ the ``type``, the text's shape; files' extensions were tried and added nothing):
 
 The examples are the dev part of the labelled corpus, shipped as package data
 (``orchestrator/data/dev-corpus.json``). Training is counting: deterministic (no random
-state, a fixed order), done on first use and cached, about 40 ms. Pure: examples in, probabilities out.
+state; sums that do not depend on order), done on first use and cached, about 40 ms. Pure:
+examples in, probabilities out.
 
-The constants were chosen by 10-fold cross-validation on the dev part only (README, "Measured").
+The constants were chosen on the dev part only: 10-fold cross-validated, and split by time
+(README, "Measured").
 """
 
 from __future__ import annotations
