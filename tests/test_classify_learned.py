@@ -134,7 +134,7 @@ def test_an_unsure_model_decides_nothing() -> None:
 @pytest.mark.parametrize(("title", "fields", "master"), [
     ("Fix the SQL injection in the login form", {}, "security"),        # a security defect named: a head rule
     ("Roll back the audit-log service to v1.2.3", {}, "cicd"),         # a lead verb opens the work
-    ("Take the payments API back to the previous release", {}, "cicd"),  # a rollback, whatever the verb
+    ("Take the payments API back to the previous release", {}, "cicd"),  # the place: a release
     ("Add a dark mode toggle to the settings page", {}, "development"),  # a software noun heads the work
     (NO_WORDS, {"type": "development"}, "development"),                 # the type the writer declared
 ])

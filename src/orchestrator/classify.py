@@ -451,20 +451,18 @@ class Classifier:
         vague = all(score.total <= 0 for score in scores.values()) or bool(_PURPOSE_RE.match(title))
         self._score_text(description, 1.0, into=scores)
         reasons: list[str] = []
-        rollback = False
         for text, weight in ((title, TITLE_WEIGHT), (description, 1.0)):
             if "back" in text and "cicd" in scores and _ROLLBACK_RE.search(text):
                 scores["cicd"].total += KEYWORD_WEIGHT * weight  # take the service back to 3.8.2
                 scores["cicd"].strong += 1
-                rollback = True
         head = self._score_head(title, scores, reasons, description)
         if head is None and vague and description:
             # a title that names no work ("Q3 housekeeping", "Ticket from support"): the description's
             # first request is the head
             head = self._score_head(self._first_request(description), scores, reasons)
         decided_by = head[0] if head else None
-        ruled = bool(head or reasons or rollback)
-        """Whether a rule read what the work is (a head rule, a lead verb, a rollback), not only its words."""
+        ruled = bool(head or reasons)
+        """Whether a rule read what the work is (a head rule, a lead verb, a place), not only its words."""
         if head:  # R1: the head outweighs every later word (a CLI that scans for leaked secrets is a CLI)
             rest = max((score.total for name, score in scores.items() if name != head[1]), default=0.0)
             scores[head[1]].total = max(scores[head[1]].total, rest + HEAD_MARGIN)
