@@ -130,6 +130,8 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
         "right_master": _rate(sum(o.got == o.label for o in simple), len(simple)),
         "complex_recall": _rate(sum(o.got == COMPLEX for o in complex_), len(complex_)),
         "false_complex": _rate(sum(o.got == COMPLEX for o in simple), len(simple)),
+        "model_routed": sum(any(r.startswith("the built-in model decided") for r in o.reasons) for o in outcomes),
+        "model_planned": sum(any(r.startswith("the built-in model judged it complex") for r in o.reasons) for o in outcomes),
         "per_master": per_master,
         "confusion": confusion,
     }
@@ -145,6 +147,7 @@ def print_report(part: str, numbers: dict[str, Any], errors: list[Outcome] | Non
     print(f"right master on simple  {_pct(numbers['right_master'])}")
     print(f"complex recall          {_pct(numbers['complex_recall'])}")
     print(f"false-complex rate      {_pct(numbers['false_complex'])}")
+    print(f"built-in model decided  {numbers['model_routed']} routes, planned {numbers['model_planned']} tasks")
     print(f"\n{'master':<13}{'precision':>10}{'recall':>9}{'labelled':>10}{'predicted':>11}")
     for master, row in numbers["per_master"].items():
         print(f"{master:<13}{_pct(row['precision']):>10}{_pct(row['recall']):>9}{row['labelled']:>10}{row['predicted']:>11}")

@@ -200,7 +200,8 @@ def evaluation() -> Any:
     return module
 
 
-def test_cross_validation_judges_each_task_by_a_model_that_never_saw_it(evaluation: Any, tmp_path: Path) -> None:
+def test_cross_validation_judges_each_task_by_a_model_that_never_saw_it(
+        evaluation: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     records = [*(record(f"Quarterly chore {n}", "security") for n in range(9)), record("Weekly errand", "cicd")]
     folds = evaluation.folds(records, 5)
     assert sorted(i for fold in folds for i in fold) == list(range(10)) and folds == evaluation.folds(records, 5)
@@ -211,6 +212,10 @@ def test_cross_validation_judges_each_task_by_a_model_that_never_saw_it(evaluati
     part = tmp_path / "part.json"
     part.write_text(json.dumps(records))
     assert evaluation.main(["--part", str(part), "--folds", "5", "--json"]) == 0
+    numbers = json.loads(capsys.readouterr().out)
+    assert numbers["folds"] == 5 and numbers["model_routed"] == 10  # every route was the model's: no rule read them
+    assert evaluation.main(["--part", str(part), "--folds", "5", "--no-model", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["model_routed"] == 0
 
 
 def test_explain_shows_what_the_model_thinks_whether_or_not_it_decided() -> None:
