@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 """Measure the classifier (default configuration) against a labelled corpus.
 
-    python scripts/eval.py [--part dev|test|all|PATH.json] [--history PART] [--errors] [--json]
-                           [--min-master 0.97] [--min-complex-recall 0.95] [--max-false-complex 0.05]
+    python scripts/eval.py [--part dev|test|all|PATH.json] [--history PART] [--folds K] [--no-model]
+                           [--errors] [--json] [--min-master 0.97] [--min-complex-recall 0.95] [--max-false-complex 0.05]
 
-A corpus file is a list of ``{"label": {"decision", "master", "why"}, "task": {...queue task...}}``:
-tests/data/corpus/{dev,test}.json, or any file of that format such as tests/data/labelled_tasks.json.
+A corpus file is a list of ``{"label": {"decision", "master", "why"}, "task": {...queue task...}}``: the dev
+part is src/orchestrator/data/dev-corpus.json (shipped: the built-in model learns from it), the test part
+tests/data/corpus/test.json; or any file of that format such as tests/data/labelled_tasks.json.
 
 Prints the right-master rate on tasks labelled simple (right master *and* decided simple), per-master
 precision and recall, a confusion matrix (rows: label, columns: what the classifier decided), complex
 recall (labelled complex, decided complex) and the false-complex rate (labelled simple, decided complex).
 ``--history dev`` plays a deployment whose queue already holds the dev part as finished tasks, each
 assigned by a person to its labelled master: the rules' ties are then broken by those tasks (history.py).
+The built-in model (learned.py) is trained on the dev part, so on the dev part its numbers are in-sample:
+``--folds 10`` cross-validates instead (each tenth classified by a model trained on the other nine, and with
+``--history`` naming the same part, by their history too); ``--no-model`` measures the rules (and history) alone.
 It is a report: the exit status is 0 unless a ``--min-*``/``--max-*`` threshold is given and missed (1).
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +32,11 @@ from typing import Any
 from orchestrator.classify import Classifier
 from orchestrator.config import ClassifierConfig
 from orchestrator.history import History, examples_from_queue
+from orchestrator.learned import LearnedModel, shipped_examples
 from orchestrator.models import QueueTask
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "corpus"
+FOLD_SEED = 1
 MASTERS = ["development", "security", "inventory", "cicd"]
 COMPLEX = "complex"
 
@@ -49,7 +56,9 @@ def load(part: str) -> list[dict[str, Any]]:
     """The records of ``dev``, ``test``, ``all`` (both) or of a JSON file given by path."""
     if part == "all":
         return load("dev") + load("test")
-    path = CORPUS / f"{part}.json" if part in ("dev", "test") else Path(part)
+    if part == "dev":
+        return shipped_examples()
+    path = CORPUS / "test.json" if part == "test" else Path(part)
     records: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
     return records
 
@@ -74,6 +83,26 @@ def evaluate(records: list[dict[str, Any]], classifier: Classifier, history: His
             got, reasons = "error", [f"{type(exc).__name__}: {exc}"]
         outcomes.append(Outcome(str(task.get("id")), str(task.get("title") or ""), expected, got, reasons))
     return outcomes
+
+
+def folds(records: list[dict[str, Any]], k: int) -> list[list[int]]:
+    """``k`` disjoint sets of indexes covering ``records``: a fixed shuffle, the same every run."""
+    order = list(range(len(records)))
+    random.Random(FOLD_SEED).shuffle(order)
+    return [sorted(order[i::k]) for i in range(k)]
+
+
+def cross_validate(records: list[dict[str, Any]], k: int, config: ClassifierConfig, with_history: bool,
+                   with_model: bool = True) -> list[Outcome]:
+    """Each fold classified with a model (and, ``with_history``, a queue history) made of the other folds only."""
+    outcomes: dict[int, Outcome] = {}
+    for fold in folds(records, k):
+        held = set(fold)
+        rest = [record for i, record in enumerate(records) if i not in held]
+        classifier = Classifier(config, LearnedModel(rest) if with_model else None)
+        found = evaluate([records[i] for i in fold], classifier, as_history(rest) if with_history else None)
+        outcomes.update(zip(fold, found, strict=True))
+    return [outcomes[i] for i in range(len(records))]
 
 
 def _rate(hits: int, total: int) -> float | None:
@@ -101,6 +130,8 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
         "right_master": _rate(sum(o.got == o.label for o in simple), len(simple)),
         "complex_recall": _rate(sum(o.got == COMPLEX for o in complex_), len(complex_)),
         "false_complex": _rate(sum(o.got == COMPLEX for o in simple), len(simple)),
+        "model_routed": sum(any(r.startswith("the built-in model decided") for r in o.reasons) for o in outcomes),
+        "model_planned": sum(any(r.startswith("the built-in model judged it complex") for r in o.reasons) for o in outcomes),
         "per_master": per_master,
         "confusion": confusion,
     }
@@ -116,6 +147,7 @@ def print_report(part: str, numbers: dict[str, Any], errors: list[Outcome] | Non
     print(f"right master on simple  {_pct(numbers['right_master'])}")
     print(f"complex recall          {_pct(numbers['complex_recall'])}")
     print(f"false-complex rate      {_pct(numbers['false_complex'])}")
+    print(f"built-in model decided  {numbers['model_routed']} routes, planned {numbers['model_planned']} tasks")
     print(f"\n{'master':<13}{'precision':>10}{'recall':>9}{'labelled':>10}{'predicted':>11}")
     for master, row in numbers["per_master"].items():
         print(f"{master:<13}{_pct(row['precision']):>10}{_pct(row['recall']):>9}{row['labelled']:>10}{row['predicted']:>11}")
@@ -135,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--part", default="test", help="dev, test, all, or the path of a labelled JSON file (default: test)")
     parser.add_argument("--history", help="a part (or path) whose tasks play the queue's finished tasks")
+    parser.add_argument("--folds", type=int, help="cross-validate: each of K folds judged by a model (and, with "
+                        "--history naming the same part, a history) made of the other folds")
+    parser.add_argument("--no-model", action="store_true", help="the rules (and history) alone, without the built-in model")
     parser.add_argument("--errors", action="store_true", help="list the misclassified tasks")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     parser.add_argument("--min-master", type=float, help="fail (exit 1) below this right-master rate")
@@ -142,16 +177,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-false-complex", type=float, help="fail (exit 1) above this false-complex rate")
     args = parser.parse_args(argv)
 
-    history = as_history(load(args.history)) if args.history else None
-    outcomes = evaluate(load(args.part), Classifier(ClassifierConfig()), history)
+    config = ClassifierConfig()
+    if args.folds:
+        if args.folds < 2 or args.history not in (None, args.part):
+            parser.error("--folds needs K >= 2, and --history (if given) naming the same part as --part")
+        outcomes = cross_validate(load(args.part), args.folds, config, args.history is not None, not args.no_model)
+    else:
+        history = as_history(load(args.history)) if args.history else None
+        outcomes = evaluate(load(args.part), Classifier(config, None if args.no_model else "builtin"), history)
     numbers = metrics(outcomes)
     errors = [o for o in outcomes if o.got != o.label] if args.errors else None
     if args.json:
         if errors is not None:
             numbers["errors"] = [vars(o) for o in errors]
-        print(json.dumps({"part": args.part, "history": args.history, **numbers}, indent=2))
+        print(json.dumps({"part": args.part, "history": args.history, "folds": args.folds, "model": not args.no_model,
+                          **numbers}, indent=2))
     else:
         print_report(args.part, numbers, errors)
+        if args.part in ("dev", "all") and not (args.folds or args.no_model):
+            print("\nnote: the built-in model was trained on the dev part: its numbers there are in-sample "
+                  "(--folds 10 cross-validates)")
 
     failed = []
     for name, value, bound, low in [("right master", numbers["right_master"], args.min_master, True),

@@ -29,7 +29,7 @@ from orchestrator.web import eventlog
 from orchestrator.web.app import create_app
 
 from conftest import DaemonProcess, read_queue, wait_for, write_by_rename
-from sim import SUBTASKS, Sim, task
+from sim import FAST, SUBTASKS, Sim, task
 
 
 @pytest.fixture
@@ -297,6 +297,7 @@ def test_kill_9_in_a_100_task_burst_then_restart_loses_and_doubles_nothing(
 # --- 3. routing history --------------------------------------------------------------------------
 
 COOKIE = "Set Secure and HttpOnly on the session cookie"  # no routing word: the rules cannot tell
+RULES_ONLY = {**FAST, "classifier": {"learned_model": False}}  # the built-in model would send COOKIE to security
 
 
 def move(sim: Sim, task_id: str, master: str) -> None:
@@ -309,7 +310,7 @@ def move(sim: Sim, task_id: str, master: str) -> None:
 def test_a_person_moving_a_task_back_and_forth_is_remembered_as_their_latest_decision() -> None:
     """Only the first correction was remembered: moved on again, or back to the master the rules
     chose, the task kept steering similar tasks to the master a person had already taken back."""
-    sim = Sim()
+    sim = Sim(config=RULES_ONLY)
     sim.start()
     sim.submit(task("t1", COOKIE))
     sim.tick()
@@ -354,7 +355,7 @@ def test_a_huge_overrides_file_is_read_up_to_its_limit_and_said_once() -> None:
 @pytest.mark.parametrize("content", [b"\xff\xfe{\x00", b"{}", b"[[[[[[[[[[" * 100_000, b"[1, null, \"x\", [], {}]",
                                      b'{"examples": {"title": "x"}}', b'{"examples": [{"title": ["x"], "master": {"a": 1}}]}'])
 def test_an_overrides_file_of_junk_is_said_left_alone_and_routing_goes_on(content: bytes) -> None:
-    sim = Sim()
+    sim = Sim(config=RULES_ONLY)
     sim.store.put(sim.layout.routing_overrides, content)
     sim.start()
     sim.submit(task("t1", COOKIE))

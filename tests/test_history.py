@@ -17,10 +17,12 @@ from orchestrator.history import (
 from orchestrator.models import QueueTask
 from orchestrator.store import StoreError
 
-from sim import Sim, task
+from sim import FAST, Sim, task
 
-CLASSIFIER = Classifier(ClassifierConfig())
+CLASSIFIER = Classifier(ClassifierConfig(), learned=None)  # history alone: the built-in model has its own tests
 COOKIE = "Set Secure and HttpOnly on the session cookie"  # no routing word: the rules cannot tell
+RULES_ONLY = {**FAST, "classifier": {"learned_model": False}}
+"""A daemon whose ties only history breaks (the built-in model would send COOKIE to security itself)."""
 
 
 def finished(task_id: str, title: str, master: str, by: str = "alice", **fields: object) -> dict[str, object]:
@@ -106,7 +108,7 @@ def test_overrides_file_entries_are_checked_one_by_one():
 
 
 def test_a_correction_is_remembered_and_decides_similar_tasks_after_the_queue_forgets_it():
-    sim = Sim()
+    sim = Sim(config=RULES_ONLY)
     sim.start()
     sim.submit(task("t1", COOKIE))
     sim.tick()
@@ -135,7 +137,7 @@ def test_a_correction_is_remembered_and_decides_similar_tasks_after_the_queue_fo
 
 
 def test_overrides_in_the_folder_decide_and_a_broken_file_is_said_once_and_left_alone():
-    sim = Sim()
+    sim = Sim(config=RULES_ONLY)
     overrides = sim.layout.routing_overrides
     sim.store.put(overrides, {"examples": [{"title": "Set SameSite on the session cookie", "master": "security"},
                                            {"title": "no master"}]})

@@ -4,17 +4,21 @@ Pure: a task in, a :class:`Classification` out, with the reasons that led to it.
 signal adds a weight; the task is complex when the weights reach
 ``classifier.complex_score_threshold``. Routing scores each domain by its words in the
 title (double weight) and description, plus the task's ``type`` and ``"<type>: "`` prefix.
+Where no rule read what the work is, the queue's history (``history.py``) and then the built-in
+model (``learned.py``) may decide; the reasons say which did.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from orchestrator.config import ClassifierConfig
 from orchestrator.history import History
-from orchestrator.models import Classification, QueueTask
+from orchestrator.learned import Judgement, LearnedModel, builtin_model
+from orchestrator.models import MASTERS, Classification, QueueTask
 from orchestrator.textsignals import (
     action_clauses,
     arrow_steps,
@@ -50,6 +54,12 @@ SOFTWARE_HEAD_WEIGHT = 12.0
 """A software noun heading the work (``Build a command-line tool``) makes it development (R2)."""
 NARROW_MARGIN = 0.2
 """A runner-up within this fraction of the best score is said in the reasons (low confidence)."""
+MODEL_MASTER_MIN = 0.8
+"""The built-in model's probability at which it takes a task the rules route by words alone (no head rule,
+no type); chosen on the dev part, cross-validated and split by time (README, "Measured")."""
+MODEL_COMPLEX_MIN = 0.99
+"""The built-in model's probability of "complex" at which a task the rules found no plan in is planned:
+high, since a simple task planned costs more than a plan missed (false complex <= 5 %)."""
 VERB_HEAD_WEIGHT = 4.0
 """A routing word that opens the head (scan, deploy, roll back, document) names the work."""
 ENUMERATION_WEIGHT = 12.0
@@ -164,8 +174,11 @@ class _Score:
 class Classifier:
     """Compiled routing words and thresholds; reuse one instance for every task."""
 
-    def __init__(self, config: ClassifierConfig) -> None:
+    def __init__(self, config: ClassifierConfig, learned: LearnedModel | Literal["builtin"] | None = "builtin") -> None:
+        """``learned``: the model that backs the rules up (``"builtin"``: trained from the shipped examples on
+        first use; None: the rules and the queue's history alone, as ``classifier.learned_model: false``)."""
         self.config = config
+        self._learned = learned if config.learned_model else None
         # (word, its plain text, its pattern, weight): the plain text is a cheap first test
         self._patterns = {
             name: [(word, word.lower(), keyword_pattern(word), weight)
@@ -221,6 +234,13 @@ class Classifier:
                     (name, re.compile(rf"{re.escape(verb)}(?![\w-])"), KEYWORD_WEIGHT - 1.0))
         self._clause_leads = {word: [entry for entry in entries if word not in EVERYDAY_VERBS or entry[2] == LEAD_VERB_BONUS]
                               for word, entries in self._leads.items()}
+
+    @property
+    def learned(self) -> LearnedModel | None:
+        """The backing model, trained when first asked for (most decisions never need it)."""
+        if self._learned == "builtin":
+            self._learned = builtin_model()
+        return self._learned
 
     # --- routing -------------------------------------------------------------------
 
@@ -444,9 +464,11 @@ class Classifier:
         return known
 
     def route(self, title: str, description: str = "", type_hints: Iterable[str | None] = (),
-              history: History | None = None) -> Route:
+              history: History | None = None, judge: Callable[[], Judgement] | None = None) -> Route:
         """Pick the domain with the highest score; ``type`` and prefix weigh most. When the rules are
-        unsure (no routing word, a tie or a narrow margin), ``history`` may choose among the close ones."""
+        unsure (no routing word, a tie or a narrow margin), ``history`` may choose among the close ones.
+        When only words decided (no head rule, no type) and the history did not, ``judge`` (the learned
+        model's view of the task, asked only then) may take the task for another master."""
         scores = self._score_text(title, TITLE_WEIGHT)
         vague = all(score.total <= 0 for score in scores.values()) or bool(_PURPOSE_RE.match(title))
         self._score_text(description, 1.0, into=scores)
@@ -461,6 +483,8 @@ class Classifier:
             # first request is the head
             head = self._score_head(self._first_request(description), scores, reasons)
         decided_by = head[0] if head else None
+        ruled = bool(head or reasons)
+        """Whether a rule read what the work is (a head rule, a lead verb, a place), not only its words."""
         if head:  # R1: the head outweighs every later word (a CLI that scans for leaked secrets is a CLI)
             rest = max((score.total for name, score in scores.items() if name != head[1]), default=0.0)
             scores[head[1]].total = max(scores[head[1]].total, rest + HEAD_MARGIN)
@@ -482,6 +506,10 @@ class Classifier:
         if history is not None:
             close = [name for name, total in ranked if total >= best_score * (1 - NARROW_MARGIN)]
             decided = self._by_history(history, title, description, close, reasons, totals)
+            if decided is not None:
+                return decided
+        if judge is not None and not ruled and not hinted:
+            decided = self._by_model(judge(), best, totals, reasons, history, title, description)
             if decided is not None:
                 return decided
         if best_score <= 0:
@@ -517,6 +545,26 @@ class Classifier:
         return Route(domain, vote.master, round(min(0.8, 0.5 + vote.support / 10), 2),
                      [*reasons, f"the rules were unsure ({unsure})", vote.reason()], totals, strong=True)
 
+    def _by_model(self, judgement: Judgement, best: str, totals: dict[str, float], reasons: list[str],
+                  history: History | None, title: str, description: str) -> Route | None:
+        """The route the learned model picks when it is sure of another master than the rules' words;
+        None when it agrees, is unsure, or the queue's history knows tasks like this one (a
+        deployment's conventions beat the shipped examples)."""
+        words = totals[best] > 0
+        said = self.config.domains[best].master if words else self.config.default_master
+        master, probability = judgement.master, judgement.masters[judgement.master]
+        if master == said or probability < MODEL_MASTER_MIN:
+            return None
+        if history is not None and history.vote(title, description, MASTERS) is not None:
+            return None
+        domain = max((name for name in totals if self.config.domains[name].master == master),
+                     key=lambda name: totals[name], default=master)
+        unsure = f"only words: {best} {totals[best]:g}" if words else "no routing words"
+        return Route(domain, master, round(min(0.95, probability), 2),
+                     [*reasons, f"no rule read what the work is and no type was given ({unsure})",
+                      f"the built-in model decided: {master} ({probability:.2f}; {said} {judgement.masters[said]:.2f})"],
+                     totals, strong=True, decided_by="model")
+
     # --- the decision framework ------------------------------------------------------
 
     def bounded(self, task: QueueTask) -> QueueTask:
@@ -532,7 +580,9 @@ class Classifier:
         prefix = type_prefix(description)
         body = without_narrative(strip_type_prefix(description))  # R3: what already happened is not work
         text = f"{task.title}\n{body}"
-        route = self.route(task.title, body, (task.type, prefix), history)
+        learned = self.learned
+        judge = None if learned is None else (lambda: learned.judge(task.title, description, task.type))
+        route = self.route(task.title, body, (task.type, prefix), history, judge)
         signals: list[tuple[float, str]] = []
 
         if task.orchestration_required:
@@ -571,6 +621,12 @@ class Classifier:
         if score >= threshold:
             confidence = min(0.99, 0.6 + 0.4 * (score - threshold) / threshold)
             return self._complex(task, route, confidence, reasons)
+        if judge is not None and all(weight >= 0 for weight, _ in signals):  # nothing says it is small
+            likely = judge().complex
+            if likely >= MODEL_COMPLEX_MIN:
+                return self._complex(task, route, min(0.9, likely), [
+                    *reasons, f"the rules' evidence for a plan was weak (complexity score {score:.1f} < {threshold:g})",
+                    f"the built-in model judged it complex ({likely:.2f})"])
         certainty = min(1.0, 0.6 + 0.4 * (threshold - score) / threshold)
         domain_reason = f"single domain: {route.domain}" if route.domain else "no domain found"
         return Classification(

@@ -572,7 +572,8 @@ def _config(args: argparse.Namespace, config: Config) -> int:
 
 
 def _doctor(args: argparse.Namespace, config: Config) -> int:
-    found = doctor.examine(make_store(args.coordination_dir, config)) + doctor.examine_planner(config.planner)
+    found = (doctor.examine(make_store(args.coordination_dir, config)) + doctor.examine_planner(config.planner)
+             + doctor.examine_learned(config.classifier))
     try:
         load_config(args.config, args.coordination_dir)
     except ConfigError as exc:

@@ -156,6 +156,9 @@ class ClassifierConfig(_Section):
         8, description="An integer ``complexity`` (1-10 scale) at or above this means complex."
     )
     default_master: str = Field("development", description="Master for a task with no routing words at all.")
+    learned_model: bool = Field(
+        True, description="Where the rules only count words, the built-in model trained on the shipped labelled tasks "
+        "may decide the master, and may plan a task the rules found no parts in.")
     max_text_chars: int = Field(
         20000, gt=0, description="Only this much of a title and description is read (a huge text stays cheap)."
     )

@@ -6,8 +6,9 @@ import os
 import shutil
 from dataclasses import dataclass
 
-from orchestrator.config import PlannerConfig
+from orchestrator.config import ClassifierConfig, PlannerConfig
 from orchestrator.daemon_control import is_held
+from orchestrator.learned import shipped_examples
 from orchestrator.models import MASTERS, Plan, QueueTask, Subtask, describe
 from orchestrator.planner_prompt import PromptError, load_template, render
 from orchestrator.store import Store, StoreError, is_own_temp
@@ -36,6 +37,18 @@ def examine_planner(config: PlannerConfig) -> list[Finding]:
     except PromptError as exc:
         findings.append(Finding("problem", str(exc), "fix the template named by [planner] prompt_file"))
     return findings
+
+
+def examine_learned(config: ClassifierConfig) -> list[Finding]:
+    """Whether the built-in model has its examples (a broken install leaves the rules and history alone)."""
+    if not config.learned_model:
+        return [Finding("ok", "built-in model: off (classifier.learned_model = false)")]
+    try:
+        examples = shipped_examples()
+    except (OSError, ValueError) as exc:
+        return [Finding("problem", f"built-in model: its examples cannot be read ({exc})",
+                        "reinstall the package; until then the rules and the queue's history route alone")]
+    return [Finding("ok", f"built-in model: learns from {len(examples)} labelled tasks")]
 
 
 def examine(store: Store) -> list[Finding]:

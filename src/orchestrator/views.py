@@ -61,6 +61,9 @@ def explain(task: QueueTask, entry: dict[str, Any], classifier: Classifier,
     """Why a task was (or would now be) routed the way it was."""
     now = classifier.classify(task, history)
     route = classifier.route(task.title, task.full_description, (task.type,))
+    learned = classifier.learned
+    read = classifier.bounded(task)
+    judged = learned.judge(read.title, read.full_description, read.type) if learned is not None else None
     recorded = {k: entry[k] for k in ("status", "assigned_to", "assigned_by", "assigned_at", "routing_confidence",
                                       "routing_strategy", "routing_reasons", "orchestration_id", "handoff_file",
                                       "blocked_reason", "report") if k in entry}
@@ -70,6 +73,8 @@ def explain(task: QueueTask, entry: dict[str, Any], classifier: Classifier,
         "recorded": recorded,
         "now": now.model_dump(),
         "domain_scores": {name: round(score, 1) for name, score in sorted(route.scores.items(), key=lambda kv: -kv[1])},
+        "learned_model": None if judged is None else {
+            "masters": dict(sorted(judged.masters.items(), key=lambda kv: -kv[1])), "complex": judged.complex},
     }
 
 
@@ -84,6 +89,10 @@ def explain_text(found: dict[str, Any]) -> str:
                  + (f" -> {now['master']}" if now["master"] else "") + f" (confidence {now['confidence']})")
     lines.extend(f"  - {r}" for r in now["reasons"])
     lines.append("routing scores: " + ", ".join(f"{k} {v}" for k, v in found["domain_scores"].items()))
+    if found.get("learned_model"):  # what the built-in model thinks, whether or not it decided
+        learned = found["learned_model"]
+        lines.append("built-in model: " + ", ".join(f"{k} {v:.2f}" for k, v in learned["masters"].items())
+                     + f"; complex {learned['complex']:.2f}")
     return "\n".join(lines)
 
 
