@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator import learned
 from orchestrator.classify import Classifier
 from orchestrator.config import ClassifierConfig, Config, DomainConfig
 from orchestrator.models import QueueTask
@@ -350,8 +351,9 @@ def test_the_trigram_index_finds_exactly_the_routing_words_a_full_scan_finds(cla
     """The index is only a shortcut: over every text of the corpora, and words at the very end or
     shorter than three letters, it must find the same words in the same order as testing each."""
     corpus = Path(__file__).parent / "data" / "corpus"
+    parts = [Path(learned.__file__).parent / "data" / learned.EXAMPLES, corpus / "test.json", corpus / "fresh.json"]
     texts = [f"{r['task'].get('title', '')}\n{r['task'].get('description', '')}".lower()
-             for part in ("dev", "test") for r in json.loads((corpus / f"{part}.json").read_text())]
+             for part in parts for r in json.loads(part.read_text())]
     texts += ["fix the ui", "ci", "move to cd", "update the docs", "a", "", "sql injection in the api"]
     for text in texts:
         assert classifier._present(text) == [entry for entry in classifier._flat if entry[2] in text], text
