@@ -216,7 +216,8 @@ def test_cancel_and_retry_a_simple_task_with_the_real_daemon(folder: Path, daemo
 
 def test_events_follow_starts_over_on_a_rotated_file(tmp_path: Path) -> None:
     """``events --follow`` and the web view share one follower: a file rotated under the same name
-    (a new, longer file) is read from its start, not from the old file's byte position."""
+    (a new, longer file) is read from its start, not from the old file's byte position, even when
+    the rotation comes before the follower's first read."""
     import threading
 
     from orchestrator import events
@@ -224,14 +225,19 @@ def test_events_follow_starts_over_on_a_rotated_file(tmp_path: Path) -> None:
     path = tmp_path / "dashboard-events.jsonl"
     path.write_text('{"type": "a"}\n{"type": "b"}\n')
     seen: list[str] = []
-    follower = events.follow(path, path.stat().st_size)
-    threading.Thread(target=lambda: [seen.append(e["type"]) for e in follower], daemon=True).start()
+
+    def until(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while len(seen) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    follower = events.follow(path, path.stat().st_size)  # the file is the old one from here on
     rotated = tmp_path / "new.jsonl"
     rotated.write_text('{"type": "c"}\n{"type": "d"}\n{"type": "e"}\n')
-    os.replace(rotated, path)
+    os.replace(rotated, path)  # before the first next(): still a rotation
+    threading.Thread(target=lambda: [seen.append(e["type"]) for e in follower], daemon=True).start()
+    until(3)
     with open(path, "a") as out:
         out.write('{"type": "f"}\n')
-    deadline = time.monotonic() + 10
-    while len(seen) < 4 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    until(4)
     assert seen == ["c", "d", "e", "f"]

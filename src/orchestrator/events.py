@@ -230,10 +230,14 @@ class Tail:
 
 def follow(path: Path, start: int) -> Iterator[dict[str, Any]]:
     """Events appended after byte ``start``, as they come (woken by file events, not polling); a
-    file rotated or truncated is followed from its start."""
-    tail = Tail(path, start)
-    with ChangeFlag([path.parent], names={path.name}, events=APPENDS) as changed:
+    file rotated or truncated is followed from its start. The file is identified now, not at the
+    first ``next()``: a rotation in between is seen as one."""
+    return _followed(Tail(path, start))
+
+
+def _followed(tail: Tail) -> Iterator[dict[str, Any]]:
+    with ChangeFlag([tail.path.parent], names={tail.path.name}, events=APPENDS) as changed:
         while True:
-            changed.wait(5)  # the timeout is a safety net, not the mechanism
-            found, _ = tail.read()
+            found, _ = tail.read()  # first what came before the watch began
             yield from found
+            changed.wait(5)  # the timeout is a safety net, not the mechanism
