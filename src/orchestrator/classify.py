@@ -530,7 +530,9 @@ class Classifier:
         task = self.bounded(task)
         description = task.full_description
         prefix = type_prefix(description)
-        body = without_narrative(strip_type_prefix(description))  # R3: what already happened is not work
+        # only a type is a prefix to drop: "Deliverables: a, b, c" or "Scope: ..." labels a list that is the work
+        unprefixed = strip_type_prefix if self.domain_of_type(prefix) else _unchanged
+        body = without_narrative(unprefixed(description))  # R3: what already happened is not work
         text = f"{task.title}\n{body}"
         route = self.route(task.title, body, (task.type, prefix), history)
         signals: list[tuple[float, str]] = []
@@ -556,7 +558,7 @@ class Classifier:
         signals += self._domain_signals(domains)
         signals += self._file_signals(task, text, route)
         # R3: a list of places to look is one piece of work (finding the cause), not parts
-        looked = without_narrative(strip_type_prefix(without_investigation(description)))
+        looked = without_narrative(unprefixed(without_investigation(description)))
         signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains)
         signals += self._size_signals(task, text)
         whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline")
@@ -659,6 +661,8 @@ class Classifier:
         signals: list[tuple[float, str]] = []
         verbs = self.config.action_verbs
         # R5: an arrow chain counts when it orders work (design -> implement), not a system's path
+        # a chain in parentheses is an aside about a thing ("a graph (checkout -> build -> test -> deploy)"), not a plan
+        text, body = _ASIDE_CHAIN_RE.sub(" ", text), _ASIDE_CHAIN_RE.sub(" ", body)
         steps = [step for step in arrow_steps(text) if action_clauses(step, verbs)]
         # R3: listed parts are separate pieces of work (a verb and its object, or items of different
         # domains), not the features or values of one deliverable
@@ -791,7 +795,12 @@ _REACHED_RE = re.compile(r"\b(?:stored|sent|shown|displayed|included|documented|
 """Places one change is carried to, each a part of the work."""
 _CRITERIA_RE = re.compile(r"^\s*(?:acceptance criteria|ac|definition of done|dod|success criteria)\b",
                           re.IGNORECASE | re.MULTILINE)
+_ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def _list(value: object) -> list[str]:
