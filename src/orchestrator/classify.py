@@ -59,6 +59,10 @@ BUILT = frozenset({"api", "service", "job", "digest", "worker", "endpoint", "pip
 """Besides software nouns, what a making verb builds as a separate deliverable."""
 CENSUS_NOUNS = ("inventory", "catalog", "catalogue", "census", "overview", "list", "map", "matrix", "spreadsheet",
                 "register")
+TABLE_NOUNS = ("table", "breakdown", "rundown", "summary", "spreadsheet", "sheet", "roster", "report", "tally")
+"""Opening a verbless title with "of" + what is counted (``Table of the Helm chart versions per cluster``)."""
+_TABLE_OF_RE = re.compile(r"\s+of\s+(?:all|every|each|which|the\s+\w+\s+of|(?:[\w.-]+\s+){0,3}(?!contents\b)[a-z][\w-]*[a-z]s)\b",
+                          re.IGNORECASE)
 REVIEWING = ("review", "check", "inspect", "assess", "examine", "verify", "evaluate")
 ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally",
                "gather")
@@ -314,7 +318,10 @@ class Classifier:
         question = lowered.startswith(QUESTIONS) or title.strip().lower().startswith(QUESTIONS) or bool(
             re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", named.strip().lower())) or (
             verb in FINDING and len(words) > 1 and words[1] in ("all", "every", "each", "any", "which"))
-        census = verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS)
+        # a verbless "Table of the Helm chart versions in each cluster": a census of what the "of" names
+        tabled = len(words) == 1 and noun in CENSUS_NOUNS + TABLE_NOUNS and bool(
+            _TABLE_OF_RE.match(named.partition(head.strip())[2]))
+        census = verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS) or tabled
         recorded = verb in DOCUMENTING and (noun in self._assets or place_noun in CENSUS_PLACES)
         filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | {"move", "tag", "mark"}
         if (census or recorded or filed) and "inventory" in scores:
