@@ -19,17 +19,21 @@ from orchestrator.textsignals import (
     action_clauses,
     arrow_steps,
     changed_files,
+    clauses,
     duration_minutes,
     find_files,
     has_line_reference,
     head_phrase,
     keyword_pattern,
     listed_items,
+    parallel_actions,
     place_phrase,
     sequence_markers,
     stated_parts,
     strip_identifiers,
+    TypoFixer,
     strip_names,
+    strip_ticket_key,
     strip_type_prefix,
     type_prefix,
     verb_series,
@@ -223,6 +227,9 @@ class Classifier:
             if " " not in verb and all(other != name for other, *_ in self._leads.get(verb, ())):
                 self._leads.setdefault(verb, []).append(
                     (name, re.compile(rf"{re.escape(verb)}(?![\w-])"), KEYWORD_WEIGHT - 1.0))
+        self._typos = TypoFixer([*(w for d in config.domains.values() for w in [*d.keywords, *d.hints, *d.lead_verbs]),
+                                 *self._verbs, *self._software, *self._deploy_objects, *self._assets,
+                                 *(q.split()[0] for q in QUESTIONS), *CENSUS_NOUNS, *TABLE_NOUNS])
         self._clause_leads = {word: [entry for entry in entries if word not in EVERYDAY_VERBS or entry[2] == LEAD_VERB_BONUS]
                               for word, entries in self._leads.items()}
 
@@ -454,6 +461,7 @@ class Classifier:
               history: History | None = None) -> Route:
         """Pick the domain with the highest score; ``type`` and prefix weigh most. When the rules are
         unsure (no routing word, a tie or a narrow margin), ``history`` may choose among the close ones."""
+        title, description = self.tidy(title, title=True), self.tidy(description)
         scores = self._score_text(title, TITLE_WEIGHT)
         vague = all(score.total <= 0 for score in scores.values()) or bool(_PURPOSE_RE.match(title))
         self._score_text(description, 1.0, into=scores)
@@ -527,11 +535,18 @@ class Classifier:
     # --- the decision framework ------------------------------------------------------
 
     def bounded(self, task: QueueTask) -> QueueTask:
-        """The task with title and description cut to ``max_text_chars``, for reading only."""
+        """The task with title and description cut to ``max_text_chars`` and tidied (:meth:`tidy`), for
+        reading only."""
         limit = self.config.max_text_chars
-        if len(task.title) <= limit and len(task.full_description) <= limit:
+        title, description = self.tidy(task.title[:limit], title=True), self.tidy(task.full_description[:limit])
+        if title == task.title and description == task.full_description:
             return task
-        return task.model_copy(update={"title": task.title[:limit], "description": task.full_description[:limit]})
+        return task.model_copy(update={"title": title, "description": description})
+
+    def tidy(self, text: str, title: bool = False) -> str:
+        """The text as its writer meant it: slips of the keyboard in known words fixed (``Whcih``) and, in a
+        title, without a tracker's key before it (``OPS-3310 ...``)."""
+        return self._typos(strip_ticket_key(text) if title else text)
 
     def classify(self, task: QueueTask, history: History | None = None) -> Classification:
         task = self.bounded(task)
@@ -675,11 +690,11 @@ class Classifier:
         # domains), not the features or values of one deliverable
         listed = listed_items(body) or listed_items(text.partition("\n")[0])  # "Customer data export: API, job, page"
         items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
-            item for item in listed if action_clauses(item, verbs)]
+            item for item in listed if item in parallel_actions(listed, verbs)]
         # the title usually summarises the description: count the richer of the two, not both
         title, _, rest = text.partition("\n")
         series = verb_series(title, self._verbs)
-        actions = max(action_clauses(title, verbs), action_clauses(rest, verbs), key=len)
+        actions = max(action_clauses(title, verbs), parallel_actions(clauses(rest), verbs), key=len)
         markers = sequence_markers(text)
         parts = stated_parts(text, self.config.part_nouns)
         if len(steps) >= 3:

@@ -401,3 +401,88 @@ def verb_series(title: str, verbs: Collection[str]) -> list[str]:
 
 _VERB_WORD = r"[A-Za-z-]+(?:\s+(?:out|up|back|down))?"
 _SERIES_RE = re.compile(rf"^\s*({_VERB_WORD}(?:\s*,\s*{_VERB_WORD})*\s*,?\s+and\s+{_VERB_WORD})\s")
+
+
+_TICKET_KEY_RE = re.compile(r"^\s*(?:(?:\(?[A-Z][A-Z0-9]{1,9}-\d+\)?|#\d+)\s*[:\-–—]?\s+)+(?=\S)")
+_TAG_RE = re.compile(r"^\s*\[([^\]\n]{1,30})\]\s*[:\-–—]?\s*(?=\S)")
+
+
+def strip_ticket_key(title: str) -> str:
+    """A tracker's key says which ticket, not what work: ``OPS-3310 Decommission the old VPN`` ->
+    ``Decommission the old VPN``; a bracketed tag is a label: ``[infra] Bump the runner image`` ->
+    ``infra: Bump the runner image`` (a known type there still routes, as a coordinator's prefix does)."""
+    title = _TICKET_KEY_RE.sub("", title, count=1)
+    return _TAG_RE.sub(lambda m: f"{m.group(1).strip()}: ", title, count=1)
+
+
+_TYPO_WORD_RE = re.compile(r"\b[A-Za-z]{5,}\b")
+
+
+class TypoFixer:
+    """Common slips of the keyboard in the words that decide (``Whcih services ...``, ``secuirty``,
+    ``implment``): two letters swapped (words of five letters or more) or one inner letter dropped
+    (seven or more), mapped back to the known word. A word that is itself known, or a slip that could
+    come from two known words, is left as written."""
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        known = {word.lower() for word in vocabulary if word.isalpha()}
+        fixes: dict[str, str | None] = {}
+        for word in known:
+            slips = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)} \
+                if len(word) >= 5 else set()
+            if len(word) >= 7:  # not the last letter: "asset" is not a slip of "assets"
+                slips |= {word[:i] + word[i + 1:] for i in range(1, len(word) - 1)}
+            for slip in slips - known:
+                fixes[slip] = None if fixes.get(slip, word) != word else word
+        self._fixes = {slip: word for slip, word in fixes.items() if word}
+
+    def __call__(self, text: str) -> str:
+        if not self._fixes:
+            return text
+        return _TYPO_WORD_RE.sub(self._fix, text)
+
+    def _fix(self, match: re.Match[str]) -> str:
+        written = match.group()
+        word = self._fixes.get(written.lower())
+        if word is None or (written.isupper() and len(written) > 1):
+            return written  # an acronym in capitals is a name
+        return word.capitalize() if written[0].isupper() else word
+
+
+_NOT_WORK_OPENERS = frozenset(
+    "a an the this that these those it its they them their we our you your i my he she his her there here who what "
+    "which when where while whether if unless until once since because as so then than also only just even still "
+    "maybe probably currently already both each every all any some no not nor and or but for of to in on at by with "
+    "from into onto over under about above below after before during within without between through across around "
+    "against along among behind beyond via per like including except despite is are was were be been being has have "
+    "had do does did can could should would will shall may might must need needs want wants please thanks thank "
+    "open click go navigate reload refresh type enter select scroll press log sign wait see note visit tap hover "
+    "paste use keep follow ask ping let contact make ensure avoid try feel hope think know cc fyi "
+    "post announce notify tell email message share send brief remind".split())
+"""First words of a clause that do not start a unit of work: function words, what a user does to
+reproduce a bug (open, click, reload), what one is asked to keep in mind (see, note, use the existing ...),
+and telling people about the work (post the release notes, brief the testers)."""
+_IMPERATIVE_RE = re.compile(
+    r"^([a-z][a-z-]{2,})(?:\s+(?:up|down|out|off|over|back|away))?\s+(?:the|a|an|all|every|each|its|our|their|any|"
+    r"who|what|which|this|that|these|those|\d+)\b")
+"""A verb and its object; not "it" or "them": "store it in Vault", "restart it" go on with the thing made before."""
+
+
+def parallel_actions(pieces: Iterable[str], verbs: Iterable[str]) -> list[str]:
+    """The pieces of a list (or the clauses of one sentence) that are units of work. A piece opening with a
+    known action verb is one; when two or more are, a piece in the same shape is one too ("freeze a test
+    environment", "tear down the EC2 instances", "brief the testers"): a lowercase verb, not a function word,
+    not a third person's or a past form ("uses the", "deployed the"), followed by its object."""
+    pieces = list(pieces)
+    pattern = _verbs_pattern(tuple(verbs))
+    known = [bool(pattern.match(piece)) for piece in pieces]
+    if sum(known) < 2:
+        return [piece for piece, is_known in zip(pieces, known, strict=True) if is_known]
+    found = []
+    for piece, is_known in zip(pieces, known, strict=True):
+        shaped = _IMPERATIVE_RE.match(re.sub(r"^(?:to|also|then|and)\s+", "", piece.strip().lower()))
+        word = shaped.group(1) if shaped else ""
+        if is_known or (word and word not in _NOT_WORK_OPENERS and not word.endswith(("ed", "ing"))
+                        and not (word.endswith("s") and not word.endswith("ss"))):
+            found.append(piece)
+    return found
