@@ -16,6 +16,7 @@ from orchestrator.config import ClassifierConfig
 from orchestrator.history import History
 from orchestrator.models import Classification, QueueTask
 from orchestrator.textsignals import (
+    TypoFixer,
     action_clauses,
     arrow_steps,
     changed_files,
@@ -31,7 +32,6 @@ from orchestrator.textsignals import (
     sequence_markers,
     stated_parts,
     strip_identifiers,
-    TypoFixer,
     strip_names,
     strip_ticket_key,
     strip_type_prefix,

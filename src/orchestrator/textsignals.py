@@ -449,7 +449,7 @@ class TypoFixer:
         return word.capitalize() if written[0].isupper() else word
 
 
-_NOT_WORK_OPENERS = frozenset(
+_NOT_WORK_OPENERS = frozenset(re.findall(r"\S+",
     "a an the this that these those it its they them their we our you your i my he she his her there here who what "
     "which when where while whether if unless until once since because as so then than also only just even still "
     "maybe probably currently already both each every all any some no not nor and or but for of to in on at by with "
@@ -458,7 +458,7 @@ _NOT_WORK_OPENERS = frozenset(
     "had do does did can could should would will shall may might must need needs want wants please thanks thank "
     "open click go navigate reload refresh type enter select scroll press log sign wait see note visit tap hover "
     "paste use keep follow ask ping let contact make ensure avoid try feel hope think know cc fyi "
-    "post announce notify tell email message share send brief remind".split())
+    "post announce notify tell email message share send brief remind"))
 """First words of a clause that do not start a unit of work: function words, what a user does to
 reproduce a bug (open, click, reload), what one is asked to keep in mind (see, note, use the existing ...),
 and telling people about the work (post the release notes, brief the testers)."""
