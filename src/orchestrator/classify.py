@@ -101,6 +101,9 @@ LIBRARIES = frozenset({"library", "client", "sdk", "package", "plugin", "module"
 """Things imported: named after a tool (the Kubernetes client library), they are still development's."""
 REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
 """Making verbs that also repair: with a security defect named, the work is the defect's fix."""
+CICD_TOOLS = frozenset({"argo", "argocd", "flux", "fluxcd", "spinnaker", "jenkins", "circleci", "buildkite", "tekton",
+                        "teamcity", "bamboo", "drone", "octopus"})
+"""Deploy and build tools: what fails in one of them (an ArgoCD app out of sync) is a deploy's failure."""
 SERVICES = frozenset({"api", "apis", "backend", "frontend", "app", "application", "service", "site", "website", "ui"})
 """Whole running programs: when one fails, a cicd word in the report may make it a deploy's failure."""
 REPOSITORIES = frozenset({"repository", "repositories", "repo", "repos"})
@@ -118,7 +121,10 @@ _FAILURE_RE = re.compile(
     r"verify|escape|sanitize)\w+|never\s+(?!expire|time|rotate|log|check)\w+|shows\s+(?:the\s+)?wrong|flickers|"
     r"overflows|loses|drops|ignores|skips|duplicates|misses|(?:is|are|stays?)\s+(?:greyed|grayed)\s+out|spins\s+forever|"
     r"takes?\s+\d+\s*(?:s|secs?|seconds?|mins?|minutes?)\s+to\s+(?:load|open|render|respond|save|appear)|"
-    r"(?:shows?|is|gets?)\s+(?:an?\s+)?(?:white|blank)\s+(?:screen|page))\b", re.IGNORECASE)
+    r"(?:shows?|is|gets?)\s+(?:an?\s+)?(?:white|blank)\s+(?:screen|page)|"
+    r"stuck|race(?:\s+condition)?|deadlock(?:s|ed)?|infinite\s+loop|loops\s+forever|keeps\s+\w+ing|"
+    r"logs?\s+(?:people|users|everyone|customers|me|us|them)\s+out|(?:gets?|got|getting)\s+logged\s+out)\b",
+    re.IGNORECASE)
 """A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
 _DEFECT_RE = re.compile(
     r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
@@ -433,8 +439,11 @@ class Classifier:
         words = re.findall(r"[a-z][a-z0-9-]*", lowered)
         if self._is_software(words, ignore=REPOSITORIES | SERVICES):
             return "development"  # the Deploy button, the pipeline editor: a part of a program, whatever its name
-        if self._has_keyword(lowered, "cicd") or not self._deploy_objects.isdisjoint(words):
-            return "cicd"  # a build, a deploy, a runner; a service failing after a deploy
+        if _SOURCE_FILE_RE.search(description):
+            return "development"  # the report points at source code: the fix is in it, whatever was deployed before
+        if self._has_keyword(lowered, "cicd") or not self._deploy_objects.isdisjoint(words) or not CICD_TOOLS.isdisjoint(
+                words):
+            return "cicd"  # a build, a deploy, a runner; a service failing after a deploy; an ArgoCD app out of sync
         first = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0].lower()
         software = self._is_software([*words, *re.findall(r"[a-z][a-z0-9-]*", first)], ignore=REPOSITORIES)
         return "development" if software else None
@@ -817,6 +826,9 @@ _REACHED_RE = re.compile(r"\b(?:stored|sent|shown|displayed|included|documented|
 """Places one change is carried to, each a part of the work."""
 _CRITERIA_RE = re.compile(r"^\s*(?:acceptance criteria|ac|definition of done|dod|success criteria)\b",
                           re.IGNORECASE | re.MULTILINE)
+_SOURCE_FILE_RE = re.compile(r"[\w/.-]+\.(?:py|go|ts|tsx|js|jsx|mjs|java|kt|rb|rs|cs|swift|php|c|cc|cpp|h|hpp|vue|svelte|"
+                             r"scala|ex|exs|dart|m)\b")
+"""A source file named in a failure report: the defect is in the code."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
 

@@ -421,7 +421,7 @@ _TYPO_WORD_RE = re.compile(r"\b[A-Za-z]{5,}\b")
 class TypoFixer:
     """Common slips of the keyboard in the words that decide (``Whcih services ...``, ``secuirty``,
     ``implment``): two letters swapped (words of five letters or more) or one inner letter dropped
-    (seven or more), mapped back to the known word. A word that is itself known, or a slip that could
+    (eight or more), mapped back to the known word. A word that is itself known, or a slip that could
     come from two known words, is left as written."""
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
@@ -430,7 +430,7 @@ class TypoFixer:
         for word in known:
             slips = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)} \
                 if len(word) >= 5 else set()
-            if len(word) >= 7:  # not the last letter: "asset" is not a slip of "assets"
+            if len(word) >= 8:  # not the last letter ("asset" is not "assets"); not short ("serves" is not "servers")
                 slips |= {word[:i] + word[i + 1:] for i in range(1, len(word) - 1)}
             for slip in slips - known:
                 fixes[slip] = None if fixes.get(slip, word) != word else word
