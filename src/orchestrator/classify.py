@@ -101,6 +101,8 @@ LIBRARIES = frozenset({"library", "client", "sdk", "package", "plugin", "module"
 """Things imported: named after a tool (the Kubernetes client library), they are still development's."""
 REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
 """Making verbs that also repair: with a security defect named, the work is the defect's fix."""
+FINDINGS = frozenset({"finding", "findings"})
+"""What a scan, an audit or a pen test reports: closing one (``Close the 'missing CSP' finding``) is security's."""
 CICD_TOOLS = frozenset({"argo", "argocd", "flux", "fluxcd", "spinnaker", "jenkins", "circleci", "buildkite", "tekton",
                         "teamcity", "bamboo", "drone", "octopus"})
 """Deploy and build tools: what fails in one of them (an ArgoCD app out of sync) is a deploy's failure."""
@@ -363,6 +365,10 @@ class Classifier:
         software = len(words) > 1 and singular in self._software and "development" in scores and not compound and (
             (verb in self._making and (verb not in REPAIRING or not defect)) or not (
                 defect or led or (not verbless and any(self._other_domain(w) for w in named_by)))) and not deploy_place
+        if noun in FINDINGS and len(words) > 1 and "security" in scores:
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a finding of a scan, an audit or "
+                         f"a pen test ({head!r})")
+            return "finding", "security"  # where the finding is (the marketing site, a page) is not the kind of work
         if software:
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a {singular} ({head!r})")
             return "software", "development"  # the artifact and the words that name it ("service catalog page") are not a domain
