@@ -322,6 +322,10 @@ class Classifier:
         place_noun = place_words[-1] if place_words else ""
         if " ".join(place_words[-2:]) in self._deploy_objects:
             place_noun = " ".join(place_words[-2:])  # the load balancer, the node pool
+        if _CAPABILITY_FOR_RE.match(named.strip()):
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT,
+                         f"the work lets people do something in the product ({head!r})")
+            return "capability", "development"  # what they do it to (the audit trail, their tokens) is not the work
         failed = self._failure_of(named, description)
         if failed == "development":
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"a failure of software ({title.strip()!r})")
@@ -835,6 +839,16 @@ _CRITERIA_RE = re.compile(r"^\s*(?:acceptance criteria|ac|definition of done|dod
 _SOURCE_FILE_RE = re.compile(r"[\w/.-]+\.(?:py|go|ts|tsx|js|jsx|mjs|java|kt|rb|rs|cs|swift|php|c|cc|cpp|h|hpp|vue|svelte|"
                              r"scala|ex|exs|dart|m)\b")
 """A source file named in a failure report: the defect is in the code."""
+_PEOPLE = (r"(?:admins?|administrators?|users?|customers?|people|developers?|engineers?|members?|owners?|managers?|"
+           r"support(?:\s+staff|\s+agents?)?|agents?|staff|operators?|editors?|viewers?|guests?|visitors?|reviewers?|"
+           r"teams?|tenants?|partners?|vendors?|buyers?|sellers?|students?|teachers?|patients?|me|us|them|anyone|everyone)")
+_CAPABILITY_FOR_RE = re.compile(
+    rf"(?:(?:let|allow|enable|permit|help)\s+(?:\w+\s+){{0,2}}{_PEOPLE}\s+(?:to\s+)?[a-z]+|"
+    rf"as\s+an?\s+[\w\s-]{{1,30}}?,?\s+i\s+(?:want|need|would like)|"
+    rf"(?:\w+\s+){{0,2}}{_PEOPLE}\s+(?:should|must|need to|want to|would like to)\s+(?:be\s+able\s+to|see|get)\s|"
+    rf"make\s+it\s+possible\s+(?:for\s+(?:\w+\s+){{0,2}}{_PEOPLE}\s+)?to\s)", re.IGNORECASE)
+"""A user story (``Let admins filter the audit trail``, ``As an admin I want ...``, ``Users should be able to
+...``): the work is a capability of the product, development's, whatever it is about."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
 
