@@ -643,11 +643,20 @@ class Classifier:
         """
         involved: list[str] = []
         candidates = self._candidates(text)
+        reviewed = bool(_SECURITY_REVIEW_RE.search(text))
         for clause in work_clauses(text):  # "with production access" qualifies; "with security audit" is work
             if _CONSTRAINT_RE.match(clause):
                 continue  # "no personal data in the logs": what must not happen is a constraint, not a part
             scores = self._score_text(clause, candidates=candidates, clause=True)
             words = clause.lower().split()
+            if _SECURITY_REVIEW_RE.search(clause):
+                scores["security"].total += HEAD_MARGIN  # "have security review runner isolation": what is reviewed
+            elif reviewed and words and words[0] in self._making and "development" in scores and (
+                    words[0] not in REPAIRING or not self._has_keyword(clause.lower(), "security")):
+                # "add 2FA ... with security review", "pen test, then fix the findings in the code": what security
+                # reviews, someone else builds or repairs (a named vulnerability's fix stays security's)
+                scores["development"].total = max(scores["development"].total, KEYWORD_WEIGHT) + max(
+                    (score.total for name, score in scores.items() if name != "development"), default=0.0)
             if words and words[0] in self._making - REPAIRING and "development" in scores and any(
                     word.strip(".,;:") in self._software for word in words[1:]) and not any(
                     score.total for name, score in scores.items() if name != "development"):
@@ -849,6 +858,9 @@ _CAPABILITY_FOR_RE = re.compile(
     rf"make\s+it\s+possible\s+(?:for\s+(?:\w+\s+){{0,2}}{_PEOPLE}\s+)?to\s)", re.IGNORECASE)
 """A user story (``Let admins filter the audit trail``, ``As an admin I want ...``, ``Users should be able to
 ...``): the work is a capability of the product, development's, whatever it is about."""
+_SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign-?off|assessment)|\bpen[\s-]?test|"
+                                 r"\bpenetration\s+test|\bthreat\s+model", re.IGNORECASE)
+"""A security review asked for as a part of the work: that part is security's, whatever it reviews."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
 
