@@ -37,6 +37,7 @@ from orchestrator.textsignals import (
     strip_type_prefix,
     type_prefix,
     verb_series,
+    without_email,
     without_investigation,
     without_narrative,
     work_clauses,
@@ -563,9 +564,10 @@ class Classifier:
         return task.model_copy(update={"title": title, "description": description})
 
     def tidy(self, text: str, title: bool = False) -> str:
-        """The text as its writer meant it: slips of the keyboard in known words fixed (``Whcih``) and, in a
-        title, without a tracker's key before it (``OPS-3310 ...``)."""
-        return self._typos(strip_ticket_key(text) if title else text)
+        """The text as its writer meant it: slips of the keyboard in known words fixed (``Whcih``); in a title,
+        without a tracker's key before it (``OPS-3310 ...``); in a description, a pasted e-mail's request
+        without its greeting, signature, confidentiality notice and quoted history."""
+        return self._typos(strip_ticket_key(text) if title else without_email(text))
 
     def classify(self, task: QueueTask, history: History | None = None) -> Classification:
         task = self.bounded(task)

@@ -38,7 +38,7 @@ _DURATION_RE = re.compile(
 _LINE_REF_RE = re.compile(r"\bline\s+\d+\b|:\d+\b(?!\.\d)", re.IGNORECASE)
 _CLAUSE_SPLIT_RE = re.compile(
     r"(?:[.;!?](?:\s+|$)|,\s*(?:and\s+|then\s+)?|\s+(?:and then|and|then|with|plus|\+|&)\s+|\n+)")
-_WORD_SUFFIXES = "(?:s|es|ed|d|ing|er|ers|ment|ments)?"
+_WORD_SUFFIXES = "(?:s|es|ed|d|ing|ment|ments)?"
 
 
 def keyword_pattern(keyword: str) -> re.Pattern[str]:
@@ -486,3 +486,39 @@ def parallel_actions(pieces: Iterable[str], verbs: Iterable[str]) -> list[str]:
                         and not (word.endswith("s") and not word.endswith("ss"))):
             found.append(piece)
     return found
+
+
+_GREETING_RE = re.compile(r"^\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|morning|greetings|hiya|yo)\b"
+                          r"[^\n]{0,40}$", re.IGNORECASE)
+_SIGN_OFF_RE = re.compile(r"^\s*(?:thanks|thank\s+you|thx|ty|cheers|best|best\s+regards|kind\s+regards|warm\s+regards|"
+                          r"regards|br|many\s+thanks|thanks\s+a\s+lot|thanks\s+in\s+advance|sincerely|yours(?:\s+\w+)?|"
+                          r"cordially|rgds|sent\s+from\s+my)\b[^\n]{0,30}$", re.IGNORECASE)
+_QUOTE_HEADER_RE = re.compile(r"^\s*(?:-{2,}\s*(?:original|forwarded)\s+message\s*-{2,}|begin\s+forwarded\s+message:?|"
+                              r"on\s[^\n]{3,80}\bwrote:|from:\s[^\n]*|>[^\n]*)\s*$", re.IGNORECASE)
+_DISCLAIMER_RE = re.compile(r"\b(?:intended\s+recipient|confidentiality\s+notice|disclaimer|this\s+e-?mail\s+(?:and|is|may|"
+                            r"has)|scanned\s+for\s+viruses|unsubscribe)\b", re.IGNORECASE)
+_REQUEST_WORDS_RE = re.compile(r"\?|\b(?:please|pls|can\s+(?:you|someone|we)|could\s+(?:you|someone|we)|need|needs|"
+                               r"must|shall|should|would\s+like)\b", re.IGNORECASE)
+
+
+def without_email(text: str) -> str:
+    """A pasted e-mail's request without its chrome: greetings, the sign-off and signature after it, a
+    confidentiality notice, and a quoted or forwarded earlier message (its "Original Message" header,
+    ``On ... wrote:``, ``> `` lines). What the earlier message asks is kept only when the new part asks
+    nothing ("Fwd:" with no words of its own). Text that is no e-mail comes back as it was."""
+    lines = text.split("\n")
+    greeted = bool(lines) and bool(_GREETING_RE.match(lines[0]))
+    signed = any(_SIGN_OFF_RE.match(line) for line in lines[1:])
+    quoted = next((i for i, line in enumerate(lines) if _QUOTE_HEADER_RE.match(line)), None)
+    if not (greeted or signed or quoted is not None) or "\n" not in text.strip():
+        return text
+    own = lines[:quoted] if quoted is not None else lines
+    cut = next((i for i, line in enumerate(own) if i and _SIGN_OFF_RE.match(line)), len(own))
+    kept = [line for line in own[:cut] if not _GREETING_RE.match(line)]
+    message = "\n\n".join(paragraph for paragraph in "\n".join(kept).split("\n\n") if not _DISCLAIMER_RE.search(paragraph))
+    if quoted is not None and not _REQUEST_WORDS_RE.search(message):
+        earlier = [re.sub(r"^\s*>\s?", "", line) for line in lines[quoted:]
+                   if not _QUOTE_HEADER_RE.match(line) or line.lstrip().startswith(">")]
+        earlier = [line for line in earlier if not re.match(r"^\s*(?:from|sent|to|cc|subject|date):", line, re.IGNORECASE)]
+        message = f"{message}\n{without_email(chr(10).join(earlier))}"
+    return message.strip() or text
