@@ -37,6 +37,7 @@ from orchestrator.textsignals import (
     strip_type_prefix,
     type_prefix,
     verb_series,
+    verbal_title,
     without_email,
     without_investigation,
     without_narrative,
@@ -565,9 +566,10 @@ class Classifier:
 
     def tidy(self, text: str, title: bool = False) -> str:
         """The text as its writer meant it: slips of the keyboard in known words fixed (``Whcih``); in a title,
-        without a tracker's key before it (``OPS-3310 ...``); in a description, a pasted e-mail's request
+        without a tracker's key before it (``OPS-3310 ...``), a formal noun read as its verb (``Deployment of``
+        -> ``Deploy``); in a description, a pasted e-mail's request
         without its greeting, signature, confidentiality notice and quoted history."""
-        return self._typos(strip_ticket_key(text) if title else without_email(text))
+        return self._typos(verbal_title(strip_ticket_key(text)) if title else without_email(text))
 
     def classify(self, task: QueueTask, history: History | None = None) -> Classification:
         task = self.bounded(task)

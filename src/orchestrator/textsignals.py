@@ -522,3 +522,34 @@ def without_email(text: str) -> str:
         earlier = [line for line in earlier if not re.match(r"^\s*(?:from|sent|to|cc|subject|date):", line, re.IGNORECASE)]
         message = f"{message}\n{without_email(chr(10).join(earlier))}"
     return message.strip() or text
+
+
+_NOMINALISED = {
+    "deployment": "deploy", "implementation": "implement", "remediation": "remediate", "removal": "remove",
+    "creation": "create", "installation": "install", "configuration": "configure", "migration": "migrate",
+    "development": "develop", "provision": "provide", "provisioning": "provision", "revocation": "revoke",
+    "withdrawal": "withdraw", "rotation": "rotate", "decommissioning": "decommission", "replacement": "replace",
+    "integration": "integrate", "establishment": "establish", "preparation": "prepare", "documentation": "document",
+    "analysis": "analyse", "assessment": "assess", "modernisation": "modernise", "modernization": "modernize",
+    "publication": "publish", "delivery": "deliver", "enhancement": "enhance", "extension": "extend",
+    "automation": "automate", "optimisation": "optimise", "optimization": "optimize", "restoration": "restore",
+    "recovery": "recover", "retirement": "retire", "archival": "archive", "deletion": "delete", "encryption": "encrypt",
+    "hardening": "harden", "translation": "translate", "compilation": "compile", "registration": "register",
+    "verification": "verify", "validation": "validate", "investigation": "investigate", "correction": "correct",
+    "resolution": "resolve", "procurement": "procure", "setup": "set up", "set-up": "set up", "upgrade": "upgrade",
+    "review": "review", "audit": "audit", "update": "update", "design": "design", "release": "release",
+    "rollout": "roll out", "roll-out": "roll out", "redesign": "redesign", "refactoring": "refactor",
+    "consolidation": "consolidate", "conversion": "convert", "introduction": "introduce", "adoption": "adopt",
+}
+"""Formal titles name the work by a noun (``Deployment of release 2.4``, ``Withdrawal of access rights``): the
+verb it stands for, which the routing rules read (``Provision of`` is a supply, ``Provisioning of`` cicd's)."""
+_NOMINAL_TITLE_RE = re.compile(rf"^(\s*(?:the\s+)?)({'|'.join(map(re.escape, _NOMINALISED))})\s+of\s+", re.IGNORECASE)
+
+
+def verbal_title(title: str) -> str:
+    """``Deployment of release 2.4 to production`` -> ``Deploy release 2.4 to production``."""
+    match = _NOMINAL_TITLE_RE.match(title)
+    if not match:
+        return title
+    verb = _NOMINALISED[match.group(2).lower()]
+    return f"{verb.capitalize() if match.group(2)[0].isupper() else verb} {title[match.end():]}"
