@@ -103,6 +103,11 @@ LIBRARIES = frozenset({"library", "client", "sdk", "package", "plugin", "module"
 """Things imported: named after a tool (the Kubernetes client library), they are still development's."""
 REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
 """Making verbs that also repair: with a security defect named, the work is the defect's fix."""
+RELEASE_DOCS = frozenset({"changelog", "release notes"})
+"""The documents a release writes about itself: updating them is a step of the release, not documentation work."""
+_RELEASE_RE = re.compile(r"\b(?:release|releases|releasing|cut\s+v?\d)\b|\bv?\d+\.\d+\.\d+\b", re.IGNORECASE)
+ACCESS_NOUNS = frozenset({"access", "permissions", "privileges", "access rights", "rights"})
+"""A verbless title about access (``Prod DB access for Sam``) is granting or taking away access: security's."""
 FINDINGS = frozenset({"finding", "findings"})
 """What a scan, an audit or a pen test reports: closing one (``Close the 'missing CSP' finding``) is security's."""
 CICD_TOOLS = frozenset({"argo", "argocd", "flux", "fluxcd", "spinnaker", "jenkins", "circleci", "buildkite", "tekton",
@@ -371,6 +376,9 @@ class Classifier:
         software = len(words) > 1 and singular in self._software and "development" in scores and not compound and (
             (verb in self._making and (verb not in REPAIRING or not defect)) or not (
                 defect or led or (not verbless and any(self._other_domain(w) for w in named_by)))) and not deploy_place
+        if verbless and noun in ACCESS_NOUNS and "security" in scores:  # "GitHub access for the new contractors"
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")
+            return "access", "security"
         if noun in FINDINGS and len(words) > 1 and "security" in scores:
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a finding of a scan, an audit or "
                          f"a pen test ({head!r})")
@@ -648,6 +656,7 @@ class Classifier:
         involved: list[str] = []
         candidates = self._candidates(text)
         reviewed = bool(_SECURITY_REVIEW_RE.search(text))
+        released = bool(_RELEASE_RE.search(text))
         for clause in work_clauses(text):  # "with production access" qualifies; "with security audit" is work
             if _CONSTRAINT_RE.match(clause):
                 continue  # "no personal data in the logs": what must not happen is a constraint, not a part
@@ -665,6 +674,8 @@ class Classifier:
                     word.strip(".,;:") in self._software for word in words[1:]) and not any(
                     score.total for name, score in scores.items() if name != "development"):
                 scores["development"].total += KEYWORD_WEIGHT  # R2: write the backfill script, build a CLI
+            if released and "docs" in scores and scores["docs"].words and set(scores["docs"].words) <= RELEASE_DOCS:
+                scores["docs"].total = 0.0  # "update the changelog" of a release is a step of the release
             ranked = sorted(scores.items(), key=lambda item: -item[1].total)
             (best, top), runner_up = ranked[0], ranked[1][1].total
             if top.total >= KEYWORD_WEIGHT and top.total > runner_up and best not in involved:

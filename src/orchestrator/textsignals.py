@@ -404,14 +404,16 @@ _SERIES_RE = re.compile(rf"^\s*({_VERB_WORD}(?:\s*,\s*{_VERB_WORD})*\s*,?\s+and\
 
 
 _TICKET_KEY_RE = re.compile(r"^\s*(?:(?:\(?[A-Z][A-Z0-9]{1,9}-\d+\)?|#\d+)\s*[:\-–—]?\s+)+(?=\S)")
+_REPLY_RE = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg)\s*:\s*)+(?=\S)", re.IGNORECASE)
 _TAG_RE = re.compile(r"^\s*\[([^\]\n]{1,30})\]\s*[:\-–—]?\s*(?=\S)")
 
 
 def strip_ticket_key(title: str) -> str:
     """A tracker's key says which ticket, not what work: ``OPS-3310 Decommission the old VPN`` ->
-    ``Decommission the old VPN``; a bracketed tag is a label: ``[infra] Bump the runner image`` ->
-    ``infra: Bump the runner image`` (a known type there still routes, as a coordinator's prefix does)."""
-    title = _TICKET_KEY_RE.sub("", title, count=1)
+    ``Decommission the old VPN``; so does a mail's ``RE:`` / ``Fwd:``; a bracketed tag is a label:
+    ``[infra] Bump the runner image`` -> ``infra: Bump the runner image`` (a known type there still routes,
+    as a coordinator's prefix does)."""
+    title = _REPLY_RE.sub("", _TICKET_KEY_RE.sub("", title, count=1), count=1)
     return _TAG_RE.sub(lambda m: f"{m.group(1).strip()}: ", title, count=1)
 
 
