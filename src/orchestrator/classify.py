@@ -106,6 +106,9 @@ REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
 RELEASE_DOCS = frozenset({"changelog", "release notes"})
 """The documents a release writes about itself: updating them is a step of the release, not documentation work."""
 _RELEASE_RE = re.compile(r"\b(?:release|releases|releasing|cut\s+v?\d)\b|\bv?\d+\.\d+\.\d+\b", re.IGNORECASE)
+OUTPUTS = frozenset({"report", "reports", "export", "exports", "total", "totals", "calculation", "calculations",
+                     "invoice", "invoices", "pdf", "pdfs", "csv", "receipt", "receipts", "results"})
+"""What a program computes or renders: when it is wrong ("Monthly report numbers don't add up"), the program is."""
 ACCESS_NOUNS = frozenset({"access", "permissions", "privileges", "access rights", "rights"})
 """A verbless title about access (``Prod DB access for Sam``) is granting or taking away access: security's."""
 FINDINGS = frozenset({"finding", "findings"})
@@ -457,7 +460,7 @@ class Classifier:
         if not _FAILURE_RE.search(lowered) or _DEFECT_RE.search(lowered):
             return None
         words = re.findall(r"[a-z][a-z0-9-]*", lowered)
-        if self._is_software(words, ignore=REPOSITORIES | SERVICES):
+        if self._is_software(words, ignore=REPOSITORIES | SERVICES) or not OUTPUTS.isdisjoint(words):
             return "development"  # the Deploy button, the pipeline editor: a part of a program, whatever its name
         if _SOURCE_FILE_RE.search(description):
             return "development"  # the report points at source code: the fix is in it, whatever was deployed before
