@@ -134,18 +134,23 @@ _FAILURE_RE = re.compile(
     r"overflows|loses|drops|ignores|skips|duplicates|misses|(?:is|are|stays?)\s+(?:greyed|grayed)\s+out|spins\s+forever|"
     r"takes?\s+\d+\s*(?:s|secs?|seconds?|mins?|minutes?)\s+to\s+(?:load|open|render|respond|save|appear)|"
     r"(?:shows?|is|gets?)\s+(?:an?\s+)?(?:white|blank)\s+(?:screen|page)|"
-    r"stuck|race(?:\s+condition)?|deadlock(?:s|ed)?|infinite\s+loop|loops\s+forever|keeps\s+\w+ing|"
+    r"too\s+(?:slow|long)|stuck|race(?:\s+condition)?|deadlock(?:s|ed)?|infinite\s+loop|loops\s+forever|keeps\s+\w+ing|"
     r"logs?\s+(?:people|users|everyone|customers|me|us|them)\s+out|(?:gets?|got|getting)\s+logged\s+out)\b",
     re.IGNORECASE)
 """A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
+_EXCEPTION_RE = re.compile(r"\b[A-Z]\w*(?:Exception|Error)\b|\b(?:segfault|segmentation fault|panic|traceback|stack trace|"
+                           r"OOMKilled|out of memory)\b")
+"""A failure named by what the program threw (``NullPointerException in PaymentService.refund``)."""
 _DEFECT_RE = re.compile(
     r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
     r"hard-?coded|plaintext|cve-?\S*|exploit\w*|open redirect|ssrf|rce|idor|clickjacking|privilege escalation|"
     r"(?:stack traces?|tracebacks?|env(?:ironment)? variables|internal paths|secrets?|tokens?|passwords?)\s+to\s+"
     r"(?:clients|users|anyone|the public|the browser|unauthenticated users)|"
     r"(?:without|no|missing)\s+(?:an?\s+)?(?:auth\w*|login|access control|permission checks?|authorization checks?|"
-    r"csrf \w+|tokens?|credentials|api keys?|passwords?)|someone else'?s|another user'?s|other people'?s|"
-    r"other (?:users|tenants|customers|accounts|organizations)'?s?\s+\w+|insecure\w*|prototype pollution|redos|"
+    r"csrf \w+|tokens?|credentials|api keys?|passwords?)|someone else'?s|other people'?s|"
+    r"another\s+(?:user|customer|company|tenant|client|account|organi[sz]ation|team|member|patient|person|student)'?s|"
+    r"(?:of\s+)?other\s+(?:users|tenants|customers|accounts|organi[sz]ations|companies|clients|teams|members|patients)"
+    r"(?:'?s?\s+\w+|\b)|insecure\w*|prototype pollution|redos|"
     r"zip slip|mass assignment|subdomain takeover|account takeover|default (?:admin )?(?:password|credentials)|"
     r"default admin|(?:sessions?|tokens?|links?|cookies?)\s+(?:does\s+not|doesn't|do\s+not|don't|never|won't)\s+expire|"
     r"(?:could|can)\s+(?:be\s+)?guess(?:ed)?|guessable|predictable\s+(?:tokens?|links?|ids?|urls?))\b",
@@ -337,6 +342,13 @@ class Classifier:
                          f"the work lets people do something in the product ({head!r})")
             return "capability", "development"  # what they do it to (the audit trail, their tokens) is not the work
         failed = self._failure_of(named, description)
+        request = (re.findall(r"[a-z][a-z-]*", self._first_request(description).lower()) or [""])[0] if failed else ""
+        if self._lead_verbs.get(request, "development") != "development" and self._lead_verbs[request] in scores:
+            # "Batch jobs too slow at month end" -- "Can we scale it up to 8 workers?": the symptom is the title,
+            # the work is what the description asks for
+            domain = self._lead_verbs[request]
+            self._decide(scores, reasons, domain, SOFTWARE_HEAD_WEIGHT, f"a failure reported, {request!r} asked for")
+            return "request", domain
         if failed == "development":
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"a failure of software ({title.strip()!r})")
             return "failure", "development"  # what fails (an inventory page, the secrets editor) is software
@@ -429,7 +441,8 @@ class Classifier:
     def _first_request(self, description: str) -> str:
         """The description's first sentence that opens with a verb (its request), else its first sentence."""
         description = _CRITERIA_RE.split(description, maxsplit=1)[0]  # what must hold is not the request
-        sentences = [re.sub(r"^\s*(?:(?:[-*•]|\d{1,2}[.)])\s*)?(?:please\s+)?", "", sentence, flags=re.IGNORECASE)
+        sentences = [re.sub(r"^\s*(?:(?:[-*•]|\d{1,2}[.)])\s*)?(?:(?:can|could|would)\s+(?:you|we|someone|somebody)\s+"
+                            r"(?:please\s+)?)?(?:please\s+|pls\s+)?", "", sentence, flags=re.IGNORECASE)
                      for sentence in re.split(r"(?<=[.!?])\s+|\n", description) if sentence.strip()]
         return next((sentence for sentence in sentences
                      if (re.findall(r"[a-z][a-z-]*", sentence.lower()) or [""])[0] in self._verbs),
@@ -457,7 +470,7 @@ class Classifier:
         ``chartlint exits 1``: development; ``Payments API returns 502 after the deploy``: cicd), or None
         when the title reports no failure or a security defect (security's, by its words)."""
         lowered = title.lower()
-        if not _FAILURE_RE.search(lowered) or _DEFECT_RE.search(lowered):
+        if not (_FAILURE_RE.search(lowered) or _EXCEPTION_RE.search(title)) or _DEFECT_RE.search(lowered):
             return None
         words = re.findall(r"[a-z][a-z0-9-]*", lowered)
         if self._is_software(words, ignore=REPOSITORIES | SERVICES) or not OUTPUTS.isdisjoint(words):
@@ -586,8 +599,10 @@ class Classifier:
         task = self.bounded(task)
         description = task.full_description
         prefix = type_prefix(description)
-        # only a type is a prefix to drop: "Deliverables: a, b, c" or "Scope: ..." labels a list that is the work
-        unprefixed = strip_type_prefix if self.domain_of_type(prefix) else _unchanged
+        # only a type is a prefix ("security-fix: ..."): "Deliverables: a, b, c" labels a list that is the work,
+        # "Environment: production, build 2026.11.3" a fact of a bug report
+        prefix = prefix if prefix and set(re.split(r"[-_]", prefix)) & self._type_to_domain.keys() else None
+        unprefixed = strip_type_prefix if prefix else _unchanged
         body = without_narrative(unprefixed(description))  # R3: what already happened is not work
         text = f"{task.title}\n{body}"
         route = self.route(task.title, body, (task.type, prefix), history)
@@ -610,7 +625,13 @@ class Classifier:
         # R3: once the head names one thing development makes, the description's phrases without a verb are
         # its features (helpers for the repositories queries, a short README), not parts of other masters
         told = body if route.decided_by != "software" else "\n".join(action_clauses(body, self.config.action_verbs))
-        domains = self.involved_domains("\n".join([task.title, told, *criteria]))  # what must hold is work too
+        # a requirement that asks for work ("deploy to staging") is a part, and so are outcomes that span other
+        # masters ("image scanned with no critical CVEs", "deployed to production", "runbook in docs/"); a stray
+        # word of one other domain ("cached node_modules" in a pipeline's criteria) is a criterion of the one
+        # deliverable (F1)
+        spanned = len(set(self.involved_domains("\n".join(criteria))) - {route.domain}) >= 2 if criteria else False
+        asked = criteria if spanned else parallel_actions(criteria, self.config.action_verbs)
+        domains = self.involved_domains("\n".join([task.title, told, *asked]))
         signals += self._domain_signals(domains)
         signals += self._file_signals(task, text, route)
         # R3: a list of places to look is one piece of work (finding the cause), not parts

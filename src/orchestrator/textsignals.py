@@ -542,6 +542,8 @@ _NOMINALISED = {
     "review": "review", "audit": "audit", "update": "update", "design": "design", "release": "release",
     "rollout": "roll out", "roll-out": "roll out", "redesign": "redesign", "refactoring": "refactor",
     "consolidation": "consolidate", "conversion": "convert", "introduction": "introduce", "adoption": "adopt",
+    "amendment": "update", "modification": "update", "alteration": "update", "adjustment": "update",
+    "addition": "add", "improvement": "improve", "expansion": "extend", "maintenance": "maintain",
 }
 """Formal titles name the work by a noun (``Deployment of release 2.4``, ``Withdrawal of access rights``): the
 verb it stands for, which the routing rules read (``Provision of`` is a supply, ``Provisioning of`` cicd's)."""
