@@ -106,6 +106,9 @@ REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
 RELEASE_DOCS = frozenset({"changelog", "release notes"})
 """The documents a release writes about itself: updating them is a step of the release, not documentation work."""
 _RELEASE_RE = re.compile(r"\b(?:release|releases|releasing|cut\s+v?\d)\b|\bv?\d+\.\d+\.\d+\b", re.IGNORECASE)
+POSSESSIVES = frozenset({"our", "my", "the", "this", "these", "that", "those", "your"})
+COPULAS = frozenset({"is", "are", "was", "were", "keeps", "keep", "has", "have", "looks", "seems", "got", "gets"})
+"""A chat title that is a sentence (``our api docker image is 2.3gb``): its subject is the head."""
 OUTPUTS = frozenset({"report", "reports", "export", "exports", "total", "totals", "calculation", "calculations",
                      "invoice", "invoices", "pdf", "pdfs", "csv", "receipt", "receipts", "results"})
 """What a program computes or renders: when it is wrong ("Monthly report numbers don't add up"), the program is."""
@@ -326,6 +329,9 @@ class Classifier:
         words = re.findall(r"[a-z][a-z0-9_/+-]*", lowered)  # node_modules is a name, not modules
         if not words:
             return None
+        copula = next((i for i, word in enumerate(words[:7]) if word in COPULAS), 0)
+        if words[0] in POSSESSIVES and copula > 2:  # "our api docker image is 2.3gb": the subject is what is worked on
+            words = words[1:copula]
         verb, noun = words[0], words[-1]
         if words[:2] == ["make", "sure"]:
             verb = "ensure"  # make sure nobody can read other tenants' files: a check, not a thing made
@@ -364,7 +370,8 @@ class Classifier:
             _TABLE_OF_RE.match(named.partition(head.strip())[2]))
         census = verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS) or tabled
         recorded = verb in DOCUMENTING and (noun in self._assets or place_noun in CENSUS_PLACES)
-        filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | {"move", "tag", "mark"}
+        filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | {
+            "move", "tag", "mark", "fill", "complete", "populate", "update", "correct"}  # fill in the owners in the catalog
         if (census or recorded or filed) and "inventory" in scores:
             what = "finding out what exists" if census else "recording what exists"
             self._decide(scores, reasons, "inventory", ENUMERATION_WEIGHT, f"the work is {what} ({head!r})")
@@ -636,7 +643,8 @@ class Classifier:
         signals += self._file_signals(task, text, route)
         # R3: a list of places to look is one piece of work (finding the cause), not parts
         looked = without_narrative(unprefixed(without_investigation(description)))
-        signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains)
+        signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains,
+                                          read_only=route.decided_by == "census" or self._reads_only(task.title))
         signals += self._size_signals(task, text)
         whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline")
         files = changed_files(text, find_files(text)) if whole else []
@@ -736,8 +744,7 @@ class Classifier:
         spanning = [phrase for phrase, found in scope if not phrase.startswith(SPANNING_IF_SYSTEMS)
                     or re.match(rf"\s*(?:the\s+|our\s+)?(?:[\w-]+\s+){{0,2}}(?:{'|'.join(SYSTEM_NOUNS)})\b",
                                 lowered[found.end():])]
-        head = re.findall(r"[a-z][a-z-]*", head_phrase(task.title).lower()) or [""]
-        if spanning and (route.domain == "inventory" or head[0] in READ_ONLY_VERBS or head[-1] in READ_ONLY_VERBS):
+        if spanning and (route.domain == "inventory" or self._reads_only(task.title)):
             signals.append((0.0, f"reads entire systems ({spanning[0]}) but changes nothing"))
         elif spanning:
             signals.append((1.0, f"affects entire systems ({', '.join(spanning[:2])})"))
@@ -746,7 +753,15 @@ class Classifier:
             signals.append((0.5, f"open-ended goal ({vague[0]}) with no specific file"))
         return signals
 
-    def _sequence_signals(self, text: str, body: str, domains: list[str]) -> list[tuple[float, str]]:
+    @staticmethod
+    def _reads_only(title: str) -> bool:
+        """Whether the title's head is one master's read-only job (a scan, an audit, a list): the many things it
+        reads ("12 services have no owner", "across all clusters") are its objects, not its parts."""
+        head = re.findall(r"[a-z][a-z-]*", head_phrase(title).lower()) or [""]
+        return head[0] in READ_ONLY_VERBS or head[-1] in READ_ONLY_VERBS
+
+    def _sequence_signals(self, text: str, body: str, domains: list[str], read_only: bool = False
+                          ) -> list[tuple[float, str]]:
         signals: list[tuple[float, str]] = []
         verbs = self.config.action_verbs
         # R5: an arrow chain counts when it orders work (design -> implement), not a system's path
@@ -774,7 +789,9 @@ class Classifier:
         reached = _REACHED_RE.findall(text)
         if len(reached) >= 3:  # stored in the accounts table, sent to the CRM sync, shown in the admin view
             signals.append((1.0, f"the change reaches {len(reached)} places: {', '.join(reached[:4])}"))
-        if parts >= 3:
+        if parts >= 3 and read_only:
+            signals.append((0.0, f"{parts} things to read, one job"))
+        elif parts >= 3:
             signals.append((1.0, f"{parts} parts of work stated"))
         elif len(made) >= 3:
             signals.append((1.0, f"{len(made)} things to build: {', '.join(made[:4])}"))

@@ -405,6 +405,8 @@ _SERIES_RE = re.compile(rf"^\s*({_VERB_WORD}(?:\s*,\s*{_VERB_WORD})*\s*,?\s+and\
 
 _TICKET_KEY_RE = re.compile(r"^\s*(?:(?:\(?[A-Z][A-Z0-9]{1,9}-\d+\)?|#\d+)\s*[:\-–—]?\s+)+(?=\S)")
 _REPLY_RE = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg)\s*:\s*)+(?=\S)", re.IGNORECASE)
+_ASKED_RE = re.compile(r"(?:^|[,;:.!?]\s*|\s[-–—]\s)(?:(?:can|could|would)\s+(?:you|we|someone|somebody|anyone|u)\s+"
+                       r"(?:please\s+|pls\s+)?|pls\s+|please\s+)(?=[a-z])", re.IGNORECASE)
 _TAG_RE = re.compile(r"^\s*\[([^\]\n]{1,30})\]\s*[:\-–—]?\s*(?=\S)")
 
 
@@ -414,7 +416,13 @@ def strip_ticket_key(title: str) -> str:
     ``[infra] Bump the runner image`` -> ``infra: Bump the runner image`` (a known type there still routes,
     as a coordinator's prefix does)."""
     title = _REPLY_RE.sub("", _TICKET_KEY_RE.sub("", title, count=1), count=1)
-    return _TAG_RE.sub(lambda m: f"{m.group(1).strip()}: ", title, count=1)
+    title = _TAG_RE.sub(lambda m: f"{m.group(1).strip()}: ", title, count=1)
+    # a request asked in the title is its work: "can someone cut 3.4.1 ...", "so many dead repos, can we get a list ..."
+    asked = _ASKED_RE.search(title)
+    if asked and asked.end() < len(title):
+        before = title[: asked.start()].strip(" ,;-")
+        return title[asked.end():].strip() + (f" ({before})" if before else "")
+    return title
 
 
 _TYPO_WORD_RE = re.compile(r"\b[A-Za-z]{5,}\b")
