@@ -39,6 +39,7 @@ from orchestrator.textsignals import (
     verb_series,
     verbal_title,
     without_email,
+    without_formalities,
     without_investigation,
     without_narrative,
     work_clauses,
@@ -156,6 +157,8 @@ _DEFECT_RE = re.compile(
     r"(?:'?s?\s+\w+|\b)|insecure\w*|prototype pollution|redos|"
     r"zip slip|mass assignment|subdomain takeover|account takeover|default (?:admin )?(?:password|credentials)|"
     r"default admin|(?:sessions?|tokens?|links?|cookies?)\s+(?:does\s+not|doesn't|do\s+not|don't|never|won't)\s+expire|"
+    r"(?:is|are)\s+(?:world-readable|public\b(?!\s+(?:api|holiday|page|site|website|docs|roadmap|beta|release)))|"
+    r"anyone\s+can\s+(?:download|read|see|access|view|edit|delete|list)|"
     r"(?:could|can)\s+(?:be\s+)?guess(?:ed)?|guessable|predictable\s+(?:tokens?|links?|ids?|urls?))\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
@@ -343,7 +346,8 @@ class Classifier:
         place_noun = place_words[-1] if place_words else ""
         if " ".join(place_words[-2:]) in self._deploy_objects:
             place_noun = " ".join(place_words[-2:])  # the load balancer, the node pool
-        if _CAPABILITY_FOR_RE.match(named.strip()):
+        wanted = _CAPABILITY_FOR_RE.match(named.strip())
+        if wanted and self._lead_verbs.get(wanted.group("verb") or "", "development") == "development":
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT,
                          f"the work lets people do something in the product ({head!r})")
             return "capability", "development"  # what they do it to (the audit trail, their tokens) is not the work
@@ -451,6 +455,8 @@ class Classifier:
         sentences = [re.sub(r"^\s*(?:(?:[-*•]|\d{1,2}[.)])\s*)?(?:(?:can|could|would)\s+(?:you|we|someone|somebody)\s+"
                             r"(?:please\s+)?)?(?:please\s+|pls\s+)?", "", sentence, flags=re.IGNORECASE)
                      for sentence in re.split(r"(?<=[.!?])\s+|\n", description) if sentence.strip()]
+        if sentences and _CAPABILITY_FOR_RE.match(sentences[0]):
+            return sentences[0]  # "Shop owners want to change prices in bulk": a user story is the request
         return next((sentence for sentence in sentences
                      if (re.findall(r"[a-z][a-z-]*", sentence.lower()) or [""])[0] in self._verbs),
                     sentences[0] if sentences else "")
@@ -600,7 +606,7 @@ class Classifier:
         without a tracker's key before it (``OPS-3310 ...``), a formal noun read as its verb (``Deployment of``
         -> ``Deploy``); in a description, a pasted e-mail's request
         without its greeting, signature, confidentiality notice and quoted history."""
-        return self._typos(verbal_title(strip_ticket_key(text)) if title else without_email(text))
+        return self._typos(verbal_title(strip_ticket_key(text)) if title else without_formalities(without_email(text)))
 
     def classify(self, task: QueueTask, history: History | None = None) -> Classification:
         task = self.bounded(task)
@@ -911,6 +917,8 @@ _CAPABILITY_FOR_RE = re.compile(
     rf"(?:(?:let|allow|enable|permit|help)\s+(?:\w+\s+){{0,2}}{_PEOPLE}\s+(?:to\s+)?[a-z]+|"
     rf"as\s+an?\s+[\w\s-]{{1,30}}?,?\s+i\s+(?:want|need|would like)|"
     rf"(?:\w+\s+){{0,2}}{_PEOPLE}\s+(?:should|must|need to|want to|would like to)\s+(?:be\s+able\s+to|see|get)\s|"
+    rf"(?:\w+\s+){{0,2}}{_PEOPLE}(?:\s+(?:with|of|in|on|at)(?:\s+\w+){{1,3}}?)?\s+(?:wants?|needs?|would\s+like)\s+to\s+"
+    rf"(?P<verb>[a-z]+)\b|"
     rf"make\s+it\s+possible\s+(?:for\s+(?:\w+\s+){{0,2}}{_PEOPLE}\s+)?to\s)", re.IGNORECASE)
 """A user story (``Let admins filter the audit trail``, ``As an admin I want ...``, ``Users should be able to
 ...``): the work is a capability of the product, development's, whatever it is about."""

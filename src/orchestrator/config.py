@@ -273,6 +273,7 @@ class ClassifierConfig(_Section):
         default_factory=lambda: ["system", "systems", "platform", "monolith", "stack", "frontend", "backend",
                                  "application", "applications", "codebase", "infrastructure", "datacenter",
                                  "data center", "website", "portal", "apps", "services", "microservices", "app", "service",
+                                 "mainframe",
                                  "provider", "vendor"],
         description="Objects that are a whole system (see system_verbs).",
     )

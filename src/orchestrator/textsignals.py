@@ -405,17 +405,20 @@ _SERIES_RE = re.compile(rf"^\s*({_VERB_WORD}(?:\s*,\s*{_VERB_WORD})*\s*,?\s+and\
 
 _TICKET_KEY_RE = re.compile(r"^\s*(?:(?:\(?[A-Z][A-Z0-9]{1,9}-\d+\)?|#\d+)\s*[:\-–—]?\s+)+(?=\S)")
 _REPLY_RE = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg)\s*:\s*)+(?=\S)", re.IGNORECASE)
-_ASKED_RE = re.compile(r"(?:^|[,;:.!?]\s*|\s[-–—]\s)(?:(?:can|could|would)\s+(?:you|we|someone|somebody|anyone|u)\s+"
+_ASKED_RE = re.compile(r"(?:^|[,;.!?]\s*|\s[-–—]\s)(?:(?:can|could|would)\s+(?:you|we|someone|somebody|anyone|u)\s+"
                        r"(?:please\s+|pls\s+)?|pls\s+|please\s+)(?=[a-z])", re.IGNORECASE)
+_INTERJECTION_RE = re.compile(r"^\s*(?:u+h+|u+m+|h+m+|ugh+|oo+ps|hey+|hi|yo|ok|okay|so|fyi|psst|heads\s+up|quick\s+q(?:uestion)?)"
+                              r"\b[\s,:!.-]*(?=\w)", re.IGNORECASE)
 _TAG_RE = re.compile(r"^\s*\[([^\]\n]{1,30})\]\s*[:\-–—]?\s*(?=\S)")
 
 
 def strip_ticket_key(title: str) -> str:
     """A tracker's key says which ticket, not what work: ``OPS-3310 Decommission the old VPN`` ->
-    ``Decommission the old VPN``; so does a mail's ``RE:`` / ``Fwd:``; a bracketed tag is a label:
+    ``Decommission the old VPN``; so do a mail's ``RE:`` / ``Fwd:`` and a chat's ``uhh``, ``fyi``; a bracketed tag is a label:
     ``[infra] Bump the runner image`` -> ``infra: Bump the runner image`` (a known type there still routes,
     as a coordinator's prefix does)."""
-    title = _REPLY_RE.sub("", _TICKET_KEY_RE.sub("", title, count=1), count=1)
+    title = _INTERJECTION_RE.sub("", _REPLY_RE.sub("", _TICKET_KEY_RE.sub("", title, count=1), count=1), count=1)
+    title = re.sub(r"(?<=:)\s*(?:pls|please)\s+", " ", title, count=1, flags=re.IGNORECASE)  # "before launch: pls add ..."
     title = _TAG_RE.sub(lambda m: f"{m.group(1).strip()}: ", title, count=1)
     # a request asked in the title is its work: "can someone cut 3.4.1 ...", "so many dead repos, can we get a list ..."
     asked = _ASKED_RE.search(title)
@@ -565,3 +568,14 @@ def verbal_title(title: str) -> str:
         return title
     verb = _NOMINALISED[match.group(2).lower()]
     return f"{verb.capitalize() if match.group(2)[0].isupper() else verb} {title[match.end():]}"
+
+
+_FORMAL_RE = re.compile(r"\b(?:the\s+)?(?:contractor|supplier|vendor|provider|department|authority|agency|bidder|"
+                        r"service\s+provider)\s+(?:shall|must|will|is\s+(?:required|requested|expected)\s+to)\s+"
+                        r"(?:be\s+required\s+to\s+)?|\bit\s+is\s+requested\s+that\s+", re.IGNORECASE)
+
+
+def without_formalities(text: str) -> str:
+    """Formal requirements as the requests they are: ``The Contractor shall migrate the records`` ->
+    ``migrate the records`` (so that its verb opens the clause, as a request's does)."""
+    return _FORMAL_RE.sub("", text)
