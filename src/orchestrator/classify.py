@@ -113,6 +113,9 @@ COPULAS = frozenset({"is", "are", "was", "were", "keeps", "keep", "has", "have",
 OUTPUTS = frozenset({"report", "reports", "export", "exports", "total", "totals", "calculation", "calculations",
                      "invoice", "invoices", "pdf", "pdfs", "csv", "receipt", "receipts", "results"})
 """What a program computes or renders: when it is wrong ("Monthly report numbers don't add up"), the program is."""
+SECRET_NOUNS = frozenset({"password", "passwords", "secret", "secrets", "credential", "credentials", "token", "tokens",
+                          "passphrase", "keys", "key"})
+"""A verbless title that is a secret and a place (``Password on the wiki``, ``AWS keys in the repo``)."""
 ACCESS_NOUNS = frozenset({"access", "permissions", "privileges", "access rights", "rights"})
 """A verbless title about access (``Prod DB access for Sam``) is granting or taking away access: security's."""
 FINDINGS = frozenset({"finding", "findings"})
@@ -162,7 +165,8 @@ _DEFECT_RE = re.compile(
     r"(?:could|can)\s+(?:be\s+)?guess(?:ed)?|guessable|predictable\s+(?:tokens?|links?|ids?|urls?))\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
-EVERYDAY_VERBS = frozenset({"push", "tag", "scale", "block", "lock", "hash", "mask", "publish", "snapshot", "restrict",
+EVERYDAY_VERBS = frozenset({"push", "tag", "scale", "restart", "reboot",
+                            "block", "lock", "hash", "mask", "publish", "snapshot", "restrict",
                             "backup", "record", "count", "list", "tally"})
 """Lead verbs that open a title as a master's work but are everyday verbs inside a description ("push the
 branch", "list the errors", "publish the event"): they do not make a clause that master's."""
@@ -172,6 +176,9 @@ _QUANTIFIED_RE = re.compile(r"\s+(?:every|all|each|which)\b")
 SUBJECTS = frozenset({"i", "we", "you", "they", "it", "someone", "somebody", "anyone", "nobody", "users", "customers",
                       "the", "a", "an", "our", "my", "this", "that", "there"})
 """Words that open a sentence with its subject (``I got a reset link ...``), not a noun-phrase title."""
+NOTING_VERBS = ("flag", "mark", "note", "highlight", "summarise", "summarize", "compile", "produce", "export", "record",
+                "write", "send", "share", "file")
+"""What a read-only job does with what it found: steps of the job, not separate work."""
 READ_ONLY_VERBS = ("scan", "audit", "list", "inventory", "catalog", "catalogue", "review", "check", "report",
                    "count", "find", "discover", "enumerate", "survey", "assess", "verify", "map", "document")
 
@@ -402,6 +409,10 @@ class Classifier:
         software = len(words) > 1 and singular in self._software and "development" in scores and not compound and (
             (verb in self._making and (verb not in REPAIRING or not defect)) or not (
                 defect or led or (not verbless and any(self._other_domain(w) for w in named_by)))) and not deploy_place
+        if verbless and noun in SECRET_NOUNS and len(words) <= 2 and "security" in scores:  # "Password on the wiki"
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a secret where it should not be "
+                         f"({head!r})")
+            return "secret", "security"
         if verbless and noun in ACCESS_NOUNS and "security" in scores:  # "GitHub access for the new contractors"
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")
             return "access", "security"
@@ -761,10 +772,11 @@ class Classifier:
 
     @staticmethod
     def _reads_only(title: str) -> bool:
-        """Whether the title's head is one master's read-only job (a scan, an audit, a list): the many things it
-        reads ("12 services have no owner", "across all clusters") are its objects, not its parts."""
+        """Whether the title's head is one master's read-only job (a scan, an audit, a list; "Secret scanning"):
+        the many things it reads ("12 services have no owner", "across all clusters") are its objects, not its
+        parts."""
         head = re.findall(r"[a-z][a-z-]*", head_phrase(title).lower()) or [""]
-        return head[0] in READ_ONLY_VERBS or head[-1] in READ_ONLY_VERBS
+        return _stem_of(head[0]) in READ_ONLY_VERBS or _stem_of(head[-1]) in READ_ONLY_VERBS
 
     def _sequence_signals(self, text: str, body: str, domains: list[str], read_only: bool = False
                           ) -> list[tuple[float, str]]:
@@ -803,6 +815,8 @@ class Classifier:
             signals.append((1.0, f"{len(made)} things to build: {', '.join(made[:4])}"))
         elif len(items) >= 3:  # four or more parts are as many as four separate actions
             signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
+        if read_only and all(_stem_of(action) in READ_ONLY_VERBS + NOTING_VERBS for action in actions):
+            actions = []  # an audit's "list every role ... and flag those unused": steps of the one reading job
         if len(actions) >= 4:
             signals.append((1.0, f"{len(actions)} separate actions"))
         elif len(actions) == 3:
@@ -922,7 +936,8 @@ _CAPABILITY_FOR_RE = re.compile(
     rf"make\s+it\s+possible\s+(?:for\s+(?:\w+\s+){{0,2}}{_PEOPLE}\s+)?to\s)", re.IGNORECASE)
 """A user story (``Let admins filter the audit trail``, ``As an admin I want ...``, ``Users should be able to
 ...``): the work is a capability of the product, development's, whatever it is about."""
-_SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign-?off|assessment)|\bpen[\s-]?test|"
+_SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign-?off|signs?\s+(?:it\s+)?off|approv|"
+                                 r"assessment|accreditation)|\bpen[\s-]?test|"
                                  r"\bpenetration\s+test|\bthreat\s+model", re.IGNORECASE)
 """A security review asked for as a part of the work: that part is security's, whatever it reviews."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
@@ -940,6 +955,15 @@ def _list(value: object) -> list[str]:
 def _rank(domain: str, hinted: list[str]) -> int:
     return hinted.index(domain) if domain in hinted else len(hinted)
 
+
+
+def _stem_of(text: str) -> str:
+    """The first word of ``text`` without its -ing or -s: ``scanning`` -> ``scan``, ``audits`` -> ``audit``."""
+    word = (re.findall(r"[a-z][a-z-]*", text.lower()) or [""])[0]
+    for suffix, cut in (("nning", 4), ("ing", 3), ("s", 1)):
+        if word.endswith(suffix) and len(word) - cut >= 3:
+            return word[:-cut] if suffix != "nning" else word[:-4]
+    return word
 
 
 def _stem(verb: str) -> str:
