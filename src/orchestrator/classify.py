@@ -959,7 +959,7 @@ def _rank(domain: str, hinted: list[str]) -> int:
 
 def _stem_of(text: str) -> str:
     """The first word of ``text`` without its -ing or -s: ``scanning`` -> ``scan``, ``audits`` -> ``audit``."""
-    word = (re.findall(r"[a-z][a-z-]*", text.lower()) or [""])[0]
+    word: str = (re.findall(r"[a-z][a-z-]*", text.lower()) or [""])[0]
     for suffix, cut in (("nning", 4), ("ing", 3), ("s", 1)):
         if word.endswith(suffix) and len(word) - cut >= 3:
             return word[:-cut] if suffix != "nning" else word[:-4]
