@@ -145,9 +145,9 @@ _FAILURE_RE = re.compile(
     r"logs?\s+(?:people|users|everyone|customers|me|us|them)\s+out|(?:gets?|got|getting)\s+logged\s+out)\b",
     re.IGNORECASE)
 """A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
-_EXCEPTION_RE = re.compile(r"\b[A-Z]\w*(?:Exception|Error)\b|\b(?:segfault|segmentation fault|panic|traceback|stack trace|"
-                           r"OOMKilled|out of memory)\b")
-"""A failure named by what the program threw (``NullPointerException in PaymentService.refund``)."""
+_THROWN_RE = re.compile(r"\b[A-Z]\w*(?:Exception|Error)\b|\b(?:segfault|segmentation fault|panic|traceback|stack trace)\b")
+"""A failure named by what the program threw (``NullPointerException in PaymentService.refund``): the code's."""
+_EXCEPTION_RE = re.compile(rf"{_THROWN_RE.pattern}|\b(?:OOMKilled|out of memory)\b")
 _DEFECT_RE = re.compile(
     r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
     r"hard-?coded|plaintext|cve-?\S*|exploit\w*|open redirect|ssrf|rce|idor|clickjacking|privilege escalation|"
@@ -497,6 +497,8 @@ class Classifier:
         if not (_FAILURE_RE.search(lowered) or _EXCEPTION_RE.search(title)) or _DEFECT_RE.search(lowered):
             return None
         words = re.findall(r"[a-z][a-z0-9-]*", lowered)
+        if _THROWN_RE.search(title):
+            return "development"  # NullPointerException in PaymentService.refund: the code threw it
         if self._is_software(words, ignore=REPOSITORIES | SERVICES) or not OUTPUTS.isdisjoint(words):
             return "development"  # the Deploy button, the pipeline editor: a part of a program, whatever its name
         if _SOURCE_FILE_RE.search(description):
