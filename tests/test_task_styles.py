@@ -61,6 +61,7 @@ def test_keyboard_slips_in_known_words_are_read_as_the_words_and_nothing_else_ch
     assert fix("WHCIH") == "WHCIH"
     assert fix("trail and trial") == "trail and trial"
     assert fix("one asset") == "one asset"
+    assert TypoFixer(["releases"])("cut one release") == "cut one release"  # a last letter is a form, not a slip
 
 
 EMAIL = """Hi team,
@@ -90,6 +91,9 @@ def test_a_pasted_email_is_read_without_its_greeting_signature_notice_and_quoted
     plain = "Add the VAT number.\nThanks to the new template it is one line."
     assert without_email(plain) == plain
     assert without_email("Thanks, but fix it") == "Thanks, but fix it"
+    noticed = ("Hello,\n\nPlease fix the typo on the pricing page.\n\nThis e-mail and any attachments are confidential; "
+               "if you are not the intended recipient, a security breach ...")
+    assert without_email(noticed) == "Please fix the typo on the pricing page."
 
 
 @pytest.mark.parametrize(("title", "read"), [
@@ -150,6 +154,8 @@ def test_verb_shaped_items_of_a_list_count_as_actions_once_two_open_with_known_v
     # a chain in parentheses describes a thing; "Deliverables:" lists parts
     ("Add a status strip to the release page", "It shows each release's path (build → sign → publish → announce).", {},
      "development"),
+    ("Implement the deploy timeline in the CI dashboard", "A page that draws each pipeline's stages as a graph "
+     "(checkout → build → test → deploy) with durations.", {"type": "feature"}, "development"),
     ("Build the partner API", "Deliverables: OpenAPI spec, the endpoints, scoped API keys (needs security review), "
      "developer docs, deploy to prod.", {}, "complex"),
     # a security review asked for is security's part; what it reviews someone else builds
@@ -176,3 +182,8 @@ def test_a_long_email_is_not_complex_for_its_length() -> None:
     email = f"Hi,\n\nPlease fix the typo on the pricing page.\n\nThanks,\nAna\n\nOn Monday Bob wrote:\n{padding}"
     got = decide("Typo on the pricing page", email)
     assert (got.decision, got.master) == ("simple", "development"), got.reasons
+
+
+def test_a_security_review_is_securitys_part_whatever_it_reviews() -> None:
+    text = "Deploy the runner controller to the tools cluster, have security review runner isolation"
+    assert CLASSIFIER.involved_domains(text) == ["cicd", "security"]
