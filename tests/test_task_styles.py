@@ -161,6 +161,9 @@ def test_verb_shaped_items_of_a_list_count_as_actions_once_two_open_with_known_v
     # a security review asked for is security's part; what it reviews someone else builds
     ("implement passkey login for the admin app with a security review and a staged rollout", "", {}, "complex"),
     ("Fix the stored XSS in comments and get a security review of the fix", "", {}, "security"),
+    # a bug report's repro steps are not parts, and its form (repro, expected, actual) reports a program's defect
+    ("Audit log misses member removals", "Repro:\n1. Create a project\n2. Add a member\n3. Remove the member\n"
+     "4. Open the audit log\n\nExpected: a removal entry. Actual: nothing.", {}, "development"),
     # a census's object counts are not parts
     ("Fill in missing owners in the catalog", "", {"context": {
         "description": "12 services in the catalog have no owner; find the owning team for each and record it."}},

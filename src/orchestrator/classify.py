@@ -508,7 +508,8 @@ class Classifier:
             return "cicd"  # a build, a deploy, a runner; a service failing after a deploy; an ArgoCD app out of sync
         first = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0].lower()
         software = self._is_software([*words, *re.findall(r"[a-z][a-z0-9-]*", first)], ignore=REPOSITORIES)
-        return "development" if software else None
+        # a bug report's form (repro steps, expected and actual) reports a program's defect
+        return "development" if software or _BUG_REPORT_RE.search(description) else None
 
     def _is_software(self, words: Iterable[str], ignore: frozenset[str]) -> bool:
         """Whether a thing development makes is named, other than those in ``ignore`` (a failing
@@ -923,6 +924,8 @@ _REACHED_RE = re.compile(r"\b(?:stored|sent|shown|displayed|included|documented|
 """Places one change is carried to, each a part of the work."""
 _CRITERIA_RE = re.compile(r"^\s*(?:acceptance criteria|ac|definition of done|dod|success criteria)\b",
                           re.IGNORECASE | re.MULTILINE)
+_BUG_REPORT_RE = re.compile(r"(?:^|\n)\s*(?:expected(?:\s+result|\s+behaviou?r)?|actual(?:\s+result|\s+behaviou?r)?|"
+                            r"steps\s+to\s+reproduce|repro(?:\s+steps)?|str)\s*:", re.IGNORECASE)
 _SOURCE_FILE_RE = re.compile(r"[\w/.-]+\.(?:py|go|ts|tsx|js|jsx|mjs|java|kt|rb|rs|cs|swift|php|c|cc|cpp|h|hpp|vue|svelte|"
                              r"scala|ex|exs|dart|m)\b")
 """A source file named in a failure report: the defect is in the code."""

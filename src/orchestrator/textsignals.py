@@ -293,8 +293,9 @@ def changed_files(text: str, files: Iterable[str]) -> list[str]:
     return kept
 
 
-_INVESTIGATE_RE = re.compile(r"\b(?:investigate|diagnose|debug|troubleshoot|look into|check|to reproduce|"
-                             r"possible causes|things to check|candidates)\b[^.:\n]{0,40}:", re.IGNORECASE)
+_INVESTIGATE_RE = re.compile(r"\b(?:investigate|diagnose|debug|troubleshoot|look into|check|to reproduce|to repro|"
+                             r"repro|reproduction|repro steps|str|possible causes|things to check|candidates)\b[^.:\n]{0,40}:",
+                             re.IGNORECASE)
 
 
 def without_investigation(text: str) -> str:
