@@ -6,6 +6,9 @@ Each case is one general cause, checked on phrasings that differ from the corpus
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from orchestrator.classify import Classifier
@@ -190,3 +193,19 @@ def test_a_long_email_is_not_complex_for_its_length() -> None:
 def test_a_security_review_is_securitys_part_whatever_it_reviews() -> None:
     text = "Deploy the runner controller to the tools cluster, have security review runner isolation"
     assert CLASSIFIER.involved_domains(text) == ["cicd", "security"]
+
+
+LESSONS = json.loads((Path(__file__).parent / "data" / "routing_lessons.json").read_text())
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[f"{n:02d}" for n, _ in enumerate(LESSONS, 1)])
+def test_the_lessons_hold_for_all_lowercase_titles(lesson: dict[str, str]) -> None:
+    """Chat-style titles are typed in lower case: capitals cannot be what tells a name from the work."""
+    got = decide(lesson["title"].lower(), lesson["description"])
+    assert got.decision == lesson["decision"], got.reasons
+    if lesson["master"]:
+        assert got.master == lesson["master"], got.reasons
+
+
+def test_a_thrown_exception_is_the_codes_in_any_case() -> None:
+    assert master_of("nullpointerexception in paymentservice.refund", "Environment: production") == "development"

@@ -102,6 +102,9 @@ ENVIRONMENTS = frozenset({"production", "prod", "staging", "dev", "qa", "preview
 AMBIGUOUS_OBJECTS = frozenset({"job", "jobs", "build", "builds"})
 LIBRARIES = frozenset({"library", "client", "sdk", "package", "plugin", "module", "extension"})
 """Things imported: named after a tool (the Kubernetes client library), they are still development's."""
+SCREENS = frozenset({"page", "tab", "screen", "panel", "view", "dialog", "modal", "form", "widget", "menu", "sidebar",
+                     "button", "wizard", "tooltip", "banner", "toast", "popup"})
+"""Parts of a user interface: the words naming one (the security center settings page) are its name, not its work."""
 REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
 """Making verbs that also repair: with a security defect named, the work is the defect's fix."""
 RELEASE_DOCS = frozenset({"changelog", "release notes"})
@@ -145,9 +148,10 @@ _FAILURE_RE = re.compile(
     r"logs?\s+(?:people|users|everyone|customers|me|us|them)\s+out|(?:gets?|got|getting)\s+logged\s+out)\b",
     re.IGNORECASE)
 """A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
-_THROWN_RE = re.compile(r"\b[A-Z]\w*(?:Exception|Error)\b|\b(?:segfault|segmentation fault|panic|traceback|stack trace)\b")
+_THROWN_RE = re.compile(r"\b[a-z]\w+(?:exception|error)\b|\b(?:segfault|segmentation fault|panic|traceback|stack trace)\b",
+                        re.IGNORECASE)
 """A failure named by what the program threw (``NullPointerException in PaymentService.refund``): the code's."""
-_EXCEPTION_RE = re.compile(rf"{_THROWN_RE.pattern}|\b(?:OOMKilled|out of memory)\b")
+_EXCEPTION_RE = re.compile(rf"{_THROWN_RE.pattern}|\b(?:OOMKilled|out of memory)\b", re.IGNORECASE)
 _DEFECT_RE = re.compile(
     r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
     r"hard-?coded|plaintext|cve-?\S*|exploit\w*|open redirect|ssrf|rce|idor|clickjacking|privilege escalation|"
@@ -398,7 +402,8 @@ class Classifier:
         # making software: whatever its name (a new Git repository); scanning a repository is not making one;
         # configuring the Argo CD application is not making one either, but a library named after a tool
         # (the Kubernetes client library) is still a library
-        named_by = (verb, noun) if singular in LIBRARIES else words
+        # and a screen is a screen whatever its name, capitalised or not ("load-test the security center settings page")
+        named_by = (verb, noun) if singular in LIBRARIES | SCREENS else words
         # another master's lead verb names the work done to the thing (Tag and publish the SDK to PyPI)
         led = any(self._lead_verbs.get(w, "development") != "development" for w in words[:-1])
         # a title without a verb is a noun compound, named by its last word: "Password reset emails" are emails,
