@@ -167,6 +167,10 @@ def test_verb_shaped_items_of_a_list_count_as_actions_once_two_open_with_known_v
     # a bug report's repro steps are not parts, and its form (repro, expected, actual) reports a program's defect
     ("Audit log misses member removals", "Repro:\n1. Create a project\n2. Add a member\n3. Remove the member\n"
      "4. Open the audit log\n\nExpected: a removal entry. Actual: nothing.", {}, "development"),
+    # one master's routine in many places is one job (F4); a failure report maps nothing
+    ("Patching of critical vulnerabilities within 14 days", "The Supplier shall apply security patches for critical "
+     "vulnerabilities within fourteen (14) days on all servers within scope.", {}, "security"),
+    ("Map pins in the wrong place", "The pins for our stores in Norway are all in the sea.", {}, "development"),
     # a census's object counts are not parts
     ("Fill in missing owners in the catalog", "", {"context": {
         "description": "12 services in the catalog have no owner; find the owning team for each and record it."}},

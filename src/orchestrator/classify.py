@@ -144,7 +144,7 @@ _FAILURE_RE = re.compile(
     r"overflows|loses|drops|ignores|skips|duplicates|misses|(?:is|are|stays?)\s+(?:greyed|grayed)\s+out|spins\s+forever|"
     r"takes?\s+\d+\s*(?:s|secs?|seconds?|mins?|minutes?)\s+to\s+(?:load|open|render|respond|save|appear)|"
     r"(?:shows?|is|gets?)\s+(?:an?\s+)?(?:white|blank)\s+(?:screen|page)|"
-    r"too\s+(?:slow|long)|stuck|race(?:\s+condition)?|deadlock(?:s|ed)?|infinite\s+loop|loops\s+forever|keeps\s+\w+ing|"
+    r"too\s+(?:slow|long)|(?:in|at)\s+the\s+wrong\s+(?:place|position|order|spot)|stuck|race(?:\s+condition)?|deadlock(?:s|ed)?|infinite\s+loop|loops\s+forever|keeps\s+\w+ing|"
     r"logs?\s+(?:people|users|everyone|customers|me|us|them)\s+out|(?:gets?|got|getting)\s+logged\s+out)\b",
     re.IGNORECASE)
 """A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
@@ -180,6 +180,9 @@ _QUANTIFIED_RE = re.compile(r"\s+(?:every|all|each|which)\b")
 SUBJECTS = frozenset({"i", "we", "you", "they", "it", "someone", "somebody", "anyone", "nobody", "users", "customers",
                       "the", "a", "an", "our", "my", "this", "that", "there"})
 """Words that open a sentence with its subject (``I got a reset link ...``), not a noun-phrase title."""
+ROUTINE_VERBS = ("revoke", "patch", "offboard")
+"""One master's routine done in many places ("Patch critical vulnerabilities on all servers", "Revoke his access
+everywhere"): still one job (F4)."""
 NOTING_VERBS = ("flag", "mark", "note", "highlight", "summarise", "summarize", "compile", "produce", "export", "record",
                 "write", "send", "share", "file")
 """What a read-only job does with what it found: steps of the job, not separate work."""
@@ -383,7 +386,8 @@ class Classifier:
         # a verbless "Table of the Helm chart versions in each cluster": a census of what the "of" names
         tabled = len(words) == 1 and noun in CENSUS_NOUNS + TABLE_NOUNS and bool(
             _TABLE_OF_RE.match(named.partition(head.strip())[2]))
-        census = verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS) or tabled
+        census = (verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS) or tabled) and not (
+            _FAILURE_RE.search(named.lower()))  # "Map pins in the wrong place" reports a failure, it maps nothing
         recorded = verb in DOCUMENTING and (noun in self._assets or place_noun in CENSUS_PLACES)
         filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | {
             "move", "tag", "mark", "fill", "complete", "populate", "update", "correct"}  # fill in the owners in the catalog
@@ -769,7 +773,7 @@ class Classifier:
         spanning = [phrase for phrase, found in scope if not phrase.startswith(SPANNING_IF_SYSTEMS)
                     or re.match(rf"\s*(?:the\s+|our\s+)?(?:[\w-]+\s+){{0,2}}(?:{'|'.join(SYSTEM_NOUNS)})\b",
                                 lowered[found.end():])]
-        if spanning and (route.domain == "inventory" or self._reads_only(task.title)):
+        if spanning and (route.domain == "inventory" or route.decided_by == "access" or self._reads_only(task.title)):
             signals.append((0.0, f"reads entire systems ({spanning[0]}) but changes nothing"))
         elif spanning:
             signals.append((1.0, f"affects entire systems ({', '.join(spanning[:2])})"))
@@ -784,7 +788,7 @@ class Classifier:
         the many things it reads ("12 services have no owner", "across all clusters") are its objects, not its
         parts."""
         head = re.findall(r"[a-z][a-z-]*", head_phrase(title).lower()) or [""]
-        return _stem_of(head[0]) in READ_ONLY_VERBS or _stem_of(head[-1]) in READ_ONLY_VERBS
+        return _stem_of(head[0]) in READ_ONLY_VERBS + ROUTINE_VERBS or _stem_of(head[-1]) in READ_ONLY_VERBS
 
     def _sequence_signals(self, text: str, body: str, domains: list[str], read_only: bool = False
                           ) -> list[tuple[float, str]]:

@@ -556,7 +556,7 @@ _NOMINALISED = {
     "consolidation": "consolidate", "conversion": "convert", "introduction": "introduce", "adoption": "adopt",
     "amendment": "update", "modification": "update", "alteration": "update", "adjustment": "update",
     "addition": "add", "improvement": "improve", "expansion": "extend", "maintenance": "maintain",
-    "restart": "restart", "reboot": "reboot", "increase": "increase", "reduction": "reduce",
+    "restart": "restart", "reboot": "reboot", "increase": "increase", "reduction": "reduce", "patching": "patch",
 }
 """Formal titles name the work by a noun (``Deployment of release 2.4``, ``Withdrawal of access rights``): the
 verb it stands for, which the routing rules read (``Provision of`` is a supply, ``Provisioning of`` cicd's)."""
