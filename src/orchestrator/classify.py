@@ -20,23 +20,30 @@ from orchestrator.history import History
 from orchestrator.learned import Judgement, LearnedModel, builtin_model
 from orchestrator.models import MASTERS, Classification, QueueTask
 from orchestrator.textsignals import (
+    TypoFixer,
     action_clauses,
     arrow_steps,
     changed_files,
+    clauses,
     duration_minutes,
     find_files,
     has_line_reference,
     head_phrase,
     keyword_pattern,
     listed_items,
+    parallel_actions,
     place_phrase,
     sequence_markers,
     stated_parts,
     strip_identifiers,
     strip_names,
+    strip_ticket_key,
     strip_type_prefix,
     type_prefix,
     verb_series,
+    verbal_title,
+    without_email,
+    without_formalities,
     without_investigation,
     without_narrative,
     work_clauses,
@@ -69,6 +76,10 @@ BUILT = frozenset({"api", "service", "job", "digest", "worker", "endpoint", "pip
 """Besides software nouns, what a making verb builds as a separate deliverable."""
 CENSUS_NOUNS = ("inventory", "catalog", "catalogue", "census", "overview", "list", "map", "matrix", "spreadsheet",
                 "register")
+TABLE_NOUNS = ("table", "breakdown", "rundown", "summary", "spreadsheet", "sheet", "roster", "report", "tally")
+"""Opening a verbless title with "of" + what is counted (``Table of the Helm chart versions per cluster``)."""
+_TABLE_OF_RE = re.compile(r"\s+of\s+(?:all|every|each|which|the\s+\w+\s+of|(?:[\w.-]+\s+){0,3}(?!contents\b)[a-z][\w-]*[a-z]s)\b",
+                          re.IGNORECASE)
 REVIEWING = ("review", "check", "inspect", "assess", "examine", "verify", "evaluate")
 ENUMERATING = ("list", "enumerate", "catalog", "catalogue", "inventory", "map", "collect", "count", "census", "tally",
                "gather")
@@ -101,8 +112,30 @@ ENVIRONMENTS = frozenset({"production", "prod", "staging", "dev", "qa", "preview
 AMBIGUOUS_OBJECTS = frozenset({"job", "jobs", "build", "builds"})
 LIBRARIES = frozenset({"library", "client", "sdk", "package", "plugin", "module", "extension"})
 """Things imported: named after a tool (the Kubernetes client library), they are still development's."""
+SCREENS = frozenset({"page", "tab", "screen", "panel", "view", "dialog", "modal", "form", "widget", "menu", "sidebar",
+                     "button", "wizard", "tooltip", "banner", "toast", "popup"})
+"""Parts of a user interface: the words naming one (the security center settings page) are its name, not its work."""
 REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
 """Making verbs that also repair: with a security defect named, the work is the defect's fix."""
+RELEASE_DOCS = frozenset({"changelog", "release notes"})
+"""The documents a release writes about itself: updating them is a step of the release, not documentation work."""
+_RELEASE_RE = re.compile(r"\b(?:release|releases|releasing|cut\s+v?\d)\b|\bv?\d+\.\d+\.\d+\b", re.IGNORECASE)
+POSSESSIVES = frozenset({"our", "my", "the", "this", "these", "that", "those", "your"})
+COPULAS = frozenset({"is", "are", "was", "were", "keeps", "keep", "has", "have", "looks", "seems", "got", "gets"})
+"""A chat title that is a sentence (``our api docker image is 2.3gb``): its subject is the head."""
+OUTPUTS = frozenset({"report", "reports", "export", "exports", "total", "totals", "calculation", "calculations",
+                     "invoice", "invoices", "pdf", "pdfs", "csv", "receipt", "receipts", "results"})
+"""What a program computes or renders: when it is wrong ("Monthly report numbers don't add up"), the program is."""
+SECRET_NOUNS = frozenset({"password", "passwords", "secret", "secrets", "credential", "credentials", "token", "tokens",
+                          "passphrase", "keys", "key"})
+"""A verbless title that is a secret and a place (``Password on the wiki``, ``AWS keys in the repo``)."""
+ACCESS_NOUNS = frozenset({"access", "permissions", "privileges", "access rights", "rights"})
+"""A verbless title about access (``Prod DB access for Sam``) is granting or taking away access: security's."""
+FINDINGS = frozenset({"finding", "findings"})
+"""What a scan, an audit or a pen test reports: closing one (``Close the 'missing CSP' finding``) is security's."""
+CICD_TOOLS = frozenset({"argo", "argocd", "flux", "fluxcd", "spinnaker", "jenkins", "circleci", "buildkite", "tekton",
+                        "teamcity", "bamboo", "drone", "octopus"})
+"""Deploy and build tools: what fails in one of them (an ArgoCD app out of sync) is a deploy's failure."""
 SERVICES = frozenset({"api", "apis", "backend", "frontend", "app", "application", "service", "site", "website", "ui"})
 """Whole running programs: when one fails, a cicd word in the report may make it a deploy's failure."""
 REPOSITORIES = frozenset({"repository", "repositories", "repo", "repos"})
@@ -120,22 +153,34 @@ _FAILURE_RE = re.compile(
     r"verify|escape|sanitize)\w+|never\s+(?!expire|time|rotate|log|check)\w+|shows\s+(?:the\s+)?wrong|flickers|"
     r"overflows|loses|drops|ignores|skips|duplicates|misses|(?:is|are|stays?)\s+(?:greyed|grayed)\s+out|spins\s+forever|"
     r"takes?\s+\d+\s*(?:s|secs?|seconds?|mins?|minutes?)\s+to\s+(?:load|open|render|respond|save|appear)|"
-    r"(?:shows?|is|gets?)\s+(?:an?\s+)?(?:white|blank)\s+(?:screen|page))\b", re.IGNORECASE)
+    r"(?:shows?|is|gets?)\s+(?:an?\s+)?(?:white|blank)\s+(?:screen|page)|"
+    r"too\s+(?:slow|long)|(?:in|at)\s+the\s+wrong\s+(?:place|position|order|spot)|stuck|race(?:\s+condition)?|deadlock(?:s|ed)?|infinite\s+loop|loops\s+forever|keeps\s+\w+ing|"
+    r"logs?\s+(?:people|users|everyone|customers|me|us|them)\s+out|(?:gets?|got|getting)\s+logged\s+out)\b",
+    re.IGNORECASE)
 """A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
+_THROWN_RE = re.compile(r"\b[a-z]\w+(?:exception|error)\b|\b(?:segfault|segmentation fault|panic|traceback|stack trace)\b",
+                        re.IGNORECASE)
+"""A failure named by what the program threw (``NullPointerException in PaymentService.refund``): the code's."""
+_EXCEPTION_RE = re.compile(rf"{_THROWN_RE.pattern}|\b(?:OOMKilled|out of memory)\b", re.IGNORECASE)
 _DEFECT_RE = re.compile(
     r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
     r"hard-?coded|plaintext|cve-?\S*|exploit\w*|open redirect|ssrf|rce|idor|clickjacking|privilege escalation|"
     r"(?:stack traces?|tracebacks?|env(?:ironment)? variables|internal paths|secrets?|tokens?|passwords?)\s+to\s+"
     r"(?:clients|users|anyone|the public|the browser|unauthenticated users)|"
     r"(?:without|no|missing)\s+(?:an?\s+)?(?:auth\w*|login|access control|permission checks?|authorization checks?|"
-    r"csrf \w+|tokens?|credentials|api keys?|passwords?)|someone else'?s|another user'?s|other people'?s|"
-    r"other (?:users|tenants|customers|accounts|organizations)'?s?\s+\w+|insecure\w*|prototype pollution|redos|"
+    r"csrf \w+|tokens?|credentials|api keys?|passwords?)|someone else'?s|other people'?s|"
+    r"another\s+(?:user|customer|company|tenant|client|account|organi[sz]ation|team|member|patient|person|student)'?s|"
+    r"(?:of\s+)?other\s+(?:users|tenants|customers|accounts|organi[sz]ations|companies|clients|teams|members|patients)"
+    r"(?:'?s?\s+\w+|\b)|insecure\w*|prototype pollution|redos|"
     r"zip slip|mass assignment|subdomain takeover|account takeover|default (?:admin )?(?:password|credentials)|"
     r"default admin|(?:sessions?|tokens?|links?|cookies?)\s+(?:does\s+not|doesn't|do\s+not|don't|never|won't)\s+expire|"
+    r"(?:is|are)\s+(?:world-readable|public\b(?!\s+(?:api|holiday|page|site|website|docs|roadmap|beta|release)))|"
+    r"anyone\s+can\s+(?:download|read|see|access|view|edit|delete|list)|"
     r"(?:could|can)\s+(?:be\s+)?guess(?:ed)?|guessable|predictable\s+(?:tokens?|links?|ids?|urls?))\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
-EVERYDAY_VERBS = frozenset({"push", "tag", "scale", "block", "lock", "hash", "mask", "publish", "snapshot", "restrict",
+EVERYDAY_VERBS = frozenset({"push", "tag", "scale", "restart", "reboot",
+                            "block", "lock", "hash", "mask", "publish", "snapshot", "restrict",
                             "backup", "record", "count", "list", "tally"})
 """Lead verbs that open a title as a master's work but are everyday verbs inside a description ("push the
 branch", "list the errors", "publish the event"): they do not make a clause that master's."""
@@ -145,6 +190,12 @@ _QUANTIFIED_RE = re.compile(r"\s+(?:every|all|each|which)\b")
 SUBJECTS = frozenset({"i", "we", "you", "they", "it", "someone", "somebody", "anyone", "nobody", "users", "customers",
                       "the", "a", "an", "our", "my", "this", "that", "there"})
 """Words that open a sentence with its subject (``I got a reset link ...``), not a noun-phrase title."""
+ROUTINE_VERBS = ("revoke", "patch", "offboard")
+"""One master's routine done in many places ("Patch critical vulnerabilities on all servers", "Revoke his access
+everywhere"): still one job (F4)."""
+NOTING_VERBS = ("flag", "mark", "note", "highlight", "summarise", "summarize", "compile", "produce", "export", "record",
+                "write", "send", "share", "file")
+"""What a read-only job does with what it found: steps of the job, not separate work."""
 READ_ONLY_VERBS = ("scan", "audit", "list", "inventory", "catalog", "catalogue", "review", "check", "report",
                    "count", "find", "discover", "enumerate", "survey", "assess", "verify", "map", "document")
 
@@ -232,6 +283,9 @@ class Classifier:
             if " " not in verb and all(other != name for other, *_ in self._leads.get(verb, ())):
                 self._leads.setdefault(verb, []).append(
                     (name, re.compile(rf"{re.escape(verb)}(?![\w-])"), KEYWORD_WEIGHT - 1.0))
+        self._typos = TypoFixer([*(w for d in config.domains.values() for w in [*d.keywords, *d.hints, *d.lead_verbs]),
+                                 *self._verbs, *self._software, *self._deploy_objects, *self._assets,
+                                 *(q.split()[0] for q in QUESTIONS), *CENSUS_NOUNS, *TABLE_NOUNS])
         self._clause_leads = {word: [entry for entry in entries if word not in EVERYDAY_VERBS or entry[2] == LEAD_VERB_BONUS]
                               for word, entries in self._leads.items()}
 
@@ -312,6 +366,9 @@ class Classifier:
         words = re.findall(r"[a-z][a-z0-9_/+-]*", lowered)  # node_modules is a name, not modules
         if not words:
             return None
+        copula = next((i for i, word in enumerate(words[:7]) if word in COPULAS), 0)
+        if words[0] in POSSESSIVES and copula > 2:  # "our api docker image is 2.3gb": the subject is what is worked on
+            words = words[1:copula]
         verb, noun = words[0], words[-1]
         if words[:2] == ["make", "sure"]:
             verb = "ensure"  # make sure nobody can read other tenants' files: a check, not a thing made
@@ -323,7 +380,19 @@ class Classifier:
         place_noun = place_words[-1] if place_words else ""
         if " ".join(place_words[-2:]) in self._deploy_objects:
             place_noun = " ".join(place_words[-2:])  # the load balancer, the node pool
+        wanted = _CAPABILITY_FOR_RE.match(named.strip())
+        if wanted and self._lead_verbs.get(wanted.group("verb") or "", "development") == "development":
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT,
+                         f"the work lets people do something in the product ({head!r})")
+            return "capability", "development"  # what they do it to (the audit trail, their tokens) is not the work
         failed = self._failure_of(named, description)
+        request = (re.findall(r"[a-z][a-z-]*", self._first_request(description).lower()) or [""])[0] if failed else ""
+        if self._lead_verbs.get(request, "development") != "development" and self._lead_verbs[request] in scores:
+            # "Batch jobs too slow at month end" -- "Can we scale it up to 8 workers?": the symptom is the title,
+            # the work is what the description asks for
+            domain = self._lead_verbs[request]
+            self._decide(scores, reasons, domain, SOFTWARE_HEAD_WEIGHT, f"a failure reported, {request!r} asked for")
+            return "request", domain
         if failed == "development":
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"a failure of software ({title.strip()!r})")
             return "failure", "development"  # what fails (an inventory page, the secrets editor) is software
@@ -334,9 +403,14 @@ class Classifier:
         question = lowered.startswith(QUESTIONS) or title.strip().lower().startswith(QUESTIONS) or bool(
             re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", named.strip().lower())) or (
             verb in FINDING and len(words) > 1 and words[1] in ("all", "every", "each", "any", "which"))
-        census = verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS)
+        # a verbless "Table of the Helm chart versions in each cluster": a census of what the "of" names
+        tabled = len(words) == 1 and noun in CENSUS_NOUNS + TABLE_NOUNS and bool(
+            _TABLE_OF_RE.match(named.partition(head.strip())[2]))
+        census = (verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS) or tabled) and not (
+            _FAILURE_RE.search(named.lower()))  # "Map pins in the wrong place" reports a failure, it maps nothing
         recorded = verb in DOCUMENTING and (noun in self._assets or place_noun in CENSUS_PLACES)
-        filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | {"move", "tag", "mark"}
+        filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | {
+            "move", "tag", "mark", "fill", "complete", "populate", "update", "correct"}  # fill in the owners in the catalog
         if (census or recorded or filed) and "inventory" in scores:
             what = "finding out what exists" if census else "recording what exists"
             self._decide(scores, reasons, "inventory", ENUMERATION_WEIGHT, f"the work is {what} ({head!r})")
@@ -352,7 +426,8 @@ class Classifier:
         # making software: whatever its name (a new Git repository); scanning a repository is not making one;
         # configuring the Argo CD application is not making one either, but a library named after a tool
         # (the Kubernetes client library) is still a library
-        named_by = (verb, noun) if singular in LIBRARIES else words
+        # and a screen is a screen whatever its name, capitalised or not ("load-test the security center settings page")
+        named_by = (verb, noun) if singular in LIBRARIES | SCREENS else words
         # another master's lead verb names the work done to the thing (Tag and publish the SDK to PyPI)
         led = any(self._lead_verbs.get(w, "development") != "development" for w in words[:-1])
         # a title without a verb is a noun compound, named by its last word: "Password reset emails" are emails,
@@ -363,6 +438,17 @@ class Classifier:
         software = len(words) > 1 and singular in self._software and "development" in scores and not compound and (
             (verb in self._making and (verb not in REPAIRING or not defect)) or not (
                 defect or led or (not verbless and any(self._other_domain(w) for w in named_by)))) and not deploy_place
+        if verbless and noun in SECRET_NOUNS and len(words) <= 2 and "security" in scores:  # "Password on the wiki"
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a secret where it should not be "
+                         f"({head!r})")
+            return "secret", "security"
+        if verbless and noun in ACCESS_NOUNS and "security" in scores:  # "GitHub access for the new contractors"
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")
+            return "access", "security"
+        if noun in FINDINGS and len(words) > 1 and "security" in scores:
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a finding of a scan, an audit or "
+                         f"a pen test ({head!r})")
+            return "finding", "security"  # where the finding is (the marketing site, a page) is not the kind of work
         if software:
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a {singular} ({head!r})")
             return "software", "development"  # the artifact and the words that name it ("service catalog page") are not a domain
@@ -406,8 +492,11 @@ class Classifier:
     def _first_request(self, description: str) -> str:
         """The description's first sentence that opens with a verb (its request), else its first sentence."""
         description = _CRITERIA_RE.split(description, maxsplit=1)[0]  # what must hold is not the request
-        sentences = [re.sub(r"^\s*(?:(?:[-*•]|\d{1,2}[.)])\s*)?(?:please\s+)?", "", sentence, flags=re.IGNORECASE)
+        sentences = [re.sub(r"^\s*(?:(?:[-*•]|\d{1,2}[.)])\s*)?(?:(?:can|could|would)\s+(?:you|we|someone|somebody)\s+"
+                            r"(?:please\s+)?)?(?:please\s+|pls\s+)?", "", sentence, flags=re.IGNORECASE)
                      for sentence in re.split(r"(?<=[.!?])\s+|\n", description) if sentence.strip()]
+        if sentences and _CAPABILITY_FOR_RE.match(sentences[0]):
+            return sentences[0]  # "Shop owners want to change prices in bulk": a user story is the request
         return next((sentence for sentence in sentences
                      if (re.findall(r"[a-z][a-z-]*", sentence.lower()) or [""])[0] in self._verbs),
                     sentences[0] if sentences else "")
@@ -434,16 +523,22 @@ class Classifier:
         ``chartlint exits 1``: development; ``Payments API returns 502 after the deploy``: cicd), or None
         when the title reports no failure or a security defect (security's, by its words)."""
         lowered = title.lower()
-        if not _FAILURE_RE.search(lowered) or _DEFECT_RE.search(lowered):
+        if not (_FAILURE_RE.search(lowered) or _EXCEPTION_RE.search(title)) or _DEFECT_RE.search(lowered):
             return None
         words = re.findall(r"[a-z][a-z0-9-]*", lowered)
-        if self._is_software(words, ignore=REPOSITORIES | SERVICES):
+        if _THROWN_RE.search(title):
+            return "development"  # NullPointerException in PaymentService.refund: the code threw it
+        if self._is_software(words, ignore=REPOSITORIES | SERVICES) or not OUTPUTS.isdisjoint(words):
             return "development"  # the Deploy button, the pipeline editor: a part of a program, whatever its name
-        if self._has_keyword(lowered, "cicd") or not self._deploy_objects.isdisjoint(words):
-            return "cicd"  # a build, a deploy, a runner; a service failing after a deploy
+        if _SOURCE_FILE_RE.search(description):
+            return "development"  # the report points at source code: the fix is in it, whatever was deployed before
+        if self._has_keyword(lowered, "cicd") or not self._deploy_objects.isdisjoint(words) or not CICD_TOOLS.isdisjoint(
+                words):
+            return "cicd"  # a build, a deploy, a runner; a service failing after a deploy; an ArgoCD app out of sync
         first = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0].lower()
         software = self._is_software([*words, *re.findall(r"[a-z][a-z0-9-]*", first)], ignore=REPOSITORIES)
-        return "development" if software else None
+        # a bug report's form (repro steps, expected and actual) reports a program's defect
+        return "development" if software or _BUG_REPORT_RE.search(description) else None
 
     def _is_software(self, words: Iterable[str], ignore: frozenset[str]) -> bool:
         """Whether a thing development makes is named, other than those in ``ignore`` (a failing
@@ -469,6 +564,7 @@ class Classifier:
         unsure (no routing word, a tie or a narrow margin), ``history`` may choose among the close ones.
         When only words decided (no head rule, no type) and the history did not, ``judge`` (the learned
         model's view of the task, asked only then) may take the task for another master."""
+        title, description = self.tidy(title, title=True), self.tidy(description)
         scores = self._score_text(title, TITLE_WEIGHT)
         vague = all(score.total <= 0 for score in scores.values()) or bool(_PURPOSE_RE.match(title))
         self._score_text(description, 1.0, into=scores)
@@ -568,17 +664,30 @@ class Classifier:
     # --- the decision framework ------------------------------------------------------
 
     def bounded(self, task: QueueTask) -> QueueTask:
-        """The task with title and description cut to ``max_text_chars``, for reading only."""
+        """The task with title and description cut to ``max_text_chars`` and tidied (:meth:`tidy`), for
+        reading only."""
         limit = self.config.max_text_chars
-        if len(task.title) <= limit and len(task.full_description) <= limit:
+        title, description = self.tidy(task.title[:limit], title=True), self.tidy(task.full_description[:limit])
+        if title == task.title and description == task.full_description:
             return task
-        return task.model_copy(update={"title": task.title[:limit], "description": task.full_description[:limit]})
+        return task.model_copy(update={"title": title, "description": description})
+
+    def tidy(self, text: str, title: bool = False) -> str:
+        """The text as its writer meant it: slips of the keyboard in known words fixed (``Whcih``); in a title,
+        without a tracker's key before it (``OPS-3310 ...``), a formal noun read as its verb (``Deployment of``
+        -> ``Deploy``); in a description, a pasted e-mail's request
+        without its greeting, signature, confidentiality notice and quoted history."""
+        return self._typos(verbal_title(strip_ticket_key(text)) if title else without_formalities(without_email(text)))
 
     def classify(self, task: QueueTask, history: History | None = None) -> Classification:
         task = self.bounded(task)
         description = task.full_description
         prefix = type_prefix(description)
-        body = without_narrative(strip_type_prefix(description))  # R3: what already happened is not work
+        # only a type is a prefix ("security-fix: ..."): "Deliverables: a, b, c" labels a list that is the work,
+        # "Environment: production, build 2026.11.3" a fact of a bug report
+        prefix = prefix if prefix and set(re.split(r"[-_]", prefix)) & self._type_to_domain.keys() else None
+        unprefixed = strip_type_prefix if prefix else _unchanged
+        body = without_narrative(unprefixed(description))  # R3: what already happened is not work
         text = f"{task.title}\n{body}"
         learned = self.learned
         judge = None if learned is None else (lambda: learned.judge(task.title, description, task.type))
@@ -602,12 +711,19 @@ class Classifier:
         # R3: once the head names one thing development makes, the description's phrases without a verb are
         # its features (helpers for the repositories queries, a short README), not parts of other masters
         told = body if route.decided_by != "software" else "\n".join(action_clauses(body, self.config.action_verbs))
-        domains = self.involved_domains("\n".join([task.title, told, *criteria]))  # what must hold is work too
+        # a requirement that asks for work ("deploy to staging") is a part, and so are outcomes that span other
+        # masters ("image scanned with no critical CVEs", "deployed to production", "runbook in docs/"); a stray
+        # word of one other domain ("cached node_modules" in a pipeline's criteria) is a criterion of the one
+        # deliverable (F1)
+        spanned = len(set(self.involved_domains("\n".join(criteria))) - {route.domain}) >= 2 if criteria else False
+        asked = criteria if spanned else parallel_actions(criteria, self.config.action_verbs)
+        domains = self.involved_domains("\n".join([task.title, told, *asked]))
         signals += self._domain_signals(domains)
         signals += self._file_signals(task, text, route)
         # R3: a list of places to look is one piece of work (finding the cause), not parts
-        looked = without_narrative(strip_type_prefix(without_investigation(description)))
-        signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains)
+        looked = without_narrative(unprefixed(without_investigation(description)))
+        signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains,
+                                          read_only=route.decided_by == "census" or self._reads_only(task.title))
         signals += self._size_signals(task, text)
         whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline")
         files = changed_files(text, find_files(text)) if whole else []
@@ -656,15 +772,27 @@ class Classifier:
         """
         involved: list[str] = []
         candidates = self._candidates(text)
+        reviewed = bool(_SECURITY_REVIEW_RE.search(text))
+        released = bool(_RELEASE_RE.search(text))
         for clause in work_clauses(text):  # "with production access" qualifies; "with security audit" is work
             if _CONSTRAINT_RE.match(clause):
                 continue  # "no personal data in the logs": what must not happen is a constraint, not a part
             scores = self._score_text(clause, candidates=candidates, clause=True)
             words = clause.lower().split()
+            if _SECURITY_REVIEW_RE.search(clause):
+                scores["security"].total += HEAD_MARGIN  # "have security review runner isolation": what is reviewed
+            elif reviewed and words and words[0] in self._making and "development" in scores and (
+                    words[0] not in REPAIRING or not self._has_keyword(clause.lower(), "security")):
+                # "add 2FA ... with security review", "pen test, then fix the findings in the code": what security
+                # reviews, someone else builds or repairs (a named vulnerability's fix stays security's)
+                scores["development"].total = max(scores["development"].total, KEYWORD_WEIGHT) + max(
+                    (score.total for name, score in scores.items() if name != "development"), default=0.0)
             if words and words[0] in self._making - REPAIRING and "development" in scores and any(
                     word.strip(".,;:") in self._software for word in words[1:]) and not any(
                     score.total for name, score in scores.items() if name != "development"):
                 scores["development"].total += KEYWORD_WEIGHT  # R2: write the backfill script, build a CLI
+            if released and "docs" in scores and scores["docs"].words and set(scores["docs"].words) <= RELEASE_DOCS:
+                scores["docs"].total = 0.0  # "update the changelog" of a release is a step of the release
             ranked = sorted(scores.items(), key=lambda item: -item[1].total)
             (best, top), runner_up = ranked[0], ranked[1][1].total
             if top.total >= KEYWORD_WEIGHT and top.total > runner_up and best not in involved:
@@ -701,8 +829,7 @@ class Classifier:
         spanning = [phrase for phrase, found in scope if not phrase.startswith(SPANNING_IF_SYSTEMS)
                     or re.match(rf"\s*(?:the\s+|our\s+)?(?:[\w-]+\s+){{0,2}}(?:{'|'.join(SYSTEM_NOUNS)})\b",
                                 lowered[found.end():])]
-        head = re.findall(r"[a-z][a-z-]*", head_phrase(task.title).lower()) or [""]
-        if spanning and (route.domain == "inventory" or head[0] in READ_ONLY_VERBS or head[-1] in READ_ONLY_VERBS):
+        if spanning and (route.domain == "inventory" or route.decided_by == "access" or self._reads_only(task.title)):
             signals.append((0.0, f"reads entire systems ({spanning[0]}) but changes nothing"))
         elif spanning:
             signals.append((1.0, f"affects entire systems ({', '.join(spanning[:2])})"))
@@ -711,20 +838,31 @@ class Classifier:
             signals.append((0.5, f"open-ended goal ({vague[0]}) with no specific file"))
         return signals
 
-    def _sequence_signals(self, text: str, body: str, domains: list[str]) -> list[tuple[float, str]]:
+    @staticmethod
+    def _reads_only(title: str) -> bool:
+        """Whether the title's head is one master's read-only job (a scan, an audit, a list; "Secret scanning"):
+        the many things it reads ("12 services have no owner", "across all clusters") are its objects, not its
+        parts."""
+        head = re.findall(r"[a-z][a-z-]*", head_phrase(title).lower()) or [""]
+        return _stem_of(head[0]) in READ_ONLY_VERBS + ROUTINE_VERBS or _stem_of(head[-1]) in READ_ONLY_VERBS
+
+    def _sequence_signals(self, text: str, body: str, domains: list[str], read_only: bool = False
+                          ) -> list[tuple[float, str]]:
         signals: list[tuple[float, str]] = []
         verbs = self.config.action_verbs
         # R5: an arrow chain counts when it orders work (design -> implement), not a system's path
+        # a chain in parentheses is an aside about a thing ("a graph (checkout -> build -> test -> deploy)"), not a plan
+        text, body = _ASIDE_CHAIN_RE.sub(" ", text), _ASIDE_CHAIN_RE.sub(" ", body)
         steps = [step for step in arrow_steps(text) if action_clauses(step, verbs)]
         # R3: listed parts are separate pieces of work (a verb and its object, or items of different
         # domains), not the features or values of one deliverable
         listed = listed_items(body) or listed_items(text.partition("\n")[0])  # "Customer data export: API, job, page"
         items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
-            item for item in listed if action_clauses(item, verbs)]
+            item for item in listed if item in parallel_actions(listed, verbs)]
         # the title usually summarises the description: count the richer of the two, not both
         title, _, rest = text.partition("\n")
         series = verb_series(title, self._verbs)
-        actions = max(action_clauses(title, verbs), action_clauses(rest, verbs), key=len)
+        actions = max(action_clauses(title, verbs), parallel_actions(clauses(rest), verbs), key=len)
         markers = sequence_markers(text)
         parts = stated_parts(text, self.config.part_nouns)
         if len(steps) >= 3:
@@ -737,12 +875,16 @@ class Classifier:
         reached = _REACHED_RE.findall(text)
         if len(reached) >= 3:  # stored in the accounts table, sent to the CRM sync, shown in the admin view
             signals.append((1.0, f"the change reaches {len(reached)} places: {', '.join(reached[:4])}"))
-        if parts >= 3:
+        if parts >= 3 and read_only:
+            signals.append((0.0, f"{parts} things to read, one job"))
+        elif parts >= 3:
             signals.append((1.0, f"{parts} parts of work stated"))
         elif len(made) >= 3:
             signals.append((1.0, f"{len(made)} things to build: {', '.join(made[:4])}"))
         elif len(items) >= 3:  # four or more parts are as many as four separate actions
             signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
+        if read_only and all(_stem_of(action) in READ_ONLY_VERBS + NOTING_VERBS for action in actions):
+            actions = []  # an audit's "list every role ... and flag those unused": steps of the one reading job
         if len(actions) >= 4:
             signals.append((1.0, f"{len(actions)} separate actions"))
         elif len(actions) == 3:
@@ -847,7 +989,33 @@ _REACHED_RE = re.compile(r"\b(?:stored|sent|shown|displayed|included|documented|
 """Places one change is carried to, each a part of the work."""
 _CRITERIA_RE = re.compile(r"^\s*(?:acceptance criteria|ac|definition of done|dod|success criteria)\b",
                           re.IGNORECASE | re.MULTILINE)
+_BUG_REPORT_RE = re.compile(r"(?:^|\n)\s*(?:expected(?:\s+result|\s+behaviou?r)?|actual(?:\s+result|\s+behaviou?r)?|"
+                            r"steps\s+to\s+reproduce|repro(?:\s+steps)?|str)\s*:", re.IGNORECASE)
+_SOURCE_FILE_RE = re.compile(r"[\w/.-]+\.(?:py|go|ts|tsx|js|jsx|mjs|java|kt|rb|rs|cs|swift|php|c|cc|cpp|h|hpp|vue|svelte|"
+                             r"scala|ex|exs|dart|m)\b")
+"""A source file named in a failure report: the defect is in the code."""
+_PEOPLE = (r"(?:admins?|administrators?|users?|customers?|people|developers?|engineers?|members?|owners?|managers?|"
+           r"support(?:\s+staff|\s+agents?)?|agents?|staff|operators?|editors?|viewers?|guests?|visitors?|reviewers?|"
+           r"teams?|tenants?|partners?|vendors?|buyers?|sellers?|students?|teachers?|patients?|me|us|them|anyone|everyone)")
+_CAPABILITY_FOR_RE = re.compile(
+    rf"(?:(?:let|allow|enable|permit|help)\s+(?:\w+\s+){{0,2}}{_PEOPLE}\s+(?:to\s+)?[a-z]+|"
+    rf"as\s+an?\s+[\w\s-]{{1,30}}?,?\s+i\s+(?:want|need|would like)|"
+    rf"(?:\w+\s+){{0,2}}{_PEOPLE}\s+(?:should|must|need to|want to|would like to)\s+(?:be\s+able\s+to|see|get)\s|"
+    rf"(?:\w+\s+){{0,2}}{_PEOPLE}(?:\s+(?:with|of|in|on|at)(?:\s+\w+){{1,3}}?)?\s+(?:wants?|needs?|would\s+like)\s+to\s+"
+    rf"(?P<verb>[a-z]+)\b|"
+    rf"make\s+it\s+possible\s+(?:for\s+(?:\w+\s+){{0,2}}{_PEOPLE}\s+)?to\s)", re.IGNORECASE)
+"""A user story (``Let admins filter the audit trail``, ``As an admin I want ...``, ``Users should be able to
+...``): the work is a capability of the product, development's, whatever it is about."""
+_SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign-?off|signs?\s+(?:it\s+)?off|approv|"
+                                 r"assessment|accreditation)|\bpen[\s-]?test|"
+                                 r"\bpenetration\s+test|\bthreat\s+model", re.IGNORECASE)
+"""A security review asked for as a part of the work: that part is security's, whatever it reviews."""
+_ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def _list(value: object) -> list[str]:
@@ -857,6 +1025,15 @@ def _list(value: object) -> list[str]:
 def _rank(domain: str, hinted: list[str]) -> int:
     return hinted.index(domain) if domain in hinted else len(hinted)
 
+
+
+def _stem_of(text: str) -> str:
+    """The first word of ``text`` without its -ing or -s: ``scanning`` -> ``scan``, ``audits`` -> ``audit``."""
+    word: str = (re.findall(r"[a-z][a-z-]*", text.lower()) or [""])[0]
+    for suffix, cut in (("nning", 4), ("ing", 3), ("s", 1)):
+        if word.endswith(suffix) and len(word) - cut >= 3:
+            return word[:-cut] if suffix != "nning" else word[:-4]
+    return word
 
 
 def _stem(verb: str) -> str:

@@ -38,7 +38,7 @@ _DURATION_RE = re.compile(
 _LINE_REF_RE = re.compile(r"\bline\s+\d+\b|:\d+\b(?!\.\d)", re.IGNORECASE)
 _CLAUSE_SPLIT_RE = re.compile(
     r"(?:[.;!?](?:\s+|$)|,\s*(?:and\s+|then\s+)?|\s+(?:and then|and|then|with|plus|\+|&)\s+|\n+)")
-_WORD_SUFFIXES = "(?:s|es|ed|d|ing|er|ers|ment|ments)?"
+_WORD_SUFFIXES = "(?:s|es|ed|d|ing|ment|ments)?"
 
 
 def keyword_pattern(keyword: str) -> re.Pattern[str]:
@@ -293,8 +293,9 @@ def changed_files(text: str, files: Iterable[str]) -> list[str]:
     return kept
 
 
-_INVESTIGATE_RE = re.compile(r"\b(?:investigate|diagnose|debug|troubleshoot|look into|check|to reproduce|"
-                             r"possible causes|things to check|candidates)\b[^.:\n]{0,40}:", re.IGNORECASE)
+_INVESTIGATE_RE = re.compile(r"\b(?:investigate|diagnose|debug|troubleshoot|look into|check|to reproduce|to repro|"
+                             r"repro|reproduction|repro steps|str|possible causes|things to check|candidates)\b[^.:\n]{0,40}:",
+                             re.IGNORECASE)
 
 
 def without_investigation(text: str) -> str:
@@ -401,3 +402,182 @@ def verb_series(title: str, verbs: Collection[str]) -> list[str]:
 
 _VERB_WORD = r"[A-Za-z-]+(?:\s+(?:out|up|back|down))?"
 _SERIES_RE = re.compile(rf"^\s*({_VERB_WORD}(?:\s*,\s*{_VERB_WORD})*\s*,?\s+and\s+{_VERB_WORD})\s")
+
+
+_TICKET_KEY_RE = re.compile(r"^\s*(?:(?:\(?[A-Z][A-Z0-9]{1,9}-\d+\)?|#\d+)\s*[:\-–—]?\s+)+(?=\S)")
+_REPLY_RE = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg)\s*:\s*)+(?=\S)", re.IGNORECASE)
+_ASKED_RE = re.compile(r"(?:^|[,;.!?]\s*|\s[-–—]\s)(?:(?:can|could|would)\s+(?:you|we|someone|somebody|anyone|u)\s+"
+                       r"(?:please\s+|pls\s+)?|pls\s+|please\s+)(?=[a-z])", re.IGNORECASE)
+_INTERJECTION_RE = re.compile(r"^\s*(?:u+h+|u+m+|h+m+|ugh+|oo+ps|hey+|hi|yo|ok|okay|so|fyi|psst|heads\s+up|quick\s+q(?:uestion)?)"
+                              r"\b[\s,:!.-]*(?=\w)", re.IGNORECASE)
+_TAG_RE = re.compile(r"^\s*\[([^\]\n]{1,30})\]\s*[:\-–—]?\s*(?=\S)")
+
+
+def strip_ticket_key(title: str) -> str:
+    """A tracker's key says which ticket, not what work: ``OPS-3310 Decommission the old VPN`` ->
+    ``Decommission the old VPN``; so do a mail's ``RE:`` / ``Fwd:`` and a chat's ``uhh``, ``fyi``; a bracketed tag is a label:
+    ``[infra] Bump the runner image`` -> ``infra: Bump the runner image`` (a known type there still routes,
+    as a coordinator's prefix does)."""
+    title = _INTERJECTION_RE.sub("", _REPLY_RE.sub("", _TICKET_KEY_RE.sub("", title, count=1), count=1), count=1)
+    title = re.sub(r"(?<=:)\s*(?:pls|please)\s+", " ", title, count=1, flags=re.IGNORECASE)  # "before launch: pls add ..."
+    title = _TAG_RE.sub(lambda m: f"{m.group(1).strip()}: ", title, count=1)
+    # a request asked in the title is its work: "can someone cut 3.4.1 ...", "so many dead repos, can we get a list ..."
+    asked = _ASKED_RE.search(title)
+    if asked and asked.end() < len(title):
+        before = title[: asked.start()].strip(" ,;-")
+        return title[asked.end():].strip() + (f" ({before})" if before else "")
+    return title
+
+
+_TYPO_WORD_RE = re.compile(r"\b[A-Za-z]{5,}\b")
+
+
+class TypoFixer:
+    """Common slips of the keyboard in the words that decide (``Whcih services ...``, ``secuirty``,
+    ``implment``): two letters swapped (words of five letters or more) or one inner letter dropped
+    (eight or more), mapped back to the known word. A word that is itself known, or a slip that could
+    come from two known words, is left as written."""
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        known = {word.lower() for word in vocabulary if word.isalpha()}
+        fixes: dict[str, str | None] = {}
+        for word in known:
+            slips = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)} \
+                if len(word) >= 5 else set()
+            if len(word) >= 8:  # not the last letter ("asset" is not "assets"); not short ("serves" is not "servers")
+                slips |= {word[:i] + word[i + 1:] for i in range(1, len(word) - 1)}
+            for slip in slips - known:
+                fixes[slip] = None if fixes.get(slip, word) != word else word
+        self._fixes = {slip: word for slip, word in fixes.items() if word}
+
+    def __call__(self, text: str) -> str:
+        if not self._fixes:
+            return text
+        return _TYPO_WORD_RE.sub(self._fix, text)
+
+    def _fix(self, match: re.Match[str]) -> str:
+        written = match.group()
+        word = self._fixes.get(written.lower())
+        if word is None or (written.isupper() and len(written) > 1):
+            return written  # an acronym in capitals is a name
+        return word.capitalize() if written[0].isupper() else word
+
+
+_NOT_WORK_OPENERS = frozenset(re.findall(r"\S+",
+    "a an the this that these those it its they them their we our you your i my he she his her there here who what "
+    "which when where while whether if unless until once since because as so then than also only just even still "
+    "maybe probably currently already both each every all any some no not nor and or but for of to in on at by with "
+    "from into onto over under about above below after before during within without between through across around "
+    "against along among behind beyond via per like including except despite is are was were be been being has have "
+    "had do does did can could should would will shall may might must need needs want wants please thanks thank "
+    "open click go navigate reload refresh type enter select scroll press log sign wait see note visit tap hover "
+    "paste use keep follow ask ping let contact make ensure avoid try feel hope think know cc fyi "
+    "post announce notify tell email message share send brief remind"))
+"""First words of a clause that do not start a unit of work: function words, what a user does to
+reproduce a bug (open, click, reload), what one is asked to keep in mind (see, note, use the existing ...),
+and telling people about the work (post the release notes, brief the testers)."""
+_IMPERATIVE_RE = re.compile(
+    r"^([a-z][a-z-]{2,})(?:\s+(?:up|down|out|off|over|back|away))?\s+(?:the|a|an|all|every|each|its|our|their|any|"
+    r"who|what|which|this|that|these|those|\d+)\b")
+"""A verb and its object; not "it" or "them": "store it in Vault", "restart it" go on with the thing made before."""
+
+
+def parallel_actions(pieces: Iterable[str], verbs: Iterable[str]) -> list[str]:
+    """The pieces of a list (or the clauses of one sentence) that are units of work. A piece opening with a
+    known action verb is one; when two or more are, a piece in the same shape is one too ("freeze a test
+    environment", "tear down the EC2 instances", "brief the testers"): a lowercase verb, not a function word,
+    not a third person's or a past form ("uses the", "deployed the"), followed by its object."""
+    pieces = list(pieces)
+    pattern = _verbs_pattern(tuple(verbs))
+    known = [bool(pattern.match(piece)) for piece in pieces]
+    if sum(known) < 2:
+        return [piece for piece, is_known in zip(pieces, known, strict=True) if is_known]
+    found = []
+    for piece, is_known in zip(pieces, known, strict=True):
+        shaped = _IMPERATIVE_RE.match(re.sub(r"^(?:to|also|then|and)\s+", "", piece.strip().lower()))
+        word = shaped.group(1) if shaped else ""
+        if is_known or (word and word not in _NOT_WORK_OPENERS and not word.endswith(("ed", "ing"))
+                        and not (word.endswith("s") and not word.endswith("ss"))):
+            found.append(piece)
+    return found
+
+
+_GREETING_RE = re.compile(r"^\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|morning|greetings|hiya|yo)\b"
+                          r"[^\n]{0,40}$", re.IGNORECASE)
+_SIGN_OFF_RE = re.compile(r"^\s*(?:thanks|thank\s+you|thx|ty|cheers|best|best\s+regards|kind\s+regards|warm\s+regards|"
+                          r"regards|br|many\s+thanks|thanks\s+a\s+lot|thanks\s+in\s+advance|sincerely|yours(?:\s+\w+)?|"
+                          r"cordially|rgds|sent\s+from\s+my)\b[^\n]{0,30}$", re.IGNORECASE)
+_QUOTE_HEADER_RE = re.compile(r"^\s*(?:-{2,}\s*(?:original|forwarded)\s+message\s*-{2,}|begin\s+forwarded\s+message:?|"
+                              r"on\s[^\n]{3,80}\bwrote:|from:\s[^\n]*|>[^\n]*)\s*$", re.IGNORECASE)
+_DISCLAIMER_RE = re.compile(r"\b(?:intended\s+recipient|confidentiality\s+notice|disclaimer|this\s+e-?mail\s+(?:and|is|may|"
+                            r"has)|scanned\s+for\s+viruses|unsubscribe)\b", re.IGNORECASE)
+_REQUEST_WORDS_RE = re.compile(r"\?|\b(?:please|pls|can\s+(?:you|someone|we)|could\s+(?:you|someone|we)|need|needs|"
+                               r"must|shall|should|would\s+like)\b", re.IGNORECASE)
+
+
+def without_email(text: str) -> str:
+    """A pasted e-mail's request without its chrome: greetings, the sign-off and signature after it, a
+    confidentiality notice, and a quoted or forwarded earlier message (its "Original Message" header,
+    ``On ... wrote:``, ``> `` lines). What the earlier message asks is kept only when the new part asks
+    nothing ("Fwd:" with no words of its own). Text that is no e-mail comes back as it was."""
+    lines = text.split("\n")
+    greeted = bool(lines) and bool(_GREETING_RE.match(lines[0]))
+    signed = any(_SIGN_OFF_RE.match(line) for line in lines[1:])
+    quoted = next((i for i, line in enumerate(lines) if _QUOTE_HEADER_RE.match(line)), None)
+    if not (greeted or signed or quoted is not None) or "\n" not in text.strip():
+        return text
+    own = lines[:quoted] if quoted is not None else lines
+    cut = next((i for i, line in enumerate(own) if i and _SIGN_OFF_RE.match(line)), len(own))
+    kept = [line for line in own[:cut] if not _GREETING_RE.match(line)]
+    message = "\n\n".join(paragraph for paragraph in "\n".join(kept).split("\n\n") if not _DISCLAIMER_RE.search(paragraph))
+    if quoted is not None and not _REQUEST_WORDS_RE.search(message):
+        earlier = [re.sub(r"^\s*>\s?", "", line) for line in lines[quoted:]
+                   if not _QUOTE_HEADER_RE.match(line) or line.lstrip().startswith(">")]
+        earlier = [line for line in earlier if not re.match(r"^\s*(?:from|sent|to|cc|subject|date):", line, re.IGNORECASE)]
+        message = f"{message}\n{without_email(chr(10).join(earlier))}"
+    return message.strip() or text
+
+
+_NOMINALISED = {
+    "deployment": "deploy", "implementation": "implement", "remediation": "remediate", "removal": "remove",
+    "creation": "create", "installation": "install", "configuration": "configure", "migration": "migrate",
+    "development": "develop", "provision": "provide", "provisioning": "provision", "revocation": "revoke",
+    "withdrawal": "withdraw", "rotation": "rotate", "decommissioning": "decommission", "replacement": "replace",
+    "integration": "integrate", "establishment": "establish", "preparation": "prepare", "documentation": "document",
+    "analysis": "analyse", "assessment": "assess", "modernisation": "modernise", "modernization": "modernize",
+    "publication": "publish", "delivery": "deliver", "enhancement": "enhance", "extension": "extend",
+    "automation": "automate", "optimisation": "optimise", "optimization": "optimize", "restoration": "restore",
+    "recovery": "recover", "retirement": "retire", "archival": "archive", "deletion": "delete", "encryption": "encrypt",
+    "hardening": "harden", "translation": "translate", "compilation": "compile", "registration": "register",
+    "verification": "verify", "validation": "validate", "investigation": "investigate", "correction": "correct",
+    "resolution": "resolve", "procurement": "procure", "setup": "set up", "set-up": "set up", "upgrade": "upgrade",
+    "review": "review", "audit": "audit", "update": "update", "design": "design", "release": "release",
+    "rollout": "roll out", "roll-out": "roll out", "redesign": "redesign", "refactoring": "refactor",
+    "consolidation": "consolidate", "conversion": "convert", "introduction": "introduce", "adoption": "adopt",
+    "amendment": "update", "modification": "update", "alteration": "update", "adjustment": "update",
+    "addition": "add", "improvement": "improve", "expansion": "extend", "maintenance": "maintain",
+    "restart": "restart", "reboot": "reboot", "increase": "increase", "reduction": "reduce", "patching": "patch",
+}
+"""Formal titles name the work by a noun (``Deployment of release 2.4``, ``Withdrawal of access rights``): the
+verb it stands for, which the routing rules read (``Provision of`` is a supply, ``Provisioning of`` cicd's)."""
+_NOMINAL_TITLE_RE = re.compile(rf"^(\s*(?:the\s+)?)({'|'.join(map(re.escape, _NOMINALISED))})\s+of\s+", re.IGNORECASE)
+
+
+def verbal_title(title: str) -> str:
+    """``Deployment of release 2.4 to production`` -> ``Deploy release 2.4 to production``."""
+    match = _NOMINAL_TITLE_RE.match(title)
+    if not match:
+        return title
+    verb = _NOMINALISED[match.group(2).lower()]
+    return f"{verb.capitalize() if match.group(2)[0].isupper() else verb} {title[match.end():]}"
+
+
+_FORMAL_RE = re.compile(r"\b(?:the\s+)?(?:contractor|supplier|vendor|provider|department|authority|agency|bidder|"
+                        r"service\s+provider)\s+(?:shall|must|will|is\s+(?:required|requested|expected)\s+to)\s+"
+                        r"(?:be\s+required\s+to\s+)?|\bit\s+is\s+requested\s+that\s+", re.IGNORECASE)
+
+
+def without_formalities(text: str) -> str:
+    """Formal requirements as the requests they are: ``The Contractor shall migrate the records`` ->
+    ``migrate the records`` (so that its verb opens the clause, as a request's does)."""
+    return _FORMAL_RE.sub("", text)
