@@ -351,7 +351,7 @@ def test_the_trigram_index_finds_exactly_the_routing_words_a_full_scan_finds(cla
     """The index is only a shortcut: over every text of the corpora, and words at the very end or
     shorter than three letters, it must find the same words in the same order as testing each."""
     corpus = Path(__file__).parent / "data" / "corpus"
-    parts = [Path(learned.__file__).parent / "data" / learned.EXAMPLES, corpus / "test.json", corpus / "fresh.json"]
+    parts = [Path(learned.__file__).parent / "data" / learned.EXAMPLES, corpus / "test.json", corpus / "blind.json"]
     texts = [f"{r['task'].get('title', '')}\n{r['task'].get('description', '')}".lower()
              for part in parts for r in json.loads(part.read_text())]
     texts += ["fix the ui", "ci", "move to cd", "update the docs", "a", "", "sql injection in the api"]

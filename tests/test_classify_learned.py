@@ -59,10 +59,18 @@ def classify(title: str, model: LearnedModel | None, history: History | None = N
 
 def test_features_mark_the_title_and_read_pairs_type_files_and_shape() -> None:
     found = features("Rotate the keys", "Update config/app.yaml and deploy.", "security-fix")
-    assert {"t:rotate", "rotate", "t:key", "t:rotate_key", "first:rotate", "last:key", "update", "update_config",
-            "type:security-fix", "tlen:4", "ands:1", "desc:200"} <= set(found)
+    assert {"t:rotate", "rotate", "t:key", "t:rotate_key", "first:rotate", "last:key", "update", "update_deploy",
+            "n:config", "n:app", "n:yaml", "type:security-fix", "tlen:4", "ands:1", "desc:200"} <= set(found)
+    assert "config" not in found  # a path's words are a name's, not the work's
     assert "the" not in found and "t:keys" not in found  # stopwords go, a plural s is dropped
     assert {"sentences:3+", "desc:600+", "tlen:2", "commas:0"} <= set(features("One two", "One. Two! Three? " * 50))
+
+
+def test_a_name_in_a_path_does_not_send_the_task_to_the_master_it_names() -> None:
+    """The repository is called inventory-scanner; writing its README is development's."""
+    result = Classifier(ClassifierConfig()).classify(QueueTask.model_validate(
+        {"id": "t", "title": "Write a README for example-org/inventory-scanner", "status": "pending"}))
+    assert result.master == "development" and "n:inventory" in features("Write a README for example-org/inventory-scanner")
 
 
 def test_training_is_deterministic_whatever_the_order_of_the_examples() -> None:

@@ -30,6 +30,7 @@ from importlib import resources
 from typing import Any
 
 from orchestrator.models import MASTERS
+from orchestrator.textsignals import split_identifiers
 
 ALPHA = 0.1
 """Additive smoothing of the word counts (0.05-0.5 tried: 0.1 best)."""
@@ -63,10 +64,14 @@ def features(title: str, description: str = "", type_: str | None = None) -> lis
     """What the models read of a task: title words (marked ``t:``, and again plain), description words,
     word pairs of each, the title's first and last word, the type and the shape (how long the title and
     description are, how many commas, "and"s and sentences)."""
+    # the words of a path, a repository or a quoted name are features of their own (``n:``), not the
+    # words of the work: "Write a README for example-org/inventory-scanner" is not about inventory
+    (title, title_names), (description, names) = split_identifiers(title), split_identifiers(description)
     title_words, words = _tokens(title), _tokens(description)
     found = [*(f"t:{w}" for w in title_words), *title_words, *words,
              *(f"t:{a}_{b}" for a, b in zip(title_words, title_words[1:], strict=False)),
              *(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False))]
+    found += [f"n:{w}" for w in _tokens(" ".join(title_names + names))]
     if title_words:
         found += [f"first:{title_words[0]}", f"last:{title_words[-1]}"]
     if type_:

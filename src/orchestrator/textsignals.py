@@ -71,8 +71,19 @@ def strip_identifiers(text: str) -> str:
 
     ``example-org/inventory-scanner`` says nothing about inventory work; ``ci/cd`` is kept.
     """
-    text = _CODE_RE.sub(" ", _KEPT_PAIRS_RE.sub(lambda m: _KEPT_PAIRS[m.group().lower()], text))
-    return re.sub(r"[^\s,;()]+", lambda m: " " if _IDENTIFIER_RE.search(m.group()) else m.group(), text)
+    return split_identifiers(text)[0]
+
+
+def split_identifiers(text: str) -> tuple[str, list[str]]:
+    """:func:`strip_identifiers`, and the names it dropped (quoted names, paths, dotted names)."""
+    names: list[str] = []
+
+    def drop(match: re.Match[str]) -> str:
+        names.append(match.group())
+        return " "
+
+    text = _CODE_RE.sub(drop, _KEPT_PAIRS_RE.sub(lambda m: _KEPT_PAIRS[m.group().lower()], text))
+    return re.sub(r"[^\s,;()]+", lambda m: drop(m) if _IDENTIFIER_RE.search(m.group()) else m.group(), text), names
 
 
 def find_files(text: str, extra: Iterable[object] = ()) -> list[str]:
