@@ -73,6 +73,7 @@ class Supervisor:
         self._dirty: dict[str, dict[str, bool]] = {}  # plan -> subtask -> restore the worker's fields too
         self._write_problems: dict[str, str] = {}  # plan -> why its effects could not be written
         self._settled: set[str] = set()  # plans written with all their effects and nothing changed since
+        self._kept_requests: set[Path] = set()  # carried out, but their files could not be removed
 
     def _contained(self, plan: Plan, subtask_id: str, exc: Exception) -> None:
         """A value nobody foresaw in one subtask's files stops the work on that subtask only
@@ -633,8 +634,14 @@ class Supervisor:
 
         A request file is removed after the plan it changed and the change's effects are
         written: a crash before that carries it out again, and it is refused as already done.
+        One that cannot be removed (a read-only folder) is said once and never carried out again:
+        left there, it would retry a later failure of the same subtask that nobody asked to retry.
         """
-        for path in self.store.list_json(self.layout.requests):
+        requests = self.store.list_json(self.layout.requests)
+        self._kept_requests &= set(requests)
+        for path in requests:
+            if path in self._kept_requests:
+                continue
             request = self.store.read_json_or_none(path)
             fields = ("orchestration_id", "action", "subtask_id")
             if not isinstance(request, dict) or any(not isinstance(request.get(k), str | None) for k in fields):
@@ -645,13 +652,20 @@ class Supervisor:
                 if problem:
                     self.outbox.emit("request_refused", orchestration_id=request.get("orchestration_id"),
                                      action=request.get("action"), problem=problem)
-            self.store.remove(path)
+            try:
+                self.store.remove(path)
+            except OSError as exc:
+                self._kept_requests.add(path)
+                self.outbox.emit("write_failed", path=str(path), problem=f"cannot remove: {exc.strerror or exc}",
+                                 action="the request is not carried out again; remove it by hand")
 
     def _resume(self, request: dict[str, Any], name: str) -> str | None:
         plan = self.registry.get(str(request.get("orchestration_id")))
         action, subtask_id = request.get("action"), request.get("subtask_id")
         if plan is None:
             return f"no orchestration {request.get('orchestration_id')!r}"
+        if self.outbox.was_announced(f"{plan.orchestration_id}:resumed:{name}"):
+            return None  # carried out before a restart that came before its file was removed
         problem = progress.resume_problem(plan, str(action), subtask_id if isinstance(subtask_id, str) else None)
         if problem:
             return problem
