@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from orchestrator.clock import ClockSteps, FakeClock, rebase
 from orchestrator.config import ConfigError, load_config
 
 from conftest import DaemonProcess, queue_doc, write_by_rename
@@ -145,3 +147,70 @@ def test_sighup_with_a_config_the_reader_did_not_foresee_keeps_the_daemon_workin
     assert "prompt_file" in failed["problem"]
     write_by_rename(folder / "task-queue.json", queue_doc(queue_entry("t-after", "Fix bug in api/users.py line 42")))
     daemon.wait_event("task_assigned", task_id="t-after")
+
+
+# --- the wall clock steps (NTP, a board without a real-time clock, a VM's clock set) ------------
+
+def running_worker(config: dict[str, Any] | None = None) -> Sim:
+    """The design subtask's worker runs (PID 4242) and beats through its subtask file."""
+    sim = started(config)
+    sim.processes.states[4242] = "running"
+    sim.report(sid("design"), "start", worker_id="w1", pid=4242)
+    sim.tick(1)
+    return sim
+
+
+def test_a_wall_clock_stepped_hours_forward_kills_no_worker() -> None:
+    """A board that booted with last week's time, then met NTP: every attempt looked hours old, and
+    each worker was stopped as over its runtime or a zombie. What the clock did is not the worker's."""
+    sim = running_worker()
+    sim.clock.jump(3 * 3600)
+    sim.tick(1)
+    sim.report(sid("design"), "heartbeat", worker_id="w1")
+    sim.tick(60)
+    assert not sim.processes.signals
+    assert not sim.events("subtask_failed")
+    assert sim.subtask(sid("design"))["status"] == "in_progress"
+
+
+def test_after_a_clock_step_a_worker_that_goes_quiet_is_still_found_a_zombie() -> None:
+    sim = running_worker()
+    sim.clock.jump(3 * 3600)
+    for _ in range(25):  # 25 minutes of real time without a sign: over the 20 minute zombie timeout
+        sim.tick(60)
+    assert sim.events("zombie_detected", subtask_id=sid("design"))
+    assert sim.processes.signals
+
+
+def test_a_wall_clock_stepped_back_does_not_hold_a_retry_back_by_the_step() -> None:
+    """A retry is never further away than the longest backoff: one due an hour away was scheduled
+    before the clock went back an hour."""
+    sim = running_worker()
+    sim.report(sid("design"), "fail", reason="flaky", worker_id="w1")
+    sim.tick(1)
+    assert sim.subtask(sid("design"))["status"] == "retry_wait"
+    sim.clock.jump(-3600)
+    waits = [sim.tick(30).next_retry for _ in range(3)]
+    assert sim.subtask(sid("design"))["attempt"] == 2
+    assert all(w is None or w <= 60 for w in waits)
+
+
+def test_timestamps_are_moved_across_each_forward_step_they_were_written_before() -> None:
+    clock = FakeClock()
+    steps = ClockSteps()
+    before = clock.now()
+    steps.look(clock.now(), clock.monotonic(), 60)
+    clock.advance(30)
+    clock.jump(3600)
+    steps.look(clock.now(), clock.monotonic(), 60)
+    between = clock.now()
+    clock.advance(30)
+    clock.jump(-10)  # back a little: nothing recorded
+    steps.look(clock.now(), clock.monotonic(), 60)
+    clock.advance(30)
+    clock.jump(600)
+    steps.look(clock.now(), clock.monotonic(), 60)
+    assert [step for _, step in steps.steps] == [3600, 600]
+    assert rebase(before, steps.steps) == before + timedelta(seconds=4200)
+    assert rebase(between, steps.steps) == between + timedelta(seconds=600)
+    assert rebase(clock.now(), steps.steps) == clock.now()

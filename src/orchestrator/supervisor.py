@@ -32,7 +32,7 @@ from typing import Any
 import structlog
 
 from orchestrator import handoffs, liveness, progress, report
-from orchestrator.clock import Clock, iso
+from orchestrator.clock import Clock, ClockSteps, iso, rebase
 from orchestrator.config import Settings
 from orchestrator.engine import Engine
 from orchestrator.filecache import CachedFile
@@ -73,6 +73,7 @@ class Supervisor:
         self._dirty: dict[str, dict[str, bool]] = {}  # plan -> subtask -> restore the worker's fields too
         self._write_problems: dict[str, str] = {}  # plan -> why its effects could not be written
         self._settled: set[str] = set()  # plans written with all their effects and nothing changed since
+        self.clock_steps = ClockSteps()  # forward steps of the wall clock seen by the monitor
         self._kept_requests: set[Path] = set()  # carried out, but their files could not be removed
 
     def _contained(self, plan: Plan, subtask_id: str, exc: Exception) -> None:
@@ -311,6 +312,7 @@ class Supervisor:
         and apply the timeouts."""
         self.workers.refresh()
         now = self.clock.now()
+        self.clock_steps.look(now, self.clock.monotonic(), self.settings.config.monitor.clock_skew_seconds)
         now_text = format_timestamp(now)
         every = workers is None and subtasks is None
         workers = workers or set()
@@ -341,7 +343,7 @@ class Supervisor:
                 return
         if not check_liveness:
             return
-        verdict = liveness.assess(subtask, facts, now, self.settings.config.monitor)
+        verdict = liveness.assess(subtask, facts, now, self.settings.config.monitor, self.clock_steps.steps)
         for condition in sorted(verdict.conditions - set(subtask.conditions)):
             type_ = "zombie_detected" if condition == "zombie" else f"worker_{condition}"
             self.outbox.emit(type_, hold=plan.orchestration_id, orchestration_id=plan.orchestration_id,
@@ -374,7 +376,8 @@ class Supervisor:
             for subtask in plan.subtasks:
                 if subtask.status != "retry_wait" or subtask.subtask_id in stopping:
                     continue  # the old worker is still being stopped: never two attempts at once
-                when = parse_timestamp(subtask.retry_at) or now
+                when = progress.retry_due(rebase(parse_timestamp(subtask.retry_at), self.clock_steps.steps), now,
+                                          self.settings.config.retry)
                 if when <= now:
                     due.append(subtask.model_copy(update={"attempt": subtask.attempt + 1}))
                 else:
