@@ -3,6 +3,7 @@ environment and a careless operator would have them. Each test failed before its
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -214,3 +215,56 @@ def test_timestamps_are_moved_across_each_forward_step_they_were_written_before(
     assert rebase(before, steps.steps) == before + timedelta(seconds=4200)
     assert rebase(between, steps.steps) == between + timedelta(seconds=600)
     assert rebase(clock.now(), steps.steps) == clock.now()
+
+
+# --- numbers and marks JSON allows and Python does not read as they are -------------------------
+
+SIMPLE = {"id": "t-1", "title": "Fix bug in api/users.py line 42", "status": "pending"}
+
+
+def queue_bytes(entry: dict[str, Any], number: str) -> bytes:
+    """A queue whose second task carries ``number`` as it stands in the file."""
+    return (b'{"tasks": [' + json.dumps(entry).encode() + b', {"id": "t-2", "title": "Fix typo in README.md", '
+            b'"status": "pending", "estimate": ' + number.encode() + b"}]}")
+
+
+@pytest.mark.parametrize("number", ["9" * 5000, "1e999", "-1" + "0" * 400 + ".5"],
+                         ids=["integer_of_5000_digits", "1e999", "float_of_400_digits"])
+def test_a_number_python_cannot_hold_leaves_the_queue_as_it_is_and_the_daemon_working(number: str) -> None:
+    """A 5000-digit integer raised a ValueError out of every pass (nothing else was done, the monitor
+    included); 1e999 was read as infinity and written back as null."""
+    sim = running_worker()
+    data = queue_bytes(SIMPLE, number)
+    sim.store.put(sim.layout.queue, data)
+    sim.processes.states[4242] = "gone"
+    sim.tick(1)
+    sim.tick(1)
+    assert sim.store.files[sim.layout.queue] == data
+    assert len(sim.events("queue_unreadable")) == 1
+    assert sim.events("worker_dead", subtask_id=sid("design"))
+
+
+def test_a_request_with_a_number_python_cannot_hold_is_invalid_and_the_pass_goes_on() -> None:
+    sim = running_worker()
+    sim.store.put(sim.layout.requests / "1-n.json",
+                  b'{"orchestration_id": "orch-w", "action": "abort", "n": ' + b"9" * 5000 + b"}")
+    sim.processes.states[4242] = "gone"
+    sim.tick(1)
+    assert sim.events("request_invalid") and sim.events("worker_dead", subtask_id=sid("design"))
+    assert sim.plan(ORCH)["status"] == "in_progress"
+
+
+def test_a_queue_with_a_byte_order_mark_is_read_and_keeps_every_field() -> None:
+    """PowerShell's ``Set-Content -Encoding UTF8`` and Notepad start the file with a BOM; the queue was
+    "invalid JSON at line 1 column 1" and nothing was taken until someone guessed why."""
+    sim = Sim()
+    sim.start()
+    sim.store.put(sim.layout.queue, "\ufeff".encode() + json.dumps(
+        {"version": "2.1", "tasks": [SIMPLE | {"extra": {"kept": True}}]}).encode())
+    sim.run("queue")
+    assert not sim.events("queue_unreadable")
+    written = sim.store.files[sim.layout.queue]
+    assert not written.startswith("\ufeff".encode())
+    doc = json.loads(written)
+    assert doc["version"] == "2.1" and doc["tasks"][0]["status"] == "assigned"
+    assert doc["tasks"][0]["extra"] == {"kept": True}
