@@ -3,6 +3,8 @@ environment and a careless operator would have them. Each test failed before its
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import json
 import os
 import signal
@@ -12,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from watchdog.observers.inotify import InotifyEmitter
 
 from orchestrator.clock import ClockSteps, FakeClock, rebase
 from orchestrator.config import ConfigError, load_config
+from orchestrator.watcher import FolderWatcher
 
 from conftest import DaemonProcess, queue_doc, write_by_rename
 from conftest import task as queue_entry
@@ -268,3 +272,29 @@ def test_a_queue_with_a_byte_order_mark_is_read_and_keeps_every_field() -> None:
     doc = json.loads(written)
     assert doc["version"] == "2.1" and doc["tasks"][0]["status"] == "assigned"
     assert doc["tasks"][0]["extra"] == {"kept": True}
+
+
+# --- inotify's limits ----------------------------------------------------------------------------
+
+def test_when_inotify_runs_out_of_watches_half_way_no_native_watch_is_left_running(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The watcher falls back to polling; the native watches it had already started used to stay:
+    threads reading inotify into a queue nobody reads, growing with every change in the folder."""
+    folders = [tmp_path / name for name in ("root", "subtasks")]
+    agents = tmp_path / "agents"
+    start = InotifyEmitter.on_thread_start
+
+    def no_watch_left(emitter: InotifyEmitter) -> None:
+        if emitter.watch.path == str(agents):
+            raise OSError(errno.ENOSPC, "inotify watch limit reached")
+        start(emitter)
+
+    monkeypatch.setattr(InotifyEmitter, "on_thread_start", no_watch_left)
+    loop = asyncio.new_event_loop()
+    watcher = FolderWatcher(loop, folders, lambda path: None, recursive=[agents])
+    try:
+        assert watcher.start() == "polling"
+        assert not [t for t in threading.enumerate() if isinstance(t, InotifyEmitter) and t.is_alive()]
+    finally:
+        watcher.stop()
+        loop.close()
