@@ -9,7 +9,7 @@ import json
 import os
 import signal
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from watchdog.observers.inotify import InotifyEmitter
 
 from orchestrator.clock import ClockSteps, FakeClock, rebase
 from orchestrator.config import ConfigError, load_config
+from orchestrator.timestamps import parse_timestamp
 from orchestrator.watcher import FolderWatcher
 
 from conftest import DaemonProcess, queue_doc, write_by_rename
@@ -298,3 +299,26 @@ def test_when_inotify_runs_out_of_watches_half_way_no_native_watch_is_left_runni
     finally:
         watcher.stop()
         loop.close()
+
+
+# --- timestamps as workers write them ----------------------------------------------------------------
+
+@pytest.mark.parametrize("unit", [1, 1000], ids=["epoch_seconds", "epoch_milliseconds"])
+def test_a_worker_beating_in_epoch_numbers_is_alive(unit: int) -> None:
+    """``{"timestamp": time.time()}`` (or ``Date.now()``) in heartbeat.json was taken for no heartbeat at all:
+    a worker beating every minute was stopped as a zombie after 20 minutes, and nothing said why."""
+    sim = running_worker()
+    beat = sim.layout.worker("w1") / "heartbeat.json"
+    for _ in range(25):
+        sim.clock.advance(60)
+        sim.store.put(beat, {"timestamp": sim.clock.now().timestamp() * unit, "progress": "working"})
+        sim.tick()
+    assert not sim.events("zombie_detected")
+    assert sim.subtask(sid("design"))["status"] == "in_progress"
+
+
+def test_epoch_numbers_are_read_as_utc_and_nonsense_numbers_as_nothing() -> None:
+    moment = datetime(2025, 11, 20, 14, 42, 10, tzinfo=UTC)
+    assert parse_timestamp(moment.timestamp()) == moment
+    assert parse_timestamp(int(moment.timestamp()) * 1000) == moment
+    assert parse_timestamp(True) is None and parse_timestamp(10 ** 30) is None
