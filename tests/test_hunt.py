@@ -322,3 +322,17 @@ def test_epoch_numbers_are_read_as_utc_and_nonsense_numbers_as_nothing() -> None
     assert parse_timestamp(moment.timestamp()) == moment
     assert parse_timestamp(int(moment.timestamp()) * 1000) == moment
     assert parse_timestamp(True) is None and parse_timestamp(10 ** 30) is None
+
+
+# --- the queue as other writers leave it -------------------------------------------------------------
+
+def test_a_task_whose_context_is_null_is_taken_like_one_without_and_keeps_its_null() -> None:
+    """Every other optional field may be null; ``"context": null`` (Python's None) made the task
+    invalid, and it waited forever."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("t-1", "Fix bug in api/users.py line 42", context=None))
+    sim.run("queue")
+    assert not sim.events("task_invalid")
+    entry = sim.queue_task("t-1")
+    assert entry["status"] == "assigned" and "context" in entry and entry["context"] is None
