@@ -9,6 +9,8 @@ import json
 import os
 import signal
 import threading
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from watchdog.observers.inotify import InotifyEmitter
 
 from orchestrator.clock import ClockSteps, FakeClock, rebase
 from orchestrator.config import ConfigError, load_config
+from orchestrator.store import MemoryStore
 from orchestrator.timestamps import parse_timestamp
 from orchestrator.watcher import FolderWatcher
 
@@ -336,3 +339,68 @@ def test_a_task_whose_context_is_null_is_taken_like_one_without_and_keeps_its_nu
     assert not sim.events("task_invalid")
     entry = sim.queue_task("t-1")
     assert entry["status"] == "assigned" and "context" in entry and entry["context"] is None
+
+
+# --- a full disk as an orchestration ends ------------------------------------------------------------
+
+def full_disk_from(sim: Sim, writes: int, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Every write from the ``writes``-th on fails with ENOSPC until the returned function frees the disk."""
+    first = sim.store.writes + writes
+    full = [True]
+    write = MemoryStore._write
+
+    def filling(self: MemoryStore, path: Path, data: bytes) -> None:
+        if full[0] and self.writes + 1 >= first:
+            self.writes += 1
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        write(self, path, data)
+
+    monkeypatch.setattr(MemoryStore, "_write", filling)
+    return lambda: full.__setitem__(0, False)
+
+
+def passes(sim: Sim, *seconds: float) -> None:
+    for step in seconds:
+        try:
+            sim.tick(step)
+        except Exception:  # the daemon reports a failed pass and runs the next one
+            pass
+
+
+@pytest.mark.parametrize("full_at", range(1, 8))
+def test_a_disk_full_as_the_last_subtask_completes_completes_the_orchestration_once_freed(
+        full_at: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan is ``completed`` in memory after the pass that decided it; a completed plan is no
+    longer live, so no later pass wrote the plan, the report or the queue's status, and the
+    completion was never announced (until a restart)."""
+    sim = started()
+    for _ in range(3):
+        sim.finish_active(ORCH)
+        if sim.plan(ORCH)["subtasks"][-1]["status"] != "assigned":
+            sim.tick(1)
+    free = full_disk_from(sim, full_at, monkeypatch)
+    passes(sim, 1, 5)
+    free()
+    passes(sim, 120, 120)
+    plan = sim.plan(ORCH)
+    assert plan["status"] == "completed"
+    assert all(sim.subtask(s["subtask_id"])["status"] == "completed" for s in plan["subtasks"])
+    assert sim.queue_task("w")["status"] == "completed"
+    assert sim.layout.report(ORCH, ".md") in sim.store.files
+    keyed = Counter(e.get("event_id") for e in sim.events())
+    assert keyed[f"{ORCH}:completed"] == 1 and keyed[f"{ORCH}:stage:3:completed"] == 1
+
+
+@pytest.mark.parametrize("full_at", range(1, 6))
+def test_a_disk_full_as_a_person_aborts_aborts_the_orchestration_once_freed(
+        full_at: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = started()
+    free = full_disk_from(sim, full_at, monkeypatch)
+    sim.store.files[sim.layout.requests / "1-x.json"] = b'{"orchestration_id": "orch-w", "action": "abort"}'
+    passes(sim, 1, 5)
+    free()
+    passes(sim, 120, 120)
+    assert sim.plan(ORCH)["status"] == "aborted"
+    assert sim.queue_task("w")["status"] == "cancelled"
+    assert sim.store.get(sim.layout.subtask_handoff("development", sid("design")))["status"] == "cancelled"
+    assert len(sim.events("orchestration_aborted")) == 1

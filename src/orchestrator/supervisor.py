@@ -392,7 +392,16 @@ class Supervisor:
         self.sync_all()
         self.observe()
         self.check_stops()
+        self.finish_ended()
         return self.due_retries()
+
+    def finish_ended(self) -> None:
+        """Write what could not be written of a plan that has ended (completed, aborted): its file,
+        its report, the queue's status, then its events. No other pass looks at a plan once it is
+        no longer live; its events are held until all of that is written."""
+        for plan in list(self.registry.plans.values()):
+            if plan.status in ("completed", "aborted") and self.outbox.holds(plan.orchestration_id):
+                self._flush(plan)
 
     # --- stages, the end, and writing it all ------------------------------------------------------
 
