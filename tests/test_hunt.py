@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from watchdog.observers.inotify import InotifyEmitter
 
-from orchestrator.clock import ClockSteps, FakeClock, rebase
+from orchestrator import queue_edits
+from orchestrator.clock import ClockSteps, FakeClock, iso, rebase
 from orchestrator.config import ConfigError, load_config
 from orchestrator.store import MemoryStore
 from orchestrator.timestamps import parse_timestamp
@@ -404,3 +405,29 @@ def test_a_disk_full_as_a_person_aborts_aborts_the_orchestration_once_freed(
     assert sim.queue_task("w")["status"] == "cancelled"
     assert sim.store.get(sim.layout.subtask_handoff("development", sid("design")))["status"] == "cancelled"
     assert len(sim.events("orchestration_aborted")) == 1
+
+
+def simple_task_routed() -> Sim:
+    sim = Sim()
+    sim.start()
+    sim.submit(task("s", "Fix bug in api/users.py line 42"))
+    sim.run("queue")
+    assert sim.queue_task("s")["status"] == "assigned"
+    return sim
+
+
+def test_a_handoff_a_full_disk_kept_from_being_withdrawn_on_cancel_is_withdrawn_once_freed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """It used to be said once (``handoff_failed``: "mark it cancelled by hand") and left ``pending``:
+    the consumer would start a worker for a task a person had cancelled."""
+    sim = simple_task_routed()
+    queue_edits.edit_task(sim.store, "s", lambda entry: queue_edits.cancel(
+        entry, by="ops", now=iso(sim.clock), reason="not needed", has_plan=False))
+    free = full_disk_from(sim, 1, monkeypatch)
+    passes(sim, 1, 5)
+    free()
+    passes(sim, 120, 120)
+    handoff = sim.store.get(sim.layout.task_handoff("development", "s", 1))
+    assert handoff["status"] == "cancelled"
+    assert len(sim.events("handoff_withdrawn")) == 1 and len(sim.events("task_cancelled")) == 1
+    assert len(sim.events("handoff_failed")) == 1
