@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import fcntl
 import json
 import os
 import signal
@@ -16,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 from watchdog.observers.inotify import InotifyEmitter
 
 from orchestrator import queue_edits
 from orchestrator.clock import ClockSteps, FakeClock, iso, rebase
-from orchestrator.config import ConfigError, load_config
-from orchestrator.store import MemoryStore
+from orchestrator.config import Config, ConfigError, Settings, load_config
+from orchestrator.store import FolderStore, Layout, LockTimeout, MemoryStore
 from orchestrator.timestamps import parse_timestamp
 from orchestrator.watcher import FolderWatcher
 
@@ -431,3 +433,36 @@ def test_a_handoff_a_full_disk_kept_from_being_withdrawn_on_cancel_is_withdrawn_
     assert handoff["status"] == "cancelled"
     assert len(sim.events("handoff_withdrawn")) == 1 and len(sim.events("task_cancelled")) == 1
     assert len(sim.events("handoff_failed")) == 1
+
+
+# --- a lock another process holds for long ----------------------------------------------------------
+
+def test_a_lock_held_past_the_timeout_is_waited_for_once_then_tried_without_waiting(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's ``orchestrator subtask`` suspended with Ctrl-Z holds its subtask file's lock: each pass
+    that wrote that file waited the whole lock timeout again, holding up every other report (and,
+    with a few such files in one pass, the systemd watchdog, which then restarted the daemon into
+    the same wait)."""
+    settings = Settings(Config.model_validate({"watch": {"lock_timeout_seconds": 0.05}}))
+    store = FolderStore(Layout(tmp_path), settings)
+    path = tmp_path / "orchestrator" / "subtasks" / "x.json"
+    path.parent.mkdir(parents=True)
+    path.write_text("{}")
+    waits: list[float] = []
+    acquire = FileLock.acquire
+
+    def noting(self: FileLock, timeout: float | None = None, *args: Any, **kwargs: Any) -> Any:
+        waits.append(-1 if timeout is None else timeout)
+        return acquire(self, timeout, *args, **kwargs)
+
+    monkeypatch.setattr(FileLock, "acquire", noting)
+    holder = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    for _ in range(3):
+        with pytest.raises(LockTimeout, match="still held"):
+            store.update_json(path, lambda data: data.update(n=1))
+    assert waits == [0.05, 0, 0]
+    os.close(holder)
+    store.update_json(path, lambda data: data.update(n=1))
+    store.update_json(path, lambda data: data.update(n=2))
+    assert waits[3:] == [0, 0.05] and json.loads(path.read_text()) == {"n": 2}

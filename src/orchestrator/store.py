@@ -439,6 +439,7 @@ class FolderStore(Store):
         self._real_root = layout.root.resolve()
         self._locks: dict[Path, FileLock] = {}
         self._locks_guard = threading.Lock()
+        self._stuck: set[Path] = set()  # locks another process held past the timeout, until taken again
         self._written: dict[Path, Identity] = {}  # the last files we wrote, as we wrote them
         self._same_device: dict[Path, bool] = {}  # folder -> on the temp folder's file system
         self._checked: dict[Path, tuple[tuple[int, int, int], ...]] = {}  # folder -> _folder_key when found inside the root
@@ -466,9 +467,13 @@ class FolderStore(Store):
                 self._locks[path] = lock
         timeout = self.lock_timeout()
         try:
-            lock.acquire(timeout=timeout)
+            # a lock once held past the timeout is tried again without waiting until it is taken:
+            # waited for on every pass, it held up all other work (and the watchdog) each time
+            lock.acquire(timeout=0 if path in self._stuck else timeout)
         except Timeout as exc:
+            self._stuck.add(path)
             raise LockTimeout(f"{path}.lock: still held by another process after {timeout:g}s") from exc
+        self._stuck.discard(path)
         try:
             yield
         finally:
