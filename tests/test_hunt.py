@@ -26,24 +26,11 @@ from orchestrator.config import Config, ConfigError, Settings, load_config
 from orchestrator.store import FolderStore, Layout, LockTimeout, MemoryStore
 from orchestrator.timestamps import parse_timestamp
 from orchestrator.watcher import FolderWatcher
+from test_core import ORCH, sid, started
 
 from conftest import DaemonProcess, queue_doc, write_by_rename
 from conftest import task as queue_entry
-from sim import SUBTASKS, Sim, task
-
-ORCH = "orch-w"
-
-
-def sid(name: str) -> str:
-    return f"{ORCH}-{name}"
-
-
-def started(config: dict[str, Any] | None = None) -> Sim:
-    sim = Sim(config=config)
-    sim.start()
-    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
-    sim.run("queue")
-    return sim
+from sim import Sim, task
 
 
 def escalated() -> Sim:
