@@ -20,7 +20,7 @@ import pytest
 from filelock import FileLock
 from watchdog.observers.inotify import InotifyEmitter
 
-from orchestrator import queue_edits
+from orchestrator import events, queue_edits
 from orchestrator.clock import ClockSteps, FakeClock, iso, rebase
 from orchestrator.config import Config, ConfigError, Settings, load_config
 from orchestrator.store import FolderStore, Layout, LockTimeout, MemoryStore
@@ -453,3 +453,22 @@ def test_a_lock_held_past_the_timeout_is_waited_for_once_then_tried_without_wait
     store.update_json(path, lambda data: data.update(n=1))
     store.update_json(path, lambda data: data.update(n=2))
     assert waits[3:] == [0, 0.05] and json.loads(path.read_text()) == {"n": 2}
+
+
+# --- events --follow -------------------------------------------------------------------------------------
+
+def test_events_follow_takes_the_file_as_it_is_when_asked_not_at_its_first_read(tmp_path: Path) -> None:
+    """The follower identified the file only at its first ``next()``: one rotated in between was read
+    from the old file's byte position in the new one (``tests/test_commands.py`` lost its first lines
+    under load)."""
+    path = tmp_path / "dashboard-events.jsonl"
+    path.write_text('{"type": "a"}\n{"type": "b"}\n')
+    follower = events.follow(path, path.stat().st_size)
+    rotated = tmp_path / "new.jsonl"
+    rotated.write_text('{"type": "c"}\n{"type": "d"}\n{"type": "e"}\n')
+    os.replace(rotated, path)
+    seen: list[str] = []
+    reader = threading.Thread(target=lambda: seen.extend(next(follower)["type"] for _ in range(3)), daemon=True)
+    reader.start()
+    reader.join(20)  # the old follower read "e", then waited for lines that never came
+    assert seen == ["c", "d", "e"]

@@ -230,10 +230,17 @@ class Tail:
 
 def follow(path: Path, start: int) -> Iterator[dict[str, Any]]:
     """Events appended after byte ``start``, as they come (woken by file events, not polling); a
-    file rotated or truncated is followed from its start."""
-    tail = Tail(path, start)
+    file rotated or truncated is followed from its start.
+
+    The file is identified now, not at the first ``next()``: a file rotated in between was read
+    from ``start`` in the new file, missing its first lines."""
+    return _follow(path, Tail(path, start))
+
+
+def _follow(path: Path, tail: Tail) -> Iterator[dict[str, Any]]:
     with ChangeFlag([path.parent], names={path.name}, events=APPENDS) as changed:
         while True:
-            changed.wait(5)  # the timeout is a safety net, not the mechanism
+            # read first: what was appended before the watch began would wait for the timeout
             found, _ = tail.read()
             yield from found
+            changed.wait(5)  # the timeout is a safety net, not the mechanism
