@@ -74,11 +74,12 @@ class ClockSteps:
         self._last: tuple[datetime, float] | None = None
 
     def look(self, wall: datetime, monotonic: float, threshold: float) -> None:
-        """Record a step when the wall clock moved more than ``threshold`` seconds further than time did."""
+        """Record a step when the wall clock moved more than ``threshold`` seconds (at least one: the two
+        clocks are read a moment apart) further than time did."""
         if self._last is not None:
             last_wall, last_monotonic = self._last
             step = (wall - last_wall).total_seconds() - (monotonic - last_monotonic)
-            if step > threshold:
+            if step > max(threshold, 1.0):
                 # before the step the clock read at most last_wall + elapsed, after it at least last_wall + step
                 self.steps = [*self.steps[-15:], (last_wall + timedelta(seconds=step), step)]
         self._last = (wall, monotonic)
