@@ -6,6 +6,9 @@ built-in defaults. An unknown key or a wrong value is an error that names it.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -438,14 +441,17 @@ def load_config(explicit: Path | None, coordination_dir: Path) -> Config:
     if explicit is None and not path.exists():
         return Config()
     try:
-        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw: dict[str, Any] = tomllib.loads(_read_text(path))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: deep nesting
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     planner = raw.get("planner")
     if isinstance(planner, dict) and isinstance(planner.get("prompt_file"), str):
-        prompt = path.parent / Path(planner["prompt_file"]).expanduser()
+        try:
+            prompt = path.parent / Path(planner["prompt_file"]).expanduser()
+        except RuntimeError as exc:  # "~nosuchuser/prompt.md"
+            raise ConfigError(f"{path}: planner.prompt_file: {exc}") from exc
         if not prompt.is_file():
             raise ConfigError(f"{path}: planner.prompt_file: {prompt} is not a readable file")
         planner["prompt_file"] = str(prompt)
@@ -453,6 +459,22 @@ def load_config(explicit: Path | None, coordination_dir: Path) -> Config:
         return Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {describe(exc)}") from exc
+
+
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def _read_text(path: Path) -> str:
+    """A regular file of at most 1 MiB: a FIFO or a device in its place is refused, never waited on
+    (the daemon reads the file again on SIGHUP, on the loop that also answers signals)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        data = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise OSError(errno.EFBIG, f"larger than {MAX_CONFIG_BYTES >> 20} MiB")
+    return data.decode("utf-8")
 
 
 def changed_keys(old: BaseModel, new: BaseModel, prefix: str = "") -> list[str]:

@@ -241,8 +241,9 @@ class Daemon:
         source = str(self.config_path or self.layout.orchestrator / "config.toml")
         try:
             config = load_config(self.config_path, self.root)
-        except ConfigError as exc:
-            self._worker.submit(self.core.note, "config_reload_failed", problem=str(exc),
+        except Exception as exc:  # ConfigError, or a case it missed: the work loop must go on
+            problem = str(exc) if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}"
+            self._worker.submit(self.core.note, "config_reload_failed", problem=problem,
                                 action="kept the running configuration")
             return
         self._worker.submit(self.core.reconfigure, config, source)

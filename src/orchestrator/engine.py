@@ -17,6 +17,7 @@ Write orders, and why each crash point is recoverable:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from orchestrator import handoffs, intake, queue_edits
@@ -121,6 +122,7 @@ class Engine:
         self.memory = RoutingMemory(store, outbox)
         self._started = clock.now()
         self._cancels_seen: set[tuple[str, int]] = set()  # cancelled (task, attempt) already acted on
+        self._unwithdrawn: dict[Path, tuple[str, str, int, str]] = {}  # handoff -> problem, task, attempt, reason
 
     @property
     def classifier(self) -> Classifier:
@@ -196,6 +198,8 @@ class Engine:
     def intake(self) -> IntakeResult:
         """Act on every new pending task: route the simple ones, claim the complex ones."""
         classifier = self.classifier
+        if self._unwithdrawn:
+            self._withdraw_again()
         if self._seen is not None and self.store.identity(self.layout.queue) == self._seen.identity:
             return IntakeResult()  # our own write coming back, or nothing new: no need to read it
         try:
@@ -388,7 +392,10 @@ class Engine:
                                  withdrawn=withdrawn)
 
     def _withdraw(self, task_id: str, attempts: range, reason: str) -> list[str]:
-        """Mark the task's handoffs of ``attempts`` that are still ``pending`` as ``cancelled``; their paths."""
+        """Mark the task's handoffs of ``attempts`` that are still ``pending`` as ``cancelled``; their paths.
+
+        One that cannot be written (a full disk) is said once and tried again at every intake
+        (:meth:`_withdraw_again`): left ``pending``, its master would start the cancelled work."""
         withdrawn = []
         for master in MASTERS:
             for n in attempts:
@@ -403,14 +410,22 @@ class Engine:
                     if self.store.exists(path):
                         self.store.update_json(path, cancel, create=False)
                 except StoreError as exc:
-                    self.outbox.emit("handoff_failed", task_id=task_id, master=master, problem=str(exc),
-                                     action="not withdrawn; mark it cancelled by hand")
+                    if self._unwithdrawn.get(path, (None,))[0] != str(exc):
+                        self.outbox.emit("handoff_failed", task_id=task_id, master=master, problem=str(exc),
+                                         action="not withdrawn yet; tried again on the next pass")
+                    self._unwithdrawn[path] = (str(exc), task_id, n, reason)
                     continue
+                self._unwithdrawn.pop(path, None)
                 if changed:
                     withdrawn.append(self.layout.rel(path))
                     self.outbox.emit("handoff_withdrawn", key=_key(task_id, "withdrawn", n), task_id=task_id,
                                      master=master, attempt=n, reason=reason, path=self.layout.rel(path))
         return withdrawn
+
+    def _withdraw_again(self) -> None:
+        """Withdraw the handoffs an earlier pass could not write."""
+        for _, task_id, n, reason in list(self._unwithdrawn.values()):
+            self._withdraw(task_id, range(n, n + 1), reason)
 
     def _claim(self, simple: list[tuple[QueueTask, Classification, Any]],
                complex_: list[tuple[QueueTask, Classification]], now: str,

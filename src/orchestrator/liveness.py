@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
+from orchestrator.clock import Step, rebase
 from orchestrator.config import MonitorConfig
 from orchestrator.models import Subtask
 from orchestrator.processes import ProcessState
@@ -38,21 +40,24 @@ class Verdict:
     reason: str | None = None
 
 
-def _sane(moment: datetime | None, latest: datetime) -> datetime | None:
-    """A timestamp from the future (a wrong clock: after ``latest``) says nothing about liveness."""
-    if moment is None or moment > latest:
-        return None
-    return moment
+def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorConfig,
+           steps: Sequence[Step] = ()) -> Verdict:
+    """The seed's health checks for one active subtask, plus the never-started and runtime caps.
 
-
-def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorConfig) -> Verdict:
-    """The seed's health checks for one active subtask, plus the never-started and runtime caps."""
+    ``steps``: forward steps of the wall clock (:class:`~orchestrator.clock.ClockSteps`); what was
+    written before one is that much younger than it looks."""
     latest = now + timedelta(seconds=config.clock_skew_seconds)
-    handed_off = _sane(parse_timestamp(subtask.handed_off_at), latest) or now
-    started = _sane(parse_timestamp(subtask.started_at), latest)
-    heartbeat = _sane(facts.heartbeat or parse_timestamp(subtask.last_heartbeat), latest)
-    changed = _sane(facts.files_changed, latest)
-    progressed = _sane(parse_timestamp(subtask.last_progress_at), latest)
+
+    def sane(moment: datetime | None) -> datetime | None:
+        """On today's clock; from the future (a wrong clock: after ``latest``) it says nothing about liveness."""
+        moment = rebase(moment, steps)
+        return None if moment is None or moment > latest else moment
+
+    handed_off = sane(parse_timestamp(subtask.handed_off_at)) or now
+    started = sane(parse_timestamp(subtask.started_at))
+    heartbeat = sane(facts.heartbeat or parse_timestamp(subtask.last_heartbeat))
+    changed = sane(facts.files_changed)
+    progressed = sane(parse_timestamp(subtask.last_progress_at))
     conditions: set[str] = set()
 
     if facts.process in ("gone", "zombie", "reused"):

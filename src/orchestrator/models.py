@@ -72,6 +72,12 @@ class QueueTask(BaseModel):
     def _title_none_is_empty(cls, value: object) -> object:
         return "" if value is None else value
 
+    @field_validator("context", mode="before")
+    @classmethod
+    def _context_none_is_empty(cls, value: object) -> object:
+        """``null`` is how many writers say "none", as for every other optional field."""
+        return {} if value is None else value
+
     @field_validator("created_at", mode="before")
     @classmethod
     def _any_time_text(cls, value: object) -> object:

@@ -73,6 +73,13 @@ def retry_time(now: datetime, retry_count: int, config: RetryConfig, rng: random
     return now + timedelta(seconds=retry_delay(retry_count, config, rng))
 
 
+def retry_due(retry_at: datetime | None, now: datetime, config: RetryConfig) -> datetime:
+    """When a scheduled retry is due: its ``retry_at``; now if that is further away than the longest
+    backoff (it was scheduled before the wall clock was set back, by at least the difference)."""
+    longest = now + timedelta(seconds=config.backoff_max_seconds * (1 + config.jitter))
+    return now if retry_at is None or retry_at > longest else retry_at
+
+
 def should_escalate(subtask: Subtask, transient: bool, config: RetryConfig) -> bool:
     """Escalate a permanent failure at once, a transient one after ``max_attempts`` failed attempts."""
     return not transient or subtask.attempt >= config.max_attempts

@@ -22,6 +22,7 @@ from __future__ import annotations
 import errno
 import gc
 import json
+import math
 import os
 import stat
 import threading
@@ -438,6 +439,7 @@ class FolderStore(Store):
         self._real_root = layout.root.resolve()
         self._locks: dict[Path, FileLock] = {}
         self._locks_guard = threading.Lock()
+        self._stuck: set[Path] = set()  # locks another process held past the timeout, until taken again
         self._written: dict[Path, Identity] = {}  # the last files we wrote, as we wrote them
         self._same_device: dict[Path, bool] = {}  # folder -> on the temp folder's file system
         self._checked: dict[Path, tuple[tuple[int, int, int], ...]] = {}  # folder -> _folder_key when found inside the root
@@ -465,9 +467,13 @@ class FolderStore(Store):
                 self._locks[path] = lock
         timeout = self.lock_timeout()
         try:
-            lock.acquire(timeout=timeout)
+            # a lock once held past the timeout is tried again without waiting until it is taken:
+            # waited for on every pass, it held up all other work (and the watchdog) each time
+            lock.acquire(timeout=0 if path in self._stuck else timeout)
         except Timeout as exc:
+            self._stuck.add(path)
             raise LockTimeout(f"{path}.lock: still held by another process after {timeout:g}s") from exc
+        self._stuck.discard(path)
         try:
             yield
         finally:
@@ -930,7 +936,7 @@ def dump_lines(document: dict[str, Any] | list[Any], key: str = "tasks") -> byte
 
 def parse_json(raw: bytes, path: Path) -> Any:
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")  # a byte order mark (PowerShell, Notepad) is no JSON
     except UnicodeDecodeError as exc:
         raise StoreError(f"{path}: not UTF-8 (byte {exc.start})") from exc
     if not text or text.isspace():
@@ -944,6 +950,8 @@ def parse_json(raw: bytes, path: Path) -> Any:
         raise StoreError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
     except RecursionError as exc:
         raise StoreError(f"{path}: nested too deeply") from exc
+    except ValueError as exc:  # a number beyond reach: read, it would fail every pass or be written back as null
+        raise StoreError(f"{path}: {str(exc).split(';')[0]}") from exc
     finally:
         if collecting:
             gc.enable()
@@ -954,7 +962,15 @@ def _no_constant(name: str) -> Any:
     raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
 
 
-_STRICT = json.JSONDecoder(parse_constant=_no_constant)
+def _finite(text: str) -> float:
+    """``1e999`` is JSON, but no float: read as infinity, it would be written back as ``null``."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+_STRICT = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
 """Made once: as fast as ``json.loads`` (orjson reads a 10,000-task queue no faster, and turns an
 integer beyond 64 bits into a float)."""
 GC_PAUSE_BYTES = 1 << 16

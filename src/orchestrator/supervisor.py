@@ -32,7 +32,7 @@ from typing import Any
 import structlog
 
 from orchestrator import handoffs, liveness, progress, report
-from orchestrator.clock import Clock, iso
+from orchestrator.clock import Clock, ClockSteps, iso, rebase
 from orchestrator.config import Settings
 from orchestrator.engine import Engine
 from orchestrator.filecache import CachedFile
@@ -73,6 +73,8 @@ class Supervisor:
         self._dirty: dict[str, dict[str, bool]] = {}  # plan -> subtask -> restore the worker's fields too
         self._write_problems: dict[str, str] = {}  # plan -> why its effects could not be written
         self._settled: set[str] = set()  # plans written with all their effects and nothing changed since
+        self.clock_steps = ClockSteps()  # forward steps of the wall clock seen by the monitor
+        self._kept_requests: set[Path] = set()  # carried out, but their files could not be removed
 
     def _contained(self, plan: Plan, subtask_id: str, exc: Exception) -> None:
         """A value nobody foresaw in one subtask's files stops the work on that subtask only
@@ -310,6 +312,7 @@ class Supervisor:
         and apply the timeouts."""
         self.workers.refresh()
         now = self.clock.now()
+        self.clock_steps.look(now, self.clock.monotonic(), self.settings.config.monitor.clock_skew_seconds)
         now_text = format_timestamp(now)
         every = workers is None and subtasks is None
         workers = workers or set()
@@ -340,7 +343,7 @@ class Supervisor:
                 return
         if not check_liveness:
             return
-        verdict = liveness.assess(subtask, facts, now, self.settings.config.monitor)
+        verdict = liveness.assess(subtask, facts, now, self.settings.config.monitor, self.clock_steps.steps)
         for condition in sorted(verdict.conditions - set(subtask.conditions)):
             type_ = "zombie_detected" if condition == "zombie" else f"worker_{condition}"
             self.outbox.emit(type_, hold=plan.orchestration_id, orchestration_id=plan.orchestration_id,
@@ -373,7 +376,8 @@ class Supervisor:
             for subtask in plan.subtasks:
                 if subtask.status != "retry_wait" or subtask.subtask_id in stopping:
                     continue  # the old worker is still being stopped: never two attempts at once
-                when = parse_timestamp(subtask.retry_at) or now
+                when = progress.retry_due(rebase(parse_timestamp(subtask.retry_at), self.clock_steps.steps), now,
+                                          self.settings.config.retry)
                 if when <= now:
                     due.append(subtask.model_copy(update={"attempt": subtask.attempt + 1}))
                 else:
@@ -388,7 +392,16 @@ class Supervisor:
         self.sync_all()
         self.observe()
         self.check_stops()
+        self.finish_ended()
         return self.due_retries()
+
+    def finish_ended(self) -> None:
+        """Write what could not be written of a plan that has ended (completed, aborted): its file,
+        its report, the queue's status, then its events. No other pass looks at a plan once it is
+        no longer live; its events are held until all of that is written."""
+        for plan in list(self.registry.plans.values()):
+            if plan.status in ("completed", "aborted") and self.outbox.holds(plan.orchestration_id):
+                self._flush(plan)
 
     # --- stages, the end, and writing it all ------------------------------------------------------
 
@@ -633,8 +646,14 @@ class Supervisor:
 
         A request file is removed after the plan it changed and the change's effects are
         written: a crash before that carries it out again, and it is refused as already done.
+        One that cannot be removed (a read-only folder) is said once and never carried out again:
+        left there, it would retry a later failure of the same subtask that nobody asked to retry.
         """
-        for path in self.store.list_json(self.layout.requests):
+        requests = self.store.list_json(self.layout.requests)
+        self._kept_requests &= set(requests)
+        for path in requests:
+            if path in self._kept_requests:
+                continue
             request = self.store.read_json_or_none(path)
             fields = ("orchestration_id", "action", "subtask_id")
             if not isinstance(request, dict) or any(not isinstance(request.get(k), str | None) for k in fields):
@@ -645,13 +664,20 @@ class Supervisor:
                 if problem:
                     self.outbox.emit("request_refused", orchestration_id=request.get("orchestration_id"),
                                      action=request.get("action"), problem=problem)
-            self.store.remove(path)
+            try:
+                self.store.remove(path)
+            except OSError as exc:
+                self._kept_requests.add(path)
+                self.outbox.emit("write_failed", path=str(path), problem=f"cannot remove: {exc.strerror or exc}",
+                                 action="the request is not carried out again; remove it by hand")
 
     def _resume(self, request: dict[str, Any], name: str) -> str | None:
         plan = self.registry.get(str(request.get("orchestration_id")))
         action, subtask_id = request.get("action"), request.get("subtask_id")
         if plan is None:
             return f"no orchestration {request.get('orchestration_id')!r}"
+        if self.outbox.was_announced(f"{plan.orchestration_id}:resumed:{name}"):
+            return None  # carried out before a restart that came before its file was removed
         problem = progress.resume_problem(plan, str(action), subtask_id if isinstance(subtask_id, str) else None)
         if problem:
             return problem

@@ -24,15 +24,27 @@ def now_iso() -> str:
     return format_timestamp(utc_now())
 
 
+EPOCH_MILLISECONDS = 1e11
+"""A number above this is in milliseconds (``Date.now()``): as seconds it would be after the year 5000."""
+
+
 def parse_timestamp(value: object) -> datetime | None:
     """Read any timestamp style seen in the system; ``None`` when absent or unreadable.
 
     A timestamp without an offset is taken as UTC (the system's writers all mean UTC
-    when they leave it out).
+    when they leave it out). A number is a Unix time (``time.time()``, ``date +%s``), in
+    seconds or, when too large for that, milliseconds: a worker's heartbeat written so is a
+    heartbeat, not the absence of one.
     """
-    if not isinstance(value, str):
-        return None
-    return _parse(value)
+    if isinstance(value, str):
+        return _parse(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = value / 1000 if abs(value) > EPOCH_MILLISECONDS else value
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
 
 
 @functools.lru_cache(maxsize=8192)

@@ -111,10 +111,13 @@ class FolderWatcher:
 
     def start(self) -> str:
         """Start watching; returns the kind of observer in use (``native`` or ``polling``)."""
+        native = make_observer()
         try:
-            self._observer = self._start(make_observer())
+            self._observer = self._start(native)
             return "native"
         except OSError as exc:
+            # the watches it did start would go on filling a queue nobody reads
+            native.stop()
             log.warning("inotify_unavailable_polling_instead", problem=str(exc))
             self._observer = self._start(PollingObserver(timeout=0.25))
             return "polling"
