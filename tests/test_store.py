@@ -680,8 +680,8 @@ def test_the_claim_reuses_the_passes_read_only_while_the_bytes_are_the_same(eith
     first = either.read_queue()
     assert first is not None
     parsed: list[bytes] = []
-    real = store_module.parse_json
-    monkeypatch.setattr(store_module, "parse_json", lambda raw, path: (parsed.append(raw), real(raw, path))[1])
+    real = either.queue_codec.decode
+    monkeypatch.setattr(either.queue_codec, "decode", lambda raw, full: (parsed.append(raw), real(raw, full))[1])
     again = either.read_queue(first)
     assert again is not None and again.document is first.document and parsed == []
     either.write_bytes(either.layout.queue, b'{"tasks": [{"id": "b"}]}')
