@@ -24,6 +24,7 @@ from orchestrator.classify import Classifier
 from orchestrator.clock import Clock, iso
 from orchestrator.config import Config, Settings
 from orchestrator.external import ExternalPlannerError, Rejection, consult
+from orchestrator.intake import Changes
 from orchestrator.memory import RoutingMemory
 from orchestrator.models import MASTERS, Classification, Plan, QueueTask
 from orchestrator.outbox import Outbox
@@ -320,7 +321,7 @@ class Engine:
         self.outbox.emit("claim_restored", task_id=task_id, problem=f"the task was pending again although {why}",
                          action="taken again without doing its work twice; a writer overwrote the queue without the lock")
 
-    def _vanished(self, changes: intake.Changes) -> None:
+    def _vanished(self, changes: Changes) -> None:
         """Report, once, tasks we took that a writer removed from the queue (only a removed entry's id can be gone)."""
         gone = self._taken if changes.full else {e.get("id") for e in changes.removed if isinstance(e, dict)}
         vanished = {task_id for task_id in self._taken & gone if not self._index.ids[task_id]}

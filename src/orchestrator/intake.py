@@ -7,6 +7,7 @@ functions only ever set the fields they name.
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ def select(tasks: list[Any]) -> tuple[list[QueueTask], list[Problem]]:
 
 def task_ids(tasks: Iterable[Any]) -> Counter[str]:
     """How many entries carry each (string) id."""
-    return Counter(entry.get("id") for entry in tasks if isinstance(entry, dict) and isinstance(entry.get("id"), str))
+    return Counter(entry["id"] for entry in tasks if isinstance(entry, dict) and isinstance(entry.get("id"), str))
 
 
 def select_from(entries: Iterable[tuple[int, Any]], ids: Counter[str]) -> tuple[list[QueueTask], list[Problem]]:
@@ -139,13 +140,15 @@ class TaskIndex:
         self.incremental = self.expired = False
 
     def update(self, tasks: list[Any]) -> Changes:
-        keys = set(map(id, tasks))
-        if len(keys) != len(tasks) or self.expired:  # one dict twice in the list: identities say nothing
+        diff = None if self.expired or not self.entries else self._diff(tasks)
+        removed: list[Any]
+        if diff is None:
             self.clear()
-        full = not self.keys
-        old = self.keys
-        added = list(enumerate(tasks)) if full else [(i, e) for i, e in enumerate(tasks) if id(e) not in old]
-        removed = [] if len(self.entries) + len(added) == len(tasks) else [e for e in self.entries if id(e) not in keys]
+            added, removed = list(enumerate(tasks)), []
+        else:
+            added, removed = diff
+        self.keys.difference_update(map(id, removed))
+        self.keys.update(id(e) for _, e in added)
         for entry in removed:
             if isinstance(entry, dict):
                 if isinstance(task_id := entry.get("id"), str):
@@ -163,9 +166,20 @@ class TaskIndex:
                     self.pending[id(entry)] = entry
             else:
                 self.odd += 1
-        self.entries, self.keys = tuple(tasks), keys
-        self.incremental = self.incremental or not full
-        return Changes(added, removed, full)
+        self.entries = tuple(tasks)
+        self.incremental = self.incremental or diff is not None
+        return Changes(added, removed, diff is None)
+
+    def _diff(self, tasks: list[Any]) -> tuple[list[tuple[int, Any]], list[Any]] | None:
+        """Entries added and removed since the last list; None when only a full look can tell."""
+        same = _same_prefix(self.entries, tasks)  # past the same objects in the same places: what differs
+        older, newer = self.entries[same:], tasks[same:]
+        newer_keys = set(map(id, newer))
+        kept = set(map(id, older)) & newer_keys
+        added = [(same + i, e) for i, e in enumerate(newer) if id(e) not in kept]
+        if len(newer_keys) != len(newer) or any(id(e) in self.keys for _, e in added):
+            return None  # an entry listed twice: identities cannot count it
+        return added, [e for e in older if id(e) not in kept]
 
     def to_select(self, tasks: list[Any], changes: Changes) -> list[tuple[int, Any]]:
         """Every entry :func:`select_from` must see for the whole queue's answer, in queue order."""
@@ -179,6 +193,14 @@ class TaskIndex:
     def pending_ids(self) -> set[object]:
         """:func:`pending_ids` of the list last given to :meth:`update`."""
         return {e.get("id") for e in self.pending.values()}
+
+
+def _same_prefix(old: tuple[Any, ...], new: list[Any]) -> int:
+    """How many leading entries are the very same objects (compared by identity, in C)."""
+    try:
+        return operator.indexOf(map(operator.is_, old, new), False)
+    except ValueError:
+        return min(len(old), len(new))
 
 
 def _anonymous(index: int, entry: object) -> str:

@@ -23,8 +23,10 @@ The dicts are shared between reads, so a task dict may only be changed inside
 from __future__ import annotations
 
 import json
+import operator
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
+from itertools import accumulate, repeat
 from typing import Any
 
 Encode = Callable[[Any], bytes]
@@ -39,15 +41,15 @@ def _refuse(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _separator(body: bytes) -> bytes | None:
+def _separator(raw: bytes, start: int, end: int) -> bytes | None:
     """What stands between the list's tasks (b"" for one task): what follows the first task,
     found as the first ``}`` ws ``,`` ws ``{`` before which the text parses as one object (a
     task's own lists of objects, or a string, may hold the same bytes). None: not found."""
-    for tried, match in enumerate(_SEPARATOR.finditer(body)):
+    for tried, match in enumerate(_SEPARATOR.finditer(raw, start, end)):
         if tried == _SEPARATOR_TRIES:
             return None
         try:
-            _DECODER.decode(body[:match.start() + 1].decode("utf-8"))
+            _DECODER.decode(raw[start:match.start() + 1].decode("utf-8"))
         except ValueError:
             continue
         return match.group()
@@ -55,6 +57,7 @@ def _separator(body: bytes) -> bytes | None:
 
 
 _SEPARATOR_TRIES = 64
+_STALE_MAX = 256
 
 
 class QueueCodec:
@@ -67,6 +70,13 @@ class QueueCodec:
         """id(task) -> (the task, its line as last written)."""
         self._stale: dict[int, Any] = {}
         """Dicts that may have changed since they were parsed: never handed out again."""
+        self._raw = b""
+        """The last read, and where its tasks are: its first task's "{", the separator between
+        them, the end (the "}") of each task and the task dicts in their order."""
+        self._start = 0
+        self._separator = b""
+        self._ends: list[int] = []
+        self._order: list[Any] = []
         self.parsed = 0
         """How many task pieces the last incremental read parsed (for tests and profiling)."""
 
@@ -79,8 +89,7 @@ class QueueCodec:
         except (ValueError, RecursionError):
             document = None
         if document is None:
-            self._pieces = {}
-            self._stale.clear()
+            self._forget_reads()
             self.parsed = -1
             return full(raw)
         return document
@@ -99,66 +108,142 @@ class QueueCodec:
         top = _DECODER.decode((head + tail).decode("utf-8"))
         if type(top) is not dict or top.get("tasks") != [] or type(top["tasks"]) is not list:
             return None
-        body = raw[start:end].strip(_WS)
-        top["tasks"] = self._tasks(body) if body else []
-        if top["tasks"] is None:
+        while start < end and raw[start] in _WS:
+            start += 1
+        while end > start and raw[end - 1] in _WS:
+            end -= 1
+        if end == start:
+            self._forget_reads()
+            return top
+        tasks = self._tasks(raw, start, end)
+        if tasks is None:
             return None
+        top["tasks"] = tasks
         return top
 
-    def _tasks(self, body: bytes) -> list[Any] | None:
-        if body[:1] != b"{" or body[-1:] != b"}":
+    def _tasks(self, raw: bytes, start: int, end: int) -> list[Any] | None:
+        """The task objects of ``raw[start:end]`` (the list's inside, without its outer whitespace)."""
+        if raw[start] != 0x7B or raw[end - 1] != 0x7D:  # { ... }
             return None
-        inner = body[1:-1]
-        separator = _separator(body)
+        separator = _separator(raw, start, end)
         if separator is None:
             return None
-        pieces = inner.split(separator) if separator else [inner]
-        known = self._pieces
-        tasks: list[Any] = list(map(known.get, pieces))
-        if self._stale and not self._stale.keys().isdisjoint(map(id, tasks)):
-            tasks = [None if id(t) in self._stale else t for t in tasks]
-        now: dict[bytes, dict[str, Any]] = dict(zip(pieces, tasks))
-        repeated = len(now) != len(pieces)  # the same bytes twice: each gets its own dict
-        parsed = 0
-        if repeated or None in tasks:
-            handed: set[int] = set()
-            for index, piece in enumerate(pieces):
-                task = tasks[index]
-                if task is None or (repeated and id(task) in handed):
-                    task = _DECODER.decode("{" + piece.decode("utf-8") + "}")
-                    parsed += 1
-                    tasks[index] = task
-                    if now.get(piece) is None or id(now[piece]) in handed:
-                        now[piece] = task
-                handed.add(id(task))
-        self._pieces = now
-        self._stale.clear()
-        self.parsed = parsed
+        width = len(separator)
+        kept = self._same_start(raw, start, separator)
+        pieces: list[bytes] = []
+        if kept:  # the first tasks are the same bytes in the same places: only what follows is split
+            after = self._ends[kept - 1] + 1  # just past the last kept task's "}"
+            first = after - 1 + width  # where the next task's inside would start
+            if after != end:
+                if width and raw.startswith(separator[1:], after):
+                    pieces = raw[first:end - 1].split(separator)
+                else:
+                    kept = 0
+        if not kept:
+            first = start + 1
+            inner = raw[first:end - 1]
+            pieces = inner.split(separator) if separator else [inner]
+        tasks = self._look_up(pieces, self._order[:kept])
+        # where each task's inside ends (its "}"), for the next read's comparison
+        ends = list(accumulate(map(operator.add, map(len, pieces), repeat(width)), initial=first - width))[1:]
+        if kept:
+            self._ends = self._ends[:kept] + ends
+        else:
+            self._ends = ends
+            self._pieces = dict(zip(pieces, tasks, strict=True))
+            self._stale.clear()  # none of them is held anywhere any more
+        self._raw, self._start, self._separator, self._order = raw, start, separator, list(tasks)
         return tasks
+
+    def _same_start(self, raw: bytes, start: int, separator: bytes) -> int:
+        """How many of the last read's first tasks ``raw`` holds with the very same bytes before and
+        in them (so the same separator, in the same places): 0 when it cannot tell."""
+        count = len(self._ends)
+        if (not count or start != self._start or separator != self._separator or len(self._stale) > _STALE_MAX
+                or len(self._pieces) > 2 * count + 64):
+            return 0
+        old = memoryview(self._raw)
+        ends = self._ends
+
+        def same(n: int) -> bool:
+            return raw.startswith(old[:ends[n - 1] + 1])
+
+        good, bad = 0, count + 1  # same(good) holds (or good is 0), same(bad) does not
+        step = 1
+        while count - step + 1 > good:  # from the end, where tasks are appended and changed
+            probe = count - step + 1
+            if same(probe):
+                good = probe
+                break
+            bad = probe
+            step *= 2
+        while bad - good > 1:
+            middle = (good + bad) // 2
+            if same(middle):
+                good = middle
+            else:
+                bad = middle
+        if self._stale and good:  # a task changed in place since: parsed again, never handed out
+            stale = self._stale.keys()
+            for index in range(good):
+                if id(self._order[index]) in stale:
+                    return index
+        return good
+
+    def _look_up(self, pieces: list[bytes], before: list[Any]) -> list[Any]:
+        """``before`` and then each piece's dict: the one its bytes parsed to last time, unless that
+        dict changed since or is handed out already; else parsed now."""
+        known = self._pieces
+        found: list[Any] = list(map(known.get, pieces))
+        stale = self._stale.keys()
+        handed = set(map(id, before)) if len(found) - found.count(None) > 8 and before else None
+        parsed = 0
+        seen: set[int] = set()
+        for index, task in enumerate(found):
+            if task is not None:
+                key = id(task)
+                if key in stale or key in seen or (
+                        key in handed if handed is not None else any(map(operator.is_, before, repeat(task)))):
+                    task = None
+                else:
+                    seen.add(key)
+            if task is None:
+                piece = pieces[index]
+                task = _DECODER.decode("{" + piece.decode("utf-8") + "}")
+                parsed += 1
+                if known.get(piece) is None or id(known[piece]) in stale:
+                    known[piece] = task
+                found[index] = task
+        self.parsed = parsed
+        return before + found
 
     # --- writing ---------------------------------------------------------------------------
 
-    def lines(self, tasks: Iterable[Any], encode: Encode) -> list[bytes]:
+    def lines(self, tasks: list[Any], encode: Encode) -> list[bytes]:
         """Each task's line: the one last written for the same dict, unless it was forgotten."""
-        known, stale = self._lines, self._stale
-        lines: dict[int, tuple[Any, bytes]] = {}
-        out = []
-        for task in tasks:
-            key = id(task)
-            hit = known.get(key)
-            line = hit[1] if hit is not None and hit[0] is task and key not in stale else encode(task)
-            lines[key] = (task, line)
-            out.append(line)
-        self._lines = lines
-        return out
+        known = self._lines
+        for key in self._stale:
+            known.pop(key, None)
+        get = known.get
+        out: list[bytes | None] = [hit[1] if (hit := get(id(t))) is not None and hit[0] is t else None for t in tasks]
+        for index in [index for index, line in enumerate(out) if line is None]:
+            task = tasks[index]
+            out[index] = line = encode(task)
+            known[id(task)] = (task, line)
+        if len(known) > 2 * len(tasks) + 64:  # tasks gone from the queue: forget their lines
+            self._lines = {id(t): (t, line) for t, line in zip(tasks, out, strict=True) if line is not None}
+        return out  # type: ignore[return-value]  # every None was replaced
 
     def forget(self, tasks: Collection[Any] | None) -> None:
         """These dicts are about to change (None: any of them may): neither their parse nor their
         line may be used again."""
         if tasks is None:
-            self._pieces = {}
+            self._forget_reads()
             self._lines = {}
-            self._stale.clear()
             return
         for task in tasks:
             self._stale[id(task)] = task  # kept alive, so its id is not reused while it is stale
+
+    def _forget_reads(self) -> None:
+        self._pieces, self._raw, self._ends, self._order = {}, b"", [], []
+        self._stale.clear()

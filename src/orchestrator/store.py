@@ -938,19 +938,29 @@ def _one_line(value: Any) -> bytes:
 def dump_lines(document: dict[str, Any] | list[Any], key: str = "tasks", codec: QueueCodec | None = None) -> bytes:
     """A document whose big list (``key``) has one item per line: readable, diffable, fast
     (a 10,000-task queue in 3 ms; indented, it would take 40). ``codec``: reuse each unchanged
-    item's line from the last write (1 ms)."""
-    def items(values: list[Any], indent: bytes) -> bytes:
+    item's line from the last write (1 ms). Joined once: each ``+`` would copy the 2.7 MB again."""
+    parts: list[bytes] = []
+
+    def items(values: list[Any], indent: bytes) -> None:
         if not values:
-            return b"[]"
-        lines = codec.lines(values, _one_line) if codec is not None else map(_one_line, values)
-        separator = b",\n" + indent + b"  "
-        return b"[\n" + indent + b"  " + separator.join(lines) + b"\n" + indent + b"]"
+            parts.append(b"[]")
+            return
+        lines = codec.lines(values, _one_line) if codec is not None else list(map(_one_line, values))
+        parts.extend((b"[\n", indent, b"  ", (b",\n" + indent + b"  ").join(lines), b"\n", indent, b"]"))
 
     if isinstance(document, list):
-        return items(document, b"") + b"\n"
-    fields = [b"  " + _one_line(name) + b": " + (items(value, b"  ") if name == key and isinstance(value, list)
-                                                  else _one_line(value)) for name, value in document.items()]
-    return b"{\n" + b",\n".join(fields) + b"\n}\n"
+        items(document, b"")
+        parts.append(b"\n")
+        return b"".join(parts)
+    parts.append(b"{\n")
+    for number, (name, value) in enumerate(document.items()):
+        parts.extend((b",\n  " if number else b"  ", _one_line(name), b": "))
+        if name == key and isinstance(value, list):
+            items(value, b"  ")
+        else:
+            parts.append(_one_line(value))
+    parts.append(b"\n}\n")
+    return b"".join(parts)
 
 
 def parse_json(raw: bytes, path: Path) -> Any:
