@@ -134,17 +134,20 @@ class TaskIndex:
     """Built from differences since the last look at every entry."""
     expired: bool = False
     """The next :meth:`update` starts afresh: every entry counts as new."""
+    twice: bool = False
+    """The list holds one object twice: the next update, too, looks at every entry."""
 
     def clear(self) -> None:
         self.entries, self.keys, self.ids, self.pending, self.odd = (), set(), Counter(), {}, 0
-        self.incremental = self.expired = False
+        self.incremental = self.expired = self.twice = False
 
     def update(self, tasks: list[Any]) -> Changes:
-        diff = None if self.expired or not self.entries else self._diff(tasks)
+        diff = None if self.expired or not self.entries or self.twice else self._diff(tasks)
         removed: list[Any]
         if diff is None:
             self.clear()
             added, removed = list(enumerate(tasks)), []
+            self.twice = len(set(map(id, tasks))) != len(tasks)  # no read does that; identities cannot count it
         else:
             added, removed = diff
         self.keys.difference_update(map(id, removed))

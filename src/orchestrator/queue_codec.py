@@ -78,7 +78,9 @@ class QueueCodec:
         self._ends: list[int] = []
         self._order: list[Any] = []
         self.parsed = 0
-        """How many task pieces the last incremental read parsed (for tests and profiling)."""
+        """How many tasks the last read parsed (-1: the whole file; for tests and profiling)."""
+        self.kept = 0
+        """How many leading tasks the last read took by one compare of their bytes."""
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -143,7 +145,8 @@ class QueueCodec:
             first = start + 1
             inner = raw[first:end - 1]
             pieces = inner.split(separator) if separator else [inner]
-        tasks = self._look_up(pieces, self._order[:kept])
+        self.kept = kept
+        tasks = self._look_up(pieces, self._order[:kept], separator)
         # where each task's inside ends (its "}"), for the next read's comparison
         ends = list(accumulate(map(operator.add, map(len, pieces), repeat(width)), initial=first - width))[1:]
         if kept:
@@ -190,32 +193,47 @@ class QueueCodec:
                     return index
         return good
 
-    def _look_up(self, pieces: list[bytes], before: list[Any]) -> list[Any]:
+    def _look_up(self, pieces: list[bytes], before: list[Any], separator: bytes) -> list[Any]:
         """``before`` and then each piece's dict: the one its bytes parsed to last time, unless that
-        dict changed since or is handed out already; else parsed now."""
+        dict changed since or is handed out already; else parsed now. A piece that does not parse
+        alone ends inside its task (a list of objects in it, or a string, holds the separator's
+        bytes): it is joined to the next one. ``pieces`` is left holding whole tasks only.
+
+        Each piece starts where a task starts (the one before it was a whole object), so one that
+        parses alone is that task: that is why a piece is never looked at out of order."""
         known = self._pieces
         found: list[Any] = list(map(known.get, pieces))
         stale = self._stale.keys()
         handed = set(map(id, before)) if len(found) - found.count(None) > 8 and before else None
-        parsed = 0
+        tasks: list[Any] = []
+        whole: list[bytes] = []
         seen: set[int] = set()
-        for index, task in enumerate(found):
-            if task is not None:
-                key = id(task)
-                if key in stale or key in seen or (
-                        key in handed if handed is not None else any(map(operator.is_, before, repeat(task)))):
-                    task = None
-                else:
-                    seen.add(key)
-            if task is None:
-                piece = pieces[index]
-                task = _DECODER.decode("{" + piece.decode("utf-8") + "}")
+        parsed = 0
+        index = 0
+        while index < len(pieces):
+            piece, task = pieces[index], found[index]
+            if task is not None and (id(task) in stale or id(task) in seen or (
+                    id(task) in handed if handed is not None else any(map(operator.is_, before, repeat(task))))):
+                task = None
+            while task is None:
+                try:
+                    task = _DECODER.decode("{" + piece.decode("utf-8") + "}")
+                except ValueError:
+                    index += 1
+                    if index == len(pieces) or not separator:
+                        raise
+                    piece = piece + separator + pieces[index]
+                    continue
                 parsed += 1
                 if known.get(piece) is None or id(known[piece]) in stale:
                     known[piece] = task
-                found[index] = task
+            seen.add(id(task))
+            tasks.append(task)
+            whole.append(piece)
+            index += 1
+        pieces[:] = whole
         self.parsed = parsed
-        return before + found
+        return before + tasks
 
     # --- writing ---------------------------------------------------------------------------
 
