@@ -183,7 +183,7 @@ def test_the_daemons_own_writes_between_other_writers_read_back_exactly(seed: in
             continue
         says = rng.random() < 0.7
 
-        def change(current: Snapshot) -> bool:
+        def change(current: Snapshot, says: bool = says) -> bool:
             entries = [e for e in current.tasks if isinstance(e, dict)]
             for entry in rng.sample(entries, min(len(entries), rng.randint(0, 2))):
                 (current.edit(entry) if says else entry)["status"] = rng.choice(["assigned", "orchestrating"])
