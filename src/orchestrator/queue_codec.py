@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import operator
 import re
+import threading
 from collections.abc import Callable, Collection
 from itertools import accumulate, repeat
 from typing import Any
@@ -77,6 +78,7 @@ class QueueCodec:
         self._separator = b""
         self._ends: list[int] = []
         self._order: list[Any] = []
+        self._guard = threading.Lock()
         self.parsed = 0
         """How many tasks the last read parsed (-1: the whole file; for tests and profiling)."""
         self.kept = 0
@@ -86,13 +88,15 @@ class QueueCodec:
 
     def decode(self, raw: bytes, full: Callable[[bytes], Any]) -> Any:
         """``raw`` parsed; ``full`` (the whole-file parser) whenever the pieces are not certain."""
-        try:
-            document = self._incremental(raw)
-        except (ValueError, RecursionError):
-            document = None
+        with self._guard:  # one read at a time (the web view reads from several threads)
+            try:
+                document = self._incremental(raw)
+            except (ValueError, RecursionError):
+                document = None
+            if document is None:
+                self._forget_reads()
+                self.parsed = -1
         if document is None:
-            self._forget_reads()
-            self.parsed = -1
             return full(raw)
         return document
 
@@ -239,6 +243,10 @@ class QueueCodec:
 
     def lines(self, tasks: list[Any], encode: Encode) -> list[bytes]:
         """Each task's line: the one last written for the same dict, unless it was forgotten."""
+        with self._guard:
+            return self._encoded(tasks, encode)
+
+    def _encoded(self, tasks: list[Any], encode: Encode) -> list[bytes]:
         known = self._lines
         for key in self._stale:
             known.pop(key, None)
@@ -255,6 +263,10 @@ class QueueCodec:
     def forget(self, tasks: Collection[Any] | None) -> None:
         """These dicts are about to change (None: any of them may): neither their parse nor their
         line may be used again."""
+        with self._guard:
+            self._forget(tasks)
+
+    def _forget(self, tasks: Collection[Any] | None) -> None:
         if tasks is None:
             self._forget_reads()
             self._lines = {}
