@@ -313,6 +313,10 @@ ODD = [
     b'{"tasks": [{"a": 1}]',
     b'{"v": "\\\\", "tasks": [{"a": 1}]}',
     b'{"v": "x\\\\"tasks": [{"a": 1}]}',
+    b'{"tasks": [{"a": 3}, {"b": 2}, {"c": 1}]}',
+    b'{"tasks": [{"a": 3}, {"b": 2 , {"c": 1}]}',  # the same bytes up to where a task's "}" was
+    b'{"tasks": [{"a": 3}, {"b": 2}, {"c": 1}]}',
+    b'{"tasks": [{"a": 3}, {"b": 2}, ]}',
 ]
 
 
@@ -327,14 +331,18 @@ def test_odd_documents_read_as_the_full_parser_reads_them(order: str) -> None:
         check(codec, raw.replace(b'"a": 1', b'"a": 2'))  # the same again, one task changed
 
 
-def test_a_first_task_holding_the_separators_bytes_is_still_read_incrementally() -> None:
+@pytest.mark.parametrize("style", FORMATS)
+def test_a_first_task_holding_the_separators_bytes_is_still_read_incrementally(style: dict[str, Any]) -> None:
     """The separator is what follows the first whole task, not the first "}, {" in the text."""
     codec = QueueCodec()
     tasks: list[Any] = [{"id": "x", "subtasks": [{"a": "}, {"}, {"b": 2}]}] + [{"id": n} for n in range(100)]
-    check(codec, encode({"tasks": tasks}, {}))
+    check(codec, encode({"tasks": tasks}, style))
     tasks.append({"id": "new"})
-    check(codec, encode({"tasks": tasks}, {}))
+    check(codec, encode({"tasks": tasks}, style))
     assert (codec.kept, codec.parsed) == (101, 1)
+    tasks.insert(50, tasks.pop(0))  # the odd task moved: now among the ones split and looked up
+    check(codec, encode({"tasks": tasks}, style))
+    assert codec.parsed <= 1
 
 
 def test_a_queue_appended_to_keeps_every_earlier_task_by_one_compare() -> None:
