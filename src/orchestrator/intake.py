@@ -7,7 +7,6 @@ functions only ever set the fields they name.
 from __future__ import annotations
 
 import hashlib
-import operator
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from orchestrator.models import (
     is_safe_id,
     normalize_master,
 )
+from orchestrator.queue_codec import same_objects
 
 ASSIGNED_BY = "orchestrator"
 
@@ -175,7 +175,7 @@ class TaskIndex:
 
     def _diff(self, tasks: list[Any]) -> tuple[list[tuple[int, Any]], list[Any]] | None:
         """Entries added and removed since the last list; None when only a full look can tell."""
-        same = _same_prefix(self.entries, tasks)  # past the same objects in the same places: what differs
+        same = same_objects(self.entries, tasks)  # past the same objects in the same places: what differs
         older, newer = self.entries[same:], tasks[same:]
         newer_keys = set(map(id, newer))
         kept = set(map(id, older)) & newer_keys
@@ -196,14 +196,6 @@ class TaskIndex:
     def pending_ids(self) -> set[object]:
         """:func:`pending_ids` of the list last given to :meth:`update`."""
         return {e.get("id") for e in self.pending.values()}
-
-
-def _same_prefix(old: tuple[Any, ...], new: list[Any]) -> int:
-    """How many leading entries are the very same objects (compared by identity, in C)."""
-    try:
-        return operator.indexOf(map(operator.is_, old, new), False)
-    except ValueError:
-        return min(len(old), len(new))
 
 
 def _anonymous(index: int, entry: object) -> str:

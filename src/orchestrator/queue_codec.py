@@ -61,6 +61,14 @@ _SEPARATOR_TRIES = 64
 _STALE_MAX = 256
 
 
+def same_objects(old: tuple[Any, ...] | list[Any], new: list[Any]) -> int:
+    """How many leading entries of ``new`` are the very objects of ``old`` (by identity, in C)."""
+    try:
+        return operator.indexOf(map(operator.is_, old, new), False)
+    except ValueError:
+        return min(len(old), len(new))
+
+
 class QueueCodec:
     """The last read's task pieces and the last write's task lines, to redo only what changed."""
 
@@ -78,6 +86,9 @@ class QueueCodec:
         self._separator = b""
         self._ends: list[int] = []
         self._order: list[Any] = []
+        self._written: tuple[Any, ...] = ()
+        """The tasks of the last write, in order, and their lines."""
+        self._written_lines: list[bytes] = []
         self._guard = threading.Lock()
         self.parsed = 0
         """How many tasks the last read parsed (-1: the whole file; for tests and profiling)."""
@@ -248,17 +259,25 @@ class QueueCodec:
 
     def _encoded(self, tasks: list[Any], encode: Encode) -> list[bytes]:
         known = self._lines
-        for key in self._stale:
+        stale = self._stale.keys()
+        for key in stale:
             known.pop(key, None)
+        # the same dicts in the same places as in the last write: their lines as written
+        same = same_objects(self._written, tasks)
+        if stale and same and not stale.isdisjoint(map(id, tasks[:same])):
+            same = next(index for index, task in enumerate(tasks) if id(task) in stale)
         get = known.get
-        out: list[bytes | None] = [hit[1] if (hit := get(id(t))) is not None and hit[0] is t else None for t in tasks]
-        for index in [index for index, line in enumerate(out) if line is None]:
-            task = tasks[index]
-            out[index] = line = encode(task)
+        rest: list[bytes | None] = [hit[1] if (hit := get(id(t))) is not None and hit[0] is t else None
+                                    for t in tasks[same:]]
+        for index in [index for index, line in enumerate(rest) if line is None]:
+            task = tasks[same + index]
+            rest[index] = line = encode(task)
             known[id(task)] = (task, line)
+        out: list[bytes] = self._written_lines[:same] + rest  # type: ignore[operator]  # every None was replaced
         if len(known) > 2 * len(tasks) + 64:  # tasks gone from the queue: forget their lines
-            self._lines = {id(t): (t, line) for t, line in zip(tasks, out, strict=True) if line is not None}
-        return out  # type: ignore[return-value]  # every None was replaced
+            self._lines = {id(t): (t, line) for t, line in zip(tasks, out, strict=True)}
+        self._written, self._written_lines = tuple(tasks), out
+        return out
 
     def forget(self, tasks: Collection[Any] | None) -> None:
         """These dicts are about to change (None: any of them may): neither their parse nor their
@@ -269,7 +288,7 @@ class QueueCodec:
     def _forget(self, tasks: Collection[Any] | None) -> None:
         if tasks is None:
             self._forget_reads()
-            self._lines = {}
+            self._lines, self._written, self._written_lines = {}, (), []
             return
         for task in tasks:
             self._stale[id(task)] = task  # kept alive, so its id is not reused while it is stale
