@@ -23,6 +23,7 @@ The dicts are shared between reads, so a task dict may only be changed inside
 from __future__ import annotations
 
 import json
+import math
 import operator
 import re
 import threading
@@ -35,11 +36,27 @@ Encode = Callable[[Any], bytes]
 _WS = b" \t\n\r"  # JSON's whitespace: bytes.strip() would also take \x0b and \x0c, which JSON refuses
 _SEPARATOR = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")
 _TASKS = re.compile(rb'"tasks"[ \t\n\r]*:[ \t\n\r]*\[')
-_DECODER = json.JSONDecoder(parse_constant=lambda name: _refuse(name))
 
 
-def _refuse(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+def _no_constant(name: str) -> Any:
+    """``NaN`` and ``Infinity`` are not JSON: such a file is reported, never rewritten."""
+    raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
+
+
+def _finite(text: str) -> float:
+    """A number beyond a float's range (``1e400``) would come back as infinity and be written back
+    as ``null``: such a file is reported, never rewritten."""
+    value = float(text)
+    if math.isinf(value):
+        raise json.JSONDecodeError(f"{text} is beyond the range of a number this daemon can write back", text, 0)
+    return value
+
+
+STRICT = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+"""Every JSON file is read with this one decoder, whole or in pieces. Made once: as fast as
+``json.loads`` (orjson reads a 10,000-task queue no faster, and turns an integer beyond 64 bits
+into a float)."""
+_DECODER = STRICT
 
 
 def _separator(raw: bytes, start: int, end: int) -> bytes | None:
