@@ -316,6 +316,8 @@ ODD = [
     b'{"tasks": [{"a": 3}, {"b": 2}, {"c": 1}]}',
     b'{"tasks": [{"a": 3}, {"b": 2 , {"c": 1}]}',  # the same bytes up to where a task's "}" was
     b'{"tasks": [{"a": 3}, {"b": 2}, {"c": 1}]}',
+    b'{"tasks": [{"a": 3}, {"b": 2}abc"c": 1}]}',  # the same tasks, then no separator
+    b'{"tasks": [{"a": 3}, {"b": 2}, {"c": 1}]}',
     b'{"tasks": [{"a": 3}, {"b": 2}, ]}',
 ]
 
