@@ -281,8 +281,11 @@ class QueueCodec:
             known.pop(key, None)
         # the same dicts in the same places as in the last write: their lines as written
         same = same_objects(self._written, tasks)
-        if stale and same and not stale.isdisjoint(map(id, tasks[:same])):
-            same = next(index for index, task in enumerate(tasks) if id(task) in stale)
+        for task in self._stale.values() if same else ():  # a dict changed since: from there on, looked at
+            try:
+                same = operator.indexOf(map(operator.is_, tasks[:same], repeat(task)), True)
+            except ValueError:
+                continue
         get = known.get
         rest: list[bytes | None] = [hit[1] if (hit := get(id(t))) is not None and hit[0] is t else None
                                     for t in tasks[same:]]
