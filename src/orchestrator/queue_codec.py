@@ -96,6 +96,8 @@ class QueueCodec:
         """id(task) -> (the task, its line as last written)."""
         self._stale: dict[int, Any] = {}
         """Dicts that may have changed since they were parsed: never handed out again."""
+        self._rewrite: dict[int, Any] = {}
+        """Dicts that may have changed since their line was written: encoded again."""
         self._raw = b""
         """The last read, and where its tasks are: its first task's "{", the separator between
         them, the end (the "}") of each task and the task dicts in their order."""
@@ -194,6 +196,7 @@ class QueueCodec:
         """How many of the last read's first tasks ``raw`` holds with the very same bytes before and
         in them (so the same separator, in the same places): 0 when it cannot tell."""
         count = len(self._ends)
+        changed = self._evict()
         if (not count or start != self._start or separator != self._separator or len(self._stale) > _STALE_MAX
                 or len(self._pieces) > 2 * count + 64):
             return 0
@@ -203,6 +206,7 @@ class QueueCodec:
         def same(n: int) -> bool:
             return raw.startswith(old[:ends[n - 1] + 1])
 
+        count = min(count, changed)  # a task changed in place since: parsed again, never handed out
         good, bad = 0, count + 1  # same(good) holds (or good is 0), same(bad) does not
         step = 1
         while count - step + 1 > good:  # from the end, where tasks are appended and changed
@@ -218,12 +222,24 @@ class QueueCodec:
                 good = middle
             else:
                 bad = middle
-        if self._stale and good:  # a task changed in place since: parsed again, never handed out
-            stale = self._stale.keys()
-            for index in range(good):
-                if id(self._order[index]) in stale:
-                    return index
         return good
+
+    def _evict(self) -> int:
+        """Take each changed dict of the last read out of the pieces it can be found by; where the
+        first of them was (the number of tasks, if none)."""
+        first = len(self._order)
+        for key, task in list(self._stale.items()):
+            try:  # by identity, in C: a dict's own == would compare contents
+                index = operator.indexOf(map(operator.is_, self._order, repeat(task)), True)
+            except ValueError:
+                continue  # not in the last read: it stays stale until the pieces are rebuilt
+            begin = self._ends[index - 1] + len(self._separator) if index else self._start + 1
+            piece = self._raw[begin:self._ends[index]]
+            if self._pieces.get(piece) is task:
+                del self._pieces[piece]
+            del self._stale[key]
+            first = min(first, index)
+        return first
 
     def _look_up(self, pieces: list[bytes], before: list[Any], separator: bytes) -> list[Any]:
         """``before`` and then each piece's dict: the one its bytes parsed to last time, unless that
@@ -276,12 +292,11 @@ class QueueCodec:
 
     def _encoded(self, tasks: list[Any], encode: Encode) -> list[bytes]:
         known = self._lines
-        stale = self._stale.keys()
-        for key in stale:
+        for key in self._rewrite:
             known.pop(key, None)
         # the same dicts in the same places as in the last write: their lines as written
         same = same_objects(self._written, tasks)
-        for task in self._stale.values() if same else ():  # a dict changed since: from there on, looked at
+        for task in self._rewrite.values() if same else ():  # a dict changed since: from there on, looked at
             try:
                 same = operator.indexOf(map(operator.is_, tasks[:same], repeat(task)), True)
             except ValueError:
@@ -297,6 +312,7 @@ class QueueCodec:
         if len(known) > 2 * len(tasks) + 64:  # tasks gone from the queue: forget their lines
             self._lines = {id(t): (t, line) for t, line in zip(tasks, out, strict=True)}
         self._written, self._written_lines = tuple(tasks), out
+        self._rewrite.clear()  # their lines are now the ones written
         return out
 
     def forget(self, tasks: Collection[Any] | None) -> None:
@@ -309,9 +325,11 @@ class QueueCodec:
         if tasks is None:
             self._forget_reads()
             self._lines, self._written, self._written_lines = {}, (), []
+            self._rewrite.clear()
             return
         for task in tasks:
             self._stale[id(task)] = task  # kept alive, so its id is not reused while it is stale
+            self._rewrite[id(task)] = task
 
     def _forget_reads(self) -> None:
         self._pieces, self._raw, self._ends, self._order = {}, b"", [], []
