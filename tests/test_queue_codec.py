@@ -276,6 +276,8 @@ def test_unchanged_tasks_keep_their_line_and_a_said_edit_gets_a_new_one() -> Non
     tasks[1]["x"] = 1
     assert codec.lines(tasks, lambda t: (encoded.append(t), json.dumps(t).encode())[1])[1] == b'{"id": "b", "x": 1}'
     assert len(encoded) == 3
+    codec.lines(tasks, lambda t: (encoded.append(t), json.dumps(t).encode())[1])
+    assert len(encoded) == 3  # its new line is the one written now
     codec.forget(None)
     codec.lines(tasks, lambda t: (encoded.append(t), json.dumps(t).encode())[1])
     assert len(encoded) == 5
