@@ -51,3 +51,17 @@ def test_a_tick_looks_at_every_entry_again_after_passes_that_looked_at_changes()
     assert index.incremental
     sim.tick(1)
     assert not index.incremental and len(index.entries) == 2
+
+
+def test_entries_that_are_not_tasks_are_named_and_the_task_beside_them_is_taken() -> None:
+    sim = Sim()
+    sim.submit(task("t0", "Fix typo", status="completed"))
+    sim.start()
+    queue = sim.store.get(sim.layout.queue)
+    queue["tasks"] = [42, "text", None, *queue["tasks"], task("t1", "Fix XSS in the login form")]
+    sim.store.put(sim.layout.queue, queue)
+    sim.run("queue")
+    assert len(sim.events("task_invalid")) == 3 and sim.events("task_assigned", task_id="t1")
+    sim.submit(task("t2", "Fix XSS in the signup form"))
+    sim.run("queue")
+    assert len(sim.events("task_invalid")) == 3 and sim.events("task_assigned", task_id="t2")

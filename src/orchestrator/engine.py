@@ -258,7 +258,8 @@ class Engine:
         complex_ = [(t, d) for t, d in decisions if d.decision == "complex" or t.id in known]
         seen = self._index.pending_ids()
         try:
-            claimed, result, unseen = self._claim(simple, complex_, now, seen, snapshot, pending)
+            claimed, result, unseen = self._claim(simple, complex_, now, seen, snapshot,
+                                                  list(self._index.pending.values()))
         except StoreError as exc:
             if str(exc) != self._update_problem:
                 self.outbox.emit("queue_update_failed", path=str(self.layout.queue), problem=str(exc),
@@ -428,7 +429,7 @@ class Engine:
     def _claim(self, simple: list[tuple[QueueTask, Classification, Any]],
                complex_: list[tuple[QueueTask, Classification]], now: str,
                seen: set[object], snapshot: Snapshot | None = None,
-               pending: list[tuple[int, Any]] | None = None) -> tuple[set[str], Snapshot | None, bool]:
+               pending: list[dict[str, Any]] | None = None) -> tuple[set[str], Snapshot | None, bool]:
         """One locked queue write for the whole batch (``snapshot``: the queue as this pass read it,
         reused under the lock if the file is still the same; ``pending``: its pending entries).
 
@@ -447,7 +448,7 @@ class Engine:
             claimed.clear()
             same = read is not None and current.document is read.document and pending is not None
             # the pass's own read: a task it chose has a unique id, so its one pending entry is the one
-            index = ({e["id"]: e for _, e in pending if isinstance(e.get("id"), str)} if same and pending is not None
+            index = ({e["id"]: e for e in pending if isinstance(e.get("id"), str)} if same and pending is not None
                      else intake.pending_index(current.tasks))
             for task, decision, path in simple:
                 entry = index.get(task.id)
