@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from orchestrator import store as store_module
 from orchestrator.config import Config, Settings
 from orchestrator.queue_codec import QueueCodec
 from orchestrator.store import MemoryStore, Snapshot, StoreError, dump_lines, parse_json
@@ -270,17 +271,33 @@ def test_unchanged_tasks_keep_their_line_and_a_said_edit_gets_a_new_one() -> Non
     codec = QueueCodec()
     tasks = [{"id": "a"}, {"id": "b"}]
     encoded: list[Any] = []
-    lines = codec.lines(tasks, lambda t: (encoded.append(t), json.dumps(t).encode())[1])
-    assert lines == [b'{"id": "a"}', b'{"id": "b"}'] and len(encoded) == 2
+
+    def encode(items: list[Any]) -> list[bytes]:
+        encoded.extend(items)
+        return [json.dumps(t).encode() for t in items]
+
+    assert codec.lines(tasks, encode) == [b'{"id": "a"}', b'{"id": "b"}'] and len(encoded) == 2
     codec.forget([tasks[1]])
     tasks[1]["x"] = 1
-    assert codec.lines(tasks, lambda t: (encoded.append(t), json.dumps(t).encode())[1])[1] == b'{"id": "b", "x": 1}'
+    assert codec.lines(tasks, encode)[1] == b'{"id": "b", "x": 1}'
     assert len(encoded) == 3
-    codec.lines(tasks, lambda t: (encoded.append(t), json.dumps(t).encode())[1])
+    codec.lines(tasks, encode)
     assert len(encoded) == 3  # its new line is the one written now
     codec.forget(None)
-    codec.lines(tasks, lambda t: (encoded.append(t), json.dumps(t).encode())[1])
+    codec.lines(tasks, encode)
     assert len(encoded) == 5
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_lines_encoded_together_are_each_values_own_line(seed: int) -> None:
+    """One orjson call for many tasks, cut at a marker: the same bytes as a call per task, also
+    when a task holds the marker, a lone surrogate or an integer beyond 64 bits."""
+    rng = random.Random(seed)
+    values = [task(rng, n) for n in range(rng.randint(0, 30))]
+    for _ in range(rng.randint(0, 2)):
+        values.insert(rng.randint(0, len(values)), rng.choice([
+            [1, store_module._MARK, 2], {"k": store_module._MARK}, "\ud800", 2**70, store_module._MARK]))
+    assert store_module._lines(values) == [store_module._one_line(v) for v in values]
 
 
 ODD = [

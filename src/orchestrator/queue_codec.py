@@ -31,7 +31,8 @@ from collections.abc import Callable, Collection
 from itertools import accumulate, repeat
 from typing import Any
 
-Encode = Callable[[Any], bytes]
+Encode = Callable[[list[Any]], list[bytes]]
+"""Items to their lines, in one call."""
 
 _WS = b" \t\n\r"  # JSON's whitespace: bytes.strip() would also take \x0b and \x0c, which JSON refuses
 _SEPARATOR = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")
@@ -304,9 +305,10 @@ class QueueCodec:
         get = known.get
         rest: list[bytes | None] = [hit[1] if (hit := get(id(t))) is not None and hit[0] is t else None
                                     for t in tasks[same:]]
-        for index in [index for index, line in enumerate(rest) if line is None]:
+        missing = [index for index, line in enumerate(rest) if line is None]
+        for index, line in zip(missing, encode([tasks[same + index] for index in missing]), strict=True):
             task = tasks[same + index]
-            rest[index] = line = encode(task)
+            rest[index] = line
             known[id(task)] = (task, line)
         out: list[bytes] = self._written_lines[:same] + rest  # type: ignore[operator]  # every None was replaced
         if len(known) > 2 * len(tasks) + 64:  # tasks gone from the queue: forget their lines

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -935,6 +936,26 @@ def _one_line(value: Any) -> bytes:
         return _utf8(_ENCODER.encode(value), lambda: _ASCII_ENCODER.encode(value))
 
 
+_MARK = "\x00orchestrator-line\x00"
+_MARKED = b',"\\u0000orchestrator-line\\u0000",'
+
+
+def _lines(values: list[Any]) -> list[bytes]:
+    """Each value's :func:`_one_line`. orjson costs 2 µs a call however small the value (10,000
+    tasks: 22 ms; as one list: 1 ms), so the values are encoded as one list with a marker string
+    between them and cut there; counted, so a task holding the marker only costs the slow way."""
+    if len(values) > 1:
+        try:
+            joined = orjson.dumps(list(chain.from_iterable(zip(values, repeat(_MARK))))[:-1])
+        except TypeError:  # orjson.JSONEncodeError: a lone surrogate, a big integer
+            pass
+        else:
+            lines = joined[1:-1].split(_MARKED)
+            if len(lines) == len(values):
+                return lines
+    return [_one_line(value) for value in values]
+
+
 def dump_lines(document: dict[str, Any] | list[Any], key: str = "tasks", codec: QueueCodec | None = None) -> bytes:
     """A document whose big list (``key``) has one item per line: readable, diffable, fast
     (a 10,000-task queue in 3 ms; indented, it would take 40). ``codec``: reuse each unchanged
@@ -945,7 +966,7 @@ def dump_lines(document: dict[str, Any] | list[Any], key: str = "tasks", codec: 
         if not values:
             parts.append(b"[]")
             return
-        lines = codec.lines(values, _one_line) if codec is not None else list(map(_one_line, values))
+        lines = codec.lines(values, _lines) if codec is not None else _lines(values)
         parts.extend((b"[\n", indent, b"  ", (b",\n" + indent + b"  ").join(lines), b"\n", indent, b"]"))
 
     if isinstance(document, list):
