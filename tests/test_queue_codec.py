@@ -298,6 +298,8 @@ def test_lines_encoded_together_are_each_values_own_line(seed: int) -> None:
         values.insert(rng.randint(0, len(values)), rng.choice([
             [1, store_module._MARK, 2], {"k": store_module._MARK}, "\ud800", 2**70, store_module._MARK]))
     assert store_module._lines(values) == [store_module._one_line(v) for v in values]
+    marked = [{"a": 1}, [1, store_module._MARK, 2], {"b": 2}]
+    assert store_module._lines(marked) == [store_module._one_line(v) for v in marked]
 
 
 ODD = [
