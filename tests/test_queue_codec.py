@@ -380,3 +380,29 @@ def test_a_queue_appended_to_keeps_every_earlier_task_by_one_compare() -> None:
     tasks.append({"id": "newer", "status": "pending"})
     check(codec, encode({"version": "2.1", "tasks": tasks}, {"indent": 2}))
     assert (codec.kept, codec.parsed) == (300, 2)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_lines_written_are_always_each_tasks_own(seed: int) -> None:
+    """Tasks appended, inserted, removed, moved, changed (and said so): every write's lines are
+    what encoding each task afresh gives."""
+    rng = random.Random(seed)
+    codec = QueueCodec()
+    tasks: list[Any] = [{"id": n} for n in range(rng.randint(0, 20))]
+    for _ in range(40):
+        tasks = list(tasks)
+        step = rng.randint(0, 5)
+        if step == 0 or not tasks:
+            tasks.insert(rng.randint(0, len(tasks)), {"id": rng.random()})
+        elif step == 1:
+            tasks.pop(rng.randrange(len(tasks)))
+        elif step == 2:
+            tasks.insert(rng.randint(0, len(tasks)), tasks.pop(rng.randrange(len(tasks))))
+        elif step == 3:
+            rng.shuffle(tasks)
+        else:
+            changed = rng.sample(tasks, rng.randint(1, min(3, len(tasks))))
+            codec.forget(changed)
+            for entry in changed:
+                entry["n"] = rng.random()
+        assert codec.lines(tasks, store_module._lines) == [store_module._one_line(t) for t in tasks]

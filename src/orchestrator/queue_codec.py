@@ -79,6 +79,14 @@ _SEPARATOR_TRIES = 64
 _STALE_MAX = 256
 
 
+def _place(tasks: list[Any], task: Any, start: int, end: int) -> int | None:
+    """Where ``task`` itself is in ``tasks[start:end]`` (by identity, in C), or None."""
+    try:
+        return start + operator.indexOf(map(operator.is_, tasks[start:end], repeat(task)), True)
+    except ValueError:
+        return None
+
+
 def same_objects(old: tuple[Any, ...] | list[Any], new: list[Any]) -> int:
     """How many leading entries of ``new`` are the very objects of ``old`` (by identity, in C)."""
     try:
@@ -93,8 +101,6 @@ class QueueCodec:
     def __init__(self) -> None:
         self._pieces: dict[bytes, dict[str, Any]] = {}
         """Each task's bytes in the last read (inside its braces) -> the dict they parsed to."""
-        self._lines: dict[int, tuple[Any, bytes]] = {}
-        """id(task) -> (the task, its line as last written)."""
         self._stale: dict[int, Any] = {}
         """Dicts that may have changed since they were parsed: never handed out again."""
         self._rewrite: dict[int, Any] = {}
@@ -292,27 +298,19 @@ class QueueCodec:
             return self._encoded(tasks, encode)
 
     def _encoded(self, tasks: list[Any], encode: Encode) -> list[bytes]:
-        known = self._lines
-        for key in self._rewrite:
-            known.pop(key, None)
-        # the same dicts in the same places as in the last write: their lines as written
-        same = same_objects(self._written, tasks)
-        for task in self._rewrite.values() if same else ():  # a dict changed since: from there on, looked at
-            try:
-                same = operator.indexOf(map(operator.is_, tasks[:same], repeat(task)), True)
-            except ValueError:
-                continue
-        get = known.get
-        rest: list[bytes | None] = [hit[1] if (hit := get(id(t))) is not None and hit[0] is t else None
-                                    for t in tasks[same:]]
-        missing = [index for index, line in enumerate(rest) if line is None]
-        for index, line in zip(missing, encode([tasks[same + index] for index in missing]), strict=True):
-            task = tasks[same + index]
-            rest[index] = line
-            known[id(task)] = (task, line)
-        out: list[bytes] = self._written_lines[:same] + rest  # type: ignore[operator]  # every None was replaced
-        if len(known) > 2 * len(tasks) + 64:  # tasks gone from the queue: forget their lines
-            self._lines = {id(t): (t, line) for t, line in zip(tasks, out, strict=True)}
+        old = self._written
+        # the same dicts in the same places as in the last write, at the start and at the end: their
+        # lines as written; the rest (what was added, changed or moved) is encoded
+        head = same_objects(old, tasks)
+        tail = same_objects(old[head:][::-1], tasks[head:][::-1])
+        for task in self._rewrite.values() if head or tail else ():  # changed since: encoded again
+            if (at := _place(tasks, task, 0, head)) is not None:
+                head = at
+            if (at := _place(tasks, task, len(tasks) - tail, len(tasks))) is not None:
+                tail = len(tasks) - at - 1
+        out = self._written_lines[:head] + encode(tasks[head:len(tasks) - tail])
+        if tail:
+            out += self._written_lines[len(old) - tail:]
         self._written, self._written_lines = tuple(tasks), out
         self._rewrite.clear()  # their lines are now the ones written
         return out
@@ -326,7 +324,7 @@ class QueueCodec:
     def _forget(self, tasks: Collection[Any] | None) -> None:
         if tasks is None:
             self._forget_reads()
-            self._lines, self._written, self._written_lines = {}, (), []
+            self._written, self._written_lines = (), []
             self._rewrite.clear()
             return
         for task in tasks:
