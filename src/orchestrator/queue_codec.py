@@ -3,21 +3,23 @@
 A 10,000-task queue is 2.7 MB: parsing it whole takes 11-20 ms and encoding it 4-8 ms, while a
 pickup changes one or two tasks. :class:`QueueCodec` keeps what the last read and write learned:
 
-* **reading**: each task object's bytes (between the separators of the ``tasks`` list) and the
-  dict they parsed to. A new read splits the list at its separator and parses only the pieces
-  whose bytes it has not seen; every other task is the dict it was. Whatever is unclear (another
-  shape, a separator inside a string, mixed separators, a piece that does not parse alone, a
-  ``\\u`` escape or a second ``"tasks"`` outside the list) falls back to the whole-file parser,
-  whose error message is the one reported. Why the result is the full parse's: each piece parsed
-  alone is a complete JSON object, the pieces are joined by ``}`` ws ``,`` ws ``{`` inside the one
-  ``[`` ... ``]`` that the rest of the document (parsed with an empty list there) holds as its
-  top-level ``tasks``, and JSON's grammar gives every text at most one parse.
-* **writing**: each task's encoded line, by the identity of its dict. A dict someone may have
-  changed since is encoded again: the store tells the codec which ones (:meth:`forget`), and a
-  change that does not say encodes them all.
+* **reading**: the last read's bytes, where each task object ends in them, and each task's bytes
+  with the dict they parsed to. A new read takes the leading tasks whose bytes (and everything
+  before them) are the same with one compare; what follows is split at the separator that follows
+  the first task, and each piece is looked up by its bytes or parsed alone (joined to the next
+  piece while it does not parse: a task may hold the separator's bytes). Whatever is unclear
+  (another shape, mixed separators, a ``\\u`` escape or a second ``"tasks"`` outside the list,
+  a parse error) goes to the whole-file parser, whose error message is the one reported. Why the
+  result is the full parse's: each piece parsed alone is a whole JSON object that starts where
+  a task starts (the piece before it was a whole object), the pieces are joined by ``}`` ws ``,``
+  ws ``{`` inside the one ``[`` ... ``]`` that the rest of the document (parsed with an empty
+  list there) holds as its top-level ``tasks``, and JSON's grammar gives a text one parse at most.
+* **writing**: the last write's tasks and lines. The tasks that are the same dicts in the same
+  places, from the start and from the end, keep their lines; the rest are encoded.
 
 The dicts are shared between reads, so a task dict may only be changed inside
-:meth:`~orchestrator.store.Store.update_queue`, which forgets it here first.
+:meth:`~orchestrator.store.Store.update_queue`, which tells the codec first (:meth:`forget`):
+that dict is never handed out again for its old bytes, nor written with its old line.
 """
 
 from __future__ import annotations
@@ -57,7 +59,6 @@ STRICT = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
 """Every JSON file is read with this one decoder, whole or in pieces. Made once: as fast as
 ``json.loads`` (orjson reads a 10,000-task queue no faster, and turns an integer beyond 64 bits
 into a float)."""
-_DECODER = STRICT
 
 
 def _separator(raw: bytes, start: int, end: int) -> bytes | None:
@@ -68,7 +69,7 @@ def _separator(raw: bytes, start: int, end: int) -> bytes | None:
         if tried == _SEPARATOR_TRIES:
             return None
         try:
-            _DECODER.decode(raw[start:match.start() + 1].decode("utf-8"))
+            STRICT.decode(raw[start:match.start() + 1].decode("utf-8"))
         except ValueError:
             continue
         return match.group()
@@ -148,7 +149,7 @@ class QueueCodec:
         head, tail = raw[:start], raw[end:]
         if head.count(b'"tasks"') != 1 or b'"tasks"' in tail or b"\\u" in head or b"\\u" in tail:
             return None  # "tasks" written twice, or maybe written as "\u0074asks": the full parser decides
-        top = _DECODER.decode((head + tail).decode("utf-8"))
+        top = STRICT.decode((head + tail).decode("utf-8"))
         if type(top) is not dict or top.get("tasks") != [] or type(top["tasks"]) is not list:
             return None
         while start < end and raw[start] in _WS:
@@ -272,7 +273,7 @@ class QueueCodec:
                 task = None
             while task is None:
                 try:
-                    task = _DECODER.decode("{" + piece.decode("utf-8") + "}")
+                    task = STRICT.decode("{" + piece.decode("utf-8") + "}")
                 except ValueError:
                     index += 1
                     if index == len(pieces) or not separator:
