@@ -65,3 +65,15 @@ def test_entries_that_are_not_tasks_are_named_and_the_task_beside_them_is_taken(
     sim.submit(task("t2", "Fix XSS in the signup form"))
     sim.run("queue")
     assert len(sim.events("task_invalid")) == 3 and sim.events("task_assigned", task_id="t2")
+
+
+def test_each_of_several_updates_in_a_row_reaches_the_file() -> None:
+    """Task dicts are shared between reads and lines between writes: every change says which
+    task it edits, so none is written with its line from before."""
+    sim = Sim()
+    sim.submit(*(task(f"t{n}", "Fix typo", status="completed") for n in range(6)))
+    sim.start()
+    for n in range(6):
+        assert sim.core.engine.set_task(f"t{n}", "blocked", blocked_reason=f"reason {n}")
+        assert sim.queue_task(f"t{n}")["status"] == "blocked"
+    assert [sim.queue_task(f"t{n}")["blocked_reason"] for n in range(6)] == [f"reason {n}" for n in range(6)]

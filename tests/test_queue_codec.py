@@ -406,3 +406,18 @@ def test_the_lines_written_are_always_each_tasks_own(seed: int) -> None:
             for entry in changed:
                 entry["n"] = rng.random()
         assert codec.lines(tasks, store_module._lines) == [store_module._one_line(t) for t in tasks]
+
+
+def test_a_change_that_raises_half_way_leaves_no_changed_task_behind() -> None:
+    store = MemoryStore()
+    store.put(store.layout.queue, b'{"tasks": [{"id": "a", "n": 1}, {"id": "b", "n": 1}]}')
+    assert store.read_queue() is not None
+
+    def change(current: Snapshot) -> bool:
+        current.tasks[0]["n"] = 2  # changed, then refused: nothing is written
+        raise ValueError("refused")
+
+    with pytest.raises(ValueError):
+        store.update_queue(change)
+    again = store.read_queue()
+    assert again is not None and again.tasks == [{"id": "a", "n": 1}, {"id": "b", "n": 1}]
