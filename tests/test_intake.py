@@ -162,3 +162,49 @@ def test_the_end_of_an_orchestration_is_put_back_on_an_old_copy_of_its_task(plan
     if plan_status == "completed":
         expected["report"] = "orchestrator/reports/orch-t.md"
     assert entry == expected
+
+
+def _entry(rng: Any, n: int) -> Any:
+    kind = rng.randint(0, 9)
+    if kind == 0:
+        return rng.choice([3, "text", None, ["a"]])  # not a task object
+    if kind == 1:
+        return {"title": "no id", "status": "pending"}
+    fields: dict[str, Any] = {"id": f"t-{rng.randint(0, n)}", "title": rng.choice(["Fix the login page", "", " "]),
+                              "status": rng.choice(["pending", "completed", " Pending ", "assigned"])}
+    if rng.random() < 0.2:
+        fields["assigned_to"] = rng.choice(["security", "nobody", ""])
+    return fields
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_task_index_answers_as_a_walk_of_the_whole_queue(seed: int) -> None:
+    """Lists as reads make them (the same object for an unchanged task, new ones for the rest),
+    edited at random: what the index has the intake look at gives what a full walk gives."""
+    import random
+
+    rng = random.Random(seed)
+    index = intake.TaskIndex()
+    tasks: list[Any] = [_entry(rng, 20) for _ in range(rng.randint(0, 30))]
+    for _ in range(40):
+        tasks = list(tasks)
+        step = rng.randint(0, 7)
+        if step <= 1 or not tasks:
+            tasks.append(_entry(rng, 20))
+        elif step == 2:
+            tasks[rng.randrange(len(tasks))] = _entry(rng, 20)  # an edit: a new dict in its place
+        elif step == 3:
+            tasks.pop(rng.randrange(len(tasks)))
+        elif step == 4:
+            rng.shuffle(tasks)
+        elif step == 5:
+            tasks.insert(rng.randrange(len(tasks) + 1), _entry(rng, 20))
+        elif step == 6:
+            tasks.append(tasks[rng.randrange(len(tasks))])  # the same object twice: no read does it
+        else:
+            index.expired = rng.random() < 0.5
+        changes = index.update(tasks)
+        chosen, problems = intake.select_from(index.to_select(tasks, changes), index.ids)
+        want_chosen, want_problems = intake.select(tasks)
+        assert [t.id for t in chosen] == [t.id for t in want_chosen] and problems == want_problems
+        assert index.pending_ids() == intake.pending_ids(tasks) and index.ids == intake.task_ids(tasks)

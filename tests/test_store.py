@@ -253,6 +253,8 @@ def test_a_missing_or_broken_file_is_reported_by_name(either: Store) -> None:
 @pytest.mark.parametrize(("raw", "problem"), [
     (b"", "empty"), (b" \n", "empty"), (b"\xff{}", "not UTF-8 (byte 0)"),
     (b'{"tasks": [NaN]}', "invalid JSON at line 1 column 1: NaN is not valid JSON"),
+    (b'{"tasks": [{"id": "a", "estimate": 1e400}]}',  # infinity: it would be written back as null
+     "invalid JSON at line 1 column 1: 1e400 is beyond the range of a number this daemon can write back"),
     (b"[" * 100_000, "nested too deeply"),
     (b'"text"', "top level is str, expected an object with 'tasks'"),
     (b'{"tasks": {"a": 1}}', "'tasks' is dict, expected a list"),
@@ -680,8 +682,8 @@ def test_the_claim_reuses_the_passes_read_only_while_the_bytes_are_the_same(eith
     first = either.read_queue()
     assert first is not None
     parsed: list[bytes] = []
-    real = store_module.parse_json
-    monkeypatch.setattr(store_module, "parse_json", lambda raw, path: (parsed.append(raw), real(raw, path))[1])
+    real = either.queue_codec.decode
+    monkeypatch.setattr(either.queue_codec, "decode", lambda raw, full: (parsed.append(raw), real(raw, full))[1])
     again = either.read_queue(first)
     assert again is not None and again.document is first.document and parsed == []
     either.write_bytes(either.layout.queue, b'{"tasks": [{"id": "b"}]}')

@@ -114,7 +114,7 @@ class Core:
         intake_only = jobs <= {"queue"}
         try:
             if "queue" in jobs or "tick" in jobs:
-                taken = self.engine.intake()
+                taken = self.engine.intake(reconcile="tick" in jobs)
                 result.again, result.failed = taken.again, taken.failed
                 result.plan_later = self._plan_now(taken.claimed)
             self.begin_many(list(drafted))

@@ -25,6 +25,7 @@ from orchestrator.classify import Classifier
 from orchestrator.clock import Clock, iso
 from orchestrator.config import Config, Settings
 from orchestrator.external import ExternalPlannerError, Rejection, consult
+from orchestrator.intake import Changes
 from orchestrator.memory import RoutingMemory
 from orchestrator.models import MASTERS, Classification, Plan, QueueTask
 from orchestrator.outbox import Outbox
@@ -123,6 +124,7 @@ class Engine:
         self._started = clock.now()
         self._cancels_seen: set[tuple[str, int]] = set()  # cancelled (task, attempt) already acted on
         self._unwithdrawn: dict[Path, tuple[str, str, int, str]] = {}  # handoff -> problem, task, attempt, reason
+        self._index = intake.TaskIndex()  # what the scans know of every queue entry: a pass looks at what changed
 
     @property
     def classifier(self) -> Classifier:
@@ -195,11 +197,17 @@ class Engine:
 
     # --- the queue ------------------------------------------------------------------------
 
-    def intake(self) -> IntakeResult:
-        """Act on every new pending task: route the simple ones, claim the complex ones."""
+    def intake(self, reconcile: bool = False) -> IntakeResult:
+        """Act on every new pending task: route the simple ones, claim the complex ones.
+
+        A pass looks at the queue entries that changed since the last one (:class:`intake.TaskIndex`);
+        with ``reconcile`` (the monitor tick), at every entry again if any pass did not."""
         classifier = self.classifier
         if self._unwithdrawn:
             self._withdraw_again()
+        if reconcile and self._index.incremental:
+            self._index.clear()
+            self._seen = None
         if self._seen is not None and self.store.identity(self.layout.queue) == self._seen.identity:
             return IntakeResult()  # our own write coming back, or nothing new: no need to read it
         try:
@@ -218,10 +226,14 @@ class Engine:
         if self._seen is not None and snapshot.raw == self._seen.raw:
             self._seen = snapshot
             return IntakeResult()
-        self._vanished(snapshot.tasks)
-        self.memory.learn(snapshot.tasks)
-        self._cancelled(snapshot.tasks)
-        candidates, problems = intake.select(snapshot.tasks)
+        changes = self._index.update(snapshot.tasks)
+        added = [entry for _, entry in changes.added]
+        self._vanished(changes)
+        if not self.memory.learn(added):
+            self._index.expired = True  # what it found is not remembered: look at everything again next time
+        self._cancelled(added)
+        pending = self._index.to_select(snapshot.tasks, changes)
+        candidates, problems = intake.select_from(pending, self._index.ids)
         self._report_once(problems)
         if not candidates:
             self._seen = snapshot
@@ -248,9 +260,10 @@ class Engine:
         simple = self._hand_off_simple([(t, d) for t, d in decisions if d.decision == "simple" and t.id not in known],
                                        now, earlier)
         complex_ = [(t, d) for t, d in decisions if d.decision == "complex" or t.id in known]
-        seen = intake.pending_ids(snapshot.tasks)
+        seen = self._index.pending_ids()
         try:
-            claimed, result, unseen = self._claim(simple, complex_, now, seen, snapshot)
+            claimed, result, unseen = self._claim(simple, complex_, now, seen, snapshot,
+                                                  list(self._index.pending.values()))
         except StoreError as exc:
             if str(exc) != self._update_problem:
                 self.outbox.emit("queue_update_failed", path=str(self.layout.queue), problem=str(exc),
@@ -313,13 +326,14 @@ class Engine:
         self.outbox.emit("claim_restored", task_id=task_id, problem=f"the task was pending again although {why}",
                          action="taken again without doing its work twice; a writer overwrote the queue without the lock")
 
-    def _vanished(self, tasks: list[Any]) -> None:
-        """Report, once, tasks we took that a writer removed from the queue."""
-        present = {e.get("id") for e in tasks if isinstance(e, dict)}
-        for task_id in sorted(self._taken - present):
+    def _vanished(self, changes: Changes) -> None:
+        """Report, once, tasks we took that a writer removed from the queue (only a removed entry's id can be gone)."""
+        gone = self._taken if changes.full else {e.get("id") for e in changes.removed if isinstance(e, dict)}
+        vanished = {task_id for task_id in self._taken & gone if not self._index.ids[task_id]}
+        for task_id in sorted(vanished):
             self.outbox.emit("task_vanished", task_id=task_id, problem="a task the orchestrator took is gone from the queue",
                              action="its handoff or plan stays; restore the task if the removal was a mistake")
-        self._taken &= present
+        self._taken -= vanished
 
     def _hand_off_simple(self, decided: list[tuple[QueueTask, Classification]], now: str,
                          earlier: dict[str, str | None]) -> list[tuple[QueueTask, Classification, Any]]:
@@ -429,9 +443,10 @@ class Engine:
 
     def _claim(self, simple: list[tuple[QueueTask, Classification, Any]],
                complex_: list[tuple[QueueTask, Classification]], now: str,
-               seen: set[object], snapshot: Snapshot | None = None) -> tuple[set[str], Snapshot | None, bool]:
+               seen: set[object], snapshot: Snapshot | None = None,
+               pending: list[dict[str, Any]] | None = None) -> tuple[set[str], Snapshot | None, bool]:
         """One locked queue write for the whole batch (``snapshot``: the queue as this pass read it,
-        reused under the lock if the file is still the same).
+        reused under the lock if the file is still the same; ``pending``: its pending entries).
 
         Returns the ids that were still ours to take, the queue as written, and whether
         the fresh read held pending tasks that were not in ``seen``.
@@ -446,23 +461,26 @@ class Engine:
             unseen = (read is None or current.document is not read.document) and bool(
                 intake.pending_ids(current.tasks) - seen)
             claimed.clear()
-            pending = intake.pending_index(current.tasks)
+            same = read is not None and current.document is read.document and pending is not None
+            # the pass's own read: a task it chose has a unique id, so its one pending entry is the one
+            index = ({e["id"]: e for e in pending if isinstance(e.get("id"), str)} if same and pending is not None
+                     else intake.pending_index(current.tasks))
             for task, decision, path in simple:
-                entry = pending.get(task.id)
+                entry = index.get(task.id)
                 if entry is not None:
-                    intake.mark_assigned(entry, decision, self.layout.rel(path), now)
+                    intake.mark_assigned(current.edit(entry), decision, self.layout.rel(path), now)
                     claimed.add(task.id)
             for task, decision in complex_:
-                entry = pending.get(task.id)
+                entry = index.get(task.id)
                 if entry is not None:
-                    intake.mark_orchestrating(entry, decision, f"orch-{task.id}", now)
+                    intake.mark_orchestrating(current.edit(entry), decision, f"orch-{task.id}", now)
                     plan = self.registry.get(f"orch-{task.id}")
                     if plan is not None and plan.status != "in_progress":
                         intake.mark_outcome(entry, plan)
                     claimed.add(task.id)
             return bool(claimed)
 
-        result = self.store.update_queue(change, known=snapshot)
+        result = self.store.update_queue(change, known=snapshot, says_edits=True)
         return claimed, result, unseen
 
     def set_task(self, task_id: str, status: str | None, *, only_if: str | None = None, **fields: Any) -> bool:
@@ -471,13 +489,14 @@ class Engine:
             entry = intake.find(snapshot.tasks, task_id)
             if entry is None or (only_if is not None and entry.get("status") != only_if):
                 return False
+            snapshot.edit(entry)
             if status is not None:
                 entry["status"] = status
             entry.update(fields)
             return True
 
         try:
-            self.store.update_queue(change)
+            self.store.update_queue(change, says_edits=True)
         except StoreError as exc:
             self.outbox.emit("queue_update_failed", task_id=task_id, problem=str(exc), action="retried on the next tick")
             return False

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,6 +23,7 @@ from orchestrator.models import (
     is_safe_id,
     normalize_master,
 )
+from orchestrator.queue_codec import same_objects
 
 ASSIGNED_BY = "orchestrator"
 
@@ -47,10 +49,21 @@ def is_pending(entry: dict[str, Any]) -> bool:
 
 def select(tasks: list[Any]) -> tuple[list[QueueTask], list[Problem]]:
     """Pending tasks that no master owns yet, and the problems of those we must skip."""
-    ids = Counter(entry.get("id") for entry in tasks if isinstance(entry, dict) and isinstance(entry.get("id"), str))
+    return select_from(enumerate(tasks), task_ids(tasks))
+
+
+def task_ids(tasks: Iterable[Any]) -> Counter[str]:
+    """How many entries carry each (string) id."""
+    return Counter(entry["id"] for entry in tasks if isinstance(entry, dict) and isinstance(entry.get("id"), str))
+
+
+def select_from(entries: Iterable[tuple[int, Any]], ids: Counter[str]) -> tuple[list[QueueTask], list[Problem]]:
+    """:func:`select` over some of the queue's entries (with their places), given every id's count:
+    the same answer as over the whole queue when they hold every entry that is not a task object
+    and every pending, unowned one."""
     chosen: list[QueueTask] = []
     problems: list[Problem] = []
-    for index, entry in enumerate(tasks):
+    for index, entry in entries:
         if not isinstance(entry, dict):
             problems.append(Problem(_anonymous(index, entry), None,
                                     f"queue entry {index} is {type(entry).__name__}, not a task object"))
@@ -88,6 +101,101 @@ def pending_ids(tasks: list[Any]) -> set[object]:
     """Ids of every pending, unowned entry (valid or not): what a pass has looked at."""
     return {e.get("id") for e in tasks
             if isinstance(e, dict) and is_pending(e) and not normalize_master(e.get("assigned_to"))}
+
+
+@dataclass
+class Changes:
+    """What a read of the queue holds that the last one looked at did not, and what it lost."""
+
+    added: list[tuple[int, Any]]
+    """New entries (dicts a read parsed, not reused) with their places, in queue order."""
+    removed: list[Any]
+    full: bool
+    """No earlier list to compare with: every entry is new."""
+
+
+@dataclass
+class TaskIndex:
+    """The facts the intake needs of every queue entry, kept from one read to the next.
+
+    A read hands out the same dict for a task whose bytes did not change (the queue codec), and a
+    dict the daemon changes is never handed out again, so the entries that are not the same objects
+    as last time are exactly what changed. Each pass then looks at those, not at 10,000 tasks.
+    """
+
+    entries: tuple[Any, ...] = ()
+    keys: set[int] = field(default_factory=set)
+    ids: Counter[str] = field(default_factory=Counter)
+    pending: dict[int, Any] = field(default_factory=dict)
+    """Pending, unowned entries (by identity), as they were when they were added."""
+    odd: int = 0
+    """Entries that are not objects."""
+    incremental: bool = False
+    """Built from differences since the last look at every entry."""
+    expired: bool = False
+    """The next :meth:`update` starts afresh: every entry counts as new."""
+    twice: bool = False
+    """The list holds one object twice: the next update, too, looks at every entry."""
+
+    def clear(self) -> None:
+        self.entries, self.keys, self.ids, self.pending, self.odd = (), set(), Counter(), {}, 0
+        self.incremental = self.expired = self.twice = False
+
+    def update(self, tasks: list[Any]) -> Changes:
+        diff = None if self.expired or not self.entries or self.twice else self._diff(tasks)
+        removed: list[Any]
+        if diff is None:
+            self.clear()
+            added, removed = list(enumerate(tasks)), []
+            self.twice = len(set(map(id, tasks))) != len(tasks)  # no read does that; identities cannot count it
+        else:
+            added, removed = diff
+        self.keys.difference_update(map(id, removed))
+        self.keys.update(id(e) for _, e in added)
+        for entry in removed:
+            if isinstance(entry, dict):
+                if isinstance(task_id := entry.get("id"), str):
+                    self.ids[task_id] -= 1
+                    if not self.ids[task_id]:
+                        del self.ids[task_id]
+                self.pending.pop(id(entry), None)
+            else:
+                self.odd -= 1
+        for _, entry in added:
+            if isinstance(entry, dict):
+                if isinstance(task_id := entry.get("id"), str):
+                    self.ids[task_id] += 1
+                if is_pending(entry) and not normalize_master(entry.get("assigned_to")):
+                    self.pending[id(entry)] = entry
+            else:
+                self.odd += 1
+        self.entries = tuple(tasks)
+        self.incremental = self.incremental or diff is not None
+        return Changes(added, removed, diff is None)
+
+    def _diff(self, tasks: list[Any]) -> tuple[list[tuple[int, Any]], list[Any]] | None:
+        """Entries added and removed since the last list; None when only a full look can tell."""
+        same = same_objects(self.entries, tasks)  # past the same objects in the same places: what differs
+        older, newer = self.entries[same:], tasks[same:]
+        newer_keys = set(map(id, newer))
+        kept = set(map(id, older)) & newer_keys
+        added = [(same + i, e) for i, e in enumerate(newer) if id(e) not in kept]
+        if len(newer_keys) != len(newer) or any(id(e) in self.keys for _, e in added):
+            return None  # an entry listed twice: identities cannot count it
+        return added, [e for e in older if id(e) not in kept]
+
+    def to_select(self, tasks: list[Any], changes: Changes) -> list[tuple[int, Any]]:
+        """Every entry :func:`select_from` must see for the whole queue's answer, in queue order."""
+        if changes.full or self.odd:
+            return list(enumerate(tasks))
+        new = {id(e) for _, e in changes.added}
+        if all(key in new for key in self.pending):
+            return [(i, e) for i, e in changes.added if id(e) in self.pending]
+        return [(i, e) for i, e in enumerate(tasks) if id(e) in self.pending]  # older ones: find their places
+
+    def pending_ids(self) -> set[object]:
+        """:func:`pending_ids` of the list last given to :meth:`update`."""
+        return {e.get("id") for e in self.pending.values()}
 
 
 def _anonymous(index: int, entry: object) -> str:

@@ -46,15 +46,16 @@ class RoutingMemory:
             self._remembered = [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
         return self._remembered
 
-    def learn(self, tasks: list[Any]) -> None:
+    def learn(self, tasks: list[Any]) -> bool:
         """Remember what the queue shows of people's corrections (write, then announce): a new one,
         a task moved on again (the latest master counts), a task moved back to the master we chose
-        (the correction is withdrawn). Tasks pruned from the queue keep what was remembered."""
+        (the correction is withdrawn). Tasks pruned from the queue keep what was remembered.
+        False when what it found could not be written: show it those tasks again."""
         known = {item.get("task_id"): normalize_master(item.get("master")) for item in self._corrections()}
         new: list[Correction] = [c for c in corrections_in(tasks) if known.get(c.task_id, "") != c.master]
         withdrawn = {task_id for task_id in routed_back(tasks) if task_id in known}
         if not (new or withdrawn) or self.outbox is None:
-            return
+            return True
         replaced = withdrawn | {c.task_id for c in new}
         remembered = [*(item for item in self._corrections() if item.get("task_id") not in replaced),
                       *(c.as_json() for c in new)]
@@ -62,7 +63,7 @@ class RoutingMemory:
             self.store.write_json(self.store.layout.routing_corrections, remembered)
         except StoreError as exc:
             self.outbox.emit("routing_corrections_unwritable", problem=str(exc), action="retrying at the next change")
-            return
+            return False
         self._remembered = remembered
         for c in new:
             key = f"{c.task_id}:corrected"  # a task corrected again (moved on, or back and away) says so again
@@ -72,6 +73,7 @@ class RoutingMemory:
         for task_id in sorted(withdrawn):
             self.outbox.emit("routing_corrected", task_id=task_id, withdrawn=known[task_id],
                              action="moved back to the master the rules chose: that correction no longer counts")
+        return True
 
     def _override_examples(self) -> list[Example]:
         path = self.store.layout.routing_overrides
