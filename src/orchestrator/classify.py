@@ -61,7 +61,7 @@ SOFTWARE_HEAD_WEIGHT = 12.0
 """A software noun heading the work (``Build a command-line tool``) makes it development (R2)."""
 NARROW_MARGIN = 0.2
 """A runner-up within this fraction of the best score is said in the reasons (low confidence)."""
-MODEL_MASTER_MIN = 0.8
+MODEL_MASTER_MIN = 0.85
 """The built-in model's probability at which it takes a task the rules route by words alone (no head rule,
 no type); chosen on the dev part, cross-validated and split by time (README, "Measured")."""
 MODEL_COMPLEX_MIN = 0.99
