@@ -744,19 +744,33 @@ def test_a_spare_file_someone_touched_is_never_written_through(store: FolderStor
     spares[4].unlink()
     spares[4].touch()  # someone's own empty file under that name, which they hold open
     theirs = os.open(spares[4], os.O_RDONLY)
+    os.rename(spares[5], tmp_path / "moved")  # ours, under another name; theirs in its place
+    spares[5].touch()
+    theirs_too = os.open(spares[5], os.O_RDONLY)
     order = {path: n for n, path in enumerate(spares)}
     with store.working():
         store._spares = deque(sorted(store._spares, key=lambda s: order[Path(s[0])]))  # the touched ones first
         store.write_json(store.layout.plan("orch-a"), {"a": 1})
     assert victim.read_text() == "theirs" and other.read_text() == ""
     assert store.read_json(store.layout.plan("orch-a")) == {"a": 1}
-    assert os.fstat(theirs).st_size == 0
+    assert os.fstat(theirs).st_size == 0 and os.fstat(theirs_too).st_size == 0
     os.close(theirs)
-    assert not spares[5].exists()  # the first spare as made was taken
+    os.close(theirs_too)
+    assert not spares[6].exists()  # the first spare as made was taken
 
 
 def test_every_start_removes_the_spare_files(store: FolderStore) -> None:
     _spares_made(store)
     again = FolderStore(store.layout)
     assert again.sweep_temp_files() == []  # not reported as a crash's leftovers
+    assert not list(store.layout.temp.glob(f"{store_module.SPARE_PREFIX}*"))
+
+
+def test_a_clean_stop_removes_the_spare_files_and_makes_no_more(store: FolderStore) -> None:
+    _spares_made(store)
+    store.drop_spares()
+    assert not list(store.layout.temp.glob(f"{store_module.SPARE_PREFIX}*"))
+    with store.working():
+        store.write_json(store.layout.plan("orch-a"), {"a": 1})
+    time.sleep(0.05)  # the thread would have made one by now (cannot fail falsely: it only could miss a bug)
     assert not list(store.layout.temp.glob(f"{store_module.SPARE_PREFIX}*"))

@@ -204,6 +204,11 @@ class Core:
         self.outbox.emit("orchestration_failed", task_id=task.id, orchestration_id=f"orch-{task.id}",
                          problem=str(exc), action="tried again at the next start")
 
+    def stop(self, **fields: Any) -> None:
+        """A clean stop: announced, and the store's spare files removed."""
+        self.note("orchestrator_stopped", **fields)
+        self.store.drop_spares()
+
     def reconfigure(self, config: Config, source: str) -> None:
         """Use a new configuration from now on, everywhere at once."""
         self.note("config_reloaded", path=source, changed=self.settings.replace(config))

@@ -278,6 +278,9 @@ class Store:
         """A pass of the engine: around it, the folder store makes its spare files (none here)."""
         yield
 
+    def drop_spares(self) -> None:
+        """A clean stop: no spare file is made any more, and those made are removed."""
+
     # --- everything else, once for both backends -----------------------------------------
 
     def exists(self, path: Path) -> bool:
@@ -477,9 +480,10 @@ class FolderStore(Store):
         self._same_device: dict[Path, bool] = {}  # folder -> on the temp folder's file system
         self._checked: dict[Path, tuple[tuple[int, int, int], ...]] = {}  # folder -> _folder_key when found inside the root
         self._temp_key: tuple[tuple[int, int, int], ...] | None = None  # the temp folder's _folder_key
-        self._spares: deque[tuple[str, int, int]] = deque()  # (path, device, inode) of empty files made ahead
+        self._spares: deque[tuple[str, int]] = deque()  # (path, open fd) of empty files made ahead
         self._spare_turn = threading.Condition()
         self._spare_busy = True  # a pass runs (or none ran yet): no spare is made now
+        self._spare_stopped = False
         self._spare_thread: threading.Thread | None = None
         self._spare_names = (f"{SPARE_PREFIX}{uuid.uuid4().hex[:8]}-{n}" for n in count())
 
@@ -507,37 +511,55 @@ class FolderStore(Store):
     def _make_spares(self) -> None:
         while True:
             with self._spare_turn:
-                while self._spare_busy or len(self._spares) >= SPARES:
+                while self._spare_busy or self._spare_stopped or len(self._spares) >= SPARES:
                     self._spare_turn.wait()
             try:
                 temp = os.lstat(self.layout.temp)
                 if not stat.S_ISDIR(temp.st_mode):
                     raise OSError(errno.ENOTDIR, "not a folder")
                 path = os.path.join(self.layout.temp, next(self._spare_names))
+                # held open: its inode cannot be freed and come back as someone else's file
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-                try:
-                    st = os.fstat(fd)
-                finally:
+                with self._spare_turn:
+                    kept = self._keep_spare((path, fd))
+                if not kept:  # a clean stop while it was being made
                     os.close(fd)
-                self._spares.append((path, st.st_dev, st.st_ino))
+                    os.unlink(path)
             except OSError:
                 with self._spare_turn:  # no temp folder, a full disk: try again after the next pass
                     self._spare_busy = True
 
+    def _keep_spare(self, spare: tuple[str, int]) -> bool:
+        if self._spare_stopped:
+            return False
+        self._spares.append(spare)
+        return True
+
+    def drop_spares(self) -> None:
+        with self._spare_turn:
+            self._spare_stopped = True
+            while self._spares:
+                path, fd = self._spares.popleft()
+                os.close(fd)
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+
     def _open_spare(self, mode: int) -> tuple[Path, int] | None:
-        """A spare file still exactly as made (a regular file, empty, the same inode, no other
-        name: nobody else's file is ever written through it), opened; None when there is none."""
+        """A spare file still exactly as made (its name still leads to the inode we hold open,
+        not through a symlink; empty; no other name), so nobody else's file is ever written or
+        renamed through it; None when there is none (then a new temp file, as before)."""
         while self._spares:
-            path, device, inode = self._spares.popleft()
+            path, fd = self._spares.popleft()
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+                held, named = os.fstat(fd), os.lstat(path)
+                if ((named.st_dev, named.st_ino) == (held.st_dev, held.st_ino) and held.st_nlink == 1
+                        and held.st_size == 0):
+                    os.fchmod(fd, mode)
+                    return Path(path), fd
             except OSError:
-                continue  # swept, or the temp folder replaced: the next one, or a new file
-            st = os.fstat(fd)
-            if (stat.S_ISREG(st.st_mode) and (st.st_dev, st.st_ino) == (device, inode) and st.st_nlink == 1
-                    and st.st_size == 0):
-                os.fchmod(fd, mode)
-                return Path(path), fd
+                pass  # swept, or the temp folder replaced: the next one
             os.close(fd)
         return None
 
@@ -603,10 +625,11 @@ class FolderStore(Store):
         return tuple(key)
 
     def _temp_path(self, path: Path) -> Path:
-        """In the unwatched temp folder when it is on the same file system as ``path``'s folder
-        (a rename or link cannot cross file systems), else beside ``path``."""
-        name = f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}"
-        folder = path.parent
+        return self._temp_folder(path.parent) / f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}"
+
+    def _temp_folder(self, folder: Path) -> Path:
+        """The unwatched temp folder when it is on the same file system as ``folder`` (a rename or
+        link cannot cross file systems), else ``folder``: where a temp file for it goes."""
         try:
             temp_key: tuple[tuple[int, int, int], ...] | None = self._folder_key(self.layout.temp)
         except OSError:
@@ -626,7 +649,7 @@ class FolderStore(Store):
                 same = False  # no temp folder (yet): beside the file, as always worked
             if same or self.layout.temp.is_dir():
                 self._same_device[folder] = same
-        return self.layout.temp / name if same else folder / name
+        return self.layout.temp if same else folder
 
     def _write_temp(self, path: Path, data: bytes, *, durable: bool = True) -> Path:
         return self._write_temps([(path, data)], durable=durable)[0]
@@ -635,9 +658,14 @@ class FolderStore(Store):
         """A temporary file beside each path, written, then all fsynced at once (the disk commits
         them together: six files cost little more than one), then closed."""
         opened: list[tuple[Path, int]] = []
+        temp_folders: dict[Path, Path] = {}  # folder -> its temp folder: each checked once per batch
         try:
             for path, data in files:
-                self._check_folder(path.parent)
+                folder = path.parent
+                temp_folder = temp_folders.get(folder)
+                if temp_folder is None:
+                    self._check_folder(folder)
+                    temp_folder = temp_folders[folder] = self._temp_folder(folder)
                 try:
                     st = os.lstat(path)
                     if stat.S_ISLNK(st.st_mode):
@@ -645,11 +673,11 @@ class FolderStore(Store):
                     mode = st.st_mode & 0o7777
                 except FileNotFoundError:
                     mode = DEFAULT_MODE
-                temp = self._temp_path(path)
-                spare = self._open_spare(mode) if temp.parent == self.layout.temp else None
+                spare = self._open_spare(mode) if temp_folder == self.layout.temp else None
                 if spare is not None:
                     temp, fd = spare
                 else:
+                    temp = temp_folder / f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}"
                     try:
                         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
                     except (FileNotFoundError, NotADirectoryError):
@@ -657,6 +685,7 @@ class FolderStore(Store):
                             raise
                         self._same_device.clear()  # the temp folder was removed or replaced: beside the files
                         temp = self._temp_path(path)
+                        temp_folders[folder] = temp.parent
                         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
                     os.fchmod(fd, mode)
                 opened.append((temp, fd))
