@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -704,3 +705,72 @@ def test_a_temp_folder_removed_under_a_running_store_costs_nothing_but_the_quiet
     store.make_folders()  # the next start puts it back, and it is used again
     store.write_json(store.layout.subtask("s1"), {"a": 3})
     assert store.read_json(store.layout.subtask("s1")) == {"a": 3}
+
+
+def _spares_made(store: FolderStore, count: int = store_module.SPARES) -> list[Path]:
+    """After a pass, the store's thread makes its spare files; wait for them (never a timing assert)."""
+    with store.working():
+        pass
+    deadline = time.monotonic() + 30
+    while len(found := sorted(store.layout.temp.glob(f"{store_module.SPARE_PREFIX}*"))) < count:
+        assert time.monotonic() < deadline, "no spare files made"
+        time.sleep(0.01)
+    return found
+
+
+def test_writes_between_passes_take_spare_files_made_ahead(store: FolderStore) -> None:
+    spares = _spares_made(store)
+    with store.working():  # no spare is made while a pass runs
+        store.write_json(store.layout.plan("orch-a"), {"a": 1})
+        assert store.create_json(store.layout.subtask("s1"), {"s": 1})
+        left = sorted(store.layout.temp.glob(f"{store_module.SPARE_PREFIX}*"))
+    assert len(left) == len(spares) - 2 and set(left) < set(spares)
+    assert store.read_json(store.layout.plan("orch-a")) == {"a": 1}
+    assert store.read_json(store.layout.subtask("s1")) == {"s": 1}
+    assert oct(store.layout.plan("orch-a").stat().st_mode & 0o777) == oct(store_module.DEFAULT_MODE)
+    assert store.is_own(store.layout.plan("orch-a"))
+
+
+def test_a_spare_file_someone_touched_is_never_written_through(store: FolderStore, tmp_path: Path) -> None:
+    spares = _spares_made(store)
+    victim, other = tmp_path / "victim", tmp_path / "other"
+    victim.write_text("theirs")
+    spares[0].unlink()
+    os.link(victim, spares[0])  # a hard link in its place: another inode, someone's file
+    os.link(spares[1], other)  # a second name for a spare: written, it would show there too
+    spares[2].unlink()
+    os.symlink(victim, spares[2])
+    spares[3].write_text("x" * 100)  # not empty any more
+    spares[4].unlink()
+    spares[4].touch()  # someone's own empty file under that name, which they hold open
+    theirs = os.open(spares[4], os.O_RDONLY)
+    os.rename(spares[5], tmp_path / "moved")  # ours, under another name; theirs in its place
+    spares[5].touch()
+    theirs_too = os.open(spares[5], os.O_RDONLY)
+    order = {path: n for n, path in enumerate(spares)}
+    with store.working():
+        store._spares = deque(sorted(store._spares, key=lambda s: order[Path(s[0])]))  # the touched ones first
+        store.write_json(store.layout.plan("orch-a"), {"a": 1})
+    assert victim.read_text() == "theirs" and other.read_text() == ""
+    assert store.read_json(store.layout.plan("orch-a")) == {"a": 1}
+    assert os.fstat(theirs).st_size == 0 and os.fstat(theirs_too).st_size == 0
+    os.close(theirs)
+    os.close(theirs_too)
+    assert not spares[6].exists()  # the first spare as made was taken
+
+
+def test_every_start_removes_the_spare_files(store: FolderStore) -> None:
+    _spares_made(store)
+    again = FolderStore(store.layout)
+    assert again.sweep_temp_files() == []  # not reported as a crash's leftovers
+    assert not list(store.layout.temp.glob(f"{store_module.SPARE_PREFIX}*"))
+
+
+def test_a_clean_stop_removes_the_spare_files_and_makes_no_more(store: FolderStore) -> None:
+    _spares_made(store)
+    store.drop_spares()
+    assert not list(store.layout.temp.glob(f"{store_module.SPARE_PREFIX}*"))
+    with store.working():
+        store.write_json(store.layout.plan("orch-a"), {"a": 1})
+    time.sleep(0.05)  # the thread would have made one by now (cannot fail falsely: it only could miss a bug)
+    assert not list(store.layout.temp.glob(f"{store_module.SPARE_PREFIX}*"))

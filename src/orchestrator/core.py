@@ -87,6 +87,10 @@ class Core:
         A full pass (:data:`FULL`) should follow: the daemon runs it as its first pass, so an
         error in it is handled like an error in any other pass.
         """
+        with self.store.working():
+            return self._start(started)
+
+    def _start(self, started: dict[str, Any]) -> PassResult:
         self.store.make_folders()
         if self.store.end_torn_event_line():
             log.warning("ended_torn_event_line", path=str(self.store.layout.events))
@@ -107,7 +111,10 @@ class Core:
 
     def run_pass(self, jobs: Iterable[Hashable], drafted: Iterable[tuple[QueueTask, Drafted]] = ()) -> PassResult:
         """One pass; the state file is written once and the events are appended at its end."""
-        jobs = set(jobs)
+        with self.store.working():  # the store makes its spare files between passes
+            return self._run_pass(set(jobs), list(drafted))
+
+    def _run_pass(self, jobs: set[Hashable], drafted: list[tuple[QueueTask, Drafted]]) -> PassResult:
         result = PassResult()
         # a pass that only takes new tasks starts no worker and fails no attempt: the scans of
         # every live subtask for due retries and worker processes would find what they found before
@@ -117,7 +124,7 @@ class Core:
                 taken = self.engine.intake(reconcile="tick" in jobs)
                 result.again, result.failed = taken.again, taken.failed
                 result.plan_later = self._plan_now(taken.claimed)
-            self.begin_many(list(drafted))
+            self.begin_many(drafted)
             for job in jobs:
                 if isinstance(job, tuple) and job[0] == "subtask":
                     self.supervisor.sync_subtask(job[1])
@@ -196,6 +203,11 @@ class Core:
     def _failed(self, task: QueueTask, exc: StoreError) -> None:
         self.outbox.emit("orchestration_failed", task_id=task.id, orchestration_id=f"orch-{task.id}",
                          problem=str(exc), action="tried again at the next start")
+
+    def stop(self, **fields: Any) -> None:
+        """A clean stop: announced, and the store's spare files removed."""
+        self.note("orchestrator_stopped", **fields)
+        self.store.drop_spares()
 
     def reconfigure(self, config: Config, source: str) -> None:
         """Use a new configuration from now on, everywhere at once."""

@@ -187,7 +187,7 @@ class Daemon:
                 await asyncio.wait(self._planning, timeout=self.config.watch.lock_timeout_seconds)
             drafted, self._drafted = self._drafted, []
             await self._step(self.core.run_pass, set(), drafted)  # begin what was planned; write the state
-            await self._step(self.core.note, "orchestrator_stopped", pid=os.getpid(), reason="signal")
+            await self._step(self.core.stop, pid=os.getpid(), reason="signal")
         finally:
             self._deaths.close()
             self._watcher.stop()

@@ -27,12 +27,12 @@ import stat
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import chain, count, repeat
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,11 @@ from orchestrator.queue_codec import STRICT, QueueCodec
 
 TEMP_PREFIX = ".orchestrator-"
 TEMP_SUFFIX = ".tmp"
+SPARE_PREFIX = ".orchestrator-spare-"
+"""Empty files made ahead in the temp folder (see :meth:`FolderStore.working`); not temp files
+left by a crash, so ``doctor`` does not count them; every start removes them."""
+SPARES = 24
+"""How many: a complex pickup uses 10 (queue, plan, 6 subtask files, handoff, state)."""
 DEFAULT_MODE = 0o644
 EVENT_TAIL_BYTES = 4 << 20
 """How much of the end of the events file is read at start to learn what was announced."""
@@ -268,6 +273,14 @@ class Store:
         """Remove temporary files a crash left behind (never anyone else's)."""
         return []
 
+    @contextmanager
+    def working(self) -> Iterator[None]:
+        """A pass of the engine: around it, the folder store makes its spare files (none here)."""
+        yield
+
+    def drop_spares(self) -> None:
+        """A clean stop: no spare file is made any more, and those made are removed."""
+
     # --- everything else, once for both backends -----------------------------------------
 
     def exists(self, path: Path) -> bool:
@@ -467,6 +480,88 @@ class FolderStore(Store):
         self._same_device: dict[Path, bool] = {}  # folder -> on the temp folder's file system
         self._checked: dict[Path, tuple[tuple[int, int, int], ...]] = {}  # folder -> _folder_key when found inside the root
         self._temp_key: tuple[tuple[int, int, int], ...] | None = None  # the temp folder's _folder_key
+        self._spares: deque[tuple[str, int]] = deque()  # (path, open fd) of empty files made ahead
+        self._spare_turn = threading.Condition()
+        self._spare_busy = True  # a pass runs (or none ran yet): no spare is made now
+        self._spare_stopped = False
+        self._spare_thread: threading.Thread | None = None
+        self._spare_names = (f"{SPARE_PREFIX}{uuid.uuid4().hex[:8]}-{n}" for n in count())
+
+    @contextmanager
+    def working(self) -> Iterator[None]:
+        """A pass: the files it writes take spare temp files, made between passes by a thread.
+
+        Creating a file costs 0.4 ms of kernel time on this ext4 (a rename 13 us, a write 5 us):
+        nine of them were half of a complex pickup. Spares are made only while no pass runs (a
+        pass never waits behind one: at most the one being made), one at a time, up to
+        :data:`SPARES`, in the unwatched temp folder only.
+        """
+        with self._spare_turn:
+            self._spare_busy = True
+        try:
+            yield
+        finally:
+            with self._spare_turn:
+                self._spare_busy = False
+                if self._spare_thread is None:
+                    self._spare_thread = threading.Thread(target=self._make_spares, name="spares", daemon=True)
+                    self._spare_thread.start()
+                self._spare_turn.notify()
+
+    def _make_spares(self) -> None:
+        while True:
+            with self._spare_turn:
+                while self._spare_busy or self._spare_stopped or len(self._spares) >= SPARES:
+                    self._spare_turn.wait()
+            try:
+                temp = os.lstat(self.layout.temp)
+                if not stat.S_ISDIR(temp.st_mode):
+                    raise OSError(errno.ENOTDIR, "not a folder")
+                path = os.path.join(self.layout.temp, next(self._spare_names))
+                # held open: its inode cannot be freed and come back as someone else's file
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+                with self._spare_turn:
+                    kept = self._keep_spare((path, fd))
+                if not kept:  # a clean stop while it was being made
+                    os.close(fd)
+                    os.unlink(path)
+            except OSError:
+                with self._spare_turn:  # no temp folder, a full disk: try again after the next pass
+                    self._spare_busy = True
+
+    def _keep_spare(self, spare: tuple[str, int]) -> bool:
+        if self._spare_stopped:
+            return False
+        self._spares.append(spare)
+        return True
+
+    def drop_spares(self) -> None:
+        with self._spare_turn:
+            self._spare_stopped = True
+            while self._spares:
+                path, fd = self._spares.popleft()
+                os.close(fd)
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+
+    def _open_spare(self, mode: int) -> tuple[Path, int] | None:
+        """A spare file still exactly as made (its name still leads to the inode we hold open,
+        not through a symlink; empty; no other name), so nobody else's file is ever written or
+        renamed through it; None when there is none (then a new temp file, as before)."""
+        while self._spares:
+            path, fd = self._spares.popleft()
+            try:
+                held, named = os.fstat(fd), os.lstat(path)
+                if ((named.st_dev, named.st_ino) == (held.st_dev, held.st_ino) and held.st_nlink == 1
+                        and held.st_size == 0):
+                    os.fchmod(fd, mode)
+                    return Path(path), fd
+            except OSError:
+                pass  # swept, or the temp folder replaced: the next one
+            os.close(fd)
+        return None
 
     def _wrote(self, path: Path, temp: Path) -> None:
         """Remember ``path`` as ``temp`` is, before the rename or link that makes it ``path``: after
@@ -530,10 +625,11 @@ class FolderStore(Store):
         return tuple(key)
 
     def _temp_path(self, path: Path) -> Path:
-        """In the unwatched temp folder when it is on the same file system as ``path``'s folder
-        (a rename or link cannot cross file systems), else beside ``path``."""
-        name = f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}"
-        folder = path.parent
+        return self._temp_folder(path.parent) / f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}"
+
+    def _temp_folder(self, folder: Path) -> Path:
+        """The unwatched temp folder when it is on the same file system as ``folder`` (a rename or
+        link cannot cross file systems), else ``folder``: where a temp file for it goes."""
         try:
             temp_key: tuple[tuple[int, int, int], ...] | None = self._folder_key(self.layout.temp)
         except OSError:
@@ -553,7 +649,7 @@ class FolderStore(Store):
                 same = False  # no temp folder (yet): beside the file, as always worked
             if same or self.layout.temp.is_dir():
                 self._same_device[folder] = same
-        return self.layout.temp / name if same else folder / name
+        return self.layout.temp if same else folder
 
     def _write_temp(self, path: Path, data: bytes, *, durable: bool = True) -> Path:
         return self._write_temps([(path, data)], durable=durable)[0]
@@ -562,9 +658,14 @@ class FolderStore(Store):
         """A temporary file beside each path, written, then all fsynced at once (the disk commits
         them together: six files cost little more than one), then closed."""
         opened: list[tuple[Path, int]] = []
+        temp_folders: dict[Path, Path] = {}  # folder -> its temp folder: each checked once per batch
         try:
             for path, data in files:
-                self._check_folder(path.parent)
+                folder = path.parent
+                temp_folder = temp_folders.get(folder)
+                if temp_folder is None:
+                    self._check_folder(folder)
+                    temp_folder = temp_folders[folder] = self._temp_folder(folder)
                 try:
                     st = os.lstat(path)
                     if stat.S_ISLNK(st.st_mode):
@@ -572,17 +673,22 @@ class FolderStore(Store):
                     mode = st.st_mode & 0o7777
                 except FileNotFoundError:
                     mode = DEFAULT_MODE
-                temp = self._temp_path(path)
-                try:
-                    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-                except (FileNotFoundError, NotADirectoryError):
-                    if temp.parent != self.layout.temp:
-                        raise
-                    self._same_device.clear()  # the temp folder was removed or replaced: beside the files
-                    temp = self._temp_path(path)
-                    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+                spare = self._open_spare(mode) if temp_folder == self.layout.temp else None
+                if spare is not None:
+                    temp, fd = spare
+                else:
+                    temp = temp_folder / f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}"
+                    try:
+                        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+                    except (FileNotFoundError, NotADirectoryError):
+                        if temp.parent != self.layout.temp:
+                            raise
+                        self._same_device.clear()  # the temp folder was removed or replaced: beside the files
+                        temp = self._temp_path(path)
+                        temp_folders[folder] = temp.parent
+                        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+                    os.fchmod(fd, mode)
                 opened.append((temp, fd))
-                os.fchmod(fd, mode)
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view):]
@@ -764,6 +870,13 @@ class FolderStore(Store):
                 # their targets instead (see _temp_path)
 
     def sweep_temp_files(self, older_than: float = 60.0) -> list[Path]:
+        """Also removes every spare file (an earlier run's; unlisted: no crash left them)."""
+        try:
+            for entry in os.scandir(self.layout.temp):
+                if entry.name.startswith(SPARE_PREFIX):
+                    Path(entry.path).unlink(missing_ok=True)
+        except OSError:
+            pass
         removed: list[Path] = []
         now = time.time()
         for folder in [self.layout.root, *self.layout.folders()]:
