@@ -106,6 +106,11 @@ PROGRAM_NOUNS = frozenset({"mvp", "epic", "initiative", "program", "programme", 
 """A noun-phrase title that names a program of work (``Marketplace MVP``, ``Kubernetes migration``)."""
 CAPABILITY_TAILS = frozenset({"deploys", "deployments", "releases", "support", "rollout", "program", "project",
                               "programme", "initiative", "readiness", "compliance", "certification"})
+ONE_JOB_NOUNS = frozenset({"exercise", "drill", "test", "tests", "rehearsal", "dry-run", "runbook", "playbook",
+                           "guide", "docs", "documentation", "review", "audit", "check", "report", "dashboard",
+                           "alert", "alerts", "checklist", "ticket", "incident", "postmortem", "post-mortem"})
+"""After a capability, what makes the title one job on or about it (``Annual failover exercise``,
+``Observability runbook``), not the capability brought in (``Multi-tenancy support``)."""
 INTRODUCING = frozenset({"introduce", "support", "enable", "launch", "deliver", "roll", "adopt", "offer"})
 """Verbs that bring a capability in (``Introduce multi-tenancy``), unlike ``fix`` or ``document``."""
 ENVIRONMENTS = frozenset({"production", "prod", "staging", "dev", "qa", "preview", "test", "sandbox"})
@@ -115,6 +120,8 @@ LIBRARIES = frozenset({"library", "client", "sdk", "package", "plugin", "module"
 SCREENS = frozenset({"page", "tab", "screen", "panel", "view", "dialog", "modal", "form", "widget", "menu", "sidebar",
                      "button", "wizard", "tooltip", "banner", "toast", "popup"})
 """Parts of a user interface: the words naming one (the security center settings page) are its name, not its work."""
+PLACES = frozenset({"screens", "pages", "tabs", "views", "panels", "forms", "dialogs"})
+"""Where one change goes: ``the four onboarding screens`` are places, not parts (``three new screens`` are)."""
 REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
 """Making verbs that also repair: with a security defect named, the work is the defect's fix."""
 RELEASE_DOCS = frozenset({"changelog", "release notes"})
@@ -864,7 +871,7 @@ class Classifier:
         series = verb_series(title, self._verbs)
         actions = max(action_clauses(title, verbs), parallel_actions(clauses(rest), verbs), key=len)
         markers = sequence_markers(text)
-        parts = stated_parts(text, self.config.part_nouns)
+        parts = stated_parts(text, self.config.part_nouns, places=PLACES)
         if len(steps) >= 3:
             signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
         elif len(series) >= 3:  # Design, build and roll out the notification service: the seed's design -> implement
@@ -924,7 +931,10 @@ class Classifier:
         # the capability is what the head names (Add multi-tenancy, Real-time notifications), not what
         # qualifies the object of a verb (Add i18n keys)
         verbless = first not in self._verbs and " ".join(head.split()[:2]) not in self._phrasal  # set up, roll out
-        if capability and (verbless or set(head[capability.end():].split()) <= CAPABILITY_TAILS):
+        after = head[capability.end():].split() if capability else []
+        if capability and after and after[-1] in ONE_JOB_NOUNS:
+            capability = None  # a failover exercise, a disaster recovery runbook: one job on or about the capability
+        if capability and (verbless or set(after) <= CAPABILITY_TAILS):
             return [(1.0, f"a capability of a whole system: {capability.group()!r}")]
         words = head.split()
         label = re.match(r"\s*([a-z]+)\s*:\s", lowered)

@@ -272,18 +272,23 @@ _PART_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seve
                      "ten": 10}
 
 
-def stated_parts(text: str, nouns: Iterable[str]) -> int:
-    """The largest count of parts the text states: ``its 6 features``, ``three modules (a, b, c)``."""
+def stated_parts(text: str, nouns: Iterable[str], places: Collection[str] = ()) -> int:
+    """The largest count of parts the text states: ``its 6 features``, ``three modules (a, b, c)``.
+
+    A count of ``places`` that a preposition puts after the change (``for the four onboarding screens``, ``on
+    these three pages``) names where one change goes, not parts to make: it is not counted (``Implement the 4
+    screens``, ``three new screens`` are)."""
     pattern = _count_pattern(tuple(nouns))
-    counts = [int(n) if n.isdigit() else _PART_COUNT_WORDS[n.lower()] for n in pattern.findall(text)]
+    counts = [int(n) if n.isdigit() else _PART_COUNT_WORDS[n.lower()] for definite, n, noun in pattern.findall(text)
+              if not (definite and noun.lower() in places)]
     return max(counts, default=0)
 
 
 @functools.lru_cache(maxsize=8)
 def _count_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
     words = "|".join(_PART_COUNT_WORDS)
-    return re.compile(rf"\b(\d{{1,2}}|{words})\s+(?:[a-z][\w-]*\s+){{0,2}}(?:{'|'.join(map(re.escape, nouns))})\b",
-                      re.IGNORECASE)
+    return re.compile(rf"(?:\b((?:for|to|on|in|into|across|from|of|at)\s+(?:the|these|those|all))\s+)?\b(\d{{1,2}}|{words})\s+(?:[a-z][\w-]*\s+){{0,2}}"
+                      rf"({'|'.join(map(re.escape, nouns))})\b", re.IGNORECASE)
 
 
 _REFERENCE_RE = re.compile(r"(?:pattern|example|style|template|model)\s+(?:in|of|from)\s+$|(?:from|like|see|read|reads|"
