@@ -261,6 +261,7 @@ class Classifier:
         self._not_development = [(plain, p, weight) for name, ws in self._patterns.items()
                                  if config.domains[name].master != "development" for _, plain, p, weight in ws]
         self._vague = [(verb, re.compile(rf"^\s*{re.escape(verb)}\b")) for verb in config.vague_verbs]
+        self._vague_words = {verb.lower() for verb in config.vague_verbs}
         self._display = tuple(verb.lower() for verb in config.display_verbs)
         self._deploy_objects = {word.lower() for word in config.deploy_objects}
         self._assets = {word.lower() for word in config.asset_nouns}
@@ -730,7 +731,8 @@ class Classifier:
         # R3: a list of places to look is one piece of work (finding the cause), not parts
         looked = without_narrative(unprefixed(without_investigation(description)))
         signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains,
-                                          read_only=route.decided_by == "census" or self._reads_only(task.title))
+                                          read_only=route.decided_by == "census" or self._reads_only(task.title),
+                                          decided_by=route.decided_by)
         signals += self._size_signals(task, text)
         whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline")
         files = changed_files(text, find_files(text)) if whole else []
@@ -853,8 +855,8 @@ class Classifier:
         head = re.findall(r"[a-z][a-z-]*", head_phrase(title).lower()) or [""]
         return _stem_of(head[0]) in READ_ONLY_VERBS + ROUTINE_VERBS or _stem_of(head[-1]) in READ_ONLY_VERBS
 
-    def _sequence_signals(self, text: str, body: str, domains: list[str], read_only: bool = False
-                          ) -> list[tuple[float, str]]:
+    def _sequence_signals(self, text: str, body: str, domains: list[str], read_only: bool = False,
+                          decided_by: str | None = None) -> list[tuple[float, str]]:
         signals: list[tuple[float, str]] = []
         verbs = self.config.action_verbs
         # R5: an arrow chain counts when it orders work (design -> implement), not a system's path
@@ -869,7 +871,10 @@ class Classifier:
         # the title usually summarises the description: count the richer of the two, not both
         title, _, rest = text.partition("\n")
         series = verb_series(title, self._verbs)
-        actions = max(action_clauses(title, verbs), parallel_actions(clauses(rest), verbs), key=len)
+        # a series of requests counts whatever its verbs, unless the title names the one deliverable it details
+        # ("Speed up the search page": cache the counts, debounce the input, index the column)
+        requests = decided_by is None and _stem_of(title) not in self._making | self._vague_words
+        actions = max(action_clauses(title, verbs), parallel_actions(clauses(rest), verbs, series=requests), key=len)
         markers = sequence_markers(text)
         parts = stated_parts(text, self.config.part_nouns, places=PLACES)
         if len(steps) >= 3:

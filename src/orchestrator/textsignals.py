@@ -498,24 +498,35 @@ _IMPERATIVE_RE = re.compile(
 """A verb and its object; not "it" or "them": "store it in Vault", "restart it" go on with the thing made before."""
 
 
-def parallel_actions(pieces: Iterable[str], verbs: Iterable[str]) -> list[str]:
+def parallel_actions(pieces: Iterable[str], verbs: Iterable[str], series: bool = False) -> list[str]:
     """The pieces of a list (or the clauses of one sentence) that are units of work. A piece opening with a
     known action verb is one; when two or more are, a piece in the same shape is one too ("freeze a test
     environment", "tear down the EC2 instances", "brief the testers"): a lowercase verb, not a function word,
-    not a third person's or a past form ("uses the", "deployed the"), followed by its object."""
+    not a third person's or a past form ("uses the", "deployed the"), followed by its object. With ``series``
+    (the caller knows no one deliverable is named), no known verb is needed when every piece, three or more,
+    has that shape and none goes on with "it" ("Freeze the IAM roles, export the access logs, set up a
+    read-only account and collect the contracts"): a series of requests."""
     pieces = list(pieces)
     pattern = _verbs_pattern(tuple(verbs))
     known = [bool(pattern.match(piece)) for piece in pieces]
-    if sum(known) < 2:
-        return [piece for piece, is_known in zip(pieces, known, strict=True) if is_known]
-    found = []
-    for piece, is_known in zip(pieces, known, strict=True):
-        shaped = _IMPERATIVE_RE.match(re.sub(r"^(?:to|also|then|and)\s+", "", piece.strip().lower()))
-        word = shaped.group(1) if shaped else ""
-        if is_known or (word and word not in _NOT_WORK_OPENERS and not word.endswith(("ed", "ing"))
-                        and not (word.endswith("s") and not word.endswith("ss"))):
-            found.append(piece)
-    return found
+    found = [piece for piece, is_known in zip(pieces, known, strict=True) if is_known or _imperative(piece)]
+    if sum(known) >= 2 or (series and len(pieces) >= 3 and len(found) == len(pieces) and not any(
+            _CONTINUED_RE.search(piece) for piece in pieces)):
+        return found
+    return [piece for piece, is_known in zip(pieces, known, strict=True) if is_known]
+
+
+_CONTINUED_RE = re.compile(r"^\S+(?:\s+(?:up|down|out|off|over|back|away))?\s+(?:it|them)\b", re.IGNORECASE)
+"""A step on what the one before took or made ("restore it to staging"): the pieces are one procedure."""
+
+
+def _imperative(piece: str) -> bool:
+    """Whether ``piece`` has a request's shape: a lowercase verb (no function word, no third person's or past
+    form) and its object."""
+    shaped = _IMPERATIVE_RE.match(re.sub(r"^(?:to|also|then|and)\s+", "", piece.strip().lower()))
+    word = shaped.group(1) if shaped else ""
+    return bool(word) and word not in _NOT_WORK_OPENERS and not word.endswith(("ed", "ing")) and not (
+        word.endswith("s") and not word.endswith("ss"))
 
 
 _GREETING_RE = re.compile(r"^\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|morning|greetings|hiya|yo)\b"
