@@ -39,6 +39,7 @@ from orchestrator.textsignals import (
     strip_names,
     strip_ticket_key,
     strip_type_prefix,
+    title_requests,
     type_prefix,
     verb_series,
     verbal_title,
@@ -875,12 +876,15 @@ class Classifier:
         # ("Speed up the search page": cache the counts, debounce the input, index the column)
         requests = decided_by is None and _stem_of(title) not in self._making | self._vague_words
         actions = max(action_clauses(title, verbs), parallel_actions(clauses(rest), verbs, series=requests), key=len)
+        asked = title_requests(title, self._verbs | self._phrasal)
         markers = sequence_markers(text)
         parts = stated_parts(text, self.config.part_nouns, places=PLACES)
         if len(steps) >= 3:
             signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
         elif len(series) >= 3:  # Design, build and roll out the notification service: the seed's design -> implement
             signals.append((1.0, f"{len(series)} steps of one deliverable: {', '.join(series)}"))
+        elif len(asked) >= 3:  # Set up the staging environment, seed it with data, and give QA access
+            signals.append((1.0, f"{len(asked)} pieces of work asked in the title: {', '.join(asked)}"))
         elif markers and (len(actions) >= 2 or len(domains) >= 2):
             signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
         made = self._deliverables(text)

@@ -516,6 +516,31 @@ def parallel_actions(pieces: Iterable[str], verbs: Iterable[str], series: bool =
     return [piece for piece, is_known in zip(pieces, known, strict=True) if is_known]
 
 
+_TITLE_VERB_RE = re.compile(r"^([a-z][a-z-]{2,})(?:\s+(?:up|down|out|off|over|back|away|in))?\s+"
+                            r"(?![a-z-]+ing\b|(?!its\b|this\b)[a-z-]+[^s]s\b)\S")
+"""A verb and its object; not a noun compound ("audit logging", "release notes")."""
+
+
+def title_requests(title: str, verbs: Collection[str]) -> list[str]:
+    """The verbs of a title that asks for several pieces of work, each with its own object ("Set up the staging
+    environment, seed it with data, and give QA access" -> set up, seed, give): two of them known verbs, the
+    others in a request's shape; distinct. Empty when fewer than two are known (a list of nouns, "A, B and C"; "Set
+    up Vault with the KV engine, AppRole auth and audit logging")."""
+    found: list[str] = []
+    known = 0
+    for piece in re.split(r",\s*(?:and\s+|then\s+)?|\s+(?:and|then)\s+", title.strip().lower()):
+        shaped = _TITLE_VERB_RE.match(piece.strip())
+        word = shaped.group(1) if shaped else ""
+        if not word or word in found or word in _NOT_WORK_OPENERS:
+            continue
+        if word in verbs or " ".join(piece.split()[:2]) in verbs:
+            known += 1
+        elif word.endswith(("ed", "ing")) or (word.endswith("s") and not word.endswith("ss")):
+            continue
+        found.append(word)
+    return found if known >= 2 else []
+
+
 _CONTINUED_RE = re.compile(r"^\S+(?:\s+(?:up|down|out|off|over|back|away))?\s+(?:it|them)\b", re.IGNORECASE)
 """A step on what the one before took or made ("restore it to staging"): the pieces are one procedure."""
 
