@@ -11,7 +11,7 @@ model (``learned.py``) may decide; the reasons say which did.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -263,6 +263,7 @@ class Classifier:
                                  if config.domains[name].master != "development" for _, plain, p, weight in ws]
         self._vague = [(verb, re.compile(rf"^\s*{re.escape(verb)}\b")) for verb in config.vague_verbs]
         self._vague_words = {verb.lower() for verb in config.vague_verbs}
+        self._work_verbs = {verb.lower() for verb in config.action_verbs} | self._making
         self._display = tuple(verb.lower() for verb in config.display_verbs)
         self._deploy_objects = {word.lower() for word in config.deploy_objects}
         self._assets = {word.lower() for word in config.asset_nouns}
@@ -899,6 +900,11 @@ class Classifier:
             signals.append((1.0, f"{len(made)} things to build: {', '.join(made[:4])}"))
         elif len(items) >= 3:  # four or more parts are as many as four separate actions
             signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
+        elif len(owed := self._obligations(listed or clauses(rest))) >= 3:
+            # the title's own request is one more ("Update the pricing page. Also: ... must be replaced, ...")
+            more = _stem_of(title) in self._verbs
+            signals.append((1.0 if len(owed) + more >= 4 else 0.8, f"{len(owed)} things to be changed"
+                            f"{' besides the title' if more else ''}: {', '.join(owed[:4])}"))
         if read_only and all(_stem_of(action) in READ_ONLY_VERBS + NOTING_VERBS for action in actions):
             actions = []  # an audit's "list every role ... and flag those unused": steps of the one reading job
         if len(actions) >= 4:
@@ -907,6 +913,19 @@ class Classifier:
             signals.append((0.6, "3 separate actions"))
 
         return signals
+
+    def _obligations(self, pieces: list[str]) -> list[str]:
+        """R3: work owed on different things, each said as what must happen to it ("the Stripe price IDs must be
+        replaced, existing subscriptions need migrating, everything has to be deployed"): one deliverable each.
+        What a thing must do ("it must update as the user types") is a criterion, and so is what a screen must
+        show: only a work verb counts, once per thing."""
+        owed: list[str] = []
+        for piece in pieces:
+            found = _OBLIGATION_RE.search(piece)
+            verb = _verb_of(found.group(1).lower(), self._work_verbs) if found else None
+            if verb and found and found.start() > 0 and verb not in owed:
+                owed.append(verb)
+        return owed
 
     def _deliverables(self, text: str) -> list[str]:
         """R3: distinct things one making verb is asked to build ("Build the feedback API, a UI widget,
@@ -1031,6 +1050,24 @@ _SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign
 """A security review asked for as a part of the work: that part is security's, whatever it reviews."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
+
+
+_OBLIGATION_RE = re.compile(r"\b(?:must|needs?|has\s+to|have\s+to|should|shall|will\s+need\s+to)\s+(?:be\s+|get\s+)?"
+                            r"([a-z][a-z-]+(?:ed|ing|en|t))\b", re.IGNORECASE)
+"""What must happen to a thing: "must be replaced", "need migrating", "has to be deployed"."""
+_IRREGULAR = {"rewritten": "rewrite", "written": "write", "rebuilt": "rebuild", "built": "build", "set": "set up",
+              "split": "split", "run": "run"}
+
+
+def _verb_of(form: str, verbs: Collection[str]) -> str | None:
+    """The verb of a participle or gerund among ``verbs``: replaced -> replace, migrating -> migrate,
+    shipped -> ship, rewritten -> rewrite; None when it is none of them."""
+    if form in _IRREGULAR:
+        return _IRREGULAR[form] if _IRREGULAR[form] in verbs else None
+    for cut, add in ((1, ""), (2, ""), (3, ""), (3, "e"), (4, ""), (2, "e")):
+        if len(form) - cut >= 3 and (verb := form[:-cut] + add) in verbs:
+            return verb
+    return None
 
 
 def _unchanged(text: str) -> str:
