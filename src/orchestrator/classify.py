@@ -28,6 +28,7 @@ from orchestrator.textsignals import (
     duration_minutes,
     find_files,
     has_line_reference,
+    introduced_items,
     head_phrase,
     keyword_pattern,
     listed_items,
@@ -867,7 +868,8 @@ class Classifier:
         steps = [step for step in arrow_steps(text) if action_clauses(step, verbs)]
         # R3: listed parts are separate pieces of work (a verb and its object, or items of different
         # domains), not the features or values of one deliverable
-        listed = listed_items(body) or listed_items(text.partition("\n")[0])  # "Customer data export: API, job, page"
+        # "Customer data export: API, job, page"; "We need API keys, rate limits, a reference and a security review"
+        listed = listed_items(body) or listed_items(text.partition("\n")[0]) or introduced_items(body)
         items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
             item for item in listed if item in parallel_actions(listed, verbs)]
         # the title usually summarises the description: count the richer of the two, not both

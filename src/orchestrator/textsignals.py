@@ -132,6 +132,28 @@ def listed_items(text: str) -> list[str]:
     return []
 
 
+_INTRODUCED_RE = re.compile(r"\b(?:(?:we|you|they|it|this|that|which)\s+(?:will\s+)?(?:need|needs|means|requires|involves|"
+                            r"includes|takes)|(?:needs|requires|involves|means))\s+(?=(?:an?|the|some|new|our)?\s*\w)",
+                            re.IGNORECASE)
+
+
+def introduced_items(text: str) -> list[str]:
+    """Items of a list a sentence introduces without a colon: ``We need A, B, C and D``, ``That means A, B and
+    C`` (three or more, separated by commas, in the sentence that introduces them). What must not be ("but no
+    production access") is a constraint, not an item; "A to X and Y" before the first comma is one item."""
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+        found = _INTRODUCED_RE.search(sentence)
+        if not found:
+            continue
+        pieces = re.split(r",\s*", sentence[found.end():])
+        pieces[-1:] = re.split(r"\s+and\s+(?=\S+\s)", re.sub(r"^and\s+", "", pieces[-1]), maxsplit=1)
+        items = [item for item in map(_tidy_item, pieces)
+                 if item and not re.match(r"(?:but\s+)?(?:no|not|without|never|nothing)\b", item, re.IGNORECASE)]
+        if len(items) >= 3:
+            return items
+    return []
+
+
 def arrow_steps(text: str) -> list[str]:
     """``design → implement → test`` -> the steps; empty when there is no chain of two or more."""
     for line in text.splitlines():
