@@ -909,12 +909,26 @@ class Classifier:
                             f"{' besides the title' if more else ''}: {', '.join(owed[:4])}"))
         if read_only and all(_stem_of(action) in READ_ONLY_VERBS + NOTING_VERBS for action in actions):
             actions = []  # an audit's "list every role ... and flag those unused": steps of the one reading job
+        elif len(actions) >= 3 and len(domains) <= 1 and self._one_request(title) and not any(
+                not marker.startswith("and ") for marker in markers):  # "then deploy to staging and, after a day, ..."
+            signals.append((0.0, f"{len(actions)} steps of the one request the title makes"))
+            actions = []  # Release 2.4.0: bump the version, update the changelog, tag, build: one master's routine
         if len(actions) >= 4:
             signals.append((1.0, f"{len(actions)} separate actions"))
         elif len(actions) == 3:
             signals.append((0.6, "3 separate actions"))
 
         return signals
+
+    def _one_request(self, title: str) -> bool:
+        """Whether the title asks for one piece of work: a verb and its one object ("Release 2.4.0 of the mobile
+        app", "Make the invoice PDF match the new brand"), not a series ("Rebuild X, restore Y") nor a label."""
+        words = re.findall(r"[a-z][a-z-]*", title.lower())
+        if not words or self._system_verbs.match(words[0]):
+            return False  # Move user data from MySQL to Postgres: a migration's steps are its parts
+        opens = words[0] in self._verbs or " ".join(words[:2]) in self._phrasal
+        return opens and len(action_clauses(title, self.config.action_verbs)) <= 1 \
+            and len(title_requests(title, self._verbs | self._phrasal)) <= 1 and not re.search(r"[,;:]", title)
 
     def _obligations(self, pieces: list[str]) -> list[str]:
         """R3: work owed on different things, each said as what must happen to it ("the Stripe price IDs must be
