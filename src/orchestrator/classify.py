@@ -40,6 +40,7 @@ from orchestrator.textsignals import (
     strip_names,
     strip_ticket_key,
     strip_type_prefix,
+    title_pieces,
     title_requests,
     type_prefix,
     verb_series,
@@ -730,6 +731,7 @@ class Classifier:
         asked = criteria if spanned else parallel_actions(criteria, self.config.action_verbs)
         domains = self.involved_domains("\n".join([task.title, told, *asked]))
         signals += self._domain_signals(domains)
+        signals += self._title_masters(task.title)
         signals += self._file_signals(task, text, route)
         # R3: a list of places to look is one piece of work (finding the cause), not parts
         looked = without_narrative(unprefixed(without_investigation(description)))
@@ -919,6 +921,21 @@ class Classifier:
             signals.append((0.6, "3 separate actions"))
 
         return signals
+
+    def _title_masters(self, title: str) -> list[tuple[float, str]]:
+        """M: a title asking for two masters' work, each in a clause of its own verb ("Patch the Jenkins plugin
+        vulnerability and upgrade every build agent", "Fix the XSS and ship it as 2.3.1"): parts for each. Not
+        the verbs of one object ("Tag and publish v1.9.0"), nor one master's two domains (code and its docs)."""
+        owners: dict[str, str] = {}
+        for piece in title_pieces(title):
+            if _stem_of(piece) not in self._verbs or len(piece.split()) < 2:
+                continue
+            domains = self.involved_domains(piece)
+            if len(domains) == 1:
+                owners.setdefault(self.config.domains[domains[0]].master, piece)
+        if len(owners) < 2:
+            return []
+        return [(0.4, f"the title asks for work of {len(owners)} masters: {'; '.join(owners.values())}")]
 
     def _one_request(self, title: str) -> bool:
         """Whether the title asks for one piece of work: a verb and its one object ("Release 2.4.0 of the mobile

@@ -543,6 +543,12 @@ _TITLE_VERB_RE = re.compile(r"^([a-z][a-z-]{2,})(?:\s+(?:up|down|out|off|over|ba
 """A verb and its object; not a noun compound ("audit logging", "release notes")."""
 
 
+def title_pieces(title: str) -> list[str]:
+    """A title cut at its commas, "and" and "then": ``Fix the XSS and ship it`` -> ``Fix the XSS``, ``ship it``."""
+    return [piece.strip() for piece in re.split(r",\s*(?:and\s+|then\s+)?|\s+(?:and|then)\s+", title.strip())
+            if piece.strip()]
+
+
 def title_requests(title: str, verbs: Collection[str]) -> list[str]:
     """The verbs of a title that asks for several pieces of work, each with its own object ("Set up the staging
     environment, seed it with data, and give QA access" -> set up, seed, give): two of them known verbs, the
@@ -550,7 +556,7 @@ def title_requests(title: str, verbs: Collection[str]) -> list[str]:
     up Vault with the KV engine, AppRole auth and audit logging")."""
     found: list[str] = []
     known = 0
-    for piece in re.split(r",\s*(?:and\s+|then\s+)?|\s+(?:and|then)\s+", title.strip().lower()):
+    for piece in title_pieces(title.lower()):
         shaped = _TITLE_VERB_RE.match(piece.strip())
         word = shaped.group(1) if shaped else ""
         if not word or word in found or word in _NOT_WORK_OPENERS:
