@@ -28,8 +28,8 @@ from orchestrator.textsignals import (
     duration_minutes,
     find_files,
     has_line_reference,
-    introduced_items,
     head_phrase,
+    introduced_items,
     keyword_pattern,
     listed_items,
     parallel_actions,
@@ -904,7 +904,7 @@ class Classifier:
             signals.append((1.0, f"{len(made)} things to build: {', '.join(made[:4])}"))
         elif len(items) >= 3:  # four or more parts are as many as four separate actions
             signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
-        elif len(owed := self._obligations(listed or clauses(rest))) >= 3:
+        elif len(owed := max(self._obligations(listed), self._obligations(clauses(rest)), key=len)) >= 3:
             # the title's own request is one more ("Update the pricing page. Also: ... must be replaced, ...")
             more = _stem_of(title) in self._verbs
             signals.append((1.0 if len(owed) + more >= 4 else 0.8, f"{len(owed)} things to be changed"
@@ -927,9 +927,8 @@ class Classifier:
         vulnerability and upgrade every build agent", "Fix the XSS and ship it as 2.3.1"): parts for each. Not
         the verbs of one object ("Tag and publish v1.9.0"), nor one master's two domains (code and its docs)."""
         owners: dict[str, str] = {}
-        for piece in title_pieces(title):
-            if _stem_of(piece) not in self._verbs or len(piece.split()) < 2:
-                continue
+        asked = [piece for piece in title_pieces(title) if len(piece.split()) >= 2 and _stem_of(piece) in self._verbs]
+        for piece in asked if len(asked) >= 2 else []:
             domains = self.involved_domains(piece)
             if len(domains) == 1:
                 owners.setdefault(self.config.domains[domains[0]].master, piece)

@@ -133,7 +133,7 @@ def listed_items(text: str) -> list[str]:
 
 
 _INTRODUCED_RE = re.compile(r"\b(?:(?:we|you|they|it|this|that|which)\s+(?:will\s+)?(?:need|needs|means|requires|involves|"
-                            r"includes|takes)|(?:needs|requires|involves|means))\s+(?=(?:an?|the|some|new|our)?\s*\w)",
+                            r"includes|takes)|(?:needs|requires|involves|means))\s+(?!\w+ing\b|to\b|be\b|that\b)(?=\w)",
                             re.IGNORECASE)
 
 
@@ -309,8 +309,9 @@ def stated_parts(text: str, nouns: Iterable[str], places: Collection[str] = ()) 
 @functools.lru_cache(maxsize=8)
 def _count_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
     words = "|".join(_PART_COUNT_WORDS)
-    return re.compile(rf"(?:\b((?:for|to|on|in|into|across|from|of|at)\s+(?:the|these|those|all))\s+)?\b(\d{{1,2}}|{words})\s+(?:[a-z][\w-]*\s+){{0,2}}"
-                      rf"({'|'.join(map(re.escape, nouns))})\b", re.IGNORECASE)
+    return re.compile(rf"(?:\b((?:for|to|on|in|into|across|from|of|at)\s+(?:the|these|those|all))\s+)?"
+                      rf"\b(\d{{1,2}}|{words})\s+(?:[a-z][\w-]*\s+){{0,2}}({'|'.join(map(re.escape, nouns))})\b",
+                      re.IGNORECASE)
 
 
 _REFERENCE_RE = re.compile(r"(?:pattern|example|style|template|model)\s+(?:in|of|from)\s+$|(?:from|like|see|read|reads|"
