@@ -48,6 +48,8 @@ def decide(rules: Classifier, title: str, description: str = "") -> str:
      "staging and, after a day, to production.", "complex"),
     ("Move user data from MySQL to Postgres", "Write the migration scripts, add dual-write in the app, backfill, cut "
      "over with a deploy, verify row counts, then drop the MySQL instance.", "complex"),
+    ("Move the nightly jobs from the old VM to Kubernetes CronJobs", "Containerise each job, write the CronJob "
+     "manifests, set up alerts for failures and turn off the VM.", "complex"),
 ])
 def test_a_series_of_requests_is_parts_the_steps_of_one_request_are_not(
         rules: Classifier, title: str, description: str, decision: str) -> None:
@@ -76,6 +78,12 @@ def test_a_title_asking_two_masters_work_is_planned(rules: Classifier, title: st
     assert decide(rules, title) == decision
 
 
+def test_code_and_its_docs_are_one_masters_work(rules: Classifier) -> None:
+    """Development owns documentation: two domains, one master, no extra weight."""
+    assert rules._title_masters("Add the export endpoint and document the API in the README") == []
+    assert rules._title_masters("Patch the Jenkins plugin vulnerability and upgrade every build agent")
+
+
 @pytest.mark.parametrize(("title", "description", "decision"), [
     ("Update the pricing page", "New prices from marketing. Also: the billing service must charge the new prices from "
      "1 March, existing subscriptions on old plans need migrating, the Stripe price IDs must be replaced, and "
@@ -89,6 +97,8 @@ def test_a_title_asking_two_masters_work_is_planned(rules: Classifier, title: st
      "show three levels, and weak passwords must block the submit button.", "simple"),
     ("Add an export button to the orders table", "Notes: the file must be CSV, the columns must match the table, and "
      "the download should start at once.", "simple"),
+    ("Add a discount field to the checkout form", "The error must be shown under the field, the button must be "
+     "disabled while it loads, the field must be highlighted and the total must be recalculated.", "simple"),
 ])
 def test_work_owed_on_several_things_is_parts(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
