@@ -43,6 +43,8 @@ def decide(rules: Classifier, title: str, description: str = "") -> str:
      "bundle and upload it to the stores.", "simple"),
     ("Make the invoice PDF match the new brand", "Swap the logo, change the accent colour, move the totals box to the "
      "right and add the company number to the footer.", "simple"),
+    ("Streamline the signup form", "Drop the phone field, merge the first and last name fields, add inline validation "
+     "and remember the chosen plan.", "simple"),  # a verb no list knows, in a request's shape
     # ... unless the steps are ordered stages or a migration's
     ("Upgrade Django 3.2 to 4.2 in billing", "Upgrade, fix the deprecations, run the full test suite, then deploy to "
      "staging and, after a day, to production.", "complex"),

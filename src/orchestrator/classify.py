@@ -34,6 +34,7 @@ from orchestrator.textsignals import (
     listed_items,
     parallel_actions,
     place_phrase,
+    request_shaped,
     sequence_markers,
     stated_parts,
     strip_identifiers,
@@ -942,7 +943,8 @@ class Classifier:
         words = re.findall(r"[a-z][a-z-]*", title.lower())
         if not words or self._system_verbs.match(words[0]):
             return False  # Move user data from MySQL to Postgres: a migration's steps are its parts
-        opens = words[0] in self._verbs or " ".join(words[:2]) in self._phrasal
+        # a known verb, or any verb in a request's shape ("Tidy the orders API", "Polish the onboarding emails")
+        opens = words[0] in self._verbs or " ".join(words[:2]) in self._phrasal or request_shaped(title.lower())
         return opens and len(action_clauses(title, self.config.action_verbs)) <= 1 \
             and len(title_requests(title, self._verbs | self._phrasal)) <= 1 and not re.search(r"[,;:]", title)
 

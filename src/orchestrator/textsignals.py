@@ -532,7 +532,7 @@ def parallel_actions(pieces: Iterable[str], verbs: Iterable[str], series: bool =
     pieces = list(pieces)
     pattern = _verbs_pattern(tuple(verbs))
     known = [bool(pattern.match(piece)) for piece in pieces]
-    found = [piece for piece, is_known in zip(pieces, known, strict=True) if is_known or _imperative(piece)]
+    found = [piece for piece, is_known in zip(pieces, known, strict=True) if is_known or request_shaped(piece)]
     if sum(known) >= 2 or (series and len(pieces) >= 3 and len(found) == len(pieces) and not any(
             _CONTINUED_RE.search(piece) for piece in pieces)):
         return found
@@ -574,7 +574,7 @@ _CONTINUED_RE = re.compile(r"^\S+(?:\s+(?:up|down|out|off|over|back|away))?\s+(?
 """A step on what the one before took or made ("restore it to staging"): the pieces are one procedure."""
 
 
-def _imperative(piece: str) -> bool:
+def request_shaped(piece: str) -> bool:
     """Whether ``piece`` has a request's shape: a lowercase verb (no function word, no third person's or past
     form) and its object."""
     shaped = _IMPERATIVE_RE.match(re.sub(r"^(?:to|also|then|and)\s+", "", piece.strip().lower()))
