@@ -45,6 +45,16 @@ def decide(rules: Classifier, title: str, description: str = "") -> str:
      "right and add the company number to the footer.", "simple"),
     ("Streamline the signup form", "Drop the phone field, merge the first and last name fields, add inline validation "
      "and remember the chosen plan.", "simple"),  # a verb no list knows, in a request's shape
+    # running a thing operates it: "run the migration job" is a step of the deploy, not development's part
+    ("Deploy billing-api 3.1.0 to production", "Merge the release PR, run the migration job, deploy with the canary at "
+     "10%, watch the error rate for 30 minutes and promote.", "simple"),
+    # a formal title is read as the request it is
+    ("The Contractor shall update the TLS certificate of the citizen portal", "The Contractor shall generate a new "
+     "CSR, obtain the certificate from the agency CA, install it on the load balancer and confirm the expiry date in "
+     "the monthly report.", "simple"),
+    # a routine done in order by one master is still its steps
+    ("Upgrade the staging cluster to Kubernetes 1.30", "Drain the nodes one by one, upgrade the control plane, then "
+     "the node pools, and run the smoke tests.", "simple"),
     # ... unless the steps are ordered stages or a migration's
     ("Upgrade Django 3.2 to 4.2 in billing", "Upgrade, fix the deprecations, run the full test suite, then deploy to "
      "staging and, after a day, to production.", "complex"),

@@ -190,6 +190,8 @@ _DEFECT_RE = re.compile(
     r"(?:could|can)\s+(?:be\s+)?guess(?:ed)?|guessable|predictable\s+(?:tokens?|links?|ids?|urls?))\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
+RUNNING = frozenset({"run", "rerun", "re-run", "execute", "trigger", "kick"})
+"""Running a thing (the migration job, the smoke tests) operates it: its words do not make the clause development's."""
 EVERYDAY_VERBS = frozenset({"push", "tag", "scale", "restart", "reboot",
                             "block", "lock", "hash", "mask", "publish", "snapshot", "restrict",
                             "backup", "record", "count", "list", "tally"})
@@ -806,6 +808,8 @@ class Classifier:
                     word.strip(".,;:") in self._software for word in words[1:]) and not any(
                     score.total for name, score in scores.items() if name != "development"):
                 scores["development"].total += KEYWORD_WEIGHT  # R2: write the backfill script, build a CLI
+            if words and words[0] in RUNNING and "development" in scores:
+                scores["development"].total = 0.0  # "run the migration job", "run the smoke tests": operating it
             if released and "docs" in scores and scores["docs"].words and set(scores["docs"].words) <= RELEASE_DOCS:
                 scores["docs"].total = 0.0  # "update the changelog" of a release is a step of the release
             ranked = sorted(scores.items(), key=lambda item: -item[1].total)
@@ -912,8 +916,12 @@ class Classifier:
                             f"{' besides the title' if more else ''}: {', '.join(owed[:4])}"))
         if read_only and all(_stem_of(action) in READ_ONLY_VERBS + NOTING_VERBS for action in actions):
             actions = []  # an audit's "list every role ... and flag those unused": steps of the one reading job
-        elif len(actions) >= 3 and len(domains) <= 1 and self._one_request(title) and not any(
-                not marker.startswith("and ") for marker in markers):  # "then deploy to staging and, after a day, ..."
+        elif len(actions) >= 3 and len(domains) <= 1 and self._one_request(title) and not (
+                any(not marker.startswith("and ") for marker in markers)
+                and any(_stem_of(action) in self._making for action in actions)):
+            # ordered steps that make something and then ship it ("fix the deprecations, ..., then deploy to
+            # staging") are parts; a routine done in order ("drain the nodes, upgrade the control plane, then
+            # the node pools") is the one request's steps
             signals.append((0.0, f"{len(actions)} steps of the one request the title makes"))
             actions = []  # Release 2.4.0: bump the version, update the changelog, tag, build: one master's routine
         if len(actions) >= 4:
@@ -940,6 +948,7 @@ class Classifier:
     def _one_request(self, title: str) -> bool:
         """Whether the title asks for one piece of work: a verb and its one object ("Release 2.4.0 of the mobile
         app", "Make the invoice PDF match the new brand"), not a series ("Rebuild X, restore Y") nor a label."""
+        title = without_formalities(title)  # The Contractor shall update the TLS certificate of the portal
         words = re.findall(r"[a-z][a-z-]*", title.lower())
         if not words or self._system_verbs.match(words[0]):
             return False  # Move user data from MySQL to Postgres: a migration's steps are its parts
