@@ -11,7 +11,7 @@ model (``learned.py``) may decide; the reasons say which did.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,16 +29,20 @@ from orchestrator.textsignals import (
     find_files,
     has_line_reference,
     head_phrase,
+    introduced_items,
     keyword_pattern,
     listed_items,
     parallel_actions,
     place_phrase,
+    request_shaped,
     sequence_markers,
     stated_parts,
     strip_identifiers,
     strip_names,
     strip_ticket_key,
     strip_type_prefix,
+    title_pieces,
+    title_requests,
     type_prefix,
     verb_series,
     verbal_title,
@@ -106,6 +110,11 @@ PROGRAM_NOUNS = frozenset({"mvp", "epic", "initiative", "program", "programme", 
 """A noun-phrase title that names a program of work (``Marketplace MVP``, ``Kubernetes migration``)."""
 CAPABILITY_TAILS = frozenset({"deploys", "deployments", "releases", "support", "rollout", "program", "project",
                               "programme", "initiative", "readiness", "compliance", "certification"})
+ONE_JOB_NOUNS = frozenset({"exercise", "drill", "test", "tests", "rehearsal", "dry-run", "runbook", "playbook",
+                           "guide", "docs", "documentation", "review", "audit", "check", "report", "dashboard",
+                           "alert", "alerts", "checklist", "ticket", "incident", "postmortem", "post-mortem"})
+"""After a capability, what makes the title one job on or about it (``Annual failover exercise``,
+``Observability runbook``), not the capability brought in (``Multi-tenancy support``)."""
 INTRODUCING = frozenset({"introduce", "support", "enable", "launch", "deliver", "roll", "adopt", "offer"})
 """Verbs that bring a capability in (``Introduce multi-tenancy``), unlike ``fix`` or ``document``."""
 ENVIRONMENTS = frozenset({"production", "prod", "staging", "dev", "qa", "preview", "test", "sandbox"})
@@ -115,6 +124,8 @@ LIBRARIES = frozenset({"library", "client", "sdk", "package", "plugin", "module"
 SCREENS = frozenset({"page", "tab", "screen", "panel", "view", "dialog", "modal", "form", "widget", "menu", "sidebar",
                      "button", "wizard", "tooltip", "banner", "toast", "popup"})
 """Parts of a user interface: the words naming one (the security center settings page) are its name, not its work."""
+PLACES = frozenset({"screens", "pages", "tabs", "views", "panels", "forms", "dialogs"})
+"""Where one change goes: ``the four onboarding screens`` are places, not parts (``three new screens`` are)."""
 REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
 """Making verbs that also repair: with a security defect named, the work is the defect's fix."""
 RELEASE_DOCS = frozenset({"changelog", "release notes"})
@@ -179,6 +190,8 @@ _DEFECT_RE = re.compile(
     r"(?:could|can)\s+(?:be\s+)?guess(?:ed)?|guessable|predictable\s+(?:tokens?|links?|ids?|urls?))\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
+RUNNING = frozenset({"run", "rerun", "re-run", "execute", "trigger", "kick"})
+"""Running a thing (the migration job, the smoke tests) operates it: its words do not make the clause development's."""
 EVERYDAY_VERBS = frozenset({"push", "tag", "scale", "restart", "reboot",
                             "block", "lock", "hash", "mask", "publish", "snapshot", "restrict",
                             "backup", "record", "count", "list", "tally"})
@@ -254,6 +267,8 @@ class Classifier:
         self._not_development = [(plain, p, weight) for name, ws in self._patterns.items()
                                  if config.domains[name].master != "development" for _, plain, p, weight in ws]
         self._vague = [(verb, re.compile(rf"^\s*{re.escape(verb)}\b")) for verb in config.vague_verbs]
+        self._vague_words = {verb.lower() for verb in config.vague_verbs}
+        self._work_verbs = {verb.lower() for verb in config.action_verbs} | self._making
         self._display = tuple(verb.lower() for verb in config.display_verbs)
         self._deploy_objects = {word.lower() for word in config.deploy_objects}
         self._assets = {word.lower() for word in config.asset_nouns}
@@ -408,13 +423,21 @@ class Classifier:
             _TABLE_OF_RE.match(named.partition(head.strip())[2]))
         census = (verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS) or tabled) and not (
             _FAILURE_RE.search(named.lower()))  # "Map pins in the wrong place" reports a failure, it maps nothing
-        recorded = verb in DOCUMENTING and (noun in self._assets or place_noun in CENSUS_PLACES)
+        # what is recorded is assets wherever the head names them ("Document the repositories feeding the
+        # reporting chain", "the SCADA server estate"), not only as its last word
+        recorded = verb in DOCUMENTING and (place_noun in CENSUS_PLACES or any(
+            word in self._assets or f"{word}s" in self._assets for word in words[1:]))
         filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | {
             "move", "tag", "mark", "fill", "complete", "populate", "update", "correct"}  # fill in the owners in the catalog
         if (census or recorded or filed) and "inventory" in scores:
             what = "finding out what exists" if census else "recording what exists"
             self._decide(scores, reasons, "inventory", ENUMERATION_WEIGHT, f"the work is {what} ({head!r})")
             return "census", "inventory"  # what is counted (runners, clusters, services) is not the kind of work
+        if verb == "document" and len(words) > 1 and "docs" in scores:
+            # "Document how to roll back a release": what is documented (a rollback, a deploy) is not the
+            # kind of work; documenting is (recording what exists, above, is inventory's)
+            self._decide(scores, reasons, "docs", SOFTWARE_HEAD_WEIGHT, f"the work is documentation ({head!r})")
+            return "documentation", "docs"
         if verb in self._display or lowered.startswith(self._display):
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is what a screen shows ({head!r})")
             return "display", "development"  # what is shown (a scan date, a token budget) is not the kind of work
@@ -719,11 +742,13 @@ class Classifier:
         asked = criteria if spanned else parallel_actions(criteria, self.config.action_verbs)
         domains = self.involved_domains("\n".join([task.title, told, *asked]))
         signals += self._domain_signals(domains)
+        signals += self._title_masters(task.title)
         signals += self._file_signals(task, text, route)
         # R3: a list of places to look is one piece of work (finding the cause), not parts
         looked = without_narrative(unprefixed(without_investigation(description)))
         signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains,
-                                          read_only=route.decided_by == "census" or self._reads_only(task.title))
+                                          read_only=route.decided_by == "census" or self._reads_only(task.title),
+                                          decided_by=route.decided_by)
         signals += self._size_signals(task, text)
         whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline")
         files = changed_files(text, find_files(text)) if whole else []
@@ -791,6 +816,8 @@ class Classifier:
                     word.strip(".,;:") in self._software for word in words[1:]) and not any(
                     score.total for name, score in scores.items() if name != "development"):
                 scores["development"].total += KEYWORD_WEIGHT  # R2: write the backfill script, build a CLI
+            if words and words[0] in RUNNING and "development" in scores:
+                scores["development"].total = 0.0  # "run the migration job", "run the smoke tests": operating it
             if released and "docs" in scores and scores["docs"].words and set(scores["docs"].words) <= RELEASE_DOCS:
                 scores["docs"].total = 0.0  # "update the changelog" of a release is a step of the release
             ranked = sorted(scores.items(), key=lambda item: -item[1].total)
@@ -846,8 +873,8 @@ class Classifier:
         head = re.findall(r"[a-z][a-z-]*", head_phrase(title).lower()) or [""]
         return _stem_of(head[0]) in READ_ONLY_VERBS + ROUTINE_VERBS or _stem_of(head[-1]) in READ_ONLY_VERBS
 
-    def _sequence_signals(self, text: str, body: str, domains: list[str], read_only: bool = False
-                          ) -> list[tuple[float, str]]:
+    def _sequence_signals(self, text: str, body: str, domains: list[str], read_only: bool = False,
+                          decided_by: str | None = None) -> list[tuple[float, str]]:
         signals: list[tuple[float, str]] = []
         verbs = self.config.action_verbs
         # R5: an arrow chain counts when it orders work (design -> implement), not a system's path
@@ -856,19 +883,26 @@ class Classifier:
         steps = [step for step in arrow_steps(text) if action_clauses(step, verbs)]
         # R3: listed parts are separate pieces of work (a verb and its object, or items of different
         # domains), not the features or values of one deliverable
-        listed = listed_items(body) or listed_items(text.partition("\n")[0])  # "Customer data export: API, job, page"
+        # "Customer data export: API, job, page"; "We need API keys, rate limits, a reference and a security review"
+        listed = listed_items(body) or listed_items(text.partition("\n")[0]) or introduced_items(body)
         items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
             item for item in listed if item in parallel_actions(listed, verbs)]
         # the title usually summarises the description: count the richer of the two, not both
         title, _, rest = text.partition("\n")
         series = verb_series(title, self._verbs)
-        actions = max(action_clauses(title, verbs), parallel_actions(clauses(rest), verbs), key=len)
+        # a series of requests counts whatever its verbs, unless the title names the one deliverable it details
+        # ("Speed up the search page": cache the counts, debounce the input, index the column)
+        requests = decided_by is None and _stem_of(title) not in self._making | self._vague_words
+        actions = max(action_clauses(title, verbs), parallel_actions(clauses(rest), verbs, series=requests), key=len)
+        asked = title_requests(title, self._verbs | self._phrasal)
         markers = sequence_markers(text)
-        parts = stated_parts(text, self.config.part_nouns)
+        parts = stated_parts(text, self.config.part_nouns, places=PLACES)
         if len(steps) >= 3:
             signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
         elif len(series) >= 3:  # Design, build and roll out the notification service: the seed's design -> implement
             signals.append((1.0, f"{len(series)} steps of one deliverable: {', '.join(series)}"))
+        elif len(asked) >= 3:  # Set up the staging environment, seed it with data, and give QA access
+            signals.append((1.0, f"{len(asked)} pieces of work asked in the title: {', '.join(asked)}"))
         elif markers and (len(actions) >= 2 or len(domains) >= 2):
             signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
         made = self._deliverables(text)
@@ -883,14 +917,66 @@ class Classifier:
             signals.append((1.0, f"{len(made)} things to build: {', '.join(made[:4])}"))
         elif len(items) >= 3:  # four or more parts are as many as four separate actions
             signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
+        elif len(owed := max(self._obligations(listed), self._obligations(clauses(rest)), key=len)) >= 3:
+            # the title's own request is one more ("Update the pricing page. Also: ... must be replaced, ...")
+            more = _stem_of(title) in self._verbs
+            signals.append((1.0 if len(owed) + more >= 4 else 0.8, f"{len(owed)} things to be changed"
+                            f"{' besides the title' if more else ''}: {', '.join(owed[:4])}"))
         if read_only and all(_stem_of(action) in READ_ONLY_VERBS + NOTING_VERBS for action in actions):
             actions = []  # an audit's "list every role ... and flag those unused": steps of the one reading job
+        elif len(actions) >= 3 and len(domains) <= 1 and self._one_request(title) and not (
+                any(not marker.startswith("and ") for marker in markers)
+                and any(_stem_of(action) in self._making for action in actions)):
+            # ordered steps that make something and then ship it ("fix the deprecations, ..., then deploy to
+            # staging") are parts; a routine done in order ("drain the nodes, upgrade the control plane, then
+            # the node pools") is the one request's steps
+            signals.append((0.0, f"{len(actions)} steps of the one request the title makes"))
+            actions = []  # Release 2.4.0: bump the version, update the changelog, tag, build: one master's routine
         if len(actions) >= 4:
             signals.append((1.0, f"{len(actions)} separate actions"))
         elif len(actions) == 3:
             signals.append((0.6, "3 separate actions"))
 
         return signals
+
+    def _title_masters(self, title: str) -> list[tuple[float, str]]:
+        """M: a title asking for two masters' work, each in a clause of its own verb ("Patch the Jenkins plugin
+        vulnerability and upgrade every build agent", "Fix the XSS and ship it as 2.3.1"): parts for each. Not
+        the verbs of one object ("Tag and publish v1.9.0"), nor one master's two domains (code and its docs)."""
+        owners: dict[str, str] = {}
+        asked = [piece for piece in title_pieces(title) if len(piece.split()) >= 2 and _stem_of(piece) in self._verbs]
+        for piece in asked if len(asked) >= 2 else []:
+            domains = self.involved_domains(piece)
+            if len(domains) == 1:
+                owners.setdefault(self.config.domains[domains[0]].master, piece)
+        if len(owners) < 2:
+            return []
+        return [(0.4, f"the title asks for work of {len(owners)} masters: {'; '.join(owners.values())}")]
+
+    def _one_request(self, title: str) -> bool:
+        """Whether the title asks for one piece of work: a verb and its one object ("Release 2.4.0 of the mobile
+        app", "Make the invoice PDF match the new brand"), not a series ("Rebuild X, restore Y") nor a label."""
+        title = without_formalities(title)  # The Contractor shall update the TLS certificate of the portal
+        words = re.findall(r"[a-z][a-z-]*", title.lower())
+        if not words or self._system_verbs.match(words[0]):
+            return False  # Move user data from MySQL to Postgres: a migration's steps are its parts
+        # a known verb, or any verb in a request's shape ("Tidy the orders API", "Polish the onboarding emails")
+        opens = words[0] in self._verbs or " ".join(words[:2]) in self._phrasal or request_shaped(title.lower())
+        return opens and len(action_clauses(title, self.config.action_verbs)) <= 1 \
+            and len(title_requests(title, self._verbs | self._phrasal)) <= 1 and not re.search(r"[,;:]", title)
+
+    def _obligations(self, pieces: list[str]) -> list[str]:
+        """R3: work owed on different things, each said as what must happen to it ("the Stripe price IDs must be
+        replaced, existing subscriptions need migrating, everything has to be deployed"): one deliverable each.
+        What a thing must do ("it must update as the user types") is a criterion, and so is what a screen must
+        show: only a work verb counts, once per thing."""
+        owed: list[str] = []
+        for piece in pieces:
+            found = _OBLIGATION_RE.search(piece)
+            verb = _verb_of(found.group(1).lower(), self._work_verbs) if found else None
+            if verb and found and found.start() > 0 and verb not in owed:
+                owed.append(verb)
+        return owed
 
     def _deliverables(self, text: str) -> list[str]:
         """R3: distinct things one making verb is asked to build ("Build the feedback API, a UI widget,
@@ -924,7 +1010,10 @@ class Classifier:
         # the capability is what the head names (Add multi-tenancy, Real-time notifications), not what
         # qualifies the object of a verb (Add i18n keys)
         verbless = first not in self._verbs and " ".join(head.split()[:2]) not in self._phrasal  # set up, roll out
-        if capability and (verbless or set(head[capability.end():].split()) <= CAPABILITY_TAILS):
+        after = head[capability.end():].split() if capability else []
+        if capability and after and after[-1] in ONE_JOB_NOUNS:
+            capability = None  # a failover exercise, a disaster recovery runbook: one job on or about the capability
+        if capability and (verbless or set(after) <= CAPABILITY_TAILS):
             return [(1.0, f"a capability of a whole system: {capability.group()!r}")]
         words = head.split()
         label = re.match(r"\s*([a-z]+)\s*:\s", lowered)
@@ -1012,6 +1101,24 @@ _SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign
 """A security review asked for as a part of the work: that part is security's, whatever it reviews."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
+
+
+_OBLIGATION_RE = re.compile(r"\b(?:must|needs?|has\s+to|have\s+to|should|shall|will\s+need\s+to)\s+(?:be\s+|get\s+)?"
+                            r"([a-z][a-z-]+(?:ed|ing|en|t))\b", re.IGNORECASE)
+"""What must happen to a thing: "must be replaced", "need migrating", "has to be deployed"."""
+_IRREGULAR = {"rewritten": "rewrite", "written": "write", "rebuilt": "rebuild", "built": "build", "set": "set up",
+              "split": "split", "run": "run"}
+
+
+def _verb_of(form: str, verbs: Collection[str]) -> str | None:
+    """The verb of a participle or gerund among ``verbs``: replaced -> replace, migrating -> migrate,
+    shipped -> ship, rewritten -> rewrite; None when it is none of them."""
+    if form in _IRREGULAR:
+        return _IRREGULAR[form] if _IRREGULAR[form] in verbs else None
+    for cut, add in ((1, ""), (2, ""), (3, ""), (3, "e"), (4, ""), (2, "e")):
+        if len(form) - cut >= 3 and (verb := form[:-cut] + add) in verbs:
+            return verb
+    return None
 
 
 def _unchanged(text: str) -> str:

@@ -132,6 +132,28 @@ def listed_items(text: str) -> list[str]:
     return []
 
 
+_INTRODUCED_RE = re.compile(r"\b(?:(?:we|you|they|it|this|that|which)\s+(?:will\s+)?(?:need|needs|means|requires|involves|"
+                            r"includes|takes)|(?:needs|requires|involves|means))\s+(?!\w+ing\b|to\b|be\b|that\b)(?=\w)",
+                            re.IGNORECASE)
+
+
+def introduced_items(text: str) -> list[str]:
+    """Items of a list a sentence introduces without a colon: ``We need A, B, C and D``, ``That means A, B and
+    C`` (three or more, separated by commas, in the sentence that introduces them). What must not be ("but no
+    production access") is a constraint, not an item; "A to X and Y" before the first comma is one item."""
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+        found = _INTRODUCED_RE.search(sentence)
+        if not found:
+            continue
+        pieces = re.split(r",\s*", sentence[found.end():])
+        pieces[-1:] = re.split(r"\s+and\s+(?=\S+\s)", re.sub(r"^and\s+", "", pieces[-1]), maxsplit=1)
+        items = [item for item in map(_tidy_item, pieces)
+                 if item and not re.match(r"(?:but\s+)?(?:no|not|without|never|nothing)\b", item, re.IGNORECASE)]
+        if len(items) >= 3:
+            return items
+    return []
+
+
 def arrow_steps(text: str) -> list[str]:
     """``design → implement → test`` -> the steps; empty when there is no chain of two or more."""
     for line in text.splitlines():
@@ -272,17 +294,23 @@ _PART_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seve
                      "ten": 10}
 
 
-def stated_parts(text: str, nouns: Iterable[str]) -> int:
-    """The largest count of parts the text states: ``its 6 features``, ``three modules (a, b, c)``."""
+def stated_parts(text: str, nouns: Iterable[str], places: Collection[str] = ()) -> int:
+    """The largest count of parts the text states: ``its 6 features``, ``three modules (a, b, c)``.
+
+    A count of ``places`` that a preposition puts after the change (``for the four onboarding screens``, ``on
+    these three pages``) names where one change goes, not parts to make: it is not counted (``Implement the 4
+    screens``, ``three new screens`` are)."""
     pattern = _count_pattern(tuple(nouns))
-    counts = [int(n) if n.isdigit() else _PART_COUNT_WORDS[n.lower()] for n in pattern.findall(text)]
+    counts = [int(n) if n.isdigit() else _PART_COUNT_WORDS[n.lower()] for definite, n, noun in pattern.findall(text)
+              if not (definite and noun.lower() in places)]
     return max(counts, default=0)
 
 
 @functools.lru_cache(maxsize=8)
 def _count_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
     words = "|".join(_PART_COUNT_WORDS)
-    return re.compile(rf"\b(\d{{1,2}}|{words})\s+(?:[a-z][\w-]*\s+){{0,2}}(?:{'|'.join(map(re.escape, nouns))})\b",
+    return re.compile(rf"(?:\b((?:for|to|on|in|into|across|from|of|at)\s+(?:the|these|those|all))\s+)?"
+                      rf"\b(\d{{1,2}}|{words})\s+(?:[a-z][\w-]*\s+){{0,2}}({'|'.join(map(re.escape, nouns))})\b",
                       re.IGNORECASE)
 
 
@@ -493,24 +521,66 @@ _IMPERATIVE_RE = re.compile(
 """A verb and its object; not "it" or "them": "store it in Vault", "restart it" go on with the thing made before."""
 
 
-def parallel_actions(pieces: Iterable[str], verbs: Iterable[str]) -> list[str]:
+def parallel_actions(pieces: Iterable[str], verbs: Iterable[str], series: bool = False) -> list[str]:
     """The pieces of a list (or the clauses of one sentence) that are units of work. A piece opening with a
     known action verb is one; when two or more are, a piece in the same shape is one too ("freeze a test
     environment", "tear down the EC2 instances", "brief the testers"): a lowercase verb, not a function word,
-    not a third person's or a past form ("uses the", "deployed the"), followed by its object."""
+    not a third person's or a past form ("uses the", "deployed the"), followed by its object. With ``series``
+    (the caller knows no one deliverable is named), no known verb is needed when every piece, three or more,
+    has that shape and none goes on with "it" ("Freeze the IAM roles, export the access logs, set up a
+    read-only account and collect the contracts"): a series of requests."""
     pieces = list(pieces)
     pattern = _verbs_pattern(tuple(verbs))
     known = [bool(pattern.match(piece)) for piece in pieces]
-    if sum(known) < 2:
-        return [piece for piece, is_known in zip(pieces, known, strict=True) if is_known]
-    found = []
-    for piece, is_known in zip(pieces, known, strict=True):
-        shaped = _IMPERATIVE_RE.match(re.sub(r"^(?:to|also|then|and)\s+", "", piece.strip().lower()))
+    found = [piece for piece, is_known in zip(pieces, known, strict=True) if is_known or request_shaped(piece)]
+    if sum(known) >= 2 or (series and len(pieces) >= 3 and len(found) == len(pieces) and not any(
+            _CONTINUED_RE.search(piece) for piece in pieces)):
+        return found
+    return [piece for piece, is_known in zip(pieces, known, strict=True) if is_known]
+
+
+_TITLE_VERB_RE = re.compile(r"^([a-z][a-z-]{2,})(?:\s+(?:up|down|out|off|over|back|away|in))?\s+"
+                            r"(?![a-z-]+ing\b|(?!its\b|this\b)[a-z-]+[^s]s\b)\S")
+"""A verb and its object; not a noun compound ("audit logging", "release notes")."""
+
+
+def title_pieces(title: str) -> list[str]:
+    """A title cut at its commas, "and" and "then": ``Fix the XSS and ship it`` -> ``Fix the XSS``, ``ship it``."""
+    return [piece.strip() for piece in re.split(r",\s*(?:and\s+|then\s+)?|\s+(?:and|then)\s+", title.strip())
+            if piece.strip()]
+
+
+def title_requests(title: str, verbs: Collection[str]) -> list[str]:
+    """The verbs of a title that asks for several pieces of work, each with its own object ("Set up the staging
+    environment, seed it with data, and give QA access" -> set up, seed, give): two of them known verbs, the
+    others in a request's shape; distinct. Empty when fewer than two are known (a list of nouns, "A, B and C"; "Set
+    up Vault with the KV engine, AppRole auth and audit logging")."""
+    found: list[str] = []
+    known = 0
+    for piece in title_pieces(title.lower()):
+        shaped = _TITLE_VERB_RE.match(piece.strip())
         word = shaped.group(1) if shaped else ""
-        if is_known or (word and word not in _NOT_WORK_OPENERS and not word.endswith(("ed", "ing"))
-                        and not (word.endswith("s") and not word.endswith("ss"))):
-            found.append(piece)
-    return found
+        if not word or word in found or word in _NOT_WORK_OPENERS:
+            continue
+        if word in verbs or " ".join(piece.split()[:2]) in verbs:
+            known += 1
+        elif word.endswith(("ed", "ing")) or (word.endswith("s") and not word.endswith("ss")):
+            continue
+        found.append(word)
+    return found if known >= 2 else []
+
+
+_CONTINUED_RE = re.compile(r"^\S+(?:\s+(?:up|down|out|off|over|back|away))?\s+(?:it|them)\b", re.IGNORECASE)
+"""A step on what the one before took or made ("restore it to staging"): the pieces are one procedure."""
+
+
+def request_shaped(piece: str) -> bool:
+    """Whether ``piece`` has a request's shape: a lowercase verb (no function word, no third person's or past
+    form) and its object."""
+    shaped = _IMPERATIVE_RE.match(re.sub(r"^(?:to|also|then|and)\s+", "", piece.strip().lower()))
+    word = shaped.group(1) if shaped else ""
+    return bool(word) and word not in _NOT_WORK_OPENERS and not word.endswith(("ed", "ing")) and not (
+        word.endswith("s") and not word.endswith("ss"))
 
 
 _GREETING_RE = re.compile(r"^\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|morning|greetings|hiya|yo)\b"

@@ -1,0 +1,189 @@
+"""Simple or complex by the structure of the request (issue 11): the general causes, each with its opposite.
+
+The rules alone (no built-in model), so that a test fails when a rule does, not when the model guesses right.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator.classify import Classifier
+from orchestrator.config import ClassifierConfig
+from orchestrator.models import QueueTask
+from orchestrator.textsignals import introduced_items, parallel_actions, stated_parts, title_requests
+
+VERBS = ClassifierConfig().action_verbs
+
+
+@pytest.fixture(scope="module")
+def rules() -> Classifier:
+    return Classifier(ClassifierConfig(), learned=None)
+
+
+def decide(rules: Classifier, title: str, description: str = "") -> str:
+    task = QueueTask.model_validate({"id": "t", "title": title, "description": description, "status": "pending"})
+    return rules.classify(task).decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a series of requests, whatever their verbs, when no one deliverable is named
+    ("Get ready for the SOC 2 auditors' visit", "Freeze the production IAM roles, export the access logs for Q3, set "
+     "up a read-only account for the auditors, and collect the vendor contracts into one folder.", "complex"),
+    ("Pre-launch checklist for the mobile app", "Freeze the release branch, translate the store listing, record the "
+     "demo video, and submit the build for review.", "complex"),
+    # ... but the steps of one procedure on one thing ("restore it"), or a user's repro steps, are one job
+    ("Refresh the staging database from last night's prod snapshot", "Take the snapshot id from the backup job, "
+     "restore it to staging-db, rerun the anonymiser and restart the staging services.", "simple"),
+    ("Checkout button does nothing", "Open the cart, pick any product, press the checkout button and watch the "
+     "console.", "simple"),
+    # a title naming the one deliverable: its description's steps are its features
+    ("Speed up the search page", "Cache the facet counts, debounce the input, index the title column and drop the "
+     "unused joins.", "simple"),
+    ("Release 2.4.0 of the mobile app", "Bump the version, update the changelog, tag the commit, build the release "
+     "bundle and upload it to the stores.", "simple"),
+    ("Make the invoice PDF match the new brand", "Swap the logo, change the accent colour, move the totals box to the "
+     "right and add the company number to the footer.", "simple"),
+    ("Streamline the signup form", "Drop the phone field, merge the first and last name fields, add inline validation "
+     "and remember the chosen plan.", "simple"),  # a verb no list knows, in a request's shape
+    # running a thing operates it: "run the migration job" is a step of the deploy, not development's part
+    ("Deploy billing-api 3.1.0 to production", "Merge the release PR, run the migration job, deploy with the canary at "
+     "10%, watch the error rate for 30 minutes and promote.", "simple"),
+    # a formal title is read as the request it is
+    ("The Contractor shall update the TLS certificate of the citizen portal", "The Contractor shall generate a new "
+     "CSR, obtain the certificate from the agency CA, install it on the load balancer and confirm the expiry date in "
+     "the monthly report.", "simple"),
+    # a routine done in order by one master is still its steps
+    ("Upgrade the staging cluster to Kubernetes 1.30", "Drain the nodes one by one, upgrade the control plane, then "
+     "the node pools, and run the smoke tests.", "simple"),
+    # ... unless the steps are ordered stages or a migration's
+    ("Upgrade Django 3.2 to 4.2 in billing", "Upgrade, fix the deprecations, run the full test suite, then deploy to "
+     "staging and, after a day, to production.", "complex"),
+    ("Move user data from MySQL to Postgres", "Write the migration scripts, add dual-write in the app, backfill, cut "
+     "over with a deploy, verify row counts, then drop the MySQL instance.", "complex"),
+    ("Move the nightly jobs from the old VM to Kubernetes CronJobs", "Containerise each job, write the CronJob "
+     "manifests, set up alerts for failures and turn off the VM.", "complex"),
+])
+def test_a_series_of_requests_is_parts_the_steps_of_one_request_are_not(
+        rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    ("Set up the new staging environment, seed it with anonymised data, and give QA access", "complex"),
+    ("Provision the new VPN, hand out client certificates and retire the old gateway", "complex"),
+    ("Create the analytics bucket, grant the data team read access, and point the nightly export at it", "complex"),
+    ("Set up Vault with the KV engine, AppRole auth and audit logging", "simple"),  # what it is set up with
+    ("Tag and publish v1.9.0 of the CLI to PyPI", "simple"),
+])
+def test_a_title_asking_three_pieces_of_work_is_planned(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    ("Patch the Jenkins plugin vulnerability and upgrade every build agent", "complex"),
+    ("Remove the hard-coded AWS key from the uploader and roll out the new build to every pod", "complex"),
+    ("Revoke the leaked GitHub token and catalog which repositories it could read", "complex"),
+    ("Rotate the Stripe webhook secret and update it in Vault", "simple"),  # one master's one rotation
+    ("Retag api:sha-4f2e1c as api:stable and roll it out to production", "simple"),
+])
+def test_a_title_asking_two_masters_work_is_planned(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+def test_code_and_its_docs_are_one_masters_work(rules: Classifier) -> None:
+    """Development owns documentation: two domains, one master, no extra weight."""
+    assert rules._title_masters("Add the export endpoint and document the API in the README") == []
+    assert rules._title_masters("Patch the Jenkins plugin vulnerability and upgrade every build agent")
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    ("Update the pricing page", "New prices from marketing. Also: the billing service must charge the new prices from "
+     "1 March, existing subscriptions on old plans need migrating, the Stripe price IDs must be replaced, and "
+     "everything has to be deployed before the announcement.", "complex"),
+    ("Rename the product to Nimbus", "This means: the app store listing has to be changed, the old domain must be "
+     "redirected, the docs need updating, and the mobile builds must be re-signed and released.", "complex"),
+    ("New VAT rate from January", "The invoice generator must apply 21 %, the tax table in the billing database needs "
+     "migrating, the PDF template must be updated and the release has to be deployed before 1 January.", "complex"),
+    # what one thing must do, or be, is a criterion of it
+    ("Add a password strength meter to the signup form", "Requirements: it must update as the user types, it must "
+     "show three levels, and weak passwords must block the submit button.", "simple"),
+    ("Add an export button to the orders table", "Notes: the file must be CSV, the columns must match the table, and "
+     "the download should start at once.", "simple"),
+    ("Add a discount field to the checkout form", "The error must be shown under the field, the button must be "
+     "disabled while it loads, the field must be highlighted and the total must be recalculated.", "simple"),
+])
+def test_work_owed_on_several_things_is_parts(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    ("Salesforce integration", "Hi both,\n\nthe sales team needs contacts synced from our app to Salesforce. That "
+     "means a sync service, an OAuth connection that security signs off, a deploy of the service to production with "
+     "monitoring, and a short how-to for the sales team.\n\nThanks!\nNina", "complex"),
+    ("Customer webhooks", "Customers want to hear about order changes. That means a webhook sender, signing secrets "
+     "per customer, a retry queue, a docs page on the payload and a security review of the signing.", "complex"),
+    ("Profile page", "We need an avatar upload, a display name field, a bio box and a save button.", "simple"),
+    ("RE: access for the new contractors", "Hello,\n\nThree contractors start on Monday. They will need read access "
+     "to the payments repositories and the staging logs, but no production access and no access to the customer "
+     "database.\n\nBest regards,\nJulia", "simple"),
+])
+def test_a_list_a_sentence_introduces_is_read_like_a_colon_list(
+        rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    ("Translate the onboarding screens into German", "Add de.json for the four onboarding screens and a language "
+     "switch in settings.", "simple"),
+    ("Add dark mode styles to the three settings screens", "", "simple"),
+    ("Fix the date format on the five report pages", "", "simple"),
+    ("Implement the 4 screens of the mobile checkout (cart, address, payment, confirmation)", "", "complex"),
+    ("Deliver the partner-onboarding epic", "Deliver its 6 features at once, in parallel.", "complex"),
+])
+def test_the_screens_a_change_goes_to_are_places_not_parts(
+        rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    ("Annual failover exercise for the Payments Gateway", "simple"),
+    ("Failover test of the orders database", "simple"),
+    ("Observability runbook for the checkout service", "simple"),
+    ("Multi-tenancy for the reporting service", "complex"),
+    ("Disaster recovery for the billing platform", "complex"),
+    ("Multi-tenancy support", "complex"),
+])
+def test_a_drill_or_a_document_of_a_capability_is_one_job(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+def test_stated_parts_skips_places_a_preposition_puts_after_the_change() -> None:
+    nouns, places = ["screens", "modules"], {"screens"}
+    assert stated_parts("Add de.json for the four onboarding screens", nouns, places) == 0
+    assert stated_parts("Implement the 4 screens of checkout", nouns, places) == 4
+    assert stated_parts("Launch its three modules (a, b, c) in the three modules", nouns, places) == 3
+    assert stated_parts("Add de.json for the four onboarding screens", nouns) == 4
+
+
+def test_introduced_items_reads_a_need_or_means_list_without_a_colon() -> None:
+    assert introduced_items("We need API keys per partner, rate limits, an OpenAPI reference, and a security "
+                            "review.") == ["API keys per partner", "rate limits", "an OpenAPI reference",
+                                           "a security review"]
+    assert introduced_items("The tax table needs migrating, the template updating and the release deploying.") == []
+    assert introduced_items("They need read access to the repos and the logs, but no prod access and no DB.") == []
+
+
+def test_title_requests_needs_two_known_verbs_and_a_request_shape() -> None:
+    verbs = {"set up", "seed", "audit"}
+    assert title_requests("Set up the staging environment, seed it with data, and give QA access", verbs) == [
+        "set", "seed", "give"]
+    assert title_requests("Set up Vault with the KV engine, AppRole auth and audit logging", verbs) == []
+    assert title_requests("Set up the cluster, the registry and the DNS", verbs) == []
+
+
+def test_parallel_actions_counts_a_series_of_requests_only_when_asked_to() -> None:
+    pieces = ["Freeze the IAM roles", "export the access logs", "collect the contracts"]
+    assert parallel_actions(pieces, VERBS) == []
+    assert parallel_actions(pieces, VERBS, series=True) == pieces
+    assert parallel_actions(["Take the id", "restore it to staging", "rerun the anonymiser"], VERBS, series=True) == [
+        "restore it to staging"]
