@@ -101,16 +101,20 @@ class NaiveBayes:
         vocabulary = set().union(*counts.values()) if counts else set()
         totals = [sum(counts[label].values()) + alpha * len(vocabulary) for label in self.labels]
         self._prior = [math.log(examples[label] / examples.total()) for label in self.labels]
-        self._log = [{word: math.log((counts[label][word] + alpha) / total) for word in vocabulary}
+        self._vocabulary = vocabulary
+        self._log = [{word: math.log((seen + alpha) / total) for word, seen in counts[label].items()}
                      for label, total in zip(self.labels, totals, strict=True)]
-        """Each label's log-likelihood of each known feature: a prediction is a few lookups per label."""
+        """Each label's log-likelihood of each feature it was seen with: a prediction is a few lookups per label."""
+        self._unseen = [math.log(alpha / total) for total in totals]
+        """Each label's log-likelihood of a known feature it was never seen with (computed once, not
+        for every word of the vocabulary: training 2,000 tasks took 0.2 s of logarithms)."""
 
     def probabilities(self, document: Iterable[str]) -> dict[str, float]:
         """Each label's probability for ``document``; features never seen in training say nothing."""
-        known = self._log[0] if self._log else {}
-        present = [word for word in set(document) if word in known]
+        present = [word for word in set(document) if word in self._vocabulary]
         # fsum is exactly rounded: the same probabilities, to the last bit, whatever order the set gives
-        scores = [math.fsum([prior, *map(logs.__getitem__, present)]) for prior, logs in zip(self._prior, self._log, strict=True)]
+        scores = [math.fsum([prior, *(logs.get(word, unseen) for word in present)])
+                  for prior, logs, unseen in zip(self._prior, self._log, self._unseen, strict=True)]
         top = max(scores, default=0.0)
         weights = [math.exp((score - top) / self.temperature) for score in scores]
         total = sum(weights) or 1.0

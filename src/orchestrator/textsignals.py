@@ -57,6 +57,7 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
 
 
 _IDENTIFIER_RE = re.compile(r"\w[/.]\w")
+_WORD_RUN_RE = re.compile(r"[^\s,;()]+")
 _CODE_RE = re.compile(r"`[^`\n]{1,80}`|(?<![\w'])'[^'\n]{1,60}'(?![\w'])|\"[^\"\n]{1,60}\"|“[^”\n]{1,60}”")
 """A name in backticks or quotes (the `repos` command, the 'Audit log' tab) is a name, not a kind of work."""
 
@@ -83,7 +84,9 @@ def split_identifiers(text: str) -> tuple[str, list[str]]:
         return " "
 
     text = _CODE_RE.sub(drop, _KEPT_PAIRS_RE.sub(lambda m: _KEPT_PAIRS[m.group().lower()], text))
-    return re.sub(r"[^\s,;()]+", lambda m: drop(m) if _IDENTIFIER_RE.search(m.group()) else m.group(), text), names
+    if not _IDENTIFIER_RE.search(text):
+        return text, names  # no path or dotted name anywhere: no need to look at each word
+    return _WORD_RUN_RE.sub(lambda m: drop(m) if _IDENTIFIER_RE.search(m.group()) else m.group(), text), names
 
 
 def find_files(text: str, extra: Iterable[object] = ()) -> list[str]:
