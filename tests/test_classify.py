@@ -368,3 +368,13 @@ def test_a_hint_of_another_master_is_not_its_keyword_whichever_is_asked_first(cl
     assert fresh._other_domain("password") and not fresh._other_domain("password", keywords_only=True)
     fresh = Classifier(ClassifierConfig())
     assert not fresh._other_domain("password", keywords_only=True) and fresh._other_domain("password")
+
+
+def test_involved_domains_remembered_are_the_same_and_not_shared(classifier: Classifier) -> None:
+    """One classification asks about the same text up to three times: the answer is remembered,
+    and each caller gets its own list (one that changes it changes nobody else's)."""
+    text = "Build the billing API, run a security audit of it and deploy it to production"
+    first = classifier.involved_domains(text)
+    assert first == classifier._involved_domains(text) and len(first) >= 2
+    first.append("changed by the caller")
+    assert classifier.involved_domains(text) == classifier._involved_domains(text)

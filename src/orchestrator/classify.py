@@ -264,6 +264,7 @@ class Classifier:
         self._software = {noun.lower() for noun in config.software_nouns}
         self._making = {verb.lower() for verb in config.making_verbs}
         self._other_domain_memo: dict[tuple[str, bool], bool] = {}
+        self._involved_memo: dict[str, tuple[str, ...]] = {}
         self._not_development = [(plain, p, weight) for name, ws in self._patterns.items()
                                  if config.domains[name].master != "development" for _, plain, p, weight in ws]
         self._vague = [(verb, re.compile(rf"^\s*{re.escape(verb)}\b")) for verb in config.vague_verbs]
@@ -793,8 +794,17 @@ class Classifier:
         """Domains that clearly win at least one clause: the work's distinct specialities.
 
         A clause counts for a domain when a keyword (not only hints) names it and no other
-        domain scores as high.
+        domain scores as high. Remembered for the last few texts: one classification asks
+        about the same text up to three times.
         """
+        known = self._involved_memo.get(text)
+        if known is None:
+            if len(self._involved_memo) >= 64:
+                self._involved_memo.clear()
+            known = self._involved_memo[text] = tuple(self._involved_domains(text))
+        return list(known)
+
+    def _involved_domains(self, text: str) -> list[str]:
         involved: list[str] = []
         candidates = self._candidates(text)
         reviewed = bool(_SECURITY_REVIEW_RE.search(text))
