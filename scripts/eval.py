@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Measure the classifier (default configuration) against a labelled corpus.
 
-    python scripts/eval.py [--part dev|test|blind|all|PATH.json] [--history PART] [--folds K] [--no-model]
+    python scripts/eval.py [--part dev|test|blind|blind2|all|PATH.json] [--history PART] [--folds K] [--no-model]
                            [--errors] [--json] [--min-master 0.97] [--min-complex-recall 0.95] [--max-false-complex 0.05]
 
 A corpus file is a list of ``{"label": {"decision", "master", "why"}, "task": {...queue task...}}``: the dev
 part is src/orchestrator/data/dev-corpus.json (shipped: the built-in model learns from it), the test part
-tests/data/corpus/test.json, the blind part tests/data/corpus/blind.json (written blind to the rules and
+tests/data/corpus/test.json, the blind parts tests/data/corpus/blind.json and blind2.json (written blind to the rules and
 never tuned on, see the README); or any file of that format such as tests/data/labelled_tasks.json.
 
 Prints the right-master rate on tasks labelled simple (right master *and* decided simple), per-master
@@ -54,12 +54,12 @@ class Outcome:
 
 
 def load(part: str) -> list[dict[str, Any]]:
-    """The records of ``dev``, ``test``, ``blind``, ``all`` (dev and test) or of a JSON file given by path."""
+    """The records of ``dev``, ``test``, ``blind``, ``blind2``, ``all`` (dev and test) or of a JSON file given by path."""
     if part == "all":
         return load("dev") + load("test")
     if part == "dev":
         return shipped_examples()
-    path = CORPUS / f"{part}.json" if part in ("test", "blind") else Path(part)
+    path = CORPUS / f"{part}.json" if part in ("test", "blind", "blind2") else Path(part)
     records: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
     return records
 
@@ -166,7 +166,7 @@ def print_report(part: str, numbers: dict[str, Any], errors: list[Outcome] | Non
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", default="test", help="dev, test, blind, all, or a labelled JSON file (default: test)")
+    parser.add_argument("--part", default="test", help="dev, test, blind, blind2, all, or a labelled JSON file (default: test)")
     parser.add_argument("--history", help="a part (or path) whose tasks play the queue's finished tasks")
     parser.add_argument("--folds", type=int, help="cross-validate: each of K folds judged by a model (and, with "
                         "--history naming the same part, a history) made of the other folds")
