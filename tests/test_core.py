@@ -570,11 +570,17 @@ def test_a_crash_anywhere_in_a_burst_is_recovered_without_losing_or_doubling_any
     sim.tick()
     keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
     assert [k for k, n in keyed.items() if n > 1] == []
+    assert_burst_began_once(sim, keyed)
+    assert {sim.queue_task(t)["status"] for t in ("s", "r")} == {"assigned"}
+
+
+def assert_burst_began_once(sim: Sim, keyed: Counter[str]) -> None:
+    """:func:`burst`'s two plans each started and handed off once, in progress, their subtask files
+    as the plans have them; four handoffs in all (two simple tasks', two plans' stage 1)."""
     for orch in ("orch-w", "orch-v"):
         assert keyed[f"{orch}:started"] == 1 and keyed[f"{orch}:handoff:{orch}-design:1"] == 1
         plan = sim.plan(orch)
         assert plan["status"] == "in_progress"
         for subtask in plan["subtasks"]:
             assert sim.subtask(subtask["subtask_id"])["status"] == subtask["status"]
-    assert {sim.queue_task(t)["status"] for t in ("s", "r")} == {"assigned"}
     assert len(sim.handoffs()) == 4
