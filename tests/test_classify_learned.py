@@ -257,3 +257,11 @@ def test_without_its_examples_the_rules_and_history_route_alone_and_doctor_says_
 
 def test_records_that_are_not_labelled_tasks_teach_nothing() -> None:
     assert LearnedModel([*TINY, "junk", {"task": "x"}, {"label": {}, "task": {"title": 3}}]).size == len(TINY) + 1
+
+
+def test_dotted_names_and_quoted_names_are_names_without_a_slash_anywhere() -> None:
+    """A text with no path still has names: a dotted one (package.json) and a quoted one are features
+    of their own, not the work's words."""
+    found = features("Bump lodash.merge in package.json", "The `inventory` flag stays as it is.")
+    assert {"n:lodash", "n:merge", "n:package", "n:json", "n:inventory"} <= set(found)
+    assert "package" not in found and "inventory" not in found
