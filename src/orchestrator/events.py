@@ -35,6 +35,7 @@ def parse_at(text: str) -> tuple[list[tuple[int, dict[str, Any]]], int]:
     """As :func:`parse`, with where in ``text`` each object starts (a page of the file needs it)."""
     found: list[tuple[int, dict[str, Any]]] = []
     position, end = 0, len(text)
+    escaped = _ESCAPED.search(text) is not None
     while position < end:
         while position < end and text[position].isspace():
             position += 1
@@ -49,9 +50,35 @@ def parse_at(text: str) -> tuple[list[tuple[int, dict[str, Any]]], int]:
             position = newline + 1
             continue
         if isinstance(value, dict):
-            found.append((position, _flatten(value)))
+            found.append((position, _flatten(_replaced(value) if escaped else value)))
         position = after
     return found, position
+
+
+def decode(raw: bytes) -> str:
+    """Bytes of the events file as text, a byte that is not UTF-8 (a torn character, a stray byte)
+    as one character of its own: :func:`offset` then gives the exact byte a character starts at
+    (with ``errors="replace"``, each such byte would count as three, and a reader skip or re-read)."""
+    return raw.decode("utf-8", errors="surrogateescape")
+
+
+def offset(text: str, index: int) -> int:
+    """Where ``text[index]`` starts in the bytes :func:`decode` made ``text`` of."""
+    return len(text[:index].encode("utf-8", errors="surrogateescape"))
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]+")
+
+
+def _replaced(value: Any) -> Any:
+    """``value`` with each run of bytes that were not UTF-8 shown as one U+FFFD (printable, unlike them)."""
+    if isinstance(value, str):
+        return _ESCAPED.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_replaced(k): _replaced(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replaced(v) for v in value]
+    return value
 
 
 def _flatten(event: dict[str, Any]) -> dict[str, Any]:
@@ -222,9 +249,9 @@ class Tail:
                 return [], rotated
             handle.seek(self.position)
             raw = handle.read(min(st.st_size - self.position, MAX_READ))
-        text = raw.decode("utf-8", errors="replace")
+        text = decode(raw)
         found, used = parse(text)
-        self.position += len(text[:used].encode("utf-8"))
+        self.position += offset(text, used)
         return found, rotated
 
 

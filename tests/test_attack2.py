@@ -1,0 +1,37 @@
+"""Adversarial cases for this session's changes that their own tests did not write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orchestrator.events import Tail
+from orchestrator.web import eventlog
+
+
+def test_tail_keeps_its_byte_position_past_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    """A torn multi-byte character (a writer killed mid-line) or a stray byte in the events file:
+    the reader must go on from the very next byte, neither skipping nor reading events twice."""
+    path = tmp_path / "dashboard-events.jsonl"
+    path.write_bytes(b'{"type": "a", "m": "\xff\xfe"}\n{"type": "b", "m": "\xe2\x82\n{"type": "c"}\n')
+    tail = Tail(path, 0)
+    found, rotated = tail.read()
+    assert [e["type"] for e in found] == ["a", "c"] and not rotated
+    assert tail.position == path.stat().st_size
+    assert tail.read() == ([], False)  # not taken for a truncation: nothing read twice
+    with path.open("ab") as handle:
+        handle.write(b'{"type": "d"}\n')
+    assert tail.read() == ([{"type": "d"}], False)
+    assert found[0]["m"] == "\ufffd"  # shown as one replacement character: printable, encodable
+    assert found[0]["m"].encode("utf-8")
+
+
+def test_an_older_page_of_events_starts_at_its_line_past_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    """The web page's "older" cursor is a byte offset: it must point at the oldest shown line."""
+    path = tmp_path / "dashboard-events.jsonl"
+    lines = [b'{"type": "a"}\n', b'{"type": "b", "m": "\xff\xff\xff\xff"}\n', b'{"type": "c"}\n', b'{"type": "d"}\n']
+    path.write_bytes(b"".join(lines))
+    newest = eventlog.page(path, eventlog.Filter(), 2)
+    assert [e["type"] for e in newest.events] == ["c", "d"]
+    assert newest.older == len(lines[0]) + len(lines[1])
+    older = eventlog.page(path, eventlog.Filter(), 2, newest.older)
+    assert [e["type"] for e in older.events] == ["a", "b"] and older.older is None
