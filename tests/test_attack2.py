@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from orchestrator.classify import MODEL_COMPLEX_MIN, MODEL_MASTER_MIN, Classifier
+from orchestrator.config import Config
 from orchestrator.events import Tail
+from orchestrator.learned import LearnedModel
+from orchestrator.models import QueueTask
 from orchestrator.web import eventlog
 
 
@@ -35,3 +40,24 @@ def test_an_older_page_of_events_starts_at_its_line_past_bytes_that_are_not_utf8
     assert newest.older == len(lines[0]) + len(lines[1])
     older = eventlog.page(path, eventlog.Filter(), 2, newest.older)
     assert [e["type"] for e in older.events] == ["a", "b"] and older.older is None
+
+
+def _record(title: str, decision: str, master: str | None) -> dict[str, Any]:
+    return {"label": {"decision": decision, "master": master}, "task": {"id": title, "title": title}}
+
+
+def test_a_model_that_saw_one_label_decides_nothing() -> None:
+    """A damaged corpus whose simple tasks all name one master (the others' labels mistyped), or
+    whose tasks are all complex: a model that never saw an alternative is not sure, it is blind.
+    It must not move a task the rules' words gave to another master, nor make every task complex."""
+    records = [_record(f"Deploy the service {n}", "simple", "cicd") for n in range(20)]
+    records += [_record(f"Rewrite the platform {n}", "complex", None) for n in range(20)]
+    model = LearnedModel(records)
+    judged = model.judge("Fix the login form's CSS", "", None)
+    assert max(judged.masters.values()) < MODEL_MASTER_MIN
+    classifier = Classifier(Config().classifier, learned=model)
+    task = QueueTask.model_validate({"id": "t1", "title": "Fix the login form's CSS on the settings page"})
+    decided = classifier.classify(task)
+    assert decided.master == Classifier(Config().classifier, learned=None).classify(task).master
+    everything_complex = LearnedModel([_record(f"Rewrite the platform {n}", "complex", None) for n in range(20)])
+    assert everything_complex.judge("Fix a typo", "", None).complex < MODEL_COMPLEX_MIN
