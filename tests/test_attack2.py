@@ -61,3 +61,20 @@ def test_a_model_that_saw_one_label_decides_nothing() -> None:
     assert decided.master == Classifier(Config().classifier, learned=None).classify(task).master
     everything_complex = LearnedModel([_record(f"Rewrite the platform {n}", "complex", None) for n in range(20)])
     assert everything_complex.judge("Fix a typo", "", None).complex < MODEL_COMPLEX_MIN
+
+
+def test_a_file_truncated_and_written_past_where_the_reader_was_is_read_from_its_start(tmp_path: Path) -> None:
+    """``: > events.jsonl`` (or a copy-truncate rotation), then more events than there were before
+    the reader looks again: same inode, and larger, yet its bytes before the reader's position are others."""
+    path = tmp_path / "dashboard-events.jsonl"
+    path.write_bytes(b'{"type": "a"}\n{"type": "b"}\n')
+    tail = Tail(path, 0)
+    assert [e["type"] for e in tail.read()[0]] == ["a", "b"]
+    with path.open("r+b") as handle:  # the same file, emptied and written again
+        handle.truncate(0)
+        handle.write(b'{"type": "c", "n": 1}\n{"type": "d", "n": 2}\n{"type": "e", "n": 3}\n')
+    found, rotated = tail.read()
+    assert rotated and [e["type"] for e in found] == ["c", "d", "e"]
+    with path.open("ab") as handle:
+        handle.write(b'{"type": "f"}\n')
+    assert tail.read() == ([{"type": "f"}], False)

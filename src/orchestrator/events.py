@@ -218,6 +218,10 @@ def open_regular(path: Path) -> BinaryIO | None:
     return os.fdopen(fd, "rb")
 
 
+MARK = 64
+"""How many of the last bytes read :class:`Tail` checks are still there before it reads on."""
+
+
 class Tail:
     """New events of a file as it grows; starts over when the file is replaced or truncated."""
 
@@ -225,6 +229,9 @@ class Tail:
         self.path = path
         self.position = position
         self.identity = self._identity()
+        self.mark = b""
+        """The last bytes read (up to :data:`MARK`), which end at ``position``: a file truncated and
+        written past it again between two reads (same inode, no smaller) no longer holds them."""
 
     def _identity(self) -> tuple[int, int] | None:
         try:
@@ -242,8 +249,11 @@ class Tail:
             st = os.fstat(handle.fileno())
             identity = st.st_dev, st.st_ino
             rotated = (self.identity is not None and identity != self.identity) or st.st_size < self.position
+            if not rotated and self.mark:
+                handle.seek(self.position - len(self.mark))
+                rotated = handle.read(len(self.mark)) != self.mark
             if rotated:
-                self.position = 0
+                self.position, self.mark = 0, b""
             self.identity = identity
             if st.st_size == self.position:
                 return [], rotated
@@ -251,7 +261,10 @@ class Tail:
             raw = handle.read(min(st.st_size - self.position, MAX_READ))
         text = decode(raw)
         found, used = parse(text)
-        self.position += offset(text, used)
+        consumed = offset(text, used)
+        self.position += consumed
+        if consumed:
+            self.mark = raw[max(0, consumed - MARK):consumed]
         return found, rotated
 
 
