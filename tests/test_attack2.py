@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ from orchestrator.config import Config
 from orchestrator.events import Tail
 from orchestrator.learned import LearnedModel
 from orchestrator.models import QueueTask
+from orchestrator.store import FolderStore, Layout
 from orchestrator.web import eventlog
 
 
@@ -78,3 +81,40 @@ def test_a_file_truncated_and_written_past_where_the_reader_was_is_read_from_its
     with path.open("ab") as handle:
         handle.write(b'{"type": "f"}\n')
     assert tail.read() == ([{"type": "f"}], False)
+
+
+def test_spares_tampered_with_between_passes_are_never_written_through(tmp_path: Path) -> None:
+    """A spare written to, hard-linked elsewhere, replaced by a symlink to someone's file, or two
+    spares swapped: none is used; the queue is still written, and nobody else's file changes."""
+    store = FolderStore(Layout(tmp_path))
+    store.make_folders()
+    with store.working():
+        pass
+    made = threading.Event()
+    for _ in range(4000):  # the spare thread runs between passes: wait for it, without a deadline to assert
+        if len(store._spares) >= 6:
+            made.set()
+            break
+        made.wait(0.005)
+    assert made.is_set()
+    spares = [path for path, _ in list(store._spares)]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "victim"
+    victim.write_text("victim")
+    with open(spares[0], "ab") as handle:
+        handle.write(b"junk")
+    os.link(spares[1], outside / "linked")
+    os.unlink(spares[2])
+    os.symlink(victim, spares[2])
+    swap = store.layout.temp / "swap"
+    os.rename(spares[3], swap)
+    os.rename(spares[4], spares[3])
+    os.rename(swap, spares[4])
+    for n in range(6):
+        with store.working():
+            store.write_json(store.layout.queue, {"tasks": [{"id": str(n)}]})
+        assert store.read_json(store.layout.queue) == {"tasks": [{"id": str(n)}]}
+    store.drop_spares()
+    assert victim.read_text() == "victim" and (outside / "linked").stat().st_size == 0
+    assert Path(spares[0]).read_bytes() == b"junk"
