@@ -221,7 +221,8 @@ def test_cross_validation_judges_each_task_by_a_model_that_never_saw_it(
     part.write_text(json.dumps(records))
     assert evaluation.main(["--part", str(part), "--folds", "5", "--json"]) == 0
     numbers = json.loads(capsys.readouterr().out)
-    assert numbers["folds"] == 5 and numbers["model_routed"] == 10  # every route was the model's: no rule read them
+    assert numbers["folds"] == 5 and numbers["model_routed"] == 8  # no rule read them: the model
+    # routed all but the two tasks of the cicd task's own fold (its model saw security alone: blind)
     assert evaluation.main(["--part", str(part), "--folds", "5", "--no-model", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["model_routed"] == 0
 

@@ -35,6 +35,7 @@ def parse_at(text: str) -> tuple[list[tuple[int, dict[str, Any]]], int]:
     """As :func:`parse`, with where in ``text`` each object starts (a page of the file needs it)."""
     found: list[tuple[int, dict[str, Any]]] = []
     position, end = 0, len(text)
+    escaped = _ESCAPED.search(text) is not None
     while position < end:
         while position < end and text[position].isspace():
             position += 1
@@ -49,9 +50,35 @@ def parse_at(text: str) -> tuple[list[tuple[int, dict[str, Any]]], int]:
             position = newline + 1
             continue
         if isinstance(value, dict):
-            found.append((position, _flatten(value)))
+            found.append((position, _flatten(_replaced(value) if escaped else value)))
         position = after
     return found, position
+
+
+def decode(raw: bytes) -> str:
+    """Bytes of the events file as text, a byte that is not UTF-8 (a torn character, a stray byte)
+    as one character of its own: :func:`offset` then gives the exact byte a character starts at
+    (with ``errors="replace"``, each such byte would count as three, and a reader skip or re-read)."""
+    return raw.decode("utf-8", errors="surrogateescape")
+
+
+def offset(text: str, index: int) -> int:
+    """Where ``text[index]`` starts in the bytes :func:`decode` made ``text`` of."""
+    return len(text[:index].encode("utf-8", errors="surrogateescape"))
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]+")
+
+
+def _replaced(value: Any) -> Any:
+    """``value`` with each run of bytes that were not UTF-8 shown as one U+FFFD (printable, unlike them)."""
+    if isinstance(value, str):
+        return _ESCAPED.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_replaced(k): _replaced(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replaced(v) for v in value]
+    return value
 
 
 def _flatten(event: dict[str, Any]) -> dict[str, Any]:
@@ -191,6 +218,10 @@ def open_regular(path: Path) -> BinaryIO | None:
     return os.fdopen(fd, "rb")
 
 
+MARK = 64
+"""How many of the last bytes read :class:`Tail` checks are still there before it reads on."""
+
+
 class Tail:
     """New events of a file as it grows; starts over when the file is replaced or truncated."""
 
@@ -198,6 +229,9 @@ class Tail:
         self.path = path
         self.position = position
         self.identity = self._identity()
+        self.mark = b""
+        """The last bytes read (up to :data:`MARK`), which end at ``position``: a file truncated and
+        written past it again between two reads (same inode, no smaller) no longer holds them."""
 
     def _identity(self) -> tuple[int, int] | None:
         try:
@@ -215,16 +249,22 @@ class Tail:
             st = os.fstat(handle.fileno())
             identity = st.st_dev, st.st_ino
             rotated = (self.identity is not None and identity != self.identity) or st.st_size < self.position
+            if not rotated and self.mark:
+                handle.seek(self.position - len(self.mark))
+                rotated = handle.read(len(self.mark)) != self.mark
             if rotated:
-                self.position = 0
+                self.position, self.mark = 0, b""
             self.identity = identity
             if st.st_size == self.position:
                 return [], rotated
             handle.seek(self.position)
             raw = handle.read(min(st.st_size - self.position, MAX_READ))
-        text = raw.decode("utf-8", errors="replace")
+        text = decode(raw)
         found, used = parse(text)
-        self.position += len(text[:used].encode("utf-8"))
+        consumed = offset(text, used)
+        self.position += consumed
+        if consumed:
+            self.mark = raw[max(0, consumed - MARK):consumed]
         return found, rotated
 
 

@@ -115,7 +115,11 @@ class NaiveBayes:
             self._log.append(logs)
 
     def probabilities(self, document: Iterable[str]) -> dict[str, float]:
-        """Each label's probability for ``document``; features never seen in training say nothing."""
+        """Each label's probability for ``document``; features never seen in training say nothing.
+        Nothing when training saw fewer than two labels (a damaged corpus): such a model would be
+        sure of its one label whatever the text, and it knows nothing."""
+        if len(self.labels) < 2:
+            return {}
         places = [at for word in set(document) if (at := self._index.get(word)) is not None]
         # fsum is exactly rounded: the same probabilities, to the last bit, whatever order the set gives
         scores = [math.fsum([prior, *map(logs.__getitem__, places)]) for prior, logs in zip(self._prior, self._log, strict=True)]

@@ -70,12 +70,12 @@ def page(path: Path, wanted: Filter, limit: int, before: int | None = None) -> P
                     break
                 start = max(0, start - CHUNK)  # a line longer than a chunk: read further back
             start, raw = start + newline + 1, raw[newline + 1:]
-            text = raw.decode("utf-8", errors="replace")
+            text = events.decode(raw)
             parsed, _ = events.parse_at(text)
             chosen = [(at, e) for at, e in parsed if wanted(e)][-(limit - len(found)):]
             found[:0] = [e for _, e in chosen]
             scanned += stop - start
             if len(found) == limit and chosen:  # the page is full: the next one starts at its oldest line
-                start += len(text[:chosen[0][0]].encode("utf-8"))
+                start += events.offset(text, chosen[0][0])
             stop = start
         return Page(found, stop if stop > 0 else None, end)
