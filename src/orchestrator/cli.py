@@ -495,7 +495,7 @@ def _events(args: argparse.Namespace, config: Config) -> int:
                   "(90s, 15m, 2h, 1d)", file=sys.stderr)
             return EXIT_USAGE
     try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
+        text = events.decode(path.read_bytes())
     except FileNotFoundError:
         text = ""
         args.console.note(f"no events yet: {path} does not exist")
@@ -524,7 +524,7 @@ def _events(args: argparse.Namespace, config: Config) -> int:
             emit(event)
         if args.follow:
             _interruptible()
-            for event in events.follow(path, len(text[:used].encode("utf-8"))):
+            for event in events.follow(path, events.offset(text, used)):
                 if events.matches(event, args.type, args.orchestration, args.task):
                     emit(event)
     except KeyboardInterrupt:
