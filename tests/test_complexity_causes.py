@@ -157,6 +157,45 @@ def test_a_drill_or_a_document_of_a_capability_is_one_job(rules: Classifier, tit
     assert decide(rules, title) == decision
 
 
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a chain of pieces of work orders them, whether each is a verb or a noun of work
+    ("Warranty claims automation", "claim intake form → automated eligibility check → refund calculation → ledger "
+     "entry generation", "complex"),
+    ("Vendor onboarding", "supplier portal → document verification → contract generation → payment setup → "
+     "security review", "complex"),
+    ("Nightly exports: gather the order rows → anonymisation → upload to the partner bucket → weekly summary report",
+     "", "complex"),
+    # ... a chain of things is a path the system already has, whatever the work on it
+    ("Fix the redirect loop: login page → SSO callback → dashboard → login page", "", "simple"),
+    ("Add a request id to the order logs", "Requests flow API gateway → orders service → payment adapter → ledger "
+     "writer; each hop should log the same id.", "simple"),
+    ("Add the order id to every log line", "Each order flows through validation → payment authorisation → "
+     "fulfilment → shipment notification.", "simple"),
+    ("Trace the slow checkout requests", "API gateway → auth service → orders service → database; add timing logs to "
+     "each hop.", "simple"),
+])
+def test_an_arrow_chain_of_work_is_ordered_parts_a_chain_of_things_is_a_path(
+        rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a task that is only the name of a system asks for the whole of it
+    ("Tenant self-service portal", "", "complex"),
+    ("Field technician mobile app", "", "complex"),
+    ("Supplier extranet", "", "complex"),
+    ("Public booking API for travel agents", "", "complex"),
+    # ... not a question about one, a failure of one, a verb before its object, or a name its description works on
+    ("Which app version do the kiosks run?", "", "simple"),
+    ("Tenant portal login broken", "", "simple"),
+    ("Paginate the tenant portal API", "", "simple"),
+    ("HR intranet", "The HR intranet has been down since 9:00.", "simple"),
+    ("Helpdesk app", "Add a dark mode toggle to the helpdesk app's settings.", "simple"),
+])
+def test_a_bare_system_name_is_the_whole_system(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
 def test_stated_parts_skips_places_a_preposition_puts_after_the_change() -> None:
     nouns, places = ["screens", "modules"], {"screens"}
     assert stated_parts("Add de.json for the four onboarding screens", nouns, places) == 0

@@ -22,7 +22,7 @@ from orchestrator.models import MASTERS, Classification, QueueTask
 from orchestrator.textsignals import (
     TypoFixer,
     action_clauses,
-    arrow_steps,
+    arrow_chain,
     changed_files,
     clauses,
     duration_minutes,
@@ -105,6 +105,13 @@ LEAD_DOMAIN_WEIGHT = 12.0
 SCHEMA = frozenset({"schema", "database", "db", "data", "table", "column", "index", "sql"})
 NEW_SYSTEMS = frozenset({"system", "platform", "engine", "portal", "marketplace", "framework"})
 """What a making verb builds as a whole (``Add authentication system``): complex, unlike a tool or a page."""
+NAMED_SYSTEMS = NEW_SYSTEMS | {"extranet", "intranet", "app", "application", "website", "suite", "api"}
+"""What a title that is only a noun phrase names as a whole to build (``Customer self-service portal``)."""
+ASKING_WORDS = frozenset({"please", "can", "could", "would", "which", "what", "how", "why", "who", "where", "when",
+                          "is", "are", "do", "does", "should"})
+"""First words of a request or a question, not of a name."""
+OPENING_DETERMINERS = frozenset({"the", "a", "an", "our", "my", "your", "their", "its", "this", "that", "these", "those", "all",
+                         "every", "each", "some", "any"})
 PROGRAM_NOUNS = frozenset({"mvp", "epic", "initiative", "program", "programme", "roadmap", "migration", "launch",
                            "replatforming", "modernization", "modernisation", "overhaul", "revamp", "rewrite"})
 """A noun-phrase title that names a program of work (``Marketplace MVP``, ``Kubernetes migration``)."""
@@ -751,7 +758,8 @@ class Classifier:
                                           read_only=route.decided_by == "census" or self._reads_only(task.title),
                                           decided_by=route.decided_by)
         signals += self._size_signals(task, text)
-        whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline")
+        whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline",
+                                           bare=not description.strip())
         files = changed_files(text, find_files(text)) if whole else []
         if whole and 0 < len(files) <= self.config.max_simple_files:  # "Improve observability: a middleware in app.py"
             whole = [(weight / 2, f"{reason}, but the text names its file ({files[0]})") for weight, reason in whole]
@@ -890,7 +898,13 @@ class Classifier:
         # R5: an arrow chain counts when it orders work (design -> implement), not a system's path
         # a chain in parentheses is an aside about a thing ("a graph (checkout -> build -> test -> deploy)"), not a plan
         text, body = _ASIDE_CHAIN_RE.sub(" ", text), _ASIDE_CHAIN_RE.sub(" ", body)
-        steps = [step for step in arrow_steps(text) if action_clauses(step, verbs)]
+        lead, chain = arrow_chain(text)
+        steps = [step for step in chain if action_clauses(step, verbs)]
+        # a chain of pieces of work orders them as much as one of verbs ("intake form → automated conflict check
+        # → engagement letter generation → billing setup"); a chain of things is a path the system already has
+        # ("login page → SSO callback → dashboard", "Requests flow gateway → ingest → queue")
+        pieces = [] if _PATH_LEAD_RE.search(lead) else [
+            step for step in chain if step in steps or _stem_of(step) in self._verbs or _WORK_NOUN_RE.search(step)]
         # R3: listed parts are separate pieces of work (a verb and its object, or items of different
         # domains), not the features or values of one deliverable
         # "Customer data export: API, job, page"; "We need API keys, rate limits, a reference and a security review"
@@ -909,6 +923,8 @@ class Classifier:
         parts = stated_parts(text, self.config.part_nouns, places=PLACES)
         if len(steps) >= 3:
             signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
+        elif len(chain) >= 4 and len(pieces) >= 3:
+            signals.append((1.0, f"a chain of {len(chain)} pieces of work: {' -> '.join(chain[:6])}"))
         elif len(series) >= 3:  # Design, build and roll out the notification service: the seed's design -> implement
             signals.append((1.0, f"{len(series)} steps of one deliverable: {', '.join(series)}"))
         elif len(asked) >= 3:  # Set up the staging environment, seed it with data, and give QA access
@@ -1007,7 +1023,7 @@ class Classifier:
                     found.append(head)
         return found
 
-    def _whole_system_signals(self, title: str, built: bool = True) -> list[tuple[float, str]]:
+    def _whole_system_signals(self, title: str, built: bool = True, bare: bool = False) -> list[tuple[float, str]]:
         """A short title can name a whole program: a capability that runs through a system
         (``Multi-tenancy for the reporting service``) or a whole system decommissioned, migrated or
         rewritten (``Decommission the legacy billing system``, ``Overhaul of the onboarding platform``)."""
@@ -1029,6 +1045,13 @@ class Classifier:
         label = re.match(r"\s*([a-z]+)\s*:\s", lowered)
         if label and label.group(1) in PROGRAM_NOUNS:  # "Epic: self-serve billing"
             return [(1.0, f"a program of work ({title.strip()!r})")]
+        # a word no list knows before a determiner is a verb all the same ("Paginate the audit events API")
+        named = verbless and len(words) >= 2 and words[1] not in OPENING_DETERMINERS and words[0] not in ASKING_WORDS
+        if bare and named and not small and words[-1] in NAMED_SYSTEMS and "?" not in title and not _FAILURE_RE.search(lowered):
+            # a task that is only a system's name ("Volunteer management system", "Client extranet", "Partner
+            # API") asks for the whole of it; a question about one ("Which SDK does each app ship?"), or a
+            # description saying what to do with it ("The HR intranet is down"), does not
+            return [(1.0, f"a whole system named as the work ({head!r}): design, build, tests")]
         if words and words[0] == "new" and words[-1] in NEW_SYSTEMS:  # "New customer portal with ..."
             return [(1.0, f"a new system to build ({head!r}): design, backend, frontend, tests")]
         # a new service added to a compose file or a pipeline (built=False) is not built here
@@ -1109,6 +1132,13 @@ _SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign
                                  r"assessment|accreditation)|\bpen[\s-]?test|"
                                  r"\bpenetration\s+test|\bthreat\s+model", re.IGNORECASE)
 """A security review asked for as a part of the work: that part is security's, whatever it reviews."""
+_WORK_NOUN_RE = re.compile(r"\w(?:tion|sion|ment)s?\b|\b(?:setup|set-up|review|release|launch|rollout|roll-out|audit|"
+                           r"tests?|report|check|model|sign-off|go-live|cutover|cut-over|backfill|design|docs|"
+                           r"documentation|training|pilot)\b", re.IGNORECASE)
+"""A step of an arrow chain that is a piece of work (``security review``, ``letter generation``), not a thing."""
+_PATH_LEAD_RE = re.compile(r"\b(?:flows?|path|journey|funnel|route|pipeline\s+is|stages|exercis\w*|goes|passes|through)\b",
+                           re.IGNORECASE)
+"""Before an arrow chain, words that make it a path through something that exists, not work in order."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
 

@@ -159,13 +159,18 @@ def introduced_items(text: str) -> list[str]:
 
 def arrow_steps(text: str) -> list[str]:
     """``design → implement → test`` -> the steps; empty when there is no chain of two or more."""
+    return arrow_chain(text)[1]
+
+
+def arrow_chain(text: str) -> tuple[str, list[str]]:
+    """The first arrow chain's line up to its first arrow (``Requests flow gateway``), and its steps."""
     for line in text.splitlines():
         parts = _ARROW_RE.split(line)
         if len(parts) >= 3 or (len(parts) == 2 and all(parts)):
             head = parts[0].rsplit(":", 1)[-1]
             steps = [_tidy_item(part) for part in [head, *parts[1:]]]
-            return [step for step in steps if step]
-    return []
+            return parts[0], [step for step in steps if step]
+    return "", []
 
 
 def _tidy_item(item: str) -> str:
