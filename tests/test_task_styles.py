@@ -181,6 +181,31 @@ def test_the_rules_of_the_third_round(title: str, description: str, fields: dict
     assert ("complex" if got.decision == "complex" else got.master) == expected, got.reasons
 
 
+RULES = Classifier(ClassifierConfig(), learned=None)
+
+
+@pytest.mark.parametrize(("title", "description", "expected"), [
+    # another master's two-word verb opens the work: what it rolls back or out is not software to make, and a
+    # failure after it is the reason
+    ("Roll back the kiosk app to 2.8", "", "cicd"),
+    ("Roll back yesterday's search release; results come back empty", "", "cicd"),
+    ("Roll out the scanner firmware 4.1 to the Leeds warehouse", "", "cicd"),
+    ("Rollback link on the releases page does nothing", "", "development"),
+    # a message wanted when a running system is down or full is monitoring; one the product sends is a feature
+    ("Can we get a text when the booking site is down?", "", "cicd"),
+    ("I'd like a Slack ping if the build server's disk is 90% full", "", "cicd"),
+    ("Email the customer when their refund is processed", "", "development"),
+    # security work in plain words
+    ("Risk assessment of the new HR SaaS vendor", "", "security"),
+    ("Fuzz the PDF import for crashes on malformed files", "", "security"),
+    ("Turn on 2-step verification for the shop's admin accounts", "", "security"),
+    ("I think our contact form was hacked, it sends spam now", "", "security"),
+])
+def test_the_rules_of_the_fifth_round(title: str, description: str, expected: str) -> None:
+    got = RULES.classify(QueueTask.model_validate({"id": "t", "title": title, "description": description}))
+    assert ("complex" if got.decision == "complex" else got.master) == expected, got.reasons
+
+
 def test_an_emails_notice_and_history_do_not_route_it() -> None:
     assert master_of("Request: change the colour of the 'Book now' button", EMAIL.replace(
         "Could someone please add the VAT number back to the invoice footer?",

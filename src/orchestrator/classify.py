@@ -403,12 +403,26 @@ class Classifier:
         place_noun = place_words[-1] if place_words else ""
         if " ".join(place_words[-2:]) in self._deploy_objects:
             place_noun = " ".join(place_words[-2:])  # the load balancer, the node pool
+        if _ALERT_ON_STATE_RE.search(named) and "cicd" in scores:
+            # "Could we get an email when the website is down?": monitoring a running system (cicd's), not an
+            # e-mail the product sends ("Email users when their export is ready")
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is an alert on a system's state ({head!r})")
+            return "alerting", "cicd"
         wanted = _CAPABILITY_FOR_RE.match(named.strip())
         if wanted and self._lead_verbs.get(wanted.group("verb") or "", "development") == "development":
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT,
                          f"the work lets people do something in the product ({head!r})")
             return "capability", "development"  # what they do it to (the audit trail, their tokens) is not the work
-        failed = self._failure_of(named, description)
+        # another master's verb opens the work ("Roll back last night's CMS release; editors cannot save drafts",
+        # "Roll out POS app 7.3.1", "Fuzz the PDF import for crashes"): what it works on is not software to make,
+        # and a failure after it is the reason; a verb's word before a noun ("Deploy button does nothing") is a name
+        opened = title.strip().lower()
+        phrase = next((phrase for phrase in self._lead_phrases if opened.startswith(f"{phrase} ")), "")
+        first = re.match(r"[a-z][a-z-]*", opened)
+        if not phrase and first and DETERMINERS.match(opened[first.end():]):
+            phrase = first.group()
+        phrased = self._lead_verbs.get(phrase, "development") != "development"
+        failed = None if phrased else self._failure_of(named, description)
         request = (re.findall(r"[a-z][a-z-]*", self._first_request(description).lower()) or [""])[0] if failed else ""
         if self._lead_verbs.get(request, "development") != "development" and self._lead_verbs[request] in scores:
             # "Batch jobs too slow at month end" -- "Can we scale it up to 8 workers?": the symptom is the title,
@@ -460,7 +474,7 @@ class Classifier:
         # and a screen is a screen whatever its name, capitalised or not ("load-test the security center settings page")
         named_by = (verb, noun) if singular in LIBRARIES | SCREENS else words
         # another master's lead verb names the work done to the thing (Tag and publish the SDK to PyPI)
-        led = any(self._lead_verbs.get(w, "development") != "development" for w in words[:-1])
+        led = phrased or any(self._lead_verbs.get(w, "development") != "development" for w in words[:-1])
         # a title without a verb is a noun compound, named by its last word: "Password reset emails" are emails,
         # "Security dashboard charts" are charts (the words before it say which one)
         verbless = verb not in self._verbs and verb not in SUBJECTS
@@ -502,8 +516,7 @@ class Classifier:
             return "pipeline", "cicd"  # what is changed in a pipeline (a cache, a step) is pipeline work
         if not verbs and words[0] in REVIEWING and "security" in scores and scores["security"].total > 0:
             verbs = {"security"}  # reviewing something for a security concern is a security review
-        opened = title.strip().lower()
-        verb = next((phrase for phrase in self._lead_phrases if opened.startswith(phrase)), verb)  # back up
+        verb = phrase or verb  # back up
         lead = self._lead_verbs.get(verb)
         if lead in scores and opened.startswith(verb) and DETERMINERS.match(opened[len(verb):]):
             self._decide(scores, reasons, lead, LEAD_DOMAIN_WEIGHT, f"{verb!r} opens the work")
@@ -1132,6 +1145,11 @@ _SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign
                                  r"assessment|accreditation)|\bpen[\s-]?test|"
                                  r"\bpenetration\s+test|\bthreat\s+model", re.IGNORECASE)
 """A security review asked for as a part of the work: that part is security's, whatever it reviews."""
+_ALERT_ON_STATE_RE = re.compile(
+    r"\b(?:e-?mails?|notifications?|notif(?:y|ied)|alerts?|alerted|messages?|sms|texts?|paged?|ping(?:ed)?|slack)\b"
+    r"[^.?!\n]{0,60}?\b(?:when|if|whenever|as soon as)\b[^.?!\n]{0,80}?\b(?:down|unreachable|offline|unavailable|full|"
+    r"fills up|runs? out of|disk|cpu|memory|latency|error rate|uptime|5\d\d)\b", re.IGNORECASE)
+"""A message asked for when a running system is down, full or slow: monitoring, whatever the words before it."""
 _WORK_NOUN_RE = re.compile(r"\w(?:tion|sion|ment)s?\b|\b(?:setup|set-up|review|release|launch|rollout|roll-out|audit|"
                            r"tests?|report|check|model|sign-off|go-live|cutover|cut-over|backfill|design|docs|"
                            r"documentation|training|pilot)\b", re.IGNORECASE)
