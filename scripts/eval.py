@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure the classifier (default configuration) against a labelled corpus.
 
-    python scripts/eval.py [--part dev|test|blind|blind2|all|PATH.json] [--history PART] [--folds K] [--no-model]
+    python scripts/eval.py [--part dev|test|blind|blind2|all|PATH.json] [--history PART] [--folds K | --by-batch] [--no-model]
                            [--errors] [--json] [--min-master 0.97] [--min-complex-recall 0.95] [--max-false-complex 0.05]
 
 A corpus file is a list of ``{"label": {"decision", "master", "why"}, "task": {...queue task...}}``: the dev
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,11 +94,20 @@ def folds(records: list[dict[str, Any]], k: int) -> list[list[int]]:
     return [sorted(order[i::k]) for i in range(k)]
 
 
+def batches(records: list[dict[str, Any]]) -> list[list[int]]:
+    """The records grouped by the batch their ids name (``tr3-017`` -> ``tr3``: one writer's tasks in one voice)."""
+    groups: dict[str, list[int]] = {}
+    for i, record in enumerate(records):
+        groups.setdefault(re.sub(r"[-_]?\d+$", "", str(record["task"].get("id"))), []).append(i)
+    return list(groups.values())
+
+
 def cross_validate(records: list[dict[str, Any]], k: int, config: ClassifierConfig, with_history: bool,
-                   with_model: bool = True) -> list[Outcome]:
-    """Each fold classified with a model (and, ``with_history``, a queue history) made of the other folds only."""
+                   with_model: bool = True, by_batch: bool = False) -> list[Outcome]:
+    """Each fold classified with a model (and, ``with_history``, a queue history) made of the other folds only;
+    ``by_batch``: each writer's batch is a fold (new voices, as a deployment's are), ``k`` is not used."""
     outcomes: dict[int, Outcome] = {}
-    for fold in folds(records, k):
+    for fold in batches(records) if by_batch else folds(records, k):
         held = set(fold)
         rest = [record for i, record in enumerate(records) if i not in held]
         classifier = Classifier(config, LearnedModel(rest) if with_model else None)
@@ -170,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history", help="a part (or path) whose tasks play the queue's finished tasks")
     parser.add_argument("--folds", type=int, help="cross-validate: each of K folds judged by a model (and, with "
                         "--history naming the same part, a history) made of the other folds")
+    parser.add_argument("--by-batch", action="store_true", help="cross-validate by writer's batch (the id before its "
+                        "number, tr3-017 -> tr3): each batch judged by a model (and history) made of the others")
     parser.add_argument("--no-model", action="store_true", help="the rules (and history) alone, without the built-in model")
     parser.add_argument("--errors", action="store_true", help="list the misclassified tasks")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
@@ -179,10 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     config = ClassifierConfig()
-    if args.folds:
-        if args.folds < 2 or args.history not in (None, args.part):
+    if args.folds or args.by_batch:
+        if (args.folds is not None and args.folds < 2) or args.history not in (None, args.part):
             parser.error("--folds needs K >= 2, and --history (if given) naming the same part as --part")
-        outcomes = cross_validate(load(args.part), args.folds, config, args.history is not None, not args.no_model)
+        outcomes = cross_validate(load(args.part), args.folds or 0, config, args.history is not None, not args.no_model,
+                                  by_batch=args.by_batch)
     else:
         history = as_history(load(args.history)) if args.history else None
         outcomes = evaluate(load(args.part), Classifier(config, None if args.no_model else "builtin"), history)
@@ -191,11 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         if errors is not None:
             numbers["errors"] = [vars(o) for o in errors]
-        print(json.dumps({"part": args.part, "history": args.history, "folds": args.folds, "model": not args.no_model,
+        print(json.dumps({"part": args.part, "history": args.history, "folds": args.folds, "by_batch": args.by_batch,
+                          "model": not args.no_model,
                           **numbers}, indent=2))
     else:
         print_report(args.part, numbers, errors)
-        if args.part in ("dev", "all") and not (args.folds or args.no_model):
+        if args.part in ("dev", "all") and not (args.folds or args.by_batch or args.no_model):
             print("\nnote: the built-in model was trained on the dev part: its numbers there are in-sample "
                   "(--folds 10 cross-validates)")
 

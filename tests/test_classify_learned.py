@@ -227,6 +227,24 @@ def test_cross_validation_judges_each_task_by_a_model_that_never_saw_it(
     assert json.loads(capsys.readouterr().out)["model_routed"] == 0
 
 
+def test_cross_validation_by_batch_judges_each_writers_batch_by_a_model_of_the_others(
+        evaluation: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # batch "a" says chores are security's; batch "b" alone says cicd: judged by "a", b is not cicd
+    records = [*(record(f"Quarterly chore {n}", "security") for n in range(6)), record("Weekly errand", "cicd"),
+               *(record(f"Quarterly chore {n}", "cicd") for n in range(2))]
+    for n, one in enumerate(records):
+        one["task"]["id"] = f"a-{n:03d}" if n < 7 else f"b_{n}"
+    assert evaluation.batches(records) == [[0, 1, 2, 3, 4, 5, 6], [7, 8]]
+    outcomes = evaluation.cross_validate(records, 0, ClassifierConfig(), with_history=False, by_batch=True)
+    assert [o.got for o in outcomes[7:]] == ["security", "security"]  # never learned from its own batch
+    part = tmp_path / "part.json"
+    part.write_text(json.dumps(records))
+    assert evaluation.main(["--part", str(part), "--by-batch", "--json"]) == 0
+    numbers = json.loads(capsys.readouterr().out)
+    # a was judged by b's model, which knows one label and so decides nothing; b by a's, which says security
+    assert numbers["by_batch"] is True and numbers["right_master"] == 0.0 and numbers["model_routed"] == 2
+
+
 def test_explain_shows_what_the_model_thinks_whether_or_not_it_decided() -> None:
     task = QueueTask(id="t", title=NO_WORDS)
     found = views.explain(task, {}, Classifier(ClassifierConfig(), Saying("security", 0.9, complex_=0.25)))
