@@ -159,14 +159,18 @@ def test_a_drill_or_a_document_of_a_capability_is_one_job(rules: Classifier, tit
 
 @pytest.mark.parametrize(("title", "description", "decision"), [
     # a chain of pieces of work orders them, whether each is a verb or a noun of work
-    ("Warranty claims automation", "claim intake form → automated eligibility check → refund calculation → ledger "
-     "entry generation", "complex"),
+    ("Warranty claims automation", "claim intake form → automated eligibility check → payout integration → ledger "
+     "report generation", "complex"),
     ("Vendor onboarding", "supplier portal → document verification → contract generation → payment setup → "
      "security review", "complex"),
-    ("Nightly exports: gather the order rows → anonymisation → upload to the partner bucket → weekly summary report",
+    ("Nightly exports: gather the order rows → mask the personal fields → upload to the partner bucket → weekly report",
      "", "complex"),
     # ... a chain of things is a path the system already has, whatever the work on it
     ("Fix the redirect loop: login page → SSO callback → dashboard → login page", "", "simple"),
+    ("Onboarding wizard: signup → email verification → profile completion → plan selection", "", "simple"),
+    ("Project badges are wrong", "backfill → integration → deployment → review: the last badge shows undefined",
+     "simple"),  # the failing flow of a failure report
+    ("Signup → email verification → profile completion → plan selection: the Back button skips a step", "", "simple"),
     ("Add a request id to the order logs", "Requests flow API gateway → orders service → payment adapter → ledger "
      "writer; each hop should log the same id.", "simple"),
     ("Add the order id to every log line", "Each order flows through validation → payment authorisation → "
@@ -190,6 +194,9 @@ def test_an_arrow_chain_of_work_is_ordered_parts_a_chain_of_things_is_a_path(
     ("Tenant portal login broken", "", "simple"),
     ("Paginate the tenant portal API", "", "simple"),
     ("HR intranet", "The HR intranet has been down since 9:00.", "simple"),
+    ("README typo partner API", "", "simple"),
+    ("Dark mode iOS app", "", "simple"),
+    ("Favicon - company website", "", "simple"),
     ("Helpdesk app", "Add a dark mode toggle to the helpdesk app's settings.", "simple"),
 ])
 def test_a_bare_system_name_is_the_whole_system(rules: Classifier, title: str, description: str, decision: str) -> None:

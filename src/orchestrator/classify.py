@@ -105,11 +105,21 @@ LEAD_DOMAIN_WEIGHT = 12.0
 SCHEMA = frozenset({"schema", "database", "db", "data", "table", "column", "index", "sql"})
 NEW_SYSTEMS = frozenset({"system", "platform", "engine", "portal", "marketplace", "framework"})
 """What a making verb builds as a whole (``Add authentication system``): complex, unlike a tool or a page."""
-NAMED_SYSTEMS = NEW_SYSTEMS | {"extranet", "intranet", "app", "application", "website", "suite", "api"}
+NAMED_SYSTEMS = NEW_SYSTEMS | {"extranet", "intranet", "app", "application", "website", "api"}
 """What a title that is only a noun phrase names as a whole to build (``Customer self-service portal``)."""
 ASKING_WORDS = frozenset({"please", "can", "could", "would", "which", "what", "how", "why", "who", "where", "when",
                           "is", "are", "do", "does", "should"})
 """First words of a request or a question, not of a name."""
+UNAMBIGUOUS_LEADS = frozenset({"deploy", "redeploy", "revoke", "fuzz", "pentest", "harden", "provision"})
+"""Lead verbs with no everyday sense in code ("Push the toast down", "Block the double submit", "Rotate the image"
+are development's): they name the work over a failure given as its reason."""
+PART_OR_JOB_WORDS = frozenset({
+    "readme", "typo", "typos", "mode", "dark", "pagination", "login", "logout", "redirect", "loop", "slow", "status",
+    "csv", "pdf", "export", "import", "deprecation", "warnings", "warning", "test", "tests", "bug", "bugs", "crash",
+    "error", "errors", "banner", "footer", "header", "favicon", "logo", "icon", "translation", "bump", "upgrade",
+    "update", "changelog", "screenshots", "links", "cookie", "health", "check", "endpoint", "flaky", "stale", "broken",
+    "outage", "downtime", "timeout", "version", "config", "settings", "copy", "text", "font", "colour", "color"})
+"""Words that name a part of a system or a job on it, so that a title ending in the system is that small job."""
 OPENING_DETERMINERS = frozenset({"the", "a", "an", "our", "my", "your", "their", "its", "this", "that", "these", "those", "all",
                          "every", "each", "some", "any"})
 PROGRAM_NOUNS = frozenset({"mvp", "epic", "initiative", "program", "programme", "roadmap", "migration", "launch",
@@ -403,7 +413,9 @@ class Classifier:
         place_noun = place_words[-1] if place_words else ""
         if " ".join(place_words[-2:]) in self._deploy_objects:
             place_noun = " ".join(place_words[-2:])  # the load balancer, the node pool
-        if _ALERT_ON_STATE_RE.search(named) and "cicd" in scores:
+        alert = _ALERT_ON_STATE_RE.search(named)
+        if alert and not _PRODUCT_MESSAGE_RE.search(named[: alert.start("to") + len(alert.group("to"))]) \
+                and not _FAILURE_RE.search(named.lower()) and "cicd" in scores:
             # "Could we get an email when the website is down?": monitoring a running system (cicd's), not an
             # e-mail the product sends ("Email users when their export is ready")
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is an alert on a system's state ({head!r})")
@@ -419,9 +431,9 @@ class Classifier:
         opened = title.strip().lower()
         phrase = next((phrase for phrase in self._lead_phrases if opened.startswith(f"{phrase} ")), "")
         first = re.match(r"[a-z][a-z-]*", opened)
-        if not phrase and first and DETERMINERS.match(opened[first.end():]):
+        if not phrase and first and first.group() in UNAMBIGUOUS_LEADS and DETERMINERS.match(opened[first.end():]):
             phrase = first.group()
-        phrased = self._lead_verbs.get(phrase, "development") != "development"
+        phrased = self._lead_verbs.get(phrase, "development") != "development" and not _CODE_STATE_RE.search(lowered)
         failed = None if phrased else self._failure_of(named, description)
         request = (re.findall(r"[a-z][a-z-]*", self._first_request(description).lower()) or [""])[0] if failed else ""
         if self._lead_verbs.get(request, "development") != "development" and self._lead_verbs[request] in scores:
@@ -916,7 +928,9 @@ class Classifier:
         # a chain of pieces of work orders them as much as one of verbs ("intake form → automated conflict check
         # → engagement letter generation → billing setup"); a chain of things is a path the system already has
         # ("login page → SSO callback → dashboard", "Requests flow gateway → ingest → queue")
-        pieces = [] if _PATH_LEAD_RE.search(lead) else [
+        # a chain a verb before it takes as its object ("Add the line import → export") is what is worked on
+        pathlike = bool(_PATH_LEAD_RE.search(lead) or (lead.strip() and _stem_of(lead) in self._verbs and ":" not in lead))
+        pieces = [] if pathlike else [
             step for step in chain if step in steps or _stem_of(step) in self._verbs or _WORK_NOUN_RE.search(step)]
         # R3: listed parts are separate pieces of work (a verb and its object, or items of different
         # domains), not the features or values of one deliverable
@@ -1059,8 +1073,13 @@ class Classifier:
         if label and label.group(1) in PROGRAM_NOUNS:  # "Epic: self-serve billing"
             return [(1.0, f"a program of work ({title.strip()!r})")]
         # a word no list knows before a determiner is a verb all the same ("Paginate the audit events API")
-        named = verbless and len(words) >= 2 and words[1] not in OPENING_DETERMINERS and words[0] not in ASKING_WORDS
-        if bare and named and not small and words[-1] in NAMED_SYSTEMS and "?" not in title and not _FAILURE_RE.search(lowered):
+        named = verbless and 2 <= len(words) <= 4 and words[1] not in OPENING_DETERMINERS and words[0] not in ASKING_WORDS
+        # every word before the system says which system ("Volunteer management system"), none names a part of it
+        # or a job on it ("README typo partner API", "Dark mode iOS app", "Status page website")
+        which = named and not any(word in PART_OR_JOB_WORDS or word in SCREENS or word in ONE_JOB_NOUNS
+                                  or self._other_domain(word, keywords_only=True) for word in words[:-1])
+        if bare and which and not small and words[-1] in NAMED_SYSTEMS and not re.search(r"[?:]|\s[-–—]\s", title) \
+                and not _FAILURE_RE.search(lowered):
             # a task that is only a system's name ("Volunteer management system", "Client extranet", "Partner
             # API") asks for the whole of it; a question about one ("Which SDK does each app ship?"), or a
             # description saying what to do with it ("The HR intranet is down"), does not
@@ -1147,15 +1166,25 @@ _SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign
 """A security review asked for as a part of the work: that part is security's, whatever it reviews."""
 _ALERT_ON_STATE_RE = re.compile(
     r"\b(?:e-?mails?|notifications?|notif(?:y|ied)|alerts?|alerted|messages?|sms|texts?|paged?|ping(?:ed)?|slack)\b"
-    r"[^.?!\n]{0,60}?\b(?:when|if|whenever|as soon as)\b[^.?!\n]{0,80}?\b(?:down|unreachable|offline|unavailable|full|"
-    r"fills up|runs? out of|disk|cpu|memory|latency|error rate|uptime|5\d\d)\b", re.IGNORECASE)
+    r"(?P<to>[^.?!\n]{0,40}?)\b(?:when|if|whenever|as soon as)\s+(?:the\s+|our\s+|any\s+|a\s+)?(?:[\w.'-]+\s+){0,3}?"
+    r"(?:site|website|server|service|api|db|database|disk|host|cluster|queue|node|vm|instance|backup|prod|production)s?"
+    r"(?:'s)?\b[^.?!\n]{0,40}?\b(?:down|unreachable|offline|unavailable|full|fills up|runs? out|above|exceeds?|"
+    r"over\s+\d|more than\s+\d|\d+\s*%)", re.IGNORECASE)
 """A message asked for when a running system is down, full or slow: monitoring, whatever the words before it."""
-_WORK_NOUN_RE = re.compile(r"\w(?:tion|sion|ment)s?\b|\b(?:setup|set-up|review|release|launch|rollout|roll-out|audit|"
-                           r"tests?|report|check|model|sign-off|go-live|cutover|cut-over|backfill|design|docs|"
-                           r"documentation|training|pilot)\b", re.IGNORECASE)
+_PRODUCT_MESSAGE_RE = re.compile(r"\b(?:show|shown|shows|display\w*|toast|banner|dialog|in-app|modal|pop-?up|users?|"
+                                 r"customers?|students?|sellers?|buyers?|players?|members?|subscribers?|visitors?)\b",
+                                 re.IGNORECASE)
+"""A message the product shows or sends its users: a feature, whatever it is about."""
+_CODE_STATE_RE = re.compile(r"\b(?:state|transaction|changes|form|field|input|edits?|animation|scroll|cursor|"
+                            r"undo|selection|migration)\b")
+"""What a program rolls back or out itself ("Roll back the form state when the save fails"): code, not a release."""
+_WORK_NOUN_RE = re.compile(r"\b(?:setup|set-up|review|release|launch|rollout|roll-out|audit|tests|report|check|model|"
+                           r"sign-off|go-live|cutover|cut-over|backfill|design|docs|documentation|training|pilot|"
+                           r"integration|migration|generation|implementation|installation|automation|provisioning|"
+                           r"deployment|retention|hardening|assessment)\b", re.IGNORECASE)
 """A step of an arrow chain that is a piece of work (``security review``, ``letter generation``), not a thing."""
-_PATH_LEAD_RE = re.compile(r"\b(?:flows?|path|journey|funnel|route|pipeline\s+is|stages|exercis\w*|goes|passes|through)\b",
-                           re.IGNORECASE)
+_PATH_LEAD_RE = re.compile(r"\b(?:\w*flows?|path|journey|funnel|route|wizard|states?|status|steps|stages|is|are|exercis\w*|"
+                           r"goes|passes|through|diagram|breadcrumbs?)\b", re.IGNORECASE)
 """Before an arrow chain, words that make it a path through something that exists, not work in order."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
