@@ -193,6 +193,12 @@ RULES = Classifier(ClassifierConfig(), learned=None)
     ("Rollback link on the releases page does nothing", "", "development"),
     ("Roll back the form state when the save request fails", "", "development"),  # what code undoes itself
     ("Push the toast below the header, it breaks the layout", "", "development"),  # an everyday verb is no release
+    # an everyday verb on a thing on screen changes the UI; on an account, a release or workers it is a master's job
+    ("Lock the table header when scrolling the report page", "", "development"),
+    ("Block the submit button while the form is saving", "", "development"),
+    ("Lock the admin accounts of last month's leavers", "", "security"),
+    ("Tag the release commit as v2.3.0", "", "cicd"),
+    ("Restart the staging workers", "", "cicd"),
     # a message wanted when a running system is down or full is monitoring; one the product sends is a feature
     ("Can we get a text when the booking site is down?", "", "cicd"),
     ("I'd like a Slack ping if the build server's disk is 90% full", "", "cicd"),

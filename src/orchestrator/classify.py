@@ -110,6 +110,10 @@ NAMED_SYSTEMS = NEW_SYSTEMS | {"extranet", "intranet", "app", "application", "we
 ASKING_WORDS = frozenset({"please", "can", "could", "would", "which", "what", "how", "why", "who", "where", "when",
                           "is", "are", "do", "does", "should"})
 """First words of a request or a question, not of a name."""
+UI_OBJECTS = frozenset({"button", "header", "footer", "carousel", "timer", "countdown", "toast", "badge", "tooltip",
+                        "dropdown", "picker", "calendar", "cursor", "scroll", "thumbnail", "avatar", "icon", "banner",
+                        "card", "counter", "spinner", "slider", "tab", "layout"})
+"""Things on a screen: what an everyday verb does to them ("Lock the table header") is a change of the UI."""
 UNAMBIGUOUS_LEADS = frozenset({"deploy", "redeploy", "revoke", "fuzz", "pentest", "harden", "provision"})
 """Lead verbs with no everyday sense in code ("Push the toast down", "Block the double submit", "Rotate the image"
 are development's): they name the work over a failure given as its reason."""
@@ -530,6 +534,13 @@ class Classifier:
             verbs = {"security"}  # reviewing something for a security concern is a security review
         verb = phrase or verb  # back up
         lead = self._lead_verbs.get(verb)
+        # an everyday verb on a thing on screen or in code ("Lock the table header", "Push the toast down") is
+        # development's change to it, not another master's job (R2: cicd needs a deployment object)
+        on_screen = verb in EVERYDAY_VERBS and (singular in SCREENS or singular in UI_OBJECTS) and not (
+            self._has_keyword(lowered, "security"))  # masking PII on a card is security's
+        if on_screen and "development" in scores:
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work changes a {singular} ({head!r})")
+            return "software", "development"
         if lead in scores and opened.startswith(verb) and DETERMINERS.match(opened[len(verb):]):
             self._decide(scores, reasons, lead, LEAD_DOMAIN_WEIGHT, f"{verb!r} opens the work")
             verbs = verbs | {lead}  # the object then counts half, as after a master's keyword
