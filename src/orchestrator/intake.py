@@ -47,6 +47,11 @@ def is_pending(entry: dict[str, Any]) -> bool:
     return isinstance(status, str) and status.strip().lower() == "pending"
 
 
+def is_unclaimed(entry: dict[str, Any]) -> bool:
+    """Pending, and no master owns it yet: a task the intake still has to act on."""
+    return is_pending(entry) and not normalize_master(entry.get("assigned_to"))
+
+
 def select(tasks: list[Any]) -> tuple[list[QueueTask], list[Problem]]:
     """Pending tasks that no master owns yet, and the problems of those we must skip."""
     return select_from(enumerate(tasks), task_ids(tasks))
@@ -68,7 +73,7 @@ def select_from(entries: Iterable[tuple[int, Any]], ids: Counter[str]) -> tuple[
             problems.append(Problem(_anonymous(index, entry), None,
                                     f"queue entry {index} is {type(entry).__name__}, not a task object"))
             continue
-        if not is_pending(entry) or normalize_master(entry.get("assigned_to")):
+        if not is_unclaimed(entry):
             continue
         task_id = entry.get("id")
         key = task_id if isinstance(task_id, str) and task_id else _anonymous(index, entry)
@@ -100,7 +105,7 @@ def select_from(entries: Iterable[tuple[int, Any]], ids: Counter[str]) -> tuple[
 def pending_ids(tasks: list[Any]) -> set[object]:
     """Ids of every pending, unowned entry (valid or not): what a pass has looked at."""
     return {e.get("id") for e in tasks
-            if isinstance(e, dict) and is_pending(e) and not normalize_master(e.get("assigned_to"))}
+            if isinstance(e, dict) and is_unclaimed(e)}
 
 
 @dataclass
@@ -165,7 +170,7 @@ class TaskIndex:
             if isinstance(entry, dict):
                 if isinstance(task_id := entry.get("id"), str):
                     self.ids[task_id] += 1
-                if is_pending(entry) and not normalize_master(entry.get("assigned_to")):
+                if is_unclaimed(entry):
                     self.pending[id(entry)] = entry
             else:
                 self.odd += 1
@@ -209,7 +214,7 @@ def pending_index(tasks: list[Any]) -> dict[str, dict[str, Any] | None]:
     index: dict[str, dict[str, Any] | None] = {}
     for entry in tasks:
         if isinstance(entry, dict) and isinstance(task_id := entry.get("id"), str) and task_id not in index:
-            index[task_id] = entry if is_pending(entry) and not normalize_master(entry.get("assigned_to")) else None
+            index[task_id] = entry if is_unclaimed(entry) else None
     return index
 
 
