@@ -15,9 +15,11 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+LOCKS = Path("/proc/locks")
+"""The kernel's table of file locks."""
 
 
 def write_pid(lock: Path, pid: int | None = None) -> None:
@@ -50,24 +52,29 @@ def is_held_passive(lock: Path) -> bool:
     """:func:`is_held` without ever taking the lock, for a view that asks several times a second (a
     daemon starting at that instant must not find its lock taken): the kernel's table of flocks
     (``/proc/locks``), or :func:`is_held` where there is none."""
-    try:
-        st = os.stat(lock)
-    except OSError:
-        return False
-    try:
-        table = Path("/proc/locks").read_text()
-    except OSError:
-        return is_held(lock)
-    wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
-    return any(file == wanted for _, file in _flocks(table))
+    return _held_passive(lock)[0]
 
 
 def holder_passive(lock: Path) -> int | None:
     """The PID of the daemon holding ``lock`` (0 if it cannot be told), or None when none does; the
     lock is never taken (see :func:`is_held_passive`), so ``status --watch`` may ask again and again."""
-    if not is_held_passive(lock):
-        return None
-    return _daemon_pid(lock) or 0
+    held, holders = _held_passive(lock)
+    return (_believed(_pid_in(lock), holders) or 0) if held else None
+
+
+def _held_passive(lock: Path) -> tuple[bool, list[int] | None]:
+    """Whether ``lock`` is held, and the PIDs holding it by the kernel's table (None where the table
+    cannot be read: then whether it is held is :func:`is_held`'s answer); the table is read once."""
+    try:
+        st = os.stat(lock)
+    except OSError:
+        return False, None
+    try:
+        table = LOCKS.read_text()
+    except OSError:
+        return is_held(lock), None
+    pids = _flock_pids(table, st)
+    return bool(pids), _valid(pids)
 
 
 @dataclass(frozen=True)
@@ -95,41 +102,48 @@ def _pid_in(lock: Path) -> int | None:
     return int(text) if text.isdigit() and int(text) > 1 and Path(f"/proc/{text}").exists() else None
 
 
-def _holders(lock: Path, locks: Path = Path("/proc/locks")) -> list[int] | None:
-    """The PIDs holding a flock on ``lock`` by the kernel's table (``1: FLOCK ADVISORY WRITE PID
-    MAJ:MIN:INODE ...``: device and inode, as an inode number alone is shared by other file systems);
-    None where the table cannot be read."""
+def _holders(lock: Path, locks: Path = LOCKS) -> list[int] | None:
+    """The PIDs holding a flock on ``lock`` by the kernel's table; None where the table cannot be read."""
     try:
         st = lock.stat()
         table = locks.read_text()
     except OSError:
         return None
-    wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
-    return [int(pid) for pid, file in _flocks(table) if file == wanted and pid.isdigit() and int(pid) > 1]
+    return _valid(_flock_pids(table, st))
 
 
-def _holder(lock: Path, locks: Path = Path("/proc/locks")) -> int | None:
+def _holder(lock: Path, locks: Path = LOCKS) -> int | None:
     """The PID that holds a flock on ``lock``, from the kernel's table."""
     holders = _holders(lock, locks)
     return holders[0] if holders else None
 
 
-def _daemon_pid(lock: Path, locks: Path = Path("/proc/locks")) -> int | None:
-    """The PID written in the lock file, believed only if the kernel's table has it holding the lock:
-    anyone can write a PID there, and an old daemon's PID may now be a stranger's. Where the table
-    cannot be read, the file is all there is."""
-    written = _pid_in(lock)
-    holders = _holders(lock, locks)
+def _daemon_pid(lock: Path, locks: Path = LOCKS) -> int | None:
+    """The PID written in the lock file, believed only if the kernel's table has it holding the lock."""
+    return _believed(_pid_in(lock), _holders(lock, locks))
+
+
+def _believed(written: int | None, holders: list[int] | None) -> int | None:
+    """The PID written in the lock file if the kernel's table has it among the ``holders``, else the
+    first holder: anyone can write a PID there, and an old daemon's PID may now be a stranger's.
+    Where the table cannot be read (None), the file is all there is."""
     if holders is None:
         return written
     return written if written in holders else (holders[0] if holders else None)
 
 
-def _flocks(table: str) -> Iterator[tuple[str, str]]:
-    """The flocks of a ``/proc/locks`` table: (holder PID, ``MAJ:MIN:INODE``) as written there."""
-    for fields in map(str.split, table.splitlines()):
-        if len(fields) >= 6 and fields[1] == "FLOCK":
-            yield fields[4], fields[5]
+def _flock_pids(table: str, st: os.stat_result) -> list[str]:
+    """The holders (PIDs as written) of every flock in a ``/proc/locks`` table (``1: FLOCK ADVISORY
+    WRITE PID MAJ:MIN:INODE ...``) on the file ``st`` describes: by device and inode, as an inode
+    number alone is shared by other file systems."""
+    wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    return [fields[4] for fields in map(str.split, table.splitlines())
+            if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == wanted]
+
+
+def _valid(pids: list[str]) -> list[int]:
+    """The PIDs that can be a daemon's (not the kernel's 0 or 1, nor a malformed field)."""
+    return [int(pid) for pid in pids if pid.isdigit() and int(pid) > 1]
 
 
 def unit_of(pid: int, proc: Path = Path("/proc")) -> str | None:
