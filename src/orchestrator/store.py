@@ -625,7 +625,7 @@ class FolderStore(Store):
         return tuple(key)
 
     def _temp_path(self, path: Path) -> Path:
-        return self._temp_folder(path.parent) / f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}"
+        return self._temp_folder(path.parent) / _temp_name(path)
 
     def _temp_folder(self, folder: Path) -> Path:
         """The unwatched temp folder when it is on the same file system as ``folder`` (a rename or
@@ -677,7 +677,7 @@ class FolderStore(Store):
                 if spare is not None:
                     temp, fd = spare
                 else:
-                    temp = temp_folder / f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}"
+                    temp = temp_folder / _temp_name(path)
                     try:
                         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
                     except (FileNotFoundError, NotADirectoryError):
@@ -1128,6 +1128,11 @@ def parse_json(raw: bytes, path: Path) -> Any:
 
 GC_PAUSE_BYTES = 1 << 16
 OWN_WRITES_REMEMBERED = 4096
+
+
+def _temp_name(path: Path) -> str:
+    """A new temp file's name for ``path``, one :func:`is_own_temp` knows."""
+    return f"{TEMP_PREFIX}{path.name}.{uuid.uuid4().hex[:12]}{TEMP_SUFFIX}"
 
 
 def is_own_temp(name: str) -> bool:
