@@ -80,10 +80,12 @@ _SEPARATOR_TRIES = 64
 _STALE_MAX = 256
 
 
-def _place(tasks: list[Any], task: Any, start: int, end: int) -> int | None:
-    """Where ``task`` itself is in ``tasks[start:end]`` (by identity, in C), or None."""
+def _place(tasks: list[Any], task: Any, start: int = 0, end: int | None = None) -> int | None:
+    """Where ``task`` itself is in ``tasks[start:end]`` (by identity, in C: a dict's own == would
+    compare contents), or None."""
     try:
-        return start + operator.indexOf(map(operator.is_, tasks[start:end], repeat(task)), True)
+        return start + operator.indexOf(map(operator.is_, tasks if start == 0 and end is None else tasks[start:end],
+                                            repeat(task)), True)
     except ValueError:
         return None
 
@@ -237,9 +239,8 @@ class QueueCodec:
         first of them was (the number of tasks, if none)."""
         first = len(self._order)
         for key, task in list(self._stale.items()):
-            try:  # by identity, in C: a dict's own == would compare contents
-                index = operator.indexOf(map(operator.is_, self._order, repeat(task)), True)
-            except ValueError:
+            index = _place(self._order, task)
+            if index is None:
                 continue  # not in the last read: it stays stale until the pieces are rebuilt
             begin = self._ends[index - 1] + len(self._separator) if index else self._start + 1
             piece = self._raw[begin:self._ends[index]]
