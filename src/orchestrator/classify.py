@@ -434,12 +434,12 @@ class Classifier:
         # and a failure after it is the reason; a verb's word before a noun ("Deploy button does nothing") is a name
         opened = title.strip().lower()
         phrase = next((phrase for phrase in self._lead_phrases if opened.startswith(f"{phrase} ")), "")
-        first = re.match(r"[a-z][a-z-]*", opened)
+        first = _WORD_RE.match(opened)
         if not phrase and first and first.group() in UNAMBIGUOUS_LEADS and DETERMINERS.match(opened[first.end():]):
             phrase = first.group()
         phrased = self._lead_verbs.get(phrase, "development") != "development" and not _CODE_STATE_RE.search(lowered)
         failed = None if phrased else self._failure_of(named, description)
-        request = (re.findall(r"[a-z][a-z-]*", self._first_request(description).lower()) or [""])[0] if failed else ""
+        request = _first_word(self._first_request(description)) if failed else ""
         if self._lead_verbs.get(request, "development") != "development" and self._lead_verbs[request] in scores:
             # "Batch jobs too slow at month end" -- "Can we scale it up to 8 workers?": the symptom is the title,
             # the work is what the description asks for
@@ -565,7 +565,7 @@ class Classifier:
         if sentences and _CAPABILITY_FOR_RE.match(sentences[0]):
             return sentences[0]  # "Shop owners want to change prices in bulk": a user story is the request
         return next((sentence for sentence in sentences
-                     if (re.findall(r"[a-z][a-z-]*", sentence.lower()) or [""])[0] in self._verbs),
+                     if _first_word(sentence) in self._verbs),
                     sentences[0] if sentences else "")
 
     @staticmethod
@@ -924,7 +924,7 @@ class Classifier:
         """Whether the title's head is one master's read-only job (a scan, an audit, a list; "Secret scanning"):
         the many things it reads ("12 services have no owner", "across all clusters") are its objects, not its
         parts."""
-        head = re.findall(r"[a-z][a-z-]*", head_phrase(title).lower()) or [""]
+        head = _WORD_RE.findall(head_phrase(title).lower()) or [""]
         return _stem_of(head[0]) in READ_ONLY_VERBS + ROUTINE_VERBS or _stem_of(head[-1]) in READ_ONLY_VERBS
 
     def _sequence_signals(self, text: str, body: str, domains: list[str], read_only: bool = False,
@@ -1021,7 +1021,7 @@ class Classifier:
         """Whether the title asks for one piece of work: a verb and its one object ("Release 2.4.0 of the mobile
         app", "Make the invoice PDF match the new brand"), not a series ("Rebuild X, restore Y") nor a label."""
         title = without_formalities(title)  # The Contractor shall update the TLS certificate of the portal
-        words = re.findall(r"[a-z][a-z-]*", title.lower())
+        words = _WORD_RE.findall(title.lower())
         if not words or self._system_verbs.match(words[0]):
             return False  # Move user data from MySQL to Postgres: a migration's steps are its parts
         # a known verb, or any verb in a request's shape ("Tidy the orders API", "Polish the onboarding emails")
@@ -1067,7 +1067,7 @@ class Classifier:
         rewritten (``Decommission the legacy billing system``, ``Overhaul of the onboarding platform``)."""
         lowered = title.lower()
         head = head_phrase(lowered)
-        first = (re.findall(r"[a-z][a-z-]*", head) or [""])[0]
+        first = _first_word(head)
         small = first in self._action_verbs and (first not in self._making | INTRODUCING or first == "fix")
         # a failure report is about a part of a program, not a program (SSO login button is misaligned)
         capability = None if small or _FAILURE_RE.search(lowered) else self._capability.search(head)
@@ -1231,13 +1231,21 @@ def _rank(domain: str, hinted: list[str]) -> int:
     return hinted.index(domain) if domain in hinted else len(hinted)
 
 
+_WORD_RE = re.compile(r"[a-z][a-z-]*")
+
+
+def _first_word(text: str) -> str:
+    """The first word of ``text``, lower-cased (letters and hyphens), or ""."""
+    found = _WORD_RE.search(text.lower())
+    return found.group() if found else ""
+
 
 def _stem_of(text: str) -> str:
     """The first word of ``text`` without its -ing or -s: ``scanning`` -> ``scan``, ``audits`` -> ``audit``."""
-    word: str = (re.findall(r"[a-z][a-z-]*", text.lower()) or [""])[0]
+    word = _first_word(text)
     for suffix, cut in (("nning", 4), ("ing", 3), ("s", 1)):
         if word.endswith(suffix) and len(word) - cut >= 3:
-            return word[:-cut] if suffix != "nning" else word[:-4]
+            return word[:-cut]
     return word
 
 
