@@ -296,20 +296,17 @@ class Classifier:
         self._assets = {word.lower() for word in config.asset_nouns}
         self._lead_verbs = {verb.lower(): name for name, d in config.domains.items() for verb in d.lead_verbs}
         self._lead_phrases = [verb for verb in self._lead_verbs if " " in verb]
-        self._system_objects = {word.lower() for word in config.system_objects}
         self._system_verbs = _alternation([_stem(verb) for verb in config.system_verbs], suffix=r"\w*")
         self._capability = _alternation(config.capability_phrases)
         self._system_object = re.compile(rf"(?:^|\s)(?:{'|'.join(map(re.escape, config.system_objects))})$")
         self._action_verbs = {verb.lower() for verb in config.action_verbs if " " not in verb}
-        self._verbs = self._action_verbs | self._making | set(self._display) | set(self._lead_verbs) | {
-            verb.lower() for verb in config.vague_verbs} | set(REVIEWING) | set(ENUMERATING) | FINDING | DOCUMENTING
+        self._verbs = self._action_verbs | self._making | set(self._display) | set(self._lead_verbs) | self._vague_words \
+            | set(REVIEWING) | set(ENUMERATING) | FINDING | DOCUMENTING
         """Words that open a task as its verb: a title opening with none of them is a noun phrase."""
         self._phrasal = {verb.lower() for verb in [*config.action_verbs, *self._lead_verbs] if " " in verb}
         # keywords that can open a text, by their own text: the first word is looked up by its
         # prefixes instead of trying every pattern (the hot spot of a pickup's classification)
         self._leads: dict[str, list[tuple[str, re.Pattern[str], float]]] = {}
-        self._clause_leads: dict[str, list[tuple[str, re.Pattern[str], float]]] = {}
-        """The same, without the everyday verbs: what opens a clause inside a description."""
         for name, patterns in self._patterns.items():
             for _, plain, pattern, weight in patterns:
                 if weight > 1 and " " not in plain:
@@ -325,6 +322,7 @@ class Classifier:
                                  *(q.split()[0] for q in QUESTIONS), *CENSUS_NOUNS, *TABLE_NOUNS])
         self._clause_leads = {word: [entry for entry in entries if word not in EVERYDAY_VERBS or entry[2] == LEAD_VERB_BONUS]
                               for word, entries in self._leads.items()}
+        """The leads without the everyday verbs' lead-verb entries: what opens a clause inside a description."""
 
     @property
     def learned(self) -> LearnedModel | None:
