@@ -572,7 +572,7 @@ def title_requests(title: str, verbs: Collection[str]) -> list[str]:
             continue
         if word in verbs or " ".join(piece.split()[:2]) in verbs:
             known += 1
-        elif word.endswith(("ed", "ing")) or (word.endswith("s") and not word.endswith("ss")):
+        elif _inflected(word):
             continue
         found.append(word)
     return found if known >= 2 else []
@@ -587,8 +587,12 @@ def request_shaped(piece: str) -> bool:
     form) and its object."""
     shaped = _IMPERATIVE_RE.match(re.sub(r"^(?:to|also|then|and)\s+", "", piece.strip().lower()))
     word = shaped.group(1) if shaped else ""
-    return bool(word) and word not in _NOT_WORK_OPENERS and not word.endswith(("ed", "ing")) and not (
-        word.endswith("s") and not word.endswith("ss"))
+    return bool(word) and word not in _NOT_WORK_OPENERS and not _inflected(word)
+
+
+def _inflected(word: str) -> bool:
+    """A past, a gerund or a third person's form (deployed, deploying, deploys): not a request's verb."""
+    return word.endswith(("ed", "ing")) or (word.endswith("s") and not word.endswith("ss"))
 
 
 _GREETING_RE = re.compile(r"^\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|morning|greetings|hiya|yo)\b"
