@@ -518,7 +518,7 @@ class Classifier:
         # the verb is the work (scan the repository, roll back the audit service); its object decides
         # only when the verb is no master's word
         verbs = {name for name, _, plain, pattern, weight in self._present(lowered)
-                 if weight > 1 and lowered.startswith(plain[:2]) and plain in lowered and pattern.match(lowered)}
+                 if weight > 1 and lowered.startswith(plain[:2]) and pattern.match(lowered)}
         if defect and (verb not in self._making or verb in REPAIRING) and "security" in scores:
             self._decide(scores, reasons, "security", DEFECT_WEIGHT, f"the work is about a security defect "
                          f"({defect.group()!r})")
