@@ -35,11 +35,10 @@ from orchestrator.classify import Classifier
 from orchestrator.config import ClassifierConfig
 from orchestrator.history import History, examples_from_queue
 from orchestrator.learned import LearnedModel, shipped_examples
-from orchestrator.models import QueueTask
+from orchestrator.models import MASTERS, QueueTask
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "corpus"
 FOLD_SEED = 1
-MASTERS = ["development", "security", "inventory", "cicd"]
 COMPLEX = "complex"
 
 
@@ -131,8 +130,8 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
         predicted = sum(o.got == master for o in outcomes)
         per_master[master] = {"precision": _rate(hits, predicted), "recall": _rate(hits, labelled),
                               "labelled": labelled, "predicted": predicted}
-    columns = MASTERS + sorted({o.got for o in outcomes} - {*MASTERS, COMPLEX}) + [COMPLEX]
-    rows = MASTERS + sorted({o.label for o in outcomes} - {*MASTERS, COMPLEX}) + [COMPLEX]
+    columns = [*MASTERS, *sorted({o.got for o in outcomes} - {*MASTERS, COMPLEX}), COMPLEX]
+    rows = [*MASTERS, *sorted({o.label for o in outcomes} - {*MASTERS, COMPLEX}), COMPLEX]
     confusion = {row: {col: sum(o.label == row and o.got == col for o in outcomes) for col in columns} for row in rows}
     return {
         "tasks": len(outcomes),
