@@ -193,7 +193,7 @@ class ClassifierConfig(_Section):
             "rebuild", "restore", "re-sync", "resync", "resume", "recover", "repair", "reinstall", "re-run",
             "launch", "deliver", "run", "rename", "move", "delete", "archive", "tag", "publish", "re-create",
             "recreate", "finish", "find", "upgrade", "bump", "retire", "decommission", "onboard", "scrub", "purge",
-            "seed", "grant", "containerise", "optimise", "catalogue", "roll",
+            "seed", "grant", "containerise", "catalogue", "roll",
         ],
         description="Verbs that start a unit of work; three or more such clauses lean towards complex.",
     )
@@ -220,7 +220,7 @@ class ClassifierConfig(_Section):
             "shortcut", "skeleton", "spinner", "textarea", "toggle", "tooltip", "header", "footer", "sidebar",
             "editor", "viewer", "wizard", "popup", "toast", "checkbox", "picker", "calendar", "dashboard", "api",
             "ui", "frontend", "backend", "email", "notification", "upload", "section", "settings", "preferences",
-            "layout", "template", "sidebar", "navbar", "tooltip", "autocomplete", "carousel",
+            "layout", "template", "navbar", "autocomplete", "carousel",
         ],
         description="Things development makes: the head noun of the work (R2: build + a CLI is development).",
     )
