@@ -457,13 +457,12 @@ class Engine:
 
         def change(current: Snapshot) -> bool:
             nonlocal unseen
-            # the pass's own read, unchanged: its pending tasks are the ones it saw
-            unseen = (read is None or current.document is not read.document) and bool(
-                intake.pending_ids(current.tasks) - seen)
+            # the pass's own read, unchanged: its pending tasks are the ones it saw, and a task it chose
+            # has a unique id, so its one pending entry is the one
+            own = read is not None and current.document is read.document
+            unseen = not own and bool(intake.pending_ids(current.tasks) - seen)
             claimed.clear()
-            same = read is not None and current.document is read.document and pending is not None
-            # the pass's own read: a task it chose has a unique id, so its one pending entry is the one
-            index = ({e["id"]: e for e in pending if isinstance(e.get("id"), str)} if same and pending is not None
+            index = ({e["id"]: e for e in pending if isinstance(e.get("id"), str)} if own and pending is not None
                      else intake.pending_index(current.tasks))
             for task, decision, path in simple:
                 entry = index.get(task.id)
