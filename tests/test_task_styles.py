@@ -55,6 +55,13 @@ def test_a_titles_tracker_key_mail_prefix_interjection_and_request_words_are_not
     assert strip_ticket_key(title) == read
 
 
+def test_a_titles_keys_and_mail_prefixes_go_in_any_order_so_reading_it_twice_reads_the_same() -> None:
+    assert strip_ticket_key("RE: OPS-12 Deployment of release 2.4") == "Deployment of release 2.4"
+    assert strip_ticket_key("fyi Fwd: RE: OPS-12 Roll back the CMS") == "Roll back the CMS"
+    tidied = CLASSIFIER.tidy("RE: OPS-12 Deployment of release 2.4", title=True)
+    assert tidied == CLASSIFIER.tidy(tidied, title=True) == "Deploy release 2.4"
+
+
 def test_keyboard_slips_in_known_words_are_read_as_the_words_and_nothing_else_changes() -> None:
     fix = TypoFixer(["which", "implement", "servers", "deploy", "security", "assets", "trial", "trail"])
     assert fix("Whcih services still run 3.8?") == "Which services still run 3.8?"

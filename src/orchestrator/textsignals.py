@@ -465,7 +465,11 @@ def strip_ticket_key(title: str) -> str:
     ``Decommission the old VPN``; so do a mail's ``RE:`` / ``Fwd:`` and a chat's ``uhh``, ``fyi``; a bracketed tag is a label:
     ``[infra] Bump the runner image`` -> ``infra: Bump the runner image`` (a known type there still routes,
     as a coordinator's prefix does)."""
-    title = _INTERJECTION_RE.sub("", _REPLY_RE.sub("", _TICKET_KEY_RE.sub("", title, count=1), count=1), count=1)
+    # in any order and any number ("RE: OPS-12 ...", "fyi Fwd: RE: ..."): until none is left, so that reading a
+    # title twice reads the same title
+    while (bare := _INTERJECTION_RE.sub("", _REPLY_RE.sub("", _TICKET_KEY_RE.sub("", title, count=1), count=1),
+                                        count=1)) != title:
+        title = bare
     title = re.sub(r"(?<=:)\s*(?:pls|please)\s+", " ", title, count=1, flags=re.IGNORECASE)  # "before launch: pls add ..."
     title = _TAG_RE.sub(lambda m: f"{m.group(1).strip()}: ", title, count=1)
     # a request asked in the title is its work: "can someone cut 3.4.1 ...", "so many dead repos, can we get a list ..."
