@@ -124,8 +124,10 @@ PART_OR_JOB_WORDS = frozenset({
     "update", "changelog", "screenshots", "links", "cookie", "health", "check", "endpoint", "flaky", "stale", "broken",
     "outage", "downtime", "timeout", "version", "config", "settings", "copy", "text", "font", "colour", "color"})
 """Words that name a part of a system or a job on it, so that a title ending in the system is that small job."""
-OPENING_DETERMINERS = frozenset({"the", "a", "an", "our", "my", "your", "their", "its", "this", "that", "these", "those", "all",
-                         "every", "each", "some", "any"})
+OPENING_DETERMINERS = frozenset({"the", "a", "an", "our", "my", "your", "their", "its", "this", "that", "these", "those",
+                                 "all", "every", "each", "some", "any"})
+"""Words after a title's first word that make the first a verb (``Paginate the ...``), whether a list knows it or not.
+(:data:`DETERMINERS` matches them in running text, after a known verb.)"""
 PROGRAM_NOUNS = frozenset({"mvp", "epic", "initiative", "program", "programme", "roadmap", "migration", "launch",
                            "replatforming", "modernization", "modernisation", "overhaul", "revamp", "rewrite"})
 """A noun-phrase title that names a program of work (``Marketplace MVP``, ``Kubernetes migration``)."""
