@@ -3,7 +3,12 @@ not write. Each case that found a defect names it; the fix is at its cause (see 
 
 from __future__ import annotations
 
+import json
+import os
+import random
 import re
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +16,14 @@ import pytest
 
 import orchestrator.classify as classify_module
 from orchestrator.classify import Classifier
-from orchestrator.config import Config
+from orchestrator.clock import FakeClock
+from orchestrator.config import Config, Settings
+from orchestrator.core import FULL, Core
 from orchestrator.models import QueueTask
+from orchestrator.store import FolderStore, Layout
 
 from conftest import DaemonProcess, queue_doc, task, wait_for, write_by_rename
+from sim import FAST, FakeProcesses
 
 SIMPLE = "Fix bug in api/users.py line 42"
 
@@ -67,6 +76,81 @@ def test_a_long_list_is_judged_once_not_once_per_item(monkeypatch: pytest.Monkey
 def test_text_no_one_types_is_classified(title: str) -> None:
     decision = Classifier(Config().classifier).classify(_task(title, title))
     assert decision.decision in {"simple", "complex"}
+
+
+# --- files that are not files ----------------------------------------------------------------------
+
+
+class World:
+    """The core on a real folder (real files, FIFOs and links), driven pass by pass."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.root = tmp_path / "coordination"
+        self.store = FolderStore(Layout(self.root))
+        self.store.make_folders()
+        self.settings = Settings(Config.model_validate(FAST))
+        self.store.settings = self.settings
+        self.clock = FakeClock()
+        self.processes = FakeProcesses()
+        self.write_queue()
+        self.core = Core(self.store, self.settings, clock=self.clock, processes=self.processes, rng=random.Random(1))
+        self.core.start(pid=1)
+        self.core.run_pass(FULL)
+
+    def write_queue(self, *tasks: dict[str, Any]) -> None:
+        write_by_rename(self.store.layout.queue, queue_doc(*tasks))
+
+    def tick(self, seconds: float = 5.0) -> None:
+        self.clock.advance(seconds)
+        self.core.run_pass(FULL)
+
+    def events(self, type_: str | None = None, **match: Any) -> list[dict[str, Any]]:
+        found = [json.loads(line) for line in self.store.layout.events.read_text().splitlines() if line.strip()]
+        return [e for e in found if (type_ is None or e["type"] == type_) and all(e.get(k) == v for k, v in match.items())]
+
+    def status(self, task_id: str) -> str:
+        tasks = json.loads(self.store.layout.queue.read_text())["tasks"]
+        return str(next(t for t in tasks if t["id"] == task_id)["status"])
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    return World(tmp_path)
+
+
+NOT_A_FILE: dict[str, Callable[[Path], None]] = {
+    "folder": lambda path: path.mkdir(),
+    "fifo": os.mkfifo,
+    "dangling symlink": lambda path: path.symlink_to(path.parent / "nowhere.json"),
+    "symlink loop": lambda path: path.symlink_to(path.name),
+    "device": lambda path: path.symlink_to("/dev/null"),
+}
+
+
+@pytest.mark.parametrize("kind", list(NOT_A_FILE))
+def test_a_handoff_path_taken_by_something_that_is_not_a_file_is_no_handoff(world: World, kind: str) -> None:
+    """Defect: create-if-absent took any name already there (a folder, a FIFO, a dangling symlink)
+    for the handoff an earlier run wrote: it announced handoff_created and task_assigned, and
+    marked the task assigned, while no master ever got a handoff. Now the handoff is reported
+    failed, the task stays pending, and once the thing is gone the task is handed off, once."""
+    handoff = world.root / "masters/development/handoffs/s.json"
+    handoff.parent.mkdir(parents=True, exist_ok=True)
+    NOT_A_FILE[kind](handoff)
+    world.write_queue(task("s", SIMPLE), task("r", "Scan repository for security vulnerabilities"))
+    world.tick()
+    [failed] = world.events("handoff_failed", task_id="s")
+    assert "not a regular file" in failed["problem"]
+    assert not world.events("task_assigned", task_id="s") and world.status("s") == "pending"
+    assert world.status("r") == "assigned"  # the other task goes on
+    world.tick()
+    assert len(world.events("handoff_failed", task_id="s")) == 1  # said once
+    if handoff.is_dir() and not handoff.is_symlink():
+        shutil.rmtree(handoff)
+    else:
+        handoff.unlink()
+    world.tick()
+    assert world.status("s") == "assigned" and len(world.events("task_assigned", task_id="s")) == 1
+    assert json.loads(handoff.read_text())["task"]["id"] == "s"
 
 
 # --- the real daemon --------------------------------------------------------------------------------
