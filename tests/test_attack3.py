@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 
 import orchestrator.classify as classify_module
+from orchestrator import protocol
+from orchestrator import store as store_module
 from orchestrator.classify import Classifier
-from orchestrator.clock import FakeClock
+from orchestrator.clock import FakeClock, iso
 from orchestrator.config import Config, Settings
 from orchestrator.core import FULL, Core
 from orchestrator.models import QueueTask
@@ -151,6 +153,69 @@ def test_a_handoff_path_taken_by_something_that_is_not_a_file_is_no_handoff(worl
     world.tick()
     assert world.status("s") == "assigned" and len(world.events("task_assigned", task_id="s")) == 1
     assert json.loads(handoff.read_text())["task"]["id"] == "s"
+
+
+# --- lying workers ---------------------------------------------------------------------------------
+
+PARALLEL = [  # stage 1: a and b; stage 2: c
+    {"id": "a", "title": "Build part A", "assigned_to": "development"},
+    {"id": "b", "title": "Build part B", "assigned_to": "development"},
+    {"id": "c", "title": "Check parts A and B", "assigned_to": "development", "dependencies": ["a", "b"]},
+]
+
+
+def report(world: World, subtask_id: str, action: protocol.Action, **details: Any) -> None:
+    """``orchestrator subtask ACTION`` as the command does it: the subtask file edited."""
+    path = world.store.layout.subtask(subtask_id)
+    data = json.loads(path.read_text())
+    assert protocol.apply(data, action, iso(world.clock), **details) is None
+    world.store.write_json(path, data)
+
+
+def test_results_of_megabytes_never_make_a_plan_a_restart_cannot_read(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defect: each worker's result was copied whole into the plan, so two results each within the
+    read limit (2 x 35 MB, the limit 64 MiB) made a plan beyond it: after a restart the plan was
+    "plan_invalid, skipped" and the orchestration never finished. Here the limit is 1 MiB."""
+    monkeypatch.setattr(store_module, "MAX_READ_BYTES", 1 << 20)
+    world.write_queue(task("t", "Widget", subtasks=PARALLEL))
+    world.tick()
+    for name in ("a", "b"):
+        report(world, f"orch-t-{name}", "start", worker_id=f"w-{name}")
+        report(world, f"orch-t-{name}", "complete", result=name * 600_000)
+        world.tick()
+    plan = json.loads(world.store.layout.plan("orch-t").read_text())
+    assert [s["status"] for s in plan["subtasks"]] == ["completed", "completed", "assigned"]
+    assert plan["subtasks"][0]["result"].startswith("a" * 1000) and "600000 characters" in plan["subtasks"][0]["result"]
+    world.core = Core(world.store, world.settings, clock=world.clock, processes=world.processes, rng=random.Random(2))
+    world.core.start(pid=2)  # a restart
+    world.tick()
+    assert not world.events("plan_invalid")
+    report(world, "orch-t-c", "start", worker_id="w-c")
+    report(world, "orch-t-c", "complete", result="checked")
+    world.tick()
+    assert len(world.events("orchestration_completed", orchestration_id="orch-t")) == 1
+
+
+def test_a_worker_that_completed_with_a_huge_result_and_keeps_beating_changes_nothing(world: World) -> None:
+    world.write_queue(task("t", "Widget", subtasks=PARALLEL))
+    world.tick()
+    report(world, "orch-t-a", "start", worker_id="w-a", pid=4242)
+    world.processes.states[4242] = "running"
+    path = world.store.layout.subtask("orch-t-a")
+    data = json.loads(path.read_text()) | {"status": "completed", "result": "\udcff" + "r" * 300_000}
+    world.store.write_json(path, data)  # the worker writes its file itself
+    world.tick()
+    for n in range(3):  # and goes on beating, from the future, in odd formats, as if still working
+        beat = ["2999-01-01T00:00:00Z", 1e12, "yesterday"][n]
+        world.store.write_json(path, json.loads(path.read_text()) | {"last_heartbeat": beat, "status": "in_progress"})
+        world.tick(60)
+    assert len(world.events("subtask_completed", subtask_id="orch-t-a")) == 1
+    assert not world.events("subtask_started", subtask_id="orch-t-a", attempt=2)
+    plan = json.loads(world.store.layout.plan("orch-t").read_text())
+    assert plan["subtasks"][0]["status"] == "completed" and plan["subtasks"][0]["attempt"] == 1
+    assert json.loads(path.read_text())["status"] == "completed"  # the file is put right
+    assert world.processes.signals == []
 
 
 # --- the real daemon --------------------------------------------------------------------------------
