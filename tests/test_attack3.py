@@ -23,6 +23,7 @@ from orchestrator.config import Config, Settings
 from orchestrator.core import FULL, Core
 from orchestrator.models import QueueTask
 from orchestrator.store import FolderStore, Layout
+from test_hunt import running_worker, sid
 
 from conftest import DaemonProcess, queue_doc, task, wait_for, write_by_rename
 from sim import FAST, FakeProcesses
@@ -216,6 +217,37 @@ def test_a_worker_that_completed_with_a_huge_result_and_keeps_beating_changes_no
     assert plan["subtasks"][0]["status"] == "completed" and plan["subtasks"][0]["attempt"] == 1
     assert json.loads(path.read_text())["status"] == "completed"  # the file is put right
     assert world.processes.signals == []
+
+
+# --- the wall clock ---------------------------------------------------------------------------------
+
+
+def test_a_clock_set_back_and_put_right_still_finds_a_worker_that_hangs() -> None:
+    """Defect: the step back was not recorded, so putting the clock right looked like one step
+    forward, and moved the start and handoff written before both an hour into the future, for
+    good: the worker that hung after it was never found a zombie nor over its runtime."""
+    sim = running_worker()
+    sim.clock.jump(-3600)  # a person sets the clock an hour back by mistake
+    for _ in range(3):
+        sim.tick(60)
+        sim.report(sid("design"), "heartbeat", worker_id="w1")
+    sim.clock.jump(3600)  # ... and puts it right; the worker hangs from now on
+    for _ in range(25):  # 25 minutes without a sign: over the 20 minute zombie timeout
+        sim.tick(60)
+    assert sim.events("zombie_detected", subtask_id=sid("design"))
+    assert sim.processes.signals
+
+
+@pytest.mark.parametrize("jumps", [[-3600], [-3600, 3600], [-60, 7200], [-86400, 600]])
+def test_a_worker_that_keeps_beating_through_clock_steps_either_way_is_never_stopped(jumps: list[int]) -> None:
+    sim = running_worker()
+    for jump in jumps:
+        sim.clock.jump(jump)
+        for _ in range(20):  # 20 minutes of beats after each step (runtime cap: an hour)
+            sim.tick(60)
+            sim.report(sid("design"), "heartbeat", worker_id="w1")
+    assert not sim.processes.signals and not sim.events("subtask_failed") and not sim.events("zombie_detected")
+    assert sim.subtask(sid("design"))["status"] == "in_progress"
 
 
 # --- the real daemon --------------------------------------------------------------------------------
