@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import orchestrator.classify as classify_module
+from orchestrator import events as events_module
 from orchestrator import protocol
 from orchestrator import store as store_module
 from orchestrator.classify import Classifier
@@ -248,6 +249,30 @@ def test_a_worker_that_keeps_beating_through_clock_steps_either_way_is_never_sto
             sim.report(sid("design"), "heartbeat", worker_id="w1")
     assert not sim.processes.signals and not sim.events("subtask_failed") and not sim.events("zombie_detected")
     assert sim.subtask(sid("design"))["status"] == "in_progress"
+
+
+# --- following the events file ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", [
+    json.dumps({"type": "huge", "x": "{}" * 3000}).encode(),  # an event bigger than a read, holding "{}"
+    b"z" * 5000,  # junk bigger than a read
+])
+def test_a_line_longer_than_a_read_does_not_stop_the_follower(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: bytes) -> None:
+    """Defect: a line longer than one read (8 MiB; here 1 KiB) held no whole event and the follower's
+    place never moved past it: ``events --follow`` and the web view showed nothing more, ever."""
+    monkeypatch.setattr(events_module, "MAX_READ", 1024)
+    path = tmp_path / "dashboard-events.jsonl"
+    path.write_bytes(b'{"type": "before"}\n' + line + b'\n{"type": "after"}\n')
+    tail = events_module.Tail(path, 0)
+    seen: list[Any] = []
+    for _ in range(20):
+        seen += [event.get("type") for event in tail.read()[0]]
+    assert seen == ["before", "after"]
+    with path.open("ab") as handle:
+        handle.write(b'{"type": "later"}\n')
+    assert [event["type"] for event in tail.read()[0]] == ["later"]
 
 
 # --- the real daemon --------------------------------------------------------------------------------
