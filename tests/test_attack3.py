@@ -8,6 +8,8 @@ import os
 import random
 import re
 import shutil
+import tempfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,13 +25,18 @@ from orchestrator.clock import FakeClock, iso
 from orchestrator.config import Config, Settings
 from orchestrator.core import FULL, Core
 from orchestrator.models import QueueTask
-from orchestrator.store import FolderStore, Layout
+from orchestrator.store import Crash, FolderStore, Layout
 from test_hunt import running_worker, sid
 
 from conftest import DaemonProcess, queue_doc, task, wait_for, write_by_rename
 from sim import FAST, FakeProcesses
 
 SIMPLE = "Fix bug in api/users.py line 42"
+PARALLEL = [  # stage 1: a and b; stage 2: c
+    {"id": "a", "title": "Build part A", "assigned_to": "development"},
+    {"id": "b", "title": "Build part B", "assigned_to": "development"},
+    {"id": "c", "title": "Check parts A and B", "assigned_to": "development", "dependencies": ["a", "b"]},
+]
 
 
 def _task(title: str, description: str = "") -> QueueTask:
@@ -157,13 +164,103 @@ def test_a_handoff_path_taken_by_something_that_is_not_a_file_is_no_handoff(worl
     assert json.loads(handoff.read_text())["task"]["id"] == "s"
 
 
+# --- kill -9 between any two writes, on real files ------------------------------------------------
+
+
+class CrashingStore(FolderStore):
+    """The folder store of a process that dies before its ``crash_at``-th write (a rename, a link or
+    an events append): the temp file is written, the rename never happens."""
+
+    crash_at = 0
+    writes = 0
+
+    def _count(self) -> None:
+        self.writes += 1
+        if self.writes == self.crash_at:
+            with self._spare_turn:  # the process is gone: it makes no more spare files (nor removes any)
+                self._spare_stopped = True
+            raise Crash(f"write {self.writes}")
+
+    def _wrote(self, path: Path, temp: Path) -> None:
+        self._count()
+        super()._wrote(path, temp)
+
+    def append_line(self, path: Path, data: bytes) -> None:
+        self._count()
+        super().append_line(path, data)
+
+
+def boot(root: Path, crash_at: int, clock: FakeClock, processes: FakeProcesses) -> tuple[CrashingStore, Core]:
+    store = CrashingStore(Layout(root))
+    store.crash_at = crash_at
+    settings = Settings(Config.model_validate(FAST))
+    store.settings = settings
+    core = Core(store, settings, clock=clock, processes=processes, rng=random.Random(1))
+    core.start(pid=1)
+    core.run_pass(FULL)
+    return store, core
+
+
+def run_to_the_end(root: Path, crash_at: int) -> tuple[int, bool]:
+    """A complex task (two subtasks, then a third) and a simple one, from submission to the report;
+    the process dies at write ``crash_at`` (if it comes) and is started again. Returns the writes
+    made and whether it crashed."""
+    clock, processes = FakeClock(), FakeProcesses()
+    root.mkdir(parents=True)
+    write_by_rename(root / "task-queue.json", queue_doc(task("t", "Widget", subtasks=PARALLEL), task("s", SIMPLE)))
+    crashed = False
+    store: CrashingStore | None = None
+    for _ in range(40):
+        try:
+            if store is None:
+                store, core = boot(root, crash_at if not crashed else 0, clock, processes)
+            plan_path = store.layout.plan("orch-t")
+            if plan_path.exists() and json.loads(plan_path.read_text())["status"] == "completed":
+                return store.writes, crashed
+            for entry in sorted(store.layout.subtasks.glob("orch-t-*.json")):
+                data = json.loads(entry.read_text())
+                if data["status"] == "assigned":  # a worker (never crashes) takes it and finishes
+                    for action, details in (("start", {"worker_id": f"w-{entry.stem}"}), ("complete", {"result": "ok"})):
+                        assert protocol.apply(data, action, iso(clock), **details) is None  # type: ignore[arg-type]
+                    write_by_rename(entry, data)
+            clock.advance(5)
+            core.run_pass(FULL)
+        except Crash:
+            crashed, store = True, None
+    raise AssertionError("the orchestration did not finish")
+
+
+def count_writes() -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        return run_to_the_end(Path(folder) / "coordination", 0)[0]
+
+
+@pytest.mark.parametrize("crash_at", range(1, count_writes() + 1))
+def test_kill_9_before_any_write_of_a_pickup_and_a_stage_advance_loses_and_doubles_nothing(
+        tmp_path: Path, crash_at: int) -> None:
+    """The in-process crash tests run on the memory store; here the real folder store (spare temp
+    files, the incremental queue codec, own-write identities, create-if-absent by link) dies
+    before each of its writes in turn, and a new process goes on from the files."""
+    root = tmp_path / "coordination"
+    assert run_to_the_end(root, crash_at)[1]  # it crashed, and went on
+    events = [json.loads(line) for line in (root / "dashboard-events.jsonl").read_text().splitlines()]
+    keyed = Counter(e["event_id"] for e in events if "event_id" in e)
+    assert [k for k, n in keyed.items() if n > 1] == []
+    for key in ("orch-t:started", "orch-t:completed", "s:assigned", "s:handoff"):
+        assert keyed[key] == 1, key
+    for name in ("a", "b", "c"):
+        assert keyed[f"orch-t:orch-t-{name}:1:completed"] == 1
+    queue = {t["id"]: t for t in json.loads((root / "task-queue.json").read_text())["tasks"]}
+    assert list(queue) == ["t", "s"]
+    assert queue["t"]["status"] == "completed" and queue["s"]["status"] == "assigned"
+    handoffs = sorted(p.name for p in root.glob("masters/*/handoffs/*.json"))
+    assert handoffs == ["s.json", *(f"to-development-subtask-orch-t-{n}.json" for n in "abc")]
+    for path in root.rglob("*.json"):
+        json.loads(path.read_text())  # every file whole
+
+
 # --- lying workers ---------------------------------------------------------------------------------
 
-PARALLEL = [  # stage 1: a and b; stage 2: c
-    {"id": "a", "title": "Build part A", "assigned_to": "development"},
-    {"id": "b", "title": "Build part B", "assigned_to": "development"},
-    {"id": "c", "title": "Check parts A and B", "assigned_to": "development", "dependencies": ["a", "b"]},
-]
 
 
 def report(world: World, subtask_id: str, action: protocol.Action, **details: Any) -> None:
