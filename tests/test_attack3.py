@@ -216,6 +216,7 @@ def run_to_the_end(root: Path, crash_at: int) -> tuple[int, bool]:
                 store, core = boot(root, crash_at if not crashed else 0, clock, processes)
             plan_path = store.layout.plan("orch-t")
             if plan_path.exists() and json.loads(plan_path.read_text())["status"] == "completed":
+                store.drop_spares()  # a clean stop
                 return store.writes, crashed
             for entry in sorted(store.layout.subtasks.glob("orch-t-*.json")):
                 data = json.loads(entry.read_text())
@@ -257,6 +258,29 @@ def test_kill_9_before_any_write_of_a_pickup_and_a_stage_advance_loses_and_doubl
     assert handoffs == ["s.json", *(f"to-development-subtask-orch-t-{n}.json" for n in "abc")]
     for path in root.rglob("*.json"):
         json.loads(path.read_text())  # every file whole
+
+
+@pytest.mark.parametrize("folder", ["orchestrator/tasks", "orchestrator/subtasks", "orchestrator/state", "masters",
+                                    "masters/development/handoffs"])
+def test_a_folder_replaced_by_a_file_is_said_once_and_the_work_goes_on_once_it_is_a_folder_again(
+        world: World, folder: str) -> None:
+    """Defect (orchestrator/state): ``state_write_failed`` was said again on every pass while the
+    fault lasted (every two minutes of an idle daemon, and at each change). The others held."""
+    path = world.root / folder
+    shutil.rmtree(path)
+    path.write_text("someone's file")
+    world.write_queue(task("t", "Widget", subtasks=PARALLEL), task("s", SIMPLE))
+    for _ in range(4):
+        world.tick()
+    failures = [e for e in world.events() if e["type"].endswith("_failed")]
+    assert failures and len(failures) == len({(e["type"], e.get("problem")) for e in failures}), failures
+    path.unlink()
+    for _ in range(3):
+        world.tick(30)
+    assert world.status("s") == "assigned" and world.status("t") == "orchestrating"
+    assert len(world.events("orchestration_started", orchestration_id="orch-t")) == 1
+    assert len(world.events("handoff_created")) == 3  # s, and stage 1's a and b
+    assert json.loads(world.store.layout.state.read_text())["active_orchestrations"] == 1
 
 
 # --- lying workers ---------------------------------------------------------------------------------
