@@ -341,6 +341,26 @@ def test_a_worker_that_completed_with_a_huge_result_and_keeps_beating_changes_no
     assert world.processes.signals == []
 
 
+@pytest.mark.parametrize("unit", [1, 1000], ids=["epoch_seconds", "epoch_milliseconds"])
+def test_a_worker_beating_in_unix_time_in_its_subtask_file_is_alive(unit: int) -> None:
+    """Defect: heartbeat.json took a Unix time since the last round, the subtask file did not: the
+    file was "subtask_invalid" and its worker, beating every minute, was stopped as a zombie."""
+    sim = running_worker()
+    for _ in range(25):
+        sim.clock.advance(60)
+        sim.edit(sid("design"), last_heartbeat=sim.clock.now().timestamp() * unit)
+        sim.tick()
+    assert not sim.events("zombie_detected") and not sim.events("subtask_invalid")
+    assert sim.subtask(sid("design"))["status"] == "in_progress"
+
+
+def test_a_number_that_is_no_time_in_a_subtask_file_is_still_invalid() -> None:
+    sim = running_worker()
+    sim.edit(sid("design"), last_heartbeat=10 ** 30)
+    sim.tick()
+    assert "last_heartbeat" in sim.events("subtask_invalid")[0]["problem"]
+
+
 # --- the wall clock ---------------------------------------------------------------------------------
 
 
