@@ -8,6 +8,8 @@ import os
 import random
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -414,6 +416,23 @@ def test_a_line_longer_than_a_read_does_not_stop_the_follower(
     with path.open("ab") as handle:
         handle.write(b'{"type": "later"}\n')
     assert [event["type"] for event in tail.read()[0]] == ["later"]
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("kind", ["fifo", "folder", "device"])
+def test_the_events_command_refuses_an_events_file_that_is_not_a_file_without_waiting(tmp_path: Path, kind: str) -> None:
+    """Defect: ``orchestrator events`` read the file with a plain read: a FIFO in its place made it
+    wait for a writer for ever, a folder was a traceback, a link to /dev/zero filled the memory."""
+    folder = tmp_path / "coordination"
+    folder.mkdir()
+    path = folder / "dashboard-events.jsonl"
+    {"fifo": os.mkfifo, "folder": Path.mkdir, "device": lambda p: p.symlink_to("/dev/null")}[kind](path)
+    try:
+        done = subprocess.run([sys.executable, "-m", "orchestrator", "events", "--coordination-dir", str(folder)],
+                              capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("orchestrator events waited for a writer of the FIFO")
+    assert done.returncode == 1 and "not a regular file" in done.stderr, done.stderr
 
 
 # --- the real daemon --------------------------------------------------------------------------------
