@@ -8,6 +8,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -361,6 +362,32 @@ def test_a_number_that_is_no_time_in_a_subtask_file_is_still_invalid() -> None:
     sim.edit(sid("design"), last_heartbeat=10 ** 30)
     sim.tick()
     assert "last_heartbeat" in sim.events("subtask_invalid")[0]["problem"]
+
+
+def command(*args: str) -> int:
+    """``orchestrator ARGS`` in this process (the command sets SIGPIPE for itself: put back after)."""
+    from orchestrator import cli
+
+    previous = signal.getsignal(signal.SIGPIPE)
+    try:
+        return cli.main(list(args))
+    finally:
+        signal.signal(signal.SIGPIPE, previous)
+
+
+def test_a_result_file_that_is_not_utf8_still_completes_the_subtask(world: World, tmp_path: Path) -> None:
+    """Defect: ``subtask complete --result-file F`` with bytes that are not UTF-8 (a Latin-1 log)
+    was a traceback, and the completion was never reported."""
+    world.write_queue(task("t", "Widget", subtasks=PARALLEL))
+    world.tick()
+    output = tmp_path / "output.log"
+    output.write_bytes(b"built \xff\xfe caf\xe9 \x00 done\n")
+    folder = ["--coordination-dir", str(world.root)]
+    assert command("subtask", "start", "orch-t-a", "--worker-id", "w-a", *folder) == 0
+    assert command("subtask", "complete", "orch-t-a", "--worker-id", "w-a", "--result-file", str(output), *folder) == 0
+    world.tick()
+    [completed] = world.events("subtask_completed", subtask_id="orch-t-a")
+    assert completed["result"].startswith("built \ufffd\ufffd caf\ufffd")
 
 
 # --- the wall clock ---------------------------------------------------------------------------------

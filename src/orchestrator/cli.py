@@ -597,7 +597,9 @@ def _subtask(args: argparse.Namespace, config: Config) -> int:
     result = args.result
     if args.result_file:
         try:
-            result = args.result_file.read_text(encoding="utf-8")
+            # a worker's output need not be UTF-8 (a Latin-1 log, a binary's message): its bytes that
+            # are not are shown as U+FFFD; refused, the completion went unreported (a traceback)
+            result = args.result_file.read_bytes().decode("utf-8", errors="replace")
         except OSError as exc:
             print(f"orchestrator: cannot read {args.result_file}: {exc.strerror}", file=sys.stderr)
             return EXIT_USAGE
