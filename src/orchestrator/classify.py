@@ -734,8 +734,9 @@ class Classifier:
         """The task with title and description cut to ``max_text_chars`` and tidied (:meth:`tidy`), for
         reading only."""
         limit = self.config.max_text_chars
-        title = self.tidy(_short_spaces(task.title)[:limit], title=True)
-        description = self.tidy(_short_spaces(task.full_description)[:limit])
+        # runs of whitespace are cut before the limit applies, in a bounded part (a 60 MB text is not scanned whole)
+        title = self.tidy(_short_spaces(task.title[:8 * limit])[:limit], title=True)
+        description = self.tidy(_short_spaces(task.full_description[:8 * limit])[:limit])
         if title == task.title and description == task.full_description:
             return task
         return task.model_copy(update={"title": title, "description": description})
