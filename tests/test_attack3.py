@@ -286,6 +286,31 @@ def test_a_folder_replaced_by_a_file_is_said_once_and_the_work_goes_on_once_it_i
     assert json.loads(world.store.layout.state.read_text())["active_orchestrations"] == 1
 
 
+# --- lost file events ----------------------------------------------------------------------------
+
+
+def test_a_same_size_in_place_edit_of_the_queue_in_the_daemons_mtime_tick_is_seen_by_the_tick(world: World) -> None:
+    """Defect: no file event comes (the watcher takes it for the daemon's own write, or inotify is
+    off): a person reopens a blocked task by editing "blocked" to "pending" in place, the size and
+    the mtime as they were. The intake trusted the file's identity even on the monitor's tick: the
+    task was never taken until some other change of the queue. The tick reads it now."""
+    world.write_queue(task("a", SIMPLE), {**task("b", "Fix bug in app/util.py line 9"), "status": "blocked"})
+    world.tick()
+    queue = world.store.layout.queue
+    assert world.status("a") == "assigned" and world.store.is_own(queue)
+    world.tick()  # passes that read the queue and find nothing new: its identity is trusted from now on
+    world.tick()
+    st = os.stat(queue)
+    raw = queue.read_bytes()
+    edited = raw.replace(b'"status":"blocked"', b'"status":"pending"')
+    assert edited != raw and len(edited) == len(raw)
+    with open(queue, "r+b") as handle:
+        handle.write(edited)
+    os.utime(queue, ns=(st.st_atime_ns, st.st_mtime_ns))
+    world.tick(120)
+    assert world.status("b") == "assigned" and len(world.events("task_assigned", task_id="b")) == 1
+
+
 # --- lying workers ---------------------------------------------------------------------------------
 
 
