@@ -494,11 +494,16 @@ def _events(args: argparse.Namespace, config: Config) -> int:
             print(f"orchestrator events: --since {args.since!r}: give a timestamp (2026-11-26T08:00) or an age "
                   "(90s, 15m, 2h, 1d)", file=sys.stderr)
             return EXIT_USAGE
-    try:
-        text = events.decode(path.read_bytes())
-    except FileNotFoundError:
+    handle = events.open_regular(path)  # a FIFO in its place made a plain read wait for ever, /dev/zero fill memory
+    if handle is None and os.path.lexists(path):
+        print(f"orchestrator events: {path}: cannot read: not a regular file, or not readable", file=sys.stderr)
+        return EXIT_FAILED
+    if handle is None:
         text = ""
         args.console.note(f"no events yet: {path} does not exist")
+    else:
+        with handle:
+            text = events.decode(handle.read())
     found, used = events.parse(text)
     args.type = [t.strip() for given in args.type for t in given.split(",") if t.strip()]  # as the web view's filter
     unknown = events.unknown_types(args.type, found)
@@ -592,7 +597,9 @@ def _subtask(args: argparse.Namespace, config: Config) -> int:
     result = args.result
     if args.result_file:
         try:
-            result = args.result_file.read_text(encoding="utf-8")
+            # a worker's output need not be UTF-8 (a Latin-1 log, a binary's message): its bytes that
+            # are not are shown as U+FFFD; refused, the completion went unreported (a traceback)
+            result = args.result_file.read_bytes().decode("utf-8", errors="replace")
         except OSError as exc:
             print(f"orchestrator: cannot read {args.result_file}: {exc.strerror}", file=sys.stderr)
             return EXIT_USAGE

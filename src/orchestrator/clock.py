@@ -67,6 +67,8 @@ class ClockSteps:
     the step: :func:`rebase` moves them across it, so a worker is not judged by what the clock did.
 
     A step back needs no record: what was written before it is in the future, and ignored as such.
+    (Recorded, it would age a worker's start while its last beats, in the future, say nothing: a zombie
+    that is not one.)
     Kept in memory: a step while the daemon is down is not seen."""
 
     def __init__(self) -> None:
@@ -80,8 +82,13 @@ class ClockSteps:
             last_wall, last_monotonic = self._last
             step = (wall - last_wall).total_seconds() - (monotonic - last_monotonic)
             if step > max(threshold, 1.0):
-                # before the step the clock read at most last_wall + elapsed, after it at least last_wall + step
-                self.steps = [*self.steps[-15:], (last_wall + timedelta(seconds=step), step)]
+                # before the step the clock read at most wall - step (last_wall + elapsed): what is older was
+                # written before it. Not up to last_wall + step, where the clock after it starts: a clock set
+                # back and then put right made that an hour past what it read before both, and a worker's
+                # start and handoff were moved into the future for good (a worker that hung after it was never
+                # found a zombie nor over its runtime). A time between the two (a step shorter than the time
+                # between two looks) is moved: it looks younger, never older, than it is.
+                self.steps = [*self.steps[-15:], (wall - timedelta(seconds=step), step)]
         self._last = (wall, monotonic)
 
 

@@ -208,8 +208,12 @@ class Engine:
         if reconcile and self._index.incremental:
             self._index.clear()
             self._seen = None
-        if self._seen is not None and self.store.identity(self.layout.queue) == self._seen.identity:
-            return IntakeResult()  # our own write coming back, or nothing new: no need to read it
+        if (self._seen is not None and not reconcile
+                and self.store.identity(self.layout.queue) == self._seen.identity):
+            # our own write coming back, or nothing new: no need to read it. Not on the tick: an edit in
+            # place of the same size in the same mtime tick (or its mtime put back) keeps the identity,
+            # and was never read until some other change; the tick compares the bytes
+            return IntakeResult()
         try:
             snapshot = self.store.read_queue()
         except StoreError as exc:

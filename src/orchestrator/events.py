@@ -232,6 +232,8 @@ class Tail:
         self.mark = b""
         """The last bytes read (up to :data:`MARK`), which end at ``position``: a file truncated and
         written past it again between two reads (same inode, no smaller) no longer holds them."""
+        self.skipping = False
+        """In a line longer than a whole read (:data:`MAX_READ`): the rest of it is skipped."""
 
     def _identity(self) -> tuple[int, int] | None:
         try:
@@ -253,15 +255,23 @@ class Tail:
                 handle.seek(self.position - len(self.mark))
                 rotated = handle.read(len(self.mark)) != self.mark
             if rotated:
-                self.position, self.mark = 0, b""
+                self.position, self.mark, self.skipping = 0, b"", False
             self.identity = identity
             if st.st_size == self.position:
                 return [], rotated
             handle.seek(self.position)
             raw = handle.read(min(st.st_size - self.position, MAX_READ))
-        text = decode(raw)
+        skipped = 0
+        if self.skipping:
+            newline = raw.find(b"\n")
+            skipped = len(raw) if newline < 0 else newline + 1
+            self.skipping = newline < 0
+        text = decode(raw[skipped:])
         found, used = parse(text)
-        consumed = offset(text, used)
+        consumed = skipped + offset(text, used)
+        if not consumed and len(raw) == MAX_READ:
+            # a line longer than a whole read holds no whole event: skipped, or it would hold back every later one
+            consumed, self.skipping = len(raw), True
         self.position += consumed
         if consumed:
             self.mark = raw[max(0, consumed - MARK):consumed]

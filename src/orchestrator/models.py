@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from orchestrator.timestamps import now_iso
+from orchestrator.timestamps import format_timestamp, now_iso, parse_timestamp
 
 MASTERS: tuple[str, ...] = ("development", "security", "inventory", "cicd")
 
@@ -190,6 +190,14 @@ class Subtask(BaseModel):
     retry_at: str | None = None
     conditions: list[str] = Field(default_factory=list)
     attempts: list[Attempt] = Field(default_factory=list)
+
+    @field_validator("started_at", "last_heartbeat", "completed_at", mode="before")
+    @classmethod
+    def _unix_time_is_a_time(cls, value: object) -> object:
+        """A worker's Unix time (``time.time()``, ``Date.now()``), as heartbeat.json and worker specs
+        may hold it: refused here, a worker beating so in its subtask file was stopped as a zombie."""
+        moment = parse_timestamp(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        return format_timestamp(moment) if moment is not None else value
 
 class Intervention(BaseModel):
     """An escalation of the plan, or a person's decision on it (``orchestrator resume``), when it happened.

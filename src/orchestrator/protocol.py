@@ -10,7 +10,7 @@ earlier attempt, or on a subtask that is not active, is refused with a reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from orchestrator.models import ACTIVE, Subtask, describe
@@ -78,8 +78,24 @@ def stale_workers(subtask: Subtask) -> set[str]:
     return {a.worker_id for a in subtask.attempts if a.worker_id and a.outcome and a.attempt < subtask.attempt}
 
 
+TEXT_CHARS = 1 << 16
+"""A worker's result, error and progress are kept up to this many characters (the rest is cut, and
+said so): each is copied into the plan, which is rewritten at every step and read whole at every
+start (two 35 MB results made a 70 MiB plan, beyond what a restart reads: the orchestration was lost)."""
+
+
+def bounded_text(text: str | None) -> str | None:
+    """``text`` cut to :data:`TEXT_CHARS`, with a note of its whole length; a text cut once stays as it is."""
+    if text is None or len(text) <= TEXT_CHARS:
+        return text
+    note = f" [... cut: {len(text)} characters in all]"
+    return text[:TEXT_CHARS - len(note)] + note
+
+
 def apply_report(known: Subtask, report: Report, now: str) -> Applied:
     """The subtask as ``report`` leaves it (pure; ``now`` is the report's time)."""
+    report = replace(report, result=bounded_text(report.result), error=bounded_text(report.error),
+                     progress=bounded_text(report.progress))
     if report.attempt is not None and report.attempt < known.attempt:
         return Applied(known, refused=f"the report is for attempt {report.attempt}; attempt {known.attempt} is current",
                        stale=True)

@@ -31,6 +31,7 @@ class PlanRegistry:
         self._changed: set[str] = set()
         self._problem: dict[str, str] = {}
         self.state_changed = True
+        self._state_problem: str | None = None  # said once per cause: retried on every pass
         self.status_line = f"starting; watching {self.layout.queue}"
 
     # --- reading ------------------------------------------------------------------------
@@ -145,8 +146,11 @@ class PlanRegistry:
         try:
             self.store.write_lines(self.layout.state, state, "current_orchestrations", durable=False)
         except StoreError as exc:
-            self.outbox.emit("state_write_failed", path=str(self.layout.state), problem=str(exc))
+            if str(exc) != self._state_problem:
+                self.outbox.emit("state_write_failed", path=str(self.layout.state), problem=str(exc))
+            self._state_problem = str(exc)
             return
+        self._state_problem = None
         self.state_changed = False
         self.status_line = (f"{state['active_orchestrations']} orchestrating, {count['blocked']} blocked, "
                             f"{count['completed']} completed; watching {self.layout.queue}")

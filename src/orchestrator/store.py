@@ -757,7 +757,7 @@ class FolderStore(Store):
     def _create(self, files: list[tuple[Path, bytes]]) -> list[bool]:
         todo: dict[Path, bytes] = {}
         for path, data in files:
-            if not path.exists():
+            if not _a_file_is_there(path):
                 todo.setdefault(path, data)  # a path given twice is created once
         temps = dict(zip(todo, self._write_temps(list(todo.items())), strict=True))
         created: list[bool] = []
@@ -773,6 +773,8 @@ class FolderStore(Store):
                 created.append(True)
                 folders.add(path.parent)
             except FileExistsError:
+                if not _a_file_is_there(path):  # raises: not for a folder or FIFO made in between
+                    raise
                 created.append(False)
             finally:
                 temp.unlink(missing_ok=True)
@@ -1023,6 +1025,20 @@ def _fsync_all(fds: list[int], *, close: bool = False) -> None:
         if close:
             for fd in fds:
                 os.close(fd)
+
+
+def _a_file_is_there(path: Path) -> bool:
+    """Whether a regular file has ``path``'s name (then create-if-absent writes nothing: the file
+    is the one an earlier run wrote, or another writer's). Anything else there raises: a folder,
+    FIFO, device or symlink (even a dangling one) is no handoff, and taken for one, the work it
+    announces would reach no master."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EEXIST, "something that is not a regular file is in its place", str(path))
+    return True
 
 
 def _utf8(text: str, again: Callable[[], str]) -> bytes:
