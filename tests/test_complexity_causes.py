@@ -167,6 +167,8 @@ def test_a_drill_or_a_document_of_a_capability_is_one_job(rules: Classifier, tit
      "", "complex"),
     # ... a chain of things is a path the system already has, whatever the work on it
     ("Fix the redirect loop: login page → SSO callback → dashboard → login page", "", "simple"),
+    ("Board states: backlog review → security review → release sign-off → launch report", "Rename the team board's "
+     "columns to these.", "simple"),  # the states a board already shows, not work in order
     ("Onboarding wizard: signup → email verification → profile completion → plan selection", "", "simple"),
     ("Project badges are wrong", "backfill → integration → deployment → review: the last badge shows undefined",
      "simple"),  # the failing flow of a failure report

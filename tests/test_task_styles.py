@@ -204,6 +204,7 @@ RULES = Classifier(ClassifierConfig(), learned=None)
     ("Lock the table header when scrolling the report page", "", "development"),
     ("Block the submit button while the form is saving", "", "development"),
     ("Lock the admin accounts of last month's leavers", "", "security"),
+    ("Mask the credit card numbers on the receipt card", "", "security"),  # a security word keeps it security's
     ("Tag the release commit as v2.3.0", "", "cicd"),
     ("Restart the staging workers", "", "cicd"),
     # a message wanted when a running system is down or full is monitoring; one the product sends is a feature
