@@ -334,6 +334,22 @@ def test_a_queue_replaced_during_our_write_is_read_again_and_its_task_kept() -> 
     assert sim.queue_task("b")["status"] == "assigned"
 
 
+
+def test_a_routed_task_asks_for_no_second_pass() -> None:
+    """Regression: ``simple ids | complex ids - claimed`` read as ``simple | (complex - claimed)``, so
+    every pass that routed a task took it as lost under its claim: another pass at once, and the
+    queue it had just written read again."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("a", "Fix bug in app/main.py line 3"), task("c", "Add authentication system with security audit and docs"))
+    result = sim.run("queue")
+    assert sim.queue_task("a")["status"] == "assigned"
+    assert not result.again
+    reads: list[bool] = []
+    original = sim.store.read_queue
+    sim.store.read_queue = lambda: reads.append(True) or original()  # type: ignore[method-assign]
+    sim.run("queue")  # our own write coming back
+    assert reads == []
 def test_a_reload_applies_every_key_at_once() -> None:
     """Regression: the lock timeout and the workspace folder kept their old values after SIGHUP."""
     sim = Sim(config={})

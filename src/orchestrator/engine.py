@@ -302,7 +302,7 @@ class Engine:
         # tasks this pass never looked at, and its digest must not mark them as seen. Nor when a
         # writer took a task from under our claim (a cancel between our read and our write): what
         # it did (the cancel to announce) is in a queue this pass did not act on
-        lost = bool({t.id for t, _, _ in simple} | {t.id for t, _ in complex_} - claimed)
+        lost = bool(({t.id for t, _, _ in simple} | {t.id for t, _ in complex_}) - claimed)
         self._seen = result if not (unseen or retry or lost) else None
         return IntakeResult([(t, d) for t, d in complex_ if t.id in claimed and t.id not in known],
                             again=unseen or lost, failed=retry)
