@@ -953,7 +953,8 @@ class Classifier:
         items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
             item for item in listed if item in actionable]
         # the title usually summarises the description: count the richer of the two, not both
-        title, _, rest = text.partition("\n")
+        title, _, rest = _SHARED_HEAD_RE.sub(r"\1", text).partition("\n")
+        rest = _CRITERIA_RE.split(rest, maxsplit=1)[0]  # what must hold of the deliverable, not more work
         series = verb_series(title, self._verbs)
         # a series of requests counts whatever its verbs, unless the title names the one deliverable it details
         # ("Speed up the search page": cache the counts, debounce the input, index the column)
@@ -1002,7 +1003,7 @@ class Classifier:
         if len(actions) >= 4:
             signals.append((1.0, f"{len(actions)} separate actions"))
         elif len(actions) == 3:
-            signals.append((0.6, "3 separate actions"))
+            signals.append((1.0, "3 separate actions"))
 
         return signals
 
@@ -1201,6 +1202,10 @@ _PATH_LEAD_RE = re.compile(r"\b(?:\w*flows?|path|journey|funnel|route|wizard|sta
                            r"goes|passes|through|diagram|breadcrumbs?)\b", re.IGNORECASE)
 """Before an arrow chain, words that make it a path through something that exists, not work in order."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
+_SHARED_HEAD_RE = re.compile(r"(?:\b[\w-]+,\s+)+[\w-]+,?\s+(?:and|or)\s+[\w-]+\s+"
+                             r"(stages|steps|jobs|checks|phases|environments|tests|suites|gates|targets)\b", re.IGNORECASE)
+"""Words sharing one head noun ("lint, test and build stages", "dev, staging and prod environments"): kinds
+of one thing, not a series of verbs."""
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
 
 
