@@ -255,3 +255,17 @@ def test_parallel_actions_counts_a_series_of_requests_only_when_asked_to() -> No
 def test_three_separate_actions_are_parts_unless_kinds_or_criteria(rules: Classifier, title: str, description: str,
                                                                     decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a credential or certificate routine done in many places is one job (F4), as a patch or a revoke is
+    ("Rotate the payment API key in all 8 checkout services", "simple"),
+    ("Renew the client certificates on all 20 store servers", "simple"),
+    # "Request of/for X" asks for X: here a read-only scan, wherever it looks
+    ("Request of a secrets scan for all services of the payments team", "simple"),
+    # ... but moving many services is work on each of them, and so is a routine with a second job after it
+    ("Move all 12 services from Heroku to our Kubernetes cluster", "complex"),
+    ("Rotate the webhook secrets in all 6 partner services and redeploy each of them", "complex"),
+])
+def test_a_routine_in_many_places_is_one_job(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

@@ -226,7 +226,7 @@ _QUANTIFIED_RE = re.compile(r"\s+(?:every|all|each|which)\b")
 SUBJECTS = frozenset({"i", "we", "you", "they", "it", "someone", "somebody", "anyone", "nobody", "users", "customers",
                       "the", "a", "an", "our", "my", "this", "that", "there"})
 """Words that open a sentence with its subject (``I got a reset link ...``), not a noun-phrase title."""
-ROUTINE_VERBS = ("revoke", "patch", "offboard")
+ROUTINE_VERBS = ("revoke", "patch", "offboard", "rotate", "renew")
 """One master's routine done in many places ("Patch critical vulnerabilities on all servers", "Revoke his access
 everywhere"): still one job (F4)."""
 NOTING_VERBS = ("flag", "mark", "note", "highlight", "summarise", "summarize", "compile", "produce", "export", "record",
@@ -921,12 +921,15 @@ class Classifier:
             signals.append((0.5, f"open-ended goal ({vague[0]}) with no specific file"))
         return signals
 
-    @staticmethod
-    def _reads_only(title: str) -> bool:
+    def _reads_only(self, title: str) -> bool:
         """Whether the title's head is one master's read-only job (a scan, an audit, a list; "Secret scanning"):
         the many things it reads ("12 services have no owner", "across all clusters") are its objects, not its
         parts."""
         head = _WORD_RE.findall(head_phrase(title).lower()) or [""]
+        if _stem_of(head[0]) in ROUTINE_VERBS and any(  # "Rotate all secrets and redeploy": a second job
+                _stem_of(clause) not in READ_ONLY_VERBS + NOTING_VERBS + ROUTINE_VERBS
+                for clause in action_clauses(title, self.config.action_verbs)[1:]):
+            return False
         return _stem_of(head[0]) in READ_ONLY_VERBS + ROUTINE_VERBS or _stem_of(head[-1]) in READ_ONLY_VERBS
 
     def _sequence_signals(self, text: str, body: str, domains: list[str], read_only: bool = False,

@@ -660,8 +660,16 @@ verb it stands for, which the routing rules read (``Provision of`` is a supply, 
 _NOMINAL_TITLE_RE = re.compile(rf"^(\s*(?:the\s+)?)({'|'.join(map(re.escape, _NOMINALISED))})\s+of\s+", re.IGNORECASE)
 
 
+_REQUEST_WRAPPER_RE = re.compile(r"^\s*(?:a\s+|our\s+)?(?:request|requests|ask)\s+(?:of|for)\s+(?:the\s+|a\s+|an\s+)?",
+                                 re.IGNORECASE)
+"""``Request of the security scan for all repositories``: the request is the scan."""
+
+
 def verbal_title(title: str) -> str:
-    """``Deployment of release 2.4 to production`` -> ``Deploy release 2.4 to production``."""
+    """``Deployment of release 2.4 to production`` -> ``Deploy release 2.4 to production``; ``Request for a
+    security scan of X`` -> ``security scan of X``."""
+    if wrapped := _REQUEST_WRAPPER_RE.match(title):
+        title = title[wrapped.end():]
     match = _NOMINAL_TITLE_RE.match(title)
     if not match:
         return title
