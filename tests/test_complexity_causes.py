@@ -248,6 +248,9 @@ def test_parallel_actions_counts_a_series_of_requests_only_when_asked_to() -> No
     ("Configure a GitLab CI pipeline with build, test and deploy stages", "", "simple"),
     ("Create dev, test and prod environments for the billing API", "", "simple"),
     # ... and a story's acceptance criteria are what must hold of one feature
+    # ... and a fix's own regression test is part of the fix
+    ("Stored XSS in the product reviews widget", "Reviews render script tags unescaped. Escape the output, patch the "
+     "widget template and add a regression test.", "simple"),
     ("Saved filters", "As an analyst I want to save my filters so that I can reuse them.\n\nAC:\n1. Save the current "
      "filters under a name\n2. Rename and delete a saved filter\n3. Apply a saved filter from the sidebar\n4. Share a "
      "filter with my team", "simple"),

@@ -963,6 +963,7 @@ class Classifier:
         # ("Speed up the search page": cache the counts, debounce the input, index the column)
         requests = decided_by is None and _stem_of(title) not in self._making | self._vague_words
         actions = max(action_clauses(title, verbs), parallel_actions(clauses(rest), verbs, series=requests), key=len)
+        actions = [action for action in actions if not _FIX_TEST_RE.match(action)] or actions
         asked = title_requests(title, self._verbs | self._phrasal)
         markers = sequence_markers(text)
         parts = stated_parts(text, self.config.part_nouns, places=PLACES)
@@ -1205,6 +1206,9 @@ _PATH_LEAD_RE = re.compile(r"\b(?:\w*flows?|path|journey|funnel|route|wizard|sta
                            r"goes|passes|through|diagram|breadcrumbs?)\b", re.IGNORECASE)
 """Before an arrow chain, words that make it a path through something that exists, not work in order."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
+_FIX_TEST_RE = re.compile(r"(?:please\s+|also\s+|then\s+)?(?:add|write|include)\s+(?:a\s+|an\s+)?(?:new\s+)?"
+                          r"(?:regression|unit|failing)\s+(?:tests?|cases?|specs?)\b", re.IGNORECASE)
+"""A change's own regression or unit test ("fix the parser and add a unit test"): part of the change, not more work."""
 _SHARED_HEAD_RE = re.compile(r"(?:\b[\w-]+,\s+)+[\w-]+,?\s+(?:and|or)\s+[\w-]+\s+"
                              r"(stages|steps|jobs|checks|phases|environments|tests|suites|gates|targets)\b", re.IGNORECASE)
 """Words sharing one head noun ("lint, test and build stages", "dev, staging and prod environments"): kinds
