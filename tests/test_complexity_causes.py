@@ -272,3 +272,12 @@ def test_three_separate_actions_are_parts_unless_kinds_or_criteria(rules: Classi
 ])
 def test_a_routine_in_many_places_is_one_job(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a login or redirect loop is a failure of the capability, not the capability to build
+    ("Okta SSO redirect loop for contractors on the wiki", "simple"),
+    ("SSO for the partner portal", "complex"),
+])
+def test_a_loop_is_a_failure(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

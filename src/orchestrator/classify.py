@@ -188,7 +188,7 @@ _FAILURE_RE = re.compile(
     r"overflows|loses|drops|ignores|skips|duplicates|misses|(?:is|are|stays?)\s+(?:greyed|grayed)\s+out|spins\s+forever|"
     r"takes?\s+\d+\s*(?:s|secs?|seconds?|mins?|minutes?)\s+to\s+(?:load|open|render|respond|save|appear)|"
     r"(?:shows?|is|gets?)\s+(?:an?\s+)?(?:white|blank)\s+(?:screen|page)|"
-    r"too\s+(?:slow|long)|(?:in|at)\s+the\s+wrong\s+(?:place|position|order|spot)|stuck|race(?:\s+condition)?|deadlock(?:s|ed)?|infinite\s+loop|loops\s+forever|keeps\s+\w+ing|"
+    r"too\s+(?:slow|long)|(?:in|at)\s+the\s+wrong\s+(?:place|position|order|spot)|stuck|race(?:\s+condition)?|deadlock(?:s|ed)?|infinite\s+loop|loops\s+forever|(?:login|redirect|crash|boot|restart|reload)\s+loops?|keeps\s+\w+ing|"
     r"logs?\s+(?:people|users|everyone|customers|me|us|them)\s+out|(?:gets?|got|getting)\s+logged\s+out)\b",
     re.IGNORECASE)
 """A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
