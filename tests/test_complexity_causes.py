@@ -281,3 +281,14 @@ def test_a_routine_in_many_places_is_one_job(rules: Classifier, title: str, deci
 ])
 def test_a_loop_is_a_failure(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # what a reading job writes down is its result, not docs work of another master
+    ("Catalog the Terraform modules in infra-live and document what each one provisions", "simple"),
+    ("Discover the unused S3 buckets of the old analytics team and document what each holds", "simple"),
+    # ... unless the job also changes something: then the document is a part of its own
+    ("Audit the S3 buckets, make the public ones private and document the new bucket policy", "complex"),
+])
+def test_what_a_reading_job_writes_down_is_its_result(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

@@ -855,6 +855,10 @@ class Classifier:
         candidates = self._candidates(text)
         reviewed = bool(_SECURITY_REVIEW_RE.search(text))
         released = bool(_RELEASE_RE.search(text))
+        # "Catalog the roles and document what each one configures": what a reading job writes down is its result
+        # (not when it also changes something: "Audit the buckets, make the public ones private, document the policy")
+        reading = _stem_of(text) in READ_ONLY_VERBS and _stem_of(text) != "document" and all(
+            _stem_of(clause) in READ_ONLY_VERBS + NOTING_VERBS for clause in clauses(text) if _stem_of(clause) in self._verbs)
         for clause in work_clauses(text):  # "with production access" qualifies; "with security audit" is work
             if _CONSTRAINT_RE.match(clause):
                 continue  # "no personal data in the logs": what must not happen is a constraint, not a part
@@ -876,6 +880,8 @@ class Classifier:
                 scores["development"].total = 0.0  # "run the migration job", "run the smoke tests": operating it
             if released and "docs" in scores and scores["docs"].words and set(scores["docs"].words) <= RELEASE_DOCS:
                 scores["docs"].total = 0.0  # "update the changelog" of a release is a step of the release
+            if reading and "docs" in scores and words and _stem_of(words[0]) in ("document", *NOTING_VERBS):
+                scores["docs"].total = 0.0
             ranked = sorted(scores.items(), key=lambda item: -item[1].total)
             (best, top), runner_up = ranked[0], ranked[1][1].total
             if top.total >= KEYWORD_WEIGHT and top.total > runner_up and best not in involved:
