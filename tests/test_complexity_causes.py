@@ -292,3 +292,18 @@ def test_a_loop_is_a_failure(rules: Classifier, title: str, decision: str) -> No
 ])
 def test_what_a_reading_job_writes_down_is_its_result(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "master"), [
+    # a failover or disaster-recovery exercise is operations' work on a running system, whatever it runs
+    ("Failover drill for the customer database", "Promote the replica, measure the write downtime, then fail back.",
+     "cicd"),
+    ("Yearly DR test of the HR system", "Restore last night's backup into the test environment and confirm the data "
+     "is complete.", "cicd"),
+    # ... but documenting the procedure is documentation
+    ("Document the failover procedure of the search cluster", "", "development"),
+])
+def test_a_failover_exercise_is_operations(rules: Classifier, title: str, description: str, master: str) -> None:
+    task = QueueTask.model_validate({"id": "t", "title": title, "description": description, "status": "pending"})
+    decided = rules.classify(task)
+    assert (decided.decision, decided.master) == ("simple", master)
