@@ -291,7 +291,7 @@ def test_kill_9_in_a_100_task_burst_then_restart_loses_and_doubles_nothing(
 
 # --- 3. routing history --------------------------------------------------------------------------
 
-COOKIE = "Set Secure and HttpOnly on the session cookie"  # no routing word: the rules cannot tell
+COOKIE = "Set a shorter max-age on the session cookie"  # no routing word: the rules cannot tell
 RULES_ONLY = {**FAST, "classifier": {"learned_model": False}}  # the built-in model would send COOKIE to security
 
 
@@ -316,7 +316,7 @@ def test_a_person_moving_a_task_back_and_forth_is_remembered_as_their_latest_dec
     move(sim, "t1", "development")  # back where the rules sent it: the correction is withdrawn
     assert sim.store.get(sim.layout.routing_corrections) == []
     assert [e.get("master") or e.get("withdrawn") for e in sim.events("routing_corrected")] == ["security", "cicd", "cicd"]
-    sim.submit(task("t2", "Set HttpOnly on the session cookie of the admin app"))
+    sim.submit(task("t2", "Set a shorter max-age on the session cookie of the admin app"))
     sim.tick()
     assert sim.queue_task("t2")["assigned_to"] == "development"
     assert not any("history decided" in r for r in sim.queue_task("t2")["routing_reasons"])
@@ -324,7 +324,7 @@ def test_a_person_moving_a_task_back_and_forth_is_remembered_as_their_latest_dec
     assert [c["master"] for c in sim.store.get(sim.layout.routing_corrections)] == ["security"]
     sim.store.put(sim.layout.queue, {"tasks": []})  # pruned: what was remembered stays
     sim = sim.restart()
-    sim.submit(task("t3", "Set HttpOnly on the session cookie of the shop"))
+    sim.submit(task("t3", "Set a shorter max-age on the session cookie of the shop"))
     sim.tick()
     assert sim.queue_task("t3")["assigned_to"] == "security"
     assert len(sim.events("routing_corrected")) == 4
@@ -334,7 +334,7 @@ def test_a_huge_overrides_file_is_read_up_to_its_limit_and_said_once() -> None:
     """100,000 examples were all indexed at every decision the rules were unsure of: 3 s a pass."""
     sim = Sim()
     examples = [{"title": f"Rotate secret number {n}", "master": "security"} for n in range(100_000)]
-    examples[0] = {"title": "Set SameSite on the session cookie", "master": "security"}
+    examples[0] = {"title": "Set max-age on the session cookie", "master": "security"}
     sim.store.put(sim.layout.routing_overrides, {"examples": examples})
     sim.start()
     memory = sim.core.engine.memory
@@ -374,10 +374,10 @@ def test_finished_tasks_with_titles_and_descriptions_that_are_not_text_teach_wit
         {"id": "h2", "title": 7, "description": None, "status": "completed", "assigned_to": ["security"]},
         {"id": "h3", "title": None, "status": "completed", "assigned_to": "security", "assigned_by": "orchestrator",
          "routed_to": {"x": 1}},
-        {"id": 4, "title": "Set SameSite on the session cookie", "status": "completed", "assigned_to": "security"},
-        {"id": "h5", "title": "Set SameSite=Strict on the session cookie", "status": "completed",
+        {"id": 4, "title": "Set max-age on the session cookie", "status": "completed", "assigned_to": "security"},
+        {"id": "h5", "title": "Set max-age=900 on the session cookie", "status": "completed",
          "assigned_to": "Security-Master", "assigned_by": "alice"},
-        {"id": "h6", "title": "Set the Secure flag on the cookie of the shop", "status": "completed",
+        {"id": "h6", "title": "Set a max-age on the cookie of the shop", "status": "completed",
          "assigned_to": "security", "assigned_by": "bob"},
     ]})
     sim.start()

@@ -19,7 +19,7 @@ from orchestrator.history import History, examples_from_queue
 from orchestrator.learned import Judgement, LearnedModel, NaiveBayes, features, shipped_examples
 from orchestrator.models import MASTERS, QueueTask
 
-NO_WORDS = "Set Secure and HttpOnly on the session cookie"
+NO_WORDS = "Set a shorter max-age on the session cookie"
 """No routing word: the rules alone send it to the default master."""
 
 
@@ -29,7 +29,7 @@ def record(title: str, master: str | None, description: str = "", **task: Any) -
             "task": {"id": title[:20], "title": title, "description": description, **task}}
 
 
-TINY = [record("Rotate the leaked webhook secret", "security"), record("Set SameSite on the session cookie", "security"),
+TINY = [record("Rotate the leaked webhook secret", "security"), record("Set max-age on the session cookie", "security"),
         record("Add a dark mode toggle", "development"), record("Show the build number in the footer", "development"),
         record("List every repository without an owner", "inventory"), record("Cache pip between CI runs", "cicd"),
         record("Customer portal with billing, SSO and an admin UI", None)]
@@ -153,9 +153,9 @@ def test_it_never_overrides_a_clear_rule_or_a_declared_type(title: str, fields: 
 
 def test_the_queues_history_comes_before_it() -> None:
     history = History(examples_from_queue([
-        {"id": "h1", "title": "Set SameSite=Strict on the session cookie", "status": "completed",
+        {"id": "h1", "title": "Set max-age=900 on the session cookie", "status": "completed",
          "assigned_to": "cicd", "assigned_by": "alice"},
-        {"id": "h2", "title": "Set the Secure flag on the cookie of the shop", "status": "completed",
+        {"id": "h2", "title": "Set a max-age on the cookie of the shop", "status": "completed",
          "assigned_to": "cicd", "assigned_by": "alice"}]))
     model = Saying("security", 0.999)
     result = classify(NO_WORDS, model, history)
@@ -196,7 +196,8 @@ def test_it_is_asked_once_per_task_and_never_when_switched_off() -> None:
 def test_the_builtin_model_is_trained_on_first_use_from_the_shipped_examples() -> None:
     classifier = Classifier(ClassifierConfig())
     assert classifier.learned is not None and classifier.learned.size == len(shipped_examples()) >= 300
-    assert classifier.classify(QueueTask(id="t", title=NO_WORDS)).master == "security"
+    # no routing word, but the shipped examples know what a session cookie's scope is
+    assert classifier.classify(QueueTask(id="t", title="Limit the session cookie to the admin domain")).master == "security"
 
 
 # --- measuring it --------------------------------------------------------------------------------

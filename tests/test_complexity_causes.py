@@ -307,3 +307,16 @@ def test_a_failover_exercise_is_operations(rules: Classifier, title: str, descri
     task = QueueTask.model_validate({"id": "t", "title": title, "description": description, "status": "pending"})
     decided = rules.classify(task)
     assert (decided.decision, decided.master) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a security header or cookie attribute is hardening, wherever it is set (a hyphenated header's capitalised
+    # tail, "Frame-Options", is no proper name to skip)
+    ("Set the X-Frame-Options header on the docs site", "security"),
+    ("Add the SameSite attribute to the login cookie", "security"),
+    # ... a header on a document or a page is what it shows
+    ("Put the Company Name header on the invoice PDF", "development"),
+])
+def test_a_security_header_is_hardening(rules: Classifier, title: str, master: str) -> None:
+    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
+    assert (decided.decision, decided.master) == ("simple", master)

@@ -20,7 +20,7 @@ from orchestrator.store import StoreError
 from sim import FAST, Sim, task
 
 CLASSIFIER = Classifier(ClassifierConfig(), learned=None)  # history alone: the built-in model has its own tests
-COOKIE = "Set Secure and HttpOnly on the session cookie"  # no routing word: the rules cannot tell
+COOKIE = "Set a shorter max-age on the session cookie"  # no routing word: the rules cannot tell
 RULES_ONLY = {**FAST, "classifier": {"learned_model": False}}
 """A daemon whose ties only history breaks (the built-in model would send COOKIE to security itself)."""
 
@@ -29,8 +29,8 @@ def finished(task_id: str, title: str, master: str, by: str = "alice", **fields:
     return {"id": task_id, "title": title, "status": "completed", "assigned_to": master, "assigned_by": by, **fields}
 
 
-COOKIE_HISTORY = [finished("h1", "Set SameSite=Strict on the session cookie", "security"),
-                  finished("h2", "Set the Secure flag on the cookie of the shop", "security"),
+COOKIE_HISTORY = [finished("h1", "Set max-age=900 on the session cookie", "security"),
+                  finished("h2", "Set a max-age on the cookie of the shop", "security"),
                   finished("h3", "Add a dark mode toggle to the settings page", "development"),
                   finished("h4", "Show the build number in the footer", "development")]
 
@@ -72,8 +72,8 @@ def test_history_never_outvotes_a_clear_rule():
 
 
 def test_examples_that_disagree_decide_nothing():
-    split = [finished("s", "Set SameSite on the session cookie", "security"),
-             finished("d", "Set SameSite on the session cookie again", "development")]
+    split = [finished("s", "Set max-age on the session cookie", "security"),
+             finished("d", "Set max-age on the session cookie again", "development")]
     master, reasons = classify(COOKIE, History(examples_from_queue(split)))
     assert master == "development" and not any("history" in r for r in reasons)
 
@@ -123,14 +123,14 @@ def test_a_correction_is_remembered_and_decides_similar_tasks_after_the_queue_fo
     assert (event["task_id"], event["routed_to"], event["master"]) == ("t1", "development", "security")
     remembered = sim.store.get(sim.layout.routing_corrections)
     assert [c["task_id"] for c in remembered] == ["t1"]
-    sim.submit(task("t1b", "Set HttpOnly on the session cookie of the shop"))
+    sim.submit(task("t1b", "Set a shorter max-age on the session cookie of the shop"))
     sim.tick()
     assert len(sim.events("routing_corrected")) == 1  # said once
     assert any("(1 correction;" in r for r in sim.queue_task("t1b")["routing_reasons"])  # counted once
     # the queue is pruned, the daemon restarts: the correction still counts
     sim.store.put(sim.layout.queue, {"tasks": []})
     sim = sim.restart()
-    sim.submit(task("t2", "Set HttpOnly on the session cookie of the admin app"))
+    sim.submit(task("t2", "Set a shorter max-age on the session cookie of the admin app"))
     sim.tick()
     assert sim.queue_task("t2")["assigned_to"] == "security"
     assert any("history decided: security (1 correction" in r for r in sim.queue_task("t2")["routing_reasons"])
@@ -139,7 +139,7 @@ def test_a_correction_is_remembered_and_decides_similar_tasks_after_the_queue_fo
 def test_overrides_in_the_folder_decide_and_a_broken_file_is_said_once_and_left_alone():
     sim = Sim(config=RULES_ONLY)
     overrides = sim.layout.routing_overrides
-    sim.store.put(overrides, {"examples": [{"title": "Set SameSite on the session cookie", "master": "security"},
+    sim.store.put(overrides, {"examples": [{"title": "Set max-age on the session cookie", "master": "security"},
                                            {"title": "no master"}]})
     sim.start()
     sim.submit(task("t1", COOKIE))
@@ -165,7 +165,7 @@ def test_eval_history_mode_reads_the_corpus_as_finished_tasks(tmp_path):
 
     part = tmp_path / "part.json"
     part.write_text(json.dumps([{"label": {"decision": "simple", "master": "security", "why": ""},
-                                 "task": {"id": "x", "title": "Set SameSite on the session cookie"}}]))
+                                 "task": {"id": "x", "title": "Set max-age on the session cookie"}}]))
     history = evaluation.as_history(evaluation.load(str(part)))
     assert [(e.master, e.source) for e in history.examples] == [("security", "history")]
 
