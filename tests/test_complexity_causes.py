@@ -320,3 +320,16 @@ def test_a_failover_exercise_is_operations(rules: Classifier, title: str, descri
 def test_a_security_header_is_hardening(rules: Classifier, title: str, master: str) -> None:
     decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
     assert (decided.decision, decided.master) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # taking a running thing back to an earlier version is a rollback, whatever the verb and the thing's words
+    ("Bring the search api back to last week's version", "cicd"),
+    ("Take the billing service back to yesterday's build", "cicd"),
+    ("Get the checkout api back to v2.3.1", "cicd"),
+    # ... a link that goes back to an old page is a link
+    ("Add a 'back to the previous version' link to the docs page", "development"),
+])
+def test_back_to_an_earlier_version_is_a_rollback(rules: Classifier, title: str, master: str) -> None:
+    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
+    assert (decided.decision, decided.master) == ("simple", master)

@@ -637,14 +637,18 @@ class Classifier:
         self._score_text(description, 1.0, into=scores)
         reasons: list[str] = []
         for text, weight in ((title, TITLE_WEIGHT), (description, 1.0)):
-            if "back" in text and "cicd" in scores and _ROLLBACK_RE.search(text):
-                scores["cicd"].total += KEYWORD_WEIGHT * weight  # take the service back to 3.8.2
-                scores["cicd"].strong += 1
+            if "back" in text and _ROLLBACK_RE.search(text):  # take the service back to 3.8.2, whatever its words
+                rollback = scores.setdefault("cicd", _Score())
+                rollback.total += KEYWORD_WEIGHT * weight
+                rollback.strong += 1
         head = self._score_head(title, scores, reasons, description)
         if head is None and vague and description:
             # a title that names no work ("Q3 housekeeping", "Ticket from support"): the description's
             # first request is the head
             head = self._score_head(self._first_request(description), scores, reasons)
+        if head is None and (back := _ROLLBACK_RE.search(title)):  # "Bring the api back to last week's version"
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is a rollback ({back.group()!r})")
+            head = ("rollback", "cicd")
         decided_by = head[0] if head else None
         ruled = bool(head or reasons)
         """Whether a rule read what the work is (a head rule, a lead verb, a place), not only its words."""
@@ -1158,7 +1162,8 @@ _PURPOSE_RE = re.compile(r"\s*(?:for|from|re|fwd?|per|regarding|about)\b[\s:]", 
 """A title that says what the work is for or where it came from ("For the migration planning", "From the bug
 bounty"): it names no work, the description does."""
 _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previous|last|old|prior)\s+(?:\w+'s\s+)?"
-                          r"(?:version|release|build|image|tag)|last\s+\w+'s\s+(?:version|release|build))", re.IGNORECASE)
+                          r"(?:version|release|build|image|tag)|(?:last\s+)?\w+'s\s+(?:version|release|build|image|tag))",
+                          re.IGNORECASE)
 """Taking a running thing back to an earlier version is a rollback, whatever the verb."""
 _MOVE_FROM_RE = re.compile(r"\S+\s+(?:everything\s+|all\s+(?:of\s+)?(?:our\s+)?[\w-]+\s+)?from\s")
 """Migrate from MySQL to PostgreSQL, Move everything from Heroku to AWS: the whole system moves."""
