@@ -333,3 +333,17 @@ def test_a_security_header_is_hardening(rules: Classifier, title: str, master: s
 def test_back_to_an_earlier_version_is_a_rollback(rules: Classifier, title: str, master: str) -> None:
     decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
     assert (decided.decision, decided.master) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # putting a version or a site live is a release
+    ("Put version 3.2 of the API live", "cicd"),
+    ("Get the new careers site live before the fair", "cicd"),
+    ("Can the redesigned blog go live on Thursday?", "cicd"),
+    # ... live data on a page is a feature of the page
+    ("Get live scores on the match page", "development"),
+    ("Make the scores update live on the match page", "development"),
+])
+def test_putting_it_live_is_a_release(rules: Classifier, title: str, master: str) -> None:
+    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
+    assert (decided.decision, decided.master) == ("simple", master)

@@ -649,6 +649,9 @@ class Classifier:
         if head is None and (back := _ROLLBACK_RE.search(title)):  # "Bring the api back to last week's version"
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is a rollback ({back.group()!r})")
             head = ("rollback", "cicd")
+        elif head is None and (live := _GO_LIVE_RE.search(title)):  # "Put version 3.2 of the API live"
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is a release ({live.group()!r})")
+            head = ("release", "cicd")
         decided_by = head[0] if head else None
         ruled = bool(head or reasons)
         """Whether a rule read what the work is (a head rule, a lead verb, a place), not only its words."""
@@ -1165,6 +1168,10 @@ _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previ
                           r"(?:version|release|build|image|tag)|(?:last\s+)?\w+'s\s+(?:version|release|build|image|tag))",
                           re.IGNORECASE)
 """Taking a running thing back to an earlier version is a rollback, whatever the verb."""
+_GO_LIVE_RE = re.compile(r"^\s*(?:please\s+)?(?:put|push|take|get|bring)\s+(?:[\w.'-]+\s+){1,6}live\b(?!\s+(?:chat|stream|"
+                         r"view|preview|data|feed|search|updates?|scores?|mode|demo|reload)\b)|\bgo(?:es)?\s+live\b",
+                         re.IGNORECASE)
+"""Putting a version or a page live is a release ("Put version 3.2 of the API live", "Can the homepage go live?")."""
 _MOVE_FROM_RE = re.compile(r"\S+\s+(?:everything\s+|all\s+(?:of\s+)?(?:our\s+)?[\w-]+\s+)?from\s")
 """Migrate from MySQL to PostgreSQL, Move everything from Heroku to AWS: the whole system moves."""
 _REACHED_RE = re.compile(r"\b(?:stored|sent|shown|displayed|included|documented|added|exposed|synced|synchronised|"
