@@ -347,3 +347,13 @@ def test_back_to_an_earlier_version_is_a_rollback(rules: Classifier, title: str,
 def test_putting_it_live_is_a_release(rules: Classifier, title: str, master: str) -> None:
     decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
     assert (decided.decision, decided.master) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a title that changes a setting is a request of its own, one more than the work owed after it
+    ("Change the refund window to 30 days", "Also: open refunds need extending, the help-center article must be "
+     "rewritten, and the change has to be deployed before the sale.", "complex"),
+    ("Switch the log level of the importer to debug", "", "simple"),
+])
+def test_a_setting_changed_is_a_request(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

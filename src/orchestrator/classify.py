@@ -226,6 +226,9 @@ _QUANTIFIED_RE = re.compile(r"\s+(?:every|all|each|which)\b")
 SUBJECTS = frozenset({"i", "we", "you", "they", "it", "someone", "somebody", "anyone", "nobody", "users", "customers",
                       "the", "a", "an", "our", "my", "this", "that", "there"})
 """Words that open a sentence with its subject (``I got a reset link ...``), not a noun-phrase title."""
+SETTING_VERBS = frozenset({"change", "set", "switch", "increase", "reduce", "raise", "lower", "disable", "shorten",
+                           "lengthen", "turn"})
+"""Verbs that change a setting ("Change the trial length to 14 days"): no master's word, but a request all the same."""
 ROUTINE_VERBS = ("revoke", "patch", "offboard", "rotate", "renew")
 """One master's routine done in many places ("Patch critical vulnerabilities on all servers", "Revoke his access
 everywhere"): still one job (F4)."""
@@ -303,7 +306,7 @@ class Classifier:
         self._system_object = re.compile(rf"(?:^|\s)(?:{'|'.join(map(re.escape, config.system_objects))})$")
         self._action_verbs = {verb.lower() for verb in config.action_verbs if " " not in verb}
         self._verbs = self._action_verbs | self._making | set(self._display) | set(self._lead_verbs) | self._vague_words \
-            | set(REVIEWING) | set(ENUMERATING) | FINDING | DOCUMENTING
+            | set(REVIEWING) | set(ENUMERATING) | FINDING | DOCUMENTING | SETTING_VERBS
         """Words that open a task as its verb: a title opening with none of them is a noun phrase."""
         self._phrasal = {verb.lower() for verb in [*config.action_verbs, *self._lead_verbs] if " " in verb}
         # keywords that can open a text, by their own text: the first word is looked up by its
