@@ -24,7 +24,7 @@ from orchestrator import queue_edits
 from orchestrator.clock import ClockSteps, FakeClock, iso, rebase
 from orchestrator.config import Config, ConfigError, Settings, load_config
 from orchestrator.store import FolderStore, Layout, LockTimeout, MemoryStore
-from orchestrator.timestamps import parse_timestamp
+from orchestrator.timestamps import format_timestamp, parse_timestamp
 from orchestrator.watcher import FolderWatcher
 from test_core import ORCH, sid, started
 
@@ -192,6 +192,47 @@ def test_a_wall_clock_stepped_back_does_not_hold_a_retry_back_by_the_step() -> N
     waits = [sim.tick(30).next_retry for _ in range(3)]
     assert sim.subtask(sid("design"))["attempt"] == 2
     assert all(w is None or w <= 60 for w in waits)
+
+
+def test_a_clock_set_back_alone_does_not_hide_a_worker_that_goes_quiet() -> None:
+    """Defect: what was written before the step back lay in the future and was ignored, so the worker
+    looked started and beaten just now until the wall clock caught up: an hour set back was an hour
+    more before its zombie was found. The monitor's own monotonic watch now ages its signs."""
+    sim = running_worker()
+    sim.report(sid("design"), "heartbeat", worker_id="w1")
+    sim.tick(60)
+    sim.clock.jump(-3600)  # the worker hangs from here on
+    for _ in range(25):  # 25 minutes of real time without a sign: over the 20 minute zombie timeout
+        sim.tick(60)
+    assert sim.events("worker_heartbeat_stale", subtask_id=sid("design"))
+    assert sim.events("zombie_detected", subtask_id=sid("design"))
+    assert sim.processes.signals
+
+
+def test_a_worker_beating_after_the_clock_was_set_back_is_alive_whatever_it_beat_before() -> None:
+    """Its heartbeat file's new beats are older than the beat it reported before the step: each is a
+    change all the same."""
+    sim = running_worker()
+    sim.report(sid("design"), "heartbeat", worker_id="w1")
+    sim.tick(60)
+    sim.clock.jump(-3600)
+    beat = sim.layout.worker("w1") / "heartbeat.json"
+    for minute in range(40):
+        sim.clock.advance(60)
+        sim.store.put(beat, {"timestamp": format_timestamp(sim.clock.now()), "progress": f"minute {minute}"})
+        sim.tick()
+    assert not sim.events("zombie_detected") and not sim.events("worker_heartbeat_stale")
+    assert not sim.processes.signals
+    assert sim.subtask(sid("design"))["status"] == "in_progress"
+
+
+def test_the_monitor_forgets_the_signs_of_attempts_that_ended() -> None:
+    sim = running_worker()
+    assert (sid("design"), 1) in sim.core.supervisor.signs
+    sim.report(sid("design"), "complete", worker_id="w1", result="designed")
+    sim.tick(60)
+    # not one entry per attempt ever watched, in a daemon that runs for months
+    assert (sid("design"), 1) not in sim.core.supervisor.signs
 
 
 def test_timestamps_are_moved_across_each_forward_step_they_were_written_before() -> None:

@@ -11,6 +11,7 @@ from orchestrator.clock import Step, rebase
 from orchestrator.config import MonitorConfig
 from orchestrator.models import Subtask
 from orchestrator.processes import ProcessState
+from orchestrator.signs import Seen
 from orchestrator.timestamps import parse_timestamp
 
 
@@ -29,6 +30,13 @@ class WorkerFacts(NamedTuple):
     finished: Literal["completed", "failed"] | None = None
     result: str | None = None
     error: str | None = None
+    beats: tuple[object, ...] = ()
+    """Each heartbeat source's own value, raw (the newest of them is ``heartbeat``): a source whose beat
+    went back in time (the clock was set back) has beaten all the same."""
+
+
+NOT_WATCHED = Seen()
+"""An attempt the monitor has not watched yet: only the wall clock speaks."""
 
 
 @dataclass(frozen=True)
@@ -41,11 +49,13 @@ class Verdict:
 
 
 def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorConfig,
-           steps: Sequence[Step] = ()) -> Verdict:
+           steps: Sequence[Step] = (), seen: Seen = NOT_WATCHED) -> Verdict:
     """The seed's health checks for one active subtask, plus the never-started and runtime caps.
 
     ``steps``: forward steps of the wall clock (:class:`~orchestrator.clock.ClockSteps`); what was
-    written before one is that much younger than it looks."""
+    written before one is that much younger than it looks. ``seen``: how long the monitor itself has
+    watched the attempt and seen its signs unchanged (:mod:`orchestrator.signs`); each age is the
+    larger of the two readings, so a clock set back does not hide a worker that went quiet."""
     latest = now + timedelta(seconds=config.clock_skew_seconds)
 
     def sane(moment: datetime | None) -> datetime | None:
@@ -67,22 +77,24 @@ def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorC
         return Verdict(frozenset({"dead"}), "dead", f"worker process {facts.pid} {what[facts.process]}")
 
     never_started = started is None and facts.worker_id is None and subtask.status == "assigned"
-    waited = (now - handed_off).total_seconds()
+    waited = max((now - handed_off).total_seconds(), seen.watched)
     if never_started:
         if waited > config.never_started_timeout_seconds:
             return Verdict(frozenset({"never_started"}), "never_started",
                            f"no worker picked up the handoff within {config.never_started_timeout_seconds:g}s")
         return Verdict(frozenset())
 
-    if heartbeat is not None and (now - heartbeat).total_seconds() > config.heartbeat_timeout_seconds:
+    beating = facts.heartbeat is not None or subtask.last_heartbeat is not None  # a beat from the future too
+    beat_age = max((now - heartbeat).total_seconds() if heartbeat else 0.0, seen.beat_quiet)
+    if beating and beat_age > config.heartbeat_timeout_seconds:
         conditions.add("heartbeat_stale")
     running_since = started or handed_off
-    running = (now - running_since).total_seconds()
+    running = max((now - running_since).total_seconds(), seen.watched)
     if running > config.max_runtime_seconds:
         return Verdict(frozenset(conditions | {"runtime_exceeded"}), "runtime_exceeded",
                        f"running for {running:.0f}s, over the cap of {config.max_runtime_seconds:g}s")
     last_sign = max(t for t in (running_since, heartbeat, changed, progressed) if t is not None)
-    quiet = (now - last_sign).total_seconds()
+    quiet = max((now - last_sign).total_seconds(), seen.quiet)
     if running > config.zombie_timeout_seconds and quiet > config.zombie_timeout_seconds:
         return Verdict(frozenset(conditions | {"zombie"}), "zombie",
                        f"no heartbeat, file change or progress for {quiet:.0f}s")

@@ -42,6 +42,7 @@ from orchestrator.outbox import Outbox
 from orchestrator.processes import ProcessTable, StopOrders
 from orchestrator.protocol import WORKER_FIELDS, Report, apply_report, stale_workers
 from orchestrator.registry import PlanRegistry
+from orchestrator.signs import SignWatch
 from orchestrator.store import Store, StoreError, parse_json
 from orchestrator.timestamps import format_timestamp, parse_timestamp
 from orchestrator.workers import WorkerDirectory
@@ -74,6 +75,7 @@ class Supervisor:
         self._write_problems: dict[str, str] = {}  # plan -> why its effects could not be written
         self._settled: set[str] = set()  # plans written with all their effects and nothing changed since
         self.clock_steps = ClockSteps()  # forward steps of the wall clock seen by the monitor
+        self.signs = SignWatch()  # when the monitor last saw each attempt's signs change (monotonic)
         self._kept_requests: set[Path] = set()  # carried out, but their files could not be removed
 
     def _contained(self, plan: Plan, subtask_id: str, exc: Exception) -> None:
@@ -332,6 +334,7 @@ class Supervisor:
             looked += touched
         if every:
             self.workers.keep_only(looked)
+            self.signs.keep_only((s.subtask_id, s.attempt) for s in looked)
 
     def _observe(self, plan: Plan, subtask: Subtask, now: datetime, now_text: str, check_liveness: bool) -> None:
         facts = self.workers.facts(subtask, stale_workers(subtask))
@@ -343,7 +346,10 @@ class Supervisor:
                 return
         if not check_liveness:
             return
-        verdict = liveness.assess(subtask, facts, now, self.settings.config.monitor, self.clock_steps.steps)
+        seen = self.signs.look((subtask.subtask_id, subtask.attempt), (*facts.beats, subtask.last_heartbeat),
+                               (facts.worker_id, facts.pid, facts.files_changed, facts.progress, subtask.status,
+                                subtask.started_at, subtask.last_progress_at, subtask.progress), self.clock.monotonic())
+        verdict = liveness.assess(subtask, facts, now, self.settings.config.monitor, self.clock_steps.steps, seen)
         for condition in sorted(verdict.conditions - set(subtask.conditions)):
             type_ = "zombie_detected" if condition == "zombie" else f"worker_{condition}"
             self.outbox.emit(type_, hold=plan.orchestration_id, orchestration_id=plan.orchestration_id,

@@ -181,6 +181,7 @@ class WorkerDirectory:
             finished=finished,
             result=spec.result if spec else None,
             error=str(error) if error else None,
+            beats=(beat.get("timestamp"), spec.heartbeat if spec else None),
         )
 
     def _files_changed(self, subtask: Subtask) -> datetime | None:

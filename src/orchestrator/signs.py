@@ -1,0 +1,59 @@
+"""When the monitor last saw a worker's signs change, on the monotonic clock.
+
+A worker's timestamps are written on the wall clock. Set back (a person, NTP after a clock that ran
+ahead), what was written before the step lies in the future and says nothing about liveness
+(:func:`orchestrator.liveness.assess` ignores it), so a worker that hung just before or after the
+step looked quiet for no time at all until the wall clock caught up: hours, for a clock set back
+hours. What the monitor itself saw does not depend on the wall clock: a heartbeat value that has not
+changed for twenty minutes of monotonic time is twenty minutes old whatever it says. This is how a
+Kubernetes node controller judges node leases (the time it observed a renewal, not the renewal's
+own timestamp).
+
+What is seen counts from the first look after the daemon started, so it is a lower bound of the
+truth: the wall-clock reading still decides for what happened before (see ``assess``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import NamedTuple
+
+
+class Seen(NamedTuple):
+    """Monotonic seconds: since the first look at this attempt, since any of its signs last changed, and
+    since its heartbeats last changed."""
+
+    watched: float = 0.0
+    quiet: float = 0.0
+    beat_quiet: float = 0.0
+
+
+class SignWatch:
+    """The signs of each watched attempt as last seen, and the monotonic moments they last changed."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Hashable, tuple[tuple[object, ...], tuple[object, ...], float, float, float]] = {}
+
+    def look(self, key: Hashable, beats: tuple[object, ...], signs: tuple[object, ...], monotonic: float) -> Seen:
+        """``beats``: every heartbeat as its sources give it (raw: a source whose value went back in time
+        is a beat too); ``signs``: everything else that moves while a worker works (files, progress,
+        its start, its status)."""
+        known = self._seen.get(key)
+        if known is None:
+            first = changed = beaten = monotonic
+        else:
+            old_beats, old_signs, first, changed, beaten = known
+            if beats != old_beats:
+                changed = beaten = monotonic
+            elif signs != old_signs:
+                changed = monotonic
+        self._seen[key] = (beats, signs, first, changed, beaten)
+        return Seen(monotonic - first, monotonic - changed, monotonic - beaten)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._seen
+
+    def keep_only(self, keys: Iterable[Hashable]) -> None:
+        """Forget attempts no longer watched (ended, retried, or their plan gone)."""
+        wanted = set(keys)
+        self._seen = {key: value for key, value in self._seen.items() if key in wanted}
