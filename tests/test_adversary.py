@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -364,6 +365,24 @@ def test_an_overrides_fifo_is_refused_without_waiting(store: FolderStore) -> Non
     os.mkfifo(store.layout.routing_overrides)
     memory = RoutingMemory(store)
     assert memory.history([]).examples == []  # a read that blocked on the FIFO would hang here
+
+
+def test_an_overrides_file_saved_in_place_within_one_clock_tick_is_read_again(store: FolderStore) -> None:
+    """Defect: the file was trusted by its identity alone; a save in place, to the same size, within one
+    tick of the file system's clock (or with its mtime put back) kept the first version for good."""
+    path = store.layout.routing_overrides
+    path.write_text(json.dumps({"examples": [{"title": "Set a shorter max-age on the session cookie",
+                                              "master": "security"}]}))
+    tick = time.time_ns() + 2_000_000_000  # not settled however slow this machine is: it is still "this tick"
+    os.utime(path, ns=(tick, tick))
+    memory = RoutingMemory(store)
+    assert [e.master for e in memory.history([]).examples] == ["security"]
+    with path.open("r+") as file:  # same inode, same size, same mtime
+        edited = file.read().replace('"security"', '"cicd"    ')
+        file.seek(0)
+        file.write(edited)
+    os.utime(path, ns=(tick, tick))
+    assert [e.master for e in memory.history([]).examples] == ["cicd"]
 
 
 def test_finished_tasks_with_titles_and_descriptions_that_are_not_text_teach_without_failing() -> None:

@@ -25,7 +25,7 @@ T = TypeVar("T")
 class CachedFile:
     """One file as it was when last read."""
 
-    __slots__ = ("_data", "_identity", "_parsed", "_settled", "path")
+    __slots__ = ("_data", "_identity", "_parsed", "_settled", "path", "problem")
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -33,6 +33,8 @@ class CachedFile:
         self._data: bytes | None = None  # None: missing or unreadable
         self._settled = False
         self._parsed: dict[Callable[[bytes | None], Any], Any] = {}
+        self.problem: str | None = None
+        """Why the last read found no bytes although the file is there (a folder, too big, no permission)."""
 
     def read(self, store: Store) -> tuple[bytes | None, bool]:
         """The file's bytes (None: missing or unreadable) and whether they differ from the last read."""
@@ -65,10 +67,12 @@ class CachedFile:
         try:
             self._data = store.read_bytes(self.path)
             self._settled = identity == MISSING or store.settled(identity, stamp)
-        except OSError:
+            self.problem = None
+        except OSError as exc:
             # missing (it may appear: its identity changes then), or unreadable (a chmod changes
             # no identity: read it again on every look)
             self._data, self._settled = None, identity == MISSING
+            self.problem = None if identity == MISSING else f"{self.path}: cannot read: {exc.strerror or exc}"
         self._identity = identity
         return True
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestrator.filecache import CachedFile
 from orchestrator.history import (
     Correction,
     Example,
@@ -26,7 +27,7 @@ from orchestrator.history import (
 )
 from orchestrator.models import normalize_master
 from orchestrator.outbox import Outbox
-from orchestrator.store import MISSING, Identity, Store, StoreError
+from orchestrator.store import Store, StoreError, parse_json
 
 
 class RoutingMemory:
@@ -37,7 +38,10 @@ class RoutingMemory:
         self.store = store
         self.outbox = outbox
         self._remembered: list[dict[str, Any]] | None = None
-        self._overrides: tuple[Identity, list[Example]] = (MISSING, [])
+        # a person may save the file in place, to the same size, within one tick of the file system's
+        # clock: read through the cache that trusts an identity only once it has settled
+        self._overrides_file = CachedFile(store.layout.routing_overrides)
+        self._overrides: list[Example] = []
         self._overrides_problem: str | None = None
 
     def _corrections(self) -> list[dict[str, Any]]:
@@ -76,23 +80,25 @@ class RoutingMemory:
         return True
 
     def _override_examples(self) -> list[Example]:
-        path = self.store.layout.routing_overrides
-        identity = self.store.identity(path)
-        if identity == self._overrides[0]:
-            return self._overrides[1]
+        data, changed = self._overrides_file.read(self.store)
+        if not changed:
+            return self._overrides
+        path = self._overrides_file.path
         examples: list[Example] = []
         problem = None
-        if identity != MISSING:
+        if data is not None:
             try:
-                examples, problems = examples_from_overrides(self.store.read_json(path))
+                examples, problems = examples_from_overrides(parse_json(data, path))
                 problem = "; ".join(problems) or None
             except StoreError as exc:
                 problem = str(exc)
+        else:
+            problem = self._overrides_file.problem
         if problem and problem != self._overrides_problem and self.outbox is not None:
             self.outbox.emit("routing_overrides_invalid", path=str(path), problem=problem,
                              action="left as it is; the valid examples are used")
         self._overrides_problem = problem
-        self._overrides = (identity, examples)
+        self._overrides = examples
         return examples
 
     def history(self, tasks: list[Any]) -> History:
