@@ -357,3 +357,14 @@ def test_putting_it_live_is_a_release(rules: Classifier, title: str, master: str
 ])
 def test_a_setting_changed_is_a_request(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a chain of states or a status flow names what a thing goes through, even when its states are verbs
+    ("Article states in the CMS workflow: draft → review → publish → archive", "simple"),
+    ("Ticket status on the support board: triage → investigate → fix → verify", "simple"),
+    # ... steps or stages of work are work in order
+    ("Steps for the new reports module: design → build → test → document", "complex"),
+])
+def test_a_chain_of_states_is_a_path_even_of_verbs(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

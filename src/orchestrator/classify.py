@@ -983,7 +983,8 @@ class Classifier:
         asked = title_requests(title, self._verbs | self._phrasal)
         markers = sequence_markers(text)
         parts = stated_parts(text, self.config.part_nouns, places=PLACES)
-        if len(steps) >= 3:
+        if len(steps) >= 3 and not (pathlike and re.search(r"\bstates?\b|status|flows?\b|journey|funnel|wizard", lead,
+                                                             re.IGNORECASE)):
             signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
         elif len(chain) >= 4 and len(pieces) >= 3:
             signals.append((1.0, f"a chain of {len(chain)} pieces of work: {' -> '.join(chain[:6])}"))
