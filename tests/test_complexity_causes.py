@@ -9,7 +9,7 @@ import pytest
 
 from orchestrator.classify import Classifier
 from orchestrator.config import ClassifierConfig
-from orchestrator.models import QueueTask
+from orchestrator.models import Classification, QueueTask
 from orchestrator.textsignals import introduced_items, parallel_actions, stated_parts, title_requests
 
 VERBS = ClassifierConfig().action_verbs
@@ -21,8 +21,18 @@ def rules() -> Classifier:
 
 
 def decide(rules: Classifier, title: str, description: str = "") -> str:
-    task = QueueTask.model_validate({"id": "t", "title": title, "description": description, "status": "pending"})
-    return rules.classify(task).decision
+    return classify(rules, title, description).decision
+
+
+def route(rules: Classifier, title: str, description: str = "") -> tuple[str, str | None]:
+    """The decision and, for a simple task, its master."""
+    decided = classify(rules, title, description)
+    return decided.decision, decided.master
+
+
+def classify(rules: Classifier, title: str, description: str) -> Classification:
+    return rules.classify(QueueTask.model_validate({"id": "t", "title": title, "description": description,
+                                                    "status": "pending"}))
 
 
 @pytest.mark.parametrize(("title", "description", "decision"), [
@@ -304,9 +314,7 @@ def test_what_a_reading_job_writes_down_is_its_result(rules: Classifier, title: 
     ("Document the failover procedure of the search cluster", "", "development"),
 ])
 def test_a_failover_exercise_is_operations(rules: Classifier, title: str, description: str, master: str) -> None:
-    task = QueueTask.model_validate({"id": "t", "title": title, "description": description, "status": "pending"})
-    decided = rules.classify(task)
-    assert (decided.decision, decided.master) == ("simple", master)
+    assert route(rules, title, description) == ("simple", master)
 
 
 @pytest.mark.parametrize(("title", "master"), [
@@ -318,8 +326,7 @@ def test_a_failover_exercise_is_operations(rules: Classifier, title: str, descri
     ("Put the Company Name header on the invoice PDF", "development"),
 ])
 def test_a_security_header_is_hardening(rules: Classifier, title: str, master: str) -> None:
-    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
-    assert (decided.decision, decided.master) == ("simple", master)
+    assert route(rules, title) == ("simple", master)
 
 
 @pytest.mark.parametrize(("title", "master"), [
@@ -331,8 +338,7 @@ def test_a_security_header_is_hardening(rules: Classifier, title: str, master: s
     ("Add a 'back to the previous version' link to the docs page", "development"),
 ])
 def test_back_to_an_earlier_version_is_a_rollback(rules: Classifier, title: str, master: str) -> None:
-    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
-    assert (decided.decision, decided.master) == ("simple", master)
+    assert route(rules, title) == ("simple", master)
 
 
 @pytest.mark.parametrize(("title", "master"), [
@@ -345,8 +351,7 @@ def test_back_to_an_earlier_version_is_a_rollback(rules: Classifier, title: str,
     ("Make the scores update live on the match page", "development"),
 ])
 def test_putting_it_live_is_a_release(rules: Classifier, title: str, master: str) -> None:
-    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
-    assert (decided.decision, decided.master) == ("simple", master)
+    assert route(rules, title) == ("simple", master)
 
 
 @pytest.mark.parametrize(("title", "description", "decision"), [
