@@ -373,3 +373,16 @@ def test_a_setting_changed_is_a_request(rules: Classifier, title: str, descripti
 ])
 def test_a_chain_of_states_is_a_path_even_of_verbs(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a count whose things are named one by one names the parts, whatever the things are
+    ("The three nightly exports (orders, refunds, stock) must move from cron to Airflow", "", "complex"),
+    # ... not the places one change is made, nor a count of references or of what is said in parentheses
+    ("Update the footer on the three marketing sites (main, careers, blog)", "", "simple"),
+    ("Checkout shows the wrong currency for Swiss shoppers", "Seen in 3 tickets (#4410, #4412, #4420). Prices "
+     "show EUR instead of CHF.", "simple"),
+    ("Round the FX amounts to 4 decimals (risk rating: medium)", "", "simple"),
+])
+def test_a_count_of_named_things_is_parts(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -32,6 +32,7 @@ from orchestrator.textsignals import (
     introduced_items,
     keyword_pattern,
     listed_items,
+    named_parts,
     parallel_actions,
     place_phrase,
     request_shaped,
@@ -998,6 +999,9 @@ class Classifier:
         reached = _REACHED_RE.findall(text)
         if len(reached) >= 3:  # stored in the accounts table, sent to the CRM sync, shown in the admin view
             signals.append((1.0, f"the change reaches {len(reached)} places: {', '.join(reached[:4])}"))
+        named = [] if read_only else named_parts(text)
+        if len(named) > parts:  # the three batch jobs (invoice, reminder, export): a count the part nouns miss
+            signals.append((1.0 if len(named) >= 3 else 0.6, f"{len(named)} named parts: {', '.join(named[:4])}"))
         if parts >= 3 and read_only:
             signals.append((0.0, f"{parts} things to read, one job"))
         elif parts >= 3:

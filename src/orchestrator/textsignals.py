@@ -314,6 +314,30 @@ def stated_parts(text: str, nouns: Iterable[str], places: Collection[str] = ()) 
     return max(counts, default=0)
 
 
+_NAMED_COUNT_RE = re.compile(rf"(?<!\bon the )(?<!\bin the )(?<!\bto the )(?<!\bat the )(?<!\bacross the )(?<!\bon our )"
+                             rf"(?<!\bin our )(?<!\bto our )(?<!\bin all )(?<!\bon all )(?<!\bacross all )"
+                             rf"\b(\d|{'|'.join(_PART_COUNT_WORDS)})\s+(?:[\w-]+\s+){{0,2}}[\w-]+s\s*\(([^()\n]{{1,200}})\)",
+                             re.IGNORECASE)
+_REFERENCE_ITEM_RE = re.compile(r"^\W*(?:#|[A-Z]+-)?\d+\W*$")
+
+
+def named_parts(text: str) -> list[str]:
+    """The things a count names one by one: ``the three batch jobs (invoice, reminder, export)`` -> their
+    names; not when the parentheses say something else (``4 decimals (risk rating: medium)``) or list
+    references (``3 tickets (#49330, #49341, #49377)``), nor the places one change is made (``the footer
+    on the three sites (main, careers, blog)``)."""
+    best: list[str] = []
+    for match in _NAMED_COUNT_RE.finditer(text):
+        count = match.group(1).lower()
+        wanted = int(count) if count.isdigit() else _PART_COUNT_WORDS[count]
+        items = [item.strip() for item in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", match.group(2))
+                 if item.strip()]
+        if len(items) == wanted >= 2 and not any(_REFERENCE_ITEM_RE.match(item) or ":" in item for item in items) \
+                and len(items) > len(best):
+            best = items
+    return best
+
+
 @functools.lru_cache(maxsize=8)
 def _count_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
     words = "|".join(_PART_COUNT_WORDS)
