@@ -386,3 +386,14 @@ def test_a_chain_of_states_is_a_path_even_of_verbs(rules: Classifier, title: str
 ])
 def test_a_count_of_named_things_is_parts(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # ... or named after a colon
+    ("Three things for the campaign: a landing page, an email drip, and a tracking dashboard", "complex"),
+    # ... but small edits are one edit, and alternatives are a choice
+    ("Fix three typos: recieve, seperate, occured", "simple"),
+    ("Session store, three caches: Redis, Memcached or Valkey", "simple"),
+])
+def test_a_count_named_after_a_colon_is_parts(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

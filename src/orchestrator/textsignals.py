@@ -316,9 +316,12 @@ def stated_parts(text: str, nouns: Iterable[str], places: Collection[str] = ()) 
 
 _NAMED_COUNT_RE = re.compile(rf"(?<!\bon the )(?<!\bin the )(?<!\bto the )(?<!\bat the )(?<!\bacross the )(?<!\bon our )"
                              rf"(?<!\bin our )(?<!\bto our )(?<!\bin all )(?<!\bon all )(?<!\bacross all )"
-                             rf"\b(\d|{'|'.join(_PART_COUNT_WORDS)})\s+(?:[\w-]+\s+){{0,2}}[\w-]+s\s*\(([^()\n]{{1,200}})\)",
+                             rf"\b(\d|{'|'.join(_PART_COUNT_WORDS)})\s+(?:[\w-]+\s+){{0,2}}([\w-]+s)\s*"
+                             rf"(?:\(([^()\n]{{1,200}})\)|(?:\s+for\s+(?:the\s+)?[\w-]+)?:\s*([^.\n]{{1,300}}))",
                              re.IGNORECASE)
 _REFERENCE_ITEM_RE = re.compile(r"^\W*(?:#|[A-Z]+-)?\d+\W*$")
+_SMALL_EDITS = frozenset({"typos", "strings", "words", "links", "labels", "colors", "colours", "icons", "fonts",
+                          "characters", "spaces", "commas", "sentences", "options", "choices", "alternatives"})
 
 
 def named_parts(text: str) -> list[str]:
@@ -330,8 +333,10 @@ def named_parts(text: str) -> list[str]:
     for match in _NAMED_COUNT_RE.finditer(text):
         count = match.group(1).lower()
         wanted = int(count) if count.isdigit() else _PART_COUNT_WORDS[count]
-        items = [item.strip() for item in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", match.group(2))
-                 if item.strip()]
+        listed = match.group(3) or match.group(4)
+        if match.group(2).lower() in _SMALL_EDITS or re.search(r"\bor\s+[^,]*$", listed):
+            continue  # three typos are one edit; "Redis, Memcached or Valkey" are choices
+        items = [item.strip() for item in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", listed) if item.strip()]
         if len(items) == wanted >= 2 and not any(_REFERENCE_ITEM_RE.match(item) or ":" in item for item in items) \
                 and len(items) > len(best):
             best = items
