@@ -397,3 +397,16 @@ def test_a_count_of_named_things_is_parts(rules: Classifier, title: str, descrip
 ])
 def test_a_count_named_after_a_colon_is_parts(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a bare title that is only an ability of the organisation or the product is a capability to build
+    ("Lot traceability for the bottling lines", "complex"),
+    ("ISO 27001 readiness", "complex"),
+    ("Player analytics", "complex"),
+    # ... not a property of one thing, nor an ability of one screen
+    ("Search page performance", "simple"),
+    ("Accessibility of the signup form", "simple"),
+])
+def test_a_bare_ability_is_a_capability(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

@@ -1124,6 +1124,12 @@ class Classifier:
             # API") asks for the whole of it; a question about one ("Which SDK does each app ship?"), or a
             # description saying what to do with it ("The HR intranet is down"), does not
             return [(1.0, f"a whole system named as the work ({head!r}): design, build, tests")]
+        scoped = set(re.findall(r"[a-z]+", lowered[len(head):])) & (SCREENS | UI_OBJECTS)  # of the checkout form
+        if bare and verbless and 1 <= len(words) <= 4 and _ABSTRACT_CAPABILITY_RE.search(words[-1]) and not scoped \
+                and words[-1] not in PROPERTIES and not re.search(r"[?:]", title) and not _FAILURE_RE.search(lowered):
+            # a title that is only an ability of the organisation or the product ("Traceability for all serialized
+            # parts", "CMMC Level 2 readiness", "Usage analytics"): a capability to build, not one change
+            return [(1.0, f"a capability named as the work ({head!r})")]
         if words and words[0] == "new" and words[-1] in NEW_SYSTEMS:  # "New customer portal with ..."
             return [(1.0, f"a new system to build ({head!r}): design, backend, frontend, tests")]
         # a new service added to a compose file or a pipeline (built=False) is not built here
@@ -1231,6 +1237,13 @@ _WORK_NOUN_RE = re.compile(r"\b(?:setup|set-up|review|release|launch|rollout|rol
 _PATH_LEAD_RE = re.compile(r"\b(?:\w*flows?|path|journey|funnel|route|wizard|states?|status|steps|stages|is|are|exercis\w*|"
                            r"goes|passes|through|diagram|breadcrumbs?)\b", re.IGNORECASE)
 """Before an arrow chain, words that make it a path through something that exists, not work in order."""
+_ABSTRACT_CAPABILITY_RE = re.compile(r"[a-z]{3}(?:ility|ivity|iness|ance|ence|ytics)$")
+"""Nouns of an ability (traceability, observability, readiness, compliance, resilience, analytics)."""
+PROPERTIES = frozenset({"performance", "appearance", "maintenance", "sequence", "reference", "preference",
+                        "difference", "presence", "sentence", "licence", "instance", "balance", "distance",
+                        "tolerance", "allowance", "attendance", "occurrence", "dependence", "audience",
+                        "experience", "inheritance", "persistence", "existence", "evidence"})
+"""Words with those endings that name one property or one thing, not a capability."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _FIX_TEST_RE = re.compile(r"(?:please\s+|also\s+|then\s+)?(?:add|write|include)\s+(?:a\s+|an\s+)?(?:new\s+)?"
                           r"(?:regression|unit|failing)\s+(?:tests?|cases?|specs?)\b", re.IGNORECASE)
