@@ -238,8 +238,8 @@ class Engine:
         self._cancelled(added)
         pending = self._index.to_select(snapshot.tasks, changes)
         candidates, problems = intake.select_from(pending, self._index.ids)
-        self._report_once(problems)
         if not candidates:
+            self._report_once(problems)
             self._seen = snapshot
             return IntakeResult()
         decisions = []
@@ -249,15 +249,15 @@ class Engine:
                 decisions.append((task, classifier.classify(task, history)))
             except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # this task only
                 problems.append(intake.Problem(task.id, task.id, f"cannot be classified: {type(exc).__name__}: {exc}"))
-        self._report_once(problems)
         candidates = [task for task, _ in decisions]
         now = iso(self.clock)
         # a task we already orchestrate (or are planning) is pending again: a writer put back an old
         # copy of the queue. A different task that reuses the id is refused, never given the old one's work.
         earlier = {t.id: self._earlier_handoff(t.id, _attempt(t)) for t in candidates}  # one an earlier run wrote
         reused = {t.id: why for t in candidates if (why := self._reused(t, earlier[t.id]))}
+        # all of the pass's problems at once: each call forgets what the one before it reported
+        self._report_once(problems + [intake.Problem(i, i, why) for i, why in reused.items()])
         if reused:
-            self._report_once(problems + [intake.Problem(i, i, why) for i, why in reused.items()])
             candidates = [t for t in candidates if t.id not in reused]
             decisions = [(t, d) for t, d in decisions if t.id not in reused]
         known = {t.id for t in candidates if self.registry.get(f"orch-{t.id}") is not None or t.id in self.planning}
