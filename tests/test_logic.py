@@ -5,6 +5,7 @@ In-process (a MemoryStore, a FakeClock): what a pass reads, writes, announces an
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,3 +73,33 @@ def test_a_task_that_cannot_be_classified_is_reported_once(monkeypatch: pytest.M
     assert sim.queue_task("b")["status"] == "assigned"
     [problem] = sim.events("task_invalid", task_id="x")
     assert "cannot be classified" in problem["problem"]
+
+
+def test_a_retried_tasks_handoff_is_taken_back_when_a_cancel_beats_the_claim(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the claim lost a task (cancelled between the pass's read and its locked write), the
+    handoff just written was removed only if ``{id}:handoff`` had not been announced: the key of
+    attempt 1. A retried task's attempt-2 handoff was left ``pending`` for its master, for a task
+    that was cancelled and that the daemon never announced as handed off."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("s", SIMPLE))
+    sim.run("queue")
+    edit(sim, "s", "cancel")
+    sim.run("queue")
+    edit(sim, "s", "retry")
+    replace = sim.store._replace_if_unchanged
+    raced = False
+
+    def racing(path: Path, data: bytes, expected: Any) -> Any:
+        nonlocal raced
+        if path == sim.layout.queue and not raced:
+            raced = True
+            edit(sim, "s", "cancel", by="bob")
+        return replace(path, data, expected)
+
+    monkeypatch.setattr(sim.store, "_replace_if_unchanged", racing)
+    sim.run("queue")
+    assert raced and sim.queue_task("s")["status"] == "cancelled"
+    assert not sim.events("handoff_created", task_id="s", attempt=2)
+    second = sim.layout.task_handoff("development", "s", 2)
+    assert second not in sim.handoffs()

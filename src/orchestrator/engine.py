@@ -278,11 +278,11 @@ class Engine:
         self._update_problem = None
         retry = bool(self._handoff_problems)  # a handoff failed: look again after a pause, not at the next change
         for task, decision, path in simple:
+            n = _attempt(task)
             if task.id not in claimed:
-                if not self.outbox.was_announced(f"{task.id}:handoff"):
+                if not self.outbox.was_announced(_key(task.id, "handoff", n)):  # this attempt's, not the first's
                     self.store.remove(path)  # someone else took the task between our read and our claim
                 continue
-            n = _attempt(task)
             if self.outbox.was_announced(_key(task.id, "assigned", n)):
                 self._restored(task.id, f"its handoff {self.layout.rel(path)} was already written")
                 continue
