@@ -5,6 +5,7 @@ In-process (a MemoryStore, a FakeClock): what a pass reads, writes, announces an
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +104,32 @@ def test_a_retried_tasks_handoff_is_taken_back_when_a_cancel_beats_the_claim(mon
     assert not sim.events("handoff_created", task_id="s", attempt=2)
     second = sim.layout.task_handoff("development", "s", 2)
     assert second not in sim.handoffs()
+
+
+def test_a_failed_handoff_of_a_task_that_is_gone_asks_for_no_more_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A handoff that could not be written was remembered until it was written; once its task was
+    cancelled it never would be: every later pass that routed a task said ``failed`` (the daemon
+    ran another pass after a pause) and forgot the queue it had just written."""
+    sim = Sim()
+    sim.start()
+    create = sim.store._create
+
+    def refusing(files: list[tuple[Path, bytes]]) -> list[bool]:
+        if any(path.name.startswith("s.") for path, _ in files):
+            raise PermissionError(errno.EACCES, "Permission denied", str(files[0][0]))
+        return create(files)
+
+    monkeypatch.setattr(sim.store, "_create", refusing)
+    sim.submit(task("s", SIMPLE))
+    assert sim.run("queue").failed  # still to hand off: look again after a pause
+    edit(sim, "s", "cancel")
+    sim.run("queue")
+    sim.submit(task("b", "Fix typo in README"))
+    result = sim.run("queue")
+    assert sim.queue_task("b")["status"] == "assigned"
+    assert not result.failed and not result.again
+    reads: list[bool] = []
+    original = sim.store.read_queue
+    monkeypatch.setattr(sim.store, "read_queue", lambda *a, **k: reads.append(True) or original(*a, **k))
+    sim.run("queue")  # our own write coming back
+    assert reads == []

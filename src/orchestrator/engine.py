@@ -238,6 +238,9 @@ class Engine:
         self._cancelled(added)
         pending = self._index.to_select(snapshot.tasks, changes)
         candidates, problems = intake.select_from(pending, self._index.ids)
+        if self._handoff_problems:  # only a task still waiting for its handoff has one to retry
+            waiting = self._index.pending_ids()
+            self._handoff_problems = {i: p for i, p in self._handoff_problems.items() if i in waiting}
         if not candidates:
             self._report_once(problems)
             self._seen = snapshot
