@@ -14,7 +14,7 @@ import pytest
 from orchestrator import queue_edits
 from orchestrator.clock import iso
 
-from sim import Sim, task
+from sim import SUBTASKS, Sim, task
 
 SIMPLE = "Fix bug in app/main.py line 3"
 
@@ -133,3 +133,21 @@ def test_a_failed_handoff_of_a_task_that_is_gone_asks_for_no_more_passes(monkeyp
     monkeypatch.setattr(sim.store, "read_queue", lambda *a, **k: reads.append(True) or original(*a, **k))
     sim.run("queue")  # our own write coming back
     assert reads == []
+
+
+def test_an_ended_orchestration_is_forgotten_by_the_outbox_with_its_last_events() -> None:
+    """``Outbox.forget`` ran when the plan's last events were released, before they were appended:
+    appending them marked their ids announced again, so the ids of every ended orchestration's
+    last events (its completion, its last stage ...) stayed in memory for the daemon's life."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    for _ in range(3):
+        sim.finish_active("orch-w")
+        sim.tick(1)
+    assert sim.plan("orch-w")["status"] == "completed"
+    assert len(sim.events("orchestration_completed", orchestration_id="orch-w")) == 1
+    assert not sim.core.outbox.was_announced("orch-w:completed")
+    sim.tick(600)
+    assert len(sim.events("orchestration_completed", orchestration_id="orch-w")) == 1
