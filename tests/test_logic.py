@@ -151,3 +151,29 @@ def test_an_ended_orchestration_is_forgotten_by_the_outbox_with_its_last_events(
     assert not sim.core.outbox.was_announced("orch-w:completed")
     sim.tick(600)
     assert len(sim.events("orchestration_completed", orchestration_id="orch-w")) == 1
+
+
+def test_a_restart_does_not_announce_again_what_an_ended_orchestration_said_long_ago(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan file keeps the events of its last change in its ``outbox``, and a start announces
+    those the end of the events file does not show. Once that file grew past the part a start reads,
+    every restart took each ended orchestration's last events as never announced: it wrote its
+    report and its queue task again and announced ``orchestration_completed`` (and the rest) again."""
+    monkeypatch.setattr("orchestrator.outbox.EVENT_TAIL_BYTES", 8000)
+    sim = Sim()
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    for _ in range(3):
+        sim.finish_active("orch-w")
+        sim.tick(1)
+    assert sim.plan("orch-w")["status"] == "completed"
+    for n in range(20):  # a day of other work: the completion is now far from the events file's end
+        sim.clock.advance(60)
+        sim.submit(task(f"s{n}", f"Fix bug in app/m{n}.py line 3"))
+        sim.run("queue")
+    again = sim.restart()
+    assert len(again.events("orchestration_completed", orchestration_id="orch-w")) == 1
+    assert not again.events(orchestration_id="orch-w", recovered=True)
+    assert again.store.written[again.layout.report("orch-w", ".md")] == 0  # its effects are not redone
+    assert again.store.written[again.layout.queue] == 0

@@ -78,7 +78,8 @@ class Outbox:
         return list(self._held.get(plan_id, []))
 
     def restore(self, plan_id: str, outbox: list[Any]) -> int:
-        """A plan file's outbox, read at start: hold again what the events file does not say yet.
+        """A plan file's outbox, read at start: hold again what the events file does not say yet
+        (an event older than :attr:`window_start`, before the part of the file read, was said).
 
         Those events are of the plan's last transition; their effects are redone (each is
         idempotent) before they are announced. They are announced now, after this start's
@@ -95,6 +96,11 @@ class Outbox:
             if event.event_id is not None and self.was_announced(event.event_id):
                 continue
             fields = event.model_dump(exclude_none=True)  # restored before: keep the first occurred_at
+            occurred = parse_timestamp(fields.get("occurred_at", event.timestamp))
+            if self.window_start is not None and occurred is not None and occurred < self.window_start:
+                # older than the part of the events file read at start: announced then, or at the start
+                # after the crash that kept it (that start's read reached it), not a step to redo
+                continue
             event = Event.model_validate(fields | {"timestamp": iso(self.clock), "recovered": True,
                                                    "occurred_at": fields.get("occurred_at", event.timestamp)})
             self._held.setdefault(plan_id, []).append(event)
