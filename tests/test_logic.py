@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator import queue_edits
+from orchestrator import queue_edits, registry
 from orchestrator.clock import iso
 
 from sim import SUBTASKS, Sim, task
@@ -177,3 +177,22 @@ def test_a_restart_does_not_announce_again_what_an_ended_orchestration_said_long
     assert not again.events(orchestration_id="orch-w", recovered=True)
     assert again.store.written[again.layout.report("orch-w", ".md")] == 0  # its effects are not redone
     assert again.store.written[again.layout.queue] == 0
+
+
+def test_a_plan_flushed_unchanged_is_encoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``save_many`` encoded every plan to find the changed ones, and handed ``save`` the encoding
+    of the changed ones only: a plan flushed unchanged (a refused report put right in its subtask
+    file) was encoded twice, the costliest step of a flush."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    sim.report("orch-w-design", "start", worker_id="w1")
+    sim.run(("subtask", "orch-w-design"))
+    encoded: list[str] = []
+    content = registry._content
+    monkeypatch.setattr(registry, "_content", lambda plan: encoded.append(plan.orchestration_id) or content(plan))
+    sim.edit("orch-w-design", attempt=0)  # a report for an attempt that is not the current one: refused
+    sim.run(("subtask", "orch-w-design"))
+    assert sim.subtask("orch-w-design")["attempt"] == 1  # the file is put right from the plan
+    assert encoded == ["orch-w"]
