@@ -196,3 +196,22 @@ def test_a_plan_flushed_unchanged_is_encoded_once(monkeypatch: pytest.MonkeyPatc
     sim.run(("subtask", "orch-w-design"))
     assert sim.subtask("orch-w-design")["attempt"] == 1  # the file is put right from the plan
     assert encoded == ["orch-w"]
+
+
+def test_an_invalid_worker_spec_is_forgotten_once_it_is_gone() -> None:
+    """Each invalid worker spec was said once for the daemon's life: its path was kept after the
+    file was removed (most specs of a real deployment are invalid, and each worker has its own), so
+    the set grew with every worker, and a new invalid spec under an old name was never said."""
+    sim = Sim()
+    sim.start()
+    spec = sim.layout.worker_specs / "active" / "worker-7.json"
+    sim.store.put(spec, b"{not json")
+    sim.tick(1)
+    sim.store.put(spec, b"{still not json")  # rewritten, still invalid: said once while it is there
+    sim.tick(1)
+    assert len(sim.events("worker_spec_invalid", path=str(spec))) == 1
+    sim.store.remove(spec)
+    sim.tick(1)
+    sim.store.put(spec, b"{a new worker's broken spec")
+    sim.tick(1)
+    assert len(sim.events("worker_spec_invalid", path=str(spec))) == 2

@@ -67,7 +67,6 @@ class Supervisor:
         self.rng = rng or random.Random()
         self.stops = StopOrders(processes)
         self.workers = WorkerDirectory(store, settings, processes, self._invalid_worker_file)
-        self._reported_files: set[Path] = set()
         self._invalid: dict[str, str] = {}  # subtask id -> problem reported
         self._files: dict[str, CachedFile] = {}  # subtask id -> its file as last read
         self._dirty: dict[str, dict[str, bool]] = {}  # plan -> subtask -> restore the worker's fields too
@@ -90,9 +89,7 @@ class Supervisor:
         self._invalid[subtask_id] = problem
 
     def _invalid_worker_file(self, path: Path, problem: str) -> None:
-        if path not in self._reported_files:
-            self._reported_files.add(path)
-            self.outbox.emit("worker_spec_invalid", path=str(path), problem=problem, action="skipped")
+        self.outbox.emit("worker_spec_invalid", path=str(path), problem=problem, action="skipped")
 
     def _emit(self, plan: Plan, type_: str, key: str, **fields: Any) -> None:
         """An event of ``plan``'s current change, announced after the plan and its effects are written."""

@@ -87,7 +87,8 @@ class WorkerDirectory:
         self.layout = store.layout
         self.settings = settings
         self.processes = processes
-        self._report = report  # called once per invalid file
+        self._report = report  # called once per invalid file (while it is there)
+        self._reported: set[Path] = set()
         self._cache: dict[Path, tuple[int, Spec | None]] = {}
         self.by_task: dict[str, list[Spec]] = {}
         self._files: dict[str, tuple[CachedFile, CachedFile, CachedFile] | None] = {}
@@ -114,10 +115,13 @@ class WorkerDirectory:
                 try:
                     spec = parse_spec(self.store.read_json(path), folder, path.stem)
                 except StoreError as exc:
-                    self._report(path, str(exc))
+                    if path not in self._reported:  # rewritten, still invalid: said already
+                        self._reported.add(path)
+                        self._report(path, str(exc))
                     spec = None
                 seen[path] = (mtime, spec)
         self._cache = seen
+        self._reported.intersection_update(seen)  # gone: forgotten, and a new file there is new
         index: dict[str, list[Spec]] = {}
         for _, spec in seen.values():
             if spec is not None:
