@@ -6,6 +6,9 @@ In-process (a MemoryStore, a FakeClock): what a pass reads, writes, announces an
 from __future__ import annotations
 
 import errno
+import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +16,10 @@ import pytest
 
 from orchestrator import queue_edits, registry
 from orchestrator.clock import iso
+from orchestrator.store import FolderStore, Layout
+from orchestrator.workers import WorkerDirectory
 
-from sim import SUBTASKS, Sim, task
+from sim import SUBTASKS, FakeProcesses, Sim, task
 
 SIMPLE = "Fix bug in app/main.py line 3"
 
@@ -215,3 +220,48 @@ def test_an_invalid_worker_spec_is_forgotten_once_it_is_gone() -> None:
     sim.store.put(spec, b"{a new worker's broken spec")
     sim.tick(1)
     assert len(sim.events("worker_spec_invalid", path=str(spec))) == 2
+
+
+def spec(status: str, **more: Any) -> dict[str, Any]:
+    return {"worker_id": "wk-1", "task_id": "orch-w-design", "status": status,
+            "created_at": "2025-11-05T18:00:00Z", **more}
+
+
+def test_a_worker_spec_rewritten_within_one_mtime_tick_is_read_again() -> None:
+    """Worker specs were parsed again only when their mtime changed: a spec rewritten within one
+    tick of the file system's clock (the worker's last two writes: ``running``, then ``completed``)
+    kept its first parse for good, and the completion it said was never seen."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    path = sim.layout.worker_specs / "active" / "wk-1.json"
+    sim.store.put(path, spec("running"))
+    sim.tick(1)
+    assert sim.subtask("orch-w-design")["status"] == "in_progress"
+    mtime = sim.store.mtimes[path]
+    sim.store.put(path, spec("completed", results={"summary": "designed"}))
+    sim.store.mtimes[path] = mtime  # the same tick of the file system's clock
+    sim.tick(1)
+    assert sim.plan("orch-w")["subtasks"][0]["status"] == "completed"
+    assert sim.plan("orch-w")["subtasks"][0]["result"] == "designed"
+
+
+def test_a_spec_rewritten_in_place_to_the_same_size_and_mtime_is_read_again(tmp_path: Path) -> None:
+    """On disk: a recent spec (its mtime within the clock's granularity of the look) is not trusted
+    by its identity, as every other file the monitor reads (:mod:`orchestrator.filecache`)."""
+    store = FolderStore(Layout(tmp_path))
+    store.make_folders()
+    directory = WorkerDirectory(store, store.settings, FakeProcesses(), lambda path, problem: None)
+    path = store.layout.worker_specs / "active" / "wk-1.json"
+    path.parent.mkdir(parents=True)
+    future = time.time_ns() + 3_600_000_000_000  # never settled while the test runs
+    path.write_text(json.dumps(spec("running")))
+    os.utime(path, ns=(future, future))
+    directory.refresh()
+    assert [s.status for s in directory.by_task["orch-w-design"]] == ["running"]
+    with path.open("r+") as file:  # in place: the same inode, the same size, then the same mtime
+        file.write(json.dumps(spec("failed!")))
+    os.utime(path, ns=(future, future))
+    directory.refresh()
+    assert [s.status for s in directory.by_task["orch-w-design"]] == ["failed!"]
