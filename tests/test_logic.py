@@ -265,3 +265,47 @@ def test_a_spec_rewritten_in_place_to_the_same_size_and_mtime_is_read_again(tmp_
     os.utime(path, ns=(future, future))
     directory.refresh()
     assert [s.status for s in directory.by_task["orch-w-design"]] == ["failed!"]
+
+
+def stage_two_running(sim: Sim) -> None:
+    """Widget's stage 2 handed off; backend's worker is process 100, frontend's reports by file."""
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    sim.finish_active("orch-w")
+    sim.tick(1)
+    sim.processes.states[100] = "running"
+    sim.report("orch-w-backend", "start", worker_id="wb", pid=100)
+    sim.report("orch-w-frontend", "start", worker_id="wf")
+    sim.tick(1)
+    assert sim.active("orch-w") == ["orch-w-backend", "orch-w-frontend"]
+
+
+def test_a_tick_writes_each_plan_once_however_many_of_its_subtasks_changed() -> None:
+    """The tick wrote a plan after reading its subtask files, again after looking at its workers,
+    and again for a retry: a tick that found a completion in one subtask file and a dead worker
+    of the same plan wrote the plan twice (each a durable write: two fsyncs of file and folder)."""
+    sim = Sim()
+    stage_two_running(sim)
+    sim.processes.states[100] = "gone"
+    sim.report("orch-w-frontend", "complete", result="ok")
+    before = sim.store.written[sim.layout.plan("orch-w")]
+    sim.tick(1)
+    subtasks = {s["subtask_id"]: s["status"] for s in sim.plan("orch-w")["subtasks"]}
+    assert subtasks["orch-w-frontend"] == "completed" and subtasks["orch-w-backend"] == "retry_wait"
+    assert sim.store.written[sim.layout.plan("orch-w")] == before + 1
+    assert len(sim.events("subtask_failed", subtask_id="orch-w-backend")) == 1
+    assert len(sim.events("subtask_completed", subtask_id="orch-w-frontend")) == 1
+
+
+def test_a_pass_with_reports_of_several_subtasks_of_a_plan_writes_it_once() -> None:
+    """Two workers of one stage reporting within one debounce window are one pass: the plan was
+    written once per subtask file read."""
+    sim = Sim()
+    stage_two_running(sim)
+    sim.report("orch-w-backend", "complete", result="backend done")
+    sim.report("orch-w-frontend", "complete", result="frontend done")
+    before = sim.store.written[sim.layout.plan("orch-w")]
+    sim.run(("subtask", "orch-w-backend"), ("subtask", "orch-w-frontend"))
+    assert sim.active("orch-w") == ["orch-w-audit"]  # stage 2 done: stage 3 handed off in the same pass
+    assert sim.store.written[sim.layout.plan("orch-w")] == before + 1
