@@ -34,6 +34,21 @@ def edit(sim: Sim, task_id: str, what: str, by: str = "alice") -> None:
         queue_edits.edit_task(sim.store, task_id, lambda e: queue_edits.retry(e, by=by, now=now, has_plan=False))
 
 
+def widget(sim: Sim) -> None:
+    """Started, with Widget's plan begun (stage 1 handed off)."""
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+
+
+def completed_widget(sim: Sim) -> None:
+    widget(sim)
+    for _ in range(3):
+        sim.finish_active("orch-w")
+        sim.tick(1)
+    assert sim.plan("orch-w")["status"] == "completed"
+
+
 def test_a_refused_task_is_reported_once_not_again_on_every_queue_change() -> None:
     """The intake reported its problems three times a pass (before classifying, after, and with
     the ids already used), each call forgetting what the others had reported: a task refused for
@@ -81,7 +96,7 @@ def test_a_task_that_cannot_be_classified_is_reported_once(monkeypatch: pytest.M
     assert "cannot be classified" in problem["problem"]
 
 
-def test_a_retried_tasks_handoff_is_taken_back_when_a_cancel_beats_the_claim(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_retried_tasks_handoff_is_taken_back_when_a_cancel_beats_the_claim() -> None:
     """When the claim lost a task (cancelled between the pass's read and its locked write), the
     handoff just written was removed only if ``{id}:handoff`` had not been announced: the key of
     attempt 1. A retried task's attempt-2 handoff was left ``pending`` for its master, for a task
@@ -93,17 +108,7 @@ def test_a_retried_tasks_handoff_is_taken_back_when_a_cancel_beats_the_claim(mon
     edit(sim, "s", "cancel")
     sim.run("queue")
     edit(sim, "s", "retry")
-    replace = sim.store._replace_if_unchanged
-    raced = False
-
-    def racing(path: Path, data: bytes, expected: Any) -> Any:
-        nonlocal raced
-        if path == sim.layout.queue and not raced:
-            raced = True
-            edit(sim, "s", "cancel", by="bob")
-        return replace(path, data, expected)
-
-    monkeypatch.setattr(sim.store, "_replace_if_unchanged", racing)
+    raced = sim.before_next_queue_write(lambda: edit(sim, "s", "cancel", by="bob"))
     sim.run("queue")
     assert raced and sim.queue_task("s")["status"] == "cancelled"
     assert not sim.events("handoff_created", task_id="s", attempt=2)
@@ -145,13 +150,7 @@ def test_an_ended_orchestration_is_forgotten_by_the_outbox_with_its_last_events(
     appending them marked their ids announced again, so the ids of every ended orchestration's
     last events (its completion, its last stage ...) stayed in memory for the daemon's life."""
     sim = Sim()
-    sim.start()
-    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
-    sim.run("queue")
-    for _ in range(3):
-        sim.finish_active("orch-w")
-        sim.tick(1)
-    assert sim.plan("orch-w")["status"] == "completed"
+    completed_widget(sim)
     assert len(sim.events("orchestration_completed", orchestration_id="orch-w")) == 1
     assert not sim.core.outbox.was_announced("orch-w:completed")
     sim.tick(600)
@@ -166,13 +165,7 @@ def test_a_restart_does_not_announce_again_what_an_ended_orchestration_said_long
     report and its queue task again and announced ``orchestration_completed`` (and the rest) again."""
     monkeypatch.setattr("orchestrator.outbox.EVENT_TAIL_BYTES", 8000)
     sim = Sim()
-    sim.start()
-    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
-    sim.run("queue")
-    for _ in range(3):
-        sim.finish_active("orch-w")
-        sim.tick(1)
-    assert sim.plan("orch-w")["status"] == "completed"
+    completed_widget(sim)
     for n in range(20):  # a day of other work: the completion is now far from the events file's end
         sim.clock.advance(60)
         sim.submit(task(f"s{n}", f"Fix bug in app/m{n}.py line 3"))
@@ -189,9 +182,7 @@ def test_a_plan_flushed_unchanged_is_encoded_once(monkeypatch: pytest.MonkeyPatc
     of the changed ones only: a plan flushed unchanged (a refused report put right in its subtask
     file) was encoded twice, the costliest step of a flush."""
     sim = Sim()
-    sim.start()
-    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
-    sim.run("queue")
+    widget(sim)
     sim.report("orch-w-design", "start", worker_id="w1")
     sim.run(("subtask", "orch-w-design"))
     encoded: list[str] = []
@@ -232,9 +223,7 @@ def test_a_worker_spec_rewritten_within_one_mtime_tick_is_read_again() -> None:
     tick of the file system's clock (the worker's last two writes: ``running``, then ``completed``)
     kept its first parse for good, and the completion it said was never seen."""
     sim = Sim()
-    sim.start()
-    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
-    sim.run("queue")
+    widget(sim)
     path = sim.layout.worker_specs / "active" / "wk-1.json"
     sim.store.put(path, spec("running"))
     sim.tick(1)
@@ -269,9 +258,7 @@ def test_a_spec_rewritten_in_place_to_the_same_size_and_mtime_is_read_again(tmp_
 
 def stage_two_running(sim: Sim) -> None:
     """Widget's stage 2 handed off; backend's worker is process 100, frontend's reports by file."""
-    sim.start()
-    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
-    sim.run("queue")
+    widget(sim)
     sim.finish_active("orch-w")
     sim.tick(1)
     sim.processes.states[100] = "running"
