@@ -16,7 +16,7 @@ import pytest
 
 from orchestrator import queue_edits, registry
 from orchestrator.clock import iso
-from orchestrator.store import FolderStore, Layout
+from orchestrator.store import Crash, FolderStore, Layout
 from orchestrator.workers import WorkerDirectory
 
 from sim import SUBTASKS, FakeProcesses, Sim, task
@@ -32,6 +32,16 @@ def edit(sim: Sim, task_id: str, what: str, by: str = "alice") -> None:
             e, by=by, now=now, reason=None, has_plan=False))
     else:
         queue_edits.edit_task(sim.store, task_id, lambda e: queue_edits.retry(e, by=by, now=now, has_plan=False))
+
+
+def retried(sim: Sim) -> None:
+    """Started; the simple task ``s`` routed, cancelled, then retried: pending as attempt 2."""
+    sim.start()
+    sim.submit(task("s", SIMPLE))
+    sim.run("queue")
+    edit(sim, "s", "cancel")
+    sim.run("queue")
+    edit(sim, "s", "retry")
 
 
 def widget(sim: Sim) -> None:
@@ -102,12 +112,7 @@ def test_a_retried_tasks_handoff_is_taken_back_when_a_cancel_beats_the_claim() -
     attempt 1. A retried task's attempt-2 handoff was left ``pending`` for its master, for a task
     that was cancelled and that the daemon never announced as handed off."""
     sim = Sim()
-    sim.start()
-    sim.submit(task("s", SIMPLE))
-    sim.run("queue")
-    edit(sim, "s", "cancel")
-    sim.run("queue")
-    edit(sim, "s", "retry")
+    retried(sim)
     raced = sim.before_next_queue_write(lambda: edit(sim, "s", "cancel", by="bob"))
     sim.run("queue")
     assert raced and sim.queue_task("s")["status"] == "cancelled"
@@ -296,3 +301,19 @@ def test_a_pass_with_reports_of_several_subtasks_of_a_plan_writes_it_once() -> N
     sim.run(("subtask", "orch-w-backend"), ("subtask", "orch-w-frontend"))
     assert sim.active("orch-w") == ["orch-w-audit"]  # stage 2 done: stage 3 handed off in the same pass
     assert sim.store.written[sim.layout.plan("orch-w")] == before + 1
+
+
+def test_a_retried_tasks_handoff_announced_after_a_crash_says_its_attempt() -> None:
+    """A crash between the queue's write and the events' append: at start the handoff is announced
+    from the queue (``recovered``), and that event left out the ``attempt`` the same event carries
+    when it is announced in its own pass (``s:handoff:2`` without ``attempt: 2``)."""
+    sim = Sim()
+    retried(sim)
+    sim.store.crash_at = sim.store.writes + 3  # the handoff, the queue, then (not) the events
+    with pytest.raises(Crash):
+        sim.run("queue")
+    sim.store.crash_at = None
+    assert sim.queue_task("s")["status"] == "assigned"
+    again = sim.restart()
+    [recovered] = again.events("handoff_created", task_id="s", recovered=True)
+    assert recovered["event_id"] == "s:handoff:2" and recovered["attempt"] == 2

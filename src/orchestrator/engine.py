@@ -190,7 +190,8 @@ class Engine:
             n = queue_edits.attempt(entry)
             self.outbox.emit("handoff_created", key=_key(task_id, "handoff", n),
                              handoff_id=handoffs.task_handoff_id(str(master), task_id, n),
-                             task_id=task_id, master=master, path=entry["handoff_file"], recovered=True)
+                             task_id=task_id, master=master, path=entry["handoff_file"], attempt=n if n > 1 else None,
+                             recovered=True)
             self.outbox.emit("task_assigned", key=_key(task_id, "assigned", n), task_id=task_id, assigned_to=master,
                              confidence=entry.get("routing_confidence"), reasons=entry.get("routing_reasons"),
                              handoff=entry["handoff_file"], recovered=True)
