@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,21 @@ class Sim:
         queue = self.store.get(self.layout.queue)
         queue["tasks"] += list(tasks)
         self.store.put(self.layout.queue, queue)
+
+    def before_next_queue_write(self, writer: Callable[[], None]) -> list[bool]:
+        """Another writer edits the queue once, between the daemon's read of it and its locked
+        write (a cancel that lands under the daemon's claim); the list gets True when it has."""
+        replace = self.store._replace_if_unchanged
+        raced: list[bool] = []
+
+        def racing(path: Path, data: bytes, expected: Any) -> Any:
+            if path == self.layout.queue and not raced:
+                raced.append(True)
+                writer()
+            return replace(path, data, expected)
+
+        self.store._replace_if_unchanged = racing  # type: ignore[method-assign]
+        return raced
 
     def report(self, subtask_id: str, action: protocol.Action, **details: Any) -> str | None:
         """``orchestrator subtask ACTION``: the worker's edit of its subtask file."""

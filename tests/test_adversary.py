@@ -504,25 +504,14 @@ def test_a_lock_naming_a_strangers_pid_never_gets_the_stranger_signalled(tmp_pat
         stranger.wait()
 
 
-def test_a_cancel_landing_between_the_daemons_read_and_its_claim_wins_and_is_announced_by_the_next_pass(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cancel_landing_between_the_daemons_read_and_its_claim_wins_and_is_announced_by_the_next_pass() -> None:
     """The claim lost the task and its handoff was taken back, but the queue with the cancel was
     marked seen: the cancel went unannounced until some other change of the queue."""
     sim = Sim()
     sim.start()
     sim.submit(task("s", "Fix bug in app/main.py line 3"))
-    replace = sim.store._replace_if_unchanged
-    raced = False
-
-    def racing(path: Path, data: bytes, expected: Any) -> Any:
-        nonlocal raced
-        if path == sim.layout.queue and not raced:
-            raced = True
-            queue_edits.edit_task(sim.store, "s", lambda entry: queue_edits.cancel(
-                entry, by="alice", now=iso(sim.clock), reason="not needed", has_plan=False))
-        return replace(path, data, expected)
-
-    monkeypatch.setattr(sim.store, "_replace_if_unchanged", racing)
+    raced = sim.before_next_queue_write(lambda: queue_edits.edit_task(sim.store, "s", lambda entry: queue_edits.cancel(
+        entry, by="alice", now=iso(sim.clock), reason="not needed", has_plan=False)))
     sim.tick()
     assert raced and sim.queue_task("s")["status"] == "cancelled"
     assert sim.handoffs() == [] and not sim.events("task_assigned")

@@ -125,25 +125,27 @@ class Core:
                 result.again, result.failed = taken.again, taken.failed
                 result.plan_later = self._plan_now(taken.claimed)
             self.begin_many(drafted)
-            for job in jobs:
-                if isinstance(job, tuple) and job[0] == "subtask":
-                    self.supervisor.sync_subtask(job[1])
+            with self.supervisor.batched():  # a plan with several reports is written once
+                for job in jobs:
+                    if isinstance(job, tuple) and job[0] == "subtask":
+                        self.supervisor.sync_subtask(job[1])
             if "requests" in jobs or "tick" in jobs:
                 self.supervisor.handle_requests()
             if "tick" in jobs:
                 result.next_retry = self.supervisor.tick()
             else:
-                workers = {job[1] for job in jobs if isinstance(job, tuple) and job[0] == "worker"}
-                if workers:
-                    self.supervisor.observe(check_liveness=False, workers=workers)
-                exited = {job[1] for job in jobs if isinstance(job, tuple) and job[0] == "exited"}
-                if exited:
-                    self.supervisor.check_exited(exited)
-                self.supervisor.check_stops()
-                if intake_only:
-                    result.retries_checked = False
-                else:
-                    result.next_retry = self.supervisor.due_retries()
+                with self.supervisor.batched():
+                    workers = {job[1] for job in jobs if isinstance(job, tuple) and job[0] == "worker"}
+                    if workers:
+                        self.supervisor.observe(check_liveness=False, workers=workers)
+                    exited = {job[1] for job in jobs if isinstance(job, tuple) and job[0] == "exited"}
+                    if exited:
+                        self.supervisor.check_exited(exited)
+                    self.supervisor.check_stops()
+                    if intake_only:
+                        result.retries_checked = False
+                    else:
+                        result.next_retry = self.supervisor.due_retries()
             result.stopping_workers = self.supervisor.stops.waiting
             result.watch = None if intake_only else deathwatch.targets(self.registry.live())
             self.registry.write_state()

@@ -190,7 +190,8 @@ class Engine:
             n = queue_edits.attempt(entry)
             self.outbox.emit("handoff_created", key=_key(task_id, "handoff", n),
                              handoff_id=handoffs.task_handoff_id(str(master), task_id, n),
-                             task_id=task_id, master=master, path=entry["handoff_file"], recovered=True)
+                             task_id=task_id, master=master, path=entry["handoff_file"], attempt=n if n > 1 else None,
+                             recovered=True)
             self.outbox.emit("task_assigned", key=_key(task_id, "assigned", n), task_id=task_id, assigned_to=master,
                              confidence=entry.get("routing_confidence"), reasons=entry.get("routing_reasons"),
                              handoff=entry["handoff_file"], recovered=True)
@@ -238,8 +239,11 @@ class Engine:
         self._cancelled(added)
         pending = self._index.to_select(snapshot.tasks, changes)
         candidates, problems = intake.select_from(pending, self._index.ids)
-        self._report_once(problems)
+        if self._handoff_problems:  # only a task still waiting for its handoff has one to retry
+            waiting = self._index.pending_ids()
+            self._handoff_problems = {i: p for i, p in self._handoff_problems.items() if i in waiting}
         if not candidates:
+            self._report_once(problems)
             self._seen = snapshot
             return IntakeResult()
         decisions = []
@@ -249,15 +253,15 @@ class Engine:
                 decisions.append((task, classifier.classify(task, history)))
             except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # this task only
                 problems.append(intake.Problem(task.id, task.id, f"cannot be classified: {type(exc).__name__}: {exc}"))
-        self._report_once(problems)
         candidates = [task for task, _ in decisions]
         now = iso(self.clock)
         # a task we already orchestrate (or are planning) is pending again: a writer put back an old
         # copy of the queue. A different task that reuses the id is refused, never given the old one's work.
         earlier = {t.id: self._earlier_handoff(t.id, _attempt(t)) for t in candidates}  # one an earlier run wrote
         reused = {t.id: why for t in candidates if (why := self._reused(t, earlier[t.id]))}
+        # all of the pass's problems at once: each call forgets what the one before it reported
+        self._report_once(problems + [intake.Problem(i, i, why) for i, why in reused.items()])
         if reused:
-            self._report_once(problems + [intake.Problem(i, i, why) for i, why in reused.items()])
             candidates = [t for t in candidates if t.id not in reused]
             decisions = [(t, d) for t, d in decisions if t.id not in reused]
         known = {t.id for t in candidates if self.registry.get(f"orch-{t.id}") is not None or t.id in self.planning}
@@ -278,11 +282,11 @@ class Engine:
         self._update_problem = None
         retry = bool(self._handoff_problems)  # a handoff failed: look again after a pause, not at the next change
         for task, decision, path in simple:
+            n = _attempt(task)
             if task.id not in claimed:
-                if not self.outbox.was_announced(f"{task.id}:handoff"):
+                if not self.outbox.was_announced(_key(task.id, "handoff", n)):  # this attempt's, not the first's
                     self.store.remove(path)  # someone else took the task between our read and our claim
                 continue
-            n = _attempt(task)
             if self.outbox.was_announced(_key(task.id, "assigned", n)):
                 self._restored(task.id, f"its handoff {self.layout.rel(path)} was already written")
                 continue

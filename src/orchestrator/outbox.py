@@ -40,6 +40,7 @@ class Outbox:
         self._ready_ids: set[str] = set()  # the event ids in _ready: a burst stages thousands
         self._announced: dict[str, set[str]] = {}  # scope (orchestration or task id) -> event ids
         self._append_problem: str | None = None
+        self._over: set[str] = set()  # scopes forgotten: forgotten again once their last events are appended
         self.window_start: datetime | None = None
         """The time of our first event in the part of the events file read at start: what happened
         since then and is not announced there was never announced."""
@@ -77,7 +78,8 @@ class Outbox:
         return list(self._held.get(plan_id, []))
 
     def restore(self, plan_id: str, outbox: list[Any]) -> int:
-        """A plan file's outbox, read at start: hold again what the events file does not say yet.
+        """A plan file's outbox, read at start: hold again what the events file does not say yet
+        (an event older than :attr:`window_start`, before the part of the file read, was said).
 
         Those events are of the plan's last transition; their effects are redone (each is
         idempotent) before they are announced. They are announced now, after this start's
@@ -94,6 +96,11 @@ class Outbox:
             if event.event_id is not None and self.was_announced(event.event_id):
                 continue
             fields = event.model_dump(exclude_none=True)  # restored before: keep the first occurred_at
+            occurred = parse_timestamp(fields.get("occurred_at", event.timestamp))
+            if self.window_start is not None and occurred is not None and occurred < self.window_start:
+                # older than the part of the events file read at start: announced then, or at the start
+                # after the crash that kept it (that start's read reached it), not a step to redo
+                continue
             event = Event.model_validate(fields | {"timestamp": iso(self.clock), "recovered": True,
                                                    "occurred_at": fields.get("occurred_at", event.timestamp)})
             self._held.setdefault(plan_id, []).append(event)
@@ -108,6 +115,7 @@ class Outbox:
         if not events:
             self._ready.clear()
             self._ready_ids.clear()
+            self._forget_over()
             return
         try:
             self.store.append_events(events)
@@ -125,6 +133,7 @@ class Outbox:
         for event in events:
             if event.event_id is not None:
                 self._mark(event.event_id)
+        self._forget_over()
 
     @property
     def pending(self) -> int:
@@ -159,8 +168,17 @@ class Outbox:
         return key in self._ready_ids or (hold is not None and any(key == e.event_id for e in self._held.get(hold, [])))
 
     def forget(self, scope: str) -> None:
-        """An orchestration or task is over: its ids need not be remembered any more."""
+        """An orchestration or task is over: its ids need not be remembered any more.
+
+        Its last events are released but not appended yet: appending them marks their ids, so
+        the scope is forgotten again once they are (:meth:`flush`)."""
         self._announced.pop(scope, None)
+        self._over.add(scope)
+
+    def _forget_over(self) -> None:
+        for scope in self._over:
+            self._announced.pop(scope, None)
+        self._over.clear()
 
     def _mark(self, key: str) -> None:
         self._announced.setdefault(key.split(":", 1)[0], set()).add(key)

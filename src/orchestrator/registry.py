@@ -96,9 +96,10 @@ class PlanRegistry:
         fsyncs shared), then each goes through :meth:`save`, which finds it written, or writes it
         alone and reports its own failure if the batch failed."""
         changed = []
+        contents = {}  # every plan's, encoded once: save() below compares it again
         for plan in plans:
             self._remember(plan)
-            content = _content(plan)
+            content = contents[plan.orchestration_id] = _content(plan)
             if self._written.get(plan.orchestration_id) != content:
                 changed.append((plan, content))
         if len(changed) > 1:
@@ -114,8 +115,7 @@ class PlanRegistry:
                     self._written[plan.orchestration_id] = content
                     self._changed.add(plan.orchestration_id)
                 self.state_changed = True
-        contents = {plan.orchestration_id: content for plan, content in changed}
-        return [self.save(plan, release=release, content=contents.get(plan.orchestration_id)) for plan in plans]
+        return [self.save(plan, release=release, content=contents[plan.orchestration_id]) for plan in plans]
 
     def _remember(self, plan: Plan) -> None:
         self.plans[plan.orchestration_id] = plan

@@ -248,8 +248,9 @@ class Store:
         our own write coming back, and need not wake anyone."""
         return False
 
-    def scan(self, folder: Path) -> list[tuple[Path, int]]:
-        """Regular, non-hidden files of ``folder`` with their mtime (ns), sorted by name."""
+    def scan(self, folder: Path) -> list[tuple[Path, Identity]]:
+        """Regular, non-hidden files of ``folder`` with their identity (an mtime alone misses a
+        rewrite within one tick of the file system's clock), sorted by name."""
         raise NotImplementedError
 
     def mtime(self, path: Path) -> float | None:
@@ -808,8 +809,8 @@ class FolderStore(Store):
         mtime = identity[1]
         return mtime < stamp - (COARSE_SETTLE_NS if mtime % 1_000_000_000 == 0 else FINE_SETTLE_NS)
 
-    def scan(self, folder: Path) -> list[tuple[Path, int]]:
-        found: list[tuple[Path, int]] = []
+    def scan(self, folder: Path) -> list[tuple[Path, Identity]]:
+        found: list[tuple[Path, Identity]] = []
         try:
             entries = list(os.scandir(folder))
         except OSError:
@@ -819,7 +820,8 @@ class FolderStore(Store):
                 continue
             try:
                 if entry.is_file(follow_symlinks=False):
-                    found.append((Path(entry.path), entry.stat(follow_symlinks=False).st_mtime_ns))
+                    st = entry.stat(follow_symlinks=False)
+                    found.append((Path(entry.path), (st.st_ino, st.st_mtime_ns, st.st_size)))
             except OSError:
                 continue
         return sorted(found)
@@ -970,8 +972,8 @@ class MemoryStore(Store):
             return MISSING
         return 1, self.mtimes.get(path, 0), len(self.files[path])
 
-    def scan(self, folder: Path) -> list[tuple[Path, int]]:
-        return sorted((p, self.mtimes.get(p, 0)) for p in self.files
+    def scan(self, folder: Path) -> list[tuple[Path, Identity]]:
+        return sorted((p, self.identity(p)) for p in self.files
                       if p.parent == folder and not p.name.startswith("."))
 
     def mtime(self, path: Path) -> float | None:

@@ -25,6 +25,8 @@ while the daemon was down is acted on.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -68,7 +70,6 @@ class Supervisor:
         self.rng = rng or random.Random()
         self.stops = StopOrders(processes)
         self.workers = WorkerDirectory(store, settings, processes, self._invalid_worker_file)
-        self._reported_files: set[Path] = set()
         self._invalid: dict[str, str] = {}  # subtask id -> problem reported
         self._files: dict[str, CachedFile] = {}  # subtask id -> its file as last read
         self._dirty: dict[str, dict[str, bool]] = {}  # plan -> subtask -> restore the worker's fields too
@@ -77,6 +78,7 @@ class Supervisor:
         self.clock_steps = ClockSteps()  # forward steps of the wall clock seen by the monitor
         self.signs = SignWatch()  # when the monitor last saw each attempt's signs change (monotonic)
         self._kept_requests: set[Path] = set()  # carried out, but their files could not be removed
+        self._batch: dict[str, Plan] | None = None  # plans to write at the end of a batch (see batched)
 
     def _contained(self, plan: Plan, subtask_id: str, exc: Exception) -> None:
         """A value nobody foresaw in one subtask's files stops the work on that subtask only
@@ -92,9 +94,7 @@ class Supervisor:
         self._invalid[subtask_id] = problem
 
     def _invalid_worker_file(self, path: Path, problem: str) -> None:
-        if path not in self._reported_files:
-            self._reported_files.add(path)
-            self.outbox.emit("worker_spec_invalid", path=str(path), problem=problem, action="skipped")
+        self.outbox.emit("worker_spec_invalid", path=str(path), problem=problem, action="skipped")
 
     def _emit(self, plan: Plan, type_: str, key: str, **fields: Any) -> None:
         """An event of ``plan``'s current change, announced after the plan and its effects are written."""
@@ -395,11 +395,12 @@ class Supervisor:
 
     def tick(self) -> float | None:
         """One full monitor pass: every live subtask file, every active worker, due retries, stops."""
-        self.sync_all()
-        self.observe()
-        self.check_stops()
-        self.finish_ended()
-        return self.due_retries()
+        with self.batched():
+            self.sync_all()
+            self.observe()
+            self.check_stops()
+            self.finish_ended()
+            return self.due_retries()
 
     def finish_ended(self) -> None:
         """Write what could not be written of a plan that has ended (completed, aborted): its file,
@@ -412,7 +413,30 @@ class Supervisor:
     # --- stages, the end, and writing it all ------------------------------------------------------
 
     def _flush(self, plan: Plan) -> None:
+        if self._batch is not None:
+            self._batch[plan.orchestration_id] = plan
+            return
         self._flush_many([plan])
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Write each plan changed inside once, at the end: a tick that reads a plan's subtask files
+        and then its workers, or a pass with reports on several of its subtasks, wrote it at each step.
+
+        Not around anything that must see its plan written before it goes on (a resume request's
+        file is removed only after). After an error, the changes wait for the next tick's flush.
+        """
+        if self._batch is not None:
+            yield
+            return
+        self._batch = {}
+        try:
+            yield
+        except BaseException:
+            self._batch = None
+            raise
+        plans, self._batch = list(self._batch.values()), None
+        self._flush_many(plans)
 
     def _flush_many(self, plans: list[Plan]) -> None:
         """Advance what can advance; write each plan, then its effects; then release its events.

@@ -5,8 +5,9 @@ the PID is in the spec or in ``agents/workers/{worker_id}/worker.pid``; heartbea
 the spec (``heartbeat.last_heartbeat`` newer, ``execution.last_heartbeat`` older) and in
 ``agents/workers/{worker_id}/heartbeat.json``; ``status.json`` there says how it ended.
 About half the specs of a real deployment are invalid JSON: each is reported once and
-skipped. Specs are re-parsed only when their mtime changes, and a worker's own files only
-when they may have changed (:mod:`orchestrator.filecache`), so a monitor tick stays cheap.
+skipped. Specs, and a worker's own files, are re-parsed only when they may have changed (their identity
+changed, or was not settled when last read: :mod:`orchestrator.filecache`), so a monitor tick
+stays cheap.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from orchestrator.filecache import CachedFile
 from orchestrator.liveness import WorkerFacts
 from orchestrator.models import Subtask, is_safe_id
 from orchestrator.processes import ProcessTable
-from orchestrator.store import Store, StoreError, parse_json
+from orchestrator.store import Identity, Store, StoreError, parse_json
 from orchestrator.timestamps import parse_timestamp
 
 SPEC_FOLDERS = ("active", "completed", "failed", "zombie")
@@ -87,8 +88,9 @@ class WorkerDirectory:
         self.layout = store.layout
         self.settings = settings
         self.processes = processes
-        self._report = report  # called once per invalid file
-        self._cache: dict[Path, tuple[int, Spec | None]] = {}
+        self._report = report  # called once per invalid file (while it is there)
+        self._reported: set[Path] = set()
+        self._cache: dict[Path, tuple[Identity, Spec | None, bool]] = {}  # its identity, parse, settled
         self.by_task: dict[str, list[Spec]] = {}
         self._files: dict[str, tuple[CachedFile, CachedFile, CachedFile] | None] = {}
         """Worker id -> its ``worker.pid``, ``heartbeat.json`` and ``status.json`` (None: an unsafe id)."""
@@ -102,24 +104,28 @@ class WorkerDirectory:
         return Path(configured) if configured else self.layout.root.parent
 
     def refresh(self) -> None:
-        seen: dict[Path, tuple[int, Spec | None]] = {}
+        stamp = self.store.stamp()  # before the scan's stats, as for every file the monitor reads
+        seen: dict[Path, tuple[Identity, Spec | None, bool]] = {}
         for folder in SPEC_FOLDERS:
-            for path, mtime in self.store.scan(self.layout.worker_specs / folder):
+            for path, identity in self.store.scan(self.layout.worker_specs / folder):
                 if not path.name.endswith(".json"):
                     continue
                 cached = self._cache.get(path)
-                if cached and cached[0] == mtime:
+                if cached and cached[0] == identity and cached[2]:
                     seen[path] = cached
                     continue
                 try:
                     spec = parse_spec(self.store.read_json(path), folder, path.stem)
                 except StoreError as exc:
-                    self._report(path, str(exc))
+                    if path not in self._reported:  # rewritten, still invalid: said already
+                        self._reported.add(path)
+                        self._report(path, str(exc))
                     spec = None
-                seen[path] = (mtime, spec)
+                seen[path] = (identity, spec, self.store.settled(identity, stamp))
         self._cache = seen
+        self._reported.intersection_update(seen)  # gone: forgotten, and a new file there is new
         index: dict[str, list[Spec]] = {}
-        for _, spec in seen.values():
+        for _, spec, _ in seen.values():
             if spec is not None:
                 index.setdefault(spec.task_id, []).append(spec)
         self.by_task = index

@@ -15,7 +15,7 @@ from typing import Any
 from orchestrator.daemon_control import is_held_passive
 from orchestrator.models import Plan, describe
 from orchestrator.protocol import WORKER_FIELDS
-from orchestrator.store import Store, StoreError
+from orchestrator.store import Identity, Store, StoreError
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,8 @@ class FolderView:
         self.layout = store.layout
         self._daemon_running = daemon_running or (lambda: is_held_passive(self.layout.daemon_lock))
         self.heartbeat_timeout_seconds = heartbeat_timeout_seconds
-        self._plans: dict[Path, tuple[int, Plan | PlanProblem]] = {}
-        self._subtasks: dict[Path, tuple[int, dict[str, Any] | None]] = {}
+        self._plans: dict[Path, tuple[Identity, Plan | PlanProblem]] = {}
+        self._subtasks: dict[Path, tuple[Identity, dict[str, Any] | None]] = {}
 
     def fingerprint(self) -> Fingerprint:
         """Changes whenever the queue, a plan, a subtask file, an escalation or the daemon's lock does."""
@@ -88,16 +88,16 @@ class FolderView:
                        subtask_files=self._read_subtasks(plans))
 
     def _read_plans(self) -> tuple[list[Plan], list[PlanProblem]]:
-        seen: dict[Path, tuple[int, Plan | PlanProblem]] = {}
-        for path, mtime in self.store.scan(self.layout.tasks):
+        seen: dict[Path, tuple[Identity, Plan | PlanProblem]] = {}
+        for path, identity in self.store.scan(self.layout.tasks):
             if not path.name.endswith(".json"):
                 continue
             cached = self._plans.get(path)
-            if cached is None or cached[0] != mtime:
+            if cached is None or cached[0] != identity:
                 try:
-                    cached = mtime, _whole(Plan.model_validate(self.store.read_json(path)))
+                    cached = identity, _whole(Plan.model_validate(self.store.read_json(path)))
                 except (StoreError, ValueError) as exc:
-                    cached = mtime, PlanProblem(path.name, describe(exc))
+                    cached = identity, PlanProblem(path.name, describe(exc))
             seen[path] = cached
         self._plans = seen
         plans = [v for _, v in seen.values() if isinstance(v, Plan)]
@@ -107,14 +107,14 @@ class FolderView:
         """Worker fields of the subtasks of live plans: a report the daemon has not acted on shows too."""
         wanted = {self.layout.subtask(s.subtask_id): s.subtask_id
                   for p in plans if p.status in ("in_progress", "blocked") for s in p.subtasks}
-        seen: dict[Path, tuple[int, dict[str, Any] | None]] = {}
-        for path, mtime in self.store.scan(self.layout.subtasks):
+        seen: dict[Path, tuple[Identity, dict[str, Any] | None]] = {}
+        for path, identity in self.store.scan(self.layout.subtasks):
             if path not in wanted:
                 continue
             cached = self._subtasks.get(path)
-            if cached is None or cached[0] != mtime:
+            if cached is None or cached[0] != identity:
                 data = self.store.read_json_or_none(path)
-                cached = mtime, ({k: data.get(k) for k in WORKER_FIELDS} if isinstance(data, dict) else None)
+                cached = identity, ({k: data.get(k) for k in WORKER_FIELDS} if isinstance(data, dict) else None)
             seen[path] = cached
         self._subtasks = seen
         return {wanted[path]: data for path, (_, data) in seen.items() if data is not None}
