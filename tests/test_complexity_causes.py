@@ -357,3 +357,55 @@ def test_putting_it_live_is_a_release(rules: Classifier, title: str, master: str
 ])
 def test_a_setting_changed_is_a_request(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # shown live on a screen is a feature of the screen, and switching another master's tool on is that master's
+    ("Put the exchange rates live in the sidebar", "development"),
+    ("Get the support queue live-refreshing", "development"),
+    ("Take the LIVE icon off the finished matches", "development"),
+    ("Get the Snyk scan live on the mobile repos", "security"),
+    # ... putting a site or a release live somewhere that is no screen is still a release
+    ("Put the new careers site live on the main domain", "cicd"),
+    ("Take release 4.1 live on Monday", "cicd"),
+    ("Get the partner API live for the pilot customers", "cicd"),
+])
+def test_live_on_a_screen_is_no_release(rules: Classifier, title: str, master: str) -> None:
+    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
+    assert (decided.decision, decided.master) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a quoted "back to ..." is a label of a screen (a button, a menu entry), not a rollback
+    ("The 'Back to last week's version' button in the page history does nothing", "development"),
+    ("\"Back to yesterday's version\" reopens the wrong draft in the notes app", "development"),
+    # ... unquoted, it is the rollback
+    ("Send the pricing api back to last week's version", "cicd"),
+])
+def test_a_quoted_back_to_is_a_label(rules: Classifier, title: str, master: str) -> None:
+    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
+    assert (decided.decision, decided.master) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a name after a lowercase prefix is still a name ("e-Signature Security Notice"); only a header's one-letter
+    # prefix (X-...) makes its tail a header's name
+    ("Translate the e-Signature Security Notice into Polish", "development"),
+    ("Set the X-Content-Type-Options header on the API gateway", "security"),
+])
+def test_a_prefixed_name_is_a_name(rules: Classifier, title: str, master: str) -> None:
+    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
+    assert (decided.decision, decided.master) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # settings changed together are one configuration change, however many
+    ("Checkout defaults", "Set the default currency to EUR, switch the address form to the EU layout and raise the "
+     "basket limit to 50 items.", "simple"),
+    # ... a setting followed by other work is a request among others
+    ("Checkout currency", "Set the default currency to EUR, migrate the saved baskets and update the "
+     "merchant FAQ.", "complex"),
+])
+def test_settings_changed_together_are_one_change(rules: Classifier, title: str, description: str,
+                                                  decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -571,6 +571,20 @@ class Classifier:
                      if _first_word(sentence) in self._verbs),
                     sentences[0] if sentences else "")
 
+    def _release_live(self, title: str) -> re.Match[str] | None:
+        """Where the title puts a version or a site live ("Put version 3.2 of the API live"): not data shown live
+        on a screen ("Put the stock prices live in the header bar", "Get the dashboard live-updating", "the LIVE
+        badge"), nor another master's tool switched on ("Get Dependabot live on the backend repos")."""
+        live = _GO_LIVE_RE.search(title)
+        if live is None or live.group().lower().startswith("go"):
+            return live
+        after = _WORD_RE.findall(title[live.end():].lower())
+        shown = after[:1] if not after or after[0] not in ("in", "on", "at") else after[1:5]
+        if title[live.end():].startswith("-") or any(word in SCREENS | UI_OBJECTS | PLACES for word in shown):
+            return None
+        return None if any(self._has_keyword(live.group().lower(), domain) for domain in ("security", "inventory")) \
+            else live
+
     @staticmethod
     def _decide(scores: dict[str, _Score], reasons: list[str], domain: str, weight: float, why: str) -> None:
         if domain in scores:
@@ -640,7 +654,7 @@ class Classifier:
         self._score_text(description, 1.0, into=scores)
         reasons: list[str] = []
         for text, weight in ((title, TITLE_WEIGHT), (description, 1.0)):
-            if "back" in text and _ROLLBACK_RE.search(text):  # take the service back to 3.8.2, whatever its words
+            if "back" in text and _rollback(text):  # take the service back to 3.8.2, whatever its words
                 rollback = scores.setdefault("cicd", _Score())
                 rollback.total += KEYWORD_WEIGHT * weight
                 rollback.strong += 1
@@ -649,10 +663,10 @@ class Classifier:
             # a title that names no work ("Q3 housekeeping", "Ticket from support"): the description's
             # first request is the head
             head = self._score_head(self._first_request(description), scores, reasons)
-        if head is None and (back := _ROLLBACK_RE.search(title)):  # "Bring the api back to last week's version"
+        if head is None and (back := _rollback(title)):  # "Bring the api back to last week's version"
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is a rollback ({back.group()!r})")
             head = ("rollback", "cicd")
-        elif head is None and (live := _GO_LIVE_RE.search(title)):  # "Put version 3.2 of the API live"
+        elif head is None and (live := self._release_live(title)):  # "Put version 3.2 of the API live"
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is a release ({live.group()!r})")
             head = ("release", "cicd")
         decided_by = head[0] if head else None
@@ -1012,6 +1026,11 @@ class Classifier:
                             f"{' besides the title' if more else ''}: {', '.join(owed[:4])}"))
         if read_only and all(_stem_of(action) in READ_ONLY_VERBS + NOTING_VERBS for action in actions):
             actions = []  # an audit's "list every role ... and flag those unused": steps of the one reading job
+        elif len(actions) >= 3 and all(_stem_of(action) in SETTING_VERBS for action in actions):
+            # "Set the page size to 50, switch the default sort to newest and raise the export limit": values
+            # of one configuration, not pieces of work
+            signals.append((0.0, f"{len(actions)} settings changed, one change"))
+            actions = []
         elif len(actions) >= 3 and len(domains) <= 1 and self._one_request(title) and not (
                 any(not marker.startswith("and ") for marker in markers)
                 and any(_stem_of(action) in self._making for action in actions)):
@@ -1171,6 +1190,16 @@ _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previ
                           r"(?:version|release|build|image|tag)|(?:last\s+)?\w+'s\s+(?:version|release|build|image|tag))",
                           re.IGNORECASE)
 """Taking a running thing back to an earlier version is a rollback, whatever the verb."""
+
+
+def _rollback(text: str) -> re.Match[str] | None:
+    """The first rollback phrase of ``text`` that is not quoted: "'Back to yesterday's version' restores the wrong
+    draft" names a button of an editor."""
+    return next((back for back in _ROLLBACK_RE.finditer(text) if text[back.start() - 1: back.start()] not in _QUOTES),
+                None)
+
+
+_QUOTES = frozenset("'\"‘“«")
 _GO_LIVE_RE = re.compile(r"^\s*(?:please\s+)?(?:put|push|take|get|bring)\s+(?:[\w.'-]+\s+){1,6}live\b(?!\s+(?:chat|stream|"
                          r"view|preview|data|feed|search|updates?|scores?|mode|demo|reload)\b)|\bgo(?:es)?\s+live\b",
                          re.IGNORECASE)
