@@ -409,3 +409,20 @@ def test_a_prefixed_name_is_a_name(rules: Classifier, title: str, master: str) -
 def test_settings_changed_together_are_one_change(rules: Classifier, title: str, description: str,
                                                   decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a title that reports one thing's problem and three steps that deal with it: one fix (F3)
+    ("Queue backlog alert on the mail worker", "Check the dead-letter queue, requeue the stuck messages and raise the "
+     "worker concurrency.", "simple"),
+    ("Broken images in the product gallery", "Find the missing files, re-upload them from the CDN origin and purge the "
+     "cache.", "simple"),
+    # ... but new things made as its answer are deliverables, and so is a recovery of several things (M2)
+    ("Search results are slow", "Rewrite the ranking code in Rust, shard the index and add a cache for the facets.",
+     "complex"),
+    ("NAS failure follow-up", "Restore the design share from tape, rebuild the print queue server and resume the "
+     "paused photo sync.", "complex"),
+])
+def test_three_steps_against_one_problem_are_one_fix(rules: Classifier, title: str, description: str,
+                                                     decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -1031,7 +1031,8 @@ class Classifier:
             # of one configuration, not pieces of work
             signals.append((0.0, f"{len(actions)} settings changed, one change"))
             actions = []
-        elif len(actions) >= 3 and len(domains) <= 1 and self._one_request(title) and not (
+        elif len(actions) >= 3 and len(domains) <= 1 and (self._one_request(title) or self._one_problem(title, actions)) \
+                and not (
                 any(not marker.startswith("and ") for marker in markers)
                 and any(_stem_of(action) in self._making for action in actions)):
             # ordered steps that make something and then ship it ("fix the deprecations, ..., then deploy to
@@ -1071,6 +1072,15 @@ class Classifier:
         opens = words[0] in self._verbs or " ".join(words[:2]) in self._phrasal or request_shaped(title.lower())
         return opens and len(action_clauses(title, self.config.action_verbs)) <= 1 \
             and len(title_requests(title, self._verbs | self._phrasal)) <= 1 and not re.search(r"[,;:]", title)
+
+    @staticmethod
+    def _one_problem(title: str, actions: list[str]) -> bool:
+        """F3: whether the title reports one thing's problem and the description's three steps deal with it ("Jenkins
+        disk full": delete the old workspaces, prune the images, add a cleanup cron). Not a recovery of several
+        things ("Storage array failure: rebuild the share, restore the wiki, re-sync the archive", M2), nor new
+        things made for it ("Slow search: rewrite the indexer in Go, shard the cluster, add a cache layer")."""
+        return len(actions) == 3 and bool(_PROBLEM_RE.search(title) or _FAILURE_RE.search(title)) and not any(
+            _stem_of(action) in RECOVERING + NEW_WORK for action in actions)
 
     def _obligations(self, pieces: list[str]) -> list[str]:
         """R3: work owed on different things, each said as what must happen to it ("the Stripe price IDs must be
@@ -1263,6 +1273,14 @@ _SHARED_HEAD_RE = re.compile(r"(?:\b[\w-]+,\s+)+[\w-]+,?\s+(?:and|or)\s+[\w-]+\s
                              r"(stages|steps|jobs|checks|phases|environments|tests|suites|gates|targets)\b", re.IGNORECASE)
 """Words sharing one head noun ("lint, test and build stages", "dev, staging and prod environments"): kinds
 of one thing, not a series of verbs."""
+_PROBLEM_RE = re.compile(r"\b(?:fail(?:s|ed|ing|ures?)?|broken|slow|full|leaks?|errors?|typos?|alerts?|flaky|wrong|"
+                         r"bugs?|problems?|issues?|expired|down)\b", re.IGNORECASE)
+"""A title that reports a problem ("Jenkins disk full", "Payment webhook errors since Monday")."""
+RECOVERING = ("rebuild", "restore", "re-sync", "resync", "resume", "recover", "reinstall", "migrate", "move")
+"""Recovery verbs (M2): each acts on a thing of its own, so three of them are parts even after one failure."""
+NEW_WORK = ("rewrite", "build", "create", "implement", "design", "develop", "port", "split", "shard", "introduce",
+            "prototype")
+"""Verbs that make a new thing (or a new shape of one): a deliverable of its own, even as a problem's answer."""
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
 
 
