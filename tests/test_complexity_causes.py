@@ -426,3 +426,16 @@ def test_settings_changed_together_are_one_change(rules: Classifier, title: str,
 def test_three_steps_against_one_problem_are_one_fix(rules: Classifier, title: str, description: str,
                                                      decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a fix's own unit test is part of the fix
+    ("Credit-note rounding", "Fix the rounding in credit_note.py, guard the zero case and add a unit test.", "simple"),
+    # ... a test suite for a whole module is work of its own
+    ("Invoice module follow-up", "Build the credit-note endpoint, add a unit test suite for the whole invoicing module "
+     "and deploy both to staging.", "complex"),
+    ("Dunning follow-up", "Build the reminder endpoint, add unit tests for all the dunning handlers and deploy both to "
+     "staging.", "complex"),
+])
+def test_a_test_suite_is_no_fix_of_its_own(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -1267,8 +1267,10 @@ _PATH_LEAD_RE = re.compile(r"\b(?:\w*flows?|path|journey|funnel|route|wizard|sta
 """Before an arrow chain, words that make it a path through something that exists, not work in order."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _FIX_TEST_RE = re.compile(r"(?:please\s+|also\s+|then\s+)?(?:add|write|include)\s+(?:a\s+|an\s+)?(?:new\s+)?"
-                          r"(?:regression|unit|failing)\s+(?:tests?|cases?|specs?)\b", re.IGNORECASE)
-"""A change's own regression or unit test ("fix the parser and add a unit test"): part of the change, not more work."""
+                          r"(?:regression|unit|failing)\s+(?:tests?|cases?|specs?)\b(?!\s+suites?\b|[\w\s]{0,12}\b(?:whole|all|"
+                          r"every|entire)\b)", re.IGNORECASE)
+"""A change's own regression or unit test ("fix the parser and add a unit test"): part of the change, not more work.
+Not a suite of tests for a whole module ("add a unit test suite for the ledger", "unit tests for all handlers")."""
 _SHARED_HEAD_RE = re.compile(r"(?:\b[\w-]+,\s+)+[\w-]+,?\s+(?:and|or)\s+[\w-]+\s+"
                              r"(stages|steps|jobs|checks|phases|environments|tests|suites|gates|targets)\b", re.IGNORECASE)
 """Words sharing one head noun ("lint, test and build stages", "dev, staging and prod environments"): kinds
