@@ -439,3 +439,17 @@ def test_three_steps_against_one_problem_are_one_fix(rules: Classifier, title: s
 ])
 def test_a_test_suite_is_no_fix_of_its_own(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # what a screen or a message shows, taken back to an earlier wording or look, is an edit of it
+    ("Set the checkout button label back to last month's version", "development"),
+    ("Put the invoice email wording back to last year's version", "development"),
+    # ... a running program or a build taken back is a rollback, whatever its name holds
+    ("Roll the calendar service back to last month's version", "cicd"),
+    ("Take the banner api back to last month's version", "cicd"),
+    ("Take the footer back to yesterday's build", "cicd"),
+])
+def test_shown_content_taken_back_is_an_edit(rules: Classifier, title: str, master: str) -> None:
+    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
+    assert (decided.decision, decided.master) == ("simple", master)

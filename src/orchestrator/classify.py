@@ -666,6 +666,12 @@ class Classifier:
         if head is None and (back := _rollback(title)):  # "Bring the api back to last week's version"
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is a rollback ({back.group()!r})")
             head = ("rollback", "cicd")
+        elif head is None and (shown := next((back for back in _ROLLBACK_RE.finditer(title)
+                                              if _takes_back_shown(title, back)), None)):
+            # "Change the onboarding copy back to last week's version": an edit of what a screen shows
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT,
+                         f"the work is an earlier version of what a screen shows ({shown.group()!r})")
+            head = ("shown", "development")
         elif head is None and (live := self._release_live(title)):  # "Put version 3.2 of the API live"
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is a release ({live.group()!r})")
             head = ("release", "cicd")
@@ -1203,10 +1209,25 @@ _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previ
 
 
 def _rollback(text: str) -> re.Match[str] | None:
-    """The first rollback phrase of ``text`` that is not quoted: "'Back to yesterday's version' restores the wrong
-    draft" names a button of an editor."""
-    return next((back for back in _ROLLBACK_RE.finditer(text) if text[back.start() - 1: back.start()] not in _QUOTES),
-                None)
+    """The first rollback phrase of ``text`` that is not quoted ("'Back to yesterday's version' restores the wrong
+    draft" names a button of an editor) and does not take what a screen shows back to an earlier wording or look
+    ("Change the onboarding copy back to last week's version", "Reset the chart colours back to ...")."""
+    return next((back for back in _ROLLBACK_RE.finditer(text)
+                 if text[back.start() - 1: back.start()] not in _QUOTES and not _takes_back_shown(text, back)), None)
+
+
+def _takes_back_shown(text: str, back: re.Match[str]) -> bool:
+    """Whether the clause before a rollback phrase names what a screen shows (the onboarding copy, the logo), not a
+    running program (the calendar service) nor a build of one (back to yesterday's build)."""
+    words = set(_WORD_RE.findall(re.split(r"[.!?;:\n]", text[:back.start()])[-1].lower()))
+    return bool(words & (SHOWN_CONTENT | UI_OBJECTS)) and not words & SERVICES and not _BUILT_RE.search(back.group())
+
+
+_BUILT_RE = re.compile(r"\b(?:release|build|image|tag|v?\d+(?:\.\d+)+)$", re.IGNORECASE)
+SHOWN_CONTENT = frozenset({"copy", "text", "texts", "wording", "logo", "colour", "colours", "color", "colors", "palette",
+                           "template", "templates", "font", "fonts", "illustration", "illustrations", "label", "labels",
+                           "translation", "translations", "draft", "drafts", "styling", "style", "styles"})
+"""What a screen or a message shows: taking it back to an earlier version is an edit, not a rollback."""
 
 
 _QUOTES = frozenset("'\"‘“«")
