@@ -453,3 +453,15 @@ def test_a_test_suite_is_no_fix_of_its_own(rules: Classifier, title: str, descri
 def test_shown_content_taken_back_is_an_edit(rules: Classifier, title: str, master: str) -> None:
     decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
     assert (decided.decision, decided.master) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # what a guide tells its reader to do, after its colon, is its content, not work asked of us
+    ("Kiosk setup guide", "Write the setup guide for the store staff: unbox the tablet, install the kiosk app and pair "
+     "the card reader.", "simple"),
+    # ... the guide as one piece of work among others is still a part
+    ("Kiosk guide and rollout", "Write the setup guide for the staff, install the kiosk app on the 40 tablets and pair "
+     "the card readers with the tills.", "complex"),
+])
+def test_what_a_guide_says_is_its_content(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -994,6 +994,7 @@ class Classifier:
         # the title usually summarises the description: count the richer of the two, not both
         title, _, rest = _SHARED_HEAD_RE.sub(r"\1", text).partition("\n")
         rest = _CRITERIA_RE.split(rest, maxsplit=1)[0]  # what must hold of the deliverable, not more work
+        rest = _DOC_CONTENT_RE.sub(r"\1", rest)  # "write the guide: enrol in MDM, install the VPN": what it says
         series = verb_series(title, self._verbs)
         # a series of requests counts whatever its verbs, unless the title names the one deliverable it details
         # ("Speed up the search page": cache the counts, debounce the input, index the column)
@@ -1292,6 +1293,10 @@ _FIX_TEST_RE = re.compile(r"(?:please\s+|also\s+|then\s+)?(?:add|write|include)\
                           r"every|entire)\b)", re.IGNORECASE)
 """A change's own regression or unit test ("fix the parser and add a unit test"): part of the change, not more work.
 Not a suite of tests for a whole module ("add a unit test suite for the ledger", "unit tests for all handlers")."""
+_DOC_CONTENT_RE = re.compile(r"(\b(?:guide|checklist|runbook|playbook|instructions|how-to|tutorial|walkthrough|"
+                             r"cheat\s?sheet)s?\b[^:\n.]{0,60}:)[^\n]*", re.IGNORECASE)
+"""A document and, after its colon, what it tells the reader to do ("Write the guide for IT: enrol in MDM, install the
+VPN client and join the Wi-Fi"): its content, not work asked of us."""
 _SHARED_HEAD_RE = re.compile(r"(?:\b[\w-]+,\s+)+[\w-]+,?\s+(?:and|or)\s+[\w-]+\s+"
                              r"(stages|steps|jobs|checks|phases|environments|tests|suites|gates|targets)\b", re.IGNORECASE)
 """Words sharing one head noun ("lint, test and build stages", "dev, staging and prod environments"): kinds
