@@ -1302,8 +1302,9 @@ _SHARED_HEAD_RE = re.compile(r"(?:\b[\w-]+,\s+)+[\w-]+,?\s+(?:and|or)\s+[\w-]+\s
 """Words sharing one head noun ("lint, test and build stages", "dev, staging and prod environments"): kinds
 of one thing, not a series of verbs."""
 _PROBLEM_RE = re.compile(r"\b(?:fail(?:s|ed|ing|ures?)?|broken|slow|full|leaks?|errors?|typos?|alerts?|flaky|wrong|"
-                         r"bugs?|problems?|issues?|expired|down)\b", re.IGNORECASE)
-"""A title that reports a problem ("Jenkins disk full", "Payment webhook errors since Monday")."""
+                         r"bug|problem|issue|expired|down)\b", re.IGNORECASE)
+"""A title that reports a problem ("Jenkins disk full", "Payment webhook errors since Monday"); not several ("Security
+issues from the audit": a fix for each)."""
 RECOVERING = ("rebuild", "restore", "re-sync", "resync", "resume", "recover", "reinstall", "migrate", "move")
 """Recovery verbs (M2): each acts on a thing of its own, so three of them are parts even after one failure."""
 NEW_WORK = ("rewrite", "build", "create", "implement", "design", "develop", "port", "split", "shard", "introduce",
