@@ -465,3 +465,15 @@ def test_shown_content_taken_back_is_an_edit(rules: Classifier, title: str, mast
 ])
 def test_what_a_guide_says_is_its_content(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # switching a thing off is a setting, and its steps are the one request's
+    ("Switch off the legacy FTP server", "Disable the accounts, copy the last files to S3 and shut down the VM.",
+     "simple"),
+    # ... switching it to something else is a migration, whose steps are its parts
+    ("Switch the nightly jobs from cron to Airflow", "Port the 12 DAGs, copy the connections and shut down the cron "
+     "host.", "complex"),
+])
+def test_switching_off_is_no_migration(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -1073,8 +1073,8 @@ class Classifier:
         app", "Make the invoice PDF match the new brand"), not a series ("Rebuild X, restore Y") nor a label."""
         title = without_formalities(title)  # The Contractor shall update the TLS certificate of the portal
         words = _WORD_RE.findall(title.lower())
-        if not words or self._system_verbs.match(words[0]):
-            return False  # Move user data from MySQL to Postgres: a migration's steps are its parts
+        if not words or (self._system_verbs.match(words[0]) and words[1:2] not in (["off"], ["on"])):
+            return False  # Move user data from MySQL to Postgres: a migration's steps are its parts (not "switch off")
         # a known verb, or any verb in a request's shape ("Tidy the orders API", "Polish the onboarding emails")
         opens = words[0] in self._verbs or " ".join(words[:2]) in self._phrasal or request_shaped(title.lower())
         return opens and len(action_clauses(title, self.config.action_verbs)) <= 1 \
