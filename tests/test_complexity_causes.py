@@ -25,6 +25,12 @@ def decide(rules: Classifier, title: str, description: str = "") -> str:
     return rules.classify(task).decision
 
 
+def routed(rules: Classifier, title: str) -> tuple[str, str | None]:
+    """The decision and the master for a task that is only a title."""
+    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
+    return decided.decision, decided.master
+
+
 @pytest.mark.parametrize(("title", "description", "decision"), [
     # a series of requests, whatever their verbs, when no one deliverable is named
     ("Get ready for the SOC 2 auditors' visit", "Freeze the production IAM roles, export the access logs for Q3, set "
@@ -318,8 +324,7 @@ def test_a_failover_exercise_is_operations(rules: Classifier, title: str, descri
     ("Put the Company Name header on the invoice PDF", "development"),
 ])
 def test_a_security_header_is_hardening(rules: Classifier, title: str, master: str) -> None:
-    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
-    assert (decided.decision, decided.master) == ("simple", master)
+    assert routed(rules, title) == ("simple", master)
 
 
 @pytest.mark.parametrize(("title", "master"), [
@@ -331,8 +336,7 @@ def test_a_security_header_is_hardening(rules: Classifier, title: str, master: s
     ("Add a 'back to the previous version' link to the docs page", "development"),
 ])
 def test_back_to_an_earlier_version_is_a_rollback(rules: Classifier, title: str, master: str) -> None:
-    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
-    assert (decided.decision, decided.master) == ("simple", master)
+    assert routed(rules, title) == ("simple", master)
 
 
 @pytest.mark.parametrize(("title", "master"), [
@@ -345,8 +349,7 @@ def test_back_to_an_earlier_version_is_a_rollback(rules: Classifier, title: str,
     ("Make the scores update live on the match page", "development"),
 ])
 def test_putting_it_live_is_a_release(rules: Classifier, title: str, master: str) -> None:
-    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
-    assert (decided.decision, decided.master) == ("simple", master)
+    assert routed(rules, title) == ("simple", master)
 
 
 @pytest.mark.parametrize(("title", "description", "decision"), [
@@ -371,8 +374,7 @@ def test_a_setting_changed_is_a_request(rules: Classifier, title: str, descripti
     ("Get the partner API live for the pilot customers", "cicd"),
 ])
 def test_live_on_a_screen_is_no_release(rules: Classifier, title: str, master: str) -> None:
-    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
-    assert (decided.decision, decided.master) == ("simple", master)
+    assert routed(rules, title) == ("simple", master)
 
 
 @pytest.mark.parametrize(("title", "master"), [
@@ -383,8 +385,7 @@ def test_live_on_a_screen_is_no_release(rules: Classifier, title: str, master: s
     ("Send the pricing api back to last week's version", "cicd"),
 ])
 def test_a_quoted_back_to_is_a_label(rules: Classifier, title: str, master: str) -> None:
-    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
-    assert (decided.decision, decided.master) == ("simple", master)
+    assert routed(rules, title) == ("simple", master)
 
 
 @pytest.mark.parametrize(("title", "master"), [
@@ -394,8 +395,7 @@ def test_a_quoted_back_to_is_a_label(rules: Classifier, title: str, master: str)
     ("Set the X-Content-Type-Options header on the API gateway", "security"),
 ])
 def test_a_prefixed_name_is_a_name(rules: Classifier, title: str, master: str) -> None:
-    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
-    assert (decided.decision, decided.master) == ("simple", master)
+    assert routed(rules, title) == ("simple", master)
 
 
 @pytest.mark.parametrize(("title", "description", "decision"), [
@@ -451,8 +451,7 @@ def test_a_test_suite_is_no_fix_of_its_own(rules: Classifier, title: str, descri
     ("Take the footer back to yesterday's build", "cicd"),
 ])
 def test_shown_content_taken_back_is_an_edit(rules: Classifier, title: str, master: str) -> None:
-    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
-    assert (decided.decision, decided.master) == ("simple", master)
+    assert routed(rules, title) == ("simple", master)
 
 
 @pytest.mark.parametrize(("title", "description", "decision"), [
