@@ -410,3 +410,119 @@ def test_a_count_named_after_a_colon_is_parts(rules: Classifier, title: str, dec
 ])
 def test_a_bare_ability_is_a_capability(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # shown live on a screen is a feature of the screen, and switching another master's tool on is that master's
+    ("Put the exchange rates live in the sidebar", "development"),
+    ("Get the support queue live-refreshing", "development"),
+    ("Take the LIVE icon off the finished matches", "development"),
+    ("Get the Snyk scan live on the mobile repos", "security"),
+    # ... putting a site or a release live somewhere that is no screen is still a release
+    ("Put the new careers site live on the main domain", "cicd"),
+    ("Take release 4.1 live on Monday", "cicd"),
+    ("Get the partner API live for the pilot customers", "cicd"),
+])
+def test_live_on_a_screen_is_no_release(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a quoted "back to ..." is a label of a screen (a button, a menu entry), not a rollback
+    ("The 'Back to last week's version' button in the page history does nothing", "development"),
+    ("\"Back to yesterday's version\" reopens the wrong draft in the notes app", "development"),
+    # ... unquoted, it is the rollback
+    ("Send the pricing api back to last week's version", "cicd"),
+])
+def test_a_quoted_back_to_is_a_label(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a name after a lowercase prefix is still a name ("e-Signature Security Notice"); only a header's one-letter
+    # prefix (X-...) makes its tail a header's name
+    ("Translate the e-Signature Security Notice into Polish", "development"),
+    ("Set the X-Content-Type-Options header on the API gateway", "security"),
+])
+def test_a_prefixed_name_is_a_name(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # settings changed together are one configuration change, however many
+    ("Checkout defaults", "Set the default currency to EUR, switch the address form to the EU layout and raise the "
+     "basket limit to 50 items.", "simple"),
+    # ... a setting followed by other work is a request among others
+    ("Checkout currency", "Set the default currency to EUR, migrate the saved baskets and update the "
+     "merchant FAQ.", "complex"),
+])
+def test_settings_changed_together_are_one_change(rules: Classifier, title: str, description: str,
+                                                  decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a title that reports one thing's problem and three steps that deal with it: one fix (F3)
+    ("Queue backlog alert on the mail worker", "Check the dead-letter queue, requeue the stuck messages and raise the "
+     "worker concurrency.", "simple"),
+    ("Broken images in the product gallery", "Find the missing files, re-upload them from the CDN origin and purge the "
+     "cache.", "simple"),
+    # ... but new things made as its answer are deliverables, and so is a recovery of several things (M2)
+    ("Search results are slow", "Rewrite the ranking code in Rust, shard the index and add a cache for the facets.",
+     "complex"),
+    ("NAS failure follow-up", "Restore the design share from tape, rebuild the print queue server and resume the "
+     "paused photo sync.", "complex"),
+])
+def test_three_steps_against_one_problem_are_one_fix(rules: Classifier, title: str, description: str,
+                                                     decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a fix's own unit test is part of the fix
+    ("Credit-note rounding", "Fix the rounding in credit_note.py, guard the zero case and add a unit test.", "simple"),
+    # ... a test suite for a whole module is work of its own
+    ("Invoice module follow-up", "Build the credit-note endpoint, add a unit test suite for the whole invoicing module "
+     "and deploy both to staging.", "complex"),
+    ("Dunning follow-up", "Build the reminder endpoint, add unit tests for all the dunning handlers and deploy both to "
+     "staging.", "complex"),
+])
+def test_a_test_suite_is_no_fix_of_its_own(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # what a screen or a message shows, taken back to an earlier wording or look, is an edit of it
+    ("Set the checkout button label back to last month's version", "development"),
+    ("Put the invoice email wording back to last year's version", "development"),
+    # ... a running program or a build taken back is a rollback, whatever its name holds
+    ("Roll the calendar service back to last month's version", "cicd"),
+    ("Take the banner api back to last month's version", "cicd"),
+    ("Take the footer back to yesterday's build", "cicd"),
+])
+def test_shown_content_taken_back_is_an_edit(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # what a guide tells its reader to do, after its colon, is its content, not work asked of us
+    ("Kiosk setup guide", "Write the setup guide for the store staff: unbox the tablet, install the kiosk app and pair "
+     "the card reader.", "simple"),
+    # ... the guide as one piece of work among others is still a part
+    ("Kiosk guide and rollout", "Write the setup guide for the staff, install the kiosk app on the 40 tablets and pair "
+     "the card readers with the tills.", "complex"),
+])
+def test_what_a_guide_says_is_its_content(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # switching a thing off is a setting, and its steps are the one request's
+    ("Switch off the legacy FTP server", "Disable the accounts, copy the last files to S3 and shut down the VM.",
+     "simple"),
+    # ... switching it to something else is a migration, whose steps are its parts
+    ("Switch the nightly jobs from cron to Airflow", "Port the 12 DAGs, copy the connections and shut down the cron "
+     "host.", "complex"),
+])
+def test_switching_off_is_no_migration(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

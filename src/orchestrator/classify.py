@@ -572,6 +572,20 @@ class Classifier:
                      if _first_word(sentence) in self._verbs),
                     sentences[0] if sentences else "")
 
+    def _release_live(self, title: str) -> re.Match[str] | None:
+        """Where the title puts a version or a site live ("Put version 3.2 of the API live"): not data shown live
+        on a screen ("Put the stock prices live in the header bar", "Get the dashboard live-updating", "the LIVE
+        badge"), nor another master's tool switched on ("Get Dependabot live on the backend repos")."""
+        live = _GO_LIVE_RE.search(title)
+        if live is None or live.group().lower().startswith("go"):
+            return live
+        after = _WORD_RE.findall(title[live.end():].lower())
+        shown = after[:1] if not after or after[0] not in ("in", "on", "at") else after[1:5]
+        if title[live.end():].startswith("-") or any(word in SCREENS | UI_OBJECTS | PLACES for word in shown):
+            return None
+        return None if any(self._has_keyword(live.group().lower(), domain) for domain in ("security", "inventory")) \
+            else live
+
     @staticmethod
     def _decide(scores: dict[str, _Score], reasons: list[str], domain: str, weight: float, why: str) -> None:
         if domain in scores:
@@ -641,7 +655,7 @@ class Classifier:
         self._score_text(description, 1.0, into=scores)
         reasons: list[str] = []
         for text, weight in ((title, TITLE_WEIGHT), (description, 1.0)):
-            if "back" in text and _ROLLBACK_RE.search(text):  # take the service back to 3.8.2, whatever its words
+            if "back" in text and _rollback(text):  # take the service back to 3.8.2, whatever its words
                 rollback = scores.setdefault("cicd", _Score())
                 rollback.total += KEYWORD_WEIGHT * weight
                 rollback.strong += 1
@@ -650,10 +664,16 @@ class Classifier:
             # a title that names no work ("Q3 housekeeping", "Ticket from support"): the description's
             # first request is the head
             head = self._score_head(self._first_request(description), scores, reasons)
-        if head is None and (back := _ROLLBACK_RE.search(title)):  # "Bring the api back to last week's version"
+        if head is None and (back := _rollback(title)):  # "Bring the api back to last week's version"
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is a rollback ({back.group()!r})")
             head = ("rollback", "cicd")
-        elif head is None and (live := _GO_LIVE_RE.search(title)):  # "Put version 3.2 of the API live"
+        elif head is None and (shown := next((back for back in _ROLLBACK_RE.finditer(title)
+                                              if _takes_back_shown(title, back)), None)):
+            # "Change the onboarding copy back to last week's version": an edit of what a screen shows
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT,
+                         f"the work is an earlier version of what a screen shows ({shown.group()!r})")
+            head = ("shown", "development")
+        elif head is None and (live := self._release_live(title)):  # "Put version 3.2 of the API live"
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is a release ({live.group()!r})")
             head = ("release", "cicd")
         decided_by = head[0] if head else None
@@ -975,6 +995,7 @@ class Classifier:
         # the title usually summarises the description: count the richer of the two, not both
         title, _, rest = _SHARED_HEAD_RE.sub(r"\1", text).partition("\n")
         rest = _CRITERIA_RE.split(rest, maxsplit=1)[0]  # what must hold of the deliverable, not more work
+        rest = _DOC_CONTENT_RE.sub(r"\1", rest)  # "write the guide: enrol in MDM, install the VPN": what it says
         series = verb_series(title, self._verbs)
         # a series of requests counts whatever its verbs, unless the title names the one deliverable it details
         # ("Speed up the search page": cache the counts, debounce the input, index the column)
@@ -1017,7 +1038,13 @@ class Classifier:
                             f"{' besides the title' if more else ''}: {', '.join(owed[:4])}"))
         if read_only and all(_stem_of(action) in READ_ONLY_VERBS + NOTING_VERBS for action in actions):
             actions = []  # an audit's "list every role ... and flag those unused": steps of the one reading job
-        elif len(actions) >= 3 and len(domains) <= 1 and self._one_request(title) and not (
+        elif len(actions) >= 3 and all(_stem_of(action) in SETTING_VERBS for action in actions):
+            # "Set the page size to 50, switch the default sort to newest and raise the export limit": values
+            # of one configuration, not pieces of work
+            signals.append((0.0, f"{len(actions)} settings changed, one change"))
+            actions = []
+        elif len(actions) >= 3 and len(domains) <= 1 and (self._one_request(title) or self._one_problem(title, actions)) \
+                and not (
                 any(not marker.startswith("and ") for marker in markers)
                 and any(_stem_of(action) in self._making for action in actions)):
             # ordered steps that make something and then ship it ("fix the deprecations, ..., then deploy to
@@ -1051,12 +1078,21 @@ class Classifier:
         app", "Make the invoice PDF match the new brand"), not a series ("Rebuild X, restore Y") nor a label."""
         title = without_formalities(title)  # The Contractor shall update the TLS certificate of the portal
         words = _WORD_RE.findall(title.lower())
-        if not words or self._system_verbs.match(words[0]):
-            return False  # Move user data from MySQL to Postgres: a migration's steps are its parts
+        if not words or (self._system_verbs.match(words[0]) and words[1:2] not in (["off"], ["on"])):
+            return False  # Move user data from MySQL to Postgres: a migration's steps are its parts (not "switch off")
         # a known verb, or any verb in a request's shape ("Tidy the orders API", "Polish the onboarding emails")
         opens = words[0] in self._verbs or " ".join(words[:2]) in self._phrasal or request_shaped(title.lower())
         return opens and len(action_clauses(title, self.config.action_verbs)) <= 1 \
             and len(title_requests(title, self._verbs | self._phrasal)) <= 1 and not re.search(r"[,;:]", title)
+
+    @staticmethod
+    def _one_problem(title: str, actions: list[str]) -> bool:
+        """F3: whether the title reports one thing's problem and the description's three steps deal with it ("Jenkins
+        disk full": delete the old workspaces, prune the images, add a cleanup cron). Not a recovery of several
+        things ("Storage array failure: rebuild the share, restore the wiki, re-sync the archive", M2), nor new
+        things made for it ("Slow search: rewrite the indexer in Go, shard the cluster, add a cache layer")."""
+        return len(actions) == 3 and bool(_PROBLEM_RE.search(title) or _FAILURE_RE.search(title)) and not any(
+            _stem_of(action) in RECOVERING + NEW_WORK for action in actions)
 
     def _obligations(self, pieces: list[str]) -> list[str]:
         """R3: work owed on different things, each said as what must happen to it ("the Stripe price IDs must be
@@ -1182,6 +1218,31 @@ _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previ
                           r"(?:version|release|build|image|tag)|(?:last\s+)?\w+'s\s+(?:version|release|build|image|tag))",
                           re.IGNORECASE)
 """Taking a running thing back to an earlier version is a rollback, whatever the verb."""
+
+
+def _rollback(text: str) -> re.Match[str] | None:
+    """The first rollback phrase of ``text`` that is not quoted ("'Back to yesterday's version' restores the wrong
+    draft" names a button of an editor) and does not take what a screen shows back to an earlier wording or look
+    ("Change the onboarding copy back to last week's version", "Reset the chart colours back to ...")."""
+    return next((back for back in _ROLLBACK_RE.finditer(text)
+                 if text[back.start() - 1: back.start()] not in _QUOTES and not _takes_back_shown(text, back)), None)
+
+
+def _takes_back_shown(text: str, back: re.Match[str]) -> bool:
+    """Whether the clause before a rollback phrase names what a screen shows (the onboarding copy, the logo), not a
+    running program (the calendar service) nor a build of one (back to yesterday's build)."""
+    words = set(_WORD_RE.findall(re.split(r"[.!?;:\n]", text[:back.start()])[-1].lower()))
+    return bool(words & (SHOWN_CONTENT | UI_OBJECTS)) and not words & SERVICES and not _BUILT_RE.search(back.group())
+
+
+_BUILT_RE = re.compile(r"\b(?:release|build|image|tag|v?\d+(?:\.\d+)+)$", re.IGNORECASE)
+SHOWN_CONTENT = frozenset({"copy", "text", "texts", "wording", "logo", "colour", "colours", "color", "colors", "palette",
+                           "template", "templates", "font", "fonts", "illustration", "illustrations", "label", "labels",
+                           "translation", "translations", "draft", "drafts", "styling", "style", "styles"})
+"""What a screen or a message shows: taking it back to an earlier version is an edit, not a rollback."""
+
+
+_QUOTES = frozenset("'\"‘“«")
 _GO_LIVE_RE = re.compile(r"^\s*(?:please\s+)?(?:put|push|take|get|bring)\s+(?:[\w.'-]+\s+){1,6}live\b(?!\s+(?:chat|stream|"
                          r"view|preview|data|feed|search|updates?|scores?|mode|demo|reload)\b)|\bgo(?:es)?\s+live\b",
                          re.IGNORECASE)
@@ -1246,12 +1307,27 @@ PROPERTIES = frozenset({"performance", "appearance", "maintenance", "sequence", 
 """Words with those endings that name one property or one thing, not a capability."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _FIX_TEST_RE = re.compile(r"(?:please\s+|also\s+|then\s+)?(?:add|write|include)\s+(?:a\s+|an\s+)?(?:new\s+)?"
-                          r"(?:regression|unit|failing)\s+(?:tests?|cases?|specs?)\b", re.IGNORECASE)
-"""A change's own regression or unit test ("fix the parser and add a unit test"): part of the change, not more work."""
+                          r"(?:regression|unit|failing)\s+(?:tests?|cases?|specs?)\b(?!\s+suites?\b|[\w\s]{0,12}\b(?:whole|all|"
+                          r"every|entire)\b)", re.IGNORECASE)
+"""A change's own regression or unit test ("fix the parser and add a unit test"): part of the change, not more work.
+Not a suite of tests for a whole module ("add a unit test suite for the ledger", "unit tests for all handlers")."""
+_DOC_CONTENT_RE = re.compile(r"(\b(?:guide|checklist|runbook|playbook|instructions|how-to|tutorial|walkthrough|"
+                             r"cheat\s?sheet)s?\b[^:\n.]{0,60}:)[^\n]*", re.IGNORECASE)
+"""A document and, after its colon, what it tells the reader to do ("Write the guide for IT: enrol in MDM, install the
+VPN client and join the Wi-Fi"): its content, not work asked of us."""
 _SHARED_HEAD_RE = re.compile(r"(?:\b[\w-]+,\s+)+[\w-]+,?\s+(?:and|or)\s+[\w-]+\s+"
                              r"(stages|steps|jobs|checks|phases|environments|tests|suites|gates|targets)\b", re.IGNORECASE)
 """Words sharing one head noun ("lint, test and build stages", "dev, staging and prod environments"): kinds
 of one thing, not a series of verbs."""
+_PROBLEM_RE = re.compile(r"\b(?:fail(?:s|ed|ing|ures?)?|broken|slow|full|leaks?|errors?|typos?|alerts?|flaky|wrong|"
+                         r"bug|problem|issue|expired|down)\b", re.IGNORECASE)
+"""A title that reports a problem ("Jenkins disk full", "Payment webhook errors since Monday"); not several ("Security
+issues from the audit": a fix for each)."""
+RECOVERING = ("rebuild", "restore", "re-sync", "resync", "resume", "recover", "reinstall", "migrate", "move")
+"""Recovery verbs (M2): each acts on a thing of its own, so three of them are parts even after one failure."""
+NEW_WORK = ("rewrite", "build", "create", "implement", "design", "develop", "port", "split", "shard", "introduce",
+            "prototype")
+"""Verbs that make a new thing (or a new shape of one): a deliverable of its own, even as a problem's answer."""
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
 
 

@@ -265,7 +265,9 @@ _HEAD_CUT_RE = re.compile(
     r"\s+(?:of|for|to|in|on|with|from|by|into|onto|across|covering|that|which|who|so|using|via|at|about|under|"
     r"after|before|when|where|while|because|per|as|without|between|against|inside|within|listing|showing|"
     r"containing|including|displaying|holding|tracking)\s+", re.IGNORECASE)
-_NAME_RE = re.compile(r"(?<![\w-])[A-Z][a-z0-9]+(?:[ -][A-Z][a-z0-9]+)+\b")  # not the tail of X-Frame-Options
+_NAME_RE = re.compile(r"(?:(?<![\w-])|(?<=\b[a-z]-))[A-Z][a-z0-9]+(?:[ -][A-Z][a-z0-9]+)+\b")
+"""A proper name (the Security Center page), also after a one-letter brand prefix (the e-Signature Security Notice):
+its words are not the work's. Not the tail of a hyphenated name (X-Frame-Options, X-Content-Type-Options)."""
 _COMPOUND_NAME_RE = re.compile(
     r"\b[a-z0-9]+(?:[-_][a-z0-9]+)+(?=(?:'s)?\s+(?:service|repository|repo|api|app|bot|job|jobs|deployment|cluster|"
     r"library|package|module|project|worker|workers|chart|image|database|db|queue|topic|bucket|team|tool|cli)\b)",
