@@ -56,4 +56,5 @@ class SignWatch:
     def keep_only(self, keys: Iterable[Hashable]) -> None:
         """Forget attempts no longer watched (ended, retried, or their plan gone)."""
         wanted = set(keys)
-        self._seen = {key: value for key, value in self._seen.items() if key in wanted}
+        if len(self._seen) > len(wanted):  # each watched one was just looked at: only more means stale ones
+            self._seen = {key: value for key, value in self._seen.items() if key in wanted}
