@@ -526,3 +526,14 @@ def test_what_a_guide_says_is_its_content(rules: Classifier, title: str, descrip
 ])
 def test_switching_off_is_no_migration(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # an arrow chain after a program named before its colon is the program's steps, whatever each is called
+    ("Checkout rebuild: pricing service → cart API integration → load test → release", "complex"),
+    ("HEVC rollout: add the encoding profile → update the players → ramp traffic", "complex"),
+    # ... a flow the program reworks is still a path
+    ("Signup flow redesign: email → password → welcome", "simple"),
+])
+def test_a_programs_chain_is_its_steps(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

@@ -1010,6 +1010,10 @@ class Classifier:
             signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
         elif len(chain) >= 4 and len(pieces) >= 3:
             signals.append((1.0, f"a chain of {len(chain)} pieces of work: {' -> '.join(chain[:6])}"))
+        elif len(chain) >= 3 and not pathlike and _PROGRAM_LEAD_RE.search(lead):
+            # "Paywall rebuild: metering service → subscriptions API integration → pen test → release": the steps
+            # of a program named before the colon, whatever each is called
+            signals.append((1.0, f"a program's {len(chain)} steps: {' -> '.join(chain[:6])}"))
         elif len(series) >= 3:  # Design, build and roll out the notification service: the seed's design -> implement
             signals.append((1.0, f"{len(series)} steps of one deliverable: {', '.join(series)}"))
         elif len(asked) >= 3:  # Set up the staging environment, seed it with data, and give QA access
@@ -1305,6 +1309,9 @@ PROPERTIES = frozenset({"performance", "appearance", "maintenance", "sequence", 
                         "tolerance", "allowance", "attendance", "occurrence", "dependence", "audience",
                         "experience", "inheritance", "persistence", "existence", "evidence"})
 """Words with those endings that name one property or one thing, not a capability."""
+_PROGRAM_LEAD_RE = re.compile(rf"\b(?:{'|'.join(sorted(PROGRAM_NOUNS))}|rebuild|rework|rollout|roll-out|redesign|"
+                              r"replacement|cutover|cut-over|implementation|project)\s*:", re.IGNORECASE)
+"""A program named before an arrow chain's colon: the chain is its steps."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _FIX_TEST_RE = re.compile(r"(?:please\s+|also\s+|then\s+)?(?:add|write|include)\s+(?:a\s+|an\s+)?(?:new\s+)?"
                           r"(?:regression|unit|failing)\s+(?:tests?|cases?|specs?)\b(?!\s+suites?\b|[\w\s]{0,12}\b(?:whole|all|"
