@@ -537,3 +537,16 @@ def test_switching_off_is_no_migration(rules: Classifier, title: str, descriptio
 ])
 def test_a_programs_chain_is_its_steps(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a thing moved from one platform to another is a migration's parts (32 of 35 such dev tasks are complex)
+    ("Move the company wiki from Confluence to Notion", "complex"),
+    ("Migrate the image pipeline from the on-prem cluster to Cloud Run", "complex"),
+    # ... not one unit of it, nor something moved on a screen
+    ("Move the nightly backup job from cron to systemd timers", "simple"),
+    ("Move the search box from the header to the sidebar", "simple"),
+    ("Move the help button from the old widget library to our design system", "simple"),
+])
+def test_a_thing_moved_between_platforms_is_a_migration(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
