@@ -550,3 +550,14 @@ def test_a_programs_chain_is_its_steps(rules: Classifier, title: str, decision: 
 ])
 def test_a_thing_moved_between_platforms_is_a_migration(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a change made to many things, then each shipped: the things are the parts
+    ("Move all 9 Lambda functions to Node 20 and redeploy them", "complex"),
+    ("Upgrade every Django service to 5.0 and deploy them", "complex"),
+    # ... not a version number taken for a count, nor two sites
+    ("Bump the footer year on both sites and deploy them", "simple"),
+])
+def test_a_change_to_many_things_each_shipped_is_parts(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

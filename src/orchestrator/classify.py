@@ -1020,6 +1020,8 @@ class Classifier:
             signals.append((1.0, f"{len(asked)} pieces of work asked in the title: {', '.join(asked)}"))
         elif markers and (len(actions) >= 2 or len(domains) >= 2):
             signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
+        if shipped := _MANY_SHIPPED_RE.search(text):  # "Upgrade all 14 microservices to Spring Boot 3 and redeploy them"
+            signals.append((1.0, f"a change to many things, each shipped after it ({shipped.group()!r})"))
         made = self._deliverables(text)
         reached = _REACHED_RE.findall(text)
         if len(reached) >= 3:  # stored in the accounts table, sent to the CRM sync, shown in the admin view
@@ -1326,6 +1328,11 @@ ONE_UNIT_NOUNS = frozenset({"job", "step", "check", "script", "file", "table", "
                             "value", "key", "secret", "cronjob", "workflow", "test", "flag", "function", "endpoint",
                             "bucket", "queue", "topic", "repo", "repository", "branch", "config", "alert", "dashboard"})
 """One unit of a system, moved whole in one change (``Move the lint job from Jenkins to GitHub Actions``)."""
+_MANY_SHIPPED_RE = re.compile(r"\b(?:all|every|(?<![\d.])(?:[3-9]|\d{2,})|three|four|five|six|seven|eight|nine|ten)\b"
+                              r"(?:[^.\n]|\.(?=\d)){0,60}?"
+                              r"\b(?:and|then)\s+(?:re-?)?(?:deploy|release|ship|publish|roll\s+out)\s+(?:them|each)\b",
+                              re.IGNORECASE)
+"""A change made to many things, then each shipped: the things are the parts."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _FIX_TEST_RE = re.compile(r"(?:please\s+|also\s+|then\s+)?(?:add|write|include)\s+(?:a\s+|an\s+)?(?:new\s+)?"
                           r"(?:regression|unit|failing)\s+(?:tests?|cases?|specs?)\b(?!\s+suites?\b|[\w\s]{0,12}\b(?:whole|all|"
