@@ -561,3 +561,17 @@ def test_a_thing_moved_between_platforms_is_a_migration(rules: Classifier, title
 ])
 def test_a_change_to_many_things_each_shipped_is_parts(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a description that only lists things to build lists the deliverables
+    ("Supplier onboarding kit", "A document upload API, a review queue, a partner portal and weekly status emails.",
+     "complex"),
+    # ... not the parts of one screen or form
+    ("Settings page", "We need a language field, a timezone box, a theme toggle and a save button.", "simple"),
+    ("Contact form", "A name field, an email field, a message box, a submit button, a confirmation email, a CRM "
+     "integration and a spam check.", "simple"),
+])
+def test_a_description_listing_things_to_build_lists_deliverables(rules: Classifier, title: str, description: str,
+                                                                  decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -1022,7 +1022,7 @@ class Classifier:
             signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
         if shipped := _MANY_SHIPPED_RE.search(text):  # "Upgrade all 14 microservices to Spring Boot 3 and redeploy them"
             signals.append((1.0, f"a change to many things, each shipped after it ({shipped.group()!r})"))
-        made = self._deliverables(text)
+        made = self._deliverables(text) or self._listed_things(body)
         reached = _REACHED_RE.findall(text)
         if len(reached) >= 3:  # stored in the accounts table, sent to the CRM sync, shown in the admin view
             signals.append((1.0, f"the change reaches {len(reached)} places: {', '.join(reached[:4])}"))
@@ -1112,6 +1112,26 @@ class Classifier:
             if verb and found and found.start() > 0 and verb not in owed:
                 owed.append(verb)
         return owed
+
+    def _listed_things(self, description: str) -> list[str]:
+        """R3: a description that only lists things to build ("Service template, self-service Kafka topic
+        provisioning, a CI pipeline and the docs page in the portal"): each is a deliverable. Not the parts of
+        one screen (a field, a box, a button) nor the steps of a list that starts with verbs."""
+        first = re.split(r"(?<=[.!?])\s+|\n", description.strip(), maxsplit=1)[0].rstrip(".")
+        first = first.split(":", 1)[-1]
+        found, widgets = [], 0
+        things = self._software | BUILT | PARTS_BUILT
+        for item in re.split(r",\s*(?:and\s+)?|\s+and\s+", first):
+            words = re.findall(r"[a-z][a-z-]*", re.split(r"\s+(?:for|to|in|on|of|with|that|which|across)\s+",
+                                                         item.strip().lower(), maxsplit=1)[0])
+            if not words or words[0] in self._verbs:
+                continue
+            noun = words[-1].removesuffix("s") if words[-1].removesuffix("s") in things else words[-1]
+            if noun in UI_OBJECTS or noun in ("field", "box", "column", "checkbox"):
+                widgets += 1
+            elif noun in things or _WORK_NOUN_RE.search(noun):
+                found.append(item.strip())
+        return found if len(found) >= 3 and widgets < len(found) else []  # not the parts of one screen or form
 
     def _deliverables(self, text: str) -> list[str]:
         """R3: distinct things one making verb is asked to build ("Build the feedback API, a UI widget,
@@ -1328,6 +1348,9 @@ ONE_UNIT_NOUNS = frozenset({"job", "step", "check", "script", "file", "table", "
                             "value", "key", "secret", "cronjob", "workflow", "test", "flag", "function", "endpoint",
                             "bucket", "queue", "topic", "repo", "repository", "branch", "config", "alert", "dashboard"})
 """One unit of a system, moved whole in one change (``Move the lint job from Jenkins to GitHub Actions``)."""
+PARTS_BUILT = frozenset({"collector", "store", "exporter", "importer", "registry", "portal", "catalog", "model",
+                         "engine", "scheduler", "tracker", "lib", "template"})
+"""Things a system is built of, listed as its deliverables ("collector, rules store, portal UI, digest emails")."""
 _MANY_SHIPPED_RE = re.compile(r"\b(?:all|every|(?<![\d.])(?:[3-9]|\d{2,})|three|four|five|six|seven|eight|nine|ten)\b"
                               r"(?:[^.\n]|\.(?=\d)){0,60}?"
                               r"\b(?:and|then)\s+(?:re-?)?(?:deploy|release|ship|publish|roll\s+out)\s+(?:them|each)\b",
