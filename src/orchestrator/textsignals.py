@@ -332,6 +332,8 @@ def named_parts(text: str) -> list[str]:
     references (``3 tickets (#49330, #49341, #49377)``), nor the places one change is made (``the footer
     on the three sites (main, careers, blog)``)."""
     best: list[str] = []
+    if "(" not in text and ":" not in text:
+        return best  # the common case, without the scan
     for match in _NAMED_COUNT_RE.finditer(text):
         count = match.group(1).lower()
         wanted = int(count) if count.isdigit() else _PART_COUNT_WORDS[count]
