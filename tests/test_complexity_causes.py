@@ -575,3 +575,56 @@ def test_a_change_to_many_things_each_shipped_is_parts(rules: Classifier, title:
 def test_a_description_listing_things_to_build_lists_deliverables(rules: Classifier, title: str, description: str,
                                                                   decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # the parts of one table, screen or setting named one by one are that thing's, not parts of work
+    ("Add three filters (status, owner, due date) to the tickets list", "simple"),
+    ("Rename the three columns (created, updated, deleted) to *_at in the users table", "simple"),
+    ("The five log levels (trace, debug, info, warn, error) should be selectable in the CLI", "simple"),
+    # ... things named by a count are still parts
+    ("The three batch jobs (invoice, reminder, export) should move from cron to Kubernetes CronJobs", "complex"),
+])
+def test_named_parts_of_one_thing_are_its_own(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a program's chain of single words is the stages, environments or screens of one change
+    ("Canary rollout: 5% → 25% → 100% for the new checkout build", "simple"),
+    ("Rollout: dev → staging → prod for the logging config change", "simple"),
+    ("Implementation: parse → validate → store, all inside import_csv() in importer.py", "simple"),
+    # ... a chain of pieces of work is still the program's steps
+    ("Billing platform rebuild: usage collector → rating engine → invoice service → customer portal", "complex"),
+])
+def test_a_programs_chain_of_single_words_is_one_change(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a piece of code, a secret or what a screen shows, or a move made inside one named thing, is one change
+    ("Port the CSV parser from Python 2 to Python 3", "simple"),
+    ("Move the SMTP credentials from the .env file to Vault", "simple"),
+    ("Switch the default font from Arial to Inter", "simple"),
+    ("Switch the map tiles from Google Maps to OpenStreetMap on the store locator page", "simple"),
+    ("Switch the session store from memory to Redis in the admin app", "simple"),
+    ("Migrate the unit tests from Jest to Vitest in the ui package", "simple"),
+    # ... a whole app or platform moved is still a migration
+    ("Port the Android app from Java to Kotlin", "complex"),
+    ("Move our monitoring from Datadog to Grafana Cloud", "complex"),
+])
+def test_a_piece_moved_is_one_change(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # files, pages or templates of one thing ship together: one change
+    ("Fix the typo in all five email templates and deploy them", "simple"),
+    ("Compile all 12 translation files and publish them to the CDN", "simple"),
+    ("Fix the broken pricing link on all 3 landing pages and redeploy them", "simple"),
+    # ... services or packages each shipped on its own are parts
+    ("Add OpenTelemetry tracing to the four backend services and release them", "complex"),
+    ("Patch log4j in every Java microservice and redeploy them", "complex"),
+])
+def test_many_files_of_one_thing_ship_together(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

@@ -1010,7 +1010,10 @@ class Classifier:
             signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
         elif len(chain) >= 4 and len(pieces) >= 3:
             signals.append((1.0, f"a chain of {len(chain)} pieces of work: {' -> '.join(chain[:6])}"))
-        elif len(chain) >= 3 and not pathlike and _PROGRAM_LEAD_RE.search(lead):
+        elif len(chain) >= 3 and not pathlike and _PROGRAM_LEAD_RE.search(lead) \
+                and sum(len(step.split()) >= 2 for step in chain[:-1]) >= 2:
+            # not a chain of single words ("Canary rollout: 5% → 25% → 100%", "Rollout: dev → staging → prod"):
+            # the stages, environments or screens of one change, not pieces of work
             # "Paywall rebuild: metering service → subscriptions API integration → pen test → release": the steps
             # of a program named before the colon, whatever each is called
             signals.append((1.0, f"a program's {len(chain)} steps: {' -> '.join(chain[:6])}"))
@@ -1020,7 +1023,9 @@ class Classifier:
             signals.append((1.0, f"{len(asked)} pieces of work asked in the title: {', '.join(asked)}"))
         elif markers and (len(actions) >= 2 or len(domains) >= 2):
             signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
-        if shipped := _MANY_SHIPPED_RE.search(text):  # "Upgrade all 14 microservices to Spring Boot 3 and redeploy them"
+        # "Upgrade all 14 microservices to Spring Boot 3 and redeploy them"; not five templates of one site
+        if (shipped := _MANY_SHIPPED_RE.search(text)) and _SHIPPED_ALONE.intersection(
+                word.removesuffix("s") for word in re.findall(r"[a-z]+", shipped.group().lower())):
             signals.append((1.0, f"a change to many things, each shipped after it ({shipped.group()!r})"))
         made = self._deliverables(text) or self._listed_things(body)
         reached = _REACHED_RE.findall(text)
@@ -1203,7 +1208,9 @@ class Classifier:
             return [(1.0, f"a program of work ({title.strip()!r})")]  # Marketplace MVP, the reporting epic
         moved = _MOVED_RE.match(lowered)
         what = re.findall(r"[a-z][\w-]*", moved.group("what")) if moved else []
-        if what and what[-1] not in ONE_UNIT_NOUNS and not (set(what) & (SCREENS | UI_OBJECTS)) \
+        if what and what[-1].removesuffix("s") not in ONE_UNIT_NOUNS | LIBRARIES | CODE_UNITS \
+                and what[-1] not in SECRET_NOUNS and not (set(what) & (SCREENS | UI_OBJECTS | SHOWN_CONTENT)) \
+                and not _MOVED_INSIDE_RE.search(lowered) \
                 and not re.search(r"\bfrom\s+(?:the\s+)?(?:left|right|top|bottom|side|header|footer|sidebar|menu)\b",
                                   lowered):
             # "Move the blog from WordPress to the new CMS", "Migrate all analysis pipelines from the HPC to AWS
@@ -1348,6 +1355,11 @@ ONE_UNIT_NOUNS = frozenset({"job", "step", "check", "script", "file", "table", "
                             "value", "key", "secret", "cronjob", "workflow", "test", "flag", "function", "endpoint",
                             "bucket", "queue", "topic", "repo", "repository", "branch", "config", "alert", "dashboard"})
 """One unit of a system, moved whole in one change (``Move the lint job from Jenkins to GitHub Actions``)."""
+CODE_UNITS = frozenset({"parser", "helper", "decorator", "logger", "class", "util", "utility", "hook", "favicon",
+                        "readme", "icon", "test", "picker", "dsn", "runner"})
+"""Pieces of one codebase or setup: ported or switched in one change (``Port the CSV parser from Python 2 to 3``)."""
+_MOVED_INSIDE_RE = re.compile(r"\b(?:in|on|inside|within)\s+(?:the|our|this|its)\s+[\w.-]+(?:\s+[\w.-]+){0,2}\s*$")
+"""A move made inside one named thing (``... from moment to date-fns in the booking form``) is one change."""
 PARTS_BUILT = frozenset({"collector", "store", "exporter", "importer", "registry", "portal", "catalog", "model",
                          "engine", "scheduler", "tracker", "lib", "template"})
 """Things a system is built of, listed as its deliverables ("collector, rules store, portal UI, digest emails")."""
@@ -1356,6 +1368,8 @@ _MANY_SHIPPED_RE = re.compile(r"\b(?:all|every|(?<![\d.])(?:[3-9]|\d{2,})|three|
                               r"\b(?:and|then)\s+(?:re-?)?(?:deploy|release|ship|publish|roll\s+out)\s+(?:them|each)\b",
                               re.IGNORECASE)
 """A change made to many things, then each shipped: the things are the parts."""
+_SHIPPED_ALONE = (SERVICES | LIBRARIES | {"microservice", "function", "lambda", "chart", "worker", "lib"}) - {"ui"}
+"""Things shipped each on its own: five templates or three landing pages of one site ship together."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
 _FIX_TEST_RE = re.compile(r"(?:please\s+|also\s+|then\s+)?(?:add|write|include)\s+(?:a\s+|an\s+)?(?:new\s+)?"
                           r"(?:regression|unit|failing)\s+(?:tests?|cases?|specs?)\b(?!\s+suites?\b|[\w\s]{0,12}\b(?:whole|all|"

@@ -323,7 +323,10 @@ _NAMED_COUNT_RE = re.compile(rf"(?<!\bon the )(?<!\bin the )(?<!\bto the )(?<!\b
                              re.IGNORECASE)
 _REFERENCE_ITEM_RE = re.compile(r"^\W*(?:#|[A-Z]+-)?\d+\W*$")
 _SMALL_EDITS = frozenset({"typos", "strings", "words", "links", "labels", "colors", "colours", "icons", "fonts",
-                          "characters", "spaces", "commas", "sentences", "options", "choices", "alternatives"})
+                          "characters", "spaces", "commas", "sentences", "options", "choices", "alternatives",
+                          # the parts of one table, screen or setting: three filters (status, owner, due date)
+                          "columns", "fields", "filters", "buttons", "tabs", "formats", "levels", "messages",
+                          "variables", "vars", "values", "settings", "flags"})
 
 
 def named_parts(text: str) -> list[str]:
