@@ -1126,9 +1126,8 @@ class Classifier:
         first = first.split(":", 1)[-1]
         found, widgets = [], 0
         things = self._software | BUILT | PARTS_BUILT
-        for item in re.split(r",\s*(?:and\s+)?|\s+and\s+", first):
-            words = re.findall(r"[a-z][a-z-]*", re.split(r"\s+(?:for|to|in|on|of|with|that|which|across)\s+",
-                                                         item.strip().lower(), maxsplit=1)[0])
+        for item in _ITEM_SPLIT_RE.split(first):
+            words = re.findall(r"[a-z][a-z-]*", _item_head(item.lower()))
             if not words or words[0] in self._verbs:
                 continue
             noun = words[-1].removesuffix("s") if words[-1].removesuffix("s") in things else words[-1]
@@ -1147,8 +1146,8 @@ class Classifier:
             words = sentence.strip().lower().split(maxsplit=1)
             if len(words) < 2 or words[0] not in self._making or ":" in sentence:
                 continue
-            for item in re.split(r",\s*(?:and\s+)?|\s+and\s+", words[1]):
-                head = re.split(r"\s+(?:for|to|in|on|of|with|that|which)\s+", item.strip(" ."), maxsplit=1)[0]
+            for item in _ITEM_SPLIT_RE.split(words[1]):
+                head = _item_head(item.strip(" ."), across=False)
                 noun = (re.findall(r"[a-z]+", head) or [""])[-1]
                 noun = noun[:-1] if noun.endswith("s") and noun[:-1] in self._software | BUILT else noun
                 first = (head.split() or [""])[0]
@@ -1191,11 +1190,12 @@ class Classifier:
             # API") asks for the whole of it; a question about one ("Which SDK does each app ship?"), or a
             # description saying what to do with it ("The HR intranet is down"), does not
             return [(1.0, f"a whole system named as the work ({head!r}): design, build, tests")]
-        scoped = set(re.findall(r"[a-z]+", lowered[len(head):])) & (SCREENS | UI_OBJECTS)  # of the checkout form
-        if bare and verbless and 1 <= len(words) <= 4 and _ABSTRACT_CAPABILITY_RE.search(words[-1]) and not scoped \
+        if bare and verbless and 1 <= len(words) <= 4 and _ABSTRACT_CAPABILITY_RE.search(words[-1]) \
+                and not set(re.findall(r"[a-z]+", lowered[len(head):])) & (SCREENS | UI_OBJECTS) \
                 and words[-1] not in PROPERTIES and not re.search(r"[?:]", title) and not _FAILURE_RE.search(lowered):
             # a title that is only an ability of the organisation or the product ("Traceability for all serialized
-            # parts", "CMMC Level 2 readiness", "Usage analytics"): a capability to build, not one change
+            # parts", "CMMC Level 2 readiness", "Usage analytics"): a capability to build, not one change; not the
+            # ability of one screen ("Accessibility of the checkout form")
             return [(1.0, f"a capability named as the work ({head!r})")]
         if words and words[0] == "new" and words[-1] in NEW_SYSTEMS:  # "New customer portal with ..."
             return [(1.0, f"a new system to build ({head!r}): design, backend, frontend, tests")]
@@ -1360,6 +1360,18 @@ CODE_UNITS = frozenset({"parser", "helper", "decorator", "logger", "class", "uti
 """Pieces of one codebase or setup: ported or switched in one change (``Port the CSV parser from Python 2 to 3``)."""
 _MOVED_INSIDE_RE = re.compile(r"\b(?:in|on|inside|within)\s+(?:the|our|this|its)\s+[\w.-]+(?:\s+[\w.-]+){0,2}\s*$")
 """A move made inside one named thing (``... from moment to date-fns in the booking form``) is one change."""
+_ITEM_SPLIT_RE = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
+"""The items of an enumeration: "a, b and c"."""
+_ITEM_TAIL_RE = re.compile(r"\s+(?:for|to|in|on|of|with|that|which)\s+")
+_ITEM_TAIL_ACROSS_RE = re.compile(r"\s+(?:for|to|in|on|of|with|that|which|across)\s+")
+
+
+def _item_head(item: str, across: bool = True) -> str:
+    """An enumerated item up to its first preposition ("a CI pipeline for the API" -> "a CI pipeline");
+    with ``across``, also up to "across" (a thing listed "across all regions" is still that thing)."""
+    return (_ITEM_TAIL_ACROSS_RE if across else _ITEM_TAIL_RE).split(item.strip(), maxsplit=1)[0]
+
+
 PARTS_BUILT = frozenset({"collector", "store", "exporter", "importer", "registry", "portal", "catalog", "model",
                          "engine", "scheduler", "tracker", "lib", "template"})
 """Things a system is built of, listed as its deliverables ("collector, rules store, portal UI, digest emails")."""
