@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from orchestrator.store import Crash
-from test_core import ORCH, fresh, whole_run
+from test_core import ORCH, fresh, sid, started, whole_run
 
 
 def test_an_event_decided_after_the_clock_was_set_back_is_announced_after_a_crash() -> None:
@@ -25,3 +25,23 @@ def test_an_event_decided_after_the_clock_was_set_back_is_announced_after_a_cras
     sim = sim.restart()
     assert len(sim.events("orchestration_started")) == 1
 
+
+def test_the_runtime_cap_counts_from_the_start_not_from_the_handoff() -> None:
+    """Defect: the sign watch's ``watched`` counts from the monitor's first look at the attempt, which is
+    its handoff, and the runtime cap took the larger of it and the wall clock's time since the start:
+    a worker that took nine minutes to pick its handoff up and then worked, beating, for 52 minutes was
+    stopped as over its 60-minute runtime, whose wall-clock reading said 52."""
+    sim = started()
+    sim.tick(1)
+    for _ in range(9):  # the handoff waits nine minutes: under the never-started timeout (10)
+        sim.tick(60)
+    sim.processes.states[4242] = "running"
+    sim.report(sid("design"), "start", worker_id="w1", pid=4242)
+    sim.tick(1)
+    for _ in range(52):
+        sim.clock.advance(60)
+        sim.report(sid("design"), "heartbeat", worker_id="w1", progress=f"{sim.clock.now()}")
+        sim.tick()
+    assert not sim.events("worker_runtime_exceeded")
+    assert not sim.processes.signals
+    assert sim.subtask(sid("design"))["status"] == "in_progress"

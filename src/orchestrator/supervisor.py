@@ -348,7 +348,8 @@ class Supervisor:
             return
         seen = self.signs.look((subtask.subtask_id, subtask.attempt), (*facts.beats, subtask.last_heartbeat),
                                (facts.worker_id, facts.pid, facts.files_changed, facts.progress, subtask.status,
-                                subtask.started_at, subtask.last_progress_at, subtask.progress), self.clock.monotonic())
+                                subtask.started_at, subtask.last_progress_at, subtask.progress), self.clock.monotonic(),
+                               phase=subtask.started_at)
         verdict = liveness.assess(subtask, facts, now, self.settings.config.monitor, self.clock_steps.steps, seen)
         for condition in sorted(verdict.conditions - set(subtask.conditions)):
             type_ = "zombie_detected" if condition == "zombie" else f"worker_{condition}"
