@@ -4,10 +4,17 @@ are not files). Each case that found a defect says so; the fix is at its cause."
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 
-from orchestrator.store import Crash
+from orchestrator.store import Crash, StoreError
+from orchestrator.timestamps import format_timestamp
 from test_core import ORCH, fresh, sid, started, whole_run
+
+from sim import SUBTASKS, Sim, task
 
 
 def test_an_event_decided_after_the_clock_was_set_back_is_announced_after_a_crash() -> None:
@@ -45,3 +52,148 @@ def test_the_runtime_cap_counts_from_the_start_not_from_the_handoff() -> None:
     assert not sim.events("worker_runtime_exceeded")
     assert not sim.processes.signals
     assert sim.subtask(sid("design"))["status"] == "in_progress"
+
+
+# --- a crash at every write of a tick that batches several plans --------------------------------------
+
+PLANS = ("orch-w", "orch-v")
+
+
+def two_running() -> Sim:
+    """Two orchestrations, each with its design subtask's worker running (PIDs 4001 and 4002)."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS), task("v", "Valve", subtasks=SUBTASKS))
+    sim.run("queue")
+    for pid, plan in enumerate(PLANS, 4001):
+        sim.processes.states[pid] = "running"
+        sim.report(f"{plan}-design", "start", worker_id=f"w-{plan}", pid=pid)
+    sim.tick(1)
+    return sim
+
+
+def batched_tick(sim: Sim) -> None:
+    """One tick finds, in both plans at once: a completion (orch-w) and a dead worker (orch-v), and
+    orch-w's next stage is handed off."""
+    sim.report("orch-w-design", "complete", result="designed", worker_id="w-orch-w")
+    sim.processes.states[4002] = "gone"
+    sim.tick(30)
+
+
+def run_out(sim: Sim) -> Sim:
+    for _ in range(40):
+        if all(sim.plan(p)["status"] == "completed" for p in PLANS):
+            return sim
+        for plan in PLANS:
+            for subtask_id in sim.active(plan):
+                data = sim.subtask(subtask_id)
+                if data["status"] == "assigned":
+                    sim.report(subtask_id, "start", worker_id=f"w-{subtask_id}-{data['attempt']}")
+                    sim.report(subtask_id, "complete", result="ok")
+        sim.tick(30)
+    raise AssertionError("the orchestrations did not finish")
+
+
+def tick_writes() -> int:
+    sim = two_running()
+    before = sim.store.writes
+    batched_tick(sim)
+    return sim.store.writes - before
+
+
+@pytest.mark.parametrize("crash_at", range(1, tick_writes() + 1))
+def test_a_crash_at_any_write_of_a_batched_tick_loses_and_doubles_nothing(crash_at: int) -> None:
+    sim = two_running()
+    sim.store.crash_at = sim.store.writes + crash_at
+    with pytest.raises(Crash):
+        batched_tick(sim)
+    sim = run_out(sim.restart())
+    keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
+    assert [k for k, n in keyed.items() if n > 1] == []
+    for plan in PLANS:
+        assert keyed[f"{plan}:completed"] == 1
+        assert keyed[f"{plan}:stage:2:started"] == 1
+    assert keyed["orch-w:orch-w-design:1:completed"] == 1
+    assert keyed["orch-v:orch-v-design:1:failed"] == 1
+    assert keyed["orch-v:orch-v-design:2:completed"] == 1
+    assert len(sim.events("orchestration_completed")) == 2
+    for plan in PLANS:
+        for subtask in sim.plan(plan)["subtasks"]:
+            assert sim.subtask(subtask["subtask_id"])["status"] == "completed"
+
+
+def fail_once_at(sim: Sim, n: int, error: Exception) -> None:
+    """The store's ``n``-th write from now raises ``error`` once (a full disk, an I/O error), and the
+    process lives on."""
+    store = sim.store
+    real = store._write
+    target = store.writes + n
+
+    def write(path: Path, data: bytes) -> None:
+        if store.writes + 1 == target:
+            store.writes += 1
+            raise error
+        real(path, data)
+
+    store._write = write  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("error", [StoreError("/coordination: cannot write: No space left on device"),
+                                   OSError(5, "Input/output error")], ids=["store-error", "os-error"])
+@pytest.mark.parametrize("fail_at", range(1, tick_writes() + 1))
+def test_a_write_that_fails_in_a_batched_tick_loses_and_doubles_nothing(fail_at: int, error: Exception) -> None:
+    sim = two_running()
+    fail_once_at(sim, fail_at, error)
+    try:
+        batched_tick(sim)
+    except Exception:  # the daemon's loop logs it and goes on with the next pass
+        pass
+    sim = run_out(sim)
+    keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
+    assert [k for k, n in keyed.items() if n > 1] == []
+    for plan in PLANS:
+        assert keyed[f"{plan}:completed"] == 1
+        assert keyed[f"{plan}:stage:2:started"] == 1
+    assert keyed["orch-w:orch-w-design:1:completed"] == 1
+    assert keyed["orch-v:orch-v-design:1:failed"] == 1
+    for plan in PLANS:
+        for subtask in sim.plan(plan)["subtasks"]:
+            assert sim.subtask(subtask["subtask_id"])["status"] == "completed"
+
+
+# --- lying and wandering clocks ----------------------------------------------------------------------
+
+
+def test_a_worker_beating_through_its_subtask_file_after_the_clock_was_set_back_is_alive() -> None:
+    sim = started()
+    sim.processes.states[4242] = "running"
+    sim.report(sid("design"), "start", worker_id="w1", pid=4242)
+    sim.tick(1)
+    sim.report(sid("design"), "heartbeat", worker_id="w1")
+    sim.tick(60)
+    sim.clock.jump(-3600)
+    for _ in range(40):
+        sim.clock.advance(60)
+        assert sim.report(sid("design"), "heartbeat", worker_id="w1") is None
+        sim.tick()
+    assert not sim.events("zombie_detected") and not sim.events("worker_heartbeat_stale")
+    assert not sim.processes.signals
+    assert sim.subtask(sid("design"))["status"] == "in_progress"
+
+
+def test_a_hung_worker_rewriting_one_heartbeat_from_the_future_forever_is_found_a_zombie() -> None:
+    """Its clock runs two hours ahead, so the wall clock ignores the beat; it rewrites the same beat
+    (and nothing else) every minute: not a sign of life."""
+    sim = started()
+    sim.processes.states[4242] = "running"
+    sim.report(sid("design"), "start", worker_id="w1", pid=4242)
+    sim.tick(1)
+    beat = sim.layout.worker("w1") / "heartbeat.json"
+    ahead = format_timestamp(sim.clock.now() + timedelta(hours=2))
+    for _ in range(25):
+        sim.clock.advance(60)
+        sim.store.put(beat, {"timestamp": ahead, "progress": "working"})
+        sim.tick()
+    assert sim.events("worker_heartbeat_stale", subtask_id=sid("design"))
+    assert sim.events("zombie_detected", subtask_id=sid("design"))
+    assert sim.processes.signals
