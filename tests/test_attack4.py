@@ -197,3 +197,23 @@ def test_a_hung_worker_rewriting_one_heartbeat_from_the_future_forever_is_found_
     assert sim.events("worker_heartbeat_stale", subtask_id=sid("design"))
     assert sim.events("zombie_detected", subtask_id=sid("design"))
     assert sim.processes.signals
+
+
+def test_a_worker_beating_through_its_subtask_file_beside_an_old_heartbeat_file_is_alive() -> None:
+    """Defect: the newest beat of the worker's own files stood for all its beats, so a worker whose
+    ``heartbeat.json`` was written once at its start (a wrapper) and which then beat through its subtask
+    file (``orchestrator subtask heartbeat``) had its heartbeat judged by the old file: stale after three
+    minutes and a zombie, stopped, after twenty, while it beat every minute. The newest beat of any
+    source counts."""
+    sim = started()
+    sim.processes.states[4242] = "running"
+    sim.report(sid("design"), "start", worker_id="w1", pid=4242)
+    sim.store.put(sim.layout.worker("w1") / "heartbeat.json", {"timestamp": format_timestamp(sim.clock.now())})
+    sim.tick(1)
+    for _ in range(40):
+        sim.clock.advance(60)
+        assert sim.report(sid("design"), "heartbeat", worker_id="w1") is None
+        sim.tick()
+    assert not sim.events("zombie_detected") and not sim.events("worker_heartbeat_stale")
+    assert not sim.processes.signals
+    assert sim.subtask(sid("design"))["status"] == "in_progress"
