@@ -217,3 +217,43 @@ def test_a_worker_beating_through_its_subtask_file_beside_an_old_heartbeat_file_
     assert not sim.events("zombie_detected") and not sim.events("worker_heartbeat_stale")
     assert not sim.processes.signals
     assert sim.subtask(sid("design"))["status"] == "in_progress"
+
+
+def stage_two_running() -> Sim:
+    sim = started()
+    sim.finish_active(ORCH)
+    sim.tick(1)
+    for name in ("backend", "frontend"):
+        sim.report(sid(name), "start", worker_id=f"w-{name}")
+    sim.tick(1)
+    return sim
+
+
+def two_reports(sim: Sim) -> None:
+    """Both of stage 2's workers complete; one pass takes both file events (a plan written once)."""
+    for name in ("backend", "frontend"):
+        sim.report(sid(name), "complete", result=f"{name} built")
+    sim.run(("subtask", sid("backend")), ("subtask", sid("frontend")))
+
+
+def report_writes() -> int:
+    sim = stage_two_running()
+    before = sim.store.writes
+    two_reports(sim)
+    return sim.store.writes - before
+
+
+@pytest.mark.parametrize("crash_at", range(1, report_writes() + 1))
+def test_a_crash_at_any_write_of_a_pass_with_two_reports_on_one_plan_loses_and_doubles_nothing(
+        crash_at: int) -> None:
+    sim = stage_two_running()
+    sim.store.crash_at = sim.store.writes + crash_at
+    with pytest.raises(Crash):
+        two_reports(sim)
+    sim = whole_run(sim.restart())
+    keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
+    assert [k for k, n in keyed.items() if n > 1] == []
+    for key in (f"{ORCH}:completed", f"{ORCH}:stage:2:completed", f"{ORCH}:stage:3:started",
+                f"{ORCH}:{sid('backend')}:1:completed", f"{ORCH}:{sid('frontend')}:1:completed"):
+        assert keyed[key] == 1, key
+    assert sim.plan(ORCH)["status"] == "completed"
