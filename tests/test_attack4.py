@@ -5,6 +5,7 @@ are not files). Each case that found a defect says so; the fix is at its cause."
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from orchestrator.store import Crash, StoreError
 from orchestrator.timestamps import format_timestamp
 from test_core import ORCH, fresh, sid, started, whole_run
+from test_hunt import running_worker
 
 from sim import SUBTASKS, Sim, task
 
@@ -94,20 +96,8 @@ def run_out(sim: Sim) -> Sim:
     raise AssertionError("the orchestrations did not finish")
 
 
-def tick_writes() -> int:
-    sim = two_running()
-    before = sim.store.writes
-    batched_tick(sim)
-    return sim.store.writes - before
-
-
-@pytest.mark.parametrize("crash_at", range(1, tick_writes() + 1))
-def test_a_crash_at_any_write_of_a_batched_tick_loses_and_doubles_nothing(crash_at: int) -> None:
-    sim = two_running()
-    sim.store.crash_at = sim.store.writes + crash_at
-    with pytest.raises(Crash):
-        batched_tick(sim)
-    sim = run_out(sim.restart())
+def each_step_once(sim: Sim) -> None:
+    """Both orchestrations ran to their end, and every step of theirs was announced exactly once."""
     keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
     assert [k for k, n in keyed.items() if n > 1] == []
     for plan in PLANS:
@@ -120,6 +110,23 @@ def test_a_crash_at_any_write_of_a_batched_tick_loses_and_doubles_nothing(crash_
     for plan in PLANS:
         for subtask in sim.plan(plan)["subtasks"]:
             assert sim.subtask(subtask["subtask_id"])["status"] == "completed"
+
+
+def writes_of(setup: Callable[[], Sim], action: Callable[[Sim], None]) -> int:
+    """How many writes ``action`` makes on what ``setup`` made: the crash points to try."""
+    sim = setup()
+    before = sim.store.writes
+    action(sim)
+    return sim.store.writes - before
+
+
+@pytest.mark.parametrize("crash_at", range(1, writes_of(two_running, batched_tick) + 1))
+def test_a_crash_at_any_write_of_a_batched_tick_loses_and_doubles_nothing(crash_at: int) -> None:
+    sim = two_running()
+    sim.store.crash_at = sim.store.writes + crash_at
+    with pytest.raises(Crash):
+        batched_tick(sim)
+    each_step_once(run_out(sim.restart()))
 
 
 def fail_once_at(sim: Sim, n: int, error: Exception) -> None:
@@ -140,7 +147,7 @@ def fail_once_at(sim: Sim, n: int, error: Exception) -> None:
 
 @pytest.mark.parametrize("error", [StoreError("/coordination: cannot write: No space left on device"),
                                    OSError(5, "Input/output error")], ids=["store-error", "os-error"])
-@pytest.mark.parametrize("fail_at", range(1, tick_writes() + 1))
+@pytest.mark.parametrize("fail_at", range(1, writes_of(two_running, batched_tick) + 1))
 def test_a_write_that_fails_in_a_batched_tick_loses_and_doubles_nothing(fail_at: int, error: Exception) -> None:
     sim = two_running()
     fail_once_at(sim, fail_at, error)
@@ -148,30 +155,15 @@ def test_a_write_that_fails_in_a_batched_tick_loses_and_doubles_nothing(fail_at:
         batched_tick(sim)
     except Exception:  # the daemon's loop logs it and goes on with the next pass
         pass
-    sim = run_out(sim)
-    keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
-    assert [k for k, n in keyed.items() if n > 1] == []
-    for plan in PLANS:
-        assert keyed[f"{plan}:completed"] == 1
-        assert keyed[f"{plan}:stage:2:started"] == 1
-    assert keyed["orch-w:orch-w-design:1:completed"] == 1
-    assert keyed["orch-v:orch-v-design:1:failed"] == 1
-    for plan in PLANS:
-        for subtask in sim.plan(plan)["subtasks"]:
-            assert sim.subtask(subtask["subtask_id"])["status"] == "completed"
+    each_step_once(run_out(sim))
 
 
 # --- lying and wandering clocks ----------------------------------------------------------------------
 
 
-def test_a_worker_beating_through_its_subtask_file_after_the_clock_was_set_back_is_alive() -> None:
-    sim = started()
-    sim.processes.states[4242] = "running"
-    sim.report(sid("design"), "start", worker_id="w1", pid=4242)
-    sim.tick(1)
-    sim.report(sid("design"), "heartbeat", worker_id="w1")
-    sim.tick(60)
-    sim.clock.jump(-3600)
+def beats_through_its_subtask_file_and_lives(sim: Sim) -> None:
+    """The design subtask's worker beats every minute through its subtask file, and nothing else, for
+    forty minutes: it is never taken for stale nor a zombie."""
     for _ in range(40):
         sim.clock.advance(60)
         assert sim.report(sid("design"), "heartbeat", worker_id="w1") is None
@@ -181,13 +173,18 @@ def test_a_worker_beating_through_its_subtask_file_after_the_clock_was_set_back_
     assert sim.subtask(sid("design"))["status"] == "in_progress"
 
 
+def test_a_worker_beating_through_its_subtask_file_after_the_clock_was_set_back_is_alive() -> None:
+    sim = running_worker()
+    sim.report(sid("design"), "heartbeat", worker_id="w1")
+    sim.tick(60)
+    sim.clock.jump(-3600)
+    beats_through_its_subtask_file_and_lives(sim)
+
+
 def test_a_hung_worker_rewriting_one_heartbeat_from_the_future_forever_is_found_a_zombie() -> None:
     """Its clock runs two hours ahead, so the wall clock ignores the beat; it rewrites the same beat
     (and nothing else) every minute: not a sign of life."""
-    sim = started()
-    sim.processes.states[4242] = "running"
-    sim.report(sid("design"), "start", worker_id="w1", pid=4242)
-    sim.tick(1)
+    sim = running_worker()
     beat = sim.layout.worker("w1") / "heartbeat.json"
     ahead = format_timestamp(sim.clock.now() + timedelta(hours=2))
     for _ in range(25):
@@ -205,18 +202,9 @@ def test_a_worker_beating_through_its_subtask_file_beside_an_old_heartbeat_file_
     file (``orchestrator subtask heartbeat``) had its heartbeat judged by the old file: stale after three
     minutes and a zombie, stopped, after twenty, while it beat every minute. The newest beat of any
     source counts."""
-    sim = started()
-    sim.processes.states[4242] = "running"
-    sim.report(sid("design"), "start", worker_id="w1", pid=4242)
+    sim = running_worker()
     sim.store.put(sim.layout.worker("w1") / "heartbeat.json", {"timestamp": format_timestamp(sim.clock.now())})
-    sim.tick(1)
-    for _ in range(40):
-        sim.clock.advance(60)
-        assert sim.report(sid("design"), "heartbeat", worker_id="w1") is None
-        sim.tick()
-    assert not sim.events("zombie_detected") and not sim.events("worker_heartbeat_stale")
-    assert not sim.processes.signals
-    assert sim.subtask(sid("design"))["status"] == "in_progress"
+    beats_through_its_subtask_file_and_lives(sim)
 
 
 def stage_two_running() -> Sim:
@@ -236,14 +224,7 @@ def two_reports(sim: Sim) -> None:
     sim.run(("subtask", sid("backend")), ("subtask", sid("frontend")))
 
 
-def report_writes() -> int:
-    sim = stage_two_running()
-    before = sim.store.writes
-    two_reports(sim)
-    return sim.store.writes - before
-
-
-@pytest.mark.parametrize("crash_at", range(1, report_writes() + 1))
+@pytest.mark.parametrize("crash_at", range(1, writes_of(stage_two_running, two_reports) + 1))
 def test_a_crash_at_any_write_of_a_pass_with_two_reports_on_one_plan_loses_and_doubles_nothing(
         crash_at: int) -> None:
     sim = stage_two_running()
