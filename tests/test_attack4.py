@@ -16,7 +16,7 @@ from orchestrator.timestamps import format_timestamp
 from test_core import ORCH, fresh, sid, started, whole_run
 from test_hunt import running_worker
 
-from sim import SUBTASKS, Sim, task
+from sim import FAST, SUBTASKS, Sim, task
 
 
 def test_an_event_decided_after_the_clock_was_set_back_is_announced_after_a_crash() -> None:
@@ -238,3 +238,32 @@ def test_a_crash_at_any_write_of_a_pass_with_two_reports_on_one_plan_loses_and_d
                 f"{ORCH}:{sid('backend')}:1:completed", f"{ORCH}:{sid('frontend')}:1:completed"):
         assert keyed[key] == 1, key
     assert sim.plan(ORCH)["status"] == "completed"
+
+
+def test_a_blocked_plan_does_not_announce_its_zombie_again_at_every_restart() -> None:
+    """Defect: the monitor's condition events (``zombie_detected``, ``worker_heartbeat_stale``, ...) were
+    held for their plan with no id. A plan blocked by a zombie keeps its last change's events in its
+    ``outbox``, and each restart, unable to tell that ``zombie_detected`` had been announced, announced
+    it again. Each condition's start now has a stable id (a heartbeat that goes stale again after a new
+    beat is a new one)."""
+    sim = running_worker({**FAST, "retry": {**FAST["retry"], "max_attempts": 1}})
+    for _ in range(25):
+        sim.tick(60)
+    assert sim.plan(ORCH)["status"] == "blocked"
+    assert len(sim.events("zombie_detected")) == len(sim.events("worker_heartbeat_stale")) == 1
+    for _ in range(3):
+        sim.clock.advance(60)
+        sim = sim.restart()
+    assert len(sim.events("zombie_detected")) == len(sim.events("worker_heartbeat_stale")) == 1
+
+
+def test_a_heartbeat_that_goes_stale_again_after_a_new_beat_is_announced_again() -> None:
+    sim = running_worker()
+    sim.report(sid("design"), "heartbeat", worker_id="w1")
+    for _ in range(4):
+        sim.tick(60)
+    sim.report(sid("design"), "heartbeat", worker_id="w1")
+    sim.tick(1)
+    for _ in range(4):
+        sim.tick(60)
+    assert len(sim.events("worker_heartbeat_stale", subtask_id=sid("design"))) == 2
