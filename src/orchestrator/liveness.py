@@ -65,7 +65,10 @@ def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorC
 
     handed_off = sane(parse_timestamp(subtask.handed_off_at)) or now
     started = sane(parse_timestamp(subtask.started_at))
-    heartbeat = sane(facts.heartbeat or parse_timestamp(subtask.last_heartbeat))
+    # the newest beat of any source on today's clock: a source's old beat (a heartbeat file written once,
+    # at the start) or one from the future (the clock was set back) must not hide another's current beats
+    heartbeat = max(filter(None, (sane(_moment(beat)) for beat in (
+        *facts.beats, facts.heartbeat, subtask.last_heartbeat))), default=None)
     changed = sane(facts.files_changed)
     progressed = sane(parse_timestamp(subtask.last_progress_at))
     conditions: set[str] = set()
@@ -99,3 +102,7 @@ def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorC
         return Verdict(frozenset(conditions | {"zombie"}), "zombie",
                        f"no heartbeat, file change or progress for {quiet:.0f}s")
     return Verdict(frozenset(conditions))
+
+
+def _moment(value: object) -> datetime | None:
+    return value if isinstance(value, datetime) else parse_timestamp(value)

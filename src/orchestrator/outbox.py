@@ -44,6 +44,7 @@ class Outbox:
         self.window_start: datetime | None = None
         """The time of our first event in the part of the events file read at start: what happened
         since then and is not announced there was never announced."""
+        self._read_whole = True  # the start read the whole events file: every announced id is known
 
     # --- staging ------------------------------------------------------------------------
 
@@ -97,7 +98,8 @@ class Outbox:
                 continue
             fields = event.model_dump(exclude_none=True)  # restored before: keep the first occurred_at
             occurred = parse_timestamp(fields.get("occurred_at", event.timestamp))
-            if self.window_start is not None and occurred is not None and occurred < self.window_start:
+            if (not self._read_whole and self.window_start is not None and occurred is not None
+                    and occurred < self.window_start):
                 # older than the part of the events file read at start: announced then, or at the start
                 # after the crash that kept it (that start's read reached it), not a step to redo
                 continue
@@ -147,6 +149,9 @@ class Outbox:
             tail = self.store.read_tail(self.store.layout.events, EVENT_TAIL_BYTES)
         except OSError:
             return
+        # a shorter tail is the whole file: no id is guessed from a time (a clock set back after the
+        # file's first event made every later decision look older than it)
+        self._read_whole = len(tail) < EVENT_TAIL_BYTES
         for line in tail.splitlines():
             if b'"orchestrator"' not in line:
                 continue

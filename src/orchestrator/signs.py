@@ -20,8 +20,8 @@ from typing import NamedTuple
 
 
 class Seen(NamedTuple):
-    """Monotonic seconds: since the first look at this attempt, since any of its signs last changed, and
-    since its heartbeats last changed."""
+    """Monotonic seconds: since the first look at this attempt in its phase (waiting for its worker, or
+    started), since any of its signs last changed, and since its heartbeats last changed."""
 
     watched: float = 0.0
     quiet: float = 0.0
@@ -32,22 +32,26 @@ class SignWatch:
     """The signs of each watched attempt as last seen, and the monotonic moments they last changed."""
 
     def __init__(self) -> None:
-        self._seen: dict[Hashable, tuple[tuple[object, ...], tuple[object, ...], float, float, float]] = {}
+        self._seen: dict[Hashable, tuple[object, tuple[object, ...], tuple[object, ...], float, float, float]] = {}
 
-    def look(self, key: Hashable, beats: tuple[object, ...], signs: tuple[object, ...], monotonic: float) -> Seen:
+    def look(self, key: Hashable, beats: tuple[object, ...], signs: tuple[object, ...], monotonic: float,
+             phase: object = None) -> Seen:
         """``beats``: every heartbeat as its sources give it (raw: a source whose value went back in time
         is a beat too); ``signs``: everything else that moves while a worker works (files, progress,
-        its start, its status)."""
+        its start, its status). ``phase``: what ``watched`` counts from (the attempt's start: a runtime
+        cap counts from it, not from the handoff); watched begins again when it changes."""
         known = self._seen.get(key)
         if known is None:
             first = changed = beaten = monotonic
         else:
-            old_beats, old_signs, first, changed, beaten = known
+            old_phase, old_beats, old_signs, first, changed, beaten = known
+            if phase != old_phase:
+                first = monotonic
             if beats != old_beats:
                 changed = beaten = monotonic
             elif signs != old_signs:
                 changed = monotonic
-        self._seen[key] = (beats, signs, first, changed, beaten)
+        self._seen[key] = (phase, beats, signs, first, changed, beaten)
         return Seen(monotonic - first, monotonic - changed, monotonic - beaten)
 
     def __contains__(self, key: Hashable) -> bool:

@@ -348,13 +348,17 @@ class Supervisor:
             return
         seen = self.signs.look((subtask.subtask_id, subtask.attempt), (*facts.beats, subtask.last_heartbeat),
                                (facts.worker_id, facts.pid, facts.files_changed, facts.progress, subtask.status,
-                                subtask.started_at, subtask.last_progress_at, subtask.progress), self.clock.monotonic())
+                                subtask.started_at, subtask.last_progress_at, subtask.progress), self.clock.monotonic(),
+                               phase=subtask.started_at)
         verdict = liveness.assess(subtask, facts, now, self.settings.config.monitor, self.clock_steps.steps, seen)
         for condition in sorted(verdict.conditions - set(subtask.conditions)):
             type_ = "zombie_detected" if condition == "zombie" else f"worker_{condition}"
-            self.outbox.emit(type_, hold=plan.orchestration_id, orchestration_id=plan.orchestration_id,
-                             subtask_id=subtask.subtask_id, attempt=subtask.attempt, worker_id=facts.worker_id,
-                             pid=facts.pid, reason=verdict.reason or condition)
+            # an id, so a restart that finds it in the plan's outbox announces it once; a heartbeat that
+            # goes stale again after a new beat is another start of the condition
+            after = f":{subtask.last_heartbeat}" if condition == "heartbeat_stale" else ""
+            self._emit(plan, type_, f"{condition}:{subtask.subtask_id}:{subtask.attempt}{after}",
+                       subtask_id=subtask.subtask_id, attempt=subtask.attempt, worker_id=facts.worker_id,
+                       pid=facts.pid, reason=verdict.reason or condition)
         if set(verdict.conditions) != set(subtask.conditions):
             subtask = self._set(plan, subtask, conditions=sorted(verdict.conditions))
         if verdict.failure:
