@@ -25,6 +25,7 @@ from typing import Any
 from orchestrator import dag
 from orchestrator.classify import Classifier, Route
 from orchestrator.config import PlannerConfig
+from orchestrator.imperatives import as_work, as_work_text, lower_subject
 from orchestrator.models import (
     MASTERS,
     MAX_SUBTASK_ID,
@@ -112,14 +113,21 @@ _TOPIC_STOP_RE = re.compile(
     r"before|after|so|because)\b|[,:;(→]|->).*$", re.I)
 
 
-def phase_of(text: str, domain: str) -> str:
+_REVIEWING_RE = re.compile(r"\b(?:audit(?!\s*(?:log|trail))|review|pen\s*-?test|penetration|scan|assess\w*|threat\s+model|"
+                          r"dpia|sign-?off|check|verify|inspect|evaluate)\b", re.IGNORECASE)
+
+
+def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> str:
     if _CUTOVER_RE.match(text):
         return "cutover"  # switching traffic comes after everything it switches to
     if domain == "docs":
         return "docs"
     if domain == "security":
-        # revoking, rotating, patching is security work done, not a review of others' work
-        return "secure" if _SECURING_RE.match(text) else "audit"
+        # revoking, rotating, patching, adding CSRF tokens, an audit log is security work done, not a review of
+        # others' work
+        opening = _opens_with_verb(text, verbs)
+        reviews = _REVIEWING_RE.search(text.split(maxsplit=1)[0] if opening else text)
+        return "audit" if reviews and not _SECURING_RE.match(text) else "secure"
     if domain == "cicd":
         return "deploy"
     if domain == "inventory":
@@ -131,6 +139,20 @@ def phase_of(text: str, domain: str) -> str:
     return "implement"
 
 
+_UNKNOWN_VERB_RE = re.compile(r"^\s*[a-z][\w-]*\s+(?:the|a|an|all|every|each|our|its|their|this|these|those|any|"
+                              r"both)\s", re.IGNORECASE)
+def _opens_with_verb(text: str, verbs: re.Pattern[str] | None = None) -> bool:
+    """Whether a part is an imperative: a known work verb opens it, or a word the planner does not know as a
+    verb stands before its object's determiner ("rate-limit the login endpoint", "Spin the cluster")."""
+    return bool((verbs is not None and verbs.match(text)) or _LEADING_VERB_RE.match(text)
+                or (_UNKNOWN_VERB_RE.match(text) and not _NOT_A_VERB_RE.match(text)))
+
+
+_NOT_A_VERB_RE = re.compile(r"\s*(?:\w+ing\b|(?:the|a|an|all|every|each|our|its|their|both|and|or|then|after|before|for|"
+                            r"with|from|in|on|at|by|into|over|under|per|via|about|across|between|during|within|"
+                            r"without|until|once|when|if|to|of)\b)", re.IGNORECASE)
+
+
 def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     """The thing the task is about: ``"Add authentication system with ..."`` -> ``"authentication system"``;
     ``"Migrate the orders service from MySQL to PostgreSQL"`` -> ``"orders service"``."""
@@ -138,9 +160,17 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     if verbs is not None and title == task.title.strip():
         title = verbs.sub("", title, count=1).strip()  # Prepare the SOC 2 asset inventory
         title = re.sub(r"^(?:an?|the|our|its)\s+", "", title, flags=re.I)
+    title = re.sub(r"^(?:up|down|out|off|over|back|in)\s+", "", title, flags=re.I)  # "Lock down the admin panel"
+    program = _PROGRAM_RE.match(title)
+    if program:
+        title = program.group(1)  # "Hardening sprint for the admin panel": the admin panel
     topic = _TOPIC_STOP_RE.sub("", title).strip() or task.title.strip()
     words = topic.split()
-    return " ".join(words[:4]) if words else "the task"
+    return lower_subject(" ".join(words[:4])) if words else "the task"
+
+
+_PROGRAM_RE = re.compile(r"^(?:[\w-]+\s+){0,2}(?:sprint|project|initiative|epic|programme|program|effort|workstream)\s+"
+                         r"(?:for|of|on)\s+(?:the\s+|our\s+)?(.+)$", re.IGNORECASE)
 
 
 @dataclass
@@ -150,6 +180,8 @@ class _Item:
     master: str
     files: list[str]
     group: int = 0
+    verb: str = ""
+    """The verb a verbless part takes from the one before it in its sentence ("Build the API, a UI widget")."""
 
 
 def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
@@ -162,10 +194,14 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # R3: what already happened ("the .env was pushed to a public gist") is not a part of the work
     description = without_narrative(strip_type_prefix(task.full_description))
     verbs = work_verbs(classifier)
-    topic = topic_of(task, verbs)
     main = classifier.route(task.title, description, (task.type, type_prefix(task.full_description)))
-    from_title = _items(task.title, main, classifier, verbs)
-    items = _items(description, main, classifier, verbs)
+    # a title or a description written as statements ("The 4 legacy apps must be brought under ...") is read
+    # as the work it asks for ("Bring the 4 legacy apps under ..."), so that each part is an imperative
+    words = _work_words(classifier)
+    title = as_work_text(task.title, words) or task.title
+    topic = topic_of(task.model_copy(update={"title": title}), verbs)
+    from_title = _items(title, main, classifier, verbs)
+    items = _items(as_work_text(description, words), main, classifier, verbs)
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
     items = _complete(items, task, topic, main)
@@ -180,17 +216,25 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "sanitise", "escape", "encrypt", "show", "display", "hide", "render", "support", "allow", "connect",
                "backport", "restart", "scale", "promote", "pin", "pull", "push", "purge", "invalidate", "drain",
                "compare", "confirm", "check", "identify", "locate", "discover", "gather", "compile", "label",
-               "register", "update", "get", "give", "turn", "keep", "stop", "start", "open", "close", "block")
+               "register", "update", "get", "give", "turn", "keep", "stop", "start", "open", "close", "block", "re-issue",
+               "reissue", "spin up", "stand up", "let", "bring", "assess", "define", "obtain", "adapt", "analyse",
+               "analyze", "conduct", "repoint", "invite", "load", "train", "apply", "watch", "observe", "wait", "shut",
+               "ask", "tell", "contact", "email", "call", "produce", "freeze", "unfreeze", "unmount", "mount", "scaffold",
+               "enforce", "require", "rate-limit", "throttle", "lock down", "pen test", "pen-test")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
     """Verbs that open a part of work: the classifier's action, making, display and lead verbs, the
     planner's own, and a few more ("Revoke the AWS keys", "Containerize the app")."""
+    return _verbs_pattern(_work_words(classifier))
+
+
+def _work_words(classifier: Classifier) -> tuple[str, ...]:
     config = classifier.config
     words = {*config.action_verbs, *config.making_verbs, *config.display_verbs, *_MORE_VERBS,
              *(verb for d in config.domains.values() for verb in d.lead_verbs),
              *re.findall(r"[a-z-]+(?: up)?", _STARTS_WITH_VERB_RE.pattern)}
-    return _verbs_pattern(tuple(sorted(words)))
+    return tuple(sorted(words))
 
 
 @functools.lru_cache(maxsize=8)
@@ -216,28 +260,88 @@ def _segments(text: str, verbs: re.Pattern[str]) -> list[str]:
 def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str]) -> list[_Item]:
     found: list[_Item] = []
     for group, segment in enumerate(_segments(text, verbs)):
-        listed = listed_items(segment)
-        previous: _Item | None = None
-        making = False  # whether the last verb makes things: "Build the API, a UI widget" lists deliverables
-        for separator, part in [("", item) for item in listed] or clause_pieces(segment):
-            if not re.search(r"[A-Za-z]{2,}", part):
-                continue
-            route = classifier.route(part)
-            verb = verbs.match(part)
-            if verb:
-                making = part.split()[0].lower() in classifier.config.making_verbs
-            # after "with", a piece is a part only when it names work (with security audit and docs); after
-            # another verb than a making one it is a second object (revoke the AWS keys and the Stripe key)
-            qualifier = not names_work(part) and (separator.strip().lower() == "with" or not making)
-            if previous is not None and not listed and not verb and (not route.strong or qualifier):
-                # a qualifier or a second object of the clause before it, joined as written
-                previous.text += separator if separator.strip() and separator.strip() not in ".;!?" else " "
-                previous.text += part
-                continue
-            previous = _Item(part, phase_of(part, (route if route.strong else main).domain),
-                             (route if route.strong else main).master, find_files(part), group)
-            found.append(previous)
+        listed = [work for item in listed_items(segment) if (work := as_work(item, _work_words(classifier)))]
+        sentences = [[("", item) for item in listed]] if listed else [
+            [("", item) for item in things] if (things := _things(line, verbs))
+            else [("; " if n else "", ability.strip()) for n, ability in enumerate(line.split(";"))]
+            if line.startswith("Let ") else clause_pieces(line)  # an ability is one part: "Let X do a, b and c"
+            for line in segment.splitlines() if line.strip()]
+        steps = bool(listed) and len(_NUMBER_RE.findall(segment)) >= 2 and sum(
+            _opens_with_verb(item, verbs) for item in listed) >= 2
+        for pieces in sentences:
+            items = _sentence_items(pieces, bool(listed) or all(not sep for sep, _ in pieces), group, main,
+                                    classifier, verbs)
+            for step, item in enumerate(items):
+                item.group = group * 100 + (step if steps else 0)  # numbered steps are the writer's order
+            found += items
     return _unique(found)
+
+
+def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main: Route, classifier: Classifier,
+                    verbs: re.Pattern[str]) -> list[_Item]:
+    """The parts of one sentence (``whole``: each piece is an item of a list, never joined to another)."""
+    found: list[_Item] = []
+    previous: _Item | None = None
+    making = False  # whether the last verb makes things: "Build the API, a UI widget" lists deliverables
+    verb = ""  # the last verb: a verbless part made after it takes it ("Build the API, a UI widget")
+    for separator, part in pieces:
+        if not re.search(r"[A-Za-z]{2,}", part):
+            continue
+        if separator.strip() and separator.strip() in ".;!?":
+            previous, making, verb = None, False, ""  # a new sentence: nothing joins the one before
+        route = classifier.route(part)
+        opening = _opens_with_verb(part, verbs)
+        if opening:
+            making = part.split()[0].lower() in classifier.config.making_verbs
+            verb = part.split()[0].capitalize() if making else ""
+        # after "with", a piece is a part only when it names work (with security audit and docs); after
+        # another verb than a making one it is a second object (revoke the AWS keys and the Stripe key)
+        qualifier = not names_work(part) and (separator.strip().lower() == "with" or not making)
+        if previous is not None and not whole and not opening and (not route.strong or qualifier):
+            # a qualifier or a second object of the clause before it, joined as written
+            previous.text += separator if separator.strip() and separator.strip() not in ".;!?" else " "
+            previous.text += part
+            continue
+        # a part no master's word names goes where the task goes, unless it makes something: what is made
+        # is development's ("Add both wallets to the web checkout" in a task a PCI review made security's)
+        chosen = route if route.strong else main
+        if not route.strong and opening and route.domain == "development" and chosen.domain in (
+                "security", "inventory") and part.split()[0].lower() not in classifier.config.domains[chosen.domain].lead_verbs:
+            chosen = route
+        previous = _Item(part, phase_of(part, chosen.domain, verbs), chosen.master, find_files(part), group,
+                         "" if opening else verb)
+        found.append(previous)
+    return found
+
+
+_NUMBER_RE = re.compile(r"(?:^|[\s(:;,])\d{1,2}[.)]\s+(?=\S)")
+_THINGS_SPLIT_RE = re.compile(r",\s*(?:and\s+|or\s+)?|\s+and\s+(?=(?:an?|one|two|three|four|five)\s)", re.IGNORECASE)
+
+
+def _things(sentence: str, verbs: re.Pattern[str]) -> list[str]:
+    """A sentence that only names three or more things to make (``Prometheus metrics for each service,
+    Grafana dashboards, alert rules routed to PagerDuty, and log shipping to Loki``): the things. A list
+    after a verb is that verb's objects ("Revoke the AWS keys, the Stripe key and the DB password")."""
+    if verbs.match(sentence) or sentence.count(",") < 2 or ("(" in sentence and ")" not in sentence):
+        return []
+    depth, pieces, start = 0, [], 0
+    for match in _THINGS_SPLIT_RE.finditer(sentence):
+        depth = sentence.count("(", 0, match.start()) - sentence.count(")", 0, match.start())
+        if depth == 0:
+            pieces.append(sentence[start:match.start()])
+            start = match.end()
+    pieces.append(sentence[start:])
+    things: list[str] = []
+    articled = sum(bool(_ARTICLE_RE.match(piece)) for piece in pieces) * 2 >= len(pieces)
+    for piece in (piece.strip(" .") for piece in pieces):
+        if things and articled and not _ARTICLE_RE.match(piece):
+            things[-1] += f", {piece}"  # "a job across the user, orders and analytics databases": one thing
+        elif piece:
+            things.append(piece)
+    return things if len(things) >= 3 else []
+
+
+_ARTICLE_RE = re.compile(r"(?:an?|the|one|two|three|four|five|six|our|its|their)\s", re.IGNORECASE)
 
 
 def _unique(items: list[_Item]) -> list[_Item]:
@@ -335,16 +439,16 @@ _SUCCESS = {
     "review": "A report on {topic} is written with what was done, the results, open issues and next steps",
 }
 _TEMPLATE_TITLE = {
-    "inventory": "Inventory for {topic}",
+    "inventory": "Take an inventory of {topic}",
     "design": "Design {topic} architecture",
     "implement": "Implement {topic}",
     "test": "Write tests for {topic}",
-    "audit": "Security audit of {topic}",
-    "secure": "Secure {topic}",
+    "audit": "Audit the security of {topic}",
+    "secure": "Make {topic} secure",
     "docs": "Document {topic}",
     "deploy": "Deploy {topic}",
     "cutover": "Cut over to {topic}",
-    "review": "Report on {topic}",
+    "review": "Write a report on {topic}",
 }
 _KEYS = {"design": "design", "test": "tests", "audit": "security-audit", "docs": "docs", "deploy": "deploy"}
 
@@ -357,16 +461,13 @@ def _drafts(items: list[_Item], topic: str, config: PlannerConfig, verbs: re.Pat
         side = re.search(r"\b(backend|frontend)$", item.text, re.IGNORECASE)
         if item.phase == "implement" and side:
             word = side.group(1).lower()
-        keys.append(f"s{number:02d}-{word or slug(_LEADING_VERB_RE.sub('', item.text) or item.text)}")
+        keys.append(f"s{number:02d}-{word or _key_words(item.text)}")
     drafts: list[Draft] = []
-    verb: str | None = None  # a verbless item ("a REST API") takes the verb of the item before it
     for index, item in enumerate(items):
         earlier = [_order(other) for other in items if _order(other) < _order(item)]
         nearest = max(earlier, default=None)
         deps = tuple(keys[i] for i, other in enumerate(items) if _order(other) == nearest)
-        if _LEADING_VERB_RE.match(item.text) or verbs.match(item.text):
-            verb = item.text.strip().split()[0].capitalize()
-        title = _title_of(item, topic, verbs, verb if item.phase == "implement" else None)
+        title = _title_of(item, topic, verbs, item.verb if item.phase == "implement" else None)
         estimate = config.estimates.get(WORKER_TYPE[item.phase])
         drafts.append(
             Draft(
@@ -385,12 +486,21 @@ def _drafts(items: list[_Item], topic: str, config: PlannerConfig, verbs: re.Pat
     return drafts
 
 
+def _key_words(text: str) -> str:
+    """An id's words: the part's object before its qualifiers, whole words (``Design the data migration with
+    a dry run on staging`` -> ``data-migration``, ``Switch the service's queries`` -> ``switch-service-queries``)."""
+    text = re.sub(r"['’]s\b", "", text)
+    unverbed = _LEADING_VERB_RE.sub("", text) or text
+    head = _TOPIC_STOP_RE.sub("", unverbed).strip()
+    return slug(head if len(re.findall(r"[a-z0-9]+", head.lower())) >= 2 else unverbed)
+
+
 _PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tests", "testing", "audit", "security", "document",
                 "documentation", "docs", "deploy", "deployment", "review", "inventory", "and", "the", "then", "it"}
 
 
 _VERBLESS_RE = re.compile(r"^(?:(?:its|their)\s+own\s+|(?:its|their)\s+|an?\s+|the\s+)", re.I)
-_PHASE_VERB = {"inventory": "Inventory", "design": "Design", "implement": "Implement", "secure": "Secure", "test": "Test",
+_PHASE_VERB = {"inventory": "Inventory", "design": "Design", "implement": "Implement", "secure": "Implement", "test": "Test",
                "cutover": "Cut over to",
                "audit": "Audit", "docs": "Document", "deploy": "Deploy", "review": "Review"}
 
@@ -402,12 +512,24 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     words = re.findall(r"[a-z]+", item.text.lower())
     if set(words) <= _PHASE_WORDS:
         return _TEMPLATE_TITLE[item.phase].format(topic=topic)
-    if _LEADING_VERB_RE.match(item.text) or verbs.match(item.text):
+    if _opens_with_verb(item.text, verbs):
         return _title(item.text)
     owned = re.match(r"^(?:its|their)\b", item.text.strip(), re.I)  # "its own database": the topic's
     rest = _VERBLESS_RE.sub("", item.text.strip())
     thing = f"the {rest} of {topic}" if owned else f"the {rest}"
+    if _WRITTEN_RE.search(_TOPIC_STOP_RE.sub("", rest)):
+        verb = "Write"  # a rollback plan, a runbook, a guide is written, whatever phase it is in
+    elif _APPROVAL_RE.search(rest):
+        verb = "Get"  # "a legal sign-off on the retention rules"
+    elif _REVIEWING_RE.search(rest) or (item.phase == "test" and _TEST_RE.search(rest)):
+        verb = "Run"  # "a pen test before go-live", "a DPIA and security review of the new provider"
     return _title(f"{verb or _PHASE_VERB[item.phase]} {thing}")
+
+
+_APPROVAL_RE = re.compile(r"^(?:\w+\s+){0,2}(?:sign-?off|approval|go-ahead)\b", re.IGNORECASE)
+_WRITTEN_RE = re.compile(r"\b(?:plan|runbook|playbook|guide|report|document|doc|policy|procedure|checklist|rfc|adr|"
+                         r"diagram|spec|specification|proposal|readme|changelog|notes|faq|manual|write-?up)s?\s*$",
+                         re.IGNORECASE)
 
 
 _STARTS_WITH_VERB_RE = re.compile(

@@ -1,0 +1,397 @@
+"""A description's sentences read as work: each an imperative, or nothing when it only tells context.
+
+Writers state work in many shapes, and a plan's parts must be whole imperative sentences ("Design
+the Customers should be able to log in" is what a verb put before a statement gives). So before the
+planner cuts a description into parts, each sentence is read as one of:
+
+* an imperative already (``Take a fresh backup, rehearse the upgrade ...``), or what is not a
+  statement at all (a list of deliverables, ``Four components: an event collector, ...``): kept;
+* a need: ``We need API keys per partner, rate limits ...``, ``That means a sync service, ...``,
+  ``Needs SSO with our Azure AD`` -> what is needed;
+* a capability of people: ``Customers should be able to log in, see their invoices`` -> ``Let
+  customers log in, see their invoices``; ``External partners need read access to orders`` ->
+  ``Give external partners read access to orders``;
+* a requirement on a thing: ``The billing service must charge the new prices`` -> ``Make the billing
+  service charge the new prices``; ``Every table gets a tenant_id`` -> ``Give every table a
+  tenant_id``; ``Existing accounts become one workspace each`` -> ``Make existing accounts one
+  workspace each``;
+* a passive requirement: ``The Stripe price IDs must be replaced``, ``queries are scoped by tenant``,
+  ``existing subscriptions need migrating`` -> ``Replace the Stripe price IDs``, ``Scope queries by
+  tenant``, ``Migrate existing subscriptions``; a series of them keeps its subject as "it"/"them"
+  (``It must be stored in the accounts table, sent to the CRM sync job`` -> ``Store it in the
+  accounts table, send it to the CRM sync job``);
+* a failure: ``Login is broken for SSO users`` -> ``Fix login for SSO users``;
+* context: a constraint (``Downtime must stay under 10 minutes``), a fact (``There are 12 jobs``),
+  what someone decided or did (``Leadership signed off on leaving Heroku``), a question or an
+  e-mail's aside (``Can you plan this?``, ``Let's discuss on Monday``): not a part. Every handoff
+  carries the whole description, so nothing the writer said is lost to the master.
+
+Pure text work; ``verbs`` is the set of base verbs the planner knows (it grows the guesses of
+which word a participle comes from).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Collection
+
+from orchestrator.textsignals import names_work
+
+PEOPLE = frozenset({
+    "users", "user", "customers", "customer", "admins", "admin", "administrators", "administrator", "members",
+    "member", "teams", "team", "staff", "partners", "partner", "clients", "client", "employees", "employee",
+    "visitors", "visitor", "operators", "operator", "editors", "editor", "managers", "manager", "agents", "agent",
+    "buyers", "sellers", "shoppers", "patients", "students", "teachers", "drivers", "developers", "engineers",
+    "people", "everyone", "anyone", "owners", "owner", "subscribers", "guests", "readers", "viewers", "authors",
+    "reviewers", "doctors", "nurses", "tenants", "merchants", "vendors", "suppliers", "accountants", "recruiters",
+    "candidates", "applicants", "residents", "citizens", "players", "creators", "moderators", "technicians",
+    "dispatchers", "planners", "analysts", "marketers", "testers", "approvers", "requesters", "travellers",
+    "travelers", "riders", "passengers", "volunteers", "donors", "parents", "learners", "they", "he",
+    "she",
+})
+"""Who a capability is for: ``Users can ...`` lets them; ``The job must ...`` makes it."""
+
+_DOERS = frozenset({"we", "you", "i", "contractor", "supplier", "vendor", "provider", "someone", "somebody",
+                    "developer", "developers", "engineering", "dev", "devs"})
+"""Who would do the work: ``The Contractor shall (a) analyse ...`` is the work itself."""
+
+_DECIDERS = frozenset({"leadership", "management", "board", "legal", "finance", "marketing", "sales", "ceo", "cto",
+                       "cfo", "ciso", "director", "directors", "auditor", "auditors", "we", "they", "i", "he", "she",
+                       "product", "compliance", "procurement", "customer", "client", "someone", "somebody"})
+"""Whose past acts are context: ``Leadership signed off on leaving Heroku by Q2``."""
+
+_STATES = frozenset({"stay", "remain", "be", "take", "last", "exceed", "cost", "fit", "happen", "occur", "keep",
+                     "continue", "work", "look", "feel", "seem", "apply", "start", "end", "finish", "land"})
+"""A modal on these states a constraint (``Downtime must stay under 10 minutes``), not work."""
+
+_MOVES = frozenset({"move", "migrate", "switch", "shift", "transition", "upgrade", "port", "roll"})
+"""A thing that must move is moved: ``The jobs should move to Kubernetes`` -> ``Move the jobs to Kubernetes``."""
+
+_FAILED = frozenset({"broken", "failing", "down", "stuck", "missing", "slow", "wrong", "corrupted", "crashing",
+                     "flaky", "outdated", "stale", "unusable", "unreachable", "unavailable"})
+
+_IRREGULAR = {
+    "written": "write", "rewritten": "rewrite", "built": "build", "rebuilt": "rebuild", "sent": "send",
+    "shown": "show", "done": "do", "run": "run", "rerun": "rerun", "made": "make", "kept": "keep", "set": "set",
+    "reset": "reset", "put": "put", "taken": "take", "given": "give", "hidden": "hide", "split": "split",
+    "cut": "cut", "found": "find", "held": "hold", "read": "read", "withdrawn": "withdraw", "chosen": "choose",
+    "frozen": "freeze", "spun": "spin", "torn": "tear", "shut": "shut", "undone": "undo", "upheld": "uphold",
+    "bought": "buy", "sold": "sell", "told": "tell", "paid": "pay", "laid": "lay", "led": "lead", "fed": "feed",
+    "seen": "see", "known": "know", "drawn": "draw", "thrown": "throw", "overwritten": "overwrite",
+    "brought": "bring", "caught": "catch", "taught": "teach", "bound": "bind", "spread": "spread", "shed": "shed",
+    "rolled out": "roll out", "set up": "set up",
+}
+
+_VOWELS = set("aeiou")
+_WORD = r"[A-Za-z0-9][\w'-]*"
+_SUBJECT = rf"(?P<subject>(?:{_WORD}\s+){{0,5}}?{_WORD}(?:\s*\([^)]{{1,80}}\))?)"
+_MODAL_RE = re.compile(
+    rf"^{_SUBJECT}\s+(?P<modal>must|should|shall|will|would|can|could|may|has\s+to|have\s+to|needs\s+to|need\s+to|"
+    r"is\s+to|are\s+to)\s+(?:also\s+|now\s+|then\s+|still\s+)?(?P<able>be\s+able\s+to\s+)?(?P<rest>.+)$",
+    re.IGNORECASE | re.DOTALL)
+_BE_RE = re.compile(rf"^{_SUBJECT}\s+(?P<be>is|are|gets|get)\s+(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
+_NEED_RE = re.compile(
+    r"(?:^|\b(?:we|i)\s+(?:will\s+|would\s+|also\s+|still\s+|really\s+)?|^(?:and\s+|also\s+)?)"
+    r"(?:need|needs|want|require|requires|would\s+like)\b\s*:?\s+(?:to\s+have\s+|to\s+get\s+|to\s+(?=\w))?(?P<rest>.+)$",
+    re.IGNORECASE | re.DOTALL)
+_MEANS_RE = re.compile(r"^(?:.*?\b)?(?:that|this|which|it)\s+(?:means|includes|involves|requires|covers)\b\s*:?\s+"
+                       r"(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
+_CONTEXT_RE = re.compile(
+    r"^(?:there\s+(?:is|are|was|were|will\s+be|'s)\b|it'?s\s+|let'?s\s+|thanks|thank\s+you|cheers|fyi\b|"
+    r"(?:see|as\s+discussed|as\s+per|per)\b[^.]*\b(?:below|above|attached|thread|e-?mail|mail|call|meeting)\b|"
+    r"(?:can|could|would|will|shall|should|do|does|did|is|are)\s+(?:you|we|someone|somebody|anyone|they|it|this)\b[^.]*\?\s*$)",
+    re.IGNORECASE)
+_FINITE_RE = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|must|should|shall|will|would|can|could|may|might|needs?|wants?|gets?|"
+    r"does|do|did|becomes?|'s|'re|isn't|aren't|doesn't|don't|won't|can't)\b", re.IGNORECASE)
+_MARKER_RE = re.compile(r"(?:^|\s)(?:\(?[a-z0-9]{1,2}\)|\d{1,2}\.)\s|^\s*[-*•]\s|→|->|=>|:\s", re.IGNORECASE)
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(]?[A-Z0-9])|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text`` (a line break ends one too), without their closing stop."""
+    return [s.strip().rstrip(".!").strip() for s in _SENTENCE_RE.split(text) if s.strip(" .!\n")]
+
+
+def as_work(sentence: str, verbs: Collection[str]) -> str | None:
+    """``sentence`` as an imperative (or unchanged when it is one, or names things to make); None for context."""
+    verbs = _known(verbs)
+    text = _FILLER_RE.sub("", sentence.strip())
+    first = text.split(maxsplit=1)[0].lower() if text else ""
+    if not text or _CONTEXT_RE.match(text) or text.endswith("?"):
+        return None
+    if (first in verbs and not _noun_subject(text)) or (
+            _MARKER_RE.search(text) and not _FINITE_RE.search(text.split(":", 1)[0])):
+        return text  # an imperative, or a list the planner reads as one
+    for pattern in (_MEANS_RE, _NEED_RE):
+        found = pattern.search(text)
+        if found and (pattern is _MEANS_RE or _need_opens(text, found)):
+            return _capital(found.group("rest").strip())
+    if _past_act(text):
+        return None
+    return _clauses(text, verbs)
+
+
+def _clauses(text: str, verbs: Collection[str]) -> str | None:
+    """Each clause of a sentence of statements read as work (``Every table gets a tenant_id, queries are
+    scoped by tenant, tenant admins can invite users``); a clause that is context is left out."""
+    kept: list[str] = []
+    pronoun: str | None = None  # a passive series goes on: "..., sent to the CRM sync job"
+    for separator, clause in _clause_split(text):
+        opening = re.match(r"(?:and|or|then|but|also)\s+", clause, re.IGNORECASE)
+        lead, body = (opening.group(), clause[opening.end():]) if opening else ("", clause)
+        body = _LIST_MARK_RE.sub("", body)
+        word = body.split(maxsplit=1)[0].lower() if body.split() else ""
+        if pronoun and (word in _IRREGULAR or word.endswith("ed")) and (base := _base_of_participle(word, verbs)):
+            work: str | None = _series(f"{base} {pronoun}{body[len(word):]}", pronoun, verbs)
+        elif (word in verbs and not _noun_subject(body)) or _verb_at(body, verbs) is None:
+            work, pronoun = body, None  # an imperative, or a thing to make
+        else:
+            work, pronoun = _statement(body, verbs)
+        if work:
+            if work != body:
+                work = work[:1].lower() + work[1:] if kept else _capital(work)
+            kept.append(f"{separator if kept else ''}{lead if kept else ''}{work}")
+    return "".join(kept) or None
+
+
+def _clause_split(text: str) -> list[tuple[str, str]]:
+    """Clauses at semicolons and commas outside parentheses, each with the separator before it."""
+    pieces: list[tuple[str, str]] = []
+    depth, start, separator = 0, 0, ""
+    for at, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and char in ",;":
+            pieces.append((separator, text[start:at].strip()))
+            separator, start = f"{char} ", at + 1
+    pieces.append((separator, text[start:].strip()))
+    return [(sep, piece) for sep, piece in pieces if piece]
+
+
+def _noun_subject(text: str) -> bool:
+    """``Search is broken``, ``Search must stay fast``: a verb's word followed by a finite verb is a subject."""
+    words = text.split(maxsplit=2)
+    return len(words) > 1 and bool(_FINITE_RE.fullmatch(words[1].lower()))
+
+
+def _need_opens(text: str, found: re.Match[str]) -> bool:
+    """``We need ...`` or a bare ``Needs ...``: not ``Every service needs its driver bumped``."""
+    head = text[: found.start("rest")].lower().split()
+    return head[0] in ("we", "i", "need", "needs", "want", "require", "requires", "and", "also", "would") \
+        or "we" in head[:-1] or "i" in head[:-1]
+
+
+def _verb_at(text: str, verbs: Collection[str]) -> re.Match[str] | None:
+    """A clause's finite verb, when the words before it can be its subject; None for a clause with none: a
+    noun phrase (``a retry queue``) or an imperative. A parenthesis is part of the subject it follows."""
+    words = [m for m in _TOKEN_RE.finditer(text)][:12]
+    if words and words[0].group().lower() in ("there", "it's", "let's"):
+        return words[0]
+    explicit = next((m for m in words[1:] if _FINITE_RE.fullmatch(m.group().lower())), None)
+    if explicit is not None:
+        return explicit  # "Every service that uses it (...) needs ...": the main verb, not the relative clause's
+    for index, match in enumerate(words[1:9], 1):
+        lowered, before = match.group().lower(), words[index - 1].group().lower()
+        if text[words[index - 1].end():match.start()].strip():
+            return None  # a comma ends the subject: no verb follows it
+        if before in _RELATIVE:
+            return None  # "a form where users request deletion": the verb of a clause inside a noun phrase
+        if not match.group().islower():
+            continue  # "Partner API", "Users Dashboard": a name's word is no verb
+        if before in PEOPLE and lowered.isalpha() and lowered not in _NOT_VERBS:
+            return match  # "Users request a reset link", "tenant admins invite users"
+        if lowered.endswith("s") and not lowered.endswith("ss") and _base_of_present(lowered, verbs) \
+                and before not in _NOT_VERBS and index <= 4:
+            return match  # "the link expires after an hour"
+    return None
+
+
+_RELATIVE = frozenset({"where", "that", "which", "who", "whom", "whose", "when", "so", "only", "if", "unless",
+                       "until", "once", "before", "after", "because", "while"})
+_TOKEN_RE = re.compile(r"\([^)]*\)|[\w'-]+")
+
+
+def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | None]:
+    """A clause with a subject and a finite verb as work, and the pronoun a passive series goes on with."""
+    modal = _MODAL_RE.match(text)
+    if modal:
+        subject, rest = modal.group("subject"), modal.group("rest").strip()
+        head = _head(subject)
+        if head in _DOERS:
+            return _LIST_MARK_RE.sub("", rest), None  # "The Contractor shall (a) analyse ...": the work itself
+        if (modal.group("able") or modal.group("modal").lower() in ("can", "could", "may")) and head in PEOPLE:
+            return f"Let {lower_subject(subject)} {rest}", None
+        passive = re.match(r"be\s+(?P<rest>.+)$", rest, re.IGNORECASE | re.DOTALL)
+        if passive:
+            return _passive(subject, passive.group("rest"), verbs)
+        verb = rest.split(maxsplit=1)[0].lower()
+        if verb in _STATES:
+            return None, None  # a constraint on the work, not work
+        if verb in _MOVES:  # "The 3 integrations must move from file drop to REST": move them
+            return f"{_capital(verb)} {lower_subject(subject)}{_after_first(rest)}", None
+        return f"Make {lower_subject(subject)} {rest}", None
+    be = _BE_RE.match(text)
+    if be:
+        subject, rest = be.group("subject"), be.group("rest").strip()
+        if be.group("be").lower() in ("get", "gets"):
+            return f"Give {lower_subject(subject)} {rest}", None
+        word = rest.split(maxsplit=1)[0].lower()
+        if word in _FAILED:
+            return f"Fix {lower_subject(subject)}{_after_first(rest)}", None
+        return _passive(subject, rest, verbs)
+    found = _verb_at(text, verbs)
+    if found is None or found.start() == 0:
+        return None, None
+    subject, verb, tail = text[: found.start()].strip(), found.group().lower(), text[found.end():]
+    head = _head(subject)
+    if names_work(subject):
+        return f"{lower_subject(subject)} that {verb}{tail}", None  # "a security review checks for leaks": the work is named
+    if verb in ("become", "becomes"):
+        return f"Make {lower_subject(subject)}{tail}", None
+    if verb in ("need", "needs", "require", "requires"):
+        ing = re.match(r"\s+(\w+ing)\b", tail)
+        if ing and (base := _base_of_ing(ing.group(1), verbs)):
+            return f"{_capital(base)} {lower_subject(subject)}{tail[ing.end():]}", None
+        done = _CAUSED_RE.match(tail)
+        if done and (base := _base_of_participle(done.group("done").lower(), verbs)):
+            # "needs its driver bumped and tested": the first verb names the part ("and tested" would read as a
+            # second part of its own)
+            return f"{_capital(base)} the {done.group('thing')} of {lower_subject(subject)}{tail[done.end():]}", None
+        return f"Give {lower_subject(subject)}{tail}", None  # "External partners need read access to orders"
+    if verb.endswith("ed") or verb in _IRREGULAR:
+        return None, None  # what someone did or decided: context
+    if head in PEOPLE:
+        if verb in ("want", "wants") and re.match(r"\s+to\s", tail):
+            return f"Let {lower_subject(subject)}{tail[len(' to'):]}", None
+        return f"Let {lower_subject(subject)} {_base_of_present(verb, verbs) or verb}{tail}", None
+    base = _base_of_present(verb, verbs)
+    return (f"Make {lower_subject(subject)} {base}{tail}", None) if base and verb.endswith("s") else (None, None)
+
+
+_CAUSED_RE = re.compile(r"\s+(?:(?:its|their|the|a|an)\s+)?(?:new\s+)?(?P<thing>[\w -]{1,40}?)\s+(?P<done>\w+ed|\w+en|"
+                        rf"{'|'.join(_IRREGULAR)})\b", re.IGNORECASE)
+_NOT_VERBS = frozenset({"the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from",
+                        "who", "that", "which", "whose", "is", "are", "this", "these", "its", "their", "our", "all"})
+_FILLER_RE = re.compile(r"^(?:also|plus|and|additionally|in\s+addition|next|finally)\s*[:,]?\s+", re.IGNORECASE)
+_LIST_MARK_RE = re.compile(r"^\s*\(?[a-z0-9]{1,2}\)\s+", re.IGNORECASE)
+
+
+def _passive(subject: str, rest: str, verbs: Collection[str]) -> tuple[str | None, str | None]:
+    """``<subject> (must be) replaced, sent to X and shown in Y`` -> ``Replace <subject>, send it to X and show it in Y``."""
+    first = rest.split(maxsplit=1)[0].lower() if rest.split() else ""
+    base = _base_of_participle(first, verbs)
+    if base is None:
+        return None, None  # "is ready", "are in place": a state, not work
+    pronoun = "them" if _head(subject).endswith("s") and _head(subject) not in ("its", "this") else "it"
+    if subject.strip().lower() in ("it", "they", "this", "these", "those"):
+        pronoun = "them" if subject.strip().lower() != "it" and subject.strip().lower() != "this" else "it"
+    return _series(f"{_capital(base)} {lower_subject(subject)}{rest[len(first):]}", pronoun, verbs), pronoun
+
+
+def _series(text: str, pronoun: str, verbs: Collection[str]) -> str:
+    """``... and shown on the page`` -> ``... and show it on the page``: a passive series goes on with its subject."""
+    def again(match: re.Match[str]) -> str:
+        later = _base_of_participle(match.group("word").lower(), verbs)
+        return f"{match.group('sep')}{later} {pronoun}" if later else match.group()
+
+    return _SERIES_RE.sub(again, text)
+
+
+_SERIES_RE = re.compile(rf"(?P<sep>\s+(?:and|or)\s+)(?P<word>[a-z]+(?:ed|en)|{'|'.join(_IRREGULAR)})\b")
+
+
+def _base_of_participle(word: str, verbs: Collection[str]) -> str | None:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if not word.endswith("ed") or len(word) < 5:
+        return None
+    if word.endswith("ied"):
+        return word[:-3] + "y"
+    stem = word[:-2]
+    for candidate in (word[:-1], stem, stem[:-1]):
+        if candidate in verbs:
+            return candidate
+    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "ls":
+        return stem[:-1]  # dropped -> drop
+    if stem[-1] in "cgsvzu" or (stem[-1] not in _VOWELS | set("wxyr") and stem[-2] in _VOWELS
+                                  and not stem.endswith(("en", "el", "on", "it"))):
+        return stem + "e"  # migrated -> migrate, stored -> store, archived -> archive
+    return stem
+
+
+def _base_of_ing(word: str, verbs: Collection[str]) -> str | None:
+    stem = word[:-3]
+    for candidate in (stem, stem + "e", stem[:-1]):
+        if candidate in verbs:
+            return candidate
+    return None
+
+
+def _base_of_present(word: str, verbs: Collection[str]) -> str | None:
+    for candidate in (word, word[:-1] if word.endswith("s") else "", word[:-2] if word.endswith("es") else "",
+                      word[:-3] + "y" if word.endswith("ies") else ""):
+        if candidate and candidate in verbs:
+            return candidate
+    return None
+
+
+def _past_act(text: str) -> bool:
+    """``Leadership signed off on ...``: a decider's past act."""
+    found = re.match(rf"^{_SUBJECT}\s+(?P<verb>[a-z]+ed|{'|'.join(_IRREGULAR)})\b", text, re.IGNORECASE)
+    return bool(found and _head(found.group("subject")) in _DECIDERS)
+
+
+def _head(subject: str) -> str:
+    words = re.findall(r"[a-z]+", re.sub(r"\([^)]*\)", "", subject).lower())
+    return words[-1] if words else ""
+
+
+def _after_first(text: str) -> str:
+    parts = text.split(maxsplit=1)
+    return f" {parts[1]}" if len(parts) > 1 else ""
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def lower_subject(subject: str) -> str:
+    """A subject moved after a verb: ``Uploads`` -> ``uploads``, ``The billing service`` -> ``the billing service``.
+    A word that looks like a name keeps its case: ``GitHub``, ``S3``, ``IDs``, ``Azure AD``."""
+    words = subject.strip().split(maxsplit=1)
+    if not words:
+        return ""
+    first, rest = words[0], words[1] if len(words) > 1 else ""
+    named = bool(re.search(r"[A-Z0-9]", first[1:])) or (bool(re.match(r"[A-Z]", rest)) and first.lower() not in _COMMON)
+    return subject.strip() if named else f"{first[:1].lower()}{first[1:]}{f' {rest}' if rest else ''}"
+
+
+_COMMON = PEOPLE | {"the", "a", "an", "every", "each", "all", "existing", "our", "their", "its", "new", "it", "they",
+                    "this", "these", "those", "some", "any", "external", "internal", "old"}
+
+
+_COMMON_VERBS = frozenset({
+    "expire", "request", "earn", "redeem", "receive", "see", "view", "edit", "share", "invite", "download", "upload",
+    "pay", "order", "book", "cancel", "choose", "select", "search", "filter", "sign", "log", "hear", "track", "follow",
+    "approve", "reject", "comment", "rate", "vote", "join", "leave", "subscribe", "unsubscribe", "appear", "trigger",
+    "fire", "retry", "fail", "charge", "refund", "include", "reach", "return", "accept", "read", "use", "enter",
+    "save", "print", "scope", "anonymise", "anonymize", "load", "change", "reset", "contain", "list", "manage",
+    "round", "index", "pause", "hide", "settle",
+})
+"""Verbs a writer's statements use that open no part of work on their own ("the link expires", "users pay"):
+known only to find a participle's or a present tense's base form."""
+
+
+@functools.lru_cache(maxsize=8)
+def _known_cached(verbs: frozenset[str]) -> frozenset[str]:
+    return verbs | _COMMON_VERBS
+
+
+def _known(verbs: Collection[str]) -> frozenset[str]:
+    return _known_cached(frozenset(verbs))
+
+
+def as_work_text(text: str, verbs: Collection[str]) -> str:
+    """``text`` with each sentence read as work (:func:`as_work`), context left out, one sentence per line."""
+    return "\n".join(work for sentence in sentences(text) if (work := as_work(sentence, verbs)))

@@ -1,0 +1,212 @@
+"""A plan's parts are whole imperative sentences a master can act on, whatever shape the writer used.
+
+The sentences here are new phrasings of each shape, not tasks of the corpora; each shape has its opposite
+(what must stay as written, or be left out as context).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from orchestrator import planner
+from orchestrator.classify import Classifier
+from orchestrator.config import Config
+from orchestrator.imperatives import as_work
+from orchestrator.models import Plan, QueueTask
+from orchestrator.planner import build_plan, builtin_drafts
+
+CONFIG = Config()
+CLASSIFIER = Classifier(CONFIG.classifier, learned=None)
+VERBS = planner._work_words(CLASSIFIER)
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    # an imperative, or things to make, stay as written
+    ("Export the audit trail to S3", "Export the audit trail to S3"),
+    ("A nightly job, a status page and an alert", "A nightly job, a status page and an alert"),
+    # needs
+    ("We also need SAML login, SCIM provisioning and an admin guide",
+     "SAML login, SCIM provisioning and an admin guide"),
+    ("For the pilot we need: a kiosk build, a printed QR sheet", "A kiosk build, a printed QR sheet"),
+    ("Needs a feature flag and a kill switch", "A feature flag and a kill switch"),
+    ("This means a queue consumer, a dead-letter topic, a replay tool", "A queue consumer, a dead-letter topic, a replay tool"),
+    # capabilities of people
+    ("Drivers should be able to upload delivery photos, sign on screen and report damage",
+     "Let drivers upload delivery photos, sign on screen and report damage"),
+    ("Shop owners can pause their store for a holiday", "Let shop owners pause their store for a holiday"),
+    ("Moderators want to hide a comment without deleting it", "Let moderators hide a comment without deleting it"),
+    ("Approvers need a daily digest of pending requests", "Give approvers a daily digest of pending requests"),
+    ("Patients book a slot online", "Let patients book a slot online"),
+    # requirements on things
+    ("The invoice service must round to two decimals", "Make the invoice service round to two decimals"),
+    ("Each project gets a budget field", "Give each project a budget field"),
+    ("Old carts become drafts after a week", "Make old carts drafts after a week"),
+    ("The reporting jobs should move to Airflow", "Move the reporting jobs to Airflow"),
+    ("The session cookie expires after 30 minutes", "Make the session cookie expire after 30 minutes"),
+    # passives, one and in a series
+    ("The legacy tokens must be revoked", "Revoke the legacy tokens"),
+    ("Uploads are scanned for malware", "Scan uploads for malware"),
+    ("Stale branches need deleting", "Delete stale branches"),
+    ("The field must be indexed, exported to the warehouse and shown on the profile page",
+     "Index the field, export it to the warehouse and show it on the profile page"),
+    ("Every worker needs its base image rebuilt", "Rebuild the base image of every worker"),
+    # a failure
+    ("Search is broken for accented names", "Fix search for accented names"),
+    # several statements in one sentence
+    ("Orders get a tracking link; the link expires after delivery; customers can share it",
+     "Give orders a tracking link; make the link expire after delivery; let customers share it"),
+])
+def test_a_sentence_is_read_as_the_work_it_asks_for(sentence: str, work: str) -> None:
+    assert as_work(sentence, VERBS) == work
+
+
+@pytest.mark.parametrize("sentence", [
+    "Downtime must stay under five minutes",  # a constraint on the work
+    "The cutover has to happen on a Sunday",
+    "There are about 40 dashboards",  # a fact
+    "Finance approved the budget last week",  # someone's past act
+    "Can you plan this?",  # an e-mail's question
+    "Let's talk about it at stand-up",
+    "See the thread below from the vendor",
+    "The new index is ready",  # a state, not work
+])
+def test_context_is_not_work(sentence: str) -> None:
+    assert as_work(sentence, VERBS) is None
+
+
+def test_a_name_after_a_person_word_is_no_verb() -> None:
+    assert as_work("Partner API", VERBS) == "Partner API"
+    assert as_work("Customer Portal Redesign", VERBS) == "Customer Portal Redesign"
+
+
+def test_the_relative_clause_inside_a_thing_is_not_its_verb() -> None:
+    # "users request" and "team sees" belong to the things named, which stay things to make
+    assert as_work("A page where users request a refund, a job that settles them, and a report",
+                   VERBS) == "A page where users request a refund, a job that settles them, and a report"
+
+
+def plan_for(title: str, description: str = "") -> Plan:
+    task = QueueTask.model_validate({"id": "t-1", "status": "pending", "title": title, "description": description})
+    return build_plan(task, CLASSIFIER.classify(task), builtin_drafts(task, CLASSIFIER, CONFIG.planner),
+                      planner="builtin", config=CONFIG.planner, now="2025-11-05T18:00:00.000Z")
+
+
+def titles(plan: Plan) -> list[str]:
+    return [s.title for s in plan.subtasks]
+
+
+def test_a_description_of_statements_becomes_imperative_parts_and_its_context_is_left_out() -> None:
+    plan = plan_for("Team spaces for the wiki",
+                    "Every team gets a space with its own pages. Members can invite guests; space admins can archive "
+                    "pages. Search must stay under 200 ms. There are 300 teams today.")
+    assert {"Give every team a space with its own pages", "Let members invite guests",
+            "Let space admins archive pages"} <= set(titles(plan))
+    assert not any("200 ms" in title or "300 teams" in title for title in titles(plan))
+
+
+def test_a_verbless_piece_after_a_semicolon_is_not_glued_to_the_clause_before_it() -> None:
+    plan = plan_for("Weekly digest for admins", "Add a status page for the digest job; a weekly digest e-mail to admins.")
+    assert not any("status page" in title and "e-mail" in title for title in titles(plan))
+
+
+def test_no_part_runs_across_two_sentences() -> None:
+    plan = plan_for("Partner portal",
+                    "Partners should be able to log in and see their orders. Needs SSO with Okta, a pen test before "
+                    "launch, and a runbook for support.")
+    assert "Let partners log in and see their orders" in titles(plan)
+    assert not any("orders" in title and "SSO" in title for title in titles(plan))
+    assert "Run the pen test before launch" in titles(plan)  # a test is run, not "Test the pen test"
+    assert "Write the runbook for support" in titles(plan)  # a document is written
+
+
+def test_a_verbless_part_takes_the_verb_of_its_own_sentence_never_the_design_steps() -> None:
+    plan = plan_for("Add a loyalty program to the shop",
+                    "Build the points ledger, a balance widget for the account page. A redemption screen for the till.")
+    by_title = titles(plan)
+    assert "Build the balance widget for the account page" in by_title  # the verb of its sentence
+    assert "Implement the redemption screen for the till" in by_title  # none in its own: the phase's verb
+    assert not any(title.startswith("Design the ") for title in by_title)  # not the design step's verb
+
+
+def test_a_sentence_that_lists_things_to_make_gives_one_part_each() -> None:
+    plan = plan_for("Observability for the search cluster",
+                    "Latency metrics per shard, a Grafana board, paging rules for the on-call rota, and slow-query logs.")
+    assert len([t for t in titles(plan) if re.search(r"metrics|board|paging|slow-query", t)]) == 4
+    # the objects of a verb are one part: "Revoke the keys, the tokens and the cookies" is one revocation
+    revoke = plan_for("Lock down the leaked admin account",
+                      "Revoke its API keys, its session tokens and its SSH certificates, then audit the logs.")
+    assert "Revoke its API keys, its session tokens and its SSH certificates" in titles(revoke)
+
+
+def test_numbered_steps_run_in_the_writers_order() -> None:
+    plan = plan_for("Retire the FTP drop",
+                    "1) list every partner that still uploads by FTP 2) move them to the SFTP endpoint "
+                    "3) watch traffic for two weeks 4) shut the FTP server down")
+    order = [title for stage in plan.execution_plan.values() for title in
+             (next(s.title for s in plan.subtasks if s.subtask_id == i) for i in stage)]
+    steps = [order.index(t) for t in ("List every partner that still uploads by FTP", "Move them to the SFTP endpoint",
+                                      "Watch traffic for two weeks", "Shut the FTP server down")]
+    assert steps == sorted(steps)
+    stage_of = {s.title: s.stage for s in plan.subtasks}
+    assert stage_of["Watch traffic for two weeks"] < stage_of["Shut the FTP server down"]
+    # bullets name parts, not steps: they run side by side
+    bullets = plan_for("Partner onboarding kit", "- add a guide page\n- add a video page\n- add a sandbox signup page")
+    assert len({s.stage for s in bullets.subtasks if s.title.startswith("Add a ")}) == 1
+
+
+def test_security_work_that_changes_something_is_implementation_and_what_is_made_is_developments() -> None:
+    plan = plan_for("Lock down the admin panel",
+                    "Add CSRF tokens to all forms, enforce MFA for admins, add an audit log of admin actions, and "
+                    "review the session timeout.")
+    by_title = {s.title: s for s in plan.subtasks}
+    assert by_title["Add CSRF tokens to all forms"].worker_type == "implementation"  # security's, but made
+    assert by_title["Add an audit log of admin actions"].worker_type == "implementation"  # an audit log is no audit
+    assert by_title["Enforce MFA for admins"].assigned_to == "security"
+    assert by_title["Review the session timeout"].worker_type == "audit"
+    assert "Design admin panel architecture" in by_title  # the topic is what is locked down, not "down the ..."
+    shop = plan_for("New checkout flow with Apple Pay and Google Pay",
+                    "Add both wallets to the web checkout, update the order service to accept wallet tokens, "
+                    "PCI review by security, feature flag rollout to 10% then 100%.")
+    by_title = {s.title: s for s in shop.subtasks}
+    # no master's word names these parts, and the task's words lean to security: what is made is development's
+    assert by_title["Add both wallets to the web checkout"].assigned_to == "development"
+    assert by_title["Update the order service to accept wallet tokens"].assigned_to == "development"
+    assert by_title["Run the PCI review by security"].assigned_to == "security"
+
+
+def test_a_programs_topic_is_what_it_works_on() -> None:
+    plan = plan_for("Hardening sprint for the billing portal",
+                    "Rotate the webhook secrets, add rate limits to the login form, and pen test the result.")
+    assert {"Design billing portal architecture", "Pen test the result"} <= set(
+        titles(plan))
+
+
+def test_ids_are_the_parts_object_in_whole_words() -> None:
+    plan = plan_for("Migrate the ledger from MySQL to PostgreSQL",
+                    "Convert the schema, run the data migration with a dry run on staging, and switch the ledger's "
+                    "queries.")
+    keys = {s.title: s.subtask_id.split("-s", 1)[1] for s in plan.subtasks}
+    assert keys["Run the data migration with a dry run on staging"].endswith("-data-migration")
+    assert keys["Switch the ledger's queries"].endswith("-switch-ledger-queries")  # no "ledger-s"
+
+
+CORPUS = [entry["task"] for entry in
+          json.loads((Path(planner.__file__).parent / "data" / "dev-corpus.json").read_text())
+          if entry["label"]["decision"] == "complex"]
+
+
+def test_every_part_of_every_dev_plan_opens_with_a_verb_and_stays_in_one_sentence() -> None:
+    verbs = planner.work_verbs(CLASSIFIER)
+    wrong = []
+    for fields in CORPUS:
+        task = QueueTask.model_validate({**fields, "status": "pending"})
+        description = task.full_description
+        joins = {f"{m.group(1)} {m.group(2)}" for m in re.finditer(r"(\w+)[.!?]\s+([A-Z]\w*)", description)}
+        for draft in builtin_drafts(task, CLASSIFIER, CONFIG.planner):
+            if not planner._opens_with_verb(draft.title, verbs) or any(join in draft.title for join in joins):
+                wrong.append((task.title, draft.title))
+    assert wrong == []
