@@ -54,6 +54,8 @@ VERBS = planner._work_words(CLASSIFIER)
     ("The field must be indexed, exported to the warehouse and shown on the profile page",
      "Index the field, export it to the warehouse and show it on the profile page"),
     ("Every worker needs its base image rebuilt", "Rebuild the base image of every worker"),
+    ("Finance needs a list of refunds issued", "Give finance a list of refunds issued"),
+    ("Jenkins is switched off after the move", "Switch Jenkins off after the move"),  # a name keeps its case
     # a failure
     ("Search is broken for accented names", "Fix search for accented names"),
     # several statements in one sentence
@@ -84,9 +86,13 @@ def test_a_name_after_a_person_word_is_no_verb() -> None:
 
 
 def test_the_relative_clause_inside_a_thing_is_not_its_verb() -> None:
-    # "users request" and "team sees" belong to the things named, which stay things to make
+    # "users request" and "a backup is late" belong to the things named, which stay things to make
     assert as_work("A page where users request a refund, a job that settles them, and a report",
                    VERBS) == "A page where users request a refund, a job that settles them, and a report"
+    assert as_work("Alerts when a backup is late", VERBS) == "Alerts when a backup is late"
+    # a relative clause that opens with its own verb is part of the subject of the main verb after it
+    assert as_work("Every app that reads the feed needs its client regenerated", VERBS) == \
+        "Regenerate the client of every app that reads the feed"
 
 
 def plan_for(title: str, description: str = "") -> Plan:
@@ -140,6 +146,17 @@ def test_a_sentence_that_lists_things_to_make_gives_one_part_each() -> None:
     revoke = plan_for("Lock down the leaked admin account",
                       "Revoke its API keys, its session tokens and its SSH certificates, then audit the logs.")
     assert "Revoke its API keys, its session tokens and its SSH certificates" in titles(revoke)
+
+
+def test_a_list_ends_at_its_and_and_each_thing_gets_its_own_verb() -> None:
+    plan = plan_for("Disaster recovery for the ledger database",
+                    "Hourly snapshots copied to another zone, a written restore procedure, a monthly restore drill, "
+                    "and alerts when a snapshot is late.")
+    assert {"Run the monthly restore drill", "Write the written restore procedure"} & set(titles(plan))
+    assert "Run the monthly restore drill" in titles(plan)  # a drill is run
+    assert not any("drill" in title and "alerts" in title for title in titles(plan))
+    assert any(title.startswith("Set up the alerts when a snapshot is late") for title in titles(plan))
+    assert "Set up the hourly snapshots copied to another zone" in titles(plan)  # the sentence's capital dropped
 
 
 def test_numbered_steps_run_in_the_writers_order() -> None:

@@ -48,7 +48,8 @@ PEOPLE = frozenset({
     "candidates", "applicants", "residents", "citizens", "players", "creators", "moderators", "technicians",
     "dispatchers", "planners", "analysts", "marketers", "testers", "approvers", "requesters", "travellers",
     "travelers", "riders", "passengers", "volunteers", "donors", "parents", "learners", "they", "he",
-    "she",
+    "she", "marketing", "finance", "sales", "legal", "support", "hr", "ops", "operations", "leadership", "management",
+    "compliance", "accounting", "procurement",
 })
 """Who a capability is for: ``Users can ...`` lets them; ``The job must ...`` makes it."""
 
@@ -195,15 +196,13 @@ def _verb_at(text: str, verbs: Collection[str]) -> re.Match[str] | None:
         lowered, before = match.group().lower(), words[index - 1].group().lower()
         if text[words[index - 1].end():match.start()].strip():
             return None  # a comma ends the subject: no verb follows it
-        if before in _RELATIVE:
-            return None  # "a form where users request deletion": the verb of a clause inside a noun phrase
         if not match.group().islower():
             continue  # "Partner API", "Users Dashboard": a name's word is no verb
         if before in PEOPLE and lowered.isalpha() and lowered not in _NOT_VERBS:
             return match  # "Users request a reset link", "tenant admins invite users"
         if lowered.endswith("s") and not lowered.endswith("ss") and _base_of_present(lowered, verbs) \
-                and before not in _NOT_VERBS and index <= 4:
-            return match  # "the link expires after an hour"
+                and before not in _NOT_VERBS and index <= 4 and words[0].group().lower() in _DETERMINERS:
+            return match  # "the link expires after an hour", not "Nightly snapshots copied to ..."
     return None
 
 
@@ -214,6 +213,13 @@ _TOKEN_RE = re.compile(r"\([^)]*\)|[\w'-]+")
 
 def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | None]:
     """A clause with a subject and a finite verb as work, and the pronoun a passive series goes on with."""
+    found = _verb_at(text, verbs)
+    before = re.findall(r"[a-z']+", text[: found.start()].lower()) if found is not None else []
+    if any(word in _RELATIVE and following in _DETERMINERS | PEOPLE | {"it", "we", "you", "they", "i"}
+           for word, following in zip(before, before[1:], strict=False)):
+        # "alerts when a snapshot is missing": the verb is the inner clause's, the whole is a thing; not "every
+        # service that uses it needs ...", whose inner clause has its verb first
+        return text, None
     modal = _MODAL_RE.match(text)
     if modal:
         subject, rest = modal.group("subject"), modal.group("rest").strip()
@@ -240,7 +246,6 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
         if word in _FAILED:
             return f"Fix {lower_subject(subject)}{_after_first(rest)}", None
         return _passive(subject, rest, verbs)
-    found = _verb_at(text, verbs)
     if found is None or found.start() == 0:
         return None, None
     subject, verb, tail = text[: found.start()].strip(), found.group().lower(), text[found.end():]
@@ -253,7 +258,7 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
         ing = re.match(r"\s+(\w+ing)\b", tail)
         if ing and (base := _base_of_ing(ing.group(1), verbs)):
             return f"{_capital(base)} {lower_subject(subject)}{tail[ing.end():]}", None
-        done = _CAUSED_RE.match(tail)
+        done = None if head in PEOPLE else _CAUSED_RE.match(tail)  # "Marketing needs a report of points issued"
         if done and (base := _base_of_participle(done.group("done").lower(), verbs)):
             # "needs its driver bumped and tested": the first verb names the part ("and tested" would read as a
             # second part of its own)
@@ -269,8 +274,10 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
     return (f"Make {lower_subject(subject)} {base}{tail}", None) if base and verb.endswith("s") else (None, None)
 
 
-_CAUSED_RE = re.compile(r"\s+(?:(?:its|their|the|a|an)\s+)?(?:new\s+)?(?P<thing>[\w -]{1,40}?)\s+(?P<done>\w+ed|\w+en|"
-                        rf"{'|'.join(_IRREGULAR)})\b", re.IGNORECASE)
+_CAUSED_RE = re.compile(r"\s+(?:(?:its|their|the|a|an)\s+)?(?:new\s+)?(?P<thing>(?:[\w-]+\s+){0,2}?[\w-]+)\s+"
+                        rf"(?P<done>\w+ed|\w+en|{'|'.join(_IRREGULAR)})\b", re.IGNORECASE)
+"""``needs its driver bumped``: a thing of at most three words, then what is to be done to it."""
+_DETERMINERS = frozenset({"the", "a", "an", "each", "every", "our", "its", "their", "this", "that", "any", "all"})
 _NOT_VERBS = frozenset({"the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from",
                         "who", "that", "which", "whose", "is", "are", "this", "these", "its", "their", "our", "all"})
 _FILLER_RE = re.compile(r"^(?:also|plus|and|additionally|in\s+addition|next|finally)\s*[:,]?\s+", re.IGNORECASE)
@@ -358,13 +365,24 @@ def _capital(text: str) -> str:
 
 def lower_subject(subject: str) -> str:
     """A subject moved after a verb: ``Uploads`` -> ``uploads``, ``The billing service`` -> ``the billing service``.
-    A word that looks like a name keeps its case: ``GitHub``, ``S3``, ``IDs``, ``Azure AD``."""
+    What looks like a name keeps its case: ``GitHub``, ``S3``, ``Azure AD``, ``Jenkins`` (one word that is no known
+    common word)."""
     words = subject.strip().split(maxsplit=1)
     if not words:
         return ""
     first, rest = words[0], words[1] if len(words) > 1 else ""
-    named = bool(re.search(r"[A-Z0-9]", first[1:])) or (bool(re.match(r"[A-Z]", rest)) and first.lower() not in _COMMON)
+    lowered = first.lower()
+    named = bool(re.search(r"[A-Z0-9]", first[1:])) or (bool(re.match(r"[A-Z]", rest)) and lowered not in _COMMON) or (
+        not rest and lowered not in _COMMON | _COMMON_NOUNS and lowered.rstrip("s") not in _COMMON_VERBS)
     return subject.strip() if named else f"{first[:1].lower()}{first[1:]}{f' {rest}' if rest else ''}"
+
+
+_COMMON_NOUNS = frozenset({
+    "login", "logins", "search", "checkout", "signup", "billing", "payments", "uploads", "downloads", "exports",
+    "imports", "reports", "invoices", "orders", "notifications", "emails", "backups", "deployments", "builds", "tests",
+    "logs", "metrics", "alerts", "sessions", "accounts", "queries", "events", "data", "files", "records", "tables",
+    "services", "jobs", "passwords", "tokens", "secrets", "keys", "certificates", "everything", "nothing", "downtime",
+})
 
 
 _COMMON = PEOPLE | {"the", "a", "an", "every", "each", "all", "existing", "our", "their", "its", "new", "it", "they",

@@ -114,7 +114,7 @@ _TOPIC_STOP_RE = re.compile(
 
 
 _REVIEWING_RE = re.compile(r"\b(?:audit(?!\s*(?:log|trail))|review|pen\s*-?test|penetration|scan|assess\w*|threat\s+model|"
-                          r"dpia|sign-?off|check|verify|inspect|evaluate)\b", re.IGNORECASE)
+                          r"dpia|sign-?off|check|verify|inspect|evaluate|drill|rehearsal|game\s*day)\b", re.IGNORECASE)
 
 
 def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> str:
@@ -220,7 +220,8 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "reissue", "spin up", "stand up", "let", "bring", "assess", "define", "obtain", "adapt", "analyse",
                "analyze", "conduct", "repoint", "invite", "load", "train", "apply", "watch", "observe", "wait", "shut",
                "ask", "tell", "contact", "email", "call", "produce", "freeze", "unfreeze", "unmount", "mount", "scaffold",
-               "enforce", "require", "rate-limit", "throttle", "lock down", "pen test", "pen-test")
+               "enforce", "require", "rate-limit", "throttle", "lock down", "pen test", "pen-test", "order", "buy",
+               "purchase", "procure", "hire", "file", "issue", "have")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
@@ -324,17 +325,17 @@ def _things(sentence: str, verbs: re.Pattern[str]) -> list[str]:
     after a verb is that verb's objects ("Revoke the AWS keys, the Stripe key and the DB password")."""
     if verbs.match(sentence) or sentence.count(",") < 2 or ("(" in sentence and ")" not in sentence):
         return []
-    depth, pieces, start = 0, [], 0
+    pieces: list[tuple[str, str]] = []  # (the separator before it, the piece)
+    separator, start = "", 0
     for match in _THINGS_SPLIT_RE.finditer(sentence):
-        depth = sentence.count("(", 0, match.start()) - sentence.count(")", 0, match.start())
-        if depth == 0:
-            pieces.append(sentence[start:match.start()])
-            start = match.end()
-    pieces.append(sentence[start:])
+        if sentence.count("(", 0, match.start()) == sentence.count(")", 0, match.start()):
+            pieces.append((separator, sentence[start:match.start()]))
+            separator, start = match.group(), match.end()
+    pieces.append((separator, sentence[start:]))
     things: list[str] = []
-    articled = sum(bool(_ARTICLE_RE.match(piece)) for piece in pieces) * 2 >= len(pieces)
-    for piece in (piece.strip(" .") for piece in pieces):
-        if things and articled and not _ARTICLE_RE.match(piece):
+    articled = sum(bool(_ARTICLE_RE.match(piece)) for _, piece in pieces) * 2 >= len(pieces)
+    for separator, piece in ((separator, piece.strip(" .")) for separator, piece in pieces):
+        if things and articled and not _ARTICLE_RE.match(piece) and "and" not in separator:
             things[-1] += f", {piece}"  # "a job across the user, orders and analytics databases": one thing
         elif piece:
             things.append(piece)
@@ -502,7 +503,7 @@ _PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tes
 _VERBLESS_RE = re.compile(r"^(?:(?:its|their)\s+own\s+|(?:its|their)\s+|an?\s+|the\s+)", re.I)
 _PHASE_VERB = {"inventory": "Inventory", "design": "Design", "implement": "Implement", "secure": "Implement", "test": "Test",
                "cutover": "Cut over to",
-               "audit": "Audit", "docs": "Document", "deploy": "Deploy", "review": "Review"}
+               "audit": "Audit", "docs": "Document", "deploy": "Set up", "review": "Review"}
 
 
 def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None = None) -> str:
@@ -515,7 +516,7 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     if _opens_with_verb(item.text, verbs):
         return _title(item.text)
     owned = re.match(r"^(?:its|their)\b", item.text.strip(), re.I)  # "its own database": the topic's
-    rest = _VERBLESS_RE.sub("", item.text.strip())
+    rest = lower_subject(_VERBLESS_RE.sub("", item.text.strip()))  # "Nightly ETL" began a sentence
     thing = f"the {rest} of {topic}" if owned else f"the {rest}"
     if _WRITTEN_RE.search(_TOPIC_STOP_RE.sub("", rest)):
         verb = "Write"  # a rollback plan, a runbook, a guide is written, whatever phase it is in
