@@ -227,3 +227,13 @@ def test_every_part_of_every_dev_plan_opens_with_a_verb_and_stays_in_one_sentenc
             if not planner._opens_with_verb(draft.title, verbs) or any(join in draft.title for join in joins):
                 wrong.append((task.title, draft.title))
     assert wrong == []
+
+
+def test_a_long_part_is_cut_after_a_whole_word_and_its_description_keeps_every_word() -> None:
+    plan = plan_for("Member portal", "Members should be able to log in with their library card, renew their loans, "
+                                     "reserve books at any branch, pay late fees online and see their reading history.")
+    part = next(s for s in plan.subtasks if s.title.startswith("Let members"))
+    assert len(part.title) <= planner.TITLE_CHARS and part.title.endswith("...")
+    assert part.title[:-3].split()[-1] in "Let members log in with their library card, renew their loans, reserve books at " \
+        "any branch, pay late fees online and see their reading history".split()  # a whole word
+    assert "see their reading history" in part.description

@@ -554,9 +554,18 @@ def _criteria(phase: str, title: str, topic: str) -> str:
                                   title_lower=title[:1].lower() + title[1:])
 
 
+TITLE_CHARS = 120
+
+
 def _title(text: str) -> str:
+    """Capitalised, without its full stop, at most ``TITLE_CHARS`` long: a longer one is cut after a whole word
+    and ends with "..." (the part's description keeps every word)."""
     text = text.strip().rstrip(".")
-    return (text[:1].upper() + text[1:])[:120]
+    text = text[:1].upper() + text[1:]
+    if len(text) <= TITLE_CHARS:
+        return text
+    cut = text[: TITLE_CHARS - 3].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return f"{cut}..."
 
 
 def _description(item: _Item, title: str, topic: str) -> str:
