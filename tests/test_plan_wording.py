@@ -239,3 +239,13 @@ def test_a_long_part_is_cut_after_a_whole_word_and_its_description_keeps_every_w
     assert written.startswith(part.title[:-3])  # cut after a whole word
     assert written[len(part.title) - 3] in " ,"
     assert "see their reading history" in part.description
+
+
+def test_a_pasted_list_of_hundreds_is_read_in_bounded_work_and_no_item_is_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    route = CLASSIFIER.route
+    monkeypatch.setattr(CLASSIFIER, "route", lambda *a, **k: calls.append(a) or route(*a, **k))
+    plan = plan_for("Import the legacy catalogue", "We need " + ", ".join(f"a product feed {n}" for n in range(300)) + ".")
+    assert len(plan.subtasks) <= CONFIG.planner.max_subtasks
+    assert len(calls) < 120  # about one route per part read (40 at most), not one per item of the list
+    assert "a product feed 299" in " ".join(s.description for s in plan.subtasks)  # merged, never dropped

@@ -33,6 +33,7 @@ which word a participle comes from).
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Collection
 
@@ -186,7 +187,7 @@ def _need_opens(text: str, found: re.Match[str]) -> bool:
 def _verb_at(text: str, verbs: Collection[str]) -> re.Match[str] | None:
     """A clause's finite verb, when the words before it can be its subject; None for a clause with none: a
     noun phrase (``a retry queue``) or an imperative. A parenthesis is part of the subject it follows."""
-    words = [m for m in _TOKEN_RE.finditer(text)][:12]
+    words = list(itertools.islice(_TOKEN_RE.finditer(text), 12))
     if words and words[0].group().lower() in ("there", "it's", "let's"):
         return words[0]
     explicit = next((m for m in words[1:] if _FINITE_RE.fullmatch(m.group().lower())), None)

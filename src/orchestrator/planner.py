@@ -270,6 +270,9 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
         steps = bool(listed) and len(_NUMBER_RE.findall(segment)) >= 2 and sum(
             _opens_with_verb(item, verbs) for item in listed) >= 2
         for pieces in sentences:
+            if len(found) >= _MOST_PARTS:  # a pasted list of thousands: the rest stays in the last part's words
+                found[-1].text += " " + " ".join(piece for _, piece in pieces)
+                continue
             items = _sentence_items(pieces, bool(listed) or all(not sep for sep, _ in pieces), group, main,
                                     classifier, verbs)
             for step, item in enumerate(items):
@@ -287,6 +290,9 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     verb = ""  # the last verb: a verbless part made after it takes it ("Build the API, a UI widget")
     for separator, part in pieces:
         if not re.search(r"[A-Za-z]{2,}", part):
+            continue
+        if len(found) >= _MOST_PARTS and previous is not None:
+            previous.text += f"{separator or ' '}{part}"  # read, not routed: _fit would merge it anyway
             continue
         if separator.strip() and separator.strip() in ".;!?":
             previous, making, verb = None, False, ""  # a new sentence: nothing joins the one before
@@ -315,6 +321,8 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     return found
 
 
+_MOST_PARTS = 40
+"""Parts read from one text at most: each is routed, and _fit merges them down to ``max_subtasks``."""
 _NUMBER_RE = re.compile(r"(?:^|[\s(:;,])\d{1,2}[.)]\s+(?=\S)")
 _THINGS_SPLIT_RE = re.compile(r",\s*(?:and\s+|or\s+)?|\s+and\s+(?=(?:an?|one|two|three|four|five)\s)", re.IGNORECASE)
 
