@@ -249,3 +249,13 @@ def test_a_pasted_list_of_hundreds_is_read_in_bounded_work_and_no_item_is_lost(m
     assert len(plan.subtasks) <= CONFIG.planner.max_subtasks
     assert len(calls) < 120  # about one route per part read (40 at most), not one per item of the list
     assert "a product feed 299" in " ".join(s.description for s in plan.subtasks)  # merged, never dropped
+
+
+def test_criteria_say_what_is_checked_in_the_parts_own_words() -> None:
+    plan = plan_for("Tenant portal",
+                    "Tenants should be able to log in and report a repair. Needs a pen test before launch and a "
+                    "runbook for the help desk.")
+    criteria = {s.title: s.success_criteria for s in plan.subtasks}
+    assert criteria["Let tenants log in and report a repair"].startswith("Tenants can log in and report a repair")
+    assert criteria["Run the pen test before launch"].startswith("The pen test before launch is done and its findings")
+    assert criteria["Write the runbook for the help desk"].startswith("The runbook for the help desk is written down")

@@ -25,7 +25,7 @@ from typing import Any
 from orchestrator import dag
 from orchestrator.classify import Classifier, Route
 from orchestrator.config import PlannerConfig
-from orchestrator.imperatives import as_work, as_work_text, lower_subject
+from orchestrator.imperatives import PEOPLE, as_work, as_work_text, lower_subject
 from orchestrator.models import (
     MASTERS,
     MAX_SUBTASK_ID,
@@ -553,6 +553,20 @@ _STARTS_WITH_VERB_RE = re.compile(
 
 def _criteria(phase: str, title: str, topic: str) -> str:
     """A checkable sentence: ``Implement the REST API`` -> ``The REST API is implemented, ...``."""
+    if title.endswith("..."):
+        title = title[:-3]  # a long title was cut: what is checked is the part as far as it says
+    ability = re.match(r"Let\s+(?P<who>.+?)\s+(?P<what>(?:log|sign)\s+in\b.*|[a-z][\w-]*\b.*)$", title)
+    if ability and ability.group("who").split()[-1].lower() in PEOPLE:  # "Let members invite guests"
+        return (f"{ability.group('who')[:1].upper()}{ability.group('who')[1:]} can {ability.group('what')} (its "
+                "author shows it working); the code builds and the existing tests pass")
+    ran = re.match(r"(?:Run|Get)\s+(?:the\s+)?(?P<what>.+)$", title)
+    if ran and phase in ("test", "audit") and not title.startswith("Run both"):  # "Run the pen test before go-live"
+        return (f"The {ran.group('what')} is done and its findings are written down, each with a severity, and no "
+                "critical or high finding is left open")
+    wrote = re.match(r"Write\s+(?:the\s+|an?\s+)?(?P<what>.+)$", title)
+    if (wrote and phase in ("docs", "deploy", "review")) or (wrote and _WRITTEN_RE.search(title)):
+        return (f"The {wrote.group('what')} is written down where the project keeps its documents, says what to "
+                f"do step by step, and is checked against {topic} as it is now")
     done = _LEADING_VERB_RE.sub("", title).strip() or topic
     if phase == "implement" and done == title:  # "Run both databases side by side": no "X is implemented"
         return (f"Done as asked ({title[:1].lower() + title[1:]}), checked by its author; the code builds and the "
