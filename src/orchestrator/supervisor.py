@@ -281,16 +281,19 @@ class Supervisor:
         self._emit(plan, "subtask_failed", f"{subtask.subtask_id}:{subtask.attempt}:failed",
                    subtask_id=subtask.subtask_id, attempt=subtask.attempt, kind=kind, reason=reason, transient=transient)
         retry = self.settings.config.retry
-        if progress.should_escalate(subtask, transient, retry):
-            why = reason if not transient else f"failed {subtask.attempt} times; last: {reason}"
+        n = progress.attempts_in_round(plan, subtask)
+        since = "" if n == subtask.attempt else " since a person's retry"
+        if progress.should_escalate(n, transient, retry):
+            why = reason if not transient else f"failed {n} times{since}; last: {reason}"
             subtask = self._close_attempt(plan, subtask, kind, reason, status="failed", error=reason)
             self.escalate(plan, subtask, why)
             return
-        when = format_timestamp(progress.retry_time(now, subtask.attempt, retry, self.rng))
+        when = format_timestamp(progress.retry_time(now, n, retry, self.rng))
         self._close_attempt(plan, subtask, kind, reason, status="retry_wait", retry_count=subtask.retry_count + 1,
                             retry_reason=reason, retry_at=when,
-                            retry_modifications=f"new attempt {subtask.attempt + 1} of {retry.max_attempts}; "
-                            "the handoff carries the errors of earlier attempts")
+                            retry_modifications=f"new attempt {subtask.attempt + 1}"
+                            + (f" ({n + 1} of {retry.max_attempts}{since})" if since else f" of {retry.max_attempts}")
+                            + "; the handoff carries the errors of earlier attempts")
         self._emit(plan, "subtask_retry_scheduled", f"{subtask.subtask_id}:{subtask.attempt}:retry",
                    subtask_id=subtask.subtask_id, retry_count=subtask.retry_count + 1, retry_at=when, reason=reason)
 
