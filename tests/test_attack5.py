@@ -54,3 +54,43 @@ def test_a_persons_retry_gives_the_subtask_a_fresh_set_of_attempts() -> None:
     assert sim.plan(ORCH)["status"] == "blocked"
     assert len(sim.events("orchestration_blocked")) == 2
     assert "failed 3 times since" in sim.plan(ORCH)["failure_reason"]
+
+
+def test_a_retry_waits_its_backoff_in_real_time_when_the_wall_clock_steps_forward() -> None:
+    """Defect: a retry's backoff was measured on the wall clock (its ``retry_at``, rebased across the
+    forward steps the monitor saw, which only moves times written *before* a step): NTP setting the
+    clock an hour forward one second after a failure handed the retry off at once, nine seconds early,
+    to a master whose worker had just failed. Inside one run the backoff is measured on the monotonic
+    clock; ``retry_at`` (what a restart has) decides only for a retry scheduled before it."""
+    sim = started()
+    sim.report(sid("design"), "fail", reason="flaky", worker_id="w1")
+    sim.tick(0)
+    assert sim.subtask(sid("design"))["status"] == "retry_wait"  # a 10 s backoff
+    sim.tick(1)
+    sim.clock.jump(3600)
+    sim.tick(0)
+    sim.tick(1)
+    assert sim.subtask(sid("design"))["attempt"] == 1  # 2 s of the 10 have passed
+    sim.tick(8.5)
+    assert sim.subtask(sid("design"))["attempt"] == 2
+
+
+def test_a_retry_scheduled_before_a_restart_is_due_by_its_retry_at() -> None:
+    sim = started()
+    sim.report(sid("design"), "fail", reason="flaky", worker_id="w1")
+    sim.tick(0)
+    sim.clock.advance(5)
+    sim = sim.restart()
+    assert sim.subtask(sid("design"))["attempt"] == 1
+    sim.tick(5.5)
+    assert sim.subtask(sid("design"))["attempt"] == 2
+
+
+def test_a_persons_retry_of_a_subtask_waiting_for_its_backoff_is_handed_off_at_once() -> None:
+    sim = started(config={"retry": {"backoff_base_seconds": 600, "backoff_max_seconds": 600, "jitter": 0.0}})
+    sim.report(sid("design"), "fail", reason="flaky", worker_id="w1")
+    sim.tick(0)
+    assert sim.subtask(sid("design"))["status"] == "retry_wait"
+    person_retries(sim, sid("design"))
+    assert sim.subtask(sid("design"))["attempt"] == 2
+    assert sim.subtask(sid("design"))["status"] == "assigned"

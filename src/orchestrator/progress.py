@@ -69,10 +69,6 @@ def retry_delay(retry_count: int, config: RetryConfig, rng: random.Random) -> fl
     return max(0.0, float(delay) * (1 + rng.uniform(-config.jitter, config.jitter)))
 
 
-def retry_time(now: datetime, retry_count: int, config: RetryConfig, rng: random.Random) -> datetime:
-    return now + timedelta(seconds=retry_delay(retry_count, config, rng))
-
-
 def retry_due(retry_at: datetime | None, now: datetime, config: RetryConfig) -> datetime:
     """When a scheduled retry is due: its ``retry_at``; now if that is further away than the longest
     backoff (it was scheduled before the wall clock was set back, by at least the difference)."""

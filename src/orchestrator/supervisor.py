@@ -27,7 +27,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,8 @@ class Supervisor:
         self.clock_steps = ClockSteps()  # forward steps of the wall clock seen by the monitor
         self.signs = SignWatch()  # when the monitor last saw each attempt's signs change (monotonic)
         self._kept_requests: set[Path] = set()  # carried out, but their files could not be removed
+        # (subtask, attempt) -> when its retry is due on the monotonic clock, for retries scheduled in this run
+        self._retry_deadlines: dict[tuple[str, int], float] = {}
         self._batch: dict[str, Plan] | None = None  # plans to write at the end of a batch (see batched)
 
     def _contained(self, plan: Plan, subtask_id: str, exc: Exception) -> None:
@@ -288,7 +290,9 @@ class Supervisor:
             subtask = self._close_attempt(plan, subtask, kind, reason, status="failed", error=reason)
             self.escalate(plan, subtask, why)
             return
-        when = format_timestamp(progress.retry_time(now, n, retry, self.rng))
+        delay = progress.retry_delay(n, retry, self.rng)
+        when = format_timestamp(now + timedelta(seconds=delay))
+        self._retry_deadlines[(subtask.subtask_id, subtask.attempt)] = self.clock.monotonic() + delay
         self._close_attempt(plan, subtask, kind, reason, status="retry_wait", retry_count=subtask.retry_count + 1,
                             retry_reason=reason, retry_at=when,
                             retry_modifications=f"new attempt {subtask.attempt + 1}"
@@ -380,21 +384,39 @@ class Supervisor:
             self.outbox.emit("worker_terminated", pid=order.pid, how=how, **(order.context or {}))
 
     def due_retries(self) -> float | None:
-        """Hand off retries whose backoff has passed; seconds until the next one, if any."""
+        """Hand off retries whose backoff has passed; seconds until the next one, if any.
+
+        A retry scheduled in this run waits its backoff on the monotonic clock: a wall clock set
+        forward (NTP, a person) would hand it off early, and rebasing ``retry_at`` across the step
+        cannot tell, as it moves only what was written before the step. One scheduled before a
+        restart is due by its ``retry_at``, the only record of it."""
         now = self.clock.now()
+        monotonic = self.clock.monotonic()
         waits: list[float] = []
+        deadlines, self._retry_deadlines = self._retry_deadlines, {}
         stopping = {order.context.get("subtask_id") for order in self.stops.orders.values() if order.context}
         for plan in self.registry.live():
             due = []
             for subtask in plan.subtasks:
-                if subtask.status != "retry_wait" or subtask.subtask_id in stopping:
+                if subtask.status != "retry_wait":
+                    continue
+                key = (subtask.subtask_id, subtask.attempt)
+                deadline = deadlines.get(key)
+                if deadline is not None:
+                    self._retry_deadlines[key] = deadline  # kept while it waits
+                if subtask.subtask_id in stopping:
                     continue  # the old worker is still being stopped: never two attempts at once
-                when = progress.retry_due(rebase(parse_timestamp(subtask.retry_at), self.clock_steps.steps), now,
-                                          self.settings.config.retry)
-                if when <= now:
-                    due.append(subtask.model_copy(update={"attempt": subtask.attempt + 1}))
+                if deadline is not None:
+                    left = deadline - monotonic
                 else:
-                    waits.append((when - now).total_seconds())
+                    when = progress.retry_due(rebase(parse_timestamp(subtask.retry_at), self.clock_steps.steps), now,
+                                              self.settings.config.retry)
+                    left = (when - now).total_seconds()
+                if left > 0:
+                    waits.append(left)
+                    continue
+                self._retry_deadlines.pop(key, None)
+                due.append(subtask.model_copy(update={"attempt": subtask.attempt + 1}))
             if due:
                 self.hand_off(plan, due)
                 self._flush(plan)
@@ -734,6 +756,7 @@ class Supervisor:
             self._set(plan, subtask, restore=True, status="skipped", completed_at=iso(self.clock),
                       result="skipped by a person")
         else:
+            self._retry_deadlines.pop((subtask.subtask_id, subtask.attempt), None)  # now, not when its backoff ends
             self._set(plan, subtask, restore=True, status="retry_wait", retry_at=iso(self.clock),
                       retry_reason="retried by a person", retry_count=subtask.retry_count + 1)
         plan.interventions.append(Intervention(at=iso(self.clock), event="resumed", subtask_id=subtask_id,
