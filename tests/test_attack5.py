@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestrator import queue_edits
+from orchestrator.clock import iso
 from orchestrator.timestamps import parse_timestamp
 from test_core import ORCH, sid, started
 
-from sim import Sim
+from sim import SUBTASKS, Sim, task
 
 
 def fail_until_escalated(sim: Sim, subtask_id: str, attempts: int) -> None:
@@ -94,3 +96,99 @@ def test_a_persons_retry_of_a_subtask_waiting_for_its_backoff_is_handed_off_at_o
     person_retries(sim, sid("design"))
     assert sim.subtask(sid("design"))["attempt"] == 2
     assert sim.subtask(sid("design"))["status"] == "assigned"
+
+
+# --- months of tasks coming and going: what the daemon remembers is bounded by the files -------------
+
+
+def cancel(sim: Sim, task_id: str) -> None:
+    now = iso(sim.clock)
+    queue_edits.edit_task(sim.store, task_id, lambda e: queue_edits.cancel(
+        e, by="alice", now=now, reason=None, has_plan=False))
+
+
+def archive_queue(sim: Sim) -> None:
+    """A person (or a cron job) moves every task out of the queue into an archive."""
+    sim.store.put(sim.layout.queue, {"tasks": []})
+
+
+def test_simple_tasks_removed_from_the_queue_are_forgotten() -> None:
+    """Defect: the engine's cancels already acted on and the outbox's announced event ids of every
+    simple task ever routed were kept for the daemon's lifetime: a daemon that routes and archives
+    10,000 tasks a month held every one of their ids. What it remembers of a task now lasts as long
+    as the task is in the queue (the monitor tick reconciles), as a restart would have it."""
+    sim = Sim()
+    sim.start()
+    ids = [f"t{n}" for n in range(40)]
+    sim.submit(*(task(i, f"Fix bug in app/m{i}.py line 3") for i in ids))
+    sim.run("queue")
+    assert all(sim.queue_task(i)["status"] == "assigned" for i in ids)
+    for i in ids[:20]:
+        cancel(sim, i)
+    sim.run("queue")
+    assert len(sim.events("task_cancelled")) == 20
+    sim.tick(1)
+    core = sim.core
+    assert core.engine._cancels_seen and set(ids) <= set(core.outbox._announced)  # while they are there
+    archive_queue(sim)
+    sim.tick(1)
+    assert not core.engine._cancels_seen
+    assert not set(ids) & set(core.outbox._announced)
+    sim.tick(1)
+    assert len(sim.events("task_vanished")) == 40  # said once each, not again
+
+
+def test_plans_archived_from_the_folder_are_forgotten() -> None:
+    """Defect: the registry held every plan it ever loaded or began (the plan, and a copy of it as last
+    written), and the supervisor and the state file every orchestration id, for the daemon's lifetime:
+    plan files moved to an archive stayed in memory and in ``state/current.json``'s totals until a
+    restart. An ended plan whose file is gone is forgotten at the next monitor tick, as a restart
+    would; a live one is the daemon's work in progress and is kept (and written again)."""
+    sim = Sim()
+    sim.start()
+    ids = [f"a{n}" for n in range(6)]
+    sim.submit(*(task(i, f"Widget {i}", subtasks=SUBTASKS) for i in ids))
+    sim.run("queue")
+    for i in ids[:5]:
+        sim.store.put(sim.layout.requests / f"1-{i}.json", {"orchestration_id": f"orch-{i}", "action": "abort"})
+    sim.run("requests")
+    sim.tick(1)
+    assert len(sim.events("orchestration_aborted")) == 5
+    for i in ids:  # archived, the live one too (by mistake)
+        sim.store.remove(sim.layout.plan(f"orch-{i}"))
+    archive_queue(sim)
+    sim.tick(1)
+    core = sim.core
+    assert set(core.registry.plans) == {"orch-a5"}
+    assert set(core.registry._owner.values()) == {"orch-a5"} and set(core.registry._written) == {"orch-a5"}
+    assert core.supervisor._settled <= {"orch-a5"}
+    assert not {f"orch-{i}" for i in ids[:5]} & set(core.outbox._announced)
+    state = sim.store.get(sim.layout.state)
+    assert state["total_orchestrations"] == 1
+    sim.tick(1)
+    assert sim.store.exists(sim.layout.plan("orch-a5"))  # a live plan's file is written again
+
+
+def test_a_problem_said_of_a_subtask_is_forgotten_with_its_plan() -> None:
+    """Defect: ``subtask_invalid`` problems were remembered (to be said once) by subtask id for the
+    daemon's lifetime, also after the subtask's plan ended: one entry per broken file ever seen."""
+    sim = started()
+    sim.store.put(sim.layout.subtask(sid("design")), b"{not json")
+    sim.tick(1)
+    assert len(sim.events("subtask_invalid", subtask_id=sid("design"))) == 1
+    assert sid("design") in sim.core.supervisor._invalid
+    sim.store.put(sim.layout.requests / "1-abort.json", {"orchestration_id": ORCH, "action": "abort"})
+    sim.run("requests")
+    sim.tick(1)
+    assert sim.plan(ORCH)["status"] == "aborted"
+    assert not sim.core.supervisor._invalid
+
+
+def test_a_plan_folder_that_cannot_be_listed_forgets_no_plan() -> None:
+    sim = started()
+    sim.store.put(sim.layout.requests / "1-abort.json", {"orchestration_id": ORCH, "action": "abort"})
+    sim.run("requests")
+    sim.store.scan = lambda folder: []  # type: ignore[method-assign]  # as an unreadable folder lists
+    sim.store.listable = lambda folder: False  # type: ignore[method-assign]
+    sim.tick(1)
+    assert ORCH in sim.core.registry.plans

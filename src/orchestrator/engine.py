@@ -237,6 +237,8 @@ class Engine:
         if not self.memory.learn(added):
             self._index.expired = True  # what it found is not remembered: look at everything again next time
         self._cancelled(added)
+        if changes.full or changes.removed:
+            self._forget_gone()
         pending = self._index.to_select(snapshot.tasks, changes)
         candidates, problems = intake.select_from(pending, self._index.ids)
         if self._handoff_problems:  # only a task still waiting for its handoff has one to retry
@@ -342,6 +344,15 @@ class Engine:
             self.outbox.emit("task_vanished", task_id=task_id, problem="a task the orchestrator took is gone from the queue",
                              action="its handoff or plan stays; restore the task if the removal was a mistake")
         self._taken -= vanished
+
+    def _forget_gone(self) -> None:
+        """What is remembered of a task lasts as long as the task is in the queue (or its plan in the
+        folder), as a restart would have it: a daemon that routes and archives thousands of tasks
+        kept every cancel it acted on and every event id it announced for its lifetime."""
+        present = self._index.ids
+        self._cancels_seen = {seen for seen in self._cancels_seen if present[seen[0]]}
+        self.outbox.keep_scopes(lambda scope: present[scope] > 0 or self.registry.get(scope) is not None
+                                or scope in self.planning)
 
     def _hand_off_simple(self, decided: list[tuple[QueueTask, Classification]], now: str,
                          earlier: dict[str, str | None]) -> list[tuple[QueueTask, Classification, Any]]:

@@ -15,6 +15,7 @@ events never reached the file. So every event is announced once: never lost, nev
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -179,6 +180,11 @@ class Outbox:
         the scope is forgotten again once they are (:meth:`flush`)."""
         self._announced.pop(scope, None)
         self._over.add(scope)
+
+    def keep_scopes(self, keep: Callable[[str], bool]) -> None:
+        """Forget the announced ids of every scope ``keep`` says is gone (a task no longer in the queue)."""
+        for scope in [scope for scope in self._announced if not keep(scope)]:
+            del self._announced[scope]
 
     def _forget_over(self) -> None:
         for scope in self._over:

@@ -253,6 +253,11 @@ class Store:
         rewrite within one tick of the file system's clock), sorted by name."""
         raise NotImplementedError
 
+    def listable(self, folder: Path) -> bool:
+        """Whether ``folder`` can be listed: :meth:`scan` of one that cannot (unreadable, gone) is empty,
+        which must not be taken for "every file in it is gone"."""
+        return True
+
     def mtime(self, path: Path) -> float | None:
         raise NotImplementedError
 
@@ -825,6 +830,13 @@ class FolderStore(Store):
             except OSError:
                 continue
         return sorted(found)
+
+    def listable(self, folder: Path) -> bool:
+        try:
+            with os.scandir(folder):
+                return True
+        except OSError:
+            return False
 
     def mtime(self, path: Path) -> float | None:
         try:

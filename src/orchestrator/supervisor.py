@@ -183,6 +183,8 @@ class Supervisor:
                     self._contained(plan, subtask.subtask_id, exc)
             self._flush(plan)
         self._files = {i: self._files[i] for i in looked if i in self._files}
+        # a problem of a subtask whose plan ended or was archived is not said again: forgotten with it
+        self._invalid = {i: self._invalid[i] for i in looked if i in self._invalid}
 
     def _subtask_file(self, subtask_id: str) -> CachedFile:
         file = self._files.get(subtask_id)
@@ -425,11 +427,21 @@ class Supervisor:
     def tick(self) -> float | None:
         """One full monitor pass: every live subtask file, every active worker, due retries, stops."""
         with self.batched():
+            self._forget_archived()
             self.sync_all()
             self.observe()
             self.check_stops()
             self.finish_ended()
             return self.due_retries()
+
+    def _forget_archived(self) -> None:
+        """Plans whose files were archived: forget the ended ones, write the live ones again."""
+        forgotten, rewrite = self.registry.forget_archived()
+        for orchestration_id in forgotten + rewrite:
+            self._settled.discard(orchestration_id)
+        for orchestration_id in forgotten:
+            self._dirty.pop(orchestration_id, None)
+            self._write_problems.pop(orchestration_id, None)
 
     def finish_ended(self) -> None:
         """Write what could not be written of a plan that has ended (completed, aborted): its file,
