@@ -5,11 +5,17 @@ says so; the fix is at its cause."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from orchestrator import queue_edits
+import pytest
+
+from orchestrator import events, queue_edits
+from orchestrator.cli import main as cli_main
 from orchestrator.clock import iso
 from orchestrator.timestamps import parse_timestamp
+from orchestrator.web import eventlog
 from test_core import ORCH, sid, started
 
 from sim import SUBTASKS, Sim, task
@@ -192,3 +198,59 @@ def test_a_plan_folder_that_cannot_be_listed_forgets_no_plan() -> None:
     sim.store.listable = lambda folder: False  # type: ignore[method-assign]
     sim.tick(1)
     assert ORCH in sim.core.registry.plans
+
+
+# --- the operator's commands on a folder of months ---------------------------------------------------
+
+
+def events_file(folder: Path, count: int, tail: bytes = b"") -> Path:
+    """An events file of ``count`` lines (a task_assigned every 1,000th, else a heartbeat-like line)."""
+    path = folder / "dashboard-events.jsonl"
+    lines = (json.dumps({"timestamp": f"2026-11-26T10:00:{n % 60:02d}Z", "source": "orchestrator", "n": n,
+                         "type": "task_assigned" if n % 1000 == 0 else "stage_started", "task_id": f"t{n}"})
+             for n in range(count))
+    path.write_bytes("\n".join(lines).encode() + b"\n" + tail)
+    return path
+
+
+def test_events_last_reads_the_end_of_a_big_file_not_all_of_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Defect: ``orchestrator events --last 3`` read and parsed the whole events file: on a folder a
+    daemon ran for months (300 MB) it took 26 s and 1.8 GB of memory to print three lines. It now reads
+    backwards from the end, as the web view's pages do, as far as it takes to find N matching lines."""
+    folder = tmp_path / "c"
+    folder.mkdir()
+    path = events_file(folder, 50_000)
+    decoded: list[int] = []
+    real = events.decode
+
+    def counting(raw: bytes) -> str:
+        decoded.append(len(raw))
+        return real(raw)
+
+    monkeypatch.setattr(events, "decode", counting)
+    assert cli_main(["events", "--coordination-dir", str(folder), "--last", "3", "--json"]) == 0
+    assert [json.loads(line)["n"] for line in capsys.readouterr().out.splitlines()] == [49_997, 49_998, 49_999]
+    assert sum(decoded) < path.stat().st_size // 10
+    # a filter that matches only far back reads as far as it must, and finds them in order
+    assert cli_main(["events", "--coordination-dir", str(folder), "--last", "2", "--json", "--type", "task_assigned",
+                     "--task", "t0"]) == 0
+    assert [json.loads(line)["n"] for line in capsys.readouterr().out.splitlines()] == [0]
+    # a type neither known nor in the file is still refused; one another writer put in the file is not
+    assert cli_main(["events", "--coordination-dir", str(folder), "--last", "2", "--type", "no_such_type"]) == 2
+    with path.open("ab") as handle:
+        handle.write(b'{"timestamp":"2026-11-26T11:00:00Z","type":"their_own","source":"x"}\n')
+    assert cli_main(["events", "--coordination-dir", str(folder), "--last", "1", "--type", "their_own"]) == 0
+    assert "their_own" in capsys.readouterr().out
+
+
+def test_a_page_of_events_follows_from_a_torn_last_line(tmp_path: Path) -> None:
+    """A writer appending its line when the page was read: following starts at that line, so it is
+    read once whole (starting at the file's end skipped it)."""
+    path = events_file(tmp_path, 10, tail=b'{"timestamp":"2026-11-26T11:00:00Z","type":"task_ass')
+    found = eventlog.page(path, eventlog.Filter(), 3)
+    assert [e["n"] for e in found.events] == [7, 8, 9]
+    with path.open("ab") as handle:
+        handle.write(b'igned","source":"orchestrator","n":10}\n')
+    followed, _ = eventlog.Tail(path, found.end).read()
+    assert [e.get("n") for e in followed] == [10]
