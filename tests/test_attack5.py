@@ -254,3 +254,19 @@ def test_a_page_of_events_follows_from_a_torn_last_line(tmp_path: Path) -> None:
         handle.write(b'igned","source":"orchestrator","n":10}\n')
     followed, _ = eventlog.Tail(path, found.end).read()
     assert [e.get("n") for e in followed] == [10]
+
+
+def test_a_file_where_a_folder_belongs_is_said_by_run_and_doctor(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Defect: a file in place of ``orchestrator/subtasks`` (a cleanup script, a mistaken ``mv``) stopped
+    ``orchestrator run`` with a FileExistsError traceback from the watcher's start, and ``doctor`` said
+    "missing folder orchestrator/subtasks -> the daemon creates it at start", which it cannot."""
+    folder = tmp_path / "c"
+    (folder / "orchestrator").mkdir(parents=True)
+    (folder / "orchestrator" / "subtasks").write_text("x")
+    assert cli_main(["doctor", "--coordination-dir", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL orchestrator/subtasks is not a folder" in out and "missing folder orchestrator/subtasks" not in out
+    assert cli_main(["run", "--coordination-dir", str(folder)]) == 2
+    assert "subtasks: not a folder" in capsys.readouterr().err
+    assert (folder / "orchestrator" / "subtasks").read_text() == "x"  # left as it is

@@ -316,6 +316,11 @@ def _folder_problem(args: argparse.Namespace, console: Console) -> str | None:
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
+    blocked = make_store(args.coordination_dir, config).layout.not_folders()
+    if blocked:  # it stopped with a traceback from deep in the watcher's start
+        print(f"orchestrator run: {', '.join(map(str, blocked))}: not a folder (a file is in its place); move it away, "
+              "the daemon keeps a folder there", file=sys.stderr)
+        return EXIT_USAGE
     logs.configure(args.log_level or {-1: "warning", 0: "info", 1: "debug"}[args.verbosity])
     try:
         return run_daemon(args.coordination_dir.resolve(), config, args.config, standby=args.standby)

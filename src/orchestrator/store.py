@@ -97,6 +97,14 @@ class Layout:
         """Where temporary files are written before their rename: a folder nobody watches, so the
         daemon's own writes wake neither it nor anyone else until the file is complete."""
 
+    def not_folders(self) -> list[Path]:
+        """Where the daemon keeps a folder and something else is (a file, a socket): it cannot start,
+        as it cannot make the folder. The temp folder is not needed (temp files go beside their targets)."""
+        wanted = [self.orchestrator, self.worker_specs, self.agents.parent, self.agents, self.masters,
+                  *(self.worker_specs / f for f in ("active", "completed", "failed", "zombie")),
+                  *(f for f in self.folders() if f != self.temp)]
+        return [f for f in wanted if os.path.lexists(f) and not f.is_dir()]
+
     def _inside(self, folder: Path, name: str, suffix: str = ".json") -> Path:
         if not is_safe_id(name):
             raise UnsafeName(f"{name!r} is not a safe file name (letters, digits, '.', '_', '-'; no '..')")
