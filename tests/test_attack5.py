@@ -270,3 +270,58 @@ def test_a_file_where_a_folder_belongs_is_said_by_run_and_doctor(
     assert cli_main(["run", "--coordination-dir", str(folder)]) == 2
     assert "subtasks: not a folder" in capsys.readouterr().err
     assert (folder / "orchestrator" / "subtasks").read_text() == "x"  # left as it is
+
+
+# --- a person's decisions on a plan with two failed subtasks ------------------------------------------
+
+
+def two_escalated() -> Sim:
+    """The design is done; the backend, then the frontend (same stage) fail three times each."""
+    sim = started()
+    sim.finish_active(ORCH)
+    sim.tick(1)
+    fail_until_escalated(sim, sid("backend"), 3)
+    fail_until_escalated(sim, sid("frontend"), 3)
+    assert sim.plan(ORCH)["status"] == "blocked"
+    return sim
+
+
+def test_a_resume_of_one_failed_subtask_leaves_the_plan_blocked_by_the_other() -> None:
+    """Defect: with two subtasks escalated (the plan names the later one), retrying that one made the plan
+    ``in_progress`` while the other was still ``failed``: nothing could run after it, nothing said so,
+    and the plan and its queue task stayed ``in_progress``/``orchestrating`` and healthy for good. The plan
+    stays blocked until no subtask waits for a person, and the escalation file names the one that does."""
+    sim = two_escalated()
+    assert sim.plan(ORCH)["blocking_subtask"] == sid("frontend")
+    person_retries(sim, sid("frontend"))
+    sim.finish_active(ORCH)
+    sim.tick(1)
+    plan = sim.plan(ORCH)
+    assert plan["status"] == "blocked" and plan["blocking_subtask"] == sid("backend")
+    assert "failed 3 times" in plan["failure_reason"]
+    assert sim.queue_task("w")["status"] == "blocked" and sid("backend") in sim.queue_task("w")["blocked_reason"]
+    assert sim.store.get(sim.layout.escalation(ORCH))["blocking_subtask"] == sid("backend")
+    [resumed] = sim.events("orchestration_resumed")
+    assert resumed["still_blocked_by"] == sid("backend")
+    person_retries(sim, sid("backend"), "2-retry")
+    assert sim.plan(ORCH)["status"] == "in_progress" and sim.queue_task("w")["status"] == "orchestrating"
+    sim.finish_active(ORCH)
+    sim.tick(1)
+    sim.finish_active(ORCH)
+    sim.tick(1)
+    assert sim.plan(ORCH)["status"] == "completed"
+
+
+def test_skipping_a_subtask_that_did_not_fail_leaves_the_plan_blocked() -> None:
+    """Defect: any skip unblocked the plan: skipping the audit (pending) while the backend had failed made
+    the plan ``in_progress`` with nothing left to run."""
+    sim = started()
+    sim.finish_active(ORCH)
+    sim.tick(1)
+    fail_until_escalated(sim, sid("backend"), 3)
+    sim.store.put(sim.layout.requests / "1-skip.json", {"orchestration_id": ORCH, "action": "skip",
+                                                        "subtask_id": sid("audit")})
+    sim.run("requests")
+    plan = sim.plan(ORCH)
+    assert plan["status"] == "blocked" and plan["blocking_subtask"] == sid("backend")
+    assert sim.subtask(sid("audit"))["status"] == "skipped"

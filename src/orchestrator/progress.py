@@ -92,6 +92,17 @@ def should_escalate(attempts: int, transient: bool, config: RetryConfig) -> bool
     return not transient or attempts >= config.max_attempts
 
 
+def waiting_for_a_person(plan: Plan) -> list[Subtask]:
+    """Subtasks that failed for good (escalated): the plan is blocked while there is one."""
+    return [s for s in plan.subtasks if s.status in ("failed", "blocked")]
+
+
+def escalated_because(plan: Plan, subtask: Subtask) -> str:
+    """Why ``subtask`` was escalated, as the plan's ``failure_reason`` said then."""
+    reasons = [i.reason for i in plan.interventions if i.event == "escalated" and i.subtask_id == subtask.subtask_id]
+    return next((r for r in reversed(reasons) if r), None) or subtask.error or "failed"
+
+
 def resume_problem(plan: Plan, action: str, subtask_id: str | None) -> str | None:
     """Why ``orchestrator resume`` cannot do ``action`` (abort, skip, retry) now, or None if it can.
 

@@ -588,9 +588,10 @@ class Supervisor:
     def _status_effects(self, plan: Plan) -> None:
         """The escalation file, the report and the queue task, for a status not yet announced."""
         o = plan.orchestration_id
+        resumed = any(e.type == "orchestration_resumed" for e in self.outbox.held_events(o))
         if plan.status == "blocked" and plan.blocking_subtask:
             blocking = plan.subtask(plan.blocking_subtask)
-            if not self.outbox.was_announced(f"{o}:blocked:{blocking.subtask_id}:{blocking.attempt}"):
+            if resumed or not self.outbox.was_announced(f"{o}:blocked:{blocking.subtask_id}:{blocking.attempt}"):
                 self.store.write_json(self.layout.escalation(o), self._escalation(plan))
                 self._queue_follows(plan)
         elif plan.status == "completed" and not self.outbox.was_announced(f"{o}:completed"):
@@ -600,9 +601,7 @@ class Supervisor:
             self._queue_follows(plan)
         else:
             aborted = plan.status == "aborted" and not self.outbox.was_announced(f"{o}:aborted")
-            resumed = plan.status == "in_progress" and any(e.type == "orchestration_resumed"
-                                                            for e in self.outbox.held_events(o))
-            if aborted or resumed:
+            if aborted or (resumed and plan.status == "in_progress"):
                 self._queue_follows(plan)
 
     def _write_subtask(self, plan: Plan, subtask: Subtask, restore: bool) -> None:
@@ -774,10 +773,17 @@ class Supervisor:
         plan.interventions.append(Intervention(at=iso(self.clock), event="resumed", subtask_id=subtask_id,
                                                attempt=subtask.attempt, action=str(action),
                                                requested_by=_text(request.get("requested_by"))))
-        if plan.status == "blocked" and (plan.blocking_subtask == subtask_id or action == "skip"):
-            plan.status, plan.blocking_subtask, plan.failure_reason, plan.escalation = "in_progress", None, None, None
+        if plan.status == "blocked":
+            # blocked while any subtask waits for a person: with two escalated, unblocking on the one the plan
+            # named left the other failed in a plan "in progress" that could never end, and nothing said so
+            waiting = progress.waiting_for_a_person(plan)
+            if not waiting:
+                plan.status, plan.blocking_subtask, plan.failure_reason, plan.escalation = "in_progress", None, None, None
+            elif plan.blocking_subtask not in {s.subtask_id for s in waiting}:
+                plan.blocking_subtask = waiting[0].subtask_id
+                plan.failure_reason = progress.escalated_because(plan, waiting[0])
         self._emit(plan, "orchestration_resumed", f"resumed:{name}", action=action, subtask_id=subtask_id,
-                   requested_by=request.get("requested_by"))
+                   requested_by=request.get("requested_by"), still_blocked_by=plan.blocking_subtask)
         self.due_retries()
         self._flush(plan)
         return None
