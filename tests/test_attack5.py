@@ -50,6 +50,7 @@ def test_a_persons_retry_gives_the_subtask_a_fresh_set_of_attempts() -> None:
     assert sim.plan(ORCH)["status"] == "blocked"
     person_retries(sim, sid("design"))
     assert sim.subtask(sid("design"))["attempt"] == 4
+    assert sim.events("orchestration_resumed")[0]["attempts_allowed"] == 3  # said where the person looks
     fail_until_escalated(sim, sid("design"), 2)  # attempts 4 and 5 fail: each is retried
     assert sim.plan(ORCH)["status"] == "in_progress"
     assert len(sim.events("orchestration_blocked")) == 1

@@ -782,8 +782,10 @@ class Supervisor:
             elif plan.blocking_subtask not in {s.subtask_id for s in waiting}:
                 plan.blocking_subtask = waiting[0].subtask_id
                 plan.failure_reason = progress.escalated_because(plan, waiting[0])
+        fresh = self.settings.config.retry.max_attempts if action == "retry" else None  # counted from this retry
         self._emit(plan, "orchestration_resumed", f"resumed:{name}", action=action, subtask_id=subtask_id,
-                   requested_by=request.get("requested_by"), still_blocked_by=plan.blocking_subtask)
+                   requested_by=request.get("requested_by"), still_blocked_by=plan.blocking_subtask,
+                   attempts_allowed=fresh)
         self.due_retries()
         self._flush(plan)
         return None
