@@ -16,7 +16,7 @@ from orchestrator.cli import main as cli_main
 from orchestrator.clock import iso
 from orchestrator.timestamps import parse_timestamp
 from orchestrator.web import eventlog
-from test_core import ORCH, sid, started
+from test_core import ORCH, fresh, sid, started, whole_run
 
 from sim import SUBTASKS, Sim, task
 
@@ -326,3 +326,20 @@ def test_skipping_a_subtask_that_did_not_fail_leaves_the_plan_blocked() -> None:
     plan = sim.plan(ORCH)
     assert plan["status"] == "blocked" and plan["blocking_subtask"] == sid("backend")
     assert sim.subtask(sid("audit"))["status"] == "skipped"
+
+
+def test_a_restart_after_another_writers_huge_line_announces_nothing_again() -> None:
+    """Defect: the start reads the last 4 MB of the events file for the ids it announced, and takes
+    what the plans' outboxes hold from before its first own event there as announced long ago. A worker
+    that appended a 5 MB result left no event of ours in that part: nothing was taken as announced,
+    and each restart announced every plan's last events again (``orchestration_completed``) and wrote
+    its report and queue task again. The part read now reaches back to one of our events."""
+    sim = whole_run(fresh())
+    assert len(sim.events("orchestration_completed")) == 1
+    big = json.dumps({"timestamp": "2025-11-05T19:00:00Z", "type": "worker_completed", "source": "worker-7",
+                      "result": "x" * 5_000_000})
+    sim.store.files[sim.layout.events] += big.encode() + b"\n"
+    sim.store.remove(sim.layout.report(ORCH, ".md"))  # a person archived the report: it is not written again
+    sim = sim.restart()
+    assert len(sim.events("orchestration_completed")) == 1
+    assert not sim.store.exists(sim.layout.report(ORCH, ".md"))
