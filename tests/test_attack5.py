@@ -343,3 +343,41 @@ def test_a_restart_after_another_writers_huge_line_announces_nothing_again() -> 
     sim = sim.restart()
     assert len(sim.events("orchestration_completed")) == 1
     assert not sim.store.exists(sim.layout.report(ORCH, ".md"))
+
+
+def test_a_task_a_person_moves_to_another_master_takes_its_handoff_along() -> None:
+    """Defect: a person who moved a routed task to another master in the queue (``assigned_to``) before
+    its master took it left its handoff ``pending`` in the first master's folder: that master's consumer
+    started the work the person had just given to another, and the chosen master never got a handoff.
+    The handoff now moves with the task (and back again); one already taken is left alone."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("s", "Fix bug in app/main.py line 3"), task("t", "Fix bug in app/other.py line 9"))
+    sim.run("queue")
+    first = sim.layout.task_handoff("development", "s")
+    assert sim.queue_task("s")["assigned_to"] == "development" and sim.store.get(first)["status"] == "pending"
+
+    def move(task_id: str, master: str) -> None:
+        queue = sim.store.get(sim.layout.queue)
+        next(t for t in queue["tasks"] if t["id"] == task_id)["assigned_to"] = master
+        sim.store.put(sim.layout.queue, queue)
+        sim.run("queue")
+
+    move("s", "security-master")
+    moved = sim.layout.task_handoff("security", "s")
+    assert sim.store.get(first)["status"] == "cancelled"
+    assert sim.store.get(moved)["status"] == "pending" and sim.store.get(moved)["to"] == "security"
+    assert sim.store.get(moved)["task"]["title"] == "Fix bug in app/main.py line 3"
+    assert sim.queue_task("s")["handoff_file"] == sim.layout.rel(moved)
+    [created] = sim.events("handoff_created", task_id="s", master="security")
+    assert created["moved_from"] == "development"
+    move("s", "development")  # moved back: the first handoff is offered again
+    assert sim.store.get(first)["status"] == "pending" and sim.store.get(moved)["status"] == "cancelled"
+    sim.tick(1)
+    assert len(sim.events("handoff_created", task_id="s")) == 3
+    # a handoff its master already took stays where it is
+    taken = sim.layout.task_handoff("development", "t")
+    sim.store.put(taken, sim.store.get(taken) | {"status": "processed"})
+    move("t", "cicd")
+    assert not sim.store.exists(sim.layout.task_handoff("cicd", "t"))
+    assert sim.store.get(taken)["status"] == "processed"

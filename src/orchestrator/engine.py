@@ -237,6 +237,7 @@ class Engine:
         if not self.memory.learn(added):
             self._index.expired = True  # what it found is not remembered: look at everything again next time
         self._cancelled(added)
+        self._follow_moves(added)
         if changes.full or changes.removed:
             self._forget_gone()
         pending = self._index.to_select(snapshot.tasks, changes)
@@ -423,6 +424,51 @@ class Engine:
                 self.outbox.emit("task_cancelled", key=key, task_id=task_id, attempt=n,
                                  cancelled_by=entry.get("cancelled_by"), reason=entry.get("cancelled_reason"),
                                  withdrawn=withdrawn)
+
+    def _follow_moves(self, tasks: list[Any]) -> None:
+        """A person moved a task we routed to another master (``assigned_to``) before its master took it:
+        its handoff moves with it. The first master's handoff is withdrawn and the chosen master gets one
+        (the same task and attempt; a handoff the chosen master had before, withdrawn when the task was
+        moved away, is offered again); the queue's ``handoff_file`` follows. Left ``pending``, the first
+        master's consumer started the work the person had just given to someone else, and the chosen
+        master never saw it. A handoff already taken is left alone: the move came too late for it.
+
+        Each step is idempotent (a crash between two is finished on the next pass)."""
+        for entry in tasks:
+            moved = intake.moved_by_a_person(entry)
+            if moved is not None:
+                self._follow_move(entry["id"], queue_edits.attempt(entry), *moved)
+
+    def _follow_move(self, task_id: str, n: int, handoff_file: str, was: str, chosen: str) -> None:
+        reason = f"moved to {chosen} by a person"
+        old = self.layout.root / handoff_file
+        new = self.layout.task_handoff(chosen, task_id, n)
+        withdrawn = False
+
+        def cancel(current: dict[str, Any]) -> None:
+            nonlocal withdrawn
+            withdrawn = handoffs.withdraw(current, reason, iso(self.clock))
+
+        try:
+            data = self.store.read_json_or_none(old)
+            if not isinstance(data, dict):
+                return
+            self.store.update_json(old, cancel, create=False)
+            if not withdrawn and not (data.get("status") == "cancelled" and data.get("cancelled_reason") == reason):
+                return  # taken by its master already: the move came too late for this attempt
+            offered = handoffs.moved(data, chosen, handoffs.task_handoff_id(chosen, task_id, n), iso(self.clock))
+            if not self.store.create_json(new, offered):
+                self.store.update_json(new, lambda current: handoffs.offer_again(current, was))
+            if not self.set_task(task_id, None, only_if="assigned", handoff_file=self.layout.rel(new)):
+                return
+        except StoreError as exc:
+            self._handoff_failed(task_id, chosen, exc)
+            return
+        if withdrawn:
+            self.outbox.emit("handoff_withdrawn", task_id=task_id, master=was, attempt=n, reason=reason, path=handoff_file)
+        self.outbox.emit("handoff_created", task_id=task_id, master=chosen, path=self.layout.rel(new),
+                         attempt=n if n > 1 else None, handoff_id=handoffs.task_handoff_id(chosen, task_id, n),
+                         moved_from=was)
 
     def _withdraw(self, task_id: str, attempts: range, reason: str) -> list[str]:
         """Mark the task's handoffs of ``attempts`` that are still ``pending`` as ``cancelled``; their paths.
