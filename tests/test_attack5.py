@@ -5,6 +5,7 @@ says so; the fix is at its cause."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from orchestrator import events, queue_edits
 from orchestrator.cli import main as cli_main
 from orchestrator.clock import iso
+from orchestrator.store import Crash
 from orchestrator.timestamps import parse_timestamp
 from orchestrator.web import eventlog
 from test_core import ORCH, fresh, sid, started, whole_run
@@ -370,7 +372,7 @@ def test_a_task_a_person_moves_to_another_master_takes_its_handoff_along() -> No
     assert sim.store.get(moved)["task"]["title"] == "Fix bug in app/main.py line 3"
     assert sim.queue_task("s")["handoff_file"] == sim.layout.rel(moved)
     [created] = sim.events("handoff_created", task_id="s", master="security")
-    assert created["moved_from"] == "development"
+    assert created["moved_from"] == "development" and created["withdrawn"] == sim.layout.rel(first)
     move("s", "development")  # moved back: the first handoff is offered again
     assert sim.store.get(first)["status"] == "pending" and sim.store.get(moved)["status"] == "cancelled"
     sim.tick(1)
@@ -381,3 +383,23 @@ def test_a_task_a_person_moves_to_another_master_takes_its_handoff_along() -> No
     move("t", "cicd")
     assert not sim.store.exists(sim.layout.task_handoff("cicd", "t"))
     assert sim.store.get(taken)["status"] == "processed"
+
+
+@pytest.mark.parametrize("crash_at", range(7))
+def test_a_move_interrupted_by_a_crash_is_finished_and_announced_once(crash_at: int) -> None:
+    sim = Sim()
+    sim.start()
+    sim.submit(task("s", "Fix bug in app/main.py line 3"))
+    sim.run("queue")
+    queue = sim.store.get(sim.layout.queue)
+    queue["tasks"][0]["assigned_to"] = "security"
+    sim.store.put(sim.layout.queue, queue)
+    sim.store.crash_at = sim.store.writes + crash_at
+    with contextlib.suppress(Crash):
+        sim.run("queue")
+    sim.store.crash_at = None
+    sim = sim.restart()
+    sim.tick(1)
+    assert sim.store.get(sim.layout.task_handoff("development", "s"))["status"] == "cancelled"
+    assert sim.store.get(sim.layout.task_handoff("security", "s"))["status"] == "pending"
+    assert len(sim.events("handoff_created", task_id="s", master="security")) == 1

@@ -17,6 +17,7 @@ Write orders, and why each crash point is recoverable:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from orchestrator.config import Config, Settings
 from orchestrator.external import ExternalPlannerError, Rejection, consult
 from orchestrator.intake import Changes
 from orchestrator.memory import RoutingMemory
-from orchestrator.models import MASTERS, Classification, Plan, QueueTask
+from orchestrator.models import MASTERS, Classification, Plan, QueueTask, normalize_master
 from orchestrator.outbox import Outbox
 from orchestrator.planner import PlanError, build_plan, builtin_drafts, drafts_from_json
 from orchestrator.planner_answer import plan_from_answer
@@ -182,6 +183,9 @@ class Engine:
             if not (isinstance(entry, dict) and entry.get("assigned_by") == intake.ASSIGNED_BY
                     and isinstance(entry.get("id"), str) and isinstance(entry.get("handoff_file"), str)):
                 continue
+            if intake.moved_by_a_person(entry) is None and normalize_master(entry.get("assigned_to")) != normalize_master(
+                    entry.get("routed_to")):  # moved, and its handoff with it: announced if a crash kept it from the file
+                self._announce_moved(entry, since)
             assigned_at = parse_timestamp(entry.get("assigned_at"))
             if since is None or assigned_at is None or assigned_at < since:
                 continue
@@ -195,6 +199,15 @@ class Engine:
             self.outbox.emit("task_assigned", key=_key(task_id, "assigned", n), task_id=task_id, assigned_to=master,
                              confidence=entry.get("routing_confidence"), reasons=entry.get("routing_reasons"),
                              handoff=entry["handoff_file"], recovered=True)
+
+    def _announce_moved(self, entry: dict[str, Any], since: datetime | None) -> None:
+        path = self.layout.root / entry["handoff_file"]
+        handoff = self.store.read_json_or_none(path)
+        made = parse_timestamp(handoff.get("created_at")) if isinstance(handoff, dict) else None
+        if since is not None and made is not None and made >= since and isinstance(handoff, dict) and handoff.get(
+                "moved_from") in MASTERS:
+            first = self.layout.task_handoff(handoff["moved_from"], entry["id"], queue_edits.attempt(entry))
+            self._announce_move(entry["id"], queue_edits.attempt(entry), path, handoff, self.layout.rel(first), True)
 
     # --- the queue ------------------------------------------------------------------------
 
@@ -464,11 +477,20 @@ class Engine:
         except StoreError as exc:
             self._handoff_failed(task_id, chosen, exc)
             return
-        if withdrawn:
-            self.outbox.emit("handoff_withdrawn", task_id=task_id, master=was, attempt=n, reason=reason, path=handoff_file)
-        self.outbox.emit("handoff_created", task_id=task_id, master=chosen, path=self.layout.rel(new),
-                         attempt=n if n > 1 else None, handoff_id=handoffs.task_handoff_id(chosen, task_id, n),
-                         moved_from=was)
+        self._announce_move(task_id, n, new, self.store.read_json_or_none(new), handoff_file)
+
+    def _announce_move(self, task_id: str, n: int, path: Path, handoff: Any, withdrawn: str | None,
+                       recovered: bool | None = None) -> None:
+        """One ``handoff_created`` for a moved task's handoff, with ``moved_from`` and the handoff it
+        ``withdrew``; its id names the handoff's time, so a restart announces a move a crash kept from
+        the file (:meth:`_announce_assignments`) once, and a later move to the same master again."""
+        if not isinstance(handoff, dict):
+            return
+        master = handoff.get("to")
+        self.outbox.emit("handoff_created", key=_key(task_id, f"moved:{master}:{handoff.get('created_at')}", n),
+                         task_id=task_id, master=master, path=self.layout.rel(path), attempt=n if n > 1 else None,
+                         handoff_id=handoff.get("handoff_id"), moved_from=handoff.get("moved_from"),
+                         withdrawn=withdrawn, recovered=recovered)
 
     def _withdraw(self, task_id: str, attempts: range, reason: str) -> list[str]:
         """Mark the task's handoffs of ``attempts`` that are still ``pending`` as ``cancelled``; their paths.
