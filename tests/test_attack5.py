@@ -403,3 +403,28 @@ def test_a_move_interrupted_by_a_crash_is_finished_and_announced_once(crash_at: 
     assert sim.store.get(sim.layout.task_handoff("development", "s"))["status"] == "cancelled"
     assert sim.store.get(sim.layout.task_handoff("security", "s"))["status"] == "pending"
     assert len(sim.events("handoff_created", task_id="s", master="security")) == 1
+
+
+HOSTILE = "Fix bug \x1b[2J\x1b]0;pwned\x07 in app/\rmain.py line 3 \x9b31m"
+
+
+def test_hostile_task_text_reaches_the_terminal_as_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Defect: ``status``, ``show``, ``explain`` and ``events`` printed task titles and worker reports raw:
+    anyone who can write the queue could clear the operator's screen (``ESC [2J``), set the terminal's
+    title (``ESC ]0;...BEL``) or hide the start of a line (``CR``). Control characters now print as
+    ``\\uXXXX`` (valid inside JSON, so ``--json`` reads back the same text); colour still works."""
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "task-queue.json").write_text(json.dumps({"tasks": [
+        {"id": "t1", "title": HOSTILE, "status": "assigned", "assigned_to": "development", "priority": "high"}]}))
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert cli_main(["status", "--coordination-dir", str(folder), "--state", "assigned"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b[2J" not in out and "\x1b]" not in out and "\x07" not in out and "\r" not in out and "\x9b" not in out
+    assert "Fix bug \\u001b[2J\\u001b]0;pwned\\u0007 in app/\\u000dmain.py" in out
+    assert "\x1b[36m" in out  # our own colour for "assigned"
+    assert cli_main(["explain", "--coordination-dir", str(folder), "t1"]) == 0
+    assert "\x1b[2J" not in capsys.readouterr().out
+    assert cli_main(["status", "--coordination-dir", str(folder), "--state", "assigned", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tasks"][0]["title"] == HOSTILE

@@ -42,7 +42,7 @@ from orchestrator import (
 )
 from orchestrator.classify import Classifier
 from orchestrator.config import Config, ConfigError, config_path_for, load_config
-from orchestrator.console import Console
+from orchestrator.console import Console, PrintableStream
 from orchestrator.daemon import AlreadyRunning, make_store
 from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
@@ -254,6 +254,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     completion.install(parser)
     args = parser.parse_args(argv)
+    if args.command in ("run", "web"):  # the daemon's logs and the web server write their own formats
+        return _main(args)
+    # what the commands print holds text anyone who writes the queue or a subtask file chose
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
+    try:
+        return _main(args)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(args: argparse.Namespace) -> int:
     console = Console(args.verbosity)
     if args.command != "run":
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `orchestrator events | head` ends quietly
@@ -453,7 +465,8 @@ def _status(args: argparse.Namespace, config: Config) -> int:
     _interruptible()
     try:
         for picture in status.watch(store, filters):
-            print("\033[H\033[2J" + time.strftime("%H:%M:%S  ") + status.render(picture, palette), flush=True)
+            getattr(sys.stdout, "stream", sys.stdout).write("\033[H\033[2J")  # ours: past the printable filter
+            print(time.strftime("%H:%M:%S  ") + status.render(picture, palette), flush=True)
     except KeyboardInterrupt:
         pass
     return 0
