@@ -456,17 +456,11 @@ class Engine:
         reason = f"moved to {chosen} by a person"
         old = self.layout.root / handoff_file
         new = self.layout.task_handoff(chosen, task_id, n)
-        withdrawn = False
-
-        def cancel(current: dict[str, Any]) -> None:
-            nonlocal withdrawn
-            withdrawn = handoffs.withdraw(current, reason, iso(self.clock))
-
         try:
             data = self.store.read_json_or_none(old)
             if not isinstance(data, dict):
                 return
-            self.store.update_json(old, cancel, create=False)
+            withdrawn = self._withdraw_one(old, reason)
             if not withdrawn and not (data.get("status") == "cancelled" and data.get("cancelled_reason") == reason):
                 return  # taken by its master already: the move came too late for this attempt
             offered = handoffs.moved(data, chosen, handoffs.task_handoff_id(chosen, task_id, n), iso(self.clock))
@@ -501,15 +495,8 @@ class Engine:
         for master in MASTERS:
             for n in attempts:
                 path = self.layout.task_handoff(master, task_id, n)
-                changed = False
-
-                def cancel(data: dict[str, Any]) -> None:
-                    nonlocal changed
-                    changed = handoffs.withdraw(data, reason, iso(self.clock))
-
                 try:
-                    if self.store.exists(path):
-                        self.store.update_json(path, cancel, create=False)
+                    changed = self._withdraw_one(path, reason)
                 except StoreError as exc:
                     if self._unwithdrawn.get(path, (None,))[0] != str(exc):
                         self.outbox.emit("handoff_failed", task_id=task_id, master=master, problem=str(exc),
@@ -522,6 +509,18 @@ class Engine:
                     self.outbox.emit("handoff_withdrawn", key=_key(task_id, "withdrawn", n), task_id=task_id,
                                      master=master, attempt=n, reason=reason, path=self.layout.rel(path))
         return withdrawn
+
+    def _withdraw_one(self, path: Path, reason: str) -> bool:
+        """Withdraw the handoff at ``path`` if it is there and nobody took it yet; True if it was."""
+        changed = False
+
+        def cancel(data: dict[str, Any]) -> None:
+            nonlocal changed
+            changed = handoffs.withdraw(data, reason, iso(self.clock))
+
+        if self.store.exists(path):
+            self.store.update_json(path, cancel, create=False)
+        return changed
 
     def _withdraw_again(self) -> None:
         """Withdraw the handoffs an earlier pass could not write."""
