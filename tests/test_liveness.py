@@ -125,9 +125,9 @@ def test_backoff_doubles_is_capped_and_jittered() -> None:
 
 def test_escalation_after_the_last_attempt_or_a_permanent_failure() -> None:
     config = RetryConfig(max_attempts=3)
-    assert not progress.should_escalate(subtask(attempt=2), True, config)
-    assert progress.should_escalate(subtask(attempt=3), True, config)
-    assert progress.should_escalate(subtask(attempt=1), False, config)
+    assert not progress.should_escalate(2, True, config)
+    assert progress.should_escalate(3, True, config)
+    assert progress.should_escalate(1, False, config)
 
 
 def test_report_checks_the_five_success_criteria() -> None:

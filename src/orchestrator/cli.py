@@ -42,7 +42,7 @@ from orchestrator import (
 )
 from orchestrator.classify import Classifier
 from orchestrator.config import Config, ConfigError, config_path_for, load_config
-from orchestrator.console import Console
+from orchestrator.console import Console, PrintableStream
 from orchestrator.daemon import AlreadyRunning, make_store
 from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
@@ -53,6 +53,7 @@ from orchestrator.planner_answer import PlannerAnswer
 from orchestrator.planner_prompt import PromptError, load_template, render
 from orchestrator.store import FolderStore, Snapshot, StoreError
 from orchestrator.timestamps import now_iso, utc_now
+from orchestrator.web import eventlog
 
 EXIT_FAILED, EXIT_USAGE, EXIT_RUNNING = 1, 2, 3
 SCHEMAS: dict[str, type[BaseModel]] = {
@@ -253,6 +254,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     completion.install(parser)
     args = parser.parse_args(argv)
+    if args.command in ("run", "web"):  # the daemon's logs and the web server write their own formats
+        return _main(args)
+    # what the commands print holds text anyone who writes the queue or a subtask file chose
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
+    try:
+        return _main(args)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(args: argparse.Namespace) -> int:
     console = Console(args.verbosity)
     if args.command != "run":
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `orchestrator events | head` ends quietly
@@ -315,6 +328,11 @@ def _folder_problem(args: argparse.Namespace, console: Console) -> str | None:
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
+    blocked = make_store(args.coordination_dir, config).layout.not_folders()
+    if blocked:  # it stopped with a traceback from deep in the watcher's start
+        print(f"orchestrator run: {', '.join(map(str, blocked))}: not a folder (a file is in its place); move it away, "
+              "the daemon keeps a folder there", file=sys.stderr)
+        return EXIT_USAGE
     logs.configure(args.log_level or {-1: "warning", 0: "info", 1: "debug"}[args.verbosity])
     try:
         return run_daemon(args.coordination_dir.resolve(), config, args.config, standby=args.standby)
@@ -447,7 +465,8 @@ def _status(args: argparse.Namespace, config: Config) -> int:
     _interruptible()
     try:
         for picture in status.watch(store, filters):
-            print("\033[H\033[2J" + time.strftime("%H:%M:%S  ") + status.render(picture, palette), flush=True)
+            getattr(sys.stdout, "stream", sys.stdout).write("\033[H\033[2J")  # ours: past the printable filter
+            print(time.strftime("%H:%M:%S  ") + status.render(picture, palette), flush=True)
     except KeyboardInterrupt:
         pass
     return 0
@@ -498,22 +517,34 @@ def _events(args: argparse.Namespace, config: Config) -> int:
     if handle is None and os.path.lexists(path):
         print(f"orchestrator events: {path}: cannot read: not a regular file, or not readable", file=sys.stderr)
         return EXIT_FAILED
-    if handle is None:
-        text = ""
-        args.console.note(f"no events yet: {path} does not exist")
-    else:
-        with handle:
-            text = events.decode(handle.read())
-    found, used = events.parse(text)
     args.type = [t.strip() for given in args.type for t in given.split(",") if t.strip()]  # as the web view's filter
-    unknown = events.unknown_types(args.type, found)
-    if unknown:
-        print(f"orchestrator events: unknown event type {', '.join(map(repr, unknown))}; the known types:\n"
-              + events.known_types_text(), file=sys.stderr)
-        return EXIT_USAGE
-    chosen = [e for e in found if events.matches(e, args.type, args.orchestration, args.task) and events.since(e, since)]
-    if args.last is not None:
-        chosen = chosen[-args.last:] if args.last else []
+
+    def wanted(event: dict[str, Any]) -> bool:
+        return events.matches(event, args.type, args.orchestration, args.task) and events.since(event, since)
+
+    if handle is not None and args.last and not events.unknown_types(args.type, []):
+        # the last N, read backwards from the end: a file of months read whole cost a minute and gigabytes
+        # (a type only another writer's lines have is checked against the whole file, below)
+        handle.close()
+        last = eventlog.page(path, wanted, args.last, max_scan=None)
+        chosen, start = last.events, last.end
+    else:
+        text = ""
+        if handle is None:
+            args.console.note(f"no events yet: {path} does not exist")
+        else:
+            with handle:
+                text = events.decode(handle.read())
+        found, used = events.parse(text)
+        unknown = events.unknown_types(args.type, found)
+        if unknown:
+            print(f"orchestrator events: unknown event type {', '.join(map(repr, unknown))}; the known types:\n"
+                  + events.known_types_text(), file=sys.stderr)
+            return EXIT_USAGE
+        chosen = [e for e in found if wanted(e)]
+        if args.last is not None:
+            chosen = chosen[-args.last:] if args.last else []
+        start = events.offset(text, used)
     palette = args.console.palette()
     width = max((len(events.subject(e)) for e in chosen), default=0)
 
@@ -529,7 +560,7 @@ def _events(args: argparse.Namespace, config: Config) -> int:
             emit(event)
         if args.follow:
             _interruptible()
-            for event in events.follow(path, events.offset(text, used)):
+            for event in events.follow(path, start):
                 if events.matches(event, args.type, args.orchestration, args.task):
                     emit(event)
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ and stay pure: the same text with or without escape codes.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -73,3 +74,31 @@ class Console:
 
     def palette(self, stream: TextIO | None = None) -> Palette:
         return Palette(wants_colour(stream or sys.stdout))
+
+
+_UNPRINTABLE = re.compile(r"\x1b\[[0-9;]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""A colour (SGR) sequence, which is let through, or any other control character but a newline and a tab."""
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character but newline, tab and colour shown as ``\\uXXXX``.
+
+    Task titles, descriptions and worker reports come from anyone who can write the queue or a subtask
+    file: printed raw, ``\\x1b[2J`` cleared the operator's screen, ``\\x1b]0;...\\x07`` set the window
+    title, ``\\r`` hid the start of a line behind its end. A colour sequence changes only colours. The
+    ``\\uXXXX`` form is a valid escape inside a JSON string too, so ``--json`` output stays JSON."""
+    return _UNPRINTABLE.sub(lambda m: m[0] if m[0].endswith("m") and len(m[0]) > 1 else f"\\u{ord(m[0]):04x}", text)
+
+
+class PrintableStream:
+    """A text stream that writes :func:`printable` text: what a command prints to a person."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(printable(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> object:  # flush, isatty, fileno, encoding...
+        return getattr(self.stream, name)

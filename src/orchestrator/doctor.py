@@ -71,8 +71,12 @@ def examine(store: Store) -> list[Finding]:
     except StoreError as exc:
         tasks = []
         add(Finding("problem", str(exc), "fix the file by hand; the daemon never rewrites a file it cannot read"))
+    blocked = layout.not_folders()
+    for folder in blocked:
+        add(Finding("problem", f"{layout.rel(folder)} is not a folder (a file is in its place)",
+                    "move it away: the daemon keeps a folder there, and cannot start until it can make it"))
     for folder in layout.folders():
-        if not folder.is_dir():
+        if not folder.is_dir() and folder not in blocked and not any(b in folder.parents for b in blocked):
             add(Finding("warning", f"missing folder {layout.rel(folder)}", "the daemon creates it at start"))
     plans: dict[str, Plan] = {}
     for path in store.list_json(layout.tasks):

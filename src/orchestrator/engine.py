@@ -17,6 +17,7 @@ Write orders, and why each crash point is recoverable:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from orchestrator.config import Config, Settings
 from orchestrator.external import ExternalPlannerError, Rejection, consult
 from orchestrator.intake import Changes
 from orchestrator.memory import RoutingMemory
-from orchestrator.models import MASTERS, Classification, Plan, QueueTask
+from orchestrator.models import MASTERS, Classification, Plan, QueueTask, normalize_master
 from orchestrator.outbox import Outbox
 from orchestrator.planner import PlanError, build_plan, builtin_drafts, drafts_from_json
 from orchestrator.planner_answer import plan_from_answer
@@ -182,6 +183,9 @@ class Engine:
             if not (isinstance(entry, dict) and entry.get("assigned_by") == intake.ASSIGNED_BY
                     and isinstance(entry.get("id"), str) and isinstance(entry.get("handoff_file"), str)):
                 continue
+            if intake.moved_by_a_person(entry) is None and normalize_master(entry.get("assigned_to")) != normalize_master(
+                    entry.get("routed_to")):  # moved, and its handoff with it: announced if a crash kept it from the file
+                self._announce_moved(entry, since)
             assigned_at = parse_timestamp(entry.get("assigned_at"))
             if since is None or assigned_at is None or assigned_at < since:
                 continue
@@ -195,6 +199,15 @@ class Engine:
             self.outbox.emit("task_assigned", key=_key(task_id, "assigned", n), task_id=task_id, assigned_to=master,
                              confidence=entry.get("routing_confidence"), reasons=entry.get("routing_reasons"),
                              handoff=entry["handoff_file"], recovered=True)
+
+    def _announce_moved(self, entry: dict[str, Any], since: datetime | None) -> None:
+        path = self.layout.root / entry["handoff_file"]
+        handoff = self.store.read_json_or_none(path)
+        made = parse_timestamp(handoff.get("created_at")) if isinstance(handoff, dict) else None
+        if since is not None and made is not None and made >= since and isinstance(handoff, dict) and handoff.get(
+                "moved_from") in MASTERS:
+            first = self.layout.task_handoff(handoff["moved_from"], entry["id"], queue_edits.attempt(entry))
+            self._announce_move(entry["id"], queue_edits.attempt(entry), path, handoff, self.layout.rel(first), True)
 
     # --- the queue ------------------------------------------------------------------------
 
@@ -237,6 +250,9 @@ class Engine:
         if not self.memory.learn(added):
             self._index.expired = True  # what it found is not remembered: look at everything again next time
         self._cancelled(added)
+        self._follow_moves(added)
+        if changes.full or changes.removed:
+            self._forget_gone()
         pending = self._index.to_select(snapshot.tasks, changes)
         candidates, problems = intake.select_from(pending, self._index.ids)
         if self._handoff_problems:  # only a task still waiting for its handoff has one to retry
@@ -343,6 +359,15 @@ class Engine:
                              action="its handoff or plan stays; restore the task if the removal was a mistake")
         self._taken -= vanished
 
+    def _forget_gone(self) -> None:
+        """What is remembered of a task lasts as long as the task is in the queue (or its plan in the
+        folder), as a restart would have it: a daemon that routes and archives thousands of tasks
+        kept every cancel it acted on and every event id it announced for its lifetime."""
+        present = self._index.ids
+        self._cancels_seen = {seen for seen in self._cancels_seen if present[seen[0]]}
+        self.outbox.keep_scopes(lambda scope: present[scope] > 0 or self.registry.get(scope) is not None
+                                or scope in self.planning)
+
     def _hand_off_simple(self, decided: list[tuple[QueueTask, Classification]], now: str,
                          earlier: dict[str, str | None]) -> list[tuple[QueueTask, Classification, Any]]:
         """Write each simple task's handoff (reusing one left by an interrupted run): all at once
@@ -413,6 +438,54 @@ class Engine:
                                  cancelled_by=entry.get("cancelled_by"), reason=entry.get("cancelled_reason"),
                                  withdrawn=withdrawn)
 
+    def _follow_moves(self, tasks: list[Any]) -> None:
+        """A person moved a task we routed to another master (``assigned_to``) before its master took it:
+        its handoff moves with it. The first master's handoff is withdrawn and the chosen master gets one
+        (the same task and attempt; a handoff the chosen master had before, withdrawn when the task was
+        moved away, is offered again); the queue's ``handoff_file`` follows. Left ``pending``, the first
+        master's consumer started the work the person had just given to someone else, and the chosen
+        master never saw it. A handoff already taken is left alone: the move came too late for it.
+
+        Each step is idempotent (a crash between two is finished on the next pass)."""
+        for entry in tasks:
+            moved = intake.moved_by_a_person(entry)
+            if moved is not None:
+                self._follow_move(entry["id"], queue_edits.attempt(entry), *moved)
+
+    def _follow_move(self, task_id: str, n: int, handoff_file: str, was: str, chosen: str) -> None:
+        reason = f"moved to {chosen} by a person"
+        old = self.layout.root / handoff_file
+        new = self.layout.task_handoff(chosen, task_id, n)
+        try:
+            data = self.store.read_json_or_none(old)
+            if not isinstance(data, dict):
+                return
+            withdrawn = self._withdraw_one(old, reason)
+            if not withdrawn and not (data.get("status") == "cancelled" and data.get("cancelled_reason") == reason):
+                return  # taken by its master already: the move came too late for this attempt
+            offered = handoffs.moved(data, chosen, handoffs.task_handoff_id(chosen, task_id, n), iso(self.clock))
+            if not self.store.create_json(new, offered):
+                self.store.update_json(new, lambda current: handoffs.offer_again(current, was))
+            if not self.set_task(task_id, None, only_if="assigned", handoff_file=self.layout.rel(new)):
+                return
+        except StoreError as exc:
+            self._handoff_failed(task_id, chosen, exc)
+            return
+        self._announce_move(task_id, n, new, self.store.read_json_or_none(new), handoff_file)
+
+    def _announce_move(self, task_id: str, n: int, path: Path, handoff: Any, withdrawn: str | None,
+                       recovered: bool | None = None) -> None:
+        """One ``handoff_created`` for a moved task's handoff, with ``moved_from`` and the handoff it
+        ``withdrew``; its id names the handoff's time, so a restart announces a move a crash kept from
+        the file (:meth:`_announce_assignments`) once, and a later move to the same master again."""
+        if not isinstance(handoff, dict):
+            return
+        master = handoff.get("to")
+        self.outbox.emit("handoff_created", key=_key(task_id, f"moved:{master}:{handoff.get('created_at')}", n),
+                         task_id=task_id, master=master, path=self.layout.rel(path), attempt=n if n > 1 else None,
+                         handoff_id=handoff.get("handoff_id"), moved_from=handoff.get("moved_from"),
+                         withdrawn=withdrawn, recovered=recovered)
+
     def _withdraw(self, task_id: str, attempts: range, reason: str) -> list[str]:
         """Mark the task's handoffs of ``attempts`` that are still ``pending`` as ``cancelled``; their paths.
 
@@ -422,15 +495,8 @@ class Engine:
         for master in MASTERS:
             for n in attempts:
                 path = self.layout.task_handoff(master, task_id, n)
-                changed = False
-
-                def cancel(data: dict[str, Any]) -> None:
-                    nonlocal changed
-                    changed = handoffs.withdraw(data, reason, iso(self.clock))
-
                 try:
-                    if self.store.exists(path):
-                        self.store.update_json(path, cancel, create=False)
+                    changed = self._withdraw_one(path, reason)
                 except StoreError as exc:
                     if self._unwithdrawn.get(path, (None,))[0] != str(exc):
                         self.outbox.emit("handoff_failed", task_id=task_id, master=master, problem=str(exc),
@@ -443,6 +509,18 @@ class Engine:
                     self.outbox.emit("handoff_withdrawn", key=_key(task_id, "withdrawn", n), task_id=task_id,
                                      master=master, attempt=n, reason=reason, path=self.layout.rel(path))
         return withdrawn
+
+    def _withdraw_one(self, path: Path, reason: str) -> bool:
+        """Withdraw the handoff at ``path`` if it is there and nobody took it yet; True if it was."""
+        changed = False
+
+        def cancel(data: dict[str, Any]) -> None:
+            nonlocal changed
+            changed = handoffs.withdraw(data, reason, iso(self.clock))
+
+        if self.store.exists(path):
+            self.store.update_json(path, cancel, create=False)
+        return changed
 
     def _withdraw_again(self) -> None:
         """Withdraw the handoffs an earlier pass could not write."""

@@ -119,3 +119,20 @@ def withdraw(data: dict[str, Any], reason: str, now: str) -> bool:
         return False
     data |= {"status": "cancelled", "cancelled_reason": reason, "cancelled_at": now}
     return True
+
+
+def moved(data: dict[str, Any], master: str, handoff_id: str, now: str) -> dict[str, Any]:
+    """A simple task's handoff as the master a person moved the task to gets it: the first master's,
+    readdressed (``moved_from`` says whose it was)."""
+    offered = {k: v for k, v in data.items() if k not in ("cancelled_reason", "cancelled_at")}
+    return offered | {"status": "pending", "to": master, "handoff_id": handoff_id, "moved_from": data.get("to"),
+                      "created_at": now}
+
+
+def offer_again(data: dict[str, Any], moved_to: str) -> None:
+    """A handoff withdrawn when a person moved its task away (to ``moved_to``), now that the task is moved
+    back: pending again, unless its master took it meanwhile."""
+    if data.get("status") == "cancelled" and data.get("cancelled_reason") == f"moved to {moved_to} by a person":
+        data["status"] = "pending"
+        data.pop("cancelled_reason", None)
+        data.pop("cancelled_at", None)

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from orchestrator.models import (
+    MASTERS,
     MAX_TASK_ID,
     Classification,
     Plan,
@@ -226,6 +227,22 @@ def _routing(entry: dict[str, Any], decision: Classification) -> None:
     entry["routing_confidence"] = decision.confidence
     entry["routing_reasons"] = decision.reasons
     entry["routing_strategy"] = f"orchestrator-{decision.decision}"
+
+
+def moved_by_a_person(entry: Any) -> tuple[str, str, str] | None:
+    """A simple task this daemon routed that a person moved to another master (``assigned_to``) while it
+    is ``assigned``: its handoff's path (relative to the folder), the master it is with, and the master
+    the person chose. None for anything else."""
+    if not (isinstance(entry, dict) and entry.get("status") == "assigned" and entry.get("assigned_by") == ASSIGNED_BY
+            and isinstance(entry.get("id"), str) and isinstance(entry.get("handoff_file"), str)):
+        return None
+    parts = entry["handoff_file"].split("/")
+    chosen = normalize_master(entry.get("assigned_to"))
+    if len(parts) != 4 or parts[0] != "masters" or parts[2] != "handoffs" or parts[1] not in MASTERS:
+        return None
+    if chosen not in MASTERS or chosen == parts[1]:
+        return None
+    return entry["handoff_file"], parts[1], chosen
 
 
 def mark_assigned(entry: dict[str, Any], decision: Classification, handoff: str, now: str) -> None:

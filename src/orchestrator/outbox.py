@@ -15,6 +15,7 @@ events never reached the file. So every event is announced once: never lost, nev
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -144,23 +145,27 @@ class Outbox:
     # --- what was announced ----------------------------------------------------------------
 
     def learn(self) -> None:
-        """Read the end of the events file: which of our event ids are there already."""
-        try:
-            tail = self.store.read_tail(self.store.layout.events, EVENT_TAIL_BYTES)
-        except OSError:
-            return
-        # a shorter tail is the whole file: no id is guessed from a time (a clock set back after the
-        # file's first event made every later decision look older than it)
-        self._read_whole = len(tail) < EVENT_TAIL_BYTES
-        for line in tail.splitlines():
-            if b'"orchestrator"' not in line:
-                continue
+        """Read the end of the events file: which of our event ids are there already.
+
+        The part read reaches back to one of our events (4 MB, or four times as far until it holds one):
+        what the restore takes as announced before the part read starts at our first event in it, and
+        a part holding none of ours (another writer's 5 MB line at the end) said nothing of the kind, so
+        each restart announced every plan's last events again and rewrote its report and queue task."""
+        size = EVENT_TAIL_BYTES
+        while True:
             try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(event, dict) or event.get("source") != "orchestrator":
-                continue
+                tail = self.store.read_tail(self.store.layout.events, size)
+            except OSError:
+                return
+            # a shorter tail is the whole file: no id is guessed from a time (a clock set back after the
+            # file's first event made every later decision look older than it)
+            whole = len(tail) < size
+            ours = _our_events(tail)
+            if ours or whole:
+                break
+            size *= 4
+        self._read_whole = whole
+        for event in ours:
             self.window_start = self.window_start or parse_timestamp(event.get("timestamp"))
             if isinstance(event.get("event_id"), str):
                 self._mark(event["event_id"])
@@ -180,6 +185,11 @@ class Outbox:
         self._announced.pop(scope, None)
         self._over.add(scope)
 
+    def keep_scopes(self, keep: Callable[[str], bool]) -> None:
+        """Forget the announced ids of every scope ``keep`` says is gone (a task no longer in the queue)."""
+        for scope in [scope for scope in self._announced if not keep(scope)]:
+            del self._announced[scope]
+
     def _forget_over(self) -> None:
         for scope in self._over:
             self._announced.pop(scope, None)
@@ -187,3 +197,18 @@ class Outbox:
 
     def _mark(self, key: str) -> None:
         self._announced.setdefault(key.split(":", 1)[0], set()).add(key)
+
+
+def _our_events(tail: bytes) -> list[dict[str, Any]]:
+    """The orchestrator's events in a part of the events file (its torn first line and others' skipped)."""
+    ours = []
+    for line in tail.splitlines():
+        if b'"orchestrator"' not in line:
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and event.get("source") == "orchestrator":
+            ours.append(event)
+    return ours

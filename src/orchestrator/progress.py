@@ -69,10 +69,6 @@ def retry_delay(retry_count: int, config: RetryConfig, rng: random.Random) -> fl
     return max(0.0, float(delay) * (1 + rng.uniform(-config.jitter, config.jitter)))
 
 
-def retry_time(now: datetime, retry_count: int, config: RetryConfig, rng: random.Random) -> datetime:
-    return now + timedelta(seconds=retry_delay(retry_count, config, rng))
-
-
 def retry_due(retry_at: datetime | None, now: datetime, config: RetryConfig) -> datetime:
     """When a scheduled retry is due: its ``retry_at``; now if that is further away than the longest
     backoff (it was scheduled before the wall clock was set back, by at least the difference)."""
@@ -80,9 +76,31 @@ def retry_due(retry_at: datetime | None, now: datetime, config: RetryConfig) -> 
     return now if retry_at is None or retry_at > longest else retry_at
 
 
-def should_escalate(subtask: Subtask, transient: bool, config: RetryConfig) -> bool:
-    """Escalate a permanent failure at once, a transient one after ``max_attempts`` failed attempts."""
-    return not transient or subtask.attempt >= config.max_attempts
+def attempts_in_round(plan: Plan, subtask: Subtask) -> int:
+    """The subtask's attempts since a person last retried it (``orchestrator resume --retry``), this one
+    included; all of them if nobody did. A person's retry is a decision to try again: it gives the
+    subtask a fresh set of ``max_attempts`` attempts and a backoff that starts again from its base
+    (counting every attempt ever made, the first failure after a person's retry escalated at once)."""
+    retried = [i.attempt or 0 for i in plan.interventions
+               if i.event == "resumed" and i.action == "retry" and i.subtask_id == subtask.subtask_id]
+    return subtask.attempt - max(retried, default=0)
+
+
+def should_escalate(attempts: int, transient: bool, config: RetryConfig) -> bool:
+    """Escalate a permanent failure at once, a transient one after ``max_attempts`` failed attempts
+    (``attempts``: of this round, :func:`attempts_in_round`)."""
+    return not transient or attempts >= config.max_attempts
+
+
+def waiting_for_a_person(plan: Plan) -> list[Subtask]:
+    """Subtasks that failed for good (escalated): the plan is blocked while there is one."""
+    return [s for s in plan.subtasks if s.status in ("failed", "blocked")]
+
+
+def escalated_because(plan: Plan, subtask: Subtask) -> str:
+    """Why ``subtask`` was escalated, as the plan's ``failure_reason`` said then."""
+    reasons = [i.reason for i in plan.interventions if i.event == "escalated" and i.subtask_id == subtask.subtask_id]
+    return next((r for r in reversed(reasons) if r), None) or subtask.error or "failed"
 
 
 def resume_problem(plan: Plan, action: str, subtask_id: str | None) -> str | None:

@@ -122,6 +122,37 @@ class PlanRegistry:
         for subtask in plan.subtasks:
             self._owner[subtask.subtask_id] = plan.orchestration_id
 
+    def forget_archived(self) -> tuple[list[str], list[str]]:
+        """Reconcile with the plan files (on the monitor tick): an ended plan whose file is gone (moved
+        to an archive) is forgotten, as a restart would not know it; a live one whose file is gone is
+        the daemon's work in progress, and is written again at its next save.
+
+        Returns the plans forgotten and those to write again. Without this, every plan ever begun
+        stayed in memory (twice: as a plan and as last written) and in the state file's totals."""
+        if not self.store.listable(self.layout.tasks):
+            return [], []  # an unreadable folder lists as empty: that says nothing of its files
+        present = {path.name for path in self.store.list_json(self.layout.tasks)}
+        forgotten, rewrite = [], []
+        for orchestration_id, plan in list(self.plans.items()):
+            if self.layout.plan(orchestration_id).name in present:
+                continue
+            if plan.status in LIVE or self.outbox.holds(orchestration_id):
+                if self._written.pop(orchestration_id, None) is not None:
+                    rewrite.append(orchestration_id)
+                continue
+            del self.plans[orchestration_id]
+            for cache in (self._written, self._summaries, self._problem):
+                cache.pop(orchestration_id, None)
+            self._changed.discard(orchestration_id)
+            for subtask in plan.subtasks:
+                if self._owner.get(subtask.subtask_id) == orchestration_id:
+                    del self._owner[subtask.subtask_id]
+            self.outbox.forget(orchestration_id)
+            forgotten.append(orchestration_id)
+        if forgotten:
+            self.state_changed = True
+        return forgotten, rewrite
+
     def write_state(self) -> None:
         """Write ``state/current.json`` if anything changed since the last time: once per pass.
 

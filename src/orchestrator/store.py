@@ -97,6 +97,14 @@ class Layout:
         """Where temporary files are written before their rename: a folder nobody watches, so the
         daemon's own writes wake neither it nor anyone else until the file is complete."""
 
+    def not_folders(self) -> list[Path]:
+        """Where the daemon keeps a folder and something else is (a file, a socket): it cannot start,
+        as it cannot make the folder. The temp folder is not needed (temp files go beside their targets)."""
+        wanted = [self.orchestrator, self.worker_specs, self.agents.parent, self.agents, self.masters,
+                  *(self.worker_specs / f for f in ("active", "completed", "failed", "zombie")),
+                  *(f for f in self.folders() if f != self.temp)]
+        return [f for f in wanted if os.path.lexists(f) and not f.is_dir()]
+
     def _inside(self, folder: Path, name: str, suffix: str = ".json") -> Path:
         if not is_safe_id(name):
             raise UnsafeName(f"{name!r} is not a safe file name (letters, digits, '.', '_', '-'; no '..')")
@@ -252,6 +260,11 @@ class Store:
         """Regular, non-hidden files of ``folder`` with their identity (an mtime alone misses a
         rewrite within one tick of the file system's clock), sorted by name."""
         raise NotImplementedError
+
+    def listable(self, folder: Path) -> bool:
+        """Whether ``folder`` can be listed: :meth:`scan` of one that cannot (unreadable, gone) is empty,
+        which must not be taken for "every file in it is gone"."""
+        return True
 
     def mtime(self, path: Path) -> float | None:
         raise NotImplementedError
@@ -825,6 +838,13 @@ class FolderStore(Store):
             except OSError:
                 continue
         return sorted(found)
+
+    def listable(self, folder: Path) -> bool:
+        try:
+            with os.scandir(folder):
+                return True
+        except OSError:
+            return False
 
     def mtime(self, path: Path) -> float | None:
         try:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,8 @@ class Supervisor:
         self.clock_steps = ClockSteps()  # forward steps of the wall clock seen by the monitor
         self.signs = SignWatch()  # when the monitor last saw each attempt's signs change (monotonic)
         self._kept_requests: set[Path] = set()  # carried out, but their files could not be removed
+        # (subtask, attempt) -> when its retry is due on the monotonic clock, for retries scheduled in this run
+        self._retry_deadlines: dict[tuple[str, int], float] = {}
         self._batch: dict[str, Plan] | None = None  # plans to write at the end of a batch (see batched)
 
     def _contained(self, plan: Plan, subtask_id: str, exc: Exception) -> None:
@@ -181,6 +183,8 @@ class Supervisor:
                     self._contained(plan, subtask.subtask_id, exc)
             self._flush(plan)
         self._files = {i: self._files[i] for i in looked if i in self._files}
+        # a problem of a subtask whose plan ended or was archived is not said again: forgotten with it
+        self._invalid = {i: self._invalid[i] for i in looked if i in self._invalid}
 
     def _subtask_file(self, subtask_id: str) -> CachedFile:
         file = self._files.get(subtask_id)
@@ -281,16 +285,21 @@ class Supervisor:
         self._emit(plan, "subtask_failed", f"{subtask.subtask_id}:{subtask.attempt}:failed",
                    subtask_id=subtask.subtask_id, attempt=subtask.attempt, kind=kind, reason=reason, transient=transient)
         retry = self.settings.config.retry
-        if progress.should_escalate(subtask, transient, retry):
-            why = reason if not transient else f"failed {subtask.attempt} times; last: {reason}"
+        n = progress.attempts_in_round(plan, subtask)
+        since = "" if n == subtask.attempt else " since a person's retry"
+        if progress.should_escalate(n, transient, retry):
+            why = reason if not transient else f"failed {n} times{since}; last: {reason}"
             subtask = self._close_attempt(plan, subtask, kind, reason, status="failed", error=reason)
             self.escalate(plan, subtask, why)
             return
-        when = format_timestamp(progress.retry_time(now, subtask.attempt, retry, self.rng))
+        delay = progress.retry_delay(n, retry, self.rng)
+        when = format_timestamp(now + timedelta(seconds=delay))
+        self._retry_deadlines[(subtask.subtask_id, subtask.attempt)] = self.clock.monotonic() + delay
         self._close_attempt(plan, subtask, kind, reason, status="retry_wait", retry_count=subtask.retry_count + 1,
                             retry_reason=reason, retry_at=when,
-                            retry_modifications=f"new attempt {subtask.attempt + 1} of {retry.max_attempts}; "
-                            "the handoff carries the errors of earlier attempts")
+                            retry_modifications=f"new attempt {subtask.attempt + 1}"
+                            + (f" ({n + 1} of {retry.max_attempts}{since})" if since else f" of {retry.max_attempts}")
+                            + "; the handoff carries the errors of earlier attempts")
         self._emit(plan, "subtask_retry_scheduled", f"{subtask.subtask_id}:{subtask.attempt}:retry",
                    subtask_id=subtask.subtask_id, retry_count=subtask.retry_count + 1, retry_at=when, reason=reason)
 
@@ -377,21 +386,39 @@ class Supervisor:
             self.outbox.emit("worker_terminated", pid=order.pid, how=how, **(order.context or {}))
 
     def due_retries(self) -> float | None:
-        """Hand off retries whose backoff has passed; seconds until the next one, if any."""
+        """Hand off retries whose backoff has passed; seconds until the next one, if any.
+
+        A retry scheduled in this run waits its backoff on the monotonic clock: a wall clock set
+        forward (NTP, a person) would hand it off early, and rebasing ``retry_at`` across the step
+        cannot tell, as it moves only what was written before the step. One scheduled before a
+        restart is due by its ``retry_at``, the only record of it."""
         now = self.clock.now()
+        monotonic = self.clock.monotonic()
         waits: list[float] = []
+        deadlines, self._retry_deadlines = self._retry_deadlines, {}
         stopping = {order.context.get("subtask_id") for order in self.stops.orders.values() if order.context}
         for plan in self.registry.live():
             due = []
             for subtask in plan.subtasks:
-                if subtask.status != "retry_wait" or subtask.subtask_id in stopping:
+                if subtask.status != "retry_wait":
+                    continue
+                key = (subtask.subtask_id, subtask.attempt)
+                deadline = deadlines.get(key)
+                if deadline is not None:
+                    self._retry_deadlines[key] = deadline  # kept while it waits
+                if subtask.subtask_id in stopping:
                     continue  # the old worker is still being stopped: never two attempts at once
-                when = progress.retry_due(rebase(parse_timestamp(subtask.retry_at), self.clock_steps.steps), now,
-                                          self.settings.config.retry)
-                if when <= now:
-                    due.append(subtask.model_copy(update={"attempt": subtask.attempt + 1}))
+                if deadline is not None:
+                    left = deadline - monotonic
                 else:
-                    waits.append((when - now).total_seconds())
+                    when = progress.retry_due(rebase(parse_timestamp(subtask.retry_at), self.clock_steps.steps), now,
+                                              self.settings.config.retry)
+                    left = (when - now).total_seconds()
+                if left > 0:
+                    waits.append(left)
+                    continue
+                self._retry_deadlines.pop(key, None)
+                due.append(subtask.model_copy(update={"attempt": subtask.attempt + 1}))
             if due:
                 self.hand_off(plan, due)
                 self._flush(plan)
@@ -400,11 +427,21 @@ class Supervisor:
     def tick(self) -> float | None:
         """One full monitor pass: every live subtask file, every active worker, due retries, stops."""
         with self.batched():
+            self._forget_archived()
             self.sync_all()
             self.observe()
             self.check_stops()
             self.finish_ended()
             return self.due_retries()
+
+    def _forget_archived(self) -> None:
+        """Plans whose files were archived: forget the ended ones, write the live ones again."""
+        forgotten, rewrite = self.registry.forget_archived()
+        for orchestration_id in forgotten + rewrite:
+            self._settled.discard(orchestration_id)
+        for orchestration_id in forgotten:
+            self._dirty.pop(orchestration_id, None)
+            self._write_problems.pop(orchestration_id, None)
 
     def finish_ended(self) -> None:
         """Write what could not be written of a plan that has ended (completed, aborted): its file,
@@ -551,9 +588,10 @@ class Supervisor:
     def _status_effects(self, plan: Plan) -> None:
         """The escalation file, the report and the queue task, for a status not yet announced."""
         o = plan.orchestration_id
+        resumed = any(e.type == "orchestration_resumed" for e in self.outbox.held_events(o))
         if plan.status == "blocked" and plan.blocking_subtask:
             blocking = plan.subtask(plan.blocking_subtask)
-            if not self.outbox.was_announced(f"{o}:blocked:{blocking.subtask_id}:{blocking.attempt}"):
+            if resumed or not self.outbox.was_announced(f"{o}:blocked:{blocking.subtask_id}:{blocking.attempt}"):
                 self.store.write_json(self.layout.escalation(o), self._escalation(plan))
                 self._queue_follows(plan)
         elif plan.status == "completed" and not self.outbox.was_announced(f"{o}:completed"):
@@ -563,9 +601,7 @@ class Supervisor:
             self._queue_follows(plan)
         else:
             aborted = plan.status == "aborted" and not self.outbox.was_announced(f"{o}:aborted")
-            resumed = plan.status == "in_progress" and any(e.type == "orchestration_resumed"
-                                                            for e in self.outbox.held_events(o))
-            if aborted or resumed:
+            if aborted or (resumed and plan.status == "in_progress"):
                 self._queue_follows(plan)
 
     def _write_subtask(self, plan: Plan, subtask: Subtask, restore: bool) -> None:
@@ -731,15 +767,25 @@ class Supervisor:
             self._set(plan, subtask, restore=True, status="skipped", completed_at=iso(self.clock),
                       result="skipped by a person")
         else:
+            self._retry_deadlines.pop((subtask.subtask_id, subtask.attempt), None)  # now, not when its backoff ends
             self._set(plan, subtask, restore=True, status="retry_wait", retry_at=iso(self.clock),
                       retry_reason="retried by a person", retry_count=subtask.retry_count + 1)
         plan.interventions.append(Intervention(at=iso(self.clock), event="resumed", subtask_id=subtask_id,
                                                attempt=subtask.attempt, action=str(action),
                                                requested_by=_text(request.get("requested_by"))))
-        if plan.status == "blocked" and (plan.blocking_subtask == subtask_id or action == "skip"):
-            plan.status, plan.blocking_subtask, plan.failure_reason, plan.escalation = "in_progress", None, None, None
+        if plan.status == "blocked":
+            # blocked while any subtask waits for a person: with two escalated, unblocking on the one the plan
+            # named left the other failed in a plan "in progress" that could never end, and nothing said so
+            waiting = progress.waiting_for_a_person(plan)
+            if not waiting:
+                plan.status, plan.blocking_subtask, plan.failure_reason, plan.escalation = "in_progress", None, None, None
+            elif plan.blocking_subtask not in {s.subtask_id for s in waiting}:
+                plan.blocking_subtask = waiting[0].subtask_id
+                plan.failure_reason = progress.escalated_because(plan, waiting[0])
+        fresh = self.settings.config.retry.max_attempts if action == "retry" else None  # counted from this retry
         self._emit(plan, "orchestration_resumed", f"resumed:{name}", action=action, subtask_id=subtask_id,
-                   requested_by=request.get("requested_by"))
+                   requested_by=request.get("requested_by"), still_blocked_by=plan.blocking_subtask,
+                   attempts_allowed=fresh)
         self.due_retries()
         self._flush(plan)
         return None

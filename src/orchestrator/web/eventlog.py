@@ -10,6 +10,7 @@ where the next older page starts. The follower is :class:`orchestrator.events.Ta
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,8 @@ class Page:
     older: int | None
     """Byte offset to ask for the next older page; ``None`` at the start of the file."""
     end: int
-    """The file's size when read: where following it begins."""
+    """Where following the file begins: its size when read, less a last line not yet whole (a writer
+    is appending it), which the follower then reads whole."""
 
 
 def size(path: Path) -> int:
@@ -50,8 +52,10 @@ def size(path: Path) -> int:
         return 0
 
 
-def page(path: Path, wanted: Filter, limit: int, before: int | None = None) -> Page:
-    """The last ``limit`` matching events that end before byte ``before`` (default: the end)."""
+def page(path: Path, wanted: Callable[[dict[str, Any]], bool], limit: int, before: int | None = None,
+         max_scan: int | None = MAX_SCAN) -> Page:
+    """The last ``limit`` matching events that end before byte ``before`` (default: the end), reading
+    at most ``max_scan`` bytes (None: up to the start of the file, if that is what it takes)."""
     handle = events.open_regular(path)
     if handle is None:
         return Page([], None, 0)
@@ -60,7 +64,8 @@ def page(path: Path, wanted: Filter, limit: int, before: int | None = None) -> P
         stop = end if before is None else max(0, min(before, end))
         found: list[dict[str, Any]] = []
         scanned = 0
-        while stop > 0 and len(found) < limit and scanned < MAX_SCAN:  # limit >= 1
+        whole = end
+        while stop > 0 and len(found) < limit and (max_scan is None or scanned < max_scan):  # limit >= 1
             start = max(0, stop - CHUNK)
             while True:
                 handle.seek(start)
@@ -71,11 +76,13 @@ def page(path: Path, wanted: Filter, limit: int, before: int | None = None) -> P
                 start = max(0, start - CHUNK)  # a line longer than a chunk: read further back
             start, raw = start + newline + 1, raw[newline + 1:]
             text = events.decode(raw)
-            parsed, _ = events.parse_at(text)
+            parsed, used = events.parse_at(text)
+            if stop == end:
+                whole = start + events.offset(text, used)
             chosen = [(at, e) for at, e in parsed if wanted(e)][-(limit - len(found)):]
             found[:0] = [e for _, e in chosen]
             scanned += stop - start
             if len(found) == limit and chosen:  # the page is full: the next one starts at its oldest line
                 start += events.offset(text, chosen[0][0])
             stop = start
-        return Page(found, stop if stop > 0 else None, end)
+        return Page(found, stop if stop > 0 else None, whole)
