@@ -154,7 +154,13 @@ def test_overrides_in_the_folder_decide_and_a_broken_file_is_said_once_and_left_
     sim.tick()
     assert sim.store.files[overrides] == b"{not json"
     assert len(sim.events("routing_overrides_invalid")) == 2  # the new problem, once
-    assert sim.queue_task("t2")["assigned_to"] == "development"
+    # a file half saved, or a typo, does not undo the corrections in force: the last readable version decides
+    assert sim.queue_task("t2")["assigned_to"] == "security"
+    assert "last version that could be read" in sim.events("routing_overrides_invalid")[-1]["action"]
+    del sim.store.files[overrides]  # removed: no overrides any more
+    sim.submit(task("t4", COOKIE + " of the wiki"))
+    sim.tick()
+    assert sim.queue_task("t4")["assigned_to"] == "development"
 
 
 def test_eval_history_mode_reads_the_corpus_as_finished_tasks(tmp_path):

@@ -4,7 +4,8 @@ The pure part (examples, similarity, the vote) is :mod:`orchestrator.history`; t
 two files it reads and the one it writes:
 
 - ``routing-overrides.json`` (written by people; read, never written; a file that does not parse
-  is said once in a ``routing_overrides_invalid`` event and left alone);
+  is said once in a ``routing_overrides_invalid`` event and left alone, and the last version that
+  could be read stays in force; a file removed is no overrides);
 - ``orchestrator/state/routing-corrections.json`` (written only here): every correction seen in the
   queue, so it outlives the queue's pruning. A correction is written, then announced
   (``routing_corrected``).
@@ -84,22 +85,27 @@ class RoutingMemory:
         if not changed:
             return self._overrides
         path = self._overrides_file.path
-        examples: list[Example] = []
+        examples: list[Example] | None = []  # None: unreadable as a whole; the last good examples stay
         problem = None
         if data is not None:
             try:
                 examples, problems = examples_from_overrides(parse_json(data, path))
                 problem = "; ".join(problems) or None
             except StoreError as exc:
-                problem = str(exc)
-        else:
-            problem = self._overrides_file.problem
+                examples, problem = None, str(exc)
+        elif self._overrides_file.problem:
+            examples, problem = None, self._overrides_file.problem
         if problem and problem != self._overrides_problem and self.outbox is not None:
+            # a file saved in place is half written for a moment, and a person's typo lasts until they see
+            # this event: neither undoes the corrections that were in force (as a configuration that does
+            # not load keeps the running one)
             self.outbox.emit("routing_overrides_invalid", path=str(path), problem=problem,
-                             action="left as it is; the valid examples are used")
+                             action="left as it is; " + ("its valid examples are used" if examples is not None
+                                                         else "the last version that could be read is used"))
         self._overrides_problem = problem
-        self._overrides = examples
-        return examples
+        if examples is not None:
+            self._overrides = examples
+        return self._overrides
 
     def history(self, tasks: list[Any]) -> History:
         """What the router may consult for this queue; gathered only if a decision needs it."""
