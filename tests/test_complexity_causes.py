@@ -628,3 +628,22 @@ def test_a_piece_moved_is_one_change(rules: Classifier, title: str, decision: st
 ])
 def test_many_files_of_one_thing_ship_together(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+# Routing on new phrasings (issue 11, the fresh set of route7): each cause with its opposites.
+
+@pytest.mark.parametrize(("title", "master"), [
+    # an operations object heading the work (a disk, a VM's volume, backups, a DNS record's TTL) is cicd's,
+    # whatever it belongs to: the database named after it says whose, not what the work is
+    ("Resize the disk of the orders database host to 1 TB", "cicd"),
+    ("Configure weekly backups of the billing database", "cicd"),
+    ("Grow the data volume of the analytics database VM", "cicd"),
+    ("Lower the TTL of the shop's DNS record before the migration", "cicd"),
+    # ... but a screen about them is development's, and asking which exist or encrypting them is not operations
+    ("Add a backup settings page to the admin app", "development"),
+    ("Fix the disk usage chart on the host dashboard", "development"),
+    ("Which databases have no backups?", "inventory"),
+    ("Encrypt the backups of the ledger database", "security"),
+])
+def test_an_operations_object_heading_the_work_is_cicds(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)

@@ -254,7 +254,9 @@ class ClassifierConfig(_Section):
         default_factory=lambda: ["pipeline", "pipelines", "workflow", "workflows", "dockerfile", "chart", "charts",
                                  "cluster", "clusters", "runner", "runners", "image", "images", "ingress",
                                  "manifest", "manifests", "namespace", "deployment", "deployments", "job", "jobs",
-                                 "build", "builds", "pod", "pods", "node pool", "load balancer"],
+                                 "build", "builds", "pod", "pods", "node pool", "load balancer", "backup", "backups",
+                                 "vm", "vms", "disk", "disks", "volume", "volumes", "dns record", "dns records",
+                                 "cname", "ttl"],
         description="What cicd works on: the place a change is made (\"in the Android CI job\"), a failing thing "
                     "(\"the nightly build fails\"). A job counts only with a cicd word (\"CI job\").",
     )
