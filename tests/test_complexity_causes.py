@@ -647,3 +647,22 @@ def test_many_files_of_one_thing_ship_together(rules: Classifier, title: str, de
 ])
 def test_an_operations_object_heading_the_work_is_cicds(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # security's words as its own people write them: a pen test, vulns, root login, a failed login
+    ("Pen-test the partner API before launch", "security"),
+    ("Pen test of the booking widget", "security"),
+    ("Disable root login over SSH on the bastion", "security"),
+    ("Failed login alerts from the VPN gateway", "security"),
+    # checking a thing for a security concern is a review, whatever the thing is
+    ("Check the CMS plugins for old vulns", "security"),
+    ("Verify the search page against vulns", "security"),
+    # ... but testing, checking or showing without one is development's
+    ("Test the new file upload endpoint", "development"),
+    ("Check the CMS plugins for broken links", "development"),
+    ("Show the failed login count on the admin dashboard", "development"),
+    ("Add a login history page to the account settings", "development"),
+])
+def test_security_words_as_its_people_write_them(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)

@@ -500,9 +500,12 @@ class Classifier:
         verbless = verb not in self._verbs and verb not in SUBJECTS
         # a master's keyword right before the noun makes it that master's artifact: a Helm chart, HSTS headers
         compound = len(words) > 2 - verbless and self._other_domain(words[-2], keywords_only=True)
+        # checking a thing for a security concern reviews it, whatever it is ("Check the blog plugins for known vulns")
+        reviewed = verb in REVIEWING and self._has_keyword(named.lower(), "security")
         software = len(words) > 1 and singular in self._software and "development" in scores and not compound and (
             (verb in self._making and (verb not in REPAIRING or not defect)) or not (
-                defect or led or (not verbless and any(self._other_domain(w) for w in named_by)))) and not deploy_place
+                defect or led or reviewed or (not verbless and any(self._other_domain(w) for w in named_by)))) and not (
+            deploy_place)
         if verbless and noun in SECRET_NOUNS and len(words) <= 2 and "security" in scores:  # "Password on the wiki"
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a secret where it should not be "
                          f"({head!r})")
