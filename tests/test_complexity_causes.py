@@ -666,3 +666,16 @@ def test_an_operations_object_heading_the_work_is_cicds(rules: Classifier, title
 ])
 def test_security_words_as_its_people_write_them(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a request passed on in quotes is what was asked (someone asking: five words or more, "we", "can", "need")
+    ('Forwarded from the data team: "could you set up a staging namespace for us on the cluster?"', "cicd"),
+    ('From the CFO: "we need a list of every SaaS subscription we pay for"', "inventory"),
+    # ... a quoted name stays a name, even a long one or one that speaks to the reader
+    ('Rename the "Export all repositories to CSV" button', "development"),
+    ('Fix the typo in the "Can you rate us?" popup', "development"),
+    ('Translate the "Deploy your first release in minutes" banner', "development"),
+])
+def test_a_quoted_request_is_the_work(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)

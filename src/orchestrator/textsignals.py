@@ -60,6 +60,14 @@ _IDENTIFIER_RE = re.compile(r"\w[/.]\w")
 _WORD_RUN_RE = re.compile(r"[^\s,;()]+")
 _CODE_RE = re.compile(r"`[^`\n]{1,80}`|(?<![\w'])'[^'\n]{1,60}'(?![\w'])|\"[^\"\n]{1,60}\"|“[^”\n]{1,60}”")
 """A name in backticks or quotes (the `repos` command, the 'Audit log' tab) is a name, not a kind of work."""
+_SPEECH_RE = re.compile(r"\b(?:i|we|us|our|can|could|please|pls|need)\b", re.IGNORECASE)
+"""Words of someone asking: a quote holding one of them and five words or more is what was asked, not a name."""
+
+
+def _is_speech(quoted: str) -> bool:
+    """Whether a quotation is a request passed on (``"can you give us a namespace on the dev cluster?"``), not
+    the name of a thing (the 'Export all repos' button)."""
+    return quoted[0] != "`" and len(quoted.split()) >= 5 and bool(_SPEECH_RE.search(quoted))
 
 
 _KEPT_PAIRS = {"ci/cd": "ci cd", "blue/green": "blue-green"}
@@ -83,7 +91,8 @@ def split_identifiers(text: str) -> tuple[str, list[str]]:
         names.append(match.group())
         return " "
 
-    text = _CODE_RE.sub(drop, _KEPT_PAIRS_RE.sub(lambda m: _KEPT_PAIRS[m.group().lower()], text))
+    text = _KEPT_PAIRS_RE.sub(lambda m: _KEPT_PAIRS[m.group().lower()], text)
+    text = _CODE_RE.sub(lambda m: m.group() if _is_speech(m.group()) else drop(m), text)
     if not _IDENTIFIER_RE.search(text):
         return text, names  # no path or dotted name anywhere: no need to look at each word
     return _WORD_RUN_RE.sub(lambda m: drop(m) if _IDENTIFIER_RE.search(m.group()) else m.group(), text), names
