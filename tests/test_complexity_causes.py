@@ -679,3 +679,20 @@ def test_security_words_as_its_people_write_them(rules: Classifier, title: str, 
 ])
 def test_a_quoted_request_is_the_work(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # what operations people name when they ask for a change: DNS records, pods, the certificate tooling
+    ("Add a CNAME for the help site pointing to the docs host", "cicd"),
+    ("Add the DNS records for the new shop domain", "cicd"),
+    ("Let cert-manager issue the certificate for the admin host", "cicd"),
+    ("Raise the memory of the search pods to 4 GiB", "cicd"),
+    # ... but a screen showing them is development's, a certificate checked for a concern security's, and a
+    # bucket made private stays security's
+    ("Add a DNS records table to the domain settings page", "development"),
+    ("Show pod restarts on the service dashboard", "development"),
+    ("Check the certificate pinning in the Android app for bypasses", "security"),
+    ("Make the CloudFront logs bucket private", "security"),
+])
+def test_operations_words_route_to_cicd(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
