@@ -696,3 +696,18 @@ def test_a_quoted_request_is_the_work(rules: Classifier, title: str, master: str
 ])
 def test_operations_words_route_to_cicd(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # asking to know what exists ("we need to know which ...", "do we know how many ...") asks the question
+    ("We need to know which services still use Redis 5", "inventory"),
+    ("Do we know how many Jenkins jobs are left?", "inventory"),
+    ("Need to know what cron jobs run on the old VM", "inventory"),
+    ('From the CTO: "I want to know which external SaaS tools we pay for"', "inventory"),
+    # ... but not why something fails, nor when something happens, nor a measure of one thing
+    ("Do we know why the invoice export fails?", "development"),
+    ("We need to know when a deploy finishes: post it to the release channel", "cicd"),
+    ("I want to know the p95 latency of the search API after the cache change", "development"),
+])
+def test_asking_to_know_what_exists_is_a_census(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)

@@ -500,6 +500,10 @@ _TICKET_KEY_RE = re.compile(r"^\s*(?:(?:\(?[A-Z][A-Z0-9]{1,9}-\d+\)?|#\d+)\s*[:\
 _REPLY_RE = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg)\s*:\s*)+(?=\S)", re.IGNORECASE)
 _ASKED_RE = re.compile(r"(?:^|[,;.!?]\s*|\s[-–—]\s)(?:(?:can|could|would)\s+(?:you|we|someone|somebody|anyone|u)\s+"
                        r"(?:please\s+|pls\s+)?|pls\s+|please\s+)(?=[a-z])", re.IGNORECASE)
+_KNOW_RE = re.compile(r"(?:^|[,;.!?:]\s*[\"“]?)(?:(?:we|i)\s+(?:really\s+)?(?:need|want|would\s+like|'d\s+like)\s+to\s+know|"
+                      r"need\s+to\s+know|do\s+(?:we|you)\s+know|does\s+(?:anyone|anybody|someone)\s+know)\s+"
+                      r"(?=(?:which|what|how\s+many|who|where)\b)", re.IGNORECASE)
+"""Asking to know ("we need to know which services ...", "do we know how many ..."): the question is the work."""
 _INTERJECTION_RE = re.compile(r"^\s*(?:u+h+|u+m+|h+m+|ugh+|oo+ps|hey+|hi|yo|ok|okay|so|fyi|psst|heads\s+up|quick\s+q(?:uestion)?)"
                               r"\b[\s,:!.-]*(?=\w)", re.IGNORECASE)
 _TAG_RE = re.compile(r"^\s*\[([^\]\n]{1,30})\]\s*[:\-–—]?\s*(?=\S)")
@@ -518,7 +522,7 @@ def strip_ticket_key(title: str) -> str:
     title = re.sub(r"(?<=:)\s*(?:pls|please)\s+", " ", title, count=1, flags=re.IGNORECASE)  # "before launch: pls add ..."
     title = _TAG_RE.sub(lambda m: f"{m.group(1).strip()}: ", title, count=1)
     # a request asked in the title is its work: "can someone cut 3.4.1 ...", "so many dead repos, can we get a list ..."
-    asked = _ASKED_RE.search(title)
+    asked = _ASKED_RE.search(title) or _KNOW_RE.search(title)
     if asked and asked.end() < len(title):
         before = title[: asked.start()].strip(" ,;-")
         return title[asked.end():].strip() + (f" ({before})" if before else "")
