@@ -711,3 +711,22 @@ def test_operations_words_route_to_cicd(rules: Classifier, title: str, master: s
 ])
 def test_asking_to_know_what_exists_is_a_census(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a secret shown or kept where it should not be, said as a state, is a security defect
+    ("The error page shows the database connection string", "security"),
+    ("API responses include the password hash", "security"),
+    ("The wiki page lists the prod DB password", "security"),
+    ("Our .env is in the public GitHub repo", "security"),
+    ("The staging Jenkins still has admin/admin", "security"),
+    ("Kibana accepts root/root", "security"),
+    # ... but a screen that asks for a password, or fails to show something, is development's
+    ("The login page shows the password field twice", "development"),
+    ("The signup page does not show the password rules", "development"),
+    ("Login form doesn't show an error when the password is wrong", "development"),
+    ("Add a password reset form", "development"),
+    ("The password manager page doesn't show the saved credentials", "development"),
+])
+def test_a_secret_where_it_should_not_be_is_a_defect(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)

@@ -211,7 +211,17 @@ _DEFECT_RE = re.compile(
     r"default admin|(?:sessions?|tokens?|links?|cookies?)\s+(?:does\s+not|doesn't|do\s+not|don't|never|won't)\s+expire|"
     r"(?:is|are)\s+(?:world-readable|public\b(?!\s+(?:api|holiday|page|site|website|docs|roadmap|beta|release)))|"
     r"anyone\s+can\s+(?:download|read|see|access|view|edit|delete|list)|"
-    r"(?:could|can)\s+(?:be\s+)?guess(?:ed)?|guessable|predictable\s+(?:tokens?|links?|ids?|urls?))\b",
+    r"(?:could|can)\s+(?:be\s+)?guess(?:ed)?|guessable|predictable\s+(?:tokens?|links?|ids?|urls?)|"
+    # a secret shown or kept where it should not be, said as a state ("The error page shows the database connection
+    # string", "Our .env is in the public repo"); not a screen that asks for one (the password field, a reset form)
+    r"(?<!n't\s)(?<!not\s)(?:(?:shows?|showing|contains?|containing|includes?|including|prints?|printing|displays?|"
+    r"displaying|lists?)|(?:traces?|errors?|responses?|logs?)\s+with)\s+(?:the\s+|an?\s+|our\s+|its\s+|their\s+|all\s+)?"
+    r"(?:(?!(?:when|if|for|on|in|after|before|unless|while|and|or|to|of|no|not|instead)\b)[\w-]+\s+){0,2}?"
+    r"(?:connection\s+strings?|passwords?(?:\s+hash(?:es)?)?|private\s+keys?|secret\s+keys?|credentials)\b"
+    r"(?!\s+(?:field|reset|strength|rules?|policy|form|input|change|meter|manager|page|dialog|screen|button|link|hint|"
+    r"requirements?|prompt))|"
+    r"(?:is|are)\s+(?:now\s+|still\s+)?(?:in|on)\s+(?:the\s+|a\s+|our\s+)?public\s+(?:[\w-]+\s+)?"
+    r"(?:repo|repository|bucket|gist|channel|wiki)s?)\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
 RUNNING = frozenset({"run", "rerun", "re-run", "execute", "trigger", "kick"})

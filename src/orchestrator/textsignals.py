@@ -70,8 +70,11 @@ def _is_speech(quoted: str) -> bool:
     return quoted[0] != "`" and len(quoted.split()) >= 5 and bool(_SPEECH_RE.search(quoted))
 
 
-_KEPT_PAIRS = {"ci/cd": "ci cd", "blue/green": "blue-green"}
-"""Slash pairs that are words of work, not paths."""
+_DEFAULT_LOGINS = ("admin/admin", "root/root", "guest/guest", "test/test", "admin/password", "root/password",
+                   "admin/changeme", "admin/123456")
+_KEPT_PAIRS = {"ci/cd": "ci cd", "blue/green": "blue-green", **dict.fromkeys(_DEFAULT_LOGINS, "default credentials")}
+"""Slash pairs that are words of work, not paths; a user and password pair that ships as a default ("admin/admin")
+is default credentials."""
 _KEPT_PAIRS_RE = re.compile(rf"\b(?:{'|'.join(map(re.escape, _KEPT_PAIRS))})\b", re.IGNORECASE)
 
 
