@@ -730,3 +730,21 @@ def test_asking_to_know_what_exists_is_a_census(rules: Classifier, title: str, m
 ])
 def test_a_secret_where_it_should_not_be_is_a_defect(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # switching a security control on or off where a running system takes its settings hardens it
+    ("Disable TLS 1.0 on the public load balancer", "security"),
+    ("Enable the WAF on the production load balancer", "security"),
+    ("Enable audit logging on the reporting database cluster", "security"),
+    ("Turn off SSLv3 on the ingress", "security"),
+    ("Disable anonymous access on the staging cluster", "security"),
+    # ... but a switch with no security concern is the place's, and so is a security step added to a pipeline
+    ("Enable debug logging on the staging cluster", "cicd"),
+    ("Disable HTTP/1.0 on the load balancer", "cicd"),
+    ("Add a secret-scanning step to the shared CI pipeline", "cicd"),
+    ("Enable Dependabot version updates for the GitHub Actions in our workflows", "cicd"),
+])
+def test_switching_a_security_control_on_a_running_system_is_hardening(rules: Classifier, title: str,
+                                                                       master: str) -> None:
+    assert route(rules, title) == ("simple", master)

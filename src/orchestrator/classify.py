@@ -237,6 +237,11 @@ _QUANTIFIED_RE = re.compile(r"\s+(?:every|all|each|which)\b")
 SUBJECTS = frozenset({"i", "we", "you", "they", "it", "someone", "somebody", "anyone", "nobody", "users", "customers",
                       "the", "a", "an", "our", "my", "this", "that", "there"})
 """Words that open a sentence with its subject (``I got a reset link ...``), not a noun-phrase title."""
+TOGGLING = frozenset({"enable", "disable", "turn", "switch", "enforce"})
+RUNTIME_PLACES = frozenset({"cluster", "clusters", "load balancer", "ingress", "namespace", "node pool", "vm", "vms",
+                            "server", "servers", "host", "hosts", "gateway"})
+"""Where a running system takes its settings: switching a security control there (``Disable TLS 1.0 on the load
+balancer``) hardens it, unlike a step added to a pipeline or a workflow (the build's own definition)."""
 SETTING_VERBS = frozenset({"change", "set", "switch", "increase", "reduce", "raise", "lower", "disable", "shorten",
                            "lengthen", "turn"})
 """Verbs that change a setting ("Change the trial length to 14 days"): no master's word, but a request all the same."""
@@ -496,8 +501,10 @@ class Classifier:
         defect = _DEFECT_RE.search(named)
         # the place is a pipeline, a cluster, a CI job, a compose file; not a page about deploys
         where = " ".join(w for w in place_words if w not in ENVIRONMENTS)  # "in production" says where, not what
+        hardened = verb in TOGGLING and place_noun in RUNTIME_PLACES and any(
+            plain in lowered and pattern.search(lowered) for _, plain, pattern, _ in self._patterns.get("security", ()))
         deploy_place = bool(where) and place_noun.removesuffix("s") not in self._software and (
-            self._is_deploy_object(place_noun, place) or self._has_keyword(where, "cicd"))
+            self._is_deploy_object(place_noun, place) or self._has_keyword(where, "cicd")) and not hardened
         # making software: whatever its name (a new Git repository); scanning a repository is not making one;
         # configuring the Argo CD application is not making one either, but a library named after a tool
         # (the Kubernetes client library) is still a library

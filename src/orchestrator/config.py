@@ -107,7 +107,7 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "acceptable use policy", "x-frame-options", "threat analysis", "credential stuffing",
                       "httponly", "samesite", "x-content-type-options", "referrer-policy", "permissions-policy",
                       "strict-transport-security", "content-security-policy", "pen test", "pen tests", "pen-test",
-                      "vuln", "vulns", "root login", "failed login"],
+                      "vuln", "vulns", "root login", "failed login", "anonymous access", "sslv3"],
             lead_verbs=["revoke", "redact", "rotate", "pentest", "pen test", "pen-test", "fuzz",
                         "harden", "quarantine", "restrict", "block", "lock",
                         "hash", "mask", "take away", "offboard"],
