@@ -748,3 +748,18 @@ def test_a_secret_where_it_should_not_be_is_a_defect(rules: Classifier, title: s
 def test_switching_a_security_control_on_a_running_system_is_hardening(rules: Classifier, title: str,
                                                                        master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # carrying what exists into the catalog, the inventory, the CMDB or the asset register records it
+    ("Import the laptops from the HR sheet into the asset register", "inventory"),
+    ("Export the Helm release versions to the catalog", "inventory"),
+    ("Pull the Kubernetes cluster versions into the service catalog", "inventory"),
+    ("Copy the DNS zones into the inventory", "inventory"),
+    # ... but not into a page of a program, nor anything carried elsewhere
+    ("Import the CSV of assets into the inventory page", "development"),
+    ("Sync the catalog database to the staging cluster", "cicd"),
+    ("Deploy the catalog service to staging", "cicd"),
+])
+def test_carrying_what_exists_into_the_catalog_records_it(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)

@@ -176,7 +176,10 @@ SERVICES = frozenset({"api", "apis", "backend", "frontend", "app", "application"
 REPOSITORIES = frozenset({"repository", "repositories", "repo", "repos"})
 FINDING = frozenset({"find", "identify", "locate", "discover", "detect", "spot"})
 DOCUMENTING = frozenset({"document", "record", "register", "describe", "label", "annotate", "tag"})
-CENSUS_PLACES = frozenset({"catalog", "catalogue", "inventory", "cmdb", "portfolio"})
+CENSUS_PLACES = frozenset({"catalog", "catalogue", "inventory", "cmdb", "portfolio", "register"})
+CARRYING = frozenset({"import", "export", "copy", "sync", "load", "pull", "snapshot", "upload", "feed"})
+"""Verbs that carry data somewhere: into the catalog (``Snapshot the Helm release versions into the inventory``)
+they record what exists."""
 DETERMINERS = re.compile(r"\s+(?:the|a|an|our|all|every|each|its|their|this|these|those|v?\d)", re.IGNORECASE)
 _FAILURE_RE = re.compile(
     r"\b(?:crash(?:es|ed|ing)?|breaks|broke|broken|fails|failing|failed|hangs|hanging|freezes|frozen|throws|"
@@ -484,7 +487,7 @@ class Classifier:
         # reporting chain", "the SCADA server estate"), not only as its last word
         recorded = verb in DOCUMENTING and (place_noun in CENSUS_PLACES or any(
             word in self._assets or f"{word}s" in self._assets for word in words[1:]))
-        filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | {
+        filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | CARRYING | {
             "move", "tag", "mark", "fill", "complete", "populate", "update", "correct"}  # fill in the owners in the catalog
         if (census or recorded or filed) and "inventory" in scores:
             what = "finding out what exists" if census else "recording what exists"
