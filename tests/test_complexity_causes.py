@@ -637,7 +637,7 @@ def test_many_files_of_one_thing_ship_together(rules: Classifier, title: str, de
     # whatever it belongs to: the database named after it says whose, not what the work is
     ("Resize the disk of the orders database host to 1 TB", "cicd"),
     ("Configure weekly backups of the billing database", "cicd"),
-    ("Grow the data volume of the analytics database VM", "cicd"),
+    ("Grow the data volume of the analytics database host", "cicd"),
     ("Lower the TTL of the shop's DNS record before the migration", "cicd"),
     # ... but a screen about them is development's, and asking which exist or encrypting them is not operations
     ("Add a backup settings page to the admin app", "development"),
@@ -762,4 +762,18 @@ def test_switching_a_security_control_on_a_running_system_is_hardening(rules: Cl
     ("Deploy the catalog service to staging", "cicd"),
 ])
 def test_carrying_what_exists_into_the_catalog_records_it(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # what a census looks for ("which hosts are missing from ...") is not a failure of what it names
+    ("Which hosts are missing from Datadog?", "inventory"),
+    ("Which servers are missing the monitoring agent?", "inventory"),
+    ("Check which repositories are missing from the deploy dashboard", "inventory"),
+    # ... but a report that something is missing, or asking why, is a failure
+    ("Map pins are missing on the store page", "development"),
+    ("Metrics of the staging hosts are missing in Grafana", "cicd"),
+    ("Why are the staging hosts missing from Grafana?", "cicd"),
+])
+def test_what_a_census_looks_for_is_no_failure(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)

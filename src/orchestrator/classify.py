@@ -196,6 +196,7 @@ _FAILURE_RE = re.compile(
     r"logs?\s+(?:people|users|everyone|customers|me|us|them)\s+out|(?:gets?|got|getting)\s+logged\s+out)\b",
     re.IGNORECASE)
 """A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
+_MISSING_RE = re.compile(r"\b(?:is|are)\s+missing\b", re.IGNORECASE)
 _THROWN_RE = re.compile(r"\b[a-z]\w+(?:exception|error)\b|\b(?:segfault|segmentation fault|panic|traceback|stack trace)\b",
                         re.IGNORECASE)
 """A failure named by what the program threw (``NullPointerException in PaymentService.refund``): the code's."""
@@ -460,7 +461,14 @@ class Classifier:
         if not phrase and first and first.group() in UNAMBIGUOUS_LEADS and DETERMINERS.match(opened[first.end():]):
             phrase = first.group()
         phrased = self._lead_verbs.get(phrase, "development") != "development" and not _CODE_STATE_RE.search(lowered)
-        failed = None if phrased else self._failure_of(named, description)
+        question = lowered.startswith(QUESTIONS) or title.strip().lower().startswith(QUESTIONS) or bool(
+            re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", named.strip().lower())) or (
+            verb in FINDING and len(words) > 1 and words[1] in ("all", "every", "each", "any", "which"))
+        # "Which hosts are missing from Datadog?": what is missing is what the census looks for, not a failure
+        sought = (verb in FINDING or verb in ENUMERATING) and bool(DETERMINERS.match(f" {' '.join(words[1:2])}"))
+        looked_for = (question or sought) and not _EXCEPTION_RE.search(named)  # not "Map pins are missing"
+        reported = _FAILURE_RE.search(_MISSING_RE.sub(" ", named.lower()) if looked_for else named.lower())
+        failed = None if phrased or not (reported or _EXCEPTION_RE.search(named)) else self._failure_of(named, description)
         request = _first_word(self._first_request(description)) if failed else ""
         if self._lead_verbs.get(request, "development") != "development" and self._lead_verbs[request] in scores:
             # "Batch jobs too slow at month end" -- "Can we scale it up to 8 workers?": the symptom is the title,
@@ -475,14 +483,11 @@ class Classifier:
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT,
                          f"a failure of a deploy or a pipeline ({title.strip()!r})")
             return "failure", "cicd"  # the API that fails after a deploy: the deploy is what failed
-        question = lowered.startswith(QUESTIONS) or title.strip().lower().startswith(QUESTIONS) or bool(
-            re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", named.strip().lower())) or (
-            verb in FINDING and len(words) > 1 and words[1] in ("all", "every", "each", "any", "which"))
         # a verbless "Table of the Helm chart versions in each cluster": a census of what the "of" names
         tabled = len(words) == 1 and noun in CENSUS_NOUNS + TABLE_NOUNS and bool(
             _TABLE_OF_RE.match(named.partition(head.strip())[2]))
         census = (verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS) or tabled) and not (
-            _FAILURE_RE.search(named.lower()))  # "Map pins in the wrong place" reports a failure, it maps nothing
+            reported)  # "Map pins in the wrong place" reports a failure, it maps nothing
         # what is recorded is assets wherever the head names them ("Document the repositories feeding the
         # reporting chain", "the SCADA server estate"), not only as its last word
         recorded = verb in DOCUMENTING and (place_noun in CENSUS_PLACES or any(

@@ -258,7 +258,7 @@ class ClassifierConfig(_Section):
                                  "cluster", "clusters", "runner", "runners", "image", "images", "ingress",
                                  "manifest", "manifests", "namespace", "deployment", "deployments", "job", "jobs",
                                  "build", "builds", "pod", "pods", "node pool", "load balancer", "backup", "backups",
-                                 "vm", "vms", "disk", "disks", "volume", "volumes", "dns record", "dns records",
+                                 "disk", "disks", "volume", "volumes", "dns record", "dns records",
                                  "cname", "ttl"],
         description="What cicd works on: the place a change is made (\"in the Android CI job\"), a failing thing "
                     "(\"the nightly build fails\"). A job counts only with a cicd word (\"CI job\").",
