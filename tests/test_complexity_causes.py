@@ -655,6 +655,7 @@ def test_an_operations_object_heading_the_work_is_cicds(rules: Classifier, title
     ("Pen test of the booking widget", "security"),
     ("Disable root login over SSH on the bastion", "security"),
     ("Failed login alerts from the VPN gateway", "security"),
+    ("Trim the OAuth2 scopes of the GitHub app to read-only", "security"),
     # checking a thing for a security concern is a review, whatever the thing is
     ("Check the CMS plugins for old vulns", "security"),
     ("Verify the search page against vulns", "security"),
@@ -663,6 +664,7 @@ def test_an_operations_object_heading_the_work_is_cicds(rules: Classifier, title
     ("Check the CMS plugins for broken links", "development"),
     ("Show the failed login count on the admin dashboard", "development"),
     ("Add a login history page to the account settings", "development"),
+    ("Add OAuth2 login to the admin app", "development"),
 ])
 def test_security_words_as_its_people_write_them(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
