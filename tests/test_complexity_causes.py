@@ -779,3 +779,17 @@ def test_carrying_what_exists_into_the_catalog_records_it(rules: Classifier, tit
 ])
 def test_what_a_census_looks_for_is_no_failure(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a question of who may do what is an access review, wherever the access is
+    ("Who still has admin on the AWS root account?", "security"),
+    ("Who can deploy to production?", "security"),
+    ("Who has root on the build servers", "security"),
+    # ... but not who owns a thing, whom to ask, or who broke something
+    ("Who owns the billing service?", "inventory"),
+    ("Who can I ask about the billing service?", "development"),
+    ("Who broke the nightly build?", "cicd"),
+])
+def test_who_may_do_what_is_an_access_review(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)

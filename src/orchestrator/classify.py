@@ -164,6 +164,11 @@ OUTPUTS = frozenset({"report", "reports", "export", "exports", "total", "totals"
 SECRET_NOUNS = frozenset({"password", "passwords", "secret", "secrets", "credential", "credentials", "token", "tokens",
                           "passphrase", "keys", "key"})
 """A verbless title that is a secret and a place (``Password on the wiki``, ``AWS keys in the repo``)."""
+_WHO_MAY_RE = re.compile(r"\s*who\s+(?:still\s+|else\s+|else\s+still\s+)?(?:(?:has|have|holds?|gets?)\s+(?:\w+\s+)?"
+                         r"(?:admin|root|sudo|superuser|access|rights|permissions?|privileges?)\b|"
+                         r"(?:can|could|may|is\s+allowed\s+to|are\s+allowed\s+to)\s+(?!i\b|we\b|you\b)\w+)", re.IGNORECASE)
+"""A question of who may do what ("Who has admin on the prod cluster?", "Who can deploy to production?") is an
+access review."""
 ACCESS_NOUNS = frozenset({"access", "permissions", "privileges", "access rights", "rights"})
 """A verbless title about access (``Prod DB access for Sam``) is granting or taking away access: security's."""
 FINDINGS = frozenset({"finding", "findings"})
@@ -536,6 +541,9 @@ class Classifier:
                          f"({head!r})")
             return "secret", "security"
         if verbless and noun in ACCESS_NOUNS and "security" in scores:  # "GitHub access for the new contractors"
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")
+            return "access", "security"
+        if _WHO_MAY_RE.match(named) and "security" in scores:  # "Who has admin on the production cluster?"
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")
             return "access", "security"
         if noun in FINDINGS and len(words) > 1 and "security" in scores:
