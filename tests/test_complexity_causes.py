@@ -678,6 +678,7 @@ def test_security_words_as_its_people_write_them(rules: Classifier, title: str, 
     ('Rename the "Export all repositories to CSV" button', "development"),
     ('Fix the typo in the "Can you rate us?" popup', "development"),
     ('Translate the "Deploy your first release in minutes" banner', "development"),
+    ('Reword the "Can\'t reach the release server right now" toast', "development"),
 ])
 def test_a_quoted_request_is_the_work(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
@@ -792,4 +793,18 @@ def test_what_a_census_looks_for_is_no_failure(rules: Classifier, title: str, ma
     ("Who broke the nightly build?", "cicd"),
 ])
 def test_who_may_do_what_is_an_access_review(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a build that fails on a compiler's or a bundler's message about the code fails in the code
+    ("yarn build fails: TS2339 Property 'total' does not exist on type 'Order'", "development"),
+    ("go build fails with undefined: config.Load after the refactor", "development"),
+    ('webpack build breaks with "Module not found: lodash-es"', "development"),
+    # ... but one that fails on its machine, its runner or its image is cicd's
+    ("The nightly build fails: runner out of disk", "cicd"),
+    ("Build fails on main with 'no space left on device'", "cicd"),
+    ("Docker build fails: pip cannot find the wheel for numpy on alpine", "cicd"),
+])
+def test_a_build_failing_on_the_codes_error_is_the_codes(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)

@@ -205,6 +205,12 @@ _MISSING_RE = re.compile(r"\b(?:is|are)\s+missing\b", re.IGNORECASE)
 _THROWN_RE = re.compile(r"\b[a-z]\w+(?:exception|error)\b|\b(?:segfault|segmentation fault|panic|traceback|stack trace)\b",
                         re.IGNORECASE)
 """A failure named by what the program threw (``NullPointerException in PaymentService.refund``): the code's."""
+_COMPILE_ERROR_RE = re.compile(
+    r"\b(?:cannot\s+find\s+(?:module|symbol|name|package)|module\s+not\s+found|unresolved\s+(?:import|reference)|"
+    r"undefined\s+reference|undefined:\s|syntax\s+error|does\s+not\s+exist\s+on\s+type|is\s+not\s+assignable\s+to|"
+    r"TS\d{4}|E\d{4}\s+mismatched|no\s+matching\s+function|implicitly\s+has\s+an?\s+'?any)", re.IGNORECASE)
+"""A compiler's or a bundler's message about the code (``Cannot find module './utils'``, ``TS2339``): a build
+that fails on one fails in the code, the code's to fix."""
 _EXCEPTION_RE = re.compile(rf"{_THROWN_RE.pattern}|\b(?:OOMKilled|out of memory)\b", re.IGNORECASE)
 _DEFECT_RE = re.compile(
     r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
@@ -473,7 +479,8 @@ class Classifier:
         sought = (verb in FINDING or verb in ENUMERATING) and bool(DETERMINERS.match(f" {' '.join(words[1:2])}"))
         looked_for = (question or sought) and not _EXCEPTION_RE.search(named)  # not "Map pins are missing"
         reported = _FAILURE_RE.search(_MISSING_RE.sub(" ", named.lower()) if looked_for else named.lower())
-        failed = None if phrased or not (reported or _EXCEPTION_RE.search(named)) else self._failure_of(named, description)
+        failed = None if phrased or not (reported or _EXCEPTION_RE.search(named)) else self._failure_of(
+            named, description, said=title)
         request = _first_word(self._first_request(description)) if failed else ""
         if self._lead_verbs.get(request, "development") != "development" and self._lead_verbs[request] in scores:
             # "Batch jobs too slow at month end" -- "Can we scale it up to 8 workers?": the symptom is the title,
@@ -639,15 +646,16 @@ class Classifier:
         return any(weight > 1 and plain in lowered and pattern.search(lowered)
                    for _, plain, pattern, weight in self._patterns.get(domain, ()))
 
-    def _failure_of(self, title: str, description: str) -> str | None:
+    def _failure_of(self, title: str, description: str, said: str = "") -> str | None:
         """Whose failure a failure report is (``Inventory page crashes``, ``Pipeline editor loses changes``,
         ``chartlint exits 1``: development; ``Payments API returns 502 after the deploy``: cicd), or None
-        when the title reports no failure or a security defect (security's, by its words)."""
+        when the title reports no failure or a security defect (security's, by its words). ``said`` is the title
+        as written, with the quoted messages that ``title`` has lost as names."""
         lowered = title.lower()
         if not (_FAILURE_RE.search(lowered) or _EXCEPTION_RE.search(title)) or _DEFECT_RE.search(lowered):
             return None
         words = re.findall(r"[a-z][a-z0-9-]*", lowered)
-        if _THROWN_RE.search(title):
+        if _THROWN_RE.search(title) or _COMPILE_ERROR_RE.search(said or title):
             return "development"  # NullPointerException in PaymentService.refund: the code threw it
         if self._is_software(words, ignore=REPOSITORIES | SERVICES) or not OUTPUTS.isdisjoint(words):
             return "development"  # the Deploy button, the pipeline editor: a part of a program, whatever its name

@@ -60,7 +60,7 @@ _IDENTIFIER_RE = re.compile(r"\w[/.]\w")
 _WORD_RUN_RE = re.compile(r"[^\s,;()]+")
 _CODE_RE = re.compile(r"`[^`\n]{1,80}`|(?<![\w'])'[^'\n]{1,60}'(?![\w'])|\"[^\"\n]{1,60}\"|“[^”\n]{1,60}”")
 """A name in backticks or quotes (the `repos` command, the 'Audit log' tab) is a name, not a kind of work."""
-_SPEECH_RE = re.compile(r"\b(?:i|we|us|our|can|could|please|pls|need)\b", re.IGNORECASE)
+_SPEECH_RE = re.compile(r"\b(?:i|we|us|our|can(?!['’]t)|could|please|pls|need)\b", re.IGNORECASE)
 """Words of someone asking: a quote holding one of them and five words or more is what was asked, not a name."""
 
 
