@@ -678,7 +678,7 @@ def test_security_words_as_its_people_write_them(rules: Classifier, title: str, 
     ('Rename the "Export all repositories to CSV" button', "development"),
     ('Fix the typo in the "Can you rate us?" popup', "development"),
     ('Translate the "Deploy your first release in minutes" banner', "development"),
-    ('Reword the "Can\'t reach the release server right now" toast', "development"),
+    ('Translate "Can\'t reach the deploy server right now" into German', "development"),
 ])
 def test_a_quoted_request_is_the_work(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
