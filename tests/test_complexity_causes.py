@@ -808,3 +808,17 @@ def test_who_may_do_what_is_an_access_review(rules: Classifier, title: str, mast
 ])
 def test_a_build_failing_on_the_codes_error_is_the_codes(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # running tests on a trigger (after each deploy, on every merge) or a schedule is a pipeline's step
+    ("Run the integration tests on every merge to main", "cicd"),
+    ("Run the load tests before each release", "cicd"),
+    ("Run the contract tests nightly against the partner sandbox", "cicd"),
+    # ... but running them once, writing them, or a security scan on a trigger is not
+    ("Run the load test against the search API", "development"),
+    ("Write smoke tests for the checkout flow", "development"),
+    ("Run a secrets scan on every push", "security"),
+])
+def test_running_tests_on_a_trigger_is_a_pipeline_step(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)

@@ -239,6 +239,10 @@ _DEFECT_RE = re.compile(
     r"(?:repo|repository|bucket|gist|channel|wiki)s?)\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
+_TRIGGER_RE = re.compile(r"\b(?:after|before|on|for)\s+(?:each|every|all)\s+(?:deploy\w*|release\w*|merge\w*|push\w*|"
+                         r"commits?|builds?|prs?|pull\s+requests?|tags?)\b|\b(?:nightly|hourly|every\s+night)\b",
+                         re.IGNORECASE)
+"""What makes running a thing a pipeline's step: an event it runs on (after each deploy, on every merge) or a schedule."""
 RUNNING = frozenset({"run", "rerun", "re-run", "execute", "trigger", "kick"})
 """Running a thing (the migration job, the smoke tests) operates it: its words do not make the clause development's."""
 EVERYDAY_VERBS = frozenset({"push", "tag", "scale", "restart", "reboot",
@@ -557,6 +561,11 @@ class Classifier:
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a finding of a scan, an audit or "
                          f"a pen test ({head!r})")
             return "finding", "security"  # where the finding is (the marketing site, a page) is not the kind of work
+        if verb in RUNNING and _TRIGGER_RE.search(named) and "cicd" in scores and not self._has_keyword(lowered, "security"):
+            # "Run the smoke tests after each deploy"; a scan run on every push is still security's scan
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work runs a thing on a trigger: a pipeline's "
+                         f"step ({title.strip()!r})")
+            return "pipeline", "cicd"
         if software:
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a {singular} ({head!r})")
             return "software", "development"  # the artifact and the words that name it ("service catalog page") are not a domain
