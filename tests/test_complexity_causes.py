@@ -815,10 +815,15 @@ def test_a_build_failing_on_the_codes_error_is_the_codes(rules: Classifier, titl
     ("Run the integration tests on every merge to main", "cicd"),
     ("Run the load tests before each release", "cicd"),
     ("Run the contract tests nightly against the partner sandbox", "cicd"),
+    # ... and so is scheduling a job or a script to run periodically
+    ("Schedule the cleanup script every Sunday at 3am", "cicd"),
+    ("Run the invoice job daily at 6am", "cicd"),
     # ... but running them once, writing them, or a security scan on a trigger is not
     ("Run the load test against the search API", "development"),
     ("Write smoke tests for the checkout flow", "development"),
     ("Run a secrets scan on every push", "security"),
+    ("Schedule the reminder emails for users", "development"),
+    ("Let users schedule reports weekly", "development"),
 ])
-def test_running_tests_on_a_trigger_is_a_pipeline_step(rules: Classifier, title: str, master: str) -> None:
+def test_running_a_thing_on_a_trigger_or_a_schedule_is_operations(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)

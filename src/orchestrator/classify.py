@@ -240,11 +240,14 @@ _DEFECT_RE = re.compile(
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
 _TRIGGER_RE = re.compile(r"\b(?:after|before|on|for)\s+(?:each|every|all)\s+(?:deploy\w*|release\w*|merge\w*|push\w*|"
-                         r"commits?|builds?|prs?|pull\s+requests?|tags?)\b|\b(?:nightly|hourly|every\s+night)\b",
-                         re.IGNORECASE)
-"""What makes running a thing a pipeline's step: an event it runs on (after each deploy, on every merge) or a schedule."""
+                         r"commits?|builds?|prs?|pull\s+requests?|tags?)\b|\b(?:nightly|hourly|daily|weekly|monthly)\b|"
+                         r"\bevery\s+(?:night|day|week|month|hour|morning|evening|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+                         r"\d+\s+(?:minutes?|hours?|days?))\b", re.IGNORECASE)
+"""What makes running a thing a pipeline's step or a scheduled job: an event it runs on (after each deploy, on every
+merge) or a schedule (nightly, every Sunday)."""
 RUNNING = frozenset({"run", "rerun", "re-run", "execute", "trigger", "kick"})
 """Running a thing (the migration job, the smoke tests) operates it: its words do not make the clause development's."""
+SCHEDULING = RUNNING | {"schedule", "reschedule"}
 EVERYDAY_VERBS = frozenset({"push", "tag", "scale", "restart", "reboot",
                             "block", "lock", "hash", "mask", "publish", "snapshot", "restrict",
                             "backup", "record", "count", "list", "tally"})
@@ -561,10 +564,10 @@ class Classifier:
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a finding of a scan, an audit or "
                          f"a pen test ({head!r})")
             return "finding", "security"  # where the finding is (the marketing site, a page) is not the kind of work
-        if verb in RUNNING and _TRIGGER_RE.search(named) and "cicd" in scores and not self._has_keyword(lowered, "security"):
+        if verb in SCHEDULING and _TRIGGER_RE.search(named) and "cicd" in scores and not self._has_keyword(lowered, "security"):
             # "Run the smoke tests after each deploy"; a scan run on every push is still security's scan
-            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work runs a thing on a trigger: a pipeline's "
-                         f"step ({title.strip()!r})")
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work runs a thing on a trigger or a schedule: "
+                         f"a pipeline's step or a scheduled job ({title.strip()!r})")
             return "pipeline", "cicd"
         if software:
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a {singular} ({head!r})")
