@@ -827,3 +827,18 @@ def test_a_build_failing_on_the_codes_error_is_the_codes(rules: Classifier, titl
 ])
 def test_running_a_thing_on_a_trigger_or_a_schedule_is_operations(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a title whose subject is a certificate that expires asks for its renewal, whatever names it in between
+    ("TLS certificate for shop.example.com expiring soon", "cicd"),
+    ("Certificate for the VPN gateway expires in 3 days", "cicd"),
+    ("the wildcard cert runs out next week", "cicd"),
+    # ... but a screen or a warning about expiry is development's, and asking which expire is a census
+    ("Show when the certificate expires on the domain page", "development"),
+    ("Add a certificate expiry column to the domains table", "development"),
+    ("Warn users in the app when their client certificate is about to expire", "development"),
+    ("Check which certificates expire this quarter", "inventory"),
+])
+def test_a_certificate_that_expires_is_renewed(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)

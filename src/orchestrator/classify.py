@@ -205,6 +205,11 @@ _MISSING_RE = re.compile(r"\b(?:is|are)\s+missing\b", re.IGNORECASE)
 _THROWN_RE = re.compile(r"\b[a-z]\w+(?:exception|error)\b|\b(?:segfault|segmentation fault|panic|traceback|stack trace)\b",
                         re.IGNORECASE)
 """A failure named by what the program threw (``NullPointerException in PaymentService.refund``): the code's."""
+_CERT_EXPIRY_RE = re.compile(r"^\s*(?:[^\s.!?]+\s+){0,3}?(?:certs?|certificates?)\b(?:\s+[^\s.!?]+){0,5}?\s+"
+                             r"(?:(?:is|are|will)\s+)?(?:expires?|expired|expiring|runs?\s+out|ran\s+out|lapses?)\b",
+                             re.IGNORECASE)
+"""A title whose subject is a certificate that expires, whatever names it in between ("cert for api.example.com
+expires friday"): renewing it (not "Add a certificate expiry column", not "Warn users when their certificate ...")."""
 _COMPILE_ERROR_RE = re.compile(
     r"\b(?:cannot\s+find\s+(?:module|symbol|name|package)|module\s+not\s+found|unresolved\s+(?:import|reference)|"
     r"undefined\s+reference|undefined:\s|syntax\s+error|does\s+not\s+exist\s+on\s+type|is\s+not\s+assignable\s+to|"
@@ -525,6 +530,9 @@ class Classifier:
         if verb in self._display or lowered.startswith(self._display):
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is what a screen shows ({head!r})")
             return "display", "development"  # what is shown (a scan date, a token budget) is not the kind of work
+        if _CERT_EXPIRY_RE.search(named) and "cicd" in scores:  # "cert for api.example.com expires friday!!"
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"a certificate expiring: its renewal ({head!r})")
+            return "renewal", "cicd"
         defect = _DEFECT_RE.search(named)
         # the place is a pipeline, a cluster, a CI job, a compose file; not a page about deploys
         where = " ".join(w for w in place_words if w not in ENVIRONMENTS)  # "in production" says where, not what
