@@ -842,3 +842,17 @@ def test_running_a_thing_on_a_trigger_or_a_schedule_is_operations(rules: Classif
 ])
 def test_a_certificate_that_expires_is_renewed(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # rotating what is no secret is not security's rotation
+    ("Rotate the nginx logs daily", "cicd"),
+    ("Rotate the on-call schedule weekly in PagerDuty", "cicd"),
+    ("Set up log rotation for the worker hosts", "cicd"),
+    # ... rotating a secret is
+    ("Rotate the DB password", "security"),
+    ("Rotate the API tokens of the CI bot", "security"),
+    ("Rotate the Slack webhook of the alerts channel", "security"),
+])
+def test_rotating_what_is_no_secret_is_not_securitys(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)

@@ -51,6 +51,7 @@ from orchestrator.textsignals import (
     without_formalities,
     without_investigation,
     without_narrative,
+    without_plain_rotation,
     work_clauses,
 )
 
@@ -410,7 +411,7 @@ class Classifier:
                     candidates: list[tuple[str, str, str, re.Pattern[str], float]] | None = None,
                     clause: bool = False) -> dict[str, _Score]:
         scores = into if into is not None else {name: _Score() for name in self._patterns}
-        lowered = strip_names(strip_identifiers(text), self._keyword_names.__contains__).lower()
+        lowered = without_plain_rotation(strip_names(strip_identifiers(text), self._keyword_names.__contains__)).lower()
         lead = _LEAD_RE.match(lowered)
         if lead:
             first = lead.group(1)
@@ -443,7 +444,7 @@ class Classifier:
         place the change is made (a CI job, a page, the catalog) leans to its master.
         Returns what decided (``software``, ``failure``, ``census`` ...) and for which domain, or None
         when the words did."""
-        named = strip_names(strip_identifiers(title), self._keyword_names.__contains__)
+        named = without_plain_rotation(strip_names(strip_identifiers(title), self._keyword_names.__contains__))
         head = head_phrase(named)
         lowered = head.lower()
         words = re.findall(r"[a-z][a-z0-9_/+-]*", lowered)  # node_modules is a name, not modules
@@ -478,7 +479,7 @@ class Classifier:
         # another master's verb opens the work ("Roll back last night's CMS release; editors cannot save drafts",
         # "Roll out POS app 7.3.1", "Fuzz the PDF import for crashes"): what it works on is not software to make,
         # and a failure after it is the reason; a verb's word before a noun ("Deploy button does nothing") is a name
-        opened = title.strip().lower()
+        opened = without_plain_rotation(title).strip().lower()
         phrase = next((phrase for phrase in self._lead_phrases if opened.startswith(f"{phrase} ")), "")
         first = _WORD_RE.match(opened)
         if not phrase and first and first.group() in UNAMBIGUOUS_LEADS and DETERMINERS.match(opened[first.end():]):

@@ -86,6 +86,20 @@ def strip_identifiers(text: str) -> str:
     return split_identifiers(text)[0]
 
 
+_ROTATION_RE = re.compile(r"\brotat(?:e|es|ed|ing)\b(?=(?P<object>(?:\s+[^\s,;:.!?]+){0,6}))", re.IGNORECASE)
+_ROTATED_SECRET_RE = re.compile(r"\b(?:passwords?|passphrases?|secrets?|keys?|keypairs?|tokens?|credentials?|creds|"
+                                r"certs?|certificates?|jwts?|salts?|kms|ssh|pgp|gpg|tls|ssl|webhooks?|service\s+accounts?)\b|"
+                                r"^\s+(?:it|them|these|those|this|that|everything|all)\b", re.IGNORECASE)
+
+
+def without_plain_rotation(text: str) -> str:
+    """Rotating what is no secret (the nginx logs, the on-call schedule) is not security's rotation: its verb
+    reads as "cycle". A secret after it, or "it" / "them" / "all", keeps it."""
+    if "rotat" not in text.lower():
+        return text
+    return _ROTATION_RE.sub(lambda m: m.group() if _ROTATED_SECRET_RE.search(m.group("object")) else "cycle", text)
+
+
 def split_identifiers(text: str) -> tuple[str, list[str]]:
     """:func:`strip_identifiers`, and the names it dropped (quoted names, paths, dotted names)."""
     names: list[str] = []
