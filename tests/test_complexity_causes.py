@@ -856,3 +856,17 @@ def test_a_certificate_that_expires_is_renewed(rules: Classifier, title: str, ma
 ])
 def test_rotating_what_is_no_secret_is_not_securitys(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # finding assets left in a state of neglect counts them: a census
+    ("Find orphaned volumes in AWS", "inventory"),
+    ("Identify untagged S3 buckets", "inventory"),
+    ("Identify idle VMs in Azure", "inventory"),
+    # ... but not neglected code, nor access left behind
+    ("Find unused CSS in the web app", "development"),
+    ("Find dead code in the billing module", "development"),
+    ("Identify unused IAM roles", "security"),
+])
+def test_finding_neglected_assets_is_a_census(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)

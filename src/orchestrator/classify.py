@@ -182,6 +182,10 @@ SERVICES = frozenset({"api", "apis", "backend", "frontend", "app", "application"
 REPOSITORIES = frozenset({"repository", "repositories", "repo", "repos"})
 FINDING = frozenset({"find", "identify", "locate", "discover", "detect", "spot"})
 DOCUMENTING = frozenset({"document", "record", "register", "describe", "label", "annotate", "tag"})
+NEGLECTED = frozenset({"orphaned", "orphan", "unused", "untagged", "unowned", "idle", "stale", "abandoned", "forgotten",
+                       "dangling", "unattached", "dormant", "inactive", "zombie"})
+CLOUD_ASSETS = frozenset({"instances", "volumes", "disks", "snapshots", "ips", "addresses", "clusters"})
+"""Besides ``asset_nouns``, what a census of neglected things counts (orphaned EC2 instances, unattached volumes)."""
 CENSUS_PLACES = frozenset({"catalog", "catalogue", "inventory", "cmdb", "portfolio", "register"})
 CARRYING = frozenset({"import", "export", "copy", "sync", "load", "pull", "snapshot", "upload", "feed"})
 """Verbs that carry data somewhere: into the catalog (``Snapshot the Helm release versions into the inventory``)
@@ -511,7 +515,10 @@ class Classifier:
         # a verbless "Table of the Helm chart versions in each cluster": a census of what the "of" names
         tabled = len(words) == 1 and noun in CENSUS_NOUNS + TABLE_NOUNS and bool(
             _TABLE_OF_RE.match(named.partition(head.strip())[2]))
-        census = (verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS) or tabled) and not (
+        # finding assets left in a state of neglect ("Identify orphaned EC2 instances", "Find idle VMs") counts them
+        neglected = verb in FINDING and not NEGLECTED.isdisjoint(words[1:4]) and (
+            noun in self._assets or noun in CLOUD_ASSETS)
+        census = (verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS) or tabled or neglected) and not (
             reported)  # "Map pins in the wrong place" reports a failure, it maps nothing
         # what is recorded is assets wherever the head names them ("Document the repositories feeding the
         # reporting chain", "the SCADA server estate"), not only as its last word
