@@ -707,6 +707,7 @@ def test_operations_words_route_to_cicd(rules: Classifier, title: str, master: s
     ("Do we know how many Jenkins jobs are left?", "inventory"),
     ("Need to know what cron jobs run on the old VM", "inventory"),
     ('From the CTO: "I want to know which external SaaS tools we pay for"', "inventory"),
+    ("We need to know all the domains we own", "inventory"),
     # ... but not why something fails, nor when something happens, nor a measure of one thing
     ("Do we know why the invoice export fails?", "development"),
     ("We need to know when a deploy finishes: post it to the release channel", "cicd"),

@@ -519,8 +519,9 @@ _ASKED_RE = re.compile(r"(?:^|[,;.!?]\s*|\s[-–—]\s)(?:(?:can|could|would)\s+
                        r"(?:please\s+|pls\s+)?|pls\s+|please\s+)(?=[a-z])", re.IGNORECASE)
 _KNOW_RE = re.compile(r"(?:^|[,;.!?:]\s*[\"“]?)(?:(?:we|i)\s+(?:really\s+)?(?:need|want|would\s+like|'d\s+like)\s+to\s+know|"
                       r"need\s+to\s+know|do\s+(?:we|you)\s+know|does\s+(?:anyone|anybody|someone)\s+know)\s+"
-                      r"(?=(?:which|what|how\s+many|who|where)\b)", re.IGNORECASE)
-"""Asking to know ("we need to know which services ...", "do we know how many ..."): the question is the work."""
+                      r"(?=(?:which|what|how\s+many|who|where|(?P<every>every|all|each))\b)", re.IGNORECASE)
+"""Asking to know ("we need to know which services ...", "do we know how many ..."): the question is the work;
+asking to know every one of a kind ("I want to know every SaaS we pay for") asks for their list."""
 _INTERJECTION_RE = re.compile(r"^\s*(?:u+h+|u+m+|h+m+|ugh+|oo+ps|hey+|hi|yo|ok|okay|so|fyi|psst|heads\s+up|quick\s+q(?:uestion)?)"
                               r"\b[\s,:!.-]*(?=\w)", re.IGNORECASE)
 _TAG_RE = re.compile(r"^\s*\[([^\]\n]{1,30})\]\s*[:\-–—]?\s*(?=\S)")
@@ -542,7 +543,8 @@ def strip_ticket_key(title: str) -> str:
     asked = _ASKED_RE.search(title) or _KNOW_RE.search(title)
     if asked and asked.end() < len(title):
         before = title[: asked.start()].strip(" ,;-")
-        return title[asked.end():].strip() + (f" ({before})" if before else "")
+        listed = "list " if asked.re is _KNOW_RE and asked.group("every") else ""
+        return listed + title[asked.end():].strip() + (f" ({before})" if before else "")
     return title
 
 
