@@ -628,3 +628,246 @@ def test_a_piece_moved_is_one_change(rules: Classifier, title: str, decision: st
 ])
 def test_many_files_of_one_thing_ship_together(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+# Routing on new phrasings (issue 11, the fresh set of route7): each cause with its opposites.
+
+@pytest.mark.parametrize(("title", "master"), [
+    # an operations object heading the work (a disk, a VM's volume, backups, a DNS record's TTL) is cicd's,
+    # whatever it belongs to: the database named after it says whose, not what the work is
+    ("Resize the disk of the orders database host to 1 TB", "cicd"),
+    ("Configure weekly backups of the billing database", "cicd"),
+    ("Grow the data volume of the analytics database host", "cicd"),
+    ("Lower the TTL of the shop's DNS record before the migration", "cicd"),
+    # ... but a screen about them is development's, and asking which exist or encrypting them is not operations
+    ("Add a backup settings page to the admin app", "development"),
+    ("Fix the disk usage chart on the host dashboard", "development"),
+    ("Which databases have no backups?", "inventory"),
+    ("Encrypt the backups of the ledger database", "security"),
+])
+def test_an_operations_object_heading_the_work_is_cicds(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # security's words as its own people write them: a pen test, vulns, root login, a failed login
+    ("Pen-test the partner API before launch", "security"),
+    ("Pen test of the booking widget", "security"),
+    ("Disable root login over SSH on the bastion", "security"),
+    ("Failed login alerts from the VPN gateway", "security"),
+    ("Trim the OAuth2 scopes of the GitHub app to read-only", "security"),
+    # checking a thing for a security concern is a review, whatever the thing is
+    ("Check the CMS plugins for old vulns", "security"),
+    ("Verify the search page against vulns", "security"),
+    # ... but testing, checking or showing without one is development's
+    ("Test the new file upload endpoint", "development"),
+    ("Check the CMS plugins for broken links", "development"),
+    ("Show the failed login count on the admin dashboard", "development"),
+    ("Add a login history page to the account settings", "development"),
+    ("Add OAuth2 login to the admin app", "development"),
+])
+def test_security_words_as_its_people_write_them(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a request passed on in quotes is what was asked (someone asking: five words or more, "we", "can", "need")
+    ('Forwarded from the data team: "could you set up a staging namespace for us on the cluster?"', "cicd"),
+    ('From the CFO: "we need a list of every SaaS subscription we pay for"', "inventory"),
+    # ... a quoted name stays a name, even a long one or one that speaks to the reader
+    ('Rename the "Export all repositories to CSV" button', "development"),
+    ('Fix the typo in the "Can you rate us?" popup', "development"),
+    ('Translate the "Deploy your first release in minutes" banner', "development"),
+    ('Translate "Can\'t reach the deploy server right now" into German', "development"),
+])
+def test_a_quoted_request_is_the_work(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # what operations people name when they ask for a change: DNS records, pods, the certificate tooling
+    ("Add a CNAME for the help site pointing to the docs host", "cicd"),
+    ("Add the DNS records for the new shop domain", "cicd"),
+    ("Let cert-manager issue the certificate for the admin host", "cicd"),
+    ("Raise the memory of the search pods to 4 GiB", "cicd"),
+    # ... but a screen showing them is development's, a certificate checked for a concern security's, and a
+    # bucket made private stays security's
+    ("Add a DNS records table to the domain settings page", "development"),
+    ("Show pod restarts on the service dashboard", "development"),
+    ("Check the certificate pinning in the Android app for bypasses", "security"),
+    ("Make the CloudFront logs bucket private", "security"),
+])
+def test_operations_words_route_to_cicd(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # asking to know what exists ("we need to know which ...", "do we know how many ...") asks the question
+    ("We need to know which services still use Redis 5", "inventory"),
+    ("Do we know how many Jenkins jobs are left?", "inventory"),
+    ("Need to know what cron jobs run on the old VM", "inventory"),
+    ('From the CTO: "I want to know which external SaaS tools we pay for"', "inventory"),
+    ("We need to know all the domains we own", "inventory"),
+    # ... but not why something fails, nor when something happens, nor a measure of one thing
+    ("Do we know why the invoice export fails?", "development"),
+    ("We need to know when a deploy finishes: post it to the release channel", "cicd"),
+    ("I want to know the p95 latency of the search API after the cache change", "development"),
+])
+def test_asking_to_know_what_exists_is_a_census(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a secret shown or kept where it should not be, said as a state, is a security defect
+    ("The error page shows the database connection string", "security"),
+    ("API responses include the password hash", "security"),
+    ("The wiki page lists the prod DB password", "security"),
+    ("Our .env is in the public GitHub repo", "security"),
+    ("The staging Jenkins still has admin/admin", "security"),
+    ("Kibana accepts root/root", "security"),
+    # ... but a screen that asks for a password, or fails to show something, is development's
+    ("The login page shows the password field twice", "development"),
+    ("The signup page does not show the password rules", "development"),
+    ("Login form doesn't show an error when the password is wrong", "development"),
+    ("Add a password reset form", "development"),
+    ("The password manager page doesn't show the saved credentials", "development"),
+])
+def test_a_secret_where_it_should_not_be_is_a_defect(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # switching a security control on or off where a running system takes its settings hardens it
+    ("Disable TLS 1.0 on the public load balancer", "security"),
+    ("Enable the WAF on the production load balancer", "security"),
+    ("Enable audit logging on the reporting database cluster", "security"),
+    ("Turn off SSLv3 on the ingress", "security"),
+    ("Disable anonymous access on the staging cluster", "security"),
+    # ... but a switch with no security concern is the place's, and so is a security step added to a pipeline
+    ("Enable debug logging on the staging cluster", "cicd"),
+    ("Disable HTTP/1.0 on the load balancer", "cicd"),
+    ("Add a secret-scanning step to the shared CI pipeline", "cicd"),
+    ("Enable Dependabot version updates for the GitHub Actions in our workflows", "cicd"),
+])
+def test_switching_a_security_control_on_a_running_system_is_hardening(rules: Classifier, title: str,
+                                                                       master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # carrying what exists into the catalog, the inventory, the CMDB or the asset register records it
+    ("Import the laptops from the HR sheet into the asset register", "inventory"),
+    ("Export the Helm release versions to the catalog", "inventory"),
+    ("Pull the Kubernetes cluster versions into the service catalog", "inventory"),
+    ("Copy the DNS zones into the inventory", "inventory"),
+    # ... but not into a page of a program, nor anything carried elsewhere
+    ("Import the CSV of assets into the inventory page", "development"),
+    ("Sync the catalog database to the staging cluster", "cicd"),
+    ("Deploy the catalog service to staging", "cicd"),
+])
+def test_carrying_what_exists_into_the_catalog_records_it(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # what a census looks for ("which hosts are missing from ...") is not a failure of what it names
+    ("Which hosts are missing from Datadog?", "inventory"),
+    ("Which servers are missing the monitoring agent?", "inventory"),
+    ("Check which repositories are missing from the deploy dashboard", "inventory"),
+    # ... but a report that something is missing, or asking why, is a failure
+    ("Map pins are missing on the store page", "development"),
+    ("Metrics of the staging hosts are missing in Grafana", "cicd"),
+    ("Why are the staging hosts missing from Grafana?", "cicd"),
+])
+def test_what_a_census_looks_for_is_no_failure(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a question of who may do what is an access review, wherever the access is
+    ("Who still has admin on the AWS root account?", "security"),
+    ("Who can deploy to production?", "security"),
+    ("Who has root on the build servers", "security"),
+    # ... but not who owns a thing, whom to ask, or who broke something
+    ("Who owns the billing service?", "inventory"),
+    ("Who can I ask about the billing service?", "development"),
+    ("Who broke the nightly build?", "cicd"),
+])
+def test_who_may_do_what_is_an_access_review(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a build that fails on a compiler's or a bundler's message about the code fails in the code
+    ("yarn build fails: TS2339 Property 'total' does not exist on type 'Order'", "development"),
+    ("go build fails with undefined: config.Load after the refactor", "development"),
+    ('webpack build breaks with "Module not found: lodash-es"', "development"),
+    # ... but one that fails on its machine, its runner or its image is cicd's
+    ("The nightly build fails: runner out of disk", "cicd"),
+    ("Build fails on main with 'no space left on device'", "cicd"),
+    ("Docker build fails: pip cannot find the wheel for numpy on alpine", "cicd"),
+])
+def test_a_build_failing_on_the_codes_error_is_the_codes(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # running tests on a trigger (after each deploy, on every merge) or a schedule is a pipeline's step
+    ("Run the integration tests on every merge to main", "cicd"),
+    ("Run the load tests before each release", "cicd"),
+    ("Run the contract tests nightly against the partner sandbox", "cicd"),
+    # ... and so is scheduling a job or a script to run periodically
+    ("Schedule the cleanup script every Sunday at 3am", "cicd"),
+    ("Run the invoice job daily at 6am", "cicd"),
+    # ... but running them once, writing them, or a security scan on a trigger is not
+    ("Run the load test against the search API", "development"),
+    ("Write smoke tests for the checkout flow", "development"),
+    ("Run a secrets scan on every push", "security"),
+    ("Schedule the reminder emails for users", "development"),
+    ("Let users schedule reports weekly", "development"),
+])
+def test_running_a_thing_on_a_trigger_or_a_schedule_is_operations(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a title whose subject is a certificate that expires asks for its renewal, whatever names it in between
+    ("TLS certificate for shop.example.com expiring soon", "cicd"),
+    ("Certificate for the VPN gateway expires in 3 days", "cicd"),
+    ("the wildcard cert runs out next week", "cicd"),
+    # ... but a screen or a warning about expiry is development's, and asking which expire is a census
+    ("Show when the certificate expires on the domain page", "development"),
+    ("Add a certificate expiry column to the domains table", "development"),
+    ("Warn users in the app when their client certificate is about to expire", "development"),
+    ("Check which certificates expire this quarter", "inventory"),
+])
+def test_a_certificate_that_expires_is_renewed(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # rotating what is no secret is not security's rotation
+    ("Rotate the nginx logs daily", "cicd"),
+    ("Rotate the on-call schedule weekly in PagerDuty", "cicd"),
+    ("Set up log rotation for the worker hosts", "cicd"),
+    # ... rotating a secret is
+    ("Rotate the DB password", "security"),
+    ("Rotate the API tokens of the CI bot", "security"),
+    ("Rotate the Slack webhook of the alerts channel", "security"),
+])
+def test_rotating_what_is_no_secret_is_not_securitys(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # finding assets left in a state of neglect counts them: a census
+    ("Find orphaned volumes in AWS", "inventory"),
+    ("Identify untagged S3 buckets", "inventory"),
+    ("Identify idle VMs in Azure", "inventory"),
+    # ... but not neglected code, nor access left behind
+    ("Find unused CSS in the web app", "development"),
+    ("Find dead code in the billing module", "development"),
+    ("Identify unused IAM roles", "security"),
+])
+def test_finding_neglected_assets_is_a_census(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)

@@ -51,6 +51,7 @@ from orchestrator.textsignals import (
     without_formalities,
     without_investigation,
     without_narrative,
+    without_plain_rotation,
     work_clauses,
 )
 
@@ -164,6 +165,11 @@ OUTPUTS = frozenset({"report", "reports", "export", "exports", "total", "totals"
 SECRET_NOUNS = frozenset({"password", "passwords", "secret", "secrets", "credential", "credentials", "token", "tokens",
                           "passphrase", "keys", "key"})
 """A verbless title that is a secret and a place (``Password on the wiki``, ``AWS keys in the repo``)."""
+_WHO_MAY_RE = re.compile(r"\s*who\s+(?:still\s+|else\s+|else\s+still\s+)?(?:(?:has|have|holds?|gets?)\s+(?:\w+\s+)?"
+                         r"(?:admin|root|sudo|superuser|access|rights|permissions?|privileges?)\b|"
+                         r"(?:can|could|may|is\s+allowed\s+to|are\s+allowed\s+to)\s+(?!i\b|we\b|you\b)\w+)", re.IGNORECASE)
+"""A question of who may do what ("Who has admin on the prod cluster?", "Who can deploy to production?") is an
+access review."""
 ACCESS_NOUNS = frozenset({"access", "permissions", "privileges", "access rights", "rights"})
 """A verbless title about access (``Prod DB access for Sam``) is granting or taking away access: security's."""
 FINDINGS = frozenset({"finding", "findings"})
@@ -176,7 +182,14 @@ SERVICES = frozenset({"api", "apis", "backend", "frontend", "app", "application"
 REPOSITORIES = frozenset({"repository", "repositories", "repo", "repos"})
 FINDING = frozenset({"find", "identify", "locate", "discover", "detect", "spot"})
 DOCUMENTING = frozenset({"document", "record", "register", "describe", "label", "annotate", "tag"})
-CENSUS_PLACES = frozenset({"catalog", "catalogue", "inventory", "cmdb", "portfolio"})
+NEGLECTED = frozenset({"orphaned", "orphan", "unused", "untagged", "unowned", "idle", "stale", "abandoned", "forgotten",
+                       "dangling", "unattached", "dormant", "inactive", "zombie"})
+CLOUD_ASSETS = frozenset({"instances", "volumes", "disks", "snapshots", "ips", "addresses", "clusters"})
+"""Besides ``asset_nouns``, what a census of neglected things counts (orphaned EC2 instances, unattached volumes)."""
+CENSUS_PLACES = frozenset({"catalog", "catalogue", "inventory", "cmdb", "portfolio", "register"})
+CARRYING = frozenset({"import", "export", "copy", "sync", "load", "pull", "snapshot", "upload", "feed"})
+"""Verbs that carry data somewhere: into the catalog (``Snapshot the Helm release versions into the inventory``)
+they record what exists."""
 DETERMINERS = re.compile(r"\s+(?:the|a|an|our|all|every|each|its|their|this|these|those|v?\d)", re.IGNORECASE)
 _FAILURE_RE = re.compile(
     r"\b(?:crash(?:es|ed|ing)?|breaks|broke|broken|fails|failing|failed|hangs|hanging|freezes|frozen|throws|"
@@ -193,9 +206,21 @@ _FAILURE_RE = re.compile(
     r"logs?\s+(?:people|users|everyone|customers|me|us|them)\s+out|(?:gets?|got|getting)\s+logged\s+out)\b",
     re.IGNORECASE)
 """A failure report (``Inventory page crashes``, ``X exits 1 on warnings``): a defect to fix."""
+_MISSING_RE = re.compile(r"\b(?:is|are)\s+missing\b", re.IGNORECASE)
 _THROWN_RE = re.compile(r"\b[a-z]\w+(?:exception|error)\b|\b(?:segfault|segmentation fault|panic|traceback|stack trace)\b",
                         re.IGNORECASE)
 """A failure named by what the program threw (``NullPointerException in PaymentService.refund``): the code's."""
+_CERT_EXPIRY_RE = re.compile(r"^\s*(?:[^\s.!?]+\s+){0,3}?(?:certs?|certificates?)\b(?:\s+[^\s.!?]+){0,5}?\s+"
+                             r"(?:(?:is|are|will)\s+)?(?:expires?|expired|expiring|runs?\s+out|ran\s+out|lapses?)\b",
+                             re.IGNORECASE)
+"""A title whose subject is a certificate that expires, whatever names it in between ("cert for api.example.com
+expires friday"): renewing it (not "Add a certificate expiry column", not "Warn users when their certificate ...")."""
+_COMPILE_ERROR_RE = re.compile(
+    r"\b(?:cannot\s+find\s+(?:module|symbol|name|package)|module\s+not\s+found|unresolved\s+(?:import|reference)|"
+    r"undefined\s+reference|undefined:\s|syntax\s+error|does\s+not\s+exist\s+on\s+type|is\s+not\s+assignable\s+to|"
+    r"TS\d{4}|E\d{4}\s+mismatched|no\s+matching\s+function|implicitly\s+has\s+an?\s+'?any)", re.IGNORECASE)
+"""A compiler's or a bundler's message about the code (``Cannot find module './utils'``, ``TS2339``): a build
+that fails on one fails in the code, the code's to fix."""
 _EXCEPTION_RE = re.compile(rf"{_THROWN_RE.pattern}|\b(?:OOMKilled|out of memory)\b", re.IGNORECASE)
 _DEFECT_RE = re.compile(
     r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
@@ -211,11 +236,28 @@ _DEFECT_RE = re.compile(
     r"default admin|(?:sessions?|tokens?|links?|cookies?)\s+(?:does\s+not|doesn't|do\s+not|don't|never|won't)\s+expire|"
     r"(?:is|are)\s+(?:world-readable|public\b(?!\s+(?:api|holiday|page|site|website|docs|roadmap|beta|release)))|"
     r"anyone\s+can\s+(?:download|read|see|access|view|edit|delete|list)|"
-    r"(?:could|can)\s+(?:be\s+)?guess(?:ed)?|guessable|predictable\s+(?:tokens?|links?|ids?|urls?))\b",
+    r"(?:could|can)\s+(?:be\s+)?guess(?:ed)?|guessable|predictable\s+(?:tokens?|links?|ids?|urls?)|"
+    # a secret shown or kept where it should not be, said as a state ("The error page shows the database connection
+    # string", "Our .env is in the public repo"); not a screen that asks for one (the password field, a reset form)
+    r"(?<!n't\s)(?<!not\s)(?:(?:shows?|showing|contains?|containing|includes?|including|prints?|printing|displays?|"
+    r"displaying|lists?)|(?:traces?|errors?|responses?|logs?)\s+with)\s+(?:the\s+|an?\s+|our\s+|its\s+|their\s+|all\s+)?"
+    r"(?:(?!(?:when|if|for|on|in|after|before|unless|while|and|or|to|of|no|not|instead)\b)[\w-]+\s+){0,2}?"
+    r"(?:connection\s+strings?|passwords?(?:\s+hash(?:es)?)?|private\s+keys?|secret\s+keys?|credentials)\b"
+    r"(?!\s+(?:field|reset|strength|rules?|policy|form|input|change|meter|manager|page|dialog|screen|button|link|hint|"
+    r"requirements?|prompt))|"
+    r"(?:is|are)\s+(?:now\s+|still\s+)?(?:in|on)\s+(?:the\s+|a\s+|our\s+)?public\s+(?:[\w-]+\s+)?"
+    r"(?:repo|repository|bucket|gist|channel|wiki)s?)\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
+_TRIGGER_RE = re.compile(r"\b(?:after|before|on|for)\s+(?:each|every|all)\s+(?:deploy\w*|release\w*|merge\w*|push\w*|"
+                         r"commits?|builds?|prs?|pull\s+requests?|tags?)\b|\b(?:nightly|hourly|daily|weekly|monthly)\b|"
+                         r"\bevery\s+(?:night|day|week|month|hour|morning|evening|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+                         r"\d+\s+(?:minutes?|hours?|days?))\b", re.IGNORECASE)
+"""What makes running a thing a pipeline's step or a scheduled job: an event it runs on (after each deploy, on every
+merge) or a schedule (nightly, every Sunday)."""
 RUNNING = frozenset({"run", "rerun", "re-run", "execute", "trigger", "kick"})
 """Running a thing (the migration job, the smoke tests) operates it: its words do not make the clause development's."""
+SCHEDULING = RUNNING | {"schedule", "reschedule"}
 EVERYDAY_VERBS = frozenset({"push", "tag", "scale", "restart", "reboot",
                             "block", "lock", "hash", "mask", "publish", "snapshot", "restrict",
                             "backup", "record", "count", "list", "tally"})
@@ -227,6 +269,11 @@ _QUANTIFIED_RE = re.compile(r"\s+(?:every|all|each|which)\b")
 SUBJECTS = frozenset({"i", "we", "you", "they", "it", "someone", "somebody", "anyone", "nobody", "users", "customers",
                       "the", "a", "an", "our", "my", "this", "that", "there"})
 """Words that open a sentence with its subject (``I got a reset link ...``), not a noun-phrase title."""
+TOGGLING = frozenset({"enable", "disable", "turn", "switch", "enforce"})
+RUNTIME_PLACES = frozenset({"cluster", "clusters", "load balancer", "ingress", "namespace", "node pool", "vm", "vms",
+                            "server", "servers", "host", "hosts", "gateway"})
+"""Where a running system takes its settings: switching a security control there (``Disable TLS 1.0 on the load
+balancer``) hardens it, unlike a step added to a pipeline or a workflow (the build's own definition)."""
 SETTING_VERBS = frozenset({"change", "set", "switch", "increase", "reduce", "raise", "lower", "disable", "shorten",
                            "lengthen", "turn"})
 """Verbs that change a setting ("Change the trial length to 14 days"): no master's word, but a request all the same."""
@@ -368,7 +415,7 @@ class Classifier:
                     candidates: list[tuple[str, str, str, re.Pattern[str], float]] | None = None,
                     clause: bool = False) -> dict[str, _Score]:
         scores = into if into is not None else {name: _Score() for name in self._patterns}
-        lowered = strip_names(strip_identifiers(text), self._keyword_names.__contains__).lower()
+        lowered = without_plain_rotation(strip_names(strip_identifiers(text), self._keyword_names.__contains__)).lower()
         lead = _LEAD_RE.match(lowered)
         if lead:
             first = lead.group(1)
@@ -401,7 +448,7 @@ class Classifier:
         place the change is made (a CI job, a page, the catalog) leans to its master.
         Returns what decided (``software``, ``failure``, ``census`` ...) and for which domain, or None
         when the words did."""
-        named = strip_names(strip_identifiers(title), self._keyword_names.__contains__)
+        named = without_plain_rotation(strip_names(strip_identifiers(title), self._keyword_names.__contains__))
         head = head_phrase(named)
         lowered = head.lower()
         words = re.findall(r"[a-z][a-z0-9_/+-]*", lowered)  # node_modules is a name, not modules
@@ -436,13 +483,21 @@ class Classifier:
         # another master's verb opens the work ("Roll back last night's CMS release; editors cannot save drafts",
         # "Roll out POS app 7.3.1", "Fuzz the PDF import for crashes"): what it works on is not software to make,
         # and a failure after it is the reason; a verb's word before a noun ("Deploy button does nothing") is a name
-        opened = title.strip().lower()
+        opened = without_plain_rotation(title).strip().lower()
         phrase = next((phrase for phrase in self._lead_phrases if opened.startswith(f"{phrase} ")), "")
         first = _WORD_RE.match(opened)
         if not phrase and first and first.group() in UNAMBIGUOUS_LEADS and DETERMINERS.match(opened[first.end():]):
             phrase = first.group()
         phrased = self._lead_verbs.get(phrase, "development") != "development" and not _CODE_STATE_RE.search(lowered)
-        failed = None if phrased else self._failure_of(named, description)
+        question = lowered.startswith(QUESTIONS) or title.strip().lower().startswith(QUESTIONS) or bool(
+            re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", named.strip().lower())) or (
+            verb in FINDING and len(words) > 1 and words[1] in ("all", "every", "each", "any", "which"))
+        # "Which hosts are missing from Datadog?": what is missing is what the census looks for, not a failure
+        sought = (verb in FINDING or verb in ENUMERATING) and bool(DETERMINERS.match(f" {' '.join(words[1:2])}"))
+        looked_for = (question or sought) and not _EXCEPTION_RE.search(named)  # not "Map pins are missing"
+        reported = _FAILURE_RE.search(_MISSING_RE.sub(" ", named.lower()) if looked_for else named.lower())
+        failed = None if phrased or not (reported or _EXCEPTION_RE.search(named)) else self._failure_of(
+            named, description, said=title)
         request = _first_word(self._first_request(description)) if failed else ""
         if self._lead_verbs.get(request, "development") != "development" and self._lead_verbs[request] in scores:
             # "Batch jobs too slow at month end" -- "Can we scale it up to 8 workers?": the symptom is the title,
@@ -457,19 +512,19 @@ class Classifier:
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT,
                          f"a failure of a deploy or a pipeline ({title.strip()!r})")
             return "failure", "cicd"  # the API that fails after a deploy: the deploy is what failed
-        question = lowered.startswith(QUESTIONS) or title.strip().lower().startswith(QUESTIONS) or bool(
-            re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", named.strip().lower())) or (
-            verb in FINDING and len(words) > 1 and words[1] in ("all", "every", "each", "any", "which"))
         # a verbless "Table of the Helm chart versions in each cluster": a census of what the "of" names
         tabled = len(words) == 1 and noun in CENSUS_NOUNS + TABLE_NOUNS and bool(
             _TABLE_OF_RE.match(named.partition(head.strip())[2]))
-        census = (verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS) or tabled) and not (
-            _FAILURE_RE.search(named.lower()))  # "Map pins in the wrong place" reports a failure, it maps nothing
+        # finding assets left in a state of neglect ("Identify orphaned EC2 instances", "Find idle VMs") counts them
+        neglected = verb in FINDING and not NEGLECTED.isdisjoint(words[1:4]) and (
+            noun in self._assets or noun in CLOUD_ASSETS)
+        census = (verb in ENUMERATING or question or (len(words) > 1 and noun in CENSUS_NOUNS) or tabled or neglected) and not (
+            reported)  # "Map pins in the wrong place" reports a failure, it maps nothing
         # what is recorded is assets wherever the head names them ("Document the repositories feeding the
         # reporting chain", "the SCADA server estate"), not only as its last word
         recorded = verb in DOCUMENTING and (place_noun in CENSUS_PLACES or any(
             word in self._assets or f"{word}s" in self._assets for word in words[1:]))
-        filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | {
+        filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | CARRYING | {
             "move", "tag", "mark", "fill", "complete", "populate", "update", "correct"}  # fill in the owners in the catalog
         if (census or recorded or filed) and "inventory" in scores:
             what = "finding out what exists" if census else "recording what exists"
@@ -483,11 +538,16 @@ class Classifier:
         if verb in self._display or lowered.startswith(self._display):
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is what a screen shows ({head!r})")
             return "display", "development"  # what is shown (a scan date, a token budget) is not the kind of work
+        if _CERT_EXPIRY_RE.search(named) and "cicd" in scores:  # "cert for api.example.com expires friday!!"
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"a certificate expiring: its renewal ({head!r})")
+            return "renewal", "cicd"
         defect = _DEFECT_RE.search(named)
         # the place is a pipeline, a cluster, a CI job, a compose file; not a page about deploys
         where = " ".join(w for w in place_words if w not in ENVIRONMENTS)  # "in production" says where, not what
+        hardened = verb in TOGGLING and place_noun in RUNTIME_PLACES and any(
+            plain in lowered and pattern.search(lowered) for _, plain, pattern, _ in self._patterns.get("security", ()))
         deploy_place = bool(where) and place_noun.removesuffix("s") not in self._software and (
-            self._is_deploy_object(place_noun, place) or self._has_keyword(where, "cicd"))
+            self._is_deploy_object(place_noun, place) or self._has_keyword(where, "cicd")) and not hardened
         # making software: whatever its name (a new Git repository); scanning a repository is not making one;
         # configuring the Argo CD application is not making one either, but a library named after a tool
         # (the Kubernetes client library) is still a library
@@ -500,9 +560,12 @@ class Classifier:
         verbless = verb not in self._verbs and verb not in SUBJECTS
         # a master's keyword right before the noun makes it that master's artifact: a Helm chart, HSTS headers
         compound = len(words) > 2 - verbless and self._other_domain(words[-2], keywords_only=True)
+        # checking a thing for a security concern reviews it, whatever it is ("Check the blog plugins for known vulns")
+        reviewed = verb in REVIEWING and self._has_keyword(named.lower(), "security")
         software = len(words) > 1 and singular in self._software and "development" in scores and not compound and (
             (verb in self._making and (verb not in REPAIRING or not defect)) or not (
-                defect or led or (not verbless and any(self._other_domain(w) for w in named_by)))) and not deploy_place
+                defect or led or reviewed or (not verbless and any(self._other_domain(w) for w in named_by)))) and not (
+            deploy_place)
         if verbless and noun in SECRET_NOUNS and len(words) <= 2 and "security" in scores:  # "Password on the wiki"
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a secret where it should not be "
                          f"({head!r})")
@@ -510,10 +573,18 @@ class Classifier:
         if verbless and noun in ACCESS_NOUNS and "security" in scores:  # "GitHub access for the new contractors"
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")
             return "access", "security"
+        if _WHO_MAY_RE.match(named) and "security" in scores:  # "Who has admin on the production cluster?"
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")
+            return "access", "security"
         if noun in FINDINGS and len(words) > 1 and "security" in scores:
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a finding of a scan, an audit or "
                          f"a pen test ({head!r})")
             return "finding", "security"  # where the finding is (the marketing site, a page) is not the kind of work
+        if verb in SCHEDULING and _TRIGGER_RE.search(named) and "cicd" in scores and not self._has_keyword(lowered, "security"):
+            # "Run the smoke tests after each deploy"; a scan run on every push is still security's scan
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work runs a thing on a trigger or a schedule: "
+                         f"a pipeline's step or a scheduled job ({title.strip()!r})")
+            return "pipeline", "cicd"
         if software:
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a {singular} ({head!r})")
             return "software", "development"  # the artifact and the words that name it ("service catalog page") are not a domain
@@ -603,15 +674,16 @@ class Classifier:
         return any(weight > 1 and plain in lowered and pattern.search(lowered)
                    for _, plain, pattern, weight in self._patterns.get(domain, ()))
 
-    def _failure_of(self, title: str, description: str) -> str | None:
+    def _failure_of(self, title: str, description: str, said: str = "") -> str | None:
         """Whose failure a failure report is (``Inventory page crashes``, ``Pipeline editor loses changes``,
         ``chartlint exits 1``: development; ``Payments API returns 502 after the deploy``: cicd), or None
-        when the title reports no failure or a security defect (security's, by its words)."""
+        when the title reports no failure or a security defect (security's, by its words). ``said`` is the title
+        as written, with the quoted messages that ``title`` has lost as names."""
         lowered = title.lower()
         if not (_FAILURE_RE.search(lowered) or _EXCEPTION_RE.search(title)) or _DEFECT_RE.search(lowered):
             return None
         words = re.findall(r"[a-z][a-z0-9-]*", lowered)
-        if _THROWN_RE.search(title):
+        if _THROWN_RE.search(title) or _COMPILE_ERROR_RE.search(said or title):
             return "development"  # NullPointerException in PaymentService.refund: the code threw it
         if self._is_software(words, ignore=REPOSITORIES | SERVICES) or not OUTPUTS.isdisjoint(words):
             return "development"  # the Deploy button, the pipeline editor: a part of a program, whatever its name

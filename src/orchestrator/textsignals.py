@@ -60,10 +60,21 @@ _IDENTIFIER_RE = re.compile(r"\w[/.]\w")
 _WORD_RUN_RE = re.compile(r"[^\s,;()]+")
 _CODE_RE = re.compile(r"`[^`\n]{1,80}`|(?<![\w'])'[^'\n]{1,60}'(?![\w'])|\"[^\"\n]{1,60}\"|“[^”\n]{1,60}”")
 """A name in backticks or quotes (the `repos` command, the 'Audit log' tab) is a name, not a kind of work."""
+_SPEECH_RE = re.compile(r"\b(?:i|we|us|our|can(?!['’]t)|could|please|pls|need)\b", re.IGNORECASE)
+"""Words of someone asking: a quote holding one of them and five words or more is what was asked, not a name."""
 
 
-_KEPT_PAIRS = {"ci/cd": "ci cd", "blue/green": "blue-green"}
-"""Slash pairs that are words of work, not paths."""
+def _is_speech(quoted: str) -> bool:
+    """Whether a quotation is a request passed on (``"can you give us a namespace on the dev cluster?"``), not
+    the name of a thing (the 'Export all repos' button)."""
+    return quoted[0] != "`" and len(quoted.split()) >= 5 and bool(_SPEECH_RE.search(quoted))
+
+
+_DEFAULT_LOGINS = ("admin/admin", "root/root", "guest/guest", "test/test", "admin/password", "root/password",
+                   "admin/changeme", "admin/123456")
+_KEPT_PAIRS = {"ci/cd": "ci cd", "blue/green": "blue-green", **dict.fromkeys(_DEFAULT_LOGINS, "default credentials")}
+"""Slash pairs that are words of work, not paths; a user and password pair that ships as a default ("admin/admin")
+is default credentials."""
 _KEPT_PAIRS_RE = re.compile(rf"\b(?:{'|'.join(map(re.escape, _KEPT_PAIRS))})\b", re.IGNORECASE)
 
 
@@ -75,6 +86,20 @@ def strip_identifiers(text: str) -> str:
     return split_identifiers(text)[0]
 
 
+_ROTATION_RE = re.compile(r"\brotat(?:e|es|ed|ing)\b(?=(?P<object>(?:\s+[^\s,;:.!?]+){0,6}))", re.IGNORECASE)
+_ROTATED_SECRET_RE = re.compile(r"\b(?:passwords?|passphrases?|secrets?|keys?|keypairs?|tokens?|credentials?|creds|"
+                                r"certs?|certificates?|jwts?|salts?|kms|ssh|pgp|gpg|tls|ssl|webhooks?|service\s+accounts?)\b|"
+                                r"^\s+(?:it|them|these|those|this|that|everything|all)\b", re.IGNORECASE)
+
+
+def without_plain_rotation(text: str) -> str:
+    """Rotating what is no secret (the nginx logs, the on-call schedule) is not security's rotation: its verb
+    reads as "cycle". A secret after it, or "it" / "them" / "all", keeps it."""
+    if "rotat" not in text.lower():
+        return text
+    return _ROTATION_RE.sub(lambda m: m.group() if _ROTATED_SECRET_RE.search(m.group("object")) else "cycle", text)
+
+
 def split_identifiers(text: str) -> tuple[str, list[str]]:
     """:func:`strip_identifiers`, and the names it dropped (quoted names, paths, dotted names)."""
     names: list[str] = []
@@ -83,7 +108,8 @@ def split_identifiers(text: str) -> tuple[str, list[str]]:
         names.append(match.group())
         return " "
 
-    text = _CODE_RE.sub(drop, _KEPT_PAIRS_RE.sub(lambda m: _KEPT_PAIRS[m.group().lower()], text))
+    text = _KEPT_PAIRS_RE.sub(lambda m: _KEPT_PAIRS[m.group().lower()], text)
+    text = _CODE_RE.sub(lambda m: m.group() if _is_speech(m.group()) else drop(m), text)
     if not _IDENTIFIER_RE.search(text):
         return text, names  # no path or dotted name anywhere: no need to look at each word
     return _WORD_RUN_RE.sub(lambda m: drop(m) if _IDENTIFIER_RE.search(m.group()) else m.group(), text), names
@@ -491,6 +517,11 @@ _TICKET_KEY_RE = re.compile(r"^\s*(?:(?:\(?[A-Z][A-Z0-9]{1,9}-\d+\)?|#\d+)\s*[:\
 _REPLY_RE = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|wg)\s*:\s*)+(?=\S)", re.IGNORECASE)
 _ASKED_RE = re.compile(r"(?:^|[,;.!?]\s*|\s[-–—]\s)(?:(?:can|could|would)\s+(?:you|we|someone|somebody|anyone|u)\s+"
                        r"(?:please\s+|pls\s+)?|pls\s+|please\s+)(?=[a-z])", re.IGNORECASE)
+_KNOW_RE = re.compile(r"(?:^|[,;.!?:]\s*[\"“]?)(?:(?:we|i)\s+(?:really\s+)?(?:need|want|would\s+like|'d\s+like)\s+to\s+know|"
+                      r"need\s+to\s+know|do\s+(?:we|you)\s+know|does\s+(?:anyone|anybody|someone)\s+know)\s+"
+                      r"(?=(?:which|what|how\s+many|who|where|(?P<every>every|all|each))\b)", re.IGNORECASE)
+"""Asking to know ("we need to know which services ...", "do we know how many ..."): the question is the work;
+asking to know every one of a kind ("I want to know every SaaS we pay for") asks for their list."""
 _INTERJECTION_RE = re.compile(r"^\s*(?:u+h+|u+m+|h+m+|ugh+|oo+ps|hey+|hi|yo|ok|okay|so|fyi|psst|heads\s+up|quick\s+q(?:uestion)?)"
                               r"\b[\s,:!.-]*(?=\w)", re.IGNORECASE)
 _TAG_RE = re.compile(r"^\s*\[([^\]\n]{1,30})\]\s*[:\-–—]?\s*(?=\S)")
@@ -509,10 +540,11 @@ def strip_ticket_key(title: str) -> str:
     title = re.sub(r"(?<=:)\s*(?:pls|please)\s+", " ", title, count=1, flags=re.IGNORECASE)  # "before launch: pls add ..."
     title = _TAG_RE.sub(lambda m: f"{m.group(1).strip()}: ", title, count=1)
     # a request asked in the title is its work: "can someone cut 3.4.1 ...", "so many dead repos, can we get a list ..."
-    asked = _ASKED_RE.search(title)
+    asked = _ASKED_RE.search(title) or _KNOW_RE.search(title)
     if asked and asked.end() < len(title):
         before = title[: asked.start()].strip(" ,;-")
-        return title[asked.end():].strip() + (f" ({before})" if before else "")
+        listed = "list " if asked.re is _KNOW_RE and asked.group("every") else ""
+        return listed + title[asked.end():].strip() + (f" ({before})" if before else "")
     return title
 
 
