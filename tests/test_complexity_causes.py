@@ -871,3 +871,17 @@ def test_rotating_what_is_no_secret_is_not_securitys(rules: Classifier, title: s
 ])
 def test_finding_neglected_assets_is_a_census(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # "build a/the ..." is the verb that makes a thing: what is made decides, not the CI's "build"
+    ("Build a referral scheme for new customers", "development"),
+    ("Build the gift card flow", "development"),
+    ("build a points program for the app", "development"),
+    # ... while the build as a noun, or a build of a CI artefact, is cicd's
+    ("Speed up the build on the monorepo", "cicd"),
+    ("The build is red since this morning", "cicd"),
+    ("Build the docker image for the reporting worker", "cicd"),
+])
+def test_build_that_makes_a_thing_is_not_a_ci_build(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)

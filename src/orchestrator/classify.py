@@ -55,6 +55,9 @@ from orchestrator.textsignals import (
     work_clauses,
 )
 
+_BUILD_MAKES_RE = re.compile(r"build\s+(?:a|an|the|our|new|your|their|its|some|me|us)\s")
+"""``Build a loyalty program``: the verb that makes a thing, not a CI build (``the build is red``, ``build times``)."""
+
 TYPE_WEIGHT = 10.0
 """Each of ``type`` and the ``"<type>: "`` prefix: what the writer declared outweighs most wording."""
 TITLE_WEIGHT = 2.0
@@ -428,7 +431,8 @@ class Classifier:
         # is not also development; "repositories" is counted once, not again as "repos"
         found = [(match.end() - match.start(), match.start(), match.end(), name, word, word_weight)
                  for name, word, plain, pattern, word_weight in (self._present(lowered) if candidates is None else candidates)
-                 if plain in lowered and word not in scores[name].words and (match := pattern.search(lowered))]
+                 if plain in lowered and word not in scores[name].words and (match := pattern.search(lowered))
+                 and not (word == "build" and _BUILD_MAKES_RE.match(lowered, match.start()))]
         taken: list[tuple[int, int]] = []
         for _, start, end, name, word, word_weight in sorted(found, key=lambda f: (-f[0], f[1])):
             if any(start < other_end and other_start < end for other_start, other_end in taken):
