@@ -259,3 +259,12 @@ def test_criteria_say_what_is_checked_in_the_parts_own_words() -> None:
     assert criteria["Let tenants log in and report a repair"].startswith("Tenants can log in and report a repair")
     assert criteria["Run the pen test before launch"].startswith("The pen test before launch is done and its findings")
     assert criteria["Write the runbook for the help desk"].startswith("The runbook for the help desk is written down")
+
+
+def test_a_numbered_lists_last_item_ends_with_its_sentence() -> None:
+    plan = plan_for("Build a parking app", "The app needs: 1) collector that reads the meters, 2) a payment screen, "
+                                           "3) a receipt e-mail. Backend and mobile work.")
+    assert "Implement the receipt e-mail" in titles(plan)
+    assert not any("Backend and mobile" in title for title in titles(plan))
+    # an id is the part's object, even one word long, not the words after it
+    assert any(s.subtask_id.endswith("-collector") for s in plan.subtasks)

@@ -412,5 +412,7 @@ def _known(verbs: Collection[str]) -> frozenset[str]:
 
 
 def as_work_text(text: str, verbs: Collection[str]) -> str:
-    """``text`` with each sentence read as work (:func:`as_work`), context left out, one sentence per line."""
-    return "\n".join(work for sentence in sentences(text) if (work := as_work(sentence, verbs)))
+    """``text`` with each sentence read as work (:func:`as_work`), context left out, one sentence per line,
+    each ended by its full stop again (a list's last item ends there, not at the next sentence's end)."""
+    return "\n".join(work if work[-1:] in ".!?:" else f"{work}."
+                     for sentence in sentences(text) if (work := as_work(sentence, verbs)))

@@ -198,7 +198,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # a title or a description written as statements ("The 4 legacy apps must be brought under ...") is read
     # as the work it asks for ("Bring the 4 legacy apps under ..."), so that each part is an imperative
     words = _work_words(classifier)
-    title = as_work_text(task.title, words) or task.title
+    title = as_work_text(task.title, words).rstrip(".") or task.title
     topic = topic_of(task.model_copy(update={"title": title}), verbs)
     from_title = _items(title, main, classifier, verbs)
     items = _items(as_work_text(description, words), main, classifier, verbs)
@@ -501,7 +501,7 @@ def _key_words(text: str) -> str:
     text = re.sub(r"['’]s\b", "", text)
     unverbed = _LEADING_VERB_RE.sub("", text) or text
     head = _TOPIC_STOP_RE.sub("", unverbed).strip()
-    return slug(head if len(re.findall(r"[a-z0-9]+", head.lower())) >= 2 else unverbed)
+    return slug(head if re.search(r"[a-z0-9]", head.lower()) else unverbed)
 
 
 _PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tests", "testing", "audit", "security", "document",
