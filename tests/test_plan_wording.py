@@ -268,3 +268,14 @@ def test_a_numbered_lists_last_item_ends_with_its_sentence() -> None:
     assert not any("Backend and mobile" in title for title in titles(plan))
     # an id is the part's object, even one word long, not the words after it
     assert any(s.subtask_id.endswith("-collector") for s in plan.subtasks)
+
+
+def test_a_user_story_is_an_ability_and_its_acceptance_criteria_are_no_parts() -> None:
+    plan = plan_for("Wish lists", "As a returning customer I want to keep a wish list of my products so that I can "
+                                  "buy them later. Also needs a weekly report of wished products for merchandising.\n\n"
+                                  "## Acceptance criteria\n- the list survives a logout\n- a product sold out is greyed")
+    assert "Let the returning customer keep a wish list of their products" in titles(plan)
+    assert any("weekly report of wished products" in title and "wish list" not in title for title in titles(plan))
+    assert not any("logout" in title or "greyed" in title for title in titles(plan))  # what must hold, not parts
+    story = next(s for s in plan.subtasks if s.title.startswith("Let the returning customer"))
+    assert story.success_criteria.startswith("The returning customer can keep a wish list")

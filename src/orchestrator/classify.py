@@ -20,6 +20,7 @@ from orchestrator.history import History
 from orchestrator.learned import Judgement, LearnedModel, builtin_model
 from orchestrator.models import MASTERS, Classification, QueueTask
 from orchestrator.textsignals import (
+    CRITERIA_RE,
     TypoFixer,
     action_clauses,
     arrow_chain,
@@ -637,7 +638,7 @@ class Classifier:
 
     def _first_request(self, description: str) -> str:
         """The description's first sentence that opens with a verb (its request), else its first sentence."""
-        description = _CRITERIA_RE.split(description, maxsplit=1)[0]  # what must hold is not the request
+        description = CRITERIA_RE.split(description, maxsplit=1)[0]  # what must hold is not the request
         sentences = [re.sub(r"^\s*(?:(?:[-*•]|\d{1,2}[.)])\s*)?(?:(?:can|could|would)\s+(?:you|we|someone|somebody)\s+"
                             r"(?:please\s+)?)?(?:please\s+|pls\s+)?", "", sentence, flags=re.IGNORECASE)
                      for sentence in re.split(r"(?<=[.!?])\s+|\n", description) if sentence.strip()]
@@ -1070,7 +1071,7 @@ class Classifier:
             item for item in listed if item in actionable]
         # the title usually summarises the description: count the richer of the two, not both
         title, _, rest = _SHARED_HEAD_RE.sub(r"\1", text).partition("\n")
-        rest = _CRITERIA_RE.split(rest, maxsplit=1)[0]  # what must hold of the deliverable, not more work
+        rest = CRITERIA_RE.split(rest, maxsplit=1)[0]  # what must hold of the deliverable, not more work
         rest = _DOC_CONTENT_RE.sub(r"\1", rest)  # "write the guide: enrol in MDM, install the VPN": what it says
         series = verb_series(title, self._verbs)
         # a series of requests counts whatever its verbs, unless the title names the one deliverable it details
@@ -1370,8 +1371,6 @@ _REACHED_RE = re.compile(r"\b(?:stored|sent|shown|displayed|included|documented|
                          r"synchronized|written|reflected|propagated|saved|exported|logged|surfaced)\s+(?:in|to|on|into)\s+"
                          r"(?:the\s+|our\s+|a\s+|an\s+|its\s+)?[\w-]+(?:\s+[\w-]+)?", re.IGNORECASE)
 """Places one change is carried to, each a part of the work."""
-_CRITERIA_RE = re.compile(r"^\s*(?:acceptance criteria|ac|definition of done|dod|success criteria)\b",
-                          re.IGNORECASE | re.MULTILINE)
 _BUG_REPORT_RE = re.compile(r"(?:^|\n)\s*(?:expected(?:\s+result|\s+behaviou?r)?|actual(?:\s+result|\s+behaviou?r)?|"
                             r"steps\s+to\s+reproduce|repro(?:\s+steps)?|str)\s*:", re.IGNORECASE)
 _SOURCE_FILE_RE = re.compile(r"[\w/.-]+\.(?:py|go|ts|tsx|js|jsx|mjs|java|kt|rb|rs|cs|swift|php|c|cc|cpp|h|hpp|vue|svelte|"

@@ -37,7 +37,7 @@ import itertools
 import re
 from collections.abc import Collection
 
-from orchestrator.textsignals import names_work
+from orchestrator.textsignals import CRITERIA_RE, names_work
 
 PEOPLE = frozenset({
     "users", "user", "customers", "customer", "admins", "admin", "administrators", "administrator", "members",
@@ -108,6 +108,8 @@ _FINITE_RE = re.compile(
     r"\b(?:is|are|was|were|has|have|had|must|should|shall|will|would|can|could|may|might|needs?|wants?|gets?|"
     r"does|do|did|becomes?|'s|'re|isn't|aren't|doesn't|don't|won't|can't)\b", re.IGNORECASE)
 _MARKER_RE = re.compile(r"(?:^|\s)(?:\(?[a-z0-9]{1,2}\)|\d{1,2}\.)\s|^\s*[-*•]\s|→|->|=>|:\s", re.IGNORECASE)
+_STORY_RE = re.compile(r"^as\s+(?:an?|the)\s+(?P<who>[\w -]{1,40}?),?\s+(?:i|we)\s+(?:want|would\s+like|need)\s+"
+                       r"(?:to\s+(?:be\s+able\s+to\s+)?)?(?P<what>.+?)(?:,?\s+so\s+that\b.*)?$", re.IGNORECASE | re.DOTALL)
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(]?[A-Z0-9])|\n+")
 
 
@@ -126,6 +128,10 @@ def as_work(sentence: str, verbs: Collection[str]) -> str | None:
     if (first in verbs and not _noun_subject(text)) or (
             _MARKER_RE.search(text) and not _FINITE_RE.search(text.split(":", 1)[0])):
         return text  # an imperative, or a list the planner reads as one
+    story = _STORY_RE.match(text)
+    if story:  # "As a shopper I want to save my cart so that ...": let the shopper save their cart
+        what = re.sub(r"\b(?:my|our)\b", "their", re.sub(r"\b(?:me|us)\b", "them", story.group("what")))
+        return f"Let the {story.group('who').strip()} {what.strip()}"
     for pattern in (_MEANS_RE, _NEED_RE):
         found = pattern.search(text)
         if found and (pattern is _MEANS_RE or _need_opens(text, found)):
@@ -414,5 +420,6 @@ def _known(verbs: Collection[str]) -> frozenset[str]:
 def as_work_text(text: str, verbs: Collection[str]) -> str:
     """``text`` with each sentence read as work (:func:`as_work`), context left out, one sentence per line,
     each ended by its full stop again (a list's last item ends there, not at the next sentence's end)."""
+    text = CRITERIA_RE.split(text, maxsplit=1)[0]  # what must hold (the handoff carries it) is not more work
     return "\n".join(work if work[-1:] in ".!?:" else f"{work}."
                      for sentence in sentences(text) if (work := as_work(sentence, verbs)))

@@ -509,7 +509,7 @@ _PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tes
 
 
 _VERBLESS_RE = re.compile(r"^(?:(?:its|their)\s+own\s+|(?:its|their)\s+|an?\s+|the\s+)", re.I)
-_PHASE_VERB = {"inventory": "Inventory", "design": "Design", "implement": "Implement", "secure": "Implement", "test": "Test",
+_PHASE_VERB = {"inventory": "Compile", "design": "Design", "implement": "Implement", "secure": "Implement", "test": "Test",
                "cutover": "Cut over to",
                "audit": "Audit", "docs": "Document", "deploy": "Set up", "review": "Review"}
 
@@ -555,10 +555,12 @@ def _criteria(phase: str, title: str, topic: str) -> str:
     """A checkable sentence: ``Implement the REST API`` -> ``The REST API is implemented, ...``."""
     if title.endswith("..."):
         title = title[:-3]  # a long title was cut: what is checked is the part as far as it says
-    ability = re.match(r"Let\s+(?P<who>.+?)\s+(?P<what>(?:log|sign)\s+in\b.*|[a-z][\w-]*\b.*)$", title)
-    if ability and ability.group("who").split()[-1].lower() in PEOPLE:  # "Let members invite guests"
-        return (f"{ability.group('who')[:1].upper()}{ability.group('who')[1:]} can {ability.group('what')} (its "
-                "author shows it working); the code builds and the existing tests pass")
+    words = title.split()
+    person = next((n for n, word in enumerate(words[1:6], 1) if {word.lower(), f"{word.lower()}s"} & PEOPLE), None)
+    if words[:1] == ["Let"] and person is not None and person + 1 < len(words):  # "Let members invite guests"
+        who, what = " ".join(words[1:person + 1]), " ".join(words[person + 1:])
+        return (f"{who[:1].upper()}{who[1:]} can {what} (its author shows it working); the code builds and the "
+                "existing tests pass")
     ran = re.match(r"(?:Run|Get)\s+(?:the\s+)?(?P<what>.+)$", title)
     if ran and phase in ("test", "audit") and not title.startswith("Run both"):  # "Run the pen test before go-live"
         return (f"The {ran.group('what')} is done and its findings are written down, each with a severity, and no "
