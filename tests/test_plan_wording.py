@@ -279,3 +279,16 @@ def test_a_user_story_is_an_ability_and_its_acceptance_criteria_are_no_parts() -
     assert not any("logout" in title or "greyed" in title for title in titles(plan))  # what must hold, not parts
     story = next(s for s in plan.subtasks if s.title.startswith("Let the returning customer"))
     assert story.success_criteria.startswith("The returning customer can keep a wish list")
+
+
+def test_what_the_writer_excludes_is_no_part() -> None:
+    listed = plan_for("Receipt e-mails", "## Scope\n- a receipt template with the shop logo\n- a resend button on the "
+                                         "order page\n\n## Out of scope\n- the mobile app\n- SMS receipts")
+    inline = plan_for("Receipt e-mails", "A receipt template with the shop logo, a resend button on the order page, and "
+                                         "archive old receipts. Not in scope: the mobile app, SMS receipts.")
+    for plan in (listed, inline):
+        assert not any("mobile app" in title or "SMS" in title for title in titles(plan))
+        assert "Implement the receipt template with the shop logo" in titles(plan)
+    # "New" opens a thing, not work: the part still gets its verb
+    assert "Implement the new receipt layout" in titles(plan_for("Receipts", "New receipt layout, a resend button, "
+                                                                            "and an archive job."))

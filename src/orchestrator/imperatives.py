@@ -421,5 +421,23 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     """``text`` with each sentence read as work (:func:`as_work`), context left out, one sentence per line,
     each ended by its full stop again (a list's last item ends there, not at the next sentence's end)."""
     text = CRITERIA_RE.split(text, maxsplit=1)[0]  # what must hold (the handoff carries it) is not more work
-    return "\n".join(work if work[-1:] in ".!?:" else f"{work}."
-                     for sentence in sentences(text) if (work := as_work(sentence, verbs)))
+    kept: list[str] = []
+    excluding = False  # under an "Out of scope" heading: its list is what not to do
+    for sentence in sentences(text):
+        listed = bool(_LISTED_RE.match(sentence))
+        if _EXCLUDED_RE.match(sentence):
+            excluding = not _EXCLUDED_RE.sub("", sentence).strip()  # a heading: its list follows
+            continue
+        if excluding and listed:
+            continue
+        excluding = False
+        work = as_work(sentence, verbs)
+        if work:
+            kept.append(work if work[-1:] in ".!?:" else f"{work}.")
+    return "\n".join(kept)
+
+
+_EXCLUDED_RE = re.compile(r"^\s*(?:#+\s*)?(?:out\s+of\s+scope|not\s+in\s+scope|non-?goals?|excluded|not\s+included|"
+                          r"won'?t\s+(?:do|include|have)|we\s+will\s+not|not\s+part\s+of\s+this)\b\s*:?\s*", re.IGNORECASE)
+"""What the writer excludes ("Out of scope: the mobile app") is not work, nor is the list under such a heading."""
+_LISTED_RE = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)]|\(?[a-z]\))\s")

@@ -144,10 +144,11 @@ _UNKNOWN_VERB_RE = re.compile(r"^\s*[a-z][\w-]*\s+(?:the|a|an|all|every|each|our
 def _opens_with_verb(text: str, verbs: re.Pattern[str] | None = None) -> bool:
     """Whether a part is an imperative: a known work verb opens it, or a word the planner does not know as a
     verb stands before its object's determiner ("rate-limit the login endpoint", "Spin the cluster")."""
-    return bool((verbs is not None and verbs.match(text)) or _LEADING_VERB_RE.match(text)
+    return bool((verbs is not None and verbs.match(text)) or (_LEADING_VERB_RE.match(text) and not _NEW_RE.match(text))
                 or (_UNKNOWN_VERB_RE.match(text) and not _NOT_A_VERB_RE.match(text)))
 
 
+_NEW_RE = re.compile(r"\s*new\b", re.IGNORECASE)  # "New PDF layout": an adjective, though a title may open with it
 _NOT_A_VERB_RE = re.compile(r"\s*(?:\w+ing\b|(?:the|a|an|all|every|each|our|its|their|both|and|or|then|after|before|for|"
                             r"with|from|in|on|at|by|into|over|under|per|via|about|across|between|during|within|"
                             r"without|until|once|when|if|to|of)\b)", re.IGNORECASE)
