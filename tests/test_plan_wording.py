@@ -292,3 +292,15 @@ def test_what_the_writer_excludes_is_no_part() -> None:
     # "New" opens a thing, not work: the part still gets its verb
     assert "Implement the new receipt layout" in titles(plan_for("Receipts", "New receipt layout, a resend button, "
                                                                             "and an archive job."))
+
+
+def test_a_chat_requests_greeting_roles_and_thanks_are_not_its_work() -> None:
+    chat = plan_for("new meeting room kit", "hey team, could you: get 3 screens + 2 cameras ordered, mount the screens "
+                                            "in room B, and add all of it to the asset register. thanks!")
+    assert "Order 3 screens + 2 cameras" in titles(chat)  # "get X ordered": order X
+    assert not any(title.lower().startswith(("implement the hey", "implement the could")) or "thanks" in title.lower()
+                   for title in titles(chat))
+    roles = plan_for("Saved searches", "FE: a saved-searches panel\nBE: a searches API and its migration\n"
+                                       "QA: e2e for saving and loading")
+    assert not any(re.search(r"\b(?:FE|BE|QA):", title) for title in titles(roles))
+    assert "Run the e2e for saving and loading" in titles(roles)

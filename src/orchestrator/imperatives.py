@@ -108,6 +108,14 @@ _FINITE_RE = re.compile(
     r"\b(?:is|are|was|were|has|have|had|must|should|shall|will|would|can|could|may|might|needs?|wants?|gets?|"
     r"does|do|did|becomes?|'s|'re|isn't|aren't|doesn't|don't|won't|can't)\b", re.IGNORECASE)
 _MARKER_RE = re.compile(r"(?:^|\s)(?:\(?[a-z0-9]{1,2}\)|\d{1,2}\.)\s|^\s*[-*•]\s|→|->|=>|:\s", re.IGNORECASE)
+_OPENER_RE = re.compile(r"^(?:(?:hi|hello|hey|hiya|dear\s+\w+)\b(?:\s+(?:all|team|both|there|folks|guys))?[,!]?\s*)?"
+                        r"(?:(?:can|could|would)\s+(?:you|someone|somebody|we)\b\s*(?:please\s+|pls\s+)?|please\s+|pls\s+|"
+                        r"plz\s+|kindly\s+)?:?\s*", re.IGNORECASE)
+"""A chat's or an e-mail's way in ("hi, can you: ..."): not the work."""
+_THANKS_RE = re.compile(r"[.!,;]?\s*(?:thx|thanks(?:\s+a\s+lot)?|thank\s+you|cheers|ty|tia)[.!]*\s*$", re.IGNORECASE)
+_ROLE_RE = re.compile(r"^(?:fe|be|qa|ops|devops|sec|infra|ux|ui|db|frontend|backend|front-end|back-end|mobile|web|"
+                      r"platform|data)\s*:\s*", re.IGNORECASE)
+_GOT_DONE_RE = re.compile(rf"^get\s+(?P<what>.{{1,60}}?)\s+(?P<done>\w+ed|{'|'.join(_IRREGULAR)})\b", re.IGNORECASE)
 _STORY_RE = re.compile(r"^as\s+(?:an?|the)\s+(?P<who>[\w -]{1,40}?),?\s+(?:i|we)\s+(?:want|would\s+like|need)\s+"
                        r"(?:to\s+(?:be\s+able\s+to\s+)?)?(?P<what>.+?)(?:,?\s+so\s+that\b.*)?$", re.IGNORECASE | re.DOTALL)
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(]?[A-Z0-9])|\n+")
@@ -121,7 +129,11 @@ def sentences(text: str) -> list[str]:
 def as_work(sentence: str, verbs: Collection[str]) -> str | None:
     """``sentence`` as an imperative (or unchanged when it is one, or names things to make); None for context."""
     verbs = _known(verbs)
-    text = _FILLER_RE.sub("", sentence.strip())
+    text = _FILLER_RE.sub("", _THANKS_RE.sub("", _OPENER_RE.sub("", sentence.strip())))
+    text = _ROLE_RE.sub("", text)  # "BE: preferences API": the part, not whose it is
+    got = _GOT_DONE_RE.match(text)
+    if got and (base := _base_of_participle(got.group("done").lower(), verbs)):
+        text = f"{_capital(base)} {got.group('what')}{text[got.end():]}"  # "get 2 switches ordered": order them
     first = text.split(maxsplit=1)[0].lower() if text else ""
     if not text or _CONTEXT_RE.match(text) or text.endswith("?"):
         return None

@@ -114,7 +114,7 @@ _TOPIC_STOP_RE = re.compile(
 
 
 _REVIEWING_RE = re.compile(r"\b(?:audit(?!\s*(?:log|trail))|review|pen\s*-?test|penetration|scan|assess\w*|threat\s+model|"
-                          r"dpia|sign-?off|check|verify|inspect|evaluate|drill|rehearsal|game\s*day)\b", re.IGNORECASE)
+                          r"dpia|sign-?off|check|verify|inspect|evaluate|drill|rehearsal|game\s*day|qa)\b", re.IGNORECASE)
 
 
 def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> str:
@@ -222,7 +222,7 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "analyze", "conduct", "repoint", "invite", "load", "train", "apply", "watch", "observe", "wait", "shut",
                "ask", "tell", "contact", "email", "call", "produce", "freeze", "unfreeze", "unmount", "mount", "scaffold",
                "enforce", "require", "rate-limit", "throttle", "lock down", "pen test", "pen-test", "order", "buy",
-               "purchase", "procure", "hire", "file", "issue", "have")
+               "purchase", "procure", "hire", "file", "issue", "have", "put", "place", "cable", "label", "hang")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
