@@ -195,6 +195,12 @@ def test_security_work_that_changes_something_is_implementation_and_what_is_made
     assert by_title["Run the PCI review by security"].assigned_to == "security"
 
 
+def test_a_topic_is_what_is_worked_on_not_whose_it_is() -> None:
+    assert "Design invoice database architecture" in titles(plan_for(
+        "Migrate our invoice database to PostgreSQL 16", "Convert the schema, move the data, switch the billing "
+                                                         "service's connection."))
+
+
 def test_a_programs_topic_is_what_it_works_on() -> None:
     plan = plan_for("Hardening sprint for the billing portal",
                     "Rotate the webhook secrets, add rate limits to the login form, and pen test the result.")
@@ -304,3 +310,66 @@ def test_a_chat_requests_greeting_roles_and_thanks_are_not_its_work() -> None:
                                        "QA: e2e for saving and loading")
     assert not any(re.search(r"\b(?:FE|BE|QA):", title) for title in titles(roles))
     assert "Run the e2e for saving and loading" in titles(roles)
+
+
+def test_a_non_native_writers_request_keeps_its_steps_in_order() -> None:
+    plan = plan_for("Need help for move our wiki", "we have confluence 7 on server wk01, need to move to confluence 8 "
+                                                   "on wk02. please take backup first, then install confluence 8 on "
+                                                   "wk02, copy the data and check the pages are working. after we "
+                                                   "switch the dns to wk02")
+    stage = {s.title: s.stage for s in plan.subtasks}
+    assert "Install confluence 8 on wk02" in stage  # a sentence may begin in lower case
+    assert "Move to confluence 8 on wk02" in stage  # "need to move ...": move
+    assert stage["Switch the dns to wk02"] == max(stage.values())  # "after we switch ...": then, last
+    assert stage["Switch the dns to wk02"] > stage["Install confluence 8 on wk02"]
+    assert not any("confluence 7" in title for title in stage)  # "we have ...": how things are now
+    assert "Take backup first" in stage
+
+
+def test_a_labelled_purpose_is_context_and_an_abbreviation_ends_no_sentence() -> None:
+    plan = plan_for("CR-88: Introduction of SSO for the intranet",
+                    "Purpose: fewer passwords. The supplier shall connect the intranet to Azure AD, e.g. via OIDC, "
+                    "migrate the local accounts and run a penetration test before go-live.")
+    assert not any("fewer passwords" in title for title in titles(plan))
+    assert "Connect the intranet to Azure AD, for example via OIDC" in titles(plan)
+    assert "Design SSO architecture" in titles(plan)  # "Introduction of SSO": its topic is SSO
+
+
+def test_a_lettered_list_of_deliverables_gives_one_part_each() -> None:
+    plan = plan_for("Lot 2: digital parking permits", "The Contractor shall deliver: (a) a permit application form; "
+                                                      "(b) a payment integration; (c) a case view for officers; and "
+                                                      "(d) an operations manual.")
+    assert {"Implement the permit application form", "Implement the case view for officers",
+            "Write the operations manual"} <= set(titles(plan))
+    assert not any("(a)" in title or "(b)" in title for title in titles(plan))
+
+
+def test_statements_after_an_ability_are_parts_of_their_own() -> None:
+    plan = plan_for("Magic links", "Users request a sign-in link by email, the link expires after ten minutes, the "
+                                   "old session is ended.")
+    assert "Let users request a sign-in link by email" in titles(plan)
+    assert "Make the link expire after ten minutes" in titles(plan)
+
+
+def test_a_list_item_takes_no_verb_from_the_item_before_it() -> None:
+    plan = plan_for("Booking module", "Deliverables:\n1. Build the booking module\n2. Integration with the identity "
+                                      "service\n3. Operations manual")
+    assert "Build the integration with the identity service" not in titles(plan)
+    assert "Implement the integration with the identity service" in titles(plan)
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    ("Every host needs its agent upgraded and restarted", "Upgrade the agent of every host"),
+    ("Support wants a weekly list of reopened tickets", "Give support a weekly list of reopened tickets"),
+    ("Marketing wants three things: a landing page, a signup form and a welcome e-mail",
+     "A landing page, a signup form and a welcome e-mail"),
+    ("User manual for the kiosk", "User manual for the kiosk"),  # a person's word in a thing's name is no subject
+])
+def test_a_teams_wish_and_a_thing_to_be_done_read_as_work(sentence: str, work: str) -> None:
+    assert as_work(sentence, VERBS) == work
+
+
+def test_a_verbless_parts_first_word_is_lowered_only_when_it_is_no_name() -> None:
+    plan = plan_for("Data platform", "Nightly exports to the warehouse, Snowflake access roles, and a dbt project.")
+    assert "Implement the nightly exports to the warehouse" in titles(plan)
+    assert any("Snowflake access roles" in title for title in titles(plan))

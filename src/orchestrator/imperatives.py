@@ -95,7 +95,7 @@ _MODAL_RE = re.compile(
 _BE_RE = re.compile(rf"^{_SUBJECT}\s+(?P<be>is|are|gets|get)\s+(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
 _NEED_RE = re.compile(
     r"(?:^|\b(?:we|i)\s+(?:will\s+|would\s+|also\s+|still\s+|really\s+)?|^(?:and\s+|also\s+)?)"
-    r"(?:need|needs|want|require|requires|would\s+like)\b\s*:?\s+(?:to\s+have\s+|to\s+get\s+|to\s+(?=\w))?(?P<rest>.+)$",
+    r"(?:need|needs|want|require|requires|would\s+like)\b\s*:?\s+(?:to\s+have\s+|to\s+get\s+|help\s+(?:with|for|to|on)\s+|to\s+(?=\w))?(?P<rest>.+)$",
     re.IGNORECASE | re.DOTALL)
 _MEANS_RE = re.compile(r"^(?:.*?\b)?(?:that|this|which|it)\s+(?:means|includes|involves|requires|covers)\b\s*:?\s+"
                        r"(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
@@ -108,6 +108,14 @@ _FINITE_RE = re.compile(
     r"\b(?:is|are|was|were|has|have|had|must|should|shall|will|would|can|could|may|might|needs?|wants?|gets?|"
     r"does|do|did|becomes?|'s|'re|isn't|aren't|doesn't|don't|won't|can't)\b", re.IGNORECASE)
 _MARKER_RE = re.compile(r"(?:^|\s)(?:\(?[a-z0-9]{1,2}\)|\d{1,2}\.)\s|^\s*[-*•]\s|→|->|=>|:\s", re.IGNORECASE)
+_SPELLED = {"e.g.": "for example", "i.e.": "that is", "etc.": "etc", "vs.": "versus", "approx.": "about",
+            "incl.": "including", "excl.": "excluding", "cf.": "see"}
+_ABBREVIATED_RE = re.compile("|".join(rf"(?<!\w){re.escape(short)}" for short in _SPELLED), re.IGNORECASE)
+_LABELLED_CONTEXT_RE = re.compile(r"^\s*(?:#+\s*)?(?:purpose|goals?|background|context|why|rationale|motivation|"
+                                  r"problem(?:\s+statement)?|summary|reason|business\s+value|impact|note|notes|fyi)\s*:",
+                                  re.IGNORECASE)
+_AFTER_WE_RE = re.compile(r"^(?:after(?:\s+that|\s+this)?|afterwards|then|finally)\s*,?\s*(?:we|you|i)\s+"
+                          r"(?:will\s+|can\s+|should\s+|must\s+|need\s+to\s+)?(?=[a-z])", re.IGNORECASE)
 _OPENER_RE = re.compile(r"^(?:(?:hi|hello|hey|hiya|dear\s+\w+)\b(?:\s+(?:all|team|both|there|folks|guys))?[,!]?\s*)?"
                         r"(?:(?:can|could|would)\s+(?:you|someone|somebody|we)\b\s*(?:please\s+|pls\s+)?|please\s+|pls\s+|"
                         r"plz\s+|kindly\s+)?:?\s*", re.IGNORECASE)
@@ -118,18 +126,31 @@ _ROLE_RE = re.compile(r"^(?:fe|be|qa|ops|devops|sec|infra|ux|ui|db|frontend|back
 _GOT_DONE_RE = re.compile(rf"^get\s+(?P<what>.{{1,60}}?)\s+(?P<done>\w+ed|{'|'.join(_IRREGULAR)})\b", re.IGNORECASE)
 _STORY_RE = re.compile(r"^as\s+(?:an?|the)\s+(?P<who>[\w -]{1,40}?),?\s+(?:i|we)\s+(?:want|would\s+like|need)\s+"
                        r"(?:to\s+(?:be\s+able\s+to\s+)?)?(?P<what>.+?)(?:,?\s+so\s+that\b.*)?$", re.IGNORECASE | re.DOTALL)
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(]?[A-Z0-9])|\n+")
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+_ABBREVIATION_RE = re.compile(r"(?:^|\s)(?:e\.g|i\.e|etc|vs|approx|incl|excl|cf|no|nr|dr|mr|mrs|ms|st|ca|resp|min|max|"
+                              r"v\d+(?:\.\d+)*|[A-Za-z])\.$", re.IGNORECASE)
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of ``text`` (a line break ends one too), without their closing stop."""
-    return [s.strip().rstrip(".!").strip() for s in _SENTENCE_RE.split(text) if s.strip(" .!\n")]
+    """The sentences of ``text`` (a line break ends one too), without their closing stop. A sentence may begin
+    in lower case ("... on db02. please make a backup first"), but "e.g. the" goes on."""
+    found: list[str] = []
+    for piece in _SENTENCE_RE.split(text):
+        if found and _ABBREVIATION_RE.search(found[-1]) and not found[-1].endswith("\n"):
+            found[-1] = f"{found[-1]} {piece}"
+        else:
+            found.append(piece)
+    return [s.strip().rstrip(".!").strip() for s in found if s.strip(" .!\n")]
 
 
 def as_work(sentence: str, verbs: Collection[str]) -> str | None:
     """``sentence`` as an imperative (or unchanged when it is one, or names things to make); None for context."""
     verbs = _known(verbs)
+    if _LABELLED_CONTEXT_RE.match(sentence):
+        return None  # "Purpose: reduce account takeover", "Background: ...": why, not what
     text = _FILLER_RE.sub("", _THANKS_RE.sub("", _OPENER_RE.sub("", sentence.strip())))
+    text = _AFTER_WE_RE.sub("then ", text)  # "after we switch the app config": then switch it
+    text = _ABBREVIATED_RE.sub(lambda m: _SPELLED[m.group().lower()], text)  # "e.g." ends no clause downstream
     text = _ROLE_RE.sub("", text)  # "BE: preferences API": the part, not whose it is
     got = _GOT_DONE_RE.match(text)
     if got and (base := _base_of_participle(got.group("done").lower(), verbs)):
@@ -161,7 +182,7 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
     for separator, clause in _clause_split(text):
         opening = re.match(r"(?:and|or|then|but|also)\s+", clause, re.IGNORECASE)
         lead, body = (opening.group(), clause[opening.end():]) if opening else ("", clause)
-        body = _LIST_MARK_RE.sub("", body)
+        body = _NEED_TO_RE.sub("", _LIST_MARK_RE.sub("", body))  # "need to migrate to mysql 8": migrate
         word = body.split(maxsplit=1)[0].lower() if body.split() else ""
         if pronoun and (word in _IRREGULAR or word.endswith("ed")) and (base := _base_of_participle(word, verbs)):
             work: str | None = _series(f"{base} {pronoun}{body[len(word):]}", pronoun, verbs)
@@ -172,7 +193,11 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
         if work:
             if work != body:
                 work = work[:1].lower() + work[1:] if kept else _capital(work)
-            kept.append(f"{separator if kept else ''}{lead if kept else ''}{work}")
+            ordered = not kept and lead.strip().lower() == "then"  # "then switch ...": the writer's order stays
+            if kept and work != body and separator.startswith(",") and kept[0].startswith("Let "):
+                separator, lead = "; ", "" if lead.strip().lower() == "and" else lead  # each statement its own part
+            kept.append(f"{separator if kept else ''}{lead if kept or ordered else ''}"
+                        f"{work[:1].lower() + work[1:] if ordered else work}")
     return "".join(kept) or None
 
 
@@ -217,8 +242,8 @@ def _verb_at(text: str, verbs: Collection[str]) -> re.Match[str] | None:
             return None  # a comma ends the subject: no verb follows it
         if not match.group().islower():
             continue  # "Partner API", "Users Dashboard": a name's word is no verb
-        if before in PEOPLE and lowered.isalpha() and lowered not in _NOT_VERBS:
-            return match  # "Users request a reset link", "tenant admins invite users"
+        if before in PEOPLE and lowered.isalpha() and lowered not in _NOT_VERBS and _base_of_present(lowered, verbs):
+            return match  # "Users request a reset link", "tenant admins invite users"; not "user manual"
         if lowered.endswith("s") and not lowered.endswith("ss") and _base_of_present(lowered, verbs) \
                 and before not in _NOT_VERBS and index <= 4 and words[0].group().lower() in _DETERMINERS:
             return match  # "the link expires after an hour", not "Nightly snapshots copied to ..."
@@ -288,13 +313,18 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
     if head in PEOPLE:
         if verb in ("want", "wants") and re.match(r"\s+to\s", tail):
             return f"Let {lower_subject(subject)}{tail[len(' to'):]}", None
+        if verb in ("want", "wants", "ask", "asks"):  # "Marketing wants a referral programme": give it one
+            listed = tail.split(": ", 1)
+            return (_capital(listed[1].strip()) if len(listed) > 1 else f"Give {lower_subject(subject)}{tail}"), None
         return f"Let {lower_subject(subject)} {_base_of_present(verb, verbs) or verb}{tail}", None
     base = _base_of_present(verb, verbs)
     return (f"Make {lower_subject(subject)} {base}{tail}", None) if base and verb.endswith("s") else (None, None)
 
 
+_NEED_TO_RE = re.compile(r"^(?:(?:we|i)\s+)?(?:need|needs|want|wants|have|has)\s+to\s+(?=[a-z])", re.IGNORECASE)
 _CAUSED_RE = re.compile(r"\s+(?:(?:its|their|the|a|an)\s+)?(?:new\s+)?(?P<thing>(?:[\w-]+\s+){0,2}?[\w-]+)\s+"
-                        rf"(?P<done>\w+ed|\w+en|{'|'.join(_IRREGULAR)})\b", re.IGNORECASE)
+                        rf"(?P<done>\w+ed|\w+en|{'|'.join(_IRREGULAR)})\b"
+                        rf"(?:\s+and\s+(?:\w+ed|\w+en|{'|'.join(_IRREGULAR)})\b)?", re.IGNORECASE)
 """``needs its driver bumped``: a thing of at most three words, then what is to be done to it."""
 _DETERMINERS = frozenset({"the", "a", "an", "each", "every", "our", "its", "their", "this", "that", "any", "all"})
 _NOT_VERBS = frozenset({"the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from",

@@ -110,7 +110,7 @@ _LEADING_VERB_RE = re.compile(
 )
 _TOPIC_STOP_RE = re.compile(
     r"\s*(?:\b(?:with|and|then|for|to|including|listing|showing|that|which|from|in|on|into|across|by|via|using|"
-    r"before|after|so|because)\b|[,:;(→]|->).*$", re.I)
+    r"before|after|so|because|as)\b|[,:;(→]|->).*$", re.I)
 
 
 _REVIEWING_RE = re.compile(r"\b(?:audit(?!\s*(?:log|trail))|review|pen\s*-?test|penetration|scan|assess\w*|threat\s+model|"
@@ -166,6 +166,7 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     if program:
         title = program.group(1)  # "Hardening sprint for the admin panel": the admin panel
     topic = _TOPIC_STOP_RE.sub("", title).strip() or task.title.strip()
+    topic = re.sub(r"^(?:our|your|my|their|its)\s+(?=\S)", "", topic, flags=re.I)  # "migrate our database"
     words = topic.split()
     return lower_subject(" ".join(words[:4])) if words else "the task"
 
@@ -193,7 +194,9 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     """
     task = classifier.bounded(task)
     # R3: what already happened ("the .env was pushed to a public gist") is not a part of the work
-    description = without_narrative(strip_type_prefix(task.full_description))
+    prefix = type_prefix(task.full_description)  # "bug: ..." declares a type; "Purpose: ..." is no type
+    known = prefix is not None and any(classifier.domain_of_type(part) for part in re.split(r"[-_]", prefix))
+    description = without_narrative(strip_type_prefix(task.full_description) if known else task.full_description)
     verbs = work_verbs(classifier)
     main = classifier.route(task.title, description, (task.type, type_prefix(task.full_description)))
     # a title or a description written as statements ("The 4 legacy apps must be brought under ...") is read
@@ -213,16 +216,17 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
 
 
 _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "cut", "post", "grant", "record",
-               "document", "write", "store", "send", "announce", "translate", "hash", "mask", "sanitize",
-               "sanitise", "escape", "encrypt", "show", "display", "hide", "render", "support", "allow", "connect",
-               "backport", "restart", "scale", "promote", "pin", "pull", "push", "purge", "invalidate", "drain",
-               "compare", "confirm", "check", "identify", "locate", "discover", "gather", "compile", "label",
-               "register", "update", "get", "give", "turn", "keep", "stop", "start", "open", "close", "block", "re-issue",
+               "document", "write", "store", "send", "announce", "translate", "hash", "mask", "sanitize", "sanitise",
+               "escape", "encrypt", "show", "display", "hide", "render", "support", "allow", "connect", "backport",
+               "restart", "scale", "promote", "pin", "pull", "push", "purge", "invalidate", "drain", "compare",
+               "confirm", "check", "identify", "locate", "discover", "gather", "compile", "label", "register",
+               "update", "get", "give", "turn", "keep", "stop", "start", "open", "close", "block", "re-issue",
                "reissue", "spin up", "stand up", "let", "bring", "assess", "define", "obtain", "adapt", "analyse",
-               "analyze", "conduct", "repoint", "invite", "load", "train", "apply", "watch", "observe", "wait", "shut",
-               "ask", "tell", "contact", "email", "call", "produce", "freeze", "unfreeze", "unmount", "mount", "scaffold",
-               "enforce", "require", "rate-limit", "throttle", "lock down", "pen test", "pen-test", "order", "buy",
-               "purchase", "procure", "hire", "file", "issue", "have", "put", "place", "cable", "label", "hang")
+               "analyze", "conduct", "provide", "supply", "perform", "carry out", "copy", "transfer", "repoint",
+               "invite", "load", "train", "apply", "watch", "observe", "wait", "shut", "ask", "tell", "contact",
+               "email", "call", "produce", "freeze", "unfreeze", "unmount", "mount", "scaffold", "enforce",
+               "require", "rate-limit", "throttle", "lock down", "pen test", "pen-test", "order", "buy", "purchase",
+               "procure", "hire", "file", "issue", "have", "put", "place", "cable", "hang", "take")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
@@ -262,7 +266,8 @@ def _segments(text: str, verbs: re.Pattern[str]) -> list[str]:
 def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str]) -> list[_Item]:
     found: list[_Item] = []
     for group, segment in enumerate(_segments(text, verbs)):
-        listed = [work for item in listed_items(segment) if (work := as_work(item, _work_words(classifier)))]
+        listed = [work for item in _lettered(segment) or listed_items(segment)
+                  if (work := as_work(item, _work_words(classifier)))]
         sentences = [[("", item) for item in listed]] if listed else [
             [("", item) for item in things] if (things := _things(line, verbs))
             else [("; " if n else "", ability.strip()) for n, ability in enumerate(line.split(";"))]
@@ -301,7 +306,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         opening = _opens_with_verb(part, verbs)
         if opening:
             making = part.split()[0].lower() in classifier.config.making_verbs
-            verb = part.split()[0].capitalize() if making else ""
+            verb = part.split()[0].capitalize() if making and not whole else ""  # a list's items are each their own
         # after "with", a piece is a part only when it names work (with security audit and docs); after
         # another verb than a making one it is a second object (revoke the AWS keys and the Stripe key)
         qualifier = not names_work(part) and (separator.strip().lower() == "with" or not making)
@@ -322,6 +327,17 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     return found
 
 
+def _lettered(text: str) -> list[str]:
+    """Items of a lettered list (``(a) an online form; (b) a payment integration; (c) ...``), in order."""
+    marks = list(_LETTER_RE.finditer(text))
+    if len(marks) < 2 or [m.group(1).lower() for m in marks] != [chr(ord("a") + n) for n in range(len(marks))]:
+        return []
+    items = [text[mark.end():(marks[n + 1].start() if n + 1 < len(marks) else len(text))] for n, mark in enumerate(marks)]
+    return [item.strip(" ;,.\n").removesuffix(" and").removesuffix(" or").strip(" ;,") for item in items
+            if item.strip(" ;,.\n")]
+
+
+_LETTER_RE = re.compile(r"(?:^|(?<=[\s;,:]))\(?([a-hA-H])\)\s+")
 _MOST_PARTS = 40
 """Parts read from one text at most: each is routed, and _fit merges them down to ``max_subtasks``."""
 _NUMBER_RE = re.compile(r"(?:^|[\s(:;,])\d{1,2}[.)]\s+(?=\S)")
@@ -525,7 +541,10 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     if _opens_with_verb(item.text, verbs):
         return _title(item.text)
     owned = re.match(r"^(?:its|their)\b", item.text.strip(), re.I)  # "its own database": the topic's
-    rest = lower_subject(_VERBLESS_RE.sub("", item.text.strip()))  # "Nightly ETL" began a sentence
+    rest = _VERBLESS_RE.sub("", item.text.strip())
+    first = rest.split(maxsplit=1)[0] if rest.split() else ""
+    if first[1:].islower() and _COMMON_START_RE.search(first):
+        rest = first[:1].lower() + rest[1:]  # "Nightly ETL", "Existing data" began a sentence; "Snowflake ..." is a name
     thing = f"the {rest} of {topic}" if owned else f"the {rest}"
     if _WRITTEN_RE.search(_TOPIC_STOP_RE.sub("", rest)):
         verb = "Write"  # a rollback plan, a runbook, a guide is written, whatever phase it is in
@@ -536,6 +555,11 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     return _title(f"{verb or _PHASE_VERB[item.phase]} {thing}")
 
 
+_COMMON_START_RE = re.compile(r"^(?:new|old|all|each|every|existing|current|daily|weekly|monthly|yearly|a|an|the|"
+                              r"schema|data|backend|frontend|mobile|web|admin|user|customer|internal|external|public|"
+                              r"private|shared|single|multiple|basic|simple|full|"
+                              r"\w+(?:ly|al|ing|ed|ive|ous|ful|less|able|ion|ions|ment|ments|ance|ence|ity|ities))$",
+                              re.IGNORECASE)
 _APPROVAL_RE = re.compile(r"^(?:\w+\s+){0,2}(?:sign-?off|approval|go-ahead)\b", re.IGNORECASE)
 _WRITTEN_RE = re.compile(r"\b(?:plan|runbook|playbook|guide|report|document|doc|policy|procedure|checklist|rfc|adr|"
                          r"diagram|spec|specification|proposal|readme|changelog|notes|faq|manual|write-?up)s?\s*$",
