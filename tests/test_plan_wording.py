@@ -373,3 +373,14 @@ def test_a_verbless_parts_first_word_is_lowered_only_when_it_is_no_name() -> Non
     plan = plan_for("Data platform", "Nightly exports to the warehouse, Snowflake access roles, and a dbt project.")
     assert "Implement the nightly exports to the warehouse" in titles(plan)
     assert any("Snowflake access roles" in title for title in titles(plan))
+
+
+def test_a_checklists_open_items_are_parts_and_its_ticked_ones_are_done() -> None:
+    plan = plan_for("Cut over the payments DNS", "- [ ] lower the TTL of pay.example.com\n- [x] copy the certificates\n"
+                                                 "- [ ] run the smoke suite against the new host\n- [ ] switch the record")
+    assert not any("[" in title for title in titles(plan))
+    assert not any("certificates" in title for title in titles(plan))  # ticked: done already
+    assert {s.title: s.worker_type for s in plan.subtasks}["Run the smoke suite against the new host"] == "test"
+    release = plan_for("Release 4.0 of the web app", "- [ ] freeze the release branch\n- [ ] run the full regression "
+                                                     "suite\n- [ ] tag v4.0.0")
+    assert {s.title: s.worker_type for s in release.subtasks}["Run the full regression suite"] == "test"

@@ -111,6 +111,8 @@ _MARKER_RE = re.compile(r"(?:^|\s)(?:\(?[a-z0-9]{1,2}\)|\d{1,2}\.)\s|^\s*[-*•]
 _SPELLED = {"e.g.": "for example", "i.e.": "that is", "etc.": "etc", "vs.": "versus", "approx.": "about",
             "incl.": "including", "excl.": "excluding", "cf.": "see"}
 _ABBREVIATED_RE = re.compile("|".join(rf"(?<!\w){re.escape(short)}" for short in _SPELLED), re.IGNORECASE)
+_DONE_BOX_RE = re.compile(r"^\s*(?:[-*•]\s*)?\[[xX✓✔]\]")
+_OPEN_BOX_RE = re.compile(r"^(\s*(?:[-*•]\s*)?)\[\s?\]\s*")
 _LABELLED_CONTEXT_RE = re.compile(r"^\s*(?:#+\s*)?(?:purpose|goals?|background|context|why|rationale|motivation|"
                                   r"problem(?:\s+statement)?|summary|reason|business\s+value|impact|note|notes|fyi)\s*:",
                                   re.IGNORECASE)
@@ -146,8 +148,9 @@ def sentences(text: str) -> list[str]:
 def as_work(sentence: str, verbs: Collection[str]) -> str | None:
     """``sentence`` as an imperative (or unchanged when it is one, or names things to make); None for context."""
     verbs = _known(verbs)
-    if _LABELLED_CONTEXT_RE.match(sentence):
-        return None  # "Purpose: reduce account takeover", "Background: ...": why, not what
+    if _LABELLED_CONTEXT_RE.match(sentence) or _DONE_BOX_RE.match(sentence):
+        return None  # "Purpose: reduce account takeover": why, not what; "- [x] update the changelog": done
+    sentence = _OPEN_BOX_RE.sub(r"\1", sentence)  # "- [ ] freeze the release branch": a checklist's item
     text = _FILLER_RE.sub("", _THANKS_RE.sub("", _OPENER_RE.sub("", sentence.strip())))
     text = _AFTER_WE_RE.sub("then ", text)  # "after we switch the app config": then switch it
     text = _ABBREVIATED_RE.sub(lambda m: _SPELLED[m.group().lower()], text)  # "e.g." ends no clause downstream

@@ -96,7 +96,8 @@ _SECURING_RE = re.compile(
     re.IGNORECASE)
 """Security parts that change something (``Revoke the AWS keys``), unlike a scan or an audit."""
 _DESIGN_RE = re.compile(r"\b(design|architect\w*|spec(?:ification)?|rfc|proposal|plan the)\b", re.I)
-_TEST_RE = re.compile(r"\b(tests?|testing|qa|e2e|coverage|verify|validate)\b", re.I)
+_TEST_RE = re.compile(r"\b(tests?|testing|qa|e2e|coverage|verify|validate|regression|smoke|test\s+suite)\b", re.I)
+_RUNS_TESTS_RE = re.compile(r"^\s*(?:run|execute|re-?run)\b.*\b(?:tests?|suites?|smoke|regression|e2e|qa)\b", re.I)
 _BUILD_NEW_RE = re.compile(
     r"\b(add|build|create|implement|develop|introduce|new)\b.*\b(system|feature|service|platform|app|application|module|portal|tracker|engine)\b",
     re.I,
@@ -129,7 +130,7 @@ def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> st
         reviews = _REVIEWING_RE.search(text.split(maxsplit=1)[0] if opening else text)
         return "audit" if reviews and not _SECURING_RE.match(text) else "secure"
     if domain == "cicd":
-        return "deploy"
+        return "test" if _RUNS_TESTS_RE.match(text) else "deploy"  # "Run the smoke suite against the new host"
     if domain == "inventory":
         return "inventory"
     if _DESIGN_RE.search(text):
