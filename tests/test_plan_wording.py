@@ -249,3 +249,87 @@ def test_a_pasted_list_of_hundreds_is_read_in_bounded_work_and_no_item_is_lost(m
     assert len(plan.subtasks) <= CONFIG.planner.max_subtasks
     assert len(calls) < 120  # about one route per part read (40 at most), not one per item of the list
     assert "a product feed 299" in " ".join(s.description for s in plan.subtasks)  # merged, never dropped
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    # a polite request is an imperative; a request to do "this" is the task itself
+    ("Could you rebuild the search index and purge the CDN?", "rebuild the search index and purge the CDN"),
+    ("Would be nice to archive the old buckets", "archive the old buckets"),
+    # a label before the work, and a checkbox or section number before the words
+    ("Definition of done: the export job is retried on failure", "Retry the export job on failure"),
+    ("- [x] rename the staging cluster", "rename the staging cluster"),
+    ("3.2 A capacity plan for the broker fleet", "A capacity plan for the broker fleet"),
+    # user stories and their acceptance criteria
+    ("As a tutor, I want to grade my students' essays online so that I save paper",
+     "Let tutors grade their students' essays online"),
+    ("As an ops lead I want the pager to escalate after ten minutes", "Make the pager escalate after ten minutes"),
+    ("Given a cart with two items, when the coupon is applied, the total is recalculated", "Recalculate the total"),
+    # non-native phrasings
+    ("Operators must can restart a stuck batch", "Let operators restart a stuck batch"),
+    ("we want that the invoices must be signed", "Sign the invoices"),
+    ("Is required a nightly export of the ledger", "A nightly export of the ledger"),
+    ("A weekly export to the auditors is required", "A weekly export to the auditors"),
+    # a coordinator gives teams their work; a team's wish names a thing
+    ("qa runs the regression suite on the release branch", "Run the regression suite on the release branch"),
+    ("Security wants a data-flow diagram first", "A data-flow diagram first"),
+    # a quality required of a thing, and a phrasal verb after a modal
+    ("The ledger must be exportable", "Make the ledger exportable"),
+    ("Dispatchers need to look up a parcel by its barcode", "Let dispatchers look up a parcel by its barcode"),
+    ("The dispatcher sees how many parcels are late", "Let the dispatcher see how many parcels are late"),
+    ("Support engineers need to see the refund history", "Let support engineers see the refund history"),
+    ("The importer must look up each SKU in the catalogue", "Make the importer look up each SKU in the catalogue"),
+    # a doer's passive is a requirement on its subject; a doer's lettered list is the work, without the letters
+    ("The provider shall be switched from Twilio to Vonage", "Switch the provider from Twilio to Vonage"),
+    ("The vendor shall (a) export the catalogue, (b) map the fields and (c) load the data",
+     "Export the catalogue, map the fields and load the data"),
+])
+def test_a_request_a_story_a_label_or_a_coordinators_line_is_read_as_its_work(sentence: str, work: str) -> None:
+    assert as_work(sentence, VERBS) == work
+
+
+@pytest.mark.parametrize("sentence", [
+    "Hello everyone,", "Kind regards,", "Let me know what you think",  # an e-mail's greeting and closing
+    "Background: the old broker runs on a single VM",  # a label that says why or when
+    "Out of scope: the mobile apps",
+    "Timeline",
+    "Could you plan this?",  # the task itself, asked
+    "Our licence with the vendor ends on 31 March",  # a dated fact
+    "Error rates rose to 12% after the release",
+    "The disk filled up last night",
+    "We run 14 brokers in two regions",  # how things are
+    "We load about 40 fonts from a CDN",
+    "A partner (Globex) has asked for a bulk import",  # what someone did
+    "Legal wants it finished by the audit",  # a constraint
+])
+def test_an_emails_greeting_a_dated_fact_or_a_why_label_is_context(sentence: str) -> None:
+    assert as_work(sentence, VERBS) is None
+
+
+def test_an_emails_signature_and_a_lower_case_sentence_are_read_apart() -> None:
+    from orchestrator.imperatives import as_work_text
+    text = "Hi Bob,\nplease rotate the signing key. also the old key must be revoked.\nThanks\nPriya"
+    assert as_work_text(text, VERBS).splitlines() == ["please rotate the signing key", "Revoke the old key"]
+    # a one-line text is no signature, and a name that opens a part is kept
+    assert as_work_text("Grafana", VERBS) == "Grafana"
+
+
+@pytest.mark.parametrize(("title", "topic"), [
+    ("Fwd: RE: nightly exports", "nightly exports"),
+    ("OPS-1182 rotate the broker certificates", "broker certificates"),
+    ("perf: slow order search", "slow order search"),
+    ("Work order 31 - chiller sensors", "chiller sensors"),
+    ("As a tutor I want to grade essays online", "grade essays online"),
+    ("Coordinate the rollout of the new VPN", "new VPN"),
+    # what is no prefix stays: a verb before the colon is the work, an arrow is no dash
+    ("Build new feature: design and implement", "feature"),
+    ("Kubernetes upgrade 1.27 -> 1.30 on all clusters", "kubernetes upgrade 1.27"),
+])
+def test_a_titles_ticket_mail_or_story_prefix_is_not_its_topic(title: str, topic: str) -> None:
+    task = QueueTask.model_validate({"id": "t-1", "status": "pending", "title": title})
+    assert planner.topic_of(task, planner.work_verbs(CLASSIFIER)) == topic
+
+
+def test_an_id_keeps_a_hyphenated_word_whole() -> None:
+    # the object goes on past "on" and "to" inside a word (slug leaves out such small words)
+    assert planner._key_words("Staff an on-call rota for the launch") == "staff-call-rota"
+    assert planner._key_words("Replace the cron jobs w/ Temporal workflows") == "cron-jobs"

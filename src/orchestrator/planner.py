@@ -109,8 +109,9 @@ _LEADING_VERB_RE = re.compile(
     re.I,
 )
 _TOPIC_STOP_RE = re.compile(
-    r"\s*(?:\b(?:with|and|then|for|to|including|listing|showing|that|which|from|in|on|into|across|by|via|using|"
-    r"before|after|so|because)\b|[,:;(→]|->).*$", re.I)
+    r"\s*(?:(?<![\w-])(?:with|w/|and|then|for|to|including|listing|showing|that|which|from|in|on|into|across|by|via|"
+    r"using|before|after|so|because)(?![\w-])|[,:;(→]|->).*$", re.I)
+"""Where a thing's qualifiers start; a word inside a hyphenated one (``on-call``, ``site-to-site``) is no stop."""
 
 
 _REVIEWING_RE = re.compile(r"\b(?:audit(?!\s*(?:log|trail))|review|pen\s*-?test|penetration|scan|assess\w*|threat\s+model|"
@@ -156,8 +157,13 @@ _NOT_A_VERB_RE = re.compile(r"\s*(?:\w+ing\b|(?:the|a|an|all|every|each|our|its|
 def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     """The thing the task is about: ``"Add authentication system with ..."`` -> ``"authentication system"``;
     ``"Migrate the orders service from MySQL to PostgreSQL"`` -> ``"orders service"``."""
-    title = _LEADING_VERB_RE.sub("", task.title.strip())
-    if verbs is not None and title == task.title.strip():
+    named = re.sub(r"\s+please$", "", task.title.strip(), flags=re.IGNORECASE)
+    prefix = _TITLE_PREFIX_RE.match(named)
+    if prefix and not (_LEADING_VERB_RE.match(prefix.group()) or (verbs is not None and verbs.match(prefix.group())
+                                                                   and ":" in prefix.group())):
+        named = named[prefix.end():]  # not "Build new feature: design and implement"
+    title = _LEADING_VERB_RE.sub("", named)
+    if verbs is not None and title == named:
         title = verbs.sub("", title, count=1).strip()  # Prepare the SOC 2 asset inventory
         title = re.sub(r"^(?:an?|the|our|its)\s+", "", title, flags=re.I)
     title = re.sub(r"^(?:up|down|out|off|over|back|in)\s+", "", title, flags=re.I)  # "Lock down the admin panel"
@@ -169,7 +175,14 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     return lower_subject(" ".join(words[:4])) if words else "the task"
 
 
-_PROGRAM_RE = re.compile(r"^(?:[\w-]+\s+){0,2}(?:sprint|project|initiative|epic|programme|program|effort|workstream)\s+"
+_TITLE_PREFIX_RE = re.compile(
+    r"^(?:(?:re|fwd?|aw|wg)\s*:\s*)+|^[A-Z]{2,}-\d+\s+(?=\S+\s+\S)|^(?:[A-Za-z]+-\d+|[A-Za-z]+(?:\s+[A-Za-z]+){0,2}(?:\s+\d+)?)\s*(?::|\s[-–—])\s+(?=\S+\s+\S)"
+    r"|^as\s+an?\s+[\w -]{1,30}?,?\s+i\s+(?:want|need|would\s+like)\s+(?:to\s+)?|^(?:coordinate|drive|orchestrate|lead|"
+    r"plan\s+and\s+run|run)\s+(?=the\s)", re.IGNORECASE)
+"""What a title carries before its subject: a mail's ``Re:``, a ticket's ``PAY-412``, ``sec:`` or
+``Work order 7781 -``, a user story's ``As a patient I want to``, a coordinator's ``Drive the``."""
+_PROGRAM_RE = re.compile(r"^(?:[\w-]+\s+){0,2}(?:sprint|project|initiative|epic|programme|program|effort|workstream|"
+                         r"launch|rollout|roll-out|release)\s+"
                          r"(?:for|of|on)\s+(?:the\s+|our\s+)?(.+)$", re.IGNORECASE)
 
 
