@@ -333,3 +333,14 @@ def test_an_id_keeps_a_hyphenated_word_whole() -> None:
     # the object goes on past "on" and "to" inside a word (slug leaves out such small words)
     assert planner._key_words("Staff an on-call rota for the launch") == "staff-call-rota"
     assert planner._key_words("Replace the cron jobs w/ Temporal workflows") == "cron-jobs"
+
+
+def test_a_verb_the_planner_did_not_know_opens_a_part_of_its_own() -> None:
+    plan = plan_for("Clean up the payment webhooks",
+                    "Verify the webhook signatures, retry failed deliveries, alert when a retry fails twice, "
+                    "report weekly to the payments lead, hook up the dead-letter queue, and return 409 on duplicates.")
+    assert {"Alert when a retry fails twice", "Report weekly to the payments lead", "Hook up the dead-letter queue",
+            "Return 409 on duplicates"} <= set(titles(plan))
+    # a thing named by a plural noun before "when" is no verb: it stays one part with its clause
+    assert as_work("Alerts when a webhook is late", VERBS) == "Alerts when a webhook is late"
+    assert planner._opens_with_verb("alerts when a webhook is late") is False

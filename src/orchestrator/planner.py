@@ -141,7 +141,13 @@ def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> st
 
 
 _UNKNOWN_VERB_RE = re.compile(r"^\s*[a-z][\w-]*\s+(?:the|a|an|all|every|each|our|its|their|this|these|those|any|"
-                              r"both)\s", re.IGNORECASE)
+                              r"both)\s|^\s*[a-z][\w-]*[^\Ws]\s+(?:up|back|out|when|whenever|who|what|which|whether|"
+                              r"if|unless|weekly|daily|monthly|hourly|\d+)\b", re.IGNORECASE)
+"""A word the planner does not know as a verb before its object's determiner ("Spin the cluster"), or before a
+particle, a question word, an adverb of time or a number ("hook up Crowdin", "track who still calls v1",
+"report weekly to the lead", "return 429"); not a plural noun ("alerts when a backup is late")."""
+
+
 def _opens_with_verb(text: str, verbs: re.Pattern[str] | None = None) -> bool:
     """Whether a part is an imperative: a known work verb opens it, or a word the planner does not know as a
     verb stands before its object's determiner ("rate-limit the login endpoint", "Spin the cluster")."""
@@ -234,7 +240,9 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "analyze", "conduct", "repoint", "invite", "load", "train", "apply", "watch", "observe", "wait", "shut",
                "ask", "tell", "contact", "email", "call", "produce", "freeze", "unfreeze", "unmount", "mount", "scaffold",
                "enforce", "require", "rate-limit", "throttle", "lock down", "pen test", "pen-test", "order", "buy",
-               "purchase", "procure", "hire", "file", "issue", "have")
+               "purchase", "procure", "hire", "file", "issue", "have", "serve", "dedupe", "deduplicate", "retrain",
+               "transcode", "reconcile", "impersonate", "handle", "hook up", "normalise", "normalize", "compress",
+               "resize", "reindex", "re-index", "geocode", "anonymise", "anonymize", "deprecate", "announce")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
