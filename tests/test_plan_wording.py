@@ -344,3 +344,16 @@ def test_a_verb_the_planner_did_not_know_opens_a_part_of_its_own() -> None:
     # a thing named by a plural noun before "when" is no verb: it stays one part with its clause
     assert as_work("Alerts when a webhook is late", VERBS) == "Alerts when a webhook is late"
     assert planner._opens_with_verb("alerts when a webhook is late") is False
+
+
+def test_switching_the_old_thing_off_comes_last() -> None:
+    plan = plan_for("Replace the FTP drop with an SFTP gateway",
+                    "Stand up the SFTP gateway, move the 12 partner integrations to it, and switch the FTP server off "
+                    "after a month of parallel running.")
+    off = next(s for s in plan.subtasks if s.title.startswith("Switch the FTP server off"))
+    assert all(s.stage < off.stage for s in plan.subtasks if s is not off)
+    # switching something on stays with the rest of the work
+    plan = plan_for("Replace the FTP drop with an SFTP gateway",
+                    "Stand up the SFTP gateway, move the 12 partner integrations to it, and switch the audit log on.")
+    on = next(s for s in plan.subtasks if s.title.startswith("Switch the audit log on"))
+    assert on.stage < max(s.stage for s in plan.subtasks)

@@ -81,15 +81,19 @@ class Draft:
 # --- phases of work ----------------------------------------------------------------
 
 RANK = {"inventory": 0, "design": 1, "implement": 2, "secure": 2, "test": 3, "audit": 4, "docs": 5, "deploy": 5,
-        "cutover": 6, "review": 6}
+        "cutover": 6, "review": 6, "retire": 7}
 WORKER_TYPE = {
     "inventory": "inventory", "design": "planner", "implement": "implementation", "secure": "implementation",
-    "cutover": "deploy",
+    "cutover": "deploy", "retire": "deploy",
     "test": "test",
     "audit": "audit", "docs": "documentation", "deploy": "deploy", "review": "review",
 }
 _CUTOVER_RE = re.compile(r"^\s*(?:then\s+)?(?:cut\s*over|switch\s+(?:dns|traffic|over)|flip\s+traffic|go\s+live|"
                          r"point\s+(?:the\s+)?dns)\b", re.IGNORECASE)
+_RETIRE_RE = re.compile(r"^\s*(?:then\s+|finally\s+)?(?:decommission|retire|sunset|shut\s+(?:down|off)|"
+                        r"turn\s+(?:\S+\s+){0,3}?off|switch\s+(?:\S+\s+){0,3}?off|"
+                        r"(?:remove|delete|drop)\s+the\s+old)\b", re.IGNORECASE)
+"""Switching the old thing off: ``Shut down Jenkins after two weeks``, ``Turn it off on 1 October``."""
 _SECURING_RE = re.compile(
     r"^\s*(?:revoke|rotate|patch|fix|remove|delete|purge|upgrade|bump|harden|restrict|disable|enable|enforce|"
     r"encrypt|hash|mask|redact|sanitize|sanitise|escape|block|close|lock|rewrite|replace|invalidate|re-?issue)\b",
@@ -121,6 +125,8 @@ _REVIEWING_RE = re.compile(r"\b(?:audit(?!\s*(?:log|trail))|review|pen\s*-?test|
 def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> str:
     if _CUTOVER_RE.match(text):
         return "cutover"  # switching traffic comes after everything it switches to
+    if _RETIRE_RE.match(text):
+        return "retire"  # the old thing goes last: after the new one runs, and after the switch to it
     if domain == "docs":
         return "docs"
     if domain == "security":
@@ -242,7 +248,7 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "enforce", "require", "rate-limit", "throttle", "lock down", "pen test", "pen-test", "order", "buy",
                "purchase", "procure", "hire", "file", "issue", "have", "serve", "dedupe", "deduplicate", "retrain",
                "transcode", "reconcile", "impersonate", "handle", "hook up", "normalise", "normalize", "compress",
-               "resize", "reindex", "re-index", "geocode", "anonymise", "anonymize", "deprecate", "announce")
+               "resize", "reindex", "re-index", "geocode", "anonymise", "anonymize", "deprecate", "announce", "sunset")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
@@ -439,7 +445,7 @@ def _fit(items: list[_Item], most: int) -> list[_Item]:
     Work the writer put in order is never merged: too long a sequence is theirs to split.
     """
     while len(items) > most:
-        for phase in ("implement", "secure", "test", "audit", "docs", "deploy", "cutover", "inventory", "design"):
+        for phase in ("implement", "secure", "test", "audit", "docs", "deploy", "cutover", "retire", "inventory", "design"):
             same = [item for item in items if item.phase == phase]
             pairs = [(a, b) for a, b in zip(same, same[1:], strict=False)
                      if a.master == b.master and a.group == b.group]
@@ -466,6 +472,8 @@ _SUCCESS = {
     "docs": "Documentation for {topic} is written: purpose, usage, configuration and examples",
     "deploy": "{Topic} is deployed ({title_lower}): health checks pass and the rollback path is verified",
     "cutover": "Traffic runs on the new setup ({title_lower}), health checks pass and the way back is written down",
+    "retire": ("Done ({title_lower}): nothing calls the old system any more, its data is kept or deleted as agreed, "
+               "and what was switched off is written down"),
     "review": "A report on {topic} is written with what was done, the results, open issues and next steps",
 }
 _TEMPLATE_TITLE = {
@@ -478,6 +486,7 @@ _TEMPLATE_TITLE = {
     "docs": "Document {topic}",
     "deploy": "Deploy {topic}",
     "cutover": "Cut over to {topic}",
+    "retire": "Retire the old {topic}",
     "review": "Write a report on {topic}",
 }
 _KEYS = {"design": "design", "test": "tests", "audit": "security-audit", "docs": "docs", "deploy": "deploy"}
@@ -531,7 +540,7 @@ _PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tes
 
 _VERBLESS_RE = re.compile(r"^(?:(?:its|their)\s+own\s+|(?:its|their)\s+|an?\s+|the\s+)", re.I)
 _PHASE_VERB = {"inventory": "Inventory", "design": "Design", "implement": "Implement", "secure": "Implement", "test": "Test",
-               "cutover": "Cut over to",
+               "cutover": "Cut over to", "retire": "Retire",
                "audit": "Audit", "docs": "Document", "deploy": "Set up", "review": "Review"}
 
 
