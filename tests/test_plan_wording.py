@@ -357,3 +357,13 @@ def test_switching_the_old_thing_off_comes_last() -> None:
                     "Stand up the SFTP gateway, move the 12 partner integrations to it, and switch the audit log on.")
     on = next(s for s in plan.subtasks if s.title.startswith("Switch the audit log on"))
     assert on.stage < max(s.stage for s in plan.subtasks)
+
+
+def test_a_review_of_something_other_than_security_is_not_the_security_masters() -> None:
+    plan = plan_for("Booking site compliance",
+                    "Run an accessibility audit of the booking flow, fix the contrast of the buttons, and add an "
+                    "audit log of price changes. Get a security review of the payment page.")
+    master = {s.title: s.assigned_to for s in plan.subtasks}
+    assert master["Run an accessibility audit of the booking flow"] == "development"
+    assert master["Add an audit log of price changes"] == "development"
+    assert master["Get a security review of the payment page"] == "security"

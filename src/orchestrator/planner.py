@@ -15,6 +15,7 @@ the DAG rules, computes stages and the resource estimate, and returns the :class
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -324,6 +325,11 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         if separator.strip() and separator.strip() in ".;!?":
             previous, making, verb = None, False, ""  # a new sentence: nothing joins the one before
         route = classifier.route(part)
+        if route.domain == "security" and _OTHER_REVIEW_RE.search(part) and "development" in classifier.config.domains \
+                and not re.search(r"\bsecur|\bpen\s*-?test|\bvulnerab", part, re.IGNORECASE):
+            # an accessibility audit, an SEO review, an audit log: the work of those who make the thing
+            route = dataclasses.replace(route, domain="development", strong=True,
+                                        master=classifier.config.domains["development"].master)
         opening = _opens_with_verb(part, verbs)
         if opening:
             making = part.split()[0].lower() in classifier.config.making_verbs
@@ -348,6 +354,11 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     return found
 
 
+_OTHER_REVIEW_RE = re.compile(
+    r"\b(?:accessibility|a11y|wcag|seo|performance|cost|ux|usability|data[\s-]+quality|code|content|copy|licen[cs]e)\s+"
+    r"(?:audit|review)s?\b|\baudit\s+(?:log|trail)s?\b|\b(?:log|logged|kept|recorded)\s+(?:\S+\s+){0,3}?for\s+(?:the\s+)?audit",
+    re.IGNORECASE)
+"""A review or audit of something other than security, or a record kept for one: not the security master's."""
 _MOST_PARTS = 40
 """Parts read from one text at most: each is routed, and _fit merges them down to ``max_subtasks``."""
 _NUMBER_RE = re.compile(r"(?:^|[\s(:;,])\d{1,2}[.)]\s+(?=\S)")
