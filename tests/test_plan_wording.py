@@ -367,3 +367,14 @@ def test_a_review_of_something_other_than_security_is_not_the_security_masters()
     assert master["Run an accessibility audit of the booking flow"] == "development"
     assert master["Add an audit log of price changes"] == "development"
     assert master["Get a security review of the payment page"] == "security"
+
+
+def test_a_markdown_heading_and_what_is_out_of_scope_are_not_parts() -> None:
+    from orchestrator.imperatives import as_work_text
+    text = "## Scope\n- rebuild the help centre\n\n## Out of scope\n- the partner portal\n- the shop\n## Later\n- a dark theme"
+    assert as_work_text(text, VERBS).splitlines() == ["- rebuild the help centre", "- a dark theme"]
+    # an out-of-scope label with its own words rules out only those words; what follows is work again
+    assert as_work_text("Not in scope: the shop.\nMigrate the blog.", VERBS) == "Migrate the blog"
+    # "Before," opens the work; "Before the cutover" is part of it
+    assert as_work("Before, take a snapshot of the volumes", VERBS) == "take a snapshot of the volumes"
+    assert as_work("Before the cutover, freeze deploys", VERBS) == "Before the cutover, freeze deploys"

@@ -396,7 +396,8 @@ _CAUSED_RE = re.compile(r"\s+(?:(?:its|their|the|a|an)\s+)?(?:new\s+)?(?P<thing>
 _DETERMINERS = frozenset({"the", "a", "an", "each", "every", "our", "its", "their", "this", "that", "any", "all"})
 _NOT_VERBS = frozenset({"the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from",
                         "who", "that", "which", "whose", "is", "are", "this", "these", "its", "their", "our", "all"})
-_FILLER_RE = re.compile(r"^(?:also|plus|and|additionally|in\s+addition|next|finally)\s*[:,]?\s+", re.IGNORECASE)
+_FILLER_RE = re.compile(r"^(?:(?:also|plus|and|additionally|in\s+addition|next|finally)\s*[:,]?|(?:before|first|then|"
+                        r"after(?:wards|\s+that)?)\s*,)\s+", re.IGNORECASE)
 _LIST_MARK_RE = re.compile(r"^\s*\(?[a-z0-9]{1,2}\)\s+", re.IGNORECASE)
 
 
@@ -533,8 +534,17 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     """``text`` with each sentence read as work (:func:`as_work`), context left out, one sentence per line."""
     lines = [line for line in text.strip().splitlines() if line.strip()]
     if len(lines) > 1 and _SIGNATURE_RE.fullmatch(lines[-1].strip()):
-        text = "\n".join(lines[:-1])  # "Sandra", "Tom": an e-mail's signature
+        lines = lines[:-1]  # "Sandra", "Tom": an e-mail's signature
+    kept, out = [], False
+    for line in lines:
+        heading = _OUT_OF_SCOPE_RE.match(line)
+        if heading or re.match(r"\s*#", line) or (out and not re.match(r"\s*(?:[-*•]|\d+[.)])\s", line)):
+            out = bool(heading and not heading.group("rest").strip())  # "## Not in scope" rules out its list
+        if not out and not re.match(r"\s*#{1,6}\s", line):  # a Markdown heading names a section, not work
+            kept.append(line)
+    text = "\n".join(kept)
     return "\n".join(work for sentence in sentences(text) if (work := as_work(sentence, verbs)))
 
 
+_OUT_OF_SCOPE_RE = re.compile(r"\s*#*\s*(?:out\s+of\s+scope|not\s+in\s+scope|non-?\s*goals)\s*:?(?P<rest>.*)$", re.IGNORECASE)
 _SIGNATURE_RE = re.compile(r"(?:-{1,2}\s*)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\.?")
