@@ -378,3 +378,11 @@ def test_a_markdown_heading_and_what_is_out_of_scope_are_not_parts() -> None:
     # "Before," opens the work; "Before the cutover" is part of it
     assert as_work("Before, take a snapshot of the volumes", VERBS) == "take a snapshot of the volumes"
     assert as_work("Before the cutover, freeze deploys", VERBS) == "Before the cutover, freeze deploys"
+
+
+def test_a_sentence_after_a_listed_line_is_read_too() -> None:
+    plan = plan_for("Quarterly platform chores",
+                    "This quarter: rotate the deploy keys, patch the kernel on the build hosts, "
+                    "and prune the old AMIs.\nPublish the changelog for the platform team.")
+    assert {"Rotate the deploy keys", "Patch the kernel on the build hosts", "Prune the old AMIs",
+            "Publish the changelog for the platform team"} <= set(titles(plan))

@@ -289,12 +289,17 @@ def _segments(text: str, verbs: re.Pattern[str]) -> list[str]:
 def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str]) -> list[_Item]:
     found: list[_Item] = []
     for group, segment in enumerate(_segments(text, verbs)):
-        listed = [work for item in listed_items(segment) if (work := as_work(item, _work_words(classifier)))]
-        sentences = [[("", item) for item in listed]] if listed else [
+        raw = listed_items(segment)
+        listed = [work for item in raw if (work := as_work(item, _work_words(classifier)))]
+        # a line no listed item comes from is read on its own ("This quarter: a, b, c.\nReport to the CISO")
+        lines = [line for line in segment.splitlines() if line.strip()
+                 and not (listed and any(item.strip() and item.strip() in line for item in raw))]
+        sentences = [[("", item) for item in listed]] if listed else []
+        sentences += [
             [("", item) for item in things] if (things := _things(line, verbs))
             else [("; " if n else "", ability.strip()) for n, ability in enumerate(line.split(";"))]
             if line.startswith("Let ") else clause_pieces(line)  # an ability is one part: "Let X do a, b and c"
-            for line in segment.splitlines() if line.strip()]
+            for line in lines]
         steps = bool(listed) and len(_NUMBER_RE.findall(segment)) >= 2 and sum(
             _opens_with_verb(item, verbs) for item in listed) >= 2
         for pieces in sentences:
