@@ -52,6 +52,7 @@ PEOPLE = frozenset({
     "she", "marketing", "finance", "sales", "legal", "support", "hr", "ops", "operations", "leadership", "management",
     "compliance", "accounting", "procurement",
 })
+PEOPLE |= {word[:-1] for word in PEOPLE if word.endswith(("ers", "ents", "ors", "ants", "ees"))}  # "the driver sees ..."
 """Who a capability is for: ``Users can ...`` lets them; ``The job must ...`` makes it."""
 
 _DOERS = frozenset({"we", "you", "i", "contractor", "supplier", "vendor", "provider", "someone", "somebody",
@@ -90,7 +91,7 @@ _WORD = r"[A-Za-z0-9][\w'-]*"
 _SUBJECT = rf"(?P<subject>(?:{_WORD}\s+){{0,5}}?{_WORD}(?:\s*\([^)]{{1,80}}\))?)"
 _MODAL_RE = re.compile(
     rf"^{_SUBJECT}\s+(?P<modal>must|should|shall|will|would|can|could|may|has\s+to|have\s+to|needs\s+to|need\s+to|"
-    r"is\s+to|are\s+to)\s+(?:also\s+|now\s+|then\s+|still\s+)?(?P<able>be\s+able\s+to\s+)?(?P<rest>.+)$",
+    r"is\s+to|are\s+to)\s+(?:also\s+|now\s+|then\s+|still\s+)?(?P<able>be\s+able\s+to\s+|can\s+)?(?P<rest>.+)$",
     re.IGNORECASE | re.DOTALL)
 _BE_RE = re.compile(rf"^{_SUBJECT}\s+(?P<be>is|are|gets|get)\s+(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
 _NEED_RE = re.compile(
@@ -100,7 +101,7 @@ _NEED_RE = re.compile(
 _MEANS_RE = re.compile(r"^(?:.*?\b)?(?:that|this|which|it)\s+(?:means|includes|involves|requires|covers)\b\s*:?\s+"
                        r"(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
 _CONTEXT_RE = re.compile(
-    r"^(?:there\s+(?:is|are|was|were|will\s+be|'s)\b|it'?s\s+|let'?s\s+|thanks|thank\s+you|cheers|fyi\b|"
+    r"^(?:there\s+(?:is|are|was|were|will\s+be|'s)\b|it'?s\s+|let'?s\s+|let\s+(?:me|us)\s+know\b|thanks|thank\s+you|cheers|fyi\b|"
     r"(?:see|as\s+discussed|as\s+per|per)\b[^.]*\b(?:below|above|attached|thread|e-?mail|mail|call|meeting)\b|"
     r"(?:can|could|would|will|shall|should|do|does|did|is|are)\s+(?:you|we|someone|somebody|anyone|they|it|this)\b[^.]*\?\s*$)",
     re.IGNORECASE)
@@ -113,21 +114,14 @@ _SPELLED = {"e.g.": "for example", "i.e.": "that is", "etc.": "etc", "vs.": "ver
 _ABBREVIATED_RE = re.compile("|".join(rf"(?<!\w){re.escape(short)}" for short in _SPELLED), re.IGNORECASE)
 _DONE_BOX_RE = re.compile(r"^\s*(?:[-*•]\s*)?\[[xX✓✔]\]")
 _OPEN_BOX_RE = re.compile(r"^(\s*(?:[-*•]\s*)?)\[\s?\]\s*")
-_LABELLED_CONTEXT_RE = re.compile(r"^\s*(?:#+\s*)?(?:purpose|goals?|background|context|why|rationale|motivation|"
-                                  r"problem(?:\s+statement)?|summary|reason|business\s+value|impact|note|notes|fyi)\s*:",
-                                  re.IGNORECASE)
 _AFTER_WE_RE = re.compile(r"^(?:after(?:\s+that|\s+this)?|afterwards|then|finally)\s*,?\s*(?:we|you|i)\s+"
                           r"(?:will\s+|can\s+|should\s+|must\s+|need\s+to\s+)?(?=[a-z])", re.IGNORECASE)
-_OPENER_RE = re.compile(r"^(?:(?:hi|hello|hey|hiya|dear\s+\w+)\b(?:\s+(?:all|team|both|there|folks|guys))?[,!]?\s*)?"
-                        r"(?:(?:can|could|would)\s+(?:you|someone|somebody|we)\b\s*(?:please\s+|pls\s+)?|please\s+|pls\s+|"
-                        r"plz\s+|kindly\s+)?:?\s*", re.IGNORECASE)
-"""A chat's or an e-mail's way in ("hi, can you: ..."): not the work."""
+_OPENER_RE = re.compile(r"^(?:please|pls|plz|kindly)\s+", re.IGNORECASE)
+"""A request's politeness ("please rotate ..."): not the work (greetings and "could you" are read below)."""
 _THANKS_RE = re.compile(r"[.!,;]?\s*(?:thx|thanks(?:\s+a\s+lot)?|thank\s+you|cheers|ty|tia)[.!]*\s*$", re.IGNORECASE)
 _ROLE_RE = re.compile(r"^(?:fe|be|qa|ops|devops|sec|infra|ux|ui|db|frontend|backend|front-end|back-end|mobile|web|"
                       r"platform|data)\s*:\s*", re.IGNORECASE)
 _GOT_DONE_RE = re.compile(rf"^get\s+(?P<what>.{{1,60}}?)\s+(?P<done>\w+ed|{'|'.join(_IRREGULAR)})\b", re.IGNORECASE)
-_STORY_RE = re.compile(r"^as\s+(?:an?|the)\s+(?P<who>[\w -]{1,40}?),?\s+(?:i|we)\s+(?:want|would\s+like|need)\s+"
-                       r"(?:to\s+(?:be\s+able\s+to\s+)?)?(?P<what>.+?)(?:,?\s+so\s+that\b.*)?$", re.IGNORECASE | re.DOTALL)
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
 _ABBREVIATION_RE = re.compile(r"(?:^|\s)(?:e\.g|i\.e|etc|vs|approx|incl|excl|cf|no|nr|dr|mr|mrs|ms|st|ca|resp|min|max|"
                               r"v\d+(?:\.\d+)*|[A-Za-z])\.$", re.IGNORECASE)
@@ -148,33 +142,114 @@ def sentences(text: str) -> list[str]:
 def as_work(sentence: str, verbs: Collection[str]) -> str | None:
     """``sentence`` as an imperative (or unchanged when it is one, or names things to make); None for context."""
     verbs = _known(verbs)
-    if _LABELLED_CONTEXT_RE.match(sentence) or _DONE_BOX_RE.match(sentence):
-        return None  # "Purpose: reduce account takeover": why, not what; "- [x] update the changelog": done
-    sentence = _OPEN_BOX_RE.sub(r"\1", sentence)  # "- [ ] freeze the release branch": a checklist's item
-    text = _FILLER_RE.sub("", _THANKS_RE.sub("", _OPENER_RE.sub("", sentence.strip())))
+    if _DONE_BOX_RE.match(sentence):
+        return None  # "- [x] update the changelog": done already
+    text = _FILLER_RE.sub("", _GREETING_RE.sub("", _MARKS_RE.sub("", sentence.strip())))
+    text = _FILLER_RE.sub("", _THANKS_RE.sub("", _OPENER_RE.sub("", text)))
     text = _AFTER_WE_RE.sub("then ", text)  # "after we switch the app config": then switch it
     text = _ABBREVIATED_RE.sub(lambda m: _SPELLED[m.group().lower()], text)  # "e.g." ends no clause downstream
     text = _ROLE_RE.sub("", text)  # "BE: preferences API": the part, not whose it is
+    given = _GIVEN_RE.match(text)
+    if given:
+        text = _capital(given.group("rest"))  # "Given I am logged in, when I click X, the item is added": the outcome
+    label = _LABEL_RE.match(text)
+    if label and label.group("label").lower() in _CONTEXT_LABELS:
+        return None  # "Motivation: cascading timeouts", "Out of scope: ...": why and what not, not work
+    if label and label.group("label").lower() in _WORK_LABELS:
+        text = (label.group("rest") or "").strip()  # "Acceptance: SAML login works": the criterion is the work
+    request = _REQUEST_RE.match(text)
+    if request and _verb_first(request.group("rest"), verbs):
+        text = request.group("rest").strip()  # "Could you fix the backup job, ...?": a polite imperative
+    story = _STORY_RE.match(text)
+    if story:
+        return _story(story)
     got = _GOT_DONE_RE.match(text)
     if got and (base := _base_of_participle(got.group("done").lower(), verbs)):
         text = f"{_capital(base)} {got.group('what')}{text[got.end():]}"  # "get 2 switches ordered": order them
-    first = text.split(maxsplit=1)[0].lower() if text else ""
-    if not text or _CONTEXT_RE.match(text) or text.endswith("?"):
+    if not text:
         return None
+    first = text.split(maxsplit=1)[0].lower() if text else ""
+    if not text or _CONTEXT_RE.match(text) or text.endswith("?") or (_OURS_RE.match(text) and "," not in text):
+        return None
+    if _DATED_RE.search(text) and not _MODAL_RE.match(text) and not (first in verbs and not _noun_subject(text)):
+        return None  # "Snowflake costs doubled in 6 months", "Our contract ends on 30 June": what was or will be
+    wanted = _WANTED_RE.match(text) or _WANTED_FIRST_RE.match(text)
+    if wanted:
+        return _capital(wanted.group("thing").strip())  # "Integration with Outlook is necessary": the thing
     if (first in verbs and not _noun_subject(text)) or (
             _MARKER_RE.search(text) and not _FINITE_RE.search(text.split(":", 1)[0])):
         return text  # an imperative, or a list the planner reads as one
-    story = _STORY_RE.match(text)
-    if story:  # "As a shopper I want to save my cart so that ...": let the shopper save their cart
-        what = re.sub(r"\b(?:my|our)\b", "their", re.sub(r"\b(?:me|us)\b", "them", story.group("what")))
-        return f"Let the {story.group('who').strip()} {what.strip()}"
     for pattern in (_MEANS_RE, _NEED_RE):
         found = pattern.search(text)
         if found and (pattern is _MEANS_RE or _need_opens(text, found)):
-            return _capital(found.group("rest").strip())
+            rest = found.group("rest").strip()
+            if re.match(r"that\s+\S", rest, re.IGNORECASE):  # "we want that the users must use 2FA"
+                return as_work(rest[5:], verbs)
+            return _capital(rest)
     if _past_act(text):
         return None
     return _clauses(text, verbs)
+
+
+_GREETING_RE = re.compile(r"^(?:hi|hello|hey|dear|good\s+(?:morning|afternoon))\b(?:\s+(?:all|team|everyone|folks|there|"
+                          r"[A-Z][\w-]*))?\s*(?:[,!:\-–—]\s*|$)", re.IGNORECASE)
+_LABEL_RE = re.compile(r"^#*\s*(?P<label>[A-Za-z][\w ]{0,30}?)\s*(?::\s*(?P<rest>.*)|[,.]?\s*$)", re.DOTALL)
+_CONTEXT_LABELS = frozenset({
+    "motivation", "background", "context", "timeline", "assumptions", "assumption", "out of scope", "not in scope",
+    "non-goals", "non goals", "objective", "objectives", "summary", "notes", "note", "risks", "why", "problem",
+    "regards", "best regards", "kind regards", "best", "cheers", "thanks", "ta", "br", "purpose", "goal", "goals",
+    "rationale", "reason", "business value", "impact", "fyi", "problem statement", "excluded", "not included"})
+"""A label whose words (or a line of it alone) say why, when and what not, or close an e-mail."""
+_WORK_LABELS = frozenset({
+    "acceptance criteria", "acceptance", "ac", "scope", "in scope", "proposal", "rollout", "deliverables",
+    "requirements", "tasks", "todo", "to do", "steps", "definition of done", "dod", "action items", "follow-ups"})
+"""A label before the work itself: ``Acceptance: SAML login works`` is read as ``SAML login works``."""
+_REQUEST_RE = re.compile(r"^(?:(?:could|can|would|will)\s+(?:you|we|someone|somebody|anyone|your\s+team)\b\s*:?\s*(?:please\s+)?|"
+                         r"(?:it\s+)?would\s+be\s+(?:great|nice|good|ideal)\s+(?:to|if\s+(?:you|we)\s+could)\s+)"
+                         r"(?P<rest>.+?)\s*\??$", re.IGNORECASE | re.DOTALL)
+_STORY_RE = re.compile(r"^as\s+(?:an?|the)\s+(?P<role>[\w -]{1,40}?),?\s+i\s+(?:want|would\s+like|need)\s+(?:to\s+)?"
+                       r"(?P<rest>.+?)(?:,?\s+so\s+(?:that\s+)?\S.*)?$", re.IGNORECASE | re.DOTALL)
+_OURS_RE = re.compile(r"^(?:we|i)\s+(?:currently\s+|still\s+|already\s+|now\s+|just\s+)?(?:have|had|load|use|used|run|"
+                      r"ran|send|sent|store|host|own|pay|got|noticed|saw|know|knew|are|were|was|am|do\s+not|don't)\b",
+                      re.IGNORECASE)
+"""``We load 23 third-party scripts``, ``I noticed the backups fail``: how things are, not work."""
+_WANTED_RE = re.compile(r"^(?P<thing>(?!(?:it|this|that|nothing)\b)[^,;]+?)\s+(?:is\s+|are\s+)?(?:required|necessary|needed|"
+                        r"mandatory|essential)$", re.IGNORECASE)
+
+
+_MARKS_RE = re.compile(r"^(?:[-*•]\s*)?(?:\[[ xX]?\]\s*|\d+(?:\.\d+)+\.?\s+)")
+"""A checkbox (``- [ ] migrate ...``) or a section number (``2.1 An assessment ...``) before the words."""
+_GIVEN_RE = re.compile(r"^given\b[^,]*,\s*when\b[^,]*,\s*(?:then\s+)?(?P<rest>\S.*)$", re.IGNORECASE | re.DOTALL)
+_WANTED_FIRST_RE = re.compile(r"^(?:is|are)\s+(?:needed|required|necessary)\s+(?P<thing>\S.*)$", re.IGNORECASE)
+_DATED_RE = re.compile(
+    r"^(?!(?:please|then)\b)[^,;]*?\b(?:[a-z]+ed|took|went|broke|fell|rose|grew|began|ends|opens|starts|arrive|arrives|"
+    r"expires|closes|exports|runs)\s+(?:[\w%.-]+\s+){0,6}?(?:last\s+(?:night|week|month|year)|yesterday|ago|since\s+\w+|"
+    r"(?:on|in|by)\s+(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|in\s+(?:the\s+(?:last|past)\s+)?"
+    r"\d+\s+(?:days?|weeks?|months?|years?)|to\s+\d+(?:\.\d+)?%|every\s+(?:day|week|month))(?!\w)", re.IGNORECASE)
+"""A statement with a past or scheduled verb and a date: a fact about the situation, not work to do."""
+
+
+def _verb_first(text: str, verbs: Collection[str]) -> bool:
+    """``fix the backup job, ...``: a verb opens it and it names more than the task itself (``plan this``)."""
+    words = text.split()
+    return len(words) > 1 and words[0].lower() in verbs and not (
+        len(words) == 2 and words[1].lower() in ("this", "it", "that", "them"))
+
+
+def _story(story: re.Match[str]) -> str:
+    """``As a manager, I want to approve my team's claims so that ...`` -> ``Let managers approve their team's
+    claims``; ``As an admin I want employees to sign in with Okta`` -> ``Let employees sign in with Okta``."""
+    rest, role, verb = story.group("rest").strip(), story.group("role").strip(), "Let"
+    who = role if role.endswith("s") else f"{role}s"
+    other = re.match(r"(?P<who>(?:the\s+)?[\w-]+(?:\s+[\w-]+)?)\s+to\s+(?P<rest>[a-z]+\b.*)$", rest, re.DOTALL)
+    if other and other.group("rest").split()[0] not in _DETERMINERS | {"my", "me", "us"} \
+            and other.group("who").split()[-1].lower() not in ("want", "need", "able", "have"):
+        who, rest = other.group("who"), other.group("rest")
+        if _head(who) not in PEOPLE:  # "the app to work without signal": a requirement on a thing
+            verb = "Make"
+    mine = {"my": "their", "me": "them", "i": "they", "i'm": "they're", "myself": "themselves", "mine": "theirs"}
+    rest = re.sub(r"\b(?:my|me|I|I'm|myself|mine)\b", lambda m: mine[m.group().lower()], rest)
+    return f"{verb} {lower_subject(who)} {rest}"
 
 
 def _clauses(text: str, verbs: Collection[str]) -> str | None:
@@ -185,7 +260,9 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
     for separator, clause in _clause_split(text):
         opening = re.match(r"(?:and|or|then|but|also)\s+", clause, re.IGNORECASE)
         lead, body = (opening.group(), clause[opening.end():]) if opening else ("", clause)
-        body = _NEED_TO_RE.sub("", _LIST_MARK_RE.sub("", body))  # "need to migrate to mysql 8": migrate
+        if _LIST_MARK_RE.match(body):  # "(b) map the fields and (c) load the data": a lettered list goes on
+            body = _LIST_MARKS_RE.sub(r"\g<sep>", _LIST_MARK_RE.sub("", body))
+        body = _NEED_TO_RE.sub("", body)  # "need to migrate to mysql 8": migrate
         word = body.split(maxsplit=1)[0].lower() if body.split() else ""
         if pronoun and (word in _IRREGULAR or word.endswith("ed")) and (base := _base_of_participle(word, verbs)):
             work: str | None = _series(f"{base} {pronoun}{body[len(word):]}", pronoun, verbs)
@@ -220,7 +297,13 @@ def _clause_split(text: str) -> list[tuple[str, str]]:
 def _noun_subject(text: str) -> bool:
     """``Search is broken``, ``Search must stay fast``: a verb's word followed by a finite verb is a subject."""
     words = text.split(maxsplit=2)
+    if len(words) > 2 and words[1].lower().endswith("s") and re.match(_MODALS, words[2].split(maxsplit=1)[0].lower()):
+        return True  # "Support agents need to ...", "Test cases should ...": a plural noun before a modal
     return len(words) > 1 and bool(_FINITE_RE.fullmatch(words[1].lower()))
+
+
+_MODALS = r"(?:must|should|shall|can|could|need|will|would|may)$"
+_LIST_MARKS_RE = re.compile(r"(?P<sep>[,;]\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)\(?[a-z0-9]{1,2}\)\s+", re.IGNORECASE)
 
 
 def _need_opens(text: str, found: re.Match[str]) -> bool:
@@ -234,6 +317,8 @@ def _verb_at(text: str, verbs: Collection[str]) -> re.Match[str] | None:
     """A clause's finite verb, when the words before it can be its subject; None for a clause with none: a
     noun phrase (``a retry queue``) or an imperative. A parenthesis is part of the subject it follows."""
     words = list(itertools.islice(_TOKEN_RE.finditer(text), 12))
+    inner = next((n for n, m in enumerate(words[1:], 1) if m.group().lower() in _INNER), len(words))
+    words = words[:inner]  # "the driver sees how many items are waiting": "are" is the inner clause's
     if words and words[0].group().lower() in ("there", "it's", "let's"):
         return words[0]
     explicit = next((m for m in words[1:] if _FINITE_RE.fullmatch(m.group().lower())), None)
@@ -245,7 +330,9 @@ def _verb_at(text: str, verbs: Collection[str]) -> re.Match[str] | None:
             return None  # a comma ends the subject: no verb follows it
         if not match.group().islower():
             continue  # "Partner API", "Users Dashboard": a name's word is no verb
-        if before in PEOPLE and lowered.isalpha() and lowered not in _NOT_VERBS and _base_of_present(lowered, verbs):
+        team = before in _TEAMS and (index == 1 or words[index - 2].group().lower() == "the")  # not "a security review"
+        if (before in PEOPLE or team) and lowered.isalpha() and lowered not in _NOT_VERBS \
+                and _base_of_present(lowered, verbs):
             return match  # "Users request a reset link", "tenant admins invite users"; not "user manual"
         if lowered.endswith("s") and not lowered.endswith("ss") and _base_of_present(lowered, verbs) \
                 and before not in _NOT_VERBS and index <= 4 and words[0].group().lower() in _DETERMINERS:
@@ -253,6 +340,14 @@ def _verb_at(text: str, verbs: Collection[str]) -> re.Match[str] | None:
     return None
 
 
+_TEAMS = frozenset({"development", "dev", "engineering", "security", "ops", "devops", "sre", "infra", "infrastructure",
+                    "docs", "documentation", "qa"})
+"""Teams a coordinator gives work to: ``ops sets up the production environment`` -> ``Set up the production
+environment`` (people a system serves get abilities instead: ``Patients book a slot`` -> ``Let patients ...``)."""
+_AUXILIARIES = frozenset({"has", "have", "had", "is", "are", "was", "were", "does", "did", "do", "can't", "cannot",
+                          "won't", "doesn't", "don't", "isn't", "aren't", "'s", "'re"})
+_QUALITY_RE = re.compile(r"[a-z]+(?:able|ible)|visible|idempotent|consistent|reproducible|resumable", re.IGNORECASE)
+_INNER = frozenset({"how", "what", "whether", "why"})
 _RELATIVE = frozenset({"where", "that", "which", "who", "whom", "whose", "when", "so", "only", "if", "unless",
                        "until", "once", "before", "after", "because", "while"})
 _TOKEN_RE = re.compile(r"\([^)]*\)|[\w'-]+")
@@ -271,20 +366,23 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
     if modal:
         subject, rest = modal.group("subject"), modal.group("rest").strip()
         head = _head(subject)
-        if head in _DOERS:
-            return _LIST_MARK_RE.sub("", rest), None  # "The Contractor shall (a) analyse ...": the work itself
-        if (modal.group("able") or modal.group("modal").lower() in ("can", "could", "may")) and head in PEOPLE:
+        if head in _DOERS and not re.match(r"be\s", rest, re.IGNORECASE):
+            # "The Contractor shall (a) analyse ..., (b) implement ...": the work itself, without its letters
+            return _LIST_MARKS_RE.sub(r"\g<sep>", _LIST_MARK_RE.sub("", rest)), None
+        ability = re.sub(r"\s+", " ", modal.group("modal").lower()) in ("can", "could", "may", "need to", "needs to")
+        if (modal.group("able") or ability) \
+                and head in PEOPLE:
             return f"Let {lower_subject(subject)} {rest}", None
         passive = re.match(r"be\s+(?P<rest>.+)$", rest, re.IGNORECASE | re.DOTALL)
         if passive:
             return _passive(subject, passive.group("rest"), verbs)
         verb = rest.split(maxsplit=1)[0].lower()
-        if verb in _STATES:
+        if verb in _STATES and not re.match(r"\S+\s+(?:up|into|after|for)\b", rest, re.IGNORECASE):
             return None, None  # a constraint on the work, not work
         if verb in _MOVES:  # "The 3 integrations must move from file drop to REST": move them
             return f"{_capital(verb)} {lower_subject(subject)}{_after_first(rest)}", None
         return f"Make {lower_subject(subject)} {rest}", None
-    be = _BE_RE.match(text)
+    be = _BE_RE.match(text) if found is None or found.group().lower() in ("is", "are", "get", "gets") else None
     if be:
         subject, rest = be.group("subject"), be.group("rest").strip()
         if be.group("be").lower() in ("get", "gets"):
@@ -297,6 +395,11 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
         return None, None
     subject, verb, tail = text[: found.start()].strip(), found.group().lower(), text[found.end():]
     head = _head(subject)
+    if head in PEOPLE | _TEAMS and verb in ("want", "wants") and not re.match(r"\s+to\s", tail):
+        # "Security wants a threat model first" names a thing; "Legal wants it done in 6 weeks" a constraint
+        return (None if re.match(r"\s+(?:it|this|that|them|everything)\b", tail) else _capital(tail.strip())), None
+    if head in _TEAMS and (base := "do" if verb == "does" else _base_of_present(verb, verbs)):
+        return f"{_capital(base)}{tail}", None  # "security does a pen test": a coordinator gives a team its work
     if names_work(subject):
         return f"{lower_subject(subject)} that {verb}{tail}", None  # "a security review checks for leaks": the work is named
     if verb in ("become", "becomes"):
@@ -314,6 +417,8 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
     if verb.endswith("ed") or verb in _IRREGULAR:
         return None, None  # what someone did or decided: context
     if head in PEOPLE:
+        if verb in _AUXILIARIES:
+            return None, None  # "a customer has asked for ...", "screen readers can't use ...": what is, not work
         if verb in ("want", "wants") and re.match(r"\s+to\s", tail):
             return f"Let {lower_subject(subject)}{tail[len(' to'):]}", None
         if verb in ("want", "wants", "ask", "asks"):  # "Marketing wants a referral programme": give it one
@@ -332,7 +437,8 @@ _CAUSED_RE = re.compile(r"\s+(?:(?:its|their|the|a|an)\s+)?(?:new\s+)?(?P<thing>
 _DETERMINERS = frozenset({"the", "a", "an", "each", "every", "our", "its", "their", "this", "that", "any", "all"})
 _NOT_VERBS = frozenset({"the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from",
                         "who", "that", "which", "whose", "is", "are", "this", "these", "its", "their", "our", "all"})
-_FILLER_RE = re.compile(r"^(?:also|plus|and|additionally|in\s+addition|next|finally)\s*[:,]?\s+", re.IGNORECASE)
+_FILLER_RE = re.compile(r"^(?:(?:also|plus|and|additionally|in\s+addition|next|finally)\s*[:,]?|(?:before|first|then|"
+                        r"after(?:wards|\s+that)?)\s*,)\s+", re.IGNORECASE)
 _LIST_MARK_RE = re.compile(r"^\s*\(?[a-z0-9]{1,2}\)\s+", re.IGNORECASE)
 
 
@@ -340,6 +446,8 @@ def _passive(subject: str, rest: str, verbs: Collection[str]) -> tuple[str | Non
     """``<subject> (must be) replaced, sent to X and shown in Y`` -> ``Replace <subject>, send it to X and show it in Y``."""
     first = rest.split(maxsplit=1)[0].lower() if rest.split() else ""
     base = _base_of_participle(first, verbs)
+    if base is None and _QUALITY_RE.fullmatch(first):
+        return f"Make {lower_subject(subject)} {rest}", None  # "The ledger must be auditable": make it so
     if base is None:
         return None, None  # "is ready", "are in place": a state, not work
     pronoun = "them" if _head(subject).endswith("s") and _head(subject) not in ("its", "this") else "it"
@@ -397,7 +505,8 @@ def _base_of_present(word: str, verbs: Collection[str]) -> str | None:
 
 def _past_act(text: str) -> bool:
     """``Leadership signed off on ...``: a decider's past act."""
-    found = re.match(rf"^{_SUBJECT}\s+(?P<verb>[a-z]+ed|{'|'.join(_IRREGULAR)})\b", text, re.IGNORECASE)
+    found = re.match(rf"^{_SUBJECT}\s+(?:already\s+|just\s+|recently\s+)?(?P<verb>[a-z]+ed|{'|'.join(_IRREGULAR)})\b", text,
+                     re.IGNORECASE)
     return bool(found and _head(found.group("subject")) in _DECIDERS)
 
 
@@ -459,30 +568,28 @@ def _known_cached(verbs: frozenset[str]) -> frozenset[str]:
 
 
 def _known(verbs: Collection[str]) -> frozenset[str]:
-    return _known_cached(frozenset(verbs))
+    return _known_cached(verbs if isinstance(verbs, frozenset) else frozenset(verbs))
 
 
 def as_work_text(text: str, verbs: Collection[str]) -> str:
     """``text`` with each sentence read as work (:func:`as_work`), context left out, one sentence per line,
     each ended by its full stop again (a list's last item ends there, not at the next sentence's end)."""
     text = CRITERIA_RE.split(text, maxsplit=1)[0]  # what must hold (the handoff carries it) is not more work
-    kept: list[str] = []
-    excluding = False  # under an "Out of scope" heading: its list is what not to do
-    for sentence in sentences(text):
-        listed = bool(_LISTED_RE.match(sentence))
-        if _EXCLUDED_RE.match(sentence):
-            excluding = not _EXCLUDED_RE.sub("", sentence).strip()  # a heading: its list follows
-            continue
-        if excluding and listed:
-            continue
-        excluding = False
-        work = as_work(sentence, verbs)
-        if work:
-            kept.append(work if work[-1:] in ".!?:" else f"{work}.")
-    return "\n".join(kept)
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if len(lines) > 1 and _SIGNATURE_RE.fullmatch(lines[-1].strip()):
+        lines = lines[:-1]  # "Sandra", "Tom": an e-mail's signature
+    kept, out = [], False
+    for line in lines:
+        heading = _OUT_OF_SCOPE_RE.match(line)
+        if heading or re.match(r"\s*#", line) or (out and not re.match(r"\s*(?:[-*•]|\d+[.)])\s", line)):
+            out = bool(heading and not heading.group("rest").strip())  # "## Not in scope" rules out its list
+        if not out and not re.match(r"\s*#{1,6}\s", line):  # a Markdown heading names a section, not work
+            kept.append(line)
+    text = "\n".join(kept)
+    return "\n".join(work if work[-1:] in ".!?:" else f"{work}."
+                     for sentence in sentences(text) if (work := as_work(sentence, verbs)))
 
 
-_EXCLUDED_RE = re.compile(r"^\s*(?:#+\s*)?(?:out\s+of\s+scope|not\s+in\s+scope|non-?goals?|excluded|not\s+included|"
-                          r"won'?t\s+(?:do|include|have)|we\s+will\s+not|not\s+part\s+of\s+this)\b\s*:?\s*", re.IGNORECASE)
-"""What the writer excludes ("Out of scope: the mobile app") is not work, nor is the list under such a heading."""
-_LISTED_RE = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)]|\(?[a-z]\))\s")
+_OUT_OF_SCOPE_RE = re.compile(r"\s*#*\s*(?:out\s+of\s+scope|not\s+in\s+scope|non-?\s*goals)\s*:?(?P<rest>.*)$", re.IGNORECASE)
+"""What the writer excludes ("## Out of scope" and the list under it) is not work."""
+_SIGNATURE_RE = re.compile(r"(?:-{1,2}\s*)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\.?")

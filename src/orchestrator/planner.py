@@ -15,6 +15,7 @@ the DAG rules, computes stages and the resource estimate, and returns the :class
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -81,15 +82,19 @@ class Draft:
 # --- phases of work ----------------------------------------------------------------
 
 RANK = {"inventory": 0, "design": 1, "implement": 2, "secure": 2, "test": 3, "audit": 4, "docs": 5, "deploy": 5,
-        "cutover": 6, "review": 6}
+        "cutover": 6, "review": 6, "retire": 7}
 WORKER_TYPE = {
     "inventory": "inventory", "design": "planner", "implement": "implementation", "secure": "implementation",
-    "cutover": "deploy",
+    "cutover": "deploy", "retire": "deploy",
     "test": "test",
     "audit": "audit", "docs": "documentation", "deploy": "deploy", "review": "review",
 }
 _CUTOVER_RE = re.compile(r"^\s*(?:then\s+)?(?:cut\s*over|switch\s+(?:dns|traffic|over)|flip\s+traffic|go\s+live|"
                          r"point\s+(?:the\s+)?dns)\b", re.IGNORECASE)
+_RETIRE_RE = re.compile(r"^\s*(?:then\s+|finally\s+)?(?:decommission|retire|sunset|shut\s+(?:down|off)|"
+                        r"turn\s+(?:\S+\s+){0,3}?off|switch\s+(?:\S+\s+){0,3}?off|"
+                        r"(?:remove|delete|drop)\s+the\s+old)\b", re.IGNORECASE)
+"""Switching the old thing off: ``Shut down Jenkins after two weeks``, ``Turn it off on 1 October``."""
 _SECURING_RE = re.compile(
     r"^\s*(?:revoke|rotate|patch|fix|remove|delete|purge|upgrade|bump|harden|restrict|disable|enable|enforce|"
     r"encrypt|hash|mask|redact|sanitize|sanitise|escape|block|close|lock|rewrite|replace|invalidate|re-?issue)\b",
@@ -110,8 +115,9 @@ _LEADING_VERB_RE = re.compile(
     re.I,
 )
 _TOPIC_STOP_RE = re.compile(
-    r"\s*(?:\b(?:with|and|then|for|to|including|listing|showing|that|which|from|in|on|into|across|by|via|using|"
-    r"before|after|so|because|as)\b|[,:;(→]|->).*$", re.I)
+    r"\s*(?:(?<![\w-])(?:with|w/|and|then|for|to|including|listing|showing|that|which|from|in|on|into|across|by|via|"
+    r"using|before|after|so|because|as)(?![\w-])|[,:;(→]|->).*$", re.I)
+"""Where a thing's qualifiers start; a word inside a hyphenated one (``on-call``, ``site-to-site``) is no stop."""
 
 
 _REVIEWING_RE = re.compile(r"\b(?:audit(?!\s*(?:log|trail))|review|pen\s*-?test|penetration|scan|assess\w*|threat\s+model|"
@@ -121,6 +127,8 @@ _REVIEWING_RE = re.compile(r"\b(?:audit(?!\s*(?:log|trail))|review|pen\s*-?test|
 def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> str:
     if _CUTOVER_RE.match(text):
         return "cutover"  # switching traffic comes after everything it switches to
+    if _RETIRE_RE.match(text):
+        return "retire"  # the old thing goes last: after the new one runs, and after the switch to it
     if domain == "docs":
         return "docs"
     if domain == "security":
@@ -141,7 +149,13 @@ def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> st
 
 
 _UNKNOWN_VERB_RE = re.compile(r"^\s*[a-z][\w-]*\s+(?:the|a|an|all|every|each|our|its|their|this|these|those|any|"
-                              r"both)\s", re.IGNORECASE)
+                              r"both)\s|^\s*[a-z][\w-]*[^\Ws]\s+(?:up|back|out|when|whenever|who|what|which|whether|"
+                              r"if|unless|weekly|daily|monthly|hourly|\d+)\b", re.IGNORECASE)
+"""A word the planner does not know as a verb before its object's determiner ("Spin the cluster"), or before a
+particle, a question word, an adverb of time or a number ("hook up Crowdin", "track who still calls v1",
+"report weekly to the lead", "return 429"); not a plural noun ("alerts when a backup is late")."""
+
+
 def _opens_with_verb(text: str, verbs: re.Pattern[str] | None = None) -> bool:
     """Whether a part is an imperative: a known work verb opens it, or a word the planner does not know as a
     verb stands before its object's determiner ("rate-limit the login endpoint", "Spin the cluster")."""
@@ -158,8 +172,13 @@ _NOT_A_VERB_RE = re.compile(r"\s*(?:\w+ing\b|(?:the|a|an|all|every|each|our|its|
 def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     """The thing the task is about: ``"Add authentication system with ..."`` -> ``"authentication system"``;
     ``"Migrate the orders service from MySQL to PostgreSQL"`` -> ``"orders service"``."""
-    title = _LEADING_VERB_RE.sub("", task.title.strip())
-    if verbs is not None and title == task.title.strip():
+    named = re.sub(r"\s+please$", "", task.title.strip(), flags=re.IGNORECASE)
+    prefix = _TITLE_PREFIX_RE.match(named)
+    if prefix and not (_LEADING_VERB_RE.match(prefix.group()) or (verbs is not None and verbs.match(prefix.group())
+                                                                   and ":" in prefix.group())):
+        named = named[prefix.end():]  # not "Build new feature: design and implement"
+    title = _LEADING_VERB_RE.sub("", named)
+    if verbs is not None and title == named:
         title = verbs.sub("", title, count=1).strip()  # Prepare the SOC 2 asset inventory
         title = re.sub(r"^(?:an?|the|our|its)\s+", "", title, flags=re.I)
     title = re.sub(r"^(?:up|down|out|off|over|back|in)\s+", "", title, flags=re.I)  # "Lock down the admin panel"
@@ -172,7 +191,14 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     return lower_subject(" ".join(words[:4])) if words else "the task"
 
 
-_PROGRAM_RE = re.compile(r"^(?:[\w-]+\s+){0,2}(?:sprint|project|initiative|epic|programme|program|effort|workstream)\s+"
+_TITLE_PREFIX_RE = re.compile(
+    r"^(?:(?:re|fwd?|aw|wg)\s*:\s*)+|^[A-Z]{2,}-\d+\s+(?=\S+\s+\S)|^(?:[A-Za-z]+-\d+|[A-Za-z]+(?:\s+[A-Za-z]+){0,2}(?:\s+\d+)?)\s*(?::|\s[-–—])\s+(?=\S+\s+\S)"
+    r"|^as\s+an?\s+[\w -]{1,30}?,?\s+i\s+(?:want|need|would\s+like)\s+(?:to\s+)?|^(?:coordinate|drive|orchestrate|lead|"
+    r"plan\s+and\s+run|run)\s+(?=the\s)", re.IGNORECASE)
+"""What a title carries before its subject: a mail's ``Re:``, a ticket's ``PAY-412``, ``sec:`` or
+``Work order 7781 -``, a user story's ``As a patient I want to``, a coordinator's ``Drive the``."""
+_PROGRAM_RE = re.compile(r"^(?:[\w-]+\s+){0,2}(?:sprint|project|initiative|epic|programme|program|effort|workstream|"
+                         r"launch|rollout|roll-out|release)\s+"
                          r"(?:for|of|on)\s+(?:the\s+|our\s+)?(.+)$", re.IGNORECASE)
 
 
@@ -205,8 +231,10 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     words = _work_words(classifier)
     title = as_work_text(task.title, words).rstrip(".") or task.title
     topic = topic_of(task.model_copy(update={"title": title}), verbs)
-    from_title = _items(title, main, classifier, verbs)
+    # a title that names work ("Add X with security audit and docs") may name parts the description leaves out; a
+    # title that only names the thing ("New checkout flow with Apple Pay") is the whole task, not a part of it
     items = _items(as_work_text(description, words), main, classifier, verbs)
+    from_title = _items(title, main, classifier, verbs) if _opens_with_verb(title, verbs) or not items else []
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
     items = _complete(items, task, topic, main)
@@ -227,21 +255,34 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "invite", "load", "train", "apply", "watch", "observe", "wait", "shut", "ask", "tell", "contact",
                "email", "call", "produce", "freeze", "unfreeze", "unmount", "mount", "scaffold", "enforce",
                "require", "rate-limit", "throttle", "lock down", "pen test", "pen-test", "order", "buy", "purchase",
-               "procure", "hire", "file", "issue", "have", "put", "place", "cable", "hang", "take")
+               "procure", "hire", "file", "issue", "have", "put", "place", "cable", "hang", "take", "serve",
+               "dedupe", "deduplicate", "retrain", "transcode", "reconcile", "impersonate", "handle", "hook up",
+               "normalise", "normalize", "compress", "resize", "reindex", "re-index", "geocode", "anonymise",
+               "anonymize", "deprecate", "announce", "sunset")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
     """Verbs that open a part of work: the classifier's action, making, display and lead verbs, the
     planner's own, and a few more ("Revoke the AWS keys", "Containerize the app")."""
-    return _verbs_pattern(_work_words(classifier))
+    return _verbs_pattern(tuple(sorted(_work_words(classifier))))
 
 
-def _work_words(classifier: Classifier) -> tuple[str, ...]:
+def _work_words(classifier: Classifier) -> frozenset[str]:
+    """The planner's work verbs for this classifier's configuration, made once per configuration (every
+    draft asks for them, and the sentence reader's lookups key on the same set)."""
     config = classifier.config
-    words = {*config.action_verbs, *config.making_verbs, *config.display_verbs, *_MORE_VERBS,
-             *(verb for d in config.domains.values() for verb in d.lead_verbs),
-             *re.findall(r"[a-z-]+(?: up)?", _STARTS_WITH_VERB_RE.pattern)}
-    return tuple(sorted(words))
+    known = _WORDS.get(id(config))
+    if known is None or known[0] is not config:
+        words = frozenset({*config.action_verbs, *config.making_verbs, *config.display_verbs, *_MORE_VERBS,
+                           *(verb for d in config.domains.values() for verb in d.lead_verbs),
+                           *re.findall(r"[a-z-]+(?: up)?", _STARTS_WITH_VERB_RE.pattern)})
+        if len(_WORDS) >= 8:
+            _WORDS.clear()
+        known = _WORDS[id(config)] = (config, words)
+    return known[1]
+
+
+_WORDS: dict[int, tuple[object, frozenset[str]]] = {}
 
 
 @functools.lru_cache(maxsize=8)
@@ -267,13 +308,17 @@ def _segments(text: str, verbs: re.Pattern[str]) -> list[str]:
 def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str]) -> list[_Item]:
     found: list[_Item] = []
     for group, segment in enumerate(_segments(text, verbs)):
-        listed = [work for item in _lettered(segment) or listed_items(segment)
-                  if (work := as_work(item, _work_words(classifier)))]
-        sentences = [[("", item) for item in listed]] if listed else [
+        raw = _lettered(segment) or listed_items(segment)
+        listed = [work for item in raw if (work := as_work(item, _work_words(classifier)))]
+        # a line no listed item comes from is read on its own ("This quarter: a, b, c.\nReport to the CISO")
+        lines = [line for line in segment.splitlines() if line.strip()
+                 and not (listed and any(item.strip() and item.strip() in line for item in raw))]
+        sentences = [[("", item) for item in listed]] if listed else []
+        sentences += [
             [("", item) for item in things] if (things := _things(line, verbs))
             else [("; " if n else "", ability.strip()) for n, ability in enumerate(line.split(";"))]
             if line.startswith("Let ") else clause_pieces(line)  # an ability is one part: "Let X do a, b and c"
-            for line in segment.splitlines() if line.strip()]
+            for line in lines]
         steps = bool(listed) and len(_NUMBER_RE.findall(segment)) >= 2 and sum(
             _opens_with_verb(item, verbs) for item in listed) >= 2
         for pieces in sentences:
@@ -304,6 +349,11 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         if separator.strip() and separator.strip() in ".;!?":
             previous, making, verb = None, False, ""  # a new sentence: nothing joins the one before
         route = classifier.route(part)
+        if route.domain == "security" and _OTHER_REVIEW_RE.search(part) and "development" in classifier.config.domains \
+                and not re.search(r"\bsecur|\bpen\s*-?test|\bvulnerab", part, re.IGNORECASE):
+            # an accessibility audit, an SEO review, an audit log: the work of those who make the thing
+            route = dataclasses.replace(route, domain="development", strong=True,
+                                        master=classifier.config.domains["development"].master)
         opening = _opens_with_verb(part, verbs)
         if opening:
             making = part.split()[0].lower() in classifier.config.making_verbs
@@ -339,6 +389,13 @@ def _lettered(text: str) -> list[str]:
 
 
 _LETTER_RE = re.compile(r"(?:^|(?<=[\s;,:]))\(?([a-hA-H])\)\s+")
+
+
+_OTHER_REVIEW_RE = re.compile(
+    r"\b(?:accessibility|a11y|wcag|seo|performance|cost|ux|usability|data[\s-]+quality|code|content|copy|licen[cs]e)\s+"
+    r"(?:audit|review)s?\b|\baudit\s+(?:log|trail)s?\b|\b(?:log|logged|kept|recorded)\s+(?:\S+\s+){0,3}?for\s+(?:the\s+)?audit",
+    re.IGNORECASE)
+"""A review or audit of something other than security, or a record kept for one: not the security master's."""
 _MOST_PARTS = 40
 """Parts read from one text at most: each is routed, and _fit merges them down to ``max_subtasks``."""
 _NUMBER_RE = re.compile(r"(?:^|[\s(:;,])\d{1,2}[.)]\s+(?=\S)")
@@ -436,7 +493,7 @@ def _fit(items: list[_Item], most: int) -> list[_Item]:
     Work the writer put in order is never merged: too long a sequence is theirs to split.
     """
     while len(items) > most:
-        for phase in ("implement", "secure", "test", "audit", "docs", "deploy", "cutover", "inventory", "design"):
+        for phase in ("implement", "secure", "test", "audit", "docs", "deploy", "cutover", "retire", "inventory", "design"):
             same = [item for item in items if item.phase == phase]
             pairs = [(a, b) for a, b in zip(same, same[1:], strict=False)
                      if a.master == b.master and a.group == b.group]
@@ -463,6 +520,8 @@ _SUCCESS = {
     "docs": "Documentation for {topic} is written: purpose, usage, configuration and examples",
     "deploy": "{Topic} is deployed ({title_lower}): health checks pass and the rollback path is verified",
     "cutover": "Traffic runs on the new setup ({title_lower}), health checks pass and the way back is written down",
+    "retire": ("Done ({title_lower}): nothing calls the old system any more, its data is kept or deleted as agreed, "
+               "and what was switched off is written down"),
     "review": "A report on {topic} is written with what was done, the results, open issues and next steps",
 }
 _TEMPLATE_TITLE = {
@@ -475,6 +534,7 @@ _TEMPLATE_TITLE = {
     "docs": "Document {topic}",
     "deploy": "Deploy {topic}",
     "cutover": "Cut over to {topic}",
+    "retire": "Retire the old {topic}",
     "review": "Write a report on {topic}",
 }
 _KEYS = {"design": "design", "test": "tests", "audit": "security-audit", "docs": "docs", "deploy": "deploy"}
@@ -528,7 +588,7 @@ _PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tes
 
 _VERBLESS_RE = re.compile(r"^(?:(?:its|their)\s+own\s+|(?:its|their)\s+|an?\s+|the\s+)", re.I)
 _PHASE_VERB = {"inventory": "Compile", "design": "Design", "implement": "Implement", "secure": "Implement", "test": "Test",
-               "cutover": "Cut over to",
+               "cutover": "Cut over to", "retire": "Retire",
                "audit": "Audit", "docs": "Document", "deploy": "Set up", "review": "Review"}
 
 
