@@ -466,8 +466,8 @@ def test_a_titles_ticket_mail_or_story_prefix_is_not_its_topic(title: str, topic
 
 def test_an_id_keeps_a_hyphenated_word_whole() -> None:
     # the object goes on past "on" and "to" inside a word (slug leaves out such small words)
-    assert planner._key_words("Staff an on-call rota for the launch") == "staff-call-rota"
-    assert planner._key_words("Replace the cron jobs w/ Temporal workflows") == "cron-jobs"
+    assert planner._key_words("Staff an on-call rota for the launch", planner.work_verbs(CLASSIFIER)) == "staff-call-rota"
+    assert planner._key_words("Replace the cron jobs w/ Temporal workflows", planner.work_verbs(CLASSIFIER)) == "cron-jobs"
 
 
 def test_a_verb_the_planner_did_not_know_opens_a_part_of_its_own() -> None:
@@ -535,3 +535,20 @@ def test_a_review_named_by_a_team_word_is_a_thing_not_the_teams_line() -> None:
     assert as_work("A security review checks the exports for leaks", VERBS) == \
         "A security review that checks the exports for leaks"
     assert as_work("Security reviews the exports for leaks", VERBS) == "Review the exports for leaks"
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    # a closing word is cut only as a word: "compatibility" keeps its "ty"
+    ("Clients need to be checked for compatibility", "Check clients for compatibility"),
+    ("Please purge the CDN, thanks", "purge the CDN"),
+])
+def test_a_passive_need_is_done_to_its_subject_and_thanks_is_cut_only_as_a_word(sentence: str, work: str) -> None:
+    assert as_work(sentence, VERBS) == work
+
+
+def test_an_id_is_never_a_verb_alone() -> None:
+    plan = plan_for("Speed up the report page", "Measure before and after, switch to a materialised view, and export "
+                                                "for auditors as CSV.")
+    ids = {s.title: s.subtask_id.split("-s", 1)[1] for s in plan.subtasks}
+    assert ids["Measure before and after"].endswith("-measure-before-after")
+    assert ids["Switch to a materialised view"].endswith("-switch-materialised-view")

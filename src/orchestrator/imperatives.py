@@ -118,7 +118,7 @@ _AFTER_WE_RE = re.compile(r"^(?:after(?:\s+that|\s+this)?|afterwards|then|finall
                           r"(?:will\s+|can\s+|should\s+|must\s+|need\s+to\s+)?(?=[a-z])", re.IGNORECASE)
 _OPENER_RE = re.compile(r"^(?:please|pls|plz|kindly)\s+", re.IGNORECASE)
 """A request's politeness ("please rotate ..."): not the work (greetings and "could you" are read below)."""
-_THANKS_RE = re.compile(r"[.!,;]?\s*(?:thx|thanks(?:\s+a\s+lot)?|thank\s+you|cheers|ty|tia)[.!]*\s*$", re.IGNORECASE)
+_THANKS_RE = re.compile(r"(?:^|[.!,;]?\s+)(?:thx|thanks(?:\s+a\s+lot)?|thank\s+you|cheers|ty|tia)[.!]*\s*$", re.IGNORECASE)
 _ROLE_RE = re.compile(r"^(?:fe|be|qa|ops|devops|sec|infra|ux|ui|db|frontend|backend|front-end|back-end|mobile|web|"
                       r"platform|data)\s*:\s*", re.IGNORECASE)
 _GOT_DONE_RE = re.compile(rf"^get\s+(?P<what>.{{1,60}}?)\s+(?P<done>\w+ed|{'|'.join(_IRREGULAR)})\b", re.IGNORECASE)
@@ -196,7 +196,7 @@ _GREETING_RE = re.compile(r"^(?:hi|hello|hey|dear|good\s+(?:morning|afternoon))\
 _LABEL_RE = re.compile(r"^#*\s*(?P<label>[A-Za-z][\w ]{0,30}?)\s*(?::\s*(?P<rest>.*)|[,.]?\s*$)", re.DOTALL)
 _CONTEXT_LABELS = frozenset({
     "motivation", "background", "context", "timeline", "assumptions", "assumption", "out of scope", "not in scope",
-    "non-goals", "non goals", "objective", "objectives", "summary", "notes", "note", "risks", "why", "problem",
+    "non-goals", "non goals", "objective", "objectives", "notes", "note", "risks", "why", "problem",
     "regards", "best regards", "kind regards", "best", "cheers", "thanks", "ta", "br", "purpose", "goal", "goals",
     "rationale", "reason", "business value", "impact", "fyi", "problem statement", "excluded", "not included"})
 """A label whose words (or a line of it alone) say why, when and what not, or close an e-mail."""
@@ -369,13 +369,13 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
         if head in _DOERS and not re.match(r"be\s", rest, re.IGNORECASE):
             # "The Contractor shall (a) analyse ..., (b) implement ...": the work itself, without its letters
             return _LIST_MARKS_RE.sub(r"\g<sep>", _LIST_MARK_RE.sub("", rest)), None
+        passive = re.match(r"be\s+(?P<rest>.+)$", rest, re.IGNORECASE | re.DOTALL)
+        if passive:  # "Clients need to be checked for compatibility": check them, whoever they are
+            return _passive(subject, passive.group("rest"), verbs)
         ability = re.sub(r"\s+", " ", modal.group("modal").lower()) in ("can", "could", "may", "need to", "needs to")
         if (modal.group("able") or ability) \
                 and head in PEOPLE:
             return f"Let {lower_subject(subject)} {rest}", None
-        passive = re.match(r"be\s+(?P<rest>.+)$", rest, re.IGNORECASE | re.DOTALL)
-        if passive:
-            return _passive(subject, passive.group("rest"), verbs)
         verb = rest.split(maxsplit=1)[0].lower()
         if verb in _STATES and not re.match(r"\S+\s+(?:up|into|after|for)\b", rest, re.IGNORECASE):
             return None, None  # a constraint on the work, not work

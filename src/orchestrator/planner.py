@@ -258,7 +258,7 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "procure", "hire", "file", "issue", "have", "put", "place", "cable", "hang", "take", "serve",
                "dedupe", "deduplicate", "retrain", "transcode", "reconcile", "impersonate", "handle", "hook up",
                "normalise", "normalize", "compress", "resize", "reindex", "re-index", "geocode", "anonymise",
-               "anonymize", "deprecate", "announce", "sunset")
+               "anonymize", "deprecate", "announce", "sunset", "do")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
@@ -548,7 +548,7 @@ def _drafts(items: list[_Item], topic: str, config: PlannerConfig, verbs: re.Pat
         side = re.search(r"\b(backend|frontend)$", item.text, re.IGNORECASE)
         if item.phase == "implement" and side:
             word = side.group(1).lower()
-        keys.append(f"s{number:02d}-{word or _key_words(item.text)}")
+        keys.append(f"s{number:02d}-{word or _key_words(item.text, verbs)}")
     drafts: list[Draft] = []
     for index, item in enumerate(items):
         earlier = [_order(other) for other in items if _order(other) < _order(item)]
@@ -573,13 +573,15 @@ def _drafts(items: list[_Item], topic: str, config: PlannerConfig, verbs: re.Pat
     return drafts
 
 
-def _key_words(text: str) -> str:
+def _key_words(text: str, verbs: re.Pattern[str]) -> str:
     """An id's words: the part's object before its qualifiers, whole words (``Design the data migration with
     a dry run on staging`` -> ``data-migration``, ``Switch the service's queries`` -> ``switch-service-queries``)."""
     text = re.sub(r"['’]s\b", "", text)
     unverbed = _LEADING_VERB_RE.sub("", text) or text
     head = _TOPIC_STOP_RE.sub("", unverbed).strip()
-    return slug(head if re.search(r"[a-z0-9]", head.lower()) else unverbed)
+    alone = len(re.findall(r"[A-Za-z0-9]+", head)) == 1 and _opens_with_verb(unverbed, verbs)
+    # "Measure before and after": a verb alone names no part; "collector that reads the meters": a thing does
+    return slug(head if re.search(r"[a-z0-9]", head.lower()) and not alone else unverbed)
 
 
 _PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tests", "testing", "audit", "security", "document",
