@@ -391,7 +391,7 @@ def test_a_checklists_open_items_are_parts_and_its_ticked_ones_are_done() -> Non
     ("Could you rebuild the search index and purge the CDN?", "rebuild the search index and purge the CDN"),
     ("Would be nice to archive the old buckets", "archive the old buckets"),
     # a label before the work, and a checkbox or section number before the words
-    ("Definition of done: the export job is retried on failure", "Retry the export job on failure"),
+    ("Proposal: the export job is retried on failure", "Retry the export job on failure"),
     ("- [ ] rename the staging cluster", "rename the staging cluster"),  # a ticked box is done: no work
     ("3.2 A capacity plan for the broker fleet", "A capacity plan for the broker fleet"),
     # user stories and their acceptance criteria
@@ -552,3 +552,17 @@ def test_an_id_is_never_a_verb_alone() -> None:
     ids = {s.title: s.subtask_id.split("-s", 1)[1] for s in plan.subtasks}
     assert ids["Measure before and after"].endswith("-measure-before-after")
     assert ids["Switch to a materialised view"].endswith("-switch-materialised-view")
+
+
+def test_acceptance_criteria_are_what_the_story_is_checked_against() -> None:
+    plan = plan_for("Expense approvals", "As a manager, I want to approve my team's expense claims so that they are "
+                                         "paid quickly.\nAC:\n1. Managers see a list of pending claims\n"
+                                         "2. Rejecting requires a comment")
+    story = next(s for s in plan.subtasks if s.title.startswith("Let managers"))
+    assert story.success_criteria.endswith("Managers see a list of pending claims; Rejecting requires a comment")
+    assert not any("pending claims" in s.title for s in plan.subtasks)  # criteria, not parts
+    inline = plan_for("Okta SSO", "As an IT admin I want employees to sign in with Okta. Definition of done: SAML "
+                                  "login works; a break-glass account remains.")
+    assert not any("SAML login works" in s.title for s in inline.subtasks)
+    assert any(s.success_criteria.endswith("SAML login works; a break-glass account remains")
+               for s in inline.subtasks)

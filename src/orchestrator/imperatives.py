@@ -198,12 +198,14 @@ _CONTEXT_LABELS = frozenset({
     "motivation", "background", "context", "timeline", "assumptions", "assumption", "out of scope", "not in scope",
     "non-goals", "non goals", "objective", "objectives", "notes", "note", "risks", "why", "problem",
     "regards", "best regards", "kind regards", "best", "cheers", "thanks", "ta", "br", "purpose", "goal", "goals",
-    "rationale", "reason", "business value", "impact", "fyi", "problem statement", "excluded", "not included"})
+    "rationale", "reason", "business value", "impact", "fyi", "problem statement", "excluded", "not included",
+    "acceptance criteria", "acceptance", "ac", "definition of done", "dod", "success criteria"})
 """A label whose words (or a line of it alone) say why, when and what not, or close an e-mail."""
 _WORK_LABELS = frozenset({
-    "acceptance criteria", "acceptance", "ac", "scope", "in scope", "proposal", "rollout", "deliverables",
-    "requirements", "tasks", "todo", "to do", "steps", "definition of done", "dod", "action items", "follow-ups"})
-"""A label before the work itself: ``Acceptance: SAML login works`` is read as ``SAML login works``."""
+    "scope", "in scope", "proposal", "rollout", "deliverables", "requirements", "tasks", "todo", "to do", "steps",
+    "action items", "follow-ups"})
+"""A label before the work itself: ``Proposal: an outbox table`` is read as ``an outbox table``. (Acceptance
+criteria are what the work is checked against: the planner adds them to the part's criteria.)"""
 _REQUEST_RE = re.compile(r"^(?:(?:could|can|would|will)\s+(?:you|we|someone|somebody|anyone|your\s+team)\b\s*:?\s*(?:please\s+)?|"
                          r"(?:it\s+)?would\s+be\s+(?:great|nice|good|ideal)\s+(?:to|if\s+(?:you|we)\s+could)\s+)"
                          r"(?P<rest>.+?)\s*\??$", re.IGNORECASE | re.DOTALL)

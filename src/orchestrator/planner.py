@@ -20,7 +20,7 @@ import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from orchestrator import dag
@@ -241,7 +241,28 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     _assign_files(items, task, config.max_files_per_subtask)
     items = _fit(items, config.max_subtasks)
     items.sort(key=_order)
-    return _drafts(items, topic, config, verbs)
+    return _with_acceptance(_drafts(items, topic, config, verbs), description)
+
+
+_ACCEPTANCE_RE = re.compile(r"(?:^|(?<=[.!?])\s+)(?:#+\s*)?(?:acceptance(?:\s+criteria)?|ac|definition\s+of\s+done|dod|"
+                            r"success\s+criteria)\s*:?[ \t]*(?=\S|\n)", re.IGNORECASE | re.MULTILINE)
+
+
+def _with_acceptance(drafts: list[Draft], description: str) -> list[Draft]:
+    """The writer's acceptance criteria (a section the parts are not read from) become what the first part
+    that builds the work is checked against, in the writer's words."""
+    parts = _ACCEPTANCE_RE.split(description, maxsplit=1)
+    if len(parts) < 2:
+        return drafts
+    lines = [re.sub(r"^\s*(?:[-*•]\s*)?(?:\[\s?[xX]?\]\s*)?(?:\d{1,2}[.)]\s*)?", "", line).strip(" .;")
+             for line in re.split(r"\n|;\s*", parts[1])]
+    criteria = "; ".join(line for line in lines if re.search(r"[A-Za-z]{2,}", line))[:600]
+    target = next((n for n, d in enumerate(drafts) if d.worker_type == "implementation"), None)
+    if not criteria or target is None:
+        return drafts
+    first = drafts[target]
+    drafts[target] = replace(first, success_criteria=f"{first.success_criteria}; and, as the request says: {criteria}")
+    return drafts
 
 
 _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "cut", "post", "grant", "record",
