@@ -566,3 +566,9 @@ def test_acceptance_criteria_are_what_the_story_is_checked_against() -> None:
     assert not any("SAML login works" in s.title for s in inline.subtasks)
     assert any(s.success_criteria.endswith("SAML login works; a break-glass account remains")
                for s in inline.subtasks)
+
+
+def test_a_piece_without_words_stays_with_the_part_before_it() -> None:
+    plan = plan_for("Dark launch of the new search", "Add the new search behind a flag, then a rollout to 5% then 50% "
+                                                     "then 100%, and a dashboard of search errors.")
+    assert any(title.endswith("5% then 50% then 100%") for title in titles(plan))

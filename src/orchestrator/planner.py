@@ -363,6 +363,8 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     verb = ""  # the last verb: a verbless part made after it takes it ("Build the API, a UI widget")
     for separator, part in pieces:
         if not re.search(r"[A-Za-z]{2,}", part):
+            if previous is not None:  # "a rollout to 10% then 100%": the number belongs to the part before it
+                previous.text += f"{separator if separator.strip() else ' '}{part}"
             continue
         if len(found) >= _MOST_PARTS and previous is not None:
             previous.text += f"{separator or ' '}{part}"  # read, not routed: _fit would merge it anyway
