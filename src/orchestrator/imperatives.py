@@ -113,7 +113,7 @@ _SPELLED = {"e.g.": "for example", "i.e.": "that is", "etc.": "etc", "vs.": "ver
             "incl.": "including", "excl.": "excluding", "cf.": "see"}
 _ABBREVIATED_RE = re.compile("|".join(rf"(?<!\w){re.escape(short)}" for short in _SPELLED), re.IGNORECASE)
 _DONE_BOX_RE = re.compile(r"^\s*(?:[-*•]\s*)?\[[xX✓✔]\]")
-_OPEN_BOX_RE = re.compile(r"^(\s*(?:[-*•]\s*)?)\[\s?\]\s*")
+"""A ticked checkbox: its item is done (an open one is read as work, without its box: ``_MARKS_RE``)."""
 _AFTER_WE_RE = re.compile(r"^(?:after(?:\s+that|\s+this)?|afterwards|then|finally)\s*,?\s*(?:we|you|i)\s+"
                           r"(?:will\s+|can\s+|should\s+|must\s+|need\s+to\s+)?(?=[a-z])", re.IGNORECASE)
 _OPENER_RE = re.compile(r"^(?:please|pls|plz|kindly)\s+", re.IGNORECASE)

@@ -279,7 +279,7 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "procure", "hire", "file", "issue", "have", "put", "place", "cable", "hang", "take", "serve",
                "dedupe", "deduplicate", "retrain", "transcode", "reconcile", "impersonate", "handle", "hook up",
                "normalise", "normalize", "compress", "resize", "reindex", "re-index", "geocode", "anonymise",
-               "anonymize", "deprecate", "announce", "sunset", "do")
+               "anonymize", "deprecate", "sunset", "do")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
