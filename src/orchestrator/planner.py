@@ -40,6 +40,7 @@ from orchestrator.models import (
     normalize_master,
 )
 from orchestrator.textsignals import (
+    CRITERIA_HEADS,
     arrow_steps,
     clause_pieces,
     find_files,
@@ -244,8 +245,9 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     return _with_acceptance(_drafts(items, topic, config, verbs), description)
 
 
-_ACCEPTANCE_RE = re.compile(r"(?:^|(?<=[.!?])\s+)(?:#+\s*)?(?:acceptance(?:\s+criteria)?|ac|definition\s+of\s+done|dod|"
-                            r"success\s+criteria)\s*:?[ \t]*(?=\S|\n)", re.IGNORECASE | re.MULTILINE)
+_ACCEPTANCE_RE = re.compile(rf"(?:^|(?<=[.!?])\s+)(?:#+\s*)?(?:acceptance(?:\s+criteria)?|{CRITERIA_HEADS})\s*:?[ \t]*(?=\S|\n)",
+                            re.IGNORECASE | re.MULTILINE)
+"""Criteria as the planner finds them: at a line's start (``CRITERIA_RE``) or a sentence's ("... Acceptance: ...")."""
 
 
 def _with_acceptance(drafts: list[Draft], description: str) -> list[Draft]:

@@ -206,8 +206,9 @@ def _tidy_item(item: str) -> str:
     return re.sub(r"^(?:and|then)\s+", "", item, flags=re.IGNORECASE).strip()
 
 
-CRITERIA_RE = re.compile(r"^\s*(?:#+\s*)?(?:acceptance criteria|ac|definition of done|dod|success criteria)\b",
-                         re.IGNORECASE | re.MULTILINE)
+CRITERIA_HEADS = r"(?:acceptance criteria|ac|definition of done|dod|success criteria)"
+"""The words that head a description's criteria (one list for every reader of them)."""
+CRITERIA_RE = re.compile(rf"^\s*(?:#+\s*)?{CRITERIA_HEADS}\b", re.IGNORECASE | re.MULTILINE)
 """Where a description's criteria begin: what follows says what must hold of the work, not more work."""
 
 _THEN_RE = re.compile(r"[,;.]?\s*\b(?:and then|then|after that|afterwards|followed by|and finally|finally|next,)\s+",
