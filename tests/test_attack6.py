@@ -7,7 +7,14 @@ import re
 import pytest
 
 from orchestrator import imperatives
+from orchestrator.classify import Classifier
+from orchestrator.config import Config
 from orchestrator.imperatives import sentences
+from orchestrator.models import QueueTask
+from orchestrator.planner import build_plan, builtin_drafts
+
+CONFIG = Config()
+CLASSIFIER = Classifier(CONFIG.classifier)
 
 
 class _Recording:
@@ -34,3 +41,17 @@ def test_a_long_run_of_abbreviations_is_read_a_word_at_a_time(monkeypatch: pytes
 def test_an_abbreviation_still_keeps_its_sentence_whole() -> None:
     assert sentences("Use a queue, e.g. the outbox. Then deploy it.") == ["Use a queue, e.g. the outbox", "Then deploy it"]
     assert sentences("Fix db02. please back up first") == ["Fix db02", "please back up first"]
+
+
+def test_a_pasted_hash_still_gives_a_plan() -> None:
+    # a SHA-512 after the verb made the first part's id longer than 160 characters: the task was blocked
+    digest = ("cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+              "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e")
+    task = QueueTask.model_validate({
+        "id": "task-1762342920", "status": "pending", "title": "Rotate the leaked keys",
+        "description": f"Revoke key {digest}. Then issue new keys and deploy them."})
+    drafts = builtin_drafts(task, CLASSIFIER, CONFIG.planner)
+    plan = build_plan(task, CLASSIFIER.classify(task), drafts, planner="builtin", config=CONFIG.planner,
+                      now="2025-11-05T18:00:00.000Z")
+    assert any(s.title.startswith("Revoke key") for s in plan.subtasks)
+    assert any(digest in s.description for s in plan.subtasks)  # the hash is cut in the id only, not in the work
