@@ -55,3 +55,22 @@ def test_a_pasted_hash_still_gives_a_plan() -> None:
                       now="2025-11-05T18:00:00.000Z")
     assert any(s.title.startswith("Revoke key") for s in plan.subtasks)
     assert any(digest in s.description for s in plan.subtasks)  # the hash is cut in the id only, not in the work
+
+
+def _titles(description: str) -> list[str]:
+    task = QueueTask.model_validate({"id": "task-1", "status": "pending", "title": "Fix import", "description": description})
+    return [draft.title for draft in builtin_drafts(task, CLASSIFIER, CONFIG.planner)]
+
+
+def test_a_pasted_traceback_is_no_part_of_the_work() -> None:
+    titles = _titles("Fix the crash in the CSV importer.\n```\nTraceback (most recent call last):\n"
+                     '  File "importer.py", line 42, in parse\n    rows = read(path)\n'
+                     "ValueError: invalid literal for int() with base 10\n```\nThen add a regression test.")
+    assert "Fix the crash in the CSV importer" in titles
+    assert "Add a regression test" in titles
+    assert not [t for t in titles if re.search(r"Traceback|importer\.py|rows = |ValueError|Base 10|```", t)]
+
+
+def test_a_code_block_left_open_hides_no_work() -> None:
+    titles = _titles("Fix the crash in the CSV importer.\n```\nThen add a regression test.")
+    assert "Add a regression test" in titles

@@ -587,8 +587,14 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     if len(lines) > 1 and _SIGNATURE_RE.fullmatch(lines[-1].strip()):
         lines = lines[:-1]  # "Sandra", "Tom": an e-mail's signature
+    fences = [n for n, line in enumerate(lines) if _FENCE_RE.fullmatch(line)]
+    # a code block (a pasted traceback, a snippet) shows, it asks for nothing; one left open hides no work
+    code = set().union(*(range(a, b + 1) for a, b in zip(fences[::2], fences[1::2], strict=True))) \
+        if len(fences) % 2 == 0 else set()
     kept, out = [], False
-    for line in lines:
+    for n, line in enumerate(lines):
+        if n in code:
+            continue
         heading = _OUT_OF_SCOPE_RE.match(line)
         if heading or re.match(r"\s*#", line) or (out and not re.match(r"\s*(?:[-*•]|\d+[.)])\s", line)):
             out = bool(heading and not heading.group("rest").strip())  # "## Not in scope" rules out its list
@@ -599,6 +605,8 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
                      for sentence in sentences(text) if (work := as_work(sentence, verbs)))
 
 
+_FENCE_RE = re.compile(r"\s*(?:```|~~~)[\w+.-]*\s*")
+"""A line that opens or closes a Markdown code block (```python), not one with code after its fence."""
 _OUT_OF_SCOPE_RE = re.compile(r"\s*#*\s*(?:out\s+of\s+scope|not\s+in\s+scope|non-?\s*goals)\s*:?(?P<rest>.*)$", re.IGNORECASE)
 """What the writer excludes ("## Out of scope" and the list under it) is not work."""
 _SIGNATURE_RE = re.compile(r"(?:-{1,2}\s*)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\.?")
