@@ -74,3 +74,9 @@ def test_a_pasted_traceback_is_no_part_of_the_work() -> None:
 def test_a_code_block_left_open_hides_no_work() -> None:
     titles = _titles("Fix the crash in the CSV importer.\n```\nThen add a regression test.")
     assert "Add a regression test" in titles
+
+
+def test_that_after_that_is_read_without_recursing_down_the_whole_text() -> None:
+    task = QueueTask.model_validate({"id": "task-1", "status": "pending", "title": "Add x",
+                                     "description": "We want that " * 1100})  # a RecursionError
+    assert builtin_drafts(task, CLASSIFIER, CONFIG.planner)

@@ -146,8 +146,10 @@ def _ends_abbreviated(text: str) -> bool:
     return bool(last) and not text[-1:].isspace() and bool(_ABBREVIATION_RE.search(last[-1]))
 
 
-def as_work(sentence: str, verbs: Collection[str]) -> str | None:
-    """``sentence`` as an imperative (or unchanged when it is one, or names things to make); None for context."""
+def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> str | None:
+    """``sentence`` as an imperative (or unchanged when it is one, or names things to make); None for context.
+    ``nested``: read once already after a "that" (a second is not read on: "We want that We want that ..."
+    14,000 characters long recursed too deep)."""
     verbs = _known(verbs)
     if _DONE_BOX_RE.match(sentence):
         return None  # "- [x] update the changelog": done already
@@ -190,8 +192,8 @@ def as_work(sentence: str, verbs: Collection[str]) -> str | None:
         found = pattern.search(text)
         if found and (pattern is _MEANS_RE or _need_opens(text, found)):
             rest = found.group("rest").strip()
-            if re.match(r"that\s+\S", rest, re.IGNORECASE):  # "we want that the users must use 2FA"
-                return as_work(rest[5:], verbs)
+            if re.match(r"that\s+\S", rest, re.IGNORECASE) and not nested:  # "we want that the users must use 2FA"
+                return as_work(rest[5:], verbs, nested=True)
             return _capital(rest)
     if _past_act(text):
         return None
