@@ -132,15 +132,24 @@ def sentences(text: str) -> list[str]:
     in lower case ("... on db02. please make a backup first"), but "e.g. the" goes on."""
     found: list[str] = []
     for piece in _SENTENCE_RE.split(text):
-        if found and _ABBREVIATION_RE.search(found[-1]) and not found[-1].endswith("\n"):
+        if found and _ends_abbreviated(found[-1]):
             found[-1] = f"{found[-1]} {piece}"
         else:
             found.append(piece)
     return [s.strip().rstrip(".!").strip() for s in found if s.strip(" .!\n")]
 
 
-def as_work(sentence: str, verbs: Collection[str]) -> str | None:
-    """``sentence`` as an imperative (or unchanged when it is one, or names things to make); None for context."""
+def _ends_abbreviated(text: str) -> bool:
+    """Whether ``text`` ends in "e.g.", "no." and the like. Only its last word is read: searching the whole of a
+    sentence that keeps growing ("e.g. e.g. e.g. ...") took seconds for 15,000 characters."""
+    last = text.rsplit(maxsplit=1)
+    return bool(last) and not text[-1:].isspace() and bool(_ABBREVIATION_RE.search(last[-1]))
+
+
+def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> str | None:
+    """``sentence`` as an imperative (or unchanged when it is one, or names things to make); None for context.
+    ``nested``: read once already after a "that" (a second is not read on: "We want that We want that ..."
+    14,000 characters long recursed too deep)."""
     verbs = _known(verbs)
     if _DONE_BOX_RE.match(sentence):
         return None  # "- [x] update the changelog": done already
@@ -183,8 +192,8 @@ def as_work(sentence: str, verbs: Collection[str]) -> str | None:
         found = pattern.search(text)
         if found and (pattern is _MEANS_RE or _need_opens(text, found)):
             rest = found.group("rest").strip()
-            if re.match(r"that\s+\S", rest, re.IGNORECASE):  # "we want that the users must use 2FA"
-                return as_work(rest[5:], verbs)
+            if re.match(r"that\s+\S", rest, re.IGNORECASE) and not nested:  # "we want that the users must use 2FA"
+                return as_work(rest[5:], verbs, nested=True)
             return _capital(rest)
     if _past_act(text):
         return None
@@ -580,8 +589,14 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     if len(lines) > 1 and _SIGNATURE_RE.fullmatch(lines[-1].strip()):
         lines = lines[:-1]  # "Sandra", "Tom": an e-mail's signature
+    fences = [n for n, line in enumerate(lines) if _FENCE_RE.fullmatch(line)]
+    # a code block (a pasted traceback, a snippet) shows, it asks for nothing; one left open hides no work
+    code = set().union(*(range(a, b + 1) for a, b in zip(fences[::2], fences[1::2], strict=True))) \
+        if len(fences) % 2 == 0 else set()
     kept, out = [], False
-    for line in lines:
+    for n, line in enumerate(lines):
+        if n in code:
+            continue
         heading = _OUT_OF_SCOPE_RE.match(line)
         if heading or re.match(r"\s*#", line) or (out and not re.match(r"\s*(?:[-*•]|\d+[.)])\s", line)):
             out = bool(heading and not heading.group("rest").strip())  # "## Not in scope" rules out its list
@@ -592,6 +607,8 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
                      for sentence in sentences(text) if (work := as_work(sentence, verbs)))
 
 
+_FENCE_RE = re.compile(r"\s*(?:```|~~~)[\w+.-]*\s*")
+"""A line that opens or closes a Markdown code block (```python), not one with code after its fence."""
 _OUT_OF_SCOPE_RE = re.compile(r"\s*#*\s*(?:out\s+of\s+scope|not\s+in\s+scope|non-?\s*goals)\s*:?(?P<rest>.*)$", re.IGNORECASE)
 """What the writer excludes ("## Out of scope" and the list under it) is not work."""
 _SIGNATURE_RE = re.compile(r"(?:-{1,2}\s*)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\.?")

@@ -286,8 +286,10 @@ _SLUG_FILLER = {"a", "an", "the", "of", "and", "or", "to", "for", "in", "on", "w
 
 def slug(text: str, max_words: int = 3) -> str:
     """``"Backend implementation (API)"`` -> ``"backend-implementation-api"``: whole words, no
-    filler (``"Review results and report"`` -> ``"review-results-report"``, never ``"...-and"``)."""
-    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _SLUG_FILLER]
+    filler (``"Review results and report"`` -> ``"review-results-report"``, never ``"...-and"``). A word is cut
+    at 24 characters: a hash or token the writer pasted ("revoke key 9f86d0...") would make a subtask id longer
+    than ids may be, and the plan would be refused."""
+    words = [w[:24] for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _SLUG_FILLER]
     return "-".join(words[:max_words]) or "step"
 
 
