@@ -572,3 +572,47 @@ def test_a_piece_without_words_stays_with_the_part_before_it() -> None:
     plan = plan_for("Dark launch of the new search", "Add the new search behind a flag, then a rollout to 5% then 50% "
                                                      "then 100%, and a dashboard of search errors.")
     assert any(title.endswith("5% then 50% then 100%") for title in titles(plan))
+
+
+def test_what_a_parenthesis_lists_stays_in_the_part_it_opens_in() -> None:
+    plan = plan_for("Nightly reports on the new scheduler",
+                    "Port the report jobs to the scheduler with the same steps (extract, test, build, publish the "
+                    "PDF), add an alert when one fails, and write the on-call notes.")
+    assert "Port the report jobs to the scheduler with the same steps (extract, test, build, publish the PDF)" \
+           in titles(plan)
+    assert not any(title.startswith(("Churn", "Refunds", "Test", "Build", "Publish")) for title in titles(plan))
+    # a comma outside the parenthesis still cuts
+    assert "Add an alert when one fails" in titles(plan)
+
+
+def test_a_condition_that_opens_a_sentence_goes_after_the_work_it_conditions() -> None:
+    plan = plan_for("Move the wiki to the new cluster",
+                    "Copy the wiki database to the new cluster. When the copy is verified, switch the DNS record. "
+                    "If the search index is stale, rebuild it.")
+    assert "Switch the DNS record when the copy is verified" in titles(plan)
+    assert "Rebuild it if the search index is stale" in titles(plan)
+    assert not any(title.startswith(("When", "If")) or "the When" in title for title in titles(plan))
+    # a condition that does not open the sentence stays where the writer put it
+    later = plan_for("Archive old tickets", "Export the tickets older than two years, delete them when the export is "
+                                            "checked, and announce it to support.")
+    assert "Delete them when the export is checked" in titles(later)
+
+
+def test_a_version_is_what_a_sentence_is_about_not_its_section_number() -> None:
+    assert as_work("3.2 is end of life", VERBS) is None  # a fact about the version: context
+    assert as_work("4.1 Migrate the user table", VERBS) == "Migrate the user table"  # a section number
+
+
+def test_a_thing_of_its_own_is_a_thing_to_make_and_its_is_no_its() -> None:
+    assert as_work("its own Redis", VERBS) == "its own Redis"
+    assert as_work("Its broken since the upgrade", VERBS) is None  # "it's", written without its apostrophe
+
+
+def test_work_that_only_repairs_what_exists_gets_no_design_step() -> None:
+    fix = plan_for("Checkout totals are wrong again",
+                   "Fix the rounding in the cart service, update the tax table for Austria, remove the old discount "
+                   "hack, and redeploy the cart service.")
+    assert not any(s.title.startswith("Design") for s in fix.subtasks)
+    new = plan_for("Gift cards for the shop",
+                   "Build the gift card service, add a gift card field to checkout, and deploy both.")
+    assert new.subtasks[0].title == "Design gift cards architecture"  # what is new is designed first

@@ -101,7 +101,7 @@ _NEED_RE = re.compile(
 _MEANS_RE = re.compile(r"^(?:.*?\b)?(?:that|this|which|it)\s+(?:means|includes|involves|requires|covers)\b\s*:?\s+"
                        r"(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
 _CONTEXT_RE = re.compile(
-    r"^(?:there\s+(?:is|are|was|were|will\s+be|'s)\b|it'?s\s+|let'?s\s+|let\s+(?:me|us)\s+know\b|thanks|thank\s+you|cheers|fyi\b|"
+    r"^(?:there\s+(?:is|are|was|were|will\s+be|'s)\b|it's\s+|its\s+(?!own\b)|let'?s\s+|let\s+(?:me|us)\s+know\b|thanks|thank\s+you|cheers|fyi\b|"
     r"(?:see|as\s+discussed|as\s+per|per)\b[^.]*\b(?:below|above|attached|thread|e-?mail|mail|call|meeting)\b|"
     r"(?:can|could|would|will|shall|should|do|does|did|is|are)\s+(?:you|we|someone|somebody|anyone|they|it|this)\b[^.]*\?\s*$)",
     re.IGNORECASE)
@@ -228,8 +228,9 @@ _WANTED_RE = re.compile(r"^(?P<thing>(?!(?:it|this|that|nothing)\b)[^,;]+?)\s+(?
                         r"mandatory|essential)$", re.IGNORECASE)
 
 
-_MARKS_RE = re.compile(r"^(?:[-*•]\s*)?(?:\[[ xX]?\]\s*|\d+(?:\.\d+)+\.?\s+)")
-"""A checkbox (``- [ ] migrate ...``) or a section number (``2.1 An assessment ...``) before the words."""
+_MARKS_RE = re.compile(r"^(?:[-*•]\s*)?(?:\[[ xX]?\]\s*|\d+(?:\.\d+)+\.?\s+(?![a-z]))")
+"""A checkbox (``- [ ] migrate ...``) or a section number (``2.1 An assessment ...``) before the words; not a
+version a sentence is about (``3.2 is EOL``)."""
 _GIVEN_RE = re.compile(r"^given\b[^,]*,\s*when\b[^,]*,\s*(?:then\s+)?(?P<rest>\S.*)$", re.IGNORECASE | re.DOTALL)
 _WANTED_FIRST_RE = re.compile(r"^(?:is|are)\s+(?:needed|required|necessary)\s+(?P<thing>\S.*)$", re.IGNORECASE)
 _DATED_RE = re.compile(

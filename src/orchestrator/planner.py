@@ -340,7 +340,8 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
         sentences += [
             [("", item) for item in things] if (things := _things(line, verbs))
             else [("; " if n else "", ability.strip()) for n, ability in enumerate(line.split(";"))]
-            if line.startswith("Let ") else clause_pieces(line)  # an ability is one part: "Let X do a, b and c"
+            if line.startswith("Let ")  # an ability is one part: "Let X do a, b and c"
+            else _conditioned(_closed(clause_pieces(line)))
             for line in lines]
         steps = bool(listed) and len(_NUMBER_RE.findall(segment)) >= 2 and sum(
             _opens_with_verb(item, verbs) for item in listed) >= 2
@@ -354,6 +355,35 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                 item.group = group * 100 + (step if steps else 0)  # numbered steps are the writer's order
             found += items
     return _unique(found)
+
+
+_REPAIRS = frozenset({"fix", "upgrade", "bump", "patch", "update", "remove", "delete", "rename", "repair", "revert",
+                      "pin", "port", "restore"})
+"""Verbs that change what exists: work made only of them needs no design of its own."""
+
+
+def _closed(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Pieces with what a parenthesis holds kept in the piece it opens in: "Keep the stages (lint, test, build)"
+    is one part, not three."""
+    joined: list[tuple[str, str]] = []
+    for separator, piece in pieces:
+        if joined and joined[-1][1].count("(") > joined[-1][1].count(")"):
+            joined[-1] = (joined[-1][0], f"{joined[-1][1]}{separator or ' '}{piece}")
+        else:
+            joined.append((separator, piece))
+    return joined
+
+
+_CONDITION_RE = re.compile(r"(?:once|when|whenever|after|before|if|as\s+soon\s+as|until|unless|while)\s", re.IGNORECASE)
+
+
+def _conditioned(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A sentence that opens with its condition ("Once it's up, run the regression suite") is the work with the
+    condition after it ("Run the regression suite once it's up"): a condition is no part of its own."""
+    if len(pieces) < 2 or not _CONDITION_RE.match(pieces[0][1]) or not pieces[1][0].startswith(","):
+        return pieces
+    condition, work = pieces[0][1], pieces[1][1]
+    return [("", f"{work[:1].upper()}{work[1:]} {condition[:1].lower()}{condition[1:]}"), *pieces[2:]]
 
 
 def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main: Route, classifier: Classifier,
@@ -485,7 +515,8 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> l
             implement = items[index : index + 2]
     if implement and "test" not in phases:
         items.append(_Item(f"Write tests for {topic}", "test", "development", [], implement[-1].group))
-    if implement and "design" not in phases:
+    if implement and "design" not in phases and (len(items) < 3 or not all(
+            item.text.split(maxsplit=1)[0].lower() in _REPAIRS for item in implement)):  # a fix is designed already
         items.append(_Item(f"Design {topic} architecture", "design", "development", [], implement[0].group))
     if len(items) < 3:
         last = max(item.group for item in items) if items else 0
