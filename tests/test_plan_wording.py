@@ -616,3 +616,12 @@ def test_work_that_only_repairs_what_exists_gets_no_design_step() -> None:
     new = plan_for("Gift cards for the shop",
                    "Build the gift card service, add a gift card field to checkout, and deploy both.")
     assert new.subtasks[0].title == "Design gift cards architecture"  # what is new is designed first
+
+
+def test_a_verb_the_planner_does_not_know_opens_a_part_before_it_and_where_it_goes() -> None:
+    plan = plan_for("Internal status page", "Build a status page from the Prometheus metrics. Host it on the internal "
+                                            "cluster behind SSO.")
+    assert "Host it on the internal cluster behind SSO" in titles(plan)
+    assert not any(title.startswith("Implement the Host") for title in titles(plan))
+    # a noun before "it" opens nothing: "Whatever it takes" is no work
+    assert not planner._opens_with_verb("Whatever it is", None)

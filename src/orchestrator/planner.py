@@ -151,10 +151,13 @@ def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> st
 
 _UNKNOWN_VERB_RE = re.compile(r"^\s*[a-z][\w-]*\s+(?:the|a|an|all|every|each|our|its|their|this|these|those|any|"
                               r"both)\s|^\s*[a-z][\w-]*[^\Ws]\s+(?:up|back|out|when|whenever|who|what|which|whether|"
-                              r"if|unless|weekly|daily|monthly|hourly|\d+)\b", re.IGNORECASE)
-"""A word the planner does not know as a verb before its object's determiner ("Spin the cluster"), or before a
+                              r"if|unless|weekly|daily|monthly|hourly|\d+)\b|^\s*[a-z][\w-]*[^\Ws]\s+(?:it|them)\s+"
+                              r"(?:on|in|into|to|from|with|behind|under|at|for|by|via|as|off|out|over|away|back|next)\b",
+                              re.IGNORECASE)
+"""A word the planner does not know as a verb before its object's determiner ("Spin the cluster"), before a
 particle, a question word, an adverb of time or a number ("hook up Crowdin", "track who still calls v1",
-"report weekly to the lead", "return 429"); not a plural noun ("alerts when a backup is late")."""
+"report weekly to the lead", "return 429"), or before "it" and where it goes ("Host it on the internal
+cluster"); not a plural noun ("alerts when a backup is late")."""
 
 
 def _opens_with_verb(text: str, verbs: re.Pattern[str] | None = None) -> bool:
