@@ -625,3 +625,14 @@ def test_a_verb_the_planner_does_not_know_opens_a_part_before_it_and_where_it_go
     assert not any(title.startswith("Implement the Host") for title in titles(plan))
     # a noun before "it" opens nothing: "Whatever it takes" is no work
     assert not planner._opens_with_verb("Whatever it is", None)
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    ("Vendors still send their invoices by fax", None),  # how things are now: context
+    ("We currently deploy from a laptop", None),
+    ("Most teams today track bugs in spreadsheets", None),
+    ("We still need a rollback plan", "A rollback plan"),  # a need
+    ("Run the currently failing tests", "Run the currently failing tests"),  # an imperative
+])
+def test_how_things_are_now_is_context(sentence: str, work: str | None) -> None:
+    assert as_work(sentence, VERBS) == work

@@ -195,9 +195,17 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
             if re.match(r"that\s+\S", rest, re.IGNORECASE) and not nested:  # "we want that the users must use 2FA"
                 return as_work(rest[5:], verbs, nested=True)
             return _capital(rest)
-    if _past_act(text):
+    if _past_act(text) or _STATUS_QUO_RE.match(text):
         return None
     return _clauses(text, verbs)
+
+
+_STATUS_QUO_RE = re.compile(
+    r"^(?:[\w'.-]+\s+){1,3}?(?:still|currently|today|nowadays|right\s+now)\s+(?!(?:need|want|must|should|shall|"
+    r"ha(?:s|ve)\s+to|can|cannot|can't|could|don't|doesn't|isn't|aren't|won't|fail|crash|break|get|see|show|throw|"
+    r"return|time|hang|freeze|lose|leak|miss|expose)(?:s|es)?\b)[a-z]+\b", re.IGNORECASE)
+"""How things are now ("Partners still upload to the FTP server", "We currently use Jenkins"): context, not work;
+not a need ("We still need ..."), nor a failure ("Users still can't log in", "The job still fails")."""
 
 
 _GREETING_RE = re.compile(r"^(?:hi|hello|hey|dear|good\s+(?:morning|afternoon))\b(?:\s+(?:all|team|everyone|folks|there|"
