@@ -636,3 +636,37 @@ def test_a_verb_the_planner_does_not_know_opens_a_part_before_it_and_where_it_go
 ])
 def test_how_things_are_now_is_context(sentence: str, work: str | None) -> None:
     assert as_work(sentence, VERBS) == work
+
+
+def test_a_team_given_work_after_and_is_a_clause_of_its_own() -> None:
+    assert as_work("QA will run the load test and security should review the findings", VERBS) == \
+        "Make QA run the load test and make security review the findings"
+    # an "and" inside one clause stays: "QA will run the load and soak tests"
+    assert as_work("QA will run the load and soak tests", VERBS) == "Make QA run the load and soak tests"
+
+
+def stage_of(plan: Plan, start: str) -> int:
+    subtask = next(s for s in plan.subtasks if s.title.startswith(start))
+    return next(n for n, ids in enumerate(plan.execution_plan.values()) if subtask.subtask_id in ids)
+
+
+@pytest.mark.parametrize("review", [
+    "Get a security review of the signing keys", "Have security review the signing keys",
+    "Run a pen test against the new endpoints", "Make security do a threat model of the flow",
+])
+def test_a_review_asked_with_a_light_verb_comes_after_the_work_it_reviews(review: str) -> None:
+    plan = plan_for("Signed webhooks", f"Implement HMAC signing of outgoing webhooks. {review}. Ship it to production.")
+    assert stage_of(plan, "Implement HMAC") < stage_of(plan, review.split()[0]) < stage_of(plan, "Ship it")
+    # work done by security is no review: rotating keys runs beside the work, not after it
+    rotate = plan_for("Signed webhooks", "Implement HMAC signing of outgoing webhooks. Have security rotate the "
+                                         "signing keys. Ship it to production.")
+    assert stage_of(rotate, "Have security rotate") <= stage_of(rotate, "Implement HMAC")
+
+
+def test_fixing_what_a_review_finds_comes_after_the_review() -> None:
+    plan = plan_for("Quarterly pentest", "Run the quarterly pentest of the partner API, fix the high findings, "
+                                         "and publish the report.")
+    assert stage_of(plan, "Run the quarterly pentest") < stage_of(plan, "Fix the high findings")
+    # without a review in the plan, a fix is work like any other
+    alone = plan_for("Hardening", "Fix the findings from last year's audit, add rate limits, update the runbook.")
+    assert stage_of(alone, "Fix the findings") == stage_of(alone, "Add rate limits")

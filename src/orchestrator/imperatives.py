@@ -302,7 +302,8 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
 
 
 def _clause_split(text: str) -> list[tuple[str, str]]:
-    """Clauses at semicolons and commas outside parentheses, each with the separator before it."""
+    """Clauses at semicolons and commas outside parentheses, and at an "and" before a team's or a person's
+    modal ("QA runs the suite and security should review it"), each with the separator before it."""
     pieces: list[tuple[str, str]] = []
     depth, start, separator = 0, 0, ""
     for at, char in enumerate(text):
@@ -311,7 +312,17 @@ def _clause_split(text: str) -> list[tuple[str, str]]:
             pieces.append((separator, text[start:at].strip()))
             separator, start = f"{char} ", at + 1
     pieces.append((separator, text[start:].strip()))
-    return [(sep, piece) for sep, piece in pieces if piece]
+    split = []
+    for sep, piece in pieces:
+        for n, part in enumerate(_AND_SUBJECT_RE.split(piece)):
+            split.append((sep if n == 0 else " and ", part.strip()))
+    return [(sep, piece) for sep, piece in split if piece]
+
+
+_AND_SUBJECT_RE = re.compile(r"\s+and\s+(?=(?:the\s+)?(?:security|qa|ops|devops|sre|infra|legal|finance|support|"
+                             r"marketing|design|docs|we|i)\s+(?:should|must|will|shall|can|could|has\s+to|needs\s+to|"
+                             r"would)\s)", re.IGNORECASE)
+"""An "and" that opens a clause of its own: a team or a person and a modal follow it."""
 
 
 def _noun_subject(text: str) -> bool:

@@ -82,11 +82,11 @@ class Draft:
 
 # --- phases of work ----------------------------------------------------------------
 
-RANK = {"inventory": 0, "design": 1, "implement": 2, "secure": 2, "test": 3, "audit": 4, "docs": 5, "deploy": 5,
-        "cutover": 6, "review": 6, "retire": 7}
+RANK = {"inventory": 0, "design": 1, "implement": 2, "secure": 2, "test": 3, "audit": 4, "remediate": 5, "docs": 6,
+        "deploy": 6, "cutover": 7, "review": 7, "retire": 8}
 WORKER_TYPE = {
     "inventory": "inventory", "design": "planner", "implement": "implementation", "secure": "implementation",
-    "cutover": "deploy", "retire": "deploy",
+    "cutover": "deploy", "retire": "deploy", "remediate": "implementation",
     "test": "test",
     "audit": "audit", "docs": "documentation", "deploy": "deploy", "review": "review",
 }
@@ -125,6 +125,13 @@ _REVIEWING_RE = re.compile(r"\b(?:audit(?!\s*(?:log|trail))|review|pen\s*-?test|
                           r"dpia|sign-?off|check|verify|inspect|evaluate|drill|rehearsal|game\s*day|qa)\b", re.IGNORECASE)
 
 
+_LIGHT_VERB_RE = re.compile(
+    r"\s*(?:(?:make|have|get|ask)\s+(?:the\s+)?(?:security|appsec|infosec|secops)(?:\s+team)?\s+(?:to\s+)?|"
+    r"(?:run|get|do|conduct|perform|carry\s+out|schedule|book|order|request|commission|organi[sz]e)\s+)",
+    re.IGNORECASE)
+"""Verbs whose object says what the work is: "Run the pen test" is a review, "Add an audit log" is not."""
+
+
 def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> str:
     if _CUTOVER_RE.match(text):
         return "cutover"  # switching traffic comes after everything it switches to
@@ -136,7 +143,8 @@ def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> st
         # revoking, rotating, patching, adding CSRF tokens, an audit log is security work done, not a review of
         # others' work
         opening = _opens_with_verb(text, verbs)
-        reviews = _REVIEWING_RE.search(text.split(maxsplit=1)[0] if opening else text)
+        asked = _LIGHT_VERB_RE.match(text)  # "Run the pen test", "Make security review the path": what is done
+        reviews = _REVIEWING_RE.search(text[asked.end():] if asked else text.split(maxsplit=1)[0] if opening else text)
         return "audit" if reviews and not _SECURING_RE.match(text) else "secure"
     if domain == "cicd":
         return "test" if _RUNS_TESTS_RE.match(text) else "deploy"  # "Run the smoke suite against the new host"
@@ -241,6 +249,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     from_title = _items(title, main, classifier, verbs) if _opens_with_verb(title, verbs) or not items else []
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
+    _remediations(items)
     items = _complete(items, task, topic, main)
     _assign_files(items, task, config.max_files_per_subtask)
     items = _fit(items, config.max_subtasks)
@@ -502,6 +511,21 @@ def _order(item: _Item) -> tuple[int, int]:
     return item.group, RANK[item.phase]
 
 
+_REMEDIATES_RE = re.compile(
+    r"^\s*(?:then\s+)?(?:fix|remediate|address|resolve|close|patch|mitigate)\s+(?:\S+\s+){0,4}?(?:findings?|"
+    r"issues?\s+(?:found|raised|reported)|vulnerabilit(?:y|ies)\s+found|critical|highs?|results?|nonconformit(?:y|ies)|"
+    r"gaps?|what\s+(?:it|they|the\s+\w+)\s+finds?)\b", re.IGNORECASE)
+"""Work on what a review finds ("Fix the high findings", "Fix anything critical"): after the review."""
+
+
+def _remediations(items: list[_Item]) -> None:
+    """With a review in the plan, fixing what it finds comes after it, not beside the work it reviews."""
+    if any(item.phase == "audit" for item in items):
+        for item in items:
+            if item.phase in ("implement", "secure") and _REMEDIATES_RE.match(item.text):
+                item.phase = "remediate"
+
+
 def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> list[_Item]:
     """Add what complex work needs: a split of a new system, a design first, tests after."""
     implement = [item for item in items if item.phase == "implement"]
@@ -552,7 +576,8 @@ def _fit(items: list[_Item], most: int) -> list[_Item]:
     Work the writer put in order is never merged: too long a sequence is theirs to split.
     """
     while len(items) > most:
-        for phase in ("implement", "secure", "test", "audit", "docs", "deploy", "cutover", "retire", "inventory", "design"):
+        for phase in ("implement", "secure", "test", "audit", "remediate", "docs", "deploy", "cutover", "retire",
+                      "inventory", "design"):
             same = [item for item in items if item.phase == phase]
             pairs = [(a, b) for a, b in zip(same, same[1:], strict=False)
                      if a.master == b.master and a.group == b.group]
@@ -578,6 +603,8 @@ _SUCCESS = {
                "on it still works, and the evidence is written down"),
     "docs": "Documentation for {topic} is written: purpose, usage, configuration and examples",
     "deploy": "{Topic} is deployed ({title_lower}): health checks pass and the rollback path is verified",
+    "remediate": ("Done ({title_lower}): each finding it covers is fixed or accepted in writing, and a re-check "
+                  "shows the fixed ones closed"),
     "cutover": "Traffic runs on the new setup ({title_lower}), health checks pass and the way back is written down",
     "retire": ("Done ({title_lower}): nothing calls the old system any more, its data is kept or deleted as agreed, "
                "and what was switched off is written down"),
@@ -593,6 +620,7 @@ _TEMPLATE_TITLE = {
     "docs": "Document {topic}",
     "deploy": "Deploy {topic}",
     "cutover": "Cut over to {topic}",
+    "remediate": "Fix the findings on {topic}",
     "retire": "Retire the old {topic}",
     "review": "Write a report on {topic}",
 }
@@ -649,7 +677,7 @@ _PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tes
 
 _VERBLESS_RE = re.compile(r"^(?:(?:its|their)\s+own\s+|(?:its|their)\s+|an?\s+|the\s+)", re.I)
 _PHASE_VERB = {"inventory": "Compile", "design": "Design", "implement": "Implement", "secure": "Implement", "test": "Test",
-               "cutover": "Cut over to", "retire": "Retire",
+               "cutover": "Cut over to", "retire": "Retire", "remediate": "Fix",
                "audit": "Audit", "docs": "Document", "deploy": "Set up", "review": "Review"}
 
 
