@@ -395,3 +395,69 @@ def test_a_first_word_of_thousands_of_letters_is_looked_up_by_its_short_prefixes
     classifier._leads = Counting(classifier._leads)  # type: ignore[assignment]
     classifier.route("a" * 20_000)
     assert 0 < Counting.gets <= 2 * classifier._longest_lead
+
+
+# --- Fifth round (tests/data/tuning/route8.json: simple tasks from people outside engineering, mobile, data/ML,
+# IoT, office IT, games and media, compliance, named tools). New phrasings of each cause, with their opposites.
+
+@pytest.fixture(scope="module")
+def rules() -> Classifier:
+    """The rules alone: what a rule decides, not what the built-in model would make of the words."""
+    return Classifier(ClassifierConfig(), learned=None)
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "master", "why"),
+    [
+        # a security defect said as the state of a thing operations tools name: the tool says where, the state what
+        ("The ingest containers on the batch cluster run as root", "", "security", "running as root"),
+        ("Our Helm values bucket is readable by anyone", "", "security", "a bucket anyone can read"),
+        ("Grafana on the ops cluster is reachable from the internet", "", "security", "an exposed admin tool"),
+        ("The Redis on the cache host accepts anonymous connections", "", "security", "no authentication"),
+        ("Presigned download URLs from the S3 bucket never expire", "", "security", "links that never expire"),
+        ("The Segment write key is in the iOS app bundle", "", "security", "a secret shipped to users"),
+        ("Pods in the search namespace keep restarting", "", "cicd", "a cluster's failure, no security state"),
+        ("Download URLs open the wrong file", "", "development", "a program's failure"),
+        # a secret or a card number shown, logged or revealed
+        ("The checkout service logs full credit card numbers", "", "security", "card numbers in the logs"),
+        ("Help bot reveals the system prompt to users", "", "security", "prompt leakage"),
+        ("Add a card number field to the payment form", "", "development", "a field that asks for one"),
+        ("Update the help bot's system prompt with the new opening hours", "", "development", "a prompt's text"),
+        # security's words as its own people write them
+        ("Invoices are sent unencrypted to the print share", "", "security", "data sent unprotected"),
+        ("Enable BitLocker on the reception PCs", "", "security", "disk encryption"),
+        ("Set up DKIM for the newsletter domain", "", "security", "mail authentication"),
+        ("Change the SNMP community string on the core routers", "", "security", "a shared secret"),
+        ("Show the stolen-items count on the store dashboard", "", "development", "what a screen shows"),
+        # an outage of a running system is operations'
+        ("Intranet wiki is down since the power cut", "", "cicd", "an outage, not documentation"),
+        ("The file server is unreachable from the Porto office", "", "cicd", "an outage"),
+        ("Search page is down for Safari users", "", "development", "a page's failure"),
+        ("The app shows 'offline' although Wi-Fi is on", "", "development", "an app's state, not an outage"),
+        ("Show a friendly message while the payment provider is down", "", "development", "an outage as the condition"),
+        # what office networks and machines are
+        ("Set up a VPN for the new Munich office", "", "cicd", "network infrastructure"),
+        ("Reserve a DHCP address for the door controller", "", "cicd", "network operations"),
+        ("Install JupyterHub on the data science VM", "", "cicd", "a service set up on a VM"),
+        ("Give the auditors VPN access", "", "security", "access"),
+        ("Add a VPN toggle to the settings screen", "", "development", "a screen's toggle"),
+        # documenting devices, data sets and automations records assets; whose a thing is does not
+        ("Document the sensors installed in the cold store", "", "inventory", "devices"),
+        ("Document the laptops issued to the support team", "", "inventory", "devices"),
+        ("Document the payment service's webhook API", "", "development", "API documentation"),
+        ("Document the dataset loader", "", "development", "code documentation"),
+        # a lead verb's word that opens a noun is the thing named
+        ("Push notifications show the wrong sender name", "", "development", "push notifications are the app's"),
+        ("Release notes page in the help center shows raw Markdown", "", "development", "a page"),
+        ("Push the worker image to the registry", "", "cicd", "push is the work"),
+        ("Release the 2.4 app to the App Store", "", "cicd", "release is the work"),
+        # limiting who may do what is access control
+        ("Limit who can approve production deploys", "", "security", "who may deploy"),
+        ("Restrict who can read the payroll bucket", "", "security", "who may read"),
+        ("Restrict the date picker to weekdays", "", "development", "a picker's behaviour"),
+    ],
+)
+def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,
+                                                 why: str) -> None:
+    result = classify(rules, title, description=description)
+    assert (result.master or result.decision) == master, (why, result.reasons)

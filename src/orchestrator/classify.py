@@ -174,6 +174,9 @@ _WHO_MAY_RE = re.compile(r"\s*who\s+(?:still\s+|else\s+|else\s+still\s+)?(?:(?:h
                          r"(?:can|could|may|is\s+allowed\s+to|are\s+allowed\s+to)\s+(?!i\b|we\b|you\b)\w+)", re.IGNORECASE)
 """A question of who may do what ("Who has admin on the prod cluster?", "Who can deploy to production?") is an
 access review."""
+_LIMITING_RE = re.compile(r"^\s*(?:restrict|limit|reduce|narrow|lock\s+down|tighten|control|decide)\s+(?=who\b)",
+                          re.IGNORECASE)
+"""Limiting who may do what ("Restrict who can exec into the pods", "Limit who can deploy") is access control."""
 ACCESS_NOUNS = frozenset({"access", "permissions", "privileges", "access rights", "rights"})
 """A verbless title about access (``Prod DB access for Sam``) is granting or taking away access: security's."""
 FINDINGS = frozenset({"finding", "findings"})
@@ -190,6 +193,10 @@ NEGLECTED = frozenset({"orphaned", "orphan", "unused", "untagged", "unowned", "i
                        "dangling", "unattached", "dormant", "inactive", "zombie"})
 CLOUD_ASSETS = frozenset({"instances", "volumes", "disks", "snapshots", "ips", "addresses", "clusters"})
 """Besides ``asset_nouns``, what a census of neglected things counts (orphaned EC2 instances, unattached volumes)."""
+RECORDED_ASSETS = frozenset({"datasets", "devices", "cameras", "encoders", "printers", "switches", "routers", "laptops",
+                             "sensors", "gateways", "automations", "zaps", "phones", "tablets", "rigs", "racks"})
+"""Besides ``asset_nouns``, data, devices and automations that documenting records, as plurals only: "Document the
+datasets in the lake", "Document the cameras ... used for the live events" (one "router" may be a program's)."""
 CENSUS_PLACES = frozenset({"catalog", "catalogue", "inventory", "cmdb", "portfolio", "register"})
 CARRYING = frozenset({"import", "export", "copy", "sync", "load", "pull", "snapshot", "upload", "feed"})
 """Verbs that carry data somewhere: into the catalog (``Snapshot the Helm release versions into the inventory``)
@@ -226,6 +233,10 @@ _COMPILE_ERROR_RE = re.compile(
 """A compiler's or a bundler's message about the code (``Cannot find module './utils'``, ``TS2339``): a build
 that fails on one fails in the code, the code's to fix."""
 _EXCEPTION_RE = re.compile(rf"{_THROWN_RE.pattern}|\b(?:OOMKilled|out of memory)\b", re.IGNORECASE)
+_OUTAGE_RE = re.compile(r"\b(?:is|are|was|were|went|been)\s+(?:still\s+|completely\s+)?(?:down|unreachable)"
+                        r"(?![\w-])(?!\s+to\b)")
+"""An outage: a running system that is down (operations', cicd's), not a number that goes down ("down to 97%"); an app
+"offline" is often the app's own state (its offline mode), not an outage."""
 _DEFECT_RE = re.compile(
     r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
     r"hard-?coded|plaintext|cve-?\S*|exploit\w*|open redirect|ssrf|rce|idor|clickjacking|privilege escalation|"
@@ -244,13 +255,27 @@ _DEFECT_RE = re.compile(
     # a secret shown or kept where it should not be, said as a state ("The error page shows the database connection
     # string", "Our .env is in the public repo"); not a screen that asks for one (the password field, a reset form)
     r"(?<!n't\s)(?<!not\s)(?:(?:shows?|showing|contains?|containing|includes?|including|prints?|printing|displays?|"
-    r"displaying|lists?)|(?:traces?|errors?|responses?|logs?)\s+with)\s+(?:the\s+|an?\s+|our\s+|its\s+|their\s+|all\s+)?"
-    r"(?:(?!(?:when|if|for|on|in|after|before|unless|while|and|or|to|of|no|not|instead)\b)[\w-]+\s+){0,2}?"
-    r"(?:connection\s+strings?|passwords?(?:\s+hash(?:es)?)?|private\s+keys?|secret\s+keys?|credentials)\b"
+    r"displaying|lists?|logs|logging|reveals?|revealing)|(?:traces?|errors?|responses?|logs?)\s+with)\s+"
+    r"(?:the\s+|an?\s+|our\s+|its\s+|their\s+|all\s+)?"
+    r"(?:(?!(?:when|if|for|on|in|after|before|unless|while|and|or|to|of|no|not|instead)\b)[\w'’-]+\s+){0,2}?"
+    r"(?:connection\s+strings?|passwords?(?:\s+hash(?:es)?)?|private\s+keys?|secret\s+keys?|credentials|"
+    r"(?:credit\s+)?card\s+numbers?|system\s+prompt)\b"
     r"(?!\s+(?:field|reset|strength|rules?|policy|form|input|change|meter|manager|page|dialog|screen|button|link|hint|"
     r"requirements?|prompt))|"
     r"(?:is|are)\s+(?:now\s+|still\s+)?(?:in|on)\s+(?:the\s+|a\s+|our\s+)?public\s+(?:[\w-]+\s+)?"
-    r"(?:repo|repository|bucket|gist|channel|wiki)s?)\b",
+    r"(?:repo|repository|bucket|gist|channel|wiki)s?|"
+    # what operations tools name, in a state that is a security defect: the tool names where, the state what
+    # ("Pods in the payments namespace run as privileged", "Terraform state bucket is readable by every account",
+    # "ArgoCD UI is reachable from the internet", "MQTT broker accepts anonymous connections")
+    r"(?:runs?|running)\s+as\s+(?:privileged|root)|privileged\s*:\s*true|"
+    r"(?:readable|writable|writeable|accessible|reachable)\s+(?:by|to|from)\s+(?:every\w*|any(?:one|body)\b|"
+    r"the\s+(?:internet|world|public)\b)|open\s+to\s+(?:0\.0\.0\.0/0|the\s+(?:internet|world)\b|everyone\b|anyone\b)|"
+    r"accepts?\s+anonymous|anonymous\s+(?:connections?|logins?|binds?|uploads?)|"
+    r"(?:signed\s+)?urls?(?:\s+(?:for|of|to|from|in|on)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?)?\s+(?:does\s+not|doesn't|do\s+not|don't|never)\s+"
+    r"expire|"
+    # a secret shipped inside what users download ("The Datadog API key is in the public mobile app bundle")
+    r"(?:keys?|tokens?|secrets?|passwords?|credentials)\s+(?:is|are)\s+(?:now\s+|still\s+)?(?:in|inside)\s+"
+    r"(?:the\s+|our\s+)?(?:[\w-]+\s+){0,3}(?:bundle|apk|ipa|binary|binaries|javascript|frontend|firmware\s+image))\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
 _TRIGGER_RE = re.compile(r"\b(?:after|before|on|for)\s+(?:each|every|all)\s+(?:deploy\w*|release\w*|merge\w*|push\w*|"
@@ -422,7 +447,7 @@ class Classifier:
                     clause: bool = False) -> dict[str, _Score]:
         scores = into if into is not None else {name: _Score() for name in self._patterns}
         lowered = without_plain_rotation(strip_names(strip_identifiers(text), self._keyword_names.__contains__)).lower()
-        lead = _LEAD_RE.match(lowered)
+        lead = None if not clause and _NOUN_LEAD_RE.match(lowered) else _LEAD_RE.match(lowered)
         if lead:
             first = lead.group(1)
             leading = {name: bonus for end in range(1, min(len(first), self._longest_lead) + 1)
@@ -502,7 +527,8 @@ class Classifier:
         # "Which hosts are missing from Datadog?": what is missing is what the census looks for, not a failure
         sought = (verb in FINDING or verb in ENUMERATING) and bool(DETERMINERS.match(f" {' '.join(words[1:2])}"))
         looked_for = (question or sought) and not _EXCEPTION_RE.search(named)  # not "Map pins are missing"
-        reported = _FAILURE_RE.search(_MISSING_RE.sub(" ", named.lower()) if looked_for else named.lower())
+        reported = _FAILURE_RE.search(_MISSING_RE.sub(" ", named.lower()) if looked_for else named.lower()) or (
+            _outage(named.lower()))
         failed = None if phrased or not (reported or _EXCEPTION_RE.search(named)) else self._failure_of(
             named, description, said=title)
         request = _first_word(self._first_request(description)) if failed else ""
@@ -529,8 +555,11 @@ class Classifier:
             reported)  # "Map pins in the wrong place" reports a failure, it maps nothing
         # what is recorded is assets wherever the head names them ("Document the repositories feeding the
         # reporting chain", "the SCADA server estate"), not only as its last word
+        # whose it is ("the booking service's REST API") is no asset documented
+        owners = set(re.findall(r"([a-z][a-z0-9_/+-]*)['’]s\b", lowered))
         recorded = verb in DOCUMENTING and (place_noun in CENSUS_PLACES or any(
-            word in self._assets or f"{word}s" in self._assets for word in words[1:]))
+            word not in owners and (word in self._assets or f"{word}s" in self._assets or word in RECORDED_ASSETS)
+            for word in words[1:]))
         filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | CARRYING | {
             "move", "tag", "mark", "fill", "complete", "populate", "update", "correct"}  # fill in the owners in the catalog
         if (census or recorded or filed) and "inventory" in scores:
@@ -561,10 +590,11 @@ class Classifier:
         # and a screen is a screen whatever its name, capitalised or not ("load-test the security center settings page")
         named_by = (verb, noun) if singular in LIBRARIES | SCREENS else words
         # another master's lead verb names the work done to the thing (Tag and publish the SDK to PyPI)
-        led = phrased or any(self._lead_verbs.get(w, "development") != "development" for w in words[:-1])
+        noun_lead = bool(_NOUN_LEAD_RE.match(lowered))  # push notifications, release notes: a thing, no verb
+        led = phrased or any(self._lead_verbs.get(w, "development") != "development" for w in words[noun_lead:-1])
         # a title without a verb is a noun compound, named by its last word: "Password reset emails" are emails,
         # "Security dashboard charts" are charts (the words before it say which one)
-        verbless = verb not in self._verbs and verb not in SUBJECTS
+        verbless = (verb not in self._verbs and verb not in SUBJECTS) or noun_lead
         # a master's keyword right before the noun makes it that master's artifact: a Helm chart, HSTS headers
         compound = len(words) > 2 - verbless and self._other_domain(words[-2], keywords_only=True)
         # checking a thing for a security concern reviews it, whatever it is ("Check the blog plugins for known vulns")
@@ -580,7 +610,8 @@ class Classifier:
         if verbless and noun in ACCESS_NOUNS and "security" in scores:  # "GitHub access for the new contractors"
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")
             return "access", "security"
-        if _WHO_MAY_RE.match(named) and "security" in scores:  # "Who has admin on the production cluster?"
+        if _WHO_MAY_RE.match(_LIMITING_RE.sub("", named, count=1)) and "security" in scores:
+            # "Who has admin on the production cluster?", "Restrict who can kubectl exec into production pods"
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")
             return "access", "security"
         if noun in FINDINGS and len(words) > 1 and "security" in scores:
@@ -687,7 +718,8 @@ class Classifier:
         when the title reports no failure or a security defect (security's, by its words). ``said`` is the title
         as written, with the quoted messages that ``title`` has lost as names."""
         lowered = title.lower()
-        if not (_FAILURE_RE.search(lowered) or _EXCEPTION_RE.search(title)) or _DEFECT_RE.search(lowered):
+        if not (_FAILURE_RE.search(lowered) or _EXCEPTION_RE.search(title) or _outage(lowered)) or (
+                _DEFECT_RE.search(lowered)):
             return None
         words = re.findall(r"[a-z][a-z0-9-]*", lowered)
         if _THROWN_RE.search(title) or _COMPILE_ERROR_RE.search(said or title):
@@ -696,6 +728,8 @@ class Classifier:
             return "development"  # the Deploy button, the pipeline editor: a part of a program, whatever its name
         if _SOURCE_FILE_RE.search(description):
             return "development"  # the report points at source code: the fix is in it, whatever was deployed before
+        if _outage(lowered):
+            return "cicd"  # "VPN to the Lisbon office is down", "HR portal is down since 8am": a running system's outage
         if self._has_keyword(lowered, "cicd") or not self._deploy_objects.isdisjoint(words) or not CICD_TOOLS.isdisjoint(
                 words):
             return "cicd"  # a build, a deploy, a runner; a service failing after a deploy; an ArgoCD app out of sync
@@ -1340,6 +1374,16 @@ _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previ
 """Taking a running thing back to an earlier version is a rollback, whatever the verb."""
 
 
+def _outage(lowered: str) -> bool:
+    """Whether the text reports an outage ("VPN to the Lisbon office is down"), not one as the condition of the work
+    ("Show a friendly message when the API is down", "Page us if the site is unreachable")."""
+    down = _OUTAGE_RE.search(lowered)
+    return down is not None and not _CONDITION_RE.search(lowered, 0, down.start())
+
+
+_CONDITION_RE = re.compile(r"\b(?:when|whenever|if|while|until|once|in\s+case)\b")
+
+
 def _rollback(text: str) -> re.Match[str] | None:
     """The first rollback phrase of ``text`` that is not quoted ("'Back to yesterday's version' restores the wrong
     draft" names a button of an editor) and does not take what a screen shows back to an earlier wording or look
@@ -1483,6 +1527,10 @@ NEW_WORK = ("rewrite", "build", "create", "implement", "design", "develop", "por
             "prototype")
 """Verbs that make a new thing (or a new shape of one): a deliverable of its own, even as a problem's answer."""
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
+_NOUN_LEAD_RE = re.compile(r"^\s*(?:push\s+(?:notifications?|tokens?|messages?)|release\s+(?:notes?|dates?|trains?\s+page)|"
+                           r"ship(?:ping)?\s+dates?|publish(?:ing)?\s+dates?|tag\s+clouds?|scale\s+factors?)\b")
+"""A lead verb's word that opens a noun ("Push notifications arrive twice", "Release notes page shows HTML tags"):
+the thing named, not the master's work."""
 
 
 _OBLIGATION_RE = re.compile(r"\b(?:must|needs?|has\s+to|have\s+to|should|shall|will\s+need\s+to)\s+(?:be\s+|get\s+)?"
