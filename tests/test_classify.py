@@ -455,6 +455,24 @@ def rules() -> Classifier:
         ("Limit who can approve production deploys", "", "security", "who may deploy"),
         ("Restrict who can read the payroll bucket", "", "security", "who may read"),
         ("Restrict the date picker to weekdays", "", "development", "a picker's behaviour"),
+        # what a census question looks for (a relative clause, the kinds in parentheses) is no failure
+        ("Which printers do we have that don't support duplex?", "", "inventory", "a census"),
+        ("Which test benches (incl. the crashing ones) are in the Porto lab?", "", "inventory", "a census"),
+        ("Which page crashes on Safari?", "", "development", "a failure asked about"),
+        # what a security programme keeps
+        ("Gather PCI DSS evidence for the quarterly firewall review", "", "security", "compliance evidence"),
+        ("Add the new vendor to the risk register", "", "security", "a risk register"),
+        ("Add the new laptops to the asset register", "", "inventory", "an asset register"),
+        ("Gather the Node versions of the frontend repos", "", "inventory", "a census"),
+        # a date for a page or an app to be live is a release
+        ("Product wants the pricing page live before the launch", "", "cicd", "a release"),
+        ("Support wants live updates on the tickets page", "", "development", "live data on a page"),
+        # operations' words: backups, log retention, CloudWatch; recording into the CMDB
+        ("Turn on point-in-time recovery for the billing database", "", "cicd", "backups"),
+        ("Set the log retention of the API gateway to 90 days", "", "cicd", "log retention"),
+        ("Ship the API access logs to CloudWatch", "", "cicd", "log shipping"),
+        ("Put the new firewalls in the CMDB", "", "inventory", "recording assets"),
+        ("Put the CMDB link in the sidebar", "", "development", "a link on screen"),
     ],
 )
 def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,

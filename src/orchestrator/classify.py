@@ -197,6 +197,9 @@ RECORDED_ASSETS = frozenset({"datasets", "devices", "cameras", "encoders", "prin
                              "sensors", "gateways", "automations", "zaps", "phones", "tablets", "rigs", "racks"})
 """Besides ``asset_nouns``, data, devices and automations that documenting records, as plurals only: "Document the
 datasets in the lake", "Document the cameras ... used for the live events" (one "router" may be a program's)."""
+COMPLIANCE_RECORDS = frozenset({"evidence", "risk register", "risk registers", "risk assessment", "risk assessments",
+                                "questionnaire", "questionnaires", "risk treatment plan", "statement of applicability"})
+"""What a security or compliance programme keeps: collecting or updating it is security's work."""
 CENSUS_PLACES = frozenset({"catalog", "catalogue", "inventory", "cmdb", "portfolio", "register"})
 CARRYING = frozenset({"import", "export", "copy", "sync", "load", "pull", "snapshot", "upload", "feed"})
 """Verbs that carry data somewhere: into the catalog (``Snapshot the Helm release versions into the inventory``)
@@ -527,7 +530,7 @@ class Classifier:
         # "Which hosts are missing from Datadog?": what is missing is what the census looks for, not a failure
         sought = (verb in FINDING or verb in ENUMERATING) and bool(DETERMINERS.match(f" {' '.join(words[1:2])}"))
         looked_for = (question or sought) and not _EXCEPTION_RE.search(named)  # not "Map pins are missing"
-        reported = _FAILURE_RE.search(_MISSING_RE.sub(" ", named.lower()) if looked_for else named.lower()) or (
+        reported = _FAILURE_RE.search(_sought(named.lower()) if looked_for else named.lower()) or (
             _outage(named.lower()))
         failed = None if phrased or not (reported or _EXCEPTION_RE.search(named)) else self._failure_of(
             named, description, said=title)
@@ -561,7 +564,14 @@ class Classifier:
             word not in owners and (word in self._assets or f"{word}s" in self._assets or word in RECORDED_ASSETS)
             for word in words[1:]))
         filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | CARRYING | {
-            "move", "tag", "mark", "fill", "complete", "populate", "update", "correct"}  # fill in the owners in the catalog
+            "move", "tag", "mark", "fill", "complete", "populate", "update", "correct", "put", "enter",
+            "note"}  # fill in the owners in the catalog
+        if not COMPLIANCE_RECORDS.isdisjoint({noun, " ".join(words[-2:]), " ".join(place_words[-2:])}) and (
+                "security" in scores):
+            # "Collect SOC 2 evidence that MFA is enforced", "Add the vendor to the risk register": what a security
+            # programme keeps, not a census of what exists (an asset register is inventory's)
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a security record ({head!r})")
+            return "compliance", "security"
         if (census or recorded or filed) and "inventory" in scores:
             what = "finding out what exists" if census else "recording what exists"
             self._decide(scores, reasons, "inventory", ENUMERATION_WEIGHT, f"the work is {what} ({head!r})")
@@ -1374,6 +1384,17 @@ _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previ
 """Taking a running thing back to an earlier version is a rollback, whatever the verb."""
 
 
+def _sought(lowered: str) -> str:
+    """What a census question looks for is no failure: a thing "missing", the kinds in parentheses and the relative
+    clause that says which ("Which domains do we own that don't serve any website?", "Which mobile SDKs (analytics,
+    crash reporting) are in each app?"); "Which hosts are missing from Datadog?" asks what exists."""
+    return _RELATIVE_RE.sub(" ", _PARENTHESES_RE.sub(" ", _MISSING_RE.sub(" ", lowered)))
+
+
+_PARENTHESES_RE = re.compile(r"\([^()]*\)")
+_RELATIVE_RE = re.compile(r"(?<=\w)\s+(?:that|who|whose)\s.*", re.DOTALL)
+
+
 def _outage(lowered: str) -> bool:
     """Whether the text reports an outage ("VPN to the Lisbon office is down"), not one as the condition of the work
     ("Show a friendly message when the API is down", "Page us if the site is unreachable")."""
@@ -1408,9 +1429,13 @@ SHOWN_CONTENT = frozenset({"copy", "text", "texts", "wording", "logo", "colour",
 
 _QUOTES = frozenset("'\"‘“«")
 _GO_LIVE_RE = re.compile(r"^\s*(?:please\s+)?(?:put|push|take|get|bring)\s+(?:[\w.'-]+\s+){1,6}live\b(?!\s+(?:chat|stream|"
-                         r"view|preview|data|feed|search|updates?|scores?|mode|demo|reload)\b)|\bgo(?:es)?\s+live\b",
+                         r"view|preview|data|feed|search|updates?|scores?|mode|demo|reload)\b)|\bgo(?:es)?\s+live\b|"
+                         # "Marketing wants the new landing page live by 9am Monday": a date for a release
+                         r"\b(?:wants?|needs?)\s+(?:[\w.'-]+\s+){1,6}live\s+(?:by|before|on|for|tomorrow|today|tonight|"
+                         r"this|next)\b",
                          re.IGNORECASE)
-"""Putting a version or a page live is a release ("Put version 3.2 of the API live", "Can the homepage go live?")."""
+"""Putting a version or a page live is a release ("Put version 3.2 of the API live", "Can the homepage go live?",
+"Marketing wants the new landing page live by Monday")."""
 _MOVE_FROM_RE = re.compile(r"\S+\s+(?:everything\s+|all\s+(?:of\s+)?(?:our\s+)?[\w-]+\s+)?from\s")
 """Migrate from MySQL to PostgreSQL, Move everything from Heroku to AWS: the whole system moves."""
 _REACHED_RE = re.compile(r"\b(?:stored|sent|shown|displayed|included|documented|added|exposed|synced|synchronised|"

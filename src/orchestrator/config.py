@@ -151,7 +151,7 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "logstash", "failover", "fail over", "disaster recovery", "restore test", "restore drill",
                       "dr drill", "dr test", "dr exercise", "cname", "dns record", "dns records",
                       "cert-manager", "let's encrypt", "letsencrypt", "pods", "logrotate",
-                      "log rotation"],
+                      "log rotation", "point-in-time recovery", "pitr", "log retention", "cloudwatch"],
             hints=["build", "alerts", "nginx", "systemd", "artifact", "registry", "uptime", "environment", "storage",
                    "capacity", "disk",
                    "cluster", "provision", "publish", "ship", "cron", "backup", "argo", "argocd", "flux", "spinnaker",
