@@ -473,6 +473,20 @@ def rules() -> Classifier:
         ("Ship the API access logs to CloudWatch", "", "cicd", "log shipping"),
         ("Put the new firewalls in the CMDB", "", "inventory", "recording assets"),
         ("Put the CMDB link in the sidebar", "", "development", "a link on screen"),
+        # a security word naming a screen is the screen's name
+        ("The Leaked Secrets tab is blank for new projects", "", "development", "a screen's failure"),
+        ("Exposed credentials panel shows duplicates", "", "development", "a screen's failure"),
+        ("Audit trail table should show the user's email", "", "development", "a table in the UI"),
+        ("Scan results page is blank for new projects", "", "development", "a page's failure"),
+        ("Hardcoded password in the login page", "", "security", "a defect on a page"),
+        ("Audit the log tables for personal data", "", "security", "an audit"),
+        # a review of who may do what, and access given or taken
+        ("Review who can merge to main in the payments repo", "", "security", "an access review"),
+        ("Legal asks: who can see the contracts folder? Please check", "", "security", "an access review"),
+        ("Review the page that shows who can edit a document", "", "development", "a page"),
+        ("Take the admin rights of the interns in Confluence away", "", "security", "removing access"),
+        ("Set up a Google Workspace account for the new designer with access to Figma", "", "security",
+         "granting access"),
     ],
 )
 def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,

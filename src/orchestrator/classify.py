@@ -23,6 +23,7 @@ from orchestrator.textsignals import (
     CRITERIA_RE,
     TypoFixer,
     action_clauses,
+    after_label,
     arrow_chain,
     changed_files,
     clauses,
@@ -174,6 +175,8 @@ _WHO_MAY_RE = re.compile(r"\s*who\s+(?:still\s+|else\s+|else\s+still\s+)?(?:(?:h
                          r"(?:can|could|may|is\s+allowed\s+to|are\s+allowed\s+to)\s+(?!i\b|we\b|you\b)\w+)", re.IGNORECASE)
 """A question of who may do what ("Who has admin on the prod cluster?", "Who can deploy to production?") is an
 access review."""
+_REVIEW_WHO_RE = re.compile(r"\s*\w+\s+(?:and\s+\w+\s+)?(?:\(\s*(?:[^():]{1,30}:\s*)?)?(?=who\b)", re.IGNORECASE)
+"""A review of who may ("Review who has access to the wiki"; "review and tighten (Finance asks: who can approve ...)")."""
 _LIMITING_RE = re.compile(r"^\s*(?:restrict|limit|reduce|narrow|lock\s+down|tighten|control|decide)\s+(?=who\b)",
                           re.IGNORECASE)
 """Limiting who may do what ("Restrict who can exec into the pods", "Limit who can deploy") is access control."""
@@ -587,7 +590,7 @@ class Classifier:
         if _CERT_EXPIRY_RE.search(named) and "cicd" in scores:  # "cert for api.example.com expires friday!!"
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"a certificate expiring: its renewal ({head!r})")
             return "renewal", "cicd"
-        defect = _DEFECT_RE.search(named)
+        defect = _defect(named)
         # the place is a pipeline, a cluster, a CI job, a compose file; not a page about deploys
         where = " ".join(w for w in place_words if w not in ENVIRONMENTS)  # "in production" says where, not what
         hardened = verb in TOGGLING and place_noun in RUNTIME_PLACES and any(
@@ -620,8 +623,11 @@ class Classifier:
         if verbless and noun in ACCESS_NOUNS and "security" in scores:  # "GitHub access for the new contractors"
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")
             return "access", "security"
-        if _WHO_MAY_RE.match(_LIMITING_RE.sub("", named, count=1)) and "security" in scores:
-            # "Who has admin on the production cluster?", "Restrict who can kubectl exec into production pods"
+        if (_WHO_MAY_RE.match(_LIMITING_RE.sub("", after_label(named), count=1)) or (
+                words[0] in REVIEWING and (asked := _REVIEW_WHO_RE.match(named)) and _WHO_MAY_RE.match(named, asked.end())
+        )) and "security" in scores:
+            # "Who has admin on the production cluster?", "Restrict who can kubectl exec into production pods",
+            # "Finance asks: who can approve payments over 10k? Please review" (read as "review ... (who can ...)")
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")
             return "access", "security"
         if noun in FINDINGS and len(words) > 1 and "security" in scores:
@@ -729,7 +735,7 @@ class Classifier:
         as written, with the quoted messages that ``title`` has lost as names."""
         lowered = title.lower()
         if not (_FAILURE_RE.search(lowered) or _EXCEPTION_RE.search(title) or _outage(lowered)) or (
-                _DEFECT_RE.search(lowered)):
+                _defect(lowered)):
             return None
         words = re.findall(r"[a-z][a-z0-9-]*", lowered)
         if _THROWN_RE.search(title) or _COMPILE_ERROR_RE.search(said or title):
@@ -1384,6 +1390,17 @@ _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previ
 """Taking a running thing back to an earlier version is a rollback, whatever the verb."""
 
 
+def _defect(text: str) -> re.Match[str] | None:
+    """The first security defect the text names, not the name of a screen ("The Vulnerabilities tab shows the wrong
+    count", "Exposed secrets page doesn't load": a screen's failure; "Hardcoded password in the login page" is one)."""
+    return next((found for found in _DEFECT_RE.finditer(text) if not _SCREEN_AFTER_RE.match(text, found.end())), None)
+
+
+_SCREEN_AFTER_RE = re.compile(r"(?:\s+(?!(?:in|on|of|to|from|for|at|via|through|with|by|the|an?|our|its|is|are)\b)[\w-]+)"
+                              r"{0,2}\s+(?:tabs?|pages?|screens?|panels?|views?|tables?|columns?|widgets?|dialogs?|"
+                              r"modals?|charts?|badges?|filters?|menus?|sidebars?|cards?)\b", re.IGNORECASE)
+
+
 def _sought(lowered: str) -> str:
     """What a census question looks for is no failure: a thing "missing", the kinds in parentheses and the relative
     clause that says which ("Which domains do we own that don't serve any website?", "Which mobile SDKs (analytics,
@@ -1553,9 +1570,12 @@ NEW_WORK = ("rewrite", "build", "create", "implement", "design", "develop", "por
 """Verbs that make a new thing (or a new shape of one): a deliverable of its own, even as a problem's answer."""
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
 _NOUN_LEAD_RE = re.compile(r"^\s*(?:push\s+(?:notifications?|tokens?|messages?)|release\s+(?:notes?|dates?|trains?\s+page)|"
-                           r"ship(?:ping)?\s+dates?|publish(?:ing)?\s+dates?|tag\s+clouds?|scale\s+factors?)\b")
-"""A lead verb's word that opens a noun ("Push notifications arrive twice", "Release notes page shows HTML tags"):
-the thing named, not the master's work."""
+                           r"ship(?:ping)?\s+dates?|publish(?:ing)?\s+dates?|tag\s+clouds?|scale\s+factors?|"
+                           # "Audit log table in the admin UI should be sortable", "Scan results page is blank": a screen
+                           r"(?:audit|scan|deploy|release|build|test)\s+(?:logs?|trails?|results?|history|status|events?)\s+"
+                           r"(?:tabs?|pages?|tables?|views?|screens?|panels?|columns?|widgets?|charts?|badges?|filters?|lists?))\b")
+"""A lead verb's (or a master's keyword's) word that opens a noun ("Push notifications arrive twice", "Release notes
+page shows HTML tags", "Audit log table should be sortable"): the thing named, not the master's work."""
 
 
 _OBLIGATION_RE = re.compile(r"\b(?:must|needs?|has\s+to|have\s+to|should|shall|will\s+need\s+to)\s+(?:be\s+|get\s+)?"

@@ -117,7 +117,8 @@ def _default_domains() -> dict[str, DomainConfig]:
             hints=["patch", "password", "token", "tls", "ssl", "certificate", "leak", "redirect",
                    "private", "signature", "permission", "rbac", "firewall", "auth", "md5", "sha1", "suspicious",
                    "github access", "production access", "admin access", "write access", "push access", "ssh access",
-                   "vpn access", "still have access", "access rights", "access review", "risk assessment",
+                   "vpn access", "still have access", "access rights", "admin rights", "with access to", "access review",
+                   "risk assessment",
                    "hacker", "hackers", "hacking"],
         ),
         "inventory": DomainConfig(
