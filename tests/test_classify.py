@@ -487,6 +487,19 @@ def rules() -> Classifier:
         ("Take the admin rights of the interns in Confluence away", "", "security", "removing access"),
         ("Set up a Google Workspace account for the new designer with access to Figma", "", "security",
          "granting access"),
+        # operations' verbs and things no word named: containerizing, a VPN, office and lab hardware
+        ("Dockerize the invoice parser so it runs on the batch hosts", "", "cicd", "an image to build"),
+        ("Configure the VPN for the Warsaw office", "", "cicd", "network infrastructure"),
+        ("Replace the access points on the second floor", "", "cicd", "office network hardware"),
+        ("Set up an MQTT broker on the workshop PC", "", "cicd", "a service set up on a machine"),
+        ("Move the render farm to the new rack", "", "cicd", "compute hardware"),
+        ("Add a broker selection dropdown to the trading form", "", "development", "a dropdown"),
+        ("Failed sign-ins on the VPN concentrator all night", "", "security", "failed logins are an attacker's"),
+        ("VPN client in the mobile app failed to connect after the update", "", "development", "an app's failure"),
+        # data shared by a public link, a guest network that reaches inside
+        ("Finance shares the payroll sheet via public Dropbox links", "", "security", "data exposure"),
+        ("Guest network can access the CCTV recorder", "", "security", "missing segmentation"),
+        ("Let users share dashboards via public links", "", "development", "a product capability"),
     ],
 )
 def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,

@@ -239,6 +239,9 @@ _COMPILE_ERROR_RE = re.compile(
 """A compiler's or a bundler's message about the code (``Cannot find module './utils'``, ``TS2339``): a build
 that fails on one fails in the code, the code's to fix."""
 _EXCEPTION_RE = re.compile(rf"{_THROWN_RE.pattern}|\b(?:OOMKilled|out of memory)\b", re.IGNORECASE)
+_FAILED_LOGIN_RE = re.compile(r"\bfailed\s+(?:logins?|log-?ins?|sign-?ins?|login\s+attempts|authentications?|"
+                              r"password\s+attempts)\b")
+"""Failed logins are what an attacker leaves (security's words), not a program failing."""
 _OUTAGE_RE = re.compile(r"\b(?:is|are|was|were|went|been)\s+(?:still\s+|completely\s+)?(?:down|unreachable)"
                         r"(?![\w-])(?!\s+to\b)")
 """An outage: a running system that is down (operations', cicd's), not a number that goes down ("down to 97%"); an app
@@ -274,6 +277,10 @@ _DEFECT_RE = re.compile(
     # ("Pods in the payments namespace run as privileged", "Terraform state bucket is readable by every account",
     # "ArgoCD UI is reachable from the internet", "MQTT broker accepts anonymous connections")
     r"(?:runs?|running)\s+as\s+(?:privileged|root)|privileged\s*:\s*true|"
+    # data shared by a public link, a guest network that reaches inside ("Sales shares customer lists through public
+    # Google Drive links", "Guest Wi-Fi can reach the office printers")
+    r"(?:through|via|with|by|as)\s+public\s+(?:[\w-]+\s+){0,2}links?|anyone\s+with\s+the\s+link|shared\s+publicly|"
+    r"guest\s+(?:wi-?fi|wlan|network|vlan)\s+(?:can|could)\s+(?:reach|access|see)|"
     r"(?:readable|writable|writeable|accessible|reachable)\s+(?:by|to|from)\s+(?:every\w*|any(?:one|body)\b|"
     r"the\s+(?:internet|world|public)\b)|open\s+to\s+(?:0\.0\.0\.0/0|the\s+(?:internet|world)\b|everyone\b|anyone\b)|"
     r"accepts?\s+anonymous|anonymous\s+(?:connections?|logins?|binds?|uploads?)|"
@@ -533,7 +540,8 @@ class Classifier:
         # "Which hosts are missing from Datadog?": what is missing is what the census looks for, not a failure
         sought = (verb in FINDING or verb in ENUMERATING) and bool(DETERMINERS.match(f" {' '.join(words[1:2])}"))
         looked_for = (question or sought) and not _EXCEPTION_RE.search(named)  # not "Map pins are missing"
-        reported = _FAILURE_RE.search(_sought(named.lower()) if looked_for else named.lower()) or (
+        said_failed = _FAILED_LOGIN_RE.sub(" ", _sought(named.lower()) if looked_for else named.lower())
+        reported = _FAILURE_RE.search(said_failed) or (
             _outage(named.lower()))
         failed = None if phrased or not (reported or _EXCEPTION_RE.search(named)) else self._failure_of(
             named, description, said=title)
@@ -734,7 +742,8 @@ class Classifier:
         when the title reports no failure or a security defect (security's, by its words). ``said`` is the title
         as written, with the quoted messages that ``title`` has lost as names."""
         lowered = title.lower()
-        if not (_FAILURE_RE.search(lowered) or _EXCEPTION_RE.search(title) or _outage(lowered)) or (
+        failing = _FAILURE_RE.search(_FAILED_LOGIN_RE.sub(" ", lowered))
+        if not (failing or _EXCEPTION_RE.search(title) or _outage(lowered)) or (
                 _defect(lowered)):
             return None
         words = re.findall(r"[a-z][a-z0-9-]*", lowered)

@@ -110,7 +110,7 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "vuln", "vulns", "root login", "failed login", "anonymous access", "sslv3",
                       "oauth2 scope", "oauth2 scopes", "unencrypted", "spoofed", "dmarc", "dkim", "filevault",
                       "bitlocker", "supply-chain", "supply chain attack", "community string", "community strings",
-                      "prompt injection", "jailbreak", "replayed", "stolen"],
+                      "prompt injection", "jailbreak", "replayed", "stolen", "failed sign-in", "failed authentication"],
             lead_verbs=["revoke", "redact", "rotate", "pentest", "pen test", "pen-test", "fuzz",
                         "harden", "quarantine", "restrict", "block", "lock",
                         "hash", "mask", "take away", "offboard"],
@@ -158,10 +158,11 @@ def _default_domains() -> dict[str, DomainConfig]:
                    "cluster", "provision", "publish", "ship", "cron", "backup", "argo", "argocd", "flux", "spinnaker",
                    "jenkins", "gitlab ci", "circleci", "buildkite", "pypi", "npm publish", "homebrew", "dns", "cdn",
                    "vpc", "ec2", "eks", "gke", "aks", "ecs", "load balancer", "node pool", "cronjob", "snapshot",
-                   "vpn", "site-to-site", "dhcp"],
+                   "vpn", "site-to-site", "dhcp", "core switch", "access point", "access points",
+                   "render nodes", "render farm", "nas", "broker"],
             lead_verbs=["deploy", "redeploy", "release", "publish", "ship", "promote", "scale", "provision",
                         "roll back", "roll out", "rollback", "tag", "push", "back up", "backup", "snapshot", "renew",
-                        "restart", "reboot"],
+                        "restart", "reboot", "containerize", "containerise", "dockerize", "dockerise"],
         ),
         "docs": DomainConfig(
             master="development",
@@ -265,7 +266,7 @@ class ClassifierConfig(_Section):
                                  "manifest", "manifests", "namespace", "deployment", "deployments", "job", "jobs",
                                  "build", "builds", "pod", "pods", "node pool", "load balancer", "backup", "backups",
                                  "disk", "disks", "volume", "volumes", "dns record", "dns records",
-                                 "cname", "ttl", "vm", "vms"],
+                                 "cname", "ttl", "vm", "vms", "vpn"],
         description="What cicd works on: the place a change is made (\"in the Android CI job\"), a failing thing "
                     "(\"the nightly build fails\"). A job counts only with a cicd word (\"CI job\").",
     )
