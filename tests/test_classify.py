@@ -500,6 +500,10 @@ def rules() -> Classifier:
         ("Finance shares the payroll sheet via public Dropbox links", "", "security", "data exposure"),
         ("Guest network can access the CCTV recorder", "", "security", "missing segmentation"),
         ("Let users share dashboards via public links", "", "development", "a product capability"),
+        # a count that is a thing's property is no census; "a count of" and "Count the" are
+        ("The unread count on the inbox icon lags behind", "", "development", "a property on screen"),
+        ("Raise the retry count of the ingest job", "", "development", "a setting of a job"),
+        ("A count of the VMs per subscription, please", "", "inventory", "a census"),
     ],
 )
 def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,

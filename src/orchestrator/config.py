@@ -129,7 +129,7 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "licences", "sbom", "asset tag", "unowned", "ownerless",
                       "find every", "find all", "identify every", "identify all", "locate every",
                       "locate all"],
-            hints=["list", "overview", "versions", "dependencies", "outdated", "report", "which", "count",
+            hints=["list", "overview", "versions", "dependencies", "outdated", "report", "which", "a count of",
                    "survey", "archived", "owners", "cmdb", "owner", "repository", "assets"],
             lead_verbs=["list", "enumerate", "catalog", "catalogue", "inventory", "record", "tally", "count"],
         ),
