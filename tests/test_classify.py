@@ -504,6 +504,10 @@ def rules() -> Classifier:
         ("The unread count on the inbox icon lags behind", "", "development", "a property on screen"),
         ("Raise the retry count of the ingest job", "", "development", "a setting of a job"),
         ("A count of the VMs per subscription, please", "", "inventory", "a census"),
+        # someone reporting is no report to make
+        ("Store manager reports the barcode labels print blurry", "", "development", "a defect told"),
+        ("Teacher reported a blank timetable for year 7", "", "development", "a defect told"),
+        ("Generate a report of the repos without owners", "", "inventory", "a census report"),
     ],
 )
 def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,

@@ -60,6 +60,10 @@ from orchestrator.textsignals import (
 _BUILD_MAKES_RE = re.compile(r"build\s+(?:a|an|the|our|new|your|their|its|some|me|us)\s")
 """``Build a loyalty program``: the verb that makes a thing, not a CI build (``the build is red``, ``build times``)."""
 
+_REPORTS_SAYS_RE = re.compile(r"report(?:s\s+(?:the|a|an|that|its|their|our|his|her|wrong|no|an?\s+error|\d)\b|ed\b)")
+"""``Customer reports the export stops``, ``Sensor reports temperature ...``, ``a user reported``: someone or something
+telling, not a report to make (inventory's census)."""
+
 TYPE_WEIGHT = 10.0
 """Each of ``type`` and the ``"<type>: "`` prefix: what the writer declared outweighs most wording."""
 TITLE_WEIGHT = 2.0
@@ -473,7 +477,8 @@ class Classifier:
         found = [(match.end() - match.start(), match.start(), match.end(), name, word, word_weight)
                  for name, word, plain, pattern, word_weight in (self._present(lowered) if candidates is None else candidates)
                  if plain in lowered and word not in scores[name].words and (match := pattern.search(lowered))
-                 and not (word == "build" and _BUILD_MAKES_RE.match(lowered, match.start()))]
+                 and not (word == "build" and _BUILD_MAKES_RE.match(lowered, match.start()))
+                 and not (word == "report" and _REPORTS_SAYS_RE.match(lowered, match.start()))]
         taken: list[tuple[int, int]] = []
         for _, start, end, name, word, word_weight in sorted(found, key=lambda f: (-f[0], f[1])):
             if any(start < other_end and other_start < end for other_start, other_end in taken):
