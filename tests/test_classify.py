@@ -507,6 +507,9 @@ def rules() -> Classifier:
         # someone reporting is no report to make
         ("Store manager reports the barcode labels print blurry", "", "development", "a defect told"),
         ("Teacher reported a blank timetable for year 7", "", "development", "a defect told"),
+        # a default password whatever it opens, and the scanners security's people name
+        ("The cameras ship with the same default root password", "", "security", "default credentials"),
+        ("Run Semgrep on the payments repo and triage what it finds", "", "security", "a security scan"),
         ("Generate a report of the repos without owners", "", "inventory", "a census report"),
     ],
 )

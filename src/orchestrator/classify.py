@@ -260,7 +260,7 @@ _DEFECT_RE = re.compile(
     r"another\s+(?:user|customer|company|tenant|client|account|organi[sz]ation|team|member|patient|person|student)'?s|"
     r"(?:of\s+)?other\s+(?:users|tenants|customers|accounts|organi[sz]ations|companies|clients|teams|members|patients)"
     r"(?:'?s?\s+\w+|\b)|insecure\w*|prototype pollution|redos|"
-    r"zip slip|mass assignment|subdomain takeover|account takeover|default (?:admin )?(?:password|credentials)|"
+    r"zip slip|mass assignment|subdomain takeover|account takeover|default (?:[\w-]+ )?(?:password|credentials)|"
     r"default admin|(?:sessions?|tokens?|links?|cookies?)\s+(?:does\s+not|doesn't|do\s+not|don't|never|won't)\s+expire|"
     r"(?:is|are)\s+(?:world-readable|public\b(?!\s+(?:api|holiday|page|site|website|docs|roadmap|beta|release)))|"
     r"anyone\s+can\s+(?:download|read|see|access|view|edit|delete|list)|"
