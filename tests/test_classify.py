@@ -395,3 +395,125 @@ def test_a_first_word_of_thousands_of_letters_is_looked_up_by_its_short_prefixes
     classifier._leads = Counting(classifier._leads)  # type: ignore[assignment]
     classifier.route("a" * 20_000)
     assert 0 < Counting.gets <= 2 * classifier._longest_lead
+
+
+# --- Fifth round (tests/data/tuning/route8.json: simple tasks from people outside engineering, mobile, data/ML,
+# IoT, office IT, games and media, compliance, named tools). New phrasings of each cause, with their opposites.
+
+@pytest.fixture(scope="module")
+def rules() -> Classifier:
+    """The rules alone: what a rule decides, not what the built-in model would make of the words."""
+    return Classifier(ClassifierConfig(), learned=None)
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "master", "why"),
+    [
+        # a security defect said as the state of a thing operations tools name: the tool says where, the state what
+        ("The ingest containers on the batch cluster run as root", "", "security", "running as root"),
+        ("Our Helm values bucket is readable by anyone", "", "security", "a bucket anyone can read"),
+        ("Grafana on the ops cluster is reachable from the internet", "", "security", "an exposed admin tool"),
+        ("The Redis on the cache host accepts anonymous connections", "", "security", "no authentication"),
+        ("Presigned download URLs from the S3 bucket never expire", "", "security", "links that never expire"),
+        ("The Segment write key is in the iOS app bundle", "", "security", "a secret shipped to users"),
+        ("Pods in the search namespace keep restarting", "", "cicd", "a cluster's failure, no security state"),
+        ("Download URLs open the wrong file", "", "development", "a program's failure"),
+        # a secret or a card number shown, logged or revealed
+        ("The checkout service logs full credit card numbers", "", "security", "card numbers in the logs"),
+        ("Help bot reveals the system prompt to users", "", "security", "prompt leakage"),
+        ("Add a card number field to the payment form", "", "development", "a field that asks for one"),
+        ("Update the help bot's system prompt with the new opening hours", "", "development", "a prompt's text"),
+        # security's words as its own people write them
+        ("Invoices are sent unencrypted to the print share", "", "security", "data sent unprotected"),
+        ("Enable BitLocker on the reception PCs", "", "security", "disk encryption"),
+        ("Set up DKIM for the newsletter domain", "", "security", "mail authentication"),
+        ("Change the SNMP community string on the core routers", "", "security", "a shared secret"),
+        ("Show the stolen-items count on the store dashboard", "", "development", "what a screen shows"),
+        # an outage of a running system is operations'
+        ("Intranet wiki is down since the power cut", "", "cicd", "an outage, not documentation"),
+        ("The file server is unreachable from the Porto office", "", "cicd", "an outage"),
+        ("Search page is down for Safari users", "", "development", "a page's failure"),
+        ("The app shows 'offline' although Wi-Fi is on", "", "development", "an app's state, not an outage"),
+        ("Show a friendly message while the payment provider is down", "", "development", "an outage as the condition"),
+        # what office networks and machines are
+        ("Set up a VPN for the new Munich office", "", "cicd", "network infrastructure"),
+        ("Reserve a DHCP address for the door controller", "", "cicd", "network operations"),
+        ("Install JupyterHub on the data science VM", "", "cicd", "a service set up on a VM"),
+        ("Give the auditors VPN access", "", "security", "access"),
+        ("Add a VPN toggle to the settings screen", "", "development", "a screen's toggle"),
+        # documenting devices, data sets and automations records assets; whose a thing is does not
+        ("Document the sensors installed in the cold store", "", "inventory", "devices"),
+        ("Document the laptops issued to the support team", "", "inventory", "devices"),
+        ("Document the payment service's webhook API", "", "development", "API documentation"),
+        ("Document the dataset loader", "", "development", "code documentation"),
+        # a lead verb's word that opens a noun is the thing named
+        ("Push notifications show the wrong sender name", "", "development", "push notifications are the app's"),
+        ("Release notes page in the help center shows raw Markdown", "", "development", "a page"),
+        ("Push the worker image to the registry", "", "cicd", "push is the work"),
+        ("Release the 2.4 app to the App Store", "", "cicd", "release is the work"),
+        # limiting who may do what is access control
+        ("Limit who can approve production deploys", "", "security", "who may deploy"),
+        ("Restrict who can read the payroll bucket", "", "security", "who may read"),
+        ("Restrict the date picker to weekdays", "", "development", "a picker's behaviour"),
+        # what a census question looks for (a relative clause, the kinds in parentheses) is no failure
+        ("Which printers do we have that don't support duplex?", "", "inventory", "a census"),
+        ("Which test benches (incl. the crashing ones) are in the Porto lab?", "", "inventory", "a census"),
+        ("Which page crashes on Safari?", "", "development", "a failure asked about"),
+        # what a security programme keeps
+        ("Gather PCI DSS evidence for the quarterly firewall review", "", "security", "compliance evidence"),
+        ("Add the new vendor to the risk register", "", "security", "a risk register"),
+        ("Add the new laptops to the asset register", "", "inventory", "an asset register"),
+        ("Gather the Node versions of the frontend repos", "", "inventory", "a census"),
+        # a date for a page or an app to be live is a release
+        ("Product wants the pricing page live before the launch", "", "cicd", "a release"),
+        ("Support wants live updates on the tickets page", "", "development", "live data on a page"),
+        # operations' words: backups, log retention, CloudWatch; recording into the CMDB
+        ("Turn on point-in-time recovery for the billing database", "", "cicd", "backups"),
+        ("Set the log retention of the API gateway to 90 days", "", "cicd", "log retention"),
+        ("Ship the API access logs to CloudWatch", "", "cicd", "log shipping"),
+        ("Put the new firewalls in the CMDB", "", "inventory", "recording assets"),
+        ("Put the CMDB link in the sidebar", "", "development", "a link on screen"),
+        # a security word naming a screen is the screen's name
+        ("The Leaked Secrets tab is blank for new projects", "", "development", "a screen's failure"),
+        ("Exposed credentials panel shows duplicates", "", "development", "a screen's failure"),
+        ("Audit trail table should show the user's email", "", "development", "a table in the UI"),
+        ("Scan results page is blank for new projects", "", "development", "a page's failure"),
+        ("Hardcoded password in the login page", "", "security", "a defect on a page"),
+        ("Audit the log tables for personal data", "", "security", "an audit"),
+        # a review of who may do what, and access given or taken
+        ("Review who can merge to main in the payments repo", "", "security", "an access review"),
+        ("Legal asks: who can see the contracts folder? Please check", "", "security", "an access review"),
+        ("Review the page that shows who can edit a document", "", "development", "a page"),
+        ("Take the admin rights of the interns in Confluence away", "", "security", "removing access"),
+        ("Set up a Google Workspace account for the new designer with access to Figma", "", "security",
+         "granting access"),
+        # operations' verbs and things no word named: containerizing, a VPN, office and lab hardware
+        ("Dockerize the invoice parser so it runs on the batch hosts", "", "cicd", "an image to build"),
+        ("Configure the VPN for the Warsaw office", "", "cicd", "network infrastructure"),
+        ("Replace the access points on the second floor", "", "cicd", "office network hardware"),
+        ("Set up an MQTT broker on the workshop PC", "", "cicd", "a service set up on a machine"),
+        ("Move the render farm to the new rack", "", "cicd", "compute hardware"),
+        ("Add a broker selection dropdown to the trading form", "", "development", "a dropdown"),
+        ("Failed sign-ins on the VPN concentrator all night", "", "security", "failed logins are an attacker's"),
+        ("VPN client in the mobile app failed to connect after the update", "", "development", "an app's failure"),
+        # data shared by a public link, a guest network that reaches inside
+        ("Finance shares the payroll sheet via public Dropbox links", "", "security", "data exposure"),
+        ("Guest network can access the CCTV recorder", "", "security", "missing segmentation"),
+        ("Let users share dashboards via public links", "", "development", "a product capability"),
+        # a count that is a thing's property is no census; "a count of" and "Count the" are
+        ("The unread count on the inbox icon lags behind", "", "development", "a property on screen"),
+        ("Raise the retry count of the ingest job", "", "development", "a setting of a job"),
+        ("A count of the VMs per subscription, please", "", "inventory", "a census"),
+        # someone reporting is no report to make
+        ("Store manager reports the barcode labels print blurry", "", "development", "a defect told"),
+        ("Teacher reported a blank timetable for year 7", "", "development", "a defect told"),
+        # a default password whatever it opens, and the scanners security's people name
+        ("The cameras ship with the same default root password", "", "security", "default credentials"),
+        ("Run Semgrep on the payments repo and triage what it finds", "", "security", "a security scan"),
+        ("Generate a report of the repos without owners", "", "inventory", "a census report"),
+    ],
+)
+def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,
+                                                 why: str) -> None:
+    result = classify(rules, title, description=description)
+    assert (result.master or result.decision) == master, (why, result.reasons)

@@ -23,6 +23,7 @@ from orchestrator.textsignals import (
     CRITERIA_RE,
     TypoFixer,
     action_clauses,
+    after_label,
     arrow_chain,
     changed_files,
     clauses,
@@ -58,6 +59,10 @@ from orchestrator.textsignals import (
 
 _BUILD_MAKES_RE = re.compile(r"build\s+(?:a|an|the|our|new|your|their|its|some|me|us)\s")
 """``Build a loyalty program``: the verb that makes a thing, not a CI build (``the build is red``, ``build times``)."""
+
+_REPORTS_SAYS_RE = re.compile(r"report(?:s\s+(?:the|a|an|that|its|their|our|his|her|wrong|no|an?\s+error|\d)\b|ed\b)")
+"""``Customer reports the export stops``, ``Sensor reports temperature ...``, ``a user reported``: someone or something
+telling, not a report to make (inventory's census)."""
 
 TYPE_WEIGHT = 10.0
 """Each of ``type`` and the ``"<type>: "`` prefix: what the writer declared outweighs most wording."""
@@ -174,6 +179,11 @@ _WHO_MAY_RE = re.compile(r"\s*who\s+(?:still\s+|else\s+|else\s+still\s+)?(?:(?:h
                          r"(?:can|could|may|is\s+allowed\s+to|are\s+allowed\s+to)\s+(?!i\b|we\b|you\b)\w+)", re.IGNORECASE)
 """A question of who may do what ("Who has admin on the prod cluster?", "Who can deploy to production?") is an
 access review."""
+_REVIEW_WHO_RE = re.compile(r"\s*\w+\s+(?:and\s+\w+\s+)?(?:\(\s*(?:[^():]{1,30}:\s*)?)?(?=who\b)", re.IGNORECASE)
+"""A review of who may ("Review who has access to the wiki"; "review and tighten (Finance asks: who can approve ...)")."""
+_LIMITING_RE = re.compile(r"^\s*(?:restrict|limit|reduce|narrow|lock\s+down|tighten|control|decide)\s+(?=who\b)",
+                          re.IGNORECASE)
+"""Limiting who may do what ("Restrict who can exec into the pods", "Limit who can deploy") is access control."""
 ACCESS_NOUNS = frozenset({"access", "permissions", "privileges", "access rights", "rights"})
 """A verbless title about access (``Prod DB access for Sam``) is granting or taking away access: security's."""
 FINDINGS = frozenset({"finding", "findings"})
@@ -190,6 +200,13 @@ NEGLECTED = frozenset({"orphaned", "orphan", "unused", "untagged", "unowned", "i
                        "dangling", "unattached", "dormant", "inactive", "zombie"})
 CLOUD_ASSETS = frozenset({"instances", "volumes", "disks", "snapshots", "ips", "addresses", "clusters"})
 """Besides ``asset_nouns``, what a census of neglected things counts (orphaned EC2 instances, unattached volumes)."""
+RECORDED_ASSETS = frozenset({"datasets", "devices", "cameras", "encoders", "printers", "switches", "routers", "laptops",
+                             "sensors", "gateways", "automations", "zaps", "phones", "tablets", "rigs", "racks"})
+"""Besides ``asset_nouns``, data, devices and automations that documenting records, as plurals only: "Document the
+datasets in the lake", "Document the cameras ... used for the live events" (one "router" may be a program's)."""
+COMPLIANCE_RECORDS = frozenset({"evidence", "risk register", "risk registers", "risk assessment", "risk assessments",
+                                "questionnaire", "questionnaires", "risk treatment plan", "statement of applicability"})
+"""What a security or compliance programme keeps: collecting or updating it is security's work."""
 CENSUS_PLACES = frozenset({"catalog", "catalogue", "inventory", "cmdb", "portfolio", "register"})
 CARRYING = frozenset({"import", "export", "copy", "sync", "load", "pull", "snapshot", "upload", "feed"})
 """Verbs that carry data somewhere: into the catalog (``Snapshot the Helm release versions into the inventory``)
@@ -226,6 +243,13 @@ _COMPILE_ERROR_RE = re.compile(
 """A compiler's or a bundler's message about the code (``Cannot find module './utils'``, ``TS2339``): a build
 that fails on one fails in the code, the code's to fix."""
 _EXCEPTION_RE = re.compile(rf"{_THROWN_RE.pattern}|\b(?:OOMKilled|out of memory)\b", re.IGNORECASE)
+_FAILED_LOGIN_RE = re.compile(r"\bfailed\s+(?:logins?|log-?ins?|sign-?ins?|login\s+attempts|authentications?|"
+                              r"password\s+attempts)\b")
+"""Failed logins are what an attacker leaves (security's words), not a program failing."""
+_OUTAGE_RE = re.compile(r"\b(?:is|are|was|were|went|been)\s+(?:still\s+|completely\s+)?(?:down|unreachable)"
+                        r"(?![\w-])(?!\s+to\b)")
+"""An outage: a running system that is down (operations', cicd's), not a number that goes down ("down to 97%"); an app
+"offline" is often the app's own state (its offline mode), not an outage."""
 _DEFECT_RE = re.compile(
     r"\b(?:vulnerab\w*|injection|xss|csrf|traversal|(?<!memory )leak\w*|expos(?:es|ed|ing)|bypass\w*|unauthenticated|"
     r"hard-?coded|plaintext|cve-?\S*|exploit\w*|open redirect|ssrf|rce|idor|clickjacking|privilege escalation|"
@@ -236,7 +260,7 @@ _DEFECT_RE = re.compile(
     r"another\s+(?:user|customer|company|tenant|client|account|organi[sz]ation|team|member|patient|person|student)'?s|"
     r"(?:of\s+)?other\s+(?:users|tenants|customers|accounts|organi[sz]ations|companies|clients|teams|members|patients)"
     r"(?:'?s?\s+\w+|\b)|insecure\w*|prototype pollution|redos|"
-    r"zip slip|mass assignment|subdomain takeover|account takeover|default (?:admin )?(?:password|credentials)|"
+    r"zip slip|mass assignment|subdomain takeover|account takeover|default (?:[\w-]+ )?(?:password|credentials)|"
     r"default admin|(?:sessions?|tokens?|links?|cookies?)\s+(?:does\s+not|doesn't|do\s+not|don't|never|won't)\s+expire|"
     r"(?:is|are)\s+(?:world-readable|public\b(?!\s+(?:api|holiday|page|site|website|docs|roadmap|beta|release)))|"
     r"anyone\s+can\s+(?:download|read|see|access|view|edit|delete|list)|"
@@ -244,13 +268,31 @@ _DEFECT_RE = re.compile(
     # a secret shown or kept where it should not be, said as a state ("The error page shows the database connection
     # string", "Our .env is in the public repo"); not a screen that asks for one (the password field, a reset form)
     r"(?<!n't\s)(?<!not\s)(?:(?:shows?|showing|contains?|containing|includes?|including|prints?|printing|displays?|"
-    r"displaying|lists?)|(?:traces?|errors?|responses?|logs?)\s+with)\s+(?:the\s+|an?\s+|our\s+|its\s+|their\s+|all\s+)?"
-    r"(?:(?!(?:when|if|for|on|in|after|before|unless|while|and|or|to|of|no|not|instead)\b)[\w-]+\s+){0,2}?"
-    r"(?:connection\s+strings?|passwords?(?:\s+hash(?:es)?)?|private\s+keys?|secret\s+keys?|credentials)\b"
+    r"displaying|lists?|logs|logging|reveals?|revealing)|(?:traces?|errors?|responses?|logs?)\s+with)\s+"
+    r"(?:the\s+|an?\s+|our\s+|its\s+|their\s+|all\s+)?"
+    r"(?:(?!(?:when|if|for|on|in|after|before|unless|while|and|or|to|of|no|not|instead)\b)[\w'’-]+\s+){0,2}?"
+    r"(?:connection\s+strings?|passwords?(?:\s+hash(?:es)?)?|private\s+keys?|secret\s+keys?|credentials|"
+    r"(?:credit\s+)?card\s+numbers?|system\s+prompt)\b"
     r"(?!\s+(?:field|reset|strength|rules?|policy|form|input|change|meter|manager|page|dialog|screen|button|link|hint|"
     r"requirements?|prompt))|"
     r"(?:is|are)\s+(?:now\s+|still\s+)?(?:in|on)\s+(?:the\s+|a\s+|our\s+)?public\s+(?:[\w-]+\s+)?"
-    r"(?:repo|repository|bucket|gist|channel|wiki)s?)\b",
+    r"(?:repo|repository|bucket|gist|channel|wiki)s?|"
+    # what operations tools name, in a state that is a security defect: the tool names where, the state what
+    # ("Pods in the payments namespace run as privileged", "Terraform state bucket is readable by every account",
+    # "ArgoCD UI is reachable from the internet", "MQTT broker accepts anonymous connections")
+    r"(?:runs?|running)\s+as\s+(?:privileged|root)|privileged\s*:\s*true|"
+    # data shared by a public link, a guest network that reaches inside ("Sales shares customer lists through public
+    # Google Drive links", "Guest Wi-Fi can reach the office printers")
+    r"(?:through|via|with|by|as)\s+public\s+(?:[\w-]+\s+){0,2}links?|anyone\s+with\s+the\s+link|shared\s+publicly|"
+    r"guest\s+(?:wi-?fi|wlan|network|vlan)\s+(?:can|could)\s+(?:reach|access|see)|"
+    r"(?:readable|writable|writeable|accessible|reachable)\s+(?:by|to|from)\s+(?:every\w*|any(?:one|body)\b|"
+    r"the\s+(?:internet|world|public)\b)|open\s+to\s+(?:0\.0\.0\.0/0|the\s+(?:internet|world)\b|everyone\b|anyone\b)|"
+    r"accepts?\s+anonymous|anonymous\s+(?:connections?|logins?|binds?|uploads?)|"
+    r"(?:signed\s+)?urls?(?:\s+(?:for|of|to|from|in|on)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?)?\s+(?:does\s+not|doesn't|do\s+not|don't|never)\s+"
+    r"expire|"
+    # a secret shipped inside what users download ("The Datadog API key is in the public mobile app bundle")
+    r"(?:keys?|tokens?|secrets?|passwords?|credentials)\s+(?:is|are)\s+(?:now\s+|still\s+)?(?:in|inside)\s+"
+    r"(?:the\s+|our\s+)?(?:[\w-]+\s+){0,3}(?:bundle|apk|ipa|binary|binaries|javascript|frontend|firmware\s+image))\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
 _TRIGGER_RE = re.compile(r"\b(?:after|before|on|for)\s+(?:each|every|all)\s+(?:deploy\w*|release\w*|merge\w*|push\w*|"
@@ -422,7 +464,7 @@ class Classifier:
                     clause: bool = False) -> dict[str, _Score]:
         scores = into if into is not None else {name: _Score() for name in self._patterns}
         lowered = without_plain_rotation(strip_names(strip_identifiers(text), self._keyword_names.__contains__)).lower()
-        lead = _LEAD_RE.match(lowered)
+        lead = None if not clause and _NOUN_LEAD_RE.match(lowered) else _LEAD_RE.match(lowered)
         if lead:
             first = lead.group(1)
             leading = {name: bonus for end in range(1, min(len(first), self._longest_lead) + 1)
@@ -435,7 +477,8 @@ class Classifier:
         found = [(match.end() - match.start(), match.start(), match.end(), name, word, word_weight)
                  for name, word, plain, pattern, word_weight in (self._present(lowered) if candidates is None else candidates)
                  if plain in lowered and word not in scores[name].words and (match := pattern.search(lowered))
-                 and not (word == "build" and _BUILD_MAKES_RE.match(lowered, match.start()))]
+                 and not (word == "build" and _BUILD_MAKES_RE.match(lowered, match.start()))
+                 and not (word == "report" and _REPORTS_SAYS_RE.match(lowered, match.start()))]
         taken: list[tuple[int, int]] = []
         for _, start, end, name, word, word_weight in sorted(found, key=lambda f: (-f[0], f[1])):
             if any(start < other_end and other_start < end for other_start, other_end in taken):
@@ -502,7 +545,9 @@ class Classifier:
         # "Which hosts are missing from Datadog?": what is missing is what the census looks for, not a failure
         sought = (verb in FINDING or verb in ENUMERATING) and bool(DETERMINERS.match(f" {' '.join(words[1:2])}"))
         looked_for = (question or sought) and not _EXCEPTION_RE.search(named)  # not "Map pins are missing"
-        reported = _FAILURE_RE.search(_MISSING_RE.sub(" ", named.lower()) if looked_for else named.lower())
+        said_failed = _FAILED_LOGIN_RE.sub(" ", _sought(named.lower()) if looked_for else named.lower())
+        reported = _FAILURE_RE.search(said_failed) or (
+            _outage(named.lower()))
         failed = None if phrased or not (reported or _EXCEPTION_RE.search(named)) else self._failure_of(
             named, description, said=title)
         request = _first_word(self._first_request(description)) if failed else ""
@@ -529,10 +574,20 @@ class Classifier:
             reported)  # "Map pins in the wrong place" reports a failure, it maps nothing
         # what is recorded is assets wherever the head names them ("Document the repositories feeding the
         # reporting chain", "the SCADA server estate"), not only as its last word
+        # whose it is ("the booking service's REST API") is no asset documented
+        owners = set(re.findall(r"([a-z][a-z0-9_/+-]*)['’]s\b", lowered))
         recorded = verb in DOCUMENTING and (place_noun in CENSUS_PLACES or any(
-            word in self._assets or f"{word}s" in self._assets for word in words[1:]))
+            word not in owners and (word in self._assets or f"{word}s" in self._assets or word in RECORDED_ASSETS)
+            for word in words[1:]))
         filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | CARRYING | {
-            "move", "tag", "mark", "fill", "complete", "populate", "update", "correct"}  # fill in the owners in the catalog
+            "move", "tag", "mark", "fill", "complete", "populate", "update", "correct", "put", "enter",
+            "note"}  # fill in the owners in the catalog
+        if not COMPLIANCE_RECORDS.isdisjoint({noun, " ".join(words[-2:]), " ".join(place_words[-2:])}) and (
+                "security" in scores):
+            # "Collect SOC 2 evidence that MFA is enforced", "Add the vendor to the risk register": what a security
+            # programme keeps, not a census of what exists (an asset register is inventory's)
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a security record ({head!r})")
+            return "compliance", "security"
         if (census or recorded or filed) and "inventory" in scores:
             what = "finding out what exists" if census else "recording what exists"
             self._decide(scores, reasons, "inventory", ENUMERATION_WEIGHT, f"the work is {what} ({head!r})")
@@ -548,7 +603,7 @@ class Classifier:
         if _CERT_EXPIRY_RE.search(named) and "cicd" in scores:  # "cert for api.example.com expires friday!!"
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"a certificate expiring: its renewal ({head!r})")
             return "renewal", "cicd"
-        defect = _DEFECT_RE.search(named)
+        defect = _defect(named)
         # the place is a pipeline, a cluster, a CI job, a compose file; not a page about deploys
         where = " ".join(w for w in place_words if w not in ENVIRONMENTS)  # "in production" says where, not what
         hardened = verb in TOGGLING and place_noun in RUNTIME_PLACES and any(
@@ -561,10 +616,11 @@ class Classifier:
         # and a screen is a screen whatever its name, capitalised or not ("load-test the security center settings page")
         named_by = (verb, noun) if singular in LIBRARIES | SCREENS else words
         # another master's lead verb names the work done to the thing (Tag and publish the SDK to PyPI)
-        led = phrased or any(self._lead_verbs.get(w, "development") != "development" for w in words[:-1])
+        noun_lead = bool(_NOUN_LEAD_RE.match(lowered))  # push notifications, release notes: a thing, no verb
+        led = phrased or any(self._lead_verbs.get(w, "development") != "development" for w in words[noun_lead:-1])
         # a title without a verb is a noun compound, named by its last word: "Password reset emails" are emails,
         # "Security dashboard charts" are charts (the words before it say which one)
-        verbless = verb not in self._verbs and verb not in SUBJECTS
+        verbless = (verb not in self._verbs and verb not in SUBJECTS) or noun_lead
         # a master's keyword right before the noun makes it that master's artifact: a Helm chart, HSTS headers
         compound = len(words) > 2 - verbless and self._other_domain(words[-2], keywords_only=True)
         # checking a thing for a security concern reviews it, whatever it is ("Check the blog plugins for known vulns")
@@ -580,7 +636,11 @@ class Classifier:
         if verbless and noun in ACCESS_NOUNS and "security" in scores:  # "GitHub access for the new contractors"
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")
             return "access", "security"
-        if _WHO_MAY_RE.match(named) and "security" in scores:  # "Who has admin on the production cluster?"
+        if (_WHO_MAY_RE.match(_LIMITING_RE.sub("", after_label(named), count=1)) or (
+                words[0] in REVIEWING and (asked := _REVIEW_WHO_RE.match(named)) and _WHO_MAY_RE.match(named, asked.end())
+        )) and "security" in scores:
+            # "Who has admin on the production cluster?", "Restrict who can kubectl exec into production pods",
+            # "Finance asks: who can approve payments over 10k? Please review" (read as "review ... (who can ...)")
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")
             return "access", "security"
         if noun in FINDINGS and len(words) > 1 and "security" in scores:
@@ -687,7 +747,9 @@ class Classifier:
         when the title reports no failure or a security defect (security's, by its words). ``said`` is the title
         as written, with the quoted messages that ``title`` has lost as names."""
         lowered = title.lower()
-        if not (_FAILURE_RE.search(lowered) or _EXCEPTION_RE.search(title)) or _DEFECT_RE.search(lowered):
+        failing = _FAILURE_RE.search(_FAILED_LOGIN_RE.sub(" ", lowered))
+        if not (failing or _EXCEPTION_RE.search(title) or _outage(lowered)) or (
+                _defect(lowered)):
             return None
         words = re.findall(r"[a-z][a-z0-9-]*", lowered)
         if _THROWN_RE.search(title) or _COMPILE_ERROR_RE.search(said or title):
@@ -696,6 +758,8 @@ class Classifier:
             return "development"  # the Deploy button, the pipeline editor: a part of a program, whatever its name
         if _SOURCE_FILE_RE.search(description):
             return "development"  # the report points at source code: the fix is in it, whatever was deployed before
+        if _outage(lowered):
+            return "cicd"  # "VPN to the Lisbon office is down", "HR portal is down since 8am": a running system's outage
         if self._has_keyword(lowered, "cicd") or not self._deploy_objects.isdisjoint(words) or not CICD_TOOLS.isdisjoint(
                 words):
             return "cicd"  # a build, a deploy, a runner; a service failing after a deploy; an ArgoCD app out of sync
@@ -1340,6 +1404,38 @@ _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previ
 """Taking a running thing back to an earlier version is a rollback, whatever the verb."""
 
 
+def _defect(text: str) -> re.Match[str] | None:
+    """The first security defect the text names, not the name of a screen ("The Vulnerabilities tab shows the wrong
+    count", "Exposed secrets page doesn't load": a screen's failure; "Hardcoded password in the login page" is one)."""
+    return next((found for found in _DEFECT_RE.finditer(text) if not _SCREEN_AFTER_RE.match(text, found.end())), None)
+
+
+_SCREEN_AFTER_RE = re.compile(r"(?:\s+(?!(?:in|on|of|to|from|for|at|via|through|with|by|the|an?|our|its|is|are)\b)[\w-]+)"
+                              r"{0,2}\s+(?:tabs?|pages?|screens?|panels?|views?|tables?|columns?|widgets?|dialogs?|"
+                              r"modals?|charts?|badges?|filters?|menus?|sidebars?|cards?)\b", re.IGNORECASE)
+
+
+def _sought(lowered: str) -> str:
+    """What a census question looks for is no failure: a thing "missing", the kinds in parentheses and the relative
+    clause that says which ("Which domains do we own that don't serve any website?", "Which mobile SDKs (analytics,
+    crash reporting) are in each app?"); "Which hosts are missing from Datadog?" asks what exists."""
+    return _RELATIVE_RE.sub(" ", _PARENTHESES_RE.sub(" ", _MISSING_RE.sub(" ", lowered)))
+
+
+_PARENTHESES_RE = re.compile(r"\([^()]*\)")
+_RELATIVE_RE = re.compile(r"(?<=\w)\s+(?:that|who|whose)\s.*", re.DOTALL)
+
+
+def _outage(lowered: str) -> bool:
+    """Whether the text reports an outage ("VPN to the Lisbon office is down"), not one as the condition of the work
+    ("Show a friendly message when the API is down", "Page us if the site is unreachable")."""
+    down = _OUTAGE_RE.search(lowered)
+    return down is not None and not _CONDITION_RE.search(lowered, 0, down.start())
+
+
+_CONDITION_RE = re.compile(r"\b(?:when|whenever|if|while|until|once|in\s+case)\b")
+
+
 def _rollback(text: str) -> re.Match[str] | None:
     """The first rollback phrase of ``text`` that is not quoted ("'Back to yesterday's version' restores the wrong
     draft" names a button of an editor) and does not take what a screen shows back to an earlier wording or look
@@ -1364,9 +1460,13 @@ SHOWN_CONTENT = frozenset({"copy", "text", "texts", "wording", "logo", "colour",
 
 _QUOTES = frozenset("'\"‘“«")
 _GO_LIVE_RE = re.compile(r"^\s*(?:please\s+)?(?:put|push|take|get|bring)\s+(?:[\w.'-]+\s+){1,6}live\b(?!\s+(?:chat|stream|"
-                         r"view|preview|data|feed|search|updates?|scores?|mode|demo|reload)\b)|\bgo(?:es)?\s+live\b",
+                         r"view|preview|data|feed|search|updates?|scores?|mode|demo|reload)\b)|\bgo(?:es)?\s+live\b|"
+                         # "Marketing wants the new landing page live by 9am Monday": a date for a release
+                         r"\b(?:wants?|needs?)\s+(?:[\w.'-]+\s+){1,6}live\s+(?:by|before|on|for|tomorrow|today|tonight|"
+                         r"this|next)\b",
                          re.IGNORECASE)
-"""Putting a version or a page live is a release ("Put version 3.2 of the API live", "Can the homepage go live?")."""
+"""Putting a version or a page live is a release ("Put version 3.2 of the API live", "Can the homepage go live?",
+"Marketing wants the new landing page live by Monday")."""
 _MOVE_FROM_RE = re.compile(r"\S+\s+(?:everything\s+|all\s+(?:of\s+)?(?:our\s+)?[\w-]+\s+)?from\s")
 """Migrate from MySQL to PostgreSQL, Move everything from Heroku to AWS: the whole system moves."""
 _REACHED_RE = re.compile(r"\b(?:stored|sent|shown|displayed|included|documented|added|exposed|synced|synchronised|"
@@ -1483,6 +1583,13 @@ NEW_WORK = ("rewrite", "build", "create", "implement", "design", "develop", "por
             "prototype")
 """Verbs that make a new thing (or a new shape of one): a deliverable of its own, even as a problem's answer."""
 _LEAD_RE = re.compile(r"^\s*(?:please\s+|to\s+)?([a-z][a-z-]+)")
+_NOUN_LEAD_RE = re.compile(r"^\s*(?:push\s+(?:notifications?|tokens?|messages?)|release\s+(?:notes?|dates?|trains?\s+page)|"
+                           r"ship(?:ping)?\s+dates?|publish(?:ing)?\s+dates?|tag\s+clouds?|scale\s+factors?|"
+                           # "Audit log table in the admin UI should be sortable", "Scan results page is blank": a screen
+                           r"(?:audit|scan|deploy|release|build|test)\s+(?:logs?|trails?|results?|history|status|events?)\s+"
+                           r"(?:tabs?|pages?|tables?|views?|screens?|panels?|columns?|widgets?|charts?|badges?|filters?|lists?))\b")
+"""A lead verb's (or a master's keyword's) word that opens a noun ("Push notifications arrive twice", "Release notes
+page shows HTML tags", "Audit log table should be sortable"): the thing named, not the master's work."""
 
 
 _OBLIGATION_RE = re.compile(r"\b(?:must|needs?|has\s+to|have\s+to|should|shall|will\s+need\s+to)\s+(?:be\s+|get\s+)?"

@@ -307,15 +307,20 @@ _COMPOUND_NAME_RE = re.compile(
     re.IGNORECASE)
 
 
+def after_label(title: str) -> str:
+    """The title without a short label before a colon (``Finance asks: who can approve ...`` -> ``who can
+    approve ...``); a title whose colon ends it, or follows more than three words, is kept whole."""
+    parts = _LABEL_RE.split(title.strip(), maxsplit=1)
+    return parts[1] if len(parts) == 2 and len(parts[0].split()) <= 3 and parts[1].strip() else parts[0]
+
+
 def head_phrase(title: str) -> str:
     """The head of the first clause: a verb and its object, or a noun phrase, up to the first preposition.
 
     ``Thorough security review of the checkout service`` -> ``Thorough security review``; a short
     label before a colon is skipped (``Smoke test: secrets scan of X`` -> ``secrets scan``).
     """
-    parts = _LABEL_RE.split(title.strip(), maxsplit=1)
-    clause = parts[1] if len(parts) == 2 and len(parts[0].split()) <= 3 and parts[1].strip() else parts[0]
-    clause = re.split(r"[,.!?(\[]", clause, maxsplit=1)[0]
+    clause = re.split(r"[,.!?(\[]", after_label(title), maxsplit=1)[0]
     # the cut needs a word before it: "Which services ..." is a question, not an empty head
     return _HEAD_CUT_RE.split(f"{clause.strip()} ", maxsplit=1)[0].strip()
 
