@@ -885,3 +885,27 @@ def test_finding_neglected_assets_is_a_census(rules: Classifier, title: str, mas
 ])
 def test_build_that_makes_a_thing_is_not_a_ci_build(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+# --- cx8: complex tasks in new voices, and the simple ones near the border -----------------------------------
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # after a colon that follows a request to make one thing, the title details that thing: its features,
+    # columns or subcommands, not more work (F1)
+    ("Create the invoices screen: sort by due date, filter by customer, export to PDF, email reminder button",
+     "simple"),
+    ("Write the on-call guide: paging rules, escalation contacts, deploy freeze windows", "simple"),
+    ("Add a `billing` command with subcommands: invoices list, invoices send, audit show", "simple"),
+    ("Set up the release workflow for the SDK: build on tag, test on PR, publish to npm", "simple"),
+    # ... while after a label, or after a change that is not the making of one thing, the same list is the work
+    ("Invoices: build the screen, audit the access rules, deploy it to production", "complex"),
+    ("Upgrade Python 3.9 to 3.12 in the scheduler: update code, rebuild images, run regression tests, roll out",
+     "complex"),
+    ("Move the wiki to Confluence: export the pages, import them, redirect the old links, archive the server",
+     "complex"),
+    ("Build and launch the loyalty scheme: points ledger, rewards page, fraud checks, release behind a flag",
+     "complex"),
+])
+def test_a_colon_after_a_request_details_the_one_deliverable(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

@@ -898,7 +898,7 @@ class Classifier:
         asked = criteria if spanned else parallel_actions(criteria, self.config.action_verbs)
         domains = self.involved_domains("\n".join([task.title, told, *asked]))
         signals += self._domain_signals(domains)
-        signals += self._title_masters(task.title)
+        signals += self._title_masters(self._before_details(task.title))
         signals += self._file_signals(task, text, route)
         # R3: a list of places to look is one piece of work (finding the cause), not parts
         looked = without_narrative(unprefixed(without_investigation(description)))
@@ -1076,12 +1076,13 @@ class Classifier:
         rest = CRITERIA_RE.split(rest, maxsplit=1)[0]  # what must hold of the deliverable, not more work
         rest = _DOC_CONTENT_RE.sub(r"\1", rest)  # "write the guide: enrol in MDM, install the VPN": what it says
         series = verb_series(title, self._verbs)
+        asking = self._before_details(title)  # "Implement the history page: list ..., search ...": its features
         # a series of requests counts whatever its verbs, unless the title names the one deliverable it details
         # ("Speed up the search page": cache the counts, debounce the input, index the column)
         requests = decided_by is None and _stem_of(title) not in self._making | self._vague_words
-        actions = max(action_clauses(title, verbs), parallel_actions(clauses(rest), verbs, series=requests), key=len)
+        actions = max(action_clauses(asking, verbs), parallel_actions(clauses(rest), verbs, series=requests), key=len)
         actions = [action for action in actions if not _FIX_TEST_RE.match(action)] or actions
-        asked = title_requests(title, self._verbs | self._phrasal)
+        asked = title_requests(asking, self._verbs | self._phrasal)
         markers = sequence_markers(text)
         parts = stated_parts(text, self.config.part_nouns, places=PLACES)
         if len(steps) >= 3 and not (pathlike and re.search(r"\bstates?\b|status|flows?\b|journey|funnel|wizard", lead,
@@ -1162,6 +1163,21 @@ class Classifier:
         if len(owners) < 2:
             return []
         return [(0.4, f"the title asks for work of {len(owners)} masters: {'; '.join(owners.values())}")]
+
+    def _before_details(self, title: str) -> str:
+        """F1: the title up to a colon that follows a request to make one thing (a making verb and its object):
+        what comes after it details that deliverable ("Implement the order history page: list ..., search by
+        order number, detail drawer, reorder button"; "Document the repositories: purpose, owner, deploy
+        target") and asks no more work. After a label ("Mobile: rebuild settings, add biometric login, ship to
+        stores") the whole title is the request."""
+        head, colon, details = title.partition(":")
+        words = _WORD_RE.findall(head.lower())
+        if not colon or not details.strip() or len(words) < 2 or re.search(r",|\band\b", head):
+            return title  # "Build and launch the referral program: ...": more than one thing asked before it
+        # a making verb names one thing made; "Upgrade Python: update code, rebuild images, roll out" lists the
+        # stages of a change
+        making = words[0] in self._making | DOCUMENTING or words[:2] == ["set", "up"]
+        return head if making else title
 
     def _one_request(self, title: str) -> bool:
         """Whether the title asks for one piece of work: a verb and its one object ("Release 2.4.0 of the mobile
