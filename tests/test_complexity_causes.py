@@ -10,7 +10,14 @@ import pytest
 from orchestrator.classify import Classifier
 from orchestrator.config import ClassifierConfig
 from orchestrator.models import Classification, QueueTask
-from orchestrator.textsignals import introduced_items, parallel_actions, stated_parts, title_requests
+from orchestrator.textsignals import (
+    introduced_items,
+    joined_items,
+    parallel_actions,
+    series_items,
+    stated_parts,
+    title_requests,
+)
 
 VERBS = ClassifierConfig().action_verbs
 
@@ -909,3 +916,38 @@ def test_build_that_makes_a_thing_is_not_a_ci_build(rules: Classifier, title: st
 ])
 def test_a_colon_after_a_request_details_the_one_deliverable(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # parts given as a bare series of things, with no colon and no word introducing them, that span masters
+    ("Set up the Oslo site", "The site VPN, 12 scanners recorded in the asset inventory, the label printer app "
+     "installed on the local server, and a wiki page for the staff.", "complex"),
+    # ... a series of one thing's features stays one deliverable, and so does a sentence that says something
+    ("Profile card polish", "Rounded avatar, bold display name, muted job title, and a follow button.", "simple"),
+    ("Release notes page", "The page has a version picker, a search box, and a link to the changelog.", "simple"),
+    # parts joined by "+": pieces of work named by their nouns count as much as verbs
+    ("ledger v2 — design + build + sec review + rollout", "", "complex"),
+    ("wishlist: build + pen test + release + docs", "", "complex"),
+    ("Kick off the analytics stack", "duckdb + the loader service + dashboards, and get security to sign it off "
+     "before the data team gets access", "complex"),
+    # ... but the things one change touches, joined by "+", are one change
+    ("Add dark mode to header + footer + sidebar", "", "simple"),
+    ("Bump lodash in web + admin + docs site", "", "simple"),
+])
+def test_a_series_with_no_colon_lists_parts(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+def test_series_and_joined_items() -> None:
+    assert joined_items("auth svc v2 — build + sec review + rollout") == ["build", "sec review", "rollout"]
+    assert joined_items("a; b; c") == []  # ";" joins prose's clauses as often as parts
+    assert series_items("New cluster, a security review, and an inventory entry.") == [
+        "New cluster", "a security review", "an inventory entry"]
+    assert series_items("We need a cluster, a security review, and an inventory entry.") == []
+
+
+def test_a_series_of_actions_is_counted_once_as_actions(rules: Classifier) -> None:
+    decided = classify(rules, "Clean up after the leaked deploy key", "Revoke the deploy key, rotate the registry "
+                       "password, scan the history for other secrets, and redeploy the shop.")
+    assert decided.decision == "complex"
+    assert not any("listed parts" in reason for reason in decided.reasons), decided.reasons

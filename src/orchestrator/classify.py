@@ -31,6 +31,7 @@ from orchestrator.textsignals import (
     has_line_reference,
     head_phrase,
     introduced_items,
+    joined_items,
     keyword_pattern,
     listed_items,
     named_parts,
@@ -38,6 +39,7 @@ from orchestrator.textsignals import (
     place_phrase,
     request_shaped,
     sequence_markers,
+    series_items,
     stated_parts,
     strip_identifiers,
     strip_names,
@@ -1067,10 +1069,22 @@ class Classifier:
         # R3: listed parts are separate pieces of work (a verb and its object, or items of different
         # domains), not the features or values of one deliverable
         # "Customer data export: API, job, page"; "We need API keys, rate limits, a reference and a security review"
-        listed = listed_items(body) or listed_items(text.partition("\n")[0]) or introduced_items(body)
-        actionable = set(parallel_actions(listed, verbs))  # once: per item, 1,000 listed lines took seconds
+        first_line = text.partition("\n")[0]
+        listed = listed_items(body) or listed_items(first_line) or introduced_items(body)
+        # a terse list joined by "+" or ";" ("build + sec review + rollout"): a piece of work named by its noun is
+        # as much a part as one with a verb, as in an arrow chain
+        joined = [] if listed else joined_items(body) or joined_items(first_line)
+        # a description's sentence that is only a series counts when its items span domains; a series of
+        # actions ("Drain the nodes, upgrade the control plane, and run the smoke tests") is read as actions,
+        # below, and so is a title's
+        series = [] if listed or joined else series_items(body)
+        series = [] if len(parallel_actions(series, verbs)) == len(series) else series
+        listed = listed or joined or series
+        # once: per item, 1,000 listed lines took seconds
+        actionable = set(parallel_actions(listed, verbs)) if not series else set()
         items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
-            item for item in listed if item in actionable]
+            item for item in listed if item in actionable or (item in joined and (
+                _stem_of(item) in self._verbs or _WORK_NOUN_RE.search(item)))]
         # the title usually summarises the description: count the richer of the two, not both
         title, _, rest = _SHARED_HEAD_RE.sub(r"\1", text).partition("\n")
         rest = CRITERIA_RE.split(rest, maxsplit=1)[0]  # what must hold of the deliverable, not more work

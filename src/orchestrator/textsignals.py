@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 _EXTENSIONS = (
     "py|pyi|js|jsx|ts|tsx|mjs|cjs|json|jsonl|ya?ml|toml|ini|cfg|conf|md|rst|txt|sh|bash|zsh|go|rs|java|kt|rb|"
@@ -179,6 +179,49 @@ def introduced_items(text: str) -> list[str]:
         items = [item for item in map(_tidy_item, pieces)
                  if item and not re.match(r"(?:but\s+)?(?:no|not|without|never|nothing)\b", item, re.IGNORECASE)]
         if len(items) >= 3:
+            return items
+    return []
+
+
+_JOINED_RE = re.compile(r"\s+\+\s+")
+_STATEMENT_RE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|should|must|can|could|need|needs|do|does|did|"
+                           r"i|we|you|they|it|he|she|there)\b", re.IGNORECASE)
+
+
+def _series_sentences(text: str) -> Iterator[str]:
+    """The sentences of ``text`` without a Markdown mark before them or a short label ("auth svc v2 — ")."""
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+        sentence = re.sub(r"^\s*(?:[#*>-]+\s*)?", "", sentence).strip().rstrip(".!?")
+        parts = _LABEL_RE.split(sentence, maxsplit=1)
+        if len(parts) == 2 and len(parts[0].split()) <= 6 and not _JOINED_RE.search(parts[0]):
+            sentence = parts[1]
+        yield sentence
+
+
+def joined_items(text: str) -> list[str]:
+    """Items joined by "+" (``build + sec review + rollout``), after a label if any: three or more, the last
+    one's own commas splitting it further. Not ";", which joins the clauses of prose as often as parts."""
+    for sentence in _series_sentences(text):
+        joined = _JOINED_RE.split(sentence)
+        if len(joined) < 3:
+            continue
+        pieces = [*joined[:-1], *re.split(r",\s*(?:and\s+)?|\s+and\s+(?=\S+\s)", joined[-1])]
+        items = [item for item in map(_tidy_item, pieces) if item]
+        if len(items) >= 3 and all(len(item.split()) <= 20 for item in items):
+            return items
+    return []
+
+
+def series_items(text: str) -> list[str]:
+    """Items of a sentence that is nothing but a series, with no colon and no word that introduces it (``New
+    cluster in eu-west-1, data residency checks by security, a region switch in the app config, and an
+    inventory entry``): three or more. A sentence that says something (a subject, a verb to be or to have, a
+    modal) is no series."""
+    for sentence in _series_sentences(text):
+        if _STATEMENT_RE.search(sentence) or not re.search(r",\s*(?:and|plus)\s+\S", sentence):
+            continue
+        items = [item for item in map(_tidy_item, re.split(r",\s*(?:and\s+|plus\s+)?", sentence)) if item]
+        if len(items) >= 3 and all(len(item.split()) <= 12 for item in items):
             return items
     return []
 
