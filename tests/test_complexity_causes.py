@@ -951,3 +951,16 @@ def test_a_series_of_actions_is_counted_once_as_actions(rules: Classifier) -> No
                        "password, scan the history for other secrets, and redeploy the shop.")
     assert decided.decision == "complex"
     assert not any("listed parts" in reason for reason in decided.reasons), decided.reasons
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # three listed parts, the last shipping what the others make: stages, as the seed's "build, then deploy"
+    ("Wallet v2 — build + load test + rollout", "", "complex"),
+    ("Search page: add facets, add synonyms, deploy behind a flag", "", "complex"),
+    # ... not the steps of one release, which make nothing, nor parts that are never shipped
+    ("Cut the 4.2 release", "Steps: tag the commit, upload the wheels, publish to PyPI.", "simple"),
+    ("Search page: add facets, add synonyms, document the filters", "", "simple"),
+])
+def test_listed_parts_made_then_shipped_are_stages(
+        rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -160,6 +160,7 @@ PLACES = frozenset({"screens", "pages", "tabs", "views", "panels", "forms", "dia
 REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
 """Making verbs that also repair: with a security defect named, the work is the defect's fix."""
 RELEASE_DOCS = frozenset({"changelog", "release notes"})
+SHIPPING = frozenset({"deploy", "redeploy", "release", "rollout", "roll-out", "ship", "launch", "publish", "go-live"})
 """The documents a release writes about itself: updating them is a step of the release, not documentation work."""
 _RELEASE_RE = re.compile(r"\b(?:release|releases|releasing|cut\s+v?\d)\b|\bv?\d+\.\d+\.\d+\b", re.IGNORECASE)
 POSSESSIVES = frozenset({"our", "my", "the", "this", "these", "that", "those", "your"})
@@ -1134,6 +1135,12 @@ class Classifier:
             signals.append((1.0, f"{parts} parts of work stated"))
         elif len(made) >= 3:
             signals.append((1.0, f"{len(made)} things to build: {', '.join(made[:4])}"))
+        elif len(items) >= 3 and self._made_then_shipped(items) and not (
+                self._before_details(first_line) != first_line and set(items) <= set(listed_items(first_line))):
+            # (not a workflow's own steps after "Set up the release workflow:": what it does, F1)
+            # "build + sec review + rollout", "Mobile: rebuild settings, add biometric login, ship to stores":
+            # what is made, then shipped, as the seed's "Refactor API layer, update tests, and deploy"
+            signals.append((1.0, f"{len(items)} listed parts of work, the last shipping what the others make"))
         elif len(items) >= 3:  # four or more parts are as many as four separate actions
             signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
         elif len(owed := max(self._obligations(listed), self._obligations(clauses(rest)), key=len)) >= 3:
@@ -1163,6 +1170,14 @@ class Classifier:
             signals.append((1.0, "3 separate actions"))
 
         return signals
+
+    def _made_then_shipped(self, items: list[str]) -> bool:
+        """Whether a list's last item ships (deploys, releases, rolls out) what an item before it makes (build,
+        add, implement ...): the stages of the seed's "build, then deploy", not the steps of one release
+        ("bump the version, update the changelog, publish")."""
+        last = _WORD_RE.findall(items[-1].lower())[:2]
+        ships = bool(last) and (_stem_of(last[0]) in SHIPPING or " ".join(last) in ("roll out", "go live"))
+        return ships and any(_stem_of(item.lower()) in self._making | {"rebuild"} for item in items[:-1])
 
     def _title_masters(self, title: str) -> list[tuple[float, str]]:
         """M: a title asking for two masters' work, each in a clause of its own verb ("Patch the Jenkins plugin
