@@ -14,6 +14,7 @@ from orchestrator.textsignals import (
     introduced_items,
     joined_items,
     parallel_actions,
+    sequence_markers,
     series_items,
     stated_parts,
     title_requests,
@@ -964,3 +965,23 @@ def test_a_series_of_actions_is_counted_once_as_actions(rules: Classifier) -> No
 def test_listed_parts_made_then_shipped_are_stages(
         rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # "after" for "afterwards", as writers of English as a second language say it, orders the work
+    ("We need to do the migration of the mail server to the cloud, after we must delete the old server and write "
+     "the documentation for helpdesk", "complex"),
+    ("Please do the rewrite of the portal in Vue and also the API need the login, and after deploy in the new "
+     "cluster", "complex"),
+    # ... "after" before a time or an event is when, not an order of work
+    ("Run the smoke tests after each deploy of the portal", "simple"),
+    ("Clear the CDN cache after the deploy of the portal", "simple"),
+])
+def test_after_for_afterwards_orders_the_work(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+def test_after_markers() -> None:
+    assert sequence_markers("Move the users to Keycloak, after we must delete the old LDAP") == ["after we must"]
+    assert sequence_markers("Migrate the jobs and after remove the jenkins") == ["and after"]
+    assert sequence_markers("Clean the cache and after the deploy check the logs") == []

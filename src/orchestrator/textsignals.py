@@ -27,6 +27,10 @@ _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
     r" (?:is|are) (?:done|complete|completed|merged|deployed)|before (?:deploying|releasing|merging|shipping)"
     r"|must (?:happen|be done|complete|finish) (?:before|first)|only after|depends on"
+    # "after" for "afterwards", as many writers of English as a second language say it: "after we must delete
+    # the old server", "and after remove the jenkins" (not "after the deploy", "after each merge": a time)
+    r"|after (?:we|you|they|i) (?:must|need|have to|should|will|can|shall)|and after(?= (?!the\b|a\b|an\b|each\b"
+    r"|every\b|all the\b|that\b|this\b|it\b|[0-9])[a-z])"
     r"|and (?!it\b|them\b)[a-z]+ (?:it|them)(?: (?:out|up|back|down))?"
     r"(?= (?:as|to|in|into|on|onto|behind|with|before|after|through|across|at|against|everywhere)\b|[ ,.;]*$))\b",
     re.IGNORECASE,
