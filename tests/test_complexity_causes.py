@@ -985,3 +985,14 @@ def test_after_markers() -> None:
     assert sequence_markers("Move the users to Keycloak, after we must delete the old LDAP") == ["after we must"]
     assert sequence_markers("Migrate the jobs and after remove the jenkins") == ["and after"]
     assert sequence_markers("Clean the cache and after the deploy check the logs") == []
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a fix's own regression test is part of the fix, even when the fix is security's and tests are development's
+    ("Fix the XSS in the profile bio renderer and add a regression test", "simple"),
+    ("Patch the SQL injection in the search endpoint and add a unit test", "simple"),
+    # ... a suite for a whole module is work of its own
+    ("Patch the SQL injection in the search endpoint and add a unit test suite for the whole API", "complex"),
+])
+def test_a_fixs_own_test_is_no_second_masters_work(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

@@ -1184,7 +1184,10 @@ class Classifier:
         vulnerability and upgrade every build agent", "Fix the XSS and ship it as 2.3.1"): parts for each. Not
         the verbs of one object ("Tag and publish v1.9.0"), nor one master's two domains (code and its docs)."""
         owners: dict[str, str] = {}
-        asked = [piece for piece in title_pieces(title) if len(piece.split()) >= 2 and _stem_of(piece) in self._verbs]
+        # a change's own regression test ("Fix the XSS in the comment renderer and add a regression test") is
+        # part of the change, whoever owns the change
+        asked = [piece for piece in title_pieces(title) if len(piece.split()) >= 2 and _stem_of(piece) in self._verbs
+                 and not _FIX_TEST_RE.match(piece)]
         for piece in asked if len(asked) >= 2 else []:
             domains = self.involved_domains(piece)
             if len(domains) == 1:
