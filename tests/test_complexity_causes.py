@@ -996,3 +996,17 @@ def test_after_markers() -> None:
 ])
 def test_a_fixs_own_test_is_no_second_masters_work(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # parts named before their one plural noun are as many parts as a count would say (M1)
+    ("Build the billing, support and reporting modules", "complex"),
+    ("Clinic suite: patient intake, lab results, and appointment reminders modules", "complex"),
+    ("Write the import, export and sync components for the CRM connector", "complex"),
+    # ... not where one change goes, nor the screens or pages one change is made on
+    ("Add the dark theme to the orders, invoices and customers services", "simple"),
+    ("Translate the login, signup and checkout pages", "simple"),
+    ("Add dark mode to the settings, profile and billing screens", "simple"),
+])
+def test_parts_named_before_their_plural_noun_are_a_count(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

@@ -393,7 +393,30 @@ def stated_parts(text: str, nouns: Iterable[str], places: Collection[str] = ()) 
     pattern = _count_pattern(tuple(nouns))
     counts = [int(n) if n.isdigit() else _PART_COUNT_WORDS[n.lower()] for definite, n, noun in pattern.findall(text)
               if not (definite and noun.lower() in places)]
-    return max(counts, default=0)
+    return max([*counts, *_named_kinds(text, tuple(noun for noun in nouns if noun not in places))], default=0)
+
+
+_KIND = r"(?:[\w-]+\s+)?[\w-]+"
+_PLACED_RE = re.compile(r"\b(?:to|on|in|into|for|across|at|from|of|with)\s+(?:(?:the|our|its|their|all)\s+)?\S*$",
+                        re.IGNORECASE)
+
+
+def _named_kinds(text: str, nouns: tuple[str, ...]) -> list[int]:
+    """Counts of parts named before their one plural noun: ``the billing, support and reporting modules``,
+    ``leave requests, expense claims, and performance reviews modules`` are three modules, as ``three modules
+    (billing, support, reporting)`` are. Not where one change goes (``to the orders, invoices and customers
+    services``), nor screens or pages (places, even without a preposition: one change on them)."""
+    if not nouns or "," not in text:
+        return []
+    pattern = _kinds_pattern(nouns)
+    return [len(re.split(r",\s*(?:and\s+)?|\s+and\s+", found.group(1))) for found in pattern.finditer(text)
+            if not _PLACED_RE.search(text[:found.start()] + found.group(1).split(",")[0].rsplit(" ", 1)[0])]
+
+
+@functools.lru_cache(maxsize=8)
+def _kinds_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"\b({_KIND}(?:,\s+{_KIND})+,?\s+and\s+{_KIND})\s+({'|'.join(map(re.escape, nouns))})\b",
+                      re.IGNORECASE)
 
 
 _NAMED_COUNT_RE = re.compile(rf"(?<!\bon the )(?<!\bin the )(?<!\bto the )(?<!\bat the )(?<!\bacross the )(?<!\bon our )"
