@@ -1010,3 +1010,14 @@ def test_a_fixs_own_test_is_no_second_masters_work(rules: Classifier, title: str
 ])
 def test_parts_named_before_their_plural_noun_are_a_count(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a count the writer gives of the work just listed ("all three") states its parts
+    ("few things for the billing team", "the invoice PDF cuts the last line, refunds never reach the ledger, and "
+     "finance wants a monthly reconciliation report. all three this sprint pls", "complex"),
+    # ... a count of the places one change goes does not
+    ("Raise the upload limit to 50 MB", "Use the same value on all three upload forms.", "simple"),
+])
+def test_all_three_counts_the_work_just_listed(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

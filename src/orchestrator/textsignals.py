@@ -393,7 +393,15 @@ def stated_parts(text: str, nouns: Iterable[str], places: Collection[str] = ()) 
     pattern = _count_pattern(tuple(nouns))
     counts = [int(n) if n.isdigit() else _PART_COUNT_WORDS[n.lower()] for definite, n, noun in pattern.findall(text)
               if not (definite and noun.lower() in places)]
-    return max([*counts, *_named_kinds(text, tuple(noun for noun in nouns if noun not in places))], default=0)
+    back = [int(n) if n.isdigit() else _PART_COUNT_WORDS[n.lower()] for n in _BACK_COUNT_RE.findall(text)]
+    return max([*counts, *back, *_named_kinds(text, tuple(noun for noun in nouns if noun not in places))], default=0)
+
+
+_BACK_COUNT_RE = re.compile(rf"\ball\s+(\d|{'|'.join(_PART_COUNT_WORDS)})(?:\s+of\s+them)?(?=\s*(?:[,.!?;:]|$|this\b|"
+                            r"at\s+once\b|before\b|by\b|closed\b|done\b|fixed\b|shipped\b|delivered\b|live\b|"
+                            r"in\s+parallel\b|together\b|need\b|must\b|should\b|are\b))", re.IGNORECASE)
+"""A count the writer gives of the work just listed: "..., and finance wants a report. All three this sprint",
+"Deliver all four before renewal"; not a count of things ("across all three regions")."""
 
 
 _KIND = r"(?:[\w-]+\s+)?[\w-]+"
