@@ -1021,3 +1021,14 @@ def test_parts_named_before_their_plural_noun_are_a_count(rules: Classifier, tit
 ])
 def test_all_three_counts_the_work_just_listed(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # words sharing one head noun name kinds of one thing, also when there is one of it
+    ("Add a lint, test and build job to the mobile pipeline", "simple"),
+    ("Add a format, lint and typecheck step to the API workflow", "simple"),
+    # ... while the same words as verbs of the work are its steps
+    ("Lint, test and build the mobile app, then deploy it", "complex"),
+])
+def test_one_job_of_several_kinds_is_one_thing(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

@@ -1518,9 +1518,10 @@ _DOC_CONTENT_RE = re.compile(r"(\b(?:guide|checklist|runbook|playbook|instructio
 """A document and, after its colon, what it tells the reader to do ("Write the guide for IT: enrol in MDM, install the
 VPN client and join the Wi-Fi"): its content, not work asked of us."""
 _SHARED_HEAD_RE = re.compile(r"(?:\b[\w-]+,\s+)+[\w-]+,?\s+(?:and|or)\s+[\w-]+\s+"
-                             r"(stages|steps|jobs|checks|phases|environments|tests|suites|gates|targets)\b", re.IGNORECASE)
-"""Words sharing one head noun ("lint, test and build stages", "dev, staging and prod environments"): kinds
-of one thing, not a series of verbs."""
+                             r"(stages?|steps?|jobs?|checks?|phases?|environments?|tests?|suites?|gates?|targets?)\b",
+                             re.IGNORECASE)
+"""Words sharing one head noun ("lint, test and build stages", "dev, staging and prod environments"; one of
+them: "a lint, test and build job"): kinds of one thing, not a series of verbs."""
 _PROBLEM_RE = re.compile(r"\b(?:fail(?:s|ed|ing|ures?)?|broken|slow|full|leaks?|errors?|typos?|alerts?|flaky|wrong|"
                          r"bug|problem|issue|expired|down)\b", re.IGNORECASE)
 """A title that reports a problem ("Jenkins disk full", "Payment webhook errors since Monday"); not several ("Security
