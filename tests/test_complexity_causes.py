@@ -1032,3 +1032,14 @@ def test_all_three_counts_the_work_just_listed(rules: Classifier, title: str, de
 ])
 def test_one_job_of_several_kinds_is_one_thing(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # regions are where one change is rolled out, not systems it spans (F4)
+    ("Roll back the search service to 2.3.1 in all three regions", "simple"),
+    ("Raise the upload limit to 50 MB in all regions", "simple"),
+    # ... a change across all services still spans systems
+    ("Add structured logging across all services", "complex"),
+])
+def test_all_regions_are_places_of_one_change(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

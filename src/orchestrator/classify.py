@@ -101,7 +101,7 @@ SPANNING_IF_SYSTEMS = ("across all", "for all", "for every", "in all", "across t
 """R5: these span systems only when systems follow (across all services), not styling (across all tabs)."""
 SYSTEM_NOUNS = ("services", "systems", "microservices", "applications", "apps", "repositories", "repos", "clusters",
                 "environments", "servers", "hosts", "teams", "products", "platforms", "codebases", "projects",
-                "databases", "regions", "stacks", "tools", "sites", "websites", "portals", "dashboards", "clients")
+                "databases", "stacks", "tools", "sites", "websites", "portals", "dashboards", "clients")
 HEAD_MARGIN = 4.0
 """How far a head rule's domain is kept ahead of the words of the rest of the task (a ``type`` can still win)."""
 DEFECT_WEIGHT = 16.0
