@@ -1043,3 +1043,27 @@ def test_one_job_of_several_kinds_is_one_thing(rules: Classifier, title: str, de
 ])
 def test_all_regions_are_places_of_one_change(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a title's steps that go on with "it" work on what the first one works on: one routine
+    ("Cordon worker-3, upgrade the kubelet, restart it and uncordon it", "simple"),
+    ("First reproduce the freeze on iOS 17, then fix it, then add a test that covers it", "simple"),
+    # ... unless the first step makes something: then each step on it is work of its own
+    ("Set up a preview environment, seed it with test data, and give the designers access", "complex"),
+    ("Spin up the new docs portal and wire it to our search, then announce it and retire the old wiki", "complex"),
+])
+def test_steps_on_it_are_one_routine_unless_it_was_made(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+def test_title_requests_reads_an_ordinal_as_no_verb() -> None:
+    verbs = {"reproduce", "fix", "add"}
+    assert title_requests("First reproduce the crash, then fix the parser, then add a test", verbs) == [
+        "reproduce", "fix", "add"]
+
+
+def test_steps_on_what_the_first_piece_makes_are_pieces_of_their_own(rules: Classifier) -> None:
+    decided = classify(rules, "Write a backfill script, run it against staging, then schedule it nightly", "")
+    assert decided.decision == "complex"
+    assert any("3 pieces of work asked in the title" in reason for reason in decided.reasons), decided.reasons

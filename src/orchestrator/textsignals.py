@@ -715,18 +715,29 @@ def title_pieces(title: str) -> list[str]:
             if piece.strip()]
 
 
-def title_requests(title: str, verbs: Collection[str]) -> list[str]:
+_ORDINAL_RE = re.compile(r"^(?:first|firstly|then|next|finally|lastly|afterwards|second|secondly|third|thirdly)\b,?\s*")
+
+
+def title_requests(title: str, verbs: Collection[str], making: Collection[str] | None = None) -> list[str]:
     """The verbs of a title that asks for several pieces of work, each with its own object ("Set up the staging
     environment, seed it with data, and give QA access" -> set up, seed, give): two of them known verbs, the
     others in a request's shape; distinct. Empty when fewer than two are known (a list of nouns, "A, B and C"; "Set
-    up Vault with the KV engine, AppRole auth and audit logging")."""
+    up Vault with the KV engine, AppRole auth and audit logging"). Given the ``making`` verbs, a piece that goes
+    on with "it" ("reboot it", "fix it") is a step on what the first piece works on, no piece of its own, unless
+    the first piece makes something (a making verb, or "the new ...": "seed it with data" is work on what "Set
+    up the new staging environment" made)."""
     found: list[str] = []
     known = 0
+    made = False
     for piece in title_pieces(title.lower()):
-        shaped = _TITLE_VERB_RE.match(piece.strip())
+        piece = _ORDINAL_RE.sub("", piece.strip())  # "First reproduce the crash": the verb is "reproduce"
+        shaped = _TITLE_VERB_RE.match(piece)
         word = shaped.group(1) if shaped else ""
         if not word or word in found or word in _NOT_WORK_OPENERS:
             continue
+        if making is not None and found and _CONTINUED_RE.match(piece) and not made:
+            continue  # "Drain node-7, ..., reboot it": a step on what the first piece works on (not what it makes)
+        made = made or (not found and (word in (making or ()) or bool(re.search(r"\bnew\b", piece))))
         if word in verbs or " ".join(piece.split()[:2]) in verbs:
             known += 1
         elif _inflected(word):
