@@ -10,7 +10,15 @@ import pytest
 from orchestrator.classify import Classifier
 from orchestrator.config import ClassifierConfig
 from orchestrator.models import Classification, QueueTask
-from orchestrator.textsignals import introduced_items, parallel_actions, stated_parts, title_requests
+from orchestrator.textsignals import (
+    introduced_items,
+    joined_items,
+    parallel_actions,
+    sequence_markers,
+    series_items,
+    stated_parts,
+    title_requests,
+)
 
 VERBS = ClassifierConfig().action_verbs
 
@@ -885,3 +893,177 @@ def test_finding_neglected_assets_is_a_census(rules: Classifier, title: str, mas
 ])
 def test_build_that_makes_a_thing_is_not_a_ci_build(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+# --- cx8: complex tasks in new voices, and the simple ones near the border -----------------------------------
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # after a colon that follows a request to make one thing, the title details that thing: its features,
+    # columns or subcommands, not more work (F1)
+    ("Create the invoices screen: sort by due date, filter by customer, export to PDF, email reminder button",
+     "simple"),
+    ("Write the on-call guide: paging rules, escalation contacts, deploy freeze windows", "simple"),
+    ("Add a `billing` command with subcommands: invoices list, invoices send, audit show", "simple"),
+    ("Set up the release workflow for the SDK: build on tag, test on PR, publish to npm", "simple"),
+    # ... while after a label, or after a change that is not the making of one thing, the same list is the work
+    ("Invoices: build the screen, audit the access rules, deploy it to production", "complex"),
+    ("Upgrade Python 3.9 to 3.12 in the scheduler: update code, rebuild images, run regression tests, roll out",
+     "complex"),
+    ("Move the wiki to Confluence: export the pages, import them, redirect the old links, archive the server",
+     "complex"),
+    ("Build and launch the loyalty scheme: points ledger, rewards page, fraud checks, release behind a flag",
+     "complex"),
+])
+def test_a_colon_after_a_request_details_the_one_deliverable(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # parts given as a bare series of things, with no colon and no word introducing them, that span masters
+    ("Set up the Oslo site", "The site VPN, 12 scanners recorded in the asset inventory, the label printer app "
+     "installed on the local server, and a wiki page for the staff.", "complex"),
+    # ... a series of one thing's features stays one deliverable, and so does a sentence that says something
+    ("Profile card polish", "Rounded avatar, bold display name, muted job title, and a follow button.", "simple"),
+    ("Release notes page", "The page has a version picker, a search box, and a link to the changelog.", "simple"),
+    # parts joined by "+": pieces of work named by their nouns count as much as verbs
+    ("ledger v2 — design + build + sec review + rollout", "", "complex"),
+    ("wishlist: build + pen test + release + docs", "", "complex"),
+    ("Kick off the analytics stack", "duckdb + the loader service + dashboards, and get security to sign it off "
+     "before the data team gets access", "complex"),
+    # ... but the things one change touches, joined by "+", are one change
+    ("Add dark mode to header + footer + sidebar", "", "simple"),
+    ("Bump lodash in web + admin + docs site", "", "simple"),
+])
+def test_a_series_with_no_colon_lists_parts(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+def test_series_and_joined_items() -> None:
+    assert joined_items("auth svc v2 — build + sec review + rollout") == ["build", "sec review", "rollout"]
+    assert joined_items("a; b; c") == []  # ";" joins prose's clauses as often as parts
+    assert series_items("New cluster, a security review, and an inventory entry.") == [
+        "New cluster", "a security review", "an inventory entry"]
+    assert series_items("We need a cluster, a security review, and an inventory entry.") == []
+
+
+def test_a_series_of_actions_is_counted_once_as_actions(rules: Classifier) -> None:
+    decided = classify(rules, "Clean up after the leaked deploy key", "Revoke the deploy key, rotate the registry "
+                       "password, scan the history for other secrets, and redeploy the shop.")
+    assert decided.decision == "complex"
+    assert not any("listed parts" in reason for reason in decided.reasons), decided.reasons
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # three listed parts, the last shipping what the others make: stages, as the seed's "build, then deploy"
+    ("Wallet v2 — build + load test + rollout", "", "complex"),
+    ("Search page: add facets, add synonyms, deploy behind a flag", "", "complex"),
+    # ... not the steps of one release, which make nothing, nor parts that are never shipped
+    ("Cut the 4.2 release", "Steps: tag the commit, upload the wheels, publish to PyPI.", "simple"),
+    ("Search page: add facets, add synonyms, document the filters", "", "simple"),
+])
+def test_listed_parts_made_then_shipped_are_stages(
+        rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # "after" for "afterwards", as writers of English as a second language say it, orders the work
+    ("We need to do the migration of the mail server to the cloud, after we must delete the old server and write "
+     "the documentation for helpdesk", "complex"),
+    ("Please do the rewrite of the portal in Vue and also the API need the login, and after deploy in the new "
+     "cluster", "complex"),
+    # ... "after" before a time or an event is when, not an order of work
+    ("Run the smoke tests after each deploy of the portal", "simple"),
+    ("Clear the CDN cache after the deploy of the portal", "simple"),
+])
+def test_after_for_afterwards_orders_the_work(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+def test_after_markers() -> None:
+    assert sequence_markers("Move the users to Keycloak, after we must delete the old LDAP") == ["after we must"]
+    assert sequence_markers("Migrate the jobs and after remove the jenkins") == ["and after"]
+    assert sequence_markers("Clean the cache and after the deploy check the logs") == []
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a fix's own regression test is part of the fix, even when the fix is security's and tests are development's
+    ("Fix the XSS in the profile bio renderer and add a regression test", "simple"),
+    ("Patch the SQL injection in the search endpoint and add a unit test", "simple"),
+    # ... a suite for a whole module is work of its own
+    ("Patch the SQL injection in the search endpoint and add a unit test suite for the whole API", "complex"),
+])
+def test_a_fixs_own_test_is_no_second_masters_work(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # parts named before their one plural noun are as many parts as a count would say (M1)
+    ("Build the billing, support and reporting modules", "complex"),
+    ("Clinic suite: patient intake, lab results, and appointment reminders modules", "complex"),
+    ("Write the import, export and sync components for the CRM connector", "complex"),
+    # ... not where one change goes, nor the screens or pages one change is made on
+    ("Add the dark theme to the orders, invoices and customers services", "simple"),
+    ("Translate the login, signup and checkout pages", "simple"),
+    ("Add dark mode to the settings, profile and billing screens", "simple"),
+])
+def test_parts_named_before_their_plural_noun_are_a_count(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a count the writer gives of the work just listed ("all three") states its parts
+    ("few things for the billing team", "the invoice PDF cuts the last line, refunds never reach the ledger, and "
+     "finance wants a monthly reconciliation report. all three this sprint pls", "complex"),
+    # ... a count of the places one change goes does not
+    ("Raise the upload limit to 50 MB", "Use the same value on all three upload forms.", "simple"),
+])
+def test_all_three_counts_the_work_just_listed(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # words sharing one head noun name kinds of one thing, also when there is one of it
+    ("Add a lint, test and build job to the mobile pipeline", "simple"),
+    ("Add a format, lint and typecheck step to the API workflow", "simple"),
+    # ... while the same words as verbs of the work are its steps
+    ("Lint, test and build the mobile app, then deploy it", "complex"),
+])
+def test_one_job_of_several_kinds_is_one_thing(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # regions are where one change is rolled out, not systems it spans (F4)
+    ("Roll back the search service to 2.3.1 in all three regions", "simple"),
+    ("Raise the upload limit to 50 MB in all regions", "simple"),
+    # ... a change across all services still spans systems
+    ("Add structured logging across all services", "complex"),
+])
+def test_all_regions_are_places_of_one_change(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a title's steps that go on with "it" work on what the first one works on: one routine
+    ("Cordon worker-3, upgrade the kubelet, restart it and uncordon it", "simple"),
+    ("First reproduce the freeze on iOS 17, then fix it, then add a test that covers it", "simple"),
+    # ... unless the first step makes something: then each step on it is work of its own
+    ("Set up a preview environment, seed it with test data, and give the designers access", "complex"),
+    ("Spin up the new docs portal and wire it to our search, then announce it and retire the old wiki", "complex"),
+])
+def test_steps_on_it_are_one_routine_unless_it_was_made(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+def test_title_requests_reads_an_ordinal_as_no_verb() -> None:
+    verbs = {"reproduce", "fix", "add"}
+    assert title_requests("First reproduce the crash, then fix the parser, then add a test", verbs) == [
+        "reproduce", "fix", "add"]
+
+
+def test_steps_on_what_the_first_piece_makes_are_pieces_of_their_own(rules: Classifier) -> None:
+    decided = classify(rules, "Write a backfill script, run it against staging, then schedule it nightly", "")
+    assert decided.decision == "complex"
+    assert any("3 pieces of work asked in the title" in reason for reason in decided.reasons), decided.reasons

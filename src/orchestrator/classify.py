@@ -32,6 +32,7 @@ from orchestrator.textsignals import (
     has_line_reference,
     head_phrase,
     introduced_items,
+    joined_items,
     keyword_pattern,
     listed_items,
     named_parts,
@@ -39,6 +40,7 @@ from orchestrator.textsignals import (
     place_phrase,
     request_shaped,
     sequence_markers,
+    series_items,
     stated_parts,
     strip_identifiers,
     strip_names,
@@ -104,7 +106,7 @@ SPANNING_IF_SYSTEMS = ("across all", "for all", "for every", "in all", "across t
 """R5: these span systems only when systems follow (across all services), not styling (across all tabs)."""
 SYSTEM_NOUNS = ("services", "systems", "microservices", "applications", "apps", "repositories", "repos", "clusters",
                 "environments", "servers", "hosts", "teams", "products", "platforms", "codebases", "projects",
-                "databases", "regions", "stacks", "tools", "sites", "websites", "portals", "dashboards", "clients")
+                "databases", "stacks", "tools", "sites", "websites", "portals", "dashboards", "clients")
 HEAD_MARGIN = 4.0
 """How far a head rule's domain is kept ahead of the words of the rest of the task (a ``type`` can still win)."""
 DEFECT_WEIGHT = 16.0
@@ -163,6 +165,7 @@ PLACES = frozenset({"screens", "pages", "tabs", "views", "panels", "forms", "dia
 REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
 """Making verbs that also repair: with a security defect named, the work is the defect's fix."""
 RELEASE_DOCS = frozenset({"changelog", "release notes"})
+SHIPPING = frozenset({"deploy", "redeploy", "release", "rollout", "roll-out", "ship", "launch", "publish", "go-live"})
 """The documents a release writes about itself: updating them is a step of the release, not documentation work."""
 _RELEASE_RE = re.compile(r"\b(?:release|releases|releasing|cut\s+v?\d)\b|\bv?\d+\.\d+\.\d+\b", re.IGNORECASE)
 POSSESSIVES = frozenset({"our", "my", "the", "this", "these", "that", "those", "your"})
@@ -962,7 +965,7 @@ class Classifier:
         asked = criteria if spanned else parallel_actions(criteria, self.config.action_verbs)
         domains = self.involved_domains("\n".join([task.title, told, *asked]))
         signals += self._domain_signals(domains)
-        signals += self._title_masters(task.title)
+        signals += self._title_masters(self._before_details(task.title))
         signals += self._file_signals(task, text, route)
         # R3: a list of places to look is one piece of work (finding the cause), not parts
         looked = without_narrative(unprefixed(without_investigation(description)))
@@ -1131,21 +1134,34 @@ class Classifier:
         # R3: listed parts are separate pieces of work (a verb and its object, or items of different
         # domains), not the features or values of one deliverable
         # "Customer data export: API, job, page"; "We need API keys, rate limits, a reference and a security review"
-        listed = listed_items(body) or listed_items(text.partition("\n")[0]) or introduced_items(body)
-        actionable = set(parallel_actions(listed, verbs))  # once: per item, 1,000 listed lines took seconds
+        first_line = text.partition("\n")[0]
+        listed = listed_items(body) or listed_items(first_line) or introduced_items(body)
+        # a terse list joined by "+" or ";" ("build + sec review + rollout"): a piece of work named by its noun is
+        # as much a part as one with a verb, as in an arrow chain
+        joined = [] if listed else joined_items(body) or joined_items(first_line)
+        # a description's sentence that is only a series counts when its items span domains; a series of
+        # actions ("Drain the nodes, upgrade the control plane, and run the smoke tests") is read as actions,
+        # below, and so is a title's
+        series = [] if listed or joined else series_items(body)
+        series = [] if len(parallel_actions(series, verbs)) == len(series) else series
+        listed = listed or joined or series
+        # once: per item, 1,000 listed lines took seconds
+        actionable = set(parallel_actions(listed, verbs)) if not series else set()
         items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
-            item for item in listed if item in actionable]
+            item for item in listed if item in actionable or (item in joined and (
+                _stem_of(item) in self._verbs or _WORK_NOUN_RE.search(item)))]
         # the title usually summarises the description: count the richer of the two, not both
         title, _, rest = _SHARED_HEAD_RE.sub(r"\1", text).partition("\n")
         rest = CRITERIA_RE.split(rest, maxsplit=1)[0]  # what must hold of the deliverable, not more work
         rest = _DOC_CONTENT_RE.sub(r"\1", rest)  # "write the guide: enrol in MDM, install the VPN": what it says
         series = verb_series(title, self._verbs)
+        asking = self._before_details(title)  # "Implement the history page: list ..., search ...": its features
         # a series of requests counts whatever its verbs, unless the title names the one deliverable it details
         # ("Speed up the search page": cache the counts, debounce the input, index the column)
         requests = decided_by is None and _stem_of(title) not in self._making | self._vague_words
-        actions = max(action_clauses(title, verbs), parallel_actions(clauses(rest), verbs, series=requests), key=len)
+        actions = max(action_clauses(asking, verbs), parallel_actions(clauses(rest), verbs, series=requests), key=len)
         actions = [action for action in actions if not _FIX_TEST_RE.match(action)] or actions
-        asked = title_requests(title, self._verbs | self._phrasal)
+        asked = title_requests(asking, self._verbs | self._phrasal, making=self._making | {"set"})
         markers = sequence_markers(text)
         parts = stated_parts(text, self.config.part_nouns, places=PLACES)
         if len(steps) >= 3 and not (pathlike and re.search(r"\bstates?\b|status|flows?\b|journey|funnel|wizard", lead,
@@ -1183,6 +1199,12 @@ class Classifier:
             signals.append((1.0, f"{parts} parts of work stated"))
         elif len(made) >= 3:
             signals.append((1.0, f"{len(made)} things to build: {', '.join(made[:4])}"))
+        elif len(items) >= 3 and self._made_then_shipped(items) and not (
+                self._before_details(first_line) != first_line and set(items) <= set(listed_items(first_line))):
+            # (not a workflow's own steps after "Set up the release workflow:": what it does, F1)
+            # "build + sec review + rollout", "Mobile: rebuild settings, add biometric login, ship to stores":
+            # what is made, then shipped, as the seed's "Refactor API layer, update tests, and deploy"
+            signals.append((1.0, f"{len(items)} listed parts of work, the last shipping what the others make"))
         elif len(items) >= 3:  # four or more parts are as many as four separate actions
             signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
         elif len(owed := max(self._obligations(listed), self._obligations(clauses(rest)), key=len)) >= 3:
@@ -1213,12 +1235,23 @@ class Classifier:
 
         return signals
 
+    def _made_then_shipped(self, items: list[str]) -> bool:
+        """Whether a list's last item ships (deploys, releases, rolls out) what an item before it makes (build,
+        add, implement ...): the stages of the seed's "build, then deploy", not the steps of one release
+        ("bump the version, update the changelog, publish")."""
+        last = _WORD_RE.findall(items[-1].lower())[:2]
+        ships = bool(last) and (_stem_of(last[0]) in SHIPPING or " ".join(last) in ("roll out", "go live"))
+        return ships and any(_stem_of(item.lower()) in self._making | {"rebuild"} for item in items[:-1])
+
     def _title_masters(self, title: str) -> list[tuple[float, str]]:
         """M: a title asking for two masters' work, each in a clause of its own verb ("Patch the Jenkins plugin
         vulnerability and upgrade every build agent", "Fix the XSS and ship it as 2.3.1"): parts for each. Not
         the verbs of one object ("Tag and publish v1.9.0"), nor one master's two domains (code and its docs)."""
         owners: dict[str, str] = {}
-        asked = [piece for piece in title_pieces(title) if len(piece.split()) >= 2 and _stem_of(piece) in self._verbs]
+        # a change's own regression test ("Fix the XSS in the comment renderer and add a regression test") is
+        # part of the change, whoever owns the change
+        asked = [piece for piece in title_pieces(title) if len(piece.split()) >= 2 and _stem_of(piece) in self._verbs
+                 and not _FIX_TEST_RE.match(piece)]
         for piece in asked if len(asked) >= 2 else []:
             domains = self.involved_domains(piece)
             if len(domains) == 1:
@@ -1226,6 +1259,21 @@ class Classifier:
         if len(owners) < 2:
             return []
         return [(0.4, f"the title asks for work of {len(owners)} masters: {'; '.join(owners.values())}")]
+
+    def _before_details(self, title: str) -> str:
+        """F1: the title up to a colon that follows a request to make one thing (a making verb and its object):
+        what comes after it details that deliverable ("Implement the order history page: list ..., search by
+        order number, detail drawer, reorder button"; "Document the repositories: purpose, owner, deploy
+        target") and asks no more work. After a label ("Mobile: rebuild settings, add biometric login, ship to
+        stores") the whole title is the request."""
+        head, colon, details = title.partition(":")
+        words = _WORD_RE.findall(head.lower())
+        if not colon or not details.strip() or len(words) < 2 or re.search(r",|\band\b", head):
+            return title  # "Build and launch the referral program: ...": more than one thing asked before it
+        # a making verb names one thing made; "Upgrade Python: update code, rebuild images, roll out" lists the
+        # stages of a change
+        making = words[0] in self._making | DOCUMENTING or words[:2] == ["set", "up"]
+        return head if making else title
 
     def _one_request(self, title: str) -> bool:
         """Whether the title asks for one piece of work: a verb and its one object ("Release 2.4.0 of the mobile
@@ -1570,9 +1618,10 @@ _DOC_CONTENT_RE = re.compile(r"(\b(?:guide|checklist|runbook|playbook|instructio
 """A document and, after its colon, what it tells the reader to do ("Write the guide for IT: enrol in MDM, install the
 VPN client and join the Wi-Fi"): its content, not work asked of us."""
 _SHARED_HEAD_RE = re.compile(r"(?:\b[\w-]+,\s+)+[\w-]+,?\s+(?:and|or)\s+[\w-]+\s+"
-                             r"(stages|steps|jobs|checks|phases|environments|tests|suites|gates|targets)\b", re.IGNORECASE)
-"""Words sharing one head noun ("lint, test and build stages", "dev, staging and prod environments"): kinds
-of one thing, not a series of verbs."""
+                             r"(stages?|steps?|jobs?|checks?|phases?|environments?|tests?|suites?|gates?|targets?)\b",
+                             re.IGNORECASE)
+"""Words sharing one head noun ("lint, test and build stages", "dev, staging and prod environments"; one of
+them: "a lint, test and build job"): kinds of one thing, not a series of verbs."""
 _PROBLEM_RE = re.compile(r"\b(?:fail(?:s|ed|ing|ures?)?|broken|slow|full|leaks?|errors?|typos?|alerts?|flaky|wrong|"
                          r"bug|problem|issue|expired|down)\b", re.IGNORECASE)
 """A title that reports a problem ("Jenkins disk full", "Payment webhook errors since Monday"); not several ("Security

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 _EXTENSIONS = (
     "py|pyi|js|jsx|ts|tsx|mjs|cjs|json|jsonl|ya?ml|toml|ini|cfg|conf|md|rst|txt|sh|bash|zsh|go|rs|java|kt|rb|"
@@ -27,6 +27,10 @@ _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
     r" (?:is|are) (?:done|complete|completed|merged|deployed)|before (?:deploying|releasing|merging|shipping)"
     r"|must (?:happen|be done|complete|finish) (?:before|first)|only after|depends on"
+    # "after" for "afterwards", as many writers of English as a second language say it: "after we must delete
+    # the old server", "and after remove the jenkins" (not "after the deploy", "after each merge": a time)
+    r"|after (?:we|you|they|i) (?:must|need|have to|should|will|can|shall)|and after(?= (?!the\b|a\b|an\b|each\b"
+    r"|every\b|all the\b|that\b|this\b|it\b|[0-9])[a-z])"
     r"|and (?!it\b|them\b)[a-z]+ (?:it|them)(?: (?:out|up|back|down))?"
     r"(?= (?:as|to|in|into|on|onto|behind|with|before|after|through|across|at|against|everywhere)\b|[ ,.;]*$))\b",
     re.IGNORECASE,
@@ -179,6 +183,49 @@ def introduced_items(text: str) -> list[str]:
         items = [item for item in map(_tidy_item, pieces)
                  if item and not re.match(r"(?:but\s+)?(?:no|not|without|never|nothing)\b", item, re.IGNORECASE)]
         if len(items) >= 3:
+            return items
+    return []
+
+
+_JOINED_RE = re.compile(r"\s+\+\s+")
+_STATEMENT_RE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|should|must|can|could|need|needs|do|does|did|"
+                           r"i|we|you|they|it|he|she|there)\b", re.IGNORECASE)
+
+
+def _series_sentences(text: str) -> Iterator[str]:
+    """The sentences of ``text`` without a Markdown mark before them or a short label ("auth svc v2 — ")."""
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+        sentence = re.sub(r"^\s*(?:[#*>-]+\s*)?", "", sentence).strip().rstrip(".!?")
+        parts = _LABEL_RE.split(sentence, maxsplit=1)
+        if len(parts) == 2 and len(parts[0].split()) <= 6 and not _JOINED_RE.search(parts[0]):
+            sentence = parts[1]
+        yield sentence
+
+
+def joined_items(text: str) -> list[str]:
+    """Items joined by "+" (``build + sec review + rollout``), after a label if any: three or more, the last
+    one's own commas splitting it further. Not ";", which joins the clauses of prose as often as parts."""
+    for sentence in _series_sentences(text):
+        joined = _JOINED_RE.split(sentence)
+        if len(joined) < 3:
+            continue
+        pieces = [*joined[:-1], *re.split(r",\s*(?:and\s+)?|\s+and\s+(?=\S+\s)", joined[-1])]
+        items = [item for item in map(_tidy_item, pieces) if item]
+        if len(items) >= 3 and all(len(item.split()) <= 20 for item in items):
+            return items
+    return []
+
+
+def series_items(text: str) -> list[str]:
+    """Items of a sentence that is nothing but a series, with no colon and no word that introduces it (``New
+    cluster in eu-west-1, data residency checks by security, a region switch in the app config, and an
+    inventory entry``): three or more. A sentence that says something (a subject, a verb to be or to have, a
+    modal) is no series."""
+    for sentence in _series_sentences(text):
+        if _STATEMENT_RE.search(sentence) or not re.search(r",\s*(?:and|plus)\s+\S", sentence):
+            continue
+        items = [item for item in map(_tidy_item, re.split(r",\s*(?:and\s+|plus\s+)?", sentence)) if item]
+        if len(items) >= 3 and all(len(item.split()) <= 12 for item in items):
             return items
     return []
 
@@ -351,7 +398,38 @@ def stated_parts(text: str, nouns: Iterable[str], places: Collection[str] = ()) 
     pattern = _count_pattern(tuple(nouns))
     counts = [int(n) if n.isdigit() else _PART_COUNT_WORDS[n.lower()] for definite, n, noun in pattern.findall(text)
               if not (definite and noun.lower() in places)]
-    return max(counts, default=0)
+    back = [int(n) if n.isdigit() else _PART_COUNT_WORDS[n.lower()] for n in _BACK_COUNT_RE.findall(text)]
+    return max([*counts, *back, *_named_kinds(text, tuple(noun for noun in nouns if noun not in places))], default=0)
+
+
+_BACK_COUNT_RE = re.compile(rf"\ball\s+(\d|{'|'.join(_PART_COUNT_WORDS)})(?:\s+of\s+them)?(?=\s*(?:[,.!?;:]|$|this\b|"
+                            r"at\s+once\b|before\b|by\b|closed\b|done\b|fixed\b|shipped\b|delivered\b|live\b|"
+                            r"in\s+parallel\b|together\b|need\b|must\b|should\b|are\b))", re.IGNORECASE)
+"""A count the writer gives of the work just listed: "..., and finance wants a report. All three this sprint",
+"Deliver all four before renewal"; not a count of things ("across all three regions")."""
+
+
+_KIND = r"(?:[\w-]+\s+)?[\w-]+"
+_PLACED_RE = re.compile(r"\b(?:to|on|in|into|for|across|at|from|of|with)\s+(?:(?:the|our|its|their|all)\s+)?\S*$",
+                        re.IGNORECASE)
+
+
+def _named_kinds(text: str, nouns: tuple[str, ...]) -> list[int]:
+    """Counts of parts named before their one plural noun: ``the billing, support and reporting modules``,
+    ``leave requests, expense claims, and performance reviews modules`` are three modules, as ``three modules
+    (billing, support, reporting)`` are. Not where one change goes (``to the orders, invoices and customers
+    services``), nor screens or pages (places, even without a preposition: one change on them)."""
+    if not nouns or "," not in text:
+        return []
+    pattern = _kinds_pattern(nouns)
+    return [len(re.split(r",\s*(?:and\s+)?|\s+and\s+", found.group(1))) for found in pattern.finditer(text)
+            if not _PLACED_RE.search(text[:found.start()] + found.group(1).split(",")[0].rsplit(" ", 1)[0])]
+
+
+@functools.lru_cache(maxsize=8)
+def _kinds_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"\b({_KIND}(?:,\s+{_KIND})+,?\s+and\s+{_KIND})\s+({'|'.join(map(re.escape, nouns))})\b",
+                      re.IGNORECASE)
 
 
 _NAMED_COUNT_RE = re.compile(rf"(?<!\bon the )(?<!\bin the )(?<!\bto the )(?<!\bat the )(?<!\bacross the )(?<!\bon our )"
@@ -642,18 +720,29 @@ def title_pieces(title: str) -> list[str]:
             if piece.strip()]
 
 
-def title_requests(title: str, verbs: Collection[str]) -> list[str]:
+_ORDINAL_RE = re.compile(r"^(?:first|firstly|then|next|finally|lastly|afterwards|second|secondly|third|thirdly)\b,?\s*")
+
+
+def title_requests(title: str, verbs: Collection[str], making: Collection[str] | None = None) -> list[str]:
     """The verbs of a title that asks for several pieces of work, each with its own object ("Set up the staging
     environment, seed it with data, and give QA access" -> set up, seed, give): two of them known verbs, the
     others in a request's shape; distinct. Empty when fewer than two are known (a list of nouns, "A, B and C"; "Set
-    up Vault with the KV engine, AppRole auth and audit logging")."""
+    up Vault with the KV engine, AppRole auth and audit logging"). Given the ``making`` verbs, a piece that goes
+    on with "it" ("reboot it", "fix it") is a step on what the first piece works on, no piece of its own, unless
+    the first piece makes something (a making verb, or "the new ...": "seed it with data" is work on what "Set
+    up the new staging environment" made)."""
     found: list[str] = []
     known = 0
+    made = False
     for piece in title_pieces(title.lower()):
-        shaped = _TITLE_VERB_RE.match(piece.strip())
+        piece = _ORDINAL_RE.sub("", piece.strip())  # "First reproduce the crash": the verb is "reproduce"
+        shaped = _TITLE_VERB_RE.match(piece)
         word = shaped.group(1) if shaped else ""
         if not word or word in found or word in _NOT_WORK_OPENERS:
             continue
+        if making is not None and found and _CONTINUED_RE.match(piece) and not made:
+            continue  # "Drain node-7, ..., reboot it": a step on what the first piece works on (not what it makes)
+        made = made or (not found and (word in (making or ()) or bool(re.search(r"\bnew\b", piece))))
         if word in verbs or " ".join(piece.split()[:2]) in verbs:
             known += 1
         elif _inflected(word):
