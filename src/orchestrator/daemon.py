@@ -75,6 +75,7 @@ class Daemon:
         self._lock: FileLock | None = None
         self._lock_inode = 0
         self._last_failure = ""
+        self._lock_problem = ""  # why the lock file could not be taken again, said once
         self._status = ""
         self._exit_code = 0
 
@@ -307,9 +308,9 @@ class Daemon:
         inode = file_identity(self.layout.daemon_lock)[0]
         if inode == self._lock_inode:
             return
-        self.layout.orchestrator.mkdir(parents=True, exist_ok=True)
         fresh = FileLock(str(self.layout.daemon_lock), timeout=0, fallback_to_soft=False, preserve_lock_file=True)
         try:
+            self.layout.orchestrator.mkdir(parents=True, exist_ok=True)
             fresh.acquire()
         except Timeout:
             log.error("daemon_lock_lost", path=str(self.layout.daemon_lock),
@@ -320,9 +321,20 @@ class Daemon:
             self._exit_code = 3
             self.stop()
             return
+        except OSError as exc:
+            # a folder in its place: raised, it ended the rescan loop for good, and with it this check,
+            # so a second daemon started once the folder was gone served the folder too
+            problem = f"{type(exc).__name__}: {exc}"
+            if problem != self._lock_problem:
+                log.error("daemon_lock_unusable", path=str(self.layout.daemon_lock), problem=problem)
+                self._worker.submit(self.core.note, "daemon_lock_unusable", path=str(self.layout.daemon_lock),
+                                    problem=problem, action="kept the lock it holds; takes the file again once "
+                                    "it can, or stops if another orchestrator took it first")
+            self._lock_problem = problem
+            return
         if self._lock is not None:
             self._lock.release()
-        self._lock, self._lock_inode = fresh, file_identity(self.layout.daemon_lock)[0]
+        self._lock, self._lock_inode, self._lock_problem = fresh, file_identity(self.layout.daemon_lock)[0], ""
         self._write_pid()
         self._worker.submit(self.core.note, "daemon_lock_retaken", path=str(self.layout.daemon_lock),
                             problem="the folder's lock file was deleted or replaced", action="took the new one")
