@@ -6,12 +6,16 @@ Each test here failed before the fix it names; the process tests run the real da
 
 from __future__ import annotations
 
+import errno
 import signal
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from orchestrator import engine
 
 from conftest import DaemonProcess, queue_doc, queue_task, task, wait_for, write_by_rename
 from sim import SUBTASKS, Sim
@@ -87,3 +91,65 @@ def test_a_worker_that_ignores_sigterm_when_the_daemon_dies_is_killed_before_its
     assert (79, signal.SIGKILL) in sim.processes.signals and sim.processes.states[79] == "gone"
     assert sim.subtask(DESIGN)["attempt"] == 2 and sim.subtask(DESIGN)["status"] == "assigned"
     assert [e["how"] for e in sim.events("worker_terminated")] == ["killed"]
+
+
+# --- a wedged daemon, or a busy one ----------------------------------------------------------------
+
+
+def drain(sim: Sim, budget: int = 50) -> int:
+    """Queue passes as the daemon runs them: another one at once while a pass says ``again``, and
+    after a pause while one says ``failed``."""
+    for passes in range(1, budget + 1):
+        result = sim.run("queue")
+        if not (result.again or result.failed):
+            return passes
+    raise AssertionError("the queue never settled")
+
+
+def test_a_burst_of_tasks_is_taken_a_bounded_number_per_pass_each_once() -> None:
+    """Defect: one pass took every new pending task, however many: a coordinator that dropped 3,000
+    tasks at once held the engine for minutes in one pass (classify, plan, write each; 1,000 complex
+    ones took 28 s here). Past three lock timeouts the daemon stops its systemd watchdog ping, so
+    systemd killed it mid-pass, before the queue claim was written, and the restarted daemon began the
+    same pass again: no task was ever taken, unattended, for good."""
+    sim = Sim()
+    sim.start()
+    burst = [sim_task(f"s{n}", f"Fix bug in app/main.py line {n}") if n % 3 else
+             sim_task(f"c{n}", f"Widget {n}", subtasks=SUBTASKS) for n in range(250)]
+    sim.submit(*burst)
+    first = sim.run("queue")
+    taken = len(sim.events("task_assigned")) + len(sim.events("orchestration_started"))
+    assert first.again and 0 < taken <= engine.TASKS_PER_PASS
+    drain(sim)
+    sim.tick(1)
+    assert all(sim.queue_task(t["id"])["status"] in ("assigned", "orchestrating") for t in burst)
+    keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
+    assert [k for k, n in keyed.items() if n > 1] == []
+    assert len(sim.events("task_assigned")) + len(sim.events("orchestration_started")) == len(burst)
+
+
+def test_tasks_whose_handoffs_cannot_be_written_hold_up_no_other_task() -> None:
+    """A master's handoff folder broken (here: every security handoff refused) with more of its
+    tasks at the head of the queue than one pass takes: the tasks behind them are still taken."""
+    sim = Sim()
+    sim.start()
+    create = sim.store._create
+
+    def refusing(files: list[tuple[Path, bytes]]) -> list[bool]:
+        if any("/security/" in str(path) for path, _ in files):
+            raise OSError(errno.EIO, "Input/output error", str(files[0][0]))
+        return create(files)
+
+    sim.store._create = refusing  # type: ignore[method-assign]
+    stuck = [sim_task(f"r{n}", f"Rotate the API key of service {n}") for n in range(engine.TASKS_PER_PASS + 20)]
+    sim.submit(*stuck, sim_task("d1", "Fix bug in app/main.py line 3"))
+    for _ in range(4):
+        sim.run("queue")
+    assert sim.queue_task("d1")["status"] == "assigned"
+    stuck_pass = sim.run("queue")
+    assert stuck_pass.failed and not stuck_pass.again  # tried again after a pause, not in a busy loop
+    assert all(sim.queue_task(t["id"])["status"] == "pending" for t in stuck)
+    assert len(sim.events("handoff_failed")) == len(stuck)  # each said once, however often retried
+    sim.store._create = create  # type: ignore[method-assign]
+    drain(sim)
+    assert all(sim.queue_task(t["id"])["status"] == "assigned" for t in stuck)
