@@ -10,6 +10,7 @@ import errno
 import signal
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +154,40 @@ def test_tasks_whose_handoffs_cannot_be_written_hold_up_no_other_task() -> None:
     sim.store._create = create  # type: ignore[method-assign]
     drain(sim)
     assert all(sim.queue_task(t["id"])["status"] == "assigned" for t in stuck)
+
+
+# --- clocks and time formats -------------------------------------------------------------------------
+
+BEATS: dict[str, Callable[[datetime], object]] = {
+    "local_time_without_offset": lambda now: (now - timedelta(hours=6)).replace(tzinfo=None).isoformat(),
+    "lowercase_z": lambda now: now.strftime("%Y-%m-%dT%H:%M:%Sz"),
+    "utc_word": lambda now: now.strftime("%Y-%m-%d %H:%M:%S UTC"),
+    "http_date": lambda now: now.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+}
+"""Heartbeats as workers write them that the monitor reads as hours old or not at all: Python's
+``datetime.now().isoformat()`` on a host six hours behind UTC, RFC 3339's lowercase ``z``, Ruby's
+``Time#to_s`` in UTC, JavaScript's ``toUTCString()``."""
+
+
+@pytest.mark.parametrize("style", BEATS)
+def test_a_worker_whose_beats_cannot_be_read_as_now_is_alive_while_they_change(style: str) -> None:
+    """Defect: a heartbeat the monitor could not read, or read hours in the past, counted for nothing,
+    though the monitor saw it change every minute: the worker was announced stale after 3 minutes and
+    stopped as a zombie ("no heartbeat, file change or progress for 1260s") after 20, while it worked,
+    and its work was done again by the retry. A change the monitor saw bounds the age: the beat is
+    no older than the look before the one that saw it change."""
+    sim = widget()
+    sim.processes.states[4242] = "running"
+    sim.report(DESIGN, "start", worker_id="w1", pid=4242)
+    sim.tick(1)
+    beat = sim.layout.worker("w1") / "heartbeat.json"
+    for _ in range(30):
+        sim.clock.advance(60)
+        sim.store.put(beat, {"timestamp": BEATS[style](sim.clock.now()), "worker_id": "w1"})
+        sim.tick()
+    assert not sim.events("worker_heartbeat_stale") and not sim.events("zombie_detected")
+    assert sim.subtask(DESIGN)["status"] == "in_progress" and sim.processes.signals == []
+    for _ in range(25):  # it hangs: the same beat from now on
+        sim.tick(60)
+    assert len(sim.events("worker_heartbeat_stale")) == len(sim.events("zombie_detected")) == 1
+    assert sim.subtask(DESIGN)["attempt"] == 2
