@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import json
+import shutil
 import signal
 from collections import Counter
 from collections.abc import Callable
@@ -58,6 +59,26 @@ def test_a_lock_file_replaced_by_a_folder_never_lets_a_second_daemon_serve_the_f
     assert survivor.alive() and not loser.alive()
     assert len(first.events("daemon_lock_unusable")) == 1  # said once, though checked at every rescan
     assert survivor.stop() == 0
+
+
+
+@pytest.mark.process
+def test_a_folder_deleted_and_made_again_is_watched_again_though_it_got_the_old_inode_number(
+    folder: Path, daemon_factory: Callable[..., DaemonProcess]
+) -> None:
+    """Defect: the rescan told a re-created folder by its inode number, but ext4 gives a folder made
+    right after ``rm -rf`` of one the number just freed (``rm -rf orchestrator/requests; mkdir ...``):
+    the deletion ended the folder's watch and nothing noticed, so no file event came from it again and
+    each report, request or worker spec there waited for the monitor's tick (two minutes by default),
+    for good. A watched folder's deletion now makes the next rescan watch it again."""
+    daemon = daemon_factory(folder).start()
+    requests = folder / "orchestrator/requests"
+    shutil.rmtree(requests)
+    requests.mkdir()
+    wait_for(lambda: "folder_recreated" in daemon.log.read_text(), 15, "the rescan to watch it again")
+    (requests / "1-x.json").write_text("[]")  # a request that is not an object: refused at once, and said
+    daemon.wait_event("request_invalid", timeout=15)  # the monitor's tick is two minutes away
+    assert daemon.stop() == 0
 
 
 # --- kill -9 between two writes ---------------------------------------------------------------------

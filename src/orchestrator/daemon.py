@@ -97,7 +97,9 @@ class Daemon:
     def _on_change(self, path: Path) -> None:
         layout = self.layout
         parent = path.parent
-        if path == layout.queue:
+        if path in self._watched():  # deleted: its watch is gone; the rescan makes it and watches it again
+            self._folders = ()
+        elif path == layout.queue:
             self.want("queue")
         elif parent == layout.subtasks:
             if path.suffix == ".json":
