@@ -61,6 +61,35 @@ def test_a_lock_file_replaced_by_a_folder_never_lets_a_second_daemon_serve_the_f
     assert survivor.stop() == 0
 
 
+@pytest.mark.process
+def test_a_folder_replaced_by_a_file_while_running_ends_neither_the_rescans_nor_the_lock_check(
+    folder: Path, daemon_factory: Callable[..., DaemonProcess]
+) -> None:
+    """Defect: a file put in place of a watched folder (``orchestrator/requests``: a cleanup script, a
+    mistaken ``mv``) made the rescan's ``make_folders`` raise, which ended the rescan loop for good,
+    silently: after the folder was put back it was never watched again, a missed queue change waited
+    for the monitor's tick, and the lock was never checked again, so a second daemon started once the
+    lock file was gone served the folder beside the first."""
+    first = daemon_factory(folder).start()
+    requests = folder / "orchestrator/requests"
+    requests.rmdir()
+    requests.write_text("not a folder")
+    wait_for(lambda: "folder_recreated" in first.log.read_text(), 15, "the rescan to see the file")
+    requests.unlink()
+    requests.mkdir()
+    (folder / "orchestrator/daemon.lock").unlink()
+    second = daemon_factory(folder)
+    second.start(wait=False)
+    assert first.proc is not None and second.proc is not None
+    wait_for(lambda: first.proc.poll() is not None or second.proc.poll() is not None, 30, "one of them to exit")
+    loser = first if first.proc.poll() is not None else second
+    assert loser.proc is not None and loser.proc.wait(15) == 3
+    survivor = second if loser is first else first
+    write_by_rename(folder / "task-queue.json", queue_doc(task("t-1", SIMPLE)))
+    wait_for(lambda: queue_task(folder, "t-1")["status"] == "assigned", 15, "t-1 assigned")
+    assert survivor.alive() and not loser.alive()
+    assert survivor.stop() == 0
+
 
 @pytest.mark.process
 def test_a_folder_deleted_and_made_again_is_watched_again_though_it_got_the_old_inode_number(
@@ -187,7 +216,6 @@ def test_a_crash_anywhere_in_an_escalation_a_resume_a_cancel_and_a_retry_loses_a
     assert [k for k, n in keyed.items() if n > 1] == []
     assert [k for k in announced if k not in keyed] == []
     assert {p.name: json.loads(sim.store.files[p]).get("status") for p in sim.handoffs()} == handoffs
-
 
 
 def test_a_withdrawal_announced_before_the_part_of_the_events_file_read_at_start_is_not_said_again() -> None:

@@ -76,6 +76,7 @@ class Daemon:
         self._lock_inode = 0
         self._last_failure = ""
         self._lock_problem = ""  # why the lock file could not be taken again, said once
+        self._rescan_problem = ""  # why the last rescan failed, said once
         self._status = ""
         self._exit_code = 0
 
@@ -290,19 +291,31 @@ class Daemon:
         """Safety net: a changed queue whose event we missed, or a re-created folder, within one interval."""
         while True:
             await asyncio.sleep(self.config.watch.rescan_interval_seconds)
-            if file_identity(self.layout.queue) != self._queue_identity and not self.store.is_own(self.layout.queue):
-                self.want("queue")
-            self._keep_lock()
-            folders = self._folder_identity()
-            if folders != self._folders:
+            try:
+                await self._rescan()
+            except Exception as exc:  # a round that fails must not end the rescans, and the lock check, for good
+                problem = f"{type(exc).__name__}: {exc}"
+                if problem != self._rescan_problem:
+                    log.error("rescan_failed", exc_info=exc)
+                    self._worker.submit(self.core.note, "internal_error", problem=problem,
+                                        action="kept running; the rescan is tried again every interval")
+                self._rescan_problem = problem
+            else:
+                self._rescan_problem = ""
+
+    async def _rescan(self) -> None:
+        if file_identity(self.layout.queue) != self._queue_identity and not self.store.is_own(self.layout.queue):
+            self.want("queue")
+        self._keep_lock()
+        if self._folder_identity() != self._folders:
+            if not self._rescan_problem:
                 log.warning("folder_recreated", coordination_dir=str(self.root), action="watching it again")
-                self._folders = folders
-                await self._step(self.store.make_folders)
-                self._watcher.stop()
-                self._watcher.start()
-                self._folders = self._folder_identity()
-                for job in FULL:
-                    self.want(job)
+            await self._step(self.store.make_folders)  # raises while a file is in a folder's place
+            self._watcher.stop()
+            self._watcher.start()
+            self._folders = self._folder_identity()  # only now: until then, each round tries again
+            for job in FULL:
+                self.want(job)
 
     def _keep_lock(self) -> None:
         """The folder's lock file was deleted or replaced (``make clean``, a re-created folder): take
