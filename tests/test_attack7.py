@@ -62,6 +62,31 @@ def test_a_lock_file_replaced_by_a_folder_never_lets_a_second_daemon_serve_the_f
 
 
 @pytest.mark.process
+def test_with_a_folder_in_the_lock_files_place_run_says_so_and_a_standby_waits(
+    folder: Path, daemon_factory: Callable[..., DaemonProcess]
+) -> None:
+    """Defect: ``run`` stopped with a traceback from deep in filelock (IsADirectoryError), and so did a
+    ``--standby`` daemon at its first try: under systemd it was restarted again and again, and never took
+    over. ``run`` now says what is in the way (exit status 2); a standby waits until it is a lock file."""
+    (folder / "orchestrator").mkdir()
+    lock = folder / "orchestrator/daemon.lock"
+    lock.mkdir()
+    refused = daemon_factory(folder).start(wait=False)
+    assert refused.proc is not None and refused.proc.wait(30) == 2
+    assert "daemon's lock file" in refused.log.read_text() and "Traceback" not in refused.log.read_text()
+    standby = daemon_factory(folder).start("--standby", wait=False)
+    assert standby.proc is not None
+    wait_for(lambda: "daemon_lock_unusable" in standby.log.read_text() or standby.proc.poll() is not None, 30,
+             "the standby to wait")
+    assert standby.alive(), standby.log.read_text()
+    lock.rmdir()
+    standby.wait_event("orchestrator_started", timeout=15)
+    write_by_rename(folder / "task-queue.json", queue_doc(task("t-1", SIMPLE)))
+    wait_for(lambda: queue_task(folder, "t-1")["status"] == "assigned", 15, "t-1 assigned")
+    assert standby.stop() == 0
+
+
+@pytest.mark.process
 def test_a_folder_replaced_by_a_file_while_running_ends_neither_the_rescans_nor_the_lock_check(
     folder: Path, daemon_factory: Callable[..., DaemonProcess]
 ) -> None:

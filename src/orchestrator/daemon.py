@@ -134,6 +134,14 @@ class Daemon:
                 if not self.standby:
                     raise AlreadyRunning(f"another orchestrator already owns {self.root} "
                                          f"({self.layout.daemon_lock} is locked)") from exc
+            except OSError as exc:  # a folder in its place: a standby waits until it is a lock file again
+                if not self.standby:
+                    raise
+                problem = f"{type(exc).__name__}: {exc}"
+                if problem != self._lock_problem:
+                    log.error("daemon_lock_unusable", path=str(self.layout.daemon_lock), problem=problem,
+                              action="waiting until it can be opened")
+                self._lock_problem = problem
             if not waiting:
                 waiting = True
                 log.info("standby", coordination_dir=str(self.root), action="taking over when the active daemon stops")
