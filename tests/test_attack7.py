@@ -32,6 +32,20 @@ SIMPLE = "Fix bug in api/users.py line 42"
 # --- one daemon per folder --------------------------------------------------------------------------
 
 
+def only_one_serves(folder: Path, first: DaemonProcess, second: DaemonProcess) -> DaemonProcess:
+    """Start ``second`` beside ``first`` (the lock file made anew): whichever takes it serves the folder,
+    the other exits with 3. The one that serves, once it has taken a task."""
+    second.start(wait=False)
+    assert first.proc is not None and second.proc is not None
+    wait_for(lambda: first.proc.poll() is not None or second.proc.poll() is not None, 30, "one of them to exit")
+    loser, survivor = (first, second) if first.proc.poll() is not None else (second, first)
+    assert loser.proc is not None and loser.proc.wait(15) == 3
+    write_by_rename(folder / "task-queue.json", queue_doc(task("t-1", SIMPLE)))
+    wait_for(lambda: queue_task(folder, "t-1")["status"] == "assigned", 15, "t-1 assigned")
+    assert survivor.alive() and not loser.alive()
+    return survivor
+
+
 @pytest.mark.process
 def test_a_lock_file_replaced_by_a_folder_never_lets_a_second_daemon_serve_the_folder(
     folder: Path, daemon_factory: Callable[..., DaemonProcess]
@@ -46,17 +60,7 @@ def test_a_lock_file_replaced_by_a_folder_never_lets_a_second_daemon_serve_the_f
     lock.mkdir()
     first.wait_event("daemon_lock_unusable", timeout=15)
     lock.rmdir()
-    second = daemon_factory(folder)
-    second.start(wait=False)
-    assert first.proc is not None and second.proc is not None
-    # whichever takes the new lock file serves the folder; the other exits with 3
-    wait_for(lambda: first.proc.poll() is not None or second.proc.poll() is not None, 30, "one of them to exit")
-    loser = first if first.proc.poll() is not None else second
-    assert loser.proc is not None and loser.proc.wait(15) == 3
-    survivor = second if loser is first else first
-    write_by_rename(folder / "task-queue.json", queue_doc(task("t-1", SIMPLE)))
-    wait_for(lambda: queue_task(folder, "t-1")["status"] == "assigned", 15, "t-1 assigned")
-    assert survivor.alive() and not loser.alive()
+    survivor = only_one_serves(folder, first, daemon_factory(folder))
     assert len(first.events("daemon_lock_unusable")) == 1  # said once, though checked at every rescan
     assert survivor.stop() == 0
 
@@ -103,17 +107,7 @@ def test_a_folder_replaced_by_a_file_while_running_ends_neither_the_rescans_nor_
     requests.unlink()
     requests.mkdir()
     (folder / "orchestrator/daemon.lock").unlink()
-    second = daemon_factory(folder)
-    second.start(wait=False)
-    assert first.proc is not None and second.proc is not None
-    wait_for(lambda: first.proc.poll() is not None or second.proc.poll() is not None, 30, "one of them to exit")
-    loser = first if first.proc.poll() is not None else second
-    assert loser.proc is not None and loser.proc.wait(15) == 3
-    survivor = second if loser is first else first
-    write_by_rename(folder / "task-queue.json", queue_doc(task("t-1", SIMPLE)))
-    wait_for(lambda: queue_task(folder, "t-1")["status"] == "assigned", 15, "t-1 assigned")
-    assert survivor.alive() and not loser.alive()
-    assert survivor.stop() == 0
+    assert only_one_serves(folder, first, daemon_factory(folder)).stop() == 0
 
 
 @pytest.mark.process
