@@ -328,10 +328,15 @@ def _folder_problem(args: argparse.Namespace, console: Console) -> str | None:
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
-    blocked = make_store(args.coordination_dir, config).layout.not_folders()
+    layout = make_store(args.coordination_dir, config).layout
+    blocked = layout.not_folders()
     if blocked:  # it stopped with a traceback from deep in the watcher's start
         print(f"orchestrator run: {', '.join(map(str, blocked))}: not a folder (a file is in its place); move it away, "
               "the daemon keeps a folder there", file=sys.stderr)
+        return EXIT_USAGE
+    if layout.daemon_lock.is_dir() and not args.standby:  # a traceback from deep in filelock
+        print(f"orchestrator run: {layout.daemon_lock}: a folder is in the place of the daemon's lock file; move it "
+              "away (--standby waits until it is gone)", file=sys.stderr)
         return EXIT_USAGE
     logs.configure(args.log_level or {-1: "warning", 0: "info", 1: "debug"}[args.verbosity])
     try:

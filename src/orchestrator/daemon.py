@@ -75,6 +75,8 @@ class Daemon:
         self._lock: FileLock | None = None
         self._lock_inode = 0
         self._last_failure = ""
+        self._lock_problem = ""  # why the lock file could not be taken again, said once
+        self._rescan_problem = ""  # why the last rescan failed, said once
         self._status = ""
         self._exit_code = 0
 
@@ -96,7 +98,9 @@ class Daemon:
     def _on_change(self, path: Path) -> None:
         layout = self.layout
         parent = path.parent
-        if path == layout.queue:
+        if path in self._watched():  # deleted: its watch is gone; the rescan makes it and watches it again
+            self._folders = ()
+        elif path == layout.queue:
             self.want("queue")
         elif parent == layout.subtasks:
             if path.suffix == ".json":
@@ -130,6 +134,14 @@ class Daemon:
                 if not self.standby:
                     raise AlreadyRunning(f"another orchestrator already owns {self.root} "
                                          f"({self.layout.daemon_lock} is locked)") from exc
+            except OSError as exc:  # a folder in its place: a standby waits until it is a lock file again
+                if not self.standby:
+                    raise
+                problem = f"{type(exc).__name__}: {exc}"
+                if problem != self._lock_problem:
+                    log.error("daemon_lock_unusable", path=str(self.layout.daemon_lock), problem=problem,
+                              action="waiting until it can be opened")
+                self._lock_problem = problem
             if not waiting:
                 waiting = True
                 log.info("standby", coordination_dir=str(self.root), action="taking over when the active daemon stops")
@@ -287,19 +299,31 @@ class Daemon:
         """Safety net: a changed queue whose event we missed, or a re-created folder, within one interval."""
         while True:
             await asyncio.sleep(self.config.watch.rescan_interval_seconds)
-            if file_identity(self.layout.queue) != self._queue_identity and not self.store.is_own(self.layout.queue):
-                self.want("queue")
-            self._keep_lock()
-            folders = self._folder_identity()
-            if folders != self._folders:
+            try:
+                await self._rescan()
+            except Exception as exc:  # a round that fails must not end the rescans, and the lock check, for good
+                problem = f"{type(exc).__name__}: {exc}"
+                if problem != self._rescan_problem:
+                    log.error("rescan_failed", exc_info=exc)
+                    self._worker.submit(self.core.note, "internal_error", problem=problem,
+                                        action="kept running; the rescan is tried again every interval")
+                self._rescan_problem = problem
+            else:
+                self._rescan_problem = ""
+
+    async def _rescan(self) -> None:
+        if file_identity(self.layout.queue) != self._queue_identity and not self.store.is_own(self.layout.queue):
+            self.want("queue")
+        self._keep_lock()
+        if self._folder_identity() != self._folders:
+            if not self._rescan_problem:
                 log.warning("folder_recreated", coordination_dir=str(self.root), action="watching it again")
-                self._folders = folders
-                await self._step(self.store.make_folders)
-                self._watcher.stop()
-                self._watcher.start()
-                self._folders = self._folder_identity()
-                for job in FULL:
-                    self.want(job)
+            await self._step(self.store.make_folders)  # raises while a file is in a folder's place
+            self._watcher.stop()
+            self._watcher.start()
+            self._folders = self._folder_identity()  # only now: until then, each round tries again
+            for job in FULL:
+                self.want(job)
 
     def _keep_lock(self) -> None:
         """The folder's lock file was deleted or replaced (``make clean``, a re-created folder): take
@@ -307,9 +331,9 @@ class Daemon:
         inode = file_identity(self.layout.daemon_lock)[0]
         if inode == self._lock_inode:
             return
-        self.layout.orchestrator.mkdir(parents=True, exist_ok=True)
         fresh = FileLock(str(self.layout.daemon_lock), timeout=0, fallback_to_soft=False, preserve_lock_file=True)
         try:
+            self.layout.orchestrator.mkdir(parents=True, exist_ok=True)
             fresh.acquire()
         except Timeout:
             log.error("daemon_lock_lost", path=str(self.layout.daemon_lock),
@@ -320,9 +344,20 @@ class Daemon:
             self._exit_code = 3
             self.stop()
             return
+        except OSError as exc:
+            # a folder in its place: raised, it ended the rescan loop for good, and with it this check,
+            # so a second daemon started once the folder was gone served the folder too
+            problem = f"{type(exc).__name__}: {exc}"
+            if problem != self._lock_problem:
+                log.error("daemon_lock_unusable", path=str(self.layout.daemon_lock), problem=problem)
+                self._worker.submit(self.core.note, "daemon_lock_unusable", path=str(self.layout.daemon_lock),
+                                    problem=problem, action="kept the lock it holds; takes the file again once "
+                                    "it can, or stops if another orchestrator took it first")
+            self._lock_problem = problem
+            return
         if self._lock is not None:
             self._lock.release()
-        self._lock, self._lock_inode = fresh, file_identity(self.layout.daemon_lock)[0]
+        self._lock, self._lock_inode, self._lock_problem = fresh, file_identity(self.layout.daemon_lock)[0], ""
         self._write_pid()
         self._worker.submit(self.core.note, "daemon_lock_retaken", path=str(self.layout.daemon_lock),
                             problem="the folder's lock file was deleted or replaced", action="took the new one")

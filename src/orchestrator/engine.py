@@ -37,6 +37,11 @@ from orchestrator.registry import PlanRegistry
 from orchestrator.store import Snapshot, Store, StoreError
 from orchestrator.timestamps import parse_timestamp
 
+TASKS_PER_PASS = 100
+"""New tasks one pass takes at most (the rest in the passes right after). A burst of thousands taken
+in one pass held the engine for minutes (classify, plan, write each): past the watchdog's limit, so
+systemd killed and restarted the daemon before it wrote anything, again and again, for good."""
+
 
 @dataclass
 class IntakeResult:
@@ -262,24 +267,32 @@ class Engine:
             self._report_once(problems)
             self._seen = snapshot
             return IntakeResult()
-        decisions = []
+        decisions: list[tuple[QueueTask, Classification]] = []
+        earlier: dict[str, str | None] = {}  # the master of a handoff an earlier run wrote for the task
+        reused: dict[str, str] = {}
+        more = False
         history = self.memory.history(snapshot.tasks)
-        for task in candidates:
+        # a burst is taken TASKS_PER_PASS tasks at a time; a task whose handoff could not be written goes
+        # last, so tasks that cannot be taken (a master's folder broken) hold up none that can
+        failing = set(self._handoff_problems)
+        for task in sorted(candidates, key=lambda t: t.id in failing):
+            if len(decisions) == TASKS_PER_PASS:
+                more = task.id not in failing  # those are tried again after a pause (``failed``), not at once
+                break
+            # a task we already orchestrate (or are planning) is pending again: a writer put back an old copy
+            # of the queue. A different task that reuses the id is refused, never given the old one's work.
+            earlier[task.id] = self._earlier_handoff(task.id, _attempt(task))
+            if why := self._reused(task, earlier[task.id]):
+                reused[task.id] = why
+                continue
             try:
                 decisions.append((task, classifier.classify(task, history)))
             except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # this task only
                 problems.append(intake.Problem(task.id, task.id, f"cannot be classified: {type(exc).__name__}: {exc}"))
         candidates = [task for task, _ in decisions]
         now = iso(self.clock)
-        # a task we already orchestrate (or are planning) is pending again: a writer put back an old
-        # copy of the queue. A different task that reuses the id is refused, never given the old one's work.
-        earlier = {t.id: self._earlier_handoff(t.id, _attempt(t)) for t in candidates}  # one an earlier run wrote
-        reused = {t.id: why for t in candidates if (why := self._reused(t, earlier[t.id]))}
         # all of the pass's problems at once: each call forgets what the one before it reported
         self._report_once(problems + [intake.Problem(i, i, why) for i, why in reused.items()])
-        if reused:
-            candidates = [t for t in candidates if t.id not in reused]
-            decisions = [(t, d) for t, d in decisions if t.id not in reused]
         known = {t.id for t in candidates if self.registry.get(f"orch-{t.id}") is not None or t.id in self.planning}
         simple = self._hand_off_simple([(t, d) for t, d in decisions if d.decision == "simple" and t.id not in known],
                                        now, earlier)
@@ -323,9 +336,9 @@ class Engine:
         # writer took a task from under our claim (a cancel between our read and our write): what
         # it did (the cancel to announce) is in a queue this pass did not act on
         lost = bool(({t.id for t, _, _ in simple} | {t.id for t, _ in complex_}) - claimed)
-        self._seen = result if not (unseen or retry or lost) else None
+        self._seen = result if not (unseen or retry or lost or more) else None
         return IntakeResult([(t, d) for t, d in complex_ if t.id in claimed and t.id not in known],
-                            again=unseen or lost, failed=retry)
+                            again=unseen or lost or more, failed=retry)
 
     def _reused(self, task: QueueTask, master: str | None) -> str | None:
         """Why ``task`` is not the task whose plan or handoff carries its id, or None if it is."""
@@ -517,6 +530,9 @@ class Engine:
         def cancel(data: dict[str, Any]) -> None:
             nonlocal changed
             changed = handoffs.withdraw(data, reason, iso(self.clock))
+            if not changed:  # withdrawn by a run that died before announcing it (its event is keyed: said once)
+                at = handoffs.withdrawn_at(data, reason)
+                changed = at is not None and self.outbox.knows_since(at)
 
         if self.store.exists(path):
             self.store.update_json(path, cancel, create=False)

@@ -116,7 +116,8 @@ KNOWN_TYPES: dict[str, tuple[str, ...]] = {
                   "handoff_failed", "orchestration_failed", "plan_invalid", "subtask_invalid", "subtask_check_failed",
                   "write_failed", "plan_write_failed", "state_write_failed", "worker_spec_invalid", "request_invalid",
                   "claim_restored", "task_vanished", "config_reloaded", "config_reload_failed", "daemon_lock_retaken",
-                  "daemon_lock_lost", "internal_error", "routing_overrides_invalid", "routing_corrections_unwritable"),
+                  "daemon_lock_lost", "daemon_lock_unusable", "internal_error", "routing_overrides_invalid",
+                  "routing_corrections_unwritable"),
     "other writers": ("worker_started", "worker_completed", "worker_failed", "handoff_processed"),
 }
 """Every event type the orchestrator writes, and those other processes of the system are known to write."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from orchestrator.models import Classification, Handoff, HandoffContext, HandoffTask, Plan, QueueTask, Subtask
+from orchestrator.timestamps import parse_timestamp
 
 
 def for_task(task: QueueTask, decision: Classification, master: str, now: str, attempt: int = 1) -> Handoff:
@@ -119,6 +121,13 @@ def withdraw(data: dict[str, Any], reason: str, now: str) -> bool:
         return False
     data |= {"status": "cancelled", "cancelled_reason": reason, "cancelled_at": now}
     return True
+
+
+def withdrawn_at(data: dict[str, Any], reason: str) -> datetime | None:
+    """When the handoff was withdrawn for ``reason`` (a run that died before announcing it), or None."""
+    if data.get("status") != "cancelled" or data.get("cancelled_reason") != reason:
+        return None
+    return parse_timestamp(data.get("cancelled_at"))
 
 
 def moved(data: dict[str, Any], master: str, handoff_id: str, now: str) -> dict[str, Any]:

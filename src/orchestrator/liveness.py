@@ -88,7 +88,10 @@ def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorC
         return Verdict(frozenset())
 
     beating = facts.heartbeat is not None or subtask.last_heartbeat is not None  # a beat from the future too
-    beat_age = max((now - heartbeat).total_seconds() if heartbeat else 0.0, seen.beat_quiet)
+    # a change the monitor saw itself bounds an age: beats it cannot read, or reads hours old (local time
+    # without an offset, a zone it does not know), are beats all the same while they change
+    beat_age = min(max((now - heartbeat).total_seconds() if heartbeat else 0.0, seen.beat_quiet),
+                   seen.beat_quiet_at_most)
     if beating and beat_age > config.heartbeat_timeout_seconds:
         conditions.add("heartbeat_stale")
     running_since = started or handed_off
@@ -97,7 +100,7 @@ def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorC
         return Verdict(frozenset(conditions | {"runtime_exceeded"}), "runtime_exceeded",
                        f"running for {running:.0f}s, over the cap of {config.max_runtime_seconds:g}s")
     last_sign = max(t for t in (running_since, heartbeat, changed, progressed) if t is not None)
-    quiet = max((now - last_sign).total_seconds(), seen.quiet)
+    quiet = min(max((now - last_sign).total_seconds(), seen.quiet), seen.quiet_at_most)
     if running > config.zombie_timeout_seconds and quiet > config.zombie_timeout_seconds:
         return Verdict(frozenset(conditions | {"zombie"}), "zombie",
                        f"no heartbeat, file change or progress for {quiet:.0f}s")

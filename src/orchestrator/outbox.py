@@ -110,6 +110,13 @@ class Outbox:
             count += 1
         return count
 
+    def knows_since(self, moment: datetime | None) -> bool:
+        """Whether an event of ``moment`` would be in the part of the events file read at start (so, not
+        found there, it was never announced)."""
+        if self._read_whole:
+            return True
+        return moment is not None and self.window_start is not None and moment >= self.window_start
+
     # --- announcing -----------------------------------------------------------------------
 
     def flush(self) -> None:

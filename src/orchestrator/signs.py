@@ -15,6 +15,7 @@ truth: the wall-clock reading still decides for what happened before (see ``asse
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable
 from typing import NamedTuple
 
@@ -26,13 +27,19 @@ class Seen(NamedTuple):
     watched: float = 0.0
     quiet: float = 0.0
     beat_quiet: float = 0.0
+    quiet_at_most: float = math.inf
+    """Since the look before the one that saw a sign change, once one was seen in this run: the signs
+    cannot be older than that, whatever the timestamps written in them say."""
+    beat_quiet_at_most: float = math.inf
+    """The same for the heartbeats, once one was seen renewed (changed after a first beat)."""
 
 
 class SignWatch:
     """The signs of each watched attempt as last seen, and the monotonic moments they last changed."""
 
     def __init__(self) -> None:
-        self._seen: dict[Hashable, tuple[object, tuple[object, ...], tuple[object, ...], float, float, float]] = {}
+        self._seen: dict[Hashable, tuple[object, tuple[object, ...], tuple[object, ...], float, float, float,
+                                         float, float, float]] = {}
 
     def look(self, key: Hashable, beats: tuple[object, ...], signs: tuple[object, ...], monotonic: float,
              phase: object = None) -> Seen:
@@ -43,16 +50,22 @@ class SignWatch:
         known = self._seen.get(key)
         if known is None:
             first = changed = beaten = monotonic
+            changed_after = beaten_after = -math.inf  # no change seen yet: no bound
         else:
-            old_phase, old_beats, old_signs, first, changed, beaten = known
+            old_phase, old_beats, old_signs, first, changed, beaten, changed_after, beaten_after, last = known
             if phase != old_phase:
                 first = monotonic
             if beats != old_beats:
                 changed = beaten = monotonic
+                changed_after = last
+                if any(beat is not None for beat in old_beats):  # renewed; a first beat may be as old as it says
+                    beaten_after = last
             elif signs != old_signs:
                 changed = monotonic
-        self._seen[key] = (phase, beats, signs, first, changed, beaten)
-        return Seen(monotonic - first, monotonic - changed, monotonic - beaten)
+                changed_after = last
+        self._seen[key] = (phase, beats, signs, first, changed, beaten, changed_after, beaten_after, monotonic)
+        return Seen(monotonic - first, monotonic - changed, monotonic - beaten, monotonic - changed_after,
+                    monotonic - beaten_after)
 
     def __contains__(self, key: Hashable) -> bool:
         return key in self._seen

@@ -135,6 +135,21 @@ class Supervisor:
         for plan in self.registry.planning():
             self.begin(plan)  # written by an older version before its stage 1 was handed off
         self.sync_all()
+        self._stop_again()
+
+    def _stop_again(self) -> None:
+        """Stop again the workers of failed attempts that still run: the stop orders of the last run
+        (SIGTERM sent, SIGKILL due after the grace) died with it, so a worker that ignored the SIGTERM
+        ran on beside its retry's new attempt, for good."""
+        now = self.clock.now()
+        for plan in self.registry.live():
+            for subtask in plan.subtasks:
+                for attempt in subtask.attempts:
+                    if attempt.pid and attempt.ended_at and attempt.outcome not in ("completed", "dead"):
+                        self.stops.stop(attempt.pid, parse_timestamp(attempt.started_at),
+                                        parse_timestamp(attempt.handed_off_at), now,
+                                        {"orchestration_id": plan.orchestration_id,
+                                         "subtask_id": subtask.subtask_id, "attempt": attempt.attempt})
 
     def begin(self, plan: Plan) -> None:
         self.begin_many([plan])
@@ -639,7 +654,7 @@ class Supervisor:
 
             def cancel(data: dict[str, Any], reason: str = reason) -> None:
                 nonlocal withdrawn
-                withdrawn = handoffs.withdraw(data, reason, iso(self.clock))
+                withdrawn = handoffs.withdraw(data, reason, iso(self.clock)) or self._unannounced(data, reason)
 
             if self.store.exists(path):
                 self.store.update_json(path, cancel, create=False)
@@ -647,6 +662,11 @@ class Supervisor:
                 self._emit(plan, "handoff_withdrawn", f"withdrawn:{subtask.subtask_id}:{attempt}",
                            subtask_id=subtask.subtask_id, attempt=attempt, reason=reason,
                            path=self.layout.rel(path))
+
+    def _unannounced(self, handoff: dict[str, Any], reason: str) -> bool:
+        """Withdrawn for ``reason`` by a run that died before announcing it (its event is keyed: said once)."""
+        at = handoffs.withdrawn_at(handoff, reason)
+        return at is not None and self.outbox.knows_since(at)
 
     def _escalation(self, plan: Plan) -> dict[str, Any]:
         assert plan.blocking_subtask is not None

@@ -16,6 +16,7 @@ from pathlib import Path
 import structlog
 from watchdog.events import (
     DirCreatedEvent,
+    DirDeletedEvent,
     FileClosedEvent,
     FileCreatedEvent,
     FileDeletedEvent,
@@ -31,7 +32,7 @@ from watchdog.observers.polling import PollingObserver
 log = structlog.get_logger("orchestrator.watcher")
 
 CHANGES: list[type[FileSystemEvent]] = [FileCreatedEvent, FileMovedEvent, FileClosedEvent, FileDeletedEvent,
-                                        DirCreatedEvent]
+                                        DirCreatedEvent, DirDeletedEvent]
 """A change to a file once it is complete. Opens, reads and each ``write()`` are not asked for
 (the inotify mask leaves them out): a reader must not wake itself, and a file being rewritten in
 place is read when it is closed, not half-way."""
@@ -75,7 +76,9 @@ class _Handler(FileSystemEventHandler):
         self._guard = threading.Lock()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("opened", "closed_no_write") or event.is_directory:
+        # a folder's deletion is passed on: a watched one's ends its watch, and a folder made again in its
+        # place may get its inode number, so nothing else would tell (``rm -rf subtasks; mkdir subtasks``)
+        if event.event_type in ("opened", "closed_no_write") or (event.is_directory and event.event_type != "deleted"):
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if not raw:
