@@ -572,3 +572,70 @@ def test_a_piece_without_words_stays_with_the_part_before_it() -> None:
     plan = plan_for("Dark launch of the new search", "Add the new search behind a flag, then a rollout to 5% then 50% "
                                                      "then 100%, and a dashboard of search errors.")
     assert any(title.endswith("5% then 50% then 100%") for title in titles(plan))
+
+
+def stage_of(plan: Plan, start: str) -> int:
+    return next(s.stage for s in plan.subtasks if s.title.startswith(start))
+
+
+def test_an_ask_inside_a_run_on_sentence_is_not_cut_with_the_history_before_it() -> None:
+    # what happened ("is written", "because ...") is history; the ask after it, in the same sentence, is the work
+    plan = plan_for("Kiosk app", "the kiosk app is written in Cordova and it freezes at lunch and the cashiers "
+                                 "complain so we want to port it to React Native and then roll it out to two shops")
+    assert {"Port it to React Native", "Roll it out to two shops"} <= set(titles(plan))
+    chat = plan_for("sync jobs", "error rates jumped to 9% last week, mostly in the EU shard, we should pause the "
+                                 "nightly sync, then add retries with backoff")
+    assert {"Pause the nightly sync", "Add retries with backoff"} <= set(titles(chat))
+    # a sentence that opens with a clause of its own keeps its ask ("As a ..., I want", "After ... we need")
+    story = plan_for("Reading list", "As a reader I want to bookmark articles so that I can read them offline")
+    assert any(title.startswith("Let readers bookmark articles") for title in titles(story))
+    after = plan_for("Signed links", "After the audit showed that links never expire we need to sign download "
+                                     "links and expire them after an hour")
+    assert not any("audit showed" in title for title in titles(after))
+
+
+def test_a_number_with_a_thousands_comma_is_one_number() -> None:
+    plan = plan_for("Archive move", "The vendor will copy 12,500 scanned contracts to Glacier. Index 3,000 of them "
+                                    "for search, and delete the local copies.")
+    assert {"Copy 12,500 scanned contracts to Glacier", "Index 3,000 of them for search"} <= set(titles(plan))
+    listed = plan_for("Small fixes", "Fix the export, the import, and the 1,2 and 3 filters in search.")
+    assert not any("1,2" in title and "," in title.split("1,2")[1][:1] for title in titles(listed))
+
+
+def test_a_table_shows_data_and_a_context_section_says_why() -> None:
+    plan = plan_for("Queue hosts", "| Host | Queue |\n|---|---|\n| mq1 | orders |\n| mq2 | mail |\n\n"
+                                   "Move both queues to Amazon MQ and retire the hosts.")
+    assert not any("|" in title for title in titles(plan))
+    assert "Move both queues to Amazon MQ" in titles(plan)
+    rfc = plan_for("RFC: job leases", "## Background\nWorkers pick the same job twice when a pod is evicted.\n"
+                                      "## Proposal\nAdd a lease column to the jobs table. Renew the lease every "
+                                      "10 seconds.\n## Alternatives considered\nA Redis lock per job.")
+    assert not any("pick the same job" in title or "Redis lock" in title for title in titles(rfc))
+    assert {"Add a lease column to the jobs table", "Renew the lease every 10 seconds"} <= set(titles(rfc))
+    # a section of work hides nothing that follows it
+    plain = plan_for("Billing fixes", "Steps\nRound the VAT per line.\nSend the corrected invoices again.")
+    assert {"Round the VAT per line", "Send the corrected invoices again"} <= set(titles(plain))
+
+
+def test_a_runbooks_order_words_put_its_steps_in_order() -> None:
+    plan = plan_for("Move the queue", "First drain the old queue. Next, point the producers at SQS. Once the old "
+                                      "queue is empty, delete it. Lastly, the dashboards are updated.")
+    order = [stage_of(plan, "Drain the old queue"), stage_of(plan, "Point the producers at SQS"),
+             stage_of(plan, "Delete it"), stage_of(plan, "Update the dashboards")]
+    assert order == sorted(order) and len(set(order)) == 4
+    steps = plan_for("Search upgrade", "Step one is to snapshot the index. Step two is to upgrade the nodes. "
+                                       "The last step is to reindex the catalogue.")
+    assert stage_of(steps, "Snapshot the index") < stage_of(steps, "Upgrade the nodes") < \
+        stage_of(steps, "Reindex the catalogue")
+    # "first" before a noun is no order word
+    assert as_work("First responders need an offline map", VERBS) == "Give first responders an offline map"
+
+
+def test_switching_an_old_thing_off_or_failing_over_is_late_work() -> None:
+    plan = plan_for("NAS retirement", "Copy the shares to S3, unmount the NAS from the app servers, power off "
+                                      "the NAS, and cancel the support contract.")
+    copy = stage_of(plan, "Copy the shares to S3")
+    assert all(stage_of(plan, start) > copy for start in ("Unmount the NAS", "Power off the NAS", "Cancel the support"))
+    drill = plan_for("Failover drill", "Restore the snapshot in the second region, fail the web tier over to it, "
+                                       "and record the timings.")
+    assert stage_of(drill, "Restore the snapshot") < stage_of(drill, "Fail the web tier over")

@@ -153,8 +153,8 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     verbs = _known(verbs)
     if _DONE_BOX_RE.match(sentence):
         return None  # "- [x] update the changelog": done already
-    text = _FILLER_RE.sub("", _GREETING_RE.sub("", _MARKS_RE.sub("", sentence.strip())))
-    text = _FILLER_RE.sub("", _THANKS_RE.sub("", _OPENER_RE.sub("", text)))
+    text = _in_order(_GREETING_RE.sub("", _MARKS_RE.sub("", sentence.strip())), verbs)
+    text = _FILLER_RE.sub("", _THANKS_RE.sub("", _OPENER_RE.sub("", _FILLER_RE.sub("", text))))
     text = _AFTER_WE_RE.sub("then ", text)  # "after we switch the app config": then switch it
     text = _ABBREVIATED_RE.sub(lambda m: _SPELLED[m.group().lower()], text)  # "e.g." ends no clause downstream
     text = _ROLE_RE.sub("", text)  # "BE: preferences API": the part, not whose it is
@@ -208,11 +208,15 @@ _CONTEXT_LABELS = frozenset({
     "non-goals", "non goals", "objective", "objectives", "notes", "note", "risks", "why", "problem",
     "regards", "best regards", "kind regards", "best", "cheers", "thanks", "ta", "br", "purpose", "goal", "goals",
     "rationale", "reason", "business value", "impact", "fyi", "problem statement", "excluded", "not included",
-    "acceptance criteria", "acceptance", "ac", "definition of done", "dod", "success criteria"})
+    "acceptance criteria", "acceptance", "ac", "definition of done", "dod", "success criteria", "root cause",
+    "what went wrong", "what happened", "alternatives", "alternatives considered", "open questions", "questions",
+    "owner", "owners", "status", "current state", "today", "history", "lessons learned", "resolution", "detection"})
 """A label whose words (or a line of it alone) say why, when and what not, or close an e-mail."""
 _WORK_LABELS = frozenset({
     "scope", "in scope", "proposal", "rollout", "deliverables", "requirements", "tasks", "todo", "to do", "steps",
-    "action items", "follow-ups"})
+    "action items", "follow-ups", "what we will do", "next steps", "plan", "remediation", "fixes"})
+_SECTIONS = _CONTEXT_LABELS | _WORK_LABELS | {"summary", "overview", "scope of work", "work", "approach", "solution",
+                                               "implementation", "migration", "description", "details", "changes"}
 """A label before the work itself: ``Proposal: an outbox table`` is read as ``an outbox table``. (Acceptance
 criteria are what the work is checked against: the planner adds them to the part's criteria.)"""
 _REQUEST_RE = re.compile(r"^(?:(?:could|can|would|will)\s+(?:you|we|someone|somebody|anyone|your\s+team)\b\s*:?\s*(?:please\s+)?|"
@@ -448,6 +452,25 @@ _CAUSED_RE = re.compile(r"\s+(?:(?:its|their|the|a|an)\s+)?(?:new\s+)?(?P<thing>
 _DETERMINERS = frozenset({"the", "a", "an", "each", "every", "our", "its", "their", "this", "that", "any", "all"})
 _NOT_VERBS = frozenset({"the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from",
                         "who", "that", "which", "whose", "is", "are", "this", "these", "its", "their", "our", "all"})
+def _in_order(text: str, verbs: Collection[str]) -> str:
+    """A runbook's order words before an imperative: ``First export ...`` and ``Step one is to create ...`` open
+    the work; ``Next, ...``, ``Finally ...``, ``Step three is to ...``, ``Once the balances are reconciled, open ...``
+    follow what came before (``then ...``: the planner runs them in the writer's order)."""
+    later = _LATER_RE.match(text)
+    if later:
+        return f"then {text[later.end():]}"  # "Finally, the old cluster is removed": then remove it
+    first = _FIRST_RE.match(text)
+    rest = text[first.end():] if first else ""
+    return rest if rest.split(maxsplit=1)[:1] and rest.split()[0].lower() in verbs else text  # not "First responders"
+
+
+_FIRST_RE = re.compile(r"^(?:first(?:ly)?|to\s+start(?:\s+with)?|before\s+anything\s+else|(?:the\s+)?(?:step\s+(?:one|1)|"
+                       r"first\s+step)\s+is(?:\s+to)?|step\s+(?:one|1)\s*[:.-])\s*,?\s+", re.IGNORECASE)
+_LATER_RE = re.compile(r"^(?:next|finally|lastly|afterwards|after\s+that|after\s+this|in\s+the\s+end|(?:as\s+)?(?:the\s+|a\s+)?"
+                       r"(?:last|final|next|second|third|fourth|fifth)\s+step(?:\s+is(?:\s+to)?)?|step\s+(?:two|three|four|five|"
+                       r"six|[2-9])(?:\s+is(?:\s+to)?|\s*[:.-])|once\s+[^,]{3,80},)\s*,?\s+", re.IGNORECASE)
+
+
 _FILLER_RE = re.compile(r"^(?:(?:also|plus|and|additionally|in\s+addition|next|finally)\s*[:,]?|(?:before|first|then|"
                         r"after(?:wards|\s+that)?)\s*,)\s+", re.IGNORECASE)
 _LIST_MARK_RE = re.compile(r"^\s*\(?[a-z0-9]{1,2}\)\s+", re.IGNORECASE)
@@ -593,18 +616,31 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     # a code block (a pasted traceback, a snippet) shows, it asks for nothing; one left open hides no work
     code = set().union(*(range(a, b + 1) for a, b in zip(fences[::2], fences[1::2], strict=True))) \
         if len(fences) % 2 == 0 else set()
-    kept, out = [], False
+    kept, out, aside = [], False, False
     for n, line in enumerate(lines):
-        if n in code:
+        if n in code or _TABLE_ROW_RE.match(line):
+            continue  # a table shows data (hosts, prices, owners); the sentences around it ask for the work
+        section = _SECTION_RE.match(line)
+        if section and section.group("label").strip().lower() in _SECTIONS:
+            # "## Motivation", "Background", "3. Timeline": what follows is why or what was, until the next section
+            aside = section.group("label").strip().lower() in _ASIDES
             continue
         heading = _OUT_OF_SCOPE_RE.match(line)
         if heading or re.match(r"\s*#", line) or (out and not re.match(r"\s*(?:[-*•]|\d+[.)])\s", line)):
             out = bool(heading and not heading.group("rest").strip())  # "## Not in scope" rules out its list
-        if not out and not re.match(r"\s*#{1,6}\s", line):  # a Markdown heading names a section, not work
+            aside = aside and not re.match(r"\s*#", line)
+        if not out and not aside and not re.match(r"\s*#{1,6}\s", line):  # a Markdown heading names a section
             kept.append(line)
     text = "\n".join(kept)
     return "\n".join(work if work[-1:] in ".!?:" else f"{work}."
                      for sentence in sentences(text) if (work := as_work(sentence, verbs)))
+
+
+_TABLE_ROW_RE = re.compile(r"\s*\|.*\|\s*$")
+_SECTION_RE = re.compile(r"\s*(?:#{1,6}\s*)?(?:\d{1,2}(?:\.\d{1,2})*\.?\s+)?(?P<label>[A-Za-z][\w ]{0,30}?)\s*:?\s*$")
+"""A line that only names a section: ``## Motivation``, ``Background``, ``2. Deliverables``, ``Action items:``."""
+_ASIDES = _CONTEXT_LABELS - {"regards", "best regards", "kind regards", "best", "cheers", "thanks", "ta", "br", "fyi"}
+"""Sections whose lines say why, what was or what not (an e-mail's closing word opens no section)."""
 
 
 _FENCE_RE = re.compile(r"\s*(?:```|~~~)[\w+.-]*\s*")

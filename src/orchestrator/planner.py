@@ -90,9 +90,11 @@ WORKER_TYPE = {
     "test": "test",
     "audit": "audit", "docs": "documentation", "deploy": "deploy", "review": "review",
 }
-_CUTOVER_RE = re.compile(r"^\s*(?:then\s+)?(?:cut\s*over|switch\s+(?:dns|traffic|over)|flip\s+traffic|go\s+live|"
+_CUTOVER_RE = re.compile(r"^\s*(?:then\s+)?(?:cut\s*over|fail\s+(?:\S+\s+){0,3}?over|switch\s+(?:dns|traffic|over)|"
+                         r"flip\s+traffic|go\s+live|"
                          r"point\s+(?:the\s+)?dns)\b", re.IGNORECASE)
-_RETIRE_RE = re.compile(r"^\s*(?:then\s+|finally\s+)?(?:decommission|retire|sunset|shut\s+(?:down|off)|"
+_RETIRE_RE = re.compile(r"^\s*(?:then\s+|finally\s+)?(?:decommission|retire|sunset|shut\s+(?:down|off)|unmount|"
+                        r"power\s+(?:\S+\s+)?(?:off|down)|cancel\s+(?:\S+\s+){0,3}?(?:licen[cs]es?|subscriptions?|contracts?)|"
                         r"turn\s+(?:\S+\s+){0,3}?off|switch\s+(?:\S+\s+){0,3}?off|"
                         r"(?:remove|delete|drop)\s+the\s+old)\b", re.IGNORECASE)
 """Switching the old thing off: ``Shut down Jenkins after two weeks``, ``Turn it off on 1 October``."""
@@ -224,7 +226,8 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # R3: what already happened ("the .env was pushed to a public gist") is not a part of the work
     prefix = type_prefix(task.full_description)  # "bug: ..." declares a type; "Purpose: ..." is no type
     known = prefix is not None and any(classifier.domain_of_type(part) for part in re.split(r"[-_]", prefix))
-    description = without_narrative(strip_type_prefix(task.full_description) if known else task.full_description)
+    description = without_narrative(_asks_apart(strip_type_prefix(task.full_description) if known
+                                                else task.full_description))
     verbs = work_verbs(classifier)
     main = classifier.route(task.title, description, (task.type, type_prefix(task.full_description)))
     # a title or a description written as statements ("The 4 legacy apps must be brought under ...") is read
@@ -234,7 +237,8 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     topic = topic_of(task.model_copy(update={"title": title}), verbs)
     # a title that names work ("Add X with security audit and docs") may name parts the description leaves out; a
     # title that only names the thing ("New checkout flow with Apple Pay") is the whole task, not a part of it
-    items = _items(as_work_text(description, words), main, classifier, verbs)
+    # "80,000 patient records" is one number, not two clauses ("Migrate 80", "the 000 patient records")
+    items = _items(as_work_text(_GROUPED_RE.sub(_GROUP_MARK, description), words), main, classifier, verbs)
     from_title = _items(title, main, classifier, verbs) if _opens_with_verb(title, verbs) or not items else []
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
@@ -243,6 +247,39 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     items = _fit(items, config.max_subtasks)
     items.sort(key=_order)
     return _with_acceptance(_drafts(items, topic, config, verbs), description)
+
+
+_GROUPED_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_GROUP_MARK = "\ue000"
+"""A number's thousands separator while the text is cut at commas (a private character no writer types); the
+drafts show the comma again."""
+
+
+def _asks_apart(text: str) -> str:
+    """A run-on sentence's ask begins a sentence of its own: ``... the staff hate it so we want to rewrite it ...``,
+    ``..., mostly on android 14, we should roll back ...``. What happened before it (``is written in Xamarin``,
+    ``because we send emails from three places``) is cut as history, and the ask no longer goes with it."""
+    if not _ASK_HINT_RE.search(text):
+        return text
+    def apart(found: re.Match[str]) -> str:
+        start = max(text.rfind(stop, 0, found.start()) for stop in ".!?\n") + 1
+        opening = text[start: found.start()]  # "After the pen test found ... we need to": one sentence
+        tied = found.group("before").lower() in _ASK_TIED or _SUBORDINATE_RE.match(opening)
+        return found.group() if tied else f"{found.group('before')}. "
+
+    return _ASK_RE.sub(apart, text)
+
+
+_ASK_HINT_RE = re.compile(r"\b(?:we|i)\s+(?:should|must|need|want|would\s+like|have\s+to)\b", re.IGNORECASE)
+_ASK_RE = re.compile(r"(?P<before>[\w'%)]+)(?:\s*[,;]\s*|\s+)(?:(?:so|and|but)\s+)?(?:(?:so|honestly|basically|frankly|"
+                     r"really|also|now)\s*,?\s+)?(?=(?:we|i)\s+(?:really\s+|also\s+)?(?:should|must|need|want|"
+                     r"would\s+like|have\s+to)\b)", re.IGNORECASE)
+_ASK_TIED = frozenset({"because", "since", "as", "that", "if", "when", "whether", "unless", "until", "where", "which",
+                       "what", "how", "why", "once", "before", "after", "while", "and", "or", "so", "but", "then"})
+"""Words after which a "we need" belongs to the clause it is in (``because we need``, ``the data that we need``)."""
+_SUBORDINATE_RE = re.compile(r"\s*(?:after|when|since|because|as|once|if|before|while|although|though|until|given|"
+                             r"now\s+that)\b", re.IGNORECASE)
+"""A sentence that opens with a clause of its own (``As a shopper I want ...``, ``After the audit we need ...``)."""
 
 
 _ACCEPTANCE_RE = re.compile(rf"(?:^|(?<=[.!?])\s+)(?:#+\s*)?(?:acceptance(?:\s+criteria)?|{CRITERIA_HEADS})\s*:?[ \t]*(?=\S|\n)",
@@ -281,7 +318,10 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "procure", "hire", "file", "issue", "have", "put", "place", "cable", "hang", "take", "serve",
                "dedupe", "deduplicate", "retrain", "transcode", "reconcile", "impersonate", "handle", "hook up",
                "normalise", "normalize", "compress", "resize", "reindex", "re-index", "geocode", "anonymise",
-               "anonymize", "deprecate", "sunset", "do")
+               "anonymize", "deprecate", "sunset", "do", "image", "swap", "wipe", "recycle", "match", "route", "report",
+               "power off", "power down", "hand over", "enroll", "enrol", "replicate", "warm up", "right-size", "lower",
+               "reduce", "adopt", "cancel", "redirect", "fail over", "brief", "track", "tune", "ingest", "re-test",
+               "retest")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
@@ -321,7 +361,7 @@ def _segments(text: str, verbs: re.Pattern[str]) -> list[str]:
         return sequence_segments(text)  # an arrow chain is the writer's order, whatever its steps say
     segments: list[str] = []
     for segment in sequence_segments(text):
-        if segments and not verbs.match(segment):
+        if segments and not _opens_with_verb(segment, verbs):  # "then point the producers at SQS": a step
             segments[-1] += f" then {segment}"
         else:
             segments.append(segment)
@@ -579,13 +619,13 @@ def _drafts(items: list[_Item], topic: str, config: PlannerConfig, verbs: re.Pat
         earlier = [_order(other) for other in items if _order(other) < _order(item)]
         nearest = max(earlier, default=None)
         deps = tuple(keys[i] for i, other in enumerate(items) if _order(other) == nearest)
-        title = _title_of(item, topic, verbs, item.verb if item.phase == "implement" else None)
+        title = _title_of(item, topic, verbs, item.verb if item.phase == "implement" else None).replace(_GROUP_MARK, ",")
         estimate = config.estimates.get(WORKER_TYPE[item.phase])
         drafts.append(
             Draft(
                 key=keys[index],
                 title=title,
-                description=_description(item, title, topic),
+                description=_description(item, title, topic).replace(_GROUP_MARK, ","),
                 master=item.master,
                 worker_type=WORKER_TYPE[item.phase],
                 dependencies=deps,
