@@ -639,3 +639,37 @@ def test_switching_an_old_thing_off_or_failing_over_is_late_work() -> None:
     drill = plan_for("Failover drill", "Restore the snapshot in the second region, fail the web tier over to it, "
                                        "and record the timings.")
     assert stage_of(drill, "Restore the snapshot") < stage_of(drill, "Fail the web tier over")
+
+
+def test_a_documentation_or_delivery_task_gives_the_parts_that_build_to_their_makers() -> None:
+    runbook = plan_for("Runbook: move the job queue to SQS", "Create the SQS queue in the shared account. Point the "
+                                                             "workers at it. Create the Redis cluster in the same VPC. "
+                                                             "Update the runbook with the new queue names.")
+    kinds = {s.title: s.worker_type for s in runbook.subtasks}
+    assert kinds["Create the SQS queue in the shared account"] != "documentation"
+    assert kinds["Point the workers at it"] != "documentation"
+    assert kinds["Create the Redis cluster in the same VPC"] != "documentation"  # a delivery word's, though weak
+    assert kinds["Update the runbook with the new queue names"] == "documentation"
+    # a part that names documents is documentation only when it works on them
+    archive = plan_for("Runbook for the document archive", "Restore the document archive from last night's backup. "
+                                                           "Refresh the recovery runbook.")
+    kinds = {s.title: s.worker_type for s in archive.subtasks}
+    assert kinds["Restore the document archive from last night's backup"] == "implementation"
+    assert kinds["Refresh the recovery runbook"] == "documentation"
+    # a delivery task's parts stay its own, even those that create something
+    runners = plan_for("Move the build runners to spot instances", "Create the spot node group, then switch the CI "
+                                                                   "workflows to the new labels.")
+    assert {s.title: s.worker_type for s in runners.subtasks}["Create the spot node group"] == "deploy"
+
+
+def test_work_the_writer_wants_first_goes_first_and_work_that_waits_goes_after() -> None:
+    plan = plan_for("Login limits", "Add a rate limiter to the login API and lock accounts after 10 failures. "
+                                    "Legal wants a privacy review first.")
+    review = stage_of(plan, "Run the privacy review first")
+    assert review < stage_of(plan, "Add a rate limiter") and review < stage_of(plan, "Lock accounts after 10 failures")
+    waits = plan_for("Reporting move", "Build the new revenue dashboard, archive the legacy reports once the new "
+                                       "dashboard is live, and email the finance team.")
+    assert stage_of(waits, "Archive the legacy reports") > stage_of(waits, "Build the new revenue dashboard")
+    # an order of things shown, or how often, is no order of work
+    shown = plan_for("Comment threads", "Show the newest comments first, and send a digest once a day.")
+    assert stage_of(shown, "Show the newest comments first") == stage_of(shown, "Send a digest once a day")

@@ -214,6 +214,8 @@ class _Item:
     group: int = 0
     verb: str = ""
     """The verb a verbless part takes from the one before it in its sentence ("Build the API, a UI widget")."""
+    waits: bool = False
+    """Whether it waits for the rest of its phase: ``Update the MX records once the last batch is done``."""
 
 
 def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
@@ -263,8 +265,10 @@ def _asks_apart(text: str) -> str:
         return text
     def apart(found: re.Match[str]) -> str:
         start = max(text.rfind(stop, 0, found.start()) for stop in ".!?\n") + 1
-        opening = text[start: found.start()]  # "After the pen test found ... we need to": one sentence
-        tied = found.group("before").lower() in _ASK_TIED or _SUBORDINATE_RE.match(opening)
+        opening = text[start: found.end("before")]  # "After the pen test found ... we need to": one sentence
+        # only a clause of its own ends before the ask ("the staff hate it"), not "For the Spain launch we need"
+        tied = found.group("before").lower() in _ASK_TIED or _SUBORDINATE_RE.match(opening) \
+            or not _CLAUSE_VERB_RE.search(opening)
         return found.group() if tied else f"{found.group('before')}. "
 
     return _ASK_RE.sub(apart, text)
@@ -278,7 +282,10 @@ _ASK_TIED = frozenset({"because", "since", "as", "that", "if", "when", "whether"
                        "what", "how", "why", "once", "before", "after", "while", "and", "or", "so", "but", "then"})
 """Words after which a "we need" belongs to the clause it is in (``because we need``, ``the data that we need``)."""
 _SUBORDINATE_RE = re.compile(r"\s*(?:after|when|since|because|as|once|if|before|while|although|though|until|given|"
-                             r"now\s+that)\b", re.IGNORECASE)
+                             r"now\s+that|for|to|in|on|at|by|ahead|during|with|from|within|per|under|over)\b", re.IGNORECASE)
+_CLAUSE_VERB_RE = re.compile(r"\b(?:is|are|was|were|has|have|had|do|does|did|can|can't|cannot|could|will|won't|would|"
+                             r"isn't|aren't|don't|doesn't|didn't|went|took|broke|fell|grew|hates?|keeps?|takes?|goes|"
+                             r"[a-z]{3,}ed)\b", re.IGNORECASE)
 """A sentence that opens with a clause of its own (``As a shopper I want ...``, ``After the audit we need ...``)."""
 
 
@@ -318,10 +325,9 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "procure", "hire", "file", "issue", "have", "put", "place", "cable", "hang", "take", "serve",
                "dedupe", "deduplicate", "retrain", "transcode", "reconcile", "impersonate", "handle", "hook up",
                "normalise", "normalize", "compress", "resize", "reindex", "re-index", "geocode", "anonymise",
-               "anonymize", "deprecate", "sunset", "do", "image", "swap", "wipe", "recycle", "match", "route", "report",
-               "power off", "power down", "hand over", "enroll", "enrol", "replicate", "warm up", "right-size", "lower",
-               "reduce", "adopt", "cancel", "redirect", "fail over", "brief", "track", "tune", "ingest", "re-test",
-               "retest")
+               "anonymize", "deprecate", "sunset", "do", "swap", "wipe", "recycle", "power off", "power down",
+               "hand over", "enroll", "enrol", "replicate", "warm up", "right-size", "lower", "reduce", "adopt", "cancel",
+               "redirect", "fail over", "tune", "re-test", "retest")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
@@ -392,8 +398,21 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                                     classifier, verbs)
             for step, item in enumerate(items):
                 item.group = group * 100 + (step if steps else 0)  # numbered steps are the writer's order
+                # "a threat model first" goes before the rest of its step; "remove X once no flag uses it" after
+                # the rest of its phase (switching the old thing off still comes last)
+                item.group -= bool(_FIRST_PART_RE.search(item.text))
+                item.waits = bool(_ONCE_RE.search(item.text))
             found += items
     return _unique(found)
+
+
+_FIRST_PART_RE = re.compile(r"^(?!.*\b(?:newest|oldest|latest|earliest|cheapest|highest|lowest|biggest|largest|smallest|"
+                            r"most|least|best|worst|top|recent|urgent|unread|pinned|featured)\b).*\s(?:first|beforehand|"
+                            r"before\s+anything\s+else)[.!]?$", re.IGNORECASE | re.DOTALL)
+"""``Security wants a threat model first``; not an order of things shown (``the newest comments first``)."""
+_ONCE_RE = re.compile(r"\sonce\s+(?!(?:a|an|per|more|again|or|and|in|every\s+(?:day|night|week|month|year|hour|minute|"
+                      r"\d+))\b)\S", re.IGNORECASE)
+"""``Update the MX records once the last batch is done``: after the work it waits for (not ``once a day``)."""
 
 
 def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main: Route, classifier: Classifier,
@@ -434,13 +453,45 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         # a part no master's word names goes where the task goes, unless it makes something: what is made
         # is development's ("Add both wallets to the web checkout" in a task a PCI review made security's)
         chosen = route if route.strong else main
-        if not route.strong and opening and route.domain == "development" and chosen.domain in (
-                "security", "inventory") and part.split()[0].lower() not in classifier.config.domains[chosen.domain].lead_verbs:
-            chosen = route
+        if not route.strong and opening and (route.domain == "development" or (
+                route.domain == "cicd" and chosen.domain == "docs")) and _makes(part, chosen.domain, classifier):
+            chosen = route  # "Create the cache cluster" in a runbook is not documentation
+        elif opening and chosen.domain == "docs" and "development" in classifier.config.domains \
+                and part.split()[0].lower() not in _DOCUMENT_VERBS and not _leads(part, classifier):
+            # "Restore the claims document store": a documents word, but restoring is no writing
+            chosen = dataclasses.replace(route, domain="development", master=classifier.config.domains["development"].master)
         previous = _Item(part, phase_of(part, chosen.domain, verbs), chosen.master, find_files(part), group,
                          "" if opening else verb)
         found.append(previous)
     return found
+
+
+def _makes(part: str, domain: str, classifier: Classifier) -> bool:
+    """Whether a part that opens with a verb makes something rather than doing ``domain``'s own work: not a
+    revocation in a security task, a count in an inventory, or writing in a documentation task. (A delivery
+    task's parts stay its own: "Create the spot node group", "Write up the timings" of a drill are.)"""
+    verb = part.split()[0].lower()
+    if domain in ("security", "inventory"):
+        return verb not in classifier.config.domains[domain].lead_verbs
+    return domain == "docs" and verb not in _WRITING_VERBS
+
+
+def _leads(part: str, classifier: Classifier) -> bool:
+    """Whether a master's own verb opens the part (``Deploy the docs site``, ``Revoke ...``, ``List ...``)."""
+    verb = part.split()[0].lower()
+    return any(verb in domain.lead_verbs for domain in classifier.config.domains.values())
+
+
+_WRITING_VERBS = frozenset({"write", "document", "explain", "describe", "draft", "update", "review", "proofread",
+                            "translate", "publish", "record", "rewrite", "edit", "add", "summarise", "summarize"})
+"""What a documentation task's parts do to documents (``Update the runbook``, ``Add examples``)."""
+_DOCUMENT_VERBS = _WRITING_VERBS | {
+    "refresh", "revise", "hand", "share", "send", "circulate", "finalise", "finalize", "prepare", "produce", "maintain",
+    "extend", "expand", "fix", "improve", "rework", "complete", "create", "reorganise", "reorganize", "restructure",
+    "clean", "tidy", "localise", "localize", "link", "move", "migrate", "merge", "split", "archive", "print", "sign",
+    "get", "collect", "gather", "check", "verify", "read", "approve", "file", "store", "export", "convert", "generate"}
+"""Verbs a part whose own words name documents does to them (``Refresh the on-call runbook``, ``Hand the scope document
+to their lead``); another (``Restore the claims document store``) works on a system named after documents."""
 
 
 def _lettered(text: str) -> list[str]:
@@ -505,8 +556,8 @@ def _unique(items: list[_Item]) -> list[_Item]:
     return kept
 
 
-def _order(item: _Item) -> tuple[int, int]:
-    return item.group, RANK[item.phase]
+def _order(item: _Item) -> tuple[int, int, bool]:
+    return item.group, RANK[item.phase], item.waits
 
 
 def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> list[_Item]:
@@ -524,9 +575,9 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> l
             ]
             implement = items[index : index + 2]
     if implement and "test" not in phases:
-        items.append(_Item(f"Write tests for {topic}", "test", "development", [], implement[-1].group))
+        items.append(_Item(f"Write tests for {topic}", "test", "development", [], max(i.group for i in implement)))
     if implement and "design" not in phases:
-        items.append(_Item(f"Design {topic} architecture", "design", "development", [], implement[0].group))
+        items.append(_Item(f"Design {topic} architecture", "design", "development", [], min(i.group for i in implement)))
     if len(items) < 3:
         last = max(item.group for item in items) if items else 0
         items.append(_Item(f"Plan the work on {topic_of(task)}", "design", main.master, [], 0))
@@ -561,7 +612,7 @@ def _fit(items: list[_Item], most: int) -> list[_Item]:
         for phase in ("implement", "secure", "test", "audit", "docs", "deploy", "cutover", "retire", "inventory", "design"):
             same = [item for item in items if item.phase == phase]
             pairs = [(a, b) for a, b in zip(same, same[1:], strict=False)
-                     if a.master == b.master and a.group == b.group]
+                     if a.master == b.master and a.group == b.group and a.waits == b.waits]
             if pairs:
                 first, second = pairs[0]
                 first.text = f"{first.text}; {second.text}"
