@@ -178,7 +178,8 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     if not text:
         return None
     first = text.split(maxsplit=1)[0].lower() if text else ""
-    if not text or _CONTEXT_RE.match(text) or text.endswith("?") or (_OURS_RE.match(text) and "," not in text):
+    ours = _OURS_RE.match(text) and "," not in re.sub(r"\([^)]*\)", "", text)  # "We load 23 scripts (a, b, c)"
+    if not text or _CONTEXT_RE.match(text) or text.endswith("?") or ours:
         return None
     if _DATED_RE.search(text) and not _MODAL_RE.match(text) and not (first in verbs and not _noun_subject(text)):
         return None  # "Snowflake costs doubled in 6 months", "Our contract ends on 30 June": what was or will be
@@ -281,8 +282,12 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
         word = body.split(maxsplit=1)[0].lower() if body.split() else ""
         if pronoun and (word in _IRREGULAR or word.endswith("ed")) and (base := _base_of_participle(word, verbs)):
             work: str | None = _series(f"{base} {pronoun}{body[len(word):]}", pronoun, verbs)
-        elif (word in verbs and not _noun_subject(body)) or _verb_at(body, verbs) is None:
-            work, pronoun = body, None  # an imperative, or a thing to make
+        elif word in verbs and not _noun_subject(body):
+            work, pronoun = body, None  # an imperative
+        elif _verb_at(body, verbs) is None:
+            # a thing to make, unless it tells what someone did ("Gitleaks found 57 secrets", "On Friday a
+            # contractor pushed a token to a public repo")
+            work, pronoun = (None if _DID_RE.match(body) else body), None
         else:
             work, pronoun = _statement(body, verbs)
         if work:
@@ -294,6 +299,15 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
             kept.append(f"{separator if kept else ''}{lead if kept or ordered else ''}"
                         f"{work[:1].lower() + work[1:] if ordered else work}")
     return "".join(kept) or None
+
+
+_DID_RE = re.compile(
+    r"^(?!(?:[\w+/'-]+\s+){0,6}?(?:who|that|which|where|when|whose)\s)(?:[\w+/'-]+\s+){1,6}?(?:[a-z]{3,}ed|found|went|took|"
+    r"broke|came|got|made|ran|saw|sent|told|gave|lost|left|caught|began|wrote|sold|paid|kept|brought|bought|fell|"
+    r"grew|knew|threw|stole|spent|built|heard|held|met|rose|won)\s+(?:a|an|the|our|their|its|his|her|my|your|"
+    r"some|all|\d[\d,.]*|it|them|us|me|him)\b", re.IGNORECASE)
+"""A clause that tells what someone or something did, with its object: ``The WCAG audit found 34 issues``, not a
+thing to make (``Nightly snapshots copied to S3``, ``a list of users who signed the contract``)."""
 
 
 def _clause_split(text: str) -> list[tuple[str, str]]:

@@ -264,7 +264,7 @@ def _asks_apart(text: str) -> str:
     if not _ASK_HINT_RE.search(text):
         return text
     def apart(found: re.Match[str]) -> str:
-        start = max(text.rfind(stop, 0, found.start()) for stop in ".!?\n") + 1
+        start = max(text.rfind(stop, 0, found.start()) for stop in (". ", "! ", "? ", "\n")) + 1  # not "5.4.1"
         opening = text[start: found.end("before")]  # "After the pen test found ... we need to": one sentence
         # only a clause of its own ends before the ask ("the staff hate it"), not "For the Spain launch we need"
         tied = found.group("before").lower() in _ASK_TIED or _SUBORDINATE_RE.match(opening) \
