@@ -688,3 +688,18 @@ def test_work_the_writer_wants_first_goes_first_and_work_that_waits_goes_after()
 ])
 def test_what_someone_did_is_context_and_a_thing_described_is_work(sentence: str, work: str | None) -> None:
     assert as_work(sentence, VERBS) == work
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    # a non-native writer's "to" after please, a modal, or in a series after "need to": each is the verb itself
+    ("Please to rename the export button", "rename the export button"),
+    ("The job must to retry three times", "Make the job retry three times"),
+    ("We need to tag every laptop, to record its owner, and to print a label",
+     "Tag every laptop, record its owner, and print a label"),
+    # a purpose stays a purpose; "to" before its object's word is no verb
+    ("Add a cache to reduce load", "Add a cache to reduce load"),
+    ("Rotate the signing keys, to be safe", "Rotate the signing keys, to be safe"),
+    ("We need to move the logs to the new bucket and to the archive", "Move the logs to the new bucket and to the archive"),
+])
+def test_a_to_after_please_a_modal_or_need_to_opens_each_verb_of_the_series(sentence: str, work: str) -> None:
+    assert as_work(sentence, VERBS) == work

@@ -116,7 +116,14 @@ _DONE_BOX_RE = re.compile(r"^\s*(?:[-*•]\s*)?\[[xX✓✔]\]")
 """A ticked checkbox: its item is done (an open one is read as work, without its box: ``_MARKS_RE``)."""
 _AFTER_WE_RE = re.compile(r"^(?:after(?:\s+that|\s+this)?|afterwards|then|finally)\s*,?\s*(?:we|you|i)\s+"
                           r"(?:will\s+|can\s+|should\s+|must\s+|need\s+to\s+)?(?=[a-z])", re.IGNORECASE)
-_OPENER_RE = re.compile(r"^(?:please|pls|plz|kindly)\s+", re.IGNORECASE)
+_TO_HINT_RE = re.compile(r"\b(?:need|needs|want|wants|like|please|must|should|shall|can|could|will|would|have|has|"
+                         r"able)\s+to\s+[a-z]", re.IGNORECASE)
+_MODAL_TO_RE = re.compile(r"\b(?P<modal>must|should|shall|can|could|will|would|may)\s+to\s+(?=[a-z])", re.IGNORECASE)
+_TO_SERIES_RE = re.compile(r"(?P<sep>,\s*(?:and\s+)?|\s+and\s+)to\s+(?!(?:the|a|an|all|every|each|our|their|its|this|"
+                           r"that|them|it|us|me|him|her)\b)(?=[a-z]+\b)", re.IGNORECASE)
+"""After ``need to``, ``would like to``, ``must to``: the infinitives that follow are the same series (a
+non-native writer's ``..., to know who uses it, and to receive an alert``), not a purpose."""
+_OPENER_RE = re.compile(r"^(?:please|pls|plz|kindly)\s+(?:to\s+(?=[a-z]))?", re.IGNORECASE)
 """A request's politeness ("please rotate ..."): not the work (greetings and "could you" are read below)."""
 _THANKS_RE = re.compile(r"(?:^|[.!,;]?\s+)(?:thx|thanks(?:\s+a\s+lot)?|thank\s+you|cheers|ty|tia)[.!]*\s*$", re.IGNORECASE)
 _ROLE_RE = re.compile(r"^(?:fe|be|qa|ops|devops|sec|infra|ux|ui|db|frontend|backend|front-end|back-end|mobile|web|"
@@ -154,6 +161,8 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     if _DONE_BOX_RE.match(sentence):
         return None  # "- [x] update the changelog": done already
     text = _in_order(_GREETING_RE.sub("", _MARKS_RE.sub("", sentence.strip())), verbs)
+    if " to " in text and _TO_HINT_RE.search(text):  # "It must to generate the PDF, to send it ...": each a verb
+        text = _TO_SERIES_RE.sub(r"\g<sep>", _MODAL_TO_RE.sub(r"\g<modal> ", text))
     text = _FILLER_RE.sub("", _THANKS_RE.sub("", _OPENER_RE.sub("", _FILLER_RE.sub("", text))))
     text = _AFTER_WE_RE.sub("then ", text)  # "after we switch the app config": then switch it
     text = _ABBREVIATED_RE.sub(lambda m: _SPELLED[m.group().lower()], text)  # "e.g." ends no clause downstream
@@ -634,7 +643,7 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     for n, line in enumerate(lines):
         if n in code or _TABLE_ROW_RE.match(line):
             continue  # a table shows data (hosts, prices, owners); the sentences around it ask for the work
-        section = _SECTION_RE.match(line)
+        section = _SECTION_RE.match(line) if len(line) <= 48 else None
         if section and section.group("label").strip().lower() in _SECTIONS:
             # "## Motivation", "Background", "3. Timeline": what follows is why or what was, until the next section
             aside = section.group("label").strip().lower() in _ASIDES

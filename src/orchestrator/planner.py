@@ -400,12 +400,14 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                 item.group = group * 100 + (step if steps else 0)  # numbered steps are the writer's order
                 # "a threat model first" goes before the rest of its step; "remove X once no flag uses it" after
                 # the rest of its phase (switching the old thing off still comes last)
-                item.group -= bool(_FIRST_PART_RE.search(item.text))
-                item.waits = bool(_ONCE_RE.search(item.text))
+                lowered = item.text.lower()
+                item.group -= lowered.rstrip(" .!").endswith(_FIRST_ENDS) and bool(_FIRST_PART_RE.search(item.text))
+                item.waits = " once " in lowered and bool(_ONCE_RE.search(item.text))
             found += items
     return _unique(found)
 
 
+_FIRST_ENDS = ("first", "beforehand", "else")
 _FIRST_PART_RE = re.compile(r"^(?!.*\b(?:newest|oldest|latest|earliest|cheapest|highest|lowest|biggest|largest|smallest|"
                             r"most|least|best|worst|top|recent|urgent|unread|pinned|featured)\b).*\s(?:first|beforehand|"
                             r"before\s+anything\s+else)[.!]?$", re.IGNORECASE | re.DOTALL)
