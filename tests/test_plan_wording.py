@@ -703,3 +703,19 @@ def test_what_someone_did_is_context_and_a_thing_described_is_work(sentence: str
 ])
 def test_a_to_after_please_a_modal_or_need_to_opens_each_verb_of_the_series(sentence: str, work: str) -> None:
     assert as_work(sentence, VERBS) == work
+
+
+def test_a_piece_that_asks_for_work_is_kept_though_it_names_the_past() -> None:
+    plan = plan_for("Game day", "Kill the primary queue node, watch the consumers recover, and list what broke in "
+                                "the retro notes.")
+    assert any(title.startswith("List what broke") for title in titles(plan))
+    # history stays history
+    past = plan_for("Cache fix", "Last sprint we reverted the cache change. Add a cache key per tenant.")
+    assert not any("reverted" in title for title in titles(past))
+
+
+def test_first_before_a_then_orders_only_against_what_follows() -> None:
+    plan = plan_for("Search cluster move", "Build the new search cluster. Rollout: a canary first, then move all "
+                                           "traffic.")
+    canary = stage_of(plan, "Set up the canary first")
+    assert stage_of(plan, "Build the new search cluster") <= canary < stage_of(plan, "Move all traffic")

@@ -228,9 +228,9 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # R3: what already happened ("the .env was pushed to a public gist") is not a part of the work
     prefix = type_prefix(task.full_description)  # "bug: ..." declares a type; "Purpose: ..." is no type
     known = prefix is not None and any(classifier.domain_of_type(part) for part in re.split(r"[-_]", prefix))
-    description = without_narrative(_asks_apart(strip_type_prefix(task.full_description) if known
-                                                else task.full_description))
     verbs = work_verbs(classifier)
+    description = _without_history(_asks_apart(strip_type_prefix(task.full_description) if known
+                                               else task.full_description), verbs)
     main = classifier.route(task.title, description, (task.type, type_prefix(task.full_description)))
     # a title or a description written as statements ("The 4 legacy apps must be brought under ...") is read
     # as the work it asks for ("Bring the 4 legacy apps under ..."), so that each part is an imperative
@@ -255,6 +255,27 @@ _GROUPED_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _GROUP_MARK = "\ue000"
 """A number's thousands separator while the text is cut at commas (a private character no writer types); the
 drafts show the comma again."""
+
+
+def _without_history(text: str, verbs: re.Pattern[str]) -> str:
+    """The text without what already happened (``without_narrative``), but a piece that asks for work keeps its
+    place even when it names the past: ``..., and write the drill report with what broke``."""
+    kept = without_narrative(text)
+    if kept == text:
+        return text
+    pieces = _PIECES_RE.split(text)
+    asks = {n: piece for n, piece in enumerate(pieces) if n % 2 == 0 and verbs.match(_FIRST_WORDS_RE.sub("", piece))}
+    if not asks:
+        return kept
+    marked = "".join(f"{_PIECE_MARK}{n}{_PIECE_MARK}" if n in asks else piece for n, piece in enumerate(pieces))
+    return _MARKED_RE.sub(lambda m: asks[int(m.group(1))], without_narrative(marked))
+
+
+_PIECES_RE = re.compile(r"((?<=[.;!?])\s+|,\s+|\n)")
+"""Where the reader of history cuts a text (``textsignals.without_narrative``)."""
+_FIRST_WORDS_RE = re.compile(r"^\s*(?:and|or)\s+", re.IGNORECASE)
+_PIECE_MARK = "\ue001"
+_MARKED_RE = re.compile(f"{_PIECE_MARK}(\\d+){_PIECE_MARK}")
 
 
 def _asks_apart(text: str) -> str:
@@ -376,7 +397,10 @@ def _segments(text: str, verbs: re.Pattern[str]) -> list[str]:
 
 def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str]) -> list[_Item]:
     found: list[_Item] = []
-    for group, segment in enumerate(_segments(text, verbs)):
+    segments = _segments(text, verbs)
+    for group, segment in enumerate(segments):
+        # "shadow mode first, then switch consumers": first before what follows, not before all the rest
+        before_then = group + 1 < len(segments) and segment.rstrip(" ,;.\n").lower().endswith(_FIRST_ENDS)
         raw = _lettered(segment) or listed_items(segment)
         listed = [work for item in raw if (work := as_work(item, _work_words(classifier)))]
         # a line no listed item comes from is read on its own ("This quarter: a, b, c.\nReport to the CISO")
@@ -401,7 +425,8 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                 # "a threat model first" goes before the rest of its step; "remove X once no flag uses it" after
                 # the rest of its phase (switching the old thing off still comes last)
                 lowered = item.text.lower()
-                item.group -= lowered.rstrip(" .!").endswith(_FIRST_ENDS) and bool(_FIRST_PART_RE.search(item.text))
+                item.group -= not before_then and lowered.rstrip(" .!").endswith(_FIRST_ENDS) \
+                    and bool(_FIRST_PART_RE.search(item.text))
                 item.waits = " once " in lowered and bool(_ONCE_RE.search(item.text))
             found += items
     return _unique(found)
