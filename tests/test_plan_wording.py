@@ -719,3 +719,13 @@ def test_first_before_a_then_orders_only_against_what_follows() -> None:
                                            "traffic.")
     canary = stage_of(plan, "Set up the canary first")
     assert stage_of(plan, "Build the new search cluster") <= canary < stage_of(plan, "Move all traffic")
+
+
+def test_a_chats_fillers_and_mid_sentence_requests_are_not_the_work() -> None:
+    plan = plan_for("quick one", "hey so the invoice emails go out twice and finance is annoyed, can someone add an "
+                                 "idempotency key to the sender and purge the duplicates")
+    assert {"Add an idempotency key to the sender", "Purge the duplicates"} <= set(titles(plan))
+    assert not any(re.search(r"(?i)\bhey\b|can someone", title) for title in titles(plan))
+    assert as_work("I would like someone to archive the old channels", VERBS) == "Archive the old channels"
+    assert as_work("ok so first lets rename the bucket", VERBS) == "rename the bucket"
+    assert as_work("Let's discuss on Monday", VERBS) is None  # a suggestion of no work

@@ -96,7 +96,8 @@ _MODAL_RE = re.compile(
 _BE_RE = re.compile(rf"^{_SUBJECT}\s+(?P<be>is|are|gets|get)\s+(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
 _NEED_RE = re.compile(
     r"(?:^|\b(?:we|i)\s+(?:will\s+|would\s+|also\s+|still\s+|really\s+)?|^(?:and\s+|also\s+)?)"
-    r"(?:need|needs|want|require|requires|would\s+like)\b\s*:?\s+(?:to\s+have\s+|to\s+get\s+|help\s+(?:with|for|to|on)\s+|to\s+(?=\w))?(?P<rest>.+)$",
+    r"(?:need|needs|want|require|requires|would\s+like)\b\s*:?\s+(?:to\s+have\s+|to\s+get\s+|help\s+(?:with|for|to|on)\s+|(?:someone\s+|somebody\s+|you\s+|us\s+)?to\s+(?=\w))?"
+    r"(?P<rest>.+)$",
     re.IGNORECASE | re.DOTALL)
 _MEANS_RE = re.compile(r"^(?:.*?\b)?(?:that|this|which|it)\s+(?:means|includes|involves|requires|covers)\b\s*:?\s+"
                        r"(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
@@ -123,7 +124,10 @@ _TO_SERIES_RE = re.compile(r"(?P<sep>,\s*(?:and\s+)?|\s+and\s+)to\s+(?!(?:the|a|
                            r"that|them|it|us|me|him|her)\b)(?=[a-z]+\b)", re.IGNORECASE)
 """After ``need to``, ``would like to``, ``must to``: the infinitives that follow are the same series (a
 non-native writer's ``..., to know who uses it, and to receive an alert``), not a purpose."""
-_OPENER_RE = re.compile(r"^(?:please|pls|plz|kindly)\s+(?:to\s+(?=[a-z]))?", re.IGNORECASE)
+_OPENER_RE = re.compile(r"^(?:(?:hey|ok|okay|yeah|yes|so|well|basically|honestly|anyway)\s*,?\s+)*(?:(?:please|pls|plz|"
+                        r"kindly)\s+(?:to\s+(?=[a-z]))?)?", re.IGNORECASE)
+_LETS_RE = re.compile(r"^let'?s\s+(?=(?P<verb>[a-z]+)\s)", re.IGNORECASE)
+"""``let's measure where the time goes``: a suggestion of work (``Let's discuss on Monday`` is none)."""
 """A request's politeness ("please rotate ..."): not the work (greetings and "could you" are read below)."""
 _THANKS_RE = re.compile(r"(?:^|[.!,;]?\s+)(?:thx|thanks(?:\s+a\s+lot)?|thank\s+you|cheers|ty|tia)[.!]*\s*$", re.IGNORECASE)
 _ROLE_RE = re.compile(r"^(?:fe|be|qa|ops|devops|sec|infra|ux|ui|db|frontend|backend|front-end|back-end|mobile|web|"
@@ -163,7 +167,7 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     text = _in_order(_GREETING_RE.sub("", _MARKS_RE.sub("", sentence.strip())), verbs)
     if " to " in text and _TO_HINT_RE.search(text):  # "It must to generate the PDF, to send it ...": each a verb
         text = _TO_SERIES_RE.sub(r"\g<sep>", _MODAL_TO_RE.sub(r"\g<modal> ", text))
-    text = _FILLER_RE.sub("", _THANKS_RE.sub("", _OPENER_RE.sub("", _FILLER_RE.sub("", text))))
+    text = _FILLER_RE.sub("", _THANKS_RE.sub("", _without_lets(_OPENER_RE.sub("", _FILLER_RE.sub("", text)), verbs)))
     text = _AFTER_WE_RE.sub("then ", text)  # "after we switch the app config": then switch it
     text = _ABBREVIATED_RE.sub(lambda m: _SPELLED[m.group().lower()], text)  # "e.g." ends no clause downstream
     text = _ROLE_RE.sub("", text)  # "BE: preferences API": the part, not whose it is
@@ -288,6 +292,9 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
         if _LIST_MARK_RE.match(body):  # "(b) map the fields and (c) load the data": a lettered list goes on
             body = _LIST_MARKS_RE.sub(r"\g<sep>", _LIST_MARK_RE.sub("", body))
         body = _NEED_TO_RE.sub("", body)  # "need to migrate to mysql 8": migrate
+        plain = _without_lets(_OPENER_RE.sub("", _FIRST_RE.sub("", body)), verbs) if body[:1].islower() else body
+        if plain != body and plain.split(maxsplit=1)[:1] and plain.split()[0].lower() in verbs:
+            body = plain  # "..., first lets measure where the time goes": measure it
         word = body.split(maxsplit=1)[0].lower() if body.split() else ""
         if pronoun and (word in _IRREGULAR or word.endswith("ed")) and (base := _base_of_participle(word, verbs)):
             work: str | None = _series(f"{base} {pronoun}{body[len(word):]}", pronoun, verbs)
@@ -475,6 +482,11 @@ _CAUSED_RE = re.compile(r"\s+(?:(?:its|their|the|a|an)\s+)?(?:new\s+)?(?P<thing>
 _DETERMINERS = frozenset({"the", "a", "an", "each", "every", "our", "its", "their", "this", "that", "any", "all"})
 _NOT_VERBS = frozenset({"the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from",
                         "who", "that", "which", "whose", "is", "are", "this", "these", "its", "their", "our", "all"})
+def _without_lets(text: str, verbs: Collection[str]) -> str:
+    lets = _LETS_RE.match(text)
+    return text[lets.end():] if lets and lets.group("verb").lower() in verbs else text
+
+
 def _in_order(text: str, verbs: Collection[str]) -> str:
     """A runbook's order words before an imperative: ``First export ...`` and ``Step one is to create ...`` open
     the work; ``Next, ...``, ``Finally ...``, ``Step three is to ...``, ``Once the balances are reconciled, open ...``

@@ -295,10 +295,11 @@ def _asks_apart(text: str) -> str:
     return _ASK_RE.sub(apart, text)
 
 
-_ASK_HINT_RE = re.compile(r"\b(?:we|i)\s+(?:should|must|need|want|would\s+like|have\s+to)\b", re.IGNORECASE)
+_ASK_HINT_RE = re.compile(r"\b(?:we|i)\s+(?:should|must|need|want|would\s+like|have\s+to)\b|\b(?:can|could|would)\s+"
+                          r"(?:you|someone|somebody|anyone)\s", re.IGNORECASE)
 _ASK_RE = re.compile(r"(?P<before>[\w'%)]+)(?:\s*[,;]\s*|\s+)(?:(?:so|and|but)\s+)?(?:(?:so|honestly|basically|frankly|"
                      r"really|also|now)\s*,?\s+)?(?=(?:we|i)\s+(?:really\s+|also\s+)?(?:should|must|need|want|"
-                     r"would\s+like|have\s+to)\b)", re.IGNORECASE)
+                     r"would\s+like|have\s+to)\b|(?:can|could|would)\s+(?:you|someone|somebody|anyone)\s)", re.IGNORECASE)
 _ASK_TIED = frozenset({"because", "since", "as", "that", "if", "when", "whether", "unless", "until", "where", "which",
                        "what", "how", "why", "once", "before", "after", "while", "and", "or", "so", "but", "then"})
 """Words after which a "we need" belongs to the clause it is in (``because we need``, ``the data that we need``)."""
