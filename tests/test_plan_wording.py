@@ -729,3 +729,12 @@ def test_a_chats_fillers_and_mid_sentence_requests_are_not_the_work() -> None:
     assert as_work("I would like someone to archive the old channels", VERBS) == "Archive the old channels"
     assert as_work("ok so first lets rename the bucket", VERBS) == "rename the bucket"
     assert as_work("Let's discuss on Monday", VERBS) is None  # a suggestion of no work
+
+
+def test_a_run_on_of_requirements_with_their_own_subjects_gives_a_part_each() -> None:
+    plan = plan_for("Loyalty tiers", "Add gold and silver tiers and the checkout has to show the discount and the "
+                                     "nightly job has to recompute every tier")
+    assert {"Make the checkout show the discount", "Make the nightly job recompute every tier"} <= set(titles(plan))
+    # a relative clause's "have to" belongs to its object
+    same = plan_for("Key hygiene", "Rotate the API keys and the tokens that have to expire, and audit the vault")
+    assert "Rotate the API keys and the tokens that have to expire" in titles(same)

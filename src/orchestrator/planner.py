@@ -282,6 +282,8 @@ def _asks_apart(text: str) -> str:
     """A run-on sentence's ask begins a sentence of its own: ``... the staff hate it so we want to rewrite it ...``,
     ``..., mostly on android 14, we should roll back ...``. What happened before it (``is written in Xamarin``,
     ``because we send emails from three places``) is cut as history, and the ask no longer goes with it."""
+    if " and " in text:  # "... and the pricing page has to show them and the billing service has to charge ..."
+        text = _AND_CLAUSE_RE.sub(". ", text)
     if not _ASK_HINT_RE.search(text):
         return text
     def apart(found: re.Match[str]) -> str:
@@ -295,6 +297,9 @@ def _asks_apart(text: str) -> str:
     return _ASK_RE.sub(apart, text)
 
 
+_AND_CLAUSE_RE = re.compile(r"\s+and\s+(?=(?:the|all|every|each|existing|our|its|their)\s+(?:(?!that|which|who)[\w-]+\s+)"
+                            r"{0,4}?(?:has|have|needs?)\s+to\s+[a-z])", re.IGNORECASE)
+"""A run-on of requirements, each with its own subject: one sentence each."""
 _ASK_HINT_RE = re.compile(r"\b(?:we|i)\s+(?:should|must|need|want|would\s+like|have\s+to)\b|\b(?:can|could|would)\s+"
                           r"(?:you|someone|somebody|anyone)\s", re.IGNORECASE)
 _ASK_RE = re.compile(r"(?P<before>[\w'%)]+)(?:\s*[,;]\s*|\s+)(?:(?:so|and|but)\s+)?(?:(?:so|honestly|basically|frankly|"
