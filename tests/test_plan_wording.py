@@ -645,11 +645,6 @@ def test_a_team_given_work_after_and_is_a_clause_of_its_own() -> None:
     assert as_work("QA will run the load and soak tests", VERBS) == "Make QA run the load and soak tests"
 
 
-def stage_of(plan: Plan, start: str) -> int:
-    subtask = next(s for s in plan.subtasks if s.title.startswith(start))
-    return next(n for n, ids in enumerate(plan.execution_plan.values()) if subtask.subtask_id in ids)
-
-
 @pytest.mark.parametrize("review", [
     "Get a security review of the signing keys", "Have security review the signing keys",
     "Run a pen test against the new endpoints", "Make security do a threat model of the flow",
@@ -670,3 +665,169 @@ def test_fixing_what_a_review_finds_comes_after_the_review() -> None:
     # without a review in the plan, a fix is work like any other
     alone = plan_for("Hardening", "Fix the findings from last year's audit, add rate limits, update the runbook.")
     assert stage_of(alone, "Fix the findings") == stage_of(alone, "Add rate limits")
+
+
+def stage_of(plan: Plan, start: str) -> int:
+    return next(s.stage for s in plan.subtasks if s.title.startswith(start))
+
+
+def test_an_ask_inside_a_run_on_sentence_is_not_cut_with_the_history_before_it() -> None:
+    # what happened ("is written", "because ...") is history; the ask after it, in the same sentence, is the work
+    plan = plan_for("Kiosk app", "the kiosk app is written in Cordova and it freezes at lunch and the cashiers "
+                                 "complain so we want to port it to React Native and then roll it out to two shops")
+    assert {"Port it to React Native", "Roll it out to two shops"} <= set(titles(plan))
+    chat = plan_for("sync jobs", "error rates jumped to 9% after 2.3.1 shipped, mostly in the EU shard, we should "
+                                 "pause the nightly sync, then roll out 2.3.2, and honestly we need an alert on the "
+                                 "error rate")
+    assert {"Pause the nightly sync", "Roll out 2.3.2"} <= set(titles(chat))
+    assert any("alert on the error rate" in title for title in titles(chat))
+    # a sentence that opens with a clause of its own keeps its ask ("As a ..., I want", "After ... we need")
+    story = plan_for("Reading list", "As a reader I want to bookmark articles so that I can read them offline")
+    assert any(title.startswith("Let readers bookmark articles") for title in titles(story))
+    after = plan_for("Signed links", "After the audit showed that links never expire we need to sign download "
+                                     "links and expire them after an hour")
+    assert not any("audit showed" in title for title in titles(after))
+
+
+def test_a_number_with_a_thousands_comma_is_one_number() -> None:
+    plan = plan_for("Archive move", "The vendor will copy 12,500 scanned contracts to Glacier. Index 3,000 of them "
+                                    "for search, and delete the local copies.")
+    assert {"Copy 12,500 scanned contracts to Glacier", "Index 3,000 of them for search"} <= set(titles(plan))
+    listed = plan_for("Small fixes", "Fix the export, the import, and the 1,2 and 3 filters in search.")
+    assert not any("1,2" in title and "," in title.split("1,2")[1][:1] for title in titles(listed))
+
+
+def test_a_table_shows_data_and_a_context_section_says_why() -> None:
+    plan = plan_for("Queue hosts", "| Host | Queue |\n|---|---|\n| mq1 | orders |\n| mq2 | mail |\n\n"
+                                   "Move both queues to Amazon MQ and retire the hosts.")
+    assert not any("|" in title for title in titles(plan))
+    assert "Move both queues to Amazon MQ" in titles(plan)
+    rfc = plan_for("RFC: job leases", "## Background\nWorkers pick the same job twice when a pod is evicted.\n"
+                                      "## Proposal\nAdd a lease column to the jobs table. Renew the lease every "
+                                      "10 seconds.\n## Alternatives considered\nA Redis lock per job.")
+    assert not any("pick the same job" in title or "Redis lock" in title for title in titles(rfc))
+    assert {"Add a lease column to the jobs table", "Renew the lease every 10 seconds"} <= set(titles(rfc))
+    # a section of work hides nothing that follows it
+    plain = plan_for("Billing fixes", "Steps\nRound the VAT per line.\nSend the corrected invoices again.")
+    assert {"Round the VAT per line", "Send the corrected invoices again"} <= set(titles(plain))
+
+
+def test_a_runbooks_order_words_put_its_steps_in_order() -> None:
+    plan = plan_for("Move the queue", "First drain the old queue. Next, point the producers at SQS. Once the old "
+                                      "queue is empty, delete it. Lastly, the dashboards are updated.")
+    order = [stage_of(plan, "Drain the old queue"), stage_of(plan, "Point the producers at SQS"),
+             stage_of(plan, "Delete it"), stage_of(plan, "Update the dashboards")]
+    assert order == sorted(order) and len(set(order)) == 4
+    steps = plan_for("Search upgrade", "Step one is to snapshot the index. Step two is to upgrade the nodes. "
+                                       "The last step is to reindex the catalogue.")
+    assert stage_of(steps, "Snapshot the index") < stage_of(steps, "Upgrade the nodes") < \
+        stage_of(steps, "Reindex the catalogue")
+    # "first" before a noun is no order word
+    assert as_work("First responders need an offline map", VERBS) == "Give first responders an offline map"
+
+
+def test_switching_an_old_thing_off_or_failing_over_is_late_work() -> None:
+    plan = plan_for("NAS retirement", "Copy the shares to S3, unmount the NAS from the app servers, power off "
+                                      "the NAS, and cancel the support contract.")
+    copy = stage_of(plan, "Copy the shares to S3")
+    assert all(stage_of(plan, start) > copy for start in ("Unmount the NAS", "Power off the NAS", "Cancel the support"))
+    drill = plan_for("Failover drill", "Restore the snapshot in the second region, fail the web tier over to it, "
+                                       "and record the timings.")
+    assert stage_of(drill, "Restore the snapshot") < stage_of(drill, "Fail the web tier over")
+
+
+def test_a_documentation_or_delivery_task_gives_the_parts_that_build_to_their_makers() -> None:
+    runbook = plan_for("Runbook: move the job queue to SQS", "Create the SQS queue in the shared account. Point the "
+                                                             "workers at it. Create the Redis cluster in the same VPC. "
+                                                             "Update the runbook with the new queue names.")
+    kinds = {s.title: s.worker_type for s in runbook.subtasks}
+    assert kinds["Create the SQS queue in the shared account"] != "documentation"
+    assert kinds["Point the workers at it"] != "documentation"
+    assert kinds["Create the Redis cluster in the same VPC"] != "documentation"  # a delivery word's, though weak
+    assert kinds["Update the runbook with the new queue names"] == "documentation"
+    # a part that names documents is documentation only when it works on them
+    archive = plan_for("Runbook for the document archive", "Restore the document archive from last night's backup. "
+                                                           "Refresh the recovery runbook.")
+    kinds = {s.title: s.worker_type for s in archive.subtasks}
+    assert kinds["Restore the document archive from last night's backup"] == "implementation"
+    assert kinds["Refresh the recovery runbook"] == "documentation"
+    # a delivery task's parts stay its own, even those that create something
+    runners = plan_for("Move the build runners to spot instances", "Create the spot node group, then switch the CI "
+                                                                   "workflows to the new labels.")
+    assert {s.title: s.worker_type for s in runners.subtasks}["Create the spot node group"] == "deploy"
+
+
+def test_work_the_writer_wants_first_goes_first_and_work_that_waits_goes_after() -> None:
+    plan = plan_for("Login limits", "Add a rate limiter to the login API and lock accounts after 10 failures. "
+                                    "Legal wants a privacy review first.")
+    review = stage_of(plan, "Run the privacy review first")
+    assert review < stage_of(plan, "Add a rate limiter") and review < stage_of(plan, "Lock accounts after 10 failures")
+    waits = plan_for("Reporting move", "Build the new revenue dashboard, archive the legacy reports once the new "
+                                       "dashboard is live, and email the finance team.")
+    assert stage_of(waits, "Archive the legacy reports") > stage_of(waits, "Build the new revenue dashboard")
+    # an order of things shown, or how often, is no order of work
+    shown = plan_for("Comment threads", "Show the newest comments first, and send a digest once a day.")
+    assert stage_of(shown, "Show the newest comments first") == stage_of(shown, "Send a digest once a day")
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    # what someone or something did, with its object, is context
+    ("The load test found 3 slow endpoints", None),
+    ("Last week a vendor emailed our price list to a competitor", None),
+    ("We host 12 sites (blog, shop, docs) on one VM", None),
+    # a thing to make stays: a participle before a place, a relative clause's verb
+    ("Nightly exports copied to the partner bucket", "Nightly exports copied to the partner bucket"),
+    ("A list of customers who signed the new terms", "A list of customers who signed the new terms"),
+])
+def test_what_someone_did_is_context_and_a_thing_described_is_work(sentence: str, work: str | None) -> None:
+    assert as_work(sentence, VERBS) == work
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    # a non-native writer's "to" after please, a modal, or in a series after "need to": each is the verb itself
+    ("Please to rename the export button", "rename the export button"),
+    ("The job must to retry three times", "Make the job retry three times"),
+    ("We need to tag every laptop, to record its owner, and to print a label",
+     "Tag every laptop, record its owner, and print a label"),
+    # a purpose stays a purpose; "to" before its object's word is no verb
+    ("Add a cache to reduce load", "Add a cache to reduce load"),
+    ("Rotate the signing keys, to be safe", "Rotate the signing keys, to be safe"),
+    ("We need to move the logs to the new bucket and to the archive", "Move the logs to the new bucket and to the archive"),
+])
+def test_a_to_after_please_a_modal_or_need_to_opens_each_verb_of_the_series(sentence: str, work: str) -> None:
+    assert as_work(sentence, VERBS) == work
+
+
+def test_a_piece_that_asks_for_work_is_kept_though_it_names_the_past() -> None:
+    plan = plan_for("Game day", "Kill the primary queue node, watch the consumers recover, and list what broke in "
+                                "the retro notes.")
+    assert any(title.startswith("List what broke") for title in titles(plan))
+    # history stays history
+    past = plan_for("Cache fix", "Last sprint we reverted the cache change. Add a cache key per tenant.")
+    assert not any("reverted" in title for title in titles(past))
+
+
+def test_first_before_a_then_orders_only_against_what_follows() -> None:
+    plan = plan_for("Search cluster move", "Build the new search cluster. Rollout: a canary first, then move all "
+                                           "traffic.")
+    canary = stage_of(plan, "Set up the canary first")
+    assert stage_of(plan, "Build the new search cluster") <= canary < stage_of(plan, "Move all traffic")
+
+
+def test_a_chats_fillers_and_mid_sentence_requests_are_not_the_work() -> None:
+    plan = plan_for("quick one", "hey so the invoice emails go out twice and finance is annoyed, can someone add an "
+                                 "idempotency key to the sender and purge the duplicates")
+    assert {"Add an idempotency key to the sender", "Purge the duplicates"} <= set(titles(plan))
+    assert not any(re.search(r"(?i)\bhey\b|can someone", title) for title in titles(plan))
+    assert as_work("I would like someone to archive the old channels", VERBS) == "Archive the old channels"
+    assert as_work("ok so first lets rename the bucket", VERBS) == "rename the bucket"
+    assert as_work("Let's discuss on Monday", VERBS) is None  # a suggestion of no work
+
+
+def test_a_run_on_of_requirements_with_their_own_subjects_gives_a_part_each() -> None:
+    plan = plan_for("Loyalty tiers", "Add gold and silver tiers and the checkout has to show the discount and the "
+                                     "nightly job has to recompute every tier")
+    assert {"Make the checkout show the discount", "Make the nightly job recompute every tier"} <= set(titles(plan))
+    # a relative clause's "have to" belongs to its object
+    same = plan_for("Key hygiene", "Rotate the API keys and the tokens that have to expire, and audit the vault")
+    assert "Rotate the API keys and the tokens that have to expire" in titles(same)

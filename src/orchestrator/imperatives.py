@@ -96,7 +96,8 @@ _MODAL_RE = re.compile(
 _BE_RE = re.compile(rf"^{_SUBJECT}\s+(?P<be>is|are|gets|get)\s+(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
 _NEED_RE = re.compile(
     r"(?:^|\b(?:we|i)\s+(?:will\s+|would\s+|also\s+|still\s+|really\s+)?|^(?:and\s+|also\s+)?)"
-    r"(?:need|needs|want|require|requires|would\s+like)\b\s*:?\s+(?:to\s+have\s+|to\s+get\s+|help\s+(?:with|for|to|on)\s+|to\s+(?=\w))?(?P<rest>.+)$",
+    r"(?:need|needs|want|require|requires|would\s+like)\b\s*:?\s+(?:to\s+have\s+|to\s+get\s+|help\s+(?:with|for|to|on)\s+|(?:someone\s+|somebody\s+|you\s+|us\s+)?to\s+(?=\w))?"
+    r"(?P<rest>.+)$",
     re.IGNORECASE | re.DOTALL)
 _MEANS_RE = re.compile(r"^(?:.*?\b)?(?:that|this|which|it)\s+(?:means|includes|involves|requires|covers)\b\s*:?\s+"
                        r"(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
@@ -116,7 +117,17 @@ _DONE_BOX_RE = re.compile(r"^\s*(?:[-*•]\s*)?\[[xX✓✔]\]")
 """A ticked checkbox: its item is done (an open one is read as work, without its box: ``_MARKS_RE``)."""
 _AFTER_WE_RE = re.compile(r"^(?:after(?:\s+that|\s+this)?|afterwards|then|finally)\s*,?\s*(?:we|you|i)\s+"
                           r"(?:will\s+|can\s+|should\s+|must\s+|need\s+to\s+)?(?=[a-z])", re.IGNORECASE)
-_OPENER_RE = re.compile(r"^(?:please|pls|plz|kindly)\s+", re.IGNORECASE)
+_TO_HINT_RE = re.compile(r"\b(?:need|needs|want|wants|like|please|must|should|shall|can|could|will|would|have|has|"
+                         r"able)\s+to\s+[a-z]", re.IGNORECASE)
+_MODAL_TO_RE = re.compile(r"\b(?P<modal>must|should|shall|can|could|will|would|may)\s+to\s+(?=[a-z])", re.IGNORECASE)
+_TO_SERIES_RE = re.compile(r"(?P<sep>,\s*(?:and\s+)?|\s+and\s+)to\s+(?!(?:the|a|an|all|every|each|our|their|its|this|"
+                           r"that|them|it|us|me|him|her)\b)(?=[a-z]+\b)", re.IGNORECASE)
+"""After ``need to``, ``would like to``, ``must to``: the infinitives that follow are the same series (a
+non-native writer's ``..., to know who uses it, and to receive an alert``), not a purpose."""
+_OPENER_RE = re.compile(r"^(?:(?:hey|ok|okay|yeah|yes|so|well|basically|honestly|anyway)\s*,?\s+)*(?:(?:please|pls|plz|"
+                        r"kindly)\s+(?:to\s+(?=[a-z]))?)?", re.IGNORECASE)
+_LETS_RE = re.compile(r"^let'?s\s+(?=(?P<verb>[a-z]+)\s)", re.IGNORECASE)
+"""``let's measure where the time goes``: a suggestion of work (``Let's discuss on Monday`` is none)."""
 """A request's politeness ("please rotate ..."): not the work (greetings and "could you" are read below)."""
 _THANKS_RE = re.compile(r"(?:^|[.!,;]?\s+)(?:thx|thanks(?:\s+a\s+lot)?|thank\s+you|cheers|ty|tia)[.!]*\s*$", re.IGNORECASE)
 _ROLE_RE = re.compile(r"^(?:fe|be|qa|ops|devops|sec|infra|ux|ui|db|frontend|backend|front-end|back-end|mobile|web|"
@@ -153,8 +164,10 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     verbs = _known(verbs)
     if _DONE_BOX_RE.match(sentence):
         return None  # "- [x] update the changelog": done already
-    text = _FILLER_RE.sub("", _GREETING_RE.sub("", _MARKS_RE.sub("", sentence.strip())))
-    text = _FILLER_RE.sub("", _THANKS_RE.sub("", _OPENER_RE.sub("", text)))
+    text = _in_order(_GREETING_RE.sub("", _MARKS_RE.sub("", sentence.strip())), verbs)
+    if " to " in text and _TO_HINT_RE.search(text):  # "It must to generate the PDF, to send it ...": each a verb
+        text = _TO_SERIES_RE.sub(r"\g<sep>", _MODAL_TO_RE.sub(r"\g<modal> ", text))
+    text = _FILLER_RE.sub("", _THANKS_RE.sub("", _without_lets(_OPENER_RE.sub("", _FILLER_RE.sub("", text)), verbs)))
     text = _AFTER_WE_RE.sub("then ", text)  # "after we switch the app config": then switch it
     text = _ABBREVIATED_RE.sub(lambda m: _SPELLED[m.group().lower()], text)  # "e.g." ends no clause downstream
     text = _ROLE_RE.sub("", text)  # "BE: preferences API": the part, not whose it is
@@ -178,7 +191,8 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     if not text:
         return None
     first = text.split(maxsplit=1)[0].lower() if text else ""
-    if not text or _CONTEXT_RE.match(text) or text.endswith("?") or (_OURS_RE.match(text) and "," not in text):
+    ours = _OURS_RE.match(text) and "," not in re.sub(r"\([^)]*\)", "", text)  # "We load 23 scripts (a, b, c)"
+    if not text or _CONTEXT_RE.match(text) or text.endswith("?") or ours:
         return None
     if _DATED_RE.search(text) and not _MODAL_RE.match(text) and not (first in verbs and not _noun_subject(text)):
         return None  # "Snowflake costs doubled in 6 months", "Our contract ends on 30 June": what was or will be
@@ -216,11 +230,15 @@ _CONTEXT_LABELS = frozenset({
     "non-goals", "non goals", "objective", "objectives", "notes", "note", "risks", "why", "problem",
     "regards", "best regards", "kind regards", "best", "cheers", "thanks", "ta", "br", "purpose", "goal", "goals",
     "rationale", "reason", "business value", "impact", "fyi", "problem statement", "excluded", "not included",
-    "acceptance criteria", "acceptance", "ac", "definition of done", "dod", "success criteria"})
+    "acceptance criteria", "acceptance", "ac", "definition of done", "dod", "success criteria", "root cause",
+    "what went wrong", "what happened", "alternatives", "alternatives considered", "open questions", "questions",
+    "owner", "owners", "status", "current state", "today", "history", "lessons learned", "resolution", "detection"})
 """A label whose words (or a line of it alone) say why, when and what not, or close an e-mail."""
 _WORK_LABELS = frozenset({
     "scope", "in scope", "proposal", "rollout", "deliverables", "requirements", "tasks", "todo", "to do", "steps",
-    "action items", "follow-ups"})
+    "action items", "follow-ups", "what we will do", "next steps", "plan", "remediation", "fixes"})
+_SECTIONS = _CONTEXT_LABELS | _WORK_LABELS | {"summary", "overview", "scope of work", "work", "approach", "solution",
+                                               "implementation", "migration", "description", "details", "changes"}
 """A label before the work itself: ``Proposal: an outbox table`` is read as ``an outbox table``. (Acceptance
 criteria are what the work is checked against: the planner adds them to the part's criteria.)"""
 _REQUEST_RE = re.compile(r"^(?:(?:could|can|would|will)\s+(?:you|we|someone|somebody|anyone|your\s+team)\b\s*:?\s*(?:please\s+)?|"
@@ -283,11 +301,18 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
         if _LIST_MARK_RE.match(body):  # "(b) map the fields and (c) load the data": a lettered list goes on
             body = _LIST_MARKS_RE.sub(r"\g<sep>", _LIST_MARK_RE.sub("", body))
         body = _NEED_TO_RE.sub("", body)  # "need to migrate to mysql 8": migrate
+        plain = _without_lets(_OPENER_RE.sub("", _FIRST_RE.sub("", body)), verbs) if body[:1].islower() else body
+        if plain != body and plain.split(maxsplit=1)[:1] and plain.split()[0].lower() in verbs:
+            body = plain  # "..., first lets measure where the time goes": measure it
         word = body.split(maxsplit=1)[0].lower() if body.split() else ""
         if pronoun and (word in _IRREGULAR or word.endswith("ed")) and (base := _base_of_participle(word, verbs)):
             work: str | None = _series(f"{base} {pronoun}{body[len(word):]}", pronoun, verbs)
-        elif (word in verbs and not _noun_subject(body)) or _verb_at(body, verbs) is None:
-            work, pronoun = body, None  # an imperative, or a thing to make
+        elif word in verbs and not _noun_subject(body):
+            work, pronoun = body, None  # an imperative
+        elif _verb_at(body, verbs) is None:
+            # a thing to make, unless it tells what someone did ("Gitleaks found 57 secrets", "On Friday a
+            # contractor pushed a token to a public repo")
+            work, pronoun = (None if _DID_RE.match(body) else body), None
         else:
             work, pronoun = _statement(body, verbs)
         if work:
@@ -299,6 +324,15 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
             kept.append(f"{separator if kept else ''}{lead if kept or ordered else ''}"
                         f"{work[:1].lower() + work[1:] if ordered else work}")
     return "".join(kept) or None
+
+
+_DID_RE = re.compile(
+    r"^(?!(?:[\w+/'-]+\s+){0,6}?(?:who|that|which|where|when|whose)\s)(?:[\w+/'-]+\s+){1,6}?(?:[a-z]{3,}ed|found|went|took|"
+    r"broke|came|got|made|ran|saw|sent|told|gave|lost|left|caught|began|wrote|sold|paid|kept|brought|bought|fell|"
+    r"grew|knew|threw|stole|spent|built|heard|held|met|rose|won)\s+(?:a|an|the|our|their|its|his|her|my|your|"
+    r"some|all|\d[\d,.]*|it|them|us|me|him)\b", re.IGNORECASE)
+"""A clause that tells what someone or something did, with its object: ``The WCAG audit found 34 issues``, not a
+thing to make (``Nightly snapshots copied to S3``, ``a list of users who signed the contract``)."""
 
 
 def _clause_split(text: str) -> list[tuple[str, str]]:
@@ -468,6 +502,30 @@ _CAUSED_RE = re.compile(r"\s+(?:(?:its|their|the|a|an)\s+)?(?:new\s+)?(?P<thing>
 _DETERMINERS = frozenset({"the", "a", "an", "each", "every", "our", "its", "their", "this", "that", "any", "all"})
 _NOT_VERBS = frozenset({"the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from",
                         "who", "that", "which", "whose", "is", "are", "this", "these", "its", "their", "our", "all"})
+def _without_lets(text: str, verbs: Collection[str]) -> str:
+    lets = _LETS_RE.match(text)
+    return text[lets.end():] if lets and lets.group("verb").lower() in verbs else text
+
+
+def _in_order(text: str, verbs: Collection[str]) -> str:
+    """A runbook's order words before an imperative: ``First export ...`` and ``Step one is to create ...`` open
+    the work; ``Next, ...``, ``Finally ...``, ``Step three is to ...``, ``Once the balances are reconciled, open ...``
+    follow what came before (``then ...``: the planner runs them in the writer's order)."""
+    later = _LATER_RE.match(text)
+    if later:
+        return f"then {text[later.end():]}"  # "Finally, the old cluster is removed": then remove it
+    first = _FIRST_RE.match(text)
+    rest = text[first.end():] if first else ""
+    return rest if rest.split(maxsplit=1)[:1] and rest.split()[0].lower() in verbs else text  # not "First responders"
+
+
+_FIRST_RE = re.compile(r"^(?:first(?:ly)?|to\s+start(?:\s+with)?|before\s+anything\s+else|(?:the\s+)?(?:step\s+(?:one|1)|"
+                       r"first\s+step)\s+is(?:\s+to)?|step\s+(?:one|1)\s*[:.-])\s*,?\s+", re.IGNORECASE)
+_LATER_RE = re.compile(r"^(?:next|finally|lastly|afterwards|after\s+that|after\s+this|in\s+the\s+end|(?:as\s+)?(?:the\s+|a\s+)?"
+                       r"(?:last|final|next|second|third|fourth|fifth)\s+step(?:\s+is(?:\s+to)?)?|step\s+(?:two|three|four|five|"
+                       r"six|[2-9])(?:\s+is(?:\s+to)?|\s*[:.-])|once\s+[^,]{3,80},)\s*,?\s+", re.IGNORECASE)
+
+
 _FILLER_RE = re.compile(r"^(?:(?:also|plus|and|additionally|in\s+addition|next|finally)\s*[:,]?|(?:before|first|then|"
                         r"after(?:wards|\s+that)?)\s*,)\s+", re.IGNORECASE)
 _LIST_MARK_RE = re.compile(r"^\s*\(?[a-z0-9]{1,2}\)\s+", re.IGNORECASE)
@@ -613,18 +671,31 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     # a code block (a pasted traceback, a snippet) shows, it asks for nothing; one left open hides no work
     code = set().union(*(range(a, b + 1) for a, b in zip(fences[::2], fences[1::2], strict=True))) \
         if len(fences) % 2 == 0 else set()
-    kept, out = [], False
+    kept, out, aside = [], False, False
     for n, line in enumerate(lines):
-        if n in code:
+        if n in code or _TABLE_ROW_RE.match(line):
+            continue  # a table shows data (hosts, prices, owners); the sentences around it ask for the work
+        section = _SECTION_RE.match(line) if len(line) <= 48 else None
+        if section and section.group("label").strip().lower() in _SECTIONS:
+            # "## Motivation", "Background", "3. Timeline": what follows is why or what was, until the next section
+            aside = section.group("label").strip().lower() in _ASIDES
             continue
         heading = _OUT_OF_SCOPE_RE.match(line)
         if heading or re.match(r"\s*#", line) or (out and not re.match(r"\s*(?:[-*•]|\d+[.)])\s", line)):
             out = bool(heading and not heading.group("rest").strip())  # "## Not in scope" rules out its list
-        if not out and not re.match(r"\s*#{1,6}\s", line):  # a Markdown heading names a section, not work
+            aside = aside and not re.match(r"\s*#", line)
+        if not out and not aside and not re.match(r"\s*#{1,6}\s", line):  # a Markdown heading names a section
             kept.append(line)
     text = "\n".join(kept)
     return "\n".join(work if work[-1:] in ".!?:" else f"{work}."
                      for sentence in sentences(text) if (work := as_work(sentence, verbs)))
+
+
+_TABLE_ROW_RE = re.compile(r"\s*\|.*\|\s*$")
+_SECTION_RE = re.compile(r"\s*(?:#{1,6}\s*)?(?:\d{1,2}(?:\.\d{1,2})*\.?\s+)?(?P<label>[A-Za-z][\w ]{0,30}?)\s*:?\s*$")
+"""A line that only names a section: ``## Motivation``, ``Background``, ``2. Deliverables``, ``Action items:``."""
+_ASIDES = _CONTEXT_LABELS - {"regards", "best regards", "kind regards", "best", "cheers", "thanks", "ta", "br", "fyi"}
+"""Sections whose lines say why, what was or what not (an e-mail's closing word opens no section)."""
 
 
 _FENCE_RE = re.compile(r"\s*(?:```|~~~)[\w+.-]*\s*")

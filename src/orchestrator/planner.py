@@ -90,9 +90,11 @@ WORKER_TYPE = {
     "test": "test",
     "audit": "audit", "docs": "documentation", "deploy": "deploy", "review": "review",
 }
-_CUTOVER_RE = re.compile(r"^\s*(?:then\s+)?(?:cut\s*over|switch\s+(?:dns|traffic|over)|flip\s+traffic|go\s+live|"
+_CUTOVER_RE = re.compile(r"^\s*(?:then\s+)?(?:cut\s*over|fail\s+(?:\S+\s+){0,3}?over|switch\s+(?:dns|traffic|over)|"
+                         r"flip\s+traffic|go\s+live|"
                          r"point\s+(?:the\s+)?dns)\b", re.IGNORECASE)
-_RETIRE_RE = re.compile(r"^\s*(?:then\s+|finally\s+)?(?:decommission|retire|sunset|shut\s+(?:down|off)|"
+_RETIRE_RE = re.compile(r"^\s*(?:then\s+|finally\s+)?(?:decommission|retire|sunset|shut\s+(?:down|off)|unmount|"
+                        r"power\s+(?:\S+\s+)?(?:off|down)|cancel\s+(?:\S+\s+){0,3}?(?:licen[cs]es?|subscriptions?|contracts?)|"
                         r"turn\s+(?:\S+\s+){0,3}?off|switch\s+(?:\S+\s+){0,3}?off|"
                         r"(?:remove|delete|drop)\s+the\s+old)\b", re.IGNORECASE)
 """Switching the old thing off: ``Shut down Jenkins after two weeks``, ``Turn it off on 1 October``."""
@@ -223,6 +225,8 @@ class _Item:
     group: int = 0
     verb: str = ""
     """The verb a verbless part takes from the one before it in its sentence ("Build the API, a UI widget")."""
+    waits: bool = False
+    """Whether it waits for the rest of its phase: ``Update the MX records once the last batch is done``."""
 
 
 def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
@@ -235,8 +239,9 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # R3: what already happened ("the .env was pushed to a public gist") is not a part of the work
     prefix = type_prefix(task.full_description)  # "bug: ..." declares a type; "Purpose: ..." is no type
     known = prefix is not None and any(classifier.domain_of_type(part) for part in re.split(r"[-_]", prefix))
-    description = without_narrative(strip_type_prefix(task.full_description) if known else task.full_description)
     verbs = work_verbs(classifier)
+    description = _without_history(_asks_apart(strip_type_prefix(task.full_description) if known
+                                               else task.full_description), verbs)
     main = classifier.route(task.title, description, (task.type, type_prefix(task.full_description)))
     # a title or a description written as statements ("The 4 legacy apps must be brought under ...") is read
     # as the work it asks for ("Bring the 4 legacy apps under ..."), so that each part is an imperative
@@ -245,7 +250,8 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     topic = topic_of(task.model_copy(update={"title": title}), verbs)
     # a title that names work ("Add X with security audit and docs") may name parts the description leaves out; a
     # title that only names the thing ("New checkout flow with Apple Pay") is the whole task, not a part of it
-    items = _items(as_work_text(description, words), main, classifier, verbs)
+    # "80,000 patient records" is one number, not two clauses ("Migrate 80", "the 000 patient records")
+    items = _items(as_work_text(_GROUPED_RE.sub(_GROUP_MARK, description), words), main, classifier, verbs)
     from_title = _items(title, main, classifier, verbs) if _opens_with_verb(title, verbs) or not items else []
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
@@ -255,6 +261,71 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     items = _fit(items, config.max_subtasks)
     items.sort(key=_order)
     return _with_acceptance(_drafts(items, topic, config, verbs), description)
+
+
+_GROUPED_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_GROUP_MARK = "\ue000"
+"""A number's thousands separator while the text is cut at commas (a private character no writer types); the
+drafts show the comma again."""
+
+
+def _without_history(text: str, verbs: re.Pattern[str]) -> str:
+    """The text without what already happened (``without_narrative``), but a piece that asks for work keeps its
+    place even when it names the past: ``..., and write the drill report with what broke``."""
+    kept = without_narrative(text)
+    if kept == text:
+        return text
+    pieces = _PIECES_RE.split(text)
+    asks = {n: piece for n, piece in enumerate(pieces) if n % 2 == 0 and verbs.match(_FIRST_WORDS_RE.sub("", piece))}
+    if not asks:
+        return kept
+    marked = "".join(f"{_PIECE_MARK}{n}{_PIECE_MARK}" if n in asks else piece for n, piece in enumerate(pieces))
+    return _MARKED_RE.sub(lambda m: asks[int(m.group(1))], without_narrative(marked))
+
+
+_PIECES_RE = re.compile(r"((?<=[.;!?])\s+|,\s+|\n)")
+"""Where the reader of history cuts a text (``textsignals.without_narrative``)."""
+_FIRST_WORDS_RE = re.compile(r"^\s*(?:and|or)\s+", re.IGNORECASE)
+_PIECE_MARK = "\ue001"
+_MARKED_RE = re.compile(f"{_PIECE_MARK}(\\d+){_PIECE_MARK}")
+
+
+def _asks_apart(text: str) -> str:
+    """A run-on sentence's ask begins a sentence of its own: ``... the staff hate it so we want to rewrite it ...``,
+    ``..., mostly on android 14, we should roll back ...``. What happened before it (``is written in Xamarin``,
+    ``because we send emails from three places``) is cut as history, and the ask no longer goes with it."""
+    if " and " in text:  # "... and the pricing page has to show them and the billing service has to charge ..."
+        text = _AND_CLAUSE_RE.sub(". ", text)
+    if not _ASK_HINT_RE.search(text):
+        return text
+    def apart(found: re.Match[str]) -> str:
+        start = max(text.rfind(stop, 0, found.start()) for stop in (". ", "! ", "? ", "\n")) + 1  # not "5.4.1"
+        opening = text[start: found.end("before")]  # "After the pen test found ... we need to": one sentence
+        # only a clause of its own ends before the ask ("the staff hate it"), not "For the Spain launch we need"
+        tied = found.group("before").lower() in _ASK_TIED or _SUBORDINATE_RE.match(opening) \
+            or not _CLAUSE_VERB_RE.search(opening)
+        return found.group() if tied else f"{found.group('before')}. "
+
+    return _ASK_RE.sub(apart, text)
+
+
+_AND_CLAUSE_RE = re.compile(r"\s+and\s+(?=(?:the|all|every|each|existing|our|its|their)\s+(?:(?!that|which|who)[\w-]+\s+)"
+                            r"{0,4}?(?:has|have|needs?)\s+to\s+[a-z])", re.IGNORECASE)
+"""A run-on of requirements, each with its own subject: one sentence each."""
+_ASK_HINT_RE = re.compile(r"\b(?:we|i)\s+(?:should|must|need|want|would\s+like|have\s+to)\b|\b(?:can|could|would)\s+"
+                          r"(?:you|someone|somebody|anyone)\s", re.IGNORECASE)
+_ASK_RE = re.compile(r"(?P<before>[\w'%)]+)(?:\s*[,;]\s*|\s+)(?:(?:so|and|but)\s+)?(?:(?:so|honestly|basically|frankly|"
+                     r"really|also|now)\s*,?\s+)?(?=(?:we|i)\s+(?:really\s+|also\s+)?(?:should|must|need|want|"
+                     r"would\s+like|have\s+to)\b|(?:can|could|would)\s+(?:you|someone|somebody|anyone)\s)", re.IGNORECASE)
+_ASK_TIED = frozenset({"because", "since", "as", "that", "if", "when", "whether", "unless", "until", "where", "which",
+                       "what", "how", "why", "once", "before", "after", "while", "and", "or", "so", "but", "then"})
+"""Words after which a "we need" belongs to the clause it is in (``because we need``, ``the data that we need``)."""
+_SUBORDINATE_RE = re.compile(r"\s*(?:after|when|since|because|as|once|if|before|while|although|though|until|given|"
+                             r"now\s+that|for|to|in|on|at|by|ahead|during|with|from|within|per|under|over)\b", re.IGNORECASE)
+_CLAUSE_VERB_RE = re.compile(r"\b(?:is|are|was|were|has|have|had|do|does|did|can|can't|cannot|could|will|won't|would|"
+                             r"isn't|aren't|don't|doesn't|didn't|went|took|broke|fell|grew|hates?|keeps?|takes?|goes|"
+                             r"[a-z]{3,}ed)\b", re.IGNORECASE)
+"""A sentence that opens with a clause of its own (``As a shopper I want ...``, ``After the audit we need ...``)."""
 
 
 _ACCEPTANCE_RE = re.compile(rf"(?:^|(?<=[.!?])\s+)(?:#+\s*)?(?:acceptance(?:\s+criteria)?|{CRITERIA_HEADS})\s*:?[ \t]*(?=\S|\n)",
@@ -293,7 +364,9 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "procure", "hire", "file", "issue", "have", "put", "place", "cable", "hang", "take", "serve",
                "dedupe", "deduplicate", "retrain", "transcode", "reconcile", "impersonate", "handle", "hook up",
                "normalise", "normalize", "compress", "resize", "reindex", "re-index", "geocode", "anonymise",
-               "anonymize", "deprecate", "sunset", "do")
+               "anonymize", "deprecate", "sunset", "do", "swap", "wipe", "recycle", "power off", "power down",
+               "hand over", "enroll", "enrol", "replicate", "warm up", "right-size", "lower", "reduce", "adopt", "cancel",
+               "redirect", "fail over", "tune", "re-test", "retest")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
@@ -333,7 +406,7 @@ def _segments(text: str, verbs: re.Pattern[str]) -> list[str]:
         return sequence_segments(text)  # an arrow chain is the writer's order, whatever its steps say
     segments: list[str] = []
     for segment in sequence_segments(text):
-        if segments and not verbs.match(segment):
+        if segments and not _opens_with_verb(segment, verbs):  # "then point the producers at SQS": a step
             segments[-1] += f" then {segment}"
         else:
             segments.append(segment)
@@ -342,7 +415,10 @@ def _segments(text: str, verbs: re.Pattern[str]) -> list[str]:
 
 def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str]) -> list[_Item]:
     found: list[_Item] = []
-    for group, segment in enumerate(_segments(text, verbs)):
+    segments = _segments(text, verbs)
+    for group, segment in enumerate(segments):
+        # "shadow mode first, then switch consumers": first before what follows, not before all the rest
+        before_then = group + 1 < len(segments) and segment.rstrip(" ,;.\n").lower().endswith(_FIRST_ENDS)
         raw = _lettered(segment) or listed_items(segment)
         listed = [work for item in raw if (work := as_work(item, _work_words(classifier)))]
         # a line no listed item comes from is read on its own ("This quarter: a, b, c.\nReport to the CISO")
@@ -365,6 +441,12 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                                     classifier, verbs)
             for step, item in enumerate(items):
                 item.group = group * 100 + (step if steps else 0)  # numbered steps are the writer's order
+                # "a threat model first" goes before the rest of its step; "remove X once no flag uses it" after
+                # the rest of its phase (switching the old thing off still comes last)
+                lowered = item.text.lower()
+                item.group -= not before_then and lowered.rstrip(" .!").endswith(_FIRST_ENDS) \
+                    and bool(_FIRST_PART_RE.search(item.text))
+                item.waits = " once " in lowered and bool(_ONCE_RE.search(item.text))
             found += items
     return _unique(found)
 
@@ -396,6 +478,16 @@ def _conditioned(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return pieces
     condition, work = pieces[0][1], pieces[1][1]
     return [("", f"{work[:1].upper()}{work[1:]} {condition[:1].lower()}{condition[1:]}"), *pieces[2:]]
+
+
+_FIRST_ENDS = ("first", "beforehand", "else")
+_FIRST_PART_RE = re.compile(r"^(?!.*\b(?:newest|oldest|latest|earliest|cheapest|highest|lowest|biggest|largest|smallest|"
+                            r"most|least|best|worst|top|recent|urgent|unread|pinned|featured)\b).*\s(?:first|beforehand|"
+                            r"before\s+anything\s+else)[.!]?$", re.IGNORECASE | re.DOTALL)
+"""``Security wants a threat model first``; not an order of things shown (``the newest comments first``)."""
+_ONCE_RE = re.compile(r"\sonce\s+(?!(?:a|an|per|more|again|or|and|in|every\s+(?:day|night|week|month|year|hour|minute|"
+                      r"\d+))\b)\S", re.IGNORECASE)
+"""``Update the MX records once the last batch is done``: after the work it waits for (not ``once a day``)."""
 
 
 def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main: Route, classifier: Classifier,
@@ -436,13 +528,45 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         # a part no master's word names goes where the task goes, unless it makes something: what is made
         # is development's ("Add both wallets to the web checkout" in a task a PCI review made security's)
         chosen = route if route.strong else main
-        if not route.strong and opening and route.domain == "development" and chosen.domain in (
-                "security", "inventory") and part.split()[0].lower() not in classifier.config.domains[chosen.domain].lead_verbs:
-            chosen = route
+        if not route.strong and opening and (route.domain == "development" or (
+                route.domain == "cicd" and chosen.domain == "docs")) and _makes(part, chosen.domain, classifier):
+            chosen = route  # "Create the cache cluster" in a runbook is not documentation
+        elif opening and chosen.domain == "docs" and "development" in classifier.config.domains \
+                and part.split()[0].lower() not in _DOCUMENT_VERBS and not _leads(part, classifier):
+            # "Restore the claims document store": a documents word, but restoring is no writing
+            chosen = dataclasses.replace(route, domain="development", master=classifier.config.domains["development"].master)
         previous = _Item(part, phase_of(part, chosen.domain, verbs), chosen.master, find_files(part), group,
                          "" if opening else verb)
         found.append(previous)
     return found
+
+
+def _makes(part: str, domain: str, classifier: Classifier) -> bool:
+    """Whether a part that opens with a verb makes something rather than doing ``domain``'s own work: not a
+    revocation in a security task, a count in an inventory, or writing in a documentation task. (A delivery
+    task's parts stay its own: "Create the spot node group", "Write up the timings" of a drill are.)"""
+    verb = part.split()[0].lower()
+    if domain in ("security", "inventory"):
+        return verb not in classifier.config.domains[domain].lead_verbs
+    return domain == "docs" and verb not in _WRITING_VERBS
+
+
+def _leads(part: str, classifier: Classifier) -> bool:
+    """Whether a master's own verb opens the part (``Deploy the docs site``, ``Revoke ...``, ``List ...``)."""
+    verb = part.split()[0].lower()
+    return any(verb in domain.lead_verbs for domain in classifier.config.domains.values())
+
+
+_WRITING_VERBS = frozenset({"write", "document", "explain", "describe", "draft", "update", "review", "proofread",
+                            "translate", "publish", "record", "rewrite", "edit", "add", "summarise", "summarize"})
+"""What a documentation task's parts do to documents (``Update the runbook``, ``Add examples``)."""
+_DOCUMENT_VERBS = _WRITING_VERBS | {
+    "refresh", "revise", "hand", "share", "send", "circulate", "finalise", "finalize", "prepare", "produce", "maintain",
+    "extend", "expand", "fix", "improve", "rework", "complete", "create", "reorganise", "reorganize", "restructure",
+    "clean", "tidy", "localise", "localize", "link", "move", "migrate", "merge", "split", "archive", "print", "sign",
+    "get", "collect", "gather", "check", "verify", "read", "approve", "file", "store", "export", "convert", "generate"}
+"""Verbs a part whose own words name documents does to them (``Refresh the on-call runbook``, ``Hand the scope document
+to their lead``); another (``Restore the claims document store``) works on a system named after documents."""
 
 
 def _lettered(text: str) -> list[str]:
@@ -507,8 +631,8 @@ def _unique(items: list[_Item]) -> list[_Item]:
     return kept
 
 
-def _order(item: _Item) -> tuple[int, int]:
-    return item.group, RANK[item.phase]
+def _order(item: _Item) -> tuple[int, int, bool]:
+    return item.group, RANK[item.phase], item.waits
 
 
 _REMEDIATES_RE = re.compile(
@@ -541,10 +665,10 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> l
             ]
             implement = items[index : index + 2]
     if implement and "test" not in phases:
-        items.append(_Item(f"Write tests for {topic}", "test", "development", [], implement[-1].group))
+        items.append(_Item(f"Write tests for {topic}", "test", "development", [], max(i.group for i in implement)))
     if implement and "design" not in phases and (len(items) < 3 or not all(
             item.text.split(maxsplit=1)[0].lower() in _REPAIRS for item in implement)):  # a fix is designed already
-        items.append(_Item(f"Design {topic} architecture", "design", "development", [], implement[0].group))
+        items.append(_Item(f"Design {topic} architecture", "design", "development", [], min(i.group for i in implement)))
     if len(items) < 3:
         last = max(item.group for item in items) if items else 0
         items.append(_Item(f"Plan the work on {topic_of(task)}", "design", main.master, [], 0))
@@ -580,7 +704,7 @@ def _fit(items: list[_Item], most: int) -> list[_Item]:
                       "inventory", "design"):
             same = [item for item in items if item.phase == phase]
             pairs = [(a, b) for a, b in zip(same, same[1:], strict=False)
-                     if a.master == b.master and a.group == b.group]
+                     if a.master == b.master and a.group == b.group and a.waits == b.waits]
             if pairs:
                 first, second = pairs[0]
                 first.text = f"{first.text}; {second.text}"
@@ -641,13 +765,13 @@ def _drafts(items: list[_Item], topic: str, config: PlannerConfig, verbs: re.Pat
         earlier = [_order(other) for other in items if _order(other) < _order(item)]
         nearest = max(earlier, default=None)
         deps = tuple(keys[i] for i, other in enumerate(items) if _order(other) == nearest)
-        title = _title_of(item, topic, verbs, item.verb if item.phase == "implement" else None)
+        title = _title_of(item, topic, verbs, item.verb if item.phase == "implement" else None).replace(_GROUP_MARK, ",")
         estimate = config.estimates.get(WORKER_TYPE[item.phase])
         drafts.append(
             Draft(
                 key=keys[index],
                 title=title,
-                description=_description(item, title, topic),
+                description=_description(item, title, topic).replace(_GROUP_MARK, ","),
                 master=item.master,
                 worker_type=WORKER_TYPE[item.phase],
                 dependencies=deps,
