@@ -216,16 +216,19 @@ def burst(root: Path, size: int) -> dict[str, float]:
     write_queue(root / "task-queue.json", tasks)
     complex_ids = [t["id"] for t in tasks if t["title"] == COMPLEX]
     plans = root / "orchestrator" / "tasks"
+    handoffs = root / "masters" / "development" / "handoffs"
 
     def done() -> bool:
+        """Every task handled as a pickup counts it: a simple one assigned, a complex one's plan in progress
+        and its stage-1 handoff written (the plan file is written before its subtask files and handoffs)."""
         try:
             queue = json.loads((root / "task-queue.json").read_bytes())["tasks"]
         except ValueError:
             return False
         if any(t["status"] == "pending" for t in queue):
             return False
-        return all((plans / f"orch-{i}.json").exists() for i in complex_ids[-5:]) and all(
-            b'"in_progress"' in (plans / f"orch-{i}.json").read_bytes() for i in complex_ids)
+        return all((handoffs / f"to-development-subtask-orch-{i}-s01-design.json").exists() for i in complex_ids) \
+            and all(b'"in_progress"' in (plans / f"orch-{i}.json").read_bytes() for i in complex_ids)
 
     wait(done, timeout=300, poll=0.05)  # parsing a 500-task queue is not free: look every 50 ms
     seconds = time.perf_counter() - started
