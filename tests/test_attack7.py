@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from orchestrator import engine, queue_edits
+from orchestrator.cli import main as cli_main
 from orchestrator.clock import iso
 from orchestrator.store import Crash
 
@@ -88,6 +89,18 @@ def test_with_a_folder_in_the_lock_files_place_run_says_so_and_a_standby_waits(
     write_by_rename(folder / "task-queue.json", queue_doc(task("t-1", SIMPLE)))
     wait_for(lambda: queue_task(folder, "t-1")["status"] == "assigned", 15, "t-1 assigned")
     assert standby.stop() == 0
+
+
+def test_doctor_says_a_folder_in_the_lock_files_place_hides_whether_a_daemon_runs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Defect: with a folder where the daemon's lock file belongs, ``doctor`` said "no daemon is running"
+    (a flock on the folder succeeds) while the daemon ran on, holding the lock it took on the file."""
+    folder = tmp_path / "c"
+    (folder / "orchestrator" / "daemon.lock").mkdir(parents=True)
+    assert cli_main(["doctor", "--coordination-dir", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "orchestrator/daemon.lock is not a file: whether a daemon runs cannot be told" in out
+    assert "no daemon is running" not in out
 
 
 @pytest.mark.process

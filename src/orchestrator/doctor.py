@@ -60,9 +60,15 @@ def examine(store: Store) -> list[Finding]:
                         "create it, or pass --coordination-dir / set ORCHESTRATOR_COORDINATION_DIR")]
     if not os.access(layout.root, os.W_OK):
         add(Finding("problem", f"{layout.root} is not writable by this user", "run as the folder's owner"))
-    running = is_held(layout.daemon_lock)
-    add(Finding("ok" if running else "warning", "a daemon is running" if running else "no daemon is running",
-                "" if running else "start it: orchestrator run (or systemctl start orchestrator)"))
+    lock = layout.daemon_lock
+    if lock.exists() and not lock.is_file():  # a daemon holds the lock it took on the file this one replaced
+        add(Finding("problem", f"{lock.relative_to(layout.root)} is not a file: whether a daemon runs cannot be told",
+                    "remove it (rmdir); a running daemon takes its lock file again at its next rescan, and "
+                    "orchestrator run refuses to start until then"))
+    else:
+        running = is_held(lock)
+        add(Finding("ok" if running else "warning", "a daemon is running" if running else "no daemon is running",
+                    "" if running else "start it: orchestrator run (or systemctl start orchestrator)"))
     try:
         snapshot = store.read_queue()
         tasks = snapshot.tasks if snapshot else []
