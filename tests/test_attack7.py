@@ -366,3 +366,35 @@ def test_a_worker_whose_beats_cannot_be_read_as_now_is_alive_while_they_change(s
         sim.tick(60)
     assert len(sim.events("worker_heartbeat_stale")) == len(sim.events("zombie_detected")) == 1
     assert sim.subtask(DESIGN)["attempt"] == 2
+
+
+def test_file_events_the_kernel_dropped_make_the_daemon_look_at_every_file_at_once(
+        folder: Path, fast_config: Path) -> None:
+    """Defect: when the kernel's inotify queue overflowed (more changes at once than
+    ``fs.inotify.max_queued_events``), watchdog only rebuilt its watches and logged it; the lost changes
+    (a new task, a worker's report) waited for the monitor's tick, up to 2 minutes."""
+    import asyncio
+    import logging
+
+    from orchestrator.config import load_config
+    from orchestrator.daemon import Daemon
+    from orchestrator.watcher import OVERFLOW_LOGGER, FolderWatcher
+
+    loop = asyncio.new_event_loop()
+    told: list[str] = []
+    watched = folder / "watched"
+    watcher = FolderWatcher(loop, [watched], lambda path: None, overflowed=lambda: told.append("lost"))
+    try:
+        watcher.start()
+        logging.getLogger(OVERFLOW_LOGGER).warning("Inotify queue overflowed; filesystem events were lost")
+        loop.run_until_complete(asyncio.sleep(0.05))
+        assert told == ["lost"]
+    finally:
+        watcher.stop()
+    logging.getLogger(OVERFLOW_LOGGER).warning("Inotify queue overflowed; filesystem events were lost")
+    loop.run_until_complete(asyncio.sleep(0.05))
+    loop.close()
+    assert told == ["lost"]  # a stopped watcher hears nothing more
+    daemon = Daemon(folder, load_config(fast_config, folder))
+    daemon._events_lost()
+    assert "tick" in daemon._jobs  # the monitor's full look, now

@@ -115,6 +115,11 @@ class Daemon:
                 worker = text[len(agents):].split("/", 1)[0]
                 self.want(("worker", worker, None))  # agents/workers/{worker_id}/...
 
+    def _events_lost(self) -> None:
+        """The kernel dropped file events: every file is looked at again now, as at the monitor's tick."""
+        log.warning("file_events_lost", action="looking at every file again now, not at the next tick")
+        self.want("tick")
+
     def _ours(self, path: Path) -> bool:
         """Our own writes coming back (and our appends to the events file) wake nothing: a pickup
         would otherwise cost a second pass for the files it just wrote. Asked on watchdog's thread."""
@@ -174,7 +179,7 @@ class Daemon:
         self._lock, self._lock_inode = instance, file_identity(self.layout.daemon_lock)[0]
         self._write_pid()
         self._watcher = FolderWatcher(loop, self._watched(), self._on_change, recursive=[self.layout.agents],
-                                      ignore=self._ours)
+                                      ignore=self._ours, overflowed=self._events_lost)
         self._deaths = DeathWatch(loop, PsutilProcesses(), lambda subtask_id: self.want(("exited", subtask_id)))
         try:
             observer = self._watcher.start()

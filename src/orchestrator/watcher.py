@@ -9,6 +9,7 @@ polling observer takes over with a warning.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -101,16 +102,37 @@ class _Handler(FileSystemEventHandler):
             self._callback(path)
 
 
+OVERFLOW_LOGGER = "watchdog.observers.inotify_c"
+"""Where watchdog says that the kernel's inotify queue overflowed: it passes no event for it."""
+
+
+class _OverflowHook(logging.Handler):
+    """Calls ``callback`` on the loop when watchdog logs that the kernel dropped file events (more
+    changes at once than ``fs.inotify.max_queued_events``): watchdog only rebuilds its watches and logs
+    it, so without this the lost changes would wait for the monitor's tick."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+        super().__init__(logging.WARNING)
+        self._loop, self._callback = loop, callback
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "overflow" in str(record.msg).lower():
+            self._loop.call_soon_threadsafe(self._callback)
+
+
 class FolderWatcher:
-    """Calls ``callback(path)`` on the loop for every change in ``folders`` and below ``recursive``."""
+    """Calls ``callback(path)`` on the loop for every change in ``folders`` and below ``recursive``, and
+    ``overflowed()`` when changes were lost."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, folders: Iterable[Path], callback: Callable[[Path], None],
-                 recursive: Iterable[Path] = (), ignore: Callable[[Path], bool] | None = None) -> None:
+                 recursive: Iterable[Path] = (), ignore: Callable[[Path], bool] | None = None,
+                 overflowed: Callable[[], None] | None = None) -> None:
         """``ignore(path)``, asked on watchdog's thread, drops an event before it wakes the loop
         (the daemon's own writes coming back)."""
         self._folders = [(folder, False) for folder in folders] + [(folder, True) for folder in recursive]
         self._handler = _Handler(loop, callback, ignore)
         self._observer: BaseObserver | None = None
+        self._hook = _OverflowHook(loop, overflowed) if overflowed is not None else None
 
     def start(self) -> str:
         """Start watching; returns the kind of observer in use (``native`` or ``polling``)."""
@@ -126,6 +148,11 @@ class FolderWatcher:
             return "polling"
 
     def _start(self, observer: BaseObserver) -> BaseObserver:
+        if self._hook is not None:
+            logger = logging.getLogger(OVERFLOW_LOGGER)
+            if logger.getEffectiveLevel() > logging.WARNING:
+                logger.setLevel(logging.WARNING)  # quietened logging must not hide the overflow from us
+            logger.addHandler(self._hook)
         for folder, recursive in self._folders:
             folder.mkdir(parents=True, exist_ok=True)
             observer.schedule(self._handler, str(folder), recursive=recursive, event_filter=CHANGES)
@@ -133,6 +160,8 @@ class FolderWatcher:
         return observer
 
     def stop(self) -> None:
+        if self._hook is not None:
+            logging.getLogger(OVERFLOW_LOGGER).removeHandler(self._hook)
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(timeout=5)
