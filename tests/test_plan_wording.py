@@ -831,3 +831,15 @@ def test_a_run_on_of_requirements_with_their_own_subjects_gives_a_part_each() ->
     # a relative clause's "have to" belongs to its object
     same = plan_for("Key hygiene", "Rotate the API keys and the tokens that have to expire, and audit the vault")
     assert "Rotate the API keys and the tokens that have to expire" in titles(same)
+
+
+def test_a_label_that_names_where_the_work_applies_is_its_scope_not_its_parts() -> None:
+    assert as_work("Regions: eu-west, us-east and ap-south", VERBS) is None
+    assert as_work("Platforms: iOS and Android", VERBS) is None
+    # things to make after such a label are still parts, and a work label's list is work
+    assert as_work("Services: a new ledger service, a billing adapter and a report job", VERBS) is not None
+    assert as_work("Deliverables: a form, a report", VERBS) == "a form, a report"
+    # the label of the scope is no task type either ("Clusters:" named cicd's type and was cut off its list)
+    plan = plan_for("Kubernetes upgrade", "Clusters: dev, staging, prod-eu. Check deprecated APIs with pluto. "
+                                          "Upgrade dev and staging.")
+    assert not any(title in ("Set up the dev", "Set up the staging", "Set up the prod-eu") for title in titles(plan))

@@ -177,6 +177,8 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     label = _LABEL_RE.match(text)
     if label and label.group("label").lower() in _CONTEXT_LABELS:
         return None  # "Motivation: cascading timeouts", "Out of scope: ...": why and what not, not work
+    if label and label.group("label").lower() in SCOPE_LABELS and _names_only(label.group("rest") or ""):
+        return None  # "Clusters: dev, staging, prod-eu": where the work applies, carried by every handoff
     if label and label.group("label").lower() in _WORK_LABELS:
         text = (label.group("rest") or "").strip()  # "Acceptance: SAML login works": the criterion is the work
     request = _REQUEST_RE.match(text)
@@ -234,6 +236,17 @@ _CONTEXT_LABELS = frozenset({
     "what went wrong", "what happened", "alternatives", "alternatives considered", "open questions", "questions",
     "owner", "owners", "status", "current state", "today", "history", "lessons learned", "resolution", "detection"})
 """A label whose words (or a line of it alone) say why, when and what not, or close an e-mail."""
+SCOPE_LABELS = frozenset({
+    "clusters", "environments", "envs", "regions", "platforms", "browsers", "devices", "targets", "sites",
+    "locations", "countries", "languages", "locales", "accounts", "repos", "repositories", "services", "teams",
+    "offices", "stores", "apps", "hosts", "servers", "namespaces", "tenants", "customers", "markets"})
+"""A label that names where the work applies: with names after it, the list is the scope, not parts."""
+
+
+def _names_only(rest: str) -> bool:
+    """A list of names (``dev, staging, prod-eu``, ``iOS and Android``), not of work or of things to make."""
+    names = [n.strip(" .") for n in re.split(r",|\band\b|/|;", rest) if n.strip(" .")]
+    return len(names) >= 2 and all(len(n.split()) <= 2 for n in names)
 _WORK_LABELS = frozenset({
     "scope", "in scope", "proposal", "rollout", "deliverables", "requirements", "tasks", "todo", "to do", "steps",
     "action items", "follow-ups", "what we will do", "next steps", "plan", "remediation", "fixes"})

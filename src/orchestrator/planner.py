@@ -26,7 +26,7 @@ from typing import Any
 from orchestrator import dag
 from orchestrator.classify import Classifier, Route
 from orchestrator.config import PlannerConfig
-from orchestrator.imperatives import PEOPLE, as_work, as_work_text, lower_subject
+from orchestrator.imperatives import PEOPLE, SCOPE_LABELS, as_work, as_work_text, lower_subject
 from orchestrator.models import (
     MASTERS,
     MAX_SUBTASK_ID,
@@ -238,7 +238,8 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     task = classifier.bounded(task)
     # R3: what already happened ("the .env was pushed to a public gist") is not a part of the work
     prefix = type_prefix(task.full_description)  # "bug: ..." declares a type; "Purpose: ..." is no type
-    known = prefix is not None and any(classifier.domain_of_type(part) for part in re.split(r"[-_]", prefix))
+    known = prefix is not None and prefix.lower() not in SCOPE_LABELS \
+        and any(classifier.domain_of_type(part) for part in re.split(r"[-_]", prefix))  # "Clusters: dev, prod" is no type
     verbs = work_verbs(classifier)
     description = _without_history(_asks_apart(strip_type_prefix(task.full_description) if known
                                                else task.full_description), verbs)
