@@ -843,3 +843,14 @@ def test_a_label_that_names_where_the_work_applies_is_its_scope_not_its_parts() 
     plan = plan_for("Kubernetes upgrade", "Clusters: dev, staging, prod-eu. Check deprecated APIs with pluto. "
                                           "Upgrade dev and staging.")
     assert not any(title in ("Set up the dev", "Set up the staging", "Set up the prod-eu") for title in titles(plan))
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    ("All 12 repos.", None),  # how far the work goes
+    ("Every service", None),
+    ("All of the repos", None),
+    ("All repos need a CODEOWNERS file", "Give all repos a CODEOWNERS file"),  # a requirement on them
+    ("All tests pass", "All tests pass"),
+])
+def test_a_sentence_that_only_quantifies_is_the_works_reach(sentence: str, work: str | None) -> None:
+    assert as_work(sentence, VERBS) == work

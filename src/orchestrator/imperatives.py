@@ -177,6 +177,8 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     label = _LABEL_RE.match(text)
     if label and label.group("label").lower() in _CONTEXT_LABELS:
         return None  # "Motivation: cascading timeouts", "Out of scope: ...": why and what not, not work
+    if _QUANTIFIED_RE.fullmatch(text.strip(" .!")):
+        return None  # "All 12 repos.", "Every service.": how far the work goes, not a part of it
     if label and label.group("label").lower() in SCOPE_LABELS and _names_only(label.group("rest") or ""):
         return None  # "Clusters: dev, staging, prod-eu": where the work applies, carried by every handoff
     if label and label.group("label").lower() in _WORK_LABELS:
@@ -241,6 +243,11 @@ SCOPE_LABELS = frozenset({
     "locations", "countries", "languages", "locales", "accounts", "repos", "repositories", "services", "teams",
     "offices", "stores", "apps", "hosts", "servers", "namespaces", "tenants", "customers", "markets"})
 """A label that names where the work applies: with names after it, the list is the scope, not parts."""
+
+
+_QUANTIFIED_RE = re.compile(r"(?:all|every|each|both)(?:\s+(?:of\s+)?(?:the|our|\d+|two|three|four|five|six|seven|eight|"
+                            r"nine|ten|twelve))?\s+[\w-]+s?", re.IGNORECASE)
+"""A sentence that is only a quantified noun (``All 12 repos``, ``Every service``): the work's reach."""
 
 
 def _names_only(rest: str) -> bool:
