@@ -529,10 +529,7 @@ class Engine:
 
         def cancel(data: dict[str, Any]) -> None:
             nonlocal changed
-            changed = handoffs.withdraw(data, reason, iso(self.clock))
-            if not changed:  # withdrawn by a run that died before announcing it (its event is keyed: said once)
-                at = handoffs.withdrawn_at(data, reason)
-                changed = at is not None and self.outbox.knows_since(at)
+            changed = handoffs.withdraw_to_announce(data, reason, iso(self.clock), self.outbox.knows_since)
 
         if self.store.exists(path):
             self.store.update_json(path, cancel, create=False)

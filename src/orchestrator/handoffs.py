@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -123,11 +124,17 @@ def withdraw(data: dict[str, Any], reason: str, now: str) -> bool:
     return True
 
 
-def withdrawn_at(data: dict[str, Any], reason: str) -> datetime | None:
-    """When the handoff was withdrawn for ``reason`` (a run that died before announcing it), or None."""
+def withdraw_to_announce(data: dict[str, Any], reason: str, now: str,
+                         announced_since: Callable[[datetime], bool]) -> bool:
+    """:func:`withdraw`, and True also for a handoff withdrawn for ``reason`` by a run that died before
+    announcing it: ``announced_since(moment)`` says whether an event of that moment would have been seen
+    (its event is keyed, so it is said once)."""
+    if withdraw(data, reason, now):
+        return True
     if data.get("status") != "cancelled" or data.get("cancelled_reason") != reason:
-        return None
-    return parse_timestamp(data.get("cancelled_at"))
+        return False
+    moment = parse_timestamp(data.get("cancelled_at"))
+    return moment is not None and announced_since(moment)
 
 
 def moved(data: dict[str, Any], master: str, handoff_id: str, now: str) -> dict[str, Any]:

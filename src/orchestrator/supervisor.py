@@ -654,7 +654,7 @@ class Supervisor:
 
             def cancel(data: dict[str, Any], reason: str = reason) -> None:
                 nonlocal withdrawn
-                withdrawn = handoffs.withdraw(data, reason, iso(self.clock)) or self._unannounced(data, reason)
+                withdrawn = handoffs.withdraw_to_announce(data, reason, iso(self.clock), self.outbox.knows_since)
 
             if self.store.exists(path):
                 self.store.update_json(path, cancel, create=False)
@@ -662,11 +662,6 @@ class Supervisor:
                 self._emit(plan, "handoff_withdrawn", f"withdrawn:{subtask.subtask_id}:{attempt}",
                            subtask_id=subtask.subtask_id, attempt=attempt, reason=reason,
                            path=self.layout.rel(path))
-
-    def _unannounced(self, handoff: dict[str, Any], reason: str) -> bool:
-        """Withdrawn for ``reason`` by a run that died before announcing it (its event is keyed: said once)."""
-        at = handoffs.withdrawn_at(handoff, reason)
-        return at is not None and self.outbox.knows_since(at)
 
     def _escalation(self, plan: Plan) -> dict[str, Any]:
         assert plan.blocking_subtask is not None
