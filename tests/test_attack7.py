@@ -398,3 +398,14 @@ def test_file_events_the_kernel_dropped_make_the_daemon_look_at_every_file_at_on
     daemon = Daemon(folder, load_config(fast_config, folder))
     daemon._events_lost()
     assert "tick" in daemon._jobs  # the monitor's full look, now
+
+
+def test_a_problem_met_on_every_try_is_said_once_until_it_changes_or_clears() -> None:
+    from orchestrator.daemon import SaidOnce
+
+    said = SaidOnce()
+    assert said.new(IsADirectoryError(21, "Is a directory")) == "IsADirectoryError: [Errno 21] Is a directory"
+    assert said.new(IsADirectoryError(21, "Is a directory")) == ""  # the same again: already said
+    assert said.new(PermissionError(13, "Permission denied")) == "PermissionError: [Errno 13] Permission denied"
+    said.clear()
+    assert said.new(PermissionError(13, "Permission denied")) != ""  # after a success, said again

@@ -49,6 +49,22 @@ def make_store(root: Path, settings: Settings | Config) -> FolderStore:
     return FolderStore(Layout(root), settings if isinstance(settings, Settings) else Settings(settings))
 
 
+class SaidOnce:
+    """The last problem of one kind: a problem met again on every try (each rescan, each retry) is said once."""
+
+    def __init__(self) -> None:
+        self.last = ""
+
+    def new(self, exc: BaseException) -> str:
+        """The problem as said, if it differs from the last one; else ``""`` (already said)."""
+        problem = f"{type(exc).__name__}: {exc}"
+        fresh, self.last = problem != self.last, problem
+        return problem if fresh else ""
+
+    def clear(self) -> None:
+        self.last = ""
+
+
 class Daemon:
     def __init__(self, root: Path, config: Config, config_path: Path | None = None, *, standby: bool = False,
                  notifier: Notifier | None = None) -> None:
@@ -74,9 +90,9 @@ class Daemon:
         self._waiting_since: float | None = None  # when the oldest job not yet taken by a pass arrived
         self._lock: FileLock | None = None
         self._lock_inode = 0
-        self._last_failure = ""
-        self._lock_problem = ""  # why the lock file could not be taken again, said once
-        self._rescan_problem = ""  # why the last rescan failed, said once
+        self._step_problem = SaidOnce()  # why the last step failed
+        self._lock_problem = SaidOnce()  # why the lock file could not be taken (again)
+        self._rescan_problem = SaidOnce()  # why the last rescan failed
         self._status = ""
         self._exit_code = 0
 
@@ -142,11 +158,9 @@ class Daemon:
             except OSError as exc:  # a folder in its place: a standby waits until it is a lock file again
                 if not self.standby:
                     raise
-                problem = f"{type(exc).__name__}: {exc}"
-                if problem != self._lock_problem:
+                if problem := self._lock_problem.new(exc):
                     log.error("daemon_lock_unusable", path=str(self.layout.daemon_lock), problem=problem,
                               action="waiting until it can be opened")
-                self._lock_problem = problem
             if not waiting:
                 waiting = True
                 log.info("standby", coordination_dir=str(self.root), action="taking over when the active daemon stops")
@@ -283,12 +297,10 @@ class Daemon:
 
     def _step_failed(self, exc: Exception, jobs: set[Hashable], drafted: list[tuple[QueueTask, Drafted]]) -> None:
         """Report an unexpected error once, keep the work, and try again after a pause."""
-        problem = f"{type(exc).__name__}: {exc}"
         log.error("step_failed", exc_info=exc)
-        if problem != self._last_failure:
+        if problem := self._step_problem.new(exc):
             self._worker.submit(self.core.note, "internal_error", problem=problem,
                                 action="kept running; the work is tried again")
-        self._last_failure = problem
         self._jobs |= jobs
         self._drafted = drafted + self._drafted
         asyncio.get_running_loop().call_later(self.config.watch.update_retry_seconds, self._wake.set)
@@ -307,21 +319,19 @@ class Daemon:
             try:
                 await self._rescan()
             except Exception as exc:  # a round that fails must not end the rescans, and the lock check, for good
-                problem = f"{type(exc).__name__}: {exc}"
-                if problem != self._rescan_problem:
+                if problem := self._rescan_problem.new(exc):
                     log.error("rescan_failed", exc_info=exc)
                     self._worker.submit(self.core.note, "internal_error", problem=problem,
                                         action="kept running; the rescan is tried again every interval")
-                self._rescan_problem = problem
             else:
-                self._rescan_problem = ""
+                self._rescan_problem.clear()
 
     async def _rescan(self) -> None:
         if file_identity(self.layout.queue) != self._queue_identity and not self.store.is_own(self.layout.queue):
             self.want("queue")
         self._keep_lock()
         if self._folder_identity() != self._folders:
-            if not self._rescan_problem:
+            if not self._rescan_problem.last:
                 log.warning("folder_recreated", coordination_dir=str(self.root), action="watching it again")
             await self._step(self.store.make_folders)  # raises while a file is in a folder's place
             self._watcher.stop()
@@ -352,17 +362,16 @@ class Daemon:
         except OSError as exc:
             # a folder in its place: raised, it ended the rescan loop for good, and with it this check,
             # so a second daemon started once the folder was gone served the folder too
-            problem = f"{type(exc).__name__}: {exc}"
-            if problem != self._lock_problem:
+            if problem := self._lock_problem.new(exc):
                 log.error("daemon_lock_unusable", path=str(self.layout.daemon_lock), problem=problem)
                 self._worker.submit(self.core.note, "daemon_lock_unusable", path=str(self.layout.daemon_lock),
                                     problem=problem, action="kept the lock it holds; takes the file again once "
                                     "it can, or stops if another orchestrator took it first")
-            self._lock_problem = problem
             return
         if self._lock is not None:
             self._lock.release()
-        self._lock, self._lock_inode, self._lock_problem = fresh, file_identity(self.layout.daemon_lock)[0], ""
+        self._lock, self._lock_inode = fresh, file_identity(self.layout.daemon_lock)[0]
+        self._lock_problem.clear()
         self._write_pid()
         self._worker.submit(self.core.note, "daemon_lock_retaken", path=str(self.layout.daemon_lock),
                             problem="the folder's lock file was deleted or replaced", action="took the new one")
