@@ -1,0 +1,40 @@
+"""Today's change attacked an eighth time: scope labels, broken text, crashes in bursts, lost events.
+
+Each test here failed before the fix it names.
+"""
+
+from __future__ import annotations
+
+from orchestrator import planner
+from orchestrator.classify import Classifier
+from orchestrator.config import Config
+from orchestrator.imperatives import as_work_text
+from orchestrator.models import Plan, QueueTask
+from orchestrator.planner import build_plan, builtin_drafts
+
+CONFIG = Config()
+CLASSIFIER = Classifier(CONFIG.classifier, learned=None)
+VERBS = planner._work_words(CLASSIFIER)
+
+
+def plan_titles(title: str, description: str) -> list[str]:
+    task = QueueTask.model_validate({"id": "t-1", "status": "pending", "title": title, "description": description})
+    plan: Plan = build_plan(task, CLASSIFIER.classify(task), builtin_drafts(task, CLASSIFIER, CONFIG.planner),
+                            planner="builtin", config=CONFIG.planner, now="2025-11-05T18:00:00.000Z")
+    return [s.title for s in plan.subtasks]
+
+
+# --- scope labels ----------------------------------------------------------------------------------
+
+
+def test_a_scope_label_over_a_list_of_names_is_the_scope_not_one_part_per_name() -> None:
+    """Defect: 'Clusters: dev, staging, prod-eu' on one line was read as the scope, but the same label on a
+    line of its own over its list ('Clusters:', '- dev', '- staging') gave 'Set up the dev', 'Set up the
+    staging', 'Set up the prod-eu' and 'Set up the Clusters:'."""
+    titles = plan_titles("Upgrade the ingress controller with a security review and docs",
+                         "Upgrade the ingress controller to 1.10.\nClusters:\n- dev\n- staging\n- prod-eu")
+    assert [t for t in titles if "dev" in t or "staging" in t or "Clusters" in t] == []
+    assert as_work_text("Upgrade the ingress.\nRegions:\neu-west, us-east\nThen write the runbook.", VERBS) \
+        == "Upgrade the ingress.\nThen write the runbook."
+    # work listed under such a label is still work
+    assert "rewrite billing" in as_work_text("Services:\n- rewrite billing\n- search", VERBS)
