@@ -8,7 +8,7 @@ from __future__ import annotations
 from orchestrator import planner
 from orchestrator.classify import Classifier
 from orchestrator.config import Config
-from orchestrator.imperatives import as_work_text
+from orchestrator.imperatives import as_work, as_work_text
 from orchestrator.models import Plan, QueueTask
 from orchestrator.planner import build_plan, builtin_drafts
 
@@ -38,3 +38,13 @@ def test_a_scope_label_over_a_list_of_names_is_the_scope_not_one_part_per_name()
         == "Upgrade the ingress.\nThen write the runbook."
     # work listed under such a label is still work
     assert "rewrite billing" in as_work_text("Services:\n- rewrite billing\n- search", VERBS)
+
+
+def test_a_scope_label_with_nothing_after_it_is_no_part() -> None:
+    """Defect: 'Clusters:' with nothing after it (or only a full stop) became the part 'Implement the
+    Clusters:' ('Set up the Clusters:' in a deploy)."""
+    assert as_work("Clusters:", VERBS) is None
+    assert as_work("Regions: .", VERBS) is None
+    titles = plan_titles("Migrate all services to the new auth system with security review and docs",
+                         "Clusters:. Regions:")
+    assert [t for t in titles if "Clusters" in t or "Regions" in t] == []

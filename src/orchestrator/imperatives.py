@@ -179,8 +179,9 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
         return None  # "Motivation: cascading timeouts", "Out of scope: ...": why and what not, not work
     if _QUANTIFIED_RE.fullmatch(text.strip(" .!")):
         return None  # "All 12 repos.", "Every service.": how far the work goes, not a part of it
-    if label and label.group("label").lower() in SCOPE_LABELS and _names_only(label.group("rest") or ""):
-        return None  # "Clusters: dev, staging, prod-eu": where the work applies, carried by every handoff
+    if label and label.group("label").lower() in SCOPE_LABELS and (_names_only(rest := label.group("rest") or "")
+                                                                   or not rest.strip(" .:;,")):
+        return None  # "Clusters: dev, staging, prod-eu": where the work applies, carried by every handoff; "Clusters:" too
     if label and label.group("label").lower() in _WORK_LABELS:
         text = (label.group("rest") or "").strip()  # "Acceptance: SAML login works": the criterion is the work
     request = _REQUEST_RE.match(text)
