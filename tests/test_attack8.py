@@ -5,12 +5,20 @@ Each test here failed before the fix it names.
 
 from __future__ import annotations
 
+import inspect
+import re
+import tomllib
+from pathlib import Path
+
+from watchdog.observers import inotify_c
+
 from orchestrator import planner
 from orchestrator.classify import Classifier
 from orchestrator.config import Config
 from orchestrator.imperatives import as_work, as_work_text
 from orchestrator.models import Plan, QueueTask
 from orchestrator.planner import build_plan, builtin_drafts
+from orchestrator.watcher import OVERFLOW_LOGGER
 
 CONFIG = Config()
 CLASSIFIER = Classifier(CONFIG.classifier, learned=None)
@@ -48,3 +56,17 @@ def test_a_scope_label_with_nothing_after_it_is_no_part() -> None:
     titles = plan_titles("Migrate all services to the new auth system with security review and docs",
                          "Clusters:. Regions:")
     assert [t for t in titles if "Clusters" in t or "Regions" in t] == []
+
+
+# --- lost file events ------------------------------------------------------------------------------
+
+
+def test_the_watchdog_the_package_allows_says_when_the_kernel_dropped_file_events() -> None:
+    """Defect: the overflow hook listens for watchdog's log record of a queue overflow, which watchdog
+    writes only since 7.1; 6.0 and 7.0 skip the overflow event (``wd == -1``) without a word, and the
+    package allowed ``watchdog>=6.0``: there the lost changes waited for the monitor's tick again."""
+    assert inotify_c.__name__ == OVERFLOW_LOGGER and "overflowed" in inspect.getsource(inotify_c)
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+    floor = next(re.fullmatch(r"watchdog>=(\d+)\.(\d+).*", d) for d in project["dependencies"]
+                 if d.startswith("watchdog"))
+    assert floor is not None and (int(floor.group(1)), int(floor.group(2))) >= (7, 1)
