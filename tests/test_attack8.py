@@ -5,14 +5,19 @@ Each test here failed before the fix it names.
 
 from __future__ import annotations
 
+import fcntl
 import inspect
+import os
 import re
+import threading
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from watchdog.observers import inotify_c
 
-from orchestrator import planner
+from orchestrator import daemon_control, planner
 from orchestrator.classify import Classifier
 from orchestrator.config import Config
 from orchestrator.imperatives import as_work, as_work_text
@@ -70,3 +75,34 @@ def test_the_watchdog_the_package_allows_says_when_the_kernel_dropped_file_event
     floor = next(re.fullmatch(r"watchdog>=(\d+)\.(\d+).*", d) for d in project["dependencies"]
                  if d.startswith("watchdog"))
     assert floor is not None and (int(floor.group(1)), int(floor.group(2))) >= (7, 1)
+
+
+# --- files that are not files ----------------------------------------------------------------------
+
+
+def returns(call: Callable[[], Any]) -> Any:
+    """What ``call`` returns; a call that blocks for ever fails (10 s is aeons for an open and a flock)."""
+    result: list[Any] = []
+    thread = threading.Thread(target=lambda: result.append(call()), daemon=True)
+    thread.start()
+    thread.join(10)
+    assert result, "blocked"
+    return result[0]
+
+
+def test_a_fifo_in_the_lock_files_place_blocks_no_command(tmp_path: Path) -> None:
+    """Defect: with a FIFO where the daemon's lock file belongs, ``orchestrator stop`` never returned:
+    asking whether the lock is held opened it for reading, which waits for a writer; with a daemon
+    holding it (it takes a flock on a FIFO too), reading the PID from it waited for ever for a PID the
+    daemon never writes. ``stop`` now says there is no daemon, or stops the one that holds it."""
+    lock = tmp_path / "daemon.lock"
+    os.mkfifo(lock)
+    assert returns(lambda: daemon_control.is_held(lock)) is False
+    assert returns(lambda: daemon_control.find(lock)) is None
+    holder = os.open(lock, os.O_RDWR | os.O_NONBLOCK)  # as the daemon's FileLock opens it
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        running = returns(lambda: daemon_control.find(lock))
+        assert running is not None and running.pid == os.getpid()
+    finally:
+        os.close(holder)
