@@ -5,6 +5,7 @@ Each test here failed before the fix it names.
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import inspect
 import os
@@ -17,7 +18,7 @@ from typing import Any
 
 from watchdog.observers import inotify_c
 
-from orchestrator import daemon_control, planner
+from orchestrator import completion, daemon_control, planner
 from orchestrator.classify import Classifier
 from orchestrator.config import Config
 from orchestrator.imperatives import as_work, as_work_text
@@ -106,3 +107,14 @@ def test_a_fifo_in_the_lock_files_place_blocks_no_command(tmp_path: Path) -> Non
         assert running is not None and running.pid == os.getpid()
     finally:
         os.close(holder)
+
+
+def test_a_fifo_in_the_queues_place_does_not_hang_the_shells_completion(tmp_path: Path) -> None:
+    """Defect: ``orchestrator explain <Tab>`` read the queue for its task ids with a plain open, which
+    waits for a writer when a FIFO is in the queue's place: the shell hung at the Tab key."""
+    os.mkfifo(tmp_path / "task-queue.json")
+    folder = argparse.Namespace(coordination_dir=str(tmp_path))
+    assert returns(lambda: completion.COMPLETERS[("explain", "task_id")]("", folder)) == []
+    (tmp_path / "task-queue.json").unlink()
+    (tmp_path / "task-queue.json").write_text('{"tasks": [{"id": "t-1"}, {"id": "u-2"}]}')
+    assert completion.COMPLETERS[("explain", "task_id")]("t", folder) == ["t-1"]
