@@ -16,10 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from watchdog.observers import inotify_c
 
 from orchestrator import completion, daemon_control, planner
 from orchestrator.classify import Classifier
+from orchestrator.cli import main as cli_main
 from orchestrator.config import Config
 from orchestrator.imperatives import as_work, as_work_text
 from orchestrator.models import Plan, QueueTask
@@ -118,3 +120,16 @@ def test_a_fifo_in_the_queues_place_does_not_hang_the_shells_completion(tmp_path
     (tmp_path / "task-queue.json").unlink()
     (tmp_path / "task-queue.json").write_text('{"tasks": [{"id": "t-1"}, {"id": "u-2"}]}')
     assert completion.COMPLETERS[("explain", "task_id")]("t", folder) == ["t-1"]
+
+
+def test_doctor_tells_how_to_remove_a_fifo_in_the_lock_files_place(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Defect: for any non-file in the lock file's place ``doctor`` said to ``rmdir`` it, which refuses
+    a FIFO ("Not a directory"), and that ``run`` refuses to start meanwhile, which it does only beside a
+    folder."""
+    (tmp_path / "orchestrator").mkdir()
+    os.mkfifo(tmp_path / "orchestrator" / "daemon.lock")
+    assert cli_main(["doctor", "--coordination-dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "daemon.lock is not a file" in out and "remove it (rm);" in out
+    assert "rmdir" not in out and "refuses to start" not in out
