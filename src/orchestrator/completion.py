@@ -18,7 +18,7 @@ from typing import Any
 import argcomplete
 from argcomplete.shell_integration import shellcode
 
-from orchestrator.events import KNOWN_TYPES
+from orchestrator.events import KNOWN_TYPES, open_regular
 
 SHELLS = ("bash", "zsh", "fish")
 
@@ -40,8 +40,12 @@ def _stems(sub: str) -> Callable[..., list[str]]:
 
 
 def _task_ids(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
+    handle = open_regular(_folder(parsed_args) / "task-queue.json")  # a FIFO there would hang the shell's Tab
+    if handle is None:
+        return []
     try:
-        document = json.loads((_folder(parsed_args) / "task-queue.json").read_text(encoding="utf-8"))
+        with handle:
+            document = json.loads(handle.read().decode("utf-8"))
     except (OSError, ValueError):
         return []
     tasks = document.get("tasks") if isinstance(document, dict) else document

@@ -33,9 +33,10 @@ def write_pid(lock: Path, pid: int | None = None) -> None:
 
 
 def is_held(lock: Path) -> bool:
-    """Is someone holding this flock right now? (We never take it for longer than the test.)"""
+    """Is someone holding this flock right now? (We never take it for longer than the test.) Opened
+    without blocking: a FIFO in the lock file's place would wait for a writer for ever."""
     try:
-        fd = os.open(lock, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        fd = os.open(lock, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError:
         return False
     try:
@@ -96,6 +97,8 @@ def find(lock: Path) -> Running | None:
 
 def _pid_in(lock: Path) -> int | None:
     try:
+        if not lock.is_file():
+            return None  # a FIFO's read waits for ever for what its holder never writes
         text = lock.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError):
         return None

@@ -62,9 +62,10 @@ def examine(store: Store) -> list[Finding]:
         add(Finding("problem", f"{layout.root} is not writable by this user", "run as the folder's owner"))
     lock = layout.daemon_lock
     if lock.exists() and not lock.is_file():  # a daemon holds the lock it took on the file this one replaced
+        lock_folder = lock.is_dir()  # rmdir refuses a FIFO, and run refuses to start only beside a folder
         add(Finding("problem", f"{lock.relative_to(layout.root)} is not a file: whether a daemon runs cannot be told",
-                    "remove it (rmdir); a running daemon takes its lock file again at its next rescan, and "
-                    "orchestrator run refuses to start until then"))
+                    f"remove it ({'rmdir' if lock_folder else 'rm'}); a running daemon takes its lock file again at its next "
+                    "rescan" + (", and orchestrator run refuses to start until then" if lock_folder else "")))
     else:
         running = is_held(lock)
         add(Finding("ok" if running else "warning", "a daemon is running" if running else "no daemon is running",

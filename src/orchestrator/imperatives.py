@@ -179,8 +179,9 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
         return None  # "Motivation: cascading timeouts", "Out of scope: ...": why and what not, not work
     if _QUANTIFIED_RE.fullmatch(text.strip(" .!")):
         return None  # "All 12 repos.", "Every service.": how far the work goes, not a part of it
-    if label and label.group("label").lower() in SCOPE_LABELS and _names_only(label.group("rest") or ""):
-        return None  # "Clusters: dev, staging, prod-eu": where the work applies, carried by every handoff
+    if label and label.group("label").lower() in SCOPE_LABELS and (_names_only(rest := label.group("rest") or "")
+                                                                   or not rest.strip(" .:;,")):
+        return None  # "Clusters: dev, staging, prod-eu": where the work applies, carried by every handoff; "Clusters:" too
     if label and label.group("label").lower() in _WORK_LABELS:
         text = (label.group("rest") or "").strip()  # "Acceptance: SAML login works": the criterion is the work
     request = _REQUEST_RE.match(text)
@@ -691,11 +692,17 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     # a code block (a pasted traceback, a snippet) shows, it asks for nothing; one left open hides no work
     code = set().union(*(range(a, b + 1) for a, b in zip(fences[::2], fences[1::2], strict=True))) \
         if len(fences) % 2 == 0 else set()
-    kept, out, aside = [], False, False
+    kept, out, aside, names, known = [], False, False, False, _known(verbs)
     for n, line in enumerate(lines):
         if n in code or _TABLE_ROW_RE.match(line):
             continue  # a table shows data (hosts, prices, owners); the sentences around it ask for the work
         section = _SECTION_RE.match(line) if len(line) <= 48 else None
+        if section and section.group("label").strip().lower() in SCOPE_LABELS:
+            names = True  # "Clusters:" over "- dev", "- staging": the list is where the work applies, not parts
+            continue
+        if names and _a_name(line, known):
+            continue
+        names = False
         if section and section.group("label").strip().lower() in _SECTIONS:
             # "## Motivation", "Background", "3. Timeline": what follows is why or what was, until the next section
             aside = section.group("label").strip().lower() in _ASIDES
@@ -712,6 +719,16 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
 
 
 _TABLE_ROW_RE = re.compile(r"\s*\|.*\|\s*$")
+_ITEM_RE = re.compile(r"\s*(?:[-*•]|\d+[.)])\s+(?P<name>.*?)[.;,]?\s*$")
+
+
+def _a_name(line: str, verbs: frozenset[str]) -> bool:
+    """A line of names under a scope label: ``dev, staging, prod-eu`` or ``- prod-eu``, not ``- rewrite billing``."""
+    item = _ITEM_RE.match(line)
+    words = item.group("name").split() if item else []
+    return _names_only(line) or (0 < len(words) <= 2 and words[0].lower() not in verbs)
+
+
 _SECTION_RE = re.compile(r"\s*(?:#{1,6}\s*)?(?:\d{1,2}(?:\.\d{1,2})*\.?\s+)?(?P<label>[A-Za-z][\w ]{0,30}?)\s*:?\s*$")
 """A line that only names a section: ``## Motivation``, ``Background``, ``2. Deliverables``, ``Action items:``."""
 _ASIDES = _CONTEXT_LABELS - {"regards", "best regards", "kind regards", "best", "cheers", "thanks", "ta", "br", "fyi"}
