@@ -421,6 +421,9 @@ def _named_kinds(text: str, nouns: tuple[str, ...]) -> list[int]:
     services``), nor screens or pages (places, even without a preposition: one change on them)."""
     if not nouns or "," not in text:
         return []
+    lowered = text.lower()
+    if not any(noun.lower() in lowered for noun in nouns):
+        return []  # no plural noun to name parts of: the list is not scanned at all
     pattern = _kinds_pattern(nouns)
     return [len(re.split(r",\s*(?:and\s+)?|\s+and\s+", found.group(1))) for found in pattern.finditer(text)
             if not _PLACED_RE.search(text[:found.start()] + found.group(1).split(",")[0].rsplit(" ", 1)[0])]
@@ -428,7 +431,9 @@ def _named_kinds(text: str, nouns: tuple[str, ...]) -> list[int]:
 
 @functools.lru_cache(maxsize=8)
 def _kinds_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(rf"\b({_KIND}(?:,\s+{_KIND})+,?\s+and\s+{_KIND})\s+({'|'.join(map(re.escape, nouns))})\b",
+    # at most 30 kinds before the noun: a longer list is counted as 30, and no start in a pasted list of
+    # thousands scans the whole rest of it (a description of 15,000 characters took seconds)
+    return re.compile(rf"\b({_KIND}(?:,\s+{_KIND}){{1,30}},?\s+and\s+{_KIND})\s+({'|'.join(map(re.escape, nouns))})\b",
                       re.IGNORECASE)
 
 
