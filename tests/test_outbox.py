@@ -180,5 +180,9 @@ def test_a_problem_is_logged_as_a_warning_and_a_fact_as_info(log: Log) -> None:
     box = make()
     box.emit("task_invalid", task_id="t1", problem="has no id")
     box.emit("task_assigned", task_id="t2")
+    assert log.lines == []  # logged with the pass's flush, after its files: not on the way to them
+    box.flush()
     assert log.lines == [("warning", "task_invalid", {"task_id": "t1", "problem": "has no id"}),
                          ("info", "task_assigned", {"task_id": "t2"})]
+    box.flush()
+    assert len(log.lines) == 2  # each once

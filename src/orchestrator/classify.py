@@ -578,7 +578,7 @@ class Classifier:
         # what is recorded is assets wherever the head names them ("Document the repositories feeding the
         # reporting chain", "the SCADA server estate"), not only as its last word
         # whose it is ("the booking service's REST API") is no asset documented
-        owners = set(re.findall(r"([a-z][a-z0-9_/+-]*)['’]s\b", lowered))
+        owners = set(_OWNER_RE.findall(lowered))
         recorded = verb in DOCUMENTING and (place_noun in CENSUS_PLACES or any(
             word not in owners and (word in self._assets or f"{word}s" in self._assets or word in RECORDED_ASSETS)
             for word in words[1:]))
@@ -1587,8 +1587,8 @@ _MOVED_INSIDE_RE = re.compile(r"\b(?:in|on|inside|within)\s+(?:the|our|this|its)
 """A move made inside one named thing (``... from moment to date-fns in the booking form``) is one change."""
 _ITEM_SPLIT_RE = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 """The items of an enumeration: "a, b and c"."""
-_ITEM_TAIL_RE = re.compile(r"\s+(?:for|to|in|on|of|with|that|which)\s+")
-_ITEM_TAIL_ACROSS_RE = re.compile(r"\s+(?:for|to|in|on|of|with|that|which|across)\s+")
+_ITEM_TAIL_RE = re.compile(r"(?<!\s)\s+(?:for|to|in|on|of|with|that|which)\s+")
+_ITEM_TAIL_ACROSS_RE = re.compile(r"(?<!\s)\s+(?:for|to|in|on|of|with|that|which|across)\s+")
 
 
 def _item_head(item: str, across: bool = True) -> str:
@@ -1617,11 +1617,15 @@ _DOC_CONTENT_RE = re.compile(r"(\b(?:guide|checklist|runbook|playbook|instructio
                              r"cheat\s?sheet)s?\b[^:\n.]{0,60}:)[^\n]*", re.IGNORECASE)
 """A document and, after its colon, what it tells the reader to do ("Write the guide for IT: enrol in MDM, install the
 VPN client and join the Wi-Fi"): its content, not work asked of us."""
-_SHARED_HEAD_RE = re.compile(r"(?:\b[\w-]+,\s+)+[\w-]+,?\s+(?:and|or)\s+[\w-]+\s+"
+_OWNER_RE = re.compile(r"(?<![a-z0-9_/+-])([a-z][a-z0-9_/+-]*)['’]s\b")
+"""Whose a thing is ("the booking service's REST API"). Tried only from a word's start: from every letter, a
+word of thousands of characters without "'s" was scanned again from each of them."""
+_SHARED_HEAD_RE = re.compile(r"(?:\b[\w-]+,\s+){1,12}[\w-]+,?\s+(?:and|or)\s+[\w-]+\s+"
                              r"(stages?|steps?|jobs?|checks?|phases?|environments?|tests?|suites?|gates?|targets?)\b",
                              re.IGNORECASE)
 """Words sharing one head noun ("lint, test and build stages", "dev, staging and prod environments"; one of
-them: "a lint, test and build job"): kinds of one thing, not a series of verbs."""
+them: "a lint, test and build job"): kinds of one thing, not a series of verbs. At most 12 words before the last:
+unbounded, a pasted list of thousands ("a, b, c, ...") was scanned again from each of its words (seconds a task)."""
 _PROBLEM_RE = re.compile(r"\b(?:fail(?:s|ed|ing|ures?)?|broken|slow|full|leaks?|errors?|typos?|alerts?|flaky|wrong|"
                          r"bug|problem|issue|expired|down)\b", re.IGNORECASE)
 """A title that reports a problem ("Jenkins disk full", "Payment webhook errors since Monday"); not several ("Security

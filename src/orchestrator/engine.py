@@ -42,6 +42,10 @@ TASKS_PER_PASS = 100
 in one pass held the engine for minutes (classify, plan, write each): past the watchdog's limit, so
 systemd killed and restarted the daemon before it wrote anything, again and again, for good."""
 
+SECONDS_PER_PASS = 5.0
+"""Classifying time after which a pass takes no more new tasks. A count alone does not bound a pass:
+100 tasks of 20,000 pasted characters each cost about a second apiece to read (and as much to plan)."""
+
 
 @dataclass
 class IntakeResult:
@@ -272,11 +276,12 @@ class Engine:
         reused: dict[str, str] = {}
         more = False
         history = self.memory.history(snapshot.tasks)
-        # a burst is taken TASKS_PER_PASS tasks at a time; a task whose handoff could not be written goes
+        # a burst is taken TASKS_PER_PASS tasks (or SECONDS_PER_PASS) at a time; a task whose handoff could not be written goes
         # last, so tasks that cannot be taken (a master's folder broken) hold up none that can
         failing = set(self._handoff_problems)
+        began = self.clock.monotonic()
         for task in sorted(candidates, key=lambda t: t.id in failing):
-            if len(decisions) == TASKS_PER_PASS:
+            if len(decisions) == TASKS_PER_PASS or (decisions and self.clock.monotonic() - began >= SECONDS_PER_PASS):
                 more = task.id not in failing  # those are tried again after a pause (``failed``), not at once
                 break
             # a task we already orchestrate (or are planning) is pending again: a writer put back an old copy

@@ -374,7 +374,7 @@ def _clause_split(text: str) -> list[tuple[str, str]]:
     return [(sep, piece) for sep, piece in split if piece]
 
 
-_AND_SUBJECT_RE = re.compile(r"\s+and\s+(?=(?:the\s+)?(?:security|qa|ops|devops|sre|infra|legal|finance|support|"
+_AND_SUBJECT_RE = re.compile(r"(?<!\s)\s+and\s+(?=(?:the\s+)?(?:security|qa|ops|devops|sre|infra|legal|finance|support|"
                              r"marketing|design|docs|we|i)\s+(?:should|must|will|shall|can|could|has\s+to|needs\s+to|"
                              r"would)\s)", re.IGNORECASE)
 """An "and" that opens a clause of its own: a team or a person and a modal follow it."""

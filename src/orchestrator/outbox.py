@@ -46,6 +46,7 @@ class Outbox:
         """The time of our first event in the part of the events file read at start: what happened
         since then and is not announced there was never announced."""
         self._read_whole = True  # the start read the whole events file: every announced id is known
+        self._unlogged: list[tuple[str, dict[str, Any]]] = []  # log lines of staged events, written at the flush
 
     # --- staging ------------------------------------------------------------------------
 
@@ -54,8 +55,7 @@ class Outbox:
         if key is not None and (self.was_announced(key) or self._staged(key, hold)):
             return
         event = Event(timestamp=iso(self.clock), type=type_, event_id=key, **fields)
-        level = "warning" if "problem" in fields else "info"
-        getattr(log, level)(type_, **fields)
+        self._unlogged.append((type_, fields))
         if hold is not None:
             self._held.setdefault(hold, []).append(event)
         else:
@@ -120,7 +120,12 @@ class Outbox:
     # --- announcing -----------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Append every released event in one write; never raises. Unwritten ones wait."""
+        """Append every released event in one write; never raises. Unwritten ones wait.
+
+        The log lines of the events staged since the last flush are written first, here and not when
+        each is staged: rendering them cost the pass a tenth of a millisecond each before its files
+        were written (a complex pickup stages nine)."""
+        self._log_staged()
         events = [e for e in self._ready if e.event_id is None or not self.was_announced(e.event_id)]
         if not events:
             self._ready.clear()
@@ -144,6 +149,11 @@ class Outbox:
             if event.event_id is not None:
                 self._mark(event.event_id)
         self._forget_over()
+
+    def _log_staged(self) -> None:
+        for type_, fields in self._unlogged:
+            (log.warning if "problem" in fields else log.info)(type_, **fields)
+        self._unlogged.clear()
 
     @property
     def pending(self) -> int:

@@ -118,7 +118,7 @@ _LEADING_VERB_RE = re.compile(
     re.I,
 )
 _TOPIC_STOP_RE = re.compile(
-    r"\s*(?:(?<![\w-])(?:with|w/|and|then|for|to|including|listing|showing|that|which|from|in|on|into|across|by|via|"
+    r"(?<!\s)\s*(?:(?<![\w-])(?:with|w/|and|then|for|to|including|listing|showing|that|which|from|in|on|into|across|by|via|"
     r"using|before|after|so|because|as)(?![\w-])|[,:;(→]|->).*$", re.I)
 """Where a thing's qualifiers start; a word inside a hyphenated one (``on-call``, ``site-to-site``) is no stop."""
 
@@ -310,7 +310,7 @@ def _asks_apart(text: str) -> str:
     return _ASK_RE.sub(apart, text)
 
 
-_AND_CLAUSE_RE = re.compile(r"\s+and\s+(?=(?:the|all|every|each|existing|our|its|their)\s+(?:(?!that|which|who)[\w-]+\s+)"
+_AND_CLAUSE_RE = re.compile(r"(?<!\s)\s+and\s+(?=(?:the|all|every|each|existing|our|its|their)\s+(?:(?!that|which|who)[\w-]+\s+)"
                             r"{0,4}?(?:has|have|needs?)\s+to\s+[a-z])", re.IGNORECASE)
 """A run-on of requirements, each with its own subject: one sentence each."""
 _ASK_HINT_RE = re.compile(r"\b(?:we|i)\s+(?:should|must|need|want|would\s+like|have\s+to)\b|\b(?:can|could|would)\s+"

@@ -22,7 +22,7 @@ _URL_RE = re.compile(r"\b\w+://\S+")
 _PREFIX_RE = re.compile(r"^\s*([a-z][a-z0-9_-]{1,40})\s*:\s+", re.IGNORECASE)
 _NUMBERED_RE = re.compile(r"(?:^|[\s(:;,])(\d{1,2})[.)]\s+(?=\S)")
 _BULLET_RE = re.compile(r"^\s*[-*•]\s+(.+)$", re.MULTILINE)
-_ARROW_RE = re.compile(r"\s*(?:→|->|=>|⇒)\s*")
+_ARROW_RE = re.compile(r"(?<!\s)\s*(?:→|->|=>|⇒)\s*")
 _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
     r" (?:is|are) (?:done|complete|completed|merged|deployed)|before (?:deploying|releasing|merging|shipping)"
@@ -179,7 +179,7 @@ def introduced_items(text: str) -> list[str]:
         if not found:
             continue
         pieces = re.split(r",\s*", sentence[found.end():])
-        pieces[-1:] = re.split(r"\s+and\s+(?=\S+\s)", re.sub(r"^and\s+", "", pieces[-1]), maxsplit=1)
+        pieces[-1:] = re.split(r"(?<!\s)\s+and\s+(?=\S+\s)", re.sub(r"^and\s+", "", pieces[-1]), maxsplit=1)
         items = [item for item in map(_tidy_item, pieces)
                  if item and not re.match(r"(?:but\s+)?(?:no|not|without|never|nothing)\b", item, re.IGNORECASE)]
         if len(items) >= 3:
@@ -187,7 +187,7 @@ def introduced_items(text: str) -> list[str]:
     return []
 
 
-_JOINED_RE = re.compile(r"\s+\+\s+")
+_JOINED_RE = re.compile(r"(?<!\s)\s+\+\s+")
 _STATEMENT_RE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|should|must|can|could|need|needs|do|does|did|"
                            r"i|we|you|they|it|he|she|there)\b", re.IGNORECASE)
 
@@ -340,16 +340,16 @@ def slug(text: str, max_words: int = 3) -> str:
     return "-".join(words[:max_words]) or "step"
 
 
-_LABEL_RE = re.compile(r"\s*(?:[:;—–]|\s-\s)\s*")
+_LABEL_RE = re.compile(r"(?<!\s)\s*(?:[:;—–]|\s-\s)\s*")
 _HEAD_CUT_RE = re.compile(
-    r"\s+(?:of|for|to|in|on|with|from|by|into|onto|across|covering|that|which|who|so|using|via|at|about|under|"
+    r"(?<!\s)\s+(?:of|for|to|in|on|with|from|by|into|onto|across|covering|that|which|who|so|using|via|at|about|under|"
     r"after|before|when|where|while|because|per|as|without|between|against|inside|within|listing|showing|"
     r"containing|including|displaying|holding|tracking)\s+", re.IGNORECASE)
 _NAME_RE = re.compile(r"(?:(?<![\w-])|(?<=\b[a-z]-))[A-Z][a-z0-9]+(?:[ -][A-Z][a-z0-9]+)+\b")
 """A proper name (the Security Center page), also after a one-letter brand prefix (the e-Signature Security Notice):
 its words are not the work's. Not the tail of a hyphenated name (X-Frame-Options, X-Content-Type-Options)."""
 _COMPOUND_NAME_RE = re.compile(
-    r"\b[a-z0-9]+(?:[-_][a-z0-9]+)+(?=(?:'s)?\s+(?:service|repository|repo|api|app|bot|job|jobs|deployment|cluster|"
+    r"\b(?<![a-z0-9][-_])[a-z0-9]+(?:[-_][a-z0-9]+)+(?=(?:'s)?\s+(?:service|repository|repo|api|app|bot|job|jobs|deployment|cluster|"
     r"library|package|module|project|worker|workers|chart|image|database|db|queue|topic|bucket|team|tool|cli)\b)",
     re.IGNORECASE)
 
@@ -526,7 +526,7 @@ _NARRATIVE_RE = re.compile(
     re.IGNORECASE)
 
 
-_BECAUSE_RE = re.compile(r"\s+(?:because|since)\s+(?:it|they|we|the\s+\w+)\s[^.;!?\n]*", re.IGNORECASE)
+_BECAUSE_RE = re.compile(r"(?<!\s)\s+(?:because|since)\s+(?:it|they|we|the\s+\w+)\s[^.;!?\n]*", re.IGNORECASE)
 
 
 def without_narrative(text: str) -> str:
