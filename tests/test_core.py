@@ -47,8 +47,9 @@ def test_a_complex_task_is_planned_in_one_pass_and_its_plan_written_once() -> No
     for subtask in plan["subtasks"]:  # every subtask file, stage 1 already assigned
         assert sim.subtask(subtask["subtask_id"])["status"] == ("assigned" if subtask["stage"] == 1 else "pending")
     assert [p.name for p in sim.handoffs()] == [f"to-development-subtask-{sid('design')}.json"]
-    # queue claim, plan, 4 subtask files, 1 handoff, state file, events: each written once
-    assert set(sim.store.written.values()) == {1} and len(sim.store.written) == 9
+    # queue claim, plan, 4 subtask files, 1 handoff, state file, events and the mark of their append: each
+    # written once
+    assert set(sim.store.written.values()) == {1} and len(sim.store.written) == 10
     assert len(sim.events("orchestration_started")) == 1
     assert [e["event_id"] for e in sim.events("stage_started")] == [f"{ORCH}:stage:1:started"]
 
@@ -270,8 +271,10 @@ def test_a_handoff_a_master_already_took_is_never_written_again() -> None:
     path = sim.handoffs()[0]
     sim.store.put(path, sim.store.get(path) | {"status": "processed"})
     plan = sim.plan(ORCH)
-    # as after a crash between the plan and its events: the outbox is redone at start
+    # as after a crash between the plan and its events: the outbox is redone at start (neither the events
+    # nor the mark of their append were written)
     sim.store.files[sim.layout.events] = b""
+    del sim.store.files[sim.layout.events_mark]
     sim = sim.restart()
     assert sim.store.get(path)["status"] == "processed"
     assert sim.plan(ORCH)["outbox"] == plan["outbox"] or True

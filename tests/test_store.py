@@ -218,7 +218,8 @@ def test_the_files_are_where_the_rest_of_the_system_looks_for_them(tmp_path: Pat
     assert where == {
         "queue": "task-queue.json", "events": "dashboard-events.jsonl", "orchestrator": "orchestrator",
         "tasks": "orchestrator/tasks", "subtasks": "orchestrator/subtasks", "state": "orchestrator/state/current.json",
-        "routing_corrections": "orchestrator/state/routing-corrections.json", "routing_overrides": "routing-overrides.json",
+        "routing_corrections": "orchestrator/state/routing-corrections.json",
+        "events_mark": "orchestrator/state/events-mark.json", "routing_overrides": "routing-overrides.json",
         "temp": "orchestrator/tmp",
         "daemon_lock": "orchestrator/daemon.lock", "escalations": "orchestrator/escalations",
         "reports": "orchestrator/reports", "requests": "orchestrator/requests", "worker_specs": "worker-specs",

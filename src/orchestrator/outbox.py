@@ -14,9 +14,10 @@ events never reached the file. So every event is announced once: never lost, nev
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -133,7 +134,7 @@ class Outbox:
             self._forget_over()
             return
         try:
-            self.store.append_events(events)
+            appended = self.store.append_events(events)
         except StoreError as exc:
             if str(exc) != self._append_problem:
                 log.error("events_not_written", events=len(events), problem=str(exc),
@@ -149,6 +150,33 @@ class Outbox:
             if event.event_id is not None:
                 self._mark(event.event_id)
         self._forget_over()
+        if appended is not None:
+            self._write_mark(*appended, events[-1].timestamp)
+
+    def _write_mark(self, end: int, tail: bytes, last: str) -> None:
+        """Where this append ended, in ``state/events-mark.json``: not durable (a mark lost or old only
+        makes a start after a rotation announce again what it did before this mark existed)."""
+        mark = {"inode": self.store.identity(self.store.layout.events)[0], "end": end,
+                "tail": base64.b64encode(tail).decode(), "last": last}
+        try:
+            self.store.write_json(self.store.layout.events_mark, mark, durable=False)
+        except StoreError:
+            pass
+
+    def _rotated(self) -> datetime | None:
+        """The time of our last appended event, when the events file no longer holds that append where it
+        ended (rotated: moved aside or copied and truncated); None when it does, or nothing says."""
+        try:
+            mark = self.store.read_json(self.store.layout.events_mark)
+            inode, end, tail = int(mark["inode"]), int(mark["end"]), base64.b64decode(mark["tail"], validate=True)
+            last = parse_timestamp(mark["last"])
+        except (StoreError, KeyError, TypeError, ValueError):
+            return None
+        events = self.store.layout.events
+        if last is None or (self.store.identity(events)[0] == inode
+                            and self.store.read_at(events, end - len(tail), len(tail)) == tail):
+            return None
+        return last
 
     def _log_staged(self) -> None:
         for type_, fields in self._unlogged:
@@ -186,6 +214,13 @@ class Outbox:
             self.window_start = self.window_start or parse_timestamp(event.get("timestamp"))
             if isinstance(event.get("event_id"), str):
                 self._mark(event["event_id"])
+        if (rotated := self._rotated()) is not None:
+            # what we announced up to our last append is in the file rotated away, not in this one: a start
+            # that took the file for whole announced every plan's last change again and wrote again the
+            # handoffs masters had taken and removed (the work done twice)
+            log.info("events_file_rotated", announced_until=rotated.isoformat())
+            self._read_whole = False
+            self.window_start = self.window_start or rotated + timedelta(microseconds=1)
 
     def was_announced(self, key: str) -> bool:
         return key in self._announced.get(key.split(":", 1)[0], ())

@@ -53,6 +53,8 @@ SPARES = 24
 DEFAULT_MODE = 0o644
 EVENT_TAIL_BYTES = 4 << 20
 """How much of the end of the events file is read at start to learn what was announced."""
+EVENTS_MARK_BYTES = 64
+"""How much of our last append the events mark keeps, to find it again at its offset."""
 # A file is settled (:meth:`Store.settled`) once its mtime is this much older than a stat of it:
 # mtimes in nanoseconds or clock ticks (at most 10 ms), and in whole seconds (ext3, HFS+; FAT: 2 s).
 FINE_SETTLE_NS = 100_000_000
@@ -85,6 +87,8 @@ class Layout:
         self.subtasks = self.orchestrator / "subtasks"
         self.state = self.orchestrator / "state" / "current.json"
         self.routing_corrections = self.orchestrator / "state" / "routing-corrections.json"
+        self.events_mark = self.orchestrator / "state" / "events-mark.json"
+        """Where our last append to the events file ended: a start tells from it that the file was rotated."""
         self.routing_overrides = root / "routing-overrides.json"
         self.daemon_lock = self.orchestrator / "daemon.lock"
         self.escalations = self.orchestrator / "escalations"
@@ -272,8 +276,12 @@ class Store:
     def remove(self, path: Path) -> None:
         raise NotImplementedError
 
-    def append_line(self, path: Path, data: bytes) -> None:
-        """Append one whole line with one write."""
+    def append_line(self, path: Path, data: bytes) -> int | None:
+        """Append one whole line with one write; return the offset just past it."""
+        raise NotImplementedError
+
+    def read_at(self, path: Path, offset: int, size: int) -> bytes:
+        """``size`` bytes of ``path`` from ``offset`` (fewer past its end, none when absent)."""
         raise NotImplementedError
 
     def read_tail(self, path: Path, size: int) -> bytes:
@@ -456,8 +464,9 @@ class Store:
                     return Snapshot(snapshot.document, data, ours)
             raise StoreError(f"{path}: changed under us {attempts} times in a row; will retry on the next change")
 
-    def append_events(self, events: list[Event]) -> None:
-        """Compact JSON lines, one write: whole lines, never mixed with other writers' lines."""
+    def append_events(self, events: list[Event]) -> tuple[int, bytes] | None:
+        """Compact JSON lines, one write: whole lines, never mixed with other writers' lines. Returns the
+        offset just past them and their last bytes (what a later start looks for there)."""
         def line(data: dict[str, Any]) -> bytes:
             try:
                 return orjson.dumps(data, default=str, option=orjson.OPT_APPEND_NEWLINE)
@@ -465,10 +474,12 @@ class Store:
                 return _utf8(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str) + "\n",
                              lambda: json.dumps(data, separators=(",", ":"), default=str) + "\n")
 
+        data = b"".join(line(e.model_dump(exclude_none=True)) for e in events)
         try:
-            self.append_line(self.layout.events, b"".join(line(e.model_dump(exclude_none=True)) for e in events))
+            end = self.append_line(self.layout.events, data)
         except OSError as exc:
             raise StoreError(f"{self.layout.events}: cannot append: {exc.strerror or exc}") from exc
+        return None if end is None else (end, data[-EVENTS_MARK_BYTES:])
 
     def end_torn_event_line(self) -> bool:
         """If another writer left a torn last line, end it, so our first line stands on its own."""
@@ -855,7 +866,7 @@ class FolderStore(Store):
     def remove(self, path: Path) -> None:
         path.unlink(missing_ok=True)
 
-    def append_line(self, path: Path, data: bytes) -> None:
+    def append_line(self, path: Path, data: bytes) -> int | None:
         """One ``write()`` with ``O_APPEND``; never through a symlink, never into a FIFO or device.
 
         A torn last line (our short write on a full disk, or another writer's) is ended first.
@@ -867,10 +878,23 @@ class FolderStore(Store):
             if size and os.pread(fd, 1, size - 1) != b"\n":
                 data = b"\n" + data  # a torn last line, ours or another writer's: ours starts on its own
             written = os.write(fd, data)
+            end = os.lseek(fd, 0, os.SEEK_CUR)  # where our bytes end, whatever another writer appends next
         finally:
             os.close(fd)
         if written != len(data):
             raise OSError(errno.ENOSPC, f"short write ({written} of {len(data)} bytes)", str(path))
+        return end
+
+    def read_at(self, path: Path, offset: int, size: int) -> bytes:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return b""
+        try:
+            _regular(fd, path)
+            return os.pread(fd, size, offset)
+        finally:
+            os.close(fd)
 
     def read_tail(self, path: Path, size: int) -> bytes:
         try:
@@ -1003,9 +1027,13 @@ class MemoryStore(Store):
         self._write(path, b"")  # counts as a crash point like any write
         del self.files[path]
 
-    def append_line(self, path: Path, data: bytes) -> None:
+    def append_line(self, path: Path, data: bytes) -> int | None:
         before = self.files.get(path, b"")
         self._write(path, before + (b"\n" if before and not before.endswith(b"\n") else b"") + data)
+        return len(self.files[path])
+
+    def read_at(self, path: Path, offset: int, size: int) -> bytes:
+        return self.files.get(path, b"")[offset:offset + size]
 
     def read_tail(self, path: Path, size: int) -> bytes:
         return self.files.get(path, b"")[-size:]

@@ -564,8 +564,7 @@ class Supervisor:
                         marks.pop(subtask.subtask_id, None)
             for subtask_id, restore in marks.items():
                 self._write_one(plan, subtask_id, restore)
-            due = [s for s in plan.subtasks
-                   if s.status in ACTIVE and not self.outbox.was_announced(f"{o}:handoff:{s.subtask_id}:{s.attempt}")]
+            due = [s for s in plan.subtasks if s.status in ACTIVE and not self._handed_off(o, s)]
             if due:  # a stage's handoffs together: their fsyncs shared, all after the subtask files
                 self.store.create_json_many([self._handoff_file(plan, s) for s in due])
             self._status_effects(plan)
@@ -578,6 +577,16 @@ class Supervisor:
             return False
         self._write_problems.pop(o, None)
         return True
+
+    def _handed_off(self, orchestration_id: str, subtask: Subtask) -> bool:
+        """Whether the current attempt's handoff was written and announced: its event is in the part of the
+        events file read at start, or it was handed off before that part begins (a file rotated since, or
+        a long one whose end was read). Its master may have taken and removed the file since: written
+        again, the work was done twice."""
+        if self.outbox.was_announced(f"{orchestration_id}:handoff:{subtask.subtask_id}:{subtask.attempt}"):
+            return True
+        moment = parse_timestamp(subtask.handed_off_at)
+        return moment is not None and not self.outbox.knows_since(moment)
 
     def _handoff_file(self, plan: Plan, subtask: Subtask) -> tuple[Path, dict[str, Any]]:
         """The handoff of a subtask's current attempt, and where it goes."""

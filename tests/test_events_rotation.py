@@ -1,0 +1,87 @@
+"""The events file rotated (logrotate) between two runs: nothing announced again, no handoff written twice.
+
+At start the daemon reads the end of ``dashboard-events.jsonl`` to learn what it already announced, and
+redoes the effects of what it did not (a crash between a plan's write and its events). A file read whole
+was taken to say everything: after a rotation it says nothing of ours, so a restart announced every
+plan's last change again and wrote again the stage's handoffs that masters had taken and removed, and
+the work was done twice. Each append now leaves a mark (``state/events-mark.json``: where it ended and
+its last bytes); a start that does not find those bytes there knows the file was rotated, and takes what
+happened up to that append as announced.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator.store import Crash
+
+from sim import SUBTASKS, Sim
+from sim import task as sim_task
+
+OTHER_WRITER = b'{"timestamp":"2026-01-01T00:00:00Z","type":"worker_started","source":"worker-1"}\n'
+
+
+def planned() -> Sim:
+    sim = Sim()
+    sim.start()
+    sim.submit(sim_task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    assert len(sim.handoffs()) == 1
+    return sim
+
+
+def stop_take_handoffs_rotate(sim: Sim, rotated: bytes) -> Sim:
+    """The master takes (and removes) the stage's handoff, the daemon stops, the events file is rotated."""
+    for path in sim.handoffs():
+        del sim.store.files[path]
+    sim.core.note("orchestrator_stopped")
+    sim.store.files[sim.layout.events] = rotated
+    restarted = sim.restart()
+    restarted.tick(1)
+    return restarted
+
+
+def test_a_rotated_events_file_announces_nothing_again_and_writes_no_taken_handoff_again() -> None:
+    for rotated in (b"", OTHER_WRITER, OTHER_WRITER * 2000):  # emptied; others' lines, fewer or more bytes than ours
+        sim = stop_take_handoffs_rotate(planned(), rotated)
+        assert sim.handoffs() == []  # the master took it: not offered again
+        assert [e for e in sim.events() if e.get("recovered")] == []
+        assert sim.events("handoff_created") == []
+
+
+def test_a_plan_a_crash_kept_from_the_events_file_is_still_announced_after_a_rotation() -> None:
+    """The other side: what happened after the last append (a plan written, then a kill -9 before its
+    events reached the file) is not taken as announced because the file was rotated since."""
+    sim = planned()
+    sim.clock.advance(60)
+    sim.submit(sim_task("v", "Gadget", subtasks=SUBTASKS))
+
+    def killed() -> None:
+        raise Crash("kill -9 before the pass appended its events")
+
+    sim.core.outbox.flush = killed  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        sim.run("queue")
+    sim.store.files[sim.layout.events] = OTHER_WRITER  # rotated before the restart
+    sim = sim.restart()
+    sim.tick(1)
+    recovered = [e for e in sim.events() if e.get("recovered")]
+    assert recovered and {e["orchestration_id"] for e in recovered} == {"orch-v"}  # the widget's said before
+    assert [e["subtask_id"] for e in sim.events("handoff_created")] == [s for s in sim.active("orch-v")]
+    assert len(sim.handoffs()) == 2  # each plan's stage-1 handoff, once
+
+
+def test_a_handoff_further_back_than_the_start_reads_is_not_written_again() -> None:
+    """The same doubling without a rotation: a stage handed off long ago, its event further back in a
+    long events file than the part a start reads, its handoff taken and removed by its master."""
+    sim = planned()
+    for path in sim.handoffs():
+        del sim.store.files[path]
+    sim.clock.advance(3600)
+    sim.store.files[sim.layout.events] += OTHER_WRITER * 60_000  # 5 MB of other writers' lines
+    sim.core.note("orchestrator_stopped")
+    sim = sim.restart()
+    sim.tick(1)
+    assert sim.handoffs() == []
+    assert len(sim.events("handoff_created")) == 1  # the first, long ago: not said again
+    assert [e for e in sim.events() if e.get("recovered")] == []
