@@ -18,6 +18,8 @@ from orchestrator.external import run_command
 
 from conftest import wait_for
 from planner_standin import GOOD
+from sim import SUBTASKS, Sim
+from sim import task as sim_task
 
 # --- the external planner ------------------------------------------------------------------------
 
@@ -69,3 +71,34 @@ def test_an_answer_of_values_nested_in_one_cut_short_is_read_a_bounded_number_of
     # an answer after such garbage (of fewer places to try) is still found
     good = {"subtasks": [{"id": "design"}]}
     assert planner_answer.find_answer('{"a": ' * 300 + "[" + "1, " * 1000 + "...\n" + json.dumps(good)) == good
+
+
+# --- what a worker writes in its subtask file ----------------------------------------------------
+
+
+def test_a_completion_whose_result_is_an_object_is_taken_not_redone_and_the_object_is_kept() -> None:
+    """Defect: the system's workers write results as objects (``"results": {"status": ...}`` in specs and
+    in the queue); one written as the subtask file's ``result`` (or a number as its ``progress``) made
+    the whole file invalid: the completion was ignored, the finished worker was found a zombie 20
+    minutes later and the subtask handed off again (the work done twice), and the retry's rewrite of
+    the file dropped the result."""
+    sim = Sim()
+    sim.start()
+    sim.submit(sim_task("t-1", "Build the widget", subtasks=SUBTASKS))
+    sim.tick()
+    design = "orch-t-1-design"
+    sim.report(design, "start", worker_id="w-1")
+    sim.edit(design, progress=50)
+    sim.tick(1)
+    result = {"summary": "designed", "artifacts": ["docs/widget.md"], "tests_passed": 12}
+    sim.edit(design, status="completed", result=result, progress=100)
+    sim.tick(1)
+    assert [e["subtask_id"] for e in sim.events("subtask_completed")] == [design]
+    assert sim.events("subtask_invalid") == []
+    assert sim.plan("orch-t-1")["subtasks"][0]["status"] == "completed"
+    assert json.loads(sim.plan("orch-t-1")["subtasks"][0]["result"]) == result
+    for _ in range(3):
+        sim.tick(1000)
+    assert sim.events("zombie_detected") == [] and len(sim.events("handoff_created", subtask_id=design)) == 1
+    kept = sim.subtask(design)
+    assert (kept["status"], kept["result"], kept["progress"]) == ("completed", result, 100)

@@ -39,7 +39,7 @@ from orchestrator.config import Settings
 from orchestrator.engine import Engine
 from orchestrator.filecache import CachedFile
 from orchestrator.liveness import WorkerFacts
-from orchestrator.models import ACTIVE, DONE, Attempt, Intervention, Plan, Subtask, describe
+from orchestrator.models import ACTIVE, DONE, Attempt, Intervention, Plan, Subtask, as_text, describe
 from orchestrator.outbox import Outbox
 from orchestrator.processes import ProcessTable, StopOrders
 from orchestrator.protocol import WORKER_FIELDS, Report, apply_report, stale_workers
@@ -630,6 +630,9 @@ class Supervisor:
             for key, value in desired.items():
                 if keep and key in WORKER_FIELDS and key in data:
                     continue  # the worker's, of the running attempt: it may have written since we read
+                if key in WORKER_FIELDS and isinstance(data.get(key), dict | list | int | float) \
+                        and as_text(data[key]) == value:
+                    continue  # the worker's object or number, which we read as this text: kept as written
                 data[key] = value
 
         file = self._subtask_file(subtask.subtask_id)
