@@ -102,3 +102,32 @@ def test_a_completion_whose_result_is_an_object_is_taken_not_redone_and_the_obje
     assert sim.events("zombie_detected") == [] and len(sim.events("handoff_created", subtask_id=design)) == 1
     kept = sim.subtask(design)
     assert (kept["status"], kept["result"], kept["progress"]) == ("completed", result, 100)
+
+
+# --- a person's resume while a worker runs ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["skip", "abort"])
+def test_a_worker_still_running_when_a_person_skips_its_subtask_or_aborts_its_plan_is_stopped(action: str) -> None:
+    """Defect: ``resume --skip`` of a running subtask, or ``--abort`` while workers ran (work beside an
+    escalated subtask goes on), left their workers running: a skipped subtask's worker went on beside the
+    next stage's, an aborted plan's on work a person had given up, each report refused at its end. A
+    failed attempt's worker is stopped (SIGTERM, then SIGKILL after the grace); these were not."""
+    sim = Sim()
+    sim.start()
+    sim.submit(sim_task("t-1", "Build the widget", subtasks=SUBTASKS))
+    sim.tick()
+    design = "orch-t-1-design"
+    sim.processes.states[4242] = "running"
+    sim.processes.ignore_term.add(4242)
+    sim.report(design, "start", worker_id="w-1", pid=4242)
+    sim.tick(1)
+    request = {"orchestration_id": "orch-t-1", "action": action} | ({"subtask_id": design} if action == "skip" else {})
+    sim.store.put(sim.layout.requests / f"1-{action}.json", request)
+    sim.run("requests")
+    assert sim.processes.signals == [(4242, 15)]
+    sim.tick(10)  # past terminate_grace_seconds: the SIGTERM was ignored
+    assert sim.processes.signals == [(4242, 15), (4242, 9)]
+    sim.tick(1)
+    assert sim.events("worker_terminated", pid=4242, subtask_id=design)
+    assert sim.events("orchestration_aborted" if action == "abort" else "orchestration_resumed")
