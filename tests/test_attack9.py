@@ -18,7 +18,7 @@ from orchestrator.external import run_command
 
 from conftest import wait_for
 from planner_standin import GOOD
-from sim import SUBTASKS, Sim
+from sim import FAST, SUBTASKS, Sim
 from sim import task as sim_task
 
 # --- the external planner ------------------------------------------------------------------------
@@ -131,3 +131,41 @@ def test_a_worker_still_running_when_a_person_skips_its_subtask_or_aborts_its_pl
     sim.tick(1)
     assert sim.events("worker_terminated", pid=4242, subtask_id=design)
     assert sim.events("orchestration_aborted" if action == "abort" else "orchestration_resumed")
+
+
+# --- the remembered routing corrections --------------------------------------------------------------
+
+RULES_ONLY = {**FAST, "classifier": {"learned_model": False}}
+
+
+def _move(sim: Sim, task_id: str, master: str) -> None:
+    queue = sim.store.get(sim.layout.queue)
+    next(t for t in queue["tasks"] if t["id"] == task_id)["assigned_to"] = master
+    sim.store.put(sim.layout.queue, queue)
+    sim.tick()
+
+
+def test_remembered_corrections_that_cannot_be_read_are_never_rewritten_without_them() -> None:
+    """Defect: ``state/routing-corrections.json`` that could not be read (a person's edit with a typo,
+    an unreadable file) was taken for no corrections: the next correction rewrote it holding that one
+    alone, and every correction remembered before was gone."""
+    sim = Sim(config=RULES_ONLY)
+    sim.start()
+    sim.submit(sim_task("t1", "Set a shorter max-age on the session cookie"),
+               sim_task("t2", "Add a dark mode toggle to the settings page"))
+    sim.tick()
+    _move(sim, "t1", "security")
+    path = sim.layout.routing_corrections
+    broken = sim.store.files[path][:-3]  # a person's edit that lost its end
+    sim.store.files[path] = broken
+    sim = sim.restart()
+    _move(sim, "t2", "inventory")
+    assert sim.store.files[path] == broken  # left as it is
+    [problem] = sim.events("routing_corrections_unwritable")
+    assert "routing-corrections.json" in problem["problem"]
+    sim.tick(1)
+    assert len(sim.events("routing_corrections_unwritable")) == 1  # said once
+    sim.store.files[path] = broken + b"\n]\n"  # put right: at the queue's next change both are remembered
+    sim.submit(sim_task("t3", "Write the release notes"))
+    sim.tick(1)
+    assert [(c["task_id"], c["master"]) for c in sim.store.get(path)] == [("t1", "security"), ("t2", "inventory")]
