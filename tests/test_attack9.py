@@ -14,6 +14,7 @@ import psutil
 import pytest
 
 from orchestrator import planner_answer
+from orchestrator.cli import main as cli_main
 from orchestrator.external import run_command
 
 from conftest import wait_for
@@ -169,3 +170,26 @@ def test_remembered_corrections_that_cannot_be_read_are_never_rewritten_without_
     sim.submit(sim_task("t3", "Write the release notes"))
     sim.tick(1)
     assert [(c["task_id"], c["master"]) for c in sim.store.get(path)] == [("t1", "security"), ("t2", "inventory")]
+
+
+# --- the systemd unit ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ['"claude"', '"ollama"\nmodel = "llama3"', '["llm", "-m", "gpt-4o"]'])
+def test_the_unit_of_a_folder_with_an_external_planner_lets_the_planner_reach_its_model(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
+    """Defect: the unit said ``RestrictAddressFamilies=AF_UNIX`` and ``MemoryDenyWriteExecute=yes``
+    whatever the configuration, and its children inherit both: a configured planner (claude and llm
+    call an API, ollama its local server over TCP; claude runs on node's JIT) could never answer, so
+    under systemd every complex task fell back to the built-in planner."""
+    config = tmp_path / "config.toml"
+    config.write_text(f"[planner]\ncommand = {command}\n")
+    assert cli_main(["service", "--coordination-dir", str(tmp_path), "--config", str(config), "--user", "root"]) == 0
+    unit = capsys.readouterr().out
+    assert "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6" in unit
+    assert "\nMemoryDenyWriteExecute=yes" not in unit
+    # without one the unit stays as tight as it was
+    config.write_text("")
+    assert cli_main(["service", "--coordination-dir", str(tmp_path), "--config", str(config), "--user", "root"]) == 0
+    unit = capsys.readouterr().out
+    assert "\nRestrictAddressFamilies=AF_UNIX\n" in unit and "\nMemoryDenyWriteExecute=yes\n" in unit
