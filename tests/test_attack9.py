@@ -1,4 +1,6 @@
-"""A ninth attack on lost or doubled work: the external planner's process family, ...
+"""A ninth attack on lost or doubled work: the external planner's process family and its answer, what
+workers write in their subtask files, a person's resume while workers run, the remembered routing
+corrections, and the systemd unit around the planner.
 
 Each test here failed before the fix it names.
 """
@@ -16,10 +18,11 @@ import pytest
 from orchestrator import planner_answer
 from orchestrator.cli import main as cli_main
 from orchestrator.external import run_command
+from test_adversary import RULES_ONLY, move
 
 from conftest import wait_for
 from planner_standin import GOOD
-from sim import FAST, SUBTASKS, Sim
+from sim import SUBTASKS, Sim
 from sim import task as sim_task
 
 # --- the external planner ------------------------------------------------------------------------
@@ -136,15 +139,6 @@ def test_a_worker_still_running_when_a_person_skips_its_subtask_or_aborts_its_pl
 
 # --- the remembered routing corrections --------------------------------------------------------------
 
-RULES_ONLY = {**FAST, "classifier": {"learned_model": False}}
-
-
-def _move(sim: Sim, task_id: str, master: str) -> None:
-    queue = sim.store.get(sim.layout.queue)
-    next(t for t in queue["tasks"] if t["id"] == task_id)["assigned_to"] = master
-    sim.store.put(sim.layout.queue, queue)
-    sim.tick()
-
 
 def test_remembered_corrections_that_cannot_be_read_are_never_rewritten_without_them() -> None:
     """Defect: ``state/routing-corrections.json`` that could not be read (a person's edit with a typo,
@@ -155,12 +149,12 @@ def test_remembered_corrections_that_cannot_be_read_are_never_rewritten_without_
     sim.submit(sim_task("t1", "Set a shorter max-age on the session cookie"),
                sim_task("t2", "Add a dark mode toggle to the settings page"))
     sim.tick()
-    _move(sim, "t1", "security")
+    move(sim, "t1", "security")
     path = sim.layout.routing_corrections
     broken = sim.store.files[path][:-3]  # a person's edit that lost its end
     sim.store.files[path] = broken
     sim = sim.restart()
-    _move(sim, "t2", "inventory")
+    move(sim, "t2", "inventory")
     assert sim.store.files[path] == broken  # left as it is
     [problem] = sim.events("routing_corrections_unwritable")
     assert "routing-corrections.json" in problem["problem"]
