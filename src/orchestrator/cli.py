@@ -705,9 +705,10 @@ def _service(args: argparse.Namespace, config: Config) -> int:
     if problem and args.install:
         print(f"orchestrator service: {problem}; give --user ACCOUNT", file=sys.stderr)
         return EXIT_USAGE
-    text = service.render(root, args.user, args.config, extra_writable=args.writable)
+    planner = config.planner.external_command() is not None
+    text = service.render(root, args.user, args.config, extra_writable=args.writable, external_planner=planner)
     path = args.unit_dir / service.unit_name(root)
-    warnings = service.warnings([root, *(p.resolve() for p in args.writable)])
+    warnings = service.warnings([root, *(p.resolve() for p in args.writable)]) + [service.PLANNER_NOTE] * planner
     for note in [problem] * bool(problem) + warnings:  # a user missing here may exist where the unit goes
         args.console.note(f"orchestrator service: note: {note}")
     if not args.install:

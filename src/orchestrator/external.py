@@ -88,9 +88,14 @@ async def consult(command: Sequence[str], prompt: Callable[[Feedback | None], st
 
 async def run_command(command: Sequence[str], stdin: bytes, timeout: float) -> str:
     """Run ``command`` with ``stdin``; what it printed, if it exits 0 within ``timeout`` and prints
-    at most :data:`MAX_OUTPUT_BYTES` (read as it comes: a runaway tool is stopped, not buffered)."""
+    at most :data:`MAX_OUTPUT_BYTES` (read as it comes: a runaway tool is stopped, not buffered).
+
+    Its answer is what it printed before it exited: whatever it started and left running is ended
+    then, so a child that holds its output open neither holds up the answer nor outlives it."""
+    loop = asyncio.get_running_loop()
     try:
-        process = await asyncio.create_subprocess_exec(
+        transport, protocol = await loop.subprocess_exec(
+            lambda: _ToolProtocol(loop),
             *command,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
@@ -99,32 +104,64 @@ async def run_command(command: Sequence[str], stdin: bytes, timeout: float) -> s
         )
     except OSError as exc:
         raise ExternalPlannerError(f"cannot start {command[0]!r}: {exc.strerror or exc}") from exc
+    process = asyncio.subprocess.Process(transport, protocol, loop)
     assert process.stdin is not None and process.stdout is not None and process.stderr is not None
     feeder = asyncio.ensure_future(_feed(process.stdin, stdin))
     errors = asyncio.ensure_future(_tail(process.stderr))
-    output = bytearray()
+    reading = asyncio.ensure_future(_read_answer(process.stdout))
+    answered = False
     try:
         async with asyncio.timeout(timeout):
-            while len(output) <= MAX_OUTPUT_BYTES and (chunk := await process.stdout.read(65536)):
-                output += chunk
-            if len(output) > MAX_OUTPUT_BYTES:
-                raise ExternalPlannerError(f"answer too large (more than {MAX_OUTPUT_BYTES} bytes)")
+            await asyncio.wait((reading, protocol.exited), return_when=asyncio.FIRST_COMPLETED)
+            if not reading.done():  # the tool has exited; what it left behind holds its output open
+                _end_group(process.pid)
+            output = await reading
             await process.wait()
             stderr = await errors
+            answered = True
     except TimeoutError as exc:
         raise PlannerTimeout(f"no answer within {timeout:g}s") from exc
     finally:
-        if process.returncode is None:  # timed out, too large or cancelled: leave no orphan behind
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            await asyncio.shield(process.wait())
-        for task in (feeder, errors):
+        if not answered:  # timed out, too large or cancelled: leave no orphan behind
+            _end_group(process.pid)
+            await asyncio.shield(protocol.exited)  # not wait(), which waits for pipes one may still hold
+        for task in (feeder, errors, reading):
             task.cancel()
-        await asyncio.gather(feeder, errors, return_exceptions=True)
+        await asyncio.gather(feeder, errors, reading, return_exceptions=True)
+        transport.close()
     if process.returncode != 0:
         detail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         raise ExternalPlannerError(f"exit status {process.returncode}: {detail[0][:200]}")
     return output.decode("utf-8", "replace")
+
+
+class _ToolProtocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """The tool's pipes, and ``exited``: done when the tool itself exits, which may be long before
+    its pipes close (a child it started may hold them)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(limit=2**16, loop=loop)
+        self.exited: asyncio.Future[None] = loop.create_future()
+
+    def process_exited(self) -> None:
+        super().process_exited()
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+
+def _end_group(leader: int) -> None:
+    """SIGKILL the tool's session: the tool, if it still runs, and everything it started."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(leader, signal.SIGKILL)
+
+
+async def _read_answer(pipe: asyncio.StreamReader) -> bytes:
+    output = bytearray()
+    while chunk := await pipe.read(65536):
+        output += chunk
+        if len(output) > MAX_OUTPUT_BYTES:
+            raise ExternalPlannerError(f"answer too large (more than {MAX_OUTPUT_BYTES} bytes)")
+    return bytes(output)
 
 
 async def _feed(pipe: asyncio.StreamWriter, data: bytes) -> None:

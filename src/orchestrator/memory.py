@@ -44,22 +44,43 @@ class RoutingMemory:
         self._overrides_file = CachedFile(store.layout.routing_overrides)
         self._overrides: list[Example] = []
         self._overrides_problem: str | None = None
+        self._problem: str | None = None  # why the corrections could not be read or written, said once
 
     def _corrections(self) -> list[dict[str, Any]]:
+        """What is remembered; :class:`StoreError` when the file is there but cannot be read as a list
+        (taken for none, the next correction rewrote it holding that one alone)."""
         if self._remembered is None:
-            data = self.store.read_json_or_none(self.store.layout.routing_corrections)
-            self._remembered = [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+            path = self.store.layout.routing_corrections
+            data = self.store.read_json(path) if self.store.exists(path) else []
+            if not isinstance(data, list):
+                raise StoreError(f"{path}: top level is {type(data).__name__}, expected a list")
+            self._remembered = [item for item in data if isinstance(item, dict)]
         return self._remembered
+
+    def _readable_corrections(self) -> list[dict[str, Any]]:
+        try:
+            return self._corrections()
+        except StoreError:
+            return []  # for routing only: nothing is written from it
 
     def learn(self, tasks: list[Any]) -> bool:
         """Remember what the queue shows of people's corrections (write, then announce): a new one,
         a task moved on again (the latest master counts), a task moved back to the master we chose
         (the correction is withdrawn). Tasks pruned from the queue keep what was remembered.
         False when what it found could not be written: show it those tasks again."""
-        known = {item.get("task_id"): normalize_master(item.get("master")) for item in self._corrections()}
+        if self.outbox is None:
+            return True
+        try:
+            remembered = self._corrections()
+        except StoreError as exc:
+            if corrections_in(tasks) or routed_back(tasks):  # never rewritten without what it holds
+                self._unwritable(f"{exc}; left as it is")
+                return False
+            return True
+        known = {item.get("task_id"): normalize_master(item.get("master")) for item in remembered}
         new: list[Correction] = [c for c in corrections_in(tasks) if known.get(c.task_id, "") != c.master]
         withdrawn = {task_id for task_id in routed_back(tasks) if task_id in known}
-        if not (new or withdrawn) or self.outbox is None:
+        if not (new or withdrawn):
             return True
         replaced = withdrawn | {c.task_id for c in new}
         remembered = [*(item for item in self._corrections() if item.get("task_id") not in replaced),
@@ -67,9 +88,10 @@ class RoutingMemory:
         try:
             self.store.write_json(self.store.layout.routing_corrections, remembered)
         except StoreError as exc:
-            self.outbox.emit("routing_corrections_unwritable", problem=str(exc), action="retrying at the next change")
+            self._unwritable(str(exc))
             return False
         self._remembered = remembered
+        self._problem = None
         for c in new:
             key = f"{c.task_id}:corrected"  # a task corrected again (moved on, or back and away) says so again
             self.outbox.emit("routing_corrected", key=None if self.outbox.was_announced(key) else key,
@@ -79,6 +101,12 @@ class RoutingMemory:
             self.outbox.emit("routing_corrected", task_id=task_id, withdrawn=known[task_id],
                              action="moved back to the master the rules chose: that correction no longer counts")
         return True
+
+    def _unwritable(self, problem: str) -> None:
+        """Said once per problem: the tasks are looked at again at every pass until it is gone."""
+        if problem != self._problem and self.outbox is not None:
+            self.outbox.emit("routing_corrections_unwritable", problem=problem, action="retrying at the next change")
+        self._problem = problem
 
     def _override_examples(self) -> list[Example]:
         data, changed = self._overrides_file.read(self.store)
@@ -110,7 +138,7 @@ class RoutingMemory:
     def history(self, tasks: list[Any]) -> History:
         """What the router may consult for this queue; gathered only if a decision needs it."""
         def gather() -> list[Example]:
-            remembered = examples_from_corrections(self._corrections())
+            remembered = examples_from_corrections(self._readable_corrections())
             ids = {e.task_id for e in remembered}
             return [*self._override_examples(), *remembered,
                     *(e for e in examples_from_queue(tasks) if e.task_id not in ids)]

@@ -7,6 +7,7 @@ what gets written back, so a field we do not model is never lost.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Literal
 
@@ -33,6 +34,15 @@ def describe(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in exc.errors()[:10])
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def as_text(value: object) -> object:
+    """A worker's result, error or progress as text: the system's workers write results as objects
+    (``{"status": ..., "artifacts": [...]}``) and progress as a number; those are read as their JSON.
+    Anything else is returned as it is."""
+    if isinstance(value, dict | list | int | float) and not (isinstance(value, float) and value != value):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return value
 
 
 def normalize_master(value: object) -> str | None:
@@ -190,6 +200,13 @@ class Subtask(BaseModel):
     retry_at: str | None = None
     conditions: list[str] = Field(default_factory=list)
     attempts: list[Attempt] = Field(default_factory=list)
+
+    @field_validator("progress", "result", "error", mode="before")
+    @classmethod
+    def _reported_as_text(cls, value: object) -> object:
+        """An object or a number there made the whole file invalid: a completion was ignored, and the
+        subtask handed off again once its finished worker was taken for a zombie."""
+        return as_text(value)
 
     @field_validator("started_at", "last_heartbeat", "completed_at", mode="before")
     @classmethod

@@ -28,6 +28,9 @@ WorkerType = Literal["planner", "implementation", "test", "audit", "documentatio
 LOCAL_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_ANSWER_CHARS = 1_000_000
 _MAX_STARTS = 500  # where a JSON value may begin: tried at most this many times (prose full of braces)
+_MAX_SCAN = 4 * MAX_ANSWER_CHARS
+"""Characters all those tries together may read: each try may read to the text's end (values nested in a
+value cut short), and 500 of them over 1 MB held the daemon's event loop, and systemd's watchdog, 18 s."""
 
 
 class PlannedSubtask(BaseModel):
@@ -87,14 +90,22 @@ def find_answer(text: str) -> Any:
         pass
     decoder = json.JSONDecoder()
     found: list[Any] = []
-    position, tries = 0, 0
-    while tries < _MAX_STARTS and (start := _START_RE.search(text, position)) is not None:
+    position, tries, budget = 0, 0, _MAX_SCAN
+    while tries < _MAX_STARTS and budget > 0 and (start := _START_RE.search(text, position)) is not None:
         tries += 1
+        at = start.start()
+        window = text if len(text) - at <= budget else text[:at + budget]
         try:
-            value, end = decoder.raw_decode(text, start.start())
-        except (ValueError, RecursionError):
-            position = start.start() + 1
+            value, end = decoder.raw_decode(window, at)
+        except json.JSONDecodeError as exc:
+            budget -= exc.pos - at + 1
+            position = at + 1
             continue
+        except RecursionError:  # how far it read is not known: as far as it could
+            budget -= len(window) - at
+            position = at + 1
+            continue
+        budget -= end - at
         found.append(value)
         position = end
     answers = [v for v in found if (isinstance(v, dict) and "subtasks" in v) or _is_list_of_objects(v)]

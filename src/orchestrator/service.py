@@ -41,9 +41,9 @@ RestrictSUIDSGID=yes
 RestrictRealtime=yes
 RestrictNamespaces=yes
 LockPersonality=yes
-MemoryDenyWriteExecute=yes
+{jit}
 SystemCallArchitectures=native
-RestrictAddressFamilies=AF_UNIX
+{families}
 
 [Install]
 WantedBy=multi-user.target
@@ -62,10 +62,17 @@ def under_tmp(paths: list[Path]) -> list[Path]:
     return [p for p in paths if any(p == t or t in p.parents for t in TEMPORARY)]
 
 
+PLANNER_NOTE = ("an external planner is configured: the unit lets the daemon and its planner reach the network "
+                "and run a JIT; a planner that writes under its home folder (claude: ~/.claude) needs that folder "
+                "given with --writable")
+
+
 def render(root: Path, user: str, config: Path | None = None, watchdog_seconds: int = 30,
-           extra_writable: list[Path] | None = None) -> str:
+           extra_writable: list[Path] | None = None, external_planner: bool = False) -> str:
     """The unit. A folder under /tmp or /var/tmp gets ``PrivateTmp=no`` (with ``yes`` the daemon
-    would watch an empty private /tmp, not the folder people write to)."""
+    would watch an empty private /tmp, not the folder people write to). With ``external_planner``
+    the planner's command may reach the network and run a JIT: a process inherits both limits, and
+    with them every planner (an API, ollama's local server over TCP, node) failed, every time."""
     root = root.resolve()
     paths = [root, *(p.resolve() for p in extra_writable or [])]
     hidden = under_tmp(paths + ([config.resolve()] if config else []))
@@ -73,6 +80,11 @@ def render(root: Path, user: str, config: Path | None = None, watchdog_seconds: 
                    if hidden else "PrivateTmp=yes")
     return UNIT.format(root=root, python=sys.executable, user=user, watchdog=watchdog_seconds,
                        writable=" ".join(map(str, paths)), private_tmp=private_tmp,
+                       jit=("# MemoryDenyWriteExecute=yes would stop the external planner's JIT (claude runs on node)"
+                            if external_planner else "MemoryDenyWriteExecute=yes"),
+                       families=("# the external planner ([planner] command) reaches its model over the network\n"
+                                 "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"
+                                 if external_planner else "RestrictAddressFamilies=AF_UNIX"),
                        config=f" --config {config.resolve()}" if config else "")
 
 

@@ -39,7 +39,7 @@ from orchestrator.config import Settings
 from orchestrator.engine import Engine
 from orchestrator.filecache import CachedFile
 from orchestrator.liveness import WorkerFacts
-from orchestrator.models import ACTIVE, DONE, Attempt, Intervention, Plan, Subtask, describe
+from orchestrator.models import ACTIVE, DONE, Attempt, Intervention, Plan, Subtask, as_text, describe
 from orchestrator.outbox import Outbox
 from orchestrator.processes import ProcessTable, StopOrders
 from orchestrator.protocol import WORKER_FIELDS, Report, apply_report, stale_workers
@@ -288,15 +288,8 @@ class Supervisor:
     def _fail(self, plan: Plan, subtask: Subtask, reason: str, *, transient: bool, kind: str) -> None:
         """End the current attempt; retry a transient failure, escalate after the last attempt."""
         now = self.clock.now()
-        if subtask.pid and kind != "dead":
-            context: dict[str, Any] = {"orchestration_id": plan.orchestration_id, "subtask_id": subtask.subtask_id,
-                       "attempt": subtask.attempt}
-            stopped = self.stops.stop(subtask.pid, parse_timestamp(subtask.started_at),
-                                      parse_timestamp(subtask.handed_off_at), now, context)
-            if stopped == "not allowed":
-                self.outbox.emit("worker_not_signalled", pid=subtask.pid, problem=(
-                    f"process {subtask.pid} is not this attempt's worker (PID 1, this daemon or its parent, another "
-                    "user's, or older than the handoff)"), action="left alone", **context)
+        if kind != "dead":
+            self._stop_worker(plan, subtask)
         self._emit(plan, "subtask_failed", f"{subtask.subtask_id}:{subtask.attempt}:failed",
                    subtask_id=subtask.subtask_id, attempt=subtask.attempt, kind=kind, reason=reason, transient=transient)
         retry = self.settings.config.retry
@@ -317,6 +310,19 @@ class Supervisor:
                             + "; the handoff carries the errors of earlier attempts")
         self._emit(plan, "subtask_retry_scheduled", f"{subtask.subtask_id}:{subtask.attempt}:retry",
                    subtask_id=subtask.subtask_id, retry_count=subtask.retry_count + 1, retry_at=when, reason=reason)
+
+    def _stop_worker(self, plan: Plan, subtask: Subtask) -> None:
+        """SIGTERM the attempt's worker, if it has a PID and is that worker (SIGKILL after the grace)."""
+        if not subtask.pid:
+            return
+        context: dict[str, Any] = {"orchestration_id": plan.orchestration_id, "subtask_id": subtask.subtask_id,
+                                   "attempt": subtask.attempt}
+        stopped = self.stops.stop(subtask.pid, parse_timestamp(subtask.started_at),
+                                  parse_timestamp(subtask.handed_off_at), self.clock.now(), context)
+        if stopped == "not allowed":
+            self.outbox.emit("worker_not_signalled", pid=subtask.pid, problem=(
+                f"process {subtask.pid} is not this attempt's worker (PID 1, this daemon or its parent, another "
+                "user's, or older than the handoff)"), action="left alone", **context)
 
     def escalate(self, plan: Plan, subtask: Subtask, reason: str) -> None:
         """The seed's Option 2: the plan is blocked, a person is told, the queue task is blocked."""
@@ -639,6 +645,9 @@ class Supervisor:
             for key, value in desired.items():
                 if keep and key in WORKER_FIELDS and key in data:
                     continue  # the worker's, of the running attempt: it may have written since we read
+                if key in WORKER_FIELDS and isinstance(data.get(key), dict | list | int | float) \
+                        and as_text(data[key]) == value:
+                    continue  # the worker's object or number, which we read as this text: kept as written
                 data[key] = value
 
         file = self._subtask_file(subtask.subtask_id)
@@ -780,7 +789,9 @@ class Supervisor:
             plan.completed_at = iso(self.clock)
             plan.interventions.append(Intervention(at=plan.completed_at, event="aborted", action="abort",
                                                    requested_by=_text(request.get("requested_by"))))
-            for subtask in plan.subtasks:  # their pending handoffs are withdrawn
+            for subtask in plan.subtasks:  # their pending handoffs are withdrawn, their running workers stopped
+                if subtask.status in ACTIVE:
+                    self._stop_worker(plan, subtask)
                 self._mark(plan, subtask.subtask_id, restore=False)
             self._emit(plan, "orchestration_aborted", "aborted", requested_by=request.get("requested_by"))
             self._flush(plan)
@@ -788,6 +799,8 @@ class Supervisor:
         assert isinstance(subtask_id, str)
         subtask = plan.subtask(subtask_id)
         if action == "skip":
+            if subtask.status in ACTIVE:  # its report would be refused: left running, it went on beside the next stage
+                self._stop_worker(plan, subtask)
             self._set(plan, subtask, restore=True, status="skipped", completed_at=iso(self.clock),
                       result="skipped by a person")
         else:
