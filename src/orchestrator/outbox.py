@@ -173,8 +173,11 @@ class Outbox:
         except (StoreError, KeyError, TypeError, ValueError):
             return None
         events = self.store.layout.events
-        if last is None or (self.store.identity(events)[0] == inode
-                            and self.store.read_at(events, end - len(tail), len(tail)) == tail):
+        try:
+            if last is None or (self.store.identity(events)[0] == inode
+                                and self.store.read_at(events, end - len(tail), len(tail)) == tail):
+                return None
+        except OSError:  # not a file any more (a FIFO, a folder): the append will say so
             return None
         return last
 
