@@ -517,3 +517,38 @@ def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, 
                                                  why: str) -> None:
     result = classify(rules, title, description=description)
     assert (result.master or result.decision) == master, (why, result.reasons)
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "master", "why"),
+    [
+        # a path that is operations' file says where the change is made; a program's path says nothing
+        ("charts/search/values-staging.yaml: set replicaCount to 3", "", "cicd", "a chart's values"),
+        ("terraform/modules/vpc/main.tf - add a second NAT gateway", "", "cicd", "infrastructure code"),
+        ("Move actions/upload-artifact to v4 in the nightly job", "", "cicd", "a GitHub Action"),
+        ("Open release/24.3 from main and tag rc1", "", "cicd", "a release branch"),
+        ("web/src/pages/Invoices.tsx: totals row is misaligned", "", "development", "a program's file"),
+        ("lib/search/ranker.py - boost exact title matches", "", "development", "a program's file"),
+        # the states and alerts operations people paste (Kubernetes, Prometheus), a node drained, vCPUs
+        ("KubeDeploymentReplicasMismatch on orders-api in prod", "", "cicd", "a Kubernetes alert"),
+        ("invoice-api pods OOMKilled since the 3.4 rollout", "", "cicd", "a pod state"),
+        ("ImagePullBackOff on the reporting cronjob", "", "cicd", "a pod state"),
+        ("Cordon and drain node-17 for the disk swap", "", "cicd", "a node"),
+        ("Bump the analytics VM to 8 vCPUs", "", "cicd", "capacity"),
+        ("Write a kubectl plugin that lists pods without limits", "", "development", "a plugin is a program"),
+        ("Drain the connection pool before the schema change", "", "development", "not a node"),
+        ("Reboot the build hosts in Sunday's patch window", "", "cicd", "maintenance, not a security patch"),
+        ("Patch the OpenSSL on the build hosts for CVE-2024-5535", "", "security", "a vulnerability patched"),
+        # the detectors and scanners security's people paste, and their findings' words
+        ("Checkov CKV_K8S_20 on the ingress chart", "", "security", "a scanner finding"),
+        ("Grype reports 9 high in the worker image", "", "security", "a scanner finding"),
+        ("GuardDuty: Recon:EC2/PortProbeUnprotectedPort on the jump host", "", "security", "a detector finding"),
+        ("The payments client sets InsecureSkipVerify: true", "", "security", "TLS checks off"),
+        ("The reporting service account is bound to cluster-admin", "", "security", "excess privilege"),
+        ("The reports bucket has a public ACL", "", "security", "a public bucket"),
+    ],
+)
+def test_sixth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,
+                                                 why: str) -> None:
+    result = classify(rules, title, description=description)
+    assert (result.master or result.decision) == master, (why, result.reasons)

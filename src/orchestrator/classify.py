@@ -36,11 +36,13 @@ from orchestrator.textsignals import (
     keyword_pattern,
     listed_items,
     named_parts,
+    operations_path,
     parallel_actions,
     place_phrase,
     request_shaped,
     sequence_markers,
     series_items,
+    split_identifiers,
     stated_parts,
     strip_identifiers,
     strip_names,
@@ -466,7 +468,12 @@ class Classifier:
                     candidates: list[tuple[str, str, str, re.Pattern[str], float]] | None = None,
                     clause: bool = False) -> dict[str, _Score]:
         scores = into if into is not None else {name: _Score() for name in self._patterns}
-        lowered = without_plain_rotation(strip_names(strip_identifiers(text), self._keyword_names.__contains__)).lower()
+        bare, names = split_identifiers(text)
+        lowered = without_plain_rotation(strip_names(bare, self._keyword_names.__contains__)).lower()
+        if names and (path := operations_path(names)) and "cicd" in scores and path not in scores["cicd"].words:
+            scores["cicd"].total += KEYWORD_WEIGHT * weight  # where the change is made: .github/workflows/release.yml
+            scores["cicd"].strong += 1
+            scores["cicd"].words.append(path)
         lead = None if not clause and _NOUN_LEAD_RE.match(lowered) else _LEAD_RE.match(lowered)
         if lead:
             first = lead.group(1)

@@ -119,6 +119,21 @@ def split_identifiers(text: str) -> tuple[str, list[str]]:
     return _WORD_RUN_RE.sub(lambda m: drop(m) if _IDENTIFIER_RE.search(m.group()) else m.group(), text), names
 
 
+_OPERATIONS_PATH_RE = re.compile(
+    r"(?:^|/)(?:\.github/workflows|\.circleci|k8s|kubernetes|helm|charts|terraform|ansible|deploy|deployments?|manifests|"
+    r"kustomize|infra)(?:/|$)|(?:^|/)(?:dockerfile[\w.-]*|docker-compose[\w.-]*\.ya?ml|jenkinsfile|\.gitlab-ci\.ya?ml|"
+    r"values[\w-]*\.ya?ml|kustomization\.ya?ml|[\w.-]+\.tf)$|^actions/[\w.-]+(?:@\S*)?$|^[\w.-]+/[\w.-]+-action(?:@\S*)?$|"
+    r"^release/v?\d", re.IGNORECASE)
+"""A path that is operations' file wherever it sits (a workflow, a chart, a manifest, a Dockerfile, Terraform), a
+GitHub Action (``actions/setup-node``, ``docker/build-push-action``) or a release branch (``release/2025.11``)."""
+
+
+def operations_path(names: Iterable[str]) -> str | None:
+    """The first of ``names`` (paths and dotted names a text holds) that is operations' file: it says where the change
+    is made as a routing word would (``k8s/prod/hpa.yaml: minReplicas 2 -> 4``); a program's path says nothing."""
+    return next((path for name in names if _OPERATIONS_PATH_RE.search(path := name.strip(".:!?"))), None)
+
+
 def find_files(text: str, extra: Iterable[object] = ()) -> list[str]:
     """Distinct file paths named in ``text`` and in ``extra`` (``files_affected``, ``deliverables``)."""
     found: dict[str, None] = {}
