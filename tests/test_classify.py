@@ -546,6 +546,12 @@ def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, 
         ("The payments client sets InsecureSkipVerify: true", "", "security", "TLS checks off"),
         ("The reporting service account is bound to cluster-admin", "", "security", "excess privilege"),
         ("The reports bucket has a public ACL", "", "security", "a public bucket"),
+        # a conventional commit's scope is a label naming the part changed; "ci" as its kind says the work
+        ("chore(ci): drop Python 3.8 from the test matrix", "", "cicd", "the scope is CI"),
+        ("ci(lint): only lint the changed files", "", "cicd", "the kind is CI"),
+        ("chore(security): drop the hardcoded SMTP password from settings.py", "", "security", "a hardcoded secret"),
+        ("docs(catalog): add the two new data repos to the catalog", "", "inventory", "recording repositories"),
+        ("chore(deps): bump axios to 1.7 in the web app", "", "development", "a library bump, no advisory"),
     ],
 )
 def test_sixth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,

@@ -635,6 +635,10 @@ asking to know every one of a kind ("I want to know every SaaS we pay for") asks
 _INTERJECTION_RE = re.compile(r"^\s*(?:u+h+|u+m+|h+m+|ugh+|oo+ps|hey+|hi|yo|ok|okay|so|fyi|psst|heads\s+up|quick\s+q(?:uestion)?)"
                               r"\b[\s,:!.-]*(?=\w)", re.IGNORECASE)
 _TAG_RE = re.compile(r"^\s*\[([^\]\n]{1,30})\]\s*[:\-–—]?\s*(?=\S)")
+_COMMIT_RE = re.compile(r"^\s*(?P<kind>feat|fix|chore|refactor|perf|docs|test|tests|style|build|ci|revert)"
+                        r"\((?P<scope>[\w./-]{1,30})\)!?:\s*(?=\S)", re.IGNORECASE)
+"""A conventional commit's ``fix(auth): ...``: its scope names the part of the code, as a label does; only ``ci`` says
+the kind of work (``build(deps)`` is how Dependabot titles a library bump, ``fix`` any repair)."""
 
 
 def strip_ticket_key(title: str) -> str:
@@ -649,6 +653,7 @@ def strip_ticket_key(title: str) -> str:
         title = bare
     title = re.sub(r"(?<=:)\s*(?:pls|please)\s+", " ", title, count=1, flags=re.IGNORECASE)  # "before launch: pls add ..."
     title = _TAG_RE.sub(lambda m: f"{m.group(1).strip()}: ", title, count=1)
+    title = _COMMIT_RE.sub(lambda m: f"{m.group('kind' if m.group('kind').lower() == 'ci' else 'scope')}: ", title, count=1)
     # a request asked in the title is its work: "can someone cut 3.4.1 ...", "so many dead repos, can we get a list ..."
     asked = _ASKED_RE.search(title) or _KNOW_RE.search(title)
     if asked and asked.end() < len(title):
