@@ -552,6 +552,13 @@ def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, 
         ("chore(security): drop the hardcoded SMTP password from settings.py", "", "security", "a hardcoded secret"),
         ("docs(catalog): add the two new data repos to the catalog", "", "inventory", "recording repositories"),
         ("chore(deps): bump axios to 1.7 in the web app", "", "development", "a library bump, no advisory"),
+        # a team named as who asks or whom it is for is no kind of work; what follows is
+        ("For the security team: add an 'MFA enabled' filter to the user list page", "", "development", "a filter"),
+        ("Security folks want a list of the repos with their default branch", "", "inventory", "a census"),
+        ("The release team asked for a dark mode toggle in the changelog viewer", "", "development", "a toggle"),
+        ("Ops asked: which VMs still run Ubuntu 18.04?", "", "inventory", "a census"),
+        ("The security team asked us to rotate the Stripe webhook secret", "", "security", "a rotation"),
+        ("Ask the security team to review the new login flow", "", "security", "a review, whoever does it"),
     ],
 )
 def test_sixth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,

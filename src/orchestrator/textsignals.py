@@ -635,6 +635,12 @@ asking to know every one of a kind ("I want to know every SaaS we pay for") asks
 _INTERJECTION_RE = re.compile(r"^\s*(?:u+h+|u+m+|h+m+|ugh+|oo+ps|hey+|hi|yo|ok|okay|so|fyi|psst|heads\s+up|quick\s+q(?:uestion)?)"
                               r"\b[\s,:!.-]*(?=\w)", re.IGNORECASE)
 _TAG_RE = re.compile(r"^\s*\[([^\]\n]{1,30})\]\s*[:\-–—]?\s*(?=\S)")
+_REQUESTER_RE = re.compile(
+    r"^\s*(?:(?:for|from)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:team|folks|squad)\s*[:,\-–—]|"
+    r"(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:team|folks|squad|ops)\s+(?:asked|asks?|wants?|needs?|requested|would\s+like)"
+    r"(?:\s+(?:us\s+)?(?:for|to)\b)?\s*[:,\-–—]?)\s*(?=\S)", re.IGNORECASE)
+"""Who asks or whom it is for ("For the security team: ...", "Platform team wants ...", "ops asked for ..."): a team
+named by its trade is no kind of work; what follows is."""
 _COMMIT_RE = re.compile(r"^\s*(?P<kind>feat|fix|chore|refactor|perf|docs|test|tests|style|build|ci|revert)"
                         r"\((?P<scope>[\w./-]{1,30})\)!?:\s*(?=\S)", re.IGNORECASE)
 """A conventional commit's ``fix(auth): ...``: its scope names the part of the code, as a label does; only ``ci`` says
@@ -653,6 +659,7 @@ def strip_ticket_key(title: str) -> str:
         title = bare
     title = re.sub(r"(?<=:)\s*(?:pls|please)\s+", " ", title, count=1, flags=re.IGNORECASE)  # "before launch: pls add ..."
     title = _TAG_RE.sub(lambda m: f"{m.group(1).strip()}: ", title, count=1)
+    title = _REQUESTER_RE.sub("", title, count=1)
     title = _COMMIT_RE.sub(lambda m: f"{m.group('kind' if m.group('kind').lower() == 'ci' else 'scope')}: ", title, count=1)
     # a request asked in the title is its work: "can someone cut 3.4.1 ...", "so many dead repos, can we get a list ..."
     asked = _ASKED_RE.search(title) or _KNOW_RE.search(title)
