@@ -559,6 +559,17 @@ def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, 
         ("Ops asked: which VMs still run Ubuntu 18.04?", "", "inventory", "a census"),
         ("The security team asked us to rotate the Stripe webhook secret", "", "security", "a rotation"),
         ("Ask the security team to review the new login flow", "", "security", "a review, whoever does it"),
+        # a program that leaks what it holds has a memory leak; a secret leaked is still security's
+        ("The sync client leaks file handles on every retry", "", "development", "a resource leak"),
+        ("Connection leak in the reporting job after a timeout", "", "development", "a resource leak"),
+        ("useInterval hook leaks an interval when the tab closes", "", "development", "a resource leak"),
+        ("The status page leaks the internal connection string", "", "security", "a secret shown"),
+        ("The export API leaks other tenants' invoices", "", "security", "data exposed"),
+        # a builder is a thing and build-07 a host: neither is the CI build
+        ("The form builder loses the field order on save", "", "development", "a program"),
+        ("Rootkit alert on build-12", "", "security", "a compromised host"),
+        ("Worker prompt repeats the title", "The prompt builder adds the title twice.", "development", "a program"),
+        ("The nightly build is red since the lockfile change", "", "cicd", "the CI build"),
     ],
 )
 def test_sixth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,

@@ -58,10 +58,13 @@ from orchestrator.textsignals import (
     without_investigation,
     without_narrative,
     without_plain_rotation,
+    without_program_leaks,
     work_clauses,
 )
 
 _BUILD_MAKES_RE = re.compile(r"build\s+(?:a|an|the|our|new|your|their|its|some|me|us)\s")
+_BUILD_NAME_RE = re.compile(r"build(?:ers?\b|-\d)")
+"""A builder is a thing (the prompt builder, a query builder), and ``build-07`` a host's name: neither is the CI build."""
 """``Build a loyalty program``: the verb that makes a thing, not a CI build (``the build is red``, ``build times``)."""
 
 _REPORTS_SAYS_RE = re.compile(r"report(?:s\s+(?:the|a|an|that|its|their|our|his|her|wrong|no|an?\s+error|\d)\b|ed\b)")
@@ -469,7 +472,7 @@ class Classifier:
                     clause: bool = False) -> dict[str, _Score]:
         scores = into if into is not None else {name: _Score() for name in self._patterns}
         bare, names = split_identifiers(text)
-        lowered = without_plain_rotation(strip_names(bare, self._keyword_names.__contains__)).lower()
+        lowered = without_program_leaks(without_plain_rotation(strip_names(bare, self._keyword_names.__contains__))).lower()
         if names and (path := operations_path(names)) and "cicd" in scores and path not in scores["cicd"].words:
             scores["cicd"].total += KEYWORD_WEIGHT * weight  # where the change is made: .github/workflows/release.yml
             scores["cicd"].strong += 1
@@ -487,7 +490,8 @@ class Classifier:
         found = [(match.end() - match.start(), match.start(), match.end(), name, word, word_weight)
                  for name, word, plain, pattern, word_weight in (self._present(lowered) if candidates is None else candidates)
                  if plain in lowered and word not in scores[name].words and (match := pattern.search(lowered))
-                 and not (word == "build" and _BUILD_MAKES_RE.match(lowered, match.start()))
+                 and not (word == "build" and (_BUILD_MAKES_RE.match(lowered, match.start())
+                                               or _BUILD_NAME_RE.match(lowered, match.start())))
                  and not (word == "report" and _REPORTS_SAYS_RE.match(lowered, match.start()))]
         taken: list[tuple[int, int]] = []
         for _, start, end, name, word, word_weight in sorted(found, key=lambda f: (-f[0], f[1])):
@@ -508,7 +512,8 @@ class Classifier:
         place the change is made (a CI job, a page, the catalog) leans to its master.
         Returns what decided (``software``, ``failure``, ``census`` ...) and for which domain, or None
         when the words did."""
-        named = without_plain_rotation(strip_names(strip_identifiers(title), self._keyword_names.__contains__))
+        named = without_program_leaks(without_plain_rotation(strip_names(strip_identifiers(title),
+                                                                         self._keyword_names.__contains__)))
         head = head_phrase(named)
         lowered = head.lower()
         words = re.findall(r"[a-z][a-z0-9_/+-]*", lowered)  # node_modules is a name, not modules

@@ -104,6 +104,21 @@ def without_plain_rotation(text: str) -> str:
     return _ROTATION_RE.sub(lambda m: m.group() if _ROTATED_SECRET_RE.search(m.group("object")) else "cycle", text)
 
 
+_RESOURCE = (r"(?:memory|ram|heap|timers?|intervals?|goroutines?|threads?|(?:file\s+)?handles?|(?:db\s+|database\s+)?"
+             r"connections?|sockets?|(?:event\s+)?listeners?|(?:file\s+)?descriptors?|fds?|subscriptions?|resources?|"
+             r"buffers?|processes|temp\s+files?)(?![\w-])(?!\s+(?:strings?|urls?|uris?|details|info|credentials|passwords?))")
+_PROGRAM_LEAK_RE = re.compile(rf"\bleak(?:s|ed|ing)?\s+(?:(?:a|an|the|its|some|one)\s+)?{_RESOURCE}|"
+                              rf"(?<![\w-]){_RESOURCE}\s+leak(?:s|age)?\b", re.IGNORECASE)
+
+
+def without_program_leaks(text: str) -> str:
+    """A program that leaks what it holds (a timer, connections, goroutines) has a memory leak, a defect of the program:
+    "leaks a timer on unmount" is not a secret leaked ("leaks the database connection string" still is)."""
+    if "leak" not in text.lower():
+        return text
+    return _PROGRAM_LEAK_RE.sub("memory leak", text)
+
+
 def split_identifiers(text: str) -> tuple[str, list[str]]:
     """:func:`strip_identifiers`, and the names it dropped (quoted names, paths, dotted names)."""
     names: list[str] = []
