@@ -570,6 +570,16 @@ def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, 
         ("Rootkit alert on build-12", "", "security", "a compromised host"),
         ("Worker prompt repeats the title", "The prompt builder adds the title twice.", "development", "a program"),
         ("The nightly build is red since the lockfile change", "", "cicd", "the CI build"),
+        # a title that states a symptom and then asks: the request is the work
+        ("Orders API slow since Monday; scale it to 6 replicas", "", "cicd", "scaling asked"),
+        ("The nightly export is 3 hours late; restart the job", "", "cicd", "a restart asked"),
+        ("Queue consumers lag behind - restart them", "", "cicd", "a restart asked"),
+        ("Checkout button is grey on Safari - add the missing CSS class", "", "development", "a code change asked"),
+        ("The invoice totals are off by a cent; fix the rounding", "", "development", "a repair asked"),
+        # an environment made for each change is operations'
+        ("Spin up a preview environment for every PR of the marketing site", "", "cicd", "environments"),
+        ("Ephemeral environments for each branch of the docs repo", "", "cicd", "environments"),
+        ("Add a 'preview' button to the post editor", "", "development", "a button"),
     ],
 )
 def test_sixth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,

@@ -63,6 +63,8 @@ from orchestrator.textsignals import (
 )
 
 _BUILD_MAKES_RE = re.compile(r"build\s+(?:a|an|the|our|new|your|their|its|some|me|us)\s")
+_TITLE_ASK_RE = re.compile(r"\s*;\s+|\s+[-–—]\s+")
+"""Where a title's statement ends and its request begins."""
 _BUILD_NAME_RE = re.compile(r"build(?:ers?\b|-\d)")
 """A builder is a thing (the prompt builder, a query builder), and ``build-07`` a host's name: neither is the CI build."""
 """``Build a loyalty program``: the verb that makes a thing, not a CI build (``the build is red``, ``build times``)."""
@@ -713,6 +715,16 @@ class Classifier:
             scores[name].strong += score.strong
         return None
 
+    def _symptom_then_request(self, title: str) -> tuple[str, str]:
+        """A title that states a symptom and then asks ("Orders API slow since Monday; scale it to 6 replicas",
+        "40 worker specs have stale heartbeats - restart the worker pool"): the statement and the request, which is
+        the work; ``(title, "")`` when the title opens with its request or asks nothing after a statement."""
+        match = _TITLE_ASK_RE.search(title)
+        if match is None or _first_word(title) in self._verbs:
+            return title, ""
+        stated, asked = title[:match.start()], title[match.end():]
+        return (stated, asked) if _first_word(asked) in self._verbs and _first_word(asked) not in REPAIRING else (title, "")
+
     def _first_request(self, description: str) -> str:
         """The description's first sentence that opens with a verb (its request), else its first sentence."""
         description = CRITERIA_RE.split(description, maxsplit=1)[0]  # what must hold is not the request
@@ -817,7 +829,10 @@ class Classifier:
                 rollback = scores.setdefault("cicd", _Score())
                 rollback.total += KEYWORD_WEIGHT * weight
                 rollback.strong += 1
-        head = self._score_head(title, scores, reasons, description)
+        stated, asked = self._symptom_then_request(title)
+        head = self._score_head(asked or title, scores, reasons, description)
+        if head is None and asked:  # the request said nothing the rules read: the statement before it may
+            head = self._score_head(stated, scores, reasons, description)
         if head is None and vague and description:
             # a title that names no work ("Q3 housekeeping", "Ticket from support"): the description's
             # first request is the head
