@@ -580,6 +580,11 @@ def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, 
         ("Spin up a preview environment for every PR of the marketing site", "", "cicd", "environments"),
         ("Ephemeral environments for each branch of the docs repo", "", "cicd", "environments"),
         ("Add a 'preview' button to the post editor", "", "development", "a button"),
+        # what a scanner or detector names in its label is a finding it reports; a request after it is read as asked
+        ("Falco: package manager run in the checkout container", "", "security", "a detection"),
+        ("OWASP ZAP: missing anti-clickjacking header on the help center", "", "security", "a finding"),
+        ("Trivy: add the image scan to the release pipeline", "", "cicd", "a pipeline step asked"),
+        ("SonarQube: duplicated blocks in the invoice renderer", "", "development", "a code-quality finding"),
     ],
 )
 def test_sixth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,

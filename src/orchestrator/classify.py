@@ -198,6 +198,10 @@ ACCESS_NOUNS = frozenset({"access", "permissions", "privileges", "access rights"
 """A verbless title about access (``Prod DB access for Sam``) is granting or taking away access: security's."""
 FINDINGS = frozenset({"finding", "findings"})
 """What a scan, an audit or a pen test reports: closing one (``Close the 'missing CSP' finding``) is security's."""
+SCANNERS = frozenset({"trivy", "snyk", "codeql", "semgrep", "checkov", "tfsec", "kube-bench", "grype", "gitleaks",
+                      "trufflehog", "gitguardian", "falco", "wazuh", "guardduty", "zap", "nuclei", "osv-scanner", "nessus",
+                      "qualys", "mobsf", "burp", "pentest", "pen-test"})
+"""Security's scanners and detectors: a title labelled with one ("Trivy: ...") reports its finding."""
 CICD_TOOLS = frozenset({"argo", "argocd", "flux", "fluxcd", "spinnaker", "jenkins", "circleci", "buildkite", "tekton",
                         "teamcity", "bamboo", "drone", "octopus"})
 """Deploy and build tools: what fails in one of them (an ArgoCD app out of sync) is a deploy's failure."""
@@ -521,6 +525,14 @@ class Classifier:
         words = re.findall(r"[a-z][a-z0-9_/+-]*", lowered)  # node_modules is a name, not modules
         if not words:
             return None
+        label, colon, reported = title.partition(":")
+        if colon and len(label.split()) <= 3 and not SCANNERS.isdisjoint(re.findall(r"[a-z][a-z0-9-]*", label.lower())) \
+                and "security" in scores and _first_word(reported) not in self._verbs:
+            # "Falco: Terminal shell in container", "ZAP baseline: missing CSP header on app.acme.io": what a security
+            # scanner or detector reports is a finding, whatever it names (a container, a header); "Trivy: add the
+            # image scan to the release pipeline" asks for work, read as any title
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a finding {label.strip()} reports")
+            return "finding", "security"
         copula = next((i for i, word in enumerate(words[:7]) if word in COPULAS), 0)
         if words[0] in POSSESSIVES and copula > 2:  # "our api docker image is 2.3gb": the subject is what is worked on
             words = words[1:copula]
