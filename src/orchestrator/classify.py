@@ -525,9 +525,9 @@ class Classifier:
         words = re.findall(r"[a-z][a-z0-9_/+-]*", lowered)  # node_modules is a name, not modules
         if not words:
             return None
-        label, colon, reported = title.partition(":")
+        label, colon, labelled = title.partition(":")
         if colon and len(label.split()) <= 3 and not SCANNERS.isdisjoint(re.findall(r"[a-z][a-z0-9-]*", label.lower())) \
-                and "security" in scores and _first_word(reported) not in self._verbs:
+                and "security" in scores and _first_word(labelled) not in self._verbs:
             # "Falco: Terminal shell in container", "ZAP baseline: missing CSP header on app.acme.io": what a security
             # scanner or detector reports is a finding, whatever it names (a container, a header); "Trivy: add the
             # image scan to the release pipeline" asks for work, read as any title
