@@ -585,6 +585,13 @@ def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, 
         ("OWASP ZAP: missing anti-clickjacking header on the help center", "", "security", "a finding"),
         ("Trivy: add the image scan to the release pipeline", "", "cicd", "a pipeline step asked"),
         ("SonarQube: duplicated blocks in the invoice renderer", "", "development", "a code-quality finding"),
+        # a relative "which" asks nothing; an interrogative one still does
+        ("Round the VAT per line", "Totals are computed on the sum, which is rounded once. Round each line instead.",
+         "development", "a relative pronoun"),
+        ("Tax report is off by a cent", "The helper truncates, which already caused two support tickets.",
+         "development", "a relative pronoun"),
+        ("For the licence review", "List the SaaS tools we pay for, which team uses each and the yearly cost.",
+         "inventory", "an interrogative in a list"),
     ],
 )
 def test_sixth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,

@@ -63,6 +63,18 @@ from orchestrator.textsignals import (
 )
 
 _BUILD_MAKES_RE = re.compile(r"build\s+(?:a|an|the|our|new|your|their|its|some|me|us)\s")
+_BEFORE_RELATIVE_RE = re.compile(r"(?:,|\b(?:in|of|by|for|to|from|on|at|with))\s*$")
+_AFTER_RELATIVE_RE = re.compile(r"which\s+(?:is|are|was|were|has|have|had|can|could|will|would|should|may|might|must|does|"
+                                r"do|did|already|also|then|still|now|only|means|makes|made|causes|caused|happens|"
+                                r"happened|[a-z]+ed)\b")
+
+
+def _relative_which(lowered: str, at: int) -> bool:
+    """Whether the "which" at ``at`` is a relative pronoun (", which already starts with the title", "in which
+    case"), no question: after a comma or a preposition, before a verb (", which team uses it" still asks)."""
+    return bool(_BEFORE_RELATIVE_RE.search(lowered, max(0, at - 8), at) and _AFTER_RELATIVE_RE.match(lowered, at))
+
+
 _TITLE_ASK_RE = re.compile(r"\s*;\s+|\s+[-–—]\s+")
 """Where a title's statement ends and its request begins."""
 _BUILD_NAME_RE = re.compile(r"build(?:ers?\b|-\d)")
@@ -498,7 +510,8 @@ class Classifier:
                  if plain in lowered and word not in scores[name].words and (match := pattern.search(lowered))
                  and not (word == "build" and (_BUILD_MAKES_RE.match(lowered, match.start())
                                                or _BUILD_NAME_RE.match(lowered, match.start())))
-                 and not (word == "report" and _REPORTS_SAYS_RE.match(lowered, match.start()))]
+                 and not (word == "report" and _REPORTS_SAYS_RE.match(lowered, match.start()))
+                 and not (word == "which" and _relative_which(lowered, match.start()))]
         taken: list[tuple[int, int]] = []
         for _, start, end, name, word, word_weight in sorted(found, key=lambda f: (-f[0], f[1])):
             if any(start < other_end and other_start < end for other_start, other_end in taken):
