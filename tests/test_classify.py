@@ -592,6 +592,10 @@ def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, 
          "development", "a relative pronoun"),
         ("For the licence review", "List the SaaS tools we pay for, which team uses each and the yearly cost.",
          "inventory", "an interrogative in a list"),
+        # a sheet or a tracker of assets is a register of them
+        ("Add the two new NAS boxes to the hardware tracker", "", "inventory", "recording assets"),
+        ("Put the new build agents on the asset sheet", "", "inventory", "recording assets"),
+        ("Add a serial number column to the asset tracker page", "", "development", "a column on a page"),
     ],
 )
 def test_sixth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,

@@ -560,6 +560,9 @@ class Classifier:
         place_noun = place_words[-1] if place_words else ""
         if " ".join(place_words[-2:]) in self._deploy_objects:
             place_noun = " ".join(place_words[-2:])  # the load balancer, the node pool
+        elif len(place_words) > 1 and place_words[-2] in ("asset", "assets", "hardware", "device", "devices") and (
+                place_noun in ("sheet", "spreadsheet", "list", "tracker", "database", "table")):
+            place_noun = "register"  # the asset sheet, the hardware tracker: a register of assets
         alert = _ALERT_ON_STATE_RE.search(named)
         if alert and not _PRODUCT_MESSAGE_RE.search(named[: alert.start("to") + len(alert.group("to"))]) \
                 and not _FAILURE_RE.search(named.lower()) and "cicd" in scores:
