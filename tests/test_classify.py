@@ -406,6 +406,85 @@ def rules() -> Classifier:
     return Classifier(ClassifierConfig(), learned=None)
 
 
+SIXTH_ROUND_CASES = [
+    # a path that is operations' file says where the change is made; a program's path says nothing
+    ("charts/search/values-staging.yaml: set replicaCount to 3", "", "cicd", "a chart's values"),
+    ("terraform/modules/vpc/main.tf - add a second NAT gateway", "", "cicd", "infrastructure code"),
+    ("Move actions/upload-artifact to v4 in the nightly job", "", "cicd", "a GitHub Action"),
+    ("Open release/24.3 from main and tag rc1", "", "cicd", "a release branch"),
+    ("web/src/pages/Invoices.tsx: totals row is misaligned", "", "development", "a program's file"),
+    ("lib/search/ranker.py - boost exact title matches", "", "development", "a program's file"),
+    # the states and alerts operations people paste (Kubernetes, Prometheus), a node drained, vCPUs
+    ("KubeDeploymentReplicasMismatch on orders-api in prod", "", "cicd", "a Kubernetes alert"),
+    ("invoice-api pods OOMKilled since the 3.4 rollout", "", "cicd", "a pod state"),
+    ("ImagePullBackOff on the reporting cronjob", "", "cicd", "a pod state"),
+    ("Cordon and drain node-17 for the disk swap", "", "cicd", "a node"),
+    ("Bump the analytics VM to 8 vCPUs", "", "cicd", "capacity"),
+    ("Write a kubectl plugin that lists pods without limits", "", "development", "a plugin is a program"),
+    ("Drain the connection pool before the schema change", "", "development", "not a node"),
+    ("Reboot the build hosts in Sunday's patch window", "", "cicd", "maintenance, not a security patch"),
+    ("Patch the OpenSSL on the build hosts for CVE-2024-5535", "", "security", "a vulnerability patched"),
+    # the detectors and scanners security's people paste, and their findings' words
+    ("Checkov CKV_K8S_20 on the ingress chart", "", "security", "a scanner finding"),
+    ("Grype reports 9 high in the worker image", "", "security", "a scanner finding"),
+    ("GuardDuty: Recon:EC2/PortProbeUnprotectedPort on the jump host", "", "security", "a detector finding"),
+    ("The payments client sets InsecureSkipVerify: true", "", "security", "TLS checks off"),
+    ("The reporting service account is bound to cluster-admin", "", "security", "excess privilege"),
+    ("The reports bucket has a public ACL", "", "security", "a public bucket"),
+    # a conventional commit's scope is a label naming the part changed; "ci" as its kind says the work
+    ("chore(ci): drop Python 3.8 from the test matrix", "", "cicd", "the scope is CI"),
+    ("ci(lint): only lint the changed files", "", "cicd", "the kind is CI"),
+    ("chore(security): drop the hardcoded SMTP password from settings.py", "", "security", "a hardcoded secret"),
+    ("docs(catalog): add the two new data repos to the catalog", "", "inventory", "recording repositories"),
+    ("chore(deps): bump axios to 1.7 in the web app", "", "development", "a library bump, no advisory"),
+    # a team named as who asks or whom it is for is no kind of work; what follows is
+    ("For the security team: add an 'MFA enabled' filter to the user list page", "", "development", "a filter"),
+    ("Security folks want a list of the repos with their default branch", "", "inventory", "a census"),
+    ("The release team asked for a dark mode toggle in the changelog viewer", "", "development", "a toggle"),
+    ("Ops asked: which VMs still run Ubuntu 18.04?", "", "inventory", "a census"),
+    ("The security team asked us to rotate the Stripe webhook secret", "", "security", "a rotation"),
+    ("Ask the security team to review the new login flow", "", "security", "a review, whoever does it"),
+    # a program that leaks what it holds has a memory leak; a secret leaked is still security's
+    ("The sync client leaks file handles on every retry", "", "development", "a resource leak"),
+    ("Connection leak in the reporting job after a timeout", "", "development", "a resource leak"),
+    ("useInterval hook leaks an interval when the tab closes", "", "development", "a resource leak"),
+    ("The status page leaks the internal connection string", "", "security", "a secret shown"),
+    ("The export API leaks other tenants' invoices", "", "security", "data exposed"),
+    # a builder is a thing and build-07 a host: neither is the CI build
+    ("The form builder loses the field order on save", "", "development", "a program"),
+    ("Rootkit alert on build-12", "", "security", "a compromised host"),
+    ("Worker prompt repeats the title", "The prompt builder adds the title twice.", "development", "a program"),
+    ("The nightly build is red since the lockfile change", "", "cicd", "the CI build"),
+    # a title that states a symptom and then asks: the request is the work
+    ("Orders API slow since Monday; scale it to 6 replicas", "", "cicd", "scaling asked"),
+    ("The nightly export is 3 hours late; restart the job", "", "cicd", "a restart asked"),
+    ("Queue consumers lag behind - restart them", "", "cicd", "a restart asked"),
+    ("Checkout button is grey on Safari - add the missing CSS class", "", "development", "a code change asked"),
+    ("The invoice totals are off by a cent; fix the rounding", "", "development", "a repair asked"),
+    # an environment made for each change is operations'
+    ("Spin up a preview environment for every PR of the marketing site", "", "cicd", "environments"),
+    ("Ephemeral environments for each branch of the docs repo", "", "cicd", "environments"),
+    ("Add a 'preview' button to the post editor", "", "development", "a button"),
+    # what a scanner or detector names in its label is a finding it reports; a request after it is read as asked
+    ("Falco: package manager run in the checkout container", "", "security", "a detection"),
+    ("OWASP ZAP: missing anti-clickjacking header on the help center", "", "security", "a finding"),
+    ("Trivy: add the image scan to the release pipeline", "", "cicd", "a pipeline step asked"),
+    ("SonarQube: duplicated blocks in the invoice renderer", "", "development", "a code-quality finding"),
+    # a relative "which" asks nothing; an interrogative one still does
+    ("Round the VAT per line", "Totals are computed on the sum, which is rounded once. Round each line instead.",
+     "development", "a relative pronoun"),
+    ("Tax report is off by a cent", "The helper truncates, which already caused two support tickets.",
+     "development", "a relative pronoun"),
+    ("For the licence review", "List the SaaS tools we pay for, which team uses each and the yearly cost.",
+     "inventory", "an interrogative in a list"),
+    # a sheet or a tracker of assets is a register of them
+    ("Add the two new NAS boxes to the hardware tracker", "", "inventory", "recording assets"),
+    ("Put the new build agents on the asset sheet", "", "inventory", "recording assets"),
+    ("Add a serial number column to the asset tracker page", "", "development", "a column on a page"),
+]
+"""The sixth routing round (bot and alert voices): its causes with their opposites, run with the fifth's."""
+
+
 @pytest.mark.parametrize(
     ("title", "description", "master", "why"),
     [
@@ -511,9 +590,11 @@ def rules() -> Classifier:
         ("The cameras ship with the same default root password", "", "security", "default credentials"),
         ("Run Semgrep on the payments repo and triage what it finds", "", "security", "a security scan"),
         ("Generate a report of the repos without owners", "", "inventory", "a census report"),
+        *SIXTH_ROUND_CASES,
     ],
 )
 def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,
                                                  why: str) -> None:
     result = classify(rules, title, description=description)
     assert (result.master or result.decision) == master, (why, result.reasons)
+

@@ -36,11 +36,13 @@ from orchestrator.textsignals import (
     keyword_pattern,
     listed_items,
     named_parts,
+    operations_path,
     parallel_actions,
     place_phrase,
     request_shaped,
     sequence_markers,
     series_items,
+    split_identifiers,
     stated_parts,
     strip_identifiers,
     strip_names,
@@ -56,10 +58,27 @@ from orchestrator.textsignals import (
     without_investigation,
     without_narrative,
     without_plain_rotation,
+    without_program_leaks,
     work_clauses,
 )
 
 _BUILD_MAKES_RE = re.compile(r"build\s+(?:a|an|the|our|new|your|their|its|some|me|us)\s")
+_BEFORE_RELATIVE_RE = re.compile(r"(?:,|\b(?:in|of|by|for|to|from|on|at|with))\s*$")
+_AFTER_RELATIVE_RE = re.compile(r"which\s+(?:is|are|was|were|has|have|had|can|could|will|would|should|may|might|must|does|"
+                                r"do|did|already|also|then|still|now|only|means|makes|made|causes|caused|happens|"
+                                r"happened|[a-z]+ed)\b")
+
+
+def _relative_which(lowered: str, at: int) -> bool:
+    """Whether the "which" at ``at`` is a relative pronoun (", which already starts with the title", "in which
+    case"), no question: after a comma or a preposition, before a verb (", which team uses it" still asks)."""
+    return bool(_BEFORE_RELATIVE_RE.search(lowered, max(0, at - 8), at) and _AFTER_RELATIVE_RE.match(lowered, at))
+
+
+_TITLE_ASK_RE = re.compile(r"\s*;\s+|\s+[-–—]\s+")
+"""Where a title's statement ends and its request begins."""
+_BUILD_NAME_RE = re.compile(r"build(?:ers?\b|-\d)")
+"""A builder is a thing (the prompt builder, a query builder), and ``build-07`` a host's name: neither is the CI build."""
 """``Build a loyalty program``: the verb that makes a thing, not a CI build (``the build is red``, ``build times``)."""
 
 _REPORTS_SAYS_RE = re.compile(r"report(?:s\s+(?:the|a|an|that|its|their|our|his|her|wrong|no|an?\s+error|\d)\b|ed\b)")
@@ -191,6 +210,10 @@ ACCESS_NOUNS = frozenset({"access", "permissions", "privileges", "access rights"
 """A verbless title about access (``Prod DB access for Sam``) is granting or taking away access: security's."""
 FINDINGS = frozenset({"finding", "findings"})
 """What a scan, an audit or a pen test reports: closing one (``Close the 'missing CSP' finding``) is security's."""
+SCANNERS = frozenset({"trivy", "snyk", "codeql", "semgrep", "checkov", "tfsec", "kube-bench", "grype", "gitleaks",
+                      "trufflehog", "gitguardian", "falco", "wazuh", "guardduty", "zap", "nuclei", "osv-scanner", "nessus",
+                      "qualys", "mobsf", "burp", "pentest", "pen-test"})
+"""Security's scanners and detectors: a title labelled with one ("Trivy: ...") reports its finding."""
 CICD_TOOLS = frozenset({"argo", "argocd", "flux", "fluxcd", "spinnaker", "jenkins", "circleci", "buildkite", "tekton",
                         "teamcity", "bamboo", "drone", "octopus"})
 """Deploy and build tools: what fails in one of them (an ArgoCD app out of sync) is a deploy's failure."""
@@ -466,7 +489,12 @@ class Classifier:
                     candidates: list[tuple[str, str, str, re.Pattern[str], float]] | None = None,
                     clause: bool = False) -> dict[str, _Score]:
         scores = into if into is not None else {name: _Score() for name in self._patterns}
-        lowered = without_plain_rotation(strip_names(strip_identifiers(text), self._keyword_names.__contains__)).lower()
+        bare, names = split_identifiers(text)
+        lowered = without_program_leaks(without_plain_rotation(strip_names(bare, self._keyword_names.__contains__))).lower()
+        if names and (path := operations_path(names)) and "cicd" in scores and path not in scores["cicd"].words:
+            scores["cicd"].total += KEYWORD_WEIGHT * weight  # where the change is made: .github/workflows/release.yml
+            scores["cicd"].strong += 1
+            scores["cicd"].words.append(path)
         lead = None if not clause and _NOUN_LEAD_RE.match(lowered) else _LEAD_RE.match(lowered)
         if lead:
             first = lead.group(1)
@@ -480,8 +508,10 @@ class Classifier:
         found = [(match.end() - match.start(), match.start(), match.end(), name, word, word_weight)
                  for name, word, plain, pattern, word_weight in (self._present(lowered) if candidates is None else candidates)
                  if plain in lowered and word not in scores[name].words and (match := pattern.search(lowered))
-                 and not (word == "build" and _BUILD_MAKES_RE.match(lowered, match.start()))
-                 and not (word == "report" and _REPORTS_SAYS_RE.match(lowered, match.start()))]
+                 and not (word == "build" and (_BUILD_MAKES_RE.match(lowered, match.start())
+                                               or _BUILD_NAME_RE.match(lowered, match.start())))
+                 and not (word == "report" and _REPORTS_SAYS_RE.match(lowered, match.start()))
+                 and not (word == "which" and _relative_which(lowered, match.start()))]
         taken: list[tuple[int, int]] = []
         for _, start, end, name, word, word_weight in sorted(found, key=lambda f: (-f[0], f[1])):
             if any(start < other_end and other_start < end for other_start, other_end in taken):
@@ -501,12 +531,21 @@ class Classifier:
         place the change is made (a CI job, a page, the catalog) leans to its master.
         Returns what decided (``software``, ``failure``, ``census`` ...) and for which domain, or None
         when the words did."""
-        named = without_plain_rotation(strip_names(strip_identifiers(title), self._keyword_names.__contains__))
+        named = without_program_leaks(without_plain_rotation(strip_names(strip_identifiers(title),
+                                                                         self._keyword_names.__contains__)))
         head = head_phrase(named)
         lowered = head.lower()
         words = re.findall(r"[a-z][a-z0-9_/+-]*", lowered)  # node_modules is a name, not modules
         if not words:
             return None
+        label, colon, labelled = title.partition(":")
+        if colon and len(label.split()) <= 3 and not SCANNERS.isdisjoint(re.findall(r"[a-z][a-z0-9-]*", label.lower())) \
+                and "security" in scores and _first_word(labelled) not in self._verbs:
+            # "Falco: Terminal shell in container", "ZAP baseline: missing CSP header on app.acme.io": what a security
+            # scanner or detector reports is a finding, whatever it names (a container, a header); "Trivy: add the
+            # image scan to the release pipeline" asks for work, read as any title
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a finding {label.strip()} reports")
+            return "finding", "security"
         copula = next((i for i, word in enumerate(words[:7]) if word in COPULAS), 0)
         if words[0] in POSSESSIVES and copula > 2:  # "our api docker image is 2.3gb": the subject is what is worked on
             words = words[1:copula]
@@ -521,6 +560,9 @@ class Classifier:
         place_noun = place_words[-1] if place_words else ""
         if " ".join(place_words[-2:]) in self._deploy_objects:
             place_noun = " ".join(place_words[-2:])  # the load balancer, the node pool
+        elif len(place_words) > 1 and place_words[-2] in ("asset", "assets", "hardware", "device", "devices") and (
+                place_noun in ("sheet", "spreadsheet", "list", "tracker", "database", "table")):
+            place_noun = "register"  # the asset sheet, the hardware tracker: a register of assets
         alert = _ALERT_ON_STATE_RE.search(named)
         if alert and not _PRODUCT_MESSAGE_RE.search(named[: alert.start("to") + len(alert.group("to"))]) \
                 and not _FAILURE_RE.search(named.lower()) and "cicd" in scores:
@@ -701,6 +743,16 @@ class Classifier:
             scores[name].strong += score.strong
         return None
 
+    def _symptom_then_request(self, title: str) -> tuple[str, str]:
+        """A title that states a symptom and then asks ("Orders API slow since Monday; scale it to 6 replicas",
+        "40 worker specs have stale heartbeats - restart the worker pool"): the statement and the request, which is
+        the work; ``(title, "")`` when the title opens with its request or asks nothing after a statement."""
+        match = _TITLE_ASK_RE.search(title)
+        if match is None or _first_word(title) in self._verbs:
+            return title, ""
+        stated, asked = title[:match.start()], title[match.end():]
+        return (stated, asked) if _first_word(asked) in self._verbs and _first_word(asked) not in REPAIRING else (title, "")
+
     def _first_request(self, description: str) -> str:
         """The description's first sentence that opens with a verb (its request), else its first sentence."""
         description = CRITERIA_RE.split(description, maxsplit=1)[0]  # what must hold is not the request
@@ -805,7 +857,10 @@ class Classifier:
                 rollback = scores.setdefault("cicd", _Score())
                 rollback.total += KEYWORD_WEIGHT * weight
                 rollback.strong += 1
-        head = self._score_head(title, scores, reasons, description)
+        stated, asked = self._symptom_then_request(title)
+        head = self._score_head(asked or title, scores, reasons, description)
+        if head is None and asked:  # the request said nothing the rules read: the statement before it may
+            head = self._score_head(stated, scores, reasons, description)
         if head is None and vague and description:
             # a title that names no work ("Q3 housekeeping", "Ticket from support"): the description's
             # first request is the head

@@ -104,6 +104,21 @@ def without_plain_rotation(text: str) -> str:
     return _ROTATION_RE.sub(lambda m: m.group() if _ROTATED_SECRET_RE.search(m.group("object")) else "cycle", text)
 
 
+_RESOURCE = (r"(?:memory|ram|heap|timers?|intervals?|goroutines?|threads?|(?:file\s+)?handles?|(?:db\s+|database\s+)?"
+             r"connections?|sockets?|(?:event\s+)?listeners?|(?:file\s+)?descriptors?|fds?|subscriptions?|resources?|"
+             r"buffers?|processes|temp\s+files?)(?![\w-])(?!\s+(?:strings?|urls?|uris?|details|info|credentials|passwords?))")
+_PROGRAM_LEAK_RE = re.compile(rf"\bleak(?:s|ed|ing)?\s+(?:(?:a|an|the|its|some|one)\s+)?{_RESOURCE}|"
+                              rf"(?<![\w-]){_RESOURCE}\s+leak(?:s|age)?\b", re.IGNORECASE)
+
+
+def without_program_leaks(text: str) -> str:
+    """A program that leaks what it holds (a timer, connections, goroutines) has a memory leak, a defect of the program:
+    "leaks a timer on unmount" is not a secret leaked ("leaks the database connection string" still is)."""
+    if "leak" not in text.lower():
+        return text
+    return _PROGRAM_LEAK_RE.sub("memory leak", text)
+
+
 def split_identifiers(text: str) -> tuple[str, list[str]]:
     """:func:`strip_identifiers`, and the names it dropped (quoted names, paths, dotted names)."""
     names: list[str] = []
@@ -117,6 +132,21 @@ def split_identifiers(text: str) -> tuple[str, list[str]]:
     if not _IDENTIFIER_RE.search(text):
         return text, names  # no path or dotted name anywhere: no need to look at each word
     return _WORD_RUN_RE.sub(lambda m: drop(m) if _IDENTIFIER_RE.search(m.group()) else m.group(), text), names
+
+
+_OPERATIONS_PATH_RE = re.compile(
+    r"(?:^|/)(?:\.github/workflows|\.circleci|k8s|kubernetes|helm|charts|terraform|ansible|deploy|deployments?|manifests|"
+    r"kustomize|infra)(?:/|$)|(?:^|/)(?:dockerfile[\w.-]*|docker-compose[\w.-]*\.ya?ml|jenkinsfile|\.gitlab-ci\.ya?ml|"
+    r"values[\w-]*\.ya?ml|kustomization\.ya?ml|[\w.-]+\.tf)$|^actions/[\w.-]+(?:@\S*)?$|^[\w.-]+/[\w.-]+-action(?:@\S*)?$|"
+    r"^release/v?\d", re.IGNORECASE)
+"""A path that is operations' file wherever it sits (a workflow, a chart, a manifest, a Dockerfile, Terraform), a
+GitHub Action (``actions/setup-node``, ``docker/build-push-action``) or a release branch (``release/2025.11``)."""
+
+
+def operations_path(names: Iterable[str]) -> str | None:
+    """The first of ``names`` (paths and dotted names a text holds) that is operations' file: it says where the change
+    is made as a routing word would (``k8s/prod/hpa.yaml: minReplicas 2 -> 4``); a program's path says nothing."""
+    return next((path for name in names if _OPERATIONS_PATH_RE.search(path := name.strip(".:!?"))), None)
 
 
 def find_files(text: str, extra: Iterable[object] = ()) -> list[str]:
@@ -620,6 +650,16 @@ asking to know every one of a kind ("I want to know every SaaS we pay for") asks
 _INTERJECTION_RE = re.compile(r"^\s*(?:u+h+|u+m+|h+m+|ugh+|oo+ps|hey+|hi|yo|ok|okay|so|fyi|psst|heads\s+up|quick\s+q(?:uestion)?)"
                               r"\b[\s,:!.-]*(?=\w)", re.IGNORECASE)
 _TAG_RE = re.compile(r"^\s*\[([^\]\n]{1,30})\]\s*[:\-–—]?\s*(?=\S)")
+_REQUESTER_RE = re.compile(
+    r"^\s*(?:(?:for|from)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:team|folks|squad)\s*[:,\-–—]|"
+    r"(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:team|folks|squad|ops)\s+(?:asked|asks?|wants?|needs?|requested|would\s+like)"
+    r"(?:\s+(?:us\s+)?(?:for|to)\b)?\s*[:,\-–—]?)\s*(?=\S)", re.IGNORECASE)
+"""Who asks or whom it is for ("For the security team: ...", "Platform team wants ...", "ops asked for ..."): a team
+named by its trade is no kind of work; what follows is."""
+_COMMIT_RE = re.compile(r"^\s*(?P<kind>feat|fix|chore|refactor|perf|docs|test|tests|style|build|ci|revert)"
+                        r"\((?P<scope>[\w./-]{1,30})\)!?:\s*(?=\S)", re.IGNORECASE)
+"""A conventional commit's ``fix(auth): ...``: its scope names the part of the code, as a label does; only ``ci`` says
+the kind of work (``build(deps)`` is how Dependabot titles a library bump, ``fix`` any repair)."""
 
 
 def strip_ticket_key(title: str) -> str:
@@ -634,6 +674,8 @@ def strip_ticket_key(title: str) -> str:
         title = bare
     title = re.sub(r"(?<=:)\s*(?:pls|please)\s+", " ", title, count=1, flags=re.IGNORECASE)  # "before launch: pls add ..."
     title = _TAG_RE.sub(lambda m: f"{m.group(1).strip()}: ", title, count=1)
+    title = _REQUESTER_RE.sub("", title, count=1)
+    title = _COMMIT_RE.sub(lambda m: f"{m.group('kind' if m.group('kind').lower() == 'ci' else 'scope')}: ", title, count=1)
     # a request asked in the title is its work: "can someone cut 3.4.1 ...", "so many dead repos, can we get a list ..."
     asked = _ASKED_RE.search(title) or _KNOW_RE.search(title)
     if asked and asked.end() < len(title):
