@@ -75,7 +75,7 @@ def _relative_which(lowered: str, at: int) -> bool:
     return bool(_BEFORE_RELATIVE_RE.search(lowered, max(0, at - 8), at) and _AFTER_RELATIVE_RE.match(lowered, at))
 
 
-_TITLE_ASK_RE = re.compile(r"\s*;\s+|\s+[-–—]\s+")
+_TITLE_ASK_RE = re.compile(r"(?<!\s)(?:\s*;\s+|\s+[-–—]\s+)")  # once per run of spaces (tests/test_text_cost.py)
 """Where a title's statement ends and its request begins."""
 _BUILD_NAME_RE = re.compile(r"build(?:ers?\b|-\d)")
 """A builder is a thing (the prompt builder, a query builder), and ``build-07`` a host's name: neither is the CI build."""
