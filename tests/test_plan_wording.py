@@ -854,3 +854,15 @@ def test_a_label_that_names_where_the_work_applies_is_its_scope_not_its_parts() 
 ])
 def test_a_sentence_that_only_quantifies_is_the_works_reach(sentence: str, work: str | None) -> None:
     assert as_work(sentence, VERBS) == work
+
+
+def test_work_done_by_people_for_people_gets_no_architecture_or_unit_tests() -> None:
+    # ordering, hiring, training and signing build nothing to design or unit-test
+    plan = plan_for("Open the Porto sales office", "Sign the lease, hire 3 account managers, order their phones and "
+                                                   "train them on the pitch deck.")
+    assert not any(title.startswith(("Design ", "Write tests for ")) for title in titles(plan))
+    # its opposite: a software part among them keeps them, and so does a feature named only by its title
+    built = plan_for("Self-service returns", "Add a returns form to the account page, email the label and notify "
+                                              "the warehouse.")
+    assert any(title.startswith("Write tests for") for title in titles(built))
+    assert any(title.startswith("Design ") for title in titles(plan_for("Gift cards for the shop")))

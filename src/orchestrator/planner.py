@@ -651,6 +651,27 @@ def _remediations(items: list[_Item]) -> None:
                 item.phase = "remediate"
 
 
+_SOFTWARE_RE = re.compile(
+    r"\b(?:apis?|endpoints?|services?|microservices?|apps?|application|code|codebase|features?|back-?end|front-?end|"
+    r"ui|ux|database|db|schemas?|quer(?:y|ies)|integrations?|sdk|librar(?:y|ies)|libs?|modules?|components?|bugs?|"
+    r"repos?|repositor(?:y|ies)|scripts?|jobs?|pipelines?|webhooks?|functions?|lambdas?|tables?|pages?|forms?|"
+    r"buttons?|cli|plugins?|widgets?|cach(?:e|ing)|stores?|panels?|sites?|websites?|portal|dashboards?|alerts?|"
+    r"postgres\w*|mysql|oracle|\w*sql|mongo\w*|redis|automation|(?:chat)?bots?|crm|emails?|notifications?|"
+    r"reminders?|sync\w*|mvp|prototype|engines?|firmware|analytics|digital|calendars?|billing|search|messaging|"
+    r"checkout|log-?in|auth\w*|sso|oauth|cron|workers?|queues?|client|mobile|ios|android|web|platform|software|"
+    r"tests?|migrations?|releases?|deploy\w*|clusters?|containers?|kubernetes|k8s|terraform|helm|ci|cd|docker|"
+    r"infrastructure)\b",
+    re.IGNORECASE)
+"""Words of software work. A task whose title names none, and whose parts mostly do what people do (order 4 laptops,
+sign the MSA, train the agents) or mostly name none, gets no architecture to design and no tests to write."""
+_PEOPLE_VERBS = frozenset({
+    "order", "buy", "purchase", "procure", "hire", "recruit", "train", "sign", "book", "survey", "announce", "present",
+    "choose", "pick", "shortlist", "compare", "evaluate", "negotiate", "wipe", "recycle", "return", "collect", "rack",
+    "cable", "enroll", "enrol", "issue", "agree", "interview", "help", "ask", "gather", "invite", "hand", "meet", "pilot",
+    "print", "brief", "onboard", "grant", "email", "call", "visit", "assign", "approve", "file", "quote", "install"})
+"""What people do for people and things (order the laptops, train the agents, sign the MSA), not what is built."""
+
+
 def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> list[_Item]:
     """Add what complex work needs: a split of a new system, a design first, tests after."""
     implement = [item for item in items if item.phase == "implement"]
@@ -665,6 +686,10 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> l
                 _Item(f"Implement {topic} frontend", "implement", "development", [], group),
             ]
             implement = items[index : index + 2]
+    if implement and not _SOFTWARE_RE.search(task.title) and (sum(
+            item.text.split(maxsplit=1)[0].lower() in _PEOPLE_VERBS for item in implement) * 2 >= len(implement) or (
+            len(implement) > 1 and sum(bool(_SOFTWARE_RE.search(item.text)) for item in implement) * 3 < len(implement))):
+        implement = []  # ordering laptops, training staff, signing a contract: nothing to design or unit-test
     if implement and "test" not in phases:
         items.append(_Item(f"Write tests for {topic}", "test", "development", [], max(i.group for i in implement)))
     if implement and "design" not in phases and (len(items) < 3 or not all(
