@@ -866,3 +866,39 @@ def test_work_done_by_people_for_people_gets_no_architecture_or_unit_tests() -> 
                                               "the warehouse.")
     assert any(title.startswith("Write tests for") for title in titles(built))
     assert any(title.startswith("Design ") for title in titles(plan_for("Gift cards for the shop")))
+
+
+def test_a_lists_indented_sub_items_are_steps_when_they_ask_and_details_when_they_name() -> None:
+    plan = plan_for("Payroll provider switch", "1. Export the employee master data\n2. Load it into the new provider\n"
+                                               "   a. load a test batch of ten people\n"
+                                               "   b. get HR to compare the payslips\n3. Run the first live payroll")
+    order = [stage_of(plan, start) for start in ("Export the employee", "Load it into", "Load a test batch",
+                                                 "Get HR to compare", "Run the first live")]
+    assert order == sorted(order) and len(set(order)) == len(order)  # each in the writer's order, none dropped
+    # an arrow in a sub-bullet maps one field to another: no chain of steps, and no part of its own
+    mapped = plan_for("Ticket import", "1. Export the tickets from Freshdesk\n2. Map the statuses\n   - Open -> new\n"
+                                       "   - Pending -> waiting\n3. Import them into Jira")
+    assert "Map the statuses (Open to new; Pending to waiting)" in titles(mapped)
+    assert len(plan.subtasks) >= 5 and len(mapped.subtasks) >= 3
+
+
+def test_a_switch_that_says_its_own_verb_keeps_it() -> None:
+    plan = plan_for("New booking system", "Import the bookings, train the staff, then go live on Monday 7am.")
+    assert "Go live on Monday 7am" in titles(plan)
+    assert not any(title.startswith("Cut over to the") for title in titles(plan))
+
+
+def test_a_then_without_a_verb_repeats_the_verb_of_the_step_before_it() -> None:
+    plan = plan_for("Search rollout", "Enable the new search for internal users, then beta customers, then everyone.")
+    order = [stage_of(plan, f"Enable the new search for {who}") for who in ("internal users", "beta customers",
+                                                                           "everyone")]
+    assert order == sorted(set(order)) and len(order) == 3
+    # a "then" inside a parenthesis orders within one step; "and then" goes on one thing; a new thing keeps its own verb
+    paced = plan_for("Ledger release", "Ship to the canary pool, then the fleet zone by zone (us first, then eu).")
+    assert "Ship to the fleet zone by zone (us first, then eu)" in titles(paced)
+    one = plan_for("Build pipeline", "Set up a pipeline that deploys to staging and then production, and switch DNS.")
+    assert any("deploys to staging then production" in title for title in titles(one))
+    told = plan_for("Wallet rework", "Build the wallet service, then a fraud review, then the mobile screens.")
+    assert not any(title.startswith("Build a fraud review") for title in titles(told))
+    needs = plan_for("Portal SSO", "The two portals need SSO, then a pen test, then rollout to clients.")
+    assert not any(title.startswith("Give rollout") for title in titles(needs))

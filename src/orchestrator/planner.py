@@ -252,7 +252,8 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # a title that names work ("Add X with security audit and docs") may name parts the description leaves out; a
     # title that only names the thing ("New checkout flow with Apple Pay") is the whole task, not a part of it
     # "80,000 patient records" is one number, not two clauses ("Migrate 80", "the 000 patient records")
-    items = _items(as_work_text(_GROUPED_RE.sub(_GROUP_MARK, description), words), main, classifier, verbs)
+    items = _items(as_work_text(_GROUPED_RE.sub(_GROUP_MARK, _flattened(description, verbs)), words), main, classifier,
+                   verbs)
     from_title = _items(title, main, classifier, verbs) if _opens_with_verb(title, verbs) or not items else []
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
@@ -262,6 +263,39 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     items = _fit(items, config.max_subtasks)
     items.sort(key=_order)
     return _with_acceptance(_drafts(items, topic, config, verbs), description)
+
+
+def _flattened(text: str, verbs: re.Pattern[str]) -> str:
+    """A list's indented sub-items read as the list's own: one that asks for work (``a. run a test migration``)
+    becomes an item of its own after its parent, in the writer's order (a numbered list is numbered again); one
+    that only details its parent (``- Region -> region``) goes into the parent's parenthesis (an arrow there maps
+    a field, it orders no steps)."""
+    if "\n " not in text and "\n\t" not in text:
+        return text
+    out: list[str] = []
+    parent: int | None = None
+    details: dict[int, list[str]] = {}
+    for line in text.splitlines():
+        sub = _SUB_ITEM_RE.match(line) if parent is not None else None
+        if sub and parent is not None:
+            item = sub.group("item").strip()
+            if _opens_with_verb(item, verbs) and not _MAPS_TO_RE.search(item):  # "Open -> new" maps a status
+                out.append(f"{'1.' if _NUMBERED_LINE_RE.match(out[parent]) else '-'} {item}")
+            else:
+                details.setdefault(parent, []).append(_MAPS_TO_RE.sub(" to ", item.rstrip(" .;,")))
+            continue
+        parent = len(out) if _LIST_LINE_RE.match(line) else None
+        out.append(line)
+    for index, detail in details.items():
+        out[index] = f"{out[index].rstrip(' .;,:')} ({'; '.join(detail)})"
+    count = iter(range(1, len(out) + 1))
+    return "\n".join(_NUMBERED_LINE_RE.sub(lambda m: f"{next(count)}{m.group(1)}", line) for line in out)
+
+
+_SUB_ITEM_RE = re.compile(r"^[ \t]+(?:[-*•]|[a-z][.)]|\d{1,2}[.)])\s+(?P<item>\S.*)$")
+_LIST_LINE_RE = re.compile(r"^(?:\d{1,2}[.)]|[-*•])\s+\S")
+_NUMBERED_LINE_RE = re.compile(r"^\d{1,2}([.)])(?=\s)")
+_MAPS_TO_RE = re.compile(r"\s*(?:→|->|=>|⇒)\s*")
 
 
 _GROUPED_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -406,12 +440,45 @@ def _segments(text: str, verbs: re.Pattern[str]) -> list[str]:
     if arrow_steps(text):
         return sequence_segments(text)  # an arrow chain is the writer's order, whatever its steps say
     segments: list[str] = []
+    cursor = 0
     for segment in sequence_segments(text):
-        if segments and not _opens_with_verb(segment, verbs):  # "then point the producers at SQS": a step
-            segments[-1] += f" then {segment}"
+        start = text.find(segment, cursor)
+        gap, cursor = (text[cursor:start], start + len(segment)) if start >= 0 else (" then ", cursor)
+        if segments and segments[-1].count("(") > segments[-1].count(")"):
+            segments[-1] += f"{gap}{segment}"  # "(eu-west first, then us-east)": an order inside one step
+        elif segments and not (_opens_with_verb(segment, verbs) or _CUTOVER_RE.match(segment) or _RETIRE_RE.match(segment)):
+            elided = _elided(segments[-1], segment, gap, verbs)
+            if elided:
+                segments.append(elided)  # "deploy to staging, then prod": deploy to prod after it
+            else:
+                segments[-1] += f" then {segment}"  # "a pipeline that deploys to staging and then production"
         else:
-            segments.append(segment)
+            segments.append(segment)  # "then point the producers at SQS", "then go live": a step
     return segments
+
+
+def _elided(before: str, segment: str, gap: str, verbs: re.Pattern[str]) -> str | None:
+    """The step a verbless "then ..." asks for with the verb of the step before it: ``Roll it out to engineering,
+    then everyone else`` -> ``Roll it out to everyone else``. None where the "then" goes on one thing (``a
+    pipeline that deploys to staging and then production``)."""
+    clause = re.split(r"[,;.:]\s", before.strip())[-1].strip()
+    words, head = clause.split(), re.split(r"[,(;\n]|[.!?](?:\s|$)", segment, maxsplit=1)[0].split()
+    if "and" in gap.lower() or not words or not head or not verbs.match(clause) or _RELATIVE_RE.search(clause) \
+            or " then " in clause:  # "need SSO then a pen test": its verb is not the next one's
+        return None
+    if not (_OBJECT_START_RE.match(segment) or (len(head) > 1 and head[1].lower() in _AFTER_OBJECT) or (
+            len(head) <= 2 and re.match(r"[a-z]", segment) and head[-1].lower() not in ("it", "them"))):
+        return None  # "then sweep the balances", "then security-scan it", "then a pen test": no object alone
+    # the first preposition's object is what changes ("Enable the flag for staff, then everyone": for everyone),
+    # else the verb's ("Upgrade the lab switch first, then the sites")
+    at = next((n for n, word in enumerate(words[1:], 1) if word.lower() in _ELIDED_AFTER), 0)
+    return f"{' '.join(words[:at + 1])} {segment}"
+
+
+_OBJECT_START_RE = re.compile(r"(?:the|all|every|everyone|each|both|our|their|its|the\s+rest|\d)", re.IGNORECASE)
+_AFTER_OBJECT = frozenset({"one", "in", "on", "at", "with", "after", "by", "for", "to", "first", "only", "else", "next"})
+_ELIDED_AFTER = frozenset({"to", "on", "in", "into", "onto", "for", "at", "across", "of"})
+_RELATIVE_RE = re.compile(r"\b(?:that|which|who|where|whose)\b", re.IGNORECASE)
 
 
 def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str]) -> list[_Item]:
@@ -838,8 +905,9 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     words = re.findall(r"[a-z]+", item.text.lower())
     if set(words) <= _PHASE_WORDS:
         return _TEMPLATE_TITLE[item.phase].format(topic=topic)
-    if _opens_with_verb(item.text, verbs):
-        return _title(item.text)
+    if _opens_with_verb(item.text, verbs) or (item.phase == "cutover" and _CUTOVER_RE.match(item.text)) or (
+            item.phase == "retire" and _RETIRE_RE.match(item.text)):
+        return _title(item.text)  # "Go live on Monday", "Power off cron01": the switch says its own verb
     owned = re.match(r"^(?:its|their)\b", item.text.strip(), re.I)  # "its own database": the topic's
     rest = _VERBLESS_RE.sub("", item.text.strip())
     first = rest.split(maxsplit=1)[0] if rest.split() else ""
