@@ -902,3 +902,15 @@ def test_a_then_without_a_verb_repeats_the_verb_of_the_step_before_it() -> None:
     assert not any(title.startswith("Build a fraud review") for title in titles(told))
     needs = plan_for("Portal SSO", "The two portals need SSO, then a pen test, then rollout to clients.")
     assert not any(title.startswith("Give rollout") for title in titles(needs))
+
+
+def test_a_part_on_what_the_one_before_it_made_or_after_a_decision_comes_after_it() -> None:
+    plan = plan_for("Tablet refresh", "Buy 30 tablets, configure them with the kiosk profile, and label the boxes.")
+    assert stage_of(plan, "Configure them") > stage_of(plan, "Buy 30 tablets")
+    signed = plan_for("Payroll vendor", "Get the works council's approval, migrate the salary data and switch payroll "
+                                        "over in March.")
+    assert stage_of(signed, "Migrate the salary data") > stage_of(signed, "Get the works council's approval")
+    # its opposite: parts on things of their own run side by side, "give them" names people, not a made thing
+    side = plan_for("Team kit", "Buy 30 tablets, give them a welcome pack, and book the training room.")
+    assert stage_of(side, "Book the training room") == stage_of(side, "Buy 30 tablets")
+    assert stage_of(side, "Give them a welcome pack") == stage_of(side, "Buy 30 tablets")

@@ -227,6 +227,8 @@ class _Item:
     """The verb a verbless part takes from the one before it in its sentence ("Build the API, a UI widget")."""
     waits: bool = False
     """Whether it waits for the rest of its phase: ``Update the MX records once the last batch is done``."""
+    after: int = 0
+    """How many parts of its sentence and phase it comes after (``order replacements, image them``)."""
 
 
 def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
@@ -507,8 +509,10 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                 continue
             items = _sentence_items(pieces, bool(listed) or all(not sep for sep, _ in pieces), group, main,
                                     classifier, verbs)
+            after = _waiting(items) if not steps else [0] * len(items)
             for step, item in enumerate(items):
                 item.group = group * 100 + (step if steps else 0)  # numbered steps are the writer's order
+                item.after = after[step]
                 # "a threat model first" goes before the rest of its step; "remove X once no flag uses it" after
                 # the rest of its phase (switching the old thing off still comes last)
                 lowered = item.text.lower()
@@ -517,6 +521,30 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                 item.waits = " once " in lowered and bool(_ONCE_RE.search(item.text))
             found += items
     return _unique(found)
+
+
+def _waiting(items: list[_Item]) -> list[int]:
+    """How many parts of its sentence each part comes after, within its phase: a part works on what the one
+    before it made (``order replacements, image them``, ``confirm who needs access, revoke the rest``), or comes
+    after a decision, a sign-off or a pilot written before it (``get budget approval, buy 180 seats``); else it
+    runs beside them."""
+    waits, found = 0, []
+    for n, item in enumerate(items):
+        waits += n > 0 and bool(_GATE_RE.match(items[n - 1].text) or _ANAPHOR_RE.match(item.text))
+        found.append(waits)
+    return found
+
+
+_GATE_RE = re.compile(
+    r"^\s*(?:(?:get|have|ask|make)\b[^,;]*?\b(?:approv\w*|sign(?:s|ed)?[\s-]+off|sign-?off|confirm\w*|agree\w*|"
+    r"go-ahead)\b|(?:approve|agree|decide|choose|pick|select|shortlist|pilot|trial|dry-run)\b|"
+    r"run\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}?(?:pilot|trial|dry[\s-]?run)\b)", re.IGNORECASE)
+"""A part the work after it waits for: a decision, a sign-off, a pilot (``Pilot Tailscale with the infra team``)."""
+_ANAPHOR_RE = re.compile(
+    r"^\s*(?!(?:give|grant|show|tell|offer|email|remind|train|help|ask|invite|let)\s+them\b)[\w-]+"
+    r"(?:\s+(?:up|out|down|off|over|back))?\s+(?:them|those|these|the\s+rest|the\s+(?:old|new|other)\s+ones|each\s+one|"
+    r"the\s+results?)\b|^\s*[\w-]+\s+again\b", re.IGNORECASE)
+"""A part whose object is what the part before it made or found: ``image them``, ``revoke the rest``."""
 
 
 _REPAIRS = frozenset({"fix", "upgrade", "bump", "patch", "update", "remove", "delete", "rename", "repair", "revert",
@@ -699,8 +727,8 @@ def _unique(items: list[_Item]) -> list[_Item]:
     return kept
 
 
-def _order(item: _Item) -> tuple[int, int, bool]:
-    return item.group, RANK[item.phase], item.waits
+def _order(item: _Item) -> tuple[int, int, bool, int]:
+    return item.group, RANK[item.phase], item.waits, item.after
 
 
 _REMEDIATES_RE = re.compile(
@@ -797,7 +825,8 @@ def _fit(items: list[_Item], most: int) -> list[_Item]:
                       "inventory", "design"):
             same = [item for item in items if item.phase == phase]
             pairs = [(a, b) for a, b in zip(same, same[1:], strict=False)
-                     if a.master == b.master and a.group == b.group and a.waits == b.waits]
+                     if a.master == b.master and a.group == b.group and a.waits == b.waits
+                     and a.after == b.after]
             if pairs:
                 first, second = pairs[0]
                 first.text = f"{first.text}; {second.text}"
