@@ -914,3 +914,21 @@ def test_a_part_on_what_the_one_before_it_made_or_after_a_decision_comes_after_i
     side = plan_for("Team kit", "Buy 30 tablets, give them a welcome pack, and book the training room.")
     assert stage_of(side, "Book the training room") == stage_of(side, "Buy 30 tablets")
     assert stage_of(side, "Give them a welcome pack") == stage_of(side, "Buy 30 tablets")
+
+
+def test_verbs_of_buying_and_choosing_open_their_parts() -> None:
+    plan = plan_for("Translation agency", "Shortlist two agencies, negotiate the rates, choose one with marketing and "
+                                          "submit the purchase order. Fetch the glossary from the old vendor.")
+    assert {"Shortlist two agencies", "Negotiate the rates", "Choose one with marketing", "Submit the purchase order",
+            "Fetch the glossary from the old vendor"} <= set(titles(plan))
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    ("Apple requires the new privacy manifest by 1 May", None),  # a deadline someone else set
+    ("We launch in Berlin on 3 June", None),
+    ("The two office leases end in September", None),
+    ("The export endpoint requires a date filter", "Give the export endpoint a date filter"),  # no date: a rule
+    ("Launch the spring campaign on 3 June", "Launch the spring campaign on 3 June"),
+])
+def test_a_present_tense_fact_with_a_date_is_context(sentence: str, work: str | None) -> None:
+    assert as_work(sentence, VERBS) == work

@@ -403,7 +403,8 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "normalise", "normalize", "compress", "resize", "reindex", "re-index", "geocode", "anonymise",
                "anonymize", "deprecate", "sunset", "do", "swap", "wipe", "recycle", "power off", "power down",
                "hand over", "enroll", "enrol", "replicate", "warm up", "right-size", "lower", "reduce", "adopt", "cancel",
-               "redirect", "fail over", "tune", "re-test", "retest")
+               "redirect", "fail over", "tune", "re-test", "retest", "shortlist", "evaluate", "submit", "fetch",
+               "negotiate", "approve", "choose", "interview", "help")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
