@@ -932,3 +932,21 @@ def test_verbs_of_buying_and_choosing_open_their_parts() -> None:
 ])
 def test_a_present_tense_fact_with_a_date_is_context(sentence: str, work: str | None) -> None:
     assert as_work(sentence, VERBS) == work
+
+
+def test_no_title_carries_a_control_character_an_unclosed_parenthesis_or_a_full_stop_in_its_topic() -> None:
+    plan = plan_for("Rotate\x07 the API keys\x1b[0m", "Revoke the old keys\x1b[31m, issue new ones (one per "
+                                                      "partner and update the vault.\r\nThen notify the partners.")
+    assert not any(re.search(r"[\x00-\x08\x0b-\x1f\x7f]", title) or title.count("(") != title.count(")")
+                   for title in titles(plan))
+    assert plan.task_title == "Rotate\x07 the API keys\x1b[0m"  # the task itself keeps what its writer sent
+    assert not any(". " in title for title in titles(plan_for("Every service.", "Add health checks, export "
+                                                                                "metrics and write runbooks.")))
+    # a colon list's items keep what their parenthesis lists
+    listed = plan_for("Help desk", "Two teams: support configures Zendesk (views, macros, SLAs), web embeds the widget.")
+    assert any(title.endswith("(views, macros, SLAs)") for title in titles(listed))
+
+
+def test_the_report_on_a_retirement_comes_after_the_retirement() -> None:
+    plan = plan_for("Decommission the legacy fax gateway")
+    assert stage_of(plan, "Review the results") > stage_of(plan, "Decommission the legacy fax gateway")

@@ -83,7 +83,7 @@ class Draft:
 # --- phases of work ----------------------------------------------------------------
 
 RANK = {"inventory": 0, "design": 1, "implement": 2, "secure": 2, "test": 3, "audit": 4, "remediate": 5, "docs": 6,
-        "deploy": 6, "cutover": 7, "review": 7, "retire": 8}
+        "deploy": 6, "cutover": 7, "retire": 8, "review": 9}
 WORKER_TYPE = {
     "inventory": "inventory", "design": "planner", "implement": "implementation", "secure": "implementation",
     "cutover": "deploy", "retire": "deploy", "remediate": "implementation",
@@ -238,6 +238,10 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     writer's order. Within a group, parts run by phase, parallel where phases are equal.
     """
     task = classifier.bounded(task)
+    if _CONTROL_RE.search(task.title) or _CONTROL_RE.search(task.full_description):
+        # a pasted terminal's colour codes and bells are no words of the work (the task itself keeps them)
+        task = task.model_copy(update={"title": _printable(task.title), "description": _printable(task.description)
+                                       if task.description is not None else None})
     # R3: what already happened ("the .env was pushed to a public gist") is not a part of the work
     prefix = type_prefix(task.full_description)  # "bug: ..." declares a type; "Purpose: ..." is no type
     known = prefix is not None and prefix.lower() not in SCOPE_LABELS \
@@ -249,7 +253,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # a title or a description written as statements ("The 4 legacy apps must be brought under ...") is read
     # as the work it asks for ("Bring the 4 legacy apps under ..."), so that each part is an imperative
     words = _work_words(classifier)
-    title = as_work_text(task.title, words).rstrip(".") or task.title
+    title = as_work_text(task.title, words).rstrip(".") or task.title.strip().rstrip(".")  # "Every service."
     topic = topic_of(task.model_copy(update={"title": title}), verbs)
     # a title that names work ("Add X with security audit and docs") may name parts the description leaves out; a
     # title that only names the thing ("New checkout flow with Apple Pay") is the whole task, not a part of it
@@ -298,6 +302,14 @@ _SUB_ITEM_RE = re.compile(r"^[ \t]+(?:[-*•]|[a-z][.)]|\d{1,2}[.)])\s+(?P<item>
 _LIST_LINE_RE = re.compile(r"^(?:\d{1,2}[.)]|[-*•])\s+\S")
 _NUMBERED_LINE_RE = re.compile(r"^\d{1,2}([.)])(?=\s)")
 _MAPS_TO_RE = re.compile(r"\s*(?:→|->|=>|⇒)\s*")
+
+
+_CONTROL_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""A terminal's escape sequence (``ESC[31m``) or a control character other than a tab or a line break."""
+
+
+def _printable(text: str) -> str:
+    return _CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 _GROUPED_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -490,7 +502,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
     for group, segment in enumerate(segments):
         # "shadow mode first, then switch consumers": first before what follows, not before all the rest
         before_then = group + 1 < len(segments) and segment.rstrip(" ,;.\n").lower().endswith(_FIRST_ENDS)
-        raw = _lettered(segment) or listed_items(segment)
+        raw = _lettered(segment) or _rejoined(listed_items(segment))
         listed = [work for item in raw if (work := as_work(item, _work_words(classifier)))]
         # a line no listed item comes from is read on its own ("This quarter: a, b, c.\nReport to the CISO")
         lines = [line for line in segment.splitlines() if line.strip()
@@ -546,6 +558,18 @@ _ANAPHOR_RE = re.compile(
     r"(?:\s+(?:up|out|down|off|over|back))?\s+(?:them|those|these|the\s+rest|the\s+(?:old|new|other)\s+ones|each\s+one|"
     r"the\s+results?)\b|^\s*[\w-]+\s+again\b", re.IGNORECASE)
 """A part whose object is what the part before it made or found: ``image them``, ``revoke the rest``."""
+
+
+def _rejoined(items: list[str]) -> list[str]:
+    """A list's items with what a parenthesis lists kept in the item it opens in (``configures Intercom (inboxes,
+    macros, SLAs)`` is one item, not three)."""
+    joined: list[str] = []
+    for item in items:
+        if joined and joined[-1].count("(") > joined[-1].count(")"):
+            joined[-1] += f", {item}"
+        else:
+            joined.append(item)
+    return joined
 
 
 _REPAIRS = frozenset({"fix", "upgrade", "bump", "patch", "update", "remove", "delete", "rename", "repair", "revert",
@@ -1008,11 +1032,32 @@ def _title(text: str) -> str:
     """Capitalised, without its full stop, at most ``TITLE_CHARS`` long: a longer one is cut after a whole word
     and ends with "..." (the part's description keeps every word)."""
     text = text.strip().rstrip(".")
+    if "(" in text or ")" in text:
+        text = _balanced(text)
     text = text[:1].upper() + text[1:]
     if len(text) <= TITLE_CHARS:
         return text
     cut = text[: TITLE_CHARS - 3].rsplit(" ", 1)[0].rstrip(" ,;:-")
     return f"{cut}..."
+
+
+def _balanced(text: str) -> str:
+    """``text`` without a parenthesis the writer opened and never closed (``Set up the alert (for disk and CPU``)
+    or closed and never opened."""
+    opened: list[int] = []
+    unmatched: set[int] = set()
+    for index, char in enumerate(text):
+        if char == "(":
+            opened.append(index)
+        elif char == ")":
+            if opened:
+                opened.pop()
+            else:
+                unmatched.add(index)
+    unmatched.update(opened)
+    if not unmatched:
+        return text
+    return re.sub(r"\s{2,}", " ", "".join(c for i, c in enumerate(text) if i not in unmatched)).strip()
 
 
 def _description(item: _Item, title: str, topic: str) -> str:
