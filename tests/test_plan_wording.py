@@ -950,3 +950,14 @@ def test_no_title_carries_a_control_character_an_unclosed_parenthesis_or_a_full_
 def test_the_report_on_a_retirement_comes_after_the_retirement() -> None:
     plan = plan_for("Decommission the legacy fax gateway")
     assert stage_of(plan, "Review the results") > stage_of(plan, "Decommission the legacy fax gateway")
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    ("The legacy CRM stays online for the auditors", None),  # how things are, with a verb the reader does not know
+    ("The colocation lease covers the racks and the cooling", None),
+    ("The web team embeds the chat widget", "The web team embeds the chat widget"),  # a team given its work
+    ("The importer creates the accounts", "Make the importer create the accounts"),  # a verb of work: a requirement
+    ("Grafana dashboards for the on-call team", "Grafana dashboards for the on-call team"),  # a thing to make
+])
+def test_how_things_are_told_with_an_unknown_verb_is_context(sentence: str, work: str | None) -> None:
+    assert as_work(sentence, VERBS) == work

@@ -334,7 +334,7 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
         elif _verb_at(body, verbs) is None:
             # a thing to make, unless it tells what someone did ("Gitleaks found 57 secrets", "On Friday a
             # contractor pushed a token to a public repo")
-            work, pronoun = (None if _DID_RE.match(body) else body), None
+            work, pronoun = (None if _DID_RE.match(body) or _holds(body, verbs) else body), None
         else:
             work, pronoun = _statement(body, verbs)
         if work:
@@ -346,6 +346,20 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
             kept.append(f"{separator if kept else ''}{lead if kept or ordered else ''}"
                         f"{work[:1].lower() + work[1:] if ordered else work}")
     return "".join(kept) or None
+
+
+_HOLDS_RE = re.compile(r"^(?:[\w'-]+\s+){1,4}?(?P<verb>[a-z][\w-]*[^\Ws])s\s+(?:the|a|an|our|their|its|all|every|each|no|"
+                       r"read-only|offline|online|live|unchanged)\b")
+
+
+def _holds(text: str, verbs: Collection[str]) -> bool:
+    """How things are, told with a verb the reader does not know (``QuickBooks stays read-only``, ``The payments
+    team owns the webhook handlers``): a subject, then a present tense before its object; not a thing to make, and
+    not a team given work (``Platform creates the topics``, ``the web team embeds the widget``)."""
+    found = _HOLDS_RE.match(text)
+    if not found or _head(text[:found.start("verb")]) in _TEAMS | PEOPLE | {"team", "teams"}:
+        return False  # "the web team embeds the widget": a team given work, whatever its verb
+    return not {found["verb"].lower(), found["verb"].lower().removesuffix("e")} & set(verbs)
 
 
 _DID_RE = re.compile(
