@@ -659,11 +659,11 @@ def lower_subject(subject: str) -> str:
     first, rest = words[0], words[1] if len(words) > 1 else ""
     lowered = first.lower()
     named = bool(re.search(r"[A-Z0-9]", first[1:])) or (bool(re.match(r"[A-Z]", rest)) and lowered not in _COMMON) or (
-        not rest and lowered not in _COMMON | _COMMON_NOUNS and lowered.rstrip("s") not in _COMMON_VERBS)
+        not rest and lowered not in _COMMON | COMMON_NOUNS and lowered.rstrip("s") not in _COMMON_VERBS)
     return subject.strip() if named else f"{first[:1].lower()}{first[1:]}{f' {rest}' if rest else ''}"
 
 
-_COMMON_NOUNS = frozenset({
+COMMON_NOUNS = frozenset({
     "login", "logins", "search", "checkout", "signup", "billing", "payments", "uploads", "downloads", "exports",
     "imports", "reports", "invoices", "orders", "notifications", "emails", "backups", "deployments", "builds", "tests",
     "logs", "metrics", "alerts", "sessions", "accounts", "queries", "events", "data", "files", "records", "tables",

@@ -26,7 +26,7 @@ from typing import Any
 from orchestrator import dag
 from orchestrator.classify import Classifier, Route
 from orchestrator.config import PlannerConfig
-from orchestrator.imperatives import PEOPLE, SCOPE_LABELS, as_work, as_work_text, lower_subject
+from orchestrator.imperatives import COMMON_NOUNS, PEOPLE, SCOPE_LABELS, as_work, as_work_text, lower_subject
 from orchestrator.models import (
     MASTERS,
     MAX_SUBTASK_ID,
@@ -228,6 +228,8 @@ class _Item:
     waits: bool = False
     """Whether it waits for the rest of its phase: ``Update the MX records once the last batch is done``."""
     after: int = 0
+    imperative: bool = False
+    """Whether it opens with a verb the planner does not know, read as one in a series of imperatives."""
     """How many parts of its sentence and phase it comes after (``order replacements, image them``)."""
 
 
@@ -416,7 +418,7 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "anonymize", "deprecate", "sunset", "do", "swap", "wipe", "recycle", "power off", "power down",
                "hand over", "enroll", "enrol", "replicate", "warm up", "right-size", "lower", "reduce", "adopt", "cancel",
                "redirect", "fail over", "tune", "re-test", "retest", "shortlist", "evaluate", "submit", "fetch",
-               "negotiate", "approve", "choose", "interview", "help")
+               "negotiate", "approve", "choose", "interview", "help", "share", "fail", "tear down", "sign")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
@@ -618,7 +620,10 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     previous: _Item | None = None
     making = False  # whether the last verb makes things: "Build the API, a UI widget" lists deliverables
     verb = ""  # the last verb: a verbless part made after it takes it ("Build the API, a UI widget")
-    for separator, part in pieces:
+    # in a series of imperatives a word the planner does not know opens its part too ("Pilot Tailscale with the
+    # infra team, write the ACL policy, roll it out"), unless it looks like a name or a noun
+    series = len(pieces) >= 3 and sum(_opens_with_verb(piece, verbs) for _, piece in pieces) >= 2
+    for place, (separator, part) in enumerate(pieces):
         if not re.search(r"[A-Za-z]{2,}", part):
             if previous is not None:  # "a rollout to 10% then 100%": the number belongs to the part before it
                 previous.text += f"{separator if separator.strip() else ' '}{part}"
@@ -635,6 +640,9 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             route = dataclasses.replace(route, domain="development", strong=True,
                                         master=classifier.config.domains["development"].master)
         opening = _opens_with_verb(part, verbs)
+        unknown = not opening and series and separator.strip() in ("", ",", ".", "!", "?", ";") and \
+            _likely_verb(part, place == 0 or separator.strip() in (".", "!", "?", ";"))  # not after "and", "with"
+        opening = opening or unknown
         if opening:
             making = part.split()[0].lower() in classifier.config.making_verbs
             verb = part.split()[0].capitalize() if making and not whole else ""  # a list's items are each their own
@@ -657,9 +665,28 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # "Restore the claims document store": a documents word, but restoring is no writing
             chosen = dataclasses.replace(route, domain="development", master=classifier.config.domains["development"].master)
         previous = _Item(part, phase_of(part, chosen.domain, verbs), chosen.master, find_files(part), group,
-                         "" if opening else verb)
+                         "" if opening else verb, imperative=unknown)
         found.append(previous)
     return found
+
+
+def _likely_verb(part: str, starts: bool) -> bool:
+    """Whether a part's first word reads as a verb the planner does not know: not a name inside a sentence, not
+    a word shaped like a noun, an adjective or a participle (``dashboards``, ``nightly``, ``Grafana``)."""
+    found = _BARE_VERB_RE.match(part)
+    if not found or (found["word"][:1].isupper() and not starts):
+        return False
+    word = found["word"].lower()
+    return not (_NOT_A_VERB_RE.match(word) or _NOT_VERB_SHAPE_RE.search(word) or word in COMMON_NOUNS
+                or _COMMON_START_RE.match(word) or word in _NOT_VERBS)
+
+
+_NOT_VERBS = frozenset({"app", "api", "hotfix", "short", "long", "would", "could", "should", "might", "maybe", "also",
+                        "main", "core", "dev", "prod", "staging", "auth", "code", "team", "site", "page"})
+
+
+_BARE_VERB_RE = re.compile(r"\s*(?P<word>[A-Za-z][a-z]{2,})\s+\S")
+_NOT_VERB_SHAPE_RE = re.compile(r"(?:[^s]s|ly|ed|al|ic|ive|ous|ful|able|ion|ment|ness|ity|er|or|ics|ist|ery|ary|a)$")
 
 
 def _makes(part: str, domain: str, classifier: Classifier) -> bool:
@@ -959,7 +986,7 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     words = re.findall(r"[a-z]+", item.text.lower())
     if set(words) <= _PHASE_WORDS:
         return _TEMPLATE_TITLE[item.phase].format(topic=topic)
-    if _opens_with_verb(item.text, verbs) or (item.phase == "cutover" and _CUTOVER_RE.match(item.text)) or (
+    if item.imperative or _opens_with_verb(item.text, verbs) or (item.phase == "cutover" and _CUTOVER_RE.match(item.text)) or (
             item.phase == "retire" and _RETIRE_RE.match(item.text)):
         return _title(item.text)  # "Go live on Monday", "Power off cron01": the switch says its own verb
     owned = re.match(r"^(?:its|their)\b", item.text.strip(), re.I)  # "its own database": the topic's
