@@ -976,3 +976,11 @@ def test_a_verb_the_planner_does_not_know_opens_its_part_in_a_series_of_imperati
     assert not any(title.startswith("Admin UI") for title in titles(named))
     kept = plan_for("Onboarding", "Create the repos, add the CI pipelines, grant access with least privilege.")
     assert "Grant access with least privilege" in titles(kept)
+
+
+def test_a_common_word_that_began_a_sentence_loses_its_capital_after_the() -> None:
+    assert "Implement the newsletter for the shop" in titles(plan_for("Newsletter for the shop"))
+    assert "Make the homepage load under a second" in titles(plan_for("Speed", "Add a CDN. The Homepage should "
+                                                                               "load under a second."))
+    # its opposite: a name keeps its capital
+    assert "Implement the Stripe integration for the shop" in titles(plan_for("Stripe integration for the shop"))

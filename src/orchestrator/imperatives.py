@@ -660,6 +660,9 @@ def lower_subject(subject: str) -> str:
     lowered = first.lower()
     named = bool(re.search(r"[A-Z0-9]", first[1:])) or (bool(re.match(r"[A-Z]", rest)) and lowered not in _COMMON) or (
         not rest and lowered not in _COMMON | COMMON_NOUNS and lowered.rstrip("s") not in _COMMON_VERBS)
+    if not named and lowered in _DETERMINERS and (following := rest.split(maxsplit=1)) and \
+            following[0][1:].islower() and following[0].lower() in COMMON_NOUNS:
+        rest = following[0].lower() + rest[len(following[0]):]  # "The Website should match": the website
     return subject.strip() if named else f"{first[:1].lower()}{first[1:]}{f' {rest}' if rest else ''}"
 
 
@@ -668,7 +671,13 @@ COMMON_NOUNS = frozenset({
     "imports", "reports", "invoices", "orders", "notifications", "emails", "backups", "deployments", "builds", "tests",
     "logs", "metrics", "alerts", "sessions", "accounts", "queries", "events", "data", "files", "records", "tables",
     "services", "jobs", "passwords", "tokens", "secrets", "keys", "certificates", "everything", "nothing", "downtime",
+    "website", "websites", "site", "app", "apps", "gift", "portal", "page", "pages", "dashboard", "form", "cart",
+    "profile", "newsletter", "blog", "shop", "store", "catalog", "catalogue", "menu", "calendar", "inbox", "homepage",
+    "settings", "wishlist", "coupons", "vouchers", "loyalty", "referral", "referrals", "booking", "bookings",
+    "tickets", "customers", "users", "members", "staff", "office", "laptops", "printers", "contracts", "vendors",
 })
+"""Words that begin a sentence with a capital but are no names: lower-cased after the verb and "the" a title gives
+them (``Implement the gift cards``, ``Make the website match``)."""
 
 
 _COMMON = PEOPLE | {"the", "a", "an", "every", "each", "all", "existing", "our", "their", "its", "new", "it", "they",

@@ -992,7 +992,7 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     owned = re.match(r"^(?:its|their)\b", item.text.strip(), re.I)  # "its own database": the topic's
     rest = _VERBLESS_RE.sub("", item.text.strip())
     first = rest.split(maxsplit=1)[0] if rest.split() else ""
-    if first[1:].islower() and _COMMON_START_RE.search(first):
+    if first[1:].islower() and (_COMMON_START_RE.search(first) or first.lower() in COMMON_NOUNS):
         rest = first[:1].lower() + rest[1:]  # "Nightly ETL", "Existing data" began a sentence; "Snowflake ..." is a name
     thing = f"the {rest} of {topic}" if owned else f"the {rest}"
     if _WRITTEN_RE.search(_TOPIC_STOP_RE.sub("", rest)):
