@@ -984,3 +984,10 @@ def test_a_common_word_that_began_a_sentence_loses_its_capital_after_the() -> No
                                                                                "load under a second."))
     # its opposite: a name keeps its capital
     assert "Implement the Stripe integration for the shop" in titles(plan_for("Stripe integration for the shop"))
+
+
+def test_a_sign_off_comes_after_what_it_signs_and_before_what_it_lets_go_ahead() -> None:
+    plan = plan_for("Brand refresh", "Draft the new logo files, get the logo approved by the CMO, print the new "
+                                     "business cards.")
+    order = [stage_of(plan, start) for start in ("Draft the new logo", "Get the logo approved", "Print the new")]
+    assert order == sorted(set(order))

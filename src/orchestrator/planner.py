@@ -540,21 +540,25 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
 
 def _waiting(items: list[_Item]) -> list[int]:
     """How many parts of its sentence each part comes after, within its phase: a part works on what the one
-    before it made (``order replacements, image them``, ``confirm who needs access, revoke the rest``), or comes
-    after a decision, a sign-off or a pilot written before it (``get budget approval, buy 180 seats``); else it
-    runs beside them."""
+    before it made (``order replacements, image them``, ``confirm who needs access, revoke the rest``), signs it
+    off (``write the policies, get them approved``), or comes after a decision, a sign-off or a pilot written
+    before it (``get budget approval, buy 180 seats``); else it runs beside them."""
     waits, found = 0, []
     for n, item in enumerate(items):
-        waits += n > 0 and bool(_GATE_RE.match(items[n - 1].text) or _ANAPHOR_RE.match(item.text))
+        waits += n > 0 and bool(_GATE_RE.match(items[n - 1].text) or _ANAPHOR_RE.match(item.text)
+                                or _SIGN_OFF_RE.match(item.text))
         found.append(waits)
     return found
 
 
 _GATE_RE = re.compile(
     r"^\s*(?:(?:get|have|ask|make)\b[^,;]*?\b(?:approv\w*|sign(?:s|ed)?[\s-]+off|sign-?off|confirm\w*|agree\w*|"
-    r"go-ahead)\b|(?:approve|agree|decide|choose|pick|select|shortlist|pilot|trial|dry-run)\b|"
+    r"go-ahead)\b|(?:approve|sign\s+off|agree|decide|choose|pick|select|shortlist|pilot|trial|dry-run)\b|"
     r"run\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}?(?:pilot|trial|dry[\s-]?run)\b)", re.IGNORECASE)
 """A part the work after it waits for: a decision, a sign-off, a pilot (``Pilot Tailscale with the infra team``)."""
+_SIGN_OFF_RE = re.compile(r"^\s*(?:(?:get|have|ask|make)\b[^,;]*?\b(?:approv\w*|sign(?:s|ed)?[\s-]+off|sign-?off|"
+                          r"go-ahead)\b|(?:approve|sign\s+off)\b)", re.IGNORECASE)
+"""A sign-off: after what it signs off, written before it, and before what it lets go ahead."""
 _ANAPHOR_RE = re.compile(
     r"^\s*(?!(?:give|grant|show|tell|offer|email|remind|train|help|ask|invite|let)\s+them\b)[\w-]+"
     r"(?:\s+(?:up|out|down|off|over|back))?\s+(?:them|those|these|the\s+rest|the\s+(?:old|new|other)\s+ones|each\s+one|"
