@@ -551,14 +551,14 @@ def _waiting(items: list[_Item]) -> list[int]:
     return found
 
 
+_SIGN_OFF = r"(?:get|have|ask|make)\b[^,;]*?\b(?:approv\w*|sign(?:s|ed)?[\s-]+off|sign-?off|go-ahead)\b|(?:approve|sign\s+off)\b"
+_SIGN_OFF_RE = re.compile(rf"^\s*(?:{_SIGN_OFF})", re.IGNORECASE)
+"""A sign-off: after what it signs off, written before it, and before what it lets go ahead."""
 _GATE_RE = re.compile(
-    r"^\s*(?:(?:get|have|ask|make)\b[^,;]*?\b(?:approv\w*|sign(?:s|ed)?[\s-]+off|sign-?off|confirm\w*|agree\w*|"
-    r"go-ahead)\b|(?:approve|sign\s+off|agree|decide|choose|pick|select|shortlist|pilot|trial|dry-run)\b|"
+    rf"^\s*(?:{_SIGN_OFF}|(?:get|have|ask|make)\b[^,;]*?\b(?:confirm|agree)\w*\b|"
+    r"(?:agree|decide|choose|pick|select|shortlist|pilot|trial|dry-run)\b|"
     r"run\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}?(?:pilot|trial|dry[\s-]?run)\b)", re.IGNORECASE)
 """A part the work after it waits for: a decision, a sign-off, a pilot (``Pilot Tailscale with the infra team``)."""
-_SIGN_OFF_RE = re.compile(r"^\s*(?:(?:get|have|ask|make)\b[^,;]*?\b(?:approv\w*|sign(?:s|ed)?[\s-]+off|sign-?off|"
-                          r"go-ahead)\b|(?:approve|sign\s+off)\b)", re.IGNORECASE)
-"""A sign-off: after what it signs off, written before it, and before what it lets go ahead."""
 _ANAPHOR_RE = re.compile(
     r"^\s*(?!(?:give|grant|show|tell|offer|email|remind|train|help|ask|invite|let)\s+them\b)[\w-]+"
     r"(?:\s+(?:up|out|down|off|over|back))?\s+(?:them|those|these|the\s+rest|the\s+(?:old|new|other)\s+ones|each\s+one|"
