@@ -626,7 +626,8 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     verb = ""  # the last verb: a verbless part made after it takes it ("Build the API, a UI widget")
     # in a series of imperatives a word the planner does not know opens its part too ("Pilot Tailscale with the
     # infra team, write the ACL policy, roll it out"), unless it looks like a name or a noun
-    series = len(pieces) >= 3 and sum(_opens_with_verb(piece, verbs) for _, piece in pieces) >= 2
+    openings = [_opens_with_verb(piece, verbs) for _, piece in pieces]
+    series = len(pieces) >= 3 and sum(openings) >= 2
     for place, (separator, part) in enumerate(pieces):
         if not re.search(r"[A-Za-z]{2,}", part):
             if previous is not None:  # "a rollout to 10% then 100%": the number belongs to the part before it
@@ -643,7 +644,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # an accessibility audit, an SEO review, an audit log: the work of those who make the thing
             route = dataclasses.replace(route, domain="development", strong=True,
                                         master=classifier.config.domains["development"].master)
-        opening = _opens_with_verb(part, verbs)
+        opening = openings[place]
         unknown = not opening and series and separator.strip() in ("", ",", ".", "!", "?", ";") and \
             _likely_verb(part, place == 0 or separator.strip() in (".", "!", "?", ";"))  # not after "and", "with"
         opening = opening or unknown
