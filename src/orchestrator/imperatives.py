@@ -282,7 +282,8 @@ _GIVEN_RE = re.compile(r"^given\b[^,]*,\s*when\b[^,]*,\s*(?:then\s+)?(?P<rest>\S
 _WANTED_FIRST_RE = re.compile(r"^(?:is|are)\s+(?:needed|required|necessary)\s+(?P<thing>\S.*)$", re.IGNORECASE)
 _DATED_RE = re.compile(
     r"^(?!(?:please|then)\b)[^,;]*?\b(?:[a-z]+ed|took|went|broke|fell|rose|grew|began|ends|opens|starts|arrive|arrives|"
-    r"expires|closes|exports|runs)\s+(?:[\w%.-]+\s+){0,6}?(?:last\s+(?:night|week|month|year)|yesterday|ago|since\s+\w+|"
+    r"expires|closes|exports|runs|end|requires|we\s+launch|launches|goes|happens|is\s+due|are\s+due)\s+"
+    r"(?:[\w%.-]+\s+){0,6}?(?:last\s+(?:night|week|month|year)|yesterday|ago|since\s+\w+|"
     r"(?:on|in|by)\s+(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|in\s+(?:the\s+(?:last|past)\s+)?"
     r"\d+\s+(?:days?|weeks?|months?|years?)|to\s+\d+(?:\.\d+)?%|every\s+(?:day|week|month))(?!\w)", re.IGNORECASE)
 """A statement with a past or scheduled verb and a date: a fact about the situation, not work to do."""
@@ -333,7 +334,7 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
         elif _verb_at(body, verbs) is None:
             # a thing to make, unless it tells what someone did ("Gitleaks found 57 secrets", "On Friday a
             # contractor pushed a token to a public repo")
-            work, pronoun = (None if _DID_RE.match(body) else body), None
+            work, pronoun = (None if _DID_RE.match(body) or _holds(body, verbs) else body), None
         else:
             work, pronoun = _statement(body, verbs)
         if work:
@@ -345,6 +346,20 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
             kept.append(f"{separator if kept else ''}{lead if kept or ordered else ''}"
                         f"{work[:1].lower() + work[1:] if ordered else work}")
     return "".join(kept) or None
+
+
+_HOLDS_RE = re.compile(r"^(?:[\w'-]+\s+){1,4}?(?P<verb>[a-z][\w-]*[^\Ws])s\s+(?:the|a|an|our|their|its|all|every|each|no|"
+                       r"read-only|offline|online|live|unchanged)\b")
+
+
+def _holds(text: str, verbs: Collection[str]) -> bool:
+    """How things are, told with a verb the reader does not know (``QuickBooks stays read-only``, ``The payments
+    team owns the webhook handlers``): a subject, then a present tense before its object; not a thing to make, and
+    not a team given work (``Platform creates the topics``, ``the web team embeds the widget``)."""
+    found = _HOLDS_RE.match(text)
+    if not found or _head(text[:found.start("verb")]) in _TEAMS | PEOPLE | {"team", "teams"}:
+        return False  # "the web team embeds the widget": a team given work, whatever its verb
+    return not {found["verb"].lower(), found["verb"].lower().removesuffix("e")} & set(verbs)
 
 
 _DID_RE = re.compile(
@@ -644,16 +659,25 @@ def lower_subject(subject: str) -> str:
     first, rest = words[0], words[1] if len(words) > 1 else ""
     lowered = first.lower()
     named = bool(re.search(r"[A-Z0-9]", first[1:])) or (bool(re.match(r"[A-Z]", rest)) and lowered not in _COMMON) or (
-        not rest and lowered not in _COMMON | _COMMON_NOUNS and lowered.rstrip("s") not in _COMMON_VERBS)
+        not rest and lowered not in _COMMON | COMMON_NOUNS and lowered.rstrip("s") not in _COMMON_VERBS)
+    if not named and lowered in _DETERMINERS and (following := rest.split(maxsplit=1)) and \
+            following[0][1:].islower() and following[0].lower() in COMMON_NOUNS:
+        rest = following[0].lower() + rest[len(following[0]):]  # "The Website should match": the website
     return subject.strip() if named else f"{first[:1].lower()}{first[1:]}{f' {rest}' if rest else ''}"
 
 
-_COMMON_NOUNS = frozenset({
+COMMON_NOUNS = frozenset({
     "login", "logins", "search", "checkout", "signup", "billing", "payments", "uploads", "downloads", "exports",
     "imports", "reports", "invoices", "orders", "notifications", "emails", "backups", "deployments", "builds", "tests",
     "logs", "metrics", "alerts", "sessions", "accounts", "queries", "events", "data", "files", "records", "tables",
     "services", "jobs", "passwords", "tokens", "secrets", "keys", "certificates", "everything", "nothing", "downtime",
+    "website", "websites", "site", "app", "apps", "gift", "portal", "page", "pages", "dashboard", "form", "cart",
+    "profile", "newsletter", "blog", "shop", "store", "catalog", "catalogue", "menu", "calendar", "inbox", "homepage",
+    "settings", "wishlist", "coupons", "vouchers", "loyalty", "referral", "referrals", "booking", "bookings",
+    "tickets", "customers", "users", "members", "staff", "office", "laptops", "printers", "contracts", "vendors",
 })
+"""Words that begin a sentence with a capital but are no names: lower-cased after the verb and "the" a title gives
+them (``Implement the gift cards``, ``Make the website match``)."""
 
 
 _COMMON = PEOPLE | {"the", "a", "an", "every", "each", "all", "existing", "our", "their", "its", "new", "it", "they",

@@ -26,7 +26,7 @@ from typing import Any
 from orchestrator import dag
 from orchestrator.classify import Classifier, Route
 from orchestrator.config import PlannerConfig
-from orchestrator.imperatives import PEOPLE, SCOPE_LABELS, as_work, as_work_text, lower_subject
+from orchestrator.imperatives import COMMON_NOUNS, PEOPLE, SCOPE_LABELS, as_work, as_work_text, lower_subject
 from orchestrator.models import (
     MASTERS,
     MAX_SUBTASK_ID,
@@ -83,7 +83,7 @@ class Draft:
 # --- phases of work ----------------------------------------------------------------
 
 RANK = {"inventory": 0, "design": 1, "implement": 2, "secure": 2, "test": 3, "audit": 4, "remediate": 5, "docs": 6,
-        "deploy": 6, "cutover": 7, "review": 7, "retire": 8}
+        "deploy": 6, "cutover": 7, "retire": 8, "review": 9}
 WORKER_TYPE = {
     "inventory": "inventory", "design": "planner", "implement": "implementation", "secure": "implementation",
     "cutover": "deploy", "retire": "deploy", "remediate": "implementation",
@@ -227,6 +227,10 @@ class _Item:
     """The verb a verbless part takes from the one before it in its sentence ("Build the API, a UI widget")."""
     waits: bool = False
     """Whether it waits for the rest of its phase: ``Update the MX records once the last batch is done``."""
+    after: int = 0
+    imperative: bool = False
+    """Whether it opens with a verb the planner does not know, read as one in a series of imperatives."""
+    """How many parts of its sentence and phase it comes after (``order replacements, image them``)."""
 
 
 def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
@@ -236,6 +240,10 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     writer's order. Within a group, parts run by phase, parallel where phases are equal.
     """
     task = classifier.bounded(task)
+    if _CONTROL_RE.search(task.title) or _CONTROL_RE.search(task.full_description):
+        # a pasted terminal's colour codes and bells are no words of the work (the task itself keeps them)
+        task = task.model_copy(update={"title": _printable(task.title), "description": _printable(task.description)
+                                       if task.description is not None else None})
     # R3: what already happened ("the .env was pushed to a public gist") is not a part of the work
     prefix = type_prefix(task.full_description)  # "bug: ..." declares a type; "Purpose: ..." is no type
     known = prefix is not None and prefix.lower() not in SCOPE_LABELS \
@@ -247,12 +255,13 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # a title or a description written as statements ("The 4 legacy apps must be brought under ...") is read
     # as the work it asks for ("Bring the 4 legacy apps under ..."), so that each part is an imperative
     words = _work_words(classifier)
-    title = as_work_text(task.title, words).rstrip(".") or task.title
+    title = as_work_text(task.title, words).rstrip(".") or task.title.strip().rstrip(".")  # "Every service."
     topic = topic_of(task.model_copy(update={"title": title}), verbs)
     # a title that names work ("Add X with security audit and docs") may name parts the description leaves out; a
     # title that only names the thing ("New checkout flow with Apple Pay") is the whole task, not a part of it
     # "80,000 patient records" is one number, not two clauses ("Migrate 80", "the 000 patient records")
-    items = _items(as_work_text(_GROUPED_RE.sub(_GROUP_MARK, description), words), main, classifier, verbs)
+    items = _items(as_work_text(_GROUPED_RE.sub(_GROUP_MARK, _flattened(description, verbs)), words), main, classifier,
+                   verbs)
     from_title = _items(title, main, classifier, verbs) if _opens_with_verb(title, verbs) or not items else []
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
@@ -262,6 +271,47 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     items = _fit(items, config.max_subtasks)
     items.sort(key=_order)
     return _with_acceptance(_drafts(items, topic, config, verbs), description)
+
+
+def _flattened(text: str, verbs: re.Pattern[str]) -> str:
+    """A list's indented sub-items read as the list's own: one that asks for work (``a. run a test migration``)
+    becomes an item of its own after its parent, in the writer's order (a numbered list is numbered again); one
+    that only details its parent (``- Region -> region``) goes into the parent's parenthesis (an arrow there maps
+    a field, it orders no steps)."""
+    if "\n " not in text and "\n\t" not in text:
+        return text
+    out: list[str] = []
+    parent: int | None = None
+    details: dict[int, list[str]] = {}
+    for line in text.splitlines():
+        sub = _SUB_ITEM_RE.match(line) if parent is not None else None
+        if sub and parent is not None:
+            item = sub.group("item").strip()
+            if _opens_with_verb(item, verbs) and not _MAPS_TO_RE.search(item):  # "Open -> new" maps a status
+                out.append(f"{'1.' if _NUMBERED_LINE_RE.match(out[parent]) else '-'} {item}")
+            else:
+                details.setdefault(parent, []).append(_MAPS_TO_RE.sub(" to ", item.rstrip(" .;,")))
+            continue
+        parent = len(out) if _LIST_LINE_RE.match(line) else None
+        out.append(line)
+    for index, detail in details.items():
+        out[index] = f"{out[index].rstrip(' .;,:')} ({'; '.join(detail)})"
+    count = iter(range(1, len(out) + 1))
+    return "\n".join(_NUMBERED_LINE_RE.sub(lambda m: f"{next(count)}{m.group(1)}", line) for line in out)
+
+
+_SUB_ITEM_RE = re.compile(r"^[ \t]+(?:[-*•]|[a-z][.)]|\d{1,2}[.)])\s+(?P<item>\S.*)$")
+_LIST_LINE_RE = re.compile(r"^(?:\d{1,2}[.)]|[-*•])\s+\S")
+_NUMBERED_LINE_RE = re.compile(r"^\d{1,2}([.)])(?=\s)")
+_MAPS_TO_RE = re.compile(r"\s*(?:→|->|=>|⇒)\s*")
+
+
+_CONTROL_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""A terminal's escape sequence (``ESC[31m``) or a control character other than a tab or a line break."""
+
+
+def _printable(text: str) -> str:
+    return _CONTROL_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 _GROUPED_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -367,7 +417,8 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "normalise", "normalize", "compress", "resize", "reindex", "re-index", "geocode", "anonymise",
                "anonymize", "deprecate", "sunset", "do", "swap", "wipe", "recycle", "power off", "power down",
                "hand over", "enroll", "enrol", "replicate", "warm up", "right-size", "lower", "reduce", "adopt", "cancel",
-               "redirect", "fail over", "tune", "re-test", "retest")
+               "redirect", "fail over", "tune", "re-test", "retest", "shortlist", "evaluate", "submit", "fetch",
+               "negotiate", "approve", "choose", "interview", "help", "share", "fail", "tear down", "sign")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
@@ -406,12 +457,45 @@ def _segments(text: str, verbs: re.Pattern[str]) -> list[str]:
     if arrow_steps(text):
         return sequence_segments(text)  # an arrow chain is the writer's order, whatever its steps say
     segments: list[str] = []
+    cursor = 0
     for segment in sequence_segments(text):
-        if segments and not _opens_with_verb(segment, verbs):  # "then point the producers at SQS": a step
-            segments[-1] += f" then {segment}"
+        start = text.find(segment, cursor)
+        gap, cursor = (text[cursor:start], start + len(segment)) if start >= 0 else (" then ", cursor)
+        if segments and segments[-1].count("(") > segments[-1].count(")"):
+            segments[-1] += f"{gap}{segment}"  # "(eu-west first, then us-east)": an order inside one step
+        elif segments and not (_opens_with_verb(segment, verbs) or _CUTOVER_RE.match(segment) or _RETIRE_RE.match(segment)):
+            elided = _elided(segments[-1], segment, gap, verbs)
+            if elided:
+                segments.append(elided)  # "deploy to staging, then prod": deploy to prod after it
+            else:
+                segments[-1] += f" then {segment}"  # "a pipeline that deploys to staging and then production"
         else:
-            segments.append(segment)
+            segments.append(segment)  # "then point the producers at SQS", "then go live": a step
     return segments
+
+
+def _elided(before: str, segment: str, gap: str, verbs: re.Pattern[str]) -> str | None:
+    """The step a verbless "then ..." asks for with the verb of the step before it: ``Roll it out to engineering,
+    then everyone else`` -> ``Roll it out to everyone else``. None where the "then" goes on one thing (``a
+    pipeline that deploys to staging and then production``)."""
+    clause = re.split(r"[,;.:]\s", before.strip())[-1].strip()
+    words, head = clause.split(), re.split(r"[,(;\n]|[.!?](?:\s|$)", segment, maxsplit=1)[0].split()
+    if "and" in gap.lower() or not words or not head or not verbs.match(clause) or _RELATIVE_RE.search(clause) \
+            or " then " in clause:  # "need SSO then a pen test": its verb is not the next one's
+        return None
+    if not (_OBJECT_START_RE.match(segment) or (len(head) > 1 and head[1].lower() in _AFTER_OBJECT) or (
+            len(head) <= 2 and re.match(r"[a-z]", segment) and head[-1].lower() not in ("it", "them"))):
+        return None  # "then sweep the balances", "then security-scan it", "then a pen test": no object alone
+    # the first preposition's object is what changes ("Enable the flag for staff, then everyone": for everyone),
+    # else the verb's ("Upgrade the lab switch first, then the sites")
+    at = next((n for n, word in enumerate(words[1:], 1) if word.lower() in _ELIDED_AFTER), 0)
+    return f"{' '.join(words[:at + 1])} {segment}"
+
+
+_OBJECT_START_RE = re.compile(r"(?:the|all|every|everyone|each|both|our|their|its|the\s+rest|\d)", re.IGNORECASE)
+_AFTER_OBJECT = frozenset({"one", "in", "on", "at", "with", "after", "by", "for", "to", "first", "only", "else", "next"})
+_ELIDED_AFTER = frozenset({"to", "on", "in", "into", "onto", "for", "at", "across", "of"})
+_RELATIVE_RE = re.compile(r"\b(?:that|which|who|where|whose)\b", re.IGNORECASE)
 
 
 def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str]) -> list[_Item]:
@@ -420,7 +504,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
     for group, segment in enumerate(segments):
         # "shadow mode first, then switch consumers": first before what follows, not before all the rest
         before_then = group + 1 < len(segments) and segment.rstrip(" ,;.\n").lower().endswith(_FIRST_ENDS)
-        raw = _lettered(segment) or listed_items(segment)
+        raw = _lettered(segment) or _rejoined(listed_items(segment))
         listed = [work for item in raw if (work := as_work(item, _work_words(classifier)))]
         # a line no listed item comes from is read on its own ("This quarter: a, b, c.\nReport to the CISO")
         lines = [line for line in segment.splitlines() if line.strip()
@@ -440,8 +524,10 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                 continue
             items = _sentence_items(pieces, bool(listed) or all(not sep for sep, _ in pieces), group, main,
                                     classifier, verbs)
+            after = _waiting(items) if not steps else [0] * len(items)
             for step, item in enumerate(items):
                 item.group = group * 100 + (step if steps else 0)  # numbered steps are the writer's order
+                item.after = after[step]
                 # "a threat model first" goes before the rest of its step; "remove X once no flag uses it" after
                 # the rest of its phase (switching the old thing off still comes last)
                 lowered = item.text.lower()
@@ -450,6 +536,46 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                 item.waits = " once " in lowered and bool(_ONCE_RE.search(item.text))
             found += items
     return _unique(found)
+
+
+def _waiting(items: list[_Item]) -> list[int]:
+    """How many parts of its sentence each part comes after, within its phase: a part works on what the one
+    before it made (``order replacements, image them``, ``confirm who needs access, revoke the rest``), signs it
+    off (``write the policies, get them approved``), or comes after a decision, a sign-off or a pilot written
+    before it (``get budget approval, buy 180 seats``); else it runs beside them."""
+    waits, found = 0, []
+    for n, item in enumerate(items):
+        waits += n > 0 and bool(_GATE_RE.match(items[n - 1].text) or _ANAPHOR_RE.match(item.text)
+                                or _SIGN_OFF_RE.match(item.text))
+        found.append(waits)
+    return found
+
+
+_SIGN_OFF = r"(?:get|have|ask|make)\b[^,;]*?\b(?:approv\w*|sign(?:s|ed)?[\s-]+off|sign-?off|go-ahead)\b|(?:approve|sign\s+off)\b"
+_SIGN_OFF_RE = re.compile(rf"^\s*(?:{_SIGN_OFF})", re.IGNORECASE)
+"""A sign-off: after what it signs off, written before it, and before what it lets go ahead."""
+_GATE_RE = re.compile(
+    rf"^\s*(?:{_SIGN_OFF}|(?:get|have|ask|make)\b[^,;]*?\b(?:confirm|agree)\w*\b|"
+    r"(?:agree|decide|choose|pick|select|shortlist|pilot|trial|dry-run)\b|"
+    r"run\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}?(?:pilot|trial|dry[\s-]?run)\b)", re.IGNORECASE)
+"""A part the work after it waits for: a decision, a sign-off, a pilot (``Pilot Tailscale with the infra team``)."""
+_ANAPHOR_RE = re.compile(
+    r"^\s*(?!(?:give|grant|show|tell|offer|email|remind|train|help|ask|invite|let)\s+them\b)[\w-]+"
+    r"(?:\s+(?:up|out|down|off|over|back))?\s+(?:them|those|these|the\s+rest|the\s+(?:old|new|other)\s+ones|each\s+one|"
+    r"the\s+results?)\b|^\s*[\w-]+\s+again\b", re.IGNORECASE)
+"""A part whose object is what the part before it made or found: ``image them``, ``revoke the rest``."""
+
+
+def _rejoined(items: list[str]) -> list[str]:
+    """A list's items with what a parenthesis lists kept in the item it opens in (``configures Intercom (inboxes,
+    macros, SLAs)`` is one item, not three)."""
+    joined: list[str] = []
+    for item in items:
+        if joined and joined[-1].count("(") > joined[-1].count(")"):
+            joined[-1] += f", {item}"
+        else:
+            joined.append(item)
+    return joined
 
 
 _REPAIRS = frozenset({"fix", "upgrade", "bump", "patch", "update", "remove", "delete", "rename", "repair", "revert",
@@ -498,7 +624,11 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     previous: _Item | None = None
     making = False  # whether the last verb makes things: "Build the API, a UI widget" lists deliverables
     verb = ""  # the last verb: a verbless part made after it takes it ("Build the API, a UI widget")
-    for separator, part in pieces:
+    # in a series of imperatives a word the planner does not know opens its part too ("Pilot Tailscale with the
+    # infra team, write the ACL policy, roll it out"), unless it looks like a name or a noun
+    openings = [_opens_with_verb(piece, verbs) for _, piece in pieces]
+    series = len(pieces) >= 3 and sum(openings) >= 2
+    for place, (separator, part) in enumerate(pieces):
         if not re.search(r"[A-Za-z]{2,}", part):
             if previous is not None:  # "a rollout to 10% then 100%": the number belongs to the part before it
                 previous.text += f"{separator if separator.strip() else ' '}{part}"
@@ -514,7 +644,10 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # an accessibility audit, an SEO review, an audit log: the work of those who make the thing
             route = dataclasses.replace(route, domain="development", strong=True,
                                         master=classifier.config.domains["development"].master)
-        opening = _opens_with_verb(part, verbs)
+        opening = openings[place]
+        unknown = not opening and series and separator.strip() in ("", ",", ".", "!", "?", ";") and \
+            _likely_verb(part, place == 0 or separator.strip() in (".", "!", "?", ";"))  # not after "and", "with"
+        opening = opening or unknown
         if opening:
             making = part.split()[0].lower() in classifier.config.making_verbs
             verb = part.split()[0].capitalize() if making and not whole else ""  # a list's items are each their own
@@ -537,9 +670,28 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # "Restore the claims document store": a documents word, but restoring is no writing
             chosen = dataclasses.replace(route, domain="development", master=classifier.config.domains["development"].master)
         previous = _Item(part, phase_of(part, chosen.domain, verbs), chosen.master, find_files(part), group,
-                         "" if opening else verb)
+                         "" if opening else verb, imperative=unknown)
         found.append(previous)
     return found
+
+
+def _likely_verb(part: str, starts: bool) -> bool:
+    """Whether a part's first word reads as a verb the planner does not know: not a name inside a sentence, not
+    a word shaped like a noun, an adjective or a participle (``dashboards``, ``nightly``, ``Grafana``)."""
+    found = _BARE_VERB_RE.match(part)
+    if not found or (found["word"][:1].isupper() and not starts):
+        return False
+    word = found["word"].lower()
+    return not (_NOT_A_VERB_RE.match(word) or _NOT_VERB_SHAPE_RE.search(word) or word in COMMON_NOUNS
+                or _COMMON_START_RE.match(word) or word in _NOT_VERBS)
+
+
+_NOT_VERBS = frozenset({"app", "api", "hotfix", "short", "long", "would", "could", "should", "might", "maybe", "also",
+                        "main", "core", "dev", "prod", "staging", "auth", "code", "team", "site", "page"})
+
+
+_BARE_VERB_RE = re.compile(r"\s*(?P<word>[A-Za-z][a-z]{2,})\s+\S")
+_NOT_VERB_SHAPE_RE = re.compile(r"(?:[^s]s|ly|ed|al|ic|ive|ous|ful|able|ion|ment|ness|ity|er|or|ics|ist|ery|ary|a)$")
 
 
 def _makes(part: str, domain: str, classifier: Classifier) -> bool:
@@ -632,8 +784,8 @@ def _unique(items: list[_Item]) -> list[_Item]:
     return kept
 
 
-def _order(item: _Item) -> tuple[int, int, bool]:
-    return item.group, RANK[item.phase], item.waits
+def _order(item: _Item) -> tuple[int, int, bool, int]:
+    return item.group, RANK[item.phase], item.waits, item.after
 
 
 _REMEDIATES_RE = re.compile(
@@ -651,6 +803,27 @@ def _remediations(items: list[_Item]) -> None:
                 item.phase = "remediate"
 
 
+_SOFTWARE_RE = re.compile(
+    r"\b(?:apis?|endpoints?|services?|microservices?|apps?|application|code|codebase|features?|back-?end|front-?end|"
+    r"ui|ux|database|db|schemas?|quer(?:y|ies)|integrations?|sdk|librar(?:y|ies)|libs?|modules?|components?|bugs?|"
+    r"repos?|repositor(?:y|ies)|scripts?|jobs?|pipelines?|webhooks?|functions?|lambdas?|tables?|pages?|forms?|"
+    r"buttons?|cli|plugins?|widgets?|cach(?:e|ing)|stores?|panels?|sites?|websites?|portal|dashboards?|alerts?|"
+    r"postgres\w*|mysql|oracle|\w*sql|mongo\w*|redis|automation|(?:chat)?bots?|crm|emails?|notifications?|"
+    r"reminders?|sync\w*|mvp|prototype|engines?|firmware|analytics|digital|calendars?|billing|search|messaging|"
+    r"checkout|log-?in|auth\w*|sso|oauth|cron|workers?|queues?|client|mobile|ios|android|web|platform|software|"
+    r"tests?|migrations?|releases?|deploy\w*|clusters?|containers?|kubernetes|k8s|terraform|helm|ci|cd|docker|"
+    r"infrastructure)\b",
+    re.IGNORECASE)
+"""Words of software work. A task whose title names none, and whose parts mostly do what people do (order 4 laptops,
+sign the MSA, train the agents) or mostly name none, gets no architecture to design and no tests to write."""
+_PEOPLE_VERBS = frozenset({
+    "order", "buy", "purchase", "procure", "hire", "recruit", "train", "sign", "book", "survey", "announce", "present",
+    "choose", "pick", "shortlist", "compare", "evaluate", "negotiate", "wipe", "recycle", "return", "collect", "rack",
+    "cable", "enroll", "enrol", "issue", "agree", "interview", "help", "ask", "gather", "invite", "hand", "meet", "pilot",
+    "print", "brief", "onboard", "grant", "email", "call", "visit", "assign", "approve", "file", "quote", "install"})
+"""What people do for people and things (order the laptops, train the agents, sign the MSA), not what is built."""
+
+
 def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> list[_Item]:
     """Add what complex work needs: a split of a new system, a design first, tests after."""
     implement = [item for item in items if item.phase == "implement"]
@@ -665,6 +838,10 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> l
                 _Item(f"Implement {topic} frontend", "implement", "development", [], group),
             ]
             implement = items[index : index + 2]
+    if implement and not _SOFTWARE_RE.search(task.title) and (sum(
+            item.text.split(maxsplit=1)[0].lower() in _PEOPLE_VERBS for item in implement) * 2 >= len(implement) or (
+            len(implement) > 1 and sum(bool(_SOFTWARE_RE.search(item.text)) for item in implement) * 3 < len(implement))):
+        implement = []  # ordering laptops, training staff, signing a contract: nothing to design or unit-test
     if implement and "test" not in phases:
         items.append(_Item(f"Write tests for {topic}", "test", "development", [], max(i.group for i in implement)))
     if implement and "design" not in phases and (len(items) < 3 or not all(
@@ -705,7 +882,8 @@ def _fit(items: list[_Item], most: int) -> list[_Item]:
                       "inventory", "design"):
             same = [item for item in items if item.phase == phase]
             pairs = [(a, b) for a, b in zip(same, same[1:], strict=False)
-                     if a.master == b.master and a.group == b.group and a.waits == b.waits]
+                     if a.master == b.master and a.group == b.group and a.waits == b.waits
+                     and a.after == b.after]
             if pairs:
                 first, second = pairs[0]
                 first.text = f"{first.text}; {second.text}"
@@ -813,12 +991,13 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     words = re.findall(r"[a-z]+", item.text.lower())
     if set(words) <= _PHASE_WORDS:
         return _TEMPLATE_TITLE[item.phase].format(topic=topic)
-    if _opens_with_verb(item.text, verbs):
-        return _title(item.text)
+    if item.imperative or _opens_with_verb(item.text, verbs) or (item.phase == "cutover" and _CUTOVER_RE.match(item.text)) or (
+            item.phase == "retire" and _RETIRE_RE.match(item.text)):
+        return _title(item.text)  # "Go live on Monday", "Power off cron01": the switch says its own verb
     owned = re.match(r"^(?:its|their)\b", item.text.strip(), re.I)  # "its own database": the topic's
     rest = _VERBLESS_RE.sub("", item.text.strip())
     first = rest.split(maxsplit=1)[0] if rest.split() else ""
-    if first[1:].islower() and _COMMON_START_RE.search(first):
+    if first[1:].islower() and (_COMMON_START_RE.search(first) or first.lower() in COMMON_NOUNS):
         rest = first[:1].lower() + rest[1:]  # "Nightly ETL", "Existing data" began a sentence; "Snowflake ..." is a name
     thing = f"the {rest} of {topic}" if owned else f"the {rest}"
     if _WRITTEN_RE.search(_TOPIC_STOP_RE.sub("", rest)):
@@ -885,11 +1064,32 @@ def _title(text: str) -> str:
     """Capitalised, without its full stop, at most ``TITLE_CHARS`` long: a longer one is cut after a whole word
     and ends with "..." (the part's description keeps every word)."""
     text = text.strip().rstrip(".")
+    if "(" in text or ")" in text:
+        text = _balanced(text)
     text = text[:1].upper() + text[1:]
     if len(text) <= TITLE_CHARS:
         return text
     cut = text[: TITLE_CHARS - 3].rsplit(" ", 1)[0].rstrip(" ,;:-")
     return f"{cut}..."
+
+
+def _balanced(text: str) -> str:
+    """``text`` without a parenthesis the writer opened and never closed (``Set up the alert (for disk and CPU``)
+    or closed and never opened."""
+    opened: list[int] = []
+    unmatched: set[int] = set()
+    for index, char in enumerate(text):
+        if char == "(":
+            opened.append(index)
+        elif char == ")":
+            if opened:
+                opened.pop()
+            else:
+                unmatched.add(index)
+    unmatched.update(opened)
+    if not unmatched:
+        return text
+    return re.sub(r"\s{2,}", " ", "".join(c for i, c in enumerate(text) if i not in unmatched)).strip()
 
 
 def _description(item: _Item, title: str, topic: str) -> str:
