@@ -303,7 +303,7 @@ def _flattened(text: str, verbs: re.Pattern[str]) -> str:
 _SUB_ITEM_RE = re.compile(r"^[ \t]+(?:[-*•]|[a-z][.)]|\d{1,2}[.)])\s+(?P<item>\S.*)$")
 _LIST_LINE_RE = re.compile(r"^(?:\d{1,2}[.)]|[-*•])\s+\S")
 _NUMBERED_LINE_RE = re.compile(r"^\d{1,2}([.)])(?=\s)")
-_MAPS_TO_RE = re.compile(r"\s*(?:→|->|=>|⇒)\s*")
+_MAPS_TO_RE = re.compile(r"(?<!\s)\s*(?:→|->|=>|⇒)\s*")
 
 
 _CONTROL_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
