@@ -1067,3 +1067,25 @@ def test_steps_on_what_the_first_piece_makes_are_pieces_of_their_own(rules: Clas
     decided = classify(rules, "Write a backfill script, run it against staging, then schedule it nightly", "")
     assert decided.decision == "complex"
     assert any("3 pieces of work asked in the title" in reason for reason in decided.reasons), decided.reasons
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a review or sign-off of what is built, asked as a noun phrase, is security's stage after the build (M)
+    ("Support gift cards in checkout", "The web shop and the Android app, a PCI scope review with the "
+     "security team, one flag per platform.", "complex"),
+    ("Spec: shared calendars", "Calendar sharing model, invite dialog, a calendar picker in the sidebar and a data "
+     "isolation review before GA.", "complex"),
+    ("Implement bulk user import for the admin console and get it pen tested before release", "", "complex"),
+    ("Build the receipts API with a DPIA and a staged rollout", "", "complex"),
+    # ... not a review that is the work itself, nor the review the fix comes from, nor one waited for,
+    ("Threat model the new invoice uploader", "Write the result to docs/threat-models/invoice-uploader.md.", "simple"),
+    ("Follow-up from the pen test", "Finding 2: the avatar endpoint takes any user's id. Add an owner check in "
+     "avatar_handler.py.", "simple"),
+    ("Pentest flagged no lockout on /signin", "Add a lockout after 10 failed tries.", "simple"),
+    ("Deploy the reports service to production once the security review has passed", "", "simple"),
+    # ... nor a thing made that is named after a review, nor a sign-off that gates a deploy
+    ("Add a compliance check step to the release pipeline", "", "simple"),
+    ("Roll out the 4.2 gateway config to production; needs security sign-off from the on-call lead", "", "simple"),
+])
+def test_a_review_of_what_is_built_is_a_stage(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -966,6 +966,7 @@ class Classifier:
         domains = self.involved_domains("\n".join([task.title, told, *asked]))
         signals += self._domain_signals(domains)
         signals += self._title_masters(self._before_details(task.title))
+        signals += self._review_stage(text, route, domains)
         signals += self._file_signals(task, text, route)
         # R3: a list of places to look is one piece of work (finding the cause), not parts
         looked = without_narrative(unprefixed(without_investigation(description)))
@@ -1234,6 +1235,33 @@ class Classifier:
             signals.append((1.0, "3 separate actions"))
 
         return signals
+
+    @staticmethod
+    def _review_stage(text: str, route: Route, domains: list[str]) -> list[tuple[float, str]]:
+        """M: a review or sign-off of what is built, asked as a piece of work ("a PCI scope review with security",
+        "a data isolation review before GA", "get it pen tested before release"): security's stage after the
+        build, whatever words the build's part uses. A noun phrase, not a domain word, so it does not route: the
+        head still decides the master of a simple task, and a review that is the work itself ("Security review
+        of the upload endpoint") or a fix with its review (security's) is one job. A sign-off waited for ("deploy
+        after the security sign-off") is when, not work."""
+        others = [domain for domain in domains if domain != "security"]
+        if route.domain == "inventory" or (route.domain == "security" and (route.decided_by or not others)):
+            return []  # a census, or security's own job (its head, or nothing but its words)
+        for found in _REVIEW_STAGE_RE.finditer(text):
+            before, after = text[max(0, found.start() - 40):found.start()], text[found.end():found.end() + 30]
+            head = len(before.split()) < 2 and "\n" not in before
+            if head or (before and before[-1] in "/-_.") or re.match(r"[-_./]\w", after):
+                continue  # "Threat model the new webhook receiver": the review is the work; a path names a file
+            if route.domain != "development" and _REVIEW_GATE_RE.search(found.group()):
+                continue  # "Deploy the 4.2 hotfix, security sign-off required": a change's gate, not a build's stage
+            if _REVIEW_MADE_RE.match(after):
+                continue  # "Add a compliance check step to the pipeline", "a pen test report page": a thing made
+            if not _REVIEW_WAITED_RE.search(before) and not _REVIEW_SOURCE_RE.match(after) \
+                    and not _REVIEW_FROM_RE.search(before):
+                # the two domains already count security's part: the stage adds the order (as a title's two masters)
+                weight = 0.4 if "security" in domains and others else 1.0
+                return [(weight, f"a review after the build ({found.group().strip()!r}): security's stage")]
+        return []
 
     def _made_then_shipped(self, items: list[str]) -> bool:
         """Whether a list's last item ships (deploys, releases, rolls out) what an item before it makes (build,
@@ -1542,6 +1570,27 @@ _SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign
                                  r"assessment|accreditation)|\bpen[\s-]?test|"
                                  r"\bpenetration\s+test|\bthreat\s+model", re.IGNORECASE)
 """A security review asked for as a part of the work: that part is security's, whatever it reviews."""
+_REVIEW_STAGE_RE = re.compile(
+    r"\b(?:(?:security|sec|privacy|pci(?:[\s-]+(?:dss|scope))?|data[\s-]+(?:protection|isolation|privacy)|"
+    r"compliance)(?:[\s/-]+and[\s/-]+(?:security|sec|privacy))?[\s/-]+(?:review|sign-?off|check|assessment|"
+    r"approval)|(?:pen|penetration)[\s-]?test(?:s|ed|ing)?|dpia|threat[\s-]+model(?:ling|ing)?|"
+    r"(?:security|privacy|legal)\s+(?:needs?\s+to|must|should|has\s+to|to)\s+(?:review|check|sign|approve|verify)|"
+    r"(?:sign-?off|approval)\s+(?:from|by)\s+(?:security|privacy|legal))\b", re.IGNORECASE)
+"""A review or sign-off by security (privacy, PCI, legal) asked of what is built: a stage after the build."""
+_REVIEW_MADE_RE = re.compile(
+    r"\s*(?:steps?|stages?|jobs?|gates?|workflows?|checklists?|templates?|tools?|pages?|forms?|tabs?|dashboards?|"
+    r"questionnaires?|modules?|scripts?|rules?|polic(?:y|ies)|process(?:es)?|documents?|docs?|queues?|status|badges?|"
+    r"fields?|emails?|tickets?|requests?|screens?|widgets?|flags?|features?|app|service|endpoint|api)\b", re.IGNORECASE)
+"""A review's name before the thing made ("a compliance check step", "the pen test report page"): no stage."""
+_REVIEW_GATE_RE = re.compile(r"sign-?off|approval", re.IGNORECASE)
+_REVIEW_SOURCE_RE = re.compile(r"\W*(?:findings?|flagged|found|reports?|reported|results?|showed|identified|said|raised)\b",
+                               re.IGNORECASE)
+_REVIEW_FROM_RE = re.compile(r"\b(?:from|in|during|by)\s+(?:the\s+|a\s+|our\s+|last\s+|their\s+)*(?:[\w-]+\s+)?$",
+                             re.IGNORECASE)
+"""A review that found what is to be fixed ("Follow-up from the pen test", "Pentest flagged ..."): where the work comes
+from, no stage of it."""
+_REVIEW_WAITED_RE = re.compile(r"\b(?:after|once|until|pending|awaiting|following|passed|passes|since)\s+"
+                               r"(?:the\s+|a\s+|an\s+|our\s+)?(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
 _ALERT_ON_STATE_RE = re.compile(
     r"\b(?:e-?mails?|notifications?|notif(?:y|ied)|alerts?|alerted|messages?|sms|texts?|paged?|ping(?:ed)?|slack)\b"
     r"(?P<to>[^.?!\n]{0,40}?)\b(?:when|if|whenever|as soon as)\s+(?:the\s+|our\s+|any\s+|a\s+)?(?:[\w.'-]+\s+){0,3}?"
