@@ -16,7 +16,9 @@ from orchestrator.textsignals import (
     parallel_actions,
     sequence_markers,
     series_items,
+    stage_words,
     stated_parts,
+    stated_phases,
     title_requests,
 )
 
@@ -1089,3 +1091,55 @@ def test_steps_on_what_the_first_piece_makes_are_pieces_of_their_own(rules: Clas
 ])
 def test_a_review_of_what_is_built_is_a_stage(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # two ordering words order three stages ("then ... then", "after that ... finally")
+    ("Create the price alerts service, after that load test it and finally roll it out", "", "complex"),
+    ("Payout exports", "Write the export job then deploy it to staging then switch finance over to it.", "complex"),
+    # ... an ordering word before a step's verb opens it ("after that remove", "finally delete")
+    ("Customer DB move", "Copy the customer tables to Postgres, then update the two apps, after that remove "
+     "MySQL.", "complex"),
+    # ... not steps that go on with "it" when the first makes nothing: one routine
+    ("First reproduce the login loop, then fix it, then verify it on staging", "", "simple"),
+    # ... nor one ordering word between two steps
+    ("Add the new date picker to the booking form, then remove the old one", "", "simple"),
+])
+def test_two_ordering_words_order_stages(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # phases, milestones or versions planned one after the other are stages
+    ("Image delivery", "Phase 1: move the image uploads to S3. Phase 2: serve them through the CDN.", "complex"),
+    ("Activity feed for admins", "v1: a read-only feed of admin actions; v2 adds filters and a CSV export.", "complex"),
+    # ... one phase labels the request, and versions that are where a change goes are no plan
+    ("Phase 2 of the signup form: add the referral code field", "", "simple"),
+    ("Move the mobile client from the v1 to the v2 endpoints", "", "simple"),
+])
+def test_phases_are_stages(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a cut-over: what is built or moved, then the old one retired last
+    ("Replace ELK", "Stand up Loki, move the app logs to it, point the dashboards at it, then turn off the ELK "
+     "cluster.", "complex"),
+    ("Switch SMS provider to Vonage", "Vonage client in the notifications service, migrate the sender IDs, run "
+     "both for a week, then shut Twilio down.", "complex"),
+    ("Drop the old FTP host", "Copy the partner drop folders to S3, point the partners at the new bucket, verify a "
+     "week of uploads, then shut the host down.", "complex"),
+    # ... not a change and its one cleanup
+    ("Swap the chart library to ECharts in the reports page, then delete the old chart helpers", "", "simple"),
+])
+def test_a_cut_over_retires_the_old_last(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+def test_stage_words_and_phases() -> None:
+    assert stage_words("Build it, then test it, then ship it") == ["then", "then"]
+    assert stage_words("First containerise the app, next put it in staging, finally prod") == ["next", "finally"]
+    assert stage_words("Create the service and once it is live retire the cron job") == ["once it is live"]
+    assert stage_words("Next week: fix the login page") == []
+    assert stated_phases("Phase 1: build. Phase 2: migrate. Phase 2 again") == ["1", "2"]
+    assert stated_phases("Move from v1 to v2") == []

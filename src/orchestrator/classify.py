@@ -41,7 +41,9 @@ from orchestrator.textsignals import (
     request_shaped,
     sequence_markers,
     series_items,
+    stage_words,
     stated_parts,
+    stated_phases,
     strip_identifiers,
     strip_names,
     strip_ticket_key,
@@ -1181,6 +1183,16 @@ class Classifier:
             signals.append((1.0, f"{len(series)} steps of one deliverable: {', '.join(series)}"))
         elif len(asked) >= 3:  # Set up the staging environment, seed it with data, and give QA access
             signals.append((1.0, f"{len(asked)} pieces of work asked in the title: {', '.join(asked)}"))
+        elif len(ordered := stage_words(text)) - self._steps_on_it(text, actions) >= 2 and (
+                len(actions) >= 2 or len(domains) >= 2):
+            # "Build the reminders service, then deploy it, then tell finance": two ordering words, three stages
+            signals.append((1.0, f"ordered stages ({', '.join(ordered[:3])})"))
+        elif len(phases := stated_phases(text)) >= 2 and not read_only:
+            signals.append((1.0, f"{len(phases)} phases planned"))  # Phase 1: ..., Phase 2: ...; v1 ..., v2 adds ...
+        elif markers and len(actions) >= 3 and _RETIRED_LAST_RE.search(text):
+            # "Integrate Adyen, migrate the saved cards, then turn off Stripe": a cut-over, built and moved, then the
+            # old one retired
+            signals.append((1.0, f"a cut-over: {len(actions)} steps, the old one retired last"))
         elif markers and (len(actions) >= 2 or len(domains) >= 2):
             signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
         # "Upgrade all 14 microservices to Spring Boot 3 and redeploy them"; not five templates of one site
@@ -1262,6 +1274,17 @@ class Classifier:
                 weight = 0.4 if "security" in domains and others else 1.0
                 return [(weight, f"a review after the build ({found.group().strip()!r}): security's stage")]
         return []
+
+    def _steps_on_it(self, text: str, actions: list[str]) -> int:
+        """How many ordered steps go on with "it" or "them" ("then fix it") when the first step makes nothing: steps of
+        one routine on what the first works on ("First reproduce the crash, then fix it, then add a test"), no
+        stages. When the first step makes something ("Build the reminders service, then deploy it") they are."""
+        first = _ORDINAL_OPENER_RE.sub("", text.lstrip()).lower()
+        if not request_shaped(first.split("\n")[0].split(",")[0]) and actions:  # a label for a title: the first step asked
+            first = _ORDINAL_OPENER_RE.sub("", actions[0]).lower()
+        if _stem_of(first) in self._making or re.match(r"[^,.;\n]*\bnew\b", first):
+            return 0
+        return len(_STEP_ON_IT_RE.findall(text))
 
     def _made_then_shipped(self, items: list[str]) -> bool:
         """Whether a list's last item ships (deploys, releases, rolls out) what an item before it makes (build,
@@ -1582,6 +1605,14 @@ _REVIEW_MADE_RE = re.compile(
     r"questionnaires?|modules?|scripts?|rules?|polic(?:y|ies)|process(?:es)?|documents?|docs?|queues?|status|badges?|"
     r"fields?|emails?|tickets?|requests?|screens?|widgets?|flags?|features?|app|service|endpoint|api)\b", re.IGNORECASE)
 """A review's name before the thing made ("a compliance check step", "the pen test report page"): no stage."""
+_ORDINAL_OPENER_RE = re.compile(r"^(?:first(?:ly)?|to\s+start)\s*,?\s*", re.IGNORECASE)
+_STEP_ON_IT_RE = re.compile(r"\b(?:then|next|finally|after\s+that)\s*,?\s+[a-z]+(?:\s+(?:up|down|out|off|back))?\s+"
+                            r"(?:it|them)\b", re.IGNORECASE)
+_RETIRED_LAST_RE = re.compile(
+    r"\b(?:then|finally|after\s+that|and\s+after)\s*,?\s+(?:we\s+)?(?:turn\s+off|shut\s+(?:\w+\s+){0,3}?(?:down|off)|"
+    r"switch\s+off|remove|delete|decommission|retire|cancel|archive|kill|wipe|sunset|disable|close)\b"
+    r"(?:\s+(?:the|their|its|our)\b)?(?:\s+[\w.-]+){0,4}\s*[.!]?\s*$", re.IGNORECASE | re.MULTILINE)
+"""The old thing retired as the last step, after ordering words ("..., then shut the box down"): a cut-over."""
 _REVIEW_GATE_RE = re.compile(r"sign-?off|approval", re.IGNORECASE)
 _REVIEW_SOURCE_RE = re.compile(r"\W*(?:findings?|flagged|found|reports?|reported|results?|showed|identified|said|raised)\b",
                                re.IGNORECASE)
