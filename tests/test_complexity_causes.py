@@ -1143,3 +1143,18 @@ def test_stage_words_and_phases() -> None:
     assert stage_words("Next week: fix the login page") == []
     assert stated_phases("Phase 1: build. Phase 2: migrate. Phase 2 again") == ["1", "2"]
     assert stated_phases("Move from v1 to v2") == []
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a system's parts listed without verbs, after a label that opens a later sentence or after a title's label
+    ("Self-serve refunds", "Agents approve refunds today by email. Needs: a refund request form, the approval "
+     "queue, a payout worker and an audit report.", "complex"),
+    ("Payments hub: payout service, reconciliation job, a ledger and an admin console", "", "complex"),
+    # ... not the features of one page, nor a request's details after its colon (F1)
+    ("Order tracking page", "Customers see where their parcel is. Needs: a status timeline, the carrier link, a "
+     "map of the last checkpoint.", "simple"),
+    ("Checkout page: coupon field, tip slider, gift-wrap checkbox", "", "simple"),
+    ("Implement the orders screen: orders table, export report, filters panel", "", "simple"),
+])
+def test_a_systems_parts_listed_without_verbs(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -1199,7 +1199,7 @@ class Classifier:
         if (shipped := _MANY_SHIPPED_RE.search(text)) and _SHIPPED_ALONE.intersection(
                 word.removesuffix("s") for word in re.findall(r"[a-z]+", shipped.group().lower())):
             signals.append((1.0, f"a change to many things, each shipped after it ({shipped.group()!r})"))
-        made = self._deliverables(text) or self._listed_things(body)
+        made = self._deliverables(text) or self._listed_things(body) or self._listed_things(self._after_label(first_line))
         reached = _REACHED_RE.findall(text)
         if len(reached) >= 3:  # stored in the accounts table, sent to the CRM sync, shown in the admin view
             signals.append((1.0, f"the change reaches {len(reached)} places: {', '.join(reached[:4])}"))
@@ -1364,8 +1364,19 @@ class Classifier:
         """R3: a description that only lists things to build ("Service template, self-service Kafka topic
         provisioning, a CI pipeline and the docs page in the portal"): each is a deliverable. Not the parts of
         one screen (a field, a box, a button) nor the steps of a list that starts with verbs."""
-        first = re.split(r"(?<=[.!?])\s+|\n", description.strip(), maxsplit=1)[0].rstrip(".")
-        first = first.split(":", 1)[-1]
+        sentences = re.split(r"(?<=[.!?])\s+|\n", description.strip())
+        # the first sentence, or one a label opens ("Users schedule exports weekly. Needs: a scheduler service, ...")
+        listed = [sentences[0], *(sentence for sentence in sentences[1:] if _LIST_LABEL_RE.match(sentence))]
+        return max((self._things_in(sentence.rstrip(".").split(":", 1)[-1]) for sentence in listed), key=len)
+
+    def _after_label(self, title: str) -> str:
+        """What follows a colon after a label that asks nothing ("New webhooks system: delivery service, retry queue,
+        signing secrets, logs page": the system's parts); empty after a request ("Implement the history page: list,
+        search, ...": its features, F1)."""
+        label, colon, rest = title.partition(":")
+        return rest if colon and _stem_of(label) not in self._verbs and not request_shaped(label) else ""
+
+    def _things_in(self, first: str) -> list[str]:
         found, widgets = [], 0
         things = self._software | BUILT | PARTS_BUILT
         for item in _ITEM_SPLIT_RE.split(first):
@@ -1608,6 +1619,8 @@ _REVIEW_MADE_RE = re.compile(
 _ORDINAL_OPENER_RE = re.compile(r"^(?:first(?:ly)?|to\s+start)\s*,?\s*", re.IGNORECASE)
 _STEP_ON_IT_RE = re.compile(r"\b(?:then|next|finally|after\s+that)\s*,?\s+[a-z]+(?:\s+(?:up|down|out|off|back))?\s+"
                             r"(?:it|them)\b", re.IGNORECASE)
+_LIST_LABEL_RE = re.compile(r"\s*(?:needs|scope|components|parts|includes|deliverables|workstreams|pieces|"
+                            r"consists\s+of|made\s+of)\s*:", re.IGNORECASE)
 _RETIRED_LAST_RE = re.compile(
     r"\b(?:then|finally|after\s+that|and\s+after)\s*,?\s+(?:we\s+)?(?:turn\s+off|shut\s+(?:\w+\s+){0,3}?(?:down|off)|"
     r"switch\s+off|remove|delete|decommission|retire|cancel|archive|kill|wipe|sunset|disable|close)\b"
@@ -1678,7 +1691,8 @@ def _item_head(item: str, across: bool = True) -> str:
 
 
 PARTS_BUILT = frozenset({"collector", "store", "exporter", "importer", "registry", "portal", "catalog", "model",
-                         "engine", "scheduler", "tracker", "lib", "template"})
+                         "engine", "scheduler", "tracker", "lib", "template", "queue", "console", "storage", "connector",
+                         "ledger", "indexer", "gateway"})
 """Things a system is built of, listed as its deliverables ("collector, rules store, portal UI, digest emails")."""
 _MANY_SHIPPED_RE = re.compile(r"\b(?:all|every|(?<![\d.])(?:[3-9]|\d{2,})|three|four|five|six|seven|eight|nine|ten)\b"
                               r"(?:[^.\n]|\.(?=\d)){0,60}?"
