@@ -13,6 +13,7 @@ from orchestrator.models import Classification, QueueTask
 from orchestrator.textsignals import (
     introduced_items,
     joined_items,
+    keyed_parts,
     parallel_actions,
     sequence_markers,
     series_items,
@@ -1158,3 +1159,22 @@ def test_stage_words_and_phases() -> None:
 ])
 def test_a_systems_parts_listed_without_verbs(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a coordinator's terse task lists its parts under a key, or numbers them in brackets
+    ("job=platform-upgrade items=k8s-1.30,cert-manager,ingress-nginx,runbooks", "complex"),
+    ("goal=new-billing; deps=[ledger-db,invoice-api,payment-worker]", "complex"),
+    ("plan: [1] catalog the lambdas [2] upgrade their runtimes [3] redeploy them [4] delete the unused", "complex"),
+    # ... not two parts, nor a colon list of one release's steps, nor a label's one slug
+    ("task=cleanup; steps=drain,upgrade", "simple"),
+    ("Cut the 5.1 release. Steps: tag, upload, publish", "simple"),
+    ("task=rotate-stripe-key; svc=checkout", "simple"),
+])
+def test_a_coordinators_terse_parts(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+def test_keyed_parts() -> None:
+    assert keyed_parts("name=obs items=otel-sdk, collector ,dashboards") == ["otel-sdk", "collector", "dashboards"]
+    assert keyed_parts("Steps: tag, upload, publish") == []

@@ -33,6 +33,7 @@ from orchestrator.textsignals import (
     head_phrase,
     introduced_items,
     joined_items,
+    keyed_parts,
     keyword_pattern,
     listed_items,
     named_parts,
@@ -1206,7 +1207,9 @@ class Classifier:
         named = [] if read_only else named_parts(text)
         if len(named) > parts:  # the three batch jobs (invoice, reminder, export): a count the part nouns miss
             signals.append((1.0 if len(named) >= 3 else 0.6, f"{len(named)} named parts: {', '.join(named[:4])}"))
-        if parts >= 3 and read_only:
+        if len(keyed := keyed_parts(text)) >= 3 and not read_only:
+            signals.append((1.0, f"{len(keyed)} parts a coordinator lists: {', '.join(keyed[:4])}"))
+        elif parts >= 3 and read_only:
             signals.append((0.0, f"{parts} things to read, one job"))
         elif parts >= 3:
             signals.append((1.0, f"{parts} parts of work stated"))

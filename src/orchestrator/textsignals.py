@@ -20,7 +20,7 @@ _FILE_RE = re.compile(rf"(?:[\w.-]+/)*[\w.-]*\.(?:{_EXTENSIONS})|(?:[\w.-]+/){{2
 _MAX_TOKEN = 300
 _URL_RE = re.compile(r"\b\w+://\S+")
 _PREFIX_RE = re.compile(r"^\s*([a-z][a-z0-9_-]{1,40})\s*:\s+", re.IGNORECASE)
-_NUMBERED_RE = re.compile(r"(?:^|[\s(:;,])(\d{1,2})[.)]\s+(?=\S)")
+_NUMBERED_RE = re.compile(r"(?:^|[\s(:;,\[])(\d{1,2})[.)\]]\s+(?=\S)")  # 1. a, 2) b, (3) c, [4] d
 _BULLET_RE = re.compile(r"^\s*[-*•]\s+(.+)$", re.MULTILINE)
 _ARROW_RE = re.compile(r"\s*(?:→|->|=>|⇒)\s*")
 _SEQUENCE_RE = re.compile(
@@ -308,6 +308,18 @@ def stated_phases(text: str) -> list[str]:
     """The distinct phases, milestones or versions a text plans ("Phase 1: ... Phase 2: ...", "v1: ...; v2 adds
     ..."): stages shipped one after the other. A single one ("Phase 2 of the form: ...") labels the request."""
     return sorted({(found.group(1) or found.group(2)).lower() for found in _PHASE_RE.finditer(text)})
+
+
+_KEYED_PARTS_RE = re.compile(r"\b(?:items|deps|dependencies|steps|parts|subtasks|tasks|stages|workstreams)\s*=\s*\[?"
+                             r"([\w./-]+(?:\s*,\s*[\w./-]+){2,})", re.IGNORECASE)
+
+
+def keyed_parts(text: str) -> list[str]:
+    """The parts a coordinator's terse task lists under a key (``items=otel-sdk,collector,dashboards``,
+    ``deps=[vpc,db-replica,app-deploy]``): machine style for "three components: ...". Only ``key=``: a colon
+    list ("Steps: tag, upload, publish") is read as prose is."""
+    found = _KEYED_PARTS_RE.search(text)
+    return [item.strip() for item in found.group(1).split(",")] if found else []
 
 
 def clauses(text: str) -> list[str]:
