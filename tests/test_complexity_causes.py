@@ -1178,3 +1178,15 @@ def test_a_coordinators_terse_parts(rules: Classifier, title: str, decision: str
 def test_keyed_parts() -> None:
     assert keyed_parts("name=obs items=otel-sdk, collector ,dashboards") == ["otel-sdk", "collector", "dashboards"]
     assert keyed_parts("Steps: tag, upload, publish") == []
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # "everywhere" bounded by one thing is one change throughout it (F4)
+    ("Rename the 'Teams' tab to 'Groups' everywhere in the admin app", "simple"),
+    ("Use the new date format everywhere on the marketing site", "simple"),
+    # ... unbounded, or bounded by several things, it spans systems
+    ("Switch the logs to structured JSON everywhere", "complex"),
+    ("Rename 'Teams' to 'Groups' everywhere in the admin app and the mobile apps", "complex"),
+])
+def test_everywhere_in_one_thing_is_one_change(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

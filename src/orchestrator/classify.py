@@ -1099,6 +1099,9 @@ class Classifier:
         spanning = [phrase for phrase, found in scope if not phrase.startswith(SPANNING_IF_SYSTEMS)
                     or re.match(rf"\s*(?:the\s+|our\s+)?(?:[\w-]+\s+){{0,2}}(?:{'|'.join(SYSTEM_NOUNS)})\b",
                                 lowered[found.end():])]
+        # "everywhere in the web app": one change throughout one thing, not across systems (F4)
+        spanning = [phrase for phrase in spanning if phrase != "everywhere" or not _WITHIN_ONE_RE.match(
+            lowered[lowered.find("everywhere") + len("everywhere"):])]
         if spanning and (route.domain == "inventory" or route.decided_by == "access" or self._reads_only(task.title)):
             signals.append((0.0, f"reads entire systems ({spanning[0]}) but changes nothing"))
         elif spanning:
@@ -1622,6 +1625,10 @@ _REVIEW_MADE_RE = re.compile(
 _ORDINAL_OPENER_RE = re.compile(r"^(?:first(?:ly)?|to\s+start)\s*,?\s*", re.IGNORECASE)
 _STEP_ON_IT_RE = re.compile(r"\b(?:then|next|finally|after\s+that)\s*,?\s+[a-z]+(?:\s+(?:up|down|out|off|back))?\s+"
                             r"(?:it|them)\b", re.IGNORECASE)
+_WITHIN_ONE_RE = re.compile(r"\s+(?:in|on|within|throughout|across)\s+(?:the|our|this|that)\s+(?:[\w-]+\s+){0,2}?(?:app|"
+                            r"site|website|page|frontend|backend|service|repo|repository|module|component|codebase|ui|"
+                            r"dashboard|form|screen|cli|project|portal|library|package)\b(?!\s*(?:and|,))")
+"""What "everywhere" is bounded by when it is one thing ("everywhere in the web app")."""
 _LIST_LABEL_RE = re.compile(r"\s*(?:needs|scope|components|parts|includes|deliverables|workstreams|pieces|"
                             r"consists\s+of|made\s+of)\s*:", re.IGNORECASE)
 _RETIRED_LAST_RE = re.compile(
