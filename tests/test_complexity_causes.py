@@ -1190,3 +1190,15 @@ def test_keyed_parts() -> None:
 ])
 def test_everywhere_in_one_thing_is_one_change(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("description", "decision"), [
+    # an action list of four whose one item opens with a verb no list knows: that item is an action item too
+    ("- add a retry budget to the search client\n- add a unit test for the backoff\n- refactor the error types of "
+     "the client\n- retest with the load profile", "complex"),
+    # ... while a list of three is read as before
+    ("- add a retry budget to the search client\n- add a unit test for the backoff\n- retest with the load "
+     "profile", "simple"),
+])
+def test_an_action_lists_unknown_verb_is_an_item(rules: Classifier, description: str, decision: str) -> None:
+    assert decide(rules, "Outage follow-ups", description) == decision

@@ -1157,6 +1157,10 @@ class Classifier:
         items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
             item for item in listed if item in actionable or (item in joined and (
                 _stem_of(item) in self._verbs or _WORK_NOUN_RE.search(item)))]
+        if 3 <= len(items) < len(listed) and not series and len(actionable) >= 3:
+            # "- add a canary stage - alert on 5xx rate - add a load test - write the runbook": an action list's item
+            # in a verb no list knows is an action item too
+            items = listed
         # the title usually summarises the description: count the richer of the two, not both
         title, _, rest = _SHARED_HEAD_RE.sub(r"\1", text).partition("\n")
         rest = CRITERIA_RE.split(rest, maxsplit=1)[0]  # what must hold of the deliverable, not more work
