@@ -1202,3 +1202,14 @@ def test_everywhere_in_one_thing_is_one_change(rules: Classifier, title: str, de
 ])
 def test_an_action_lists_unknown_verb_is_an_item(rules: Classifier, description: str, decision: str) -> None:
     assert decide(rules, "Outage follow-ups", description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a switch turned on or off for every repository or account is one setting of the platform holding them (F4)
+    ("Disable forking on all team repos", "simple"),
+    ("OKR 3.1: turn on signed commits for all platform repos", "simple"),
+    # ... a change turned on across all services is made in each of them
+    ("Enable structured logging across all services", "complex"),
+])
+def test_a_switch_on_all_repos_is_one_setting(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

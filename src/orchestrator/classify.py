@@ -1102,7 +1102,8 @@ class Classifier:
         # "everywhere in the web app": one change throughout one thing, not across systems (F4)
         spanning = [phrase for phrase in spanning if phrase != "everywhere" or not _WITHIN_ONE_RE.match(
             lowered[lowered.find("everywhere") + len("everywhere"):])]
-        if spanning and (route.domain == "inventory" or route.decided_by == "access" or self._reads_only(task.title)):
+        if spanning and (route.domain == "inventory" or route.decided_by == "access" or self._reads_only(task.title)
+                         or _SWITCHED_ON_ALL_RE.match(task.title)):
             signals.append((0.0, f"reads entire systems ({spanning[0]}) but changes nothing"))
         elif spanning:
             signals.append((1.0, f"affects entire systems ({', '.join(spanning[:2])})"))
@@ -1633,6 +1634,12 @@ _WITHIN_ONE_RE = re.compile(r"\s+(?:in|on|within|throughout|across)\s+(?:the|our
                             r"site|website|page|frontend|backend|service|repo|repository|module|component|codebase|ui|"
                             r"dashboard|form|screen|cli|project|portal|library|package)\b(?!\s*(?:and|,))")
 """What "everywhere" is bounded by when it is one thing ("everywhere in the web app")."""
+_SWITCHED_ON_ALL_RE = re.compile(
+    r"^(?:[\w.-]+(?:\s+[\w.-]+){0,2}:\s*)?(?:enable|disable|turn\s+on|turn\s+off|switch\s+on|enforce)\b[^.\n]{0,60}?\b(?:on|for|in|across)\s+"
+    r"(?:all|every)\s+(?:[\w-]+\s+){0,2}?(?:repos|repositories|accounts|projects|orgs|organizations|users|workspaces|"
+    r"buckets)\b", re.IGNORECASE)
+"""A switch turned on or off for every repository or account ("Enable branch protection on all production repos"):
+one setting of the platform that holds them, one master's one change (F4)."""
 _LIST_LABEL_RE = re.compile(r"\s*(?:needs|scope|components|parts|includes|deliverables|workstreams|pieces|"
                             r"consists\s+of|made\s+of)\s*:", re.IGNORECASE)
 _RETIRED_LAST_RE = re.compile(
