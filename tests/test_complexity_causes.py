@@ -13,10 +13,13 @@ from orchestrator.models import Classification, QueueTask
 from orchestrator.textsignals import (
     introduced_items,
     joined_items,
+    keyed_parts,
     parallel_actions,
     sequence_markers,
     series_items,
+    stage_words,
     stated_parts,
+    stated_phases,
     title_requests,
 )
 
@@ -1067,3 +1070,146 @@ def test_steps_on_what_the_first_piece_makes_are_pieces_of_their_own(rules: Clas
     decided = classify(rules, "Write a backfill script, run it against staging, then schedule it nightly", "")
     assert decided.decision == "complex"
     assert any("3 pieces of work asked in the title" in reason for reason in decided.reasons), decided.reasons
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a review or sign-off of what is built, asked as a noun phrase, is security's stage after the build (M)
+    ("Support gift cards in checkout", "The web shop and the Android app, a PCI scope review with the "
+     "security team, one flag per platform.", "complex"),
+    ("Spec: shared calendars", "Calendar sharing model, invite dialog, a calendar picker in the sidebar and a data "
+     "isolation review before GA.", "complex"),
+    ("Implement bulk user import for the admin console and get it pen tested before release", "", "complex"),
+    ("Build the receipts API with a DPIA and a staged rollout", "", "complex"),
+    # ... not a review that is the work itself, nor the review the fix comes from, nor one waited for,
+    ("Threat model the new invoice uploader", "Write the result to docs/threat-models/invoice-uploader.md.", "simple"),
+    ("Follow-up from the pen test", "Finding 2: the avatar endpoint takes any user's id. Add an owner check in "
+     "avatar_handler.py.", "simple"),
+    ("Pentest flagged no lockout on /signin", "Add a lockout after 10 failed tries.", "simple"),
+    ("Deploy the reports service to production once the security review has passed", "", "simple"),
+    # ... nor a thing made that is named after a review, nor a sign-off that gates a deploy
+    ("Add a compliance check step to the release pipeline", "", "simple"),
+    ("Roll out the 4.2 gateway config to production; needs security sign-off from the on-call lead", "", "simple"),
+])
+def test_a_review_of_what_is_built_is_a_stage(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # two ordering words order three stages ("then ... then", "after that ... finally")
+    ("Create the price alerts service, after that load test it and finally roll it out", "", "complex"),
+    ("Payout exports", "Write the export job then deploy it to staging then switch finance over to it.", "complex"),
+    # ... an ordering word before a step's verb opens it ("after that remove", "finally delete")
+    ("Customer DB move", "Copy the customer tables to Postgres, then update the two apps, after that remove "
+     "MySQL.", "complex"),
+    # ... not steps that go on with "it" when the first makes nothing: one routine
+    ("First reproduce the login loop, then fix it, then verify it on staging", "", "simple"),
+    # ... nor one ordering word between two steps
+    ("Add the new date picker to the booking form, then remove the old one", "", "simple"),
+])
+def test_two_ordering_words_order_stages(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # phases, milestones or versions planned one after the other are stages
+    ("Image delivery", "Phase 1: move the image uploads to S3. Phase 2: serve them through the CDN.", "complex"),
+    ("Activity feed for admins", "v1: a read-only feed of admin actions; v2 adds filters and a CSV export.", "complex"),
+    # ... one phase labels the request, and versions that are where a change goes are no plan
+    ("Phase 2 of the signup form: add the referral code field", "", "simple"),
+    ("Move the mobile client from the v1 to the v2 endpoints", "", "simple"),
+])
+def test_phases_are_stages(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a cut-over: what is built or moved, then the old one retired last
+    ("Replace ELK", "Stand up Loki, move the app logs to it, point the dashboards at it, then turn off the ELK "
+     "cluster.", "complex"),
+    ("Switch SMS provider to Vonage", "Vonage client in the notifications service, migrate the sender IDs, run "
+     "both for a week, then shut Twilio down.", "complex"),
+    ("Drop the old FTP host", "Copy the partner drop folders to S3, point the partners at the new bucket, verify a "
+     "week of uploads, then shut the host down.", "complex"),
+    # ... not a change and its one cleanup
+    ("Swap the chart library to ECharts in the reports page, then delete the old chart helpers", "", "simple"),
+])
+def test_a_cut_over_retires_the_old_last(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+def test_stage_words_and_phases() -> None:
+    assert stage_words("Build it, then test it, then ship it") == ["then", "then"]
+    assert stage_words("First containerise the app, next put it in staging, finally prod") == ["next", "finally"]
+    assert stage_words("Create the service and once it is live retire the cron job") == ["once it is live"]
+    assert stage_words("Next week: fix the login page") == []
+    assert stated_phases("Phase 1: build. Phase 2: migrate. Phase 2 again") == ["1", "2"]
+    assert stated_phases("Move from v1 to v2") == []
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a system's parts listed without verbs, after a label that opens a later sentence or after a title's label
+    ("Self-serve refunds", "Agents approve refunds today by email. Needs: a refund request form, the approval "
+     "queue, a payout worker and an audit report.", "complex"),
+    ("Payments hub: payout service, reconciliation job, a ledger and an admin console", "", "complex"),
+    # ... not the features of one page, nor a request's details after its colon (F1)
+    ("Order tracking page", "Customers see where their parcel is. Needs: a status timeline, the carrier link, a "
+     "map of the last checkpoint.", "simple"),
+    ("Checkout page: coupon field, tip slider, gift-wrap checkbox", "", "simple"),
+    ("Implement the orders screen: orders table, export report, filters panel", "", "simple"),
+])
+def test_a_systems_parts_listed_without_verbs(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a coordinator's terse task lists its parts under a key, or numbers them in brackets
+    ("job=platform-upgrade items=k8s-1.30,cert-manager,ingress-nginx,runbooks", "complex"),
+    ("goal=new-billing; deps=[ledger-db,invoice-api,payment-worker]", "complex"),
+    ("plan: [1] catalog the lambdas [2] upgrade their runtimes [3] redeploy them [4] delete the unused", "complex"),
+    # ... not two parts, nor a colon list of one release's steps, nor a label's one slug
+    ("task=cleanup; steps=drain,upgrade", "simple"),
+    ("Cut the 5.1 release. Steps: tag, upload, publish", "simple"),
+    ("task=rotate-stripe-key; svc=checkout", "simple"),
+])
+def test_a_coordinators_terse_parts(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+def test_keyed_parts() -> None:
+    assert keyed_parts("name=obs items=otel-sdk, collector ,dashboards") == ["otel-sdk", "collector", "dashboards"]
+    assert keyed_parts("Steps: tag, upload, publish") == []
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # "everywhere" bounded by one thing is one change throughout it (F4)
+    ("Rename the 'Teams' tab to 'Groups' everywhere in the admin app", "simple"),
+    ("Use the new date format everywhere on the marketing site", "simple"),
+    # ... unbounded, or bounded by several things, it spans systems
+    ("Switch the logs to structured JSON everywhere", "complex"),
+    ("Rename 'Teams' to 'Groups' everywhere in the admin app and the mobile apps", "complex"),
+])
+def test_everywhere_in_one_thing_is_one_change(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("description", "decision"), [
+    # an action list of four whose one item opens with a verb no list knows: that item is an action item too
+    ("- add a retry budget to the search client\n- add a unit test for the backoff\n- refactor the error types of "
+     "the client\n- retest with the load profile", "complex"),
+    # ... while a list of three is read as before
+    ("- add a retry budget to the search client\n- add a unit test for the backoff\n- retest with the load "
+     "profile", "simple"),
+])
+def test_an_action_lists_unknown_verb_is_an_item(rules: Classifier, description: str, decision: str) -> None:
+    assert decide(rules, "Outage follow-ups", description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a switch turned on or off for every repository or account is one setting of the platform holding them (F4)
+    ("Disable forking on all team repos", "simple"),
+    ("OKR 3.1: turn on signed commits for all platform repos", "simple"),
+    # ... a change turned on across all services is made in each of them
+    ("Enable structured logging across all services", "complex"),
+])
+def test_a_switch_on_all_repos_is_one_setting(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

@@ -33,6 +33,7 @@ from orchestrator.textsignals import (
     head_phrase,
     introduced_items,
     joined_items,
+    keyed_parts,
     keyword_pattern,
     listed_items,
     named_parts,
@@ -43,7 +44,9 @@ from orchestrator.textsignals import (
     sequence_markers,
     series_items,
     split_identifiers,
+    stage_words,
     stated_parts,
+    stated_phases,
     strip_identifiers,
     strip_names,
     strip_ticket_key,
@@ -1021,6 +1024,7 @@ class Classifier:
         domains = self.involved_domains("\n".join([task.title, told, *asked]))
         signals += self._domain_signals(domains)
         signals += self._title_masters(self._before_details(task.title))
+        signals += self._review_stage(text, route, domains)
         signals += self._file_signals(task, text, route)
         # R3: a list of places to look is one piece of work (finding the cause), not parts
         looked = without_narrative(unprefixed(without_investigation(description)))
@@ -1150,7 +1154,11 @@ class Classifier:
         spanning = [phrase for phrase, found in scope if not phrase.startswith(SPANNING_IF_SYSTEMS)
                     or re.match(rf"\s*(?:the\s+|our\s+)?(?:[\w-]+\s+){{0,2}}(?:{'|'.join(SYSTEM_NOUNS)})\b",
                                 lowered[found.end():])]
-        if spanning and (route.domain == "inventory" or route.decided_by == "access" or self._reads_only(task.title)):
+        # "everywhere in the web app": one change throughout one thing, not across systems (F4)
+        spanning = [phrase for phrase in spanning if phrase != "everywhere" or not _WITHIN_ONE_RE.match(
+            lowered[lowered.find("everywhere") + len("everywhere"):])]
+        if spanning and (route.domain == "inventory" or route.decided_by == "access" or self._reads_only(task.title)
+                         or _SWITCHED_ON_ALL_RE.match(task.title)):
             signals.append((0.0, f"reads entire systems ({spanning[0]}) but changes nothing"))
         elif spanning:
             signals.append((1.0, f"affects entire systems ({', '.join(spanning[:2])})"))
@@ -1205,6 +1213,10 @@ class Classifier:
         items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
             item for item in listed if item in actionable or (item in joined and (
                 _stem_of(item) in self._verbs or _WORK_NOUN_RE.search(item)))]
+        if 3 <= len(items) < len(listed) and not series and len(actionable) >= 3:
+            # "- add a canary stage - alert on 5xx rate - add a load test - write the runbook": an action list's item
+            # in a verb no list knows is an action item too
+            items = listed
         # the title usually summarises the description: count the richer of the two, not both
         title, _, rest = _SHARED_HEAD_RE.sub(r"\1", text).partition("\n")
         rest = CRITERIA_RE.split(rest, maxsplit=1)[0]  # what must hold of the deliverable, not more work
@@ -1235,20 +1247,32 @@ class Classifier:
             signals.append((1.0, f"{len(series)} steps of one deliverable: {', '.join(series)}"))
         elif len(asked) >= 3:  # Set up the staging environment, seed it with data, and give QA access
             signals.append((1.0, f"{len(asked)} pieces of work asked in the title: {', '.join(asked)}"))
+        elif len(ordered := stage_words(text)) - self._steps_on_it(text, actions) >= 2 and (
+                len(actions) >= 2 or len(domains) >= 2):
+            # "Build the reminders service, then deploy it, then tell finance": two ordering words, three stages
+            signals.append((1.0, f"ordered stages ({', '.join(ordered[:3])})"))
+        elif len(phases := stated_phases(text)) >= 2 and not read_only:
+            signals.append((1.0, f"{len(phases)} phases planned"))  # Phase 1: ..., Phase 2: ...; v1 ..., v2 adds ...
+        elif markers and len(actions) >= 3 and _RETIRED_LAST_RE.search(text):
+            # "Integrate Adyen, migrate the saved cards, then turn off Stripe": a cut-over, built and moved, then the
+            # old one retired
+            signals.append((1.0, f"a cut-over: {len(actions)} steps, the old one retired last"))
         elif markers and (len(actions) >= 2 or len(domains) >= 2):
             signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
         # "Upgrade all 14 microservices to Spring Boot 3 and redeploy them"; not five templates of one site
         if (shipped := _MANY_SHIPPED_RE.search(text)) and _SHIPPED_ALONE.intersection(
                 word.removesuffix("s") for word in re.findall(r"[a-z]+", shipped.group().lower())):
             signals.append((1.0, f"a change to many things, each shipped after it ({shipped.group()!r})"))
-        made = self._deliverables(text) or self._listed_things(body)
+        made = self._deliverables(text) or self._listed_things(body) or self._listed_things(self._after_label(first_line))
         reached = _REACHED_RE.findall(text)
         if len(reached) >= 3:  # stored in the accounts table, sent to the CRM sync, shown in the admin view
             signals.append((1.0, f"the change reaches {len(reached)} places: {', '.join(reached[:4])}"))
         named = [] if read_only else named_parts(text)
         if len(named) > parts:  # the three batch jobs (invoice, reminder, export): a count the part nouns miss
             signals.append((1.0 if len(named) >= 3 else 0.6, f"{len(named)} named parts: {', '.join(named[:4])}"))
-        if parts >= 3 and read_only:
+        if len(keyed := keyed_parts(text)) >= 3 and not read_only:
+            signals.append((1.0, f"{len(keyed)} parts a coordinator lists: {', '.join(keyed[:4])}"))
+        elif parts >= 3 and read_only:
             signals.append((0.0, f"{parts} things to read, one job"))
         elif parts >= 3:
             signals.append((1.0, f"{parts} parts of work stated"))
@@ -1289,6 +1313,44 @@ class Classifier:
             signals.append((1.0, "3 separate actions"))
 
         return signals
+
+    @staticmethod
+    def _review_stage(text: str, route: Route, domains: list[str]) -> list[tuple[float, str]]:
+        """M: a review or sign-off of what is built, asked as a piece of work ("a PCI scope review with security",
+        "a data isolation review before GA", "get it pen tested before release"): security's stage after the
+        build, whatever words the build's part uses. A noun phrase, not a domain word, so it does not route: the
+        head still decides the master of a simple task, and a review that is the work itself ("Security review
+        of the upload endpoint") or a fix with its review (security's) is one job. A sign-off waited for ("deploy
+        after the security sign-off") is when, not work."""
+        others = [domain for domain in domains if domain != "security"]
+        if route.domain == "inventory" or (route.domain == "security" and (route.decided_by or not others)):
+            return []  # a census, or security's own job (its head, or nothing but its words)
+        for found in _REVIEW_STAGE_RE.finditer(text):
+            before, after = text[max(0, found.start() - 40):found.start()], text[found.end():found.end() + 30]
+            head = len(before.split()) < 2 and "\n" not in before
+            if head or (before and before[-1] in "/-_.") or re.match(r"[-_./]\w", after):
+                continue  # "Threat model the new webhook receiver": the review is the work; a path names a file
+            if route.domain != "development" and _REVIEW_GATE_RE.search(found.group()):
+                continue  # "Deploy the 4.2 hotfix, security sign-off required": a change's gate, not a build's stage
+            if _REVIEW_MADE_RE.match(after):
+                continue  # "Add a compliance check step to the pipeline", "a pen test report page": a thing made
+            if not _REVIEW_WAITED_RE.search(before) and not _REVIEW_SOURCE_RE.match(after) \
+                    and not _REVIEW_FROM_RE.search(before):
+                # the two domains already count security's part: the stage adds the order (as a title's two masters)
+                weight = 0.4 if "security" in domains and others else 1.0
+                return [(weight, f"a review after the build ({found.group().strip()!r}): security's stage")]
+        return []
+
+    def _steps_on_it(self, text: str, actions: list[str]) -> int:
+        """How many ordered steps go on with "it" or "them" ("then fix it") when the first step makes nothing: steps of
+        one routine on what the first works on ("First reproduce the crash, then fix it, then add a test"), no
+        stages. When the first step makes something ("Build the reminders service, then deploy it") they are."""
+        first = _ORDINAL_OPENER_RE.sub("", text.lstrip()).lower()
+        if not request_shaped(first.split("\n")[0].split(",")[0]) and actions:  # a label for a title: the first step asked
+            first = _ORDINAL_OPENER_RE.sub("", actions[0]).lower()
+        if _stem_of(first) in self._making or re.match(r"[^,.;\n]*\bnew\b", first):
+            return 0
+        return len(_STEP_ON_IT_RE.findall(text))
 
     def _made_then_shipped(self, items: list[str]) -> bool:
         """Whether a list's last item ships (deploys, releases, rolls out) what an item before it makes (build,
@@ -1368,8 +1430,19 @@ class Classifier:
         """R3: a description that only lists things to build ("Service template, self-service Kafka topic
         provisioning, a CI pipeline and the docs page in the portal"): each is a deliverable. Not the parts of
         one screen (a field, a box, a button) nor the steps of a list that starts with verbs."""
-        first = re.split(r"(?<=[.!?])\s+|\n", description.strip(), maxsplit=1)[0].rstrip(".")
-        first = first.split(":", 1)[-1]
+        sentences = re.split(r"(?<=[.!?])\s+|\n", description.strip())
+        # the first sentence, or one a label opens ("Users schedule exports weekly. Needs: a scheduler service, ...")
+        listed = [sentences[0], *(sentence for sentence in sentences[1:] if _LIST_LABEL_RE.match(sentence))]
+        return max((self._things_in(sentence.rstrip(".").split(":", 1)[-1]) for sentence in listed), key=len)
+
+    def _after_label(self, title: str) -> str:
+        """What follows a colon after a label that asks nothing ("New webhooks system: delivery service, retry queue,
+        signing secrets, logs page": the system's parts); empty after a request ("Implement the history page: list,
+        search, ...": its features, F1)."""
+        label, colon, rest = title.partition(":")
+        return rest if colon and _stem_of(label) not in self._verbs and not request_shaped(label) else ""
+
+    def _things_in(self, first: str) -> list[str]:
         found, widgets = [], 0
         things = self._software | BUILT | PARTS_BUILT
         for item in _ITEM_SPLIT_RE.split(first):
@@ -1597,6 +1670,47 @@ _SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign
                                  r"assessment|accreditation)|\bpen[\s-]?test|"
                                  r"\bpenetration\s+test|\bthreat\s+model", re.IGNORECASE)
 """A security review asked for as a part of the work: that part is security's, whatever it reviews."""
+_REVIEW_STAGE_RE = re.compile(
+    r"\b(?:(?:security|sec|privacy|pci(?:[\s-]+(?:dss|scope))?|data[\s-]+(?:protection|isolation|privacy)|"
+    r"compliance)(?:[\s/-]+and[\s/-]+(?:security|sec|privacy))?[\s/-]+(?:review|sign-?off|check|assessment|"
+    r"approval)|(?:pen|penetration)[\s-]?test(?:s|ed|ing)?|dpia|threat[\s-]+model(?:ling|ing)?|"
+    r"(?:security|privacy|legal)\s+(?:needs?\s+to|must|should|has\s+to|to)\s+(?:review|check|sign|approve|verify)|"
+    r"(?:sign-?off|approval)\s+(?:from|by)\s+(?:security|privacy|legal))\b", re.IGNORECASE)
+"""A review or sign-off by security (privacy, PCI, legal) asked of what is built: a stage after the build."""
+_REVIEW_MADE_RE = re.compile(
+    r"\s*(?:steps?|stages?|jobs?|gates?|workflows?|checklists?|templates?|tools?|pages?|forms?|tabs?|dashboards?|"
+    r"questionnaires?|modules?|scripts?|rules?|polic(?:y|ies)|process(?:es)?|documents?|docs?|queues?|status|badges?|"
+    r"fields?|emails?|tickets?|requests?|screens?|widgets?|flags?|features?|app|service|endpoint|api)\b", re.IGNORECASE)
+"""A review's name before the thing made ("a compliance check step", "the pen test report page"): no stage."""
+_ORDINAL_OPENER_RE = re.compile(r"^(?:first(?:ly)?|to\s+start)\s*,?\s*", re.IGNORECASE)
+_STEP_ON_IT_RE = re.compile(r"\b(?:then|next|finally|after\s+that)\s*,?\s+[a-z]+(?:\s+(?:up|down|out|off|back))?\s+"
+                            r"(?:it|them)\b", re.IGNORECASE)
+_WITHIN_ONE_RE = re.compile(r"\s+(?:in|on|within|throughout|across)\s+(?:the|our|this|that)\s+(?:[\w-]+\s+){0,2}?(?:app|"
+                            r"site|website|page|frontend|backend|service|repo|repository|module|component|codebase|ui|"
+                            r"dashboard|form|screen|cli|project|portal|library|package)\b(?!\s*(?:and|,))")
+"""What "everywhere" is bounded by when it is one thing ("everywhere in the web app")."""
+_SWITCHED_ON_ALL_RE = re.compile(
+    r"^(?:[\w.-]+(?:\s+[\w.-]+){0,2}:\s*)?(?:enable|disable|turn\s+on|turn\s+off|switch\s+on|enforce)\b[^.\n]{0,60}?\b(?:on|for|in|across)\s+"
+    r"(?:all|every)\s+(?:[\w-]+\s+){0,2}?(?:repos|repositories|accounts|projects|orgs|organizations|users|workspaces|"
+    r"buckets)\b", re.IGNORECASE)
+"""A switch turned on or off for every repository or account ("Enable branch protection on all production repos"):
+one setting of the platform that holds them, one master's one change (F4)."""
+_LIST_LABEL_RE = re.compile(r"\s*(?:needs|scope|components|parts|includes|deliverables|workstreams|pieces|"
+                            r"consists\s+of|made\s+of)\s*:", re.IGNORECASE)
+_RETIRED_LAST_RE = re.compile(
+    r"\b(?:then|finally|after\s+that|and\s+after)\s*,?\s+(?:we\s+)?(?:turn\s+off|shut\s+(?:\w+\s+){0,3}?(?:down|off)|"
+    r"switch\s+off|remove|delete|decommission|retire|cancel|archive|kill|wipe|sunset|disable|close)\b"
+    r"(?:\s+(?:the|their|its|our)\b)?(?:\s+[\w.-]+){0,4}\s*[.!]?\s*$", re.IGNORECASE | re.MULTILINE)
+"""The old thing retired as the last step, after ordering words ("..., then shut the box down"): a cut-over."""
+_REVIEW_GATE_RE = re.compile(r"sign-?off|approval", re.IGNORECASE)
+_REVIEW_SOURCE_RE = re.compile(r"\W*(?:findings?|flagged|found|reports?|reported|results?|showed|identified|said|raised)\b",
+                               re.IGNORECASE)
+_REVIEW_FROM_RE = re.compile(r"\b(?:from|in|during|by)\s+(?:the\s+|a\s+|our\s+|last\s+|their\s+)*(?:[\w-]+\s+)?$",
+                             re.IGNORECASE)
+"""A review that found what is to be fixed ("Follow-up from the pen test", "Pentest flagged ..."): where the work comes
+from, no stage of it."""
+_REVIEW_WAITED_RE = re.compile(r"\b(?:after|once|until|pending|awaiting|following|passed|passes|since)\s+"
+                               r"(?:the\s+|a\s+|an\s+|our\s+)?(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
 _ALERT_ON_STATE_RE = re.compile(
     r"\b(?:e-?mails?|notifications?|notif(?:y|ied)|alerts?|alerted|messages?|sms|texts?|paged?|ping(?:ed)?|slack)\b"
     r"(?P<to>[^.?!\n]{0,40}?)\b(?:when|if|whenever|as soon as)\s+(?:the\s+|our\s+|any\s+|a\s+)?(?:[\w.'-]+\s+){0,3}?"
@@ -1653,7 +1767,8 @@ def _item_head(item: str, across: bool = True) -> str:
 
 
 PARTS_BUILT = frozenset({"collector", "store", "exporter", "importer", "registry", "portal", "catalog", "model",
-                         "engine", "scheduler", "tracker", "lib", "template"})
+                         "engine", "scheduler", "tracker", "lib", "template", "queue", "console", "storage", "connector",
+                         "ledger", "indexer", "gateway"})
 """Things a system is built of, listed as its deliverables ("collector, rules store, portal UI, digest emails")."""
 _MANY_SHIPPED_RE = re.compile(r"\b(?:all|every|(?<![\d.])(?:[3-9]|\d{2,})|three|four|five|six|seven|eight|nine|ten)\b"
                               r"(?:[^.\n]|\.(?=\d)){0,60}?"

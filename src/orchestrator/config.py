@@ -217,7 +217,7 @@ class ClassifierConfig(_Section):
             "rebuild", "restore", "re-sync", "resync", "resume", "recover", "repair", "reinstall", "re-run",
             "launch", "deliver", "run", "rename", "move", "delete", "archive", "tag", "publish", "re-create",
             "recreate", "finish", "find", "upgrade", "bump", "retire", "decommission", "onboard", "scrub", "purge",
-            "seed", "grant", "containerise", "catalogue", "roll",
+            "seed", "grant", "containerise", "catalogue", "roll", "turn off", "shut down", "switch off", "sunset",
         ],
         description="Verbs that start a unit of work; three or more such clauses lean towards complex.",
     )

@@ -20,12 +20,12 @@ _FILE_RE = re.compile(rf"(?:[\w.-]+/)*[\w.-]*\.(?:{_EXTENSIONS})|(?:[\w.-]+/){{2
 _MAX_TOKEN = 300
 _URL_RE = re.compile(r"\b\w+://\S+")
 _PREFIX_RE = re.compile(r"^\s*([a-z][a-z0-9_-]{1,40})\s*:\s+", re.IGNORECASE)
-_NUMBERED_RE = re.compile(r"(?:^|[\s(:;,])(\d{1,2})[.)]\s+(?=\S)")
+_NUMBERED_RE = re.compile(r"(?:^|[\s(:;,\[])(\d{1,2})[.)\]]\s+(?=\S)")  # 1. a, 2) b, (3) c, [4] d
 _BULLET_RE = re.compile(r"^\s*[-*•]\s+(.+)$", re.MULTILINE)
 _ARROW_RE = re.compile(r"(?<!\s)\s*(?:→|->|=>|⇒)\s*")
 _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
-    r" (?:is|are) (?:done|complete|completed|merged|deployed)|before (?:deploying|releasing|merging|shipping)"
+    r" (?:is|are) (?:done|complete|completed|merged|deployed|live|stable)|before (?:deploying|releasing|merging|shipping)"
     r"|must (?:happen|be done|complete|finish) (?:before|first)|only after|depends on"
     # "after" for "afterwards", as many writers of English as a second language say it: "after we must delete
     # the old server", "and after remove the jenkins" (not "after the deploy", "after each merge": a time)
@@ -313,6 +313,45 @@ def sequence_markers(text: str) -> list[str]:
     return sorted(markers)
 
 
+_STAGE_WORD_RE = re.compile(
+    r"\bthen\b|\bafter that\b|\bafterwards\b|\bfinally\b|\blastly\b|\bsubsequently\b"
+    r"|(?:^|[,.;:]\s*|\n\s*)next\b(?!\s+(?:week|month|sprint|quarter|release|year|day|time|step)\b)"
+    # "once it is live", "once the new service has been stable for a week": one stage waits for another
+    r"|\bonce\s+(?:it|that|this|they|the\s+[\w\s-]{1,30}?)\s+(?:is|are|has\s+been|have\s+been)\s+"
+    r"(?:live|stable|released|shipped|in\s+place|rolled\s+out|done|complete|completed|merged|deployed|migrated)\b"
+    r"|\b(?:después|luego|danach|dann|ensuite|puis|poi|depois)\b",  # the same, as mixed-language writers say it
+    re.IGNORECASE | re.MULTILINE,
+)
+_PHASE_RE = re.compile(
+    r"\b(?:phase|milestone|wave)\s*(\d|one|two|three|four|i{1,3}|iv)\b|\bv(\d)\b(?=\s*(?::|of\b|adds\b|brings\b))",
+    re.IGNORECASE)
+
+
+def stage_words(text: str) -> list[str]:
+    """Each word that opens a later stage, as often as it is said ("then ... then", "..., next ..., finally ...",
+    "once it is live"): two of them order three stages, where :func:`sequence_markers` says only that there is an
+    order. "First" opens the first stage and separates none."""
+    return [found.group().strip(" ,.;:\n").lower() for found in _STAGE_WORD_RE.finditer(text)]
+
+
+def stated_phases(text: str) -> list[str]:
+    """The distinct phases, milestones or versions a text plans ("Phase 1: ... Phase 2: ...", "v1: ...; v2 adds
+    ..."): stages shipped one after the other. A single one ("Phase 2 of the form: ...") labels the request."""
+    return sorted({(found.group(1) or found.group(2)).lower() for found in _PHASE_RE.finditer(text)})
+
+
+_KEYED_PARTS_RE = re.compile(r"\b(?:items|deps|dependencies|steps|parts|subtasks|tasks|stages|workstreams)\s*=\s*\[?"
+                             r"([\w./-]+(?:\s*,\s*[\w./-]+){2,})", re.IGNORECASE)
+
+
+def keyed_parts(text: str) -> list[str]:
+    """The parts a coordinator's terse task lists under a key (``items=otel-sdk,collector,dashboards``,
+    ``deps=[vpc,db-replica,app-deploy]``): machine style for "three components: ...". Only ``key=``: a colon
+    list ("Steps: tag, upload, publish") is read as prose is."""
+    found = _KEYED_PARTS_RE.search(text)
+    return [item.strip() for item in found.group(1).split(",")] if found else []
+
+
 def clauses(text: str) -> list[str]:
     """Split text into clauses at sentence ends, commas, ``and``/``then``/``with``."""
     return [part.strip() for part in _CLAUSE_SPLIT_RE.split(text) if part and part.strip()]
@@ -326,7 +365,10 @@ def action_clauses(text: str, verbs: Iterable[str]) -> list[str]:
 
 @functools.lru_cache(maxsize=8)
 def _verbs_pattern(verbs: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"^(?:to\s+|please\s+|also\s+|then\s+|\d+[.)]\s*)?(?:" + "|".join(map(re.escape, verbs)) + r")\b",
+    # an ordering word before the verb opens a later stage ("after that remove MySQL", "once it is live retire the
+    # old reports"), and "kindly" asks as "please" does
+    return re.compile(r"^(?:to\s+|please\s+|kindly\s+|also\s+|then\s+|(?:after\s+that|finally|next)\s*,?\s+|once\s+(?:it|that|"
+                      r"this|they)\s+(?:is|are)\s+\w+\s*,?\s+|\d+[.)]\s*)?(?:" + "|".join(map(re.escape, verbs)) + r")\b",
                       re.IGNORECASE)
 
 
