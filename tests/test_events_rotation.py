@@ -11,10 +11,15 @@ happened up to that append as announced.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from orchestrator.store import Crash
 
+from conftest import WIDGET_SUBTASKS, DaemonProcess, queue_doc, queue_task, read_queue, wait_for, write_by_rename
+from conftest import task as conftest_task
 from sim import SUBTASKS, Sim
 from sim import task as sim_task
 
@@ -85,3 +90,29 @@ def test_a_handoff_further_back_than_the_start_reads_is_not_written_again() -> N
     assert sim.handoffs() == []
     assert len(sim.events("handoff_created")) == 1  # the first, long ago: not said again
     assert [e for e in sim.events() if e.get("recovered")] == []
+
+
+@pytest.mark.process
+def test_the_real_daemon_after_logrotate_writes_no_taken_handoff_again(
+        folder: Path, daemon_factory: Callable[..., DaemonProcess]) -> None:
+    """On disk, as logrotate does it (``create``: the file moved aside, a new empty one made)."""
+    first = daemon_factory(folder).start()
+    write_by_rename(folder / "task-queue.json", queue_doc(conftest_task("w", "Widget", subtasks=WIDGET_SUBTASKS)))
+    first.wait_event("stage_started", timeout=15)
+    handoffs = sorted((folder / "masters").glob("*/handoffs/*.json"))
+    assert len(handoffs) == 1
+    handoffs[0].unlink()  # the master took it
+    assert first.stop() == 0
+    events = folder / "dashboard-events.jsonl"
+    events.rename(folder / "dashboard-events.jsonl.1")
+    events.touch()
+    second = daemon_factory(folder).start()
+    doc = read_queue(folder)
+    doc["tasks"].append(conftest_task("s", "Fix the typo in the footer"))
+    write_by_rename(folder / "task-queue.json", doc)
+    wait_for(lambda: queue_task(folder, "s")["status"] == "assigned", 15, "s assigned after the restart")
+    assert sorted((folder / "masters").glob("*/handoffs/to-*.json")) == []
+    assert second.events("handoff_created", subtask_id="orch-w-design") == []
+    assert [e for e in second.events() if e.get("recovered")] == []
+    assert "events_file_rotated" in second.log.read_text()
+    assert second.stop() == 0
