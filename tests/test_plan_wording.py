@@ -991,3 +991,30 @@ def test_a_sign_off_comes_after_what_it_signs_and_before_what_it_lets_go_ahead()
                                      "business cards.")
     order = [stage_of(plan, start) for start in ("Draft the new logo", "Get the logo approved", "Print the new")]
     assert order == sorted(set(order))
+
+
+def test_a_series_that_opens_with_its_condition_keeps_it_with_its_first_work() -> None:
+    """A condition before a series of actions was read as the series' first item: a part "Implement the If the
+    nightly export fails" of its own, and the first action without its trigger."""
+    plan = plan_for("Export failure handling across data, ops and docs",
+                    "If the nightly export fails, a script should page the on-call engineer, post in the data "
+                    "channel and open a ticket. Then document the runbook.")
+    assert not any(re.match(r"(?:Implement the |Set up the )?(?:If|When)\b", title) for title in titles(plan))
+    assert any(title.endswith("if the nightly export fails") for title in titles(plan))
+    # its opposite: a series whose first item is work keeps every item
+    plain = plan_for("Export failure handling across data, ops and docs",
+                     "Page the on-call engineer, post in the data channel and open a ticket. Then document the runbook.")
+    assert {"Page the on-call engineer", "Post in the data channel"} <= set(titles(plain))
+
+
+def test_security_asked_to_review_before_a_release_is_their_review_not_a_deploy() -> None:
+    plan = plan_for("Self-service refunds across web, payments and support",
+                    "Build the refund form and the payments call. Security must review the refund flow before it "
+                    "goes live. Then update the support macros.")
+    review = next(s for s in plan.subtasks if "review the refund flow" in s.title)
+    assert (review.assigned_to, review.worker_type) == ("security", "audit")
+    # its opposite: a release that names security is still the release
+    shipped = plan_for("Security headers across web and CDN",
+                       "Add the security headers to the web app, then deploy the CDN config before the sale goes live.")
+    deploy = next(s for s in shipped.subtasks if s.title.startswith("Deploy the CDN config"))
+    assert deploy.assigned_to == "cicd"

@@ -132,6 +132,12 @@ _LIGHT_VERB_RE = re.compile(
     r"(?:run|get|do|conduct|perform|carry\s+out|schedule|book|order|request|commission|organi[sz]e)\s+)",
     re.IGNORECASE)
 """Verbs whose object says what the work is: "Run the pen test" is a review, "Add an audit log" is not."""
+_SECURITY_ASKED_RE = re.compile(
+    r"\s*(?:(?:make|have|get|ask)\s+(?:the\s+)?)?(?:security|appsec|infosec|secops)(?:\s+team)?\s+"
+    r"(?:(?:must|should|will|shall|can|needs?\s+to|has\s+to|to)\s+)?(?=(?:audit|review|pen\s*-?test|assess|sign)\w*\b)",
+    re.IGNORECASE)
+"""Security asked to review ("Make security review the job before it goes live", "Security must sign off"): their
+review, whatever the words after it name ("goes live" is when, not a release to make)."""
 
 
 def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> str:
@@ -511,7 +517,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                  and not (listed and any(item.strip() and item.strip() in line for item in raw))]
         sentences = [[("", item) for item in listed]] if listed else []
         sentences += [
-            [("", item) for item in things] if (things := _things(line, verbs))
+            [("", item) for item in things] if (things := _condition_last(_things(line, verbs)))
             else [("; " if n else "", ability.strip()) for n, ability in enumerate(line.split(";"))]
             if line.startswith("Let ")  # an ability is one part: "Let X do a, b and c"
             else _conditioned(_closed(clause_pieces(line)))
@@ -598,6 +604,16 @@ def _closed(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
 _CONDITION_RE = re.compile(r"(?:once|when|whenever|after|before|if|as\s+soon\s+as|until|unless|while)\s", re.IGNORECASE)
 
 
+def _condition_last(items: list[str]) -> list[str]:
+    """A series that opens with its condition ("When HR marks someone as leaving, a job should disable the
+    account, remove them from GitHub and revoke the certificate"): the condition goes with the first work, as
+    in :func:`_conditioned`, not as an item of its own ("Implement the When HR marks someone as leaving")."""
+    if len(items) < 2 or not _CONDITION_RE.match(items[0]):
+        return items
+    condition = items[0].strip()
+    return [f"{items[1].rstrip(' .')} {condition[:1].lower()}{condition[1:]}", *items[2:]]
+
+
 def _conditioned(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """A sentence that opens with its condition ("Once it's up, run the regression suite") is the work with the
     condition after it ("Run the regression suite once it's up"): a condition is no part of its own."""
@@ -639,6 +655,9 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         if separator.strip() and separator.strip() in ".;!?":
             previous, making, verb = None, False, ""  # a new sentence: nothing joins the one before
         route = classifier.route(part)
+        if route.domain != "security" and "security" in classifier.config.domains and _SECURITY_ASKED_RE.match(part):
+            route = dataclasses.replace(route, domain="security", strong=True,
+                                        master=classifier.config.domains["security"].master)
         if route.domain == "security" and _OTHER_REVIEW_RE.search(part) and "development" in classifier.config.domains \
                 and not re.search(r"\bsecur|\bpen\s*-?test|\bvulnerab", part, re.IGNORECASE):
             # an accessibility audit, an SEO review, an audit log: the work of those who make the thing
