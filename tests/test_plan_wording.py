@@ -1018,3 +1018,14 @@ def test_security_asked_to_review_before_a_release_is_their_review_not_a_deploy(
                        "Add the security headers to the web app, then deploy the CDN config before the sale goes live.")
     deploy = next(s for s in shipped.subtasks if s.title.startswith("Deploy the CDN config"))
     assert deploy.assigned_to == "cicd"
+
+
+@pytest.mark.parametrize(("sentence", "context"), [
+    ("The marketing site runs on a WordPress VM that nobody patches", True),  # where it runs now: a move's context
+    ("The wiki is hosted on a NAS in the office", True),
+    ("The new site runs on Vercel", False),  # a new thing: what is wanted
+    ("The site should run on Vercel", False),  # an ask
+    ("The job runs nightly and exports the orders", False),  # more said of it: a requirement
+])
+def test_where_a_thing_runs_now_is_the_context_of_its_move(sentence: str, context: bool) -> None:
+    assert (as_work(sentence, VERBS) is None) == context

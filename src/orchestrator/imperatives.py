@@ -214,11 +214,19 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
             if re.match(r"that\s+\S", rest, re.IGNORECASE) and not nested:  # "we want that the users must use 2FA"
                 return as_work(rest[5:], verbs, nested=True)
             return _capital(rest)
-    if _past_act(text) or _STATUS_QUO_RE.match(text):
+    if _past_act(text) or _STATUS_QUO_RE.match(text) or _SETUP_RE.match(text):
         return None
     return _clauses(text, verbs)
 
 
+_SETUP_RE = re.compile(
+    r"^(?!(?:\S+\s+){0,3}?new\b)(?:(?:the|our|this|that|its|their)\s+)?(?:[\w'.-]+\s+){0,3}?(?:runs|lives|sits|is\s+(?:hosted|deployed|"
+    r"built|written|running|kept|stored))\s+(?:on|in|at|with|inside|behind)\s+(?:an?\s+|the\s+|our\s+)?[\w.-]+"
+    r"(?:(?!\s+(?:and|so)\s)[^.;!?])*[.!]?$", re.IGNORECASE)
+"""Where a thing runs or is kept now ("The marketing site runs on a WordPress VM that nobody patches", "The
+wiki is hosted on a NAS in the office"): how it is set up, the context of a move, not work. An ask says so ("The
+site should run on Vercel"), and so does a new thing ("The new site runs on Vercel") or more said of it ("The job
+runs nightly and exports the orders": a requirement)."""
 _STATUS_QUO_RE = re.compile(
     r"^(?:[\w'.-]+\s+){1,3}?(?:still|currently|today|nowadays|right\s+now)\s+(?!(?:need|want|must|should|shall|"
     r"ha(?:s|ve)\s+to|can|cannot|can't|could|don't|doesn't|isn't|aren't|won't|fail|crash|break|get|see|show|throw|"
