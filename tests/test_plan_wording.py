@@ -1029,3 +1029,16 @@ def test_security_asked_to_review_before_a_release_is_their_review_not_a_deploy(
 ])
 def test_where_a_thing_runs_now_is_the_context_of_its_move(sentence: str, context: bool) -> None:
     assert (as_work(sentence, VERBS) is None) == context
+
+
+def test_what_a_part_includes_is_one_part() -> None:
+    """ "Include" was no verb the planner knew: "Include profile, orders, messages and uploaded files" became
+    "Implement the Include profile", "Implement the orders", ... each given to the task's master."""
+    plan = plan_for("Data export for users across web, jobs and legal",
+                    "Users must be able to download all their data as a ZIP. Include profile, orders, messages and "
+                    "uploaded files. Legal wants a privacy review before launch.")
+    assert "Include profile, orders, messages and uploaded files" in titles(plan)
+    assert not any(title.startswith("Implement the orders") for title in titles(plan))
+    # its opposite: a making verb's list is still one part per thing made
+    made = plan_for("Team spaces", "Build the space API, the admin UI and the CLI, then deploy them.")
+    assert sum(title.startswith(("Build", "Implement")) for title in titles(made)) >= 2

@@ -424,7 +424,7 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "anonymize", "deprecate", "sunset", "do", "swap", "wipe", "recycle", "power off", "power down",
                "hand over", "enroll", "enrol", "replicate", "warm up", "right-size", "lower", "reduce", "adopt", "cancel",
                "redirect", "fail over", "tune", "re-test", "retest", "shortlist", "evaluate", "submit", "fetch",
-               "negotiate", "approve", "choose", "interview", "help", "share", "fail", "tear down", "sign")
+               "negotiate", "approve", "choose", "interview", "help", "share", "fail", "tear down", "sign", "include")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
