@@ -1042,3 +1042,16 @@ def test_what_a_part_includes_is_one_part() -> None:
     # its opposite: a making verb's list is still one part per thing made
     made = plan_for("Team spaces", "Build the space API, the admin UI and the CLI, then deploy them.")
     assert sum(title.startswith(("Build", "Implement")) for title in titles(made)) >= 2
+
+
+def test_a_guide_given_to_a_team_is_documentation_after_the_work() -> None:
+    plan = plan_for("Passkeys for customers across web, API and support",
+                    "Add passkey login to the web app and the API. Security should review it, and support needs a "
+                    "short guide for removing a lost passkey.")
+    guide = next(s for s in plan.subtasks if "guide for removing a lost passkey" in s.title)
+    assert guide.worker_type == "documentation"
+    assert guide.stage > next(s.stage for s in plan.subtasks if s.title.startswith("Add passkey login"))
+    # its opposite: a documents word in work that writes nothing stays the work it is
+    restore = plan_for("Claims recovery across storage and apps",
+                       "Restore the claims document store from last night's snapshot, then rerun the claims import.")
+    assert next(s for s in restore.subtasks if s.title.startswith("Restore")).worker_type != "documentation"
