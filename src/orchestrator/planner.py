@@ -733,7 +733,8 @@ _WRITING_VERBS = frozenset({"write", "document", "explain", "describe", "draft",
                             "translate", "publish", "record", "rewrite", "edit", "add", "summarise", "summarize"})
 """What a documentation task's parts do to documents (``Update the runbook``, ``Add examples``)."""
 _DOCUMENT_VERBS = _WRITING_VERBS | {
-    "refresh", "revise", "hand", "give", "provide", "deliver", "share", "send", "circulate", "finalise", "finalize", "prepare", "produce", "maintain",
+    "refresh", "revise", "hand", "give", "provide", "deliver", "share", "send", "circulate", "finalise", "finalize",
+    "prepare", "produce", "maintain",
     "extend", "expand", "fix", "improve", "rework", "complete", "create", "reorganise", "reorganize", "restructure",
     "clean", "tidy", "localise", "localize", "link", "move", "migrate", "merge", "split", "archive", "print", "sign",
     "get", "collect", "gather", "check", "verify", "read", "approve", "file", "store", "export", "convert", "generate"}
