@@ -3,6 +3,13 @@ linear text rules) and the ninth attack's fixes still got wrong."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+import structlog
+
+from orchestrator import logs
+
 from sim import SUBTASKS, Sim
 from sim import task as sim_task
 
@@ -37,3 +44,30 @@ def test_a_stage_handed_off_after_a_rotation_with_the_clock_set_back_gets_its_ha
     assert stage2
     assert len(sim.handoffs()) == len(stage2)
     assert {e["subtask_id"] for e in sim.events("handoff_created")} >= set(stage2)
+
+
+@pytest.fixture
+def json_logs() -> Iterator[None]:
+    """The daemon's logging as under systemd (JSON lines: stderr is no terminal)."""
+    logs.configure(json=True)
+    yield
+    structlog.reset_defaults()
+
+
+def test_a_worker_result_that_cannot_be_logged_stops_no_event(json_logs: None) -> None:
+    """A result holding half an emoji (a lone surrogate, as JavaScript cuts a string) is an event field
+    the JSON log renderer refuses. Rendered at the flush, before the append, it made every flush raise:
+    no event was appended again, and the same lines were tried at every pass."""
+    sim = Sim()
+    sim.start()
+    sim.submit(sim_task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    [design] = sim.active("orch-w")
+    sim.report(design, "start", worker_id="w-1")
+    sim.report(design, "complete", result="designed \ud83d")
+    sim.tick(1)
+    assert sim.events("subtask_completed", subtask_id=design)
+    assert sim.events("stage_started", stage=2)
+    sim.submit(sim_task("s", "Fix the typo in the footer"))
+    sim.tick(1)
+    assert sim.events("task_assigned", task_id="s")
