@@ -3,12 +3,17 @@ linear text rules) and the ninth attack's fixes still got wrong."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import structlog
 
 from orchestrator import logs
+from orchestrator.clock import FakeClock
+from orchestrator.outbox import Outbox
+from orchestrator.store import FolderStore, Layout
 
 from sim import SUBTASKS, Sim
 from sim import task as sim_task
@@ -71,3 +76,20 @@ def test_a_worker_result_that_cannot_be_logged_stops_no_event(json_logs: None) -
     sim.submit(sim_task("s", "Fix the typo in the footer"))
     sim.tick(1)
     assert sim.events("task_assigned", task_id="s")
+
+
+def test_a_mark_whose_offset_no_file_can_have_lets_the_daemon_start(tmp_path: Path) -> None:
+    """``state/events-mark.json`` is the daemon's, but a file like any other: one whose end is past what
+    a file offset can hold (bit rot, a hand edit) raised OverflowError out of the start's read of the
+    events file, and the daemon could not start at all, again and again under systemd."""
+    store = FolderStore(Layout(tmp_path / "coordination"))
+    store.make_folders()
+    first = Outbox(store, FakeClock())
+    first.emit("orchestrator_started", key="daemon:started:1")
+    first.flush()
+    mark = store.read_json(store.layout.events_mark)
+    for end in (2**64, 2**63, -(2**63) - 1):
+        store.layout.events_mark.write_text(json.dumps(mark | {"end": end}))
+        outbox = Outbox(store, FakeClock())
+        outbox.learn()  # the file does not hold the mark's bytes there: taken as rotated, as any other mark
+        assert outbox.was_announced("daemon:started:1")

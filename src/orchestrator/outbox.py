@@ -179,6 +179,8 @@ class Outbox:
                 return None
         except OSError:  # not a file any more (a FIFO, a folder): the append will say so
             return None
+        except OverflowError:  # an end no file offset can hold: not where our append ended
+            pass
         return last
 
     def _log_staged(self) -> None:
