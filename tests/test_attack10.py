@@ -13,7 +13,7 @@ import structlog
 from orchestrator import logs
 from orchestrator.clock import FakeClock
 from orchestrator.outbox import Outbox
-from orchestrator.store import FolderStore, Layout
+from orchestrator.store import Crash, FolderStore, Layout
 
 from sim import SUBTASKS, Sim
 from sim import task as sim_task
@@ -93,3 +93,33 @@ def test_a_mark_whose_offset_no_file_can_have_lets_the_daemon_start(tmp_path: Pa
         outbox = Outbox(store, FakeClock())
         outbox.learn()  # the file does not hold the mark's bytes there: taken as rotated, as any other mark
         assert outbox.was_announced("daemon:started:1")
+
+
+def test_a_plan_decided_in_the_millisecond_of_the_last_append_is_announced_after_a_rotation() -> None:
+    """Timestamps are in milliseconds. A plan written in the same millisecond as the last append, then a
+    kill -9 before its events reached the file, then a rotation: the start took everything up to that
+    millisecond's end as announced, so the plan's events were dropped from its outbox (never announced)
+    and a handoff not yet written would never be."""
+    sim = Sim()
+    sim.start()
+    sim.submit(sim_task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    sim.clock.advance(0.0004)  # the next pass, within the same millisecond
+    sim.submit(sim_task("v", "Gadget", subtasks=SUBTASKS))
+
+    def killed() -> None:
+        raise Crash("kill -9 before the pass appended its events")
+
+    sim.core.outbox.flush = killed  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        sim.run("queue")
+    for path in sim.handoffs():  # the widget's master took its handoff
+        if "orch-w" in path.name:
+            del sim.store.files[path]
+    sim.store.files[sim.layout.events] = OTHER_WRITER  # rotated before the restart
+    sim = sim.restart()
+    sim.tick(1)
+    recovered = [e for e in sim.events() if e.get("recovered")]
+    assert recovered and {e["orchestration_id"] for e in recovered} == {"orch-v"}  # the widget's said before
+    assert [e["subtask_id"] for e in sim.events("handoff_created")] == sim.active("orch-v")
+    assert [p.name for p in sim.handoffs()] == ["to-development-subtask-orch-v-design.json"]
