@@ -182,10 +182,12 @@ class Outbox:
             ids = [i for i in mark.get("ids", []) if isinstance(i, str)]
         except (StoreError, KeyError, TypeError, ValueError, AttributeError):
             return None
+        if last is None:
+            return None
         events = self.store.layout.events
         try:
-            if last is None or (self.store.identity(events)[0] == inode
-                                and self.store.read_at(events, end - len(tail), len(tail)) == tail):
+            if (self.store.identity(events)[0] == inode
+                    and self.store.read_at(events, end - len(tail), len(tail)) == tail):
                 return None
         except OSError:  # not a file any more (a FIFO, a folder): the append will say so
             return None
