@@ -3,7 +3,10 @@ linear text rules) and the ninth attack's fixes still got wrong."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +15,12 @@ import structlog
 
 from orchestrator import logs
 from orchestrator.clock import FakeClock
+from orchestrator.external import run_command
 from orchestrator.outbox import Outbox
 from orchestrator.store import Crash, FolderStore, Layout
 
+from conftest import wait_for
+from planner_standin import GOOD
 from sim import SUBTASKS, Sim
 from sim import task as sim_task
 
@@ -123,3 +129,21 @@ def test_a_plan_decided_in_the_millisecond_of_the_last_append_is_announced_after
     assert recovered and {e["orchestration_id"] for e in recovered} == {"orch-v"}  # the widget's said before
     assert [e["subtask_id"] for e in sim.events("handoff_created")] == sim.active("orch-v")
     assert [p.name for p in sim.handoffs()] == ["to-development-subtask-orch-v-design.json"]
+
+
+@pytest.mark.process
+def test_a_tool_whose_child_holds_only_its_stderr_open_is_heard(tmp_path: Path) -> None:
+    """The ninth attack's fix heard a tool whose child held its stdout open; one whose child held only
+    stderr (a helper started with its output to a log, its errors inherited, as ``helper > log &`` does)
+    was still waited for until the time limit, its answer thrown away and the child left running."""
+    pid_file = tmp_path / "child.pid"
+    tool = ("import subprocess, sys\n"
+            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'],"
+            " stdout=subprocess.DEVNULL)\n"
+            f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+            f"print({json.dumps(GOOD)!r})\n")
+    answer = asyncio.run(run_command([sys.executable, "-c", tool], b"the prompt", 20.0))
+    assert json.loads(answer) == GOOD
+    child = int(pid_file.read_text())
+    wait_for(lambda: subprocess.run(["ps", "-o", "stat=", "-p", str(child)], capture_output=True,
+                                    text=True).stdout.strip() in ("", "Z"), what="the tool's child to end")
