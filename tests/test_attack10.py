@@ -3,10 +3,7 @@ linear text rules) and the ninth attack's fixes still got wrong."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,12 +12,11 @@ import structlog
 
 from orchestrator import logs
 from orchestrator.clock import FakeClock
-from orchestrator.external import run_command
 from orchestrator.outbox import Outbox
-from orchestrator.store import Crash, FolderStore, Layout
+from orchestrator.store import FolderStore, Layout
+from test_attack9 import tool_with_a_child
+from test_events_rotation import gadget_killed_then_rotated
 
-from conftest import wait_for
-from planner_standin import GOOD
 from sim import SUBTASKS, Sim
 from sim import task as sim_task
 
@@ -106,25 +102,7 @@ def test_a_plan_decided_in_the_millisecond_of_the_last_append_is_announced_after
     kill -9 before its events reached the file, then a rotation: the start took everything up to that
     millisecond's end as announced, so the plan's events were dropped from its outbox (never announced)
     and a handoff not yet written would never be."""
-    sim = Sim()
-    sim.start()
-    sim.submit(sim_task("w", "Widget", subtasks=SUBTASKS))
-    sim.run("queue")
-    sim.clock.advance(0.0004)  # the next pass, within the same millisecond
-    sim.submit(sim_task("v", "Gadget", subtasks=SUBTASKS))
-
-    def killed() -> None:
-        raise Crash("kill -9 before the pass appended its events")
-
-    sim.core.outbox.flush = killed  # type: ignore[method-assign]
-    with pytest.raises(Crash):
-        sim.run("queue")
-    for path in sim.handoffs():  # the widget's master took its handoff
-        if "orch-w" in path.name:
-            del sim.store.files[path]
-    sim.store.files[sim.layout.events] = OTHER_WRITER  # rotated before the restart
-    sim = sim.restart()
-    sim.tick(1)
+    sim = gadget_killed_then_rotated(0.0004)  # the next pass, within the same millisecond
     recovered = [e for e in sim.events() if e.get("recovered")]
     assert recovered and {e["orchestration_id"] for e in recovered} == {"orch-v"}  # the widget's said before
     assert [e["subtask_id"] for e in sim.events("handoff_created")] == sim.active("orch-v")
@@ -136,14 +114,4 @@ def test_a_tool_whose_child_holds_only_its_stderr_open_is_heard(tmp_path: Path) 
     """The ninth attack's fix heard a tool whose child held its stdout open; one whose child held only
     stderr (a helper started with its output to a log, its errors inherited, as ``helper > log &`` does)
     was still waited for until the time limit, its answer thrown away and the child left running."""
-    pid_file = tmp_path / "child.pid"
-    tool = ("import subprocess, sys\n"
-            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'],"
-            " stdout=subprocess.DEVNULL)\n"
-            f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
-            f"print({json.dumps(GOOD)!r})\n")
-    answer = asyncio.run(run_command([sys.executable, "-c", tool], b"the prompt", 20.0))
-    assert json.loads(answer) == GOOD
-    child = int(pid_file.read_text())
-    wait_for(lambda: subprocess.run(["ps", "-o", "stat=", "-p", str(child)], capture_output=True,
-                                    text=True).stdout.strip() in ("", "Z"), what="the tool's child to end")
+    tool_with_a_child(tmp_path, ", stdout=subprocess.DEVNULL")
