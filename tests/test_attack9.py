@@ -38,9 +38,15 @@ def test_a_tool_that_answers_and_exits_while_its_child_holds_the_output_open_is_
     stdout (a shell wrapper's background job, an MCP helper), was read until the time limit, its answer
     thrown away for the built-in plan; and the child, left out of the killing because the tool itself
     had exited, lived on (one more per planned task)."""
+    tool_with_a_child(tmp_path, "")
+
+
+def tool_with_a_child(tmp_path: Path, popen_options: str) -> None:
+    """A planner tool prints a good answer and exits, leaving a child (``subprocess.Popen`` options
+    ``popen_options``) asleep: the answer is heard at once and the child ended."""
     pid_file = tmp_path / "child.pid"
     tool = ("import subprocess, sys\n"
-            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+            f"child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']{popen_options})\n"
             f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
             f"print({json.dumps(GOOD)!r})\n")
     answer = asyncio.run(run_command([sys.executable, "-c", tool], b"the prompt", 20.0))

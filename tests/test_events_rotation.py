@@ -46,6 +46,29 @@ def stop_take_handoffs_rotate(sim: Sim, rotated: bytes) -> Sim:
     return restarted
 
 
+def gadget_killed_then_rotated(after: float) -> Sim:
+    """The widget planned; ``after`` seconds later the gadget planned and its plan written, then a kill -9
+    before the pass appended its events; the widget's master takes its handoff, the file is rotated, a
+    restart and a pass."""
+    sim = planned()
+    sim.clock.advance(after)
+    sim.submit(sim_task("v", "Gadget", subtasks=SUBTASKS))
+
+    def killed() -> None:
+        raise Crash("kill -9 before the pass appended its events")
+
+    sim.core.outbox.flush = killed  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        sim.run("queue")
+    for path in sim.handoffs():
+        if "orch-w" in path.name:
+            del sim.store.files[path]
+    sim.store.files[sim.layout.events] = OTHER_WRITER  # rotated before the restart
+    sim = sim.restart()
+    sim.tick(1)
+    return sim
+
+
 def test_a_rotated_events_file_announces_nothing_again_and_writes_no_taken_handoff_again() -> None:
     for rotated in (b"", OTHER_WRITER, OTHER_WRITER * 2000):  # emptied; others' lines, fewer or more bytes than ours
         sim = stop_take_handoffs_rotate(planned(), rotated)
@@ -57,23 +80,11 @@ def test_a_rotated_events_file_announces_nothing_again_and_writes_no_taken_hando
 def test_a_plan_a_crash_kept_from_the_events_file_is_still_announced_after_a_rotation() -> None:
     """The other side: what happened after the last append (a plan written, then a kill -9 before its
     events reached the file) is not taken as announced because the file was rotated since."""
-    sim = planned()
-    sim.clock.advance(60)
-    sim.submit(sim_task("v", "Gadget", subtasks=SUBTASKS))
-
-    def killed() -> None:
-        raise Crash("kill -9 before the pass appended its events")
-
-    sim.core.outbox.flush = killed  # type: ignore[method-assign]
-    with pytest.raises(Crash):
-        sim.run("queue")
-    sim.store.files[sim.layout.events] = OTHER_WRITER  # rotated before the restart
-    sim = sim.restart()
-    sim.tick(1)
+    sim = gadget_killed_then_rotated(60)
     recovered = [e for e in sim.events() if e.get("recovered")]
     assert recovered and {e["orchestration_id"] for e in recovered} == {"orch-v"}  # the widget's said before
     assert [e["subtask_id"] for e in sim.events("handoff_created")] == [s for s in sim.active("orch-v")]
-    assert len(sim.handoffs()) == 2  # each plan's stage-1 handoff, once
+    assert [p.name for p in sim.handoffs()] == ["to-development-subtask-orch-v-design.json"]  # the widget's, taken: not again
 
 
 def test_a_handoff_further_back_than_the_start_reads_is_not_written_again() -> None:

@@ -113,8 +113,11 @@ async def run_command(command: Sequence[str], stdin: bytes, timeout: float) -> s
     try:
         async with asyncio.timeout(timeout):
             await asyncio.wait((reading, protocol.exited), return_when=asyncio.FIRST_COMPLETED)
-            if not reading.done():  # the tool has exited; what it left behind holds its output open
-                _end_group(process.pid)
+            if reading.done():
+                reading.result()  # too large: said now, not once the tool exits
+            await protocol.exited
+            if not (reading.done() and errors.done()):  # the tool has exited; what it left behind holds
+                _end_group(process.pid)  # its stdout or its stderr open
             output = await reading
             await process.wait()
             stderr = await errors

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json as jsonlib
 import logging
 import sys
+from typing import Any
 
 import orjson
 import structlog
@@ -14,7 +16,7 @@ def configure(level: str = "info", *, json: bool | None = None) -> None:
     as_json = not sys.stderr.isatty() if json is None else json
     # orjson and a bytes logger: a line per event costs a fifth of the json module's (structlog's advice)
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer(serializer=orjson.dumps, default=str) if as_json
+        structlog.processors.JSONRenderer(serializer=_dumps, default=str) if as_json
         else structlog.dev.ConsoleRenderer(colors=True)
     )
     structlog.configure(
@@ -30,3 +32,13 @@ def configure(level: str = "info", *, json: bool | None = None) -> None:
         else structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,
     )
+
+
+def _dumps(event: Any, **kw: Any) -> bytes:
+    """orjson, and what it refuses (a lone surrogate in a worker's result, an integer beyond 64 bits)
+    the json module's way, in ASCII escapes: a line that cannot be logged raised where the outbox logs,
+    at the flush, and no event was appended again."""
+    try:
+        return orjson.dumps(event, **kw)
+    except TypeError:
+        return jsonlib.dumps(event, **kw).encode()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -48,6 +48,7 @@ class Outbox:
         since then and is not announced there was never announced."""
         self._read_whole = True  # the start read the whole events file: every announced id is known
         self._unlogged: list[tuple[str, dict[str, Any]]] = []  # log lines of staged events, written at the flush
+        self._last_ids: tuple[str, list[str]] = ("", [])  # our last appended timestamp, the ids appended at it
 
     # --- staging ------------------------------------------------------------------------
 
@@ -151,35 +152,48 @@ class Outbox:
                 self._mark(event.event_id)
         self._forget_over()
         if appended is not None:
-            self._write_mark(*appended, events[-1].timestamp)
+            last = events[-1].timestamp
+            at_last = [e.event_id for e in events if e.timestamp == last and e.event_id is not None]
+            self._last_ids = (last, (self._last_ids[1] if self._last_ids[0] == last else []) + at_last)
+            self._write_mark(*appended, last, self._last_ids[1])
 
-    def _write_mark(self, end: int, tail: bytes, last: str) -> None:
+    def _write_mark(self, end: int, tail: bytes, last: str, ids: list[str]) -> None:
         """Where this append ended, in ``state/events-mark.json``: not durable (a mark lost or old only
-        makes a start after a rotation announce again what it did before this mark existed)."""
+        makes a start after a rotation announce again what it did before this mark existed).
+
+        ``ids``: the ids appended in ``last``'s millisecond. Timestamps are in milliseconds: a decision
+        made in that millisecond after the append (then a crash) is no older than ``last``, so not taken
+        as announced; what was announced in it is known by its id."""
         mark = {"inode": self.store.identity(self.store.layout.events)[0], "end": end,
-                "tail": base64.b64encode(tail).decode(), "last": last}
+                "tail": base64.b64encode(tail).decode(), "last": last, "ids": ids}
         try:
             self.store.write_json(self.store.layout.events_mark, mark, durable=False)
         except StoreError:
             pass
 
-    def _rotated(self) -> datetime | None:
-        """The time of our last appended event, when the events file no longer holds that append where it
-        ended (rotated: moved aside or copied and truncated); None when it does, or nothing says."""
+    def _rotated(self) -> tuple[datetime, list[str]] | None:
+        """The time of our last appended event and the ids appended at it, when the events file no longer
+        holds that append where it ended (rotated: moved aside or copied and truncated); None when it does,
+        or nothing says."""
         try:
             mark = self.store.read_json(self.store.layout.events_mark)
             inode, end, tail = int(mark["inode"]), int(mark["end"]), base64.b64decode(mark["tail"], validate=True)
             last = parse_timestamp(mark["last"])
-        except (StoreError, KeyError, TypeError, ValueError):
+            ids = [i for i in mark.get("ids", []) if isinstance(i, str)]
+        except (StoreError, KeyError, TypeError, ValueError, AttributeError):
+            return None
+        if last is None:
             return None
         events = self.store.layout.events
         try:
-            if last is None or (self.store.identity(events)[0] == inode
-                                and self.store.read_at(events, end - len(tail), len(tail)) == tail):
+            if (self.store.identity(events)[0] == inode
+                    and self.store.read_at(events, end - len(tail), len(tail)) == tail):
                 return None
         except OSError:  # not a file any more (a FIFO, a folder): the append will say so
             return None
-        return last
+        except OverflowError:  # an end no file offset can hold: not where our append ended
+            pass
+        return last, ids
 
     def _log_staged(self) -> None:
         for type_, fields in self._unlogged:
@@ -217,13 +231,16 @@ class Outbox:
             self.window_start = self.window_start or parse_timestamp(event.get("timestamp"))
             if isinstance(event.get("event_id"), str):
                 self._mark(event["event_id"])
-        if (rotated := self._rotated()) is not None:
+        if (found := self._rotated()) is not None:
+            rotated, ids = found
             # what we announced up to our last append is in the file rotated away, not in this one: a start
             # that took the file for whole announced every plan's last change again and wrote again the
             # handoffs masters had taken and removed (the work done twice)
             log.info("events_file_rotated", announced_until=rotated.isoformat())
             self._read_whole = False
-            self.window_start = self.window_start or rotated + timedelta(microseconds=1)
+            for key in ids:  # announced in the last millisecond read: what else happened in it was not
+                self._mark(key)
+            self.window_start = self.window_start or rotated
 
     def was_announced(self, key: str) -> bool:
         return key in self._announced.get(key.split(":", 1)[0], ())

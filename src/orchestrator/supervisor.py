@@ -81,6 +81,7 @@ class Supervisor:
         # (subtask, attempt) -> when its retry is due on the monotonic clock, for retries scheduled in this run
         self._retry_deadlines: dict[tuple[str, int], float] = {}
         self._batch: dict[str, Plan] | None = None  # plans to write at the end of a batch (see batched)
+        self._handing: set[str] = set()  # handoff event ids of attempts handed off by this process, until announced
 
     def _contained(self, plan: Plan, subtask_id: str, exc: Exception) -> None:
         """A value nobody foresaw in one subtask's files stops the work on that subtask only
@@ -173,6 +174,7 @@ class Supervisor:
                                 progress=None, error=None, transient=None, completed_at=None,
                                 attempts=[*subtask.attempts, Attempt(attempt=subtask.attempt, handed_off_at=now)])
             path = self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id, subtask.attempt)
+            self._handing.add(f"{plan.orchestration_id}:handoff:{subtask.subtask_id}:{subtask.attempt}")
             self._emit(plan, "handoff_created", f"handoff:{subtask.subtask_id}:{subtask.attempt}",
                        handoff_id=handoffs.handoff_id(subtask),
                        subtask_id=subtask.subtask_id, master=subtask.assigned_to, attempt=subtask.attempt,
@@ -573,6 +575,7 @@ class Supervisor:
             due = [s for s in plan.subtasks if s.status in ACTIVE and not self._handed_off(o, s)]
             if due:  # a stage's handoffs together: their fsyncs shared, all after the subtask files
                 self.store.create_json_many([self._handoff_file(plan, s) for s in due])
+                self._handing.difference_update(f"{o}:handoff:{s.subtask_id}:{s.attempt}" for s in due)
             self._status_effects(plan)
         except StoreError as exc:
             self._dirty.setdefault(o, {}).update(marks)
@@ -588,11 +591,15 @@ class Supervisor:
         """Whether the current attempt's handoff was written and announced: its event is in the part of the
         events file read at start, or it was handed off before that part begins (a file rotated since, or
         a long one whose end was read). Its master may have taken and removed the file since: written
-        again, the work was done twice."""
-        if self.outbox.was_announced(f"{orchestration_id}:handoff:{subtask.subtask_id}:{subtask.attempt}"):
+        again, the work was done twice. One this process handed off is not taken as written by its time:
+        with the clock set back, a stage started now looked older than that part, and its handoff was
+        never written (the plan stalled)."""
+        key = f"{orchestration_id}:handoff:{subtask.subtask_id}:{subtask.attempt}"
+        if self.outbox.was_announced(key):
+            self._handing.discard(key)
             return True
         moment = parse_timestamp(subtask.handed_off_at)
-        return moment is not None and not self.outbox.knows_since(moment)
+        return key not in self._handing and moment is not None and not self.outbox.knows_since(moment)
 
     def _handoff_file(self, plan: Plan, subtask: Subtask) -> tuple[Path, dict[str, Any]]:
         """The handoff of a subtask's current attempt, and where it goes."""
