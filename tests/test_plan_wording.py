@@ -1055,3 +1055,14 @@ def test_a_guide_given_to_a_team_is_documentation_after_the_work() -> None:
     restore = plan_for("Claims recovery across storage and apps",
                        "Restore the claims document store from last night's snapshot, then rerun the claims import.")
     assert next(s for s in restore.subtasks if s.title.startswith("Restore")).worker_type != "documentation"
+
+
+@pytest.mark.parametrize(("sentence", "context"), [
+    ("Today the 4 services write uploads to an NFS share", True),  # how things are now, said first
+    ("Currently, we deploy by hand from a laptop", True),
+    ("Today, deploy the fix to staging", False),  # an imperative after it
+    ("Today we need to ship the fix", False),  # an ask
+    ("Today the job fails every night", False),  # a failure: the bug's own words
+])
+def test_how_things_are_now_said_first_is_context(sentence: str, context: bool) -> None:
+    assert (as_work(sentence, VERBS) is None) == context

@@ -214,9 +214,31 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
             if re.match(r"that\s+\S", rest, re.IGNORECASE) and not nested:  # "we want that the users must use 2FA"
                 return as_work(rest[5:], verbs, nested=True)
             return _capital(rest)
-    if _past_act(text) or _STATUS_QUO_RE.match(text) or _SETUP_RE.match(text):
+    if _past_act(text) or _STATUS_QUO_RE.match(text) or _SETUP_RE.match(text) or _now_first(text, verbs):
         return None
     return _clauses(text, verbs)
+
+
+_NOW_FIRST_RE = re.compile(r"^(?:today|currently|nowadays|right\s+now|at\s+the\s+moment|at\s+present),?\s+",
+                           re.IGNORECASE)
+_ASKING_RE = re.compile(r"\b(?:need|needs|want|wants|must|should|shall|ha(?:s|ve)\s+to|can|cannot|can't|could|will|"
+                        r"would|please)\b", re.IGNORECASE)
+
+
+def _now_first(text: str, verbs: Collection[str]) -> bool:
+    """How things are now, said first ("Today the 4 services write uploads to an NFS share", "Currently, we deploy
+    by hand"): context, as "The services still write to NFS" is; not an imperative after it ("Today, deploy the
+    fix"), an ask ("Today the team should patch ...") or a failure ("Today the job fails every night")."""
+    now = _NOW_FIRST_RE.match(text)
+    if now is None:
+        return False
+    rest = text[now.end():]
+    first = rest.split(maxsplit=1)[0].lower() if rest.strip() else ""
+    return bool(first) and first not in verbs and not _ASKING_RE.search(rest) and not _FAILING_RE.search(rest)
+
+
+_FAILING_RE = re.compile(r"\b(?:fail(?:s|ed|ing)?|crash(?:es|ed)?|break(?:s)?|broke|errors?|times?\s+out|hangs?|"
+                         r"freezes?|leaks?|loses?|misses|drops?)\b", re.IGNORECASE)
 
 
 _SETUP_RE = re.compile(
