@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,24 @@ class Sim:
     def active(self, orchestration_id: str) -> list[str]:
         return [s["subtask_id"] for s in self.plan(orchestration_id)["subtasks"]
                 if s["status"] in ("assigned", "in_progress")]
+
+    def work_assigned(self, orchestration_id: str, fails: Callable[[str, dict[str, Any]], bool],
+                      reason: str = "boom") -> None:
+        """Every assigned subtask's worker starts, then fails where ``fails(subtask_id, subtask file)`` says so
+        and completes elsewhere."""
+        for subtask_id in self.active(orchestration_id):
+            data = self.subtask(subtask_id)
+            if data["status"] != "assigned":
+                continue
+            self.report(subtask_id, "start", worker_id=f"w-{subtask_id}-{data['attempt']}")
+            if fails(subtask_id, data):
+                self.report(subtask_id, "fail", reason=reason)
+            else:
+                self.report(subtask_id, "complete", result="ok")
+
+    def event_ids(self) -> Counter[str]:
+        """How many times each event id was announced."""
+        return Counter(e["event_id"] for e in self.events() if "event_id" in e)
 
     def finish_active(self, orchestration_id: str) -> None:
         """Every active subtask's worker starts and completes."""

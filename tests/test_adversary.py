@@ -171,7 +171,7 @@ def statuses(sim: Sim) -> dict[str, str]:
 
 
 def doubled(sim: Sim) -> list[str]:
-    keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
+    keyed = sim.event_ids()
     return [k for k, n in keyed.items() if n > 1]
 
 
@@ -245,7 +245,7 @@ def test_a_disk_that_fills_at_any_write_of_a_burst_loses_and_doubles_nothing_onc
     for _ in range(3):
         sim.tick(120)
     assert statuses(sim) == {"w": "orchestrating", "v": "orchestrating", "s": "assigned", "r": "assigned"}
-    keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
+    keyed = sim.event_ids()
     assert doubled(sim) == []
     assert_burst_began_once(sim, keyed)
 

@@ -199,14 +199,7 @@ def escalate_resume_cancel_retry(sim: Sim, budget: int = 80) -> Sim:
         if plan["status"] == "blocked" and not resumed and not sim.store.list_json(sim.layout.requests):
             sim.store.put(sim.layout.requests / "1-retry.json",
                           {"orchestration_id": ORCH, "action": "retry", "subtask_id": DESIGN})
-        for subtask_id in sim.active(ORCH):
-            data = sim.subtask(subtask_id)
-            if data["status"] == "assigned":
-                sim.report(subtask_id, "start", worker_id=f"w-{subtask_id}-{data['attempt']}")
-                if subtask_id == DESIGN and not resumed:
-                    sim.report(subtask_id, "fail", reason="boom")
-                else:
-                    sim.report(subtask_id, "complete", result="ok")
+        sim.work_assigned(ORCH, lambda subtask_id, _, resumed=resumed: subtask_id == DESIGN and not resumed)
         sim.tick(100)
     raise AssertionError("the scenario did not finish")
 
@@ -225,7 +218,7 @@ def scenario_writes() -> tuple[int, Counter[str], dict[str, Any]]:
     before = sim.store.writes
     escalate_resume_cancel_retry(sim)
     handoffs = {p.name: json.loads(sim.store.files[p]).get("status") for p in sim.handoffs()}
-    return sim.store.writes - before, Counter(e["event_id"] for e in sim.events() if "event_id" in e), handoffs
+    return sim.store.writes - before, sim.event_ids(), handoffs
 
 
 SCENARIO = scenario_writes()
@@ -244,7 +237,7 @@ def test_a_crash_anywhere_in_an_escalation_a_resume_a_cancel_and_a_retry_loses_a
     with pytest.raises(Crash):
         escalate_resume_cancel_retry(sim)
     sim = escalate_resume_cancel_retry(sim.restart())
-    keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
+    keyed = sim.event_ids()
     assert [k for k, n in keyed.items() if n > 1] == []
     assert [k for k in announced if k not in keyed] == []
     assert {p.name: json.loads(sim.store.files[p]).get("status") for p in sim.handoffs()} == handoffs
@@ -299,7 +292,7 @@ def test_a_burst_of_tasks_is_taken_a_bounded_number_per_pass_each_once() -> None
     drain(sim)
     sim.tick(1)
     assert all(sim.queue_task(t["id"])["status"] in ("assigned", "orchestrating") for t in burst)
-    keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
+    keyed = sim.event_ids()
     assert [k for k, n in keyed.items() if n > 1] == []
     assert len(sim.events("task_assigned")) + len(sim.events("orchestration_started")) == len(burst)
 

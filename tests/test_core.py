@@ -374,15 +374,9 @@ def whole_run(sim: Sim, *, budget: int = 60) -> Sim:
         plan = sim.store.get(sim.layout.plan(ORCH)) if sim.store.exists(sim.layout.plan(ORCH)) else None
         if plan is not None and plan["status"] == "completed":
             return sim
-        for subtask_id in sim.active(ORCH) if plan else []:
-            data = sim.subtask(subtask_id)
-            if data["status"] != "assigned":
-                continue
-            sim.report(subtask_id, "start", worker_id=f"w-{subtask_id}-{data['attempt']}")
-            if "backend" in subtask_id and data["attempt"] == 1:
-                sim.report(subtask_id, "fail", reason="transient")
-            else:
-                sim.report(subtask_id, "complete", result="ok")
+        if plan:
+            sim.work_assigned(ORCH, lambda subtask_id, data: "backend" in subtask_id and data["attempt"] == 1,
+                              reason="transient")
         sim.tick(30)
     raise AssertionError("the orchestration did not finish")
 
@@ -587,7 +581,7 @@ def test_a_crash_anywhere_in_a_burst_is_recovered_without_losing_or_doubling_any
         sim.tick()
     sim = sim.restart()
     sim.tick()
-    keyed = Counter(e["event_id"] for e in sim.events() if "event_id" in e)
+    keyed = sim.event_ids()
     assert [k for k, n in keyed.items() if n > 1] == []
     assert_burst_began_once(sim, keyed)
     assert {sim.queue_task(t)["status"] for t in ("s", "r")} == {"assigned"}
