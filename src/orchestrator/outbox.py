@@ -157,14 +157,14 @@ class Outbox:
             self._last_ids = (last, (self._last_ids[1] if self._last_ids[0] == last else []) + at_last)
             self._write_mark(*appended, last, self._last_ids[1])
 
-    def _write_mark(self, end: int, tail: bytes, last: str, ids: list[str]) -> None:
+    def _write_mark(self, inode: int, end: int, tail: bytes, last: str, ids: list[str]) -> None:
         """Where this append ended, in ``state/events-mark.json``: not durable (a mark lost or old only
         makes a start after a rotation announce again what it did before this mark existed).
 
         ``ids``: the ids appended in ``last``'s millisecond. Timestamps are in milliseconds: a decision
         made in that millisecond after the append (then a crash) is no older than ``last``, so not taken
         as announced; what was announced in it is known by its id."""
-        mark = {"inode": self.store.identity(self.store.layout.events)[0], "end": end,
+        mark = {"inode": inode, "end": end,
                 "tail": base64.b64encode(tail).decode(), "last": last, "ids": ids}
         try:
             self.store.write_json(self.store.layout.events_mark, mark, durable=False)

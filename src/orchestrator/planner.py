@@ -617,10 +617,12 @@ def _condition_last(items: list[str]) -> list[str]:
 def _conditioned(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """A sentence that opens with its condition ("Once it's up, run the regression suite") is the work with the
     condition after it ("Run the regression suite once it's up"): a condition is no part of its own."""
-    if len(pieces) < 2 or not _CONDITION_RE.match(pieces[0][1]) or not pieces[1][0].startswith(","):
+    if len(pieces) < 2 or not pieces[1][0].startswith(","):
         return pieces
-    condition, work = pieces[0][1], pieces[1][1]
-    return [("", f"{work[:1].upper()}{work[1:]} {condition[:1].lower()}{condition[1:]}"), *pieces[2:]]
+    moved = _condition_last([pieces[0][1], pieces[1][1]])
+    if len(moved) == 2:
+        return pieces
+    return [("", f"{moved[0][:1].upper()}{moved[0][1:]}"), *pieces[2:]]
 
 
 _FIRST_ENDS = ("first", "beforehand", "else")

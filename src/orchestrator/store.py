@@ -276,8 +276,8 @@ class Store:
     def remove(self, path: Path) -> None:
         raise NotImplementedError
 
-    def append_line(self, path: Path, data: bytes) -> int | None:
-        """Append one whole line with one write; return the offset just past it."""
+    def append_line(self, path: Path, data: bytes) -> tuple[int, int] | None:
+        """Append one whole line with one write; return the file's inode and the offset just past the line."""
         raise NotImplementedError
 
     def read_at(self, path: Path, offset: int, size: int) -> bytes:
@@ -464,9 +464,9 @@ class Store:
                     return Snapshot(snapshot.document, data, ours)
             raise StoreError(f"{path}: changed under us {attempts} times in a row; will retry on the next change")
 
-    def append_events(self, events: list[Event]) -> tuple[int, bytes] | None:
+    def append_events(self, events: list[Event]) -> tuple[int, int, bytes] | None:
         """Compact JSON lines, one write: whole lines, never mixed with other writers' lines. Returns the
-        offset just past them and their last bytes (what a later start looks for there)."""
+        file's inode, the offset just past them and their last bytes (what a later start looks for there)."""
         def line(data: dict[str, Any]) -> bytes:
             try:
                 return orjson.dumps(data, default=str, option=orjson.OPT_APPEND_NEWLINE)
@@ -476,10 +476,10 @@ class Store:
 
         data = b"".join(line(e.model_dump(exclude_none=True)) for e in events)
         try:
-            end = self.append_line(self.layout.events, data)
+            appended = self.append_line(self.layout.events, data)
         except OSError as exc:
             raise StoreError(f"{self.layout.events}: cannot append: {exc.strerror or exc}") from exc
-        return None if end is None else (end, data[-EVENTS_MARK_BYTES:])
+        return None if appended is None else (*appended, data[-EVENTS_MARK_BYTES:])
 
     def end_torn_event_line(self) -> bool:
         """If another writer left a torn last line, end it, so our first line stands on its own."""
@@ -866,7 +866,7 @@ class FolderStore(Store):
     def remove(self, path: Path) -> None:
         path.unlink(missing_ok=True)
 
-    def append_line(self, path: Path, data: bytes) -> int | None:
+    def append_line(self, path: Path, data: bytes) -> tuple[int, int] | None:
         """One ``write()`` with ``O_APPEND``; never through a symlink, never into a FIFO or device.
 
         A torn last line (our short write on a full disk, or another writer's) is ended first.
@@ -874,7 +874,8 @@ class FolderStore(Store):
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
                      DEFAULT_MODE)
         try:
-            size = _regular(fd, path).st_size
+            st = _regular(fd, path)
+            size = st.st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":
                 data = b"\n" + data  # a torn last line, ours or another writer's: ours starts on its own
             written = os.write(fd, data)
@@ -883,29 +884,26 @@ class FolderStore(Store):
             os.close(fd)
         if written != len(data):
             raise OSError(errno.ENOSPC, f"short write ({written} of {len(data)} bytes)", str(path))
-        return end
+        return st.st_ino, end
 
     def read_at(self, path: Path, offset: int, size: int) -> bytes:
+        return self._pread(path, lambda _end: (offset, size))
+
+    @staticmethod
+    def _pread(path: Path, span: Callable[[int], tuple[int, int]]) -> bytes:
+        """The bytes of a regular file at ``span(its size)`` (offset, size); none when it is absent."""
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
             return b""
         try:
-            _regular(fd, path)
+            offset, size = span(_regular(fd, path).st_size)
             return os.pread(fd, size, offset)
         finally:
             os.close(fd)
 
     def read_tail(self, path: Path, size: int) -> bytes:
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except FileNotFoundError:
-            return b""
-        try:
-            end = _regular(fd, path).st_size
-            return os.pread(fd, min(size, end), max(0, end - size))
-        finally:
-            os.close(fd)
+        return self._pread(path, lambda end: (max(0, end - size), min(size, end)))
 
     def make_folders(self) -> None:
         for folder in self.layout.folders():
@@ -1027,10 +1025,10 @@ class MemoryStore(Store):
         self._write(path, b"")  # counts as a crash point like any write
         del self.files[path]
 
-    def append_line(self, path: Path, data: bytes) -> int | None:
+    def append_line(self, path: Path, data: bytes) -> tuple[int, int] | None:
         before = self.files.get(path, b"")
         self._write(path, before + (b"\n" if before and not before.endswith(b"\n") else b"") + data)
-        return len(self.files[path])
+        return self.identity(path)[0], len(self.files[path])
 
     def read_at(self, path: Path, offset: int, size: int) -> bytes:
         return self.files.get(path, b"")[offset:offset + size]
