@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.store import Crash
+from orchestrator.clock import FakeClock
+from orchestrator.outbox import Outbox
+from orchestrator.store import Crash, FolderStore, Layout
 
 from conftest import WIDGET_SUBTASKS, DaemonProcess, queue_doc, queue_task, read_queue, wait_for, write_by_rename
 from conftest import task as conftest_task
@@ -127,3 +129,21 @@ def test_the_real_daemon_after_logrotate_writes_no_taken_handoff_again(
     assert [e for e in second.events() if e.get("recovered")] == []
     assert "events_file_rotated" in second.log.read_text()
     assert second.stop() == 0
+
+
+def test_on_disk_a_mark_is_found_again_until_the_file_is_rotated(tmp_path: Path) -> None:
+    """The mark names the file by its inode: a start over the same file (other writers' lines after ours)
+    finds the append where it ended; moved aside, or copied and truncated, it does not."""
+    store = FolderStore(Layout(tmp_path / "coordination"))
+    store.make_folders()
+    clock = FakeClock()
+    box = Outbox(store, clock)
+    box.emit("task_assigned", key="t1:assigned", task_id="t1")
+    box.flush()
+    events = store.layout.events
+    with events.open("ab") as other:
+        other.write(OTHER_WRITER)
+    assert Outbox(store, clock)._rotated() is None
+    events.rename(events.with_name("dashboard-events.jsonl.1"))
+    events.write_bytes(events.with_name("dashboard-events.jsonl.1").read_bytes())  # the same bytes, another file
+    assert Outbox(store, clock)._rotated() is not None
