@@ -65,7 +65,7 @@ def test_the_budget_leaves_file_descriptors_for_the_rest_of_the_daemon() -> None
     import resource
 
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    assert 0 < deathwatch.fd_budget() <= soft // 2
+    assert 0 < deathwatch.fd_budget() <= soft // 4
 
 
 def test_an_exited_worker_is_judged_at_once_without_waiting_for_the_tick() -> None:
@@ -109,7 +109,7 @@ def key_of(process: subprocess.Popen[bytes], attempt: int = 1) -> tuple[deathwat
 async def watch(wanted: dict[Any, Target], processes: Any = None) -> tuple[list[str], int, bool]:
     """One sync: what was reported at once, how many pidfds it opened, whether pidfds are available."""
     exited: list[str] = []
-    watcher = DeathWatch(asyncio.get_running_loop(), processes or PsutilProcesses(), exited.append)
+    watcher = DeathWatch(asyncio.get_running_loop(), processes or PsutilProcesses(limit=0), exited.append)
     watcher.sync(wanted)
     watching = watcher.watching
     watcher.close()
@@ -124,7 +124,7 @@ def test_a_killed_worker_is_reported_by_its_pidfd_which_is_then_closed(sleeper: 
     async def scenario() -> tuple[list[str], int, DeathWatch]:
         exited: list[str] = []
         done = asyncio.Event()
-        watcher = DeathWatch(asyncio.get_running_loop(), PsutilProcesses(),
+        watcher = DeathWatch(asyncio.get_running_loop(), PsutilProcesses(limit=0),
                              lambda subtask_id: (exited.append(subtask_id), done.set()))
         watcher.sync({key: target})
         holding = pidfds()
@@ -146,7 +146,7 @@ def test_pidfds_are_closed_when_the_attempt_ends_and_when_the_daemon_stops() -> 
         wanted = dict(key_of(w) for w in workers)
 
         async def scenario() -> list[int]:
-            watcher = DeathWatch(asyncio.get_running_loop(), PsutilProcesses(), lambda _: None)
+            watcher = DeathWatch(asyncio.get_running_loop(), PsutilProcesses(limit=0), lambda _: None)
             watcher.sync(wanted)
             counts = [pidfds()]
             first = next(iter(wanted))

@@ -194,7 +194,8 @@ class Daemon:
         self._write_pid()
         self._watcher = FolderWatcher(loop, self._watched(), self._on_change, recursive=[self.layout.agents],
                                       ignore=self._ours, overflowed=self._events_lost)
-        self._deaths = DeathWatch(loop, PsutilProcesses(), lambda subtask_id: self.want(("exited", subtask_id)))
+        # a table that holds no pidfds of its own: the death watch holds one per worker already
+        self._deaths = DeathWatch(loop, PsutilProcesses(limit=0), lambda subtask_id: self.want(("exited", subtask_id)))
         try:
             observer = self._watcher.start()
             self._folders = self._folder_identity()

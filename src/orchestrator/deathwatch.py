@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
-import resource
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +24,7 @@ from datetime import datetime
 import structlog
 
 from orchestrator.models import ACTIVE, Plan
-from orchestrator.processes import ProcessTable
+from orchestrator.processes import ProcessTable, pidfd_budget
 from orchestrator.timestamps import parse_timestamp
 
 log = structlog.get_logger("orchestrator")
@@ -62,9 +61,8 @@ def changes(wanted: Collection[Key], watched: Collection[Key], done: Collection[
 
 
 def fd_budget() -> int:
-    """How many pidfds to hold at most: half the file descriptors this process may have."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    return max(0, min(4096, (soft if soft != resource.RLIM_INFINITY else 8192) // 2))
+    """How many pidfds to hold at most: the share :func:`~orchestrator.processes.pidfd_budget` gives each holder."""
+    return pidfd_budget()
 
 
 class DeathWatch:

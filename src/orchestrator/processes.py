@@ -8,9 +8,13 @@ still there after the grace period, a SIGKILL on a later pass (:class:`StopOrder
 
 from __future__ import annotations
 
+import errno
 import os
+import resource
+import select
 import signal as signals
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -38,11 +42,77 @@ class ProcessTable(Protocol):
         ...
 
 
+def pidfd_budget() -> int:
+    """How many pidfds one holder may keep: a quarter of the file descriptors this process may have
+    (two hold them, :class:`PsutilProcesses` and the daemon's death watch; the rest is the daemon's)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return max(0, min(4096, (soft if soft != resource.RLIM_INFINITY else 16384) // 4))
+
+
 class PsutilProcesses:
-    """The real process table of this host."""
+    """The real process table of this host.
+
+    A process found running is held by a pidfd (``pidfd_open(2)``, Linux 5.3+), and later looks ask
+    the kernel whether that very process has exited: one ``poll`` of about a microsecond, where
+    reading ``/proc/PID/stat`` costs three system calls and the kernel's formatting of 52 fields
+    (about 15 us: a monitor tick over 1,000 workers spent a third of its time there). A pidfd names
+    the process, not its PID, so a reused PID cannot pass for the worker while one is held. At most
+    ``limit`` are held, the least recently looked at closed first; the rest, and every process where
+    pidfds cannot be had, are read from ``/proc`` as before.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = pidfd_budget() if limit is None else limit
+        self._held: OrderedDict[tuple[int, datetime | None], tuple[int, select.poll]] = OrderedDict()
+
+    @property
+    def holding(self) -> int:
+        return len(self._held)
+
+    def close(self) -> None:
+        """Close every pidfd held."""
+        while self._held:
+            self._release(next(iter(self._held)))
+
+    def __del__(self) -> None:
+        self.close()  # as a socket closes its descriptor: tests make many tables
 
     def state(self, pid: int, started: datetime | None) -> ProcessState:
-        stat = _proc_stat(pid)  # one read of /proc/PID/stat: a thousand workers per tick stay cheap
+        key = (pid, started)
+        held = self._held.get(key)
+        if held is not None:
+            if not held[1].poll(0):
+                self._held.move_to_end(key)
+                return "running"
+            self._release(key)  # it exited: /proc says whether as a zombie, once
+        state = self._read(pid, started)
+        if state == "running" and self.limit > 0:
+            self._hold(key)
+        return state
+
+    def _hold(self, key: tuple[int, datetime | None]) -> None:
+        """Hold a pidfd of the process just found running, if it is still that process once held."""
+        try:
+            fd = os.pidfd_open(key[0])
+        except OSError as exc:
+            if exc.errno in (errno.ENOSYS, errno.EPERM):
+                self.limit = 0  # no pidfds here (an old kernel, a sandbox): /proc only from now on
+            return  # gone meanwhile (the next look says so), or out of file descriptors
+        if self._read(*key) != "running":  # exited and its PID reused between the look and the open
+            os.close(fd)
+            return
+        watch = select.poll()
+        watch.register(fd, select.POLLIN)
+        self._held[key] = (fd, watch)
+        while len(self._held) > self.limit:
+            self._release(next(iter(self._held)))
+
+    def _release(self, key: tuple[int, datetime | None]) -> None:
+        fd, _ = self._held.pop(key)
+        os.close(fd)
+
+    def _read(self, pid: int, started: datetime | None) -> ProcessState:
+        stat = _proc_stat(pid)  # one read of /proc/PID/stat
         if stat is not None:
             status_code, created = stat
             if status_code in ("gone", "X"):

@@ -20,6 +20,8 @@ Restart=on-failure
 RestartSec=2
 WatchdogSec={watchdog}
 TimeoutStopSec=20
+# a pidfd per worker, twice (the death watch and the monitor's process table): 4,096 workers each
+LimitNOFILE=16384
 User={user}
 WorkingDirectory={root}
 Environment=PYTHONUNBUFFERED=1
