@@ -41,6 +41,9 @@ class FakeProcesses:
     def state(self, pid: int, started: Any) -> ProcessState:
         return self.states.get(pid, "gone")
 
+    def forget_unlooked(self) -> None:
+        pass
+
     def signal(self, pid: int, started: Any, sig: int, not_before: Any = None) -> StopResult:
         if self.state(pid, started) != "running":
             return "not running"

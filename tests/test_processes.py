@@ -120,3 +120,38 @@ def test_a_pid_reused_between_the_look_and_the_pidfd_is_let_go(sleepers: list[su
     assert table.state(worker.pid, when) == "running"
     assert table.holding == 0 and pidfds() == before  # the pidfd named the newer process: closed
     assert table.state(worker.pid, when) == "reused"
+
+
+@needs_pidfd
+def test_a_full_look_lets_go_of_the_pidfds_of_workers_it_did_not_look_at(
+        sleepers: list[subprocess.Popen[bytes]]) -> None:
+    table = PsutilProcesses()
+    when = {w.pid: reported(w) for w in sleepers}
+    for worker in sleepers:
+        table.state(worker.pid, when[worker.pid])
+    table.forget_unlooked()
+    assert table.holding == 3  # all looked at since the table began
+    table.state(sleepers[1].pid, when[sleepers[1].pid])
+    table.forget_unlooked()
+    assert table.holding == 1  # the others' attempts ended: their processes live on, none of ours
+
+
+@needs_pidfd
+def test_the_tick_lets_go_of_a_worker_whose_subtask_completed(sleepers: list[subprocess.Popen[bytes]]) -> None:
+    from orchestrator.clock import FakeClock
+
+    from sim import SUBTASKS, Sim, task
+
+    table = PsutilProcesses()
+    sim = Sim(clock=FakeClock(datetime.now(UTC) + timedelta(seconds=2)), processes=table)  # type: ignore[arg-type]
+    sim.start()
+    sim.submit(task("p", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    design = "orch-p-design"
+    sim.report(design, "start", worker_id="w1", pid=sleepers[0].pid)
+    sim.tick()
+    assert table.holding == 1
+    sim.report(design, "complete", result="done")
+    sim.tick()
+    sim.tick()
+    assert table.holding == 0 and sleepers[0].poll() is None  # let go; the process itself is left alone

@@ -35,6 +35,11 @@ class ProcessTable(Protocol):
         """``running``, ``gone``, ``zombie``, ``reused`` (a newer process has the PID) or ``unknown``."""
         ...
 
+    def forget_unlooked(self) -> None:
+        """After a look at every active worker: let go of what is held for processes not looked at since
+        the last call (workers whose attempts ended)."""
+        ...
+
     def signal(self, pid: int, started: datetime | None, sig: int, not_before: datetime | None = None) -> StopResult:
         """Send ``sig`` to the worker if it is its process: running, started between ``not_before``
         (its handoff) and ``started`` (its report), owned by this user, not PID 1, this daemon or
@@ -64,10 +69,16 @@ class PsutilProcesses:
     def __init__(self, limit: int | None = None) -> None:
         self.limit = pidfd_budget() if limit is None else limit
         self._held: OrderedDict[tuple[int, datetime | None], tuple[int, select.poll]] = OrderedDict()
+        self._looked: set[tuple[int, datetime | None]] = set()
 
     @property
     def holding(self) -> int:
         return len(self._held)
+
+    def forget_unlooked(self) -> None:
+        for key in [key for key in self._held if key not in self._looked]:
+            self._release(key)  # its attempt ended: the process may live on, it is none of ours now
+        self._looked = set()
 
     def close(self) -> None:
         """Close every pidfd held."""
@@ -79,6 +90,7 @@ class PsutilProcesses:
 
     def state(self, pid: int, started: datetime | None) -> ProcessState:
         key = (pid, started)
+        self._looked.add(key)
         held = self._held.get(key)
         if held is not None:
             if not held[1].poll(0):

@@ -366,6 +366,7 @@ class Supervisor:
             looked += touched
         if every:
             self.workers.keep_only(looked)
+            self.workers.processes.forget_unlooked()
             self.signs.keep_only((s.subtask_id, s.attempt) for s in looked)
 
     def _observe(self, plan: Plan, subtask: Subtask, now: datetime, now_text: str, check_liveness: bool) -> None:
