@@ -8,6 +8,7 @@ still there after the grace period, a SIGKILL on a later pass (:class:`StopOrder
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import resource
@@ -86,7 +87,10 @@ class PsutilProcesses:
             self._release(next(iter(self._held)))
 
     def __del__(self) -> None:
-        self.close()  # as a socket closes its descriptor: tests make many tables
+        # as a socket closes its descriptor (tests make many tables); at interpreter exit the
+        # process's end closes them anyway
+        with contextlib.suppress(Exception):
+            self.close()
 
     def state(self, pid: int, started: datetime | None) -> ProcessState:
         key = (pid, started)
