@@ -45,9 +45,15 @@ def read_events(folder: Path) -> list[dict[str, Any]]:
     return events
 
 
+PATIENCE = float(os.environ.get("TEST_PATIENCE", "4"))
+"""Every wait for a daemon is this many times its stated timeout: a wait ends as soon as what it waits
+for holds, so only a failing test waits longer, and a shared machine under load (a daemon's start
+took 10 s there) fails no test that would pass."""
+
+
 def wait_for(condition: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
     """Poll ``condition`` every few ms until it returns something truthy."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timeout * PATIENCE
     while time.monotonic() < deadline:
         result = condition()
         if result:
@@ -137,7 +143,7 @@ class DaemonProcess:
         assert self.proc is not None
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        return self.proc.wait(timeout)
+        return self.proc.wait(timeout * PATIENCE)
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
