@@ -597,3 +597,45 @@ def assert_burst_began_once(sim: Sim, keyed: Counter[str]) -> None:
         for subtask in plan["subtasks"]:
             assert sim.subtask(subtask["subtask_id"])["status"] == subtask["status"]
     assert len(sim.handoffs()) == 4
+
+
+def test_warming_up_decides_and_plans_sample_tasks_but_writes_and_announces_nothing() -> None:
+    from orchestrator import core as core_module
+    from orchestrator.learned import builtin_model
+
+    sim = Sim()
+    sim.start()
+    writes, events = sim.store.writes, len(sim.events())
+    decided: list[str] = []
+    classify = sim.core.engine.classifier.classify
+
+    def counted(task: Any) -> Any:
+        decision = classify(task)
+        decided.append(decision.decision)
+        return decision
+
+    sim.core.engine.classifier.classify = counted  # type: ignore[method-assign]
+    sim.core.warm_up()
+    assert sorted(decided) == ["complex", "simple"]  # what the samples are meant to be: both paths warmed
+    assert len(core_module.WARM_UP) == 2
+    assert sim.store.writes == writes and len(sim.events()) == events
+    assert builtin_model.cache_info().currsize == 1  # trained, once per process
+
+
+def test_a_daemon_whose_warm_up_fails_starts_all_the_same(tmp_path: Any) -> None:
+    import structlog
+
+    from orchestrator.config import Config
+    from orchestrator.daemon import Daemon
+
+    root = tmp_path / "coordination"
+    root.mkdir()
+    daemon = Daemon(root, Config())
+
+    def broken() -> None:
+        raise RuntimeError("no model today")
+
+    daemon.core.warm_up = broken  # type: ignore[method-assign]
+    with structlog.testing.capture_logs() as logged:
+        daemon._warm_up()
+    assert [(e["event"], e["problem"]) for e in logged] == [("warm_up_failed", "RuntimeError: no model today")]

@@ -65,6 +65,15 @@ class PassResult:
     None when the pass could not have changed them (it only took new tasks)."""
 
 
+WARM_UP = (
+    {"id": "warm-up-complex", "title": "Add authentication system with security audit and docs",
+     "description": "Build login and sessions in the API and the web app, then have security audit it "
+                    "and document it for users."},
+    {"id": "warm-up-simple", "title": "Fix the typo on the login page"},
+)
+"""What :meth:`Core.warm_up` decides: the seed's example of a complex task, and a simple one."""
+
+
 class Core:
     def __init__(self, store: Store, settings: Settings, *, clock: Clock | None = None,
                  processes: ProcessTable | None = None, rng: random.Random | None = None) -> None:
@@ -108,6 +117,19 @@ class Core:
         finally:
             self.registry.write_state()
             self.outbox.flush()
+
+    def warm_up(self) -> None:
+        """Decide and plan two sample tasks, writing and announcing nothing.
+
+        The first task a process decides trains the built-in model and compiles the planner's
+        expressions: 200 ms more than the next one. A daemon pays that at its start, before it
+        says it is ready, not on the first task after a restart (nor inside a burst)."""
+        classifier, config = self.engine.classifier, self.settings.config
+        for sample in WARM_UP:
+            task = QueueTask.model_validate(sample)
+            decision = classifier.classify(task)
+            if decision.decision == "complex":
+                draft_now(task, decision, classifier, config, iso(self.clock))
 
     def run_pass(self, jobs: Iterable[Hashable], drafted: Iterable[tuple[QueueTask, Drafted]] = ()) -> PassResult:
         """One pass; the state file is written once and the events are appended at its end."""

@@ -199,6 +199,7 @@ class Daemon:
         try:
             observer = self._watcher.start()
             self._folders = self._folder_identity()
+            await self._step(self._warm_up)
             result = await self._step(self.core.start, pid=os.getpid(), version=__version__,
                                       coordination_dir=str(self.root), observer=observer)
             self._status = self.core.status_line
@@ -226,6 +227,14 @@ class Daemon:
             self._worker.shutdown(wait=True)
             (self._lock or instance).release()
         return self._exit_code
+
+    def _warm_up(self) -> None:
+        """The first decision's costs, paid before the daemon says it started (:meth:`Core.warm_up`)."""
+        try:
+            self.core.warm_up()
+        except Exception as exc:  # a sample task must not keep the daemon from its real ones
+            log.warning("warm_up_failed", problem=f"{type(exc).__name__}: {exc}",
+                        action="the first task will pay for it")
 
     async def _work_loop(self) -> None:
         while True:
