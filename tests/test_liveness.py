@@ -215,3 +215,18 @@ def test_the_summary_names_failed_blocked_and_zombie_subtasks() -> None:
 def test_a_zero_backoff_retries_at_once() -> None:
     config = RetryConfig(backoff_base_seconds=0, backoff_max_seconds=0, jitter=0.5)
     assert progress.retry_delay(1, config, random.Random(1)) == 0.0
+
+
+@pytest.mark.parametrize("fresh_at", range(4))
+def test_the_newest_beat_of_any_source_counts_wherever_it_stands(fresh_at: int) -> None:
+    """A heartbeat file written once at the start beside current beats in the subtask file, or the
+    other way round: whichever source holds the newest beat, the worker is beating (no stale heartbeat)."""
+    beats: list[object] = [ago(900), ago(800), NOW - timedelta(seconds=700), ago(600)]
+    beats[fresh_at] = ago(10) if fresh_at != 2 else NOW - timedelta(seconds=10)
+    facts = WorkerFacts(worker_id="w1", pid=1, process="running", heartbeat=beats[2],  # type: ignore[arg-type]
+                        beats=(beats[0], beats[1]))
+    verdict = assess(subtask(last_heartbeat=beats[3]), facts, NOW, CONFIG)
+    assert verdict.conditions == frozenset()
+    stale = assess(subtask(last_heartbeat=ago(600)), facts._replace(heartbeat=NOW - timedelta(seconds=700),
+                                                                     beats=(ago(900), ago(800))), NOW, CONFIG)
+    assert stale.conditions == {"heartbeat_stale"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,6 +49,10 @@ class Verdict:
     reason: str | None = None
 
 
+HEALTHY = Verdict(frozenset())
+"""Nothing wrong: one shared verdict (a tick judges a thousand subtasks, nearly all of them so)."""
+
+
 def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorConfig,
            steps: Sequence[Step] = (), seen: Seen = NOT_WATCHED) -> Verdict:
     """The seed's health checks for one active subtask, plus the never-started and runtime caps.
@@ -56,19 +61,23 @@ def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorC
     written before one is that much younger than it looks. ``seen``: how long the monitor itself has
     watched the attempt and seen its signs unchanged (:mod:`orchestrator.signs`); each age is the
     larger of the two readings, so a clock set back does not hide a worker that went quiet."""
-    latest = now + timedelta(seconds=config.clock_skew_seconds)
+    latest = now + _seconds(config.clock_skew_seconds)
 
     def sane(moment: datetime | None) -> datetime | None:
         """On today's clock; from the future (a wrong clock: after ``latest``) it says nothing about liveness."""
-        moment = rebase(moment, steps)
+        if steps:
+            moment = rebase(moment, steps)
         return None if moment is None or moment > latest else moment
 
     handed_off = sane(parse_timestamp(subtask.handed_off_at)) or now
     started = sane(parse_timestamp(subtask.started_at))
     # the newest beat of any source on today's clock: a source's old beat (a heartbeat file written once,
     # at the start) or one from the future (the clock was set back) must not hide another's current beats
-    heartbeat = max(filter(None, (sane(_moment(beat)) for beat in (
-        *facts.beats, facts.heartbeat, subtask.last_heartbeat))), default=None)
+    heartbeat: datetime | None = None
+    for beat in (*facts.beats, facts.heartbeat, subtask.last_heartbeat):
+        moment = sane(beat if isinstance(beat, datetime) else parse_timestamp(beat))
+        if moment is not None and (heartbeat is None or moment > heartbeat):
+            heartbeat = moment
     changed = sane(facts.files_changed)
     progressed = sane(parse_timestamp(subtask.last_progress_at))
     conditions: set[str] = set()
@@ -85,7 +94,7 @@ def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorC
         if waited > config.never_started_timeout_seconds:
             return Verdict(frozenset({"never_started"}), "never_started",
                            f"no worker picked up the handoff within {config.never_started_timeout_seconds:g}s")
-        return Verdict(frozenset())
+        return HEALTHY
 
     beating = facts.heartbeat is not None or subtask.last_heartbeat is not None  # a beat from the future too
     # a change the monitor saw itself bounds an age: beats it cannot read, or reads hours old (local time
@@ -99,13 +108,17 @@ def assess(subtask: Subtask, facts: WorkerFacts, now: datetime, config: MonitorC
     if running > config.max_runtime_seconds:
         return Verdict(frozenset(conditions | {"runtime_exceeded"}), "runtime_exceeded",
                        f"running for {running:.0f}s, over the cap of {config.max_runtime_seconds:g}s")
-    last_sign = max(t for t in (running_since, heartbeat, changed, progressed) if t is not None)
+    last_sign = running_since
+    for sign in (heartbeat, changed, progressed):
+        if sign is not None and sign > last_sign:
+            last_sign = sign
     quiet = min(max((now - last_sign).total_seconds(), seen.quiet), seen.quiet_at_most)
     if running > config.zombie_timeout_seconds and quiet > config.zombie_timeout_seconds:
         return Verdict(frozenset(conditions | {"zombie"}), "zombie",
                        f"no heartbeat, file change or progress for {quiet:.0f}s")
-    return Verdict(frozenset(conditions))
+    return Verdict(frozenset(conditions)) if conditions else HEALTHY
 
 
-def _moment(value: object) -> datetime | None:
-    return value if isinstance(value, datetime) else parse_timestamp(value)
+@functools.lru_cache(maxsize=16)
+def _seconds(seconds: float) -> timedelta:
+    return timedelta(seconds=seconds)
