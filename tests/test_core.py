@@ -639,3 +639,20 @@ def test_a_daemon_whose_warm_up_fails_starts_all_the_same(tmp_path: Any) -> None
     with structlog.testing.capture_logs() as logged:
         daemon._warm_up()
     assert [(e["event"], e["problem"]) for e in logged] == [("warm_up_failed", "RuntimeError: no model today")]
+
+
+def test_giving_back_freed_memory_needs_no_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes
+
+    from orchestrator import daemon
+
+    asked: list[str] = []
+
+    class Musl:
+        def __getattr__(self, name: str) -> Any:
+            asked.append(name)
+            raise AttributeError(name)  # no malloc_trim in this C library
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda _: Musl())
+    daemon.give_back_freed_memory()  # nothing raised: the pages stay with the process
+    assert asked == ["malloc_trim"]

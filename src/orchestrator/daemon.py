@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import functools
+import gc
 import os
 import signal
 from collections.abc import Callable, Hashable
@@ -63,6 +65,18 @@ class SaidOnce:
 
     def clear(self) -> None:
         self.last = ""
+
+
+def give_back_freed_memory() -> None:
+    """Return the C heap's free pages to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    Training the built-in model frees about 5 MB of counts that the heap would otherwise keep for
+    the daemon's life, counted in its resident memory while it idles."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc (musl, macOS): the pages stay with the process, nothing else changes
 
 
 class Daemon:
@@ -235,6 +249,7 @@ class Daemon:
         except Exception as exc:  # a sample task must not keep the daemon from its real ones
             log.warning("warm_up_failed", problem=f"{type(exc).__name__}: {exc}",
                         action="the first task will pay for it")
+        give_back_freed_memory()
 
     async def _work_loop(self) -> None:
         while True:
