@@ -1213,3 +1213,19 @@ def test_an_action_lists_unknown_verb_is_an_item(rules: Classifier, description:
 ])
 def test_a_switch_on_all_repos_is_one_setting(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # work said as the result wanted, a checklist's or a plan's voice: a thing and what is done to it
+    ("Vendor switch-over", "The old API keys revoked, the integration rewritten against their SDK, the support "
+     "macros updated, and the contract with the old vendor cancelled.", "complex"),
+    ("Before the office move", "Printers moved to the third floor, the door badges renewed, the new laptops enrolled "
+     "in Intune and the asset register updated.", "complex"),
+    # ... not what a screen shows, nor a statement of what is done, nor steps that open with their verb
+    ("Orders table polish", "Rows sorted by date, totals shown in bold, empty rows hidden and the header pinned.",
+     "simple"),
+    ("Orders table polish", "The page is updated, the cache is cleared, the job is deployed; only the header is left.",
+     "simple"),
+])
+def test_work_said_as_its_result(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

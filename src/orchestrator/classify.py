@@ -1415,14 +1415,17 @@ class Classifier:
 
     def _obligations(self, pieces: list[str]) -> list[str]:
         """R3: work owed on different things, each said as what must happen to it ("the Stripe price IDs must be
-        replaced, existing subscriptions need migrating, everything has to be deployed"): one deliverable each.
+        replaced, existing subscriptions need migrating, everything has to be deployed") or as the result wanted
+        ("installers built and notarised, the release notes written, the download page updated", a checklist's or
+        a plan's voice): one deliverable each.
         What a thing must do ("it must update as the user types") is a criterion, and so is what a screen must
         show: only a work verb counts, once per thing."""
         owed: list[str] = []
         for piece in pieces:
-            found = _OBLIGATION_RE.search(piece)
-            verb = _verb_of(found.group(1).lower(), self._work_verbs) if found else None
-            if verb and found and found.start() > 0 and verb not in owed:
+            found = _OBLIGATION_RE.search(piece) or (
+                None if _stem_of(piece) in self._verbs else _RESULT_RE.match(piece.strip()))  # "Deploy it once tested"
+            verb = _verb_of(found.group(1).lower(), self._work_verbs | RESULT_VERBS) if found else None
+            if verb and found and found.start(1) > 0 and verb not in owed:
                 owed.append(verb)
         return owed
 
@@ -1818,6 +1821,18 @@ page shows HTML tags", "Audit log table should be sortable"): the thing named, n
 _OBLIGATION_RE = re.compile(r"\b(?:must|needs?|has\s+to|have\s+to|should|shall|will\s+need\s+to)\s+(?:be\s+|get\s+)?"
                             r"([a-z][a-z-]+(?:ed|ing|en|t))\b", re.IGNORECASE)
 """What must happen to a thing: "must be replaced", "need migrating", "has to be deployed"."""
+_RESULT_RE = re.compile(
+    r"(?:(?!(?:we|i|you|they|it|he|she|this|that|there|who|which)\b)[\w'’./+-]+\s+)"
+    r"(?:(?!(?:is|are|was|were|be|been|being|has|have|had|will|would|can|could|should|must|not|never|when|if)\b)"
+    r"[\w'’./+-]+\s+){0,5}?([a-z][a-z-]+(?:ed|en|t))"
+    r"(?=\s*$|\s+(?:in|to|for|from|by|on|at|into|with|after|before|once|via|as|under|across|over|against|first|"
+    r"end\s+to\s+end)\b)", re.IGNORECASE)
+"""A thing and the work wanted done to it, as its result: "release notes written", "the secrets moved to Vault",
+"their laptops enrolled in our MDM" (a participle after the thing, ending the piece or before a preposition; no
+subject's verb: "we moved the DNS", no statement: "the page is updated")."""
+RESULT_VERBS = frozenset({"renew", "enrol", "enroll", "cancel", "revoke", "transfer", "notarise", "notarize", "wipe",
+                          "decommission", "sign"})
+"""Work said as its result that no action list needs: "the certs renewed", "the old contract cancelled"."""
 _IRREGULAR = {"rewritten": "rewrite", "written": "write", "rebuilt": "rebuild", "built": "build", "set": "set up",
               "split": "split", "run": "run"}
 
