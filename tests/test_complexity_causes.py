@@ -1229,3 +1229,20 @@ def test_a_switch_on_all_repos_is_one_setting(rules: Classifier, title: str, dec
 ])
 def test_work_said_as_its_result(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a plan on a calendar: each day, week or month with its colon is a stage
+    ("Helpdesk tool switch", "Week 1: pilot with the support leads. Week 3: the whole support team. Month 2: "
+     "sales, and the old tool switched off.", "complex"),
+    # ... a day or a sprint named once labels the request or says when something fails
+    ("Trial accounts lose their sample data", "It happens on day 1 of the trial, never in week 2.", "simple"),
+    ("Sprint 14: add the CSV export button to the orders page", "", "simple"),
+])
+def test_a_plan_on_a_calendar(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+def test_calendar_phases() -> None:
+    assert stated_phases("Day 1: aliases. Week  2: scan. Month 1: move") == ["day 1", "month 1", "week 2"]
+    assert stated_phases("Fails on day 1 of the trial") == []

@@ -323,7 +323,9 @@ _STAGE_WORD_RE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _PHASE_RE = re.compile(
-    r"\b(?:phase|milestone|wave)\s*(\d|one|two|three|four|i{1,3}|iv)\b|\bv(\d)\b(?=\s*(?::|of\b|adds\b|brings\b))",
+    r"\b(?:phase|milestone|wave)\s*(\d|one|two|three|four|i{1,3}|iv)\b|\bv(\d)\b(?=\s*(?::|of\b|adds\b|brings\b))"
+    # a plan on a calendar ("Day 1: ... Week 2: ... Month 3: ..."): with its colon, not "day 1 of the trial"
+    r"|\b((?:day|week|month|sprint)\s*\d{1,2})(?=\s*:)",
     re.IGNORECASE)
 
 
@@ -336,8 +338,10 @@ def stage_words(text: str) -> list[str]:
 
 def stated_phases(text: str) -> list[str]:
     """The distinct phases, milestones or versions a text plans ("Phase 1: ... Phase 2: ...", "v1: ...; v2 adds
-    ..."): stages shipped one after the other. A single one ("Phase 2 of the form: ...") labels the request."""
-    return sorted({(found.group(1) or found.group(2)).lower() for found in _PHASE_RE.finditer(text)})
+    ...", "Week 1: ... Month 2: ..."): stages shipped one after the other. A single one ("Phase 2 of the form: ...")
+    labels the request."""
+    return sorted({(found.group(1) or found.group(2) or re.sub(r"\s+", " ", found.group(3))).lower()
+                   for found in _PHASE_RE.finditer(text)})
 
 
 _KEYED_PARTS_RE = re.compile(r"\b(?:items|deps|dependencies|steps|parts|subtasks|tasks|stages|workstreams)\s*=\s*\[?"
