@@ -1246,3 +1246,17 @@ def test_a_plan_on_a_calendar(rules: Classifier, title: str, description: str, d
 def test_calendar_phases() -> None:
     assert stated_phases("Day 1: aliases. Week  2: scan. Month 1: move") == ["day 1", "month 1", "week 2"]
     assert stated_phases("Fails on day 1 of the trial") == []
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a quarter's, a roadmap's or a spec's heading listing three deliverables or more
+    ("FY27 priorities: self-serve onboarding, usage-based pricing, the partner API", "complex"),
+    ("Q4 goals: SOC 2 Type II / passwordless login / EU hosting", "complex"),
+    ("Spec v2 — shared inboxes: assignment rules, SLA timers, a reporting tab, email ingestion", "complex"),
+    # ... not one item, nor a request after the heading (its details), nor values in parentheses
+    ("Q3 roadmap: search autocomplete", "simple"),
+    ("Roadmap prep: list every vendor we pay, with its owner, cost and renewal date", "simple"),
+    ("OKR 4.1: p95 latency under 300 ms (search, checkout, cart)", "simple"),
+])
+def test_a_plans_heading_lists_deliverables(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

@@ -40,6 +40,7 @@ from orchestrator.textsignals import (
     operations_path,
     parallel_actions,
     place_phrase,
+    plan_heading_items,
     request_shaped,
     sequence_markers,
     series_items,
@@ -1259,6 +1260,8 @@ class Classifier:
             signals.append((1.0, f"a cut-over: {len(actions)} steps, the old one retired last"))
         elif markers and (len(actions) >= 2 or len(domains) >= 2):
             signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
+        if len(headed := plan_heading_items(first_line, self._verbs)) >= 3 and not read_only:
+            signals.append((1.0, f"{len(headed)} items under a plan's heading: {', '.join(headed[:4])}"))
         # "Upgrade all 14 microservices to Spring Boot 3 and redeploy them"; not five templates of one site
         if (shipped := _MANY_SHIPPED_RE.search(text)) and _SHIPPED_ALONE.intersection(
                 word.removesuffix("s") for word in re.findall(r"[a-z]+", shipped.group().lower())):

@@ -344,6 +344,30 @@ def stated_phases(text: str) -> list[str]:
                    for found in _PHASE_RE.finditer(text)})
 
 
+_PLAN_HEADING_RE = re.compile(
+    r"(?:(?:q[1-4]|h[12]|fy\s?\d{2,4})\b|okrs?\b|kr\s?[\d.]*|roadmap\b|bets\b|goals\b|objectives\b|priorities\b|"
+    r"themes\b|spec\b)[^:\n]{0,30}:[ \t]*(?P<items>[^\n]+)", re.IGNORECASE)
+_HEADING_ITEM_SPLIT_RE = re.compile(r"(?<!\s)\s*[,+;&]\s*|(?<!\s)\s+/\s+|(?<!\s)\s+and\s+")  # tests/test_text_cost.py
+_ASIDE_RE = re.compile(r"\([^()\n]{0,200}\)")
+
+
+def plan_heading_items(title: str, verbs: Collection[str]) -> list[str]:
+    """The items a plan's heading names ("H1 bets: usage billing, EU region, passkeys", "Q1: Terraform everything /
+    SOC2 / kill Jenkins", "Spec v0.3 - team billing: seats, proration, invoices, admin UI"): a quarter's, a roadmap's
+    or a spec's list, each item a deliverable of its own. Empty for one item ("Q2 roadmap: search autocomplete"), and
+    for a request after the heading ("Roadmap prep: list every third-party API, with its owner and cost"): its
+    details, not items."""
+    found = _PLAN_HEADING_RE.match(title.strip())
+    if not found:
+        return []
+    listed = _ASIDE_RE.sub(" ", found.group("items")).strip(" .")
+    first = listed.split(maxsplit=1)[0] if listed else ""
+    if not listed or first.lower() in verbs or (first.islower() and request_shaped(listed)):  # not "SOC 2 / ..."
+        return []
+    items = [item.strip() for item in _HEADING_ITEM_SPLIT_RE.split(listed) if item.strip()]
+    return items if len(items) >= 3 and all(len(item.split()) <= 6 for item in items) else []
+
+
 _KEYED_PARTS_RE = re.compile(r"\b(?:items|deps|dependencies|steps|parts|subtasks|tasks|stages|workstreams)\s*=\s*\[?"
                              r"([\w./-]+(?:\s*,\s*[\w./-]+){2,})", re.IGNORECASE)
 
