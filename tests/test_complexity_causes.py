@@ -1260,3 +1260,18 @@ def test_calendar_phases() -> None:
 ])
 def test_a_plans_heading_lists_deliverables(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # routed to security by its words alone, a review of a thing built before it is still a stage after the build
+    ("Certificate pinning and root detection", "In both mobile apps; a pen test afterwards.", "complex"),
+    ("Encrypt the uploads bucket per tenant", "The storage service encrypts each file with its tenant's KMS key; "
+     "a security review before it goes out.", "complex"),
+    # ... not security's own job (nothing built named), nor a review that is the work
+    ("MFA and password policy for the admin accounts", "Enforce MFA and a 14-character minimum on every admin "
+     "account; a security review of the policy after.", "simple"),
+    ("Security review of the password reset flow", "Token entropy, expiry, single use, rate limits.", "simple"),
+])
+def test_a_review_after_a_build_routed_to_security(rules: Classifier, title: str, description: str,
+                                                    decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -1317,8 +1317,7 @@ class Classifier:
 
         return signals
 
-    @staticmethod
-    def _review_stage(text: str, route: Route, domains: list[str]) -> list[tuple[float, str]]:
+    def _review_stage(self, text: str, route: Route, domains: list[str]) -> list[tuple[float, str]]:
         """M: a review or sign-off of what is built, asked as a piece of work ("a PCI scope review with security",
         "a data isolation review before GA", "get it pen tested before release"): security's stage after the
         build, whatever words the build's part uses. A noun phrase, not a domain word, so it does not route: the
@@ -1326,8 +1325,11 @@ class Classifier:
         of the upload endpoint") or a fix with its review (security's) is one job. A sign-off waited for ("deploy
         after the security sign-off") is when, not work."""
         others = [domain for domain in domains if domain != "security"]
-        if route.domain == "inventory" or (route.domain == "security" and (route.decided_by or not others)):
-            return []  # a census, or security's own job (its head, or nothing but its words)
+        if route.domain == "inventory" or (route.domain == "security" and route.decided_by):
+            return []  # a census, or security's own job (its head)
+        # security's words alone: its own job, unless what is reviewed is a thing built before the review ("Each
+        # tenant gets its own key; the storage service encrypts blobs with it; a design review with security")
+        built_first = route.domain != "security" or others
         for found in _REVIEW_STAGE_RE.finditer(text):
             before, after = text[max(0, found.start() - 40):found.start()], text[found.end():found.end() + 30]
             head = len(before.split()) < 2 and "\n" not in before
@@ -1337,6 +1339,8 @@ class Classifier:
                 continue  # "Deploy the 4.2 hotfix, security sign-off required": a change's gate, not a build's stage
             if _REVIEW_MADE_RE.match(after):
                 continue  # "Add a compliance check step to the pipeline", "a pen test report page": a thing made
+            if not built_first and not self._is_software(_WORD_RE.findall(text[:found.start()].lower()), frozenset()):
+                continue
             if not _REVIEW_WAITED_RE.search(before) and not _REVIEW_SOURCE_RE.match(after) \
                     and not _REVIEW_FROM_RE.search(before):
                 # the two domains already count security's part: the stage adds the order (as a title's two masters)
