@@ -1275,3 +1275,16 @@ def test_a_plans_heading_lists_deliverables(rules: Classifier, title: str, decis
 def test_a_review_after_a_build_routed_to_security(rules: Classifier, title: str, description: str,
                                                     decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a thing built, then launched in stages with one ordering word: a gated launch, then the general one
+    ("Private beta, then general availability: the new invoicing portal", "complex"),
+    ("Behind a feature flag, then 100%: the bulk edit API and its table UI", "complex"),
+    # ... not the staged rollout alone of what exists, nor a release behind a flag
+    ("Canary 5.2, then roll it out to everyone", "simple"),
+    ("Ship the 2.6.1 hotfix behind the existing flag", "simple"),
+    ("Roll out the redesigned checkout to the beta group, then everyone", "simple"),
+])
+def test_a_thing_built_launched_in_stages(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

@@ -1032,6 +1032,7 @@ class Classifier:
         signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains,
                                           read_only=route.decided_by == "census" or self._reads_only(task.title),
                                           decided_by=route.decided_by)
+        signals += self._staged_launch(text)
         signals += self._size_signals(task, text)
         whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline",
                                            bare=not description.strip())
@@ -1347,6 +1348,16 @@ class Classifier:
                 weight = 0.4 if "security" in domains and others else 1.0
                 return [(weight, f"a review after the build ({found.group().strip()!r}): security's stage")]
         return []
+
+    def _staged_launch(self, text: str) -> list[tuple[float, str]]:
+        """M: a thing built, launched in stages ("Dark launch then GA: new pricing engine", "Behind a flag first, then
+        GA: bulk edit API and table UI"): the build, a gated launch and the general one, in order, with one ordering
+        word. Not the rollout alone of what exists ("Canary 5.2, then roll it out to everyone")."""
+        found = _STAGED_LAUNCH_RE.search(text)
+        words = _WORD_RE.findall(text.lower()) if found else []
+        if not found or not (self._is_software(words, frozenset({"flag", "flags"})) or NEW_SYSTEMS.intersection(words)):
+            return []
+        return [(1.0, f"a thing built, launched in stages ({found.group()!r})")]
 
     def _steps_on_it(self, text: str, actions: list[str]) -> int:
         """How many ordered steps go on with "it" or "them" ("then fix it") when the first step makes nothing: steps of
@@ -1680,6 +1691,12 @@ _SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign
                                  r"assessment|accreditation)|\bpen[\s-]?test|"
                                  r"\bpenetration\s+test|\bthreat\s+model", re.IGNORECASE)
 """A security review asked for as a part of the work: that part is security's, whatever it reviews."""
+_STAGED_LAUNCH_RE = re.compile(
+    r"\b(?:behind\s+(?:a|the|an|its)\s+(?:feature[- ])?flag|dark[- ]launch\w*|(?:private\s+|closed\s+)?beta|canary|pilot|"
+    r"internal\s+preview)\b[^.\n]{0,40}?\b(?:then|after\s+that|afterwards|followed\s+by)\b[^.\n]{0,30}?\b(?:ga|general\s+"
+    r"availability|roll(?:ed)?\s+(?:it\s+|them\s+)?out|rollout|ramp(?:ed)?(?:\s+up)?|100\s*%|everyone|all\s+(?:users|"
+    r"customers|tenants|accounts))(?!\w)", re.IGNORECASE)
+"""A gated launch, then the general one: "behind a flag, then roll out", "dark launch then GA", "beta, then 100%"."""
 _REVIEW_STAGE_RE = re.compile(
     r"\b(?:(?:security|sec|privacy|pci(?:[\s-]+(?:dss|scope))?|data[\s-]+(?:protection|isolation|privacy)|"
     r"compliance)(?:[\s/-]+and[\s/-]+(?:security|sec|privacy))?[\s/-]+(?:review|sign-?off|check|assessment|"
