@@ -1288,3 +1288,14 @@ def test_a_review_after_a_build_routed_to_security(rules: Classifier, title: str
 ])
 def test_a_thing_built_launched_in_stages(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # the results wanted after "we need", in a title that is the whole ask
+    ("Can someone take the Heroku exit? We'd need the dynos moved to ECS, the database migrated to RDS, the add-ons "
+     "replaced and the Heroku account cancelled after", "complex"),
+    # ... not one result wanted
+    ("Can someone look at the toolbar? We need the export button moved to the right", "simple"),
+])
+def test_results_wanted_in_a_title(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

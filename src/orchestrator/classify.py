@@ -1290,7 +1290,8 @@ class Classifier:
             signals.append((1.0, f"{len(items)} listed parts of work, the last shipping what the others make"))
         elif len(items) >= 3:  # four or more parts are as many as four separate actions
             signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
-        elif len(owed := max(self._obligations(listed), self._obligations(clauses(rest)), key=len)) >= 3:
+        elif len(owed := max(self._obligations(listed), self._obligations(clauses(rest if rest.strip() else title)),
+                             key=len)) >= 3:  # a title that is the whole ask says what it owes too
             # the title's own request is one more ("Update the pricing page. Also: ... must be replaced, ...")
             more = _stem_of(title) in self._verbs
             signals.append((1.0 if len(owed) + more >= 4 else 0.8, f"{len(owed)} things to be changed"
@@ -1440,8 +1441,9 @@ class Classifier:
         show: only a work verb counts, once per thing."""
         owed: list[str] = []
         for piece in pieces:
+            wanted = _WANTING_RE.sub("", piece.strip())  # "We'd need every pipeline rewritten": the result wanted
             found = _OBLIGATION_RE.search(piece) or (
-                None if _stem_of(piece) in self._verbs else _RESULT_RE.match(piece.strip()))  # "Deploy it once tested"
+                None if _stem_of(wanted) in self._verbs else _RESULT_RE.match(wanted))  # "Deploy it once tested"
             verb = _verb_of(found.group(1).lower(), self._work_verbs | RESULT_VERBS) if found else None
             if verb and found and found.start(1) > 0 and verb not in owed:
                 owed.append(verb)
@@ -1854,6 +1856,8 @@ _RESULT_RE = re.compile(
 """A thing and the work wanted done to it, as its result: "release notes written", "the secrets moved to Vault",
 "their laptops enrolled in our MDM" (a participle after the thing, ending the piece or before a preposition; no
 subject's verb: "we moved the DNS", no statement: "the page is updated")."""
+_WANTING_RE = re.compile(r"^(?:we|i|you|they)(?:'d|\s+would|\s+will|\s+also|\s+still)?\s+(?:need|want|require)\s+",
+                         re.IGNORECASE)
 RESULT_VERBS = frozenset({"renew", "enrol", "enroll", "cancel", "revoke", "transfer", "notarise", "notarize", "wipe",
                           "decommission", "sign"})
 """Work said as its result that no action list needs: "the certs renewed", "the old contract cancelled"."""
