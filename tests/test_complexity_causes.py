@@ -1299,3 +1299,30 @@ def test_a_thing_built_launched_in_stages(rules: Classifier, title: str, decisio
 ])
 def test_results_wanted_in_a_title(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # after a label that asks nothing, the title's requests are its pieces of work
+    ("Billing cleanup: remove the old plans, migrate the 40 legacy customers and update the pricing page", "complex"),
+    # ... one request after the label, or a request's details after its colon
+    ("Billing cleanup: remove the old plans", "simple"),
+    ("Implement the runs page: list, search and export the runs", "simple"),
+    # mixed-language writers join their requests with their own "and"
+    ("Migración: exportar el CRM, importar los contactos y apagar el sistema viejo", "complex"),
+])
+def test_requests_after_a_label(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # mixed-language writers open their clauses with their own verbs: each is a piece of work
+    ("Portal de pagos", "Crear el backend de pagos, desplegar el servicio en staging, revisar la seguridad con el "
+     "equipo.", "complex"),
+    ("Portail fournisseurs", "Créer le portail, déployer le service en production, vérifier la sécurité avec "
+     "l'équipe.", "complex"),
+    # ... one request stays one
+    ("Por favor cambiar el formato de fecha en toda la app web", "", "simple"),
+    ("Portal de pagos", "Crear el endpoint de reembolsos con sus tests.", "simple"),
+])
+def test_mixed_language_clause_verbs(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -1230,7 +1230,9 @@ class Classifier:
         requests = decided_by is None and _stem_of(title) not in self._making | self._vague_words
         actions = max(action_clauses(asking, verbs), parallel_actions(clauses(rest), verbs, series=requests), key=len)
         actions = [action for action in actions if not _FIX_TEST_RE.match(action)] or actions
-        asked = title_requests(asking, self._verbs | self._phrasal, making=self._making | {"set"})
+        # after a label that asks nothing, the requests ("Migración del CRM: exportar contactos, importarlos, ...")
+        asked = title_requests(self._after_label(asking) or asking, self._verbs | self._phrasal,
+                               making=self._making | {"set"})
         markers = sequence_markers(text)
         parts = stated_parts(text, self.config.part_nouns, places=PLACES)
         if len(steps) >= 3 and not (pathlike and re.search(r"\bstates?\b|status|flows?\b|journey|funnel|wizard", lead,

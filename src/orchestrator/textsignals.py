@@ -827,13 +827,15 @@ def parallel_actions(pieces: Iterable[str], verbs: Iterable[str], series: bool =
 
 
 _TITLE_VERB_RE = re.compile(r"^([a-z][a-z-]{2,})(?:\s+(?:up|down|out|off|over|back|away|in))?\s+"
-                            r"(?![a-z-]+ing\b|(?!its\b|this\b)[a-z-]+[^s]s\b)\S")
-"""A verb and its object; not a noun compound ("audit logging", "release notes")."""
+                            r"(?![a-z-]+ing\b|(?!its\b|this\b|los\b|las\b|les\b|des\b)[a-z-]+[^s]s\b)\S")
+"""A verb and its object; not a noun compound ("audit logging", "release notes"); a plural article ("los", "les") opens
+an object."""
 
 
 def title_pieces(title: str) -> list[str]:
     """A title cut at its commas, "and" and "then": ``Fix the XSS and ship it`` -> ``Fix the XSS``, ``ship it``."""
-    return [piece.strip() for piece in re.split(r",\s*(?:and\s+|then\s+)?|\s+(?:and|then)\s+", title.strip())
+    # "y", "et", "und", "e": "and" as mixed-language writers join their requests
+    return [piece.strip() for piece in re.split(r",\s*(?:and\s+|then\s+)?|\s+(?:and|then|y|et|und|e)\s+", title.strip())
             if piece.strip()]
 
 
