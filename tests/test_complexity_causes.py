@@ -20,6 +20,7 @@ from orchestrator.textsignals import (
     stage_words,
     stated_parts,
     stated_phases,
+    table_items,
     title_requests,
 )
 
@@ -1326,3 +1327,26 @@ def test_requests_after_a_label(rules: Classifier, title: str, decision: str) ->
 ])
 def test_mixed_language_clause_verbs(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a checklist's boxes and a pasted table's rows are a list's items; a checklist of systems and jobs to build is
+    # as many deliverables
+    ("Go-live list: loyalty points", "✅ points ledger service\n⬜ nightly expiry job\n⬜ statement email\n⬜ "
+     "admin console", "complex"),
+    ("Refund flow", "| work | who |\n|---|---|\n| add the refund endpoint | Ana |\n| build the refund worker | Raj |\n"
+     "| write the refund email | Lee |\n| add the refunds admin page | Sam |", "complex"),
+    # ... not one page's features, nor a table of one form's fields
+    ("Profile page v2", "✅ avatar upload with crop\n⬜ timezone selector\n⬜ bio field (max 160 chars)\n⬜ "
+     "delete-account link", "simple"),
+    ("Invite form fields", "| field | type |\n|---|---|\n| name | text |\n| email | text |\n| role | select |",
+     "simple"),
+])
+def test_checklists_and_tables(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+def test_table_items() -> None:
+    assert table_items("| item | owner |\n|---|---|\n| new VPC | infra |\n| a review | security |") == [
+        "new VPC", "a review"]
+    assert table_items("no table | here") == []

@@ -1269,7 +1269,8 @@ class Classifier:
         if (shipped := _MANY_SHIPPED_RE.search(text)) and _SHIPPED_ALONE.intersection(
                 word.removesuffix("s") for word in re.findall(r"[a-z]+", shipped.group().lower())):
             signals.append((1.0, f"a change to many things, each shipped after it ({shipped.group()!r})"))
-        made = self._deliverables(text) or self._listed_things(body) or self._listed_things(self._after_label(first_line))
+        made = self._deliverables(text) or self._listed_things(body) or self._listed_things(self._after_label(first_line)) \
+            or self._listed_built(body)
         reached = _REACHED_RE.findall(text)
         if len(reached) >= 3:  # stored in the accounts table, sent to the CRM sync, shown in the admin view
             signals.append((1.0, f"the change reaches {len(reached)} places: {', '.join(reached[:4])}"))
@@ -1466,6 +1467,19 @@ class Classifier:
         search, ...": its features, F1)."""
         label, colon, rest = title.partition(":")
         return rest if colon and _stem_of(label) not in self._verbs and not request_shaped(label) else ""
+
+    def _listed_built(self, body: str) -> list[str]:
+        """R3: a checklist of systems and jobs to build, one a line ("✅ reward ledger service", "⬜ payout job", "⬜
+        launch email"): three or more are as many deliverables. Not features of one thing ("avatar upload with crop",
+        "timezone selector"): only an item whose head is a built thing (a service, a job, a ledger ...) counts."""
+        found = []
+        for item in listed_items(body):
+            words = _WORD_RE.findall(_item_head(re.sub(r"\([^()]*\)", " ", item.lower())))
+            # (not a step "deploy the service", but a noun compound "launch email")
+            if words and (words[0] not in self._verbs or not request_shaped(item)) \
+                    and words[-1].removesuffix("s") in BUILT | PARTS_BUILT:
+                found.append(item)
+        return found if len(found) >= 3 else []
 
     def _things_in(self, first: str) -> list[str]:
         found, widgets = [], 0

@@ -21,7 +21,10 @@ _MAX_TOKEN = 300
 _URL_RE = re.compile(r"\b\w+://\S+")
 _PREFIX_RE = re.compile(r"^\s*([a-z][a-z0-9_-]{1,40})\s*:\s+", re.IGNORECASE)
 _NUMBERED_RE = re.compile(r"(?:^|[\s(:;,\[])(\d{1,2})[.)\]]\s+(?=\S)")  # 1. a, 2) b, (3) c, [4] d
-_BULLET_RE = re.compile(r"^\s*[-*•]\s+(.+)$", re.MULTILINE)
+_BULLET_RE = re.compile(r"^\s*(?:[-*•]\s+|[☐☑☒✅✔✓⬜⬛🔲▢◻◼▪◦‣❌✗✘]\ufe0f?\s*)(.+)$", re.MULTILINE)
+"""A bullet, or a checklist's box ticked or not ("☐ SSO with the IdPs", "✅ reward ledger", "⬜ payout job")."""
+_TABLE_ROW_RE = re.compile(r"^[ \t]*\|([^|\n]*)\|[^\n]*$", re.MULTILINE)
+_TABLE_RULE_RE = re.compile(r"^[\s:-]*-[\s:-]*$")
 _ARROW_RE = re.compile(r"(?<!\s)\s*(?:→|->|=>|⇒)\s*")
 _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
@@ -182,7 +185,7 @@ def listed_items(text: str) -> list[str]:
             end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
             items.append(_tidy_item(text[match.end() : end]))
         return [item for item in items if item]
-    bullets = [_tidy_item(item) for item in _BULLET_RE.findall(text)]
+    bullets = [_tidy_item(item) for item in _BULLET_RE.findall(text)] or table_items(text)
     if len(bullets) >= 2:
         return [item for item in bullets if item]
     for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
@@ -193,6 +196,15 @@ def listed_items(text: str) -> list[str]:
             if len(items) >= 3:
                 return items
     return []
+
+
+def table_items(text: str) -> list[str]:
+    """The first cells of a pasted table's rows ("| new VPC in eu-central-1 | infra |"): a list, one item a row; not
+    its header (the row above the rule) nor the rule."""
+    cells = [found.group(1).strip() for found in _TABLE_ROW_RE.finditer(text)]
+    rules = [index for index, cell in enumerate(cells) if _TABLE_RULE_RE.match(cell)]
+    header = {rule - 1 for rule in rules}
+    return [_tidy_item(cell) for index, cell in enumerate(cells) if index not in header and index not in rules and cell]
 
 
 _INTRODUCED_RE = re.compile(r"\b(?:(?:we|you|they|it|this|that|which)\s+(?:will\s+)?(?:need|needs|means|requires|involves|"
