@@ -1350,3 +1350,17 @@ def test_table_items() -> None:
     assert table_items("| item | owner |\n|---|---|\n| new VPC | infra |\n| a review | security |") == [
         "new VPC", "a review"]
     assert table_items("no table | here") == []
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # one component upgraded or installed on every cluster or host, a rule set for every repo: one routine (F4)
+    ("Upgrade cert-manager on all four clusters to 1.14", "simple"),
+    ("Install the node exporter on every host", "simple"),
+    ("Set the merge rules on all new repos", "simple"),
+    # ... not when the title asks more, nor a pipeline set up in each repo, nor every service upgraded
+    ("Upgrade Postgres 11 to 15 on all four clusters, test the apps against it", "complex"),
+    ("Set up CI on all repos", "complex"),
+    ("Upgrade all services on every cluster", "complex"),
+])
+def test_one_component_on_every_cluster(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

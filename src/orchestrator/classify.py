@@ -1735,11 +1735,17 @@ _WITHIN_ONE_RE = re.compile(r"\s+(?:in|on|within|throughout|across)\s+(?:the|our
                             r"dashboard|form|screen|cli|project|portal|library|package)\b(?!\s*(?:and|,))")
 """What "everywhere" is bounded by when it is one thing ("everywhere in the web app")."""
 _SWITCHED_ON_ALL_RE = re.compile(
-    r"^(?:[\w.-]+(?:\s+[\w.-]+){0,2}:\s*)?(?:enable|disable|turn\s+on|turn\s+off|switch\s+on|enforce)\b[^.\n]{0,60}?\b(?:on|for|in|across)\s+"
+    r"^(?:[\w.-]+(?:\s+[\w.-]+){0,2}:\s*)?(?:enable|disable|turn\s+on|turn\s+off|switch\s+on|enforce|require|"
+    r"set(?!\s+up))\b[^.\n]{0,60}?\b(?:on|for|in|across)\s+"
     r"(?:all|every)\s+(?:[\w-]+\s+){0,2}?(?:repos|repositories|accounts|projects|orgs|organizations|users|workspaces|"
-    r"buckets)\b", re.IGNORECASE)
-"""A switch turned on or off for every repository or account ("Enable branch protection on all production repos"):
-one setting of the platform that holds them, one master's one change (F4)."""
+    r"buckets)\b"
+    # one component upgraded or installed on every cluster or host: one routine of the runtime's master
+    r"|^(?:upgrade|install)\s+(?:the\s+)?(?!all\b|every\b)[\w.-]+(?:\s+[\w.-]+)?\s+(?:on|to|across)\s+(?:all|every)\s+(?:\w+\s+)?"
+    r"(?:clusters|nodes|hosts|servers|runners|node\s+pools)\b(?:\s+to\s+v?[\d.]+)?\s*$", re.IGNORECASE)
+"""A switch turned on or off for every repository or account ("Enable branch protection on all production repos",
+"Set the default branch rules on all new repos"): one setting of the platform that holds them, one master's one change
+(F4); and so is one component upgraded or installed on every cluster or host ("Upgrade nginx-ingress on all three
+clusters to 1.10"), when the title asks nothing more."""
 _LIST_LABEL_RE = re.compile(r"\s*(?:needs|scope|components|parts|includes|deliverables|workstreams|pieces|"
                             r"consists\s+of|made\s+of)\s*:", re.IGNORECASE)
 _RETIRED_LAST_RE = re.compile(
