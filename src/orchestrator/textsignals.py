@@ -847,8 +847,8 @@ an object."""
 def title_pieces(title: str) -> list[str]:
     """A title cut at its commas, "and" and "then": ``Fix the XSS and ship it`` -> ``Fix the XSS``, ``ship it``."""
     # "y", "et", "und", "e": "and" as mixed-language writers join their requests
-    return [piece.strip() for piece in re.split(r",\s*(?:and\s+|then\s+)?|\s+(?:and|then|y|et|und|e)\s+", title.strip())
-            if piece.strip()]
+    return [piece.strip() for piece in re.split(r",\s*(?:and\s+|then\s+)?|(?<!\s)\s+(?:and|then|y|et|und|e)\s+",
+                                                title.strip()) if piece.strip()]
 
 
 _ORDINAL_RE = re.compile(r"^(?:first|firstly|then|next|finally|lastly|afterwards|second|secondly|third|thirdly)\b,?\s*")
