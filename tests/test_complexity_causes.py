@@ -20,6 +20,7 @@ from orchestrator.textsignals import (
     stage_words,
     stated_parts,
     stated_phases,
+    table_items,
     title_requests,
 )
 
@@ -1212,4 +1213,154 @@ def test_an_action_lists_unknown_verb_is_an_item(rules: Classifier, description:
     ("Enable structured logging across all services", "complex"),
 ])
 def test_a_switch_on_all_repos_is_one_setting(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # work said as the result wanted, a checklist's or a plan's voice: a thing and what is done to it
+    ("Vendor switch-over", "The old API keys revoked, the integration rewritten against their SDK, the support "
+     "macros updated, and the contract with the old vendor cancelled.", "complex"),
+    ("Before the office move", "Printers moved to the third floor, the door badges renewed, the new laptops enrolled "
+     "in Intune and the asset register updated.", "complex"),
+    # ... not what a screen shows, nor a statement of what is done, nor steps that open with their verb
+    ("Orders table polish", "Rows sorted by date, totals shown in bold, empty rows hidden and the header pinned.",
+     "simple"),
+    ("Orders table polish", "The page is updated, the cache is cleared, the job is deployed; only the header is left.",
+     "simple"),
+])
+def test_work_said_as_its_result(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a plan on a calendar: each day, week or month with its colon is a stage
+    ("Helpdesk tool switch", "Week 1: pilot with the support leads. Week 3: the whole support team. Month 2: "
+     "sales, and the old tool switched off.", "complex"),
+    # ... a day or a sprint named once labels the request or says when something fails
+    ("Trial accounts lose their sample data", "It happens on day 1 of the trial, never in week 2.", "simple"),
+    ("Sprint 14: add the CSV export button to the orders page", "", "simple"),
+])
+def test_a_plan_on_a_calendar(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+def test_calendar_phases() -> None:
+    assert stated_phases("Day 1: aliases. Week  2: scan. Month 1: move") == ["day 1", "month 1", "week 2"]
+    assert stated_phases("Fails on day 1 of the trial") == []
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a quarter's, a roadmap's or a spec's heading listing three deliverables or more
+    ("FY27 priorities: self-serve onboarding, usage-based pricing, the partner API", "complex"),
+    ("Q4 goals: SOC 2 Type II / passwordless login / EU hosting", "complex"),
+    ("Spec v2 — shared inboxes: assignment rules, SLA timers, a reporting tab, email ingestion", "complex"),
+    # ... not one item, nor a request after the heading (its details), nor values in parentheses
+    ("Q3 roadmap: search autocomplete", "simple"),
+    ("Roadmap prep: list every vendor we pay, with its owner, cost and renewal date", "simple"),
+    ("OKR 4.1: p95 latency under 300 ms (search, checkout, cart)", "simple"),
+])
+def test_a_plans_heading_lists_deliverables(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # routed to security by its words alone, a review of a thing built before it is still a stage after the build
+    ("Certificate pinning and root detection", "In both mobile apps; a pen test afterwards.", "complex"),
+    ("Encrypt the uploads bucket per tenant", "The storage service encrypts each file with its tenant's KMS key; "
+     "a security review before it goes out.", "complex"),
+    # ... not security's own job (nothing built named), nor a review that is the work
+    ("MFA and password policy for the admin accounts", "Enforce MFA and a 14-character minimum on every admin "
+     "account; a security review of the policy after.", "simple"),
+    ("Security review of the password reset flow", "Token entropy, expiry, single use, rate limits.", "simple"),
+])
+def test_a_review_after_a_build_routed_to_security(rules: Classifier, title: str, description: str,
+                                                    decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a thing built, then launched in stages with one ordering word: a gated launch, then the general one
+    ("Private beta, then general availability: the new invoicing portal", "complex"),
+    ("Behind a feature flag, then 100%: the bulk edit API and its table UI", "complex"),
+    # ... not the staged rollout alone of what exists, nor a release behind a flag
+    ("Canary 5.2, then roll it out to everyone", "simple"),
+    ("Ship the 2.6.1 hotfix behind the existing flag", "simple"),
+    ("Roll out the redesigned checkout to the beta group, then everyone", "simple"),
+])
+def test_a_thing_built_launched_in_stages(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # the results wanted after "we need", in a title that is the whole ask
+    ("Can someone take the Heroku exit? We'd need the dynos moved to ECS, the database migrated to RDS, the add-ons "
+     "replaced and the Heroku account cancelled after", "complex"),
+    # ... not one result wanted
+    ("Can someone look at the toolbar? We need the export button moved to the right", "simple"),
+])
+def test_results_wanted_in_a_title(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # after a label that asks nothing, the title's requests are its pieces of work
+    ("Billing cleanup: remove the old plans, migrate the 40 legacy customers and update the pricing page", "complex"),
+    # ... one request after the label, or a request's details after its colon
+    ("Billing cleanup: remove the old plans", "simple"),
+    ("Implement the runs page: list, search and export the runs", "simple"),
+    # mixed-language writers join their requests with their own "and"
+    ("Migración: exportar el CRM, importar los contactos y apagar el sistema viejo", "complex"),
+])
+def test_requests_after_a_label(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # mixed-language writers open their clauses with their own verbs: each is a piece of work
+    ("Portal de pagos", "Crear el backend de pagos, desplegar el servicio en staging, revisar la seguridad con el "
+     "equipo.", "complex"),
+    ("Portail fournisseurs", "Créer le portail, déployer le service en production, vérifier la sécurité avec "
+     "l'équipe.", "complex"),
+    # ... one request stays one
+    ("Por favor cambiar el formato de fecha en toda la app web", "", "simple"),
+    ("Portal de pagos", "Crear el endpoint de reembolsos con sus tests.", "simple"),
+])
+def test_mixed_language_clause_verbs(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a checklist's boxes and a pasted table's rows are a list's items; a checklist of systems and jobs to build is
+    # as many deliverables
+    ("Go-live list: loyalty points", "✅ points ledger service\n⬜ nightly expiry job\n⬜ statement email\n⬜ "
+     "admin console", "complex"),
+    ("Refund flow", "| work | who |\n|---|---|\n| add the refund endpoint | Ana |\n| build the refund worker | Raj |\n"
+     "| write the refund email | Lee |\n| add the refunds admin page | Sam |", "complex"),
+    # ... not one page's features, nor a table of one form's fields
+    ("Profile page v2", "✅ avatar upload with crop\n⬜ timezone selector\n⬜ bio field (max 160 chars)\n⬜ "
+     "delete-account link", "simple"),
+    ("Invite form fields", "| field | type |\n|---|---|\n| name | text |\n| email | text |\n| role | select |",
+     "simple"),
+])
+def test_checklists_and_tables(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+def test_table_items() -> None:
+    assert table_items("| item | owner |\n|---|---|\n| new VPC | infra |\n| a review | security |") == [
+        "new VPC", "a review"]
+    assert table_items("no table | here") == []
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # one component upgraded or installed on every cluster or host, a rule set for every repo: one routine (F4)
+    ("Upgrade cert-manager on all four clusters to 1.14", "simple"),
+    ("Install the node exporter on every host", "simple"),
+    ("Set the merge rules on all new repos", "simple"),
+    # ... not when the title asks more, nor a pipeline set up in each repo, nor every service upgraded
+    ("Upgrade Postgres 11 to 15 on all four clusters, test the apps against it", "complex"),
+    ("Set up CI on all repos", "complex"),
+    ("Upgrade all services on every cluster", "complex"),
+])
+def test_one_component_on_every_cluster(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision

@@ -40,6 +40,7 @@ from orchestrator.textsignals import (
     operations_path,
     parallel_actions,
     place_phrase,
+    plan_heading_items,
     request_shaped,
     sequence_markers,
     series_items,
@@ -1031,6 +1032,7 @@ class Classifier:
         signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains,
                                           read_only=route.decided_by == "census" or self._reads_only(task.title),
                                           decided_by=route.decided_by)
+        signals += self._staged_launch(text)
         signals += self._size_signals(task, text)
         whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline",
                                            bare=not description.strip())
@@ -1228,7 +1230,9 @@ class Classifier:
         requests = decided_by is None and _stem_of(title) not in self._making | self._vague_words
         actions = max(action_clauses(asking, verbs), parallel_actions(clauses(rest), verbs, series=requests), key=len)
         actions = [action for action in actions if not _FIX_TEST_RE.match(action)] or actions
-        asked = title_requests(asking, self._verbs | self._phrasal, making=self._making | {"set"})
+        # after a label that asks nothing, the requests ("Migración del CRM: exportar contactos, importarlos, ...")
+        asked = title_requests(self._after_label(asking) or asking, self._verbs | self._phrasal,
+                               making=self._making | {"set"})
         markers = sequence_markers(text)
         parts = stated_parts(text, self.config.part_nouns, places=PLACES)
         if len(steps) >= 3 and not (pathlike and re.search(r"\bstates?\b|status|flows?\b|journey|funnel|wizard", lead,
@@ -1259,11 +1263,14 @@ class Classifier:
             signals.append((1.0, f"a cut-over: {len(actions)} steps, the old one retired last"))
         elif markers and (len(actions) >= 2 or len(domains) >= 2):
             signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
+        if len(headed := plan_heading_items(first_line, self._verbs)) >= 3 and not read_only:
+            signals.append((1.0, f"{len(headed)} items under a plan's heading: {', '.join(headed[:4])}"))
         # "Upgrade all 14 microservices to Spring Boot 3 and redeploy them"; not five templates of one site
         if (shipped := _MANY_SHIPPED_RE.search(text)) and _SHIPPED_ALONE.intersection(
                 word.removesuffix("s") for word in re.findall(r"[a-z]+", shipped.group().lower())):
             signals.append((1.0, f"a change to many things, each shipped after it ({shipped.group()!r})"))
-        made = self._deliverables(text) or self._listed_things(body) or self._listed_things(self._after_label(first_line))
+        made = self._deliverables(text) or self._listed_things(body) or self._listed_things(self._after_label(first_line)) \
+            or self._listed_built(body)
         reached = _REACHED_RE.findall(text)
         if len(reached) >= 3:  # stored in the accounts table, sent to the CRM sync, shown in the admin view
             signals.append((1.0, f"the change reaches {len(reached)} places: {', '.join(reached[:4])}"))
@@ -1286,7 +1293,8 @@ class Classifier:
             signals.append((1.0, f"{len(items)} listed parts of work, the last shipping what the others make"))
         elif len(items) >= 3:  # four or more parts are as many as four separate actions
             signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
-        elif len(owed := max(self._obligations(listed), self._obligations(clauses(rest)), key=len)) >= 3:
+        elif len(owed := max(self._obligations(listed), self._obligations(clauses(rest if rest.strip() else title)),
+                             key=len)) >= 3:  # a title that is the whole ask says what it owes too
             # the title's own request is one more ("Update the pricing page. Also: ... must be replaced, ...")
             more = _stem_of(title) in self._verbs
             signals.append((1.0 if len(owed) + more >= 4 else 0.8, f"{len(owed)} things to be changed"
@@ -1314,8 +1322,7 @@ class Classifier:
 
         return signals
 
-    @staticmethod
-    def _review_stage(text: str, route: Route, domains: list[str]) -> list[tuple[float, str]]:
+    def _review_stage(self, text: str, route: Route, domains: list[str]) -> list[tuple[float, str]]:
         """M: a review or sign-off of what is built, asked as a piece of work ("a PCI scope review with security",
         "a data isolation review before GA", "get it pen tested before release"): security's stage after the
         build, whatever words the build's part uses. A noun phrase, not a domain word, so it does not route: the
@@ -1323,8 +1330,11 @@ class Classifier:
         of the upload endpoint") or a fix with its review (security's) is one job. A sign-off waited for ("deploy
         after the security sign-off") is when, not work."""
         others = [domain for domain in domains if domain != "security"]
-        if route.domain == "inventory" or (route.domain == "security" and (route.decided_by or not others)):
-            return []  # a census, or security's own job (its head, or nothing but its words)
+        if route.domain == "inventory" or (route.domain == "security" and route.decided_by):
+            return []  # a census, or security's own job (its head)
+        # security's words alone: its own job, unless what is reviewed is a thing built before the review ("Each
+        # tenant gets its own key; the storage service encrypts blobs with it; a design review with security")
+        built_first = route.domain != "security" or others
         for found in _REVIEW_STAGE_RE.finditer(text):
             before, after = text[max(0, found.start() - 40):found.start()], text[found.end():found.end() + 30]
             head = len(before.split()) < 2 and "\n" not in before
@@ -1334,12 +1344,24 @@ class Classifier:
                 continue  # "Deploy the 4.2 hotfix, security sign-off required": a change's gate, not a build's stage
             if _REVIEW_MADE_RE.match(after):
                 continue  # "Add a compliance check step to the pipeline", "a pen test report page": a thing made
+            if not built_first and not self._is_software(_WORD_RE.findall(text[:found.start()].lower()), frozenset()):
+                continue
             if not _REVIEW_WAITED_RE.search(before) and not _REVIEW_SOURCE_RE.match(after) \
                     and not _REVIEW_FROM_RE.search(before):
                 # the two domains already count security's part: the stage adds the order (as a title's two masters)
                 weight = 0.4 if "security" in domains and others else 1.0
                 return [(weight, f"a review after the build ({found.group().strip()!r}): security's stage")]
         return []
+
+    def _staged_launch(self, text: str) -> list[tuple[float, str]]:
+        """M: a thing built, launched in stages ("Dark launch then GA: new pricing engine", "Behind a flag first, then
+        GA: bulk edit API and table UI"): the build, a gated launch and the general one, in order, with one ordering
+        word. Not the rollout alone of what exists ("Canary 5.2, then roll it out to everyone")."""
+        found = _STAGED_LAUNCH_RE.search(text)
+        words = _WORD_RE.findall(text.lower()) if found else []
+        if not found or not (self._is_software(words, frozenset({"flag", "flags"})) or NEW_SYSTEMS.intersection(words)):
+            return []
+        return [(1.0, f"a thing built, launched in stages ({found.group()!r})")]
 
     def _steps_on_it(self, text: str, actions: list[str]) -> int:
         """How many ordered steps go on with "it" or "them" ("then fix it") when the first step makes nothing: steps of
@@ -1415,14 +1437,18 @@ class Classifier:
 
     def _obligations(self, pieces: list[str]) -> list[str]:
         """R3: work owed on different things, each said as what must happen to it ("the Stripe price IDs must be
-        replaced, existing subscriptions need migrating, everything has to be deployed"): one deliverable each.
+        replaced, existing subscriptions need migrating, everything has to be deployed") or as the result wanted
+        ("installers built and notarised, the release notes written, the download page updated", a checklist's or
+        a plan's voice): one deliverable each.
         What a thing must do ("it must update as the user types") is a criterion, and so is what a screen must
         show: only a work verb counts, once per thing."""
         owed: list[str] = []
         for piece in pieces:
-            found = _OBLIGATION_RE.search(piece)
-            verb = _verb_of(found.group(1).lower(), self._work_verbs) if found else None
-            if verb and found and found.start() > 0 and verb not in owed:
+            wanted = _WANTING_RE.sub("", piece.strip())  # "We'd need every pipeline rewritten": the result wanted
+            found = _OBLIGATION_RE.search(piece) or (
+                None if _stem_of(wanted) in self._verbs else _RESULT_RE.match(wanted))  # "Deploy it once tested"
+            verb = _verb_of(found.group(1).lower(), self._work_verbs | RESULT_VERBS) if found else None
+            if verb and found and found.start(1) > 0 and verb not in owed:
                 owed.append(verb)
         return owed
 
@@ -1441,6 +1467,19 @@ class Classifier:
         search, ...": its features, F1)."""
         label, colon, rest = title.partition(":")
         return rest if colon and _stem_of(label) not in self._verbs and not request_shaped(label) else ""
+
+    def _listed_built(self, body: str) -> list[str]:
+        """R3: a checklist of systems and jobs to build, one a line ("✅ reward ledger service", "⬜ payout job", "⬜
+        launch email"): three or more are as many deliverables. Not features of one thing ("avatar upload with crop",
+        "timezone selector"): only an item whose head is a built thing (a service, a job, a ledger ...) counts."""
+        found = []
+        for item in listed_items(body):
+            words = _WORD_RE.findall(_item_head(re.sub(r"\([^()]*\)", " ", item.lower())))
+            # (not a step "deploy the service", but a noun compound "launch email")
+            if words and (words[0] not in self._verbs or not request_shaped(item)) \
+                    and words[-1].removesuffix("s") in BUILT | PARTS_BUILT:
+                found.append(item)
+        return found if len(found) >= 3 else []
 
     def _things_in(self, first: str) -> list[str]:
         found, widgets = [], 0
@@ -1670,6 +1709,12 @@ _SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign
                                  r"assessment|accreditation)|\bpen[\s-]?test|"
                                  r"\bpenetration\s+test|\bthreat\s+model", re.IGNORECASE)
 """A security review asked for as a part of the work: that part is security's, whatever it reviews."""
+_STAGED_LAUNCH_RE = re.compile(
+    r"\b(?:behind\s+(?:a|the|an|its)\s+(?:feature[- ])?flag|dark[- ]launch\w*|(?:private\s+|closed\s+)?beta|canary|pilot|"
+    r"internal\s+preview)\b[^.\n]{0,40}?\b(?:then|after\s+that|afterwards|followed\s+by)\b[^.\n]{0,30}?\b(?:ga|general\s+"
+    r"availability|roll(?:ed)?\s+(?:it\s+|them\s+)?out|rollout|ramp(?:ed)?(?:\s+up)?|100\s*%|everyone|all\s+(?:users|"
+    r"customers|tenants|accounts))(?!\w)", re.IGNORECASE)
+"""A gated launch, then the general one: "behind a flag, then roll out", "dark launch then GA", "beta, then 100%"."""
 _REVIEW_STAGE_RE = re.compile(
     r"\b(?:(?:security|sec|privacy|pci(?:[\s-]+(?:dss|scope))?|data[\s-]+(?:protection|isolation|privacy)|"
     r"compliance)(?:[\s/-]+and[\s/-]+(?:security|sec|privacy))?[\s/-]+(?:review|sign-?off|check|assessment|"
@@ -1690,11 +1735,17 @@ _WITHIN_ONE_RE = re.compile(r"\s+(?:in|on|within|throughout|across)\s+(?:the|our
                             r"dashboard|form|screen|cli|project|portal|library|package)\b(?!\s*(?:and|,))")
 """What "everywhere" is bounded by when it is one thing ("everywhere in the web app")."""
 _SWITCHED_ON_ALL_RE = re.compile(
-    r"^(?:[\w.-]+(?:\s+[\w.-]+){0,2}:\s*)?(?:enable|disable|turn\s+on|turn\s+off|switch\s+on|enforce)\b[^.\n]{0,60}?\b(?:on|for|in|across)\s+"
+    r"^(?:[\w.-]+(?:\s+[\w.-]+){0,2}:\s*)?(?:enable|disable|turn\s+on|turn\s+off|switch\s+on|enforce|require|"
+    r"set(?!\s+up))\b[^.\n]{0,60}?\b(?:on|for|in|across)\s+"
     r"(?:all|every)\s+(?:[\w-]+\s+){0,2}?(?:repos|repositories|accounts|projects|orgs|organizations|users|workspaces|"
-    r"buckets)\b", re.IGNORECASE)
-"""A switch turned on or off for every repository or account ("Enable branch protection on all production repos"):
-one setting of the platform that holds them, one master's one change (F4)."""
+    r"buckets)\b"
+    # one component upgraded or installed on every cluster or host: one routine of the runtime's master
+    r"|^(?:upgrade|install)\s+(?:the\s+)?(?!all\b|every\b)[\w.-]+(?:\s+[\w.-]+)?\s+(?:on|to|across)\s+(?:all|every)\s+(?:\w+\s+)?"
+    r"(?:clusters|nodes|hosts|servers|runners|node\s+pools)\b(?:\s+to\s+v?[\d.]+)?\s*$", re.IGNORECASE)
+"""A switch turned on or off for every repository or account ("Enable branch protection on all production repos",
+"Set the default branch rules on all new repos"): one setting of the platform that holds them, one master's one change
+(F4); and so is one component upgraded or installed on every cluster or host ("Upgrade nginx-ingress on all three
+clusters to 1.10"), when the title asks nothing more."""
 _LIST_LABEL_RE = re.compile(r"\s*(?:needs|scope|components|parts|includes|deliverables|workstreams|pieces|"
                             r"consists\s+of|made\s+of)\s*:", re.IGNORECASE)
 _RETIRED_LAST_RE = re.compile(
@@ -1818,6 +1869,20 @@ page shows HTML tags", "Audit log table should be sortable"): the thing named, n
 _OBLIGATION_RE = re.compile(r"\b(?:must|needs?|has\s+to|have\s+to|should|shall|will\s+need\s+to)\s+(?:be\s+|get\s+)?"
                             r"([a-z][a-z-]+(?:ed|ing|en|t))\b", re.IGNORECASE)
 """What must happen to a thing: "must be replaced", "need migrating", "has to be deployed"."""
+_RESULT_RE = re.compile(
+    r"(?:(?!(?:we|i|you|they|it|he|she|this|that|there|who|which)\b)[\w'’./+-]+\s+)"
+    r"(?:(?!(?:is|are|was|were|be|been|being|has|have|had|will|would|can|could|should|must|not|never|when|if)\b)"
+    r"[\w'’./+-]+\s+){0,5}?([a-z][a-z-]+(?:ed|en|t))"
+    r"(?=\s*$|\s+(?:in|to|for|from|by|on|at|into|with|after|before|once|via|as|under|across|over|against|first|"
+    r"end\s+to\s+end)\b)", re.IGNORECASE)
+"""A thing and the work wanted done to it, as its result: "release notes written", "the secrets moved to Vault",
+"their laptops enrolled in our MDM" (a participle after the thing, ending the piece or before a preposition; no
+subject's verb: "we moved the DNS", no statement: "the page is updated")."""
+_WANTING_RE = re.compile(r"^(?:we|i|you|they)(?:'d|\s+would|\s+will|\s+also|\s+still)?\s+(?:need|want|require)\s+",
+                         re.IGNORECASE)
+RESULT_VERBS = frozenset({"renew", "enrol", "enroll", "cancel", "revoke", "transfer", "notarise", "notarize", "wipe",
+                          "decommission", "sign"})
+"""Work said as its result that no action list needs: "the certs renewed", "the old contract cancelled"."""
 _IRREGULAR = {"rewritten": "rewrite", "written": "write", "rebuilt": "rebuild", "built": "build", "set": "set up",
               "split": "split", "run": "run"}
 

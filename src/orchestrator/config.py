@@ -218,6 +218,11 @@ class ClassifierConfig(_Section):
             "launch", "deliver", "run", "rename", "move", "delete", "archive", "tag", "publish", "re-create",
             "recreate", "finish", "find", "upgrade", "bump", "retire", "decommission", "onboard", "scrub", "purge",
             "seed", "grant", "containerise", "catalogue", "roll", "turn off", "shut down", "switch off", "sunset",
+            # the same, as mixed-language writers open a clause with them (no English word: "exporter" is a thing)
+            "exportar", "importar", "migrar", "revisar", "apagar", "crear", "desplegar", "implementar", "actualizar",
+            "eliminar", "configurar", "probar", "construir", "desarrollar", "integrar", "instalar", "documentar",
+            "auditar", "criar", "implantar", "testar", "desenvolver", "atualizar", "créer", "migrer", "déployer",
+            "supprimer", "configurer", "développer", "intégrer", "vérifier", "construire",
         ],
         description="Verbs that start a unit of work; three or more such clauses lean towards complex.",
     )

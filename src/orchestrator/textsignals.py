@@ -21,7 +21,10 @@ _MAX_TOKEN = 300
 _URL_RE = re.compile(r"\b\w+://\S+")
 _PREFIX_RE = re.compile(r"^\s*([a-z][a-z0-9_-]{1,40})\s*:\s+", re.IGNORECASE)
 _NUMBERED_RE = re.compile(r"(?:^|[\s(:;,\[])(\d{1,2})[.)\]]\s+(?=\S)")  # 1. a, 2) b, (3) c, [4] d
-_BULLET_RE = re.compile(r"^\s*[-*•]\s+(.+)$", re.MULTILINE)
+_BULLET_RE = re.compile(r"^\s*(?:[-*•]\s+|[☐☑☒✅✔✓⬜⬛🔲▢◻◼▪◦‣❌✗✘]\ufe0f?\s*)(.+)$", re.MULTILINE)
+"""A bullet, or a checklist's box ticked or not ("☐ SSO with the IdPs", "✅ reward ledger", "⬜ payout job")."""
+_TABLE_ROW_RE = re.compile(r"^[ \t]*\|([^|\n]*)\|[^\n]*$", re.MULTILINE)
+_TABLE_RULE_RE = re.compile(r"^[\s:-]*-[\s:-]*$")
 _ARROW_RE = re.compile(r"(?<!\s)\s*(?:→|->|=>|⇒)\s*")
 _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
@@ -182,7 +185,7 @@ def listed_items(text: str) -> list[str]:
             end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
             items.append(_tidy_item(text[match.end() : end]))
         return [item for item in items if item]
-    bullets = [_tidy_item(item) for item in _BULLET_RE.findall(text)]
+    bullets = [_tidy_item(item) for item in _BULLET_RE.findall(text)] or table_items(text)
     if len(bullets) >= 2:
         return [item for item in bullets if item]
     for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
@@ -193,6 +196,15 @@ def listed_items(text: str) -> list[str]:
             if len(items) >= 3:
                 return items
     return []
+
+
+def table_items(text: str) -> list[str]:
+    """The first cells of a pasted table's rows ("| new VPC in eu-central-1 | infra |"): a list, one item a row; not
+    its header (the row above the rule) nor the rule."""
+    cells = [found.group(1).strip() for found in _TABLE_ROW_RE.finditer(text)]
+    rules = [index for index, cell in enumerate(cells) if _TABLE_RULE_RE.match(cell)]
+    header = {rule - 1 for rule in rules}
+    return [_tidy_item(cell) for index, cell in enumerate(cells) if index not in header and index not in rules and cell]
 
 
 _INTRODUCED_RE = re.compile(r"\b(?:(?:we|you|they|it|this|that|which)\s+(?:will\s+)?(?:need|needs|means|requires|involves|"
@@ -323,7 +335,9 @@ _STAGE_WORD_RE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _PHASE_RE = re.compile(
-    r"\b(?:phase|milestone|wave)\s*(\d|one|two|three|four|i{1,3}|iv)\b|\bv(\d)\b(?=\s*(?::|of\b|adds\b|brings\b))",
+    r"\b(?:phase|milestone|wave)\s*(\d|one|two|three|four|i{1,3}|iv)\b|\bv(\d)\b(?=\s*(?::|of\b|adds\b|brings\b))"
+    # a plan on a calendar ("Day 1: ... Week 2: ... Month 3: ..."): with its colon, not "day 1 of the trial"
+    r"|\b((?:day|week|month|sprint)\s*\d{1,2})(?=\s*:)",
     re.IGNORECASE)
 
 
@@ -336,8 +350,34 @@ def stage_words(text: str) -> list[str]:
 
 def stated_phases(text: str) -> list[str]:
     """The distinct phases, milestones or versions a text plans ("Phase 1: ... Phase 2: ...", "v1: ...; v2 adds
-    ..."): stages shipped one after the other. A single one ("Phase 2 of the form: ...") labels the request."""
-    return sorted({(found.group(1) or found.group(2)).lower() for found in _PHASE_RE.finditer(text)})
+    ...", "Week 1: ... Month 2: ..."): stages shipped one after the other. A single one ("Phase 2 of the form: ...")
+    labels the request."""
+    return sorted({(found.group(1) or found.group(2) or re.sub(r"\s+", " ", found.group(3))).lower()
+                   for found in _PHASE_RE.finditer(text)})
+
+
+_PLAN_HEADING_RE = re.compile(
+    r"(?:(?:q[1-4]|h[12]|fy\s?\d{2,4})\b|okrs?\b|kr\s?[\d.]*|roadmap\b|bets\b|goals\b|objectives\b|priorities\b|"
+    r"themes\b|spec\b)[^:\n]{0,30}:[ \t]*(?P<items>[^\n]+)", re.IGNORECASE)
+_HEADING_ITEM_SPLIT_RE = re.compile(r"(?<!\s)\s*[,+;&]\s*|(?<!\s)\s+/\s+|(?<!\s)\s+and\s+")  # tests/test_text_cost.py
+_ASIDE_RE = re.compile(r"\([^()\n]{0,200}\)")
+
+
+def plan_heading_items(title: str, verbs: Collection[str]) -> list[str]:
+    """The items a plan's heading names ("H1 bets: usage billing, EU region, passkeys", "Q1: Terraform everything /
+    SOC2 / kill Jenkins", "Spec v0.3 - team billing: seats, proration, invoices, admin UI"): a quarter's, a roadmap's
+    or a spec's list, each item a deliverable of its own. Empty for one item ("Q2 roadmap: search autocomplete"), and
+    for a request after the heading ("Roadmap prep: list every third-party API, with its owner and cost"): its
+    details, not items."""
+    found = _PLAN_HEADING_RE.match(title.strip())
+    if not found:
+        return []
+    listed = _ASIDE_RE.sub(" ", found.group("items")).strip(" .")
+    first = listed.split(maxsplit=1)[0] if listed else ""
+    if not listed or first.lower() in verbs or (first.islower() and request_shaped(listed)):  # not "SOC 2 / ..."
+        return []
+    items = [item.strip() for item in _HEADING_ITEM_SPLIT_RE.split(listed) if item.strip()]
+    return items if len(items) >= 3 and all(len(item.split()) <= 6 for item in items) else []
 
 
 _KEYED_PARTS_RE = re.compile(r"\b(?:items|deps|dependencies|steps|parts|subtasks|tasks|stages|workstreams)\s*=\s*\[?"
@@ -799,14 +839,16 @@ def parallel_actions(pieces: Iterable[str], verbs: Iterable[str], series: bool =
 
 
 _TITLE_VERB_RE = re.compile(r"^([a-z][a-z-]{2,})(?:\s+(?:up|down|out|off|over|back|away|in))?\s+"
-                            r"(?![a-z-]+ing\b|(?!its\b|this\b)[a-z-]+[^s]s\b)\S")
-"""A verb and its object; not a noun compound ("audit logging", "release notes")."""
+                            r"(?![a-z-]+ing\b|(?!its\b|this\b|los\b|las\b|les\b|des\b)[a-z-]+[^s]s\b)\S")
+"""A verb and its object; not a noun compound ("audit logging", "release notes"); a plural article ("los", "les") opens
+an object."""
 
 
 def title_pieces(title: str) -> list[str]:
     """A title cut at its commas, "and" and "then": ``Fix the XSS and ship it`` -> ``Fix the XSS``, ``ship it``."""
-    return [piece.strip() for piece in re.split(r",\s*(?:and\s+|then\s+)?|\s+(?:and|then)\s+", title.strip())
-            if piece.strip()]
+    # "y", "et", "und", "e": "and" as mixed-language writers join their requests
+    return [piece.strip() for piece in re.split(r",\s*(?:and\s+|then\s+)?|(?<!\s)\s+(?:and|then|y|et|und|e)\s+",
+                                                title.strip()) if piece.strip()]
 
 
 _ORDINAL_RE = re.compile(r"^(?:first|firstly|then|next|finally|lastly|afterwards|second|secondly|third|thirdly)\b,?\s*")
