@@ -1066,3 +1066,31 @@ def test_a_guide_given_to_a_team_is_documentation_after_the_work() -> None:
 ])
 def test_how_things_are_now_said_first_is_context(sentence: str, context: bool) -> None:
     assert (as_work(sentence, VERBS) is None) == context
+
+
+def test_a_part_said_to_come_after_other_work_waits_for_the_rest_of_its_phase() -> None:
+    plan = plan_for("Search cluster upgrade",
+                    "Snapshot the indices, roll the data nodes to 8.12 and move the aliases after all nodes run "
+                    "8.12.")
+    assert stage_of(plan, "Move the aliases") > stage_of(plan, "Roll the data nodes")
+    shares = plan_for("Passwordless sign-in for staff",
+                      "Enable passkeys in the IdP, remove password sign-in after 90% of staff have a passkey.")
+    assert stage_of(shares, "Remove password sign-in") > stage_of(shares, "Enable passkeys")
+    # its opposite: "after" a count or a span is how the thing behaves, not an order of the work
+    rules = plan_for("Account lockout for the portal",
+                     "Lock the account after 5 failed attempts, expire reset links after 2 hours, log every lockout.")
+    assert stage_of(rules, "Lock the account") == stage_of(rules, "Log every lockout")
+
+
+def test_work_listed_under_goals_and_the_paragraph_after_a_plain_label_are_work() -> None:
+    plan = plan_for("Queue consumers that survive a broker restart",
+                    "The consumers crash when the broker restarts.\n\nGoals:\n- Add a reconnect loop with backoff\n"
+                    "- Export the consumer lag to Prometheus\n\nRotate the broker credentials before the first restart test.")
+    assert {"Add a reconnect loop with backoff", "Rotate the broker credentials before the first restart test"} \
+        <= set(titles(plan))
+    # its opposite: an outcome under "Goals" and the lines under a Markdown heading of context stay context
+    why = plan_for("Queue consumers that survive a broker restart",
+                   "## Background\nThe consumers crash when the broker restarts.\n\nWe moved to RabbitMQ in 2023.\n"
+                   "## Goals\n- fewer pages at night\n## Plan\n- Add a reconnect loop with backoff")
+    assert not any("fewer pages" in title or "RabbitMQ" in title for title in titles(why))
+    assert "Add a reconnect loop with backoff" in titles(why)

@@ -739,7 +739,13 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     """``text`` with each sentence read as work (:func:`as_work`), context left out, one sentence per line,
     each ended by its full stop again (a list's last item ends there, not at the next sentence's end)."""
     text = CRITERIA_RE.split(text, maxsplit=1)[0]  # what must hold (the handoff carries it) is not more work
-    lines = [line for line in text.strip().splitlines() if line.strip()]
+    lines: list[str] = []
+    opens = set()  # a paragraph's first line: a section named by a plain label ("Goals:") ends at the blank line
+    for line in text.strip().splitlines():
+        if not line.strip():
+            opens.add(len(lines))
+        else:
+            lines.append(line)
     if len(lines) > 1 and _SIGNATURE_RE.fullmatch(lines[-1].strip()):
         lines = lines[:-1]  # "Sandra", "Tom": an e-mail's signature
     fences = [n for n, line in enumerate(lines) if _FENCE_RE.fullmatch(line)]
@@ -747,9 +753,11 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     code = set().union(*(range(a, b + 1) for a, b in zip(fences[::2], fences[1::2], strict=True))) \
         if len(fences) % 2 == 0 else set()
     kept, out, aside, names, known = [], False, False, False, _known(verbs)
+    plain, goals = False, False  # whether the aside's section is named by a plain label, or says what is wanted
     for n, line in enumerate(lines):
         if n in code or _TABLE_ROW_RE.match(line):
             continue  # a table shows data (hosts, prices, owners); the sentences around it ask for the work
+        aside = aside and not (plain and n in opens)  # "Goals:" over a list: the paragraph after it is read again
         section = _SECTION_RE.match(line) if len(line) <= 48 else None
         if section and section.group("label").strip().lower() in SCOPE_LABELS:
             names = True  # "Clusters:" over "- dev", "- staging": the list is where the work applies, not parts
@@ -760,19 +768,26 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
         if section and section.group("label").strip().lower() in _SECTIONS:
             # "## Motivation", "Background", "3. Timeline": what follows is why or what was, until the next section
             aside = section.group("label").strip().lower() in _ASIDES
+            plain, goals = not line.lstrip().startswith("#"), section.group("label").strip().lower() in _GOALS
             continue
         heading = _OUT_OF_SCOPE_RE.match(line)
         if heading or re.match(r"\s*#", line) or (out and not re.match(r"\s*(?:[-*•]|\d+[.)])\s", line)):
             out = bool(heading and not heading.group("rest").strip())  # "## Not in scope" rules out its list
             aside = aside and not re.match(r"\s*#", line)
-        if not out and not aside and not re.match(r"\s*#{1,6}\s", line):  # a Markdown heading names a section
+        wanted = goals and (item := _ITEM_RE.match(line)) is not None and \
+            item.group("name").split(maxsplit=1)[0].lower() in known  # "Goals:" over "- Script the promotion ..."
+        if not out and (not aside or wanted) and not re.match(r"\s*#{1,6}\s", line):  # a heading names a section
             kept.append(line)
+    bullets = [(n, found) for n, line in enumerate(kept) if (found := _BULLET_RE.match(line))]
+    if len(bullets) == 1:  # a list of one ("- Add a reconnect loop") is a sentence: no list reads it
+        kept[bullets[0][0]] = kept[bullets[0][0]][bullets[0][1].end():]
     text = "\n".join(kept)
     return "\n".join(work if work[-1:] in ".!?:" else f"{work}."
                      for sentence in sentences(text) if (work := as_work(sentence, verbs)))
 
 
 _TABLE_ROW_RE = re.compile(r"\s*\|.*\|\s*$")
+_BULLET_RE = re.compile(r"\s*[-*•]\s+(?=\S)")
 _ITEM_RE = re.compile(r"\s*(?:[-*•]|\d+[.)])\s+(?P<name>.*?)[.;,]?\s*$")
 
 
@@ -785,6 +800,9 @@ def _a_name(line: str, verbs: frozenset[str]) -> bool:
 
 _SECTION_RE = re.compile(r"\s*(?:#{1,6}\s*)?(?:\d{1,2}(?:\.\d{1,2})*\.?\s+)?(?P<label>[A-Za-z][\w ]{0,30}?)\s*:?\s*$")
 """A line that only names a section: ``## Motivation``, ``Background``, ``2. Deliverables``, ``Action items:``."""
+_GOALS = frozenset({"goal", "goals", "objective", "objectives"})
+"""Sections that say what is wanted: an item there that opens with a verb is work (``- Script the failover``),
+an outcome is not (``- fewer pages at night``)."""
 _ASIDES = _CONTEXT_LABELS - {"regards", "best regards", "kind regards", "best", "cheers", "thanks", "ta", "br", "fyi"}
 """Sections whose lines say why, what was or what not (an e-mail's closing word opens no section)."""
 

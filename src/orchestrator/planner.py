@@ -539,7 +539,8 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                 lowered = item.text.lower()
                 item.group -= not before_then and lowered.rstrip(" .!").endswith(_FIRST_ENDS) \
                     and bool(_FIRST_PART_RE.search(item.text))
-                item.waits = " once " in lowered and bool(_ONCE_RE.search(item.text))
+                item.waits = (" once " in lowered and bool(_ONCE_RE.search(item.text))) or (
+                    " after " in lowered and bool(_AFTER_RE.search(item.text)))
             found += items
     return _unique(found)
 
@@ -633,6 +634,9 @@ _FIRST_PART_RE = re.compile(r"^(?!.*\b(?:newest|oldest|latest|earliest|cheapest|
 _ONCE_RE = re.compile(r"\sonce\s+(?!(?:a|an|per|more|again|or|and|in|every\s+(?:day|night|week|month|year|hour|minute|"
                       r"\d+))\b)\S", re.IGNORECASE)
 """``Update the MX records once the last batch is done``: after the work it waits for (not ``once a day``)."""
+_AFTER_RE = re.compile(r"\safter\s+(?:(?:the|all|every|each|its|their|that|this|we|it|they)\b|\d+\s*%)", re.IGNORECASE)
+"""``Switch to KRaft after all brokers run 3.6``, ``Disable SMS after 95% of staff are enrolled``: after the work
+it waits for, as ``once`` is (not ``Lock the account after 5 failed attempts``, ``Shut it down after two weeks``)."""
 
 
 def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main: Route, classifier: Classifier,
