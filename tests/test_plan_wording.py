@@ -1094,3 +1094,26 @@ def test_work_listed_under_goals_and_the_paragraph_after_a_plain_label_are_work(
                    "## Goals\n- fewer pages at night\n## Plan\n- Add a reconnect loop with backoff")
     assert not any("fewer pages" in title or "RabbitMQ" in title for title in titles(why))
     assert "Add a reconnect loop with backoff" in titles(why)
+
+
+def test_an_operations_step_written_before_the_work_it_prepares_runs_before_it() -> None:
+    plan = plan_for("Recover the build farm",
+                    "Re-image the build agents, restore the artifact cache from the snapshot and re-run the failed "
+                    "nightly builds.")
+    assert stage_of(plan, "Re-image the build agents") < stage_of(plan, "Restore the artifact cache")
+    # its opposites: what was built in an earlier sentence comes first, and tests still come before a release
+    built = plan_for("Audit log export", "Add the export endpoint for audit logs. Deploy it to staging and add a "
+                                         "retention setting for exported files.")
+    assert stage_of(built, "Deploy it to staging") > stage_of(built, "Add the export endpoint")
+    shipped = plan_for("Hotfix for invoice rounding", "Ship the rounding fix to production and add a regression test.")
+    assert stage_of(shipped, "Ship the rounding fix") > stage_of(shipped, "Add a regression test")
+
+
+def test_a_rollout_to_a_share_first_is_a_step_of_the_rollout_not_before_the_fix() -> None:
+    plan = plan_for("Checkout crash after 3.2", "Fix the null address crash in checkout, release 3.2.1 to 10% first "
+                                                "and add a crash alert.")
+    assert stage_of(plan, "Release 3.2.1 to 10% first") > stage_of(plan, "Fix the null address crash")
+    # its opposite: a part said to come first still does
+    first = plan_for("Payments vault", "Build the card vault service, add the tokenisation API and have security "
+                                       "do a threat model first.")
+    assert stage_of(first, "Have security do a threat model first") <= stage_of(first, "Build the card vault service")

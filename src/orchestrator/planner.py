@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -234,9 +235,9 @@ class _Item:
     waits: bool = False
     """Whether it waits for the rest of its phase: ``Update the MX records once the last batch is done``."""
     after: int = 0
+    """How many parts of its sentence and phase it comes after (``order replacements, image them``)."""
     imperative: bool = False
     """Whether it opens with a verb the planner does not know, read as one in a series of imperatives."""
-    """How many parts of its sentence and phase it comes after (``order replacements, image them``)."""
 
 
 def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
@@ -522,6 +523,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
             if line.startswith("Let ")  # an ability is one part: "Let X do a, b and c"
             else _conditioned(_closed(clause_pieces(line)))
             for line in lines]
+        prepared = False  # whether work an operations step could prepare was written before, in this segment
         steps = bool(listed) and len(_NUMBER_RE.findall(segment)) >= 2 and sum(
             _opens_with_verb(item, verbs) for item in listed) >= 2
         for pieces in sentences:
@@ -541,8 +543,25 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                     and bool(_FIRST_PART_RE.search(item.text))
                 item.waits = (" once " in lowered and bool(_ONCE_RE.search(item.text))) or (
                     " after " in lowered and bool(_AFTER_RE.search(item.text)))
+            if not listed and not prepared:
+                _prepares(items)
+            prepared = prepared or any(item.phase in _PREPARED for item in items)
             found += items
     return _unique(found)
+
+
+_PREPARED = frozenset({"implement", "secure"})
+
+
+def _prepares(items: list[_Item]) -> None:
+    """Operations steps that open a segment's first sentence of work, before the work written after them (``Back
+    up each config, upgrade the lab switch first``, ``Enroll them in the MDM, install the picking app``), run
+    before it, though deploys rank after building; not before tests (``Ship the fix and add a regression test``)."""
+    run = list(itertools.takewhile(lambda item: item.phase == "deploy", items))
+    rest = items[len(run):]
+    if run and any(item.phase in _PREPARED for item in rest):
+        for item in run:
+            item.group = min(other.group for other in rest) - 1  # before "upgrade the lab switch first" too
 
 
 def _waiting(items: list[_Item]) -> list[int]:
@@ -627,10 +646,12 @@ def _conditioned(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 _FIRST_ENDS = ("first", "beforehand", "else")
-_FIRST_PART_RE = re.compile(r"^(?!.*\b(?:newest|oldest|latest|earliest|cheapest|highest|lowest|biggest|largest|smallest|"
+_FIRST_PART_RE = re.compile(r"^(?!.*\d\s*%\s+first)(?!.*\b(?:newest|oldest|latest|earliest|cheapest|highest|lowest|"
+                            r"biggest|largest|smallest|"
                             r"most|least|best|worst|top|recent|urgent|unread|pinned|featured)\b).*\s(?:first|beforehand|"
                             r"before\s+anything\s+else)[.!]?$", re.IGNORECASE | re.DOTALL)
-"""``Security wants a threat model first``; not an order of things shown (``the newest comments first``)."""
+"""``Security wants a threat model first``; not an order of things shown (``the newest comments first``), nor a
+rollout's first step (``Release 8.4.1 to 5% first``)."""
 _ONCE_RE = re.compile(r"\sonce\s+(?!(?:a|an|per|more|again|or|and|in|every\s+(?:day|night|week|month|year|hour|minute|"
                       r"\d+))\b)\S", re.IGNORECASE)
 """``Update the MX records once the last batch is done``: after the work it waits for (not ``once a day``)."""
