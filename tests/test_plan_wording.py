@@ -15,7 +15,7 @@ import pytest
 from orchestrator import planner
 from orchestrator.classify import Classifier
 from orchestrator.config import Config
-from orchestrator.imperatives import as_work
+from orchestrator.imperatives import as_work, as_work_text
 from orchestrator.models import Plan, QueueTask
 from orchestrator.planner import build_plan, builtin_drafts
 
@@ -1117,3 +1117,24 @@ def test_a_rollout_to_a_share_first_is_a_step_of_the_rollout_not_before_the_fix(
     first = plan_for("Payments vault", "Build the card vault service, add the tokenisation API and have security "
                                        "do a threat model first.")
     assert stage_of(first, "Have security do a threat model first") <= stage_of(first, "Build the card vault service")
+
+
+def test_how_things_go_now_told_before_the_work_is_asked_for_is_context() -> None:
+    said = as_work_text("Analysts copy the sales CSVs by hand every morning. Our exports go to a shared drive. Write an "
+                        "export job that uploads the CSVs to S3.", VERBS)
+    assert said == "Write an export job that uploads the CSVs to S3."
+    # its opposites: a team given work, a need, statements with no imperative after them, an imperative after a comma
+    assert as_work_text("The platform team builds the base images. Bump the Dockerfiles of the 12 services.",
+                        VERBS).startswith("Let the platform team build the base images")
+    assert as_work_text("Nurses need a shift calendar. Build it in the staff app.", VERBS).startswith("Give nurses")
+    assert as_work_text("Patients book a slot online. Doctors confirm it by e-mail.", VERBS).startswith("Let patients")
+    assert as_work_text("Before anything else, snapshot the volumes. Resize the cluster.", VERBS).count("\n") == 1
+    assert as_work_text("- GitHub org invite\n- AWS SSO group\nBuild it as a Slack workflow.", VERBS).count("\n") == 2
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    ("The export job fails every Sunday", "Fix the export job that fails every Sunday"),  # not "Make it fail"
+    ("The link expires after an hour", "Make the link expire after an hour"),  # its opposite: a requirement
+])
+def test_a_thing_said_to_fail_is_fixed_not_made_to_fail(sentence: str, work: str) -> None:
+    assert as_work(sentence, VERBS) == work

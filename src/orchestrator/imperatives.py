@@ -557,6 +557,8 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
             return (_capital(listed[1].strip()) if len(listed) > 1 else f"Give {lower_subject(subject)}{tail}"), None
         return f"Let {lower_subject(subject)} {_base_of_present(verb, verbs) or verb}{tail}", None
     base = _base_of_present(verb, verbs)
+    if base and _FAILING_RE.fullmatch(verb):  # "The export job fails every Sunday": fix it, not "make it fail"
+        return f"Fix {lower_subject(subject)} that {verb}{tail}", None
     return (f"Make {lower_subject(subject)} {base}{tail}", None) if base and verb.endswith("s") else (None, None)
 
 
@@ -781,9 +783,52 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     bullets = [(n, found) for n, line in enumerate(kept) if (found := _BULLET_RE.match(line))]
     if len(bullets) == 1:  # a list of one ("- Add a reconnect loop") is a sentence: no list reads it
         kept[bullets[0][0]] = kept[bullets[0][0]][bullets[0][1].end():]
-    text = "\n".join(kept)
+    said = sentences("\n".join(kept))
+    asked = next((n for n, sentence in enumerate(said) if _imperative(sentence, known)), 0)
     return "\n".join(work if work[-1:] in ".!?:" else f"{work}."
-                     for sentence in sentences(text) if (work := as_work(sentence, verbs)))
+                     for n, sentence in enumerate(said)
+                     if not (n < asked and _told(sentence, known)) and (work := as_work(sentence, verbs)))
+
+
+def _imperative(sentence: str, known: frozenset[str]) -> bool:
+    text = _MARKS_RE.sub("", sentence.strip())
+    return bool(text) and text.split(maxsplit=1)[0].lower() in known and not _noun_subject(text)
+
+
+_HABITS = frozenset({"run", "go", "keep", "cost", "own", "log", "live", "sit", "use", "hold", "happen", "ask", "come",
+                     "sell", "work", "handle", "take", "pay", "rely", "depend", "call", "store", "host"})
+"""Verbs of how things go now (``Our deploys go to all pods at once``, ``Dev costs 18k a month``)."""
+_TOLD_SKIP = frozenset({"the", "a", "an", "of", "in", "on", "at", "to", "for", "with", "by", "from", "who", "that",
+                        "which", "whose", "this", "these", "its", "their", "our", "will", "would"})
+
+
+def _told(sentence: str, known: frozenset[str]) -> bool:
+    """How things are now, told in the present before the description asks for its work (``Admins log in to each
+    VM with a password only. Set up SSH certificates ...``, ``Our deploys go to all pods at once``): context. Not an
+    ask, a failure, a question, a label, a team given work (``Security reviews the OAuth flow``), nor a sentence
+    with an imperative after its comma (``Before anything else, buy the certificates``); ``gets`` gives a thing."""
+    if _ASKING_RE.search(sentence) or _FAILING_RE.search(sentence) or "?" in sentence or ":" in sentence \
+            or _ITEM_RE.match(sentence):
+        return False  # a list's item names a thing ("- GitHub org invite")
+    if any((words := clause.split(maxsplit=1)) and words[0].lower() in known for clause in sentence.split(",")[1:]):
+        return False
+    tokens = list(itertools.islice(re.finditer(r"[\w'/%-]+", sentence), 7))
+    if len(tokens) < 3 or tokens[0].group().lower() in known | {"a", "an", "then", "and", "also", "please"}:
+        return False
+    for before, token in itertools.pairwise(tokens):
+        word = token.group()
+        if token.end() >= len(sentence.rstrip(" .!")):
+            return False  # "the org invite": a noun at the end names a thing
+        if not word.isalpha() or not word.islower() or before.group().lower() in _TOLD_SKIP \
+                or word in _AUXILIARIES or word in ("get", "gets", "was", "were"):
+            continue
+        base = _base_of_present(word, known | _HABITS)
+        if base is None or not (word.endswith("s") or word == base):
+            continue
+        subject = sentence[: token.start()]
+        return ("," not in subject or before.group().lower() in ("each", "both", "all")) \
+            and _head(subject.strip()) not in _TEAMS | {"team", "teams"}
+    return False
 
 
 _TABLE_ROW_RE = re.compile(r"\s*\|.*\|\s*$")
