@@ -1138,3 +1138,18 @@ def test_how_things_go_now_told_before_the_work_is_asked_for_is_context() -> Non
 ])
 def test_a_thing_said_to_fail_is_fixed_not_made_to_fail(sentence: str, work: str) -> None:
     assert as_work(sentence, VERBS) == work
+
+
+def test_a_part_said_to_come_before_other_work_of_the_request_runs_before_it() -> None:
+    plan = plan_for("Move the audit logs to cold storage",
+                    "Export the audit logs to the Glacier vault, delete the local copies, and have security review "
+                    "the vault's access policy before we export anything.")
+    review = next(s for s in plan.subtasks if "access policy" in s.title)
+    assert review.assigned_to == "security"
+    assert review.stage < stage_of(plan, "Export the audit logs")
+    # its opposites: before a release it stays after the work, and a sign-off still follows what it signs
+    launch = plan_for("Partner API keys", "Build the key issuing endpoint and have security review it before launch.")
+    assert stage_of(launch, "Have security review it") > stage_of(launch, "Build the key issuing endpoint")
+    signed = plan_for("Records policy", "Write the retention policy, collect the evidence of deletions, and get the "
+                                        "policy approved by legal before the evidence review starts.")
+    assert stage_of(signed, "Get the policy approved") > stage_of(signed, "Write the retention policy")

@@ -547,7 +547,36 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                 _prepares(items)
             prepared = prepared or any(item.phase in _PREPARED for item in items)
             found += items
+    _before_named(found)
     return _unique(found)
+
+
+_BEFORE_RE = re.compile(r"(?<!\S)before\s+(?P<clause>[^,;()]+)", re.IGNORECASE)
+_RELEASED_RE = re.compile(r"\b(?:launch\w*|live|go-live|releas\w*|prod\w*|ship\w*|deploy\w*|roll\s*out|rollout|"
+                          r"cut-?over|announce\w*|renewal|deadline|friday|monday|[a-z]+day|january|february|march|april|"
+                          r"may|june|july|august|september|october|november|december|q[1-4])\b", re.IGNORECASE)
+_WORD_RE = re.compile(r"[a-z][a-z0-9-]{3,}")
+_PLAIN_WORDS = frozenset({"anything", "everything", "something", "this", "that", "with", "from", "into", "them", "they",
+                          "their", "there", "then", "what", "when", "which", "first", "last", "each", "every", "other",
+                          "more", "some", "have", "will", "also", "only", "after", "before", "data", "work", "time"})
+
+
+def _before_named(items: list[_Item]) -> None:
+    """A part said to come before other work of the request (``Have security check the bucket policy before we
+    copy anything to the archive account``, ``Back up the cluster before the first drill``) runs before the parts
+    that do that work, whatever their phases' ranks; not before a release or a date (``Run the pen test before
+    launch``: it already runs after the work and before the release)."""
+    for item in items:
+        if " before " not in item.text:
+            continue
+        said = _BEFORE_RE.search(item.text)
+        if said is None or _RELEASED_RE.search(said.group("clause")) or _SIGN_OFF_RE.match(item.text):
+            continue  # a sign-off still follows what it signs ("Get the policies approved before the window opens")
+        words = set(_WORD_RE.findall(said.group("clause").lower())) - _PLAIN_WORDS
+        named = [other for other in items if other is not item and words & set(_WORD_RE.findall(other.text.lower()))
+                 and _order(other) <= _order(item)]
+        if named:
+            item.group = min(other.group for other in named) - 1
 
 
 _PREPARED = frozenset({"implement", "secure"})
@@ -655,7 +684,7 @@ rollout's first step (``Release 8.4.1 to 5% first``)."""
 _ONCE_RE = re.compile(r"\sonce\s+(?!(?:a|an|per|more|again|or|and|in|every\s+(?:day|night|week|month|year|hour|minute|"
                       r"\d+))\b)\S", re.IGNORECASE)
 """``Update the MX records once the last batch is done``: after the work it waits for (not ``once a day``)."""
-_AFTER_RE = re.compile(r"\safter\s+(?:(?:the|all|every|each|its|their|that|this|we|it|they)\b|\d+\s*%)", re.IGNORECASE)
+_AFTER_RE = re.compile(r"(?<!\s)\safter\s+(?:(?:the|all|every|each|its|their|that|this|we|it|they)\b|\d+\s*%)", re.IGNORECASE)
 """``Switch to KRaft after all brokers run 3.6``, ``Disable SMS after 95% of staff are enrolled``: after the work
 it waits for, as ``once`` is (not ``Lock the account after 5 failed attempts``, ``Shut it down after two weeks``)."""
 
