@@ -1153,3 +1153,18 @@ def test_a_part_said_to_come_before_other_work_of_the_request_runs_before_it() -
     signed = plan_for("Records policy", "Write the retention policy, collect the evidence of deletions, and get the "
                                         "policy approved by legal before the evidence review starts.")
     assert stage_of(signed, "Get the policy approved") > stage_of(signed, "Write the retention policy")
+
+
+def test_people_work_and_documents_in_a_delivery_are_not_deploys_and_keep_its_order() -> None:
+    plan = plan_for("Deploy the new POS client to the stores",
+                    "Roll out the POS client to the 40 store tills with Intune, train the cashiers in each store, "
+                    "write the store runbook, then switch the stores over one region at a time.")
+    trained = next(s for s in plan.subtasks if s.title.startswith("Train the cashiers"))
+    runbook = next(s for s in plan.subtasks if s.title.startswith("Write the store runbook"))
+    assert (trained.assigned_to, trained.worker_type) == ("development", "implementation")
+    assert runbook.worker_type == "documentation"
+    assert trained.stage < stage_of(plan, "Switch the stores over")
+    assert not any(title.startswith(("Design ", "Write tests for ")) for title in titles(plan))
+    # its opposite: the delivery's own steps stay cicd's deploys
+    shipped = next(s for s in plan.subtasks if s.title.startswith("Roll out the POS client"))
+    assert (shipped.assigned_to, shipped.worker_type) == ("cicd", "deploy")

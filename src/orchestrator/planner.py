@@ -238,6 +238,9 @@ class _Item:
     """How many parts of its sentence and phase it comes after (``order replacements, image them``)."""
     imperative: bool = False
     """Whether it opens with a verb the planner does not know, read as one in a series of imperatives."""
+    rank: int | None = None
+    """Where it runs when not where its phase does: people's work in a delivery (``Train the shift leaders``) runs
+    among the delivery's steps, as written."""
 
 
 def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
@@ -744,10 +747,37 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
                 and part.split()[0].lower() not in _DOCUMENT_VERBS and not _leads(part, classifier):
             # "Restore the claims document store": a documents word, but restoring is no writing
             chosen = dataclasses.replace(route, domain="development", master=classifier.config.domains["development"].master)
+        shipped = chosen
+        if opening and chosen.domain == "cicd" and not route.strong:
+            chosen = _not_shipped(part, chosen, classifier)
         previous = _Item(part, phase_of(part, chosen.domain, verbs), chosen.master, find_files(part), group,
                          "" if opening else verb, imperative=unknown)
+        if chosen is not shipped:  # people's work or a document in a delivery: its own worker, the delivery's order
+            previous.phase = "docs" if chosen.domain == "docs" else "implement"
+            previous.rank = RANK["deploy"]
         found.append(previous)
     return found
+
+
+_PEOPLE_WORK = frozenset({
+    "train", "teach", "book", "print", "order", "buy", "purchase", "procure", "hire", "recruit", "survey",
+    "present", "choose", "pick", "shortlist", "compare", "evaluate", "negotiate", "agree", "interview", "ask",
+    "gather", "invite", "meet", "brief", "email", "call", "visit", "quote"})
+"""What people do with people (train the shift leaders, book a slot with marketing, agree a workflow with the leads)."""
+_DOCUMENT_RE = re.compile(r"^(?:write|draft|document|update|publish)\b.*?\b(?:post-?mortems?|runbooks?|guides?|reports?|"
+                          r"docs?|documents?|readme|notes|memos?|playbooks?|procedures?|checklists?|"
+                          r"templates?|faqs?|manuals?|write-?ups?|summar(?:y|ies))\b", re.IGNORECASE)
+
+
+def _not_shipped(part: str, chosen: Route, classifier: Classifier) -> Route:
+    """A part of a delivery task that ships nothing: people's work (``Train the shift leaders``, ``Book a slot with
+    marketing``) is development's to do, a document (``Write the postmortem``) documentation, not a deploy."""
+    domains = classifier.config.domains
+    if _DOCUMENT_RE.match(part) and "docs" in domains:
+        return dataclasses.replace(chosen, domain="docs", master=domains["docs"].master)
+    if part.split()[0].lower() in _PEOPLE_WORK and "development" in domains:
+        return dataclasses.replace(chosen, domain="development", master=domains["development"].master)
+    return chosen
 
 
 def _likely_verb(part: str, starts: bool) -> bool:
@@ -861,7 +891,7 @@ def _unique(items: list[_Item]) -> list[_Item]:
 
 
 def _order(item: _Item) -> tuple[int, int, bool, int]:
-    return item.group, RANK[item.phase], item.waits, item.after
+    return item.group, RANK[item.phase] if item.rank is None else item.rank, item.waits, item.after
 
 
 _REMEDIATES_RE = re.compile(
@@ -902,7 +932,7 @@ _PEOPLE_VERBS = frozenset({
 
 def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> list[_Item]:
     """Add what complex work needs: a split of a new system, a design first, tests after."""
-    implement = [item for item in items if item.phase == "implement"]
+    implement = [item for item in items if item.phase == "implement" and item.rank is None]  # not people's work
     phases = {item.phase for item in items}
     text = f"{task.title}\n{task.full_description}"
     if len(implement) == 1 and not implement[0].files and _BUILD_NEW_RE.search(implement[0].text):
