@@ -1168,3 +1168,20 @@ def test_people_work_and_documents_in_a_delivery_are_not_deploys_and_keep_its_or
     # its opposite: the delivery's own steps stay cicd's deploys
     shipped = next(s for s in plan.subtasks if s.title.startswith("Roll out the POS client"))
     assert (shipped.assigned_to, shipped.worker_type) == ("cicd", "deploy")
+
+
+def test_work_said_only_in_a_condition_is_a_part_before_the_one_that_waits_for_it() -> None:
+    plan = plan_for("Move the status page to the new host",
+                    "Copy the status page to the new host and test it. Once the CNAME is repointed, delete the old "
+                    "bucket.")
+    assert stage_of(plan, "Repoint the CNAME") < stage_of(plan, "Delete the old bucket once the CNAME is repointed")
+    upgraded = plan_for("Grafana upgrade", "Export the dashboards and upgrade Grafana to 11 after the snapshot is "
+                                           "restored on staging.")
+    assert stage_of(upgraded, "Restore the snapshot") < stage_of(upgraded, "Upgrade Grafana to 11")
+    # its opposites: a condition whose thing another part does, a state, and what others do add nothing
+    named = plan_for("Ledger cut-over", "Reconcile the balances in the old ledger. Once the balances are reconciled, "
+                                        "open the new ledger to the finance team.")
+    assert not any(title.startswith("Reconcile the balances") and "old ledger" not in title for title in titles(named))
+    waits = plan_for("Mail migration", "Move the mailboxes to the new tenant and update the MX records once the copy "
+                                       "is done.")
+    assert not any(title.startswith("Do ") for title in titles(waits))

@@ -580,6 +580,10 @@ def _in_order(text: str, verbs: Collection[str]) -> str:
     the work; ``Next, ...``, ``Finally ...``, ``Step three is to ...``, ``Once the balances are reconciled, open ...``
     follow what came before (``then ...``: the planner runs them in the writer's order)."""
     later = _LATER_RE.match(text)
+    if later and later.group().lower().startswith("once") and _PASSIVE_DONE_RE.match(later.group()):
+        # "Once DNS is switched, remove the SPF include": the condition names work, which the planner keeps
+        condition = later.group().strip().rstrip(",").strip()
+        return f"then {text[later.end():].rstrip(' .!')} {condition[:1].lower()}{condition[1:]}"
     if later:
         return f"then {text[later.end():]}"  # "Finally, the old cluster is removed": then remove it
     first = _FIRST_RE.match(text)
@@ -594,6 +598,7 @@ _LATER_RE = re.compile(r"^(?:next|finally|lastly|afterwards|after\s+that|after\s
                        r"six|[2-9])(?:\s+is(?:\s+to)?|\s*[:.-])|once\s+[^,]{3,80},)\s*,?\s+", re.IGNORECASE)
 
 
+_PASSIVE_DONE_RE = re.compile(r"once\s+[^,]{1,60}?\s(?:is|are|has\s+been|have\s+been)\s+[a-z]+(?:ed|en)\s*,", re.IGNORECASE)
 _FILLER_RE = re.compile(r"^(?:(?:also|plus|and|additionally|in\s+addition|next|finally)\s*[:,]?|(?:before|first|then|"
                         r"after(?:wards|\s+that)?)\s*,)\s+", re.IGNORECASE)
 _LIST_MARK_RE = re.compile(r"^\s*\(?[a-z0-9]{1,2}\)\s+", re.IGNORECASE)
@@ -623,6 +628,12 @@ def _series(text: str, pronoun: str, verbs: Collection[str]) -> str:
 
 
 _SERIES_RE = re.compile(rf"(?P<sep>\s+(?:and|or)\s+)(?P<word>[a-z]+(?:ed|en)|{'|'.join(_IRREGULAR)})\b")
+
+
+def base_of_participle(word: str, verbs: Collection[str]) -> str | None:
+    """The verb a past participle is made of (``switched`` -> ``switch``), when it is a verb ``verbs`` knows."""
+    base = _base_of_participle(word.lower(), _known(verbs))
+    return base if base is not None and base in _known(verbs) else None
 
 
 def _base_of_participle(word: str, verbs: Collection[str]) -> str | None:

@@ -27,7 +27,15 @@ from typing import Any
 from orchestrator import dag
 from orchestrator.classify import Classifier, Route
 from orchestrator.config import PlannerConfig
-from orchestrator.imperatives import COMMON_NOUNS, PEOPLE, SCOPE_LABELS, as_work, as_work_text, lower_subject
+from orchestrator.imperatives import (
+    COMMON_NOUNS,
+    PEOPLE,
+    SCOPE_LABELS,
+    as_work,
+    as_work_text,
+    base_of_participle,
+    lower_subject,
+)
 from orchestrator.models import (
     MASTERS,
     MAX_SUBTASK_ID,
@@ -551,7 +559,34 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
             prepared = prepared or any(item.phase in _PREPARED for item in items)
             found += items
     _before_named(found)
-    return _unique(found)
+    return _unique(_conditions_done(found, _work_words(classifier)))
+
+
+_DONE_WHEN_RE = re.compile(r"(?<!\S)(?:once|after|when)\s+(?P<subject>(?:(?:the|all|every|our|its)\s+)?[\w.-]+(?:\s+[\w.-]+)?)"
+                           r"\s+(?:is|are|has\s+been|have\s+been)\s+(?P<done>[a-z]+)\b", re.IGNORECASE)
+_STATES_DONE = frozenset({"do", "finish", "complete", "end", "ready", "live", "up", "down", "over"})
+
+
+def _conditions_done(items: list[_Item], verbs: frozenset[str]) -> list[_Item]:
+    """Work said only in a part's condition (``Remove the old SPF include once DNS is switched``, ``Upgrade to 16.x
+    after the backup is verified``) is a part of its own, before the one that waits for it; not when another part
+    names its thing (``Run a game day after the validation step is merged`` beside ``Add a validation step``), nor a
+    state (``once the last batch is done``) or what others do (``once Apple approves``)."""
+    found = list(items)
+    for item in items:
+        said = _DONE_WHEN_RE.search(item.text) if " is " in item.text or " are " in item.text or " been " in item.text \
+            else None
+        base = base_of_participle(said.group("done"), verbs) if said else None
+        if said is None or base is None or base in _STATES_DONE:
+            continue
+        head = said.group("subject").split()[-1].lower()
+        if any(head in other.text.lower() for other in items if other is not item):
+            continue
+        part = _Item(f"{base.capitalize()} {said.group('subject')}", item.phase, item.master, [], item.group,
+                     after=item.after, rank=item.rank)
+        found.insert(found.index(item), part)
+        item.waits = True
+    return found
 
 
 _BEFORE_RE = re.compile(r"(?<!\S)before\s+(?P<clause>[^,;()]+)", re.IGNORECASE)
