@@ -1185,3 +1185,13 @@ def test_work_said_only_in_a_condition_is_a_part_before_the_one_that_waits_for_i
     waits = plan_for("Mail migration", "Move the mailboxes to the new tenant and update the MX records once the copy "
                                        "is done.")
     assert not any(title.startswith("Do ") for title in titles(waits))
+
+
+def test_people_work_is_checked_by_a_record_of_it_not_by_a_build() -> None:
+    plan = plan_for("New clinic in Leeds", "Order 12 desk phones, hire two receptionists, train them on the booking "
+                                           "system, and add the clinic to the booking API.")
+    ordered = next(s for s in plan.subtasks if s.title.startswith("Order 12 desk phones"))
+    assert "code builds" not in ordered.success_criteria and "receipt" in ordered.success_criteria
+    # its opposite: what is built is still checked by a build
+    built = next(s for s in plan.subtasks if "booking API" in s.title)
+    assert "builds" in built.success_criteria

@@ -804,6 +804,11 @@ _DOCUMENT_RE = re.compile(r"^(?:write|draft|document|update|publish)\b.*?\b(?:po
                           r"templates?|faqs?|manuals?|write-?ups?|summar(?:y|ies))\b", re.IGNORECASE)
 
 
+_PEOPLE_DONE = _PEOPLE_WORK | {"announce", "approve", "hand", "recycle", "wipe", "sign", "collect", "rack", "cable",
+                               "hire", "onboard", "notify", "tell"}
+"""People's work whose criteria are a record of it, not a build (``Recycle the old ones``, ``Brief the leads``)."""
+
+
 def _not_shipped(part: str, chosen: Route, classifier: Classifier) -> Route:
     """A part of a delivery task that ships nothing: people's work (``Train the shift leaders``, ``Book a slot with
     marketing``) is development's to do, a document (``Write the postmortem``) documentation, not a deploy."""
@@ -1189,6 +1194,11 @@ def _criteria(phase: str, title: str, topic: str) -> str:
     if (wrote and phase in ("docs", "deploy", "review")) or (wrote and _WRITTEN_RE.search(title)):
         return (f"The {wrote.group('what')} is written down where the project keeps its documents, says what to "
                 f"do step by step, and is checked against {topic} as it is now")
+    if phase == "implement" and len(title.split()) > 2 and title.split(maxsplit=1)[0].lower() in _PEOPLE_DONE \
+            and not _SOFTWARE_RE.search(title) and not re.search(r"\bmodels?\b", title, re.IGNORECASE):
+        # "Train the cashiers", "Order 200 replacements": no code builds; what shows it done is a record of it
+        return (f"Done as asked ({title[:1].lower() + title[1:]}) and written down: what was done, by whom and when, "
+                "with the order, booking, attendance list or receipt that shows it")
     done = _LEADING_VERB_RE.sub("", title).strip() or topic
     if phase == "implement" and done == title:  # "Run both databases side by side": no "X is implemented"
         return (f"Done as asked ({title[:1].lower() + title[1:]}), checked by its author; the code builds and the "
