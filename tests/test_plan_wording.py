@@ -1123,6 +1123,8 @@ def test_how_things_go_now_told_before_the_work_is_asked_for_is_context() -> Non
     said = as_work_text("Analysts copy the sales CSVs by hand every morning. Our exports go to a shared drive. Write an "
                         "export job that uploads the CSVs to S3.", VERBS)
     assert said == "Write an export job that uploads the CSVs to S3."
+    assert as_work_text("All 40 access points run a firmware from 2019. Back up each config and upgrade them.",
+                        VERBS) == "Back up each config and upgrade them."  # a two-word verb asks for the work too
     # its opposites: a team given work, a need, statements with no imperative after them, an imperative after a comma
     assert as_work_text("The platform team builds the base images. Bump the Dockerfiles of the 12 services.",
                         VERBS).startswith("Let the platform team build the base images")

@@ -803,7 +803,8 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
 
 def _imperative(sentence: str, known: frozenset[str]) -> bool:
     text = _MARKS_RE.sub("", sentence.strip())
-    return bool(text) and text.split(maxsplit=1)[0].lower() in known and not _noun_subject(text)
+    words = text.lower().split(maxsplit=2)
+    return bool(words) and (words[0] in known or " ".join(words[:2]) in known) and not _noun_subject(text)
 
 
 _HABITS = frozenset({"run", "go", "keep", "cost", "own", "log", "live", "sit", "use", "hold", "happen", "ask", "come",
