@@ -1197,3 +1197,21 @@ def test_people_work_is_checked_by_a_record_of_it_not_by_a_build() -> None:
     # its opposite: what is built is still checked by a build
     built = next(s for s in plan.subtasks if "booking API" in s.title)
     assert "builds" in built.success_criteria
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    ("Do not delete the old bucket until the backups are verified",
+     "Delete the old bucket once the backups are verified"),  # the work, once its condition holds
+    ("Never store card numbers in the logs", None),  # its opposites: a prohibition is a constraint
+    ("Don't start until the freeze ends", None),
+])
+def test_a_prohibition_until_a_condition_is_the_work_once_it_holds(sentence: str, work: str | None) -> None:
+    assert as_work(sentence, VERBS) == work
+
+
+def test_a_document_written_and_shared_is_checked_as_the_document() -> None:
+    said = planner._criteria("docs", "Write the incident report and send it to the account managers", "outage")
+    assert said.startswith("The incident report is written down")
+    # its opposite: an "and" inside the document's name stays
+    assert planner._criteria("docs", "Write the guide in English and Polish", "portal").startswith(
+        "The guide in English and Polish is written down")

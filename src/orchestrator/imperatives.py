@@ -190,6 +190,9 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     story = _STORY_RE.match(text)
     if story:
         return _story(story)
+    negative = _NEGATIVE_RE.match(text)
+    if negative:
+        return _held_until(negative.group("rest"), verbs)
     got = _GOT_DONE_RE.match(text)
     if got and (base := _base_of_participle(got.group("done").lower(), verbs)):
         text = f"{_capital(base)} {got.group('what')}{text[got.end():]}"  # "get 2 switches ordered": order them
@@ -317,6 +320,22 @@ _DATED_RE = re.compile(
     r"(?:on|in|by)\s+(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|in\s+(?:the\s+(?:last|past)\s+)?"
     r"\d+\s+(?:days?|weeks?|months?|years?)|to\s+\d+(?:\.\d+)?%|every\s+(?:day|week|month))(?!\w)", re.IGNORECASE)
 """A statement with a past or scheduled verb and a date: a fact about the situation, not work to do."""
+
+
+_NEGATIVE_RE = re.compile(r"^(?:do\s+not|don't|never)\s+(?P<rest>\S.*)$", re.IGNORECASE | re.DOTALL)
+_UNTIL_RE = re.compile(r"(?<!\s)\s+until\s+")
+_NOT_WORK = frozenset({"start", "begin", "touch", "do", "change", "go", "proceed", "continue", "stop", "make", "let"})
+
+
+def _held_until(rest: str, verbs: Collection[str]) -> str | None:
+    """``Do not cancel SendGrid until the bounce rate stays under 2%``: the work, once its condition holds
+    (``Cancel SendGrid once ...``); a prohibition without ``until`` (``Never store card numbers``) or one on
+    starting at all (``Do not start until the freeze ends``) is a constraint, which every handoff carries."""
+    until = _UNTIL_RE.search(rest)
+    verb = rest.split(maxsplit=1)[0].lower()
+    if until is None or verb not in verbs or verb in _NOT_WORK:
+        return None
+    return f"{_capital(rest[: until.start()])} once {rest[until.end():]}"
 
 
 def _verb_first(text: str, verbs: Collection[str]) -> bool:

@@ -1190,7 +1190,7 @@ def _criteria(phase: str, title: str, topic: str) -> str:
     if ran and phase in ("test", "audit") and not title.startswith("Run both"):  # "Run the pen test before go-live"
         return (f"The {ran.group('what')} is done and its findings are written down, each with a severity, and no "
                 "critical or high finding is left open")
-    wrote = re.match(r"Write\s+(?:the\s+|an?\s+)?(?P<what>.+)$", title)
+    wrote = re.match(r"Write\s+(?:the\s+|an?\s+)?(?P<what>.+?)(?:,?\s+and\s+[a-z]+\s+(?:it|them)\b.*)?$", title)
     if (wrote and phase in ("docs", "deploy", "review")) or (wrote and _WRITTEN_RE.search(title)):
         return (f"The {wrote.group('what')} is written down where the project keeps its documents, says what to "
                 f"do step by step, and is checked against {topic} as it is now")
