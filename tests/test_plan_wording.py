@@ -15,7 +15,7 @@ import pytest
 from orchestrator import planner
 from orchestrator.classify import Classifier
 from orchestrator.config import Config
-from orchestrator.imperatives import as_work
+from orchestrator.imperatives import as_work, as_work_text
 from orchestrator.models import Plan, QueueTask
 from orchestrator.planner import build_plan, builtin_drafts
 
@@ -1066,3 +1066,152 @@ def test_a_guide_given_to_a_team_is_documentation_after_the_work() -> None:
 ])
 def test_how_things_are_now_said_first_is_context(sentence: str, context: bool) -> None:
     assert (as_work(sentence, VERBS) is None) == context
+
+
+def test_a_part_said_to_come_after_other_work_waits_for_the_rest_of_its_phase() -> None:
+    plan = plan_for("Search cluster upgrade",
+                    "Snapshot the indices, roll the data nodes to 8.12 and move the aliases after all nodes run "
+                    "8.12.")
+    assert stage_of(plan, "Move the aliases") > stage_of(plan, "Roll the data nodes")
+    shares = plan_for("Passwordless sign-in for staff",
+                      "Enable passkeys in the IdP, remove password sign-in after 90% of staff have a passkey.")
+    assert stage_of(shares, "Remove password sign-in") > stage_of(shares, "Enable passkeys")
+    # its opposite: "after" a count or a span is how the thing behaves, not an order of the work
+    rules = plan_for("Account lockout for the portal",
+                     "Lock the account after 5 failed attempts, expire reset links after 2 hours, log every lockout.")
+    assert stage_of(rules, "Lock the account") == stage_of(rules, "Log every lockout")
+
+
+def test_work_listed_under_goals_and_the_paragraph_after_a_plain_label_are_work() -> None:
+    plan = plan_for("Queue consumers that survive a broker restart",
+                    "The consumers crash when the broker restarts.\n\nGoals:\n- Add a reconnect loop with backoff\n"
+                    "- Export the consumer lag to Prometheus\n\nRotate the broker credentials before the first restart test.")
+    assert {"Add a reconnect loop with backoff", "Rotate the broker credentials before the first restart test"} \
+        <= set(titles(plan))
+    # its opposite: an outcome under "Goals" and the lines under a Markdown heading of context stay context
+    why = plan_for("Queue consumers that survive a broker restart",
+                   "## Background\nThe consumers crash when the broker restarts.\n\nWe moved to RabbitMQ in 2023.\n"
+                   "## Goals\n- fewer pages at night\n## Plan\n- Add a reconnect loop with backoff")
+    assert not any("fewer pages" in title or "RabbitMQ" in title for title in titles(why))
+    assert "Add a reconnect loop with backoff" in titles(why)
+
+
+def test_an_operations_step_written_before_the_work_it_prepares_runs_before_it() -> None:
+    plan = plan_for("Recover the build farm",
+                    "Re-image the build agents, restore the artifact cache from the snapshot and re-run the failed "
+                    "nightly builds.")
+    assert stage_of(plan, "Re-image the build agents") < stage_of(plan, "Restore the artifact cache")
+    # its opposites: what was built in an earlier sentence comes first, and tests still come before a release
+    built = plan_for("Audit log export", "Add the export endpoint for audit logs. Deploy it to staging and add a "
+                                         "retention setting for exported files.")
+    assert stage_of(built, "Deploy it to staging") > stage_of(built, "Add the export endpoint")
+    shipped = plan_for("Hotfix for invoice rounding", "Ship the rounding fix to production and add a regression test.")
+    assert stage_of(shipped, "Ship the rounding fix") > stage_of(shipped, "Add a regression test")
+
+
+def test_a_rollout_to_a_share_first_is_a_step_of_the_rollout_not_before_the_fix() -> None:
+    plan = plan_for("Checkout crash after 3.2", "Fix the null address crash in checkout, release 3.2.1 to 10% first "
+                                                "and add a crash alert.")
+    assert stage_of(plan, "Release 3.2.1 to 10% first") > stage_of(plan, "Fix the null address crash")
+    # its opposite: a part said to come first still does
+    first = plan_for("Payments vault", "Build the card vault service, add the tokenisation API and have security "
+                                       "do a threat model first.")
+    assert stage_of(first, "Have security do a threat model first") <= stage_of(first, "Build the card vault service")
+
+
+def test_how_things_go_now_told_before_the_work_is_asked_for_is_context() -> None:
+    said = as_work_text("Analysts copy the sales CSVs by hand every morning. Our exports go to a shared drive. Write an "
+                        "export job that uploads the CSVs to S3.", VERBS)
+    assert said == "Write an export job that uploads the CSVs to S3."
+    assert as_work_text("All 40 access points run a firmware from 2019. Back up each config and upgrade them.",
+                        VERBS) == "Back up each config and upgrade them."  # a two-word verb asks for the work too
+    # its opposites: a team given work, a need, statements with no imperative after them, an imperative after a comma
+    assert as_work_text("The platform team builds the base images. Bump the Dockerfiles of the 12 services.",
+                        VERBS).startswith("Let the platform team build the base images")
+    assert as_work_text("Nurses need a shift calendar. Build it in the staff app.", VERBS).startswith("Give nurses")
+    assert as_work_text("Patients book a slot online. Doctors confirm it by e-mail.", VERBS).startswith("Let patients")
+    assert as_work_text("Before anything else, snapshot the volumes. Resize the cluster.", VERBS).count("\n") == 1
+    assert as_work_text("- GitHub org invite\n- AWS SSO group\nBuild it as a Slack workflow.", VERBS).count("\n") == 2
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    ("The export job fails every Sunday", "Fix the export job that fails every Sunday"),  # not "Make it fail"
+    ("The link expires after an hour", "Make the link expire after an hour"),  # its opposite: a requirement
+])
+def test_a_thing_said_to_fail_is_fixed_not_made_to_fail(sentence: str, work: str) -> None:
+    assert as_work(sentence, VERBS) == work
+
+
+def test_a_part_said_to_come_before_other_work_of_the_request_runs_before_it() -> None:
+    plan = plan_for("Move the audit logs to cold storage",
+                    "Export the audit logs to the Glacier vault, delete the local copies, and have security review "
+                    "the vault's access policy before we export anything.")
+    review = next(s for s in plan.subtasks if "access policy" in s.title)
+    assert review.assigned_to == "security"
+    assert review.stage < stage_of(plan, "Export the audit logs")
+    # its opposites: before a release it stays after the work, and a sign-off still follows what it signs
+    launch = plan_for("Partner API keys", "Build the key issuing endpoint and have security review it before launch.")
+    assert stage_of(launch, "Have security review it") > stage_of(launch, "Build the key issuing endpoint")
+    signed = plan_for("Records policy", "Write the retention policy, collect the evidence of deletions, and get the "
+                                        "policy approved by legal before the evidence review starts.")
+    assert stage_of(signed, "Get the policy approved") > stage_of(signed, "Write the retention policy")
+
+
+def test_people_work_and_documents_in_a_delivery_are_not_deploys_and_keep_its_order() -> None:
+    plan = plan_for("Deploy the new POS client to the stores",
+                    "Roll out the POS client to the 40 store tills with Intune, train the cashiers in each store, "
+                    "write the store runbook, then switch the stores over one region at a time.")
+    trained = next(s for s in plan.subtasks if s.title.startswith("Train the cashiers"))
+    runbook = next(s for s in plan.subtasks if s.title.startswith("Write the store runbook"))
+    assert (trained.assigned_to, trained.worker_type) == ("development", "implementation")
+    assert runbook.worker_type == "documentation"
+    assert trained.stage < stage_of(plan, "Switch the stores over")
+    assert not any(title.startswith(("Design ", "Write tests for ")) for title in titles(plan))
+    # its opposite: the delivery's own steps stay cicd's deploys
+    shipped = next(s for s in plan.subtasks if s.title.startswith("Roll out the POS client"))
+    assert (shipped.assigned_to, shipped.worker_type) == ("cicd", "deploy")
+
+
+def test_work_said_only_in_a_condition_is_a_part_before_the_one_that_waits_for_it() -> None:
+    plan = plan_for("Move the status page to the new host",
+                    "Copy the status page to the new host and test it. Once the CNAME is repointed, delete the old "
+                    "bucket.")
+    assert stage_of(plan, "Repoint the CNAME") < stage_of(plan, "Delete the old bucket once the CNAME is repointed")
+    upgraded = plan_for("Grafana upgrade", "Export the dashboards and upgrade Grafana to 11 after the snapshot is "
+                                           "restored on staging.")
+    assert stage_of(upgraded, "Restore the snapshot") < stage_of(upgraded, "Upgrade Grafana to 11")
+    # its opposites: a condition whose thing another part does, a state, and what others do add nothing
+    named = plan_for("Ledger cut-over", "Reconcile the balances in the old ledger. Once the balances are reconciled, "
+                                        "open the new ledger to the finance team.")
+    assert not any(title.startswith("Reconcile the balances") and "old ledger" not in title for title in titles(named))
+    waits = plan_for("Mail migration", "Move the mailboxes to the new tenant and update the MX records once the copy "
+                                       "is done.")
+    assert not any(title.startswith("Do ") for title in titles(waits))
+
+
+def test_people_work_is_checked_by_a_record_of_it_not_by_a_build() -> None:
+    plan = plan_for("New clinic in Leeds", "Order 12 desk phones, hire two receptionists, train them on the booking "
+                                           "system, and add the clinic to the booking API.")
+    ordered = next(s for s in plan.subtasks if s.title.startswith("Order 12 desk phones"))
+    assert "code builds" not in ordered.success_criteria and "receipt" in ordered.success_criteria
+    # its opposite: what is built is still checked by a build
+    built = next(s for s in plan.subtasks if "booking API" in s.title)
+    assert "builds" in built.success_criteria
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    ("Do not delete the old bucket until the backups are verified",
+     "Delete the old bucket once the backups are verified"),  # the work, once its condition holds
+    ("Never store card numbers in the logs", None),  # its opposites: a prohibition is a constraint
+    ("Don't start until the freeze ends", None),
+])
+def test_a_prohibition_until_a_condition_is_the_work_once_it_holds(sentence: str, work: str | None) -> None:
+    assert as_work(sentence, VERBS) == work
+
+
+def test_a_document_written_and_shared_is_checked_as_the_document() -> None:
+    said = planner._criteria("docs", "Write the incident report and send it to the account managers", "outage")
+    assert said.startswith("The incident report is written down")
+    # its opposite: an "and" inside the document's name stays
+    assert planner._criteria("docs", "Write the guide in English and Polish", "portal").startswith(
+        "The guide in English and Polish is written down")

@@ -190,6 +190,9 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     story = _STORY_RE.match(text)
     if story:
         return _story(story)
+    negative = _NEGATIVE_RE.match(text)
+    if negative:
+        return _held_until(negative.group("rest"), verbs)
     got = _GOT_DONE_RE.match(text)
     if got and (base := _base_of_participle(got.group("done").lower(), verbs)):
         text = f"{_capital(base)} {got.group('what')}{text[got.end():]}"  # "get 2 switches ordered": order them
@@ -317,6 +320,22 @@ _DATED_RE = re.compile(
     r"(?:on|in|by)\s+(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|in\s+(?:the\s+(?:last|past)\s+)?"
     r"\d+\s+(?:days?|weeks?|months?|years?)|to\s+\d+(?:\.\d+)?%|every\s+(?:day|week|month))(?!\w)", re.IGNORECASE)
 """A statement with a past or scheduled verb and a date: a fact about the situation, not work to do."""
+
+
+_NEGATIVE_RE = re.compile(r"^(?:do\s+not|don't|never)\s+(?P<rest>\S.*)$", re.IGNORECASE | re.DOTALL)
+_UNTIL_RE = re.compile(r"(?<!\s)\s+until\s+")
+_NOT_WORK = frozenset({"start", "begin", "touch", "do", "change", "go", "proceed", "continue", "stop", "make", "let"})
+
+
+def _held_until(rest: str, verbs: Collection[str]) -> str | None:
+    """``Do not cancel SendGrid until the bounce rate stays under 2%``: the work, once its condition holds
+    (``Cancel SendGrid once ...``); a prohibition without ``until`` (``Never store card numbers``) or one on
+    starting at all (``Do not start until the freeze ends``) is a constraint, which every handoff carries."""
+    until = _UNTIL_RE.search(rest)
+    verb = rest.split(maxsplit=1)[0].lower()
+    if until is None or verb not in verbs or verb in _NOT_WORK:
+        return None
+    return f"{_capital(rest[: until.start()])} once {rest[until.end():]}"
 
 
 def _verb_first(text: str, verbs: Collection[str]) -> bool:
@@ -557,6 +576,8 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
             return (_capital(listed[1].strip()) if len(listed) > 1 else f"Give {lower_subject(subject)}{tail}"), None
         return f"Let {lower_subject(subject)} {_base_of_present(verb, verbs) or verb}{tail}", None
     base = _base_of_present(verb, verbs)
+    if base and _FAILING_RE.fullmatch(verb):  # "The export job fails every Sunday": fix it, not "make it fail"
+        return f"Fix {lower_subject(subject)} that {verb}{tail}", None
     return (f"Make {lower_subject(subject)} {base}{tail}", None) if base and verb.endswith("s") else (None, None)
 
 
@@ -578,6 +599,10 @@ def _in_order(text: str, verbs: Collection[str]) -> str:
     the work; ``Next, ...``, ``Finally ...``, ``Step three is to ...``, ``Once the balances are reconciled, open ...``
     follow what came before (``then ...``: the planner runs them in the writer's order)."""
     later = _LATER_RE.match(text)
+    if later and later.group().lower().startswith("once") and _PASSIVE_DONE_RE.match(later.group()):
+        # "Once DNS is switched, remove the SPF include": the condition names work, which the planner keeps
+        condition = later.group().strip().rstrip(",").strip()
+        return f"then {text[later.end():].rstrip(' .!')} {condition[:1].lower()}{condition[1:]}"
     if later:
         return f"then {text[later.end():]}"  # "Finally, the old cluster is removed": then remove it
     first = _FIRST_RE.match(text)
@@ -592,6 +617,7 @@ _LATER_RE = re.compile(r"^(?:next|finally|lastly|afterwards|after\s+that|after\s
                        r"six|[2-9])(?:\s+is(?:\s+to)?|\s*[:.-])|once\s+[^,]{3,80},)\s*,?\s+", re.IGNORECASE)
 
 
+_PASSIVE_DONE_RE = re.compile(r"once\s+[^,]{1,60}?\s(?:is|are|has\s+been|have\s+been)\s+[a-z]+(?:ed|en)\s*,", re.IGNORECASE)
 _FILLER_RE = re.compile(r"^(?:(?:also|plus|and|additionally|in\s+addition|next|finally)\s*[:,]?|(?:before|first|then|"
                         r"after(?:wards|\s+that)?)\s*,)\s+", re.IGNORECASE)
 _LIST_MARK_RE = re.compile(r"^\s*\(?[a-z0-9]{1,2}\)\s+", re.IGNORECASE)
@@ -621,6 +647,12 @@ def _series(text: str, pronoun: str, verbs: Collection[str]) -> str:
 
 
 _SERIES_RE = re.compile(rf"(?P<sep>\s+(?:and|or)\s+)(?P<word>[a-z]+(?:ed|en)|{'|'.join(_IRREGULAR)})\b")
+
+
+def base_of_participle(word: str, verbs: Collection[str]) -> str | None:
+    """The verb a past participle is made of (``switched`` -> ``switch``), when it is a verb ``verbs`` knows."""
+    base = _base_of_participle(word.lower(), _known(verbs))
+    return base if base is not None and base in _known(verbs) else None
 
 
 def _base_of_participle(word: str, verbs: Collection[str]) -> str | None:
@@ -739,7 +771,13 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     """``text`` with each sentence read as work (:func:`as_work`), context left out, one sentence per line,
     each ended by its full stop again (a list's last item ends there, not at the next sentence's end)."""
     text = CRITERIA_RE.split(text, maxsplit=1)[0]  # what must hold (the handoff carries it) is not more work
-    lines = [line for line in text.strip().splitlines() if line.strip()]
+    lines: list[str] = []
+    opens = set()  # a paragraph's first line: a section named by a plain label ("Goals:") ends at the blank line
+    for line in text.strip().splitlines():
+        if not line.strip():
+            opens.add(len(lines))
+        else:
+            lines.append(line)
     if len(lines) > 1 and _SIGNATURE_RE.fullmatch(lines[-1].strip()):
         lines = lines[:-1]  # "Sandra", "Tom": an e-mail's signature
     fences = [n for n, line in enumerate(lines) if _FENCE_RE.fullmatch(line)]
@@ -747,9 +785,11 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     code = set().union(*(range(a, b + 1) for a, b in zip(fences[::2], fences[1::2], strict=True))) \
         if len(fences) % 2 == 0 else set()
     kept, out, aside, names, known = [], False, False, False, _known(verbs)
+    plain, goals = False, False  # whether the aside's section is named by a plain label, or says what is wanted
     for n, line in enumerate(lines):
         if n in code or _TABLE_ROW_RE.match(line):
             continue  # a table shows data (hosts, prices, owners); the sentences around it ask for the work
+        aside = aside and not (plain and n in opens)  # "Goals:" over a list: the paragraph after it is read again
         section = _SECTION_RE.match(line) if len(line) <= 48 else None
         if section and section.group("label").strip().lower() in SCOPE_LABELS:
             names = True  # "Clusters:" over "- dev", "- staging": the list is where the work applies, not parts
@@ -760,19 +800,70 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
         if section and section.group("label").strip().lower() in _SECTIONS:
             # "## Motivation", "Background", "3. Timeline": what follows is why or what was, until the next section
             aside = section.group("label").strip().lower() in _ASIDES
+            plain, goals = not line.lstrip().startswith("#"), section.group("label").strip().lower() in _GOALS
             continue
         heading = _OUT_OF_SCOPE_RE.match(line)
         if heading or re.match(r"\s*#", line) or (out and not re.match(r"\s*(?:[-*•]|\d+[.)])\s", line)):
             out = bool(heading and not heading.group("rest").strip())  # "## Not in scope" rules out its list
             aside = aside and not re.match(r"\s*#", line)
-        if not out and not aside and not re.match(r"\s*#{1,6}\s", line):  # a Markdown heading names a section
+        wanted = goals and (item := _ITEM_RE.match(line)) is not None and \
+            item.group("name").split(maxsplit=1)[0].lower() in known  # "Goals:" over "- Script the promotion ..."
+        if not out and (not aside or wanted) and not re.match(r"\s*#{1,6}\s", line):  # a heading names a section
             kept.append(line)
-    text = "\n".join(kept)
+    bullets = [(n, found) for n, line in enumerate(kept) if (found := _BULLET_RE.match(line))]
+    if len(bullets) == 1:  # a list of one ("- Add a reconnect loop") is a sentence: no list reads it
+        kept[bullets[0][0]] = kept[bullets[0][0]][bullets[0][1].end():]
+    said = sentences("\n".join(kept))
+    asked = next((n for n, sentence in enumerate(said) if _imperative(sentence, known)), 0)
     return "\n".join(work if work[-1:] in ".!?:" else f"{work}."
-                     for sentence in sentences(text) if (work := as_work(sentence, verbs)))
+                     for n, sentence in enumerate(said)
+                     if not (n < asked and _told(sentence, known)) and (work := as_work(sentence, verbs)))
+
+
+def _imperative(sentence: str, known: frozenset[str]) -> bool:
+    text = _MARKS_RE.sub("", sentence.strip())
+    words = text.lower().split(maxsplit=2)
+    return bool(words) and (words[0] in known or " ".join(words[:2]) in known) and not _noun_subject(text)
+
+
+_HABITS = frozenset({"run", "go", "keep", "cost", "own", "log", "live", "sit", "use", "hold", "happen", "ask", "come",
+                     "sell", "work", "handle", "take", "pay", "rely", "depend", "call", "store", "host"})
+"""Verbs of how things go now (``Our deploys go to all pods at once``, ``Dev costs 18k a month``)."""
+_TOLD_SKIP = frozenset({"the", "a", "an", "of", "in", "on", "at", "to", "for", "with", "by", "from", "who", "that",
+                        "which", "whose", "this", "these", "its", "their", "our", "will", "would"})
+
+
+def _told(sentence: str, known: frozenset[str]) -> bool:
+    """How things are now, told in the present before the description asks for its work (``Admins log in to each
+    VM with a password only. Set up SSH certificates ...``, ``Our deploys go to all pods at once``): context. Not an
+    ask, a failure, a question, a label, a team given work (``Security reviews the OAuth flow``), nor a sentence
+    with an imperative after its comma (``Before anything else, buy the certificates``); ``gets`` gives a thing."""
+    if _ASKING_RE.search(sentence) or _FAILING_RE.search(sentence) or "?" in sentence or ":" in sentence \
+            or _ITEM_RE.match(sentence):
+        return False  # a list's item names a thing ("- GitHub org invite")
+    if any((words := clause.split(maxsplit=1)) and words[0].lower() in known for clause in sentence.split(",")[1:]):
+        return False
+    tokens = list(itertools.islice(re.finditer(r"[\w'/%-]+", sentence), 7))
+    if len(tokens) < 3 or tokens[0].group().lower() in known | {"a", "an", "then", "and", "also", "please"}:
+        return False
+    for before, token in itertools.pairwise(tokens):
+        word = token.group()
+        if token.end() >= len(sentence.rstrip(" .!")):
+            return False  # "the org invite": a noun at the end names a thing
+        if not word.isalpha() or not word.islower() or before.group().lower() in _TOLD_SKIP \
+                or word in _AUXILIARIES or word in ("get", "gets", "was", "were"):
+            continue
+        base = _base_of_present(word, known | _HABITS)
+        if base is None or not (word.endswith("s") or word == base):
+            continue
+        subject = sentence[: token.start()]
+        return ("," not in subject or before.group().lower() in ("each", "both", "all")) \
+            and _head(subject.strip()) not in _TEAMS | {"team", "teams"}
+    return False
 
 
 _TABLE_ROW_RE = re.compile(r"\s*\|.*\|\s*$")
+_BULLET_RE = re.compile(r"\s*[-*•]\s+(?=\S)")
 _ITEM_RE = re.compile(r"\s*(?:[-*•]|\d+[.)])\s+(?P<name>.*?)[.;,]?\s*$")
 
 
@@ -785,6 +876,9 @@ def _a_name(line: str, verbs: frozenset[str]) -> bool:
 
 _SECTION_RE = re.compile(r"\s*(?:#{1,6}\s*)?(?:\d{1,2}(?:\.\d{1,2})*\.?\s+)?(?P<label>[A-Za-z][\w ]{0,30}?)\s*:?\s*$")
 """A line that only names a section: ``## Motivation``, ``Background``, ``2. Deliverables``, ``Action items:``."""
+_GOALS = frozenset({"goal", "goals", "objective", "objectives"})
+"""Sections that say what is wanted: an item there that opens with a verb is work (``- Script the failover``),
+an outcome is not (``- fewer pages at night``)."""
 _ASIDES = _CONTEXT_LABELS - {"regards", "best regards", "kind regards", "best", "cheers", "thanks", "ta", "br", "fyi"}
 """Sections whose lines say why, what was or what not (an e-mail's closing word opens no section)."""
 

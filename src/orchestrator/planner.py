@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -26,7 +27,15 @@ from typing import Any
 from orchestrator import dag
 from orchestrator.classify import Classifier, Route
 from orchestrator.config import PlannerConfig
-from orchestrator.imperatives import COMMON_NOUNS, PEOPLE, SCOPE_LABELS, as_work, as_work_text, lower_subject
+from orchestrator.imperatives import (
+    COMMON_NOUNS,
+    PEOPLE,
+    SCOPE_LABELS,
+    as_work,
+    as_work_text,
+    base_of_participle,
+    lower_subject,
+)
 from orchestrator.models import (
     MASTERS,
     MAX_SUBTASK_ID,
@@ -234,9 +243,12 @@ class _Item:
     waits: bool = False
     """Whether it waits for the rest of its phase: ``Update the MX records once the last batch is done``."""
     after: int = 0
+    """How many parts of its sentence and phase it comes after (``order replacements, image them``)."""
     imperative: bool = False
     """Whether it opens with a verb the planner does not know, read as one in a series of imperatives."""
-    """How many parts of its sentence and phase it comes after (``order replacements, image them``)."""
+    rank: int | None = None
+    """Where it runs when not where its phase does: people's work in a delivery (``Train the shift leaders``) runs
+    among the delivery's steps, as written."""
 
 
 def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
@@ -522,6 +534,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
             if line.startswith("Let ")  # an ability is one part: "Let X do a, b and c"
             else _conditioned(_closed(clause_pieces(line)))
             for line in lines]
+        prepared = False  # whether work an operations step could prepare was written before, in this segment
         steps = bool(listed) and len(_NUMBER_RE.findall(segment)) >= 2 and sum(
             _opens_with_verb(item, verbs) for item in listed) >= 2
         for pieces in sentences:
@@ -539,9 +552,83 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                 lowered = item.text.lower()
                 item.group -= not before_then and lowered.rstrip(" .!").endswith(_FIRST_ENDS) \
                     and bool(_FIRST_PART_RE.search(item.text))
-                item.waits = " once " in lowered and bool(_ONCE_RE.search(item.text))
+                item.waits = (" once " in lowered and bool(_ONCE_RE.search(item.text))) or (
+                    " after " in lowered and bool(_AFTER_RE.search(item.text)))
+            if not listed and not prepared:
+                _prepares(items)
+            prepared = prepared or any(item.phase in _PREPARED for item in items)
             found += items
-    return _unique(found)
+    _before_named(found)
+    return _unique(_conditions_done(found, _work_words(classifier)))
+
+
+_DONE_WHEN_RE = re.compile(r"(?<!\S)(?:once|after|when)\s+(?P<subject>(?:(?:the|all|every|our|its)\s+)?[\w.-]+(?:\s+[\w.-]+)?)"
+                           r"\s+(?:is|are|has\s+been|have\s+been)\s+(?P<done>[a-z]+)\b", re.IGNORECASE)
+_STATES_DONE = frozenset({"do", "finish", "complete", "end", "ready", "live", "up", "down", "over"})
+
+
+def _conditions_done(items: list[_Item], verbs: frozenset[str]) -> list[_Item]:
+    """Work said only in a part's condition (``Remove the old SPF include once DNS is switched``, ``Upgrade to 16.x
+    after the backup is verified``) is a part of its own, before the one that waits for it; not when another part
+    names its thing (``Run a game day after the validation step is merged`` beside ``Add a validation step``), nor a
+    state (``once the last batch is done``) or what others do (``once Apple approves``)."""
+    found = list(items)
+    for item in items:
+        said = _DONE_WHEN_RE.search(item.text) if " is " in item.text or " are " in item.text or " been " in item.text \
+            else None
+        base = base_of_participle(said.group("done"), verbs) if said else None
+        if said is None or base is None or base in _STATES_DONE:
+            continue
+        head = said.group("subject").split()[-1].lower()
+        if any(head in other.text.lower() for other in items if other is not item):
+            continue
+        part = _Item(f"{base.capitalize()} {said.group('subject')}", item.phase, item.master, [], item.group,
+                     after=item.after, rank=item.rank)
+        found.insert(found.index(item), part)
+        item.waits = True
+    return found
+
+
+_BEFORE_RE = re.compile(r"(?<!\S)before\s+(?P<clause>[^,;()]+)", re.IGNORECASE)
+_RELEASED_RE = re.compile(r"\b(?:launch\w*|live|go-live|releas\w*|prod\w*|ship\w*|deploy\w*|roll\s*out|rollout|"
+                          r"cut-?over|announce\w*|renewal|deadline|friday|monday|[a-z]+day|january|february|march|april|"
+                          r"may|june|july|august|september|october|november|december|q[1-4])\b", re.IGNORECASE)
+_WORD_RE = re.compile(r"[a-z][a-z0-9-]{3,}")
+_PLAIN_WORDS = frozenset({"anything", "everything", "something", "this", "that", "with", "from", "into", "them", "they",
+                          "their", "there", "then", "what", "when", "which", "first", "last", "each", "every", "other",
+                          "more", "some", "have", "will", "also", "only", "after", "before", "data", "work", "time"})
+
+
+def _before_named(items: list[_Item]) -> None:
+    """A part said to come before other work of the request (``Have security check the bucket policy before we
+    copy anything to the archive account``, ``Back up the cluster before the first drill``) runs before the parts
+    that do that work, whatever their phases' ranks; not before a release or a date (``Run the pen test before
+    launch``: it already runs after the work and before the release)."""
+    for item in items:
+        if " before " not in item.text:
+            continue
+        said = _BEFORE_RE.search(item.text)
+        if said is None or _RELEASED_RE.search(said.group("clause")) or _SIGN_OFF_RE.match(item.text):
+            continue  # a sign-off still follows what it signs ("Get the policies approved before the window opens")
+        words = set(_WORD_RE.findall(said.group("clause").lower())) - _PLAIN_WORDS
+        named = [other for other in items if other is not item and words & set(_WORD_RE.findall(other.text.lower()))
+                 and _order(other) <= _order(item)]
+        if named:
+            item.group = min(other.group for other in named) - 1
+
+
+_PREPARED = frozenset({"implement", "secure"})
+
+
+def _prepares(items: list[_Item]) -> None:
+    """Operations steps that open a segment's first sentence of work, before the work written after them (``Back
+    up each config, upgrade the lab switch first``, ``Enroll them in the MDM, install the picking app``), run
+    before it, though deploys rank after building; not before tests (``Ship the fix and add a regression test``)."""
+    run = list(itertools.takewhile(lambda item: item.phase == "deploy", items))
+    rest = items[len(run):]
+    if run and any(item.phase in _PREPARED for item in rest):
+        for item in run:
+            item.group = min(other.group for other in rest) - 1  # before "upgrade the lab switch first" too
 
 
 def _waiting(items: list[_Item]) -> list[int]:
@@ -626,13 +713,18 @@ def _conditioned(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 _FIRST_ENDS = ("first", "beforehand", "else")
-_FIRST_PART_RE = re.compile(r"^(?!.*\b(?:newest|oldest|latest|earliest|cheapest|highest|lowest|biggest|largest|smallest|"
+_FIRST_PART_RE = re.compile(r"^(?!.*\d\s*%\s+first)(?!.*\b(?:newest|oldest|latest|earliest|cheapest|highest|lowest|"
+                            r"biggest|largest|smallest|"
                             r"most|least|best|worst|top|recent|urgent|unread|pinned|featured)\b).*\s(?:first|beforehand|"
                             r"before\s+anything\s+else)[.!]?$", re.IGNORECASE | re.DOTALL)
-"""``Security wants a threat model first``; not an order of things shown (``the newest comments first``)."""
+"""``Security wants a threat model first``; not an order of things shown (``the newest comments first``), nor a
+rollout's first step (``Release 8.4.1 to 5% first``)."""
 _ONCE_RE = re.compile(r"\sonce\s+(?!(?:a|an|per|more|again|or|and|in|every\s+(?:day|night|week|month|year|hour|minute|"
                       r"\d+))\b)\S", re.IGNORECASE)
 """``Update the MX records once the last batch is done``: after the work it waits for (not ``once a day``)."""
+_AFTER_RE = re.compile(r"(?<!\s)\safter\s+(?:(?:the|all|every|each|its|their|that|this|we|it|they)\b|\d+\s*%)", re.IGNORECASE)
+"""``Switch to KRaft after all brokers run 3.6``, ``Disable SMS after 95% of staff are enrolled``: after the work
+it waits for, as ``once`` is (not ``Lock the account after 5 failed attempts``, ``Shut it down after two weeks``)."""
 
 
 def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main: Route, classifier: Classifier,
@@ -690,10 +782,42 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
                 and part.split()[0].lower() not in _DOCUMENT_VERBS and not _leads(part, classifier):
             # "Restore the claims document store": a documents word, but restoring is no writing
             chosen = dataclasses.replace(route, domain="development", master=classifier.config.domains["development"].master)
+        shipped = chosen
+        if opening and chosen.domain == "cicd" and not route.strong:
+            chosen = _not_shipped(part, chosen, classifier)
         previous = _Item(part, phase_of(part, chosen.domain, verbs), chosen.master, find_files(part), group,
                          "" if opening else verb, imperative=unknown)
+        if chosen is not shipped:  # people's work or a document in a delivery: its own worker, the delivery's order
+            previous.phase = "docs" if chosen.domain == "docs" else "implement"
+            previous.rank = RANK["deploy"]
         found.append(previous)
     return found
+
+
+_PEOPLE_WORK = frozenset({
+    "train", "teach", "book", "print", "order", "buy", "purchase", "procure", "hire", "recruit", "survey",
+    "present", "choose", "pick", "shortlist", "compare", "evaluate", "negotiate", "agree", "interview", "ask",
+    "gather", "invite", "meet", "brief", "email", "call", "visit", "quote"})
+"""What people do with people (train the shift leaders, book a slot with marketing, agree a workflow with the leads)."""
+_DOCUMENT_RE = re.compile(r"^(?:write|draft|document|update|publish)\b.*?\b(?:post-?mortems?|runbooks?|guides?|reports?|"
+                          r"docs?|documents?|readme|notes|memos?|playbooks?|procedures?|checklists?|"
+                          r"templates?|faqs?|manuals?|write-?ups?|summar(?:y|ies))\b", re.IGNORECASE)
+
+
+_PEOPLE_DONE = _PEOPLE_WORK | {"announce", "approve", "hand", "recycle", "wipe", "sign", "collect", "rack", "cable",
+                               "hire", "onboard", "notify", "tell"}
+"""People's work whose criteria are a record of it, not a build (``Recycle the old ones``, ``Brief the leads``)."""
+
+
+def _not_shipped(part: str, chosen: Route, classifier: Classifier) -> Route:
+    """A part of a delivery task that ships nothing: people's work (``Train the shift leaders``, ``Book a slot with
+    marketing``) is development's to do, a document (``Write the postmortem``) documentation, not a deploy."""
+    domains = classifier.config.domains
+    if _DOCUMENT_RE.match(part) and "docs" in domains:
+        return dataclasses.replace(chosen, domain="docs", master=domains["docs"].master)
+    if part.split()[0].lower() in _PEOPLE_WORK and "development" in domains:
+        return dataclasses.replace(chosen, domain="development", master=domains["development"].master)
+    return chosen
 
 
 def _likely_verb(part: str, starts: bool) -> bool:
@@ -807,7 +931,7 @@ def _unique(items: list[_Item]) -> list[_Item]:
 
 
 def _order(item: _Item) -> tuple[int, int, bool, int]:
-    return item.group, RANK[item.phase], item.waits, item.after
+    return item.group, RANK[item.phase] if item.rank is None else item.rank, item.waits, item.after
 
 
 _REMEDIATES_RE = re.compile(
@@ -848,7 +972,7 @@ _PEOPLE_VERBS = frozenset({
 
 def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> list[_Item]:
     """Add what complex work needs: a split of a new system, a design first, tests after."""
-    implement = [item for item in items if item.phase == "implement"]
+    implement = [item for item in items if item.phase == "implement" and item.rank is None]  # not people's work
     phases = {item.phase for item in items}
     text = f"{task.title}\n{task.full_description}"
     if len(implement) == 1 and not implement[0].files and _BUILD_NEW_RE.search(implement[0].text):
@@ -1066,10 +1190,15 @@ def _criteria(phase: str, title: str, topic: str) -> str:
     if ran and phase in ("test", "audit") and not title.startswith("Run both"):  # "Run the pen test before go-live"
         return (f"The {ran.group('what')} is done and its findings are written down, each with a severity, and no "
                 "critical or high finding is left open")
-    wrote = re.match(r"Write\s+(?:the\s+|an?\s+)?(?P<what>.+)$", title)
+    wrote = re.match(r"Write\s+(?:the\s+|an?\s+)?(?P<what>.+?)(?:,?\s+and\s+[a-z]+\s+(?:it|them)\b.*)?$", title)
     if (wrote and phase in ("docs", "deploy", "review")) or (wrote and _WRITTEN_RE.search(title)):
         return (f"The {wrote.group('what')} is written down where the project keeps its documents, says what to "
                 f"do step by step, and is checked against {topic} as it is now")
+    if phase == "implement" and len(title.split()) > 2 and title.split(maxsplit=1)[0].lower() in _PEOPLE_DONE \
+            and not _SOFTWARE_RE.search(title) and not re.search(r"\bmodels?\b", title, re.IGNORECASE):
+        # "Train the cashiers", "Order 200 replacements": no code builds; what shows it done is a record of it
+        return (f"Done as asked ({title[:1].lower() + title[1:]}) and written down: what was done, by whom and when, "
+                "with the order, booking, attendance list or receipt that shows it")
     done = _LEADING_VERB_RE.sub("", title).strip() or topic
     if phase == "implement" and done == title:  # "Run both databases side by side": no "X is implemented"
         return (f"Done as asked ({title[:1].lower() + title[1:]}), checked by its author; the code builds and the "
