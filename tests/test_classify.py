@@ -521,6 +521,18 @@ SEVENTH_ROUND_CASES = [
     # running a thing on a schedule is operations' unless what runs is a security check
     ("Schedule the PII purge script for every Sunday", "", "cicd", "a scheduled job"),
     ("Schedule the secrets scan every night", "", "security", "a scan, whatever triggers it"),
+    # a domain's lead verb after a short label still opens the work
+    ("Edge: block the scrapers hitting the pricing API", "", "security", "blocking an attack"),
+    ("Checkout: block the submit button while the payment is saving", "", "development", "a button"),
+    # a task naming only a product: identity and endpoint-protection products are security's, device management
+    # and network products operations'; a button that names one is the program's
+    ("JumpCloud sync creates duplicate users", "", "security", "identity"),
+    ("SentinelOne agent is missing on the new Windows box", "", "security", "endpoint protection"),
+    ("Kandji: enrol the loaner iPads", "", "cicd", "device management"),
+    ("Add a 'Continue with Auth0' button to the signup page", "", "development", "a button"),
+    # a certificate that needs renewing asks for its renewal, as one that expires does
+    ("The TLS cert on the billing portal needs renewing", "", "cicd", "a certificate renewal"),
+    ("Show certificates that need renewal on the domains page", "", "development", "a page"),
     # hardware and hosts operations people name
     ("Install two hypervisors in rack B", "", "cicd", "compute hardware"),
     ("Server room temperature alarm at 31 degrees", "", "cicd", "a room of servers"),
@@ -651,6 +663,21 @@ def test_seventh_round_causes_with_their_opposites(rules: Classifier, title: str
 
 
 @pytest.mark.parametrize(
+    ("title", "kind", "master", "why"),
+    [
+        # a tie between the title's head and the type goes to the head; a type that outscores it still decides
+        ("Add a download button to the audit trail page", "security", "development", "a button: a tie, the head's"),
+        ("Add a date filter to the audit log screen", "security", "security", "the type outvotes the head"),
+        ("Rotate the staging database password", "development", "security", "the head and its words outvote the type"),
+    ],
+)
+def test_a_tie_between_head_and_type_goes_to_the_head(rules: Classifier, title: str, kind: str, master: str,
+                                                      why: str) -> None:
+    result = classify(rules, title, type=kind)
+    assert result.master == master, (why, result.reasons)
+
+
+@pytest.mark.parametrize(
     ("title", "description", "master", "why"),
     [
         # a test of the program is its code, flaky or failing (the model took "flaky" for a runner's); a flaky
@@ -663,6 +690,14 @@ def test_seventh_round_causes_with_their_opposites(rules: Classifier, title: str
         ("Create a Grafana dashboard for signup latency", "", "cicd", "monitoring"),
         ("Build a Kibana dashboard for the payment errors", "", "cicd", "monitoring"),
         ("Add a usage chart to the account dashboard page", "", "development", "a page of the program"),
+        # a library bump that names no advisory is the program's change, whoever opened it; a bump of an Action or
+        # one for an advisory is not
+        ("Bump chalk from 5.2.0 to 5.3.0 in /cli", "Bumps chalk from 5.2.0 to 5.3.0. You can trigger a rebase of this PR "
+         "by commenting @dependabot rebase.", "development", "a library bump"),
+        ("Bump guava from 32.0.0 to 32.1.3 in /inventory-sync", "", "development", "a library bump"),
+        ("Bump chalk from 5.2.0 to 5.3.0", "Dependabot security update for GHSA-5v2h-r2cx-5xgj.", "security",
+         "a bump for an advisory"),
+        ("Bump actions/setup-python from 4 to 5", "", "cicd", "a workflow's Action"),
         # a crash report's release field asks for no release
         ("Sentry: TypeError in InvoiceList.tsx", "Release shop@2.9.1. 12 events, 9 users.", "development",
          "an exception in a component"),

@@ -281,7 +281,8 @@ _THROWN_RE = re.compile(r"\b[a-z]\w+(?:exception|error)\b|\b(?:segfault|segmenta
                         re.IGNORECASE)
 """A failure named by what the program threw (``NullPointerException in PaymentService.refund``): the code's."""
 _CERT_EXPIRY_RE = re.compile(r"^\s*(?:[^\s.!?]+\s+){0,3}?(?:certs?|certificates?)\b(?:\s+[^\s.!?]+){0,5}?\s+"
-                             r"(?:(?:is|are|will)\s+)?(?:expires?|expired|expiring|runs?\s+out|ran\s+out|lapses?)\b",
+                             r"(?:(?:is|are|will)\s+)?(?:expires?|expired|expiring|runs?\s+out|ran\s+out|lapses?|"
+                             r"needs?\s+(?:renewing|renewal|to\s+be\s+renewed|a\s+renewal))\b",
                              re.IGNORECASE)
 """A title whose subject is a certificate that expires, whatever names it in between ("cert for api.example.com
 expires friday"): renewing it (not "Add a certificate expiry column", not "Warn users when their certificate ...")."""
@@ -356,6 +357,11 @@ _DEFECT_RE = re.compile(
     r"(?:the\s+|our\s+)?(?:[\w-]+\s+){0,3}(?:bundle|apk|ipa|binary|binaries|javascript|frontend|firmware\s+image))\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
+_BUMP_RE = re.compile(r"\s*(?:bump|bumps|update\s+dependency|upgrade)\s+[\w@/.-]+\s+(?:from\s+\S+\s+)?to\s+v?\d",
+                      re.IGNORECASE)
+"""A library bump as Dependabot and Renovate title one ("Bump axios from 1.6.0 to 1.6.8", "Update dependency x to v2")."""
+_ADVISORY_RE = re.compile(r"\b(?:cve-?\d*|ghsa|security|vulnerab\w*|advisory|advisories|exploit\w*|audit)\b",
+                          re.IGNORECASE)
 _RELEASE_FIELD_RE = re.compile(r"\s*release\s*(?::\s*|\s+(?=[\w.-]+@))[\w./-]*@?v?\d[\w.+-]*[.,;]?\s*$", re.IGNORECASE)
 """A report's field naming the release it came from (Sentry's "Release web@4.18.0.", "Release: 2.3.1"): no release
 asked for."""
@@ -609,6 +615,14 @@ class Classifier:
             # e-mail the product sends ("Email users when their export is ready")
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is an alert on a system's state ({head!r})")
             return "alerting", "cicd"
+        if _BUMP_RE.match(title) and not _ADVISORY_RE.search(f"{title}\n{description}") and "development" in scores and not (
+                operations_path(split_identifiers(title)[1]) or any(
+                    self._other_domain(word) for word in re.findall(r"[a-z][a-z0-9_+-]*", named.lower()))):
+            # "Bump requests from 2.31.0 to 2.32.0 in /api", "Update dependency react-router-dom to v6.22.3": a library
+            # bump that names no advisory is the program's change, whoever opened it (Dependabot's boilerplate names
+            # itself); a bump of an Action, a base image or a chart, or one for a CVE, is not
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a library bump ({head!r})")
+            return "software", "development"
         wanted = _CAPABILITY_FOR_RE.match(named.strip())
         if wanted and self._lead_verbs.get(wanted.group("verb") or "", "development") == "development":
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT,
@@ -617,7 +631,7 @@ class Classifier:
         # another master's verb opens the work ("Roll back last night's CMS release; editors cannot save drafts",
         # "Roll out POS app 7.3.1", "Fuzz the PDF import for crashes"): what it works on is not software to make,
         # and a failure after it is the reason; a verb's word before a noun ("Deploy button does nothing") is a name
-        opened = without_plain_rotation(title).strip().lower()
+        opened = without_plain_rotation(after_label(title)).strip().lower()  # "Cloudflare WAF: block the IP range ..."
         phrase = next((phrase for phrase in self._lead_phrases if opened.startswith(f"{phrase} ")), "")
         first = _WORD_RE.match(opened)
         if not phrase and first and first.group() in UNAMBIGUOUS_LEADS and DETERMINERS.match(opened[first.end():]):
@@ -921,6 +935,7 @@ class Classifier:
         head = self._score_head(asked or read, scores, reasons, description)
         if head is None and asked:  # the request said nothing the rules read: the statement before it may
             head = self._score_head(stated, scores, reasons, description)
+        titled = head  # what the title's own head says, not its description's first request
         if head is None and vague and description:
             # a title that names no work ("Q3 housekeeping", "Ticket from support"): the description's
             # first request is the head
@@ -956,7 +971,11 @@ class Classifier:
                     hinted.append(domain)
                     reasons.append(f"type {hint!r} points to {domain}")
         totals = {name: score.total for name, score in scores.items()}
-        ranked = sorted(totals.items(), key=lambda item: (-item[1], -scores[item[0]].strong, _rank(item[0], hinted)))
+        # a tie between what the head says and what the type says goes to the head: the type outvotes it, never ties
+        # ("Add an export button to the audit log page" typed security is a button)
+        headed = titled[1] if titled else None
+        ranked = sorted(totals.items(), key=lambda item: (-item[1], -scores[item[0]].strong, item[0] != headed,
+                                                          _rank(item[0], hinted)))
         best, best_score = ranked[0]
         if history is not None:
             close = [name for name, total in ranked if total >= best_score * (1 - NARROW_MARGIN)]

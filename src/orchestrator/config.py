@@ -128,7 +128,11 @@ def _default_domains() -> dict[str, DomainConfig]:
                    "github access", "production access", "admin access", "write access", "push access", "ssh access",
                    "vpn access", "still have access", "access rights", "admin rights", "with access to", "access review",
                    "risk assessment",
-                   "hacker", "hackers", "hacking"],
+                   "hacker", "hackers", "hacking",
+                   # identity, password and endpoint-protection products: a task naming only one is about who may
+                   # get in or what guards a device
+                   "okta", "auth0", "onelogin", "jumpcloud", "lastpass", "bitwarden",
+                   "crowdstrike", "sentinelone"],
         ),
         "inventory": DomainConfig(
             master="inventory",
@@ -174,7 +178,9 @@ def _default_domains() -> dict[str, DomainConfig]:
                    "jenkins", "gitlab ci", "circleci", "buildkite", "pypi", "npm publish", "homebrew", "dns", "cdn",
                    "vpc", "ec2", "eks", "gke", "aks", "ecs", "load balancer", "node pool", "cronjob", "snapshot",
                    "vpn", "site-to-site", "dhcp", "core switch", "access point", "access points",
-                   "render nodes", "render farm", "nas", "broker", "kubectl", "kubelet", "systemctl"],
+                   "render nodes", "render farm", "nas", "broker", "kubectl", "kubelet", "systemctl",
+                   # device management and network products: enrolling, profiles and updates pushed to devices
+                   "jamf", "intune", "kandji", "mosyle", "tailscale", "cloudflare", "zscaler"],
             lead_verbs=["deploy", "redeploy", "release", "publish", "ship", "promote", "scale", "provision",
                         "roll back", "roll out", "rollback", "tag", "push", "back up", "backup", "snapshot", "renew",
                         "restart", "reboot", "containerize", "containerise", "dockerize", "dockerise", "cordon"],
