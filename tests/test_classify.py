@@ -530,12 +530,20 @@ SEVENTH_ROUND_CASES = [
     ("SentinelOne agent is missing on the new Windows box", "", "security", "endpoint protection"),
     ("Kandji: enrol the loaner iPads", "", "cicd", "device management"),
     ("Add a 'Continue with Auth0' button to the signup page", "", "development", "a button"),
+    # a person's account opened, locked or closed is who may get in; an account screen or a user's own is the product's
+    ("Give the new intern a Jira account", "", "security", "an account for a person"),
+    ("Suspend Omar's VPN login until he is back", "", "security", "a person's login"),
+    ("Reset Lena's account settings page to the defaults", "", "development", "a screen"),
+    ("Let customers close their account from the app", "", "development", "a product capability"),
     # a certificate that needs renewing asks for its renewal, as one that expires does
     ("The TLS cert on the billing portal needs renewing", "", "cicd", "a certificate renewal"),
     ("Show certificates that need renewal on the domains page", "", "development", "a page"),
     # hardware and hosts operations people name
     ("Install two hypervisors in rack B", "", "cicd", "compute hardware"),
     ("Server room temperature alarm at 31 degrees", "", "cicd", "a room of servers"),
+    ("Wi-Fi keeps dropping in the Porto office", "", "cicd", "the office network"),
+    ("Install the new printer on floor 2", "", "cicd", "an office device"),
+    ("Add a printer selection dropdown to the shipping label page", "", "development", "a dropdown"),
 ]
 """The sixth routing round (bot and alert voices): its causes with their opposites, run with the fifth's."""
 
@@ -690,6 +698,8 @@ def test_a_tie_between_head_and_type_goes_to_the_head(rules: Classifier, title: 
         ("Create a Grafana dashboard for signup latency", "", "cicd", "monitoring"),
         ("Build a Kibana dashboard for the payment errors", "", "cicd", "monitoring"),
         ("Add a usage chart to the account dashboard page", "", "development", "a page of the program"),
+    ("Add a monitor for the p95 latency of the search service", "", "cicd", "monitoring"),
+    ("Add a heart-rate monitor screen to the watch app", "", "development", "a screen"),
         # a library bump that names no advisory is the program's change, whoever opened it; a bump of an Action or
         # one for an advisory is not
         ("Bump chalk from 5.2.0 to 5.3.0 in /cli", "Bumps chalk from 5.2.0 to 5.3.0. You can trigger a rebase of this PR "

@@ -219,6 +219,14 @@ _LIMITING_RE = re.compile(r"^\s*(?:restrict|limit|reduce|narrow|lock\s+down|tigh
 """Limiting who may do what ("Restrict who can exec into the pods", "Limit who can deploy") is access control."""
 ACCESS_NOUNS = frozenset({"access", "permissions", "privileges", "access rights", "rights"})
 """A verbless title about access (``Prod DB access for Sam``) is granting or taking away access: security's."""
+_PERSON_ACCOUNT_RE = re.compile(
+    r"\s*(?:(?i:(?:please\s+)?(?:unlock|disable|deactivate|suspend|reactivate|re-?enable|enable|remove|delete|lock|reset|"
+    r"close|offboard)\s+)(?:[A-Z][a-z]+|(?i:the\s+(?:new\s+)?(?:hire|contractor|intern|starter|joiner|leaver|employee)s?))"
+    r"(?:'s|’s|s')\s+"
+    r"|(?i:(?:please\s+)?(?:give|create|set\s+up|make|open)\s+)(?:[A-Z][a-z]+|(?i:the\s+(?:new\s+)?(?:hire|contractor|"
+    r"intern|starter|joiner|employee|analyst|designer|developer)s?))\s+(?i:an?\s+)?)(?:[\w-]+\s+){0,2}?"
+    r"(?i:accounts?|logins?|user)\b(?!\s+(?i:pages?|screens?|settings|layouts?|views?|tabs?|menus?|forms?|buttons?)\b)")
+"""A named person's account, or one for a new hire, opened, locked or closed: access management."""
 ACCESS_CHANGING = frozenset({"remove", "grant", "give", "cut", "trim", "withdraw", "disable", "suspend", "review",
                              "audit", "request", "approve", "take", "drop", "reduce", "tighten", "narrow"})
 """Verbs that change or review who may access what (``Remove the interns' access to ...``): security's, whatever is
@@ -742,6 +750,11 @@ class Classifier:
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a secret where it should not be "
                          f"({head!r})")
             return "secret", "security"
+        if _PERSON_ACCOUNT_RE.match(after_label(named)) and "security" in scores:
+            # "Unlock Maria's account", "Give the contractor a GitHub account", "Disable Tom's Okta login": a person's
+            # account opened, locked or closed is who may get in ("Let users delete their account" is the product's)
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a person's account ({head!r})")
+            return "access", "security"
         if (verbless or verb in ACCESS_CHANGING) and noun in ACCESS_NOUNS and "security" in scores:
             # "GitHub access for the new contractors", "Remove the intern group's access to the production database"
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")

@@ -171,7 +171,8 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "kubedeployment", "kubenode", "kubejob", "kubestatefulset", "kubedaemonset", "targetdown",
                       "drain node", "drain the node", "node drain", "patch window", "preview environment",
                       "preview environments", "review app", "review apps", "ephemeral environment",
-                      "ephemeral environments", "hypervisor", "hypervisors", "server room", "cpu throttling"],
+                      "ephemeral environments", "hypervisor", "hypervisors", "server room", "cpu throttling", "a monitor for",
+                      "monitors for", "uptime monitor", "uptime monitors"],
             hints=["build", "alerts", "nginx", "systemd", "artifact", "registry", "uptime", "environment", "storage",
                    "capacity", "disk",
                    "cluster", "provision", "publish", "ship", "cron", "backup", "argo", "argocd", "flux", "spinnaker",
@@ -180,7 +181,9 @@ def _default_domains() -> dict[str, DomainConfig]:
                    "vpn", "site-to-site", "dhcp", "core switch", "access point", "access points",
                    "render nodes", "render farm", "nas", "broker", "kubectl", "kubelet", "systemctl",
                    # device management and network products: enrolling, profiles and updates pushed to devices
-                   "jamf", "intune", "kandji", "mosyle", "tailscale", "cloudflare", "zscaler"],
+                   "jamf", "intune", "kandji", "mosyle", "tailscale", "cloudflare", "zscaler",
+                   # the office's network and shared devices
+                   "wi-fi", "wifi", "wlan", "printer", "printers", "meeting room", "conference room"],
             lead_verbs=["deploy", "redeploy", "release", "publish", "ship", "promote", "scale", "provision",
                         "roll back", "roll out", "rollback", "tag", "push", "back up", "backup", "snapshot", "renew",
                         "restart", "reboot", "containerize", "containerise", "dockerize", "dockerise", "cordon"],
