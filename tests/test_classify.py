@@ -482,6 +482,69 @@ SIXTH_ROUND_CASES = [
     ("Put the new build agents on the asset sheet", "", "inventory", "recording assets"),
     ("Add a serial number column to the asset tracker page", "", "development", "a column on a page"),
 ]
+
+
+SEVENTH_ROUND_CASES = [
+    # a verb that only says to attend to a thing ("Look into", "Sort out", "Take care of", "Deal with"): what
+    # follows is the head, its preposition does not end it, and "sort out" sorts nothing on a screen
+    ("Look into the failed login attempts on the VPN portal", "", "security", "an attacker's trail"),
+    ("Take care of the Trivy issues in the billing repo", "", "security", "scanner findings"),
+    ("Sort out the swap filling up on the jenkins host", "", "cicd", "a host's disk"),
+    ("Sort out the DKIM record for the support domain", "", "security", "email authentication"),
+    ("Sort the invoices table by due date", "", "development", "sorting on a screen"),
+    ("Look into the slow search on the help center page", "", "development", "a page's defect"),
+    # who may reach or read what, said as a state with no security word
+    ("CI jobs can read each other's workspaces", "", "security", "isolation"),
+    ("The BI role can read the payroll tables", "", "security", "a role's reach"),
+    ("Firewall rules let every laptop reach the admin VLAN", "", "security", "a rule too broad"),
+    ("The marketing service account has admin permissions on the bucket", "", "security", "too much access"),
+    ("The deploy user has ec2:* on every account", "", "security", "a wildcard permission"),
+    ("The wiki allows registrations from anyone", "", "security", "open sign-up"),
+    ("The Finance drive is shared with everyone in the company", "", "security", "sharing too broad"),
+    ("A Slack webhook token was committed to the ops repo", "", "security", "a secret in a repository"),
+    ("The build container runs the agent as root", "", "security", "root in a container"),
+    ("Let users share boards with everyone in their workspace", "", "development", "a product capability"),
+    ("Admins can delete any comment from the moderation page", "", "development", "a screen's capability"),
+    # changing who may access what, and leavers, are security's whatever is reached
+    ("Remove the agency's access to the staging database", "", "security", "revoking access"),
+    ("Give the auditors read access to the billing share", "", "security", "granting access"),
+    ("Accounts of employees who left in March are still enabled", "", "security", "leavers' accounts"),
+    ("Disable Tom's logins on his last day", "", "security", "offboarding"),
+    ("Trim the admin roles in the CRM to three people", "", "security", "admin rights"),
+    ("Remove the access log table from the admin page", "", "development", "a table on a page"),
+    # a census someone asks to know, and what the things sought lack, is a census
+    ("Compliance wants to know which of our apps still use TLS 1.0", "", "inventory", "a census"),
+    ("The board would like to know how many tablets are in the field", "", "inventory", "a count"),
+    ("Which hosts don't run the backup agent?", "", "inventory", "what the hosts lack is sought"),
+    ("Why doesn't the backup agent run on db-3?", "", "cicd", "a failure report"),
+    ("Tidy up the hardware tracker: merge duplicates, fix owners", "", "inventory", "keeping a register"),
+    # running a thing on a schedule is operations' unless what runs is a security check
+    ("Schedule the PII purge script for every Sunday", "", "cicd", "a scheduled job"),
+    ("Schedule the secrets scan every night", "", "security", "a scan, whatever triggers it"),
+    # a domain's lead verb after a short label still opens the work
+    ("Edge: block the scrapers hitting the pricing API", "", "security", "blocking an attack"),
+    ("Checkout: block the submit button while the payment is saving", "", "development", "a button"),
+    # a task naming only a product: identity and endpoint-protection products are security's, device management
+    # and network products operations'; a button that names one is the program's
+    ("JumpCloud sync creates duplicate users", "", "security", "identity"),
+    ("SentinelOne agent is missing on the new Windows box", "", "security", "endpoint protection"),
+    ("Kandji: enrol the loaner iPads", "", "cicd", "device management"),
+    ("Add a 'Continue with Auth0' button to the signup page", "", "development", "a button"),
+    # a person's account opened, locked or closed is who may get in; an account screen or a user's own is the product's
+    ("Give the new intern a Jira account", "", "security", "an account for a person"),
+    ("Suspend Omar's VPN login until he is back", "", "security", "a person's login"),
+    ("Reset Lena's account settings page to the defaults", "", "development", "a screen"),
+    ("Let customers close their account from the app", "", "development", "a product capability"),
+    # a certificate that needs renewing asks for its renewal, as one that expires does
+    ("The TLS cert on the billing portal needs renewing", "", "cicd", "a certificate renewal"),
+    ("Show certificates that need renewal on the domains page", "", "development", "a page"),
+    # hardware and hosts operations people name
+    ("Install two hypervisors in rack B", "", "cicd", "compute hardware"),
+    ("Server room temperature alarm at 31 degrees", "", "cicd", "a room of servers"),
+    ("Wi-Fi keeps dropping in the Porto office", "", "cicd", "the office network"),
+    ("Install the new printer on floor 2", "", "cicd", "an office device"),
+    ("Add a printer selection dropdown to the shipping label page", "", "development", "a dropdown"),
+]
 """The sixth routing round (bot and alert voices): its causes with their opposites, run with the fifth's."""
 
 
@@ -591,6 +654,7 @@ SIXTH_ROUND_CASES = [
         ("Run Semgrep on the payments repo and triage what it finds", "", "security", "a security scan"),
         ("Generate a report of the repos without owners", "", "inventory", "a census report"),
         *SIXTH_ROUND_CASES,
+        *SEVENTH_ROUND_CASES,
     ],
 )
 def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, description: str, master: str,
@@ -598,3 +662,50 @@ def test_fifth_round_causes_with_their_opposites(rules: Classifier, title: str, 
     result = classify(rules, title, description=description)
     assert (result.master or result.decision) == master, (why, result.reasons)
 
+
+@pytest.mark.parametrize(
+    ("title", "kind", "master", "why"),
+    [
+        # a tie between the title's head and the type goes to the head; a type that outscores it still decides
+        ("Add a download button to the audit trail page", "security", "development", "a button: a tie, the head's"),
+        ("Add a date filter to the audit log screen", "security", "security", "the type outvotes the head"),
+        ("Rotate the staging database password", "development", "security", "the head and its words outvote the type"),
+    ],
+)
+def test_a_tie_between_head_and_type_goes_to_the_head(rules: Classifier, title: str, kind: str, master: str,
+                                                      why: str) -> None:
+    result = classify(rules, title, type=kind)
+    assert result.master == master, (why, result.reasons)
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "master", "why"),
+    [
+        # a test of the program is its code, flaky or failing (the model took "flaky" for a runner's); a flaky
+        # runner or stage is operations'
+        ("Fix the flaky checkout e2e test", "", "development", "a test of the program (the issue's example)"),
+        ("Flaky search e2e test", "", "development", "a test of the program"),
+        ("Flaky cart spec: fix the race on the price update", "", "development", "a test of the program"),
+        ("The integration tests are flaky on the ARM runners", "", "cicd", "a flaky runner"),
+        # a dashboard in a monitoring tool is monitoring; a dashboard page of the program is the program's
+        ("Create a Grafana dashboard for signup latency", "", "cicd", "monitoring"),
+        ("Build a Kibana dashboard for the payment errors", "", "cicd", "monitoring"),
+        ("Add a usage chart to the account dashboard page", "", "development", "a page of the program"),
+        ("Add a monitor for the p95 latency of the search service", "", "cicd", "monitoring"),
+        ("Add a heart-rate monitor screen to the watch app", "", "development", "a screen"),
+        # a library bump that names no advisory is the program's change, whoever opened it; a bump of an Action or
+        # one for an advisory is not
+        ("Bump chalk from 5.2.0 to 5.3.0 in /cli", "Bumps chalk from 5.2.0 to 5.3.0. You can trigger a rebase of this PR "
+         "by commenting @dependabot rebase.", "development", "a library bump"),
+        ("Bump guava from 32.0.0 to 32.1.3 in /inventory-sync", "", "development", "a library bump"),
+        ("Bump chalk from 5.2.0 to 5.3.0", "Dependabot security update for GHSA-5v2h-r2cx-5xgj.", "security",
+         "a bump for an advisory"),
+        ("Bump actions/setup-python from 4 to 5", "", "cicd", "a workflow's Action"),
+        # a crash report's release field asks for no release
+        ("Sentry: TypeError in InvoiceList.tsx", "Release shop@2.9.1. 12 events, 9 users.", "development",
+         "an exception in a component"),
+    ],
+)
+def test_seventh_round_causes_the_model_met(title: str, description: str, master: str, why: str) -> None:
+    result = classify(Classifier(ClassifierConfig()), title, description=description)
+    assert (result.master or result.decision) == master, (why, result.reasons)

@@ -79,6 +79,12 @@ def _relative_which(lowered: str, at: int) -> bool:
     return bool(_BEFORE_RELATIVE_RE.search(lowered, max(0, at - 8), at) and _AFTER_RELATIVE_RE.match(lowered, at))
 
 
+# a verb that only says someone should attend to a thing ("Look into ...", "Sort out ...", "Take care of ...", "Deal
+# with ..."): the thing after it is the head, and its preposition does not end the head ("Take care of the open Snyk
+# issues on the web repo" is about Snyk issues, not a change made in a repo; "Sort out" is no sorting on a screen)
+_ATTEND_RE = re.compile(r"(?:please\s+)?(?:look\s+into|look\s+at|(?:have|take)\s+a\s+(?:quick\s+|closer\s+)?look\s+at|"
+                        r"take\s+care\s+of|deal\s+with|sort\s+out|figure\s+out|find\s+out|chase\s+down|"
+                        r"follow\s+up\s+on|handle)\s+(?=\S)", re.IGNORECASE)
 _TITLE_ASK_RE = re.compile(r"(?<!\s)(?:\s*;\s+|\s+[-–—]\s+)")  # once per run of spaces (tests/test_text_cost.py)
 """Where a title's statement ends and its request begins."""
 _BUILD_NAME_RE = re.compile(r"build(?:ers?\b|-\d)")
@@ -185,6 +191,8 @@ SCREENS = frozenset({"page", "tab", "screen", "panel", "view", "dialog", "modal"
 """Parts of a user interface: the words naming one (the security center settings page) are its name, not its work."""
 PLACES = frozenset({"screens", "pages", "tabs", "views", "panels", "forms", "dialogs"})
 """Where one change goes: ``the four onboarding screens`` are places, not parts (``three new screens`` are)."""
+TESTS = frozenset({"test", "tests", "spec", "specs", "e2e"})
+"""A program's tests: repairing one, or one that is flaky, is work on the program's code."""
 REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
 """Making verbs that also repair: with a security defect named, the work is the defect's fix."""
 RELEASE_DOCS = frozenset({"changelog", "release notes"})
@@ -212,12 +220,27 @@ _LIMITING_RE = re.compile(r"^\s*(?:restrict|limit|reduce|narrow|lock\s+down|tigh
 """Limiting who may do what ("Restrict who can exec into the pods", "Limit who can deploy") is access control."""
 ACCESS_NOUNS = frozenset({"access", "permissions", "privileges", "access rights", "rights"})
 """A verbless title about access (``Prod DB access for Sam``) is granting or taking away access: security's."""
+_PERSON_ACCOUNT_RE = re.compile(
+    r"\s*(?:(?i:(?:please\s+)?(?:unlock|disable|deactivate|suspend|reactivate|re-?enable|enable|remove|delete|lock|reset|"
+    r"close|offboard)\s+)(?:[A-Z][a-z]+|(?i:the\s+(?:new\s+)?(?:hire|contractor|intern|starter|joiner|leaver|employee)s?))"
+    r"(?:'s|’s|s')\s+"
+    r"|(?i:(?:please\s+)?(?:give|create|set\s+up|make|open)\s+)(?:[A-Z][a-z]+|(?i:the\s+(?:new\s+)?(?:hire|contractor|"
+    r"intern|starter|joiner|employee|analyst|designer|developer)s?))\s+(?i:an?\s+)?)(?:[\w-]+\s+){0,2}?"
+    r"(?i:accounts?|logins?|user)\b(?!\s+(?i:pages?|screens?|settings|layouts?|views?|tabs?|menus?|forms?|buttons?)\b)")
+"""A named person's account, or one for a new hire, opened, locked or closed: access management."""
+ACCESS_CHANGING = frozenset({"remove", "grant", "give", "cut", "trim", "withdraw", "disable", "suspend", "review",
+                             "audit", "request", "approve", "take", "drop", "reduce", "tighten", "narrow"})
+"""Verbs that change or review who may access what (``Remove the interns' access to ...``): security's, whatever is
+reached (a database, a share)."""
 FINDINGS = frozenset({"finding", "findings"})
 """What a scan, an audit or a pen test reports: closing one (``Close the 'missing CSP' finding``) is security's."""
 SCANNERS = frozenset({"trivy", "snyk", "codeql", "semgrep", "checkov", "tfsec", "kube-bench", "grype", "gitleaks",
                       "trufflehog", "gitguardian", "falco", "wazuh", "guardduty", "zap", "nuclei", "osv-scanner", "nessus",
                       "qualys", "mobsf", "burp", "pentest", "pen-test"})
 """Security's scanners and detectors: a title labelled with one ("Trivy: ...") reports its finding."""
+MONITORING_TOOLS = frozenset({"grafana", "datadog", "kibana", "cloudwatch", "prometheus", "splunk", "newrelic",
+                              "dynatrace", "honeycomb"})
+"""Monitoring tools: a dashboard or a panel in one is operations' monitoring, not a screen of the program."""
 CICD_TOOLS = frozenset({"argo", "argocd", "flux", "fluxcd", "spinnaker", "jenkins", "circleci", "buildkite", "tekton",
                         "teamcity", "bamboo", "drone", "octopus"})
 """Deploy and build tools: what fails in one of them (an ArgoCD app out of sync) is a deploy's failure."""
@@ -237,6 +260,11 @@ datasets in the lake", "Document the cameras ... used for the live events" (one 
 COMPLIANCE_RECORDS = frozenset({"evidence", "risk register", "risk registers", "risk assessment", "risk assessments",
                                 "questionnaire", "questionnaires", "risk treatment plan", "statement of applicability"})
 """What a security or compliance programme keeps: collecting or updating it is security's work."""
+ASSET_WORDS = frozenset({"asset", "assets", "hardware", "device", "devices"})
+REGISTER_NOUNS = frozenset({"sheet", "spreadsheet", "list", "tracker", "database", "table"})
+"""The asset sheet, the hardware tracker: a register of assets."""
+KEEPING = frozenset({"clean", "tidy", "reconcile", "dedupe", "deduplicate"})
+"""Verbs that keep a register in order ("Clean up the asset sheet"): recording what exists."""
 CENSUS_PLACES = frozenset({"catalog", "catalogue", "inventory", "cmdb", "portfolio", "register"})
 CARRYING = frozenset({"import", "export", "copy", "sync", "load", "pull", "snapshot", "upload", "feed"})
 """Verbs that carry data somewhere: into the catalog (``Snapshot the Helm release versions into the inventory``)
@@ -262,7 +290,8 @@ _THROWN_RE = re.compile(r"\b[a-z]\w+(?:exception|error)\b|\b(?:segfault|segmenta
                         re.IGNORECASE)
 """A failure named by what the program threw (``NullPointerException in PaymentService.refund``): the code's."""
 _CERT_EXPIRY_RE = re.compile(r"^\s*(?:[^\s.!?]+\s+){0,3}?(?:certs?|certificates?)\b(?:\s+[^\s.!?]+){0,5}?\s+"
-                             r"(?:(?:is|are|will)\s+)?(?:expires?|expired|expiring|runs?\s+out|ran\s+out|lapses?)\b",
+                             r"(?:(?:is|are|will)\s+)?(?:expires?|expired|expiring|runs?\s+out|ran\s+out|lapses?|"
+                             r"needs?\s+(?:renewing|renewal|to\s+be\s+renewed|a\s+renewal))\b",
                              re.IGNORECASE)
 """A title whose subject is a certificate that expires, whatever names it in between ("cert for api.example.com
 expires friday"): renewing it (not "Add a certificate expiry column", not "Warn users when their certificate ...")."""
@@ -310,7 +339,19 @@ _DEFECT_RE = re.compile(
     # what operations tools name, in a state that is a security defect: the tool names where, the state what
     # ("Pods in the payments namespace run as privileged", "Terraform state bucket is readable by every account",
     # "ArgoCD UI is reachable from the internet", "MQTT broker accepts anonymous connections")
-    r"(?:runs?|running)\s+as\s+(?:privileged|root)|privileged\s*:\s*true|"
+    r"(?:runs?|running)\s+(?:(?:every|each|all|the|its|our)\s+)?(?:[\w-]+\s+)?as\s+(?:privileged|root)|privileged\s*:\s*true|"
+    # who may reach or read what, said as a state with no security word ("Workers can read each other's handoff
+    # folders", "The ANALYST role can read the raw PII schema", "Tailscale ACLs let every device reach the production
+    # database", "The reporting key has write permissions", "The Lambda role has s3:* on all buckets", "The tenant
+    # allows sign-ups from anyone", "The 'Infra' vault is shared with 40 people", "The key is committed in the repo")
+    r"(?:can|could|may)\s+(?:read|write|see|access|modify|delete|change)\s+each\s+other'?s|"
+    r"\broles?\s+(?:can|could|may)\s+(?:read|write|access|see|assume|delete|modify)|"
+    r"(?:lets?|allows?)\s+(?:every|any|all)\w*\s+(?:[\w-]+\s+){0,2}?(?:reach|access|read|see|write)|"
+    r"(?:has|have)\s+(?:full\s+)?(?:write|admin|owner|delete|root|full)\s+(?:permissions?|access|rights|privileges)|"
+    r"(?:has|have)\s+[a-z0-9-]+:\*\s+on|"
+    r"(?:sign-?ups?|registrations?|logins?)\s+from\s+anyone|"
+    r"shared\s+with\s+(?:\d+|everyone|the\s+whole|all\s+(?:staff|employees|users))|"
+    r"(?:keys?|tokens?|secrets?|passwords?|credentials)\s+(?:is|are|was|were|got|has\s+been|have\s+been)\s+committed|"
     # data shared by a public link, a guest network that reaches inside ("Sales shares customer lists through public
     # Google Drive links", "Guest Wi-Fi can reach the office printers")
     r"(?:through|via|with|by|as)\s+public\s+(?:[\w-]+\s+){0,2}links?|anyone\s+with\s+the\s+link|shared\s+publicly|"
@@ -325,6 +366,16 @@ _DEFECT_RE = re.compile(
     r"(?:the\s+|our\s+)?(?:[\w-]+\s+){0,3}(?:bundle|apk|ipa|binary|binaries|javascript|frontend|firmware\s+image))\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
+_BUMP_RE = re.compile(r"\s*(?:bump|bumps|update\s+dependency|upgrade)\s+[\w@/.-]+\s+(?:from\s+\S+\s+)?to\s+v?\d",
+                      re.IGNORECASE)
+"""A library bump as Dependabot and Renovate title one ("Bump axios from 1.6.0 to 1.6.8", "Update dependency x to v2")."""
+_ADVISORY_RE = re.compile(r"\b(?:cve-?\d*|ghsa|security|vulnerab\w*|advisory|advisories|exploit\w*|audit)\b",
+                          re.IGNORECASE)
+_RELEASE_FIELD_RE = re.compile(r"\s*release\s*(?::\s*|\s+(?=[\w.-]+@))[\w./-]*@?v?\d[\w.+-]*[.,;]?\s*$", re.IGNORECASE)
+"""A report's field naming the release it came from (Sentry's "Release web@4.18.0.", "Release: 2.3.1"): no release
+asked for."""
+_SECURITY_RUN_RE = re.compile(r"\b(?:scan\w*|audit\w*|pen\s*-?tests?|pentests?|fuzz\w*|vulnerab\w*|dast|sast)\b")
+"""What a security check runs: a scan run on every push stays security's, a deletion script run nightly does not."""
 _TRIGGER_RE = re.compile(r"\b(?:after|before|on|for)\s+(?:each|every|all)\s+(?:deploy\w*|release\w*|merge\w*|push\w*|"
                          r"commits?|builds?|prs?|pull\s+requests?|tags?)\b|\b(?:nightly|hourly|daily|weekly|monthly)\b|"
                          r"\bevery\s+(?:night|day|week|month|hour|morning|evening|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
@@ -564,8 +615,7 @@ class Classifier:
         place_noun = place_words[-1] if place_words else ""
         if " ".join(place_words[-2:]) in self._deploy_objects:
             place_noun = " ".join(place_words[-2:])  # the load balancer, the node pool
-        elif len(place_words) > 1 and place_words[-2] in ("asset", "assets", "hardware", "device", "devices") and (
-                place_noun in ("sheet", "spreadsheet", "list", "tracker", "database", "table")):
+        elif len(place_words) > 1 and place_words[-2] in ASSET_WORDS and place_noun in REGISTER_NOUNS:
             place_noun = "register"  # the asset sheet, the hardware tracker: a register of assets
         alert = _ALERT_ON_STATE_RE.search(named)
         if alert and not _PRODUCT_MESSAGE_RE.search(named[: alert.start("to") + len(alert.group("to"))]) \
@@ -574,6 +624,14 @@ class Classifier:
             # e-mail the product sends ("Email users when their export is ready")
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is an alert on a system's state ({head!r})")
             return "alerting", "cicd"
+        if _BUMP_RE.match(title) and not _ADVISORY_RE.search(f"{title}\n{description}") and "development" in scores and not (
+                operations_path(split_identifiers(title)[1]) or any(
+                    self._other_domain(word) for word in re.findall(r"[a-z][a-z0-9_+-]*", named.lower()))):
+            # "Bump requests from 2.31.0 to 2.32.0 in /api", "Update dependency react-router-dom to v6.22.3": a library
+            # bump that names no advisory is the program's change, whoever opened it (Dependabot's boilerplate names
+            # itself); a bump of an Action, a base image or a chart, or one for a CVE, is not
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a library bump ({head!r})")
+            return "software", "development"
         wanted = _CAPABILITY_FOR_RE.match(named.strip())
         if wanted and self._lead_verbs.get(wanted.group("verb") or "", "development") == "development":
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT,
@@ -582,14 +640,15 @@ class Classifier:
         # another master's verb opens the work ("Roll back last night's CMS release; editors cannot save drafts",
         # "Roll out POS app 7.3.1", "Fuzz the PDF import for crashes"): what it works on is not software to make,
         # and a failure after it is the reason; a verb's word before a noun ("Deploy button does nothing") is a name
-        opened = without_plain_rotation(title).strip().lower()
+        opened = without_plain_rotation(after_label(title)).strip().lower()  # "Cloudflare WAF: block the IP range ..."
         phrase = next((phrase for phrase in self._lead_phrases if opened.startswith(f"{phrase} ")), "")
         first = _WORD_RE.match(opened)
         if not phrase and first and first.group() in UNAMBIGUOUS_LEADS and DETERMINERS.match(opened[first.end():]):
             phrase = first.group()
         phrased = self._lead_verbs.get(phrase, "development") != "development" and not _CODE_STATE_RE.search(lowered)
         question = lowered.startswith(QUESTIONS) or title.strip().lower().startswith(QUESTIONS) or bool(
-            re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", named.strip().lower())) or (
+            re.match(r"^(?:\w+\s+){1,2}(?:which|what|how many|who owns)\s", named.strip().lower())) or bool(
+            _WANTS_TO_KNOW_RE.match(named.strip())) or (
             verb in FINDING and len(words) > 1 and words[1] in ("all", "every", "each", "any", "which"))
         # "Which hosts are missing from Datadog?": what is missing is what the census looks for, not a failure
         sought = (verb in FINDING or verb in ENUMERATING) and bool(DETERMINERS.match(f" {' '.join(words[1:2])}"))
@@ -631,6 +690,10 @@ class Classifier:
         filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | CARRYING | {
             "move", "tag", "mark", "fill", "complete", "populate", "update", "correct", "put", "enter",
             "note"}  # fill in the owners in the catalog
+        # keeping a register itself: "Clean up the asset sheet", "Reconcile the hardware tracker", "Dedupe the CMDB"
+        kept = verb in KEEPING and len(words) > 1 and (noun in CENSUS_PLACES or (
+            words[-2] in ASSET_WORDS and noun in REGISTER_NOUNS))
+        filed = filed or kept
         if not COMPLIANCE_RECORDS.isdisjoint({noun, " ".join(words[-2:]), " ".join(place_words[-2:])}) and (
                 "security" in scores):
             # "Collect SOC 2 evidence that MFA is enforced", "Add the vendor to the risk register": what a security
@@ -671,18 +734,30 @@ class Classifier:
         # "Security dashboard charts" are charts (the words before it say which one)
         verbless = (verb not in self._verbs and verb not in SUBJECTS) or noun_lead
         # a master's keyword right before the noun makes it that master's artifact: a Helm chart, HSTS headers
-        compound = len(words) > 2 - verbless and self._other_domain(words[-2], keywords_only=True)
+        compound = len(words) > 2 - verbless and (self._other_domain(words[-2], keywords_only=True) or
+                                                   words[-2] in MONITORING_TOOLS)
         # checking a thing for a security concern reviews it, whatever it is ("Check the blog plugins for known vulns")
         reviewed = verb in REVIEWING and self._has_keyword(named.lower(), "security")
         software = len(words) > 1 and singular in self._software and "development" in scores and not compound and (
             (verb in self._making and (verb not in REPAIRING or not defect)) or not (
                 defect or led or reviewed or (not verbless and any(self._other_domain(w) for w in named_by)))) and not (
             deploy_place)
+        if compound and words[-2] in MONITORING_TOOLS and singular in self._software and "cicd" in scores:
+            # "Create a Grafana dashboard for checkout latency": a dashboard in a monitoring tool is monitoring, as a
+            # Helm chart is a chart of deploys ("Add a latency chart to the admin dashboard page" is the program's)
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is monitoring in {words[-2]} ({head!r})")
+            return "monitoring", "cicd"
         if verbless and noun in SECRET_NOUNS and len(words) <= 2 and "security" in scores:  # "Password on the wiki"
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a secret where it should not be "
                          f"({head!r})")
             return "secret", "security"
-        if verbless and noun in ACCESS_NOUNS and "security" in scores:  # "GitHub access for the new contractors"
+        if _PERSON_ACCOUNT_RE.match(after_label(named)) and "security" in scores:
+            # "Unlock Maria's account", "Give the contractor a GitHub account", "Disable Tom's Okta login": a person's
+            # account opened, locked or closed is who may get in ("Let users delete their account" is the product's)
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a person's account ({head!r})")
+            return "access", "security"
+        if (verbless or verb in ACCESS_CHANGING) and noun in ACCESS_NOUNS and "security" in scores:
+            # "GitHub access for the new contractors", "Remove the intern group's access to the production database"
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is who may access what ({head!r})")
             return "access", "security"
         if (_WHO_MAY_RE.match(_LIMITING_RE.sub("", after_label(named), count=1)) or (
@@ -696,11 +771,18 @@ class Classifier:
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a finding of a scan, an audit or "
                          f"a pen test ({head!r})")
             return "finding", "security"  # where the finding is (the marketing site, a page) is not the kind of work
-        if verb in SCHEDULING and _TRIGGER_RE.search(named) and "cicd" in scores and not self._has_keyword(lowered, "security"):
+        if verb in SCHEDULING and _TRIGGER_RE.search(named) and "cicd" in scores and not (
+                _SECURITY_RUN_RE.search(lowered) or (SCANNERS & set(words))):
             # "Run the smoke tests after each deploy"; a scan run on every push is still security's scan
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work runs a thing on a trigger or a schedule: "
                          f"a pipeline's step or a scheduled job ({title.strip()!r})")
             return "pipeline", "cicd"
+        if noun in TESTS and (verb in REPAIRING or "flaky" in words) and not deploy_place and "development" in scores \
+                and not self._has_keyword(named.lower(), "cicd"):
+            # "Fix the flaky checkout e2e test": a test is the program's code, flaky or failing; a flaky runner or
+            # pipeline stage ("e2e tests flaky on the shared runner") is operations'
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a test of the program ({head!r})")
+            return "software", "development"
         if software:
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a {singular} ({head!r})")
             return "software", "development"  # the artifact and the words that name it ("service catalog page") are not a domain
@@ -762,7 +844,8 @@ class Classifier:
         description = CRITERIA_RE.split(description, maxsplit=1)[0]  # what must hold is not the request
         sentences = [re.sub(r"^\s*(?:(?:[-*•]|\d{1,2}[.)])\s*)?(?:(?:can|could|would)\s+(?:you|we|someone|somebody)\s+"
                             r"(?:please\s+)?)?(?:please\s+|pls\s+)?", "", sentence, flags=re.IGNORECASE)
-                     for sentence in re.split(r"(?<=[.!?])\s+|\n", description) if sentence.strip()]
+                     for sentence in re.split(r"(?<=[.!?])\s+|\n", description)
+                     if sentence.strip() and not _RELEASE_FIELD_RE.match(sentence)]
         if sentences and _CAPABILITY_FOR_RE.match(sentences[0]):
             return sentences[0]  # "Shop owners want to change prices in bulk": a user story is the request
         return next((sentence for sentence in sentences
@@ -861,10 +944,12 @@ class Classifier:
                 rollback = scores.setdefault("cicd", _Score())
                 rollback.total += KEYWORD_WEIGHT * weight
                 rollback.strong += 1
-        stated, asked = self._symptom_then_request(title)
-        head = self._score_head(asked or title, scores, reasons, description)
+        read = _attended(title)
+        stated, asked = self._symptom_then_request(read)
+        head = self._score_head(asked or read, scores, reasons, description)
         if head is None and asked:  # the request said nothing the rules read: the statement before it may
             head = self._score_head(stated, scores, reasons, description)
+        titled = head  # what the title's own head says, not its description's first request
         if head is None and vague and description:
             # a title that names no work ("Q3 housekeeping", "Ticket from support"): the description's
             # first request is the head
@@ -900,7 +985,11 @@ class Classifier:
                     hinted.append(domain)
                     reasons.append(f"type {hint!r} points to {domain}")
         totals = {name: score.total for name, score in scores.items()}
-        ranked = sorted(totals.items(), key=lambda item: (-item[1], -scores[item[0]].strong, _rank(item[0], hinted)))
+        # a tie between what the head says and what the type says goes to the head: the type outvotes it, never ties
+        # ("Add an export button to the audit log page" typed security is a button)
+        headed = titled[1] if titled else None
+        ranked = sorted(totals.items(), key=lambda item: (-item[1], -scores[item[0]].strong, item[0] != headed,
+                                                          _rank(item[0], hinted)))
         best, best_score = ranked[0]
         if history is not None:
             close = [name for name, total in ranked if total >= best_score * (1 - NARROW_MARGIN)]
@@ -1634,11 +1723,27 @@ def _sought(lowered: str) -> str:
     """What a census question looks for is no failure: a thing "missing", the kinds in parentheses and the relative
     clause that says which ("Which domains do we own that don't serve any website?", "Which mobile SDKs (analytics,
     crash reporting) are in each app?"); "Which hosts are missing from Datadog?" asks what exists."""
-    return _RELATIVE_RE.sub(" ", _PARENTHESES_RE.sub(" ", _MISSING_RE.sub(" ", lowered)))
+    return _RELATIVE_RE.sub(" ", _PARENTHESES_RE.sub(" ", _LACKING_RE.sub(" ", _MISSING_RE.sub(" ", lowered))))
 
 
+_LACKING_RE = re.compile(r"\b(?:don't|doesn't|do\s+not|does\s+not|haven't|hasn't|have\s+not|has\s+not)\s+"
+                         r"(?:have|run|use|contain|include|send|report)\b")
+"""What a census looks for that things lack ("Which servers don't have the CrowdStrike sensor?") is no failure."""
+
+
+_WANTS_TO_KNOW_RE = re.compile(r"(?:[\w'’-]+\s+){1,4}(?:to\s+know|to\s+find\s+out|tell\s+(?:me|us))\s+"
+                               r"(?:which|what|how\s+many|who\s+owns)\s", re.IGNORECASE)
+"""Someone asking to know what exists ("Legal wants to know which of our products use GPL code", "Facilities needs to
+know how many desk phones ...") asks a census question."""
 _PARENTHESES_RE = re.compile(r"\([^()]*\)")
 _RELATIVE_RE = re.compile(r"(?<=\w)\s+(?:that|who|whose)\s.*", re.DOTALL)
+
+
+def _attended(title: str) -> str:
+    """The title without a verb that only says to attend to what follows (:data:`_ATTEND_RE`): "Look into the login
+    attempts from Russia on the admin panel" is read as "the login attempts from Russia on the admin panel"."""
+    attend = _ATTEND_RE.match(title)
+    return title[attend.end():] if attend else title
 
 
 def _outage(lowered: str) -> bool:
