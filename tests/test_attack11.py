@@ -1,0 +1,486 @@
+"""An eleventh attack: a randomised, stateful model check of the whole core, in-process.
+
+A seeded random walk drives :class:`sim.Sim` (a ``MemoryStore``, a ``FakeClock``, fake processes)
+through everything the folder's other writers and the daemon's own life can do: tasks arrive
+(simple and complex, duplicate ids, edits of pending ones), workers start, beat, complete, fail
+transiently or for good, die or hang, masters take handoffs, a person cancels, retries, resumes
+and moves, the clock moves (also back), passes and ticks run, an unlocked writer puts back an old
+copy of the queue, and the process crashes at its k-th write and a fresh core starts on the same
+files. After every step the invariants below are checked; at the end the work is driven to its end
+and checked again. Each walk is deterministic by its seed; ``make faults`` runs more and longer ones
+(``ATTACK11_WALKS``, ``ATTACK11_STEPS``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from orchestrator import progress, queue_edits
+from orchestrator.models import Plan
+from orchestrator.store import Crash
+
+from sim import SUBTASKS, Sim, task
+
+WALKS = int(os.environ.get("ATTACK11_WALKS", "12"))
+STEPS = int(os.environ.get("ATTACK11_STEPS", "120"))
+MAX_ATTEMPTS = 3
+MASTERS = ("development", "security", "infrastructure", "documentation")
+CONFIG = {"retry": {"backoff_base_seconds": 10, "backoff_max_seconds": 60, "jitter": 0.0,
+                    "terminate_grace_seconds": 5, "max_attempts": MAX_ATTEMPTS},
+          "monitor": {"zombie_timeout_seconds": 300, "heartbeat_timeout_seconds": 120,
+                      "never_started_timeout_seconds": 600}}
+SIMPLE = ["Fix bug in api/users.py line {n}", "Fix typo in docs/guide.md line {n}",
+          "Update the nginx config in infra/nginx.conf for port {n}"]
+PLANS = [
+    [{"id": "design", "title": "Design the widget", "assigned_to": "development"},
+     {"id": "backend", "title": "Build the widget backend", "dependencies": ["design"]},
+     {"id": "frontend", "title": "Build the widget frontend", "dependencies": ["design"]},
+     {"id": "audit", "title": "Security audit of the widget", "assigned_to": "security",
+      "dependencies": ["backend", "frontend"]}],
+    [{"id": "infra", "title": "Provision the cache cluster", "assigned_to": "infrastructure"},
+     {"id": "docs", "title": "Document the cache", "assigned_to": "documentation", "depends_on": ["infra"]}],
+]
+TERMINAL_SUBTASK = {"completed", "skipped"}
+
+
+class Walk:
+    """One random walk and what it has seen; :meth:`check` after every step."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.trace: list[str] = []
+        self.sim = Sim(config=CONFIG)
+        self.sim.store.put(self.sim.layout.queue, {"version": "2.1", "x_top": "kept", "tasks": []})
+        self.sim.start()
+        self.ids: Counter[str] = Counter()  # entries we put in the queue, by id
+        self.fields: dict[str, str] = {}  # each entry's foreign field
+        self.n = 0
+        self.pid = 1000
+        self.snapshot: bytes | None = None
+        self.handoffs_seen: dict[str, tuple[Any, Any]] = {}
+        self.last_clean = True
+
+    # --- the world's moves ---------------------------------------------------------------
+
+    def step(self) -> None:
+        self.last_clean = False  # what a full pass must have acted on is checked after one
+        move = self.rng.choices(
+            ["submit", "dup", "edit", "worker", "worker", "worker", "master", "cancel", "retry", "resume",
+             "move", "clock", "pass", "pass", "tick", "tick", "snapshot", "old_copy", "crash", "restart"],
+        )[0]
+        getattr(self, f"do_{move}")()
+
+    def _queue(self) -> dict[str, Any]:
+        return self.sim.store.get(self.sim.layout.queue)
+
+    def _put_queue(self, doc: dict[str, Any]) -> None:
+        self.sim.store.put(self.sim.layout.queue, doc)
+
+    def do_submit(self) -> None:
+        self.n += 1
+        task_id = f"t{self.n}"
+        fields: dict[str, Any] = {"x_keep": f"f-{task_id}", "created_at": "2025-11-05T18:00:00Z"}
+        if self.rng.random() < 0.4:
+            fields["subtasks"] = self.rng.choice(PLANS)
+            title = f"Widget number {self.n}"
+        else:
+            title = self.rng.choice(SIMPLE).format(n=self.n)
+        self.trace.append(f"submit {task_id} {'complex' if 'subtasks' in fields else 'simple'}")
+        self.sim.submit(task(task_id, title, **fields))
+        self.ids[task_id] += 1
+        self.fields[task_id] = fields["x_keep"]
+
+    def do_dup(self) -> None:
+        """A second entry with an id already in the queue: the same task again, or a different one."""
+        if not self.ids:
+            return
+        task_id = self.rng.choice(sorted(self.ids))
+        entry = next(e for e in self._queue()["tasks"] if e["id"] == task_id)
+        copy = dict(entry) if self.rng.random() < 0.5 else task(task_id, "Fix typo in README.md line 1",
+                                                                x_keep=self.fields[task_id])
+        copy["status"] = "pending"
+        self.trace.append(f"dup {task_id}")
+        self.sim.submit(copy)
+        self.ids[task_id] += 1
+
+    def do_edit(self) -> None:
+        doc = self._queue()
+        pending = [e for e in doc["tasks"] if e.get("status") == "pending"]
+        if not pending:
+            return
+        entry = self.rng.choice(pending)
+        entry["description"] = f"edited {self.rng.random()}"
+        self.trace.append(f"edit {entry['id']}")
+        self._put_queue(doc)
+
+    def _subtasks(self) -> list[dict[str, Any]]:
+        found = []
+        for path in self.sim.store.files:
+            if path.parent == self.sim.layout.subtask("x").parent and path.suffix == ".json":
+                with contextlib.suppress(ValueError):
+                    found.append(json.loads(self.sim.store.files[path]))
+        return sorted(found, key=lambda s: s["subtask_id"])
+
+    def do_worker(self) -> None:
+        live = [s for s in self._subtasks() if s.get("status") in ("assigned", "in_progress")]
+        if not live:
+            return
+        sub = self.rng.choice(live)
+        sid = sub["subtask_id"]
+        worker = f"w-{sid}-{sub.get('attempt')}"
+        if sub["status"] == "assigned":
+            self.pid += 1
+            self.sim.processes.states[self.pid] = "running"
+            self.trace.append(f"start {sid} pid={self.pid}")
+            self._take(self.sim.layout.subtask_handoff(sub["assigned_to"], sid, sub["attempt"]))
+            self.sim.report(sid, "start", worker_id=worker, pid=self.pid)
+            return
+        what = self.rng.choice(["heartbeat", "complete", "complete", "fail", "fail_permanent", "die", "hang"])
+        self.trace.append(f"{what} {sid}")
+        if what == "heartbeat":
+            self.sim.report(sid, "heartbeat", worker_id=worker, progress="more")
+        elif what == "complete":
+            self.sim.report(sid, "complete", worker_id=worker, result="done")
+        elif what == "fail":
+            self.sim.report(sid, "fail", worker_id=worker, reason="flaky")
+        elif what == "fail_permanent":
+            self.sim.report(sid, "fail", worker_id=worker, reason="broken", transient=False)
+        elif what == "die" and isinstance(sub.get("pid"), int):
+            self.sim.processes.states[sub["pid"]] = "gone"
+
+    def do_master(self) -> None:
+        """A master's consumer takes a pending handoff."""
+        pending = [p for p in self.sim.handoffs() if json.loads(self.sim.store.files[p]).get("status") == "pending"]
+        if not pending:
+            return
+        self._take(self.rng.choice(pending))
+
+    def _take(self, path: Any) -> None:
+        """The consumer takes a pending handoff (and spawns its worker): ``processed``."""
+        raw = self.sim.store.files.get(path)
+        if raw is None or json.loads(raw).get("status") != "pending":
+            return
+        self.trace.append(f"master takes {path.name}")
+        self.sim.store.put(path, json.loads(raw) | {"status": "processed", "processed_at": "2025-11-05T18:00:00Z"})
+
+    def _edit_task(self, action: str) -> None:
+        if not self.ids:
+            return
+        task_id = self.rng.choice(sorted(self.ids))
+        if self.ids[task_id] > 1:
+            return
+        has_plan = queue_edits.has_plan(self.sim.store, task_id)
+
+        def edit(entry: dict[str, Any]) -> None:
+            if action == "cancel":
+                queue_edits.cancel(entry, by="person", now="2025-11-05T18:00:00Z", reason="no", has_plan=has_plan)
+            else:
+                queue_edits.retry(entry, by="person", now="2025-11-05T18:00:00Z", has_plan=has_plan)
+
+        with contextlib.suppress(queue_edits.EditRefused):
+            queue_edits.edit_task(self.sim.store, task_id, edit)
+            self.trace.append(f"{action} {task_id}")
+
+    def do_cancel(self) -> None:
+        self._edit_task("cancel")
+
+    def do_retry(self) -> None:
+        self._edit_task("retry")
+
+    def do_resume(self) -> None:
+        plans = [p for p in self.sim.store.files if p.parent == self.sim.layout.plan("x").parent]
+        if not plans:
+            return
+        plan = Plan.model_validate(self.sim.store.get(self.rng.choice(sorted(plans))))
+        action = self.rng.choice(["retry", "skip", "abort"])
+        candidates = [s.subtask_id for s in plan.subtasks if progress.resume_problem(plan, action, s.subtask_id) is None]
+        if not candidates:
+            return
+        subtask_id = None if action == "abort" else self.rng.choice(candidates)
+        request = {"orchestration_id": plan.orchestration_id, "action": action, "subtask_id": subtask_id,
+                   "requested_at": "2025-11-05T18:00:00Z", "requested_by": "person"}
+        self.n += 1
+        self.trace.append(f"resume {plan.orchestration_id} {action} {subtask_id}")
+        self.sim.store.put(self.sim.layout.requests / f"{self.n:06d}-r.json",
+                           {k: v for k, v in request.items() if v is not None})
+
+    def do_move(self) -> None:
+        doc = self._queue()
+        assigned = [e for e in doc["tasks"] if e.get("status") == "assigned" and self.ids[e["id"]] == 1]
+        if not assigned:
+            return
+        entry = self.rng.choice(assigned)
+        entry["assigned_to"] = self.rng.choice([m for m in MASTERS if m != entry.get("assigned_to")])
+        self.trace.append(f"move {entry['id']} to {entry['assigned_to']}")
+        self._put_queue(doc)
+
+    def do_clock(self) -> None:
+        seconds = self.rng.choice([1, 5, 30, 120, 400, 900, -30, -3600])
+        self.trace.append(f"clock {seconds:+}")
+        self.sim.clock.advance(seconds)
+
+    def do_pass(self) -> None:
+        jobs: list[Any] = [self.rng.choice(["queue", "requests"])]
+        live = [s["subtask_id"] for s in self._subtasks()]
+        if live:
+            jobs.append(("subtask", self.rng.choice(live)))
+        self.trace.append(f"pass {jobs}")
+        self.sim.run(*jobs)
+
+    def do_tick(self) -> None:
+        self.trace.append("tick")
+        self.sim.tick(self.rng.choice([0, 1, 11, 61]))
+        self.last_clean = True
+
+    def do_snapshot(self) -> None:
+        self.snapshot = self.sim.store.files[self.sim.layout.queue]
+
+    def do_old_copy(self) -> None:
+        """An unlocked writer saves what it read a while ago, with its own task added: the statuses of
+        then, every task added since kept as it is now (that writer's bug is the statuses only)."""
+        if self.snapshot is None:
+            return
+        old = {e["id"]: e for e in json.loads(self.snapshot)["tasks"]}
+        doc = self._queue()
+        seen: set[str] = set()
+        tasks = []
+        for entry in doc["tasks"]:
+            first = entry["id"] not in seen
+            seen.add(entry["id"])
+            tasks.append(old[entry["id"]] if first and entry["id"] in old and self.ids[entry["id"]] == 1 else entry)
+        doc["tasks"] = tasks
+        self.trace.append("old copy of the queue")
+        self._put_queue(doc)
+        self.snapshot = None
+
+    def do_crash(self) -> None:
+        k = self.rng.randint(1, 12)
+        self.sim.store.crash_at = self.sim.store.writes + k
+        jobs: list[Any] = ["queue", "requests", "tick"] if self.rng.random() < 0.5 else ["queue"]
+        self.trace.append(f"crash at write {k} of {jobs}")
+        try:
+            self.sim.run(*jobs)
+        except Crash:
+            self.trace.append("crashed")
+        self.sim.store.crash_at = None
+        self.do_restart()
+
+    def do_restart(self) -> None:
+        self.trace.append("restart")
+        self.sim = self.sim.restart()
+        self.last_clean = True
+
+    # --- what must hold ------------------------------------------------------------------
+
+    def fail(self, why: str) -> None:
+        raise AssertionError(f"{why}\n  after: " + "\n  ".join(self.trace[-40:]))
+
+    def check(self) -> None:
+        sim = self.sim
+        twice = [i for i, n in sim.event_ids().items() if n > 1]
+        if twice:
+            self.fail(f"event ids announced twice: {twice}")
+        doc = self._queue()
+        if doc.get("x_top") != "kept":
+            self.fail("the queue lost its top-level field")
+        counts = Counter(e.get("id") for e in doc["tasks"])
+        if counts != self.ids:
+            self.fail(f"the queue's tasks changed: {counts} != {self.ids}")
+        for entry in doc["tasks"]:
+            if entry.get("x_keep") != self.fields[entry["id"]]:
+                self.fail(f"{entry['id']} lost its foreign field")
+        events = sim.events()
+        for event in events:
+            if event["type"] == "handoff_created" and sim.layout.root / event["path"] not in sim.store.files:
+                self.fail(f"announced handoff {event['path']} is not there")
+        for path in sim.handoffs():
+            data = json.loads(sim.store.files[path])
+            key = (data.get("handoff_id"), data.get("created_at"))
+            if self.handoffs_seen.setdefault(str(path), key) != key:
+                self.fail(f"{path.name} written again: {self.handoffs_seen[str(path)]} -> {key}")
+        plans = {}
+        for path in sorted(sim.store.files):
+            if path.parent == sim.layout.plan("x").parent:
+                plans[path.stem] = json.loads(sim.store.files[path])
+        routed = {e["task_id"] for e in events if e["type"] == "task_assigned"}
+        started = {e["task_id"] for e in events if e["type"] == "orchestration_started"}
+        if routed & started:
+            self.fail(f"handled as both simple and complex: {routed & started}")
+        for event in events:
+            if event["type"] == "orchestration_started" and event["orchestration_id"] not in plans:
+                self.fail(f"announced {event['orchestration_id']} has no plan")
+            if event["type"] == "subtask_completed":
+                plan = plans[event["orchestration_id"]]
+                status = next(s["status"] for s in plan["subtasks"] if s["subtask_id"] == event["subtask_id"])
+                if status != "completed":
+                    self.fail(f"announced completed {event['subtask_id']} is {status} in its plan")
+            if event["type"] == "orchestration_completed" and plans[event["orchestration_id"]]["status"] != "completed":
+                self.fail(f"announced completed {event['orchestration_id']} is not in its plan")
+        for plan in plans.values():
+            self.check_plan(plan)
+        self.check_simple_handoffs(doc)
+        self.check_withdrawals_announced()
+
+    def _pending_handoffs(self) -> list[dict[str, Any]]:
+        found = []
+        for path in self.sim.handoffs():
+            data = json.loads(self.sim.store.files[path])
+            if data.get("status") == "pending":
+                found.append(data | {"_path": path.name})
+        return found
+
+    def check_plan(self, plan: dict[str, Any]) -> None:
+        oid = plan["orchestration_id"]
+        by_id = {s["subtask_id"]: s for s in plan["subtasks"]}
+        resumed = [i for i in plan.get("interventions", []) if i["event"] == "resumed"]
+        for sub in plan["subtasks"]:
+            since = max((i["at"] for i in resumed if i.get("subtask_id") == sub["subtask_id"]), default="")
+            failed = [a for a in sub.get("attempts", []) if a.get("outcome") and a["outcome"] != "completed"
+                      and (a.get("ended_at") or "") >= since]
+            if len(failed) > MAX_ATTEMPTS:
+                self.fail(f"{sub['subtask_id']} failed {len(failed)} times without escalation")
+            if (plan["status"] == "in_progress" and sub["status"] == "pending"
+                    and all(s["status"] in TERMINAL_SUBTASK for s in plan["subtasks"] if s["stage"] < sub["stage"])):
+                self.fail(f"{sub['subtask_id']} waits although every earlier stage is done")
+        if not self.last_clean:
+            return
+        for data in self._pending_handoffs():
+            if data.get("parent_orchestration") != oid:
+                continue
+            sub = by_id[data["subtask_id"]]
+            if plan["status"] in ("aborted", "completed") or sub["status"] not in ("assigned", "in_progress"):
+                self.fail(f"{data['_path']} pending while {oid} is {plan['status']}, its subtask {sub['status']}")
+            if (data.get("attempt") or 1) != sub["attempt"]:
+                self.fail(f"{data['_path']} pending for attempt {data.get('attempt')}, the subtask is at {sub['attempt']}")
+
+    def check_simple_handoffs(self, doc: dict[str, Any]) -> None:
+        if not self.last_clean:
+            return
+        entries = {e["id"]: e for e in doc["tasks"] if self.ids[e["id"]] == 1}
+        per_attempt: Counter[tuple[str, int]] = Counter()
+        for data in self._pending_handoffs():
+            if data.get("subtask_id"):
+                continue
+            task_id, n = data["task_id"], data.get("attempt") or 1
+            per_attempt[(task_id, n)] += 1
+            entry = entries.get(task_id)
+            if entry is None:
+                continue
+            if entry.get("status") == "cancelled" and queue_edits.attempt(entry) == n:
+                self.fail(f"{data['_path']} pending though {task_id} is cancelled")
+        for (task_id, n), count in per_attempt.items():
+            if count > 1:
+                self.fail(f"{task_id} attempt {n} has {count} pending handoffs")
+
+
+    def check_withdrawals_announced(self) -> None:
+        """A handoff the daemon marked ``cancelled`` was announced (``handoff_withdrawn``, or a move's
+        ``handoff_created`` naming it)."""
+        if not self.last_clean:
+            return
+        said = set()
+        for event in self.sim.events():
+            if event["type"] == "handoff_withdrawn":
+                said.add(event["path"])
+            elif event["type"] == "handoff_created" and event.get("withdrawn"):
+                said.add(event["withdrawn"])
+        for path in self.sim.handoffs():
+            data = json.loads(self.sim.store.files[path])
+            if data.get("status") == "cancelled" and self.sim.layout.rel(path) not in said:
+                self.fail(f"{path.name} was withdrawn ({data.get('cancelled_reason')}) and never announced")
+
+    def drain(self) -> None:
+        """Every worker does its work, masters take every handoff, a person retries what escalates:
+        the walk's work is carried to its end."""
+        self.trace.append("--- drain")
+        for _ in range(40):
+            for path in self.sim.handoffs():
+                self._take(path)
+            for sub in self._subtasks():
+                if sub.get("status") in ("assigned", "in_progress"):
+                    worker = f"w-{sub['subtask_id']}-{sub['attempt']}"
+                    if sub["status"] == "assigned":
+                        self.sim.report(sub["subtask_id"], "start", worker_id=worker)
+                    self.sim.report(sub["subtask_id"], "complete", worker_id=worker, result="done")
+            for path in sorted(p for p in self.sim.store.files if p.parent == self.sim.layout.plan("x").parent):
+                plan = Plan.model_validate(self.sim.store.get(path))
+                for sub in plan.subtasks:
+                    if plan.status == "blocked" and progress.resume_problem(plan, "retry", sub.subtask_id) is None:
+                        self.n += 1
+                        self.sim.store.put(self.sim.layout.requests / f"{self.n:06d}-d.json", {
+                            "orchestration_id": plan.orchestration_id, "action": "retry",
+                            "subtask_id": sub.subtask_id, "requested_at": "2025-11-05T18:00:00Z"})
+            self.sim.tick(61)
+            self.last_clean = True
+            self.check()
+        for path in sorted(p for p in self.sim.store.files if p.parent == self.sim.layout.plan("x").parent):
+            plan = self.sim.store.get(path)
+            if plan["status"] not in ("completed", "aborted"):
+                self.fail(f"{plan['orchestration_id']} is still {plan['status']} after the drain")
+            entry = [e for e in self._queue()["tasks"] if e["id"] == plan["parent_task_id"]]
+            expected = "completed" if plan["status"] == "completed" else "cancelled"
+            if len(entry) == 1 and entry[0]["status"] != expected and self.fields.get(plan["parent_task_id"]):
+                self.fail(f"{plan['parent_task_id']} is {entry[0]['status']} in the queue, its plan {plan['status']}")
+        for entry in self._queue()["tasks"]:
+            if self.ids[entry["id"]] == 1 and entry.get("status") == "pending":
+                self.fail(f"{entry['id']} is still pending after the drain")
+        pending = self._pending_handoffs()
+        if pending:
+            self.fail(f"handoffs still pending after every master took them: {[p['_path'] for p in pending]}")
+
+
+def walk(seed: int, steps: int) -> Walk:
+    w = Walk(seed)
+    for _ in range(steps):
+        w.step()
+        w.check()
+    w.drain()
+    return w
+
+
+@pytest.mark.parametrize("seed", range(WALKS))
+def test_a_random_walk_of_the_whole_core_keeps_every_invariant(seed: int) -> None:
+    walk(seed, STEPS)
+
+
+# --- the defects the walk found, each as a plain regression test ---------------------------------
+
+NEVER_STARTED = {"retry": {"backoff_base_seconds": 10, "backoff_max_seconds": 60, "jitter": 0.0,
+                           "max_attempts": 2},
+                 "monitor": {"never_started_timeout_seconds": 600}}
+
+
+def handoff_status(sim: Sim, name: str) -> Any:
+    return json.loads(sim.store.files[sim.layout.root / "masters/development/handoffs" / name]).get("status")
+
+
+def test_the_handoff_of_an_attempt_that_ended_is_withdrawn_at_once_not_at_the_retry() -> None:
+    """Regression: a subtask whose worker never started failed, and its handoff stayed ``pending``
+    through the backoff (and, escalated, for as long as a person took to answer): the consumer, late,
+    took it and started a worker on an attempt that was over, beside the retry's worker."""
+    sim = Sim(config=NEVER_STARTED)
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    first = "to-development-subtask-orch-w-design.json"
+    assert handoff_status(sim, first) == "pending"
+    sim.tick(601)  # no worker took it: the attempt ends
+    assert sim.subtask("orch-w-design")["status"] == "retry_wait"
+    assert handoff_status(sim, first) == "cancelled"
+    assert len(sim.events("handoff_withdrawn", subtask_id="orch-w-design", attempt=1)) == 1
+    sim.tick(11)  # the retry
+    second = "to-development-subtask-orch-w-design-attempt-2.json"
+    assert handoff_status(sim, second) == "pending"
+    sim.tick(601)  # again: now escalated
+    assert sim.plan("orch-w")["status"] == "blocked"
+    assert handoff_status(sim, second) == "cancelled"
+    sim = sim.restart()
+    assert sim.event_ids() and max(sim.event_ids().values()) == 1
+
