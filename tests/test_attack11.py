@@ -484,3 +484,34 @@ def test_the_handoff_of_an_attempt_that_ended_is_withdrawn_at_once_not_at_the_re
     sim = sim.restart()
     assert sim.event_ids() and max(sim.event_ids().values()) == 1
 
+
+@pytest.mark.parametrize("end", ["completed", "aborted", "blocked"])
+def test_an_old_copy_of_the_queue_cannot_hide_how_an_orchestration_ended(end: str) -> None:
+    """Regression: an unlocked writer put back a copy of the queue read while the orchestration ran
+    (``orchestrating``); its plan had completed, been aborted or escalated, and the queue said it ran for
+    good, through every pass and restart (a person never saw the escalation)."""
+    sim = Sim(config=NEVER_STARTED)
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    old = sim.store.files[sim.layout.queue]
+    if end == "completed":
+        for _ in range(3):
+            sim.finish_active("orch-w")
+            sim.tick(1)
+    elif end == "aborted":
+        sim.store.put(sim.layout.requests / "1-r.json", {"orchestration_id": "orch-w", "action": "abort"})
+        sim.run("requests")
+    else:
+        sim.report("orch-w-design", "start", worker_id="w1")
+        sim.report("orch-w-design", "fail", reason="broken", transient=False)
+        sim.tick(1)
+    assert sim.plan("orch-w")["status"] == end
+    expected = sim.queue_task("w")["status"]
+    sim.store.put(sim.layout.queue, old)
+    assert sim.queue_task("w")["status"] == "orchestrating"
+    sim.tick(1)
+    assert sim.queue_task("w")["status"] == expected
+    assert len(sim.events("claim_restored", task_id="w")) == 1
+    sim = sim.restart()
+    assert sim.queue_task("w")["status"] == expected and max(sim.event_ids().values()) == 1

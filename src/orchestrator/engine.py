@@ -123,6 +123,7 @@ class Engine:
         self.clock = clock
         self._classifier: tuple[Config, Classifier] | None = None
         self._seen: Snapshot | None = None  # the queue as last handled: skip it when it comes back
+        self._own_writes = 0  # the daemon's writes of the queue outside a claim (a plan's outcome, a move)
         self._queue_problem: str | None = None
         self._update_problem: str | None = None
         self._taken: set[str] = set()  # ids we routed or orchestrate, to notice one vanishing
@@ -254,12 +255,14 @@ class Engine:
             self._seen = snapshot
             return IntakeResult()
         changes = self._index.update(snapshot.tasks)
+        writes = self._own_writes
         added = [entry for _, entry in changes.added]
         self._vanished(changes)
         if not self.memory.learn(added):
             self._index.expired = True  # what it found is not remembered: look at everything again next time
         self._cancelled(added)
         self._follow_moves(added)
+        self._follow_plans(added)
         if changes.full or changes.removed:
             self._forget_gone()
         pending = self._index.to_select(snapshot.tasks, changes)
@@ -269,7 +272,7 @@ class Engine:
             self._handoff_problems = {i: p for i, p in self._handoff_problems.items() if i in waiting}
         if not candidates:
             self._report_once(problems)
-            self._seen = snapshot
+            self._seen = snapshot if self._own_writes == writes else None  # not what we read, if we wrote since
             return IntakeResult()
         decisions: list[tuple[QueueTask, Classification]] = []
         earlier: dict[str, str | None] = {}  # the master of a handoff an earlier run wrote for the task
@@ -470,6 +473,36 @@ class Engine:
             if moved is not None:
                 self._follow_move(entry["id"], queue_edits.attempt(entry), *moved)
 
+    def _follow_plans(self, tasks: list[Any]) -> None:
+        """An orchestration that ended or waits for a person while the queue says ``orchestrating``
+        again (an unlocked writer put back a copy read while it ran): the queue gets the plan's
+        outcome back, once. Left so, the task showed as running for good, and an escalation nobody saw."""
+        for entry in tasks:
+            if not (isinstance(entry, dict) and entry.get("status") == "orchestrating"
+                    and isinstance(entry.get("id"), str) and entry.get("assigned_by") == intake.ASSIGNED_BY):
+                continue
+            plan = self.registry.get(f"orch-{entry['id']}")
+            if plan is None or plan.status not in ("completed", "blocked", "aborted"):
+                continue
+
+            def change(snapshot: Snapshot, task_id: str = entry["id"], plan: Plan = plan) -> bool:
+                found = intake.find(snapshot.tasks, task_id)
+                if found is None or found.get("status") != "orchestrating":
+                    return False
+                intake.mark_outcome(snapshot.edit(found), plan)
+                return True
+
+            try:
+                self.store.update_queue(change, says_edits=True)
+            except StoreError as exc:
+                self.outbox.emit("queue_update_failed", task_id=entry["id"], problem=str(exc),
+                                 action="retried on the next tick")
+                continue
+            self._wrote_queue()
+            self.outbox.emit("claim_restored", task_id=entry["id"],
+                             problem=f"the queue said orchestrating again although {plan.orchestration_id} is {plan.status}",
+                             action="its outcome put back; a writer overwrote the queue without the lock")
+
     def _follow_move(self, task_id: str, n: int, handoff_file: str, was: str, chosen: str) -> None:
         reason = f"moved to {chosen} by a person"
         old = self.layout.root / handoff_file
@@ -603,7 +636,14 @@ class Engine:
         except StoreError as exc:
             self.outbox.emit("queue_update_failed", task_id=task_id, problem=str(exc), action="retried on the next tick")
             return False
+        self._wrote_queue()
         return True
+
+    def _wrote_queue(self) -> None:
+        """The queue no longer holds what intake last handled: a writer putting those bytes back (an old
+        copy, read before our write) is a change to act on, not something already seen."""
+        self._seen = None
+        self._own_writes += 1
 
     def block(self, task: QueueTask, reason: str) -> None:
         """Mark a claimed task ``blocked`` in the queue with a reason a person can act on."""
