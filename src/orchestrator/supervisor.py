@@ -669,7 +669,7 @@ class Supervisor:
         skipped, or its plan aborted): the consumer takes every ``pending`` one, and one taken late
         started a worker on an attempt that had ended, beside the retry's."""
         o = plan.orchestration_id
-        over = subtask.status not in ACTIVE and subtask.status != "pending" or plan.status == "aborted"
+        over = (subtask.status not in ACTIVE and subtask.status != "pending") or plan.status == "aborted"
         why = ("skipped by a person" if subtask.status == "skipped" else "the orchestration was aborted"
                if plan.status == "aborted" else f"attempt {subtask.attempt} ended")
         for attempt in range(1, subtask.attempt + (1 if over else 0)):
