@@ -515,3 +515,45 @@ def test_an_old_copy_of_the_queue_cannot_hide_how_an_orchestration_ended(end: st
     assert len(sim.events("claim_restored", task_id="w")) == 1
     sim = sim.restart()
     assert sim.queue_task("w")["status"] == expected and max(sim.event_ids().values()) == 1
+
+
+def clock_set_back_then(crash_at: int, change: str) -> Sim:
+    """A simple task routed an hour ago; the clock is set back an hour; then ``change`` (a person's move of
+    the task, or a new task's routing) and a crash before the ``crash_at``-th write of its pass; a restart."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("t1", "Fix bug in api/users.py line 1"))
+    sim.run("queue")
+    sim.clock.advance(-3600)
+    if change == "move":
+        doc = sim.store.get(sim.layout.queue)
+        doc["tasks"][0]["assigned_to"] = "security"
+        sim.store.put(sim.layout.queue, doc)
+    else:
+        sim.submit(task("t2", "Fix bug in api/users.py line 2"))
+    sim.store.crash_at = sim.store.writes + crash_at
+    with contextlib.suppress(Crash):
+        sim.run("queue")
+    sim.store.crash_at = None
+    return sim.restart()
+
+
+@pytest.mark.parametrize("crash_at", range(1, 6))
+def test_a_move_cut_short_by_a_crash_after_the_clock_was_set_back_is_announced_once(crash_at: int) -> None:
+    """Regression: the restart took every change older than its first event in the events file for
+    announced, though it read that file whole; with the clock set back, a move (or a routing) made
+    just before a crash was never announced, its first handoff withdrawn in silence."""
+    sim = clock_set_back_then(crash_at, "move")
+    assert sim.queue_task("t1")["handoff_file"] == "masters/security/handoffs/t1.json"
+    moved = sim.events("handoff_created", task_id="t1", master="security")
+    assert len(moved) == 1 and moved[0]["withdrawn"] == "masters/development/handoffs/t1.json"
+    assert max(sim.event_ids().values()) == 1
+
+
+@pytest.mark.parametrize("crash_at", range(1, 4))
+def test_a_routing_cut_short_by_a_crash_after_the_clock_was_set_back_is_announced_once(crash_at: int) -> None:
+    sim = clock_set_back_then(crash_at, "route")
+    assert sim.queue_task("t2")["status"] == "assigned"
+    assert len(sim.events("task_assigned", task_id="t2")) == 1
+    assert len(sim.events("handoff_created", task_id="t2")) == 1
+    assert max(sim.event_ids().values()) == 1

@@ -17,7 +17,6 @@ Write orders, and why each crash point is recoverable:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -188,16 +187,15 @@ class Engine:
 
     def _announce_assignments(self, tasks: list[Any]) -> None:
         """Simple tasks routed just before a crash whose events never reached the file: announce them."""
-        since = self.outbox.window_start
         for entry in tasks:
             if not (isinstance(entry, dict) and entry.get("assigned_by") == intake.ASSIGNED_BY
                     and isinstance(entry.get("id"), str) and isinstance(entry.get("handoff_file"), str)):
                 continue
             if intake.moved_by_a_person(entry) is None and normalize_master(entry.get("assigned_to")) != normalize_master(
                     entry.get("routed_to")):  # moved, and its handoff with it: announced if a crash kept it from the file
-                self._announce_moved(entry, since)
+                self._announce_moved(entry)
             assigned_at = parse_timestamp(entry.get("assigned_at"))
-            if since is None or assigned_at is None or assigned_at < since:
+            if not self.outbox.unannounced_if_missing(assigned_at):
                 continue
             task_id = entry["id"]
             master = entry.get("assigned_to")
@@ -210,11 +208,11 @@ class Engine:
                              confidence=entry.get("routing_confidence"), reasons=entry.get("routing_reasons"),
                              handoff=entry["handoff_file"], recovered=True)
 
-    def _announce_moved(self, entry: dict[str, Any], since: datetime | None) -> None:
+    def _announce_moved(self, entry: dict[str, Any]) -> None:
         path = self.layout.root / entry["handoff_file"]
         handoff = self.store.read_json_or_none(path)
         made = parse_timestamp(handoff.get("created_at")) if isinstance(handoff, dict) else None
-        if since is not None and made is not None and made >= since and isinstance(handoff, dict) and handoff.get(
+        if self.outbox.unannounced_if_missing(made) and isinstance(handoff, dict) and handoff.get(
                 "moved_from") in MASTERS:
             first = self.layout.task_handoff(handoff["moved_from"], entry["id"], queue_edits.attempt(entry))
             self._announce_move(entry["id"], queue_edits.attempt(entry), path, handoff, self.layout.rel(first), True)
@@ -443,7 +441,6 @@ class Engine:
 
     def _cancelled(self, tasks: list[Any]) -> None:
         """Act on ``orchestrator cancel``: withdraw the cancelled task's pending handoffs, announce it once."""
-        since = self.outbox.window_start or self._started
         for entry in tasks:
             if not (isinstance(entry, dict) and entry.get("status") == "cancelled" and isinstance(entry.get("id"), str)):
                 continue
@@ -454,7 +451,7 @@ class Engine:
             key = _key(task_id, "cancelled", n)
             withdrawn = self._withdraw(task_id, range(1, n + 1), "the task was cancelled (orchestrator cancel)")
             when = parse_timestamp(entry.get("cancelled_at"))
-            if withdrawn or (when is not None and when >= since):
+            if withdrawn or self.outbox.unannounced_if_missing(when) or (when is not None and when >= self._started):
                 self.outbox.emit("task_cancelled", key=key, task_id=task_id, attempt=n,
                                  cancelled_by=entry.get("cancelled_by"), reason=entry.get("cancelled_reason"),
                                  withdrawn=withdrawn)

@@ -119,6 +119,13 @@ class Outbox:
             return True
         return moment is not None and self.window_start is not None and moment >= self.window_start
 
+    def unannounced_if_missing(self, moment: datetime | None) -> bool:
+        """Whether a change made at ``moment`` whose event the start did not find was never announced:
+        :meth:`knows_since`, when the start found any event of ours to judge by. A file read whole knows
+        every id, whatever the time: the clock set back before a crash made a change look older than
+        the file's first event, and it was taken as announced (a move's withdrawal, a routing, said never)."""
+        return moment is not None and self.window_start is not None and self.knows_since(moment)
+
     # --- announcing -----------------------------------------------------------------------
 
     def flush(self) -> None:
