@@ -66,6 +66,8 @@ class Walk:
         self.snapshot: bytes | None = None
         self.handoffs_seen: dict[str, tuple[Any, Any]] = {}
         self.last_clean = True
+        self.rotated = b""  # the events files rotated away
+        self.removed: set[str] = set()  # handoffs their masters removed
 
     # --- the world's moves ---------------------------------------------------------------
 
@@ -73,7 +75,8 @@ class Walk:
         self.last_clean = False  # what a full pass must have acted on is checked after one
         move = self.rng.choices(
             ["submit", "dup", "edit", "worker", "worker", "worker", "master", "cancel", "retry", "resume",
-             "move", "clock", "pass", "pass", "tick", "tick", "snapshot", "old_copy", "crash", "restart"],
+             "move", "clock", "pass", "pass", "tick", "tick", "snapshot", "old_copy", "crash", "restart",
+             "rotate", "clean", "clean", "crash_at_start"],
         )[0]
         getattr(self, f"do_{move}")()
 
@@ -222,9 +225,29 @@ class Walk:
         self._put_queue(doc)
 
     def do_clock(self) -> None:
-        seconds = self.rng.choice([1, 5, 30, 120, 400, 900, -30, -3600])
-        self.trace.append(f"clock {seconds:+}")
-        self.sim.clock.advance(seconds)
+        seconds = self.rng.choice([1, 5, 30, 120, 400, 900, -30, -3600, 3600])
+        if seconds < 0 or seconds == 3600:  # the wall clock is set (NTP, a person): time does not pass
+            self.trace.append(f"clock set {seconds:+}")
+            self.sim.clock.jump(seconds)
+        else:
+            self.trace.append(f"clock {seconds:+}")
+            self.sim.clock.advance(seconds)
+
+    def do_rotate(self) -> None:
+        """logrotate moves the events file away (the daemon stopped or not); what it held is kept here."""
+        events = self.sim.layout.events
+        self.rotated += self.sim.store.files.get(events, b"")
+        self.sim.store.files[events] = b""
+        self.trace.append("events file rotated")
+
+    def do_clean(self) -> None:
+        """A master's consumer removes a handoff it processed: written again, its work is done twice."""
+        done = [p for p in self.sim.handoffs() if json.loads(self.sim.store.files[p]).get("status") == "processed"]
+        if done:
+            path = self.rng.choice(done)
+            self.trace.append(f"master removes {path.name}")
+            del self.sim.store.files[path]
+            self.removed.add(str(path))
 
     def do_pass(self) -> None:
         jobs: list[Any] = [self.rng.choice(["queue", "requests"])]
@@ -274,8 +297,24 @@ class Walk:
 
     def do_restart(self) -> None:
         self.trace.append("restart")
+        self.sim.clock.advance(1)  # a new process takes its time to start (and is never in the old one's millisecond)
         self.sim = self.sim.restart()
         self.last_clean = True
+
+    def do_crash_at_start(self) -> None:
+        """The restart itself crashes at its k-th write; the one after it goes through."""
+        k = self.rng.randint(1, 8)
+        self.trace.append(f"restart, crash at its write {k}")
+        self.sim.clock.advance(1)
+        sim = Sim(self.sim.store.copy(), self.sim.config, self.sim.clock, self.sim.processes)
+        sim.store.crash_at = k
+        try:
+            sim.start()
+        except Crash:
+            self.trace.append("crashed")
+        sim.store.crash_at = None
+        self.sim = sim
+        self.do_restart()
 
     # --- what must hold ------------------------------------------------------------------
 
@@ -284,7 +323,9 @@ class Walk:
 
     def check(self) -> None:
         sim = self.sim
-        twice = [i for i, n in sim.event_ids().items() if n > 1]
+        ids = Counter(json.loads(line).get("event_id") for line in self.rotated.splitlines() if line.strip())
+        ids.update(sim.event_ids())
+        twice = [i for i, n in ids.items() if n > 1 and i]
         if twice:
             self.fail(f"event ids announced twice: {twice}")
         doc = self._queue()
@@ -296,11 +337,14 @@ class Walk:
         for entry in doc["tasks"]:
             if entry.get("x_keep") != self.fields[entry["id"]]:
                 self.fail(f"{entry['id']} lost its foreign field")
-        events = sim.events()
+        events = self.all_events()
         for event in events:
-            if event["type"] == "handoff_created" and sim.layout.root / event["path"] not in sim.store.files:
+            if (event["type"] == "handoff_created" and sim.layout.root / event["path"] not in sim.store.files
+                    and str(sim.layout.root / event["path"]) not in self.removed):
                 self.fail(f"announced handoff {event['path']} is not there")
         for path in sim.handoffs():
+            if str(path) in self.removed:
+                self.fail(f"{path.name} written again after its master took and removed it")
             data = json.loads(sim.store.files[path])
             key = (data.get("handoff_id"), data.get("created_at"))
             if self.handoffs_seen.setdefault(str(path), key) != key:
@@ -380,13 +424,17 @@ class Walk:
                 self.fail(f"{task_id} attempt {n} has {count} pending handoffs")
 
 
+    def all_events(self) -> list[dict[str, Any]]:
+        """The events of the files rotated away, then the current file's."""
+        return [json.loads(line) for line in self.rotated.splitlines() if line.strip()] + self.sim.events()
+
     def check_withdrawals_announced(self) -> None:
         """A handoff the daemon marked ``cancelled`` was announced (``handoff_withdrawn``, or a move's
         ``handoff_created`` naming it)."""
         if not self.last_clean:
             return
         said = set()
-        for event in self.sim.events():
+        for event in self.all_events():
             if event["type"] == "handoff_withdrawn":
                 said.add(event["path"])
             elif event["type"] == "handoff_created" and event.get("withdrawn"):
@@ -557,3 +605,51 @@ def test_a_routing_cut_short_by_a_crash_after_the_clock_was_set_back_is_announce
     assert len(sim.events("task_assigned", task_id="t2")) == 1
     assert len(sim.events("handoff_created", task_id="t2")) == 1
     assert max(sim.event_ids().values()) == 1
+
+
+def test_a_second_restart_after_a_rotation_writes_no_handoff_again() -> None:
+    """Regression: the first start after a rotation knew its events file was new, but its own append moved
+    the mark to that file; the next start read the new, short file whole and took it for the whole story:
+    every plan's last events were announced again and the handoff a master had taken and removed was
+    written again (the work done twice)."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS), task("s", "Fix bug in api/users.py line 1"))
+    sim.run("queue")
+    taken = sim.handoffs()
+    for path in taken:  # the masters take their handoffs and remove them
+        del sim.store.files[path]
+    sim.core.note("orchestrator_stopped")
+    announced = sim.event_ids()
+    sim.store.files[sim.layout.events] = b""  # logrotate (copytruncate, or a new file: the same here)
+    sim.clock.advance(60)
+    sim = sim.restart()
+    sim.clock.advance(60)
+    sim = sim.restart()
+    sim.tick(1)
+    assert [p for p in taken if p in sim.store.files] == []
+    assert [k for k in sim.event_ids() if k in announced] == []
+
+
+def test_a_restart_after_a_rotation_while_the_daemon_ran_writes_no_handoff_again() -> None:
+    """Regression: logrotate while the daemon runs (its usual case): the next append went to the new file
+    and the mark with it, so nothing said a rotation ever was; the next start read the short file whole,
+    announced every plan's last events again and wrote again the handoff its master had removed."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS), task("s", "Fix bug in api/users.py line 1"))
+    sim.run("queue")
+    taken = sim.handoffs()
+    for path in taken:
+        del sim.store.files[path]
+    announced = sim.event_ids()
+    sim.clock.advance(60)
+    sim.store.files[sim.layout.events] = b""  # rotated while it runs
+    sim.submit(task("s2", "Fix bug in api/users.py line 2"))
+    sim.run("queue")  # appends to the new file
+    sim.clock.advance(60)
+    sim.core.note("orchestrator_stopped")
+    sim = sim.restart()
+    sim.tick(1)
+    assert [p for p in taken if p in sim.store.files] == []
+    assert [k for k in sim.event_ids() if k in announced] == []
