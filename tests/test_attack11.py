@@ -653,3 +653,20 @@ def test_a_restart_after_a_rotation_while_the_daemon_ran_writes_no_handoff_again
     sim.tick(1)
     assert [p for p in taken if p in sim.store.files] == []
     assert [k for k in sim.event_ids() if k in announced] == []
+
+
+def test_a_retried_task_that_cannot_be_planned_is_said_blocked_again() -> None:
+    """Regression: ``task_blocked`` had one id per task, not per attempt: after ``orchestrator retry`` the
+    task was blocked again in silence (its id was said), or, once that id was forgotten (a rotation), the
+    same id said twice."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("t", "Widget", subtasks=[{"id": "a", "title": "Build it", "assigned_to": "nobody"}]))
+    sim.run("queue")
+    assert sim.queue_task("t")["status"] == "blocked"
+    queue_edits.edit_task(sim.store, "t", lambda e: queue_edits.retry(e, by="a person", now="2025-11-05T18:00:00Z",
+                                                                     has_plan=False))
+    sim.tick(1)
+    assert sim.queue_task("t")["status"] == "blocked"
+    blocked = sim.events("task_blocked", task_id="t")
+    assert len(blocked) == 2 and len({e["event_id"] for e in blocked}) == 2

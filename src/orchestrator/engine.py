@@ -646,7 +646,7 @@ class Engine:
         """Mark a claimed task ``blocked`` in the queue with a reason a person can act on."""
         if self.set_task(task.id, "blocked", only_if="orchestrating", blocked_reason=reason,
                          blocked_at=iso(self.clock)):
-            self.outbox.emit("task_blocked", key=f"{task.id}:blocked", task_id=task.id,
+            self.outbox.emit("task_blocked", key=_key(task.id, "blocked", _attempt(task)), task_id=task.id,
                              orchestration_id=f"orch-{task.id}", reason=reason)
 
     # --- orchestrations ------------------------------------------------------------------------
