@@ -391,8 +391,10 @@ class Engine:
                          earlier: dict[str, str | None]) -> list[tuple[QueueTask, Classification, Any]]:
         """Write each simple task's handoff (reusing one left by an interrupted run): all at once
         (a burst's handoffs share their fsyncs), or, if that fails, one by one, so a task whose
-        handoff cannot be written holds up only itself."""
+        handoff cannot be written holds up only itself. A handoff already announced is not written again:
+        its master may have taken and removed it (an old copy of the queue put the task back ``pending``)."""
         prepared = []
+        said = []
         for task, decision in decided:
             master = earlier.get(task.id) or decision.master
             if master != decision.master:
@@ -404,16 +406,19 @@ class Engine:
             except StoreError as exc:
                 self._handoff_failed(task.id, master, exc)
                 continue
+            if self.outbox.was_announced(_key(task.id, "handoff", _attempt(task))):
+                said.append((task, decision, path))
+                continue
             prepared.append((task, decision, path, handoff.to_json()))
         if len(prepared) > 1:
             try:
                 self.store.create_json_many([(path, data) for _, _, path, data in prepared])
                 for task, _, _, _ in prepared:
                     self._handoff_problems.pop(task.id, None)
-                return [(task, decision, path) for task, decision, path, _ in prepared]
+                return said + [(task, decision, path) for task, decision, path, _ in prepared]
             except StoreError:
                 pass  # one by one: find which
-        written = []
+        written = said
         for task, decision, path, data in prepared:
             try:
                 self.store.create_json(path, data)
