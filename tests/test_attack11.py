@@ -68,6 +68,7 @@ class Walk:
         self.last_clean = True
         self.rotated = b""  # the events files rotated away
         self.rotations = 0
+        self.old_copies = 0
         self.set_back = False
         self.removed: set[str] = set()  # handoffs their masters removed
 
@@ -240,8 +241,8 @@ class Walk:
 
     def do_rotate(self) -> None:
         """logrotate moves the events file away (the daemon stopped or not); what it held is kept here."""
-        if self.set_back:
-            return
+        if self.set_back or self.old_copies:
+            return  # with either, what the rotated file held is known by time only: a guess (README)
         self.rotations += 1
         events = self.sim.layout.events
         self.rotated += self.sim.store.files.get(events, b"")
@@ -276,8 +277,9 @@ class Walk:
     def do_old_copy(self) -> None:
         """An unlocked writer saves what it read a while ago, with its own task added: the statuses of
         then, every task added since kept as it is now (that writer's bug is the statuses only)."""
-        if self.snapshot is None:
+        if self.snapshot is None or self.rotations:
             return
+        self.old_copies += 1
         old = {e["id"]: e for e in json.loads(self.snapshot)["tasks"]}
         doc = self._queue()
         seen: set[str] = set()
@@ -333,7 +335,7 @@ class Walk:
         sim = self.sim
         ids = Counter(json.loads(line).get("event_id") for line in self.rotated.splitlines() if line.strip())
         ids.update(sim.event_ids())
-        twice = [i for i, n in ids.items() if n > 1 and i]
+        twice = [i for i, n in ids.items() if n > 1 and i and not i.endswith(":corrected")]  # README: left
         if twice:
             self.fail(f"event ids announced twice: {twice}")
         doc = self._queue()
