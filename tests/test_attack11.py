@@ -18,6 +18,8 @@ import json
 import os
 import random
 from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +28,8 @@ from orchestrator import progress, queue_edits
 from orchestrator.models import Plan
 from orchestrator.store import Crash
 
+from conftest import DaemonProcess, queue_doc, queue_task, wait_for, write_by_rename
+from conftest import task as conftest_task
 from sim import SUBTASKS, Sim, task
 
 WALKS = int(os.environ.get("ATTACK11_WALKS", "12"))
@@ -702,3 +706,34 @@ def test_an_old_copy_of_the_queue_does_not_bring_back_a_handoff_its_master_remov
     assert sim.queue_task("s")["status"] == "assigned"
     assert len(sim.events("claim_restored", task_id="s")) == 1
     assert max(sim.event_ids().values()) == 1
+
+
+# --- a standby daemon takes over after a kill -9 (real processes) --------------------------------------
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("round_", range(3))
+def test_a_standby_takes_over_after_a_kill_9_in_a_burst_and_handles_each_task_once(
+        round_: int, folder: Path, daemon_factory: Callable[..., DaemonProcess]) -> None:
+    """A daemon killed with SIGKILL while it takes a burst of 60 tasks (every 4th complex); a ``--standby``
+    daemon waiting on the folder's lock takes over: every task taken once, one handoff per simple task,
+    no event id said twice."""
+    tasks = [conftest_task(f"t-{i:02d}", f"Widget {i}", subtasks=SUBTASKS) if i % 4 == 0
+             else conftest_task(f"t-{i:02d}", f"Fix bug in api/users.py line {i}") for i in range(60)]
+    first = daemon_factory(folder).start()
+    standby = daemon_factory(folder).start("--standby", wait=False)
+    write_by_rename(folder / "task-queue.json", queue_doc(*tasks))
+    wait_for(lambda: first.count("task_assigned") + first.count("orchestration_started") >= 3 + round_ * 5, 30,
+             "the burst to be taken")
+    first.kill()
+    wait_for(lambda: first.count("orchestrator_started") >= 2, 30, "the standby to start")
+    wait_for(lambda: all(queue_task(folder, t["id"])["status"] != "pending" for t in tasks), 60, "every task taken")
+    standby.wait_event("orchestrator_started")
+    ids = Counter(e.get("event_id") for e in standby.events() if e.get("event_id"))
+    assert [i for i, n in ids.items() if n > 1] == []
+    handoffs = Counter(p.stem.removesuffix(".json") for p in folder.glob("masters/*/handoffs/t-*.json"))
+    simple = [t["id"] for t in tasks if "subtasks" not in t]
+    assert all(handoffs[t] == 1 for t in simple), handoffs
+    assert sorted(e["task_id"] for e in standby.events("orchestration_started")) == [
+        t["id"] for t in tasks if "subtasks" in t]
+    assert standby.stop() == 0
