@@ -453,10 +453,13 @@ class Walk:
                 said.add(event["path"])
             elif event["type"] == "handoff_created" and event.get("withdrawn"):
                 said.add(event["withdrawn"])
+        created = {e["path"] for e in self.all_events() if e["type"] == "handoff_created"}
         for path in self.sim.handoffs():
             data = json.loads(self.sim.store.files[path])
             if data.get("status") == "cancelled" and self.sim.layout.rel(path) not in said:
                 self.fail(f"{path.name} was withdrawn ({data.get('cancelled_reason')}) and never announced")
+            if self.sim.layout.rel(path) not in created:
+                self.fail(f"{path.name} was written and never announced")
 
     def drain(self) -> None:
         """Every worker does its work, masters take every handoff, a person retries what escalates:
