@@ -740,3 +740,25 @@ def test_a_standby_takes_over_after_a_kill_9_in_a_burst_and_handles_each_task_on
     assert sorted(e["task_id"] for e in standby.events("orchestration_started")) == [
         t["id"] for t in tasks if "subtasks" in t]
     assert standby.stop() == 0
+
+
+def test_a_task_moved_away_back_and_away_again_announces_each_move() -> None:
+    """Regression: a move's ``handoff_created`` was keyed by the offered handoff's ``created_at``, which a
+    handoff offered again keeps: the second move to the same master had the first one's id, and was never
+    said (or, once that id was forgotten after a rotation, said twice under one id)."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("s", "Fix bug in api/users.py line 1"))
+    sim.run("queue")
+    for master in ("security", "development", "security"):
+        sim.clock.advance(5)
+        doc = sim.store.get(sim.layout.queue)
+        doc["tasks"][0]["assigned_to"] = master
+        sim.store.put(sim.layout.queue, doc)
+        sim.run("queue")
+        assert sim.queue_task("s")["handoff_file"] == f"masters/{master}/handoffs/s.json"
+    moves = [e["master"] for e in sim.events("handoff_created", task_id="s") if ":moved:" in e["event_id"]]
+    assert moves == ["security", "development", "security"]
+    assert max(sim.event_ids().values()) == 1
+    sim = sim.restart()
+    assert max(sim.event_ids().values()) == 1

@@ -211,7 +211,7 @@ class Engine:
     def _announce_moved(self, entry: dict[str, Any]) -> None:
         path = self.layout.root / entry["handoff_file"]
         handoff = self.store.read_json_or_none(path)
-        made = parse_timestamp(handoff.get("created_at")) if isinstance(handoff, dict) else None
+        made = parse_timestamp(handoffs.offered_at(handoff)) if isinstance(handoff, dict) else None
         if self.outbox.unannounced_if_missing(made) and isinstance(handoff, dict) and handoff.get(
                 "moved_from") in MASTERS:
             first = self.layout.task_handoff(handoff["moved_from"], entry["id"], queue_edits.attempt(entry))
@@ -518,7 +518,7 @@ class Engine:
                 return  # taken by its master already: the move came too late for this attempt
             offered = handoffs.moved(data, chosen, handoffs.task_handoff_id(chosen, task_id, n), iso(self.clock))
             if not self.store.create_json(new, offered):
-                self.store.update_json(new, lambda current: handoffs.offer_again(current, was))
+                self.store.update_json(new, lambda current: handoffs.offer_again(current, was, iso(self.clock)))
             if not self.set_task(task_id, None, only_if="assigned", handoff_file=self.layout.rel(new)):
                 return
         except StoreError as exc:
@@ -534,7 +534,7 @@ class Engine:
         if not isinstance(handoff, dict):
             return
         master = handoff.get("to")
-        self.outbox.emit("handoff_created", key=_key(task_id, f"moved:{master}:{handoff.get('created_at')}", n),
+        self.outbox.emit("handoff_created", key=_key(task_id, f"moved:{master}:{handoffs.offered_at(handoff)}", n),
                          task_id=task_id, master=master, path=self.layout.rel(path), attempt=n if n > 1 else None,
                          handoff_id=handoff.get("handoff_id"), moved_from=handoff.get("moved_from"),
                          withdrawn=withdrawn, recovered=recovered)
