@@ -477,19 +477,21 @@ class Engine:
 
     def _follow_plans(self, tasks: list[Any]) -> None:
         """An orchestration that ended or waits for a person while the queue says ``orchestrating``
-        again (an unlocked writer put back a copy read while it ran): the queue gets the plan's
-        outcome back, once. Left so, the task showed as running for good, and an escalation nobody saw."""
+        or ``blocked`` again (an unlocked writer put back a copy read while it ran or waited): the queue
+        gets the plan's outcome back, once. Left so, the task showed as running (or blocked) for good,
+        and an escalation nobody saw."""
         for entry in tasks:
-            if not (isinstance(entry, dict) and entry.get("status") == "orchestrating"
+            if not (isinstance(entry, dict) and entry.get("status") in ("orchestrating", "blocked")
                     and isinstance(entry.get("id"), str) and entry.get("assigned_by") == intake.ASSIGNED_BY):
                 continue
             plan = self.registry.get(f"orch-{entry['id']}")
-            if plan is None or plan.status not in ("completed", "blocked", "aborted"):
+            if plan is None or intake.OUTCOME.get(plan.status, entry["status"]) == entry["status"]:
                 continue
 
-            def change(snapshot: Snapshot, task_id: str = entry["id"], plan: Plan = plan) -> bool:
+            def change(snapshot: Snapshot, task_id: str = entry["id"], plan: Plan = plan,
+                       was: str = entry["status"]) -> bool:
                 found = intake.find(snapshot.tasks, task_id)
-                if found is None or found.get("status") != "orchestrating":
+                if found is None or found.get("status") != was:
                     return False
                 intake.mark_outcome(snapshot.edit(found), plan)
                 return True
@@ -502,7 +504,7 @@ class Engine:
                 continue
             self._wrote_queue()
             self.outbox.emit("claim_restored", task_id=entry["id"],
-                             problem=f"the queue said orchestrating again although {plan.orchestration_id} is {plan.status}",
+                             problem=f"the queue said {entry['status']} again although {plan.orchestration_id} is {plan.status}",
                              action="its outcome put back; a writer overwrote the queue without the lock")
 
     def _follow_move(self, task_id: str, n: int, handoff_file: str, was: str, chosen: str) -> None:
