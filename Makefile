@@ -11,7 +11,7 @@ RUN_AS ?= $(USER)
 help:
 	@echo "make run    set up and run the daemon on ./$(DIR) (the sample folder)"
 	@echo "make test   set up, lint (ruff, mypy --strict) and run the test suite"
-	@echo "make faults the fault-injection suite at full size: 50 kill -9 rounds, 160 locked writes, 62 hostile cases"
+	@echo "make faults the fault-injection suite at full size: 50 kill -9 rounds, 160 locked writes, 62 hostile cases, 200 model-check walks"
 	@echo "make bench  benchmark a real daemon against durable-write floor (about 3 minutes)"
 	@echo "make demo   watch one whole orchestration, task to report, with simulated masters and workers"
 	@echo "make install-service DIR=/srv/coordination RUN_AS=agent   install and print how to start the systemd unit"
@@ -45,7 +45,8 @@ install-service: $(STAMP)
 	sudo $(BIN)/orchestrator service --install --coordination-dir $(abspath $(DIR)) --user $(RUN_AS)
 
 faults: $(STAMP)
-	FAULT_ROUNDS=50 FAULT_WRITES=40 HOSTILE=full $(BIN)/python -m pytest -q -n 2 tests/test_faults.py tests/test_hostile.py
+	FAULT_ROUNDS=50 FAULT_WRITES=40 HOSTILE=full ATTACK11_WALKS=200 ATTACK11_STEPS=300 $(BIN)/python -m pytest -q -n 2 \
+		tests/test_faults.py tests/test_hostile.py tests/test_attack11.py
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py

@@ -258,8 +258,8 @@ def test_a_withdrawal_announced_before_the_part_of_the_events_file_read_at_start
     sim.store.files[sim.layout.events] += (later.encode() + b"\n") * 5000  # 5 MB of other writers' lines
     sim.core.note("orchestrator_stopped")
     sim = sim.restart()
-    sim.tick(1)
-    assert len(sim.events("handoff_withdrawn")) == len(sim.events("task_cancelled")) == 1
+    sim.tick(1)  # the widget's design, never started in that hour, has its own withdrawn: not counted here
+    assert len(sim.events("handoff_withdrawn", task_id="s")) == len(sim.events("task_cancelled")) == 1
 
 
 # --- a wedged daemon, or a busy one ----------------------------------------------------------------

@@ -17,7 +17,6 @@ Write orders, and why each crash point is recoverable:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +122,7 @@ class Engine:
         self.clock = clock
         self._classifier: tuple[Config, Classifier] | None = None
         self._seen: Snapshot | None = None  # the queue as last handled: skip it when it comes back
+        self._own_writes = 0  # the daemon's writes of the queue outside a claim (a plan's outcome, a move)
         self._queue_problem: str | None = None
         self._update_problem: str | None = None
         self._taken: set[str] = set()  # ids we routed or orchestrate, to notice one vanishing
@@ -187,16 +187,15 @@ class Engine:
 
     def _announce_assignments(self, tasks: list[Any]) -> None:
         """Simple tasks routed just before a crash whose events never reached the file: announce them."""
-        since = self.outbox.window_start
         for entry in tasks:
             if not (isinstance(entry, dict) and entry.get("assigned_by") == intake.ASSIGNED_BY
                     and isinstance(entry.get("id"), str) and isinstance(entry.get("handoff_file"), str)):
                 continue
             if intake.moved_by_a_person(entry) is None and normalize_master(entry.get("assigned_to")) != normalize_master(
                     entry.get("routed_to")):  # moved, and its handoff with it: announced if a crash kept it from the file
-                self._announce_moved(entry, since)
+                self._announce_moved(entry)
             assigned_at = parse_timestamp(entry.get("assigned_at"))
-            if since is None or assigned_at is None or assigned_at < since:
+            if not self.outbox.unannounced_if_missing(assigned_at):
                 continue
             task_id = entry["id"]
             master = entry.get("assigned_to")
@@ -209,11 +208,11 @@ class Engine:
                              confidence=entry.get("routing_confidence"), reasons=entry.get("routing_reasons"),
                              handoff=entry["handoff_file"], recovered=True)
 
-    def _announce_moved(self, entry: dict[str, Any], since: datetime | None) -> None:
+    def _announce_moved(self, entry: dict[str, Any]) -> None:
         path = self.layout.root / entry["handoff_file"]
         handoff = self.store.read_json_or_none(path)
-        made = parse_timestamp(handoff.get("created_at")) if isinstance(handoff, dict) else None
-        if since is not None and made is not None and made >= since and isinstance(handoff, dict) and handoff.get(
+        made = parse_timestamp(handoffs.offered_at(handoff)) if isinstance(handoff, dict) else None
+        if self.outbox.unannounced_if_missing(made) and isinstance(handoff, dict) and handoff.get(
                 "moved_from") in MASTERS:
             first = self.layout.task_handoff(handoff["moved_from"], entry["id"], queue_edits.attempt(entry))
             self._announce_move(entry["id"], queue_edits.attempt(entry), path, handoff, self.layout.rel(first), True)
@@ -254,12 +253,14 @@ class Engine:
             self._seen = snapshot
             return IntakeResult()
         changes = self._index.update(snapshot.tasks)
+        writes = self._own_writes
         added = [entry for _, entry in changes.added]
         self._vanished(changes)
         if not self.memory.learn(added):
             self._index.expired = True  # what it found is not remembered: look at everything again next time
         self._cancelled(added)
         self._follow_moves(added)
+        self._follow_plans(added)
         if changes.full or changes.removed:
             self._forget_gone()
         pending = self._index.to_select(snapshot.tasks, changes)
@@ -269,7 +270,7 @@ class Engine:
             self._handoff_problems = {i: p for i, p in self._handoff_problems.items() if i in waiting}
         if not candidates:
             self._report_once(problems)
-            self._seen = snapshot
+            self._seen = snapshot if self._own_writes == writes else None  # not what we read, if we wrote since
             return IntakeResult()
         decisions: list[tuple[QueueTask, Classification]] = []
         earlier: dict[str, str | None] = {}  # the master of a handoff an earlier run wrote for the task
@@ -390,8 +391,10 @@ class Engine:
                          earlier: dict[str, str | None]) -> list[tuple[QueueTask, Classification, Any]]:
         """Write each simple task's handoff (reusing one left by an interrupted run): all at once
         (a burst's handoffs share their fsyncs), or, if that fails, one by one, so a task whose
-        handoff cannot be written holds up only itself."""
+        handoff cannot be written holds up only itself. A handoff already announced is not written again:
+        its master may have taken and removed it (an old copy of the queue put the task back ``pending``)."""
         prepared = []
+        said = []
         for task, decision in decided:
             master = earlier.get(task.id) or decision.master
             if master != decision.master:
@@ -403,16 +406,19 @@ class Engine:
             except StoreError as exc:
                 self._handoff_failed(task.id, master, exc)
                 continue
+            if self.outbox.was_announced(_key(task.id, "handoff", _attempt(task))):
+                said.append((task, decision, path))
+                continue
             prepared.append((task, decision, path, handoff.to_json()))
         if len(prepared) > 1:
             try:
                 self.store.create_json_many([(path, data) for _, _, path, data in prepared])
                 for task, _, _, _ in prepared:
                     self._handoff_problems.pop(task.id, None)
-                return [(task, decision, path) for task, decision, path, _ in prepared]
+                return said + [(task, decision, path) for task, decision, path, _ in prepared]
             except StoreError:
                 pass  # one by one: find which
-        written = []
+        written = said
         for task, decision, path, data in prepared:
             try:
                 self.store.create_json(path, data)
@@ -440,7 +446,6 @@ class Engine:
 
     def _cancelled(self, tasks: list[Any]) -> None:
         """Act on ``orchestrator cancel``: withdraw the cancelled task's pending handoffs, announce it once."""
-        since = self.outbox.window_start or self._started
         for entry in tasks:
             if not (isinstance(entry, dict) and entry.get("status") == "cancelled" and isinstance(entry.get("id"), str)):
                 continue
@@ -451,7 +456,7 @@ class Engine:
             key = _key(task_id, "cancelled", n)
             withdrawn = self._withdraw(task_id, range(1, n + 1), "the task was cancelled (orchestrator cancel)")
             when = parse_timestamp(entry.get("cancelled_at"))
-            if withdrawn or (when is not None and when >= since):
+            if withdrawn or self.outbox.unannounced_if_missing(when) or (when is not None and when >= self._started):
                 self.outbox.emit("task_cancelled", key=key, task_id=task_id, attempt=n,
                                  cancelled_by=entry.get("cancelled_by"), reason=entry.get("cancelled_reason"),
                                  withdrawn=withdrawn)
@@ -470,6 +475,38 @@ class Engine:
             if moved is not None:
                 self._follow_move(entry["id"], queue_edits.attempt(entry), *moved)
 
+    def _follow_plans(self, tasks: list[Any]) -> None:
+        """An orchestration that ended or waits for a person while the queue says ``orchestrating``
+        or ``blocked`` again (an unlocked writer put back a copy read while it ran or waited): the queue
+        gets the plan's outcome back, once. Left so, the task showed as running (or blocked) for good,
+        and an escalation nobody saw."""
+        for entry in tasks:
+            if not (isinstance(entry, dict) and entry.get("status") in ("orchestrating", "blocked")
+                    and isinstance(entry.get("id"), str) and entry.get("assigned_by") == intake.ASSIGNED_BY):
+                continue
+            plan = self.registry.get(f"orch-{entry['id']}")
+            if plan is None or intake.OUTCOME.get(plan.status, entry["status"]) == entry["status"]:
+                continue
+
+            def change(snapshot: Snapshot, task_id: str = entry["id"], plan: Plan = plan,
+                       was: str = entry["status"]) -> bool:
+                found = intake.find(snapshot.tasks, task_id)
+                if found is None or found.get("status") != was:
+                    return False
+                intake.mark_outcome(snapshot.edit(found), plan)
+                return True
+
+            try:
+                self.store.update_queue(change, says_edits=True)
+            except StoreError as exc:
+                self.outbox.emit("queue_update_failed", task_id=entry["id"], problem=str(exc),
+                                 action="retried on the next tick")
+                continue
+            self._wrote_queue()
+            self.outbox.emit("claim_restored", task_id=entry["id"],
+                             problem=f"the queue said {entry['status']} again although {plan.orchestration_id} is {plan.status}",
+                             action="its outcome put back; a writer overwrote the queue without the lock")
+
     def _follow_move(self, task_id: str, n: int, handoff_file: str, was: str, chosen: str) -> None:
         reason = f"moved to {chosen} by a person"
         old = self.layout.root / handoff_file
@@ -483,7 +520,7 @@ class Engine:
                 return  # taken by its master already: the move came too late for this attempt
             offered = handoffs.moved(data, chosen, handoffs.task_handoff_id(chosen, task_id, n), iso(self.clock))
             if not self.store.create_json(new, offered):
-                self.store.update_json(new, lambda current: handoffs.offer_again(current, was))
+                self.store.update_json(new, lambda current: handoffs.offer_again(current, was, iso(self.clock)))
             if not self.set_task(task_id, None, only_if="assigned", handoff_file=self.layout.rel(new)):
                 return
         except StoreError as exc:
@@ -499,7 +536,7 @@ class Engine:
         if not isinstance(handoff, dict):
             return
         master = handoff.get("to")
-        self.outbox.emit("handoff_created", key=_key(task_id, f"moved:{master}:{handoff.get('created_at')}", n),
+        self.outbox.emit("handoff_created", key=_key(task_id, f"moved:{master}:{handoffs.offered_at(handoff)}", n),
                          task_id=task_id, master=master, path=self.layout.rel(path), attempt=n if n > 1 else None,
                          handoff_id=handoff.get("handoff_id"), moved_from=handoff.get("moved_from"),
                          withdrawn=withdrawn, recovered=recovered)
@@ -603,13 +640,20 @@ class Engine:
         except StoreError as exc:
             self.outbox.emit("queue_update_failed", task_id=task_id, problem=str(exc), action="retried on the next tick")
             return False
+        self._wrote_queue()
         return True
+
+    def _wrote_queue(self) -> None:
+        """The queue no longer holds what intake last handled: a writer putting those bytes back (an old
+        copy, read before our write) is a change to act on, not something already seen."""
+        self._seen = None
+        self._own_writes += 1
 
     def block(self, task: QueueTask, reason: str) -> None:
         """Mark a claimed task ``blocked`` in the queue with a reason a person can act on."""
         if self.set_task(task.id, "blocked", only_if="orchestrating", blocked_reason=reason,
                          blocked_at=iso(self.clock)):
-            self.outbox.emit("task_blocked", key=f"{task.id}:blocked", task_id=task.id,
+            self.outbox.emit("task_blocked", key=_key(task.id, "blocked", _attempt(task)), task_id=task.id,
                              orchestration_id=f"orch-{task.id}", reason=reason)
 
     # --- orchestrations ------------------------------------------------------------------------

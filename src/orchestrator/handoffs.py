@@ -137,18 +137,25 @@ def withdraw_to_announce(data: dict[str, Any], reason: str, now: str,
     return moment is not None and announced_since(moment)
 
 
+def offered_at(data: dict[str, Any]) -> Any:
+    """When a handoff was last offered to its master: made, or offered again after a move back."""
+    return data.get("offered_at") or data.get("created_at")
+
+
 def moved(data: dict[str, Any], master: str, handoff_id: str, now: str) -> dict[str, Any]:
     """A simple task's handoff as the master a person moved the task to gets it: the first master's,
     readdressed (``moved_from`` says whose it was)."""
-    offered = {k: v for k, v in data.items() if k not in ("cancelled_reason", "cancelled_at")}
+    offered = {k: v for k, v in data.items() if k not in ("cancelled_reason", "cancelled_at", "offered_at")}
     return offered | {"status": "pending", "to": master, "handoff_id": handoff_id, "moved_from": data.get("to"),
                       "created_at": now}
 
 
-def offer_again(data: dict[str, Any], moved_to: str) -> None:
+def offer_again(data: dict[str, Any], moved_to: str, now: str) -> None:
     """A handoff withdrawn when a person moved its task away (to ``moved_to``), now that the task is moved
-    back: pending again, unless its master took it meanwhile."""
+    back: pending again, unless its master took it meanwhile. ``offered_at`` names this offer (the move's
+    event id): the handoff keeps its ``created_at``, and a second move to the same master had the first's id."""
     if data.get("status") == "cancelled" and data.get("cancelled_reason") == f"moved to {moved_to} by a person":
         data["status"] = "pending"
+        data["offered_at"] = now
         data.pop("cancelled_reason", None)
         data.pop("cancelled_at", None)

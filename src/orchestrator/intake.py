@@ -263,9 +263,13 @@ def mark_orchestrating(entry: dict[str, Any], decision: Classification, orchestr
     _routing(entry, decision)
 
 
+OUTCOME = {"completed": "completed", "blocked": "blocked", "aborted": "cancelled"}
+"""The queue status of a plan that ended or waits for a person."""
+
+
 def mark_outcome(entry: dict[str, Any], plan: Plan) -> None:
     """Put back what an orchestration's end wrote, when an old copy of the queue lost it."""
-    status = {"completed": "completed", "blocked": "blocked", "aborted": "cancelled"}.get(plan.status)
+    status = OUTCOME.get(plan.status)
     if status:
         entry["status"] = status
     if plan.report:

@@ -25,7 +25,7 @@ import structlog
 from orchestrator.clock import Clock, iso
 from orchestrator.models import Event
 from orchestrator.store import EVENT_TAIL_BYTES, Store, StoreError
-from orchestrator.timestamps import parse_timestamp
+from orchestrator.timestamps import format_timestamp, parse_timestamp
 
 log = structlog.get_logger("orchestrator")
 
@@ -49,6 +49,10 @@ class Outbox:
         self._read_whole = True  # the start read the whole events file: every announced id is known
         self._unlogged: list[tuple[str, dict[str, Any]]] = []  # log lines of staged events, written at the flush
         self._last_ids: tuple[str, list[str]] = ("", [])  # our last appended timestamp, the ids appended at it
+        self._begun_after: dict[str, Any] | None = None
+        self._appended: tuple[int, int, bytes] | None = None  # where our last append (or the mark read) ended
+        """The rotation the events file was begun after (the mark's ``rotated``: the time of our last event in
+        the file rotated away, and the ids appended at it), carried in every mark while it is the same file."""
 
     # --- staging ------------------------------------------------------------------------
 
@@ -119,6 +123,13 @@ class Outbox:
             return True
         return moment is not None and self.window_start is not None and moment >= self.window_start
 
+    def unannounced_if_missing(self, moment: datetime | None) -> bool:
+        """Whether a change made at ``moment`` whose event the start did not find was never announced:
+        :meth:`knows_since`, when the start found any event of ours to judge by. A file read whole knows
+        every id, whatever the time: the clock set back before a crash made a change look older than
+        the file's first event, and it was taken as announced (a move's withdrawal, a routing, said never)."""
+        return moment is not None and self.window_start is not None and self.knows_since(moment)
+
     # --- announcing -----------------------------------------------------------------------
 
     def flush(self) -> None:
@@ -152,6 +163,13 @@ class Outbox:
                 self._mark(event.event_id)
         self._forget_over()
         if appended is not None:
+            if self._appended is not None and self._last_ids[0] and self._holds(*self._appended) is False:
+                # rotated while we ran (logrotate): this file lacks what we appended before, and so says the
+                # mark from now on; the next start took it for the whole story (every plan's last change
+                # announced again, a handoff its master had taken and removed written again)
+                log.info("events_file_rotated", announced_until=self._last_ids[0])
+                self._begun_after = {"last": self._last_ids[0], "ids": self._last_ids[1]}
+            self._appended = appended[:3]
             last = events[-1].timestamp
             at_last = [e.event_id for e in events if e.timestamp == last and e.event_id is not None]
             self._last_ids = (last, (self._last_ids[1] if self._last_ids[0] == last else []) + at_last)
@@ -164,36 +182,54 @@ class Outbox:
         ``ids``: the ids appended in ``last``'s millisecond. Timestamps are in milliseconds: a decision
         made in that millisecond after the append (then a crash) is no older than ``last``, so not taken
         as announced; what was announced in it is known by its id."""
-        mark = {"inode": inode, "end": end,
-                "tail": base64.b64encode(tail).decode(), "last": last, "ids": ids}
+        mark: dict[str, Any] = {"inode": inode, "end": end,
+                                "tail": base64.b64encode(tail).decode(), "last": last, "ids": ids}
+        if self._begun_after is not None:
+            mark["rotated"] = self._begun_after
         try:
             self.store.write_json(self.store.layout.events_mark, mark, durable=False)
         except StoreError:
             pass
 
-    def _rotated(self) -> tuple[datetime, list[str]] | None:
-        """The time of our last appended event and the ids appended at it, when the events file no longer
-        holds that append where it ended (rotated: moved aside or copied and truncated); None when it does,
-        or nothing says."""
+    def _rotated(self) -> tuple[datetime, list[str], bool] | None:
+        """The time of our last event in the events file rotated away and the ids appended at it: when the
+        file no longer holds the mark's append where it ended (rotated: moved aside or copied and truncated),
+        the mark's; when it does, the rotation the mark says this file was begun after. None when there was
+        none, or nothing says. The flag: the rotation is new (the mark's)."""
         try:
             mark = self.store.read_json(self.store.layout.events_mark)
             inode, end, tail = int(mark["inode"]), int(mark["end"]), base64.b64decode(mark["tail"], validate=True)
-            last = parse_timestamp(mark["last"])
-            ids = [i for i in mark.get("ids", []) if isinstance(i, str)]
+            last, ids = _moment(mark)
         except (StoreError, KeyError, TypeError, ValueError, AttributeError):
             return None
         if last is None:
             return None
+        holds = self._holds(inode, end, tail)
+        if holds is None:
+            return None
+        if not holds:
+            return last, ids, True
+        # the same file: what we append next follows the mark's append (in its millisecond, with its ids)
+        self._appended = (inode, end, tail)
+        self._last_ids = (str(mark["last"]), ids)
+        # begun after a rotation, it still lacks what the rotated one held: a second start read it whole,
+        # took it for every event ever, and announced again and wrote again what the first start knew was said
+        try:
+            before, ids = _moment(mark["rotated"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        return (before, ids, False) if before is not None else None
+
+    def _holds(self, inode: int, end: int, tail: bytes) -> bool | None:
+        """Whether the events file still holds an append of ours where it ended; None: it cannot be read."""
         events = self.store.layout.events
         try:
-            if (self.store.identity(events)[0] == inode
-                    and self.store.read_at(events, end - len(tail), len(tail)) == tail):
-                return None
+            return (self.store.identity(events)[0] == inode
+                    and self.store.read_at(events, end - len(tail), len(tail)) == tail)
         except OSError:  # not a file any more (a FIFO, a folder): the append will say so
             return None
         except OverflowError:  # an end no file offset can hold: not where our append ended
-            pass
-        return last, ids
+            return False
 
     def _log_staged(self) -> None:
         for type_, fields in self._unlogged:
@@ -232,11 +268,13 @@ class Outbox:
             if isinstance(event.get("event_id"), str):
                 self._mark(event["event_id"])
         if (found := self._rotated()) is not None:
-            rotated, ids = found
+            rotated, ids, new = found
+            self._begun_after = {"last": format_timestamp(rotated), "ids": ids}
             # what we announced up to our last append is in the file rotated away, not in this one: a start
             # that took the file for whole announced every plan's last change again and wrote again the
             # handoffs masters had taken and removed (the work done twice)
-            log.info("events_file_rotated", announced_until=rotated.isoformat())
+            if new:
+                log.info("events_file_rotated", announced_until=rotated.isoformat())
             self._read_whole = False
             for key in ids:  # announced in the last millisecond read: what else happened in it was not
                 self._mark(key)
@@ -269,6 +307,11 @@ class Outbox:
 
     def _mark(self, key: str) -> None:
         self._announced.setdefault(key.split(":", 1)[0], set()).add(key)
+
+
+def _moment(mark: Any) -> tuple[datetime | None, list[str]]:
+    """A mark's (or its ``rotated``'s) time of our last event and the ids appended at it."""
+    return parse_timestamp(mark["last"]), [i for i in mark.get("ids", []) if isinstance(i, str)]
 
 
 def _our_events(tail: bytes) -> list[dict[str, Any]]:

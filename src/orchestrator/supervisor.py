@@ -666,15 +666,18 @@ class Supervisor:
 
     def _withdraw_handoffs(self, plan: Plan, subtask: Subtask) -> None:
         """Mark handoffs nobody should take any more ``cancelled``: those of earlier attempts, and the
-        current one of a skipped subtask or an aborted plan (the consumer takes every ``pending`` one)."""
+        current one once its attempt is over (failed, waiting for its retry or a person, completed,
+        skipped, or its plan aborted): the consumer takes every ``pending`` one, and one taken late
+        started a worker on an attempt that had ended, beside the retry's."""
         o = plan.orchestration_id
-        over = subtask.status == "skipped" or plan.status == "aborted"
-        why = {True: "skipped by a person" if subtask.status == "skipped" else "the orchestration was aborted"}
+        over = (subtask.status not in ACTIVE and subtask.status != "pending") or plan.status == "aborted"
+        why = ("skipped by a person" if subtask.status == "skipped" else "the orchestration was aborted"
+               if plan.status == "aborted" else f"attempt {subtask.attempt} ended")
         for attempt in range(1, subtask.attempt + (1 if over else 0)):
             key = f"{o}:withdrawn:{subtask.subtask_id}:{attempt}"
             if self.outbox.was_announced(key):
                 continue
-            reason = why.get(attempt == subtask.attempt) or f"superseded by attempt {subtask.attempt}"
+            reason = why if attempt == subtask.attempt else f"superseded by attempt {subtask.attempt}"
             path = self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id, attempt)
             withdrawn = False
 
