@@ -1215,3 +1215,17 @@ def test_a_document_written_and_shared_is_checked_as_the_document() -> None:
     # its opposite: an "and" inside the document's name stays
     assert planner._criteria("docs", "Write the guide in English and Polish", "portal").startswith(
         "The guide in English and Polish is written down")
+
+
+def test_a_review_written_after_delivery_work_reviews_it_and_comes_after_it() -> None:
+    plan = plan_for("Move CI to GitHub Actions", "Port the deploy pipeline to GitHub Actions, move the deploy keys to "
+                                                 "environments, and have security review the new OIDC role.")
+    review = stage_of(plan, "Have security review")
+    assert review > stage_of(plan, "Port the deploy pipeline") and review > stage_of(plan, "Move the deploy keys")
+    # its opposites: in a sentence that launches or cuts over, a review stays before that step
+    launched = plan_for("Partner portal",
+                        "Set up the partner DNS records, have security review the partner login, and launch on Monday.")
+    assert stage_of(launched, "Have security review") < stage_of(launched, "Launch")
+    cut = plan_for("Leave the old load balancer",
+                   "Create the new load balancer, have security review its listener rules, then cut traffic over.")
+    assert stage_of(cut, "Have security review") < stage_of(cut, "Cut traffic over")

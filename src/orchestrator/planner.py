@@ -556,6 +556,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                     " after " in lowered and bool(_AFTER_RE.search(item.text)))
             if not listed and not prepared:
                 _prepares(items)
+            _reviews_after_delivery(items)
             prepared = prepared or any(item.phase in _PREPARED for item in items)
             found += items
     _before_named(found)
@@ -593,6 +594,9 @@ _BEFORE_RE = re.compile(r"(?<!\S)before\s+(?P<clause>[^,;()]+)", re.IGNORECASE)
 _RELEASED_RE = re.compile(r"\b(?:launch\w*|live|go-live|releas\w*|prod\w*|ship\w*|deploy\w*|roll\s*out|rollout|"
                           r"cut-?over|announce\w*|renewal|deadline|friday|monday|[a-z]+day|january|february|march|april|"
                           r"may|june|july|august|september|october|november|december|q[1-4])\b", re.IGNORECASE)
+_GOES_OUT_RE = re.compile(r"\b(?:launch\w*|go(?:es)?[\s-]live|releas\w*|prod(?:uction)?|ship\w*|roll\s*out|rollout|"
+                          r"cut\s*(?:\w+\s+)?over|cutover|switch\s+(?:\w+\s+)?over)\b", re.IGNORECASE)
+"""A part that puts work in front of its users: a review of that work stays before it."""
 _WORD_RE = re.compile(r"[a-z][a-z0-9-]{3,}")
 _PLAIN_WORDS = frozenset({"anything", "everything", "something", "this", "that", "with", "from", "into", "them", "they",
                           "their", "there", "then", "what", "when", "which", "first", "last", "each", "every", "other",
@@ -629,6 +633,20 @@ def _prepares(items: list[_Item]) -> None:
     if run and any(item.phase in _PREPARED for item in rest):
         for item in run:
             item.group = min(other.group for other in rest) - 1  # before "upgrade the lab switch first" too
+
+
+def _reviews_after_delivery(items: list[_Item]) -> None:
+    """A review written after delivery work of its own sentence (``port the jobs, move the secrets, have security
+    review the new OIDC trust``) reviews that work: it comes after it, though a review ranks before deploys. Not
+    in a sentence that releases, launches or cuts over: the review stays before that (``build it, launch by April
+    1`` with an audit, ``cut DNS over at the end``)."""
+    if any(_GOES_OUT_RE.search(item.text) for item in items):
+        return
+    for n, item in enumerate(items):
+        delivered = [other for other in items[:n] if other.phase == "deploy" and other.rank is None]
+        if item.phase == "audit" and item.rank is None and delivered:
+            item.rank = RANK["deploy"]
+            item.after = max(other.after for other in delivered) + 1
 
 
 def _waiting(items: list[_Item]) -> list[int]:
