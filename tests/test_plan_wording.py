@@ -1229,3 +1229,15 @@ def test_a_review_written_after_delivery_work_reviews_it_and_comes_after_it() ->
     cut = plan_for("Leave the old load balancer",
                    "Create the new load balancer, have security review its listener rules, then cut traffic over.")
     assert stage_of(cut, "Have security review") < stage_of(cut, "Cut traffic over")
+
+
+def test_a_review_held_with_security_is_securitys() -> None:
+    plan = plan_for("Referral program", "Build the invite links in the backend, add the invite screen to the apps, and "
+                                        "run an abuse review with the security team before launch.")
+    review = next(s for s in plan.subtasks if s.title.startswith("Run an abuse review"))
+    assert (review.assigned_to, review.worker_type) == ("security", "audit")
+    # its opposites: a review with another team, and security as a concern of a build, stay where they were
+    finance = plan_for("Fraud rules", "Tune the fraud rules, and review the fraud rules with the finance team.")
+    assert next(s for s in finance.subtasks if s.title.startswith("Review the fraud rules")).assigned_to == "development"
+    mind = plan_for("Login page", "Build the login page, review its form handling with security in mind, and add tests.")
+    assert next(s for s in mind.subtasks if s.title.startswith("Review its form")).assigned_to == "development"

@@ -149,6 +149,10 @@ _SECURITY_ASKED_RE = re.compile(
 review, whatever the words after it name ("goes live" is when, not a release to make)."""
 
 
+_SECURITY_TEAM_RE = re.compile(r"\s*(?:the\s+)?(?:security|appsec|infosec|secops)(?:\s+team)?\b(?!\s+in\s+mind)",
+                               re.IGNORECASE)
+
+
 def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> str:
     if _CUTOVER_RE.match(text):
         return "cutover"  # switching traffic comes after everything it switches to
@@ -789,6 +793,11 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # a qualifier or a second object of the clause before it, joined as written
             previous.text += separator if separator.strip() and separator.strip() not in ".;!?" else " "
             previous.text += part
+            if separator.strip().lower() in ("with", "by") and _SECURITY_TEAM_RE.match(part) \
+                    and "security" in classifier.config.domains and _REVIEWING_RE.search(previous.text):
+                # a review held with security ("Run a fraud review with security before launch"): theirs
+                previous.master = classifier.config.domains["security"].master
+                previous.phase = phase_of(previous.text, "security", verbs)
             continue
         # a part no master's word names goes where the task goes, unless it makes something: what is made
         # is development's ("Add both wallets to the web checkout" in a task a PCI review made security's)
