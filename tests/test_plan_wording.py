@@ -1241,3 +1241,20 @@ def test_a_review_held_with_security_is_securitys() -> None:
     assert next(s for s in finance.subtasks if s.title.startswith("Review the fraud rules")).assigned_to == "development"
     mind = plan_for("Login page", "Build the login page, review its form handling with security in mind, and add tests.")
     assert next(s for s in mind.subtasks if s.title.startswith("Review its form")).assigned_to == "development"
+
+
+@pytest.mark.parametrize(("description", "part"), [
+    ("Port the build and test jobs to GitHub Actions, then have security review the new OIDC trust.",
+     "Port the build and test jobs to GitHub Actions"),
+    ("Fix the unit and integration tests, then deploy to staging.", "Fix the unit and integration tests"),
+])
+def test_two_kinds_of_one_thing_named_once_are_one_part(description: str, part: str) -> None:
+    assert part in titles(plan_for("CI cleanup", description))
+
+
+def test_a_second_verb_after_and_still_opens_a_part() -> None:
+    # the opposites: a verb after "and" before a thing that is not a kind of the one before
+    assert {"Deploy the app", "Run migrations"} <= set(titles(plan_for("Release", "Deploy the app and run migrations, "
+                                                                                  "then tell support.")))
+    assert "Build the API" in titles(plan_for("API", "Build the API and test endpoints against the spec, then "
+                                                     "document the API."))

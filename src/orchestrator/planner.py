@@ -149,6 +149,12 @@ _SECURITY_ASKED_RE = re.compile(
 review, whatever the words after it name ("goes live" is when, not a release to make)."""
 
 
+_MODIFIERS = (r"(?:build|test|unit|integration|e2e|end-to-end|smoke|load|lint|release|deploy|staging|production|prod|"
+              r"dev|qa|uat|canary|nightly|debug)")
+_FIRST_MODIFIER_RE = re.compile(rf"\b(?:the|our|both|all|its|their)\s+{_MODIFIERS}$", re.IGNORECASE)
+_SECOND_MODIFIER_RE = re.compile(rf"{_MODIFIERS}\s+[a-z][\w-]*s\b", re.IGNORECASE)
+"""``the build and test jobs``, ``the unit and integration tests``: two kinds of one thing named once, where
+the second kind would otherwise read as a verb opening a part of its own ("Test jobs to ...")."""
 _SECURITY_TEAM_RE = re.compile(r"\s*(?:the\s+)?(?:security|appsec|infosec|secops)(?:\s+team)?\b(?!\s+in\s+mind)",
                                re.IGNORECASE)
 
@@ -779,6 +785,10 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # an accessibility audit, an SEO review, an audit log: the work of those who make the thing
             route = dataclasses.replace(route, domain="development", strong=True,
                                         master=classifier.config.domains["development"].master)
+        if previous is not None and separator.strip().lower() == "and" and _FIRST_MODIFIER_RE.search(previous.text) \
+                and _SECOND_MODIFIER_RE.match(part):
+            previous.text += f" and {part}"  # "the build and test jobs": two kinds of one thing, not a second verb
+            continue
         opening = openings[place]
         unknown = not opening and series and separator.strip() in ("", ",", ".", "!", "?", ";") and \
             _likely_verb(part, place == 0 or separator.strip() in (".", "!", "?", ";"))  # not after "and", "with"
