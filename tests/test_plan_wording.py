@@ -1258,3 +1258,17 @@ def test_a_second_verb_after_and_still_opens_a_part() -> None:
                                                                                   "then tell support.")))
     assert "Build the API" in titles(plan_for("API", "Build the API and test endpoints against the spec, then "
                                                      "document the API."))
+
+
+@pytest.mark.parametrize(("description", "delivered", "checked"), [
+    ("Upgrade the base images to Node 22, fix the deprecation warnings and run the full regression suite.",
+     "Fix the deprecation warnings", "Run the full regression suite"),
+    ("Fix the flaky tests, then deploy to staging and ask QA to sign off.", "Deploy to staging", "Ask QA to sign off"),
+])
+def test_a_test_run_written_after_delivery_work_checks_it_and_comes_after_it(description: str, delivered: str,
+                                                                               checked: str) -> None:
+    plan = plan_for("Platform upkeep", description)
+    assert stage_of(plan, checked) > stage_of(plan, delivered)
+    # its opposite: a test run written before the delivery work stays before it
+    before = plan_for("Platform upkeep", "Run the full regression suite and deploy to staging.")
+    assert stage_of(before, "Run the full regression suite") < stage_of(before, "Deploy to staging")

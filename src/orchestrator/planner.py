@@ -646,15 +646,16 @@ def _prepares(items: list[_Item]) -> None:
 
 
 def _reviews_after_delivery(items: list[_Item]) -> None:
-    """A review written after delivery work of its own sentence (``port the jobs, move the secrets, have security
-    review the new OIDC trust``) reviews that work: it comes after it, though a review ranks before deploys. Not
+    """A review or a test run written after delivery work of its own sentence (``port the jobs, move the secrets,
+    have security review the new OIDC trust``, ``deploy to staging and run the smoke tests``) checks that work: it
+    comes after it, though reviews and tests rank before deploys. Not
     in a sentence that releases, launches or cuts over: the review stays before that (``build it, launch by April
     1`` with an audit, ``cut DNS over at the end``)."""
     if any(_GOES_OUT_RE.search(item.text) for item in items):
         return
     for n, item in enumerate(items):
         delivered = [other for other in items[:n] if other.phase == "deploy" and other.rank is None]
-        if item.phase == "audit" and item.rank is None and delivered:
+        if item.phase in ("audit", "test") and item.rank is None and delivered:
             item.rank = RANK["deploy"]
             item.after = max(other.after for other in delivered) + 1
 
