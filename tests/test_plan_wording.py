@@ -1272,3 +1272,17 @@ def test_a_test_run_written_after_delivery_work_checks_it_and_comes_after_it(des
     # its opposite: a test run written before the delivery work stays before it
     before = plan_for("Platform upkeep", "Run the full regression suite and deploy to staging.")
     assert stage_of(before, "Run the full regression suite") < stage_of(before, "Deploy to staging")
+
+
+@pytest.mark.parametrize(("rehearsal", "real"), [
+    ("Rehearse the cut-over on staging", "Move the billing database to the new cluster"),
+    ("Try the migration on a clone of production", "Move the billing database to the new cluster"),
+])
+def test_a_rehearsal_comes_before_the_real_run_written_beside_it(rehearsal: str, real: str) -> None:
+    plan = plan_for("Billing database move", f"{rehearsal}, move the billing database to the new cluster in the "
+                                             "Sunday window, and check the invoices afterwards.")
+    assert stage_of(plan, rehearsal.split(" on ")[0]) < stage_of(plan, real)
+    # its opposite: testing on a browser or a device is no rehearsal of the runs beside it
+    side = plan_for("Checkout on devices", "Test the checkout on an iPhone, test the signup on a Pixel and test the "
+                                           "search on Safari.")
+    assert stage_of(side, "Test the checkout") == stage_of(side, "Test the signup") == stage_of(side, "Test the search")

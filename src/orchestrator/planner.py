@@ -678,9 +678,11 @@ _SIGN_OFF_RE = re.compile(rf"^\s*(?:{_SIGN_OFF})", re.IGNORECASE)
 """A sign-off: after what it signs off, written before it, and before what it lets go ahead."""
 _GATE_RE = re.compile(
     rf"^\s*(?:{_SIGN_OFF}|(?:get|have|ask|make)\b[^,;]*?\b(?:confirm|agree)\w*\b|"
-    r"(?:agree|decide|choose|pick|select|shortlist|pilot|trial|dry-run)\b|"
+    r"(?:agree|decide|choose|pick|select|shortlist|pilot|trial|dry-run|rehearse)\b|"
+    r"(?:test|try)\s+(?:[\w-]+\s+){0,4}?on\s+(?:an?\s+|the\s+)?(?:staging|(?:[\w-]+\s+)?(?:cop(?:y|ies)|clones?|replicas?))\b|"
     r"run\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}?(?:pilot|trial|dry[\s-]?run)\b)", re.IGNORECASE)
-"""A part the work after it waits for: a decision, a sign-off, a pilot (``Pilot Tailscale with the infra team``)."""
+"""A part the work after it waits for: a decision, a sign-off, a pilot (``Pilot Tailscale with the infra team``), a
+rehearsal (``Test the upgrade on a staging copy``)."""
 _ANAPHOR_RE = re.compile(
     r"^\s*(?!(?:give|grant|show|tell|offer|email|remind|train|help|ask|invite|let)\s+them\b)[\w-]+"
     r"(?:\s+(?:up|out|down|off|over|back))?\s+(?:them|those|these|the\s+rest|the\s+(?:old|new|other)\s+ones|each\s+one|"
