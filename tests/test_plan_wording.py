@@ -1286,3 +1286,20 @@ def test_a_rehearsal_comes_before_the_real_run_written_beside_it(rehearsal: str,
     side = plan_for("Checkout on devices", "Test the checkout on an iPhone, test the signup on a Pixel and test the "
                                            "search on Safari.")
     assert stage_of(side, "Test the checkout") == stage_of(side, "Test the signup") == stage_of(side, "Test the search")
+
+
+def test_work_on_what_exists_gets_no_design_or_unit_tests_of_its_own() -> None:
+    for title, description in [
+        ("SEV1 follow-up", "Restore the search index from snapshot, rebuild the replica DB, re-sync the cache and resume "
+                           "the paused consumers."),
+        ("Leaked payment key", "Revoke the leaked key, issue a new one, update it in Vault and in the payment service "
+                               "config, redeploy the payment service, and check the logs for misuse."),
+    ]:
+        assert not any(t.startswith(("Design ", "Write tests for ")) for t in titles(plan_for(title, description)))
+    # its opposites: a plan that makes something, or names a deliverable without a verb, keeps them
+    built = titles(plan_for("Usage alerts", "Add a thresholds API, build the alert evaluation job and restore the old "
+                                            "notification settings."))
+    assert any(t.startswith("Write tests for ") for t in built)
+    named = titles(plan_for("Data export", "Restore the old export links; migrate the saved filters; a background job "
+                                           "and a download page."))
+    assert any(t.startswith("Write tests for ") for t in named)

@@ -20,7 +20,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -294,7 +294,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
     _remediations(items)
-    items = _complete(items, task, topic, main)
+    items = _complete(items, task, topic, main, lambda item: item.text.split(maxsplit=1)[0].lower() not in _NOTHING_MADE)
     _assign_files(items, task, config.max_files_per_subtask)
     items = _fit(items, config.max_subtasks)
     items.sort(key=_order)
@@ -702,6 +702,15 @@ def _rejoined(items: list[str]) -> list[str]:
     return joined
 
 
+_NOTHING_MADE = frozenset({
+    "restore", "re-sync", "resync", "resume", "rebuild", "re-run", "rerun", "revoke", "rotate", "remove", "delete",
+    "archive", "decommission", "retire", "migrate", "move", "import", "repoint", "re-point", "restart",
+    "issue", "reissue", "re-issue", "re-sign", "re-transcode", "reimage", "re-image", "regenerate", "grant", "onboard",
+    "schedule", "email", "notify", "tell", "mark", "compare", "find", "list", "record", "draft", "catalog", "verify",
+    "check", "confirm", "dismiss", "rename", "upgrade", "bump", "pin", "update", "revert", "rollback", "roll",
+    "redeploy", "recover", "replay", "requeue", "reprocess", "purge", "wipe", "reset"})
+"""Verbs of work on what exists (recovery, clean-up, moving, telling): a plan made only of them has nothing to design
+and no code of its own to unit-test (``Restore the ledger DB, re-sync the cache, resume the batch``)."""
 _REPAIRS = frozenset({"fix", "upgrade", "bump", "patch", "update", "remove", "delete", "rename", "repair", "revert",
                       "pin", "port", "restore"})
 """Verbs that change what exists: work made only of them needs no design of its own."""
@@ -1010,9 +1019,14 @@ _PEOPLE_VERBS = frozenset({
 """What people do for people and things (order the laptops, train the agents, sign the MSA), not what is built."""
 
 
-def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route) -> list[_Item]:
-    """Add what complex work needs: a split of a new system, a design first, tests after."""
+def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
+              makes: Callable[[_Item], bool] | None = None) -> list[_Item]:
+    """Add what complex work needs: a split of a new system, a design first, tests after; not where nothing is
+    made (``makes``: whether a part makes something, not only works on what exists), as in "Revoke the leaked key,
+    issue a new one, update it in Vault": there is no architecture to design, nor code to unit-test."""
     implement = [item for item in items if item.phase == "implement" and item.rank is None]  # not people's work
+    if makes is not None and len(items) >= 3 and implement and not any(map(makes, implement)):
+        implement = []
     phases = {item.phase for item in items}
     text = f"{task.title}\n{task.full_description}"
     if len(implement) == 1 and not implement[0].files and _BUILD_NEW_RE.search(implement[0].text):
