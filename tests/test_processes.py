@@ -155,3 +155,11 @@ def test_the_tick_lets_go_of_a_worker_whose_subtask_completed(sleepers: list[sub
     sim.tick()
     sim.tick()
     assert table.holding == 0 and sleepers[0].poll() is None  # let go; the process itself is left alone
+
+
+def test_a_table_that_holds_no_pidfds_remembers_no_looks(sleepers: list[subprocess.Popen[bytes]]) -> None:
+    table = PsutilProcesses(limit=0)  # the death watch's: it would remember every worker ever checked
+    for worker in sleepers:
+        for n in range(5):
+            table.state(worker.pid, reported(worker) + timedelta(seconds=n))
+    assert table.holding == 0 and not table._looked

@@ -70,7 +70,7 @@ class PsutilProcesses:
     def __init__(self, limit: int | None = None) -> None:
         self.limit = pidfd_budget() if limit is None else limit
         self._held: OrderedDict[tuple[int, datetime | None], tuple[int, select.poll]] = OrderedDict()
-        self._looked: set[tuple[int, datetime | None]] = set()
+        self._looked: set[tuple[int, datetime | None]] = set()  # held ones looked at since forget_unlooked
 
     @property
     def holding(self) -> int:
@@ -94,11 +94,11 @@ class PsutilProcesses:
 
     def state(self, pid: int, started: datetime | None) -> ProcessState:
         key = (pid, started)
-        self._looked.add(key)
         held = self._held.get(key)
         if held is not None:
             if not held[1].poll(0):
                 self._held.move_to_end(key)
+                self._looked.add(key)
                 return "running"
             self._release(key)  # it exited: /proc says whether as a zombie, once
         state = self._read(pid, started)
@@ -120,10 +120,12 @@ class PsutilProcesses:
         watch = select.poll()
         watch.register(fd, select.POLLIN)
         self._held[key] = (fd, watch)
+        self._looked.add(key)
         while len(self._held) > self.limit:
             self._release(next(iter(self._held)))
 
     def _release(self, key: tuple[int, datetime | None]) -> None:
+        self._looked.discard(key)
         fd, _ = self._held.pop(key)
         os.close(fd)
 
