@@ -63,8 +63,8 @@ class PsutilProcesses:
     reading ``/proc/PID/stat`` costs three system calls and the kernel's formatting of 52 fields
     (about 15 us: a monitor tick over 1,000 workers spent a third of its time there). A pidfd names
     the process, not its PID, so a reused PID cannot pass for the worker while one is held. At most
-    ``limit`` are held, the least recently looked at closed first; the rest, and every process where
-    pidfds cannot be had, are read from ``/proc`` as before.
+    ``limit`` are held, the first found while there was room (a full look lets go of ended workers');
+    the rest, and every process where pidfds cannot be had, are read from ``/proc`` as before.
     """
 
     def __init__(self, limit: int | None = None) -> None:
@@ -98,7 +98,6 @@ class PsutilProcesses:
         held = self._held.get(key)
         if held is not None:
             if not held[1].poll(0):
-                self._held.move_to_end(key)
                 return "running"
             self._release(key)  # it exited: /proc says whether as a zombie, once
         state = self._read(pid, started)
@@ -107,7 +106,11 @@ class PsutilProcesses:
         return state
 
     def _hold(self, key: tuple[int, datetime | None]) -> None:
-        """Hold a pidfd of the process just found running, if it is still that process once held."""
+        """Hold a pidfd of the process just found running, if it is still that process once held and
+        there is room: a tick looks at every worker in the same order, so letting go of the least
+        recently looked at to make room would leave every look without its pidfd."""
+        if len(self._held) >= self.limit:
+            return  # full: read from /proc until a full look lets go of ended workers' pidfds
         try:
             fd = os.pidfd_open(key[0])
         except OSError as exc:
@@ -120,8 +123,6 @@ class PsutilProcesses:
         watch = select.poll()
         watch.register(fd, select.POLLIN)
         self._held[key] = (fd, watch)
-        while len(self._held) > self.limit:
-            self._release(next(iter(self._held)))
 
     def _release(self, key: tuple[int, datetime | None]) -> None:
         fd, _ = self._held.pop(key)
