@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import importlib.util
+import math
 import os
+import random
 import subprocess
+import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from orchestrator import processes
+from orchestrator.config import MonitorConfig
+from orchestrator.liveness import WorkerFacts, assess
+from orchestrator.models import Subtask
 from orchestrator.processes import PsutilProcesses
+from orchestrator.signs import Seen
+from orchestrator.timestamps import format_timestamp
 
 needs_pidfd = pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="no pidfd_open on this platform")
 
@@ -47,3 +57,56 @@ def test_more_workers_than_pidfds_keep_the_held_ones_held(sleepers: list[subproc
         assert table.holding == 2
     assert len(reads) <= len(sleepers) - table.limit  # only the worker not held is read
     table.close()
+
+
+def test_the_faster_liveness_says_what_the_old_one_said() -> None:
+    """Random facts, timestamps (naive, offset, from the future, unreadable), clock steps and monitor
+    readings: the rewritten ``assess`` (shared verdict, no rebase without steps, loops for the newest
+    beat and sign) gives the verdict of the code it replaced (685a9e6), kept here as it was."""
+    shown = subprocess.run(["git", "show", "685a9e6:src/orchestrator/liveness.py"], capture_output=True,
+                           text=True, cwd=Path(__file__).parent, check=False)
+    if shown.returncode != 0:
+        pytest.skip("the old liveness is not in this checkout's history")
+    spec = importlib.util.spec_from_loader("liveness_685a9e6", loader=None)
+    assert spec is not None
+    old = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = old
+    exec(compile(shown.stdout, "liveness_685a9e6.py", "exec"), old.__dict__)
+
+    now = datetime(2025, 11, 5, 18, 0, tzinfo=UTC)
+    rng = random.Random(12)
+
+    def moment() -> datetime | None:
+        return None if rng.random() < 0.25 else now + timedelta(seconds=rng.choice(
+            [rng.uniform(-9000, 300), rng.choice([0, -180, -181, -1200, -1201, 60, 61, -3600])]))
+
+    def text() -> str | None:
+        when = moment()
+        if when is None:
+            return rng.choice([None, "garbage", ""])
+        return rng.choice([format_timestamp(when), when.replace(tzinfo=None).isoformat(),
+                           when.astimezone(timezone(timedelta(hours=2))).isoformat()])
+
+    for _ in range(20_000):
+        config = MonitorConfig(heartbeat_timeout_seconds=rng.choice([180, 1]), zombie_timeout_seconds=rng.choice([1200, 5]),
+                               never_started_timeout_seconds=rng.choice([600, 1]), max_runtime_seconds=rng.choice([3600, 30]),
+                               clock_skew_seconds=rng.choice([60, 0, 5]))
+        sub = Subtask.model_validate(dict(
+            subtask_id="s", parent_task_id="t", parent_orchestration="orch-t", title="S", description="S",
+            assigned_to="development", worker_type="implementation", estimated_duration_minutes=10,
+            estimated_tokens=1000, success_criteria="done", stage=1, status=rng.choice(["assigned", "in_progress"]),
+            handed_off_at=text(), started_at=text(), last_heartbeat=text(), last_progress_at=text(),
+            worker_id=rng.choice([None, "w1"])))
+        facts = WorkerFacts(worker_id=rng.choice([None, "w1"]), pid=rng.choice([None, 7]),
+                            process=rng.choice([None, "running", "unknown", "gone", "zombie", "reused"]),
+                            heartbeat=moment(), files_changed=moment(),
+                            beats=tuple(rng.choice([moment(), text(), 3, None]) for _ in range(rng.randrange(4))))
+        steps = [] if rng.random() < 0.5 else [
+            (now + timedelta(seconds=rng.uniform(-5000, 0)), rng.uniform(1, 4000)) for _ in range(rng.randrange(1, 3))]
+        seen = rng.choice([Seen(), Seen(rng.uniform(0, 5000), rng.uniform(0, 5000), rng.uniform(0, 5000),
+                                         rng.choice([math.inf, rng.uniform(0, 2000)]),
+                                         rng.choice([math.inf, rng.uniform(0, 2000)]))])
+        args = (sub, facts, now, config, steps, seen)
+        new_verdict, old_verdict = assess(*args), old.assess(*args)
+        assert (new_verdict.conditions, new_verdict.failure, new_verdict.reason) == (
+            old_verdict.conditions, old_verdict.failure, old_verdict.reason), args
