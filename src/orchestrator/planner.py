@@ -152,6 +152,9 @@ review, whatever the words after it name ("goes live" is when, not a release to 
 _MODIFIERS = (r"(?:build|test|unit|integration|e2e|end-to-end|smoke|load|lint|release|deploy|staging|production|prod|"
               r"dev|qa|uat|canary|nightly|debug)")
 _FIRST_MODIFIER_RE = re.compile(rf"\b(?:the|our|both|all|its|their)\s+{_MODIFIERS}$", re.IGNORECASE)
+_MODIFIER_TAIL = 200
+"""How far from its end a part is searched for its first kind: a part that grows by each qualifier joined to it
+was searched whole again for each, the square of a long sentence's length."""
 _SECOND_MODIFIER_RE = re.compile(rf"{_MODIFIERS}\s+[a-z][\w-]*s\b", re.IGNORECASE)
 """``the build and test jobs``, ``the unit and integration tests``: two kinds of one thing named once, where
 the second kind would otherwise read as a verb opening a part of its own ("Test jobs to ...")."""
@@ -797,8 +800,8 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # an accessibility audit, an SEO review, an audit log: the work of those who make the thing
             route = dataclasses.replace(route, domain="development", strong=True,
                                         master=classifier.config.domains["development"].master)
-        if previous is not None and separator.strip().lower() == "and" and _FIRST_MODIFIER_RE.search(previous.text) \
-                and _SECOND_MODIFIER_RE.match(part):
+        if previous is not None and separator.strip().lower() == "and" and _SECOND_MODIFIER_RE.match(part) \
+                and _FIRST_MODIFIER_RE.search(previous.text, max(0, len(previous.text) - _MODIFIER_TAIL)):
             previous.text += f" and {part}"  # "the build and test jobs": two kinds of one thing, not a second verb
             continue
         opening = openings[place]
