@@ -138,3 +138,22 @@ def test_two_kinds_of_one_thing_are_looked_for_at_a_parts_end_only(monkeypatch: 
     short = QueueTask.model_validate({"id": "t2", "status": "pending", "title": "Port the build and test jobs to GitHub Actions"})
     assert [d.title for d in builtin_drafts(short, classifier, Config().planner)
             if d.title.startswith(("Port", "Test"))] == ["Port the build and test jobs to GitHub Actions"]
+
+
+@pytest.mark.parametrize("description", [
+    "Test the upgrade on a staging copy, then upgrade production during the window.",
+    "Back up the database, then upgrade production during the window.",
+])
+def test_a_servers_upgrade_titled_upgrade_x_to_n_is_not_a_library_bump(description: str) -> None:
+    """"Upgrade Postgres to 16" was read as a Dependabot bump (the program's): its title became a development
+    part 'Upgrade Postgres to 16' that ran first, before the rehearsal or the backup written to come before it."""
+    classifier = Classifier(Config().classifier)
+    task = QueueTask.model_validate({"id": "t1", "status": "pending", "title": "Upgrade Postgres to 16",
+                                     "description": description})
+    drafts = builtin_drafts(task, classifier, Config().planner)
+    development = classifier.config.domains["development"].master
+    assert not [d for d in drafts if d.master == development]
+    assert not [d for d in drafts if d.title == "Upgrade Postgres to 16"]
+    # a bump as Dependabot titles one is still the program's
+    bump = QueueTask.model_validate({"id": "t2", "status": "pending", "title": "Bump axios from 1.6.0 to 1.6.8"})
+    assert classifier.classify(bump).master == development
