@@ -157,3 +157,15 @@ def test_a_servers_upgrade_titled_upgrade_x_to_n_is_not_a_library_bump(descripti
     # a bump as Dependabot titles one is still the program's
     bump = QueueTask.model_validate({"id": "t2", "status": "pending", "title": "Bump axios from 1.6.0 to 1.6.8"})
     assert classifier.classify(bump).master == development
+
+
+def test_two_kinds_of_one_thing_are_routed_as_the_whole_part() -> None:
+    """'run the unit and integration tests' was joined after 'Run the unit' had been routed alone: a cicd deploy,
+    run beside the deploy to staging it was written to check."""
+    classifier = Classifier(Config().classifier)
+    task = QueueTask.model_validate({"id": "t1", "status": "pending", "title": "Ship the billing API",
+                                     "description": "Deploy to staging and run the unit and integration tests."})
+    drafts = {d.title: d for d in builtin_drafts(task, classifier, Config().planner)}
+    tests = drafts["Run the unit and integration tests"]
+    assert tests.master == classifier.config.domains["development"].master and tests.worker_type == "test"
+    assert drafts["Deploy to staging"].key in tests.dependencies
