@@ -71,7 +71,7 @@ def test_at_most_the_limit_is_held_and_the_others_are_read_from_proc(sleepers: l
     when = {w.pid: reported(w) for w in sleepers}
     assert [table.state(w.pid, when[w.pid]) for w in sleepers] == ["running"] * 3
     assert table.holding == 2 and pidfds() == before + 2
-    sleepers[0].kill()  # the one let go first (least recently looked at)
+    sleepers[0].kill()  # a held one
     sleepers[0].wait()
     assert [table.state(w.pid, when[w.pid]) for w in sleepers] == ["gone", "running", "running"]
     table.close()

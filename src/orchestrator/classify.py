@@ -366,9 +366,10 @@ _DEFECT_RE = re.compile(
     r"(?:the\s+|our\s+)?(?:[\w-]+\s+){0,3}(?:bundle|apk|ipa|binary|binaries|javascript|frontend|firmware\s+image))\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
-_BUMP_RE = re.compile(r"\s*(?:bump|bumps|update\s+dependency|upgrade)\s+[\w@/.-]+\s+(?:from\s+\S+\s+)?to\s+v?\d",
+_BUMP_RE = re.compile(r"\s*(?:bump|bumps|update\s+dependency)\s+[\w@/.-]+\s+(?:from\s+\S+\s+)?to\s+v?\d",
                       re.IGNORECASE)
-"""A library bump as Dependabot and Renovate title one ("Bump axios from 1.6.0 to 1.6.8", "Update dependency x to v2")."""
+"""A library bump as Dependabot and Renovate title one ("Bump axios from 1.6.0 to 1.6.8", "Update dependency x to v2");
+not a person's "Upgrade Postgres to 16", a server's upgrade as often as a library's."""
 _ADVISORY_RE = re.compile(r"\b(?:cve-?\d*|ghsa|security|vulnerab\w*|advisory|advisories|exploit\w*|audit)\b",
                           re.IGNORECASE)
 _RELEASE_FIELD_RE = re.compile(r"\s*release\s*(?::\s*|\s+(?=[\w.-]+@))[\w./-]*@?v?\d[\w.+-]*[.,;]?\s*$", re.IGNORECASE)

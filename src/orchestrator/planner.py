@@ -767,6 +767,19 @@ _AFTER_RE = re.compile(r"(?<!\s)\safter\s+(?:(?:the|all|every|each|its|their|tha
 it waits for, as ``once`` is (not ``Lock the account after 5 failed attempts``, ``Shut it down after two weeks``)."""
 
 
+def _kinds_joined(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``the build and test jobs``: two kinds of one thing are one piece, routed whole (``Run the unit and integration
+    tests`` is a test run; routed as ``Run the unit`` it was a deploy), not a second verb (``Test jobs to ...``)."""
+    joined: list[tuple[str, str]] = []
+    for separator, piece in pieces:
+        if joined and separator.strip().lower() == "and" and _SECOND_MODIFIER_RE.match(piece) \
+                and _FIRST_MODIFIER_RE.search(joined[-1][1]):
+            joined[-1] = (joined[-1][0], f"{joined[-1][1]} and {piece}")
+        else:
+            joined.append((separator, piece))
+    return joined
+
+
 def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main: Route, classifier: Classifier,
                     verbs: re.Pattern[str]) -> list[_Item]:
     """The parts of one sentence (``whole``: each piece is an item of a list, never joined to another)."""
@@ -776,6 +789,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     verb = ""  # the last verb: a verbless part made after it takes it ("Build the API, a UI widget")
     # in a series of imperatives a word the planner does not know opens its part too ("Pilot Tailscale with the
     # infra team, write the ACL policy, roll it out"), unless it looks like a name or a noun
+    pieces = _kinds_joined(pieces)
     openings = [_opens_with_verb(piece, verbs) for _, piece in pieces]
     series = len(pieces) >= 3 and sum(openings) >= 2
     for place, (separator, part) in enumerate(pieces):
@@ -797,10 +811,6 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # an accessibility audit, an SEO review, an audit log: the work of those who make the thing
             route = dataclasses.replace(route, domain="development", strong=True,
                                         master=classifier.config.domains["development"].master)
-        if previous is not None and separator.strip().lower() == "and" and _FIRST_MODIFIER_RE.search(previous.text) \
-                and _SECOND_MODIFIER_RE.match(part):
-            previous.text += f" and {part}"  # "the build and test jobs": two kinds of one thing, not a second verb
-            continue
         opening = openings[place]
         unknown = not opening and series and separator.strip() in ("", ",", ".", "!", "?", ";") and \
             _likely_verb(part, place == 0 or separator.strip() in (".", "!", "?", ";"))  # not after "and", "with"

@@ -15,7 +15,6 @@ import resource
 import select
 import signal as signals
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -63,13 +62,13 @@ class PsutilProcesses:
     reading ``/proc/PID/stat`` costs three system calls and the kernel's formatting of 52 fields
     (about 15 us: a monitor tick over 1,000 workers spent a third of its time there). A pidfd names
     the process, not its PID, so a reused PID cannot pass for the worker while one is held. At most
-    ``limit`` are held, the least recently looked at closed first; the rest, and every process where
-    pidfds cannot be had, are read from ``/proc`` as before.
+    ``limit`` are held, the first found while there was room (a full look lets go of ended workers');
+    the rest, and every process where pidfds cannot be had, are read from ``/proc`` as before.
     """
 
     def __init__(self, limit: int | None = None) -> None:
         self.limit = pidfd_budget() if limit is None else limit
-        self._held: OrderedDict[tuple[int, datetime | None], tuple[int, select.poll]] = OrderedDict()
+        self._held: dict[tuple[int, datetime | None], tuple[int, select.poll]] = {}
         self._looked: set[tuple[int, datetime | None]] = set()  # held ones looked at since forget_unlooked
 
     @property
@@ -97,7 +96,6 @@ class PsutilProcesses:
         held = self._held.get(key)
         if held is not None:
             if not held[1].poll(0):
-                self._held.move_to_end(key)
                 self._looked.add(key)
                 return "running"
             self._release(key)  # it exited: /proc says whether as a zombie, once
@@ -107,7 +105,11 @@ class PsutilProcesses:
         return state
 
     def _hold(self, key: tuple[int, datetime | None]) -> None:
-        """Hold a pidfd of the process just found running, if it is still that process once held."""
+        """Hold a pidfd of the process just found running, if it is still that process once held and
+        there is room: a tick looks at every worker in the same order, so letting go of the least
+        recently looked at to make room would leave every look without its pidfd."""
+        if len(self._held) >= self.limit:
+            return  # full: read from /proc until a full look lets go of ended workers' pidfds
         try:
             fd = os.pidfd_open(key[0])
         except OSError as exc:
@@ -121,8 +123,6 @@ class PsutilProcesses:
         watch.register(fd, select.POLLIN)
         self._held[key] = (fd, watch)
         self._looked.add(key)
-        while len(self._held) > self.limit:
-            self._release(next(iter(self._held)))
 
     def _release(self, key: tuple[int, datetime | None]) -> None:
         self._looked.discard(key)
