@@ -1,6 +1,7 @@
 """The reconciled core, in-process: what each pass reads, decides, writes and announces.
 
-No disk, no threads, no sleeping: a MemoryStore, a FakeClock and a fake process table.
+No disk, no sleeping: a MemoryStore, a FakeClock and a fake process table (the one thread is the
+core's own, drafting plans while a claim is written; a pass waits for it).
 """
 
 from __future__ import annotations
@@ -656,3 +657,42 @@ def test_giving_back_freed_memory_needs_no_glibc(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(ctypes, "CDLL", lambda _: Musl())
     daemon.give_back_freed_memory()  # nothing raised: the pages stay with the process
     assert asked == ["malloc_trim"]
+
+
+def test_a_complex_task_is_planned_on_the_drafting_thread_while_its_claim_is_written(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The claim's fsyncs wait on the disk with the interpreter released: the plan is drafted then, once,
+    and the pass uses that draft (the queue's write here waits until the draft has begun)."""
+    import threading
+
+    from orchestrator import core as core_module
+
+    from conftest import PATIENCE
+
+    sim = Sim()
+    sim.start()
+    began = threading.Event()
+    drafted_on: list[str] = []
+    draft_now = core_module.draft_now
+
+    def drafting(*args: Any, **kwargs: Any) -> Any:
+        drafted_on.append(threading.current_thread().name)
+        began.set()
+        return draft_now(*args, **kwargs)
+
+    monkeypatch.setattr(core_module, "draft_now", drafting)
+    replace = sim.store._replace_if_unchanged
+    overlapped: list[bool] = []
+
+    def claim(path: Any, data: bytes, expected: Any) -> Any:
+        if path == sim.layout.queue:
+            overlapped.append(began.wait(5 * PATIENCE))
+        return replace(path, data, expected)
+
+    sim.store._replace_if_unchanged = claim  # type: ignore[method-assign]
+    sim.submit(task("a", "Add authentication system with security audit and docs"))
+    sim.run("queue")
+    assert overlapped == [True]
+    assert len(drafted_on) == 1 and drafted_on[0].startswith("drafting")  # not drafted again after the claim
+    assert sim.plan("orch-a")["status"] == "in_progress"
+    assert sim.store.get(sim.layout.queue)["tasks"][0]["status"] == "orchestrating"

@@ -16,6 +16,7 @@ Write orders, and why each crash point is recoverable:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,13 @@ class IntakeResult:
     """The queue holds tasks this pass did not see: look again now."""
     failed: bool = False
     """The queue could not be updated: look again after a pause."""
+    drafts: dict[str, Drafted] = field(default_factory=dict)
+    """Plans drafted while the claim was written (see :data:`Drafting`), by task id."""
+
+
+Drafting = Callable[[list[tuple[QueueTask, Classification]]], Callable[[], dict[str, "Drafted"]]]
+"""Starts drafting plans for complex tasks about to be claimed and returns what waits for them: the
+claim's fsyncs release the interpreter, so a draft made meanwhile costs the pickup nothing."""
 
 
 @dataclass(frozen=True)
@@ -219,11 +227,13 @@ class Engine:
 
     # --- the queue ------------------------------------------------------------------------
 
-    def intake(self, reconcile: bool = False) -> IntakeResult:
+    def intake(self, reconcile: bool = False, drafting: Drafting | None = None) -> IntakeResult:
         """Act on every new pending task: route the simple ones, claim the complex ones.
 
         A pass looks at the queue entries that changed since the last one (:class:`intake.TaskIndex`);
-        with ``reconcile`` (the monitor tick), at every entry again if any pass did not."""
+        with ``reconcile`` (the monitor tick), at every entry again if any pass did not. ``drafting``
+        plans the new complex tasks while their claim is written; a draft of a task the claim did not
+        get is dropped."""
         classifier = self.classifier
         if self._unwithdrawn:
             self._withdraw_again()
@@ -304,6 +314,8 @@ class Engine:
                                        now, earlier)
         complex_ = [(t, d) for t, d in decisions if d.decision == "complex" or t.id in known]
         seen = self._index.pending_ids()
+        new = [(t, d) for t, d in complex_ if t.id not in known]
+        drafted = drafting(new) if drafting is not None and new else dict
         try:
             claimed, result, unseen = self._claim(simple, complex_, now, seen, snapshot,
                                                   list(self._index.pending.values()))
@@ -314,6 +326,8 @@ class Engine:
             self._update_problem = str(exc)
             self._seen = None
             return IntakeResult(failed=True)
+        finally:
+            drafts = drafted()  # the drafting is over before the pass goes on, whatever the claim did
         self._update_problem = None
         retry = bool(self._handoff_problems)  # a handoff failed: look again after a pause, not at the next change
         for task, decision, path in simple:
@@ -344,7 +358,8 @@ class Engine:
         lost = bool(({t.id for t, _, _ in simple} | {t.id for t, _ in complex_}) - claimed)
         self._seen = result if not (unseen or retry or lost or more) else None
         return IntakeResult([(t, d) for t, d in complex_ if t.id in claimed and t.id not in known],
-                            again=unseen or lost or more, failed=retry)
+                            again=unseen or lost or more, failed=retry,
+                            drafts=drafts)
 
     def _reused(self, task: QueueTask, master: str | None) -> str | None:
         """Why ``task`` is not the task whose plan or handoff carries its id, or None if it is."""
