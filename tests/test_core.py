@@ -662,7 +662,7 @@ def test_giving_back_freed_memory_needs_no_glibc(monkeypatch: pytest.MonkeyPatch
 def test_a_complex_task_is_planned_on_the_drafting_thread_while_its_claim_is_written(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The claim's fsyncs wait on the disk with the interpreter released: the plan is drafted then, once,
-    and the pass uses that draft (the queue's write here waits until the draft has begun)."""
+    and the pass uses that draft (the queue's write here does not end until the draft has begun)."""
     import threading
 
     from orchestrator import core as core_module
@@ -685,9 +685,10 @@ def test_a_complex_task_is_planned_on_the_drafting_thread_while_its_claim_is_wri
     overlapped: list[bool] = []
 
     def claim(path: Any, data: bytes, expected: Any) -> Any:
+        written = replace(path, data, expected)  # the store's wait: drafting starts
         if path == sim.layout.queue:
             overlapped.append(began.wait(5 * PATIENCE))
-        return replace(path, data, expected)
+        return written
 
     sim.store._replace_if_unchanged = claim  # type: ignore[method-assign]
     sim.submit(task("a", "Add authentication system with security audit and docs"))

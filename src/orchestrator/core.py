@@ -22,6 +22,7 @@ thread; tests call
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -205,19 +206,32 @@ class Core:
         return self._drafter
 
     def _draft_meanwhile(self, tasks: list[tuple[QueueTask, Classification]]) -> Callable[[], dict[str, Drafted]]:
-        """Draft the built-in planner's plans on a second thread while the engine writes their claim.
+        """Draft the built-in planner's plans on a second thread while the engine waits for their claim.
 
-        The claim's temp file, fsyncs and rename (1.5 ms on an idle ext4, several on a 2.7 MB queue) wait
-        on the disk with the interpreter released; drafting (2 ms of Python a task) fills that wait. A
-        draft is pure, and the claim reads nothing it touches."""
+        The claim's fsyncs and rename (1.5 ms on an idle ext4, several on a 2.7 MB queue) wait on the disk
+        with the interpreter released; drafting (2 ms of Python a task) fills that wait. It starts when
+        the store first waits (:meth:`Store.meanwhile`), or when the drafts are wanted. A draft is pure,
+        and the claim reads nothing it touches."""
         config = self.settings.config
         chosen = [(task, decision) for task, decision in tasks if not needs_external(task, config)]
         if not chosen:
             return dict
         classifier, now = self.engine.classifier, iso(self.clock)  # read here: a reload rebuilds the classifier
-        future = self._pool().submit(lambda: {task.id: _draft(task, decision, classifier, config, now)
-                                               for task, decision in chosen})
-        return future.result
+        go = threading.Event()
+
+        def drafts() -> dict[str, Drafted]:
+            go.wait()
+            return {task.id: _draft(task, decision, classifier, config, now) for task, decision in chosen}
+
+        future = self._pool().submit(drafts)
+        self.store.meanwhile(go.set)
+
+        def wanted() -> dict[str, Drafted]:
+            self.store.meanwhile(None)
+            go.set()
+            return future.result()
+
+        return wanted
 
     def begin_many(self, drafted: list[tuple[QueueTask, Drafted]]) -> None:
         """Start orchestrations from their plans (together: a burst shares its fsyncs), or block each

@@ -202,6 +202,20 @@ class Store:
         self.settings = settings or Settings(Config())
         self.queue_codec = QueueCodec()
         """The queue's last read and write, so the next ones redo only what changed."""
+        self._meanwhile: Callable[[], None] | None = None
+
+    def meanwhile(self, start: Callable[[], None] | None) -> None:
+        """Call ``start`` (once) when this store next waits on the disk (``None``: not at all).
+
+        Work started then on another thread runs while this one waits with the interpreter released;
+        started earlier, it would hold the interpreter while this thread still had Python to run (the
+        queue's encoding), and the two would take turns instead of overlapping."""
+        self._meanwhile = start
+
+    def _waiting(self) -> None:
+        start, self._meanwhile = self._meanwhile, None
+        if start is not None:
+            start()
 
     # read at each use, so a reloaded configuration applies at once
     def lock_timeout(self) -> float:
@@ -718,6 +732,7 @@ class FolderStore(Store):
                 while view:
                     view = view[os.write(fd, view):]
             if durable:
+                self._waiting()
                 _fsync_all([fd for _, fd in opened])
         except BaseException:
             for temp, fd in opened:
@@ -973,6 +988,7 @@ class MemoryStore(Store):
         return clone
 
     def _write(self, path: Path, data: bytes) -> None:
+        self._waiting()
         self.writes += 1
         if self.crash_at is not None and self.writes >= self.crash_at:
             raise Crash(f"crashed before write {self.writes} ({path})")
