@@ -7,11 +7,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from orchestrator.classify import MODEL_COMPLEX_MIN, MODEL_MASTER_MIN, Classifier
+from orchestrator.classify import MODEL_COMPLEX_MIN, Classifier
 from orchestrator.config import Config
 from orchestrator.events import Tail
 from orchestrator.learned import LearnedModel
 from orchestrator.models import QueueTask
+from orchestrator.routing import MODEL_MASTER_MIN
 from orchestrator.store import FolderStore, Layout
 from orchestrator.web import eventlog
 

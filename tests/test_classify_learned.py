@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 
 from orchestrator import views
-from orchestrator.classify import MODEL_COMPLEX_MIN, MODEL_MASTER_MIN, Classifier
+from orchestrator.classify import MODEL_COMPLEX_MIN, Classifier
 from orchestrator.config import ClassifierConfig
 from orchestrator.history import History, examples_from_queue
 from orchestrator.learned import Judgement, LearnedModel, NaiveBayes, features, shipped_examples
 from orchestrator.models import MASTERS, QueueTask
+from orchestrator.routing import MODEL_MASTER_MIN
 
 NO_WORDS = "Set a shorter max-age on the session cookie"
 """No routing word: the rules alone send it to the default master."""
@@ -258,10 +259,10 @@ def test_explain_shows_what_the_model_thinks_whether_or_not_it_decided() -> None
 
 def test_without_its_examples_the_rules_and_history_route_alone_and_doctor_says_why(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import orchestrator.classify
     import orchestrator.doctor
+    import orchestrator.routing
 
-    monkeypatch.setattr(orchestrator.classify, "builtin_model", lambda: None)
+    monkeypatch.setattr(orchestrator.routing, "builtin_model", lambda: None)
     classifier = Classifier(ClassifierConfig())
     assert classifier.learned is None and classifier.classify(QueueTask(id="t", title=NO_WORDS)).master == "development"
 

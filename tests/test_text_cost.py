@@ -21,8 +21,9 @@ from types import FrameType
 
 import pytest
 
-from orchestrator.classify import _OWNER_RE, _SHARED_HEAD_RE, Classifier
+from orchestrator.classify import _SHARED_HEAD_RE, Classifier
 from orchestrator.models import QueueTask
+from orchestrator.routing import _OWNER_RE
 from orchestrator.textsignals import after_label, head_phrase, strip_names
 
 from sim import Sim

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from orchestrator import dag
-from orchestrator.classify import Classifier, Route
+from orchestrator.classify import Classifier
 from orchestrator.config import PlannerConfig
 from orchestrator.imperatives import (
     COMMON_NOUNS,
@@ -48,6 +48,7 @@ from orchestrator.models import (
     is_safe_id,
     normalize_master,
 )
+from orchestrator.routing import Route
 from orchestrator.textsignals import (
     CRITERIA_HEADS,
     arrow_steps,
