@@ -697,3 +697,21 @@ def test_a_complex_task_is_planned_on_the_drafting_thread_while_its_claim_is_wri
     assert len(drafted_on) == 1 and drafted_on[0].startswith("drafting")  # not drafted again after the claim
     assert sim.plan("orch-a")["status"] == "in_progress"
     assert sim.store.get(sim.layout.queue)["tasks"][0]["status"] == "orchestrating"
+
+
+def test_a_simple_tasks_handoff_carries_its_acceptance_criteria_and_context() -> None:
+    """A master that reads only ``task.description`` is judged by the criteria: they are in it, and the
+    whole ``context`` travels beside it (nothing the writer put there is dropped)."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("r", "Add a remember-me checkbox to the login form", context={
+        "description": "Returning users should stay signed in.",
+        "acceptance_criteria": ["Unchecked by default", "Checked: the session lasts 30 days"],
+        "repository": "web-app", "ticket": {"key": "WEB-12"}}))
+    sim.run("queue")
+    handoff = sim.store.get(sim.layout.task_handoff("development", "r"))["task"]
+    assert handoff["description"] == ("Returning users should stay signed in.\n\nAcceptance criteria:\n"
+                                       "- Unchecked by default\n- Checked: the session lasts 30 days\n\n"
+                                       "Repository: web-app")
+    assert handoff["context"] == {"acceptance_criteria": ["Unchecked by default", "Checked: the session lasts 30 days"],
+                                  "repository": "web-app", "ticket": {"key": "WEB-12"}}

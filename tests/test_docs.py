@@ -42,12 +42,29 @@ def test_the_readme_shows_plans_for_the_seeds_examples_and_five_more() -> None:
         assert any(title in command for command in commands), title
 
 
+def _dry_runs() -> list[tuple[str, str]]:
+    """Every ``$ orchestrator plan --dry-run ...`` in the README's console blocks (the walk-through's too),
+    with what it printed: the lines up to the next ``$`` command or the end of the block."""
+    readme = (ROOT / "README.md").read_text()
+    found = []
+    for block in re.findall(r"```console\n(.*?)\n```", readme, re.DOTALL):
+        for command, output in re.findall(r"^\$ ([^\n]+)\n(.*?)(?=^\$ |\Z)", block + "\n", re.DOTALL | re.MULTILINE):
+            if command.startswith("orchestrator plan --dry-run"):
+                found.append((command, output.rstrip()))
+    return found
+
+
+def test_every_dry_run_in_the_readme_is_checked() -> None:
+    assert set(_plan_blocks()) <= set(_dry_runs())  # the plans section is found both ways
+    assert len(_dry_runs()) > len(_plan_blocks())  # and the walk-through's dry runs are among them
+
+
 def test_the_readmes_plans_are_what_the_planner_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     from orchestrator.cli import main
 
     monkeypatch.setenv("ORCHESTRATOR_COORDINATION_DIR", str(tmp_path / "coordination"))  # no configuration
-    for command, shown in _plan_blocks():
+    for command, shown in _dry_runs():
         argv = shlex.split(command)
         assert argv[:3] == ["orchestrator", "plan", "--dry-run"], command
         assert main(argv[1:]) == 0

@@ -23,13 +23,30 @@ def for_task(task: QueueTask, decision: Classification, master: str, now: str, a
             id=task.id,
             title=task.title or task.full_description[:120],
             type=task.type or master,
-            description=task.full_description or task.title,
+            description=_with_context(task.full_description or task.title, task.context),
             priority=task.priority or "medium",
             created_at=task.created_at,
+            context={k: v for k, v in task.context.items() if k != "description"} or None,
         ),
         routing={"confidence": decision.confidence, "reasons": decision.reasons},
         created_at=now,
     )
+
+
+def _with_context(description: str, context: dict[str, Any]) -> str:
+    """The request with what its ``context`` adds in words (acceptance criteria, requirements, the
+    repository): a master that reads only ``task.description`` must not lose the criteria it is judged by.
+    The context itself travels whole in ``task.context``."""
+    parts = [description.strip()]
+    for key, value in context.items():
+        if key == "description":
+            continue
+        name = key.replace("_", " ").capitalize()
+        if isinstance(value, str) and value.strip():
+            parts.append(f"{name}: {value.strip()}")
+        elif isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+            parts.append(f"{name}:\n" + "\n".join(f"- {item.strip()}" for item in value if item.strip()))
+    return "\n\n".join(part for part in parts if part)
 
 
 def task_handoff_id(master: str, task_id: str, attempt: int = 1) -> str:
