@@ -477,7 +477,10 @@ def test_the_readme_shell_example_adds_a_task_and_never_empties_the_queue(tmp_pa
     assert written["stats"] == {"n": 1} and written["tasks"][0]["foreign"] == {"x": 1}
     new = written["tasks"][1]
     assert new["id"] == done.stdout.strip() and new["status"] == "pending" and new["priority"] == "high"
-    assert new["title"] == "Deploy the dashboard to staging"
+    assert new["title"] == "Deploy the dashboard to staging" and "description" not in new
+    described = add("Rotate the API keys", "low", 'The "ci-bot" keys leaked;\nrotate both.')
+    assert described.returncode == 0, described.stderr
+    assert json.loads(queue.read_text())["tasks"][2]["description"] == 'The "ci-bot" keys leaked;\nrotate both.'
     for broken in ("", '{"tasks": [{"id": "a"', "[]", '{"tasks": 3}'):  # being rewritten, half-written, foreign
         queue.write_text(broken)
         inode = queue.stat().st_ino

@@ -469,8 +469,12 @@ def _status(args: argparse.Namespace, config: Config) -> int:
         return 0
     _interruptible()
     try:
-        for picture in status.watch(store, filters):
-            getattr(sys.stdout, "stream", sys.stdout).write("\033[H\033[2J")  # ours: past the printable filter
+        stream = getattr(sys.stdout, "stream", sys.stdout)
+        for n, picture in enumerate(status.watch(store, filters)):
+            if stream.isatty():
+                stream.write("\033[H\033[2J")  # ours: past the printable filter
+            elif n:
+                print()  # a file or a pipe gets the pictures one after another, not screen codes
             print(time.strftime("%H:%M:%S  ") + status.render(picture, palette), flush=True)
     except KeyboardInterrupt:
         pass
