@@ -1,15 +1,17 @@
 """Simple or complex by the structure of the request (issue 11): the general causes, each with its opposite.
 
-The rules alone (no built-in model), so that a test fails when a rule does, not when the model guesses right.
+The rules alone (no built-in model), so that a test fails when a rule does, not when the model guesses right; where
+rules and model decide together, a model that says one fixed thing.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from orchestrator.classify import Classifier
+from orchestrator.classify import MODEL_COMPLEX_MIN, MODEL_COMPLEX_SEEN_MIN, Classifier
 from orchestrator.config import ClassifierConfig
-from orchestrator.models import Classification, QueueTask
+from orchestrator.learned import Judgement, LearnedModel
+from orchestrator.models import MASTERS, Classification, QueueTask
 from orchestrator.textsignals import (
     introduced_items,
     joined_items,
@@ -1364,3 +1366,26 @@ def test_table_items() -> None:
 ])
 def test_one_component_on_every_cluster(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+class _Judging(LearnedModel):
+    """A built-in model that gives every task one probability of "complex" (the classifier's side alone)."""
+
+    def __init__(self, complex_: float) -> None:
+        said = Judgement(dict.fromkeys(MASTERS, 1 / len(MASTERS)), complex_)
+        self.judge = lambda title, description, type_: said  # type: ignore[method-assign,assignment]
+
+
+@pytest.mark.parametrize(("title", "likely", "decision"), [
+    # part of a plan in the rules (an ordering word: 0.6) and a model nearly sure: two short opinions agree
+    ("Containerise the two legacy billing apps and move them to AKS", MODEL_COMPLEX_SEEN_MIN, "complex"),
+    # ... not a model less sure, nor a task the rules found nothing of a plan in (there the model must be surer)
+    ("Containerise the two legacy billing apps and move them to AKS", MODEL_COMPLEX_SEEN_MIN - 0.01, "simple"),
+    ("Team workspaces", MODEL_COMPLEX_SEEN_MIN, "simple"),
+    ("Team workspaces", MODEL_COMPLEX_MIN, "complex"),
+])
+def test_part_of_a_plan_and_a_sure_model(title: str, likely: float, decision: str) -> None:
+    decided = Classifier(ClassifierConfig(), _Judging(likely)).classify(QueueTask.model_validate(
+        {"id": "t", "title": title, "status": "pending"}))
+    assert decided.decision == decision
+    assert decision == "simple" or any("built-in model judged it complex" in reason for reason in decided.reasons)

@@ -113,6 +113,12 @@ no type); chosen on the dev part, cross-validated and split by time (README, "Me
 MODEL_COMPLEX_MIN = 0.99
 """The built-in model's probability of "complex" at which a task the rules found no plan in is planned:
 high, since a simple task planned costs more than a plan missed (false complex <= 5 %)."""
+MODEL_COMPLEX_SEEN_MIN = 0.97
+"""The same, for a task in which the rules found part of a plan (a score of at least
+:data:`PARTIAL_PLAN_SCORE`: two domains, an ordering word): two opinions that each fall short agree. Lower
+(0.95, 0.93, 0.9) planned simple tasks of blind2 and cx10 (README, "Measured")."""
+PARTIAL_PLAN_SCORE = 0.4
+"""The rules' complexity score that counts as part of a plan for :data:`MODEL_COMPLEX_SEEN_MIN`."""
 VERB_HEAD_WEIGHT = 4.0
 """A routing word that opens the head (scan, deploy, roll back, document) names the work."""
 ENUMERATION_WEIGHT = 12.0
@@ -1139,10 +1145,11 @@ class Classifier:
             return self._complex(task, route, confidence, reasons)
         if judge is not None and all(weight >= 0 for weight, _ in signals):  # nothing says it is small
             likely = judge().complex
-            if likely >= MODEL_COMPLEX_MIN:
+            if likely >= MODEL_COMPLEX_MIN or (score >= PARTIAL_PLAN_SCORE and likely >= MODEL_COMPLEX_SEEN_MIN):
                 return self._complex(task, route, min(0.9, likely), [
                     *reasons, f"the rules' evidence for a plan was weak (complexity score {score:.1f} < {threshold:g})",
-                    f"the built-in model judged it complex ({likely:.2f})"])
+                    f"the built-in model judged it complex ({likely:.2f}"
+                    f"{'' if likely >= MODEL_COMPLEX_MIN else ', and the rules found part of a plan'})"])
         certainty = min(1.0, 0.6 + 0.4 * (threshold - score) / threshold)
         domain_reason = f"single domain: {route.domain}" if route.domain else "no domain found"
         return Classification(
