@@ -1389,3 +1389,26 @@ def test_part_of_a_plan_and_a_sure_model(title: str, likely: float, decision: st
         {"id": "t", "title": title, "status": "pending"}))
     assert decided.decision == decision
     assert decision == "simple" or any("built-in model judged it complex" in reason for reason in decided.reasons)
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a sentence that only lists four or more pieces is as many parts, whatever their domains
+    ("Move checkout events into the warehouse", "Kafka Connect sink for the checkout topic, a staging schema in "
+     "Snowflake, dbt models for the funnel, and the old nightly CSV export switched off.", "complex"),
+    ("Get the Android app ready for the Play Store", "A signed release build, the store listing in four languages, a "
+     "privacy policy page, and a closed beta track with 50 testers.", "complex"),
+    ("Tighten the staging cluster", "Private API endpoint, network policies per namespace, no privileged pods, and "
+     "node images rebuilt weekly.", "complex"),
+    # ... not two of them, nor the details of one thing the title makes or names, nor a review's scope (F1)
+    ("Tighten the staging cluster", "Private API endpoint and network policies per namespace.", "simple"),
+    ("Implement the CSV importer", "Header detection, a preview of the first 20 rows, per-column type mapping, and an "
+     "error report for rejected rows.", "simple"),
+    ("Feature: saved searches", "A star button on the results page, a list in the sidebar, rename and delete, and a "
+     "limit of 20 per user.", "simple"),
+    ("Threat model the team invitations feature", "Cover invite link guessing, expiry, role escalation, and email "
+     "spoofing.", "simple"),
+    ("Pen test the password change flow", "Session reuse, token expiry, brute force, and user enumeration via timing. "
+     "Report only.", "simple"),
+])
+def test_a_sentence_that_only_lists_pieces(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

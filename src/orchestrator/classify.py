@@ -162,6 +162,8 @@ UI_OBJECTS = frozenset({"button", "header", "footer", "carousel", "timer", "coun
                         "dropdown", "picker", "calendar", "cursor", "scroll", "thumbnail", "avatar", "icon", "banner",
                         "card", "counter", "spinner", "slider", "tab", "layout"})
 """Things on a screen: what an everyday verb does to them ("Lock the table header") is a change of the UI."""
+WIDGETS = UI_OBJECTS | {"field", "box", "column", "checkbox"}
+"""A screen's or a form's pieces: a list of them is one screen's change."""
 UNAMBIGUOUS_LEADS = frozenset({"deploy", "redeploy", "revoke", "fuzz", "pentest", "harden", "provision"})
 """Lead verbs with no everyday sense in code ("Push the toast down", "Block the double submit", "Rotate the image"
 are development's): they name the work over a failure given as its reason."""
@@ -1296,7 +1298,7 @@ class Classifier:
         # R3: listed parts are separate pieces of work (a verb and its object, or items of different
         # domains), not the features or values of one deliverable
         # "Customer data export: API, job, page"; "We need API keys, rate limits, a reference and a security review"
-        first_line = text.partition("\n")[0]
+        first_line = title_line = text.partition("\n")[0]
         listed = listed_items(body) or listed_items(first_line) or introduced_items(body)
         # a terse list joined by "+" or ";" ("build + sec review + rollout"): a piece of work named by its noun is
         # as much a part as one with a verb, as in an arrow chain
@@ -1309,7 +1311,11 @@ class Classifier:
         listed = listed or joined or series
         # once: per item, 1,000 listed lines took seconds
         actionable = set(parallel_actions(listed, verbs)) if not series else set()
-        items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
+        # a sentence that only lists four or more pieces ('Debezium connectors ..., Kafka topics ..., a Spark job ...,
+        # and the old dumps turned off') is as many parts, whatever their domains; not the details of one thing the
+        # title makes or the scope of a review it asks (F1)
+        scoped = len(series) >= 4 and self._pieces(series, title_line)
+        items = listed if scoped or len(self.involved_domains("\n".join(listed))) >= 2 else [
             item for item in listed if item in actionable or (item in joined and (
                 _stem_of(item) in self._verbs or _WORK_NOUN_RE.search(item)))]
         if 3 <= len(items) < len(listed) and not series and len(actionable) >= 3:
@@ -1511,6 +1517,21 @@ class Classifier:
         making = words[0] in self._making | DOCUMENTING or words[:2] == ["set", "up"]
         return head if making else title
 
+    def _pieces(self, series: list[str], title: str) -> bool:
+        """R3: whether a sentence's series ("Debezium connectors ..., Kafka topics ..., a Spark job ..., and the old
+        dumps turned off") names as many pieces of work. Not when most of them are actions (read as actions), nor a
+        screen's widgets ("Rounded avatar, ..., and a follow button"), nor the details of one thing the title makes
+        or names ("Implement the webhook sender", "Feature: dark mode"), nor a review's scope ("Pen test the
+        password reset flow") (F1)."""
+        if 2 * len(parallel_actions(series, self.config.action_verbs)) > len(series) or any(
+                (words := re.findall(r"[a-z][a-z-]*", item.lower())) and words[-1].removesuffix("s") in WIDGETS
+                for item in series):
+            return False
+        lowered = title.strip().lower()
+        words = _WORD_RE.findall(lowered)
+        return not (_SCOPED_TITLE_RE.match(lowered) or (
+            words and words[0] in self._making - REPAIRING and self._one_request(title)))
+
     def _one_request(self, title: str) -> bool:
         """Whether the title asks for one piece of work: a verb and its one object ("Release 2.4.0 of the mobile
         app", "Make the invoice PDF match the new brand"), not a series ("Rebuild X, restore Y") nor a label."""
@@ -1586,7 +1607,7 @@ class Classifier:
             if not words or words[0] in self._verbs:
                 continue
             noun = words[-1].removesuffix("s") if words[-1].removesuffix("s") in things else words[-1]
-            if noun in UI_OBJECTS or noun in ("field", "box", "column", "checkbox"):
+            if noun in WIDGETS:
                 widgets += 1
             elif noun in things or _WORK_NOUN_RE.search(noun):
                 found.append(item.strip())
@@ -1859,6 +1880,9 @@ _SWITCHED_ON_ALL_RE = re.compile(
 "Set the default branch rules on all new repos"): one setting of the platform that holds them, one master's one change
 (F4); and so is one component upgraded or installed on every cluster or host ("Upgrade nginx-ingress on all three
 clusters to 1.10"), when the title asks nothing more."""
+_SCOPED_TITLE_RE = re.compile(r"(?:feature|story|user\s+story|spec)\s*:|(?:pen\s*-?test|threat[\s-]model|review|audit|"
+                              r"assess|scan|test)\b")
+"""A title whose description's series is one thing's details or a review's scope (F1)."""
 _LIST_LABEL_RE = re.compile(r"\s*(?:needs|scope|components|parts|includes|deliverables|workstreams|pieces|"
                             r"consists\s+of|made\s+of)\s*:", re.IGNORECASE)
 _RETIRED_LAST_RE = re.compile(
