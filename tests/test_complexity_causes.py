@@ -1412,3 +1412,25 @@ def test_part_of_a_plan_and_a_sure_model(title: str, likely: float, decision: st
 ])
 def test_a_sentence_that_only_lists_pieces(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # three or more pieces the writer already split the work into, under a label that says so
+    ("Offline mode for the field app", "Sub-tasks: local SQLite cache; sync queue with conflict resolution; offline "
+     "banner in the UI; QA on flaky networks", "complex"),
+    ("Follow-up from the March outage", "Action items:\n- a read replica for reporting\n- paging on replication lag\n"
+     "- [ ] the failover steps in the wiki", "complex"),
+    # ... not two of them, nor a plain "Tasks:" (one change's steps)
+    ("Offline banner in the field app", "Sub-tasks: the banner component; its copy in three languages", "simple"),
+    ("Implement pagination for /api/invoices", "Tasks: limit and offset params, an X-Total-Count header, the new "
+     "params in the API reference", "simple"),
+])
+def test_work_the_writer_split(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+def test_the_writer_s_split_names_its_parts(rules: Classifier) -> None:
+    decided = classify(rules, "Index work", "Subtasks:\n- [x] rebuild the index\n- [ ] add the missing index\n- drop "
+                       "the old index.")
+    assert "3 parts the writer split the work into: rebuild the index, add the missing index, drop the old index" \
+        in decided.reasons

@@ -1131,6 +1131,7 @@ class Classifier:
                                           read_only=route.decided_by == "census" or self._reads_only(task.title),
                                           decided_by=route.decided_by)
         signals += self._staged_launch(text)
+        signals += self._split_by_writer(body)
         signals += self._size_signals(task, text)
         whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline",
                                            bare=not description.strip())
@@ -1465,6 +1466,18 @@ class Classifier:
         if not found or not (self._is_software(words, frozenset({"flag", "flags"})) or NEW_SYSTEMS.intersection(words)):
             return []
         return [(1.0, f"a thing built, launched in stages ({found.group()!r})")]
+
+    @staticmethod
+    def _split_by_writer(body: str) -> list[tuple[float, str]]:
+        """M: work the writer has already split ("Subtasks: export spaces, convert macros, fix links", "Child issues:
+        ENG-1205 cart redesign; ENG-1206 ...", "Action items: ..."): three or more listed after such a label are as
+        many parts. Not a plain "Tasks:" or "TODO:" (one change's steps) nor a release checklist."""
+        found = _SPLIT_LABEL_RE.search(body)
+        if not found:
+            return []
+        items = [item for piece in _SPLIT_ITEMS_RE.split(found.group("rest").split("\n\n")[0])
+                 if (item := _BULLET_RE.sub("", piece).strip().rstrip(".")) and _WORD_RE.search(item)]
+        return [(1.0, f"{len(items)} parts the writer split the work into: {', '.join(items[:4])}")] if len(items) >= 3 else []
 
     def _steps_on_it(self, text: str, actions: list[str]) -> int:
         """How many ordered steps go on with "it" or "them" ("then fix it") when the first step makes nothing: steps of
@@ -1883,6 +1896,11 @@ clusters to 1.10"), when the title asks nothing more."""
 _SCOPED_TITLE_RE = re.compile(r"(?:feature|story|user\s+story|spec)\s*:|(?:pen\s*-?test|threat[\s-]model|review|audit|"
                               r"assess|scan|test)\b")
 """A title whose description's series is one thing's details or a review's scope (F1)."""
+_SPLIT_LABEL_RE = re.compile(r"(?:^|(?<=[.!?;] ))[ \t]*(?:sub-?tasks|child\s+(?:issues|tickets|stories|tasks)|action\s+items|"
+                             r"work\s+items|stories|asks)\s*:(?P<rest>.+)", re.IGNORECASE | re.MULTILINE | re.DOTALL)
+"""A label under which the writer lists the pieces they split the work into (``_split_by_writer``)."""
+_SPLIT_ITEMS_RE = re.compile(r"\n|;|,(?![^()]*\))")
+_BULLET_RE = re.compile(r"^[ \t]*(?:[-*•☐]\s*)?(?:\[[ xX]?\]\s*)?")
 _LIST_LABEL_RE = re.compile(r"\s*(?:needs|scope|components|parts|includes|deliverables|workstreams|pieces|"
                             r"consists\s+of|made\s+of)\s*:", re.IGNORECASE)
 _RETIRED_LAST_RE = re.compile(
