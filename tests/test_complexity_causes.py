@@ -1434,3 +1434,20 @@ def test_the_writer_s_split_names_its_parts(rules: Classifier) -> None:
                        "the old index.")
     assert "3 parts the writer split the work into: rebuild the index, add the missing index, drop the old index" \
         in decided.reasons
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a chain of three, two of them work, opened by a step (the first verb takes no chain as its object when the
+    # later steps are actions too)
+    ("Ticket triage bot", "collect last year's tickets -> build a classifier -> auto-labels in Zendesk", "complex"),
+    ("Stock alerts", "deploy the inventory feed -> build a low-stock report -> alert store managers below 10 units",
+     "complex"),
+    # ... not a verb's object, the stages of one change, a path through screens, or a status line
+    ("Add the CSV import → export", "", "simple"),
+    ("Rollout: dev → staging → prod", "", "simple"),
+    ("Checkout flow: cart page → payment step → confirmation page", "", "simple"),
+    ("Add a status strip", "shows each order's path: placed → packed → shipped", "simple"),
+    ("Add a CI workflow", "lint → test → publish", "simple"),  # one word a step: the workflow's stages
+])
+def test_a_chain_of_three_steps(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

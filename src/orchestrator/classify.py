@@ -1293,7 +1293,11 @@ class Classifier:
         # → engagement letter generation → billing setup"); a chain of things is a path the system already has
         # ("login page → SSO callback → dashboard", "Requests flow gateway → ingest → queue")
         # a chain a verb before it takes as its object ("Add the line import → export") is what is worked on
-        pathlike = bool(_PATH_LEAD_RE.search(lead) or (lead.strip() and _stem_of(lead) in self._verbs and ":" not in lead))
+        # (not when the chain's later steps are actions too: "deploy kubecost -> build a chargeback report -> alert
+        # the teams" is three steps, the first no verb of the rest)
+        pathlike = bool(_PATH_LEAD_RE.search(lead) or (lead.strip() and _stem_of(lead) in self._verbs and ":" not in lead
+                                                       and not (len(chain[0].split()) >= 2 and any(
+                                                           step in steps and ":" not in step for step in chain[1:]))))
         pieces = [] if pathlike else [
             step for step in chain if step in steps or _stem_of(step) in self._verbs or _WORK_NOUN_RE.search(step)]
         # R3: listed parts are separate pieces of work (a verb and its object, or items of different
@@ -1344,6 +1348,10 @@ class Classifier:
             signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
         elif len(chain) >= 4 and len(pieces) >= 3:
             signals.append((1.0, f"a chain of {len(chain)} pieces of work: {' -> '.join(chain[:6])}"))
+        elif len(chain) >= 3 and len(pieces) >= 2 and all(len(step.split()) >= 2 for step in chain):
+            # "deploy kubecost -> build a chargeback report per team -> alert teams that go over budget": two steps
+            # of work and a third in words no list knows; not the stages of one change ("dev -> staging -> prod")
+            signals.append((1.0, f"a chain of {len(chain)} steps, {len(pieces)} of them work: {' -> '.join(chain[:6])}"))
         elif len(chain) >= 3 and not pathlike and _PROGRAM_LEAD_RE.search(lead) \
                 and sum(len(step.split()) >= 2 for step in chain[:-1]) >= 2:
             # not a chain of single words ("Canary rollout: 5% → 25% → 100%", "Rollout: dev → staging → prod"):
