@@ -1,15 +1,17 @@
 """Simple or complex by the structure of the request (issue 11): the general causes, each with its opposite.
 
-The rules alone (no built-in model), so that a test fails when a rule does, not when the model guesses right.
+The rules alone (no built-in model), so that a test fails when a rule does, not when the model guesses right; where
+rules and model decide together, a model that says one fixed thing.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from orchestrator.classify import Classifier
+from orchestrator.classify import MODEL_COMPLEX_MIN, MODEL_COMPLEX_SEEN_MIN, Classifier
 from orchestrator.config import ClassifierConfig
-from orchestrator.models import Classification, QueueTask
+from orchestrator.learned import Judgement, LearnedModel
+from orchestrator.models import MASTERS, Classification, QueueTask
 from orchestrator.textsignals import (
     introduced_items,
     joined_items,
@@ -1364,3 +1366,88 @@ def test_table_items() -> None:
 ])
 def test_one_component_on_every_cluster(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+class _Judging(LearnedModel):
+    """A built-in model that gives every task one probability of "complex" (the classifier's side alone)."""
+
+    def __init__(self, complex_: float) -> None:
+        said = Judgement(dict.fromkeys(MASTERS, 1 / len(MASTERS)), complex_)
+        self.judge = lambda title, description, type_: said  # type: ignore[method-assign,assignment]
+
+
+@pytest.mark.parametrize(("title", "likely", "decision"), [
+    # part of a plan in the rules (an ordering word: 0.6) and a model nearly sure: two short opinions agree
+    ("Containerise the two legacy billing apps and move them to AKS", MODEL_COMPLEX_SEEN_MIN, "complex"),
+    # ... not a model less sure, nor a task the rules found nothing of a plan in (there the model must be surer)
+    ("Containerise the two legacy billing apps and move them to AKS", MODEL_COMPLEX_SEEN_MIN - 0.01, "simple"),
+    ("Team workspaces", MODEL_COMPLEX_SEEN_MIN, "simple"),
+    ("Team workspaces", MODEL_COMPLEX_MIN, "complex"),
+])
+def test_part_of_a_plan_and_a_sure_model(title: str, likely: float, decision: str) -> None:
+    decided = Classifier(ClassifierConfig(), _Judging(likely)).classify(QueueTask.model_validate(
+        {"id": "t", "title": title, "status": "pending"}))
+    assert decided.decision == decision
+    assert decision == "simple" or any("built-in model judged it complex" in reason for reason in decided.reasons)
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a sentence that only lists four or more pieces is as many parts, whatever their domains
+    ("Move checkout events into the warehouse", "Kafka Connect sink for the checkout topic, a staging schema in "
+     "Snowflake, dbt models for the funnel, and the old nightly CSV export switched off.", "complex"),
+    ("Get the Android app ready for the Play Store", "A signed release build, the store listing in four languages, a "
+     "privacy policy page, and a closed beta track with 50 testers.", "complex"),
+    ("Tighten the staging cluster", "Private API endpoint, network policies per namespace, no privileged pods, and "
+     "node images rebuilt weekly.", "complex"),
+    # ... not two of them, nor the details of one thing the title makes or names, nor a review's scope (F1)
+    ("Tighten the staging cluster", "Private API endpoint and network policies per namespace.", "simple"),
+    ("Implement the CSV importer", "Header detection, a preview of the first 20 rows, per-column type mapping, and an "
+     "error report for rejected rows.", "simple"),
+    ("Feature: saved searches", "A star button on the results page, a list in the sidebar, rename and delete, and a "
+     "limit of 20 per user.", "simple"),
+    ("Threat model the team invitations feature", "Cover invite link guessing, expiry, role escalation, and email "
+     "spoofing.", "simple"),
+    ("Pen test the password change flow", "Session reuse, token expiry, brute force, and user enumeration via timing. "
+     "Report only.", "simple"),
+])
+def test_a_sentence_that_only_lists_pieces(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # three or more pieces the writer already split the work into, under a label that says so
+    ("Offline mode for the field app", "Sub-tasks: local SQLite cache; sync queue with conflict resolution; offline "
+     "banner in the UI; QA on flaky networks", "complex"),
+    ("Follow-up from the March outage", "Action items:\n- a read replica for reporting\n- paging on replication lag\n"
+     "- [ ] the failover steps in the wiki", "complex"),
+    # ... not two of them, nor a plain "Tasks:" (one change's steps)
+    ("Offline banner in the field app", "Sub-tasks: the banner component; its copy in three languages", "simple"),
+    ("Implement pagination for /api/invoices", "Tasks: limit and offset params, an X-Total-Count header, the new "
+     "params in the API reference", "simple"),
+])
+def test_work_the_writer_split(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+def test_the_writer_s_split_names_its_parts(rules: Classifier) -> None:
+    decided = classify(rules, "Index work", "Subtasks:\n- [x] rebuild the index\n- [ ] add the missing index\n- drop "
+                       "the old index.")
+    assert "3 parts the writer split the work into: rebuild the index, add the missing index, drop the old index" \
+        in decided.reasons
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a chain of three, two of them work, opened by a step (the first verb takes no chain as its object when the
+    # later steps are actions too)
+    ("Ticket triage bot", "collect last year's tickets -> build a classifier -> auto-labels in Zendesk", "complex"),
+    ("Stock alerts", "deploy the inventory feed -> build a low-stock report -> alert store managers below 10 units",
+     "complex"),
+    # ... not a verb's object, the stages of one change, a path through screens, or a status line
+    ("Add the CSV import → export", "", "simple"),
+    ("Rollout: dev → staging → prod", "", "simple"),
+    ("Checkout flow: cart page → payment step → confirmation page", "", "simple"),
+    ("Add a status strip", "shows each order's path: placed → packed → shipped", "simple"),
+    ("Add a CI workflow", "lint → test → publish", "simple"),  # one word a step: the workflow's stages
+])
+def test_a_chain_of_three_steps(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -24,6 +24,7 @@ from orchestrator.routing import (
     NOTING_VERBS,
     PLACES,
     READ_ONLY_VERBS,
+    REPAIRING,
     SCREENS,
     SECRET_NOUNS,
     SERVICES,
@@ -74,6 +75,12 @@ from orchestrator.textsignals import (
 MODEL_COMPLEX_MIN = 0.99
 """The built-in model's probability of "complex" at which a task the rules found no plan in is planned:
 high, since a simple task planned costs more than a plan missed (false complex <= 5 %)."""
+MODEL_COMPLEX_SEEN_MIN = 0.97
+"""The same, for a task in which the rules found part of a plan (a score of at least
+:data:`PARTIAL_PLAN_SCORE`: two domains, an ordering word): two opinions that each fall short agree. Lower
+(0.95, 0.93, 0.9) planned simple tasks of blind2 and cx10 (README, "Measured")."""
+PARTIAL_PLAN_SCORE = 0.4
+"""The rules' complexity score that counts as part of a plan for :data:`MODEL_COMPLEX_SEEN_MIN`."""
 BUILT = frozenset({"api", "service", "job", "digest", "worker", "endpoint", "pipeline", "database", "backend",
                    "frontend", "ui", "dashboard", "email", "report", "integration", "migration"})
 """Besides software nouns, what a making verb builds as a separate deliverable."""
@@ -91,6 +98,8 @@ NAMED_SYSTEMS = NEW_SYSTEMS | {"extranet", "intranet", "app", "application", "we
 ASKING_WORDS = frozenset({"please", "can", "could", "would", "which", "what", "how", "why", "who", "where", "when",
                           "is", "are", "do", "does", "should"})
 """First words of a request or a question, not of a name."""
+WIDGETS = UI_OBJECTS | {"field", "box", "column", "checkbox"}
+"""A screen's or a form's pieces: a list of them is one screen's change."""
 PART_OR_JOB_WORDS = frozenset({
     "readme", "typo", "typos", "mode", "dark", "pagination", "login", "logout", "redirect", "loop", "slow", "status",
     "csv", "pdf", "export", "import", "deprecation", "warnings", "warning", "test", "tests", "bug", "bugs", "crash",
@@ -184,6 +193,7 @@ class Classifier(Router):
                                           read_only=route.decided_by == "census" or self._reads_only(task.title),
                                           decided_by=route.decided_by)
         signals += self._staged_launch(text)
+        signals += self._split_by_writer(body)
         signals += self._size_signals(task, text)
         whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline",
                                            bare=not description.strip())
@@ -200,10 +210,11 @@ class Classifier(Router):
             return self._complex(task, route, confidence, reasons)
         if judge is not None and all(weight >= 0 for weight, _ in signals):  # nothing says it is small
             likely = judge().complex
-            if likely >= MODEL_COMPLEX_MIN:
+            if likely >= MODEL_COMPLEX_MIN or (score >= PARTIAL_PLAN_SCORE and likely >= MODEL_COMPLEX_SEEN_MIN):
                 return self._complex(task, route, min(0.9, likely), [
                     *reasons, f"the rules' evidence for a plan was weak (complexity score {score:.1f} < {threshold:g})",
-                    f"the built-in model judged it complex ({likely:.2f})"])
+                    f"the built-in model judged it complex ({likely:.2f}"
+                    f"{'' if likely >= MODEL_COMPLEX_MIN else ', and the rules found part of a plan'})"])
         certainty = min(1.0, 0.6 + 0.4 * (threshold - score) / threshold)
         domain_reason = f"single domain: {route.domain}" if route.domain else "no domain found"
         return Classification(
@@ -292,13 +303,17 @@ class Classifier(Router):
         # → engagement letter generation → billing setup"); a chain of things is a path the system already has
         # ("login page → SSO callback → dashboard", "Requests flow gateway → ingest → queue")
         # a chain a verb before it takes as its object ("Add the line import → export") is what is worked on
-        pathlike = bool(_PATH_LEAD_RE.search(lead) or (lead.strip() and _stem_of(lead) in self._verbs and ":" not in lead))
+        # (not when the chain's later steps are actions too: "deploy kubecost -> build a chargeback report -> alert
+        # the teams" is three steps, the first no verb of the rest)
+        pathlike = bool(_PATH_LEAD_RE.search(lead) or (lead.strip() and _stem_of(lead) in self._verbs and ":" not in lead
+                                                       and not (len(chain[0].split()) >= 2 and any(
+                                                           step in steps and ":" not in step for step in chain[1:]))))
         pieces = [] if pathlike else [
             step for step in chain if step in steps or _stem_of(step) in self._verbs or _WORK_NOUN_RE.search(step)]
         # R3: listed parts are separate pieces of work (a verb and its object, or items of different
         # domains), not the features or values of one deliverable
         # "Customer data export: API, job, page"; "We need API keys, rate limits, a reference and a security review"
-        first_line = text.partition("\n")[0]
+        first_line = title_line = text.partition("\n")[0]
         listed = listed_items(body) or listed_items(first_line) or introduced_items(body)
         # a terse list joined by "+" or ";" ("build + sec review + rollout"): a piece of work named by its noun is
         # as much a part as one with a verb, as in an arrow chain
@@ -311,7 +326,11 @@ class Classifier(Router):
         listed = listed or joined or series
         # once: per item, 1,000 listed lines took seconds
         actionable = set(parallel_actions(listed, verbs)) if not series else set()
-        items = listed if len(self.involved_domains("\n".join(listed))) >= 2 else [
+        # a sentence that only lists four or more pieces ('Debezium connectors ..., Kafka topics ..., a Spark job ...,
+        # and the old dumps turned off') is as many parts, whatever their domains; not the details of one thing the
+        # title makes or the scope of a review it asks (F1)
+        scoped = len(series) >= 4 and self._pieces(series, title_line)
+        items = listed if scoped or len(self.involved_domains("\n".join(listed))) >= 2 else [
             item for item in listed if item in actionable or (item in joined and (
                 _stem_of(item) in self._verbs or _WORK_NOUN_RE.search(item)))]
         if 3 <= len(items) < len(listed) and not series and len(actionable) >= 3:
@@ -339,6 +358,10 @@ class Classifier(Router):
             signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
         elif len(chain) >= 4 and len(pieces) >= 3:
             signals.append((1.0, f"a chain of {len(chain)} pieces of work: {' -> '.join(chain[:6])}"))
+        elif len(chain) >= 3 and len(pieces) >= 2 and all(len(step.split()) >= 2 for step in chain):
+            # "deploy kubecost -> build a chargeback report per team -> alert teams that go over budget": two steps
+            # of work and a third in words no list knows; not the stages of one change ("dev -> staging -> prod")
+            signals.append((1.0, f"a chain of {len(chain)} steps, {len(pieces)} of them work: {' -> '.join(chain[:6])}"))
         elif len(chain) >= 3 and not pathlike and _PROGRAM_LEAD_RE.search(lead) \
                 and sum(len(step.split()) >= 2 for step in chain[:-1]) >= 2:
             # not a chain of single words ("Canary rollout: 5% → 25% → 100%", "Rollout: dev → staging → prod"):
@@ -462,6 +485,18 @@ class Classifier(Router):
             return []
         return [(1.0, f"a thing built, launched in stages ({found.group()!r})")]
 
+    @staticmethod
+    def _split_by_writer(body: str) -> list[tuple[float, str]]:
+        """M: work the writer has already split ("Subtasks: export spaces, convert macros, fix links", "Child issues:
+        ENG-1205 cart redesign; ENG-1206 ...", "Action items: ..."): three or more listed after such a label are as
+        many parts. Not a plain "Tasks:" or "TODO:" (one change's steps) nor a release checklist."""
+        found = _SPLIT_LABEL_RE.search(body)
+        if not found:
+            return []
+        items = [item for piece in _SPLIT_ITEMS_RE.split(found.group("rest").split("\n\n")[0])
+                 if (item := _BULLET_RE.sub("", piece).strip().rstrip(".")) and _WORD_RE.search(item)]
+        return [(1.0, f"{len(items)} parts the writer split the work into: {', '.join(items[:4])}")] if len(items) >= 3 else []
+
     def _steps_on_it(self, text: str, actions: list[str]) -> int:
         """How many ordered steps go on with "it" or "them" ("then fix it") when the first step makes nothing: steps of
         one routine on what the first works on ("First reproduce the crash, then fix it, then add a test"), no
@@ -512,6 +547,21 @@ class Classifier(Router):
         # stages of a change
         making = words[0] in self._making | DOCUMENTING or words[:2] == ["set", "up"]
         return head if making else title
+
+    def _pieces(self, series: list[str], title: str) -> bool:
+        """R3: whether a sentence's series ("Debezium connectors ..., Kafka topics ..., a Spark job ..., and the old
+        dumps turned off") names as many pieces of work. Not when most of them are actions (read as actions), nor a
+        screen's widgets ("Rounded avatar, ..., and a follow button"), nor the details of one thing the title makes
+        or names ("Implement the webhook sender", "Feature: dark mode"), nor a review's scope ("Pen test the
+        password reset flow") (F1)."""
+        if 2 * len(parallel_actions(series, self.config.action_verbs)) > len(series) or any(
+                (words := re.findall(r"[a-z][a-z-]*", item.lower())) and words[-1].removesuffix("s") in WIDGETS
+                for item in series):
+            return False
+        lowered = title.strip().lower()
+        words = _WORD_RE.findall(lowered)
+        return not (_SCOPED_TITLE_RE.match(lowered) or (
+            words and words[0] in self._making - REPAIRING and self._one_request(title)))
 
     def _one_request(self, title: str) -> bool:
         """Whether the title asks for one piece of work: a verb and its one object ("Release 2.4.0 of the mobile
@@ -588,7 +638,7 @@ class Classifier(Router):
             if not words or words[0] in self._verbs:
                 continue
             noun = words[-1].removesuffix("s") if words[-1].removesuffix("s") in things else words[-1]
-            if noun in UI_OBJECTS or noun in ("field", "box", "column", "checkbox"):
+            if noun in WIDGETS:
                 widgets += 1
             elif noun in things or _WORK_NOUN_RE.search(noun):
                 found.append(item.strip())
@@ -752,6 +802,14 @@ _SWITCHED_ON_ALL_RE = re.compile(
 "Set the default branch rules on all new repos"): one setting of the platform that holds them, one master's one change
 (F4); and so is one component upgraded or installed on every cluster or host ("Upgrade nginx-ingress on all three
 clusters to 1.10"), when the title asks nothing more."""
+_SCOPED_TITLE_RE = re.compile(r"(?:feature|story|user\s+story|spec)\s*:|(?:pen\s*-?test|threat[\s-]model|review|audit|"
+                              r"assess|scan|test)\b")
+"""A title whose description's series is one thing's details or a review's scope (F1)."""
+_SPLIT_LABEL_RE = re.compile(r"(?:^|(?<=[.!?;] ))[ \t]*(?:sub-?tasks|child\s+(?:issues|tickets|stories|tasks)|action\s+items|"
+                             r"work\s+items|stories|asks)\s*:(?P<rest>.+)", re.IGNORECASE | re.MULTILINE | re.DOTALL)
+"""A label under which the writer lists the pieces they split the work into (``_split_by_writer``)."""
+_SPLIT_ITEMS_RE = re.compile(r"\n|;|,(?![^()]*\))")
+_BULLET_RE = re.compile(r"^[ \t]*(?:[-*•☐]\s*)?(?:\[[ xX]?\]\s*)?")
 _LIST_LABEL_RE = re.compile(r"\s*(?:needs|scope|components|parts|includes|deliverables|workstreams|pieces|"
                             r"consists\s+of|made\s+of)\s*:", re.IGNORECASE)
 _RETIRED_LAST_RE = re.compile(
