@@ -1303,3 +1303,93 @@ def test_work_on_what_exists_gets_no_design_or_unit_tests_of_its_own() -> None:
     named = titles(plan_for("Data export", "Restore the old export links; migrate the saved filters; a background job "
                                            "and a download page."))
     assert any(t.startswith("Write tests for ") for t in named)
+
+
+def sub(plan: Plan, start: str) -> tuple[str, str, str]:
+    found = next(s for s in plan.subtasks if s.title.startswith(start))
+    return found.assigned_to, found.worker_type, found.success_criteria
+
+
+def test_migrations_a_deploy_needs_run_before_it_and_a_check_after_it() -> None:
+    plan = plan_for("Ledger v3 release", "Roll out ledger v3 to production and apply the schema migrations it needs. "
+                                         "Check the balances of 5 sample wallets, then take over from v2, and keep v2 "
+                                         "warm for three days.")
+    assert stage_of(plan, "Apply the schema migrations") < stage_of(plan, "Roll out ledger v3")
+    assert stage_of(plan, "Roll out ledger v3") < stage_of(plan, "Check the balances")
+    assert stage_of(plan, "Check the balances") < stage_of(plan, "Take over from v2") < stage_of(plan, "Keep v2 warm")
+    # its opposite: a platform deployed first is what the work after it runs on, and a check of something else
+    # stays beside the deploys
+    platform = plan_for("Secrets to OpenBao", "Deploy OpenBao, move each service's secrets into it, switch them to "
+                                              "the agent injector.")
+    assert stage_of(platform, "Deploy OpenBao") < stage_of(platform, "Move each service's secrets")
+    chores = plan_for("Sale readiness", "scale the web pool, set up the change freeze, verify the backups, write the "
+                                        "incident runbook")
+    assert stage_of(chores, "Verify the backups") == stage_of(chores, "Scale the web pool")
+
+
+def test_a_review_before_any_code_is_written_comes_before_the_building() -> None:
+    plan = plan_for("Partner webhooks", "Agree the event list with the partners, add signing secrets per partner, "
+                                        "have security do a threat model before any code is written, build the "
+                                        "delivery worker, document the payloads.")
+    assert stage_of(plan, "Have security do a threat model") < stage_of(plan, "Build the delivery worker")
+    assert stage_of(plan, "Have security do a threat model") < stage_of(plan, "Add signing secrets")
+    # its opposite: a review before a release stays after the work it reviews
+    late = plan_for("Partner webhooks", "Build the delivery worker, add signing secrets per partner, have security "
+                                        "do a threat model before we go live.")
+    assert stage_of(late, "Have security do a threat model") > stage_of(late, "Build the delivery worker")
+
+
+@pytest.mark.parametrize(("sentence", "title"), [
+    ("Have procurement approve the renewal quote", "Prepare the renewal quote for approval by procurement"),
+    ("get the works council to sign off on the rota change", "Prepare the rota change for sign-off by the works council"),
+    ("Ask the auditor to confirm the sampling method", "Prepare the sampling method for confirmation by the auditor"),
+    ("have the head of support review the macros before launch",
+     "Prepare the macros for review by the head of support before launch"),
+    ("have the clinical lead sign off before the trial starts",
+     "Prepare what the clinical lead needs to sign off before the trial starts"),
+])
+def test_a_decision_by_someone_outside_the_masters_becomes_preparing_what_they_decide_on(sentence: str,
+                                                                                        title: str) -> None:
+    plan = plan_for("Support tooling refresh", f"Rebuild the macro library in Zendesk, {sentence}, then train the "
+                                               "agents.")
+    assert title in titles(plan)
+    master, worker, criteria = sub(plan, title)
+    assert (master, worker) == ("development", "documentation")
+    assert "answer" in criteria
+    assert next(s.description for s in plan.subtasks if s.title == title).endswith(f"{sentence}.")  # the writer's words
+    assert stage_of(plan, "Rebuild the macro library") <= stage_of(plan, title) < stage_of(plan, "Train the agents")
+
+
+def test_security_a_team_or_a_noun_asked_for_is_no_decision_to_prepare() -> None:
+    plan = plan_for("Support tooling refresh", "Rebuild the macro library in Zendesk, get a security review of the "
+                                               "API token handling, have security review the webhook, get manager "
+                                               "sign-off, have the platform team review the Helm chart.")
+    assert not any(t.startswith("Prepare ") for t in titles(plan))
+    assert sub(plan, "Have security review the webhook")[:2] == ("security", "audit")
+
+
+def test_a_record_or_report_of_what_was_done_comes_after_the_work() -> None:
+    plan = plan_for("Erasure request 4411", "Find every store that holds the requester's phone number, erase their "
+                                            "rows in the CRM and the data lake, and record what was erased in the "
+                                            "privacy log.")
+    assert stage_of(plan, "Record what was erased") > stage_of(plan, "Erase their rows")
+    assert stage_of(plan, "Find every store") < stage_of(plan, "Erase their rows")
+    # its opposite: recording what exists is the inventory that comes first
+    census = plan_for("Laptop census", "Record the serial number and owner of every laptop, wipe the unassigned ones, "
+                                       "and order replacements.")
+    assert stage_of(census, "Record the serial number") < stage_of(census, "Wipe the unassigned ones")
+
+
+def test_a_test_of_an_operation_is_a_test() -> None:
+    plan = plan_for("DR readiness", "Back up the vault cluster to the second region, test restoring the vault "
+                                    "snapshot, and switch the DNS failover on.")
+    assert sub(plan, "Test restoring the vault snapshot")[1] == "test"
+
+
+def test_taking_over_is_a_switch_after_the_standby_it_takes_over_from() -> None:
+    plan = plan_for("Replace the primary database host", "Provision pg02, start it with --standby and let it sync from "
+                                                         "pg01, take over from pg01 in the Sunday window, and keep "
+                                                         "pg01 running for a day.")
+    assert stage_of(plan, "Let it sync from pg01") < stage_of(plan, "Take over from pg01") \
+        < stage_of(plan, "Keep pg01 running")
+    assert sub(plan, "Take over from pg01")[1] == "deploy"

@@ -100,13 +100,15 @@ WORKER_TYPE = {
     "audit": "audit", "docs": "documentation", "deploy": "deploy", "review": "review",
 }
 _CUTOVER_RE = re.compile(r"^\s*(?:then\s+)?(?:cut\s*over|fail\s+(?:\S+\s+){0,3}?over|switch\s+(?:dns|traffic|over)|"
-                         r"flip\s+traffic|go\s+live|"
+                         r"flip\s+traffic|go\s+live|take\s+over(?:\s+(?:from|as)\b|\s*[.,;]?\s*$)|"
                          r"point\s+(?:the\s+)?dns)\b", re.IGNORECASE)
 _RETIRE_RE = re.compile(r"^\s*(?:then\s+|finally\s+)?(?:decommission|retire|sunset|shut\s+(?:down|off)|unmount|"
                         r"power\s+(?:\S+\s+)?(?:off|down)|cancel\s+(?:\S+\s+){0,3}?(?:licen[cs]es?|subscriptions?|contracts?)|"
                         r"turn\s+(?:\S+\s+){0,3}?off|switch\s+(?:\S+\s+){0,3}?off|"
-                        r"(?:remove|delete|drop)\s+the\s+old)\b", re.IGNORECASE)
-"""Switching the old thing off: ``Shut down Jenkins after two weeks``, ``Turn it off on 1 October``."""
+                        r"(?:remove|delete|drop)\s+the\s+old|"
+                        r"keep\s+(?:\S+\s+){1,4}?(?:running|on\s+standby|(?:on\s+)?warm|alive|around)\b)\b", re.IGNORECASE)
+"""Switching the old thing off: ``Shut down Jenkins after two weeks``, ``Turn it off on 1 October``; keeping it
+running beside the new one (``Keep v1 on standby for a week``) is what comes after the switch, before that."""
 _SECURING_RE = re.compile(
     r"^\s*(?:revoke|rotate|patch|fix|remove|delete|purge|upgrade|bump|harden|restrict|disable|enable|enforce|"
     r"encrypt|hash|mask|redact|sanitize|sanitise|escape|block|close|lock|rewrite|replace|invalidate|re-?issue)\b",
@@ -159,6 +161,17 @@ _SECURITY_TEAM_RE = re.compile(r"\s*(?:the\s+)?(?:security|appsec|infosec|secops
                                re.IGNORECASE)
 
 
+_TESTS_A_RUN_RE = re.compile(r"^\s*(?:then\s+)?test\s+(?:restoring|recovering|failing|rolling|switching|the\s+(?:restore|"
+                             r"failover|rollback|recovery))\b", re.IGNORECASE)
+"""A test of an operation (``Test restoring the production backups``, ``Test the failover``): a test, not a deploy."""
+_REPORTS_DONE_RE = re.compile(
+    r"^\s*(?:then\s+)?(?:record|report|log|write\s+down|present|share|summari[sz]e)\s+(?:(?:the|our|all|its|their)\s+)?"
+    r"(?:(?:\w+\s+)?results?|outcomes?|savings|findings|lessons|what\s+(?:was|were|has\s+been|have\s+been|we|they|it)\b|"
+    r"(?:\w+\s+)?(?:rates?|progress))", re.IGNORECASE)
+"""A record or report of what the work did (``Record what was deleted in the request log``, ``Report the savings to the
+CFO``): after that work, though recording and reporting are inventory's words, which come first."""
+
+
 def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> str:
     if _CUTOVER_RE.match(text):
         return "cutover"  # switching traffic comes after everything it switches to
@@ -174,9 +187,9 @@ def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> st
         reviews = _REVIEWING_RE.search(text[asked.end():] if asked else text.split(maxsplit=1)[0] if opening else text)
         return "audit" if reviews and not _SECURING_RE.match(text) else "secure"
     if domain == "cicd":
-        return "test" if _RUNS_TESTS_RE.match(text) else "deploy"  # "Run the smoke suite against the new host"
+        return "test" if _RUNS_TESTS_RE.match(text) or _TESTS_A_RUN_RE.match(text) else "deploy"  # "Run the smoke suite ..."
     if domain == "inventory":
-        return "inventory"
+        return "review" if _REPORTS_DONE_RE.match(text) else "inventory"  # "Record what was deleted": after it
     if _DESIGN_RE.search(text):
         return "design"
     if _TEST_RE.search(text):
@@ -259,6 +272,8 @@ class _Item:
     rank: int | None = None
     """Where it runs when not where its phase does: people's work in a delivery (``Train the shift leaders``) runs
     among the delivery's steps, as written."""
+    said: str = ""
+    """The writer's words when the part is worded otherwise (``Have legal approve the terms``)."""
 
 
 def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
@@ -569,8 +584,12 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
             _reviews_after_delivery(items)
             prepared = prepared or any(item.phase in _PREPARED for item in items)
             found += items
+    _checks_after_delivery(found)
     _before_named(found)
-    return _unique(_conditions_done(found, _work_words(classifier)))
+    found = _conditions_done(found, _work_words(classifier))
+    if "docs" in classifier.config.domains:
+        _approvals_prepared(found, classifier.config.domains["docs"].master)
+    return _unique(found)
 
 
 _DONE_WHEN_RE = re.compile(r"(?<!\S)(?:once|after|when)\s+(?P<subject>(?:(?:the|all|every|our|its)\s+)?[\w.-]+(?:\s+[\w.-]+)?)"
@@ -613,10 +632,19 @@ _PLAIN_WORDS = frozenset({"anything", "everything", "something", "this", "that",
                           "more", "some", "have", "will", "also", "only", "after", "before", "data", "work", "time"})
 
 
+_WORK_STARTS_RE = re.compile(
+    r"(?:any|the)\s+(?:code|work|implementation|development|coding|building)\s+(?:is|are|gets?|starts?|begins?)\b|"
+    r"(?:we|you|they|anyone|anybody|engineering|development)\s+(?:start|starts|begin|begins)\b(?!\s+to\s+(?:ship|use|"
+    r"roll|deploy|release))|(?:work|coding|implementation|development|building)\s+(?:starts?|begins?)\b",
+    re.IGNORECASE)
+"""The start of the building itself: ``before any code is written``, ``before we start``, ``before work begins``."""
+
+
 def _before_named(items: list[_Item]) -> None:
     """A part said to come before other work of the request (``Have security check the bucket policy before we
     copy anything to the archive account``, ``Back up the cluster before the first drill``) runs before the parts
-    that do that work, whatever their phases' ranks; not before a release or a date (``Run the pen test before
+    that do that work, whatever their phases' ranks (``before any code is written``: before the parts that build);
+    not before a release or a date (``Run the pen test before
     launch``: it already runs after the work and before the release)."""
     for item in items:
         if " before " not in item.text:
@@ -624,23 +652,34 @@ def _before_named(items: list[_Item]) -> None:
         said = _BEFORE_RE.search(item.text)
         if said is None or _RELEASED_RE.search(said.group("clause")) or _SIGN_OFF_RE.match(item.text):
             continue  # a sign-off still follows what it signs ("Get the policies approved before the window opens")
-        words = set(_WORD_RE.findall(said.group("clause").lower())) - _PLAIN_WORDS
-        named = [other for other in items if other is not item and words & set(_WORD_RE.findall(other.text.lower()))
-                 and _order(other) <= _order(item)]
+        if _WORK_STARTS_RE.match(said.group("clause")):  # "before any code is written": before all that builds
+            named = [other for other in items if other is not item and other.phase in _PREPARED
+                     and _order(other) <= _order(item)]
+        else:
+            words = set(_WORD_RE.findall(said.group("clause").lower())) - _PLAIN_WORDS
+            named = [other for other in items if other is not item
+                     and words & set(_WORD_RE.findall(other.text.lower())) and _order(other) <= _order(item)]
         if named:
             item.group = min(other.group for other in named) - 1
 
 
 _PREPARED = frozenset({"implement", "secure"})
+_MIGRATIONS_RE = re.compile(r"^\s*(?:then\s+)?(?:run|apply|execute)\s+(?:\S+\s+){0,3}?migrations?\b", re.IGNORECASE)
+"""Running the schema migrations a deploy needs (``Deploy v2 and run the migrations it needs``): before the deploy or
+with it, never after it as work the deploy prepares."""
+_DELIVERS_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?deploy|deploy|apply|restore|release|ship|roll\s+(?:\S+\s+)?out|install|"
+                          r"provision|upgrade|migrate|fail\s+(?:\S+\s+){0,3}?over|switch)\b", re.IGNORECASE)
+"""A deploy that puts something out, which a check written after it checks (not ``Scale the clusters``)."""
 
 
 def _prepares(items: list[_Item]) -> None:
     """Operations steps that open a segment's first sentence of work, before the work written after them (``Back
     up each config, upgrade the lab switch first``, ``Enroll them in the MDM, install the picking app``), run
-    before it, though deploys rank after building; not before tests (``Ship the fix and add a regression test``)."""
+    before it, though deploys rank after building; not before tests (``Ship the fix and add a regression test``), nor
+    before the migrations a deploy needs (``Deploy v2 and run the migrations it needs``)."""
     run = list(itertools.takewhile(lambda item: item.phase == "deploy", items))
     rest = items[len(run):]
-    if run and any(item.phase in _PREPARED for item in rest):
+    if run and any(item.phase in _PREPARED and not _MIGRATIONS_RE.match(item.text) for item in rest):
         for item in run:
             item.group = min(other.group for other in rest) - 1  # before "upgrade the lab switch first" too
 
@@ -658,6 +697,54 @@ def _reviews_after_delivery(items: list[_Item]) -> None:
         if item.phase in ("audit", "test") and item.rank is None and delivered:
             item.rank = RANK["deploy"]
             item.after = max(other.after for other in delivered) + 1
+
+
+_PERSON_DECIDES_RE = re.compile(
+    r"^\s*(?:then\s+)?(?:have|get|ask)\s+(?P<who>(?!(?:it|them|this|these|those|everyone|us|me|an?)\b)"
+    r"(?:[\w'-]+\s+){0,5}?[\w'-]+)\s+(?:to\s+)?(?P<act>approve|sign\s+off(?:\s+on)?|sign|review|check|confirm)\b(?!-)"
+    r"\s*(?P<what>.*)$", re.IGNORECASE | re.DOTALL)
+_ACT_NOUN = {"approve": "approval", "sign": "signature", "review": "review", "check": "review", "confirm": "confirmation"}
+_NOT_DECIDERS_RE = re.compile(r"(?:the\s+)?(?:security|appsec|infosec|secops|qa|testers?)\b|.*\b(?:team|engineers?|"
+                              r"developers?)\b", re.IGNORECASE)
+_DECISION_TAIL_RE = re.compile(r"(?<!\S)(?=(?:before|after|once|when|until|by|so\s+that|in\s+time)\b)", re.IGNORECASE)
+
+
+def _approvals_prepared(items: list[_Item], master: str) -> None:
+    """A decision someone outside the masters makes (``Have legal approve the terms``, ``get the DPO to sign off on
+    the setup``, ``Ask the QSA to confirm our scope``) is no part a master can do; preparing what they decide on is
+    (``Prepare the terms for approval by legal``): a document's work, where the writer put the decision."""
+    for item in items:
+        said = _PERSON_DECIDES_RE.match(item.text)
+        if said is None or _NOT_DECIDERS_RE.match(said["who"]):
+            continue  # security's review is theirs; a team's review of its own work is work
+        act = re.sub(r"\s+", " ", said["act"].lower())
+        what, who = said["what"].strip().rstrip("."), said["who"]
+        cut = _DECISION_TAIL_RE.search(what)
+        thing, tail = (what[:cut.start()].strip(), " " + what[cut.start():].strip()) if cut else (what, "")
+        item.said = item.text
+        if thing:
+            item.text = f"Prepare {thing} for {_ACT_NOUN.get(act, 'sign-off')} by {who}{tail}"
+        else:  # "have the compliance officer sign off before the pilot starts"
+            need = "need" if re.search(r"[^s]s$", who) else "needs"  # "native speakers need", "legal needs"
+            item.text = f"Prepare what {who} {need} to {act}{tail}"
+        item.rank = RANK[item.phase] if item.rank is None else item.rank  # where the writer's order put it
+        item.phase, item.master, item.verb, item.imperative = "docs", master, "", False
+
+
+_VERIFIES_RE = re.compile(r"^\s*(?:then\s+)?(?:verify|check|validate|confirm|spot-?check|smoke-?test)\b(?!\s+with\b)",
+                          re.IGNORECASE)
+
+
+def _checks_after_delivery(items: list[_Item]) -> None:
+    """A check written after a delivery of its step (``Deploy v2 to production ... Verify the invoices of 10 test
+    accounts``) checks what it put out: it comes after it, though both are deploys and ran side by side."""
+    for n, item in enumerate(items):
+        if item.phase != "deploy" or item.rank is not None or not _VERIFIES_RE.match(item.text):
+            continue
+        delivered = [other for other in items[:n] if other.group == item.group and other.phase == "deploy"
+                     and other.rank is None and _DELIVERS_RE.match(other.text)]
+        if delivered:
+            item.after = max(item.after, max(other.after for other in delivered) + 1)
 
 
 def _waiting(items: list[_Item]) -> list[int]:
@@ -1240,6 +1327,11 @@ _STARTS_WITH_VERB_RE = re.compile(
     re.I)
 
 
+_PREPARED_RE = re.compile(r"Prepare\s+(?:(?P<thing>.+?)\s+for\s+(?:approval|signature|review|confirmation|sign-off)\s+by\s+"
+                          r"(?P<who>.+?)|what\s+(?P<asked>.+?)\s+needs?\s+to\s+\w+(?:\s+off)?)(?:\s+(?:before|after|once|when|until|by|"
+                          r"so\s+that|in\s+time)\b.*)?$")
+
+
 def _criteria(phase: str, title: str, topic: str) -> str:
     """A checkable sentence: ``Implement the REST API`` -> ``The REST API is implemented, ...``."""
     if title.endswith("..."):
@@ -1254,6 +1346,12 @@ def _criteria(phase: str, title: str, topic: str) -> str:
     if ran and phase in ("test", "audit") and not title.startswith("Run both"):  # "Run the pen test before go-live"
         return (f"The {ran.group('what')} is done and its findings are written down, each with a severity, and no "
                 "critical or high finding is left open")
+    prepared = _PREPARED_RE.match(title)
+    if prepared and phase == "docs":
+        who = prepared["who"] or prepared["asked"]
+        thing = prepared["thing"] or f"what {who} needs"
+        return (f"{thing[:1].upper()}{thing[1:]} is sent to {who} with what they need to decide, and "
+                "their answer (or what they ask to change) is written down with its date")
     wrote = re.match(r"Write\s+(?:the\s+|an?\s+)?(?P<what>.+?)(?:,?\s+and\s+[a-z]+\s+(?:it|them)\b.*)?$", title)
     if (wrote and phase in ("docs", "deploy", "review")) or (wrote and _WRITTEN_RE.search(title)):
         return (f"The {wrote.group('what')} is written down where the project keeps its documents, says what to "
@@ -1310,7 +1408,7 @@ def _balanced(text: str) -> str:
 def _description(item: _Item, title: str, topic: str) -> str:
     """The part in the writer's own words when they say more than the title (the handoff adds the
     whole request and what came before: see ``handoffs.brief``)."""
-    own = item.text.strip().rstrip(".")
+    own = (item.said or item.text).strip().rstrip(".")
     said = _VERBLESS_RE.sub("", own).lower()
     bare = set(re.findall(r"[a-z]+", said)) <= _PHASE_WORDS  # "docs": the title already says it
     return f"{title}." if bare or said in title.lower() else f"{title}: {own}."
