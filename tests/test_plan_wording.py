@@ -1393,3 +1393,53 @@ def test_taking_over_is_a_switch_after_the_standby_it_takes_over_from() -> None:
     assert stage_of(plan, "Let it sync from pg01") < stage_of(plan, "Take over from pg01") \
         < stage_of(plan, "Keep pg01 running")
     assert sub(plan, "Take over from pg01")[1] == "deploy"
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    # how things are, or what someone did, told with a verb no request uses of its subject: context
+    ("Ops owns the alert rules.", None),
+    ("The data team spends two days a month on this export.", None),
+    ("Procurement picked Coupa.", None),
+    ("A customer audit found plain-text passwords in the legacy importer.", None),
+    ("Marketing uses HubSpot, finance uses Xero.", None),
+    ("Support needs it before the holiday peak.", None),
+    # its opposites: an imperative whose object the verb follows, a question the work answers, a use asked for,
+    # a need of a thing, and work written after the fact
+    ("Fix the bugs the pen test found.", "Fix the bugs the pen test found."),
+    ("Find uses of the v1 client.", "Find uses of the v1 client."),
+    ("Support uses the new macros to answer faster.", "Support uses the new macros to answer faster."),
+    ("Support needs a refund report.", "Give support a refund report."),
+    ("Support owns the help articles, so move them with the macros.", "Support owns the help articles, so move them "
+                                                                       "with the macros."),
+    # a decision someone outside the masters must make is theirs to make (prepared by a master), not an ability
+    ("Procurement needs to sign the order form.", "Have procurement sign the order form."),
+    ("The CFO has to approve the budget.", "Have the CFO approve the budget."),
+    ("Finance can review refunds in the admin panel.", "Let finance review refunds in the admin panel."),
+    ("The customer must confirm the order by email.", "Make the customer confirm the order by email."),
+])
+def test_facts_told_with_unknown_verbs_are_context_and_decisions_are_theirs(sentence: str, work: str | None) -> None:
+    assert as_work(sentence, VERBS) == work
+
+
+def test_a_gather_list_keeps_who_owns_each_thing() -> None:
+    assert as_work("who owns it", VERBS) == "who owns it"  # a list's item: a question the work answers
+
+
+@pytest.mark.parametrize(("description", "part"), [
+    ("Pick the pilot stores, book a training day with the ops team for each store opening, and order the "
+     "scanners.", "Book a training day with the ops team for each store opening"),
+    ("Clean up the share, move the rest to Box with the migration tool, and set the folder permissions.",
+     "Move the rest to Box with the migration tool"),
+    ("Find every service still built with Java 11 and upgrade each to Java 21.", "Find every service still built with "
+                                                                                  "Java 11"),
+])
+def test_who_or_what_the_work_is_done_with_qualifies_its_part(description: str, part: str) -> None:
+    assert part in titles(plan_for("Store rollout", description))
+
+
+def test_work_named_after_with_is_still_a_part_of_its_own() -> None:
+    # the opposites: "with tests", "with a security review" name work; "with the security team" is security's review
+    plan = plan_for("Retry cleanup", "Move the retry logic of the sync client into one helper with a security "
+                                     "review, and update the README.")
+    assert "Move the retry logic of the sync client into one helper" in titles(plan)
+    assert any(s.assigned_to == "security" and s.worker_type == "audit" for s in plan.subtasks)

@@ -64,6 +64,9 @@ _DECIDERS = frozenset({"leadership", "management", "board", "legal", "finance", 
                        "product", "compliance", "procurement", "customer", "client", "someone", "somebody"})
 """Whose past acts are context: ``Leadership signed off on leaving Heroku by Q2``."""
 
+_NOT_APPROVERS = frozenset({"we", "they", "i", "he", "she", "customer", "client", "someone", "somebody", "product"})
+"""Deciders whose "must approve" is no sign-off of the work: ``The customer must confirm the order`` is a feature."""
+
 _STATES = frozenset({"stay", "remain", "be", "take", "last", "exceed", "cost", "fit", "happen", "occur", "keep",
                      "continue", "work", "look", "feel", "seem", "apply", "start", "end", "finish", "land"})
 """A modal on these states a constraint (``Downtime must stay under 10 minutes``), not work."""
@@ -207,6 +210,8 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     wanted = _WANTED_RE.match(text) or _WANTED_FIRST_RE.match(text)
     if wanted:
         return _capital(wanted.group("thing").strip())  # "Integration with Outlook is necessary": the thing
+    if _owned_or_done(text, verbs):
+        return None  # "Support owns the content", "Finance chose Pleo": how things are, what someone did
     if (first in verbs and not _noun_subject(text)) or (
             _MARKER_RE.search(text) and not _FINITE_RE.search(text.split(":", 1)[0])):
         return text  # an imperative, or a list the planner reads as one
@@ -523,6 +528,10 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
         if passive:  # "Clients need to be checked for compatibility": check them, whoever they are
             return _passive(subject, passive.group("rest"), verbs)
         ability = re.sub(r"\s+", " ", modal.group("modal").lower()) in ("can", "could", "may", "need to", "needs to")
+        if head in _DECIDERS - _NOT_APPROVERS and re.match(r"(?:must|should|shall|needs?\s+to|ha(?:s|ve)\s+to)$",
+                                                                  modal.group("modal"), re.IGNORECASE) \
+                and re.match(r"(?:sign|approve|review|confirm)\b", rest, re.IGNORECASE):
+            return f"Have {lower_subject(subject)} {rest}", None  # "Legal needs to approve the terms": their decision
         if (modal.group("able") or ability) \
                 and head in PEOPLE:
             return f"Let {lower_subject(subject)} {rest}", None
@@ -555,6 +564,8 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
     if verb in ("become", "becomes"):
         return f"Make {lower_subject(subject)}{tail}", None
     if verb in ("need", "needs", "require", "requires"):
+        if head in PEOPLE and re.match(r"\s+(?:it|this|that|them|everything)\b", tail):
+            return None, None  # "Sales needs it for the June launch": why and when the whole task, not a part
         ing = re.match(r"\s+(\w+ing)\b", tail)
         if ing and (base := _base_of_ing(ing.group(1), verbs)):
             return f"{_capital(base)} {lower_subject(subject)}{tail[ing.end():]}", None
@@ -688,6 +699,34 @@ def _base_of_present(word: str, verbs: Collection[str]) -> str | None:
         if candidate and candidate in verbs:
             return candidate
     return None
+
+
+_TOLD_RE = re.compile(
+    rf"^{_SUBJECT}\s+(?:already\s+|now\s+|still\s+|recently\s+)?(?:(?P<holds>owns|spends|relies|depends)|(?P<did>chose|"
+    r"found|picked|selected|decided|noticed|flagged)|(?P<uses>uses|prefers))\b(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def _owned_or_done(text: str, verbs: Collection[str]) -> bool:
+    """How things are or what someone did, told with a verb no request uses of its subject: a team owns or spends
+    (``Support owns the content``, ``The accounting team spends 3 days on ...``), someone chose or found
+    (``Finance chose Pleo``, ``An internal review found full card numbers in ...``), or uses a product (``Sales uses
+    Pipedrive``). Not an imperative whose object the verb follows (``Fix the bugs the audit found``, ``Find uses of
+    the old API``), nor a use of a thing (``Patients use the kiosk to check in`` asks for it)."""
+    found = _TOLD_RE.match(text)
+    if found is None:
+        return False
+    words = found["subject"].split()
+    if words[0].lower() in _INNER | _RELATIVE:
+        return False  # "who owns it": a question the work answers
+    if words[0].lower() in verbs and not (len(words) == 1 and words[0].lower() in PEOPLE | _TEAMS):
+        return False  # an imperative: "Fix the bugs the audit found"
+    if any((asked := clause.split(maxsplit=1)) and asked[0].lower() in verbs
+           for clause in re.split(r"[,;]\s*(?:so|and|then|but)?\s*", found["rest"])[1:]):
+        return False  # "Support owns the content, so migrate it with them": the work after it
+    if found["uses"]:
+        rest = found["rest"].split()
+        return bool(rest) and rest[0][:1].isupper()  # a product: "Sales uses Pipedrive"
+    return True
 
 
 def _past_act(text: str) -> bool:

@@ -157,6 +157,12 @@ _FIRST_MODIFIER_RE = re.compile(rf"\b(?:the|our|both|all|its|their)\s+{_MODIFIER
 _SECOND_MODIFIER_RE = re.compile(rf"{_MODIFIERS}\s+[a-z][\w-]*s\b", re.IGNORECASE)
 """``the build and test jobs``, ``the unit and integration tests``: two kinds of one thing named once, where
 the second kind would otherwise read as a verb opening a part of its own ("Test jobs to ...")."""
+_WITH_WHOM_RE = re.compile(
+    r"\s*(?:the|our|their|its|an?|each|every|all|both)\s+(?:[\w-]+\s+){0,3}?(?:team|teams|leads?|owners?|vendors?|"
+    r"auditors?|consultants?|agency|partners?|department|managers?|staff|people|tools?|scripts?|playbooks?|actions?|"
+    r"clis?|templates?)\b", re.IGNORECASE)
+"""Who or what the work is done with: a team or a person (``with the marketing team for each release announcement``),
+a tool (``with the migration tool over a weekend``), though a word of work follows it."""
 _SECURITY_TEAM_RE = re.compile(r"\s*(?:the\s+)?(?:security|appsec|infosec|secops)(?:\s+team)?\b(?!\s+in\s+mind)",
                                re.IGNORECASE)
 
@@ -706,7 +712,7 @@ _PERSON_DECIDES_RE = re.compile(
 _ACT_NOUN = {"approve": "approval", "sign": "signature", "review": "review", "check": "review", "confirm": "confirmation"}
 _NOT_DECIDERS_RE = re.compile(r"(?:the\s+)?(?:security|appsec|infosec|secops|qa|testers?)\b|.*\b(?:team|engineers?|"
                               r"developers?)\b", re.IGNORECASE)
-_DECISION_TAIL_RE = re.compile(r"(?<!\S)(?=(?:before|after|once|when|until|by|so\s+that|in\s+time)\b)", re.IGNORECASE)
+_DECISION_TAIL_RE = re.compile(r"(?<!\S)(?=(?:before|after|once|when|until|by|so\s+that|in\s+time|first)\b)", re.IGNORECASE)
 
 
 def _approvals_prepared(items: list[_Item], master: str) -> None:
@@ -898,8 +904,12 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # an accessibility audit, an SEO review, an audit log: the work of those who make the thing
             route = dataclasses.replace(route, domain="development", strong=True,
                                         master=classifier.config.domains["development"].master)
-        opening = openings[place]
-        unknown = not opening and series and separator.strip() in ("", ",", ".", "!", "?", ";") and \
+        together = separator.strip().lower() == "with" and previous is not None and not whole and (
+            not names_work(part) or bool(_WITH_WHOM_RE.match(part)))
+        # after "with", who or what the work is done with ("with the support leads", "with the migration tool", "with
+        # Go 1.21") qualifies its clause: no verb opens a part there, and it names no work of its own
+        opening = openings[place] and not together
+        unknown = not opening and not together and series and separator.strip() in ("", ",", ".", "!", "?", ";") and \
             _likely_verb(part, place == 0 or separator.strip() in (".", "!", "?", ";"))  # not after "and", "with"
         opening = opening or unknown
         if opening:
@@ -907,7 +917,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             verb = part.split()[0].capitalize() if making and not whole else ""  # a list's items are each their own
         # after "with", a piece is a part only when it names work (with security audit and docs); after
         # another verb than a making one it is a second object (revoke the AWS keys and the Stripe key)
-        qualifier = not names_work(part) and (separator.strip().lower() == "with" or not making)
+        qualifier = together or (not names_work(part) and (separator.strip().lower() == "with" or not making))
         if previous is not None and not whole and not opening and (not route.strong or qualifier):
             # a qualifier or a second object of the clause before it, joined as written
             previous.text += separator if separator.strip() and separator.strip() not in ".;!?" else " "
