@@ -15,7 +15,7 @@ import pytest
 from orchestrator import planner
 from orchestrator.classify import Classifier
 from orchestrator.config import Config
-from orchestrator.imperatives import as_work, as_work_text
+from orchestrator.imperatives import as_work, as_work_text, sentences
 from orchestrator.models import Plan, QueueTask
 from orchestrator.planner import build_plan, builtin_drafts
 
@@ -1443,3 +1443,64 @@ def test_work_named_after_with_is_still_a_part_of_its_own() -> None:
                                      "review, and update the README.")
     assert "Move the retry logic of the sync client into one helper" in titles(plan)
     assert any(s.assigned_to == "security" and s.worker_type == "audit" for s in plan.subtasks)
+
+
+def test_criteria_fit_the_part_not_only_its_phase() -> None:
+    office = plan_for("Clinic move: IT", "Book the movers for the server rack, set up the new router, test the Wi-Fi "
+                                         "in every room, and move the phones.")
+    for title in ("Set up the new router", "Test the Wi-Fi in every room", "Move the phones"):
+        criteria = sub(office, title)[2]
+        assert "code builds" not in criteria and "Automated tests" not in criteria and "written down" in criteria
+    release = plan_for("Android release 9.1", "Cut the release branch, run the UI tests on the device farm, get QA "
+                                              "sign-off, submit to the Play Store, and roll out to 20 % then 100 %.")
+    assert "health checks" not in sub(release, "Cut the release branch")[2]
+    assert "who gave it" in sub(release, "Get QA sign-off")[2]
+    assert "health checks" in sub(release, "Roll out to 20 %")[2]  # its opposite: a rollout is a deploy
+    onboarding = plan_for("Onboard two engineers to the backend team", "Create their Google accounts, give them "
+                                                                        "access to their GitHub team and repos, and "
+                                                                        "send them the engineering handbook.")
+    assert not any(t.startswith(("Design ", "Write tests for ")) for t in titles(onboarding))  # a team is no software
+    assert "no more than asked" in sub(onboarding, "Give them access")[2]
+    # its opposite: a plan that builds code keeps the code's criteria
+    built = plan_for("Usage alerts", "Add a thresholds API, build the alert evaluation job and write tests.")
+    assert "the code builds" in sub(built, "Add a thresholds API")[2]
+    split = plan_for("Invoice generator cleanup", "Split the invoice generator into a calculator and a renderer, "
+                                                   "rename the totals helper and write tests.")
+    assert "the code builds" in sub(split, "Split the invoice generator")[2]
+
+
+def test_a_version_at_the_end_of_a_sentence_ends_it() -> None:
+    plan = plan_for("Sunset the old desktop client", "A few shops are still on v3. Show a banner asking them to "
+                                                     "update, then turn off the v3 sync endpoint.")
+    assert "Show a banner asking them to update" in titles(plan)
+    # its opposite: an abbreviation before a lower-case word goes on
+    assert sentences("Bump the SDK to v2. then drop the shim.") == ["Bump the SDK to v2. then drop the shim"]
+
+
+def test_handing_the_old_thing_back_comes_with_switching_it_off() -> None:
+    plan = plan_for("New office firewall", "Return the old firewall to the leasing company, install the new firewall, "
+                                           "and move the VPN tunnels to it.")
+    assert stage_of(plan, "Return the old firewall") > stage_of(plan, "Install the new firewall")
+    # its opposite: returning a status code is no hand-back
+    api = plan_for("Rate limits", "Return 429 to the client when the quota is spent, add the quota table, document "
+                                  "the headers.")
+    assert sub(api, "Return 429")[1] != "deploy"
+
+
+def test_the_release_branch_is_cut_before_the_tests_that_run_on_it() -> None:
+    plan = plan_for("Release 8.0 of the desktop app", "Cut the 8.0 release branch, run the end-to-end suite on it, "
+                                                      "get sign-off from support, and publish the installers.")
+    assert stage_of(plan, "Cut the 8.0 release branch") < stage_of(plan, "Run the end-to-end suite")
+    # its opposite: a delivery written first still waits for the tests written after it
+    ship = plan_for("Hotfix 8.0.1", "Ship the fix and add a regression test for the crash.")
+    assert stage_of(ship, "Add a regression test") < stage_of(ship, "Ship the fix")
+
+
+def test_a_second_place_after_one_preposition_is_no_part() -> None:
+    plan = titles(plan_for("Onboarding for Lena", "Order her laptop, add her to the GitHub org and the data team's "
+                                                  "repos, and create her Okta account."))
+    assert "Add her to the GitHub org and the data team's repos" in plan
+    assert not any("repos" in title and not title.startswith("Add her") for title in plan)
+    # its opposite: a second thing to make after a making verb is a part of its own
+    made = titles(plan_for("Checkout", "Build the payment endpoint, a receipt page and an admin report."))
+    assert len([title for title in made if "receipt page" in title or "payment endpoint" in title]) == 2

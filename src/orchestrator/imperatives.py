@@ -137,6 +137,7 @@ _ROLE_RE = re.compile(r"^(?:fe|be|qa|ops|devops|sec|infra|ux|ui|db|frontend|back
                       r"platform|data)\s*:\s*", re.IGNORECASE)
 _GOT_DONE_RE = re.compile(rf"^get\s+(?P<what>.{{1,60}}?)\s+(?P<done>\w+ed|{'|'.join(_IRREGULAR)})\b", re.IGNORECASE)
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+_VERSION_END_RE = re.compile(r"(?:^|\s)v\d+(?:\.\d+)*\.$", re.IGNORECASE)
 _ABBREVIATION_RE = re.compile(r"(?:^|\s)(?:e\.g|i\.e|etc|vs|approx|incl|excl|cf|no|nr|dr|mr|mrs|ms|st|ca|resp|min|max|"
                               r"v\d+(?:\.\d+)*|[A-Za-z])\.$", re.IGNORECASE)
 
@@ -146,7 +147,8 @@ def sentences(text: str) -> list[str]:
     in lower case ("... on db02. please make a backup first"), but "e.g. the" goes on."""
     found: list[str] = []
     for piece in _SENTENCE_RE.split(text):
-        if found and _ends_abbreviated(found[-1]):
+        if found and _ends_abbreviated(found[-1]) and not (piece[:1].isupper() and _VERSION_END_RE.search(found[-1])):
+            # "e.g. the" goes on; "... are still on v1. Show a banner" is a new sentence
             found[-1] = f"{found[-1]} {piece}"
         else:
             found.append(piece)

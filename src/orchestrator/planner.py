@@ -106,9 +106,13 @@ _RETIRE_RE = re.compile(r"^\s*(?:then\s+|finally\s+)?(?:decommission|retire|suns
                         r"power\s+(?:\S+\s+)?(?:off|down)|cancel\s+(?:\S+\s+){0,3}?(?:licen[cs]es?|subscriptions?|contracts?)|"
                         r"turn\s+(?:\S+\s+){0,3}?off|switch\s+(?:\S+\s+){0,3}?off|"
                         r"(?:remove|delete|drop)\s+the\s+old|"
-                        r"keep\s+(?:\S+\s+){1,4}?(?:running|on\s+standby|(?:on\s+)?warm|alive|around)\b)\b", re.IGNORECASE)
+                        r"keep\s+(?:\S+\s+){1,4}?(?:running|on\s+standby|(?:on\s+)?warm|alive|around)\b|"
+                        r"(?:return|send\s+back|ship\s+back|hand\s+back)\s+(?:it|them|the\s+(?:old\s+)?[\w-]+(?:\s+[\w-]+)?)\s+"
+                        r"to\s+the\s+(?:[\w-]+\s+)?(?:leas\w+|lessor|vendor|supplier|reseller|provider|landlord|owner)\b)\b",
+                        re.IGNORECASE)
 """Switching the old thing off: ``Shut down Jenkins after two weeks``, ``Turn it off on 1 October``; keeping it
-running beside the new one (``Keep v1 on standby for a week``) is what comes after the switch, before that."""
+running beside the new one (``Keep v1 on standby for a week``) is what comes after the switch, before that; handing
+it back (``Return it to the leasing company``) comes with it."""
 _SECURING_RE = re.compile(
     r"^\s*(?:revoke|rotate|patch|fix|remove|delete|purge|upgrade|bump|harden|restrict|disable|enable|enforce|"
     r"encrypt|hash|mask|redact|sanitize|sanitise|escape|block|close|lock|rewrite|replace|invalidate|re-?issue)\b",
@@ -157,6 +161,9 @@ _FIRST_MODIFIER_RE = re.compile(rf"\b(?:the|our|both|all|its|their)\s+{_MODIFIER
 _SECOND_MODIFIER_RE = re.compile(rf"{_MODIFIERS}\s+[a-z][\w-]*s\b", re.IGNORECASE)
 """``the build and test jobs``, ``the unit and integration tests``: two kinds of one thing named once, where
 the second kind would otherwise read as a verb opening a part of its own ("Test jobs to ...")."""
+_TO_PLACE_RE = re.compile(r"\b(?:to|into|from|onto)\s+(?:the|their|our|its|his|her|my|your)\s+[^,;]*$", re.IGNORECASE)
+_SECOND_PLACE_RE = re.compile(r"\s*(?:the|their|our|its|his|her|my|your)\s", re.IGNORECASE)
+"""``to the GitHub org and the design team's repos``: the second of two places after one preposition."""
 _WITH_WHOM_RE = re.compile(
     r"\s*(?:the|our|their|its|an?|each|every|all|both)\s+(?:[\w-]+\s+){0,3}?(?:team|teams|leads?|owners?|vendors?|"
     r"auditors?|consultants?|agency|partners?|department|managers?|staff|people|tools?|scripts?|playbooks?|actions?|"
@@ -673,6 +680,11 @@ _PREPARED = frozenset({"implement", "secure"})
 _MIGRATIONS_RE = re.compile(r"^\s*(?:then\s+)?(?:run|apply|execute)\s+(?:\S+\s+){0,3}?migrations?\b", re.IGNORECASE)
 """Running the schema migrations a deploy needs (``Deploy v2 and run the migrations it needs``): before the deploy or
 with it, never after it as work the deploy prepares."""
+_BRANCHES_RE = re.compile(r"^\s*(?:freeze|cut|create|branch\s+off)\s+(?:the\s+|a\s+)?(?:[\w.-]+\s+){0,2}?(?:release\s+)?"
+                          r"(?:branch|code\s+freeze)\b|^\s*freeze\s+(?:the\s+)?(?:code|main|master|release)\b",
+                          re.IGNORECASE)
+"""Cutting or freezing the release branch: what the tests written after it run on (``Cut the release branch, run
+the regression suite``)."""
 _DELIVERS_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?deploy|deploy|apply|restore|release|ship|roll\s+(?:\S+\s+)?out|install|"
                           r"provision|upgrade|migrate|fail\s+(?:\S+\s+){0,3}?over|switch)\b", re.IGNORECASE)
 """A deploy that puts something out, which a check written after it checks (not ``Scale the clusters``)."""
@@ -681,11 +693,13 @@ _DELIVERS_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?deploy|deploy|apply|restore|r
 def _prepares(items: list[_Item]) -> None:
     """Operations steps that open a segment's first sentence of work, before the work written after them (``Back
     up each config, upgrade the lab switch first``, ``Enroll them in the MDM, install the picking app``), run
-    before it, though deploys rank after building; not before tests (``Ship the fix and add a regression test``), nor
-    before the migrations a deploy needs (``Deploy v2 and run the migrations it needs``)."""
+    before it, though deploys rank after building; not before tests (``Ship the fix and add a regression test``)
+    unless they cut or freeze the branch the tests run on, nor before the migrations a deploy needs (``Deploy v2 and
+    run the migrations it needs``)."""
     run = list(itertools.takewhile(lambda item: item.phase == "deploy", items))
     rest = items[len(run):]
-    if run and any(item.phase in _PREPARED and not _MIGRATIONS_RE.match(item.text) for item in rest):
+    if run and (any(item.phase in _PREPARED and not _MIGRATIONS_RE.match(item.text) for item in rest) or (
+            all(_BRANCHES_RE.match(item.text) for item in run) and any(item.phase == "test" for item in rest))):
         for item in run:
             item.group = min(other.group for other in rest) - 1  # before "upgrade the lab switch first" too
 
@@ -917,7 +931,10 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             verb = part.split()[0].capitalize() if making and not whole else ""  # a list's items are each their own
         # after "with", a piece is a part only when it names work (with security audit and docs); after
         # another verb than a making one it is a second object (revoke the AWS keys and the Stripe key)
-        qualifier = together or (not names_work(part) and (separator.strip().lower() == "with" or not making))
+        # "add her to the GitHub org and the design team's repos": a second place the same thing goes, not a part
+        where = separator.strip().lower() == "and" and previous is not None and not opening \
+            and bool(_SECOND_PLACE_RE.match(part)) and bool(_TO_PLACE_RE.search(previous.text))
+        qualifier = together or where or (not names_work(part) and (separator.strip().lower() == "with" or not making))
         if previous is not None and not whole and not opening and (not route.strong or qualifier):
             # a qualifier or a second object of the clause before it, joined as written
             previous.text += separator if separator.strip() and separator.strip() not in ".;!?" else " "
@@ -1126,6 +1143,10 @@ _PEOPLE_VERBS = frozenset({
 """What people do for people and things (order the laptops, train the agents, sign the MSA), not what is built."""
 
 
+_TEAM_NAME_RE = re.compile(r"\b[\w-]+\s+(?:team|squad|guild|chapter)\b", re.IGNORECASE)
+"""A team named after what it builds (``the backend team``, ``the mobile squad``) names no software to make."""
+
+
 def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
               makes: Callable[[_Item], bool] | None = None) -> list[_Item]:
     """Add what complex work needs: a split of a new system, a design first, tests after; not where nothing is
@@ -1145,7 +1166,7 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
                 _Item(f"Implement {topic} frontend", "implement", "development", [], group),
             ]
             implement = items[index : index + 2]
-    if implement and not _SOFTWARE_RE.search(task.title) and (sum(
+    if implement and not _SOFTWARE_RE.search(_TEAM_NAME_RE.sub("", task.title)) and (sum(
             item.text.split(maxsplit=1)[0].lower() in _PEOPLE_VERBS for item in implement) * 2 >= len(implement) or (
             len(implement) > 1 and sum(bool(_SOFTWARE_RE.search(item.text)) for item in implement) * 3 < len(implement))):
         implement = []  # ordering laptops, training staff, signing a contract: nothing to design or unit-test
@@ -1247,6 +1268,8 @@ def _drafts(items: list[_Item], topic: str, config: PlannerConfig, verbs: re.Pat
             word = side.group(1).lower()
         keys.append(f"s{number:02d}-{word or _key_words(item.text, verbs)}")
     drafts: list[Draft] = []
+    # a plan that writes no tests changes no code of its own ("Test the Wi-Fi in every room" is no test of code)
+    coded = any(item.phase == "test" and _CODE_TESTS_RE.search(item.text) for item in items)
     for index, item in enumerate(items):
         earlier = [_order(other) for other in items if _order(other) < _order(item)]
         nearest = max(earlier, default=None)
@@ -1262,7 +1285,7 @@ def _drafts(items: list[_Item], topic: str, config: PlannerConfig, verbs: re.Pat
                 worker_type=WORKER_TYPE[item.phase],
                 dependencies=deps,
                 files=tuple(item.files or _default_files(item.phase, topic)),
-                success_criteria=_criteria(item.phase, title, topic),
+                success_criteria=_criteria(item.phase, title, topic, coded),
                 minutes=estimate.minutes if estimate else None,
                 tokens=estimate.tokens if estimate else None,
             )
@@ -1342,8 +1365,20 @@ _PREPARED_RE = re.compile(r"Prepare\s+(?:(?P<thing>.+?)\s+for\s+(?:approval|sign
                           r"so\s+that|in\s+time)\b.*)?$")
 
 
-def _criteria(phase: str, title: str, topic: str) -> str:
-    """A checkable sentence: ``Implement the REST API`` -> ``The REST API is implemented, ...``."""
+_NOT_SHIPPED_VERBS = _PEOPLE_DONE | {"report", "find", "get", "check", "verify", "confirm", "list", "compare", "review",
+                                     "submit", "send", "share", "freeze", "cut", "measure", "count", "track"}
+"""Verbs of a cicd part that puts nothing out (``Report the savings``, ``Submit to the App Store``, ``Cut the release
+branch``): no health check or rollback path shows it done."""
+_CODE_TESTS_RE = re.compile(r"\btests\b|\bsuites?\b|\b(?:regression|unit|integration|e2e)\s+test", re.IGNORECASE)
+"""Tests of code (``Write tests for X``, ``Run the UI tests``, ``Add a regression test``), not ``Test the Wi-Fi``."""
+_CHECKING_VERBS = frozenset({"test", "verify", "check", "validate", "load-test", "load", "try", "confirm", "measure"})
+_GRANTS_RE = re.compile(r"^(?:give|grant|invite|provide|add|create|set\s+up|issue)\b", re.IGNORECASE)
+
+
+def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
+    """A checkable sentence: ``Implement the REST API`` -> ``The REST API is implemented, ...``; where the phase's
+    sentence does not fit the part (no code in a plan that writes no tests, no deploy in a report), what was done
+    and its result written down (``coded``: whether the plan writes tests, so changes code)."""
     if title.endswith("..."):
         title = title[:-3]  # a long title was cut: what is checked is the part as far as it says
     words = title.split()
@@ -1360,7 +1395,8 @@ def _criteria(phase: str, title: str, topic: str) -> str:
     if prepared and phase == "docs":
         who = prepared["who"] or prepared["asked"]
         thing = prepared["thing"] or f"what {who} needs"
-        return (f"{thing[:1].upper()}{thing[1:]} is sent to {who} with what they need to decide, and "
+        be = "are" if re.search(r"(?:[^s]s|them|these|those)$", thing) and not thing.startswith("what ") else "is"
+        return (f"{thing[:1].upper()}{thing[1:]} {be} sent to {who} with what they need to decide, and "
                 "their answer (or what they ask to change) is written down with its date")
     wrote = re.match(r"Write\s+(?:the\s+|an?\s+)?(?P<what>.+?)(?:,?\s+and\s+[a-z]+\s+(?:it|them)\b.*)?$", title)
     if (wrote and phase in ("docs", "deploy", "review")) or (wrote and _WRITTEN_RE.search(title)):
@@ -1371,6 +1407,19 @@ def _criteria(phase: str, title: str, topic: str) -> str:
         # "Train the cashiers", "Order 200 replacements": no code builds; what shows it done is a record of it
         return (f"Done as asked ({title[:1].lower() + title[1:]}) and written down: what was done, by whom and when, "
                 "with the order, booking, attendance list or receipt that shows it")
+    lowered, verb = title[:1].lower() + title[1:], title.split(maxsplit=1)[0].lower()
+    if _SIGN_OFF_RE.match(title) and phase != "docs":  # "Get QA sign-off": a decision, not a build or a deploy
+        return (f"The sign-off is given in writing ({lowered}): who gave it, when and on what, and anything they "
+                "asked to change is done")
+    if phase == "secure" and _GRANTS_RE.match(title):  # "Give them access to their GitHub team": nothing is revoked
+        return (f"Done as asked ({lowered}): it works for those it is for and gives no more than asked, and who "
+                "got what is written down")
+    if (phase == "deploy" and verb in _NOT_SHIPPED_VERBS) or (
+            phase == "implement" and not coded and not _SOFTWARE_RE.search(title)) or (
+            phase == "test" and verb in _CHECKING_VERBS and not _CODE_TESTS_RE.search(title)):
+        # "Report the monthly savings to finance", "Move the phones", "Test the Wi-Fi in every room"
+        return (f"Done as asked ({lowered}), checked by its author, with what was done and its result written down; "
+                "what it changed still works")
     done = _LEADING_VERB_RE.sub("", title).strip() or topic
     if phase == "implement" and done == title:  # "Run both databases side by side": no "X is implemented"
         return (f"Done as asked ({title[:1].lower() + title[1:]}), checked by its author; the code builds and the "
