@@ -15,7 +15,7 @@ import pytest
 from orchestrator import planner
 from orchestrator.classify import Classifier
 from orchestrator.config import Config
-from orchestrator.imperatives import as_work, as_work_text
+from orchestrator.imperatives import as_work, as_work_text, sentences
 from orchestrator.models import Plan, QueueTask
 from orchestrator.planner import build_plan, builtin_drafts
 
@@ -1303,3 +1303,204 @@ def test_work_on_what_exists_gets_no_design_or_unit_tests_of_its_own() -> None:
     named = titles(plan_for("Data export", "Restore the old export links; migrate the saved filters; a background job "
                                            "and a download page."))
     assert any(t.startswith("Write tests for ") for t in named)
+
+
+def sub(plan: Plan, start: str) -> tuple[str, str, str]:
+    found = next(s for s in plan.subtasks if s.title.startswith(start))
+    return found.assigned_to, found.worker_type, found.success_criteria
+
+
+def test_migrations_a_deploy_needs_run_before_it_and_a_check_after_it() -> None:
+    plan = plan_for("Ledger v3 release", "Roll out ledger v3 to production and apply the schema migrations it needs. "
+                                         "Check the balances of 5 sample wallets, then take over from v2, and keep v2 "
+                                         "warm for three days.")
+    assert stage_of(plan, "Apply the schema migrations") < stage_of(plan, "Roll out ledger v3")
+    assert stage_of(plan, "Roll out ledger v3") < stage_of(plan, "Check the balances")
+    assert stage_of(plan, "Check the balances") < stage_of(plan, "Take over from v2") < stage_of(plan, "Keep v2 warm")
+    # its opposite: a platform deployed first is what the work after it runs on, and a check of something else
+    # stays beside the deploys
+    platform = plan_for("Secrets to OpenBao", "Deploy OpenBao, move each service's secrets into it, switch them to "
+                                              "the agent injector.")
+    assert stage_of(platform, "Deploy OpenBao") < stage_of(platform, "Move each service's secrets")
+    chores = plan_for("Sale readiness", "scale the web pool, set up the change freeze, verify the backups, write the "
+                                        "incident runbook")
+    assert stage_of(chores, "Verify the backups") == stage_of(chores, "Scale the web pool")
+
+
+def test_a_review_before_any_code_is_written_comes_before_the_building() -> None:
+    plan = plan_for("Partner webhooks", "Agree the event list with the partners, add signing secrets per partner, "
+                                        "have security do a threat model before any code is written, build the "
+                                        "delivery worker, document the payloads.")
+    assert stage_of(plan, "Have security do a threat model") < stage_of(plan, "Build the delivery worker")
+    assert stage_of(plan, "Have security do a threat model") < stage_of(plan, "Add signing secrets")
+    # its opposite: a review before a release stays after the work it reviews
+    late = plan_for("Partner webhooks", "Build the delivery worker, add signing secrets per partner, have security "
+                                        "do a threat model before we go live.")
+    assert stage_of(late, "Have security do a threat model") > stage_of(late, "Build the delivery worker")
+
+
+@pytest.mark.parametrize(("sentence", "title"), [
+    ("Have procurement approve the renewal quote", "Prepare the renewal quote for approval by procurement"),
+    ("get the works council to sign off on the rota change", "Prepare the rota change for sign-off by the works council"),
+    ("Ask the auditor to confirm the sampling method", "Prepare the sampling method for confirmation by the auditor"),
+    ("have the head of support review the macros before launch",
+     "Prepare the macros for review by the head of support before launch"),
+    ("have the clinical lead sign off before the trial starts",
+     "Prepare what the clinical lead needs to sign off before the trial starts"),
+])
+def test_a_decision_by_someone_outside_the_masters_becomes_preparing_what_they_decide_on(sentence: str,
+                                                                                        title: str) -> None:
+    plan = plan_for("Support tooling refresh", f"Rebuild the macro library in Zendesk, {sentence}, then train the "
+                                               "agents.")
+    assert title in titles(plan)
+    master, worker, criteria = sub(plan, title)
+    assert (master, worker) == ("development", "documentation")
+    assert "answer" in criteria
+    assert next(s.description for s in plan.subtasks if s.title == title).endswith(f"{sentence}.")  # the writer's words
+    assert stage_of(plan, "Rebuild the macro library") <= stage_of(plan, title) < stage_of(plan, "Train the agents")
+
+
+def test_security_a_team_or_a_noun_asked_for_is_no_decision_to_prepare() -> None:
+    plan = plan_for("Support tooling refresh", "Rebuild the macro library in Zendesk, get a security review of the "
+                                               "API token handling, have security review the webhook, get manager "
+                                               "sign-off, have the platform team review the Helm chart.")
+    assert not any(t.startswith("Prepare ") for t in titles(plan))
+    assert sub(plan, "Have security review the webhook")[:2] == ("security", "audit")
+
+
+def test_a_record_or_report_of_what_was_done_comes_after_the_work() -> None:
+    plan = plan_for("Erasure request 4411", "Find every store that holds the requester's phone number, erase their "
+                                            "rows in the CRM and the data lake, and record what was erased in the "
+                                            "privacy log.")
+    assert stage_of(plan, "Record what was erased") > stage_of(plan, "Erase their rows")
+    assert stage_of(plan, "Find every store") < stage_of(plan, "Erase their rows")
+    # its opposite: recording what exists is the inventory that comes first
+    census = plan_for("Laptop census", "Record the serial number and owner of every laptop, wipe the unassigned ones, "
+                                       "and order replacements.")
+    assert stage_of(census, "Record the serial number") < stage_of(census, "Wipe the unassigned ones")
+
+
+def test_a_test_of_an_operation_is_a_test() -> None:
+    plan = plan_for("DR readiness", "Back up the vault cluster to the second region, test restoring the vault "
+                                    "snapshot, and switch the DNS failover on.")
+    assert sub(plan, "Test restoring the vault snapshot")[1] == "test"
+
+
+def test_taking_over_is_a_switch_after_the_standby_it_takes_over_from() -> None:
+    plan = plan_for("Replace the primary database host", "Provision pg02, start it with --standby and let it sync from "
+                                                         "pg01, take over from pg01 in the Sunday window, and keep "
+                                                         "pg01 running for a day.")
+    assert stage_of(plan, "Let it sync from pg01") < stage_of(plan, "Take over from pg01") \
+        < stage_of(plan, "Keep pg01 running")
+    assert sub(plan, "Take over from pg01")[1] == "deploy"
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    # how things are, or what someone did, told with a verb no request uses of its subject: context
+    ("Ops owns the alert rules.", None),
+    ("The data team spends two days a month on this export.", None),
+    ("Procurement picked Coupa.", None),
+    ("A customer audit found plain-text passwords in the legacy importer.", None),
+    ("Marketing uses HubSpot, finance uses Xero.", None),
+    ("Support needs it before the holiday peak.", None),
+    # its opposites: an imperative whose object the verb follows, a question the work answers, a use asked for,
+    # a need of a thing, and work written after the fact
+    ("Fix the bugs the pen test found.", "Fix the bugs the pen test found."),
+    ("Find uses of the v1 client.", "Find uses of the v1 client."),
+    ("Support uses the new macros to answer faster.", "Support uses the new macros to answer faster."),
+    ("Support needs a refund report.", "Give support a refund report."),
+    ("Support owns the help articles, so move them with the macros.", "Support owns the help articles, so move them "
+                                                                       "with the macros."),
+    # a decision someone outside the masters must make is theirs to make (prepared by a master), not an ability
+    ("Procurement needs to sign the order form.", "Have procurement sign the order form."),
+    ("The CFO has to approve the budget.", "Have the CFO approve the budget."),
+    ("Finance can review refunds in the admin panel.", "Let finance review refunds in the admin panel."),
+    ("The customer must confirm the order by email.", "Make the customer confirm the order by email."),
+])
+def test_facts_told_with_unknown_verbs_are_context_and_decisions_are_theirs(sentence: str, work: str | None) -> None:
+    assert as_work(sentence, VERBS) == work
+
+
+def test_a_gather_list_keeps_who_owns_each_thing() -> None:
+    assert as_work("who owns it", VERBS) == "who owns it"  # a list's item: a question the work answers
+
+
+@pytest.mark.parametrize(("description", "part"), [
+    ("Pick the pilot stores, book a training day with the ops team for each store opening, and order the "
+     "scanners.", "Book a training day with the ops team for each store opening"),
+    ("Clean up the share, move the rest to Box with the migration tool, and set the folder permissions.",
+     "Move the rest to Box with the migration tool"),
+    ("Find every service still built with Java 11 and upgrade each to Java 21.", "Find every service still built with "
+                                                                                  "Java 11"),
+])
+def test_who_or_what_the_work_is_done_with_qualifies_its_part(description: str, part: str) -> None:
+    assert part in titles(plan_for("Store rollout", description))
+
+
+def test_work_named_after_with_is_still_a_part_of_its_own() -> None:
+    # the opposites: "with tests", "with a security review" name work; "with the security team" is security's review
+    plan = plan_for("Retry cleanup", "Move the retry logic of the sync client into one helper with a security "
+                                     "review, and update the README.")
+    assert "Move the retry logic of the sync client into one helper" in titles(plan)
+    assert any(s.assigned_to == "security" and s.worker_type == "audit" for s in plan.subtasks)
+
+
+def test_criteria_fit_the_part_not_only_its_phase() -> None:
+    office = plan_for("Clinic move: IT", "Book the movers for the server rack, set up the new router, test the Wi-Fi "
+                                         "in every room, and move the phones.")
+    for title in ("Set up the new router", "Test the Wi-Fi in every room", "Move the phones"):
+        criteria = sub(office, title)[2]
+        assert "code builds" not in criteria and "Automated tests" not in criteria and "written down" in criteria
+    release = plan_for("Android release 9.1", "Cut the release branch, run the UI tests on the device farm, get QA "
+                                              "sign-off, submit to the Play Store, and roll out to 20 % then 100 %.")
+    assert "health checks" not in sub(release, "Cut the release branch")[2]
+    assert "who gave it" in sub(release, "Get QA sign-off")[2]
+    assert "health checks" in sub(release, "Roll out to 20 %")[2]  # its opposite: a rollout is a deploy
+    onboarding = plan_for("Onboard two engineers to the backend team", "Create their Google accounts, give them "
+                                                                        "access to their GitHub team and repos, and "
+                                                                        "send them the engineering handbook.")
+    assert not any(t.startswith(("Design ", "Write tests for ")) for t in titles(onboarding))  # a team is no software
+    assert "no more than asked" in sub(onboarding, "Give them access")[2]
+    # its opposite: a plan that builds code keeps the code's criteria
+    built = plan_for("Usage alerts", "Add a thresholds API, build the alert evaluation job and write tests.")
+    assert "the code builds" in sub(built, "Add a thresholds API")[2]
+    split = plan_for("Invoice generator cleanup", "Split the invoice generator into a calculator and a renderer, "
+                                                   "rename the totals helper and write tests.")
+    assert "the code builds" in sub(split, "Split the invoice generator")[2]
+
+
+def test_a_version_at_the_end_of_a_sentence_ends_it() -> None:
+    plan = plan_for("Sunset the old desktop client", "A few shops are still on v3. Show a banner asking them to "
+                                                     "update, then turn off the v3 sync endpoint.")
+    assert "Show a banner asking them to update" in titles(plan)
+    # its opposite: an abbreviation before a lower-case word goes on
+    assert sentences("Bump the SDK to v2. then drop the shim.") == ["Bump the SDK to v2. then drop the shim"]
+
+
+def test_handing_the_old_thing_back_comes_with_switching_it_off() -> None:
+    plan = plan_for("New office firewall", "Return the old firewall to the leasing company, install the new firewall, "
+                                           "and move the VPN tunnels to it.")
+    assert stage_of(plan, "Return the old firewall") > stage_of(plan, "Install the new firewall")
+    # its opposite: returning a status code is no hand-back
+    api = plan_for("Rate limits", "Return 429 to the client when the quota is spent, add the quota table, document "
+                                  "the headers.")
+    assert sub(api, "Return 429")[1] != "deploy"
+
+
+def test_the_release_branch_is_cut_before_the_tests_that_run_on_it() -> None:
+    plan = plan_for("Release 8.0 of the desktop app", "Cut the 8.0 release branch, run the end-to-end suite on it, "
+                                                      "get sign-off from support, and publish the installers.")
+    assert stage_of(plan, "Cut the 8.0 release branch") < stage_of(plan, "Run the end-to-end suite")
+    # its opposite: a delivery written first still waits for the tests written after it
+    ship = plan_for("Hotfix 8.0.1", "Ship the fix and add a regression test for the crash.")
+    assert stage_of(ship, "Add a regression test") < stage_of(ship, "Ship the fix")
+
+
+def test_a_second_place_after_one_preposition_is_no_part() -> None:
+    plan = titles(plan_for("Onboarding for Lena", "Order her laptop, add her to the GitHub org and the data team's "
+                                                  "repos, and create her Okta account."))
+    assert "Add her to the GitHub org and the data team's repos" in plan
+    assert not any("repos" in title and not title.startswith("Add her") for title in plan)
+    # its opposite: a second thing to make after a making verb is a part of its own
+    made = titles(plan_for("Checkout", "Build the payment endpoint, a receipt page and an admin report."))
+    assert len([title for title in made if "receipt page" in title or "payment endpoint" in title]) == 2

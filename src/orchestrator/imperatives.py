@@ -64,6 +64,9 @@ _DECIDERS = frozenset({"leadership", "management", "board", "legal", "finance", 
                        "product", "compliance", "procurement", "customer", "client", "someone", "somebody"})
 """Whose past acts are context: ``Leadership signed off on leaving Heroku by Q2``."""
 
+_NOT_APPROVERS = frozenset({"we", "they", "i", "he", "she", "customer", "client", "someone", "somebody", "product"})
+"""Deciders whose "must approve" is no sign-off of the work: ``The customer must confirm the order`` is a feature."""
+
 _STATES = frozenset({"stay", "remain", "be", "take", "last", "exceed", "cost", "fit", "happen", "occur", "keep",
                      "continue", "work", "look", "feel", "seem", "apply", "start", "end", "finish", "land"})
 """A modal on these states a constraint (``Downtime must stay under 10 minutes``), not work."""
@@ -134,6 +137,7 @@ _ROLE_RE = re.compile(r"^(?:fe|be|qa|ops|devops|sec|infra|ux|ui|db|frontend|back
                       r"platform|data)\s*:\s*", re.IGNORECASE)
 _GOT_DONE_RE = re.compile(rf"^get\s+(?P<what>.{{1,60}}?)\s+(?P<done>\w+ed|{'|'.join(_IRREGULAR)})\b", re.IGNORECASE)
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+_VERSION_END_RE = re.compile(r"(?:^|\s)v\d+(?:\.\d+)*\.$", re.IGNORECASE)
 _ABBREVIATION_RE = re.compile(r"(?:^|\s)(?:e\.g|i\.e|etc|vs|approx|incl|excl|cf|no|nr|dr|mr|mrs|ms|st|ca|resp|min|max|"
                               r"v\d+(?:\.\d+)*|[A-Za-z])\.$", re.IGNORECASE)
 
@@ -143,7 +147,8 @@ def sentences(text: str) -> list[str]:
     in lower case ("... on db02. please make a backup first"), but "e.g. the" goes on."""
     found: list[str] = []
     for piece in _SENTENCE_RE.split(text):
-        if found and _ends_abbreviated(found[-1]):
+        if found and _ends_abbreviated(found[-1]) and not (piece[:1].isupper() and _VERSION_END_RE.search(found[-1])):
+            # "e.g. the" goes on; "... are still on v1. Show a banner" is a new sentence
             found[-1] = f"{found[-1]} {piece}"
         else:
             found.append(piece)
@@ -207,6 +212,8 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     wanted = _WANTED_RE.match(text) or _WANTED_FIRST_RE.match(text)
     if wanted:
         return _capital(wanted.group("thing").strip())  # "Integration with Outlook is necessary": the thing
+    if _owned_or_done(text, verbs):
+        return None  # "Support owns the content", "Finance chose Pleo": how things are, what someone did
     if (first in verbs and not _noun_subject(text)) or (
             _MARKER_RE.search(text) and not _FINITE_RE.search(text.split(":", 1)[0])):
         return text  # an imperative, or a list the planner reads as one
@@ -523,6 +530,10 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
         if passive:  # "Clients need to be checked for compatibility": check them, whoever they are
             return _passive(subject, passive.group("rest"), verbs)
         ability = re.sub(r"\s+", " ", modal.group("modal").lower()) in ("can", "could", "may", "need to", "needs to")
+        if head in _DECIDERS - _NOT_APPROVERS and re.match(r"(?:must|should|shall|needs?\s+to|ha(?:s|ve)\s+to)$",
+                                                                  modal.group("modal"), re.IGNORECASE) \
+                and re.match(r"(?:sign|approve|review|confirm)\b", rest, re.IGNORECASE):
+            return f"Have {lower_subject(subject)} {rest}", None  # "Legal needs to approve the terms": their decision
         if (modal.group("able") or ability) \
                 and head in PEOPLE:
             return f"Let {lower_subject(subject)} {rest}", None
@@ -555,6 +566,8 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
     if verb in ("become", "becomes"):
         return f"Make {lower_subject(subject)}{tail}", None
     if verb in ("need", "needs", "require", "requires"):
+        if head in PEOPLE and re.match(r"\s+(?:it|this|that|them|everything)\b", tail):
+            return None, None  # "Sales needs it for the June launch": why and when the whole task, not a part
         ing = re.match(r"\s+(\w+ing)\b", tail)
         if ing and (base := _base_of_ing(ing.group(1), verbs)):
             return f"{_capital(base)} {lower_subject(subject)}{tail[ing.end():]}", None
@@ -688,6 +701,34 @@ def _base_of_present(word: str, verbs: Collection[str]) -> str | None:
         if candidate and candidate in verbs:
             return candidate
     return None
+
+
+_TOLD_RE = re.compile(
+    rf"^{_SUBJECT}\s+(?:already\s+|now\s+|still\s+|recently\s+)?(?:(?P<holds>owns|spends|relies|depends)|(?P<did>chose|"
+    r"found|picked|selected|decided|noticed|flagged)|(?P<uses>uses|prefers))\b(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def _owned_or_done(text: str, verbs: Collection[str]) -> bool:
+    """How things are or what someone did, told with a verb no request uses of its subject: a team owns or spends
+    (``Support owns the content``, ``The accounting team spends 3 days on ...``), someone chose or found
+    (``Finance chose Pleo``, ``An internal review found full card numbers in ...``), or uses a product (``Sales uses
+    Pipedrive``). Not an imperative whose object the verb follows (``Fix the bugs the audit found``, ``Find uses of
+    the old API``), nor a use of a thing (``Patients use the kiosk to check in`` asks for it)."""
+    found = _TOLD_RE.match(text)
+    if found is None:
+        return False
+    words = found["subject"].split()
+    if words[0].lower() in _INNER | _RELATIVE:
+        return False  # "who owns it": a question the work answers
+    if words[0].lower() in verbs and not (len(words) == 1 and words[0].lower() in PEOPLE | _TEAMS):
+        return False  # an imperative: "Fix the bugs the audit found"
+    if any((asked := clause.split(maxsplit=1)) and asked[0].lower() in verbs
+           for clause in re.split(r"[,;]\s*(?:so|and|then|but)?\s*", found["rest"])[1:]):
+        return False  # "Support owns the content, so migrate it with them": the work after it
+    if found["uses"]:
+        rest = found["rest"].split()
+        return bool(rest) and rest[0][:1].isupper()  # a product: "Sales uses Pipedrive"
+    return True
 
 
 def _past_act(text: str) -> bool:

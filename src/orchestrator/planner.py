@@ -101,13 +101,19 @@ WORKER_TYPE = {
     "audit": "audit", "docs": "documentation", "deploy": "deploy", "review": "review",
 }
 _CUTOVER_RE = re.compile(r"^\s*(?:then\s+)?(?:cut\s*over|fail\s+(?:\S+\s+){0,3}?over|switch\s+(?:dns|traffic|over)|"
-                         r"flip\s+traffic|go\s+live|"
+                         r"flip\s+traffic|go\s+live|take\s+over(?:\s+(?:from|as)\b|\s*[.,;]?\s*$)|"
                          r"point\s+(?:the\s+)?dns)\b", re.IGNORECASE)
 _RETIRE_RE = re.compile(r"^\s*(?:then\s+|finally\s+)?(?:decommission|retire|sunset|shut\s+(?:down|off)|unmount|"
                         r"power\s+(?:\S+\s+)?(?:off|down)|cancel\s+(?:\S+\s+){0,3}?(?:licen[cs]es?|subscriptions?|contracts?)|"
                         r"turn\s+(?:\S+\s+){0,3}?off|switch\s+(?:\S+\s+){0,3}?off|"
-                        r"(?:remove|delete|drop)\s+the\s+old)\b", re.IGNORECASE)
-"""Switching the old thing off: ``Shut down Jenkins after two weeks``, ``Turn it off on 1 October``."""
+                        r"(?:remove|delete|drop)\s+the\s+old|"
+                        r"keep\s+(?:\S+\s+){1,4}?(?:running|on\s+standby|(?:on\s+)?warm|alive|around)\b|"
+                        r"(?:return|send\s+back|ship\s+back|hand\s+back)\s+(?:it|them|the\s+(?:old\s+)?[\w-]+(?:\s+[\w-]+)?)\s+"
+                        r"to\s+the\s+(?:[\w-]+\s+)?(?:leas\w+|lessor|vendor|supplier|reseller|provider|landlord|owner)\b)\b",
+                        re.IGNORECASE)
+"""Switching the old thing off: ``Shut down Jenkins after two weeks``, ``Turn it off on 1 October``; keeping it
+running beside the new one (``Keep v1 on standby for a week``) is what comes after the switch, before that; handing
+it back (``Return it to the leasing company``) comes with it."""
 _SECURING_RE = re.compile(
     r"^\s*(?:revoke|rotate|patch|fix|remove|delete|purge|upgrade|bump|harden|restrict|disable|enable|enforce|"
     r"encrypt|hash|mask|redact|sanitize|sanitise|escape|block|close|lock|rewrite|replace|invalidate|re-?issue)\b",
@@ -156,8 +162,28 @@ _FIRST_MODIFIER_RE = re.compile(rf"\b(?:the|our|both|all|its|their)\s+{_MODIFIER
 _SECOND_MODIFIER_RE = re.compile(rf"{_MODIFIERS}\s+[a-z][\w-]*s\b", re.IGNORECASE)
 """``the build and test jobs``, ``the unit and integration tests``: two kinds of one thing named once, where
 the second kind would otherwise read as a verb opening a part of its own ("Test jobs to ...")."""
+_TO_PLACE_RE = re.compile(r"\b(?:to|into|from|onto)\s+(?:the|their|our|its|his|her|my|your)\s+[^,;]*$", re.IGNORECASE)
+_SECOND_PLACE_RE = re.compile(r"\s*(?:the|their|our|its|his|her|my|your)\s", re.IGNORECASE)
+"""``to the GitHub org and the design team's repos``: the second of two places after one preposition."""
+_WITH_WHOM_RE = re.compile(
+    r"\s*(?:the|our|their|its|an?|each|every|all|both)\s+(?:[\w-]+\s+){0,3}?(?:team|teams|leads?|owners?|vendors?|"
+    r"auditors?|consultants?|agency|partners?|department|managers?|staff|people|tools?|scripts?|playbooks?|actions?|"
+    r"clis?|templates?)\b", re.IGNORECASE)
+"""Who or what the work is done with: a team or a person (``with the marketing team for each release announcement``),
+a tool (``with the migration tool over a weekend``), though a word of work follows it."""
 _SECURITY_TEAM_RE = re.compile(r"\s*(?:the\s+)?(?:security|appsec|infosec|secops)(?:\s+team)?\b(?!\s+in\s+mind)",
                                re.IGNORECASE)
+
+
+_TESTS_A_RUN_RE = re.compile(r"^\s*(?:then\s+)?test\s+(?:restoring|recovering|failing|rolling|switching|the\s+(?:restore|"
+                             r"failover|rollback|recovery))\b", re.IGNORECASE)
+"""A test of an operation (``Test restoring the production backups``, ``Test the failover``): a test, not a deploy."""
+_REPORTS_DONE_RE = re.compile(
+    r"^\s*(?:then\s+)?(?:record|report|log|write\s+down|present|share|summari[sz]e)\s+(?:(?:the|our|all|its|their)\s+)?"
+    r"(?:(?:\w+\s+)?results?|outcomes?|savings|findings|lessons|what\s+(?:was|were|has\s+been|have\s+been|we|they|it)\b|"
+    r"(?:\w+\s+)?(?:rates?|progress))", re.IGNORECASE)
+"""A record or report of what the work did (``Record what was deleted in the request log``, ``Report the savings to the
+CFO``): after that work, though recording and reporting are inventory's words, which come first."""
 
 
 def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> str:
@@ -175,9 +201,9 @@ def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> st
         reviews = _REVIEWING_RE.search(text[asked.end():] if asked else text.split(maxsplit=1)[0] if opening else text)
         return "audit" if reviews and not _SECURING_RE.match(text) else "secure"
     if domain == "cicd":
-        return "test" if _RUNS_TESTS_RE.match(text) else "deploy"  # "Run the smoke suite against the new host"
+        return "test" if _RUNS_TESTS_RE.match(text) or _TESTS_A_RUN_RE.match(text) else "deploy"  # "Run the smoke suite ..."
     if domain == "inventory":
-        return "inventory"
+        return "review" if _REPORTS_DONE_RE.match(text) else "inventory"  # "Record what was deleted": after it
     if _DESIGN_RE.search(text):
         return "design"
     if _TEST_RE.search(text):
@@ -260,6 +286,8 @@ class _Item:
     rank: int | None = None
     """Where it runs when not where its phase does: people's work in a delivery (``Train the shift leaders``) runs
     among the delivery's steps, as written."""
+    said: str = ""
+    """The writer's words when the part is worded otherwise (``Have legal approve the terms``)."""
 
 
 def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
@@ -570,8 +598,12 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
             _reviews_after_delivery(items)
             prepared = prepared or any(item.phase in _PREPARED for item in items)
             found += items
+    _checks_after_delivery(found)
     _before_named(found)
-    return _unique(_conditions_done(found, _work_words(classifier)))
+    found = _conditions_done(found, _work_words(classifier))
+    if "docs" in classifier.config.domains:
+        _approvals_prepared(found, classifier.config.domains["docs"].master)
+    return _unique(found)
 
 
 _DONE_WHEN_RE = re.compile(r"(?<!\S)(?:once|after|when)\s+(?P<subject>(?:(?:the|all|every|our|its)\s+)?[\w.-]+(?:\s+[\w.-]+)?)"
@@ -614,10 +646,19 @@ _PLAIN_WORDS = frozenset({"anything", "everything", "something", "this", "that",
                           "more", "some", "have", "will", "also", "only", "after", "before", "data", "work", "time"})
 
 
+_WORK_STARTS_RE = re.compile(
+    r"(?:any|the)\s+(?:code|work|implementation|development|coding|building)\s+(?:is|are|gets?|starts?|begins?)\b|"
+    r"(?:we|you|they|anyone|anybody|engineering|development)\s+(?:start|starts|begin|begins)\b(?!\s+to\s+(?:ship|use|"
+    r"roll|deploy|release))|(?:work|coding|implementation|development|building)\s+(?:starts?|begins?)\b",
+    re.IGNORECASE)
+"""The start of the building itself: ``before any code is written``, ``before we start``, ``before work begins``."""
+
+
 def _before_named(items: list[_Item]) -> None:
     """A part said to come before other work of the request (``Have security check the bucket policy before we
     copy anything to the archive account``, ``Back up the cluster before the first drill``) runs before the parts
-    that do that work, whatever their phases' ranks; not before a release or a date (``Run the pen test before
+    that do that work, whatever their phases' ranks (``before any code is written``: before the parts that build);
+    not before a release or a date (``Run the pen test before
     launch``: it already runs after the work and before the release)."""
     for item in items:
         if " before " not in item.text:
@@ -625,23 +666,41 @@ def _before_named(items: list[_Item]) -> None:
         said = _BEFORE_RE.search(item.text)
         if said is None or _RELEASED_RE.search(said.group("clause")) or _SIGN_OFF_RE.match(item.text):
             continue  # a sign-off still follows what it signs ("Get the policies approved before the window opens")
-        words = set(_WORD_RE.findall(said.group("clause").lower())) - _PLAIN_WORDS
-        named = [other for other in items if other is not item and words & set(_WORD_RE.findall(other.text.lower()))
-                 and _order(other) <= _order(item)]
+        if _WORK_STARTS_RE.match(said.group("clause")):  # "before any code is written": before all that builds
+            named = [other for other in items if other is not item and other.phase in _PREPARED
+                     and _order(other) <= _order(item)]
+        else:
+            words = set(_WORD_RE.findall(said.group("clause").lower())) - _PLAIN_WORDS
+            named = [other for other in items if other is not item
+                     and words & set(_WORD_RE.findall(other.text.lower())) and _order(other) <= _order(item)]
         if named:
             item.group = min(other.group for other in named) - 1
 
 
 _PREPARED = frozenset({"implement", "secure"})
+_MIGRATIONS_RE = re.compile(r"^\s*(?:then\s+)?(?:run|apply|execute)\s+(?:\S+\s+){0,3}?migrations?\b", re.IGNORECASE)
+"""Running the schema migrations a deploy needs (``Deploy v2 and run the migrations it needs``): before the deploy or
+with it, never after it as work the deploy prepares."""
+_BRANCHES_RE = re.compile(r"^\s*(?:freeze|cut|create|branch\s+off)\s+(?:the\s+|a\s+)?(?:[\w.-]+\s+){0,2}?(?:release\s+)?"
+                          r"(?:branch|code\s+freeze)\b|^\s*freeze\s+(?:the\s+)?(?:code|main|master|release)\b",
+                          re.IGNORECASE)
+"""Cutting or freezing the release branch: what the tests written after it run on (``Cut the release branch, run
+the regression suite``)."""
+_DELIVERS_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?deploy|deploy|apply|restore|release|ship|roll\s+(?:\S+\s+)?out|install|"
+                          r"provision|upgrade|migrate|fail\s+(?:\S+\s+){0,3}?over|switch)\b", re.IGNORECASE)
+"""A deploy that puts something out, which a check written after it checks (not ``Scale the clusters``)."""
 
 
 def _prepares(items: list[_Item]) -> None:
     """Operations steps that open a segment's first sentence of work, before the work written after them (``Back
     up each config, upgrade the lab switch first``, ``Enroll them in the MDM, install the picking app``), run
-    before it, though deploys rank after building; not before tests (``Ship the fix and add a regression test``)."""
+    before it, though deploys rank after building; not before tests (``Ship the fix and add a regression test``)
+    unless they cut or freeze the branch the tests run on, nor before the migrations a deploy needs (``Deploy v2 and
+    run the migrations it needs``)."""
     run = list(itertools.takewhile(lambda item: item.phase == "deploy", items))
     rest = items[len(run):]
-    if run and any(item.phase in _PREPARED for item in rest):
+    if run and (any(item.phase in _PREPARED and not _MIGRATIONS_RE.match(item.text) for item in rest) or (
+            all(_BRANCHES_RE.match(item.text) for item in run) and any(item.phase == "test" for item in rest))):
         for item in run:
             item.group = min(other.group for other in rest) - 1  # before "upgrade the lab switch first" too
 
@@ -659,6 +718,54 @@ def _reviews_after_delivery(items: list[_Item]) -> None:
         if item.phase in ("audit", "test") and item.rank is None and delivered:
             item.rank = RANK["deploy"]
             item.after = max(other.after for other in delivered) + 1
+
+
+_PERSON_DECIDES_RE = re.compile(
+    r"^\s*(?:then\s+)?(?:have|get|ask)\s+(?P<who>(?!(?:it|them|this|these|those|everyone|us|me|an?)\b)"
+    r"(?:[\w'-]+\s+){0,5}?[\w'-]+)\s+(?:to\s+)?(?P<act>approve|sign\s+off(?:\s+on)?|sign|review|check|confirm)\b(?!-)"
+    r"\s*(?P<what>.*)$", re.IGNORECASE | re.DOTALL)
+_ACT_NOUN = {"approve": "approval", "sign": "signature", "review": "review", "check": "review", "confirm": "confirmation"}
+_NOT_DECIDERS_RE = re.compile(r"(?:the\s+)?(?:security|appsec|infosec|secops|qa|testers?)\b|.*\b(?:team|engineers?|"
+                              r"developers?)\b", re.IGNORECASE)
+_DECISION_TAIL_RE = re.compile(r"(?<!\S)(?=(?:before|after|once|when|until|by|so\s+that|in\s+time|first)\b)", re.IGNORECASE)
+
+
+def _approvals_prepared(items: list[_Item], master: str) -> None:
+    """A decision someone outside the masters makes (``Have legal approve the terms``, ``get the DPO to sign off on
+    the setup``, ``Ask the QSA to confirm our scope``) is no part a master can do; preparing what they decide on is
+    (``Prepare the terms for approval by legal``): a document's work, where the writer put the decision."""
+    for item in items:
+        said = _PERSON_DECIDES_RE.match(item.text)
+        if said is None or _NOT_DECIDERS_RE.match(said["who"]):
+            continue  # security's review is theirs; a team's review of its own work is work
+        act = re.sub(r"\s+", " ", said["act"].lower())
+        what, who = said["what"].strip().rstrip("."), said["who"]
+        cut = _DECISION_TAIL_RE.search(what)
+        thing, tail = (what[:cut.start()].strip(), " " + what[cut.start():].strip()) if cut else (what, "")
+        item.said = item.text
+        if thing:
+            item.text = f"Prepare {thing} for {_ACT_NOUN.get(act, 'sign-off')} by {who}{tail}"
+        else:  # "have the compliance officer sign off before the pilot starts"
+            need = "need" if re.search(r"[^s]s$", who) else "needs"  # "native speakers need", "legal needs"
+            item.text = f"Prepare what {who} {need} to {act}{tail}"
+        item.rank = RANK[item.phase] if item.rank is None else item.rank  # where the writer's order put it
+        item.phase, item.master, item.verb, item.imperative = "docs", master, "", False
+
+
+_VERIFIES_RE = re.compile(r"^\s*(?:then\s+)?(?:verify|check|validate|confirm|spot-?check|smoke-?test)\b(?!\s+with\b)",
+                          re.IGNORECASE)
+
+
+def _checks_after_delivery(items: list[_Item]) -> None:
+    """A check written after a delivery of its step (``Deploy v2 to production ... Verify the invoices of 10 test
+    accounts``) checks what it put out: it comes after it, though both are deploys and ran side by side."""
+    for n, item in enumerate(items):
+        if item.phase != "deploy" or item.rank is not None or not _VERIFIES_RE.match(item.text):
+            continue
+        delivered = [other for other in items[:n] if other.group == item.group and other.phase == "deploy"
+                     and other.rank is None and _DELIVERS_RE.match(other.text)]
+        if delivered:
+            item.after = max(item.after, max(other.after for other in delivered) + 1)
 
 
 def _waiting(items: list[_Item]) -> list[int]:
@@ -812,8 +919,12 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # an accessibility audit, an SEO review, an audit log: the work of those who make the thing
             route = dataclasses.replace(route, domain="development", strong=True,
                                         master=classifier.config.domains["development"].master)
-        opening = openings[place]
-        unknown = not opening and series and separator.strip() in ("", ",", ".", "!", "?", ";") and \
+        together = separator.strip().lower() == "with" and previous is not None and not whole and (
+            not names_work(part) or bool(_WITH_WHOM_RE.match(part)))
+        # after "with", who or what the work is done with ("with the support leads", "with the migration tool", "with
+        # Go 1.21") qualifies its clause: no verb opens a part there, and it names no work of its own
+        opening = openings[place] and not together
+        unknown = not opening and not together and series and separator.strip() in ("", ",", ".", "!", "?", ";") and \
             _likely_verb(part, place == 0 or separator.strip() in (".", "!", "?", ";"))  # not after "and", "with"
         opening = opening or unknown
         if opening:
@@ -821,7 +932,10 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             verb = part.split()[0].capitalize() if making and not whole else ""  # a list's items are each their own
         # after "with", a piece is a part only when it names work (with security audit and docs); after
         # another verb than a making one it is a second object (revoke the AWS keys and the Stripe key)
-        qualifier = not names_work(part) and (separator.strip().lower() == "with" or not making)
+        # "add her to the GitHub org and the design team's repos": a second place the same thing goes, not a part
+        where = separator.strip().lower() == "and" and previous is not None and not opening \
+            and bool(_SECOND_PLACE_RE.match(part)) and bool(_TO_PLACE_RE.search(previous.text))
+        qualifier = together or where or (not names_work(part) and (separator.strip().lower() == "with" or not making))
         if previous is not None and not whole and not opening and (not route.strong or qualifier):
             # a qualifier or a second object of the clause before it, joined as written
             previous.text += separator if separator.strip() and separator.strip() not in ".;!?" else " "
@@ -1030,6 +1144,10 @@ _PEOPLE_VERBS = frozenset({
 """What people do for people and things (order the laptops, train the agents, sign the MSA), not what is built."""
 
 
+_TEAM_NAME_RE = re.compile(r"\b[\w-]+\s+(?:team|squad|guild|chapter)\b", re.IGNORECASE)
+"""A team named after what it builds (``the backend team``, ``the mobile squad``) names no software to make."""
+
+
 def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
               makes: Callable[[_Item], bool] | None = None) -> list[_Item]:
     """Add what complex work needs: a split of a new system, a design first, tests after; not where nothing is
@@ -1049,7 +1167,7 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
                 _Item(f"Implement {topic} frontend", "implement", "development", [], group),
             ]
             implement = items[index : index + 2]
-    if implement and not _SOFTWARE_RE.search(task.title) and (sum(
+    if implement and not _SOFTWARE_RE.search(_TEAM_NAME_RE.sub("", task.title)) and (sum(
             item.text.split(maxsplit=1)[0].lower() in _PEOPLE_VERBS for item in implement) * 2 >= len(implement) or (
             len(implement) > 1 and sum(bool(_SOFTWARE_RE.search(item.text)) for item in implement) * 3 < len(implement))):
         implement = []  # ordering laptops, training staff, signing a contract: nothing to design or unit-test
@@ -1151,6 +1269,8 @@ def _drafts(items: list[_Item], topic: str, config: PlannerConfig, verbs: re.Pat
             word = side.group(1).lower()
         keys.append(f"s{number:02d}-{word or _key_words(item.text, verbs)}")
     drafts: list[Draft] = []
+    # a plan that writes no tests changes no code of its own ("Test the Wi-Fi in every room" is no test of code)
+    coded = any(item.phase == "test" and _CODE_TESTS_RE.search(item.text) for item in items)
     for index, item in enumerate(items):
         earlier = [_order(other) for other in items if _order(other) < _order(item)]
         nearest = max(earlier, default=None)
@@ -1166,7 +1286,7 @@ def _drafts(items: list[_Item], topic: str, config: PlannerConfig, verbs: re.Pat
                 worker_type=WORKER_TYPE[item.phase],
                 dependencies=deps,
                 files=tuple(item.files or _default_files(item.phase, topic)),
-                success_criteria=_criteria(item.phase, title, topic),
+                success_criteria=_criteria(item.phase, title, topic, coded),
                 minutes=estimate.minutes if estimate else None,
                 tokens=estimate.tokens if estimate else None,
             )
@@ -1241,8 +1361,25 @@ _STARTS_WITH_VERB_RE = re.compile(
     re.I)
 
 
-def _criteria(phase: str, title: str, topic: str) -> str:
-    """A checkable sentence: ``Implement the REST API`` -> ``The REST API is implemented, ...``."""
+_PREPARED_RE = re.compile(r"Prepare\s+(?:(?P<thing>.+?)\s+for\s+(?:approval|signature|review|confirmation|sign-off)\s+by\s+"
+                          r"(?P<who>.+?)|what\s+(?P<asked>.+?)\s+needs?\s+to\s+\w+(?:\s+off)?)(?:\s+(?:before|after|once|when|until|by|"
+                          r"so\s+that|in\s+time)\b.*)?$")
+
+
+_NOT_SHIPPED_VERBS = _PEOPLE_DONE | {"report", "find", "get", "check", "verify", "confirm", "list", "compare", "review",
+                                     "submit", "send", "share", "freeze", "cut", "measure", "count", "track"}
+"""Verbs of a cicd part that puts nothing out (``Report the savings``, ``Submit to the App Store``, ``Cut the release
+branch``): no health check or rollback path shows it done."""
+_CODE_TESTS_RE = re.compile(r"\btests\b|\bsuites?\b|\b(?:regression|unit|integration|e2e)\s+test", re.IGNORECASE)
+"""Tests of code (``Write tests for X``, ``Run the UI tests``, ``Add a regression test``), not ``Test the Wi-Fi``."""
+_CHECKING_VERBS = frozenset({"test", "verify", "check", "validate", "load-test", "load", "try", "confirm", "measure"})
+_GRANTS_RE = re.compile(r"^(?:give|grant|invite|provide|add|create|set\s+up|issue)\b", re.IGNORECASE)
+
+
+def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
+    """A checkable sentence: ``Implement the REST API`` -> ``The REST API is implemented, ...``; where the phase's
+    sentence does not fit the part (no code in a plan that writes no tests, no deploy in a report), what was done
+    and its result written down (``coded``: whether the plan writes tests, so changes code)."""
     if title.endswith("..."):
         title = title[:-3]  # a long title was cut: what is checked is the part as far as it says
     words = title.split()
@@ -1255,6 +1392,13 @@ def _criteria(phase: str, title: str, topic: str) -> str:
     if ran and phase in ("test", "audit") and not title.startswith("Run both"):  # "Run the pen test before go-live"
         return (f"The {ran.group('what')} is done and its findings are written down, each with a severity, and no "
                 "critical or high finding is left open")
+    prepared = _PREPARED_RE.match(title)
+    if prepared and phase == "docs":
+        who = prepared["who"] or prepared["asked"]
+        thing = prepared["thing"] or f"what {who} needs"
+        be = "are" if re.search(r"(?:[^s]s|them|these|those)$", thing) and not thing.startswith("what ") else "is"
+        return (f"{thing[:1].upper()}{thing[1:]} {be} sent to {who} with what they need to decide, and "
+                "their answer (or what they ask to change) is written down with its date")
     wrote = re.match(r"Write\s+(?:the\s+|an?\s+)?(?P<what>.+?)(?:,?\s+and\s+[a-z]+\s+(?:it|them)\b.*)?$", title)
     if (wrote and phase in ("docs", "deploy", "review")) or (wrote and _WRITTEN_RE.search(title)):
         return (f"The {wrote.group('what')} is written down where the project keeps its documents, says what to "
@@ -1264,6 +1408,19 @@ def _criteria(phase: str, title: str, topic: str) -> str:
         # "Train the cashiers", "Order 200 replacements": no code builds; what shows it done is a record of it
         return (f"Done as asked ({title[:1].lower() + title[1:]}) and written down: what was done, by whom and when, "
                 "with the order, booking, attendance list or receipt that shows it")
+    lowered, verb = title[:1].lower() + title[1:], title.split(maxsplit=1)[0].lower()
+    if _SIGN_OFF_RE.match(title) and phase != "docs":  # "Get QA sign-off": a decision, not a build or a deploy
+        return (f"The sign-off is given in writing ({lowered}): who gave it, when and on what, and anything they "
+                "asked to change is done")
+    if phase == "secure" and _GRANTS_RE.match(title):  # "Give them access to their GitHub team": nothing is revoked
+        return (f"Done as asked ({lowered}): it works for those it is for and gives no more than asked, and who "
+                "got what is written down")
+    if (phase == "deploy" and verb in _NOT_SHIPPED_VERBS) or (
+            phase == "implement" and not coded and not _SOFTWARE_RE.search(title)) or (
+            phase == "test" and verb in _CHECKING_VERBS and not _CODE_TESTS_RE.search(title)):
+        # "Report the monthly savings to finance", "Move the phones", "Test the Wi-Fi in every room"
+        return (f"Done as asked ({lowered}), checked by its author, with what was done and its result written down; "
+                "what it changed still works")
     done = _LEADING_VERB_RE.sub("", title).strip() or topic
     if phase == "implement" and done == title:  # "Run both databases side by side": no "X is implemented"
         return (f"Done as asked ({title[:1].lower() + title[1:]}), checked by its author; the code builds and the "
@@ -1311,7 +1468,7 @@ def _balanced(text: str) -> str:
 def _description(item: _Item, title: str, topic: str) -> str:
     """The part in the writer's own words when they say more than the title (the handoff adds the
     whole request and what came before: see ``handoffs.brief``)."""
-    own = item.text.strip().rstrip(".")
+    own = (item.said or item.text).strip().rstrip(".")
     said = _VERBLESS_RE.sub("", own).lower()
     bare = set(re.findall(r"[a-z]+", said)) <= _PHASE_WORDS  # "docs": the title already says it
     return f"{title}." if bare or said in title.lower() else f"{title}: {own}."
