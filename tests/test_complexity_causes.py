@@ -1451,3 +1451,29 @@ def test_the_writer_s_split_names_its_parts(rules: Classifier) -> None:
 ])
 def test_a_chain_of_three_steps(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("text", "actions"), [
+    # an ordinal opens the first step as "then" opens a later one
+    ("First find every datastore that holds customer data, then build a purge job",
+     ["First find every datastore that holds customer data", "build a purge job"]),
+    ("First, deploy it to staging", ["deploy it to staging"]),
+    ("Secondly rotate the keys. Lastly remove the old bucket. Afterwards delete the backups",
+     ["Secondly rotate the keys", "Lastly remove the old bucket", "Afterwards delete the backups"]),
+    # ... but an ordinal before a noun is no step
+    ("First release of the app is due in May", []),
+    ("Second build of the week failed", []),
+])
+def test_an_ordinal_opens_a_step(text: str, actions: list[str]) -> None:
+    from orchestrator.textsignals import action_clauses
+
+    assert action_clauses(text, VERBS) == actions
+
+
+def test_a_project_whose_first_step_opens_with_an_ordinal_is_planned(rules: Classifier) -> None:
+    text = ("Legal requires that we stop keeping customer records longer than 7 years. First find every datastore that "
+            "holds customer personal data, then build a nightly purge job, get security/compliance to sign off on it, "
+            "and deploy it to production.")
+    assert decide(rules, "Data retention: delete customer data older than 7 years", text) == "complex"
+    assert decide(rules, "Data retention: delete customer data older than 7 years",
+                  text.replace("First find", "The first release found")) == "simple"

@@ -406,8 +406,11 @@ def action_clauses(text: str, verbs: Iterable[str]) -> list[str]:
 @functools.lru_cache(maxsize=8)
 def _verbs_pattern(verbs: tuple[str, ...]) -> re.Pattern[str]:
     # an ordering word before the verb opens a later stage ("after that remove MySQL", "once it is live retire the
-    # old reports"), and "kindly" asks as "please" does
-    return re.compile(r"^(?:to\s+|please\s+|kindly\s+|also\s+|then\s+|(?:after\s+that|finally|next)\s*,?\s+|once\s+(?:it|that|"
+    # old reports") or the first ("First find every datastore", "Firstly, ..."), and "kindly" asks as "please" does.
+    # A bare ordinal opens a step only with a comma or before a verb's object: "First release of the app" is a noun
+    return re.compile(r"^(?:to\s+|please\s+|kindly\s+|also\s+|then\s+|(?:after\s+that|finally|next|firstly|secondly|"
+                      r"thirdly|lastly|afterwards?)\s*,?\s+|(?:first|second|third)\s*,\s*|(?:first|second|third)\s+"
+                      r"(?=[a-z-]+\s+(?:the|a|an|all|every|each|our|its|their|this|these|those|any|some)\s)|once\s+(?:it|that|"
                       r"this|they)\s+(?:is|are)\s+\w+\s*,?\s+|\d+[.)]\s*)?(?:" + "|".join(map(re.escape, verbs)) + r")\b",
                       re.IGNORECASE)
 
