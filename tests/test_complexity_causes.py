@@ -1477,3 +1477,21 @@ def test_a_project_whose_first_step_opens_with_an_ordinal_is_planned(rules: Clas
     assert decide(rules, "Data retention: delete customer data older than 7 years", text) == "complex"
     assert decide(rules, "Data retention: delete customer data older than 7 years",
                   text.replace("First find", "The first release found")) == "simple"
+
+
+FINDING = ("Severity: Critical (CVSS 9.1)\nAffected: /api/orders/export?sort=\nDescription: The sort parameter is "
+           "concatenated into the query; an attacker can read any table.\nRemediation: parameterise the query, add an "
+           "allow-list for sort columns, and rotate the database credentials.\nRetest after the fix.")
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # one finding: what it recommends are the steps of its one fix (security fixes vulnerabilities)
+    ("Finding 2026-11: SQL injection in the orders export", ("simple", "security")),
+    ("Pen-test report: SQL injection in the orders export", ("simple", "security")),
+    # ... not two findings (a fix each), nor the same steps under a title that names no defect
+    ("Findings 2026-11 and 2026-12: SQL injection and XSS in the orders export", ("complex", None)),
+    ("Orders export hardening", ("complex", None)),
+])
+def test_a_findings_recommended_steps_are_its_one_fix(rules: Classifier, title: str,
+                                                      decision: tuple[str, str | None]) -> None:
+    assert route(rules, title, FINDING) == decision

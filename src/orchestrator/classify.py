@@ -17,6 +17,7 @@ from orchestrator.history import History
 from orchestrator.learned import LearnedModel
 from orchestrator.models import Classification, QueueTask
 from orchestrator.routing import (
+    _DEFECT_RE,
     _FAILURE_RE,
     _WORD_RE,
     DOCUMENTING,
@@ -34,6 +35,7 @@ from orchestrator.routing import (
     Route,
     Router,
     _alternation,
+    _defect,
     _first_word,
     _stem,
     _stem_of,
@@ -158,6 +160,10 @@ class Classifier(Router):
         judge = None if learned is None else (lambda: learned.judge(task.title, description, task.type))
         route = self.route(task.title, body, (task.type, prefix), history, judge)
         signals: list[tuple[float, str]] = []
+        if _one_defect(task.title):  # one finding: what it recommends are the steps of its one fix, not parts
+            description = _without_remedy(description)
+            body = without_narrative(unprefixed(description))
+            text = f"{task.title}\n{body}"
 
         if task.orchestration_required:
             return self._complex(task, route, 1.0, ["orchestration_required is true"])
@@ -898,6 +904,26 @@ _PROBLEM_RE = re.compile(r"\b(?:fail(?:s|ed|ing|ures?)?|broken|slow|full|leaks?|
                          r"bug|problem|issue|expired|down)\b", re.IGNORECASE)
 """A title that reports a problem ("Jenkins disk full", "Payment webhook errors since Monday"); not several ("Security
 issues from the audit": a fix for each)."""
+_SEVERAL_DEFECTS_RE = re.compile(r"\b(?:findings|issues|vulnerabilities|defects|holes|bugs)\b", re.IGNORECASE)
+
+
+_REMEDY_RE = re.compile(r"^[ \t]*(?:recommendations?|remediation|suggested fix|mitigations?|solution)[ \t]*:.*?"
+                        r"(?=^[ \t]*[A-Za-z][\w -]{0,30}:|\n[ \t]*\n|\Z)", re.IGNORECASE | re.MULTILINE | re.DOTALL)
+
+
+def _without_remedy(text: str) -> str:
+    """A finding's report without what it recommends (up to the next field or paragraph)."""
+    return _REMEDY_RE.sub("", text)
+
+
+def _one_defect(title: str) -> bool:
+    """A title naming one security defect ("Finding PT-07: Stored XSS in ticket comments"): one problem, whose
+    recommended steps (encode the output, add a CSP, review the other fields) are its fix. Not a report of
+    several ("Pen-test findings: XSS, IDOR and SSRF"): a fix for each."""
+    return (_defect(title) is not None and len(list(_DEFECT_RE.finditer(title))) == 1
+            and not _SEVERAL_DEFECTS_RE.search(title))
+
+
 RECOVERING = ("rebuild", "restore", "re-sync", "resync", "resume", "recover", "reinstall", "migrate", "move")
 """Recovery verbs (M2): each acts on a thing of its own, so three of them are parts even after one failure."""
 NEW_WORK = ("rewrite", "build", "create", "implement", "design", "develop", "port", "split", "shard", "introduce",
