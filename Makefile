@@ -33,9 +33,9 @@ run: $(STAMP) $(DIR)/task-queue.json
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -n 2
 
-# the in-process part only (no daemon, no workers): seconds, for the edit-test loop
+# the in-process part only (no daemon, no workers), in two processes: about a minute, for the edit-test loop
 test-core: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not process"
+	$(BIN)/python -m pytest -q -n 2 -m "not process"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
