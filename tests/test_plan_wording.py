@@ -1504,3 +1504,22 @@ def test_a_second_place_after_one_preposition_is_no_part() -> None:
     # its opposite: a second thing to make after a making verb is a part of its own
     made = titles(plan_for("Checkout", "Build the payment endpoint, a receipt page and an admin report."))
     assert len([title for title in made if "receipt page" in title or "payment endpoint" in title]) == 2
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    # a bug or finding report's fields are facts about the problem, not parts of its fix
+    ("Severity: Critical (CVSS 9.1)", None),
+    ("Affected: /api/invoices/{id}/pdf", None),
+    ("Expected: the invoice opens", None),
+    ("Steps to reproduce: open an invoice twice", None),
+    ("Reporter: the night shift", None),
+    # what an attacker can do is the defect, not a capability to build ...
+    ("A guest can read any other tenant's invoices by changing the id", None),
+    ("An attacker could run arbitrary commands through the file name", None),
+    ("Users can open the admin page without logging in", None),
+    # ... unlike what people should be able to do
+    ("Tenant admins can read every invoice of their tenant", "Let tenant admins read every invoice of their tenant"),
+    ("Support agents can run the export script", "Let support agents run the export script"),
+])
+def test_a_reports_fields_and_its_exploit_are_not_work(sentence: str, work: str | None) -> None:
+    assert as_work(sentence, VERBS) == work

@@ -207,7 +207,10 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     ours = _OURS_RE.match(text) and "," not in re.sub(r"\([^)]*\)", "", text)  # "We load 23 scripts (a, b, c)"
     if not text or _CONTEXT_RE.match(text) or text.endswith("?") or ours:
         return None
-    if _DATED_RE.search(text) and not _MODAL_RE.match(text) and not (first in verbs and not _noun_subject(text)):
+    modal = _MODAL_RE.match(text)
+    if modal and modal.group("modal").lower() in ("can", "could", "may") and _EXPLOIT_RE.search(text):
+        return None  # "A customer can post <img onerror=...> and run script": the attack is the problem, not a feature
+    if _DATED_RE.search(text) and not modal and not (first in verbs and not _noun_subject(text)):
         return None  # "Snowflake costs doubled in 6 months", "Our contract ends on 30 June": what was or will be
     wanted = _WANTED_RE.match(text) or _WANTED_FIRST_RE.match(text)
     if wanted:
@@ -227,6 +230,14 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     if _past_act(text) or _STATUS_QUO_RE.match(text) or _SETUP_RE.match(text) or _now_first(text, verbs):
         return None
     return _clauses(text, verbs)
+
+
+_EXPLOIT_RE = re.compile(
+    r"\b(?:attackers?|malicious|exploit\w*)\b|<\s*(?:script|img|svg|iframe)\b|\bonerror\s*=|\bjavascript:|"
+    r"\brun\s+(?:arbitrary\s+)?(?:scripts?|code|commands?)\b|\bexecute\s+arbitrary\b|"
+    r"\bwithout\s+(?:logging\s+in|being\s+logged\s+in|authentication|authenticating)\b|\b(?:read|access|see)\s+any\s+"
+    r"(?:other\s+)?(?:user|customer|tenant|account|table)", re.IGNORECASE)
+"""What an attack does: a sentence saying someone *can* do it describes the defect, not a capability to build."""
 
 
 _NOW_FIRST_RE = re.compile(r"^(?:today|currently|nowadays|right\s+now|at\s+the\s+moment|at\s+present),?\s+",
@@ -277,7 +288,13 @@ _CONTEXT_LABELS = frozenset({
     "rationale", "reason", "business value", "impact", "fyi", "problem statement", "excluded", "not included",
     "acceptance criteria", "acceptance", "ac", "definition of done", "dod", "success criteria", "root cause",
     "what went wrong", "what happened", "alternatives", "alternatives considered", "open questions", "questions",
-    "owner", "owners", "status", "current state", "today", "history", "lessons learned", "resolution", "detection"})
+    "owner", "owners", "status", "current state", "today", "history", "lessons learned", "resolution", "detection",
+    # the fields of a bug or finding report: facts about the problem, not parts of its fix
+    "severity", "cvss", "cwe", "affected", "affects", "affected version", "affected versions", "affects version",
+    "affected component", "component", "environment", "reporter", "reported by", "expected", "actual",
+    "expected result", "actual result", "expected behaviour", "expected behavior", "actual behaviour",
+    "actual behavior", "steps to reproduce", "repro", "repro steps", "evidence", "proof of concept", "poc",
+    "references", "risk rating", "likelihood"})
 """A label whose words (or a line of it alone) say why, when and what not, or close an e-mail."""
 SCOPE_LABELS = frozenset({
     "clusters", "environments", "envs", "regions", "platforms", "browsers", "devices", "targets", "sites",
