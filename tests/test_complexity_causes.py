@@ -1495,3 +1495,19 @@ FINDING = ("Severity: Critical (CVSS 9.1)\nAffected: /api/orders/export?sort=\nD
 def test_a_findings_recommended_steps_are_its_one_fix(rules: Classifier, title: str,
                                                       decision: tuple[str, str | None]) -> None:
     assert route(rules, title, FINDING) == decision
+
+
+@pytest.mark.parametrize(("text", "names_a_line"), [
+    ("Fix the bug in api/users.py line 42", True),
+    ("It crashes at media/upload.py:88.", True),
+    ("Dockerfile:12 runs as root", True),
+    # an image's tag, a version or a time is no file's line ("specific: names Dockerfile and a line" was said of
+    # "FROM node:20-bookworm-slim")
+    ("Bump the base image to node:20-bookworm-slim", False),
+    ("Move to redis:7.2 and postgres:16", False),
+    ("The job failed at 16:40 yesterday", False),
+])
+def test_a_line_of_a_file_is_not_an_images_tag(text: str, names_a_line: bool) -> None:
+    from orchestrator.textsignals import has_line_reference
+
+    assert has_line_reference(text) is names_a_line

@@ -42,7 +42,10 @@ _DURATION_RE = re.compile(
     r"(\d+(?:\.\d+)?)\s*(?:-|–|to)?\s*(\d+(?:\.\d+)?)?\s*(h|hr|hrs|hours?|m|min|mins|minutes?|d|days?)\b",
     re.IGNORECASE,
 )
-_LINE_REF_RE = re.compile(r"\bline\s+\d+\b|:\d+\b(?!\.\d)", re.IGNORECASE)
+_LINE_REF_RE = re.compile(r"\bline\s+\d+\b|(?:\.\w{1,10}|\b(?:dockerfile|makefile|jenkinsfile|procfile|gemfile|"
+                          r"rakefile|vagrantfile)):\d+\b(?!\.\d|[\w-])", re.IGNORECASE)
+"""``line 42``, ``users.py:42``, ``Dockerfile:12``; not an image's tag (``node:20-bookworm-slim``, ``redis:7.2``) nor
+a time (``at 16:40``)."""
 _CLAUSE_SPLIT_RE = re.compile(
     r"(?:[.;!?](?:\s+|$)|,\s*(?:and\s+|then\s+)?|\s+(?:and then|and|then|with|plus|\+|&)\s+|\n+)")
 _WORD_SUFFIXES = "(?:s|es|ed|d|ing|ment|ments)?"
