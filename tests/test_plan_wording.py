@@ -1523,3 +1523,23 @@ def test_a_second_place_after_one_preposition_is_no_part() -> None:
 ])
 def test_a_reports_fields_and_its_exploit_are_not_work(sentence: str, work: str | None) -> None:
     assert as_work(sentence, VERBS) == work
+
+
+def test_a_teams_review_of_a_thing_is_that_teams_audit_not_a_sentence_with_the_team_as_subject() -> None:
+    plan = plan_for("Partner portal", "- Build the partner login and the deal registration form\n"
+                    "- Security review of the partner login before launch\n- Roll out to production")
+    audit = [s for s in plan.subtasks if "review" in s.title.lower()]
+    assert [(s.title, s.assigned_to, s.worker_type) for s in audit] == [
+        ("Run the security review of the partner login before launch", "security", "audit")]
+    # ... while a team that does something is still its subject, read as the imperative
+    assert as_work("Security reviews the partner login before launch", VERBS) == "Review the partner login before launch"
+
+
+def test_a_new_system_the_writer_names_as_a_part_keeps_the_writers_words() -> None:
+    plan = plan_for("Replace the parking fleet", "1) count the current meters, 2) build the new parking app, "
+                    "3) roll out to 12 car parks.")
+    assert "Build the new parking app" in titles(plan)
+    assert not any(title.endswith(("backend", "frontend")) for title in titles(plan))
+    # ... while a new system the title alone names is split in two, as the seed's example is
+    assert {"Implement authentication system backend", "Implement authentication system frontend"} <= set(
+        titles(plan_for("Add authentication system with security audit and docs")))

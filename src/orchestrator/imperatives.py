@@ -505,7 +505,8 @@ def _verb_at(text: str, verbs: Collection[str]) -> re.Match[str] | None:
         if not match.group().islower():
             continue  # "Partner API", "Users Dashboard": a name's word is no verb
         team = before in _TEAMS and (index == 1 or words[index - 2].group().lower() == "the")  # not "a security review"
-        if (before in PEOPLE or team) and lowered.isalpha() and lowered not in _NOT_VERBS \
+        of = index + 1 < len(words) and words[index + 1].group().lower() == "of"  # "Security review of X": a noun
+        if (before in PEOPLE or team) and lowered.isalpha() and lowered not in _NOT_VERBS and not of \
                 and _base_of_present(lowered, verbs):
             return match  # "Users request a reset link", "tenant admins invite users"; not "user manual"
         if lowered.endswith("s") and not lowered.endswith("ss") and _base_of_present(lowered, verbs) \

@@ -1158,7 +1158,11 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
         implement = []
     phases = {item.phase for item in items}
     text = f"{task.title}\n{task.full_description}"
-    if len(implement) == 1 and not implement[0].files and _BUILD_NEW_RE.search(implement[0].text):
+    # a new system named by the title alone is split in two; one the writer's description names as a part keeps
+    # the writer's words ("2) build the new kiosk app" was replaced by "Implement <title> backend" and "... frontend")
+    if len(implement) == 1 and not implement[0].files and _BUILD_NEW_RE.search(implement[0].text) and (
+            (said := implement[0].text.strip(" .").lower()) in task.title.lower()
+            or said not in task.full_description.lower()):
         backend, frontend = bool(_BACKEND_RE.search(text)), bool(_FRONTEND_RE.search(text))
         if backend == frontend:  # both named, or neither: a whole system has both sides
             index, group = items.index(implement[0]), implement[0].group
