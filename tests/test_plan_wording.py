@@ -1543,3 +1543,21 @@ def test_a_new_system_the_writer_names_as_a_part_keeps_the_writers_words() -> No
     # ... while a new system the title alone names is split in two, as the seed's example is
     assert {"Implement authentication system backend", "Implement authentication system frontend"} <= set(
         titles(plan_for("Add authentication system with security audit and docs")))
+
+
+def test_a_result_wanted_said_as_done_is_the_work_that_does_it() -> None:
+    plan = plan_for("Leave Bamboo for GitLab CI", "Bamboo's licence ends in June. We need the pipelines rewritten "
+                    "for each service, the signing keys moved to the GitLab vault, and the release jobs ported.")
+    assert {"Rewrite the pipelines for each service", "Move the signing keys to the GitLab vault",
+            "Port the release jobs"} <= set(titles(plan))
+
+
+@pytest.mark.parametrize("part", [
+    "the clusters they are deployed to",  # a verb phrase, not a thing done
+    "the gate agent swapped two seats",  # a past act with its object
+    "the customers affected by the outage",  # who did it
+])
+def test_a_thing_and_a_participle_that_is_no_result_wanted_stays_a_thing(part: str) -> None:
+    item = planner._Item(part, "implement", "development", [], 0)
+    assert planner._title_of(item, "the topic", re.compile(r"(?:deploy|swap|affect|port|move)\b")).startswith(
+        "Implement the ")

@@ -680,6 +680,11 @@ def _series(text: str, pronoun: str, verbs: Collection[str]) -> str:
 _SERIES_RE = re.compile(rf"(?P<sep>\s+(?:and|or)\s+)(?P<word>[a-z]+(?:ed|en)|{'|'.join(_IRREGULAR)})\b")
 
 
+def participle_base(word: str) -> str | None:
+    """The verb a past participle looks made of (``ported`` -> ``port``, ``written`` -> ``write``), known or not."""
+    return _base_of_participle(" ".join(word.lower().split()), frozenset())
+
+
 def base_of_participle(word: str, verbs: Collection[str]) -> str | None:
     """The verb a past participle is made of (``switched`` -> ``switch``), when it is a verb ``verbs`` knows."""
     base = _base_of_participle(word.lower(), _known(verbs))

@@ -35,6 +35,7 @@ from orchestrator.imperatives import (
     as_work_text,
     base_of_participle,
     lower_subject,
+    participle_base,
 )
 from orchestrator.models import (
     MASTERS,
@@ -1330,6 +1331,13 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
             item.phase == "retire" and _RETIRE_RE.match(item.text)):
         return _title(item.text)  # "Go live on Monday", "Power off cron01": the switch says its own verb
     owned = re.match(r"^(?:its|their)\b", item.text.strip(), re.I)  # "its own database": the topic's
+    result = _RESULT_RE.match(item.text.strip())
+    base = participle_base(result.group("done")) if result else None
+    if result and base and (known := verbs.match(base)) is not None and known.end() == len(base) \
+            and result.group("what").split()[-1].lower() not in _NO_THING_ENDS:
+        # "the build secrets moved to GitHub's secrets", after "We need": the result wanted, said as done
+        what = result.group("what")
+        return _title(f"{base} {what[:1].lower()}{what[1:]}{result.group('rest')}")
     rest = _VERBLESS_RE.sub("", item.text.strip())
     first = rest.split(maxsplit=1)[0] if rest.split() else ""
     if first[1:].islower() and (_COMMON_START_RE.search(first) or first.lower() in COMMON_NOUNS):
@@ -1342,6 +1350,19 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     elif _REVIEWING_RE.search(rest) or (item.phase == "test" and _TEST_RE.search(rest)):
         verb = "Run"  # "a pen test before go-live", "a DPIA and security review of the new provider"
     return _title(f"{verb or _PHASE_VERB[item.phase]} {thing}")
+
+
+_RESULT_RE = re.compile(r"^(?P<what>(?:the|all|every|each|our|its|their)\s+(?:[\w'’./-]+\s+){0,4}?[\w'’./-]+)\s+"
+                        r"(?P<done>[a-z]+ed|written|rewritten|built|rebuilt|done|shut|frozen|set\s+up|rolled\s+out|"
+                        r"cut|split|sent|taken|made|kept)\b(?P<rest>(?:\s*$|[\s,;.]+(?:to|into|onto|via|with|for|in|on|at|"
+                        r"from|across|there|here|first|then|before|under|behind|off|out|down|up|over|away|back)\b|"
+                        r"[,;.]).*)$", re.IGNORECASE | re.DOTALL)
+"""A thing and what is to be done to it, said as done (``the deploy jobs ported``, ``the broker deployed via Helm``):
+nothing but where, how or when may follow, so not a past act with its object (``the agent swapped two seats``), nor
+who did it (``the users affected by the outage``)."""
+_NO_THING_ENDS = frozenset({"be", "is", "are", "was", "were", "been", "being", "has", "have", "had", "already", "they",
+                            "we", "it", "he", "she", "you", "i", "not"})
+"""Words that end no thing: before a participle they make it a verb phrase (``the clusters they are deployed to``)."""
 
 
 _COMMON_START_RE = re.compile(r"^(?:new|old|all|each|every|existing|current|daily|weekly|monthly|yearly|a|an|the|"
