@@ -33,6 +33,12 @@ def test_a_context_description_that_is_not_the_description_travels_with_the_hand
     assert older["description"] == "Returning users stay signed in.\n\nRepository: web"
 
 
+def test_a_list_of_blank_criteria_adds_no_empty_heading() -> None:
+    """Defect: a list whose items were all blank still added its heading, with nothing under it."""
+    assert _handoff_task(description="Stay signed in.", context={"acceptance_criteria": ["", "  "]})[
+        "description"] == "Stay signed in."
+
+
 def test_a_simple_task_with_both_descriptions_reaches_its_master_with_both() -> None:
     sim = Sim()
     sim.start()

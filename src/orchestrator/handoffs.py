@@ -49,8 +49,9 @@ def _with_context(description: str, context: dict[str, Any]) -> str:
         name = key.replace("_", " ").capitalize()
         if isinstance(value, str) and value.strip():
             parts.append(f"{name}: {value.strip()}")
-        elif isinstance(value, list) and value and all(isinstance(item, str) for item in value):
-            parts.append(f"{name}:\n" + "\n".join(f"- {item.strip()}" for item in value if item.strip()))
+        elif isinstance(value, list) and all(isinstance(item, str) for item in value) and (
+                items := [item.strip() for item in value if item.strip()]):
+            parts.append(f"{name}:\n" + "\n".join(f"- {item}" for item in items))
     return "\n\n".join(part for part in parts if part)
 
 
