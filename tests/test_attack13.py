@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from orchestrator import handoffs
+from orchestrator.classify import Classifier
+from orchestrator.config import ClassifierConfig
 from orchestrator.models import Classification, QueueTask
 
 from sim import Sim, task
@@ -47,3 +51,38 @@ def test_a_simple_task_with_both_descriptions_reaches_its_master_with_both() -> 
     sim.run("queue")
     handoff = sim.store.get(sim.layout.task_handoff("development", "r"))["task"]
     assert handoff["context"] == {"description": "Checked: the session lasts 30 days."}
+
+
+# --- one finding's recommended steps, in the layouts reports use ------------------------------------------------
+
+HEAD = ("Severity: High (CVSS 8.1)\nAffected: https://support.example.com/tickets/{id} - comment body\n"
+        "Description: HTML in a ticket comment is rendered unescaped in the agent view. A customer can post "
+        "<img src=x onerror=...> and run script in the session of any support agent who opens the ticket, including "
+        "admins.\n")  # the new user's finding (tests/data/tuning/newuser2-fresh.json)
+STEPS = ("encode output in the comment renderer, add a Content-Security-Policy, and review other rich-text fields "
+         "for the same issue.")
+
+
+@pytest.mark.parametrize("layout", [
+    HEAD + "Recommendation: " + STEPS + "\nRetest required after fix.",  # the layout the session wrote for
+    HEAD + "Recommendation:\n\n" + STEPS + "\n\nRetest required after fix.",  # the steps a paragraph below the label
+    HEAD + "**Recommendation:** " + STEPS + "\nRetest required after fix.",  # markdown bold labels
+    HEAD + "**Recommendation**: " + STEPS + "\nRetest required after fix.",
+    HEAD + "\n## Recommendation\n\n" + STEPS + "\n\nRetest required after fix.",  # a markdown heading
+])
+def test_a_findings_recommendation_is_its_one_fix_in_any_layout(layout: str) -> None:
+    """Defect: only a plain ``Recommendation:`` with its steps on the same line or the next was the finding's
+    fix; with a blank line after the label only the label was taken out, and a markdown report's
+    ``**Recommendation:**`` or ``## Recommendation`` not at all, so one finding was planned as three parts."""
+    decided = Classifier(ClassifierConfig()).classify(
+        QueueTask(id="f", title="Finding PT-2026-07: Stored XSS in support ticket comments", description=layout))
+    assert (decided.decision, decided.master) == ("simple", "security")
+
+
+def test_what_follows_a_findings_recommendation_is_still_read() -> None:
+    """The recommendation ends at the next field, heading or paragraph: unrelated work after it stays work."""
+    text = (HEAD + "**Recommendation:** " + STEPS + "\n**Also:** migrate the billing service to Postgres 16, set up "
+            "the new CI runners, and write the on-call runbook for the data team.")
+    decided = Classifier(ClassifierConfig()).classify(
+        QueueTask(id="f", title="Finding PT-2026-07: Stored XSS in support ticket comments", description=text))
+    assert decided.decision == "complex"
