@@ -86,3 +86,22 @@ def test_what_follows_a_findings_recommendation_is_still_read() -> None:
     decided = Classifier(ClassifierConfig()).classify(
         QueueTask(id="f", title="Finding PT-2026-07: Stored XSS in support ticket comments", description=text))
     assert decided.decision == "complex"
+
+
+@pytest.mark.parametrize("connective", ["Also", "Separately,", "Additionally,", "In addition,", "Unrelated:", "Besides that,"])
+def test_other_work_on_the_line_after_a_findings_recommendation_is_not_its_fix(connective: str) -> None:
+    """Defect: the recommendation ran to the next field or blank line, so other work asked on the next line
+    ("Also migrate the billing service ...") was taken for the finding's fix and the task, complex before
+    the change, was handed to security alone."""
+    text = (HEAD + "Recommendation: encode output in the comment renderer.\n" + connective + " migrate the billing "
+            "service to Postgres 16, set up the new CI runners on arm64, and write the on-call runbook for the data team.")
+    decided = Classifier(ClassifierConfig()).classify(
+        QueueTask(id="f", title="Finding PT-2026-07: Stored XSS in support ticket comments", description=text))
+    assert decided.decision == "complex"
+
+
+def test_a_second_step_of_the_fix_on_its_own_line_is_still_the_fix() -> None:
+    text = HEAD + "Recommendation: encode output in the comment renderer.\nAlso add a Content-Security-Policy header."
+    decided = Classifier(ClassifierConfig()).classify(
+        QueueTask(id="f", title="Finding PT-2026-07: Stored XSS in support ticket comments", description=text))
+    assert (decided.decision, decided.master) == ("simple", "security")
