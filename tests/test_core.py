@@ -715,3 +715,14 @@ def test_a_simple_tasks_handoff_carries_its_acceptance_criteria_and_context() ->
                                        "Repository: web-app")
     assert handoff["context"] == {"acceptance_criteria": ["Unchecked by default", "Checked: the session lasts 30 days"],
                                   "repository": "web-app", "ticket": {"key": "WEB-12"}}
+
+
+def test_a_core_used_again_after_its_stop_drafts_on_a_new_thread() -> None:
+    sim = Sim()
+    sim.start()
+    sim.core.warm_up()  # the drafting thread is made
+    sim.core.stop()
+    sim.core.warm_up()  # no "cannot schedule new futures after shutdown"
+    sim.submit(task("a", "Add authentication system with security audit and docs"))
+    sim.run("queue")
+    assert sim.plan("orch-a")["status"] == "in_progress"

@@ -907,8 +907,14 @@ issues from the audit": a fix for each)."""
 _SEVERAL_DEFECTS_RE = re.compile(r"\b(?:findings|issues|vulnerabilities|defects|holes|bugs)\b", re.IGNORECASE)
 
 
-_REMEDY_RE = re.compile(r"^[ \t]*(?:recommendations?|remediation|suggested fix|mitigations?|solution)[ \t]*:.*?"
-                        r"(?=^[ \t]*[A-Za-z][\w -]{0,30}:|\n[ \t]*\n|\Z)", re.IGNORECASE | re.MULTILINE | re.DOTALL)
+_REMEDY_LABEL = r"(?:recommendations?|remediation|suggested fix|mitigations?|solution)"
+_REMEDY_RE = re.compile(r"^[ \t]*(?:#+[ \t]*" + _REMEDY_LABEL + r"[ \t]*:?[ \t]*$|[*_]*" + _REMEDY_LABEL
+                        + r"[*_]*[ \t]*:[*_]*)(?:[ \t]*\n)*.*?(?=^[ \t]*(?:#|[*_]*[A-Za-z][\w -]{0,30}[*_]*:|"
+                        r"(?:also|separately|additionally|in addition|besides|apart from)\b)|\n[ \t]*\n|\Z)",
+                        re.IGNORECASE | re.MULTILINE | re.DOTALL)
+"""A finding's recommended steps (a plain ``Recommendation:``, a markdown report's ``**Recommendation:**`` or
+``## Recommendation``; the steps on the label's line or below it), up to the next field, heading or paragraph, or a
+line that asks for more ("Also migrate the billing service ...": other work, not the fix)."""
 
 
 def _without_remedy(text: str) -> str:

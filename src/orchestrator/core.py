@@ -272,6 +272,7 @@ class Core:
         self.store.drop_spares()
         if self._drafter is not None:
             self._drafter.shutdown()
+            self._drafter = None  # a Core used again after its stop makes a new one
 
     def reconfigure(self, config: Config, source: str) -> None:
         """Use a new configuration from now on, everywhere at once."""

@@ -23,14 +23,21 @@ def for_task(task: QueueTask, decision: Classification, master: str, now: str, a
             id=task.id,
             title=task.title or task.full_description[:120],
             type=task.type or master,
-            description=_with_context(task.full_description or task.title, task.context),
+            description=_with_context(task.full_description or task.title, _beyond_description(task)),
             priority=task.priority or "medium",
             created_at=task.created_at,
-            context={k: v for k, v in task.context.items() if k != "description"} or None,
+            context=_beyond_description(task) or None,
         ),
         routing={"confidence": decision.confidence, "reasons": decision.reasons},
         created_at=now,
     )
+
+
+def _beyond_description(task: QueueTask) -> dict[str, Any]:
+    """The task's ``context`` but its ``description`` where that is the task's description (an older writer's
+    place for it): a task with a description of its own keeps the one in ``context`` too."""
+    used = not task.description and isinstance(task.context.get("description"), str)
+    return {k: v for k, v in task.context.items() if not (used and k == "description")}
 
 
 def _with_context(description: str, context: dict[str, Any]) -> str:
@@ -39,13 +46,12 @@ def _with_context(description: str, context: dict[str, Any]) -> str:
     The context itself travels whole in ``task.context``."""
     parts = [description.strip()]
     for key, value in context.items():
-        if key == "description":
-            continue
         name = key.replace("_", " ").capitalize()
         if isinstance(value, str) and value.strip():
             parts.append(f"{name}: {value.strip()}")
-        elif isinstance(value, list) and value and all(isinstance(item, str) for item in value):
-            parts.append(f"{name}:\n" + "\n".join(f"- {item.strip()}" for item in value if item.strip()))
+        elif isinstance(value, list) and all(isinstance(item, str) for item in value) and (
+                items := [item.strip() for item in value if item.strip()]):
+            parts.append(f"{name}:\n" + "\n".join(f"- {item}" for item in items))
     return "\n\n".join(part for part in parts if part)
 
 
