@@ -1561,3 +1561,14 @@ def test_a_thing_and_a_participle_that_is_no_result_wanted_stays_a_thing(part: s
     item = planner._Item(part, "implement", "development", [], 0)
     assert planner._title_of(item, "the topic", re.compile(r"(?:deploy|swap|affect|port|move)\b")).startswith(
         "Implement the ")
+
+
+@pytest.mark.parametrize(("sentence", "work"), [
+    # a date without "on" or "in" dates a fact as well ("Contract with Twilio ends March 31" was a part)
+    ("The office lease ends April 30", None),
+    ("Our support plan expires Dec 2026.", None),
+    # ... while a request that names a date is still work
+    ("Archive every invoice created March 2024 or earlier", "Archive every invoice created March 2024 or earlier"),
+])
+def test_a_fact_dated_without_a_preposition_is_context(sentence: str, work: str | None) -> None:
+    assert as_work(sentence, VERBS) == work

@@ -341,6 +341,7 @@ _DATED_RE = re.compile(
     r"^(?!(?:please|then)\b)[^,;]*?\b(?:[a-z]+ed|took|went|broke|fell|rose|grew|began|ends|opens|starts|arrive|arrives|"
     r"expires|closes|exports|runs|end|requires|we\s+launch|launches|goes|happens|is\s+due|are\s+due)\s+"
     r"(?:[\w%.-]+\s+){0,6}?(?:last\s+(?:night|week|month|year)|yesterday|ago|since\s+\w+|"
+    r"(?:(?:on|in|by)\s+)?(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d{1,4}(?:st|nd|rd|th)?|"
     r"(?:on|in|by)\s+(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|in\s+(?:the\s+(?:last|past)\s+)?"
     r"\d+\s+(?:days?|weeks?|months?|years?)|to\s+\d+(?:\.\d+)?%|every\s+(?:day|week|month))(?!\w)", re.IGNORECASE)
 """A statement with a past or scheduled verb and a date: a fact about the situation, not work to do."""
