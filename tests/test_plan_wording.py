@@ -1572,3 +1572,15 @@ def test_a_thing_and_a_participle_that_is_no_result_wanted_stays_a_thing(part: s
 ])
 def test_a_fact_dated_without_a_preposition_is_context(sentence: str, work: str | None) -> None:
     assert as_work(sentence, VERBS) == work
+
+
+def test_running_the_old_and_the_new_side_by_side_comes_after_the_new_is_deployed() -> None:
+    plan = plan_for("Switch payment gateway from Braintree to Adyen",
+                    "Build an Adyen client in checkout-service, deploy it, run both gateways side by side for two "
+                    "weeks, then remove Braintree.")
+    stage = {s.title: s.stage for s in plan.subtasks}
+    parallel = next(title for title in stage if title.startswith("Run both"))
+    deploy = next(title for title in stage if title.startswith("Deploy"))
+    assert stage[deploy] < stage[parallel] < stage["Remove Braintree"]
+    # ... not a test suite run in parallel
+    assert planner._CUTOVER_RE.match("run the test suite in parallel") is None

@@ -103,7 +103,8 @@ WORKER_TYPE = {
 }
 _CUTOVER_RE = re.compile(r"^\s*(?:then\s+)?(?:cut\s*over|fail\s+(?:\S+\s+){0,3}?over|switch\s+(?:dns|traffic|over)|"
                          r"flip\s+traffic|go\s+live|take\s+over(?:\s+(?:from|as)\b|\s*[.,;]?\s*$)|"
-                         r"point\s+(?:the\s+)?dns)\b", re.IGNORECASE)
+                         r"point\s+(?:the\s+)?dns|run\s+(?:both|the\s+two|old\s+and\s+new|the\s+old\s+and\s+(?:the\s+)?new|"
+                         r"them)\b(?:\s+\S+){0,3}?\s+(?:side\s+by\s+side|in\s+parallel))\b", re.IGNORECASE)
 _RETIRE_RE = re.compile(r"^\s*(?:then\s+|finally\s+)?(?:decommission|retire|sunset|shut\s+(?:down|off)|unmount|"
                         r"power\s+(?:\S+\s+)?(?:off|down)|cancel\s+(?:\S+\s+){0,3}?(?:licen[cs]es?|subscriptions?|contracts?)|"
                         r"turn\s+(?:\S+\s+){0,3}?off|switch\s+(?:\S+\s+){0,3}?off|"
