@@ -1511,3 +1511,17 @@ def test_a_line_of_a_file_is_not_an_images_tag(text: str, names_a_line: bool) ->
     from orchestrator.textsignals import has_line_reference
 
     assert has_line_reference(text) is names_a_line
+
+
+def test_the_reasons_never_contradict_the_decision(rules: Classifier) -> None:
+    """A head rule whose domain lost says it was outweighed, and a simple task with two domains' words is not
+    called "single domain" (a new user read both as contradictions)."""
+    decided = classify(rules, "Add a staging environment for recommendations-svc to its Helm chart",
+                       "Copy values-prod.yaml to values-staging.yaml, 1 replica, staging ingress host; deploy with "
+                       "the staging pipeline.")
+    assert decided.master == "cicd"
+    assert not any(reason.endswith(": development") for reason in decided.reasons)
+    assert any("outweighed (cicd" in reason for reason in decided.reasons if "development" in reason)
+    two = classify(rules, "Catalog every S3 bucket we own", "With owner, encryption status and public access for each.")
+    assert two.decision == "simple" and any(reason.startswith("2 domains involved") for reason in two.reasons)
+    assert not any(reason.startswith("single domain") for reason in two.reasons)

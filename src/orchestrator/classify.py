@@ -222,7 +222,8 @@ class Classifier(Router):
                     f"the built-in model judged it complex ({likely:.2f}"
                     f"{'' if likely >= MODEL_COMPLEX_MIN else ', and the rules found part of a plan'})"])
         certainty = min(1.0, 0.6 + 0.4 * (threshold - score) / threshold)
-        domain_reason = f"single domain: {route.domain}" if route.domain else "no domain found"
+        domain_reason = ("no domain found" if not route.domain else f"single domain: {route.domain}" if len(domains) <= 1
+                         else f"one piece of work for {route.domain}, though {len(domains)} domains' words appear")
         return Classification(
             decision="simple",
             master=route.master,

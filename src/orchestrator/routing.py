@@ -927,6 +927,10 @@ class Router:
         master = self.config.domains[best].master
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         confidence = round(min(0.99, 0.5 + 0.5 * (best_score - runner_up) / best_score), 2)
+        for index, reason in enumerate(reasons):  # a rule whose domain lost says so, not only what it read
+            lost = reason.rsplit(": ", 1)[-1]
+            if lost != best and lost in totals and ": " in reason:
+                reasons[index] = f"{reason}, outweighed ({best} {best_score:g} against {lost} {totals[lost]:g})"
         if scores[best].words:
             reasons.append(f"{best} words: {', '.join(scores[best].words[:6])}")
         if best != master:
