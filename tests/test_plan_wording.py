@@ -1584,3 +1584,16 @@ def test_running_the_old_and_the_new_side_by_side_comes_after_the_new_is_deploye
     assert stage[deploy] < stage[parallel] < stage["Remove Braintree"]
     # ... not a test suite run in parallel
     assert planner._CUTOVER_RE.match("run the test suite in parallel") is None
+
+
+def test_a_check_in_a_security_task_is_the_security_masters_not_something_to_build() -> None:
+    plan = plan_for("Rotate the Stripe keys posted in the support chat",
+                    "Someone posted the live Stripe secret key in the support chat. Revoke the key, put the new one "
+                    "where the billing service reads it, and check the Stripe logs for use of the old key.")
+    check = next(s for s in plan.subtasks if s.title.startswith("Check"))
+    assert check.assigned_to == "security"
+    # ... while building something in such a task is still development's
+    plan = plan_for("Stop secrets leaking into the support chat",
+                    "Revoke the leaked Stripe key, and add a filter to the chat widget that masks anything shaped "
+                    "like a key.")
+    assert next(s for s in plan.subtasks if s.title.startswith("Add")).assigned_to == "development"

@@ -1021,8 +1021,15 @@ def _makes(part: str, domain: str, classifier: Classifier) -> bool:
     task's parts stay its own: "Create the spot node group", "Write up the timings" of a drill are.)"""
     verb = part.split()[0].lower()
     if domain in ("security", "inventory"):
-        return verb not in classifier.config.domains[domain].lead_verbs
+        # checking, searching or confirming makes nothing ("check CloudTrail for use of the old key" in a leaked-key
+        # task is the task's master's, not development's)
+        return verb not in classifier.config.domains[domain].lead_verbs and verb not in _LOOKING_VERBS
     return domain == "docs" and verb not in _WRITING_VERBS
+
+
+_LOOKING_VERBS = frozenset({"check", "verify", "confirm", "inspect", "search", "look", "review", "investigate",
+                            "examine", "query", "monitor", "watch", "trace", "find", "identify", "see", "read"})
+"""Verbs that look at what exists and make nothing."""
 
 
 def _leads(part: str, classifier: Classifier) -> bool:
