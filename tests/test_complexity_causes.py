@@ -1525,3 +1525,19 @@ def test_the_reasons_never_contradict_the_decision(rules: Classifier) -> None:
     two = classify(rules, "Catalog every S3 bucket we own", "With owner, encryption status and public access for each.")
     assert two.decision == "simple" and any(reason.startswith("2 domains involved") for reason in two.reasons)
     assert not any(reason.startswith("single domain") for reason in two.reasons)
+
+
+@pytest.mark.parametrize(("text", "word", "found"), [
+    # a routing word that opens a bot's or a service's name names no work ...
+    ("update them wherever deploy-bot uses them", "deploy", False),
+    ("restart the security-scanner-svc pods", "security", True),  # its tail is "scanner", not a name's tail
+    ("restart the security-svc pods", "security", False),
+    # ... but the work itself, and a name's tail that is the thing made, still count
+    ("deploy the bot to staging", "deploy", True),
+    ("re-deploy the app", "deploy", True),
+    ("Bitte eine neue Export-API bauen", "api", True),
+])
+def test_a_word_that_opens_a_bots_or_a_services_name_names_no_work(text: str, word: str, found: bool) -> None:
+    from orchestrator.textsignals import keyword_pattern
+
+    assert bool(keyword_pattern(word).search(text.lower())) is found

@@ -59,10 +59,16 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
     nor ``repos`` in ``repository``.
     """
     escaped = re.escape(keyword.lower())
+    # a word that opens a bot's or a service's name names no work: "deploy-bot", "security-svc" is not "deploy" or
+    # "security" (what ends a name, "payments-api", may be the thing made: "eine neue Export-API")
+    named = rf"(?!-(?:{_NAME_TAILS})\b)"
     # a plural (repos) names the plural, not a longer word: "repos" is not found in "repository"
     if len(keyword) >= 5 and keyword[-1].isalnum() and not (keyword.endswith("s") and keyword[-2:] != "ss"):
-        return re.compile(rf"(?<![\w]){escaped}\w*")
-    return re.compile(rf"(?<![\w]){escaped}{_WORD_SUFFIXES}(?![\w])")
+        return re.compile(rf"(?<![\w]){escaped}\w*{named}")
+    return re.compile(rf"(?<![\w]){escaped}{_WORD_SUFFIXES}(?![\w]){named}")
+
+
+_NAME_TAILS = "bot|svc|service|api|app|worker|agent|server|gateway|cli|ctl|operator|controller|daemon|proxy"
 
 
 
