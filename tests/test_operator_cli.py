@@ -527,3 +527,19 @@ def test_json_wherever_a_machine_reads_the_output() -> None:
     for name, sub in subcommands().items():
         has_json = any("--json" in a.option_strings for a in sub._actions)
         assert has_json == (name not in {"run", "schema", "completion", "web"}), name
+
+
+@pytest.mark.parametrize(("running", "shown"), [(True, "healthy"), (False, "unsupervised")])
+def test_status_calls_a_live_plan_unsupervised_when_no_daemon_runs(running: bool, shown: str) -> None:
+    """With no daemon, nobody checks a plan's workers: its last "healthy" would claim what nobody saw."""
+    from orchestrator import status
+
+    plan = {"orchestration_id": "orch-1", "status": "in_progress", "current_stage": 1, "total_stages": 3,
+            "progress_percent": 10, "health": "healthy", "title": "Add SSO"}
+    done = {**plan, "orchestration_id": "orch-2", "status": "completed", "progress_percent": 100}
+    picture = {"daemon": {"running": running, "pid": None},
+               "queue": {"path": "q", "by_status": {}, "tasks": 0, "routed_by_orchestrator": 0},
+               "orchestrations": [plan, done], "blocked": []}
+    lines = status.render(picture).splitlines()
+    assert f"  {shown}" in next(line for line in lines if "orch-1" in line)
+    assert "healthy" in next(line for line in lines if "orch-2" in line)  # an ended plan's health stays as it was

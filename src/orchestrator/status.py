@@ -100,6 +100,10 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
     return picture
 
 
+LIVE = ("planning", "in_progress")
+"""Plan statuses a running daemon supervises."""
+
+
 def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | None = None) -> str:
     queue = status["queue"]
     moment = now or utc_now()
@@ -121,6 +125,8 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
         width = max((len(str(t["id"])) for t in status["tasks"]), default=0)
         lines.extend(f"  {t['id']!s:<{width}}  {palette.status(str(t['status']), 13)} {t['priority'] or 'medium':<8} "
                      f"{t['assigned_to'] or '-':<12} {t['title'] or ''}".rstrip() for t in status["tasks"])
+    # with no daemon nobody checks a plan's workers: its last health would claim what nobody saw
+    unwatched = "daemon" in status and not status["daemon"]["running"]
     lines.append("orchestrations")
     if not status["orchestrations"]:
         lines.append("  none")
@@ -133,7 +139,8 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
         lines.append(
             f"  {item['orchestration_id']}  {palette.status(item['status'], 11)} "
             f"stage {item['current_stage']}/{item['total_stages']}"
-            f"  {bar} {item['progress_percent']:>3}%  {palette.status(item['health'])}"
+            f"  {bar} {item['progress_percent']:>3}%  "
+            f"{'unsupervised' if unwatched and item['status'] in LIVE else palette.status(item['health'])}"
             f"{'  ' + when if when else ''}  {item['title']}"
         )
     if status["blocked"]:
