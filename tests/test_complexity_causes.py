@@ -1541,3 +1541,14 @@ def test_a_word_that_opens_a_bots_or_a_services_name_names_no_work(text: str, wo
     from orchestrator.textsignals import keyword_pattern
 
     assert bool(keyword_pattern(word).search(text.lower())) is found
+
+
+@pytest.mark.parametrize(("title", "master"), [
+    # a test the program names, failing or flaky, is the program's code wherever it fails ...
+    ("test_refund_idempotency fails 1 in 30 runs on CI", "development"),
+    ("cart.spec.ts times out on the shared runners", "development"),
+    # ... while a runner or a pipeline stage that fails is operations'
+    ("The e2e stage fails on the shared runners since the image update", "cicd"),
+])
+def test_a_named_test_that_fails_on_ci_is_the_programs(rules: Classifier, title: str, master: str) -> None:
+    assert route(rules, title) == ("simple", master)

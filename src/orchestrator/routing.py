@@ -821,6 +821,8 @@ class Router:
             return "development"  # the Deploy button, the pipeline editor: a part of a program, whatever its name
         if _SOURCE_FILE_RE.search(description):
             return "development"  # the report points at source code: the fix is in it, whatever was deployed before
+        if _NAMED_TEST_RE.search(said or title):
+            return "development"  # "test_checkout_concurrent_orders fails 1 in 20 runs on CI": the test is the program's code
         if _outage(lowered):
             return "cicd"  # "VPN to the Lisbon office is down", "HR portal is down since 8am": a running system's outage
         if self._has_keyword(lowered, "cicd") or not self._deploy_objects.isdisjoint(words) or not CICD_TOOLS.isdisjoint(
@@ -1056,6 +1058,11 @@ _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previ
                           r"(?:version|release|build|image|tag)|(?:last\s+)?\w+'s\s+(?:version|release|build|image|tag))",
                           re.IGNORECASE)
 """Taking a running thing back to an earlier version is a rollback, whatever the verb."""
+
+
+_NAMED_TEST_RE = re.compile(r"\btest_\w+|\b\w+_test\b|\b[\w-]+\.(?:spec|test)\.[jt]sx?\b|\bTest[A-Z]\w+")
+"""A test named as the program names it (``test_checkout_race``, ``cart.spec.ts``, ``TestOrderSequence``): one test
+of the program that fails, not a runner or a pipeline stage."""
 
 
 def _defect(text: str) -> re.Match[str] | None:
