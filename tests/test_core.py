@@ -694,6 +694,7 @@ def test_a_complex_task_is_planned_on_the_drafting_thread_while_its_claim_is_wri
     sim.submit(task("a", "Add authentication system with security audit and docs"))
     sim.run("queue")
     assert overlapped == [True]
+    assert sim.store._meanwhile is None  # nothing left to start at a later, unrelated wait on the disk
     assert len(drafted_on) == 1 and drafted_on[0].startswith("drafting")  # not drafted again after the claim
     assert sim.plan("orch-a")["status"] == "in_progress"
     assert sim.store.get(sim.layout.queue)["tasks"][0]["status"] == "orchestrating"
@@ -726,3 +727,71 @@ def test_a_core_used_again_after_its_stop_drafts_on_a_new_thread() -> None:
     sim.submit(task("a", "Add authentication system with security audit and docs"))
     sim.run("queue")
     assert sim.plan("orch-a")["status"] == "in_progress"
+
+
+def test_on_a_real_folder_drafting_starts_at_the_claims_first_wait_on_the_disk(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder store starts the drafting thread just before its fsync (``Store.meanwhile``): the queue's
+    temp file is fsynced only once the draft has begun."""
+    import os
+    import threading
+
+    from orchestrator import core as core_module
+    from orchestrator import store as store_module
+    from orchestrator.config import Settings
+    from orchestrator.core import FULL, Core
+    from orchestrator.store import FolderStore, Layout
+
+    from conftest import PATIENCE
+
+    root = tmp_path / "coordination"
+    root.mkdir()
+    (root / "task-queue.json").write_text('{"tasks": []}')
+    store = FolderStore(Layout(root))
+    core = Core(store, Settings(Config()), processes=FakeProcesses())
+    core.start(pid=os.getpid())
+    core.run_pass(FULL)
+    began = threading.Event()
+    draft_now = core_module.draft_now
+
+    def drafting(*args: Any, **kwargs: Any) -> Any:
+        began.set()
+        return draft_now(*args, **kwargs)
+
+    monkeypatch.setattr(core_module, "draft_now", drafting)
+    fsync_all = store_module._fsync_all
+    overlapped: list[bool] = []
+
+    def synced(fds: list[int], *, close: bool = False) -> None:
+        if not overlapped:  # the pass's first wait: the claim's temp file
+            overlapped.append(began.wait(5 * PATIENCE))
+        fsync_all(fds, close=close)
+
+    monkeypatch.setattr(store_module, "_fsync_all", synced)
+    (root / "task-queue.json").write_text('{"tasks": [{"id": "a", "status": "pending", '
+                                          '"title": "Add authentication system with security audit and docs"}]}')
+    core.run_pass({"queue"})
+    assert overlapped == [True]
+    assert (root / "orchestrator/tasks/orch-a.json").exists()
+    core.stop()
+
+
+def test_a_claim_that_fails_before_any_write_leaves_no_drafting_to_start_later() -> None:
+    """The drafting starts at the store's first wait; a claim refused before it writes (its lock held) must not
+    leave that start behind for an unrelated write of a later pass."""
+    from orchestrator.store import StoreError
+
+    sim = Sim()
+    sim.start()
+    update_queue = sim.store.update_queue
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise StoreError("task-queue.json.lock: still held by another process after 10s")
+
+    sim.store.update_queue = refused  # type: ignore[method-assign]
+    sim.submit(task("a", "Add authentication system with security audit and docs"))
+    assert sim.run("queue").failed
+    assert sim.store._meanwhile is None
+    sim.store.update_queue = update_queue  # type: ignore[method-assign]
+    sim.run("queue")
+    assert sim.plan("orch-a")["status"] == "in_progress"  # claimed and drafted again on the next pass

@@ -13,6 +13,7 @@ from orchestrator.timestamps import parse_timestamp
 def for_task(task: QueueTask, decision: Classification, master: str, now: str, attempt: int = 1) -> Handoff:
     """A simple task handed straight to one master (``masters/{master}/handoffs/{task_id}.json``; a retry's
     attempt N: ``{task_id}-attempt-N.json``)."""
+    context = _beyond_description(task)
     return Handoff(
         handoff_id=task_handoff_id(master, task.id, attempt),
         attempt=attempt if attempt > 1 else None,
@@ -23,10 +24,10 @@ def for_task(task: QueueTask, decision: Classification, master: str, now: str, a
             id=task.id,
             title=task.title or task.full_description[:120],
             type=task.type or master,
-            description=_with_context(task.full_description or task.title, _beyond_description(task)),
+            description=_with_context(task.full_description or task.title, context),
             priority=task.priority or "medium",
             created_at=task.created_at,
-            context=_beyond_description(task) or None,
+            context=context or None,
         ),
         routing={"confidence": decision.confidence, "reasons": decision.reasons},
         created_at=now,
