@@ -35,3 +35,17 @@ def test_an_imperative_about_what_users_can_do_is_not_an_attack() -> None:
     # ... while the attack said as a fact stays context
     assert as_work("A customer can post <img src=x onerror=alert(1)> and run script in the agent's session.",
                    VERBS) is None
+
+
+ROUTER = Classifier(Config().classifier)
+
+
+@pytest.mark.parametrize(("title", "description"), [
+    ("integration_test stage times out in the pipeline",
+     "The integration_test job in GitHub Actions times out after 60 minutes on every run."),
+    ("load_test job fails in Jenkins", "The nightly load_test job in Jenkins fails because the runner is out of disk."),
+])
+def test_a_pipeline_job_named_like_a_test_is_the_pipelines(title: str, description: str) -> None:
+    """Defect: a CI job or stage named ``load_test`` or ``integration_test`` was taken for one test of the program
+    and went to development, although the runner or the stage is what fails."""
+    assert ROUTER.route(title, description, (None, None)).master == "cicd"
