@@ -49,3 +49,17 @@ def test_a_pipeline_job_named_like_a_test_is_the_pipelines(title: str, descripti
     """Defect: a CI job or stage named ``load_test`` or ``integration_test`` was taken for one test of the program
     and went to development, although the runner or the stage is what fails."""
     assert ROUTER.route(title, description, (None, None)).master == "cicd"
+
+
+@pytest.mark.parametrize(("title", "description", "master"), [
+    ("Set up a build-server for the iOS app", "We need a dedicated build-server (mac mini) running the Xcode builds for CI.",
+     "cicd"),
+    ("Stand up a deploy-service for the mobile team",
+     "A small deploy-service that pushes the app bundles to the CDN on every tag.", "cicd"),
+    ("Add a security-proxy in front of the admin UI",
+     "Put an authenticating security-proxy (oauth2-proxy) in front of the admin UI.", "security"),
+])
+def test_a_thing_whose_first_word_says_its_kind_keeps_that_word(title: str, description: str, master: str) -> None:
+    """Defect: a word before '-server', '-service', '-proxy' was taken for a bot's name and not counted, although a
+    build server, a deploy service and a security proxy are the work of the domain their first word names."""
+    assert ROUTER.route(title, description, (None, None)).master == master
