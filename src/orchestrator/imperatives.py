@@ -208,9 +208,10 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     if not text or _CONTEXT_RE.match(text) or text.endswith("?") or ours:
         return None
     modal = _MODAL_RE.match(text)
-    if modal and modal.group("modal").lower() in ("can", "could", "may") and _EXPLOIT_RE.search(text):
+    told = first in verbs and not _noun_subject(text)  # "Make sure users can ...": an imperative, whatever follows
+    if modal and modal.group("modal").lower() in ("can", "could", "may") and _EXPLOIT_RE.search(text) and not told:
         return None  # "A customer can post <img onerror=...> and run script": the attack is the problem, not a feature
-    if _DATED_RE.search(text) and not modal and not (first in verbs and not _noun_subject(text)):
+    if _DATED_RE.search(text) and not modal and not told:
         return None  # "Snowflake costs doubled in 6 months", "Our contract ends on 30 June": what was or will be
     wanted = _WANTED_RE.match(text) or _WANTED_FIRST_RE.match(text)
     if wanted:
@@ -341,7 +342,8 @@ _DATED_RE = re.compile(
     r"^(?!(?:please|then)\b)[^,;]*?\b(?:[a-z]+ed|took|went|broke|fell|rose|grew|began|ends|opens|starts|arrive|arrives|"
     r"expires|closes|exports|runs|end|requires|we\s+launch|launches|goes|happens|is\s+due|are\s+due)\s+"
     r"(?:[\w%.-]+\s+){0,6}?(?:last\s+(?:night|week|month|year)|yesterday|ago|since\s+\w+|"
-    r"(?:(?:on|in|by)\s+)?(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d{1,4}(?:st|nd|rd|th)?|"
+    r"(?:(?:on|in|by)\s+)?(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d{1,4}(?:st|nd|rd|th)?"
+    r"(?:,?\s*\d{4})?(?=[\s.!]*$)|"  # no preposition: only a date that ends the sentence ("ends March 31 and we ...")
     r"(?:on|in|by)\s+(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|in\s+(?:the\s+(?:last|past)\s+)?"
     r"\d+\s+(?:days?|weeks?|months?|years?)|to\s+\d+(?:\.\d+)?%|every\s+(?:day|week|month))(?!\w)", re.IGNORECASE)
 """A statement with a past or scheduled verb and a date: a fact about the situation, not work to do."""

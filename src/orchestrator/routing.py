@@ -1060,9 +1060,10 @@ _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previ
 """Taking a running thing back to an earlier version is a rollback, whatever the verb."""
 
 
-_NAMED_TEST_RE = re.compile(r"\btest_\w+|\b\w+_test\b|\b[\w-]+\.(?:spec|test)\.[jt]sx?\b|\bTest[A-Z]\w+")
+_NAMED_TEST_RE = re.compile(r"(?:\btest_\w+|\b\w+_test\b|\b[\w-]+\.(?:spec|test)\.[jt]sx?\b|\bTest[A-Z]\w+)"
+                            r"(?!\s+(?:jobs?|stages?|steps?|workflows?|pipelines?|runners?)\b)")
 """A test named as the program names it (``test_checkout_race``, ``cart.spec.ts``, ``TestOrderSequence``): one test
-of the program that fails, not a runner or a pipeline stage."""
+of the program that fails, not a runner or a pipeline stage (``the load_test job``, ``the integration_test stage``)."""
 
 
 def _defect(text: str) -> re.Match[str] | None:

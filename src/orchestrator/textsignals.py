@@ -68,7 +68,9 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w]){escaped}{_WORD_SUFFIXES}(?![\w]){named}")
 
 
-_NAME_TAILS = "bot|svc|service|api|app|worker|agent|server|gateway|cli|ctl|operator|controller|daemon|proxy"
+_NAME_TAILS = "bot|svc|api|app|gateway|cli|ctl|operator|controller|daemon"
+"""What ends a name only; not a kind of thing the opening word says ("build-server", "deploy-service",
+"security-proxy", "monitoring-agent" are a build server, a deploy service ...: their work)."""
 
 
 
