@@ -212,6 +212,11 @@ def test_cancel_and_retry_a_simple_task_with_the_real_daemon(folder: Path, daemo
     assert json.loads((folder / "masters/security/handoffs/t-c-attempt-2.json").read_text())["status"] == "pending"
     again = cli(folder, "retry", "t-c", check=False)
     assert again.returncode == 1 and "its status is assigned" in again.stderr
+    assert "moved to development" in cli(folder, "move", "t-c", "development").stdout
+    daemon.wait_event("handoff_created", task_id="t-c", master="development")
+    assert json.loads((folder / "masters/development/handoffs/t-c-attempt-2.json").read_text())["status"] == "pending"
+    refused = cli(folder, "move", "t-c", "development", check=False)
+    assert refused.returncode == 1 and "already development's" in refused.stderr
 
 
 def test_events_follow_starts_over_on_a_rotated_file(tmp_path: Path) -> None:

@@ -156,3 +156,44 @@ def test_attempt_numbers_read_other_writers_retry_count_safely() -> None:
     assert queue_edits.attempt({"retry_count": "2"}) == 1
     assert queue_edits.attempt({"retry_count": True}) == 1
     assert queue_edits.attempt({"retry_count": -4}) == 1
+
+
+def move(sim: Sim, task_id: str, master: str) -> dict[str, Any]:
+    return queue_edits.edit_task(sim.store, task_id, lambda e: queue_edits.move(
+        e, master, by="alice", now=iso(sim.clock), has_plan=queue_edits.has_plan(sim.store, task_id)))
+
+
+def test_move_gives_the_handoff_to_the_chosen_master_and_is_learned() -> None:
+    """``orchestrator move``: the edit a person makes by hand (``assigned_to``), which the daemon follows."""
+    sim = Sim()
+    sim.start()
+    routed(sim)  # security's
+    written = move(sim, "t1", "development-master")
+    assert written["assigned_to"] == "development" and written["moved_by"] == "alice"
+    assert written["routed_to"] == "security"  # the daemon's choice stays: the correction is learned from it
+    sim.run("queue")
+    assert handoff(sim, "security", "t1")["status"] == "cancelled"
+    assert handoff(sim, "development", "t1")["status"] == "pending"
+    [corrected] = sim.events("routing_corrected", task_id="t1")
+    assert corrected["master"] == "development"
+
+
+@pytest.mark.parametrize(("status", "master", "refusal"), [
+    ("assigned", "security", "already security's"),
+    ("assigned", "docs", "not a master"),
+    ("pending", "security", "a pending one is routed first"),
+    ("cancelled", "security", "only an assigned task"),
+])
+def test_which_moves_are_refused(status: str, master: str, refusal: str) -> None:
+    entry = {"id": "t1", "status": status, "assigned_to": "development" if status == "pending" else "security"}
+    if status == "pending":
+        entry.pop("assigned_to")
+    before = dict(entry)
+    with pytest.raises(EditRefused, match=refusal):
+        queue_edits.move(entry, master, by="alice", now="2026-01-01T00:00:00Z", has_plan=False)
+    assert entry == before
+
+
+def test_an_orchestration_is_not_moved() -> None:
+    with pytest.raises(EditRefused, match="resume orch-t1"):
+        queue_edits.move({"id": "t1", "status": "orchestrating"}, "security", by="a", now="n", has_plan=True)

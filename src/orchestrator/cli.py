@@ -48,7 +48,7 @@ from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
 from orchestrator.examples import EXAMPLES
 from orchestrator.memory import RoutingMemory
-from orchestrator.models import MASTERS, Event, Handoff, OrchestratorState, Plan, QueueTask, Subtask, describe
+from orchestrator.models import MASTERS, Event, Handoff, OrchestratorState, Plan, QueueTask, Subtask, describe, normalize_master
 from orchestrator.planner_answer import PlannerAnswer
 from orchestrator.planner_prompt import PromptError, load_template, render
 from orchestrator.store import FolderStore, Snapshot, StoreError
@@ -209,6 +209,11 @@ def _parser() -> argparse.ArgumentParser:
     again.add_argument("task_id", metavar="TASK_ID", help="the task to retry")
     as_json(again, "print the task as written")
 
+    move = command("move", "give an assigned simple task to another master (its handoff follows; the routing learns from it)")
+    move.add_argument("task_id", metavar="TASK_ID", help="the task to move")
+    move.add_argument("master", metavar="MASTER", help="development, security, inventory or cicd")
+    as_json(move, "print the task as written")
+
     reload = command("reload", "ask the running daemon to read its configuration again (SIGHUP)")
     as_json(reload, "print what was done as JSON")
     stop = command("stop", "stop the running daemon (systemctl stop when it runs as a unit, else SIGTERM)")
@@ -242,7 +247,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-FOLDER_ONLY = {"subtask", "status", "show", "events", "doctor", "resume", "cancel", "retry", "reload", "stop", "web"}
+FOLDER_ONLY = {"subtask", "status", "show", "events", "doctor", "resume", "cancel", "retry", "move", "reload", "stop", "web"}
 """Commands that work from the folder alone, with the default configuration if the file is broken."""
 NEEDS_FOLDER = FOLDER_ONLY - {"doctor"} | {"explain", "service"}
 """Commands that read the folder: a missing one is an error (``doctor`` reports it as a finding)."""
@@ -297,7 +302,7 @@ def _main(args: argparse.Namespace) -> int:
         return serve(make_store(args.coordination_dir, config), config, args.host, args.port, args.token)
     handler = {"run": _run, "submit": _submit, "plan": _plan, "status": _status, "subtask": _subtask,
                "resume": _resume, "service": _service, "show": _show, "events": _events, "explain": _explain,
-               "config": _config, "doctor": _doctor, "cancel": _cancel, "retry": _retry, "reload": _control,
+               "config": _config, "doctor": _doctor, "cancel": _cancel, "retry": _retry, "move": _move, "reload": _control,
                "stop": _control}[args.command]
     args.console = console
     return handler(args, config)
@@ -755,6 +760,18 @@ def _retry(args: argparse.Namespace, config: Config) -> int:
     has_plan = queue_edits.has_plan(store, args.task_id)
     return _edit(args, store, edit, "pending again; the daemon routes it as a new attempt "
                  f"(orchestrator events --task {args.task_id} --type task_assigned{_here(args)})")
+
+
+def _move(args: argparse.Namespace, config: Config) -> int:
+    def edit(entry: dict[str, Any]) -> None:
+        queue_edits.move(entry, args.master, by=_who(), now=now_iso(), has_plan=has_plan)
+
+    store = make_store(args.coordination_dir, config)
+    args.task_id = lookup.task_id(store, args.task_id)
+    has_plan = queue_edits.has_plan(store, args.task_id)
+    return _edit(args, store, edit, f"moved to {normalize_master(args.master)}; the daemon withdraws the first master's handoff "
+                 "if it is still pending and hands it to the new one "
+                 f"(orchestrator events --task {args.task_id} --type handoff_created{_here(args)})")
 
 
 def _edit(args: argparse.Namespace, store: FolderStore, edit: Callable[[dict[str, Any]], None], done: str) -> int:

@@ -54,6 +54,9 @@ EXAMPLES: dict[str, str] = {
     "retry": """\
   orchestrator retry task-1762342920
   orchestrator retry task-1762342920 --json""",
+    "move": """\
+  orchestrator move task-1762342920 security
+  orchestrator move task-1762342920 cicd --json""",
     "reload": """\
   orchestrator reload --coordination-dir /srv/agents/coordination""",
     "stop": """\

@@ -1,11 +1,12 @@
-"""``orchestrator cancel`` and ``orchestrator retry`` of a simple task: edits of one queue entry.
+"""``orchestrator cancel``, ``retry`` and ``move`` of a simple task: edits of one queue entry.
 
 The decisions (:func:`cancel`, :func:`retry`) are pure and edit the raw entry in place, so
 every field other writers put there survives; :func:`edit_task` applies one under the
 queue's lock, the way every other writer of the queue does. The daemon then acts on what
 the queue says (see ``Engine.intake``): a cancelled task's pending handoff is withdrawn; a
 retried task is pending again and is routed as a new attempt, with its own handoff file
-(``{task_id}-attempt-{n}.json``), earlier attempts' pending handoffs withdrawn.
+(``{task_id}-attempt-{n}.json``), earlier attempts' pending handoffs withdrawn; a moved task's
+handoff follows it to the chosen master, and the move is remembered as a correction of the routing.
 
 An orchestration is not edited here: ``orchestrator resume ORCH --abort`` or ``--retry``
 carries its plan along.
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from orchestrator.models import is_safe_id
+from orchestrator.models import MASTERS, is_safe_id, normalize_master
 from orchestrator.store import Snapshot, Store
 
 CANCELLABLE = frozenset({"pending", "assigned", "blocked", "failed"})
@@ -74,6 +75,26 @@ def retry(entry: dict[str, Any], *, by: str, now: str, has_plan: bool) -> None:
     entry["retry_count"] = earlier["attempt"]
     entry["retried_at"] = now
     entry["retried_by"] = by
+
+
+def move(entry: dict[str, Any], master: str, *, by: str, now: str, has_plan: bool) -> None:
+    """Give an ``assigned`` task to ``master``: what a person does by changing ``assigned_to``, which the
+    daemon follows (its handoff moves) and learns from (a correction of its routing)."""
+    status = str(entry.get("status"))
+    refusal = _orchestration(entry, has_plan)
+    if refusal:
+        raise EditRefused(refusal)
+    chosen = normalize_master(master)
+    if chosen not in MASTERS:
+        raise EditRefused(f"{master!r} is not a master: {', '.join(MASTERS)}")
+    if status != "assigned":
+        raise EditRefused(f"its status is {status}: only an assigned task can be moved"
+                          f"{' (a pending one is routed first)' if status == 'pending' else ''}")
+    if normalize_master(entry.get("assigned_to")) == chosen:
+        raise EditRefused(f"it is already {chosen}'s")
+    entry["assigned_to"] = chosen
+    entry["moved_at"] = now
+    entry["moved_by"] = by
 
 
 def edit_task(store: Store, task_id: str, edit: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
