@@ -460,10 +460,13 @@ def readme_script() -> str:
     return section[section.index("```bash\n") + 8:section.index("\n```", section.index("```bash\n"))]
 
 
+def test_the_readme_shows_the_shipped_shell_script_as_it_is() -> None:
+    assert readme_script() + "\n" == (ROOT / "scripts" / "add-task.sh").read_text()
+
+
 @pytest.mark.skipif(shutil.which("jq") is None or shutil.which("flock") is None, reason="jq or flock is not installed")
-def test_the_readme_shell_example_adds_a_task_and_never_empties_the_queue(tmp_path: Path) -> None:
-    script = tmp_path / "add-task.sh"
-    script.write_text(readme_script())
+def test_the_shell_script_adds_a_task_and_never_empties_the_queue(tmp_path: Path) -> None:
+    script = ROOT / "scripts" / "add-task.sh"
     queue = tmp_path / "task-queue.json"
 
     def add(*argv: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -543,3 +546,42 @@ def test_status_calls_a_live_plan_unsupervised_when_no_daemon_runs(running: bool
     lines = status.render(picture).splitlines()
     assert f"  {shown}" in next(line for line in lines if "orch-1" in line)
     assert "healthy" in next(line for line in lines if "orch-2" in line)  # an ended plan's health stays as it was
+
+
+# --- plan --dry-run --task-file ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", ["list", "queue", "corpus"])
+def test_a_task_file_may_hold_many_tasks_each_decided(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                     shape: str) -> None:
+    """A new user planned their own list of tasks and got a raw pydantic error: a list, a queue (its pending
+    tasks, as the daemon takes them) and the evaluation corpus's records are each decided in turn."""
+    tasks = [task("a", "Fix the typo on the login page"),
+             task("b", "Add authentication system with security audit and docs"),
+             task("c", "Rotate the deploy key", status="assigned")]
+    doc: Any = {"list": tasks, "queue": queue_doc(*tasks),
+                "corpus": [{"task": t, "label": {"decision": "simple"}} for t in tasks]}[shape]
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps(doc))
+    assert main(["plan", "--dry-run", "--json", "--task-file", str(path)]) == 0
+    decided = json.loads(capsys.readouterr().out)
+    expected = 2 if shape == "queue" else 3  # the assigned one is no longer the daemon's to decide
+    assert [d["decision"] for d in decided][:2] == ["simple", "complex"] and len(decided) == expected
+    assert main(["plan", "--dry-run", "--task-file", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "== a: Fix the typo on the login page" in out and "== b: Add authentication" in out
+
+
+def test_a_single_task_file_prints_as_before_and_a_bad_item_says_which(capsys: pytest.CaptureFixture[str],
+                                                                      tmp_path: Path) -> None:
+    path = tmp_path / "task.json"
+    path.write_text(json.dumps(task("a", "Fix the typo on the login page")))
+    assert main(["plan", "--dry-run", "--json", "--task-file", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["decision"] == "simple"  # one object, not a list of one
+    path.write_text(json.dumps([task("a", "Fix the typo"), {"id": "b", "title": 5}]))
+    assert main(["plan", "--dry-run", "--task-file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "not a valid task (item 2): title: Input should be a valid string" in err and "errors.pydantic" not in err
+    path.write_text(json.dumps({"tasks": []}))
+    assert main(["plan", "--dry-run", "--task-file", str(path)]) == 2
+    assert "holds no task" in capsys.readouterr().err

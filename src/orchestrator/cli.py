@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from orchestrator import (
     __version__,
@@ -396,41 +396,74 @@ def _plan(args: argparse.Namespace, config: Config) -> int:
         except (OSError, ValueError) as exc:
             print(f"orchestrator: cannot read {args.task_file}: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        raws = _tasks_in(raw)
+        if not raws:
+            print(f"orchestrator plan: {args.task_file} holds no task (a task, a list of tasks, or a queue with pending "
+                  "tasks)", file=sys.stderr)
+            return EXIT_USAGE
     elif args.title:
-        raw = {"id": "dry-run", "title": args.title, "description": args.description, "status": "pending"}
+        raws = [{"id": "dry-run", "title": args.title, "description": args.description, "status": "pending"}]
     else:
         print("orchestrator plan: give a TITLE or --task-file FILE", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        task = QueueTask.model_validate(raw)
-    except ValueError as exc:
-        print(f"orchestrator: not a valid task: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    classifier = Classifier(config.classifier)
-    if args.prompt:
+    tasks = []
+    for at, item in enumerate(raws):
         try:
-            print(render(load_template(config.planner.prompt_file), classifier.bounded(task), config.planner))
-        except PromptError as exc:
-            print(f"orchestrator: {exc}", file=sys.stderr)
+            tasks.append(QueueTask.model_validate(item))
+        except ValueError as exc:
+            where = f" (item {at + 1})" if len(raws) > 1 else ""
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'task'}: {e['msg']}" for e in exc.errors()) \
+                if isinstance(exc, ValidationError) else str(exc)
+            print(f"orchestrator: not a valid task{where}: {problems}", file=sys.stderr)
             return EXIT_USAGE
-        return 0
+    classifier = Classifier(config.classifier)
+    code = 0
+    results = []
+    for task in tasks:
+        if args.prompt:
+            try:
+                print(render(load_template(config.planner.prompt_file), classifier.bounded(task), config.planner))
+            except PromptError as exc:
+                print(f"orchestrator: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+            continue
+        result, failed = _dry_run(task, classifier, config)
+        code = EXIT_FAILED if failed else code
+        results.append(result)
+        if not args.json:
+            print(_plan_text(result) if len(tasks) == 1 else f"== {task.id}: {task.title}\n{_plan_text(result)}\n")
+    if args.json and results:
+        print(json.dumps(results[0] if len(tasks) == 1 else results, indent=2, ensure_ascii=False))
+    return code
+
+
+def _tasks_in(raw: Any) -> list[Any]:
+    """The tasks of a ``--task-file``: one task, a list of them, a queue (its pending tasks, as the daemon would
+    take them) or labelled records of the evaluation corpus (``{"task": ..., "label": ...}``)."""
+    if isinstance(raw, dict) and isinstance(raw.get("tasks"), list):
+        return [t for t in raw["tasks"] if isinstance(t, dict) and t.get("status", "pending") == "pending"]
+    items = raw if isinstance(raw, list) else [raw]
+    return [item["task"] if isinstance(item, dict) and isinstance(item.get("task"), dict) else item for item in items]
+
+
+def _dry_run(task: QueueTask, classifier: Classifier, config: Config) -> tuple[dict[str, Any], bool]:
+    """What the daemon would decide and plan for ``task``, and whether planning failed."""
     decision = classifier.classify(task)
     result: dict[str, Any] = decision.model_dump(include={"decision", "master", "confidence", "reasons"})
     result["plan"] = None
-    code = 0
+    failed = False
     if decision.decision == "complex":
         drafted = asyncio.run(draft(task, decision, classifier, config, now_iso()))
         if drafted.plan is not None:
             result["plan"] = drafted.plan.model_dump(mode="json")
         else:
             result["problems"] = drafted.error.problems if drafted.error else []
-            code = EXIT_FAILED
+            failed = True
         if drafted.rejected:
             result["planner_rejected"] = [{"round": r.round, "problems": list(r.problems)} for r in drafted.rejected]
         if drafted.fallback_reason:
             result["planner_fallback"] = drafted.fallback_reason
-    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else _plan_text(result))
-    return code
+    return result, failed
 
 
 def _plan_text(result: dict[str, Any]) -> str:
