@@ -47,6 +47,17 @@ def test_a_shell_flock_excludes_it_until_it_ends(tmp_path: Path) -> None:
     assert waited > 0 and holder.returncode == 0
 
 
+def test_taking_the_lock_tells_no_watcher_that_the_file_was_written(tmp_path: Path) -> None:
+    """Opened for writing, every acquire ended in an IN_CLOSE_WRITE on the queue's folder, which the
+    daemon's own watcher then had to read and drop, at every claim."""
+    path = tmp_path / "x.lock"
+    lock = FileLock(str(path), 0o644, 0.002)
+    lock.acquire(1)
+    assert lock._fd is not None and os.fstat(lock._fd).st_size == 0
+    assert fcntl.fcntl(lock._fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY  # read-only
+    lock.release()
+
+
 def test_the_lock_file_is_made_with_the_mode_asked_and_kept(tmp_path: Path) -> None:
     path = tmp_path / "x.lock"
     old = os.umask(0o077)
@@ -128,12 +139,15 @@ def test_threads_of_one_process_take_turns(tmp_path: Path) -> None:
     assert most == [1]
 
 
-def test_a_folder_in_place_of_the_lock_file_raises_not_waits(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["folder", "fifo", "symlink"])
+def test_a_folder_fifo_or_symlink_in_place_of_the_lock_file_raises_not_waits(tmp_path: Path, kind: str) -> None:
     path = tmp_path / "x.lock"
-    path.mkdir()
+    {"folder": path.mkdir, "fifo": lambda: os.mkfifo(path),
+     "symlink": lambda: path.symlink_to(tmp_path / "elsewhere.lock")}[kind]()
     lock = FileLock(str(path), 0o644, 0.002)
     with pytest.raises(OSError):
         lock.acquire(5)
-    path.rmdir()
+    assert not (tmp_path / "elsewhere.lock").exists()  # not created through the link
+    path.rmdir() if kind == "folder" else path.unlink()
     lock.acquire(0)  # the failed acquire left nothing held, not even its threads' turn
     lock.release()

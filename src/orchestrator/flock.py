@@ -14,12 +14,16 @@ opened again rather than held; waiting polls until the timeout.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import stat
 import threading
 import time
 
-_OPEN = os.O_RDWR | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
+_OPEN = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
+"""Read-only: flock needs no write access, and a descriptor opened for writing tells every inotify
+watcher of the folder (ours among them) that the file was written when it is closed."""
 
 
 class Timeout(TimeoutError):
@@ -38,7 +42,7 @@ class FileLock:
 
     def acquire(self, timeout: float) -> None:
         """Hold the lock; raises :class:`Timeout` after ``timeout`` seconds, or an OSError when the lock
-        file cannot be opened (a folder or a dangling symlink in its place)."""
+        file cannot be used (a folder, a FIFO or a symlink in its place)."""
         deadline = time.monotonic() + max(0.0, timeout)
         if not self._threads.acquire(timeout=max(0.0, timeout)):
             raise Timeout(self.path)
@@ -56,7 +60,11 @@ class FileLock:
                 except BaseException:
                     os.close(fd)
                     raise
-                if os.fstat(fd).st_nlink == 0:  # unlinked while we waited: the others lock the new file
+                held = os.fstat(fd)
+                if not stat.S_ISREG(held.st_mode):  # a folder or a FIFO opens read-only, and takes a flock
+                    os.close(fd)
+                    raise OSError(errno.EINVAL, "not a regular file", self.path)
+                if held.st_nlink == 0:  # unlinked while we waited: the others lock the new file
                     os.close(fd)
                     continue
                 self._fd = fd
@@ -77,13 +85,14 @@ class FileLock:
     def _open(self) -> int:
         while True:
             try:
+                return os.open(self.path, _OPEN)  # it exists but for the first time: no exception to build
+            except FileNotFoundError:
+                pass
+            try:
                 fd = os.open(self.path, _OPEN | os.O_CREAT | os.O_EXCL, self.mode)
                 break
             except FileExistsError:
-                try:
-                    return os.open(self.path, _OPEN)
-                except FileNotFoundError:
-                    continue  # removed between the two opens: create it
+                continue  # made between the two opens: open that one
         try:
             os.fchmod(fd, self.mode)  # the umask narrowed it: other writers' accounts must open it too
         except PermissionError:
