@@ -795,3 +795,46 @@ def test_a_claim_that_fails_before_any_write_leaves_no_drafting_to_start_later()
     sim.store.update_queue = update_queue  # type: ignore[method-assign]
     sim.run("queue")
     assert sim.plan("orch-a")["status"] == "in_progress"  # claimed and drafted again on the next pass
+
+
+def test_on_a_real_folder_a_complex_pickup_waits_on_the_disk_six_times_not_eight(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan's subtask files and stage-1 handoff are announced ahead (``Store.ahead``): their temp files are
+    fsynced with the plan's, so after the claim (its temp file, its folder) come the plan's wave and three
+    folder fsyncs, in the order the crash rules need (plan, subtask files, handoff), and nothing more."""
+    import os
+
+    from orchestrator import store as store_module
+    from orchestrator.config import Settings
+    from orchestrator.core import FULL, Core
+    from orchestrator.store import FolderStore, Layout
+
+    root = tmp_path / "coordination"
+    root.mkdir()
+    (root / "task-queue.json").write_text('{"tasks": []}')
+    store = FolderStore(Layout(root))
+    core = Core(store, Settings(Config()), processes=FakeProcesses())
+    core.start(pid=os.getpid())
+    core.run_pass(FULL)
+    waits: list[tuple[str, int | str]] = []
+    fsync_all, sync_folder = store_module._fsync_all, FolderStore._sync_folder
+
+    def files(fds: list[int], *, close: bool = False) -> None:
+        names = {os.path.basename(os.readlink(f"/proc/self/fd/{fd}")) for fd in fds}
+        waits.append(("folders", ",".join(sorted(names))) if close else ("files", len(fds)))
+        fsync_all(fds, close=close)
+
+    def folder(path: Any) -> None:
+        waits.append(("folders", path.name))
+        sync_folder(path)
+
+    monkeypatch.setattr(store_module, "_fsync_all", files)
+    monkeypatch.setattr(FolderStore, "_sync_folder", staticmethod(folder))
+    (root / "task-queue.json").write_text('{"tasks": [{"id": "a", "status": "pending", '
+                                          '"title": "Add authentication system with security audit and docs"}]}')
+    core.run_pass({"queue"})
+    assert waits == [("files", 1), ("folders", "coordination"),  # the claim
+                     ("files", 8),  # the plan's temp file with its 6 subtask files' and the handoff's
+                     ("folders", "tasks"), ("folders", "subtasks"), ("folders", "handoffs")]
+    assert (root / "masters/development/handoffs/to-development-subtask-orch-a-s01-design.json").exists()
+    core.stop()

@@ -775,3 +775,63 @@ def test_a_clean_stop_removes_the_spare_files_and_makes_no_more(store: FolderSto
         store.write_json(store.layout.plan("orch-a"), {"a": 1})
     time.sleep(0.05)  # the thread would have made one by now (cannot fail falsely: it only could miss a bug)
     assert not list(store.layout.temp.glob(f"{store_module.SPARE_PREFIX}*"))
+
+
+# --- files announced ahead (Store.ahead) ------------------------------------------------------------
+
+
+def _fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths fsynced from now on (files and folders), by name."""
+    synced: list[str] = []
+    real = os.fsync
+
+    def noting(fd: int) -> None:
+        synced.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", noting)
+    return synced
+
+
+def test_files_announced_ahead_are_fsynced_with_the_next_write_and_appear_only_at_their_own(
+        store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A complex pickup's plan, subtask files and handoff each waited for their own temp files' fsync:
+    announced ahead, those of the later ones ride with the plan's, and only renames and folder fsyncs are
+    left for them. Nothing appears before its own write, so the order on disk stays the callers'."""
+    layout = store.layout
+    plan, subtask, handoff = layout.plan("orch-t"), layout.subtask("orch-t-s01"), layout.subtask_handoff(
+        "development", "orch-t-s01", 1)
+    with store.working():
+        store.ahead([(subtask, {"subtask_id": "orch-t-s01"}), (handoff, {"to": "development"}),
+                     (layout.subtask("orch-t-s02"), {"never": "written"})])
+        synced = _fsyncs(monkeypatch)
+        store.write_json(plan, {"orchestration_id": "orch-t"})
+        temps = [name for name in synced if name.endswith(".tmp") or name.startswith(".orchestrator-")]
+        assert len(temps) == 4  # the plan's and the three announced, in one wave
+        assert not subtask.exists() and not handoff.exists()  # announced, not written
+        synced.clear()
+        assert store.create_json_many([(subtask, {"subtask_id": "orch-t-s01"})]) == [True]
+        assert synced == ["subtasks"]  # its temp file was durable already: only its folder is left
+        synced.clear()
+        assert store.create_json(handoff, {"to": "development", "changed": True})  # other bytes than announced
+        assert len(synced) == 2 and synced[-1] == "handoffs"  # written as any file: its own temp, its folder
+        assert json.loads(handoff.read_text()) == {"to": "development", "changed": True}
+    leftovers = [p.name for p in layout.temp.iterdir() if not p.name.startswith(".orchestrator-spare-")]
+    assert leftovers == []  # the announced file never written, and the one written otherwise, leave nothing
+    assert not layout.subtask("orch-t-s02").exists()
+
+
+def test_an_announced_file_that_cannot_be_written_does_not_fail_the_write_it_rides_with(
+        store: FolderStore) -> None:
+    layout = store.layout
+    blocked = layout.root / "masters" / "development"
+    shutil.rmtree(blocked, ignore_errors=True)
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_text("a file where the master's folder should be")
+    handoff = layout.subtask_handoff("development", "orch-t-s01", 1)
+    with store.working():
+        store.ahead([(handoff, {"to": "development"})])
+        store.write_json(layout.plan("orch-t"), {"orchestration_id": "orch-t"})  # not failed by the handoff
+        assert json.loads(layout.plan("orch-t").read_text()) == {"orchestration_id": "orch-t"}
+        with pytest.raises(StoreError):  # the handoff's own write says what is wrong
+            store.create_json(handoff, {"to": "development"})

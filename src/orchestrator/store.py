@@ -212,6 +212,14 @@ class Store:
         queue's encoding), and the two would take turns instead of overlapping."""
         self._meanwhile = start
 
+    def ahead(self, files: list[tuple[Path, Any]]) -> None:
+        """JSON files this pass will write next (created or replaced, each by its own call, in its own
+        order): the folder store writes their temporary files with the next durable write's and fsyncs
+        them all in one wave, so each file's own write is left with its rename and its folder's fsync.
+        Nothing appears before its own write, so the order on disk is the callers' as before; a file
+        written with other bytes than announced, or not at all, costs a temporary file, removed at the
+        end of the pass. Nothing in memory."""
+
     def _waiting(self) -> None:
         start, self._meanwhile = self._meanwhile, None
         if start is not None:
@@ -525,6 +533,8 @@ class FolderStore(Store):
         self._spare_stopped = False
         self._spare_thread: threading.Thread | None = None
         self._spare_names = (f"{SPARE_PREFIX}{uuid.uuid4().hex[:8]}-{n}" for n in count())
+        self._ahead: dict[Path, bytes] = {}  # announced by ahead(), its temp file not written yet
+        self._ready: dict[Path, tuple[bytes, Path]] = {}  # announced, its temp file written and fsynced
 
     @contextmanager
     def working(self) -> Iterator[None]:
@@ -540,6 +550,7 @@ class FolderStore(Store):
         try:
             yield
         finally:
+            self._drop_ahead()
             with self._spare_turn:
                 self._spare_busy = False
                 if self._spare_thread is None:
@@ -689,58 +700,126 @@ class FolderStore(Store):
                 self._same_device[folder] = same
         return self.layout.temp if same else folder
 
+    def ahead(self, files: list[tuple[Path, Any]]) -> None:
+        self._ahead.update((path, dump_json(data)) for path, data in files)
+
+    def _drop_ahead(self) -> None:
+        """The end of a pass: announced files it did not write (or wrote otherwise) leave no temp file."""
+        self._ahead.clear()
+        ready, self._ready = self._ready, {}
+        for _, temp in ready.values():
+            temp.unlink(missing_ok=True)
+
     def _write_temp(self, path: Path, data: bytes, *, durable: bool = True) -> Path:
         return self._write_temps([(path, data)], durable=durable)[0]
 
     def _write_temps(self, files: list[tuple[Path, bytes]], *, durable: bool = True) -> list[Path]:
         """A temporary file beside each path, written, then all fsynced at once (the disk commits
-        them together: six files cost little more than one), then closed."""
+        them together: six files cost little more than one), then closed.
+
+        Durable, it takes the temp files :meth:`ahead` wrote for the same bytes (fsynced already), and
+        writes and fsyncs those announced since in the same wave, for their own writes to take later."""
+        temps: list[Path | None] = [None] * len(files)
+        if durable and self._ready:
+            for at, (path, data) in enumerate(files):
+                ready = self._ready.get(path)
+                if ready is not None and ready[0] == data:
+                    temps[at] = ready[1]
+                    del self._ready[path]
+        extra: list[tuple[Path, bytes]] = []
+        if durable and self._ahead:
+            written = {path for path, _ in files}
+            extra = [(path, data) for path, data in self._ahead.items() if path not in written]
+            self._ahead.clear()
         opened: list[tuple[Path, int]] = []
+        ahead: list[tuple[tuple[Path, bytes], Path, int]] = []
         temp_folders: dict[Path, Path] = {}  # folder -> its temp folder: each checked once per batch
         try:
-            for path, data in files:
-                folder = path.parent
-                temp_folder = temp_folders.get(folder)
-                if temp_folder is None:
-                    self._check_folder(folder)
-                    temp_folder = temp_folders[folder] = self._temp_folder(folder)
-                try:
-                    st = os.lstat(path)
-                    if stat.S_ISLNK(st.st_mode):
-                        raise UnsafeName(f"{path} is a symlink; not written through")
-                    mode = st.st_mode & 0o7777
-                except FileNotFoundError:
-                    mode = DEFAULT_MODE
-                spare = self._open_spare(mode) if temp_folder == self.layout.temp else None
-                if spare is not None:
-                    temp, fd = spare
-                else:
-                    temp = temp_folder / _temp_name(path)
-                    try:
-                        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-                    except (FileNotFoundError, NotADirectoryError):
-                        if temp.parent != self.layout.temp:
-                            raise
-                        self._same_device.clear()  # the temp folder was removed or replaced: beside the files
-                        temp = self._temp_path(path)
-                        temp_folders[folder] = temp.parent
-                        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-                    os.fchmod(fd, mode)
-                opened.append((temp, fd))
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-            if durable:
+            for at, (path, data) in enumerate(files):
+                if temps[at] is None:
+                    temp, fd = self._open_temp(path, temp_folders)
+                    opened.append((temp, fd))
+                    _write_all(fd, data)
+                    temps[at] = temp
+            ahead = self._open_ahead(extra, temp_folders)
+            if durable and (opened or ahead):
                 self._waiting()
-                _fsync_all([fd for _, fd in opened])
+                try:
+                    _fsync_all([fd for _, fd in opened] + [fd for _, _, fd in ahead])
+                except OSError:
+                    if not ahead:
+                        raise
+                    for _, temp, fd in ahead:  # the announced files' own writes say what failed
+                        os.close(fd)
+                        temp.unlink(missing_ok=True)
+                    ahead = []
+                    _fsync_all([fd for _, fd in opened])
         except BaseException:
-            for temp, fd in opened:
+            for made, fd in opened:
                 os.close(fd)
-                temp.unlink(missing_ok=True)
+                made.unlink(missing_ok=True)
+            for _, spare, fd in ahead:
+                os.close(fd)
+                spare.unlink(missing_ok=True)
+            for taken in temps:  # written now or taken from ahead(): either way no file will use it
+                if taken is not None:
+                    taken.unlink(missing_ok=True)
             raise
         for _, fd in opened:
             os.close(fd)
-        return [temp for temp, _ in opened]
+        for (path, data), temp, fd in ahead:
+            os.close(fd)
+            self._ready[path] = (data, temp)
+        return [temp for temp in temps if temp is not None]
+
+    def _open_ahead(self, files: list[tuple[Path, bytes]],
+                    temp_folders: dict[Path, Path]) -> list[tuple[tuple[Path, bytes], Path, int]]:
+        """Temp files for what :meth:`ahead` announced, written; one that cannot be (its folder, a symlink
+        in its place) is left to its own write, which reports it."""
+        written = []
+        for path, data in files:
+            try:
+                temp, fd = self._open_temp(path, temp_folders)
+            except OSError:
+                continue
+            try:
+                _write_all(fd, data)
+            except OSError:
+                os.close(fd)
+                temp.unlink(missing_ok=True)
+                continue
+            written.append(((path, data), temp, fd))
+        return written
+
+    def _open_temp(self, path: Path, temp_folders: dict[Path, Path]) -> tuple[Path, int]:
+        """A new temp file for ``path``, with its mode, open for writing."""
+        folder = path.parent
+        temp_folder = temp_folders.get(folder)
+        if temp_folder is None:
+            self._check_folder(folder)
+            temp_folder = temp_folders[folder] = self._temp_folder(folder)
+        try:
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                raise UnsafeName(f"{path} is a symlink; not written through")
+            mode = st.st_mode & 0o7777
+        except FileNotFoundError:
+            mode = DEFAULT_MODE
+        spare = self._open_spare(mode) if temp_folder == self.layout.temp else None
+        if spare is not None:
+            return spare
+        temp = temp_folder / _temp_name(path)
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        except (FileNotFoundError, NotADirectoryError):
+            if temp.parent != self.layout.temp:
+                raise
+            self._same_device.clear()  # the temp folder was removed or replaced: beside the files
+            temp = self._temp_path(path)
+            temp_folders[folder] = temp.parent
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        os.fchmod(fd, mode)
+        return temp, fd
 
     @staticmethod
     def _sync_folder(folder: Path) -> None:
@@ -1072,6 +1151,12 @@ def _regular(fd: int, path: Path) -> os.stat_result:
 
 
 _FSYNC_POOL: ThreadPoolExecutor | None = None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _fsync_all(fds: list[int], *, close: bool = False) -> None:

@@ -522,8 +522,12 @@ class Supervisor:
                     self.complete(plan)
             plan.progress = progress.summarize(plan)
             todo.append(plan)
+        # the subtask files and handoffs the plans are about to need: their temp files ride with the plans'
+        # fsyncs, so each later write is its rename and its folder's fsync (two waits less a pickup)
+        files = dict(file for plan in todo for file in self._effect_files(plan))
+        self.store.ahead(list(files.items()))
         saved = [plan for plan, ok in zip(todo, self.registry.save_many(todo, release=False), strict=True) if ok]
-        for plan, done in zip(saved, self._effects_many(saved), strict=True):
+        for plan, done in zip(saved, self._effects_many(saved, files), strict=True):
             if not done:
                 continue
             self.outbox.release(plan.orchestration_id)
@@ -532,25 +536,45 @@ class Supervisor:
             if not self._dirty.get(plan.orchestration_id):  # an unreadable subtask file is tried again
                 self._settled.add(plan.orchestration_id)
 
-    def _effects_many(self, plans: list[Plan]) -> list[bool]:
+    def _effect_files(self, plan: Plan) -> list[tuple[Path, Any]]:
+        """The subtask files :meth:`_effects` would create for ``plan`` now, and the handoffs it would write."""
+        return [*((self.layout.subtask(s.subtask_id), s.model_dump(mode="json")) for s in self._unwritten(plan)),
+                *(self._handoff_file(plan, s) for s in self._due(plan))]
+
+    def _unwritten(self, plan: Plan, fresh: set[str] | frozenset[str] = frozenset()) -> list[Subtask]:
+        """Subtasks whose file was not announced as created (nor just created in a batch: ``fresh``)."""
+        o = plan.orchestration_id
+        return [s for s in plan.subtasks if not self.outbox.was_announced(f"{o}:created:{s.subtask_id}")
+                and s.subtask_id not in fresh]
+
+    def _due(self, plan: Plan) -> list[Subtask]:
+        """Active subtasks whose current attempt's handoff was not written yet."""
+        return [s for s in plan.subtasks if s.status in ACTIVE and not self._handed_off(plan.orchestration_id, s)]
+
+    def _effects_many(self, plans: list[Plan], files: dict[Path, Any] | None = None) -> list[bool]:
         """:meth:`_effects` of each plan; with several, their new subtask files are created in one
         batch, then (those files durable) the handoffs of the fresh ones in another. Whatever a
         batch did not write, each plan's own :meth:`_effects` writes (or reports) after it."""
         fresh: set[str] = set()
+        files = files or {}
         if len(plans) > 1:
-            new = [(p, s) for p in plans for s in p.subtasks
-                   if not self.outbox.was_announced(f"{p.orchestration_id}:created:{s.subtask_id}")]
+            new = [(p, s) for p in plans for s in self._unwritten(p)]
             try:
-                created = self.store.create_json_many([(self.layout.subtask(s.subtask_id), s.model_dump(mode="json"))
-                                                       for _, s in new])
+                created = self.store.create_json_many([self._new_subtask_file(s, files) for _, s in new])
                 fresh = {s.subtask_id for (_, s), ok in zip(new, created, strict=True) if ok}
                 self.store.create_json_many([self._handoff_file(p, s) for p, s in new
                                              if s.subtask_id in fresh and s.status in ACTIVE])
             except StoreError:
                 pass  # each plan's own effects write what is missing, and say what failed
-        return [self._effects(plan, fresh) for plan in plans]
+        return [self._effects(plan, fresh, files) for plan in plans]
 
-    def _effects(self, plan: Plan, fresh: set[str] | frozenset[str] = frozenset()) -> bool:
+    def _new_subtask_file(self, subtask: Subtask, files: dict[Path, Any]) -> tuple[Path, Any]:
+        """A subtask's file as the plan has it (encoded once: :meth:`_effect_files` did it for :meth:`Store.ahead`)."""
+        path = self.layout.subtask(subtask.subtask_id)
+        return path, files[path] if path in files else subtask.model_dump(mode="json")
+
+    def _effects(self, plan: Plan, fresh: set[str] | frozenset[str] = frozenset(),
+                 files: dict[Path, Any] | None = None) -> bool:
         """Write what the plan says and the files do not show yet, each write idempotent.
 
         What is "not shown yet" follows from the plan and from which events were announced
@@ -563,17 +587,15 @@ class Supervisor:
         for subtask_id in fresh & marks.keys():  # created in a batch just now, as the plan has it
             del marks[subtask_id]
         try:
-            new = [s for s in plan.subtasks if not self.outbox.was_announced(f"{o}:created:{s.subtask_id}")
-                   and s.subtask_id not in fresh]
+            new = self._unwritten(plan, fresh)
             if new:
-                written = self.store.create_json_many([(self.layout.subtask(s.subtask_id), s.model_dump(mode="json"))
-                                                       for s in new])
+                written = self.store.create_json_many([self._new_subtask_file(s, files or {}) for s in new])
                 for subtask, created in zip(new, written, strict=True):
                     if created:  # written as the plan has it: nothing more to write
                         marks.pop(subtask.subtask_id, None)
             for subtask_id, restore in marks.items():
                 self._write_one(plan, subtask_id, restore)
-            due = [s for s in plan.subtasks if s.status in ACTIVE and not self._handed_off(o, s)]
+            due = self._due(plan)
             if due:  # a stage's handoffs together: their fsyncs shared, all after the subtask files
                 self.store.create_json_many([self._handoff_file(plan, s) for s in due])
                 self._handing.difference_update(f"{o}:handoff:{s.subtask_id}:{s.attempt}" for s in due)
