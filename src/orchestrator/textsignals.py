@@ -25,7 +25,9 @@ _BULLET_RE = re.compile(r"^\s*(?:[-*•]\s+|[☐☑☒✅✔✓⬜⬛🔲▢◻�
 """A bullet, or a checklist's box ticked or not ("☐ SSO with the IdPs", "✅ reward ledger", "⬜ payout job")."""
 _TABLE_ROW_RE = re.compile(r"^[ \t]*\|([^|\n]*)\|[^\n]*$", re.MULTILINE)
 _TABLE_RULE_RE = re.compile(r"^[\s:-]*-[\s:-]*$")
-_ARROW_RE = re.compile(r"(?<!\s)\s*(?:→|->|=>|⇒)\s*")
+_ARROW_RE = re.compile(r"(?<!\s)(?<!\d)\s*(?:→|->|=>|⇒)\s*|(?<=\d)\s*(?:→|->|=>|⇒)(?!\s*v?\d)\s*")
+"""An arrow that orders steps; not one between two versions ("React 18.2 -> 18.3", "Postgres 14 → 16"): a version
+changed, one step."""
 _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
     r" (?:is|are) (?:done|complete|completed|merged|deployed|live|stable)|before (?:deploying|releasing|merging|shipping)"
@@ -830,8 +832,9 @@ reproduce a bug (open, click, reload), what one is asked to keep in mind (see, n
 and telling people about the work (post the release notes, brief the testers)."""
 _IMPERATIVE_RE = re.compile(
     r"^([a-z][a-z-]{2,})(?:\s+(?:up|down|out|off|over|back|away))?\s+(?:the|a|an|all|every|each|its|our|their|any|"
-    r"who|what|which|this|that|these|those|\d+)\b")
-"""A verb and its object; not "it" or "them": "store it in Vault", "restart it" go on with the thing made before."""
+    r"who|what|which|this|that|these|those|\d+(?![\d.]*\s*(?:→|->|=>|⇒|to\s)\s*v?\d))\b")
+"""A verb and its object; not "it" or "them": "store it in Vault", "restart it" go on with the thing made before; not
+a name and its versions ("Vite 4 -> 5", "Node 18 to 20": what one verb before it upgrades)."""
 
 
 def parallel_actions(pieces: Iterable[str], verbs: Iterable[str], series: bool = False) -> list[str]:
