@@ -65,3 +65,98 @@ def test_a_name_and_its_versions_is_an_object_not_a_request() -> None:
 def test_a_dependency_bump_is_one_job(rules: Classifier, title: str, description: str,
                                       decision: tuple[str, str | None]) -> None:
     assert route(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("clause", "kept_for_failure"), [
+    ("Roll back from the snapshot if the smoke tests fail", True),
+    ("Rollback plan: turn the read flag off", True),
+    ("Backout plan: revert DNS", True),
+    ("If the canary fails, roll back", True),
+    ("revert when the error rate rises", True),
+    # a rollback asked for is work
+    ("Roll back the audit-log service", False),
+    ("roll back the release and notify the support team", False),
+])
+def test_a_rollback_kept_for_failure_is_part_of_the_change(clause: str, kept_for_failure: bool) -> None:
+    from orchestrator.textsignals import contingency
+
+    assert contingency(clause) is kept_for_failure
+
+
+UPGRADE = ("Change CHG-4411 is approved. Take a snapshot, run pg_upgrade on the primary, fail over the replicas, run the "
+           "smoke tests and post in #status before and after. Roll back from the snapshot if the smoke tests fail.")
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # an upgrade runbook: one master's steps on one thing, its rollback kept for failure; a window in parentheses
+    # says when, it asks nothing
+    ("Upgrade the production Postgres cluster from 14 to 16 (maintenance window Sat 02:00-04:00 UTC)", UPGRADE,
+     ("simple", "cicd")),
+    ("Upgrade the production Postgres cluster from 14 to 16", UPGRADE, ("simple", "cicd")),
+    # ... but an aside that asks for more work is a request
+    ("Refactor the billing API (then deploy it to production and update the runbook)", "Split the invoice module, "
+     "move the tax rules into their own package and rename the endpoints.", ("complex", None)),
+    # ... and a rollback asked for is a step of its own: a release rolled back, a fix built, shipped again
+    ("Recover from the bad 3.2 release", "Roll back the release, fix the migration script, add a regression test "
+     "suite for the migrations, then deploy 3.2.1 to production.", ("complex", None)),
+])
+def test_an_upgrade_runbook_is_one_masters_job(rules: Classifier, title: str, description: str,
+                                               decision: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # one unit moved whole: its steps (containerise, a manifest, deploy through the pipeline) are one master's
+    ("Move the nightly export job from cron on vm-batch-2 to a Kubernetes CronJob", "vm-batch-2 is decommissioned at "
+     "the end of the month. Containerise export.py, add a CronJob manifest to the infra repo with the same schedule "
+     "(02:30 UTC) and deploy it to production through the pipeline.", ("simple", "cicd")),
+    # ... not many of them moved, each a move of its own, and the machine retired
+    ("Move the ML training jobs from cron on gpu-01 to Kubeflow pipelines", "Six jobs; containerise each, write the "
+     "pipeline definitions, schedule them, and retire gpu-01 after two good weeks.", ("complex", None)),
+    # ... nor a platform moved
+    ("Move the reporting service from Heroku to our Kubernetes cluster", "", ("complex", None)),
+])
+def test_one_unit_moved_is_one_change(rules: Classifier, title: str, description: str,
+                                      decision: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == decision
+
+
+SESSIONS = ("Dual-write sessions to both stores behind the flag sessions.redis_write, then switch reads with "
+            "sessions.redis_read, then remove the Memcached code after a week. Rollback plan: turn the read flag off; "
+            "sessions are still in Memcached while we dual-write.")
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a flag-guarded migration inside one codebase: dual-write, switch reads, remove the old code
+    ("Migrate user sessions from Memcached to Redis", SESSIONS, ("simple", "development")),
+    # ... not the same move without a flag or a word of how: a platform moved
+    ("Migrate user sessions from Memcached to Redis", "", ("complex", None)),
+    # ... nor one behind a flag that needs another master too (a cluster provisioned)
+    ("Migrate user sessions from Memcached to Redis", "Write sessions to Redis behind a feature flag; provision the "
+     "Redis cluster in production with Terraform.", ("complex", None)),
+    # ... nor one that also needs other masters (a deploy, an instance dropped), flag or not
+    ("Move user data from MySQL to Postgres", "Write the migration scripts, add dual-write in the app behind a feature "
+     "flag, backfill, cut over with a deploy, verify row counts, then drop the MySQL instance.", ("complex", None)),
+])
+def test_a_flag_guarded_migration_is_one_codebases_change(rules: Classifier, title: str, description: str,
+                                                          decision: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == decision
+
+
+def test_a_move_known_as_one_change_is_not_left_to_the_model() -> None:
+    """The built-in model learned that moves are complex; a move the rules know as one change is not asked of it."""
+    from orchestrator.learned import Judgement, LearnedModel
+    from orchestrator.models import MASTERS
+
+    class SureItIsComplex(LearnedModel):
+        def __init__(self) -> None:
+            said = Judgement(dict.fromkeys(MASTERS, 1 / len(MASTERS)), 1.0)
+            self.judge = lambda title, description, type_: said  # type: ignore[method-assign,assignment]
+
+    sure = Classifier(ClassifierConfig(), learned=SureItIsComplex())
+    assert route(sure, "Migrate user sessions from Memcached to Redis", SESSIONS) == ("simple", "development")
+    assert route(sure, "Move the lint job from Jenkins to GitHub Actions", "Port the steps and delete the old job.")[0] \
+        == "simple"
+    # a move of a platform is still the model's to judge when the rules are unsure
+    assert route(sure, "Migrate user sessions from Memcached to Redis", "Dual-write, switch reads, remove the old "
+                 "code.")[0] == "complex"

@@ -24,6 +24,7 @@ from orchestrator.textsignals import (
     TypoFixer,
     after_label,
     clauses,
+    contingency,
     head_phrase,
     keyword_pattern,
     operations_path,
@@ -1022,8 +1023,10 @@ class Router:
         reading = _stem_of(text) in READ_ONLY_VERBS and _stem_of(text) != "document" and all(
             _stem_of(clause) in READ_ONLY_VERBS + NOTING_VERBS for clause in clauses(text) if _stem_of(clause) in self._verbs)
         for clause in work_clauses(text):  # "with production access" qualifies; "with security audit" is work
-            if _CONSTRAINT_RE.match(clause):
-                continue  # "no personal data in the logs": what must not happen is a constraint, not a part
+            if _CONSTRAINT_RE.match(clause) or contingency(clause):
+                # "no personal data in the logs": what must not happen is a constraint, not a part; "roll back if the
+                # smoke tests fail": the change's own safety net, not cicd's part
+                continue
             scores = self._score_text(clause, candidates=candidates, clause=True)
             words = clause.lower().split()
             if _SECURITY_REVIEW_RE.search(clause):

@@ -705,6 +705,20 @@ _WORK_NOUNS_RE = re.compile(
     r"dashboards?|runbooks?|migration|backfill|pentest|threat model)\b", re.IGNORECASE)
 
 
+_CONTINGENCY_RE = re.compile(
+    r"^\s*(?:(?:roll-?\s?back|back-?\s?out|fallback)\s+plan\s*:"
+    r"|(?:if|when|should|in\s+case)\b[^.;\n]{0,80}?\b(?:roll\s*-?back|revert|back\s+out)\b"
+    r"|(?:and\s+|or\s+|otherwise\s+)?(?:roll\s*-?back|revert|back\s+out)\b[^.;\n]{0,80}?\b(?:if|when|unless|in\s+case|"
+    r"should|on\s+(?:failure|error))\b)", re.IGNORECASE)
+
+
+def contingency(clause: str) -> bool:
+    """Whether a clause is a rollback kept for failure ("Roll back from the snapshot if the smoke tests fail",
+    "Rollback plan: turn the read flag off"): part of the change it guards, neither a step of work nor another
+    master's part. Not a rollback asked for ("Roll back the audit-log service")."""
+    return bool(_CONTINGENCY_RE.match(clause))
+
+
 def names_work(piece: str) -> bool:
     """Whether a piece after "with" is a part of work (with security audit and docs), not a qualifier of
     the clause before it (every repository with production access)."""
