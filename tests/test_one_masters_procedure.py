@@ -160,3 +160,36 @@ def test_a_move_known_as_one_change_is_not_left_to_the_model() -> None:
     # a move of a platform is still the model's to judge when the rules are unsure
     assert route(sure, "Migrate user sessions from Memcached to Redis", "Dual-write, switch reads, remove the old "
                  "code.")[0] == "complex"
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # what an access request grants (repos, VPN, a namespace) is its contents, not other masters' parts
+    ("Access request: new hire Priya Nair needs repo and staging access", "Priya joins the payments team on Monday. "
+     "She needs read/write on the payments-api and payments-web GitHub repos, VPN, and read-only access to the staging "
+     "Kubernetes namespace. Manager: Tom.", ("simple", "security")),
+    # ... not an access request that also asks other masters' work
+    ("Access request for the new data team", "Grant them read access to the warehouse repos, create their staging "
+     "Kubernetes namespace, deploy the ingestion service there and run a secrets scan on their repos.", ("complex", None)),
+    # the places a census looks and the columns of its table are what it reads and records
+    ("List all repositories that still use Python 3.8", "For the EOL plan: which of our repos still pin Python 3.8 in "
+     "setup.py, pyproject.toml, Dockerfiles or CI config? A table with repo, file and owner team is enough.",
+     ("simple", "inventory")),
+    ("Catalog the third-party SaaS tools each team uses", "For the vendor review: per team, which SaaS products (Jira, "
+     "Figma, Datadog, ...), the number of seats, the owner, and whether SSO is enabled. A spreadsheet is fine.",
+     ("simple", "inventory")),
+    # ... not a catalog followed by other masters' work
+    ("Catalog the third-party SaaS tools each team uses", "Then cancel the unused seats, enforce SSO on every tool and "
+     "deploy the licence dashboard to production.", ("complex", None)),
+    # ... nor a census whose list is pieces of work (a review, a rollout, a deployment)
+    ("Inventory the card-data systems", "- a list of every system that stores card numbers\n- a security review of each "
+     "one\n- the tokenisation rollout to checkout\n- the deployment of the new vault proxy", ("complex", None)),
+    ("Inventory the card-data systems", "- a list of every system that stores card numbers\n- the tokenisation rollout "
+     "to checkout\n- the deployment of the new vault proxy\n- the monitoring setup for both", ("complex", None)),
+    # ... nor a census that is only the first of the parts of a title that names no work
+    ("Orchestrate the payments PCI prep", "1. Inventory: list every system that touches card data\n2. Security: gap "
+     "assessment against PCI DSS 4.0\n3. Development: tokenise card numbers in the checkout service\n4. CI/CD: "
+     "separate the CDE network in the deploy config", ("complex", None)),
+])
+def test_a_requests_list_is_its_contents(rules: Classifier, title: str, description: str,
+                                         decision: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == decision

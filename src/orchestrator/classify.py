@@ -182,7 +182,14 @@ class Classifier(Router):
         criteria = [*_list(task.context.get("acceptance_criteria")), *_list(task.context.get("requirements"))]
         # R3: once the head names one thing development makes, the description's phrases without a verb are
         # its features (helpers for the repositories queries, a short README), not parts of other masters
-        told = body if route.decided_by != "software" else "\n".join(action_clauses(body, self.config.action_verbs))
+        # R3/F1: and what a census looks through (setup.py, Dockerfiles, CI config) or lists of each thing (seats, owner,
+        # whether SSO is enabled), what an access request grants (repos, VPN, a namespace): the one request's contents
+        # (when the title asks it: not a census that is the first of the parts a title names no work for)
+        contents = route.decided_by in ("census", "access") and not route.described
+        # (its pieces of work still count: "a security review of each", "the tokenisation rollout")
+        acted = action_clauses(body, self.config.action_verbs)
+        told = "\n".join(acted) if route.decided_by == "software" else "\n".join(
+            clause for clause in clauses(body) if clause in acted or _WORK_NOUN_RE.search(clause)) if contents else body
         # a requirement that asks for work ("deploy to staging") is a part, and so are outcomes that span other
         # masters ("image scanned with no critical CVEs", "deployed to production", "runbook in docs/"); a stray
         # word of one other domain ("cached node_modules" in a pipeline's criteria) is a criterion of the one
@@ -198,7 +205,7 @@ class Classifier(Router):
         looked = without_narrative(unprefixed(without_investigation(description)))
         signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains,
                                           read_only=route.decided_by == "census" or self._reads_only(task.title),
-                                          decided_by=route.decided_by)
+                                          decided_by=route.decided_by, contents=contents or self._reads_only(task.title))
         signals += self._staged_launch(text)
         signals += self._split_by_writer(body)
         signals += self._size_signals(task, text)
@@ -307,7 +314,9 @@ class Classifier(Router):
         return _stem_of(head[0]) in READ_ONLY_VERBS + ROUTINE_VERBS or _stem_of(head[-1]) in READ_ONLY_VERBS
 
     def _sequence_signals(self, text: str, body: str, domains: list[str], read_only: bool = False,
-                          decided_by: str | None = None) -> list[tuple[float, str]]:
+                          decided_by: str | None = None, contents: bool = False) -> list[tuple[float, str]]:
+        """Parts of work in the text's lists, series, chains and clauses. ``contents``: the title asks one read-only
+        job or one access request, whose lists are what it reads, records or grants."""
         signals: list[tuple[float, str]] = []
         verbs = self.config.action_verbs
         # R5: an arrow chain counts when it orders work (design -> implement), not a system's path
@@ -346,8 +355,13 @@ class Classifier(Router):
         # and the old dumps turned off') is as many parts, whatever their domains; not the details of one thing the
         # title makes or the scope of a review it asks (F1)
         scoped = len(series) >= 4 and self._pieces(series, title_line)
-        items = listed if scoped or len(self.involved_domains("\n".join(listed))) >= 2 else [
-            item for item in listed if item in actionable or (item in joined and (
+        # what a read-only job looks through or records (setup.py, Dockerfiles, CI config; seats, owner, whether SSO is
+        # enabled) and what an access request grants (repos, VPN, a namespace) are its contents whatever their
+        # domains: only items that are work count (F1/F3)
+        spans = not contents and len(self.involved_domains("\n".join(listed))) >= 2
+        acting = actionable or set(parallel_actions(listed, verbs)) if contents else actionable  # a series' actions too
+        items = listed if scoped or spans else [
+            item for item in listed if item in acting or ((item in joined or contents) and (
                 _stem_of(item) in self._verbs or _WORK_NOUN_RE.search(item)))]
         if 3 <= len(items) < len(listed) and not series and len(actionable) >= 3:
             # "- add a canary stage - alert on 5xx rate - add a load test - write the runbook": an action list's item

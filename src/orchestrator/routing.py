@@ -357,6 +357,8 @@ class Route:
     """True when a keyword (not only hints) or the task's type named the domain."""
     decided_by: str | None = None
     """The head rule that named the work (``software``: a thing development makes), if one did."""
+    described: bool = False
+    """True when that head is the description's first request, the title naming no work ("Orchestrate the PCI prep")."""
 
 
 @dataclass
@@ -878,6 +880,7 @@ class Router:
             # a title that names no work ("Q3 housekeeping", "Ticket from support"): the description's
             # first request is the head
             head = self._score_head(self._first_request(description), scores, reasons)
+        described = head is not None and titled is None
         if head is None and (back := _rollback(title)):  # "Bring the api back to last week's version"
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is a rollback ({back.group()!r})")
             head = ("rollback", "cicd")
@@ -943,7 +946,7 @@ class Router:
             unsure = "a tie" if runner_up == best_score else "a narrow margin"
             reasons.append(f"{unsure}: {best} {best_score:g} against {second} {runner_up:g}")
         return Route(best, master, confidence, reasons, totals, strong=scores[best].strong > 0 or best in hinted,
-                     decided_by=decided_by)
+                     decided_by=decided_by, described=described)
 
     def _by_history(self, history: History, title: str, description: str, close: list[str], reasons: list[str],
                     totals: dict[str, float]) -> Route | None:
