@@ -193,3 +193,29 @@ def test_a_move_known_as_one_change_is_not_left_to_the_model() -> None:
 def test_a_requests_list_is_its_contents(rules: Classifier, title: str, description: str,
                                          decision: tuple[str, str | None]) -> None:
     assert route(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("text", "domains"), [
+    # a document read or followed is where the procedure comes from, not documentation to write
+    ("Upgrade the staging EKS cluster from 1.28 to 1.29. Control plane first, then the node groups, as in last "
+     "quarter's runbook.", ["cicd"]),
+    ("Upgrade the ingress-nginx Helm chart to 4.10 on staging. Read the changelog for breaking changes first, then "
+     "helm upgrade, then check the ingress still answers.", ["cicd"]),
+    # ... while a document written or updated is docs' part
+    ("Upgrade the staging EKS cluster from 1.28 to 1.29, then update the runbook.", ["cicd", "docs"]),
+    ("Upgrade the staging EKS cluster from 1.28 to 1.29. Write the upgrade guide for the other teams.", ["cicd", "docs"]),
+])
+def test_a_document_followed_is_no_docs_work(rules: Classifier, text: str, domains: list[str]) -> None:
+    assert rules.involved_domains(text) == domains
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    ("Upgrade the staging EKS cluster from 1.28 to 1.29", "Control plane first, then the node groups, as in last "
+     "quarter's runbook.", ("simple", "cicd")),
+    # ... an upgrade whose runbook is then rewritten for the other teams is two masters' work in order
+    ("Upgrade the staging EKS cluster from 1.28 to 1.29", "Control plane first, then the node groups, then rewrite the "
+     "upgrade runbook for the other teams.", ("complex", None)),
+])
+def test_an_upgrade_after_its_runbook_is_one_job(rules: Classifier, title: str, description: str,
+                                                 decision: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == decision

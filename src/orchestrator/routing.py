@@ -1046,6 +1046,8 @@ class Router:
                 scores["development"].total += KEYWORD_WEIGHT  # R2: write the backfill script, build a CLI
             if words and words[0] in RUNNING and "development" in scores:
                 scores["development"].total = 0.0  # "run the migration job", "run the smoke tests": operating it
+            if "docs" in scores and _DOC_FOLLOWED_RE.match(clause):
+                scores["docs"].total = 0.0  # "as in last quarter's runbook", "read the changelog first": the source
             if released and "docs" in scores and scores["docs"].words and set(scores["docs"].words) <= RELEASE_DOCS:
                 scores["docs"].total = 0.0  # "update the changelog" of a release is a step of the release
             if reading and "docs" in scores and words and _stem_of(words[0]) in ("document", *NOTING_VERBS):
@@ -1168,6 +1170,12 @@ _CAPABILITY_FOR_RE = re.compile(
     rf"make\s+it\s+possible\s+(?:for\s+(?:\w+\s+){{0,2}}{_PEOPLE}\s+)?to\s)", re.IGNORECASE)
 """A user story (``Let admins filter the audit trail``, ``As an admin I want ...``, ``Users should be able to
 ...``): the work is a capability of the product, development's, whatever it is about."""
+_DOC_FOLLOWED_RE = re.compile(
+    r"\s*(?:(?:first|then|and)\s*,?\s+)?(?:read|follow|see|consult|as\s+(?:in|per|described\s+in)|per|according\s+to|"
+    r"following|based\s+on)\s+(?:the\s+|our\s+|its\s+|their\s+|[\w'’-]+\s+){0,3}?(?:runbook|changelog|release\s+notes|"
+    r"docs|documentation|guide|playbook|readme|wiki|manual)s?\b", re.IGNORECASE)
+"""A clause that reads or follows a document ("as in last quarter's runbook", "Read the changelog for breaking changes
+first"): where the procedure comes from, not documentation to write."""
 _SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign-?off|signs?\s+(?:it\s+)?off|approv|"
                                  r"assessment|accreditation)|\bpen[\s-]?test|"
                                  r"\bpenetration\s+test|\bthreat\s+model", re.IGNORECASE)
