@@ -157,6 +157,11 @@ def test_a_move_known_as_one_change_is_not_left_to_the_model() -> None:
     assert route(sure, "Migrate user sessions from Memcached to Redis", SESSIONS) == ("simple", "development")
     assert route(sure, "Move the lint job from Jenkins to GitHub Actions", "Port the steps and delete the old job.")[0] \
         == "simple"
+    # ... not when the title asks more than the move
+    assert route(sure, "Move the nightly export job from cron to a Kubernetes CronJob, then rewrite the billing "
+                 "service in Go")[0] == "complex"
+    assert route(sure, "Migrate user sessions from Memcached to Redis, then rewrite the billing service in Go",
+                 "Dual-write behind the flag sessions.redis_write.")[0] == "complex"
     # a move of a platform is still the model's to judge when the rules are unsure
     assert route(sure, "Migrate user sessions from Memcached to Redis", "Dual-write, switch reads, remove the old "
                  "code.")[0] == "complex"

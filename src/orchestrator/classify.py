@@ -226,8 +226,10 @@ class Classifier(Router):
         # a move the rules know is one change: one unit moved whole ("Move the lint job from Jenkins to GitHub
         # Actions", 5 of 5 simple in the dev part and the tuning sets), or one codebase's move behind a flag; the
         # model, which learned from whole platforms moved, is not asked
-        unit = _moved_unit(task.title.lower(), many=False)
-        one_change = unit or (flagged and bool(_MOVED_RE.match(task.title.lower())))
+        # (the move the whole title asks: not "Move the export job to a CronJob, then rewrite the billing service")
+        alone = self._one_request(task.title, moving=True)
+        unit = _moved_unit(task.title.lower(), many=False) and alone
+        one_change = unit or (flagged and bool(_MOVED_RE.match(task.title.lower())) and alone)
         if one_change:
             reasons.append(f"{'one unit moved whole' if unit else 'moved behind a flag in one codebase'}: one change")
         if judge is not None and not one_change and all(weight >= 0 for weight, _ in signals):  # nothing says it is small
@@ -594,9 +596,10 @@ class Classifier(Router):
         return not (_SCOPED_TITLE_RE.match(lowered) or (
             words and words[0] in self._making - REPAIRING and self._one_request(title)))
 
-    def _one_request(self, title: str) -> bool:
+    def _one_request(self, title: str, moving: bool = False) -> bool:
         """Whether the title asks for one piece of work: a verb and its one object ("Release 2.4.0 of the mobile
-        app", "Make the invoice PDF match the new brand"), not a series ("Rebuild X, restore Y") nor a label."""
+        app", "Make the invoice PDF match the new brand"), not a series ("Rebuild X, restore Y") nor a label. With
+        ``moving``, a move of a whole thing is one request too (asked whether the title asks only that move)."""
         title = without_formalities(title)  # The Contractor shall update the TLS certificate of the portal
         # an aside that asks nothing says when or why ("Upgrade the Postgres cluster (maintenance window Sat
         # 02:00-04:00 UTC)"): the request is the rest
@@ -604,7 +607,7 @@ class Classifier(Router):
                               else "", title)
         words = _WORD_RE.findall(title.lower())
         if not words or (self._system_verbs.match(words[0]) and words[1:2] not in (["off"], ["on"])
-                         and not _moved_unit(title.lower(), many=False)):
+                         and not _moved_unit(title.lower(), many=False) and not moving):
             # Move user data from MySQL to Postgres: a migration's steps are its parts (not "switch off", nor one unit
             # moved: "Move the nightly export job from cron to a Kubernetes CronJob")
             return False
