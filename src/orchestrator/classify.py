@@ -187,9 +187,12 @@ class Classifier(Router):
         # (when the title asks it: not a census that is the first of the parts a title names no work for)
         contents = route.decided_by in ("census", "access") and not route.described
         # (its pieces of work still count: "a security review of each", "the tokenisation rollout")
-        acted = action_clauses(body, self.config.action_verbs)
-        told = "\n".join(acted) if route.decided_by == "software" else "\n".join(
-            clause for clause in clauses(body) if clause in acted or _WORK_NOUN_RE.search(clause)) if contents else body
+        told = body
+        if contents or route.decided_by == "software":
+            acted = action_clauses(body, self.config.action_verbs)
+            worked = set(acted)
+            told = "\n".join(acted) if route.decided_by == "software" else "\n".join(
+                clause for clause in clauses(body) if clause in worked or _WORK_NOUN_RE.search(clause))
         # a requirement that asks for work ("deploy to staging") is a part, and so are outcomes that span other
         # masters ("image scanned with no critical CVEs", "deployed to production", "runbook in docs/"); a stray
         # word of one other domain ("cached node_modules" in a pipeline's criteria) is a criterion of the one
