@@ -224,3 +224,17 @@ def test_a_document_followed_is_no_docs_work(rules: Classifier, text: str, domai
 def test_an_upgrade_after_its_runbook_is_one_job(rules: Classifier, title: str, description: str,
                                                  decision: tuple[str, str | None]) -> None:
     assert route(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description"), [
+    # the seed's complex examples span masters: still plans next to the rules above
+    ("Refactor API layer, update tests, and deploy", ""),
+    ("Add authentication system with security audit and docs", "design -> implement -> test -> audit -> document"),
+    # a build by one master, then a deploy through another's pipeline, in order
+    ("Build the reminders service", "Write the service and its tests, then containerise it, then deploy it to "
+     "production through the pipeline."),
+    # an upgrade whose code changes are development's and whose rollout is cicd's
+    ("Upgrade Postgres 11 to 15 on all four clusters, test the apps against it, and fix whatever breaks", ""),
+])
+def test_a_multi_master_build_then_deploy_stays_complex(rules: Classifier, title: str, description: str) -> None:
+    assert route(rules, title, description) == ("complex", None)
