@@ -1522,7 +1522,9 @@ def test_the_reasons_never_contradict_the_decision(rules: Classifier) -> None:
     assert decided.master == "cicd"
     assert not any(reason.endswith(": development") for reason in decided.reasons)
     assert any("outweighed (cicd" in reason for reason in decided.reasons if "development" in reason)
-    two = classify(rules, "Catalog every S3 bucket we own", "With owner, encryption status and public access for each.")
+    # (a census's columns are its contents, no domain's part since cx12: a fix and its deploy is two domains' words)
+    two = classify(rules, "Fix CSRF on the account deletion endpoint", "Add the token check and deploy the fix to "
+                   "production.")
     assert two.decision == "simple" and any(reason.startswith("2 domains involved") for reason in two.reasons)
     assert not any(reason.startswith("single domain") for reason in two.reasons)
 

@@ -46,6 +46,7 @@ from orchestrator.textsignals import (
     arrow_chain,
     changed_files,
     clauses,
+    contingency,
     duration_minutes,
     find_files,
     has_line_reference,
@@ -181,7 +182,17 @@ class Classifier(Router):
         criteria = [*_list(task.context.get("acceptance_criteria")), *_list(task.context.get("requirements"))]
         # R3: once the head names one thing development makes, the description's phrases without a verb are
         # its features (helpers for the repositories queries, a short README), not parts of other masters
-        told = body if route.decided_by != "software" else "\n".join(action_clauses(body, self.config.action_verbs))
+        # R3/F1: and what a census looks through (setup.py, Dockerfiles, CI config) or lists of each thing (seats, owner,
+        # whether SSO is enabled), what an access request grants (repos, VPN, a namespace): the one request's contents
+        # (when the title asks it: not a census that is the first of the parts a title names no work for)
+        contents = route.decided_by in ("census", "access") and not route.described
+        # (its pieces of work still count: "a security review of each", "the tokenisation rollout")
+        told = body
+        if contents or route.decided_by == "software":
+            acted = action_clauses(body, self.config.action_verbs)
+            worked = set(acted)
+            told = "\n".join(acted) if route.decided_by == "software" else "\n".join(
+                clause for clause in clauses(body) if clause in worked or _WORK_NOUN_RE.search(clause))
         # a requirement that asks for work ("deploy to staging") is a part, and so are outcomes that span other
         # masters ("image scanned with no critical CVEs", "deployed to production", "runbook in docs/"); a stray
         # word of one other domain ("cached node_modules" in a pipeline's criteria) is a criterion of the one
@@ -197,12 +208,13 @@ class Classifier(Router):
         looked = without_narrative(unprefixed(without_investigation(description)))
         signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains,
                                           read_only=route.decided_by == "census" or self._reads_only(task.title),
-                                          decided_by=route.decided_by)
+                                          decided_by=route.decided_by, contents=contents or self._reads_only(task.title))
         signals += self._staged_launch(text)
         signals += self._split_by_writer(body)
         signals += self._size_signals(task, text)
+        flagged = bool(_FLAGGED_RE.search(body)) and len(domains) <= 1
         whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline",
-                                           bare=not description.strip())
+                                           bare=not description.strip(), flagged=flagged)
         files = changed_files(text, find_files(text)) if whole else []
         if whole and 0 < len(files) <= self.config.max_simple_files:  # "Improve observability: a middleware in app.py"
             whole = [(weight / 2, f"{reason}, but the text names its file ({files[0]})") for weight, reason in whole]
@@ -214,7 +226,16 @@ class Classifier(Router):
         if score >= threshold:
             confidence = min(0.99, 0.6 + 0.4 * (score - threshold) / threshold)
             return self._complex(task, route, confidence, reasons)
-        if judge is not None and all(weight >= 0 for weight, _ in signals):  # nothing says it is small
+        # a move the rules know is one change: one unit moved whole ("Move the lint job from Jenkins to GitHub
+        # Actions", 5 of 5 simple in the dev part and the tuning sets), or one codebase's move behind a flag; the
+        # model, which learned from whole platforms moved, is not asked
+        # (the move the whole title asks: not "Move the export job to a CronJob, then rewrite the billing service")
+        alone = self._one_request(task.title, moving=True)
+        unit = _moved_unit(task.title.lower(), many=False) and alone
+        one_change = unit or (flagged and bool(_MOVED_RE.match(task.title.lower())) and alone)
+        if one_change:
+            reasons.append(f"{'one unit moved whole' if unit else 'moved behind a flag in one codebase'}: one change")
+        if judge is not None and not one_change and all(weight >= 0 for weight, _ in signals):  # nothing says it is small
             likely = judge().complex
             if likely >= MODEL_COMPLEX_MIN or (score >= PARTIAL_PLAN_SCORE and likely >= MODEL_COMPLEX_SEEN_MIN):
                 return self._complex(task, route, min(0.9, likely), [
@@ -298,7 +319,9 @@ class Classifier(Router):
         return _stem_of(head[0]) in READ_ONLY_VERBS + ROUTINE_VERBS or _stem_of(head[-1]) in READ_ONLY_VERBS
 
     def _sequence_signals(self, text: str, body: str, domains: list[str], read_only: bool = False,
-                          decided_by: str | None = None) -> list[tuple[float, str]]:
+                          decided_by: str | None = None, contents: bool = False) -> list[tuple[float, str]]:
+        """Parts of work in the text's lists, series, chains and clauses. ``contents``: the title asks one read-only
+        job or one access request, whose lists are what it reads, records or grants."""
         signals: list[tuple[float, str]] = []
         verbs = self.config.action_verbs
         # R5: an arrow chain counts when it orders work (design -> implement), not a system's path
@@ -337,8 +360,13 @@ class Classifier(Router):
         # and the old dumps turned off') is as many parts, whatever their domains; not the details of one thing the
         # title makes or the scope of a review it asks (F1)
         scoped = len(series) >= 4 and self._pieces(series, title_line)
-        items = listed if scoped or len(self.involved_domains("\n".join(listed))) >= 2 else [
-            item for item in listed if item in actionable or (item in joined and (
+        # what a read-only job looks through or records (setup.py, Dockerfiles, CI config; seats, owner, whether SSO is
+        # enabled) and what an access request grants (repos, VPN, a namespace) are its contents whatever their
+        # domains: only items that are work count (F1/F3)
+        spans = not contents and len(self.involved_domains("\n".join(listed))) >= 2
+        acting = actionable or set(parallel_actions(listed, verbs)) if contents else actionable  # a series' actions too
+        items = listed if scoped or spans else [
+            item for item in listed if item in acting or ((item in joined or contents) and (
                 _stem_of(item) in self._verbs or _WORK_NOUN_RE.search(item)))]
         if 3 <= len(items) < len(listed) and not series and len(actionable) >= 3:
             # "- add a canary stage - alert on 5xx rate - add a load test - write the runbook": an action list's item
@@ -355,6 +383,7 @@ class Classifier(Router):
         requests = decided_by is None and _stem_of(title) not in self._making | self._vague_words
         actions = max(action_clauses(asking, verbs), parallel_actions(clauses(rest), verbs, series=requests), key=len)
         actions = [action for action in actions if not _FIX_TEST_RE.match(action)] or actions
+        actions = [action for action in actions if not contingency(action)]  # "roll back if the smoke tests fail"
         # after a label that asks nothing, the requests ("Migración del CRM: exportar contactos, importarlos, ...")
         asked = title_requests(self._after_label(asking) or asking, self._verbs | self._phrasal,
                                making=self._making | {"set"})
@@ -570,13 +599,21 @@ class Classifier(Router):
         return not (_SCOPED_TITLE_RE.match(lowered) or (
             words and words[0] in self._making - REPAIRING and self._one_request(title)))
 
-    def _one_request(self, title: str) -> bool:
+    def _one_request(self, title: str, moving: bool = False) -> bool:
         """Whether the title asks for one piece of work: a verb and its one object ("Release 2.4.0 of the mobile
-        app", "Make the invoice PDF match the new brand"), not a series ("Rebuild X, restore Y") nor a label."""
+        app", "Make the invoice PDF match the new brand"), not a series ("Rebuild X, restore Y") nor a label. With
+        ``moving``, a move of a whole thing is one request too (asked whether the title asks only that move)."""
         title = without_formalities(title)  # The Contractor shall update the TLS certificate of the portal
+        # an aside that asks nothing says when or why ("Upgrade the Postgres cluster (maintenance window Sat
+        # 02:00-04:00 UTC)"): the request is the rest
+        title = _ASIDE_RE.sub(lambda aside: aside.group() if action_clauses(aside.group(1), self.config.action_verbs)
+                              else "", title)
         words = _WORD_RE.findall(title.lower())
-        if not words or (self._system_verbs.match(words[0]) and words[1:2] not in (["off"], ["on"])):
-            return False  # Move user data from MySQL to Postgres: a migration's steps are its parts (not "switch off")
+        if not words or (self._system_verbs.match(words[0]) and words[1:2] not in (["off"], ["on"])
+                         and not _moved_unit(title.lower(), many=False) and not moving):
+            # Move user data from MySQL to Postgres: a migration's steps are its parts (not "switch off", nor one unit
+            # moved: "Move the nightly export job from cron to a Kubernetes CronJob")
+            return False
         # a known verb, or any verb in a request's shape ("Tidy the orders API", "Polish the onboarding emails")
         opens = words[0] in self._verbs or " ".join(words[:2]) in self._phrasal or request_shaped(title.lower())
         return opens and len(action_clauses(title, self.config.action_verbs)) <= 1 \
@@ -670,10 +707,13 @@ class Classifier(Router):
                     found.append(head)
         return found
 
-    def _whole_system_signals(self, title: str, built: bool = True, bare: bool = False) -> list[tuple[float, str]]:
+    def _whole_system_signals(self, title: str, built: bool = True, bare: bool = False,
+                              flagged: bool = False) -> list[tuple[float, str]]:
         """A short title can name a whole program: a capability that runs through a system
         (``Multi-tenancy for the reporting service``) or a whole system decommissioned, migrated or
-        rewritten (``Decommission the legacy billing system``, ``Overhaul of the onboarding platform``)."""
+        rewritten (``Decommission the legacy billing system``, ``Overhaul of the onboarding platform``).
+        ``flagged``: the description moves it behind a feature flag, in one domain's words (a flag-guarded
+        migration inside one codebase: dual-write, switch reads, remove the old code)."""
         lowered = title.lower()
         head = head_phrase(lowered)
         first = _first_word(head)
@@ -722,13 +762,18 @@ class Classifier(Router):
             return [(1.0, f"a program of work ({title.strip()!r})")]  # Marketplace MVP, the reporting epic
         moved = _MOVED_RE.match(lowered)
         what = re.findall(r"[a-z][\w-]*", moved.group("what")) if moved else []
-        if what and what[-1].removesuffix("s") not in ONE_UNIT_NOUNS | LIBRARIES | CODE_UNITS \
+        if what and not _moved_unit(lowered) \
                 and what[-1] not in SECRET_NOUNS and not (set(what) & (SCREENS | UI_OBJECTS | SHOWN_CONTENT)) \
                 and not _MOVED_INSIDE_RE.search(lowered) \
                 and not re.search(r"\bfrom\s+(?:the\s+)?(?:left|right|top|bottom|side|header|footer|sidebar|menu)\b",
                                   lowered):
             # "Move the blog from WordPress to the new CMS", "Migrate all analysis pipelines from the HPC to AWS
-            # Batch": a thing moved from one platform to another (32 of 35 in the dev part), not one job or table
+            # Batch": a thing moved from one platform to another (32 of 35 in the dev part), not one job or table;
+            # nor what one codebase moves behind a flag ("Migrate user sessions from Memcached to Redis": dual-write
+            # behind a flag, switch reads, remove the old code: development's one change)
+            if flagged:
+                return [(0.0, f"moved from one platform to another ({title.strip()!r}), but behind a flag in one "
+                              "codebase: one change")]
             return [(1.0, f"moved from one platform to another ({title.strip()!r})")]
         changed = self._system_verbs.search(head)
         if changed is None:
@@ -860,6 +905,21 @@ ONE_UNIT_NOUNS = frozenset({"job", "step", "check", "script", "file", "table", "
 CODE_UNITS = frozenset({"parser", "helper", "decorator", "logger", "class", "util", "utility", "hook", "favicon",
                         "readme", "icon", "test", "picker", "dsn", "runner"})
 """Pieces of one codebase or setup: ported or switched in one change (``Port the CSV parser from Python 2 to 3``)."""
+
+
+def _moved_unit(lowered: str, many: bool = True) -> bool:
+    """Whether a lower-cased title moves units of a system or pieces of code from one place to another ("move the
+    lint job from jenkins to github actions", "port the csv parsers from python 2 to 3"): no platform moved. Not
+    ``many``: one of them ("move the ml training jobs ...": a move each)."""
+    moved = _MOVED_RE.match(lowered)
+    what = re.findall(r"[a-z][\w-]*", moved.group("what")) if moved else []
+    return bool(what) and (what[-1].removesuffix("s") if many else what[-1]) in ONE_UNIT_NOUNS | LIBRARIES | CODE_UNITS
+
+
+_FLAGGED_RE = re.compile(r"\b(?:behind|with|under|via|using)\s+(?:a|an|the|its|our|their)\s+(?:[\w.-]+\s+)?"
+                         r"(?:feature[- ])?flags?\b", re.IGNORECASE)
+"""A change guarded by a feature flag ("behind the flag sessions.redis_write", "with a feature flag")."""
+_ASIDE_RE = re.compile(r"\s*\(([^()]*)\)")
 _MOVED_INSIDE_RE = re.compile(r"\b(?:in|on|inside|within)\s+(?:the|our|this|its)\s+[\w.-]+(?:\s+[\w.-]+){0,2}\s*$")
 """A move made inside one named thing (``... from moment to date-fns in the booking form``) is one change."""
 _ITEM_SPLIT_RE = re.compile(r",\s*(?:and\s+)?|\s+and\s+")

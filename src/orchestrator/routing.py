@@ -24,6 +24,7 @@ from orchestrator.textsignals import (
     TypoFixer,
     after_label,
     clauses,
+    contingency,
     head_phrase,
     keyword_pattern,
     operations_path,
@@ -356,6 +357,8 @@ class Route:
     """True when a keyword (not only hints) or the task's type named the domain."""
     decided_by: str | None = None
     """The head rule that named the work (``software``: a thing development makes), if one did."""
+    described: bool = False
+    """True when that head is the description's first request, the title naming no work ("Orchestrate the PCI prep")."""
 
 
 @dataclass
@@ -877,6 +880,7 @@ class Router:
             # a title that names no work ("Q3 housekeeping", "Ticket from support"): the description's
             # first request is the head
             head = self._score_head(self._first_request(description), scores, reasons)
+        described = head is not None and titled is None
         if head is None and (back := _rollback(title)):  # "Bring the api back to last week's version"
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is a rollback ({back.group()!r})")
             head = ("rollback", "cicd")
@@ -942,7 +946,7 @@ class Router:
             unsure = "a tie" if runner_up == best_score else "a narrow margin"
             reasons.append(f"{unsure}: {best} {best_score:g} against {second} {runner_up:g}")
         return Route(best, master, confidence, reasons, totals, strong=scores[best].strong > 0 or best in hinted,
-                     decided_by=decided_by)
+                     decided_by=decided_by, described=described)
 
     def _by_history(self, history: History, title: str, description: str, close: list[str], reasons: list[str],
                     totals: dict[str, float]) -> Route | None:
@@ -1022,8 +1026,10 @@ class Router:
         reading = _stem_of(text) in READ_ONLY_VERBS and _stem_of(text) != "document" and all(
             _stem_of(clause) in READ_ONLY_VERBS + NOTING_VERBS for clause in clauses(text) if _stem_of(clause) in self._verbs)
         for clause in work_clauses(text):  # "with production access" qualifies; "with security audit" is work
-            if _CONSTRAINT_RE.match(clause):
-                continue  # "no personal data in the logs": what must not happen is a constraint, not a part
+            if _CONSTRAINT_RE.match(clause) or contingency(clause):
+                # "no personal data in the logs": what must not happen is a constraint, not a part; "roll back if the
+                # smoke tests fail": the change's own safety net, not cicd's part
+                continue
             scores = self._score_text(clause, candidates=candidates, clause=True)
             words = clause.lower().split()
             if _SECURITY_REVIEW_RE.search(clause):
@@ -1040,6 +1046,8 @@ class Router:
                 scores["development"].total += KEYWORD_WEIGHT  # R2: write the backfill script, build a CLI
             if words and words[0] in RUNNING and "development" in scores:
                 scores["development"].total = 0.0  # "run the migration job", "run the smoke tests": operating it
+            if "docs" in scores and _DOC_FOLLOWED_RE.match(clause):
+                scores["docs"].total = 0.0  # "as in last quarter's runbook", "read the changelog first": the source
             if released and "docs" in scores and scores["docs"].words and set(scores["docs"].words) <= RELEASE_DOCS:
                 scores["docs"].total = 0.0  # "update the changelog" of a release is a step of the release
             if reading and "docs" in scores and words and _stem_of(words[0]) in ("document", *NOTING_VERBS):
@@ -1162,6 +1170,12 @@ _CAPABILITY_FOR_RE = re.compile(
     rf"make\s+it\s+possible\s+(?:for\s+(?:\w+\s+){{0,2}}{_PEOPLE}\s+)?to\s)", re.IGNORECASE)
 """A user story (``Let admins filter the audit trail``, ``As an admin I want ...``, ``Users should be able to
 ...``): the work is a capability of the product, development's, whatever it is about."""
+_DOC_FOLLOWED_RE = re.compile(
+    r"\s*(?:(?:first|then|and)\s*,?\s+)?(?:read|follow|see|consult|as\s+(?:in|per|described\s+in)|per|according\s+to|"
+    r"following|based\s+on)\s+(?:the\s+|our\s+|its\s+|their\s+|[\w'’-]+\s+){0,3}?(?:runbook|changelog|release\s+notes|"
+    r"docs|documentation|guide|playbook|readme|wiki|manual)s?\b", re.IGNORECASE)
+"""A clause that reads or follows a document ("as in last quarter's runbook", "Read the changelog for breaking changes
+first"): where the procedure comes from, not documentation to write."""
 _SECURITY_REVIEW_RE = re.compile(r"\bsecurity\s+(?:team\s+)?(?:review|audit|sign-?off|signs?\s+(?:it\s+)?off|approv|"
                                  r"assessment|accreditation)|\bpen[\s-]?test|"
                                  r"\bpenetration\s+test|\bthreat\s+model", re.IGNORECASE)

@@ -25,7 +25,9 @@ _BULLET_RE = re.compile(r"^\s*(?:[-*•]\s+|[☐☑☒✅✔✓⬜⬛🔲▢◻�
 """A bullet, or a checklist's box ticked or not ("☐ SSO with the IdPs", "✅ reward ledger", "⬜ payout job")."""
 _TABLE_ROW_RE = re.compile(r"^[ \t]*\|([^|\n]*)\|[^\n]*$", re.MULTILINE)
 _TABLE_RULE_RE = re.compile(r"^[\s:-]*-[\s:-]*$")
-_ARROW_RE = re.compile(r"(?<!\s)\s*(?:→|->|=>|⇒)\s*")
+_ARROW_RE = re.compile(r"(?<!\s)(?<!\d)\s*(?:→|->|=>|⇒)\s*|(?<=\d)\s*(?:→|->|=>|⇒)(?!\s*v?\d)\s*")
+"""An arrow that orders steps; not one between two versions ("React 18.2 -> 18.3", "Postgres 14 → 16"): a version
+changed, one step."""
 _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
     r" (?:is|are) (?:done|complete|completed|merged|deployed|live|stable)|before (?:deploying|releasing|merging|shipping)"
@@ -703,6 +705,20 @@ _WORK_NOUNS_RE = re.compile(
     r"dashboards?|runbooks?|migration|backfill|pentest|threat model)\b", re.IGNORECASE)
 
 
+_CONTINGENCY_RE = re.compile(
+    r"^\s*(?:(?:roll-?\s?back|back-?\s?out|fallback)\s+plan\s*:"
+    r"|(?:if|when|should|in\s+case)\b[^.;\n]{0,80}?\b(?:roll\s*-?back|revert|back\s+out)\b"
+    r"|(?:and\s+|or\s+|otherwise\s+)?(?:roll\s*-?back|revert|back\s+out)\b[^.;\n]{0,80}?\b(?:if|when|unless|in\s+case|"
+    r"should|on\s+(?:failure|error))\b)", re.IGNORECASE)
+
+
+def contingency(clause: str) -> bool:
+    """Whether a clause is a rollback kept for failure ("Roll back from the snapshot if the smoke tests fail",
+    "Rollback plan: turn the read flag off"): part of the change it guards, neither a step of work nor another
+    master's part. Not a rollback asked for ("Roll back the audit-log service")."""
+    return bool(_CONTINGENCY_RE.match(clause))
+
+
 def names_work(piece: str) -> bool:
     """Whether a piece after "with" is a part of work (with security audit and docs), not a qualifier of
     the clause before it (every repository with production access)."""
@@ -830,8 +846,9 @@ reproduce a bug (open, click, reload), what one is asked to keep in mind (see, n
 and telling people about the work (post the release notes, brief the testers)."""
 _IMPERATIVE_RE = re.compile(
     r"^([a-z][a-z-]{2,})(?:\s+(?:up|down|out|off|over|back|away))?\s+(?:the|a|an|all|every|each|its|our|their|any|"
-    r"who|what|which|this|that|these|those|\d+)\b")
-"""A verb and its object; not "it" or "them": "store it in Vault", "restart it" go on with the thing made before."""
+    r"who|what|which|this|that|these|those|\d+(?![\d.]*\s*(?:→|->|=>|⇒|to\s)\s*v?\d))\b")
+"""A verb and its object; not "it" or "them": "store it in Vault", "restart it" go on with the thing made before; not
+a name and its versions ("Vite 4 -> 5", "Node 18 to 20": what one verb before it upgrades)."""
 
 
 def parallel_actions(pieces: Iterable[str], verbs: Iterable[str], series: bool = False) -> list[str]:
