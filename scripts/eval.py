@@ -2,7 +2,8 @@
 """Measure the classifier (default configuration) against a labelled corpus.
 
     python scripts/eval.py [--part dev|test|blind|blind2|all|PATH.json] [--history PART] [--folds K | --by-batch] [--no-model]
-                           [--errors] [--json] [--min-master 0.97] [--min-complex-recall 0.95] [--max-false-complex 0.05]
+                           [--errors] [--ledger] [--json]
+                           [--min-master 0.97] [--min-complex-recall 0.95] [--max-false-complex 0.05]
 
 A corpus file is a list of ``{"label": {"decision", "master", "why"}, "task": {...queue task...}}``: the dev
 part is src/orchestrator/data/dev-corpus.json (shipped: the built-in model learns from it), the test part
@@ -17,6 +18,9 @@ assigned by a person to its labelled master: the rules' ties are then broken by 
 The built-in model (learned.py) is trained on the dev part, so on the dev part its numbers are in-sample:
 ``--folds 10`` cross-validates instead (each tenth classified by a model trained on the other nine, and with
 ``--history`` naming the same part, by their history too); ``--no-model`` measures the rules (and history) alone.
+``--ledger`` sets every decision the built-in model made against what the rules (and history) alone decided
+for the same task: right where they were wrong (gained), wrong where they were right (lost), or either way;
+like ``--errors``, it shows tasks, so not on the held-out parts.
 It is a report: the exit status is 0 unless a ``--min-*``/``--max-*`` threshold is given and missed (1).
 """
 
@@ -140,15 +144,46 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
         "right_master": _rate(sum(o.got == o.label for o in simple), len(simple)),
         "complex_recall": _rate(sum(o.got == COMPLEX for o in complex_), len(complex_)),
         "false_complex": _rate(sum(o.got == COMPLEX for o in simple), len(simple)),
-        "model_routed": sum(any(r.startswith("the built-in model decided") for r in o.reasons) for o in outcomes),
-        "model_planned": sum(any(r.startswith("the built-in model judged it complex") for r in o.reasons) for o in outcomes),
+        "model_routed": sum(any(r.startswith(MODEL_ROUTED) for r in o.reasons) for o in outcomes),
+        "model_planned": sum(any(r.startswith(MODEL_PLANNED) for r in o.reasons) for o in outcomes),
         "per_master": per_master,
         "confusion": confusion,
     }
 
 
+MODEL_ROUTED = "the built-in model decided"
+MODEL_PLANNED = "the built-in model judged it complex"
+
+
+def ledger(outcomes: list[Outcome], alone: list[Outcome]) -> dict[str, Any]:
+    """Each decision the built-in model made (``outcomes``), set against the same task's outcome without it
+    (``alone``, in the same order): what the model is worth is its gains less its losses, not how sure it was."""
+    rows = []
+    for made, without in zip(outcomes, alone, strict=True):
+        said = next((r for r in made.reasons if r.startswith((MODEL_ROUTED, MODEL_PLANNED))), None)
+        if said is None:
+            continue
+        right, rules_right = made.got == made.label, without.got == made.label
+        effect = "gained" if right and not rules_right else "lost" if rules_right and not right else \
+            "right" if right else "wrong"
+        rows.append({"id": made.id, "title": made.title, "label": made.label, "got": made.got,
+                     "rules": without.got, "effect": effect, "reason": said})
+    order = ("lost", "gained", "wrong", "right")
+    rows.sort(key=lambda row: order.index(row["effect"]))
+    return {**{effect: sum(row["effect"] == effect for row in rows) for effect in order}, "decisions": rows}
+
+
 def _pct(value: float | None) -> str:
     return "   n/a" if value is None else f"{100 * value:5.1f}%"
+
+
+def print_ledger(book: dict[str, Any]) -> None:
+    """The model's decisions against the rules alone, losses first."""
+    print(f"\nthe built-in model against the rules alone: gained {book['gained']}, lost {book['lost']} "
+          f"(wrong either way {book['wrong']}, right either way {book['right']})")
+    for row in book["decisions"]:
+        print(f"  {row['effect']:<7}{row['id']:<16} {row['title'][:60]:<60}  label={row['label']:<11} "
+              f"model={row['got']:<11} rules={row['rules']:<11} {row['reason']}")
 
 
 def print_report(part: str, numbers: dict[str, Any], errors: list[Outcome] | None) -> None:
@@ -183,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
                         "number, tr3-017 -> tr3): each batch judged by a model (and history) made of the others")
     parser.add_argument("--no-model", action="store_true", help="the rules (and history) alone, without the built-in model")
     parser.add_argument("--errors", action="store_true", help="list the misclassified tasks")
+    parser.add_argument("--ledger", action="store_true", help="set each decision of the built-in model against what "
+                        "the rules alone decided: gained, lost, wrong or right either way (shows tasks: not on held-out parts)")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     parser.add_argument("--min-master", type=float, help="fail (exit 1) below this right-master rate")
     parser.add_argument("--min-complex-recall", type=float, help="fail (exit 1) below this complex recall")
@@ -190,24 +227,35 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     config = ClassifierConfig()
-    if args.folds or args.by_batch:
-        if (args.folds is not None and args.folds < 2) or args.history not in (None, args.part):
-            parser.error("--folds needs K >= 2, and --history (if given) naming the same part as --part")
-        outcomes = cross_validate(load(args.part), args.folds or 0, config, args.history is not None, not args.no_model,
+    if (args.folds or args.by_batch) and ((args.folds is not None and args.folds < 2) or args.history not in (None, args.part)):
+        parser.error("--folds needs K >= 2, and --history (if given) naming the same part as --part")
+    if args.ledger and args.no_model:
+        parser.error("--ledger weighs the built-in model's decisions: not with --no-model")
+    records = load(args.part)
+    history = as_history(load(args.history)) if args.history and not (args.folds or args.by_batch) else None
+
+    def judged(with_model: bool) -> list[Outcome]:
+        if args.folds or args.by_batch:
+            return cross_validate(records, args.folds or 0, config, args.history is not None, with_model,
                                   by_batch=args.by_batch)
-    else:
-        history = as_history(load(args.history)) if args.history else None
-        outcomes = evaluate(load(args.part), Classifier(config, None if args.no_model else "builtin"), history)
+        return evaluate(records, Classifier(config, "builtin" if with_model else None), history)
+
+    outcomes = judged(not args.no_model)
     numbers = metrics(outcomes)
     errors = [o for o in outcomes if o.got != o.label] if args.errors else None
+    book = ledger(outcomes, judged(False)) if args.ledger else None
     if args.json:
         if errors is not None:
             numbers["errors"] = [vars(o) for o in errors]
+        if book is not None:
+            numbers["ledger"] = book
         print(json.dumps({"part": args.part, "history": args.history, "folds": args.folds, "by_batch": args.by_batch,
                           "model": not args.no_model,
                           **numbers}, indent=2))
     else:
         print_report(args.part, numbers, errors)
+        if book is not None:
+            print_ledger(book)
         if args.part in ("dev", "all") and not (args.folds or args.by_batch or args.no_model):
             print("\nnote: the built-in model was trained on the dev part: its numbers there are in-sample "
                   "(--folds 10 cross-validates)")

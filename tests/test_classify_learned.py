@@ -247,6 +247,43 @@ def test_cross_validation_by_batch_judges_each_writers_batch_by_a_model_of_the_o
     assert numbers["by_batch"] is True and numbers["right_master"] == 0.0 and numbers["model_routed"] == 2
 
 
+def test_the_ledger_sets_each_decision_of_the_model_against_the_rules_alone(evaluation: Any) -> None:
+    """What the model is worth is what it gained less what it lost, each against the rules alone; a task
+    the model did not decide is not in it, whatever its outcome."""
+    def outcome(got: str, label: str, model: bool) -> Any:
+        said = ["the built-in model decided: security (0.90; development 0.10)"] if model else ["development words: page"]
+        return evaluation.Outcome(f"{got}-{label}", "t", label, got, said)
+
+    made = [outcome("security", "security", True), outcome("security", "development", True),
+            outcome("security", "cicd", True), outcome("cicd", "development", False)]
+    alone = [outcome("development", "security", False), outcome("development", "development", False),
+             outcome("development", "cicd", False), outcome("development", "development", False)]
+    book = evaluation.ledger(made, alone)
+    assert (book["gained"], book["lost"], book["wrong"], book["right"]) == (1, 1, 1, 0)
+    assert [row["effect"] for row in book["decisions"]] == ["lost", "gained", "wrong"]  # losses first
+    assert book["decisions"][0]["rules"] == "development" and book["decisions"][0]["got"] == "security"
+
+
+def test_the_ledger_of_a_part_counts_what_the_model_gained_and_lost(
+        evaluation: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the rules alone send the cookie's scope to the default master; the shipped examples know it is security's:
+    # labelled security, the model gained it; labelled development, the same decision lost it
+    cookie = "Limit the session cookie to the admin domain"
+    records = [record(cookie, "security"), {**record(cookie, "development"), "task": {"id": "mine", "title": cookie}},
+               record("Rotate the leaked webhook secret", "security")]  # a rule reads it: the model is not asked
+    part = tmp_path / "part.json"
+    part.write_text(json.dumps(records))
+    assert evaluation.main(["--part", str(part), "--ledger", "--json"]) == 0
+    book = json.loads(capsys.readouterr().out)["ledger"]
+    assert (book["gained"], book["lost"], book["wrong"]) == (1, 1, 0)
+    assert book["decisions"][0] == {**book["decisions"][0], "id": "mine", "effect": "lost", "got": "security",
+                                    "rules": "development"}
+    assert evaluation.main(["--part", str(part), "--ledger"]) == 0
+    assert "the built-in model against the rules alone: gained 1, lost 1" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        evaluation.main(["--part", str(part), "--ledger", "--no-model"])
+
+
 def test_explain_shows_what_the_model_thinks_whether_or_not_it_decided() -> None:
     task = QueueTask(id="t", title=NO_WORDS)
     found = views.explain(task, {}, Classifier(ClassifierConfig(), Saying("security", 0.9, complex_=0.25)))
