@@ -585,3 +585,13 @@ def test_a_single_task_file_prints_as_before_and_a_bad_item_says_which(capsys: p
     path.write_text(json.dumps({"tasks": []}))
     assert main(["plan", "--dry-run", "--task-file", str(path)]) == 2
     assert "holds no task" in capsys.readouterr().err
+
+
+def test_a_row_of_status_stays_one_line_whatever_its_fields_hold(capsys: pytest.CaptureFixture[str],
+                                                                 folder: Path) -> None:
+    """The sample queue's ``"assigned_to": "\\ndevelopment"`` broke its row of ``status --state assigned`` in two."""
+    (folder / "task-queue.json").write_text(json.dumps(queue_doc(
+        task("t\n1", "Add pagination\tto the list", status="assigned", assigned_to="\ndevelopment"))))
+    text = run(capsys, folder, "status", "--state", "assigned")[1]
+    [row] = [line for line in text.splitlines() if "pagination" in line]
+    assert "t\\u000a1" in row and "\\u000adevelopment" in row and "pagination\\u0009to" in row

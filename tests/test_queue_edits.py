@@ -173,9 +173,24 @@ def test_move_gives_the_handoff_to_the_chosen_master_and_is_learned() -> None:
     assert written["routed_to"] == "security"  # the daemon's choice stays: the correction is learned from it
     sim.run("queue")
     assert handoff(sim, "security", "t1")["status"] == "cancelled"
-    assert handoff(sim, "development", "t1")["status"] == "pending"
+    moved = handoff(sim, "development", "t1")
+    assert moved["status"] == "pending"
+    # what the chosen master reads says so: not "routed to security", nor a security task
+    assert moved["task"]["type"] == "development" and moved["routing"]["confidence"] == 1.0
+    assert moved["routing"]["reasons"][0] == "moved to development by a person; the orchestrator had routed it to security"
+    assert moved["routing"]["reasons"][1] == "(before the move) routed to security"
     [corrected] = sim.events("routing_corrected", task_id="t1")
     assert corrected["master"] == "development"
+
+
+def test_a_type_its_writer_gave_stays_with_the_moved_handoff() -> None:
+    sim = Sim()
+    sim.start()
+    sim.submit(task("t1", "Fix XSS in the login form", type="bugfix"))
+    sim.run("queue")
+    move(sim, "t1", "development")
+    sim.run("queue")
+    assert handoff(sim, "development", "t1")["task"]["type"] == "bugfix"
 
 
 @pytest.mark.parametrize(("status", "master", "refusal"), [

@@ -90,6 +90,16 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: m[0] if m[0].endswith("m") and len(m[0]) > 1 else f"\\u{ord(m[0]):04x}", text)
 
 
+_LINE_BREAKS = {ord("\n"): "\\u000a", ord("\t"): "\\u0009"}
+
+
+def one_line(value: object) -> str:
+    """A field printed in a table's row, its newlines and tabs shown as ``\\uXXXX``: a queue's
+    ``"assigned_to": "\\ndevelopment"`` broke the row of ``status --state assigned`` in two (the
+    stream shows every other control character so already, see :func:`printable`)."""
+    return str(value).translate(_LINE_BREAKS)
+
+
 class PrintableStream:
     """A text stream that writes :func:`printable` text: what a command prints to a person."""
 

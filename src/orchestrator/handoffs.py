@@ -170,7 +170,17 @@ def moved(data: dict[str, Any], master: str, handoff_id: str, now: str) -> dict[
     """A simple task's handoff as the master a person moved the task to gets it: the first master's,
     readdressed (``moved_from`` says whose it was)."""
     offered = {k: v for k, v in data.items() if k not in ("cancelled_reason", "cancelled_at", "offered_at")}
-    return offered | {"status": "pending", "to": master, "handoff_id": handoff_id, "moved_from": data.get("to"),
+    was = data.get("to")
+    task = offered.get("task")
+    if isinstance(task, dict) and task.get("type") == was:  # the type we gave it (the master's), not its writer's
+        offered["task"] = task | {"type": master}
+    routing = offered.get("routing")
+    if isinstance(routing, dict):  # the master reads why it has the task: a person's choice, then what we had said
+        reasons = routing.get("reasons")
+        offered["routing"] = routing | {"confidence": 1.0, "reasons": [
+            f"moved to {master} by a person; the orchestrator had routed it to {was}",
+            *(f"(before the move) {reason}" for reason in (reasons if isinstance(reasons, list) else []))]}
+    return offered | {"status": "pending", "to": master, "handoff_id": handoff_id, "moved_from": was,
                       "created_at": now}
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, get_args
 
 from orchestrator import daemon_control, eta
-from orchestrator.console import PLAIN, Palette
+from orchestrator.console import PLAIN, Palette, one_line
 from orchestrator.intake import ASSIGNED_BY
 from orchestrator.models import Plan, PlanStatus, describe, normalize_master
 from orchestrator.registry import summary
@@ -122,9 +122,10 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
     if "tasks" in status:
         wanted = ", ".join(f"{k} {'|'.join(v)}" for k, v in status["filters"].items() if v)
         lines.append(f"tasks ({wanted}): {len(status['tasks'])}")
-        width = max((len(str(t["id"])) for t in status["tasks"]), default=0)
-        lines.extend(f"  {t['id']!s:<{width}}  {palette.status(str(t['status']), 13)} {t['priority'] or 'medium':<8} "
-                     f"{t['assigned_to'] or '-':<12} {t['title'] or ''}".rstrip() for t in status["tasks"])
+        width = max((len(one_line(t["id"])) for t in status["tasks"]), default=0)
+        lines.extend(f"  {one_line(t['id']):<{width}}  {palette.status(one_line(t['status']), 13)} "
+                     f"{one_line(t['priority'] or 'medium'):<8} {one_line(t['assigned_to'] or '-'):<12} "
+                     f"{one_line(t['title'] or '')}".rstrip() for t in status["tasks"])
     # with no daemon nobody checks a plan's workers: its last health would claim what nobody saw
     unwatched = "daemon" in status and not status["daemon"]["running"]
     lines.append("orchestrations")
@@ -141,12 +142,12 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
             f"stage {item['current_stage']}/{item['total_stages']}"
             f"  {bar} {item['progress_percent']:>3}%  "
             f"{'unsupervised' if unwatched and item['status'] in LIVE else palette.status(item['health'])}"
-            f"{'  ' + when if when else ''}  {item['title']}"
+            f"{'  ' + when if when else ''}  {one_line(item['title'])}"
         )
     if status["blocked"]:
         lines.append("blocked")
         for b in status["blocked"]:
-            lines.append(f"  {b['task_id']}: {b['reason']}")
+            lines.append(f"  {one_line(b['task_id'])}: {one_line(b['reason'])}")
             lines.extend([f"    -> {b['resume']}"] if b.get("resume") else [])
     return "\n".join(lines)
 
