@@ -729,28 +729,35 @@ def test_a_core_used_again_after_its_stop_drafts_on_a_new_thread() -> None:
     assert sim.plan("orch-a")["status"] == "in_progress"
 
 
-def test_on_a_real_folder_drafting_starts_at_the_claims_first_wait_on_the_disk(
-        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The folder store starts the drafting thread just before its fsync (``Store.meanwhile``): the queue's
-    temp file is fsynced only once the draft has begun."""
+def _core_on_a_real_folder(root: Any) -> Any:
+    """A core on a folder store at ``root`` with an empty queue, started and past its first full pass."""
     import os
-    import threading
 
-    from orchestrator import core as core_module
-    from orchestrator import store as store_module
     from orchestrator.config import Settings
     from orchestrator.core import FULL, Core
     from orchestrator.store import FolderStore, Layout
 
+    root.mkdir()
+    (root / "task-queue.json").write_text('{"tasks": []}')
+    core = Core(FolderStore(Layout(root)), Settings(Config()), processes=FakeProcesses())
+    core.start(pid=os.getpid())
+    core.run_pass(FULL)
+    return core
+
+
+def test_on_a_real_folder_drafting_starts_at_the_claims_first_wait_on_the_disk(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder store starts the drafting thread just before its fsync (``Store.meanwhile``): the queue's
+    temp file is fsynced only once the draft has begun."""
+    import threading
+
+    from orchestrator import core as core_module
+    from orchestrator import store as store_module
+
     from conftest import PATIENCE
 
     root = tmp_path / "coordination"
-    root.mkdir()
-    (root / "task-queue.json").write_text('{"tasks": []}')
-    store = FolderStore(Layout(root))
-    core = Core(store, Settings(Config()), processes=FakeProcesses())
-    core.start(pid=os.getpid())
-    core.run_pass(FULL)
+    core = _core_on_a_real_folder(root)
     began = threading.Event()
     draft_now = core_module.draft_now
 
@@ -805,17 +812,10 @@ def test_on_a_real_folder_a_complex_pickup_waits_on_the_disk_six_times_not_eight
     import os
 
     from orchestrator import store as store_module
-    from orchestrator.config import Settings
-    from orchestrator.core import FULL, Core
-    from orchestrator.store import FolderStore, Layout
+    from orchestrator.store import FolderStore
 
     root = tmp_path / "coordination"
-    root.mkdir()
-    (root / "task-queue.json").write_text('{"tasks": []}')
-    store = FolderStore(Layout(root))
-    core = Core(store, Settings(Config()), processes=FakeProcesses())
-    core.start(pid=os.getpid())
-    core.run_pass(FULL)
+    core = _core_on_a_real_folder(root)
     waits: list[tuple[str, int | str]] = []
     fsync_all, sync_folder = store_module._fsync_all, FolderStore._sync_folder
 
