@@ -126,14 +126,22 @@ def test_a_correction_is_remembered_and_decides_similar_tasks_after_the_queue_fo
     sim.submit(task("t1b", "Set a shorter max-age on the session cookie of the shop"))
     sim.tick()
     assert len(sim.events("routing_corrected")) == 1  # said once
-    assert any("(1 correction;" in r for r in sim.queue_task("t1b")["routing_reasons"])  # counted once
+    # near-identical: the person's word on it decides (counted once: one task named)
+    assert [r for r in sim.queue_task("t1b")["routing_reasons"] if "near-identical" in r] == [
+        "a person moved a near-identical task to security (t1: 'Set a shorter max-age on the session cookie', "
+        "similarity 0.94); the rules said nothing (no routing word)"]
     # the queue is pruned, the daemon restarts: the correction still counts
     sim.store.put(sim.layout.queue, {"tasks": []})
     sim = sim.restart()
     sim.submit(task("t2", "Set a shorter max-age on the session cookie of the admin app"))
     sim.tick()
     assert sim.queue_task("t2")["assigned_to"] == "security"
-    assert any("history decided: security (1 correction" in r for r in sim.queue_task("t2")["routing_reasons"])
+    assert any("a person moved a near-identical task to security (t1: " in r
+               for r in sim.queue_task("t2")["routing_reasons"])
+    # one less alike only breaks the rules' tie, as the queue's history does
+    sim.submit(task("t3", "Set a shorter cookie max-age for the marketing site visitors"))
+    sim.tick()
+    assert any("history decided: security (1 correction" in r for r in sim.queue_task("t3")["routing_reasons"])
 
 
 def test_overrides_in_the_folder_decide_and_a_broken_file_is_said_once_and_left_alone():
@@ -228,3 +236,46 @@ def test_a_correction_that_cannot_be_written_is_said_and_tried_again() -> None:
     sim.tick()
     assert [e["task_id"] for e in sim.events("routing_corrected")] == ["t1"]
     assert [c["task_id"] for c in sim.store.get(sim.layout.routing_corrections)] == ["t1"]
+
+
+FLAKY = ("Flaky: e2e/checkout.spec.ts fails 1 in 5 runs on CI",
+         "checkout.spec.ts times out waiting for the total 20% of the time on CI. Quarantine it or fix the wait; "
+         "it blocks dependabot merges.")
+
+
+def test_a_persons_correction_of_a_near_identical_task_decides_even_where_the_rules_are_sure() -> None:
+    """A new user moved a flaky test the rules had sent to security ('quarantine', 'dependabot') to cicd, and the
+    next such task went to security again: a correction only broke ties. A person's word on a near-identical task
+    now decides; on a task that only shares some words it still only breaks ties."""
+    sim = Sim(config=RULES_ONLY)
+    sim.start()
+    sim.submit(task("t1", FLAKY[0], description=FLAKY[1]))
+    sim.tick()
+    routed = sim.queue_task("t1")["assigned_to"]
+    assert routed != "cicd"  # what the rules say; the person disagrees
+    queue = sim.store.get(sim.layout.queue)
+    queue["tasks"][0]["assigned_to"] = "cicd"
+    sim.store.put(sim.layout.queue, queue)
+    sim.tick()
+    sim.submit(task("t2", FLAKY[0].replace("checkout", "cart"), description=FLAKY[1].replace("checkout", "cart")))
+    sim.tick()
+    assert sim.queue_task("t2")["assigned_to"] == "cicd"
+    reasons = sim.queue_task("t2")["routing_reasons"]
+    assert any(r.startswith("a person moved a near-identical task to cicd (t1: ") and f"the rules said {routed}" in r
+               for r in reasons)
+    # the same words about other work: the rules, sure of it, decide
+    sim.submit(task("t3", "Quarantine the dependabot token that leaked in the checkout spec's CI logs"))
+    sim.tick()
+    assert sim.queue_task("t3")["assigned_to"] == "security"
+    assert not any("near-identical" in r for r in sim.queue_task("t3")["routing_reasons"])
+
+
+def test_people_who_disagree_about_near_identical_tasks_leave_it_to_the_rules() -> None:
+    clear = "Fix the SQL injection in the session cookie parser"
+    people = [examples_from_overrides({"examples": [{"title": clear, "master": "development"}]})[0][0],
+              examples_from_overrides({"examples": [{"title": "The " + clear, "master": "inventory"}]})[0][0]]
+    assert History([], lambda: people).persons_word(clear, "") is None
+    assert History([], lambda: people[:1]).persons_word(clear, "") is not None
+    assert classify(clear, History([], lambda: people[:1]))[0] == "development"
+    assert classify(clear, History([], lambda: people))[0] == "security"
+    assert History([], None).persons_word(clear, "") is None  # no people's examples given: nothing to say

@@ -209,8 +209,8 @@ def _parser() -> argparse.ArgumentParser:
     again.add_argument("task_id", metavar="TASK_ID", help="the task to retry")
     as_json(again, "print the task as written")
 
-    move = command("move", "give an assigned simple task to another master (its handoff follows; "
-                           "remembered for similar tasks the rules are unsure of)")
+    move = command("move", "give an assigned simple task to another master (its handoff follows; it decides "
+                           "near-identical tasks from now on)")
     move.add_argument("task_id", metavar="TASK_ID", help="the task to move")
     move.add_argument("master", metavar="MASTER", help="development, security, inventory or cicd")
     as_json(move, "print the task as written")

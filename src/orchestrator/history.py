@@ -2,7 +2,8 @@
 
 Real queues keep their finished tasks with ``assigned_to``. When the rules are unsure (a tie or a
 narrow margin, or no routing word at all), the masters of the most similar earlier tasks break
-the tie; they never outvote a clear rule. Three kinds of example, strongest last:
+the tie; they never outvote a clear rule, except a person's word on a near-identical task
+(:data:`SAME_TASK`). Three kinds of example, strongest last:
 
 - *history*: a task someone other than this daemon assigned (a person, a script, the coordinator);
   the daemon's own unchanged decisions are left out, or history would only echo the rules;
@@ -33,6 +34,10 @@ MIN_SIMILARITY = 0.3
 MAX_OVERRIDES = 2_000
 """Examples read from ``routing-overrides.json``: every decision the rules are unsure of indexes them
 all (100,000 took 3 s a pass, the daemon standing still); a person's list is far shorter."""
+SAME_TASK = 0.8
+"""A person's correction or override at least this similar to a new task is a word on that task itself: it
+decides even where the rules are sure, since they would repeat the mistake the person corrected (a second
+new user moved a flaky test to cicd, and the next such task went to security again, the rules "sure")."""
 MIN_SUPPORT = 0.6
 """The winning master's summed, weighted similarity must reach this, and beat the next by half again."""
 STOPWORDS = frozenset({
@@ -89,6 +94,13 @@ class Vote:
         nearest = next(example for _, example in self.neighbours if example.master == self.master)
         return (f"the queue's history decided: {self.master} ({said}; nearest {nearest.task_id}: "
                 f"{nearest.title[:60]!r})")
+
+    def persons_reason(self, rules: str) -> str:
+        """Why :meth:`History.persons_word` decided: which task a person corrected, and what the rules said."""
+        similarity, nearest = self.neighbours[0]
+        did = "moved" if nearest.source == "correction" else "wrote an override example for"
+        return (f"a person {did} a near-identical task to {self.master} ({nearest.task_id}: {nearest.title[:60]!r}, "
+                f"similarity {similarity:.2f}); the rules said {rules}")
 
 
 def words(text: str) -> Counter[str]:
@@ -178,11 +190,16 @@ class History:
     """The examples of one deployment, gathered and indexed on first use (most decisions never need
     them: a queue of 10,000 finished tasks is read only for a task the rules are unsure of)."""
 
-    def __init__(self, examples: Iterable[Example] | Callable[[], Iterable[Example]]) -> None:
+    def __init__(self, examples: Iterable[Example] | Callable[[], Iterable[Example]],
+                 people: Callable[[], Iterable[Example]] | None = None) -> None:
+        """``people``: the corrections and overrides alone (a few), read for every decision by
+        :meth:`persons_word` without gathering the whole queue's examples."""
         self._source = examples
         self._examples: list[Example] | None = None
         self._vectors: list[tuple[dict[str, float], float]] | None = None
         self._idf: dict[str, float] = {}
+        self._people_source = people
+        self._people: History | None = None
 
     @property
     def examples(self) -> list[Example]:
@@ -223,6 +240,19 @@ class History:
                 scored.append((round(similarity, 3), example))
         scored.sort(key=lambda pair: (-pair[0], -pair[1].weight, pair[1].task_id))
         return scored[:NEIGHBOURS]
+
+    def persons_word(self, title: str, text: str) -> Vote | None:
+        """The master a person chose for a near-identical task (a correction or an override at
+        :data:`SAME_TASK` or more), when every such task says the same; or None."""
+        if self._people_source is None:
+            return None
+        if self._people is None:
+            self._people = History([e for e in self._people_source() if e.source in ("correction", "override")])
+        near = [(similarity, example) for similarity, example in self._people.nearest(title, text)
+                if similarity >= SAME_TASK]
+        if len({example.master for _, example in near}) != 1:
+            return None  # none, or people who disagree: the rules decide
+        return Vote(near[0][1].master, near[0][0], near)
 
     def vote(self, title: str, text: str, candidates: Collection[str]) -> Vote | None:
         """The master, among ``candidates``, that the nearest examples clearly favour; or None."""

@@ -143,4 +143,7 @@ class RoutingMemory:
             return [*self._override_examples(), *remembered,
                     *(e for e in examples_from_queue(tasks) if e.task_id not in ids)]
 
-        return History(gather)
+        def people() -> list[Example]:
+            return [*self._override_examples(), *examples_from_corrections(self._readable_corrections())]
+
+        return History(gather, people)

@@ -918,6 +918,13 @@ class Router:
         ranked = sorted(totals.items(), key=lambda item: (-item[1], -scores[item[0]].strong, item[0] != headed,
                                                           _rank(item[0], hinted)))
         best, best_score = ranked[0]
+        if history is not None and (word := history.persons_word(title, description)) is not None \
+                and word.master != self.config.domains[best].master:
+            domain = max((name for name in totals if self.config.domains[name].master == word.master),
+                         key=lambda name: totals[name], default=word.master)
+            return Route(domain, word.master, 0.95, [*reasons, word.persons_reason(
+                f"{best} {best_score:g}" if best_score > 0 else "nothing (no routing word)")], totals,
+                         strong=True, decided_by=decided_by, described=described)
         if history is not None:
             close = [name for name, total in ranked if total >= best_score * (1 - NARROW_MARGIN)]
             decided = self._by_history(history, title, description, close, reasons, totals)
