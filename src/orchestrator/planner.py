@@ -812,13 +812,26 @@ def _rejoined(items: list[str]) -> list[str]:
     return joined
 
 
+_NO_BUILD_TITLE_RE = re.compile(r"^\s*(?:[\w-]+\s*:\s*)?(?:please\s+)?(?:onboard|offboard|off-board|deprovision|"
+                                r"decommission|retire|sunset|shut\s+down|power\s+off|terminate)\b(?!.*\b(?:app|feature|"
+                                r"service|system|platform|api|module|portal|tool)\s+(?:for|to)\b)", re.IGNORECASE)
+"""A title whose work is people's accounts (``Onboard new SRE Priya Raman``, ``Offboard Jamie Chen``) or switching a
+thing off (``Decommission the old bastion host``): its parts are actions, nothing is built (not ``Onboard ... to a new
+portal for ...``: a thing made for it)."""
+_NO_BUILD_TOPIC_RE = re.compile(r"\b(?:follow-?ups?|action\s+items?|to-?dos?|leftovers|clean-?up)\s*$|"
+                                r"\b(?:new\s+)?(?:hires?|joiners?|leavers?|starters?|contractors?|interns?|employees?)\s*$",
+                                re.IGNORECASE)
+"""A topic that is a label over a list of actions (``INC-2291 follow-ups``) or people (``the new hires``)."""
 _NOTHING_MADE = frozenset({
     "restore", "re-sync", "resync", "resume", "rebuild", "re-run", "rerun", "revoke", "rotate", "remove", "delete",
     "archive", "decommission", "retire", "migrate", "move", "import", "repoint", "re-point", "restart",
     "issue", "reissue", "re-issue", "re-sign", "re-transcode", "reimage", "re-image", "regenerate", "grant", "onboard",
     "schedule", "email", "notify", "tell", "mark", "compare", "find", "list", "record", "draft", "catalog", "verify",
     "check", "confirm", "dismiss", "rename", "upgrade", "bump", "pin", "update", "revert", "rollback", "roll",
-    "redeploy", "recover", "replay", "requeue", "reprocess", "purge", "wipe", "reset"})
+    "redeploy", "recover", "replay", "requeue", "reprocess", "purge", "wipe", "reset", "disable", "deactivate",
+    "suspend", "terminate", "deprovision", "offboard", "unassign", "reassign", "transfer", "take", "close", "cancel",
+    "raise", "lower", "increase", "decrease", "resize", "rightsize", "right-size", "scale", "enrol", "enroll",
+    "invite", "shut"})
 """Verbs of work on what exists (recovery, clean-up, moving, telling): a plan made only of them has nothing to design
 and no code of its own to unit-test (``Restore the ledger DB, re-sync the cache, resume the batch``)."""
 _REPAIRS = frozenset({"fix", "upgrade", "bump", "patch", "update", "remove", "delete", "rename", "repair", "revert",
@@ -1184,6 +1197,10 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
     issue a new one, update it in Vault": there is no architecture to design, nor code to unit-test."""
     implement = [item for item in items if item.phase == "implement" and item.rank is None]  # not people's work
     if makes is not None and len(items) >= 3 and implement and not any(map(makes, implement)):
+        implement = []
+    if _NO_BUILD_TOPIC_RE.search(topic) or _NO_BUILD_TITLE_RE.match(task.title):
+        # a person (onboarding, offboarding), a host to switch off or a label ("follow-ups") has no architecture to
+        # design and no code to unit-test: the parts are actions for their masters
         implement = []
     phases = {item.phase for item in items}
     text = f"{task.title}\n{task.full_description}"
