@@ -105,7 +105,8 @@ _CUTOVER_RE = re.compile(r"^\s*(?:then\s+)?(?:cut\s*over|fail\s+(?:\S+\s+){0,3}?
                          r"flip\s+traffic|go\s+live|take\s+over(?:\s+(?:from|as)\b|\s*[.,;]?\s*$)|"
                          r"point\s+(?:the\s+)?dns|run\s+(?:both|the\s+two|old\s+and\s+new|the\s+old\s+and\s+(?:the\s+)?new|"
                          r"them)\b(?:\s+\S+){0,3}?\s+(?:side\s+by\s+side|in\s+parallel))\b", re.IGNORECASE)
-_RETIRE_RE = re.compile(r"^\s*(?:then\s+|finally\s+)?(?:decommission|retire|sunset|shut\s+(?:down|off)|unmount|"
+_RETIRE_RE = re.compile(r"^\s*(?:then\s+|finally\s+)?(?:decommission|retire|sunset|shut\s+(?:\S+\s+){0,3}?(?:down|off)|"
+                        r"tear\s+(?:\S+\s+){0,3}?down|terminate|unmount|"
                         r"power\s+(?:\S+\s+)?(?:off|down)|cancel\s+(?:\S+\s+){0,3}?(?:licen[cs]es?|subscriptions?|contracts?)|"
                         r"turn\s+(?:\S+\s+){0,3}?off|switch\s+(?:\S+\s+){0,3}?off|"
                         r"(?:remove|delete|drop)\s+the\s+old|"
@@ -319,13 +320,20 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # a title that names work ("Add X with security audit and docs") may name parts the description leaves out; a
     # title that only names the thing ("New checkout flow with Apple Pay") is the whole task, not a part of it
     # "80,000 patient records" is one number, not two clauses ("Migrate 80", "the 000 patient records")
+    # an onboarding, a switch-off or follow-ups: actions side by side, nothing built (see _side_by_side)
+    listed, switched = bool(_NO_BUILD_TOPIC_RE.search(topic)), bool(_NO_BUILD_TITLE_RE.match(task.title))
     items = _items(as_work_text(_GROUPED_RE.sub(_GROUP_MARK, _flattened(description, verbs)), words), main, classifier,
-                   verbs)
-    from_title = _items(title, main, classifier, verbs) if _opens_with_verb(title, verbs) or not items else []
+                   verbs, independent=listed or switched)
+    # "Decommission the bastion host" over the steps that do it (terminate, delete the record, ...) is their sum
+    summed = switched and len(items) >= 2
+    from_title = _items(title, main, classifier, verbs) if (_opens_with_verb(title, verbs) and not summed) or not items \
+        else []
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
     _remediations(items)
     items = _complete(items, task, topic, main, lambda item: item.text.split(maxsplit=1)[0].lower() not in _NOTHING_MADE)
+    if listed or switched:
+        _side_by_side(items, numbered=listed)
     _assign_files(items, task, config.max_files_per_subtask)
     items = _fit(items, config.max_subtasks)
     items.sort(key=_order)
@@ -477,7 +485,8 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "anonymize", "deprecate", "sunset", "do", "swap", "wipe", "recycle", "power off", "power down",
                "hand over", "enroll", "enrol", "replicate", "warm up", "right-size", "lower", "reduce", "adopt", "cancel",
                "redirect", "fail over", "tune", "re-test", "retest", "shortlist", "evaluate", "submit", "fetch",
-               "negotiate", "approve", "choose", "interview", "help", "share", "fail", "tear down", "sign", "include")
+               "negotiate", "approve", "choose", "interview", "help", "share", "fail", "tear down", "sign", "include",
+               "raise", "increase", "decrease", "terminate", "disable", "deactivate", "offboard", "deprovision")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
@@ -557,7 +566,9 @@ _ELIDED_AFTER = frozenset({"to", "on", "in", "into", "onto", "for", "at", "acros
 _RELATIVE_RE = re.compile(r"\b(?:that|which|who|where|whose)\b", re.IGNORECASE)
 
 
-def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str]) -> list[_Item]:
+def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str], *,
+           independent: bool = False) -> list[_Item]:
+    """The parts of ``text`` (``independent``: actions where nothing is built, which no operations step prepares)."""
     found: list[_Item] = []
     segments = _segments(text, verbs)
     for group, segment in enumerate(segments):
@@ -595,7 +606,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                     and bool(_FIRST_PART_RE.search(item.text))
                 item.waits = (" once " in lowered and bool(_ONCE_RE.search(item.text))) or (
                     " after " in lowered and bool(_AFTER_RE.search(item.text)))
-            if not listed and not prepared:
+            if not listed and not prepared and not independent:
                 _prepares(items)
             _reviews_after_delivery(items)
             prepared = prepared or any(item.phase in _PREPARED for item in items)
@@ -777,7 +788,8 @@ def _waiting(items: list[_Item]) -> list[int]:
     before it (``get budget approval, buy 180 seats``); else it runs beside them."""
     waits, found = 0, []
     for n, item in enumerate(items):
-        waits += n > 0 and bool(_GATE_RE.match(items[n - 1].text) or _ANAPHOR_RE.match(item.text)
+        waits += n > 0 and bool(_GATE_RE.match(items[n - 1].text) or (
+            _ANAPHOR_RE.match(item.text) and not _placed(item.text))  # "take them off the rotation": a person
                                 or _SIGN_OFF_RE.match(item.text))
         found.append(waits)
     return found
@@ -910,6 +922,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     previous: _Item | None = None
     making = False  # whether the last verb makes things: "Build the API, a UI widget" lists deliverables
     verb = ""  # the last verb: a verbless part made after it takes it ("Build the API, a UI widget")
+    placed = ""  # "Add priya.r to ": a person's action whose place a list goes on naming
     # in a series of imperatives a word the planner does not know opens its part too ("Pilot Tailscale with the
     # infra team, write the ACL policy, roll it out"), unless it looks like a name or a noun
     pieces = _kinds_joined(pieces)
@@ -924,8 +937,15 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             previous.text += f"{separator or ' '}{part}"  # read, not routed: _fit would merge it anyway
             continue
         if separator.strip() and separator.strip() in ".;!?":
-            previous, making, verb = None, False, ""  # a new sentence: nothing joins the one before
-        route = _part_route(part, classifier, openings[place])
+            previous, making, verb, placed = None, False, "", ""  # a new sentence: nothing joins the one before
+        if placed and separator.startswith(",") and not openings[place] and not _opens_with_verb(part, verbs):
+            # "Add priya.r to GitHub team 'platform', AWS SSO group 'sre-readonly', Grafana as editor": the same
+            # person goes to each place, one action each; nothing named there is made
+            part = placed + _LEADING_AND_RE.sub("", part.strip())
+            openings[place] = True
+        placed = _placed(part) if openings[place] else placed
+        # "Raise max_client_conn to 1000 and document it": the change is the part, writing it down comes with it
+        route = _part_route(_DOCUMENTED_TOO_RE.sub("", part) or part, classifier, openings[place])
         if route.domain != "security" and "security" in classifier.config.domains and _SECURITY_ASKED_RE.match(part):
             route = dataclasses.replace(route, domain="security", strong=True,
                                         master=classifier.config.domains["security"].master)
@@ -1001,6 +1021,35 @@ def _part_route(part: str, classifier: Classifier, imperative: bool) -> Route:
         # there for no word of it ("Give each pipeline its own service account", "Port each one")
         return classifier.route(part)
     return route
+
+
+_PLACED_RE = re.compile(r"^\s*(?:add|invite|enrol|enroll|put|move|remove|take|drop|grant|give)\s+(?P<who>her|him|them|"
+                        r"[a-z][a-z0-9]*[._][a-z0-9._]*[a-z0-9]|(?:the\s+)?(?:new\s+)?(?:hires?|joiners?|starters?|leavers?|"
+                        r"contractors?|interns?|employees?|engineers?|developers?))\s+"
+                        r"(?:as\s+\S+\s+)?(?:to|into|onto|from|off|out\s+of)\s+", re.IGNORECASE)
+"""A person's membership (``Add priya.r to``, ``Take them off``, ``Remove the leavers from``): a handle or people, not
+a thing (``Add tracing to``)."""
+_MEMBERSHIP_RE = re.compile(r"(?:the\s+|our\s+|their\s+)?(?:[\w.'-]+\s+){0,3}?(?:org|organi[sz]ation|teams?|groups?|"
+                            r"rotations?|on-?call|schedules?|channels?|roles?|roster|directory|workspace|mailing\s+list|"
+                            r"distribution\s+list|slack|pagerduty|okta|sso)\b", re.IGNORECASE)
+"""Where people belong: after a pronoun (``Take them off the PagerDuty rotation``) the pronoun is a person only there;
+``Move them to Kubernetes CronJobs`` moves what the part before made."""
+
+
+def _placed(part: str) -> str:
+    """The words that put a person somewhere (``Add priya.r to ``), for the places listed after them; not a file name
+    (``Add config.yaml to``), nor a pronoun outside a place where people belong."""
+    found = _PLACED_RE.match(part)
+    if found is None or find_files(found.group("who")):
+        return ""
+    pronoun = found.group("who").lower() in ("her", "him", "them")
+    return "" if pronoun and not _MEMBERSHIP_RE.match(part, found.end()) else found.group()
+
+
+_DOCUMENTED_TOO_RE = re.compile(r",?\s+and\s+(?:document|write\s+(?:it|them)\s+(?:up|down)|record|note)\b"
+                                r"(?:\s+(?:it|them|this|that|the\s+change))?[^,;]*$", re.IGNORECASE)
+"""A change with its record after "and" (``..., and document it``): routed as the change."""
+_LEADING_AND_RE = re.compile(r"^(?:and|or)\s+", re.IGNORECASE)
 
 
 _PEOPLE_WORK = frozenset({
@@ -1231,6 +1280,21 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
         items.append(_Item(f"Plan the work on {topic_of(task)}", "design", main.master, [], 0))
         items.append(_Item(f"Review the results of {topic_of(task)} and report", "review", main.master, [], last))
     return items
+
+
+_ACTIONS = frozenset({"implement", "secure", "deploy"})
+
+
+def _side_by_side(items: list[_Item], numbered: bool) -> None:
+    """Where nothing is built (an onboarding, a switch-off, follow-ups), the actions are independent: each master does
+    its own at once, not in the software template's order of build before deploy; what the writer ordered (``then``,
+    ``once``, ``them``) stays ordered, and so do checks, documents, the switch and the report after the actions.
+    ``numbered``: a numbered list of action items is a list, not steps."""
+    for item in items:
+        if numbered:
+            item.group -= item.group % 100
+        if item.phase in _ACTIONS and item.rank is None:
+            item.rank = RANK["implement"]
 
 
 def _assign_files(items: list[_Item], task: QueueTask, limit: int) -> None:
@@ -1495,7 +1559,10 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
     if _SIGN_OFF_RE.match(title) and phase != "docs":  # "Get QA sign-off": a decision, not a build or a deploy
         return (f"The sign-off is given in writing ({lowered}): who gave it, when and on what, and anything they "
                 "asked to change is done")
-    if phase == "secure" and _GRANTS_RE.match(title):  # "Give them access to their GitHub team": nothing is revoked
+    if _placed(title) and verb in ("remove", "take", "drop", "move"):  # "Take them off the rotation"
+        return (f"Done as asked ({lowered}): they no longer have it, and who lost what, and when, is written down")
+    if (phase == "secure" and _GRANTS_RE.match(title)) or _placed(title):
+        # "Give them access to their GitHub team", "Add priya.r to AWS SSO group 'sre-readonly'": nothing is revoked
         return (f"Done as asked ({lowered}): it works for those it is for and gives no more than asked, and who "
                 "got what is written down")
     if (phase == "deploy" and not _SHIPS_RE.match(title) and not _GOES_LIVE_RE.search(title)) or (
