@@ -812,6 +812,11 @@ _ANAPHOR_RE = re.compile(
 """A part whose object is what the part before it made or found: ``image them``, ``revoke the rest``."""
 
 
+_SECOND_VERB_RE = re.compile(r"[a-z]+[^s\W]s\s+(?:it|them|this|that|the|a|an|each|every|all|one|its|their)\b")
+"""A relative clause's second verb with its object (``... that creates one env per PR`` and ``tears it down on merge``):
+the same thing does it, no item of its own."""
+
+
 def _rejoined(items: list[str]) -> list[str]:
     """A list's items with what a parenthesis lists kept in the item it opens in (``configures Intercom (inboxes,
     macros, SLAs)`` is one item, not three)."""
@@ -819,6 +824,8 @@ def _rejoined(items: list[str]) -> list[str]:
     for item in items:
         if joined and joined[-1].count("(") > joined[-1].count(")"):
             joined[-1] += f", {item}"
+        elif joined and _RELATIVE_RE.search(joined[-1]) and _SECOND_VERB_RE.match(item):
+            joined[-1] += f" and {item}"  # "a CI pipeline that creates one env per PR and tears it down on merge"
         else:
             joined.append(item)
     return joined
