@@ -352,7 +352,7 @@ _GIVEN_RE = re.compile(r"^given\b[^,]*,\s*when\b[^,]*,\s*(?:then\s+)?(?P<rest>\S
 _WANTED_FIRST_RE = re.compile(r"^(?:is|are)\s+(?:needed|required|necessary)\s+(?P<thing>\S.*)$", re.IGNORECASE)
 _DATED_RE = re.compile(
     r"^(?!(?:please|then)\b)[^,;]*?\b(?:[a-z]+ed|took|went|broke|fell|rose|grew|began|ends|opens|starts|arrive|arrives|"
-    r"expires|closes|exports|runs|end|requires|we\s+launch|launches|goes|happens|is\s+due|are\s+due)\s+"
+    r"expires|closes|exports|runs|end|requires|we\s+launch|launches|goes|happens|is\s+due|are\s+due|begins|lands)\s+"
     r"(?:[\w%.-]+\s+){0,6}?(?:last\s+(?:night|week|month|year)|yesterday|ago|since\s+\w+|"
     r"(?:(?:on|in|by)\s+)?(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d{1,4}(?:st|nd|rd|th)?"
     r"(?:,?\s*\d{4})?(?=[\s.!]*$)|"  # no preposition: only a date that ends the sentence ("ends March 31 and we ...")
@@ -372,7 +372,8 @@ _AIM_RE = re.compile(r"^(?:[\w'&-]+\s+){0,2}?(?:target|goal|deadline|priority|as
                      r"requirement)s?[.!]?\s*$", re.IGNORECASE)
 """A verbless sentence naming why or how urgent (``CFO target.``, ``Board ask.``, ``Top priority.``): the task's
 reason, not a part."""
-_AREA = (r"(?:back-?end|front-?end|monitoring|observability|infra(?:structure)?|ops|devops|qa|testing|docs|"
+_AREA = (r"(?:back-?end|front-?end|monitoring|alerting|logging|analytics|observability|infra(?:structure)?|ops|devops|"
+         r"qa|testing|docs|"
          r"documentation|security|design|ux|ui|mobile|web|data|platform|ci|cd|ci/cd|deploy(?:ment)?|database|db|api)")
 _AREAS_RE = re.compile(rf"^{_AREA}(?:\s*(?:,|/|&|\band\b|,\s*and\b)\s*{_AREA})+\s+(?:work|changes|tasks|parts|pieces|"
                        r"bits)[.!]?\s*$", re.IGNORECASE)

@@ -951,8 +951,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             part = placed + _LEADING_AND_RE.sub("", part.strip())
             openings[place] = True
         placed = _placed(part) if openings[place] else placed
-        # "Raise max_client_conn to 1000 and document it": the change is the part, writing it down comes with it
-        route = _part_route(_DOCUMENTED_TOO_RE.sub("", part) or part, classifier, openings[place])
+        route = _part_route(part, classifier, openings[place])
         if route.domain != "security" and "security" in classifier.config.domains and _SECURITY_ASKED_RE.match(part):
             route = dataclasses.replace(route, domain="security", strong=True,
                                         master=classifier.config.domains["security"].master)
@@ -1053,9 +1052,6 @@ def _placed(part: str) -> str:
     return "" if pronoun and not _MEMBERSHIP_RE.match(part, found.end()) else found.group()
 
 
-_DOCUMENTED_TOO_RE = re.compile(r",?\s+and\s+(?:document|write\s+(?:it|them)\s+(?:up|down)|record|note)\b"
-                                r"(?:\s+(?:it|them|this|that|the\s+change))?[^,;]*$", re.IGNORECASE)
-"""A change with its record after "and" (``..., and document it``): routed as the change."""
 _LEADING_AND_RE = re.compile(r"^(?:and|or)\s+", re.IGNORECASE)
 
 
