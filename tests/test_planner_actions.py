@@ -64,6 +64,12 @@ def test_an_imperative_no_rule_reads_is_routed_as_the_classifier_routes_a_task()
     assert sub(built, "Build the API connector")[0] == "development"
 
 
+def test_a_migration_of_code_or_data_stays_the_rules_own() -> None:
+    plan = modelled_plan("Migrate the billing service to the new database, then update its docs and dashboards", "")
+    assert sub(plan, "Migrate the billing service to the new database")[:2] == ("development", "implementation")
+    assert stage_of(plan, "Design billing service architecture") == 1
+
+
 def test_the_model_sends_no_part_to_inventory() -> None:
     route = planner._part_route("Give each pipeline its own service account", MODELLED, True)
     assert route.master != "inventory"

@@ -1015,9 +1015,10 @@ def _part_route(part: str, classifier: Classifier, imperative: bool) -> Route:
     it does for the task; not for a fragment (``the cost store in Postgres``), which the model never learned from."""
     verb = part.split(maxsplit=1)[0].lower() if imperative else ""
     # what a rule of the planner reads anyway stays the rules': making (R1: a thing development makes), writing,
-    # a sign-off and a check ("Build the API connector", "Document it for the DPO", "Get PCI sign-off")
+    # a migration of code or data, a sign-off and a check ("Build the API connector", "Document it for the DPO",
+    # "Migrate the billing service to the new database", "Get PCI sign-off")
     asks = imperative and verb not in classifier.config.making_verbs and verb not in _WRITING_VERBS \
-        and not _SIGN_OFF_RE.match(part) and not _VERIFIES_RE.match(part)
+        and verb not in ("migrate", "port") and not _SIGN_OFF_RE.match(part) and not _VERIFIES_RE.match(part)
     learned = classifier.learned if asks else None
     judge = None if learned is None else (lambda: learned.judge(part, "", None))
     route = classifier.route(part, judge=judge)
