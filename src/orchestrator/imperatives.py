@@ -71,6 +71,11 @@ _STATES = frozenset({"stay", "remain", "be", "take", "last", "exceed", "cost", "
                      "continue", "work", "look", "feel", "seem", "apply", "start", "end", "finish", "land"})
 """A modal on these states a constraint (``Downtime must stay under 10 minutes``), not work."""
 
+_HARDSHIPS = frozenset({"wait", "waits", "spend", "spends", "lose", "loses", "waste", "wastes", "struggle", "struggles",
+                        "complain", "complains", "suffer", "suffers", "hate", "hates", "fight", "fights", "juggle",
+                        "juggles", "chase", "chases", "miss", "misses"})
+"""What people put up with (``Engineers wait ~2 days``, ``Agents spend an hour a day on ...``): the problem, not a
+capability to build."""
 _MOVES = frozenset({"move", "migrate", "switch", "shift", "transition", "upgrade", "port", "roll"})
 """A thing that must move is moved: ``The jobs should move to Kubernetes`` -> ``Move the jobs to Kubernetes``."""
 
@@ -180,8 +185,15 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     if given:
         text = _capital(given.group("rest"))  # "Given I am logged in, when I click X, the item is added": the outcome
     label = _LABEL_RE.match(text)
-    if label and label.group("label").lower() in _CONTEXT_LABELS:
+    aim = label.group("rest") if label and label.group("label").lower() in _GOALS else None
+    if aim and _verb_first(aim, verbs):
+        text = _capital(aim.strip())  # "Goals: port each Jenkinsfile ..., then decommission jenkins-01": what is wanted is work
+    elif label and label.group("label").lower() in _CONTEXT_LABELS:
         return None  # "Motivation: cascading timeouts", "Out of scope: ...": why and what not, not work
+    if _HEADING_RE.match(text) and not _verb_first(text, verbs):
+        return None  # "Postmortem action items:" over its list: the list is the work, its heading names it
+    if _REFERENCE_RE.match(text) or _AIM_RE.match(text) or _AREAS_RE.match(text):
+        return None  # "HR ticket HR-4471.", "CFO target.", "Backend, frontend and monitoring work.": no part
     if _QUANTIFIED_RE.fullmatch(text.strip(" .!")):
         return None  # "All 12 repos.", "Every service.": how far the work goes, not a part of it
     if label and label.group("label").lower() in SCOPE_LABELS and (_names_only(rest := label.group("rest") or "")
@@ -340,15 +352,33 @@ _GIVEN_RE = re.compile(r"^given\b[^,]*,\s*when\b[^,]*,\s*(?:then\s+)?(?P<rest>\S
 _WANTED_FIRST_RE = re.compile(r"^(?:is|are)\s+(?:needed|required|necessary)\s+(?P<thing>\S.*)$", re.IGNORECASE)
 _DATED_RE = re.compile(
     r"^(?!(?:please|then)\b)[^,;]*?\b(?:[a-z]+ed|took|went|broke|fell|rose|grew|began|ends|opens|starts|arrive|arrives|"
-    r"expires|closes|exports|runs|end|requires|we\s+launch|launches|goes|happens|is\s+due|are\s+due)\s+"
+    r"expires|closes|exports|runs|end|requires|we\s+launch|launches|goes|happens|is\s+due|are\s+due|begins|lands)\s+"
     r"(?:[\w%.-]+\s+){0,6}?(?:last\s+(?:night|week|month|year)|yesterday|ago|since\s+\w+|"
     r"(?:(?:on|in|by)\s+)?(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d{1,4}(?:st|nd|rd|th)?"
     r"(?:,?\s*\d{4})?(?=[\s.!]*$)|"  # no preposition: only a date that ends the sentence ("ends March 31 and we ...")
+    r"(?:(?:on|by)\s+)?(?:next\s+|this\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow)"
+    r"(?=[\s.!]*$)|"  # "Starts Monday."
     r"(?:on|in|by)\s+(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|in\s+(?:the\s+(?:last|past)\s+)?"
     r"\d+\s+(?:days?|weeks?|months?|years?)|to\s+\d+(?:\.\d+)?%|every\s+(?:day|week|month))(?!\w)", re.IGNORECASE)
 """A statement with a past or scheduled verb and a date: a fact about the situation, not work to do."""
 
 
+_HEADING_RE = re.compile(r"^[^.:;!?]{1,60}:\s*$")
+"""A line that only opens what follows it (``Postmortem action items:``)."""
+_REFERENCE_RE = re.compile(r"^(?:[\w-]+\s+){0,3}?(?:ticket|issue|incident|case|request|change|cr|story|epic|bug|ref|"
+                           r"reference|jira|see)\s*:?\s*(?:#\d+|[A-Z][A-Z0-9]*-\d+)[.!]?\s*$", re.IGNORECASE)
+"""A sentence that only names the ticket the request comes from (``HR ticket HR-4471.``, ``See INC-2291.``)."""
+_AIM_RE = re.compile(r"^(?:[\w'&-]+\s+){0,2}?(?:target|goal|deadline|priority|ask|mandate|okr|kpi|objective|"
+                     r"requirement)s?[.!]?\s*$", re.IGNORECASE)
+"""A verbless sentence naming why or how urgent (``CFO target.``, ``Board ask.``, ``Top priority.``): the task's
+reason, not a part."""
+_AREA = (r"(?:back-?end|front-?end|monitoring|alerting|logging|analytics|observability|infra(?:structure)?|ops|devops|"
+         r"qa|testing|docs|"
+         r"documentation|security|design|ux|ui|mobile|web|data|platform|ci|cd|ci/cd|deploy(?:ment)?|database|db|api)")
+_AREAS_RE = re.compile(rf"^{_AREA}(?:\s*(?:,|/|&|\band\b|,\s*and\b)\s*{_AREA})+\s+(?:work|changes|tasks|parts|pieces|"
+                       r"bits)[.!]?\s*$", re.IGNORECASE)
+"""A summary of the areas the work touches (``Backend, frontend and monitoring work.``), after or before the parts
+that do it: no part of its own."""
 _NEGATIVE_RE = re.compile(r"^(?:do\s+not|don't|never)\s+(?P<rest>\S.*)$", re.IGNORECASE | re.DOTALL)
 _UNTIL_RE = re.compile(r"(?<!\s)\s+until\s+")
 _NOT_WORK = frozenset({"start", "begin", "touch", "do", "change", "go", "proceed", "continue", "stop", "make", "let"})
@@ -608,6 +638,8 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
         if verb in ("want", "wants", "ask", "asks"):  # "Marketing wants a referral programme": give it one
             listed = tail.split(": ", 1)
             return (_capital(listed[1].strip()) if len(listed) > 1 else f"Give {lower_subject(subject)}{tail}"), None
+        if verb in _HARDSHIPS:
+            return None, None  # "Engineers wait ~2 days for an environment": the problem the work solves
         return f"Let {lower_subject(subject)} {_base_of_present(verb, verbs) or verb}{tail}", None
     base = _base_of_present(verb, verbs)
     if base and _FAILING_RE.fullmatch(verb):  # "The export job fails every Sunday": fix it, not "make it fail"

@@ -105,7 +105,8 @@ _CUTOVER_RE = re.compile(r"^\s*(?:then\s+)?(?:cut\s*over|fail\s+(?:\S+\s+){0,3}?
                          r"flip\s+traffic|go\s+live|take\s+over(?:\s+(?:from|as)\b|\s*[.,;]?\s*$)|"
                          r"point\s+(?:the\s+)?dns|run\s+(?:both|the\s+two|old\s+and\s+new|the\s+old\s+and\s+(?:the\s+)?new|"
                          r"them)\b(?:\s+\S+){0,3}?\s+(?:side\s+by\s+side|in\s+parallel))\b", re.IGNORECASE)
-_RETIRE_RE = re.compile(r"^\s*(?:then\s+|finally\s+)?(?:decommission|retire|sunset|shut\s+(?:down|off)|unmount|"
+_RETIRE_RE = re.compile(r"^\s*(?:then\s+|finally\s+)?(?:decommission|retire|sunset|shut\s+(?:\S+\s+){0,3}?(?:down|off)|"
+                        r"tear\s+(?:\S+\s+){0,3}?down|terminate|unmount|"
                         r"power\s+(?:\S+\s+)?(?:off|down)|cancel\s+(?:\S+\s+){0,3}?(?:licen[cs]es?|subscriptions?|contracts?)|"
                         r"turn\s+(?:\S+\s+){0,3}?off|switch\s+(?:\S+\s+){0,3}?off|"
                         r"(?:remove|delete|drop)\s+the\s+old|"
@@ -319,13 +320,20 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # a title that names work ("Add X with security audit and docs") may name parts the description leaves out; a
     # title that only names the thing ("New checkout flow with Apple Pay") is the whole task, not a part of it
     # "80,000 patient records" is one number, not two clauses ("Migrate 80", "the 000 patient records")
+    # an onboarding, a switch-off or follow-ups: actions side by side, nothing built (see _side_by_side)
+    listed, switched = bool(_NO_BUILD_TOPIC_RE.search(topic)), bool(_NO_BUILD_TITLE_RE.match(task.title))
     items = _items(as_work_text(_GROUPED_RE.sub(_GROUP_MARK, _flattened(description, verbs)), words), main, classifier,
-                   verbs)
-    from_title = _items(title, main, classifier, verbs) if _opens_with_verb(title, verbs) or not items else []
+                   verbs, independent=listed or switched)
+    # "Decommission the bastion host" over the steps that do it (terminate, delete the record, ...) is their sum
+    summed = switched and len(items) >= 2
+    from_title = _items(title, main, classifier, verbs) if (_opens_with_verb(title, verbs) and not summed) or not items \
+        else []
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
     _remediations(items)
     items = _complete(items, task, topic, main, lambda item: item.text.split(maxsplit=1)[0].lower() not in _NOTHING_MADE)
+    if listed or switched:
+        _side_by_side(items, numbered=listed)
     _assign_files(items, task, config.max_files_per_subtask)
     items = _fit(items, config.max_subtasks)
     items.sort(key=_order)
@@ -477,7 +485,8 @@ _MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "
                "anonymize", "deprecate", "sunset", "do", "swap", "wipe", "recycle", "power off", "power down",
                "hand over", "enroll", "enrol", "replicate", "warm up", "right-size", "lower", "reduce", "adopt", "cancel",
                "redirect", "fail over", "tune", "re-test", "retest", "shortlist", "evaluate", "submit", "fetch",
-               "negotiate", "approve", "choose", "interview", "help", "share", "fail", "tear down", "sign", "include")
+               "negotiate", "approve", "choose", "interview", "help", "share", "fail", "tear down", "sign", "include",
+               "raise", "increase", "decrease", "terminate", "disable", "deactivate", "offboard", "deprovision")
 
 
 def work_verbs(classifier: Classifier) -> re.Pattern[str]:
@@ -557,7 +566,9 @@ _ELIDED_AFTER = frozenset({"to", "on", "in", "into", "onto", "for", "at", "acros
 _RELATIVE_RE = re.compile(r"\b(?:that|which|who|where|whose)\b", re.IGNORECASE)
 
 
-def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str]) -> list[_Item]:
+def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str], *,
+           independent: bool = False) -> list[_Item]:
+    """The parts of ``text`` (``independent``: actions where nothing is built, which no operations step prepares)."""
     found: list[_Item] = []
     segments = _segments(text, verbs)
     for group, segment in enumerate(segments):
@@ -595,7 +606,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                     and bool(_FIRST_PART_RE.search(item.text))
                 item.waits = (" once " in lowered and bool(_ONCE_RE.search(item.text))) or (
                     " after " in lowered and bool(_AFTER_RE.search(item.text)))
-            if not listed and not prepared:
+            if not listed and not prepared and not independent:
                 _prepares(items)
             _reviews_after_delivery(items)
             prepared = prepared or any(item.phase in _PREPARED for item in items)
@@ -777,7 +788,8 @@ def _waiting(items: list[_Item]) -> list[int]:
     before it (``get budget approval, buy 180 seats``); else it runs beside them."""
     waits, found = 0, []
     for n, item in enumerate(items):
-        waits += n > 0 and bool(_GATE_RE.match(items[n - 1].text) or _ANAPHOR_RE.match(item.text)
+        waits += n > 0 and bool(_GATE_RE.match(items[n - 1].text) or (
+            _ANAPHOR_RE.match(item.text) and not _placed(item.text))  # "take them off the rotation": a person
                                 or _SIGN_OFF_RE.match(item.text))
         found.append(waits)
     return found
@@ -800,6 +812,11 @@ _ANAPHOR_RE = re.compile(
 """A part whose object is what the part before it made or found: ``image them``, ``revoke the rest``."""
 
 
+_SECOND_VERB_RE = re.compile(r"[a-z]+[^s\W]s\s+(?:it|them|this|that|the|a|an|each|every|all|one|its|their)\b")
+"""A relative clause's second verb with its object (``... that creates one env per PR`` and ``tears it down on merge``):
+the same thing does it, no item of its own."""
+
+
 def _rejoined(items: list[str]) -> list[str]:
     """A list's items with what a parenthesis lists kept in the item it opens in (``configures Intercom (inboxes,
     macros, SLAs)`` is one item, not three)."""
@@ -807,18 +824,33 @@ def _rejoined(items: list[str]) -> list[str]:
     for item in items:
         if joined and joined[-1].count("(") > joined[-1].count(")"):
             joined[-1] += f", {item}"
+        elif joined and _RELATIVE_RE.search(joined[-1]) and _SECOND_VERB_RE.match(item):
+            joined[-1] += f" and {item}"  # "a CI pipeline that creates one env per PR and tears it down on merge"
         else:
             joined.append(item)
     return joined
 
 
+_NO_BUILD_TITLE_RE = re.compile(r"^\s*(?:[\w-]+\s*:\s*)?(?:please\s+)?(?:onboard|offboard|off-board|deprovision|"
+                                r"decommission|retire|sunset|shut\s+down|power\s+off|terminate)\b(?!.*\b(?:app|feature|"
+                                r"service|system|platform|api|module|portal|tool)\s+(?:for|to)\b)", re.IGNORECASE)
+"""A title whose work is people's accounts (``Onboard new SRE Priya Raman``, ``Offboard Jamie Chen``) or switching a
+thing off (``Decommission the old bastion host``): its parts are actions, nothing is built (not ``Onboard ... to a new
+portal for ...``: a thing made for it)."""
+_NO_BUILD_TOPIC_RE = re.compile(r"\b(?:follow-?ups?|action\s+items?|to-?dos?|leftovers|clean-?up)\s*$|"
+                                r"\b(?:new\s+)?(?:hires?|joiners?|leavers?|starters?|contractors?|interns?|employees?)\s*$",
+                                re.IGNORECASE)
+"""A topic that is a label over a list of actions (``INC-2291 follow-ups``) or people (``the new hires``)."""
 _NOTHING_MADE = frozenset({
     "restore", "re-sync", "resync", "resume", "rebuild", "re-run", "rerun", "revoke", "rotate", "remove", "delete",
     "archive", "decommission", "retire", "migrate", "move", "import", "repoint", "re-point", "restart",
     "issue", "reissue", "re-issue", "re-sign", "re-transcode", "reimage", "re-image", "regenerate", "grant", "onboard",
     "schedule", "email", "notify", "tell", "mark", "compare", "find", "list", "record", "draft", "catalog", "verify",
     "check", "confirm", "dismiss", "rename", "upgrade", "bump", "pin", "update", "revert", "rollback", "roll",
-    "redeploy", "recover", "replay", "requeue", "reprocess", "purge", "wipe", "reset"})
+    "redeploy", "recover", "replay", "requeue", "reprocess", "purge", "wipe", "reset", "disable", "deactivate",
+    "suspend", "terminate", "deprovision", "offboard", "unassign", "reassign", "transfer", "take", "close", "cancel",
+    "raise", "lower", "increase", "decrease", "resize", "rightsize", "right-size", "scale", "enrol", "enroll",
+    "invite", "shut"})
 """Verbs of work on what exists (recovery, clean-up, moving, telling): a plan made only of them has nothing to design
 and no code of its own to unit-test (``Restore the ledger DB, re-sync the cache, resume the batch``)."""
 _REPAIRS = frozenset({"fix", "upgrade", "bump", "patch", "update", "remove", "delete", "rename", "repair", "revert",
@@ -897,6 +929,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     previous: _Item | None = None
     making = False  # whether the last verb makes things: "Build the API, a UI widget" lists deliverables
     verb = ""  # the last verb: a verbless part made after it takes it ("Build the API, a UI widget")
+    placed = ""  # "Add priya.r to ": a person's action whose place a list goes on naming
     # in a series of imperatives a word the planner does not know opens its part too ("Pilot Tailscale with the
     # infra team, write the ACL policy, roll it out"), unless it looks like a name or a noun
     pieces = _kinds_joined(pieces)
@@ -911,8 +944,14 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             previous.text += f"{separator or ' '}{part}"  # read, not routed: _fit would merge it anyway
             continue
         if separator.strip() and separator.strip() in ".;!?":
-            previous, making, verb = None, False, ""  # a new sentence: nothing joins the one before
-        route = classifier.route(part)
+            previous, making, verb, placed = None, False, "", ""  # a new sentence: nothing joins the one before
+        if placed and separator.startswith(",") and not openings[place] and not _opens_with_verb(part, verbs):
+            # "Add priya.r to GitHub team 'platform', AWS SSO group 'sre-readonly', Grafana as editor": the same
+            # person goes to each place, one action each; nothing named there is made
+            part = placed + _LEADING_AND_RE.sub("", part.strip())
+            openings[place] = True
+        placed = _placed(part) if openings[place] else placed
+        route = _part_route(part, classifier, openings[place])
         if route.domain != "security" and "security" in classifier.config.domains and _SECURITY_ASKED_RE.match(part):
             route = dataclasses.replace(route, domain="security", strong=True,
                                         master=classifier.config.domains["security"].master)
@@ -968,6 +1007,53 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             previous.rank = RANK["deploy"]
         found.append(previous)
     return found
+
+
+def _part_route(part: str, classifier: Classifier, imperative: bool) -> Route:
+    """Where a part goes, routed as the classifier routes a one-line task: where no rule reads what an imperative
+    asks, the learned model may pick its master (``Disable their SSO account and AWS IAM user`` is security's), as
+    it does for the task; not for a fragment (``the cost store in Postgres``), which the model never learned from."""
+    verb = part.split(maxsplit=1)[0].lower() if imperative else ""
+    # what a rule of the planner reads anyway stays the rules': making (R1: a thing development makes), writing,
+    # a migration of code or data, a sign-off and a check ("Build the API connector", "Document it for the DPO",
+    # "Migrate the billing service to the new database", "Get PCI sign-off")
+    asks = imperative and verb not in classifier.config.making_verbs and verb not in _WRITING_VERBS \
+        and verb not in ("migrate", "port") and not _SIGN_OFF_RE.match(part) and not _VERIFIES_RE.match(part)
+    learned = classifier.learned if asks else None
+    judge = None if learned is None else (lambda: learned.judge(part, "", None))
+    route = classifier.route(part, judge=judge)
+    inventory = classifier.config.domains.get("inventory")
+    if route.decided_by == "model" and inventory is not None and route.master == inventory.master:
+        # finding out what exists is said with inventory's own verbs, which the rules read; the model sends parts
+        # there for no word of it ("Give each pipeline its own service account", "Port each one")
+        return classifier.route(part)
+    return route
+
+
+_PLACED_RE = re.compile(r"^\s*(?:add|invite|enrol|enroll|put|move|remove|take|drop|grant|give)\s+(?P<who>her|him|them|"
+                        r"[a-z][a-z0-9]*[._][a-z0-9._]*[a-z0-9]|(?:the\s+)?(?:new\s+)?(?:hires?|joiners?|starters?|leavers?|"
+                        r"contractors?|interns?|employees?|engineers?|developers?))\s+"
+                        r"(?:as\s+\S+\s+)?(?:to|into|onto|from|off|out\s+of)\s+", re.IGNORECASE)
+"""A person's membership (``Add priya.r to``, ``Take them off``, ``Remove the leavers from``): a handle or people, not
+a thing (``Add tracing to``)."""
+_MEMBERSHIP_RE = re.compile(r"(?:the\s+|our\s+|their\s+)?(?:[\w.'-]+\s+){0,3}?(?:org|organi[sz]ation|teams?|groups?|"
+                            r"rotations?|on-?call|schedules?|channels?|roles?|roster|directory|workspace|mailing\s+list|"
+                            r"distribution\s+list|slack|pagerduty|okta|sso)\b", re.IGNORECASE)
+"""Where people belong: after a pronoun (``Take them off the PagerDuty rotation``) the pronoun is a person only there;
+``Move them to Kubernetes CronJobs`` moves what the part before made."""
+
+
+def _placed(part: str) -> str:
+    """The words that put a person somewhere (``Add priya.r to ``), for the places listed after them; not a file name
+    (``Add config.yaml to``), nor a pronoun outside a place where people belong."""
+    found = _PLACED_RE.match(part)
+    if found is None or find_files(found.group("who")):
+        return ""
+    pronoun = found.group("who").lower() in ("her", "him", "them")
+    return "" if pronoun and not _MEMBERSHIP_RE.match(part, found.end()) else found.group()
+
+
+_LEADING_AND_RE = re.compile(r"^(?:and|or)\s+", re.IGNORECASE)
 
 
 _PEOPLE_WORK = frozenset({
@@ -1165,6 +1251,10 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
     implement = [item for item in items if item.phase == "implement" and item.rank is None]  # not people's work
     if makes is not None and len(items) >= 3 and implement and not any(map(makes, implement)):
         implement = []
+    if _NO_BUILD_TOPIC_RE.search(topic) or _NO_BUILD_TITLE_RE.match(task.title):
+        # a person (onboarding, offboarding), a host to switch off or a label ("follow-ups") has no architecture to
+        # design and no code to unit-test: the parts are actions for their masters
+        implement = []
     phases = {item.phase for item in items}
     text = f"{task.title}\n{task.full_description}"
     # a new system named by the title alone is split in two; one the writer's description names as a part keeps
@@ -1194,6 +1284,21 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
         items.append(_Item(f"Plan the work on {topic_of(task)}", "design", main.master, [], 0))
         items.append(_Item(f"Review the results of {topic_of(task)} and report", "review", main.master, [], last))
     return items
+
+
+_ACTIONS = frozenset({"implement", "secure", "deploy"})
+
+
+def _side_by_side(items: list[_Item], numbered: bool) -> None:
+    """Where nothing is built (an onboarding, a switch-off, follow-ups), the actions are independent: each master does
+    its own at once, not in the software template's order of build before deploy; what the writer ordered (``then``,
+    ``once``, ``them``) stays ordered, and so do checks, documents, the switch and the report after the actions.
+    ``numbered``: a numbered list of action items is a list, not steps."""
+    for item in items:
+        if numbered:
+            item.group -= item.group % 100
+        if item.phase in _ACTIONS and item.rank is None:
+            item.rank = RANK["implement"]
 
 
 def _assign_files(items: list[_Item], task: QueueTask, limit: int) -> None:
@@ -1399,10 +1504,23 @@ _PREPARED_RE = re.compile(r"Prepare\s+(?:(?P<thing>.+?)\s+for\s+(?:approval|sign
                           r"so\s+that|in\s+time)\b.*)?$")
 
 
-_NOT_SHIPPED_VERBS = _PEOPLE_DONE | {"report", "find", "get", "check", "verify", "confirm", "list", "compare", "review",
-                                     "submit", "send", "share", "freeze", "cut", "measure", "count", "track"}
-"""Verbs of a cicd part that puts nothing out (``Report the savings``, ``Submit to the App Store``, ``Cut the release
-branch``): no health check or rollback path shows it done."""
+_SHIPS_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?deploy|deploy|release|ship|roll\s+(?:\S+\s+){0,3}?(?:out|back)|rollback|"
+                       r"install|provision|upgrade|migrate|promote|launch|go\s+live|push\s+(?:\S+\s+){0,3}?to|apply|"
+                       r"restore|fail\s+(?:\S+\s+){0,3}?over|put\s+(?:\S+\s+){0,3}?live|stand\s+up|spin\s+up|"
+                       r"bring\s+up|(?:set\s+up|create|build)\s+(?:\S+\s+){0,4}?(?:clusters?|environments?|envs?|servers?|"
+                       r"hosts?|nodes?|instances?|vms?|stacks?))\b",
+                       re.IGNORECASE)
+_GOES_LIVE_RE = re.compile(r"\b(?:(?:re)?deploy(?:s|ed|ments?)?|releases?|rollouts?|roll-outs?|go-?live|live|production|prod|"
+                          r"migrations?|cut-?overs?|canar(?:y|ies)|npm|pypi|app\s+store|play\s+store|(?:to|onto|on)\s+"
+                          r"(?:the\s+)?(?:new\s+)?(?:clusters?|kubernetes|k8s|eks|gke|aks|ecs|aws|gcp|azure|cloud\s+run|"
+                          r"fargate|vms?|servers?))\b(?!\s*(?:pipelines?|branch(?:es)?|notes|gates?|process|jobs?|"
+                          r"workflows?|health|checklists?|config\w*|plans?|runbooks?|dashboards?)\b)", re.IGNORECASE)
+"""A part that names its release or where it runs (``Set up the staged rollout``, ``Move the api to the new cluster``,
+``Remove the v1 routes in production``), though its verb is no deploy's; not a release's pipeline or notes."""
+"""A cicd part that puts something out or brings it up (``Deploy to staging``, ``Upgrade``, ``Roll out to 20 %``,
+``Stand up the new cluster``): what health checks and a rollback path show done. Another (``Report the savings``,
+``Take them off the PagerDuty rotation``, ``Add AWS Budgets alerts per team``, ``Set up the RBAC``) is done as asked
+and written down."""
 _CODE_TESTS_RE = re.compile(r"\btests\b|\bsuites?\b|\b(?:regression|unit|integration|e2e)\s+test", re.IGNORECASE)
 """Tests of code (``Write tests for X``, ``Run the UI tests``, ``Add a regression test``), not ``Test the Wi-Fi``."""
 _CHECKING_VERBS = frozenset({"test", "verify", "check", "validate", "load-test", "load", "try", "confirm", "measure"})
@@ -1445,10 +1563,13 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
     if _SIGN_OFF_RE.match(title) and phase != "docs":  # "Get QA sign-off": a decision, not a build or a deploy
         return (f"The sign-off is given in writing ({lowered}): who gave it, when and on what, and anything they "
                 "asked to change is done")
-    if phase == "secure" and _GRANTS_RE.match(title):  # "Give them access to their GitHub team": nothing is revoked
+    if _placed(title) and verb in ("remove", "take", "drop", "move"):  # "Take them off the rotation"
+        return (f"Done as asked ({lowered}): they no longer have it, and who lost what, and when, is written down")
+    if (phase == "secure" and _GRANTS_RE.match(title)) or _placed(title):
+        # "Give them access to their GitHub team", "Add priya.r to AWS SSO group 'sre-readonly'": nothing is revoked
         return (f"Done as asked ({lowered}): it works for those it is for and gives no more than asked, and who "
                 "got what is written down")
-    if (phase == "deploy" and verb in _NOT_SHIPPED_VERBS) or (
+    if (phase == "deploy" and not _SHIPS_RE.match(title) and not _GOES_LIVE_RE.search(title)) or (
             phase == "implement" and not coded and not _SOFTWARE_RE.search(title)) or (
             phase == "test" and verb in _CHECKING_VERBS and not _CODE_TESTS_RE.search(title)):
         # "Report the monthly savings to finance", "Move the phones", "Test the Wi-Fi in every room"
