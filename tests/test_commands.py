@@ -219,6 +219,23 @@ def test_cancel_and_retry_a_simple_task_with_the_real_daemon(folder: Path, daemo
     assert refused.returncode == 1 and "already development's" in refused.stderr
 
 
+def test_a_planned_task_moved_to_one_master_with_the_real_daemon(folder: Path, daemon: DaemonProcess) -> None:
+    """``orchestrator move`` of an orchestration: the daemon aborts the plan and hands the task to the master."""
+    write_by_rename(folder / "task-queue.json",
+                    queue_doc(task("t-p", "Add authentication system with security audit and docs")))
+    daemon.wait_event("stage_started", orchestration_id="orch-t-p")
+    refused = cli(folder, "move", "t-p", "docs", check=False)
+    assert refused.returncode == 1 and "not a master" in refused.stderr
+    said = cli(folder, "move", "orch-t-p", "security").stdout
+    assert "orch-t-p is aborted and its task given to security" in said
+    daemon.wait_event("task_assigned", task_id="t-p")
+    assert json.loads((folder / "masters/security/handoffs/t-p-attempt-2.json").read_text())["status"] == "pending"
+    design = folder / "masters/development/handoffs/to-development-subtask-orch-t-p-s01-design.json"
+    assert json.loads(design.read_text())["status"] == "cancelled"
+    again = cli(folder, "move", "t-p", "security", check=False)
+    assert again.returncode == 1 and "is aborted" in again.stderr
+
+
 def test_events_follow_starts_over_on_a_rotated_file(tmp_path: Path) -> None:
     """``events --follow`` and the web view share one follower: a file rotated under the same name
     (a new, longer file) is read from its start, not from the old file's byte position, even when

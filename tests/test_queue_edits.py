@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from orchestrator import queue_edits
 from orchestrator.clock import iso
 from orchestrator.queue_edits import EditRefused
+from orchestrator.store import Crash
 
 from sim import Sim, task
 
@@ -212,3 +214,87 @@ def test_which_moves_are_refused(status: str, master: str, refusal: str) -> None
 def test_an_orchestration_is_not_moved() -> None:
     with pytest.raises(EditRefused, match="resume orch-t1"):
         queue_edits.move({"id": "t1", "status": "orchestrating"}, "security", by="a", now="n", has_plan=True)
+
+
+# --- a planned task given to one master instead (orchestrator move of an orchestration) ----------------------
+
+
+AUTH = "Add authentication system with security audit and docs"
+
+
+def give(sim: Sim, orchestration_id: str, master: str, name: str = "1-move") -> None:
+    """What ``orchestrator move TASK MASTER`` of an orchestration writes: a request the daemon carries out."""
+    sim.store.put(sim.layout.requests / f"{name}.json", {"orchestration_id": orchestration_id, "action": "simple",
+                                                          "master": master, "requested_by": "alice"})
+
+
+def test_a_planned_task_given_to_one_master_is_aborted_and_handed_to_that_master() -> None:
+    """A second new user found no way to undo a false complex: move refused an orchestration, and retry refused
+    its aborted task. The plan is aborted (its pending handoffs withdrawn) and the task goes to the master the
+    person chose, as the next attempt, decided by nobody else."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("a", AUTH))
+    sim.run("queue")
+    first = sim.layout.subtask_handoff("development", "orch-a-s01-design", 1)
+    assert sim.store.get(first)["status"] == "pending"
+    give(sim, "orch-a", "security-master")
+    assert sim.run("requests").again  # its own write of the queue wakes no file event: the daemon looks again now
+    sim.run("queue")
+    plan = sim.plan("orch-a")
+    assert plan["status"] == "aborted" and plan["interventions"][-1]["master"] == "security"
+    assert sim.store.get(first)["status"] == "cancelled"
+    entry = sim.queue_task("a")
+    assert (entry["status"], entry["assigned_to"], entry["route_to"], entry["retry_count"]) == (
+        "assigned", "security", "security", 1)
+    assert entry["previous_attempts"][0]["orchestration_id"] == "orch-a"  # what the plan's attempt left, kept
+    handed = sim.store.get(sim.layout.task_handoff("security", "a", 2))
+    assert handed["status"] == "pending" and handed["routing"]["reasons"][0].startswith(
+        "given to security as one piece of work by a person (orchestrator move)")
+    [aborted] = sim.events("orchestration_aborted", orchestration_id="orch-a")
+    assert aborted["moved_to"] == "security"
+    assert len(sim.events("task_assigned", task_id="a")) == 1
+    sim.tick(1)
+    sim = sim.restart()
+    sim.tick(1)
+    assert len(sim.events("task_assigned", task_id="a")) == 1 and sim.queue_task("a")["status"] == "assigned"
+    assert not sim.events("claim_restored", task_id="a")
+
+
+@pytest.mark.parametrize("crash_at", range(8))
+def test_giving_a_planned_task_to_one_master_is_finished_after_a_crash_at_any_write(crash_at: int) -> None:
+    sim = Sim()
+    sim.start()
+    sim.submit(task("a", AUTH))
+    sim.run("queue")
+    give(sim, "orch-a", "cicd")
+    sim.store.crash_at = sim.store.writes + crash_at
+    with contextlib.suppress(Crash):
+        sim.run("requests")
+        sim.run("queue")
+    sim.store.crash_at = None
+    sim = sim.restart()
+    sim.tick(1)
+    sim.tick(1)
+    assert sim.plan("orch-a")["status"] == "aborted"
+    assert sim.queue_task("a")["assigned_to"] == "cicd" and sim.queue_task("a")["retry_count"] == 1
+    assert sim.store.get(sim.layout.task_handoff("cicd", "a", 2))["status"] == "pending"
+    assert len(sim.events("orchestration_aborted", orchestration_id="orch-a")) == 1
+    assert len(sim.events("task_assigned", task_id="a")) == 1
+
+
+def test_a_plan_whose_work_has_begun_is_not_given_away() -> None:
+    sim = Sim()
+    sim.start()
+    sim.submit(task("a", AUTH))
+    sim.run("queue")
+    sim.report("orch-a-s01-design", "start", worker_id="w1", pid=4242)
+    sim.run(("subtask", "orch-a-s01-design"))
+    give(sim, "orch-a", "security")
+    sim.run("requests")
+    [refused] = sim.events("request_refused", orchestration_id="orch-a")
+    assert "work on it has begun (orch-a-s01-design)" in refused["problem"]
+    assert sim.plan("orch-a")["status"] == "in_progress" and sim.queue_task("a")["status"] == "orchestrating"
+    give(sim, "orch-a", "nobody", name="2-move")
+    sim.run("requests")
+    assert "begun" in sim.events("request_refused", orchestration_id="orch-a")[-1]["problem"]

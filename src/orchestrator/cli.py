@@ -723,22 +723,26 @@ def _resume(args: argparse.Namespace, config: Config) -> int:
     if problem:
         print(f"orchestrator resume: {problem}; nothing was requested", file=sys.stderr)
         return EXIT_FAILED
-    request = {"orchestration_id": plan.orchestration_id, "action": action, "subtask_id": args.retry or args.skip,
-               "requested_at": now_iso(), "requested_by": _who()}
+    request = {"orchestration_id": plan.orchestration_id, "action": action, "subtask_id": args.retry or args.skip}
+    answer = "orchestration_aborted" if action == "abort" else "orchestration_resumed"
+    return _send_request(args, config, request, f"requested {action} of {plan.orchestration_id}",
+                         f"--orchestration {plan.orchestration_id} --type {answer} --type request_refused")
+
+
+def _send_request(args: argparse.Namespace, config: Config, request: dict[str, Any], said: str, watch: str) -> int:
+    """Write a request for the daemon (``orchestrator/requests/``), which checks it again and carries it out."""
+    request = {k: v for k, v in request.items() if v is not None} | {"requested_at": now_iso(), "requested_by": _who()}
     store = make_store(args.coordination_dir, config)
     try:
         path = store.layout.requests / f"{int(time.time() * 1000)}-{secrets.token_hex(3)}.json"
-        store.write_json(path, {k: v for k, v in request.items() if v is not None})
+        store.write_json(path, request)
     except StoreError as exc:
         print(f"orchestrator: {exc}", file=sys.stderr)
         return EXIT_FAILED
     if args.json:
-        print(json.dumps({k: v for k, v in request.items() if v is not None} | {"request_file": str(path)}))
+        print(json.dumps(request | {"request_file": str(path)}))
     else:
-        answer = "orchestration_aborted" if action == "abort" else "orchestration_resumed"
-        print(f"requested {action} of {plan.orchestration_id}; the daemon carries it out "
-              f"(orchestrator events --orchestration {plan.orchestration_id} --type {answer} --type request_refused"
-              f"{_here(args)})")
+        print(f"{said}; the daemon carries it out (orchestrator events {watch}{_here(args)})")
     return 0
 
 
@@ -803,9 +807,27 @@ def _move(args: argparse.Namespace, config: Config) -> int:
     store = make_store(args.coordination_dir, config)
     args.task_id = lookup.task_id(store, args.task_id)
     has_plan = queue_edits.has_plan(store, args.task_id)
+    if has_plan:  # planned, though one master can do it: the daemon aborts the plan and hands the task over
+        return _move_orchestration(args, config)
     return _edit(args, store, edit, f"moved to {normalize_master(args.master)}; the daemon withdraws the first master's handoff "
                  "if it is still pending and hands it to the new one "
                  f"(orchestrator events --task {args.task_id} --type handoff_created{_here(args)})")
+
+
+def _move_orchestration(args: argparse.Namespace, config: Config) -> int:
+    plan = _load_plan(args, config, f"orch-{args.task_id}")
+    if plan is None:
+        return EXIT_FAILED
+    master = normalize_master(args.master)
+    problem = progress.resume_problem(plan, "simple", None) or (
+        None if master in MASTERS else f"{args.master!r} is not a master: {', '.join(MASTERS)}")
+    if problem:
+        print(f"orchestrator move: {args.task_id}: {problem}; nothing was requested", file=sys.stderr)
+        return EXIT_FAILED
+    request = {"orchestration_id": plan.orchestration_id, "action": "simple", "master": master}
+    return _send_request(args, config, request,
+                         f"requested: {plan.orchestration_id} is aborted and its task given to {master} as one piece of work",
+                         f"--task {args.task_id} --type orchestration_aborted --type task_assigned --type request_refused")
 
 
 def _edit(args: argparse.Namespace, store: FolderStore, edit: Callable[[dict[str, Any]], None], done: str) -> int:

@@ -160,6 +160,9 @@ class Core:
                         self.supervisor.sync_subtask(job[1])
             if "requests" in jobs or "tick" in jobs:
                 self.supervisor.handle_requests()
+            if self.engine.requeued:  # the daemon's own write of the queue wakes no file event: look again now
+                self.engine.requeued = False
+                result.again = True
             if "tick" in jobs:
                 result.next_retry = self.supervisor.tick()
             else:

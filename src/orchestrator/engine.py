@@ -131,6 +131,8 @@ class Engine:
         self._classifier: tuple[Config, Classifier] | None = None
         self._seen: Snapshot | None = None  # the queue as last handled: skip it when it comes back
         self._own_writes = 0  # the daemon's writes of the queue outside a claim (a plan's outcome, a move)
+        self.requeued = False
+        """A task this daemon made pending again (an orchestration given to one master): intake at once."""
         self._queue_problem: str | None = None
         self._update_problem: str | None = None
         self._taken: set[str] = set()  # ids we routed or orchestrate, to notice one vanishing
@@ -302,14 +304,16 @@ class Engine:
                 reused[task.id] = why
                 continue
             try:
-                decisions.append((task, classifier.classify(task, history)))
+                given = _given_to(task)
+                decisions.append((task, _given(task, given) if given else classifier.classify(task, history)))
             except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # this task only
                 problems.append(intake.Problem(task.id, task.id, f"cannot be classified: {type(exc).__name__}: {exc}"))
         candidates = [task for task, _ in decisions]
         now = iso(self.clock)
         # all of the pass's problems at once: each call forgets what the one before it reported
         self._report_once(problems + [intake.Problem(i, i, why) for i, why in reused.items()])
-        known = {t.id for t in candidates if self.registry.get(f"orch-{t.id}") is not None or t.id in self.planning}
+        known = {t.id for t in candidates if (self.registry.get(f"orch-{t.id}") is not None or t.id in self.planning)
+                 and not _given_to(t)}  # a plan a person replaced with one master: not its task any more
         simple = self._hand_off_simple([(t, d) for t, d in decisions if d.decision == "simple" and t.id not in known],
                                        now, earlier)
         complex_ = [(t, d) for t, d in decisions if d.decision == "complex" or t.id in known]
@@ -658,6 +662,26 @@ class Engine:
         self._wrote_queue()
         return True
 
+    def edit_task(self, task_id: str, edit: Callable[[dict[str, Any]], None]) -> bool:
+        """Apply ``edit`` to one queue task (under the queue's lock); False if it could not be done. A task
+        it makes pending is taken by the next pass (:attr:`requeued`): our own write wakes no file event."""
+        def change(snapshot: Snapshot) -> bool:
+            entry = intake.find(snapshot.tasks, task_id)
+            if entry is None:
+                return False
+            before = dict(entry)
+            edit(snapshot.edit(entry))
+            self.requeued = self.requeued or (entry != before and entry.get("status") == "pending")
+            return entry != before
+
+        try:
+            self.store.update_queue(change, says_edits=True)
+        except StoreError as exc:
+            self.outbox.emit("queue_update_failed", task_id=task_id, problem=str(exc), action="retried on the next tick")
+            return False
+        self._wrote_queue()
+        return True
+
     def _wrote_queue(self) -> None:
         """The queue no longer holds what intake last handled: a writer putting those bytes back (an old
         copy, read before our write) is a change to act on, not something already seen."""
@@ -711,3 +735,15 @@ def _attempt(task: QueueTask) -> int:
 def _key(task_id: str, what: str, attempt: int) -> str:
     """A simple task's stable event id; a retried task's later attempts have their own."""
     return f"{task_id}:{what}" + (f":{attempt}" if attempt > 1 else "")
+
+
+def _given_to(task: QueueTask) -> str | None:
+    """The master a person gave this task to instead of its plan (``orchestrator move``: ``route_to``)."""
+    master = normalize_master((task.model_extra or {}).get("route_to"))
+    return master if master in MASTERS else None
+
+
+def _given(task: QueueTask, master: str) -> Classification:
+    """What a person decided for the task: one piece of work, for ``master``; nothing is decided again."""
+    return Classification(decision="simple", master=master, confidence=1.0, domains=[master], reasons=[
+        f"given to {master} as one piece of work by a person (orchestrator move); its plan orch-{task.id} was aborted"])

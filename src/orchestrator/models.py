@@ -230,7 +230,9 @@ class Intervention(BaseModel):
     reason: str | None = None
     """Why the plan was escalated."""
     action: str | None = None
-    """What a person asked for: ``retry``, ``skip`` or ``abort``."""
+    """What a person asked for: ``retry``, ``skip``, ``abort``, or ``simple`` (the task given to one master)."""
+    master: str | None = None
+    """For ``simple``: the master the task was given to instead of this plan."""
     requested_by: str | None = None
 
 

@@ -103,8 +103,20 @@ def escalated_because(plan: Plan, subtask: Subtask) -> str:
     return next((r for r in reversed(reasons) if r), None) or subtask.error or "failed"
 
 
+def moved_to(plan: Plan) -> str | None:
+    """The master a person gave an aborted plan's task to instead (``orchestrator move``), if one did."""
+    last = plan.interventions[-1] if plan.interventions else None
+    return last.master if plan.status == "aborted" and last is not None and last.action == "simple" else None
+
+
+def moved_by(plan: Plan) -> str:
+    last = plan.interventions[-1] if plan.interventions else None
+    return (last.requested_by if last is not None else None) or "a person"
+
+
 def resume_problem(plan: Plan, action: str, subtask_id: str | None) -> str | None:
-    """Why ``orchestrator resume`` cannot do ``action`` (abort, skip, retry) now, or None if it can.
+    """Why ``orchestrator resume`` cannot do ``action`` (abort, skip, retry) now, nor ``orchestrator move`` give the
+    plan's task to one master instead (``simple``), or None if it can.
 
     The command checks this on the plan file before it answers; the daemon checks it again
     on the plan it holds when it carries the request out.
@@ -113,6 +125,10 @@ def resume_problem(plan: Plan, action: str, subtask_id: str | None) -> str | Non
         return f"{plan.orchestration_id} is {plan.status}"
     if action == "abort":
         return None
+    if action == "simple":  # what a master did of the plan would be done again, or lost
+        begun = [s.subtask_id for s in plan.subtasks if s.status not in ("pending", "assigned")]
+        return (f"work on it has begun ({', '.join(begun[:3])}): abort it (orchestrator resume "
+                f"{plan.orchestration_id} --abort) and hand over what is left yourself") if begun else None
     ids = [s.subtask_id for s in plan.subtasks]
     if subtask_id not in ids:
         return f"{plan.orchestration_id} has no subtask {subtask_id!r} (it has: {', '.join(ids)})"

@@ -67,14 +67,31 @@ def retry(entry: dict[str, Any], *, by: str, now: str, has_plan: bool) -> None:
         raise EditRefused(refusal)
     if status not in RETRYABLE:
         raise EditRefused(f"its status is {status}: only {', '.join(sorted(RETRYABLE))} tasks can be retried")
+    _next_attempt(entry, status, now)
+    entry["retried_at"] = now
+    entry["retried_by"] = by
+
+
+def _next_attempt(entry: dict[str, Any], status: str, now: str) -> None:
+    """Pending again as the next attempt; what the last one left moves into ``previous_attempts``."""
     earlier = {"attempt": attempt(entry), "status": status, "ended_at": now}
     earlier |= {k: entry.pop(k) for k in ROUTING_FIELDS if k in entry}
     history = entry.get("previous_attempts")
     entry["previous_attempts"] = [*(history if isinstance(history, list) else []), earlier]
     entry["status"] = "pending"
     entry["retry_count"] = earlier["attempt"]
-    entry["retried_at"] = now
-    entry["retried_by"] = by
+
+
+def route_to(entry: dict[str, Any], master: str, *, by: str, now: str) -> None:
+    """An orchestration a person gave to one master instead (``orchestrator move``), once the daemon has aborted its
+    plan: pending again as the next attempt, ``route_to`` the master, whom the daemon then hands it to without
+    deciding again. Done once: an entry that is no longer the orchestration's is left as it is."""
+    if entry.get("status") not in ("orchestrating", "blocked"):
+        return  # done before a restart, or changed by someone since
+    _next_attempt(entry, str(entry.get("status")), now)
+    entry["route_to"] = master
+    entry["moved_at"] = now
+    entry["moved_by"] = by
 
 
 def move(entry: dict[str, Any], master: str, *, by: str, now: str, has_plan: bool) -> None:

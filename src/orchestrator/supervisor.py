@@ -33,13 +33,24 @@ from typing import Any
 
 import structlog
 
-from orchestrator import handoffs, liveness, progress, report
+from orchestrator import handoffs, liveness, progress, queue_edits, report
 from orchestrator.clock import Clock, ClockSteps, iso, rebase
 from orchestrator.config import Settings
 from orchestrator.engine import Engine
 from orchestrator.filecache import CachedFile
 from orchestrator.liveness import WorkerFacts
-from orchestrator.models import ACTIVE, DONE, Attempt, Intervention, Plan, Subtask, as_text, describe
+from orchestrator.models import (
+    ACTIVE,
+    DONE,
+    MASTERS,
+    Attempt,
+    Intervention,
+    Plan,
+    Subtask,
+    as_text,
+    describe,
+    normalize_master,
+)
 from orchestrator.outbox import Outbox
 from orchestrator.processes import ProcessTable, StopOrders
 from orchestrator.protocol import WORKER_FIELDS, Report, apply_report, stale_workers
@@ -745,6 +756,13 @@ class Supervisor:
         elif plan.status == "blocked":
             fields = {"blocked_reason": f"{plan.blocking_subtask}: {plan.failure_reason}",
                       "escalation_file": self.layout.rel(self.layout.escalation(plan.orchestration_id))}
+        elif plan.status == "aborted" and (moved := progress.moved_to(plan)):
+            # given to one master instead: pending again as its next attempt, for that master only (Engine.intake)
+            if not self.engine.edit_task(plan.parent_task_id,
+                                         lambda entry: queue_edits.route_to(entry, moved, by=progress.moved_by(plan),
+                                                                             now=plan.completed_at or iso(self.clock))):
+                raise StoreError(f"{self.layout.queue}: the task {plan.parent_task_id} could not be updated")
+            return
         elif plan.status == "aborted":
             fields = {"cancelled_at": plan.completed_at, "blocked_reason": None}
         else:
@@ -791,10 +809,10 @@ class Supervisor:
             if path in self._kept_requests:
                 continue
             request = self.store.read_json_or_none(path)
-            fields = ("orchestration_id", "action", "subtask_id")
+            fields = ("orchestration_id", "action", "subtask_id", "master")
             if not isinstance(request, dict) or any(not isinstance(request.get(k), str | None) for k in fields):
                 self.outbox.emit("request_invalid", path=str(path),
-                                 problem="not a JSON object whose orchestration_id, action and subtask_id are text")
+                                 problem="not a JSON object whose orchestration_id, action, subtask_id and master are text")
             else:
                 problem = self._resume(request, path.stem)
                 if problem:
@@ -815,18 +833,24 @@ class Supervisor:
         if self.outbox.was_announced(f"{plan.orchestration_id}:resumed:{name}"):
             return None  # carried out before a restart that came before its file was removed
         problem = progress.resume_problem(plan, str(action), subtask_id if isinstance(subtask_id, str) else None)
+        master = normalize_master(request.get("master"))
+        if action == "simple" and master not in MASTERS:
+            problem = problem or f"{request.get('master')!r} is not a master: {', '.join(MASTERS)}"
         if problem:
             return problem
-        if action == "abort":
+        if action in ("abort", "simple"):
+            # "simple": a person gives the task to one master instead; the queue then says so (_queue_follows)
+            moved = master if action == "simple" else None
             plan.status = "aborted"
             plan.completed_at = iso(self.clock)
-            plan.interventions.append(Intervention(at=plan.completed_at, event="aborted", action="abort",
+            plan.interventions.append(Intervention(at=plan.completed_at, event="aborted", action=str(action), master=moved,
                                                    requested_by=_text(request.get("requested_by"))))
             for subtask in plan.subtasks:  # their pending handoffs are withdrawn, their running workers stopped
                 if subtask.status in ACTIVE:
                     self._stop_worker(plan, subtask)
                 self._mark(plan, subtask.subtask_id, restore=False)
-            self._emit(plan, "orchestration_aborted", "aborted", requested_by=request.get("requested_by"))
+            self._emit(plan, "orchestration_aborted", "aborted", requested_by=request.get("requested_by"),
+                       **({"moved_to": moved} if moved else {}))
             self._flush(plan)
             return None
         assert isinstance(subtask_id, str)
