@@ -298,3 +298,27 @@ def test_a_plan_whose_work_has_begun_is_not_given_away() -> None:
     give(sim, "orch-a", "nobody", name="2-move")
     sim.run("requests")
     assert "begun" in sim.events("request_refused", orchestration_id="orch-a")[-1]["problem"]
+
+
+def test_a_task_near_identical_to_one_given_away_is_one_piece_of_work_for_that_master() -> None:
+    """The person's word is remembered: the next task like the one they took from its plan is not planned again;
+    a task that only shares some words is decided by the rules."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("a", AUTH))
+    sim.run("queue")
+    give(sim, "orch-a", "security")
+    sim.run("requests")
+    sim.run("queue")
+    [learned] = sim.events("routing_corrected", task_id="a")
+    assert (learned["routed_to"], learned["master"]) == ("a plan", "security")
+    sim.submit(task("b", AUTH.replace("docs", "documentation")))
+    sim.run("queue")
+    entry = sim.queue_task("b")
+    assert (entry["status"], entry["assigned_to"]) == ("assigned", "security")
+    assert "one piece of work: a person gave a to one master" in entry["routing_reasons"]
+    sim.submit(task("c", "Add a billing system with invoices, a payment API and a customer portal, then deploy it"))
+    sim.run("queue")
+    assert sim.queue_task("c")["status"] == "orchestrating"
+    sim.tick(1)
+    assert len(sim.events("routing_corrected", task_id="a")) == 1  # learned once, not withdrawn

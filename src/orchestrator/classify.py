@@ -173,6 +173,12 @@ class Classifier(Router):
         declared = task.declared_complexity
         if isinstance(declared, str) and declared.strip().lower() in {"high", "complex", "very high", "critical"}:
             return self._complex(task, route, 1.0, [f"complexity is {declared!r}"])
+        word = history.persons_word(task.title, description) if history is not None else None
+        if word is not None and (given := word.one_piece()) is not None:
+            # a person gave a near-identical task to one master: one piece of work, whatever the rules would count
+            return Classification(decision="simple", master=word.master, confidence=0.95, domains=[route.domain],
+                                  reasons=[f"routed to {word.master}", *route.reasons,
+                                           f"one piece of work: a person gave {given.task_id} to one master"])
         if isinstance(declared, int | float) and not isinstance(declared, bool):
             if declared >= self.config.numeric_complexity_threshold:
                 signals.append((1.0, f"complexity score {declared} >= {self.config.numeric_complexity_threshold:g}"))

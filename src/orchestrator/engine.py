@@ -333,6 +333,11 @@ class Engine:
         finally:
             drafts = drafted()  # the drafting is over before the pass goes on, whatever the claim did
         self._update_problem = None
+        if result is not None and any(_given_to(task) and task.id in claimed for task, _, _ in simple):
+            # a planned task a person gave to one master, now with it: remembered as that person's correction (our
+            # own write of the queue wakes no event, so the queue's next read would not show it until the tick)
+            self.memory.learn([entry for entry in result.tasks if isinstance(entry, dict) and entry.get("id") in claimed
+                               and entry.get("route_to")])
         retry = bool(self._handoff_problems)  # a handoff failed: look again after a pause, not at the next change
         for task, decision, path in simple:
             n = _attempt(task)

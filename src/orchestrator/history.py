@@ -95,6 +95,13 @@ class Vote:
         return (f"the queue's history decided: {self.master} ({said}; nearest {nearest.task_id}: "
                 f"{nearest.title[:60]!r})")
 
+    def one_piece(self) -> Example | None:
+        """The nearest example when it is a correction: a task a person gave one master (moved a simple task, or
+        gave away a planned one), so a near-identical task is one piece of work too. An override example names a
+        master for routing only."""
+        nearest = self.neighbours[0][1]
+        return nearest if nearest.source == "correction" else None
+
     def persons_reason(self, rules: str) -> str:
         """Why :meth:`History.persons_word` decided: which task a person corrected, and what the rules said."""
         similarity, nearest = self.neighbours[0]
@@ -118,25 +125,33 @@ def _text(entry: Mapping[str, Any]) -> str:
     return description if isinstance(description, str) else ""
 
 
+PLANNED = "a plan"
+"""What a correction's ``routed_to`` says when the daemon had planned the task a person gave to one master."""
+
+
 def corrections_in(tasks: Iterable[Any]) -> list[Correction]:
-    """Tasks of the queue this daemon routed that now name another master."""
+    """Tasks of the queue this daemon routed that now name another master, and tasks it planned that a person
+    gave to one master instead (``route_to``, from ``orchestrator move``)."""
     found = []
     for entry in tasks:
-        if not isinstance(entry, dict) or entry.get("assigned_by") != ASSIGNED_BY:
+        if not isinstance(entry, dict) or entry.get("assigned_by") != ASSIGNED_BY or not isinstance(entry.get("id"), str):
             continue
         routed, master = normalize_master(entry.get("routed_to")), normalize_master(entry.get("assigned_to"))
-        if routed in MASTERS and master in MASTERS and routed != master and isinstance(entry.get("id"), str):
-            found.append(Correction(entry["id"], str(entry.get("title") or ""), _text(entry), routed, master))
+        if normalize_master(entry.get("route_to")) in MASTERS:
+            routed = PLANNED
+        if routed in (*MASTERS, PLANNED) and master in MASTERS and routed != master:
+            found.append(Correction(entry["id"], str(entry.get("title") or ""), _text(entry), str(routed), master))
     return found
 
 
 def routed_back(tasks: Iterable[Any]) -> set[str]:
     """Ids of tasks this daemon routed that name the master it chose: a person who moved one away
-    and then back has withdrawn that correction."""
+    and then back has withdrawn that correction (not one it had planned: that stays corrected)."""
     return {entry["id"] for entry in tasks
             if isinstance(entry, dict) and entry.get("assigned_by") == ASSIGNED_BY and isinstance(entry.get("id"), str)
             and (routed := normalize_master(entry.get("routed_to"))) in MASTERS
-            and normalize_master(entry.get("assigned_to")) == routed}
+            and normalize_master(entry.get("assigned_to")) == routed
+            and normalize_master(entry.get("route_to")) not in MASTERS}
 
 
 def examples_from_queue(tasks: Iterable[Any]) -> list[Example]:

@@ -96,7 +96,8 @@ class RoutingMemory:
             key = f"{c.task_id}:corrected"  # a task corrected again (moved on, or back and away) says so again
             self.outbox.emit("routing_corrected", key=None if self.outbox.was_announced(key) else key,
                              task_id=c.task_id, routed_to=c.routed_to, master=c.master,
-                             action="similar tasks the rules are unsure of will go to the new master")
+                             action="near-identical tasks go to the new master, as one piece of work; similar ones "
+                                    "when the rules are unsure")
         for task_id in sorted(withdrawn):
             self.outbox.emit("routing_corrected", task_id=task_id, withdrawn=known[task_id],
                              action="moved back to the master the rules chose: that correction no longer counts")
