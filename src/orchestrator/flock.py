@@ -44,7 +44,9 @@ class FileLock:
         """Hold the lock; raises :class:`Timeout` after ``timeout`` seconds, or an OSError when the lock
         file cannot be used (a folder, a FIFO or a symlink in its place)."""
         deadline = time.monotonic() + max(0.0, timeout)
-        if not self._threads.acquire(timeout=max(0.0, timeout)):
+        # the thread lock cannot wait past TIMEOUT_MAX (it raised OverflowError at 1e10 or inf, which the
+        # configuration allows and filelock waited for)
+        if not self._threads.acquire(timeout=min(max(0.0, timeout), threading.TIMEOUT_MAX)):
             raise Timeout(self.path)
         try:
             while True:
