@@ -8,8 +8,8 @@ lock, taken once per run, stays filelock's.
 
 What it keeps of filelock's behaviour: the lock file is created with the mode asked for and never
 deleted (deleting it would split waiters across two inodes); it is opened without following a
-symlink and without blocking on a FIFO; a lock file unlinked by someone else while we waited is
-opened again rather than held; waiting polls until the timeout.
+symlink and without blocking on a FIFO; a lock file unlinked, moved away or replaced by someone else
+while we waited is opened again rather than held; waiting polls until the timeout.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ class FileLock:
         """Hold the lock; raises :class:`Timeout` after ``timeout`` seconds, or an OSError when the lock
         file cannot be used (a folder, a FIFO or a symlink in its place)."""
         deadline = time.monotonic() + max(0.0, timeout)
-        if not self._threads.acquire(timeout=max(0.0, timeout)):
+        # the thread lock cannot wait past TIMEOUT_MAX (it raised OverflowError at 1e10 or inf, which the
+        # configuration allows and filelock waited for)
+        if not self._threads.acquire(timeout=min(max(0.0, timeout), threading.TIMEOUT_MAX)):
             raise Timeout(self.path)
         try:
             while True:
@@ -64,14 +66,23 @@ class FileLock:
                 if not stat.S_ISREG(held.st_mode):  # a folder or a FIFO opens read-only, and takes a flock
                     os.close(fd)
                     raise OSError(errno.EINVAL, "not a regular file", self.path)
-                if held.st_nlink == 0:  # unlinked while we waited: the others lock the new file
-                    os.close(fd)
+                if not self._named(held):  # unlinked, moved away or replaced since our open: the others
+                    os.close(fd)           # lock the file at the name now
                     continue
                 self._fd = fd
                 return
         except BaseException:
             self._threads.release()
             raise
+
+    def _named(self, held: os.stat_result) -> bool:
+        """Whether the file we hold is still the one at the name. No link left is not the only way to lose
+        it: one moved away (``mv q.lock q.lock.old``) keeps a link, and the next writer locks a new file."""
+        try:
+            named = os.lstat(self.path)
+        except FileNotFoundError:
+            return False
+        return held.st_nlink > 0 and (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
 
     def release(self) -> None:
         fd, self._fd = self._fd, None

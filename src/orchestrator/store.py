@@ -534,7 +534,7 @@ class FolderStore(Store):
         self._spare_thread: threading.Thread | None = None
         self._spare_names = (f"{SPARE_PREFIX}{uuid.uuid4().hex[:8]}-{n}" for n in count())
         self._ahead: dict[Path, bytes] = {}  # announced by ahead(), its temp file not written yet
-        self._ready: dict[Path, tuple[bytes, Path]] = {}  # announced, its temp file written and fsynced
+        self._ready: dict[Path, _Ahead] = {}  # announced, its temp file written and fsynced
 
     @contextmanager
     def working(self) -> Iterator[None]:
@@ -707,8 +707,8 @@ class FolderStore(Store):
         """The end of a pass: announced files it did not write (or wrote otherwise) leave no temp file."""
         self._ahead.clear()
         ready, self._ready = self._ready, {}
-        for _, temp in ready.values():
-            temp.unlink(missing_ok=True)
+        for made in ready.values():
+            made.temp.unlink(missing_ok=True)
 
     def _write_temp(self, path: Path, data: bytes, *, durable: bool = True) -> Path:
         return self._write_temps([(path, data)], durable=durable)[0]
@@ -718,81 +718,98 @@ class FolderStore(Store):
         them together: six files cost little more than one), then closed.
 
         Durable, it takes the temp files :meth:`ahead` wrote for the same bytes (fsynced already), and
-        writes and fsyncs those announced since in the same wave, for their own writes to take later."""
+        writes and fsyncs those announced since in the same wave, for their own writes to take later.
+        A file taken so is checked as a new one would be (its folder, a symlink in its place), and
+        taken only if it is still the file written ahead, where a new one would go now."""
         temps: list[Path | None] = [None] * len(files)
+        taken: dict[Path, _Ahead] = {}  # this write's from now on: used, or removed
         if durable and self._ready:
-            for at, (path, data) in enumerate(files):
-                ready = self._ready.get(path)
-                if ready is not None and ready[0] == data:
-                    temps[at] = ready[1]
-                    del self._ready[path]
+            taken = {path: self._ready.pop(path) for path, _ in files if path in self._ready}
         extra: list[tuple[Path, bytes]] = []
         if durable and self._ahead:
             written = {path for path, _ in files}
-            extra = [(path, data) for path, data in self._ahead.items() if path not in written]
+            extra = [(path, data) for path, data in self._ahead.items() if path not in written
+                     and (path not in self._ready or self._ready[path].data != data)]  # not twice
             self._ahead.clear()
         opened: list[tuple[Path, int]] = []
         ahead: list[tuple[tuple[Path, bytes], Path, int]] = []
         temp_folders: dict[Path, Path] = {}  # folder -> its temp folder: each checked once per batch
         try:
             for at, (path, data) in enumerate(files):
-                if temps[at] is None:
-                    temp, fd = self._open_temp(path, temp_folders)
-                    opened.append((temp, fd))
-                    _write_all(fd, data)
-                    temps[at] = temp
+                target = self._target(path, temp_folders)
+                made = taken.pop(path, None)
+                if made is not None:
+                    if made.data == data and made.usable(*target):
+                        temps[at] = made.temp
+                        continue
+                    made.temp.unlink(missing_ok=True)
+                temp, fd = self._open_temp(path, temp_folders, target)
+                opened.append((temp, fd))
+                _write_all(fd, data)
+                temps[at] = temp
             ahead = self._open_ahead(extra, temp_folders)
             if durable and (opened or ahead):
                 self._waiting()
                 try:
                     _fsync_all([fd for _, fd in opened] + [fd for _, _, fd in ahead])
-                except OSError:
-                    if not ahead:
-                        raise
+                except FsyncFailed as exc:
+                    if exc.fds & {fd for _, fd in opened}:
+                        raise  # never fsynced again: after a writeback error a second fsync says nothing
                     for _, temp, fd in ahead:  # the announced files' own writes say what failed
-                        os.close(fd)
-                        temp.unlink(missing_ok=True)
-                    ahead = []
-                    _fsync_all([fd for _, fd in opened])
+                        if fd in exc.fds:
+                            os.close(fd)
+                            temp.unlink(missing_ok=True)
+                    ahead = [made for made in ahead if made[2] not in exc.fds]
         except BaseException:
-            for made, fd in opened:
+            for made_temp, fd in opened:
                 os.close(fd)
-                made.unlink(missing_ok=True)
+                made_temp.unlink(missing_ok=True)
             for _, spare, fd in ahead:
                 os.close(fd)
                 spare.unlink(missing_ok=True)
-            for taken in temps:  # written now or taken from ahead(): either way no file will use it
-                if taken is not None:
-                    taken.unlink(missing_ok=True)
+            for left in chain(temps, (made.temp for made in taken.values())):  # no file will use them
+                if left is not None:
+                    left.unlink(missing_ok=True)
             raise
         for _, fd in opened:
             os.close(fd)
         for (path, data), temp, fd in ahead:
+            st = os.fstat(fd)
             os.close(fd)
-            self._ready[path] = (data, temp)
+            replaced = self._ready.get(path)
+            if replaced is not None:  # announced again with other bytes: the older temp file is no one's
+                replaced.temp.unlink(missing_ok=True)
+            self._ready[path] = _Ahead(data, temp, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
         return [temp for temp in temps if temp is not None]
 
     def _open_ahead(self, files: list[tuple[Path, bytes]],
                     temp_folders: dict[Path, Path]) -> list[tuple[tuple[Path, bytes], Path, int]]:
         """Temp files for what :meth:`ahead` announced, written; one that cannot be (its folder, a symlink
-        in its place) is left to its own write, which reports it."""
-        written = []
-        for path, data in files:
-            try:
-                temp, fd = self._open_temp(path, temp_folders)
-            except OSError:
-                continue
-            try:
-                _write_all(fd, data)
-            except OSError:
+        in its place, one leading outside the root) is left to its own write, which reports it."""
+        written: list[tuple[tuple[Path, bytes], Path, int]] = []
+        try:
+            for path, data in files:
+                try:
+                    temp, fd = self._open_temp(path, temp_folders)
+                except (OSError, StoreError, RuntimeError):  # RuntimeError: Path.resolve() of a symlink loop
+                    continue
+                try:
+                    _write_all(fd, data)
+                except OSError:
+                    os.close(fd)
+                    temp.unlink(missing_ok=True)
+                    continue
+                written.append(((path, data), temp, fd))
+        except BaseException:
+            for _, temp, fd in written:
                 os.close(fd)
                 temp.unlink(missing_ok=True)
-                continue
-            written.append(((path, data), temp, fd))
+            raise
         return written
 
-    def _open_temp(self, path: Path, temp_folders: dict[Path, Path]) -> tuple[Path, int]:
-        """A new temp file for ``path``, with its mode, open for writing."""
+    def _target(self, path: Path, temp_folders: dict[Path, Path]) -> tuple[Path, int]:
+        """Where a temp file for ``path`` goes and its mode; raises for a folder leading outside the
+        root or a symlink in the file's place (never written through)."""
         folder = path.parent
         temp_folder = temp_folders.get(folder)
         if temp_folder is None:
@@ -805,6 +822,12 @@ class FolderStore(Store):
             mode = st.st_mode & 0o7777
         except FileNotFoundError:
             mode = DEFAULT_MODE
+        return temp_folder, mode
+
+    def _open_temp(self, path: Path, temp_folders: dict[Path, Path],
+                   target: tuple[Path, int] | None = None) -> tuple[Path, int]:
+        """A new temp file for ``path``, with its mode, open for writing."""
+        temp_folder, mode = target or self._target(path, temp_folders)
         spare = self._open_spare(mode) if temp_folder == self.layout.temp else None
         if spare is not None:
             return spare
@@ -816,7 +839,7 @@ class FolderStore(Store):
                 raise
             self._same_device.clear()  # the temp folder was removed or replaced: beside the files
             temp = self._temp_path(path)
-            temp_folders[folder] = temp.parent
+            temp_folders[path.parent] = temp.parent
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         os.fchmod(fd, mode)
         return temp, fd
@@ -1153,6 +1176,34 @@ def _regular(fd: int, path: Path) -> os.stat_result:
 _FSYNC_POOL: ThreadPoolExecutor | None = None
 
 
+@dataclass(frozen=True)
+class _Ahead:
+    """A temp file written and fsynced ahead (:meth:`Store.ahead`) for its file's own write to take."""
+
+    data: bytes
+    temp: Path
+    made: tuple[int, int, int, int]  # device, inode, size, mtime: still the file written ahead
+
+    def usable(self, temp_folder: Path, mode: int) -> bool:
+        """Whether it is still as written, where a new one would go now, with the mode one would have: the
+        temp folder may have been removed or replaced since (then the name leads nowhere, or elsewhere)."""
+        if self.temp.parent != temp_folder:
+            return False
+        try:
+            st = os.lstat(self.temp)
+        except OSError:
+            return False
+        return (stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and stat.S_IMODE(st.st_mode) == mode
+                and (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == self.made)
+
+
+class FsyncFailed(OSError):
+    """fsync failed for the descriptors in ``fds`` (the first failure's errno and message); the others
+    were fsynced. None of them is fsynced again: after a writeback error, Linux's next fsync succeeds."""
+
+    fds: frozenset[int] = frozenset()
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -1164,15 +1215,31 @@ def _fsync_all(fds: list[int], *, close: bool = False) -> None:
     global _FSYNC_POOL
     try:
         if len(fds) == 1:
-            os.fsync(fds[0])
+            errors = [_fsync_error(fds[0])]
         elif fds:
             if _FSYNC_POOL is None:
                 _FSYNC_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fsync")
-            list(_FSYNC_POOL.map(os.fsync, fds))
+            errors = list(_FSYNC_POOL.map(_fsync_error, fds))
+        else:
+            errors = []
+        failed = [(fd, error) for fd, error in zip(fds, errors, strict=True) if error is not None]
+        if failed:
+            first = failed[0][1]
+            exc = FsyncFailed(first.errno, first.strerror, first.filename)
+            exc.fds = frozenset(fd for fd, _ in failed)
+            raise exc from first
     finally:
         if close:
             for fd in fds:
                 os.close(fd)
+
+
+def _fsync_error(fd: int) -> OSError | None:
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        return exc
+    return None
 
 
 def _a_file_is_there(path: Path) -> bool:
