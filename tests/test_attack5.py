@@ -383,6 +383,10 @@ def test_a_task_a_person_moves_to_another_master_takes_its_handoff_along() -> No
     move("t", "cicd")
     assert not sim.store.exists(sim.layout.task_handoff("cicd", "t"))
     assert sim.store.get(taken)["status"] == "processed"
+    # said, once: the queue names cicd while development does the work (it was silent)
+    sim.tick(1)
+    [late] = sim.events("handoff_not_moved", task_id="t")
+    assert (late["master"], late["moved_to"], late["status"]) == ("development", "cicd", "processed")
 
 
 @pytest.mark.parametrize("crash_at", range(7))

@@ -541,7 +541,14 @@ class Engine:
                 return
             withdrawn = self._withdraw_one(old, reason)
             if not withdrawn and not (data.get("status") == "cancelled" and data.get("cancelled_reason") == reason):
-                return  # taken by its master already: the move came too late for this attempt
+                # taken by its master already: the move came too late for this attempt, and the queue now names a
+                # master who is not doing it; said once, so the person knows (it stayed silent)
+                self.outbox.emit("handoff_not_moved", key=_key(task_id, f"not-moved:{chosen}", n), task_id=task_id,
+                                 master=was, moved_to=chosen, status=data.get("status"),
+                                 problem=f"{was} had taken the handoff already ({data.get('status')})",
+                                 action=f"{was} does the work; stop it through {was}, or cancel the task and give it "
+                                        f"to {chosen} anew")
+                return
             offered = handoffs.moved(data, chosen, handoffs.task_handoff_id(chosen, task_id, n), iso(self.clock))
             if not self.store.create_json(new, offered):
                 self.store.update_json(new, lambda current: handoffs.offer_again(current, was, iso(self.clock)))

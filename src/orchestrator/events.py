@@ -111,7 +111,7 @@ KNOWN_TYPES: dict[str, tuple[str, ...]] = {
                  "worker_heartbeat_stale", "worker_terminated", "subtask_failed", "subtask_retry_scheduled",
                  "orchestration_blocked", "stale_report_ignored", "handoff_withdrawn", "worker_not_signalled"),
     "a person": ("orchestration_resumed", "orchestration_aborted", "request_refused", "task_cancelled",
-                 "routing_corrected"),
+                 "routing_corrected", "handoff_not_moved"),
     "bad input": ("task_invalid", "queue_missing", "queue_unreadable", "queue_recovered", "queue_update_failed",
                   "handoff_failed", "orchestration_failed", "plan_invalid", "subtask_invalid", "subtask_check_failed",
                   "write_failed", "plan_write_failed", "state_write_failed", "worker_spec_invalid", "request_invalid",
