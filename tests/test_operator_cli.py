@@ -545,7 +545,8 @@ def test_status_calls_a_live_plan_unsupervised_when_no_daemon_runs(running: bool
                "orchestrations": [plan, done], "blocked": []}
     lines = status.render(picture).splitlines()
     assert f"  {shown}" in next(line for line in lines if "orch-1" in line)
-    assert "healthy" in next(line for line in lines if "orch-2" in line)  # an ended plan's health stays as it was
+    ended = next(line for line in lines if "orch-2" in line)
+    assert "healthy" not in ended and "unsupervised" not in ended  # an ended plan has no workers to be healthy
 
 
 # --- plan --dry-run --task-file ------------------------------------------------------------------------
@@ -595,3 +596,20 @@ def test_a_row_of_status_stays_one_line_whatever_its_fields_hold(capsys: pytest.
     text = run(capsys, folder, "status", "--state", "assigned")[1]
     [row] = [line for line in text.splitlines() if "pagination" in line]
     assert "t\\u000a1" in row and "\\u000adevelopment" in row and "pagination\\u0009to" in row
+
+
+def test_a_dry_run_on_a_folder_decides_as_its_daemon_would(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A third new user gave a planned phishing response to security and the daemon routed the next such task there;
+    ``plan --dry-run`` on the same folder still said complex: it did not read the folder's corrections."""
+    folder = tmp_path / "c"
+    (folder / "orchestrator" / "state").mkdir(parents=True)
+    (folder / "task-queue.json").write_text(json.dumps(queue_doc()))
+    title = "Add authentication system with security audit and docs"
+    (folder / "orchestrator" / "state" / "routing-corrections.json").write_text(json.dumps([
+        {"task_id": "t-88", "title": title, "text": "", "routed_to": "a plan", "master": "security"}]))
+    assert main(["plan", "--dry-run", "--json", title, "--coordination-dir", str(folder)]) == 0
+    decided = json.loads(capsys.readouterr().out)
+    assert (decided["decision"], decided["master"]) == ("simple", "security")
+    assert "one piece of work: a person gave t-88 to one master" in decided["reasons"]
+    assert main(["plan", "--dry-run", "--json", title, "--coordination-dir", str(tmp_path / "none")]) == 0
+    assert json.loads(capsys.readouterr().out)["decision"] == "complex"  # no folder: the rules alone

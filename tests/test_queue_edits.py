@@ -322,3 +322,22 @@ def test_a_task_near_identical_to_one_given_away_is_one_piece_of_work_for_that_m
     assert sim.queue_task("c")["status"] == "orchestrating"
     sim.tick(1)
     assert len(sim.events("routing_corrected", task_id="a")) == 1  # learned once, not withdrawn
+
+
+def test_status_says_who_has_a_task_taken_from_its_plan_and_no_health_for_a_plan_that_ended() -> None:
+    """status showed a plan a person gave away as 'aborted ... 0% healthy', and nothing of where its task went."""
+    from orchestrator import status
+
+    sim = Sim()
+    sim.start()
+    sim.submit(task("a", AUTH), task("b", AUTH.replace("docs", "a user guide")))
+    sim.run("queue")
+    give(sim, "orch-a", "security")
+    sim.run("requests")
+    sim.store.put(sim.layout.requests / "2-abort.json", {"orchestration_id": "orch-b", "action": "abort"})
+    sim.run("requests")
+    text = status.render(status.collect(sim.store))
+    [a] = [line for line in text.splitlines() if "orch-a " in line]
+    [b] = [line for line in text.splitlines() if "orch-b " in line]
+    assert "given to security" in a and "healthy" not in a
+    assert "healthy" not in b and "given to" not in b

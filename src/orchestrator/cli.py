@@ -47,6 +47,7 @@ from orchestrator.daemon import AlreadyRunning, make_store
 from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
 from orchestrator.examples import EXAMPLES
+from orchestrator.history import History
 from orchestrator.memory import RoutingMemory
 from orchestrator.models import MASTERS, Event, Handoff, OrchestratorState, Plan, QueueTask, Subtask, describe, normalize_master
 from orchestrator.planner_answer import PlannerAnswer
@@ -127,7 +128,9 @@ def _parser() -> argparse.ArgumentParser:
     plan = command("plan", "classify and plan a task without writing anything")
     plan.add_argument("title", nargs="?", help="the task's title (or give --task-file)")
     plan.add_argument("--description", metavar="TEXT", help="the task's description")
-    plan.add_argument("--task-file", type=Path, metavar="FILE", help="a task as JSON (as in task-queue.json)")
+    plan.add_argument("--task-file", type=Path, metavar="FILE",
+                      help="a task as JSON (as in task-queue.json), a list of them, a queue (its pending tasks) or "
+                           "the evaluation corpus's records; each is decided in turn")
     plan.add_argument("--dry-run", action="store_true", help="accepted for clarity: plan never writes")
     as_json(plan)
     plan.add_argument("--prompt", action="store_true",
@@ -418,6 +421,7 @@ def _plan(args: argparse.Namespace, config: Config) -> int:
             print(f"orchestrator: not a valid task{where}: {problems}", file=sys.stderr)
             return EXIT_USAGE
     classifier = Classifier(config.classifier)
+    history = _folder_history(args, config)
     code = 0
     results = []
     for task in tasks:
@@ -428,7 +432,7 @@ def _plan(args: argparse.Namespace, config: Config) -> int:
                 print(f"orchestrator: {exc}", file=sys.stderr)
                 return EXIT_USAGE
             continue
-        result, failed = _dry_run(task, classifier, config)
+        result, failed = _dry_run(task, classifier, config, history)
         code = EXIT_FAILED if failed else code
         results.append(result)
         if not args.json:
@@ -447,9 +451,24 @@ def _tasks_in(raw: Any) -> list[Any]:
     return [item["task"] if isinstance(item, dict) and isinstance(item.get("task"), dict) else item for item in items]
 
 
-def _dry_run(task: QueueTask, classifier: Classifier, config: Config) -> tuple[dict[str, Any], bool]:
+def _folder_history(args: argparse.Namespace, config: Config) -> History | None:
+    """What the daemon of ``--coordination-dir`` would consult besides the rules (its queue's finished tasks, the
+    corrections people made, the overrides file); None without such a folder. A dry run that ignored them said
+    "complex" of a task the daemon gave to the master a person had chosen for a near-identical one."""
+    if not args.coordination_dir.is_dir():
+        return None
+    store = make_store(args.coordination_dir, config)
+    try:
+        snapshot = store.read_queue()
+    except StoreError:
+        snapshot = None
+    return RoutingMemory(store).history(snapshot.tasks if snapshot else [])
+
+
+def _dry_run(task: QueueTask, classifier: Classifier, config: Config,
+             history: History | None = None) -> tuple[dict[str, Any], bool]:
     """What the daemon would decide and plan for ``task``, and whether planning failed."""
-    decision = classifier.classify(task)
+    decision = classifier.classify(task, history)
     result: dict[str, Any] = decision.model_dump(include={"decision", "master", "confidence", "reasons"})
     result["plan"] = None
     failed = False

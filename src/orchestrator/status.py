@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, get_args
 
-from orchestrator import daemon_control, eta
+from orchestrator import daemon_control, eta, progress
 from orchestrator.console import PLAIN, Palette, one_line
 from orchestrator.intake import ASSIGNED_BY
 from orchestrator.models import Plan, PlanStatus, describe, normalize_master
@@ -81,7 +81,7 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
             continue
         orchestrations.append(summary(plan).model_dump() | {
             "title": plan.task_title, "priority": plan.priority, "masters": plan.resource_estimate.masters,
-            "eta": eta.estimate(plan, moment).to_json()})
+            "eta": eta.estimate(plan, moment).to_json()} | ({"given_to": given} if (given := progress.moved_to(plan)) else {}))
         if plan.status == "blocked" and plan.blocking_subtask:  # what a person runs, as doctor and the web view say
             for entry in blocked:
                 if entry["task_id"] == plan.parent_task_id:
@@ -141,7 +141,7 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
             f"  {item['orchestration_id']}  {palette.status(item['status'], 11)} "
             f"stage {item['current_stage']}/{item['total_stages']}"
             f"  {bar} {item['progress_percent']:>3}%  "
-            f"{'unsupervised' if unwatched and item['status'] in LIVE else palette.status(item['health'])}"
+            f"{_health(item, unwatched, palette)}"
             f"{'  ' + when if when else ''}  {one_line(item['title'])}"
         )
     if status["blocked"]:
@@ -150,6 +150,14 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
             lines.append(f"  {one_line(b['task_id'])}: {one_line(b['reason'])}")
             lines.extend([f"    -> {b['resume']}"] if b.get("resume") else [])
     return "\n".join(lines)
+
+
+def _health(item: dict[str, Any], unwatched: bool, palette: Palette) -> str:
+    """How a live plan's workers are, as the daemon last saw them; nothing of a plan that has ended (an aborted
+    one said "healthy"), but who has a task a person took from its plan."""
+    if item["status"] in ("completed", "failed", "aborted"):
+        return f"given to {item['given_to']}" if item.get("given_to") else ""
+    return "unsupervised" if unwatched and item["status"] in LIVE else palette.status(item["health"])
 
 
 def _bar(percent: int, width: int = 20) -> str:
