@@ -424,7 +424,10 @@ def _verbs_pattern(verbs: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"^(?:to\s+|please\s+|kindly\s+|also\s+|then\s+|(?:after\s+that|finally|next|firstly|secondly|"
                       r"thirdly|lastly|afterwards?)\s*,?\s+|(?:first|second|third)\s*,\s*|(?:first|second|third)\s+"
                       r"(?=[a-z-]+\s+(?:the|a|an|all|every|each|our|its|their|this|these|those|any|some)\s)|once\s+(?:it|that|"
-                      r"this|they)\s+(?:is|are)\s+\w+\s*,?\s+|\d+[.)]\s*)?(?:" + "|".join(map(re.escape, verbs)) + r")\b",
+                      r"this|they)\s+(?:is|are)\s+\w+\s*,?\s+|\d+[.)]\s*)?(?:" + "|".join(map(re.escape, verbs)) + r")\b"
+                      # a file's name ("build.gradle", "test/fixtures") and a label ("Release notes: fixes SSRF", "Build
+                      # status: green") open with a verb's letters and ask nothing
+                      r"(?![./]\w|(?:\s+[a-z]+)?\s*:(?!\S))",
                       re.IGNORECASE)
 
 
@@ -849,6 +852,9 @@ _IMPERATIVE_RE = re.compile(
     r"who|what|which|this|that|these|those|\d+(?![\d.]*\s*(?:→|->|=>|⇒|to\s)\s*v?\d))\b")
 """A verb and its object; not "it" or "them": "store it in Vault", "restart it" go on with the thing made before; not
 a name and its versions ("Vite 4 -> 5", "Node 18 to 20": what one verb before it upgrades)."""
+_ACRONYM_RE = re.compile(r"\s*[A-Z][A-Z0-9]+\b")
+"""A piece opening with a name in capitals ("SOC 2 CC6.2 control", "CVSS 9.1"): a name, not a verb (unless the
+whole piece is in capitals)."""
 
 
 def parallel_actions(pieces: Iterable[str], verbs: Iterable[str], series: bool = False) -> list[str]:
@@ -917,10 +923,18 @@ _CONTINUED_RE = re.compile(r"^\S+(?:\s+(?:up|down|out|off|over|back|away))?\s+(?
 """A step on what the one before took or made ("restore it to staging"): the pieces are one procedure."""
 
 
+def continued(piece: str) -> bool:
+    """Whether ``piece`` goes on with "it" or "them" ("tag it", "restore them to staging"): a step on what the piece
+    before it took or made, not a thing of its own."""
+    return bool(_CONTINUED_RE.match(piece.strip()))
+
+
 def request_shaped(piece: str) -> bool:
     """Whether ``piece`` has a request's shape: a lowercase verb (no function word, no third person's or past
     form) and its object."""
     shaped = _IMPERATIVE_RE.match(re.sub(r"^(?:to|also|then|and)\s+", "", piece.strip().lower()))
+    if shaped and _ACRONYM_RE.match(piece) and not piece.isupper():
+        return False  # "SOC 2 CC6.2 control": an acronym in capitals is a name
     word = shaped.group(1) if shaped else ""
     return bool(word) and word not in _NOT_WORK_OPENERS and not _inflected(word)
 
