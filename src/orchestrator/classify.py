@@ -55,6 +55,7 @@ from orchestrator.textsignals import (
     head_phrase,
     introduced_items,
     joined_items,
+    keeps_record,
     keyed_parts,
     keyword_pattern,
     listed_items,
@@ -75,6 +76,7 @@ from orchestrator.textsignals import (
     without_formalities,
     without_investigation,
     without_narrative,
+    without_records,
 )
 
 MODEL_COMPLEX_MIN = 0.99
@@ -215,7 +217,8 @@ class Classifier(Router):
         # deliverable (F1)
         spanned = self._spans_others(criteria, route.domain)
         asked = criteria if spanned else parallel_actions(criteria, self.config.action_verbs)
-        domains = self.involved_domains("\n".join([task.title, told, *asked]))
+        # the record kept of the work ("document the assessment for the evidence folder") is no docs' part
+        domains = self.involved_domains("\n".join([task.title, without_records(told), *asked]))
         signals += self._domain_signals(domains)
         signals += self._title_masters(self._before_details(task.title))
         signals += self._review_stage(text, route, domains)
@@ -415,6 +418,7 @@ class Classifier(Router):
         actions = max(action_clauses(asking, verbs), parallel_actions(clauses(rest), verbs, series=requests), key=len)
         actions = [action for action in actions if not _FIX_TEST_RE.match(action)] or actions
         actions = [action for action in actions if not contingency(action)]  # "roll back if the smoke tests fail"
+        actions = [action for action in actions if not keeps_record(action)]  # "save screenshots as evidence"
         # after a label that asks nothing, the requests ("Migración del CRM: exportar contactos, importarlos, ...")
         asked = title_requests(self._after_label(asking) or asking, self._verbs | self._phrasal,
                                making=self._making | {"set"})
@@ -661,11 +665,12 @@ class Classifier(Router):
     @staticmethod
     def _one_problem(title: str, actions: list[str]) -> bool:
         """F3: whether the title reports one thing's problem and the description's three steps deal with it ("Jenkins
-        disk full": delete the old workspaces, prune the images, add a cleanup cron). Not a recovery of several
+        disk full": delete the old workspaces, prune the images, add a cleanup cron; one security defect, "Critical CVE
+        in jsonwebtoken": verify whether we are exploitable, upgrade, pin the algorithm). Not a recovery of several
         things ("Storage array failure: rebuild the share, restore the wiki, re-sync the archive", M2), nor new
         things made for it ("Slow search: rewrite the indexer in Go, shard the cluster, add a cache layer")."""
-        return len(actions) == 3 and bool(_PROBLEM_RE.search(title) or _FAILURE_RE.search(title)) and not any(
-            _stem_of(action) in RECOVERING + NEW_WORK for action in actions)
+        reported = bool(_PROBLEM_RE.search(title) or _FAILURE_RE.search(title) or _one_defect(title))
+        return len(actions) == 3 and reported and not any(_stem_of(action) in RECOVERING + NEW_WORK for action in actions)
 
     def _obligations(self, pieces: list[str]) -> list[str]:
         """R3: work owed on different things, each said as what must happen to it ("the Stripe price IDs must be

@@ -703,6 +703,27 @@ def clause_pieces(text: str) -> list[tuple[str, str]]:
     return pieces
 
 
+_RECORD_RE = re.compile(
+    r"^(?:and\s+|also\s+|then\s+|please\s+)?(?:document|record|write\s+up|note\s+down|log|save|keep|attach|file|store|"
+    r"upload)\s+(?:the\s+|a\s+|an\s+|our\s+|its\s+|their\s+|any\s+|all\s+)?(?:[\w-]+\s+)?(?:assessment|findings?|"
+    r"results?|outcomes?|decisions?|evidence|screenshots?|proof|rationale|analysis|conclusions?)\b"
+    r"|\bas\s+(?:audit\s+)?evidence\b|\bfor\s+the\s+(?:[\w-]+\s+){0,3}(?:evidence|audit\s+trail)\b", re.IGNORECASE)
+
+
+def keeps_record(clause: str) -> bool:
+    """Whether a clause keeps the record of the work it ends ("document the assessment for the SOC 2 evidence
+    folder", "save screenshots as evidence", "record the outcome"): the work's own trace, neither documentation's
+    part nor a separate action."""
+    return bool(_RECORD_RE.search(clause.strip()))
+
+
+def without_records(text: str) -> str:
+    """``text`` without the clauses that keep the record of the work (:func:`keeps_record`)."""
+    if not _RECORD_RE.search(text):
+        return text
+    return "".join(f"{separator}{piece}" for separator, piece in clause_pieces(text) if not keeps_record(piece))
+
+
 _WORK_NOUNS_RE = re.compile(
     r"\b(?:audit|review|docs?|documentation|tests?|testing|deploy(?:ment)?|rollout|release|scan|monitoring|alerting|"
     r"dashboards?|runbooks?|migration|backfill|pentest|threat model)\b", re.IGNORECASE)
