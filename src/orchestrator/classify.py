@@ -73,6 +73,7 @@ from orchestrator.textsignals import (
     title_requests,
     type_prefix,
     verb_series,
+    without_bot_text,
     without_formalities,
     without_investigation,
     without_narrative,
@@ -163,7 +164,7 @@ class Classifier(Router):
 
     def classify(self, task: QueueTask, history: History | None = None) -> Classification:
         task = self.bounded(task)
-        description = task.full_description
+        description = without_bot_text(task.full_description)  # A: a bot's boilerplate and quotes ask nothing
         prefix = type_prefix(description)
         # only a type is a prefix ("security-fix: ..."): "Deliverables: a, b, c" labels a list that is the work,
         # "Environment: production, build 2026.11.3" a fact of a bug report

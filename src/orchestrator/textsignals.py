@@ -703,6 +703,40 @@ def clause_pieces(text: str) -> list[tuple[str, str]]:
     return pieces
 
 
+_BOT_BODY_RE = re.compile(r"dependabot\s+will\s+resolve|@dependabot\b|dependabot\s+commands|this\s+pr\s+contains\s+the\s+"
+                          r"following\s+updates|generated\s+by\s+(?:mend\s+)?renovate|renovate\s+bot|snyk\s+has\s+created\s+"
+                          r"this\s+pr", re.IGNORECASE)
+"""What a dependency bot writes in every pull request it opens (Dependabot, Renovate, Snyk)."""
+_BOT_SECTION_RE = re.compile(r"^\s*(?:#+\s*|\*\*|<summary>\s*)?(?:release\s+notes|changelog|change\s+log|commits|"
+                             r"sourced\s+from\b|dependabot\s+commands|configuration)\b", re.IGNORECASE)
+"""A section a bot quotes or explains (upstream release notes, its commits, its commands and settings): up to the next
+blank line."""
+_BOT_LINE_RE = re.compile(r"^\s*(?:>|\||<|-\s+`@|-\s+\[\s?\]|[0-9a-f]{7,40}\s)", re.IGNORECASE)
+"""A quoted line, a table row, an HTML tag, a bot command or a checkbox of the bot's."""
+_BOT_SENTENCE_RE = re.compile(r"[^.!?\n]*\b(?:dependabot|renovate|rebas\w*|automerge|this\s+pr\s+(?:was|is|will)|"
+                              r"you\s+won't\s+be\s+reminded|check\s+this\s+box)\b[^.!?\n]*[.!?]?", re.IGNORECASE)
+
+
+def without_bot_text(text: str) -> str:
+    """A dependency bot's pull request without what the bot says about it (A): the upstream release notes and commits it
+    quotes, its commands, settings and boilerplate ("Dependabot will resolve any conflicts with this PR ...", "You can
+    trigger a rebase ..."). What a person added ("CI is green except the flaky e2e spec. Please review and merge.")
+    stays; text no bot wrote is returned as it is."""
+    if not _BOT_BODY_RE.search(text):
+        return text
+    kept: list[str] = []
+    quoting = False
+    for line in text.splitlines():
+        if _BOT_SECTION_RE.match(line):
+            quoting = True
+        elif not line.strip():
+            quoting = False
+        if quoting or _BOT_LINE_RE.match(line):
+            continue
+        kept.append(_BOT_SENTENCE_RE.sub("", line).strip() if _BOT_SENTENCE_RE.search(line) else line)
+    return "\n".join(kept)
+
+
 _RECORD_RE = re.compile(
     r"^(?:and\s+|also\s+|then\s+|please\s+)?(?:document|record|write\s+up|note\s+down|log|save|keep|attach|file|store|"
     r"upload)\s+(?:the\s+|a\s+|an\s+|our\s+|its\s+|their\s+|any\s+|all\s+)?(?:[\w-]+\s+)?(?:assessment|findings?|"
