@@ -713,8 +713,9 @@ _BOT_SECTION_RE = re.compile(r"^\s*(?:#+\s*|\*\*|<summary>\s*)?(?:release\s+note
 blank line."""
 _BOT_LINE_RE = re.compile(r"^\s*(?:>|\||<|-\s+`@|-\s+\[\s?\]|[0-9a-f]{7,40}\s)", re.IGNORECASE)
 """A quoted line, a table row, an HTML tag, a bot command or a checkbox of the bot's."""
-_BOT_SENTENCE_RE = re.compile(r"[^.!?\n]*\b(?:dependabot|renovate|rebas\w*|automerge|this\s+pr\s+(?:was|is|will)|"
-                              r"you\s+won't\s+be\s+reminded|check\s+this\s+box)\b[^.!?\n]*[.!?]?", re.IGNORECASE)
+_BOT_SENTENCE_RE = re.compile(r"\b(?:dependabot|renovate|rebas\w*|automerge|this\s+pr\s+(?:was|is|will)|"
+                              r"you\s+won't\s+be\s+reminded|check\s+this\s+box)\b", re.IGNORECASE)
+"""A sentence of the bot's own ("Dependabot will resolve any conflicts ...", "Rebasing: whenever ...")."""
 
 
 def without_bot_text(text: str) -> str:
@@ -733,7 +734,8 @@ def without_bot_text(text: str) -> str:
             quoting = False
         if quoting or _BOT_LINE_RE.match(line):
             continue
-        kept.append(_BOT_SENTENCE_RE.sub("", line).strip() if _BOT_SENTENCE_RE.search(line) else line)
+        kept.append(" ".join(sentence for sentence in re.split(r"(?<=[.!?])\s+", line)
+                             if not _BOT_SENTENCE_RE.search(sentence)) if _BOT_SENTENCE_RE.search(line) else line)
     return "\n".join(kept)
 
 
