@@ -1578,6 +1578,7 @@ def test_a_name_in_capitals_with_a_number_is_no_request(piece: str, shaped: bool
     ("Build status: green", []),
     ("bump the version in package.json and build.gradle", ["bump the version in package.json"]),  # a file's name
     ("Release 2.4.0: bump the version", ["Release 2.4.0: bump the version"]),  # a request before its colon
+    ("Update README: add the install section", ["Update README: add the install section"]),
     ("bump the version and build the wheel", ["bump the version", "build the wheel"]),
 ])
 def test_a_label_or_a_file_name_opening_with_a_verb_is_no_action(text: str, actions: list[str]) -> None:

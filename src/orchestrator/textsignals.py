@@ -426,8 +426,9 @@ def _verbs_pattern(verbs: tuple[str, ...]) -> re.Pattern[str]:
                       r"(?=[a-z-]+\s+(?:the|a|an|all|every|each|our|its|their|this|these|those|any|some)\s)|once\s+(?:it|that|"
                       r"this|they)\s+(?:is|are)\s+\w+\s*,?\s+|\d+[.)]\s*)?(?:" + "|".join(map(re.escape, verbs)) + r")\b"
                       # a file's name ("build.gradle", "test/fixtures") and a label ("Release notes: fixes SSRF", "Build
-                      # status: green") open with a verb's letters and ask nothing
-                      r"(?![./]\w|(?:\s+[a-z]+)?\s*:(?!\S))",
+                      # status: green") open with a verb's letters and ask nothing ("Update README: ..." asks)
+                      r"(?![./]\w|\s+(?:notes|status|plan|results?|logs?|date|window|checklist|summary|comments?|"
+                      r"history|details|info|timeline|owner|target|scope|train|cadence|freeze)\s*:(?!\S))",
                       re.IGNORECASE)
 
 
