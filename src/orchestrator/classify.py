@@ -378,7 +378,8 @@ class Classifier(Router):
         # two other domains (as the criteria of a task's context)
         body, *criteria = CRITERIA_RE.split(body, maxsplit=1)
         judged = listed_items(criteria[0]) if criteria else []
-        judged = judged if self._spans_others(judged, domain) else parallel_actions(judged, verbs)
+        if judged and not self._spans_others(judged, domain):  # (no call without criteria: tests/test_attack3.py)
+            judged = parallel_actions(judged, verbs)
         listed = listed_items(body) or listed_items(first_line) or introduced_items(body) or judged
         # a terse list joined by "+" or ";" ("build + sec review + rollout"): a piece of work named by its noun is
         # as much a part as one with a verb, as in an arrow chain
