@@ -13,10 +13,13 @@ from orchestrator.config import ClassifierConfig
 from orchestrator.learned import Judgement, LearnedModel
 from orchestrator.models import MASTERS, Classification, QueueTask
 from orchestrator.textsignals import (
+    action_clauses,
     introduced_items,
     joined_items,
+    keeps_record,
     keyed_parts,
     parallel_actions,
+    request_shaped,
     sequence_markers,
     series_items,
     stage_words,
@@ -24,6 +27,7 @@ from orchestrator.textsignals import (
     stated_phases,
     table_items,
     title_requests,
+    without_bot_text,
 )
 
 VERBS = ClassifierConfig().action_verbs
@@ -1554,3 +1558,204 @@ def test_a_word_that_opens_a_bots_or_a_services_name_names_no_work(text: str, wo
 ])
 def test_a_named_test_that_fails_on_ci_is_the_programs(rules: Classifier, title: str, master: str) -> None:
     assert route(rules, title) == ("simple", master)
+
+
+# cx13: what a description says is not all work
+
+
+@pytest.mark.parametrize(("piece", "shaped"), [
+    ("SOC 2 CC6.2 control", False),  # a name in capitals and its number
+    ("CVSS 9.1) in jsonwebtoken 9.0.0", False),
+    ("Delete 3 stale buckets", True),  # a verb and a count
+    ("UPGRADE 14 SERVICES", True),  # a piece all in capitals is read as written
+])
+def test_a_name_in_capitals_with_a_number_is_no_request(piece: str, shaped: bool) -> None:
+    assert request_shaped(piece) is shaped
+
+
+@pytest.mark.parametrize(("text", "actions"), [
+    ("Release notes: fixes SSRF with protocol-relative URLs", []),  # a label
+    ("Build status: green", []),
+    ("bump the version in package.json and build.gradle", ["bump the version in package.json"]),  # a file's name
+    ("Release 2.4.0: bump the version", ["Release 2.4.0: bump the version"]),  # a request before its colon
+    ("Update README: add the install section", ["Update README: add the install section"]),
+    ("bump the version and build the wheel", ["bump the version", "build the wheel"]),
+])
+def test_a_label_or_a_file_name_opening_with_a_verb_is_no_action(text: str, actions: list[str]) -> None:
+    assert action_clauses(text, VERBS) == actions
+
+
+@pytest.mark.parametrize(("clause", "record"), [
+    ("document the assessment for the SOC 2 evidence folder", True),
+    ("save screenshots as evidence", True),
+    ("record the outcome in the ticket", True),
+    ("document the new export API in the README", False),  # documentation asked for
+    ("save the user's draft every 30 seconds", False),
+])
+def test_the_record_kept_of_the_work_is_no_part(clause: str, record: bool) -> None:
+    assert keeps_record(clause) is record
+
+
+SNYK = "Snyk: critical CVE-2026-1123 in jsonwebtoken used by api-gateway"
+SNYK_REPORT = "Snyk reports CVE-2026-1123 (algorithm confusion, CVSS 9.1) in jsonwebtoken 9.0.0 used by api-gateway. "
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # A: a scanner's report, a control's name, a quoted release note, a bot's boilerplate and a schedule note ask nothing
+    (SNYK, SNYK_REPORT + "Assess whether we're exploitable (we pin RS256?), upgrade to 9.0.3, and document the "
+     "assessment for the SOC 2 evidence folder.", "simple"),
+    (SNYK, SNYK_REPORT + "Verify whether we are exploitable, upgrade to 9.0.3, and document the assessment for the SOC 2 "
+     "evidence folder.", "simple"),
+    (SNYK, SNYK_REPORT + "Verify whether we are exploitable, upgrade to 9.0.3, and patch the config to pin RS256.",
+     "simple"),  # one defect's three steps: its one fix
+    (SNYK, SNYK_REPORT + "Verify whether we are exploitable, upgrade to 9.0.3, patch the config to pin RS256, and "
+     "document the assessment for the SOC 2 evidence folder.", "simple"),  # its record no docs' domain
+    # ... but docs written for readers are a part, and so is a new thing made for the defect
+    (SNYK, SNYK_REPORT + "Verify whether we are exploitable, upgrade to 9.0.3, and write the customer-facing docs page "
+     "about it.", "complex"),
+    (SNYK, SNYK_REPORT + "Rewrite the token service in Go, verify the other services, and upgrade the SDKs.", "complex"),
+    ("Quarterly access review: remove offboarded staff from prod, GitHub and AWS", "SOC 2 CC6.2 control. HR list of "
+     "leavers in Q4 attached (7 people). Verify none of them still has access to production DB, GitHub org, AWS "
+     "console, Datadog, PagerDuty; remove any remaining access and save screenshots as evidence.", "simple"),
+    ("Bump axios from 1.6.2 to 1.7.4 in /web", "Bumps axios from 1.6.2 to 1.7.4.\n\nRelease notes: fixes SSRF with "
+     "protocol-relative URLs (CVE-2024-39338).\n\nDependabot will resolve any conflicts with this PR as long as you "
+     "don't alter it yourself. CI is green except the flaky `e2e/checkout.spec.ts`. Please review and merge.", "simple"),
+    # C: one release's steps are one request, "and tag it" going on with what the first piece names
+    ("Cut release 4.12.0 and tag it", "Release chore for sprint 47. Cut `release/4.12` from main, bump the version in "
+     "package.json and build.gradle, generate the changelog from merged PRs since v4.11.0, tag v4.12.0 and let the "
+     "release pipeline publish. Freeze starts Thursday 17:00.", "simple"),
+    # ... not when the first piece makes the thing, nor when other masters' work joins the release
+    ("Build the reminders service and deploy it", "Write the scheduler, add the email templates, set up the cron job.",
+     "complex"),
+    ("Cut release 4.12.0 and tag it", "Cut release/4.12 from main, bump the version, write the migration guide for the "
+     "SDK, build the docker images and run the security scan on them.", "complex"),
+    # B: acceptance criteria say what must hold of the one deliverable ...
+    ("Add `updated_since` filter to GET /v2/orders", "As an integration partner I want to fetch only orders changed "
+     "since my last sync.\n\nAcceptance criteria:\n- `GET /v2/orders?updated_since=2026-11-01T00:00:00Z` returns only "
+     "orders with updated_at >= the value\n- invalid timestamps return 400 with error code `invalid_parameter`\n- "
+     "documented in the OpenAPI spec\n- covered by an API test", "simple"),
+    ("Add a data export page to the account settings", "Users download their data as a ZIP.\n\nAcceptance criteria:\n"
+     "- the ZIP holds one CSV per table\n- the download link expires after 24 hours\n- the page shows the date of the "
+     "last export\n- the export runs in the background", "simple"),
+    # ... unless they are outcomes of other masters' parts
+    ("Add a data export page to the account settings", "Users download their data as a ZIP.\n\nAcceptance criteria:\n"
+     "- the export job deployed to production by the pipeline\n- the S3 bucket encrypted with a KMS key\n- the asset "
+     "inventory lists the new bucket\n- the page shows the date of the last export", "complex"),
+    ("Definition of done for the exports epic", "DoD: export API merged, the worker deployed to prod, the download page "
+     "live, a security review signed, the user docs published.", "complex"),
+    # a person's accounts in several systems: one access routine
+    ("Offboard Jamie Chen (last day Friday)", "HR ticket HR-4471. Remove jamie.chen from the GitHub org, disable their "
+     "SSO account and AWS IAM user, rotate the shared staging DB password they knew, and take them off the PagerDuty "
+     "rotation.", "simple"),
+    ("Onboard new SRE Priya Raman", "Starts Monday. Add priya.r to GitHub team 'platform', AWS SSO group "
+     "'sre-readonly', Grafana as editor, and PagerDuty as a shadow on the secondary rotation.", "simple"),
+    # ... not a company's offboarding (its data and contract too), nor things built for the person
+    ("Offboard vendor Acme Analytics", "Revoke their access, rotate the shared keys, delete their data copies per "
+     "contract, and remove them from the vendor inventory.", "complex"),
+    ("Onboard Sam Lee", "Add sam to the GitHub org, create the Okta account, and build the onboarding dashboard in "
+     "Grafana, then write the team handbook page.", "complex"),
+    # a multi-master epic whose description is full of context stays complex
+    ("Epic: SSO with SAML for Enterprise plan", "Enterprise customers (Globex, Initech) require SAML SSO before renewal "
+     "in Q1. SOC 2 CC6.1 control. Freeze starts Thursday 17:00.\n\nScope:\n- backend: SAML SP implementation (Okta, "
+     "Azure AD), JIT provisioning\n- web: SSO login flow and admin settings page\n- security review of the SAML "
+     "implementation\n- CI: integration tests against a test IdP in the pipeline\n- docs for admins\n\nAcceptance "
+     "criteria:\n- an Enterprise admin can configure Okta\n- users log in on web and mobile", "complex"),
+])
+def test_what_a_description_says_is_not_all_work(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+DEPENDABOT_PR = """Bumps [axios](https://github.com/axios/axios) from 1.6.2 to 1.7.4.
+<details>
+<summary>Release notes</summary>
+<p><em>Sourced from <a href="https://github.com/axios/axios/releases">axios's releases</a>.</em></p>
+<blockquote>
+<h2>Release v1.7.4</h2>
+<h3>Bug Fixes</h3>
+<ul>
+<li><strong>sec:</strong> CVE-2024-39338 (<a href="https://github.com/axios/axios/issues/6539">#6539</a>)</li>
+<li>fix: add missing export of AxiosHeaders</li>
+</ul>
+</blockquote>
+</details>
+<details>
+<summary>Commits</summary>
+<ul>
+<li><a href="https://github.com/axios/axios/commit/abd24a7"><code>abd24a7</code></a> chore(release): v1.7.4</li>
+<li>build: update rollup config, deploy the docs site and rotate the npm token</li>
+</ul>
+</details>
+<br />
+
+Dependabot will resolve any conflicts with this PR as long as you don't alter it yourself. \
+You can also trigger a rebase manually by commenting `@dependabot rebase`.
+
+---
+
+<details>
+<summary>Dependabot commands and options</summary>
+<br />
+
+You can trigger Dependabot actions by commenting on this PR:
+- `@dependabot rebase` will rebase this PR
+- `@dependabot recreate` will recreate this PR, overwriting any edits that have been made to it
+- `@dependabot merge` will merge this PR after your CI passes on it
+- `@dependabot squash and merge` will squash and merge this PR after your CI passes on it
+- `@dependabot cancel merge` will cancel a previously requested merge and block automerging
+- `@dependabot reopen` will reopen this PR if it is closed
+- `@dependabot close` will close this PR and stop Dependabot recreating it. You can achieve the same result by closing it manually
+- `@dependabot ignore this major version` will close this PR and stop Dependabot creating any more for this major version
+
+</details>"""
+RENOVATE_PR = """This PR contains the following updates:
+
+| Package | Type | Update | Change |
+|---|---|---|---|
+| node | final | major | `20.11-alpine` -> `22.11-alpine` |
+| actions/setup-node | action | major | `v3` -> `v4` |
+
+---
+
+### Configuration
+
+📅 **Schedule**: Branch creation - At any time (no schedule defined), Automerge - At any time (no schedule defined).
+
+🚦 **Automerge**: Disabled by config. Please merge this manually once you are satisfied.
+
+♻ **Rebasing**: Whenever PR becomes conflicted, or you tick the rebase/retry checkbox.
+
+🔕 **Ignore**: Close this PR and you won't be reminded about this update again.
+
+---
+
+ - [ ] If you want to rebase/retry this PR, check this box
+
+---
+
+This PR was generated by [Mend Renovate](https://mend.io/renovate/). View the repository job log."""
+
+BEFORE_MERGING = ("\n\nBefore merging: rewrite the upload service for the new interceptors, run a security scan of the web "
+                  "image, and deploy it to staging for QA.")
+
+
+def test_a_bots_boilerplate_and_quotes_are_dropped_what_a_person_adds_stays() -> None:
+    kept = without_bot_text(DEPENDABOT_PR + "\n\nCI is green. Please review and merge.")
+    assert "rotate the npm token" not in kept and "@dependabot" not in kept and "trigger a rebase" not in kept
+    assert "Bumps [axios]" in kept and "Please review and merge." in kept
+    assert "Automerge" not in without_bot_text(RENOVATE_PR)
+    plain = without_bot_text("Bumps axios from 1.6.2 to 1.7.4.\n\nRelease notes: fixes SSRF (CVE-2024-39338).\n\n"
+                             "Dependabot will resolve any conflicts with this PR. CI is green. Please review and merge.")
+    assert "SSRF" not in plain and "Dependabot" not in plain and "CI is green. Please review and merge." in plain
+    human = "Release notes\n- deploy the docs site and rotate the npm token"  # no bot wrote it: read as it is
+    assert without_bot_text(human) == human
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    ("Bump axios from 1.6.2 to 1.7.4 in /web", DEPENDABOT_PR, "simple"),
+    ("chore(deps): update node docker tag to v22", RENOVATE_PR, "simple"),
+    # a person's request added to the bot's pull request is read
+    ("Bump axios from 1.6.2 to 1.7.4 in /web", DEPENDABOT_PR + BEFORE_MERGING, "complex"),
+])
+def test_a_dependency_bots_pull_request_asks_only_its_merge(rules: Classifier, title: str, description: str,
+                                                            decision: str) -> None:
+    assert decide(rules, title, description) == decision

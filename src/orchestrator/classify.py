@@ -43,16 +43,19 @@ from orchestrator.routing import (
 from orchestrator.textsignals import (
     CRITERIA_RE,
     action_clauses,
+    after_label,
     arrow_chain,
     changed_files,
     clauses,
     contingency,
+    continued,
     duration_minutes,
     find_files,
     has_line_reference,
     head_phrase,
     introduced_items,
     joined_items,
+    keeps_record,
     keyed_parts,
     keyword_pattern,
     listed_items,
@@ -70,9 +73,11 @@ from orchestrator.textsignals import (
     title_requests,
     type_prefix,
     verb_series,
+    without_bot_text,
     without_formalities,
     without_investigation,
     without_narrative,
+    without_records,
 )
 
 MODEL_COMPLEX_MIN = 0.99
@@ -128,6 +133,16 @@ INTRODUCING = frozenset({"introduce", "support", "enable", "launch", "deliver", 
 """Verbs that bring a capability in (``Introduce multi-tenancy``), unlike ``fix`` or ``document``."""
 SHIPPING = frozenset({"deploy", "redeploy", "release", "rollout", "roll-out", "ship", "launch", "publish", "go-live"})
 """Verbs that ship what was made: a list that ends in one after making something is the seed's "build, then deploy"."""
+_PERSON_ROUTINE_RE = re.compile(
+    r"\s*(?:please\s+)?(?:offboard|off-board|onboard|on-board|deprovision)\s+"
+    r"(?!(?:the\s+|our\s+|an?\s+|all\s+|every\s+)?(?:[\w-]+\s+)?(?:vendors?|suppliers?|partners?|customers?|clients?|"
+    r"tenants?|compan(?:y|ies)|services?|apps?|apis?|teams?|repos?|repositories|clusters?|systems?)\b)", re.IGNORECASE)
+"""A person on- or offboarded ("Offboard Jamie Chen", "Onboard new SRE Priya Raman"); not a company ("Offboard vendor
+Acme Analytics": its contract and its data too) nor a service onboarded to a platform ("Onboard the payments service
+to the mesh")."""
+ACCESS_STEPS = ("add", "remove", "disable", "deactivate", "suspend", "revoke", "delete", "rotate", "grant", "give",
+                "invite", "reset", "lock", "transfer", "offboard", "onboard", "verify", "create", "enable")
+"""What on- or offboarding a person does in each system their account is in."""
 ROUTINE_VERBS = ("revoke", "patch", "offboard", "rotate", "renew")
 """One master's routine done in many places ("Patch critical vulnerabilities on all servers", "Revoke his access
 everywhere"): still one job (F4)."""
@@ -149,7 +164,7 @@ class Classifier(Router):
 
     def classify(self, task: QueueTask, history: History | None = None) -> Classification:
         task = self.bounded(task)
-        description = task.full_description
+        description = without_bot_text(task.full_description)  # A: a bot's boilerplate and quotes ask nothing
         prefix = type_prefix(description)
         # only a type is a prefix ("security-fix: ..."): "Deliverables: a, b, c" labels a list that is the work,
         # "Environment: production, build 2026.11.3" a fact of a bug report
@@ -192,20 +207,25 @@ class Classifier(Router):
         # whether SSO is enabled), what an access request grants (repos, VPN, a namespace): the one request's contents
         # (when the title asks it: not a census that is the first of the parts a title names no work for)
         contents = route.decided_by in ("census", "access") and not route.described
+        # a person on- or offboarded ("Offboard Jamie Chen": remove them from the GitHub org, disable their SSO account,
+        # rotate the password they knew): the systems their accounts are in are one access routine's places (F4)
+        person = bool(_PERSON_ROUTINE_RE.match(after_label(task.title)))
         # (its pieces of work still count: "a security review of each", "the tokenisation rollout")
         told = body
-        if contents or route.decided_by == "software":
+        if contents or person or route.decided_by == "software":
             acted = action_clauses(body, self.config.action_verbs)
+            acted = [clause for clause in acted if not (person and _stem_of(clause) in ACCESS_STEPS)]
             worked = set(acted)
-            told = "\n".join(acted) if route.decided_by == "software" else "\n".join(
+            told = "\n".join(acted) if route.decided_by == "software" and not person else "\n".join(
                 clause for clause in clauses(body) if clause in worked or _WORK_NOUN_RE.search(clause))
         # a requirement that asks for work ("deploy to staging") is a part, and so are outcomes that span other
         # masters ("image scanned with no critical CVEs", "deployed to production", "runbook in docs/"); a stray
         # word of one other domain ("cached node_modules" in a pipeline's criteria) is a criterion of the one
         # deliverable (F1)
-        spanned = len(set(self.involved_domains("\n".join(criteria))) - {route.domain}) >= 2 if criteria else False
+        spanned = self._spans_others(criteria, route.domain)
         asked = criteria if spanned else parallel_actions(criteria, self.config.action_verbs)
-        domains = self.involved_domains("\n".join([task.title, told, *asked]))
+        # the record kept of the work ("document the assessment for the evidence folder") is no docs' part
+        domains = self.involved_domains("\n".join([task.title, without_records(told), *asked]))
         signals += self._domain_signals(domains)
         signals += self._title_masters(self._before_details(task.title))
         signals += self._review_stage(text, route, domains)
@@ -214,7 +234,9 @@ class Classifier(Router):
         looked = without_narrative(unprefixed(without_investigation(description)))
         signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains,
                                           read_only=route.decided_by == "census" or self._reads_only(task.title),
-                                          decided_by=route.decided_by, contents=contents or self._reads_only(task.title))
+                                          decided_by=route.decided_by,
+                                          contents=contents or person or self._reads_only(task.title),
+                                          domain=route.domain, person=person)
         signals += self._staged_launch(text)
         signals += self._split_by_writer(body)
         signals += self._size_signals(task, text)
@@ -313,6 +335,11 @@ class Classifier(Router):
             signals.append((0.5, f"open-ended goal ({vague[0]}) with no specific file"))
         return signals
 
+    def _spans_others(self, criteria: list[str], domain: str) -> bool:
+        """Whether criteria span two domains besides the task's own ("deployed to production", "runbook in docs/"):
+        outcomes of other masters' parts, not criteria of the one deliverable (F1)."""
+        return len(set(self.involved_domains("\n".join(criteria))) - {domain}) >= 2 if criteria else False
+
     def _reads_only(self, title: str) -> bool:
         """Whether the title's head is one master's read-only job (a scan, an audit, a list; "Secret scanning"):
         the many things it reads ("12 services have no owner", "across all clusters") are its objects, not its
@@ -325,9 +352,11 @@ class Classifier(Router):
         return _stem_of(head[0]) in READ_ONLY_VERBS + ROUTINE_VERBS or _stem_of(head[-1]) in READ_ONLY_VERBS
 
     def _sequence_signals(self, text: str, body: str, domains: list[str], read_only: bool = False,
-                          decided_by: str | None = None, contents: bool = False) -> list[tuple[float, str]]:
+                          decided_by: str | None = None, contents: bool = False, domain: str = "",
+                          person: bool = False) -> list[tuple[float, str]]:
         """Parts of work in the text's lists, series, chains and clauses. ``contents``: the title asks one read-only
-        job or one access request, whose lists are what it reads, records or grants."""
+        job or one access request, whose lists are what it reads, records or grants; ``person``: a person on- or
+        offboarded, whose accounts' changes are the routine's steps."""
         signals: list[tuple[float, str]] = []
         verbs = self.config.action_verbs
         # R5: an arrow chain counts when it orders work (design -> implement), not a system's path
@@ -350,7 +379,14 @@ class Classifier(Router):
         # domains), not the features or values of one deliverable
         # "Customer data export: API, job, page"; "We need API keys, rate limits, a reference and a security review"
         first_line = title_line = text.partition("\n")[0]
-        listed = listed_items(body) or listed_items(first_line) or introduced_items(body)
+        # B: the items under a criteria heading ("Acceptance criteria: - returns 400 on a bad timestamp - documented
+        # in the OpenAPI spec") say what must hold of the one deliverable: parts only when they ask for work or span
+        # two other domains (as the criteria of a task's context)
+        body, *criteria = CRITERIA_RE.split(body, maxsplit=1)
+        judged = listed_items(criteria[0]) if criteria else []
+        if judged and not self._spans_others(judged, domain):  # (no call without criteria: tests/test_attack3.py)
+            judged = parallel_actions(judged, verbs)
+        listed = listed_items(body) or listed_items(first_line) or introduced_items(body) or judged
         # a terse list joined by "+" or ";" ("build + sec review + rollout"): a piece of work named by its noun is
         # as much a part as one with a verb, as in an arrow chain
         joined = [] if listed else joined_items(body) or joined_items(first_line)
@@ -365,7 +401,7 @@ class Classifier(Router):
         # a sentence that only lists four or more pieces ('Debezium connectors ..., Kafka topics ..., a Spark job ...,
         # and the old dumps turned off') is as many parts, whatever their domains; not the details of one thing the
         # title makes or the scope of a review it asks (F1)
-        scoped = len(series) >= 4 and self._pieces(series, title_line)
+        scoped = len(series) >= 4 and not person and self._pieces(series, title_line)
         # what a read-only job looks through or records (setup.py, Dockerfiles, CI config; seats, owner, whether SSO is
         # enabled) and what an access request grants (repos, VPN, a namespace) are its contents whatever their
         # domains: only items that are work count (F1/F3)
@@ -390,6 +426,7 @@ class Classifier(Router):
         actions = max(action_clauses(asking, verbs), parallel_actions(clauses(rest), verbs, series=requests), key=len)
         actions = [action for action in actions if not _FIX_TEST_RE.match(action)] or actions
         actions = [action for action in actions if not contingency(action)]  # "roll back if the smoke tests fail"
+        actions = [action for action in actions if not keeps_record(action)]  # "save screenshots as evidence"
         # after a label that asks nothing, the requests ("Migración del CRM: exportar contactos, importarlos, ...")
         asked = title_requests(self._after_label(asking) or asking, self._verbs | self._phrasal,
                                making=self._making | {"set"})
@@ -465,6 +502,8 @@ class Classifier(Router):
                             f"{' besides the title' if more else ''}: {', '.join(owed[:4])}"))
         if read_only and all(_stem_of(action) in READ_ONLY_VERBS + NOTING_VERBS for action in actions):
             actions = []  # an audit's "list every role ... and flag those unused": steps of the one reading job
+        elif person and all(_stem_of(action) in ACCESS_STEPS for action in actions):
+            actions = []  # remove them from the GitHub org, disable their SSO account: one offboarding's steps
         elif len(actions) >= 3 and all(_stem_of(action) in SETTING_VERBS for action in actions):
             # "Set the page size to 50, switch the default sort to newest and raise the export limit": values
             # of one configuration, not pieces of work
@@ -620,6 +659,12 @@ class Classifier(Router):
             # Move user data from MySQL to Postgres: a migration's steps are its parts (not "switch off", nor one unit
             # moved: "Move the nightly export job from cron to a Kubernetes CronJob")
             return False
+        # "Cut release 4.12.0 and tag it": a step on "it" works on what the first piece names, which it thereby asks
+        # for (a verb no list knows); not when the first piece makes the thing ("Build the service and deploy it")
+        first, *more = title_pieces(title)
+        if len(more) == 1 and continued(more[0]) and words[0] not in self._making and "new" not in first.lower().split() \
+                and not re.search(r"[,;:]", first):
+            return True
         # a known verb, or any verb in a request's shape ("Tidy the orders API", "Polish the onboarding emails")
         opens = words[0] in self._verbs or " ".join(words[:2]) in self._phrasal or request_shaped(title.lower())
         return opens and len(action_clauses(title, self.config.action_verbs)) <= 1 \
@@ -628,11 +673,12 @@ class Classifier(Router):
     @staticmethod
     def _one_problem(title: str, actions: list[str]) -> bool:
         """F3: whether the title reports one thing's problem and the description's three steps deal with it ("Jenkins
-        disk full": delete the old workspaces, prune the images, add a cleanup cron). Not a recovery of several
+        disk full": delete the old workspaces, prune the images, add a cleanup cron; one security defect, "Critical CVE
+        in jsonwebtoken": verify whether we are exploitable, upgrade, pin the algorithm). Not a recovery of several
         things ("Storage array failure: rebuild the share, restore the wiki, re-sync the archive", M2), nor new
         things made for it ("Slow search: rewrite the indexer in Go, shard the cluster, add a cache layer")."""
-        return len(actions) == 3 and bool(_PROBLEM_RE.search(title) or _FAILURE_RE.search(title)) and not any(
-            _stem_of(action) in RECOVERING + NEW_WORK for action in actions)
+        reported = bool(_PROBLEM_RE.search(title) or _FAILURE_RE.search(title) or _one_defect(title))
+        return len(actions) == 3 and reported and not any(_stem_of(action) in RECOVERING + NEW_WORK for action in actions)
 
     def _obligations(self, pieces: list[str]) -> list[str]:
         """R3: work owed on different things, each said as what must happen to it ("the Stripe price IDs must be

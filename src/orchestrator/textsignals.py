@@ -424,7 +424,11 @@ def _verbs_pattern(verbs: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"^(?:to\s+|please\s+|kindly\s+|also\s+|then\s+|(?:after\s+that|finally|next|firstly|secondly|"
                       r"thirdly|lastly|afterwards?)\s*,?\s+|(?:first|second|third)\s*,\s*|(?:first|second|third)\s+"
                       r"(?=[a-z-]+\s+(?:the|a|an|all|every|each|our|its|their|this|these|those|any|some)\s)|once\s+(?:it|that|"
-                      r"this|they)\s+(?:is|are)\s+\w+\s*,?\s+|\d+[.)]\s*)?(?:" + "|".join(map(re.escape, verbs)) + r")\b",
+                      r"this|they)\s+(?:is|are)\s+\w+\s*,?\s+|\d+[.)]\s*)?(?:" + "|".join(map(re.escape, verbs)) + r")\b"
+                      # a file's name ("build.gradle", "test/fixtures") and a label ("Release notes: fixes SSRF", "Build
+                      # status: green") open with a verb's letters and ask nothing ("Update README: ..." asks)
+                      r"(?![./]\w|\s+(?:notes|status|plan|results?|logs?|date|window|checklist|summary|comments?|"
+                      r"history|details|info|timeline|owner|target|scope|train|cadence|freeze)\s*:(?!\S))",
                       re.IGNORECASE)
 
 
@@ -700,6 +704,63 @@ def clause_pieces(text: str) -> list[tuple[str, str]]:
     return pieces
 
 
+_BOT_BODY_RE = re.compile(r"dependabot\s+will\s+resolve|@dependabot\b|dependabot\s+commands|this\s+pr\s+contains\s+the\s+"
+                          r"following\s+updates|generated\s+by\s+(?:mend\s+)?renovate|renovate\s+bot|snyk\s+has\s+created\s+"
+                          r"this\s+pr", re.IGNORECASE)
+"""What a dependency bot writes in every pull request it opens (Dependabot, Renovate, Snyk)."""
+_BOT_SECTION_RE = re.compile(r"^\s*(?:#+\s*|\*\*|<summary>\s*)?(?:release\s+notes|changelog|change\s+log|commits|"
+                             r"sourced\s+from\b|dependabot\s+commands|configuration)\b", re.IGNORECASE)
+"""A section a bot quotes or explains (upstream release notes, its commits, its commands and settings): up to the next
+blank line."""
+_BOT_LINE_RE = re.compile(r"^\s*(?:>|\||<|-\s+`@|-\s+\[\s?\]|[0-9a-f]{7,40}\s)", re.IGNORECASE)
+"""A quoted line, a table row, an HTML tag, a bot command or a checkbox of the bot's."""
+_BOT_SENTENCE_RE = re.compile(r"\b(?:dependabot|renovate|rebas\w*|automerge|this\s+pr\s+(?:was|is|will)|"
+                              r"you\s+won't\s+be\s+reminded|check\s+this\s+box)\b", re.IGNORECASE)
+"""A sentence of the bot's own ("Dependabot will resolve any conflicts ...", "Rebasing: whenever ...")."""
+
+
+def without_bot_text(text: str) -> str:
+    """A dependency bot's pull request without what the bot says about it (A): the upstream release notes and commits it
+    quotes, its commands, settings and boilerplate ("Dependabot will resolve any conflicts with this PR ...", "You can
+    trigger a rebase ..."). What a person added ("CI is green except the flaky e2e spec. Please review and merge.")
+    stays; text no bot wrote is returned as it is."""
+    if not _BOT_BODY_RE.search(text):
+        return text
+    kept: list[str] = []
+    quoting = False
+    for line in text.splitlines():
+        if _BOT_SECTION_RE.match(line):
+            quoting = True
+        elif not line.strip():
+            quoting = False
+        if quoting or _BOT_LINE_RE.match(line):
+            continue
+        kept.append(" ".join(sentence for sentence in re.split(r"(?<=[.!?])\s+", line)
+                             if not _BOT_SENTENCE_RE.search(sentence)) if _BOT_SENTENCE_RE.search(line) else line)
+    return "\n".join(kept)
+
+
+_RECORD_RE = re.compile(
+    r"^(?:and\s+|also\s+|then\s+|please\s+)?(?:document|record|write\s+up|note\s+down|log|save|keep|attach|file|store|"
+    r"upload)\s+(?:the\s+|a\s+|an\s+|our\s+|its\s+|their\s+|any\s+|all\s+)?(?:[\w-]+\s+)?(?:assessment|findings?|"
+    r"results?|outcomes?|decisions?|evidence|screenshots?|proof|rationale|analysis|conclusions?)\b"
+    r"|\bas\s+(?:audit\s+)?evidence\b|\bfor\s+the\s+(?:[\w-]+\s+){0,3}(?:evidence|audit\s+trail)\b", re.IGNORECASE)
+
+
+def keeps_record(clause: str) -> bool:
+    """Whether a clause keeps the record of the work it ends ("document the assessment for the SOC 2 evidence
+    folder", "save screenshots as evidence", "record the outcome"): the work's own trace, neither documentation's
+    part nor a separate action."""
+    return bool(_RECORD_RE.search(clause.strip()))
+
+
+def without_records(text: str) -> str:
+    """``text`` without the clauses that keep the record of the work (:func:`keeps_record`)."""
+    if not _RECORD_RE.search(text):
+        return text
+    return "".join(f"{separator}{piece}" for separator, piece in clause_pieces(text) if not keeps_record(piece))
+
+
 _WORK_NOUNS_RE = re.compile(
     r"\b(?:audit|review|docs?|documentation|tests?|testing|deploy(?:ment)?|rollout|release|scan|monitoring|alerting|"
     r"dashboards?|runbooks?|migration|backfill|pentest|threat model)\b", re.IGNORECASE)
@@ -849,6 +910,9 @@ _IMPERATIVE_RE = re.compile(
     r"who|what|which|this|that|these|those|\d+(?![\d.]*\s*(?:→|->|=>|⇒|to\s)\s*v?\d))\b")
 """A verb and its object; not "it" or "them": "store it in Vault", "restart it" go on with the thing made before; not
 a name and its versions ("Vite 4 -> 5", "Node 18 to 20": what one verb before it upgrades)."""
+_ACRONYM_RE = re.compile(r"\s*[A-Z][A-Z0-9]+\b")
+"""A piece opening with a name in capitals ("SOC 2 CC6.2 control", "CVSS 9.1"): a name, not a verb (unless the
+whole piece is in capitals)."""
 
 
 def parallel_actions(pieces: Iterable[str], verbs: Iterable[str], series: bool = False) -> list[str]:
@@ -917,10 +981,18 @@ _CONTINUED_RE = re.compile(r"^\S+(?:\s+(?:up|down|out|off|over|back|away))?\s+(?
 """A step on what the one before took or made ("restore it to staging"): the pieces are one procedure."""
 
 
+def continued(piece: str) -> bool:
+    """Whether ``piece`` goes on with "it" or "them" ("tag it", "restore them to staging"): a step on what the piece
+    before it took or made, not a thing of its own."""
+    return bool(_CONTINUED_RE.match(piece.strip()))
+
+
 def request_shaped(piece: str) -> bool:
     """Whether ``piece`` has a request's shape: a lowercase verb (no function word, no third person's or past
     form) and its object."""
     shaped = _IMPERATIVE_RE.match(re.sub(r"^(?:to|also|then|and)\s+", "", piece.strip().lower()))
+    if shaped and _ACRONYM_RE.match(piece) and not piece.isupper():
+        return False  # "SOC 2 CC6.2 control": an acronym in capitals is a name
     word = shaped.group(1) if shaped else ""
     return bool(word) and word not in _NOT_WORK_OPENERS and not _inflected(word)
 
