@@ -60,3 +60,18 @@ def test_an_onboardings_places_are_one_grant_and_a_second_job_is_not(rules: Clas
     census = ("DataHub deployed, a catalog file in each of the 40 pipelines, owners and stewards filled in, and the "
               "quality checks turned on.")
     assert decided(rules, "Introduce a data catalog", census) == "complex"
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "expected", "why"),
+    [
+        # what things cost, broken down, is a census of spend: inventory's, not security's for its "AWS" or "account"
+        ("Why did the AWS bill jump in March?", "Break down the cost by service and account and name the clusters that "
+         "drove it.", "inventory", "a cost breakdown"),
+        ("Why did our cloud spend double since June?", "", "inventory", "a question of what costs"),
+        ("Build a cost breakdown page for the admin dashboard", "", "development", "a page of the program"),
+        ("Rotate the AWS access keys of the billing account", "", "security", "a secret rotated"),
+    ],
+)
+def test_what_things_cost_is_a_census(rules: Classifier, title: str, description: str, expected: str, why: str) -> None:
+    assert decided(rules, title, description) == expected, why
