@@ -400,8 +400,11 @@ class Classifier(Router):
         actionable = set(parallel_actions(listed, verbs)) if not series else set()
         # a sentence that only lists four or more pieces ('Debezium connectors ..., Kafka topics ..., a Spark job ...,
         # and the old dumps turned off') is as many parts, whatever their domains; not the details of one thing the
-        # title makes or the scope of a review it asks (F1)
-        scoped = len(series) >= 4 and not person and self._pieces(series, title_line)
+        # title makes or the scope of a review it asks (F1), nor the places one access request grants (a census's or a
+        # read's series of things may still be its parts: "Backstage deployed, catalog-info.yaml in every repo, ...")
+        # ("Add priya.r to GitHub team 'platform', AWS SSO group ..., Grafana as editor, and PagerDuty ...": one grant)
+        scoped = len(series) >= 4 and not person and not (contents and decided_by == "access") \
+            and self._pieces(series, title_line)
         # what a read-only job looks through or records (setup.py, Dockerfiles, CI config; seats, owner, whether SSO is
         # enabled) and what an access request grants (repos, VPN, a namespace) are its contents whatever their
         # domains: only items that are work count (F1/F3)

@@ -141,7 +141,10 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "enumerate", "census", "health report", "metadata", "ownership", "licenses",
                       "licences", "sbom", "asset tag", "unowned", "ownerless",
                       "find every", "find all", "identify every", "identify all", "locate every",
-                      "locate all"],
+                      "locate all",
+                      # what things cost, broken down (a census of spend), not who may reach them
+                      "finops", "cloud spend", "cloud bill", "cloud cost", "cloud costs", "cost breakdown",
+                      "cost and usage", "spend by", "cost by", "costs by"],
             hints=["list", "overview", "versions", "dependencies", "outdated", "report", "which", "a count of",
                    "survey", "archived", "owners", "cmdb", "owner", "repository", "assets"],
             lead_verbs=["list", "enumerate", "catalog", "catalogue", "inventory", "record", "tally", "count"],

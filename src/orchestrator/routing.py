@@ -152,14 +152,29 @@ _LIMITING_RE = re.compile(r"^\s*(?:restrict|limit|reduce|narrow|lock\s+down|tigh
 """Limiting who may do what ("Restrict who can exec into the pods", "Limit who can deploy") is access control."""
 ACCESS_NOUNS = frozenset({"access", "permissions", "privileges", "access rights", "rights"})
 """A verbless title about access (``Prod DB access for Sam``) is granting or taking away access: security's."""
+_USERNAME = r"[a-z]+[._][a-z0-9]+"
+"""A username as people write one in a ticket (``jamie.chen``, ``priya.r``): a person, as a name is."""
+_NOT_A_SCREEN = r"(?!\s+(?i:pages?|screens?|settings|layouts?|views?|tabs?|menus?|forms?|buttons?|pickers?|switchers?)\b)"
+"""After a person's account or group: not a screen of the program that shows it (``the account settings page``)."""
 _PERSON_ACCOUNT_RE = re.compile(
     r"\s*(?:(?i:(?:please\s+)?(?:unlock|disable|deactivate|suspend|reactivate|re-?enable|enable|remove|delete|lock|reset|"
-    r"close|offboard)\s+)(?:[A-Z][a-z]+|(?i:the\s+(?:new\s+)?(?:hire|contractor|intern|starter|joiner|leaver|employee)s?))"
-    r"(?:'s|’s|s')\s+"
-    r"|(?i:(?:please\s+)?(?:give|create|set\s+up|make|open)\s+)(?:[A-Z][a-z]+|(?i:the\s+(?:new\s+)?(?:hire|contractor|"
-    r"intern|starter|joiner|employee|analyst|designer|developer)s?))\s+(?i:an?\s+)?)(?:[\w-]+\s+){0,2}?"
-    r"(?i:accounts?|logins?|user)\b(?!\s+(?i:pages?|screens?|settings|layouts?|views?|tabs?|menus?|forms?|buttons?)\b)")
-"""A named person's account, or one for a new hire, opened, locked or closed: access management."""
+    rf"close|offboard)\s+)(?:[A-Z][a-z]+|{_USERNAME}|(?i:the\s+(?:new\s+)?(?:hire|contractor|intern|starter|joiner|leaver|"
+    r"employee)s?))(?:'s|’s|s')\s+"
+    rf"|(?i:(?:please\s+)?(?:give|create|set\s+up|make|open)\s+)(?:[A-Z][a-z]+|{_USERNAME}|(?i:him|her|them)|"
+    r"(?i:the\s+(?:new\s+)?(?:hire|contractor|intern|starter|joiner|employee|analyst|designer|developer)s?))\s+"
+    rf"(?i:an?\s+)?)(?:[\w-]+\s+){{0,2}}?(?i:accounts?|logins?|user)\b{_NOT_A_SCREEN}")
+"""A named person's account (by name, username or pronoun: "Give her a GitHub account"), or one for a new hire, opened,
+locked or closed: access management."""
+_ROLE = (r"(?:the\s+|our\s+|an?\s+)?(?:new\s+)?(?:[\w-]+\s+){0,2}?(?:hire|engineer|developer|sre|contractor|intern|"
+         r"analyst|designer|employee|starter|joiner|leaver|admin|manager|lead|consultant)s?\b")
+_MEMBER_RE = re.compile(
+    rf"\s*(?i:(?:please\s+)?(?:add|invite|remove|kick|drop|take)\s+)(?:(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)|{_USERNAME}|"
+    rf"@[\w.-]+|(?i:him|her|them)|(?i:{_ROLE}))\s+(?i:(?:to|into|from|off|out\s+of)\s+(?:the\s+|our\s+)?"
+    rf"(?:[\w'@.-]+\s+){{0,3}}?(?:orgs?|organi[sz]ations?|teams?|groups?|rotations?|on-call|workspace|roster)\b){_NOT_A_SCREEN}"
+    rf"|\s*(?i:(?:please\s+)?(?:onboard|offboard)\s+)(?:(?P<joiner>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)|{_USERNAME}|(?i:{_ROLE}))")
+"""A person joining or leaving: onboarded or offboarded, added to or removed from an org, a team, a group or a
+rotation ("Remove jamie.chen from the GitHub org", "Onboard the new SRE"): who may get in, security's access work
+("Add Grafana to the platform team" names a tool, not a person: a capitalised routing word is no person's name)."""
 ACCESS_CHANGING = frozenset({"remove", "grant", "give", "cut", "trim", "withdraw", "disable", "suspend", "review",
                              "audit", "request", "approve", "take", "drop", "reduce", "tighten", "narrow"})
 """Verbs that change or review who may access what (``Remove the interns' access to ...``): security's, whatever is
@@ -608,8 +623,11 @@ class Router:
         # reporting chain", "the SCADA server estate"), not only as its last word
         # whose it is ("the booking service's REST API") is no asset documented
         owners = set(_OWNER_RE.findall(lowered))
+        # tagging or labelling cloud resources ("Tag all untagged EBS volumes with owner and cost-center") records whose
+        # they are, as tagging buckets does: an asset's metadata, not a release tag
         recorded = verb in DOCUMENTING and (place_noun in CENSUS_PLACES or any(
-            word not in owners and (word in self._assets or f"{word}s" in self._assets or word in RECORDED_ASSETS)
+            word not in owners and (word in self._assets or f"{word}s" in self._assets or word in RECORDED_ASSETS
+                                    or word in CLOUD_ASSETS)
             for word in words[1:]))
         filed = place_noun in CENSUS_PLACES and verb in self._making | DOCUMENTING | CARRYING | {
             "move", "tag", "mark", "fill", "complete", "populate", "update", "correct", "put", "enter",
@@ -644,8 +662,11 @@ class Router:
         where = " ".join(w for w in place_words if w not in ENVIRONMENTS)  # "in production" says where, not what
         hardened = verb in TOGGLING and place_noun in RUNTIME_PLACES and any(
             plain in lowered and pattern.search(lowered) for _, plain, pattern, _ in self._patterns.get("security", ()))
+        # running a scanner on images or a cluster changes nothing there: the scan is the work ("Run trivy on our base
+        # images"); adding a scan to a pipeline is made in the pipeline
+        scanned = verb in RUNNING and (not SCANNERS.isdisjoint(words) or bool(_SECURITY_RUN_RE.search(lowered)))
         deploy_place = bool(where) and place_noun.removesuffix("s") not in self._software and (
-            self._is_deploy_object(place_noun, place) or self._has_keyword(where, "cicd")) and not hardened
+            self._is_deploy_object(place_noun, place) or self._has_keyword(where, "cicd")) and not (hardened or scanned)
         # making software: whatever its name (a new Git repository); scanning a repository is not making one;
         # configuring the Argo CD application is not making one either, but a library named after a tool
         # (the Kubernetes client library) is still a library
@@ -679,6 +700,13 @@ class Router:
             # "Unlock Maria's account", "Give the contractor a GitHub account", "Disable Tom's Okta login": a person's
             # account opened, locked or closed is who may get in ("Let users delete their account" is the product's)
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a person's account ({head!r})")
+            return "access", "security"
+        member = _MEMBER_RE.match(after_label(title))
+        name = (member.group("name") or member.group("joiner") or "") if member else ""
+        if member and "security" in scores and not any(self._has_keyword(f" {name.lower()} ", domain)
+                                                       for domain in scores if name):
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a person joining or leaving "
+                         f"({member.group().strip()!r})")
             return "access", "security"
         if (verbless or verb in ACCESS_CHANGING) and noun in ACCESS_NOUNS and "security" in scores:
             # "GitHub access for the new contractors", "Remove the intern group's access to the production database"
