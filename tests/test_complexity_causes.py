@@ -1759,3 +1759,21 @@ def test_a_bots_boilerplate_and_quotes_are_dropped_what_a_person_adds_stays() ->
 def test_a_dependency_bots_pull_request_asks_only_its_merge(rules: Classifier, title: str, description: str,
                                                             decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "expected"), [
+    # a threat a person reports is security's finding, whatever it names: an email is no product email here
+    ("Phishing report: suspicious email to finance", "", ("simple", "security")),
+    ("Malware alert: trojan on laptop LT-442", "", ("simple", "security")),
+    # ... and the response to it is one routine, not four parts (a security team's new user)
+    ("Phishing report: fake DocuSign email to finance team", "Three people in finance forwarded it. Block the sender "
+     "domain and URL, pull the email from all mailboxes, check sign-in logs for the person who clicked, and reply to "
+     "the reporters.", ("simple", "security")),
+    # opposites: work asked under such a label is read as any title; a finding whose response spans masters is a plan
+    ("Phishing: add a report button to the mail client", "", ("simple", "development")),
+    ("Trivy: critical CVE-2026-1 in the base image", "Rebuild the base image, redeploy all 14 services through the "
+     "pipeline, and write the incident report for the auditors.", ("complex", None)),
+])
+def test_a_reported_threat_is_one_finding_to_respond_to(rules: Classifier, title: str, description: str,
+                                                        expected: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == expected

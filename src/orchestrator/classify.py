@@ -495,6 +495,10 @@ class Classifier(Router):
             # "build + sec review + rollout", "Mobile: rebuild settings, add biometric login, ship to stores":
             # what is made, then shipped, as the seed's "Refactor API layer, update tests, and deploy"
             signals.append((1.0, f"{len(items)} listed parts of work, the last shipping what the others make"))
+        elif len(items) >= 3 and decided_by == "finding" and len(domains) <= 1:
+            # "Phishing report: ... Block the sender, pull the email from all mailboxes, check sign-in logs and reply":
+            # the response to one reported finding, one master's routine, not parts
+            signals.append((0.0, f"{len(items)} steps of the response to one finding"))
         elif len(items) >= 3:  # four or more parts are as many as four separate actions
             signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
         elif len(owed := max(self._obligations(listed), self._obligations(clauses(rest if rest.strip() else title)),

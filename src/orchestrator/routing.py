@@ -185,6 +185,10 @@ SCANNERS = frozenset({"trivy", "snyk", "codeql", "semgrep", "checkov", "tfsec", 
                       "trufflehog", "gitguardian", "falco", "wazuh", "guardduty", "zap", "nuclei", "osv-scanner", "nessus",
                       "qualys", "mobsf", "burp", "pentest", "pen-test"})
 """Security's scanners and detectors: a title labelled with one ("Trivy: ...") reports its finding."""
+THREATS = frozenset({"phishing", "spear-phishing", "smishing", "vishing", "malware", "ransomware", "spyware"})
+"""Threats a person reports: a title labelled with one ("Phishing report: fake DocuSign email to finance") is a
+finding to respond to, whatever it names (an email, a file); "Phishing: add a report button to the mail client"
+asks for work and is read as any title."""
 MONITORING_TOOLS = frozenset({"grafana", "datadog", "kibana", "cloudwatch", "prometheus", "splunk", "newrelic",
                               "dynatrace", "honeycomb"})
 """Monitoring tools: a dashboard or a panel in one is operations' monitoring, not a screen of the program."""
@@ -533,12 +537,15 @@ class Router:
         if not words:
             return None
         label, colon, labelled = title.partition(":")
-        if colon and len(label.split()) <= 3 and not SCANNERS.isdisjoint(re.findall(r"[a-z][a-z0-9-]*", label.lower())) \
+        label_words = re.findall(r"[a-z][a-z0-9-]*", label.lower())
+        if colon and len(label.split()) <= 3 and not (SCANNERS | THREATS).isdisjoint(label_words) \
                 and "security" in scores and _first_word(labelled) not in self._verbs:
             # "Falco: Terminal shell in container", "ZAP baseline: missing CSP header on app.acme.io": what a security
             # scanner or detector reports is a finding, whatever it names (a container, a header); "Trivy: add the
             # image scan to the release pipeline" asks for work, read as any title
-            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a finding {label.strip()} reports")
+            said = (f"a finding {label.strip()} reports" if not SCANNERS.isdisjoint(label_words)
+                    else f"a reported threat ({label.strip()})")
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is {said}")
             return "finding", "security"
         copula = next((i for i, word in enumerate(words[:7]) if word in COPULAS), 0)
         if words[0] in POSSESSIVES and copula > 2:  # "our api docker image is 2.3gb": the subject is what is worked on
