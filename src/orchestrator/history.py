@@ -137,11 +137,18 @@ def corrections_in(tasks: Iterable[Any]) -> list[Correction]:
         if not isinstance(entry, dict) or entry.get("assigned_by") != ASSIGNED_BY or not isinstance(entry.get("id"), str):
             continue
         routed, master = normalize_master(entry.get("routed_to")), normalize_master(entry.get("assigned_to"))
-        if normalize_master(entry.get("route_to")) in MASTERS:
-            routed = PLANNED
+        if normalize_master(entry.get("route_to")) in MASTERS and _was_planned(entry):
+            routed = PLANNED  # (a writer's route_to on a task never planned corrects nothing the daemon decided)
         if routed in (*MASTERS, PLANNED) and master in MASTERS and routed != master:
             found.append(Correction(entry["id"], str(entry.get("title") or ""), _text(entry), str(routed), master))
     return found
+
+
+def _was_planned(entry: Mapping[str, Any]) -> bool:
+    """An earlier attempt of the task was one of this daemon's plans (``previous_attempts``' orchestration_id)."""
+    earlier = entry.get("previous_attempts")
+    return isinstance(earlier, list) and any(isinstance(a, dict) and isinstance(a.get("orchestration_id"), str)
+                                             for a in earlier)
 
 
 def routed_back(tasks: Iterable[Any]) -> set[str]:
