@@ -4,7 +4,12 @@ strangers' fields and races; a person's word on a near-identical task."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
+
+import pytest
+
+from orchestrator.cli import main
 
 from sim import Sim, task
 
@@ -31,7 +36,8 @@ def pending_handoffs(sim: Sim) -> list[str]:
     return [p.name for p in sim.handoffs() if sim.store.get(p).get("status") == "pending"]
 
 
-def test_an_old_copy_put_back_after_the_task_was_given_away_gives_it_back_to_that_master() -> None:
+@pytest.mark.parametrize("copied", ["orchestrating", "pending"])
+def test_an_old_copy_put_back_after_the_task_was_given_away_gives_it_back_to_that_master(copied: str) -> None:
     """A writer puts back the queue it read while the plan ran (the task ``orchestrating``) after the plan was given
     to security: the queue said ``cancelled`` (the aborted plan's outcome) while security held the task's
     handoff, so the queue no longer showed who does the work. The plan stays aborted, the work is not doubled."""
@@ -40,6 +46,8 @@ def test_an_old_copy_put_back_after_the_task_was_given_away_gives_it_back_to_tha
     give(sim, "orch-a", "security")
     sim.run("requests")
     sim.run("queue")
+    if copied == "pending":  # read before the daemon first took the task
+        old["tasks"][0] = task("a", AUTH)
     sim.store.put(sim.layout.queue, old)
     sim.run("queue")
     sim.tick(1)
@@ -104,3 +112,79 @@ def test_route_to_on_a_fresh_task_is_its_writers_choice_not_a_correction_of_a_pl
     sim.submit(task("b", AUTH.replace("docs", "documentation")))
     sim.run("queue")
     assert sim.queue_task("b")["status"] == "orchestrating"
+
+
+def _on_disk(sim: Sim, root: Path) -> Path:
+    """The Sim's files written to a real folder, for the commands (which read and write files)."""
+    for path, data in sim.store.files.items():
+        target = root / path.relative_to(sim.layout.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return root
+
+
+def _command(root: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main([*argv, "--coordination-dir", str(root)])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [("cancel",), ("move", "cicd")])
+def test_a_task_given_away_is_one_masters_task_for_the_commands(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: tuple[str, ...]) -> None:
+    """Once its plan was given to security the task is security's one piece of work: cancel and move refused it
+    ('it is an orchestration: orchestrator resume orch-a --abort', which in turn was refused: orch-a is aborted),
+    so nobody could stop it or hand it on. The daemon carries the edit out (the handoff withdrawn or moved)."""
+    sim = Sim()
+    planned(sim)
+    give(sim, "orch-a", "security")
+    sim.run("requests")
+    sim.run("queue")
+    root = _on_disk(sim, tmp_path / "c")
+    code, err = _command(root, capsys, command[0], "a", *command[1:])
+    assert code == 0, err
+    sim.store.files[sim.layout.queue] = (root / "task-queue.json").read_bytes()
+    sim.run("queue")
+    sim.tick(1)
+    handoff = sim.store.get(sim.layout.task_handoff("security", "a", 2))
+    assert handoff["status"] == "cancelled"
+    if command[0] == "move":
+        assert pending_handoffs(sim) == ["a-attempt-2.json"] and sim.queue_task("a")["assigned_to"] == "cicd"
+        assert sim.store.get(sim.layout.task_handoff("cicd", "a", 2))["status"] == "pending"
+    else:
+        assert sim.queue_task("a")["status"] == "cancelled" and pending_handoffs(sim) == []
+
+
+def test_a_task_given_away_that_failed_is_retried_with_the_same_master(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sim = Sim()
+    planned(sim)
+    give(sim, "orch-a", "security")
+    sim.run("requests")
+    sim.run("queue")
+    queue = sim.store.get(sim.layout.queue)
+    queue["tasks"][0]["status"] = "failed"  # security's worker failed it
+    sim.store.put(sim.layout.queue, queue)
+    root = _on_disk(sim, tmp_path / "c")
+    code, err = _command(root, capsys, "retry", "a")
+    assert code == 0, err
+    sim.store.files[sim.layout.queue] = (root / "task-queue.json").read_bytes()
+    sim.run("queue")
+    entry = sim.queue_task("a")
+    assert (entry["status"], entry["assigned_to"], entry["retry_count"]) == ("assigned", "security", 2)
+    assert sim.plan("orch-a")["status"] == "aborted"
+
+
+@pytest.mark.parametrize("command", [("cancel",), ("retry",), ("move", "cicd")])
+def test_a_plan_aborted_without_being_given_away_still_refuses_the_task_commands(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: tuple[str, ...]) -> None:
+    """The near case: its plan is the task's (aborted by resume --abort, or running): the commands say so."""
+    sim = Sim()
+    planned(sim)
+    root = _on_disk(sim, tmp_path / "running")
+    code, err = _command(root, capsys, command[0], "a", *command[1:])
+    assert code != 0 or command[0] == "move"  # move of a running plan's task writes the request to give it away
+    sim.store.put(sim.layout.requests / "1-abort.json", {"orchestration_id": "orch-a", "action": "abort"})
+    sim.run("requests")
+    root = _on_disk(sim, tmp_path / "aborted")
+    code, err = _command(root, capsys, command[0], "a", *command[1:])
+    assert code != 0 and ("orchestration" in err or "aborted" in err), err

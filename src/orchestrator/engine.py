@@ -359,6 +359,8 @@ class Engine:
                              handoff=self.layout.rel(path))
         for task_id in sorted(known & claimed):
             plan = self.registry.get(f"orch-{task_id}")
+            if plan is not None and progress.moved_to(plan):
+                continue  # given to one master: the next pass finds its handoff written and says so, once
             self._restored(task_id, f"orch-{task_id} already exists ({plan.status})" if plan else "it is being planned")
         self._taken |= claimed
         # a writer may have added tasks while we waited for the lock: then our write holds
@@ -475,8 +477,9 @@ class Engine:
             if not (isinstance(entry, dict) and entry.get("status") == "cancelled" and isinstance(entry.get("id"), str)):
                 continue
             task_id, n = entry["id"], queue_edits.attempt(entry)
-            if (task_id, n) in self._cancels_seen or self.registry.get(f"orch-{task_id}") is not None:
-                continue  # done, or an orchestration (aborted through its plan)
+            plan = self.registry.get(f"orch-{task_id}")
+            if (task_id, n) in self._cancels_seen or (plan is not None and progress.moved_to(plan) is None):
+                continue  # done, or an orchestration (aborted through its plan); not one given to a master instead
             self._cancels_seen.add((task_id, n))
             key = _key(task_id, "cancelled", n)
             withdrawn = self._withdraw(task_id, range(1, n + 1), "the task was cancelled (orchestrator cancel)")
@@ -655,7 +658,10 @@ class Engine:
                 if entry is not None:
                     intake.mark_orchestrating(current.edit(entry), decision, f"orch-{task.id}", now)
                     plan = self.registry.get(f"orch-{task.id}")
-                    if plan is not None and plan.status != "in_progress":
+                    if plan is not None and (moved := progress.moved_to(plan)):  # given to one master: its attempt
+                        queue_edits.route_to(entry, moved, by=progress.moved_by(plan), now=plan.completed_at or now)
+                        self.requeued = True
+                    elif plan is not None and plan.status != "in_progress":
                         intake.mark_outcome(entry, plan)
                     claimed.add(task.id)
             return bool(claimed)
