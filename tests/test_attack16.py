@@ -188,3 +188,20 @@ def test_a_plan_aborted_without_being_given_away_still_refuses_the_task_commands
     root = _on_disk(sim, tmp_path / "aborted")
     code, err = _command(root, capsys, command[0], "a", *command[1:])
     assert code != 0 and ("orchestration" in err or "aborted" in err), err
+
+
+def test_a_subtask_started_after_the_commands_check_but_before_the_daemon_saw_it_keeps_its_plan() -> None:
+    """The worker started the first subtask (its file says so) after ``orchestrator move`` checked the plan, and the
+    daemon took the request before the file's event: it checked the plan it held (the subtask only handed off) and
+    gave the task to security while the design worker ran on, the subtask left in_progress on an aborted plan."""
+    sim = Sim()
+    planned(sim)
+    assert sim.report("orch-a-s01-design", "start", worker_id="w1", pid=4242) is None
+    give(sim, "orch-a", "security")
+    sim.run("requests")
+    sim.run("queue")
+    sim.tick(1)
+    [refused] = sim.events("request_refused", orchestration_id="orch-a")
+    assert "work on it has begun (orch-a-s01-design)" in refused["problem"]
+    assert sim.plan("orch-a")["status"] == "in_progress" and sim.queue_task("a")["status"] == "orchestrating"
+    assert not sim.events("task_assigned", task_id="a") and not sim.events("orchestration_aborted")
