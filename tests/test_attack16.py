@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from orchestrator import history
 from orchestrator.cli import main
+from orchestrator.memory import RoutingMemory
+from orchestrator.models import MASTERS
 
 from sim import Sim, task
 
@@ -205,3 +208,22 @@ def test_a_subtask_started_after_the_commands_check_but_before_the_daemon_saw_it
     assert "work on it has begun (orch-a-s01-design)" in refused["problem"]
     assert sim.plan("orch-a")["status"] == "in_progress" and sim.queue_task("a")["status"] == "orchestrating"
     assert not sim.events("task_assigned", task_id="a") and not sim.events("orchestration_aborted")
+
+
+def test_a_huge_corrections_file_is_not_indexed_for_every_decision() -> None:
+    """persons_word reads the corrections for every task decided (before, only unsure ones read them): 20,000
+    remembered took a pass of 20 tasks from 0.3 s to 1.8 s. The newest count; the older ones still break ties."""
+    sim = Sim()
+    oldest = {"task_id": "old", "title": "Quarantine the flaky checkout integration test", "text": "",
+              "routed_to": "security", "master": "cicd"}
+    filler = [{"task_id": f"c{i}", "title": f"zzfiller{i} qqword{i}", "text": "", "routed_to": "security",
+               "master": "development"} for i in range(history.MAX_PERSONS_WORDS)]
+    newest = {"task_id": "new", "title": "Rotate the payroll vendor sftp credentials", "text": "",
+              "routed_to": "security", "master": "inventory"}
+    sim.store.put(sim.layout.routing_corrections, [oldest, *filler, newest])
+    memory = RoutingMemory(sim.store)
+    said = memory.history([])
+    word = said.persons_word("Rotate the payroll vendor sftp credentials", "")
+    assert word is not None and word.master == "inventory"
+    assert said.persons_word("Quarantine the flaky checkout integration test", "") is None
+    assert said.vote("Quarantine the flaky checkout integration test", "", MASTERS) is not None  # ties: all of them

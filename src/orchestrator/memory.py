@@ -17,6 +17,7 @@ from typing import Any
 
 from orchestrator.filecache import CachedFile
 from orchestrator.history import (
+    MAX_PERSONS_WORDS,
     Correction,
     Example,
     History,
@@ -145,6 +146,8 @@ class RoutingMemory:
                     *(e for e in examples_from_queue(tasks) if e.task_id not in ids)]
 
         def people() -> list[Example]:
-            return [*self._override_examples(), *examples_from_corrections(self._readable_corrections())]
+            # the newest corrections (learn appends them): read for every decision, not only the unsure ones
+            return [*self._override_examples(),
+                    *examples_from_corrections(self._readable_corrections()[-MAX_PERSONS_WORDS:])]
 
         return History(gather, people)
