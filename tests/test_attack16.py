@@ -3,7 +3,13 @@ strangers' fields and races; a person's word on a near-identical task."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +19,7 @@ from orchestrator import history
 from orchestrator.cli import main
 from orchestrator.memory import RoutingMemory
 from orchestrator.models import MASTERS
+from orchestrator.store import Crash
 
 from sim import Sim, task
 
@@ -227,3 +234,108 @@ def test_a_huge_corrections_file_is_not_indexed_for_every_decision() -> None:
     assert word is not None and word.master == "inventory"
     assert said.persons_word("Quarantine the flaky checkout integration test", "") is None
     assert said.vote("Quarantine the flaky checkout integration test", "", MASTERS) is not None  # ties: all of them
+
+
+# --- kill -9 of a real daemon before each durable step of giving a plan's task to one master -----------------
+
+EVERY = int(os.environ.get("ATTACK16_EVERY", "3"))  # 1: every crash point
+
+
+def _move_killed_and_recovered(tmp_path: Path, at: int) -> bool:
+    """Whether the daemon was killed at the ``at``-th point after the move was requested; the restarted one must
+    finish it whole, each step once."""
+    from test_attack15 import KILLER
+
+    from conftest import FAST_CONFIG, queue_doc, read_events, wait_for, write_by_rename
+
+    base = tmp_path / f"move-{at}"
+    root = base / "coordination"
+    root.mkdir(parents=True)
+    (root / "task-queue.json").write_text(json.dumps(queue_doc()))
+    config = base / "config.toml"
+    config.write_text(FAST_CONFIG)
+    killer = base / "killer.py"
+    killer.write_text(KILLER)
+    arm = base / "arm"
+    env = dict(os.environ, A15_ARM=str(arm), A15_KILL_AT=str(at))
+    command = ["run", "--coordination-dir", str(root), "--config", str(config)]
+    moved = root / "masters/security/handoffs/a-attempt-2.json"
+    design = root / "masters/development/handoffs/to-development-subtask-orch-a-s01-design.json"
+
+    def started(count: int) -> bool:
+        return sum(e["type"] == "orchestrator_started" for e in read_events(root)) >= count
+
+    def done() -> bool:
+        entry = json.loads((root / "task-queue.json").read_text())["tasks"][0]
+        return entry.get("status") == "assigned" and moved.exists() and any(
+            e["type"] == "routing_corrected" for e in read_events(root))
+
+    with open(base / "daemon.log", "ab") as log:
+        proc = subprocess.Popen([sys.executable, str(killer), *command], env=env, stdout=log, stderr=log)
+    try:
+        wait_for(lambda: started(1) or proc.poll() is not None, 15, "started")
+        write_by_rename(root / "task-queue.json", queue_doc(task("a", AUTH)))
+        wait_for(lambda: design.exists(), 15, "planned")
+        time.sleep(0.2)
+        arm.write_text("")
+        assert main(["move", "a", "security", "--coordination-dir", str(root)]) == 0
+        wait_for(lambda: proc.poll() is not None or done(), 15, "killed or done")
+        time.sleep(0.3)
+        killed = proc.poll() == -9
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(15)
+    with open(base / "daemon.log", "ab") as log:
+        again = subprocess.Popen([sys.executable, "-m", "orchestrator", *command], stdout=log, stderr=log)
+    try:
+        wait_for(lambda: started(2) or again.poll() is not None, 15, "restarted")
+        wait_for(done, 15, f"recovered after a kill at point {at}")
+        time.sleep(0.3)
+    finally:
+        again.terminate()
+        assert again.wait(15) == 0, (base / "daemon.log").read_text()
+    entry = json.loads((root / "task-queue.json").read_text())["tasks"][0]
+    assert (entry["assigned_to"], entry["route_to"], entry["retry_count"]) == ("security", "security", 1), (at, entry)
+    assert json.loads(moved.read_text())["status"] == "pending"
+    assert json.loads(design.read_text())["status"] == "cancelled"
+    assert json.loads((root / "orchestrator/tasks/orch-a.json").read_text())["status"] == "aborted"
+    events = read_events(root)
+    for kind in ("orchestration_aborted", "task_assigned", "routing_corrected", "orchestration_started"):
+        assert sum(e["type"] == kind for e in events) == 1, (at, kind)
+    assert not list(root.glob("orchestrator/requests/*.json"))
+    for path in root.rglob("*.json"):
+        json.loads(path.read_text())  # every file whole
+    return killed
+
+
+@pytest.mark.process
+def test_a_daemon_killed_before_any_durable_step_of_a_move_finishes_it_once(tmp_path: Path) -> None:
+    at, killed = 1, True
+    while killed:
+        killed = _move_killed_and_recovered(tmp_path, at)
+        at += EVERY
+    assert at > 10  # not vacuous: the move has that many crash points
+
+
+@pytest.mark.parametrize("crash_at", range(12))
+def test_the_correction_of_a_given_away_task_is_said_once_whatever_the_crash(crash_at: int) -> None:
+    """The daemon killed after it wrote the correction (routing-corrections.json) and before its event: the restarted
+    one found it remembered and said nothing, ever (found by the kill -9 test below at one point in 30)."""
+    sim = Sim()
+    planned(sim)
+    give(sim, "orch-a", "security")
+    sim.store.crash_at = sim.store.writes + crash_at
+    with contextlib.suppress(Crash):
+        sim.run("requests")
+        sim.run("queue")
+    sim.store.crash_at = None
+    sim = sim.restart()
+    sim.tick(1)
+    sim.tick(1)
+    assert sim.queue_task("a")["assigned_to"] == "security"
+    [said] = sim.events("routing_corrected", task_id="a")
+    assert (said["routed_to"], said["master"]) == ("a plan", "security")
+    sim = sim.restart()
+    sim.tick(1)
+    assert len(sim.events("routing_corrected", task_id="a")) == 1
