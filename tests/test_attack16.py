@@ -339,3 +339,24 @@ def test_the_correction_of_a_given_away_task_is_said_once_whatever_the_crash(cra
     sim = sim.restart()
     sim.tick(1)
     assert len(sim.events("routing_corrected", task_id="a")) == 1
+
+
+def test_a_given_away_task_moved_on_and_retried_goes_to_the_last_master_a_person_chose(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Given to security, then moved to cicd, then failed and retried: the retry went back to security (route_to
+    still named it) though the person's last word was cicd."""
+    sim = Sim()
+    planned(sim)
+    give(sim, "orch-a", "security")
+    sim.run("requests")
+    sim.run("queue")
+    root = _on_disk(sim, tmp_path / "c")
+    assert _command(root, capsys, "move", "a", "cicd")[0] == 0
+    queue = json.loads((root / "task-queue.json").read_text())
+    queue["tasks"][0]["status"] = "failed"  # cicd's worker failed it
+    (root / "task-queue.json").write_text(json.dumps(queue))
+    assert _command(root, capsys, "retry", "a")[0] == 0
+    sim.store.files[sim.layout.queue] = (root / "task-queue.json").read_bytes()
+    sim.run("queue")
+    entry = sim.queue_task("a")
+    assert (entry["status"], entry["assigned_to"], entry["retry_count"]) == ("assigned", "cicd", 2)

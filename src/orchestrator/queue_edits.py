@@ -115,6 +115,8 @@ def move(entry: dict[str, Any], master: str, *, by: str, now: str, has_plan: boo
     entry["assigned_to"] = chosen
     entry["moved_at"] = now
     entry["moved_by"] = by
+    if "route_to" in entry:  # a task given away earlier: a retry goes to the master a person chose last
+        entry["route_to"] = chosen
 
 
 def edit_task(store: Store, task_id: str, edit: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
