@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator import handoffs, intake, queue_edits
+from orchestrator import handoffs, intake, progress, queue_edits
 from orchestrator.classify import Classifier
 from orchestrator.clock import Clock, iso
 from orchestrator.config import Config, Settings
@@ -304,8 +304,9 @@ class Engine:
                 reused[task.id] = why
                 continue
             try:
-                given = _given_to(task)
-                decisions.append((task, _given(task, given) if given else classifier.classify(task, history)))
+                given = self._given_to(task)
+                decisions.append((task, _given(task, given, self.registry.get(f"orch-{task.id}") is not None)
+                                  if given else classifier.classify(task, history)))
             except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # this task only
                 problems.append(intake.Problem(task.id, task.id, f"cannot be classified: {type(exc).__name__}: {exc}"))
         candidates = [task for task, _ in decisions]
@@ -313,7 +314,7 @@ class Engine:
         # all of the pass's problems at once: each call forgets what the one before it reported
         self._report_once(problems + [intake.Problem(i, i, why) for i, why in reused.items()])
         known = {t.id for t in candidates if (self.registry.get(f"orch-{t.id}") is not None or t.id in self.planning)
-                 and not _given_to(t)}  # a plan a person replaced with one master: not its task any more
+                 and not self._given_to(t)}  # a plan a person replaced with one master: not its task any more
         simple = self._hand_off_simple([(t, d) for t, d in decisions if d.decision == "simple" and t.id not in known],
                                        now, earlier)
         complex_ = [(t, d) for t, d in decisions if d.decision == "complex" or t.id in known]
@@ -333,7 +334,7 @@ class Engine:
         finally:
             drafts = drafted()  # the drafting is over before the pass goes on, whatever the claim did
         self._update_problem = None
-        if result is not None and any(_given_to(task) and task.id in claimed for task, _, _ in simple):
+        if result is not None and any(self._given_to(task) and task.id in claimed for task, _, _ in simple):
             # a planned task a person gave to one master, now with it: remembered as that person's correction (our
             # own write of the queue wakes no event, so the queue's next read would not show it until the tick)
             self.memory.learn([entry for entry in result.tasks if isinstance(entry, dict) and entry.get("id") in claimed
@@ -358,6 +359,8 @@ class Engine:
                              handoff=self.layout.rel(path))
         for task_id in sorted(known & claimed):
             plan = self.registry.get(f"orch-{task_id}")
+            if plan is not None and progress.moved_to(plan):
+                continue  # given to one master: the next pass finds its handoff written and says so, once
             self._restored(task_id, f"orch-{task_id} already exists ({plan.status})" if plan else "it is being planned")
         self._taken |= claimed
         # a writer may have added tasks while we waited for the lock: then our write holds
@@ -474,8 +477,9 @@ class Engine:
             if not (isinstance(entry, dict) and entry.get("status") == "cancelled" and isinstance(entry.get("id"), str)):
                 continue
             task_id, n = entry["id"], queue_edits.attempt(entry)
-            if (task_id, n) in self._cancels_seen or self.registry.get(f"orch-{task_id}") is not None:
-                continue  # done, or an orchestration (aborted through its plan)
+            plan = self.registry.get(f"orch-{task_id}")
+            if (task_id, n) in self._cancels_seen or (plan is not None and progress.moved_to(plan) is None):
+                continue  # done, or an orchestration (aborted through its plan); not one given to a master instead
             self._cancels_seen.add((task_id, n))
             key = _key(task_id, "cancelled", n)
             withdrawn = self._withdraw(task_id, range(1, n + 1), "the task was cancelled (orchestrator cancel)")
@@ -511,13 +515,19 @@ class Engine:
             plan = self.registry.get(f"orch-{entry['id']}")
             if plan is None or intake.OUTCOME.get(plan.status, entry["status"]) == entry["status"]:
                 continue
+            moved, was = progress.moved_to(plan), entry["status"]  # (the entry is edited in place below)
 
             def change(snapshot: Snapshot, task_id: str = entry["id"], plan: Plan = plan,
-                       was: str = entry["status"]) -> bool:
+                       was: str = was, moved: str | None = moved) -> bool:
                 found = intake.find(snapshot.tasks, task_id)
                 if found is None or found.get("status") != was:
                     return False
-                intake.mark_outcome(snapshot.edit(found), plan)
+                if moved:  # given to one master instead: its next attempt again, which intake finds handed over
+                    queue_edits.route_to(snapshot.edit(found), moved, by=progress.moved_by(plan),
+                                         now=plan.completed_at or iso(self.clock))
+                    self.requeued = True
+                else:
+                    intake.mark_outcome(snapshot.edit(found), plan)
                 return True
 
             try:
@@ -527,8 +537,10 @@ class Engine:
                                  action="retried on the next tick")
                 continue
             self._wrote_queue()
+            if moved:
+                continue  # intake finds its handoff written and says so (claim_restored), once
             self.outbox.emit("claim_restored", task_id=entry["id"],
-                             problem=f"the queue said {entry['status']} again although {plan.orchestration_id} is {plan.status}",
+                             problem=f"the queue said {was} again although {plan.orchestration_id} is {plan.status}",
                              action="its outcome put back; a writer overwrote the queue without the lock")
 
     def _follow_move(self, task_id: str, n: int, handoff_file: str, was: str, chosen: str) -> None:
@@ -646,7 +658,10 @@ class Engine:
                 if entry is not None:
                     intake.mark_orchestrating(current.edit(entry), decision, f"orch-{task.id}", now)
                     plan = self.registry.get(f"orch-{task.id}")
-                    if plan is not None and plan.status != "in_progress":
+                    if plan is not None and (moved := progress.moved_to(plan)):  # given to one master: its attempt
+                        queue_edits.route_to(entry, moved, by=progress.moved_by(plan), now=plan.completed_at or now)
+                        self.requeued = True
+                    elif plan is not None and plan.status != "in_progress":
                         intake.mark_outcome(entry, plan)
                     claimed.add(task.id)
             return bool(claimed)
@@ -693,6 +708,16 @@ class Engine:
             return False
         self._wrote_queue()
         return True
+
+    def _given_to(self, task: QueueTask) -> str | None:
+        """The master a person gave this task to (``route_to``) when it is free to be given: its plan given away
+        (``orchestrator move``), or never planned. A plan running or being planned keeps its task: a writer's
+        ``route_to`` there (with the task pending again) gave the whole task to a master while the plan ran."""
+        master = _route_to(task)
+        plan = self.registry.get(f"orch-{task.id}")
+        if master is None or task.id in self.planning or (plan is not None and progress.moved_to(plan) is None):
+            return None
+        return master
 
     def _wrote_queue(self) -> None:
         """The queue no longer holds what intake last handled: a writer putting those bytes back (an old
@@ -749,13 +774,14 @@ def _key(task_id: str, what: str, attempt: int) -> str:
     return f"{task_id}:{what}" + (f":{attempt}" if attempt > 1 else "")
 
 
-def _given_to(task: QueueTask) -> str | None:
-    """The master a person gave this task to instead of its plan (``orchestrator move``: ``route_to``)."""
+def _route_to(task: QueueTask) -> str | None:
+    """The master the task's ``route_to`` names (written by ``orchestrator move`` of a plan, or by its writer)."""
     master = normalize_master((task.model_extra or {}).get("route_to"))
     return master if master in MASTERS else None
 
 
-def _given(task: QueueTask, master: str) -> Classification:
+def _given(task: QueueTask, master: str, planned: bool) -> Classification:
     """What a person decided for the task: one piece of work, for ``master``; nothing is decided again."""
     return Classification(decision="simple", master=master, confidence=1.0, domains=[master], reasons=[
-        f"given to {master} as one piece of work by a person (orchestrator move); its plan orch-{task.id} was aborted"])
+        f"given to {master} as one piece of work by a person (orchestrator move); its plan orch-{task.id} was aborted"
+        if planned else f"given to {master} as one piece of work by its writer (route_to)"])

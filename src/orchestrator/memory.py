@@ -17,6 +17,7 @@ from typing import Any
 
 from orchestrator.filecache import CachedFile
 from orchestrator.history import (
+    MAX_PERSONS_WORDS,
     Correction,
     Example,
     History,
@@ -29,6 +30,7 @@ from orchestrator.history import (
 from orchestrator.models import normalize_master
 from orchestrator.outbox import Outbox
 from orchestrator.store import Store, StoreError, parse_json
+from orchestrator.timestamps import parse_timestamp
 
 
 class RoutingMemory:
@@ -78,8 +80,13 @@ class RoutingMemory:
                 return False
             return True
         known = {item.get("task_id"): normalize_master(item.get("master")) for item in remembered}
-        new: list[Correction] = [c for c in corrections_in(tasks) if known.get(c.task_id, "") != c.master]
+        found = corrections_in(tasks)
+        new: list[Correction] = [c for c in found if known.get(c.task_id, "") != c.master]
         withdrawn = {task_id for task_id in routed_back(tasks) if task_id in known}
+        # remembered, but a crash between the write and its event lost the event: said now (a person learns
+        # from it that the move decides near-identical tasks), when the events read at start cover its moment
+        self._announce([c for c in found if known.get(c.task_id, "") == c.master and self._unsaid(c, tasks)],
+                       recovered=True)
         if not (new or withdrawn):
             return True
         replaced = withdrawn | {c.task_id for c in new}
@@ -92,16 +99,31 @@ class RoutingMemory:
             return False
         self._remembered = remembered
         self._problem = None
-        for c in new:
-            key = f"{c.task_id}:corrected"  # a task corrected again (moved on, or back and away) says so again
-            self.outbox.emit("routing_corrected", key=None if self.outbox.was_announced(key) else key,
-                             task_id=c.task_id, routed_to=c.routed_to, master=c.master,
-                             action="near-identical tasks go to the new master, as one piece of work; similar ones "
-                                    "when the rules are unsure")
+        self._announce(new)
         for task_id in sorted(withdrawn):
             self.outbox.emit("routing_corrected", task_id=task_id, withdrawn=known[task_id],
                              action="moved back to the master the rules chose: that correction no longer counts")
         return True
+
+    def _announce(self, corrections: list[Correction], **extra: Any) -> None:
+        assert self.outbox is not None
+        for c in corrections:
+            key = f"{c.task_id}:corrected"  # a task corrected again (moved on, or back and away) says so again
+            self.outbox.emit("routing_corrected", key=None if self.outbox.was_announced(key) else key,
+                             task_id=c.task_id, routed_to=c.routed_to, master=c.master,
+                             action="near-identical tasks go to the new master, as one piece of work; similar ones "
+                                    "when the rules are unsure", **extra)
+
+    def _unsaid(self, correction: Correction, tasks: list[Any]) -> bool:
+        """Whether a remembered correction's event was never announced: none found, where the events read at start
+        reach back to when the task was moved (``moved_at``) or handed to the master (``assigned_at``)."""
+        assert self.outbox is not None
+        if self.outbox.was_announced(f"{correction.task_id}:corrected"):
+            return False
+        entry = next((e for e in tasks if isinstance(e, dict) and e.get("id") == correction.task_id), {})
+        moments = [m for m in (parse_timestamp(entry.get("moved_at")), parse_timestamp(entry.get("assigned_at")))
+                   if m is not None]
+        return bool(moments) and self.outbox.unannounced_if_missing(max(moments))
 
     def _unwritable(self, problem: str) -> None:
         """Said once per problem: the tasks are looked at again at every pass until it is gone."""
@@ -145,6 +167,8 @@ class RoutingMemory:
                     *(e for e in examples_from_queue(tasks) if e.task_id not in ids)]
 
         def people() -> list[Example]:
-            return [*self._override_examples(), *examples_from_corrections(self._readable_corrections())]
+            # the newest corrections (learn appends them): read for every decision, not only the unsure ones
+            return [*self._override_examples(),
+                    *examples_from_corrections(self._readable_corrections()[-MAX_PERSONS_WORDS:])]
 
         return History(gather, people)

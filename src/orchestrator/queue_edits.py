@@ -17,7 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from orchestrator.models import MASTERS, is_safe_id, normalize_master
+from pydantic import ValidationError
+
+from orchestrator import progress
+from orchestrator.models import MASTERS, Plan, is_safe_id, normalize_master
 from orchestrator.store import Snapshot, Store
 
 CANCELLABLE = frozenset({"pending", "assigned", "blocked", "failed"})
@@ -112,6 +115,8 @@ def move(entry: dict[str, Any], master: str, *, by: str, now: str, has_plan: boo
     entry["assigned_to"] = chosen
     entry["moved_at"] = now
     entry["moved_by"] = by
+    if "route_to" in entry:  # a task given away earlier: a retry goes to the master a person chose last
+        entry["route_to"] = chosen
 
 
 def edit_task(store: Store, task_id: str, edit: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
@@ -139,5 +144,12 @@ def edit_task(store: Store, task_id: str, edit: Callable[[dict[str, Any]], None]
 
 
 def has_plan(store: Store, task_id: str) -> bool:
-    """Whether ``task_id`` is (or was) orchestrated: its plan file exists."""
-    return is_safe_id(f"orch-{task_id}") and store.exists(store.layout.plan(f"orch-{task_id}"))
+    """Whether ``task_id`` is (or was) orchestrated: its plan file exists, and was not given to one master instead
+    (``orchestrator move``): that task is the master's one piece of work, cancelled, retried or moved as any (they
+    were refused as an orchestration, and resume refused its aborted plan: nobody could stop or hand it on)."""
+    if not (is_safe_id(f"orch-{task_id}") and store.exists(path := store.layout.plan(f"orch-{task_id}"))):
+        return False
+    try:
+        return progress.moved_to(Plan.model_validate(store.read_json_or_none(path))) is None
+    except ValidationError:
+        return True  # a plan file that cannot be read is still a plan: refused as one

@@ -832,6 +832,9 @@ class Supervisor:
             return f"no orchestration {request.get('orchestration_id')!r}"
         if self.outbox.was_announced(f"{plan.orchestration_id}:resumed:{name}"):
             return None  # carried out before a restart that came before its file was removed
+        for subtask in plan.subtasks:  # what workers wrote since the last event (a start the check must see)
+            if subtask.status in ACTIVE:
+                self.sync_subtask(subtask.subtask_id)
         problem = progress.resume_problem(plan, str(action), subtask_id if isinstance(subtask_id, str) else None)
         master = normalize_master(request.get("master"))
         if action == "simple" and master not in MASTERS:
