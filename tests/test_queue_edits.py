@@ -341,3 +341,23 @@ def test_status_says_who_has_a_task_taken_from_its_plan_and_no_health_for_a_plan
     [b] = [line for line in text.splitlines() if "orch-b " in line]
     assert "given to security" in a and "healthy" not in a
     assert "healthy" not in b and "given to" not in b
+
+
+def test_a_plan_whose_handoff_a_master_took_is_not_given_away() -> None:
+    """No worker has started, but a master's consumer took the stage-1 handoff (``processed``): giving the task to
+    another master would have that part done beside it (attack16's note)."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("a", AUTH))
+    sim.run("queue")
+    first = sim.layout.subtask_handoff("development", "orch-a-s01-design", 1)
+    sim.store.put(first, sim.store.get(first) | {"status": "processed"})
+    give(sim, "orch-a", "security")
+    sim.run("requests")
+    [refused] = sim.events("request_refused", orchestration_id="orch-a")
+    assert "its master took orch-a-s01-design (processed)" in refused["problem"]
+    assert sim.plan("orch-a")["status"] == "in_progress"
+    sim.store.put(first, sim.store.get(first) | {"status": "pending"})  # its near case: still pending, given away
+    give(sim, "orch-a", "security", name="2-move")
+    sim.run("requests")
+    assert sim.plan("orch-a")["status"] == "aborted"

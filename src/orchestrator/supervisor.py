@@ -825,6 +825,19 @@ class Supervisor:
                 self.outbox.emit("write_failed", path=str(path), problem=f"cannot remove: {exc.strerror or exc}",
                                  action="the request is not carried out again; remove it by hand")
 
+    def _taken_handoffs(self, plan: Plan) -> str | None:
+        """Why a plan cannot be given to one master although no worker has started: a master took a handoff of
+        it (its consumer turns it into a worker next), and would do that part beside the one the task goes to."""
+        taken = []
+        for subtask in plan.subtasks:
+            if subtask.status == "assigned":
+                handoff = self.store.read_json_or_none(
+                    self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id, subtask.attempt))
+                if isinstance(handoff, dict) and handoff.get("status") not in (None, "pending"):
+                    taken.append(f"{subtask.subtask_id} ({handoff.get('status')})")
+        return (f"work on it has begun: its master took {', '.join(taken[:3])}; abort it (orchestrator resume "
+                f"{plan.orchestration_id} --abort) and hand over what is left yourself") if taken else None
+
     def _resume(self, request: dict[str, Any], name: str) -> str | None:
         plan = self.registry.get(str(request.get("orchestration_id")))
         action, subtask_id = request.get("action"), request.get("subtask_id")
@@ -839,6 +852,8 @@ class Supervisor:
         master = normalize_master(request.get("master"))
         if action == "simple" and master not in MASTERS:
             problem = problem or f"{request.get('master')!r} is not a master: {', '.join(MASTERS)}"
+        if action == "simple" and not problem:
+            problem = self._taken_handoffs(plan)
         if problem:
             return problem
         if action in ("abort", "simple"):
