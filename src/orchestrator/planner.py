@@ -1427,6 +1427,7 @@ _PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tes
                 "documentation", "docs", "deploy", "deployment", "review", "inventory", "and", "the", "then", "it"}
 
 
+_LACKS_RE = re.compile(r"^(?:no|missing)\s+(?=\S)", re.IGNORECASE)
 _VERBLESS_RE = re.compile(r"^(?:(?:its|their)\s+own\s+|(?:its|their)\s+|an?\s+|the\s+)", re.I)
 _PHASE_VERB = {"inventory": "Compile", "design": "Design", "implement": "Implement", "secure": "Implement", "test": "Test",
                "cutover": "Cut over to", "retire": "Retire", "remediate": "Fix",
@@ -1452,6 +1453,13 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
         what = result.group("what")
         return _title(f"{base} {what[:1].lower()}{what[1:]}{result.group('rest')}")
     rest = _VERBLESS_RE.sub("", item.text.strip())
+    if _LACKS_RE.match(rest):
+        # "no inventory of X" is a finding or a wanted absence ("no Docker socket mounts"), never "the no ...": an
+        # inventory's is compiled; any other is a gap to close, said as written (which of the two it is, only the
+        # writer knows)
+        if item.phase != "inventory":
+            return _title(f"Close the gap: {rest[:1].lower()}{rest[1:]}")
+        rest = _LACKS_RE.sub("", rest)
     first = rest.split(maxsplit=1)[0] if rest.split() else ""
     if first[1:].islower() and (_COMMON_START_RE.search(first) or first.lower() in COMMON_NOUNS):
         rest = first[:1].lower() + rest[1:]  # "Nightly ETL", "Existing data" began a sentence; "Snowflake ..." is a name
