@@ -1,0 +1,63 @@
+"""What a request tells is not what it asks: quoted report text, a label's aim, date or finding, what happened or
+is done already, a bare count. None of them becomes a part ("Implement the Target: 30 days ..."); the work around
+them keeps its parts. Each case has its opposite. The sentences are new phrasings, not tasks of the corpora.
+"""
+
+from __future__ import annotations
+
+from orchestrator.imperatives import as_work, as_work_text
+from test_plan_wording import VERBS, plan_for, titles
+
+
+def test_a_quoted_passage_is_what_a_report_said_not_work() -> None:
+    text = ("From the vendor's audit:\n\n> A logged-in user can download any invoice by changing the invoice number."
+            "\n\nPlease add the tenant check and add a regression test.")
+    kept = as_work_text(text, VERBS)
+    assert "download" not in kept and "Let" not in kept
+    assert "add the tenant check" in kept
+    # the opposite: the same finding told without a quote mark is read as the writer's own words
+    assert "download" in as_work_text(text.replace("> ", ""), VERBS)
+
+
+def test_a_label_of_an_aim_a_date_or_a_finding_is_no_part() -> None:
+    for told in ("Target: 14 days per the patch policy.", "Goal for Q3: every laptop encrypted; no shared logins.",
+                 "Pen-test finding from March: the admin panel has no rate limit."):
+        assert as_work(told, VERBS) is None, told
+    # opposites: work after such a label, a list after it, a label of work
+    assert as_work("Target: migrate the last two queues by June.", VERBS) == "Migrate the last two queues by June."
+    assert as_work("Findings from the audit: (1) enable MFA, (2) remove the shared user.", VERBS) is not None
+    assert as_work("Output: a data-flow diagram and a ranked threat list.", VERBS) == \
+        "a data-flow diagram and a ranked threat list."
+
+
+def test_what_happened_or_is_done_is_context_before_the_ask() -> None:
+    text = ('Two people in support forwarded a message "Action needed: verify your account" from a look-alike domain. '
+            "Link goes to a fake login page (hxxps://examp1e[.]com/login). "
+            "Block the domain and pull the message from all inboxes.")
+    kept = as_work_text(text, VERBS)
+    assert kept == "Block the domain and pull the message from all inboxes."
+    # a verb's word with a subject's verb after it is a subject ("Update goes out ..."), an imperative is not
+    assert as_work_text("Update goes out to all users on Friday. Write the release notes.", VERBS) == \
+        "Write the release notes."
+    assert as_work_text("Update the hosts file on each runner. Write the release notes.", VERBS) == \
+        "Update the hosts file on each runner.\nWrite the release notes."
+    # the opposite: a link as a verb opens work ("Link the invoices to their orders")
+    assert as_work_text("Link the invoices to their orders.", VERBS) == "Link the invoices to their orders."
+    assert as_work("The retro for INC-88 is done", VERBS) is None
+    assert as_work("The retro for INC-88 is written and shared", VERBS) == "Write the retro for INC-88 and share it"
+
+
+def test_a_bare_count_is_the_work_s_reach() -> None:
+    assert as_work("~40 services.", VERBS) is None
+    assert as_work("About 300 laptops.", VERBS) is None
+    assert as_work("2 new endpoints.", VERBS) == "2 new endpoints."  # things to make
+    assert as_work("Migrate 40 services.", VERBS) == "Migrate 40 services."
+
+
+def test_a_finding_of_a_lack_is_a_gap_not_the_no_thing() -> None:
+    plan = plan_for("Close the Q2 audit findings", "The auditor listed: (a) no MFA on the VPN, (b) no inventory of "
+                    "vendor SDKs. Close each finding before the follow-up.")
+    shown = titles(plan)
+    assert not any(" the no " in t for t in shown), shown
+    assert "Close the gap: no MFA on the VPN" in shown
+    assert any(t.startswith("Compile the inventory of vendor SDKs") for t in shown), shown
