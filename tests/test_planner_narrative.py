@@ -17,11 +17,25 @@ def test_a_quoted_passage_is_what_a_report_said_not_work() -> None:
     assert "add the tenant check" in kept
     # the opposite: the same finding told without a quote mark is read as the writer's own words
     assert "download" in as_work_text(text.replace("> ", ""), VERBS)
+    # a forwarded request with no words of its own asks in the quote
+    assert "rotate the staging DB password" in as_work_text("FYI, see below.\n> Please rotate the staging DB "
+                                                            "password.", VERBS)
+
+
+def test_a_plan_has_no_part_from_a_quoted_finding() -> None:
+    plan = plan_for("VULN-77: invoice download by number", "From the vendor's audit (finding 3, High):\n\n"
+                    "> A logged-in user can download any invoice by changing the invoice number. The API checks the "
+                    "session but not the invoice's owner.\n\nPlease add the tenant check, add a regression test, "
+                    "and ask the vendor for a retest.")
+    shown = titles(plan)
+    assert not any("download" in t or "checks the session" in t for t in shown), shown
+    assert any(t.startswith("Add the tenant check") for t in shown), shown
 
 
 def test_a_label_of_an_aim_a_date_or_a_finding_is_no_part() -> None:
     for told in ("Target: 14 days per the patch policy.", "Goal for Q3: every laptop encrypted; no shared logins.",
-                 "Pen-test finding from March: the admin panel has no rate limit."):
+                 "Pen-test finding from March: the admin panel has no rate limit.",
+                 "Target: Postgres 16 (already running, HA) for every service."):
         assert as_work(told, VERBS) is None, told
     # opposites: work after such a label, a list after it, a label of work
     assert as_work("Target: migrate the last two queues by June.", VERBS) == "Migrate the last two queues by June."

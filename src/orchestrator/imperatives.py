@@ -192,7 +192,7 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     if noted and set(noted.group("label").lower().split()[:2]) & _NOTED:
         # "Target: 30 days per our vuln SLA", "Goal for H1: every tool behind SSO", "Auditor finding from last
         # year's SOC 2: root has virtual MFA only": when, what is wanted or what is wrong; only a verb after it is work
-        if not _verb_first(noted.group("rest"), verbs) and not _MARKER_RE.search(noted.group("rest")):
+        if not _verb_first(noted.group("rest"), verbs) and not _NUMBERED_RE.search(noted.group("rest")):
             return None  # (a list after it, "Findings from the audit: (1) enable ...", is read as before)
         aim = noted.group("rest") if _verb_first(noted.group("rest"), verbs) else None
     if aim and _verb_first(aim, verbs):
@@ -307,6 +307,8 @@ _NOTED_RE = re.compile(r"^#*\s*(?P<label>[A-Za-z][\w'’ .-]{0,50}?)\s*:\s+(?P<r
 _NOTED = frozenset({"goal", "goals", "objective", "objectives", "target", "targets", "deadline", "due", "sla", "eta",
                     "finding", "findings", "observation", "observations", "symptom", "symptoms"})
 """A label's first two words that make it an aim, a date or a finding (``Goal for H1``, ``Auditor finding from ...``)."""
+_NUMBERED_RE = re.compile(r"(?:^|\s)(?:\(?(?:[a-h]|\d{1,2})\)|\d{1,2}\.)\s")
+"""A list's numbers or letters (``(1) enable ...``, ``a) ...``), not a parenthesis's end (``(already deployed, HA)``)."""
 _CONTEXT_LABELS = frozenset({
     "motivation", "background", "context", "timeline", "assumptions", "assumption", "out of scope", "not in scope",
     "non-goals", "non goals", "objective", "objectives", "notes", "note", "risks", "why", "problem",
@@ -895,7 +897,11 @@ def _known(verbs: Collection[str]) -> frozenset[str]:
 
 def as_work_text(text: str, verbs: Collection[str]) -> str:
     """``text`` with each sentence read as work (:func:`as_work`), context left out, one sentence per line,
-    each ended by its full stop again (a list's last item ends there, not at the next sentence's end)."""
+    each ended by its full stop again (a list's last item ends there, not at the next sentence's end). A quoted
+    passage (``> ...``: a report's finding, an earlier e-mail) is read only when nothing outside it asks for work."""
+    if _QUOTE_LINE_RE.search(text):
+        own = as_work_text(_QUOTE_LINE_RE.sub("", text), verbs)
+        return own or as_work_text(_QUOTE_MARK_RE.sub("", text), verbs)
     text = CRITERIA_RE.split(text, maxsplit=1)[0]  # what must hold (the handoff carries it) is not more work
     lines: list[str] = []
     opens = set()  # a paragraph's first line: a section named by a plain label ("Goals:") ends at the blank line
@@ -913,10 +919,8 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     kept, out, aside, names, known = [], False, False, False, _known(verbs)
     plain, goals = False, False  # whether the aside's section is named by a plain label, or says what is wanted
     for n, line in enumerate(lines):
-        if n in code or _TABLE_ROW_RE.match(line) or _QUOTE_LINE_RE.match(line):
-            # a table shows data (hosts, prices, owners); a quoted passage (a report's finding, an e-mail) says what
-            # was written, not what to do: the sentences around them ask for the work
-            continue
+        if n in code or _TABLE_ROW_RE.match(line):
+            continue  # a table shows data (hosts, prices, owners); the sentences around it ask for the work
         aside = aside and not (plain and n in opens)  # "Goals:" over a list: the paragraph after it is read again
         section = _SECTION_RE.match(line) if len(line) <= 48 else None
         if section and section.group("label").strip().lower() in SCOPE_LABELS:
@@ -994,7 +998,8 @@ def _told(sentence: str, known: frozenset[str]) -> bool:
 _LABEL_COLON_RE = re.compile(r":(?!//)")
 """A label's or a list's colon, not a link's (``hxxps://...``)."""
 _TABLE_ROW_RE = re.compile(r"\s*\|.*\|\s*$")
-_QUOTE_LINE_RE = re.compile(r"\s*>")
+_QUOTE_LINE_RE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
+_QUOTE_MARK_RE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
 _BULLET_RE = re.compile(r"\s*[-*•]\s+(?=\S)")
 _ITEM_RE = re.compile(r"\s*(?:[-*•]|\d+[.)])\s+(?P<name>.*?)[.;,]?\s*$")
 

@@ -299,7 +299,11 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     The text is cut into groups at ordering words (``then``, arrows): groups run in the
     writer's order. Within a group, parts run by phase, parallel where phases are equal.
     """
+    quoted = _quoted_lines(task.full_description)
     task = classifier.bounded(task)
+    if quoted:  # tidying drops a quote's marks; the reader of work needs them (a report's finding is no ask)
+        task = task.model_copy(update={"description": "\n".join(
+            f"> {line}" if line.strip() in quoted else line for line in task.full_description.split("\n"))})
     if _CONTROL_RE.search(task.title) or _CONTROL_RE.search(task.full_description):
         # a pasted terminal's colour codes and bells are no words of the work (the task itself keeps them)
         task = task.model_copy(update={"title": _printable(task.title), "description": _printable(task.description)
@@ -338,6 +342,11 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     items = _fit(items, config.max_subtasks)
     items.sort(key=_order)
     return _with_acceptance(_drafts(items, topic, config, verbs), description)
+
+
+def _quoted_lines(text: str) -> frozenset[str]:
+    """The lines of a quoted passage (``> An authenticated user can ...``), without their marks."""
+    return frozenset(found.group(1).strip() for found in re.finditer(r"^[ \t]*>[ \t]?(.*\S.*)$", text, re.MULTILINE))
 
 
 def _flattened(text: str, verbs: re.Pattern[str]) -> str:
