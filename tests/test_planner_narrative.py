@@ -6,6 +6,7 @@ them keeps its parts. Each case has its opposite. The sentences are new phrasing
 from __future__ import annotations
 
 from orchestrator.imperatives import as_work, as_work_text
+from orchestrator.models import Plan
 from test_plan_wording import VERBS, plan_for, titles
 
 
@@ -28,8 +29,43 @@ def test_a_plan_has_no_part_from_a_quoted_finding() -> None:
                     "session but not the invoice's owner.\n\nPlease add the tenant check, add a regression test, "
                     "and ask the vendor for a retest.")
     shown = titles(plan)
-    assert not any("download" in t or "checks the session" in t for t in shown), shown
+    assert not any("download any" in t or "checks the session" in t for t in shown), shown
     assert any(t.startswith("Add the tenant check") for t in shown), shown
+    # a retest is of the fix and its test: after them, not beside the fix
+    assert stage(plan, "Ask the vendor for a retest") > stage(plan, "Add a regression test") > \
+        stage(plan, "Add the tenant check")
+
+
+def test_only_a_retest_waits_for_the_tests() -> None:
+    plan = plan_for("VULN-78: open redirect on /login", "Please add the redirect allow-list, add a regression test, "
+                    "and ask the vendor for the report's PDF.")
+    assert stage(plan, "Ask the vendor for the report's PDF") < stage(plan, "Add a regression test")
+
+
+def stage(plan: Plan, title: str) -> int:
+    return next(s.stage for s in plan.subtasks if s.title == title)
+
+
+def test_a_check_code_makes_is_development_s_though_an_inventory_word_names_it() -> None:
+    plan = plan_for("Fix the statement IDOR", "Add the ownership check on the statements endpoint, add a regression "
+                    "test, and update the API docs.")
+    assert next(s for s in plan.subtasks if s.title.startswith("Add the ownership check")).assigned_to == "development"
+    # the opposite: adding owners to the catalogue is inventory's
+    other = plan_for("Service ownership", "Add the owners of every service to the catalogue, then review the gaps "
+                     "with each team lead, and update the on-call docs.")
+    assert next(s for s in other.subtasks if s.title.startswith("Add the owners")).assigned_to == "inventory"
+
+
+def test_an_incident_response_gets_no_architecture_and_no_unit_tests() -> None:
+    plan = plan_for("Phishing: fake invoice e-mail to the sales team", "Block the sender domain, pull the e-mail "
+                    "from every mailbox, check the sign-in logs of the two who clicked, and reply to the reporters.")
+    assert not [t for t in titles(plan) if t.startswith(("Design ", "Write tests for "))], titles(plan)
+    # the opposite: a real build keeps design -> implement -> tests -> audit -> docs
+    build = plan_for("Add authentication system with security audit and docs", "")
+    kinds = [s.worker_type for s in sorted(build.subtasks, key=lambda s: s.stage)]
+    assert kinds[0] == "planner" and "test" in kinds and kinds[-1] == "documentation"
+    assert kinds.index("planner") < kinds.index("implementation") < kinds.index("test") < kinds.index("audit") \
+        < kinds.index("documentation")
 
 
 def test_a_label_of_an_aim_a_date_or_a_finding_is_no_part() -> None:

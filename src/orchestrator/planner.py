@@ -335,6 +335,9 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
     _remediations(items)
+    for item in items:
+        if item.rank is None and _RETEST_RE.search(item.text):
+            item.rank = RANK["audit"]  # "ask the pen-testers for the retest": of the fix and its tests, so after them
     items = _complete(items, task, topic, main, lambda item: item.text.split(maxsplit=1)[0].lower() not in _NOTHING_MADE)
     if listed or switched:
         _side_by_side(items, numbered=listed)
@@ -859,9 +862,13 @@ _NOTHING_MADE = frozenset({
     "redeploy", "recover", "replay", "requeue", "reprocess", "purge", "wipe", "reset", "disable", "deactivate",
     "suspend", "terminate", "deprovision", "offboard", "unassign", "reassign", "transfer", "take", "close", "cancel",
     "raise", "lower", "increase", "decrease", "resize", "rightsize", "right-size", "scale", "enrol", "enroll",
-    "invite", "shut"})
-"""Verbs of work on what exists (recovery, clean-up, moving, telling): a plan made only of them has nothing to design
-and no code of its own to unit-test (``Restore the ledger DB, re-sync the cache, resume the batch``)."""
+    "invite", "shut",
+    # a security or operations response: containing, answering and following up make nothing either
+    "block", "pull", "quarantine", "isolate", "contain", "reply", "respond", "escalate", "track", "enforce",
+    "lock", "unlock", "expire", "ask"})
+"""Verbs of work on what exists (recovery, clean-up, moving, telling, a response to an incident): a plan made only
+of them has nothing to design and no code of its own to unit-test (``Restore the ledger DB, re-sync the cache, resume
+the batch``, ``Block the sender, pull the e-mail from every mailbox``)."""
 _REPAIRS = frozenset({"fix", "upgrade", "bump", "patch", "update", "remove", "delete", "rename", "repair", "revert",
                       "pin", "port", "restore"})
 """Verbs that change what exists: work made only of them needs no design of its own."""
@@ -1006,6 +1013,11 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
                 and part.split()[0].lower() not in _DOCUMENT_VERBS and not _leads(part, classifier):
             # "Restore the claims document store": a documents word, but restoring is no writing
             chosen = dataclasses.replace(route, domain="development", master=classifier.config.domains["development"].master)
+        if opening and chosen.domain == "inventory" and "development" in classifier.config.domains \
+                and _CODE_CHECK_RE.match(part):
+            # "Add the ownership check": an inventory word ("ownership") in a check that code makes, not a count
+            chosen = dataclasses.replace(chosen, domain="development",
+                                         master=classifier.config.domains["development"].master)
         shipped = chosen
         if opening and chosen.domain == "cicd" and not route.strong:
             chosen = _not_shipped(part, chosen, classifier)
@@ -1016,6 +1028,13 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             previous.rank = RANK["deploy"]
         found.append(previous)
     return found
+
+
+_RETEST_RE = re.compile(r"\bre-?(?:test|scan|check|assess|assessment|audit|verification)s?\b", re.IGNORECASE)
+"""A test, scan or audit done again: of the work before it."""
+_CODE_CHECK_RE = re.compile(r"\s*(?:add|build|create|implement|write|make|enforce)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?"
+                            r"(?:checks?|validations?|guards?|constraints?|middleware|authori[sz]ation)\b", re.IGNORECASE)
+"""A check that code makes (``Add the ownership check``, ``Implement an owner validation``), whatever words name it."""
 
 
 def _part_route(part: str, classifier: Classifier, imperative: bool) -> Route:
