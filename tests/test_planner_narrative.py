@@ -111,3 +111,29 @@ def test_a_finding_of_a_lack_is_a_gap_not_the_no_thing() -> None:
     assert not any(" the no " in t for t in shown), shown
     assert "Close the gap: no MFA on the VPN" in shown
     assert any(t.startswith("Compile the inventory of vendor SDKs") for t in shown), shown
+
+
+def test_a_quoted_name_is_one_topic() -> None:
+    plan = plan_for("Build the 'pay by bank' checkout option", "Build the consent page, the callback handler and "
+                    "the refund flow.")
+    assert "Write tests for 'pay by bank' checkout option" in titles(plan), titles(plan)
+    # the opposite: with no quote, "by"/"for" still end the topic
+    other = plan_for("Add authentication system for the admin app with security audit and docs", "")
+    assert "Design authentication system architecture" in titles(other)
+
+
+def test_criteria_begin_at_a_criteria_word_not_inside_one() -> None:
+    plan = plan_for("Incident follow-up INC-77", "Action items: re-sync the search index, rotate the bot's token, "
+                    "and update the runbook.")
+    assert not any("as the request says" in s.success_criteria for s in plan.subtasks)
+    with_ac = plan_for("Team invites", "Let admins invite members by e-mail.\nAC: an invite expires after 7 days.")
+    assert any("as the request says: an invite expires after 7 days" in s.success_criteria for s in with_ac.subtasks)
+
+
+def test_a_verb_alone_shares_the_object_written_after_it() -> None:
+    plan = plan_for("Patch the OpenSSL CVE everywhere", "Find every affected host, bump and redeploy each, and "
+                    "report the status to the CISO daily.")
+    assert "Bump each" in titles(plan) and "Bump" not in titles(plan)
+    # the opposite: a comma is no shared object ("Upgrade, fix the deprecations": the upgrade is of the topic)
+    other = plan_for("Upgrade Django in billing", "Upgrade, fix the deprecations, run the full test suite.")
+    assert "Upgrade the deprecations" not in titles(other), titles(other)

@@ -254,10 +254,18 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     program = _PROGRAM_RE.match(title)
     if program:
         title = program.group(1)  # "Hardening sprint for the admin panel": the admin panel
+    # a quoted name is one word ("'pay by bank' open banking feature"): no qualifier starts inside it, no cut either
+    title = _QUOTED_NAME_RE.sub(lambda found: found.group().replace(" ", _QUOTE_SPACE), title)
     topic = _TOPIC_STOP_RE.sub("", title).strip() or task.title.strip()
     topic = re.sub(r"^(?:our|your|my|their|its)\s+(?=\S)", "", topic, flags=re.I)  # "migrate our database"
     words = topic.split()
-    return lower_subject(" ".join(words[:4])) if words else "the task"
+    return lower_subject(" ".join(words[:4])).replace(_QUOTE_SPACE, " ") if words else "the task"
+
+
+_QUOTED_NAME_RE = re.compile(r"(?<![\w'])'[^'\n]{1,60}'(?![\w'])|\"[^\"\n]{1,60}\"|‘[^’\n]{1,60}’|“[^”\n]{1,60}”")
+_QUOTE_SPACE = "\ua66e"
+"""A letter no title uses (CYRILLIC LETTER MULTIOCULAR O) for a quoted name's spaces: a word's letter, so that no
+qualifier ("by") is read inside the name."""
 
 
 _TITLE_PREFIX_RE = re.compile(
@@ -326,8 +334,8 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # "80,000 patient records" is one number, not two clauses ("Migrate 80", "the 000 patient records")
     # an onboarding, a switch-off or follow-ups: actions side by side, nothing built (see _side_by_side)
     listed, switched = bool(_NO_BUILD_TOPIC_RE.search(topic)), bool(_NO_BUILD_TITLE_RE.match(task.title))
-    items = _items(as_work_text(_GROUPED_RE.sub(_GROUP_MARK, _flattened(description, verbs)), words), main, classifier,
-                   verbs, independent=listed or switched)
+    work = as_work_text(_GROUPED_RE.sub(_GROUP_MARK, _flattened(description, verbs)), words)
+    items = _items(work, main, classifier, verbs, independent=listed or switched)
     # "Decommission the bastion host" over the steps that do it (terminate, delete the record, ...) is their sum
     summed = switched and len(items) >= 2
     from_title = _items(title, main, classifier, verbs) if (_opens_with_verb(title, verbs) and not summed) or not items \
@@ -335,6 +343,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
     _remediations(items)
+    _objects_shared(items, f"{title}\n{work}", verbs)
     for item in items:
         if item.rank is None and _RETEST_RE.search(item.text):
             item.rank = RANK["audit"]  # "ask the pen-testers for the retest": of the fix and its tests, so after them
@@ -350,6 +359,30 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
 def _quoted_lines(text: str) -> frozenset[str]:
     """The lines of a quoted passage (``> An authenticated user can ...``), without their marks."""
     return frozenset(found.group(1).strip() for found in re.finditer(r"^[ \t]*>[ \t]?(.*\S.*)$", text, re.MULTILINE))
+
+
+def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> None:
+    """A verb alone shares the object of a later part of its sentence: ``bump and redeploy each`` -> ``Bump each``,
+    ``Build, test and ship the new export service`` -> ``Build the new export service`` (a subtask titled just
+    "Bump" says nothing of what); a later part with no object of its own (``deploy to prod``) lends none, nor one
+    written elsewhere (``text``: where the parts were read, title and description)."""
+    for index, item in enumerate(items):
+        words = item.text.strip(" .").split()
+        if len(words) != 1 or not words[0].isalpha() or words[0].lower() in _PHASE_WORDS \
+                or not _opens_with_verb(item.text, verbs) or index + 1 == len(items):
+            continue  # a phase's word alone ("Deploy") is titled after the topic already
+        # the first part with an object after a run of bare verbs, as written: "build, test and ship the service"
+        run = list(itertools.takewhile(lambda other: len(other.text.strip(" .").split()) == 1, items[index + 1:]))
+        later = items[index + 1 + len(run)] if index + 1 + len(run) < len(items) else None
+        joined = r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)".join(re.escape(part.text.strip(" .")) for part in [item, *run])
+        written = later is not None and later.group == item.group and _opens_with_verb(later.text, verbs) and bool(
+            re.search(rf"(?<!\w){joined}(?:,\s*|\s+)and\s+{re.escape(later.text[:24])}", text, re.I))  # not "Upgrade, fix X"
+        found = _SHARED_OBJECT_RE.match(later.text.split(maxsplit=1)[1]) if later is not None and written else None
+        if found:
+            item.text = f"{words[0]} {_TOPIC_STOP_RE.sub('', found.group()).strip()}"
+
+
+_SHARED_OBJECT_RE = re.compile(r"(?:the|each|every|all|them|it|its|our|their|these|those)\b.*", re.IGNORECASE)
 
 
 def _flattened(text: str, verbs: re.Pattern[str]) -> str:
@@ -458,9 +491,10 @@ _CLAUSE_VERB_RE = re.compile(r"\b(?:is|are|was|were|has|have|had|do|does|did|can
 """A sentence that opens with a clause of its own (``As a shopper I want ...``, ``After the audit we need ...``)."""
 
 
-_ACCEPTANCE_RE = re.compile(rf"(?:^|(?<=[.!?])\s+)(?:#+\s*)?(?:acceptance(?:\s+criteria)?|{CRITERIA_HEADS})\s*:?[ \t]*(?=\S|\n)",
-                            re.IGNORECASE | re.MULTILINE)
-"""Criteria as the planner finds them: at a line's start (``CRITERIA_RE``) or a sentence's ("... Acceptance: ...")."""
+_ACCEPTANCE_RE = re.compile(rf"(?:^|(?<=[.!?])\s+)(?:#+\s*)?(?:acceptance(?:\s+criteria)?|{CRITERIA_HEADS})\b\s*:?[ \t]*"
+                            r"(?=\S|\n)", re.IGNORECASE | re.MULTILINE)
+"""Criteria as the planner finds them: at a line's start (``CRITERIA_RE``) or a sentence's ("... Acceptance: ..."), a
+whole word ("AC: ...", not the "Ac" of "Action items")."""
 
 
 def _with_acceptance(drafts: list[Draft], description: str) -> list[Draft]:
