@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from orchestrator.imperatives import as_work, as_work_text
 from orchestrator.models import Plan
+from orchestrator.planner import _criteria
 from test_plan_wording import VERBS, plan_for, titles
 
 
@@ -137,3 +138,32 @@ def test_a_verb_alone_shares_the_object_written_after_it() -> None:
     # the opposite: a comma is no shared object ("Upgrade, fix the deprecations": the upgrade is of the topic)
     other = plan_for("Upgrade Django in billing", "Upgrade, fix the deprecations, run the full test suite.")
     assert "Upgrade the deprecations" not in titles(other), titles(other)
+
+
+def criteria_of(plan: Plan, start: str) -> str:
+    return next(s.success_criteria for s in plan.subtasks if s.title.startswith(start))
+
+
+def test_security_criteria_fit_the_part_not_the_master() -> None:
+    plan = plan_for("Leaked deploy token follow-up", "Rotate the leaked deploy token, add a detection for token use "
+                    "from unknown IPs, and write the report to the security committee by Friday.")
+    assert "no longer works" in criteria_of(plan, "Rotate the leaked deploy token")
+    for part in ("Add a detection", "Write the report"):
+        found = criteria_of(plan, part)
+        assert "old weakness" not in found and found.startswith("Done as asked"), (part, found)
+
+
+def test_an_inventory_part_is_checked_by_its_own_list_not_the_task_title() -> None:
+    plan = plan_for("Critical OpenSSL CVE: patch everywhere", "Find every service that ships OpenSSL 3.0.x, bump "
+                    "and redeploy each, and add a CI check that blocks the vulnerable version.")
+    found = criteria_of(plan, "Find every service")
+    assert "structured list of what was found" in found and "OpenSSL CVE" not in found, found
+    # opposites: an inventory part that finds nothing is checked as done; the planner's own inventory keeps its sentence
+    assert _criteria("inventory", "Archive the 30 dead repos", "repo clean-up").startswith(
+        "Done as asked (archive the 30 dead repos), checked by its author")
+    assert planner_inventory_criteria() == "A structured inventory of repos exists, with each entry's owner, version " \
+        "and status"
+
+
+def planner_inventory_criteria() -> str:
+    return _criteria("inventory", "Take an inventory of repos", "repos")

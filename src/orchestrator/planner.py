@@ -1645,6 +1645,19 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
         # "Report the monthly savings to finance", "Move the phones", "Test the Wi-Fi in every room"
         return (f"Done as asked ({lowered}), checked by its author, with what was done and its result written down; "
                 "what it changed still works")
+    if phase == "inventory" and title != _TEMPLATE_TITLE["inventory"].format(topic=topic):
+        # "Find every affected service", "Check which ones expose SSH": the part's own list, not one of the task
+        # title; "Archive the 30 dead repos", "Update the service catalog" find nothing
+        if verb in _FINDING_VERBS:
+            return (f"Done as asked ({lowered}): a structured list of what was found, with each entry's owner, "
+                    "version and status")
+        return (f"Done as asked ({lowered}), checked by its author, with what was done and its result written down; "
+                "what it changed still works")
+    if phase == "secure" and verb not in _CLOSES_WEAKNESS:
+        # "Write the report to the risk committee", "Add a detection for ...", "Produce evidence for each": no old
+        # weakness or credential stops working
+        return (f"Done as asked ({lowered}), checked by its author, with what was done and its result written down; "
+                "what it changed still works")
     done = _LEADING_VERB_RE.sub("", title).strip() or topic
     if phase == "implement" and done == title:  # "Run both databases side by side": no "X is implemented"
         return (f"Done as asked ({title[:1].lower() + title[1:]}), checked by its author; the code builds and the "
@@ -1652,6 +1665,19 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
     done = done[:1].upper() + done[1:]
     return _SUCCESS[phase].format(topic=topic, Topic=topic[:1].upper() + topic[1:], title=title, done=done,
                                   title_lower=title[:1].lower() + title[1:])
+
+
+_FINDING_VERBS = frozenset({
+    "find", "check", "identify", "discover", "map", "compile", "list", "inventory", "catalog", "catalogue", "count",
+    "enumerate", "survey", "locate", "scan", "audit", "tally", "record", "search", "look", "determine", "confirm"})
+"""Verbs of an inventory part that finds out what exists (its result is a list of what was found)."""
+_CLOSES_WEAKNESS = frozenset({
+    "rotate", "revoke", "remove", "delete", "disable", "patch", "fix", "restrict", "block", "replace", "upgrade", "bump",
+    "move", "migrate", "enforce", "harden", "close", "lock", "pin", "update", "encrypt", "expire", "suspend", "deactivate",
+    "purge", "reset", "reissue", "re-issue", "implement", "enable", "configure", "set", "turn", "require", "limit",
+    "tighten", "scope", "reduce", "strip", "sanitize", "sanitise", "escape", "validate", "deny", "quarantine", "isolate",
+    "contain", "wipe", "retire", "decommission", "secure", "protect", "mitigate", "remediate", "apply", "change"})
+"""Verbs of a security part whose result is that an old weakness or credential no longer works."""
 
 
 TITLE_CHARS = 120
