@@ -167,3 +167,13 @@ def test_an_inventory_part_is_checked_by_its_own_list_not_the_task_title() -> No
 
 def planner_inventory_criteria() -> str:
     return _criteria("inventory", "Take an inventory of repos", "repos")
+
+
+def test_which_ones_waits_for_the_part_that_found_them() -> None:
+    plan = plan_for("Critical libssh CVE", "Find every affected host, check which ones expose SSH to the internet, "
+                    "and add a CI check that blocks the vulnerable version.")
+    assert stage(plan, "Check which ones expose SSH to the internet") > stage(plan, "Find every affected host")
+    # the opposite: a search of its own runs beside it
+    other = plan_for("Critical libssh CVE", "Find every affected host, list the repos that vendor libssh, and add a "
+                     "CI check that blocks the vulnerable version.")
+    assert stage(other, "List the repos that vendor libssh") == stage(other, "Find every affected host")

@@ -854,8 +854,9 @@ rehearsal (``Test the upgrade on a staging copy``)."""
 _ANAPHOR_RE = re.compile(
     r"^\s*(?!(?:give|grant|show|tell|offer|email|remind|train|help|ask|invite|let)\s+them\b)[\w-]+"
     r"(?:\s+(?:up|out|down|off|over|back))?\s+(?:them|those|these|the\s+rest|the\s+(?:old|new|other)\s+ones|each\s+one|"
-    r"the\s+results?)\b|^\s*[\w-]+\s+again\b", re.IGNORECASE)
-"""A part whose object is what the part before it made or found: ``image them``, ``revoke the rest``."""
+    r"the\s+results?|which\s+ones|which\s+of\s+them|each(?=\s*[,.;]?\s*$))\b|^\s*[\w-]+\s+again\b", re.IGNORECASE)
+"""A part whose object is what the part before it made or found: ``image them``, ``revoke the rest``, ``check which
+ones expose SSH``, ``redeploy each``."""
 
 
 _SECOND_VERB_RE = re.compile(r"[a-z]+[^s\W]s\s+(?:it|them|this|that|the|a|an|each|every|all|one|its|their)\b")
