@@ -177,3 +177,17 @@ def test_which_ones_waits_for_the_part_that_found_them() -> None:
     other = plan_for("Critical libssh CVE", "Find every affected host, list the repos that vendor libssh, and add a "
                      "CI check that blocks the vulnerable version.")
     assert stage(other, "List the repos that vendor libssh") == stage(other, "Find every affected host")
+
+
+def test_a_refinement_is_done_with_the_part_it_refines_not_before_it() -> None:
+    plan = plan_for("Detection: root login from a new country", "Add a detection in our SIEM that alerts #soc when "
+                    "the AWS root user logs in from a new country. Include the source IP and user agent; suppress "
+                    "the office IPs. Test with a replayed CloudTrail event.")
+    detection = next(s for s in plan.subtasks if s.title.startswith("Add a detection"))
+    include = next(s for s in plan.subtasks if s.title.startswith("Include the source IP"))
+    assert include.stage >= detection.stage and include.assigned_to == detection.assigned_to
+    # the opposite: a part that refines nothing keeps its own master
+    other = plan_for("Detection: root login from a new country", "Add a detection in our SIEM that alerts #soc when "
+                     "the AWS root user logs in from a new country. Rotate the root password. Test with a replayed "
+                     "CloudTrail event.")
+    assert next(s for s in other.subtasks if s.title.startswith("Rotate the root password")).assigned_to == "security"

@@ -344,6 +344,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
         items = _unique(from_title + items)  # the title names work the description leaves out
     _remediations(items)
     _objects_shared(items, f"{title}\n{work}", verbs)
+    _refinements(items)
     for item in items:
         if item.rank is None and _RETEST_RE.search(item.text):
             item.rank = RANK["audit"]  # "ask the pen-testers for the retest": of the fix and its tests, so after them
@@ -380,6 +381,19 @@ def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> No
         found = _SHARED_OBJECT_RE.match(later.text.split(maxsplit=1)[1]) if later is not None and written else None
         if found:
             item.text = f"{words[0]} {_TOPIC_STOP_RE.sub('', found.group()).strip()}"
+
+
+def _refinements(items: list[_Item]) -> None:
+    """A part that refines the one written before it (``Include the IAM principal and source IP``, ``suppress the
+    break-glass users' known IPs`` after ``Add a detection ...``) is done with it, by its master, not in a stage of
+    its own kind before the thing it refines exists."""
+    for before, item in itertools.pairwise(items):
+        if item.rank is None and item.group == before.group and _REFINES_RE.match(item.text) \
+                and before.phase in _ACTIONS | {"secure"}:
+            item.master, item.phase, item.rank = before.master, before.phase, before.rank
+
+
+_REFINES_RE = re.compile(r"\s*(?:also\s+)?(?:include|exclude|suppress|ignore|allow-?list|whitelist|skip)\b", re.IGNORECASE)
 
 
 _SHARED_OBJECT_RE = re.compile(r"(?:the|each|every|all|them|it|its|our|their|these|those)\b.*", re.IGNORECASE)
