@@ -118,6 +118,8 @@ _FINITE_RE = re.compile(
     r"\b(?:is|are|was|were|has|have|had|must|should|shall|will|would|can|could|may|might|needs?|wants?|gets?|"
     r"does|do|did|becomes?|'s|'re|isn't|aren't|doesn't|don't|won't|can't)\b", re.IGNORECASE)
 _MARKER_RE = re.compile(r"(?:^|\s)(?:\(?[a-z0-9]{1,2}\)|\d{1,2}\.)\s|^\s*[-*•]\s|→|->|=>|:\s", re.IGNORECASE)
+_QUOTED_RE = re.compile(r"\"[^\"]*\"|“[^”]*”")
+"""A quoted string (an e-mail's subject, a message): its colon or list marks are the quote's, not the sentence's."""
 _SPELLED = {"e.g.": "for example", "i.e.": "that is", "etc.": "etc", "vs.": "versus", "approx.": "about",
             "incl.": "including", "excl.": "excluding", "cf.": "see"}
 _ABBREVIATED_RE = re.compile("|".join(rf"(?<!\w){re.escape(short)}" for short in _SPELLED), re.IGNORECASE)
@@ -186,6 +188,13 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
         text = _capital(given.group("rest"))  # "Given I am logged in, when I click X, the item is added": the outcome
     label = _LABEL_RE.match(text)
     aim = label.group("rest") if label and label.group("label").lower() in _GOALS else None
+    noted = _NOTED_RE.match(text) if aim is None else None
+    if noted and set(noted.group("label").lower().split()[:2]) & _NOTED:
+        # "Target: 30 days per our vuln SLA", "Goal for H1: every tool behind SSO", "Auditor finding from last
+        # year's SOC 2: root has virtual MFA only": when, what is wanted or what is wrong; only a verb after it is work
+        if not _verb_first(noted.group("rest"), verbs) and not _NUMBERED_RE.search(noted.group("rest")):
+            return None  # (a list after it, "Findings from the audit: (1) enable ...", is read as before)
+        aim = noted.group("rest") if _verb_first(noted.group("rest"), verbs) else None
     if aim and _verb_first(aim, verbs):
         text = _capital(aim.strip())  # "Goals: port each Jenkinsfile ..., then decommission jenkins-01": what is wanted is work
     elif label and label.group("label").lower() in _CONTEXT_LABELS:
@@ -194,7 +203,7 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
         return None  # "Postmortem action items:" over its list: the list is the work, its heading names it
     if _REFERENCE_RE.match(text) or _AIM_RE.match(text) or _AREAS_RE.match(text):
         return None  # "HR ticket HR-4471.", "CFO target.", "Backend, frontend and monitoring work.": no part
-    if _QUANTIFIED_RE.fullmatch(text.strip(" .!")):
+    if _QUANTIFIED_RE.fullmatch(text.strip(" .!")) or _COUNTED_RE.fullmatch(text.strip(" .!")):
         return None  # "All 12 repos.", "Every service.": how far the work goes, not a part of it
     if label and label.group("label").lower() in SCOPE_LABELS and (_names_only(rest := label.group("rest") or "")
                                                                    or not rest.strip(" .:;,")):
@@ -231,7 +240,7 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     if _owned_or_done(text, verbs):
         return None  # "Support owns the content", "Finance chose Pleo": how things are, what someone did
     if (first in verbs and not _noun_subject(text)) or (
-            _MARKER_RE.search(text) and not _FINITE_RE.search(text.split(":", 1)[0])):
+            _MARKER_RE.search(unquoted := _QUOTED_RE.sub('""', text)) and not _FINITE_RE.search(unquoted.split(":", 1)[0])):
         return text  # an imperative, or a list the planner reads as one
     for pattern in (_MEANS_RE, _NEED_RE):
         found = pattern.search(text)
@@ -294,6 +303,12 @@ not a need ("We still need ..."), nor a failure ("Users still can't log in", "Th
 _GREETING_RE = re.compile(r"^(?:hi|hello|hey|dear|good\s+(?:morning|afternoon))\b(?:\s+(?:all|team|everyone|folks|there|"
                           r"[A-Z][\w-]*))?\s*(?:[,!:\-–—]\s*|$)", re.IGNORECASE)
 _LABEL_RE = re.compile(r"^#*\s*(?P<label>[A-Za-z][\w ]{0,30}?)\s*(?::\s*(?P<rest>.*)|[,.]?\s*$)", re.DOTALL)
+_NOTED_RE = re.compile(r"^#*\s*(?P<label>[A-Za-z][\w'’ .-]{0,50}?)\s*:\s+(?P<rest>\S.*)$", re.DOTALL)
+_NOTED = frozenset({"goal", "goals", "objective", "objectives", "target", "targets", "deadline", "due", "sla", "eta",
+                    "finding", "findings", "observation", "observations", "symptom", "symptoms"})
+"""A label's first two words that make it an aim, a date or a finding (``Goal for H1``, ``Auditor finding from ...``)."""
+_NUMBERED_RE = re.compile(r"(?:^|\s)(?:\(?(?:[a-h]|\d{1,2})\)|\d{1,2}\.)\s")
+"""A list's numbers or letters (``(1) enable ...``, ``a) ...``), not a parenthesis's end (``(already deployed, HA)``)."""
 _CONTEXT_LABELS = frozenset({
     "motivation", "background", "context", "timeline", "assumptions", "assumption", "out of scope", "not in scope",
     "non-goals", "non goals", "objective", "objectives", "notes", "note", "risks", "why", "problem",
@@ -321,13 +336,19 @@ _QUANTIFIED_RE = re.compile(r"(?:all|every|each|both)(?:\s+(?:of\s+)?(?:the|our|
 """A sentence that is only a quantified noun (``All 12 repos``, ``Every service``): the work's reach."""
 
 
+_COUNTED_RE = re.compile(r"(?:~\s*|about\s+|around\s+|roughly\s+|approximately\s+)\d[\d,]*\+?\s+[\w-]+s|"
+                         rf"\d[\d,]*\+?\s+(?:{'|'.join(sorted(SCOPE_LABELS))})", re.IGNORECASE)
+"""A sentence that is only a count (``~25 services``, ``About 40 laptops``, ``60 repos``): the work's reach; not
+``2 new endpoints``, which names things to make."""
+
+
 def _names_only(rest: str) -> bool:
     """A list of names (``dev, staging, prod-eu``, ``iOS and Android``), not of work or of things to make."""
     names = [n.strip(" .") for n in re.split(r",|\band\b|/|;", rest) if n.strip(" .")]
     return len(names) >= 2 and all(len(n.split()) <= 2 for n in names)
 _WORK_LABELS = frozenset({
     "scope", "in scope", "proposal", "rollout", "deliverables", "requirements", "tasks", "todo", "to do", "steps",
-    "action items", "follow-ups", "what we will do", "next steps", "plan", "remediation", "fixes"})
+    "action items", "follow-ups", "what we will do", "next steps", "plan", "remediation", "fixes", "output", "outputs"})
 _SECTIONS = _CONTEXT_LABELS | _WORK_LABELS | {"summary", "overview", "scope of work", "work", "approach", "solution",
                                                "implementation", "migration", "description", "details", "changes"}
 """A label before the work itself: ``Proposal: an outbox table`` is read as ``an outbox table``. (Acceptance
@@ -506,7 +527,11 @@ def _noun_subject(text: str) -> bool:
     words = text.split(maxsplit=2)
     if len(words) > 2 and words[1].lower().endswith("s") and re.match(_MODALS, words[2].split(maxsplit=1)[0].lower()):
         return True  # "Support agents need to ...", "Test cases should ...": a plural noun before a modal
-    return len(words) > 1 and bool(_FINITE_RE.fullmatch(words[1].lower()))
+    return len(words) > 1 and (bool(_FINITE_RE.fullmatch(words[1].lower())) or words[1].lower() in _TELLING)
+
+
+_TELLING = frozenset({"goes", "went", "says", "said", "came", "comes", "happened", "looks", "looked"})
+"""Verbs that follow only a subject (``Link goes to a harvesting page``, ``Review says ...``), never an imperative."""
 
 
 _MODALS = r"(?:must|should|shall|can|could|need|will|would|may)$"
@@ -695,12 +720,16 @@ def _passive(subject: str, rest: str, verbs: Collection[str]) -> tuple[str | Non
     base = _base_of_participle(first, verbs)
     if base is None and _QUALITY_RE.fullmatch(first):
         return f"Make {lower_subject(subject)} {rest}", None  # "The ledger must be auditable": make it so
-    if base is None:
-        return None, None  # "is ready", "are in place": a state, not work
+    if base is None or _FINISHED_RE.fullmatch(rest):
+        return None, None  # "is ready", "are in place", "is done": a state, not work
     pronoun = "them" if _head(subject).endswith("s") and _head(subject) not in ("its", "this") else "it"
     if subject.strip().lower() in ("it", "they", "this", "these", "those"):
         pronoun = "them" if subject.strip().lower() != "it" and subject.strip().lower() != "this" else "it"
     return _series(f"{_capital(base)} {lower_subject(subject)}{rest[len(first):]}", pronoun, verbs), pronoun
+
+
+_FINISHED_RE = re.compile(r"(?:already\s+|now\s+)?(?:done|finished|complete|completed|closed|over)\W*", re.IGNORECASE)
+"""``The postmortem is done``: what is finished already, not ``Do the postmortem``."""
 
 
 def _series(text: str, pronoun: str, verbs: Collection[str]) -> str:
@@ -868,7 +897,11 @@ def _known(verbs: Collection[str]) -> frozenset[str]:
 
 def as_work_text(text: str, verbs: Collection[str]) -> str:
     """``text`` with each sentence read as work (:func:`as_work`), context left out, one sentence per line,
-    each ended by its full stop again (a list's last item ends there, not at the next sentence's end)."""
+    each ended by its full stop again (a list's last item ends there, not at the next sentence's end). A quoted
+    passage (``> ...``: a report's finding, an earlier e-mail) is read only when nothing outside it asks for work."""
+    if _QUOTE_LINE_RE.search(text):
+        own = as_work_text(_QUOTE_LINE_RE.sub("", text), verbs)
+        return own or as_work_text(_QUOTE_MARK_RE.sub("", text), verbs)
     text = CRITERIA_RE.split(text, maxsplit=1)[0]  # what must hold (the handoff carries it) is not more work
     lines: list[str] = []
     opens = set()  # a paragraph's first line: a section named by a plain label ("Goals:") ends at the blank line
@@ -937,13 +970,14 @@ def _told(sentence: str, known: frozenset[str]) -> bool:
     VM with a password only. Set up SSH certificates ...``, ``Our deploys go to all pods at once``): context. Not an
     ask, a failure, a question, a label, a team given work (``Security reviews the OAuth flow``), nor a sentence
     with an imperative after its comma (``Before anything else, buy the certificates``); ``gets`` gives a thing."""
-    if _ASKING_RE.search(sentence) or _FAILING_RE.search(sentence) or "?" in sentence or ":" in sentence \
+    if _ASKING_RE.search(sentence) or _FAILING_RE.search(sentence) or "?" in sentence or _LABEL_COLON_RE.search(sentence) \
             or _ITEM_RE.match(sentence):
         return False  # a list's item names a thing ("- GitHub org invite")
     if any((words := clause.split(maxsplit=1)) and words[0].lower() in known for clause in sentence.split(",")[1:]):
         return False
     tokens = list(itertools.islice(re.finditer(r"[\w'/%-]+", sentence), 7))
-    if len(tokens) < 3 or tokens[0].group().lower() in known | {"a", "an", "then", "and", "also", "please"}:
+    if len(tokens) < 3 or tokens[0].group().lower() in {"a", "an", "then", "and", "also", "please"} or (
+            tokens[0].group().lower() in known and not _noun_subject(sentence)):  # "Link goes to ...": a subject
         return False
     for before, token in itertools.pairwise(tokens):
         word = token.group()
@@ -961,7 +995,11 @@ def _told(sentence: str, known: frozenset[str]) -> bool:
     return False
 
 
+_LABEL_COLON_RE = re.compile(r":(?!//)")
+"""A label's or a list's colon, not a link's (``hxxps://...``)."""
 _TABLE_ROW_RE = re.compile(r"\s*\|.*\|\s*$")
+_QUOTE_LINE_RE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
+_QUOTE_MARK_RE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
 _BULLET_RE = re.compile(r"\s*[-*•]\s+(?=\S)")
 _ITEM_RE = re.compile(r"\s*(?:[-*•]|\d+[.)])\s+(?P<name>.*?)[.;,]?\s*$")
 

@@ -254,10 +254,18 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     program = _PROGRAM_RE.match(title)
     if program:
         title = program.group(1)  # "Hardening sprint for the admin panel": the admin panel
+    # a quoted name is one word ("'pay by bank' open banking feature"): no qualifier starts inside it, no cut either
+    title = _QUOTED_NAME_RE.sub(lambda found: found.group().replace(" ", _QUOTE_SPACE), title)
     topic = _TOPIC_STOP_RE.sub("", title).strip() or task.title.strip()
     topic = re.sub(r"^(?:our|your|my|their|its)\s+(?=\S)", "", topic, flags=re.I)  # "migrate our database"
     words = topic.split()
-    return lower_subject(" ".join(words[:4])) if words else "the task"
+    return lower_subject(" ".join(words[:4])).replace(_QUOTE_SPACE, " ") if words else "the task"
+
+
+_QUOTED_NAME_RE = re.compile(r"(?<![\w'])'[^'\n]{1,60}'(?![\w'])|\"[^\"\n]{1,60}\"|‘[^’\n]{1,60}’|“[^”\n]{1,60}”")
+_QUOTE_SPACE = "\ua66e"
+"""A letter no title uses (CYRILLIC LETTER MULTIOCULAR O) for a quoted name's spaces: a word's letter, so that no
+qualifier ("by") is read inside the name."""
 
 
 _TITLE_PREFIX_RE = re.compile(
@@ -299,7 +307,11 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     The text is cut into groups at ordering words (``then``, arrows): groups run in the
     writer's order. Within a group, parts run by phase, parallel where phases are equal.
     """
+    quoted = _quoted_lines(task.full_description)
     task = classifier.bounded(task)
+    if quoted:  # tidying drops a quote's marks; the reader of work needs them (a report's finding is no ask)
+        task = task.model_copy(update={"description": "\n".join(
+            f"> {line}" if line.strip() in quoted else line for line in task.full_description.split("\n"))})
     if _CONTROL_RE.search(task.title) or _CONTROL_RE.search(task.full_description):
         # a pasted terminal's colour codes and bells are no words of the work (the task itself keeps them)
         task = task.model_copy(update={"title": _printable(task.title), "description": _printable(task.description)
@@ -322,8 +334,8 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # "80,000 patient records" is one number, not two clauses ("Migrate 80", "the 000 patient records")
     # an onboarding, a switch-off or follow-ups: actions side by side, nothing built (see _side_by_side)
     listed, switched = bool(_NO_BUILD_TOPIC_RE.search(topic)), bool(_NO_BUILD_TITLE_RE.match(task.title))
-    items = _items(as_work_text(_GROUPED_RE.sub(_GROUP_MARK, _flattened(description, verbs)), words), main, classifier,
-                   verbs, independent=listed or switched)
+    work = as_work_text(_GROUPED_RE.sub(_GROUP_MARK, _flattened(description, verbs)), words)
+    items = _items(work, main, classifier, verbs, independent=listed or switched)
     # "Decommission the bastion host" over the steps that do it (terminate, delete the record, ...) is their sum
     summed = switched and len(items) >= 2
     from_title = _items(title, main, classifier, verbs) if (_opens_with_verb(title, verbs) and not summed) or not items \
@@ -331,6 +343,11 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
     _remediations(items)
+    _objects_shared(items, f"{title}\n{work}", verbs)
+    _refinements(items)
+    for item in items:
+        if item.rank is None and _RETEST_RE.search(item.text):
+            item.rank = RANK["audit"]  # "ask the pen-testers for the retest": of the fix and its tests, so after them
     items = _complete(items, task, topic, main, lambda item: item.text.split(maxsplit=1)[0].lower() not in _NOTHING_MADE)
     if listed or switched:
         _side_by_side(items, numbered=listed)
@@ -338,6 +355,48 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     items = _fit(items, config.max_subtasks)
     items.sort(key=_order)
     return _with_acceptance(_drafts(items, topic, config, verbs), description)
+
+
+def _quoted_lines(text: str) -> frozenset[str]:
+    """The lines of a quoted passage (``> An authenticated user can ...``), without their marks."""
+    return frozenset(found.group(1).strip() for found in re.finditer(r"^[ \t]*>[ \t]?(.*\S.*)$", text, re.MULTILINE))
+
+
+def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> None:
+    """A verb alone shares the object of a later part of its sentence: ``bump and redeploy each`` -> ``Bump each``,
+    ``Build, test and ship the new export service`` -> ``Build the new export service`` (a subtask titled just
+    "Bump" says nothing of what); a later part with no object of its own (``deploy to prod``) lends none, nor one
+    written elsewhere (``text``: where the parts were read, title and description)."""
+    for index, item in enumerate(items):
+        words = item.text.strip(" .").split()
+        if len(words) != 1 or not words[0].isalpha() or words[0].lower() in _PHASE_WORDS \
+                or not _opens_with_verb(item.text, verbs) or index + 1 == len(items):
+            continue  # a phase's word alone ("Deploy") is titled after the topic already
+        # the first part with an object after a run of bare verbs, as written: "build, test and ship the service"
+        run = list(itertools.takewhile(lambda other: len(other.text.strip(" .").split()) == 1, items[index + 1:]))
+        later = items[index + 1 + len(run)] if index + 1 + len(run) < len(items) else None
+        joined = r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)".join(re.escape(part.text.strip(" .")) for part in [item, *run])
+        written = later is not None and later.group == item.group and _opens_with_verb(later.text, verbs) and bool(
+            re.search(rf"(?<!\w){joined}(?:,\s*|\s+)and\s+{re.escape(later.text[:24])}", text, re.I))  # not "Upgrade, fix X"
+        found = _SHARED_OBJECT_RE.match(later.text.split(maxsplit=1)[1]) if later is not None and written else None
+        if found:
+            item.text = f"{words[0]} {_TOPIC_STOP_RE.sub('', found.group()).strip()}"
+
+
+def _refinements(items: list[_Item]) -> None:
+    """A part that refines the one written before it (``Include the IAM principal and source IP``, ``suppress the
+    break-glass users' known IPs`` after ``Add a detection ...``) is done with it, by its master, not in a stage of
+    its own kind before the thing it refines exists."""
+    for before, item in itertools.pairwise(items):
+        if item.rank is None and item.group == before.group and _REFINES_RE.match(item.text) \
+                and before.phase in _ACTIONS | {"secure"}:
+            item.master, item.phase, item.rank = before.master, before.phase, before.rank
+
+
+_REFINES_RE = re.compile(r"\s*(?:also\s+)?(?:include|exclude|suppress|ignore|allow-?list|whitelist|skip)\b", re.IGNORECASE)
+
+
+_SHARED_OBJECT_RE = re.compile(r"(?:the|each|every|all|them|it|its|our|their|these|those)\b.*", re.IGNORECASE)
 
 
 def _flattened(text: str, verbs: re.Pattern[str]) -> str:
@@ -446,9 +505,10 @@ _CLAUSE_VERB_RE = re.compile(r"\b(?:is|are|was|were|has|have|had|do|does|did|can
 """A sentence that opens with a clause of its own (``As a shopper I want ...``, ``After the audit we need ...``)."""
 
 
-_ACCEPTANCE_RE = re.compile(rf"(?:^|(?<=[.!?])\s+)(?:#+\s*)?(?:acceptance(?:\s+criteria)?|{CRITERIA_HEADS})\s*:?[ \t]*(?=\S|\n)",
-                            re.IGNORECASE | re.MULTILINE)
-"""Criteria as the planner finds them: at a line's start (``CRITERIA_RE``) or a sentence's ("... Acceptance: ...")."""
+_ACCEPTANCE_RE = re.compile(rf"(?:^|(?<=[.!?])\s+)(?:#+\s*)?(?:acceptance(?:\s+criteria)?|{CRITERIA_HEADS})\b\s*:?[ \t]*"
+                            r"(?=\S|\n)", re.IGNORECASE | re.MULTILINE)
+"""Criteria as the planner finds them: at a line's start (``CRITERIA_RE``) or a sentence's ("... Acceptance: ..."), a
+whole word ("AC: ...", not the "Ac" of "Action items")."""
 
 
 def _with_acceptance(drafts: list[Draft], description: str) -> list[Draft]:
@@ -808,8 +868,9 @@ rehearsal (``Test the upgrade on a staging copy``)."""
 _ANAPHOR_RE = re.compile(
     r"^\s*(?!(?:give|grant|show|tell|offer|email|remind|train|help|ask|invite|let)\s+them\b)[\w-]+"
     r"(?:\s+(?:up|out|down|off|over|back))?\s+(?:them|those|these|the\s+rest|the\s+(?:old|new|other)\s+ones|each\s+one|"
-    r"the\s+results?)\b|^\s*[\w-]+\s+again\b", re.IGNORECASE)
-"""A part whose object is what the part before it made or found: ``image them``, ``revoke the rest``."""
+    r"the\s+results?|which\s+ones|which\s+of\s+them|each(?=\s*[,.;]?\s*$))\b|^\s*[\w-]+\s+again\b", re.IGNORECASE)
+"""A part whose object is what the part before it made or found: ``image them``, ``revoke the rest``, ``check which
+ones expose SSH``, ``redeploy each``."""
 
 
 _SECOND_VERB_RE = re.compile(r"[a-z]+[^s\W]s\s+(?:it|them|this|that|the|a|an|each|every|all|one|its|their)\b")
@@ -850,9 +911,13 @@ _NOTHING_MADE = frozenset({
     "redeploy", "recover", "replay", "requeue", "reprocess", "purge", "wipe", "reset", "disable", "deactivate",
     "suspend", "terminate", "deprovision", "offboard", "unassign", "reassign", "transfer", "take", "close", "cancel",
     "raise", "lower", "increase", "decrease", "resize", "rightsize", "right-size", "scale", "enrol", "enroll",
-    "invite", "shut"})
-"""Verbs of work on what exists (recovery, clean-up, moving, telling): a plan made only of them has nothing to design
-and no code of its own to unit-test (``Restore the ledger DB, re-sync the cache, resume the batch``)."""
+    "invite", "shut",
+    # a security or operations response: containing, answering and following up make nothing either
+    "block", "pull", "quarantine", "isolate", "contain", "reply", "respond", "escalate", "track", "enforce",
+    "lock", "unlock", "expire", "ask"})
+"""Verbs of work on what exists (recovery, clean-up, moving, telling, a response to an incident): a plan made only
+of them has nothing to design and no code of its own to unit-test (``Restore the ledger DB, re-sync the cache, resume
+the batch``, ``Block the sender, pull the e-mail from every mailbox``)."""
 _REPAIRS = frozenset({"fix", "upgrade", "bump", "patch", "update", "remove", "delete", "rename", "repair", "revert",
                       "pin", "port", "restore"})
 """Verbs that change what exists: work made only of them needs no design of its own."""
@@ -997,6 +1062,11 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
                 and part.split()[0].lower() not in _DOCUMENT_VERBS and not _leads(part, classifier):
             # "Restore the claims document store": a documents word, but restoring is no writing
             chosen = dataclasses.replace(route, domain="development", master=classifier.config.domains["development"].master)
+        if opening and chosen.domain == "inventory" and "development" in classifier.config.domains \
+                and _CODE_CHECK_RE.match(part):
+            # "Add the ownership check": an inventory word ("ownership") in a check that code makes, not a count
+            chosen = dataclasses.replace(chosen, domain="development",
+                                         master=classifier.config.domains["development"].master)
         shipped = chosen
         if opening and chosen.domain == "cicd" and not route.strong:
             chosen = _not_shipped(part, chosen, classifier)
@@ -1007,6 +1077,13 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             previous.rank = RANK["deploy"]
         found.append(previous)
     return found
+
+
+_RETEST_RE = re.compile(r"\bre-?(?:test|scan|check|assess|assessment|audit|verification)s?\b", re.IGNORECASE)
+"""A test, scan or audit done again: of the work before it."""
+_CODE_CHECK_RE = re.compile(r"\s*(?:add|build|create|implement|write|make|enforce)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?"
+                            r"(?:checks?|validations?|guards?|constraints?|middleware|authori[sz]ation)\b", re.IGNORECASE)
+"""A check that code makes (``Add the ownership check``, ``Implement an owner validation``), whatever words name it."""
 
 
 def _part_route(part: str, classifier: Classifier, imperative: bool) -> Route:
@@ -1427,6 +1504,7 @@ _PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tes
                 "documentation", "docs", "deploy", "deployment", "review", "inventory", "and", "the", "then", "it"}
 
 
+_LACKS_RE = re.compile(r"^(?:no|missing)\s+(?=\S)", re.IGNORECASE)
 _VERBLESS_RE = re.compile(r"^(?:(?:its|their)\s+own\s+|(?:its|their)\s+|an?\s+|the\s+)", re.I)
 _PHASE_VERB = {"inventory": "Compile", "design": "Design", "implement": "Implement", "secure": "Implement", "test": "Test",
                "cutover": "Cut over to", "retire": "Retire", "remediate": "Fix",
@@ -1452,6 +1530,13 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
         what = result.group("what")
         return _title(f"{base} {what[:1].lower()}{what[1:]}{result.group('rest')}")
     rest = _VERBLESS_RE.sub("", item.text.strip())
+    if _LACKS_RE.match(rest):
+        # "no inventory of X" is a finding or a wanted absence ("no Docker socket mounts"), never "the no ...": an
+        # inventory's is compiled; any other is a gap to close, said as written (which of the two it is, only the
+        # writer knows)
+        if item.phase != "inventory":
+            return _title(f"Close the gap: {rest[:1].lower()}{rest[1:]}")
+        rest = _LACKS_RE.sub("", rest)
     first = rest.split(maxsplit=1)[0] if rest.split() else ""
     if first[1:].islower() and (_COMMON_START_RE.search(first) or first.lower() in COMMON_NOUNS):
         rest = first[:1].lower() + rest[1:]  # "Nightly ETL", "Existing data" began a sentence; "Snowflake ..." is a name
@@ -1575,6 +1660,19 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
         # "Report the monthly savings to finance", "Move the phones", "Test the Wi-Fi in every room"
         return (f"Done as asked ({lowered}), checked by its author, with what was done and its result written down; "
                 "what it changed still works")
+    if phase == "inventory" and title != _TEMPLATE_TITLE["inventory"].format(topic=topic):
+        # "Find every affected service", "Check which ones expose SSH": the part's own list, not one of the task
+        # title; "Archive the 30 dead repos", "Update the service catalog" find nothing
+        if verb in _FINDING_VERBS:
+            return (f"Done as asked ({lowered}): a structured list of what was found, with each entry's owner, "
+                    "version and status")
+        return (f"Done as asked ({lowered}), checked by its author, with what was done and its result written down; "
+                "what it changed still works")
+    if phase == "secure" and verb not in _CLOSES_WEAKNESS:
+        # "Write the report to the risk committee", "Add a detection for ...", "Produce evidence for each": no old
+        # weakness or credential stops working
+        return (f"Done as asked ({lowered}), checked by its author, with what was done and its result written down; "
+                "what it changed still works")
     done = _LEADING_VERB_RE.sub("", title).strip() or topic
     if phase == "implement" and done == title:  # "Run both databases side by side": no "X is implemented"
         return (f"Done as asked ({title[:1].lower() + title[1:]}), checked by its author; the code builds and the "
@@ -1582,6 +1680,19 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
     done = done[:1].upper() + done[1:]
     return _SUCCESS[phase].format(topic=topic, Topic=topic[:1].upper() + topic[1:], title=title, done=done,
                                   title_lower=title[:1].lower() + title[1:])
+
+
+_FINDING_VERBS = frozenset({
+    "find", "check", "identify", "discover", "map", "compile", "list", "inventory", "catalog", "catalogue", "count",
+    "enumerate", "survey", "locate", "scan", "audit", "tally", "record", "search", "look", "determine", "confirm"})
+"""Verbs of an inventory part that finds out what exists (its result is a list of what was found)."""
+_CLOSES_WEAKNESS = frozenset({
+    "rotate", "revoke", "remove", "delete", "disable", "patch", "fix", "restrict", "block", "replace", "upgrade", "bump",
+    "move", "migrate", "enforce", "harden", "close", "lock", "pin", "update", "encrypt", "expire", "suspend", "deactivate",
+    "purge", "reset", "reissue", "re-issue", "implement", "enable", "configure", "set", "turn", "require", "limit",
+    "tighten", "scope", "reduce", "strip", "sanitize", "sanitise", "escape", "validate", "deny", "quarantine", "isolate",
+    "contain", "wipe", "retire", "decommission", "secure", "protect", "mitigate", "remediate", "apply", "change"})
+"""Verbs of a security part whose result is that an old weakness or credential no longer works."""
 
 
 TITLE_CHARS = 120
