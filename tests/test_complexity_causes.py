@@ -1777,3 +1777,17 @@ def test_a_dependency_bots_pull_request_asks_only_its_merge(rules: Classifier, t
 def test_a_reported_threat_is_one_finding_to_respond_to(rules: Classifier, title: str, description: str,
                                                         expected: tuple[str, str | None]) -> None:
     assert route(rules, title, description) == expected
+
+
+@pytest.mark.parametrize(("title", "description", "expected"), [
+    # the runbook kept up to date by the change itself is its record, not docs' part (a security team's new user)
+    ("Enforce hardware-key MFA for AWS root and break-glass accounts", "Auditor finding from last year's SOC 2: root "
+     "user on 3 of our 7 AWS accounts has virtual MFA only. Move all 7 root users and the 2 break-glass IAM users to "
+     "YubiKey MFA, store the keys in the safe, and update the break-glass runbook.", ("simple", "security")),
+    # opposites: a build, a deploy and a runbook are parts whatever the runbook; writing a runbook is docs' work
+    ("Refactor the API layer, update the tests, deploy it and update the ops runbook", "", ("complex", None)),
+    ("Write the incident runbook for the payments API", "", ("simple", "development")),
+])
+def test_a_runbook_updated_by_the_change_is_its_record(rules: Classifier, title: str, description: str,
+                                                       expected: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == expected
