@@ -1791,3 +1791,18 @@ def test_a_reported_threat_is_one_finding_to_respond_to(rules: Classifier, title
 def test_a_runbook_updated_by_the_change_is_its_record(rules: Classifier, title: str, description: str,
                                                        expected: tuple[str, str | None]) -> None:
     assert route(rules, title, description) == expected
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # what one deliverable holds or leaves out is its detail, not more work (a security team's new user)
+    ("Detection: alert on console login to AWS from outside allowed countries", "Add a detection in our SIEM that "
+     "alerts #soc-alerts when an AWS console login succeeds from a country outside UK, IE, PT. Include the IAM "
+     "principal and source IP; suppress the break-glass users' known IPs. Test with a replayed CloudTrail event.",
+     "simple"),
+    # opposite: real pieces of work beside such a detail stay a plan
+    ("Build the reporting API", "Build it, write its docs, deploy it to staging, and include the audit log export.",
+     "complex"),
+])
+def test_what_a_deliverable_includes_or_leaves_out_is_its_detail(rules: Classifier, title: str, description: str,
+                                                                 decision: str) -> None:
+    assert decide(rules, title, description) == decision

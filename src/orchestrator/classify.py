@@ -427,7 +427,8 @@ class Classifier(Router):
         # ("Speed up the search page": cache the counts, debounce the input, index the column)
         requests = decided_by is None and _stem_of(title) not in self._making | self._vague_words
         actions = max(action_clauses(asking, verbs), parallel_actions(clauses(rest), verbs, series=requests), key=len)
-        actions = [action for action in actions if not _FIX_TEST_RE.match(action)] or actions
+        actions = [action for action in actions if not _FIX_TEST_RE.match(action) and not _REFINING_RE.match(action)] \
+            or actions
         actions = [action for action in actions if not contingency(action)]  # "roll back if the smoke tests fail"
         actions = [action for action in actions if not keeps_record(action)]  # "save screenshots as evidence"
         # after a label that asks nothing, the requests ("Migración del CRM: exportar contactos, importarlos, ...")
@@ -1005,6 +1006,10 @@ _MANY_SHIPPED_RE = re.compile(r"\b(?:all|every|(?<![\d.])(?:[3-9]|\d{2,})|three|
 _SHIPPED_ALONE = (SERVICES | LIBRARIES | {"microservice", "function", "lambda", "chart", "worker", "lib"}) - {"ui"}
 """Things shipped each on its own: five templates or three landing pages of one site ship together."""
 _ASIDE_CHAIN_RE = re.compile(r"\([^()\n]*(?:→|->|=>|⇒)[^()\n]*\)")
+_REFINING_RE = re.compile(r"(?:please\s+|also\s+|and\s+)?(?:include|exclude|suppress|ignore|omit|skip|allowlist|"
+                          r"whitelist)\s+(?!(?:it|them|this|that)\b)", re.IGNORECASE)
+"""What one deliverable holds or leaves out ("Add a detection ... Include the IAM principal and source IP; suppress the
+break-glass users' known IPs"): its details, as a component's features are, not a separate piece of work."""
 _FIX_TEST_RE = re.compile(r"(?:please\s+|also\s+|then\s+)?(?:add|write|include)\s+(?:a\s+|an\s+)?(?:new\s+)?"
                           r"(?:regression|unit|failing)\s+(?:tests?|cases?|specs?)\b(?!\s+suites?\b|[\w\s]{0,12}\b(?:whole|all|"
                           r"every|entire)\b)", re.IGNORECASE)
