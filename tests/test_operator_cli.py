@@ -149,7 +149,7 @@ def test_show_and_explain_take_either_id(capsys: pytest.CaptureFixture[str], fol
         code, out, _ = run(capsys, folder, "explain", given, "--json")
         assert code == 0 and json.loads(out)["task_id"] == "dry-run"
     code, _, err = run(capsys, folder, "show", "simple-1")
-    assert code == 1 and "simple-1 is a simple task (assigned, assigned to security)" in err
+    assert code == 1 and "simple-1 is a simple task (with security)" in err  # not "assigned, assigned to"
     code, _, err = run(capsys, folder, "show", "nothing")
     assert code == 1 and "no orchestration nothing" in err
 
@@ -568,6 +568,7 @@ def test_a_task_file_may_hold_many_tasks_each_decided(capsys: pytest.CaptureFixt
     decided = json.loads(capsys.readouterr().out)
     expected = 2 if shape == "queue" else 3  # the assigned one is no longer the daemon's to decide
     assert [d["decision"] for d in decided][:2] == ["simple", "complex"] and len(decided) == expected
+    assert [d["task_id"] for d in decided][:2] == ["a", "b"]  # which task each answer is about
     assert main(["plan", "--dry-run", "--task-file", str(path)]) == 0
     out = capsys.readouterr().out
     assert "== a: Fix the typo on the login page" in out and "== b: Add authentication" in out

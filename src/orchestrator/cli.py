@@ -434,7 +434,7 @@ def _plan(args: argparse.Namespace, config: Config) -> int:
             continue
         result, failed = _dry_run(task, classifier, config, history)
         code = EXIT_FAILED if failed else code
-        results.append(result)
+        results.append(result if len(tasks) == 1 else {"task_id": task.id, "title": task.title} | result)
         if not args.json:
             print(_plan_text(result) if len(tasks) == 1 else f"== {task.id}: {task.title}\n{_plan_text(result)}\n")
     if args.json and results:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator import intake
-from orchestrator.models import is_safe_id
+from orchestrator.models import is_safe_id, normalize_master
 from orchestrator.store import Store, StoreError
 
 
@@ -51,5 +51,7 @@ def not_an_orchestration(store: Store, given: str) -> str:
         return f"no orchestration {given} (nor a task of that id with one)"
     state = entry.get("status")
     owner = entry.get("assigned_to")
-    return (f"{given} is a simple task ({state}{', assigned to ' + str(owner) if owner else ''}), not an "
-            f"orchestration: nothing to show by stage; see orchestrator explain {given}")
+    held = f"with {normalize_master(owner) or owner}" if owner and state == "assigned" else \
+        f"{state}{', assigned to ' + str(owner) if owner else ''}"  # "assigned, assigned to development" said it twice
+    return (f"{given} is a simple task ({held}), not an orchestration: nothing to show by stage; see orchestrator "
+            f"explain {given}")
