@@ -1806,3 +1806,17 @@ def test_a_runbook_updated_by_the_change_is_its_record(rules: Classifier, title:
 def test_what_a_deliverable_includes_or_leaves_out_is_its_detail(rules: Classifier, title: str, description: str,
                                                                  decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "expected"), [
+    # a label naming the kind of request decides, whatever the grant names (a data team's new user: "masking on email"
+    # made it the program's change)
+    ("Access request: customers_pii for Maria Lopez", "Maria needs read access to warehouse schema customers_pii. "
+     "Please grant the role with masking on email and phone.", ("simple", "security")),
+    ("Permission request: read-only role on the billing database for Sam", "", ("simple", "security")),
+    # opposite: work asked under such a label is read as asked (a screen of the program)
+    ("Access request page: add a filter for pending requests", "", ("simple", "development")),
+])
+def test_an_access_request_label_names_the_work(rules: Classifier, title: str, description: str,
+                                                expected: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == expected

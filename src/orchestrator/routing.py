@@ -547,6 +547,13 @@ class Router:
                     else f"a reported threat ({label.strip()})")
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is {said}")
             return "finding", "security"
+        if colon and len(label.split()) <= 3 and not (ACCESS_NOUNS | {"permission", "privilege"}).isdisjoint(label_words) \
+                and not {"request", "requests", "grant"}.isdisjoint(label_words) and "security" in scores \
+                and _first_word(labelled) not in self._verbs:
+            # "Access request: customers_pii for Maria Lopez" names its kind of work before the colon, whatever the
+            # grant then names (a schema, "masking on email"); "Access request page: add a filter" asks for work
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is an access request ({label.strip()})")
+            return "access", "security"
         copula = next((i for i, word in enumerate(words[:7]) if word in COPULAS), 0)
         if words[0] in POSSESSIVES and copula > 2:  # "our api docker image is 2.3gb": the subject is what is worked on
             words = words[1:copula]
