@@ -1820,3 +1820,16 @@ def test_what_a_deliverable_includes_or_leaves_out_is_its_detail(rules: Classifi
 def test_an_access_request_label_names_the_work(rules: Classifier, title: str, description: str,
                                                 expected: tuple[str, str | None]) -> None:
     assert route(rules, title, description) == expected
+
+
+@pytest.mark.parametrize(("title", "description", "expected"), [
+    # a person's bump with an arrow is a library bump as Dependabot's "from ... to ..." is (a data team's new user: the
+    # words that check it, "release", "staging", "build", made it cicd's)
+    ("Bump dbt-core 1.7.4 -> 1.7.11", "Bump dbt-core and dbt-snowflake to the latest 1.7 patch release in "
+     "requirements.txt. Run dbt build on staging to check nothing breaks.", ("simple", "development")),
+    # opposite: a bump for an advisory is not the program's change alone
+    ("Bump jsonwebtoken 8.5.1 -> 9.0.0 for CVE-2022-23529", "", ("simple", "security")),
+])
+def test_a_bump_with_an_arrow_is_a_library_bump(rules: Classifier, title: str, description: str,
+                                                expected: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == expected

@@ -317,9 +317,10 @@ _DEFECT_RE = re.compile(
     r"(?:the\s+|our\s+)?(?:[\w-]+\s+){0,3}(?:bundle|apk|ipa|binary|binaries|javascript|frontend|firmware\s+image))\b",
     re.IGNORECASE)
 """Security defects: a failure that is one of these is the security master's (R1)."""
-_BUMP_RE = re.compile(r"\s*(?:bump|bumps|update\s+dependency)\s+[\w@/.-]+\s+(?:from\s+\S+\s+)?to\s+v?\d",
-                      re.IGNORECASE)
-"""A library bump as Dependabot and Renovate title one ("Bump axios from 1.6.0 to 1.6.8", "Update dependency x to v2");
+_BUMP_RE = re.compile(r"\s*(?:bump|bumps|update\s+dependency)\s+[\w@/.-]+\s+(?:(?:from\s+\S+\s+)?to\s+v?\d"
+                      r"|v?\d[\w.]*\s*(?:->|→)\s*v?\d)", re.IGNORECASE)
+"""A library bump as Dependabot and Renovate title one ("Bump axios from 1.6.0 to 1.6.8", "Update dependency x to v2"),
+or a person with an arrow ("Bump dbt-core 1.7.4 -> 1.7.11");
 not a person's "Upgrade Postgres to 16", a server's upgrade as often as a library's."""
 _ADVISORY_RE = re.compile(r"\b(?:cve-?\d*|ghsa|security|vulnerab\w*|advisory|advisories|exploit\w*|audit)\b",
                           re.IGNORECASE)
@@ -583,7 +584,10 @@ class Router:
             # "Bump requests from 2.31.0 to 2.32.0 in /api", "Update dependency react-router-dom to v6.22.3": a library
             # bump that names no advisory is the program's change, whoever opened it (Dependabot's boilerplate names
             # itself); a bump of an Action, a base image or a chart, or one for a CVE, is not
-            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a library bump ({head!r})")
+            # "Bump dbt-core", "Update dependency react-router-dom": what is bumped (the head lost its versions)
+            bumped = re.match(r"\s*(?:bump|bumps|update\s+dependency)\s+[\w@/.-]+", title, re.IGNORECASE)
+            bump = bumped.group().strip() if bumped else head
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a library bump ({bump!r})")
             return "software", "development"
         wanted = _CAPABILITY_FOR_RE.match(named.strip())
         if wanted and self._lead_verbs.get(wanted.group("verb") or "", "development") == "development":
