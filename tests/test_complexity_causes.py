@@ -1833,3 +1833,18 @@ def test_an_access_request_label_names_the_work(rules: Classifier, title: str, d
 def test_a_bump_with_an_arrow_is_a_library_bump(rules: Classifier, title: str, description: str,
                                                 expected: tuple[str, str | None]) -> None:
     assert route(rules, title, description) == expected
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a regression reported in the title, then finding its cause and fixing it: one problem's steps (a data team's
+    # new user's latency regression was planned with a design and a test stage)
+    ("Serving API p99 latency 900ms after v2.3", "Since v2.3 went out, p99 latency on /predict went from 120ms to "
+     "900ms. Suspect the new feature lookup does one request per feature. Find and fix.", "simple"),
+    ("Nightly export job stuck since Tuesday", "Check the scheduler logs, clear the lock, and rerun it.", "simple"),
+    # opposite: new things made for it are parts (F3's own opposite)
+    ("Search regressed after the 4.0 upgrade", "Rewrite the indexer in Go, shard the cluster, and add a cache layer.",
+     "complex"),
+])
+def test_a_regression_reported_and_fixed_is_one_problem(rules: Classifier, title: str, description: str,
+                                                        decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -1026,7 +1026,8 @@ _SHARED_HEAD_RE = re.compile(r"(?:\b[\w-]+,\s+){1,12}[\w-]+,?\s+(?:and|or)\s+[\w
 them: "a lint, test and build job"): kinds of one thing, not a series of verbs. At most 12 words before the last:
 unbounded, a pasted list of thousands ("a, b, c, ...") was scanned again from each of its words (seconds a task)."""
 _PROBLEM_RE = re.compile(r"\b(?:fail(?:s|ed|ing|ures?)?|broken|slow|full|leaks?|errors?|typos?|alerts?|flaky|wrong|"
-                         r"bug|problem|issue|expired|down)\b", re.IGNORECASE)
+                         r"bug|problem|issue|expired|down|regress(?:ed|ion)|timeouts?|timing\s+out|stuck|hangs?|"
+                         r"crash(?:es|ed|ing)?|stale)\b|\bp9\d\s+latency\s+\d", re.IGNORECASE)
 """A title that reports a problem ("Jenkins disk full", "Payment webhook errors since Monday"); not several ("Security
 issues from the audit": a fix for each)."""
 _SEVERAL_DEFECTS_RE = re.compile(r"\b(?:findings|issues|vulnerabilities|defects|holes|bugs)\b", re.IGNORECASE)
