@@ -671,23 +671,14 @@ class Engine:
 
     def set_task(self, task_id: str, status: str | None, *, only_if: str | None = None, **fields: Any) -> bool:
         """Update our fields of one queue task (under the queue's lock); False if it could not be done."""
-        def change(snapshot: Snapshot) -> bool:
-            entry = intake.find(snapshot.tasks, task_id)
-            if entry is None or (only_if is not None and entry.get("status") != only_if):
-                return False
-            snapshot.edit(entry)
+        def edit(entry: dict[str, Any]) -> None:
+            if only_if is not None and entry.get("status") != only_if:
+                return
             if status is not None:
                 entry["status"] = status
             entry.update(fields)
-            return True
 
-        try:
-            self.store.update_queue(change, says_edits=True)
-        except StoreError as exc:
-            self.outbox.emit("queue_update_failed", task_id=task_id, problem=str(exc), action="retried on the next tick")
-            return False
-        self._wrote_queue()
-        return True
+        return self.edit_task(task_id, edit)
 
     def edit_task(self, task_id: str, edit: Callable[[dict[str, Any]], None]) -> bool:
         """Apply ``edit`` to one queue task (under the queue's lock); False if it could not be done. A task
