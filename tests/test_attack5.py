@@ -387,6 +387,7 @@ def test_a_task_a_person_moves_to_another_master_takes_its_handoff_along() -> No
     sim.tick(1)
     [late] = sim.events("handoff_not_moved", task_id="t")
     assert (late["master"], late["moved_to"], late["status"]) == ("development", "cicd", "processed")
+    assert sim.queue_task("t")["move_not_followed"] == "cicd"  # kept where the move is: said once for good
 
 
 @pytest.mark.parametrize("crash_at", range(7))

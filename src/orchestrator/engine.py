@@ -554,7 +554,11 @@ class Engine:
             withdrawn = self._withdraw_one(old, reason)
             if not withdrawn and not (data.get("status") == "cancelled" and data.get("cancelled_reason") == reason):
                 # taken by its master already: the move came too late for this attempt, and the queue now names a
-                # master who is not doing it; said once, so the person knows (it stayed silent)
+                # master who is not doing it; said, so the person knows (it stayed silent). The queue keeps that it was
+                # said (``move_not_followed``): the move stays in the queue for good, and the events read at start may
+                # no longer hold the first saying (a rotation), which said it again under the same id
+                if not self.set_task(task_id, None, only_if="assigned", move_not_followed=chosen):
+                    return
                 self.outbox.emit("handoff_not_moved", key=_key(task_id, f"not-moved:{chosen}", n), task_id=task_id,
                                  master=was, moved_to=chosen, status=data.get("status"),
                                  problem=f"{was} had taken the handoff already ({data.get('status')})",

@@ -240,8 +240,8 @@ def moved_by_a_person(entry: Any) -> tuple[str, str, str] | None:
     chosen = normalize_master(entry.get("assigned_to"))
     if len(parts) != 4 or parts[0] != "masters" or parts[2] != "handoffs" or parts[1] not in MASTERS:
         return None
-    if chosen not in MASTERS or chosen == parts[1]:
-        return None
+    if chosen not in MASTERS or chosen == parts[1] or entry.get("move_not_followed") == chosen:
+        return None  # (or a move found too late before, and said: its handoff stays with its first master)
     return entry["handoff_file"], parts[1], chosen
 
 
