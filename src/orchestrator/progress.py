@@ -110,8 +110,8 @@ def moved_to(plan: Plan) -> str | None:
 
 
 def moved_by(plan: Plan) -> str:
-    last = plan.interventions[-1] if plan.interventions else None
-    return (last.requested_by if last is not None else None) or "a person"
+    """Who asked for the plan's last intervention (the move, for :func:`moved_to`)."""
+    return (plan.interventions[-1].requested_by if plan.interventions else None) or "a person"
 
 
 def resume_problem(plan: Plan, action: str, subtask_id: str | None) -> str | None:
