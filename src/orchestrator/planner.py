@@ -143,7 +143,8 @@ _TOPIC_STOP_RE = re.compile(
 
 
 _REVIEWING_RE = re.compile(r"\b(?:audit(?!\s*(?:log|trail))|review|pen\s*-?test|penetration|scan|assess\w*|threat\s+model|"
-                          r"dpia|sign-?off|check|verify|inspect|evaluate|drill|rehearsal|game\s*day|qa)\b", re.IGNORECASE)
+                          r"dpia|sign-?off|check|verify|inspect|evaluate|drill|rehearsal|game\s*day|qa|"
+                          r"re-?(?:test|scan|audit|assess\w*))\b", re.IGNORECASE)
 
 
 _LIGHT_VERB_RE = re.compile(
@@ -153,7 +154,8 @@ _LIGHT_VERB_RE = re.compile(
 """Verbs whose object says what the work is: "Run the pen test" is a review, "Add an audit log" is not."""
 _SECURITY_ASKED_RE = re.compile(
     r"\s*(?:(?:make|have|get|ask)\s+(?:the\s+)?)?(?:security|appsec|infosec|secops)(?:\s+team)?\s+"
-    r"(?:(?:must|should|will|shall|can|needs?\s+to|has\s+to|to)\s+)?(?=(?:audit|review|pen\s*-?test|assess|sign)\w*\b)",
+    r"(?:(?:must|should|will|shall|can|needs?\s+to|has\s+to|to)\s+)?(?=(?:audit|review|pen\s*-?test|assess|sign|"
+    r"re-?(?:test|scan|audit|assess))\w*\b)",
     re.IGNORECASE)
 """Security asked to review ("Make security review the job before it goes live", "Security must sign off"): their
 review, whatever the words after it name ("goes live" is when, not a release to make)."""
@@ -259,7 +261,15 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     topic = _TOPIC_STOP_RE.sub("", title).strip() or task.title.strip()
     topic = re.sub(r"^(?:our|your|my|their|its)\s+(?=\S)", "", topic, flags=re.I)  # "migrate our database"
     words = topic.split()
-    return lower_subject(" ".join(words[:4])).replace(_QUOTE_SPACE, " ") if words else "the task"
+    kept = 4
+    while kept < min(len(words), 6) and words[kept - 1].lower() in _OPEN_ENDED:
+        kept += 1  # "app versions older than 6.0", not "app versions older than"
+    return lower_subject(" ".join(words[:kept])).replace(_QUOTE_SPACE, " ") if words else "the task"
+
+
+_OPEN_ENDED = frozenset({"than", "of", "the", "a", "an", "at", "per", "under", "over", "below", "above", "about", "own",
+                         "our", "its", "their", "new", "old"})
+"""Words a topic cut at four words cannot end on: what they open is part of the topic."""
 
 
 _QUOTED_NAME_RE = re.compile(r"(?<![\w'])'[^'\n]{1,60}'(?![\w'])|\"[^\"\n]{1,60}\"|‘[^’\n]{1,60}’|“[^”\n]{1,60}”")
@@ -322,7 +332,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
         and any(classifier.domain_of_type(part) for part in re.split(r"[-_]", prefix))  # "Clusters: dev, prod" is no type
     verbs = work_verbs(classifier)
     description = _without_history(_asks_apart(strip_type_prefix(task.full_description) if known
-                                               else task.full_description), verbs)
+                                               else task.full_description, verbs), verbs)
     main = classifier.route(task.title, description, (task.type, type_prefix(task.full_description)))
     # a title or a description written as statements ("The 4 legacy apps must be brought under ...") is read
     # as the work it asks for ("Bring the 4 legacy apps under ..."), so that each part is an imperative
@@ -345,9 +355,13 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     _remediations(items)
     _objects_shared(items, f"{title}\n{work}", verbs)
     _refinements(items)
+    fixes = [item for item in items if item.phase == "remediate" and not _RETEST_RE.search(item.text)]
     for item in items:
         if item.rank is None and _RETEST_RE.search(item.text):
             item.rank = RANK["audit"]  # "ask the pen-testers for the retest": of the fix and its tests, so after them
+            if fixes:  # "Fix all findings in both apps, have security retest": after the fix of what was found too
+                item.rank = RANK["remediate"]
+                item.after = max(item.after, 1 + max(fix.after for fix in fixes))
     items = _complete(items, task, topic, main, lambda item: item.text.split(maxsplit=1)[0].lower() not in _NOTHING_MADE)
     if listed or switched:
         _side_by_side(items, numbered=listed)
@@ -467,12 +481,13 @@ _PIECE_MARK = "\ue001"
 _MARKED_RE = re.compile(f"{_PIECE_MARK}(\\d+){_PIECE_MARK}")
 
 
-def _asks_apart(text: str) -> str:
+def _asks_apart(text: str, verbs: re.Pattern[str]) -> str:
     """A run-on sentence's ask begins a sentence of its own: ``... the staff hate it so we want to rewrite it ...``,
     ``..., mostly on android 14, we should roll back ...``. What happened before it (``is written in Xamarin``,
     ``because we send emails from three places``) is cut as history, and the ask no longer goes with it."""
     if " and " in text:  # "... and the pricing page has to show them and the billing service has to charge ..."
-        text = _AND_CLAUSE_RE.sub(". ", text)
+        text = _AND_CLAUSE_RE.sub(lambda found: ". " if _clause_before(text, found.start(), verbs) else found.group(),
+                                  text)
     if not _ASK_HINT_RE.search(text):
         return text
     def apart(found: re.Match[str]) -> str:
@@ -484,6 +499,15 @@ def _asks_apart(text: str) -> str:
         return found.group() if tied else f"{found.group('before')}. "
 
     return _ASK_RE.sub(apart, text)
+
+
+def _clause_before(text: str, end: int, verbs: re.Pattern[str]) -> bool:
+    """Whether the words before an "and" make a clause of their own (``the pricing page has to show them``, ``deploy
+    the app``), not the first half of one subject (``Signing secrets and the match passphrase have to be ...``)."""
+    outside = re.sub(r"\([^()]*\)", lambda inner: "_" * len(inner.group()), text[:end])  # "(Starter, Team, ...)"
+    start = max(outside.rfind(stop) for stop in (". ", "! ", "? ", "\n", ", ", "; ", ": ")) + 1
+    before = text[start:end].strip()
+    return bool(_CLAUSE_VERB_RE.search(before)) or bool(verbs.match(before)) or len(before.split()) > 5
 
 
 _AND_CLAUSE_RE = re.compile(r"(?<!\s)\s+and\s+(?=(?:the|all|every|each|existing|our|its|their)\s+(?:(?!that|which|who)[\w-]+\s+)"
@@ -528,7 +552,8 @@ def _with_acceptance(drafts: list[Draft], description: str) -> list[Draft]:
     return drafts
 
 
-_MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "cut", "post", "grant", "record",
+_MORE_VERBS = ("prove", "resubmit", "regenerate",
+               "revoke", "containerize", "containerise", "switch", "cut over", "cut", "post", "grant", "record",
                "document", "write", "store", "send", "announce", "translate", "hash", "mask", "sanitize", "sanitise",
                "escape", "encrypt", "show", "display", "hide", "render", "support", "allow", "connect", "backport",
                "restart", "scale", "promote", "pin", "pull", "push", "purge", "invalidate", "drain", "compare",
@@ -850,7 +875,7 @@ def _waiting(items: list[_Item]) -> list[int]:
     for n, item in enumerate(items):
         waits += n > 0 and bool(_GATE_RE.match(items[n - 1].text) or (
             _ANAPHOR_RE.match(item.text) and not _placed(item.text))  # "take them off the rotation": a person
-                                or _SIGN_OFF_RE.match(item.text))
+                                or _SIGN_OFF_RE.match(item.text) or _USES_BEFORE_RE.match(item.text))
         found.append(waits)
     return found
 
@@ -867,10 +892,21 @@ _GATE_RE = re.compile(
 rehearsal (``Test the upgrade on a staging copy``)."""
 _ANAPHOR_RE = re.compile(
     r"^\s*(?!(?:give|grant|show|tell|offer|email|remind|train|help|ask|invite|let)\s+them\b)[\w-]+"
-    r"(?:\s+(?:up|out|down|off|over|back))?\s+(?:them|those|these|the\s+rest|the\s+(?:old|new|other)\s+ones|each\s+one|"
+    r"(?:\s+(?:up|out|down|off|over|back))?\s+(?:them|those|these|the\s+rest|the\s+(?:old|new|other)\s+ones?|each\s+one|"
     r"the\s+results?|which\s+ones|which\s+of\s+them|each(?=\s*[,.;]?\s*$))\b|^\s*[\w-]+\s+again\b", re.IGNORECASE)
 """A part whose object is what the part before it made or found: ``image them``, ``revoke the rest``, ``check which
 ones expose SSH``, ``redeploy each``."""
+
+
+_USES_BEFORE_RE = re.compile(
+    r"^\s*(?:then\s+)?(?:(?:release|re-?release|ship|deploy|re-?deploy|publish|submit|re-?submit|upload|launch|install|"
+    r"promote|roll|prove|verify|validate)\s+it\b|(?:upload|submit|re-?submit|publish|promote)\s+(?:to|into|onto|for)\s|"
+    r"re-?(?:generate|sign|issue|upload|submit|publish)\b|"
+    r"(?:request|ask\s+for)\s+(?:an?\s+)?(?:\S+\s+)?(?:app\s+)?(?:review|approval)\b)", re.IGNORECASE)
+"""A step that uses what the step before it in the sentence made: the release of it (``build a forced-upgrade screen,
+release it``), an upload with no object of its own (``Build 7.12.1, upload to App Store Connect``), a thing made again
+from it (``Generate the new cert, regenerate the profiles``; not a rebuild, which recovers what was lost), a store
+review of the upload. They ran beside it."""
 
 
 _SECOND_VERB_RE = re.compile(r"[a-z]+[^s\W]s\s+(?:it|them|this|that|the|a|an|each|every|all|one|its|their)\b")
@@ -1673,6 +1709,10 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
         # weakness or credential stops working
         return (f"Done as asked ({lowered}), checked by its author, with what was done and its result written down; "
                 "what it changed still works")
+    if phase == "deploy" and _STORE_RE.search(f"{title} {topic}"):
+        # an app released through a store has no health check nor rollback: review, rollout share and crashes
+        return (f"Released ({lowered}): the store accepted the build, it reaches users at the planned rollout share, "
+                "and its crash rate is watched, the rollout halted if it rises")
     done = _LEADING_VERB_RE.sub("", title).strip() or topic
     if phase == "implement" and done == title:  # "Run both databases side by side": no "X is implemented"
         return (f"Done as asked ({title[:1].lower() + title[1:]}), checked by its author; the code builds and the "
@@ -1680,6 +1720,12 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
     done = done[:1].upper() + done[1:]
     return _SUCCESS[phase].format(topic=topic, Topic=topic[:1].upper() + topic[1:], title=title, done=done,
                                   title_lower=title[:1].lower() + title[1:])
+
+
+_STORE_RE = re.compile(
+    r"\b(?:app\s*store|play\s*store|google\s+play|play\s+(?:console|production|internal)|testflight|(?:both|the)\s+stores?\b|"
+    r"release\s+train|store\s+review|(?:ios|android|mobile)\s+(?:apps?|releases?|builds?)|app\s+versions?)\b", re.IGNORECASE)
+"""A release through an app store (a mobile app's build, a release train), not a deploy to servers."""
 
 
 _FINDING_VERBS = frozenset({
