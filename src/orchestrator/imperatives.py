@@ -128,7 +128,7 @@ _DONE_BOX_RE = re.compile(r"^\s*(?:[-*•]\s*)?\[[xX✓✔]\]")
 _AFTER_WE_RE = re.compile(r"^(?:after(?:\s+that|\s+this)?|afterwards|then|finally)\s*,?\s*(?:we|you|i)\s+"
                           r"(?:will\s+|can\s+|should\s+|must\s+|need\s+to\s+)?(?=[a-z])", re.IGNORECASE)
 _THEN_WE_RE = re.compile(r"(?P<sep>,\s*(?:and\s+)?|\s+and\s+)then\s+(?:we|you|i)\s+(?:will\s+|can\s+|should\s+|must\s+|"
-                         r"need\s+to\s+)?(?=[a-z]+\b(?!\s+(?:is|are|was|were|have|has)\b))", re.IGNORECASE)
+                         r"need\s+to\s+)?(?=(?!(?:are|were|have|had|do|did|get|got|go|went)\b)[a-z]+\b)", re.IGNORECASE)
 _TO_HINT_RE = re.compile(r"\b(?:need|needs|want|wants|like|please|must|should|shall|can|could|will|would|have|has|"
                          r"able)\s+to\s+[a-z]", re.IGNORECASE)
 _MODAL_TO_RE = re.compile(r"\b(?P<modal>must|should|shall|can|could|will|would|may)\s+to\s+(?=[a-z])", re.IGNORECASE)
@@ -681,6 +681,11 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
             # "security audits what data each SDK collects": the team named does it, whatever the words after name
             return f"Have {subject.strip().lower()} {base}{tail}", None
         return f"{_capital(base)}{tail}", None  # "security does a pen test": a coordinator gives a team its work
+    change = None if head in PEOPLE or verb not in ("need", "needs", "require", "requires") else _CHANGES_RE.match(tail)
+    if change:  # "fastlane lanes need changes in both repos": change them, not "Give fastlane lanes changes"
+        return f"{_CHANGES[change.group('noun').lower().split()[-1]]} {lower_subject(subject)}{tail[change.end():]}", None
+    if verb in ("was", "were") and names_work(subject):
+        return None, None  # "Release 4.2.0 (812) was pulled from the store": what happened to it, not work
     if names_work(subject):
         return f"{lower_subject(subject)} that {verb}{tail}", None  # "a security review checks for leaks": the work is named
     if verb in ("become", "becomes"):
@@ -696,9 +701,6 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
             # "needs its driver bumped and tested": the first verb names the part ("and tested" would read as a
             # second part of its own)
             return f"{_capital(base)} the {done.group('thing')} of {lower_subject(subject)}{tail[done.end():]}", None
-        change = None if head in PEOPLE else _CHANGES_RE.match(tail)
-        if change:  # "fastlane lanes need changes in both repos": change them, not "Give fastlane lanes changes"
-            return f"{_CHANGES[change.group('noun').lower().split()[-1]]} {lower_subject(subject)}{tail[change.end():]}", None
         return f"Give {lower_subject(subject)}{tail}", None  # "External partners need read access to orders"
     if verb.endswith("ed") or verb in _IRREGULAR:
         return None, None  # what someone did or decided: context

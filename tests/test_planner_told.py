@@ -1,0 +1,141 @@
+"""What a request tells is not work, and steps that use each other's result run in order (from a mobile team's
+trial, newuser8): a name's past, someone else's dated change and what someone said are no parts; a compound subject
+stays whole; a team named as the doer keeps its review; a release waits for what it releases. Each case has its
+opposite. The sentences are new phrasings, not tasks of the corpora.
+"""
+
+from __future__ import annotations
+
+from orchestrator.imperatives import as_work
+from orchestrator.models import Plan, QueueTask
+from orchestrator.planner import _criteria, topic_of, work_verbs
+from test_plan_wording import CLASSIFIER, VERBS, plan_for, titles
+
+
+def stage(plan: Plan, start: str) -> int:
+    return next(s.stage for s in plan.subtasks if s.title.startswith(start))
+
+
+def test_a_names_past_is_what_happened_not_work() -> None:
+    # "Release" and "Build" open names here ("Release 4.2.0 (812)"), not imperatives
+    assert as_work("Release 4.2.0 (812) was pulled from the store after a crash spike.", VERBS) is None
+    assert as_work("Build 311 were flagged by the scanner.", VERBS) is None
+    # the opposites: an imperative whose object has its own clause, and a check of a past
+    assert as_work("Rebuild the image that was pulled.", VERBS) == "Rebuild the image that was pulled."
+    assert as_work("Verify backups were taken", VERBS) == "Verify backups were taken"
+
+
+def test_someone_elses_dated_change_is_the_reason_not_work() -> None:
+    assert as_work("Node 18 is deprecated next April and the old runners are going away.", VERBS) is None
+    # the opposites: an ask in the sentence, and a change the plan makes on a date
+    assert as_work("Node 18 is deprecated next April, so we must upgrade the runners.", VERBS) is not None
+    assert as_work("The old cluster is removed next week.", VERBS) == "Remove the old cluster next week."
+
+
+def test_what_someone_said_is_the_reason_not_work() -> None:
+    assert as_work("The auditor says the export does not mask card numbers.", VERBS) is None
+    # the opposites: what they say is to be done, and a thing that reports (an object, no clause)
+    assert as_work("QA says we must rerun the suite on staging.", VERBS) == "Rerun the suite on staging."
+    assert as_work("The auditor says we must rotate the export keys.", VERBS) == "Rotate the export keys."
+    assert as_work("The job reports metrics to Datadog.", VERBS) is not None
+    assert as_work("The reports must be generated and sent to finance.", VERBS) == \
+        "Generate the reports and send them to finance."
+
+
+def test_then_we_is_a_step_of_its_own() -> None:
+    assert as_work("Reword the consent dialog, then we resubmit.", VERBS) == "Reword the consent dialog, then resubmit."
+    # the opposite: a state after "then we" is no step
+    assert "then are" not in (as_work("Reword the consent dialog, then we are done.", VERBS) or "")
+    plan = plan_for("Store rejection of 3.1", "Reword the purpose string of the location permission, then we resubmit.")
+    assert "Resubmit" in titles(plan), titles(plan)
+    assert not any("for we" in t for t in titles(plan)), titles(plan)
+
+
+def test_a_compound_subject_stays_whole() -> None:
+    assert as_work("Client certificates and the signing key have to be renewed and rotated.", VERBS) == \
+        "Renew client certificates and the signing key and rotate them."
+    plan = plan_for("Renew the mTLS setup", "Client certificates and the signing key have to be renewed and rotated, "
+                                           "the gateway config needs changes in both regions, and the new chain must be "
+                                           "proven by one canary call.")
+    assert not any(t.startswith("Implement the client certificates") for t in titles(plan)), titles(plan)
+    assert any(t.startswith("Renew client certificates and the signing key") for t in titles(plan)), titles(plan)
+    # the opposite: two clauses, each with its own subject and verb, are two sentences
+    split = plan_for("Pricing", "The pricing page has to show the new plans and the billing service has to charge the "
+                                "new prices.")
+    assert len([t for t in titles(split) if "pricing page" in t or "billing service" in t]) == 2, titles(split)
+
+
+def test_a_thing_that_needs_changes_is_changed() -> None:
+    assert as_work("The deploy scripts need changes in both repos.", VERBS) == "Change the deploy scripts in both repos."
+    assert as_work("The login page needs an update.", VERBS) == "Update the login page."
+    # the opposite: a thing given to someone is still given
+    assert as_work("External partners need read access to orders.", VERBS) == \
+        "Give external partners read access to orders."
+
+
+def test_security_named_as_the_doer_keeps_its_review() -> None:
+    plan = plan_for("Privacy manifest for the apps", "1) list every analytics SDK in both apps with its version, "
+                                                     "2) update the ones without a manifest, 3) security assesses which "
+                                                     "identifiers each SDK sends, 4) ship the result in the next train.")
+    assessed = next(s for s in plan.subtasks if "identifiers" in s.title)
+    assert (assessed.assigned_to, assessed.worker_type) == ("security", "audit"), assessed.title
+    # the opposite: a team named for other work is given the work, not a review
+    assert as_work("Ops sets up the staging cluster", VERBS) == "Set up the staging cluster"
+
+
+def test_a_retest_follows_the_fix_of_what_was_found() -> None:
+    plan = plan_for("Close the Q3 app pen test", "Fix both findings in the apps, have security retest, and ship a "
+                                                 "release so the report can be closed.")
+    assert stage(plan, "Have security retest") > stage(plan, "Fix both findings"), [(s.stage, s.title) for s in plan.subtasks]
+    retest = next(s for s in plan.subtasks if s.title.startswith("Have security retest"))
+    assert (retest.assigned_to, retest.worker_type) == ("security", "audit")
+
+
+def test_a_step_that_uses_the_one_before_waits_for_it() -> None:
+    shipped = plan_for("Desktop client 2.0", "Package the desktop client, upload to the Microsoft Store, request "
+                                             "certification review, and roll out to everyone once approved.")
+    assert stage(shipped, "Package") < stage(shipped, "Upload to the Microsoft Store") < \
+        stage(shipped, "Request certification review"), [(s.stage, s.title) for s in shipped.subtasks]
+    key = plan_for("Leaked Mapbox token", "Rotate the token, restrict the new one to our bundle id, and remove it from "
+                                          "the repo history.")
+    assert stage(key, "Restrict the new one") > stage(key, "Rotate the token")
+    # the opposite: a step with its own object runs beside the one before it
+    apart = plan_for("Leaked Mapbox token", "Rotate the token, restrict the admin API to the office IPs, and remove it "
+                                            "from the repo history.")
+    assert stage(apart, "Restrict the admin API") == stage(apart, "Rotate the token")
+    signed = plan_for("Signing certificate renewal", "Create the new certificate, regenerate the three provisioning "
+                                                     "profiles, and check that a release build signs.")
+    assert stage(signed, "Regenerate") > stage(signed, "Create the new certificate")
+    # the opposite: a rebuild recovers what was lost, beside the rest
+    recovered = plan_for("Disk failure follow-up", "Restore the uploads from the backup, rebuild the search index, and "
+                                                   "resume the nightly jobs.")
+    assert stage(recovered, "Rebuild the search index") == stage(recovered, "Restore the uploads")
+
+
+def test_a_release_waits_for_what_it_releases() -> None:
+    plan = plan_for("Retire app versions older than 4.0", "Find out which versions still open the app, build a "
+                                                          "minimum-version prompt, release it, then drop the v1 "
+                                                          "endpoints.")
+    assert stage(plan, "Release it") > stage(plan, "Build a minimum-version prompt"), \
+        [(s.stage, s.title) for s in plan.subtasks]
+    # the opposite: a release of something else runs beside the build
+    other = plan_for("Retire app versions older than 4.0", "Find out which versions still open the app, build a "
+                                                           "minimum-version prompt, release the 3.9 hotfix, then drop the "
+                                                           "v1 endpoints.")
+    assert stage(other, "Release the 3.9 hotfix") == stage(other, "Build a minimum-version prompt")
+
+
+def test_a_store_release_is_checked_by_the_store_not_health_checks() -> None:
+    assert "the store accepted the build" in _criteria("deploy", "Submit it to the App Store", "watch app")
+    assert "the store accepted the build" in _criteria("deploy", "Release it", "app versions older than 4.0")
+    # the opposite: a deploy to servers keeps its health checks and rollback
+    assert "health checks pass" in _criteria("deploy", "Deploy the export service to production", "export service")
+
+
+def test_a_topic_does_not_end_on_a_word_that_opens_more() -> None:
+    task = QueueTask.model_validate({"id": "t", "status": "pending", "title": "Retire app versions older than 4.0"})
+    assert topic_of(task, work_verbs(CLASSIFIER)) == "app versions older than 4.0"
+    # the opposite: a topic of four words that ends on a noun is cut as before
+    task = QueueTask.model_validate({"id": "t", "status": "pending", "title": "Add the checkout address form validation "
+                                                                              "rules for EU"})
+    assert topic_of(task, work_verbs(CLASSIFIER)) == "checkout address form validation"
