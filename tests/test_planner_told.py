@@ -139,3 +139,45 @@ def test_a_topic_does_not_end_on_a_word_that_opens_more() -> None:
     task = QueueTask.model_validate({"id": "t", "status": "pending", "title": "Add the checkout address form validation "
                                                                               "rules for EU"})
     assert topic_of(task, work_verbs(CLASSIFIER)) == "checkout address form validation"
+
+
+def test_a_second_noun_of_a_phrase_is_no_part_of_its_own() -> None:
+    plan = plan_for("Permission strings", "Reword the permission texts for location and contacts so they explain the "
+                                          "scan-to-pay feature, then we resubmit.")
+    assert any(t.startswith("Reword the permission texts for location and contacts") for t in titles(plan)), titles(plan)
+    assert not any(t.startswith("Run the contacts") for t in titles(plan)), titles(plan)
+    # the opposites: a second side of a build, and a second clause with its own verb, stay parts
+    # no phrase to go on with: "Add a pre-commit hook and CI check ..." stays two parts
+    hook = plan_for("Secrets in env files", "Move the secrets to Vault, add a pre-commit hook and CI check that blocks "
+                                            "new ones.")
+    assert not any("hook and CI check" in t for t in titles(hook)), titles(hook)
+    named = plan_for("Invoice export", "Build the export for invoices and tests for the CSV format, then deploy it.")
+    assert not any("invoices and tests" in t for t in titles(named)), titles(named)
+    sides = plan_for("Okta SSO", "Implement OIDC login in the portal backend and UI, then write the admin guide.")
+    assert not any("backend and UI" in t for t in titles(sides)), titles(sides)
+    verbs = plan_for("Permission strings", "Reword the purpose strings for microphone and update the screenshots, "
+                                           "then we resubmit.")
+    assert any(t.startswith("Update the screenshots") for t in titles(verbs)), titles(verbs)
+
+
+def test_how_a_release_goes_out_is_no_part_beside_it() -> None:
+    plan = plan_for("Wallet v2", "Build the new wallet screen, have security review the token storage, and ship it "
+                                 "through the release train with a phased rollout.")
+    assert any(t.endswith("with a phased rollout") for t in titles(plan)), titles(plan)
+    assert not any(t.startswith("Set up the phased rollout") for t in titles(plan)), titles(plan)
+    # the opposite: work named after "with" is still a part
+    other = plan_for("Wallet v2", "Build the new wallet screen with a security audit and docs.")
+    assert any(s.worker_type == "audit" for s in other.subtasks), titles(other)
+
+
+def test_bare_objects_after_a_verb_are_its_objects() -> None:
+    plan = plan_for("Move CI to Buildkite", "Move the web and API builds, nightly tests, and cache uploads to Buildkite "
+                                            "with our own agents. Then switch the branch protection.")
+    assert any(t.startswith("Move the web and API builds, nightly tests, and cache uploads to Buildkite")
+               for t in titles(plan)), titles(plan)
+    # the opposite: a series of imperatives keeps its parts ("match invoices ..." opens one)
+    series = plan_for("Invoice OCR", "Extract supplier, amount and due date with OCR, match invoices to purchase "
+                                     "orders, route mismatches to a clerk, and post matched ones to the ERP.")
+    assert any(t.startswith("Match invoices to purchase orders") for t in titles(series)), titles(series)
+    terse = plan_for("Release 2.4", "Deploy the app to staging, run migrations, and update docs.")
+    assert any(t.startswith("Run migrations") for t in titles(terse)), titles(terse)

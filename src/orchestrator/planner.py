@@ -1030,6 +1030,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     making = False  # whether the last verb makes things: "Build the API, a UI widget" lists deliverables
     verb = ""  # the last verb: a verbless part made after it takes it ("Build the API, a UI widget")
     placed = ""  # "Add priya.r to ": a person's action whose place a list goes on naming
+    listing = False  # whether a bare object was joined to the part before ("Move the builds, tests, and ...")
     # in a series of imperatives a word the planner does not know opens its part too ("Pilot Tailscale with the
     # infra team, write the ACL policy, roll it out"), unless it looks like a name or a noun
     pieces = _kinds_joined(pieces)
@@ -1045,6 +1046,15 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             continue
         if separator.strip() and separator.strip() in ".;!?":
             previous, making, verb, placed = None, False, "", ""  # a new sentence: nothing joins the one before
+        if previous is not None and not whole and not making and separator.strip(", ").lower() in ("", "and") \
+                and separator.startswith(",") and _BARE_OBJECT_RE.fullmatch(part) and not placed \
+                and (listing or not (openings[place] or (series and _likely_verb(part, False)))):
+            # "Move iOS and Android builds, tests, and store uploads to GitHub Actions": the verb's objects, not a
+            # part "Write tests" nor "Store uploads to ..." ("store" opens no part after a bare object)
+            previous.text += f"{separator}{part}"
+            listing = True
+            continue
+        listing = listing and not openings[place]
         if placed and separator.startswith(",") and not openings[place] and not _opens_with_verb(part, verbs):
             # "Add priya.r to GitHub team 'platform', AWS SSO group 'sre-readonly', Grafana as editor": the same
             # person goes to each place, one action each; nothing named there is made
@@ -1061,7 +1071,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             route = dataclasses.replace(route, domain="development", strong=True,
                                         master=classifier.config.domains["development"].master)
         together = separator.strip().lower() == "with" and previous is not None and not whole and (
-            not names_work(part) or bool(_WITH_WHOM_RE.match(part)))
+            not names_work(part) or bool(_WITH_WHOM_RE.match(part)) or bool(_HOW_OUT_RE.match(part)))
         # after "with", who or what the work is done with ("with the support leads", "with the migration tool", "with
         # Go 1.21") qualifies its clause: no verb opens a part there, and it names no work of its own
         opening = openings[place] and not together
@@ -1076,7 +1086,14 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         # "add her to the GitHub org and the design team's repos": a second place the same thing goes, not a part
         where = separator.strip().lower() == "and" and previous is not None and not opening \
             and bool(_SECOND_PLACE_RE.match(part)) and bool(_TO_PLACE_RE.search(previous.text))
-        qualifier = together or where or (not names_work(part) and (separator.strip().lower() == "with" or not making))
+        # "Update the purpose strings for camera and photo library in Info.plist": a second noun of the phrase the
+        # clause before ends in, not a part of its own
+        shared = separator.strip().lower() == "and" and previous is not None and not opening \
+            and bool(_OPEN_PHRASE_RE.search(previous.text)) and not _ARTICLE_RE.match(part) \
+            and not names_work(head := _PHRASE_HEAD_RE.split(part, maxsplit=1)[0]) \
+            and not (_BACKEND_RE.search(head) or _FRONTEND_RE.search(head))  # "in the backend and UI": two sides
+        qualifier = together or where or shared or (
+            not names_work(part) and (separator.strip().lower() == "with" or not making))
         if previous is not None and not whole and not opening and (not route.strong or qualifier):
             # a qualifier or a second object of the clause before it, joined as written
             previous.text += separator if separator.strip() and separator.strip() not in ".;!?" else " "
@@ -1112,6 +1129,19 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             previous.rank = RANK["deploy"]
         found.append(previous)
     return found
+
+
+_BARE_OBJECT_RE = re.compile(r"(?!(?:the|a|an|our|its|their|all|every|each|both|then|also|this|these)\b)"
+                             r"(?:[a-z][\w-]+\s+)?[a-z][\w-]{2,}s(?:\s+(?:to|into|onto|from|on|in)\s+\S.*)?", re.IGNORECASE)
+"""A plural noun without an article (``tests``, ``store uploads to GitHub Actions``): in a series after a verb that
+makes nothing, one more of its objects."""
+_HOW_OUT_RE = re.compile(r"(?:an?\s+|the\s+)?(?:staged|phased|gradual|canary|progressive|percentage|incremental|"
+                         r"blue-green|blue/green)\s+(?:rollout|roll-out|release|deploy(?:ment)?)\b", re.IGNORECASE)
+"""How a release goes out (``ship it ... with a staged rollout``): the release's manner, not a part beside it."""
+_OPEN_PHRASE_RE = re.compile(r"\s(?:for|of|on|in|to|with|from)\s+(?:the\s+|our\s+|both\s+)?[\w.-]+(?:\s+[\w.-]+)?$",
+                             re.IGNORECASE)
+"""A clause that ends in a short phrase a preposition opens (``... for camera``): an "and" after it may go on with it."""
+_PHRASE_HEAD_RE = re.compile(r"\s(?:in|on|for|to|with|at|from|so|that|which|who|by)\s|\s\(", re.IGNORECASE)
 
 
 _RETEST_RE = re.compile(r"\bre-?(?:test|scan|check|assess|assessment|audit|verification)s?\b", re.IGNORECASE)
