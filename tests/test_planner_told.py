@@ -181,3 +181,43 @@ def test_bare_objects_after_a_verb_are_its_objects() -> None:
     assert any(t.startswith("Match invoices to purchase orders") for t in titles(series)), titles(series)
     terse = plan_for("Release 2.4", "Deploy the app to staging, run migrations, and update docs.")
     assert any(t.startswith("Run migrations") for t in titles(terse)), titles(terse)
+
+
+def test_a_check_of_the_result_comes_after_the_work_and_names_both_results() -> None:
+    plan = plan_for("Bump Kotlin 1.9 to 2.0", "Bump it in the version catalog, fix the compiler warnings in the billing "
+                                              "module, and make sure the app builds and the billing unit tests pass.")
+    check = next(s for s in plan.subtasks if s.title.startswith("Make sure"))
+    assert check.title == "Make sure the app builds and the billing unit tests pass", titles(plan)
+    assert check.stage > stage(plan, "Fix the compiler warnings"), [(s.stage, s.title) for s in plan.subtasks]
+    # the opposite: a requirement said with "ensure" that checks no result runs beside the rest
+    rules = plan_for("Harden the admin panel", "Enable MFA for admins, ensure sessions expire after 30 minutes, and "
+                                               "add an audit log of logins.")
+    assert stage(rules, "Ensure sessions expire") == stage(rules, "Enable MFA"), [(s.stage, s.title) for s in rules.subtasks]
+
+
+def test_a_thing_reviewed_by_a_team_is_the_thing_and_their_review() -> None:
+    plan = plan_for("Launch in Chile", "Needs es-CL copy for both apps, Webpay as a payment method, the consent banner "
+                                       "reviewed by security/privacy, and the release through both stores.")
+    shown = titles(plan)
+    assert "Implement the consent banner" in shown and not any("reviewed by" in t for t in shown), shown
+    review = next(s for s in plan.subtasks if s.title.startswith("Have security/privacy review the consent banner"))
+    assert (review.assigned_to, review.worker_type) == ("security", "audit")
+    assert review.stage > stage(plan, "Implement the consent banner")
+    # the opposite: a pronoun reviewed stays one part as written
+    kept = plan_for("Customer data export", "Build the export job, get it reviewed by security, and ship it.")
+    assert any(t.startswith("Get it reviewed by security") for t in titles(kept)), titles(kept)
+
+
+def test_a_part_named_by_its_act_opens_with_that_act() -> None:
+    plan = plan_for("Launch in Chile", "Needs es-CL copy for both apps, Webpay as a payment method, the consent banner "
+                                       "reviewed by security/privacy, and the release through both stores.")
+    assert "Release through both stores" in titles(plan), titles(plan)
+    # the opposite: a thing whose first word is an act's noun ("release notes") is still a thing
+    notes = plan_for("Release 3.2", "Needs the new export screen, the release notes for customers, and a smoke test.")
+    assert not any(t.startswith("Release notes") for t in titles(notes)), titles(notes)
+
+
+def test_a_sign_off_got_from_a_team_stays_one_part() -> None:
+    plan = plan_for("Records policy", "Write the retention policy, collect the deletion logs, and get the policy "
+                                      "approved by legal before the audit.")
+    assert any(t.startswith("Get the policy approved by legal") for t in titles(plan)), titles(plan)

@@ -148,12 +148,12 @@ _REVIEWING_RE = re.compile(r"\b(?:audit(?!\s*(?:log|trail))|review|pen\s*-?test|
 
 
 _LIGHT_VERB_RE = re.compile(
-    r"\s*(?:(?:make|have|get|ask)\s+(?:the\s+)?(?:security|appsec|infosec|secops)(?:\s+team)?\s+(?:to\s+)?|"
+    r"\s*(?:(?:make|have|get|ask)\s+(?:the\s+)?(?:security|appsec|infosec|secops)(?:/[a-z]+)?(?:\s+team)?\s+(?:to\s+)?|"
     r"(?:run|get|do|conduct|perform|carry\s+out|schedule|book|order|request|commission|organi[sz]e)\s+)",
     re.IGNORECASE)
 """Verbs whose object says what the work is: "Run the pen test" is a review, "Add an audit log" is not."""
 _SECURITY_ASKED_RE = re.compile(
-    r"\s*(?:(?:make|have|get|ask)\s+(?:the\s+)?)?(?:security|appsec|infosec|secops)(?:\s+team)?\s+"
+    r"\s*(?:(?:make|have|get|ask)\s+(?:the\s+)?)?(?:security|appsec|infosec|secops)(?:/[a-z]+)?(?:\s+team)?\s+"
     r"(?:(?:must|should|will|shall|can|needs?\s+to|has\s+to|to)\s+)?(?=(?:audit|review|pen\s*-?test|assess|sign)\w*\b)",
     re.IGNORECASE)
 """Security asked to review ("Make security review the job before it goes live", "Security must sign off"): their
@@ -874,7 +874,8 @@ def _waiting(items: list[_Item]) -> list[int]:
     for n, item in enumerate(items):
         waits += n > 0 and bool(_GATE_RE.match(items[n - 1].text) or (
             _ANAPHOR_RE.match(item.text) and not _placed(item.text))  # "take them off the rotation": a person
-                                or _SIGN_OFF_RE.match(item.text) or _USES_BEFORE_RE.match(item.text))
+                                or _SIGN_OFF_RE.match(item.text) or _USES_BEFORE_RE.match(item.text)
+                                or _CHECKS_RESULT_RE.match(item.text))
         found.append(waits)
     return found
 
@@ -897,6 +898,12 @@ _ANAPHOR_RE = re.compile(
 ones expose SSH``, ``redeploy each``."""
 
 
+_STATE = r"(?:builds?|compiles?|pass(?:es)?|works?|succeeds?|starts?|signs?|is\s+green|are\s+green|still\s+\w+)\b"
+_CHECKS_RESULT_RE = re.compile(rf"^\s*(?:then\s+)?(?:make\s+sure|ensure|check\s+that|verify\s+that|confirm\s+that)\s+"
+                               rf"(?:[\w.-]+\s+){{1,5}}?{_STATE}", re.IGNORECASE)
+"""A check that what the steps before it made works (``make sure the app builds``): after them, not beside them."""
+_RESULT_STATE_RE = re.compile(rf"(?:the\s+|all\s+|our\s+)?(?:[\w.-]+\s+){{0,4}}?[\w.-]+\s+{_STATE}", re.IGNORECASE)
+"""A second result the same check names (``... and the analytics unit tests pass``)."""
 _USES_BEFORE_RE = re.compile(
     r"^\s*(?:then\s+)?(?:(?:release|re-?release|ship|deploy|re-?deploy|publish|submit|re-?submit|upload|launch|install|"
     r"promote|roll|prove|verify|validate)\s+it\b|(?:upload|submit|re-?submit|publish|promote)\s+(?:to|into|onto|for)\s|"
@@ -1022,6 +1029,38 @@ def _kinds_joined(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return joined
 
 
+_REVIEWED_BY_RE = re.compile(
+    r"(?P<thing>.+?),?\s+(?:(?:to\s+be|must\s+be|should\s+be|is|are)\s+)?(?P<act>reviewed|audited|pen-?tested|assessed|"
+    r"approved|signed\s+off)\s+by\s+(?P<who>(?:the\s+)?(?:security|appsec|infosec|privacy|legal|compliance|the\s+dpo|dpo)"
+    r"(?:\s*/\s*[a-z]+)?(?:\s+team)?)\b(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+"""A thing and who checks it (``LGPD consent screen reviewed by security/privacy``): two parts, the thing and their
+review; the review is no word of the thing's title."""
+
+
+_CAUSED_RE = re.compile(r"\s*(?:get|have|make|ask)\b", re.IGNORECASE)
+
+
+def _reviews_apart(pieces: list[tuple[str, str]], verbs: re.Pattern[str]) -> list[tuple[str, str]]:
+    """Each piece that names a thing and the team who reviews or approves it, as the thing and that team's review."""
+    apart: list[tuple[str, str]] = []
+    for separator, piece in pieces:
+        found = _REVIEWED_BY_RE.fullmatch(piece.strip())
+        if found is None or re.search(r"(?:^|\s)(?:it|them|this|that|these|those)$", found.group("thing").strip(),
+                                      re.IGNORECASE) or _CAUSED_RE.match(found.group("thing")):
+            # "Get it reviewed by security", "get the policy approved by legal": one part (a sign-off), as written
+            apart.append((separator, piece))
+            continue
+        thing = found.group("thing").strip()
+        verb = verbs.match(thing)  # "Build the consent screen reviewed by security": the screen is reviewed
+        named = thing[verb.end():].strip() if verb else thing
+        named = named if _ARTICLE_RE.match(named) else f"the {named}"
+        # security reviews what it is asked to approve; legal or the DPO approve (and get it prepared for them)
+        act = "approve" if found.group("act").lower() in ("approved", "signed off") \
+            and not re.search(r"secur|appsec|infosec", found.group("who"), re.IGNORECASE) else "review"
+        apart += [(separator, f"{thing}{found.group('rest')}"), (", ", f"have {found.group('who')} {act} {named}")]
+    return apart
+
+
 def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main: Route, classifier: Classifier,
                     verbs: re.Pattern[str]) -> list[_Item]:
     """The parts of one sentence (``whole``: each piece is an item of a list, never joined to another)."""
@@ -1033,7 +1072,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     listing = False  # whether a bare object was joined to the part before ("Move the builds, tests, and ...")
     # in a series of imperatives a word the planner does not know opens its part too ("Pilot Tailscale with the
     # infra team, write the ACL policy, roll it out"), unless it looks like a name or a noun
-    pieces = _kinds_joined(pieces)
+    pieces = _reviews_apart(_kinds_joined(pieces), verbs)
     openings = [_opens_with_verb(piece, verbs) for _, piece in pieces]
     series = len(pieces) >= 3 and sum(openings) >= 2
     for place, (separator, part) in enumerate(pieces):
@@ -1092,6 +1131,9 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             and bool(_OPEN_PHRASE_RE.search(previous.text)) and not _ARTICLE_RE.match(part) \
             and not names_work(head := _PHRASE_HEAD_RE.split(part, maxsplit=1)[0]) \
             and not (_BACKEND_RE.search(head) or _FRONTEND_RE.search(head))  # "in the backend and UI": two sides
+        # "make sure the app builds and the analytics unit tests pass": one check of two results
+        shared = shared or (separator.strip().lower() == "and" and previous is not None and not opening
+                            and bool(_CHECKS_RESULT_RE.match(previous.text)) and bool(_RESULT_STATE_RE.match(part)))
         qualifier = together or where or shared or (
             not names_work(part) and (separator.strip().lower() == "with" or not making))
         if previous is not None and not whole and not opening and (not route.strong or qualifier):
@@ -1606,6 +1648,9 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     if first[1:].islower() and (_COMMON_START_RE.search(first) or first.lower() in COMMON_NOUNS):
         rest = first[:1].lower() + rest[1:]  # "Nightly ETL", "Existing data" began a sentence; "Snowflake ..." is a name
     thing = f"the {rest} of {topic}" if owned else f"the {rest}"
+    act = _ACT_NOUN_RE.match(rest) if not owned else None
+    if act:  # "the release through both stores with the country enabled": release, not "Set up the release ..."
+        return _title(f"{_ACT_VERBS[act.group('act').lower()]} {rest[act.end():].strip()}")
     if _WRITTEN_RE.search(_TOPIC_STOP_RE.sub("", rest)):
         verb = "Write"  # a rollback plan, a runbook, a guide is written, whatever phase it is in
     elif _APPROVAL_RE.search(rest):
@@ -1615,6 +1660,13 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     return _title(f"{verb or _PHASE_VERB[item.phase]} {thing}")
 
 
+_ACT_VERBS = {"release": "Release", "rollout": "Roll out", "roll-out": "Roll out", "migration": "Migrate",
+              "deployment": "Deploy", "launch": "Launch", "removal": "Remove", "deletion": "Delete",
+              "installation": "Install", "translation": "Translate", "decommissioning": "Decommission"}
+_ACT_NOUN_RE = re.compile(rf"(?P<act>{'|'.join(_ACT_VERBS)})\s+(?:of\s+)?(?=(?:the|our|its|both|all|every|to|through|in|"
+                          r"into|on|across)\b)", re.IGNORECASE)
+"""A verbless part named by the act it asks for (``the release through both stores``, ``the migration of the jobs to
+...``): that act's verb, not the phase's."""
 _RESULT_RE = re.compile(r"^(?P<what>(?:the|all|every|each|our|its|their)\s+(?:[\w'’./-]+\s+){0,4}?[\w'’./-]+)\s+"
                         r"(?P<done>[a-z]+ed|written|rewritten|built|rebuilt|done|shut|frozen|set\s+up|rolled\s+out|"
                         r"cut|split|sent|taken|made|kept)\b(?P<rest>(?:\s*$|[\s,;.]+(?:to|into|onto|via|with|for|in|on|at|"
