@@ -221,3 +221,27 @@ def test_a_sign_off_got_from_a_team_stays_one_part() -> None:
     plan = plan_for("Records policy", "Write the retention policy, collect the deletion logs, and get the policy "
                                       "approved by legal before the audit.")
     assert any(t.startswith("Get the policy approved by legal") for t in titles(plan)), titles(plan)
+
+
+def test_fixing_all_findings_listed_is_a_fix_of_each() -> None:
+    plan = plan_for("Remediate the web pen test findings", "The pen test found: session cookies without the Secure "
+                                                          "flag, missing rate limiting on the login form, and verbose "
+                                                          "stack traces in error pages. Fix all findings in the web "
+                                                          "app, have security retest, and deploy.")
+    fixes = [s for s in plan.subtasks if s.title.startswith("Fix ")]
+    assert [s.title for s in fixes] == [
+        "Fix session cookies without the Secure flag in the web app",
+        "Fix missing rate limiting on the login form in the web app",
+        "Fix verbose stack traces in error pages in the web app"], titles(plan)
+    assert all(s.assigned_to == "development" for s in fixes), [(s.title, s.assigned_to) for s in fixes]
+    assert stage(plan, "Have security retest") > max(s.stage for s in fixes)
+    assert "what was wrong no longer happens" in fixes[0].success_criteria
+    # the opposite: with no list of what was found, the fix of all findings stays one part
+    one = plan_for("Remediate the web pen test findings", "Fix all findings in the web app, have security retest, and "
+                                                          "deploy.")
+    assert any(t.startswith("Fix all findings") for t in titles(one)), titles(one)
+    # a finding whose words name a release ("in release builds") is still a fix, not a deploy
+    logged = plan_for("Close the Q2 audit", "The audit found: debug logging of PII in release builds, and tokens kept "
+                                            "in plain text. Fix all findings, have security retest.")
+    assert [s.worker_type for s in logged.subtasks if s.title.startswith("Fix debug logging")] != ["deploy"], \
+        [(s.title, s.assigned_to, s.worker_type) for s in logged.subtasks]

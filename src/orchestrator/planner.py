@@ -351,6 +351,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
         else []
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
+    items = _findings_apart(items, description, classifier, verbs)
     _remediations(items)
     _objects_shared(items, f"{title}\n{work}", verbs)
     _refinements(items)
@@ -1394,6 +1395,44 @@ _REMEDIATES_RE = re.compile(
 """Work on what a review finds ("Fix the high findings", "Fix anything critical"): after the review."""
 
 
+_FOUND_LIST_RE = re.compile(r"(?:^|(?<=[.!?\n]))\s*(?:[\w'’-]+\s+){0,6}?(?:found|findings?|identified|flagged|reported)"
+                            r"(?:\s+(?:were|are|include|included))?\s*:\s*(?P<list>[^.\n]+(?:\.\d[^.\n]*)*)", re.IGNORECASE)
+"""A list of what a review found (``The external pen test found: a, b, c, and d.``)."""
+_FIX_ALL_RE = re.compile(r"^\s*(?:then\s+)?(?:fix|remediate|address|resolve|close)\s+(?:all|every|each|both|the)\s+"
+                         r"(?:of\s+)?(?:the\s+|these\s+|those\s+)?(?:\w+\s+)?(?:findings?|issues|vulnerabilities|problems)\b",
+                         re.IGNORECASE)
+_FINDINGS_SPLIT_RE = re.compile(r",\s*(?:and\s+)?|;\s*|\s+and\s+(?=(?:the|an?|missing|no|debug|weak|hard-?coded|"
+                                r"unencrypted|outdated)\s)", re.IGNORECASE)
+
+
+def _findings_apart(items: list[_Item], description: str, classifier: Classifier, verbs: re.Pattern[str]) -> list[_Item]:
+    """``Fix all findings in both apps`` after a list of what was found is a fix of each: one part per finding, each
+    with the master its own words name (a token in SharedPreferences, missing pinning, a PII log line), not one
+    part given to whoever the word "findings" points at."""
+    listed = _FOUND_LIST_RE.search(description)
+    if listed is None:
+        return items
+    found = [piece.strip(" .") for piece in _FINDINGS_SPLIT_RE.split(listed.group("list")) if piece.strip(" .")]
+    if not 2 <= len(found) <= 8:
+        return items
+    apart: list[_Item] = []
+    for item in items:
+        fix_all = _FIX_ALL_RE.match(item.text)
+        if fix_all is None:
+            apart.append(item)
+            continue
+        where = item.text[fix_all.end():].rstrip(" .")  # "in both apps": where each fix is made
+        for finding in found:
+            text = f"Fix {finding[:1].lower() + finding[1:] if finding[1:2].islower() else finding}{where}"
+            route = _part_route(text, classifier, True)
+            # a fix changes code or closes a weakness; "release builds" in a finding's words names no deploy
+            master, domain = (route.master, route.domain) if route.strong and route.domain != "cicd" \
+                else (item.master, None)
+            apart.append(_Item(text, phase_of(text, domain, verbs) if domain else item.phase, master,
+                               find_files(text), item.group, after=item.after))
+    return apart
+
+
 def _remediations(items: list[_Item]) -> None:
     """With a review in the plan, fixing what it finds comes after it, not beside the work it reviews."""
     if any(item.phase == "audit" for item in items):
@@ -1794,6 +1833,10 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
         # an app released through a store has no health check nor rollback: review, rollout share and crashes
         return (f"Released ({lowered}): the store accepted the build, it reaches users at the planned rollout share, "
                 "and its crash rate is watched, the rollout halted if it rises")
+    if phase == "implement" and verb == "fix" and coded:
+        # "Fix missing certificate pinning on the BFF host": what was wrong is gone, not "Missing ... is implemented"
+        return (f"Fixed ({lowered}): what was wrong no longer happens, shown by its author, the code builds and the "
+                "existing tests pass")
     done = _LEADING_VERB_RE.sub("", title).strip() or topic
     if phase == "implement" and done == title:  # "Run both databases side by side": no "X is implemented"
         return (f"Done as asked ({title[:1].lower() + title[1:]}), checked by its author; the code builds and the "
