@@ -128,8 +128,21 @@ def test_a_release_waits_for_what_it_releases() -> None:
 def test_a_store_release_is_checked_by_the_store_not_health_checks() -> None:
     assert "the store accepted the build" in _criteria("deploy", "Submit it to the App Store", "watch app")
     assert "the store accepted the build" in _criteria("deploy", "Release it", "app versions older than 4.0")
-    # the opposite: a deploy to servers keeps its health checks and rollback
+    assert "the store accepted the build" in _criteria("deploy", "Roll out Android at 50% once approved", "hotfix 3.1.2")
+    # the opposites: a deploy to servers keeps its health checks and rollback, and so does one to a shop's servers; a
+    # part that puts out no build is no release ("Regenerate the App Store provisioning profiles")
     assert "health checks pass" in _criteria("deploy", "Deploy the export service to production", "export service")
+    assert "health checks pass" in _criteria("deploy", "Release it to the store servers", "camera analytics")
+    assert "the store accepted" not in _criteria("deploy", "Regenerate the App Store provisioning profiles", "iOS apps")
+
+
+def test_a_check_and_a_review_are_checked_as_what_they_are() -> None:
+    assert _criteria("implement", "Make sure the app builds and the unit tests pass", "kotlin bump").startswith(
+        "Checked (make sure the app builds and the unit tests pass): it holds")
+    review = _criteria("audit", "Have security review the OAuth flow before launch", "partner API")
+    assert review.startswith("The security review of the OAuth flow is written down"), review
+    # the opposite: a review of "it" is of the task's topic
+    assert _criteria("audit", "Have security review it", "partner API").startswith("The security review of partner API")
 
 
 def test_a_topic_does_not_end_on_a_word_that_opens_more() -> None:
@@ -212,6 +225,9 @@ def test_a_part_named_by_its_act_opens_with_that_act() -> None:
     plan = plan_for("Launch in Chile", "Needs es-CL copy for both apps, Webpay as a payment method, the consent banner "
                                        "reviewed by security/privacy, and the release through both stores.")
     assert "Release through both stores" in titles(plan), titles(plan)
+    assert "Prepare the store listings in Spanish" in titles(plan_for("Launch in Chile", "Needs es-CL copy for both "
+                                                                      "apps, Webpay as a payment method, and the store "
+                                                                      "listings in Spanish."))
     # the opposite: a thing whose first word is an act's noun ("release notes") is still a thing
     notes = plan_for("Release 3.2", "Needs the new export screen, the release notes for customers, and a smoke test.")
     assert not any(t.startswith("Release notes") for t in titles(notes)), titles(notes)

@@ -1692,6 +1692,8 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
         return _title(f"{_ACT_VERBS[act.group('act').lower()]} {rest[act.end():].strip()}")
     if _WRITTEN_RE.search(_TOPIC_STOP_RE.sub("", rest)):
         verb = "Write"  # a rollback plan, a runbook, a guide is written, whatever phase it is in
+    elif _CONTENT_RE.match(rest):
+        verb = "Prepare"  # "the store listings and screenshots in Portuguese": content, not code to implement
     elif _APPROVAL_RE.search(rest):
         verb = "Get"  # "a legal sign-off on the retention rules"
     elif _REVIEWING_RE.search(rest) or (item.phase == "test" and _TEST_RE.search(rest)):
@@ -1725,6 +1727,9 @@ _COMMON_START_RE = re.compile(r"^(?:new|old|all|each|every|existing|current|dail
                               r"\w+(?:ly|al|ing|ed|ive|ous|ful|less|able|ion|ions|ment|ments|ance|ence|ity|ities))$",
                               re.IGNORECASE)
 _APPROVAL_RE = re.compile(r"^(?:\w+\s+){0,2}(?:sign-?off|approval|go-ahead)\b", re.IGNORECASE)
+_CONTENT_RE = re.compile(r"(?:(?:app\s+)?store\s+listings?|screenshots|marketing\s+(?:copy|texts?)|copy|"
+                         r"release\s+notes|app\s+descriptions?|store\s+texts?)\b", re.IGNORECASE)
+"""Words and pictures a store or a page shows (a listing, screenshots, copy): prepared, not implemented."""
 _WRITTEN_RE = re.compile(r"\b(?:plan|runbook|playbook|guide|report|document|doc|policy|procedure|checklist|rfc|adr|"
                          r"diagram|spec|specification|proposal|readme|changelog|notes|faq|manual|write-?up)s?\s*$",
                          re.IGNORECASE)
@@ -1829,10 +1834,18 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
         # weakness or credential stops working
         return (f"Done as asked ({lowered}), checked by its author, with what was done and its result written down; "
                 "what it changed still works")
-    if phase == "deploy" and _STORE_RE.search(f"{title} {topic}"):
+    if phase == "deploy" and _STORE_RELEASES_RE.match(title) and (
+            _STORE_RE.search(f"{title} {topic}") or re.search(r"\b(?:ios|android|testflight)\b", title, re.IGNORECASE)):
         # an app released through a store has no health check nor rollback: review, rollout share and crashes
         return (f"Released ({lowered}): the store accepted the build, it reaches users at the planned rollout share, "
                 "and its crash rate is watched, the rollout halted if it rises")
+    if _CHECKS_RESULT_RE.match(title):  # "Make sure the app builds and the unit tests pass": true, not "Sure ... is implemented"
+        return (f"Checked ({lowered}): it holds, shown by its author, with how it was checked and what it showed written "
+                "down")
+    reviewed = _REVIEW_OF_RE.match(title) if phase == "audit" else None
+    if reviewed:  # "Have security/privacy review the LGPD consent screen": the review of that, not of the whole task
+        what = re.sub(r",?\s+(?:before|after|once|when|until|so|by)\s.*$", "", reviewed.group("what"))  # not "before launch"
+        return _SUCCESS["audit"].format(topic=what)
     if phase == "implement" and verb == "fix" and coded:
         # "Fix missing certificate pinning on the BFF host": what was wrong is gone, not "Missing ... is implemented"
         return (f"Fixed ({lowered}): what was wrong no longer happens, shown by its author, the code builds and the "
@@ -1846,10 +1859,20 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
                                   title_lower=title[:1].lower() + title[1:])
 
 
+_STORE_RELEASES_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?release|release|ship|roll\s+(?:\S+\s+){0,3}?out|publish|"
+                                r"re-?submit|submit|upload|launch|promote|prove)\b", re.IGNORECASE)
+"""A part that puts a build out (not ``Regenerate the App Store provisioning profiles``)."""
 _STORE_RE = re.compile(
-    r"\b(?:app\s*store|play\s*store|google\s+play|play\s+(?:console|production|internal)|testflight|(?:both|the)\s+stores?\b|"
-    r"release\s+train|store\s+review|(?:ios|android|mobile)\s+(?:apps?|releases?|builds?)|app\s+versions?)\b", re.IGNORECASE)
+    r"\b(?:app\s*store|play\s*store|google\s+play|play\s+(?:console|production|internal)|testflight|"
+    r"(?:both|the)\s+stores?\b(?!\s+(?:servers?|staff|managers?|network|controllers?|pcs?|devices?|teams?))|"
+    r"(?:release|next|this|the)\s+train|store\s+review|(?:ios|android|mobile)\s+(?:apps?|releases?|builds?)|"
+    r"app\s+versions?)\b", re.IGNORECASE)
 """A release through an app store (a mobile app's build, a release train), not a deploy to servers."""
+
+
+_REVIEW_OF_RE = re.compile(r"^(?:have|get|make|ask)\s+(?:the\s+)?[\w/-]+(?:\s+team)?\s+(?:to\s+)?(?:review|audit|assess|"
+                           r"pen-?test|check)\s+(?P<what>(?!it\b|them\b|this\b|that\b)\S.*)$", re.IGNORECASE)
+"""A review asked of a team with its own object (``Have security review the server-side validation``)."""
 
 
 _FINDING_VERBS = frozenset({
