@@ -261,3 +261,16 @@ def test_fixing_all_findings_listed_is_a_fix_of_each() -> None:
                                             "in plain text. Fix all findings, have security retest.")
     assert [s.worker_type for s in logged.subtasks if s.title.startswith("Fix debug logging")] != ["deploy"], \
         [(s.title, s.assigned_to, s.worker_type) for s in logged.subtasks]
+
+
+def test_code_moved_onto_another_api_is_designed_and_tested() -> None:
+    plan = plan_for("Epic: move payments to Adyen", "Stripe Connect v1 is deprecated next spring. Migrate the checkout "
+                                                    "on web to the Adyen Checkout API, move refund handling in the backend "
+                                                    "to the Adyen Management API with HMAC verification, have security "
+                                                    "review the webhook handling, and ship it through the release train "
+                                                    "with a staged rollout.")
+    assert any(s.worker_type == "test" for s in plan.subtasks), titles(plan)
+    # the opposite: data and records moved make nothing to design or unit-test
+    moved = plan_for("Move DNS to Route 53", "Move the zone files to the new bucket, migrate the DNS records to Route "
+                                             "53, and remove the old zone.")
+    assert not any(s.worker_type in ("test", "planner") for s in moved.subtasks), titles(moved)

@@ -362,13 +362,20 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
             if fixes:  # "Fix all findings in both apps, have security retest": after the fix of what was found too
                 item.rank = RANK["remediate"]
                 item.after = max(item.after, 1 + max(fix.after for fix in fixes))
-    items = _complete(items, task, topic, main, lambda item: item.text.split(maxsplit=1)[0].lower() not in _NOTHING_MADE)
+    items = _complete(items, task, topic, main, lambda item: item.text.split(maxsplit=1)[0].lower() not in _NOTHING_MADE
+                      or bool(_TO_NEW_API_RE.match(item.text)))
     if listed or switched:
         _side_by_side(items, numbered=listed)
     _assign_files(items, task, config.max_files_per_subtask)
     items = _fit(items, config.max_subtasks)
     items.sort(key=_order)
     return _with_acceptance(_drafts(items, topic, config, verbs), description)
+
+
+_TO_NEW_API_RE = re.compile(r"^\s*(?:migrate|move|port)\b[^.;]*?\bto\s+(?:the\s+)?(?:[\w.'’-]+\s+){0,4}?(?:api|sdk|"
+                            r"library|framework)\b", re.IGNORECASE)
+"""Code moved onto another API or SDK (``Move receipt validation in the BFF to the App Store Server API``): code is
+written against it, so it is designed and tested, unlike data or hosts moved."""
 
 
 def _quoted_lines(text: str) -> frozenset[str]:
