@@ -274,3 +274,15 @@ def test_code_moved_onto_another_api_is_designed_and_tested() -> None:
     moved = plan_for("Move DNS to Route 53", "Move the zone files to the new bucket, migrate the DNS records to Route "
                                              "53, and remove the old zone.")
     assert not any(s.worker_type in ("test", "planner") for s in moved.subtasks), titles(moved)
+
+
+def test_secrets_moved_are_securitys() -> None:
+    plan = plan_for("Move CI from Travis to GitHub Actions", "Port the build jobs to Actions workflows, migrate the "
+                                                             "deploy secrets into GitHub environments, and switch off "
+                                                             "Travis.")
+    moved = next(s for s in plan.subtasks if s.title.startswith("Migrate the deploy secrets"))
+    assert moved.assigned_to == "security", [(s.title, s.assigned_to) for s in plan.subtasks]
+    # the opposite: code or data migrated stays where its words send it
+    data = plan_for("Move CI from Travis to GitHub Actions", "Port the build jobs to Actions workflows, migrate the "
+                                                             "build cache into GitHub's cache, and switch off Travis.")
+    assert next(s for s in data.subtasks if s.title.startswith("Migrate the build cache")).assigned_to != "security"

@@ -1109,7 +1109,8 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             openings[place] = True
         placed = _placed(part) if openings[place] else placed
         route = _part_route(part, classifier, openings[place])
-        if route.domain != "security" and "security" in classifier.config.domains and _SECURITY_ASKED_RE.match(part):
+        if route.domain != "security" and "security" in classifier.config.domains and (
+                _SECURITY_ASKED_RE.match(part) or _SECRETS_MOVED_RE.match(part)):
             route = dataclasses.replace(route, domain="security", strong=True,
                                         master=classifier.config.domains["security"].master)
         if route.domain == "security" and _OTHER_REVIEW_RE.search(part) and "development" in classifier.config.domains \
@@ -1192,6 +1193,13 @@ _OPEN_PHRASE_RE = re.compile(r"\s(?:for|of|on|in|to|with|from)\s+(?:the\s+|our\s
                              re.IGNORECASE)
 """A clause that ends in a short phrase a preposition opens (``... for camera``): an "and" after it may go on with it."""
 _PHRASE_HEAD_RE = re.compile(r"\s(?:in|on|for|to|with|at|from|so|that|which|who|by)\s|\s\(", re.IGNORECASE)
+
+
+_SECRETS_MOVED_RE = re.compile(r"\s*(?:then\s+)?(?:migrate|move|port|transfer)\s+(?:the\s+|our\s+|all\s+)?(?:[\w-]+\s+){0,2}?"
+                               r"(?:secrets?|credentials?|passphrases?|passwords?|api\s+keys?|signing\s+keys?|private\s+keys?|"
+                               r"keystores?)\b", re.IGNORECASE)
+"""Secrets moved (``Migrate signing secrets and the match passphrase``): security's, as a rotation is, though
+"migrate" is a word of code moved."""
 
 
 _RETEST_RE = re.compile(r"\bre-?(?:test|scan|check|assess|assessment|audit|verification)s?\b", re.IGNORECASE)
