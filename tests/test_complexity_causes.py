@@ -1848,3 +1848,34 @@ def test_a_bump_with_an_arrow_is_a_library_bump(rules: Classifier, title: str, d
 def test_a_regression_reported_and_fixed_is_one_problem(rules: Classifier, title: str, description: str,
                                                         decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # the verbs security's and platform's people open their steps with are work verbs (a fleet's rollout read as one
+    # security task: "reconcile", "enroll", "enforce", "block", "produce" opened no action)
+    ("Roll out disk encryption and EDR to the laptop fleet", "The audit sampled 20 laptops and 5 failed. Fix the whole "
+     "fleet: reconcile the asset register against Jamf, enroll the missing ones, enforce encryption via MDM policy, "
+     "block non-compliant devices from Okta, and produce a compliance report.", "complex"),
+    # opposite: one policy enforced on many accounts is one routine (F4)
+    ("Enforce 2FA for every member of the GitHub org", "Turn on the org setting and warn the members without it "
+     "first.", "simple"),
+])
+def test_the_verbs_steps_open_with_are_work(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # two new things brought up under one request's title are things made, not its steps (a launch that trains a
+    # model, stands up its endpoint and adds a screen)
+    ("Launch the recommendations carousel", "Train the ranking model on last quarter's sessions, stand up the "
+     "serving endpoint behind the gateway, and add the carousel to the home screen.", "complex"),
+    # opposites: one component's file and its content (create, implement) and a release's routine stay one request
+    ("Implement the invoice table", "Create InvoiceTable.tsx in src/components/billing/. Implement a sortable invoice "
+     "table. Include: status filter (paid, due, overdue, void), date-range picker, CSV export, pagination. Add it to "
+     "BillingPage.tsx.", "simple"),
+    ("Upgrade the staging cluster to 1.29", "Upgrade the control plane, upgrade the node pools, and run the smoke "
+     "tests.", "simple"),
+])
+def test_new_things_brought_up_are_not_one_requests_steps(rules: Classifier, title: str, description: str,
+                                                          decision: str) -> None:
+    assert decide(rules, title, description) == decision

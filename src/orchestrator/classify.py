@@ -520,7 +520,8 @@ class Classifier(Router):
         elif len(actions) >= 3 and len(domains) <= 1 and (self._one_request(title) or self._one_problem(title, actions)) \
                 and not (
                 any(not marker.startswith("and ") for marker in markers)
-                and any(_stem_of(action) in self._making for action in actions)):
+                and any(_stem_of(action) in self._making for action in actions)) \
+                and len({_stem_of(action) for action in actions} & BUILDING) < 2:
             # ordered steps that make something and then ship it ("fix the deprecations, ..., then deploy to
             # staging") are parts; a routine done in order ("drain the nodes, upgrade the control plane, then
             # the node pools") is the one request's steps
@@ -1061,6 +1062,11 @@ RECOVERING = ("rebuild", "restore", "re-sync", "resync", "resume", "recover", "r
 NEW_WORK = ("rewrite", "build", "create", "implement", "design", "develop", "port", "split", "shard", "introduce",
             "prototype")
 """Verbs that make a new thing (or a new shape of one): a deliverable of its own, even as a problem's answer."""
+BUILDING = frozenset({"build", "design", "develop", "prototype", "stand", "set", "spin", "train", "provision"})
+"""What brings up a new thing ("stand up the serving endpoint", "train the ranking model", "set up Feast"; not
+"create" or "implement", which often name one component's file and then its content): two of them under one title
+are two things made, not one request's steps ("Launch the carousel: train the model, stand up the endpoint, add
+the carousel")."""
 _OBLIGATION_RE = re.compile(r"\b(?:must|needs?|has\s+to|have\s+to|should|shall|will\s+need\s+to)\s+(?:be\s+|get\s+)?"
                             r"([a-z][a-z-]+(?:ed|ing|en|t))\b", re.IGNORECASE)
 """What must happen to a thing: "must be replaced", "need migrating", "has to be deployed"."""
