@@ -1879,3 +1879,29 @@ def test_the_verbs_steps_open_with_are_work(rules: Classifier, title: str, descr
 def test_new_things_brought_up_are_not_one_requests_steps(rules: Classifier, title: str, description: str,
                                                           decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+REVIEWED = ("Product is building instant payouts (card push via Stripe) for Q2. Before implementation starts we need a "
+            "STRIDE threat model of the flow: onboarding, payout request, webhook, reversal. Output: data-flow diagram, "
+            "threats ranked, required controls as tickets for the dev team.")
+
+
+@pytest.mark.parametrize(("title", "description", "likely", "decision"), [
+    # a title that opens with a security review asks that review: the description's review is the same one, no stage
+    # after a build, and a sure model does not plan it (a security team's new user: a threat model was planned)
+    ("Threat model: instant payouts feature", REVIEWED, 0.0, "simple"),
+    ("Threat model: instant payouts feature", REVIEWED, MODEL_COMPLEX_MIN, "simple"),
+    ("Security review of the instant payouts API", "Look at the webhook signatures and the payout limits.",
+     MODEL_COMPLEX_MIN, "simple"),
+    # opposites: a review asked after a thing built is security's stage; a title that does not open with the review
+    # is left to the model as before; a review title whose description asks other masters' work is still a plan
+    ("Instant payouts", REVIEWED, 0.0, "complex"),
+    ("Instant payouts for marketplace sellers", "", MODEL_COMPLEX_MIN, "complex"),
+    ("Pen test and ship the payouts API", "Pen test it, fix the findings in the code, then deploy it to production "
+     "and update the runbook.", 0.0, "complex"),
+])
+def test_a_title_that_opens_with_a_review_asks_that_review(title: str, description: str, likely: float,
+                                                           decision: str) -> None:
+    decided = Classifier(ClassifierConfig(), _Judging(likely)).classify(QueueTask.model_validate(
+        {"id": "t", "title": title, "description": description, "status": "pending"}))
+    assert decided.decision == decision, decided.reasons

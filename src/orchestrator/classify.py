@@ -263,7 +263,12 @@ class Classifier(Router):
         one_change = unit or (flagged and bool(_MOVED_RE.match(task.title.lower())) and alone)
         if one_change:
             reasons.append(f"{'one unit moved whole' if unit else 'moved behind a flag in one codebase'}: one change")
-        if judge is not None and not one_change and all(weight >= 0 for weight, _ in signals):  # nothing says it is small
+        reviewed = not one_change and _reviewed_title(task.title)
+        if reviewed:
+            # a title that opens with a security review asks that review ("Threat model: 'pay by bank'"): one job of
+            # security's, which the model, having learned that a review's words come with epics, is not asked to plan
+            reasons.append("the title asks one review: one job")
+        if judge is not None and not one_change and not reviewed and all(weight >= 0 for weight, _ in signals):
             likely = judge().complex
             if likely >= MODEL_COMPLEX_MIN or (score >= PARTIAL_PLAN_SCORE and likely >= MODEL_COMPLEX_SEEN_MIN):
                 return self._complex(task, route, min(0.9, likely), [
@@ -547,6 +552,8 @@ class Classifier(Router):
         # security's words alone: its own job, unless what is reviewed is a thing built before the review ("Each
         # tenant gets its own key; the storage service encrypts blobs with it; a design review with security")
         built_first = route.domain != "security" or others
+        if _reviewed_title(text.partition("\n")[0]):
+            return []  # "Threat model: pay by bank": the title's review is the work; the description's is the same one
         for found in _REVIEW_STAGE_RE.finditer(text):
             before, after = text[max(0, found.start() - 40):found.start()], text[found.end():found.end() + 30]
             head = len(before.split()) < 2 and "\n" not in before
@@ -966,6 +973,13 @@ ONE_UNIT_NOUNS = frozenset({"job", "step", "check", "script", "file", "table", "
 CODE_UNITS = frozenset({"parser", "helper", "decorator", "logger", "class", "util", "utility", "hook", "favicon",
                         "readme", "icon", "test", "picker", "dsn", "runner"})
 """Pieces of one codebase or setup: ported or switched in one change (``Port the CSV parser from Python 2 to 3``)."""
+
+
+def _reviewed_title(title: str) -> bool:
+    """Whether the title opens with a security review, which is then the work ("Threat model: pay by bank", "Pen test
+    the uploader", "Security review of the sharing links"), not a stage after a build."""
+    named = _REVIEW_STAGE_RE.search(title)
+    return named is not None and len(title[:named.start()].split()) < 2
 
 
 def _moved_unit(lowered: str, many: bool = True) -> bool:
