@@ -1905,3 +1905,33 @@ def test_a_title_that_opens_with_a_review_asks_that_review(title: str, descripti
     decided = Classifier(ClassifierConfig(), _Judging(likely)).classify(QueueTask.model_validate(
         {"id": "t", "title": title, "description": description, "status": "pending"}))
     assert decided.decision == decision, decided.reasons
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a thing reported missing is one problem: the places to check, its fix and a log line are its steps (a mobile
+    # team's bug was planned)
+    ("Apple Pay button missing for some iOS users at checkout", "Check the merchant domain verification, the "
+     "availability check and the flag targeting; fix whatever it is and add logging so we see it next time.",
+     "simple"),
+    # opposite: new things made for it are parts (F3's own opposite)
+    ("Order confirmation emails missing since Monday", "Rewrite the mail worker in Go, build a retry queue, and "
+     "create a dead-letter dashboard.", "complex"),
+])
+def test_a_thing_reported_missing_is_one_problem(rules: Classifier, title: str, description: str,
+                                                decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a version shipped: its build before the upload is the release's step, not a thing made and then shipped
+    ("Release iOS 5.3.0", "Bump the version, update the changelog, build with fastlane, upload to TestFlight, then "
+     "submit for App Store review once QA signs off.", "simple"),
+    # opposites: the same steps under a title that ships no version, and things made before a version ships
+    ("Get the iOS app into the App Store", "Bump the version, update the changelog, build with fastlane, upload to "
+     "TestFlight, then submit for App Store review once QA signs off.", "complex"),
+    ("Release 5.3.0 of the web app", "Build the export service, write its docs, then deploy it to production.",
+     "complex"),
+])
+def test_a_versions_build_is_a_step_of_its_release(rules: Classifier, title: str, description: str,
+                                                   decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -525,7 +525,7 @@ class Classifier(Router):
         elif len(actions) >= 3 and len(domains) <= 1 and (self._one_request(title) or self._one_problem(title, actions)) \
                 and not (
                 any(not marker.startswith("and ") for marker in markers)
-                and any(_stem_of(action) in self._making for action in actions)) \
+                and any(_stem_of(action) in self._making for action in actions) and not _VERSION_SHIPPED_RE.match(title)) \
                 and len({_stem_of(action) for action in actions} & BUILDING) < 2:
             # ordered steps that make something and then ship it ("fix the deprecations, ..., then deploy to
             # staging") are parts; a routine done in order ("drain the nodes, upgrade the control plane, then
@@ -975,6 +975,12 @@ CODE_UNITS = frozenset({"parser", "helper", "decorator", "logger", "class", "uti
 """Pieces of one codebase or setup: ported or switched in one change (``Port the CSV parser from Python 2 to 3``)."""
 
 
+_VERSION_SHIPPED_RE = re.compile(r"\s*(?:release|ship|publish|deploy|roll\s+out|cut)\b[^,;:]*?\bv?\d+\.\d+",
+                                 re.IGNORECASE)
+"""A title that ships a version ("Release iOS 5.3.0", "Cut release 4.12.0"): its build before the upload is a step of
+the release's routine, not a thing made and then shipped."""
+
+
 def _reviewed_title(title: str) -> bool:
     """Whether the title opens with a security review, which is then the work ("Threat model: pay by bank", "Pen test
     the uploader", "Security review of the sharing links"), not a stage after a build."""
@@ -1042,7 +1048,7 @@ them: "a lint, test and build job"): kinds of one thing, not a series of verbs. 
 unbounded, a pasted list of thousands ("a, b, c, ...") was scanned again from each of its words (seconds a task)."""
 _PROBLEM_RE = re.compile(r"\b(?:fail(?:s|ed|ing|ures?)?|broken|slow|full|leaks?|errors?|typos?|alerts?|flaky|wrong|"
                          r"bug|problem|issue|expired|down|regress(?:ed|ion)|timeouts?|timing\s+out|stuck|hangs?|"
-                         r"crash(?:es|ed|ing)?|stale)\b|\bp9\d\s+latency\s+\d", re.IGNORECASE)
+                         r"crash(?:es|ed|ing)?|stale|missing)\b|\bp9\d\s+latency\s+\d", re.IGNORECASE)
 """A title that reports a problem ("Jenkins disk full", "Payment webhook errors since Monday"); not several ("Security
 issues from the audit": a fix for each)."""
 _SEVERAL_DEFECTS_RE = re.compile(r"\b(?:findings|issues|vulnerabilities|defects|holes|bugs)\b", re.IGNORECASE)
