@@ -1935,3 +1935,38 @@ def test_a_thing_reported_missing_is_one_problem(rules: Classifier, title: str, 
 def test_a_versions_build_is_a_step_of_its_release(rules: Classifier, title: str, description: str,
                                                    decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # stages that each name a new thing are ordered deliverables, with or without a verb ("we need X first, then a
+    # dbt model ..., then a dashboard ...")
+    ("Churn cockpit", "We need the product events landed in the warehouse first, then a dbt model scoring each "
+     "account, then a dashboard for the CS team on top of it.", "complex"),
+    # opposites: stages going on with what exists (an upgrade's node pools and addons) and a stage that is a time
+    ("Move the staging cluster to 1.29", "The control plane first, then the node pools, then the addons.", "simple"),
+    ("Rotate the signing key", "Issue the new key first, then a week later retire the old one.", "simple"),
+])
+def test_stages_naming_new_things_are_deliverables(rules: Classifier, title: str, description: str,
+                                                   decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a service named before a review is what the review is of, and the model's routing to security (from words
+    # alone) does not make the review security's own job (a product team's epic in one sentence was one task)
+    ("Partner webhooks", "We need the webhook delivery service written, pen tested and running in prod before the "
+     "contract starts on March 1.", "complex"),
+    # opposite: a review's document named after a report is no service built ("pen test letter")
+    ("Customer asks for our SOC 2 report and pen test letter", "Send both from the trust portal under their NDA.",
+     "simple"),
+])
+def test_a_service_named_before_a_review_is_built_first(title: str, description: str, decision: str) -> None:
+    security = Judgement({**dict.fromkeys(MASTERS, 0.0), "security": 1.0}, 0.0)
+
+    class _Security(LearnedModel):
+        def __init__(self) -> None:
+            self.judge = lambda title, description, type_: security  # type: ignore[method-assign,assignment]
+
+    decided = Classifier(ClassifierConfig(), _Security()).classify(QueueTask.model_validate(
+        {"id": "t", "title": title, "description": description, "status": "pending"}))
+    assert decided.decision == decision, decided.reasons

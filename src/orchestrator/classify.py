@@ -64,6 +64,7 @@ from orchestrator.textsignals import (
     plan_heading_items,
     request_shaped,
     sequence_markers,
+    sequence_segments,
     series_items,
     stage_words,
     stated_parts,
@@ -462,7 +463,8 @@ class Classifier(Router):
         elif len(asked) >= 3:  # Set up the staging environment, seed it with data, and give QA access
             signals.append((1.0, f"{len(asked)} pieces of work asked in the title: {', '.join(asked)}"))
         elif len(ordered := stage_words(text)) - self._steps_on_it(text, actions) >= 2 and (
-                len(actions) >= 2 or len(domains) >= 2):
+                len(actions) >= 2 or len(domains) >= 2 or sum(
+                    bool(_NEW_THING_RE.match(segment)) for segment in sequence_segments(text)[1:]) >= 2):
             # "Build the reminders service, then deploy it, then tell finance": two ordering words, three stages
             signals.append((1.0, f"ordered stages ({', '.join(ordered[:3])})"))
         elif len(phases := stated_phases(text)) >= 2 and not read_only:
@@ -547,8 +549,8 @@ class Classifier(Router):
         of the upload endpoint") or a fix with its review (security's) is one job. A sign-off waited for ("deploy
         after the security sign-off") is when, not work."""
         others = [domain for domain in domains if domain != "security"]
-        if route.domain == "inventory" or (route.domain == "security" and route.decided_by):
-            return []  # a census, or security's own job (its head)
+        if route.domain == "inventory" or (route.domain == "security" and route.decided_by not in (None, "model")):
+            return []  # a census, or security's own job (its head; not the model's guess from words alone)
         # security's words alone: its own job, unless what is reviewed is a thing built before the review ("Each
         # tenant gets its own key; the storage service encrypts blobs with it; a design review with security")
         built_first = route.domain != "security" or others
@@ -563,7 +565,9 @@ class Classifier(Router):
                 continue  # "Deploy the 4.2 hotfix, security sign-off required": a change's gate, not a build's stage
             if _REVIEW_MADE_RE.match(after):
                 continue  # "Add a compliance check step to the pipeline", "a pen test report page": a thing made
-            if not built_first and not self._is_software(_WORD_RE.findall(text[:found.start()].lower()), frozenset()):
+            named = _WORD_RE.findall(text[:found.start()].lower())
+            if not built_first and not (self._is_software(named, frozenset()) or RUNNING_SYSTEMS.intersection(
+                    word.removesuffix("s") for word in named)):  # ("the webhook delivery service written, pen tested")
                 continue
             if not _REVIEW_WAITED_RE.search(before) and not _REVIEW_SOURCE_RE.match(after) \
                     and not _REVIEW_FROM_RE.search(before):
@@ -979,6 +983,15 @@ _VERSION_SHIPPED_RE = re.compile(r"\s*(?:release|ship|publish|deploy|roll\s+out|
                                  re.IGNORECASE)
 """A title that ships a version ("Release iOS 5.3.0", "Cut release 4.12.0"): its build before the upload is a step of
 the release's routine, not a thing made and then shipped."""
+
+
+_NEW_THING_RE = re.compile(r"(?:an?|new)\s+(?!few\b|bit\b|lot\b|while\b|week\b|day\b|month\b)[a-z]", re.IGNORECASE)
+"""A stage that names a new thing ("..., then a dbt model joining them, then a dashboard on top"): a deliverable as
+much as a verb's; not a stage going on with what exists ("then the node pools") nor a time ("then a week later")."""
+
+
+RUNNING_SYSTEMS = NEW_SYSTEMS | {"service", "microservice", "backend", "worker", "server", "gateway"}
+"""Systems that are built and then run: one named before a review is what the review is of."""
 
 
 def _reviewed_title(title: str) -> bool:
