@@ -1970,3 +1970,18 @@ def test_a_service_named_before_a_review_is_built_first(title: str, description:
     decided = Classifier(ClassifierConfig(), _Security()).classify(QueueTask.model_validate(
         {"id": "t", "title": title, "description": description, "status": "pending"}))
     assert decided.decision == decision, decided.reasons
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a move of one named thing's part is one change, not a platform moved ("the api repo's pipeline", "the DNS of
+    # example.org", a move "for the web repo")
+    ("Migrate the billing repo's pipeline from CircleCI to GitHub Actions", "simple"),
+    ("Move the DNS of shop.example.com from Namecheap to Route 53", "simple"),
+    ("Migrate the CI from Jenkins to GitLab CI for the docs repo", "simple"),
+    # opposites: a platform, all of a kind, or a group's data moved is still a whole move
+    ("Move the blog from WordPress to the new CMS", "complex"),
+    ("Migrate CI from Jenkins to GitLab CI for all 20 repositories", "complex"),
+    ("Move ticket attachments for EU customers from us-east-1 to eu-west-1", "complex"),
+])
+def test_a_move_of_one_named_things_part_is_one_change(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

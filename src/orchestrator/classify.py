@@ -834,8 +834,9 @@ class Classifier(Router):
             return [(1.0, f"a program of work ({title.strip()!r})")]  # Marketplace MVP, the reporting epic
         moved = _MOVED_RE.match(lowered)
         what = re.findall(r"[a-z][\w-]*", moved.group("what")) if moved else []
-        if what and not _moved_unit(lowered) \
-                and what[-1] not in SECRET_NOUNS and not (set(what) & (SCREENS | UI_OBJECTS | SHOWN_CONTENT)) \
+        if what and not _moved_unit(lowered) and not _OWNED_PART_RE.search(moved.group("what") if moved else "") \
+                and not _FOR_ONE_RE.search(lowered) and what[-1] not in SECRET_NOUNS \
+                and not (set(what) & (SCREENS | UI_OBJECTS | SHOWN_CONTENT)) \
                 and not _MOVED_INSIDE_RE.search(lowered) \
                 and not re.search(r"\bfrom\s+(?:the\s+)?(?:left|right|top|bottom|side|header|footer|sidebar|menu)\b",
                                   lowered):
@@ -999,6 +1000,15 @@ def _reviewed_title(title: str) -> bool:
     the uploader", "Security review of the sharing links"), not a stage after a build."""
     named = _REVIEW_STAGE_RE.search(title)
     return named is not None and len(title[:named.start()].split()) < 2
+
+
+_OWNED_PART_RE = re.compile(r"^(?:the\s+)?[\w.-]+(?:\s+[\w.-]+)?'s\s+[\w-]+$|^the\s+[\w-]+\s+of\s+(?:the\s+)?[\w.-]+"
+                            r"(?:\s+[\w.-]+)?$")
+"""What a move takes is a part of one named thing ("the api repo's pipeline", "the DNS of example.org"): one thing's
+part moved, not a platform."""
+_FOR_ONE_RE = re.compile(r"\s(?:to|onto)\s+.+\sfor\s+(?:the|our|its)\s+(?:[\w.-]+\s+){0,2}[\w.-]*[^s\W]\s*$")
+"""A move done for one named thing, said after where it goes ("... to GitHub Actions for the web repo"); not for all
+of a kind ("for all 14 services") nor for a group ("for GDPR customers")."""
 
 
 def _moved_unit(lowered: str, many: bool = True) -> bool:
