@@ -1985,3 +1985,30 @@ def test_a_service_named_before_a_review_is_built_first(title: str, description:
 ])
 def test_a_move_of_one_named_things_part_is_one_change(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("text", "items"), [
+    # the names after a place go on with it: one item, not three
+    ("Fix the ClusterIssuer, re-issue the certs on prod-eu, prod-us and staging, and confirm the new expiry dates.",
+     ["Fix the ClusterIssuer", "re-issue the certs on prod-eu, prod-us and staging", "confirm the new expiry dates"]),
+    # opposites: names after an item that ends on no place, and things that are more than names, stay items
+    ("A new VPC, a Postgres replica, prod-us and staging, and the DNS cut-over.",
+     ["A new VPC", "a Postgres replica", "prod-us and staging", "the DNS cut-over"]),
+    ("A cluster in eu-west-1, residency checks by security, and an inventory entry.",
+     ["A cluster in eu-west-1", "residency checks by security", "an inventory entry"]),
+])
+def test_a_places_names_stay_in_its_item(text: str, items: list[str]) -> None:
+    assert series_items(text) == items
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    ("Re-issue the TLS certificates on the ingress clusters", "cert-manager stopped renewing after the issuer change. "
+     "Fix the ClusterIssuer, re-issue the certs on prod-eu, prod-us and staging, and confirm the new expiry dates.",
+     "simple"),
+    # opposite: a series of things built across masters is still parts
+    ("EU region", "A new cluster in eu-west-1, data residency checks by security, a region switch in the app config, "
+     "and an inventory entry.", "complex"),
+])
+def test_one_routine_done_in_places_is_not_parts(rules: Classifier, title: str, description: str,
+                                                 decision: str) -> None:
+    assert decide(rules, title, description) == decision
