@@ -2012,3 +2012,19 @@ def test_a_places_names_stay_in_its_item(text: str, items: list[str]) -> None:
 def test_one_routine_done_in_places_is_not_parts(rules: Classifier, title: str, description: str,
                                                  decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # an issue that gathers others is an epic by another name; a whole move after a label that asks nothing is a
+    # whole move; a spike is a piece of work in a "+" list as a build and a rollout are
+    ("Tracking issue: drop support for Node 16", "complex"),
+    ("Umbrella: accessibility fixes from the audit", "complex"),
+    ("Billing: migrate from Chargebee to Stripe Billing", "complex"),
+    ("Spike + build + rollout: feature flags service", "complex"),
+    # opposites: a label that names no program, a one-unit move after a label, a "+" list of one thing's features
+    ("Tracking pixel: fires twice on the thank-you page", "simple"),
+    ("Billing: migrate the invoice job from cron to a Kubernetes CronJob", "simple"),
+    ("Search + filters + sorting on the orders table", "simple"),
+])
+def test_epics_by_other_names(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision

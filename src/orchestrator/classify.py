@@ -123,6 +123,9 @@ OPENING_DETERMINERS = frozenset({"the", "a", "an", "our", "my", "your", "their",
 PROGRAM_NOUNS = frozenset({"mvp", "epic", "initiative", "program", "programme", "roadmap", "migration", "launch",
                            "replatforming", "modernization", "modernisation", "overhaul", "revamp", "rewrite"})
 """A noun-phrase title that names a program of work (``Marketplace MVP``, ``Kubernetes migration``)."""
+PROGRAM_LABELS = frozenset({"tracking issue", "tracking ticket", "umbrella issue", "umbrella ticket", "meta issue",
+                            "meta ticket", "umbrella"})
+"""The labels trackers give an issue that gathers others (``Tracking issue: drop Node 16``): an epic by another name."""
 CAPABILITY_TAILS = frozenset({"deploys", "deployments", "releases", "support", "rollout", "program", "project",
                               "programme", "initiative", "readiness", "compliance", "certification"})
 ONE_JOB_NOUNS = frozenset({"exercise", "drill", "test", "tests", "rehearsal", "dry-run", "runbook", "playbook",
@@ -801,8 +804,8 @@ class Classifier(Router):
         if capability and (verbless or set(after) <= CAPABILITY_TAILS):
             return [(1.0, f"a capability of a whole system: {capability.group()!r}")]
         words = head.split()
-        label = re.match(r"\s*([a-z]+)\s*:\s", lowered)
-        if label and label.group(1) in PROGRAM_NOUNS:  # "Epic: self-serve billing"
+        label = re.match(r"\s*((?:(?:tracking|umbrella|meta)\s+(?:issue|ticket)|umbrella)|[a-z]+)\s*:\s", lowered)
+        if label and label.group(1) in PROGRAM_NOUNS | PROGRAM_LABELS:  # "Epic: self-serve billing"
             return [(1.0, f"a program of work ({title.strip()!r})")]
         # a word no list knows before a determiner is a verb all the same ("Paginate the audit events API")
         named = verbless and 2 <= len(words) <= 4 and words[1] not in OPENING_DETERMINERS and words[0] not in ASKING_WORDS
@@ -851,7 +854,9 @@ class Classifier(Router):
         changed = self._system_verbs.search(head)
         if changed is None:
             return []
-        if changed.start() == 0 and head[changed.end():].strip() in ("", "everything") and _MOVE_FROM_RE.match(lowered):
+        # (after a label that asks nothing: "Billing: migrate from Chargebee to Stripe Billing")
+        if changed.start() == 0 and head[changed.end():].strip() in ("", "everything") and _MOVE_FROM_RE.match(
+                after_label(lowered)):
             return [(1.0, f"a whole system moves ({title.strip()!r})")]  # Migrate from MySQL to PostgreSQL
         if changed.start() == 0:  # Decommission the legacy billing system; Overhaul of the platform
             whole = head if head[changed.end():].strip() else head_phrase(re.sub(r"^\S+\s+(?:of|for)\s+", "", lowered))
@@ -954,7 +959,7 @@ _REVIEW_WAITED_RE = re.compile(r"\b(?:after|once|until|pending|awaiting|followin
 _WORK_NOUN_RE = re.compile(r"\b(?:setup|set-up|review|release|launch|rollout|roll-out|audit|tests|report|check|model|"
                            r"sign-off|go-live|cutover|cut-over|backfill|design|docs|documentation|training|pilot|"
                            r"integration|migration|generation|implementation|installation|automation|provisioning|"
-                           r"deployment|retention|hardening|assessment)\b", re.IGNORECASE)
+                           r"deployment|retention|hardening|assessment|spike|prototype|poc|research)\b", re.IGNORECASE)
 """A step of an arrow chain that is a piece of work (``security review``, ``letter generation``), not a thing."""
 _PATH_LEAD_RE = re.compile(r"\b(?:\w*flows?|path|journey|funnel|route|wizard|states?|status|steps|stages|is|are|exercis\w*|"
                            r"goes|passes|through|diagram|breadcrumbs?)\b", re.IGNORECASE)
