@@ -2028,3 +2028,22 @@ def test_one_routine_done_in_places_is_not_parts(rules: Classifier, title: str, 
 ])
 def test_epics_by_other_names(rules: Classifier, title: str, decision: str) -> None:
     assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("text", "items"), [
+    # values in parentheses are no items of the series (F1): the comma inside them splits nothing
+    ("Delete their rows in the warehouse (customers, orders PII columns), purge the feature store, and confirm to the "
+     "DPO by Friday.", ["Delete their rows in the warehouse (customers, orders PII columns)", "purge the feature store",
+                        "confirm to the DPO by Friday"]),
+    # opposite: commas outside parentheses still split
+    ("A new cluster (eu-west-1), residency checks by security, and an inventory entry.",
+     ["A new cluster (eu-west-1)", "residency checks by security", "an inventory entry"]),
+])
+def test_a_comma_in_parentheses_splits_no_series(text: str, items: list[str]) -> None:
+    assert series_items(text) == items
+
+
+def test_one_subjects_erasure_is_one_request(rules: Classifier) -> None:
+    assert decide(rules, "GDPR erasure request #5120", "Data subject request #5120 asks for erasure under Art. 17. "
+                  "Delete or anonymise their rows in the warehouse (customers, orders PII columns) and the feature "
+                  "store, and confirm to the DPO by Friday.") == "simple"

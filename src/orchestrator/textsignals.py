@@ -279,7 +279,9 @@ def series_items(text: str) -> list[str]:
     for sentence in _series_sentences(text):
         if _STATEMENT_RE.search(sentence) or not re.search(r",\s*(?:and|plus)\s+\S", sentence):
             continue
-        items = _places_joined([item for item in map(_tidy_item, re.split(r",\s*(?:and\s+|plus\s+)?", sentence)) if item])
+        # (not at a comma inside parentheses: "their rows in the warehouse (customers, orders PII columns)" is one item)
+        items = _places_joined([item for item in map(_tidy_item, re.split(r",(?![^()]*\))\s*(?:and\s+|plus\s+)?",
+                                                                           sentence)) if item])
         if len(items) >= 3 and all(len(item.split()) <= 12 for item in items):
             return items
     return []
