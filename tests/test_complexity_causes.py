@@ -2047,3 +2047,17 @@ def test_one_subjects_erasure_is_one_request(rules: Classifier) -> None:
     assert decide(rules, "GDPR erasure request #5120", "Data subject request #5120 asks for erasure under Art. 17. "
                   "Delete or anonymise their rows in the warehouse (customers, orders PII columns) and the feature "
                   "store, and confirm to the DPO by Friday.") == "simple"
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a step had done by others ("then get it deployed", "then have the docs updated") is a stage of its own, and no
+    # history ("it deployed" read as what already happened left the description empty)
+    ("Get the new search live", "Finish the indexer and then get it deployed and then have the docs updated.",
+     "complex"),
+    # opposites: steps on "it" done by the one worker stay one routine's; history told stays history
+    ("Restart the worker", "Drain node-7 first, then reboot it, then uncordon it.", "simple"),
+    ("Get the new search live", "We finished the indexer and deployed it last week; then we updated the docs.",
+     "simple"),
+])
+def test_a_step_had_done_by_others_is_a_stage(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -667,7 +667,9 @@ def without_investigation(text: str) -> str:
 
 _PIECE_SPLIT_RE = re.compile(r"((?<=[.;!?])\s+|,\s+|\n)")
 _NARRATIVE_RE = re.compile(
-    r"\b(?:we|they|someone|somebody|he|she|i|you|it|that|this)\s+(?:\w+ly\s+|had\s+|have\s+|then\s+)?"
+    # (not a step had done by others: "then get it deployed", "have this reviewed")
+    r"(?<!\bget\s)(?<!\bhave\s)\b(?:we|they|someone|somebody|he|she|i|you|it|that|this)\s+(?:\w+ly\s+|had\s+|have\s+|"
+    r"then\s+)?"
     r"(?!need|feed|seed|embed)[a-z]{3,}ed\b"  # we implemented, someone deployed
     r"|^(?:and\s+)?(?!need|feed|seed|embed|speed|proceed|exceed|succeed)[a-z]{4,}ed\s+(?:it|them|this|that)\b"  # deployed it
     r"|\b(?:was|were|has\s+been|have\s+been|had\s+been|is\s+already|are\s+already)\s+(?:\w+ly\s+)?[a-z]+(?:ed|en|wn)\b"
