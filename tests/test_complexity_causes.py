@@ -2061,3 +2061,17 @@ def test_one_subjects_erasure_is_one_request(rules: Classifier) -> None:
 ])
 def test_a_step_had_done_by_others_is_a_stage(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # the work divided among teams named as who does each part: as many masters' parts
+    ("Reporting API for partners", "Dev builds it, sec reviews it, ops ships it.", "complex"),
+    ("Partner sandbox", "Backend will build the sandbox tenant and platform has to deploy it on the shared cluster.",
+     "complex"),
+    # opposites: one team's work, and teams named with no work verb
+    ("Reporting API for partners", "Dev builds it and then dev documents it.", "simple"),
+    ("Reporting API for partners", "Security knows about it and ops agrees; add the pagination to the list endpoint.",
+     "simple"),
+])
+def test_work_divided_among_teams_is_parts(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -242,6 +242,7 @@ class Classifier(Router):
                                           contents=contents or person or self._reads_only(task.title),
                                           domain=route.domain, person=person)
         signals += self._staged_launch(text)
+        signals += self._teams_work(body)
         signals += self._split_by_writer(body)
         signals += self._size_signals(task, text)
         flagged = bool(_FLAGGED_RE.search(body)) and len(domains) <= 1
@@ -652,6 +653,19 @@ class Classifier(Router):
         making = words[0] in self._making | DOCUMENTING or words[:2] == ["set", "up"]
         return head if making else title
 
+    def _teams_work(self, body: str) -> list[tuple[float, str]]:
+        """M: the work divided among teams, each named as the subject of its part ("Dev builds it, sec reviews it, ops
+        ships it"): two masters' teams or more, each with a work verb, are as many parts."""
+        masters: dict[str, str] = {}
+        for clause in clauses(body):
+            found = _TEAM_DOES_RE.match(clause)
+            verb = found.group("verb").lower() if found else ""
+            if found and (verb in self._work_verbs or (verb.endswith("s") and verb[:-1] in self._work_verbs)):
+                masters.setdefault(TEAM_MASTERS[found.group("team").lower()], clause)
+        if len(masters) < 2:
+            return []
+        return [(1.0, f"the work of {len(masters)} masters' teams: {', '.join(masters.values())}")]
+
     def _pieces(self, series: list[str], title: str) -> bool:
         """R3: whether a sentence's series ("Debezium connectors ..., Kafka topics ..., a Spark job ..., and the old
         dumps turned off") names as many pieces of work. Not when most of them are actions (read as actions), nor a
@@ -998,6 +1012,14 @@ much as a verb's; not a stage going on with what exists ("then the node pools") 
 
 RUNNING_SYSTEMS = NEW_SYSTEMS | {"service", "microservice", "backend", "worker", "server", "gateway"}
 """Systems that are built and then run: one named before a review is what the review is of."""
+
+
+TEAM_MASTERS = {**dict.fromkeys(("dev", "devs", "developers", "engineering", "eng", "backend", "frontend"), "development"),
+                **dict.fromkeys(("sec", "security", "appsec", "infosec"), "security"),
+                **dict.fromkeys(("ops", "platform", "sre", "devops", "infra", "infrastructure"), "cicd")}
+"""The teams people name as who does a part, and the master whose job that part is."""
+_TEAM_DOES_RE = re.compile(rf"(?:and\s+|then\s+)?(?P<team>{'|'.join(TEAM_MASTERS)})(?:\s+team)?\s+(?:(?:needs?|has|have)\s+"
+                           r"to\s+|must\s+|should\s+|will\s+|to\s+|then\s+)?(?P<verb>[a-z]+)\b", re.IGNORECASE)
 
 
 def _reviewed_title(title: str) -> bool:
