@@ -530,9 +530,11 @@ class Classifier(Router):
             actions = []  # an audit's "list every role ... and flag those unused": steps of the one reading job
         elif person and all(_stem_of(action) in ACCESS_STEPS for action in actions):
             actions = []  # remove them from the GitHub org, disable their SSO account: one offboarding's steps
-        elif len(actions) >= 3 and decided_by == "finding" and len(domains) <= 1:
+        elif len(actions) >= 3 and decided_by == "finding" and len(domains) <= 1 and not any(
+                _stem_of(action) in self._making - {"fix", "replace"} for action in actions):
             # "Rotate the key, restrict the new one, move it to the CI secrets and purge it from the history": the
-            # response to one finding, as its listed steps above
+            # response to one finding, as its listed steps above; not a new thing made for it ("rewrite the token
+            # service in Go, verify the other services, upgrade the SDKs")
             signals.append((0.0, f"{len(actions)} steps of the response to one finding"))
             actions = []
         elif len(actions) >= 3 and all(_stem_of(action) in SETTING_VERBS for action in actions):
