@@ -1803,6 +1803,23 @@ def test_a_secret_reported_exposed_is_one_finding_to_respond_to(rules: Classifie
 
 
 @pytest.mark.parametrize(("title", "description", "expected"), [
+    # a certificate expiring: its renewal's steps (order, import, switch the pipeline to it, check a signed build) are
+    # one routine of cicd's (a mobile team's new user)
+    ("Code signing certificate for the Windows installer expires in two weeks", "Order the new certificate from "
+     "DigiCert, import it into the signing HSM, update the release pipeline to use it, and verify a signed build "
+     "installs cleanly.", ("simple", "cicd")),
+    # opposites: a renewal with security's work in it, or with a new thing built beside it, is a plan
+    ("Wildcard cert expires next week", "Renew the cert, redeploy the ingress, rotate the signing keys and audit who "
+     "used the old one.", ("complex", None)),
+    ("TLS cert for api.example.com expires Friday", "Renew it, then build a cert-expiry exporter for Prometheus, add "
+     "alerts in Grafana and write the runbook for the on-call team.", ("complex", None)),
+])
+def test_a_certificates_renewal_is_one_routine(rules: Classifier, title: str, description: str,
+                                               expected: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == expected
+
+
+@pytest.mark.parametrize(("title", "description", "expected"), [
     # the runbook kept up to date by the change itself is its record, not docs' part (a security team's new user)
     ("Enforce hardware-key MFA for AWS root and break-glass accounts", "Auditor finding from last year's SOC 2: root "
      "user on 3 of our 7 AWS accounts has virtual MFA only. Move all 7 root users and the 2 break-glass IAM users to "

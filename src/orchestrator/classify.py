@@ -137,6 +137,10 @@ INTRODUCING = frozenset({"introduce", "support", "enable", "launch", "deliver", 
 """Verbs that bring a capability in (``Introduce multi-tenancy``), unlike ``fix`` or ``document``."""
 SHIPPING = frozenset({"deploy", "redeploy", "release", "rollout", "roll-out", "ship", "launch", "publish", "go-live"})
 """Verbs that ship what was made: a list that ends in one after making something is the seed's "build, then deploy"."""
+ROUTINES = {"finding": "the response to one finding", "renewal": "one certificate's renewal"}
+"""What a title reports that one master has a routine for: a finding (a scanner's, a reported threat, a secret exposed)
+and a certificate expiring. Their steps (rotate, restrict, purge; order, import, switch the pipeline to it, check a
+signed build) are the routine's, when one master does them all and none makes a new thing."""
 _LEAKED_RE = re.compile(
     r"\b(?:(?:api|access|signing|ssh|deploy|private)[ -])?(?:keys?|tokens?|secrets?|passwords?|credentials?|keystores?)\b"
     r"[^.\n]{0,60}?\b(?:committed|leaked|exposed|pushed|posted|pasted|checked\s+in|printed|logged)\b", re.IGNORECASE)
@@ -514,10 +518,10 @@ class Classifier(Router):
             # "build + sec review + rollout", "Mobile: rebuild settings, add biometric login, ship to stores":
             # what is made, then shipped, as the seed's "Refactor API layer, update tests, and deploy"
             signals.append((1.0, f"{len(items)} listed parts of work, the last shipping what the others make"))
-        elif len(items) >= 3 and decided_by == "finding" and len(domains) <= 1:
+        elif len(items) >= 3 and decided_by in ROUTINES and len(domains) <= 1:
             # "Phishing report: ... Block the sender, pull the email from all mailboxes, check sign-in logs and reply":
             # the response to one reported finding, one master's routine, not parts
-            signals.append((0.0, f"{len(items)} steps of the response to one finding"))
+            signals.append((0.0, f"{len(items)} steps of {ROUTINES[decided_by]}"))
         elif len(items) >= 3:  # four or more parts are as many as four separate actions
             signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
         elif len(owed := max(self._obligations(listed), self._obligations(clauses(rest if rest.strip() else title)),
@@ -530,12 +534,12 @@ class Classifier(Router):
             actions = []  # an audit's "list every role ... and flag those unused": steps of the one reading job
         elif person and all(_stem_of(action) in ACCESS_STEPS for action in actions):
             actions = []  # remove them from the GitHub org, disable their SSO account: one offboarding's steps
-        elif len(actions) >= 3 and decided_by == "finding" and len(domains) <= 1 and not any(
+        elif len(actions) >= 3 and decided_by in ROUTINES and len(domains) <= 1 and not any(
                 _stem_of(action) in self._making - {"fix", "replace"} for action in actions):
             # "Rotate the key, restrict the new one, move it to the CI secrets and purge it from the history": the
             # response to one finding, as its listed steps above; not a new thing made for it ("rewrite the token
             # service in Go, verify the other services, upgrade the SDKs")
-            signals.append((0.0, f"{len(actions)} steps of the response to one finding"))
+            signals.append((0.0, f"{len(actions)} steps of {ROUTINES[decided_by]}"))
             actions = []
         elif len(actions) >= 3 and all(_stem_of(action) in SETTING_VERBS for action in actions):
             # "Set the page size to 50, switch the default sort to newest and raise the export limit": values
