@@ -1820,6 +1820,22 @@ def test_a_certificates_renewal_is_one_routine(rules: Classifier, title: str, de
 
 
 @pytest.mark.parametrize(("title", "description", "expected"), [
+    # a version shipped after a label that names it: building that version, uploading it, asking the stores' review
+    # and rolling it out are one release's steps (a mobile team's new user)
+    ("Hotfix 2.3.1: ship to both stores", "The crash fix is merged on release/2.3. Build 2.3.1 from that branch, "
+     "upload to App Store Connect and Play production, request expedited review on iOS, and roll out Android at 100% "
+     "once approved.", ("simple", "cicd")),
+    # opposites: new things built and then shipped are a plan, under the same title or another
+    ("Hotfix 2.3.1: ship to both stores", "- Build the offline mode\n- Add the settings screen\n- Upload to App Store "
+     "Connect\n- Roll out to 100%", ("complex", None)),
+    ("Ship the TV apps", "Build the Android TV app, port the player to tvOS, upload both and roll out.", ("complex", None)),
+])
+def test_a_versions_build_upload_and_rollout_are_one_release(rules: Classifier, title: str, description: str,
+                                                             expected: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == expected
+
+
+@pytest.mark.parametrize(("title", "description", "expected"), [
     # the runbook kept up to date by the change itself is its record, not docs' part (a security team's new user)
     ("Enforce hardware-key MFA for AWS root and break-glass accounts", "Auditor finding from last year's SOC 2: root "
      "user on 3 of our 7 AWS accounts has virtual MFA only. Move all 7 root users and the 2 break-glass IAM users to "

@@ -522,6 +522,9 @@ class Classifier(Router):
             # "Phishing report: ... Block the sender, pull the email from all mailboxes, check sign-in logs and reply":
             # the response to one reported finding, one master's routine, not parts
             signals.append((0.0, f"{len(items)} steps of {ROUTINES[decided_by]}"))
+        elif len(items) >= 3 and len(domains) <= 1 and _ships_a_version(title_line):
+            # "Hotfix 7.12.1: ship to both stores: build 7.12.1, upload it, request review, roll out": one release's steps
+            signals.append((0.0, f"{len(items)} steps of one release"))
         elif len(items) >= 3:  # four or more parts are as many as four separate actions
             signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
         elif len(owed := max(self._obligations(listed), self._obligations(clauses(rest if rest.strip() else title)),
@@ -637,7 +640,8 @@ class Classifier(Router):
         ("bump the version, update the changelog, publish")."""
         last = _WORD_RE.findall(items[-1].lower())[:2]
         ships = bool(last) and (_stem_of(last[0]) in SHIPPING or " ".join(last) in ("roll out", "go live"))
-        return ships and any(_stem_of(item.lower()) in self._making | {"rebuild"} for item in items[:-1])
+        return ships and any(_stem_of(item.lower()) in self._making | {"rebuild"} and not _VERSION_BUILT_RE.match(item)
+                             for item in items[:-1])
 
     def _title_masters(self, title: str) -> list[tuple[float, str]]:
         """M: a title asking for two masters' work, each in a clause of its own verb ("Patch the Jenkins plugin
@@ -1021,6 +1025,20 @@ _VERSION_SHIPPED_RE = re.compile(r"\s*(?:release|ship|publish|deploy|roll\s+out|
                                  re.IGNORECASE)
 """A title that ships a version ("Release iOS 5.3.0", "Cut release 4.12.0"): its build before the upload is a step of
 the release's routine, not a thing made and then shipped."""
+
+
+def _ships_a_version(title: str) -> bool:
+    """A title that ships a version ("Release iOS 5.3.0"), also after a label that names it ("Hotfix 7.12.1: ship to
+    both stores")."""
+    label, colon, rest = title.partition(":")
+    return bool(_VERSION_SHIPPED_RE.match(title) or (colon and re.search(r"\bv?\d+\.\d+", label)
+                                                      and _SHIPPING_HEAD_RE.match(rest)))
+
+
+_SHIPPING_HEAD_RE = re.compile(r"\s*(?:release|ship|publish|deploy|roll\s+out)\b", re.IGNORECASE)
+_VERSION_BUILT_RE = re.compile(r"\s*(?:re)?build\s+(?:(?:the|a)\s+)?(?:[\w-]+\s+)?v?\d+\.\d+", re.IGNORECASE)
+"""A version built ("Build 7.12.1 from the release branch", "build iOS 5.3.0"): the release's own build, not a thing
+made and then shipped."""
 
 
 _NEW_THING_RE = re.compile(r"(?:an?|new)\s+(?!few\b|bit\b|lot\b|while\b|week\b|day\b|month\b)[a-z]", re.IGNORECASE)
