@@ -74,6 +74,7 @@ def test_paperwork_switches_and_rollouts(rules: Classifier, title: str, descript
         ("Order two spare YubiKeys for the on-call team", "", "inventory", "devices ordered"),
         ("Order a MacBook Pro for the new designer", "", "inventory", "a device by its name"),
         ("Replacement phone for Dana", "Swap the device from stock.", "inventory", "a verbless head: a replacement"),
+        ("Loaner laptop for the external auditor", "", "inventory", "a security word after the head is whom it is for"),
         ("Enroll the new iPads for the warehouse in Intune", "", "inventory", "devices enrolled"),
         # near cases: a device's security, a program on devices, a machine set up, a screen size
         ("Replace the stolen laptop", "", "security", "a security word in the head"),

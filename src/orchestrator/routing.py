@@ -838,7 +838,8 @@ class Router:
         laptop"), nor a program on it ("Ship the update to all phones": the phones are a place)."""
         words = re.findall(r"[a-z][a-z0-9-]*", head_phrase(title).lower())
         devices = [i for i, word in enumerate(words) if word in DEVICES]
-        if len(words) < 2 or not devices or self._has_keyword(named.lower(), "security") or _defect(named):
+        # a security word in the head (not in a person's title after it: "for the external auditor")
+        if len(words) < 2 or not devices or self._has_keyword(" ".join(words), "security") or _defect(named):
             return False
         # the device is what the head ends on: "recover laptop and YubiKey", "a MacBook Pro", "laptop + MDM enrollment"
         if not (all(word in DEVICE_MODELS for word in words[devices[-1] + 1:]) or words[-1] in DEVICE_STAGES):
