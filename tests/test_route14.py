@@ -114,3 +114,18 @@ def test_a_devices_life_is_an_assets(rules: Classifier, title: str, description:
 def test_capacity_asked_of_a_cloud_is_operations(rules: Classifier, title: str, description: str, expected: str,
                                                  why: str) -> None:
     assert decided(rules, title, description) == expected, why
+
+
+@pytest.mark.parametrize(
+    ("title", "expected", "why"),
+    [
+        # a chart or an image given a new version is a deploy's, whatever hyphenated name (dropped as a name) it has
+        ("Bump the nginx-ingress chart to 4.10", "cicd", "a Helm chart's version"),
+        ("Upgrade the kube-prometheus-stack chart to 56.x", "cicd", "a Helm chart's version"),
+        ("Bump the Stripe Python SDK to 7.x in billing-api", "development", "a library's version"),
+        ("Bump the revenue chart's colours on the dashboard", "development", "a chart on a page, no version"),
+        ("Upgrade the usage chart to show weekly bars", "development", "a chart on a page, no version"),
+    ],
+)
+def test_a_chart_given_a_version_is_a_deploys(rules: Classifier, title: str, expected: str, why: str) -> None:
+    assert decided(rules, title) == expected, why

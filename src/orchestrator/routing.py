@@ -255,6 +255,8 @@ _MISSING_RE = re.compile(r"\b(?:is|are)\s+missing\b", re.IGNORECASE)
 _THROWN_RE = re.compile(r"\b[a-z]\w+(?:exception|error)\b|\b(?:segfault|segmentation fault|panic|traceback|stack trace)\b",
                         re.IGNORECASE)
 """A failure named by what the program threw (``NullPointerException in PaymentService.refund``): the code's."""
+VERSIONING = frozenset({"bump", "upgrade", "downgrade"})
+_TO_VERSION_RE = re.compile(r"\bto\s+v?\d", re.IGNORECASE)
 _SHARE_RE = re.compile(r"\b(?:for|to|at)\s+\d{1,3}\s?%\s+of\s+(?:[\w-]+\s+){0,3}?(?:users|customers|accounts|tenants|"
                        r"traffic|requests|sessions|devices|production|the\s+fleet)\b", re.IGNORECASE)
 """A share of the users or of the traffic a change reaches ("for 100% of EU users", "to 5% of traffic")."""
@@ -734,7 +736,11 @@ class Router:
         # filling in or answering a field or a form enters data, it makes no software ("Fill in the missing tier field in
         # the services' catalog-info.yaml files", "Answer the customer's security assessment form")
         entered = words[:2] in (["fill", "in"], ["fill", "out"]) or verb == "answer"
-        software = len(words) > 1 and singular in self._software and "development" in scores and not (compound or entered) and (
+        # a chart or an image given a new version is a deploy's, named by a hyphenated name the routing words drop
+        # ("Bump the nginx-ingress chart to 4.10"), not a chart on a page
+        versioned = verb in VERSIONING and noun in self._deploy_objects and bool(_TO_VERSION_RE.search(title))
+        software = len(words) > 1 and singular in self._software and "development" in scores and not (
+            compound or entered or versioned) and (
             (verb in self._making and (verb not in REPAIRING or not defect)) or not (
                 defect or led or reviewed or (not verbless and any(self._other_domain(w) for w in named_by)))) and not (
             deploy_place)
