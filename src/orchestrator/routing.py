@@ -216,14 +216,15 @@ DEVICES = frozenset({"laptop", "laptops", "macbook", "macbooks", "macs", "chrome
                      "tablets", "ipad", "ipads", "yubikey", "yubikeys", "headset", "headsets", "workstation",
                      "workstations", "device", "devices"})
 """Devices issued to people: an asset whatever agent or profile it carries."""
-DEVICE_LIFECYCLE = frozenset({"issue", "order", "buy", "purchase", "procure", "ship", "enroll", "enrol", "assign",
-                              "reassign", "allocate", "return", "recover", "collect", "retrieve", "reclaim",
-                              "retire", "dispose", "recycle", "replace", "swap", "lend", "loan"})
-"""What is done to a device over its life, from its order to its disposal: keeping track of an asset. Not "provision"
+DEVICE_LIFECYCLE = frozenset({"issue", "ship", "enroll", "enrol", "assign", "reassign", "allocate", "return", "recover",
+                              "collect", "retrieve", "reclaim", "retire", "dispose", "recycle", "replace", "swap", "lend",
+                              "loan"})
+"""What is done to a device over its life, from its issue to its disposal: keeping track of an asset. Not buying it
+("Order 12 desk phones", "Buy 30 tablets": a purchase, people's work the planner checks by its receipt), nor "provision"
 (cicd's lead verb: "Provision 5 new laptops with the standard image" sets machines up, operations' work)."""
 DEVICE_STAGES = frozenset({"new", "replacement", "spare", "loaner", "enrollment", "enrolment", "return", "returns",
-                           "refresh", "order", "handover", "collection", "pickup", "shipment", "assignment", "retirement",
-                           "disposal", "recovery", "procurement", "purchase", "swap"})
+                           "refresh", "handover", "collection", "pickup", "shipment", "assignment", "retirement",
+                           "disposal", "recovery", "swap"})
 """A verbless head's words for the same ("New laptop + MDM enrollment", "Laptop return for ...")."""
 DEVICE_MODELS = frozenset({"pro", "air", "max", "mini", "plus", "ultra", "m1", "m2", "m3", "m4", "5c", "5"})
 ASSET_WORDS = frozenset({"asset", "assets", "hardware", "device", "devices"})
