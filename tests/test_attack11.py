@@ -723,6 +723,82 @@ def test_an_old_copy_of_the_queue_does_not_bring_back_a_handoff_its_master_remov
     assert max(sim.event_ids().values()) == 1
 
 
+@pytest.mark.parametrize("restart", [False, True])
+def test_a_move_followed_then_lost_by_an_old_copy_does_not_bring_back_the_handoff_its_master_removed(
+        restart: bool) -> None:
+    """Regression (``make faults``, walk 119): a task moved to development, whose new handoff development took and
+    removed; an old copy of the queue put back the first master's ``handoff_file``, and the person's move made again
+    read as a move a crash had cut short (the first handoff withdrawn for it, the new one missing): the new handoff
+    was written again and development did the work twice. The withdrawn handoff now says where its task went
+    (``handed_on``), written once the new handoff is on disk; only the queue follows again."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("s", "Fix bug in app/main.py line 3"))
+    sim.run("queue")
+    before = sim.store.files[sim.layout.queue]
+
+    def move(master: str) -> None:
+        queue = sim.store.get(sim.layout.queue)
+        queue["tasks"][0]["assigned_to"] = master
+        sim.store.put(sim.layout.queue, queue)
+
+    move("security")
+    sim.run("queue")
+    first, moved = sim.layout.task_handoff("development", "s"), sim.layout.task_handoff("security", "s")
+    assert sim.store.get(first)["handed_on"] == sim.layout.rel(moved)
+    del sim.store.files[moved]  # taken and removed by security
+    sim.store.put(sim.layout.queue, before)  # an unlocked writer's copy of before the move
+    move("security")  # and the person's move made again
+    if restart:
+        sim = sim.restart()
+    sim.tick(1)
+    assert not sim.store.exists(moved)
+    assert sim.queue_task("s")["handoff_file"] == sim.layout.rel(moved)
+    assert len(sim.events("handoff_created", task_id="s", master="security")) == 1
+    # a move cut short before the new handoff was written (no mark) is still finished
+    sim.submit(task("u", "Fix bug in app/other.py line 4"))
+    sim.run("queue")
+    sim.store.update_json(sim.layout.task_handoff("development", "u"),
+                          lambda h: h.update(status="cancelled", cancelled_reason="moved to cicd by a person"))
+    queue = sim.store.get(sim.layout.queue)
+    next(t for t in queue["tasks"] if t["id"] == "u")["assigned_to"] = "cicd"
+    sim.store.put(sim.layout.queue, queue)
+    sim.run("queue")
+    assert sim.store.get(sim.layout.task_handoff("cicd", "u"))["status"] == "pending"
+
+
+@pytest.mark.parametrize("crash_at", range(8))
+def test_a_move_back_cut_short_by_a_crash_is_announced_once(crash_at: int) -> None:
+    """Regression (``make faults``, walk 87): a task moved away and back to the master the daemon chose, the crash
+    between the queue's write and the event's: the restart looked for moves only where ``assigned_to`` and
+    ``routed_to`` differ, and a move back makes them equal again: the first master's handoff offered again, the
+    other's withdrawn, and nothing said. The handoff offered again now says whose it was (``moved_from``)."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("s", "Fix bug in app/main.py line 3"))
+    sim.run("queue")
+
+    def move(master: str) -> None:
+        queue = sim.store.get(sim.layout.queue)
+        queue["tasks"][0]["assigned_to"] = master
+        sim.store.put(sim.layout.queue, queue)
+
+    move("security")
+    sim.run("queue")
+    move("development")
+    sim.store.crash_at = sim.store.writes + crash_at
+    with contextlib.suppress(Crash):
+        sim.run("queue")
+    sim.store.crash_at = None
+    sim = sim.restart()
+    sim.tick(1)
+    first = sim.layout.task_handoff("development", "s")
+    assert sim.store.get(first)["status"] == "pending" and sim.store.get(first)["moved_from"] == "security"
+    back = [e for e in sim.events("handoff_created", task_id="s", master="development") if e.get("moved_from")]
+    assert len(back) == 1 and back[0]["withdrawn"] == sim.layout.rel(sim.layout.task_handoff("security", "s"))
+    assert max(sim.event_ids().values()) == 1
+
+
 # --- a standby daemon takes over after a kill -9 (real processes) --------------------------------------
 
 

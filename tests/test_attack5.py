@@ -390,7 +390,7 @@ def test_a_task_a_person_moves_to_another_master_takes_its_handoff_along() -> No
     assert sim.queue_task("t")["move_not_followed"] == "cicd"  # kept where the move is: said once for good
 
 
-@pytest.mark.parametrize("crash_at", range(7))
+@pytest.mark.parametrize("crash_at", range(9))
 def test_a_move_interrupted_by_a_crash_is_finished_and_announced_once(crash_at: int) -> None:
     sim = Sim()
     sim.start()

@@ -1848,3 +1848,230 @@ def test_a_bump_with_an_arrow_is_a_library_bump(rules: Classifier, title: str, d
 def test_a_regression_reported_and_fixed_is_one_problem(rules: Classifier, title: str, description: str,
                                                         decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # the verbs security's and platform's people open their steps with are work verbs (a fleet's rollout read as one
+    # security task: "reconcile", "enroll", "enforce", "block", "produce" opened no action)
+    ("Roll out disk encryption and EDR to the laptop fleet", "The audit sampled 20 laptops and 5 failed. Fix the whole "
+     "fleet: reconcile the asset register against Jamf, enroll the missing ones, enforce encryption via MDM policy, "
+     "block non-compliant devices from Okta, and produce a compliance report.", "complex"),
+    # opposite: one policy enforced on many accounts is one routine (F4)
+    ("Enforce 2FA for every member of the GitHub org", "Turn on the org setting and warn the members without it "
+     "first.", "simple"),
+])
+def test_the_verbs_steps_open_with_are_work(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # two new things brought up under one request's title are things made, not its steps (a launch that trains a
+    # model, stands up its endpoint and adds a screen)
+    ("Launch the recommendations carousel", "Train the ranking model on last quarter's sessions, stand up the "
+     "serving endpoint behind the gateway, and add the carousel to the home screen.", "complex"),
+    # opposites: one component's file and its content (create, implement) and a release's routine stay one request
+    ("Implement the invoice table", "Create InvoiceTable.tsx in src/components/billing/. Implement a sortable invoice "
+     "table. Include: status filter (paid, due, overdue, void), date-range picker, CSV export, pagination. Add it to "
+     "BillingPage.tsx.", "simple"),
+    ("Upgrade the staging cluster to 1.29", "Upgrade the control plane, upgrade the node pools, and run the smoke "
+     "tests.", "simple"),
+])
+def test_new_things_brought_up_are_not_one_requests_steps(rules: Classifier, title: str, description: str,
+                                                          decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+REVIEWED = ("Product is building instant payouts (card push via Stripe) for Q2. Before implementation starts we need a "
+            "STRIDE threat model of the flow: onboarding, payout request, webhook, reversal. Output: data-flow diagram, "
+            "threats ranked, required controls as tickets for the dev team.")
+
+
+@pytest.mark.parametrize(("title", "description", "likely", "decision"), [
+    # a title that opens with a security review asks that review: the description's review is the same one, no stage
+    # after a build, and a sure model does not plan it (a security team's new user: a threat model was planned)
+    ("Threat model: instant payouts feature", REVIEWED, 0.0, "simple"),
+    ("Threat model: instant payouts feature", REVIEWED, MODEL_COMPLEX_MIN, "simple"),
+    ("Security review of the instant payouts API", "Look at the webhook signatures and the payout limits.",
+     MODEL_COMPLEX_MIN, "simple"),
+    # opposites: a review asked after a thing built is security's stage; a title that does not open with the review
+    # is left to the model as before; a review title whose description asks other masters' work is still a plan
+    ("Instant payouts", REVIEWED, 0.0, "complex"),
+    ("Instant payouts for marketplace sellers", "", MODEL_COMPLEX_MIN, "complex"),
+    ("Pen test and ship the payouts API", "Pen test it, fix the findings in the code, then deploy it to production "
+     "and update the runbook.", 0.0, "complex"),
+])
+def test_a_title_that_opens_with_a_review_asks_that_review(title: str, description: str, likely: float,
+                                                           decision: str) -> None:
+    decided = Classifier(ClassifierConfig(), _Judging(likely)).classify(QueueTask.model_validate(
+        {"id": "t", "title": title, "description": description, "status": "pending"}))
+    assert decided.decision == decision, decided.reasons
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a thing reported missing is one problem: the places to check, its fix and a log line are its steps (a mobile
+    # team's bug was planned)
+    ("Apple Pay button missing for some iOS users at checkout", "Check the merchant domain verification, the "
+     "availability check and the flag targeting; fix whatever it is and add logging so we see it next time.",
+     "simple"),
+    # opposite: new things made for it are parts (F3's own opposite)
+    ("Order confirmation emails missing since Monday", "Rewrite the mail worker in Go, build a retry queue, and "
+     "create a dead-letter dashboard.", "complex"),
+])
+def test_a_thing_reported_missing_is_one_problem(rules: Classifier, title: str, description: str,
+                                                decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a version shipped: its build before the upload is the release's step, not a thing made and then shipped
+    ("Release iOS 5.3.0", "Bump the version, update the changelog, build with fastlane, upload to TestFlight, then "
+     "submit for App Store review once QA signs off.", "simple"),
+    # opposites: the same steps under a title that ships no version, and things made before a version ships
+    ("Get the iOS app into the App Store", "Bump the version, update the changelog, build with fastlane, upload to "
+     "TestFlight, then submit for App Store review once QA signs off.", "complex"),
+    ("Release 5.3.0 of the web app", "Build the export service, write its docs, then deploy it to production.",
+     "complex"),
+])
+def test_a_versions_build_is_a_step_of_its_release(rules: Classifier, title: str, description: str,
+                                                   decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # stages that each name a new thing are ordered deliverables, with or without a verb ("we need X first, then a
+    # dbt model ..., then a dashboard ...")
+    ("Churn cockpit", "We need the product events landed in the warehouse first, then a dbt model scoring each "
+     "account, then a dashboard for the CS team on top of it.", "complex"),
+    # opposites: stages going on with what exists (an upgrade's node pools and addons) and a stage that is a time
+    ("Move the staging cluster to 1.29", "The control plane first, then the node pools, then the addons.", "simple"),
+    ("Rotate the signing key", "Issue the new key first, then a week later retire the old one.", "simple"),
+])
+def test_stages_naming_new_things_are_deliverables(rules: Classifier, title: str, description: str,
+                                                   decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a service named before a review is what the review is of, and the model's routing to security (from words
+    # alone) does not make the review security's own job (a product team's epic in one sentence was one task)
+    ("Partner webhooks", "We need the webhook delivery service written, pen tested and running in prod before the "
+     "contract starts on March 1.", "complex"),
+    # opposite: a review's document named after a report is no service built ("pen test letter")
+    ("Customer asks for our SOC 2 report and pen test letter", "Send both from the trust portal under their NDA.",
+     "simple"),
+])
+def test_a_service_named_before_a_review_is_built_first(title: str, description: str, decision: str) -> None:
+    security = Judgement({**dict.fromkeys(MASTERS, 0.0), "security": 1.0}, 0.0)
+
+    class _Security(LearnedModel):
+        def __init__(self) -> None:
+            self.judge = lambda title, description, type_: security  # type: ignore[method-assign,assignment]
+
+    decided = Classifier(ClassifierConfig(), _Security()).classify(QueueTask.model_validate(
+        {"id": "t", "title": title, "description": description, "status": "pending"}))
+    assert decided.decision == decision, decided.reasons
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # a move of one named thing's part is one change, not a platform moved ("the api repo's pipeline", "the DNS of
+    # example.org", a move "for the web repo")
+    ("Migrate the billing repo's pipeline from CircleCI to GitHub Actions", "simple"),
+    ("Move the DNS of shop.example.com from Namecheap to Route 53", "simple"),
+    ("Migrate the CI from Jenkins to GitLab CI for the docs repo", "simple"),
+    # opposites: a platform, all of a kind, or a group's data moved is still a whole move
+    ("Move the blog from WordPress to the new CMS", "complex"),
+    ("Migrate CI from Jenkins to GitLab CI for all 20 repositories", "complex"),
+    ("Move ticket attachments for EU customers from us-east-1 to eu-west-1", "complex"),
+])
+def test_a_move_of_one_named_things_part_is_one_change(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("text", "items"), [
+    # the names after a place go on with it: one item, not three
+    ("Fix the ClusterIssuer, re-issue the certs on prod-eu, prod-us and staging, and confirm the new expiry dates.",
+     ["Fix the ClusterIssuer", "re-issue the certs on prod-eu, prod-us and staging", "confirm the new expiry dates"]),
+    # opposites: names after an item that ends on no place, and things that are more than names, stay items
+    ("A new VPC, a Postgres replica, prod-us and staging, and the DNS cut-over.",
+     ["A new VPC", "a Postgres replica", "prod-us and staging", "the DNS cut-over"]),
+    ("A cluster in eu-west-1, residency checks by security, and an inventory entry.",
+     ["A cluster in eu-west-1", "residency checks by security", "an inventory entry"]),
+])
+def test_a_places_names_stay_in_its_item(text: str, items: list[str]) -> None:
+    assert series_items(text) == items
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    ("Re-issue the TLS certificates on the ingress clusters", "cert-manager stopped renewing after the issuer change. "
+     "Fix the ClusterIssuer, re-issue the certs on prod-eu, prod-us and staging, and confirm the new expiry dates.",
+     "simple"),
+    # opposite: a series of things built across masters is still parts
+    ("EU region", "A new cluster in eu-west-1, data residency checks by security, a region switch in the app config, "
+     "and an inventory entry.", "complex"),
+])
+def test_one_routine_done_in_places_is_not_parts(rules: Classifier, title: str, description: str,
+                                                 decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "decision"), [
+    # an issue that gathers others is an epic by another name; a whole move after a label that asks nothing is a
+    # whole move; a spike is a piece of work in a "+" list as a build and a rollout are
+    ("Tracking issue: drop support for Node 16", "complex"),
+    ("Umbrella: accessibility fixes from the audit", "complex"),
+    ("Billing: migrate from Chargebee to Stripe Billing", "complex"),
+    ("Spike + build + rollout: feature flags service", "complex"),
+    # opposites: a label that names no program, a one-unit move after a label, a "+" list of one thing's features
+    ("Tracking pixel: fires twice on the thank-you page", "simple"),
+    ("Billing: migrate the invoice job from cron to a Kubernetes CronJob", "simple"),
+    ("Search + filters + sorting on the orders table", "simple"),
+])
+def test_epics_by_other_names(rules: Classifier, title: str, decision: str) -> None:
+    assert decide(rules, title) == decision
+
+
+@pytest.mark.parametrize(("text", "items"), [
+    # values in parentheses are no items of the series (F1): the comma inside them splits nothing
+    ("Delete their rows in the warehouse (customers, orders PII columns), purge the feature store, and confirm to the "
+     "DPO by Friday.", ["Delete their rows in the warehouse (customers, orders PII columns)", "purge the feature store",
+                        "confirm to the DPO by Friday"]),
+    # opposite: commas outside parentheses still split
+    ("A new cluster (eu-west-1), residency checks by security, and an inventory entry.",
+     ["A new cluster (eu-west-1)", "residency checks by security", "an inventory entry"]),
+])
+def test_a_comma_in_parentheses_splits_no_series(text: str, items: list[str]) -> None:
+    assert series_items(text) == items
+
+
+def test_one_subjects_erasure_is_one_request(rules: Classifier) -> None:
+    assert decide(rules, "GDPR erasure request #5120", "Data subject request #5120 asks for erasure under Art. 17. "
+                  "Delete or anonymise their rows in the warehouse (customers, orders PII columns) and the feature "
+                  "store, and confirm to the DPO by Friday.") == "simple"
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a step had done by others ("then get it deployed", "then have the docs updated") is a stage of its own, and no
+    # history ("it deployed" read as what already happened left the description empty)
+    ("Get the new search live", "Finish the indexer and then get it deployed and then have the docs updated.",
+     "complex"),
+    # opposites: steps on "it" done by the one worker stay one routine's; history told stays history
+    ("Restart the worker", "Drain node-7 first, then reboot it, then uncordon it.", "simple"),
+    ("Get the new search live", "We finished the indexer and deployed it last week; then we updated the docs.",
+     "simple"),
+])
+def test_a_step_had_done_by_others_is_a_stage(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # the work divided among teams named as who does each part: as many masters' parts
+    ("Reporting API for partners", "Dev builds it, sec reviews it, ops ships it.", "complex"),
+    ("Partner sandbox", "Backend will build the sandbox tenant and platform has to deploy it on the shared cluster.",
+     "complex"),
+    # opposites: one team's work, and teams named with no work verb
+    ("Reporting API for partners", "Dev builds it and then dev documents it.", "simple"),
+    ("Reporting API for partners", "Security knows about it and ops agrees; add the pagination to the list endpoint.",
+     "simple"),
+])
+def test_work_divided_among_teams_is_parts(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision

@@ -536,7 +536,8 @@ def test_a_title_that_only_names_the_thing_is_not_a_part_of_it() -> None:
 def test_a_review_named_by_a_team_word_is_a_thing_not_the_teams_line() -> None:
     assert as_work("A security review checks the exports for leaks", VERBS) == \
         "A security review that checks the exports for leaks"
-    assert as_work("Security reviews the exports for leaks", VERBS) == "Review the exports for leaks"
+    # the team named keeps its review: the planner gives it to security, whatever the words after it name
+    assert as_work("Security reviews the exports for leaks", VERBS) == "Have security review the exports for leaks"
 
 
 @pytest.mark.parametrize(("sentence", "work"), [
@@ -1455,7 +1456,11 @@ def test_criteria_fit_the_part_not_only_its_phase() -> None:
                                               "sign-off, submit to the Play Store, and roll out to 20 % then 100 %.")
     assert "health checks" not in sub(release, "Cut the release branch")[2]
     assert "who gave it" in sub(release, "Get QA sign-off")[2]
-    assert "health checks" in sub(release, "Roll out to 20 %")[2]  # its opposite: a rollout is a deploy
+    # a rollout is a deploy; through a store it is checked by the store's review, its share and its crashes
+    assert "the store accepted the build" in sub(release, "Roll out to 20 %")[2]
+    servers = plan_for("API release 9.1", "Cut the release branch, run the integration tests, get QA sign-off, "
+                                          "and roll out to 20 % of the pods then 100 %.")
+    assert "health checks" in sub(servers, "Roll out to 20 %")[2]  # its opposite: a release to servers
     onboarding = plan_for("Onboard two engineers to the backend team", "Create their Google accounts, give them "
                                                                         "access to their GitHub team and repos, and "
                                                                         "send them the engineering handbook.")
@@ -1532,7 +1537,9 @@ def test_a_teams_review_of_a_thing_is_that_teams_audit_not_a_sentence_with_the_t
     assert [(s.title, s.assigned_to, s.worker_type) for s in audit] == [
         ("Run the security review of the partner login before launch", "security", "audit")]
     # ... while a team that does something is still its subject, read as the imperative
-    assert as_work("Security reviews the partner login before launch", VERBS) == "Review the partner login before launch"
+    assert as_work("Security reviews the partner login before launch", VERBS) == \
+        "Have security review the partner login before launch"
+    assert as_work("Ops sets up the production environment", VERBS) == "Set up the production environment"
 
 
 def test_a_new_system_the_writer_names_as_a_part_keeps_the_writers_words() -> None:

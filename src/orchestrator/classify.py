@@ -64,6 +64,7 @@ from orchestrator.textsignals import (
     plan_heading_items,
     request_shaped,
     sequence_markers,
+    sequence_segments,
     series_items,
     stage_words,
     stated_parts,
@@ -122,6 +123,9 @@ OPENING_DETERMINERS = frozenset({"the", "a", "an", "our", "my", "your", "their",
 PROGRAM_NOUNS = frozenset({"mvp", "epic", "initiative", "program", "programme", "roadmap", "migration", "launch",
                            "replatforming", "modernization", "modernisation", "overhaul", "revamp", "rewrite"})
 """A noun-phrase title that names a program of work (``Marketplace MVP``, ``Kubernetes migration``)."""
+PROGRAM_LABELS = frozenset({"tracking issue", "tracking ticket", "umbrella issue", "umbrella ticket", "meta issue",
+                            "meta ticket", "umbrella"})
+"""The labels trackers give an issue that gathers others (``Tracking issue: drop Node 16``): an epic by another name."""
 CAPABILITY_TAILS = frozenset({"deploys", "deployments", "releases", "support", "rollout", "program", "project",
                               "programme", "initiative", "readiness", "compliance", "certification"})
 ONE_JOB_NOUNS = frozenset({"exercise", "drill", "test", "tests", "rehearsal", "dry-run", "runbook", "playbook",
@@ -238,6 +242,7 @@ class Classifier(Router):
                                           contents=contents or person or self._reads_only(task.title),
                                           domain=route.domain, person=person)
         signals += self._staged_launch(text)
+        signals += self._teams_work(body)
         signals += self._split_by_writer(body)
         signals += self._size_signals(task, text)
         flagged = bool(_FLAGGED_RE.search(body)) and len(domains) <= 1
@@ -263,7 +268,12 @@ class Classifier(Router):
         one_change = unit or (flagged and bool(_MOVED_RE.match(task.title.lower())) and alone)
         if one_change:
             reasons.append(f"{'one unit moved whole' if unit else 'moved behind a flag in one codebase'}: one change")
-        if judge is not None and not one_change and all(weight >= 0 for weight, _ in signals):  # nothing says it is small
+        reviewed = not one_change and _reviewed_title(task.title)
+        if reviewed:
+            # a title that opens with a security review asks that review ("Threat model: 'pay by bank'"): one job of
+            # security's, which the model, having learned that a review's words come with epics, is not asked to plan
+            reasons.append("the title asks one review: one job")
+        if judge is not None and not one_change and not reviewed and all(weight >= 0 for weight, _ in signals):
             likely = judge().complex
             if likely >= MODEL_COMPLEX_MIN or (score >= PARTIAL_PLAN_SCORE and likely >= MODEL_COMPLEX_SEEN_MIN):
                 return self._complex(task, route, min(0.9, likely), [
@@ -457,7 +467,8 @@ class Classifier(Router):
         elif len(asked) >= 3:  # Set up the staging environment, seed it with data, and give QA access
             signals.append((1.0, f"{len(asked)} pieces of work asked in the title: {', '.join(asked)}"))
         elif len(ordered := stage_words(text)) - self._steps_on_it(text, actions) >= 2 and (
-                len(actions) >= 2 or len(domains) >= 2):
+                len(actions) >= 2 or len(domains) >= 2 or sum(
+                    bool(_NEW_THING_RE.match(segment)) for segment in sequence_segments(text)[1:]) >= 2):
             # "Build the reminders service, then deploy it, then tell finance": two ordering words, three stages
             signals.append((1.0, f"ordered stages ({', '.join(ordered[:3])})"))
         elif len(phases := stated_phases(text)) >= 2 and not read_only:
@@ -520,7 +531,8 @@ class Classifier(Router):
         elif len(actions) >= 3 and len(domains) <= 1 and (self._one_request(title) or self._one_problem(title, actions)) \
                 and not (
                 any(not marker.startswith("and ") for marker in markers)
-                and any(_stem_of(action) in self._making for action in actions)):
+                and any(_stem_of(action) in self._making for action in actions) and not _VERSION_SHIPPED_RE.match(title)) \
+                and len({_stem_of(action) for action in actions} & BUILDING) < 2:
             # ordered steps that make something and then ship it ("fix the deprecations, ..., then deploy to
             # staging") are parts; a routine done in order ("drain the nodes, upgrade the control plane, then
             # the node pools") is the one request's steps
@@ -541,11 +553,13 @@ class Classifier(Router):
         of the upload endpoint") or a fix with its review (security's) is one job. A sign-off waited for ("deploy
         after the security sign-off") is when, not work."""
         others = [domain for domain in domains if domain != "security"]
-        if route.domain == "inventory" or (route.domain == "security" and route.decided_by):
-            return []  # a census, or security's own job (its head)
+        if route.domain == "inventory" or (route.domain == "security" and route.decided_by not in (None, "model")):
+            return []  # a census, or security's own job (its head; not the model's guess from words alone)
         # security's words alone: its own job, unless what is reviewed is a thing built before the review ("Each
         # tenant gets its own key; the storage service encrypts blobs with it; a design review with security")
         built_first = route.domain != "security" or others
+        if _reviewed_title(text.partition("\n")[0]):
+            return []  # "Threat model: pay by bank": the title's review is the work; the description's is the same one
         for found in _REVIEW_STAGE_RE.finditer(text):
             before, after = text[max(0, found.start() - 40):found.start()], text[found.end():found.end() + 30]
             head = len(before.split()) < 2 and "\n" not in before
@@ -555,7 +569,9 @@ class Classifier(Router):
                 continue  # "Deploy the 4.2 hotfix, security sign-off required": a change's gate, not a build's stage
             if _REVIEW_MADE_RE.match(after):
                 continue  # "Add a compliance check step to the pipeline", "a pen test report page": a thing made
-            if not built_first and not self._is_software(_WORD_RE.findall(text[:found.start()].lower()), frozenset()):
+            named = _WORD_RE.findall(text[:found.start()].lower())
+            if not built_first and not (self._is_software(named, frozenset()) or RUNNING_SYSTEMS.intersection(
+                    word.removesuffix("s") for word in named)):  # ("the webhook delivery service written, pen tested")
                 continue
             if not _REVIEW_WAITED_RE.search(before) and not _REVIEW_SOURCE_RE.match(after) \
                     and not _REVIEW_FROM_RE.search(before):
@@ -636,6 +652,19 @@ class Classifier(Router):
         # stages of a change
         making = words[0] in self._making | DOCUMENTING or words[:2] == ["set", "up"]
         return head if making else title
+
+    def _teams_work(self, body: str) -> list[tuple[float, str]]:
+        """M: the work divided among teams, each named as the subject of its part ("Dev builds it, sec reviews it, ops
+        ships it"): two masters' teams or more, each with a work verb, are as many parts."""
+        masters: dict[str, str] = {}
+        for clause in clauses(body):
+            found = _TEAM_DOES_RE.match(clause)
+            verb = found.group("verb").lower() if found else ""
+            if found and (verb in self._work_verbs or (verb.endswith("s") and verb[:-1] in self._work_verbs)):
+                masters.setdefault(TEAM_MASTERS[found.group("team").lower()], clause)
+        if len(masters) < 2:
+            return []
+        return [(1.0, f"the work of {len(masters)} masters' teams: {', '.join(masters.values())}")]
 
     def _pieces(self, series: list[str], title: str) -> bool:
         """R3: whether a sentence's series ("Debezium connectors ..., Kafka topics ..., a Spark job ..., and the old
@@ -789,8 +818,8 @@ class Classifier(Router):
         if capability and (verbless or set(after) <= CAPABILITY_TAILS):
             return [(1.0, f"a capability of a whole system: {capability.group()!r}")]
         words = head.split()
-        label = re.match(r"\s*([a-z]+)\s*:\s", lowered)
-        if label and label.group(1) in PROGRAM_NOUNS:  # "Epic: self-serve billing"
+        label = re.match(r"\s*((?:(?:tracking|umbrella|meta)\s+(?:issue|ticket)|umbrella)|[a-z]+)\s*:\s", lowered)
+        if label and label.group(1) in PROGRAM_NOUNS | PROGRAM_LABELS:  # "Epic: self-serve billing"
             return [(1.0, f"a program of work ({title.strip()!r})")]
         # a word no list knows before a determiner is a verb all the same ("Paginate the audit events API")
         named = verbless and 2 <= len(words) <= 4 and words[1] not in OPENING_DETERMINERS and words[0] not in ASKING_WORDS
@@ -822,8 +851,9 @@ class Classifier(Router):
             return [(1.0, f"a program of work ({title.strip()!r})")]  # Marketplace MVP, the reporting epic
         moved = _MOVED_RE.match(lowered)
         what = re.findall(r"[a-z][\w-]*", moved.group("what")) if moved else []
-        if what and not _moved_unit(lowered) \
-                and what[-1] not in SECRET_NOUNS and not (set(what) & (SCREENS | UI_OBJECTS | SHOWN_CONTENT)) \
+        if what and not _moved_unit(lowered) and not _OWNED_PART_RE.search(moved.group("what") if moved else "") \
+                and not _FOR_ONE_RE.search(lowered) and what[-1] not in SECRET_NOUNS \
+                and not (set(what) & (SCREENS | UI_OBJECTS | SHOWN_CONTENT)) \
                 and not _MOVED_INSIDE_RE.search(lowered) \
                 and not re.search(r"\bfrom\s+(?:the\s+)?(?:left|right|top|bottom|side|header|footer|sidebar|menu)\b",
                                   lowered):
@@ -838,7 +868,9 @@ class Classifier(Router):
         changed = self._system_verbs.search(head)
         if changed is None:
             return []
-        if changed.start() == 0 and head[changed.end():].strip() in ("", "everything") and _MOVE_FROM_RE.match(lowered):
+        # (after a label that asks nothing: "Billing: migrate from Chargebee to Stripe Billing")
+        if changed.start() == 0 and head[changed.end():].strip() in ("", "everything") and _MOVE_FROM_RE.match(
+                after_label(lowered)):
             return [(1.0, f"a whole system moves ({title.strip()!r})")]  # Migrate from MySQL to PostgreSQL
         if changed.start() == 0:  # Decommission the legacy billing system; Overhaul of the platform
             whole = head if head[changed.end():].strip() else head_phrase(re.sub(r"^\S+\s+(?:of|for)\s+", "", lowered))
@@ -941,7 +973,7 @@ _REVIEW_WAITED_RE = re.compile(r"\b(?:after|once|until|pending|awaiting|followin
 _WORK_NOUN_RE = re.compile(r"\b(?:setup|set-up|review|release|launch|rollout|roll-out|audit|tests|report|check|model|"
                            r"sign-off|go-live|cutover|cut-over|backfill|design|docs|documentation|training|pilot|"
                            r"integration|migration|generation|implementation|installation|automation|provisioning|"
-                           r"deployment|retention|hardening|assessment)\b", re.IGNORECASE)
+                           r"deployment|retention|hardening|assessment|spike|prototype|poc|research)\b", re.IGNORECASE)
 """A step of an arrow chain that is a piece of work (``security review``, ``letter generation``), not a thing."""
 _PATH_LEAD_RE = re.compile(r"\b(?:\w*flows?|path|journey|funnel|route|wizard|states?|status|steps|stages|is|are|exercis\w*|"
                            r"goes|passes|through|diagram|breadcrumbs?)\b", re.IGNORECASE)
@@ -965,6 +997,45 @@ ONE_UNIT_NOUNS = frozenset({"job", "step", "check", "script", "file", "table", "
 CODE_UNITS = frozenset({"parser", "helper", "decorator", "logger", "class", "util", "utility", "hook", "favicon",
                         "readme", "icon", "test", "picker", "dsn", "runner"})
 """Pieces of one codebase or setup: ported or switched in one change (``Port the CSV parser from Python 2 to 3``)."""
+
+
+_VERSION_SHIPPED_RE = re.compile(r"\s*(?:release|ship|publish|deploy|roll\s+out|cut)\b[^,;:]*?\bv?\d+\.\d+",
+                                 re.IGNORECASE)
+"""A title that ships a version ("Release iOS 5.3.0", "Cut release 4.12.0"): its build before the upload is a step of
+the release's routine, not a thing made and then shipped."""
+
+
+_NEW_THING_RE = re.compile(r"(?:an?|new)\s+(?!few\b|bit\b|lot\b|while\b|week\b|day\b|month\b)[a-z]", re.IGNORECASE)
+"""A stage that names a new thing ("..., then a dbt model joining them, then a dashboard on top"): a deliverable as
+much as a verb's; not a stage going on with what exists ("then the node pools") nor a time ("then a week later")."""
+
+
+RUNNING_SYSTEMS = NEW_SYSTEMS | {"service", "microservice", "backend", "worker", "server", "gateway"}
+"""Systems that are built and then run: one named before a review is what the review is of."""
+
+
+TEAM_MASTERS = {**dict.fromkeys(("dev", "devs", "developers", "engineering", "eng", "backend", "frontend"), "development"),
+                **dict.fromkeys(("sec", "security", "appsec", "infosec"), "security"),
+                **dict.fromkeys(("ops", "platform", "sre", "devops", "infra", "infrastructure"), "cicd")}
+"""The teams people name as who does a part, and the master whose job that part is."""
+_TEAM_DOES_RE = re.compile(rf"(?:and\s+|then\s+)?(?P<team>{'|'.join(TEAM_MASTERS)})(?:\s+team)?\s+(?:(?:needs?|has|have)\s+"
+                           r"to\s+|must\s+|should\s+|will\s+|to\s+|then\s+)?(?P<verb>[a-z]+)\b", re.IGNORECASE)
+
+
+def _reviewed_title(title: str) -> bool:
+    """Whether the title opens with a security review, which is then the work ("Threat model: pay by bank", "Pen test
+    the uploader", "Security review of the sharing links"), not a stage after a build."""
+    named = _REVIEW_STAGE_RE.search(title)
+    return named is not None and len(title[:named.start()].split()) < 2
+
+
+_OWNED_PART_RE = re.compile(r"^(?:the\s+)?[\w.-]+(?:\s+[\w.-]+)?'s\s+[\w-]+$|^the\s+[\w-]+\s+of\s+(?:the\s+)?[\w.-]+"
+                            r"(?:\s+[\w.-]+)?$")
+"""What a move takes is a part of one named thing ("the api repo's pipeline", "the DNS of example.org"): one thing's
+part moved, not a platform."""
+_FOR_ONE_RE = re.compile(r"\s(?:to|onto)\s+.+\sfor\s+(?:the|our|its)\s+(?:[\w.-]+\s+){0,2}[\w.-]*[^s\W]\s*$")
+"""A move done for one named thing, said after where it goes ("... to GitHub Actions for the web repo"); not for all
+of a kind ("for all 14 services") nor for a group ("for GDPR customers")."""
 
 
 def _moved_unit(lowered: str, many: bool = True) -> bool:
@@ -1027,7 +1098,7 @@ them: "a lint, test and build job"): kinds of one thing, not a series of verbs. 
 unbounded, a pasted list of thousands ("a, b, c, ...") was scanned again from each of its words (seconds a task)."""
 _PROBLEM_RE = re.compile(r"\b(?:fail(?:s|ed|ing|ures?)?|broken|slow|full|leaks?|errors?|typos?|alerts?|flaky|wrong|"
                          r"bug|problem|issue|expired|down|regress(?:ed|ion)|timeouts?|timing\s+out|stuck|hangs?|"
-                         r"crash(?:es|ed|ing)?|stale)\b|\bp9\d\s+latency\s+\d", re.IGNORECASE)
+                         r"crash(?:es|ed|ing)?|stale|missing)\b|\bp9\d\s+latency\s+\d", re.IGNORECASE)
 """A title that reports a problem ("Jenkins disk full", "Payment webhook errors since Monday"); not several ("Security
 issues from the audit": a fix for each)."""
 _SEVERAL_DEFECTS_RE = re.compile(r"\b(?:findings|issues|vulnerabilities|defects|holes|bugs)\b", re.IGNORECASE)
@@ -1061,6 +1132,11 @@ RECOVERING = ("rebuild", "restore", "re-sync", "resync", "resume", "recover", "r
 NEW_WORK = ("rewrite", "build", "create", "implement", "design", "develop", "port", "split", "shard", "introduce",
             "prototype")
 """Verbs that make a new thing (or a new shape of one): a deliverable of its own, even as a problem's answer."""
+BUILDING = frozenset({"build", "design", "develop", "prototype", "stand", "set", "spin", "train", "provision"})
+"""What brings up a new thing ("stand up the serving endpoint", "train the ranking model", "set up Feast"; not
+"create" or "implement", which often name one component's file and then its content): two of them under one title
+are two things made, not one request's steps ("Launch the carousel: train the model, stand up the endpoint, add
+the carousel")."""
 _OBLIGATION_RE = re.compile(r"\b(?:must|needs?|has\s+to|have\s+to|should|shall|will\s+need\s+to)\s+(?:be\s+|get\s+)?"
                             r"([a-z][a-z-]+(?:ed|ing|en|t))\b", re.IGNORECASE)
 """What must happen to a thing: "must be replaced", "need migrating", "has to be deployed"."""

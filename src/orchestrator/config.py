@@ -237,6 +237,7 @@ class ClassifierConfig(_Section):
             "launch", "deliver", "run", "rename", "move", "delete", "archive", "tag", "publish", "re-create",
             "recreate", "finish", "find", "upgrade", "bump", "retire", "decommission", "onboard", "scrub", "purge",
             "seed", "grant", "containerise", "catalogue", "roll", "turn off", "shut down", "switch off", "sunset",
+            "stand up", "enforce", "enroll", "enrol", "reconcile", "mirror", "block", "produce", "train",
             # the same, as mixed-language writers open a clause with them (no English word: "exporter" is a thing)
             "exportar", "importar", "migrar", "revisar", "apagar", "crear", "desplegar", "implementar", "actualizar",
             "eliminar", "configurar", "probar", "construir", "desarrollar", "integrar", "instalar", "documentar",

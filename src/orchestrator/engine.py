@@ -201,8 +201,9 @@ class Engine:
             if not (isinstance(entry, dict) and entry.get("assigned_by") == intake.ASSIGNED_BY
                     and isinstance(entry.get("id"), str) and isinstance(entry.get("handoff_file"), str)):
                 continue
-            if intake.moved_by_a_person(entry) is None and normalize_master(entry.get("assigned_to")) != normalize_master(
-                    entry.get("routed_to")):  # moved, and its handoff with it: announced if a crash kept it from the file
+            if entry.get("status") == "assigned" and intake.moved_by_a_person(entry) is None:
+                # moved, and its handoff with it (also back to the master we chose: its handoff offered again), the
+                # queue written: announced if a crash kept it from the file
                 self._announce_moved(entry)
             assigned_at = parse_timestamp(entry.get("assigned_at"))
             if not self.outbox.unannounced_if_missing(assigned_at):
@@ -551,6 +552,13 @@ class Engine:
             data = self.store.read_json_or_none(old)
             if not isinstance(data, dict):
                 return
+            if handoffs.handed_on(data, reason) == self.layout.rel(new):
+                # followed before; the queue lost it (an old copy put back): only the queue follows again. Writing the
+                # new handoff again would give its master work it took, and perhaps removed, a second time. (Or a crash
+                # came before the queue followed: announced then, once, if its master has not removed it yet.)
+                if self.set_task(task_id, None, only_if="assigned", handoff_file=self.layout.rel(new)):
+                    self._announce_move(task_id, n, new, self.store.read_json_or_none(new), handoff_file)
+                return
             withdrawn = self._withdraw_one(old, reason)
             if not withdrawn and not (data.get("status") == "cancelled" and data.get("cancelled_reason") == reason):
                 # taken by its master already: the move came too late for this attempt, and the queue now names a
@@ -568,6 +576,9 @@ class Engine:
             offered = handoffs.moved(data, chosen, handoffs.task_handoff_id(chosen, task_id, n), iso(self.clock))
             if not self.store.create_json(new, offered):
                 self.store.update_json(new, lambda current: handoffs.offer_again(current, was, iso(self.clock)))
+            # the old handoff says the new one was written: from now on it is its master's (see above)
+            self.store.update_json(old, lambda current: current.update(handed_on=self.layout.rel(new))
+                                   if current.get("cancelled_reason") == reason else None, create=False)
             if not self.set_task(task_id, None, only_if="assigned", handoff_file=self.layout.rel(new)):
                 return
         except StoreError as exc:

@@ -169,7 +169,7 @@ def offered_at(data: dict[str, Any]) -> Any:
 def moved(data: dict[str, Any], master: str, handoff_id: str, now: str) -> dict[str, Any]:
     """A simple task's handoff as the master a person moved the task to gets it: the first master's,
     readdressed (``moved_from`` says whose it was)."""
-    offered = {k: v for k, v in data.items() if k not in ("cancelled_reason", "cancelled_at", "offered_at")}
+    offered = {k: v for k, v in data.items() if k not in ("cancelled_reason", "cancelled_at", "offered_at", "handed_on")}
     was = data.get("to")
     task = offered.get("task")
     if isinstance(task, dict) and task.get("type") == was:  # the type we gave it (the master's), not its writer's
@@ -184,6 +184,16 @@ def moved(data: dict[str, Any], master: str, handoff_id: str, now: str) -> dict[
                       "created_at": now}
 
 
+def handed_on(data: Any, reason: str) -> str | None:
+    """Where a handoff withdrawn for a move (``reason``) sent its task, once the new handoff was written:
+    the move was followed, and the new handoff is its master's from then on (taken, perhaps removed).
+    Only the withdrawal, with no mark, is a move a crash cut short: its new handoff is still to write."""
+    if isinstance(data, dict) and data.get("status") == "cancelled" and data.get("cancelled_reason") == reason:
+        mark = data.get("handed_on")
+        return mark if isinstance(mark, str) else None
+    return None
+
+
 def offer_again(data: dict[str, Any], moved_to: str, now: str) -> None:
     """A handoff withdrawn when a person moved its task away (to ``moved_to``), now that the task is moved
     back: pending again, unless its master took it meanwhile. ``offered_at`` names this offer (the move's
@@ -191,5 +201,7 @@ def offer_again(data: dict[str, Any], moved_to: str, now: str) -> None:
     if data.get("status") == "cancelled" and data.get("cancelled_reason") == f"moved to {moved_to} by a person":
         data["status"] = "pending"
         data["offered_at"] = now
+        data["moved_from"] = moved_to  # whose it was last: the master it comes back from
         data.pop("cancelled_reason", None)
         data.pop("cancelled_at", None)
+        data.pop("handed_on", None)

@@ -89,7 +89,7 @@ _IRREGULAR = {
     "cut": "cut", "found": "find", "held": "hold", "read": "read", "withdrawn": "withdraw", "chosen": "choose",
     "frozen": "freeze", "spun": "spin", "torn": "tear", "shut": "shut", "undone": "undo", "upheld": "uphold",
     "bought": "buy", "sold": "sell", "told": "tell", "paid": "pay", "laid": "lay", "led": "lead", "fed": "feed",
-    "seen": "see", "known": "know", "drawn": "draw", "thrown": "throw", "overwritten": "overwrite",
+    "seen": "see", "known": "know", "drawn": "draw", "thrown": "throw", "overwritten": "overwrite", "proven": "prove",
     "brought": "bring", "caught": "catch", "taught": "teach", "bound": "bind", "spread": "spread", "shed": "shed",
     "rolled out": "roll out", "set up": "set up",
 }
@@ -127,6 +127,8 @@ _DONE_BOX_RE = re.compile(r"^\s*(?:[-*•]\s*)?\[[xX✓✔]\]")
 """A ticked checkbox: its item is done (an open one is read as work, without its box: ``_MARKS_RE``)."""
 _AFTER_WE_RE = re.compile(r"^(?:after(?:\s+that|\s+this)?|afterwards|then|finally)\s*,?\s*(?:we|you|i)\s+"
                           r"(?:will\s+|can\s+|should\s+|must\s+|need\s+to\s+)?(?=[a-z])", re.IGNORECASE)
+_THEN_WE_RE = re.compile(r"(?P<sep>,\s*(?:and\s+)?|\s+and\s+)then\s+(?:we|you|i)\s+(?:will\s+|can\s+|should\s+|must\s+|"
+                         r"need\s+to\s+)?(?=(?!(?:are|were|have|had|do|did|get|got|go|went)\b)[a-z]+\b)", re.IGNORECASE)
 _TO_HINT_RE = re.compile(r"\b(?:need|needs|want|wants|like|please|must|should|shall|can|could|will|would|have|has|"
                          r"able)\s+to\s+[a-z]", re.IGNORECASE)
 _MODAL_TO_RE = re.compile(r"\b(?P<modal>must|should|shall|can|could|will|would|may)\s+to\s+(?=[a-z])", re.IGNORECASE)
@@ -181,6 +183,7 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
         text = _TO_SERIES_RE.sub(r"\g<sep>", _MODAL_TO_RE.sub(r"\g<modal> ", text))
     text = _FILLER_RE.sub("", _THANKS_RE.sub("", _without_lets(_OPENER_RE.sub("", _FILLER_RE.sub("", text)), verbs)))
     text = _AFTER_WE_RE.sub("then ", text)  # "after we switch the app config": then switch it
+    text = _THEN_WE_RE.sub(r"\g<sep>then ", text)  # "..., then we resubmit": then resubmit, not an object for "update"
     text = _ABBREVIATED_RE.sub(lambda m: _SPELLED[m.group().lower()], text)  # "e.g." ends no clause downstream
     text = _ROLE_RE.sub("", text)  # "BE: preferences API": the part, not whose it is
     given = _GIVEN_RE.match(text)
@@ -232,7 +235,8 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     told = first in verbs and not _noun_subject(text)  # "Make sure users can ...": an imperative, whatever follows
     if modal and modal.group("modal").lower() in ("can", "could", "may") and _EXPLOIT_RE.search(text) and not told:
         return None  # "A customer can post <img onerror=...> and run script": the attack is the problem, not a feature
-    if _DATED_RE.search(text) and not modal and not told:
+    if (_DATED_RE.search(text) or (_COMING_RE.search(text) and not _ASKING_RE.search(text))) and not modal \
+            and not told:
         return None  # "Snowflake costs doubled in 6 months", "Our contract ends on 30 June": what was or will be
     wanted = _WANTED_RE.match(text) or _WANTED_FIRST_RE.match(text)
     if wanted:
@@ -251,7 +255,22 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
             return _capital(rest)
     if _past_act(text) or _STATUS_QUO_RE.match(text) or _SETUP_RE.match(text) or _now_first(text, verbs):
         return None
+    said = _SAID_RE.match(text)
+    if said and _head(said.group("subject")) not in _TEAMS | _DETERMINERS:
+        # "Reviewer says NSCameraUsageDescription ... does not explain why": what someone said is the reason for
+        # the work, not "Make reviewer say ..."; what they say is to be done still is ("QA says we must ...")
+        return as_work(_capital(said.group("rest")), verbs, nested=True) \
+            if _ASKING_RE.search(said.group("rest")) and not nested else None
     return _clauses(text, verbs)
+
+
+_SAID_RE = re.compile(rf"^{_SUBJECT}\s+(?:says|said|claims|claimed|thinks|thought|believes|believed|mentions|mentioned|"
+                      r"complains|complained|wrote|confirms|confirmed)\s+"
+                      r"(?:that\s+|:\s*)?(?P<rest>(?:\S+\s+){0,6}?(?:is|are|was|were|does|do|did|has|have|doesn't|"
+                      r"don't|isn't|aren't|can't|cannot|must|should|needs?|wants?|crash(?:es)?|fails?)\b.*)$",
+                      re.IGNORECASE | re.DOTALL)
+"""Someone's words told (``Reviewer says X does not explain why``, ``Support reports that users ...``): a clause
+follows the telling verb, not an object (``The job reports metrics to Datadog`` is a requirement)."""
 
 
 _EXPLOIT_RE = re.compile(
@@ -382,6 +401,15 @@ _DATED_RE = re.compile(
     r"(?:on|in|by)\s+(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|in\s+(?:the\s+(?:last|past)\s+)?"
     r"\d+\s+(?:days?|weeks?|months?|years?)|to\s+\d+(?:\.\d+)?%|every\s+(?:day|week|month))(?!\w)", re.IGNORECASE)
 """A statement with a past or scheduled verb and a date: a fact about the situation, not work to do."""
+
+
+_COMING_RE = re.compile(
+    r"^(?!(?:please|then)\b)[^,;]*?\b(?:is|are|was|were|will\s+be|gets?)\s+(?:deprecated|discontinued|going\s+away|"
+    r"sunset(?:ted)?|end-of-lifed?|eol|unsupported|no\s+longer\s+supported)\s+(?:[\w%.-]+\s+){0,4}?(?:next|this|coming|from|after|in)\s+(?:week|month|quarter|"
+    r"year|spring|summer|autumn|fall|winter|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|q[1-4]|20\d\d)\b",
+    re.IGNORECASE)
+"""A thing someone else changes on a date (``Play Billing 5 is deprecated next August``): the reason for the work,
+not ``Deprecate Play Billing 5``; an ask in the sentence keeps it work (``... is removed in May, so we must ...``)."""
 
 
 _HEADING_RE = re.compile(r"^[^.:;!?]{1,60}:\s*$")
@@ -527,7 +555,20 @@ def _noun_subject(text: str) -> bool:
     words = text.split(maxsplit=2)
     if len(words) > 2 and words[1].lower().endswith("s") and re.match(_MODALS, words[2].split(maxsplit=1)[0].lower()):
         return True  # "Support agents need to ...", "Test cases should ...": a plural noun before a modal
-    return len(words) > 1 and (bool(_FINITE_RE.fullmatch(words[1].lower())) or words[1].lower() in _TELLING)
+    if len(words) > 1 and (bool(_FINITE_RE.fullmatch(words[1].lower())) or words[1].lower() in _TELLING):
+        return True
+    return bool(_NAMED_PAST_RE.match(text))
+
+
+_NOT_NAMED = (r"(?!(?:the|a|an|all|every|each|our|its|their|this|that|these|those|it|them|sure|to|for|in|on|of|with|"
+              r"from|by|at|which|who|so|and|or)\b)(?:[\w.#/-]+|\([^)]{0,40}\))")
+_NAMED_PAST_RE = re.compile(
+    rf"^(?!(?:check|verify|confirm|ensure|validate|make)\b)[A-Za-z][\w-]*\s+{_NOT_NAMED}(?:\s+{_NOT_NAMED}){{0,2}}?\s+"
+    r"(?:was|were|has\s+been|have\s+been|had\s+been)\b", re.IGNORECASE)
+"""A verb's word as a name's first word, then a past tense (``Build 7.13.0 (4411) was rejected under 5.1.1``,
+``Release 8.4 was pulled``): what happened, not ``Build 7.13.0``; an imperative's object takes a determiner or a
+relative before its own verb (``Rebuild the image that was pulled``), and a check takes a clause (``Verify
+backups were taken``)."""
 
 
 _TELLING = frozenset({"goes", "went", "says", "said", "came", "comes", "happened", "looks", "looked"})
@@ -636,7 +677,15 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
         # "Security wants a threat model first" names a thing; "Legal wants it done in 6 weeks" a constraint
         return (None if re.match(r"\s+(?:it|this|that|them|everything)\b", tail) else _capital(tail.strip())), None
     if head in _TEAMS and (base := "do" if verb == "does" else _base_of_present(verb, verbs)):
+        if head == "security" and _REVIEWS_RE.fullmatch(base):
+            # "security audits what data each SDK collects": the team named does it, whatever the words after name
+            return f"Have {subject.strip().lower()} {base}{tail}", None
         return f"{_capital(base)}{tail}", None  # "security does a pen test": a coordinator gives a team its work
+    change = None if head in PEOPLE or verb not in ("need", "needs", "require", "requires") else _CHANGES_RE.match(tail)
+    if change:  # "fastlane lanes need changes in both repos": change them, not "Give fastlane lanes changes"
+        return f"{_CHANGES[change.group('noun').lower().split()[-1]]} {lower_subject(subject)}{tail[change.end():]}", None
+    if verb in ("was", "were") and names_work(subject):
+        return None, None  # "Release 4.2.0 (812) was pulled from the store": what happened to it, not work
     if names_work(subject):
         return f"{lower_subject(subject)} that {verb}{tail}", None  # "a security review checks for leaks": the work is named
     if verb in ("become", "becomes"):
@@ -672,6 +721,14 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
     return (f"Make {lower_subject(subject)} {base}{tail}", None) if base and verb.endswith("s") else (None, None)
 
 
+_CHANGES = {"changes": "Change", "change": "Change", "updates": "Update", "update": "Update", "fixes": "Fix",
+            "fix": "Fix", "upgrades": "Upgrade", "upgrade": "Upgrade", "cleanup": "Clean up", "clean-up": "Clean up",
+            "rework": "Rework", "refactoring": "Refactor", "refactor": "Refactor", "patches": "Patch", "patch": "Patch"}
+_CHANGES_RE = re.compile(rf"\s+(?:some\s+|a\s+few\s+|small\s+|minor\s+|an?\s+)?(?P<noun>{'|'.join(_CHANGES)})\b"
+                         r"(?!\s+(?:to|of)\b)", re.IGNORECASE)
+"""A thing that needs a change said as a noun (``changes``, ``an update``, ``a cleanup``): the verb of that change."""
+_REVIEWS_RE = re.compile(r"audit|review|assess|re-?test|re-?scan|re-?audit|pen-?test|verify|check|sign\s+off", re.IGNORECASE)
+"""What a security team named as the doer reviews (``security audits ...``): their review, not anyone's work."""
 _NEED_TO_RE = re.compile(r"^(?:(?:we|i)\s+)?(?:need|needs|want|wants|have|has)\s+to\s+(?=[a-z])", re.IGNORECASE)
 _CAUSED_RE = re.compile(r"\s+(?:(?:its|their|the|a|an)\s+)?(?:new\s+)?(?P<thing>(?:[\w-]+\s+){0,2}?[\w-]+)\s+"
                         rf"(?P<done>\w+ed|\w+en|{'|'.join(_IRREGULAR)})\b"
@@ -722,7 +779,8 @@ def _passive(subject: str, rest: str, verbs: Collection[str]) -> tuple[str | Non
         return f"Make {lower_subject(subject)} {rest}", None  # "The ledger must be auditable": make it so
     if base is None or _FINISHED_RE.fullmatch(rest):
         return None, None  # "is ready", "are in place", "is done": a state, not work
-    pronoun = "them" if _head(subject).endswith("s") and _head(subject) not in ("its", "this") else "it"
+    pronoun = "them" if (_head(subject).endswith("s") and _head(subject) not in ("its", "this")) \
+        or re.search(r"\s(?:and|&)\s", subject) else "it"  # "Signing secrets and the match passphrase": them
     if subject.strip().lower() in ("it", "they", "this", "these", "those"):
         pronoun = "them" if subject.strip().lower() != "it" and subject.strip().lower() != "this" else "it"
     return _series(f"{_capital(base)} {lower_subject(subject)}{rest[len(first):]}", pronoun, verbs), pronoun

@@ -143,16 +143,17 @@ _TOPIC_STOP_RE = re.compile(
 
 
 _REVIEWING_RE = re.compile(r"\b(?:audit(?!\s*(?:log|trail))|review|pen\s*-?test|penetration|scan|assess\w*|threat\s+model|"
-                          r"dpia|sign-?off|check|verify|inspect|evaluate|drill|rehearsal|game\s*day|qa)\b", re.IGNORECASE)
+                          r"dpia|sign-?off|check|verify|inspect|evaluate|drill|rehearsal|game\s*day|qa|"
+                          r"re-?(?:test|scan|audit|assess\w*))\b", re.IGNORECASE)
 
 
 _LIGHT_VERB_RE = re.compile(
-    r"\s*(?:(?:make|have|get|ask)\s+(?:the\s+)?(?:security|appsec|infosec|secops)(?:\s+team)?\s+(?:to\s+)?|"
+    r"\s*(?:(?:make|have|get|ask)\s+(?:the\s+)?(?:security|appsec|infosec|secops)(?:/[a-z]+)?(?:\s+team)?\s+(?:to\s+)?|"
     r"(?:run|get|do|conduct|perform|carry\s+out|schedule|book|order|request|commission|organi[sz]e)\s+)",
     re.IGNORECASE)
 """Verbs whose object says what the work is: "Run the pen test" is a review, "Add an audit log" is not."""
 _SECURITY_ASKED_RE = re.compile(
-    r"\s*(?:(?:make|have|get|ask)\s+(?:the\s+)?)?(?:security|appsec|infosec|secops)(?:\s+team)?\s+"
+    r"\s*(?:(?:make|have|get|ask)\s+(?:the\s+)?)?(?:security|appsec|infosec|secops)(?:/[a-z]+)?(?:\s+team)?\s+"
     r"(?:(?:must|should|will|shall|can|needs?\s+to|has\s+to|to)\s+)?(?=(?:audit|review|pen\s*-?test|assess|sign)\w*\b)",
     re.IGNORECASE)
 """Security asked to review ("Make security review the job before it goes live", "Security must sign off"): their
@@ -259,7 +260,15 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     topic = _TOPIC_STOP_RE.sub("", title).strip() or task.title.strip()
     topic = re.sub(r"^(?:our|your|my|their|its)\s+(?=\S)", "", topic, flags=re.I)  # "migrate our database"
     words = topic.split()
-    return lower_subject(" ".join(words[:4])).replace(_QUOTE_SPACE, " ") if words else "the task"
+    kept = 4
+    while kept < min(len(words), 6) and words[kept - 1].lower() in _OPEN_ENDED:
+        kept += 1  # "app versions older than 6.0", not "app versions older than"
+    return lower_subject(" ".join(words[:kept])).replace(_QUOTE_SPACE, " ") if words else "the task"
+
+
+_OPEN_ENDED = frozenset({"than", "of", "the", "a", "an", "at", "per", "under", "over", "below", "above", "about", "own",
+                         "our", "its", "their", "new", "old"})
+"""Words a topic cut at four words cannot end on: what they open is part of the topic."""
 
 
 _QUOTED_NAME_RE = re.compile(r"(?<![\w'])'[^'\n]{1,60}'(?![\w'])|\"[^\"\n]{1,60}\"|‘[^’\n]{1,60}’|“[^”\n]{1,60}”")
@@ -322,7 +331,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
         and any(classifier.domain_of_type(part) for part in re.split(r"[-_]", prefix))  # "Clusters: dev, prod" is no type
     verbs = work_verbs(classifier)
     description = _without_history(_asks_apart(strip_type_prefix(task.full_description) if known
-                                               else task.full_description), verbs)
+                                               else task.full_description, verbs), verbs)
     main = classifier.route(task.title, description, (task.type, type_prefix(task.full_description)))
     # a title or a description written as statements ("The 4 legacy apps must be brought under ...") is read
     # as the work it asks for ("Bring the 4 legacy apps under ..."), so that each part is an imperative
@@ -342,19 +351,31 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
         else []
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
+    items = _findings_apart(items, description, classifier, verbs)
     _remediations(items)
     _objects_shared(items, f"{title}\n{work}", verbs)
     _refinements(items)
+    fixes = [item for item in items if item.phase == "remediate" and not _RETEST_RE.search(item.text)]
     for item in items:
         if item.rank is None and _RETEST_RE.search(item.text):
             item.rank = RANK["audit"]  # "ask the pen-testers for the retest": of the fix and its tests, so after them
-    items = _complete(items, task, topic, main, lambda item: item.text.split(maxsplit=1)[0].lower() not in _NOTHING_MADE)
+            if fixes:  # "Fix all findings in both apps, have security retest": after the fix of what was found too
+                item.rank = RANK["remediate"]
+                item.after = max(item.after, 1 + max(fix.after for fix in fixes))
+    items = _complete(items, task, topic, main, lambda item: item.text.split(maxsplit=1)[0].lower() not in _NOTHING_MADE
+                      or bool(_TO_NEW_API_RE.match(item.text)))
     if listed or switched:
         _side_by_side(items, numbered=listed)
     _assign_files(items, task, config.max_files_per_subtask)
     items = _fit(items, config.max_subtasks)
     items.sort(key=_order)
     return _with_acceptance(_drafts(items, topic, config, verbs), description)
+
+
+_TO_NEW_API_RE = re.compile(r"^\s*(?:migrate|move|port)\b[^.;]*?\bto\s+(?:the\s+)?(?:[\w.'’-]+\s+){0,4}?(?:api|sdk|"
+                            r"library|framework)\b", re.IGNORECASE)
+"""Code moved onto another API or SDK (``Move receipt validation in the BFF to the App Store Server API``): code is
+written against it, so it is designed and tested, unlike data or hosts moved."""
 
 
 def _quoted_lines(text: str) -> frozenset[str]:
@@ -467,12 +488,13 @@ _PIECE_MARK = "\ue001"
 _MARKED_RE = re.compile(f"{_PIECE_MARK}(\\d+){_PIECE_MARK}")
 
 
-def _asks_apart(text: str) -> str:
+def _asks_apart(text: str, verbs: re.Pattern[str]) -> str:
     """A run-on sentence's ask begins a sentence of its own: ``... the staff hate it so we want to rewrite it ...``,
     ``..., mostly on android 14, we should roll back ...``. What happened before it (``is written in Xamarin``,
     ``because we send emails from three places``) is cut as history, and the ask no longer goes with it."""
     if " and " in text:  # "... and the pricing page has to show them and the billing service has to charge ..."
-        text = _AND_CLAUSE_RE.sub(". ", text)
+        text = _AND_CLAUSE_RE.sub(lambda found: ". " if _clause_before(text, found.start(), verbs) else found.group(),
+                                  text)
     if not _ASK_HINT_RE.search(text):
         return text
     def apart(found: re.Match[str]) -> str:
@@ -484,6 +506,15 @@ def _asks_apart(text: str) -> str:
         return found.group() if tied else f"{found.group('before')}. "
 
     return _ASK_RE.sub(apart, text)
+
+
+def _clause_before(text: str, end: int, verbs: re.Pattern[str]) -> bool:
+    """Whether the words before an "and" make a clause of their own (``the pricing page has to show them``, ``deploy
+    the app``), not the first half of one subject (``Signing secrets and the match passphrase have to be ...``)."""
+    outside = re.sub(r"\([^()]*\)", lambda inner: "_" * len(inner.group()), text[:end])  # "(Starter, Team, ...)"
+    start = max(outside.rfind(stop) for stop in (". ", "! ", "? ", "\n", ", ", "; ", ": ")) + 1
+    before = text[start:end].strip()
+    return bool(_CLAUSE_VERB_RE.search(before)) or bool(verbs.match(before)) or len(before.split()) > 5
 
 
 _AND_CLAUSE_RE = re.compile(r"(?<!\s)\s+and\s+(?=(?:the|all|every|each|existing|our|its|their)\s+(?:(?!that|which|who)[\w-]+\s+)"
@@ -528,7 +559,8 @@ def _with_acceptance(drafts: list[Draft], description: str) -> list[Draft]:
     return drafts
 
 
-_MORE_VERBS = ("revoke", "containerize", "containerise", "switch", "cut over", "cut", "post", "grant", "record",
+_MORE_VERBS = ("prove", "resubmit", "regenerate",
+               "revoke", "containerize", "containerise", "switch", "cut over", "cut", "post", "grant", "record",
                "document", "write", "store", "send", "announce", "translate", "hash", "mask", "sanitize", "sanitise",
                "escape", "encrypt", "show", "display", "hide", "render", "support", "allow", "connect", "backport",
                "restart", "scale", "promote", "pin", "pull", "push", "purge", "invalidate", "drain", "compare",
@@ -850,7 +882,8 @@ def _waiting(items: list[_Item]) -> list[int]:
     for n, item in enumerate(items):
         waits += n > 0 and bool(_GATE_RE.match(items[n - 1].text) or (
             _ANAPHOR_RE.match(item.text) and not _placed(item.text))  # "take them off the rotation": a person
-                                or _SIGN_OFF_RE.match(item.text))
+                                or _SIGN_OFF_RE.match(item.text) or _USES_BEFORE_RE.match(item.text)
+                                or _CHECKS_RESULT_RE.match(item.text))
         found.append(waits)
     return found
 
@@ -867,10 +900,27 @@ _GATE_RE = re.compile(
 rehearsal (``Test the upgrade on a staging copy``)."""
 _ANAPHOR_RE = re.compile(
     r"^\s*(?!(?:give|grant|show|tell|offer|email|remind|train|help|ask|invite|let)\s+them\b)[\w-]+"
-    r"(?:\s+(?:up|out|down|off|over|back))?\s+(?:them|those|these|the\s+rest|the\s+(?:old|new|other)\s+ones|each\s+one|"
+    r"(?:\s+(?:up|out|down|off|over|back))?\s+(?:them|those|these|the\s+rest|the\s+(?:old|new|other)\s+ones?|each\s+one|"
     r"the\s+results?|which\s+ones|which\s+of\s+them|each(?=\s*[,.;]?\s*$))\b|^\s*[\w-]+\s+again\b", re.IGNORECASE)
 """A part whose object is what the part before it made or found: ``image them``, ``revoke the rest``, ``check which
 ones expose SSH``, ``redeploy each``."""
+
+
+_STATE = r"(?:builds?|compiles?|pass(?:es)?|works?|succeeds?|starts?|signs?|is\s+green|are\s+green|still\s+\w+)\b"
+_CHECKS_RESULT_RE = re.compile(rf"^\s*(?:then\s+)?(?:make\s+sure|ensure|check\s+that|verify\s+that|confirm\s+that)\s+"
+                               rf"(?:[\w.-]+\s+){{1,5}}?{_STATE}", re.IGNORECASE)
+"""A check that what the steps before it made works (``make sure the app builds``): after them, not beside them."""
+_RESULT_STATE_RE = re.compile(rf"(?:the\s+|all\s+|our\s+)?(?:[\w.-]+\s+){{0,4}}?[\w.-]+\s+{_STATE}", re.IGNORECASE)
+"""A second result the same check names (``... and the analytics unit tests pass``)."""
+_USES_BEFORE_RE = re.compile(
+    r"^\s*(?:then\s+)?(?:(?:release|re-?release|ship|deploy|re-?deploy|publish|submit|re-?submit|upload|launch|install|"
+    r"promote|roll|prove|verify|validate)\s+it\b|(?:upload|submit|re-?submit|publish|promote)\s+(?:to|into|onto|for)\s|"
+    r"re-?(?:generate|sign|issue|upload|submit|publish)\b|"
+    r"(?:request|ask\s+for)\s+(?:an?\s+)?(?:\S+\s+)?(?:app\s+)?(?:review|approval)\b)", re.IGNORECASE)
+"""A step that uses what the step before it in the sentence made: the release of it (``build a forced-upgrade screen,
+release it``), an upload with no object of its own (``Build 7.12.1, upload to App Store Connect``), a thing made again
+from it (``Generate the new cert, regenerate the profiles``; not a rebuild, which recovers what was lost), a store
+review of the upload. They ran beside it."""
 
 
 _SECOND_VERB_RE = re.compile(r"[a-z]+[^s\W]s\s+(?:it|them|this|that|the|a|an|each|every|all|one|its|their)\b")
@@ -987,6 +1037,38 @@ def _kinds_joined(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return joined
 
 
+_REVIEWED_BY_RE = re.compile(
+    r"(?P<thing>.+?),?\s+(?:(?:to\s+be|must\s+be|should\s+be|is|are)\s+)?(?P<act>reviewed|audited|pen-?tested|assessed|"
+    r"approved|signed\s+off)\s+by\s+(?P<who>(?:the\s+)?(?:security|appsec|infosec|privacy|legal|compliance|the\s+dpo|dpo)"
+    r"(?:\s*/\s*[a-z]+)?(?:\s+team)?)\b(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+"""A thing and who checks it (``LGPD consent screen reviewed by security/privacy``): two parts, the thing and their
+review; the review is no word of the thing's title."""
+
+
+_CAUSED_RE = re.compile(r"\s*(?:get|have|make|ask)\b", re.IGNORECASE)
+
+
+def _reviews_apart(pieces: list[tuple[str, str]], verbs: re.Pattern[str]) -> list[tuple[str, str]]:
+    """Each piece that names a thing and the team who reviews or approves it, as the thing and that team's review."""
+    apart: list[tuple[str, str]] = []
+    for separator, piece in pieces:
+        found = _REVIEWED_BY_RE.fullmatch(piece.strip())
+        if found is None or re.search(r"(?:^|\s)(?:it|them|this|that|these|those)$", found.group("thing").strip(),
+                                      re.IGNORECASE) or _CAUSED_RE.match(found.group("thing")):
+            # "Get it reviewed by security", "get the policy approved by legal": one part (a sign-off), as written
+            apart.append((separator, piece))
+            continue
+        thing = found.group("thing").strip()
+        verb = verbs.match(thing)  # "Build the consent screen reviewed by security": the screen is reviewed
+        named = thing[verb.end():].strip() if verb else thing
+        named = named if _ARTICLE_RE.match(named) else f"the {named}"
+        # security reviews what it is asked to approve; legal or the DPO approve (and get it prepared for them)
+        act = "approve" if found.group("act").lower() in ("approved", "signed off") \
+            and not re.search(r"secur|appsec|infosec", found.group("who"), re.IGNORECASE) else "review"
+        apart += [(separator, f"{thing}{found.group('rest')}"), (", ", f"have {found.group('who')} {act} {named}")]
+    return apart
+
+
 def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main: Route, classifier: Classifier,
                     verbs: re.Pattern[str]) -> list[_Item]:
     """The parts of one sentence (``whole``: each piece is an item of a list, never joined to another)."""
@@ -995,9 +1077,10 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     making = False  # whether the last verb makes things: "Build the API, a UI widget" lists deliverables
     verb = ""  # the last verb: a verbless part made after it takes it ("Build the API, a UI widget")
     placed = ""  # "Add priya.r to ": a person's action whose place a list goes on naming
+    listing = False  # whether a bare object was joined to the part before ("Move the builds, tests, and ...")
     # in a series of imperatives a word the planner does not know opens its part too ("Pilot Tailscale with the
     # infra team, write the ACL policy, roll it out"), unless it looks like a name or a noun
-    pieces = _kinds_joined(pieces)
+    pieces = _reviews_apart(_kinds_joined(pieces), verbs)
     openings = [_opens_with_verb(piece, verbs) for _, piece in pieces]
     series = len(pieces) >= 3 and sum(openings) >= 2
     for place, (separator, part) in enumerate(pieces):
@@ -1010,6 +1093,15 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             continue
         if separator.strip() and separator.strip() in ".;!?":
             previous, making, verb, placed = None, False, "", ""  # a new sentence: nothing joins the one before
+        if previous is not None and not whole and not making and separator.strip(", ").lower() in ("", "and") \
+                and separator.startswith(",") and _BARE_OBJECT_RE.fullmatch(part) and not placed \
+                and (listing or not (openings[place] or (series and _likely_verb(part, False)))):
+            # "Move iOS and Android builds, tests, and store uploads to GitHub Actions": the verb's objects, not a
+            # part "Write tests" nor "Store uploads to ..." ("store" opens no part after a bare object)
+            previous.text += f"{separator}{part}"
+            listing = True
+            continue
+        listing = listing and not openings[place]
         if placed and separator.startswith(",") and not openings[place] and not _opens_with_verb(part, verbs):
             # "Add priya.r to GitHub team 'platform', AWS SSO group 'sre-readonly', Grafana as editor": the same
             # person goes to each place, one action each; nothing named there is made
@@ -1017,7 +1109,8 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             openings[place] = True
         placed = _placed(part) if openings[place] else placed
         route = _part_route(part, classifier, openings[place])
-        if route.domain != "security" and "security" in classifier.config.domains and _SECURITY_ASKED_RE.match(part):
+        if route.domain != "security" and "security" in classifier.config.domains and (
+                _SECURITY_ASKED_RE.match(part) or _SECRETS_MOVED_RE.match(part)):
             route = dataclasses.replace(route, domain="security", strong=True,
                                         master=classifier.config.domains["security"].master)
         if route.domain == "security" and _OTHER_REVIEW_RE.search(part) and "development" in classifier.config.domains \
@@ -1026,7 +1119,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             route = dataclasses.replace(route, domain="development", strong=True,
                                         master=classifier.config.domains["development"].master)
         together = separator.strip().lower() == "with" and previous is not None and not whole and (
-            not names_work(part) or bool(_WITH_WHOM_RE.match(part)))
+            not names_work(part) or bool(_WITH_WHOM_RE.match(part)) or bool(_HOW_OUT_RE.match(part)))
         # after "with", who or what the work is done with ("with the support leads", "with the migration tool", "with
         # Go 1.21") qualifies its clause: no verb opens a part there, and it names no work of its own
         opening = openings[place] and not together
@@ -1041,7 +1134,17 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         # "add her to the GitHub org and the design team's repos": a second place the same thing goes, not a part
         where = separator.strip().lower() == "and" and previous is not None and not opening \
             and bool(_SECOND_PLACE_RE.match(part)) and bool(_TO_PLACE_RE.search(previous.text))
-        qualifier = together or where or (not names_work(part) and (separator.strip().lower() == "with" or not making))
+        # "Update the purpose strings for camera and photo library in Info.plist": a second noun of the phrase the
+        # clause before ends in, not a part of its own
+        shared = separator.strip().lower() == "and" and previous is not None and not opening \
+            and bool(_OPEN_PHRASE_RE.search(previous.text)) and not _ARTICLE_RE.match(part) \
+            and not names_work(head := _PHRASE_HEAD_RE.split(part, maxsplit=1)[0]) \
+            and not (_BACKEND_RE.search(head) or _FRONTEND_RE.search(head))  # "in the backend and UI": two sides
+        # "make sure the app builds and the analytics unit tests pass": one check of two results
+        shared = shared or (separator.strip().lower() == "and" and previous is not None and not opening
+                            and bool(_CHECKS_RESULT_RE.match(previous.text)) and bool(_RESULT_STATE_RE.match(part)))
+        qualifier = together or where or shared or (
+            not names_work(part) and (separator.strip().lower() == "with" or not making))
         if previous is not None and not whole and not opening and (not route.strong or qualifier):
             # a qualifier or a second object of the clause before it, joined as written
             previous.text += separator if separator.strip() and separator.strip() not in ".;!?" else " "
@@ -1077,6 +1180,26 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             previous.rank = RANK["deploy"]
         found.append(previous)
     return found
+
+
+_BARE_OBJECT_RE = re.compile(r"(?!(?:the|a|an|our|its|their|all|every|each|both|then|also|this|these)\b)"
+                             r"(?:[a-z][\w-]+\s+)?[a-z][\w-]{2,}s(?:\s+(?:to|into|onto|from|on|in)\s+\S.*)?", re.IGNORECASE)
+"""A plural noun without an article (``tests``, ``store uploads to GitHub Actions``): in a series after a verb that
+makes nothing, one more of its objects."""
+_HOW_OUT_RE = re.compile(r"(?:an?\s+|the\s+)?(?:staged|phased|gradual|canary|progressive|percentage|incremental|"
+                         r"blue-green|blue/green)\s+(?:rollout|roll-out|release|deploy(?:ment)?)\b", re.IGNORECASE)
+"""How a release goes out (``ship it ... with a staged rollout``): the release's manner, not a part beside it."""
+_OPEN_PHRASE_RE = re.compile(r"\s(?:for|of|on|in|to|with|from)\s+(?:the\s+|our\s+|both\s+)?[\w.-]+(?:\s+[\w.-]+)?$",
+                             re.IGNORECASE)
+"""A clause that ends in a short phrase a preposition opens (``... for camera``): an "and" after it may go on with it."""
+_PHRASE_HEAD_RE = re.compile(r"\s(?:in|on|for|to|with|at|from|so|that|which|who|by)\s|\s\(", re.IGNORECASE)
+
+
+_SECRETS_MOVED_RE = re.compile(r"\s*(?:then\s+)?(?:migrate|move|port|transfer)\s+(?:the\s+|our\s+|all\s+)?(?:[\w-]+\s+){0,2}?"
+                               r"(?:secrets?|credentials?|passphrases?|passwords?|api\s+keys?|signing\s+keys?|private\s+keys?|"
+                               r"keystores?)\b", re.IGNORECASE)
+"""Secrets moved (``Migrate signing secrets and the match passphrase``): security's, as a rotation is, though
+"migrate" is a word of code moved."""
 
 
 _RETEST_RE = re.compile(r"\bre-?(?:test|scan|check|assess|assessment|audit|verification)s?\b", re.IGNORECASE)
@@ -1285,6 +1408,44 @@ _REMEDIATES_RE = re.compile(
     r"issues?\s+(?:found|raised|reported)|vulnerabilit(?:y|ies)\s+found|critical|highs?|results?|nonconformit(?:y|ies)|"
     r"gaps?|what\s+(?:it|they|the\s+\w+)\s+finds?)\b", re.IGNORECASE)
 """Work on what a review finds ("Fix the high findings", "Fix anything critical"): after the review."""
+
+
+_FOUND_LIST_RE = re.compile(r"(?:^|(?<=[.!?\n]))\s*(?:[\w'’-]+\s+){0,6}?(?:found|findings?|identified|flagged|reported)"
+                            r"(?:\s+(?:were|are|include|included))?\s*:\s*(?P<list>[^.\n]+(?:\.\d[^.\n]*)*)", re.IGNORECASE)
+"""A list of what a review found (``The external pen test found: a, b, c, and d.``)."""
+_FIX_ALL_RE = re.compile(r"^\s*(?:then\s+)?(?:fix|remediate|address|resolve|close)\s+(?:all|every|each|both|the)\s+"
+                         r"(?:of\s+)?(?:the\s+|these\s+|those\s+)?(?:\w+\s+)?(?:findings?|issues|vulnerabilities|problems)\b",
+                         re.IGNORECASE)
+_FINDINGS_SPLIT_RE = re.compile(r",\s*(?:and\s+)?|;\s*|\s+and\s+(?=(?:the|an?|missing|no|debug|weak|hard-?coded|"
+                                r"unencrypted|outdated)\s)", re.IGNORECASE)
+
+
+def _findings_apart(items: list[_Item], description: str, classifier: Classifier, verbs: re.Pattern[str]) -> list[_Item]:
+    """``Fix all findings in both apps`` after a list of what was found is a fix of each: one part per finding, each
+    with the master its own words name (a token in SharedPreferences, missing pinning, a PII log line), not one
+    part given to whoever the word "findings" points at."""
+    listed = _FOUND_LIST_RE.search(description)
+    if listed is None:
+        return items
+    found = [piece.strip(" .") for piece in _FINDINGS_SPLIT_RE.split(listed.group("list")) if piece.strip(" .")]
+    if not 2 <= len(found) <= 8:
+        return items
+    apart: list[_Item] = []
+    for item in items:
+        fix_all = _FIX_ALL_RE.match(item.text)
+        if fix_all is None:
+            apart.append(item)
+            continue
+        where = item.text[fix_all.end():].rstrip(" .")  # "in both apps": where each fix is made
+        for finding in found:
+            text = f"Fix {finding[:1].lower() + finding[1:] if finding[1:2].islower() else finding}{where}"
+            route = _part_route(text, classifier, True)
+            # a fix changes code or closes a weakness; "release builds" in a finding's words names no deploy
+            master, domain = (route.master, route.domain) if route.strong and route.domain != "cicd" \
+                else (item.master, None)
+            apart.append(_Item(text, phase_of(text, domain, verbs) if domain else item.phase, master,
+                               find_files(text), item.group, after=item.after))
+    return apart
 
 
 def _remediations(items: list[_Item]) -> None:
@@ -1541,8 +1702,13 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     if first[1:].islower() and (_COMMON_START_RE.search(first) or first.lower() in COMMON_NOUNS):
         rest = first[:1].lower() + rest[1:]  # "Nightly ETL", "Existing data" began a sentence; "Snowflake ..." is a name
     thing = f"the {rest} of {topic}" if owned else f"the {rest}"
+    act = _ACT_NOUN_RE.match(rest) if not owned else None
+    if act:  # "the release through both stores with the country enabled": release, not "Set up the release ..."
+        return _title(f"{_ACT_VERBS[act.group('act').lower()]} {rest[act.end():].strip()}")
     if _WRITTEN_RE.search(_TOPIC_STOP_RE.sub("", rest)):
         verb = "Write"  # a rollback plan, a runbook, a guide is written, whatever phase it is in
+    elif _CONTENT_RE.match(rest):
+        verb = "Prepare"  # "the store listings and screenshots in Portuguese": content, not code to implement
     elif _APPROVAL_RE.search(rest):
         verb = "Get"  # "a legal sign-off on the retention rules"
     elif _REVIEWING_RE.search(rest) or (item.phase == "test" and _TEST_RE.search(rest)):
@@ -1550,6 +1716,13 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     return _title(f"{verb or _PHASE_VERB[item.phase]} {thing}")
 
 
+_ACT_VERBS = {"release": "Release", "rollout": "Roll out", "roll-out": "Roll out", "migration": "Migrate",
+              "deployment": "Deploy", "launch": "Launch", "removal": "Remove", "deletion": "Delete",
+              "installation": "Install", "translation": "Translate", "decommissioning": "Decommission"}
+_ACT_NOUN_RE = re.compile(rf"(?P<act>{'|'.join(_ACT_VERBS)})\s+(?:of\s+)?(?=(?:the|our|its|both|all|every|to|through|in|"
+                          r"into|on|across)\b)", re.IGNORECASE)
+"""A verbless part named by the act it asks for (``the release through both stores``, ``the migration of the jobs to
+...``): that act's verb, not the phase's."""
 _RESULT_RE = re.compile(r"^(?P<what>(?:the|all|every|each|our|its|their)\s+(?:[\w'’./-]+\s+){0,4}?[\w'’./-]+)\s+"
                         r"(?P<done>[a-z]+ed|written|rewritten|built|rebuilt|done|shut|frozen|set\s+up|rolled\s+out|"
                         r"cut|split|sent|taken|made|kept)\b(?P<rest>(?:\s*$|[\s,;.]+(?:to|into|onto|via|with|for|in|on|at|"
@@ -1569,6 +1742,9 @@ _COMMON_START_RE = re.compile(r"^(?:new|old|all|each|every|existing|current|dail
                               r"\w+(?:ly|al|ing|ed|ive|ous|ful|less|able|ion|ions|ment|ments|ance|ence|ity|ities))$",
                               re.IGNORECASE)
 _APPROVAL_RE = re.compile(r"^(?:\w+\s+){0,2}(?:sign-?off|approval|go-ahead)\b", re.IGNORECASE)
+_CONTENT_RE = re.compile(r"(?:(?:app\s+)?store\s+listings?|screenshots|marketing\s+(?:copy|texts?)|copy|"
+                         r"release\s+notes|app\s+descriptions?|store\s+texts?)\b", re.IGNORECASE)
+"""Words and pictures a store or a page shows (a listing, screenshots, copy): prepared, not implemented."""
 _WRITTEN_RE = re.compile(r"\b(?:plan|runbook|playbook|guide|report|document|doc|policy|procedure|checklist|rfc|adr|"
                          r"diagram|spec|specification|proposal|readme|changelog|notes|faq|manual|write-?up)s?\s*$",
                          re.IGNORECASE)
@@ -1673,6 +1849,22 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
         # weakness or credential stops working
         return (f"Done as asked ({lowered}), checked by its author, with what was done and its result written down; "
                 "what it changed still works")
+    if phase == "deploy" and _STORE_RELEASES_RE.match(title) and (
+            _STORE_RE.search(f"{title} {topic}") or re.search(r"\b(?:ios|android|testflight)\b", title, re.IGNORECASE)):
+        # an app released through a store has no health check nor rollback: review, rollout share and crashes
+        return (f"Released ({lowered}): the store accepted the build, it reaches users at the planned rollout share, "
+                "and its crash rate is watched, the rollout halted if it rises")
+    if _CHECKS_RESULT_RE.match(title):  # "Make sure the app builds and the unit tests pass": true, not "Sure ... is implemented"
+        return (f"Checked ({lowered}): it holds, shown by its author, with how it was checked and what it showed written "
+                "down")
+    reviewed = _REVIEW_OF_RE.match(title) if phase == "audit" else None
+    if reviewed:  # "Have security/privacy review the LGPD consent screen": the review of that, not of the whole task
+        what = re.sub(r",?\s+(?:before|after|once|when|until|so|by)\s.*$", "", reviewed.group("what"))  # not "before launch"
+        return _SUCCESS["audit"].format(topic=what)
+    if phase == "implement" and verb == "fix" and coded:
+        # "Fix missing certificate pinning on the BFF host": what was wrong is gone, not "Missing ... is implemented"
+        return (f"Fixed ({lowered}): what was wrong no longer happens, shown by its author, the code builds and the "
+                "existing tests pass")
     done = _LEADING_VERB_RE.sub("", title).strip() or topic
     if phase == "implement" and done == title:  # "Run both databases side by side": no "X is implemented"
         return (f"Done as asked ({title[:1].lower() + title[1:]}), checked by its author; the code builds and the "
@@ -1680,6 +1872,22 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
     done = done[:1].upper() + done[1:]
     return _SUCCESS[phase].format(topic=topic, Topic=topic[:1].upper() + topic[1:], title=title, done=done,
                                   title_lower=title[:1].lower() + title[1:])
+
+
+_STORE_RELEASES_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?release|release|ship|roll\s+(?:\S+\s+){0,3}?out|publish|"
+                                r"re-?submit|submit|upload|launch|promote|prove)\b", re.IGNORECASE)
+"""A part that puts a build out (not ``Regenerate the App Store provisioning profiles``)."""
+_STORE_RE = re.compile(
+    r"\b(?:app\s*store|play\s*store|google\s+play|play\s+(?:console|production|internal)|testflight|"
+    r"(?:both|the)\s+stores?\b(?!\s+(?:servers?|staff|managers?|network|controllers?|pcs?|devices?|teams?))|"
+    r"(?:release|next|this|the)\s+train|store\s+review|(?:ios|android|mobile)\s+(?:apps?|releases?|builds?)|"
+    r"app\s+versions?)\b", re.IGNORECASE)
+"""A release through an app store (a mobile app's build, a release train), not a deploy to servers."""
+
+
+_REVIEW_OF_RE = re.compile(r"^(?:have|get|make|ask)\s+(?:the\s+)?[\w/-]+(?:\s+team)?\s+(?:to\s+)?(?:review|audit|assess|"
+                           r"pen-?test|check)\s+(?P<what>(?!it\b|them\b|this\b|that\b)\S.*)$", re.IGNORECASE)
+"""A review asked of a team with its own object (``Have security review the server-side validation``)."""
 
 
 _FINDING_VERBS = frozenset({

@@ -279,10 +279,29 @@ def series_items(text: str) -> list[str]:
     for sentence in _series_sentences(text):
         if _STATEMENT_RE.search(sentence) or not re.search(r",\s*(?:and|plus)\s+\S", sentence):
             continue
-        items = [item for item in map(_tidy_item, re.split(r",\s*(?:and\s+|plus\s+)?", sentence)) if item]
+        # (not at a comma inside parentheses: "their rows in the warehouse (customers, orders PII columns)" is one item)
+        items = _places_joined([item for item in map(_tidy_item, re.split(r",(?![^()]*\))\s*(?:and\s+|plus\s+)?",
+                                                                           sentence)) if item])
         if len(items) >= 3 and all(len(item.split()) <= 12 for item in items):
             return items
     return []
+
+
+_PLACE_TAIL_RE = re.compile(r"\s(?:on|in|to|at|across|for)\s+[\w.-]*[\d-][\w.-]*$", re.IGNORECASE)
+"""An item that ends on a place named as a token ("re-issue the certs on prod-eu"): the names after it go on with it."""
+_NAMES_RE = re.compile(r"[\w.-]+(?:\s+(?:and|or)\s+[\w.-]+)?")
+
+
+def _places_joined(items: list[str]) -> list[str]:
+    """A series' items with the names that go on with a place list kept in their item: "re-issue the certs on
+    prod-eu, prod-us and staging" is one item, not three."""
+    joined: list[str] = []
+    for item in items:
+        if joined and _NAMES_RE.fullmatch(item) and _PLACE_TAIL_RE.search(joined[-1]):
+            joined[-1] += f", {item}"
+        else:
+            joined.append(item)
+    return joined
 
 
 def arrow_steps(text: str) -> list[str]:
@@ -653,7 +672,9 @@ def without_investigation(text: str) -> str:
 
 _PIECE_SPLIT_RE = re.compile(r"((?<=[.;!?])\s+|,\s+|\n)")
 _NARRATIVE_RE = re.compile(
-    r"\b(?:we|they|someone|somebody|he|she|i|you|it|that|this)\s+(?:\w+ly\s+|had\s+|have\s+|then\s+)?"
+    # (not a step had done by others: "then get it deployed", "have this reviewed")
+    r"(?<!\bget\s)(?<!\bhave\s)\b(?:we|they|someone|somebody|he|she|i|you|it|that|this)\s+(?:\w+ly\s+|had\s+|have\s+|"
+    r"then\s+)?"
     r"(?!need|feed|seed|embed)[a-z]{3,}ed\b"  # we implemented, someone deployed
     r"|^(?:and\s+)?(?!need|feed|seed|embed|speed|proceed|exceed|succeed)[a-z]{4,}ed\s+(?:it|them|this|that)\b"  # deployed it
     r"|\b(?:was|were|has\s+been|have\s+been|had\s+been|is\s+already|are\s+already)\s+(?:\w+ly\s+)?[a-z]+(?:ed|en|wn)\b"

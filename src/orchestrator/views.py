@@ -6,10 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from orchestrator import progress
 from orchestrator.classify import Classifier
 from orchestrator.console import PLAIN, Palette
 from orchestrator.history import History
-from orchestrator.models import Plan, QueueTask
+from orchestrator.models import DONE, Plan, QueueTask
 from orchestrator.report import mermaid
 
 MARK = {"pending": " ", "assigned": ">", "in_progress": "~", "completed": "x", "skipped": "-", "failed": "!",
@@ -20,6 +21,12 @@ def tree(plan: Plan, palette: Palette = PLAIN) -> str:
     lines = [f"{plan.orchestration_id}  {palette.status(plan.status)}  {plan.task_title}"]
     if plan.status == "blocked":
         lines.append(f"  blocked by {plan.blocking_subtask}: {plan.failure_reason}")
+    ended = plan.status == "aborted"
+    if ended:  # its parts not done were withdrawn (their handoffs cancelled, workers stopped): never "assigned" still
+        moved = progress.moved_to(plan)
+        lines.append(f"  aborted by {progress.moved_by(plan)} at {plan.completed_at}"
+                     + (f": given to {moved} as one task (the queue's entry is {moved}'s)" if moved else "")
+                     + "; its parts not done were withdrawn")
     stages = list(plan.execution_plan.items())
     for index, (stage, ids) in enumerate(stages):
         last_stage = index == len(stages) - 1
@@ -29,8 +36,10 @@ def tree(plan: Plan, palette: Palette = PLAIN) -> str:
             branch = "└─" if position == len(ids) - 1 else "├─"
             extra = f"  attempt {s.attempt}" if s.attempt > 1 else ""
             extra += f"  ({', '.join(s.conditions)})" if s.conditions else ""
-            lines.append(f"{'   ' if last_stage else '│  '}{branch} [{MARK.get(s.status, '?')}] {s.subtask_id}  "
-                         f"{s.assigned_to}/{s.worker_type}  {palette.status(s.status)}{extra}  {s.title}")
+            withdrawn = ended and s.status not in DONE
+            state = f"withdrawn (was {s.status})" if withdrawn else palette.status(s.status)
+            lines.append(f"{'   ' if last_stage else '│  '}{branch} [{'-' if withdrawn else MARK.get(s.status, '?')}] "
+                         f"{s.subtask_id}  {s.assigned_to}/{s.worker_type}  {state}{extra}  {s.title}")
     if plan.report:
         lines.append(f"report: {plan.report}")
     return "\n".join(lines)
@@ -64,9 +73,10 @@ def explain(task: QueueTask, entry: dict[str, Any], classifier: Classifier,
     learned = classifier.learned
     read = classifier.bounded(task)
     judged = learned.judge(read.title, read.full_description, read.type) if learned is not None else None
-    recorded = {k: entry[k] for k in ("status", "assigned_to", "assigned_by", "assigned_at", "routing_confidence",
-                                      "routing_strategy", "routing_reasons", "orchestration_id", "handoff_file",
-                                      "blocked_reason", "report") if k in entry}
+    recorded = {k: entry[k] for k in ("status", "assigned_to", "assigned_by", "assigned_at", "routed_to", "moved_by",
+                                      "moved_at", "move_not_followed", "routing_confidence", "routing_strategy",
+                                      "routing_reasons", "orchestration_id", "handoff_file", "blocked_reason", "report")
+                if k in entry}
     return {
         "task_id": task.id,
         "title": task.title,
@@ -84,6 +94,9 @@ def explain_text(found: dict[str, Any]) -> str:
     if recorded:
         lines.append("recorded in the queue:")
         lines.extend(f"  {k}: {v}" for k, v in recorded.items() if k != "routing_reasons")
+        moved = _moved(recorded)
+        if moved:
+            lines.append(moved)
         lines.extend(f"  - {r}" for r in recorded.get("routing_reasons", []))
     lines.append(f"with the current configuration: {now['decision']}"
                  + (f" -> {now['master']}" if now["master"] else "") + f" (confidence {now['confidence']})")
@@ -94,6 +107,17 @@ def explain_text(found: dict[str, Any]) -> str:
         lines.append("built-in model: " + ", ".join(f"{k} {v:.2f}" for k, v in learned["masters"].items())
                      + f"; complex {learned['complex']:.2f}")
     return "\n".join(lines)
+
+
+def _moved(recorded: dict[str, Any]) -> str | None:
+    """A person's move, said above the reasons it overrode (they are the daemon's routing, kept as written)."""
+    to, routed = recorded.get("assigned_to"), recorded.get("routed_to")
+    if not recorded.get("moved_at") or to == routed or recorded.get("status") != "assigned":
+        return None
+    late = (f" (too late: {routed} had taken its handoff and does the work)"
+            if recorded.get("move_not_followed") == to else "")
+    return (f"moved to {to} by {recorded.get('moved_by') or 'a person'} at {recorded['moved_at']}{late}; "
+            f"the orchestrator had routed it to {routed}, for these reasons:")
 
 
 def config_rows(config: BaseModel, given: dict[str, Any], source: str, prefix: str = "") -> list[dict[str, Any]]:
