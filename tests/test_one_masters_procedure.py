@@ -35,10 +35,13 @@ def route(rules: Classifier, title: str, description: str = "") -> tuple[str, st
     ("Bump React 18.2 -> 18.3 and Vite 4 -> 5", []),
     ("Upgrade Postgres 14 → 16", []),
     ("Move the API from Python 3.8→3.12", []),
+    ("Bump Firebase iOS SDK 10.x -> 11.x", []),  # a major's series is a version too
+    ("Upgrade the charts 2.X → 3.x", []),
     # ... while steps of work, a numbered step or percentages of a rollout still are arrows
     ("design -> implement -> test", ["design", "implement", "test"]),
     ("Step 3 -> deploy", ["Step 3", "deploy"]),
     ("Canary: 5% → 25% → 100%", ["5%", "25%", "100%"]),
+    ("Freeze 2.x -> cut the branch -> release", ["Freeze 2.x", "cut the branch", "release"]),  # (not to a version)
 ])
 def test_an_arrow_between_versions_orders_nothing(text: str, steps: list[str]) -> None:
     assert arrow_chain(text)[1] == steps

@@ -25,9 +25,10 @@ _BULLET_RE = re.compile(r"^\s*(?:[-*•]\s+|[☐☑☒✅✔✓⬜⬛🔲▢◻�
 """A bullet, or a checklist's box ticked or not ("☐ SSO with the IdPs", "✅ reward ledger", "⬜ payout job")."""
 _TABLE_ROW_RE = re.compile(r"^[ \t]*\|([^|\n]*)\|[^\n]*$", re.MULTILINE)
 _TABLE_RULE_RE = re.compile(r"^[\s:-]*-[\s:-]*$")
-_ARROW_RE = re.compile(r"(?<!\s)(?<!\d)\s*(?:→|->|=>|⇒)\s*|(?<=\d)\s*(?:→|->|=>|⇒)(?!\s*v?\d)\s*")
-"""An arrow that orders steps; not one between two versions ("React 18.2 -> 18.3", "Postgres 14 → 16"): a version
-changed, one step."""
+_ARROW_RE = re.compile(r"(?<!\s)(?<!\d)(?<!\d\.[xX*])\s*(?:→|->|=>|⇒)\s*|(?<=\d)\s*(?:→|->|=>|⇒)(?!\s*v?\d)\s*"
+                       r"|(?<=\d\.[xX*])\s*(?:→|->|=>|⇒)(?!\s*v?\d)\s*")
+"""An arrow that orders steps; not one between two versions ("React 18.2 -> 18.3", "Postgres 14 → 16", a major's
+series: "SDK 10.x -> 11.x"): a version changed, one step."""
 _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
     r" (?:is|are) (?:done|complete|completed|merged|deployed|live|stable)|before (?:deploying|releasing|merging|shipping)"
