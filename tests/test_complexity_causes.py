@@ -1779,6 +1779,29 @@ def test_a_reported_threat_is_one_finding_to_respond_to(rules: Classifier, title
     assert route(rules, title, description) == expected
 
 
+ROTATED = "Rotate the key, restrict the new one to our package name, move it to the CI secrets, and purge it from " \
+    "the git history."
+
+
+@pytest.mark.parametrize(("title", "description", "expected"), [
+    # a secret reported exposed is a finding, and its response (rotate, restrict, move, purge) one routine (a mobile
+    # team's new user)
+    ("Google Maps API key committed in android/app/src/main/res/values/keys.xml", "GitGuardian flagged an "
+     "unrestricted key. " + ROTATED, ("simple", "security")),
+    ("Slack bot token pasted in #general", "Revoke the token, issue a new one, update the bot config and check the "
+     "audit log for its use.", ("simple", "security")),
+    # opposites: the same steps under a title that reports no exposure are as many actions; an exposure whose
+    # response rebuilds, redeploys and writes is several masters' plan
+    ("Google Maps key", ROTATED, ("complex", None)),
+    ("Maps key follow-up", ROTATED, ("complex", None)),
+    ("Deploy key committed to the infra repo", "Revoke the key, add a new deploy key, update the three pipelines "
+     "that use it and document the rotation in the runbook.", ("complex", None)),
+])
+def test_a_secret_reported_exposed_is_one_finding_to_respond_to(rules: Classifier, title: str, description: str,
+                                                                expected: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == expected
+
+
 @pytest.mark.parametrize(("title", "description", "expected"), [
     # the runbook kept up to date by the change itself is its record, not docs' part (a security team's new user)
     ("Enforce hardware-key MFA for AWS root and break-glass accounts", "Auditor finding from last year's SOC 2: root "

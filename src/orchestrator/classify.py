@@ -137,6 +137,11 @@ INTRODUCING = frozenset({"introduce", "support", "enable", "launch", "deliver", 
 """Verbs that bring a capability in (``Introduce multi-tenancy``), unlike ``fix`` or ``document``."""
 SHIPPING = frozenset({"deploy", "redeploy", "release", "rollout", "roll-out", "ship", "launch", "publish", "go-live"})
 """Verbs that ship what was made: a list that ends in one after making something is the seed's "build, then deploy"."""
+_LEAKED_RE = re.compile(
+    r"\b(?:(?:api|access|signing|ssh|deploy|private)[ -])?(?:keys?|tokens?|secrets?|passwords?|credentials?|keystores?)\b"
+    r"[^.\n]{0,60}?\b(?:committed|leaked|exposed|pushed|posted|pasted|checked\s+in|printed|logged)\b", re.IGNORECASE)
+"""A secret reported exposed ("Google Maps API key committed in keys.xml", "Signing key exposed in build logs"):
+a finding, whose response (revoke or rotate it, restrict the new one, purge it) is one routine."""
 _PERSON_ROUTINE_RE = re.compile(
     r"\s*(?:please\s+)?(?:offboard|off-board|onboard|on-board|deprovision)\s+"
     r"(?!(?:the\s+|our\s+|an?\s+|all\s+|every\s+)?(?:[\w-]+\s+)?(?:vendors?|suppliers?|partners?|customers?|clients?|"
@@ -238,7 +243,9 @@ class Classifier(Router):
         looked = without_narrative(unprefixed(without_investigation(description)))
         signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains,
                                           read_only=route.decided_by == "census" or self._reads_only(task.title),
-                                          decided_by=route.decided_by,
+                                          decided_by=route.decided_by or (
+                                              "finding" if route.domain == "security" and _LEAKED_RE.search(task.title)
+                                              else None),
                                           contents=contents or person or self._reads_only(task.title),
                                           domain=route.domain, person=person)
         signals += self._staged_launch(text)
@@ -523,6 +530,13 @@ class Classifier(Router):
             actions = []  # an audit's "list every role ... and flag those unused": steps of the one reading job
         elif person and all(_stem_of(action) in ACCESS_STEPS for action in actions):
             actions = []  # remove them from the GitHub org, disable their SSO account: one offboarding's steps
+        elif len(actions) >= 3 and decided_by == "finding" and len(domains) <= 1 and not any(
+                _stem_of(action) in self._making - {"fix", "replace"} for action in actions):
+            # "Rotate the key, restrict the new one, move it to the CI secrets and purge it from the history": the
+            # response to one finding, as its listed steps above; not a new thing made for it ("rewrite the token
+            # service in Go, verify the other services, upgrade the SDKs")
+            signals.append((0.0, f"{len(actions)} steps of the response to one finding"))
+            actions = []
         elif len(actions) >= 3 and all(_stem_of(action) in SETTING_VERBS for action in actions):
             # "Set the page size to 50, switch the default sort to newest and raise the export limit": values
             # of one configuration, not pieces of work
