@@ -528,7 +528,8 @@ SEVENTH_ROUND_CASES = [
     # and network products operations'; a button that names one is the program's
     ("JumpCloud sync creates duplicate users", "", "security", "identity"),
     ("SentinelOne agent is missing on the new Windows box", "", "security", "endpoint protection"),
-    ("Kandji: enrol the loaner iPads", "", "cicd", "device management"),
+    ("Kandji: update the blueprint for the design team", "", "cicd", "device management"),
+    ("Kandji: enrol the loaner iPads", "", "inventory", "a device enrolled is an asset, whatever MDM names (route14)"),
     ("Add a 'Continue with Auth0' button to the signup page", "", "development", "a button"),
     # a person's account opened, locked or closed is who may get in; an account screen or a user's own is the product's
     ("Give the new intern a Jira account", "", "security", "an account for a person"),

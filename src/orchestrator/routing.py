@@ -211,6 +211,22 @@ datasets in the lake", "Document the cameras ... used for the live events" (one 
 COMPLIANCE_RECORDS = frozenset({"evidence", "risk register", "risk registers", "risk assessment", "risk assessments",
                                 "questionnaire", "questionnaires", "risk treatment plan", "statement of applicability"})
 """What a security or compliance programme keeps: collecting or updating it is security's work."""
+DEVICES = frozenset({"laptop", "laptops", "macbook", "macbooks", "macs", "chromebook", "chromebooks", "thinkpad",
+                     "thinkpads", "phone", "phones", "iphone", "iphones", "smartphone", "smartphones", "tablet",
+                     "tablets", "ipad", "ipads", "yubikey", "yubikeys", "headset", "headsets", "workstation",
+                     "workstations", "device", "devices"})
+"""Devices issued to people: an asset whatever agent or profile it carries."""
+DEVICE_LIFECYCLE = frozenset({"issue", "ship", "enroll", "enrol", "assign", "reassign", "allocate", "return", "recover",
+                              "collect", "retrieve", "reclaim", "retire", "dispose", "recycle", "replace", "swap", "lend",
+                              "loan"})
+"""What is done to a device over its life, from its issue to its disposal: keeping track of an asset. Not buying it
+("Order 12 desk phones", "Buy 30 tablets": a purchase, people's work the planner checks by its receipt), nor "provision"
+(cicd's lead verb: "Provision 5 new laptops with the standard image" sets machines up, operations' work)."""
+DEVICE_STAGES = frozenset({"new", "replacement", "spare", "loaner", "enrollment", "enrolment", "return", "returns",
+                           "refresh", "handover", "collection", "pickup", "shipment", "assignment", "retirement",
+                           "disposal", "recovery", "swap"})
+"""A verbless head's words for the same ("New laptop + MDM enrollment", "Laptop return for ...")."""
+DEVICE_MODELS = frozenset({"pro", "air", "max", "mini", "plus", "ultra", "m1", "m2", "m3", "m4", "5c", "5"})
 ASSET_WORDS = frozenset({"asset", "assets", "hardware", "device", "devices"})
 REGISTER_NOUNS = frozenset({"sheet", "spreadsheet", "list", "tracker", "database", "table"})
 """The asset sheet, the hardware tracker: a register of assets."""
@@ -240,6 +256,11 @@ _MISSING_RE = re.compile(r"\b(?:is|are)\s+missing\b", re.IGNORECASE)
 _THROWN_RE = re.compile(r"\b[a-z]\w+(?:exception|error)\b|\b(?:segfault|segmentation fault|panic|traceback|stack trace)\b",
                         re.IGNORECASE)
 """A failure named by what the program threw (``NullPointerException in PaymentService.refund``): the code's."""
+VERSIONING = frozenset({"bump", "upgrade", "downgrade"})
+_TO_VERSION_RE = re.compile(r"\bto\s+v?\d", re.IGNORECASE)
+_SHARE_RE = re.compile(r"\b(?:for|to|at)\s+\d{1,3}\s?%\s+of\s+(?:[\w-]+\s+){0,3}?(?:users|customers|accounts|tenants|"
+                       r"traffic|requests|sessions|devices|production|the\s+fleet)\b", re.IGNORECASE)
+"""A share of the users or of the traffic a change reaches ("for 100% of EU users", "to 5% of traffic")."""
 _CERT_EXPIRY_RE = re.compile(r"^\s*(?:[^\s.!?]+\s+){0,3}?(?:certs?|certificates?)\b(?:\s+[^\s.!?]+){0,5}?\s+"
                              r"(?:(?:is|are|will)\s+)?(?:expires?|expired|expiring|runs?\s+out|ran\s+out|lapses?|"
                              r"needs?\s+(?:renewing|renewal|to\s+be\s+renewed|a\s+renewal))\b",
@@ -654,6 +675,13 @@ class Router:
         kept = verb in KEEPING and len(words) > 1 and (noun in CENSUS_PLACES or (
             words[-2] in ASSET_WORDS and noun in REGISTER_NOUNS))
         filed = filed or kept
+        if self._device_lifecycle(title, named) and "inventory" in scores:
+            # "Recover the laptop and YubiKey from the leaver", "New laptop + MDM enrollment for the new hire": a device
+            # issued, enrolled, recovered or retired is an asset kept track of, whatever agent or profile it carries
+            # (its FileVault, CrowdStrike or Jamf are how it is set up, not the work)
+            self._decide(scores, reasons, "inventory", SOFTWARE_HEAD_WEIGHT, f"the work is a device's life as an asset "
+                         f"({head!r})")
+            return "asset", "inventory"
         if not COMPLIANCE_RECORDS.isdisjoint({noun, " ".join(words[-2:]), " ".join(place_words[-2:])}) and (
                 "security" in scores):
             # "Collect SOC 2 evidence that MFA is enforced", "Add the vendor to the risk register": what a security
@@ -672,6 +700,11 @@ class Router:
         if verb in self._display or lowered.startswith(self._display):
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is what a screen shows ({head!r})")
             return "display", "development"  # what is shown (a scan date, a token budget) is not the kind of work
+        if verb in TOGGLING | {"ramp", "flip"} and _SHARE_RE.search(named) and "cicd" in scores:
+            # "Turn on the new-onboarding feature flag for 100% of EU users": a flag ramped to a share of its users is a
+            # staged rollout, whatever the flag switches on
+            self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is a staged rollout ({title.strip()!r})")
+            return "rollout", "cicd"
         if _CERT_EXPIRY_RE.search(named) and "cicd" in scores:  # "cert for api.example.com expires friday!!"
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"a certificate expiring: its renewal ({head!r})")
             return "renewal", "cicd"
@@ -701,7 +734,14 @@ class Router:
                                                    words[-2] in MONITORING_TOOLS)
         # checking a thing for a security concern reviews it, whatever it is ("Check the blog plugins for known vulns")
         reviewed = verb in REVIEWING and self._has_keyword(named.lower(), "security")
-        software = len(words) > 1 and singular in self._software and "development" in scores and not compound and (
+        # filling in or answering a field or a form enters data, it makes no software ("Fill in the missing tier field in
+        # the services' catalog-info.yaml files", "Answer the customer's security assessment form")
+        entered = words[:2] in (["fill", "in"], ["fill", "out"]) or verb == "answer"
+        # a chart or an image given a new version is a deploy's, named by a hyphenated name the routing words drop
+        # ("Bump the nginx-ingress chart to 4.10"), not a chart on a page
+        versioned = verb in VERSIONING and noun in self._deploy_objects and bool(_TO_VERSION_RE.search(title))
+        software = len(words) > 1 and singular in self._software and "development" in scores and not (
+            compound or entered or versioned) and (
             (verb in self._making and (verb not in REPAIRING or not defect)) or not (
                 defect or led or reviewed or (not verbless and any(self._other_domain(w) for w in named_by)))) and not (
             deploy_place)
@@ -798,6 +838,21 @@ class Router:
             scores[name].total += score.total
             scores[name].strong += score.strong
         return None
+
+    def _device_lifecycle(self, title: str, named: str) -> bool:
+        """Whether the head is a device ordered, issued, enrolled, returned or retired (the head as written: a device's
+        name, "MacBook Pro", is a name the routing words drop); not a device's security defect ("Replace the stolen
+        laptop"), nor a program on it ("Ship the update to all phones": the phones are a place)."""
+        words = re.findall(r"[a-z][a-z0-9-]*", head_phrase(title).lower())
+        devices = [i for i, word in enumerate(words) if word in DEVICES]
+        # a security word in the head (not in a person's title after it: "for the external auditor")
+        if len(words) < 2 or not devices or self._has_keyword(" ".join(words), "security") or _defect(named):
+            return False
+        # the device is what the head ends on: "recover laptop and YubiKey", "a MacBook Pro", "laptop + MDM enrollment"
+        if not (all(word in DEVICE_MODELS for word in words[devices[-1] + 1:]) or words[-1] in DEVICE_STAGES):
+            return False
+        return words[0] in DEVICE_LIFECYCLE or (words[0] not in self._verbs and (words[0] in DEVICE_STAGES or words[-1] in
+                                                                              DEVICE_STAGES))
 
     def _symptom_then_request(self, title: str) -> tuple[str, str]:
         """A title that states a symptom and then asks ("Orders API slow since Monday; scale it to 6 replicas",

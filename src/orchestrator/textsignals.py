@@ -497,6 +497,9 @@ _HEAD_CUT_RE = re.compile(
     r"(?<!\s)\s+(?:of|for|to|in|on|with|from|by|into|onto|across|covering|that|which|who|so|using|via|at|about|under|"
     r"after|before|when|where|while|because|per|as|without|between|against|inside|within|listing|showing|"
     r"containing|including|displaying|holding|tracking)\s+", re.IGNORECASE)
+_PARTICLE_RE = re.compile(r"\s*(?:(?:fill|hand|plug|bring|phase|key|type)\s+in|(?:turn|switch)\s+on)\s+(?=\S)", re.IGNORECASE)
+"""A phrasal verb opening a clause: its particle belongs to the verb ("Fill in the vendor questionnaire", "Turn on
+audit logging on the cluster"), it is no preposition that ends the head or opens a place."""
 _NAME_RE = re.compile(r"(?:(?<![\w-])|(?<=\b[a-z]-))[A-Z][a-z0-9]+(?:[ -][A-Z][a-z0-9]+)+\b")
 """A proper name (the Security Center page), also after a one-letter brand prefix (the e-Signature Security Notice):
 its words are not the work's. Not the tail of a hyphenated name (X-Frame-Options, X-Content-Type-Options)."""
@@ -519,9 +522,11 @@ def head_phrase(title: str) -> str:
     ``Thorough security review of the checkout service`` -> ``Thorough security review``; a short
     label before a colon is skipped (``Smoke test: secrets scan of X`` -> ``secrets scan``).
     """
-    clause = re.split(r"[,.!?(\[]", after_label(title), maxsplit=1)[0]
+    clause = re.split(r"[,.!?(\[]", after_label(title), maxsplit=1)[0].strip()
+    particle = _PARTICLE_RE.match(clause)
+    verb, rest = (clause[:particle.end()], clause[particle.end():]) if particle else ("", clause)
     # the cut needs a word before it: "Which services ..." is a question, not an empty head
-    return _HEAD_CUT_RE.split(f"{clause.strip()} ", maxsplit=1)[0].strip()
+    return f"{verb}{_HEAD_CUT_RE.split(f'{rest} ', maxsplit=1)[0]}".strip()
 
 
 def strip_names(text: str, keep: Callable[[str], bool] = lambda _: False) -> str:
@@ -704,7 +709,8 @@ def place_phrase(title: str) -> str:
     """Where the first clause's work is done: the last ``in / on / to / behind ...`` phrase
     (``Show the scan date on the repository detail page`` -> ``repository detail page``)."""
     clause = re.split(r"[,.;!?(\[]|\s[-—–]\s", title.strip(), maxsplit=1)[0]
-    places = _PLACE_RE.findall(clause)
+    particle = _PARTICLE_RE.match(clause)  # "Turn on audit logging": what is turned on is no place
+    places = _PLACE_RE.findall(clause[particle.end() - 1:] if particle else clause)
     return places[-1].strip() if places else ""
 
 
