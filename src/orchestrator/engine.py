@@ -545,7 +545,7 @@ class Engine:
                              action="its outcome put back; a writer overwrote the queue without the lock")
 
     def _follow_move(self, task_id: str, n: int, handoff_file: str, was: str, chosen: str) -> None:
-        reason = f"moved to {chosen} by a person"
+        reason = handoffs.move_reason(chosen)
         old = self.layout.root / handoff_file
         new = self.layout.task_handoff(chosen, task_id, n)
         try:

