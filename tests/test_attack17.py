@@ -77,3 +77,54 @@ def test_each_move_of_a_chain_is_followed_whatever_the_crash(moves: tuple[str, .
     assert_with(sim, str(normalize_master(moves[-1])))
     last = sim.store.get(sim.layout.task_handoff(str(normalize_master(moves[-1])), "s"))
     assert last["moved_from"] == normalize_master(moves[-2]) if len(moves) > 1 else "development"
+
+
+@pytest.mark.parametrize("restart", [False, True])
+@pytest.mark.parametrize("then", ["nothing", "move on", "move back", "move on at once"])
+def test_an_old_copy_that_lost_a_followed_move_does_not_hide_who_has_the_task(restart: bool, then: str) -> None:
+    """A move followed (security has the task's pending handoff), then an unlocked writer puts back its copy of the
+    queue from before the move: the queue named development and development's withdrawn handoff. Regression: it
+    stayed so (the queue named a master not doing the work), and a person's next move, to cicd, was refused as
+    "development had taken the handoff already (cancelled)" while security kept the work. The withdrawn handoff
+    says where the task went (``handed_on``): the queue is put right, and the next move starts from there."""
+    sim = routed()
+    before = sim.store.files[sim.layout.queue]
+    move(sim, "security")
+    sim.run("queue")
+    sim.store.put(sim.layout.queue, before)
+    if then == "move on at once":  # the person's move lands on the old copy before any pass: it starts from security
+        move(sim, "cicd")
+        sim = sim.restart() if restart else sim
+        sim.tick(1)
+        assert_with(sim, "cicd")
+        assert sim.store.get(sim.layout.task_handoff("cicd", "s"))["moved_from"] == "security"
+        assert sim.events("handoff_not_moved") == []
+        return
+    if restart:
+        sim = sim.restart()
+    sim.tick(1)
+    assert_with(sim, "security")
+    assert normalize_master(sim.queue_task("s")["assigned_to"]) == "security"
+    assert len(sim.events("claim_restored", task_id="s")) == 1
+    if then == "nothing":
+        return
+    sim.clock.advance(5)
+    move(sim, "cicd" if then == "move on" else "development")
+    sim.run("queue")
+    assert_with(sim, "cicd" if then == "move on" else "development")
+    assert sim.events("handoff_not_moved") == []
+
+
+def test_a_handed_on_mark_is_trusted_only_as_this_tasks_handoff_at_another_master() -> None:
+    """``handed_on`` is read from a file its master (or anyone) can write. A mark that names a file out of the
+    folder, another task's handoff or no handoff of ours is not followed: the move is made as if no mark were
+    there (the first handoff withdrawn already for it, the chosen master's written)."""
+    for mark in ("../../../etc/passwd", "/etc/passwd", "masters/cicd/handoffs/other.json",
+                 "masters/nobody/handoffs/s.json", "masters/development/handoffs/s.json", ["x"]):
+        sim = routed()
+        first = sim.layout.task_handoff("development", "s")
+        sim.store.update_json(first, lambda h, mark=mark: h.update(
+            status="cancelled", cancelled_reason="moved to cicd by a person", handed_on=mark))
+        move(sim, "cicd")
+        sim.run("queue")
+        assert_with(sim, "cicd")
