@@ -128,3 +128,45 @@ def test_a_handed_on_mark_is_trusted_only_as_this_tasks_handoff_at_another_maste
         move(sim, "cicd")
         sim.run("queue")
         assert_with(sim, "cicd")
+
+
+@pytest.mark.parametrize("crash_at", range(1, 8))
+def test_a_move_cut_short_by_a_cancel_and_a_crash_is_still_announced(crash_at: int) -> None:
+    """A move followed (the first handoff withdrawn, security's written and marked), a cancel landing under the
+    daemon's queue write, and a crash before the events reached the file. Regression: the restart announced moves
+    only of ``assigned`` tasks: security's handoff was withdrawn by the cancel (said) but its creation, and
+    development's withdrawal for the move, were never said. A near case: the same cancel with no move has nothing
+    more to say."""
+    for moved in (True, False):
+        sim = routed()
+        sim.clock.advance(5)
+        if moved:
+            move(sim, "security")
+
+        def cancel(sim: Sim = sim) -> None:
+            queue = sim.store.get(sim.layout.queue)
+            queue["tasks"][0].update(status="cancelled", cancelled_by="person")
+            sim.store.put(sim.layout.queue, queue)
+
+        raced = sim.before_next_queue_write(cancel) if moved else [True]
+        if not moved:
+            cancel()
+        sim.store.crash_at = sim.store.writes + crash_at
+        with contextlib.suppress(Crash):
+            sim.run("queue")
+        sim.store.crash_at = None
+        sim.clock.advance(1)
+        sim = sim.restart()
+        if not raced:  # the crash came before the queue's write: the person's cancel comes after the restart
+            cancelled = sim.store.get(sim.layout.queue)
+            cancelled["tasks"][0].update(status="cancelled", cancelled_by="person")
+            sim.store.put(sim.layout.queue, cancelled)
+        sim.tick(1)
+        assert pending(sim) == []
+        created = {e["path"] for e in sim.events("handoff_created")}
+        said = {e["path"] for e in sim.events("handoff_withdrawn")} | {
+            e.get("withdrawn") for e in sim.events("handoff_created")}
+        for path in sim.handoffs():
+            assert sim.layout.rel(path) in created and sim.layout.rel(path) in said
+        assert max(sim.event_ids().values()) == 1
+        assert len(sim.events("handoff_created", task_id="s")) == (2 if moved else 1)

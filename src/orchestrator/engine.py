@@ -227,11 +227,15 @@ class Engine:
         handoff = self.store.read_json_or_none(path)
         if isinstance(handoff, dict) and not handoffs.moved_away(handoff):
             self._named[entry["id"]] = entry["handoff_file"]  # (the first pass's look at every entry reads it no more)
+        self._announce_unannounced_move(entry["id"], queue_edits.attempt(entry), path, handoff)
+
+    def _announce_unannounced_move(self, task_id: str, n: int, path: Path, handoff: Any) -> None:
+        """The move that wrote the handoff at ``path`` (``moved_from``), if a crash kept its event from the file."""
         made = parse_timestamp(handoffs.offered_at(handoff)) if isinstance(handoff, dict) else None
         if self.outbox.unannounced_if_missing(made) and isinstance(handoff, dict) and handoff.get(
                 "moved_from") in MASTERS:
-            first = self.layout.task_handoff(handoff["moved_from"], entry["id"], queue_edits.attempt(entry))
-            self._announce_move(entry["id"], queue_edits.attempt(entry), path, handoff, self.layout.rel(first), True)
+            first = self.layout.task_handoff(handoff["moved_from"], task_id, n)
+            self._announce_move(task_id, n, path, handoff, self.layout.rel(first), True)
 
     # --- the queue ------------------------------------------------------------------------
 
@@ -490,6 +494,8 @@ class Engine:
             if (task_id, n) in self._cancels_seen or (plan is not None and progress.moved_to(plan) is None):
                 continue  # done, or an orchestration (aborted through its plan); not one given to a master instead
             self._cancels_seen.add((task_id, n))
+            if (held := intake.handoff_named(entry)) is not None:  # a move followed before the cancel, said first
+                self._announce_handed_on(task_id, n, self.layout.root / held[0])
             key = _key(task_id, "cancelled", n)
             withdrawn = self._withdraw(task_id, range(1, n + 1), "the task was cancelled (orchestrator cancel)")
             when = parse_timestamp(entry.get("cancelled_at"))
@@ -528,6 +534,17 @@ class Engine:
             seen.add(following)
             path, data = following, self.store.read_json_or_none(following)
         return path, data
+
+    def _announce_handed_on(self, task_id: str, n: int, path: Path) -> None:
+        """A move followed just before a cancel landed under the queue's write, and a crash kept its event from the
+        file: the restart announces moves of ``assigned`` tasks only, and the moved handoff's creation and the first
+        one's withdrawal were never said. Read once per cancel acted on."""
+        data = self.store.read_json_or_none(path)
+        if not (isinstance(data, dict) and handoffs.moved_away(data)):
+            return
+        live, handoff = self._handed_to(task_id, n, path, data)
+        if live != path:
+            self._announce_unannounced_move(task_id, n, live, handoff)
 
     def _follow_handed_on(self, task_id: str, n: int, handoff_file: str, master: str) -> None:
         """The queue names a handoff we withdrew for a move that was followed, and its master: an unlocked writer's

@@ -250,7 +250,12 @@ def routed_handoff(entry: Any) -> tuple[str, str] | None:
 
 
 def _handoff(entry: Any) -> tuple[str, str] | None:
-    if not (isinstance(entry, dict) and entry.get("status") == "assigned" and entry.get("assigned_by") == ASSIGNED_BY
+    return handoff_named(entry) if isinstance(entry, dict) and entry.get("status") == "assigned" else None
+
+
+def handoff_named(entry: Any) -> tuple[str, str] | None:
+    """The handoff a simple task this daemon routed names (whatever its status now): its path and master."""
+    if not (isinstance(entry, dict) and entry.get("assigned_by") == ASSIGNED_BY
             and isinstance(entry.get("id"), str) and isinstance(entry.get("handoff_file"), str)):
         return None
     parts = entry["handoff_file"].split("/")
