@@ -170,3 +170,25 @@ def test_a_move_cut_short_by_a_cancel_and_a_crash_is_still_announced(crash_at: i
             assert sim.layout.rel(path) in created and sim.layout.rel(path) in said
         assert max(sim.event_ids().values()) == 1
         assert len(sim.events("handoff_created", task_id="s")) == (2 if moved else 1)
+
+
+def test_a_move_whose_new_handoff_cannot_be_written_is_said_once_not_at_every_tick() -> None:
+    """The chosen master's handoff path holds a file that is not JSON (a directory or a FIFO in a real folder say
+    the same): the move cannot be followed, ``handoff_failed`` says so. Regression: said again at every tick (the
+    problems remembered once said were kept for pending tasks only, and a moved task is ``assigned``). Once the
+    path is cleared the move is followed; a second, different problem is said again."""
+    sim = routed()
+    sim.store.put(sim.layout.task_handoff("security", "s"), b"{not json")
+    move(sim, "security")
+    for _ in range(4):
+        sim.tick(61)
+    assert len(sim.events("handoff_failed", task_id="s")) == 1
+    assert sim.store.get(sim.layout.task_handoff("development", "s"))["status"] == "cancelled"  # for the move
+    sim.store.put(sim.layout.task_handoff("security", "s"), b"[1, 2]")  # another problem: said
+    sim.tick(61)
+    sim.tick(61)
+    assert len(sim.events("handoff_failed", task_id="s")) == 2
+    del sim.store.files[sim.layout.task_handoff("security", "s")]
+    sim.tick(61)
+    sim.tick(61)  # (a tick looks at every entry again every other time)
+    assert_with(sim, "security")

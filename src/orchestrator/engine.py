@@ -146,6 +146,7 @@ class Engine:
         # the handoff each routed task's entry names, as this run wrote it or read it not handed on: an entry that
         # changed and still names it needs no read to know an old copy did not put back one handed on
         self._named: dict[str, str] = {}
+        self._move_problems: dict[str, str] = {}  # a move that could not be followed, said (once per cause)
         self._unwithdrawn: dict[Path, tuple[str, str, int, str]] = {}  # handoff -> problem, task, attempt, reason
         self._index = intake.TaskIndex()  # what the scans know of every queue entry: a pass looks at what changed
 
@@ -292,7 +293,8 @@ class Engine:
             self._handoff_problems = {i: p for i, p in self._handoff_problems.items() if i in waiting}
         if not candidates:
             self._report_once(problems)
-            self._seen = snapshot if self._own_writes == writes else None  # not what we read, if we wrote since
+            # not what we read, if we wrote since; nor while a move could not be followed: the tick tries it again
+            self._seen = snapshot if self._own_writes == writes and not self._move_problems else None
             return IntakeResult()
         decisions: list[tuple[QueueTask, Classification]] = []
         earlier: dict[str, str | None] = {}  # the master of a handoff an earlier run wrote for the task
@@ -424,6 +426,7 @@ class Engine:
         present = self._index.ids
         self._cancels_seen = {seen for seen in self._cancels_seen if present[seen[0]]}
         self._named = {task_id: path for task_id, path in self._named.items() if present[task_id]}
+        self._move_problems = {task_id: why for task_id, why in self._move_problems.items() if present[task_id]}
         self.outbox.keep_scopes(lambda scope: present[scope] > 0 or self.registry.get(scope) is not None
                                 or scope in self.planning)
 
@@ -474,6 +477,14 @@ class Engine:
             self.outbox.emit("handoff_failed", task_id=task_id, master=master, problem=str(exc),
                              action="retried until it can be written")
         self._handoff_problems[task_id] = str(exc)
+
+    def _move_failed(self, task_id: str, master: str, exc: StoreError) -> None:
+        """:meth:`_handoff_failed` for a move: a moved task is ``assigned``, and the problems kept for pending tasks
+        only said it again at every tick while the chosen master's path held a broken file."""
+        if self._move_problems.get(task_id) != str(exc):
+            self.outbox.emit("handoff_failed", task_id=task_id, master=master, problem=str(exc),
+                             action="retried until it can be written")
+        self._move_problems[task_id] = str(exc)
 
     def _earlier_handoff(self, task_id: str, attempt: int) -> str | None:
         for master in MASTERS:
@@ -573,7 +584,7 @@ class Engine:
                 return
             self._named[task_id] = self.layout.rel(live)
         except StoreError as exc:
-            self._handoff_failed(task_id, master, exc)
+            self._move_failed(task_id, master, exc)
             return
         self.outbox.emit("claim_restored", task_id=task_id,
                          problem=f"the queue named {handoff_file} again, withdrawn when the task was moved to {to}",
@@ -667,8 +678,9 @@ class Engine:
                 return
             self._named[task_id] = self.layout.rel(new)
         except StoreError as exc:
-            self._handoff_failed(task_id, chosen, exc)
+            self._move_failed(task_id, chosen, exc)
             return
+        self._move_problems.pop(task_id, None)
         self._announce_move(task_id, n, new, self.store.read_json_or_none(new), handoff_file)
 
     def _announce_move(self, task_id: str, n: int, path: Path, handoff: Any, withdrawn: str | None,
