@@ -29,7 +29,8 @@ def move(sim: Sim, master: str, task_id: str = "s") -> None:
 
 
 def pending(sim: Sim) -> list[str]:
-    return [p.parent.parent.name for p in sim.handoffs() if sim.store.get(p).get("status") == "pending"]
+    return [p.parent.parent.name for p in sim.handoffs() if b'"pending"' in sim.store.files[p]
+            and sim.store.get(p).get("status") == "pending"]
 
 
 def assert_with(sim: Sim, master: str) -> None:
@@ -192,3 +193,45 @@ def test_a_move_whose_new_handoff_cannot_be_written_is_said_once_not_at_every_ti
     sim.tick(61)
     sim.tick(61)  # (a tick looks at every entry again every other time)
     assert_with(sim, "security")
+
+
+def test_a_move_that_cannot_be_followed_is_forgotten_once_the_task_is_moved_back() -> None:
+    """The problem kept for a move that fails makes every pass read the queue again; moved back (nothing left to
+    follow), it is dropped and the pass's shortcut for an unchanged queue works again."""
+    sim = routed()
+    sim.store.put(sim.layout.task_handoff("security", "s"), b"{not json")
+    move(sim, "security")
+    sim.tick(61)
+    engine = sim.core.engine
+    assert engine._move_problems
+    move(sim, "development")
+    sim.tick(61)
+    sim.tick(61)
+    assert not engine._move_problems and engine._seen is not None
+
+
+@pytest.mark.parametrize("cut", ["broken path", "crash"])
+def test_a_move_cut_short_then_moved_back_leaves_the_task_with_its_first_master(cut: str) -> None:
+    """A move to security cut short after development's handoff was withdrawn for it (security's path broken, or a
+    crash and the daemon down), and the person moves the task back to development. Regression: the queue then named
+    development's handoff, withdrawn for good, and nobody had the work. It is offered again."""
+    sim = routed()
+    move(sim, "security")
+    if cut == "broken path":
+        sim.store.put(sim.layout.task_handoff("security", "s"), b"{not json")
+        sim.tick(61)
+    else:
+        sim.store.crash_at = sim.store.writes + 3  # the routing correction, development's withdrawal, then the crash
+        with contextlib.suppress(Crash):
+            sim.run("queue")
+        sim.store.crash_at = None
+        assert not sim.store.exists(sim.layout.task_handoff("security", "s"))
+    assert sim.store.get(sim.layout.task_handoff("development", "s"))["status"] == "cancelled"
+    move(sim, "development")
+    if cut == "crash":
+        sim = sim.restart()
+    sim.tick(61)
+    sim.tick(61)
+    assert pending(sim) == ["development"]
+    assert sim.queue_task("s")["handoff_file"] == sim.layout.rel(sim.layout.task_handoff("development", "s"))
+    assert max(sim.event_ids().values()) == 1

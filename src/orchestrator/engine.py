@@ -528,8 +528,11 @@ class Engine:
             moved = intake.moved_by_a_person(entry)
             if moved is not None:
                 self._follow_move(entry["id"], queue_edits.attempt(entry), *moved)
-            elif (held := intake.routed_handoff(entry)) is not None and self._named.get(entry["id"]) != held[0]:
-                self._follow_handed_on(entry["id"], queue_edits.attempt(entry), *held)
+            else:
+                if self._move_problems and isinstance(entry, dict):  # cancelled, moved back: nothing left to retry
+                    self._move_problems.pop(str(entry.get("id")), None)
+                if (held := intake.routed_handoff(entry)) is not None and self._named.get(entry["id"]) != held[0]:
+                    self._follow_handed_on(entry["id"], queue_edits.attempt(entry), *held)
 
     def _handed_to(self, task_id: str, n: int, path: Path, data: Any) -> tuple[Path, Any]:
         """Where the moves followed from the handoff at ``path`` (``data``) took the task: the handoff last handed on
@@ -570,6 +573,14 @@ class Engine:
                 return
             live, _ = self._handed_to(task_id, n, old, data)
             if live == old:
+                # withdrawn for a move never followed (the chosen master's path broken, or a crash and the daemon
+                # down), and the task is back with this master: left so, nobody had the work
+                if self.store.update_json(old, lambda current: handoffs.offer_again(current, None, iso(self.clock)),
+                                          create=False).get("status") == "pending":
+                    self._named[task_id] = handoff_file
+                    self.outbox.emit("claim_restored", task_id=task_id, problem=f"{handoff_file} was withdrawn for a "
+                                     f"move ({data.get('cancelled_reason')}) not followed, and the task is {master}'s",
+                                     action=f"offered to {master} again")
                 return
             to, changed = live.parent.parent.name, False
 
@@ -633,6 +644,7 @@ class Engine:
 
     def _follow_move(self, task_id: str, n: int, handoff_file: str, was: str, chosen: str) -> None:
         reason = handoffs.move_reason(chosen)
+        self._named.pop(task_id, None)  # (the handoff it names is being withdrawn)
         old = self.layout.root / handoff_file
         new = self.layout.task_handoff(chosen, task_id, n)
         try:

@@ -208,7 +208,7 @@ def moved_away(data: dict[str, Any]) -> bool:
             and reason.endswith(suffix))
 
 
-def offer_again(data: dict[str, Any], moved_to: str, now: str) -> None:
+def offer_again(data: dict[str, Any], moved_to: str | None, now: str) -> None:
     """A handoff withdrawn when a person moved its task away, now that the task is moved back from
     ``moved_to``: pending again, unless its master took it meanwhile. ``offered_at`` names this offer (the move's
     event id): the handoff keeps its ``created_at``, and a second move to the same master had the first's id.
@@ -217,7 +217,8 @@ def offer_again(data: dict[str, Any], moved_to: str, now: str) -> None:
     if moved_away(data):
         data["status"] = "pending"
         data["offered_at"] = now
-        data["moved_from"] = moved_to  # whose it was last: the master it comes back from
+        if moved_to is not None:  # (None: a move withdrew it and was never followed: it went nowhere)
+            data["moved_from"] = moved_to  # whose it was last: the master it comes back from
         data.pop("cancelled_reason", None)
         data.pop("cancelled_at", None)
         data.pop("handed_on", None)
