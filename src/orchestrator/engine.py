@@ -143,6 +143,10 @@ class Engine:
         self.memory = RoutingMemory(store, outbox)
         self._started = clock.now()
         self._cancels_seen: set[tuple[str, int]] = set()  # cancelled (task, attempt) already acted on
+        # the handoff each routed task's entry names, as this run wrote it or read it not handed on: an entry that
+        # changed and still names it needs no read to know an old copy did not put back one handed on
+        self._named: dict[str, str] = {}
+        self._move_problems: dict[str, str] = {}  # a move that could not be followed, said (once per cause)
         self._unwithdrawn: dict[Path, tuple[str, str, int, str]] = {}  # handoff -> problem, task, attempt, reason
         self._index = intake.TaskIndex()  # what the scans know of every queue entry: a pass looks at what changed
 
@@ -222,11 +226,17 @@ class Engine:
     def _announce_moved(self, entry: dict[str, Any]) -> None:
         path = self.layout.root / entry["handoff_file"]
         handoff = self.store.read_json_or_none(path)
+        if isinstance(handoff, dict) and not handoffs.moved_away(handoff):
+            self._named[entry["id"]] = entry["handoff_file"]  # (the first pass's look at every entry reads it no more)
+        self._announce_unannounced_move(entry["id"], queue_edits.attempt(entry), path, handoff)
+
+    def _announce_unannounced_move(self, task_id: str, n: int, path: Path, handoff: Any) -> None:
+        """The move that wrote the handoff at ``path`` (``moved_from``), if a crash kept its event from the file."""
         made = parse_timestamp(handoffs.offered_at(handoff)) if isinstance(handoff, dict) else None
         if self.outbox.unannounced_if_missing(made) and isinstance(handoff, dict) and handoff.get(
                 "moved_from") in MASTERS:
-            first = self.layout.task_handoff(handoff["moved_from"], entry["id"], queue_edits.attempt(entry))
-            self._announce_move(entry["id"], queue_edits.attempt(entry), path, handoff, self.layout.rel(first), True)
+            first = self.layout.task_handoff(handoff["moved_from"], task_id, n)
+            self._announce_move(task_id, n, path, handoff, self.layout.rel(first), True)
 
     # --- the queue ------------------------------------------------------------------------
 
@@ -283,7 +293,8 @@ class Engine:
             self._handoff_problems = {i: p for i, p in self._handoff_problems.items() if i in waiting}
         if not candidates:
             self._report_once(problems)
-            self._seen = snapshot if self._own_writes == writes else None  # not what we read, if we wrote since
+            # not what we read, if we wrote since; nor while a move could not be followed: the tick tries it again
+            self._seen = snapshot if self._own_writes == writes and not self._move_problems else None
             return IntakeResult()
         decisions: list[tuple[QueueTask, Classification]] = []
         earlier: dict[str, str | None] = {}  # the master of a handoff an earlier run wrote for the task
@@ -343,6 +354,8 @@ class Engine:
         retry = bool(self._handoff_problems)  # a handoff failed: look again after a pause, not at the next change
         for task, decision, path in simple:
             n = _attempt(task)
+            if task.id in claimed:
+                self._named[task.id] = self.layout.rel(path)
             if task.id not in claimed:
                 if not self.outbox.was_announced(_key(task.id, "handoff", n)):  # this attempt's, not the first's
                     self.store.remove(path)  # someone else took the task between our read and our claim
@@ -412,6 +425,8 @@ class Engine:
         kept every cancel it acted on and every event id it announced for its lifetime."""
         present = self._index.ids
         self._cancels_seen = {seen for seen in self._cancels_seen if present[seen[0]]}
+        self._named = {task_id: path for task_id, path in self._named.items() if present[task_id]}
+        self._move_problems = {task_id: why for task_id, why in self._move_problems.items() if present[task_id]}
         self.outbox.keep_scopes(lambda scope: present[scope] > 0 or self.registry.get(scope) is not None
                                 or scope in self.planning)
 
@@ -463,6 +478,14 @@ class Engine:
                              action="retried until it can be written")
         self._handoff_problems[task_id] = str(exc)
 
+    def _move_failed(self, task_id: str, master: str, exc: StoreError) -> None:
+        """:meth:`_handoff_failed` for a move: a moved task is ``assigned``, and the problems kept for pending tasks
+        only said it again at every tick while the chosen master's path held a broken file."""
+        if self._move_problems.get(task_id) != str(exc):
+            self.outbox.emit("handoff_failed", task_id=task_id, master=master, problem=str(exc),
+                             action="retried until it can be written")
+        self._move_problems[task_id] = str(exc)
+
     def _earlier_handoff(self, task_id: str, attempt: int) -> str | None:
         for master in MASTERS:
             try:
@@ -482,6 +505,8 @@ class Engine:
             if (task_id, n) in self._cancels_seen or (plan is not None and progress.moved_to(plan) is None):
                 continue  # done, or an orchestration (aborted through its plan); not one given to a master instead
             self._cancels_seen.add((task_id, n))
+            if (held := intake.handoff_named(entry)) is not None:  # a move followed before the cancel, said first
+                self._announce_handed_on(task_id, n, self.layout.root / held[0])
             key = _key(task_id, "cancelled", n)
             withdrawn = self._withdraw(task_id, range(1, n + 1), "the task was cancelled (orchestrator cancel)")
             when = parse_timestamp(entry.get("cancelled_at"))
@@ -503,6 +528,79 @@ class Engine:
             moved = intake.moved_by_a_person(entry)
             if moved is not None:
                 self._follow_move(entry["id"], queue_edits.attempt(entry), *moved)
+            else:
+                if self._move_problems and isinstance(entry, dict):  # cancelled, moved back: nothing left to retry
+                    self._move_problems.pop(str(entry.get("id")), None)
+                if (held := intake.routed_handoff(entry)) is not None and self._named.get(entry["id"]) != held[0]:
+                    self._follow_handed_on(entry["id"], queue_edits.attempt(entry), *held)
+
+    def _handed_to(self, task_id: str, n: int, path: Path, data: Any) -> tuple[Path, Any]:
+        """Where the moves followed from the handoff at ``path`` (``data``) took the task: the handoff last handed on
+        to (and its data: None if its master removed it), or ``path`` itself. A mark counts only as what a move
+        writes, this attempt's handoff at the master its withdrawal names: it is read from a file its master (or
+        anyone) can write, and a mark naming anything else (out of the folder, another task's) is not followed."""
+        seen = {path}
+        for _ in MASTERS:  # a chain is no longer than the masters; a forged loop ends too
+            following = next((self.layout.task_handoff(m, task_id, n) for m in MASTERS if handoffs.handed_on(
+                data, handoffs.move_reason(m)) == self.layout.rel(self.layout.task_handoff(m, task_id, n))), None)
+            if following is None or following in seen:
+                break
+            seen.add(following)
+            path, data = following, self.store.read_json_or_none(following)
+        return path, data
+
+    def _announce_handed_on(self, task_id: str, n: int, path: Path) -> None:
+        """A move followed just before a cancel landed under the queue's write, and a crash kept its event from the
+        file: the restart announces moves of ``assigned`` tasks only, and the moved handoff's creation and the first
+        one's withdrawal were never said. Read once per cancel acted on."""
+        data = self.store.read_json_or_none(path)
+        if not (isinstance(data, dict) and handoffs.moved_away(data)):
+            return
+        live, handoff = self._handed_to(task_id, n, path, data)
+        if live != path:
+            self._announce_unannounced_move(task_id, n, live, handoff)
+
+    def _follow_handed_on(self, task_id: str, n: int, handoff_file: str, master: str) -> None:
+        """The queue names a handoff we withdrew for a move that was followed, and its master: an unlocked writer's
+        old copy put back the entry of before the move. Left so, the queue named a master who is not doing the work,
+        and the person's next move started from it ("had taken the handoff already"). The queue names the master
+        the task was handed on to again."""
+        old = self.layout.root / handoff_file
+        try:
+            data = self.store.read_json_or_none(old)
+            if not (isinstance(data, dict) and handoffs.moved_away(data)):
+                self._named[task_id] = handoff_file
+                return
+            live, _ = self._handed_to(task_id, n, old, data)
+            if live == old:
+                # withdrawn for a move never followed (the chosen master's path broken, or a crash and the daemon
+                # down), and the task is back with this master: left so, nobody had the work
+                if self.store.update_json(old, lambda current: handoffs.offer_again(current, None, iso(self.clock)),
+                                          create=False).get("status") == "pending":
+                    self._named[task_id] = handoff_file
+                    self.outbox.emit("claim_restored", task_id=task_id, problem=f"{handoff_file} was withdrawn for a "
+                                     f"move ({data.get('cancelled_reason')}) not followed, and the task is {master}'s",
+                                     action=f"offered to {master} again")
+                return
+            to, changed = live.parent.parent.name, False
+
+            def put_right(entry: dict[str, Any]) -> None:
+                nonlocal changed
+                if (entry.get("status") == "assigned" and entry.get("handoff_file") == handoff_file
+                        and normalize_master(entry.get("assigned_to")) == master):
+                    entry.update(assigned_to=to, handoff_file=self.layout.rel(live))
+                    changed = True
+
+            if not self.edit_task(task_id, put_right) or not changed:
+                return
+            self._named[task_id] = self.layout.rel(live)
+        except StoreError as exc:
+            self._move_failed(task_id, master, exc)
+            return
+        self.outbox.emit("claim_restored", task_id=task_id,
+                         problem=f"the queue named {handoff_file} again, withdrawn when the task was moved to {to}",
+                         action=f"{to}'s handoff named again ({self.layout.rel(live)}); a writer overwrote the queue "
+                                "without the lock")
 
     def _follow_plans(self, tasks: list[Any]) -> None:
         """An orchestration that ended or waits for a person while the queue says ``orchestrating``
@@ -545,18 +643,27 @@ class Engine:
                              action="its outcome put back; a writer overwrote the queue without the lock")
 
     def _follow_move(self, task_id: str, n: int, handoff_file: str, was: str, chosen: str) -> None:
-        reason = f"moved to {chosen} by a person"
+        reason = handoffs.move_reason(chosen)
+        self._named.pop(task_id, None)  # (the handoff it names is being withdrawn)
         old = self.layout.root / handoff_file
         new = self.layout.task_handoff(chosen, task_id, n)
         try:
             data = self.store.read_json_or_none(old)
             if not isinstance(data, dict):
                 return
-            if handoffs.handed_on(data, reason) == self.layout.rel(new):
+            live, live_data = self._handed_to(task_id, n, old, data)
+            if live not in (old, new):
+                # followed before to another master, and the queue lost it (an old copy put back): the move starts from
+                # the master that has the task (one that took it and removed it keeps it)
+                if not isinstance(live_data, dict):
+                    return
+                old, data, was, handoff_file = live, live_data, live.parent.parent.name, self.layout.rel(live)
+            if live == new:
                 # followed before; the queue lost it (an old copy put back): only the queue follows again. Writing the
                 # new handoff again would give its master work it took, and perhaps removed, a second time. (Or a crash
                 # came before the queue followed: announced then, once, if its master has not removed it yet.)
                 if self.set_task(task_id, None, only_if="assigned", handoff_file=self.layout.rel(new)):
+                    self._named[task_id] = self.layout.rel(new)
                     self._announce_move(task_id, n, new, self.store.read_json_or_none(new), handoff_file)
                 return
             withdrawn = self._withdraw_one(old, reason)
@@ -581,9 +688,11 @@ class Engine:
                                    if current.get("cancelled_reason") == reason else None, create=False)
             if not self.set_task(task_id, None, only_if="assigned", handoff_file=self.layout.rel(new)):
                 return
+            self._named[task_id] = self.layout.rel(new)
         except StoreError as exc:
-            self._handoff_failed(task_id, chosen, exc)
+            self._move_failed(task_id, chosen, exc)
             return
+        self._move_problems.pop(task_id, None)
         self._announce_move(task_id, n, new, self.store.read_json_or_none(new), handoff_file)
 
     def _announce_move(self, task_id: str, n: int, path: Path, handoff: Any, withdrawn: str | None,

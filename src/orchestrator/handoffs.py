@@ -194,14 +194,31 @@ def handed_on(data: Any, reason: str) -> str | None:
     return None
 
 
-def offer_again(data: dict[str, Any], moved_to: str, now: str) -> None:
-    """A handoff withdrawn when a person moved its task away (to ``moved_to``), now that the task is moved
-    back: pending again, unless its master took it meanwhile. ``offered_at`` names this offer (the move's
-    event id): the handoff keeps its ``created_at``, and a second move to the same master had the first's id."""
-    if data.get("status") == "cancelled" and data.get("cancelled_reason") == f"moved to {moved_to} by a person":
+def move_reason(master: str) -> str:
+    """Why a handoff was withdrawn when a person moved its task to ``master``."""
+    return f"moved to {master} by a person"
+
+
+def moved_away(data: dict[str, Any]) -> bool:
+    """A handoff withdrawn because a person moved its task to another master (to any: the task may have gone
+    on from there to a third before it comes back)."""
+    reason = data.get("cancelled_reason")
+    prefix, suffix = move_reason("\0").split("\0")
+    return (data.get("status") == "cancelled" and isinstance(reason, str) and reason.startswith(prefix)
+            and reason.endswith(suffix))
+
+
+def offer_again(data: dict[str, Any], moved_to: str | None, now: str) -> None:
+    """A handoff withdrawn when a person moved its task away, now that the task is moved back from
+    ``moved_to``: pending again, unless its master took it meanwhile. ``offered_at`` names this offer (the move's
+    event id): the handoff keeps its ``created_at``, and a second move to the same master had the first's id.
+    The task may come back from a master it was not moved to from here (development -> security -> cicd ->
+    development): taking back only a handoff withdrawn for a move to ``moved_to`` left that one withdrawn for good."""
+    if moved_away(data):
         data["status"] = "pending"
         data["offered_at"] = now
-        data["moved_from"] = moved_to  # whose it was last: the master it comes back from
+        if moved_to is not None:  # (None: a move withdrew it and was never followed: it went nowhere)
+            data["moved_from"] = moved_to  # whose it was last: the master it comes back from
         data.pop("cancelled_reason", None)
         data.pop("cancelled_at", None)
         data.pop("handed_on", None)

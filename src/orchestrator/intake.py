@@ -233,16 +233,35 @@ def moved_by_a_person(entry: Any) -> tuple[str, str, str] | None:
     """A simple task this daemon routed that a person moved to another master (``assigned_to``) while it
     is ``assigned``: its handoff's path (relative to the folder), the master it is with, and the master
     the person chose. None for anything else."""
-    if not (isinstance(entry, dict) and entry.get("status") == "assigned" and entry.get("assigned_by") == ASSIGNED_BY
+    held = _handoff(entry)
+    if held is None:
+        return None
+    chosen = normalize_master(entry.get("assigned_to"))
+    if chosen not in MASTERS or chosen == held[1] or entry.get("move_not_followed") == chosen:
+        return None  # (or a move found too late before, and said: its handoff stays with its first master)
+    return held[0], held[1], chosen
+
+
+def routed_handoff(entry: Any) -> tuple[str, str] | None:
+    """A simple task this daemon routed, ``assigned`` to the master whose handoff the queue names (not moved):
+    that handoff's path and master. None for anything else."""
+    held = _handoff(entry)
+    return held if held is not None and normalize_master(entry.get("assigned_to")) == held[1] else None
+
+
+def _handoff(entry: Any) -> tuple[str, str] | None:
+    return handoff_named(entry) if isinstance(entry, dict) and entry.get("status") == "assigned" else None
+
+
+def handoff_named(entry: Any) -> tuple[str, str] | None:
+    """The handoff a simple task this daemon routed names (whatever its status now): its path and master."""
+    if not (isinstance(entry, dict) and entry.get("assigned_by") == ASSIGNED_BY
             and isinstance(entry.get("id"), str) and isinstance(entry.get("handoff_file"), str)):
         return None
     parts = entry["handoff_file"].split("/")
-    chosen = normalize_master(entry.get("assigned_to"))
     if len(parts) != 4 or parts[0] != "masters" or parts[2] != "handoffs" or parts[1] not in MASTERS:
         return None
-    if chosen not in MASTERS or chosen == parts[1] or entry.get("move_not_followed") == chosen:
-        return None  # (or a move found too late before, and said: its handoff stays with its first master)
-    return entry["handoff_file"], parts[1], chosen
+    return entry["handoff_file"], parts[1]
 
 
 def mark_assigned(entry: dict[str, Any], decision: Classification, handoff: str, now: str) -> None:
