@@ -2075,3 +2075,16 @@ def test_a_step_had_done_by_others_is_a_stage(rules: Classifier, title: str, des
 ])
 def test_work_divided_among_teams_is_parts(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a team's verb in any present form: "fixes" is "fix" as "builds" is "build"
+    ("Ship the CSV exporter", "Dev fixes the exporter, ops deploys it.", "complex"),
+    # opposites: a team's name before a plural noun is no team doing work ("dev builds take", "platform upgrades of")
+    ("Speed up the CI cache", "Dev builds take 20 minutes; platform upgrades of the runners did not help. Add a cache "
+     "for node_modules.", "simple"),
+    ("Fix the nightly pipeline", "Dev deploys on every merge; security scans run nightly and time out. Raise the "
+     "scan job's timeout.", "simple"),
+])
+def test_a_teams_part_is_a_verb_with_its_object(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
