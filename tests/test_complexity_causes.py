@@ -1945,6 +1945,11 @@ def test_a_versions_build_is_a_step_of_its_release(rules: Classifier, title: str
     # opposites: stages going on with what exists (an upgrade's node pools and addons) and a stage that is a time
     ("Move the staging cluster to 1.29", "The control plane first, then the node pools, then the addons.", "simple"),
     ("Rotate the signing key", "Issue the new key first, then a week later retire the old one.", "simple"),
+    # (two stages each a time: the one above has one, which no rule counts alone; any unit of time, not a few named)
+    ("Rotate the nginx logs on every host", "Rotate them on the web hosts, then a day later the workers, then a week "
+     "later the db hosts.", "simple"),
+    ("Rotate the nginx logs on every host", "Rotate them on the web hosts, then an hour later the workers, then a year "
+     "later the db hosts.", "simple"),
 ])
 def test_stages_naming_new_things_are_deliverables(rules: Classifier, title: str, description: str,
                                                    decision: str) -> None:

@@ -1007,9 +1007,11 @@ _VERSION_SHIPPED_RE = re.compile(r"\s*(?:release|ship|publish|deploy|roll\s+out|
 the release's routine, not a thing made and then shipped."""
 
 
-_NEW_THING_RE = re.compile(r"(?:an?|new)\s+(?!few\b|bit\b|lot\b|while\b|week\b|day\b|month\b)[a-z]", re.IGNORECASE)
+_NEW_THING_RE = re.compile(r"(?:an?|new)\s+(?!(?:few|couple|bit|lot|while|moment|second|minute|hour|day|night|week|"
+                           r"fortnight|month|quarter|year|sprint)s?\b)[a-z]", re.IGNORECASE)
 """A stage that names a new thing ("..., then a dbt model joining them, then a dashboard on top"): a deliverable as
-much as a verb's; not a stage going on with what exists ("then the node pools") nor a time ("then a week later")."""
+much as a verb's; not a stage going on with what exists ("then the node pools") nor a time, in any unit ("then a week
+later", "then an hour later")."""
 
 
 RUNNING_SYSTEMS = NEW_SYSTEMS | {"service", "microservice", "backend", "worker", "server", "gateway"}
