@@ -34,6 +34,9 @@ def test_someone_elses_dated_change_is_the_reason_not_work() -> None:
 
 def test_what_someone_said_is_the_reason_not_work() -> None:
     assert as_work("The auditor says the export does not mask card numbers.", VERBS) is None
+    # a team is someone too: what it says is no object of a verb ("Fix QA says the export ..." was the part)
+    assert as_work("QA says the export is broken on Safari.", VERBS) is None
+    assert as_work("Security says the tokens must be rotated before launch.", VERBS) == "Rotate the tokens before launch."
     # the opposites: what they say is to be done, and a thing that reports (an object, no clause)
     assert as_work("QA says we must rerun the suite on staging.", VERBS) == "Rerun the suite on staging."
     assert as_work("The auditor says we must rotate the export keys.", VERBS) == "Rotate the export keys."
