@@ -255,6 +255,17 @@ def test_fixing_all_findings_listed_is_a_fix_of_each() -> None:
     assert all(s.assigned_to == "development" for s in fixes), [(s.title, s.assigned_to) for s in fixes]
     assert stage(plan, "Have security retest") > max(s.stage for s in fixes)
     assert "what was wrong no longer happens" in fixes[0].success_criteria
+    # what was found is told, not work: its fixes are the parts, not "Implement the verbose error messages" beside them
+    nouns = plan_for("Remediate the iOS pen test findings", "The pen test found: verbose error messages, open redirects "
+                                                            "in the login flow, and tokens in the device logs. Fix all "
+                                                            "findings in the app, have security retest.")
+    assert [t for t in titles(nouns) if "verbose error messages" in t] == ["Fix verbose error messages in the app"], \
+        titles(nouns)
+    assert len([t for t in titles(nouns) if "device logs" in t]) == 1, titles(nouns)
+    joined = plan_for("Remediate the iOS pen test", "The pen test found: verbose error messages, open redirects in the "
+                                                    "login flow and tokens in the device logs. Fix all findings in the "
+                                                    "app, have security retest.")
+    assert all(t.startswith(("Fix ", "Write ", "Have ")) for t in titles(joined)), titles(joined)
     # the opposite: with no list of what was found, the fix of all findings stays one part
     one = plan_for("Remediate the web pen test findings", "Fix all findings in the web app, have security retest, and "
                                                           "deploy.")
