@@ -723,6 +723,13 @@ def test_an_old_copy_of_the_queue_does_not_bring_back_a_handoff_its_master_remov
     assert max(sim.event_ids().values()) == 1
 
 
+def move(sim: Sim, master: str) -> None:
+    """A person moves the queue's first task to ``master`` (edits its ``assigned_to``)."""
+    queue = sim.store.get(sim.layout.queue)
+    queue["tasks"][0]["assigned_to"] = master
+    sim.store.put(sim.layout.queue, queue)
+
+
 @pytest.mark.parametrize("restart", [False, True])
 def test_a_move_followed_then_lost_by_an_old_copy_does_not_bring_back_the_handoff_its_master_removed(
         restart: bool) -> None:
@@ -737,18 +744,13 @@ def test_a_move_followed_then_lost_by_an_old_copy_does_not_bring_back_the_handof
     sim.run("queue")
     before = sim.store.files[sim.layout.queue]
 
-    def move(master: str) -> None:
-        queue = sim.store.get(sim.layout.queue)
-        queue["tasks"][0]["assigned_to"] = master
-        sim.store.put(sim.layout.queue, queue)
-
-    move("security")
+    move(sim, "security")
     sim.run("queue")
     first, moved = sim.layout.task_handoff("development", "s"), sim.layout.task_handoff("security", "s")
     assert sim.store.get(first)["handed_on"] == sim.layout.rel(moved)
     del sim.store.files[moved]  # taken and removed by security
     sim.store.put(sim.layout.queue, before)  # an unlocked writer's copy of before the move
-    move("security")  # and the person's move made again
+    move(sim, "security")  # and the person's move made again
     if restart:
         sim = sim.restart()
     sim.tick(1)
@@ -778,14 +780,9 @@ def test_a_move_back_cut_short_by_a_crash_is_announced_once(crash_at: int) -> No
     sim.submit(task("s", "Fix bug in app/main.py line 3"))
     sim.run("queue")
 
-    def move(master: str) -> None:
-        queue = sim.store.get(sim.layout.queue)
-        queue["tasks"][0]["assigned_to"] = master
-        sim.store.put(sim.layout.queue, queue)
-
-    move("security")
+    move(sim, "security")
     sim.run("queue")
-    move("development")
+    move(sim, "development")
     sim.store.crash_at = sim.store.writes + crash_at
     with contextlib.suppress(Crash):
         sim.run("queue")

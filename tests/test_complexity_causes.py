@@ -2001,6 +2001,11 @@ def test_a_versions_build_is_a_step_of_its_release(rules: Classifier, title: str
     # opposites: stages going on with what exists (an upgrade's node pools and addons) and a stage that is a time
     ("Move the staging cluster to 1.29", "The control plane first, then the node pools, then the addons.", "simple"),
     ("Rotate the signing key", "Issue the new key first, then a week later retire the old one.", "simple"),
+    # (two stages each a time: the one above has one, which no rule counts alone; any unit of time, not a few named)
+    ("Rotate the nginx logs on every host", "Rotate them on the web hosts, then a day later the workers, then a week "
+     "later the db hosts.", "simple"),
+    ("Rotate the nginx logs on every host", "Rotate them on the web hosts, then an hour later the workers, then a year "
+     "later the db hosts.", "simple"),
 ])
 def test_stages_naming_new_things_are_deliverables(rules: Classifier, title: str, description: str,
                                                    decision: str) -> None:
@@ -2130,4 +2135,17 @@ def test_a_step_had_done_by_others_is_a_stage(rules: Classifier, title: str, des
      "simple"),
 ])
 def test_work_divided_among_teams_is_parts(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a team's verb in any present form: "fixes" is "fix" as "builds" is "build"
+    ("Ship the CSV exporter", "Dev fixes the exporter, ops deploys it.", "complex"),
+    # opposites: a team's name before a plural noun is no team doing work ("dev builds take", "platform upgrades of")
+    ("Speed up the CI cache", "Dev builds take 20 minutes; platform upgrades of the runners did not help. Add a cache "
+     "for node_modules.", "simple"),
+    ("Fix the nightly pipeline", "Dev deploys on every merge; security scans run nightly and time out. Raise the "
+     "scan job's timeout.", "simple"),
+])
+def test_a_teams_part_is_a_verb_with_its_object(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision

@@ -34,6 +34,9 @@ def test_someone_elses_dated_change_is_the_reason_not_work() -> None:
 
 def test_what_someone_said_is_the_reason_not_work() -> None:
     assert as_work("The auditor says the export does not mask card numbers.", VERBS) is None
+    # a team is someone too: what it says is no object of a verb ("Fix QA says the export ..." was the part)
+    assert as_work("QA says the export is broken on Safari.", VERBS) is None
+    assert as_work("Security says the tokens must be rotated before launch.", VERBS) == "Rotate the tokens before launch."
     # the opposites: what they say is to be done, and a thing that reports (an object, no clause)
     assert as_work("QA says we must rerun the suite on staging.", VERBS) == "Rerun the suite on staging."
     assert as_work("The auditor says we must rotate the export keys.", VERBS) == "Rotate the export keys."
@@ -252,6 +255,17 @@ def test_fixing_all_findings_listed_is_a_fix_of_each() -> None:
     assert all(s.assigned_to == "development" for s in fixes), [(s.title, s.assigned_to) for s in fixes]
     assert stage(plan, "Have security retest") > max(s.stage for s in fixes)
     assert "what was wrong no longer happens" in fixes[0].success_criteria
+    # what was found is told, not work: its fixes are the parts, not "Implement the verbose error messages" beside them
+    nouns = plan_for("Remediate the iOS pen test findings", "The pen test found: verbose error messages, open redirects "
+                                                            "in the login flow, and tokens in the device logs. Fix all "
+                                                            "findings in the app, have security retest.")
+    assert [t for t in titles(nouns) if "verbose error messages" in t] == ["Fix verbose error messages in the app"], \
+        titles(nouns)
+    assert len([t for t in titles(nouns) if "device logs" in t]) == 1, titles(nouns)
+    joined = plan_for("Remediate the iOS pen test", "The pen test found: verbose error messages, open redirects in the "
+                                                    "login flow and tokens in the device logs. Fix all findings in the "
+                                                    "app, have security retest.")
+    assert all(t.startswith(("Fix ", "Write ", "Have ")) for t in titles(joined)), titles(joined)
     # the opposite: with no list of what was found, the fix of all findings stays one part
     one = plan_for("Remediate the web pen test findings", "Fix all findings in the web app, have security retest, and "
                                                           "deploy.")

@@ -681,8 +681,10 @@ class Classifier(Router):
         masters: dict[str, str] = {}
         for clause in clauses(body):
             found = _TEAM_DOES_RE.match(clause)
-            verb = found.group("verb").lower() if found else ""
-            if found and (verb in self._work_verbs or (verb.endswith("s") and verb[:-1] in self._work_verbs)):
+            if found is None or not (found.group("modal") or found.group("object")):
+                continue  # "Dev builds take 20 minutes", "platform upgrades of the runners": a noun, no team's verb
+            verb = found.group("verb").lower()
+            if verb in self._work_verbs or (verb.endswith("s") and _verb_of(verb, self._work_verbs)):  # fixes: fix
                 masters.setdefault(TEAM_MASTERS[found.group("team").lower()], clause)
         if len(masters) < 2:
             return []
@@ -1041,9 +1043,11 @@ _VERSION_BUILT_RE = re.compile(r"\s*(?:re)?build\s+(?:(?:the|a)\s+)?(?:[\w-]+\s+
 made and then shipped."""
 
 
-_NEW_THING_RE = re.compile(r"(?:an?|new)\s+(?!few\b|bit\b|lot\b|while\b|week\b|day\b|month\b)[a-z]", re.IGNORECASE)
+_NEW_THING_RE = re.compile(r"(?:an?|new)\s+(?!(?:few|couple|bit|lot|while|moment|second|minute|hour|day|night|week|"
+                           r"fortnight|month|quarter|year|sprint)s?\b)[a-z]", re.IGNORECASE)
 """A stage that names a new thing ("..., then a dbt model joining them, then a dashboard on top"): a deliverable as
-much as a verb's; not a stage going on with what exists ("then the node pools") nor a time ("then a week later")."""
+much as a verb's; not a stage going on with what exists ("then the node pools") nor a time, in any unit ("then a week
+later", "then an hour later")."""
 
 
 RUNNING_SYSTEMS = NEW_SYSTEMS | {"service", "microservice", "backend", "worker", "server", "gateway"}
@@ -1054,8 +1058,12 @@ TEAM_MASTERS = {**dict.fromkeys(("dev", "devs", "developers", "engineering", "en
                 **dict.fromkeys(("sec", "security", "appsec", "infosec"), "security"),
                 **dict.fromkeys(("ops", "platform", "sre", "devops", "infra", "infrastructure"), "cicd")}
 """The teams people name as who does a part, and the master whose job that part is."""
-_TEAM_DOES_RE = re.compile(rf"(?:and\s+|then\s+)?(?P<team>{'|'.join(TEAM_MASTERS)})(?:\s+team)?\s+(?:(?:needs?|has|have)\s+"
-                           r"to\s+|must\s+|should\s+|will\s+|to\s+|then\s+)?(?P<verb>[a-z]+)\b", re.IGNORECASE)
+_TEAM_DOES_RE = re.compile(rf"(?:and\s+|then\s+)?(?P<team>{'|'.join(TEAM_MASTERS)})(?:\s+team)?\s+(?P<modal>(?:needs?|has|"
+                           r"have)\s+to\s+|must\s+|should\s+|will\s+|to\s+|then\s+)?(?P<verb>[a-z]+)\b(?P<object>\s+(?:it|them|"
+                           r"this|that|these|those|the|a|an|our|its|their|each|every|all|both|any|some|new)\b)?",
+                           re.IGNORECASE)
+"""A team and what it does; without a modal its verb takes an object a pronoun or a determiner opens ("ops ships it"):
+a team's name before a plural noun ("dev builds take 20 minutes") is a noun phrase, not a team at work."""
 
 
 def _reviewed_title(title: str) -> bool:

@@ -256,7 +256,7 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     if _past_act(text) or _STATUS_QUO_RE.match(text) or _SETUP_RE.match(text) or _now_first(text, verbs):
         return None
     said = _SAID_RE.match(text)
-    if said and _head(said.group("subject")) not in _TEAMS | _DETERMINERS:
+    if said and _head(said.group("subject")) not in _DETERMINERS:  # a team says things too ("QA says ...")
         # "Reviewer says NSCameraUsageDescription ... does not explain why": what someone said is the reason for
         # the work, not "Make reviewer say ..."; what they say is to be done still is ("QA says we must ...")
         return as_work(_capital(said.group("rest")), verbs, nested=True) \

@@ -1428,13 +1428,16 @@ def _findings_apart(items: list[_Item], description: str, classifier: Classifier
     if listed is None:
         return items
     found = [piece.strip(" .") for piece in _FINDINGS_SPLIT_RE.split(listed.group("list")) if piece.strip(" .")]
-    if not 2 <= len(found) <= 8:
+    if not 2 <= len(found) <= 8 or not any(_FIX_ALL_RE.match(item.text) for item in items):
         return items
+    # (each half of a finding too: the description's own reading splits "open redirects ... and tokens ..." in two)
+    told = {_finding_key(said) for finding in found for said in (finding, *re.split(r"\s+and\s+", finding))}
     apart: list[_Item] = []
     for item in items:
         fix_all = _FIX_ALL_RE.match(item.text)
         if fix_all is None:
-            apart.append(item)
+            if _finding_key(item.text) not in told:  # a finding read as a thing to make ("verbose error messages")
+                apart.append(item)
             continue
         where = item.text[fix_all.end():].rstrip(" .")  # "in both apps": where each fix is made
         for finding in found:
@@ -1446,6 +1449,11 @@ def _findings_apart(items: list[_Item], description: str, classifier: Classifier
             apart.append(_Item(text, phase_of(text, domain, verbs) if domain else item.phase, master,
                                find_files(text), item.group, after=item.after))
     return apart
+
+
+def _finding_key(text: str) -> str:
+    """A finding as said in the list and as read for a part (``and tokens in the device logs.``): the same words."""
+    return re.sub(r"^(?:and\s+)", "", " ".join(text.lower().split()).strip(" .;,"))
 
 
 def _remediations(items: list[_Item]) -> None:
