@@ -6,6 +6,7 @@ core's own, drafting plans while a claim is written; a pass waits for it).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -804,18 +805,14 @@ def test_a_claim_that_fails_before_any_write_leaves_no_drafting_to_start_later()
     assert sim.plan("orch-a")["status"] == "in_progress"  # claimed and drafted again on the next pass
 
 
-def test_on_a_real_folder_a_complex_pickup_waits_on_the_disk_six_times_not_eight(
-        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The plan's subtask files and stage-1 handoff are announced ahead (``Store.ahead``): their temp files are
-    fsynced with the plan's, so after the claim (its temp file, its folder) come the plan's wave and three
-    folder fsyncs, in the order the crash rules need (plan, subtask files, handoff), and nothing more."""
+def _count_waits(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int | str]]:
+    """Every wait of the folder store on the disk, in order: a wave of file fsyncs (how many files) or
+    the fsync of one or more folders (their names)."""
     import os
 
     from orchestrator import store as store_module
     from orchestrator.store import FolderStore
 
-    root = tmp_path / "coordination"
-    core = _core_on_a_real_folder(root)
     waits: list[tuple[str, int | str]] = []
     fsync_all, sync_folder = store_module._fsync_all, FolderStore._sync_folder
 
@@ -830,6 +827,17 @@ def test_on_a_real_folder_a_complex_pickup_waits_on_the_disk_six_times_not_eight
 
     monkeypatch.setattr(store_module, "_fsync_all", files)
     monkeypatch.setattr(FolderStore, "_sync_folder", staticmethod(folder))
+    return waits
+
+
+def test_on_a_real_folder_a_complex_pickup_waits_on_the_disk_six_times_not_eight(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan's subtask files and stage-1 handoff are announced ahead (``Store.ahead``): their temp files are
+    fsynced with the plan's, so after the claim (its temp file, its folder) come the plan's wave and three
+    folder fsyncs, in the order the crash rules need (plan, subtask files, handoff), and nothing more."""
+    root = tmp_path / "coordination"
+    core = _core_on_a_real_folder(root)
+    waits = _count_waits(monkeypatch)
     (root / "task-queue.json").write_text('{"tasks": [{"id": "a", "status": "pending", '
                                           '"title": "Add authentication system with security audit and docs"}]}')
     core.run_pass({"queue"})
@@ -837,4 +845,39 @@ def test_on_a_real_folder_a_complex_pickup_waits_on_the_disk_six_times_not_eight
                      ("files", 8),  # the plan's temp file with its 6 subtask files' and the handoff's
                      ("folders", "tasks"), ("folders", "subtasks"), ("folders", "handoffs")]
     assert (root / "masters/development/handoffs/to-development-subtask-orch-a-s01-design.json").exists()
+    core.stop()
+
+
+def test_on_a_real_folder_a_stage_advance_waits_on_the_disk_five_times_not_eleven(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The subtask files a stage advance rewrites (the one completed, the next stage's two now assigned) and
+    the completed one's handoff it withdraws are read-modify-writes announced ahead (``Store.ahead_changes``)
+    and written each in one step (``Store.update_json_many``): the plan's wave carries all their temp files,
+    then come the folders, in the order the crash rules need: the plan, the subtask files, the handoff
+    withdrawn, the new handoffs. One by one, each subtask file and the withdrawal waited twice (11 waits)."""
+    root = tmp_path / "coordination"
+    core = _core_on_a_real_folder(root)
+    (root / "task-queue.json").write_text('{"tasks": [{"id": "a", "status": "pending", '
+                                          '"title": "Add authentication system with security audit and docs"}]}')
+    core.run_pass({"queue"})
+    subtask = root / "orchestrator/subtasks/orch-a-s01-design.json"
+    report = json.loads(subtask.read_bytes()) | {"status": "completed", "worker_id": "w1", "result": "ok",
+                                                 "completed_at": "2025-11-05T18:00:00Z"}
+    (root / "reported.json").write_text(json.dumps(report))
+    (root / "reported.json").replace(subtask)
+    waits = _count_waits(monkeypatch)
+    core.run_pass({("subtask", "orch-a-s01-design")})
+    assert waits == [("files", 7),  # the plan's temp file, its 3 subtask files', the withdrawn and 2 new handoffs'
+                     ("folders", "tasks"), ("folders", "subtasks"), ("folders", "handoffs"), ("folders", "handoffs")]
+    handoffs = root / "masters/development/handoffs"
+    assert json.loads((handoffs / "to-development-subtask-orch-a-s01-design.json").read_bytes())["status"] == "cancelled"
+    for name, status in [("s01-design", "completed"), ("s02-backend", "assigned"), ("s03-frontend", "assigned"),
+                         ("s04-tests", "pending")]:
+        written = json.loads((root / f"orchestrator/subtasks/orch-a-{name}.json").read_bytes())
+        assert written["status"] == status
+        assert (handoffs / f"to-development-subtask-orch-a-{name}.json").exists() == (name != "s04-tests")
+    completed = json.loads(subtask.read_bytes())
+    assert (completed["worker_id"], completed["result"], completed["attempts"][0]["outcome"]) == ("w1", "ok", "completed")
+    temp = core.store.layout.temp
+    assert [p.name for p in temp.iterdir() if p.stat().st_size] == []  # every temp file written ahead was used
     core.stop()

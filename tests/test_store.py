@@ -20,6 +20,7 @@ from orchestrator.store import (
     MISSING,
     FolderStore,
     Layout,
+    LockTimeout,
     MemoryStore,
     Snapshot,
     Store,
@@ -835,3 +836,85 @@ def test_an_announced_file_that_cannot_be_written_does_not_fail_the_write_it_rid
         assert json.loads(layout.plan("orch-t").read_text()) == {"orchestration_id": "orch-t"}
         with pytest.raises(StoreError):  # the handoff's own write says what is wrong
             store.create_json(handoff, {"to": "development"})
+
+
+def _set(key: str, value: Any) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        data[key] = value
+
+    return change
+
+
+def test_changes_announced_ahead_ride_with_the_next_write_and_are_taken_only_for_the_same_bytes(
+        store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stage advance rewrites subtask files under their locks: announced ahead (``ahead_changes``), their
+    temp files ride with the plan's fsync, and each is taken only if the change, made again under the lock,
+    gives the same bytes: a worker's write in between is kept (its file costs its own fsync), never lost."""
+    layout = store.layout
+    quiet, busy = layout.subtask("orch-t-s01"), layout.subtask("orch-t-s02")
+    for path in (quiet, busy):
+        store.write_json(path, {"status": "pending"})
+    with store.working():
+        store.ahead_changes([(quiet, _set("status", "assigned")), (busy, _set("status", "assigned"))])
+        synced = _fsyncs(monkeypatch)
+        store.write_json(layout.plan("orch-t"), {"orchestration_id": "orch-t"})
+        assert len(synced) == 4  # the plan's temp file and the two announced, in one wave; the plan's folder
+        assert json.loads(busy.read_text()) == {"status": "pending"}  # announced, not written
+        busy.write_text(json.dumps({"status": "pending", "progress": "a worker wrote since"}))
+        synced.clear()
+        results = store.update_json_many([(quiet, _set("status", "assigned")), (busy, _set("status", "assigned"))])
+        assert results == [{"status": "assigned"}, {"status": "assigned", "progress": "a worker wrote since"}]
+        assert len(synced) == 2 and synced[-1] == "subtasks"  # the busy one's own temp file, then the folder once
+        assert json.loads(busy.read_text()) == {"status": "assigned", "progress": "a worker wrote since"}
+        assert json.loads(quiet.read_text()) == {"status": "assigned"}
+    assert [p.name for p in layout.temp.iterdir() if p.stat().st_size] == []
+
+
+def test_several_updates_are_one_step_and_a_file_that_cannot_be_is_left_to_itself(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``update_json_many``: the files whose lock is free are written together (one wave of fsyncs, the
+    folder once); one whose lock a worker holds waits for it after them, as ``update_json`` does; one that
+    is not an object is its own error, and holds up nothing else."""
+    import fcntl
+    import threading
+
+    store = FolderStore(Layout(tmp_path), Settings(Config.model_validate({"watch": {"lock_timeout_seconds": 5}})))
+    store.make_folders()
+    free, broken, held, missing = (store.layout.subtask(f"orch-t-s0{n}") for n in range(1, 5))
+    for path in (free, held):
+        store.write_json(path, {"n": 1})
+    broken.write_text("[1, 2]")
+    fd = os.open(f"{held}.lock", os.O_RDONLY | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a worker's, as flock(1) or filelock take it
+    order: list[str] = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda src, dst: (order.append(Path(dst).name), real_replace(src, dst))[1])
+    release = threading.Timer(0.3, os.close, [fd])
+    release.start()
+    synced = _fsyncs(monkeypatch)
+    results = store.update_json_many([(path, _set("n", 2)) for path in (held, broken, free, missing)], create=False)
+    release.join()
+    assert results[0] == {"n": 2} and results[2] == {"n": 2} and results[3] == {}
+    assert isinstance(results[1], StoreError) and "expected an object" in str(results[1])
+    assert order == [free.name, held.name]  # the free one did not wait for the held one
+    assert synced[:2] == [synced[0], "subtasks"] and synced[0] != "subtasks"  # the free one: its temp, its folder
+    assert json.loads(held.read_text()) == {"n": 2} and broken.read_text() == "[1, 2]"
+    assert not missing.exists() and not Path(f"{missing}.lock").exists()  # left missing, no lock file made for it
+
+
+def test_several_updates_under_a_lock_held_past_the_timeout_report_that_file_alone(tmp_path: Path) -> None:
+    import fcntl
+
+    store = FolderStore(Layout(tmp_path), Settings(Config.model_validate({"watch": {"lock_timeout_seconds": 0.1}})))
+    store.make_folders()
+    free, held = store.layout.subtask("orch-t-s01"), store.layout.subtask("orch-t-s02")
+    for path in (free, held):
+        store.write_json(path, {"n": 1})
+    fd = os.open(f"{held}.lock", os.O_RDONLY | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        results = store.update_json_many([(held, _set("n", 2)), (free, _set("n", 2))])
+    finally:
+        os.close(fd)
+    assert isinstance(results[0], LockTimeout) and results[1] == {"n": 2}
+    assert json.loads(held.read_text()) == {"n": 1} and json.loads(free.read_text()) == {"n": 2}

@@ -30,7 +30,7 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, count, repeat
 from pathlib import Path
@@ -73,6 +73,10 @@ class UnsafeName(StoreError):
 
 class LockTimeout(StoreError):
     """Another process held a lock longer than ``lock_timeout_seconds``."""
+
+
+class LockBusy(LockTimeout):
+    """Another holds the lock now, and the caller asked not to wait for it."""
 
 
 class Layout:
@@ -220,6 +224,13 @@ class Store:
         written with other bytes than announced, or not at all, costs a temporary file, removed at the
         end of the pass. Nothing in memory."""
 
+    def ahead_changes(self, changes: list[tuple[Path, Callable[[dict[str, Any]], None]]]) -> None:
+        """:meth:`ahead` for read-modify-writes this pass will make next (:meth:`update_json_many`): the
+        folder store reads each file now and announces what ``change`` makes of it. Under the lock the
+        file is read and changed again, and what was written ahead is taken only for the same bytes (a
+        writer in between costs its fsync, never its write). ``change`` is called twice: it may depend
+        on nothing but the file it is given. Nothing in memory."""
+
     def _waiting(self) -> None:
         start, self._meanwhile = self._meanwhile, None
         if start is not None:
@@ -258,8 +269,9 @@ class Store:
         """Replace ``path`` durably unless it changed since it was ``expected``; the new identity or None."""
         raise NotImplementedError
 
-    def locked(self, path: Path) -> AbstractContextManager[None]:
-        """Hold ``<path>.lock`` against other processes. Raises :class:`LockTimeout`."""
+    def locked(self, path: Path, *, wait: bool = True) -> AbstractContextManager[None]:
+        """Hold ``<path>.lock`` against other processes. Raises :class:`LockTimeout`; without ``wait``,
+        :class:`LockBusy` at once when another holds it."""
         raise NotImplementedError
 
     def identity(self, path: Path) -> Identity:
@@ -404,16 +416,62 @@ class Store:
         """Read-modify-write a JSON object under its lock; a missing file starts empty (or, without
         ``create``, is left missing and ``{}`` returned)."""
         with self.locked(path):
-            if not create and not self.exists(path):
-                return {}
-            data = self.read_json(path) if self.exists(path) else {}
-            if not isinstance(data, dict):
-                raise StoreError(f"{path}: top level is {type(data).__name__}, expected an object")
-            before = dump_json(data) if data else b""
-            change(data)
-            if dump_json(data) != before:  # a file that stays the same is not rewritten
-                self.write_json(path, data)
+            data, new = self._changed_json(path, change, create)
+            if new is not None:
+                self.write_bytes(path, new)
             return data
+
+    def update_json_many(self, changes: list[tuple[Path, Callable[[dict[str, Any]], None]]], *,
+                         create: bool = True) -> list[dict[str, Any] | StoreError]:
+        """:meth:`update_json` of several files: for each, what it returned or the :class:`StoreError` it
+        raised. Those whose lock is free at once are locked together (in the order of their paths),
+        read, changed, and written in one step under their locks: their fsyncs run together and each
+        folder is synced once, where one by one each file waited on the disk twice. The others (a lock
+        held by a worker, a file that cannot be read) go by :meth:`update_json` after, as before. A
+        write of the step that fails raises :class:`StoreError` (some files may be written)."""
+        results: list[dict[str, Any] | StoreError | None] = [None] * len(changes)
+        alone: list[int] = []
+        writes: list[tuple[Path, bytes]] = []
+        with ExitStack() as held:
+            for at in sorted(range(len(changes)), key=lambda at: changes[at][0]):
+                path, change = changes[at]
+                if not create and not self.exists(path):
+                    results[at] = {}  # left missing, and no lock file made beside it
+                    continue
+                try:
+                    held.enter_context(self.locked(path, wait=False))
+                    data, new = self._changed_json(path, change, create)
+                except StoreError:  # by update_json below: it waits for the lock, and says what is wrong
+                    alone.append(at)
+                    continue
+                results[at] = data
+                if new is not None:
+                    writes.append((path, new))
+            if writes:
+                try:
+                    self._replace_many(writes)
+                except OSError as exc:
+                    raise StoreError(f"{exc.filename or 'file'}: cannot write: {exc.strerror or exc}") from exc
+        for at in sorted(alone):
+            try:
+                results[at] = self.update_json(*changes[at], create=create)
+            except StoreError as exc:
+                results[at] = exc
+        return [result if result is not None else {} for result in results]
+
+    def _changed_json(self, path: Path, change: Callable[[dict[str, Any]], None],
+                      create: bool) -> tuple[dict[str, Any], bytes | None]:
+        """The object ``change`` makes of the file, and its bytes to write (None: a file that stays the
+        same is not rewritten; one missing without ``create`` is left missing)."""
+        if not create and not self.exists(path):
+            return {}, None
+        data = self.read_json(path) if self.exists(path) else {}
+        if not isinstance(data, dict):
+            raise StoreError(f"{path}: top level is {type(data).__name__}, expected an object")
+        before = dump_json(data) if data else b""
+        change(data)
+        after = dump_json(data)
+        return data, after if after != before else None
 
     def read_queue(self, known: Snapshot | None = None) -> Snapshot | None:
         """The queue as it is now; ``None`` when there is no queue file.
@@ -625,7 +683,7 @@ class FolderStore(Store):
         return known is not None and known == file_identity(path)
 
     @contextmanager
-    def locked(self, path: Path) -> Iterator[None]:
+    def locked(self, path: Path, *, wait: bool = True) -> Iterator[None]:
         with self._locks_guard:
             lock = self._locks.get(path)
             if lock is None:
@@ -636,8 +694,10 @@ class FolderStore(Store):
         try:
             # a lock once held past the timeout is tried again without waiting until it is taken:
             # waited for on every pass, it held up all other work (and the watchdog) each time
-            lock.acquire(timeout=0 if path in self._stuck else timeout)
+            lock.acquire(timeout=0 if path in self._stuck or not wait else timeout)
         except Timeout as exc:
+            if not wait:
+                raise LockBusy(f"{path}.lock: held by another") from exc
             self._stuck.add(path)
             raise LockTimeout(f"{path}.lock: still held by another process after {timeout:g}s") from exc
         self._stuck.discard(path)
@@ -702,6 +762,15 @@ class FolderStore(Store):
 
     def ahead(self, files: list[tuple[Path, Any]]) -> None:
         self._ahead.update((path, dump_json(data)) for path, data in files)
+
+    def ahead_changes(self, changes: list[tuple[Path, Callable[[dict[str, Any]], None]]]) -> None:
+        for path, change in changes:
+            try:
+                _, new = self._changed_json(path, change, create=False)
+            except StoreError:
+                continue  # its own write says what is wrong
+            if new is not None:
+                self._ahead[path] = new
 
     def _drop_ahead(self) -> None:
         """The end of a pass: announced files it did not write (or wrote otherwise) leave no temp file."""
@@ -1100,7 +1169,7 @@ class MemoryStore(Store):
         self.written_order.append(path)
 
     @contextmanager
-    def locked(self, path: Path) -> Iterator[None]:
+    def locked(self, path: Path, *, wait: bool = True) -> Iterator[None]:
         yield
 
     def _read_bytes(self, path: Path) -> bytes:
