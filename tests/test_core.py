@@ -7,6 +7,7 @@ core's own, drafting plans while a claim is written; a pass waits for it).
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from typing import Any
 
@@ -845,6 +846,30 @@ def test_on_a_real_folder_a_complex_pickup_waits_on_the_disk_six_times_not_eight
                      ("files", 8),  # the plan's temp file with its 6 subtask files' and the handoff's
                      ("folders", "tasks"), ("folders", "subtasks"), ("folders", "handoffs")]
     assert (root / "masters/development/handoffs/to-development-subtask-orch-a-s01-design.json").exists()
+    core.stop()
+
+
+def test_on_a_real_folder_a_simple_routing_waits_on_the_disk_three_times_not_four(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The claim is decided under the queue's lock, then the handoff is written with the queue's temp file in
+    its fsync wave (``Store.update_queue``'s ``first``): the wave, the handoff's folder, then the queue's
+    rename and its folder. The order the reader needs is kept: the handoff is durable before the queue says
+    ``assigned``. Written one after the other, each file waited twice (its temp file, its folder)."""
+    root = tmp_path / "coordination"
+    core = _core_on_a_real_folder(root)
+    waits = _count_waits(monkeypatch)
+    renamed: list[str] = []
+    replace, link = os.replace, os.link
+    monkeypatch.setattr(os, "replace", lambda src, dst: (renamed.append(os.path.basename(dst)), replace(src, dst))[1])
+    monkeypatch.setattr(os, "link", lambda src, dst: (renamed.append(os.path.basename(dst)), link(src, dst))[1])
+    (root / "task-queue.json").write_text('{"tasks": [{"id": "a", "status": "pending", '
+                                          '"title": "Fix bug in api/users.py line 42"}]}')
+    core.run_pass({"queue"})
+    assert waits == [("files", 2),  # the handoff's temp file and the queue's
+                     ("folders", "handoffs"), ("folders", "coordination")]
+    assert renamed[:2] == ["a.json", "task-queue.json"]  # the handoff appears first
+    assert json.loads((root / "task-queue.json").read_bytes())["tasks"][0]["status"] == "assigned"
+    assert (root / "masters/development/handoffs/a.json").exists()
     core.stop()
 
 

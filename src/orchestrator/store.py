@@ -231,6 +231,9 @@ class Store:
         writer in between costs its fsync, never its write). ``change`` is called twice: it may depend
         on nothing but the file it is given. Nothing in memory."""
 
+    def _ahead_bytes(self, path: Path, data: bytes) -> None:
+        """:meth:`ahead` of bytes already encoded."""
+
     def _waiting(self) -> None:
         start, self._meanwhile = self._meanwhile, None
         if start is not None:
@@ -507,7 +510,8 @@ class Store:
         raise AssertionError("unreachable")
 
     def update_queue(self, change: Callable[[Snapshot], bool], *, create: bool = False,
-                     attempts: int = 5, known: Snapshot | None = None, says_edits: bool = False) -> Snapshot | None:
+                     attempts: int = 5, known: Snapshot | None = None, says_edits: bool = False,
+                     first: Callable[[Snapshot], bool] | None = None) -> Snapshot | None:
         """Read-modify-write the queue under its lock.
 
         ``change`` edits the snapshot's document in place and returns whether it changed
@@ -517,6 +521,10 @@ class Store:
         ``known``: the caller's own recent read, used (and edited) if the bytes are the same.
         ``says_edits``: ``change`` passes every task dict it changes to :meth:`Snapshot.edit`
         first (then only those are encoded again); otherwise any of them may have changed.
+        ``first``: what must be durable before the queue that says so (a simple task's handoff), written
+        under the lock once the change is made; the queue's temp file rides with its fsync
+        (:meth:`ahead`). False: it could not write all it had to, and the change is made again on a
+        fresh read (the change leaves out what failed).
         """
         path = self.layout.queue
         with self.locked(path):
@@ -536,6 +544,11 @@ class Store:
                 if not changed:
                     return snapshot
                 data = dump_lines(snapshot.document, codec=self.queue_codec)
+                if first is not None:
+                    self._ahead_bytes(path, data)
+                    if not first(snapshot):
+                        self.queue_codec.forget(None)  # the change edited tasks this write will not hold
+                        continue
                 try:
                     ours = self._replace_if_unchanged(path, data, snapshot.identity)
                 except OSError as exc:
@@ -762,6 +775,9 @@ class FolderStore(Store):
 
     def ahead(self, files: list[tuple[Path, Any]]) -> None:
         self._ahead.update((path, dump_json(data)) for path, data in files)
+
+    def _ahead_bytes(self, path: Path, data: bytes) -> None:
+        self._ahead[path] = data
 
     def ahead_changes(self, changes: list[tuple[Path, Callable[[dict[str, Any]], None]]]) -> None:
         for path, change in changes:
