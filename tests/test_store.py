@@ -918,3 +918,35 @@ def test_several_updates_under_a_lock_held_past_the_timeout_report_that_file_alo
         os.close(fd)
     assert isinstance(results[0], LockTimeout) and results[1] == {"n": 2}
     assert json.loads(held.read_text()) == {"n": 1} and json.loads(free.read_text()) == {"n": 2}
+
+
+def _claim(snapshot: Snapshot) -> bool:
+    snapshot.document["tasks"].append({"id": f"t{len(snapshot.document['tasks'])}", "status": "orchestrating"})
+    return True
+
+
+def test_a_claim_that_settles_later_has_its_folder_fsynced_with_the_next_wave_and_before_anything_appears(
+        store: FolderStore, syscalls: list[tuple[str, str]]) -> None:
+    """``update_queue(settle_later=True)`` (a claim whose plans follow at once): the queue's folder is fsynced in
+    the fsync wave of the plan's temp file, so the plan still appears only once the claim is durable; a write
+    with no wave of its own (an append, a rename of a file written ahead) fsyncs it first; so does the end of
+    the pass. Without it, the folder is fsynced at once, as every other write does."""
+    root, queue, plan = str(store.layout.root), str(store.layout.queue), store.layout.plan("orch-t0")
+    with store.working():
+        store.update_queue(_claim, create=True)
+        assert syscalls[-2:] == [("replace", queue), ("fsync", root)]
+        syscalls.clear()
+        store.update_queue(_claim, settle_later=True)
+        assert syscalls[-1] == ("replace", queue)  # its folder owed
+        syscalls.clear()
+        store.write_json(plan, {"orchestration_id": "orch-t0"})
+        wave = syscalls[:2]
+        assert ("fsync", root) in wave and syscalls[2:] == [("replace", str(plan)), ("fsync", str(plan.parent))]
+        syscalls.clear()
+        store.update_queue(_claim, settle_later=True)
+        store.append_events([Event(type="task_assigned", source="orchestrator", timestamp="2025-11-05T18:00:00Z")])
+        assert syscalls[-1] == ("fsync", root)  # before the append (which the fixture does not log)
+        syscalls.clear()
+        store.update_queue(_claim, settle_later=True)
+        assert ("fsync", root) not in syscalls
+    assert syscalls[-1] == ("fsync", root)  # the end of the pass

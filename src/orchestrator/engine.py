@@ -687,7 +687,9 @@ class Engine:
             return not new
 
         writes = any(data is not None for _, _, _, data in simple)
-        result = self.store.update_queue(change, known=snapshot, says_edits=True, first=first if writes else None)
+        # the plans of the complex tasks follow at once: the queue's folder is fsynced with their temp files
+        result = self.store.update_queue(change, known=snapshot, says_edits=True, first=first if writes else None,
+                                         settle_later=bool(complex_))
         return claimed, result, unseen, [(t, d, path) for t, d, path, _ in simple if t.id not in failed]
 
     def set_task(self, task_id: str, status: str | None, *, only_if: str | None = None, **fields: Any) -> bool:

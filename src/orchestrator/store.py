@@ -234,6 +234,13 @@ class Store:
     def _ahead_bytes(self, path: Path, data: bytes) -> None:
         """:meth:`ahead` of bytes already encoded."""
 
+    @contextmanager
+    def _later(self, later: bool) -> Iterator[None]:
+        """With ``later``, the folder store's renames inside owe their folder's fsync: it runs in the
+        fsync wave of the next write's temp files, and in any case before the next rename, link,
+        removal or append (so before anything that depends on them appears), or at the end of the pass."""
+        yield
+
     def _waiting(self) -> None:
         start, self._meanwhile = self._meanwhile, None
         if start is not None:
@@ -511,7 +518,7 @@ class Store:
 
     def update_queue(self, change: Callable[[Snapshot], bool], *, create: bool = False,
                      attempts: int = 5, known: Snapshot | None = None, says_edits: bool = False,
-                     first: Callable[[Snapshot], bool] | None = None) -> Snapshot | None:
+                     first: Callable[[Snapshot], bool] | None = None, settle_later: bool = False) -> Snapshot | None:
         """Read-modify-write the queue under its lock.
 
         ``change`` edits the snapshot's document in place and returns whether it changed
@@ -525,6 +532,8 @@ class Store:
         under the lock once the change is made; the queue's temp file rides with its fsync
         (:meth:`ahead`). False: it could not write all it had to, and the change is made again on a
         fresh read (the change leaves out what failed).
+        ``settle_later``: the queue's folder is fsynced with the temp files of the store's next durable
+        write (a claimed task's plan), before anything else appears on disk (:meth:`_later`).
         """
         path = self.layout.queue
         with self.locked(path):
@@ -550,7 +559,8 @@ class Store:
                         self.queue_codec.forget(None)  # the change edited tasks this write will not hold
                         continue
                 try:
-                    ours = self._replace_if_unchanged(path, data, snapshot.identity)
+                    with self._later(settle_later):
+                        ours = self._replace_if_unchanged(path, data, snapshot.identity)
                 except OSError as exc:
                     raise StoreError(f"{path}: cannot write: {exc.strerror or exc}") from exc
                 if ours is not None:
@@ -606,6 +616,8 @@ class FolderStore(Store):
         self._spare_names = (f"{SPARE_PREFIX}{uuid.uuid4().hex[:8]}-{n}" for n in count())
         self._ahead: dict[Path, bytes] = {}  # announced by ahead(), its temp file not written yet
         self._ready: dict[Path, _Ahead] = {}  # announced, its temp file written and fsynced
+        self._deferring = False  # in _later(True)
+        self._owed: set[Path] = set()  # folders whose fsync is owed (_later), before anything else appears
 
     @contextmanager
     def working(self) -> Iterator[None]:
@@ -621,13 +633,16 @@ class FolderStore(Store):
         try:
             yield
         finally:
-            self._drop_ahead()
-            with self._spare_turn:
-                self._spare_busy = False
-                if self._spare_thread is None:
-                    self._spare_thread = threading.Thread(target=self._make_spares, name="spares", daemon=True)
-                    self._spare_thread.start()
-                self._spare_turn.notify()
+            try:
+                self._settle()
+            finally:
+                self._drop_ahead()
+                with self._spare_turn:
+                    self._spare_busy = False
+                    if self._spare_thread is None:
+                        self._spare_thread = threading.Thread(target=self._make_spares, name="spares", daemon=True)
+                        self._spare_thread.start()
+                    self._spare_turn.notify()
 
     def _make_spares(self) -> None:
         while True:
@@ -776,6 +791,40 @@ class FolderStore(Store):
     def ahead(self, files: list[tuple[Path, Any]]) -> None:
         self._ahead.update((path, dump_json(data)) for path, data in files)
 
+    @contextmanager
+    def _later(self, later: bool) -> Iterator[None]:
+        self._deferring = later
+        try:
+            yield
+        finally:
+            self._deferring = False
+
+    def _synced(self, folder: Path) -> None:
+        """A rename into ``folder`` is made durable now, or owed (:meth:`Store._later`)."""
+        if self._deferring:
+            self._owed.add(folder)
+        else:
+            self._sync_folder(folder)
+
+    def _open_owed(self) -> list[int]:
+        """The owed folders, opened for the fsync wave that pays them (owed no more: after a failed fsync, a
+        second one says nothing)."""
+        owed, self._owed = self._owed, set()
+        fds: list[int] = []
+        try:
+            for folder in owed:
+                fds.append(os.open(folder, os.O_RDONLY | os.O_DIRECTORY))
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
+        return fds
+
+    def _settle(self) -> None:
+        """Fsync the owed folders: before a rename, link, removal or append, and at the end of a pass."""
+        if self._owed:
+            _fsync_all(self._open_owed(), close=True)
+
     def _ahead_bytes(self, path: Path, data: bytes) -> None:
         self._ahead[path] = data
 
@@ -835,16 +884,20 @@ class FolderStore(Store):
             ahead = self._open_ahead(extra, temp_folders)
             if durable and (opened or ahead):
                 self._waiting()
+                owed = self._open_owed()  # the folder of an earlier rename (Store._later), in the same wave
                 try:
-                    _fsync_all([fd for _, fd in opened] + [fd for _, _, fd in ahead])
+                    _fsync_all([fd for _, fd in opened] + [fd for _, _, fd in ahead] + owed)
                 except FsyncFailed as exc:
-                    if exc.fds & {fd for _, fd in opened}:
+                    if exc.fds & ({fd for _, fd in opened} | set(owed)):
                         raise  # never fsynced again: after a writeback error a second fsync says nothing
                     for _, temp, fd in ahead:  # the announced files' own writes say what failed
                         if fd in exc.fds:
                             os.close(fd)
                             temp.unlink(missing_ok=True)
                     ahead = [made for made in ahead if made[2] not in exc.fds]
+                finally:
+                    for fd in owed:
+                        os.close(fd)
         except BaseException:
             for made_temp, fd in opened:
                 os.close(fd)
@@ -957,13 +1010,14 @@ class FolderStore(Store):
     def _replace(self, path: Path, data: bytes, *, durable: bool) -> None:
         temp = self._write_temp(path, data, durable=durable)
         try:
+            self._settle()
             self._wrote(path, temp)
             os.replace(temp, path)
-        except OSError:
+        except BaseException:
             temp.unlink(missing_ok=True)
             raise
         if durable:
-            self._sync_folder(path.parent)
+            self._synced(path.parent)
 
     def _replace_many(self, files: list[tuple[Path, bytes]]) -> None:
         if len(files) < 2:
@@ -971,6 +1025,7 @@ class FolderStore(Store):
             return
         temps = self._write_temps(files)
         try:
+            self._settle()
             for (path, _), temp in zip(files, temps, strict=True):
                 self._wrote(path, temp)
                 os.replace(temp, path)
@@ -986,6 +1041,13 @@ class FolderStore(Store):
             if not _a_file_is_there(path):
                 todo.setdefault(path, data)  # a path given twice is created once
         temps = dict(zip(todo, self._write_temps(list(todo.items())), strict=True))
+        if temps:
+            try:
+                self._settle()
+            except BaseException:
+                for left in temps.values():
+                    left.unlink(missing_ok=True)
+                raise
         created: list[bool] = []
         folders: set[Path] = set()
         for path, _ in files:
@@ -1015,11 +1077,12 @@ class FolderStore(Store):
         try:
             if file_identity(path) != expected:
                 return None  # an unlocked writer got in between: start over
+            self._settle()
             self._wrote(path, temp)
             os.replace(temp, path)
         finally:
             temp.unlink(missing_ok=True)
-        self._sync_folder(path.parent)
+        self._synced(path.parent)
         return ours
 
     def identity(self, path: Path) -> Identity:
@@ -1065,6 +1128,7 @@ class FolderStore(Store):
             return None
 
     def remove(self, path: Path) -> None:
+        self._settle()
         path.unlink(missing_ok=True)
 
     def append_line(self, path: Path, data: bytes) -> tuple[int, int] | None:
@@ -1072,6 +1136,7 @@ class FolderStore(Store):
 
         A torn last line (our short write on a full disk, or another writer's) is ended first.
         """
+        self._settle()
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
                      DEFAULT_MODE)
         try:
