@@ -950,3 +950,29 @@ def test_a_claim_that_settles_later_has_its_folder_fsynced_with_the_next_wave_an
         store.update_queue(_claim, settle_later=True)
         assert ("fsync", root) not in syscalls
     assert syscalls[-1] == ("fsync", root)  # the end of the pass
+
+
+def test_a_failed_fsync_of_a_claims_folder_fails_the_plan_that_carried_it(
+        store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The claim's folder, fsynced in the plan's wave, failed: the claim may not be durable, so the plan is not
+    renamed (it would appear before the claim it depends on); it is written again on a later pass."""
+    import errno
+
+    root, plan = os.path.realpath(store.layout.root), store.layout.plan("orch-t0")
+    with store.working():
+        store.update_queue(_claim, create=True)
+        store.update_queue(_claim, settle_later=True)
+        real = os.fsync
+
+        def failing(fd: int) -> None:
+            if os.readlink(f"/proc/self/fd/{fd}") == root:
+                raise OSError(errno.EIO, "Input/output error")
+            real(fd)
+
+        monkeypatch.setattr(os, "fsync", failing)
+        with pytest.raises(StoreError, match="Input/output"):
+            store.write_json(plan, {"orchestration_id": "orch-t0"})
+        assert not plan.exists()
+        monkeypatch.setattr(os, "fsync", real)
+        store.write_json(plan, {"orchestration_id": "orch-t0"})  # owed no more: a second fsync says nothing
+    assert json.loads(plan.read_text()) == {"orchestration_id": "orch-t0"}
