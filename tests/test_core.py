@@ -879,13 +879,14 @@ def test_on_a_real_folder_a_simple_routing_waits_on_the_disk_three_times_not_fou
     core.stop()
 
 
-def test_on_a_real_folder_a_stage_advance_waits_on_the_disk_five_times_not_eleven(
+def test_on_a_real_folder_a_stage_advance_waits_on_the_disk_four_times_not_eleven(
         tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The subtask files a stage advance rewrites (the one completed, the next stage's two now assigned) and
     the completed one's handoff it withdraws are read-modify-writes announced ahead (``Store.ahead_changes``)
     and written each in one step (``Store.update_json_many``): the plan's wave carries all their temp files,
-    then come the folders, in the order the crash rules need: the plan, the subtask files, the handoff
-    withdrawn, the new handoffs. One by one, each subtask file and the withdrawal waited twice (11 waits)."""
+    then come the folders, in the order the crash rules need: the plan, the subtask files, then the handoff
+    withdrawn and the new handoffs, siblings sharing one fsync of their folder (``Store.later``). One by one,
+    each subtask file and the withdrawal waited twice (11 waits)."""
     root = tmp_path / "coordination"
     core = _core_on_a_real_folder(root)
     (root / "task-queue.json").write_text('{"tasks": [{"id": "a", "status": "pending", '
@@ -899,7 +900,7 @@ def test_on_a_real_folder_a_stage_advance_waits_on_the_disk_five_times_not_eleve
     waits = _count_waits(monkeypatch)
     core.run_pass({("subtask", "orch-a-s01-design")})
     assert waits == [("files", 7),  # the plan's temp file, its 3 subtask files', the withdrawn and 2 new handoffs'
-                     ("folders", "tasks"), ("folders", "subtasks"), ("folders", "handoffs"), ("folders", "handoffs")]
+                     ("folders", "tasks"), ("folders", "subtasks"), ("folders", "handoffs")]
     handoffs = root / "masters/development/handoffs"
     assert json.loads((handoffs / "to-development-subtask-orch-a-s01-design.json").read_bytes())["status"] == "cancelled"
     for name, status in [("s01-design", "completed"), ("s02-backend", "assigned"), ("s03-frontend", "assigned"),

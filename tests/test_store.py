@@ -976,3 +976,30 @@ def test_a_failed_fsync_of_a_claims_folder_fails_the_plan_that_carried_it(
         monkeypatch.setattr(os, "fsync", real)
         store.write_json(plan, {"orchestration_id": "orch-t0"})  # owed no more: a second fsync says nothing
     assert json.loads(plan.read_text()) == {"orchestration_id": "orch-t0"}
+
+
+def test_files_created_beside_renames_that_settle_later_share_their_folders_fsync(
+        store: FolderStore, syscalls: list[tuple[str, str]]) -> None:
+    """``Store.later`` around a rewrite (a handoff withdrawn): new files created next in the same folder (the next
+    stage's handoffs, their temp files written ahead) are linked, then the folder fsynced once for all; a file
+    created in another folder (which may depend on the rewrite) waits for the rewrite's folder fsync."""
+    handoffs = store.layout.handoffs("development")
+    withdrawn = store.layout.subtask_handoff("development", "orch-t-s01", 1)
+    new, other = store.layout.subtask_handoff("development", "orch-t-s02", 1), store.layout.subtask("orch-t-s02")
+    store.write_json(withdrawn, {"status": "pending"})
+
+    def moves() -> list[tuple[str, str]]:
+        return [(name, Path(path).name) for name, path in syscalls
+                if name != "fsync" or not Path(path).name.startswith(".orchestrator-")]
+
+    for created, expected in [(new, [("replace", withdrawn.name), ("link", new.name), ("fsync", handoffs.name)]),
+                              (other, [("replace", withdrawn.name), ("fsync", handoffs.name), ("link", other.name),
+                                       ("fsync", other.parent.name)])]:
+        with store.working():
+            store.ahead([(created, {"status": "pending"})])
+            store.write_json(store.layout.plan("orch-t"), {"orchestration_id": "orch-t"})  # its wave: written ahead
+            syscalls.clear()
+            with store.later():
+                store.update_json_many([(withdrawn, _set("n", len(expected)))])
+            assert store.create_json_many([(created, {"status": "pending"})]) == [True]
+            assert moves() == expected

@@ -235,10 +235,12 @@ class Store:
         """:meth:`ahead` of bytes already encoded."""
 
     @contextmanager
-    def _later(self, later: bool) -> Iterator[None]:
+    def later(self, later: bool = True) -> Iterator[None]:
         """With ``later``, the folder store's renames inside owe their folder's fsync: it runs in the
         fsync wave of the next write's temp files, and in any case before the next rename, link,
-        removal or append (so before anything that depends on them appears), or at the end of the pass."""
+        removal or append (so before anything that depends on them appears), or at the end of the pass.
+        Files created next in the same folder (:meth:`create_json_many`) share its fsync: for what does
+        not depend on what the renames wrote (siblings, as a plan's subtask files are)."""
         yield
 
     def _waiting(self) -> None:
@@ -533,7 +535,7 @@ class Store:
         (:meth:`ahead`). False: it could not write all it had to, and the change is made again on a
         fresh read (the change leaves out what failed).
         ``settle_later``: the queue's folder is fsynced with the temp files of the store's next durable
-        write (a claimed task's plan), before anything else appears on disk (:meth:`_later`).
+        write (a claimed task's plan), before anything else appears on disk (:meth:`later`).
         """
         path = self.layout.queue
         with self.locked(path):
@@ -559,7 +561,7 @@ class Store:
                         self.queue_codec.forget(None)  # the change edited tasks this write will not hold
                         continue
                 try:
-                    with self._later(settle_later):
+                    with self.later(settle_later):
                         ours = self._replace_if_unchanged(path, data, snapshot.identity)
                 except OSError as exc:
                     raise StoreError(f"{path}: cannot write: {exc.strerror or exc}") from exc
@@ -616,8 +618,8 @@ class FolderStore(Store):
         self._spare_names = (f"{SPARE_PREFIX}{uuid.uuid4().hex[:8]}-{n}" for n in count())
         self._ahead: dict[Path, bytes] = {}  # announced by ahead(), its temp file not written yet
         self._ready: dict[Path, _Ahead] = {}  # announced, its temp file written and fsynced
-        self._deferring = False  # in _later(True)
-        self._owed: set[Path] = set()  # folders whose fsync is owed (_later), before anything else appears
+        self._deferring = False  # in later(True)
+        self._owed: set[Path] = set()  # folders whose fsync is owed (later), before anything else appears
 
     @contextmanager
     def working(self) -> Iterator[None]:
@@ -792,7 +794,7 @@ class FolderStore(Store):
         self._ahead.update((path, dump_json(data)) for path, data in files)
 
     @contextmanager
-    def _later(self, later: bool) -> Iterator[None]:
+    def later(self, later: bool = True) -> Iterator[None]:
         self._deferring = later
         try:
             yield
@@ -800,7 +802,7 @@ class FolderStore(Store):
             self._deferring = False
 
     def _synced(self, folder: Path) -> None:
-        """A rename into ``folder`` is made durable now, or owed (:meth:`Store._later`)."""
+        """A rename into ``folder`` is made durable now, or owed (:meth:`Store.later`)."""
         if self._deferring:
             self._owed.add(folder)
         else:
@@ -820,10 +822,16 @@ class FolderStore(Store):
             raise
         return fds
 
-    def _settle(self) -> None:
-        """Fsync the owed folders: before a rename, link, removal or append, and at the end of a pass."""
-        if self._owed:
-            _fsync_all(self._open_owed(), close=True)
+    def _settle(self, siblings: set[Path] | frozenset[Path] = frozenset()) -> None:
+        """Fsync the owed folders: before a rename, link, removal or append, and at the end of a pass. Those
+        in ``siblings`` stay owed: the links about to be made there are fsynced with them, after."""
+        if self._owed - siblings:
+            kept = self._owed & siblings
+            self._owed -= kept
+            try:
+                _fsync_all(self._open_owed(), close=True)
+            finally:
+                self._owed |= kept
 
     def _ahead_bytes(self, path: Path, data: bytes) -> None:
         self._ahead[path] = data
@@ -884,7 +892,7 @@ class FolderStore(Store):
             ahead = self._open_ahead(extra, temp_folders)
             if durable and (opened or ahead):
                 self._waiting()
-                owed = self._open_owed()  # the folder of an earlier rename (Store._later), in the same wave
+                owed = self._open_owed()  # the folder of an earlier rename (Store.later), in the same wave
                 try:
                     _fsync_all([fd for _, fd in opened] + [fd for _, _, fd in ahead] + owed)
                 except FsyncFailed as exc:
@@ -1033,6 +1041,9 @@ class FolderStore(Store):
             for temp in temps:
                 temp.unlink(missing_ok=True)  # those renamed are gone already
         folders = {path.parent for path, _ in files}
+        if self._deferring:
+            self._owed |= folders
+            return
         _fsync_all([os.open(folder, os.O_RDONLY | os.O_DIRECTORY) for folder in folders], close=True)
 
     def _create(self, files: list[tuple[Path, bytes]]) -> list[bool]:
@@ -1043,7 +1054,7 @@ class FolderStore(Store):
         temps = dict(zip(todo, self._write_temps(list(todo.items())), strict=True))
         if temps:
             try:
-                self._settle()
+                self._settle(siblings={path.parent for path in temps})
             except BaseException:
                 for left in temps.values():
                     left.unlink(missing_ok=True)
@@ -1066,7 +1077,9 @@ class FolderStore(Store):
                 created.append(False)
             finally:
                 temp.unlink(missing_ok=True)
-        _fsync_all([os.open(folder, os.O_RDONLY | os.O_DIRECTORY) for folder in folders], close=True)
+        siblings = self._owed & {path.parent for path in todo}  # owed there: fsynced with these links
+        self._owed -= siblings
+        _fsync_all([os.open(folder, os.O_RDONLY | os.O_DIRECTORY) for folder in folders | siblings], close=True)
         return created
 
     def _replace_if_unchanged(self, path: Path, data: bytes, expected: Identity) -> Identity | None:

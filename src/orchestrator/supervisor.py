@@ -737,8 +737,9 @@ class Supervisor:
         if not todo:
             return
         withdrawn: set[int] = set()
-        results = self.store.update_json_many([(path, self._cancel(reason, now, partial(withdrawn.add, at)))
-                                               for at, (_, _, path, reason) in enumerate(todo)], create=False)
+        with self.store.later():  # their folder is fsynced with the new handoffs' links that follow, if any
+            results = self.store.update_json_many([(path, self._cancel(reason, now, partial(withdrawn.add, at)))
+                                                   for at, (_, _, path, reason) in enumerate(todo)], create=False)
         failed: StoreError | None = None
         for at, ((subtask, attempt, path, reason), result) in enumerate(zip(todo, results, strict=True)):
             if isinstance(result, StoreError):
