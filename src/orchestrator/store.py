@@ -795,11 +795,11 @@ class FolderStore(Store):
 
     @contextmanager
     def later(self, later: bool = True) -> Iterator[None]:
-        self._deferring = later
+        before, self._deferring = self._deferring, later or self._deferring
         try:
             yield
         finally:
-            self._deferring = False
+            self._deferring = before
 
     def _synced(self, folder: Path) -> None:
         """A rename into ``folder`` is made durable now, or owed (:meth:`Store.later`)."""
