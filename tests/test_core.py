@@ -6,6 +6,8 @@ core's own, drafting plans while a claim is written; a pass waits for it).
 
 from __future__ import annotations
 
+import json
+import os
 from collections import Counter
 from typing import Any
 
@@ -804,24 +806,23 @@ def test_a_claim_that_fails_before_any_write_leaves_no_drafting_to_start_later()
     assert sim.plan("orch-a")["status"] == "in_progress"  # claimed and drafted again on the next pass
 
 
-def test_on_a_real_folder_a_complex_pickup_waits_on_the_disk_six_times_not_eight(
-        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The plan's subtask files and stage-1 handoff are announced ahead (``Store.ahead``): their temp files are
-    fsynced with the plan's, so after the claim (its temp file, its folder) come the plan's wave and three
-    folder fsyncs, in the order the crash rules need (plan, subtask files, handoff), and nothing more."""
-    import os
+def _count_waits(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """Every wait of the folder store on the disk, in order: a wave of file fsyncs (how many files, and the
+    folders fsynced in the same wave, if any) or the fsync of one or more folders (their names)."""
+    import stat
 
     from orchestrator import store as store_module
     from orchestrator.store import FolderStore
 
-    root = tmp_path / "coordination"
-    core = _core_on_a_real_folder(root)
-    waits: list[tuple[str, int | str]] = []
+    waits: list[tuple[Any, ...]] = []
     fsync_all, sync_folder = store_module._fsync_all, FolderStore._sync_folder
 
     def files(fds: list[int], *, close: bool = False) -> None:
-        names = {os.path.basename(os.readlink(f"/proc/self/fd/{fd}")) for fd in fds}
-        waits.append(("folders", ",".join(sorted(names))) if close else ("files", len(fds)))
+        folders = sorted(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")) for fd in fds
+                         if stat.S_ISDIR(os.fstat(fd).st_mode))
+        count = len(fds) - len(folders)
+        waits.append(("folders", ",".join(folders)) if not count else
+                     ("files", count, *(["and folders", ",".join(folders)] if folders else [])))
         fsync_all(fds, close=close)
 
     def folder(path: Any) -> None:
@@ -830,11 +831,85 @@ def test_on_a_real_folder_a_complex_pickup_waits_on_the_disk_six_times_not_eight
 
     monkeypatch.setattr(store_module, "_fsync_all", files)
     monkeypatch.setattr(FolderStore, "_sync_folder", staticmethod(folder))
+    return waits
+
+
+def test_on_a_real_folder_a_complex_pickup_waits_on_the_disk_five_times_not_eight(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan's subtask files and stage-1 handoff are announced ahead (``Store.ahead``): their temp files are
+    fsynced with the plan's, and so is the claim's folder (``update_queue``'s ``settle_later``: the plan needs
+    the claim durable before its rename, not before its temp file). So after the claim's temp file come the
+    plan's wave and three folder fsyncs, in the order the crash rules need (claim, plan, subtask files,
+    handoff), and nothing more."""
+    root = tmp_path / "coordination"
+    core = _core_on_a_real_folder(root)
+    waits = _count_waits(monkeypatch)
     (root / "task-queue.json").write_text('{"tasks": [{"id": "a", "status": "pending", '
                                           '"title": "Add authentication system with security audit and docs"}]}')
     core.run_pass({"queue"})
-    assert waits == [("files", 1), ("folders", "coordination"),  # the claim
-                     ("files", 8),  # the plan's temp file with its 6 subtask files' and the handoff's
+    assert waits == [("files", 1),  # the claim's temp file
+                     # the plan's temp file with its 6 subtask files' and the handoff's, and the claim's folder
+                     ("files", 8, "and folders", "coordination"),
                      ("folders", "tasks"), ("folders", "subtasks"), ("folders", "handoffs")]
     assert (root / "masters/development/handoffs/to-development-subtask-orch-a-s01-design.json").exists()
+    core.stop()
+
+
+def test_on_a_real_folder_a_simple_routing_waits_on_the_disk_three_times_not_four(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The claim is decided under the queue's lock, then the handoff is written with the queue's temp file in
+    its fsync wave (``Store.update_queue``'s ``first``): the wave, the handoff's folder, then the queue's
+    rename and its folder. The order the reader needs is kept: the handoff is durable before the queue says
+    ``assigned``. Written one after the other, each file waited twice (its temp file, its folder)."""
+    root = tmp_path / "coordination"
+    core = _core_on_a_real_folder(root)
+    waits = _count_waits(monkeypatch)
+    renamed: list[str] = []
+    replace, link = os.replace, os.link
+    monkeypatch.setattr(os, "replace", lambda src, dst: (renamed.append(os.path.basename(dst)), replace(src, dst))[1])
+    monkeypatch.setattr(os, "link", lambda src, dst: (renamed.append(os.path.basename(dst)), link(src, dst))[1])
+    (root / "task-queue.json").write_text('{"tasks": [{"id": "a", "status": "pending", '
+                                          '"title": "Fix bug in api/users.py line 42"}]}')
+    core.run_pass({"queue"})
+    assert waits == [("files", 2),  # the handoff's temp file and the queue's
+                     ("folders", "handoffs"), ("folders", "coordination")]
+    assert renamed[:2] == ["a.json", "task-queue.json"]  # the handoff appears first
+    assert json.loads((root / "task-queue.json").read_bytes())["tasks"][0]["status"] == "assigned"
+    assert (root / "masters/development/handoffs/a.json").exists()
+    core.stop()
+
+
+def test_on_a_real_folder_a_stage_advance_waits_on_the_disk_four_times_not_eleven(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The subtask files a stage advance rewrites (the one completed, the next stage's two now assigned) and
+    the completed one's handoff it withdraws are read-modify-writes announced ahead (``Store.ahead_changes``)
+    and written each in one step (``Store.update_json_many``): the plan's wave carries all their temp files,
+    then come the folders, in the order the crash rules need: the plan, the subtask files, then the handoff
+    withdrawn and the new handoffs, siblings sharing one fsync of their folder (``Store.later``). One by one,
+    each subtask file and the withdrawal waited twice (11 waits)."""
+    root = tmp_path / "coordination"
+    core = _core_on_a_real_folder(root)
+    (root / "task-queue.json").write_text('{"tasks": [{"id": "a", "status": "pending", '
+                                          '"title": "Add authentication system with security audit and docs"}]}')
+    core.run_pass({"queue"})
+    subtask = root / "orchestrator/subtasks/orch-a-s01-design.json"
+    report = json.loads(subtask.read_bytes()) | {"status": "completed", "worker_id": "w1", "result": "ok",
+                                                 "completed_at": "2025-11-05T18:00:00Z"}
+    (root / "reported.json").write_text(json.dumps(report))
+    (root / "reported.json").replace(subtask)
+    waits = _count_waits(monkeypatch)
+    core.run_pass({("subtask", "orch-a-s01-design")})
+    assert waits == [("files", 7),  # the plan's temp file, its 3 subtask files', the withdrawn and 2 new handoffs'
+                     ("folders", "tasks"), ("folders", "subtasks"), ("folders", "handoffs")]
+    handoffs = root / "masters/development/handoffs"
+    assert json.loads((handoffs / "to-development-subtask-orch-a-s01-design.json").read_bytes())["status"] == "cancelled"
+    for name, status in [("s01-design", "completed"), ("s02-backend", "assigned"), ("s03-frontend", "assigned"),
+                         ("s04-tests", "pending")]:
+        written = json.loads((root / f"orchestrator/subtasks/orch-a-{name}.json").read_bytes())
+        assert written["status"] == status
+        assert (handoffs / f"to-development-subtask-orch-a-{name}.json").exists() == (name != "s04-tests")
+    completed = json.loads(subtask.read_bytes())
+    assert (completed["worker_id"], completed["result"], completed["attempts"][0]["outcome"]) == ("w1", "ok", "completed")
+    temp = core.store.layout.temp
+    assert [p.name for p in temp.iterdir() if p.stat().st_size] == []  # every temp file written ahead was used
     core.stop()

@@ -160,13 +160,15 @@ def test_a_lock_held_by_another_process_is_waited_for_and_its_write_kept(daemon:
     assert holder.stdout is not None and holder.stdin is not None
     assert holder.stdout.readline().strip() == "locked"
     add_tasks(folder, task("t-waiting", "Rotate the staging database credentials"))  # an unlocked writer
-    # decided and handed off (announced only once claimed), now waiting for the lock
-    wait_for(lambda: list(folder.glob("masters/*/handoffs/t-waiting.json")), what="the handoff")
+    # decided, now waiting for the lock: the claim is decided under it, and only then is its handoff written
+    time.sleep(0.5)
+    assert not list(folder.glob("masters/*/handoffs/t-waiting.json"))
     assert queue_task(folder, "t-waiting")["status"] == "pending"  # could not claim while locked
     holder.stdin.write("go\n")
     holder.stdin.flush()
     holder.wait(5)
     daemon.wait_event("task_assigned", task_id="t-waiting")
+    assert list(folder.glob("masters/*/handoffs/t-waiting.json"))
     daemon.wait_event("task_assigned", task_id="t-locked", assigned_to="development")
     ids = [t["id"] for t in read_queue(folder)["tasks"]]
     assert ids == ["t-waiting", "t-locked"]
@@ -178,13 +180,15 @@ def test_flock_from_a_shell_excludes_the_daemon(daemon: DaemonProcess) -> None:
     shell = subprocess.Popen(["flock", f"{queue}.lock", "sh", "-c", "read line"], stdin=subprocess.PIPE, text=True)
     wait_for(lambda: subprocess.run(["flock", "-n", f"{queue}.lock", "true"]).returncode != 0, what="shell lock")
     add_tasks(folder, task("t-shell", "Write unit tests for utils/date.py"))
-    wait_for(lambda: list(folder.glob("masters/*/handoffs/t-shell.json")), what="the handoff")
+    time.sleep(0.5)  # the pass has begun and waits for the lock: its handoff is written under it, after the shell's
+    assert not list(folder.glob("masters/*/handoffs/t-shell.json"))
     assert queue_task(folder, "t-shell")["status"] == "pending"
     assert shell.stdin is not None
     shell.stdin.write("\n")
     shell.stdin.flush()
     shell.wait(5)
     daemon.wait_event("task_assigned", task_id="t-shell")
+    assert list(folder.glob("masters/*/handoffs/t-shell.json"))
 
 
 def test_bad_tasks_are_reported_by_name_and_the_rest_goes_on(daemon: DaemonProcess) -> None:

@@ -121,6 +121,34 @@ def test_a_retried_tasks_handoff_is_taken_back_when_a_cancel_beats_the_claim() -
     assert second not in sim.handoffs()
 
 
+def test_a_task_cancelled_before_the_claim_takes_the_lock_gets_no_handoff_at_all(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The claim is decided under the queue's lock before any handoff is written (the handoffs then go with
+    the queue's temp file in one wave): a task cancelled between the pass's read and the lock gets no handoff
+    written, not one written and taken back; the task beside it is routed as ever."""
+    from contextlib import contextmanager
+
+    sim = Sim()
+    sim.start()
+    sim.submit(task("s", SIMPLE), task("t", "Fix typo in README"))
+    locked, raced = sim.store.locked, []
+
+    @contextmanager
+    def racing(path: Path, **kwargs: Any) -> Any:
+        if path == sim.layout.queue and not raced:
+            raced.append(True)
+            edit(sim, "s", "cancel", by="bob")
+        with locked(path, **kwargs):
+            yield
+
+    monkeypatch.setattr(sim.store, "locked", racing)
+    sim.run("queue")
+    assert raced and sim.queue_task("s")["status"] == "cancelled" and sim.queue_task("t")["status"] == "assigned"
+    assert sim.store.written[sim.layout.task_handoff("development", "s", 1)] == 0  # never written, nor removed
+    assert sim.store.written[sim.layout.task_handoff("development", "t", 1)] == 1
+    assert not sim.events("handoff_created", task_id="s") and sim.events("task_assigned", task_id="t")
+
+
 def test_a_failed_handoff_of_a_task_that_is_gone_asks_for_no_more_passes(monkeypatch: pytest.MonkeyPatch) -> None:
     """A handoff that could not be written was remembered until it was written; once its task was
     cancelled it never would be: every later pass that routed a task said ``failed`` (the daemon

@@ -20,6 +20,7 @@ from orchestrator.store import (
     MISSING,
     FolderStore,
     Layout,
+    LockTimeout,
     MemoryStore,
     Snapshot,
     Store,
@@ -835,3 +836,170 @@ def test_an_announced_file_that_cannot_be_written_does_not_fail_the_write_it_rid
         assert json.loads(layout.plan("orch-t").read_text()) == {"orchestration_id": "orch-t"}
         with pytest.raises(StoreError):  # the handoff's own write says what is wrong
             store.create_json(handoff, {"to": "development"})
+
+
+def _set(key: str, value: Any) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        data[key] = value
+
+    return change
+
+
+def test_changes_announced_ahead_ride_with_the_next_write_and_are_taken_only_for_the_same_bytes(
+        store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stage advance rewrites subtask files under their locks: announced ahead (``ahead_changes``), their
+    temp files ride with the plan's fsync, and each is taken only if the change, made again under the lock,
+    gives the same bytes: a worker's write in between is kept (its file costs its own fsync), never lost."""
+    layout = store.layout
+    quiet, busy = layout.subtask("orch-t-s01"), layout.subtask("orch-t-s02")
+    for path in (quiet, busy):
+        store.write_json(path, {"status": "pending"})
+    with store.working():
+        store.ahead_changes([(quiet, _set("status", "assigned")), (busy, _set("status", "assigned"))])
+        synced = _fsyncs(monkeypatch)
+        store.write_json(layout.plan("orch-t"), {"orchestration_id": "orch-t"})
+        assert len(synced) == 4  # the plan's temp file and the two announced, in one wave; the plan's folder
+        assert json.loads(busy.read_text()) == {"status": "pending"}  # announced, not written
+        busy.write_text(json.dumps({"status": "pending", "progress": "a worker wrote since"}))
+        synced.clear()
+        results = store.update_json_many([(quiet, _set("status", "assigned")), (busy, _set("status", "assigned"))])
+        assert results == [{"status": "assigned"}, {"status": "assigned", "progress": "a worker wrote since"}]
+        assert len(synced) == 2 and synced[-1] == "subtasks"  # the busy one's own temp file, then the folder once
+        assert json.loads(busy.read_text()) == {"status": "assigned", "progress": "a worker wrote since"}
+        assert json.loads(quiet.read_text()) == {"status": "assigned"}
+    assert [p.name for p in layout.temp.iterdir() if p.stat().st_size] == []
+
+
+def test_several_updates_are_one_step_and_a_file_that_cannot_be_is_left_to_itself(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``update_json_many``: the files whose lock is free are written together (one wave of fsyncs, the
+    folder once); one whose lock a worker holds waits for it after them, as ``update_json`` does; one that
+    is not an object is its own error, and holds up nothing else."""
+    import fcntl
+    import threading
+
+    store = FolderStore(Layout(tmp_path), Settings(Config.model_validate({"watch": {"lock_timeout_seconds": 5}})))
+    store.make_folders()
+    free, broken, held, missing = (store.layout.subtask(f"orch-t-s0{n}") for n in range(1, 5))
+    for path in (free, held):
+        store.write_json(path, {"n": 1})
+    broken.write_text("[1, 2]")
+    fd = os.open(f"{held}.lock", os.O_RDONLY | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a worker's, as flock(1) or filelock take it
+    order: list[str] = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda src, dst: (order.append(Path(dst).name), real_replace(src, dst))[1])
+    release = threading.Timer(0.3, os.close, [fd])
+    release.start()
+    synced = _fsyncs(monkeypatch)
+    results = store.update_json_many([(path, _set("n", 2)) for path in (held, broken, free, missing)], create=False)
+    release.join()
+    assert results[0] == {"n": 2} and results[2] == {"n": 2} and results[3] == {}
+    assert isinstance(results[1], StoreError) and "expected an object" in str(results[1])
+    assert order == [free.name, held.name]  # the free one did not wait for the held one
+    assert synced[:2] == [synced[0], "subtasks"] and synced[0] != "subtasks"  # the free one: its temp, its folder
+    assert json.loads(held.read_text()) == {"n": 2} and broken.read_text() == "[1, 2]"
+    assert not missing.exists() and not Path(f"{missing}.lock").exists()  # left missing, no lock file made for it
+
+
+def test_several_updates_under_a_lock_held_past_the_timeout_report_that_file_alone(tmp_path: Path) -> None:
+    import fcntl
+
+    store = FolderStore(Layout(tmp_path), Settings(Config.model_validate({"watch": {"lock_timeout_seconds": 0.1}})))
+    store.make_folders()
+    free, held = store.layout.subtask("orch-t-s01"), store.layout.subtask("orch-t-s02")
+    for path in (free, held):
+        store.write_json(path, {"n": 1})
+    fd = os.open(f"{held}.lock", os.O_RDONLY | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        results = store.update_json_many([(held, _set("n", 2)), (free, _set("n", 2))])
+    finally:
+        os.close(fd)
+    assert isinstance(results[0], LockTimeout) and results[1] == {"n": 2}
+    assert json.loads(held.read_text()) == {"n": 1} and json.loads(free.read_text()) == {"n": 2}
+
+
+def _claim(snapshot: Snapshot) -> bool:
+    snapshot.document["tasks"].append({"id": f"t{len(snapshot.document['tasks'])}", "status": "orchestrating"})
+    return True
+
+
+def test_a_claim_that_settles_later_has_its_folder_fsynced_with_the_next_wave_and_before_anything_appears(
+        store: FolderStore, syscalls: list[tuple[str, str]]) -> None:
+    """``update_queue(settle_later=True)`` (a claim whose plans follow at once): the queue's folder is fsynced in
+    the fsync wave of the plan's temp file, so the plan still appears only once the claim is durable; a write
+    with no wave of its own (an append, a rename of a file written ahead) fsyncs it first; so does the end of
+    the pass. Without it, the folder is fsynced at once, as every other write does."""
+    root, queue, plan = str(store.layout.root), str(store.layout.queue), store.layout.plan("orch-t0")
+    with store.working():
+        store.update_queue(_claim, create=True)
+        assert syscalls[-2:] == [("replace", queue), ("fsync", root)]
+        syscalls.clear()
+        store.update_queue(_claim, settle_later=True)
+        assert syscalls[-1] == ("replace", queue)  # its folder owed
+        syscalls.clear()
+        store.write_json(plan, {"orchestration_id": "orch-t0"})
+        wave = syscalls[:2]
+        assert ("fsync", root) in wave and syscalls[2:] == [("replace", str(plan)), ("fsync", str(plan.parent))]
+        syscalls.clear()
+        store.update_queue(_claim, settle_later=True)
+        store.append_events([Event(type="task_assigned", source="orchestrator", timestamp="2025-11-05T18:00:00Z")])
+        assert syscalls[-1] == ("fsync", root)  # before the append (which the fixture does not log)
+        syscalls.clear()
+        store.update_queue(_claim, settle_later=True)
+        assert ("fsync", root) not in syscalls
+    assert syscalls[-1] == ("fsync", root)  # the end of the pass
+
+
+def test_a_failed_fsync_of_a_claims_folder_fails_the_plan_that_carried_it(
+        store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The claim's folder, fsynced in the plan's wave, failed: the claim may not be durable, so the plan is not
+    renamed (it would appear before the claim it depends on); it is written again on a later pass."""
+    import errno
+
+    root, plan = os.path.realpath(store.layout.root), store.layout.plan("orch-t0")
+    with store.working():
+        store.update_queue(_claim, create=True)
+        store.update_queue(_claim, settle_later=True)
+        real = os.fsync
+
+        def failing(fd: int) -> None:
+            if os.readlink(f"/proc/self/fd/{fd}") == root:
+                raise OSError(errno.EIO, "Input/output error")
+            real(fd)
+
+        monkeypatch.setattr(os, "fsync", failing)
+        with pytest.raises(StoreError, match="Input/output"):
+            store.write_json(plan, {"orchestration_id": "orch-t0"})
+        assert not plan.exists()
+        monkeypatch.setattr(os, "fsync", real)
+        store.write_json(plan, {"orchestration_id": "orch-t0"})  # owed no more: a second fsync says nothing
+    assert json.loads(plan.read_text()) == {"orchestration_id": "orch-t0"}
+
+
+def test_files_created_beside_renames_that_settle_later_share_their_folders_fsync(
+        store: FolderStore, syscalls: list[tuple[str, str]]) -> None:
+    """``Store.later`` around a rewrite (a handoff withdrawn): new files created next in the same folder (the next
+    stage's handoffs, their temp files written ahead) are linked, then the folder fsynced once for all; a file
+    created in another folder (which may depend on the rewrite) waits for the rewrite's folder fsync."""
+    handoffs = store.layout.handoffs("development")
+    withdrawn = store.layout.subtask_handoff("development", "orch-t-s01", 1)
+    new, other = store.layout.subtask_handoff("development", "orch-t-s02", 1), store.layout.subtask("orch-t-s02")
+    store.write_json(withdrawn, {"status": "pending"})
+
+    def moves() -> list[tuple[str, str]]:
+        return [(name, Path(path).name) for name, path in syscalls
+                if name != "fsync" or not Path(path).name.startswith(".orchestrator-")]
+
+    for created, expected in [(new, [("replace", withdrawn.name), ("link", new.name), ("fsync", handoffs.name)]),
+                              (other, [("replace", withdrawn.name), ("fsync", handoffs.name), ("link", other.name),
+                                       ("fsync", other.parent.name)])]:
+        with store.working():
+            store.ahead([(created, {"status": "pending"})])
+            store.write_json(store.layout.plan("orch-t"), {"orchestration_id": "orch-t"})  # its wave: written ahead
+            syscalls.clear()
+            with store.later():
+                store.update_json_many([(withdrawn, _set("n", len(expected)))])
+            assert store.create_json_many([(created, {"status": "pending"})]) == [True]
+            assert moves() == expected

@@ -256,21 +256,21 @@ def test_what_a_worker_writes_while_the_daemon_rewrites_its_subtask_file_is_seen
     attempt; what it kept is read (and acted on) on the next look, not taken for the daemon's own."""
     folder = Folder(tmp_path)
     folder.processes.states[4242] = "running"
-    real_update = folder.store.update_json
+    real_update = folder.store.update_json_many
 
-    def worker_finishes_first(path: Path, change: Any, **options: Any) -> Any:
-        if path == folder.subtask:  # the worker completes just before the daemon takes the lock
-            done = folder.read(path) | {"status": "completed", "result": "done"}
-            write_over(path, json.dumps(done).encode(), mtime_ns=NOW - 60 * SECOND)
-        return real_update(path, change, **options)
+    def worker_finishes_first(changes: list[tuple[Path, Any]], **options: Any) -> Any:
+        if any(path == folder.subtask for path, _ in changes):  # the worker completes just before the daemon locks
+            done = folder.read(folder.subtask) | {"status": "completed", "result": "done"}
+            write_over(folder.subtask, json.dumps(done).encode(), mtime_ns=NOW - 60 * SECOND)
+        return real_update(changes, **options)
 
     data = folder.read(folder.subtask) | {"status": "in_progress", "worker_id": "w1", "pid": 4242,
                                           "started_at": now_iso(), "last_heartbeat": "2020-01-01T00:00:00.000Z"}
     write_over(folder.subtask, json.dumps(data).encode(), mtime_ns=NOW - 60 * SECOND)
-    folder.store.update_json = worker_finishes_first  # type: ignore[method-assign]
+    folder.store.update_json_many = worker_finishes_first  # type: ignore[method-assign]
     folder.tick()  # the stale heartbeat is a condition: the daemon writes it into the subtask file
     assert folder.known().conditions == ["heartbeat_stale"]
     assert folder.read(folder.subtask)["status"] == "completed"  # the worker's, kept by the daemon's write
-    folder.store.update_json = real_update  # type: ignore[method-assign]
+    folder.store.update_json_many = real_update  # type: ignore[method-assign]
     folder.tick()
     assert folder.known().status == "completed"

@@ -327,15 +327,15 @@ class Engine:
         self._report_once(problems + [intake.Problem(i, i, why) for i, why in reused.items()])
         known = {t.id for t in candidates if (self.registry.get(f"orch-{t.id}") is not None or t.id in self.planning)
                  and not self._given_to(t)}  # a plan a person replaced with one master: not its task any more
-        simple = self._hand_off_simple([(t, d) for t, d in decisions if d.decision == "simple" and t.id not in known],
-                                       now, earlier)
+        prepared = self._hand_off_simple([(t, d) for t, d in decisions if d.decision == "simple" and t.id not in known],
+                                         now, earlier)
         complex_ = [(t, d) for t, d in decisions if d.decision == "complex" or t.id in known]
         seen = self._index.pending_ids()
         new = [(t, d) for t, d in complex_ if t.id not in known]
         drafted = drafting(new) if drafting is not None and new else dict
         try:
-            claimed, result, unseen = self._claim(simple, complex_, now, seen, snapshot,
-                                                  list(self._index.pending.values()))
+            claimed, result, unseen, simple = self._claim(prepared, complex_, now, seen, snapshot,
+                                                          list(self._index.pending.values()))
         except StoreError as exc:
             if str(exc) != self._update_problem:
                 self.outbox.emit("queue_update_failed", path=str(self.layout.queue), problem=str(exc),
@@ -357,8 +357,10 @@ class Engine:
             if task.id in claimed:
                 self._named[task.id] = self.layout.rel(path)
             if task.id not in claimed:
-                if not self.outbox.was_announced(_key(task.id, "handoff", n)):  # this attempt's, not the first's
-                    self.store.remove(path)  # someone else took the task between our read and our claim
+                # someone else took the task between our read and our claim: a handoff written for it by an earlier
+                # round of the claim (a writer replaced the queue under it) or an earlier run goes; this attempt's
+                if not self.outbox.was_announced(_key(task.id, "handoff", n)) and self.store.exists(path):
+                    self.store.remove(path)
                 continue
             if self.outbox.was_announced(_key(task.id, "assigned", n)):
                 self._restored(task.id, f"its handoff {self.layout.rel(path)} was already written")
@@ -431,13 +433,11 @@ class Engine:
                                 or scope in self.planning)
 
     def _hand_off_simple(self, decided: list[tuple[QueueTask, Classification]], now: str,
-                         earlier: dict[str, str | None]) -> list[tuple[QueueTask, Classification, Any]]:
-        """Write each simple task's handoff (reusing one left by an interrupted run): all at once
-        (a burst's handoffs share their fsyncs), or, if that fails, one by one, so a task whose
-        handoff cannot be written holds up only itself. A handoff already announced is not written again:
-        its master may have taken and removed it (an old copy of the queue put the task back ``pending``)."""
-        prepared = []
-        said = []
+                         earlier: dict[str, str | None]) -> list[tuple[QueueTask, Classification, Path, Any]]:
+        """Each simple task's handoff (the master of one left by an interrupted run, reused), to be written
+        by the claim (:meth:`_claim`). None for a handoff already announced: it is not written again, as its
+        master may have taken and removed it (an old copy of the queue put the task back ``pending``)."""
+        prepared: list[tuple[QueueTask, Classification, Path, Any]] = []
         for task, decision in decided:
             master = earlier.get(task.id) or decision.master
             if master != decision.master:
@@ -449,28 +449,32 @@ class Engine:
             except StoreError as exc:
                 self._handoff_failed(task.id, master, exc)
                 continue
-            if self.outbox.was_announced(_key(task.id, "handoff", _attempt(task))):
-                said.append((task, decision, path))
-                continue
-            prepared.append((task, decision, path, handoff.to_json()))
-        if len(prepared) > 1:
+            said = self.outbox.was_announced(_key(task.id, "handoff", _attempt(task)))
+            prepared.append((task, decision, path, None if said else handoff.to_json()))
+        return prepared
+
+    def _write_handoffs(self, todo: list[tuple[QueueTask, Classification, Path, Any]]) -> set[str]:
+        """Write simple tasks' handoffs (create-if-absent): all at once (their fsyncs shared), or, if that
+        fails, one by one, so a task whose handoff cannot be written holds up only itself. The ids of
+        those that could not be written."""
+        if len(todo) > 1:
             try:
-                self.store.create_json_many([(path, data) for _, _, path, data in prepared])
-                for task, _, _, _ in prepared:
+                self.store.create_json_many([(path, data) for _, _, path, data in todo])
+                for task, _, _, _ in todo:
                     self._handoff_problems.pop(task.id, None)
-                return said + [(task, decision, path) for task, decision, path, _ in prepared]
+                return set()
             except StoreError:
                 pass  # one by one: find which
-        written = said
-        for task, decision, path, data in prepared:
+        failed: set[str] = set()
+        for task, decision, path, data in todo:
             try:
                 self.store.create_json(path, data)
             except StoreError as exc:
                 self._handoff_failed(task.id, decision.master, exc)
+                failed.add(task.id)
                 continue
             self._handoff_problems.pop(task.id, None)
-            written.append((task, decision, path))
-        return written
+        return failed
 
     def _handoff_failed(self, task_id: str, master: str | None, exc: StoreError) -> None:
         if self._handoff_problems.get(task_id) != str(exc):  # once per cause, not on every retry
@@ -749,17 +753,24 @@ class Engine:
         for _, task_id, n, reason in list(self._unwithdrawn.values()):
             self._withdraw(task_id, range(n, n + 1), reason)
 
-    def _claim(self, simple: list[tuple[QueueTask, Classification, Any]],
+    def _claim(self, simple: list[tuple[QueueTask, Classification, Path, Any]],
                complex_: list[tuple[QueueTask, Classification]], now: str,
                seen: set[object], snapshot: Snapshot | None = None,
-               pending: list[dict[str, Any]] | None = None) -> tuple[set[str], Snapshot | None, bool]:
+               pending: list[dict[str, Any]] | None = None
+               ) -> tuple[set[str], Snapshot | None, bool, list[tuple[QueueTask, Classification, Path]]]:
         """One locked queue write for the whole batch (``snapshot``: the queue as this pass read it,
         reused under the lock if the file is still the same; ``pending``: its pending entries).
 
-        Returns the ids that were still ours to take, the queue as written, and whether
-        the fresh read held pending tasks that were not in ``seen``.
+        The simple tasks' handoffs (:meth:`_hand_off_simple`) are written under the lock, once the change
+        is made and before the queue that says they are assigned, with the queue's temp file in their
+        fsyncs (``Store.update_queue``'s ``first``): only the tasks still pending get one, and a task
+        whose handoff cannot be written is left pending (the change is made again without it).
+
+        Returns the ids that were still ours to take, the queue as written, whether the fresh read
+        held pending tasks that were not in ``seen``, and the simple tasks whose handoff is written.
         """
         claimed: set[str] = set()
+        failed: set[str] = set()  # their handoff could not be written: not claimed
         unseen = False
         read = snapshot
 
@@ -772,9 +783,9 @@ class Engine:
             claimed.clear()
             index = ({e["id"]: e for e in pending if isinstance(e.get("id"), str)} if own and pending is not None
                      else intake.pending_index(current.tasks))
-            for task, decision, path in simple:
+            for task, decision, path, _ in simple:
                 entry = index.get(task.id)
-                if entry is not None:
+                if entry is not None and task.id not in failed:
                     intake.mark_assigned(current.edit(entry), decision, self.layout.rel(path), now)
                     claimed.add(task.id)
             for task, decision in complex_:
@@ -790,8 +801,16 @@ class Engine:
                     claimed.add(task.id)
             return bool(claimed)
 
-        result = self.store.update_queue(change, known=snapshot, says_edits=True)
-        return claimed, result, unseen
+        def first(_: Snapshot) -> bool:
+            new = self._write_handoffs([item for item in simple if item[0].id in claimed and item[3] is not None])
+            failed.update(new)
+            return not new
+
+        writes = any(data is not None for _, _, _, data in simple)
+        # the plans of the complex tasks follow at once: the queue's folder is fsynced with their temp files
+        result = self.store.update_queue(change, known=snapshot, says_edits=True, first=first if writes else None,
+                                         settle_later=bool(complex_))
+        return claimed, result, unseen, [(t, d, path) for t, d, path, _ in simple if t.id not in failed]
 
     def set_task(self, task_id: str, status: str | None, *, only_if: str | None = None, **fields: Any) -> bool:
         """Update our fields of one queue task (under the queue's lock); False if it could not be done."""

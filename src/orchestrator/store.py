@@ -30,7 +30,7 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, count, repeat
 from pathlib import Path
@@ -73,6 +73,10 @@ class UnsafeName(StoreError):
 
 class LockTimeout(StoreError):
     """Another process held a lock longer than ``lock_timeout_seconds``."""
+
+
+class LockBusy(LockTimeout):
+    """Another holds the lock now, and the caller asked not to wait for it."""
 
 
 class Layout:
@@ -220,6 +224,25 @@ class Store:
         written with other bytes than announced, or not at all, costs a temporary file, removed at the
         end of the pass. Nothing in memory."""
 
+    def ahead_changes(self, changes: list[tuple[Path, Callable[[dict[str, Any]], None]]]) -> None:
+        """:meth:`ahead` for read-modify-writes this pass will make next (:meth:`update_json_many`): the
+        folder store reads each file now and announces what ``change`` makes of it. Under the lock the
+        file is read and changed again, and what was written ahead is taken only for the same bytes (a
+        writer in between costs its fsync, never its write). ``change`` is called twice: it may depend
+        on nothing but the file it is given. Nothing in memory."""
+
+    def _ahead_bytes(self, path: Path, data: bytes) -> None:
+        """:meth:`ahead` of bytes already encoded."""
+
+    @contextmanager
+    def later(self, later: bool = True) -> Iterator[None]:
+        """With ``later``, the folder store's renames inside owe their folder's fsync: it runs in the
+        fsync wave of the next write's temp files, and in any case before the next rename, link,
+        removal or append (so before anything that depends on them appears), or at the end of the pass.
+        Files created next in the same folder (:meth:`create_json_many`) share its fsync: for what does
+        not depend on what the renames wrote (siblings, as a plan's subtask files are)."""
+        yield
+
     def _waiting(self) -> None:
         start, self._meanwhile = self._meanwhile, None
         if start is not None:
@@ -258,8 +281,9 @@ class Store:
         """Replace ``path`` durably unless it changed since it was ``expected``; the new identity or None."""
         raise NotImplementedError
 
-    def locked(self, path: Path) -> AbstractContextManager[None]:
-        """Hold ``<path>.lock`` against other processes. Raises :class:`LockTimeout`."""
+    def locked(self, path: Path, *, wait: bool = True) -> AbstractContextManager[None]:
+        """Hold ``<path>.lock`` against other processes. Raises :class:`LockTimeout`; without ``wait``,
+        :class:`LockBusy` at once when another holds it."""
         raise NotImplementedError
 
     def identity(self, path: Path) -> Identity:
@@ -404,16 +428,62 @@ class Store:
         """Read-modify-write a JSON object under its lock; a missing file starts empty (or, without
         ``create``, is left missing and ``{}`` returned)."""
         with self.locked(path):
-            if not create and not self.exists(path):
-                return {}
-            data = self.read_json(path) if self.exists(path) else {}
-            if not isinstance(data, dict):
-                raise StoreError(f"{path}: top level is {type(data).__name__}, expected an object")
-            before = dump_json(data) if data else b""
-            change(data)
-            if dump_json(data) != before:  # a file that stays the same is not rewritten
-                self.write_json(path, data)
+            data, new = self._changed_json(path, change, create)
+            if new is not None:
+                self.write_bytes(path, new)
             return data
+
+    def update_json_many(self, changes: list[tuple[Path, Callable[[dict[str, Any]], None]]], *,
+                         create: bool = True) -> list[dict[str, Any] | StoreError]:
+        """:meth:`update_json` of several files: for each, what it returned or the :class:`StoreError` it
+        raised. Those whose lock is free at once are locked together (in the order of their paths),
+        read, changed, and written in one step under their locks: their fsyncs run together and each
+        folder is synced once, where one by one each file waited on the disk twice. The others (a lock
+        held by a worker, a file that cannot be read) go by :meth:`update_json` after, as before. A
+        write of the step that fails raises :class:`StoreError` (some files may be written)."""
+        results: list[dict[str, Any] | StoreError | None] = [None] * len(changes)
+        alone: list[int] = []
+        writes: list[tuple[Path, bytes]] = []
+        with ExitStack() as held:
+            for at in sorted(range(len(changes)), key=lambda at: changes[at][0]):
+                path, change = changes[at]
+                if not create and not self.exists(path):
+                    results[at] = {}  # left missing, and no lock file made beside it
+                    continue
+                try:
+                    held.enter_context(self.locked(path, wait=False))
+                    data, new = self._changed_json(path, change, create)
+                except StoreError:  # by update_json below: it waits for the lock, and says what is wrong
+                    alone.append(at)
+                    continue
+                results[at] = data
+                if new is not None:
+                    writes.append((path, new))
+            if writes:
+                try:
+                    self._replace_many(writes)
+                except OSError as exc:
+                    raise StoreError(f"{exc.filename or 'file'}: cannot write: {exc.strerror or exc}") from exc
+        for at in sorted(alone):
+            try:
+                results[at] = self.update_json(*changes[at], create=create)
+            except StoreError as exc:
+                results[at] = exc
+        return [result if result is not None else {} for result in results]
+
+    def _changed_json(self, path: Path, change: Callable[[dict[str, Any]], None],
+                      create: bool) -> tuple[dict[str, Any], bytes | None]:
+        """The object ``change`` makes of the file, and its bytes to write (None: a file that stays the
+        same is not rewritten; one missing without ``create`` is left missing)."""
+        if not create and not self.exists(path):
+            return {}, None
+        data = self.read_json(path) if self.exists(path) else {}
+        if not isinstance(data, dict):
+            raise StoreError(f"{path}: top level is {type(data).__name__}, expected an object")
+        before = dump_json(data) if data else b""
+        change(data)
+        after = dump_json(data)
+        return data, after if after != before else None
 
     def read_queue(self, known: Snapshot | None = None) -> Snapshot | None:
         """The queue as it is now; ``None`` when there is no queue file.
@@ -449,7 +519,8 @@ class Store:
         raise AssertionError("unreachable")
 
     def update_queue(self, change: Callable[[Snapshot], bool], *, create: bool = False,
-                     attempts: int = 5, known: Snapshot | None = None, says_edits: bool = False) -> Snapshot | None:
+                     attempts: int = 5, known: Snapshot | None = None, says_edits: bool = False,
+                     first: Callable[[Snapshot], bool] | None = None, settle_later: bool = False) -> Snapshot | None:
         """Read-modify-write the queue under its lock.
 
         ``change`` edits the snapshot's document in place and returns whether it changed
@@ -459,6 +530,12 @@ class Store:
         ``known``: the caller's own recent read, used (and edited) if the bytes are the same.
         ``says_edits``: ``change`` passes every task dict it changes to :meth:`Snapshot.edit`
         first (then only those are encoded again); otherwise any of them may have changed.
+        ``first``: what must be durable before the queue that says so (a simple task's handoff), written
+        under the lock once the change is made; the queue's temp file rides with its fsync
+        (:meth:`ahead`). False: it could not write all it had to, and the change is made again on a
+        fresh read (the change leaves out what failed).
+        ``settle_later``: the queue's folder is fsynced with the temp files of the store's next durable
+        write (a claimed task's plan), before anything else appears on disk (:meth:`later`).
         """
         path = self.layout.queue
         with self.locked(path):
@@ -478,8 +555,14 @@ class Store:
                 if not changed:
                     return snapshot
                 data = dump_lines(snapshot.document, codec=self.queue_codec)
+                if first is not None:
+                    self._ahead_bytes(path, data)
+                    if not first(snapshot):
+                        self.queue_codec.forget(None)  # the change edited tasks this write will not hold
+                        continue
                 try:
-                    ours = self._replace_if_unchanged(path, data, snapshot.identity)
+                    with self.later(settle_later):
+                        ours = self._replace_if_unchanged(path, data, snapshot.identity)
                 except OSError as exc:
                     raise StoreError(f"{path}: cannot write: {exc.strerror or exc}") from exc
                 if ours is not None:
@@ -535,6 +618,8 @@ class FolderStore(Store):
         self._spare_names = (f"{SPARE_PREFIX}{uuid.uuid4().hex[:8]}-{n}" for n in count())
         self._ahead: dict[Path, bytes] = {}  # announced by ahead(), its temp file not written yet
         self._ready: dict[Path, _Ahead] = {}  # announced, its temp file written and fsynced
+        self._deferring = False  # in later(True)
+        self._owed: set[Path] = set()  # folders whose fsync is owed (later), before anything else appears
 
     @contextmanager
     def working(self) -> Iterator[None]:
@@ -550,13 +635,16 @@ class FolderStore(Store):
         try:
             yield
         finally:
-            self._drop_ahead()
-            with self._spare_turn:
-                self._spare_busy = False
-                if self._spare_thread is None:
-                    self._spare_thread = threading.Thread(target=self._make_spares, name="spares", daemon=True)
-                    self._spare_thread.start()
-                self._spare_turn.notify()
+            try:
+                self._settle()
+            finally:
+                self._drop_ahead()
+                with self._spare_turn:
+                    self._spare_busy = False
+                    if self._spare_thread is None:
+                        self._spare_thread = threading.Thread(target=self._make_spares, name="spares", daemon=True)
+                        self._spare_thread.start()
+                    self._spare_turn.notify()
 
     def _make_spares(self) -> None:
         while True:
@@ -625,7 +713,7 @@ class FolderStore(Store):
         return known is not None and known == file_identity(path)
 
     @contextmanager
-    def locked(self, path: Path) -> Iterator[None]:
+    def locked(self, path: Path, *, wait: bool = True) -> Iterator[None]:
         with self._locks_guard:
             lock = self._locks.get(path)
             if lock is None:
@@ -636,8 +724,10 @@ class FolderStore(Store):
         try:
             # a lock once held past the timeout is tried again without waiting until it is taken:
             # waited for on every pass, it held up all other work (and the watchdog) each time
-            lock.acquire(timeout=0 if path in self._stuck else timeout)
+            lock.acquire(timeout=0 if path in self._stuck or not wait else timeout)
         except Timeout as exc:
+            if not wait:
+                raise LockBusy(f"{path}.lock: held by another") from exc
             self._stuck.add(path)
             raise LockTimeout(f"{path}.lock: still held by another process after {timeout:g}s") from exc
         self._stuck.discard(path)
@@ -703,6 +793,58 @@ class FolderStore(Store):
     def ahead(self, files: list[tuple[Path, Any]]) -> None:
         self._ahead.update((path, dump_json(data)) for path, data in files)
 
+    @contextmanager
+    def later(self, later: bool = True) -> Iterator[None]:
+        before, self._deferring = self._deferring, later or self._deferring
+        try:
+            yield
+        finally:
+            self._deferring = before
+
+    def _synced(self, folder: Path) -> None:
+        """A rename into ``folder`` is made durable now, or owed (:meth:`Store.later`)."""
+        if self._deferring:
+            self._owed.add(folder)
+        else:
+            self._sync_folder(folder)
+
+    def _open_owed(self) -> list[int]:
+        """The owed folders, opened for the fsync wave that pays them (owed no more: after a failed fsync, a
+        second one says nothing)."""
+        owed, self._owed = self._owed, set()
+        fds: list[int] = []
+        try:
+            for folder in owed:
+                fds.append(os.open(folder, os.O_RDONLY | os.O_DIRECTORY))
+        except BaseException:
+            for fd in fds:
+                os.close(fd)
+            raise
+        return fds
+
+    def _settle(self, siblings: set[Path] | frozenset[Path] = frozenset()) -> None:
+        """Fsync the owed folders: before a rename, link, removal or append, and at the end of a pass. Those
+        in ``siblings`` stay owed: the links about to be made there are fsynced with them, after."""
+        if self._owed - siblings:
+            kept = self._owed & siblings
+            self._owed -= kept
+            try:
+                _fsync_all(self._open_owed(), close=True)
+            finally:
+                self._owed |= kept
+
+    def _ahead_bytes(self, path: Path, data: bytes) -> None:
+        self._ahead[path] = data
+
+    def ahead_changes(self, changes: list[tuple[Path, Callable[[dict[str, Any]], None]]]) -> None:
+        for path, change in changes:
+            try:
+                _, new = self._changed_json(path, change, create=False)
+            except StoreError:
+                continue  # its own write says what is wrong
+            if new is not None:
+                self._ahead[path] = new
+
     def _drop_ahead(self) -> None:
         """The end of a pass: announced files it did not write (or wrote otherwise) leave no temp file."""
         self._ahead.clear()
@@ -750,16 +892,20 @@ class FolderStore(Store):
             ahead = self._open_ahead(extra, temp_folders)
             if durable and (opened or ahead):
                 self._waiting()
+                owed = self._open_owed()  # the folder of an earlier rename (Store.later), in the same wave
                 try:
-                    _fsync_all([fd for _, fd in opened] + [fd for _, _, fd in ahead])
+                    _fsync_all([fd for _, fd in opened] + [fd for _, _, fd in ahead] + owed)
                 except FsyncFailed as exc:
-                    if exc.fds & {fd for _, fd in opened}:
+                    if exc.fds & ({fd for _, fd in opened} | set(owed)):
                         raise  # never fsynced again: after a writeback error a second fsync says nothing
                     for _, temp, fd in ahead:  # the announced files' own writes say what failed
                         if fd in exc.fds:
                             os.close(fd)
                             temp.unlink(missing_ok=True)
                     ahead = [made for made in ahead if made[2] not in exc.fds]
+                finally:
+                    for fd in owed:
+                        os.close(fd)
         except BaseException:
             for made_temp, fd in opened:
                 os.close(fd)
@@ -872,13 +1018,14 @@ class FolderStore(Store):
     def _replace(self, path: Path, data: bytes, *, durable: bool) -> None:
         temp = self._write_temp(path, data, durable=durable)
         try:
+            self._settle()
             self._wrote(path, temp)
             os.replace(temp, path)
-        except OSError:
+        except BaseException:
             temp.unlink(missing_ok=True)
             raise
         if durable:
-            self._sync_folder(path.parent)
+            self._synced(path.parent)
 
     def _replace_many(self, files: list[tuple[Path, bytes]]) -> None:
         if len(files) < 2:
@@ -886,6 +1033,7 @@ class FolderStore(Store):
             return
         temps = self._write_temps(files)
         try:
+            self._settle()
             for (path, _), temp in zip(files, temps, strict=True):
                 self._wrote(path, temp)
                 os.replace(temp, path)
@@ -893,6 +1041,9 @@ class FolderStore(Store):
             for temp in temps:
                 temp.unlink(missing_ok=True)  # those renamed are gone already
         folders = {path.parent for path, _ in files}
+        if self._deferring:
+            self._owed |= folders
+            return
         _fsync_all([os.open(folder, os.O_RDONLY | os.O_DIRECTORY) for folder in folders], close=True)
 
     def _create(self, files: list[tuple[Path, bytes]]) -> list[bool]:
@@ -901,6 +1052,13 @@ class FolderStore(Store):
             if not _a_file_is_there(path):
                 todo.setdefault(path, data)  # a path given twice is created once
         temps = dict(zip(todo, self._write_temps(list(todo.items())), strict=True))
+        if temps:
+            try:
+                self._settle(siblings={path.parent for path in temps})
+            except BaseException:
+                for left in temps.values():
+                    left.unlink(missing_ok=True)
+                raise
         created: list[bool] = []
         folders: set[Path] = set()
         for path, _ in files:
@@ -919,7 +1077,9 @@ class FolderStore(Store):
                 created.append(False)
             finally:
                 temp.unlink(missing_ok=True)
-        _fsync_all([os.open(folder, os.O_RDONLY | os.O_DIRECTORY) for folder in folders], close=True)
+        siblings = self._owed & {path.parent for path in todo}  # owed there: fsynced with these links
+        self._owed -= siblings
+        _fsync_all([os.open(folder, os.O_RDONLY | os.O_DIRECTORY) for folder in folders | siblings], close=True)
         return created
 
     def _replace_if_unchanged(self, path: Path, data: bytes, expected: Identity) -> Identity | None:
@@ -930,11 +1090,12 @@ class FolderStore(Store):
         try:
             if file_identity(path) != expected:
                 return None  # an unlocked writer got in between: start over
+            self._settle()
             self._wrote(path, temp)
             os.replace(temp, path)
         finally:
             temp.unlink(missing_ok=True)
-        self._sync_folder(path.parent)
+        self._synced(path.parent)
         return ours
 
     def identity(self, path: Path) -> Identity:
@@ -980,6 +1141,7 @@ class FolderStore(Store):
             return None
 
     def remove(self, path: Path) -> None:
+        self._settle()
         path.unlink(missing_ok=True)
 
     def append_line(self, path: Path, data: bytes) -> tuple[int, int] | None:
@@ -987,6 +1149,7 @@ class FolderStore(Store):
 
         A torn last line (our short write on a full disk, or another writer's) is ended first.
         """
+        self._settle()
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
                      DEFAULT_MODE)
         try:
@@ -1100,7 +1263,7 @@ class MemoryStore(Store):
         self.written_order.append(path)
 
     @contextmanager
-    def locked(self, path: Path) -> Iterator[None]:
+    def locked(self, path: Path, *, wait: bool = True) -> Iterator[None]:
         yield
 
     def _read_bytes(self, path: Path) -> bytes:
@@ -1211,17 +1374,17 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _fsync_all(fds: list[int], *, close: bool = False) -> None:
-    """fsync every fd, in parallel when there are several (fsync releases the GIL)."""
+    """fsync every fd, in parallel when there are several (fsync releases the GIL): the first on this
+    thread, the others on the pool's (one thread woken less: a wake-up cost 0.1-1 ms on a busy machine)."""
     global _FSYNC_POOL
     try:
-        if len(fds) == 1:
-            errors = [_fsync_error(fds[0])]
-        elif fds:
+        if len(fds) > 1:
             if _FSYNC_POOL is None:
                 _FSYNC_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fsync")
-            errors = list(_FSYNC_POOL.map(_fsync_error, fds))
+            others = [_FSYNC_POOL.submit(_fsync_error, fd) for fd in fds[1:]]
+            errors = [_fsync_error(fds[0]), *(future.result() for future in others)]
         else:
-            errors = []
+            errors = [_fsync_error(fd) for fd in fds]
         failed = [(fd, error) for fd, error in zip(fds, errors, strict=True) if error is not None]
         if failed:
             first = failed[0][1]

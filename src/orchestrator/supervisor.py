@@ -25,9 +25,10 @@ while the daemon was down is acted on.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -534,11 +535,14 @@ class Supervisor:
             plan.progress = progress.summarize(plan)
             todo.append(plan)
         # the subtask files and handoffs the plans are about to need: their temp files ride with the plans'
-        # fsyncs, so each later write is its rename and its folder's fsync (two waits less a pickup)
+        # fsyncs, so each later write is its rename and its folder's fsync (two waits less a pickup, and
+        # six less a stage advance: its subtask files rewritten and its handoffs withdrawn too)
+        now = iso(self.clock)  # of the handoffs withdrawn: the same bytes ahead as written
         files = dict(file for plan in todo for file in self._effect_files(plan))
         self.store.ahead(list(files.items()))
+        self.store.ahead_changes([change for plan in todo for change in self._effect_changes(plan, now)])
         saved = [plan for plan, ok in zip(todo, self.registry.save_many(todo, release=False), strict=True) if ok]
-        for plan, done in zip(saved, self._effects_many(saved, files), strict=True):
+        for plan, done in zip(saved, self._effects_many(saved, files, now), strict=True):
             if not done:
                 continue
             self.outbox.release(plan.orchestration_id)
@@ -552,6 +556,15 @@ class Supervisor:
         return [*((self.layout.subtask(s.subtask_id), s.model_dump(mode="json")) for s in self._unwritten(plan)),
                 *(self._handoff_file(plan, s) for s in self._due(plan))]
 
+    def _effect_changes(self, plan: Plan, now: str) -> list[tuple[Path, Callable[[dict[str, Any]], None]]]:
+        """The changes :meth:`_effects` would make now to ``plan``'s existing subtask files, and to the
+        handoffs of the attempts they end, if every one of them is written."""
+        new = {s.subtask_id for s in self._unwritten(plan)}
+        marked = [(plan.subtask(i), restore) for i, restore in self._dirty.get(plan.orchestration_id, {}).items()
+                  if i not in new]
+        return [*(self._subtask_change(s, restore) for s, restore in marked),
+                *((path, self._cancel(reason, now)) for s, _ in marked for _, path, reason in self._withdrawals(plan, s))]
+
     def _unwritten(self, plan: Plan, fresh: set[str] | frozenset[str] = frozenset()) -> list[Subtask]:
         """Subtasks whose file was not announced as created (nor just created in a batch: ``fresh``)."""
         o = plan.orchestration_id
@@ -562,7 +575,7 @@ class Supervisor:
         """Active subtasks whose current attempt's handoff was not written yet."""
         return [s for s in plan.subtasks if s.status in ACTIVE and not self._handed_off(plan.orchestration_id, s)]
 
-    def _effects_many(self, plans: list[Plan], files: dict[Path, Any] | None = None) -> list[bool]:
+    def _effects_many(self, plans: list[Plan], files: dict[Path, Any] | None = None, now: str | None = None) -> list[bool]:
         """:meth:`_effects` of each plan; with several, their new subtask files are created in one
         batch, then (those files durable) the handoffs of the fresh ones in another. Whatever a
         batch did not write, each plan's own :meth:`_effects` writes (or reports) after it."""
@@ -577,7 +590,7 @@ class Supervisor:
                                              if s.subtask_id in fresh and s.status in ACTIVE])
             except StoreError:
                 pass  # each plan's own effects write what is missing, and say what failed
-        return [self._effects(plan, fresh, files) for plan in plans]
+        return [self._effects(plan, fresh, files, now) for plan in plans]
 
     def _new_subtask_file(self, subtask: Subtask, files: dict[Path, Any]) -> tuple[Path, Any]:
         """A subtask's file as the plan has it (encoded once: :meth:`_effect_files` did it for :meth:`Store.ahead`)."""
@@ -585,7 +598,7 @@ class Supervisor:
         return path, files[path] if path in files else subtask.model_dump(mode="json")
 
     def _effects(self, plan: Plan, fresh: set[str] | frozenset[str] = frozenset(),
-                 files: dict[Path, Any] | None = None) -> bool:
+                 files: dict[Path, Any] | None = None, now: str | None = None) -> bool:
         """Write what the plan says and the files do not show yet, each write idempotent.
 
         What is "not shown yet" follows from the plan and from which events were announced
@@ -604,8 +617,8 @@ class Supervisor:
                 for subtask, created in zip(new, written, strict=True):
                     if created:  # written as the plan has it: nothing more to write
                         marks.pop(subtask.subtask_id, None)
-            for subtask_id, restore in marks.items():
-                self._write_one(plan, subtask_id, restore)
+            if marks:
+                self._write_marked(plan, marks, now or iso(self.clock))
             due = self._due(plan)
             if due:  # a stage's handoffs together: their fsyncs shared, all after the subtask files
                 self.store.create_json_many([self._handoff_file(plan, s) for s in due])
@@ -640,21 +653,103 @@ class Supervisor:
         return (self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id, subtask.attempt),
                 handoffs.for_subtask(plan, subtask, plan.priority, subtask.handed_off_at or iso(self.clock)).to_json())
 
-    def _write_one(self, plan: Plan, subtask_id: str, restore: bool) -> None:
-        """One subtask file; one that cannot be read (not JSON, not an object, not a file) is never
-        rewritten, is reported once, and holds up nothing else: it is tried again on later passes."""
-        try:
-            self._write_subtask(plan, plan.subtask(subtask_id), restore)
-        except StoreError as exc:
-            if "cannot write" in str(exc) or "cannot create" in str(exc):
-                raise  # the folder or the disk: the whole change is written again
-            self._dirty.setdefault(plan.orchestration_id, {})[subtask_id] = restore
-            if self._invalid.get(subtask_id) != describe(exc):
-                self.outbox.emit("subtask_invalid", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
-                                 problem=describe(exc), action="left as it is; written when it can be read again")
-            self._invalid[subtask_id] = describe(exc)
-        else:
+    def _write_marked(self, plan: Plan, marks: dict[str, bool], now: str) -> None:
+        """The marked subtask files in one step (each under its lock, read, changed, all written together:
+        their fsyncs shared, their folder synced once), then, in another, the handoffs of the attempts
+        they show ended, withdrawn. A file that cannot be read (not JSON, not an object, not a file) is
+        never rewritten, is reported once, and holds up nothing else: it is tried again on later passes."""
+        ids = list(marks)
+        written: list[Subtask] = []
+        failed: StoreError | None = None
+        results = self.store.update_json_many([self._subtask_change(plan.subtask(i), marks[i]) for i in ids])
+        for subtask_id, result in zip(ids, results, strict=True):
+            if isinstance(result, StoreError):
+                failed = failed or self._unwritable(plan, subtask_id, marks[subtask_id], result)
+                continue
+            # read again on the next look: a worker may have written since our read, or in place since
+            self._subtask_file(subtask_id).forget()
             self._invalid.pop(subtask_id, None)
+            written.append(plan.subtask(subtask_id))
+        if failed is not None:
+            raise failed
+        self._withdraw_handoffs(plan, written, marks, now)
+
+    def _unwritable(self, plan: Plan, subtask_id: str, restore: bool, exc: StoreError) -> StoreError | None:
+        """A subtask file's write failed: the folder or the disk (returned: the whole change is written
+        again), or the file itself (left as it is, reported once, written when it can be read again)."""
+        if "cannot write" in str(exc) or "cannot create" in str(exc):
+            return exc
+        self._dirty.setdefault(plan.orchestration_id, {})[subtask_id] = restore
+        if self._invalid.get(subtask_id) != describe(exc):
+            self.outbox.emit("subtask_invalid", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
+                             problem=describe(exc), action="left as it is; written when it can be read again")
+        self._invalid[subtask_id] = describe(exc)
+        return None
+
+    def _subtask_change(self, subtask: Subtask, restore: bool) -> tuple[Path, Callable[[dict[str, Any]], None]]:
+        """A subtask file and the change that writes the daemon's fields into it, keeping the worker's
+        while its attempt runs (it depends on nothing but the file: :meth:`Store.ahead_changes`)."""
+        desired = subtask.model_dump(mode="json")
+        restore = restore or subtask.status not in ACTIVE
+
+        def change(data: dict[str, Any]) -> None:
+            # the file shows the running attempt as its worker left it: keep what the worker wrote
+            keep = not restore and data.get("attempt") == subtask.attempt and data.get("status") in REPORTED
+            for key, value in desired.items():
+                if keep and key in WORKER_FIELDS and key in data:
+                    continue  # the worker's, of the running attempt: it may have written since we read
+                if key in WORKER_FIELDS and isinstance(data.get(key), dict | list | int | float) \
+                        and as_text(data[key]) == value:
+                    continue  # the worker's object or number, which we read as this text: kept as written
+                data[key] = value
+
+        return self._subtask_file(subtask.subtask_id).path, change
+
+    def _withdrawals(self, plan: Plan, subtask: Subtask) -> list[tuple[int, Path, str]]:
+        """The handoffs nobody should take any more, not yet announced withdrawn (attempt, path, reason):
+        those of earlier attempts, and the current one once its attempt is over (failed, waiting for its
+        retry or a person, completed, skipped, or its plan aborted): the consumer takes every ``pending``
+        one, and one taken late started a worker on an attempt that had ended, beside the retry's."""
+        o = plan.orchestration_id
+        over = (subtask.status not in ACTIVE and subtask.status != "pending") or plan.status == "aborted"
+        why = ("skipped by a person" if subtask.status == "skipped" else "the orchestration was aborted"
+               if plan.status == "aborted" else f"attempt {subtask.attempt} ended")
+        return [(attempt, self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id, attempt),
+                 why if attempt == subtask.attempt else f"superseded by attempt {subtask.attempt}")
+                for attempt in range(1, subtask.attempt + (1 if over else 0))
+                if not self.outbox.was_announced(f"{o}:withdrawn:{subtask.subtask_id}:{attempt}")]
+
+    def _cancel(self, reason: str, now: str,
+                said: Callable[[], None] = lambda: None) -> Callable[[dict[str, Any]], None]:
+        """The change that withdraws a handoff (``now``: the same bytes ahead as written); ``said`` is
+        called when the withdrawal is one to announce."""
+        def cancel(data: dict[str, Any]) -> None:
+            if handoffs.withdraw_to_announce(data, reason, now, self.outbox.knows_since):
+                said()
+
+        return cancel
+
+    def _withdraw_handoffs(self, plan: Plan, subtasks: list[Subtask], marks: dict[str, bool], now: str) -> None:
+        """Mark the handoffs of :meth:`_withdrawals` ``cancelled``, in one step; a handoff that cannot be
+        read holds back its subtask (written again, and this tried again, on the next pass)."""
+        todo = [(subtask, attempt, path, reason) for subtask in subtasks
+                for attempt, path, reason in self._withdrawals(plan, subtask)]
+        if not todo:
+            return
+        withdrawn: set[int] = set()
+        with self.store.later():  # their folder is fsynced with the new handoffs' links that follow, if any
+            results = self.store.update_json_many([(path, self._cancel(reason, now, partial(withdrawn.add, at)))
+                                                   for at, (_, _, path, reason) in enumerate(todo)], create=False)
+        failed: StoreError | None = None
+        for at, ((subtask, attempt, path, reason), result) in enumerate(zip(todo, results, strict=True)):
+            if isinstance(result, StoreError):
+                failed = failed or self._unwritable(plan, subtask.subtask_id, marks[subtask.subtask_id], result)
+            elif at in withdrawn:
+                self._emit(plan, "handoff_withdrawn", f"withdrawn:{subtask.subtask_id}:{attempt}",
+                           subtask_id=subtask.subtask_id, attempt=attempt, reason=reason,
+                           path=self.layout.rel(path))
+        if failed is not None:
+            raise failed
 
     def _status_effects(self, plan: Plan) -> None:
         """The escalation file, the report and the queue task, for a status not yet announced."""
@@ -674,56 +769,6 @@ class Supervisor:
             aborted = plan.status == "aborted" and not self.outbox.was_announced(f"{o}:aborted")
             if aborted or (resumed and plan.status == "in_progress"):
                 self._queue_follows(plan)
-
-    def _write_subtask(self, plan: Plan, subtask: Subtask, restore: bool) -> None:
-        """Write the daemon's fields of a subtask file, keeping the worker's while its attempt runs."""
-        desired = subtask.model_dump(mode="json")
-        restore = restore or subtask.status not in ACTIVE
-
-        def change(data: dict[str, Any]) -> None:
-            # the file shows the running attempt as its worker left it: keep what the worker wrote
-            keep = not restore and data.get("attempt") == subtask.attempt and data.get("status") in REPORTED
-            for key, value in desired.items():
-                if keep and key in WORKER_FIELDS and key in data:
-                    continue  # the worker's, of the running attempt: it may have written since we read
-                if key in WORKER_FIELDS and isinstance(data.get(key), dict | list | int | float) \
-                        and as_text(data[key]) == value:
-                    continue  # the worker's object or number, which we read as this text: kept as written
-                data[key] = value
-
-        file = self._subtask_file(subtask.subtask_id)
-        self.store.update_json(file.path, change)
-        # read again on the next look: a worker may have written since our read, or in place since
-        file.forget()
-        self._withdraw_handoffs(plan, subtask)
-
-    def _withdraw_handoffs(self, plan: Plan, subtask: Subtask) -> None:
-        """Mark handoffs nobody should take any more ``cancelled``: those of earlier attempts, and the
-        current one once its attempt is over (failed, waiting for its retry or a person, completed,
-        skipped, or its plan aborted): the consumer takes every ``pending`` one, and one taken late
-        started a worker on an attempt that had ended, beside the retry's."""
-        o = plan.orchestration_id
-        over = (subtask.status not in ACTIVE and subtask.status != "pending") or plan.status == "aborted"
-        why = ("skipped by a person" if subtask.status == "skipped" else "the orchestration was aborted"
-               if plan.status == "aborted" else f"attempt {subtask.attempt} ended")
-        for attempt in range(1, subtask.attempt + (1 if over else 0)):
-            key = f"{o}:withdrawn:{subtask.subtask_id}:{attempt}"
-            if self.outbox.was_announced(key):
-                continue
-            reason = why if attempt == subtask.attempt else f"superseded by attempt {subtask.attempt}"
-            path = self.layout.subtask_handoff(subtask.assigned_to, subtask.subtask_id, attempt)
-            withdrawn = False
-
-            def cancel(data: dict[str, Any], reason: str = reason) -> None:
-                nonlocal withdrawn
-                withdrawn = handoffs.withdraw_to_announce(data, reason, iso(self.clock), self.outbox.knows_since)
-
-            if self.store.exists(path):
-                self.store.update_json(path, cancel, create=False)
-            if withdrawn:
-                self._emit(plan, "handoff_withdrawn", f"withdrawn:{subtask.subtask_id}:{attempt}",
-                           subtask_id=subtask.subtask_id, attempt=attempt, reason=reason,
-                           path=self.layout.rel(path))
 
     def _escalation(self, plan: Plan) -> dict[str, Any]:
         assert plan.blocking_subtask is not None
