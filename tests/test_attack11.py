@@ -796,6 +796,36 @@ def test_a_move_back_cut_short_by_a_crash_is_announced_once(crash_at: int) -> No
     assert max(sim.event_ids().values()) == 1
 
 
+@pytest.mark.parametrize("crash_at", range(1, 16))
+def test_a_stage_handed_off_and_aborted_in_one_pass_announces_its_handoffs_after_a_crash(crash_at: int) -> None:
+    """Regression (``make faults``, walk 2029): a worker's completion and an abort request read in one pass; the
+    plan was written twice (stage 2 handed off, then aborted), the second time with the abort's events only, the
+    first change's released but not appended yet; a crash before the pass's append lost them: stage 2's handoffs
+    were written (and withdrawn) and never said. The plan's outbox now keeps what is released until appended."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=PLANS[0]))
+    sim.run("queue")
+    design = "orch-w-design"
+    sim.report(design, "start", worker_id="w-1", pid=4242)
+    sim.processes.states[4242] = "running"
+    sim.run(("subtask", design))
+    sim.report(design, "complete", worker_id="w-1", result="done")
+    sim.store.put(sim.layout.requests / "1-abort.json", {"orchestration_id": "orch-w", "action": "abort",
+                                                          "requested_by": "a person"})
+    sim.store.crash_at = sim.store.writes + crash_at
+    with contextlib.suppress(Crash):
+        sim.run("requests", "tick")
+    sim.store.crash_at = None
+    sim = sim.restart()
+    sim.tick(1)
+    assert sim.plan("orch-w")["status"] == "aborted"
+    for path in sim.handoffs():
+        subtask = sim.store.get(path).get("subtask_id")
+        assert sim.events("handoff_created", subtask_id=subtask), f"{path.name} written, never announced"
+    assert max(sim.event_ids().values()) == 1
+
+
 # --- a standby daemon takes over after a kill -9 (real processes) --------------------------------------
 
 

@@ -40,6 +40,7 @@ class Outbox:
         self._held: dict[str, list[Event]] = {}
         self._ready: list[Event] = []
         self._ready_ids: set[str] = set()  # the event ids in _ready: a burst stages thousands
+        self._released: dict[str, list[Event]] = {}  # plan id -> its events released, not appended yet
         self._announced: dict[str, set[str]] = {}  # scope (orchestration or task id) -> event ids
         self._append_problem: str | None = None
         self._over: set[str] = set()  # scopes forgotten: forgotten again once their last events are appended
@@ -70,12 +71,17 @@ class Outbox:
                 self._ready_ids.add(key)
 
     def held(self, plan_id: str) -> list[dict[str, Any]]:
-        """The events waiting for ``plan_id``'s file, as they go into its ``outbox``."""
-        return [e.model_dump(exclude_none=True) for e in self._held.get(plan_id, [])]
+        """The events waiting for ``plan_id``'s file, as they go into its ``outbox``: also those released but not
+        appended yet. A plan changed twice in one pass (a stage handed off, then the plan aborted by a request)
+        was written the second time with the second change's events only; a crash before the pass's append
+        lost the first change's for good (``make faults``, walk 2029: stage 2's handoffs written, never said)."""
+        return [e.model_dump(exclude_none=True) for e in (*self._released.get(plan_id, []), *self._held.get(plan_id, []))]
 
     def release(self, plan_id: str) -> None:
         """The plan's file is written: its events may be announced."""
         released = self._held.pop(plan_id, [])
+        if released:
+            self._released.setdefault(plan_id, []).extend(released)
         self._ready += released
         self._ready_ids.update(e.event_id for e in released if e.event_id is not None)
 
@@ -143,6 +149,7 @@ class Outbox:
         if not events:
             self._ready.clear()
             self._ready_ids.clear()
+            self._released.clear()
             self._forget_over()
             return
         try:
@@ -158,6 +165,7 @@ class Outbox:
         self._append_problem = None
         self._ready.clear()
         self._ready_ids.clear()
+        self._released.clear()
         for event in events:
             if event.event_id is not None:
                 self._mark(event.event_id)
