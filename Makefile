@@ -24,8 +24,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# the sample queue, where there is one: a folder without either starts empty (the daemon waits for its queue)
 $(DIR)/task-queue.json:
-	cp $(DIR)/task-queue.sample.json $@
+	@if [ -f $(DIR)/task-queue.sample.json ]; then cp $(DIR)/task-queue.sample.json $@; \
+	else echo "no $@ yet: the daemon waits for it (orchestrator submit, scripts/add-task.sh)"; fi
 
 run: $(STAMP) $(DIR)/task-queue.json
 	$(BIN)/orchestrator run --coordination-dir $(DIR)
