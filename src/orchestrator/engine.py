@@ -476,19 +476,16 @@ class Engine:
             self._handoff_problems.pop(task.id, None)
         return failed
 
-    def _handoff_failed(self, task_id: str, master: str | None, exc: StoreError) -> None:
-        if self._handoff_problems.get(task_id) != str(exc):  # once per cause, not on every retry
+    def _handoff_failed(self, task_id: str, master: str | None, exc: StoreError,
+                        problems: dict[str, str] | None = None) -> None:
+        """Said once per cause, not on every retry. ``problems``: where it is kept (a pending task's, by default;
+        a moved task is ``assigned``, and the problems kept for pending tasks only said it again at every tick while
+        the chosen master's path held a broken file)."""
+        problems = self._handoff_problems if problems is None else problems
+        if problems.get(task_id) != str(exc):
             self.outbox.emit("handoff_failed", task_id=task_id, master=master, problem=str(exc),
                              action="retried until it can be written")
-        self._handoff_problems[task_id] = str(exc)
-
-    def _move_failed(self, task_id: str, master: str, exc: StoreError) -> None:
-        """:meth:`_handoff_failed` for a move: a moved task is ``assigned``, and the problems kept for pending tasks
-        only said it again at every tick while the chosen master's path held a broken file."""
-        if self._move_problems.get(task_id) != str(exc):
-            self.outbox.emit("handoff_failed", task_id=task_id, master=master, problem=str(exc),
-                             action="retried until it can be written")
-        self._move_problems[task_id] = str(exc)
+        problems[task_id] = str(exc)
 
     def _earlier_handoff(self, task_id: str, attempt: int) -> str | None:
         for master in MASTERS:
@@ -599,7 +596,7 @@ class Engine:
                 return
             self._named[task_id] = self.layout.rel(live)
         except StoreError as exc:
-            self._move_failed(task_id, master, exc)
+            self._handoff_failed(task_id, master, exc, self._move_problems)
             return
         self.outbox.emit("claim_restored", task_id=task_id,
                          problem=f"the queue named {handoff_file} again, withdrawn when the task was moved to {to}",
@@ -688,13 +685,13 @@ class Engine:
             if not self.store.create_json(new, offered):
                 self.store.update_json(new, lambda current: handoffs.offer_again(current, was, iso(self.clock)))
             # the old handoff says the new one was written: from now on it is its master's (see above)
-            self.store.update_json(old, lambda current: current.update(handed_on=self.layout.rel(new))
-                                   if current.get("cancelled_reason") == reason else None, create=False)
+            self.store.update_json(old, lambda current: handoffs.mark_handed_on(current, reason, self.layout.rel(new)),
+                                   create=False)
             if not self.set_task(task_id, None, only_if="assigned", handoff_file=self.layout.rel(new)):
                 return
             self._named[task_id] = self.layout.rel(new)
         except StoreError as exc:
-            self._move_failed(task_id, chosen, exc)
+            self._handoff_failed(task_id, chosen, exc, self._move_problems)
             return
         self._move_problems.pop(task_id, None)
         self._announce_move(task_id, n, new, self.store.read_json_or_none(new), handoff_file)

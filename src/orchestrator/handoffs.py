@@ -194,6 +194,13 @@ def handed_on(data: Any, reason: str) -> str | None:
     return None
 
 
+def mark_handed_on(data: dict[str, Any], reason: str, to: str) -> None:
+    """The handoff withdrawn for a move (``reason``) says where its task went, once the new handoff is written
+    (:func:`handed_on` reads it)."""
+    if data.get("cancelled_reason") == reason:
+        data["handed_on"] = to
+
+
 def move_reason(master: str) -> str:
     """Why a handoff was withdrawn when a person moved its task to ``master``."""
     return f"moved to {master} by a person"
