@@ -55,3 +55,51 @@ def test_a_fifo_and_a_folder_in_the_batch_hold_up_only_themselves(store: FolderS
     assert results[0] == {"status": "running"}
     assert all(isinstance(r, StoreError) for r in results[1:])
     assert json.loads(first.read_text()) == {"status": "running"}
+
+
+# --- the events file unwritable for many passes ---------------------------------------------------------------
+
+
+def test_released_plan_events_stay_bounded_while_the_events_file_cannot_be_written(
+        store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``MAX_UNWRITTEN`` bounds the events kept while the file cannot be written; the plans' released
+    events (kept for their next outbox) grew without bound beside them, and each plan file written
+    again carried every one of them in its outbox, even those the bound had dropped."""
+    from orchestrator import outbox as outbox_module
+    from orchestrator.clock import FakeClock
+    from orchestrator.outbox import Outbox
+
+    monkeypatch.setattr(outbox_module, "MAX_UNWRITTEN", 5)
+    store.layout.events.mkdir()  # not a file: every append fails
+    outbox = Outbox(store, FakeClock())
+    for step in range(20):
+        outbox.emit("stage_started", key=f"orch-t:stage:{step}", hold="orch-t", orchestration_id="orch-t")
+        outbox.release("orch-t")
+        outbox.flush()
+    assert outbox.pending == 5
+    assert len(outbox.held("orch-t")) <= 5
+
+
+def test_released_events_under_the_bound_are_kept_for_the_plan_file_and_announced_once_after_healing(
+        store: FolderStore) -> None:
+    """The near case: under the bound every released event stays in the plan's next outbox; once the file
+    can be written they are appended once, and a restart restoring that outbox announces none again."""
+    from orchestrator.clock import FakeClock
+    from orchestrator.outbox import Outbox
+
+    store.layout.events.mkdir()
+    outbox = Outbox(store, FakeClock())
+    for step in range(3):
+        outbox.emit("stage_started", key=f"orch-t:stage:{step}", hold="orch-t", orchestration_id="orch-t")
+        outbox.release("orch-t")
+        outbox.flush()
+    plan_outbox = outbox.held("orch-t")
+    assert [e["event_id"] for e in plan_outbox] == [f"orch-t:stage:{step}" for step in range(3)]
+    store.layout.events.rmdir()  # healed
+    outbox.flush()
+    outbox.flush()
+    lines = [json.loads(line) for line in store.layout.events.read_text().splitlines()]
+    assert [e["event_id"] for e in lines] == [f"orch-t:stage:{step}" for step in range(3)]
+    restarted = Outbox(store, FakeClock())
+    restarted.learn()
+    assert restarted.restore("orch-t", plan_outbox) == 0
