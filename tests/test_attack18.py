@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from orchestrator.store import FolderStore, Layout, StoreError
+from orchestrator.config import Config, Settings
+from orchestrator.store import FolderStore, Layout, LockTimeout, StoreError
 
 
 @pytest.fixture
@@ -55,6 +59,62 @@ def test_a_fifo_and_a_folder_in_the_batch_hold_up_only_themselves(store: FolderS
     assert results[0] == {"status": "running"}
     assert all(isinstance(r, StoreError) for r in results[1:])
     assert json.loads(first.read_text()) == {"status": "running"}
+
+
+def test_a_worker_writing_between_the_read_ahead_and_the_locked_write_keeps_what_it_wrote(
+        store: FolderStore) -> None:
+    """Held: the temp file written ahead (with the plan's fsync) is for the bytes read before the worker's
+    write; the change made again under the lock gives other bytes, so it is not taken and none is left."""
+    first, second = store.layout.subtask("orch-t-s01"), store.layout.subtask("orch-t-s02")
+    for path in (first, second):
+        path.write_text(json.dumps({"status": "assigned"}))
+
+    def mark(data: dict[str, Any]) -> None:
+        data["orchestrator"] = 1
+
+    with store.working():
+        store.ahead_changes([(first, mark), (second, mark)])
+        first.write_text(json.dumps({"status": "in_progress", "worker_id": "w1"}))  # the worker, meanwhile
+        store.write_json(store.layout.plan("orch-t"), {"orchestration_id": "orch-t"})  # takes the temps ahead
+        store.update_json_many([(first, mark), (second, mark)])
+    assert json.loads(first.read_text()) == {"status": "in_progress", "worker_id": "w1", "orchestrator": 1}
+    assert json.loads(second.read_text()) == {"status": "assigned", "orchestrator": 1}
+    assert [p.name for p in first.parent.iterdir() if p.name.startswith(".orchestrator-")] == []
+
+
+def test_a_lock_held_past_the_timeout_fails_only_its_file_after_the_others_are_written(tmp_path: Path) -> None:
+    """Held: another process holds one subtask file's lock longer than lock_timeout_seconds; its sibling
+    is written first (not behind the wait), and the held one alone reports LockTimeout."""
+    root = tmp_path / "coordination"
+    root.mkdir()
+    store = FolderStore(Layout(root), Settings(Config.model_validate({"watch": {"lock_timeout_seconds": 0.3}})))
+    store.make_folders()
+    free, held = store.layout.subtask("orch-t-s01"), store.layout.subtask("orch-t-s02")
+    for path in (free, held):
+        path.write_text(json.dumps({"status": "assigned"}))
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time\n"
+        f"fd = os.open({str(held) + '.lock'!r}, os.O_RDWR | os.O_CREAT)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('held', flush=True)\ntime.sleep(30)\n")],
+        stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        written_at: list[float] = []
+
+        def mark(data: dict[str, Any]) -> None:
+            data["orchestrator"] = 1
+            written_at.append(time.monotonic())
+
+        start = time.monotonic()
+        with store.working():
+            results = store.update_json_many([(free, mark), (held, mark)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert results[0] == {"status": "assigned", "orchestrator": 1}
+    assert isinstance(results[1], LockTimeout)
+    assert written_at[0] - start < 0.3  # not behind the held lock's wait
+    assert json.loads(held.read_text()) == {"status": "assigned"}
 
 
 # --- the events file unwritable for many passes ---------------------------------------------------------------
