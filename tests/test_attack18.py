@@ -163,3 +163,57 @@ def test_released_events_under_the_bound_are_kept_for_the_plan_file_and_announce
     restarted = Outbox(store, FakeClock())
     restarted.learn()
     assert restarted.restore("orch-t", plan_outbox) == 0
+
+
+def _unwritable_events(sim: Any) -> list[bool]:
+    """The events file cannot be appended while the list holds True."""
+    broken = [True]
+    append = sim.store.append_events
+
+    def failing(events: Any) -> Any:
+        if broken[0]:
+            raise StoreError(f"{sim.layout.events}: cannot append: Input/output error")
+        return append(events)
+
+    sim.store.append_events = failing
+    return broken
+
+
+@pytest.mark.parametrize("restart", [False, True])
+def test_events_unwritable_for_several_passes_of_a_stage_advance_are_announced_once(restart: bool) -> None:
+    """Held: a plan handed off, its first stage completed and the next handed off, all while the events file
+    could not be written; healed (or after a restart while still broken, then healed), every event is
+    announced exactly once and none is lost."""
+    from sim import SUBTASKS, Sim, task
+
+    reference = Sim()
+    reference.start()
+    reference.submit(task("w", "Widget", subtasks=SUBTASKS), task("s", "Fix bug in app/main.py line 3"))
+    reference.run("queue")
+    reference.tick(1)
+    orch = reference.queue_task("w")["orchestration_id"]
+    reference.finish_active(orch)
+    reference.tick(1)
+    reference.tick(1)
+    expected = set(reference.event_ids())
+
+    sim = Sim()
+    sim.start()
+    broken = _unwritable_events(sim)
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS), task("s", "Fix bug in app/main.py line 3"))
+    sim.run("queue")
+    sim.tick(1)
+    sim.finish_active(orch)
+    sim.tick(1)
+    sim.tick(1)
+    if restart:
+        sim.core.note("orchestrator_stopped")
+        sim = sim.restart()
+        broken = _unwritable_events(sim)
+        sim.tick(1)
+    broken[0] = False
+    sim.tick(1)
+    sim.tick(1)
+    counted = sim.event_ids()
+    assert [k for k, n in counted.items() if n > 1] == []
+    assert sorted(expected - set(counted)) == []
