@@ -217,3 +217,81 @@ def test_events_unwritable_for_several_passes_of_a_stage_advance_are_announced_o
     counted = sim.event_ids()
     assert [k for k, n in counted.items() if n > 1] == []
     assert sorted(expected - set(counted)) == []
+
+
+def _advance_with_a_broken_sibling(crash_at: int | None) -> Any:
+    """Stage 1 done; the frontend's file is not JSON (a person's bad edit) when stage 2 is handed off; a crash
+    before the ``crash_at``-th write of that pass, a restart, then the file mended and the stage finished."""
+    from orchestrator.store import Crash
+
+    from sim import SUBTASKS, Sim, task
+
+    sim = Sim()
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    sim.tick(1)
+    orch = sim.queue_task("w")["orchestration_id"]
+    good = sim.store.files[sim.layout.subtask(f"{orch}-frontend")]
+    sim.store.files[sim.layout.subtask(f"{orch}-frontend")] = b"{not json"
+    sim.finish_active(orch)
+    before = sim.store.writes
+    if crash_at is not None:
+        sim.store.crash_at = before + crash_at
+    try:
+        sim.tick(1)
+    except Crash:
+        sim.store.crash_at = None
+        sim = sim.restart()
+    sim.store.crash_at = None
+    sim.tick(1)
+    sim.store.files[sim.layout.subtask(f"{orch}-frontend")] = good  # mended
+    for _ in range(4):
+        sim.tick(1)
+    return sim, orch, sim.store.writes - before
+
+
+@pytest.mark.parametrize("crash_at", range(1, 11))
+def test_a_crash_anywhere_in_a_stage_advance_with_an_unreadable_sibling_loses_and_doubles_nothing(
+        crash_at: int) -> None:
+    sim, orch, _ = _advance_with_a_broken_sibling(crash_at)
+    counted = sim.event_ids()
+    assert [k for k, n in counted.items() if n > 1] == []
+    assert sorted(s["status"] for s in sim.plan(orch)["subtasks"]) == ["assigned", "assigned", "completed", "pending"]
+    for name in ("backend", "frontend"):
+        assert sim.subtask(f"{orch}-{name}")["status"] == "assigned", name
+        assert counted[f"{orch}:handoff:{orch}-{name}:1"] == 1, name
+    assert counted[f"{orch}:withdrawn:{orch}-design:1"] == 1
+    assert counted[f"{orch}:stage:2:started"] == 1
+
+
+@pytest.mark.parametrize("broken", [True, False])
+def test_a_subtask_file_unreadable_at_its_hand_off_is_written_after_a_restart_once_mended(broken: bool) -> None:
+    """Regression: the file that could not be read when its stage was handed off is written again by an
+    in-memory mark; a restart lost it (the plan's events all announced, nothing to redo), so the mended
+    file said ``pending`` for good while the plan and its handoff said assigned: its worker was refused
+    ("subtask is pending, not assigned or in progress") and the stage never ended. The near case: a file
+    written at the hand-off is not written again after the restart."""
+    from sim import SUBTASKS, Sim, task
+
+    sim = Sim()
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    sim.tick(1)
+    orch = sim.queue_task("w")["orchestration_id"]
+    frontend = sim.layout.subtask(f"{orch}-frontend")
+    good = sim.store.files[frontend]
+    if broken:
+        sim.store.files[frontend] = b"{not json"
+    sim.finish_active(orch)
+    sim.tick(1)
+    sim = sim.restart()
+    if broken:
+        sim.store.files[frontend] = good  # mended: as it was before the hand-off
+    written = sim.store.written[frontend]
+    sim.tick(1)
+    sim.tick(1)
+    assert sim.subtask(f"{orch}-frontend")["status"] == "assigned"
+    assert sim.store.written[frontend] == written + (1 if broken else 0)
+    assert sim.report(f"{orch}-frontend", "start", worker_id="w1") is None
