@@ -161,6 +161,11 @@ class Outbox:
             self._append_problem = str(exc)
             self._ready = events[-MAX_UNWRITTEN:]
             self._ready_ids = {e.event_id for e in self._ready if e.event_id is not None}
+            # a plan's released events are those still kept: they grew without bound beside the kept ones
+            # (each plan file written again carried all of them in its outbox, those dropped here too)
+            kept = {id(e) for e in self._ready}
+            self._released = {plan_id: left for plan_id, released in self._released.items()
+                              if (left := [e for e in released if id(e) in kept])}
             return
         self._append_problem = None
         self._ready.clear()

@@ -268,6 +268,9 @@ class Store:
         """Atomically replace ``path`` (durable: the file and its folder synced before returning)."""
         raise NotImplementedError
 
+    def _check_replaceable(self, path: Path) -> None:
+        """Raise :class:`StoreError` for a file :meth:`_replace` refuses by itself (a symlink in its place)."""
+
     def _replace_many(self, files: list[tuple[Path, bytes]]) -> None:
         """:meth:`_replace` (durable) for several files: all synced before returning."""
         for path, data in files:
@@ -453,6 +456,8 @@ class Store:
                 try:
                     held.enter_context(self.locked(path, wait=False))
                     data, new = self._changed_json(path, change, create)
+                    if new is not None:
+                        self._check_replaceable(path)  # else its write raised for the whole step
                 except StoreError:  # by update_json below: it waits for the lock, and says what is wrong
                     alone.append(at)
                     continue
@@ -1026,6 +1031,10 @@ class FolderStore(Store):
             raise
         if durable:
             self._synced(path.parent)
+
+    def _check_replaceable(self, path: Path) -> None:
+        if os.path.islink(path):
+            raise UnsafeName(f"{path} is a symlink; not written through")
 
     def _replace_many(self, files: list[tuple[Path, bytes]]) -> None:
         if len(files) < 2:

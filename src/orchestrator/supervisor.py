@@ -257,6 +257,11 @@ class Supervisor:
                 self._invalid[subtask_id] = describe(exc)
             return
         self._invalid.pop(subtask_id, None)
+        if written.status == "pending":  # the plan handed it off (a pending one returned above)
+            # the file never got the plan's hand-off: it was unreadable when written, and the mark
+            # that writes it again died with a restart; its worker was refused ("subtask is pending") for good
+            self._mark(plan, subtask_id, restore=False)
+            return
         self._apply(plan, known, Report.of_file(written), from_file=written)
 
     def _apply(self, plan: Plan, known: Subtask, reported: Report, *, from_file: Subtask | None = None) -> None:
