@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from orchestrator.config import Config
-from orchestrator.store import Crash, MemoryStore
+from orchestrator.store import Crash, LockTimeout, MemoryStore
 
 from sim import SUBTASKS, FakeProcesses, Sim, task
 
@@ -444,6 +447,45 @@ def test_a_second_process_sees_the_same_files() -> None:
 
 
 # --- found by an adversarial review ------------------------------------------------------------
+
+
+class HeldStore(MemoryStore):
+    """Another process holds the locks of these paths past the lock timeout."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: set[Path] = set()
+
+    @contextmanager
+    def locked(self, path: Path, *, wait: bool = True) -> Iterator[None]:
+        if path in self.held:
+            raise LockTimeout(f"{path}.lock: still held by another process after 10s")
+        yield
+
+
+def test_a_subtask_file_locked_past_the_timeout_is_said_as_a_wait_and_written_once_free() -> None:
+    """Not "invalid": the file is fine and will be written; its stage's other handoffs are not held up."""
+    sim = Sim(store=HeldStore())
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    store = sim.store
+    assert isinstance(store, HeldStore)
+    backend = sim.layout.subtask(sid("backend"))
+    store.held.add(backend)
+    sim.report(sid("design"), "start", worker_id="w1")
+    sim.report(sid("design"), "complete", result="designed", worker_id="w1")
+    sim.run(("subtask", sid("design")))
+    assert sim.store.exists(sim.layout.subtask_handoff("development", sid("frontend")))
+    assert not sim.events("subtask_invalid")
+    [waited] = sim.events("write_failed", subtask_id=sid("backend"))
+    assert "still held" in waited["problem"] and "lock is free" in waited["action"]
+    sim.tick(1)
+    assert len(sim.events("write_failed", subtask_id=sid("backend"))) == 1  # once, not per pass
+    store.held.clear()
+    sim.tick(1)
+    assert sim.subtask(sid("backend"))["status"] == "assigned"
+
 
 
 def test_an_unreadable_later_stage_subtask_file_holds_up_nothing_else() -> None:

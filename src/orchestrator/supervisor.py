@@ -57,7 +57,7 @@ from orchestrator.processes import ProcessTable, StopOrders
 from orchestrator.protocol import WORKER_FIELDS, Report, apply_report, stale_workers
 from orchestrator.registry import PlanRegistry
 from orchestrator.signs import SignWatch
-from orchestrator.store import Store, StoreError, parse_json
+from orchestrator.store import LockTimeout, Store, StoreError, parse_json
 from orchestrator.timestamps import format_timestamp, parse_timestamp
 from orchestrator.workers import WorkerDirectory
 
@@ -83,6 +83,7 @@ class Supervisor:
         self.stops = StopOrders(processes)
         self.workers = WorkerDirectory(store, settings, processes, self._invalid_worker_file)
         self._invalid: dict[str, str] = {}  # subtask id -> problem reported
+        self._locked_out: dict[str, str] = {}  # subtask id -> a lock wait reported, until its write lands
         self._files: dict[str, CachedFile] = {}  # subtask id -> its file as last read
         self._dirty: dict[str, dict[str, bool]] = {}  # plan -> subtask -> restore the worker's fields too
         self._write_problems: dict[str, str] = {}  # plan -> why its effects could not be written
@@ -214,6 +215,7 @@ class Supervisor:
         self._files = {i: self._files[i] for i in looked if i in self._files}
         # a problem of a subtask whose plan ended or was archived is not said again: forgotten with it
         self._invalid = {i: self._invalid[i] for i in looked if i in self._invalid}
+        self._locked_out = {i: self._locked_out[i] for i in looked if i in self._locked_out}
 
     def _subtask_file(self, subtask_id: str) -> CachedFile:
         file = self._files.get(subtask_id)
@@ -674,6 +676,7 @@ class Supervisor:
             # read again on the next look: a worker may have written since our read, or in place since
             self._subtask_file(subtask_id).forget()
             self._invalid.pop(subtask_id, None)
+            self._locked_out.pop(subtask_id, None)
             written.append(plan.subtask(subtask_id))
         if failed is not None:
             raise failed
@@ -685,10 +688,18 @@ class Supervisor:
         if "cannot write" in str(exc) or "cannot create" in str(exc):
             return exc
         self._dirty.setdefault(plan.orchestration_id, {})[subtask_id] = restore
-        if self._invalid.get(subtask_id) != describe(exc):
+        problem = describe(exc)
+        if isinstance(exc, LockTimeout):  # the file is fine: another process holds it (said once per wait)
+            if self._locked_out.get(subtask_id) != problem:
+                self.outbox.emit("write_failed", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
+                                 path=str(self._subtask_file(subtask_id).path), problem=problem,
+                                 action="written on a later pass, once the lock is free")
+            self._locked_out[subtask_id] = problem
+            return None
+        if self._invalid.get(subtask_id) != problem:
             self.outbox.emit("subtask_invalid", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
-                             problem=describe(exc), action="left as it is; written when it can be read again")
-        self._invalid[subtask_id] = describe(exc)
+                             problem=problem, action="left as it is; written when it can be read again")
+        self._invalid[subtask_id] = problem
         return None
 
     def _subtask_change(self, subtask: Subtask, restore: bool) -> tuple[Path, Callable[[dict[str, Any]], None]]:
