@@ -525,6 +525,24 @@ def test_quiet_and_verbose_before_or_after_the_command(capsys: pytest.CaptureFix
     assert "x" * 300 not in capsys.readouterr().out
 
 
+def test_the_folder_and_config_before_or_after_the_command(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new user wrote ``orchestrator --coordination-dir DIR move ...`` and got "invalid choice"."""
+    monkeypatch.delenv("ORCHESTRATOR_COORDINATION_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--coordination-dir", str(tmp_path / "a"), "submit", "--init", "-q", "Fix it"]) == 0
+    assert main(["submit", "--init", "-q", "Fix it", "--coordination-dir", str(tmp_path / "b")]) == 0
+    assert (tmp_path / "a/task-queue.json").exists() and (tmp_path / "b/task-queue.json").exists()
+    assert main(["--coordination-dir", str(tmp_path / "x"), "submit", "--init", "-q", "Fix it",
+                 "--coordination-dir", str(tmp_path / "c")]) == 0  # after the command wins
+    assert (tmp_path / "c/task-queue.json").exists() and not (tmp_path / "x").exists()
+    assert main(["submit", "--init", "-q", "Fix it"]) == 0  # neither: ./coordination
+    assert (tmp_path / "coordination/task-queue.json").exists()
+    (tmp_path / "bad.toml").write_text("[watch\n")
+    assert main(["--config", str(tmp_path / "bad.toml"), "--coordination-dir", str(tmp_path / "a"), "doctor"]) != 0
+    assert "bad.toml" in capsys.readouterr().out
+
+
 def test_json_wherever_a_machine_reads_the_output() -> None:
     """Every command whose output a script may read; not the long-running ones (run, web) or raw text."""
     for name, sub in subcommands().items():

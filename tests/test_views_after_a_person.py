@@ -64,3 +64,15 @@ def test_explain_says_a_person_moved_the_task_above_the_reasons_it_overrode() ->
     assert "moved to" not in _explained(assigned_to="development", routing_reasons=["routed to development"])
     back = _explained(assigned_to="development", moved_by="alice", moved_at="2026-11-27T10:00:00Z")
     assert "moved to" not in back  # moved back to the master the daemon chose: its reasons hold again
+
+
+def test_explain_of_a_plan_given_to_one_master_says_the_plan_was_the_daemons_choice() -> None:
+    """newuser10: ``explain`` showed ``routed_to: cicd`` for a plan moved to cicd, while the README says
+    ``routed_to`` keeps the daemon's choice: the line above the reasons says the plan was it."""
+    given = _explained(assigned_to="cicd", routed_to="cicd", route_to="cicd",
+                       previous_attempts=[{"status": "orchestrating", "orchestration_id": "orch-m"}],
+                       routing_reasons=["given to cicd as one piece of work by a person (orchestrator move)"])
+    assert ("given to cicd as one piece of work by a person; the orchestrator had planned it (orch-m), and routed "
+            "it where it was told:\n  - given to cicd") in given
+    writer = _explained(assigned_to="cicd", routed_to="cicd", route_to="cicd")  # its writer's route_to: no plan
+    assert "given to" not in writer and "moved to" not in writer

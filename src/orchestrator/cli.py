@@ -84,19 +84,23 @@ def _parser() -> argparse.ArgumentParser:
         group.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=1, default=default,
                            help="print more detail (whole values in events, debug logs for run)")
 
+    def folder(into: argparse.ArgumentParser, default_dir: object, default_config: object) -> None:
+        """--coordination-dir/--config before the command (``orchestrator --coordination-dir D status``) or after."""
+        into.add_argument("--coordination-dir", type=Path, metavar="DIR", default=default_dir,
+                          help="coordination folder (default: $ORCHESTRATOR_COORDINATION_DIR or ./coordination)")
+        into.add_argument("--config", type=Path, metavar="FILE", default=default_config,
+                          help="TOML configuration (default: DIR/orchestrator/config.toml if present)")
+
     talk = argparse.ArgumentParser(add_help=False)
     volume(talk, argparse.SUPPRESS)  # a command's own default must not undo a -q given before it
     common = argparse.ArgumentParser(add_help=False, parents=[talk])
-    common.add_argument("--coordination-dir", type=Path, metavar="DIR",
-                        default=Path(os.environ.get("ORCHESTRATOR_COORDINATION_DIR", "coordination")),
-                        help="coordination folder (default: $ORCHESTRATOR_COORDINATION_DIR or ./coordination)")
-    common.add_argument("--config", type=Path, metavar="FILE",
-                        help="TOML configuration (default: DIR/orchestrator/config.toml if present)")
+    folder(common, argparse.SUPPRESS, argparse.SUPPRESS)  # nor a folder given before it
     parser = argparse.ArgumentParser(
         prog="orchestrator", description="Plan and supervise the tasks of a file-coordinated multi-agent system.",
         epilog="Run 'orchestrator COMMAND --help' for a command's options and examples.")
     parser.add_argument("--version", action="version", version=f"orchestrator {__version__}")
     volume(parser, 0)
+    folder(parser, Path(os.environ.get("ORCHESTRATOR_COORDINATION_DIR", "coordination")), None)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_: str, parents: list[argparse.ArgumentParser] | None = None) -> argparse.ArgumentParser:

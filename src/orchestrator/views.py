@@ -73,10 +73,14 @@ def explain(task: QueueTask, entry: dict[str, Any], classifier: Classifier,
     learned = classifier.learned
     read = classifier.bounded(task)
     judged = learned.judge(read.title, read.full_description, read.type) if learned is not None else None
-    recorded = {k: entry[k] for k in ("status", "assigned_to", "assigned_by", "assigned_at", "routed_to", "moved_by",
-                                      "moved_at", "move_not_followed", "routing_confidence", "routing_strategy",
-                                      "routing_reasons", "orchestration_id", "handoff_file", "blocked_reason", "report")
-                if k in entry}
+    kept = ("status", "assigned_to", "assigned_by", "assigned_at", "routed_to", "route_to", "moved_by", "moved_at",
+            "move_not_followed", "routing_confidence", "routing_strategy", "routing_reasons", "orchestration_id",
+            "handoff_file", "blocked_reason", "report")
+    recorded: dict[str, Any] = {k: entry[k] for k in kept if k in entry}
+    planned = [a["orchestration_id"] for a in entry.get("previous_attempts") or []
+               if isinstance(a, dict) and isinstance(a.get("orchestration_id"), str)]
+    if planned:
+        recorded["planned_before"] = planned
     return {
         "task_id": task.id,
         "title": task.title,
@@ -112,6 +116,10 @@ def explain_text(found: dict[str, Any]) -> str:
 def _moved(recorded: dict[str, Any]) -> str | None:
     """A person's move, said above the reasons it overrode (they are the daemon's routing, kept as written)."""
     to, routed = recorded.get("assigned_to"), recorded.get("routed_to")
+    if recorded.get("route_to") == to and recorded.get("planned_before") and recorded.get("status") == "assigned":
+        # a plan a person gave to one master: routed_to names that master, the daemon's own choice was the plan
+        return (f"given to {to} as one piece of work by a person; the orchestrator had planned it "
+                f"({', '.join(recorded['planned_before'])}), and routed it where it was told:")
     if not recorded.get("moved_at") or to == routed or recorded.get("status") != "assigned":
         return None
     late = (f" (too late: {routed} had taken its handoff and does the work)"
