@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.classify import MODEL_COMPLEX_MIN, MODEL_COMPLEX_SEEN_MIN, Classifier
+from orchestrator.classify import (
+    MODEL_COMPLEX_MIN,
+    MODEL_COMPLEX_SEEN_MIN,
+    MODEL_COMPLEX_SPREAD_MIN,
+    MODEL_ONE_MASTER_MIN,
+    Classifier,
+)
 from orchestrator.config import ClassifierConfig
 from orchestrator.learned import Judgement, LearnedModel
 from orchestrator.models import MASTERS, Classification, QueueTask
@@ -1373,10 +1379,12 @@ def test_one_component_on_every_cluster(rules: Classifier, title: str, decision:
 
 
 class _Judging(LearnedModel):
-    """A built-in model that gives every task one probability of "complex" (the classifier's side alone)."""
+    """A built-in model that gives every task one probability of "complex" and ``one_master`` to development, the
+    rest shared (the classifier's side alone)."""
 
-    def __init__(self, complex_: float) -> None:
-        said = Judgement(dict.fromkeys(MASTERS, 1 / len(MASTERS)), complex_)
+    def __init__(self, complex_: float, one_master: float = 0.9) -> None:
+        rest = (1 - one_master) / (len(MASTERS) - 1)
+        said = Judgement({name: one_master if name == "development" else rest for name in MASTERS}, complex_)
         self.judge = lambda title, description, type_: said  # type: ignore[method-assign,assignment]
 
 
@@ -1393,6 +1401,24 @@ def test_part_of_a_plan_and_a_sure_model(title: str, likely: float, decision: st
         {"id": "t", "title": title, "status": "pending"}))
     assert decided.decision == decision
     assert decision == "simple" or any("built-in model judged it complex" in reason for reason in decided.reasons)
+
+
+@pytest.mark.parametrize(("title", "description", "likely", "one_master", "decision"), [
+    # the model leans complex and its master side finds no one master (words of several masters' work): planned
+    ("Replace the legacy SCADA historian", "", MODEL_COMPLEX_SPREAD_MIN, MODEL_ONE_MASTER_MIN - 0.01, "complex"),
+    # ... not when one master is likely, nor a model less sure, nor a task the rules say is small (a file and a line)
+    ("Replace the legacy SCADA historian", "", MODEL_COMPLEX_SPREAD_MIN, MODEL_ONE_MASTER_MIN, "simple"),
+    ("Replace the legacy SCADA historian", "", MODEL_COMPLEX_SPREAD_MIN - 0.01, MODEL_ONE_MASTER_MIN - 0.01, "simple"),
+    ("Replace the legacy SCADA historian", "A 10-minute change in historian/config.py line 12.",
+     MODEL_COMPLEX_SPREAD_MIN, MODEL_ONE_MASTER_MIN - 0.01, "simple"),
+])
+def test_a_likely_plan_that_no_one_master_does(title: str, description: str, likely: float, one_master: float,
+                                                decision: str) -> None:
+    decided = Classifier(ClassifierConfig(), _Judging(likely, one_master)).classify(QueueTask.model_validate(
+        {"id": "t", "title": title, "description": description, "status": "pending"}))
+    assert decided.decision == decision
+    said = f"and no one master's: development {MODEL_ONE_MASTER_MIN - 0.01:.2f} at most"
+    assert decision == "simple" or any(said in reason for reason in decided.reasons)
 
 
 @pytest.mark.parametrize(("title", "description", "decision"), [
