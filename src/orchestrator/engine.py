@@ -29,7 +29,7 @@ from orchestrator.external import ExternalPlannerError, Rejection, consult
 from orchestrator.intake import Changes
 from orchestrator.memory import RoutingMemory
 from orchestrator.models import MASTERS, Classification, Plan, QueueTask, normalize_master
-from orchestrator.moves import Moves, handoff_failed
+from orchestrator.moves import Moves, handoff_failed, moved_to_plan
 from orchestrator.moves import event_key as _key
 from orchestrator.outbox import Outbox
 from orchestrator.planner import PlanError, build_plan, builtin_drafts, drafts_from_json
@@ -301,7 +301,7 @@ class Engine:
             try:
                 given = self._given_to(task)
                 decisions.append((task, _given(task, given, self.registry.get(f"orch-{task.id}") is not None)
-                                  if given else classifier.classify(task, history)))
+                                  if given else moved_to_plan(task, classifier.classify(task, history))))
             except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # this task only
                 problems.append(intake.Problem(task.id, task.id, f"cannot be classified: {type(exc).__name__}: {exc}"))
         candidates = [task for task, _ in decisions]

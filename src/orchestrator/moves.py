@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from orchestrator import handoffs, intake, queue_edits
 from orchestrator.clock import Clock, iso
-from orchestrator.models import MASTERS, normalize_master
+from orchestrator.models import MASTERS, Classification, QueueTask, normalize_master
 from orchestrator.outbox import Outbox
 from orchestrator.store import Store, StoreError
 from orchestrator.timestamps import parse_timestamp
@@ -45,6 +45,44 @@ def handoff_failed(outbox: Outbox, problems: dict[str, str], task_id: str, maste
         outbox.emit("handoff_failed", task_id=task_id, master=master, problem=str(exc),
                     action="retried until it can be written")
     problems[task_id] = str(exc)
+
+
+PLAN_REASON = "a person moved the task to a plan"
+"""Why a handoff was withdrawn when a person said its task needs a plan (not a move to a master: ``moved_away``
+does not read it, so no move back offers it again; the task's next attempt is the plan)."""
+
+
+def moved_to_a_plan(entry: Any) -> tuple[str, str] | None:
+    """A task this daemon routed (the queue names its handoff) that a person says needs a plan
+    (:func:`queue_edits.wants_a_plan`), still ``assigned`` or set back to ``pending`` by hand: its handoff's path and
+    master. None for anything else, and once the move came too late (``move_not_followed``)."""
+    held = intake.handoff_named(entry)
+    if (held is None or entry.get("status") not in ("assigned", "pending") or not queue_edits.wants_a_plan(entry)
+            or entry.get("move_not_followed") == queue_edits.PLAN):
+        return None
+    return held
+
+
+def unknown_master(entry: Any) -> tuple[str, str] | None:
+    """An ``assigned`` task this daemon routed whose ``assigned_to`` a person changed to a name that is no master
+    (``"infrastructure"``, ``"dev"``): that name and the master whose handoff the queue names. None otherwise."""
+    held = intake.handoff_named(entry)
+    if held is None or entry.get("status") != "assigned":
+        return None
+    value = entry.get("assigned_to")
+    return (str(value), held[1]) if normalize_master(value) not in MASTERS else None
+
+
+def moved_to_plan(task: QueueTask, decision: Classification) -> Classification:
+    """The decision to plan a task a person moved to a plan says so first (the plan's reasons, ``explain``)."""
+    extra = task.model_extra or {}
+    was = queue_edits.planned_instead_of({**extra, "orchestration_required": task.orchestration_required})
+    if was is None or decision.decision != "complex":
+        return decision
+    by = extra.get("moved_by")
+    return decision.model_copy(update={"reasons": [
+        f"moved to a plan by {by if isinstance(by, str) and by else 'a person'}; the orchestrator had routed it to {was}",
+        *decision.reasons]})
 
 
 class Moves:
@@ -97,6 +135,13 @@ class Moves:
 
         Each step is idempotent (a crash between two is finished on the next pass)."""
         for entry in tasks:
+            if (planned := moved_to_a_plan(entry)) is not None:
+                self._follow_to_plan(entry["id"], queue_edits.attempt(entry), str(entry.get("status")), *planned,
+                                     planned_before=queue_edits.was_planned(entry))
+                continue
+            if (unknown := unknown_master(entry)) is not None:
+                self._not_a_master(entry["id"], queue_edits.attempt(entry), *unknown)
+                continue
             moved = intake.moved_by_a_person(entry)
             if moved is not None:
                 self._follow_move(entry["id"], queue_edits.attempt(entry), *moved)
@@ -226,6 +271,64 @@ class Moves:
             return
         self.problems.pop(task_id, None)
         self._announce_move(task_id, n, new, self.store.read_json_or_none(new), handoff_file)
+
+    def _follow_to_plan(self, task_id: str, n: int, status: str, handoff_file: str, was: str, *,
+                        planned_before: bool) -> None:
+        """A task routed to ``was`` that a person says needs a plan: its handoff is withdrawn, then the queue makes it
+        ``pending`` as its next attempt (:func:`queue_edits.to_plan`), which intake plans as any task that requires
+        one, and the next pass learns the person's word (``routing_corrected``, master "a plan"). As a move between
+        masters: a handoff its master took already stays with it (``handoff_not_moved`` once, ``move_not_followed``
+        kept in the queue); a crash between the two writes finds the handoff withdrawn for this reason and goes on."""
+        self.named.pop(task_id, None)
+        old = self.layout.root / handoff_file
+        if planned_before:  # by hand: the command refuses it
+            self.outbox.emit("handoff_not_moved", key=_key(task_id, f"not-moved:{queue_edits.PLAN}", n), task_id=task_id,
+                             master=was, moved_to=queue_edits.PLAN, problem=queue_edits.PLANNED_BEFORE,
+                             action=f"the task stays with {was}")
+            return
+        try:
+            data = self.store.read_json_or_none(old)
+            if not isinstance(data, dict):
+                return
+            live, live_data = self._handed_to(task_id, n, old, data)
+            if live != old:  # moved on to another master, and the queue lost it: that master's handoff is withdrawn
+                if not isinstance(live_data, dict):
+                    return
+                old, data, was = live, live_data, live.parent.parent.name
+            withdrawn = self._withdraw_one(old, PLAN_REASON)
+            if not withdrawn and not (data.get("status") == "cancelled" and data.get("cancelled_reason") == PLAN_REASON):
+                # (set back to pending by hand: assigned again, as it is its master's)
+                if not self.queue.set_task(task_id, "assigned", only_if=status, move_not_followed=queue_edits.PLAN):
+                    return
+                self.outbox.emit("handoff_not_moved", key=_key(task_id, f"not-moved:{queue_edits.PLAN}", n),
+                                 task_id=task_id, master=was, moved_to=queue_edits.PLAN, status=data.get("status"),
+                                 problem=f"{was} had taken the handoff already ({data.get('status')})",
+                                 action=f"{was} does the work; stop it through {was}, or cancel the task and submit it "
+                                        "again with --orchestrate")
+                return
+            now = iso(self.clock)
+
+            def planned(entry: dict[str, Any]) -> None:
+                queue_edits.to_plan(entry, handoff_file, now)
+
+            if not self.queue.edit_task(task_id, planned):
+                return
+        except StoreError as exc:
+            handoff_failed(self.outbox, self.problems, task_id, was, exc)
+            return
+        self.problems.pop(task_id, None)
+        self.outbox.emit("handoff_withdrawn", key=_key(task_id, "withdrawn", n), task_id=task_id, master=was, attempt=n,
+                         reason=PLAN_REASON, path=self.layout.rel(old))
+
+    def _not_a_master(self, task_id: str, n: int, value: str, master: str) -> None:
+        """``assigned_to`` changed to a name that is no master: said once (it was ignored silently), the task left
+        with ``master`` as it is; the person's next edit is followed."""
+        plan = value.strip().lower() in (queue_edits.PLAN, "a plan", "orchestrator", "orchestrate")
+        self.outbox.emit("handoff_not_moved", key=_key(task_id, f"not-moved:{value}", n), task_id=task_id, master=master,
+                         moved_to=value, problem=f"{value!r} is not a master ({', '.join(MASTERS)})",
+                         action=f"the task stays with {master}: " + (
+                             f"to have it planned, orchestrator move {task_id} plan (or orchestration_required: true)"
+                             if plan else f"set assigned_to to one of them, or orchestrator move {task_id} MASTER"))
 
     def _announce_move(self, task_id: str, n: int, path: Path, handoff: Any, withdrawn: str | None,
                        recovered: bool | None = None) -> None:
