@@ -199,3 +199,21 @@ def test_a_masters_alias_is_a_move_not_a_name_that_is_no_master() -> None:
     sim.tick(1)
     assert sim.events("handoff_not_moved") == []
     assert sim.queue_task("s")["handoff_file"] == sim.layout.rel(sim.layout.task_handoff("security", "s"))
+
+
+def test_an_old_copy_of_the_queue_from_before_the_move_was_followed_brings_back_no_master() -> None:
+    """An unlocked writer puts back the queue as the person's move left it (assigned, the handoff named, withdrawn
+    and announced since): the task stays planned, nothing says its master took it."""
+    sim = routed()
+    to_plan(sim)
+    old = sim.store.get(sim.layout.queue)
+    sim.tick(1)
+    sim.tick(1)
+    assert sim.queue_task("s")["status"] == "orchestrating"
+    sim.store.put(sim.layout.queue, old)
+    sim.tick(1)
+    sim.tick(1)
+    assert sim.events("handoff_not_moved") == []
+    assert sim.queue_task("s")["status"] == "orchestrating"
+    assert len(sim.events("orchestration_started", task_id="s")) == 1
+    assert max(sim.event_ids().values()) == 1
