@@ -57,7 +57,7 @@ _INSTANCE = re.compile("|".join((
     rf"\b(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-{_DIRECTION}\d+\b",  # GCP: europe-west4
     rf"\b{_DIRECTION}(?:us|europe|asia)\d?\b",  # Azure: eastus2, westeurope
     rf"\b(?:uk|japan|australia|korea|canada|france|germany|india|brazil|switzerland|norway|uae){_DIRECTION}\d?\b",
-    r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|internal|local|lan|corp|cloud|example)\b",  # hostnames
+    r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|internal|local|lan|corp|cloud|example)\b",  # hostnames
     r"\bv\d+(?:\.\d+)*\b",  # versions: v2, v1.24.3 (bare numbers are no words anyway)
     r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}(?:-[0-9a-f]+)*\b",  # hashes, uuids, a cloud's resource ids
     r"\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
