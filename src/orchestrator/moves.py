@@ -6,6 +6,9 @@ crash between two is finished on the next pass: the new handoff first, then the 
 mark (from then on the task is the chosen master's), then the queue. A queue that lost the move (an
 unlocked writer's old copy) is put right from the handoffs' marks (:meth:`Moves._handed_to`).
 
+A task a person moves to a plan (``orchestration_required``) has its handoff withdrawn the same way, then becomes
+``pending`` as its next attempt, which intake plans. An ``assigned_to`` that names no master is said, not followed.
+
 Also the withdrawal of a task's handoffs (a cancel, a retry's earlier attempts), which a move shares.
 """
 
@@ -70,7 +73,7 @@ def unknown_master(entry: Any) -> tuple[str, str] | None:
     if held is None or entry.get("status") != "assigned":
         return None
     value = entry.get("assigned_to")
-    return (str(value), held[1]) if normalize_master(value) not in MASTERS else None
+    return (value, held[1]) if isinstance(value, str) and normalize_master(value) not in MASTERS else None
 
 
 def moved_to_plan(task: QueueTask, decision: Classification) -> Classification:
