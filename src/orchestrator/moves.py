@@ -73,7 +73,9 @@ def unknown_master(entry: Any) -> tuple[str, str] | None:
     if held is None or entry.get("status") != "assigned":
         return None
     value = entry.get("assigned_to")
-    return (value, held[1]) if isinstance(value, str) and normalize_master(value) not in MASTERS else None
+    if not isinstance(value, str) or normalize_master(value) in MASTERS or entry.get("move_not_followed") == value:
+        return None  # (or said before: the queue keeps that, as the events read at start may have rotated away)
+    return value, held[1]
 
 
 def moved_to_plan(task: QueueTask, decision: Classification) -> Classification:
@@ -325,9 +327,13 @@ class Moves:
 
     def _not_a_master(self, task_id: str, n: int, value: str, master: str) -> None:
         """``assigned_to`` changed to a name that is no master: said once (it was ignored silently), the task left
-        with ``master`` as it is; the person's next edit is followed."""
+        with ``master``; the person's next edit is followed. The queue keeps that it was said (``move_not_followed``,
+        as a move too late): an id said before the events file rotated was said again at the next start."""
         plan = value.strip().lower() in (queue_edits.PLAN, "a plan", "orchestrator", "orchestrate")
-        self.outbox.emit("handoff_not_moved", key=_key(task_id, f"not-moved:{value}", n), task_id=task_id, master=master,
+        if not self.queue.set_task(task_id, None, only_if="assigned", move_not_followed=value):
+            return
+        # (no event id: the same name written again after another is a new edit, said again; the queue's mark says it once)
+        self.outbox.emit("handoff_not_moved", task_id=task_id, master=master, attempt=n if n > 1 else None,
                          moved_to=value, problem=f"{value!r} is not a master ({', '.join(MASTERS)})",
                          action=f"the task stays with {master}: " + (
                              f"to have it planned, orchestrator move {task_id} plan (or orchestration_required: true)"
