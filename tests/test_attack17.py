@@ -203,11 +203,11 @@ def test_a_move_that_cannot_be_followed_is_forgotten_once_the_task_is_moved_back
     move(sim, "security")
     sim.tick(61)
     engine = sim.core.engine
-    assert engine._move_problems
+    assert engine.moves.problems
     move(sim, "development")
     sim.tick(61)
     sim.tick(61)
-    assert not engine._move_problems and engine._seen is not None
+    assert not engine.moves.problems and engine._seen is not None
 
 
 @pytest.mark.parametrize("cut", ["broken path", "crash"])

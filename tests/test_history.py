@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from orchestrator.classify import Classifier
 from orchestrator.config import ClassifierConfig
 from orchestrator.history import (
@@ -279,3 +281,59 @@ def test_people_who_disagree_about_near_identical_tasks_leave_it_to_the_rules() 
     assert classify(clear, History([], lambda: people[:1]))[0] == "development"
     assert classify(clear, History([], lambda: people))[0] == "security"
     assert History([], None).persons_word(clear, "") is None  # no people's examples given: nothing to say
+
+
+def correction(title: str, text: str, master: str) -> History:
+    """People's word: one remembered correction."""
+    people = examples_from_corrections([{"task_id": "c1", "title": title, "text": text, "master": master}])
+    return History(people, lambda: people)
+
+
+@pytest.mark.parametrize(("first", "again"), [
+    (("Disk full on db01 in us-east-1", "Free space on db01.prod.internal: /var/lib/postgresql is at 98%."),
+     ("Disk full on db07 in ap-southeast-2", "Free space on db07.prod.internal: /var/lib/postgresql is at 97%.")),
+    (("Pods crash-looping in europe-west4 since 2026-03-02", "Commit 3f9a2c1e broke the probe; see INC-4821."),
+     ("Pods crash-looping in us-central1 since 2026-04-11", "Commit 0b7d44e2 broke the probe; see INC-5103.")),
+    (("Renew the TLS certificate of api.acme.com before March", "It expires on v2 of the gateway (eastus2)."),
+     ("Renew the TLS certificate of shop.acme.com before June", "It expires on v3 of the gateway (westeurope).")),
+])
+def test_the_same_task_in_another_region_host_version_ticket_or_day_is_the_same_task(
+        first: tuple[str, str], again: tuple[str, str]) -> None:
+    """What varies between instances of one kind of task is no word: a person's correction decides the next one
+    (it was 0.5 to 0.87: the region, host and ticket words are the rarest, the heaviest)."""
+    assert words(" ".join(first)) == words(" ".join(again))
+    said = correction(*first, "cicd").persons_word(*again)
+    assert said is not None and said.master == "cicd"
+
+
+@pytest.mark.parametrize("other", [
+    ("Add an index on db01 in us-east-1", "Queries on db01.prod.internal are slow: add an index to orders."),
+    ("Rotate the keys of api.acme.com before March", "They were pasted in a chat."),
+])
+def test_a_different_task_sharing_its_instance_words_is_not_captured(other: tuple[str, str]) -> None:
+    """The opposite: another task on the same host, in the same region, is not the corrected task (the instance
+    words it shares count for nothing: they made it look nearer than it is)."""
+    for first in (("Disk full on db01 in us-east-1", "Free space on db01.prod.internal: /var/lib/postgresql is at 98%."),
+                  ("Renew the TLS certificate of api.acme.com before March", "It expires on v2 of the gateway.")):
+        assert correction(*first, "cicd").persons_word(*other) is None
+
+
+def test_names_that_carry_a_number_keep_it() -> None:
+    """Not every number is an instance's: s3, ec2, md5, x509, ipv6 name what the work is about."""
+    assert {"s3", "ec2", "md5", "x509", "log4j", "readme", "md"} <= set(words("s3 ec2 md5 x509 log4j README.md"))
+    assert set(words("web03 node7 db01")) == {"web", "node", "db"}
+
+
+def test_a_task_moved_to_a_plan_is_no_master_to_route_to() -> None:
+    """A person's correction to a plan makes a near-identical task complex (persons_plan), never routes it ('a plan'
+    is no master), and breaks no tie among the masters."""
+    history = correction("Disk full on db01 in us-east-1", "Free space on db01.", "a plan")
+    assert history.persons_word("Disk full on db02 in us-east-2", "Free space on db02.") is None
+    assert history.persons_plan("Disk full on db02 in us-east-2", "Free space on db02.") is not None
+    assert history.persons_plan("Rotate the db01 password", "It leaked.") is None
+    assert history.vote("Disk full on db02", "Free space on db02.", ["development", "cicd"]) is None
+    both = examples_from_corrections([{"task_id": "c1", "title": "Disk full on db01", "text": "Free space.", "master": m}
+                                      for m in ("a plan", "cicd")])
+    vote = History(both).vote("Disk full on db02", "Free space.", ["development", "cicd"])
+    assert vote is not None and vote.master == "cicd"  # the plan is no master disagreeing with cicd
+    assert correction("Disk full on db01", "Free space.", "cicd").persons_plan("Disk full on db02", "Free space.") is None

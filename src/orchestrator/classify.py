@@ -216,6 +216,10 @@ class Classifier(Router):
             return Classification(decision="simple", master=word.master, confidence=0.95, domains=[route.domain],
                                   reasons=[f"routed to {word.master}", *route.reasons,
                                            f"one piece of work: a person gave {given.task_id} to one master"])
+        if history is not None and (planned := history.persons_plan(task.title, description)) is not None:
+            # a person moved a near-identical task, routed to one master, to a plan: the rules would route it again
+            return self._complex(task, route, 0.95, [f"needs a plan: a person moved {planned[1].task_id} "
+                                                     f"({planned[1].title[:60]!r}, similarity {planned[0]:.2f}) to a plan"])
         if isinstance(declared, int | float) and not isinstance(declared, bool):
             if declared >= self.config.numeric_complexity_threshold:
                 signals.append((1.0, f"complexity score {declared} >= {self.config.numeric_complexity_threshold:g}"))

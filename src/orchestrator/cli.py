@@ -216,10 +216,11 @@ def _parser() -> argparse.ArgumentParser:
     again.add_argument("task_id", metavar="TASK_ID", help="the task to retry")
     as_json(again, "print the task as written")
 
-    move = command("move", "give an assigned simple task to another master (its handoff follows; it decides "
-                           "near-identical tasks from now on)")
+    move = command("move", "give an assigned simple task to another master (its handoff follows), or to a plan; "
+                           "it decides near-identical tasks from now on")
     move.add_argument("task_id", metavar="TASK_ID", help="the task to move")
-    move.add_argument("master", metavar="MASTER", help="development, security, inventory or cicd")
+    move.add_argument("master", metavar="MASTER", help="development, security, inventory or cicd; or plan: the task "
+                                                         "needs a plan")
     as_json(move, "print the task as written")
 
     reload = command("reload", "ask the running daemon to read its configuration again (SIGHUP)")
@@ -832,6 +833,11 @@ def _move(args: argparse.Namespace, config: Config) -> int:
     has_plan = queue_edits.has_plan(store, args.task_id)
     if has_plan:  # planned, though one master can do it: the daemon aborts the plan and hands the task over
         return _move_orchestration(args, config)
+    if args.master.strip().lower() == queue_edits.PLAN:
+        return _edit(args, store, edit, "moved to a plan; the daemon withdraws its master's handoff if it is still "
+                     "pending and plans the task as its next attempt "
+                     f"(orchestrator events --task {args.task_id} --type orchestration_started --type handoff_not_moved"
+                     f"{_here(args)})")
     return _edit(args, store, edit, f"moved to {normalize_master(args.master)}; the daemon withdraws the first master's handoff "
                  "if it is still pending and hands it to the new one "
                  f"(orchestrator events --task {args.task_id} --type handoff_created{_here(args)})")
@@ -842,6 +848,10 @@ def _move_orchestration(args: argparse.Namespace, config: Config) -> int:
     if plan is None:
         return EXIT_FAILED
     master = normalize_master(args.master)
+    if master == queue_edits.PLAN:
+        print(f"orchestrator move: {args.task_id}: it is planned already ({plan.orchestration_id}); nothing was requested",
+              file=sys.stderr)
+        return EXIT_FAILED
     problem = progress.resume_problem(plan, "simple", None) or (
         None if master in MASTERS else f"{args.master!r} is not a master: {', '.join(MASTERS)}")
     if problem:

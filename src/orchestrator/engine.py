@@ -29,6 +29,8 @@ from orchestrator.external import ExternalPlannerError, Rejection, consult
 from orchestrator.intake import Changes
 from orchestrator.memory import RoutingMemory
 from orchestrator.models import MASTERS, Classification, Plan, QueueTask, normalize_master
+from orchestrator.moves import Moves, handoff_failed, moved_to_plan
+from orchestrator.moves import event_key as _key
 from orchestrator.outbox import Outbox
 from orchestrator.planner import PlanError, build_plan, builtin_drafts, drafts_from_json
 from orchestrator.planner_answer import plan_from_answer
@@ -143,11 +145,7 @@ class Engine:
         self.memory = RoutingMemory(store, outbox)
         self._started = clock.now()
         self._cancels_seen: set[tuple[str, int]] = set()  # cancelled (task, attempt) already acted on
-        # the handoff each routed task's entry names, as this run wrote it or read it not handed on: an entry that
-        # changed and still names it needs no read to know an old copy did not put back one handed on
-        self._named: dict[str, str] = {}
-        self._move_problems: dict[str, str] = {}  # a move that could not be followed, said (once per cause)
-        self._unwithdrawn: dict[Path, tuple[str, str, int, str]] = {}  # handoff -> problem, task, attempt, reason
+        self.moves = Moves(store, outbox, clock, self)  # a person's moves of the tasks we routed
         self._index = intake.TaskIndex()  # what the scans know of every queue entry: a pass looks at what changed
 
     @property
@@ -208,7 +206,7 @@ class Engine:
             if entry.get("status") == "assigned" and intake.moved_by_a_person(entry) is None:
                 # moved, and its handoff with it (also back to the master we chose: its handoff offered again), the
                 # queue written: announced if a crash kept it from the file
-                self._announce_moved(entry)
+                self.moves.announce_moved(entry)
             assigned_at = parse_timestamp(entry.get("assigned_at"))
             if not self.outbox.unannounced_if_missing(assigned_at):
                 continue
@@ -223,21 +221,6 @@ class Engine:
                              confidence=entry.get("routing_confidence"), reasons=entry.get("routing_reasons"),
                              handoff=entry["handoff_file"], recovered=True)
 
-    def _announce_moved(self, entry: dict[str, Any]) -> None:
-        path = self.layout.root / entry["handoff_file"]
-        handoff = self.store.read_json_or_none(path)
-        if isinstance(handoff, dict) and not handoffs.moved_away(handoff):
-            self._named[entry["id"]] = entry["handoff_file"]  # (the first pass's look at every entry reads it no more)
-        self._announce_unannounced_move(entry["id"], queue_edits.attempt(entry), path, handoff)
-
-    def _announce_unannounced_move(self, task_id: str, n: int, path: Path, handoff: Any) -> None:
-        """The move that wrote the handoff at ``path`` (``moved_from``), if a crash kept its event from the file."""
-        made = parse_timestamp(handoffs.offered_at(handoff)) if isinstance(handoff, dict) else None
-        if self.outbox.unannounced_if_missing(made) and isinstance(handoff, dict) and handoff.get(
-                "moved_from") in MASTERS:
-            first = self.layout.task_handoff(handoff["moved_from"], task_id, n)
-            self._announce_move(task_id, n, path, handoff, self.layout.rel(first), True)
-
     # --- the queue ------------------------------------------------------------------------
 
     def intake(self, reconcile: bool = False, drafting: Drafting | None = None) -> IntakeResult:
@@ -248,8 +231,8 @@ class Engine:
         plans the new complex tasks while their claim is written; a draft of a task the claim did not
         get is dropped."""
         classifier = self.classifier
-        if self._unwithdrawn:
-            self._withdraw_again()
+        if self.moves.unwithdrawn:
+            self.moves.withdraw_again()
         if reconcile and self._index.incremental:
             self._index.clear()
             self._seen = None
@@ -282,7 +265,7 @@ class Engine:
         if not self.memory.learn(added):
             self._index.expired = True  # what it found is not remembered: look at everything again next time
         self._cancelled(added)
-        self._follow_moves(added)
+        self.moves.follow(added)
         self._follow_plans(added)
         if changes.full or changes.removed:
             self._forget_gone()
@@ -294,7 +277,7 @@ class Engine:
         if not candidates:
             self._report_once(problems)
             # not what we read, if we wrote since; nor while a move could not be followed: the tick tries it again
-            self._seen = snapshot if self._own_writes == writes and not self._move_problems else None
+            self._seen = snapshot if self._own_writes == writes and not self.moves.problems else None
             return IntakeResult()
         decisions: list[tuple[QueueTask, Classification]] = []
         earlier: dict[str, str | None] = {}  # the master of a handoff an earlier run wrote for the task
@@ -318,7 +301,7 @@ class Engine:
             try:
                 given = self._given_to(task)
                 decisions.append((task, _given(task, given, self.registry.get(f"orch-{task.id}") is not None)
-                                  if given else classifier.classify(task, history)))
+                                  if given else moved_to_plan(task, classifier.classify(task, history))))
             except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # this task only
                 problems.append(intake.Problem(task.id, task.id, f"cannot be classified: {type(exc).__name__}: {exc}"))
         candidates = [task for task, _ in decisions]
@@ -355,7 +338,7 @@ class Engine:
         for task, decision, path in simple:
             n = _attempt(task)
             if task.id in claimed:
-                self._named[task.id] = self.layout.rel(path)
+                self.moves.named[task.id] = self.layout.rel(path)
             if task.id not in claimed:
                 # someone else took the task between our read and our claim: a handoff written for it by an earlier
                 # round of the claim (a writer replaced the queue under it) or an earlier run goes; this attempt's
@@ -366,7 +349,7 @@ class Engine:
                 self._restored(task.id, f"its handoff {self.layout.rel(path)} was already written")
                 continue
             if n > 1:
-                self._withdraw(task.id, range(1, n), f"superseded by attempt {n} (orchestrator retry)")
+                self.moves.withdraw(task.id, range(1, n), f"superseded by attempt {n} (orchestrator retry)")
             self.outbox.emit("handoff_created", key=_key(task.id, "handoff", n),
                              handoff_id=handoffs.task_handoff_id(str(decision.master), task.id, n),
                              task_id=task.id, master=decision.master, path=self.layout.rel(path), attempt=n if n > 1 else None)
@@ -427,8 +410,7 @@ class Engine:
         kept every cancel it acted on and every event id it announced for its lifetime."""
         present = self._index.ids
         self._cancels_seen = {seen for seen in self._cancels_seen if present[seen[0]]}
-        self._named = {task_id: path for task_id, path in self._named.items() if present[task_id]}
-        self._move_problems = {task_id: why for task_id, why in self._move_problems.items() if present[task_id]}
+        self.moves.forget(lambda task_id: present[task_id] > 0)
         self.outbox.keep_scopes(lambda scope: present[scope] > 0 or self.registry.get(scope) is not None
                                 or scope in self.planning)
 
@@ -481,11 +463,7 @@ class Engine:
         """Said once per cause, not on every retry. ``problems``: where it is kept (a pending task's, by default;
         a moved task is ``assigned``, and the problems kept for pending tasks only said it again at every tick while
         the chosen master's path held a broken file)."""
-        problems = self._handoff_problems if problems is None else problems
-        if problems.get(task_id) != str(exc):
-            self.outbox.emit("handoff_failed", task_id=task_id, master=master, problem=str(exc),
-                             action="retried until it can be written")
-        problems[task_id] = str(exc)
+        handoff_failed(self.outbox, self._handoff_problems if problems is None else problems, task_id, master, exc)
 
     def _earlier_handoff(self, task_id: str, attempt: int) -> str | None:
         for master in MASTERS:
@@ -507,101 +485,14 @@ class Engine:
                 continue  # done, or an orchestration (aborted through its plan); not one given to a master instead
             self._cancels_seen.add((task_id, n))
             if (held := intake.handoff_named(entry)) is not None:  # a move followed before the cancel, said first
-                self._announce_handed_on(task_id, n, self.layout.root / held[0])
+                self.moves.announce_handed_on(task_id, n, self.layout.root / held[0])
             key = _key(task_id, "cancelled", n)
-            withdrawn = self._withdraw(task_id, range(1, n + 1), "the task was cancelled (orchestrator cancel)")
+            withdrawn = self.moves.withdraw(task_id, range(1, n + 1), "the task was cancelled (orchestrator cancel)")
             when = parse_timestamp(entry.get("cancelled_at"))
             if withdrawn or self.outbox.unannounced_if_missing(when) or (when is not None and when >= self._started):
                 self.outbox.emit("task_cancelled", key=key, task_id=task_id, attempt=n,
                                  cancelled_by=entry.get("cancelled_by"), reason=entry.get("cancelled_reason"),
                                  withdrawn=withdrawn)
-
-    def _follow_moves(self, tasks: list[Any]) -> None:
-        """A person moved a task we routed to another master (``assigned_to``) before its master took it:
-        its handoff moves with it. The first master's handoff is withdrawn and the chosen master gets one
-        (the same task and attempt; a handoff the chosen master had before, withdrawn when the task was
-        moved away, is offered again); the queue's ``handoff_file`` follows. Left ``pending``, the first
-        master's consumer started the work the person had just given to someone else, and the chosen
-        master never saw it. A handoff already taken is left alone: the move came too late for it.
-
-        Each step is idempotent (a crash between two is finished on the next pass)."""
-        for entry in tasks:
-            moved = intake.moved_by_a_person(entry)
-            if moved is not None:
-                self._follow_move(entry["id"], queue_edits.attempt(entry), *moved)
-            else:
-                if self._move_problems and isinstance(entry, dict):  # cancelled, moved back: nothing left to retry
-                    self._move_problems.pop(str(entry.get("id")), None)
-                if (held := intake.routed_handoff(entry)) is not None and self._named.get(entry["id"]) != held[0]:
-                    self._follow_handed_on(entry["id"], queue_edits.attempt(entry), *held)
-
-    def _handed_to(self, task_id: str, n: int, path: Path, data: Any) -> tuple[Path, Any]:
-        """Where the moves followed from the handoff at ``path`` (``data``) took the task: the handoff last handed on
-        to (and its data: None if its master removed it), or ``path`` itself. A mark counts only as what a move
-        writes, this attempt's handoff at the master its withdrawal names: it is read from a file its master (or
-        anyone) can write, and a mark naming anything else (out of the folder, another task's) is not followed."""
-        seen = {path}
-        for _ in MASTERS:  # a chain is no longer than the masters; a forged loop ends too
-            following = next((self.layout.task_handoff(m, task_id, n) for m in MASTERS if handoffs.handed_on(
-                data, handoffs.move_reason(m)) == self.layout.rel(self.layout.task_handoff(m, task_id, n))), None)
-            if following is None or following in seen:
-                break
-            seen.add(following)
-            path, data = following, self.store.read_json_or_none(following)
-        return path, data
-
-    def _announce_handed_on(self, task_id: str, n: int, path: Path) -> None:
-        """A move followed just before a cancel landed under the queue's write, and a crash kept its event from the
-        file: the restart announces moves of ``assigned`` tasks only, and the moved handoff's creation and the first
-        one's withdrawal were never said. Read once per cancel acted on."""
-        data = self.store.read_json_or_none(path)
-        if not (isinstance(data, dict) and handoffs.moved_away(data)):
-            return
-        live, handoff = self._handed_to(task_id, n, path, data)
-        if live != path:
-            self._announce_unannounced_move(task_id, n, live, handoff)
-
-    def _follow_handed_on(self, task_id: str, n: int, handoff_file: str, master: str) -> None:
-        """The queue names a handoff we withdrew for a move that was followed, and its master: an unlocked writer's
-        old copy put back the entry of before the move. Left so, the queue named a master who is not doing the work,
-        and the person's next move started from it ("had taken the handoff already"). The queue names the master
-        the task was handed on to again."""
-        old = self.layout.root / handoff_file
-        try:
-            data = self.store.read_json_or_none(old)
-            if not (isinstance(data, dict) and handoffs.moved_away(data)):
-                self._named[task_id] = handoff_file
-                return
-            live, _ = self._handed_to(task_id, n, old, data)
-            if live == old:
-                # withdrawn for a move never followed (the chosen master's path broken, or a crash and the daemon
-                # down), and the task is back with this master: left so, nobody had the work
-                if self.store.update_json(old, lambda current: handoffs.offer_again(current, None, iso(self.clock)),
-                                          create=False).get("status") == "pending":
-                    self._named[task_id] = handoff_file
-                    self.outbox.emit("claim_restored", task_id=task_id, problem=f"{handoff_file} was withdrawn for a "
-                                     f"move ({data.get('cancelled_reason')}) not followed, and the task is {master}'s",
-                                     action=f"offered to {master} again")
-                return
-            to, changed = live.parent.parent.name, False
-
-            def put_right(entry: dict[str, Any]) -> None:
-                nonlocal changed
-                if (entry.get("status") == "assigned" and entry.get("handoff_file") == handoff_file
-                        and normalize_master(entry.get("assigned_to")) == master):
-                    entry.update(assigned_to=to, handoff_file=self.layout.rel(live))
-                    changed = True
-
-            if not self.edit_task(task_id, put_right) or not changed:
-                return
-            self._named[task_id] = self.layout.rel(live)
-        except StoreError as exc:
-            self._handoff_failed(task_id, master, exc, self._move_problems)
-            return
-        self.outbox.emit("claim_restored", task_id=task_id,
-                         problem=f"the queue named {handoff_file} again, withdrawn when the task was moved to {to}",
-                         action=f"{to}'s handoff named again ({self.layout.rel(live)}); a writer overwrote the queue "
-                                "without the lock")
 
     def _follow_plans(self, tasks: list[Any]) -> None:
         """An orchestration that ended or waits for a person while the queue says ``orchestrating``
@@ -642,113 +533,6 @@ class Engine:
             self.outbox.emit("claim_restored", task_id=entry["id"],
                              problem=f"the queue said {was} again although {plan.orchestration_id} is {plan.status}",
                              action="its outcome put back; a writer overwrote the queue without the lock")
-
-    def _follow_move(self, task_id: str, n: int, handoff_file: str, was: str, chosen: str) -> None:
-        reason = handoffs.move_reason(chosen)
-        self._named.pop(task_id, None)  # (the handoff it names is being withdrawn)
-        old = self.layout.root / handoff_file
-        new = self.layout.task_handoff(chosen, task_id, n)
-        try:
-            data = self.store.read_json_or_none(old)
-            if not isinstance(data, dict):
-                return
-            live, live_data = self._handed_to(task_id, n, old, data)
-            if live not in (old, new):
-                # followed before to another master, and the queue lost it (an old copy put back): the move starts from
-                # the master that has the task (one that took it and removed it keeps it)
-                if not isinstance(live_data, dict):
-                    return
-                old, data, was, handoff_file = live, live_data, live.parent.parent.name, self.layout.rel(live)
-            if live == new:
-                # followed before; the queue lost it (an old copy put back): only the queue follows again. Writing the
-                # new handoff again would give its master work it took, and perhaps removed, a second time. (Or a crash
-                # came before the queue followed: announced then, once, if its master has not removed it yet.)
-                if self.set_task(task_id, None, only_if="assigned", handoff_file=self.layout.rel(new)):
-                    self._named[task_id] = self.layout.rel(new)
-                    self._announce_move(task_id, n, new, self.store.read_json_or_none(new), handoff_file)
-                return
-            withdrawn = self._withdraw_one(old, reason)
-            if not withdrawn and not (data.get("status") == "cancelled" and data.get("cancelled_reason") == reason):
-                # taken by its master already: the move came too late for this attempt, and the queue now names a
-                # master who is not doing it; said, so the person knows (it stayed silent). The queue keeps that it was
-                # said (``move_not_followed``): the move stays in the queue for good, and the events read at start may
-                # no longer hold the first saying (a rotation), which said it again under the same id
-                if not self.set_task(task_id, None, only_if="assigned", move_not_followed=chosen):
-                    return
-                self.outbox.emit("handoff_not_moved", key=_key(task_id, f"not-moved:{chosen}", n), task_id=task_id,
-                                 master=was, moved_to=chosen, status=data.get("status"),
-                                 problem=f"{was} had taken the handoff already ({data.get('status')})",
-                                 action=f"{was} does the work; stop it through {was}, or cancel the task and give it "
-                                        f"to {chosen} anew")
-                return
-            offered = handoffs.moved(data, chosen, handoffs.task_handoff_id(chosen, task_id, n), iso(self.clock))
-            if not self.store.create_json(new, offered):
-                self.store.update_json(new, lambda current: handoffs.offer_again(current, was, iso(self.clock)))
-            # the old handoff says the new one was written: from now on it is its master's (see above)
-            self.store.update_json(old, lambda current: handoffs.mark_handed_on(current, reason, self.layout.rel(new)),
-                                   create=False)
-            if not self.set_task(task_id, None, only_if="assigned", handoff_file=self.layout.rel(new)):
-                return
-            self._named[task_id] = self.layout.rel(new)
-        except StoreError as exc:
-            self._handoff_failed(task_id, chosen, exc, self._move_problems)
-            return
-        self._move_problems.pop(task_id, None)
-        self._announce_move(task_id, n, new, self.store.read_json_or_none(new), handoff_file)
-
-    def _announce_move(self, task_id: str, n: int, path: Path, handoff: Any, withdrawn: str | None,
-                       recovered: bool | None = None) -> None:
-        """One ``handoff_created`` for a moved task's handoff, with ``moved_from`` and the handoff it
-        ``withdrew``; its id names the handoff's time, so a restart announces a move a crash kept from
-        the file (:meth:`_announce_assignments`) once, and a later move to the same master again."""
-        if not isinstance(handoff, dict):
-            return
-        master = handoff.get("to")
-        self.outbox.emit("handoff_created", key=_key(task_id, f"moved:{master}:{handoffs.offered_at(handoff)}", n),
-                         task_id=task_id, master=master, path=self.layout.rel(path), attempt=n if n > 1 else None,
-                         handoff_id=handoff.get("handoff_id"), moved_from=handoff.get("moved_from"),
-                         withdrawn=withdrawn, recovered=recovered)
-
-    def _withdraw(self, task_id: str, attempts: range, reason: str) -> list[str]:
-        """Mark the task's handoffs of ``attempts`` that are still ``pending`` as ``cancelled``; their paths.
-
-        One that cannot be written (a full disk) is said once and tried again at every intake
-        (:meth:`_withdraw_again`): left ``pending``, its master would start the cancelled work."""
-        withdrawn = []
-        for master in MASTERS:
-            for n in attempts:
-                path = self.layout.task_handoff(master, task_id, n)
-                try:
-                    changed = self._withdraw_one(path, reason)
-                except StoreError as exc:
-                    if self._unwithdrawn.get(path, (None,))[0] != str(exc):
-                        self.outbox.emit("handoff_failed", task_id=task_id, master=master, problem=str(exc),
-                                         action="not withdrawn yet; tried again on the next pass")
-                    self._unwithdrawn[path] = (str(exc), task_id, n, reason)
-                    continue
-                self._unwithdrawn.pop(path, None)
-                if changed:
-                    withdrawn.append(self.layout.rel(path))
-                    self.outbox.emit("handoff_withdrawn", key=_key(task_id, "withdrawn", n), task_id=task_id,
-                                     master=master, attempt=n, reason=reason, path=self.layout.rel(path))
-        return withdrawn
-
-    def _withdraw_one(self, path: Path, reason: str) -> bool:
-        """Withdraw the handoff at ``path`` if it is there and nobody took it yet; True if it was."""
-        changed = False
-
-        def cancel(data: dict[str, Any]) -> None:
-            nonlocal changed
-            changed = handoffs.withdraw_to_announce(data, reason, iso(self.clock), self.outbox.knows_since)
-
-        if self.store.exists(path):
-            self.store.update_json(path, cancel, create=False)
-        return changed
-
-    def _withdraw_again(self) -> None:
-        """Withdraw the handoffs an earlier pass could not write."""
-        for _, task_id, n, reason in list(self._unwithdrawn.values()):
-            self._withdraw(task_id, range(n, n + 1), reason)
 
     def _claim(self, simple: list[tuple[QueueTask, Classification, Path, Any]],
                complex_: list[tuple[QueueTask, Classification]], now: str,
@@ -898,11 +682,6 @@ class Engine:
 
 def _attempt(task: QueueTask) -> int:
     return queue_edits.attempt(task.model_extra or {})
-
-
-def _key(task_id: str, what: str, attempt: int) -> str:
-    """A simple task's stable event id; a retried task's later attempts have their own."""
-    return f"{task_id}:{what}" + (f":{attempt}" if attempt > 1 else "")
 
 
 def _route_to(task: QueueTask) -> str | None:

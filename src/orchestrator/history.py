@@ -26,6 +26,7 @@ from typing import Any
 
 from orchestrator.intake import ASSIGNED_BY
 from orchestrator.models import MASTERS, normalize_master
+from orchestrator.queue_edits import planned_instead_of, was_planned
 
 WEIGHTS = {"history": 1.0, "correction": 2.0, "override": 3.0}
 NEIGHBOURS = 5
@@ -50,6 +51,23 @@ STOPWORDS = frozenset({
     "via", "per"
 })
 _WORD = re.compile(r"[a-z][a-z0-9]+")
+_DIRECTION = r"(?:(?:north|south)(?:east|west|central)?|east|west|central)"
+_INSTANCE = re.compile("|".join((
+    rf"\b(?:us|eu|ap|sa|ca|me|af|il|cn|mx)(?:-gov|-iso)?-{_DIRECTION}-\d+\b",  # AWS regions: us-east-1
+    rf"\b(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-{_DIRECTION}\d+\b",  # GCP: europe-west4
+    rf"\b{_DIRECTION}(?:us|europe|asia)\d?\b",  # Azure: eastus2, westeurope
+    rf"\b(?:uk|japan|australia|korea|canada|france|germany|india|brazil|switzerland|norway|uae){_DIRECTION}\d?\b",
+    r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|internal|local|lan|corp|cloud|example)\b",  # hostnames
+    r"\bv\d+(?:\.\d+)*\b",  # versions: v2, v1.24.3 (bare numbers are no words anyway)
+    r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}(?:-[0-9a-f]+)*\b",  # hashes, uuids, a cloud's resource ids
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?|(?:mon|tues|wednes|thurs|fri|satur|sun)day|q[1-4])\b",  # dates
+)))
+"""What varies between instances of one kind of task (the same incident in another region, on another host, of
+another version, ticket or day), read as nothing: two such tasks are the same task to :data:`SAME_TASK`. Numbers
+are no words already (a ticket's ``INC-4821`` is ``inc``); a number glued to a name is cut off (:data:`_NUMBERED`)."""
+_NUMBERED = re.compile(r"\b([a-z]{3,})\d+\b|\b([a-z]{2})\d{2,}\b")
+"""``web03``, ``db01``, ``node7``: a host or replica's number; two letters and one digit are a name (``s3``, ``ec2``)."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +134,8 @@ class Vote:
 def words(text: str) -> Counter[str]:
     """Content words, lower case, a plural ``s`` dropped: ``"Rotate the keys"`` -> rotate, key."""
     counted: Counter[str] = Counter()
-    for word in _WORD.findall(text.lower()):
+    text = _NUMBERED.sub(lambda m: m.group(1) or m.group(2), _INSTANCE.sub(" ", text.lower()))
+    for word in _WORD.findall(text):
         if word in STOPWORDS:
             continue
         counted[word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word] += 1
@@ -133,25 +152,24 @@ PLANNED = "a plan"
 
 
 def corrections_in(tasks: Iterable[Any]) -> list[Correction]:
-    """Tasks of the queue this daemon routed that now name another master, and tasks it planned that a person
-    gave to one master instead (``route_to``, from ``orchestrator move``)."""
+    """Tasks of the queue this daemon routed that now name another master, tasks it planned that a person
+    gave to one master instead (``route_to``, from ``orchestrator move``), and tasks it routed to one master
+    that a person moved to a plan (``orchestrator move TASK plan``: master :data:`PLANNED`)."""
     found = []
     for entry in tasks:
-        if not isinstance(entry, dict) or entry.get("assigned_by") != ASSIGNED_BY or not isinstance(entry.get("id"), str):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            continue
+        if (was := planned_instead_of(entry)) is not None:  # routed to one master, moved to a plan by a person
+            found.append(Correction(entry["id"], str(entry.get("title") or ""), _text(entry), was, PLANNED))
+            continue
+        if entry.get("assigned_by") != ASSIGNED_BY:
             continue
         routed, master = normalize_master(entry.get("routed_to")), normalize_master(entry.get("assigned_to"))
-        if normalize_master(entry.get("route_to")) in MASTERS and _was_planned(entry):
+        if normalize_master(entry.get("route_to")) in MASTERS and was_planned(entry):
             routed = PLANNED  # (a writer's route_to on a task never planned corrects nothing the daemon decided)
         if routed in (*MASTERS, PLANNED) and master in MASTERS and routed != master:
             found.append(Correction(entry["id"], str(entry.get("title") or ""), _text(entry), str(routed), master))
     return found
-
-
-def _was_planned(entry: Mapping[str, Any]) -> bool:
-    """An earlier attempt of the task was one of this daemon's plans (``previous_attempts``' orchestration_id)."""
-    earlier = entry.get("previous_attempts")
-    return isinstance(earlier, list) and any(isinstance(a, dict) and isinstance(a.get("orchestration_id"), str)
-                                             for a in earlier)
 
 
 def routed_back(tasks: Iterable[Any]) -> set[str]:
@@ -184,11 +202,12 @@ def examples_from_queue(tasks: Iterable[Any]) -> list[Example]:
 
 
 def examples_from_corrections(data: Any) -> list[Example]:
-    """The remembered corrections (``routing-corrections.json``: a list of :meth:`Correction.as_json`)."""
+    """The remembered corrections (``routing-corrections.json``: a list of :meth:`Correction.as_json`); one whose
+    master is :data:`PLANNED` says a task needs a plan (:meth:`History.persons_plan`), and names no master."""
     return [Example(str(item.get("task_id")), str(item.get("title") or ""), str(item.get("text") or ""),
                     master, "correction")
             for item in (data if isinstance(data, list) else [])
-            if isinstance(item, dict) and (master := normalize_master(item.get("master"))) in MASTERS]
+            if isinstance(item, dict) and (master := normalize_master(item.get("master"))) in (*MASTERS, PLANNED)]
 
 
 def examples_from_overrides(data: Any) -> tuple[list[Example], list[str]]:
@@ -225,6 +244,7 @@ class History:
         self._idf: dict[str, float] = {}
         self._people_source = people
         self._people: History | None = None
+        self._near: tuple[tuple[str, str], list[tuple[float, Example]]] | None = None  # the last task's, asked again
 
     @property
     def examples(self) -> list[Example]:
@@ -266,24 +286,43 @@ class History:
         scored.sort(key=lambda pair: (-pair[0], -pair[1].weight, pair[1].task_id))
         return scored[:NEIGHBOURS]
 
-    def persons_word(self, title: str, text: str) -> Vote | None:
-        """The master a person chose for a near-identical task (a correction or an override at
-        :data:`SAME_TASK` or more), when every such task says the same; or None."""
+    def _persons_near(self, title: str, text: str) -> list[tuple[float, Example]]:
+        """A person's corrections and overrides at :data:`SAME_TASK` or more (asked by the router and the
+        classifier for one task: computed once)."""
         if self._people_source is None:
-            return None
+            return []
+        if self._near is not None and self._near[0] == (title, text):
+            return self._near[1]
         if self._people is None:
             self._people = History([e for e in self._people_source() if e.source in ("correction", "override")])
         near = [(similarity, example) for similarity, example in self._people.nearest(title, text)
                 if similarity >= SAME_TASK]
-        if len({example.master for _, example in near}) != 1:
-            return None  # none, or people who disagree: the rules decide
+        self._near = ((title, text), near)
+        return near
+
+    def persons_word(self, title: str, text: str) -> Vote | None:
+        """The master a person chose for a near-identical task (a correction or an override at
+        :data:`SAME_TASK` or more), when every such task says the same; or None."""
+        near = self._persons_near(title, text)
+        if len({example.master for _, example in near}) != 1 or near[0][1].master not in MASTERS:
+            return None  # none, people who disagree (the rules decide), or a plan
         return Vote(near[0][1].master, near[0][0], near)
+
+    def persons_plan(self, title: str, text: str) -> tuple[float, Example] | None:
+        """The nearest task a person moved to a plan (a correction at :data:`SAME_TASK` or more to
+        :data:`PLANNED`), when every such task says so; or None."""
+        near = self._persons_near(title, text)
+        if len({example.master for _, example in near}) != 1 or near[0][1].master != PLANNED:
+            return None
+        return near[0]
 
     def vote(self, title: str, text: str, candidates: Collection[str]) -> Vote | None:
         """The master, among ``candidates``, that the nearest examples clearly favour; or None."""
         neighbours = self.nearest(title, text)
         support: dict[str, float] = {}
         for similarity, example in neighbours:
+            if example.master not in MASTERS:
+                continue  # a task a person moved to a plan names no master
             support[example.master] = support.get(example.master, 0.0) + similarity * example.weight
         ranked = sorted(((m, score) for m, score in support.items() if m in candidates), key=lambda kv: -kv[1])
         if not ranked or ranked[0][1] < MIN_SUPPORT:

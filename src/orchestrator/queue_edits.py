@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from orchestrator import progress
+from orchestrator.intake import ASSIGNED_BY
 from orchestrator.models import MASTERS, Plan, is_safe_id, normalize_master
 from orchestrator.store import Snapshot, Store
 
@@ -97,13 +98,30 @@ def route_to(entry: dict[str, Any], master: str, *, by: str, now: str) -> None:
     entry["moved_by"] = by
 
 
+PLAN = "plan"
+"""What ``orchestrator move TASK plan`` names instead of a master: the task needs a plan."""
+MOVED_TO_PLAN = "moved_to_plan"
+"""The status an attempt ends with in ``previous_attempts`` when a person said its task needs a plan."""
+
+
+def wants_a_plan(entry: Mapping[str, Any]) -> bool:
+    """A person said this task, routed to one master, needs a plan: ``orchestration_required: true`` on it (what
+    ``orchestrator move TASK plan`` writes, and a person may by hand). Not on a task a person gave to one master
+    (``route_to``): that word is the later one."""
+    return entry.get("orchestration_required") is True and normalize_master(entry.get("route_to")) not in MASTERS
+
+
 def move(entry: dict[str, Any], master: str, *, by: str, now: str, has_plan: bool) -> None:
     """Give an ``assigned`` task to ``master``: what a person does by changing ``assigned_to``, which the
-    daemon follows (its handoff moves) and learns from (a correction of its routing)."""
+    daemon follows (its handoff moves) and learns from (a correction of its routing). ``master`` :data:`PLAN`:
+    the task needs a plan (:func:`move_to_plan`)."""
     status = str(entry.get("status"))
     refusal = _orchestration(entry, has_plan)
     if refusal:
         raise EditRefused(refusal)
+    if master.strip().lower() == PLAN:
+        move_to_plan(entry, by=by, now=now)
+        return
     chosen = normalize_master(master)
     if chosen not in MASTERS:
         raise EditRefused(f"{master!r} is not a master: {', '.join(MASTERS)}")
@@ -117,6 +135,66 @@ def move(entry: dict[str, Any], master: str, *, by: str, now: str, has_plan: boo
     entry["moved_by"] = by
     if "route_to" in entry:  # a task given away earlier: a retry goes to the master a person chose last
         entry["route_to"] = chosen
+
+
+def move_to_plan(entry: dict[str, Any], *, by: str, now: str) -> None:
+    """A task the daemon routed to one master that a person says needs a plan: ``orchestration_required``. The
+    daemon withdraws its handoff if its master has not taken it, plans it as its next attempt (:func:`to_plan`)
+    and learns that near-identical tasks need a plan too."""
+    status = entry.get("status")
+    if status != "assigned":
+        raise EditRefused(f"its status is {status}: only an assigned task can be moved to a plan"
+                          f"{' (a pending one is routed first)' if status == 'pending' else ''}")
+    if entry.get("assigned_by") != ASSIGNED_BY or not isinstance(entry.get("handoff_file"), str):
+        raise EditRefused(f"it was assigned by {entry.get('assigned_by') or 'another writer'}, not routed by the "
+                          "orchestrator: cancel it and submit it again with --orchestrate")
+    if was_planned(entry):
+        raise EditRefused(PLANNED_BEFORE)
+    if wants_a_plan(entry):
+        raise EditRefused("it is moved to a plan already" + (
+            f" (too late: {entry.get('assigned_to')} had taken its handoff)" if entry.get("move_not_followed") == PLAN
+            else ""))
+    entry.pop("route_to", None)  # (a task given to one master earlier: the person's word now is a plan)
+    entry["orchestration_required"] = True
+    entry["moved_at"] = now
+    entry["moved_by"] = by
+
+
+PLANNED_BEFORE = ("it was planned before, and its plan given to one master (a task has one plan): cancel it and submit "
+                  "it again with --orchestrate")
+
+
+def was_planned(entry: Mapping[str, Any]) -> bool:
+    """An earlier attempt of the task was one of this daemon's plans (``previous_attempts``' orchestration_id)."""
+    earlier = entry.get("previous_attempts")
+    return isinstance(earlier, list) and any(isinstance(a, dict) and isinstance(a.get("orchestration_id"), str)
+                                             for a in earlier)
+
+
+def planned_instead_of(entry: Mapping[str, Any]) -> str | None:
+    """The master this daemon had routed the task to, when a person then moved it to a plan (its attempt ended
+    :data:`MOVED_TO_PLAN`) and it still wants one; None for any other task."""
+    earlier = entry.get("previous_attempts")
+    last = earlier[-1] if isinstance(earlier, list) and earlier else None
+    if not (wants_a_plan(entry) and isinstance(last, dict) and last.get("status") == MOVED_TO_PLAN
+            and last.get("assigned_by") == ASSIGNED_BY):
+        return None
+    routed = normalize_master(entry.get("routed_to"))
+    routed = routed if routed in MASTERS else normalize_master(last.get("assigned_to"))
+    return routed if routed in MASTERS else None
+
+
+def to_plan(entry: dict[str, Any], handoff_file: str, now: str) -> bool:
+    """The daemon's edit once the handoff ``handoff_file`` of a task a person moved to a plan is withdrawn: the task is
+    ``pending`` again as its next attempt (what the routed attempt left in ``previous_attempts``, ending
+    :data:`MOVED_TO_PLAN`), which intake plans (``orchestration_required``). False, and nothing changed, for an entry
+    no longer that attempt (done before a crash, or changed since)."""
+    if not (wants_a_plan(entry) and entry.get("handoff_file") == handoff_file
+            and entry.get("status") in ("assigned", "pending")):
+        return False
+    _next_attempt(entry, MOVED_TO_PLAN, now)
+    entry.pop("move_not_followed", None)
+    return True
 
 
 def edit_task(store: Store, task_id: str, edit: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
