@@ -14,6 +14,7 @@ from typing import Literal
 
 from orchestrator.config import ClassifierConfig
 from orchestrator.history import History
+from orchestrator.imperatives import TEAM_NAMES, team_of
 from orchestrator.learned import LearnedModel
 from orchestrator.models import Classification, QueueTask
 from orchestrator.routing import (
@@ -685,7 +686,9 @@ class Classifier(Router):
                 continue  # "Dev builds take 20 minutes", "platform upgrades of the runners": a noun, no team's verb
             verb = found.group("verb").lower()
             if verb in self._work_verbs or (verb.endswith("s") and _verb_of(verb, self._work_verbs)):  # fixes: fix
-                masters.setdefault(TEAM_MASTERS[found.group("team").lower()], clause)
+                domain = self.config.domains.get(team_of(found.group("team")) or "")
+                if domain is not None:
+                    masters.setdefault(domain.master, clause)
         if len(masters) < 2:
             return []
         return [(1.0, f"the work of {len(masters)} masters' teams: {', '.join(masters.values())}")]
@@ -1054,11 +1057,7 @@ RUNNING_SYSTEMS = NEW_SYSTEMS | {"service", "microservice", "backend", "worker",
 """Systems that are built and then run: one named before a review is what the review is of."""
 
 
-TEAM_MASTERS = {**dict.fromkeys(("dev", "devs", "developers", "engineering", "eng", "backend", "frontend"), "development"),
-                **dict.fromkeys(("sec", "security", "appsec", "infosec"), "security"),
-                **dict.fromkeys(("ops", "platform", "sre", "devops", "infra", "infrastructure"), "cicd")}
-"""The teams people name as who does a part, and the master whose job that part is."""
-_TEAM_DOES_RE = re.compile(rf"(?:and\s+|then\s+)?(?P<team>{'|'.join(TEAM_MASTERS)})(?:\s+team)?\s+(?P<modal>(?:needs?|has|"
+_TEAM_DOES_RE = re.compile(rf"(?:and\s+|then\s+)?(?P<team>{TEAM_NAMES})(?:\s+team)?\s+(?P<modal>(?:needs?|has|"
                            r"have)\s+to\s+|must\s+|should\s+|will\s+|to\s+|then\s+)?(?P<verb>[a-z]+)\b(?P<object>\s+(?:it|them|"
                            r"this|that|these|those|the|a|an|our|its|their|each|every|all|both|any|some|new)\b)?",
                            re.IGNORECASE)
