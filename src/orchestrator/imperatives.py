@@ -999,7 +999,8 @@ def _past_act(text: str) -> bool:
     found = re.match(rf"^{_SUBJECT}\s+(?:already\s+|just\s+|recently\s+)?(?P<verb>[a-z]+ed|{'|'.join(_IRREGULAR)})\b", text,
                      re.IGNORECASE)
     # what a team did or asked ("The security team asked for rate limiting", "Ops reported that ...") is the reason
-    return bool(found and (_head(found.group("subject")) in _DECIDERS or team_of(found.group("subject"))))
+    return bool(found and (_head(found.group("subject")) in _DECIDERS or (
+        team_of(found.group("subject")) and not found.group("verb").lower().endswith("eed"))))  # "developers need"
 
 
 def _head(subject: str) -> str:

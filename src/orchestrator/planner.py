@@ -312,6 +312,8 @@ class _Item:
     among the delivery's steps, as written."""
     said: str = ""
     """The writer's words when the part is worded otherwise (``Have legal approve the terms``)."""
+    owner: str = ""
+    """The domain of the team the request named as its doer (``Platform moves the secrets to Vault``), if one."""
     home: int | None = None
     """Its group before it was moved before the work a ``before`` names (``review the proxy before we remove the VPN``)."""
 
@@ -714,6 +716,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
     _checks_after_delivery(found)
     _before_named(found)
     _reviews_wait(found)
+    _set_up_first(found)
     found = _conditions_done(found, _work_words(classifier))
     if "docs" in classifier.config.domains:
         _approvals_prepared(found, classifier.config.domains["docs"].master)
@@ -822,6 +825,20 @@ def _reviews_wait(items: list[_Item]) -> None:
             if other is not review and other not in made and other.phase in ("deploy", "cutover", "retire") \
                     and before < _order(other) <= _order(review):
                 _follow(other, review)
+
+
+def _set_up_first(items: list[_Item]) -> None:
+    """What a team sets up for others (``Platform moves all secrets from env files to Vault``, then ``the app teams
+    change their services to read from Vault``) runs before the work written after it that uses it, though a deploy
+    ranks after building: the team was named, so it is no release of that work. Not a part that ships or goes out."""
+    for setup in items:
+        if not setup.owner or setup.phase != "deploy" or _SHIPS_RE.match(setup.text) or _GOES_OUT_RE.search(setup.text):
+            continue
+        words = set(_WORD_RE.findall(setup.text.lower())[1:]) - _PLAIN_WORDS
+        users = [item for item in items[items.index(setup) + 1:] if item.phase in _PREPARED and item.group == setup.group
+                 and words & set(_WORD_RE.findall(item.text.lower()))]
+        if users:
+            setup.group -= 1
 
 
 def _follow(item: _Item, anchor: _Item) -> None:
@@ -1241,7 +1258,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         if chosen is not shipped:  # people's work or a document in a delivery: its own worker, the delivery's order
             previous.phase = "docs" if chosen.domain == "docs" else "implement"
             previous.rank = RANK["deploy"]
-        previous_owner = owner
+        previous_owner, previous.owner = owner, owner or ""
         found.append(previous)
     return found
 
