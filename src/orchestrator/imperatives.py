@@ -679,9 +679,11 @@ def _verb_at(text: str, verbs: Collection[str]) -> re.Match[str] | None:
             continue  # "Partner API", "Users Dashboard": a name's word is no verb
         # "the frontend devs fix ...", "ops ships it"; not "a security review", nor "Mobile release 3.8" (a team's
         # verb agrees with it)
+        following = words[index + 1].group().lower() if index + 1 < len(words) else ""
         team = (lowered.endswith("s") or before.endswith("s")) and (
             (before in _TEAMS and (index == 1 or words[index - 2].group().lower() == "the"))
-            or team_of(text[:match.start()]) is not None)
+            or team_of(text[:match.start()]) is not None) \
+            and not (following in verbs or _FINITE_RE.fullmatch(following))  # "Dev builds take 20 minutes": a noun
         of = index + 1 < len(words) and words[index + 1].group().lower() == "of"  # "Security review of X": a noun
         if (before in PEOPLE or team) and lowered.isalpha() and lowered not in _NOT_VERBS and not of \
                 and (_base_of_present(lowered, verbs) or (team and _team_verb(lowered, words[index + 1:index + 2]))):
