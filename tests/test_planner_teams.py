@@ -140,3 +140,20 @@ def test_a_team_whose_name_is_a_verb_is_still_the_subject() -> None:
         "Submit the build to the App Store", "cicd", None)
     # its opposite: the verb opening an imperative
     assert as_work("Release the build to the App Store", VERBS) == "Release the build to the App Store"
+
+
+def test_a_review_a_security_team_asked_for_is_theirs_and_the_reason_after_it_keeps_it_so() -> None:
+    plan = plan_for("Search notes", "Build the indexing worker and the search API. Security asked for a quick review "
+                                    "of the cluster's access policy, because the log cluster is shared.")
+    review = next(s for s in plan.subtasks if "access policy" in s.title)
+    assert (review.assigned_to, review.worker_type) == ("security", "audit"), parts(plan)
+    # its opposites: what a team asks for that is no review is whose its words say; a report is no work
+    assert as_work("Security asked for an allow-list on the admin API", VERBS) == "An allow-list on the admin API"
+    assert as_work("Ops reported that the nightly backup fails", VERBS) is None
+
+
+def test_a_heading_named_like_a_team_is_no_team() -> None:
+    assert as_work("Release: beta channel first, then all users", VERBS) == "Release: beta channel first, then all users"
+    # its opposite: the same label before a verb is the release team's part
+    assert owner_of(as_work("Release: ship it to the beta channel", VERBS) or "") == ("ship it to the beta channel",
+                                                                                      None, "cicd")

@@ -39,6 +39,7 @@ from orchestrator.imperatives import (
     lower_subject,
     owner_of,
     participle_base,
+    sentence_owner,
 )
 from orchestrator.models import (
     MASTERS,
@@ -687,16 +688,18 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
             else [("; " if n else "", ability.strip()) for n, ability in enumerate(line.split(";"))]
             if line.startswith("Let ")  # an ability is one part: "Let X do a, b and c"
             else _conditioned(_closed(clause_pieces(line)))
-            for line in lines]
+            for line in (sentence_owner(line)[0] for line in lines)]
+        named = [sentence_owner(line)[1] for line in lines]  # "Security asked for a review ..., because ...": theirs
         prepared = False  # whether work an operations step could prepare was written before, in this segment
         steps = bool(listed) and len(_NUMBER_RE.findall(segment)) >= 2 and sum(
             _opens_with_verb(item, verbs) for item in listed) >= 2
-        for pieces in sentences:
+        for line_number, pieces in enumerate(sentences):
             if len(found) >= _MOST_PARTS:  # a pasted list of thousands: the rest stays in the last part's words
                 found[-1].text += " " + " ".join(piece for _, piece in pieces)
                 continue
             items = _sentence_items(pieces, bool(listed) or all(not sep for sep, _ in pieces), group, main,
-                                    classifier, verbs)
+                                    classifier, verbs, named[line_number - len(sentences) + len(named)]
+                                    if line_number >= len(sentences) - len(named) else None)
             after = _waiting(items) if not steps else [0] * len(items)
             for step, item in enumerate(items):
                 item.group = group * 100 + (step if steps else 0)  # numbered steps are the writer's order
@@ -1135,8 +1138,9 @@ def _reviews_apart(pieces: list[tuple[str, str]], verbs: re.Pattern[str]) -> lis
 
 
 def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main: Route, classifier: Classifier,
-                    verbs: re.Pattern[str]) -> list[_Item]:
-    """The parts of one sentence (``whole``: each piece is an item of a list, never joined to another)."""
+                    verbs: re.Pattern[str], named: str | None = None) -> list[_Item]:
+    """The parts of one sentence (``whole``: each piece is an item of a list, never joined to another; ``named``: the
+    team named for the whole sentence)."""
     found: list[_Item] = []
     previous: _Item | None = None
     making = False  # whether the last verb makes things: "Build the API, a UI widget" lists deliverables
@@ -1150,8 +1154,8 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     # whatever the words left after the team name; a team named for a sentence owns each of its parts
     owned = [owner_of(piece) for _, piece in pieces]
     pieces = [(separator, text) for (separator, _), (text, _, _) in zip(pieces, owned, strict=True)]
-    named = next((sentence for _, _, sentence in owned if sentence), None)
-    owners = [clause or (sentence if whole else named) for _, clause, sentence in owned]
+    named = named or (None if whole else next((sentence for _, _, sentence in owned if sentence), None))
+    owners = [clause or sentence or named for _, clause, sentence in owned]
     for place in range(len(pieces) - 2, -1, -1):  # "IT will order and set up the laptops": the mark ends the clause
         joint = pieces[place + 1][0].strip().lower()
         if owners[place] is None and joint and joint[0] not in ",;.!?" and joint != "then":
