@@ -157,3 +157,22 @@ def test_a_heading_named_like_a_team_is_no_team() -> None:
     # its opposite: the same label before a verb is the release team's part
     assert owner_of(as_work("Release: ship it to the beta channel", VERBS) or "") == ("ship it to the beta channel",
                                                                                       None, "cicd")
+
+
+def test_the_classifier_reads_teams_given_work_by_a_mention_a_label_or_an_ask() -> None:
+    classifier = Classifier(Config().classifier, learned=None)
+
+    def decided(title: str, description: str) -> str:
+        task = QueueTask.model_validate({"id": "t", "status": "pending", "title": title, "description": description})
+        return classifier.classify(task).decision
+
+    assert decided("Release the export feature", "@security please review the export endpoint, @sre deploy it to "
+                                                 "production.") == "complex"
+    assert decided("Catalogue the production databases", "CMDB team: list every production database with its owner "
+                                                          "and version. Dev team: upgrade the two still on Postgres 11. "
+                                                          "Security: audit who has superuser access.") == "complex"
+    # its opposites: one master's teams, one team mentioned, a team's word before a noun ("the SRE runbook")
+    assert decided("Catalogue the production databases", "CMDB team: list every production database. Asset "
+                                                          "management: record its owner.") == "simple"
+    assert decided("Review the export endpoint", "@security please review the export endpoint; the SRE runbook has "
+                                                 "the steps.") == "simple"

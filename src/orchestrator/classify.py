@@ -682,11 +682,16 @@ class Classifier(Router):
         masters: dict[str, str] = {}
         for clause in clauses(body):
             found = _TEAM_DOES_RE.match(clause)
-            if found is None or not (found.group("modal") or found.group("object")):
+            given = None if found and (found.group("modal") or found.group("object")) else _TEAM_GIVEN_RE.match(clause)
+            if given is not None:
+                team, verb = given.group("asked") or given.group("mention") or given.group("label"), given.group("verb")
+            elif found is not None and (found.group("modal") or found.group("object")):
+                team, verb = found.group("team"), found.group("verb")
+            else:
                 continue  # "Dev builds take 20 minutes", "platform upgrades of the runners": a noun, no team's verb
-            verb = found.group("verb").lower()
+            verb = verb.lower()
             if verb in self._work_verbs or (verb.endswith("s") and _verb_of(verb, self._work_verbs)):  # fixes: fix
-                domain = self.config.domains.get(team_of(found.group("team")) or "")
+                domain = self.config.domains.get(team_of(team) or "")
                 if domain is not None:
                     masters.setdefault(domain.master, clause)
         if len(masters) < 2:
@@ -1063,6 +1068,12 @@ _TEAM_DOES_RE = re.compile(rf"(?:and\s+|then\s+)?(?P<team>{TEAM_NAMES})(?:\s+tea
                            re.IGNORECASE)
 """A team and what it does; without a modal its verb takes an object a pronoun or a determiner opens ("ops ships it"):
 a team's name before a plural noun ("dev builds take 20 minutes") is a noun phrase, not a team at work."""
+_TEAM_GIVEN_RE = re.compile(rf"(?:(?:ask|have|get)\s+(?:the\s+)?(?P<asked>{TEAM_NAMES})(?:\s+team)?\s+(?:to\s+)?|"
+                            rf"@(?P<mention>{TEAM_NAMES})\b,?\s*(?:please\s+)?|"
+                            rf"(?:the\s+)?(?P<label>{TEAM_NAMES})(?:\s+team|\s+devs)?\s*(?::|—|–)\s*)(?P<verb>[a-z]+)\b",
+                            re.IGNORECASE)
+"""A team given its part by an ask, a mention or a label (``ask infosec to review them``, ``@sre deploy it``,
+``Platform team: provision the cluster``): its verb names the work."""
 
 
 def _reviewed_title(title: str) -> bool:
