@@ -14,6 +14,7 @@ from typing import Literal
 
 from orchestrator.config import ClassifierConfig
 from orchestrator.history import History
+from orchestrator.imperatives import TEAM_NAMES, team_of
 from orchestrator.learned import LearnedModel
 from orchestrator.models import Classification, QueueTask
 from orchestrator.routing import (
@@ -698,11 +699,18 @@ class Classifier(Router):
         masters: dict[str, str] = {}
         for clause in clauses(body):
             found = _TEAM_DOES_RE.match(clause)
-            if found is None or not (found.group("modal") or found.group("object")):
+            given = None if found and (found.group("modal") or found.group("object")) else _TEAM_GIVEN_RE.match(clause)
+            if given is not None:
+                team, verb = given.group("asked") or given.group("mention") or given.group("label"), given.group("verb")
+            elif found is not None and (found.group("modal") or found.group("object")):
+                team, verb = found.group("team"), found.group("verb")
+            else:
                 continue  # "Dev builds take 20 minutes", "platform upgrades of the runners": a noun, no team's verb
-            verb = found.group("verb").lower()
+            verb = verb.lower()
             if verb in self._work_verbs or (verb.endswith("s") and _verb_of(verb, self._work_verbs)):  # fixes: fix
-                masters.setdefault(TEAM_MASTERS[found.group("team").lower()], clause)
+                domain = self.config.domains.get(team_of(team) or "")
+                if domain is not None:
+                    masters.setdefault(domain.master, clause)
         if len(masters) < 2:
             return []
         return [(1.0, f"the work of {len(masters)} masters' teams: {', '.join(masters.values())}")]
@@ -1071,16 +1079,18 @@ RUNNING_SYSTEMS = NEW_SYSTEMS | {"service", "microservice", "backend", "worker",
 """Systems that are built and then run: one named before a review is what the review is of."""
 
 
-TEAM_MASTERS = {**dict.fromkeys(("dev", "devs", "developers", "engineering", "eng", "backend", "frontend"), "development"),
-                **dict.fromkeys(("sec", "security", "appsec", "infosec"), "security"),
-                **dict.fromkeys(("ops", "platform", "sre", "devops", "infra", "infrastructure"), "cicd")}
-"""The teams people name as who does a part, and the master whose job that part is."""
-_TEAM_DOES_RE = re.compile(rf"(?:and\s+|then\s+)?(?P<team>{'|'.join(TEAM_MASTERS)})(?:\s+team)?\s+(?P<modal>(?:needs?|has|"
+_TEAM_DOES_RE = re.compile(rf"(?:and\s+|then\s+)?(?P<team>{TEAM_NAMES})(?:\s+team)?\s+(?P<modal>(?:needs?|has|"
                            r"have)\s+to\s+|must\s+|should\s+|will\s+|to\s+|then\s+)?(?P<verb>[a-z]+)\b(?P<object>\s+(?:it|them|"
                            r"this|that|these|those|the|a|an|our|its|their|each|every|all|both|any|some|new)\b)?",
                            re.IGNORECASE)
 """A team and what it does; without a modal its verb takes an object a pronoun or a determiner opens ("ops ships it"):
 a team's name before a plural noun ("dev builds take 20 minutes") is a noun phrase, not a team at work."""
+_TEAM_GIVEN_RE = re.compile(rf"(?:(?:ask|have|get)\s+(?:the\s+)?(?P<asked>{TEAM_NAMES})(?:\s+team)?\s+(?:to\s+)?|"
+                            rf"@(?P<mention>{TEAM_NAMES})\b,?\s*(?:please\s+)?|"
+                            rf"(?:the\s+)?(?P<label>{TEAM_NAMES})(?:\s+team|\s+devs)?\s*(?::|—|–)\s*)(?P<verb>[a-z]+)\b",
+                            re.IGNORECASE)
+"""A team given its part by an ask, a mention or a label (``ask infosec to review them``, ``@sre deploy it``,
+``Platform team: provision the cluster``): its verb names the work."""
 
 
 def _reviewed_title(title: str) -> bool:

@@ -35,9 +35,73 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from orchestrator.textsignals import CRITERIA_RE, names_work
+
+TEAMS: dict[str, str | None] = {
+    **dict.fromkeys(("dev", "devs", "developers", "development", "engineering", "eng", "backend", "back-end", "frontend",
+                     "front-end", "mobile", "ios", "android", "web"), "development"),
+    "qa": None,  # testers do work ("QA signs off on the RC") whose master its words name: a test, a release gate
+    **dict.fromkeys(("sec", "security", "appsec", "infosec", "secops", "red team"), "security"),
+    **dict.fromkeys(("ops", "platform", "sre", "devops", "infra", "infrastructure", "release"), "cicd"),
+    **dict.fromkeys(("IT", "asset management", "cmdb"), "inventory"),
+    **dict.fromkeys(("docs", "documentation"), "docs"),
+}
+"""The teams people name as who does a part (``Dev builds it``, ``@sre deploy it``, ``Owner: platform``), and the
+domain whose master that part goes to. The one list both the classifier (how many masters' teams a task names) and
+the planner (whose each part is) read; None for a team that does work of more than one master. ``IT`` only in
+capitals: ``it`` is a pronoun."""
+TEAM_NAMES = "|".join(sorted((re.escape(name).replace(r"\ ", r"\s+") if name != "IT" else "(?-i:IT)" for name in TEAMS),
+                             key=len, reverse=True))
+"""A team's name as a regular expression (case-insensitive but for ``IT``), longest first."""
+_TEAM_SUBJECT_RE = re.compile(rf"(?:(?:and|then|also)\s+)?(?:the\s+|our\s+|@)?(?P<team>{TEAM_NAMES})(?:[\s-]+(?:team|teams|"
+                              r"squad|folks|people|devs|developers|engineers|group|crew|guys))?", re.IGNORECASE)
+
+
+def team_of(subject: str) -> str | None:
+    """The domain of the team a subject names (``Dev``, ``the infra team``, ``Mobile devs``, ``@appsec``, ``IT``);
+    None for any other subject (``the security findings``, ``it``)."""
+    found = _TEAM_SUBJECT_RE.fullmatch(subject.strip())
+    if found is None:
+        return None
+    name = re.sub(r"\s+", " ", found.group("team"))
+    return TEAMS.get(name if name == "IT" else name.lower())
+
+
+_OWNED = ("development", "security", "inventory", "cicd", "docs")
+_CLAUSE_MARKS = "\ue010\ue011\ue012\ue013\ue014"
+_SENTENCE_MARKS = "\ue018\ue019\ue01a\ue01b\ue01c"
+_OWNER_MARK_RE = re.compile(f"[{_CLAUSE_MARKS}{_SENTENCE_MARKS}]")
+
+
+def _owned(text: str, domain: str, *, sentence: bool = False) -> str:
+    """``text`` marked as the work of ``domain``'s team, before its closing stop: the planner gives the part to that
+    team's master instead of guessing it from the words left (``Dev builds it`` is worded ``Build it``, which reads as
+    a deploy). ``sentence``: the team was named for the whole sentence (``IT: image the laptops and enrol them``)."""
+    mark = (_SENTENCE_MARKS if sentence else _CLAUSE_MARKS)[_OWNED.index(domain)]
+    body = text.rstrip(" .!")
+    return f"{body}{mark}{text[len(body):]}"
+
+
+def sentence_owner(text: str) -> tuple[str, str | None]:
+    """``text`` without the marks of a team named for its whole sentence, and that team's domain (None if none): a
+    sentence's owner holds for each of its parts, also when the clause its mark ended is left out as context."""
+    found = re.search(f"[{_SENTENCE_MARKS}]", text)
+    return re.sub(f"[{_SENTENCE_MARKS}]", "", text), _OWNED[_SENTENCE_MARKS.index(found.group())] if found else None
+
+
+def owner_of(text: str) -> tuple[str, str | None, str | None]:
+    """``text`` without the marks :func:`_owned` left, the domain its clause's team named and the domain its
+    sentence's team named (None where no team was named)."""
+    clause = sentence = None
+    for mark in _OWNER_MARK_RE.findall(text):
+        if mark in _CLAUSE_MARKS:
+            clause = clause or _OWNED[_CLAUSE_MARKS.index(mark)]
+        else:
+            sentence = sentence or _OWNED[_SENTENCE_MARKS.index(mark)]
+    return _OWNER_MARK_RE.sub("", text), clause, sentence
+
 
 PEOPLE = frozenset({
     "users", "user", "customers", "customer", "admins", "admin", "administrators", "administrator", "members",
@@ -142,8 +206,9 @@ _LETS_RE = re.compile(r"^let'?s\s+(?=(?P<verb>[a-z]+)\s)", re.IGNORECASE)
 """``let's measure where the time goes``: a suggestion of work (``Let's discuss on Monday`` is none)."""
 """A request's politeness ("please rotate ..."): not the work (greetings and "could you" are read below)."""
 _THANKS_RE = re.compile(r"(?:^|[.!,;]?\s+)(?:thx|thanks(?:\s+a\s+lot)?|thank\s+you|cheers|ty|tia)[.!]*\s*$", re.IGNORECASE)
-_ROLE_RE = re.compile(r"^(?:fe|be|qa|ops|devops|sec|infra|ux|ui|db|frontend|backend|front-end|back-end|mobile|web|"
-                      r"platform|data)\s*:\s*", re.IGNORECASE)
+_ROLE_RE = re.compile(rf"^(?:(?P<team>(?:@)?(?:{TEAM_NAMES})(?:[\s-]+(?:team|devs|squad))?|fe|be|ux|ui|db|data)\s*(?::|\s[—–-])"
+                      rf"|@(?P<mention>{TEAM_NAMES})\b,?)\s*(?:please\s+)?", re.IGNORECASE)
+"""Whose a part is, before it: a team's label (``Platform team:``, ``Engineering —``, ``BE:``) or an ``@team``."""
 _GOT_DONE_RE = re.compile(rf"^get\s+(?P<what>.{{1,60}}?)\s+(?P<done>\w+ed|{'|'.join(_IRREGULAR)})\b", re.IGNORECASE)
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
 _VERSION_END_RE = re.compile(r"(?:^|\s)v\d+(?:\.\d+)*\.$", re.IGNORECASE)
@@ -185,7 +250,14 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     text = _AFTER_WE_RE.sub("then ", text)  # "after we switch the app config": then switch it
     text = _THEN_WE_RE.sub(r"\g<sep>then ", text)  # "..., then we resubmit": then resubmit, not an object for "update"
     text = _ABBREVIATED_RE.sub(lambda m: _SPELLED[m.group().lower()], text)  # "e.g." ends no clause downstream
-    text = _ROLE_RE.sub("", text)  # "BE: preferences API": the part, not whose it is
+    role = _ROLE_RE.match(text)
+    named = role.group("team") if role else None
+    if role and named and named.lower() in verbs and not _verb_first(text[role.end():], verbs):
+        role = None  # "Release: beta channel first, then all users": the release's heading, not the release team
+    if role:  # "BE: preferences API", "Platform team: provision the cluster", "@sre deploy it": the part, and whose
+        work = as_work(text[role.end():], verbs, nested=nested)
+        owner = team_of(named or role.group("mention") or "")
+        return _owned(work, owner, sentence=True) if work and owner else work
     given = _GIVEN_RE.match(text)
     if given:
         text = _capital(given.group("rest"))  # "Given I am logged in, when I click X, the item is added": the outcome
@@ -232,7 +304,9 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     if not text or _CONTEXT_RE.match(text) or text.endswith("?") or ours:
         return None
     modal = _MODAL_RE.match(text)
-    told = first in verbs and not _noun_subject(text)  # "Make sure users can ...": an imperative, whatever follows
+    # "Make sure users can ...": an imperative, whatever follows; not a team that is a verb's word ("Release team
+    # submits the build", "Release will ship it")
+    told = first in verbs and not _noun_subject(text) and not _team_first(text)
     if modal and modal.group("modal").lower() in ("can", "could", "may") and _EXPLOIT_RE.search(text) and not told:
         return None  # "A customer can post <img onerror=...> and run script": the attack is the problem, not a feature
     if (_DATED_RE.search(text) or (_COMING_RE.search(text) and not _ASKING_RE.search(text))) and not modal \
@@ -243,7 +317,7 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
         return _capital(wanted.group("thing").strip())  # "Integration with Outlook is necessary": the thing
     if _owned_or_done(text, verbs):
         return None  # "Support owns the content", "Finance chose Pleo": how things are, what someone did
-    if (first in verbs and not _noun_subject(text)) or (
+    if told or (
             _MARKER_RE.search(unquoted := _QUOTED_RE.sub('""', text)) and not _FINITE_RE.search(unquoted.split(":", 1)[0])):
         return text  # an imperative, or a list the planner reads as one
     for pattern in (_MEANS_RE, _NEED_RE):
@@ -253,6 +327,12 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
             if re.match(r"that\s+\S", rest, re.IGNORECASE) and not nested:  # "we want that the users must use 2FA"
                 return as_work(rest[5:], verbs, nested=True)
             return _capital(rest)
+    asked = _TEAM_ASKED_RE.match(text)
+    if asked and (owner := team_of(asked.group("subject"))):
+        # "Security asked for a review of the access policy": the review, theirs (what else a team asks for is whose
+        # its words say: "Security asked for an allow-list on the admin API" is development's)
+        thing = _capital(asked.group("thing"))
+        return _owned(thing, owner, sentence=True) if owner == "security" and _REVIEWS_RE.search(thing) else thing
     if _past_act(text) or _STATUS_QUO_RE.match(text) or _SETUP_RE.match(text) or _now_first(text, verbs):
         return None
     said = _SAID_RE.match(text)
@@ -264,6 +344,10 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     return _clauses(text, verbs)
 
 
+_TEAM_ASKED_RE = re.compile(rf"^{_SUBJECT}\s+(?:also\s+)?(?:asked|requested|asks|requests)\s+(?:for\s+)?(?P<thing>"
+                            r"(?:an?|the|some|more|better|stricter)\s.+)$", re.IGNORECASE | re.DOTALL)
+"""What a team asked for (``Security asked for a quick review of the access policy``): a thing to do, not what the
+team did."""
 _SAID_RE = re.compile(rf"^{_SUBJECT}\s+(?:says|said|claims|claimed|thinks|thought|believes|believed|mentions|mentioned|"
                       r"complains|complained|wrote|confirms|confirmed)\s+"
                       r"(?:that\s+|:\s*)?(?P<rest>(?:\S+\s+){0,6}?(?:is|are|was|were|does|do|did|has|have|doesn't|"
@@ -484,7 +568,10 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
         word = body.split(maxsplit=1)[0].lower() if body.split() else ""
         if pronoun and (word in _IRREGULAR or word.endswith("ed")) and (base := _base_of_participle(word, verbs)):
             work: str | None = _series(f"{base} {pronoun}{body[len(word):]}", pronoun, verbs)
-        elif word in verbs and not _noun_subject(body):
+        elif (asked := _ASKS_TEAM_RE.match(body)) and (owner := team_of(asked.group("who"))) \
+                and asked.group("rest").split(maxsplit=1)[0].lower() in verbs:
+            work, pronoun = _owned(body, owner), None  # "ask infosec to review them", "have security do ...": theirs
+        elif word in verbs and not _noun_subject(body) and not _team_first(body):
             work, pronoun = body, None  # an imperative
         elif _verb_at(body, verbs) is None:
             # a thing to make, unless it tells what someone did ("Gitleaks found 57 secrets", "On Friday a
@@ -526,6 +613,11 @@ _DID_RE = re.compile(
 thing to make (``Nightly snapshots copied to S3``, ``a list of users who signed the contract``)."""
 
 
+_ASKS_TEAM_RE = re.compile(rf"(?:ask|have|get)\s+(?P<who>(?:the\s+|our\s+)?(?:{TEAM_NAMES})(?:\s+team)?)\s+(?:to\s+)?"
+                           r"(?P<rest>[a-z].*)$", re.IGNORECASE | re.DOTALL)
+"""A team asked to do a part (``ask infosec to review them``, ``have the devops team apply them``)."""
+
+
 def _clause_split(text: str) -> list[tuple[str, str]]:
     """Clauses at semicolons and commas outside parentheses, and at an "and" before a team's or a person's
     modal ("QA runs the suite and security should review it"), each with the separator before it."""
@@ -544,10 +636,12 @@ def _clause_split(text: str) -> list[tuple[str, str]]:
     return [(sep, piece) for sep, piece in split if piece]
 
 
-_AND_SUBJECT_RE = re.compile(r"(?<!\s)\s+and\s+(?=(?:the\s+)?(?:security|qa|ops|devops|sre|infra|legal|finance|support|"
-                             r"marketing|design|docs|we|i)\s+(?:should|must|will|shall|can|could|has\s+to|needs\s+to|"
-                             r"would)\s)", re.IGNORECASE)
-"""An "and" that opens a clause of its own: a team or a person and a modal follow it."""
+_AND_SUBJECT_RE = re.compile(rf"(?<!\s)\s+and\s+(?=(?:the\s+)?(?:(?:{TEAM_NAMES}|legal|finance|support|marketing|design|we|i)"
+                             rf"\s+(?:should|must|will|shall|can|could|has\s+to|needs\s+to|would)\s|(?:{TEAM_NAMES})(?:\s+team)?\s+"
+                             r"[a-z]+[^\Ws]s\s+(?:the|a|an|it|them|our|its|their|this|that|these|those|all|every|each)\b))",
+                             re.IGNORECASE)
+"""An "and" that opens a clause of its own: a team or a person and a modal follow it, or a team and its present
+tense ("security handles the threat model and SRE handles the rollout")."""
 
 
 def _noun_subject(text: str) -> bool:
@@ -603,10 +697,16 @@ def _verb_at(text: str, verbs: Collection[str]) -> re.Match[str] | None:
             return None  # a comma ends the subject: no verb follows it
         if not match.group().islower():
             continue  # "Partner API", "Users Dashboard": a name's word is no verb
-        team = before in _TEAMS and (index == 1 or words[index - 2].group().lower() == "the")  # not "a security review"
+        # "the frontend devs fix ...", "ops ships it"; not "a security review", nor "Mobile release 3.8" (a team's
+        # verb agrees with it)
+        following = words[index + 1].group().lower() if index + 1 < len(words) else ""
+        team = (lowered.endswith("s") or before.endswith("s")) and (
+            (before in _TEAMS and (index == 1 or words[index - 2].group().lower() == "the"))
+            or team_of(text[:match.start()]) is not None) \
+            and not (following in verbs or _FINITE_RE.fullmatch(following))  # "Dev builds take 20 minutes": a noun
         of = index + 1 < len(words) and words[index + 1].group().lower() == "of"  # "Security review of X": a noun
         if (before in PEOPLE or team) and lowered.isalpha() and lowered not in _NOT_VERBS and not of \
-                and _base_of_present(lowered, verbs):
+                and (_base_of_present(lowered, verbs) or (team and _team_verb(lowered, words[index + 1:index + 2]))):
             return match  # "Users request a reset link", "tenant admins invite users"; not "user manual"
         if lowered.endswith("s") and not lowered.endswith("ss") and _base_of_present(lowered, verbs) \
                 and before not in _NOT_VERBS and index <= 4 and words[0].group().lower() in _DETERMINERS:
@@ -614,10 +714,10 @@ def _verb_at(text: str, verbs: Collection[str]) -> re.Match[str] | None:
     return None
 
 
-_TEAMS = frozenset({"development", "dev", "engineering", "security", "ops", "devops", "sre", "infra", "infrastructure",
-                    "docs", "documentation", "qa"})
-"""Teams a coordinator gives work to: ``ops sets up the production environment`` -> ``Set up the production
-environment`` (people a system serves get abilities instead: ``Patients book a slot`` -> ``Let patients ...``)."""
+_TEAMS = frozenset(name for name in TEAMS if " " not in name and name != "IT")
+"""Teams a coordinator gives work to, as a subject's last word: ``ops sets up the production environment`` -> ``Set up
+the production environment`` (people a system serves get abilities instead: ``Patients book a slot`` -> ``Let
+patients ...``)."""
 _AUXILIARIES = frozenset({"has", "have", "had", "is", "are", "was", "were", "does", "did", "do", "can't", "cannot",
                           "won't", "doesn't", "don't", "isn't", "aren't", "'s", "'re"})
 _QUALITY_RE = re.compile(r"[a-z]+(?:able|ible)|visible|idempotent|consistent|reproducible|resumable", re.IGNORECASE)
@@ -625,6 +725,34 @@ _INNER = frozenset({"how", "what", "whether", "why"})
 _RELATIVE = frozenset({"where", "that", "which", "who", "whom", "whose", "when", "so", "only", "if", "unless",
                        "until", "once", "before", "after", "because", "while"})
 _TOKEN_RE = re.compile(r"\([^)]*\)|[\w'-]+")
+
+
+_TEAM_DOES_RE = re.compile(r"\s+(?:must|should|shall|will|can|could|needs?\s+to|ha(?:s|ve)\s+to|[a-z]{3,}[^\Ws]s\s+(?:the|a|"
+                           r"an|each|every|our|its|their|this|that|all|it|them)\b)", re.IGNORECASE)
+
+
+def _team_first(text: str) -> bool:
+    """Whether a team opens the text as the subject of a modal or a present tense (``Release team submits the
+    build``, ``Release will ship it``): a statement of who does what, though the team's name is a verb too."""
+    found = _TEAM_SUBJECT_RE.match(text)
+    return found is not None and team_of(found.group()) is not None and bool(_TEAM_DOES_RE.match(text, found.end()))
+
+
+_HABIT_RE = re.compile(r"\b(?:by\s+hand|manually|which\s+takes|that\s+takes|takes\s+(?:\d|about|around|up\s+to|hours|days)|"
+                       r"every\s+time|each\s+time|usually|always|currently|today|nowadays|still)\b", re.IGNORECASE)
+"""How a team works now (``IT images every laptop by hand``), not what it is asked to do."""
+_WANTS = frozenset({"need", "needs", "want", "wants", "require", "requires"})
+
+
+def _team_verb(word: str, following: Sequence[re.Match[str]] | Sequence[str]) -> str | None:
+    """The base of a present tense the reader does not know, after a team and before its object (``Release team
+    submits the build``: submit), which only a verb can be there."""
+    after = [m if isinstance(m, str) else m.group() for m in following]
+    if not (after and after[0].lower() in _DETERMINERS | {"it", "them"} and re.fullmatch(r"[a-z]{3,}[^\Ws]s", word)):
+        return None
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-2] if re.search(r"(?:sh|ch|ss|x|z)es$", word) else word[:-1]
 
 
 def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | None]:
@@ -640,6 +768,10 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
     if modal:
         subject, rest = modal.group("subject"), modal.group("rest").strip()
         head = _head(subject)
+        owner = team_of(subject)
+        if owner and not re.match(r"be\s", rest, re.IGNORECASE):  # "Dev needs to add audit logging": theirs to do
+            reviews = head == "security" and _REVIEWS_RE.match(rest)  # "Security must review the flow": their review
+            return _owned(f"Have {lower_subject(subject)} {rest}" if reviews else _capital(rest), owner), None
         if head in _DOERS and not re.match(r"be\s", rest, re.IGNORECASE):
             # "The Contractor shall (a) analyse ..., (b) implement ...": the work itself, without its letters
             return _LIST_MARKS_RE.sub(r"\g<sep>", _LIST_MARK_RE.sub("", rest)), None
@@ -676,11 +808,19 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
     if head in PEOPLE | _TEAMS and verb in ("want", "wants") and not re.match(r"\s+to\s", tail):
         # "Security wants a threat model first" names a thing; "Legal wants it done in 6 weeks" a constraint
         return (None if re.match(r"\s+(?:it|this|that|them|everything)\b", tail) else _capital(tail.strip())), None
-    if head in _TEAMS and (base := "do" if verb == "does" else _base_of_present(verb, verbs)):
+    owner = team_of(subject)
+    if (owner or head in _TEAMS) and _HABIT_RE.search(tail):
+        return None, None  # "IT images every laptop by hand, which takes 3 hours": how it is done now, the reason
+    if (owner or head in _TEAMS) and verb not in _WANTS \
+            and (base := "do" if verb == "does" else _base_of_present(verb, verbs)
+                                      or (_team_verb(verb, _TOKEN_RE.findall(tail)[:1]) if owner else None)):
+        # "security does a pen test", "the infra team puts the portal behind the WAF": a coordinator gives a team its
+        # work, which goes to the team's master whatever the words left name ("Dev builds it": "Build it")
         if head == "security" and _REVIEWS_RE.fullmatch(base):
             # "security audits what data each SDK collects": the team named does it, whatever the words after name
-            return f"Have {subject.strip().lower()} {base}{tail}", None
-        return f"{_capital(base)}{tail}", None  # "security does a pen test": a coordinator gives a team its work
+            return _owned(f"Have {subject.strip().lower()} {base}{tail}", "security"), None
+        work = f"{_capital(base)}{tail}"
+        return (_owned(work, owner) if owner else work), None
     change = None if head in PEOPLE or verb not in ("need", "needs", "require", "requires") else _CHANGES_RE.match(tail)
     if change:  # "fastlane lanes need changes in both repos": change them, not "Give fastlane lanes changes"
         return f"{_CHANGES[change.group('noun').lower().split()[-1]]} {lower_subject(subject)}{tail[change.end():]}", None
@@ -880,7 +1020,9 @@ def _past_act(text: str) -> bool:
     """``Leadership signed off on ...``: a decider's past act."""
     found = re.match(rf"^{_SUBJECT}\s+(?:already\s+|just\s+|recently\s+)?(?P<verb>[a-z]+ed|{'|'.join(_IRREGULAR)})\b", text,
                      re.IGNORECASE)
-    return bool(found and _head(found.group("subject")) in _DECIDERS)
+    # what a team did or asked ("The security team asked for rate limiting", "Ops reported that ...") is the reason
+    return bool(found and (_head(found.group("subject")) in _DECIDERS or (
+        team_of(found.group("subject")) and not found.group("verb").lower().endswith("eed"))))  # "developers need"
 
 
 def _head(subject: str) -> str:
@@ -953,6 +1095,17 @@ def _known(verbs: Collection[str]) -> frozenset[str]:
     return _known_cached(verbs if isinstance(verbs, frozenset) else frozenset(verbs))
 
 
+_MENTIONS_RE = re.compile(rf"\s*[,;]\s*(?:and\s+|then\s+)?(?=@(?:{TEAM_NAMES})\b)", re.IGNORECASE)
+
+
+_OWNER_LINE_RE = re.compile(
+    rf"^(?P<mark>[ \t]*(?:[-*•][ \t]*(?:\[[ xX]?\][ \t]*)?|\d{{1,2}}[.)][ \t]+)?)(?P<work>[^\n]+?)[ \t.;,—–-]*[(\[]?"
+    rf"(?:owner|owned[ \t]+by|assignee|assigned[ \t]+to|team)[ \t]*:?[ \t]*(?:[\w-]+[ \t]+)??(?P<team>@?(?:{TEAM_NAMES}))"
+    r"(?:[ \t]+team)?[)\]]?[ \t]*\.?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+"""A line that names its owner after its work (``Write the export job. Owner: engineering``, ``Port the scripts
+(owner: data engineering)``): read as the team's label before it."""
+
+
 def as_work_text(text: str, verbs: Collection[str]) -> str:
     """``text`` with each sentence read as work (:func:`as_work`), context left out, one sentence per line,
     each ended by its full stop again (a list's last item ends there, not at the next sentence's end). A quoted
@@ -961,6 +1114,8 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
         own = as_work_text(_QUOTE_LINE_RE.sub("", text), verbs)
         return own or as_work_text(_QUOTE_MARK_RE.sub("", text), verbs)
     text = CRITERIA_RE.split(text, maxsplit=1)[0]  # what must hold (the handoff carries it) is not more work
+    # "@security please review it, @sre deploy it": each team its own sentence; "Write the job. Owner: backend": a label
+    text = _OWNER_LINE_RE.sub(r"\g<mark>\g<team>: \g<work>", _MENTIONS_RE.sub(".\n", text))
     lines: list[str] = []
     opens = set()  # a paragraph's first line: a section named by a plain label ("Goals:") ends at the blank line
     for line in text.strip().splitlines():

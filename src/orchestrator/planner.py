@@ -31,11 +31,15 @@ from orchestrator.imperatives import (
     COMMON_NOUNS,
     PEOPLE,
     SCOPE_LABELS,
+    TEAM_NAMES,
+    TEAMS,
     as_work,
     as_work_text,
     base_of_participle,
     lower_subject,
+    owner_of,
     participle_base,
+    sentence_owner,
 )
 from orchestrator.models import (
     MASTERS,
@@ -147,8 +151,10 @@ _REVIEWING_RE = re.compile(r"\b(?:audit(?!\s*(?:log|trail))|review|pen\s*-?test|
                           r"re-?(?:test|scan|audit|assess\w*))\b", re.IGNORECASE)
 
 
+_SECURITY_TEAMS = "|".join(re.escape(name).replace(r"\ ", r"\s+") for name, domain in TEAMS.items() if domain == "security")
+"""The teams whose part is security's (``appsec``, ``the red team``): from the one list of teams."""
 _LIGHT_VERB_RE = re.compile(
-    r"\s*(?:(?:make|have|get|ask)\s+(?:the\s+)?(?:security|appsec|infosec|secops)(?:/[a-z]+)?(?:\s+team)?\s+(?:to\s+)?|"
+    rf"\s*(?:(?:make|have|get|ask)\s+(?:the\s+)?(?:{_SECURITY_TEAMS})(?:/[a-z]+)?(?:\s+team)?\s+(?:to\s+)?|"
     r"(?:run|get|do|conduct|perform|carry\s+out|schedule|book|order|request|commission|organi[sz]e)\s+)",
     re.IGNORECASE)
 """Verbs whose object says what the work is: "Run the pen test" is a review, "Add an audit log" is not."""
@@ -175,8 +181,7 @@ _WITH_WHOM_RE = re.compile(
     r"clis?|templates?)\b", re.IGNORECASE)
 """Who or what the work is done with: a team or a person (``with the marketing team for each release announcement``),
 a tool (``with the migration tool over a weekend``), though a word of work follows it."""
-_SECURITY_TEAM_RE = re.compile(r"\s*(?:the\s+)?(?:security|appsec|infosec|secops)(?:\s+team)?\b(?!\s+in\s+mind)",
-                               re.IGNORECASE)
+_SECURITY_TEAM_RE = re.compile(rf"\s*(?:the\s+)?(?:{_SECURITY_TEAMS})(?:\s+team)?\b(?!\s+in\s+mind)", re.IGNORECASE)
 
 
 _TESTS_A_RUN_RE = re.compile(r"^\s*(?:then\s+)?test\s+(?:restoring|recovering|failing|rolling|switching|the\s+(?:restore|"
@@ -308,6 +313,10 @@ class _Item:
     among the delivery's steps, as written."""
     said: str = ""
     """The writer's words when the part is worded otherwise (``Have legal approve the terms``)."""
+    owner: str = ""
+    """The domain of the team the request named as its doer (``Platform moves the secrets to Vault``), if one."""
+    home: int | None = None
+    """Its group before it was moved before the work a ``before`` names (``review the proxy before we remove the VPN``)."""
 
 
 def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
@@ -351,6 +360,8 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
         else []
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
+    for item in items:  # a team's mark left in words no sentence read (a part of a pasted list's tail) is no word
+        item.text = owner_of(item.text)[0]
     items = _findings_apart(items, description, classifier, verbs)
     _remediations(items)
     _objects_shared(items, f"{title}\n{work}", verbs)
@@ -677,16 +688,18 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
             else [("; " if n else "", ability.strip()) for n, ability in enumerate(line.split(";"))]
             if line.startswith("Let ")  # an ability is one part: "Let X do a, b and c"
             else _conditioned(_closed(clause_pieces(line)))
-            for line in lines]
+            for line in (sentence_owner(line)[0] for line in lines)]
+        named = [sentence_owner(line)[1] for line in lines]  # "Security asked for a review ..., because ...": theirs
         prepared = False  # whether work an operations step could prepare was written before, in this segment
         steps = bool(listed) and len(_NUMBER_RE.findall(segment)) >= 2 and sum(
             _opens_with_verb(item, verbs) for item in listed) >= 2
-        for pieces in sentences:
+        for line_number, pieces in enumerate(sentences):
             if len(found) >= _MOST_PARTS:  # a pasted list of thousands: the rest stays in the last part's words
                 found[-1].text += " " + " ".join(piece for _, piece in pieces)
                 continue
             items = _sentence_items(pieces, bool(listed) or all(not sep for sep, _ in pieces), group, main,
-                                    classifier, verbs)
+                                    classifier, verbs, named[line_number - len(sentences) + len(named)]
+                                    if line_number >= len(sentences) - len(named) else None)
             after = _waiting(items) if not steps else [0] * len(items)
             for step, item in enumerate(items):
                 item.group = group * 100 + (step if steps else 0)  # numbered steps are the writer's order
@@ -705,6 +718,8 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
             found += items
     _checks_after_delivery(found)
     _before_named(found)
+    _reviews_wait(found)
+    _set_up_first(found)
     found = _conditions_done(found, _work_words(classifier))
     if "docs" in classifier.config.domains:
         _approvals_prepared(found, classifier.config.domains["docs"].master)
@@ -779,7 +794,59 @@ def _before_named(items: list[_Item]) -> None:
             named = [other for other in items if other is not item
                      and words & set(_WORD_RE.findall(other.text.lower())) and _order(other) <= _order(item)]
         if named:
-            item.group = min(other.group for other in named) - 1
+            item.home, item.group = item.group, min(other.group for other in named) - 1
+
+
+_NOT_MAKING = frozenset({"audit", "test", "remediate", "review", "docs", "retire", "cutover", "design", "inventory"})
+_REVIEW_WORDS = frozenset({"review", "reviews", "audit", "audits", "check", "checks", "pen-test", "test", "assess",
+                           "threat", "model", "threat-model", "security", "scan", "penetration"})
+_SHIPS_RE = re.compile(r"\s*(?:then\s+)?(?:re-?deploy|deploy|ship|release|launch|roll\s+(?:\S+\s+)?out)\b", re.IGNORECASE)
+
+
+def _reviews_wait(items: list[_Item]) -> None:
+    """A review of a thing waits for the part that makes or sets up that thing, though that part's phase ranks after a
+    review's (``Platform: put the tools behind the Access proxy``, ``Security: review the proxy config``); the
+    deliveries that came after the review (``remove the VPN``, ``ship it``) still come after it. Not a part that
+    ships the thing (a review clears a release) nor one the writer ordered after it (``then``)."""
+    for review in items:
+        if review.phase != "audit":
+            continue
+        head, *later = re.split(r"\s(?:before|after|once|until)\s", review.text, maxsplit=1)
+        words = set(_WORD_RE.findall(head.lower())[1:]) - _PLAIN_WORDS - _REVIEW_WORDS
+        first = set(_WORD_RE.findall(" ".join(later).lower())) - _PLAIN_WORDS  # "... before we export anything": not after it
+        home = review.group if review.home is None else review.home
+        made = [other for other in items if other is not review and other.phase not in _NOT_MAKING
+                and other.group == home and _order(other) > _order(review)
+                and not _SHIPS_RE.match(other.text) and not _GOES_OUT_RE.search(other.text)
+                and words & set(_WORD_RE.findall(other.text.lower()))
+                and not first & set(_WORD_RE.findall(other.text.lower()))]
+        if not made:
+            continue
+        before = _order(review)
+        _follow(review, max(made, key=_order))
+        for other in items:
+            if other is not review and other not in made and other.phase in ("deploy", "cutover", "retire") \
+                    and before < _order(other) <= _order(review):
+                _follow(other, review)
+
+
+def _set_up_first(items: list[_Item]) -> None:
+    """What a team sets up for others (``Platform moves all secrets from env files to Vault``, then ``the app teams
+    change their services to read from Vault``) runs before the work written after it that uses it, though a deploy
+    ranks after building: the team was named, so it is no release of that work. Not a part that ships or goes out."""
+    for setup in items:
+        if not setup.owner or setup.phase != "deploy" or _SHIPS_RE.match(setup.text) or _GOES_OUT_RE.search(setup.text):
+            continue
+        words = set(_WORD_RE.findall(setup.text.lower())[1:]) - _PLAIN_WORDS
+        users = [item for item in items[items.index(setup) + 1:] if item.phase in _PREPARED and item.group == setup.group
+                 and words & set(_WORD_RE.findall(item.text.lower()))]
+        if users:
+            setup.group -= 1
+
+
+def _follow(item: _Item, anchor: _Item) -> None:
+    """Place ``item`` right after ``anchor``."""
+    item.group, item.rank, item.waits, item.after = anchor.group, _order(anchor)[1], anchor.waits, anchor.after + 1
 
 
 _PREPARED = frozenset({"implement", "secure"})
@@ -830,8 +897,9 @@ _PERSON_DECIDES_RE = re.compile(
     r"(?:[\w'-]+\s+){0,5}?[\w'-]+)\s+(?:to\s+)?(?P<act>approve|sign\s+off(?:\s+on)?|sign|review|check|confirm)\b(?!-)"
     r"\s*(?P<what>.*)$", re.IGNORECASE | re.DOTALL)
 _ACT_NOUN = {"approve": "approval", "sign": "signature", "review": "review", "check": "review", "confirm": "confirmation"}
-_NOT_DECIDERS_RE = re.compile(r"(?:the\s+)?(?:security|appsec|infosec|secops|qa|testers?)\b|.*\b(?:team|engineers?|"
-                              r"developers?)\b", re.IGNORECASE)
+_NOT_DECIDERS_RE = re.compile(rf"(?:the\s+)?(?:{TEAM_NAMES}|testers?)\b|.*\b(?:team|engineers?|developers?)\b",
+                              re.IGNORECASE)
+"""Who does work rather than decide on it: a team (``sec``, ``the red team``, ``QA``) reviews; legal approves."""
 _DECISION_TAIL_RE = re.compile(r"(?<!\S)(?=(?:before|after|once|when|until|by|so\s+that|in\s+time|first)\b)", re.IGNORECASE)
 
 
@@ -1070,8 +1138,9 @@ def _reviews_apart(pieces: list[tuple[str, str]], verbs: re.Pattern[str]) -> lis
 
 
 def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main: Route, classifier: Classifier,
-                    verbs: re.Pattern[str]) -> list[_Item]:
-    """The parts of one sentence (``whole``: each piece is an item of a list, never joined to another)."""
+                    verbs: re.Pattern[str], named: str | None = None) -> list[_Item]:
+    """The parts of one sentence (``whole``: each piece is an item of a list, never joined to another; ``named``: the
+    team named for the whole sentence)."""
     found: list[_Item] = []
     previous: _Item | None = None
     making = False  # whether the last verb makes things: "Build the API, a UI widget" lists deliverables
@@ -1081,6 +1150,17 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     # in a series of imperatives a word the planner does not know opens its part too ("Pilot Tailscale with the
     # infra team, write the ACL policy, roll it out"), unless it looks like a name or a noun
     pieces = _reviews_apart(_kinds_joined(pieces), verbs)
+    # the team a part names as its doer ("Dev builds it", "@sre deploy it", "Platform team: ..."): its master does it,
+    # whatever the words left after the team name; a team named for a sentence owns each of its parts
+    owned = [owner_of(piece) for _, piece in pieces]
+    pieces = [(separator, text) for (separator, _), (text, _, _) in zip(pieces, owned, strict=True)]
+    named = named or (None if whole else next((sentence for _, _, sentence in owned if sentence), None))
+    owners = [clause or sentence or named for _, clause, sentence in owned]
+    for place in range(len(pieces) - 2, -1, -1):  # "IT will order and set up the laptops": the mark ends the clause
+        joint = pieces[place + 1][0].strip().lower()
+        if owners[place] is None and joint and joint[0] not in ",;.!?" and joint != "then":
+            owners[place] = owners[place + 1]
+    previous_owner: str | None = None
     openings = [_opens_with_verb(piece, verbs) for _, piece in pieces]
     series = len(pieces) >= 3 and sum(openings) >= 2
     for place, (separator, part) in enumerate(pieces):
@@ -1118,6 +1198,9 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # an accessibility audit, an SEO review, an audit log: the work of those who make the thing
             route = dataclasses.replace(route, domain="development", strong=True,
                                         master=classifier.config.domains["development"].master)
+        owner = owners[place] if owners[place] in classifier.config.domains else None
+        if owner is not None:
+            route = dataclasses.replace(route, domain=owner, strong=True, master=classifier.config.domains[owner].master)
         together = separator.strip().lower() == "with" and previous is not None and not whole and (
             not names_work(part) or bool(_WITH_WHOM_RE.match(part)) or bool(_HOW_OUT_RE.match(part)))
         # after "with", who or what the work is done with ("with the support leads", "with the migration tool", "with
@@ -1145,7 +1228,8 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
                             and bool(_CHECKS_RESULT_RE.match(previous.text)) and bool(_RESULT_STATE_RE.match(part)))
         qualifier = together or where or shared or (
             not names_work(part) and (separator.strip().lower() == "with" or not making))
-        if previous is not None and not whole and not opening and (not route.strong or qualifier):
+        if previous is not None and not whole and not opening and (not route.strong or qualifier) \
+                and owner in (None, previous_owner):
             # a qualifier or a second object of the clause before it, joined as written
             previous.text += separator if separator.strip() and separator.strip() not in ".;!?" else " "
             previous.text += part
@@ -1161,11 +1245,11 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         if not route.strong and opening and (route.domain == "development" or (
                 route.domain == "cicd" and chosen.domain == "docs")) and _makes(part, chosen.domain, classifier):
             chosen = route  # "Create the cache cluster" in a runbook is not documentation
-        elif opening and chosen.domain == "docs" and "development" in classifier.config.domains \
+        elif opening and owner is None and chosen.domain == "docs" and "development" in classifier.config.domains \
                 and part.split()[0].lower() not in _DOCUMENT_VERBS and not _leads(part, classifier):
             # "Restore the claims document store": a documents word, but restoring is no writing
             chosen = dataclasses.replace(route, domain="development", master=classifier.config.domains["development"].master)
-        if opening and chosen.domain == "inventory" and "development" in classifier.config.domains \
+        if opening and owner is None and chosen.domain == "inventory" and "development" in classifier.config.domains \
                 and _CODE_CHECK_RE.match(part):
             # "Add the ownership check": an inventory word ("ownership") in a check that code makes, not a count
             chosen = dataclasses.replace(chosen, domain="development",
@@ -1178,6 +1262,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         if chosen is not shipped:  # people's work or a document in a delivery: its own worker, the delivery's order
             previous.phase = "docs" if chosen.domain == "docs" else "implement"
             previous.rank = RANK["deploy"]
+        previous_owner, previous.owner = owner, owner or ""
         found.append(previous)
     return found
 
@@ -1406,7 +1491,7 @@ def _order(item: _Item) -> tuple[int, int, bool, int]:
 _REMEDIATES_RE = re.compile(
     r"^\s*(?:then\s+)?(?:fix|remediate|address|resolve|close|patch|mitigate)\s+(?:\S+\s+){0,4}?(?:findings?|"
     r"issues?\s+(?:found|raised|reported)|vulnerabilit(?:y|ies)\s+found|critical|highs?|results?|nonconformit(?:y|ies)|"
-    r"gaps?|what\s+(?:it|they|the\s+\w+)\s+finds?)\b", re.IGNORECASE)
+    r"gaps?|(?:what|whatever|anything|everything)\s+(?:it|they|the\s+\w+)\s+finds?)\b", re.IGNORECASE)
 """Work on what a review finds ("Fix the high findings", "Fix anything critical"): after the review."""
 
 
