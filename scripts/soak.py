@@ -88,7 +88,9 @@ COMPLEX_TITLES = (
     "Build a billing service with an API, database migrations, security review and deployment pipeline {n}",
     "Migrate the monolith's user module {n} to a new service with tests, a security audit and a staged rollout",
 )
-BEHAVIOURS = (("finish", 70), ("fail", 12), ("hang", 6), ("die", 6), ("fail-permanent", 2), ("slow", 4))
+BEHAVIOURS = (("finish", 68), ("fail", 12), ("hang", 5), ("stubborn", 3), ("die", 6), ("fail-permanent", 2),
+              ("slow", 4))
+"""What a worker does: ``stubborn`` hangs and ignores SIGTERM (only the daemon's SIGKILL ends it)."""
 
 WATCHDOG_SEC = 15.0
 """The unit's ``WatchdogSec`` here: a daemon silent this long is killed with SIGABRT and restarted."""
@@ -259,6 +261,7 @@ def role_masters(folder: Path, ledger: Path, seed: int, work: Path) -> None:
     """The handoff consumer: take each pending handoff under its lock; a worker for each subtask."""
     rng, log, stopping = random.Random(seed), Ledger(ledger), Stopping()
     workers: dict[int, tuple[subprocess.Popen[bytes], str, str]] = {}
+    by_subtask: dict[str, list[tuple[subprocess.Popen[bytes], str]]] = defaultdict(list)
     count = 0
     weights = [w for _, w in BEHAVIOURS]
     while True:
@@ -289,12 +292,17 @@ def role_masters(folder: Path, ledger: Path, seed: int, work: Path) -> None:
                     continue  # a simple task: its master does it; the orchestrator's part is over
                 count += 1
                 worker_id = f"soak-w{count:05d}"
+                # the invariant, measured where it can be exact: an earlier worker of this subtask still runs
+                alive = [w for proc, w in by_subtask[subtask] if proc.poll() is None]
+                if alive:
+                    log.log(op="overlap", subtask=subtask, worker=worker_id, alive=alive, handoff=path.name)
                 behaviour = rng.choices([b for b, _ in BEHAVIOURS], weights)[0]
                 seconds = rng.uniform(0.5, 3.0) * (4 if behaviour == "slow" else 1)
                 way = "command" if rng.random() < 0.3 else "file"
                 proc = subprocess.Popen([sys.executable, str(HERE), "_worker", str(folder), subtask, worker_id,
                                          behaviour, f"{seconds:.2f}", str(work / "ledger-workers.jsonl"), way])
                 workers[proc.pid] = (proc, subtask, worker_id)
+                by_subtask[subtask].append((proc, worker_id))
                 log.log(op="start", pid=proc.pid, subtask=subtask, worker=worker_id, behaviour=behaviour,
                         way=way, attempt=handoff.get("attempt", 1), handoff=path.name)
         time.sleep(0.05)
@@ -348,7 +356,9 @@ def role_worker(folder: Path, subtask: str, worker_id: str, behaviour: str, seco
         return  # refused: an earlier attempt's handoff, or a plan that ended
     if behaviour == "die":
         os.kill(os.getpid(), signal.SIGKILL)
-    if behaviour == "hang":
+    if behaviour == "stubborn":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if behaviour in ("hang", "stubborn"):
         time.sleep(3600)
     if behaviour.startswith("fail"):
         if way == "command":
@@ -673,6 +683,15 @@ def events_of(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
     return events, torn
 
 
+def handoffs_of(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
+    found = []
+    for path in sorted(folder.glob("masters/*/handoffs/*.json")):
+        handoff = read_json(path)
+        if isinstance(handoff, dict):
+            found.append((path, handoff))
+    return found
+
+
 def check(folder: Path, work: Path) -> tuple[list[str], dict[str, Any]]:
     problems: list[str] = []
     facts: dict[str, Any] = {}
@@ -715,6 +734,7 @@ def check(folder: Path, work: Path) -> tuple[list[str], dict[str, Any]]:
         problems.append(f"tasks not final nor waiting for a person: {unsettled[:10]}")
 
     # plans: advanced to their end or escalated
+    handoffs = handoffs_of(folder)
     plans = {p["orchestration_id"]: p for p in (read_json(x) for x in (folder / "orchestrator/tasks").glob("orch-*.json"))
              if isinstance(p, dict)}
     facts["plans by status"] = dict(Counter(p.get("status") for p in plans.values()))
@@ -725,6 +745,15 @@ def check(folder: Path, work: Path) -> tuple[list[str], dict[str, Any]]:
             undone = [s["subtask_id"] for s in plan.get("subtasks", []) if s.get("status") not in ("completed", "skipped")]
             if undone:
                 problems.append(f"{oid} completed with subtasks not done: {undone}")
+        if plan.get("status") == "blocked" and not (folder / f"orchestrator/escalations/{oid}.json").exists():
+            problems.append(f"{oid} is blocked with no escalation file")
+        if plan.get("status") == "completed" and not (folder / f"orchestrator/reports/{oid}.md").exists():
+            problems.append(f"{oid} is completed with no report")
+        aborted_at = [i.get("at", "") for i in plan.get("interventions", []) if i.get("event") == "aborted"]
+        late = [h.name for h, d in handoffs if d.get("parent_orchestration") == oid and aborted_at
+                and str(d.get("created_at", "")) > max(aborted_at)]
+        if late:
+            problems.append(f"handoffs of {oid} written after it was aborted: {late}")
         queue_task = next((t for t in tasks if f"orch-{t.get('id')}" == oid), None)
         expected = {"completed": "completed", "blocked": "blocked", "aborted": "cancelled"}.get(str(plan.get("status")))
         if queue_task is not None and expected and queue_task.get("status") != expected:
@@ -733,11 +762,6 @@ def check(folder: Path, work: Path) -> tuple[list[str], dict[str, Any]]:
     # handoffs: none for a cancelled task after its cancel; none left pending for a cancelled task or ended plan
     cancels = {e["id"]: e["t"] for e in read_jsonl(work / "ledger-coordinator.jsonl")
                if e.get("op") == "cancel" and e.get("rc") == 0}
-    handoffs = []
-    for path in folder.glob("masters/*/handoffs/*.json"):
-        handoff = read_json(path)
-        if isinstance(handoff, dict):
-            handoffs.append((path, handoff))
     facts["handoffs"] = len(handoffs)
     by_task = {t.get("id"): t for t in tasks}
     for path, handoff in handoffs:
@@ -757,25 +781,15 @@ def check(folder: Path, work: Path) -> tuple[list[str], dict[str, Any]]:
     if twice:
         problems.append(f"a simple task's attempt handed off twice: {twice[:5]}")
 
-    # no subtask with two live workers at once: a worker started while an earlier one of its subtask still ran
+    # no subtask with two live workers at once: the masters saw an earlier worker of it still running
+    # when they started the next (exact: they poll it then); its reports say how far it had got
     masters = read_jsonl(work / "ledger-masters.jsonl")
-    spans: dict[str, list[tuple[float, float, str, int]]] = defaultdict(list)
-    exits = {e["pid"]: e["t"] for e in masters if e.get("op") == "exit"}
-    reports = defaultdict(list)
+    reports: dict[str, list[str]] = defaultdict(list)
     for e in read_jsonl(work / "ledger-workers.jsonl"):
-        reports[e["worker"]].append(e)
-    for e in masters:
-        if e.get("op") == "start":
-            spans[e["subtask"]].append((e["t"], exits.get(e["pid"], float("inf")), e["worker"], e.get("attempt", 1)))
-    overlaps = []
-    for subtask, runs in spans.items():
-        runs.sort()
-        for (_s1, e1, w1, a1), (s2, _e2, w2, a2) in zip(runs, runs[1:], strict=False):
-            if s2 < e1:
-                ended = [r["op"] for r in reports[w1] if r.get("rc") == 0 and r["op"] in ("fail", "complete")]
-                overlaps.append(f"{subtask}: {w2} (attempt {a2}) started {e1 - s2:.2f} s before {w1} "
-                                f"(attempt {a1}, reported {ended or 'nothing final'}) exited")
-    facts["workers started"] = sum(len(r) for r in spans.values())
+        reports[e["worker"]].append(f"{e['op']}:{e.get('rc')}")
+    overlaps = [f"{e['subtask']}: {e['worker']} ({e['handoff']}) started while {e['alive']} ran "
+                f"(their reports: {[reports[w] for w in e['alive']]})" for e in masters if e.get("op") == "overlap"]
+    facts["workers started"] = sum(1 for e in masters if e.get("op") == "start")
     if overlaps:
         problems.append(f"{len(overlaps)} subtasks had two live workers: {overlaps[:5]}")
 
@@ -797,6 +811,27 @@ def check(folder: Path, work: Path) -> tuple[list[str], dict[str, Any]]:
     for oid in plans:
         if oid not in started and not any(e.get("orchestration_id") == oid for e in events):
             problems.append(f"{oid} has no event at all")
+    for task in tasks:  # an assigned simple task has its handoff, and it was not withdrawn
+        if task.get("status") == "assigned" and not task.get("orchestration_id"):
+            own = read_json(folder / str(task.get("handoff_file", ""))) if task.get("handoff_file") else None
+            if not isinstance(own, dict) or own.get("status") == "cancelled":
+                problems.append(f"{task['id']} is assigned, but its handoff {task.get('handoff_file')} is "
+                                f"{'missing' if not isinstance(own, dict) else 'cancelled'}")
+
+    # the daemon's own log: no error, nothing that is not a JSON line (a traceback)
+    levels: Counter[str] = Counter()
+    for line in (work / "daemon.log").read_text(errors="replace").splitlines() if (work / "daemon.log").exists() else []:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            levels[f"not JSON: {line[:100]}"] += 1
+            continue
+        if isinstance(entry, dict) and entry.get("level") in ("warning", "error", "critical"):
+            levels[f"{entry['level']} {entry.get('event')}"] += 1
+    facts["daemon log, warnings and worse"] = dict(levels)
+    bad = [k for k in levels if not k.startswith("warning")]
+    if bad:
+        problems.append(f"the daemon logged: {bad[:5]}")
     internal = [e for e in events if e["type"] == "internal_error"]
     if internal:
         problems.append(f"{len(internal)} internal_error events: {[e.get('problem', e)for e in internal[:3]]}")
@@ -823,7 +858,16 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=240.0, help="longest wait for the work to settle")
     parser.add_argument("--work", help="folder to work in (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the folder even when all held")
-    return run(parser.parse_args())
+    parser.add_argument("--check", metavar="WORK", help="only check the files a kept soak left in WORK")
+    args = parser.parse_args()
+    if args.check:
+        problems, facts = check(Path(args.check) / "coordination", Path(args.check))
+        for key, value in facts.items():
+            print(f"  {key}: {value}")
+        for problem in problems:
+            print(f"PROBLEM: {problem}")
+        return 1 if problems else 0
+    return run(args)
 
 
 if __name__ == "__main__":
