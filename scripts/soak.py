@@ -399,6 +399,7 @@ class Daemon:
         self.last_ping = 0.0
         self.findings: list[str] = []
         self.samples: list[tuple[float, int, int, int]] = []  # time, pid, rss kB, open fds
+        self.ready: dict[int, float] = {}  # pid: when it said READY=1
 
     def start(self) -> None:
         self.starts += 1
@@ -430,6 +431,7 @@ class Daemon:
                 break
             if "READY=1" in message:
                 self.ready_at = time.monotonic()
+                self.ready[self.proc.pid if self.proc else 0] = self.ready_at
                 self.last_ping = time.monotonic()
             if "WATCHDOG=1" in message:
                 self.last_ping = time.monotonic()
@@ -606,7 +608,8 @@ def soak(args: argparse.Namespace, rng: random.Random, work: Path, folder: Path,
     daemon.tend()
     assert daemon.proc is not None
     long_lived = [s for s in daemon.samples if s[1] == daemon.proc.pid]
-    long_lived = [s for s in long_lived if s[0] >= long_lived[0][0] + 10] if long_lived else []  # after its warm-up
+    ready = daemon.ready.get(daemon.proc.pid)
+    long_lived = [s for s in long_lived if ready is not None and s[0] >= ready + 5]  # once it has warmed up
     masters.terminate()
     masters.wait(120)
     daemon.proc.terminate()
