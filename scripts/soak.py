@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import fcntl
 import io
 import json
@@ -703,6 +704,14 @@ def events_of(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
     return events, torn
 
 
+def soak_time(stamp: str) -> float:
+    """Seconds of an event's ``...T12:00:00.123Z`` timestamp (0 when it is not one)."""
+    try:
+        return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
 def handoffs_of(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
     found = []
     for path in sorted(folder.glob("masters/*/handoffs/*.json")):
@@ -856,6 +865,17 @@ def check(folder: Path, work: Path) -> tuple[list[str], dict[str, Any]]:
     bad = [k for k in levels if not k.startswith("warning")]
     if bad:
         problems.append(f"the daemon logged: {bad[:5]}")
+    # a condition is said when it starts, not on every pass: the same problem of the same item said more
+    # than three times within ten seconds is a line per pass (the lock held, a write refused)
+    said: dict[tuple[Any, ...], list[float]] = defaultdict(list)
+    for e in events:
+        if not e.get("event_id") and e.get("problem") and e["type"] != "task_invalid":
+            key = (e["type"], e.get("task_id"), e.get("orchestration_id"), e.get("subtask_id"), e.get("problem"))
+            said[key].append(soak_time(e.get("timestamp", "")))
+    spam = [f"{k[0]} {k[1] or k[2] or k[3]} x{len(v)}: {str(k[4])[:80]}" for k, v in said.items()
+            if any(b - a <= 10 for a, b in zip(v, v[3:], strict=False))]
+    if spam:
+        problems.append(f"said again on every pass: {spam[:5]}")
     internal = [e for e in events if e["type"] == "internal_error"]
     if internal:
         problems.append(f"{len(internal)} internal_error events: {[e.get('problem', e)for e in internal[:3]]}")

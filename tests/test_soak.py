@@ -137,6 +137,16 @@ def test_a_plan_left_running_is_named(tmp_path: Path) -> None:
     assert any("orch-py-2 is in_progress" in p for p in problems(work))
 
 
+def test_a_condition_said_on_every_pass_is_named_one_said_again_later_is_not(tmp_path: Path) -> None:
+    work = settled_work(tmp_path)
+    failed = {"type": "queue_update_failed", "source": "orchestrator", "task_id": "py-1", "problem": "lock held"}
+    jsonl(work / "coordination/dashboard-events.jsonl", *({**failed, "timestamp": soak.iso(T0 + n)} for n in (0, 30)))
+    assert problems(work) == []  # said when it started, and again when it started again
+    jsonl(work / "coordination/dashboard-events.jsonl", *({**failed, "timestamp": soak.iso(T0 + 40 + n / 4)}
+                                                          for n in range(4)))
+    assert any("every pass" in p and "py-1" in p for p in problems(work))
+
+
 @pytest.mark.process
 def test_a_short_soak_of_the_real_daemon_holds_every_invariant(tmp_path: Path) -> None:
     """30 s of the hostile day (kill -9 of the daemon and of workers, a held lock, rotations, an editor
