@@ -388,8 +388,8 @@ def role_worker(folder: Path, subtask: str, worker_id: str, behaviour: str, seco
 class Daemon:
     """``orchestrator run`` as a Type=notify unit with Restart=on-failure and WatchdogSec."""
 
-    def __init__(self, folder: Path, config: Path, work: Path) -> None:
-        self.folder, self.config, self.work = folder, config, work
+    def __init__(self, folder: Path, config: Path, work: Path, watchdog: float = WATCHDOG_SEC) -> None:
+        self.folder, self.config, self.work, self.watchdog = folder, config, work, watchdog
         self.socket_path = work / "notify.sock"
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(str(self.socket_path))
@@ -405,7 +405,7 @@ class Daemon:
     def start(self) -> None:
         self.starts += 1
         env = {**os.environ, "NOTIFY_SOCKET": str(self.socket_path),
-               "WATCHDOG_USEC": str(int(WATCHDOG_SEC * 1_000_000))}
+               "WATCHDOG_USEC": str(int(self.watchdog * 1_000_000))}
         with open(self.work / "daemon.log", "ab") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "orchestrator", "run", "--coordination-dir",
                                           str(self.folder), "--config", str(self.config)], stdout=log, stderr=log,
@@ -444,8 +444,8 @@ class Daemon:
             self.start()
             return
         startup_grace = 30.0 if self.ready_at is None else 0.0
-        if time.monotonic() - self.last_ping > WATCHDOG_SEC + startup_grace:
-            self.findings.append(f"watchdog: no WATCHDOG=1 for {WATCHDOG_SEC:.0f} s (start {self.starts}): SIGABRT")
+        if time.monotonic() - self.last_ping > self.watchdog + startup_grace:
+            self.findings.append(f"watchdog: no WATCHDOG=1 for {self.watchdog:.0f} s (start {self.starts}): SIGABRT")
             self.kill(signal.SIGABRT)
             self.start()
             return
@@ -643,7 +643,7 @@ def run(args: argparse.Namespace) -> int:
     config.write_text(CONFIG)
     print(f"soak: seed {args.seed}, {args.duration:.0f} s of chaos, folder {folder}", flush=True)
 
-    daemon = Daemon(folder, config, work)
+    daemon = Daemon(folder, config, work, args.watchdog)
     helpers: list[subprocess.Popen[bytes]] = []
     lockers: list[subprocess.Popen[bytes]] = []
     try:
@@ -901,6 +901,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=180.0, help="seconds of chaos (default 180)")
     parser.add_argument("--settle", type=float, default=240.0, help="longest wait for the work to settle")
     parser.add_argument("--work", help="folder to work in (default: a new temporary one)")
+    parser.add_argument("--watchdog", type=float, default=WATCHDOG_SEC,
+                        help="WatchdogSec: a daemon silent this long is killed (SIGABRT) and started again")
     parser.add_argument("--keep", action="store_true", help="keep the folder even when all held")
     parser.add_argument("--check", metavar="WORK", help="only check the files a kept soak left in WORK")
     args = parser.parse_args()
