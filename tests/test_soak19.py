@@ -10,6 +10,9 @@
    at, so the task said ``orchestrating`` beside a completed plan until someone next wrote the queue. (The
    soak healed it only because its writers write every few seconds.) Also, a put-back that found the entry
    already mended said ``claim_restored`` all the same.
+3. After the daemon's own write of a plan's outcome was refused (the lock held), the next read of the queue
+   that looked at the task said ``claim_restored``, "a writer overwrote the queue without the lock": a
+   warning blaming the other writers for the daemon's own unwritten outcome (seed 5, ed-9-3).
 """
 
 from __future__ import annotations
@@ -122,6 +125,7 @@ def test_an_outcome_put_back_while_the_lock_is_held_is_said_once_and_again_after
     sim.store.update_queue = update_queue  # type: ignore[method-assign]
     sim.tick(1)
     assert sim.queue_task("a")["status"] == "completed"
+    assert len(sim.events("claim_restored", task_id="a")) == 1  # a writer did put the old status back
     refuse(sim)
     assert not sim.core.engine.set_task("a", None, note="later")
     sim.run()
@@ -145,6 +149,24 @@ def test_an_outcome_someone_else_put_back_meanwhile_is_not_claimed_as_restored()
     queue["tasks"][0]["status"] = "completed"  # the writer saw its mistake and wrote it back, again without the lock
     sim.store.put(sim.layout.queue, queue)
     sim.store.update_queue = update_queue  # type: ignore[method-assign]
+    sim.tick(1)
+    assert sim.queue_task("a")["status"] == "completed"
+    assert sim.events("claim_restored", task_id="a") == []
+
+
+def test_our_own_outcome_write_refused_is_not_blamed_on_another_writer() -> None:
+    sim = Sim()
+    sim.start()
+    sim.submit(task("a", COMPLEX))
+    sim.run("queue")
+    update_queue = refuse(sim)
+    finish(sim, "orch-a")  # the outcome cannot be written: the queue still says orchestrating, as we left it
+    sim.tick(1)
+    sim.store.update_queue = update_queue  # type: ignore[method-assign]
+    queue = sim.store.get(sim.layout.queue)
+    queue["tasks"][0]["note"] = "a person's note"  # a change that makes the next read look at the task
+    sim.store.put(sim.layout.queue, queue)
+    sim.run("queue")
     sim.tick(1)
     assert sim.queue_task("a")["status"] == "completed"
     assert sim.events("claim_restored", task_id="a") == []

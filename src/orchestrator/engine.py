@@ -618,7 +618,9 @@ class Engine:
             if not (isinstance(entry, dict) and entry.get("status") in ("orchestrating", "blocked")
                     and isinstance(entry.get("id"), str) and entry.get("assigned_by") == intake.ASSIGNED_BY):
                 continue
-            self._unrestored.pop(entry["id"], None)
+            restoring = self._unrestored.pop(entry["id"], None) is not None
+            # our own write of the outcome was refused (the lock held): no writer put the old status back
+            ours = entry["id"] in self._task_update_problems and not restoring
             plan = self.registry.get(f"orch-{entry['id']}")
             if plan is None or intake.OUTCOME.get(plan.status, entry["status"]) == entry["status"]:
                 continue
@@ -649,7 +651,7 @@ class Engine:
                 continue
             self._task_update_problems.pop(entry["id"], None)
             self._wrote_queue()
-            if moved or not changed:
+            if moved or not changed or ours:
                 continue  # moved: intake finds its handoff written and says so (claim_restored), once
             self.outbox.emit("claim_restored", task_id=entry["id"],
                              problem=f"the queue said {was} again although {plan.orchestration_id} is {plan.status}",
