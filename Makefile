@@ -12,6 +12,7 @@ help:
 	@echo "make run    set up and run the daemon on ./$(DIR) (the sample folder)"
 	@echo "make test   set up, lint (ruff, mypy --strict) and run the test suite"
 	@echo "make faults the fault-injection suite at full size: 50 kill -9 rounds, 160 locked writes, 62 hostile cases, 200 model-check walks"
+	@echo "make soak   the real daemon for minutes under a hostile day, then a check of the files (SEED=1 DURATION=180)"
 	@echo "make bench  benchmark a real daemon against durable-write floor (about 3 minutes)"
 	@echo "make demo   watch one whole orchestration, task to report, with simulated masters and workers"
 	@echo "make install-service DIR=/srv/coordination RUN_AS=agent   install and print how to start the systemd unit"
@@ -52,6 +53,13 @@ faults: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+
+# not part of `make test`: minutes of a real daemon, writers, workers and kill -9 (scripts/soak.py)
+.PHONY: soak
+SEED     ?= 1
+DURATION ?= 180
+soak: $(STAMP)
+	$(BIN)/python scripts/soak.py --seed $(SEED) --duration $(DURATION)
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py

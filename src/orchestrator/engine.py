@@ -137,6 +137,10 @@ class Engine:
         """A task this daemon made pending again (an orchestration given to one master): intake at once."""
         self._queue_problem: str | None = None
         self._update_problem: str | None = None
+        self._task_update_problems: dict[str, str] = {}
+        """Per task, why its last queue update failed (said once: it is retried on every pass)."""
+        self._unrestored: dict[str, dict[str, Any]] = {}
+        """Queue entries whose plan's outcome could not be put back (the lock held): tried on every pass."""
         self._taken: set[str] = set()  # ids we routed or orchestrate, to notice one vanishing
         self._reported: set[tuple[str, str]] = set()
         self._handoff_problems: dict[str, str] = {}  # task id -> why its handoff could not be written
@@ -233,6 +237,8 @@ class Engine:
         classifier = self.classifier
         if self.moves.unwithdrawn:
             self.moves.withdraw_again()
+        if self._unrestored:  # the queue's bytes may not change again: its entry would never be looked at
+            self._follow_plans(list(self._unrestored.values()))
         if reconcile and self._index.incremental:
             self._index.clear()
             self._seen = None
@@ -503,16 +509,21 @@ class Engine:
             if not (isinstance(entry, dict) and entry.get("status") in ("orchestrating", "blocked")
                     and isinstance(entry.get("id"), str) and entry.get("assigned_by") == intake.ASSIGNED_BY):
                 continue
+            restoring = self._unrestored.pop(entry["id"], None) is not None
+            # our own write of the outcome was refused (the lock held): no writer put the old status back
+            ours = entry["id"] in self._task_update_problems and not restoring
             plan = self.registry.get(f"orch-{entry['id']}")
             if plan is None or intake.OUTCOME.get(plan.status, entry["status"]) == entry["status"]:
                 continue
             moved, was = progress.moved_to(plan), entry["status"]  # (the entry is edited in place below)
+            changed: list[bool] = []
 
             def change(snapshot: Snapshot, task_id: str = entry["id"], plan: Plan = plan,
-                       was: str = was, moved: str | None = moved) -> bool:
+                       was: str = was, moved: str | None = moved, changed: list[bool] = changed) -> bool:
                 found = intake.find(snapshot.tasks, task_id)
                 if found is None or found.get("status") != was:
-                    return False
+                    return False  # written since (by us, on another path, or by a person): nothing to put back
+                changed.append(True)
                 if moved:  # given to one master instead: its next attempt again, which intake finds handed over
                     queue_edits.route_to(snapshot.edit(found), moved, by=progress.moved_by(plan),
                                          now=plan.completed_at or iso(self.clock))
@@ -524,12 +535,15 @@ class Engine:
             try:
                 self.store.update_queue(change, says_edits=True)
             except StoreError as exc:
-                self.outbox.emit("queue_update_failed", task_id=entry["id"], problem=str(exc),
-                                 action="retried on the next tick")
+                # tried again at each pass: the queue read that found it may be the last for a long time, and
+                # the outcome stayed unwritten (the task `orchestrating` beside a completed plan) until then
+                self._task_update_failed(entry["id"], exc)
+                self._unrestored[entry["id"]] = dict(entry)
                 continue
+            self._task_update_problems.pop(entry["id"], None)
             self._wrote_queue()
-            if moved:
-                continue  # intake finds its handoff written and says so (claim_restored), once
+            if moved or not changed or ours:
+                continue  # moved: intake finds its handoff written and says so (claim_restored), once
             self.outbox.emit("claim_restored", task_id=entry["id"],
                              problem=f"the queue said {was} again although {plan.orchestration_id} is {plan.status}",
                              action="its outcome put back; a writer overwrote the queue without the lock")
@@ -619,10 +633,19 @@ class Engine:
         try:
             self.store.update_queue(change, says_edits=True)
         except StoreError as exc:
-            self.outbox.emit("queue_update_failed", task_id=task_id, problem=str(exc), action="retried on the next tick")
+            self._task_update_failed(task_id, exc)
             return False
+        self._task_update_problems.pop(task_id, None)
         self._wrote_queue()
         return True
+
+    def _task_update_failed(self, task_id: str, exc: StoreError) -> None:
+        """Say once per task and cause that its queue update failed. It is retried on every pass: while
+        another process held the queue's lock, each pass said it again (ten lines in two seconds for one
+        task in a soak; a lock held for an hour, one per pass per waiting task for the hour)."""
+        if self._task_update_problems.get(task_id) != str(exc):
+            self.outbox.emit("queue_update_failed", task_id=task_id, problem=str(exc), action="retried on the next tick")
+        self._task_update_problems[task_id] = str(exc)
 
     def _given_to(self, task: QueueTask) -> str | None:
         """The master a person gave this task to (``route_to``) when it is free to be given: its plan given away
