@@ -26,6 +26,7 @@ from orchestrator.textsignals import (
     clauses,
     contingency,
     head_phrase,
+    in_its_sense,
     keyword_pattern,
     operations_path,
     place_phrase,
@@ -37,8 +38,6 @@ from orchestrator.textsignals import (
     verbal_title,
     without_email,
     without_formalities,
-    without_plain_rotation,
-    without_program_leaks,
     work_clauses,
 )
 
@@ -356,6 +355,10 @@ _TRIGGER_RE = re.compile(r"\b(?:after|before|on|for)\s+(?:each|every|all)\s+(?:d
                          r"\d+\s+(?:minutes?|hours?|days?))\b", re.IGNORECASE)
 """What makes running a thing a pipeline's step or a scheduled job: an event it runs on (after each deploy, on every
 merge) or a schedule (nightly, every Sunday)."""
+PIPELINE_PARTS = frozenset({"step", "steps", "stage", "stages", "lane", "lanes", "config", "configuration"})
+"""Parts of a pipeline named with it ("the pipeline step", "the CI stage", "the release lane")."""
+SERVICE_TAILS = "svc|service|api|app|server|worker|daemon"
+"""How a program's name ends (``matchmaker-svc``): code in it is the program's."""
 RUNNING = frozenset({"run", "rerun", "re-run", "execute", "trigger", "kick"})
 """Running a thing (the migration job, the smoke tests) operates it: its words do not make the clause development's."""
 SCHEDULING = RUNNING | {"schedule", "reschedule"}
@@ -510,7 +513,7 @@ class Router:
                     clause: bool = False) -> dict[str, _Score]:
         scores = into if into is not None else {name: _Score() for name in self._patterns}
         bare, names = split_identifiers(text)
-        lowered = without_program_leaks(without_plain_rotation(strip_names(bare, self._keyword_names.__contains__))).lower()
+        lowered = in_its_sense(strip_names(bare, self._keyword_names.__contains__)).lower()
         if names and (path := operations_path(names)) and "cicd" in scores and path not in scores["cicd"].words:
             scores["cicd"].total += KEYWORD_WEIGHT * weight  # where the change is made: .github/workflows/release.yml
             scores["cicd"].strong += 1
@@ -551,8 +554,7 @@ class Router:
         place the change is made (a CI job, a page, the catalog) leans to its master.
         Returns what decided (``software``, ``failure``, ``census`` ...) and for which domain, or None
         when the words did."""
-        named = without_program_leaks(without_plain_rotation(strip_names(strip_identifiers(title),
-                                                                         self._keyword_names.__contains__)))
+        named = in_its_sense(strip_names(strip_identifiers(title), self._keyword_names.__contains__))
         head = head_phrase(named)
         lowered = head.lower()
         words = re.findall(r"[a-z][a-z0-9_/+-]*", lowered)  # node_modules is a name, not modules
@@ -618,7 +620,7 @@ class Router:
         # another master's verb opens the work ("Roll back last night's CMS release; editors cannot save drafts",
         # "Roll out POS app 7.3.1", "Fuzz the PDF import for crashes"): what it works on is not software to make,
         # and a failure after it is the reason; a verb's word before a noun ("Deploy button does nothing") is a name
-        opened = without_plain_rotation(after_label(title)).strip().lower()  # "Cloudflare WAF: block the IP range ..."
+        opened = in_its_sense(after_label(title)).strip().lower()  # "Cloudflare WAF: block the IP range ..."
         phrase = next((phrase for phrase in self._lead_phrases if opened.startswith(f"{phrase} ")), "")
         first = _WORD_RE.match(opened)
         if not phrase and first and first.group() in UNAMBIGUOUS_LEADS and DETERMINERS.match(opened[first.end():]):
@@ -637,6 +639,14 @@ class Router:
         failed = None if phrased or not (reported or _EXCEPTION_RE.search(named)) else self._failure_of(
             named, description, said=title)
         request = _first_word(self._first_request(description)) if failed else ""
+        changed = self._change_asked(description, named) if reported or failed or "flaky" in words else None
+        if changed and changed != failed and changed in scores and not phrased:
+            # "Sentry shows unsymbolicated iOS crashes" -- "Fix the pipeline step so every release build uploads its
+            # dSYMs"; "UI test fails on CI" -- "Make it deterministic": the symptom says where it was seen, the change
+            # asked says whose work it is
+            self._decide(scores, reasons, changed, SOFTWARE_HEAD_WEIGHT, f"a failure reported; the change asked is "
+                         f"{'in the pipeline' if changed == 'cicd' else 'in the program'}")
+            return "change", changed
         if self._lead_verbs.get(request, "development") != "development" and self._lead_verbs[request] in scores:
             # "Batch jobs too slow at month end" -- "Can we scale it up to 8 workers?": the symptom is the title,
             # the work is what the description asks for
@@ -898,6 +908,30 @@ class Router:
             scores[domain].strong += 1
             reasons.append(f"{why}: {domain}")
 
+    def _change_asked(self, description: str, title: str) -> str | None:
+        """Whose thing the description's first request changes, when it repairs or changes one: a pipeline's step or
+        job (cicd), a test, a software part or code in a service (development); "it" is what the title reports failing
+        (the words before the failure). None when the request names neither, or asks no change."""
+        request = in_its_sense(self._first_request(description))  # "Fix the lock release": a lock freed
+        words = re.findall(r"[a-z][a-z0-9_-]*", head_phrase(request).lower())
+        if len(words) < 2 or words[0] not in REPAIRING | {"make", "update", "change"}:
+            return None
+        thing = [word for word in words[1:] if word not in POSSESSIVES and word not in ("a", "an", "its", "their")]
+        if thing[:1] in (["it"], ["them"]):
+            failing = _FAILURE_RE.search(title) or _STATE_RE.search(title)
+            thing = re.findall(r"[a-z][a-z0-9_-]*", title[: failing.start()].lower()) if failing else []
+        place = re.findall(r"[a-z][a-z0-9_-]*", place_phrase(request).lower())
+        if not thing:
+            return None
+        noun, phrase = thing[-1], " ".join(thing)
+        if self._has_keyword(phrase, "cicd") or not {"build", "deploy", "release"}.isdisjoint(thing[:-1]):
+            # the pipeline step, the CI job, the build script, the deploy job: the pipeline's
+            return "cicd" if self._is_deploy_object(noun, phrase) or noun in PIPELINE_PARTS | {"script", "scripts"} else None
+        if noun in TESTS or self._is_software([noun], ignore=REPOSITORIES) or any(
+                word == "code" or re.search(rf"-(?:{SERVICE_TAILS})$", word) for word in place):
+            return "development"  # the flaky UI test, the SDK, the lock release in matchmaker-svc
+        return None
+
     def _is_deploy_object(self, noun: str, phrase: str) -> bool:
         """Whether ``noun`` is a thing cicd runs; a job or a build only with a cicd word (a CI job, not
         the nightly import job)."""
@@ -927,6 +961,10 @@ class Router:
             return "development"  # the report points at source code: the fix is in it, whatever was deployed before
         if _NAMED_TEST_RE.search(said or title):
             return "development"  # "test_checkout_concurrent_orders fails 1 in 20 runs on CI": the test is the program's code
+        subject = re.findall(r"[a-z][a-z0-9-]*", lowered[: failing.start()]) if failing else []
+        if not TESTS.isdisjoint(subject) and subject[-1] not in PIPELINE_PARTS and not self._is_deploy_object(
+                subject[-1], " ".join(subject)):
+            return "development"  # "Flaky UI test: ... fails on CI": what fails is a test, CI is where it was seen
         if _outage(lowered):
             return "cicd"  # "VPN to the Lisbon office is down", "HR portal is down since 8am": a running system's outage
         if self._has_keyword(lowered, "cicd") or not self._deploy_objects.isdisjoint(words) or not CICD_TOOLS.isdisjoint(
@@ -1176,6 +1214,8 @@ _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previ
 """Taking a running thing back to an earlier version is a rollback, whatever the verb."""
 
 
+_STATE_RE = re.compile(r"\b(?:is|are|was|were|keeps?|flaky)\b", re.IGNORECASE)
+"""Where a title's subject ends when it says a state ("Checkout e2e test is flaky on CI")."""
 _NAMED_TEST_RE = re.compile(r"(?:\btest_\w+|\b\w+_test\b|\b[\w-]+\.(?:spec|test)\.[jt]sx?\b|\bTest[A-Z]\w+)"
                             r"(?!\s+(?:jobs?|stages?|steps?|workflows?|pipelines?|runners?)\b)")
 """A test named as the program names it (``test_checkout_race``, ``cart.spec.ts``, ``TestOrderSequence``): one test
