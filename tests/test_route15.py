@@ -142,3 +142,38 @@ def test_a_lock_released_in_a_service_is_a_change_of_its_code(rules: Classifier)
     said = reasons(rules, "Orders stuck in 'pending' since Monday", "Fix the release job so it stops skipping the "
                    "order-svc image.")
     assert any("the change asked is in the pipeline" in reason for reason in said)
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Flaky UI test: LoginTests fails ~10% on CI", "development"),
+        ("The checkout spec fails on CI", "development"),
+        ("Flaky e2e tests: the checkout suite fails on CI", "development"),
+        # a suite failing on the runners may be the runners': as before
+        ("E2E tests fail on the shared runners", "cicd"),
+        ("Integration tests fail on CI since the runner image update", "cicd"),
+        ("The e2e stage fails on the shared runners", "cicd"),
+    ],
+)
+def test_one_test_failing_on_ci_is_the_programs(rules: Classifier, title: str, expected: str) -> None:
+    assert decided(rules, title) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "expected"),
+    [
+        # a test named as JUnit or XCTest name them, flaky wherever it runs, is the program's
+        ("LoginUITests.testSignUp flaky on the CI simulators", "", "development"),
+        ("CheckoutTests flaky on CI", "", "development"),
+        ("LoginTests fails on CI", "", "development"),
+        ("e2e tests flaky on the shared runner", "", "cicd"),
+        # a step of a pipeline named by where it is ("the upload step in the release workflow") is the pipeline's
+        ("Checkout crashes are unsymbolicated since 4.2", "Fix the upload step in the release workflow.", "cicd"),
+        ("Checkout crashes since 4.2", "Fix the null check in the checkout service.", "development"),
+        # a resource freed in a program's code ("Release the lock" read as "free the lock")
+        ("Checkout jobs stuck behind one order", "Release the lock in a finally block in payment-worker.", "development"),
+    ],
+)
+def test_tests_steps_and_freed_locks(rules: Classifier, title: str, description: str, expected: str) -> None:
+    assert decided(rules, title, description) == expected

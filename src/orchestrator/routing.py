@@ -797,6 +797,11 @@ class Router:
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work runs a thing on a trigger or a schedule: "
                          f"a pipeline's step or a scheduled job ({title.strip()!r})")
             return "pipeline", "cicd"
+        if _NAMED_TEST_RE.search(title) and "flaky" in words and "development" in scores:
+            # "LoginUITests.testForgotPassword flaky on the CI simulators": a test the program names is its code, wherever
+            # it flakes
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a test of the program ({head!r})")
+            return "software", "development"
         if noun in TESTS and (verb in REPAIRING or "flaky" in words) and not deploy_place and "development" in scores \
                 and not self._has_keyword(named.lower(), "cicd"):
             # "Fix the flaky checkout e2e test": a test is the program's code, flaky or failing; a flaky runner or
@@ -914,7 +919,7 @@ class Router:
         (the words before the failure). None when the request names neither, or asks no change."""
         request = in_its_sense(self._first_request(description))  # "Fix the lock release": a lock freed
         words = re.findall(r"[a-z][a-z0-9_-]*", head_phrase(request).lower())
-        if len(words) < 2 or words[0] not in REPAIRING | {"make", "update", "change"}:
+        if len(words) < 2 or words[0] not in REPAIRING | {"make", "update", "change", "free"}:
             return None
         thing = [word for word in words[1:] if word not in POSSESSIVES and word not in ("a", "an", "its", "their")]
         if thing[:1] in (["it"], ["them"]):
@@ -924,7 +929,8 @@ class Router:
         if not thing:
             return None
         noun, phrase = thing[-1], " ".join(thing)
-        if self._has_keyword(phrase, "cicd") or not {"build", "deploy", "release"}.isdisjoint(thing[:-1]):
+        if self._has_keyword(phrase, "cicd") or not {"build", "deploy", "release"}.isdisjoint(thing[:-1]) or (
+                noun in PIPELINE_PARTS and self._has_keyword(" ".join(place), "cicd")):
             # the pipeline step, the CI job, the build script, the deploy job: the pipeline's
             return "cicd" if self._is_deploy_object(noun, phrase) or noun in PIPELINE_PARTS | {"script", "scripts"} else None
         if noun in TESTS or self._is_software([noun], ignore=REPOSITORIES) or any(
@@ -962,9 +968,10 @@ class Router:
         if _NAMED_TEST_RE.search(said or title):
             return "development"  # "test_checkout_concurrent_orders fails 1 in 20 runs on CI": the test is the program's code
         subject = re.findall(r"[a-z][a-z0-9-]*", lowered[: failing.start()]) if failing else []
-        if not TESTS.isdisjoint(subject) and subject[-1] not in PIPELINE_PARTS and not self._is_deploy_object(
-                subject[-1], " ".join(subject)):
-            return "development"  # "Flaky UI test: ... fails on CI": what fails is a test, CI is where it was seen
+        if subject and (subject[-1] in ("test", "spec") or ("flaky" in subject and not TESTS.isdisjoint(subject))):
+            # "Flaky UI test: ... fails on CI": what fails is one test of the program, CI is where it was seen (a suite
+            # failing on the runners, "E2E tests fail on the shared runners", may be the runners')
+            return "development"
         if _outage(lowered):
             return "cicd"  # "VPN to the Lisbon office is down", "HR portal is down since 8am": a running system's outage
         if self._has_keyword(lowered, "cicd") or not self._deploy_objects.isdisjoint(words) or not CICD_TOOLS.isdisjoint(
@@ -1216,9 +1223,11 @@ _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previ
 
 _STATE_RE = re.compile(r"\b(?:is|are|was|were|keeps?|flaky)\b", re.IGNORECASE)
 """Where a title's subject ends when it says a state ("Checkout e2e test is flaky on CI")."""
-_NAMED_TEST_RE = re.compile(r"(?:\btest_\w+|\b\w+_test\b|\b[\w-]+\.(?:spec|test)\.[jt]sx?\b|\bTest[A-Z]\w+)"
+_NAMED_TEST_RE = re.compile(r"(?:\btest_\w+|\b\w+_test\b|\b[\w-]+\.(?:spec|test)\.[jt]sx?\b|\bTest[A-Z]\w+|"
+                            r"\btest[A-Z]\w*|\b[A-Z][A-Za-z]*[a-z]Tests?\b)"
                             r"(?!\s+(?:jobs?|stages?|steps?|workflows?|pipelines?|runners?)\b)")
-"""A test named as the program names it (``test_checkout_race``, ``cart.spec.ts``, ``TestOrderSequence``): one test
+"""A test named as the program names it (``test_checkout_race``, ``cart.spec.ts``, ``TestOrderSequence``, JUnit's and
+XCTest's ``CheckoutFlowTests.testApplePayButton``): one test
 of the program that fails, not a runner or a pipeline stage (``the load_test job``, ``the integration_test stage``)."""
 
 
