@@ -177,3 +177,19 @@ def test_one_test_failing_on_ci_is_the_programs(rules: Classifier, title: str, e
 )
 def test_tests_steps_and_freed_locks(rules: Classifier, title: str, description: str, expected: str) -> None:
     assert decided(rules, title, description) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        # a security property left unchecked is a security defect: its failure words say no failure of software
+        ("Store payment webhook does not verify signatures", "security"),
+        ("The Android app doesn't validate the server certificate", "security"),
+        # an ordinary check left out is the program's
+        ("Export does not check the file size", "development"),
+    ],
+)
+def test_a_security_check_left_out_is_a_defect(rules: Classifier, title: str, expected: str) -> None:
+    assert decided(rules, title) == expected
+    if expected == "security":
+        assert any("security defect" in reason for reason in reasons(rules, title))

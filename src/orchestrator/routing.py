@@ -287,6 +287,10 @@ _DEFECT_RE = re.compile(
     r"(?:clients|users|anyone|the public|the browser|unauthenticated users)|"
     r"(?:without|no|missing)\s+(?:an?\s+)?(?:auth\w*|login|access control|permission checks?|authorization checks?|"
     r"csrf \w+|tokens?|credentials|api keys?|passwords?)|someone else'?s|other people'?s|"
+    # a security property left unchecked ("does not verify signatures", "without checking the HMAC signature"): the
+    # failure reading leaves these verbs out, they are the defect's
+    r"(?:does\s+not|doesn't|do\s+not|don't|never|without)\s+(?:verify|verifying|check|checking|validate|validating)\s+"
+    r"(?:the\s+|its\s+|their\s+|an?\s+)?(?:[\w-]+\s+)?(?:signatures?|hmac|jwts?|certificates?|certs?|csrf\s+tokens?)|"
     r"another\s+(?:user|customer|company|tenant|client|account|organi[sz]ation|team|member|patient|person|student)'?s|"
     r"(?:of\s+)?other\s+(?:users|tenants|customers|accounts|organi[sz]ations|companies|clients|teams|members|patients)"
     r"(?:'?s?\s+\w+|\b)|insecure\w*|prototype pollution|redos|"
