@@ -167,9 +167,10 @@ def in_its_sense(text: str) -> str:
     shop's inventory. The word counts only where its role is the master's ("Release 2.4 to the stores", "the asset
     inventory", "Inventory the repositories" keep theirs)."""
     text = without_program_leaks(without_plain_rotation(text))
-    if "releas" in text.lower():
+    lowered = text.lower()
+    if "releas" in lowered:
         text = _FREED_RE.sub("free", text)
-    if "inventor" in text.lower():
+    if "inventor" in lowered:
         text = _GAME_INVENTORY_RE.sub(lambda m: f"{m.group(1) or ''}stock", text)
     return text
 
