@@ -43,6 +43,10 @@ def reasons(classifier: Classifier, title: str, description: str = "") -> list[s
         ("the player's inventory is full", "the player's stock is full"),
         ("while the inventory save is in flight", "while the stock save is in flight"),
         ("inventory levels drop after checkout", "stock levels drop after checkout"),
+        # a shop's catalog is what it sells; the service catalog keeps its sense
+        ("Update the store catalog entries", "Update the store assortment entries"),
+        ("Cache the product catalogue in Redis", "Cache the product assortment in Redis"),
+        ("Add the repo to the service catalog", "Add the repo to the service catalog"),
         # the inventory of assets keeps its sense, as a noun or a verb
         ("update the asset inventory", "update the asset inventory"),
         ("Inventory the repositories", "Inventory the repositories"),
@@ -71,6 +75,9 @@ def test_a_word_is_read_in_its_sense(text: str, expected: str) -> None:
          "server-side.", "security", "an exploit; the inventory save is the game's"),
         ("Add a weight limit to the character inventory", "", "development", "a game's inventory"),
         ("Document the asset inventory of the game servers", "", "inventory", "the asset inventory"),
+        ("Change the Starter Pack price to 7.99", "Update the store catalog entries with the regional prices.",
+         "development", "a shop's catalog"),
+        ("Add the three acquired repositories to the service catalog", "", "inventory", "the service catalog"),
     ],
 )
 def test_words_route_in_their_sense(rules: Classifier, title: str, description: str, expected: str, why: str) -> None:

@@ -159,19 +159,25 @@ _GAME_INVENTORY_RE = re.compile(
     re.IGNORECASE)
 """A game's or a shop's inventory: whose it is (a player's, a character's) or what the compound names (an inventory
 save, slot or item; inventory levels): items held, no census of assets."""
+_SHOP_CATALOG_RE = re.compile(r"\b((?:products?|store|shop|items?|price|course|menu|in-game)\s+)catalog(?:ue)?s?\b",
+                              re.IGNORECASE)
+"""A shop's catalog (the product catalog, the store catalog entries): what it sells, no catalog of assets (the service
+catalog keeps its sense)."""
 
 
 def in_its_sense(text: str) -> str:
     """``text`` with the routing words that have another sense there said in that sense, read by their role in the
     sentence: rotating what is no secret, a program's leaks (above), a held lock or a resource released, a game's or a
-    shop's inventory. The word counts only where its role is the master's ("Release 2.4 to the stores", "the asset
-    inventory", "Inventory the repositories" keep theirs)."""
+    shop's inventory, a shop's catalog. The word counts only where its role is the master's ("Release 2.4 to the
+    stores", "the asset inventory", "Inventory the repositories", "the service catalog" keep theirs)."""
     text = without_program_leaks(without_plain_rotation(text))
     lowered = text.lower()
     if "releas" in lowered:
         text = _FREED_RE.sub("free", text)
     if "inventor" in lowered:
         text = _GAME_INVENTORY_RE.sub(lambda m: f"{m.group(1) or ''}stock", text)
+    if "catalog" in lowered:
+        text = _SHOP_CATALOG_RE.sub(lambda m: f"{m.group(1)}assortment", text)
     return text
 
 
