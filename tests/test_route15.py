@@ -200,3 +200,15 @@ def test_a_security_check_left_out_is_a_defect(rules: Classifier, title: str, ex
     assert decided(rules, title) == expected
     if expected == "security":
         assert any("security defect" in reason for reason in reasons(rules, title))
+
+
+def test_a_script_alone_names_no_owner(rules: Classifier) -> None:
+    # the failing thing's own script: whose the job is decides, as before
+    assert decided(rules, "Nightly backup job fails", "Fix the script so it retries the upload.") == "cicd"
+    assert decided(rules, "Checkout page crashes on submit", "Fix the form handler in checkout-svc.") == "development"
+
+
+def test_it_says_whose_only_when_it_is_a_test(rules: Classifier) -> None:
+    # "it" is the failing thing itself: no new place, the failure's reading stands
+    assert decided(rules, "Payments API returns 502 after the deploy", "Fix it before the evening peak.") == "cicd"
+    assert decided(rules, "Checkout e2e test is flaky on CI", "Make it deterministic.") == "development"

@@ -919,16 +919,19 @@ class Router:
 
     def _change_asked(self, description: str, title: str) -> str | None:
         """Whose thing the description's first request changes, when it repairs or changes one: a pipeline's step or
-        job (cicd), a test, a software part or code in a service (development); "it" is what the title reports failing
-        (the words before the failure). None when the request names neither, or asks no change."""
+        job (cicd), a test, a software part or code in a service (development); "it" a test the title reports failing.
+        None when the request names neither, or asks no change."""
         request = in_its_sense(self._first_request(description))  # "Fix the lock release": a lock freed
         words = re.findall(r"[a-z][a-z0-9_-]*", head_phrase(request).lower())
         if len(words) < 2 or words[0] not in REPAIRING | {"make", "update", "change", "free"}:
             return None
         thing = [word for word in words[1:] if word not in POSSESSIVES and word not in ("a", "an", "its", "their")]
         if thing[:1] in (["it"], ["them"]):
+            # "it" is what the title reports failing: it says whose only when it is a test ("Checkout e2e test is flaky
+            # on CI" -- "Make it deterministic"); "Payments API returns 502 after the deploy" -- "Fix it" says no more
             failing = _FAILURE_RE.search(title) or _STATE_RE.search(title)
-            thing = re.findall(r"[a-z][a-z0-9_-]*", title[: failing.start()].lower()) if failing else []
+            subject = re.findall(r"[a-z][a-z0-9_-]*", title[: failing.start()].lower()) if failing else []
+            return "development" if subject and subject[-1] in TESTS else None
         place = re.findall(r"[a-z][a-z0-9_-]*", place_phrase(request).lower())
         if not thing:
             return None
@@ -937,7 +940,8 @@ class Router:
                 noun in PIPELINE_PARTS and self._has_keyword(" ".join(place), "cicd")):
             # the pipeline step, the CI job, the build script, the deploy job: the pipeline's
             return "cicd" if self._is_deploy_object(noun, phrase) or noun in PIPELINE_PARTS | {"script", "scripts"} else None
-        if noun in TESTS or self._is_software([noun], ignore=REPOSITORIES) or any(
+        # a script or a setting alone says no owner ("Nightly backup job fails" -- "Fix the script"): the failing thing's
+        if noun in TESTS or self._is_software([noun], ignore=REPOSITORIES | {"script", "scripts", "settings"}) or any(
                 word == "code" or re.search(rf"-(?:{SERVICE_TAILS})$", word) for word in place):
             return "development"  # the flaky UI test, the SDK, the lock release in matchmaker-svc
         return None
