@@ -26,6 +26,7 @@ from orchestrator.textsignals import (
     clauses,
     contingency,
     head_phrase,
+    in_its_sense,
     keyword_pattern,
     operations_path,
     place_phrase,
@@ -37,8 +38,6 @@ from orchestrator.textsignals import (
     verbal_title,
     without_email,
     without_formalities,
-    without_plain_rotation,
-    without_program_leaks,
     work_clauses,
 )
 
@@ -288,6 +287,10 @@ _DEFECT_RE = re.compile(
     r"(?:clients|users|anyone|the public|the browser|unauthenticated users)|"
     r"(?:without|no|missing)\s+(?:an?\s+)?(?:auth\w*|login|access control|permission checks?|authorization checks?|"
     r"csrf \w+|tokens?|credentials|api keys?|passwords?)|someone else'?s|other people'?s|"
+    # a security property left unchecked ("does not verify signatures", "without checking the HMAC signature"): the
+    # failure reading leaves these verbs out, they are the defect's
+    r"(?:does\s+not|doesn't|do\s+not|don't|never|without)\s+(?:verify|verifying|check|checking|validate|validating)\s+"
+    r"(?:the\s+|its\s+|their\s+|an?\s+)?(?:[\w-]+\s+)?(?:signatures?|hmac|jwts?|certificates?|certs?|csrf\s+tokens?)|"
     r"another\s+(?:user|customer|company|tenant|client|account|organi[sz]ation|team|member|patient|person|student)'?s|"
     r"(?:of\s+)?other\s+(?:users|tenants|customers|accounts|organi[sz]ations|companies|clients|teams|members|patients)"
     r"(?:'?s?\s+\w+|\b)|insecure\w*|prototype pollution|redos|"
@@ -356,6 +359,10 @@ _TRIGGER_RE = re.compile(r"\b(?:after|before|on|for)\s+(?:each|every|all)\s+(?:d
                          r"\d+\s+(?:minutes?|hours?|days?))\b", re.IGNORECASE)
 """What makes running a thing a pipeline's step or a scheduled job: an event it runs on (after each deploy, on every
 merge) or a schedule (nightly, every Sunday)."""
+PIPELINE_PARTS = frozenset({"step", "steps", "stage", "stages", "lane", "lanes", "config", "configuration"})
+"""Parts of a pipeline named with it ("the pipeline step", "the CI stage", "the release lane")."""
+SERVICE_TAILS = "svc|service|api|app|server|worker|daemon"
+"""How a program's name ends (``matchmaker-svc``): code in it is the program's."""
 RUNNING = frozenset({"run", "rerun", "re-run", "execute", "trigger", "kick"})
 """Running a thing (the migration job, the smoke tests) operates it: its words do not make the clause development's."""
 SCHEDULING = RUNNING | {"schedule", "reschedule"}
@@ -510,7 +517,7 @@ class Router:
                     clause: bool = False) -> dict[str, _Score]:
         scores = into if into is not None else {name: _Score() for name in self._patterns}
         bare, names = split_identifiers(text)
-        lowered = without_program_leaks(without_plain_rotation(strip_names(bare, self._keyword_names.__contains__))).lower()
+        lowered = in_its_sense(strip_names(bare, self._keyword_names.__contains__)).lower()
         if names and (path := operations_path(names)) and "cicd" in scores and path not in scores["cicd"].words:
             scores["cicd"].total += KEYWORD_WEIGHT * weight  # where the change is made: .github/workflows/release.yml
             scores["cicd"].strong += 1
@@ -551,8 +558,7 @@ class Router:
         place the change is made (a CI job, a page, the catalog) leans to its master.
         Returns what decided (``software``, ``failure``, ``census`` ...) and for which domain, or None
         when the words did."""
-        named = without_program_leaks(without_plain_rotation(strip_names(strip_identifiers(title),
-                                                                         self._keyword_names.__contains__)))
+        named = in_its_sense(strip_names(strip_identifiers(title), self._keyword_names.__contains__))
         head = head_phrase(named)
         lowered = head.lower()
         words = re.findall(r"[a-z][a-z0-9_/+-]*", lowered)  # node_modules is a name, not modules
@@ -618,7 +624,7 @@ class Router:
         # another master's verb opens the work ("Roll back last night's CMS release; editors cannot save drafts",
         # "Roll out POS app 7.3.1", "Fuzz the PDF import for crashes"): what it works on is not software to make,
         # and a failure after it is the reason; a verb's word before a noun ("Deploy button does nothing") is a name
-        opened = without_plain_rotation(after_label(title)).strip().lower()  # "Cloudflare WAF: block the IP range ..."
+        opened = in_its_sense(after_label(title)).strip().lower()  # "Cloudflare WAF: block the IP range ..."
         phrase = next((phrase for phrase in self._lead_phrases if opened.startswith(f"{phrase} ")), "")
         first = _WORD_RE.match(opened)
         if not phrase and first and first.group() in UNAMBIGUOUS_LEADS and DETERMINERS.match(opened[first.end():]):
@@ -637,6 +643,14 @@ class Router:
         failed = None if phrased or not (reported or _EXCEPTION_RE.search(named)) else self._failure_of(
             named, description, said=title)
         request = _first_word(self._first_request(description)) if failed else ""
+        changed = self._change_asked(description, named) if reported or failed or "flaky" in words else None
+        if changed and changed != failed and changed in scores and not phrased:
+            # "Sentry shows unsymbolicated iOS crashes" -- "Fix the pipeline step so every release build uploads its
+            # dSYMs"; "UI test fails on CI" -- "Make it deterministic": the symptom says where it was seen, the change
+            # asked says whose work it is
+            self._decide(scores, reasons, changed, SOFTWARE_HEAD_WEIGHT, f"a failure reported; the change asked is "
+                         f"{'in the pipeline' if changed == 'cicd' else 'in the program'}")
+            return "change", changed
         if self._lead_verbs.get(request, "development") != "development" and self._lead_verbs[request] in scores:
             # "Batch jobs too slow at month end" -- "Can we scale it up to 8 workers?": the symptom is the title,
             # the work is what the description asks for
@@ -787,6 +801,11 @@ class Router:
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work runs a thing on a trigger or a schedule: "
                          f"a pipeline's step or a scheduled job ({title.strip()!r})")
             return "pipeline", "cicd"
+        if _NAMED_TEST_RE.search(title) and "flaky" in words and "development" in scores:
+            # "LoginUITests.testForgotPassword flaky on the CI simulators": a test the program names is its code, wherever
+            # it flakes
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a test of the program ({head!r})")
+            return "software", "development"
         if noun in TESTS and (verb in REPAIRING or "flaky" in words) and not deploy_place and "development" in scores \
                 and not self._has_keyword(named.lower(), "cicd"):
             # "Fix the flaky checkout e2e test": a test is the program's code, flaky or failing; a flaky runner or
@@ -898,6 +917,35 @@ class Router:
             scores[domain].strong += 1
             reasons.append(f"{why}: {domain}")
 
+    def _change_asked(self, description: str, title: str) -> str | None:
+        """Whose thing the description's first request changes, when it repairs or changes one: a pipeline's step or
+        job (cicd), a test, a software part or code in a service (development); "it" a test the title reports failing.
+        None when the request names neither, or asks no change."""
+        request = in_its_sense(self._first_request(description))  # "Fix the lock release": a lock freed
+        words = re.findall(r"[a-z][a-z0-9_-]*", head_phrase(request).lower())
+        if len(words) < 2 or words[0] not in REPAIRING | {"make", "update", "change", "free"}:
+            return None
+        thing = [word for word in words[1:] if word not in POSSESSIVES and word not in ("a", "an", "its", "their")]
+        if thing[:1] in (["it"], ["them"]):
+            # "it" is what the title reports failing: it says whose only when it is a test ("Checkout e2e test is flaky
+            # on CI" -- "Make it deterministic"); "Payments API returns 502 after the deploy" -- "Fix it" says no more
+            failing = _FAILURE_RE.search(title) or _STATE_RE.search(title)
+            subject = re.findall(r"[a-z][a-z0-9_-]*", title[: failing.start()].lower()) if failing else []
+            return "development" if subject and subject[-1] in TESTS else None
+        place = re.findall(r"[a-z][a-z0-9_-]*", place_phrase(request).lower())
+        if not thing:
+            return None
+        noun, phrase = thing[-1], " ".join(thing)
+        if self._has_keyword(phrase, "cicd") or not {"build", "deploy", "release"}.isdisjoint(thing[:-1]) or (
+                noun in PIPELINE_PARTS and self._has_keyword(" ".join(place), "cicd")):
+            # the pipeline step, the CI job, the build script, the deploy job: the pipeline's
+            return "cicd" if self._is_deploy_object(noun, phrase) or noun in PIPELINE_PARTS | {"script", "scripts"} else None
+        # a script or a setting alone says no owner ("Nightly backup job fails" -- "Fix the script"): the failing thing's
+        if noun in TESTS or self._is_software([noun], ignore=REPOSITORIES | {"script", "scripts", "settings"}) or any(
+                word == "code" or re.search(rf"-(?:{SERVICE_TAILS})$", word) for word in place):
+            return "development"  # the flaky UI test, the SDK, the lock release in matchmaker-svc
+        return None
+
     def _is_deploy_object(self, noun: str, phrase: str) -> bool:
         """Whether ``noun`` is a thing cicd runs; a job or a build only with a cicd word (a CI job, not
         the nightly import job)."""
@@ -927,6 +975,11 @@ class Router:
             return "development"  # the report points at source code: the fix is in it, whatever was deployed before
         if _NAMED_TEST_RE.search(said or title):
             return "development"  # "test_checkout_concurrent_orders fails 1 in 20 runs on CI": the test is the program's code
+        subject = re.findall(r"[a-z][a-z0-9-]*", lowered[: failing.start()]) if failing else []
+        if subject and (subject[-1] in ("test", "spec") or ("flaky" in subject and not TESTS.isdisjoint(subject))):
+            # "Flaky UI test: ... fails on CI": what fails is one test of the program, CI is where it was seen (a suite
+            # failing on the runners, "E2E tests fail on the shared runners", may be the runners')
+            return "development"
         if _outage(lowered):
             return "cicd"  # "VPN to the Lisbon office is down", "HR portal is down since 8am": a running system's outage
         if self._has_keyword(lowered, "cicd") or not self._deploy_objects.isdisjoint(words) or not CICD_TOOLS.isdisjoint(
@@ -1176,9 +1229,13 @@ _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previ
 """Taking a running thing back to an earlier version is a rollback, whatever the verb."""
 
 
-_NAMED_TEST_RE = re.compile(r"(?:\btest_\w+|\b\w+_test\b|\b[\w-]+\.(?:spec|test)\.[jt]sx?\b|\bTest[A-Z]\w+)"
+_STATE_RE = re.compile(r"\b(?:is|are|was|were|keeps?|flaky)\b", re.IGNORECASE)
+"""Where a title's subject ends when it says a state ("Checkout e2e test is flaky on CI")."""
+_NAMED_TEST_RE = re.compile(r"(?:\btest_\w+|\b\w+_test\b|\b[\w-]+\.(?:spec|test)\.[jt]sx?\b|\bTest[A-Z]\w+|"
+                            r"\btest[A-Z]\w*|\b[A-Z][A-Za-z]*[a-z]Tests?\b)"
                             r"(?!\s+(?:jobs?|stages?|steps?|workflows?|pipelines?|runners?)\b)")
-"""A test named as the program names it (``test_checkout_race``, ``cart.spec.ts``, ``TestOrderSequence``): one test
+"""A test named as the program names it (``test_checkout_race``, ``cart.spec.ts``, ``TestOrderSequence``, JUnit's and
+XCTest's ``CheckoutFlowTests.testApplePayButton``): one test
 of the program that fails, not a runner or a pipeline stage (``the load_test job``, ``the integration_test stage``)."""
 
 

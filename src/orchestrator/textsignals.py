@@ -29,10 +29,15 @@ _ARROW_RE = re.compile(r"(?<!\s)(?<!\d)(?<!\d\.[xX*])\s*(?:→|->|=>|⇒)\s*|(?<
                        r"|(?<=\d\.[xX*])\s*(?:→|->|=>|⇒)(?!\s*v?\d)\s*")
 """An arrow that orders steps; not one between two versions ("React 18.2 -> 18.3", "Postgres 14 → 16", a major's
 series: "SDK 10.x -> 11.x"): a version changed, one step."""
+_DEPENDED_WORK = (r"\s+(?:[\w#-]+\s+){0,4}?(?:being|getting|to\s+be|landing|finishing|shipping)\b|\s+(?:the\s+|a\s+|our\s+)?"
+                  r"(?:(?:[\w-]+\s+){0,2}(?:steps?|stages?|phases?|tasks?|tickets?|stor(?:y|ies)|prs?|pull\s+requests?|"
+                  r"reviews?|approvals?|sign-?offs?|migrations?)\b|#\d+|[a-z]+-\d+\b)")
+"""What "depends on" orders when it orders work: a step, a review, a ticket, a thing "being merged"; not a library, a
+service or a version a program depends on ("every repository that still depends on login-sdk v2")."""
 _SEQUENCE_RE = re.compile(
     r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
     r" (?:is|are) (?:done|complete|completed|merged|deployed|live|stable)|before (?:deploying|releasing|merging|shipping)"
-    r"|must (?:happen|be done|complete|finish) (?:before|first)|only after|depends on"
+    r"|must (?:happen|be done|complete|finish) (?:before|first)|only after|depends on(?=" + _DEPENDED_WORK + ")"
     # "after" for "afterwards", as many writers of English as a second language say it: "after we must delete
     # the old server", "and after remove the jenkins" (not "after the deploy", "after each merge": a time)
     r"|after (?:we|you|they|i) (?:must|need|have to|should|will|can|shall)|and after(?= (?!the\b|a\b|an\b|each\b"
@@ -134,6 +139,46 @@ def without_program_leaks(text: str) -> str:
     if "leak" not in text.lower():
         return text
     return _PROGRAM_LEAK_RE.sub("memory leak", text)
+
+
+_LOCKS = r"(?:locks?|mutex(?:es)?|semaphores?|leases?|latch(?:es)?)\b"
+_DETERMINER = r"(?:the|a|an|its|their|this|that|our|any|every|all|each)\s+"
+_HELD = (rf"(?:(?:[\w-]+\s+)?{_LOCKS}|{_RESOURCE})(?=\s*(?:$|[,.;:!?)]|(?:when|if|on|in|at|after|before|for|from|of|so|"
+         r"and|or|but|until|while|once|that|which|to|by|with|again|early|properly|correctly|it|they|we|he|she|them|back)\b))")
+"""A held thing as the head of its phrase ("the Redis lock when ...", "the DB connections."), not a compound's first
+noun ("the lock screen")."""
+_FREED_RE = re.compile(rf"\breleas(?:es|ed|ing)\b(?=\s+(?:{_DETERMINER})?{_HELD})|\brelease\b(?=\s+{_DETERMINER}{_HELD})|"
+                       r"(?<=\block\s)releas(?:e|es|ed|ing)\b|(?<=\b(?:latch|lease|mutex)\s)releas(?:e|es|ed|ing)\b|"
+                       r"(?<=\b(?:memory|handle)\s)releas(?:e|es|ed|ing)\b|(?<=\bconnection\s)releas(?:e|es|ed|ing)\b",
+                       re.IGNORECASE)
+"""A held thing released (the verb's object: "never releases the Redis lock"; the compound: "the lock release"): freed,
+no release shipped (not "the release process", "release 2.4")."""
+_GAME_INVENTORY_RE = re.compile(
+    r"\b((?:players?|characters?|avatars?|heroe?s?|in-game|game|item)(?:['’]s|['’])?\s+)inventor(?:y|ies)\b|"
+    r"\b()inventor(?:y|ies)\b(?=\s+(?:saves?|slots?|items?|grid|capacity|weight|stacks?|levels?|quantit(?:y|ies))\b)",
+    re.IGNORECASE)
+"""A game's or a shop's inventory: whose it is (a player's, a character's) or what the compound names (an inventory
+save, slot or item; inventory levels): items held, no census of assets."""
+_SHOP_CATALOG_RE = re.compile(r"\b((?:products?|store|shop|items?|price|course|menu|in-game)\s+)catalog(?:ue)?s?\b",
+                              re.IGNORECASE)
+"""A shop's catalog (the product catalog, the store catalog entries): what it sells, no catalog of assets (the service
+catalog keeps its sense)."""
+
+
+def in_its_sense(text: str) -> str:
+    """``text`` with the routing words that have another sense there said in that sense, read by their role in the
+    sentence: rotating what is no secret, a program's leaks (above), a held lock or a resource released, a game's or a
+    shop's inventory, a shop's catalog. The word counts only where its role is the master's ("Release 2.4 to the
+    stores", "the asset inventory", "Inventory the repositories", "the service catalog" keep theirs)."""
+    text = without_program_leaks(without_plain_rotation(text))
+    lowered = text.lower()
+    if "releas" in lowered:
+        text = _FREED_RE.sub("free", text)
+    if "inventor" in lowered:
+        text = _GAME_INVENTORY_RE.sub(lambda m: f"{m.group(1) or ''}stock", text)
+    if "catalog" in lowered:
+        text = _SHOP_CATALOG_RE.sub(lambda m: f"{m.group(1)}assortment", text)
+    return text
 
 
 def split_identifiers(text: str) -> tuple[str, list[str]]:
