@@ -200,6 +200,8 @@ class Engine:
     def _announce_assignments(self, tasks: list[Any]) -> None:
         """Simple tasks routed just before a crash whose events never reached the file: announce them."""
         for entry in tasks:
+            if isinstance(entry, dict) and queue_edits.planned_instead_of(entry) is not None:
+                self.moves.announce_withdrawn_to_plan(entry)  # (moved to a plan: its withdrawal, if a crash kept it)
             if not (isinstance(entry, dict) and entry.get("assigned_by") == intake.ASSIGNED_BY
                     and isinstance(entry.get("id"), str) and isinstance(entry.get("handoff_file"), str)):
                 continue

@@ -122,6 +122,28 @@ class Moves:
             self.named[entry["id"]] = entry["handoff_file"]  # (the first pass's look at every entry reads it no more)
         self._announce_unannounced_move(entry["id"], queue_edits.attempt(entry), path, handoff)
 
+    def announce_withdrawn_to_plan(self, entry: dict[str, Any]) -> None:
+        """A task moved to a plan (its last attempt ended :data:`queue_edits.MOVED_TO_PLAN`) whose queue write landed
+        and a crash kept the withdrawal's event from the file: the restart found it pending with no handoff named, and
+        its master was never told why the handoff went. Read at start only, for such tasks."""
+        was = queue_edits.planned_instead_of(entry)
+        last = entry["previous_attempts"][-1] if was is not None else None
+        n = last.get("attempt") if isinstance(last, dict) else None
+        if not (isinstance(last, dict) and isinstance(n, int) and isinstance(entry.get("id"), str)):
+            return
+        task_id = entry["id"]
+        # the handoff the attempt named, read only if it is this attempt's at a master (the queue is anyone's to write)
+        named = next((path for path in (self.layout.task_handoff(m, task_id, n) for m in MASTERS)
+                      if self.layout.rel(path) == last.get("handoff_file")), None)
+        if named is None:
+            return
+        path, data = self._handed_to(task_id, n, named, self.store.read_json_or_none(named))
+        if (isinstance(data, dict) and data.get("status") == "cancelled" and data.get("cancelled_reason") == PLAN_REASON
+                and self.outbox.unannounced_if_missing(parse_timestamp(data.get("cancelled_at")))):
+            self.outbox.emit("handoff_withdrawn", key=_key(task_id, "withdrawn", n), task_id=task_id,
+                             master=path.parent.parent.name, attempt=n, reason=PLAN_REASON, path=self.layout.rel(path),
+                             recovered=True)
+
     def _announce_unannounced_move(self, task_id: str, n: int, path: Path, handoff: Any) -> None:
         """The move that wrote the handoff at ``path`` (``moved_from``), if a crash kept its event from the file."""
         made = parse_timestamp(handoffs.offered_at(handoff)) if isinstance(handoff, dict) else None

@@ -1,0 +1,70 @@
+"""A nineteenth attack: a move to a plan (``orchestrator move TASK plan``) against a crash at every write and a
+restart, the task changed again before the daemon looks, an old copy of the queue, a master taking the handoff
+meanwhile, the planner failing after the withdrawal, and corrections that could capture a different task."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from orchestrator.moves import PLAN_REASON
+from orchestrator.store import Crash
+from test_move_to_plan import routed, to_plan
+
+from sim import Sim
+
+
+def crash_and_restart(sim: Sim, crash_at: int, passes: int = 2) -> Sim:
+    sim.store.crash_at = sim.store.writes + crash_at
+    with contextlib.suppress(Crash):
+        for _ in range(passes):
+            sim.tick(1)
+    sim.store.crash_at = None
+    sim.clock.advance(1)
+    sim = sim.restart()
+    sim.tick(1)
+    sim.tick(1)
+    return sim
+
+
+@pytest.mark.parametrize("crash_at", range(1, 16))
+def test_a_move_to_a_plan_is_announced_once_whatever_write_the_crash_cut(crash_at: int) -> None:
+    """Persist, then announce: the withdrawal's event follows the queue's write. Regression: a crash between the
+    two (the events file's write, the 3rd) lost ``handoff_withdrawn`` for good, as the restarted daemon found the
+    task pending (no handoff named) and planned it; its master's consumer was never told why the handoff went."""
+    sim = routed()
+    master = sim.queue_task("s")["assigned_to"]
+    to_plan(sim)
+    sim = crash_and_restart(sim, crash_at)
+    path = sim.layout.rel(sim.layout.task_handoff(master, "s"))
+    [withdrawn] = sim.events("handoff_withdrawn", task_id="s")
+    assert (withdrawn["path"], withdrawn["reason"], withdrawn["master"]) == (path, PLAN_REASON, master)
+    assert len(sim.events("routing_corrected", task_id="s")) == 1
+    assert len(sim.events("orchestration_started", task_id="s")) == 1
+    assert sim.queue_task("s")["status"] == "orchestrating"
+    assert [p for p in sim.handoffs() if sim.store.get(p).get("status") == "pending" and "orch" not in p.name] == []
+    assert max(sim.event_ids().values()) == 1
+
+
+@pytest.mark.parametrize("crash_at", [0, 3])
+def test_a_task_moved_to_another_master_then_to_a_plan_says_that_masters_handoff_withdrawn(crash_at: int) -> None:
+    """The withdrawn handoff is the one the attempt last named (the second master's), said once whether or not a
+    crash came between the queue's write and the events; the first master's, withdrawn for the move, is not said as
+    withdrawn for a plan."""
+    sim = routed()
+    first = sim.queue_task("s")["assigned_to"]
+    other = "security" if first != "security" else "development"
+    queue = sim.store.get(sim.layout.queue)
+    queue["tasks"][0]["assigned_to"] = other
+    sim.store.put(sim.layout.queue, queue)
+    sim.tick(1)
+    assert sim.queue_task("s")["handoff_file"] == sim.layout.rel(sim.layout.task_handoff(other, "s"))
+    to_plan(sim)
+    sim = crash_and_restart(sim, crash_at) if crash_at else sim
+    sim.tick(1)
+    sim.tick(1)
+    [withdrawn] = sim.events("handoff_withdrawn", task_id="s")
+    assert (withdrawn["master"], withdrawn["reason"]) == (other, PLAN_REASON)
+    assert sim.queue_task("s")["status"] == "orchestrating"
+    assert max(sim.event_ids().values()) == 1
