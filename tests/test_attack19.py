@@ -8,9 +8,10 @@ import contextlib
 
 import pytest
 
+from orchestrator import queue_edits
 from orchestrator.moves import PLAN_REASON
 from orchestrator.store import Crash
-from test_move_to_plan import routed, to_plan
+from test_move_to_plan import edit, routed, to_plan
 
 from sim import Sim
 
@@ -67,4 +68,57 @@ def test_a_task_moved_to_another_master_then_to_a_plan_says_that_masters_handoff
     [withdrawn] = sim.events("handoff_withdrawn", task_id="s")
     assert (withdrawn["master"], withdrawn["reason"]) == (other, PLAN_REASON)
     assert sim.queue_task("s")["status"] == "orchestrating"
+    assert max(sim.event_ids().values()) == 1
+
+
+def _pending_master_handoffs(sim: Sim) -> list[str]:
+    return [sim.layout.rel(p) for p in sim.handoffs()
+            if sim.store.get(p).get("status") == "pending" and "subtask" not in p.name]
+
+
+@pytest.mark.parametrize("to_a_plan", [True, False])
+def test_a_task_cancelled_and_retried_before_the_daemon_looked_leaves_no_live_handoff_beside_its_plan(
+        to_a_plan: bool) -> None:
+    """Moved to a plan, then cancelled and retried (the daemon down, or both edits in one pass): the daemon sees only
+    attempt 2, which it plans. Regression: the first master's handoff of attempt 1 stayed ``pending`` beside the plan
+    (two doing one task): a retried attempt routed to a master withdrew the earlier ones ("superseded"), a planned
+    one did not. The near case (no move to a plan): attempt 2 routed to a master, attempt 1 withdrawn as before."""
+    sim = routed()
+    master = sim.queue_task("s")["assigned_to"]
+    if to_a_plan:
+        to_plan(sim)
+    edit(sim, "s", lambda e: queue_edits.cancel(e, by="bob", now="2026-01-01T00:00:01Z", reason=None, has_plan=False))
+    edit(sim, "s", lambda e: queue_edits.retry(e, by="bob", now="2026-01-01T00:00:02Z", has_plan=False))
+    sim.tick(1)
+    sim.tick(1)
+    first = sim.layout.rel(sim.layout.task_handoff(master, "s"))
+    assert sim.queue_task("s")["status"] == ("orchestrating" if to_a_plan else "assigned")
+    assert _pending_master_handoffs(sim) == ([] if to_a_plan else [sim.queue_task("s")["handoff_file"]])
+    [withdrawn] = sim.events("handoff_withdrawn", task_id="s", path=first)
+    assert withdrawn["reason"] == "superseded by attempt 2 (orchestrator retry)"
+    assert max(sim.event_ids().values()) == 1
+
+
+def test_a_planned_retry_withdraws_nothing_a_move_to_a_plan_withdrew_already() -> None:
+    """The near case: attempt 2 of a move to a plan, its handoff withdrawn for the plan: not said again."""
+    sim = routed()
+    to_plan(sim)
+    sim.tick(1)
+    sim.tick(1)
+    [withdrawn] = sim.events("handoff_withdrawn", task_id="s")
+    assert withdrawn["reason"] == PLAN_REASON
+
+
+@pytest.mark.parametrize("crash_at", range(1, 10))
+def test_a_planned_retry_withdraws_the_earlier_handoff_whatever_write_a_crash_cut(crash_at: int) -> None:
+    """The withdrawal comes before the plan is written, and again at start for a claim a crash left without a plan."""
+    sim = routed()
+    to_plan(sim)
+    edit(sim, "s", lambda e: queue_edits.cancel(e, by="bob", now="2026-01-01T00:00:01Z", reason=None, has_plan=False))
+    edit(sim, "s", lambda e: queue_edits.retry(e, by="bob", now="2026-01-01T00:00:02Z", has_plan=False))
+    sim = crash_and_restart(sim, crash_at)
+    assert sim.queue_task("s")["status"] == "orchestrating"
+    assert _pending_master_handoffs(sim) == []
+    assert len(sim.events("handoff_withdrawn", task_id="s")) == 1
+    assert len(sim.events("orchestration_started", task_id="s")) == 1
     assert max(sim.event_ids().values()) == 1
