@@ -13,7 +13,7 @@ from orchestrator.moves import PLAN_REASON
 from orchestrator.store import Crash
 from test_move_to_plan import edit, routed, to_plan
 
-from sim import Sim
+from sim import Sim, task
 
 
 def crash_and_restart(sim: Sim, crash_at: int, passes: int = 2) -> Sim:
@@ -122,3 +122,36 @@ def test_a_planned_retry_withdraws_the_earlier_handoff_whatever_write_a_crash_cu
     assert len(sim.events("handoff_withdrawn", task_id="s")) == 1
     assert len(sim.events("orchestration_started", task_id="s")) == 1
     assert max(sim.event_ids().values()) == 1
+
+
+def test_an_old_copy_of_the_queue_from_before_a_move_to_a_plan_does_not_withdraw_the_persons_word() -> None:
+    """An unlocked writer puts back the queue as it was before the person's move (routed to its master, no word of a
+    plan): that is no person moving the task back. Regression: it withdrew the correction ("moved back to the master
+    the rules chose"), for good (the entry stays so until the plan completes it), and a near-identical task was
+    routed to the master again, the person's word lost."""
+    sim = routed()
+    old = sim.store.get(sim.layout.queue)
+    to_plan(sim)
+    sim.tick(1)
+    sim.tick(1)
+    sim.store.put(sim.layout.queue, old)
+    sim.tick(1)
+    sim.tick(60)
+    assert [e for e in sim.events("routing_corrected") if "withdrawn" in e] == []
+    sim.submit(task("again", "Disk full on db07 in ap-southeast-2",
+                    description="Free space on db07.prod.internal: /var/lib/postgresql is at 97%."))
+    sim.tick(1)
+    assert sim.queue_task("again")["status"] == "orchestrating"
+
+
+def test_a_task_moved_to_a_master_and_back_still_withdraws_that_correction() -> None:
+    """The near case: a person's move to another master and back withdraws that correction, as before."""
+    sim = routed()
+    master = sim.queue_task("s")["assigned_to"]
+    other = "security" if master != "security" else "development"
+    for to in (other, master):
+        edit(sim, "s", lambda e, to=to: e.update(assigned_to=to))
+        sim.tick(1)
+        sim.tick(1)
+    [withdrawn] = [e for e in sim.events("routing_corrected") if "withdrawn" in e]
+    assert withdrawn["withdrawn"] == other

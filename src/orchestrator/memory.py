@@ -18,6 +18,7 @@ from typing import Any
 from orchestrator.filecache import CachedFile
 from orchestrator.history import (
     MAX_PERSONS_WORDS,
+    PLANNED,
     Correction,
     Example,
     History,
@@ -82,7 +83,9 @@ class RoutingMemory:
         known = {item.get("task_id"): normalize_master(item.get("master")) for item in remembered}
         found = corrections_in(tasks)
         new: list[Correction] = [c for c in found if known.get(c.task_id, "") != c.master]
-        withdrawn = {task_id for task_id in routed_back(tasks) if task_id in known}
+        # (a word of a plan is not withdrawn so: the daemon followed it to a later attempt, and the task shown back at
+        # its routed attempt is an old copy of the queue an unlocked writer put back, not a person moving it back)
+        withdrawn = {task_id for task_id in routed_back(tasks) if task_id in known and known[task_id] != PLANNED}
         # remembered, but a crash between the write and its event lost the event: said now (a person learns
         # from it that the move decides near-identical tasks), when the events read at start cover its moment
         self._announce([c for c in found if known.get(c.task_id, "") == c.master and self._unsaid(c, tasks)],
