@@ -155,3 +155,63 @@ def test_a_task_moved_to_a_master_and_back_still_withdraws_that_correction() -> 
         sim.tick(1)
     [withdrawn] = [e for e in sim.events("routing_corrected") if "withdrawn" in e]
     assert withdrawn["withdrawn"] == other
+
+
+@pytest.mark.parametrize("crash_at", range(1, 12))
+def test_set_back_to_pending_by_hand_is_finished_once_whatever_write_the_crash_cut(crash_at: int) -> None:
+    """The by-hand form of the move (``orchestration_required: true``, ``pending`` again) against the same crashes."""
+    sim = routed()
+    master = sim.queue_task("s")["assigned_to"]
+    edit(sim, "s", lambda e: e.update(status="pending", orchestration_required=True, moved_by="alice"))
+    sim = crash_and_restart(sim, crash_at)
+    [withdrawn] = sim.events("handoff_withdrawn", task_id="s")
+    assert withdrawn["path"] == sim.layout.rel(sim.layout.task_handoff(master, "s"))
+    assert len(sim.events("routing_corrected", task_id="s")) == 1
+    assert len(sim.events("orchestration_started", task_id="s")) == 1
+    assert _pending_master_handoffs(sim) == []
+    assert max(sim.event_ids().values()) == 1
+
+
+@pytest.mark.parametrize("crash_at", range(1, 6))
+def test_a_move_to_a_plan_too_late_is_said_once_whatever_write_the_crash_cut(crash_at: int) -> None:
+    """Its master took the handoff: ``handoff_not_moved`` once, no plan, across a crash at each write."""
+    sim = routed()
+    path = sim.layout.root / sim.queue_task("s")["handoff_file"]
+    sim.store.put(path, sim.store.get(path) | {"status": "in_progress"})
+    to_plan(sim)
+    sim = crash_and_restart(sim, crash_at)
+    assert len(sim.events("handoff_not_moved", task_id="s")) == 1
+    assert sim.queue_task("s")["status"] == "assigned"
+    assert not sim.store.exists(sim.layout.plan("orch-s"))
+    assert sim.events("routing_corrected") == []
+
+
+@pytest.mark.parametrize("crash_at", range(1, 6))
+def test_a_move_to_another_master_too_late_is_said_once_whatever_write_the_crash_cut(crash_at: int) -> None:
+    """The same for ``orchestrator move s MASTER`` (regression for both: the queue's ``move_not_followed`` mark landed,
+    the crash came before the events, and the mark kept the restart from looking at the move again: never said)."""
+    sim = routed()
+    path = sim.layout.root / sim.queue_task("s")["handoff_file"]
+    master = sim.queue_task("s")["assigned_to"]
+    other = "security" if master != "security" else "development"
+    sim.store.put(path, sim.store.get(path) | {"status": "in_progress"})
+    edit(sim, "s", lambda e: queue_edits.move(e, other, by="alice", now="2026-01-01T00:00:00Z", has_plan=False))
+    sim = crash_and_restart(sim, crash_at)
+    [said] = sim.events("handoff_not_moved", task_id="s")
+    assert (said["master"], said["moved_to"]) == (master, other)
+    assert sim.queue_task("s")["move_not_followed"] == other
+
+
+def test_a_move_too_late_said_before_the_events_rotated_is_not_said_again() -> None:
+    """The near case: said, then the events file rotated away (the start reads nothing of that moment): the queue's
+    mark keeps it said, as before."""
+    sim = routed()
+    path = sim.layout.root / sim.queue_task("s")["handoff_file"]
+    sim.store.put(path, sim.store.get(path) | {"status": "in_progress"})
+    to_plan(sim)
+    sim.tick(1)
+    assert len(sim.events("handoff_not_moved", task_id="s")) == 1
+    sim.store.put(sim.layout.events, b"")
+    sim = sim.restart()
+    sim.tick(1)
+    assert sim.events("handoff_not_moved") == []

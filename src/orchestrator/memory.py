@@ -124,8 +124,12 @@ class RoutingMemory:
         if self.outbox.was_announced(f"{correction.task_id}:corrected"):
             return False
         entry = next((e for e in tasks if isinstance(e, dict) and e.get("id") == correction.task_id), {})
-        moments = [m for m in (parse_timestamp(entry.get("moved_at")), parse_timestamp(entry.get("assigned_at")))
-                   if m is not None]
+        # (a move to a plan: the daemon's own stamp of when it followed it, as one set back to pending by hand has none)
+        earlier = entry.get("previous_attempts") if correction.master == PLANNED else None
+        last = earlier[-1] if isinstance(earlier, list) and earlier else None
+        followed = last.get("ended_at") if isinstance(last, dict) else None
+        moments = [m for m in (parse_timestamp(entry.get("moved_at")), parse_timestamp(entry.get("assigned_at")),
+                               parse_timestamp(followed)) if m is not None]
         return bool(moments) and self.outbox.unannounced_if_missing(max(moments))
 
     def _unwritable(self, problem: str) -> None:
