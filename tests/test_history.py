@@ -322,6 +322,14 @@ def test_names_that_carry_a_number_keep_it() -> None:
     """Not every number is an instance's: s3, ec2, md5, x509, ipv6 name what the work is about."""
     assert {"s3", "ec2", "md5", "x509", "log4j", "readme", "md"} <= set(words("s3 ec2 md5 x509 log4j README.md"))
     assert set(words("web03 node7 db01")) == {"web", "node", "db"}
+    # (regression: ipv6, sha256 were cut to ipv, sha, so that a correction to "Block IPv6 traffic" decided for
+    # "Block IPv4 traffic", similarity 1.0)
+    assert {"ipv4", "ipv6", "sha1", "sha256", "http2", "utf8", "base64", "arm64"} <= set(
+        words("IPv4 IPv6 SHA1 SHA256 HTTP2 UTF8 base64 arm64"))
+    assert correction("Block IPv6 traffic on the edge", "", "a plan").persons_plan("Block IPv4 traffic on the edge",
+                                                                                   "") is None
+    assert correction("Block IPv6 traffic on lb01", "", "a plan").persons_plan("Block IPv6 traffic on lb02",
+                                                                               "") is not None
 
 
 def test_a_task_moved_to_a_plan_is_no_master_to_route_to() -> None:

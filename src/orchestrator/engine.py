@@ -204,8 +204,13 @@ class Engine:
     def _announce_assignments(self, tasks: list[Any]) -> None:
         """Simple tasks routed just before a crash whose events never reached the file: announce them."""
         for entry in tasks:
+            if isinstance(entry, dict) and queue_edits.planned_instead_of(entry) is not None:
+                self.moves.announce_withdrawn_to_plan(entry)  # (moved to a plan: its withdrawal, if a crash kept it)
             if not (isinstance(entry, dict) and entry.get("assigned_by") == intake.ASSIGNED_BY
-                    and isinstance(entry.get("id"), str) and isinstance(entry.get("handoff_file"), str)):
+                    and isinstance(entry.get("id"), str)):
+                continue
+            self._supersede(entry["id"], queue_edits.attempt(entry))  # (withdrawn, and a crash kept it from the file)
+            if not isinstance(entry.get("handoff_file"), str):
                 continue
             if entry.get("status") == "assigned" and intake.moved_by_a_person(entry) is None:
                 # moved, and its handoff with it (also back to the master we chose: its handoff offered again), the
@@ -354,8 +359,7 @@ class Engine:
             if self.outbox.was_announced(_key(task.id, "assigned", n)):
                 self._restored(task.id, f"its handoff {self.layout.rel(path)} was already written")
                 continue
-            if n > 1:
-                self.moves.withdraw(task.id, range(1, n), f"superseded by attempt {n} (orchestrator retry)")
+            self._supersede(task.id, n)
             self.outbox.emit("handoff_created", key=_key(task.id, "handoff", n),
                              handoff_id=handoffs.task_handoff_id(str(decision.master), task.id, n),
                              task_id=task.id, master=decision.master, path=self.layout.rel(path), attempt=n if n > 1 else None)
@@ -367,6 +371,9 @@ class Engine:
             if plan is not None and progress.moved_to(plan):
                 continue  # given to one master: the next pass finds its handoff written and says so, once
             self._restored(task_id, f"orch-{task_id} already exists ({plan.status})" if plan else "it is being planned")
+        for task, _ in complex_:
+            if task.id in claimed and task.id not in known:
+                self._supersede(task.id, _attempt(task))
         self._taken |= claimed
         # a writer may have added tasks while we waited for the lock: then our write holds
         # tasks this pass never looked at, and its digest must not mark them as seen. Nor when a
@@ -396,6 +403,14 @@ class Engine:
             return None
         return (f"id already used by an earlier task ({title!r}, created {created or 'at an unknown time'}); "
                 "give this task a new id")
+
+    def _supersede(self, task_id: str, n: int) -> None:
+        """Attempt ``n`` of a task is ours (routed or claimed for a plan): the earlier attempts' handoffs still pending
+        are withdrawn. A planned attempt withdrew none: a task cancelled and retried while the daemon was down (its
+        cancel never acted on) kept its first master's handoff live beside the plan. Again at start for every attempt
+        after the first (:meth:`_announce_assignments`): a crash before the plan was written, or before the events."""
+        if n > 1:
+            self.moves.withdraw(task_id, range(1, n), f"superseded by attempt {n} (orchestrator retry)")
 
     def _restored(self, task_id: str, why: str) -> None:
         self.outbox.emit("claim_restored", task_id=task_id, problem=f"the task was pending again although {why}",

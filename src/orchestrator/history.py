@@ -68,6 +68,13 @@ another version, ticket or day), read as nothing: two such tasks are the same ta
 are no words already (a ticket's ``INC-4821`` is ``inc``); a number glued to a name is cut off (:data:`_NUMBERED`)."""
 _NUMBERED = re.compile(r"\b([a-z]{3,})\d+\b|\b([a-z]{2})\d{2,}\b")
 """``web03``, ``db01``, ``node7``: a host or replica's number; two letters and one digit are a name (``s3``, ``ec2``)."""
+_NAMED_BY_NUMBER = frozenset({
+    "ipv4", "ipv6", "http2", "http3", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3", "utf8", "utf16", "utf32",
+    "oauth1", "oauth2", "ext2", "ext3", "ext4", "base32", "base64", "arm64", "amd64", "aarch64", "win32", "win64",
+    "int8", "int16", "int32", "int64", "float16", "float32", "float64", "pkcs7", "pkcs8", "pkcs11", "pkcs12", "tls13",
+    "fido2", "cgroup2", "cgroupv2"})
+"""Names whose number says which thing it is, not which instance (:data:`_NUMBERED` would cut it): blocking IPv4
+traffic is not blocking IPv6 traffic, and SHA1 is the weak hash a task replaces with SHA256."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,8 @@ class Vote:
 def words(text: str) -> Counter[str]:
     """Content words, lower case, a plural ``s`` dropped: ``"Rotate the keys"`` -> rotate, key."""
     counted: Counter[str] = Counter()
-    text = _NUMBERED.sub(lambda m: m.group(1) or m.group(2), _INSTANCE.sub(" ", text.lower()))
+    text = _NUMBERED.sub(lambda m: m.group(0) if m.group(0) in _NAMED_BY_NUMBER else m.group(1) or m.group(2),
+                         _INSTANCE.sub(" ", text.lower()))
     for word in _WORD.findall(text):
         if word in STOPWORDS:
             continue

@@ -18,6 +18,7 @@ from typing import Any
 from orchestrator.filecache import CachedFile
 from orchestrator.history import (
     MAX_PERSONS_WORDS,
+    PLANNED,
     Correction,
     Example,
     History,
@@ -82,7 +83,9 @@ class RoutingMemory:
         known = {item.get("task_id"): normalize_master(item.get("master")) for item in remembered}
         found = corrections_in(tasks)
         new: list[Correction] = [c for c in found if known.get(c.task_id, "") != c.master]
-        withdrawn = {task_id for task_id in routed_back(tasks) if task_id in known}
+        # (a word of a plan is not withdrawn so: the daemon followed it to a later attempt, and the task shown back at
+        # its routed attempt is an old copy of the queue an unlocked writer put back, not a person moving it back)
+        withdrawn = {task_id for task_id in routed_back(tasks) if task_id in known and known[task_id] != PLANNED}
         # remembered, but a crash between the write and its event lost the event: said now (a person learns
         # from it that the move decides near-identical tasks), when the events read at start cover its moment
         self._announce([c for c in found if known.get(c.task_id, "") == c.master and self._unsaid(c, tasks)],
@@ -121,8 +124,12 @@ class RoutingMemory:
         if self.outbox.was_announced(f"{correction.task_id}:corrected"):
             return False
         entry = next((e for e in tasks if isinstance(e, dict) and e.get("id") == correction.task_id), {})
-        moments = [m for m in (parse_timestamp(entry.get("moved_at")), parse_timestamp(entry.get("assigned_at")))
-                   if m is not None]
+        # (a move to a plan: the daemon's own stamp of when it followed it, as one set back to pending by hand has none)
+        earlier = entry.get("previous_attempts") if correction.master == PLANNED else None
+        last = earlier[-1] if isinstance(earlier, list) and earlier else None
+        followed = last.get("ended_at") if isinstance(last, dict) else None
+        moments = [m for m in (parse_timestamp(entry.get("moved_at")), parse_timestamp(entry.get("assigned_at")),
+                               parse_timestamp(followed)) if m is not None]
         return bool(moments) and self.outbox.unannounced_if_missing(max(moments))
 
     def _unwritable(self, problem: str) -> None:

@@ -121,6 +121,30 @@ class Moves:
         if isinstance(handoff, dict) and not handoffs.moved_away(handoff):
             self.named[entry["id"]] = entry["handoff_file"]  # (the first pass's look at every entry reads it no more)
         self._announce_unannounced_move(entry["id"], queue_edits.attempt(entry), path, handoff)
+        if entry.get("move_not_followed"):
+            self._announce_not_followed(entry, handoff)
+
+    def announce_withdrawn_to_plan(self, entry: dict[str, Any]) -> None:
+        """A task moved to a plan (its last attempt ended :data:`queue_edits.MOVED_TO_PLAN`) whose queue write landed
+        and a crash kept the withdrawal's event from the file: the restart found it pending with no handoff named, and
+        its master was never told why the handoff went. Read at start only, for such tasks."""
+        was = queue_edits.planned_instead_of(entry)
+        last = entry["previous_attempts"][-1] if was is not None else None
+        n = last.get("attempt") if isinstance(last, dict) else None
+        if not (isinstance(last, dict) and isinstance(n, int) and isinstance(entry.get("id"), str)):
+            return
+        task_id = entry["id"]
+        # the handoff the attempt named, read only if it is this attempt's at a master (the queue is anyone's to write)
+        named = next((path for path in (self.layout.task_handoff(m, task_id, n) for m in MASTERS)
+                      if self.layout.rel(path) == last.get("handoff_file")), None)
+        if named is None:
+            return
+        path, data = self._handed_to(task_id, n, named, self.store.read_json_or_none(named))
+        if (isinstance(data, dict) and data.get("status") == "cancelled" and data.get("cancelled_reason") == PLAN_REASON
+                and self.outbox.unannounced_if_missing(parse_timestamp(data.get("cancelled_at")))):
+            self.outbox.emit("handoff_withdrawn", key=_key(task_id, "withdrawn", n), task_id=task_id,
+                             master=path.parent.parent.name, attempt=n, reason=PLAN_REASON, path=self.layout.rel(path),
+                             recovered=True)
 
     def _announce_unannounced_move(self, task_id: str, n: int, path: Path, handoff: Any) -> None:
         """The move that wrote the handoff at ``path`` (``moved_from``), if a crash kept its event from the file."""
@@ -256,11 +280,7 @@ class Moves:
                 # no longer hold the first saying (a rotation), which said it again under the same id
                 if not self.queue.set_task(task_id, None, only_if="assigned", move_not_followed=chosen):
                     return
-                self.outbox.emit("handoff_not_moved", key=_key(task_id, f"not-moved:{chosen}", n), task_id=task_id,
-                                 master=was, moved_to=chosen, status=data.get("status"),
-                                 problem=f"{was} had taken the handoff already ({data.get('status')})",
-                                 action=f"{was} does the work; stop it through {was}, or cancel the task and give it "
-                                        f"to {chosen} anew")
+                self._say_too_late(task_id, n, was, chosen, data.get("status"))
                 return
             offered = handoffs.moved(data, chosen, handoffs.task_handoff_id(chosen, task_id, n), iso(self.clock))
             if not self.store.create_json(new, offered):
@@ -305,11 +325,7 @@ class Moves:
                 # (set back to pending by hand: assigned again, as it is its master's)
                 if not self.queue.set_task(task_id, "assigned", only_if=status, move_not_followed=queue_edits.PLAN):
                     return
-                self.outbox.emit("handoff_not_moved", key=_key(task_id, f"not-moved:{queue_edits.PLAN}", n),
-                                 task_id=task_id, master=was, moved_to=queue_edits.PLAN, status=data.get("status"),
-                                 problem=f"{was} had taken the handoff already ({data.get('status')})",
-                                 action=f"{was} does the work; stop it through {was}, or cancel the task and submit it "
-                                        "again with --orchestrate")
+                self._say_too_late(task_id, n, was, queue_edits.PLAN, data.get("status"))
                 return
             now = iso(self.clock)
 
@@ -324,6 +340,22 @@ class Moves:
         self.problems.pop(task_id, None)
         self.outbox.emit("handoff_withdrawn", key=_key(task_id, "withdrawn", n), task_id=task_id, master=was, attempt=n,
                          reason=PLAN_REASON, path=self.layout.rel(old))
+
+    def _say_too_late(self, task_id: str, n: int, was: str, chosen: str, status: Any) -> None:
+        """A move (to ``chosen``: a master, or a plan) that came after ``was`` took the handoff (``status``)."""
+        again = ("submit it again with --orchestrate" if chosen == queue_edits.PLAN else f"give it to {chosen} anew")
+        self.outbox.emit("handoff_not_moved", key=_key(task_id, f"not-moved:{chosen}", n), task_id=task_id, master=was,
+                         moved_to=chosen, status=status, problem=f"{was} had taken the handoff already ({status})",
+                         action=f"{was} does the work; stop it through {was}, or cancel the task and {again}")
+
+    def _announce_not_followed(self, entry: dict[str, Any], handoff: Any) -> None:
+        """A move too late whose mark (``move_not_followed``) reached the queue and a crash kept its event from the
+        file: the mark stops the move from being looked at again, so it was never said. Said when the events read at
+        start reach back to the person's move (``moved_at``; a move by hand has none, and stays unsaid)."""
+        chosen, held = entry.get("move_not_followed"), intake.handoff_named(entry)
+        if (held is not None and (chosen in MASTERS or chosen == queue_edits.PLAN) and isinstance(handoff, dict)
+                and self.outbox.unannounced_if_missing(parse_timestamp(entry.get("moved_at")))):
+            self._say_too_late(entry["id"], queue_edits.attempt(entry), held[1], str(chosen), handoff.get("status"))
 
     def _not_a_master(self, task_id: str, n: int, value: str, master: str) -> None:
         """``assigned_to`` changed to a name that is no master: said once (it was ignored silently), the task left
