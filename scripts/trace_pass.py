@@ -10,7 +10,7 @@ renamed into place with one more task, then ``run_pass({"queue"})``. Every pass 
 the claim, each wait on the disk, the plan's begin, the events, the state file) and timed with
 ``time.process_time`` (every thread: the drafting one too) and ``time.thread_time`` (the pass's
 thread). Prints the median of each mark's offset from the rename, and the medians of the pass's
-wall, CPU and waits. With ``--profile N``, ``cProfile`` over N more passes, by own time.
+wall, CPU and waits. With ``--profile N``, ``cProfile`` of the pass thread's CPU time over N more passes.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pstats
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +45,11 @@ from orchestrator.supervisor import Supervisor
 TITLES = {"complex": "Add authentication system with security audit and docs",
           "simple": "Fix bug in api/users.py line 42"}
 
-marks: list[tuple[str, int]] = []
+marks: list[tuple[str, int, int, int]] = []  # label, perf_counter_ns, thread_time_ns, thread
+
+
+def mark(label: str) -> None:
+    marks.append((label, time.perf_counter_ns(), time.thread_time_ns(), threading.get_ident()))
 
 
 def traced(owner: Any, name: str, label: str, *, static: bool = False) -> None:
@@ -53,11 +58,11 @@ def traced(owner: Any, name: str, label: str, *, static: bool = False) -> None:
 
     @functools.wraps(original)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        marks.append((f"{label} >", time.perf_counter_ns()))
+        mark(f"{label} >")
         try:
             return original(*args, **kwargs)
         finally:
-            marks.append((f"{label} <", time.perf_counter_ns()))
+            mark(f"{label} <")
 
     setattr(owner, name, staticmethod(wrapper) if static else wrapper)
 
@@ -68,18 +73,18 @@ def trace_waits() -> None:
     sync_folder = FolderStore._sync_folder
 
     def files(fds: list[int], *, close: bool = False) -> None:
-        marks.append((f"fsync {len(fds)} fds >", time.perf_counter_ns()))
+        mark(f"fsync {len(fds)} fds >")
         try:
             fsync_all(fds, close=close)
         finally:
-            marks.append((f"fsync {len(fds)} fds <", time.perf_counter_ns()))
+            mark(f"fsync {len(fds)} fds <")
 
     def folder(path: Path) -> None:
-        marks.append((f"fsync {path.name}/ >", time.perf_counter_ns()))
+        mark(f"fsync {path.name}/ >")
         try:
             sync_folder(path)
         finally:
-            marks.append((f"fsync {path.name}/ <", time.perf_counter_ns()))
+            mark(f"fsync {path.name}/ <")
 
     store_module._fsync_all = files
     FolderStore._sync_folder = staticmethod(folder)  # type: ignore[method-assign]
@@ -92,11 +97,11 @@ def trace_renames() -> None:
     def named(call: Callable[..., None], verb: str) -> Callable[..., None]:
         def wrapper(source: Any, target: Any, **kwargs: Any) -> None:
             label = f"{verb} {Path(target).parent.name}/"
-            marks.append((f"{label} >", time.perf_counter_ns()))
+            mark(f"{label} >")
             try:
                 call(source, target, **kwargs)
             finally:
-                marks.append((f"{label} <", time.perf_counter_ns()))
+                mark(f"{label} <")
         return wrapper
 
     store_module.os.replace = named(replace, "rename into")  # type: ignore[assignment]
@@ -151,44 +156,58 @@ def main() -> int:
         marks.clear()
         write_queue(root / "task-queue.json", tasks)
         started, cpu0, thread0 = time.perf_counter_ns(), time.process_time(), time.thread_time()
+        mark("queue renamed")
         run()
-        marks.append(("pass returned", time.perf_counter_ns()))
+        mark("pass returned")
         wall.append((time.perf_counter_ns() - started) / 1e6)
         cpu.append((time.process_time() - cpu0) * 1000)
         thread.append((time.thread_time() - thread0) * 1000)
-        passes.append([(label, t - started) for label, t in marks])
+        passes.append(segments(marks, started))
         tasks[:] = json.loads((root / "task-queue.json").read_bytes())["tasks"]  # the writer re-reads
 
     for n in range(args.runs):
         one(n, lambda: core.run_pass({"queue"}))
     report(passes, wall, cpu, thread, args.kind, args.runs)
     if args.profile:
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.thread_time)  # the pass thread's CPU, not its waits
         for n in range(args.runs, args.runs + args.profile):
             one(n, lambda: profiler.runcall(core.run_pass, {"queue"}))
         pstats.Stats(profiler).sort_stats("tottime").print_stats(35)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        profiler.dump_stats(str(Path(parent) / "pass.prof"))
+        print(f"profile saved in {Path(parent) / 'pass.prof'}")
     core.stop()
     return 0
 
 
-def report(passes: list[list[tuple[str, int]]], wall: list[float], cpu: list[float], thread: list[float],
+def segments(marks: list[tuple[str, int, int, int]], started: int) -> list[tuple[str, int, int]]:
+    """Each mark as (label, ns since the rename, ns of its thread's CPU since that thread's last mark)."""
+    last: dict[int, int] = {}
+    out = []
+    for label, at, cpu, thread in marks:
+        out.append((label, at - started, cpu - last.get(thread, cpu)))
+        last[thread] = cpu
+    return out
+
+
+def report(passes: list[list[tuple[str, int, int]]], wall: list[float], cpu: list[float], thread: list[float],
            kind: str, runs: int) -> None:
-    shapes = {tuple(label for label, _ in p) for p in passes}
-    common = max(shapes, key=lambda shape: sum(1 for p in passes if tuple(label for label, _ in p) == shape))
-    same = [p for p in passes if tuple(label for label, _ in p) == common]
+    shapes = {tuple(label for label, *_ in p) for p in passes}
+    common = max(shapes, key=lambda shape: sum(1 for p in passes if tuple(label for label, *_ in p) == shape))
+    same = [p for p in passes if tuple(label for label, *_ in p) == common]
     print(f"{kind} pickup, {runs} passes ({len(same)} of the most common shape); ms from the queue's rename, medians",
           flush=True)
-    print(f"{'mark':58} {'at':>7} {'since last':>10}")
+    print(f"{'mark':58} {'at':>7} {'since last':>10} {'its CPU':>8}")
     last = 0.0
     for i, label in enumerate(common):
         at = statistics.median(p[i][1] for p in same) / 1e6
-        print(f"{label:58} {at:7.3f} {at - last:10.3f}")
+        cpu_since = statistics.median(p[i][2] for p in same) / 1e6
+        print(f"{label:58} {at:7.3f} {at - last:10.3f} {cpu_since:8.3f}")
         last = at
     waits = []
     for p in same:
         total, opened = 0, None
-        for label, t in p:
+        for label, t, _ in p:
             if label.startswith("fsync") and label.endswith(">") and opened is None:
                 opened = t
             elif label.startswith("fsync") and label.endswith("<") and opened is not None:
