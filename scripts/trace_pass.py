@@ -133,6 +133,7 @@ def main() -> int:
     parser.add_argument("--kind", choices=sorted(TITLES), default="complex")
     parser.add_argument("--runs", type=int, default=150)
     parser.add_argument("--root", type=Path, default=None, help="a folder on the disk to measure (default: a temp one)")
+    parser.add_argument("--queued", type=int, default=0, help="finished tasks in the queue before the first (the bench: 10,000)")
     parser.add_argument("--profile", type=int, default=0, help="passes to run under cProfile afterwards")
     args = parser.parse_args()
     logs.configure("info", json=True)  # as the daemon logs under systemd (run with 2>/dev/null, as the bench does)
@@ -145,7 +146,11 @@ def main() -> int:
     core.run_pass(FULL)
     core.warm_up()
     install()
-    tasks: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = [{"id": f"done-{n}", "title": f"Finished task {n}", "status": "completed",
+                                     "priority": "medium", "created_by": "trace", "created_at": "2025-11-05T18:00:00Z"}
+                                    for n in range(args.queued)]
+    write_queue(root / "task-queue.json", tasks)
+    core.run_pass({"queue"})
     passes: list[list[tuple[str, int]]] = []
     wall, cpu, thread = [], [], []
 
