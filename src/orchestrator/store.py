@@ -50,6 +50,9 @@ SPARE_PREFIX = ".orchestrator-spare-"
 left by a crash, so ``doctor`` does not count them; every start removes them."""
 SPARES = 24
 """How many: a complex pickup uses 10 (queue, plan, 6 subtask files, handoff, state)."""
+RETIRED = 64
+"""How many replaced files a pass may hold open for the spares thread to let go of (see
+:meth:`FolderStore._retire`); past that, the pass lets go of the oldest itself, as before."""
 DEFAULT_MODE = 0o644
 EVENT_TAIL_BYTES = 4 << 20
 """How much of the end of the events file is read at start to learn what was announced."""
@@ -621,6 +624,8 @@ class FolderStore(Store):
         self._spare_stopped = False
         self._spare_thread: threading.Thread | None = None
         self._spare_names = (f"{SPARE_PREFIX}{uuid.uuid4().hex[:8]}-{n}" for n in count())
+        self._retired: deque[int] = deque()  # O_PATH fds of files a pass's renames replaced (_retire)
+        self._in_pass = False
         self._ahead: dict[Path, bytes] = {}  # announced by ahead(), its temp file not written yet
         self._ready: dict[Path, _Ahead] = {}  # announced, its temp file written and fsynced
         self._deferring = False  # in later(True)
@@ -637,9 +642,11 @@ class FolderStore(Store):
         """
         with self._spare_turn:
             self._spare_busy = True
+        self._in_pass = True
         try:
             yield
         finally:
+            self._in_pass = False
             try:
                 self._settle()
             finally:
@@ -654,8 +661,13 @@ class FolderStore(Store):
     def _make_spares(self) -> None:
         while True:
             with self._spare_turn:
-                while self._spare_busy or self._spare_stopped or len(self._spares) >= SPARES:
+                while self._spare_busy or ((self._spare_stopped or len(self._spares) >= SPARES)
+                                           and not self._retired):
                     self._spare_turn.wait()
+                retired = self._retired.popleft() if self._retired else None
+            if retired is not None:  # first let go of what the last pass replaced (see _retire)
+                os.close(retired)
+                continue
             try:
                 temp = os.lstat(self.layout.temp)
                 if not stat.S_ISDIR(temp.st_mode):
@@ -681,6 +693,8 @@ class FolderStore(Store):
     def drop_spares(self) -> None:
         with self._spare_turn:
             self._spare_stopped = True
+            while self._retired:
+                os.close(self._retired.popleft())
             while self._spares:
                 path, fd = self._spares.popleft()
                 os.close(fd)
@@ -705,6 +719,27 @@ class FolderStore(Store):
                 pass  # swept, or the temp folder replaced: the next one
             os.close(fd)
         return None
+
+    def _retire(self, path: Path) -> None:
+        """Hold the file at ``path`` (an ``O_PATH`` reference: no open, no inotify event) before a rename
+        replaces it, so that it is freed when the spares thread closes the reference between passes.
+
+        On ext4, a rename over a file frees the file it replaced before it returns: 0.3-4 ms of kernel
+        time (more while the journal commits), against 20-60 us for the rename itself. A pickup renames
+        over the queue before its plan can be written, then over the state file and the events mark
+        before the pass ends. Nothing written changes: the same rename, the same fsyncs, in the same
+        order; the replaced file, unnamed, is freed a moment later (or by the kernel after a crash)."""
+        if not self._in_pass:
+            return
+        try:
+            fd = os.open(path, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return  # nothing there (or not ours to hold): the rename does what it did
+        with self._spare_turn:
+            self._retired.append(fd)
+            oldest = self._retired.popleft() if len(self._retired) > RETIRED else None
+        if oldest is not None:
+            os.close(oldest)
 
     def _wrote(self, path: Path, temp: Path) -> None:
         """Remember ``path`` as ``temp`` is, before the rename or link that makes it ``path``: after
@@ -1025,6 +1060,7 @@ class FolderStore(Store):
         try:
             self._settle()
             self._wrote(path, temp)
+            self._retire(path)
             os.replace(temp, path)
         except BaseException:
             temp.unlink(missing_ok=True)
@@ -1045,6 +1081,7 @@ class FolderStore(Store):
             self._settle()
             for (path, _), temp in zip(files, temps, strict=True):
                 self._wrote(path, temp)
+                self._retire(path)
                 os.replace(temp, path)
         finally:
             for temp in temps:
@@ -1101,6 +1138,7 @@ class FolderStore(Store):
                 return None  # an unlocked writer got in between: start over
             self._settle()
             self._wrote(path, temp)
+            self._retire(path)
             os.replace(temp, path)
         finally:
             temp.unlink(missing_ok=True)
