@@ -361,3 +361,32 @@ def test_a_plan_whose_handoff_a_master_took_is_not_given_away() -> None:
     give(sim, "orch-a", "security", name="2-move")
     sim.run("requests")
     assert sim.plan("orch-a")["status"] == "aborted"
+
+
+def test_a_cancel_undone_by_an_old_copy_and_made_again_is_a_second_act_said_once_each() -> None:
+    """soak19, seed 6: a cancel undone by a writer's old copy of the queue and made again later had the first one's
+    event id: said again only when the first had rotated away, and never when it had not. Each act now has its own
+    id, and each is said once, across passes, a restart and a rotation."""
+    sim = Sim()
+    sim.start()
+    routed(sim)
+    before = sim.store.get(sim.layout.queue)
+    cancel(sim, "t1")
+    sim.run("queue")
+    first = sim.events("task_cancelled", task_id="t1")
+    assert len(first) == 1
+    sim.store.put(sim.layout.queue, before)  # an editor's old copy: the cancel undone
+    sim.tick(1)
+    sim.clock.advance(60)
+    cancel(sim, "t1")
+    sim.run("queue")
+    both = sim.events("task_cancelled", task_id="t1")
+    assert len(both) == 2 and both[0]["event_id"] != both[1]["event_id"]
+    sim.tick(1)
+    sim = sim.restart()
+    sim.tick(1)
+    assert len(sim.events("task_cancelled", task_id="t1")) == 2  # a restart says neither again
+    sim.store.put(sim.layout.events, b"")  # rotated away
+    sim = sim.restart()
+    sim.tick(1)
+    assert sim.events("task_cancelled", task_id="t1") == []

@@ -148,7 +148,7 @@ class Engine:
         """Ids of claimed tasks the external planner is working on: known, so never claimed twice."""
         self.memory = RoutingMemory(store, outbox)
         self._started = clock.now()
-        self._cancels_seen: set[tuple[str, int]] = set()  # cancelled (task, attempt) already acted on
+        self._cancels_seen: set[tuple[str, int, str]] = set()  # cancels (task, attempt, when) acted on
         self.moves = Moves(store, outbox, clock, self)  # a person's moves of the tasks we routed
         self._index = intake.TaskIndex()  # what the scans know of every queue entry: a pass looks at what changed
 
@@ -501,13 +501,16 @@ class Engine:
             if not (isinstance(entry, dict) and entry.get("status") == "cancelled" and isinstance(entry.get("id"), str)):
                 continue
             task_id, n = entry["id"], queue_edits.attempt(entry)
+            # a cancel is the act of one moment: undone by an old copy of the queue and made again later, it is a
+            # second act, said with its own id (with one id, the second was said only if the first rotated away)
+            stamp = when_text if isinstance(when_text := entry.get("cancelled_at"), str) else ""
             plan = self.registry.get(f"orch-{task_id}")
-            if (task_id, n) in self._cancels_seen or (plan is not None and progress.moved_to(plan) is None):
+            if (task_id, n, stamp) in self._cancels_seen or (plan is not None and progress.moved_to(plan) is None):
                 continue  # done, or an orchestration (aborted through its plan); not one given to a master instead
-            self._cancels_seen.add((task_id, n))
+            self._cancels_seen.add((task_id, n, stamp))
             if (held := intake.handoff_named(entry)) is not None:  # a move followed before the cancel, said first
                 self.moves.announce_handed_on(task_id, n, self.layout.root / held[0])
-            key = _key(task_id, "cancelled", n)
+            key = _key(task_id, "cancelled", n) + (f"@{stamp}" if stamp else "")
             withdrawn = self.moves.withdraw(task_id, range(1, n + 1), "the task was cancelled (orchestrator cancel)")
             when = parse_timestamp(entry.get("cancelled_at"))
             if withdrawn or self.outbox.unannounced_if_missing(when) or (when is not None and when >= self._started):
