@@ -7,6 +7,7 @@ Everything a test does here takes microseconds and is deterministic; a "restart"
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from collections import Counter
@@ -19,7 +20,7 @@ from orchestrator.clock import FakeClock, iso
 from orchestrator.config import Config, Settings
 from orchestrator.core import FULL, Core, PassResult
 from orchestrator.processes import ProcessState, StopResult
-from orchestrator.store import MemoryStore
+from orchestrator.store import Crash, MemoryStore
 
 from conftest import WIDGET_SUBTASKS as SUBTASKS
 
@@ -89,6 +90,20 @@ class Sim:
         """A new process on the files this one left (its memory is gone)."""
         sim = Sim(self.store.copy(), self.config, self.clock, self.processes)
         sim.start()
+        return sim
+
+    def crash_and_restart(self, crash_at: int, passes: int = 2) -> Sim:
+        """Run up to ``passes`` ticks, crashing before the ``crash_at``-th write from now, then a new process a
+        second later that ticks twice."""
+        self.store.crash_at = self.store.writes + crash_at
+        with contextlib.suppress(Crash):
+            for _ in range(passes):
+                self.tick(1)
+        self.store.crash_at = None
+        self.clock.advance(1)
+        sim = self.restart()
+        sim.tick(1)
+        sim.tick(1)
         return sim
 
     def submit(self, *tasks: dict[str, Any]) -> None:

@@ -4,29 +4,13 @@ meanwhile, the planner failing after the withdrawal, and corrections that could 
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 
 from orchestrator import queue_edits
 from orchestrator.moves import PLAN_REASON
-from orchestrator.store import Crash
 from test_move_to_plan import edit, routed, to_plan
 
 from sim import Sim, task
-
-
-def crash_and_restart(sim: Sim, crash_at: int, passes: int = 2) -> Sim:
-    sim.store.crash_at = sim.store.writes + crash_at
-    with contextlib.suppress(Crash):
-        for _ in range(passes):
-            sim.tick(1)
-    sim.store.crash_at = None
-    sim.clock.advance(1)
-    sim = sim.restart()
-    sim.tick(1)
-    sim.tick(1)
-    return sim
 
 
 @pytest.mark.parametrize("crash_at", range(1, 16))
@@ -37,7 +21,7 @@ def test_a_move_to_a_plan_is_announced_once_whatever_write_the_crash_cut(crash_a
     sim = routed()
     master = sim.queue_task("s")["assigned_to"]
     to_plan(sim)
-    sim = crash_and_restart(sim, crash_at)
+    sim = sim.crash_and_restart(crash_at)
     path = sim.layout.rel(sim.layout.task_handoff(master, "s"))
     [withdrawn] = sim.events("handoff_withdrawn", task_id="s")
     assert (withdrawn["path"], withdrawn["reason"], withdrawn["master"]) == (path, PLAN_REASON, master)
@@ -62,7 +46,7 @@ def test_a_task_moved_to_another_master_then_to_a_plan_says_that_masters_handoff
     sim.tick(1)
     assert sim.queue_task("s")["handoff_file"] == sim.layout.rel(sim.layout.task_handoff(other, "s"))
     to_plan(sim)
-    sim = crash_and_restart(sim, crash_at) if crash_at else sim
+    sim = sim.crash_and_restart(crash_at) if crash_at else sim
     sim.tick(1)
     sim.tick(1)
     [withdrawn] = sim.events("handoff_withdrawn", task_id="s")
@@ -116,7 +100,7 @@ def test_a_planned_retry_withdraws_the_earlier_handoff_whatever_write_a_crash_cu
     to_plan(sim)
     edit(sim, "s", lambda e: queue_edits.cancel(e, by="bob", now="2026-01-01T00:00:01Z", reason=None, has_plan=False))
     edit(sim, "s", lambda e: queue_edits.retry(e, by="bob", now="2026-01-01T00:00:02Z", has_plan=False))
-    sim = crash_and_restart(sim, crash_at)
+    sim = sim.crash_and_restart(crash_at)
     assert sim.queue_task("s")["status"] == "orchestrating"
     assert _pending_master_handoffs(sim) == []
     assert len(sim.events("handoff_withdrawn", task_id="s")) == 1
@@ -163,7 +147,7 @@ def test_set_back_to_pending_by_hand_is_finished_once_whatever_write_the_crash_c
     sim = routed()
     master = sim.queue_task("s")["assigned_to"]
     edit(sim, "s", lambda e: e.update(status="pending", orchestration_required=True, moved_by="alice"))
-    sim = crash_and_restart(sim, crash_at)
+    sim = sim.crash_and_restart(crash_at)
     [withdrawn] = sim.events("handoff_withdrawn", task_id="s")
     assert withdrawn["path"] == sim.layout.rel(sim.layout.task_handoff(master, "s"))
     assert len(sim.events("routing_corrected", task_id="s")) == 1
@@ -179,7 +163,7 @@ def test_a_move_to_a_plan_too_late_is_said_once_whatever_write_the_crash_cut(cra
     path = sim.layout.root / sim.queue_task("s")["handoff_file"]
     sim.store.put(path, sim.store.get(path) | {"status": "in_progress"})
     to_plan(sim)
-    sim = crash_and_restart(sim, crash_at)
+    sim = sim.crash_and_restart(crash_at)
     assert len(sim.events("handoff_not_moved", task_id="s")) == 1
     assert sim.queue_task("s")["status"] == "assigned"
     assert not sim.store.exists(sim.layout.plan("orch-s"))
@@ -196,7 +180,7 @@ def test_a_move_to_another_master_too_late_is_said_once_whatever_write_the_crash
     other = "security" if master != "security" else "development"
     sim.store.put(path, sim.store.get(path) | {"status": "in_progress"})
     edit(sim, "s", lambda e: queue_edits.move(e, other, by="alice", now="2026-01-01T00:00:00Z", has_plan=False))
-    sim = crash_and_restart(sim, crash_at)
+    sim = sim.crash_and_restart(crash_at)
     [said] = sim.events("handoff_not_moved", task_id="s")
     assert (said["master"], said["moved_to"]) == (master, other)
     assert sim.queue_task("s")["move_not_followed"] == other

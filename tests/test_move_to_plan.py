@@ -5,14 +5,12 @@ name that is no master is said, not ignored."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import pytest
 
 from orchestrator import queue_edits
 from orchestrator.moves import PLAN_REASON
-from orchestrator.store import Crash
 
 from sim import Sim, task
 
@@ -115,15 +113,7 @@ def test_a_move_to_a_plan_cut_short_by_a_crash_is_finished_once(crash_at: int) -
     sim = routed()
     master = sim.queue_task("s")["assigned_to"]
     to_plan(sim)
-    sim.store.crash_at = sim.store.writes + crash_at
-    with contextlib.suppress(Crash):
-        sim.tick(1)
-        sim.tick(1)
-    sim.store.crash_at = None
-    sim.clock.advance(1)
-    sim = sim.restart()
-    sim.tick(1)
-    sim.tick(1)
+    sim = sim.crash_and_restart(crash_at)
     path = sim.layout.task_handoff(master, "s")
     assert sim.store.get(path)["status"] == "cancelled"
     assert sim.queue_task("s")["status"] == "orchestrating"

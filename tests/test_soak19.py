@@ -47,11 +47,17 @@ def finish(sim: Sim, orchestration_id: str) -> None:
     raise AssertionError(sim.plan(orchestration_id)["status"])
 
 
-def test_a_queue_update_refused_while_the_lock_is_held_is_said_once_not_on_every_pass() -> None:
+def taken(*tasks: dict[str, Any]) -> Sim:
+    """A daemon that has taken these tasks (planned or routed)."""
     sim = Sim()
     sim.start()
-    sim.submit(task("a", COMPLEX))
+    sim.submit(*tasks)
     sim.run("queue")
+    return sim
+
+
+def test_a_queue_update_refused_while_the_lock_is_held_is_said_once_not_on_every_pass() -> None:
+    sim = taken(task("a", COMPLEX))
     update_queue = refuse(sim)
     finish(sim, "orch-a")  # the plan is over; its queue task cannot say so while the lock is held
     for _ in range(6):
@@ -69,10 +75,7 @@ def test_a_queue_update_refused_while_the_lock_is_held_is_said_once_not_on_every
 
 
 def test_another_cause_or_another_task_is_said_and_a_refusal_after_a_success_is_said_again() -> None:
-    sim = Sim()
-    sim.start()
-    sim.submit(task("a", COMPLEX), task("b", COMPLEX.replace("docs", "a runbook")))
-    sim.run("queue")
+    sim = taken(task("a", COMPLEX), task("b", COMPLEX.replace("docs", "a runbook")))
     update_queue = refuse(sim)
     finish(sim, "orch-a")
     sim.tick(1)
@@ -90,10 +93,7 @@ def test_another_cause_or_another_task_is_said_and_a_refusal_after_a_success_is_
 
 def test_a_task_whose_update_succeeded_in_between_is_said_again_when_it_fails_again() -> None:
     """Once per failure, not once for good: the memory of a task's refusal ends with its next success."""
-    sim = Sim()
-    sim.start()
-    sim.submit(task("a", "Fix bug in api/users.py line 42"))
-    sim.run("queue")
+    sim = taken(task("a", "Fix bug in api/users.py line 42"))
     engine = sim.core.engine
     update_queue = refuse(sim)
     assert not engine.set_task("a", None, note="1") and not engine.set_task("a", None, note="2")
@@ -108,10 +108,7 @@ def test_a_task_whose_update_succeeded_in_between_is_said_again_when_it_fails_ag
 def test_an_outcome_put_back_while_the_lock_is_held_is_said_once_and_again_after_it_was_put_back() -> None:
     """The other way a plan's outcome is written: a writer without the lock put the task back as
     ``orchestrating`` after the plan ended, and the daemon puts the outcome back (claim_restored)."""
-    sim = Sim()
-    sim.start()
-    sim.submit(task("a", COMPLEX))
-    sim.run("queue")
+    sim = taken(task("a", COMPLEX))
     finish(sim, "orch-a")
     sim.tick(1)
     assert sim.queue_task("a")["status"] == "completed"
@@ -135,10 +132,7 @@ def test_an_outcome_put_back_while_the_lock_is_held_is_said_once_and_again_after
 def test_an_outcome_someone_else_put_back_meanwhile_is_not_claimed_as_restored() -> None:
     """The near case: the entry the daemon could not put back was mended meanwhile by the writer itself;
     nothing is written and no ``claim_restored`` says otherwise."""
-    sim = Sim()
-    sim.start()
-    sim.submit(task("a", COMPLEX))
-    sim.run("queue")
+    sim = taken(task("a", COMPLEX))
     finish(sim, "orch-a")
     sim.tick(1)
     update_queue = refuse(sim)
@@ -155,10 +149,7 @@ def test_an_outcome_someone_else_put_back_meanwhile_is_not_claimed_as_restored()
 
 
 def test_our_own_outcome_write_refused_is_not_blamed_on_another_writer() -> None:
-    sim = Sim()
-    sim.start()
-    sim.submit(task("a", COMPLEX))
-    sim.run("queue")
+    sim = taken(task("a", COMPLEX))
     update_queue = refuse(sim)
     finish(sim, "orch-a")  # the outcome cannot be written: the queue still says orchestrating, as we left it
     sim.tick(1)
