@@ -112,3 +112,23 @@ def test_a_build_with_its_deploy_steps_is_still_designed() -> None:
     plan = plan_for("Ledger service", "Scaffold the ledger repository, implement the API, write the Dockerfile, set up "
                     "the Helm chart and deploy to staging.")
     assert any(title.startswith("Design ") for title in titles(plan))
+
+
+def test_a_pronoun_part_at_its_sentences_start_names_the_thing_the_sentence_before_is_about() -> None:
+    plan = plan_for("Jenkins retirement", "The staging Jenkins server still runs on Ubuntu 16. Retire it, move its jobs "
+                    "to GitHub Actions and update the service catalog.")
+    assert "Retire the staging Jenkins server" in titles(plan)
+    moved = plan_for("Cron move", "The legacy cron jobs still run on the old box. Move them to Kubernetes, add alerts for "
+                     "failed runs and update the runbook.")
+    assert "Move the legacy cron jobs to Kubernetes" in titles(moved)  # what follows the pronoun stays
+
+
+def test_a_pronoun_inside_its_sentence_or_of_another_number_is_left_alone() -> None:
+    # "sign it": the installer the part before it builds, not a thing of another sentence
+    plan = plan_for("Kiosk release", "Build the kiosk installer, sign it, upload it to the device portal and update the "
+                    "runbook.")
+    assert {"Sign it", "Upload it to the device portal"} <= set(titles(plan))
+    # "them" is not the one box the sentence before is about
+    other = plan_for("Cron move", "The legacy cron box still runs nightly. Move them to Kubernetes, add alerts for "
+                     "failed runs and update the runbook.")
+    assert "Move them to Kubernetes" in titles(other)

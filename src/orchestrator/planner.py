@@ -366,6 +366,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     items = _findings_apart(items, description, classifier, verbs)
     _remediations(items)
     _objects_shared(items, f"{title}\n{work}", verbs)
+    _antecedents(items, description)
     _refinements(items)
     fixes = [item for item in items if item.phase == "remediate" and not _RETEST_RE.search(item.text)]
     for item in items:
@@ -422,6 +423,36 @@ written against it, so it is designed and tested, unlike data or hosts moved."""
 def _quoted_lines(text: str) -> frozenset[str]:
     """The lines of a quoted passage (``> An authenticated user can ...``), without their marks."""
     return frozenset(found.group(1).strip() for found in re.finditer(r"^[ \t]*>[ \t]?(.*\S.*)$", text, re.MULTILINE))
+
+
+_PRONOUN_PART_RE = re.compile(r"(?P<verb>[A-Za-z][\w-]*(?:\s+(?:up|out|down|off|over|back))?)\s+(?P<pronoun>it|them)\b"
+                              r"(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+_NAMED_SUBJECT_RE = re.compile(
+    r"(?:the|our|their|this|that|these|those|its|an?)\s+(?P<thing>(?:[\w./'-]+\s+){0,6}?[\w./'-]+)\s+(?:is|are|was|were|"
+    r"has|have|had|will|still|keeps?|expires?|expired|ran|runs|needs?|broke|fails?|failed|stopped|went|sits?|lives?|"
+    r"lost|leaks?|leaked|got)\b", re.IGNORECASE)
+"""The thing a statement is about, named before its verb (``The TLS certificate on the gateway expires Friday``)."""
+
+
+def _antecedents(items: list[_Item], description: str) -> None:
+    """A part that is only a verb and a pronoun at its sentence's start (``Remove it``, ``Renew them``) names the thing
+    the sentence before is about (``The old VPN appliance is still in the rack. Remove it, ...``): a master given
+    "Remove it" alone does not know what to remove. Not a pronoun after a part of its own sentence (``Build the
+    installer, sign it``), whose thing is that part's, nor one with nothing named before."""
+    for item in items:
+        part = _PRONOUN_PART_RE.fullmatch(item.text.strip())
+        if not part:
+            continue
+        said = re.search(rf"\b{re.escape(part['verb'])}\s+{part['pronoun']}\b", description, re.IGNORECASE)
+        if said is None:
+            continue
+        # the sentence before it, or its own sentence's start when that names the thing ("The box is old; remove it")
+        before = [line for line in re.split(r"(?<=[.!?])\s+|\n+", description[:said.start()]) if line.strip()]
+        named = _NAMED_SUBJECT_RE.match(before[-1].strip()) if before else None
+        if named is None or (part["pronoun"].lower() == "them") != named["thing"].lower().endswith("s"):
+            continue  # "it" for a plural, "them" for a singular: not this thing
+        determiner = named.group().split(maxsplit=1)[0].lower()
+        item.text = f"{part['verb']} {determiner} {named['thing']}{part['rest']}"
 
 
 def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> None:
