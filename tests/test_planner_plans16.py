@@ -132,3 +132,13 @@ def test_a_pronoun_inside_its_sentence_or_of_another_number_is_left_alone() -> N
     other = plan_for("Cron move", "The legacy cron box still runs nightly. Move them to Kubernetes, add alerts for "
                      "failed runs and update the runbook.")
     assert "Move them to Kubernetes" in titles(other)
+
+
+def test_a_check_made_with_someone_stays_one_part_with_what_it_checks() -> None:
+    plan = plan_for("Pricing", "Update the prices, roll out to production, and confirm with finance that the invoices "
+                    "are right after the rollout.")
+    assert "Confirm with finance that the invoices are right after the rollout" in titles(plan)
+    assert "Confirm" not in titles(plan)
+    # "with" and a thing, no "that": the work is still done with it, as before
+    tool = plan_for("Pricing", "Update the prices with the pricing tool, roll out to production and tell support.")
+    assert "Update the prices with the pricing tool" in titles(tool)

@@ -181,6 +181,9 @@ _WITH_WHOM_RE = re.compile(
     r"clis?|templates?)\b", re.IGNORECASE)
 """Who or what the work is done with: a team or a person (``with the marketing team for each release announcement``),
 a tool (``with the migration tool over a weekend``), though a word of work follows it."""
+_WITH_THAT_RE = re.compile(r"\s*(?:(?:the|our|their)\s+)?(?:[\w-]+\s+){0,2}?[\w-]+\s+that\s", re.IGNORECASE)
+"""Whom a check is made with and what it finds (``confirm with finance that the invoices are right after the
+rollout``): one part, though the clause after ``that`` names work ("rollout")."""
 _SECURITY_TEAM_RE = re.compile(rf"\s*(?:the\s+)?(?:{_SECURITY_TEAMS})(?:\s+team)?\b(?!\s+in\s+mind)", re.IGNORECASE)
 
 
@@ -1284,7 +1287,8 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         if owner is not None:
             route = dataclasses.replace(route, domain=owner, strong=True, master=classifier.config.domains[owner].master)
         together = separator.strip().lower() == "with" and previous is not None and not whole and (
-            not names_work(part) or bool(_WITH_WHOM_RE.match(part)) or bool(_HOW_OUT_RE.match(part)))
+            not names_work(part) or bool(_WITH_WHOM_RE.match(part)) or bool(_HOW_OUT_RE.match(part))
+            or bool(_WITH_THAT_RE.match(part)))
         # after "with", who or what the work is done with ("with the support leads", "with the migration tool", "with
         # Go 1.21") qualifies its clause: no verb opens a part there, and it names no work of its own
         opening = openings[place] and not together
