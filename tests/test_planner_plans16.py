@@ -142,3 +142,11 @@ def test_a_check_made_with_someone_stays_one_part_with_what_it_checks() -> None:
     # "with" and a thing, no "that": the work is still done with it, as before
     tool = plan_for("Pricing", "Update the prices with the pricing tool, roll out to production and tell support.")
     assert "Update the prices with the pricing tool" in titles(tool)
+
+
+def test_what_the_text_puts_first_runs_before_an_operations_step_that_prepares_the_work_after_it() -> None:
+    # "Build the installers" runs before the signing of its sentence; the branch frozen first runs before both
+    plan = plan_for("Release the desktop app 5.1", "First, cut the release branch. Package the installers, get the "
+                    "notarisation approved by security, then publish the installers to the update server.")
+    assert _stage(plan, "Cut the release branch") < _stage(plan, "Package the installers")
+    assert _stage(plan, "Package the installers") < _stage(plan, "Get the notarisation approved")

@@ -771,8 +771,10 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                 # "a threat model first" goes before the rest of its step; "remove X once no flag uses it" after
                 # the rest of its phase (switching the old thing off still comes last)
                 lowered = item.text.lower()
-                item.group -= not before_then and lowered.rstrip(" .!").endswith(_FIRST_ENDS) \
-                    and bool(_FIRST_PART_RE.search(item.text))
+                # (by two: an operations step its own sentence runs before the work after it takes the place just
+                # before the step's group, and must not land beside what the writer said comes first)
+                item.group -= 2 * (not before_then and lowered.rstrip(" .!").endswith(_FIRST_ENDS)
+                                   and bool(_FIRST_PART_RE.search(item.text)))
                 item.waits = (" once " in lowered and bool(_ONCE_RE.search(item.text))) or (
                     " after " in lowered and bool(_AFTER_RE.search(item.text)))
             if not listed and not prepared and not independent:
