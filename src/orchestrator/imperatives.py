@@ -278,6 +278,9 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
         return None  # "Postmortem action items:" over its list: the list is the work, its heading names it
     if _REFERENCE_RE.match(text) or _AIM_RE.match(text) or _AREAS_RE.match(text):
         return None  # "HR ticket HR-4471.", "CFO target.", "Backend, frontend and monitoring work.": no part
+    if (_MILESTONE_RE.match(text) or _NONE_OF_RE.match(text)) and (
+            not _verb_first(text, verbs) or re.match(r"[\w' -]{1,30}:\s", text)):
+        return None  # "Go-live March 3.", "Launch date: ...", "None of these depend on each other.": not a part
     if _QUANTIFIED_RE.fullmatch(text.strip(" .!")) or _COUNTED_RE.fullmatch(text.strip(" .!")):
         return None  # "All 12 repos.", "Every service.": how far the work goes, not a part of it
     if label and label.group("label").lower() in SCOPE_LABELS and (_names_only(rest := label.group("rest") or "")
@@ -505,6 +508,21 @@ _AIM_RE = re.compile(r"^(?:[\w'&-]+\s+){0,2}?(?:target|goal|deadline|priority|as
                      r"requirement)s?[.!]?\s*$", re.IGNORECASE)
 """A verbless sentence naming why or how urgent (``CFO target.``, ``Board ask.``, ``Top priority.``): the task's
 reason, not a part."""
+_DATE = (r"(?:(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+         r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?|\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?|"
+         r"q[1-4](?:\s+\d{4})?|(?:next\s+|this\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week)|"
+         r"(?:the\s+)?end\s+of\s+(?:the\s+)?(?:week|month|quarter|year|sprint|q[1-4]))")
+_MILESTONE_RE = re.compile(
+    rf"^(?:[\w'&/-]+\s+){{0,3}}?(?:go-?live|launch|release|cut-?over|kick-?off|milestones?|beta|ga|freeze|roll-?out|"
+    rf"hand-?over|due\s+date|deadline|timeline|dates?)(?:\s+(?:date|target))?\s*(?:of\s+(?:[\w'-]+\s+){{1,5}}?)?"
+    rf"(?:is\s+|:\s*)?(?:[\w'&/-]+\s+){{0,3}}?(?:(?:on|by|in|before|for)\s+)?{_DATE}(?:\s*[,;]\s*(?:[\w'&/-]+\s+){{0,3}}?"
+    rf"(?:(?:on|by|in|before|for)\s+)?{_DATE})*[.!]?\s*$", re.IGNORECASE)
+"""A verbless milestone with its date (``Go-live March 3.``, ``Milestone: beta by August 15, GA September 1``): a
+deadline the plan keeps in the request, not a part ("Implement the Go-live March 3"); ``Schedule the go-live`` is
+work (a verb first)."""
+_NONE_OF_RE = re.compile(r"^(?:none|neither|nothing|no\s+one)\s+of\s+(?:these|those|them|this|the\s+(?:above|parts|steps|"
+                         r"tasks|items))\b", re.IGNORECASE)
+"""A remark about the parts (``None of these depend on each other``): how they relate, not one of them."""
 _AREA = (r"(?:back-?end|front-?end|monitoring|alerting|logging|analytics|observability|infra(?:structure)?|ops|devops|"
          r"qa|testing|docs|"
          r"documentation|security|design|ux|ui|mobile|web|data|platform|ci|cd|ci/cd|deploy(?:ment)?|database|db|api)")

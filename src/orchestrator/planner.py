@@ -181,6 +181,9 @@ _WITH_WHOM_RE = re.compile(
     r"clis?|templates?)\b", re.IGNORECASE)
 """Who or what the work is done with: a team or a person (``with the marketing team for each release announcement``),
 a tool (``with the migration tool over a weekend``), though a word of work follows it."""
+_WITH_THAT_RE = re.compile(r"\s*(?:(?:the|our|their)\s+)?(?:[\w-]+\s+){0,2}?[\w-]+\s+that\s", re.IGNORECASE)
+"""Whom a check is made with and what it finds (``confirm with finance that the invoices are right after the
+rollout``): one part, though the clause after ``that`` names work ("rollout")."""
 _SECURITY_TEAM_RE = re.compile(rf"\s*(?:the\s+)?(?:{_SECURITY_TEAMS})(?:\s+team)?\b(?!\s+in\s+mind)", re.IGNORECASE)
 
 
@@ -352,7 +355,8 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # "80,000 patient records" is one number, not two clauses ("Migrate 80", "the 000 patient records")
     # an onboarding, a switch-off or follow-ups: actions side by side, nothing built (see _side_by_side)
     listed, switched = bool(_NO_BUILD_TOPIC_RE.search(topic)), bool(_NO_BUILD_TITLE_RE.match(task.title))
-    work = as_work_text(_GROUPED_RE.sub(_GROUP_MARK, _flattened(description, verbs)), words)
+    work = as_work_text(_GROUPED_RE.sub(_GROUP_MARK, _flattened(_first_last(_GUESSES_RE.sub("", description)), verbs)),
+                        words)
     items = _items(work, main, classifier, verbs, independent=listed or switched)
     # "Decommission the bastion host" over the steps that do it (terminate, delete the record, ...) is their sum
     summed = switched and len(items) >= 2
@@ -365,6 +369,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     items = _findings_apart(items, description, classifier, verbs)
     _remediations(items)
     _objects_shared(items, f"{title}\n{work}", verbs)
+    _antecedents(items, description)
     _refinements(items)
     fixes = [item for item in items if item.phase == "remediate" and not _RETEST_RE.search(item.text)]
     for item in items:
@@ -373,8 +378,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
             if fixes:  # "Fix all findings in both apps, have security retest": after the fix of what was found too
                 item.rank = RANK["remediate"]
                 item.after = max(item.after, 1 + max(fix.after for fix in fixes))
-    items = _complete(items, task, topic, main, lambda item: item.text.split(maxsplit=1)[0].lower() not in _NOTHING_MADE
-                      or bool(_TO_NEW_API_RE.match(item.text)))
+    items = _complete(items, task, topic, main, _builds)
     if listed or switched:
         _side_by_side(items, numbered=listed)
     _assign_files(items, task, config.max_files_per_subtask)
@@ -383,6 +387,36 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     return _with_acceptance(_drafts(items, topic, config, verbs), description)
 
 
+_GUESSES_RE = re.compile(r"[ \t]*\((?=[^()\n]*\?)[^()\n]{1,200}\)")
+"""A parenthesis of questions or guesses (``find out how they got in (a plugin? a leaked token?)``): hypotheses to
+check while doing the work around it, not asks of their own ("Implement the leaked token?")."""
+_OPENS_FIRST_RE = re.compile(r"(?:^|(?<=[.!?]\s)|(?<=\n))[ \t]*(?:first(?:\s+of\s+all|\s+things\s+first)?|"
+                             r"before\s+anything\s+else|to\s+(?:begin|start)(?:\s+with)?)\s*[,:]?\s+"
+                             r"(?P<rest>(?![^.!?\n]*\bthen\b)[a-z][^,;.!?\n]*?)(?P<end>[.!]?)"
+                             r"(?:(?<=[.!])(?=\s+(?-i:[A-Z]))|(?=[ \t]*(?:$|\n)))"
+                             r"(?!\s*(?:then|next|after|afterwards|finally|lastly|second(?:ly)?|step)\b)",
+                             re.IGNORECASE)
+"""A sentence that opens with its place (``First freeze the release branch.``, ``Before anything else, take a
+snapshot``): read as the same step said with ``first`` at its end, which runs it before the rest; one clause only (in
+``First X, then Y`` or ``First X, Y`` the order is the clauses' own), and not where the next sentence goes on in order
+(``First X. Then Y.``: the writer's order runs it first already)."""
+
+
+def _first_last(text: str) -> str:
+    """``text`` with each sentence that opens with ``first`` saying it at its end (see ``_OPENS_FIRST_RE``)."""
+    return _OPENS_FIRST_RE.sub(lambda found: f"{found['rest']} first{found['end']}", text)
+
+
+_MEASURED_RE = re.compile(r"\b(?:load|stress|soak|spike|performance|perf|capacity|scale|scalability|throughput|latency|"
+                          r"endurance|volume)[\s-]+tests?\b|\b(?:benchmarks?|load[\s-]+testing|profil(?:e|ing))\b",
+                          re.IGNORECASE)
+"""A run that measures (``Run a load test of the checkout``): its result is numbers against a target."""
+_SUITE_RE = re.compile(r"\b(?:regression|unit|integration|e2e|end-to-end|smoke|acceptance|ui|api)\s+(?:tests?|suites?)\b|"
+                       r"\b(?:test\s+suites?|regression\s+suite|the\s+tests)\b", re.IGNORECASE)
+"""A run of a test suite (``Run the regression suite``): it passes or its failures are dealt with."""
+_SECURITY_RUN_RE = re.compile(r"\b(?:secur\w*|pen[\s-]*test\w*|penetration|vulnerab\w*|sast|dast|ssl|tls|cve|"
+                              r"dependency|audit|threat)\b", re.IGNORECASE)
+"""A suite whose findings have severities: a security test suite keeps the security sentence."""
 _TO_NEW_API_RE = re.compile(r"^\s*(?:migrate|move|port)\b[^.;]*?\bto\s+(?:the\s+)?(?:[\w.'’-]+\s+){0,4}?(?:api|sdk|"
                             r"library|framework)\b", re.IGNORECASE)
 """Code moved onto another API or SDK (``Move receipt validation in the BFF to the App Store Server API``): code is
@@ -392,6 +426,36 @@ written against it, so it is designed and tested, unlike data or hosts moved."""
 def _quoted_lines(text: str) -> frozenset[str]:
     """The lines of a quoted passage (``> An authenticated user can ...``), without their marks."""
     return frozenset(found.group(1).strip() for found in re.finditer(r"^[ \t]*>[ \t]?(.*\S.*)$", text, re.MULTILINE))
+
+
+_PRONOUN_PART_RE = re.compile(r"(?P<verb>[A-Za-z][\w-]*(?:\s+(?:up|out|down|off|over|back))?)\s+(?P<pronoun>it|them)\b"
+                              r"(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+_NAMED_SUBJECT_RE = re.compile(
+    r"(?:the|our|their|this|that|these|those|its|an?)\s+(?P<thing>(?:[\w./'-]+\s+){0,6}?[\w./'-]+)\s+(?:is|are|was|were|"
+    r"has|have|had|will|still|keeps?|expires?|expired|ran|runs|needs?|broke|fails?|failed|stopped|went|sits?|lives?|"
+    r"lost|leaks?|leaked|got)\b", re.IGNORECASE)
+"""The thing a statement is about, named before its verb (``The TLS certificate on the gateway expires Friday``)."""
+
+
+def _antecedents(items: list[_Item], description: str) -> None:
+    """A part that is only a verb and a pronoun at its sentence's start (``Remove it``, ``Renew them``) names the thing
+    the sentence before is about (``The old VPN appliance is still in the rack. Remove it, ...``): a master given
+    "Remove it" alone does not know what to remove. Not a pronoun after a part of its own sentence (``Build the
+    installer, sign it``), whose thing is that part's, nor one with nothing named before."""
+    for item in items:
+        part = _PRONOUN_PART_RE.fullmatch(item.text.strip())
+        if not part:
+            continue
+        said = re.search(rf"\b{re.escape(part['verb'])}\s+{part['pronoun']}\b", description, re.IGNORECASE)
+        if said is None:
+            continue
+        # the sentence before it, or its own sentence's start when that names the thing ("The box is old; remove it")
+        before = [line for line in re.split(r"(?<=[.!?])\s+|\n+", description[:said.start()]) if line.strip()]
+        named = _NAMED_SUBJECT_RE.match(before[-1].strip()) if before else None
+        if named is None or (part["pronoun"].lower() == "them") != named["thing"].lower().endswith("s"):
+            continue  # "it" for a plural, "them" for a singular: not this thing
+        determiner = named.group().split(maxsplit=1)[0].lower()
+        item.text = f"{part['verb']} {determiner} {named['thing']}{part['rest']}"
 
 
 def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> None:
@@ -707,8 +771,10 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
                 # "a threat model first" goes before the rest of its step; "remove X once no flag uses it" after
                 # the rest of its phase (switching the old thing off still comes last)
                 lowered = item.text.lower()
-                item.group -= not before_then and lowered.rstrip(" .!").endswith(_FIRST_ENDS) \
-                    and bool(_FIRST_PART_RE.search(item.text))
+                # (by two: an operations step its own sentence runs before the work after it takes the place just
+                # before the step's group, and must not land beside what the writer said comes first)
+                item.group -= 2 * (not before_then and lowered.rstrip(" .!").endswith(_FIRST_ENDS)
+                                   and bool(_FIRST_PART_RE.search(item.text)))
                 item.waits = (" once " in lowered and bool(_ONCE_RE.search(item.text))) or (
                     " after " in lowered and bool(_AFTER_RE.search(item.text)))
             if not listed and not prepared and not independent:
@@ -1036,6 +1102,27 @@ _NOTHING_MADE = frozenset({
 """Verbs of work on what exists (recovery, clean-up, moving, telling, a response to an incident): a plan made only
 of them has nothing to design and no code of its own to unit-test (``Restore the ledger DB, re-sync the cache, resume
 the batch``, ``Block the sender, pull the e-mail from every mailbox``)."""
+_RUN_OR_KEEP = frozenset({
+    "measure", "watch", "monitor", "observe", "benchmark", "load-test", "stress-test", "triage",
+    "investigate", "reproduce", "renew", "install", "rebalance", "report", "force", "retest", "re-test", "rescan"})
+"""Verbs of work that runs, measures, operates or answers what exists (``Measure p99 latency``, ``Watch the query
+latency for a day``, ``Renew it``, ``Triage what they find``): they make nothing either (see ``_NOTHING_MADE``)."""
+_NOT_MADE_RE = re.compile(r"^\s*(?:(?:write|type|sum|wrap)\s+up|(?:find|work|figure|sort)\s+out|look\s+into|hand\s+over|"
+                          r"(?:write|draft|prepare|produce|send|share|circulate)\s+(?:up\s+)?(?:an?\s+|the\s+|our\s+)?"
+                          r"(?:[\w-]+\s+){0,2}?(?:post-?mortem|report|summary|write-?up|rca|timeline|memo|findings|notes|"
+                          r"status\s+update|lessons)\b)", re.IGNORECASE)
+"""Finding out and writing up (``Find out how they got in``, ``Write a postmortem``, ``Write up the bottlenecks``):
+an answer or a report, not code to design and unit-test."""
+
+
+def _builds(item: _Item) -> bool:
+    """Whether a part makes something (code, a system) rather than running, measuring, answering or operating what
+    exists: only what is made gets the software template's design and tests."""
+    verb = item.text.split(maxsplit=1)[0].lower() if item.text.strip() else ""
+    return bool(_TO_NEW_API_RE.match(item.text)) or (
+        verb not in _NOTHING_MADE and verb not in _RUN_OR_KEEP and not _NOT_MADE_RE.match(item.text))
+
+
 _REPAIRS = frozenset({"fix", "upgrade", "bump", "patch", "update", "remove", "delete", "rename", "repair", "revert",
                       "pin", "port", "restore"})
 """Verbs that change what exists: work made only of them needs no design of its own."""
@@ -1202,7 +1289,8 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         if owner is not None:
             route = dataclasses.replace(route, domain=owner, strong=True, master=classifier.config.domains[owner].master)
         together = separator.strip().lower() == "with" and previous is not None and not whole and (
-            not names_work(part) or bool(_WITH_WHOM_RE.match(part)) or bool(_HOW_OUT_RE.match(part)))
+            not names_work(part) or bool(_WITH_WHOM_RE.match(part)) or bool(_HOW_OUT_RE.match(part))
+            or bool(_WITH_THAT_RE.match(part)))
         # after "with", who or what the work is done with ("with the support leads", "with the migration tool", "with
         # Go 1.21") qualifies its clause: no verb opens a part there, and it names no work of its own
         opening = openings[place] and not together
@@ -1582,6 +1670,10 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
     implement = [item for item in items if item.phase == "implement" and item.rank is None]  # not people's work
     if makes is not None and len(items) >= 3 and implement and not any(map(makes, implement)):
         implement = []
+    # a response or an operation with one thing to make in it (``Block the IPs, force a reset, add rate limiting,
+    # notify the users``): the thing made is tested, but the work is no system to design
+    minor = makes is not None and len(items) >= 3 and sum(map(makes, implement)) * 2 < sum(
+        item.phase in ("implement", "secure") and item.rank is None and not makes(item) for item in items)
     if _NO_BUILD_TOPIC_RE.search(topic) or _NO_BUILD_TITLE_RE.match(task.title):
         # a person (onboarding, offboarding), a host to switch off or a label ("follow-ups") has no architecture to
         # design and no code to unit-test: the parts are actions for their masters
@@ -1607,7 +1699,7 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
         implement = []  # ordering laptops, training staff, signing a contract: nothing to design or unit-test
     if implement and "test" not in phases:
         items.append(_Item(f"Write tests for {topic}", "test", "development", [], max(i.group for i in implement)))
-    if implement and "design" not in phases and (len(items) < 3 or not all(
+    if implement and not minor and "design" not in phases and (len(items) < 3 or not all(
             item.text.split(maxsplit=1)[0].lower() in _REPAIRS for item in implement)):  # a fix is designed already
         items.append(_Item(f"Design {topic} architecture", "design", "development", [], min(i.group for i in implement)))
     if len(items) < 3:
@@ -1893,7 +1985,14 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
         who, what = " ".join(words[1:person + 1]), " ".join(words[person + 1:])
         return (f"{who[:1].upper()}{who[1:]} can {what} (its author shows it working); the code builds and the "
                 "existing tests pass")
-    ran = re.match(r"(?:Run|Get)\s+(?:the\s+)?(?P<what>.+)$", title)
+    ran = re.match(r"(?:Run|Get)\s+(?:the\s+|an?\s+)?(?P<what>.+)$", title)
+    if ran and phase in ("test", "audit") and _MEASURED_RE.search(ran["what"]):
+        # a load test or a benchmark measures: no finding has a severity, a number falls short of its target or not
+        return (f"The {ran.group('what')} is run and its results are written down: each number measured against "
+                "its target, and where and why it falls short")
+    if ran and phase in ("test", "audit") and _SUITE_RE.search(ran["what"]) and not _SECURITY_RUN_RE.search(title):
+        runs = "run and pass" if re.search(r"\b(?:tests|suites)\b", ran["what"], re.IGNORECASE) else "runs and passes"
+        return f"The {ran.group('what')} {runs}; each failure is written down with its cause and fixed or filed"
     if ran and phase in ("test", "audit") and not title.startswith("Run both"):  # "Run the pen test before go-live"
         return (f"The {ran.group('what')} is done and its findings are written down, each with a severity, and no "
                 "critical or high finding is left open")
