@@ -15,7 +15,7 @@ from typing import Literal
 from orchestrator.config import ClassifierConfig
 from orchestrator.history import History
 from orchestrator.imperatives import TEAM_NAMES, team_of
-from orchestrator.learned import LearnedModel
+from orchestrator.learned import Judgement, LearnedModel
 from orchestrator.models import Classification, QueueTask
 from orchestrator.routing import (
     _DEFECT_RE,
@@ -282,33 +282,50 @@ class Classifier(Router):
         threshold = self.config.complex_score_threshold
         reasons = [reason for weight, reason in signals if weight]
         if score >= threshold:
-            confidence = min(0.99, 0.6 + 0.4 * (score - threshold) / threshold)
-            return self._complex(task, route, confidence, reasons)
+            return self._complex(task, route, min(0.99, 0.6 + 0.4 * (score - threshold) / threshold), reasons)
+        if (one_job := self._one_job_by_title(task.title, flagged)) is not None:
+            reasons.append(one_job)
+        elif judge is not None and all(weight >= 0 for weight, _ in signals) \
+                and (modelled := self._model_plan(task, route, judge(), score, reasons)) is not None:
+            return modelled
+        return self._simple(route, domains, score, reasons)
+
+    def _one_job_by_title(self, title: str, flagged: bool) -> str | None:
+        """Why a title the rules found no plan in is one job the built-in model is not asked to plan, or None."""
         # a move the rules know is one change: one unit moved whole ("Move the lint job from Jenkins to GitHub
         # Actions", 5 of 5 simple in the dev part and the tuning sets), or one codebase's move behind a flag; the
         # model, which learned from whole platforms moved, is not asked
         # (the move the whole title asks: not "Move the export job to a CronJob, then rewrite the billing service")
-        alone = self._one_request(task.title, moving=True)
-        unit = _moved_unit(task.title.lower(), many=False) and alone
-        one_change = unit or (flagged and bool(_MOVED_RE.match(task.title.lower())) and alone)
-        if one_change:
-            reasons.append(f"{'one unit moved whole' if unit else 'moved behind a flag in one codebase'}: one change")
-        reviewed = not one_change and _reviewed_title(task.title)
-        if reviewed:
+        alone = self._one_request(title, moving=True)
+        if _moved_unit(title.lower(), many=False) and alone:
+            return "one unit moved whole: one change"
+        if flagged and _MOVED_RE.match(title.lower()) and alone:
+            return "moved behind a flag in one codebase: one change"
+        if _reviewed_title(title):
             # a title that opens with a security review asks that review ("Threat model: 'pay by bank'"): one job of
             # security's, which the model, having learned that a review's words come with epics, is not asked to plan
-            reasons.append("the title asks one review: one job")
-        if judge is not None and not one_change and not reviewed and all(weight >= 0 for weight, _ in signals):
-            judgement = judge()
-            likely, one_master = judgement.complex, judgement.masters[judgement.master]
-            seen = score >= PARTIAL_PLAN_SCORE and likely >= MODEL_COMPLEX_SEEN_MIN
-            spread = likely >= MODEL_COMPLEX_SPREAD_MIN and one_master < MODEL_ONE_MASTER_MIN
-            if likely >= MODEL_COMPLEX_MIN or seen or spread:
-                why = ("" if likely >= MODEL_COMPLEX_MIN else ", and the rules found part of a plan" if seen
-                       else f", and no one master's: {judgement.master} {one_master:.2f} at most")
-                return self._complex(task, route, min(0.9, likely), [
-                    *reasons, f"the rules' evidence for a plan was weak (complexity score {score:.1f} < {threshold:g})",
-                    f"the built-in model judged it complex ({likely:.2f}{why})"])
+            return "the title asks one review: one job"
+        return None
+
+    def _model_plan(self, task: QueueTask, route: Route, judgement: Judgement, score: float,
+                    reasons: list[str]) -> Classification | None:
+        """The plan the built-in model asks for where the rules' evidence fell short: when it is sure, when the rules
+        found part of a plan, or when no one master does the task; else None."""
+        threshold = self.config.complex_score_threshold
+        likely, one_master = judgement.complex, judgement.masters[judgement.master]
+        seen = score >= PARTIAL_PLAN_SCORE and likely >= MODEL_COMPLEX_SEEN_MIN
+        spread = likely >= MODEL_COMPLEX_SPREAD_MIN and one_master < MODEL_ONE_MASTER_MIN
+        if not (likely >= MODEL_COMPLEX_MIN or seen or spread):
+            return None
+        why = ("" if likely >= MODEL_COMPLEX_MIN else ", and the rules found part of a plan" if seen
+               else f", and no one master's: {judgement.master} {one_master:.2f} at most")
+        return self._complex(task, route, min(0.9, likely), [
+            *reasons, f"the rules' evidence for a plan was weak (complexity score {score:.1f} < {threshold:g})",
+            f"the built-in model judged it complex ({likely:.2f}{why})"])
+
+    def _simple(self, route: Route, domains: list[str], score: float, reasons: list[str]) -> Classification:
+        """One master's task, as sure as the route is and as far below the threshold as the score is."""
+        threshold = self.config.complex_score_threshold
         certainty = min(1.0, 0.6 + 0.4 * (threshold - score) / threshold)
         domain_reason = ("no domain found" if not route.domain else f"single domain: {route.domain}" if len(domains) <= 1
                          else f"one piece of work for {route.domain}, though {len(domains)} domains' words appear")
