@@ -198,34 +198,16 @@ class Classifier(Router):
         learned = self.learned
         judge = None if learned is None else (lambda: learned.judge(task.title, description, task.type))
         route = self.route(task.title, body, (task.type, prefix), history, judge)
-        signals: list[tuple[float, str]] = []
         if _one_defect(task.title):  # one finding: what it recommends are the steps of its one fix, not parts
             description = _without_remedy(description)
             body = without_narrative(unprefixed(description))
             text = f"{task.title}\n{body}"
 
-        if task.orchestration_required:
-            return self._complex(task, route, 1.0, ["orchestration_required is true"])
-        if task.subtasks is not None:
-            return self._complex(task, route, 1.0, ["the task brings its own subtasks"])
-        declared = task.declared_complexity
-        if isinstance(declared, str) and declared.strip().lower() in {"high", "complex", "very high", "critical"}:
-            return self._complex(task, route, 1.0, [f"complexity is {declared!r}"])
-        word = history.persons_word(task.title, description) if history is not None else None
-        if word is not None and (given := word.one_piece()) is not None:
-            # a person gave a near-identical task to one master: one piece of work, whatever the rules would count
-            return Classification(decision="simple", master=word.master, confidence=0.95, domains=[route.domain],
-                                  reasons=[f"routed to {word.master}", *route.reasons,
-                                           f"one piece of work: a person gave {given.task_id} to one master"])
-        if history is not None and (planned := history.persons_plan(task.title, description)) is not None:
-            # a person moved a near-identical task, routed to one master, to a plan: the rules would route it again
-            return self._complex(task, route, 0.95, [f"needs a plan: a person moved {planned[1].task_id} "
-                                                     f"({planned[1].title[:60]!r}, similarity {planned[0]:.2f}) to a plan"])
-        if isinstance(declared, int | float) and not isinstance(declared, bool):
-            if declared >= self.config.numeric_complexity_threshold:
-                signals.append((1.0, f"complexity score {declared} >= {self.config.numeric_complexity_threshold:g}"))
-        elif isinstance(declared, str) and declared.strip().lower() in {"low", "simple", "trivial"}:
-            signals.append((-0.5, f"complexity is {declared!r}"))
+        if (declared := self._plan_declared(task, route)) is not None:
+            return declared
+        if history is not None and (decided := self._persons_decision(task, route, history, description)) is not None:
+            return decided
+        signals = self._declared_score(task.declared_complexity)
 
         criteria = [*_list(task.context.get("acceptance_criteria")), *_list(task.context.get("requirements"))]
         # R3: once the head names one thing development makes, the description's phrases without a verb are
@@ -289,6 +271,42 @@ class Classifier(Router):
                 and (modelled := self._model_plan(task, route, judge(), score, reasons)) is not None:
             return modelled
         return self._simple(route, domains, score, reasons)
+
+    def _plan_declared(self, task: QueueTask, route: Route) -> Classification | None:
+        """The plan the task's writer asked for (orchestration required, its own subtasks, a high complexity), or None."""
+        if task.orchestration_required:
+            return self._complex(task, route, 1.0, ["orchestration_required is true"])
+        if task.subtasks is not None:
+            return self._complex(task, route, 1.0, ["the task brings its own subtasks"])
+        declared = task.declared_complexity
+        if isinstance(declared, str) and declared.strip().lower() in {"high", "complex", "very high", "critical"}:
+            return self._complex(task, route, 1.0, [f"complexity is {declared!r}"])
+        return None
+
+    def _persons_decision(self, task: QueueTask, route: Route, history: History, description: str) -> Classification | None:
+        """What a person decided for a near-identical task (one master, or a plan), whatever the rules would count;
+        or None."""
+        word = history.persons_word(task.title, description)
+        if word is not None and (given := word.one_piece()) is not None:
+            # a person gave a near-identical task to one master: one piece of work, whatever the rules would count
+            return Classification(decision="simple", master=word.master, confidence=0.95, domains=[route.domain],
+                                  reasons=[f"routed to {word.master}", *route.reasons,
+                                           f"one piece of work: a person gave {given.task_id} to one master"])
+        if (planned := history.persons_plan(task.title, description)) is not None:
+            # a person moved a near-identical task, routed to one master, to a plan: the rules would route it again
+            return self._complex(task, route, 0.95, [f"needs a plan: a person moved {planned[1].task_id} "
+                                                     f"({planned[1].title[:60]!r}, similarity {planned[0]:.2f}) to a plan"])
+        return None
+
+    def _declared_score(self, declared: str | int | float | None) -> list[tuple[float, str]]:
+        """A complexity the writer gave that is not a plan's: a number at the threshold counts fully, a low word
+        against."""
+        if isinstance(declared, int | float) and not isinstance(declared, bool):
+            if declared >= self.config.numeric_complexity_threshold:
+                return [(1.0, f"complexity score {declared} >= {self.config.numeric_complexity_threshold:g}")]
+        elif isinstance(declared, str) and declared.strip().lower() in {"low", "simple", "trivial"}:
+            return [(-0.5, f"complexity is {declared!r}")]
+        return []
 
     def _one_job_by_title(self, title: str, flagged: bool) -> str | None:
         """Why a title the rules found no plan in is one job the built-in model is not asked to plan, or None."""
