@@ -209,32 +209,14 @@ class Classifier(Router):
             return decided
         signals = self._declared_score(task.declared_complexity)
 
-        criteria = [*_list(task.context.get("acceptance_criteria")), *_list(task.context.get("requirements"))]
-        # R3: once the head names one thing development makes, the description's phrases without a verb are
-        # its features (helpers for the repositories queries, a short README), not parts of other masters
-        # R3/F1: and what a census looks through (setup.py, Dockerfiles, CI config) or lists of each thing (seats, owner,
+        # R3/F1: what a census looks through (setup.py, Dockerfiles, CI config) or lists of each thing (seats, owner,
         # whether SSO is enabled), what an access request grants (repos, VPN, a namespace): the one request's contents
         # (when the title asks it: not a census that is the first of the parts a title names no work for)
         contents = route.decided_by in ("census", "access") and not route.described
         # a person on- or offboarded ("Offboard Jamie Chen": remove them from the GitHub org, disable their SSO account,
         # rotate the password they knew): the systems their accounts are in are one access routine's places (F4)
         person = bool(_PERSON_ROUTINE_RE.match(after_label(task.title)))
-        # (its pieces of work still count: "a security review of each", "the tokenisation rollout")
-        told = body
-        if contents or person or route.decided_by == "software":
-            acted = action_clauses(body, self.config.action_verbs)
-            acted = [clause for clause in acted if not (person and _stem_of(clause) in ACCESS_STEPS)]
-            worked = set(acted)
-            told = "\n".join(acted) if route.decided_by == "software" and not person else "\n".join(
-                clause for clause in clauses(body) if clause in worked or _WORK_NOUN_RE.search(clause))
-        # a requirement that asks for work ("deploy to staging") is a part, and so are outcomes that span other
-        # masters ("image scanned with no critical CVEs", "deployed to production", "runbook in docs/"); a stray
-        # word of one other domain ("cached node_modules" in a pipeline's criteria) is a criterion of the one
-        # deliverable (F1)
-        spanned = self._spans_others(criteria, route.domain)
-        asked = criteria if spanned else parallel_actions(criteria, self.config.action_verbs)
-        # the record kept of the work ("document the assessment for the evidence folder") is no docs' part
-        domains = self.involved_domains("\n".join([task.title, without_records(told), *asked]))
+        domains = self._work_domains(task, route, body, contents, person)
         signals += self._domain_signals(domains)
         signals += self._title_masters(self._before_details(task.title))
         signals += self._review_stage(text, route, domains)
@@ -271,6 +253,31 @@ class Classifier(Router):
                 and (modelled := self._model_plan(task, route, judge(), score, reasons)) is not None:
             return modelled
         return self._simple(route, domains, score, reasons)
+
+    def _work_domains(self, task: QueueTask, route: Route, body: str, contents: bool, person: bool) -> list[str]:
+        """The domains of the work asked: the title's, the description's (only its actions and pieces of work when it
+        lists a request's contents, a person's accounts or one software deliverable's features) and the criteria's
+        that ask for work."""
+        criteria = [*_list(task.context.get("acceptance_criteria")), *_list(task.context.get("requirements"))]
+        # R3: once the head names one thing development makes, the description's phrases without a verb are
+        # its features (helpers for the repositories queries, a short README), not parts of other masters;
+        # and so are a census's, an access request's and a person's routine's contents (see classify)
+        # (its pieces of work still count: "a security review of each", "the tokenisation rollout")
+        told = body
+        if contents or person or route.decided_by == "software":
+            acted = action_clauses(body, self.config.action_verbs)
+            acted = [clause for clause in acted if not (person and _stem_of(clause) in ACCESS_STEPS)]
+            worked = set(acted)
+            told = "\n".join(acted) if route.decided_by == "software" and not person else "\n".join(
+                clause for clause in clauses(body) if clause in worked or _WORK_NOUN_RE.search(clause))
+        # a requirement that asks for work ("deploy to staging") is a part, and so are outcomes that span other
+        # masters ("image scanned with no critical CVEs", "deployed to production", "runbook in docs/"); a stray
+        # word of one other domain ("cached node_modules" in a pipeline's criteria) is a criterion of the one
+        # deliverable (F1)
+        spanned = self._spans_others(criteria, route.domain)
+        asked = criteria if spanned else parallel_actions(criteria, self.config.action_verbs)
+        # the record kept of the work ("document the assessment for the evidence folder") is no docs' part
+        return self.involved_domains("\n".join([task.title, without_records(told), *asked]))
 
     def _plan_declared(self, task: QueueTask, route: Route) -> Classification | None:
         """The plan the task's writer asked for (orchestration required, its own subtasks, a high complexity), or None."""
