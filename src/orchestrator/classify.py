@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 from orchestrator.config import ClassifierConfig
@@ -171,6 +173,31 @@ ROUTINE_VERBS = ("revoke", "patch", "offboard", "rotate", "renew")
 everywhere"): still one job (F4)."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """A task's text as the rules read it: the description without a bot's text, the type prefix it opens with (only a
+    type's), and the body: the description without that prefix nor the narrative of what already happened (R3)."""
+
+    title: str
+    description: str
+    prefix: str | None
+    body: str
+    text: str
+    """The title, then the body."""
+
+    @staticmethod
+    def of(title: str, description: str, prefix: str | None) -> _Reading:
+        body = without_narrative(strip_type_prefix(description) if prefix else description)
+        return _Reading(title, description, prefix, body, f"{title}\n{body}")
+
+    def unprefixed(self, description: str) -> str:
+        return strip_type_prefix(description) if self.prefix else description
+
+    def without_remedy(self) -> _Reading:
+        """One finding's text without what it recommends (the prefix stays the one first read)."""
+        return _Reading.of(self.title, _without_remedy(self.description), self.prefix)
+
+
 class Classifier(Router):
     """The router, and whether a task needs a plan; reuse one instance for every task."""
 
@@ -186,26 +213,21 @@ class Classifier(Router):
         self._phrasal = {verb.lower() for verb in [*config.action_verbs, *self._lead_verbs] if " " in verb}
 
     def classify(self, task: QueueTask, history: History | None = None) -> Classification:
+        """Simple or complex, and why. In order: what the writer or a person already decided; then every family of
+        signals, weighed against the threshold; short of it, the built-in model, unless the title is one job."""
         task = self.bounded(task)
-        description = without_bot_text(task.full_description)  # A: a bot's boilerplate and quotes ask nothing
-        prefix = type_prefix(description)
-        # only a type is a prefix ("security-fix: ..."): "Deliverables: a, b, c" labels a list that is the work,
-        # "Environment: production, build 2026.11.3" a fact of a bug report
-        prefix = prefix if prefix and set(re.split(r"[-_]", prefix)) & self._type_to_domain.keys() else None
-        unprefixed = strip_type_prefix if prefix else _unchanged
-        body = without_narrative(unprefixed(description))  # R3: what already happened is not work
-        text = f"{task.title}\n{body}"
+        reading = self._read(task)
         learned = self.learned
-        judge = None if learned is None else (lambda: learned.judge(task.title, description, task.type))
-        route = self.route(task.title, body, (task.type, prefix), history, judge)
+        # the route's judgement reads the whole description; the plan's (below) the one without a finding's remedy
+        judge = None if learned is None else partial(learned.judge, task.title, reading.description, task.type)
+        route = self.route(task.title, reading.body, (task.type, reading.prefix), history, judge)
         if _one_defect(task.title):  # one finding: what it recommends are the steps of its one fix, not parts
-            description = _without_remedy(description)
-            body = without_narrative(unprefixed(description))
-            text = f"{task.title}\n{body}"
+            reading = reading.without_remedy()
 
         if (declared := self._plan_declared(task, route)) is not None:
             return declared
-        if history is not None and (decided := self._persons_decision(task, route, history, description)) is not None:
+        if history is not None and (decided := self._persons_decision(task, route, history, reading.description)) \
+                is not None:
             return decided
         signals = self._declared_score(task.declared_complexity)
 
@@ -216,31 +238,18 @@ class Classifier(Router):
         # a person on- or offboarded ("Offboard Jamie Chen": remove them from the GitHub org, disable their SSO account,
         # rotate the password they knew): the systems their accounts are in are one access routine's places (F4)
         person = bool(_PERSON_ROUTINE_RE.match(after_label(task.title)))
-        domains = self._work_domains(task, route, body, contents, person)
+        domains = self._work_domains(task, route, reading.body, contents, person)
+        flagged = bool(_FLAGGED_RE.search(reading.body)) and len(domains) <= 1
         signals += self._domain_signals(domains)
         signals += self._title_masters(self._before_details(task.title))
-        signals += self._review_stage(text, route, domains)
-        signals += self._file_signals(task, text, route)
-        # R3: a list of places to look is one piece of work (finding the cause), not parts
-        looked = without_narrative(unprefixed(without_investigation(description)))
-        signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains,
-                                          read_only=route.decided_by == "census" or self._reads_only(task.title),
-                                          decided_by=route.decided_by or (
-                                              "finding" if route.domain == "security" and _LEAKED_RE.search(task.title)
-                                              else None),
-                                          contents=contents or person or self._reads_only(task.title),
-                                          domain=route.domain, person=person)
-        signals += self._staged_launch(text)
-        signals += self._teams_work(body)
-        signals += self._split_by_writer(body)
-        signals += self._size_signals(task, text)
-        flagged = bool(_FLAGGED_RE.search(body)) and len(domains) <= 1
-        whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline",
-                                           bare=not description.strip(), flagged=flagged)
-        files = changed_files(text, find_files(text)) if whole else []
-        if whole and 0 < len(files) <= self.config.max_simple_files:  # "Improve observability: a middleware in app.py"
-            whole = [(weight / 2, f"{reason}, but the text names its file ({files[0]})") for weight, reason in whole]
-        signals += whole
+        signals += self._review_stage(reading.text, route, domains)
+        signals += self._file_signals(task, reading.text, route)
+        signals += self._task_sequence_signals(task, route, reading, domains, contents, person)
+        signals += self._staged_launch(reading.text)
+        signals += self._teams_work(reading.body)
+        signals += self._split_by_writer(reading.body)
+        signals += self._size_signals(task, reading.text)
+        signals += self._whole_system_named(task, route, reading, flagged)
 
         score = sum(weight for weight, _ in signals)
         threshold = self.config.complex_score_threshold
@@ -249,10 +258,19 @@ class Classifier(Router):
             return self._complex(task, route, min(0.99, 0.6 + 0.4 * (score - threshold) / threshold), reasons)
         if (one_job := self._one_job_by_title(task.title, flagged)) is not None:
             reasons.append(one_job)
-        elif judge is not None and all(weight >= 0 for weight, _ in signals) \
-                and (modelled := self._model_plan(task, route, judge(), score, reasons)) is not None:
+        elif learned is not None and all(weight >= 0 for weight, _ in signals) and (modelled := self._model_plan(
+                task, route, learned.judge(task.title, reading.description, task.type), score, reasons)) is not None:
             return modelled
         return self._simple(route, domains, score, reasons)
+
+    def _read(self, task: QueueTask) -> _Reading:
+        """The task's text as the rules read it."""
+        description = without_bot_text(task.full_description)  # A: a bot's boilerplate and quotes ask nothing
+        prefix = type_prefix(description)
+        # only a type is a prefix ("security-fix: ..."): "Deliverables: a, b, c" labels a list that is the work,
+        # "Environment: production, build 2026.11.3" a fact of a bug report
+        prefix = prefix if prefix and set(re.split(r"[-_]", prefix)) & self._type_to_domain.keys() else None
+        return _Reading.of(task.title, description, prefix)
 
     def _work_domains(self, task: QueueTask, route: Route, body: str, contents: bool, person: bool) -> list[str]:
         """The domains of the work asked: the title's, the description's (only its actions and pieces of work when it
@@ -314,6 +332,30 @@ class Classifier(Router):
         elif isinstance(declared, str) and declared.strip().lower() in {"low", "simple", "trivial"}:
             return [(-0.5, f"complexity is {declared!r}")]
         return []
+
+    def _task_sequence_signals(self, task: QueueTask, route: Route, reading: _Reading, domains: list[str], contents: bool,
+                               person: bool) -> list[tuple[float, str]]:
+        """:meth:`_sequence_signals` of the task, told what job the route found."""
+        # R3: a list of places to look is one piece of work (finding the cause), not parts
+        looked = without_narrative(reading.unprefixed(without_investigation(reading.description)))
+        reads_only = self._reads_only(task.title)
+        return self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains,
+                                      read_only=route.decided_by == "census" or reads_only,
+                                      decided_by=route.decided_by or (
+                                          "finding" if route.domain == "security" and _LEAKED_RE.search(task.title)
+                                          else None),
+                                      contents=contents or person or reads_only,
+                                      domain=route.domain, person=person)
+
+    def _whole_system_named(self, task: QueueTask, route: Route, reading: _Reading,
+                            flagged: bool) -> list[tuple[float, str]]:
+        """:meth:`_whole_system_signals` of the title, at half weight when the text names the change's file."""
+        whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline",
+                                           bare=not reading.description.strip(), flagged=flagged)
+        files = changed_files(reading.text, find_files(reading.text)) if whole else []
+        if whole and 0 < len(files) <= self.config.max_simple_files:  # "Improve observability: a middleware in app.py"
+            return [(weight / 2, f"{reason}, but the text names its file ({files[0]})") for weight, reason in whole]
+        return whole
 
     def _one_job_by_title(self, title: str, flagged: bool) -> str | None:
         """Why a title the rules found no plan in is one job the built-in model is not asked to plan, or None."""
@@ -1281,9 +1323,6 @@ def _verb_of(form: str, verbs: Collection[str]) -> str | None:
             return verb
     return None
 
-
-def _unchanged(text: str) -> str:
-    return text
 
 
 def _list(value: object) -> list[str]:
