@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 from orchestrator.config import ClassifierConfig
 from orchestrator.history import History
 from orchestrator.imperatives import TEAM_NAMES, team_of
-from orchestrator.learned import LearnedModel
+from orchestrator.learned import Judgement, LearnedModel
 from orchestrator.models import Classification, QueueTask
 from orchestrator.routing import (
     _DEFECT_RE,
@@ -171,6 +173,31 @@ ROUTINE_VERBS = ("revoke", "patch", "offboard", "rotate", "renew")
 everywhere"): still one job (F4)."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """A task's text as the rules read it: the description without a bot's text, the type prefix it opens with (only a
+    type's), and the body: the description without that prefix nor the narrative of what already happened (R3)."""
+
+    title: str
+    description: str
+    prefix: str | None
+    body: str
+    text: str
+    """The title, then the body."""
+
+    @staticmethod
+    def of(title: str, description: str, prefix: str | None) -> _Reading:
+        body = without_narrative(strip_type_prefix(description) if prefix else description)
+        return _Reading(title, description, prefix, body, f"{title}\n{body}")
+
+    def unprefixed(self, description: str) -> str:
+        return strip_type_prefix(description) if self.prefix else description
+
+    def without_remedy(self) -> _Reading:
+        """One finding's text without what it recommends (the prefix stays the one first read)."""
+        return _Reading.of(self.title, _without_remedy(self.description), self.prefix)
+
+
 class Classifier(Router):
     """The router, and whether a task needs a plan; reuse one instance for every task."""
 
@@ -186,57 +213,73 @@ class Classifier(Router):
         self._phrasal = {verb.lower() for verb in [*config.action_verbs, *self._lead_verbs] if " " in verb}
 
     def classify(self, task: QueueTask, history: History | None = None) -> Classification:
+        """Simple or complex, and why. In order: what the writer or a person already decided; then every family of
+        signals, weighed against the threshold; short of it, the built-in model, unless the title is one job."""
         task = self.bounded(task)
-        description = without_bot_text(task.full_description)  # A: a bot's boilerplate and quotes ask nothing
-        prefix = type_prefix(description)
-        # only a type is a prefix ("security-fix: ..."): "Deliverables: a, b, c" labels a list that is the work,
-        # "Environment: production, build 2026.11.3" a fact of a bug report
-        prefix = prefix if prefix and set(re.split(r"[-_]", prefix)) & self._type_to_domain.keys() else None
-        unprefixed = strip_type_prefix if prefix else _unchanged
-        body = without_narrative(unprefixed(description))  # R3: what already happened is not work
-        text = f"{task.title}\n{body}"
+        reading = self._read(task)
         learned = self.learned
-        judge = None if learned is None else (lambda: learned.judge(task.title, description, task.type))
-        route = self.route(task.title, body, (task.type, prefix), history, judge)
-        signals: list[tuple[float, str]] = []
+        # the route's judgement reads the whole description; the plan's (below) the one without a finding's remedy
+        judge = None if learned is None else partial(learned.judge, task.title, reading.description, task.type)
+        route = self.route(task.title, reading.body, (task.type, reading.prefix), history, judge)
         if _one_defect(task.title):  # one finding: what it recommends are the steps of its one fix, not parts
-            description = _without_remedy(description)
-            body = without_narrative(unprefixed(description))
-            text = f"{task.title}\n{body}"
+            reading = reading.without_remedy()
 
-        if task.orchestration_required:
-            return self._complex(task, route, 1.0, ["orchestration_required is true"])
-        if task.subtasks is not None:
-            return self._complex(task, route, 1.0, ["the task brings its own subtasks"])
-        declared = task.declared_complexity
-        if isinstance(declared, str) and declared.strip().lower() in {"high", "complex", "very high", "critical"}:
-            return self._complex(task, route, 1.0, [f"complexity is {declared!r}"])
-        word = history.persons_word(task.title, description) if history is not None else None
-        if word is not None and (given := word.one_piece()) is not None:
-            # a person gave a near-identical task to one master: one piece of work, whatever the rules would count
-            return Classification(decision="simple", master=word.master, confidence=0.95, domains=[route.domain],
-                                  reasons=[f"routed to {word.master}", *route.reasons,
-                                           f"one piece of work: a person gave {given.task_id} to one master"])
-        if history is not None and (planned := history.persons_plan(task.title, description)) is not None:
-            # a person moved a near-identical task, routed to one master, to a plan: the rules would route it again
-            return self._complex(task, route, 0.95, [f"needs a plan: a person moved {planned[1].task_id} "
-                                                     f"({planned[1].title[:60]!r}, similarity {planned[0]:.2f}) to a plan"])
-        if isinstance(declared, int | float) and not isinstance(declared, bool):
-            if declared >= self.config.numeric_complexity_threshold:
-                signals.append((1.0, f"complexity score {declared} >= {self.config.numeric_complexity_threshold:g}"))
-        elif isinstance(declared, str) and declared.strip().lower() in {"low", "simple", "trivial"}:
-            signals.append((-0.5, f"complexity is {declared!r}"))
+        if (declared := self._plan_declared(task, route)) is not None:
+            return declared
+        if history is not None and (decided := self._persons_decision(task, route, history, reading.description)) \
+                is not None:
+            return decided
+        signals = self._declared_score(task.declared_complexity)
 
-        criteria = [*_list(task.context.get("acceptance_criteria")), *_list(task.context.get("requirements"))]
-        # R3: once the head names one thing development makes, the description's phrases without a verb are
-        # its features (helpers for the repositories queries, a short README), not parts of other masters
-        # R3/F1: and what a census looks through (setup.py, Dockerfiles, CI config) or lists of each thing (seats, owner,
+        # R3/F1: what a census looks through (setup.py, Dockerfiles, CI config) or lists of each thing (seats, owner,
         # whether SSO is enabled), what an access request grants (repos, VPN, a namespace): the one request's contents
         # (when the title asks it: not a census that is the first of the parts a title names no work for)
         contents = route.decided_by in ("census", "access") and not route.described
         # a person on- or offboarded ("Offboard Jamie Chen": remove them from the GitHub org, disable their SSO account,
         # rotate the password they knew): the systems their accounts are in are one access routine's places (F4)
         person = bool(_PERSON_ROUTINE_RE.match(after_label(task.title)))
+        domains = self._work_domains(task, route, reading.body, contents, person)
+        flagged = bool(_FLAGGED_RE.search(reading.body)) and len(domains) <= 1
+        signals += self._domain_signals(domains)
+        signals += self._title_masters(self._before_details(task.title))
+        signals += self._review_stage(reading.text, route, domains)
+        signals += self._file_signals(task, reading.text, route)
+        signals += self._task_sequence_signals(task, route, reading, domains, contents, person)
+        signals += self._staged_launch(reading.text)
+        signals += self._teams_work(reading.body)
+        signals += self._split_by_writer(reading.body)
+        signals += self._size_signals(task, reading.text)
+        signals += self._whole_system_named(task, route, reading, flagged)
+
+        score = sum(weight for weight, _ in signals)
+        threshold = self.config.complex_score_threshold
+        reasons = [reason for weight, reason in signals if weight]
+        if score >= threshold:
+            return self._complex(task, route, min(0.99, 0.6 + 0.4 * (score - threshold) / threshold), reasons)
+        if (one_job := self._one_job_by_title(task.title, flagged)) is not None:
+            reasons.append(one_job)
+        elif learned is not None and all(weight >= 0 for weight, _ in signals) and (modelled := self._model_plan(
+                task, route, learned.judge(task.title, reading.description, task.type), score, reasons)) is not None:
+            return modelled
+        return self._simple(route, domains, score, reasons)
+
+    def _read(self, task: QueueTask) -> _Reading:
+        """The task's text as the rules read it."""
+        description = without_bot_text(task.full_description)  # A: a bot's boilerplate and quotes ask nothing
+        prefix = type_prefix(description)
+        # only a type is a prefix ("security-fix: ..."): "Deliverables: a, b, c" labels a list that is the work,
+        # "Environment: production, build 2026.11.3" a fact of a bug report
+        prefix = prefix if prefix and set(re.split(r"[-_]", prefix)) & self._type_to_domain.keys() else None
+        return _Reading.of(task.title, description, prefix)
+
+    def _work_domains(self, task: QueueTask, route: Route, body: str, contents: bool, person: bool) -> list[str]:
+        """The domains of the work asked: the title's, the description's (only its actions and pieces of work when it
+        lists a request's contents, a person's accounts or one software deliverable's features) and the criteria's
+        that ask for work."""
+        criteria = [*_list(task.context.get("acceptance_criteria")), *_list(task.context.get("requirements"))]
+        # R3: once the head names one thing development makes, the description's phrases without a verb are
+        # its features (helpers for the repositories queries, a short README), not parts of other masters;
+        # and so are a census's, an access request's and a person's routine's contents (see classify)
         # (its pieces of work still count: "a security review of each", "the tokenisation rollout")
         told = body
         if contents or person or route.decided_by == "software":
@@ -252,63 +295,104 @@ class Classifier(Router):
         spanned = self._spans_others(criteria, route.domain)
         asked = criteria if spanned else parallel_actions(criteria, self.config.action_verbs)
         # the record kept of the work ("document the assessment for the evidence folder") is no docs' part
-        domains = self.involved_domains("\n".join([task.title, without_records(told), *asked]))
-        signals += self._domain_signals(domains)
-        signals += self._title_masters(self._before_details(task.title))
-        signals += self._review_stage(text, route, domains)
-        signals += self._file_signals(task, text, route)
-        # R3: a list of places to look is one piece of work (finding the cause), not parts
-        looked = without_narrative(unprefixed(without_investigation(description)))
-        signals += self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains,
-                                          read_only=route.decided_by == "census" or self._reads_only(task.title),
-                                          decided_by=route.decided_by or (
-                                              "finding" if route.domain == "security" and _LEAKED_RE.search(task.title)
-                                              else None),
-                                          contents=contents or person or self._reads_only(task.title),
-                                          domain=route.domain, person=person)
-        signals += self._staged_launch(text)
-        signals += self._teams_work(body)
-        signals += self._split_by_writer(body)
-        signals += self._size_signals(task, text)
-        flagged = bool(_FLAGGED_RE.search(body)) and len(domains) <= 1
-        whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline",
-                                           bare=not description.strip(), flagged=flagged)
-        files = changed_files(text, find_files(text)) if whole else []
-        if whole and 0 < len(files) <= self.config.max_simple_files:  # "Improve observability: a middleware in app.py"
-            whole = [(weight / 2, f"{reason}, but the text names its file ({files[0]})") for weight, reason in whole]
-        signals += whole
+        return self.involved_domains("\n".join([task.title, without_records(told), *asked]))
 
-        score = sum(weight for weight, _ in signals)
-        threshold = self.config.complex_score_threshold
-        reasons = [reason for weight, reason in signals if weight]
-        if score >= threshold:
-            confidence = min(0.99, 0.6 + 0.4 * (score - threshold) / threshold)
-            return self._complex(task, route, confidence, reasons)
+    def _plan_declared(self, task: QueueTask, route: Route) -> Classification | None:
+        """The plan the task's writer asked for (orchestration required, its own subtasks, a high complexity), or None."""
+        if task.orchestration_required:
+            return self._complex(task, route, 1.0, ["orchestration_required is true"])
+        if task.subtasks is not None:
+            return self._complex(task, route, 1.0, ["the task brings its own subtasks"])
+        declared = task.declared_complexity
+        if isinstance(declared, str) and declared.strip().lower() in {"high", "complex", "very high", "critical"}:
+            return self._complex(task, route, 1.0, [f"complexity is {declared!r}"])
+        return None
+
+    def _persons_decision(self, task: QueueTask, route: Route, history: History, description: str) -> Classification | None:
+        """What a person decided for a near-identical task (one master, or a plan), whatever the rules would count;
+        or None."""
+        word = history.persons_word(task.title, description)
+        if word is not None and (given := word.one_piece()) is not None:
+            # a person gave a near-identical task to one master: one piece of work, whatever the rules would count
+            return Classification(decision="simple", master=word.master, confidence=0.95, domains=[route.domain],
+                                  reasons=[f"routed to {word.master}", *route.reasons,
+                                           f"one piece of work: a person gave {given.task_id} to one master"])
+        if (planned := history.persons_plan(task.title, description)) is not None:
+            # a person moved a near-identical task, routed to one master, to a plan: the rules would route it again
+            return self._complex(task, route, 0.95, [f"needs a plan: a person moved {planned[1].task_id} "
+                                                     f"({planned[1].title[:60]!r}, similarity {planned[0]:.2f}) to a plan"])
+        return None
+
+    def _declared_score(self, declared: str | int | float | None) -> list[tuple[float, str]]:
+        """A complexity the writer gave that is not a plan's: a number at the threshold counts fully, a low word
+        against."""
+        if isinstance(declared, int | float) and not isinstance(declared, bool):
+            if declared >= self.config.numeric_complexity_threshold:
+                return [(1.0, f"complexity score {declared} >= {self.config.numeric_complexity_threshold:g}")]
+        elif isinstance(declared, str) and declared.strip().lower() in {"low", "simple", "trivial"}:
+            return [(-0.5, f"complexity is {declared!r}")]
+        return []
+
+    def _task_sequence_signals(self, task: QueueTask, route: Route, reading: _Reading, domains: list[str], contents: bool,
+                               person: bool) -> list[tuple[float, str]]:
+        """:meth:`_sequence_signals` of the task, told what job the route found."""
+        # R3: a list of places to look is one piece of work (finding the cause), not parts
+        looked = without_narrative(reading.unprefixed(without_investigation(reading.description)))
+        reads_only = self._reads_only(task.title)
+        return self._sequence_signals(without_investigation(f"{task.title}\n{looked}"), looked, domains,
+                                      read_only=route.decided_by == "census" or reads_only,
+                                      decided_by=route.decided_by or (
+                                          "finding" if route.domain == "security" and _LEAKED_RE.search(task.title)
+                                          else None),
+                                      contents=contents or person or reads_only,
+                                      domain=route.domain, person=person)
+
+    def _whole_system_named(self, task: QueueTask, route: Route, reading: _Reading,
+                            flagged: bool) -> list[tuple[float, str]]:
+        """:meth:`_whole_system_signals` of the title, at half weight when the text names the change's file."""
+        whole = self._whole_system_signals(task.title, built=route.decided_by != "pipeline",
+                                           bare=not reading.description.strip(), flagged=flagged)
+        files = changed_files(reading.text, find_files(reading.text)) if whole else []
+        if whole and 0 < len(files) <= self.config.max_simple_files:  # "Improve observability: a middleware in app.py"
+            return [(weight / 2, f"{reason}, but the text names its file ({files[0]})") for weight, reason in whole]
+        return whole
+
+    def _one_job_by_title(self, title: str, flagged: bool) -> str | None:
+        """Why a title the rules found no plan in is one job the built-in model is not asked to plan, or None."""
         # a move the rules know is one change: one unit moved whole ("Move the lint job from Jenkins to GitHub
         # Actions", 5 of 5 simple in the dev part and the tuning sets), or one codebase's move behind a flag; the
         # model, which learned from whole platforms moved, is not asked
         # (the move the whole title asks: not "Move the export job to a CronJob, then rewrite the billing service")
-        alone = self._one_request(task.title, moving=True)
-        unit = _moved_unit(task.title.lower(), many=False) and alone
-        one_change = unit or (flagged and bool(_MOVED_RE.match(task.title.lower())) and alone)
-        if one_change:
-            reasons.append(f"{'one unit moved whole' if unit else 'moved behind a flag in one codebase'}: one change")
-        reviewed = not one_change and _reviewed_title(task.title)
-        if reviewed:
+        alone = self._one_request(title, moving=True)
+        if _moved_unit(title.lower(), many=False) and alone:
+            return "one unit moved whole: one change"
+        if flagged and _MOVED_RE.match(title.lower()) and alone:
+            return "moved behind a flag in one codebase: one change"
+        if _reviewed_title(title):
             # a title that opens with a security review asks that review ("Threat model: 'pay by bank'"): one job of
             # security's, which the model, having learned that a review's words come with epics, is not asked to plan
-            reasons.append("the title asks one review: one job")
-        if judge is not None and not one_change and not reviewed and all(weight >= 0 for weight, _ in signals):
-            judgement = judge()
-            likely, one_master = judgement.complex, judgement.masters[judgement.master]
-            seen = score >= PARTIAL_PLAN_SCORE and likely >= MODEL_COMPLEX_SEEN_MIN
-            spread = likely >= MODEL_COMPLEX_SPREAD_MIN and one_master < MODEL_ONE_MASTER_MIN
-            if likely >= MODEL_COMPLEX_MIN or seen or spread:
-                why = ("" if likely >= MODEL_COMPLEX_MIN else ", and the rules found part of a plan" if seen
-                       else f", and no one master's: {judgement.master} {one_master:.2f} at most")
-                return self._complex(task, route, min(0.9, likely), [
-                    *reasons, f"the rules' evidence for a plan was weak (complexity score {score:.1f} < {threshold:g})",
-                    f"the built-in model judged it complex ({likely:.2f}{why})"])
+            return "the title asks one review: one job"
+        return None
+
+    def _model_plan(self, task: QueueTask, route: Route, judgement: Judgement, score: float,
+                    reasons: list[str]) -> Classification | None:
+        """The plan the built-in model asks for where the rules' evidence fell short: when it is sure, when the rules
+        found part of a plan, or when no one master does the task; else None."""
+        threshold = self.config.complex_score_threshold
+        likely, one_master = judgement.complex, judgement.masters[judgement.master]
+        seen = score >= PARTIAL_PLAN_SCORE and likely >= MODEL_COMPLEX_SEEN_MIN
+        spread = likely >= MODEL_COMPLEX_SPREAD_MIN and one_master < MODEL_ONE_MASTER_MIN
+        if not (likely >= MODEL_COMPLEX_MIN or seen or spread):
+            return None
+        why = ("" if likely >= MODEL_COMPLEX_MIN else ", and the rules found part of a plan" if seen
+               else f", and no one master's: {judgement.master} {one_master:.2f} at most")
+        return self._complex(task, route, min(0.9, likely), [
+            *reasons, f"the rules' evidence for a plan was weak (complexity score {score:.1f} < {threshold:g})",
+            f"the built-in model judged it complex ({likely:.2f}{why})"])
+
+    def _simple(self, route: Route, domains: list[str], score: float, reasons: list[str]) -> Classification:
+        """One master's task, as sure as the route is and as far below the threshold as the score is."""
+        threshold = self.config.complex_score_threshold
         certainty = min(1.0, 0.6 + 0.4 * (threshold - score) / threshold)
         domain_reason = ("no domain found" if not route.domain else f"single domain: {route.domain}" if len(domains) <= 1
                          else f"one piece of work for {route.domain}, though {len(domains)} domains' words appear")
@@ -396,11 +480,35 @@ class Classifier(Router):
         """Parts of work in the text's lists, series, chains and clauses. ``contents``: the title asks one read-only
         job or one access request, whose lists are what it reads, records or grants; ``person``: a person on- or
         offboarded, whose accounts' changes are the routine's steps."""
-        signals: list[tuple[float, str]] = []
-        verbs = self.config.action_verbs
-        # R5: an arrow chain counts when it orders work (design -> implement), not a system's path
         # a chain in parentheses is an aside about a thing ("a graph (checkout -> build -> test -> deploy)"), not a plan
         text, body = _ASIDE_CHAIN_RE.sub(" ", text), _ASIDE_CHAIN_RE.sub(" ", body)
+        first_line = text.partition("\n")[0]
+        body, judged = self._judged_criteria(body, domain)
+        listed, items = self._listed_work(body, first_line, judged, decided_by, contents, person)
+        title, rest = _title_and_rest(text)
+        asking = self._before_details(title)  # "Implement the history page: list ..., search ...": its features
+        actions = self._actions_asked(title, asking, rest, decided_by)
+        # after a label that asks nothing, the requests ("Migración del CRM: exportar contactos, importarlos, ...")
+        asked = title_requests(self._after_label(asking) or asking, self._verbs | self._phrasal,
+                               making=self._making | {"set"})
+        markers = sequence_markers(text)
+        parts = stated_parts(text, self.config.part_nouns, places=PLACES)
+        # work in order: the first of these that finds it
+        signals = self._arrow_chain_signals(text) or _title_steps(verb_series(title, self._verbs), asked) \
+            or self._ordered_stages(text, actions, markers, domains, read_only)
+        signals += [] if read_only else self._plan_heading(first_line)
+        signals += _shipped_each(text)
+        signals += _reached_places(text)
+        signals += [] if read_only else _named_parts(text, parts)
+        # parts of work stated or listed: the first of these that finds them
+        signals += self._stated_parts(text, parts, read_only) or self._things_to_build(text, body, first_line) \
+            or self._listed_parts(items, first_line, domains, decided_by) or self._owed_work(listed, title, rest)
+        signals += self._action_signals(actions, title, markers, domains, read_only, person, decided_by)
+        return signals
+
+    def _arrow_chain_signals(self, text: str) -> list[tuple[float, str]]:
+        """R5: an arrow chain counts when it orders work (design -> implement), not a system's path."""
+        verbs = self.config.action_verbs
         lead, chain = arrow_chain(text)
         steps = [step for step in chain if action_clauses(step, verbs)]
         # a chain of pieces of work orders them as much as one of verbs ("intake form → automated conflict check
@@ -414,17 +522,42 @@ class Classifier(Router):
                                                            step in steps and ":" not in step for step in chain[1:]))))
         pieces = [] if pathlike else [
             step for step in chain if step in steps or _stem_of(step) in self._verbs or _WORK_NOUN_RE.search(step)]
-        # R3: listed parts are separate pieces of work (a verb and its object, or items of different
-        # domains), not the features or values of one deliverable
-        # "Customer data export: API, job, page"; "We need API keys, rate limits, a reference and a security review"
-        first_line = title_line = text.partition("\n")[0]
+        if len(steps) >= 3 and not (pathlike and re.search(r"\bstates?\b|status|flows?\b|journey|funnel|wizard", lead,
+                                                             re.IGNORECASE)):
+            return [(1.0, f"sequential steps: {' -> '.join(steps[:6])}")]
+        if len(chain) >= 4 and len(pieces) >= 3:
+            return [(1.0, f"a chain of {len(chain)} pieces of work: {' -> '.join(chain[:6])}")]
+        if len(chain) >= 3 and len(pieces) >= 2 and all(len(step.split()) >= 2 for step in chain):
+            # "deploy kubecost -> build a chargeback report per team -> alert teams that go over budget": two steps
+            # of work and a third in words no list knows; not the stages of one change ("dev -> staging -> prod")
+            return [(1.0, f"a chain of {len(chain)} steps, {len(pieces)} of them work: {' -> '.join(chain[:6])}")]
+        if len(chain) >= 3 and not pathlike and _PROGRAM_LEAD_RE.search(lead) \
+                and sum(len(step.split()) >= 2 for step in chain[:-1]) >= 2:
+            # not a chain of single words ("Canary rollout: 5% → 25% → 100%", "Rollout: dev → staging → prod"):
+            # the stages, environments or screens of one change, not pieces of work
+            # "Paywall rebuild: metering service → subscriptions API integration → pen test → release": the steps
+            # of a program named before the colon, whatever each is called
+            return [(1.0, f"a program's {len(chain)} steps: {' -> '.join(chain[:6])}")]
+        return []
+
+    def _judged_criteria(self, body: str, domain: str) -> tuple[str, list[str]]:
+        """The body before a criteria heading, and the criteria under it that count as parts of work."""
         # B: the items under a criteria heading ("Acceptance criteria: - returns 400 on a bad timestamp - documented
         # in the OpenAPI spec") say what must hold of the one deliverable: parts only when they ask for work or span
         # two other domains (as the criteria of a task's context)
         body, *criteria = CRITERIA_RE.split(body, maxsplit=1)
         judged = listed_items(criteria[0]) if criteria else []
         if judged and not self._spans_others(judged, domain):  # (no call without criteria: tests/test_attack3.py)
-            judged = parallel_actions(judged, verbs)
+            judged = parallel_actions(judged, self.config.action_verbs)
+        return body, judged
+
+    def _listed_work(self, body: str, first_line: str, judged: list[str], decided_by: str | None, contents: bool,
+                     person: bool) -> tuple[list[str], list[str]]:
+        """What the text lists (a list, a joined list, a series), and which of it are pieces of work."""
+        verbs = self.config.action_verbs
+        # R3: listed parts are separate pieces of work (a verb and its object, or items of different
+        # domains), not the features or values of one deliverable
+        # "Customer data export: API, job, page"; "We need API keys, rate limits, a reference and a security review"
         listed = listed_items(body) or listed_items(first_line) or introduced_items(body) or judged
         # a terse list joined by "+" or ";" ("build + sec review + rollout"): a piece of work named by its noun is
         # as much a part as one with a verb, as in an arrow chain
@@ -443,7 +576,7 @@ class Classifier(Router):
         # read's series of things may still be its parts: "Backstage deployed, catalog-info.yaml in every repo, ...")
         # ("Add priya.r to GitHub team 'platform', AWS SSO group ..., Grafana as editor, and PagerDuty ...": one grant)
         scoped = len(series) >= 4 and not person and not (contents and decided_by == "access") \
-            and self._pieces(series, title_line)
+            and self._pieces(series, first_line)
         # what a read-only job looks through or records (setup.py, Dockerfiles, CI config; seats, owner, whether SSO is
         # enabled) and what an access request grants (repos, VPN, a namespace) are its contents whatever their
         # domains: only items that are work count (F1/F3)
@@ -456,12 +589,12 @@ class Classifier(Router):
             # "- add a canary stage - alert on 5xx rate - add a load test - write the runbook": an action list's item
             # in a verb no list knows is an action item too
             items = listed
-        # the title usually summarises the description: count the richer of the two, not both
-        title, _, rest = _SHARED_HEAD_RE.sub(r"\1", text).partition("\n")
-        rest = CRITERIA_RE.split(rest, maxsplit=1)[0]  # what must hold of the deliverable, not more work
-        rest = _DOC_CONTENT_RE.sub(r"\1", rest)  # "write the guide: enrol in MDM, install the VPN": what it says
-        series = verb_series(title, self._verbs)
-        asking = self._before_details(title)  # "Implement the history page: list ..., search ...": its features
+        return listed, items
+
+    def _actions_asked(self, title: str, asking: str, rest: str, decided_by: str | None) -> list[str]:
+        """The separate actions asked: the title's before its details, or the rest's clauses, whichever are more;
+        not a change's own test, a refinement, a contingency or a record kept."""
+        verbs = self.config.action_verbs
         # a series of requests counts whatever its verbs, unless the title names the one deliverable it details
         # ("Speed up the search page": cache the counts, debounce the input, index the column)
         requests = decided_by is None and _stem_of(title) not in self._making | self._vague_words
@@ -469,105 +602,109 @@ class Classifier(Router):
         actions = [action for action in actions if not _FIX_TEST_RE.match(action) and not _REFINING_RE.match(action)] \
             or actions
         actions = [action for action in actions if not contingency(action)]  # "roll back if the smoke tests fail"
-        actions = [action for action in actions if not keeps_record(action)]  # "save screenshots as evidence"
-        # after a label that asks nothing, the requests ("Migración del CRM: exportar contactos, importarlos, ...")
-        asked = title_requests(self._after_label(asking) or asking, self._verbs | self._phrasal,
-                               making=self._making | {"set"})
-        markers = sequence_markers(text)
-        parts = stated_parts(text, self.config.part_nouns, places=PLACES)
-        if len(steps) >= 3 and not (pathlike and re.search(r"\bstates?\b|status|flows?\b|journey|funnel|wizard", lead,
-                                                             re.IGNORECASE)):
-            signals.append((1.0, f"sequential steps: {' -> '.join(steps[:6])}"))
-        elif len(chain) >= 4 and len(pieces) >= 3:
-            signals.append((1.0, f"a chain of {len(chain)} pieces of work: {' -> '.join(chain[:6])}"))
-        elif len(chain) >= 3 and len(pieces) >= 2 and all(len(step.split()) >= 2 for step in chain):
-            # "deploy kubecost -> build a chargeback report per team -> alert teams that go over budget": two steps
-            # of work and a third in words no list knows; not the stages of one change ("dev -> staging -> prod")
-            signals.append((1.0, f"a chain of {len(chain)} steps, {len(pieces)} of them work: {' -> '.join(chain[:6])}"))
-        elif len(chain) >= 3 and not pathlike and _PROGRAM_LEAD_RE.search(lead) \
-                and sum(len(step.split()) >= 2 for step in chain[:-1]) >= 2:
-            # not a chain of single words ("Canary rollout: 5% → 25% → 100%", "Rollout: dev → staging → prod"):
-            # the stages, environments or screens of one change, not pieces of work
-            # "Paywall rebuild: metering service → subscriptions API integration → pen test → release": the steps
-            # of a program named before the colon, whatever each is called
-            signals.append((1.0, f"a program's {len(chain)} steps: {' -> '.join(chain[:6])}"))
-        elif len(series) >= 3:  # Design, build and roll out the notification service: the seed's design -> implement
-            signals.append((1.0, f"{len(series)} steps of one deliverable: {', '.join(series)}"))
-        elif len(asked) >= 3:  # Set up the staging environment, seed it with data, and give QA access
-            signals.append((1.0, f"{len(asked)} pieces of work asked in the title: {', '.join(asked)}"))
-        elif len(ordered := stage_words(text)) - self._steps_on_it(text, actions) >= 2 and (
+        return [action for action in actions if not keeps_record(action)]  # "save screenshots as evidence"
+
+    def _ordered_stages(self, text: str, actions: list[str], markers: list[str], domains: list[str],
+                        read_only: bool) -> list[tuple[float, str]]:
+        """Stages in order: ordering words, planned phases, a cut-over, sequence markers (the first that fires)."""
+        if len(ordered := stage_words(text)) - self._steps_on_it(text, actions) >= 2 and (
                 len(actions) >= 2 or len(domains) >= 2 or sum(
                     bool(_NEW_THING_RE.match(segment)) for segment in sequence_segments(text)[1:]) >= 2):
             # "Build the reminders service, then deploy it, then tell finance": two ordering words, three stages
-            signals.append((1.0, f"ordered stages ({', '.join(ordered[:3])})"))
-        elif len(phases := stated_phases(text)) >= 2 and not read_only:
-            signals.append((1.0, f"{len(phases)} phases planned"))  # Phase 1: ..., Phase 2: ...; v1 ..., v2 adds ...
-        elif markers and len(actions) >= 3 and _RETIRED_LAST_RE.search(text):
+            return [(1.0, f"ordered stages ({', '.join(ordered[:3])})")]
+        if len(phases := stated_phases(text)) >= 2 and not read_only:
+            return [(1.0, f"{len(phases)} phases planned")]  # Phase 1: ..., Phase 2: ...; v1 ..., v2 adds ...
+        if markers and len(actions) >= 3 and _RETIRED_LAST_RE.search(text):
             # "Integrate Adyen, migrate the saved cards, then turn off Stripe": a cut-over, built and moved, then the
             # old one retired
-            signals.append((1.0, f"a cut-over: {len(actions)} steps, the old one retired last"))
-        elif markers and (len(actions) >= 2 or len(domains) >= 2):
-            signals.append((0.6, f"sequential dependencies ({', '.join(markers[:3])})"))
-        if len(headed := plan_heading_items(first_line, self._verbs)) >= 3 and not read_only:
-            signals.append((1.0, f"{len(headed)} items under a plan's heading: {', '.join(headed[:4])}"))
-        # "Upgrade all 14 microservices to Spring Boot 3 and redeploy them"; not five templates of one site
-        if (shipped := _MANY_SHIPPED_RE.search(text)) and _SHIPPED_ALONE.intersection(
-                word.removesuffix("s") for word in re.findall(r"[a-z]+", shipped.group().lower())):
-            signals.append((1.0, f"a change to many things, each shipped after it ({shipped.group()!r})"))
+            return [(1.0, f"a cut-over: {len(actions)} steps, the old one retired last")]
+        if markers and (len(actions) >= 2 or len(domains) >= 2):
+            return [(0.6, f"sequential dependencies ({', '.join(markers[:3])})")]
+        return []
+
+    def _plan_heading(self, first_line: str) -> list[tuple[float, str]]:
+        """Three or more items under a plan's heading in the first line."""
+        if len(headed := plan_heading_items(first_line, self._verbs)) >= 3:
+            return [(1.0, f"{len(headed)} items under a plan's heading: {', '.join(headed[:4])}")]
+        return []
+
+    @staticmethod
+    def _stated_parts(text: str, parts: int, read_only: bool) -> list[tuple[float, str]]:
+        """Parts a coordinator lists, or stated with a part noun (things to read, for a read-only job)."""
+        if len(keyed := keyed_parts(text)) >= 3 and not read_only:
+            return [(1.0, f"{len(keyed)} parts a coordinator lists: {', '.join(keyed[:4])}")]
+        if parts >= 3 and read_only:
+            return [(0.0, f"{parts} things to read, one job")]
+        if parts >= 3:
+            return [(1.0, f"{parts} parts of work stated")]
+        return []
+
+    def _things_to_build(self, text: str, body: str, first_line: str) -> list[tuple[float, str]]:
+        """Three or more deliverables to build, as the text names or lists them."""
         made = self._deliverables(text) or self._listed_things(body) or self._listed_things(self._after_label(first_line)) \
             or self._listed_built(body)
-        reached = _REACHED_RE.findall(text)
-        if len(reached) >= 3:  # stored in the accounts table, sent to the CRM sync, shown in the admin view
-            signals.append((1.0, f"the change reaches {len(reached)} places: {', '.join(reached[:4])}"))
-        named = [] if read_only else named_parts(text)
-        if len(named) > parts:  # the three batch jobs (invoice, reminder, export): a count the part nouns miss
-            signals.append((1.0 if len(named) >= 3 else 0.6, f"{len(named)} named parts: {', '.join(named[:4])}"))
-        if len(keyed := keyed_parts(text)) >= 3 and not read_only:
-            signals.append((1.0, f"{len(keyed)} parts a coordinator lists: {', '.join(keyed[:4])}"))
-        elif parts >= 3 and read_only:
-            signals.append((0.0, f"{parts} things to read, one job"))
-        elif parts >= 3:
-            signals.append((1.0, f"{parts} parts of work stated"))
-        elif len(made) >= 3:
-            signals.append((1.0, f"{len(made)} things to build: {', '.join(made[:4])}"))
-        elif len(items) >= 3 and self._made_then_shipped(items) and not (
+        return [(1.0, f"{len(made)} things to build: {', '.join(made[:4])}")] if len(made) >= 3 else []
+
+    def _listed_parts(self, items: list[str], first_line: str, domains: list[str],
+                      decided_by: str | None) -> list[tuple[float, str]]:
+        """Three or more listed pieces of work: parts, unless they are one routine's or one release's steps."""
+        if len(items) >= 3 and self._made_then_shipped(items) and not (
                 self._before_details(first_line) != first_line and set(items) <= set(listed_items(first_line))):
             # (not a workflow's own steps after "Set up the release workflow:": what it does, F1)
             # "build + sec review + rollout", "Mobile: rebuild settings, add biometric login, ship to stores":
             # what is made, then shipped, as the seed's "Refactor API layer, update tests, and deploy"
-            signals.append((1.0, f"{len(items)} listed parts of work, the last shipping what the others make"))
-        elif len(items) >= 3 and decided_by in ROUTINES and len(domains) <= 1:
+            return [(1.0, f"{len(items)} listed parts of work, the last shipping what the others make")]
+        if len(items) >= 3 and decided_by in ROUTINES and len(domains) <= 1:
             # "Phishing report: ... Block the sender, pull the email from all mailboxes, check sign-in logs and reply":
             # the response to one reported finding, one master's routine, not parts
-            signals.append((0.0, f"{len(items)} steps of {ROUTINES[decided_by]}"))
-        elif len(items) >= 3 and len(domains) <= 1 and _ships_a_version(title_line):
+            return [(0.0, f"{len(items)} steps of {ROUTINES[decided_by]}")]
+        if len(items) >= 3 and len(domains) <= 1 and _ships_a_version(first_line):
             # "Hotfix 7.12.1: ship to both stores: build 7.12.1, upload it, request review, roll out": one release's steps
-            signals.append((0.0, f"{len(items)} steps of one release"))
-        elif len(items) >= 3:  # four or more parts are as many as four separate actions
-            signals.append((1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work"))
-        elif len(owed := max(self._obligations(listed), self._obligations(clauses(rest if rest.strip() else title)),
-                             key=len)) >= 3:  # a title that is the whole ask says what it owes too
+            return [(0.0, f"{len(items)} steps of one release")]
+        if len(items) >= 3:  # four or more parts are as many as four separate actions
+            return [(1.0 if len(items) >= 4 else 0.8, f"{len(items)} listed parts of work")]
+        return []
+
+    def _owed_work(self, listed: list[str], title: str, rest: str) -> list[tuple[float, str]]:
+        """Three or more things said to be owed a change ("... must be replaced"), in the list or the clauses."""
+        if len(owed := max(self._obligations(listed), self._obligations(clauses(rest if rest.strip() else title)),
+                           key=len)) >= 3:  # a title that is the whole ask says what it owes too
             # the title's own request is one more ("Update the pricing page. Also: ... must be replaced, ...")
             more = _stem_of(title) in self._verbs
-            signals.append((1.0 if len(owed) + more >= 4 else 0.8, f"{len(owed)} things to be changed"
-                            f"{' besides the title' if more else ''}: {', '.join(owed[:4])}"))
+            return [(1.0 if len(owed) + more >= 4 else 0.8, f"{len(owed)} things to be changed"
+                     f"{' besides the title' if more else ''}: {', '.join(owed[:4])}")]
+        return []
+
+    def _action_signals(self, actions: list[str], title: str, markers: list[str], domains: list[str], read_only: bool,
+                        person: bool, decided_by: str | None) -> list[tuple[float, str]]:
+        """Three or more separate actions are parts, unless they are one job's steps."""
+        if (one_job := self._one_jobs_steps(actions, title, markers, domains, read_only, person, decided_by)) is not None:
+            return one_job
+        if len(actions) >= 4:
+            return [(1.0, f"{len(actions)} separate actions")]
+        if len(actions) == 3:
+            return [(1.0, "3 separate actions")]
+        return []
+
+    def _one_jobs_steps(self, actions: list[str], title: str, markers: list[str], domains: list[str], read_only: bool,
+                        person: bool, decided_by: str | None) -> list[tuple[float, str]] | None:
+        """The signal (perhaps none) of actions that are one job's steps, which then do not count; None when they
+        are separate actions."""
         if read_only and all(_stem_of(action) in READ_ONLY_VERBS + NOTING_VERBS for action in actions):
-            actions = []  # an audit's "list every role ... and flag those unused": steps of the one reading job
-        elif person and all(_stem_of(action) in ACCESS_STEPS for action in actions):
-            actions = []  # remove them from the GitHub org, disable their SSO account: one offboarding's steps
-        elif len(actions) >= 3 and decided_by in ROUTINES and len(domains) <= 1 and not any(
+            return []  # an audit's "list every role ... and flag those unused": steps of the one reading job
+        if person and all(_stem_of(action) in ACCESS_STEPS for action in actions):
+            return []  # remove them from the GitHub org, disable their SSO account: one offboarding's steps
+        if len(actions) >= 3 and decided_by in ROUTINES and len(domains) <= 1 and not any(
                 _stem_of(action) in self._making - {"fix", "replace"} for action in actions):
             # "Rotate the key, restrict the new one, move it to the CI secrets and purge it from the history": the
             # response to one finding, as its listed steps above; not a new thing made for it ("rewrite the token
             # service in Go, verify the other services, upgrade the SDKs")
-            signals.append((0.0, f"{len(actions)} steps of {ROUTINES[decided_by]}"))
-            actions = []
-        elif len(actions) >= 3 and all(_stem_of(action) in SETTING_VERBS for action in actions):
+            return [(0.0, f"{len(actions)} steps of {ROUTINES[decided_by]}")]
+        if len(actions) >= 3 and all(_stem_of(action) in SETTING_VERBS for action in actions):
             # "Set the page size to 50, switch the default sort to newest and raise the export limit": values
             # of one configuration, not pieces of work
-            signals.append((0.0, f"{len(actions)} settings changed, one change"))
-            actions = []
-        elif len(actions) >= 3 and len(domains) <= 1 and (self._one_request(title) or self._one_problem(title, actions)) \
+            return [(0.0, f"{len(actions)} settings changed, one change")]
+        if len(actions) >= 3 and len(domains) <= 1 and (self._one_request(title) or self._one_problem(title, actions)) \
                 and not (
                 any(not marker.startswith("and ") for marker in markers)
                 and any(_stem_of(action) in self._making for action in actions) and not _VERSION_SHIPPED_RE.match(title)) \
@@ -575,14 +712,9 @@ class Classifier(Router):
             # ordered steps that make something and then ship it ("fix the deprecations, ..., then deploy to
             # staging") are parts; a routine done in order ("drain the nodes, upgrade the control plane, then
             # the node pools") is the one request's steps
-            signals.append((0.0, f"{len(actions)} steps of the one request the title makes"))
-            actions = []  # Release 2.4.0: bump the version, update the changelog, tag, build: one master's routine
-        if len(actions) >= 4:
-            signals.append((1.0, f"{len(actions)} separate actions"))
-        elif len(actions) == 3:
-            signals.append((1.0, "3 separate actions"))
-
-        return signals
+            # (Release 2.4.0: bump the version, update the changelog, tag, build: one master's routine)
+            return [(0.0, f"{len(actions)} steps of the one request the title makes")]
+        return None
 
     def _review_stage(self, text: str, route: Route, domains: list[str]) -> list[tuple[float, str]]:
         """M: a review or sign-off of what is built, asked as a piece of work ("a PCI scope review with security",
@@ -1054,6 +1186,47 @@ _VERSION_SHIPPED_RE = re.compile(r"\s*(?:release|ship|publish|deploy|roll\s+out|
 the release's routine, not a thing made and then shipped."""
 
 
+def _title_and_rest(text: str) -> tuple[str, str]:
+    """The title (its shared head read once) and the rest of the text up to its criteria, a guide's content read as
+    what it says: the title usually summarises the description, so the richer of the two counts, not both."""
+    title, _, rest = _SHARED_HEAD_RE.sub(r"\1", text).partition("\n")
+    rest = CRITERIA_RE.split(rest, maxsplit=1)[0]  # what must hold of the deliverable, not more work
+    rest = _DOC_CONTENT_RE.sub(r"\1", rest)  # "write the guide: enrol in MDM, install the VPN": what it says
+    return title, rest
+
+
+def _title_steps(series: list[str], asked: list[str]) -> list[tuple[float, str]]:
+    """Three or more steps of one deliverable in the title's verb series, or three pieces of work it asks."""
+    if len(series) >= 3:  # Design, build and roll out the notification service: the seed's design -> implement
+        return [(1.0, f"{len(series)} steps of one deliverable: {', '.join(series)}")]
+    if len(asked) >= 3:  # Set up the staging environment, seed it with data, and give QA access
+        return [(1.0, f"{len(asked)} pieces of work asked in the title: {', '.join(asked)}")]
+    return []
+
+
+def _shipped_each(text: str) -> list[tuple[float, str]]:
+    """A change to many things each shipped alone ("Upgrade all 14 microservices to Spring Boot 3 and redeploy
+    them"); not five templates of one site."""
+    if (shipped := _MANY_SHIPPED_RE.search(text)) and _SHIPPED_ALONE.intersection(
+            word.removesuffix("s") for word in re.findall(r"[a-z]+", shipped.group().lower())):
+        return [(1.0, f"a change to many things, each shipped after it ({shipped.group()!r})")]
+    return []
+
+
+def _reached_places(text: str) -> list[tuple[float, str]]:
+    """A change that reaches three places: stored in the accounts table, sent to the CRM sync, shown in the admin view."""
+    reached = _REACHED_RE.findall(text)
+    return [(1.0, f"the change reaches {len(reached)} places: {', '.join(reached[:4])}")] if len(reached) >= 3 else []
+
+
+def _named_parts(text: str, parts: int) -> list[tuple[float, str]]:
+    """Parts named more than the part nouns count: the three batch jobs (invoice, reminder, export)."""
+    named = named_parts(text)
+    if len(named) > parts:
+        return [(1.0 if len(named) >= 3 else 0.6, f"{len(named)} named parts: {', '.join(named[:4])}")]
+    return []
+
+
 def _ships_a_version(title: str) -> bool:
     """A title that ships a version ("Release iOS 5.3.0"), also after a label that names it ("Hotfix 7.12.1: ship to
     both stores")."""
@@ -1239,9 +1412,6 @@ def _verb_of(form: str, verbs: Collection[str]) -> str | None:
             return verb
     return None
 
-
-def _unchanged(text: str) -> str:
-    return text
 
 
 def _list(value: object) -> list[str]:
