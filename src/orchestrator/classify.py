@@ -680,11 +680,7 @@ class Classifier(Router):
         """Three or more separate actions are parts, unless they are one job's steps."""
         if (one_job := self._one_jobs_steps(actions, title, markers, domains, read_only, person, decided_by)) is not None:
             return one_job
-        if len(actions) >= 4:
-            return [(1.0, f"{len(actions)} separate actions")]
-        if len(actions) == 3:
-            return [(1.0, "3 separate actions")]
-        return []
+        return [(1.0, f"{len(actions)} separate actions")] if len(actions) >= 3 else []
 
     def _one_jobs_steps(self, actions: list[str], title: str, markers: list[str], domains: list[str], read_only: bool,
                         person: bool, decided_by: str | None) -> list[tuple[float, str]] | None:
