@@ -22,6 +22,7 @@ from orchestrator.history import (
     Correction,
     Example,
     History,
+    IndexKept,
     corrections_in,
     examples_from_corrections,
     examples_from_overrides,
@@ -48,6 +49,7 @@ class RoutingMemory:
         self._overrides: list[Example] = []
         self._overrides_problem: str | None = None
         self._problem: str | None = None  # why the corrections could not be read or written, said once
+        self._kept = IndexKept()  # the last pass's history index, used again while its examples are the same
 
     def _corrections(self) -> list[dict[str, Any]]:
         """What is remembered; :class:`StoreError` when the file is there but cannot be read as a list
@@ -178,4 +180,4 @@ class RoutingMemory:
             return [*self._override_examples(),
                     *examples_from_corrections(self._readable_corrections()[-MAX_PERSONS_WORDS:])]
 
-        return History(gather, people)
+        return History(gather, people, self._kept)
