@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from orchestrator.store import FolderStore, Layout
+
 DATA = Path(__file__).parent / "data"
 SAMPLES = DATA / "samples"  # a copy of shared/samples/coordination: the dirt the real system writes
 
@@ -160,6 +162,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.stem in PROCESS_MODULES:
             item.add_marker(pytest.mark.process)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> FolderStore:
+    """A folder store on an empty coordination folder, its folders made (a test file may define its own)."""
+    folder = FolderStore(Layout(tmp_path / "coordination"))
+    folder.make_folders()
+    return folder
 
 
 @pytest.fixture

@@ -34,13 +34,6 @@ from conftest import DaemonProcess, read_queue, wait_for, write_by_rename
 from sim import FAST, SUBTASKS, Sim, task
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> FolderStore:
-    folder = FolderStore(Layout(tmp_path / "coordination"))
-    folder.make_folders()
-    return folder
-
-
 def spy_temps(store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Every temporary file the store writes, wherever it writes it."""
     made: list[Path] = []

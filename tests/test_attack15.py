@@ -16,16 +16,7 @@ import pytest
 
 from orchestrator import store as store_module
 from orchestrator.flock import FileLock, Timeout
-from orchestrator.store import FolderStore, Layout, StoreError
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> FolderStore:
-    root = tmp_path / "coordination"
-    root.mkdir()
-    folder = FolderStore(Layout(root))
-    folder.make_folders()
-    return folder
+from orchestrator.store import FolderStore, StoreError
 
 
 def _leftovers(store: FolderStore) -> list[str]:

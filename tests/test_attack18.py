@@ -16,15 +16,6 @@ from orchestrator.config import Config, Settings
 from orchestrator.store import FolderStore, Layout, LockTimeout, StoreError
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> FolderStore:
-    root = tmp_path / "coordination"
-    root.mkdir()
-    folder = FolderStore(Layout(root))
-    folder.make_folders()
-    return folder
-
-
 def _running(data: dict[str, Any]) -> None:
     data["status"] = "running"
 
