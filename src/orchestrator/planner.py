@@ -320,6 +320,9 @@ class _Item:
     """The domain of the team the request named as its doer (``Platform moves the secrets to Vault``), if one."""
     home: int | None = None
     """Its group before it was moved before the work a ``before`` names (``review the proxy before we remove the VPN``)."""
+    uses: bool = False
+    """Whether it was placed after the part whose output it uses or checks (``Triage what they find``): its rank is
+    that part's, not people's work in a delivery."""
 
 
 def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
@@ -786,6 +789,8 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
     _before_named(found)
     _reviews_wait(found)
     _set_up_first(found)
+    _consumers_wait(found, frozenset(classifier.config.making_verbs))
+    _checks_with_wait(found)
     found = _conditions_done(found, _work_words(classifier))
     if "docs" in classifier.config.domains:
         _approvals_prepared(found, classifier.config.domains["docs"].master)
@@ -913,6 +918,87 @@ def _set_up_first(items: list[_Item]) -> None:
 def _follow(item: _Item, anchor: _Item) -> None:
     """Place ``item`` right after ``anchor``."""
     item.group, item.rank, item.waits, item.after = anchor.group, _order(anchor)[1], anchor.waits, anchor.after + 1
+
+
+_OUTPUT_RE = re.compile(
+    r"\b(?:the|its|their|these|those|all|any|every)\s+(?P<by>(?:[\w-]+\s+){0,2}?)(?:findings?|results?|recommendations?|"
+    r"measurements?|numbers)\b(?!\s+(?:page|pages|list|view|tab|panel|screen|table|api|endpoint|widget|count)\b)"
+    r"(?:\s+(?:from|of)\s+(?P<source>[^,;.]+))?|"
+    r"\b(?:what|whatever|anything|everything|(?:the|every|each|all|any)\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+"
+    r"(?:(?P<pronoun>it|they)|the\s+(?P<subject>[\w-]+(?:\s+[\w-]+)?))\s+(?:finds?|found|flags?|reports?|shows?|"
+    r"produces?|recommends?|turns\s+up|surfaces?|uncovers?)\b", re.IGNORECASE)
+"""What a part uses of another part's output: ``Triage what they find``, ``Fix the issues it reports``, ``Rotate every
+secret the scan finds``, ``Apply the recommendations from the assessment report``, ``Summarise the results``."""
+_PRODUCES_RE = re.compile(r"^\s*(?:then\s+)?(?:have\s+(?:[\w-]+\s+){0,3}?|get\s+(?:[\w-]+\s+){0,3}?|commission\s+(?:\S+\s+)"
+                          r"{0,4}?)?(?:run|scan|audit|assess|review|pen-?test|test|load-test|benchmark|profile|measure|attack|probe|fuzz|"
+                          r"check|triage|analy[sz]e|evaluate|investigate|inspect|survey)\b|^\s*(?:run|do|book|"
+                          r"commission|get|have)\b.*\b(?:audit|review|scan|pen[\s-]*test|assessment|analysis|survey|"
+                          r"tests?|benchmark)\b", re.IGNORECASE)
+"""A part whose output is findings or results: a run, a review, a measure, a triage."""
+_EARLIER_RE = re.compile(r"\b(?:last|previous|prior|old|earlier|existing)\b|\b(?:19|20)\d\d\b", re.IGNORECASE)
+"""An output said to come from before this work (``the findings from last year's pen test``): no part of the plan's."""
+_CHANGE_USED_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?deploy|deploy|ship|release|roll\s+out|publish|promote|push|"
+                             r"apply)\s+(?:the|that|this)\s+(?:fix|change|changes|hotfix|patch|update)\b", re.IGNORECASE)
+"""A delivery of the change a part before it made (``Update the VAT rates, roll out the change``)."""
+_NEW_THING_RE = re.compile(r"\bthe\s+new\s+(?:[\w-]+\s+)?(?P<thing>[\w-]+)(?=\s*(?:$|[,.;:)]|\s(?:to|in|on|for|with|"
+                           r"from|into|onto|across|and|at|that|so|before|after|as|behind|through)\b))", re.IGNORECASE)
+"""A thing a part before made, named by its head noun (``Scan the new image``, ``roll out the new base image to ...``)."""
+
+
+def _stem(word: str) -> str:
+    return word.lower()[:6]
+
+
+def _named_part(words: str, candidates: list[_Item]) -> _Item | None:
+    """The latest of ``candidates`` whose words share a stem with ``words`` (``assessment`` -> ``assess ...``)."""
+    stems = {_stem(word) for word in _WORD_RE.findall(words.lower()) if word not in _PLAIN_WORDS}
+    return next((part for part in reversed(candidates) if stems & {_stem(word) for word in
+                                                                   _WORD_RE.findall(part.text.lower())}), None)
+
+
+def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
+    """A part that uses what another part produces waits for it, whatever their phases: ``Triage what they find``
+    after the pen test, ``Measure p99 latency from the load test results`` after the load test, ``Scan the new image``
+    after the build of it, ``Roll out the change`` after the change. The producer is the part the words name (the
+    scan, the assessment, the load test), else the nearest run or review written before it; an output from before
+    this work (``the findings from last year's pen test report``), or one no part produces (``the search results
+    page``, ``Post the test results`` with no run in the plan) binds to none, so independent parts stay side by side.
+    A part already after its producer stays where it is."""
+    for n, item in enumerate(items):
+        earlier = items[:n]
+        producer: _Item | None = None
+        used = _OUTPUT_RE.search(item.text)
+        if used and not _EARLIER_RE.search(used.group()):
+            named = used["source"] or used["subject"] or ""
+            runs = [other for other in earlier if _PRODUCES_RE.match(other.text)]
+            producer = _named_part(named, earlier) if named else \
+                (_named_part(used["by"] or "", runs) or (runs[-1] if runs else None))
+        elif _CHANGE_USED_RE.match(item.text):
+            producer = earlier[-1] if earlier and earlier[-1].group == item.group else None
+        elif (new := _NEW_THING_RE.search(item.text)) is not None:
+            thing = _stem(new["thing"])
+            producer = next((other for other in reversed(earlier) if thing in {_stem(word) for word in
+                             _WORD_RE.findall(other.text.lower())} and (other.text.split(maxsplit=1)[0].lower() in making
+                                                                       or _NEW_THING_RE.search(other.text))), None)
+        if producer is not None and _order(item) <= _order(producer):
+            _follow(item, producer)
+            item.uses = True
+
+
+_CHECK_WITH_RE = re.compile(r"^\s*(?:then\s+)?(?:confirm|verify|check|validate|make\s+sure)\s+with\s+", re.IGNORECASE)
+
+
+def _checks_with_wait(items: list[_Item]) -> None:
+    """A check made with someone (``confirm with support that refunds are flowing again``, ``verify with accounting
+    that the invoices carry the new rates``) confirms the work written before it: it comes after that work, not
+    beside it; one written first is a question before the work, and stays where it is."""
+    for n, item in enumerate(items):
+        earlier = [other for other in items[:n] if other.group == item.group]
+        if _CHECK_WITH_RE.match(item.text) and earlier:
+            last = max(earlier, key=_order)
+            if _order(item) <= _order(last):
+                _follow(item, last)
+                item.uses = True
 
 
 _PREPARED = frozenset({"implement", "secure"})
@@ -1633,8 +1719,9 @@ def _remediations(items: list[_Item]) -> None:
     """With a review in the plan, fixing what it finds comes after it, not beside the work it reviews."""
     if any(item.phase == "audit" for item in items):
         for item in items:
-            if item.phase in ("implement", "secure") and _REMEDIATES_RE.match(item.text):
-                item.phase = "remediate"
+            if item.phase in ("implement", "secure") and _REMEDIATES_RE.match(item.text) and not (
+                    (used := _OUTPUT_RE.search(item.text)) and _EARLIER_RE.search(used.group())):
+                item.phase = "remediate"  # not "the findings from last year's pen test": no review of this plan's
 
 
 _SOFTWARE_RE = re.compile(
@@ -1667,13 +1754,13 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
     """Add what complex work needs: a split of a new system, a design first, tests after; not where nothing is
     made (``makes``: whether a part makes something, not only works on what exists), as in "Revoke the leaked key,
     issue a new one, update it in Vault": there is no architecture to design, nor code to unit-test."""
-    implement = [item for item in items if item.phase == "implement" and item.rank is None]  # not people's work
+    implement = [item for item in items if item.phase == "implement" and (item.rank is None or item.uses)]  # not people's work
     if makes is not None and len(items) >= 3 and implement and not any(map(makes, implement)):
         implement = []
     # a response or an operation with one thing to make in it (``Block the IPs, force a reset, add rate limiting,
     # notify the users``): the thing made is tested, but the work is no system to design
     minor = makes is not None and len(items) >= 3 and sum(map(makes, implement)) * 2 < sum(
-        item.phase in ("implement", "secure") and item.rank is None and not makes(item) for item in items)
+        item.phase in ("implement", "secure") and (item.rank is None or item.uses) and not makes(item) for item in items)
     if _NO_BUILD_TOPIC_RE.search(topic) or _NO_BUILD_TITLE_RE.match(task.title):
         # a person (onboarding, offboarding), a host to switch off or a label ("follow-ups") has no architecture to
         # design and no code to unit-test: the parts are actions for their masters
