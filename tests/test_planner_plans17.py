@@ -98,3 +98,53 @@ def test_a_delivery_of_the_fix_already_after_it_keeps_its_place_after_the_tests(
                     "Fix the payout e-mail scheduler, deploy the fix to production, and add a regression test for "
                     "the scheduler.")
     assert _stage(plan, "Add a regression test") < _stage(plan, "Deploy the fix")
+
+
+def _part(plan: Plan, start: str) -> tuple[str, str]:
+    found = next(s for s in plan.subtasks if s.title.startswith(start))
+    return found.assigned_to, found.worker_type
+
+
+def test_designing_is_developments_planner_work_in_a_delivery_task() -> None:
+    plan = plan_for("Blue-green deploys for the API",
+                    "Design the blue-green switch for the API, add a second target group to the load balancer and "
+                    "roll out the pipeline change to every service.")
+    assert _part(plan, "Design the blue-green switch") == ("development", "planner")
+
+
+def test_a_thing_named_after_design_is_no_design_step() -> None:
+    plan = plan_for("Ship the new theme",
+                    "Design tokens for the new theme are delivered by the agency. Deploy the theme to the web app, "
+                    "roll it out to 10% of users and publish the theme changelog.")
+    assert not any(s.title.startswith("Design tokens") and s.worker_type == "planner" for s in plan.subtasks)
+
+
+def test_agreeing_a_date_with_people_is_coordination_before_what_it_dates() -> None:
+    plan = plan_for("New warehouse scanners",
+                    "Schedule the cut-over with the warehouse leads, deploy the scanner app to every handheld and "
+                    "roll out the new pick lists.")
+    assert _part(plan, "Schedule the cut-over") == ("development", "implementation")
+    assert _stage(plan, "Schedule the cut-over") < _stage(plan, "Deploy the scanner app")
+
+
+def test_a_freeze_set_up_in_the_pipeline_stays_a_deploy() -> None:
+    plan = plan_for("Holiday readiness",
+                    "Scale the web clusters, set up the deploy freeze for December and verify the backups.")
+    assert _part(plan, "Set up the deploy freeze")[0] == "cicd"
+
+
+def test_a_tidy_up_of_what_exists_has_no_architecture_and_runs_side_by_side() -> None:
+    plan = plan_for("Tidy up the GitHub org",
+                    "Add a CODEOWNERS file to every active repo, turn on required reviews for main, deregister the "
+                    "idle self-hosted runners and archive the forks nobody uses.")
+    titles = [s.title for s in plan.subtasks]
+    assert not any(title.startswith(("Design ", "Write tests for")) for title in titles)
+    assert _stage(plan, "Add a CODEOWNERS file") == _stage(plan, "Turn on required reviews") \
+        == _stage(plan, "Deregister the idle self-hosted runners")
+
+
+def test_a_clean_up_of_code_is_still_built_and_tested() -> None:
+    plan = plan_for("Clean up the billing code",
+                    "Add a CODEOWNERS file to the payment module, turn on strict type checks for it, split the "
+                    "PaymentProcessor class and add a test for each refund path.")
+    assert any(s.title.startswith("Design ") for s in plan.subtasks)

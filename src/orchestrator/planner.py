@@ -357,7 +357,8 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # title that only names the thing ("New checkout flow with Apple Pay") is the whole task, not a part of it
     # "80,000 patient records" is one number, not two clauses ("Migrate 80", "the 000 patient records")
     # an onboarding, a switch-off or follow-ups: actions side by side, nothing built (see _side_by_side)
-    listed, switched = bool(_NO_BUILD_TOPIC_RE.search(topic)), bool(_NO_BUILD_TITLE_RE.match(task.title))
+    listed, switched = bool(_NO_BUILD_TOPIC_RE.search(topic) or _TIDY_TITLE_RE.match(task.title)), \
+        bool(_NO_BUILD_TITLE_RE.match(task.title))
     work = as_work_text(_GROUPED_RE.sub(_GROUP_MARK, _flattened(_first_last(_GUESSES_RE.sub("", description)), verbs)),
                         words)
     items = _items(work, main, classifier, verbs, independent=listed or switched)
@@ -1168,6 +1169,12 @@ _NO_BUILD_TITLE_RE = re.compile(r"^\s*(?:[\w-]+\s*:\s*)?(?:please\s+)?(?:onboard
 """A title whose work is people's accounts (``Onboard new SRE Priya Raman``, ``Offboard Jamie Chen``) or switching a
 thing off (``Decommission the old bastion host``): its parts are actions, nothing is built (not ``Onboard ... to a new
 portal for ...``: a thing made for it)."""
+_TIDY_TITLE_RE = re.compile(r"^\s*(?:[\w-]+\s*:\s*)?(?:please\s+)?(?:tidy(?:\s+up)?|clean\s+up|housekeeping)\b(?!.*\b(?:"
+                            r"code|codebase|modules?|class(?:es)?|functions?|components?|api|services?|tests?|css|styles?|"
+                            r"schema|types?|imports?|logic|handlers?)\b)", re.IGNORECASE)
+"""A tidy-up of what exists (``Tidy up the platform repositories``, ``Clean up GitHub before the due diligence``): a
+set of actions side by side, like follow-ups, with no architecture to design; not a clean-up of code, which is a
+refactoring."""
 _NO_BUILD_TOPIC_RE = re.compile(r"\b(?:follow-?ups?|action\s+items?|to-?dos?|leftovers|clean-?up)\s*$|"
                                 r"\b(?:new\s+)?(?:hires?|joiners?|leavers?|starters?|contractors?|interns?|employees?)\s*$",
                                 re.IGNORECASE)
@@ -1428,6 +1435,11 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # "Add the ownership check": an inventory word ("ownership") in a check that code makes, not a count
             chosen = dataclasses.replace(chosen, domain="development",
                                          master=classifier.config.domains["development"].master)
+        if opening and owner is None and _DESIGNS_RE.match(part) and chosen.domain in ("cicd", "inventory", "docs") \
+                and "development" in classifier.config.domains:
+            # "Design the load-test harness" in a cicd task: designing is development's planner work, not a deploy
+            chosen = dataclasses.replace(chosen, domain="development",
+                                         master=classifier.config.domains["development"].master)
         shipped = chosen
         if opening and chosen.domain == "cicd" and not route.strong:
             chosen = _not_shipped(part, chosen, classifier)
@@ -1436,11 +1448,27 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         if chosen is not shipped:  # people's work or a document in a delivery: its own worker, the delivery's order
             previous.phase = "docs" if chosen.domain == "docs" else "implement"
             previous.rank = RANK["deploy"]
+        if opening and owner is None and _SCHEDULES_RE.match(part) and "development" in classifier.config.domains:
+            # agreeing a date with people ("Schedule the go-live with the store managers") is coordination no
+            # deploy does: people's work, as training is, and before what it schedules
+            previous.master, previous.phase = classifier.config.domains["development"].master, "implement"
+            previous.rank = RANK["design"]
         previous_owner, previous.owner = owner, owner or ""
         found.append(previous)
     return found
 
 
+_DESIGNS_RE = re.compile(r"^\s*(?:design|architect)\b(?!\s+(?:tokens?|system|review|reviews|docs?|notes|team|files?|"
+                         r"assets?|sprint|debt|partner|agency|studio|sign-?off|mock-?ups?|mocks?|hand-?off|specs?|language)\b)",
+                         re.IGNORECASE)
+"""A part that designs (``Design the load-test harness``, ``Design the AWS landing zone``): development's planner work
+in any task; not a thing named after design (``Design tokens for both themes``, ``Design review notes``)."""
+_SCHEDULES_RE = re.compile(r"^\s*(?:schedule|plan|book|agree|fix|pick)\s+(?:on\s+)?(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,3}?"
+                           r"(?:go-?live|launch|date|dates|calendar|window|slot|cut-?over|downtime)\b"
+                           r"(?!\s+(?:picker|field|column|filter|widget|view|page|api|service|feature|component))",
+                           re.IGNORECASE)
+"""Setting a date with people (``Schedule the go-live with the clinics``, ``Plan the Q3 release calendar with
+product``): coordination before the work it dates; not a feature that shows dates (``Add a date picker``)."""
 _BARE_OBJECT_RE = re.compile(r"(?!(?:the|a|an|our|its|their|all|every|each|both|then|also|this|these)\b)"
                              r"(?:[a-z][\w-]+\s+)?[a-z][\w-]{2,}s(?:\s+(?:to|into|onto|from|on|in)\s+\S.*)?", re.IGNORECASE)
 """A plural noun without an article (``tests``, ``store uploads to GitHub Actions``): in a series after a verb that
@@ -1525,7 +1553,7 @@ _DOCUMENT_RE = re.compile(r"^(?:write|draft|document|update|publish)\b.*?\b(?:po
                           r"templates?|faqs?|manuals?|write-?ups?|summar(?:y|ies))\b", re.IGNORECASE)
 
 
-_PEOPLE_DONE = _PEOPLE_WORK | {"announce", "approve", "hand", "recycle", "wipe", "sign", "collect", "rack", "cable",
+_PEOPLE_DONE = _PEOPLE_WORK | {"announce", "approve", "hand", "recycle", "wipe", "sign", "collect", "rack", "cable", "schedule",
                                "hire", "onboard", "notify", "tell"}
 """People's work whose criteria are a record of it, not a build (``Recycle the old ones``, ``Brief the leads``)."""
 
@@ -1761,7 +1789,7 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
     # notify the users``): the thing made is tested, but the work is no system to design
     minor = makes is not None and len(items) >= 3 and sum(map(makes, implement)) * 2 < sum(
         item.phase in ("implement", "secure") and (item.rank is None or item.uses) and not makes(item) for item in items)
-    if _NO_BUILD_TOPIC_RE.search(topic) or _NO_BUILD_TITLE_RE.match(task.title):
+    if _NO_BUILD_TOPIC_RE.search(topic) or _NO_BUILD_TITLE_RE.match(task.title) or _TIDY_TITLE_RE.match(task.title):
         # a person (onboarding, offboarding), a host to switch off or a label ("follow-ups") has no architecture to
         # design and no code to unit-test: the parts are actions for their masters
         implement = []
