@@ -148,3 +148,38 @@ def test_a_clean_up_of_code_is_still_built_and_tested() -> None:
                     "Add a CODEOWNERS file to the payment module, turn on strict type checks for it, split the "
                     "PaymentProcessor class and add a test for each refund path.")
     assert any(s.title.startswith("Design ") for s in plan.subtasks)
+
+
+def test_what_another_part_finds_does_not_route_the_part_that_uses_it() -> None:
+    plan = plan_for("Pen test of the payments API",
+                    "Have an outside firm pen-test the payments API, triage what they find, fix the critical "
+                    "findings in the payments service and deploy the fixed service.")
+    assert _part(plan, "Triage what they find")[0] == "security"  # "find" is no inventory of its own
+
+
+def test_a_noun_that_looks_like_a_finding_verb_keeps_its_route() -> None:
+    plan = plan_for("Finance reporting move",
+                    "Export the ledgers from Sage, rebuild the 12 key reports in Looker and train the controllers.")
+    assert any(s.title == "Rebuild the 12 key reports in Looker" for s in plan.subtasks)
+    assert _part(plan, "Rebuild the 12 key reports")[0] == "inventory"
+
+
+def test_a_scan_run_again_checks_the_work_before_it() -> None:
+    plan = plan_for("Vulnerable dependencies in the workers",
+                    "Upgrade the vulnerable packages in the worker images, re-run the container scan and redeploy "
+                    "the workers.")
+    assert _stage(plan, "Upgrade the vulnerable packages") < _stage(plan, "Re-run the container scan")
+
+
+def test_an_inventory_action_that_finds_nothing_out_runs_beside_the_other_actions() -> None:
+    plan = plan_for("Tidy up the Bitbucket workspace",
+                    "Archive the dead repositories, add branch permissions to the rest and delete the unused app "
+                    "passwords.")
+    assert _stage(plan, "Archive the dead repositories") == _stage(plan, "Delete the unused app passwords")
+
+
+def test_finding_out_what_exists_still_comes_first_in_a_tidy_up() -> None:
+    plan = plan_for("Tidy up the Bitbucket workspace",
+                    "List every repository without an owner, add branch permissions to the active ones and delete "
+                    "the unused app passwords.")
+    assert _stage(plan, "List every repository") < _stage(plan, "Delete the unused app passwords")

@@ -921,13 +921,19 @@ def _follow(item: _Item, anchor: _Item) -> None:
     item.group, item.rank, item.waits, item.after = anchor.group, _order(anchor)[1], anchor.waits, anchor.after + 1
 
 
+_FINDS_IT = (r"(?:it|they)\s+(?:finds?|found|flags?|flagged|reports?|reported|shows?|showed|produces?|recommends?|"
+             r"turns?\s+up|surfaces?|uncovers?|identif(?:y|ies)|reveals?)")
+_FINDS_THE = (r"the\s+(?P<subject>[\w-]+(?:\s+[\w-]+)?)\s+(?:finds|found|flagged|shows|showed|turns\s+up|turned\s+up|"
+              r"uncovers|uncovered|identifies|identified|reveals|revealed)")
+"""Who found what a part uses: a pronoun with any verb of finding or reporting (``what they find``, ``the issues it
+reports``), or a named part with a verb that is no noun (``every secret the scan finds``; not ``the 12 key reports``,
+``the old config-file flag code``)."""
 _OUTPUT_RE = re.compile(
     r"\b(?:the|its|their|these|those|all|any|every)\s+(?P<by>(?:[\w-]+\s+){0,2}?)(?:findings?|results?|recommendations?|"
     r"measurements?|numbers)\b(?!\s+(?:page|pages|list|view|tab|panel|screen|table|api|endpoint|widget|count)\b)"
     r"(?:\s+(?:from|of)\s+(?P<source>[^,;.]+))?|"
     r"\b(?:what|whatever|anything|everything|(?:the|every|each|all|any)\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+"
-    r"(?:(?P<pronoun>it|they)|the\s+(?P<subject>[\w-]+(?:\s+[\w-]+)?))\s+(?:finds?|found|flags?|reports?|shows?|"
-    r"produces?|recommends?|turns\s+up|surfaces?|uncovers?)\b", re.IGNORECASE)
+    rf"(?:(?P<pronoun>{_FINDS_IT})|{_FINDS_THE})\b", re.IGNORECASE)
 """What a part uses of another part's output: ``Triage what they find``, ``Fix the issues it reports``, ``Rotate every
 secret the scan finds``, ``Apply the recommendations from the assessment report``, ``Summarise the results``."""
 _PRODUCES_RE = re.compile(r"^\s*(?:then\s+)?(?:have\s+(?:[\w-]+\s+){0,3}?|get\s+(?:[\w-]+\s+){0,3}?|commission\s+(?:\S+\s+)"
@@ -938,6 +944,8 @@ _PRODUCES_RE = re.compile(r"^\s*(?:then\s+)?(?:have\s+(?:[\w-]+\s+){0,3}?|get\s+
 """A part whose output is findings or results: a run, a review, a measure, a triage."""
 _EARLIER_RE = re.compile(r"\b(?:last|previous|prior|old|earlier|existing)\b|\b(?:19|20)\d\d\b", re.IGNORECASE)
 """An output said to come from before this work (``the findings from last year's pen test``): no part of the plan's."""
+_FOUND_BY_RE = re.compile(rf"\s+(?:{_FINDS_IT}|{_FINDS_THE})\b", re.IGNORECASE)
+"""The relative clause that names another part's output (``... what they find``, ``... every secret the scan finds``)."""
 _CHANGE_USED_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?deploy|deploy|ship|release|roll\s+out|publish|promote|push|"
                              r"apply)\s+(?:the|that|this)\s+(?:fix|change|changes|hotfix|patch|update)\b", re.IGNORECASE)
 """A delivery of the change a part before it made (``Update the VAT rates, roll out the change``)."""
@@ -1368,7 +1376,8 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             part = placed + _LEADING_AND_RE.sub("", part.strip())
             openings[place] = True
         placed = _placed(part) if openings[place] else placed
-        route = _part_route(part, classifier, openings[place])
+        # what another part finds is no word of this part's own work ("Triage what they find" is no inventory)
+        route = _part_route(_FOUND_BY_RE.sub("", part), classifier, openings[place])
         if route.domain != "security" and "security" in classifier.config.domains and (
                 _SECURITY_ASKED_RE.match(part) or _SECRETS_MOVED_RE.match(part)):
             route = dataclasses.replace(route, domain="security", strong=True,
@@ -1489,7 +1498,8 @@ _SECRETS_MOVED_RE = re.compile(r"\s*(?:then\s+)?(?:migrate|move|port|transfer)\s
 "migrate" is a word of code moved."""
 
 
-_RETEST_RE = re.compile(r"\bre-?(?:test|scan|check|assess|assessment|audit|verification)s?\b", re.IGNORECASE)
+_RETEST_RE = re.compile(r"\bre-?(?:test|scan|check|assess|assessment|audit|verification)s?\b|\bre-?run\s+(?:the\s+|an?\s+)?"
+                        r"(?:[\w-]+\s+){0,2}?(?:scans?|audits?|pen[\s-]*tests?|checks?|assessments?)\b", re.IGNORECASE)
 """A test, scan or audit done again: of the work before it."""
 _CODE_CHECK_RE = re.compile(r"\s*(?:add|build|create|implement|write|make|enforce)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?"
                             r"(?:checks?|validations?|guards?|constraints?|middleware|authori[sz]ation)\b", re.IGNORECASE)
@@ -1600,7 +1610,7 @@ def _makes(part: str, domain: str, classifier: Classifier) -> bool:
     return domain == "docs" and verb not in _WRITING_VERBS
 
 
-_LOOKING_VERBS = frozenset({"check", "verify", "confirm", "inspect", "search", "look", "review", "investigate",
+_LOOKING_VERBS = frozenset({"check", "verify", "confirm", "inspect", "search", "look", "review", "investigate", "triage",
                             "examine", "query", "monitor", "watch", "trace", "find", "identify", "see", "read"})
 """Verbs that look at what exists and make nothing."""
 
@@ -1835,8 +1845,9 @@ def _side_by_side(items: list[_Item], numbered: bool) -> None:
     for item in items:
         if numbered:
             item.group -= item.group % 100
-        if item.phase in _ACTIONS and item.rank is None:
-            item.rank = RANK["implement"]
+        if (item.phase in _ACTIONS or (item.phase == "inventory" and item.text.split(maxsplit=1)[0].lower()
+                                       not in _FINDING_VERBS)) and item.rank is None:
+            item.rank = RANK["implement"]  # "Archive the dead repositories" finds nothing out: an action beside the rest
 
 
 def _assign_files(items: list[_Item], task: QueueTask, limit: int) -> None:
