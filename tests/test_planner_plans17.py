@@ -183,3 +183,11 @@ def test_finding_out_what_exists_still_comes_first_in_a_tidy_up() -> None:
                     "List every repository without an owner, add branch permissions to the active ones and delete "
                     "the unused app passwords.")
     assert _stage(plan, "List every repository") < _stage(plan, "Delete the unused app passwords")
+
+
+def test_a_date_agreed_is_checked_by_its_record_not_by_a_build() -> None:
+    plan = plan_for("New warehouse scanners",
+                    "Schedule the cut-over with the warehouse leads, deploy the scanner app to every handheld and "
+                    "roll out the new pick lists.")
+    criteria = next(s.success_criteria for s in plan.subtasks if s.title.startswith("Schedule the cut-over"))
+    assert "the date is agreed" in criteria and "code builds" not in criteria

@@ -2133,6 +2133,9 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
     if (wrote and phase in ("docs", "deploy", "review")) or (wrote and _WRITTEN_RE.search(title)):
         return (f"The {wrote.group('what')} is written down where the project keeps its documents, says what to "
                 f"do step by step, and is checked against {topic} as it is now")
+    if phase == "implement" and _SCHEDULES_RE.match(title):  # "Schedule the go-live with the store managers"
+        return (f"Done as asked ({title[:1].lower() + title[1:]}): the date is agreed with those it concerns and "
+                "written down, with who agreed it and when")
     if phase == "implement" and len(title.split()) > 2 and title.split(maxsplit=1)[0].lower() in _PEOPLE_DONE \
             and not _SOFTWARE_RE.search(title) and not re.search(r"\bmodels?\b", title, re.IGNORECASE):
         # "Train the cashiers", "Order 200 replacements": no code builds; what shows it done is a record of it
