@@ -320,6 +320,9 @@ class _Item:
     """The domain of the team the request named as its doer (``Platform moves the secrets to Vault``), if one."""
     home: int | None = None
     """Its group before it was moved before the work a ``before`` names (``review the proxy before we remove the VPN``)."""
+    uses: bool = False
+    """Whether it was placed after the part whose output it uses or checks (``Triage what they find``): its rank is
+    that part's, not people's work in a delivery."""
 
 
 def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfig) -> list[Draft]:
@@ -354,7 +357,8 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     # title that only names the thing ("New checkout flow with Apple Pay") is the whole task, not a part of it
     # "80,000 patient records" is one number, not two clauses ("Migrate 80", "the 000 patient records")
     # an onboarding, a switch-off or follow-ups: actions side by side, nothing built (see _side_by_side)
-    listed, switched = bool(_NO_BUILD_TOPIC_RE.search(topic)), bool(_NO_BUILD_TITLE_RE.match(task.title))
+    listed, switched = bool(_NO_BUILD_TOPIC_RE.search(topic) or _TIDY_TITLE_RE.match(task.title)), \
+        bool(_NO_BUILD_TITLE_RE.match(task.title))
     work = as_work_text(_GROUPED_RE.sub(_GROUP_MARK, _flattened(_first_last(_GUESSES_RE.sub("", description)), verbs)),
                         words)
     items = _items(work, main, classifier, verbs, independent=listed or switched)
@@ -786,6 +790,8 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
     _before_named(found)
     _reviews_wait(found)
     _set_up_first(found)
+    _consumers_wait(found, frozenset(classifier.config.making_verbs))
+    _checks_with_wait(found)
     found = _conditions_done(found, _work_words(classifier))
     if "docs" in classifier.config.domains:
         _approvals_prepared(found, classifier.config.domains["docs"].master)
@@ -913,6 +919,95 @@ def _set_up_first(items: list[_Item]) -> None:
 def _follow(item: _Item, anchor: _Item) -> None:
     """Place ``item`` right after ``anchor``."""
     item.group, item.rank, item.waits, item.after = anchor.group, _order(anchor)[1], anchor.waits, anchor.after + 1
+
+
+_FINDS_IT = (r"(?:it|they)\s+(?:finds?|found|flags?|flagged|reports?|reported|shows?|showed|produces?|recommends?|"
+             r"turns?\s+up|surfaces?|uncovers?|identif(?:y|ies)|reveals?)")
+_FINDS_THE = (r"the\s+(?P<subject>[\w-]+(?:\s+[\w-]+)?)\s+(?:finds|found|flagged|shows|showed|turns\s+up|turned\s+up|"
+              r"uncovers|uncovered|identifies|identified|reveals|revealed)")
+"""Who found what a part uses: a pronoun with any verb of finding or reporting (``what they find``, ``the issues it
+reports``), or a named part with a verb that is no noun (``every secret the scan finds``; not ``the 12 key reports``,
+``the old config-file flag code``)."""
+_OUTPUT_RE = re.compile(
+    r"\b(?:the|its|their|these|those|all|any|every)\s+(?P<by>(?:[\w-]+\s+){0,2}?)(?:findings?|results?|recommendations?|"
+    r"measurements?|numbers)\b(?!\s+(?:page|pages|list|view|tab|panel|screen|table|api|endpoint|widget|count)\b)"
+    r"(?:\s+(?:from|of)\s+(?P<source>[^,;.]+))?|"
+    r"\b(?:what|whatever|anything|everything|(?:the|every|each|all|any)\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+"
+    rf"(?:(?P<pronoun>{_FINDS_IT})|{_FINDS_THE})\b", re.IGNORECASE)
+"""What a part uses of another part's output: ``Triage what they find``, ``Fix the issues it reports``, ``Rotate every
+secret the scan finds``, ``Apply the recommendations from the assessment report``, ``Summarise the results``."""
+_PRODUCES_RE = re.compile(r"^\s*(?:then\s+)?(?:have\s+(?:[\w-]+\s+){0,3}?|get\s+(?:[\w-]+\s+){0,3}?|commission\s+(?:\S+\s+)"
+                          r"{0,4}?)?(?:run|scan|audit|assess|review|pen-?test|test|load-test|benchmark|profile|measure|attack|probe|fuzz|"
+                          r"check|triage|analy[sz]e|evaluate|investigate|inspect|survey)\b|^\s*(?:run|do|book|"
+                          r"commission|get|have)\b.*\b(?:audit|review|scan|pen[\s-]*test|assessment|analysis|survey|"
+                          r"tests?|benchmark)\b", re.IGNORECASE)
+"""A part whose output is findings or results: a run, a review, a measure, a triage."""
+_EARLIER_RE = re.compile(r"\b(?:last|previous|prior|old|earlier|existing)\b|\b(?:19|20)\d\d\b", re.IGNORECASE)
+"""An output said to come from before this work (``the findings from last year's pen test``): no part of the plan's."""
+_FOUND_BY_RE = re.compile(rf"\s+(?:{_FINDS_IT}|{_FINDS_THE})\b", re.IGNORECASE)
+"""The relative clause that names another part's output (``... what they find``, ``... every secret the scan finds``)."""
+_CHANGE_USED_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?deploy|deploy|ship|release|roll\s+out|publish|promote|push|"
+                             r"apply)\s+(?:the|that|this)\s+(?:fix|change|changes|hotfix|patch|update)\b", re.IGNORECASE)
+"""A delivery of the change a part before it made (``Update the VAT rates, roll out the change``)."""
+_NEW_THING_RE = re.compile(r"\bthe\s+new\s+(?:[\w-]+\s+)?(?P<thing>[\w-]+)(?=\s*(?:$|[,.;:)]|\s(?:to|in|on|for|with|"
+                           r"from|into|onto|across|and|at|that|so|before|after|as|behind|through)\b))", re.IGNORECASE)
+"""A thing a part before made, named by its head noun (``Scan the new image``, ``roll out the new base image to ...``)."""
+
+
+def _stem(word: str) -> str:
+    return word.lower()[:6]
+
+
+def _named_part(words: str, candidates: list[_Item]) -> _Item | None:
+    """The latest of ``candidates`` whose words share a stem with ``words`` (``assessment`` -> ``assess ...``)."""
+    stems = {_stem(word) for word in _WORD_RE.findall(words.lower()) if word not in _PLAIN_WORDS}
+    return next((part for part in reversed(candidates) if stems & {_stem(word) for word in
+                                                                   _WORD_RE.findall(part.text.lower())}), None)
+
+
+def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
+    """A part that uses what another part produces waits for it, whatever their phases: ``Triage what they find``
+    after the pen test, ``Measure p99 latency from the load test results`` after the load test, ``Scan the new image``
+    after the build of it, ``Roll out the change`` after the change. The producer is the part the words name (the
+    scan, the assessment, the load test), else the nearest run or review written before it; an output from before
+    this work (``the findings from last year's pen test report``), or one no part produces (``the search results
+    page``, ``Post the test results`` with no run in the plan) binds to none, so independent parts stay side by side.
+    A part already after its producer stays where it is."""
+    for n, item in enumerate(items):
+        earlier = items[:n]
+        producer: _Item | None = None
+        used = _OUTPUT_RE.search(item.text)
+        if used and not _EARLIER_RE.search(used.group()):
+            named = used["source"] or used["subject"] or ""
+            runs = [other for other in earlier if _PRODUCES_RE.match(other.text)]
+            producer = _named_part(named, earlier) if named else \
+                (_named_part(used["by"] or "", runs) or (runs[-1] if runs else None))
+        elif _CHANGE_USED_RE.match(item.text):
+            producer = earlier[-1] if earlier and earlier[-1].group == item.group else None
+        elif (new := _NEW_THING_RE.search(item.text)) is not None:
+            thing = _stem(new["thing"])
+            producer = next((other for other in reversed(earlier) if thing in {_stem(word) for word in
+                             _WORD_RE.findall(other.text.lower())} and (other.text.split(maxsplit=1)[0].lower() in making
+                                                                       or _NEW_THING_RE.search(other.text))), None)
+        if producer is not None and _order(item) <= _order(producer):
+            _follow(item, producer)
+            item.uses = True
+
+
+_CHECK_WITH_RE = re.compile(r"^\s*(?:then\s+)?(?:confirm|verify|check|validate|make\s+sure)\s+with\s+", re.IGNORECASE)
+
+
+def _checks_with_wait(items: list[_Item]) -> None:
+    """A check made with someone (``confirm with support that refunds are flowing again``, ``verify with accounting
+    that the invoices carry the new rates``) confirms the work written before it: it comes after that work, not
+    beside it; one written first is a question before the work, and stays where it is."""
+    for n, item in enumerate(items):
+        earlier = [other for other in items[:n] if other.group == item.group]
+        if _CHECK_WITH_RE.match(item.text) and earlier:
+            last = max(earlier, key=_order)
+            if _order(item) <= _order(last):
+                _follow(item, last)
+                item.uses = True
 
 
 _PREPARED = frozenset({"implement", "secure"})
@@ -1082,6 +1177,12 @@ _NO_BUILD_TITLE_RE = re.compile(r"^\s*(?:[\w-]+\s*:\s*)?(?:please\s+)?(?:onboard
 """A title whose work is people's accounts (``Onboard new SRE Priya Raman``, ``Offboard Jamie Chen``) or switching a
 thing off (``Decommission the old bastion host``): its parts are actions, nothing is built (not ``Onboard ... to a new
 portal for ...``: a thing made for it)."""
+_TIDY_TITLE_RE = re.compile(r"^\s*(?:[\w-]+\s*:\s*)?(?:please\s+)?(?:tidy(?:\s+up)?|clean\s+up|housekeeping)\b(?!.*\b(?:"
+                            r"code|codebase|modules?|class(?:es)?|functions?|components?|api|services?|tests?|css|styles?|"
+                            r"schema|types?|imports?|logic|handlers?)\b)", re.IGNORECASE)
+"""A tidy-up of what exists (``Tidy up the platform repositories``, ``Clean up GitHub before the due diligence``): a
+set of actions side by side, like follow-ups, with no architecture to design; not a clean-up of code, which is a
+refactoring."""
 _NO_BUILD_TOPIC_RE = re.compile(r"\b(?:follow-?ups?|action\s+items?|to-?dos?|leftovers|clean-?up)\s*$|"
                                 r"\b(?:new\s+)?(?:hires?|joiners?|leavers?|starters?|contractors?|interns?|employees?)\s*$",
                                 re.IGNORECASE)
@@ -1275,7 +1376,8 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             part = placed + _LEADING_AND_RE.sub("", part.strip())
             openings[place] = True
         placed = _placed(part) if openings[place] else placed
-        route = _part_route(part, classifier, openings[place])
+        # what another part finds is no word of this part's own work ("Triage what they find" is no inventory)
+        route = _part_route(_FOUND_BY_RE.sub("", part), classifier, openings[place])
         if route.domain != "security" and "security" in classifier.config.domains and (
                 _SECURITY_ASKED_RE.match(part) or _SECRETS_MOVED_RE.match(part)):
             route = dataclasses.replace(route, domain="security", strong=True,
@@ -1342,6 +1444,11 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # "Add the ownership check": an inventory word ("ownership") in a check that code makes, not a count
             chosen = dataclasses.replace(chosen, domain="development",
                                          master=classifier.config.domains["development"].master)
+        if opening and owner is None and _DESIGNS_RE.match(part) and chosen.domain in ("cicd", "inventory", "docs") \
+                and "development" in classifier.config.domains:
+            # "Design the load-test harness" in a cicd task: designing is development's planner work, not a deploy
+            chosen = dataclasses.replace(chosen, domain="development",
+                                         master=classifier.config.domains["development"].master)
         shipped = chosen
         if opening and chosen.domain == "cicd" and not route.strong:
             chosen = _not_shipped(part, chosen, classifier)
@@ -1350,11 +1457,27 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         if chosen is not shipped:  # people's work or a document in a delivery: its own worker, the delivery's order
             previous.phase = "docs" if chosen.domain == "docs" else "implement"
             previous.rank = RANK["deploy"]
+        if opening and owner is None and _SCHEDULES_RE.match(part) and "development" in classifier.config.domains:
+            # agreeing a date with people ("Schedule the go-live with the store managers") is coordination no
+            # deploy does: people's work, as training is, and before what it schedules
+            previous.master, previous.phase = classifier.config.domains["development"].master, "implement"
+            previous.rank = RANK["design"]
         previous_owner, previous.owner = owner, owner or ""
         found.append(previous)
     return found
 
 
+_DESIGNS_RE = re.compile(r"^\s*(?:design|architect)\b(?!\s+(?:tokens?|system|review|reviews|docs?|notes|team|files?|"
+                         r"assets?|sprint|debt|partner|agency|studio|sign-?off|mock-?ups?|mocks?|hand-?off|specs?|language)\b)",
+                         re.IGNORECASE)
+"""A part that designs (``Design the load-test harness``, ``Design the AWS landing zone``): development's planner work
+in any task; not a thing named after design (``Design tokens for both themes``, ``Design review notes``)."""
+_SCHEDULES_RE = re.compile(r"^\s*(?:schedule|plan|book|agree|fix|pick)\s+(?:on\s+)?(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,3}?"
+                           r"(?:go-?live|launch|date|dates|calendar|window|slot|cut-?over|downtime)\b"
+                           r"(?!\s+(?:picker|field|column|filter|widget|view|page|api|service|feature|component))",
+                           re.IGNORECASE)
+"""Setting a date with people (``Schedule the go-live with the clinics``, ``Plan the Q3 release calendar with
+product``): coordination before the work it dates; not a feature that shows dates (``Add a date picker``)."""
 _BARE_OBJECT_RE = re.compile(r"(?!(?:the|a|an|our|its|their|all|every|each|both|then|also|this|these)\b)"
                              r"(?:[a-z][\w-]+\s+)?[a-z][\w-]{2,}s(?:\s+(?:to|into|onto|from|on|in)\s+\S.*)?", re.IGNORECASE)
 """A plural noun without an article (``tests``, ``store uploads to GitHub Actions``): in a series after a verb that
@@ -1375,7 +1498,8 @@ _SECRETS_MOVED_RE = re.compile(r"\s*(?:then\s+)?(?:migrate|move|port|transfer)\s
 "migrate" is a word of code moved."""
 
 
-_RETEST_RE = re.compile(r"\bre-?(?:test|scan|check|assess|assessment|audit|verification)s?\b", re.IGNORECASE)
+_RETEST_RE = re.compile(r"\bre-?(?:test|scan|check|assess|assessment|audit|verification)s?\b|\bre-?run\s+(?:the\s+|an?\s+)?"
+                        r"(?:[\w-]+\s+){0,2}?(?:scans?|audits?|pen[\s-]*tests?|checks?|assessments?)\b", re.IGNORECASE)
 """A test, scan or audit done again: of the work before it."""
 _CODE_CHECK_RE = re.compile(r"\s*(?:add|build|create|implement|write|make|enforce)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?"
                             r"(?:checks?|validations?|guards?|constraints?|middleware|authori[sz]ation)\b", re.IGNORECASE)
@@ -1439,7 +1563,7 @@ _DOCUMENT_RE = re.compile(r"^(?:write|draft|document|update|publish)\b.*?\b(?:po
                           r"templates?|faqs?|manuals?|write-?ups?|summar(?:y|ies))\b", re.IGNORECASE)
 
 
-_PEOPLE_DONE = _PEOPLE_WORK | {"announce", "approve", "hand", "recycle", "wipe", "sign", "collect", "rack", "cable",
+_PEOPLE_DONE = _PEOPLE_WORK | {"announce", "approve", "hand", "recycle", "wipe", "sign", "collect", "rack", "cable", "schedule",
                                "hire", "onboard", "notify", "tell"}
 """People's work whose criteria are a record of it, not a build (``Recycle the old ones``, ``Brief the leads``)."""
 
@@ -1486,7 +1610,7 @@ def _makes(part: str, domain: str, classifier: Classifier) -> bool:
     return domain == "docs" and verb not in _WRITING_VERBS
 
 
-_LOOKING_VERBS = frozenset({"check", "verify", "confirm", "inspect", "search", "look", "review", "investigate",
+_LOOKING_VERBS = frozenset({"check", "verify", "confirm", "inspect", "search", "look", "review", "investigate", "triage",
                             "examine", "query", "monitor", "watch", "trace", "find", "identify", "see", "read"})
 """Verbs that look at what exists and make nothing."""
 
@@ -1633,8 +1757,9 @@ def _remediations(items: list[_Item]) -> None:
     """With a review in the plan, fixing what it finds comes after it, not beside the work it reviews."""
     if any(item.phase == "audit" for item in items):
         for item in items:
-            if item.phase in ("implement", "secure") and _REMEDIATES_RE.match(item.text):
-                item.phase = "remediate"
+            if item.phase in ("implement", "secure") and _REMEDIATES_RE.match(item.text) and not (
+                    (used := _OUTPUT_RE.search(item.text)) and _EARLIER_RE.search(used.group())):
+                item.phase = "remediate"  # not "the findings from last year's pen test": no review of this plan's
 
 
 _SOFTWARE_RE = re.compile(
@@ -1667,14 +1792,14 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
     """Add what complex work needs: a split of a new system, a design first, tests after; not where nothing is
     made (``makes``: whether a part makes something, not only works on what exists), as in "Revoke the leaked key,
     issue a new one, update it in Vault": there is no architecture to design, nor code to unit-test."""
-    implement = [item for item in items if item.phase == "implement" and item.rank is None]  # not people's work
+    implement = [item for item in items if item.phase == "implement" and (item.rank is None or item.uses)]  # not people's work
     if makes is not None and len(items) >= 3 and implement and not any(map(makes, implement)):
         implement = []
     # a response or an operation with one thing to make in it (``Block the IPs, force a reset, add rate limiting,
     # notify the users``): the thing made is tested, but the work is no system to design
     minor = makes is not None and len(items) >= 3 and sum(map(makes, implement)) * 2 < sum(
-        item.phase in ("implement", "secure") and item.rank is None and not makes(item) for item in items)
-    if _NO_BUILD_TOPIC_RE.search(topic) or _NO_BUILD_TITLE_RE.match(task.title):
+        item.phase in ("implement", "secure") and (item.rank is None or item.uses) and not makes(item) for item in items)
+    if _NO_BUILD_TOPIC_RE.search(topic) or _NO_BUILD_TITLE_RE.match(task.title) or _TIDY_TITLE_RE.match(task.title):
         # a person (onboarding, offboarding), a host to switch off or a label ("follow-ups") has no architecture to
         # design and no code to unit-test: the parts are actions for their masters
         implement = []
@@ -1720,8 +1845,9 @@ def _side_by_side(items: list[_Item], numbered: bool) -> None:
     for item in items:
         if numbered:
             item.group -= item.group % 100
-        if item.phase in _ACTIONS and item.rank is None:
-            item.rank = RANK["implement"]
+        if (item.phase in _ACTIONS or (item.phase == "inventory" and item.text.split(maxsplit=1)[0].lower()
+                                       not in _FINDING_VERBS)) and item.rank is None:
+            item.rank = RANK["implement"]  # "Archive the dead repositories" finds nothing out: an action beside the rest
 
 
 def _assign_files(items: list[_Item], task: QueueTask, limit: int) -> None:
@@ -2007,6 +2133,9 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
     if (wrote and phase in ("docs", "deploy", "review")) or (wrote and _WRITTEN_RE.search(title)):
         return (f"The {wrote.group('what')} is written down where the project keeps its documents, says what to "
                 f"do step by step, and is checked against {topic} as it is now")
+    if phase == "implement" and _SCHEDULES_RE.match(title):  # "Schedule the go-live with the store managers"
+        return (f"Done as asked ({title[:1].lower() + title[1:]}): the date is agreed with those it concerns and "
+                "written down, with who agreed it and when")
     if phase == "implement" and len(title.split()) > 2 and title.split(maxsplit=1)[0].lower() in _PEOPLE_DONE \
             and not _SOFTWARE_RE.search(title) and not re.search(r"\bmodels?\b", title, re.IGNORECASE):
         # "Train the cashiers", "Order 200 replacements": no code builds; what shows it done is a record of it
