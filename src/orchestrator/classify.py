@@ -145,6 +145,12 @@ ONE_JOB_NOUNS = frozenset({"exercise", "drill", "test", "tests", "rehearsal", "d
                            "alert", "alerts", "checklist", "ticket", "incident", "postmortem", "post-mortem"})
 """After a capability, what makes the title one job on or about it (``Annual failover exercise``,
 ``Observability runbook``), not the capability brought in (``Multi-tenancy support``)."""
+STANDARDS = frozenset({"pci dss", "pci-dss", "iso 27001", "fedramp"})
+"""Capabilities that are a standard's name: what is owed under one is met, audited or scanned, not built."""
+_STANDARD_JOB_RE = re.compile(r"(?:\s+(?:v?\d[\w.]*|[a-z]{1,3}\.?\d[\w.]*|§\S+|type\s+i+))*(?:\s+[\w-]+){0,2}?\s+"
+                              r"(?:audit|scan|item|evidence|control|requirement|finding|questionnaire|assessment|attestation|report|review|gap)s?\b")
+"""After a standard's name and its numbers, a security job under it (``PCI DSS 6.4.3 audit item``, ``PCI DSS scan of
+the POS segment``), not the standard brought in (``PCI DSS v4.0 readiness``)."""
 INTRODUCING = frozenset({"introduce", "support", "enable", "launch", "deliver", "roll", "adopt", "offer"})
 """Verbs that bring a capability in (``Introduce multi-tenancy``), unlike ``fix`` or ``document``."""
 SHIPPING = frozenset({"deploy", "redeploy", "release", "rollout", "roll-out", "ship", "launch", "publish", "go-live"})
@@ -992,6 +998,9 @@ class Classifier(Router):
         after = head[capability.end():].split() if capability else []
         if capability and after and after[-1] in ONE_JOB_NOUNS:
             capability = None  # a failover exercise, a disaster recovery runbook: one job on or about the capability
+        if capability and capability.group() in STANDARDS and (
+                standard := self._capability.search(lowered)) and _STANDARD_JOB_RE.match(lowered, standard.end()):
+            capability = None  # an audit item or a scan under a standard: security's one job, not a program
         if capability and (verbless or set(after) <= CAPABILITY_TAILS):
             return [(1.0, f"a capability of a whole system: {capability.group()!r}")]
         words = head.split()

@@ -244,6 +244,10 @@ _FAILURE_RE = re.compile(
     r"(?:is|are)\s+(?:slow|broken|wrong|missing|empty|blank|stuck|off\s+by|cut\s+off|misaligned|garbled|duplicated)|"
     r"does\s+nothing|do\s+nothing|(?:does\s+not|doesn't|do\s+not|don't|won't|can't|cannot|no\s+longer)\s+(?!expire|require|check|validate|"
     r"verify|escape|sanitize)\w+|never\s+(?!expire|time|rotate|log|check)\w+|shows\s+(?:the\s+)?wrong|flickers|"
+    # what a report or a screen says, a value that cannot be right ("Cycle count report shows negative inventory",
+    # "The dashboard reports duplicate orders"): a defect, not a listing asked for
+    r"(?:shows|reports|displays|says|lists|counts)\s+(?:a\s+|an\s+)?(?:negative|incorrect|duplicated?|duplicates|"
+    r"doubled|nan|null|undefined|impossible|mismatched)\b|"
     r"overflows|loses|drops|ignores|skips|duplicates|misses|(?:is|are|stays?)\s+(?:greyed|grayed)\s+out|spins\s+forever|"
     r"takes?\s+\d+\s*(?:s|secs?|seconds?|mins?|minutes?)\s+to\s+(?:load|open|render|respond|save|appear)|"
     r"(?:shows?|is|gets?)\s+(?:an?\s+)?(?:white|blank)\s+(?:screen|page)|"
