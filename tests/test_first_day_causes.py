@@ -48,3 +48,25 @@ def test_a_standards_name_is_no_system_to_build(rules: Classifier, title: str, e
 def test_a_report_that_shows_a_wrong_value_is_a_defect(rules: Classifier, title: str,
                                                        expected: tuple[str, str | None]) -> None:
     assert route(rules, title) == expected
+
+
+@pytest.mark.parametrize(("text", "domains"), [
+    # a program's name or "manual" right before another domain's noun says which one or how: no domain of its own
+    ("The cert on the public API load balancer expires on Dec 3. Install the new one on the prod ingress.", ["cicd"]),
+    ("Objective: zero manual deploys. Move the release to the pipeline.", ["cicd"]),
+    ("Restart the API container", ["cicd"]),
+    # the same words as nouns of their own: their domains count
+    ("Add a rate limit to the public API. Install the new cert on the prod ingress.", ["development", "cicd"]),
+    ("Update the user manual. Deploy the release to production.", ["docs", "cicd"]),
+    ("Fix the API handler and restart the container", ["development", "cicd"]),
+    # not any keyword before a noun: a tool's name says whose the thing is
+    ("Create the Terraform module for the S3 bucket", ["cicd"]),
+])
+def test_a_modifying_noun_is_no_domain(rules: Classifier, text: str, domains: list[str]) -> None:
+    assert rules.involved_domains(text) == domains
+
+
+def test_a_cert_on_a_named_load_balancer_is_one_renewal(rules: Classifier) -> None:
+    assert route(rules, "Renew TLS cert for api.shop.example.com (expires Dec 3)",
+                 "The cert on the public API load balancer expires on Dec 3. Renew it (we use the DigiCert account) and "
+                 "install it on the prod ingress.") == ("simple", "cicd")

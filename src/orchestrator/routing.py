@@ -48,6 +48,11 @@ _AFTER_RELATIVE_RE = re.compile(r"which\s+(?:is|are|was|were|has|have|had|can|co
                                 r"happened|[a-z]+ed)\b")
 
 
+def _compound_next(lowered: str, end: int) -> int | None:
+    """Where the next word of a noun compound starts after ``end`` (one space or hyphen between), else None."""
+    return end + 1 if end < len(lowered) - 1 and lowered[end] in " -" and lowered[end + 1].isalnum() else None
+
+
 def _relative_which(lowered: str, at: int) -> bool:
     """Whether the "which" at ``at`` is a relative pronoun (", which already starts with the title", "in which
     case"), no question: after a comma or a preposition, before a verb (", which team uses it" still asks)."""
@@ -196,6 +201,8 @@ CICD_TOOLS = frozenset({"argo", "argocd", "flux", "fluxcd", "spinnaker", "jenkin
 """Deploy and build tools: what fails in one of them (an ArgoCD app out of sync) is a deploy's failure."""
 SERVICES = frozenset({"api", "apis", "backend", "frontend", "app", "application", "service", "site", "website", "ui"})
 """Whole running programs: when one fails, a cicd word in the report may make it a deploy's failure."""
+MODIFYING = SERVICES | {"manual"}
+"""Keywords that, right before another domain's noun, say which one or how: no domain of their own there."""
 REPOSITORIES = frozenset({"repository", "repositories", "repo", "repos"})
 FINDING = frozenset({"find", "identify", "locate", "discover", "detect", "spot"})
 DOCUMENTING = frozenset({"document", "record", "register", "describe", "label", "annotate", "tag"})
@@ -544,10 +551,21 @@ class Router:
                  and not (word == "report" and _REPORTS_SAYS_RE.match(lowered, match.start()))
                  and not (word == "which" and _relative_which(lowered, match.start()))]
         taken: list[tuple[int, int]] = []
-        for _, start, end, name, word, word_weight in sorted(found, key=lambda f: (-f[0], f[1])):
+        kept = []
+        for entry in sorted(found, key=lambda f: (-f[0], f[1])):
+            start, end = entry[1], entry[2]
             if any(start < other_end and other_start < end for other_start, other_end in taken):
                 continue
             taken.append((start, end))
+            kept.append(entry)
+        if clause:
+            # R2 in a clause: a program's name or "manual" before another domain's noun names no second system or
+            # kind of work, it says which one or how ("the public API load balancer" is a load balancer, "the frontend
+            # pipeline" a pipeline, "manual deploys" deploys); not any keyword: a Grafana dashboard is monitoring's
+            heads = {start: name for _, start, _, name, _, _ in kept}
+            kept = [entry for entry in kept if entry[4].lower() not in MODIFYING
+                    or heads.get(_compound_next(lowered, entry[2]) or -1) in (None, entry[3])]
+        for _, _, _, name, word, word_weight in kept:
             score = scores[name]
             score.total += word_weight * weight
             score.strong += word_weight > 1
