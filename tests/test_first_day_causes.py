@@ -70,3 +70,34 @@ def test_a_cert_on_a_named_load_balancer_is_one_renewal(rules: Classifier) -> No
     assert route(rules, "Renew TLS cert for api.shop.example.com (expires Dec 3)",
                  "The cert on the public API load balancer expires on Dec 3. Renew it (we use the DigiCert account) and "
                  "install it on the prod ingress.") == ("simple", "cicd")
+
+
+def sequenced(rules: Classifier, title: str, description: str) -> bool:
+    """Whether an ordering word counted as a later stage of the work."""
+    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "description": description,
+                                                      "status": "pending"}))
+    return any(reason.startswith("sequential dependencies") for reason in decided.reasons)
+
+
+LOAD_TEST = "Run the k6 checkout scenario against staging at 5x peak. Scale the staging node pool to prod size first and "
+ROTATE = "Rotate the webhook signing secret in the Stripe dashboard, then "
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # one operation's bracket, or a check of a step that makes nothing: no later stage
+    ("Load test the checkout API", f"{LOAD_TEST}back down afterwards. Report p95 per endpoint.", "simple"),
+    ("Rotate the Stripe webhook secret", f"{ROTATE}verify it in the staging checkout.", "simple"),
+    ("Mute the fraud alerts during the import", "Disable the fraud alert rule in the security console, then re-enable "
+     "it after the staging import.", "simple"),
+    # a second piece of work after the ordering word: a stage
+    ("Load test the checkout API", f"{LOAD_TEST}fix the slow endpoint afterwards. Report p95 per endpoint.", "complex"),
+    ("Rotate the Stripe webhook secret", f"{ROTATE}deploy the new checkout to staging.", "complex"),
+])
+def test_one_operations_bracket_is_no_sequence(rules: Classifier, title: str, description: str, decision: str) -> None:
+    assert route(rules, title, description)[0] == decision
+
+
+def test_a_check_of_what_was_made_stays_a_stage(rules: Classifier) -> None:
+    assert sequenced(rules, "Add a webhook handler", "Write a new webhook handler in the payments service, then test it "
+                     "on the staging cluster.")
+    assert not sequenced(rules, "Rotate the Stripe webhook secret", f"{ROTATE}verify it in the staging checkout.")

@@ -624,9 +624,24 @@ class Classifier(Router):
             # "Integrate Adyen, migrate the saved cards, then turn off Stripe": a cut-over, built and moved, then the
             # old one retired
             return [(1.0, f"a cut-over: {len(actions)} steps, the old one retired last")]
-        if markers and (len(actions) >= 2 or len(domains) >= 2):
+        if markers and (len(actions) >= 2 or len(domains) >= 2) and (markers := self._orders_parts(text, actions)):
             return [(0.6, f"sequential dependencies ({', '.join(markers[:3])})")]
         return []
+
+    def _orders_parts(self, text: str, actions: list[str]) -> list[str]:
+        """The ordering words left once those inside one operation are set aside: the close of a bracket around it
+        ("Scale the node pool up first and back down afterwards", "disable the alert rule, then re-enable it"), and,
+        when the first step makes nothing, a check of it ("Rotate the webhook secret, then verify it"). Checking what
+        was made ("Build the export job, then test it") stays a stage."""
+        inside = _BRACKET_CLOSED_RE.sub(" ", text)
+        return sequence_markers(inside if self._first_makes(text, actions) else _CHECKED_ON_IT_RE.sub(" ", inside))
+
+    def _first_makes(self, text: str, actions: list[str]) -> bool:
+        """Whether the first step asked makes something ("Build the reminders service, ..."), after "First"."""
+        first = _ORDINAL_OPENER_RE.sub("", text.lstrip()).lower()
+        if not request_shaped(first.split("\n")[0].split(",")[0]) and actions:  # a label for a title: the first step asked
+            first = _ORDINAL_OPENER_RE.sub("", actions[0]).lower()
+        return _stem_of(first) in self._making or bool(re.match(r"[^,.;\n]*\bnew\b", first))
 
     def _plan_heading(self, first_line: str) -> list[tuple[float, str]]:
         """Three or more items under a plan's heading in the first line."""
@@ -779,12 +794,7 @@ class Classifier(Router):
         """How many ordered steps go on with "it" or "them" ("then fix it") when the first step makes nothing: steps of
         one routine on what the first works on ("First reproduce the crash, then fix it, then add a test"), no
         stages. When the first step makes something ("Build the reminders service, then deploy it") they are."""
-        first = _ORDINAL_OPENER_RE.sub("", text.lstrip()).lower()
-        if not request_shaped(first.split("\n")[0].split(",")[0]) and actions:  # a label for a title: the first step asked
-            first = _ORDINAL_OPENER_RE.sub("", actions[0]).lower()
-        if _stem_of(first) in self._making or re.match(r"[^,.;\n]*\bnew\b", first):
-            return 0
-        return len(_STEP_ON_IT_RE.findall(text))
+        return 0 if self._first_makes(text, actions) else len(_STEP_ON_IT_RE.findall(text))
 
     def _made_then_shipped(self, items: list[str]) -> bool:
         """Whether a list's last item ships (deploys, releases, rolls out) what an item before it makes (build,
@@ -1116,6 +1126,18 @@ _REVIEW_MADE_RE = re.compile(
 _ORDINAL_OPENER_RE = re.compile(r"^(?:first(?:ly)?|to\s+start)\s*,?\s*", re.IGNORECASE)
 _STEP_ON_IT_RE = re.compile(r"\b(?:then|next|finally|after\s+that)\s*,?\s+[a-z]+(?:\s+(?:up|down|out|off|back))?\s+"
                             r"(?:it|them)\b", re.IGNORECASE)
+_BRACKET_CLOSED_RE = re.compile(
+    r"\b(?:(?:then|afterwards|after\s+that)\s*,?\s+)?(?:(?:scale|switch|turn|set|put|bring|move|roll)\s+(?:it\s+|them\s+)?)?back"
+    r"(?:\s+(?:down|up|on|off|again|to\s+(?:normal|its\s+\w+\s+\w+|the\s+\w+\s+\w+)))?\s+(?:afterwards|after(?:ward)?|later|"
+    r"when\s+(?:done|finished|it\s+is\s+done))\b|\b(?:then|afterwards|after\s+that)\s*,?\s+(?:re-?enable|revert|undo|"
+    r"restore|(?:scale|switch|turn|set|put|bring|move)\s+(?:it\s+|them\s+)?back)\b|\b(?:re-?enable|revert|undo|restore)\s+"
+    r"(?:it|them|that)\s+(?:afterwards|after(?:ward)?|later)\b",
+    re.IGNORECASE)
+"""The close of a bracket around one operation: what was changed for it set back afterwards ("scale the pool to prod
+size first and back down afterwards", "disable the rule, then re-enable it"): no later stage."""
+_CHECKED_ON_IT_RE = re.compile(r"\b(?:then|afterwards|after\s+that)\s*,?\s+(?:double-?)?(?:verify|check|confirm|test|"
+                               r"validate|smoke-?test|make\s+sure)\s+(?:it|them|that)\b", re.IGNORECASE)
+"""A check of the step before on "it" ("Rotate the secret, then verify it"): part of that step."""
 _WITHIN_ONE_RE = re.compile(r"\s+(?:in|on|within|throughout|across)\s+(?:the|our|this|that)\s+(?:[\w-]+\s+){0,2}?(?:app|"
                             r"site|website|page|frontend|backend|service|repo|repository|module|component|codebase|ui|"
                             r"dashboard|form|screen|cli|project|portal|library|package)\b(?!\s*(?:and|,))")
