@@ -59,6 +59,10 @@ def test_a_report_that_shows_a_wrong_value_is_a_defect(rules: Classifier, title:
     ("Add a rate limit to the public API. Install the new cert on the prod ingress.", ["development", "cicd"]),
     ("Update the user manual. Deploy the release to production.", ["docs", "cicd"]),
     ("Fix the API handler and restart the container", ["development", "cicd"]),
+    # a cache after another domain's noun is that thing's; a cache of the program's own is development's
+    ("Purge the CDN cache for the checkout bundle and redeploy the release", ["cicd"]),
+    ("Fix the Redis cache eviction and deploy the release", ["development", "cicd"]),
+    ("Fix the server cache eviction and deploy the release", ["development", "cicd"]),
     # not any keyword before a noun: a tool's name says whose the thing is
     ("Create the Terraform module for the S3 bucket", ["cicd"]),
 ])

@@ -203,6 +203,8 @@ SERVICES = frozenset({"api", "apis", "backend", "frontend", "app", "application"
 """Whole running programs: when one fails, a cicd word in the report may make it a deploy's failure."""
 MODIFYING = SERVICES | {"manual"}
 """Keywords that, right before another domain's noun, say which one or how: no domain of their own there."""
+MODIFIED = frozenset({"cache"})
+"""Keywords that, right after another domain's noun, are that thing's part: no domain of their own there."""
 REPOSITORIES = frozenset({"repository", "repositories", "repo", "repos"})
 FINDING = frozenset({"find", "identify", "locate", "discover", "detect", "spot"})
 DOCUMENTING = frozenset({"document", "record", "register", "describe", "label", "annotate", "tag"})
@@ -562,9 +564,12 @@ class Router:
             # R2 in a clause: a program's name or "manual" before another domain's noun names no second system or
             # kind of work, it says which one or how ("the public API load balancer" is a load balancer, "the frontend
             # pipeline" a pipeline, "manual deploys" deploys); not any keyword: a Grafana dashboard is monitoring's
+            # and a cache is what it caches or where it sits, named before it: "the CDN cache", "the build cache"
             heads = {start: name for _, start, _, name, _, _ in kept}
-            kept = [entry for entry in kept if entry[4].lower() not in MODIFYING
-                    or heads.get(_compound_next(lowered, entry[2]) or -1) in (None, entry[3])]
+            tails = {end + 1: name for _, _, end, name, _, _ in kept}
+            kept = [entry for entry in kept if (entry[4].lower() not in MODIFYING
+                    or heads.get(_compound_next(lowered, entry[2]) or -1) in (None, entry[3])) and (
+                    entry[4].lower() not in MODIFIED or tails.get(entry[1]) in (None, entry[3]))]
         for _, _, _, name, word, word_weight in kept:
             score = scores[name]
             score.total += word_weight * weight
