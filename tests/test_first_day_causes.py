@@ -7,6 +7,7 @@ import pytest
 
 from orchestrator.classify import Classifier
 from orchestrator.config import ClassifierConfig
+from orchestrator.history import History, examples_from_corrections
 from orchestrator.models import QueueTask
 
 
@@ -105,3 +106,25 @@ def test_a_check_of_what_was_made_stays_a_stage(rules: Classifier) -> None:
     assert sequenced(rules, "Add a webhook handler", "Write a new webhook handler in the payments service, then test it "
                      "on the staging cluster.")
     assert not sequenced(rules, "Rotate the Stripe webhook secret", f"{ROTATE}verify it in the staging checkout.")
+
+
+def persons_word(first: tuple[str, str], again: tuple[str, str]) -> str | None:
+    """The master a person's correction of ``first`` gives ``again``, if it decides."""
+    people = examples_from_corrections([{"task_id": "c1", "title": first[0], "text": first[1], "master": "cicd"}])
+    said = History(people, lambda: people).persons_word(*again)
+    return said.master if said else None
+
+
+@pytest.mark.parametrize(("first", "again", "master"), [
+    # a title of a ticket's key and a verb says nothing of the work: two of them are not the same task
+    (("Fix INC-4821", ""), ("Fix INC-5033", ""), None),
+    (("INC-4821", ""), ("INC-5033", ""), None),
+    # what the description says still counts, and a title that names the work does
+    (("Fix INC-4821", "Disk full on db01: free space on /var/lib/postgresql."),
+     ("Fix INC-5033", "Disk full on db07: free space on /var/lib/postgresql."), "cicd"),
+    (("Fix INC-4821: disk full on the database host", ""), ("Fix INC-5033: disk full on the database host", ""), "cicd"),
+    (("db-07 disk at 91%", ""), ("db-09 disk at 93%", ""), "cicd"),  # a host's name, one word of work: the same task
+])
+def test_a_ticket_only_title_is_not_learned_from(first: tuple[str, str], again: tuple[str, str],
+                                                 master: str | None) -> None:
+    assert persons_word(first, again) == master
