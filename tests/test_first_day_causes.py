@@ -42,7 +42,11 @@ def test_a_standards_name_is_no_system_to_build(rules: Classifier, title: str, e
     # what a report says, a value that cannot be right: a defect in what makes it
     ("Cycle count report shows negative inventory for store 0112", ("simple", "development")),
     ("The stock report says duplicate SKUs for every warehouse", ("simple", "development")),
+    # what a thing reports, said as a statement: a symptom, not a report to make
+    ("Sensor firmware reports temperature in Fahrenheit on EU units", ("simple", "development")),
     # a report asked for, whatever it is to list
+    ("Archive reports older than a year", ("simple", "inventory")),
+    ("Weekly reports for finance", ("simple", "inventory")),
     ("Weekly stock report showing negative counts per store", ("simple", "inventory")),
     ("Inventory report of all laptops by office", ("simple", "inventory")),
 ])
@@ -128,3 +132,13 @@ def persons_word(first: tuple[str, str], again: tuple[str, str]) -> str | None:
 def test_a_ticket_only_title_is_not_learned_from(first: tuple[str, str], again: tuple[str, str],
                                                  master: str | None) -> None:
     assert persons_word(first, again) == master
+
+
+@pytest.mark.parametrize(("title", "counted"), [
+    ("Weekly reports for finance", True),  # a report asked for: inventory's word
+    ("Export reports to the finance share", True),
+    ("Sensor firmware reports temperature in Fahrenheit on EU units", False),  # what a thing says
+])
+def test_reports_as_a_statements_verb_is_no_routing_word(rules: Classifier, title: str, counted: bool) -> None:
+    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "status": "pending"}))
+    assert any("inventory words: report" in reason for reason in decided.reasons) == counted

@@ -74,6 +74,14 @@ _BUILD_NAME_RE = re.compile(r"build(?:ers?\b|-\d)")
 _REPORTS_SAYS_RE = re.compile(r"report(?:s\s+(?:the|a|an|that|its|their|our|his|her|wrong|no|an?\s+error|\d)\b|ed\b)")
 """``Customer reports the export stops``, ``Sensor reports temperature ...``, ``a user reported``: someone or something
 telling, not a report to make (inventory's census)."""
+_REPORTS_STATED_RE = re.compile(
+    r"\s*(?:the\s+|our\s+|a\s+)?(?:[a-z][\w-]*\s+){1,3}?(?<!\bthe\s)(?<!\ba\s)(?P<verb>reports)\s+(?!(?:for|of|on|in|by|to|from|with|"
+    r"and|or|per|that|which|is|are|was|were|page|pages|dashboard|tab|view|screen|folder|list|section|module|job|jobs|"
+    r"service|api|endpoint|generation|generator|export|table|team|via|into|about|every|each|weekly|daily|monthly)\b)"
+    r"[a-z]")
+"""A title that states what a thing reports ("Sensor firmware reports temperature in Fahrenheit on EU units"): the
+report is what it says, a symptom, not a report asked for (the verb after a subject, not "Generate reports for ...",
+"Sales reports page")."""
 
 TYPE_WEIGHT = 10.0
 """Each of ``type`` and the ``"<type>: "`` prefix: what the writer declared outweighs most wording."""
@@ -550,7 +558,8 @@ class Router:
                  if plain in lowered and word not in scores[name].words and (match := pattern.search(lowered))
                  and not (word == "build" and (_BUILD_MAKES_RE.match(lowered, match.start())
                                                or _BUILD_NAME_RE.match(lowered, match.start())))
-                 and not (word == "report" and _REPORTS_SAYS_RE.match(lowered, match.start()))
+                 and not (word == "report" and (_REPORTS_SAYS_RE.match(lowered, match.start())
+                                                or self._reports_stated(lowered, match.start())))
                  and not (word == "which" and _relative_which(lowered, match.start()))]
         taken: list[tuple[int, int]] = []
         kept = []
@@ -576,6 +585,12 @@ class Router:
             score.strong += word_weight > 1
             score.words.append(word)
         return scores
+
+    def _reports_stated(self, lowered: str, at: int) -> bool:
+        """Whether the "report" at ``at`` is the verb of a statement that opens the text ("Sensor firmware reports
+        temperature in Fahrenheit"), not a request's object ("Archive reports older than a year")."""
+        stated = _REPORTS_STATED_RE.match(lowered)
+        return stated is not None and stated.start("verb") == at and _first_word(lowered) not in self._verbs
 
     def _score_head(self, title: str, scores: dict[str, _Score], reasons: list[str],
                     description: str = "") -> tuple[str, str] | None:
