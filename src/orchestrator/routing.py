@@ -569,7 +569,7 @@ class Router:
                 continue
             taken.append((start, end))
             kept.append(entry)
-        if clause:
+        if clause and any(entry[4].lower() in MODIFYING or entry[4].lower() in MODIFIED for entry in kept):
             # R2 in a clause: a program's name or "manual" before another domain's noun names no second system or
             # kind of work, it says which one or how ("the public API load balancer" is a load balancer, "the frontend
             # pipeline" a pipeline, "manual deploys" deploys); not any keyword: a Grafana dashboard is monitoring's
