@@ -145,6 +145,12 @@ ONE_JOB_NOUNS = frozenset({"exercise", "drill", "test", "tests", "rehearsal", "d
                            "alert", "alerts", "checklist", "ticket", "incident", "postmortem", "post-mortem"})
 """After a capability, what makes the title one job on or about it (``Annual failover exercise``,
 ``Observability runbook``), not the capability brought in (``Multi-tenancy support``)."""
+STANDARDS = frozenset({"pci dss", "pci-dss", "iso 27001", "fedramp"})
+"""Capabilities that are a standard's name: what is owed under one is met, audited or scanned, not built."""
+_STANDARD_JOB_RE = re.compile(r"(?:\s+(?:v?\d[\w.]*|[a-z]{1,3}\.?\d[\w.]*|§\S+|type\s+i+))*(?:\s+[\w-]+){0,2}?\s+"
+                              r"(?:audit|scan|item|evidence|control|requirement|finding|questionnaire|assessment|attestation|report|review|gap)s?\b")
+"""After a standard's name and its numbers, a security job under it (``PCI DSS 6.4.3 audit item``, ``PCI DSS scan of
+the POS segment``), not the standard brought in (``PCI DSS v4.0 readiness``)."""
 INTRODUCING = frozenset({"introduce", "support", "enable", "launch", "deliver", "roll", "adopt", "offer"})
 """Verbs that bring a capability in (``Introduce multi-tenancy``), unlike ``fix`` or ``document``."""
 SHIPPING = frozenset({"deploy", "redeploy", "release", "rollout", "roll-out", "ship", "launch", "publish", "go-live"})
@@ -618,9 +624,24 @@ class Classifier(Router):
             # "Integrate Adyen, migrate the saved cards, then turn off Stripe": a cut-over, built and moved, then the
             # old one retired
             return [(1.0, f"a cut-over: {len(actions)} steps, the old one retired last")]
-        if markers and (len(actions) >= 2 or len(domains) >= 2):
+        if markers and (len(actions) >= 2 or len(domains) >= 2) and (markers := self._orders_parts(text, actions)):
             return [(0.6, f"sequential dependencies ({', '.join(markers[:3])})")]
         return []
+
+    def _orders_parts(self, text: str, actions: list[str]) -> list[str]:
+        """The ordering words left once those inside one operation are set aside: the close of a bracket around it
+        ("Scale the node pool up first and back down afterwards", "disable the alert rule, then re-enable it"), and,
+        when the first step makes nothing, a check of it ("Rotate the webhook secret, then verify it"). Checking what
+        was made ("Build the export job, then test it") stays a stage."""
+        inside = _BRACKET_CLOSED_RE.sub(" ", text)
+        return sequence_markers(inside if self._first_makes(text, actions) else _CHECKED_ON_IT_RE.sub(" ", inside))
+
+    def _first_makes(self, text: str, actions: list[str]) -> bool:
+        """Whether the first step asked makes something ("Build the reminders service, ..."), after "First"."""
+        first = _ORDINAL_OPENER_RE.sub("", text.lstrip()).lower()
+        if not request_shaped(first.split("\n")[0].split(",")[0]) and actions:  # a label for a title: the first step asked
+            first = _ORDINAL_OPENER_RE.sub("", actions[0]).lower()
+        return _stem_of(first) in self._making or bool(re.match(r"[^,.;\n]*\bnew\b", first))
 
     def _plan_heading(self, first_line: str) -> list[tuple[float, str]]:
         """Three or more items under a plan's heading in the first line."""
@@ -773,12 +794,7 @@ class Classifier(Router):
         """How many ordered steps go on with "it" or "them" ("then fix it") when the first step makes nothing: steps of
         one routine on what the first works on ("First reproduce the crash, then fix it, then add a test"), no
         stages. When the first step makes something ("Build the reminders service, then deploy it") they are."""
-        first = _ORDINAL_OPENER_RE.sub("", text.lstrip()).lower()
-        if not request_shaped(first.split("\n")[0].split(",")[0]) and actions:  # a label for a title: the first step asked
-            first = _ORDINAL_OPENER_RE.sub("", actions[0]).lower()
-        if _stem_of(first) in self._making or re.match(r"[^,.;\n]*\bnew\b", first):
-            return 0
-        return len(_STEP_ON_IT_RE.findall(text))
+        return 0 if self._first_makes(text, actions) else len(_STEP_ON_IT_RE.findall(text))
 
     def _made_then_shipped(self, items: list[str]) -> bool:
         """Whether a list's last item ships (deploys, releases, rolls out) what an item before it makes (build,
@@ -992,6 +1008,9 @@ class Classifier(Router):
         after = head[capability.end():].split() if capability else []
         if capability and after and after[-1] in ONE_JOB_NOUNS:
             capability = None  # a failover exercise, a disaster recovery runbook: one job on or about the capability
+        if capability and capability.group() in STANDARDS and (
+                standard := self._capability.search(lowered)) and _STANDARD_JOB_RE.match(lowered, standard.end()):
+            capability = None  # an audit item or a scan under a standard: security's one job, not a program
         if capability and (verbless or set(after) <= CAPABILITY_TAILS):
             return [(1.0, f"a capability of a whole system: {capability.group()!r}")]
         words = head.split()
@@ -1107,6 +1126,18 @@ _REVIEW_MADE_RE = re.compile(
 _ORDINAL_OPENER_RE = re.compile(r"^(?:first(?:ly)?|to\s+start)\s*,?\s*", re.IGNORECASE)
 _STEP_ON_IT_RE = re.compile(r"\b(?:then|next|finally|after\s+that)\s*,?\s+[a-z]+(?:\s+(?:up|down|out|off|back))?\s+"
                             r"(?:it|them)\b", re.IGNORECASE)
+_BRACKET_CLOSED_RE = re.compile(
+    r"\b(?:(?:then|afterwards|after\s+that)\s*,?\s+)?(?:(?:scale|switch|turn|set|put|bring|move|roll)\s+(?:it\s+|them\s+)?)?back"
+    r"(?:\s+(?:down|up|on|off|again|to\s+(?:normal|its\s+\w+\s+\w+|the\s+\w+\s+\w+)))?\s+(?:afterwards|after(?:ward)?|later|"
+    r"when\s+(?:done|finished|it\s+is\s+done))\b|\b(?:then|afterwards|after\s+that)\s*,?\s+(?:re-?enable|revert|undo|"
+    r"restore|(?:scale|switch|turn|set|put|bring|move)\s+(?:it\s+|them\s+)?back)\b|\b(?:re-?enable|revert|undo|restore)\s+"
+    r"(?:it|them|that)\s+(?:afterwards|after(?:ward)?|later)\b",
+    re.IGNORECASE)
+"""The close of a bracket around one operation: what was changed for it set back afterwards ("scale the pool to prod
+size first and back down afterwards", "disable the rule, then re-enable it"): no later stage."""
+_CHECKED_ON_IT_RE = re.compile(r"\b(?:then|afterwards|after\s+that)\s*,?\s+(?:double-?)?(?:verify|check|confirm|test|"
+                               r"validate|smoke-?test|make\s+sure)\s+(?:it|them|that)\b", re.IGNORECASE)
+"""A check of the step before on "it" ("Rotate the secret, then verify it"): part of that step."""
 _WITHIN_ONE_RE = re.compile(r"\s+(?:in|on|within|throughout|across)\s+(?:the|our|this|that)\s+(?:[\w-]+\s+){0,2}?(?:app|"
                             r"site|website|page|frontend|backend|service|repo|repository|module|component|codebase|ui|"
                             r"dashboard|form|screen|cli|project|portal|library|package)\b(?!\s*(?:and|,))")

@@ -150,6 +150,20 @@ def words(text: str) -> Counter[str]:
     return counted
 
 
+_TICKET = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
+"""A tracker's key as trackers write it (``INC-4821``, ``OPS-112``; not a host, ``db-07``): which ticket, never what the
+work is."""
+_ATTENTION = frozenset({"fix", "see", "re", "fwd", "fw", "handle", "resolve", "look", "check", "investigate", "ticket",
+                        "issue", "urgent", "todo", "follow", "followup"})
+"""What a title says around a ticket's key when it says nothing else (``Fix INC-4821``, ``Re: OPS-112 - urgent``)."""
+
+
+def says_nothing(title: str) -> bool:
+    """Whether a title is made only of instance words, a ticket's key and a plea for attention (``Fix INC-4821``,
+    ``INC-5033``): two such titles share every word whatever their work, so the title is no evidence of it."""
+    return bool(_TICKET.search(title)) and set(words(_TICKET.sub(" ", title))) <= _ATTENTION
+
+
 def _text(entry: Mapping[str, Any]) -> str:
     description = entry.get("description")
     return description if isinstance(description, str) else ""
@@ -319,7 +333,7 @@ class History:
         return len(self.examples)
 
     def _vector(self, title: str, text: str) -> tuple[dict[str, float], float]:
-        counts = words(title)
+        counts = Counter() if says_nothing(title) else words(title)  # "Fix INC-4821": the description alone
         counts.update(counts)  # the title says what the work is: twice the description's weight
         counts.update(words(text))
         default = math.log(1 + len(self.examples))  # a word no example has: as rare as can be

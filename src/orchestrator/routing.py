@@ -48,6 +48,11 @@ _AFTER_RELATIVE_RE = re.compile(r"which\s+(?:is|are|was|were|has|have|had|can|co
                                 r"happened|[a-z]+ed)\b")
 
 
+def _compound_next(lowered: str, end: int) -> int | None:
+    """Where the next word of a noun compound starts after ``end`` (one space or hyphen between), else None."""
+    return end + 1 if end < len(lowered) - 1 and lowered[end] in " -" and lowered[end + 1].isalnum() else None
+
+
 def _relative_which(lowered: str, at: int) -> bool:
     """Whether the "which" at ``at`` is a relative pronoun (", which already starts with the title", "in which
     case"), no question: after a comma or a preposition, before a verb (", which team uses it" still asks)."""
@@ -69,6 +74,14 @@ _BUILD_NAME_RE = re.compile(r"build(?:ers?\b|-\d)")
 _REPORTS_SAYS_RE = re.compile(r"report(?:s\s+(?:the|a|an|that|its|their|our|his|her|wrong|no|an?\s+error|\d)\b|ed\b)")
 """``Customer reports the export stops``, ``Sensor reports temperature ...``, ``a user reported``: someone or something
 telling, not a report to make (inventory's census)."""
+_REPORTS_STATED_RE = re.compile(
+    r"\s*(?:the\s+|our\s+|a\s+)?(?:[a-z][\w-]*\s+){1,3}?(?<!\bthe\s)(?<!\ba\s)(?P<verb>reports)\s+(?!(?:for|of|on|in|by|to|from|with|"
+    r"and|or|per|that|which|is|are|was|were|page|pages|dashboard|tab|view|screen|folder|list|section|module|job|jobs|"
+    r"service|api|endpoint|generation|generator|export|table|team|via|into|about|every|each|weekly|daily|monthly)\b)"
+    r"[a-z]")
+"""A title that states what a thing reports ("Sensor firmware reports temperature in Fahrenheit on EU units"): the
+report is what it says, a symptom, not a report asked for (the verb after a subject, not "Generate reports for ...",
+"Sales reports page")."""
 
 TYPE_WEIGHT = 10.0
 """Each of ``type`` and the ``"<type>: "`` prefix: what the writer declared outweighs most wording."""
@@ -196,6 +209,10 @@ CICD_TOOLS = frozenset({"argo", "argocd", "flux", "fluxcd", "spinnaker", "jenkin
 """Deploy and build tools: what fails in one of them (an ArgoCD app out of sync) is a deploy's failure."""
 SERVICES = frozenset({"api", "apis", "backend", "frontend", "app", "application", "service", "site", "website", "ui"})
 """Whole running programs: when one fails, a cicd word in the report may make it a deploy's failure."""
+MODIFYING = SERVICES | {"manual"}
+"""Keywords that, right before another domain's noun, say which one or how: no domain of their own there."""
+MODIFIED = frozenset({"cache"})
+"""Keywords that, right after another domain's noun, are that thing's part: no domain of their own there."""
 REPOSITORIES = frozenset({"repository", "repositories", "repo", "repos"})
 FINDING = frozenset({"find", "identify", "locate", "discover", "detect", "spot"})
 DOCUMENTING = frozenset({"document", "record", "register", "describe", "label", "annotate", "tag"})
@@ -244,6 +261,10 @@ _FAILURE_RE = re.compile(
     r"(?:is|are)\s+(?:slow|broken|wrong|missing|empty|blank|stuck|off\s+by|cut\s+off|misaligned|garbled|duplicated)|"
     r"does\s+nothing|do\s+nothing|(?:does\s+not|doesn't|do\s+not|don't|won't|can't|cannot|no\s+longer)\s+(?!expire|require|check|validate|"
     r"verify|escape|sanitize)\w+|never\s+(?!expire|time|rotate|log|check)\w+|shows\s+(?:the\s+)?wrong|flickers|"
+    # what a report or a screen says, a value that cannot be right ("Cycle count report shows negative inventory",
+    # "The dashboard reports duplicate orders"): a defect, not a listing asked for
+    r"(?:shows|reports|displays|says|lists|counts)\s+(?:a\s+|an\s+)?(?:negative|incorrect|duplicated?|duplicates|"
+    r"doubled|nan|null|undefined|impossible|mismatched)\b|"
     r"overflows|loses|drops|ignores|skips|duplicates|misses|(?:is|are|stays?)\s+(?:greyed|grayed)\s+out|spins\s+forever|"
     r"takes?\s+\d+\s*(?:s|secs?|seconds?|mins?|minutes?)\s+to\s+(?:load|open|render|respond|save|appear)|"
     r"(?:shows?|is|gets?)\s+(?:an?\s+)?(?:white|blank)\s+(?:screen|page)|"
@@ -537,18 +558,39 @@ class Router:
                  if plain in lowered and word not in scores[name].words and (match := pattern.search(lowered))
                  and not (word == "build" and (_BUILD_MAKES_RE.match(lowered, match.start())
                                                or _BUILD_NAME_RE.match(lowered, match.start())))
-                 and not (word == "report" and _REPORTS_SAYS_RE.match(lowered, match.start()))
+                 and not (word == "report" and (_REPORTS_SAYS_RE.match(lowered, match.start())
+                                                or self._reports_stated(lowered, match.start())))
                  and not (word == "which" and _relative_which(lowered, match.start()))]
         taken: list[tuple[int, int]] = []
-        for _, start, end, name, word, word_weight in sorted(found, key=lambda f: (-f[0], f[1])):
+        kept = []
+        for entry in sorted(found, key=lambda f: (-f[0], f[1])):
+            start, end = entry[1], entry[2]
             if any(start < other_end and other_start < end for other_start, other_end in taken):
                 continue
             taken.append((start, end))
+            kept.append(entry)
+        if clause and any(entry[4].lower() in MODIFYING or entry[4].lower() in MODIFIED for entry in kept):
+            # R2 in a clause: a program's name or "manual" before another domain's noun names no second system or
+            # kind of work, it says which one or how ("the public API load balancer" is a load balancer, "the frontend
+            # pipeline" a pipeline, "manual deploys" deploys); not any keyword: a Grafana dashboard is monitoring's
+            # and a cache is what it caches or where it sits, named before it: "the CDN cache", "the build cache"
+            heads = {start: name for _, start, _, name, _, _ in kept}
+            tails = {end + 1: name for _, _, end, name, _, _ in kept}
+            kept = [entry for entry in kept if (entry[4].lower() not in MODIFYING
+                    or heads.get(_compound_next(lowered, entry[2]) or -1) in (None, entry[3])) and (
+                    entry[4].lower() not in MODIFIED or tails.get(entry[1]) in (None, entry[3]))]
+        for _, _, _, name, word, word_weight in kept:
             score = scores[name]
             score.total += word_weight * weight
             score.strong += word_weight > 1
             score.words.append(word)
         return scores
+
+    def _reports_stated(self, lowered: str, at: int) -> bool:
+        """Whether the "report" at ``at`` is the verb of a statement that opens the text ("Sensor firmware reports
+        temperature in Fahrenheit"), not a request's object ("Archive reports older than a year")."""
+        stated = _REPORTS_STATED_RE.match(lowered)
+        return stated is not None and stated.start("verb") == at and _first_word(lowered) not in self._verbs
 
     def _score_head(self, title: str, scores: dict[str, _Score], reasons: list[str],
                     description: str = "") -> tuple[str, str] | None:
