@@ -351,15 +351,18 @@ SCENARIOS = ("latency", "wake", "burst", "big_queue", "monitor_tick", "deaths", 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=200)
-    parser.add_argument("--burst", type=int, default=500)
-    parser.add_argument("--big-queue", type=int, default=10000)
-    parser.add_argument("--subtasks", type=int, default=1000)
+    parser.add_argument("--tasks", type=int, default=200, help="tasks of each pickup kind, complex and simple (latency)")
+    parser.add_argument("--burst", type=int, default=500, help="tasks written in one rename, half complex (burst)")
+    parser.add_argument("--big-queue", type=int, default=10000,
+                        help="finished tasks already in the queue (big_queue)")
+    parser.add_argument("--subtasks", type=int, default=1000,
+                        help="active subtasks with live workers of one monitor tick (monitor_tick)")
     parser.add_argument("--kills", type=int, default=20, help="workers killed with SIGKILL (deaths)")
-    parser.add_argument("--idle-seconds", type=float, default=60)
+    parser.add_argument("--idle-seconds", type=float, default=60, help="how long CPU and memory are measured (idle)")
     parser.add_argument("--only", choices=SCENARIOS, action="append",
                         help="run only this scenario (repeat for more); latency includes pickup, stage and the floor")
-    parser.add_argument("--out", type=Path, default=Path("bench-results/latest.json"))
+    parser.add_argument("--out", type=Path, default=Path("bench-results/latest.json"),
+                        help="where the results are written as JSON (default bench-results/latest.json)")
     args = parser.parse_args()
     only = set(args.only or SCENARIOS)
     work = Path(tempfile.mkdtemp(prefix="orchestrator-bench-"))

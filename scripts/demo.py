@@ -61,7 +61,8 @@ def behaviour(escalation: bool):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", nargs="?", default="demo-coordination")
+    parser.add_argument("folder", nargs="?", default="demo-coordination",
+                        help="the folder to run it in (default demo-coordination); DELETED first, whatever it holds")
     parser.add_argument("--escalation", action="store_true",
                         help="the audit fails three times and is escalated; the demo resumes it as an operator")
     args = parser.parse_args()

@@ -897,7 +897,7 @@ def main() -> int:
             role_worker(Path(rest[0]), rest[1], rest[2], rest[3], float(rest[4]), Path(rest[5]), rest[6])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="the seed of every random choice: the same seed, the same day")
     parser.add_argument("--duration", type=float, default=180.0, help="seconds of chaos (default 180)")
     parser.add_argument("--settle", type=float, default=240.0, help="longest wait for the work to settle")
     parser.add_argument("--work", help="folder to work in (default: a new temporary one)")

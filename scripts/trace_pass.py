@@ -130,8 +130,8 @@ def write_queue(path: Path, tasks: list[dict[str, Any]]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--kind", choices=sorted(TITLES), default="complex")
-    parser.add_argument("--runs", type=int, default=150)
+    parser.add_argument("--kind", choices=sorted(TITLES), default="complex", help="the task picked up: planned or routed")
+    parser.add_argument("--runs", type=int, default=150, help="passes measured (the medians are printed)")
     parser.add_argument("--root", type=Path, default=None, help="a folder on the disk to measure (default: a temp one)")
     parser.add_argument("--queued", type=int, default=0, help="finished tasks in the queue before the first (the bench: 10,000)")
     parser.add_argument("--profile", type=int, default=0, help="passes to run under cProfile afterwards")

@@ -74,10 +74,59 @@ def test_the_sample_config_lists_every_key_and_parses_when_uncommented(tmp_path:
     assert set(_scalar_keys()) - lists <= listed
 
 
-def test_the_readme_documents_every_key() -> None:
+def _readme_config_table() -> dict[str, str]:
+    """The README's configuration table: each dotted key it names (``classifier.domains.NAME.hints``) and the
+    default its row gives that key (the row's default cell split at commas when it names as many values as keys)."""
     readme = (ROOT / "README.md").read_text()
-    missing = [key for key in _scalar_keys() if key.split(".")[1] not in readme]
-    assert missing == []
+    section = readme[readme.index("\n## Configuration\n"):]
+    section = section[:section.index("\n## ", 1)]
+    documented: dict[str, str] = {}
+    for keys_cell, default in re.findall(r"^\| (`\[[^|]+) \| ([^|]*) \|", section, re.MULTILINE):
+        table, names = re.match(r"`\[([\w.]+)\]`? ?(.*)", keys_cell).groups()  # type: ignore[union-attr]
+        keys = [name.strip(" `") for name in names.split(",")]
+        defaults = [value.strip() for value in default.split(",")]
+        for n, key in enumerate(keys):
+            documented[f"{table}.{key}"] = defaults[n] if len(defaults) == len(keys) else default.strip()
+    return documented
+
+
+def _model_keys() -> dict[str, object]:
+    """Every key a configuration file may set, with its default (the tables of domains and estimates by field)."""
+    from orchestrator.config import DomainConfig, WorkerTypeEstimate
+
+    keys: dict[str, object] = {}
+    for section, values in Config().model_dump().items():
+        for key, value in values.items():
+            if key == "domains":
+                keys |= {f"{section}.domains.NAME.{field}": None for field in DomainConfig.model_fields}
+            elif key == "estimates":
+                keys |= {f"{section}.estimates.TYPE.{field}": None for field in WorkerTypeEstimate.model_fields}
+            else:
+                keys[f"{section}.{key}"] = value
+    return keys
+
+
+def test_the_readme_documents_every_key_with_its_default_and_no_other() -> None:
+    """A key added to ``config.py`` without a row in the README's table (or a row for a key that is gone, or a
+    default that changed) fails here."""
+    documented, keys = _readme_config_table(), _model_keys()
+    assert sorted(set(keys) - set(documented)) == [], "keys missing from the README's configuration table"
+    assert sorted(set(documented) - set(keys)) == [], "the README documents keys that do not exist"
+    for key, default in keys.items():
+        shown = documented[key]
+        if isinstance(default, bool):
+            assert shown == str(default).lower(), key
+        elif isinstance(default, int | float):
+            assert float(shown) == default, f"{key}: README says {shown}, config.py {default}"
+        elif isinstance(default, list):
+            assert shown == "lists", key
+        elif isinstance(default, str):
+            assert shown == default, key
+    estimates = Config().planner.estimates
+    row = documented["planner.estimates.TYPE.minutes"]
+    for worker_type, estimate in estimates.items():  # each worker type's default named in its cell
+        assert re.search(rf"`{worker_type}`[^;]*? {estimate.minutes}, {estimate.tokens}\b", row), worker_type
+    assert all(f"`{name}`" in documented["classifier.domains.NAME.master"] for name in Config().classifier.domains)
 
 
 def test_a_domain_table_changes_that_domain_and_keeps_the_others(tmp_path: Path) -> None:

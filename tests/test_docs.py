@@ -70,3 +70,53 @@ def test_the_readmes_plans_are_what_the_planner_prints(tmp_path: Path, monkeypat
         assert main(argv[1:]) == 0
         printed = capsys.readouterr().out.rstrip()
         assert printed == shown, f"README is out of date for: {command}\n(regenerate the block from this output)\n{printed}"
+
+
+def test_the_shipped_schemas_are_what_the_models_produce(capsys: pytest.CaptureFixture[str]) -> None:
+    """``docs/schemas/`` is for reading without installing; regenerate it with the command in its README."""
+    from orchestrator.cli import SCHEMAS, main
+
+    shipped = ROOT / "docs" / "schemas"
+    assert sorted(p.stem for p in shipped.glob("*.json")) == sorted(SCHEMAS)
+    for name in SCHEMAS:
+        assert main(["schema", name]) == 0
+        assert (shipped / f"{name}.json").read_text() == capsys.readouterr().out, (
+            f"docs/schemas/{name}.json is out of date: orchestrator schema {name} > docs/schemas/{name}.json")
+
+
+def _anchors(markdown: str) -> set[str]:
+    """The anchors GitHub makes of a file's headings (those outside code blocks)."""
+    anchors: set[str] = set()
+    fence = ""
+    for line in markdown.splitlines():
+        if fence and line.startswith(fence) and line.strip() == fence:
+            fence = ""
+        elif not fence and (found := re.match(r"^(`{3,})", line)):
+            fence = found.group(1)
+        elif not fence and (heading := re.match(r"^#{1,6} (.+)", line)):
+            slug = re.sub(r"[^\w\- ]", "", heading.group(1).strip().lower()).replace(" ", "-")
+            anchor, n = slug, 0
+            while anchor in anchors:
+                n += 1
+                anchor = f"{slug}-{n}"
+            anchors.add(anchor)
+    return anchors
+
+
+def test_every_link_in_the_readme_and_docs_leads_somewhere() -> None:
+    """A section moved or renamed leaves no link to nowhere: files exist and each ``#anchor`` is a heading."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    broken = []
+    for page in pages:
+        text = page.read_text()
+        prose = re.sub(r"^(`{3,}).*?^\1\s*$", "", text, flags=re.MULTILINE | re.DOTALL)
+        for target in re.findall(r"\]\(([^)\s]+)\)", prose):
+            if re.match(r"[a-z]+:", target):
+                continue  # a web address
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists():
+                broken.append(f"{page.name}: {target} (no such file)")
+            elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked.read_text()):
+                broken.append(f"{page.name}: {target} (no such heading)")
+    assert broken == []

@@ -64,8 +64,8 @@ EXAMPLES: dict[str, str] = {
   orchestrator stop --timeout 60""",
     "service": """\
   orchestrator service --coordination-dir /srv/agents/coordination --user agent
-  sudo orchestrator service --install --coordination-dir /srv/agents/coordination --user agent
-  sudo orchestrator service --install --force --writable /srv/agents/workspace""",
+  sudo "$(command -v orchestrator)" service --install --coordination-dir /srv/agents/coordination --user agent
+  sudo "$(command -v orchestrator)" service --install --force --writable /srv/agents/workspace   # sudo's PATH has no .venv""",
     "web": """\
   orchestrator web --coordination-dir /srv/agents/coordination      # then open http://127.0.0.1:8080/
   orchestrator web --host 0.0.0.0 --port 9000 --token "$(openssl rand -hex 16)"   # reachable from elsewhere""",
