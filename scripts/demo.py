@@ -59,16 +59,27 @@ def behaviour(escalation: bool):
     return act
 
 
+MARK = ".orchestrator-demo"
+"""The demo deletes and remakes its folder; this file says a folder is one it made (a real coordination folder
+given by mistake is refused, not wiped)."""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", default="demo-coordination",
-                        help="the folder to run it in (default demo-coordination); DELETED first, whatever it holds")
+                        help="the folder to run it in (default demo-coordination): made, or an earlier demo's deleted "
+                             "first; any other folder that holds something is refused")
     parser.add_argument("--escalation", action="store_true",
                         help="the audit fails three times and is escalated; the demo resumes it as an operator")
     args = parser.parse_args()
     folder = Path(args.folder).resolve()
+    if folder.exists() and not (folder / MARK).exists() and (not folder.is_dir() or any(folder.iterdir())):
+        print(f"{folder} holds something that is not an earlier demo's: the demo starts afresh, so give it a new "
+              "folder or an empty one", file=sys.stderr)
+        return 2
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "orchestrator").mkdir(parents=True)
+    (folder / MARK).write_text("made by scripts/demo.py, which deletes this folder when it runs again\n")
     (folder / "orchestrator" / "config.toml").write_text(CONFIG)
     (folder / "task-queue.json").write_text('{"tasks": []}\n')
     daemon = subprocess.Popen([sys.executable, "-m", "orchestrator", "run", "--coordination-dir", str(folder)],

@@ -37,6 +37,19 @@ def worked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def test_the_demo_runs_again_in_its_own_folder_and_refuses_another(worked: Path, tmp_path: Path) -> None:
+    """The demo deletes its folder and starts afresh: a folder it did not make (a real coordination folder given by
+    mistake) is refused and left as it was."""
+    script = Path(__file__).parent.parent / "scripts" / "demo.py"
+    real = tmp_path / "coordination"
+    real.mkdir()
+    (real / "task-queue.json").write_text('{"tasks": [{"id": "keep"}]}')
+    refused = subprocess.run([sys.executable, str(script), str(real)], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "not an earlier demo's" in refused.stderr
+    assert (real / "task-queue.json").read_text() == '{"tasks": [{"id": "keep"}]}'
+    assert (worked / ".orchestrator-demo").exists()  # so the demo may run in it again
+
+
 def orch_id(folder: Path) -> str:
     return next((folder / "orchestrator/tasks").glob("*.json")).stem
 
