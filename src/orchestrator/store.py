@@ -411,9 +411,11 @@ class Store:
         except OSError as exc:
             raise StoreError(f"{exc.filename or 'file'}: cannot write: {exc.strerror or exc}") from exc
 
-    def write_lines(self, path: Path, data: dict[str, Any], key: str, *, durable: bool = True) -> None:
-        """Like :meth:`write_json`, with the list ``key`` written one item per line."""
-        self.write_bytes(path, dump_lines(data, key), durable=durable)
+    def write_lines(self, path: Path, data: dict[str, Any], key: str, *, durable: bool = True,
+                    codec: QueueCodec | None = None) -> None:
+        """Like :meth:`write_json`, with the list ``key`` written one item per line (``codec``: see
+        :func:`dump_lines`; its items are never changed in place, only replaced)."""
+        self.write_bytes(path, dump_lines(data, key, codec), durable=durable)
 
     def create_json(self, path: Path, data: Any) -> bool:
         """Write ``path`` only if it does not exist yet (atomic, even against another process).
