@@ -30,8 +30,9 @@ $(DIR)/task-queue.json:
 	@if [ -f $(DIR)/task-queue.sample.json ]; then cp $(DIR)/task-queue.sample.json $@; \
 	else echo "no $@ yet: the daemon waits for it (orchestrator submit, scripts/add-task.sh)"; fi
 
+# a folder named on the command line that does not exist yet is made (the daemon alone refuses it: a typo)
 run: $(STAMP) $(DIR)/task-queue.json
-	$(BIN)/orchestrator run --coordination-dir $(DIR)
+	$(BIN)/orchestrator run --coordination-dir $(DIR)$(if $(wildcard $(DIR)),, --init)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -n 2

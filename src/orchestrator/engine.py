@@ -270,6 +270,7 @@ class Engine:
             self._seen = snapshot
             return IntakeResult()
         changes = self._index.update(snapshot.tasks)
+        self.memory.read(changes)
         writes = self._own_writes
         added = [entry for _, entry in changes.added]
         self._vanished(changes)
@@ -294,7 +295,7 @@ class Engine:
         earlier: dict[str, str | None] = {}  # the master of a handoff an earlier run wrote for the task
         reused: dict[str, str] = {}
         more = False
-        history = self.memory.history(snapshot.tasks)
+        history = self.memory.history()
         # a burst is taken TASKS_PER_PASS tasks (or SECONDS_PER_PASS) at a time; a task whose handoff could not be written goes
         # last, so tasks that cannot be taken (a master's folder broken) hold up none that can
         failing = set(self._handoff_problems)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.intake import ASSIGNED_BY
+from orchestrator.intake import ASSIGNED_BY, Changes
 from orchestrator.models import MASTERS, normalize_master
 from orchestrator.queue_edits import planned_instead_of, was_planned
 
@@ -190,23 +190,61 @@ def routed_back(tasks: Iterable[Any]) -> set[str]:
             and normalize_master(entry.get("route_to")) not in MASTERS}
 
 
+def example_of(entry: Any) -> Example | None:
+    """What one queue entry teaches: history or a correction (pending, unassigned tasks teach nothing,
+    nor the daemon's own unchanged decisions)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+        return None
+    master = normalize_master(entry.get("assigned_to"))
+    if master not in MASTERS:
+        return None
+    if entry.get("assigned_by") != ASSIGNED_BY:
+        source = "history"
+    elif normalize_master(entry.get("routed_to")) not in (None, master):
+        source = "correction"
+    else:
+        return None  # our own decision, unchanged: no new evidence
+    return Example(entry["id"], str(entry.get("title") or ""), _text(entry), master, source)
+
+
 def examples_from_queue(tasks: Iterable[Any]) -> list[Example]:
-    """History and corrections among the queue's tasks (pending, unassigned tasks teach nothing)."""
-    examples = []
-    for entry in tasks:
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-            continue
-        master = normalize_master(entry.get("assigned_to"))
-        if master not in MASTERS:
-            continue
-        if entry.get("assigned_by") != ASSIGNED_BY:
-            source = "history"
-        elif normalize_master(entry.get("routed_to")) not in (None, master):
-            source = "correction"
-        else:
-            continue  # our own decision, unchanged: no new evidence
-        examples.append(Example(entry["id"], str(entry.get("title") or ""), _text(entry), master, source))
-    return examples
+    """History and corrections among the queue's tasks."""
+    return [example for entry in tasks if (example := example_of(entry)) is not None]
+
+
+class QueueExamples:
+    """:func:`examples_from_queue` kept from one read of the queue to the next, changed by the entries that
+    changed. A read hands out the same dict for a task whose bytes did not change and never hands out again
+    one the daemon changed (:class:`~orchestrator.intake.TaskIndex`), so an entry's example changes only
+    with its identity. Walking 10,000 tasks took about 2 ms on every decision that asked the history.
+
+    The examples' order is not the queue's (a changed entry's comes last): no decision depends on it
+    (:meth:`History.nearest` ranks by similarity, weight and id)."""
+
+    def __init__(self) -> None:
+        self._of: dict[int, Example] = {}  # by the entry's identity; the entry itself is kept by the reader
+        self._list: list[Example] = []
+
+    def update(self, changes: Changes) -> None:
+        """Take one read's changes (every read indexed, in order: one missed would leave its examples stale)."""
+        if changes.full:  # in the queue's order, an object listed twice counted twice, as a fresh gathering does
+            found = [(entry, example) for _, entry in changes.added if (example := example_of(entry)) is not None]
+            self._of = {id(entry): example for entry, example in found}
+            self._list = [example for _, example in found]
+            return
+        touched = False  # (an update that is not full lists no object twice: TaskIndex looks at every entry then)
+        for entry in changes.removed:
+            touched = self._of.pop(id(entry), None) is not None or touched
+        for _, entry in changes.added:
+            if (example := example_of(entry)) is not None:
+                self._of[id(entry)] = example
+                touched = True
+        if touched:  # a new list only when one changed: the same list is the same index (:class:`IndexKept`)
+            self._list = list(self._of.values())
+
+    @property
+    def examples(self) -> list[Example]:
+        return self._list
 
 
 def examples_from_corrections(data: Any) -> list[Example]:

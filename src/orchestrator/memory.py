@@ -23,12 +23,14 @@ from orchestrator.history import (
     Example,
     History,
     IndexKept,
+    QueueExamples,
     corrections_in,
     examples_from_corrections,
     examples_from_overrides,
     examples_from_queue,
     routed_back,
 )
+from orchestrator.intake import Changes
 from orchestrator.models import normalize_master
 from orchestrator.outbox import Outbox
 from orchestrator.store import Store, StoreError, parse_json
@@ -50,6 +52,7 @@ class RoutingMemory:
         self._overrides_problem: str | None = None
         self._problem: str | None = None  # why the corrections could not be read or written, said once
         self._kept = IndexKept()  # the last pass's history index, used again while its examples are the same
+        self._queue = QueueExamples()
 
     def _corrections(self) -> list[dict[str, Any]]:
         """What is remembered; :class:`StoreError` when the file is there but cannot be read as a list
@@ -167,13 +170,18 @@ class RoutingMemory:
             self._overrides = examples
         return self._overrides
 
-    def history(self, tasks: list[Any]) -> History:
-        """What the router may consult for this queue; gathered only if a decision needs it."""
+    def read(self, changes: Changes) -> None:
+        """The queue's entries that changed since the last read (every read the daemon indexes)."""
+        self._queue.update(changes)
+
+    def history(self, tasks: list[Any] | None = None) -> History:
+        """What the router may consult for this queue; gathered only if a decision needs it. ``tasks``: a queue to
+        gather from (the CLI's); without, the queue as the daemon's reads left it (:meth:`read`)."""
         def gather() -> list[Example]:
             remembered = examples_from_corrections(self._readable_corrections())
             ids = {e.task_id for e in remembered}
-            return [*self._override_examples(), *remembered,
-                    *(e for e in examples_from_queue(tasks) if e.task_id not in ids)]
+            queued = self._queue.examples if tasks is None else examples_from_queue(tasks)
+            return [*self._override_examples(), *remembered, *(e for e in queued if e.task_id not in ids)]
 
         def people() -> list[Example]:
             # the newest corrections (learn appends them): read for every decision, not only the unsure ones
