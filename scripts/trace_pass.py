@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import functools
+import gc
 import json
 import os
 import pstats
@@ -108,7 +109,21 @@ def trace_renames() -> None:
     store_module.os.link = named(link, "link into")  # type: ignore[assignment]
 
 
+gc_runs: list[tuple[int, int]] = []  # generation, ns, of each collection in the current pass
+_gc_started = 0
+
+
+def trace_gc(info_phase: str, info: dict[str, int]) -> None:
+    """Each cyclic collection in a pass, its generation and its time (``gc.callbacks``)."""
+    global _gc_started
+    if info_phase == "start":
+        _gc_started = time.perf_counter_ns()
+    else:
+        gc_runs.append((info["generation"], time.perf_counter_ns() - _gc_started))
+
+
 def install() -> None:
+    gc.callbacks.append(trace_gc)
     trace_waits()
     trace_renames()
     traced(Store, "append_events", "append events")
@@ -153,12 +168,14 @@ def main() -> int:
     core.run_pass({"queue"})
     passes: list[list[tuple[str, int]]] = []
     wall, cpu, thread = [], [], []
+    collections: list[list[tuple[int, int]]] = []
 
     def one(n: int, run: Callable[[], Any]) -> None:
         tasks.append({"id": f"t{n}", "title": TITLES[args.kind], "status": "pending", "priority": "medium",
                       "created_by": "trace", "created_at": "2025-11-05T18:00:00Z"})
         time.sleep(0.001)  # the bench's writer leaves the store a moment between tasks (spares are made then)
         marks.clear()
+        gc_runs.clear()
         write_queue(root / "task-queue.json", tasks)
         started, cpu0, thread0 = time.perf_counter_ns(), time.process_time(), time.thread_time()
         mark("queue renamed")
@@ -168,11 +185,13 @@ def main() -> int:
         cpu.append((time.process_time() - cpu0) * 1000)
         thread.append((time.thread_time() - thread0) * 1000)
         passes.append(segments(marks, started))
+        collections.append(list(gc_runs))
         tasks[:] = json.loads((root / "task-queue.json").read_bytes())["tasks"]  # the writer re-reads
 
     for n in range(args.runs):
         one(n, lambda: core.run_pass({"queue"}))
     report(passes, wall, cpu, thread, args.kind, args.runs)
+    report_gc(collections)
     if args.profile:
         profiler = cProfile.Profile(time.thread_time)  # the pass thread's CPU, not its waits
         for n in range(args.runs, args.runs + args.profile):
@@ -183,6 +202,16 @@ def main() -> int:
         print(f"profile saved in {Path(parent) / 'pass.prof'}")
     core.stop()
     return 0
+
+
+def report_gc(collections: list[list[tuple[int, int]]]) -> None:
+    """How often the cyclic collector ran inside a pass, by generation, and for how long."""
+    for generation in range(3):
+        counts = [sum(1 for g, _ in runs if g == generation) for runs in collections]
+        spent = [sum(ns for g, ns in runs if g == generation) / 1e6 for runs in collections]
+        print(f"gc generation {generation}: {sum(counts) / len(counts):.2f} a pass, "
+              f"{sum(spent) / len(spent):.3f} ms a pass on average (max {max(spent):.3f} ms)")
+    print(f"gc frozen objects {gc.get_freeze_count()}, tracked {len(gc.get_objects())}")
 
 
 def segments(marks: list[tuple[str, int, int, int]], started: int) -> list[tuple[str, int, int]]:

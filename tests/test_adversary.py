@@ -39,8 +39,8 @@ def spy_temps(store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> list[Path]
     made: list[Path] = []
     original = store._write_temps
 
-    def recording(files: list[tuple[Path, bytes]], *, durable: bool = True) -> list[Path]:
-        temps = original(files, durable=durable)
+    def recording(files: list[tuple[Path, bytes]], **how: Any) -> list[Path]:
+        temps = original(files, **how)
         made.extend(temps)
         return temps
 

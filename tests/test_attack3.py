@@ -28,7 +28,7 @@ from orchestrator.clock import FakeClock, iso
 from orchestrator.config import Config, Settings
 from orchestrator.core import FULL, Core
 from orchestrator.models import QueueTask
-from orchestrator.store import Crash, FolderStore, Layout
+from orchestrator.store import Crash, FolderStore, Identity, Layout
 from test_hunt import running_worker, sid
 
 from conftest import DaemonProcess, queue_doc, task, wait_for, write_by_rename
@@ -184,9 +184,9 @@ class CrashingStore(FolderStore):
                 self._spare_stopped = True
             raise Crash(f"write {self.writes}")
 
-    def _wrote(self, path: Path, temp: Path) -> None:
+    def _wrote(self, path: Path, temp: Path, identity: Identity | None = None) -> None:
         self._count()
-        super()._wrote(path, temp)
+        super()._wrote(path, temp, identity)
 
     def append_line(self, path: Path, data: bytes) -> None:
         self._count()

@@ -86,6 +86,30 @@ def test_the_state_file_counts_orchestrations_by_status_and_details_the_live_one
     assert len([line for line in lines if line.startswith('    {"orchestration_id":')]) == 4  # one per line
 
 
+def test_the_state_file_encodes_only_the_lines_of_the_plans_that_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pass that changed one plan of many encodes that plan's line of the state file, and takes the others'
+    as last written; the file is the same as one encoded whole, and a changed plan's line always says its news."""
+    from orchestrator import store as store_module
+    reg = registry()
+    for n in range(5):
+        reg.save(plan(f"orch-{n}", "in_progress"))
+    reg.write_state()
+    encoded: list[Any] = []
+    real = store_module._lines
+    monkeypatch.setattr(store_module, "_lines", lambda values: (encoded.extend(values), real(values))[1])
+    reg.save(plan("orch-2", "blocked", {"a": "failed"}))  # a stage advance, in the middle
+    reg.write_state()
+    reg.save(plan("orch-9", "in_progress"))  # a pickup, at the end
+    reg.write_state()
+    assert [entry["orchestration_id"] for entry in encoded] == ["orch-2", "orch-9"]
+    written = reg.store.files[reg.layout.state]  # type: ignore[attr-defined]
+    document = json.loads(written)
+    assert written == store_module.dump_lines(document, "current_orchestrations")  # as if encoded whole
+    assert [(e["orchestration_id"], e["status"]) for e in document["current_orchestrations"]] == [
+        ("orch-0", "in_progress"), ("orch-1", "in_progress"), ("orch-2", "blocked"), ("orch-3", "in_progress"),
+        ("orch-4", "in_progress"), ("orch-9", "in_progress")]
+
+
 def test_the_state_file_is_rebuilt_at_start_so_it_is_written_without_fsync(tmp_path: Path,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     store = FolderStore(Layout(tmp_path))

@@ -415,8 +415,8 @@ def test_a_handoff_another_process_creates_first_is_not_overwritten(store: Folde
     other = store.layout.task_handoff("development", "t2")
     real = store._write_temps
 
-    def another_process_gets_in_first(files: list[tuple[Path, bytes]], *, durable: bool = True) -> list[Path]:
-        temps = real(files, durable=durable)
+    def another_process_gets_in_first(files: list[tuple[Path, bytes]], **how: Any) -> list[Path]:
+        temps = real(files, **how)
         path.write_text('{"by": "the other daemon"}')  # between our temporary files and our link
         return temps
 
@@ -1070,3 +1070,82 @@ def test_files_created_beside_renames_that_settle_later_share_their_folders_fsyn
                 store.update_json_many([(withdrawn, _set("n", len(expected)))])
             assert store.create_json_many([(created, {"status": "pending"})]) == [True]
             assert moves() == expected
+
+
+# --- the stat calls a write takes (perf15): each check still made where it guards something -------------------------
+
+def _lstats(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths ``os.lstat`` is asked about, relative to nothing (their last two components)."""
+    seen: list[str] = []
+    real = os.lstat
+
+    def noting(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        seen.append("/".join(Path(path).parts[-2:]))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", noting)
+    return seen
+
+
+def test_the_temp_folder_is_looked_at_once_per_batch_of_writes_and_again_at_the_next(
+        store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temp folder's key (is it still the folder inside the root?) was taken again for every folder of a
+    batch: once per batch now, by its first folder. A temp folder replaced by a symlink between two batches is
+    still seen by the next one: its temp files go beside their files, never through the symlink."""
+    layout = store.layout
+    for path in (layout.subtask("s0"), layout.task_handoff("security", "t0"), layout.plan("orch-t0")):
+        store.write_json(path, {})  # each folder checked once: then only the temp folder's look is left
+    seen = _lstats(monkeypatch)
+    store.create_json_many([(layout.subtask("s1"), {}), (layout.task_handoff("security", "t1"), {}),
+                            (layout.plan("orch-t1"), {})])
+    assert seen.count("orchestrator/tmp") == 1  # three folders, one look at the temp folder
+    outside = layout.root.parent / "elsewhere"
+    outside.mkdir()
+    shutil.rmtree(layout.temp)
+    layout.temp.symlink_to(outside)  # between two batches
+    sources: list[Path] = []
+    real_link = os.link
+    monkeypatch.setattr(os, "link", lambda src, dst: (sources.append(Path(src)), real_link(src, dst))[1])
+    store.create_json_many([(layout.subtask("s2"), {}), (layout.task_handoff("security", "t2"), {})])
+    # the next batch looked again: its temp files went beside their files, none through the symlink
+    assert [p.parent for p in sources] == [layout.subtasks, layout.handoffs("security")]
+    assert list(outside.iterdir()) == []
+    assert json.loads(layout.subtask("s2").read_text()) == {}
+
+
+def test_a_create_links_into_place_and_never_writes_through_what_appears_there_meanwhile(
+        store: FolderStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A create no longer takes the file's ``lstat`` twice (once to find it absent, once for its mode): the
+    link that puts it in place fails on anything there, a symlink made in between too."""
+    path, other = store.layout.task_handoff("development", "t1"), store.layout.task_handoff("development", "t2")
+    victim = tmp_path / "victim.json"
+    victim.write_text("theirs")
+    real = store._write_temps
+
+    def a_symlink_appears(files: list[tuple[Path, bytes]], **how: Any) -> list[Path]:
+        temps = real(files, **how)
+        path.symlink_to(victim)  # between our check and our link
+        return temps
+
+    monkeypatch.setattr(store, "_write_temps", a_symlink_appears)
+    with pytest.raises(StoreError, match="not a regular file"):
+        store.create_json_many([(path, {"by": "us"}), (other, {"by": "us"})])
+    assert victim.read_text() == "theirs" and path.is_symlink()
+    monkeypatch.undo()
+    assert store.create_json_many([(other, {"by": "us"})]) == [True]
+    assert os.stat(other).st_mode & 0o777 == 0o644  # a new file's mode, as before
+
+
+def test_a_file_created_from_its_temp_file_written_ahead_is_known_as_ours(store: FolderStore) -> None:
+    """Its identity is the one the check of its temp file just found (no second ``stat``): the file in
+    place passes for ours, and one another writer put there after does not."""
+    layout = store.layout
+    subtask = layout.subtask("orch-t-s01")
+    with store.working():
+        store.ahead([(subtask, {"subtask_id": "orch-t-s01"})])
+        store.write_json(layout.plan("orch-t"), {})  # the announced temp file rides with the plan's fsync
+        assert store.create_json_many([(subtask, {"subtask_id": "orch-t-s01"})]) == [True]
+    assert store.is_own(subtask)
+    time.sleep(0.01)
+    subtask.write_text('{"by": "a worker"}')
+    assert not store.is_own(subtask)

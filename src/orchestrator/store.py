@@ -411,9 +411,11 @@ class Store:
         except OSError as exc:
             raise StoreError(f"{exc.filename or 'file'}: cannot write: {exc.strerror or exc}") from exc
 
-    def write_lines(self, path: Path, data: dict[str, Any], key: str, *, durable: bool = True) -> None:
-        """Like :meth:`write_json`, with the list ``key`` written one item per line."""
-        self.write_bytes(path, dump_lines(data, key), durable=durable)
+    def write_lines(self, path: Path, data: dict[str, Any], key: str, *, durable: bool = True,
+                    codec: QueueCodec | None = None) -> None:
+        """Like :meth:`write_json`, with the list ``key`` written one item per line (``codec``: see
+        :func:`dump_lines`; its items are never changed in place, only replaced)."""
+        self.write_bytes(path, dump_lines(data, key, codec), durable=durable)
 
     def create_json(self, path: Path, data: Any) -> bool:
         """Write ``path`` only if it does not exist yet (atomic, even against another process).
@@ -741,10 +743,11 @@ class FolderStore(Store):
         if oldest is not None:
             os.close(oldest)
 
-    def _wrote(self, path: Path, temp: Path) -> None:
+    def _wrote(self, path: Path, temp: Path, identity: Identity | None = None) -> None:
         """Remember ``path`` as ``temp`` is, before the rename or link that makes it ``path``: after
-        it, another writer may already have replaced it, and theirs must not pass for ours."""
-        self._written[path] = file_identity(temp)
+        it, another writer may already have replaced it, and theirs must not pass for ours.
+        ``identity``: ``temp``'s, when the caller has just checked it."""
+        self._written[path] = file_identity(temp) if identity is None else identity
         if len(self._written) > OWN_WRITES_REMEMBERED:
             del self._written[next(iter(self._written))]
 
@@ -806,16 +809,20 @@ class FolderStore(Store):
     def _temp_path(self, path: Path) -> Path:
         return self._temp_folder(path.parent) / _temp_name(path)
 
-    def _temp_folder(self, folder: Path) -> Path:
+    def _temp_folder(self, folder: Path, *, recheck: bool = True) -> Path:
         """The unwatched temp folder when it is on the same file system as ``folder`` (a rename or
-        link cannot cross file systems), else ``folder``: where a temp file for it goes."""
-        try:
-            temp_key: tuple[tuple[int, int, int], ...] | None = self._folder_key(self.layout.temp)
-        except OSError:
-            temp_key = None
-        if temp_key != self._temp_key:  # the temp folder was made, removed or replaced: decide again
-            self._same_device.clear()
-            self._temp_key = temp_key
+        link cannot cross file systems), else ``folder``: where a temp file for it goes.
+
+        ``recheck=False``: the temp folder was looked at for an earlier folder of the same batch of
+        writes (:meth:`_target`): its key is not taken again (two ``lstat`` a folder, 16 a pickup)."""
+        if recheck:
+            try:
+                temp_key: tuple[tuple[int, int, int], ...] | None = self._folder_key(self.layout.temp)
+            except OSError:
+                temp_key = None
+            if temp_key != self._temp_key:  # the temp folder was made, removed or replaced: decide again
+                self._same_device.clear()
+                self._temp_key = temp_key
         same = self._same_device.get(folder)
         if same is None:
             try:
@@ -895,14 +902,19 @@ class FolderStore(Store):
     def _write_temp(self, path: Path, data: bytes, *, durable: bool = True) -> Path:
         return self._write_temps([(path, data)], durable=durable)[0]
 
-    def _write_temps(self, files: list[tuple[Path, bytes]], *, durable: bool = True) -> list[Path]:
+    def _write_temps(self, files: list[tuple[Path, bytes]], *, durable: bool = True, absent: bool = False,
+                     identities: dict[Path, Identity] | None = None) -> list[Path]:
         """A temporary file beside each path, written, then all fsynced at once (the disk commits
         them together: six files cost little more than one), then closed.
 
         Durable, it takes the temp files :meth:`ahead` wrote for the same bytes (fsynced already), and
         writes and fsyncs those announced since in the same wave, for their own writes to take later.
         A file taken so is checked as a new one would be (its folder, a symlink in its place), and
-        taken only if it is still the file written ahead, where a new one would go now."""
+        taken only if it is still the file written ahead, where a new one would go now.
+
+        ``absent``: each path was found free just before, for a link (:meth:`_target`). ``identities``
+        gets the identity of each file taken from those written ahead, as its check just found it (what
+        :meth:`_wrote` would ``stat`` again)."""
         temps: list[Path | None] = [None] * len(files)
         taken: dict[Path, _Ahead] = {}  # this write's from now on: used, or removed
         if durable and self._ready:
@@ -918,11 +930,13 @@ class FolderStore(Store):
         temp_folders: dict[Path, Path] = {}  # folder -> its temp folder: each checked once per batch
         try:
             for at, (path, data) in enumerate(files):
-                target = self._target(path, temp_folders)
+                target = self._target(path, temp_folders, absent=absent)
                 made = taken.pop(path, None)
                 if made is not None:
                     if made.data == data and made.usable(*target):
                         temps[at] = made.temp
+                        if identities is not None:
+                            identities[path] = made.identity
                         continue
                     made.temp.unlink(missing_ok=True)
                 temp, fd = self._open_temp(path, temp_folders, target)
@@ -993,14 +1007,19 @@ class FolderStore(Store):
             raise
         return written
 
-    def _target(self, path: Path, temp_folders: dict[Path, Path]) -> tuple[Path, int]:
+    def _target(self, path: Path, temp_folders: dict[Path, Path], *, absent: bool = False) -> tuple[Path, int]:
         """Where a temp file for ``path`` goes and its mode; raises for a folder leading outside the
-        root or a symlink in the file's place (never written through)."""
+        root or a symlink in the file's place (never written through). ``absent``: the caller found no
+        file there a moment ago and will link, never rename, into place (a link fails on anything there,
+        a symlink too): the file's ``lstat`` is not taken again, and the mode is a new file's."""
         folder = path.parent
         temp_folder = temp_folders.get(folder)
         if temp_folder is None:
             self._check_folder(folder)
-            temp_folder = temp_folders[folder] = self._temp_folder(folder)
+            # the temp folder's own key once per batch: its first folder looks, the others reuse what it saw
+            temp_folder = temp_folders[folder] = self._temp_folder(folder, recheck=not temp_folders)
+        if absent:
+            return temp_folder, DEFAULT_MODE
         try:
             st = os.lstat(path)
             if stat.S_ISLNK(st.st_mode):
@@ -1097,7 +1116,8 @@ class FolderStore(Store):
         for path, data in files:
             if not _a_file_is_there(path):
                 todo.setdefault(path, data)  # a path given twice is created once
-        temps = dict(zip(todo, self._write_temps(list(todo.items())), strict=True))
+        identities: dict[Path, Identity] = {}
+        temps = dict(zip(todo, self._write_temps(list(todo.items()), absent=True, identities=identities), strict=True))
         if temps:
             try:
                 self._settle(siblings={path.parent for path in temps})
@@ -1113,7 +1133,7 @@ class FolderStore(Store):
                 created.append(False)
                 continue
             try:
-                self._wrote(path, temp)
+                self._wrote(path, temp, identities.get(path))
                 os.link(temp, path)  # fails with EEXIST instead of replacing
                 created.append(True)
                 folders.add(path.parent)
@@ -1137,7 +1157,7 @@ class FolderStore(Store):
             if file_identity(path) != expected:
                 return None  # an unlocked writer got in between: start over
             self._settle()
-            self._wrote(path, temp)
+            self._wrote(path, temp, ours)
             self._retire(path)
             os.replace(temp, path)
         finally:
@@ -1393,6 +1413,11 @@ class _Ahead:
     data: bytes
     temp: Path
     made: tuple[int, int, int, int]  # device, inode, size, mtime: still the file written ahead
+
+    @property
+    def identity(self) -> Identity:
+        """:func:`file_identity` of the temp file while :meth:`usable` holds (its inode, mtime and size)."""
+        return self.made[1], self.made[3], self.made[2]
 
     def usable(self, temp_folder: Path, mode: int) -> bool:
         """Whether it is still as written, where a new one would go now, with the mode one would have: the
