@@ -247,6 +247,17 @@ def test_stated_parts_skips_places_a_preposition_puts_after_the_change() -> None
     assert stated_parts("Add de.json for the four onboarding screens", nouns) == 4
 
 
+def test_a_version_number_counts_no_parts() -> None:
+    """``Python 3.12`` or ``Node 18.12`` before a part noun is a version, not twelve services; a count stays one,
+    after a sentence's full stop too."""
+    nouns = ["services", "dashboards"]
+    assert stated_parts("Rebuild the base image on Python 3.12 services use", nouns) == 0
+    assert stated_parts("Upgrade to Node 18.12 services", nouns) == 0
+    assert stated_parts("Pin 2.3 dashboards", nouns) == 0
+    assert stated_parts("Build 12 dashboards for ops", nouns) == 12
+    assert stated_parts("Version 3. 4 services move to the new cluster", nouns) == 4
+
+
 def test_introduced_items_reads_a_need_or_means_list_without_a_colon() -> None:
     assert introduced_items("We need API keys per partner, rate limits, an OpenAPI reference, and a security "
                             "review.") == ["API keys per partner", "rate limits", "an OpenAPI reference",

@@ -677,7 +677,8 @@ def named_parts(text: str) -> list[str]:
 def _count_pattern(nouns: tuple[str, ...]) -> re.Pattern[str]:
     words = "|".join(_PART_COUNT_WORDS)
     return re.compile(rf"(?:\b((?:for|to|on|in|into|across|from|of|at)\s+(?:the|these|those|all))\s+)?"
-                      rf"\b(\d{{1,2}}|{words})\s+(?:[a-z][\w-]*\s+){{0,2}}({'|'.join(map(re.escape, nouns))})\b",
+                      rf"(?<![\d.])\b(\d{{1,2}}(?!\.\d)|{words})\s+(?:[a-z][\w-]*\s+){{0,2}}"  # not 3.12, a version
+                      rf"({'|'.join(map(re.escape, nouns))})\b",
                       re.IGNORECASE)
 
 
