@@ -888,10 +888,12 @@ _CHANGES_RE = re.compile(rf"\s+(?:some\s+|a\s+few\s+|small\s+|minor\s+|an?\s+)?(
 _REVIEWS_RE = re.compile(r"audit|review|assess|re-?test|re-?scan|re-?audit|pen-?test|verify|check|sign\s+off", re.IGNORECASE)
 """What a security team named as the doer reviews (``security audits ...``): their review, not anyone's work."""
 _NEED_TO_RE = re.compile(r"^(?:(?:we|i)\s+)?(?:need|needs|want|wants|have|has)\s+to\s+(?=[a-z])", re.IGNORECASE)
-_CAUSED_RE = re.compile(r"\s+(?:(?:its|their|the|a|an)\s+)?(?:new\s+)?(?P<thing>(?:[\w-]+\s+){0,2}?[\w-]+)\s+"
+_CAUSED_RE = re.compile(r"\s+(?:(?:its|their|the|a|an)\s+)?(?:new\s+)?"
+                        r"(?P<thing>(?!(?:its|their|the|a|an)\s)(?:[\w-]+\s+){0,2}?[\w-]+)\s+"
                         rf"(?P<done>\w+ed|\w+en|{'|'.join(_IRREGULAR)})\b"
                         rf"(?:\s+and\s+(?:\w+ed|\w+en|{'|'.join(_IRREGULAR)})\b)?", re.IGNORECASE)
-"""``needs its driver bumped``: a thing of at most three words, then what is to be done to it."""
+"""``needs its driver bumped``: a thing of at most three words, then what is to be done to it (not "a" before a
+past participle: "need a shared viewer" gives a shared viewer, it shares no "a")."""
 _DETERMINERS = frozenset({"the", "a", "an", "each", "every", "our", "its", "their", "this", "that", "any", "all"})
 _NOT_VERBS = frozenset({"the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from",
                         "who", "that", "which", "whose", "is", "are", "this", "these", "its", "their", "our", "all"})
@@ -1178,9 +1180,15 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
         kept[bullets[0][0]] = kept[bullets[0][0]][bullets[0][1].end():]
     said = sentences("\n".join(kept))
     asked = next((n for n, sentence in enumerate(said) if _imperative(sentence, known)), 0)
+    # a description that asks for its work ("Fix the filter") tells the rest: a symptom, a status, what someone
+    # else will do is context the handoff carries (the parent's description), not a part
+    reports = [_reports(sentence, known) for sentence in said]
+    # (an imperative: a spec written in "must"s and statements, "Exports run as background jobs", is all asks)
+    asks = any(not reported and _imperative(sentence, known) for sentence, reported in zip(said, reports, strict=True))
     return "\n".join(work if work[-1:] in ".!?:" else f"{work}."
                      for n, sentence in enumerate(said)
-                     if not (n < asked and _told(sentence, known)) and (work := as_work(sentence, verbs)))
+                     if not (n < asked and _told(sentence, known)) and not (asks and reports[n])
+                     and (work := as_work(sentence, verbs)))
 
 
 def _imperative(sentence: str, known: frozenset[str]) -> bool:
@@ -1224,6 +1232,92 @@ def _told(sentence: str, known: frozenset[str]) -> bool:
         return ("," not in subject or before.group().lower() in ("each", "both", "all")) \
             and _head(subject.strip()) not in _TEAMS | {"team", "teams"}
     return False
+
+
+_SINCE_RE = re.compile(r"^(?:(?:since|as\s+of)\s+(?:last\s+)?[\w-]+(?:\s+\d{1,2}(?:st|nd|rd|th)?)?|today|currently|nowadays|"
+                       r"yesterday|right\s+now|at\s+the\s+moment|(?:last|this|every|each)\s+(?:night|morning|week|month|"
+                       r"quarter|year|time|day|sprint|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\s*,?\s+",
+                       re.IGNORECASE)
+"""When a report holds (``Since Tuesday the channel drops ...``, ``Every quarter we pull ...``): read past it."""
+_REPORTED_RE = re.compile(r"^(?:[\w'-]+\s+){1,3}?(?:report|reports|reported|say|says|said|complain|complains|"
+                          r"complained|notice|noticed|tell\s+us|told\s+us|see|saw)\s+(?:that\s+)?(?:the|our|their|its|"
+                          r"it|they|some|all|every|each|\d)\b", re.IGNORECASE)
+"""What someone reports (``Nurses report that the scanners log out``): a symptom, in their words."""
+_ELSEWHERE_RE = re.compile(r"^(?!(?:we|i|you)\b)(?:[\w'-]+\s+){1,5}?(?:(?:will|'ll|is\s+going\s+to|are\s+going\s+to)\s+)?"
+                           r"(?:[^,;]*\s)?(?:separately|afterwards|later|themselves|on\s+their\s+(?:side|end)|in\s+a\s+"
+                           r"(?:separate|later|follow-?up)\b|next\s+(?:week|month|quarter|sprint|year))\b", re.IGNORECASE)
+"""What someone else will do on their own (``The vendor will look at the root cause afterwards``; tidying reads
+"the vendor will" as a formal "shall" and leaves ``The interface look at ... afterwards``): out of scope."""
+_HABIT_ASK_RE = re.compile(r"\b(?:ha(?:s|ve)\s+to|must)\b[^,;]*\b(?:by\s+(?:hand|phone|e-?mail)|manually|on\s+paper)\b",
+                           re.IGNORECASE)
+"""How the work is done now (``we have to grep the archive by hand``): the problem, not an ask."""
+_PAST_FORMS = frozenset({"was", "were", "passed", "went", "broke", "came", "ran", "got", "took", "began", "lost",
+                         "found", "sent", "saw", "made", "left", "fell"})
+_BE_FORMS = frozenset({"is", "are", "was", "were", "isn't", "aren't", "wasn't", "weren't", "has", "have", "had",
+                       "hasn't", "haven't", "doesn't", "don't", "didn't", "can't", "cannot", "won't"})
+_POINTS = frozenset({"on", "in", "at", "from", "with", "after", "as", "into", "every", "anyway", "again", "still",
+                     "only", "instead", "twice", "once"})
+_WHERE = frozenset({"on", "in", "at", "from", "into"})
+_OBJECTS = _DETERMINERS | {"them", "it", "his", "her", "some", "no", "these", "those", "more", "up", "out", "down"}
+
+
+def _reports(sentence: str, known: frozenset[str]) -> bool:
+    """A sentence that tells how things are or were (``The channel shows them as filtered``, ``Release 7.3 passed
+    UAT on Monday``, ``Our services build on a python:3.9 base``), what someone reports or what someone else will
+    do later; not an ask (an imperative, "we need", "must", "required", "please"), a list's item, a label or a
+    question, nor a thing named without a verb (``A retry queue for failed webhooks``)."""
+    text = _SINCE_RE.sub("", _MARKS_RE.sub("", sentence.strip()), count=1)
+    if not text or "?" in text or re.search(r":(?:\s|$)", text) or _ITEM_RE.match(sentence) or _BULLET_RE.match(sentence):
+        return False  # a label's colon ("Scope: ..."), not a name's ("python:3.9")
+    if (_ELSEWHERE_RE.match(text) and not _imperative(text, known)) or _HABIT_ASK_RE.search(text):
+        return True
+    if _ASKING_RE.search(text) or _WANTED_RE.match(text) or _WANTED_FIRST_RE.match(text) or _MEANS_RE.search(text) \
+            or re.search(r"\b(?:required|necessary|needed|mandatory)\b", text, re.IGNORECASE):
+        return False
+    if any((words := clause.split(maxsplit=1)) and words[0].lower() in known
+           for clause in re.split(r"[,;]\s*(?:so|and|then|but)?\s*", text)[1:]):
+        return False  # "The export fails, fix it": an imperative after its comma
+    words = _TOKEN_RE.findall(text)[:12]
+    named = bool(_NAMED_DONE_RE.match(text))
+    if not words or (_imperative(text, known) and not named):
+        return False
+    if _REPORTED_RE.match(text):
+        return True
+    # a thing told with "the", "our": how it is; "a relay process reads the outbox" brings in a thing to make
+    opened = words[0].lower() in _DETERMINERS - {"a", "an"} | {"these", "those", "my", "your"}
+    for index in range(1, min(len(words) - 1, 11)):
+        word, before, after = words[index], words[index - 1].lower(), words[index + 1]
+        low = word.lower()
+        if low in _RELATIVE or low in _INNER:
+            return False  # "Email alerts when the import fails": a thing, and the clause that says when
+        if low == "new":
+            return False  # "The new portal shows ...": what is to be built, said as it will be
+        if not word.isalpha() or not word.islower() or before in _TOLD_SKIP or low in ("get", "gets"):
+            continue  # "Every table gets a tenant_id": a thing given
+        objected = after.lower() in _OBJECTS or after[:1].isupper() or after[:1].isdigit()
+        subject = " ".join(words[:index])
+        if (_head(subject) in _TEAMS | {"team", "teams"} or team_of(subject) is not None) and not named \
+                and (low in known or _base_of_present(low, known) is not None):
+            return False  # "The platform team builds the base images": a team given its work ("flies blind": not)
+        if low in _BE_FORMS and after.lower() != "to":
+            return True  # "The export is broken", "WMS 9.2 was installed"
+        if (low in _PAST_FORMS or (low.endswith("ed") and len(low) > 4)) and (objected or named):
+            return True  # "Release 7.3 passed UAT", "Build 5.2 passed acceptance"
+        if opened and re.fullmatch(r"[a-z]{2,}[^\Wsu]s", low) and (objected or after.lower() in _POINTS or (
+                after.isalpha() and (_base_of_present(low, known | _HABITS) is not None
+                                     or index + 2 >= len(words) or words[index + 2].lower() in _POINTS))):
+            return True  # "The job reports success anyway", "The channel shows them as filtered"
+        if opened and before.endswith("s") and not before.endswith("ss") and index <= 4 and low.isalpha() \
+                and low not in _NOT_VERBS and (objected or (low in known | _HABITS and after.lower() in _WHERE)):
+            return True  # "The scanners lose their profile", "Our services build on a python:3.9 base"
+    return False
+
+
+_NAMED_DONE_RE = re.compile(r"^[A-Za-z][\w-]*\s+(?:v?\d+(?:\.\d+)+[\w.-]*|[\w.-]*\d[\w.-]*(?=\s+of\s))(?:\s+\([^)]*\))?"
+                            r"(?:\s+of\s+(?:the\s+|our\s+)?(?:[\w-]+\s+){0,4}?[\w-]+)?\s+(?:was|were|passed|failed|went|"
+                            r"broke|[a-z]{3,}ed)\b(?!\s+[a-z]+s\b)")
+"""``Release 7.3 passed UAT``, ``Build 5.2 of the kiosk app passed``: a verb's word naming a version, then its past
+(not a count and a participle: ``Copy 12,500 scanned contracts``)."""
 
 
 _LABEL_COLON_RE = re.compile(r":(?!//)")
