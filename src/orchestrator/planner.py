@@ -703,7 +703,10 @@ def _segments(text: str, verbs: re.Pattern[str]) -> list[str]:
             if elided:
                 segments.append(elided)  # "deploy to staging, then prod": deploy to prod after it
             else:
-                segments[-1] += f" then {segment}"  # "a pipeline that deploys to staging and then production"
+                # "a pipeline that deploys to staging and then production", "the messages received after that
+                # time": one step, in the writer's words (a comma in them would cut it again: "then" instead)
+                segments[-1] += gap if gap.strip() and not re.search(r"[,;.]", gap) else " then "
+                segments[-1] += segment
         else:
             segments.append(segment)  # "then point the producers at SQS", "then go live": a step
     return segments
@@ -751,7 +754,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
             [("", item) for item in things] if (things := _condition_last(_things(line, verbs)))
             else [("; " if n else "", ability.strip()) for n, ability in enumerate(line.split(";"))]
             if line.startswith("Let ")  # an ability is one part: "Let X do a, b and c"
-            else _conditioned(_closed(clause_pieces(line)))
+            else _conditioned(_closed(clause_pieces(line), verbs))
             for line in (sentence_owner(line)[0] for line in lines)]
         named = [sentence_owner(line)[1] for line in lines]  # "Security asked for a review ..., because ...": theirs
         prepared = False  # whether work an operations step could prepare was written before, in this segment
@@ -1128,18 +1131,25 @@ _REPAIRS = frozenset({"fix", "upgrade", "bump", "patch", "update", "remove", "de
 """Verbs that change what exists: work made only of them needs no design of its own."""
 
 
-def _closed(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _closed(pieces: list[tuple[str, str]], verbs: re.Pattern[str]) -> list[tuple[str, str]]:
     """Pieces with what a parenthesis holds kept in the piece it opens in: "Keep the stages (lint, test, build)"
-    is one part, not three."""
+    is one part, not three; and a verb's two receivers ("Give biomed and pharmacy a web tool") one part."""
     joined: list[tuple[str, str]] = []
     for separator, piece in pieces:
-        if joined and joined[-1][1].count("(") > joined[-1][1].count(")"):
+        if joined and (joined[-1][1].count("(") > joined[-1][1].count(")") or (
+                separator == " and " and _GIVEN_TO_RE.match(joined[-1][1]) and _AND_RECEIVER_RE.match(piece)
+                and not verbs.match(piece))):
+            # "Give biomed and pharmacy an internal web tool": the two who get it, one part
             joined[-1] = (joined[-1][0], f"{joined[-1][1]}{separator or ' '}{piece}")
         else:
             joined.append((separator, piece))
     return joined
 
 
+_GIVEN_TO_RE = re.compile(r"(?:give|grant|send|offer|show|assign|issue|lend|let)\s+[\w-]+$", re.IGNORECASE)
+_AND_RECEIVER_RE = re.compile(r"[a-z][\w-]*\s+(?:a|an|the|their|its|our|access|read|write)\s")
+"""``Give biomed`` | ``pharmacy an internal web tool``: a verb and its first receiver, the second receiver and what
+both get (a clause cut at "and" inside a verb's two objects)."""
 _CONDITION_RE = re.compile(r"(?:once|when|whenever|after|before|if|as\s+soon\s+as|until|unless|while)\s", re.IGNORECASE)
 
 

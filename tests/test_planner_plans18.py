@@ -1,0 +1,88 @@
+"""Plans18: only asks become parts (a symptom, a status, a habit, what someone else will do is context where the
+description asks for its work), and a part's title keeps the writer's words whole. Each behaviour has its opposite:
+the same kind of sentence as the only words of the work, or a present tense that is an ask. New phrasings, not the
+tasks of tests/data/tuning/plans18.json."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator.imperatives import as_work_text
+from test_plan_wording import VERBS, plan_for, titles
+
+_ASK = "Fix the VAT mapping and re-run the export."
+
+
+@pytest.mark.parametrize("told", [
+    "Since Monday the billing export drops rows with a null VAT code.",  # a symptom, since when
+    "The importer marks them as skipped, not failed.",  # a symptom in the present
+    "The scheduler loses its cron entries after a restart.",
+    "Pharmacists say that the label printer jams twice a day.",  # what someone reports
+    "Build 5.2 of the kiosk app passed acceptance on Friday.",  # a status, though "Build" opens it
+    "Our exports run on a python:3.8 image that is out of support.",  # background
+    "Each month we have to reconcile the ledgers by hand.",  # how it is done now, the motivation
+    "The reporting team will rework the dashboards separately.",  # someone else's work, later
+    "The supplier look at the driver afterwards.",  # "the vendor will" as tidying leaves it
+])
+def test_a_report_beside_an_ask_is_context(told: str) -> None:
+    assert as_work_text(f"{told} {_ASK}", VERBS) == _ASK
+    assert as_work_text(f"{_ASK} {told}", VERBS) == _ASK  # after the ask too
+
+
+@pytest.mark.parametrize("told", [
+    "Since Monday the billing export drops rows with a null VAT code.",
+    "The importer marks them as skipped, not failed.",
+])
+def test_a_report_that_is_all_the_description_says_is_still_read_as_its_work(told: str) -> None:
+    # nothing else asks: the symptom is the work ("Fix ..."), as before
+    assert as_work_text(told, VERBS)
+
+
+@pytest.mark.parametrize("asked", [
+    "The billing export needs a --from flag.",  # a need
+    "Tests are required for the VAT mapper.",  # required
+    "The invoice footer must show the VAT number.",  # a modal
+    "The platform team builds the base images.",  # a team given its work
+    "A relay process reads the outbox and posts to Slack.",  # a new thing brought in
+    "The new page shows the rejected rows per day.",  # what is to be built, said as it will be
+    "Every ledger gets a closing balance.",  # a thing given
+    "Email alerts when the export fails.",  # a thing named, and when
+    "That means rotating every key.",  # what the work includes
+])
+def test_a_present_tense_that_asks_stays_a_part_beside_an_imperative(asked: str) -> None:
+    assert as_work_text(f"{_ASK} {asked}", VERBS) != _ASK
+
+
+def test_a_symptom_and_a_note_on_others_make_no_part_of_a_plan() -> None:
+    plan = plan_for("Billing export drops rows", "Since Monday the billing export drops rows with a null VAT code. The "
+                    "importer marks them as skipped, not failed. Fix the VAT mapping, re-send the invoices issued after "
+                    "that date and add an alert on skipped rows. The finance team will check the totals afterwards.")
+    parts = [title for title in titles(plan) if not title.startswith(("Design ", "Write tests for "))]
+    assert not any("drops rows" in title or "skipped, not" in title or "totals" in title for title in parts)
+    assert {"Fix the VAT mapping", "Add an alert on skipped rows"} <= set(titles(plan))
+
+
+def test_a_need_of_a_thing_with_a_participle_before_it_gives_the_thing() -> None:
+    plan = plan_for("Echo viewer", "Radiology and cardiology need a shared viewer for the echo images. Add SSO, build "
+                    "the viewer page and deploy it to the intranet.")
+    assert "Give radiology and cardiology a shared viewer for the echo images" in titles(plan)  # not "Share the a of"
+    bumped = plan_for("Driver bump", "Every service needs its driver bumped. Deploy them after the window.")
+    assert any(title.startswith("Bump the driver of every service") for title in titles(bumped))  # as before
+
+
+def test_a_then_word_inside_a_phrase_keeps_the_writers_words() -> None:
+    plan = plan_for("Billing export", "Fix the VAT mapping, re-send the invoices issued after that date and add an "
+                    "alert on skipped rows.")
+    assert "Re-send the invoices issued after that date" in titles(plan)  # not "issued then date"
+    steps = plan_for("Billing export", "Fix the VAT mapping, after that re-send the invoices and add an alert.")
+    assert "Re-send the invoices" in titles(steps)  # "after that" and a verb: a later step, as before
+
+
+def test_a_verbs_two_receivers_stay_one_part() -> None:
+    plan = plan_for("Shift swaps", "Drivers and dispatchers need an app to swap shifts. Add SSO, build a swap form "
+                    "and deploy it to the intranet.")
+    assert "Give drivers and dispatchers an app to swap shifts" in titles(plan)
+    assert not any(title in ("Give drivers", "Dispatchers an app to swap shifts") for title in titles(plan))
+    # "and" before a verb is a second part, as before
+    two = plan_for("Contract tool", "Grant access and revoke the old tokens, then notify the users.")
+    assert "Revoke the old tokens" in titles(two)
