@@ -86,3 +86,59 @@ def test_a_verbs_two_receivers_stay_one_part() -> None:
     # "and" before a verb is a second part, as before
     two = plan_for("Contract tool", "Grant access and revoke the old tokens, then notify the users.")
     assert "Revoke the old tokens" in titles(two)
+
+
+def _designed(plan_titles: list[str]) -> bool:
+    return any(title.startswith("Design ") for title in plan_titles)
+
+
+@pytest.mark.parametrize(("title", "description"), [
+    ("Patching of lab server lis-db-03", "Apply the October patch to lis-db-03, fix the broken backup script on it, "
+     "update the change log and tell the lab managers."),
+    ("Checkout 5.4 rollback", "Roll the checkout back to 5.3, fix the currency rounding bug in the basket code, write "
+     "the incident summary and tell support."),
+    ("CVE-2026-4411 in the ledger API", "Fix the deserialisation flaw in the ledger API, bump Jackson, rescan the "
+     "service and close the finding."),
+    # something made that is no fix ("add a guard"): the topic says it is a rollback's work all the same
+    ("Checkout 5.4 rollback", "Roll the checkout back to 5.3, add a guard against the rounding bug in the basket code, "
+     "write the incident summary and tell support."),
+])
+def test_work_on_a_host_a_release_or_a_finding_is_not_designed(title: str, description: str) -> None:
+    assert not _designed(titles(plan_for(title, description)))
+
+
+def test_a_topic_that_names_a_system_or_a_part_that_builds_one_is_still_designed() -> None:
+    capability = plan_for("Kiosk rollback capability", "Add a rollback button to the admin console, add an audit log "
+                          "API, store the last good image of each kiosk, write the runbook and deploy it.")
+    assert _designed(titles(capability))
+    built = plan_for("Checkout 5.4 rollback", "Roll the checkout back to 5.3, build a new pricing service for the "
+                     "basket, add a pricing page and tell support.")
+    assert _designed(titles(built))
+
+
+def test_a_flag_added_to_a_tool_is_tested_but_not_designed() -> None:
+    plan = plan_for("Ledger CLI --dry-run", "Add a --dry-run flag to the ledger CLI, update the README and publish the "
+                    "CLI to the internal index.")
+    assert not _designed(titles(plan))
+    assert any(title.startswith("Write tests for ") for title in titles(plan))
+    named = plan_for("Date filter for the ledger CLI", "Add a --since flag to the ledger CLI, update the README and "
+                     "publish the CLI to the internal index.")
+    assert not _designed(titles(named))  # the flag said in the part, not in the title
+    module = plan_for("Date filter for the ledger CLI", "Add a date module to the ledger CLI, update the README and "
+                      "publish the CLI to the internal index.")
+    assert _designed(titles(module))
+
+
+def test_a_fix_beside_a_report_and_a_clean_up_is_not_designed_but_a_new_service_is() -> None:
+    plan = plan_for("Stale grades in the cache", "Fix the Cache-Control headers in the grades API, purge the CDN cache, "
+                    "write the incident report and redeploy.")
+    assert not _designed(titles(plan))
+    built = plan_for("Stale grades in the cache", "Fix the Cache-Control headers in the grades API, build a cache "
+                     "warming service, write the incident report and redeploy.")
+    assert _designed(titles(built))
+
+
+def test_a_failover_makes_nothing_to_design_or_unit_test() -> None:
+    plan = plan_for("Payments DB DR exercise", "Fail the primary payments ledger database over to the DR site, run the "
+                    "settlement batch there and fail back the next morning.")
+    assert not any(title.startswith(("Design ", "Write tests for ")) for title in titles(plan))

@@ -1101,7 +1101,10 @@ _NOTHING_MADE = frozenset({
     "invite", "shut",
     # a security or operations response: containing, answering and following up make nothing either
     "block", "pull", "quarantine", "isolate", "contain", "reply", "respond", "escalate", "track", "enforce",
-    "lock", "unlock", "expire", "ask"})
+    "lock", "unlock", "expire", "ask",
+    # operating and re-running what exists: a failover, a reboot, a reprice or a re-import makes nothing either
+    "fail", "failover", "fail-over", "reboot", "cut", "switch", "apply", "tag", "publish", "submit", "reprice",
+    "recalculate", "recompute", "reindex", "re-index", "reimport", "re-import", "resend", "re-send", "resubmit"})
 """Verbs of work on what exists (recovery, clean-up, moving, telling, a response to an incident): a plan made only
 of them has nothing to design and no code of its own to unit-test (``Restore the ledger DB, re-sync the cache, resume
 the batch``, ``Block the sender, pull the e-mail from every mailbox``)."""
@@ -1709,14 +1712,38 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
         implement = []  # ordering laptops, training staff, signing a contract: nothing to design or unit-test
     if implement and "test" not in phases:
         items.append(_Item(f"Write tests for {topic}", "test", "development", [], max(i.group for i in implement)))
-    if implement and not minor and "design" not in phases and (len(items) < 3 or not all(
-            item.text.split(maxsplit=1)[0].lower() in _REPAIRS for item in implement)):  # a fix is designed already
+    # a fix or a flag on what exists is designed already (only the parts that make something say so: a report or an
+    # e-mail beside a fix asks for no architecture), and so is work on a host, a release, a finding or a rollback
+    made = [item for item in implement if makes is None or makes(item)] or implement
+    upkeep = bool(_MAINTENANCE_TOPIC_RE.search(topic)) and not _SYSTEM_TOPIC_RE.search(topic) \
+        and not any(_BUILD_NEW_RE.search(item.text) for item in items)
+    if implement and not minor and "design" not in phases and not upkeep and (
+            len(items) < 3 or not all(item.text.split(maxsplit=1)[0].lower() in _REPAIRS or _EXTENDS_RE.match(item.text)
+                                      for item in made)):
         items.append(_Item(f"Design {topic} architecture", "design", "development", [], min(i.group for i in implement)))
     if len(items) < 3:
         last = max(item.group for item in items) if items else 0
         items.append(_Item(f"Plan the work on {topic_of(task)}", "design", main.master, [], 0))
         items.append(_Item(f"Review the results of {topic_of(task)} and report", "review", main.master, [], last))
     return items
+
+
+_MAINTENANCE_TOPIC_RE = re.compile(
+    r"\b(?:roll-?backs?|reverts?|hot-?fix(?:es)?|patch(?:es|ing)?|upgrades?|fail-?overs?|fail-?backs?|"
+    r"dr\s+(?:tests?|drills?)|cves?(?:-\d+-\d+)?|vulnerabilit(?:y|ies)|findings?|certificates?|certs?)\b|\b(?:release|version)\s+v?\d|\bv?\d+\.\d+(?:\.\d+)?\b|"
+    r"\b[a-z]+(?:-[a-z]+)*-\d{1,3}\b|\b[A-Z]{2,10}-\d+\b|(?:^|\s)--[a-z][\w-]*", re.IGNORECASE)
+"""A topic that is no system to design: a rollback, a patch, a CVE, a failover, a certificate, a release (``7.3``), a
+host (``pacs-arch-02``), a ticket (``INC-2291``) or a command-line flag (``--since``); unless it names a system
+(``OTA rollback capability``, ``certificate portal``) or a part builds one."""
+_SYSTEM_TOPIC_RE = re.compile(r"\b(?:portal|automation|capabilit(?:y|ies)|channel|service|app|application|tool|platform|"
+                              r"system|feature|flow|page|dashboard|bot|api|engine|module|integration|workflow|wizard|"
+                              r"tracker|manager|sdk|library)s?\b", re.IGNORECASE)
+_EXTENDS_RE = re.compile(r"^\s*(?:add|expose|support)\s+(?:an?\s+|the\s+|new\s+)*(?:[\w.-]+\s+){0,2}?(?:--[\w-]+\s+)?"
+                         r"(?:flag|option|switch|parameter|param|argument|column|field|setting|toggle|filter|header|"
+                         r"env(?:ironment)?\s+var(?:iable)?)s?\b(?:\s+\S+){0,3}?\s+(?:to|in|on)\s+(?:the|our|its)\b",
+                         re.IGNORECASE)
+"""A flag, a column, a setting added to a thing that exists (``Add a --since flag to the manifest-export CLI``): a
+change to it, like a fix, not a system to design."""
 
 
 _ACTIONS = frozenset({"implement", "secure", "deploy"})
