@@ -142,3 +142,12 @@ def test_a_failover_makes_nothing_to_design_or_unit_test() -> None:
     plan = plan_for("Payments DB DR exercise", "Fail the primary payments ledger database over to the DR site, run the "
                     "settlement batch there and fail back the next morning.")
     assert not any(title.startswith(("Design ", "Write tests for ")) for title in titles(plan))
+
+
+def test_a_list_item_worded_as_a_statement_is_work() -> None:
+    plan = plan_for("Depot setup", "Please:\n- add the depot to the routing tables\n- the dock schedule should go into "
+                    "the booking system\n- deploy the change")
+    assert "Make the dock schedule go into the booking system" in titles(plan)
+    # an item ticked as done is still no work
+    assert as_work_text("Please:\n- add the depot to the routing tables\n- [x] update the changelog", VERBS) \
+        == "- add the depot to the routing tables."

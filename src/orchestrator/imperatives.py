@@ -240,6 +240,16 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     """``sentence`` as an imperative (or unchanged when it is one, or names things to make); None for context.
     ``nested``: read once already after a "that" (a second is not read on: "We want that We want that ..."
     14,000 characters long recursed too deep)."""
+    work = _as_work(sentence, verbs, nested=nested)
+    item = _BULLET_RE.match(sentence) if work is None and "\n" not in sentence else None
+    if item is not None and (rest := _as_work(sentence[item.end():], verbs, nested=True)):
+        # a list's item is work though worded as a statement ("- the dock schedule should go into the booking
+        # system"): read without its mark, which it keeps for the list's reader
+        return f"{item.group()}{rest[:1].lower()}{rest[1:]}"
+    return work
+
+
+def _as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> str | None:
     verbs = _known(verbs)
     if _DONE_BOX_RE.match(sentence):
         return None  # "- [x] update the changelog": done already
