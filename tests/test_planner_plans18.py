@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.imperatives import as_work_text
+from orchestrator.imperatives import as_work, as_work_text
 from test_plan_wording import VERBS, plan_for, titles
 
 _ASK = "Fix the VAT mapping and re-run the export."
@@ -151,3 +151,20 @@ def test_a_list_item_worded_as_a_statement_is_work() -> None:
     # an item ticked as done is still no work
     assert as_work_text("Please:\n- add the depot to the routing tables\n- [x] update the changelog", VERBS) \
         == "- add the depot to the routing tables."
+
+
+@pytest.mark.parametrize(("said", "work"), [
+    ("a dashboard of flagged transactions", True),  # a participle after "of" describes the thing
+    ("an API that scores each authorisation", True),  # a relative clause's verb
+    ("The fraud review flagged 40 transactions", False),  # someone did it
+    ("The ledger stays read-only", False),  # how things are
+])
+def test_a_things_description_is_not_told_as_what_happened(said: str, work: bool) -> None:
+    assert (as_work(said, VERBS) is not None) is work
+
+
+def test_every_thing_of_a_list_after_a_colon_is_a_part() -> None:
+    plan = plan_for("Card limits service", "Build a new card-limits service: an API that checks each payment, a rules "
+                    "editor for the risk team and a dashboard of blocked payments.")
+    assert {"Implement the API that checks each payment", "Implement the dashboard of blocked payments"} \
+        <= set(titles(plan))

@@ -627,8 +627,10 @@ def _holds(text: str, verbs: Collection[str]) -> bool:
     team owns the webhook handlers``): a subject, then a present tense before its object; not a thing to make, and
     not a team given work (``Platform creates the topics``, ``the web team embeds the widget``)."""
     found = _HOLDS_RE.match(text)
-    if not found or _head(text[:found.start("verb")]) in _TEAMS | PEOPLE | {"team", "teams"}:
-        return False  # "the web team embeds the widget": a team given work, whatever its verb
+    if not found or _head(text[:found.start("verb")]) in _TEAMS | PEOPLE | {"team", "teams"} | _RELATIVE:
+        # "the web team embeds the widget": a team given work, whatever its verb; "an API that scores each
+        # authorisation": the verb of a relative clause, the whole a thing to make
+        return False
     return not {found["verb"].lower(), found["verb"].lower().removesuffix("e")} & set(verbs)
 
 
@@ -1033,6 +1035,8 @@ def _owned_or_done(text: str, verbs: Collection[str]) -> bool:
     if found is None:
         return False
     words = found["subject"].split()
+    if words[-1].lower() in _NOT_VERBS:
+        return False  # "a dashboard of flagged transactions": a participle after "of" describes a thing, no one did it
     if words[0].lower() in _INNER | _RELATIVE:
         return False  # "who owns it": a question the work answers
     if words[0].lower() in verbs and not (len(words) == 1 and words[0].lower() in PEOPLE | _TEAMS):
