@@ -168,3 +168,10 @@ def test_every_thing_of_a_list_after_a_colon_is_a_part() -> None:
                     "editor for the risk team and a dashboard of blocked payments.")
     assert {"Implement the API that checks each payment", "Implement the dashboard of blocked payments"} \
         <= set(titles(plan))
+
+
+def test_work_done_again_after_and_is_a_part_of_its_own() -> None:
+    plan = plan_for("Statement import", "Fix the line-count parsing, deploy the fix and re-import last week's statements.")
+    assert {"Deploy the fix", "Re-import last week's statements"} <= set(titles(plan))
+    tool = plan_for("Statement import", "Fix the line-count parsing, deploy the fix and the reimport tool.")
+    assert not any(title.lower().startswith("the reimport") for title in titles(tool))  # a noun after "and", as before

@@ -635,6 +635,9 @@ def _with_acceptance(drafts: list[Draft], description: str) -> list[Draft]:
 
 
 _MORE_VERBS = ("prove", "resubmit", "regenerate",
+               # work done again on what exists ("..., and re-import last week's statements": a part of its own)
+               "re-import", "reimport", "re-send", "resend", "reprocess", "re-process", "rescan", "re-scan",
+               "re-enable", "reenable", "reprice", "re-price", "re-sync", "resync", "replay", "requeue", "re-queue",
                "revoke", "containerize", "containerise", "switch", "cut over", "cut", "post", "grant", "record",
                "document", "write", "store", "send", "announce", "translate", "hash", "mask", "sanitize", "sanitise",
                "escape", "encrypt", "show", "display", "hide", "render", "support", "allow", "connect", "backport",
