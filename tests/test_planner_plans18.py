@@ -175,3 +175,19 @@ def test_work_done_again_after_and_is_a_part_of_its_own() -> None:
     assert {"Deploy the fix", "Re-import last week's statements"} <= set(titles(plan))
     tool = plan_for("Statement import", "Fix the line-count parsing, deploy the fix and the reimport tool.")
     assert not any(title.lower().startswith("the reimport") for title in titles(tool))  # a noun after "and", as before
+
+
+def test_a_bare_verb_before_one_that_says_why_is_one_part_with_it() -> None:
+    plan = plan_for("Base image CVE", "Patch the base images for the CVE, rebuild and rescan to verify the fix, then "
+                    "roll them out to the cluster.")
+    assert "Rebuild and rescan to verify the fix" in titles(plan)
+    assert "Rebuild" not in titles(plan)
+    shared = plan_for("Base image CVE", "Patch the base images, rebuild and rescan the images, then roll them out.")
+    assert {"Rebuild the images", "Rescan the images"} <= set(titles(shared))  # an object is shared, as before
+
+
+def test_what_a_run_runs_with_stays_in_the_run() -> None:
+    plan = plan_for("Parser bump", "Bump the parser, run the build with tests and deploy to staging.")
+    assert "Run the build with tests" in titles(plan)
+    built = plan_for("Export API", "Build the export API with tests and docs, then deploy it.")
+    assert "Build the export API" in titles(built)  # what a build comes with is more work, as before

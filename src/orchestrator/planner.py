@@ -368,7 +368,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
         item.text = owner_of(item.text)[0]
     items = _findings_apart(items, description, classifier, verbs)
     _remediations(items)
-    _objects_shared(items, f"{title}\n{work}", verbs)
+    items = _objects_shared(items, f"{title}\n{work}", verbs)
     _antecedents(items, description)
     _refinements(items)
     fixes = [item for item in items if item.phase == "remediate" and not _RETEST_RE.search(item.text)]
@@ -458,11 +458,13 @@ def _antecedents(items: list[_Item], description: str) -> None:
         item.text = f"{part['verb']} {determiner} {named['thing']}{part['rest']}"
 
 
-def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> None:
+def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> list[_Item]:
     """A verb alone shares the object of a later part of its sentence: ``bump and redeploy each`` -> ``Bump each``,
     ``Build, test and ship the new export service`` -> ``Build the new export service`` (a subtask titled just
     "Bump" says nothing of what); a later part with no object of its own (``deploy to prod``) lends none, nor one
-    written elsewhere (``text``: where the parts were read, title and description)."""
+    written elsewhere (``text``: where the parts were read, title and description). A verb alone before one whose
+    words say why, not what (``rebuild and rescan to verify the fix``), is one part with it, as written."""
+    joined_with: set[int] = set()
     for index, item in enumerate(items):
         words = item.text.strip(" .").split()
         if len(words) != 1 or not words[0].isalpha() or words[0].lower() in _PHASE_WORDS \
@@ -474,9 +476,14 @@ def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> No
         joined = r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)".join(re.escape(part.text.strip(" .")) for part in [item, *run])
         written = later is not None and later.group == item.group and _opens_with_verb(later.text, verbs) and bool(
             re.search(rf"(?<!\w){joined}(?:,\s*|\s+)and\s+{re.escape(later.text[:24])}", text, re.I))  # not "Upgrade, fix X"
-        found = _SHARED_OBJECT_RE.match(later.text.split(maxsplit=1)[1]) if later is not None and written else None
+        rest = later.text.split(maxsplit=1)[1] if later is not None and len(later.text.split()) > 1 else ""
+        found = _SHARED_OBJECT_RE.match(rest) if later is not None and written else None
         if found:
             item.text = f"{words[0]} {_TOPIC_STOP_RE.sub('', found.group()).strip()}"
+        elif later is not None and written and not run and re.match(r"(?:to|in\s+order\s+to|so\s+that)\s", rest, re.I):
+            later.text = f"{words[0]} and {later.text[:1].lower()}{later.text[1:]}"  # "Rebuild and rescan to verify ..."
+            joined_with.add(index)
+    return [item for index, item in enumerate(items) if index not in joined_with]
 
 
 def _refinements(items: list[_Item]) -> None:
@@ -1144,14 +1151,16 @@ def _closed(pieces: list[tuple[str, str]], verbs: re.Pattern[str]) -> list[tuple
     for separator, piece in pieces:
         if joined and (joined[-1][1].count("(") > joined[-1][1].count(")") or (
                 separator == " and " and _GIVEN_TO_RE.match(joined[-1][1]) and _AND_RECEIVER_RE.match(piece)
-                and not verbs.match(piece))):
-            # "Give biomed and pharmacy an internal web tool": the two who get it, one part
+                and not verbs.match(piece)) or (separator == " with " and _RUN_WITH_RE.match(joined[-1][1]))):
+            # "Give biomed and pharmacy an internal web tool": the two who get it, one part; "run the build with
+            # tests": how it runs, not tests to write
             joined[-1] = (joined[-1][0], f"{joined[-1][1]}{separator or ' '}{piece}")
         else:
             joined.append((separator, piece))
     return joined
 
 
+_RUN_WITH_RE = re.compile(r"\s*(?:then\s+)?(?:run|re-?run|execute|re-?execute|trigger|kick\s+off)\b", re.IGNORECASE)
 _GIVEN_TO_RE = re.compile(r"(?:give|grant|send|offer|show|assign|issue|lend|let)\s+[\w-]+$", re.IGNORECASE)
 _AND_RECEIVER_RE = re.compile(r"[a-z][\w-]*\s+(?:a|an|the|their|its|our|access|read|write)\s")
 """``Give biomed`` | ``pharmacy an internal web tool``: a verb and its first receiver, the second receiver and what
