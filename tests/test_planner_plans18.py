@@ -191,3 +191,13 @@ def test_what_a_run_runs_with_stays_in_the_run() -> None:
     assert "Run the build with tests" in titles(plan)
     built = plan_for("Export API", "Build the export API with tests and docs, then deploy it.")
     assert "Build the export API" in titles(built)  # what a build comes with is more work, as before
+
+
+def test_a_pronoun_after_a_plurals_present_names_the_thing_before() -> None:
+    # the sentence before is context now (no part), so "them" must name what it was about
+    plan = plan_for("Pipelines off Jenkins", "Our pipelines run on Jenkins 2.3. Move them to GitHub Actions, add caching "
+                    "and delete the old jobs.")
+    assert "Move our pipelines to GitHub Actions" in titles(plan)
+    single = plan_for("Pipeline off Jenkins", "Our pipeline runs on Jenkins 2.3. Move them to GitHub Actions, add "
+                      "caching and delete the old jobs.")
+    assert "Move them to GitHub Actions" in titles(single)  # "them" is not the one pipeline

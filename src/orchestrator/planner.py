@@ -433,8 +433,9 @@ _PRONOUN_PART_RE = re.compile(r"(?P<verb>[A-Za-z][\w-]*(?:\s+(?:up|out|down|off|
 _NAMED_SUBJECT_RE = re.compile(
     r"(?:the|our|their|this|that|these|those|its|an?)\s+(?P<thing>(?:[\w./'-]+\s+){0,6}?[\w./'-]+)\s+(?:is|are|was|were|"
     r"has|have|had|will|still|keeps?|expires?|expired|ran|runs|needs?|broke|fails?|failed|stopped|went|sits?|lives?|"
-    r"lost|leaks?|leaked|got)\b", re.IGNORECASE)
-"""The thing a statement is about, named before its verb (``The TLS certificate on the gateway expires Friday``)."""
+    r"lost|leaks?|leaked|got|run|sit|live|uses?|builds?|loses?|drops?|shows?|goes|go|depends?|relies|rely)\b", re.IGNORECASE)
+"""The thing a statement is about, named before its verb (``The TLS certificate on the gateway expires Friday``, ``Our
+pipelines run on Jenkins 2.3``: a plural's verb too)."""
 
 
 def _antecedents(items: list[_Item], description: str) -> None:
