@@ -201,3 +201,27 @@ def test_a_pronoun_after_a_plurals_present_names_the_thing_before() -> None:
     single = plan_for("Pipeline off Jenkins", "Our pipeline runs on Jenkins 2.3. Move them to GitHub Actions, add "
                       "caching and delete the old jobs.")
     assert "Move them to GitHub Actions" in titles(single)  # "them" is not the one pipeline
+
+
+def test_a_statement_about_what_the_description_builds_is_its_spec() -> None:
+    text = "Build a daily bed census report for the bed managers. The report shows blocked beds per ward."
+    assert "show blocked beds per ward" in as_work_text(text, VERBS)
+    fixed = "Fix the census filter. The report shows blocked beds per ward."  # the report is not built: how it is
+    assert as_work_text(fixed, VERBS) == "Fix the census filter."
+
+
+@pytest.mark.parametrize("told", [
+    "The driver app crashes when a delivery has no postcode.",  # a failure and when
+    "Drivers lose the proof-of-delivery photo.",  # what people put up with
+])
+def test_a_failure_or_a_hardship_beside_an_ask_is_context(told: str) -> None:
+    assert as_work_text(f"{told} {_ASK}", VERBS) == _ASK
+    assert as_work_text(f"{_ASK} Patients book a slot online.", VERBS) != _ASK  # people's ability: a spec
+
+
+def test_we_need_is_an_ask_and_a_spec_of_musts_stays_whole() -> None:
+    asked = ("The nurse call system sends alarms over SIP. We need the alarms in the messaging app: map the alarm "
+             "types and build the SIP listener.")
+    assert "send alarms over SIP" not in as_work_text(asked, VERBS)
+    spec = "Prices must be shown in EUR and GBP. Exchange rates are fetched daily from the ECB."
+    assert "ECB" in as_work_text(spec, VERBS)  # no imperative, no "we need": all of it is the work

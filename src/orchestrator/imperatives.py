@@ -1198,7 +1198,13 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
     # else will do is context the handoff carries (the parent's description), not a part
     reports = [_reports(sentence, known) for sentence in said]
     # (an imperative: a spec written in "must"s and statements, "Exports run as background jobs", is all asks)
-    asks = any(not reported and _imperative(sentence, known) for sentence, reported in zip(said, reports, strict=True))
+    asks = any(not reported and (_imperative(sentence, known) or bool(_WE_ASK_RE.match(sentence)))
+               for sentence, reported in zip(said, reports, strict=True))
+    # what the description asks to make ("Build a daily census report"): a statement about it is its spec ("The
+    # report shows the beds per ward"), not a report of how things are
+    made = {_made_head(sentence) for sentence in said if _MAKES_RE.match(sentence)} - {""}
+    reports = [reported and not (made and _head(_subject_of(sentence)) in made) for sentence, reported
+               in zip(said, reports, strict=True)]
     return "\n".join(work if work[-1:] in ".!?:" else f"{work}."
                      for n, sentence in enumerate(said)
                      if not (n < asked and _told(sentence, known)) and not (asks and reports[n])
@@ -1272,7 +1278,35 @@ _BE_FORMS = frozenset({"is", "are", "was", "were", "isn't", "aren't", "wasn't", 
 _POINTS = frozenset({"on", "in", "at", "from", "with", "after", "as", "into", "every", "anyway", "again", "still",
                      "only", "instead", "twice", "once"})
 _WHERE = frozenset({"on", "in", "at", "from", "into"})
+_WHEN = frozenset({"when", "whenever", "if", "after", "because", "since", "during"})
 _OBJECTS = _DETERMINERS | {"them", "it", "his", "her", "some", "no", "these", "those", "more", "up", "out", "down"}
+
+
+_WE_ASK_RE = re.compile(r"^(?:(?:so|and|also)\s+)?(?:(?:we|i)\s+(?:really\s+)?(?:need|want|must|would\s+like)\b|please\b|"
+                        r"(?:could|can|would)\s+(?:you|someone|somebody|your\s+team)\b)", re.IGNORECASE)
+"""An ask said as one (``We need the alarms in the new app: ...``, ``Please ...``), though no verb opens it."""
+_MAKES_RE = re.compile(r"^\s*(?:please\s+)?(?:build|create|develop|write|design|add|set\s+up|make|introduce)\s+"
+                       r"(?:an?|the|new|our)\b", re.IGNORECASE)
+
+
+def _made_head(sentence: str) -> str:
+    """The head noun of what a making imperative makes (``Build a daily bed census report for the managers``:
+    report)."""
+    found = _MAKES_RE.match(sentence)
+    rest = sentence[found.end():] if found else ""
+    phrase = re.split(r"\s+(?:for|to|on|in|with|that|which|who|at|from|and|so|of)\s|[,;:(]", f" {rest} ", maxsplit=1)[0]
+    words = re.findall(r"[a-z][\w-]*", phrase.lower())
+    return words[-1] if words else ""
+
+
+def _subject_of(sentence: str) -> str:
+    """The words before a statement's first verb-like word, roughly (``The report`` of ``The report shows ...``)."""
+    words = _TOKEN_RE.findall(_SINCE_RE.sub("", sentence.strip(), count=1))[:6]
+    for index, word in enumerate(words[1:], 1):
+        if (word.islower() and re.fullmatch(r"[a-z]+(?:s|ed)|is|are|was|were|has|have", word) and index > 1) \
+                or word.lower() in _BE_FORMS:
+            return " ".join(words[:index])
+    return " ".join(words[:2])
 
 
 def _reports(sentence: str, known: frozenset[str]) -> bool:
@@ -1295,8 +1329,9 @@ def _reports(sentence: str, known: frozenset[str]) -> bool:
     named = bool(_NAMED_DONE_RE.match(text))
     if not words or (_imperative(text, known) and not named):
         return False
-    if _REPORTED_RE.match(text):
-        return True
+    if _REPORTED_RE.match(text) or (len(words) > 2 and words[1].lower() in _HARDSHIPS and words[0][:1].isupper()
+                                     and words[0].lower().endswith("s")):
+        return True  # "Nurses report that ...", "Drivers lose the photo": what people report or put up with
     # a thing told with "the", "our": how it is; "a relay process reads the outbox" brings in a thing to make
     opened = words[0].lower() in _DETERMINERS - {"a", "an"} | {"these", "those", "my", "your"}
     for index in range(1, min(len(words) - 1, 11)):
@@ -1317,7 +1352,7 @@ def _reports(sentence: str, known: frozenset[str]) -> bool:
             return True  # "The export is broken", "WMS 9.2 was installed"
         if (low in _PAST_FORMS or (low.endswith("ed") and len(low) > 4)) and (objected or named):
             return True  # "Release 7.3 passed UAT", "Build 5.2 passed acceptance"
-        if opened and re.fullmatch(r"[a-z]{2,}[^\Wsu]s", low) and (objected or after.lower() in _POINTS or (
+        if opened and re.fullmatch(r"[a-z]{2,}[^\Wsu]s", low) and (objected or after.lower() in _POINTS | _WHEN or (
                 after.isalpha() and (_base_of_present(low, known | _HABITS) is not None
                                      or index + 2 >= len(words) or words[index + 2].lower() in _POINTS))):
             return True  # "The job reports success anyway", "The channel shows them as filtered"
