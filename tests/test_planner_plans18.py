@@ -225,3 +225,9 @@ def test_we_need_is_an_ask_and_a_spec_of_musts_stays_whole() -> None:
     assert "send alarms over SIP" not in as_work_text(asked, VERBS)
     spec = "Prices must be shown in EUR and GBP. Exchange rates are fetched daily from the ECB."
     assert "ECB" in as_work_text(spec, VERBS)  # no imperative, no "we need": all of it is the work
+
+
+def test_a_past_told_with_a_gerund_after_it_is_context_beside_an_ask() -> None:
+    told = "The pharmacy robot stopped picking at 02:00."
+    assert as_work_text(f"{told} {_ASK}", VERBS) == _ASK
+    assert as_work_text(f"{_ASK} The signed contracts stored in the DMS.", VERBS) != _ASK  # a thing, where it is kept

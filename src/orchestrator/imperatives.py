@@ -1350,10 +1350,11 @@ def _reports(sentence: str, known: frozenset[str]) -> bool:
             return False  # "The platform team builds the base images": a team given its work ("flies blind": not)
         if low in _BE_FORMS and after.lower() != "to":
             return True  # "The export is broken", "WMS 9.2 was installed"
-        if (low in _PAST_FORMS or (low.endswith("ed") and len(low) > 4)) and (objected or named):
-            return True  # "Release 7.3 passed UAT", "Build 5.2 passed acceptance"
+        if (low in _PAST_FORMS or (low.endswith("ed") and len(low) > 4)) and (objected or named or (
+                opened and index <= 5 and after.isalpha() and after.islower() and after not in _NOT_VERBS | _POINTS)):
+            return True  # "Release 7.3 passed UAT", "Build 5.2 passed acceptance", "The robot stopped picking"
         if opened and re.fullmatch(r"[a-z]{2,}[^\Wsu]s", low) and (objected or after.lower() in _POINTS | _WHEN or (
-                after.isalpha() and (_base_of_present(low, known | _HABITS) is not None
+                after.isalpha() and not after.endswith(("ed", "ing")) and (_base_of_present(low, known | _HABITS) is not None
                                      or index + 2 >= len(words) or words[index + 2].lower() in _POINTS))):
             return True  # "The job reports success anyway", "The channel shows them as filtered"
         if opened and before.endswith("s") and not before.endswith("ss") and index <= 4 and low.isalpha() \
