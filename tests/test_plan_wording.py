@@ -902,7 +902,7 @@ def test_a_then_without_a_verb_repeats_the_verb_of_the_step_before_it() -> None:
     paced = plan_for("Ledger release", "Ship to the canary pool, then the fleet zone by zone (us first, then eu).")
     assert "Ship to the fleet zone by zone (us first, then eu)" in titles(paced)
     one = plan_for("Build pipeline", "Set up a pipeline that deploys to staging and then production, and switch DNS.")
-    assert any("deploys to staging then production" in title for title in titles(one))
+    assert any("deploys to staging and then production" in title for title in titles(one))  # the writer's words
     told = plan_for("Wallet rework", "Build the wallet service, then a fraud review, then the mobile screens.")
     assert not any(title.startswith("Build a fraud review") for title in titles(told))
     needs = plan_for("Portal SSO", "The two portals need SSO, then a pen test, then rollout to clients.")

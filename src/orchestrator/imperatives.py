@@ -240,6 +240,16 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     """``sentence`` as an imperative (or unchanged when it is one, or names things to make); None for context.
     ``nested``: read once already after a "that" (a second is not read on: "We want that We want that ..."
     14,000 characters long recursed too deep)."""
+    work = _as_work(sentence, verbs, nested=nested)
+    item = _BULLET_RE.match(sentence) if work is None and "\n" not in sentence else None
+    if item is not None and (rest := _as_work(sentence[item.end():], verbs, nested=True)):
+        # a list's item is work though worded as a statement ("- the dock schedule should go into the booking
+        # system"): read without its mark, which it keeps for the list's reader
+        return f"{item.group()}{rest[:1].lower()}{rest[1:]}"
+    return work
+
+
+def _as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> str | None:
     verbs = _known(verbs)
     if _DONE_BOX_RE.match(sentence):
         return None  # "- [x] update the changelog": done already
@@ -617,8 +627,10 @@ def _holds(text: str, verbs: Collection[str]) -> bool:
     team owns the webhook handlers``): a subject, then a present tense before its object; not a thing to make, and
     not a team given work (``Platform creates the topics``, ``the web team embeds the widget``)."""
     found = _HOLDS_RE.match(text)
-    if not found or _head(text[:found.start("verb")]) in _TEAMS | PEOPLE | {"team", "teams"}:
-        return False  # "the web team embeds the widget": a team given work, whatever its verb
+    if not found or _head(text[:found.start("verb")]) in _TEAMS | PEOPLE | {"team", "teams"} | _RELATIVE:
+        # "the web team embeds the widget": a team given work, whatever its verb; "an API that scores each
+        # authorisation": the verb of a relative clause, the whole a thing to make
+        return False
     return not {found["verb"].lower(), found["verb"].lower().removesuffix("e")} & set(verbs)
 
 
@@ -888,10 +900,12 @@ _CHANGES_RE = re.compile(rf"\s+(?:some\s+|a\s+few\s+|small\s+|minor\s+|an?\s+)?(
 _REVIEWS_RE = re.compile(r"audit|review|assess|re-?test|re-?scan|re-?audit|pen-?test|verify|check|sign\s+off", re.IGNORECASE)
 """What a security team named as the doer reviews (``security audits ...``): their review, not anyone's work."""
 _NEED_TO_RE = re.compile(r"^(?:(?:we|i)\s+)?(?:need|needs|want|wants|have|has)\s+to\s+(?=[a-z])", re.IGNORECASE)
-_CAUSED_RE = re.compile(r"\s+(?:(?:its|their|the|a|an)\s+)?(?:new\s+)?(?P<thing>(?:[\w-]+\s+){0,2}?[\w-]+)\s+"
+_CAUSED_RE = re.compile(r"\s+(?:(?:its|their|the|a|an)\s+)?(?:new\s+)?"
+                        r"(?P<thing>(?!(?:its|their|the|a|an)\s)(?:[\w-]+\s+){0,2}?[\w-]+)\s+"
                         rf"(?P<done>\w+ed|\w+en|{'|'.join(_IRREGULAR)})\b"
                         rf"(?:\s+and\s+(?:\w+ed|\w+en|{'|'.join(_IRREGULAR)})\b)?", re.IGNORECASE)
-"""``needs its driver bumped``: a thing of at most three words, then what is to be done to it."""
+"""``needs its driver bumped``: a thing of at most three words, then what is to be done to it (not "a" before a
+past participle: "need a shared viewer" gives a shared viewer, it shares no "a")."""
 _DETERMINERS = frozenset({"the", "a", "an", "each", "every", "our", "its", "their", "this", "that", "any", "all"})
 _NOT_VERBS = frozenset({"the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from",
                         "who", "that", "which", "whose", "is", "are", "this", "these", "its", "their", "our", "all"})
@@ -1021,6 +1035,8 @@ def _owned_or_done(text: str, verbs: Collection[str]) -> bool:
     if found is None:
         return False
     words = found["subject"].split()
+    if words[-1].lower() in _NOT_VERBS:
+        return False  # "a dashboard of flagged transactions": a participle after "of" describes a thing, no one did it
     if words[0].lower() in _INNER | _RELATIVE:
         return False  # "who owns it": a question the work answers
     if words[0].lower() in verbs and not (len(words) == 1 and words[0].lower() in PEOPLE | _TEAMS):
@@ -1178,9 +1194,21 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
         kept[bullets[0][0]] = kept[bullets[0][0]][bullets[0][1].end():]
     said = sentences("\n".join(kept))
     asked = next((n for n, sentence in enumerate(said) if _imperative(sentence, known)), 0)
+    # a description that asks for its work ("Fix the filter") tells the rest: a symptom, a status, what someone
+    # else will do is context the handoff carries (the parent's description), not a part
+    reports = [_reports(sentence, known) for sentence in said]
+    # (an imperative: a spec written in "must"s and statements, "Exports run as background jobs", is all asks)
+    asks = any(not reported and (_imperative(sentence, known) or bool(_WE_ASK_RE.match(sentence)))
+               for sentence, reported in zip(said, reports, strict=True))
+    # what the description asks to make ("Build a daily census report"): a statement about it is its spec ("The
+    # report shows the beds per ward"), not a report of how things are
+    made = {_made_head(sentence) for sentence in said if _MAKES_RE.match(sentence)} - {""}
+    reports = [reported and not (made and _head(_subject_of(sentence)) in made) for sentence, reported
+               in zip(said, reports, strict=True)]
     return "\n".join(work if work[-1:] in ".!?:" else f"{work}."
                      for n, sentence in enumerate(said)
-                     if not (n < asked and _told(sentence, known)) and (work := as_work(sentence, verbs)))
+                     if not (n < asked and _told(sentence, known)) and not (asks and reports[n])
+                     and (work := as_work(sentence, verbs)))
 
 
 def _imperative(sentence: str, known: frozenset[str]) -> bool:
@@ -1224,6 +1252,122 @@ def _told(sentence: str, known: frozenset[str]) -> bool:
         return ("," not in subject or before.group().lower() in ("each", "both", "all")) \
             and _head(subject.strip()) not in _TEAMS | {"team", "teams"}
     return False
+
+
+_SINCE_RE = re.compile(r"^(?:(?:since|as\s+of)\s+(?:last\s+)?[\w-]+(?:\s+\d{1,2}(?:st|nd|rd|th)?)?|today|currently|nowadays|"
+                       r"yesterday|right\s+now|at\s+the\s+moment|(?:last|this|every|each)\s+(?:night|morning|week|month|"
+                       r"quarter|year|time|day|sprint|monday|tuesday|wednesday|thursday|friday|saturday|sunday))\s*,?\s+",
+                       re.IGNORECASE)
+"""When a report holds (``Since Tuesday the channel drops ...``, ``Every quarter we pull ...``): read past it."""
+_REPORTED_RE = re.compile(r"^(?:[\w'-]+\s+){1,3}?(?:report|reports|reported|say|says|said|complain|complains|"
+                          r"complained|notice|noticed|tell\s+us|told\s+us|see|saw)\s+(?:that\s+)?(?:the|our|their|its|"
+                          r"it|they|some|all|every|each|\d)\b", re.IGNORECASE)
+"""What someone reports (``Nurses report that the scanners log out``): a symptom, in their words."""
+_ELSEWHERE_RE = re.compile(r"^(?!(?:we|i|you)\b)(?:[\w'-]+\s+){1,5}?(?:(?:will|'ll|is\s+going\s+to|are\s+going\s+to)\s+)?"
+                           r"(?:[^,;]*\s)?(?:separately|afterwards|later|themselves|on\s+their\s+(?:side|end)|in\s+a\s+"
+                           r"(?:separate|later|follow-?up)\b|next\s+(?:week|month|quarter|sprint|year))\b", re.IGNORECASE)
+"""What someone else will do on their own (``The vendor will look at the root cause afterwards``; tidying reads
+"the vendor will" as a formal "shall" and leaves ``The interface look at ... afterwards``): out of scope."""
+_HABIT_ASK_RE = re.compile(r"\b(?:ha(?:s|ve)\s+to|must)\b[^,;]*\b(?:by\s+(?:hand|phone|e-?mail)|manually|on\s+paper)\b",
+                           re.IGNORECASE)
+"""How the work is done now (``we have to grep the archive by hand``): the problem, not an ask."""
+_PAST_FORMS = frozenset({"was", "were", "passed", "went", "broke", "came", "ran", "got", "took", "began", "lost",
+                         "found", "sent", "saw", "made", "left", "fell"})
+_BE_FORMS = frozenset({"is", "are", "was", "were", "isn't", "aren't", "wasn't", "weren't", "has", "have", "had",
+                       "hasn't", "haven't", "doesn't", "don't", "didn't", "can't", "cannot", "won't"})
+_POINTS = frozenset({"on", "in", "at", "from", "with", "after", "as", "into", "every", "anyway", "again", "still",
+                     "only", "instead", "twice", "once"})
+_WHERE = frozenset({"on", "in", "at", "from", "into"})
+_WHEN = frozenset({"when", "whenever", "if", "after", "because", "since", "during"})
+_OBJECTS = _DETERMINERS | {"them", "it", "his", "her", "some", "no", "these", "those", "more", "up", "out", "down"}
+
+
+_WE_ASK_RE = re.compile(r"^(?:(?:so|and|also)\s+)?(?:(?:we|i)\s+(?:really\s+)?(?:need|want|must|would\s+like)\b|please\b|"
+                        r"(?:could|can|would)\s+(?:you|someone|somebody|your\s+team)\b)", re.IGNORECASE)
+"""An ask said as one (``We need the alarms in the new app: ...``, ``Please ...``), though no verb opens it."""
+_MAKES_RE = re.compile(r"^\s*(?:please\s+)?(?:build|create|develop|write|design|add|set\s+up|make|introduce)\s+"
+                       r"(?:an?|the|new|our)\b", re.IGNORECASE)
+
+
+def _made_head(sentence: str) -> str:
+    """The head noun of what a making imperative makes (``Build a daily bed census report for the managers``:
+    report)."""
+    found = _MAKES_RE.match(sentence)
+    rest = sentence[found.end():] if found else ""
+    phrase = re.split(r"\s+(?:for|to|on|in|with|that|which|who|at|from|and|so|of)\s|[,;:(]", f" {rest} ", maxsplit=1)[0]
+    words = re.findall(r"[a-z][\w-]*", phrase.lower())
+    return words[-1] if words else ""
+
+
+def _subject_of(sentence: str) -> str:
+    """The words before a statement's first verb-like word, roughly (``The report`` of ``The report shows ...``)."""
+    words = _TOKEN_RE.findall(_SINCE_RE.sub("", sentence.strip(), count=1))[:6]
+    for index, word in enumerate(words[1:], 1):
+        if (word.islower() and re.fullmatch(r"[a-z]+(?:s|ed)|is|are|was|were|has|have", word) and index > 1) \
+                or word.lower() in _BE_FORMS:
+            return " ".join(words[:index])
+    return " ".join(words[:2])
+
+
+def _reports(sentence: str, known: frozenset[str]) -> bool:
+    """A sentence that tells how things are or were (``The channel shows them as filtered``, ``Release 7.3 passed
+    UAT on Monday``, ``Our services build on a python:3.9 base``), what someone reports or what someone else will
+    do later; not an ask (an imperative, "we need", "must", "required", "please"), a list's item, a label or a
+    question, nor a thing named without a verb (``A retry queue for failed webhooks``)."""
+    text = _SINCE_RE.sub("", _MARKS_RE.sub("", sentence.strip()), count=1)
+    if not text or "?" in text or re.search(r":(?:\s|$)", text) or _ITEM_RE.match(sentence) or _BULLET_RE.match(sentence):
+        return False  # a label's colon ("Scope: ..."), not a name's ("python:3.9")
+    if (_ELSEWHERE_RE.match(text) and not _imperative(text, known)) or _HABIT_ASK_RE.search(text):
+        return True
+    if _ASKING_RE.search(text) or _WANTED_RE.match(text) or _WANTED_FIRST_RE.match(text) or _MEANS_RE.search(text) \
+            or re.search(r"\b(?:required|necessary|needed|mandatory)\b", text, re.IGNORECASE):
+        return False
+    if any((words := clause.split(maxsplit=1)) and words[0].lower() in known
+           for clause in re.split(r"[,;]\s*(?:so|and|then|but)?\s*", text)[1:]):
+        return False  # "The export fails, fix it": an imperative after its comma
+    words = _TOKEN_RE.findall(text)[:12]
+    named = bool(_NAMED_DONE_RE.match(text))
+    if not words or (_imperative(text, known) and not named):
+        return False
+    if _REPORTED_RE.match(text) or (len(words) > 2 and words[1].lower() in _HARDSHIPS and words[0][:1].isupper()
+                                     and words[0].lower().endswith("s")):
+        return True  # "Nurses report that ...", "Drivers lose the photo": what people report or put up with
+    # a thing told with "the", "our": how it is; "a relay process reads the outbox" brings in a thing to make
+    opened = words[0].lower() in _DETERMINERS - {"a", "an"} | {"these", "those", "my", "your"}
+    for index in range(1, min(len(words) - 1, 11)):
+        word, before, after = words[index], words[index - 1].lower(), words[index + 1]
+        low = word.lower()
+        if low in _RELATIVE or low in _INNER:
+            return False  # "Email alerts when the import fails": a thing, and the clause that says when
+        if low == "new":
+            return False  # "The new portal shows ...": what is to be built, said as it will be
+        if not word.isalpha() or not word.islower() or before in _TOLD_SKIP or low in ("get", "gets"):
+            continue  # "Every table gets a tenant_id": a thing given
+        objected = after.lower() in _OBJECTS or after[:1].isupper() or after[:1].isdigit()
+        subject = " ".join(words[:index])
+        if (_head(subject) in _TEAMS | {"team", "teams"} or team_of(subject) is not None) and not named \
+                and (low in known or _base_of_present(low, known) is not None):
+            return False  # "The platform team builds the base images": a team given its work ("flies blind": not)
+        if low in _BE_FORMS and after.lower() != "to":
+            return True  # "The export is broken", "WMS 9.2 was installed"
+        if (low in _PAST_FORMS or (low.endswith("ed") and len(low) > 4)) and (objected or named or (
+                opened and index <= 5 and after.isalpha() and after.islower() and after not in _NOT_VERBS | _POINTS)):
+            return True  # "Release 7.3 passed UAT", "Build 5.2 passed acceptance", "The robot stopped picking"
+        if opened and re.fullmatch(r"[a-z]{2,}[^\Wsu]s", low) and (objected or after.lower() in _POINTS | _WHEN or (
+                after.isalpha() and not after.endswith(("ed", "ing")) and (_base_of_present(low, known | _HABITS) is not None
+                                     or index + 2 >= len(words) or words[index + 2].lower() in _POINTS))):
+            return True  # "The job reports success anyway", "The channel shows them as filtered"
+        if opened and before.endswith("s") and not before.endswith("ss") and index <= 4 and low.isalpha() \
+                and low not in _NOT_VERBS and (objected or (low in known | _HABITS and after.lower() in _WHERE)):
+            return True  # "The scanners lose their profile", "Our services build on a python:3.9 base"
+    return False
+
+
+_NAMED_DONE_RE = re.compile(r"^[A-Za-z][\w-]*\s+(?:v?\d+(?:\.\d+)+[\w.-]*|[\w.-]*\d[\w.-]*(?=\s+of\s))(?:\s+\([^)]*\))?"
+                            r"(?:\s+of\s+(?:the\s+|our\s+)?(?:[\w-]+\s+){0,4}?[\w-]+)?\s+(?:was|were|passed|failed|went|"
+                            r"broke|[a-z]{3,}ed)\b(?!\s+[a-z]+s\b)")
+"""``Release 7.3 passed UAT``, ``Build 5.2 of the kiosk app passed``: a verb's word naming a version, then its past
+(not a count and a participle: ``Copy 12,500 scanned contracts``)."""
 
 
 _LABEL_COLON_RE = re.compile(r":(?!//)")

@@ -372,7 +372,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
         item.text = owner_of(item.text)[0]
     items = _findings_apart(items, description, classifier, verbs)
     _remediations(items)
-    _objects_shared(items, f"{title}\n{work}", verbs)
+    items = _objects_shared(items, f"{title}\n{work}", verbs)
     _antecedents(items, description)
     _refinements(items)
     fixes = [item for item in items if item.phase == "remediate" and not _RETEST_RE.search(item.text)]
@@ -437,8 +437,9 @@ _PRONOUN_PART_RE = re.compile(r"(?P<verb>[A-Za-z][\w-]*(?:\s+(?:up|out|down|off|
 _NAMED_SUBJECT_RE = re.compile(
     r"(?:the|our|their|this|that|these|those|its|an?)\s+(?P<thing>(?:[\w./'-]+\s+){0,6}?[\w./'-]+)\s+(?:is|are|was|were|"
     r"has|have|had|will|still|keeps?|expires?|expired|ran|runs|needs?|broke|fails?|failed|stopped|went|sits?|lives?|"
-    r"lost|leaks?|leaked|got)\b", re.IGNORECASE)
-"""The thing a statement is about, named before its verb (``The TLS certificate on the gateway expires Friday``)."""
+    r"lost|leaks?|leaked|got|run|sit|live|uses?|builds?|loses?|drops?|shows?|goes|go|depends?|relies|rely)\b", re.IGNORECASE)
+"""The thing a statement is about, named before its verb (``The TLS certificate on the gateway expires Friday``, ``Our
+pipelines run on Jenkins 2.3``: a plural's verb too)."""
 
 
 def _antecedents(items: list[_Item], description: str) -> None:
@@ -462,11 +463,13 @@ def _antecedents(items: list[_Item], description: str) -> None:
         item.text = f"{part['verb']} {determiner} {named['thing']}{part['rest']}"
 
 
-def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> None:
+def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> list[_Item]:
     """A verb alone shares the object of a later part of its sentence: ``bump and redeploy each`` -> ``Bump each``,
     ``Build, test and ship the new export service`` -> ``Build the new export service`` (a subtask titled just
     "Bump" says nothing of what); a later part with no object of its own (``deploy to prod``) lends none, nor one
-    written elsewhere (``text``: where the parts were read, title and description)."""
+    written elsewhere (``text``: where the parts were read, title and description). A verb alone before one whose
+    words say why, not what (``rebuild and rescan to verify the fix``), is one part with it, as written."""
+    joined_with: set[int] = set()
     for index, item in enumerate(items):
         words = item.text.strip(" .").split()
         if len(words) != 1 or not words[0].isalpha() or words[0].lower() in _PHASE_WORDS \
@@ -478,9 +481,14 @@ def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> No
         joined = r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)".join(re.escape(part.text.strip(" .")) for part in [item, *run])
         written = later is not None and later.group == item.group and _opens_with_verb(later.text, verbs) and bool(
             re.search(rf"(?<!\w){joined}(?:,\s*|\s+)and\s+{re.escape(later.text[:24])}", text, re.I))  # not "Upgrade, fix X"
-        found = _SHARED_OBJECT_RE.match(later.text.split(maxsplit=1)[1]) if later is not None and written else None
+        rest = later.text.split(maxsplit=1)[1] if later is not None and len(later.text.split()) > 1 else ""
+        found = _SHARED_OBJECT_RE.match(rest) if later is not None and written else None
         if found:
             item.text = f"{words[0]} {_TOPIC_STOP_RE.sub('', found.group()).strip()}"
+        elif later is not None and written and not run and re.match(r"(?:to|in\s+order\s+to|so\s+that)\s", rest, re.I):
+            later.text = f"{words[0]} and {later.text[:1].lower()}{later.text[1:]}"  # "Rebuild and rescan to verify ..."
+            joined_with.add(index)
+    return [item for index, item in enumerate(items) if index not in joined_with]
 
 
 def _refinements(items: list[_Item]) -> None:
@@ -639,6 +647,9 @@ def _with_acceptance(drafts: list[Draft], description: str) -> list[Draft]:
 
 
 _MORE_VERBS = ("prove", "resubmit", "regenerate",
+               # work done again on what exists ("..., and re-import last week's statements": a part of its own)
+               "re-import", "reimport", "re-send", "resend", "reprocess", "re-process", "rescan", "re-scan",
+               "re-enable", "reenable", "reprice", "re-price", "re-sync", "resync", "replay", "requeue", "re-queue",
                "revoke", "containerize", "containerise", "switch", "cut over", "cut", "post", "grant", "record",
                "document", "write", "store", "send", "announce", "translate", "hash", "mask", "sanitize", "sanitise",
                "escape", "encrypt", "show", "display", "hide", "render", "support", "allow", "connect", "backport",
@@ -707,7 +718,10 @@ def _segments(text: str, verbs: re.Pattern[str]) -> list[str]:
             if elided:
                 segments.append(elided)  # "deploy to staging, then prod": deploy to prod after it
             else:
-                segments[-1] += f" then {segment}"  # "a pipeline that deploys to staging and then production"
+                # "a pipeline that deploys to staging and then production", "the messages received after that
+                # time": one step, in the writer's words (a comma in them would cut it again: "then" instead)
+                segments[-1] += gap if gap.strip() and not re.search(r"[,;.]", gap) else " then "
+                segments[-1] += segment
         else:
             segments.append(segment)  # "then point the producers at SQS", "then go live": a step
     return segments
@@ -755,7 +769,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
             [("", item) for item in things] if (things := _condition_last(_things(line, verbs)))
             else [("; " if n else "", ability.strip()) for n, ability in enumerate(line.split(";"))]
             if line.startswith("Let ")  # an ability is one part: "Let X do a, b and c"
-            else _conditioned(_closed(clause_pieces(line)))
+            else _conditioned(_closed(clause_pieces(line), verbs))
             for line in (sentence_owner(line)[0] for line in lines)]
         named = [sentence_owner(line)[1] for line in lines]  # "Security asked for a review ..., because ...": theirs
         prepared = False  # whether work an operations step could prepare was written before, in this segment
@@ -1199,7 +1213,10 @@ _NOTHING_MADE = frozenset({
     "invite", "shut",
     # a security or operations response: containing, answering and following up make nothing either
     "block", "pull", "quarantine", "isolate", "contain", "reply", "respond", "escalate", "track", "enforce",
-    "lock", "unlock", "expire", "ask"})
+    "lock", "unlock", "expire", "ask",
+    # operating and re-running what exists: a failover, a reboot, a reprice or a re-import makes nothing either
+    "fail", "failover", "fail-over", "reboot", "cut", "switch", "apply", "tag", "publish", "submit", "reprice",
+    "recalculate", "recompute", "reindex", "re-index", "reimport", "re-import", "resend", "re-send", "resubmit"})
 """Verbs of work on what exists (recovery, clean-up, moving, telling, a response to an incident): a plan made only
 of them has nothing to design and no code of its own to unit-test (``Restore the ledger DB, re-sync the cache, resume
 the batch``, ``Block the sender, pull the e-mail from every mailbox``)."""
@@ -1229,18 +1246,27 @@ _REPAIRS = frozenset({"fix", "upgrade", "bump", "patch", "update", "remove", "de
 """Verbs that change what exists: work made only of them needs no design of its own."""
 
 
-def _closed(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _closed(pieces: list[tuple[str, str]], verbs: re.Pattern[str]) -> list[tuple[str, str]]:
     """Pieces with what a parenthesis holds kept in the piece it opens in: "Keep the stages (lint, test, build)"
-    is one part, not three."""
+    is one part, not three; and a verb's two receivers ("Give biomed and pharmacy a web tool") one part."""
     joined: list[tuple[str, str]] = []
     for separator, piece in pieces:
-        if joined and joined[-1][1].count("(") > joined[-1][1].count(")"):
+        if joined and (joined[-1][1].count("(") > joined[-1][1].count(")") or (
+                separator == " and " and _GIVEN_TO_RE.match(joined[-1][1]) and _AND_RECEIVER_RE.match(piece)
+                and not verbs.match(piece)) or (separator == " with " and _RUN_WITH_RE.match(joined[-1][1]))):
+            # "Give biomed and pharmacy an internal web tool": the two who get it, one part; "run the build with
+            # tests": how it runs, not tests to write
             joined[-1] = (joined[-1][0], f"{joined[-1][1]}{separator or ' '}{piece}")
         else:
             joined.append((separator, piece))
     return joined
 
 
+_RUN_WITH_RE = re.compile(r"\s*(?:then\s+)?(?:run|re-?run|execute|re-?execute|trigger|kick\s+off)\b", re.IGNORECASE)
+_GIVEN_TO_RE = re.compile(r"(?:give|grant|send|offer|show|assign|issue|lend|let)\s+[\w-]+$", re.IGNORECASE)
+_AND_RECEIVER_RE = re.compile(r"[a-z][\w-]*\s+(?:a|an|the|their|its|our|access|read|write)\s")
+"""``Give biomed`` | ``pharmacy an internal web tool``: a verb and its first receiver, the second receiver and what
+both get (a clause cut at "and" inside a verb's two objects)."""
 _CONDITION_RE = re.compile(r"(?:once|when|whenever|after|before|if|as\s+soon\s+as|until|unless|while)\s", re.IGNORECASE)
 
 
@@ -1824,14 +1850,38 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
         implement = []  # ordering laptops, training staff, signing a contract: nothing to design or unit-test
     if implement and "test" not in phases:
         items.append(_Item(f"Write tests for {topic}", "test", "development", [], max(i.group for i in implement)))
-    if implement and not minor and "design" not in phases and (len(items) < 3 or not all(
-            item.text.split(maxsplit=1)[0].lower() in _REPAIRS for item in implement)):  # a fix is designed already
+    # a fix or a flag on what exists is designed already (only the parts that make something say so: a report or an
+    # e-mail beside a fix asks for no architecture), and so is work on a host, a release, a finding or a rollback
+    made = [item for item in implement if makes is None or makes(item)] or implement
+    upkeep = bool(_MAINTENANCE_TOPIC_RE.search(topic)) and not _SYSTEM_TOPIC_RE.search(topic) \
+        and not any(_BUILD_NEW_RE.search(item.text) for item in items)
+    if implement and not minor and "design" not in phases and not upkeep and (
+            len(items) < 3 or not all(item.text.split(maxsplit=1)[0].lower() in _REPAIRS or _EXTENDS_RE.match(item.text)
+                                      for item in made)):
         items.append(_Item(f"Design {topic} architecture", "design", "development", [], min(i.group for i in implement)))
     if len(items) < 3:
         last = max(item.group for item in items) if items else 0
         items.append(_Item(f"Plan the work on {topic_of(task)}", "design", main.master, [], 0))
         items.append(_Item(f"Review the results of {topic_of(task)} and report", "review", main.master, [], last))
     return items
+
+
+_MAINTENANCE_TOPIC_RE = re.compile(
+    r"\b(?:roll-?backs?|reverts?|hot-?fix(?:es)?|patch(?:es|ing)?|upgrades?|fail-?overs?|fail-?backs?|"
+    r"dr\s+(?:tests?|drills?)|cves?(?:-\d+-\d+)?|vulnerabilit(?:y|ies)|findings?|certificates?|certs?)\b|\b(?:release|version)\s+v?\d|\bv?\d+\.\d+(?:\.\d+)?\b|"
+    r"\b[a-z]+(?:-[a-z]+)*-\d{1,3}\b|\b[A-Z]{2,10}-\d+\b|(?:^|\s)--[a-z][\w-]*", re.IGNORECASE)
+"""A topic that is no system to design: a rollback, a patch, a CVE, a failover, a certificate, a release (``7.3``), a
+host (``pacs-arch-02``), a ticket (``INC-2291``) or a command-line flag (``--since``); unless it names a system
+(``OTA rollback capability``, ``certificate portal``) or a part builds one."""
+_SYSTEM_TOPIC_RE = re.compile(r"\b(?:portal|automation|capabilit(?:y|ies)|channel|service|app|application|tool|platform|"
+                              r"system|feature|flow|page|dashboard|bot|api|engine|module|integration|workflow|wizard|"
+                              r"tracker|manager|sdk|library)s?\b", re.IGNORECASE)
+_EXTENDS_RE = re.compile(r"^\s*(?:add|expose|support)\s+(?:an?\s+|the\s+|new\s+)*(?:[\w.-]+\s+){0,2}?(?:--[\w-]+\s+)?"
+                         r"(?:flag|option|switch|parameter|param|argument|column|field|setting|toggle|filter|header|"
+                         r"env(?:ironment)?\s+var(?:iable)?)s?\b(?:\s+\S+){0,3}?\s+(?:to|in|on)\s+(?:the|our|its)\b",
+                         re.IGNORECASE)
+"""A flag, a column, a setting added to a thing that exists (``Add a --since flag to the manifest-export CLI``): a
+change to it, like a fix, not a system to design."""
 
 
 _ACTIONS = frozenset({"implement", "secure", "deploy"})
