@@ -4,13 +4,28 @@ options and exit codes, and the history index kept between passes."""
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from orchestrator import protocol
+from orchestrator.config import Config, Settings
+from orchestrator.core import FULL, Core
+from orchestrator.store import FolderStore, Layout
+from orchestrator.timestamps import now_iso
 from test_queue_edits import cancel, routed
 
-from sim import Sim
+from conftest import read_events
+from sim import FakeProcesses, Sim, task
 
 
 def _rewrite(sim: Sim, task_id: str, **fields: Any) -> None:
@@ -60,3 +75,87 @@ def test_a_cancel_undone_and_made_again_a_millisecond_later_is_still_a_second_ac
     sim.run("queue")
     said = sim.events("task_cancelled", task_id="t1")
     assert len(said) == 2 and said[0]["event_id"] != said[1]["event_id"]
+
+
+# --- a subtask file locked by another process past the lock timeout ---------------------------------------------
+
+
+def _folder_core(tmp_path: Path, timeout: float) -> tuple[Core, FolderStore]:
+    root = tmp_path / "coordination"
+    root.mkdir()
+    settings = Settings(Config.model_validate({"watch": {"lock_timeout_seconds": timeout}}))
+    store = FolderStore(Layout(root), settings)
+    store.make_folders()
+    store.layout.queue.write_text(json.dumps({"tasks": []}))
+    return Core(store, settings, processes=FakeProcesses(), rng=random.Random(1)), store
+
+
+@contextmanager
+def _held(paths: list[Path]) -> Iterator[None]:
+    """Another holder of these files' locks (an ``flock`` on its own open file, as a shell's ``flock F.lock``)."""
+    fds = [os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT) for path in paths]
+    try:
+        for fd in fds:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+WIDE = [{"id": "design", "title": "Design the widget", "assigned_to": "development"},
+        *({"id": f"part{n}", "title": f"Build the widget part {n}", "assigned_to": "development",
+           "dependencies": ["design"]} for n in range(1, 6))]
+"""Design, then five parts side by side: one stage advance writes five sibling files."""
+
+
+def _finish_design(core: Core, store: FolderStore) -> str:
+    store.layout.queue.write_text(json.dumps({"tasks": [task("w", "Widget", subtasks=WIDE)]}))
+    core.start(pid=1)
+    core.run_pass(FULL)
+    design = "orch-w-design"
+    path = store.layout.subtask(design)
+    for action in ("start", "complete"):
+        data = json.loads(path.read_text())
+        assert protocol.apply(data, action, now_iso(), worker_id="w1", result="designed") is None  # type: ignore[arg-type]
+        path.write_text(json.dumps(data))
+    return design
+
+
+def test_many_sibling_files_locked_at_once_hold_the_pass_for_one_lock_timeout_not_one_each(tmp_path: Path) -> None:
+    """The watchdog pings only while no pass has run longer than three lock timeouts. A stage advance whose five
+    sibling subtask files another process holds locked waited the whole timeout for each, one after the other (five
+    timeouts): past the watchdog's bound, so systemd killed the daemon, which at its start waited the same again.
+    The step's waits now share one timeout; each file is still said once as a wait and written once free."""
+    timeout = 0.4
+    core, store = _folder_core(tmp_path, timeout)
+    design = _finish_design(core, store)
+    parts = [store.layout.subtask(f"orch-w-part{n}") for n in range(1, 6)]
+    assert all(p.exists() for p in parts)
+    with _held(parts):
+        began = time.monotonic()
+        core.run_pass({("subtask", design)})
+        took = time.monotonic() - began
+    assert took < 2 * timeout
+    said = [e for e in read_events(store.layout.root) if e["type"] == "write_failed"]
+    assert sorted(e["subtask_id"] for e in said) == [f"orch-w-part{n}" for n in range(1, 6)]
+    core.run_pass(FULL)
+    assert all(json.loads(p.read_text())["status"] == "assigned" for p in parts)
+    core.stop()
+
+
+def test_one_sibling_file_locked_for_less_than_the_timeout_is_waited_for_and_written(tmp_path: Path) -> None:
+    """The near case: a lock a worker lets go of within the timeout is waited for, as before (no write_failed)."""
+    timeout = 1.0
+    core, store = _folder_core(tmp_path, timeout)
+    design = _finish_design(core, store)
+    part = store.layout.subtask("orch-w-part1")
+    fd = os.open(f"{part}.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    releaser = threading.Timer(0.3, os.close, (fd,))  # a worker's edit that ends within the timeout
+    releaser.start()
+    core.run_pass({("subtask", design)})
+    releaser.join()
+    assert json.loads(part.read_text())["status"] == "assigned"
+    assert [e for e in read_events(store.layout.root) if e["type"] == "write_failed"] == []
+    core.stop()

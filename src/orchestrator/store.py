@@ -430,10 +430,11 @@ class Store:
         except OSError as exc:
             raise StoreError(f"{exc.filename or 'file'}: cannot create: {exc.strerror or exc}") from exc
 
-    def update_json(self, path: Path, change: Callable[[dict[str, Any]], None], *, create: bool = True) -> dict[str, Any]:
+    def update_json(self, path: Path, change: Callable[[dict[str, Any]], None], *, create: bool = True,
+                    wait: bool = True) -> dict[str, Any]:
         """Read-modify-write a JSON object under its lock; a missing file starts empty (or, without
-        ``create``, is left missing and ``{}`` returned)."""
-        with self.locked(path):
+        ``create``, is left missing and ``{}`` returned). Without ``wait``, a held lock is :class:`LockBusy`."""
+        with self.locked(path, wait=wait):
             data, new = self._changed_json(path, change, create)
             if new is not None:
                 self.write_bytes(path, new)
@@ -445,8 +446,10 @@ class Store:
         raised. Those whose lock is free at once are locked together (in the order of their paths),
         read, changed, and written in one step under their locks: their fsyncs run together and each
         folder is synced once, where one by one each file waited on the disk twice. The others (a lock
-        held by a worker, a file that cannot be read) go by :meth:`update_json` after, as before. A
-        write of the step that fails raises :class:`StoreError` (some files may be written)."""
+        held by a worker, a file that cannot be read) go by :meth:`update_json` after, as before; once one
+        of them waited out the lock timeout, the rest are tried without waiting (:class:`LockBusy`): five
+        locked siblings waited five timeouts, past the watchdog's bound of three. A write of the step that
+        fails raises :class:`StoreError` (some files may be written)."""
         results: list[dict[str, Any] | StoreError | None] = [None] * len(changes)
         alone: list[int] = []
         writes: list[tuple[Path, bytes]] = []
@@ -472,9 +475,12 @@ class Store:
                     self._replace_many(writes)
                 except OSError as exc:
                     raise StoreError(f"{exc.filename or 'file'}: cannot write: {exc.strerror or exc}") from exc
+        waited = False  # one lock timeout for the step, not one per held file
         for at in sorted(alone):
             try:
-                results[at] = self.update_json(*changes[at], create=create)
+                results[at] = self.update_json(*changes[at], create=create, wait=not waited)
+            except LockTimeout as exc:
+                waited, results[at] = True, exc
             except StoreError as exc:
                 results[at] = exc
         return [result if result is not None else {} for result in results]
