@@ -4,6 +4,8 @@ options and exit codes, and the history index kept between passes."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -20,11 +22,11 @@ import pytest
 from orchestrator import protocol
 from orchestrator.config import Config, Settings
 from orchestrator.core import FULL, Core
-from orchestrator.store import FolderStore, Layout
+from orchestrator.store import RETIRED, SPARES, FolderStore, Layout, StoreError
 from orchestrator.timestamps import now_iso
 from test_queue_edits import cancel, routed
 
-from conftest import read_events
+from conftest import read_events, wait_for
 from sim import FakeProcesses, Sim, task
 
 
@@ -159,3 +161,75 @@ def test_one_sibling_file_locked_for_less_than_the_timeout_is_waited_for_and_wri
     assert json.loads(part.read_text())["status"] == "assigned"
     assert [e for e in read_events(store.layout.root) if e["type"] == "write_failed"] == []
     core.stop()
+
+
+# --- the store's held replaced files (perf14's _retire) -------------------------------------------------------------
+
+
+def _held_replaced(root: Path) -> list[str]:
+    """This process's descriptors of files under ``root`` that a rename replaced (unnamed: '(deleted)')."""
+    found = []
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{name}")
+            if target.startswith(str(root)) and target.endswith(" (deleted)"):
+                found.append(target)
+    return found
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_hours_of_passes_with_faults_leave_no_replaced_file_held_and_a_clean_stop_closes_the_rest(
+        store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Held: the replaced files a pass holds (O_PATH) are let go of between passes, whatever the pass did: a file
+    replaced twice, a write that fails after the hold (a folder, a full disk at the rename), a symlink or a FIFO in
+    the place, a pass that raises mid-way. Over 160 passes the descriptors stay bounded, and after the spares thread
+    has run none of them is a replaced file; a clean stop closes spares and holds."""
+    root, queue = store.layout.root, store.layout.queue
+    store.write_json(queue, {"tasks": []})
+    before = _fds()
+    real_replace = os.replace
+
+    def full_disk(src: Any, dst: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+
+    for n in range(160):
+        with contextlib.suppress(RuntimeError, StoreError), store.working():
+            store.write_json(queue, {"tasks": [], "n": n})
+            store.write_json(queue, {"tasks": [], "n": n, "again": True})  # replaced twice in one pass
+            odd = root / f"odd-{n % 4}.json"
+            for leftover in (odd,):
+                if leftover.is_symlink() or leftover.is_file() or leftover.is_fifo():
+                    leftover.unlink()
+                elif leftover.is_dir():
+                    leftover.rmdir()
+            if n % 4 == 0:
+                odd.mkdir()  # a folder in the place: the rename fails after the hold
+            elif n % 4 == 1:
+                odd.symlink_to(queue)
+            elif n % 4 == 2:
+                os.mkfifo(odd)
+            else:
+                odd.write_text("{}")
+            with contextlib.suppress(StoreError, OSError):
+                store.write_json(odd, {"n": n})
+            if n % 5 == 0:
+                monkeypatch.setattr(os, "replace", full_disk)
+                try:
+                    store.write_json(queue, {"tasks": [], "lost": n})
+                finally:
+                    monkeypatch.setattr(os, "replace", real_replace)
+            if n % 7 == 0:
+                raise RuntimeError("a pass that raises mid-way")
+        assert _fds() <= before + SPARES + RETIRED + 8
+    wait_for(lambda: not _held_replaced(root), what="the replaced files let go of")
+    assert _fds() <= before + SPARES + 8
+    with store.working():
+        store.write_json(queue, {"tasks": [], "last": 1})
+        store.write_json(queue, {"tasks": [], "last": 2})
+        assert len(_held_replaced(root)) == 2  # held while the pass runs (no spares thread meanwhile)
+        store.drop_spares()  # a clean stop
+        assert _held_replaced(root) == []
+    assert _fds() <= before + 8  # lock files' descriptors only
