@@ -24,6 +24,7 @@ from orchestrator.config import Config, Settings
 from orchestrator.core import FULL, Core
 from orchestrator.store import RETIRED, SPARES, FolderStore, Layout, StoreError
 from orchestrator.timestamps import now_iso
+from test_history import COOKIE, COOKIE_HISTORY, RULES_ONLY, finished
 from test_queue_edits import cancel, routed
 
 from conftest import read_events, wait_for
@@ -233,3 +234,78 @@ def test_hours_of_passes_with_faults_leave_no_replaced_file_held_and_a_clean_sto
         store.drop_spares()  # a clean stop
         assert _held_replaced(root) == []
     assert _fds() <= before + 8  # lock files' descriptors only
+
+
+# --- the history index kept between passes (history.IndexKept) ------------------------------------------------------
+
+
+def _queue_edit(sim: Sim, edit: Any) -> None:
+    queue = sim.store.get(sim.layout.queue)
+    edit(queue["tasks"])
+    sim.store.put(sim.layout.queue, queue)
+
+
+def _set(task_id: str, **fields: Any) -> Any:
+    def edit(tasks: list[dict[str, Any]]) -> None:
+        next(t for t in tasks if t.get("id") == task_id).update(fields)
+    return edit
+
+
+def _swap(tasks: list[dict[str, Any]]) -> None:
+    """One finished task removed and another added in the same write: as many examples as before."""
+    tasks[:] = [t for t in tasks if t.get("id") != "h1"]
+    tasks.append(finished("h5", "Add a max-age to the session cookie of the app", "development"))
+
+
+CHANGES = {
+    "title edited in place": _set("h1", title="Show the build number on the about page"),
+    "description edited in place": _set("h1", description="The footer shows the build number and the dark mode toggle."),
+    "assigned_to changed": lambda tasks: (_set("h1", assigned_to="development")(tasks),
+                                          _set("h2", assigned_to="development")(tasks)),
+    "one removed, one added": _swap,
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_running_daemon_asks_the_history_as_it_now_is_as_a_fresh_one_does(change: str) -> None:
+    """The index is kept while the queue's examples are the same; edited in place (a title, a description, who did
+    it) or one swapped for another in one write, the running daemon decides as a daemon started on that queue."""
+    sim = Sim(config=RULES_ONLY)
+    sim.start()
+    sim.submit(*COOKIE_HISTORY)
+    sim.submit(task("c1", COOKIE))
+    sim.tick(1)
+    assert sim.queue_task("c1")["assigned_to"] == "security"  # the history decided, and was indexed
+    _queue_edit(sim, CHANGES[change])
+    sim.tick(1)
+    fresh = sim.restart()
+    for daemon in (sim, fresh):
+        daemon.submit(task("c2", COOKIE), task("c3", "Set a max-age on the session cookie of the shop"))
+        daemon.tick(1)
+    for probe in ("c2", "c3"):
+        running, started = sim.queue_task(probe), fresh.queue_task(probe)
+        assert (running["assigned_to"], running["routing_reasons"]) == (started["assigned_to"], started["routing_reasons"])
+
+
+def test_a_correction_made_while_running_decides_as_after_a_restart() -> None:
+    """A person's move of a task the daemon routed (a correction: the examples gain one) is in the next decision."""
+    sim = Sim(config=RULES_ONLY)
+    sim.start()
+    sim.submit(*COOKIE_HISTORY[2:])  # development's only: the cookie task goes to development
+    sim.submit(task("c1", COOKIE))
+    sim.tick(1)
+    assert sim.queue_task("c1")["assigned_to"] == "development"
+    sim.submit(task("c0", "Set a max-age on the cookie of the shop"))
+    sim.tick(1)
+    _queue_edit(sim, _set("c1", assigned_to="security"))  # a person moves it
+    sim.tick(1)
+    assert len(sim.events("routing_corrected", task_id="c1")) == 1
+    fresh = sim.restart()
+    for daemon in (sim, fresh):
+        daemon.submit(task("c2", "Set a shorter max-age on the session cookie of the admin app"),
+                      task("c3", "Set a max-age on the cookie of the shop, shorter"))
+        daemon.tick(1)
+    for probe in ("c2", "c3"):
+        running, started = sim.queue_task(probe), fresh.queue_task(probe)
+        assert running["assigned_to"] == "security"
+        assert (running["assigned_to"], running["routing_reasons"]) == (started["assigned_to"], started["routing_reasons"])
