@@ -80,6 +80,28 @@ def test_a_cancel_undone_and_made_again_a_millisecond_later_is_still_a_second_ac
     assert len(said) == 2 and said[0]["event_id"] != said[1]["event_id"]
 
 
+
+@pytest.mark.parametrize("crash_at", range(1, 10))
+def test_a_cancel_undone_and_made_again_is_said_once_each_whatever_write_a_crash_cut(crash_at: int) -> None:
+    """Held: a crash at any write after each of the two cancels (the handoff's withdrawal, the events) says each once,
+    and no event id twice."""
+    sim = Sim()
+    sim.start()
+    routed(sim)
+    before = sim.store.get(sim.layout.queue)
+    cancel(sim, "t1")
+    sim = sim.crash_and_restart(crash_at)
+    assert len(sim.events("task_cancelled", task_id="t1")) == 1
+    assert sim.store.get(sim.layout.task_handoff("security", "t1"))["status"] == "cancelled"
+    sim.store.put(sim.layout.queue, before)  # an old copy undoes it
+    sim.tick(1)
+    sim.clock.advance(60)
+    cancel(sim, "t1")
+    sim = sim.crash_and_restart(crash_at)
+    assert len(sim.events("task_cancelled", task_id="t1")) == 2
+    assert max(sim.event_ids().values()) == 1
+
+
 # --- a subtask file locked by another process past the lock timeout ---------------------------------------------
 
 
