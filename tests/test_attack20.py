@@ -12,6 +12,7 @@ import os
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -184,6 +185,35 @@ def test_one_sibling_file_locked_for_less_than_the_timeout_is_waited_for_and_wri
     assert json.loads(part.read_text())["status"] == "assigned"
     assert [e for e in read_events(store.layout.root) if e["type"] == "write_failed"] == []
     core.stop()
+
+
+
+def test_three_plans_advancing_in_one_pass_with_a_locked_file_each_hold_it_for_one_lock_timeout(tmp_path: Path) -> None:
+    """Left: each plan's stage advance is its own step, and each step waits one timeout for its first held file, so
+    three plans whose next stage has a file another process holds (three designs finished in one debounced pass, or
+    a restart's first pass) hold the pass three timeouts: the watchdog's bound. One budget per pass would keep it
+    to one; that changes every lock wait of a pass (the queue's too), so it is left to the engineer."""
+    timeout = 0.4
+    core, store = _folder_core(tmp_path, timeout)
+    three = WIDE[:3]
+    core.start(pid=1)
+    for n in range(3):  # one a pass: a pass plans one task at once and drafts the rest meanwhile
+        queue = json.loads(store.layout.queue.read_text())
+        queue["tasks"].append(task(f"w{n}", f"Widget {n}", subtasks=three))
+        store.layout.queue.write_text(json.dumps(queue))
+        core.run_pass(FULL)
+    for n in range(3):
+        path = store.layout.subtask(f"orch-w{n}-design")
+        for action in ("start", "complete"):
+            data = json.loads(path.read_text())
+            assert protocol.apply(data, action, now_iso(), worker_id=f"w{n}", result="designed") is None  # type: ignore[arg-type]
+            path.write_text(json.dumps(data))
+    with _held([store.layout.subtask(f"orch-w{n}-part1") for n in range(3)]):
+        began = time.monotonic()
+        core.run_pass({("subtask", f"orch-w{n}-design") for n in range(3)})
+        took = time.monotonic() - began
+    core.stop()
+    assert took < 2 * timeout
 
 
 # --- the store's held replaced files (perf14's _retire) -------------------------------------------------------------
@@ -370,3 +400,35 @@ def test_the_last_replaced_files_of_a_pass_are_still_held_for_the_spares_thread(
         for n in range(10):
             store.write_json(state, {"n": n})
         assert len(_held_replaced(store.layout.root)) == 11
+
+
+def test_locked_files_of_several_plans_are_each_said_once_over_passes_and_written_once_free(tmp_path: Path) -> None:
+    """The pass's one wait goes to a different file on each pass until every held one is known held (its lock then
+    tried, not waited for): each is said once all the same (a wait and a try say it in other words), and each
+    is written once its lock is free."""
+    timeout = 0.2
+    core, store = _folder_core(tmp_path, timeout)
+    core.start(pid=1)
+    for n in range(3):
+        queue = json.loads(store.layout.queue.read_text())
+        queue["tasks"].append(task(f"w{n}", f"Widget {n}", subtasks=WIDE[:3]))
+        store.layout.queue.write_text(json.dumps(queue))
+        core.run_pass(FULL)
+    for n in range(3):
+        path = store.layout.subtask(f"orch-w{n}-design")
+        for action in ("start", "complete"):
+            data = json.loads(path.read_text())
+            assert protocol.apply(data, action, now_iso(), worker_id=f"w{n}", result="designed") is None  # type: ignore[arg-type]
+            path.write_text(json.dumps(data))
+    parts = [store.layout.subtask(f"orch-w{n}-part1") for n in range(3)]
+    with _held(parts):
+        core.run_pass({("subtask", f"orch-w{n}-design") for n in range(3)})
+        for _ in range(4):
+            began = time.monotonic()
+            core.run_pass(FULL)
+            assert time.monotonic() - began < 2 * timeout
+    said = Counter(e["subtask_id"] for e in read_events(store.layout.root) if e["type"] == "write_failed")
+    assert said == {f"orch-w{n}-part1": 1 for n in range(3)}
+    core.run_pass(FULL)
+    assert all(json.loads(p.read_text())["status"] == "assigned" for p in parts)
+    core.stop()

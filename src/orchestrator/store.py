@@ -637,6 +637,7 @@ class FolderStore(Store):
         self._retired_sizes: deque[int] = deque()  # their sizes, in the same order
         self._retired_bytes = 0
         self._in_pass = False
+        self._waited_out = False  # a lock wait of this pass ran out: its other locks are tried, not waited for
         self._ahead: dict[Path, bytes] = {}  # announced by ahead(), its temp file not written yet
         self._ready: dict[Path, _Ahead] = {}  # announced, its temp file written and fsynced
         self._deferring = False  # in later(True)
@@ -653,11 +654,11 @@ class FolderStore(Store):
         """
         with self._spare_turn:
             self._spare_busy = True
-        self._in_pass = True
+        self._in_pass, self._waited_out = True, False
         try:
             yield
         finally:
-            self._in_pass = False
+            self._in_pass = self._waited_out = False
             try:
                 self._settle()
             finally:
@@ -788,14 +789,19 @@ class FolderStore(Store):
                 lock = FileLock(f"{path}.lock", mode=DEFAULT_MODE, poll_interval=0.002)
                 self._locks[path] = lock
         timeout = self.lock_timeout()
+        # one lock timeout a pass: once a wait ran out, the pass's other locks are tried, not waited for (three
+        # plans each with a held file waited three, the watchdog's bound); a lock busy at that try is not stuck
+        tried = wait and self._waited_out and path not in self._stuck
         try:
             # a lock once held past the timeout is tried again without waiting until it is taken:
             # waited for on every pass, it held up all other work (and the watchdog) each time
-            lock.acquire(timeout=0 if path in self._stuck or not wait else timeout)
+            lock.acquire(timeout=0 if path in self._stuck or not wait or tried else timeout)
         except Timeout as exc:
-            if not wait:
+            if not wait or tried:
                 raise LockBusy(f"{path}.lock: held by another") from exc
-            self._stuck.add(path)
+            if path not in self._stuck:  # waited for it (a stuck one is tried): the pass's wait is spent
+                self._stuck.add(path)
+                self._waited_out = self._in_pass
             raise LockTimeout(f"{path}.lock: still held by another process after {timeout:g}s") from exc
         self._stuck.discard(path)
         try:

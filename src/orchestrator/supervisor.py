@@ -690,7 +690,7 @@ class Supervisor:
         self._dirty.setdefault(plan.orchestration_id, {})[subtask_id] = restore
         problem = describe(exc)
         if isinstance(exc, LockTimeout):  # the file is fine: another process holds it (said once per wait)
-            if self._locked_out.get(subtask_id) != problem:
+            if subtask_id not in self._locked_out:  # waited for or only tried (the pass's wait spent): one wait
                 self.outbox.emit("write_failed", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
                                  path=str(self._subtask_file(subtask_id).path), problem=problem,
                                  action="written on a later pass, once the lock is free")
