@@ -23,7 +23,7 @@ import pytest
 from orchestrator import protocol
 from orchestrator.config import Config, Settings
 from orchestrator.core import FULL, Core
-from orchestrator.store import RETIRED, RETIRED_BYTES, SPARES, FolderStore, Layout, StoreError
+from orchestrator.store import RETIRED, RETIRED_BYTES, SPARES, FolderStore, Layout, LockTimeout, StoreError
 from orchestrator.timestamps import now_iso
 from test_history import COOKIE, COOKIE_HISTORY, RULES_ONLY, finished
 from test_queue_edits import cancel, routed
@@ -432,3 +432,35 @@ def test_locked_files_of_several_plans_are_each_said_once_over_passes_and_writte
     core.run_pass(FULL)
     assert all(json.loads(p.read_text())["status"] == "assigned" for p in parts)
     core.stop()
+
+
+def test_a_lock_only_tried_after_the_passs_wait_is_waited_for_on_the_next_pass(tmp_path: Path) -> None:
+    """The near case of one wait a pass: a lock busy when the pass, its wait spent, only tried it (a worker's short
+    edit, the queue's writer) is not taken as held past the timeout; the next pass waits for it as before."""
+    root = tmp_path / "coordination"
+    root.mkdir()
+    store = FolderStore(Layout(root), Settings(Config.model_validate({"watch": {"lock_timeout_seconds": 0.5}})))
+    store.make_folders()
+    held, brief = store.layout.subtask("orch-t-s01"), store.layout.subtask("orch-t-s02")
+    for path in (held, brief):
+        path.write_text(json.dumps({"status": "assigned"}))
+
+    def mark(data: dict[str, Any]) -> None:
+        data["orchestrator"] = 1
+
+    with _held([held]):
+        fd = os.open(f"{brief}.lock", os.O_RDWR | os.O_CREAT)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with store.working():
+            with pytest.raises(LockTimeout):
+                store.update_json(held, mark)  # waited out: the pass's one wait
+            began = time.monotonic()
+            with pytest.raises(LockTimeout):
+                store.update_json(brief, mark)  # only tried
+            assert time.monotonic() - began < 0.25
+        releaser = threading.Timer(0.2, os.close, (fd,))  # the worker's edit ends soon after the next pass begins
+        releaser.start()
+        with store.working():
+            assert store.update_json(brief, mark) == {"status": "assigned", "orchestrator": 1}
+        releaser.join()
+    assert json.loads(held.read_text()) == {"status": "assigned"}
