@@ -464,3 +464,38 @@ def test_a_lock_only_tried_after_the_passs_wait_is_waited_for_on_the_next_pass(t
             assert store.update_json(brief, mark) == {"status": "assigned", "orchestrator": 1}
         releaser.join()
     assert json.loads(held.read_text()) == {"status": "assigned"}
+
+
+# --- the CLI: the folder before or after the command, and each command's failures -------------------------------------
+
+FOLDER_COMMANDS = [["status"], ["show", "nope"], ["explain", "nope"], ["cancel", "nope"], ["retry", "nope"],
+                   ["move", "nope", "security"], ["resume", "nope", "--abort"], ["events"],
+                   ["subtask", "start", "orch-x-nope"]]
+EDITS = {"cancel", "retry", "move"}
+
+
+@pytest.mark.parametrize("argv", FOLDER_COMMANDS, ids=lambda argv: argv[0])
+def test_each_command_says_the_same_wherever_the_folder_is_given(
+        argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Held: a missing folder is exit 2 naming it, given before the command or after; an id that does not exist is
+    exit 1 (an edit says nothing was changed); a queue that cannot be read refuses every edit (exit 1), naming it."""
+    from orchestrator.cli import main
+
+    monkeypatch.delenv("ORCHESTRATOR_COORDINATION_DIR", raising=False)
+    missing, folder = str(tmp_path / "missing"), tmp_path / "c"
+    said = []
+    for args in (["--coordination-dir", missing, *argv], [*argv, "--coordination-dir", missing]):
+        assert main(args) == 2
+        said.append(capsys.readouterr().err)
+    assert said[0] == said[1] and f"no coordination folder {missing}" in said[0]
+    assert main(["submit", "--init", "-q", "Fix the XSS in the login form", "--coordination-dir", str(folder)]) == 0
+    capsys.readouterr()
+    if argv[0] in ("status", "events"):
+        return
+    assert main(["--coordination-dir", str(folder), *argv]) == 1
+    err = capsys.readouterr().err
+    assert "nope" in err and (argv[0] not in EDITS or "nothing was changed" in err)
+    if argv[0] in EDITS:
+        (folder / "task-queue.json").write_text('{"tasks": [')  # a writer half-way through an in-place rewrite
+        assert main([*argv, "--coordination-dir", str(folder)]) == 1
+        assert "task-queue.json: invalid JSON" in capsys.readouterr().err
