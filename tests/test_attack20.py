@@ -216,6 +216,40 @@ def test_three_plans_advancing_in_one_pass_with_a_locked_file_each_hold_it_for_o
     assert took < 2 * timeout
 
 
+
+def test_what_the_holder_wrote_under_its_lock_is_kept_when_the_file_is_written_once_free() -> None:
+    """Held: the daemon's write, refused while another process held the file, is a read-modify-write once the lock
+    is free: what the holder wrote meanwhile stays; a restart meanwhile says the wait once more (the mark is in
+    memory) and writes the file once free, with one handoff."""
+    from test_core import HeldStore, sid
+
+    from sim import SUBTASKS
+
+    sim = Sim(store=HeldStore())
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    store = sim.store
+    assert isinstance(store, HeldStore)
+    store.held.add(sim.layout.subtask(sid("backend")))
+    sim.report(sid("design"), "start", worker_id="w1")
+    sim.report(sid("design"), "complete", result="designed", worker_id="w1")
+    sim.run(("subtask", sid("design")))
+    sim.edit(sid("backend"), note="the holder's")  # written under its own lock
+    sim.tick(1)
+    restarted = HeldStore()
+    restarted.files, restarted.held = dict(store.files), set(store.held)
+    sim = Sim(restarted, sim.config, sim.clock, sim.processes)
+    sim.start()
+    sim.tick(1)
+    assert len(sim.events("write_failed", subtask_id=sid("backend"))) == 2 and not sim.events("subtask_invalid")
+    restarted.held.clear()
+    sim.tick(1)
+    backend = sim.subtask(sid("backend"))
+    assert (backend["status"], backend["note"]) == ("assigned", "the holder's")
+    assert len(sim.events("handoff_created", subtask_id=sid("backend"))) == 1
+
+
 # --- the store's held replaced files (perf14's _retire) -------------------------------------------------------------
 
 
