@@ -9,8 +9,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from test_attack20 import WIDE, _held
 from test_commands import cli
 
@@ -64,13 +62,12 @@ def test_a_restart_while_five_sibling_files_are_held_waits_one_lock_timeout_and_
     assert daemon.stop() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="found, not fixed: a freed lock makes no file event; the next tick writes it")
 def test_a_file_whose_lock_is_let_go_of_is_written_soon_not_at_the_next_monitor_tick(
         folder: Path, daemon_factory: Callable[[Path, Path], DaemonProcess], tmp_path: Path) -> None:
-    """Left: the write refused while another process held the file's lock is tried again when its plan is next
+    """The write refused while another process held the file's lock was tried again when its plan was next
     flushed: a file event of that plan, or the monitor tick (interval_seconds, 120 by default). Letting go of a lock
-    makes no event on the file, so the next stage's handoff waited up to two minutes after the lock was free. A
-    retry within a lock timeout (a ('subtask', id) job scheduled while any write is locked out) would bound it."""
+    makes no event on the file, so the next stage's handoff waited up to two minutes after the lock was free. The
+    daemon now looks at such files again a lock timeout after the pass that found them locked."""
     daemon = _daemon(folder, daemon_factory, tmp_path, monitor=120)
     part = folder / "orchestrator" / "subtasks" / "orch-w-part1.json"
     with _held([part]):

@@ -223,6 +223,11 @@ class Supervisor:
             file = self._files[subtask_id] = CachedFile(self.layout.subtask(subtask_id))
         return file
 
+    @property
+    def locked_out(self) -> list[str]:
+        """Subtasks whose file write another process's lock refused, not written since."""
+        return sorted(self._locked_out)
+
     def sync_subtask(self, subtask_id: str) -> None:
         """A subtask file changed (a file event): adopt what its worker reported."""
         plan = self.registry.owner(subtask_id)
