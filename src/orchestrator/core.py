@@ -65,6 +65,9 @@ class PassResult:
     keeps its retry timer as it is and ``next_retry`` says nothing."""
     stopping_workers: bool = False
     """Workers were asked to stop: look again after the grace period."""
+    locked_out: list[str] = field(default_factory=list)
+    """Subtasks whose file another process's lock kept from being written: letting go of a lock makes no
+    file event, so the daemon looks at them again after a lock timeout, not at the next monitor tick."""
     watch: dict[deathwatch.Key, deathwatch.Target] | None = field(default_factory=dict)
     """The worker processes of active subtasks, for the daemon's pidfds (``("exited", id)`` jobs);
     None when the pass could not have changed them (it only took new tasks)."""
@@ -179,6 +182,7 @@ class Core:
                     else:
                         result.next_retry = self.supervisor.due_retries()
             result.stopping_workers = self.supervisor.stops.waiting
+            result.locked_out = self.supervisor.locked_out
             result.watch = None if intake_only else deathwatch.targets(self.registry.live())
             self.registry.write_state()
         finally:

@@ -98,6 +98,7 @@ class Daemon:
         self._drafted: list[tuple[QueueTask, Drafted]] = []  # planned, to begin in the next pass
         self._queue_identity = file_identity(self.layout.queue)
         self._retry_timer: asyncio.TimerHandle | None = None
+        self._locked_timer: asyncio.TimerHandle | None = None  # a look at the subtask files a lock kept unwritten
         self._folders = self._folder_identity()
         self._agents_prefix = f"{self.layout.agents}/"
         self._busy_since: float | None = None  # when the running engine step began
@@ -284,6 +285,9 @@ class Daemon:
             self.want("queue")
         elif result.failed:
             loop.call_later(self.config.watch.update_retry_seconds, self.want, "queue")
+        if result.locked_out and self._locked_timer is None:  # not pushed back by every pass: it fires
+            jobs: list[Hashable] = [("subtask", subtask_id) for subtask_id in result.locked_out]
+            self._locked_timer = loop.call_later(self.config.watch.lock_timeout_seconds, self._look_again, jobs)
         if result.stopping_workers:
             loop.call_later(max(0.05, self.config.retry.terminate_grace_seconds / 4), self.want, "stops")
         if result.retries_checked:
@@ -329,6 +333,11 @@ class Daemon:
         self._jobs |= jobs
         self._drafted = drafted + self._drafted
         asyncio.get_running_loop().call_later(self.config.watch.update_retry_seconds, self._wake.set)
+
+    def _look_again(self, jobs: list[Hashable]) -> None:
+        self._locked_timer = None
+        for job in jobs:
+            self.want(job)
 
     def _schedule_retry(self, seconds: float | None) -> None:
         if self._retry_timer is not None:

@@ -37,7 +37,7 @@ from orchestrator.planner_answer import plan_from_answer
 from orchestrator.planner_prompt import PromptError, load_template, render
 from orchestrator.registry import PlanRegistry
 from orchestrator.store import Snapshot, Store, StoreError
-from orchestrator.timestamps import parse_timestamp
+from orchestrator.timestamps import format_timestamp, parse_timestamp
 
 TASKS_PER_PASS = 100
 """New tasks one pass takes at most (the rest in the passes right after). A burst of thousands taken
@@ -503,8 +503,11 @@ class Engine:
                 continue
             task_id, n = entry["id"], queue_edits.attempt(entry)
             # a cancel is the act of one moment: undone by an old copy of the queue and made again later, it is a
-            # second act, said with its own id (with one id, the second was said only if the first rotated away)
-            stamp = when_text if isinstance(when_text := entry.get("cancelled_at"), str) else ""
+            # second act, said with its own id (with one id, the second was said only if the first rotated away).
+            # The moment, not its text: a writer that rewrites the queue writes it in its own style (-06:00, no ms)
+            when = parse_timestamp(entry.get("cancelled_at"))
+            raw = entry.get("cancelled_at")
+            stamp = format_timestamp(when) if when is not None else raw if isinstance(raw, str) else ""
             plan = self.registry.get(f"orch-{task_id}")
             if (task_id, n, stamp) in self._cancels_seen or (plan is not None and progress.moved_to(plan) is None):
                 continue  # done, or an orchestration (aborted through its plan); not one given to a master instead
@@ -513,7 +516,6 @@ class Engine:
                 self.moves.announce_handed_on(task_id, n, self.layout.root / held[0])
             key = _key(task_id, "cancelled", n) + (f"@{stamp}" if stamp else "")
             withdrawn = self.moves.withdraw(task_id, range(1, n + 1), "the task was cancelled (orchestrator cancel)")
-            when = parse_timestamp(entry.get("cancelled_at"))
             if withdrawn or self.outbox.unannounced_if_missing(when) or (when is not None and when >= self._started):
                 self.outbox.emit("task_cancelled", key=key, task_id=task_id, attempt=n,
                                  cancelled_by=entry.get("cancelled_by"), reason=entry.get("cancelled_reason"),

@@ -53,6 +53,9 @@ SPARES = 24
 RETIRED = 64
 """How many replaced files a pass may hold open for the spares thread to let go of (see
 :meth:`FolderStore._retire`); past that, the pass lets go of the oldest itself, as before."""
+RETIRED_BYTES = 16 << 20
+"""And at most this many of their bytes (the last one held whatever its size): passes back to back leave the
+spares thread no turn, and a burst over a 3.4 MB queue held 33 unnamed copies, 111 MB of a disk that may be full."""
 DEFAULT_MODE = 0o644
 EVENT_TAIL_BYTES = 4 << 20
 """How much of the end of the events file is read at start to learn what was announced."""
@@ -432,10 +435,11 @@ class Store:
         except OSError as exc:
             raise StoreError(f"{exc.filename or 'file'}: cannot create: {exc.strerror or exc}") from exc
 
-    def update_json(self, path: Path, change: Callable[[dict[str, Any]], None], *, create: bool = True) -> dict[str, Any]:
+    def update_json(self, path: Path, change: Callable[[dict[str, Any]], None], *, create: bool = True,
+                    wait: bool = True) -> dict[str, Any]:
         """Read-modify-write a JSON object under its lock; a missing file starts empty (or, without
-        ``create``, is left missing and ``{}`` returned)."""
-        with self.locked(path):
+        ``create``, is left missing and ``{}`` returned). Without ``wait``, a held lock is :class:`LockBusy`."""
+        with self.locked(path, wait=wait):
             data, new = self._changed_json(path, change, create)
             if new is not None:
                 self.write_bytes(path, new)
@@ -447,8 +451,10 @@ class Store:
         raised. Those whose lock is free at once are locked together (in the order of their paths),
         read, changed, and written in one step under their locks: their fsyncs run together and each
         folder is synced once, where one by one each file waited on the disk twice. The others (a lock
-        held by a worker, a file that cannot be read) go by :meth:`update_json` after, as before. A
-        write of the step that fails raises :class:`StoreError` (some files may be written)."""
+        held by a worker, a file that cannot be read) go by :meth:`update_json` after, as before; once one
+        of them waited out the lock timeout, the rest are tried without waiting (:class:`LockBusy`): five
+        locked siblings waited five timeouts, past the watchdog's bound of three. A write of the step that
+        fails raises :class:`StoreError` (some files may be written)."""
         results: list[dict[str, Any] | StoreError | None] = [None] * len(changes)
         alone: list[int] = []
         writes: list[tuple[Path, bytes]] = []
@@ -474,9 +480,12 @@ class Store:
                     self._replace_many(writes)
                 except OSError as exc:
                     raise StoreError(f"{exc.filename or 'file'}: cannot write: {exc.strerror or exc}") from exc
+        waited = False  # one lock timeout for the step, not one per held file
         for at in sorted(alone):
             try:
-                results[at] = self.update_json(*changes[at], create=create)
+                results[at] = self.update_json(*changes[at], create=create, wait=not waited)
+            except LockTimeout as exc:
+                waited, results[at] = True, exc
             except StoreError as exc:
                 results[at] = exc
         return [result if result is not None else {} for result in results]
@@ -627,7 +636,10 @@ class FolderStore(Store):
         self._spare_thread: threading.Thread | None = None
         self._spare_names = (f"{SPARE_PREFIX}{uuid.uuid4().hex[:8]}-{n}" for n in count())
         self._retired: deque[int] = deque()  # O_PATH fds of files a pass's renames replaced (_retire)
+        self._retired_sizes: deque[int] = deque()  # their sizes, in the same order
+        self._retired_bytes = 0
         self._in_pass = False
+        self._waited_out = False  # a lock wait of this pass ran out: its other locks are tried, not waited for
         self._ahead: dict[Path, bytes] = {}  # announced by ahead(), its temp file not written yet
         self._ready: dict[Path, _Ahead] = {}  # announced, its temp file written and fsynced
         self._deferring = False  # in later(True)
@@ -644,11 +656,11 @@ class FolderStore(Store):
         """
         with self._spare_turn:
             self._spare_busy = True
-        self._in_pass = True
+        self._in_pass, self._waited_out = True, False
         try:
             yield
         finally:
-            self._in_pass = False
+            self._in_pass = self._waited_out = False
             try:
                 self._settle()
             finally:
@@ -666,7 +678,7 @@ class FolderStore(Store):
                 while self._spare_busy or ((self._spare_stopped or len(self._spares) >= SPARES)
                                            and not self._retired):
                     self._spare_turn.wait()
-                retired = self._retired.popleft() if self._retired else None
+                retired = self._let_go(1)[0] if self._retired else None
             if retired is not None:  # first let go of what the last pass replaced (see _retire)
                 os.close(retired)
                 continue
@@ -695,8 +707,8 @@ class FolderStore(Store):
     def drop_spares(self) -> None:
         with self._spare_turn:
             self._spare_stopped = True
-            while self._retired:
-                os.close(self._retired.popleft())
+            for fd in self._let_go(len(self._retired)):
+                os.close(fd)
             while self._spares:
                 path, fd = self._spares.popleft()
                 os.close(fd)
@@ -737,11 +749,27 @@ class FolderStore(Store):
             fd = os.open(path, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError:
             return  # nothing there (or not ours to hold): the rename does what it did
+        try:
+            size = os.fstat(fd).st_size
+        except OSError:
+            size = 0
         with self._spare_turn:
             self._retired.append(fd)
-            oldest = self._retired.popleft() if len(self._retired) > RETIRED else None
-        if oldest is not None:
-            os.close(oldest)
+            self._retired_sizes.append(size)
+            self._retired_bytes += size
+            oldest: list[int] = []
+            while len(self._retired) > 1 and (len(self._retired) > RETIRED or self._retired_bytes > RETIRED_BYTES):
+                oldest += self._let_go(1)
+        for fd in oldest:
+            os.close(fd)
+
+    def _let_go(self, n: int) -> list[int]:
+        """The ``n`` oldest held replaced files, taken off the list (the caller closes them); under ``_spare_turn``."""
+        fds = []
+        for _ in range(n):
+            fds.append(self._retired.popleft())
+            self._retired_bytes -= self._retired_sizes.popleft()
+        return fds
 
     def _wrote(self, path: Path, temp: Path, identity: Identity | None = None) -> None:
         """Remember ``path`` as ``temp`` is, before the rename or link that makes it ``path``: after
@@ -764,14 +792,19 @@ class FolderStore(Store):
                 lock = FileLock(f"{path}.lock", mode=DEFAULT_MODE, poll_interval=0.002)
                 self._locks[path] = lock
         timeout = self.lock_timeout()
+        # one lock timeout a pass: once a wait ran out, the pass's other locks are tried, not waited for (three
+        # plans each with a held file waited three, the watchdog's bound); a lock busy at that try is not stuck
+        tried = wait and self._waited_out and path not in self._stuck
         try:
             # a lock once held past the timeout is tried again without waiting until it is taken:
             # waited for on every pass, it held up all other work (and the watchdog) each time
-            lock.acquire(timeout=0 if path in self._stuck or not wait else timeout)
+            lock.acquire(timeout=0 if path in self._stuck or not wait or tried else timeout)
         except Timeout as exc:
-            if not wait:
+            if not wait or tried:
                 raise LockBusy(f"{path}.lock: held by another") from exc
-            self._stuck.add(path)
+            if path not in self._stuck:  # waited for it (a stuck one is tried): the pass's wait is spent
+                self._stuck.add(path)
+                self._waited_out = self._in_pass
             raise LockTimeout(f"{path}.lock: still held by another process after {timeout:g}s") from exc
         self._stuck.discard(path)
         try:

@@ -223,6 +223,11 @@ class Supervisor:
             file = self._files[subtask_id] = CachedFile(self.layout.subtask(subtask_id))
         return file
 
+    @property
+    def locked_out(self) -> list[str]:
+        """Subtasks whose file write another process's lock refused, not written since."""
+        return sorted(self._locked_out)
+
     def sync_subtask(self, subtask_id: str) -> None:
         """A subtask file changed (a file event): adopt what its worker reported."""
         plan = self.registry.owner(subtask_id)
@@ -690,7 +695,7 @@ class Supervisor:
         self._dirty.setdefault(plan.orchestration_id, {})[subtask_id] = restore
         problem = describe(exc)
         if isinstance(exc, LockTimeout):  # the file is fine: another process holds it (said once per wait)
-            if self._locked_out.get(subtask_id) != problem:
+            if subtask_id not in self._locked_out:  # waited for or only tried (the pass's wait spent): one wait
                 self.outbox.emit("write_failed", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
                                  path=str(self._subtask_file(subtask_id).path), problem=problem,
                                  action="written on a later pass, once the lock is free")
