@@ -806,6 +806,13 @@ class FolderStore(Store):
             path = parent
         return tuple(key)
 
+    def _temp_moved(self) -> bool:
+        """Whether the temp folder is no longer the one its last look found (:meth:`_temp_folder`)."""
+        try:
+            return self._folder_key(self.layout.temp) != self._temp_key
+        except OSError:
+            return True
+
     def _temp_path(self, path: Path) -> Path:
         return self._temp_folder(path.parent) / _temp_name(path)
 
@@ -904,6 +911,17 @@ class FolderStore(Store):
 
     def _write_temps(self, files: list[tuple[Path, bytes]], *, durable: bool = True, absent: bool = False,
                      identities: dict[Path, Identity] | None = None) -> list[Path]:
+        """:meth:`_write_temps_once`, made again if the temp folder was replaced while its batch was written
+        (then its temp files go beside their files, as a new look at the temp folder decides)."""
+        try:
+            return self._write_temps_once(files, durable=durable, absent=absent, identities=identities)
+        except _TempFolderMoved:
+            if identities is not None:
+                identities.clear()  # the temp files written ahead were given up with the rest
+            return self._write_temps_once(files, durable=durable, absent=absent, identities=identities)
+
+    def _write_temps_once(self, files: list[tuple[Path, bytes]], *, durable: bool = True, absent: bool = False,
+                          identities: dict[Path, Identity] | None = None) -> list[Path]:
         """A temporary file beside each path, written, then all fsynced at once (the disk commits
         them together: six files cost little more than one), then closed.
 
@@ -944,6 +962,8 @@ class FolderStore(Store):
                 _write_all(fd, data)
                 temps[at] = temp
             ahead = self._open_ahead(extra, temp_folders)
+            if len(temp_folders) > 1 and self.layout.temp in temp_folders.values() and self._temp_moved():
+                raise _TempFolderMoved  # its later folders used the batch's first look: none went through it
             if durable and (opened or ahead):
                 self._waiting()
                 owed = self._open_owed()  # the folder of an earlier rename (Store.later), in the same wave
@@ -1430,6 +1450,10 @@ class _Ahead:
             return False
         return (stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and stat.S_IMODE(st.st_mode) == mode
                 and (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == self.made)
+
+
+class _TempFolderMoved(Exception):
+    """The temp folder was replaced while a batch's temp files were made: they are given up and made again."""
 
 
 class FsyncFailed(OSError):

@@ -1,0 +1,142 @@
+"""attack21: this afternoon's write-path and history changes (perf15's fewer stat calls a write and the state
+file's lines kept by summary; the queue's examples kept from read to read), attacked by behaviour."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestrator.clock import FakeClock
+from orchestrator.outbox import Outbox
+from orchestrator.registry import LIVE, PlanRegistry, summary
+from orchestrator.store import FolderStore, Layout, MemoryStore, dump_lines
+from test_registry import plan
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> FolderStore:
+    folder = FolderStore(Layout(tmp_path / "root"))
+    folder.make_folders()
+    return folder
+
+
+# --- 1. the temp folder looked at once per batch (perf15 b6d9bb0) ------------------------------------------------------
+
+def _linked_from(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Where each file ``os.link`` puts in place really came from (its source, resolved at the link)."""
+    sources: list[str] = []
+    real = os.link
+
+    def noting(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+        sources.append(os.path.realpath(src))
+        real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", noting)
+    return sources
+
+
+def test_the_temp_folder_replaced_between_two_folders_of_one_batch_is_never_written_through(
+        store: FolderStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch's first folder looks at the temp folder; the others reuse what it saw. The temp folder moved
+    out of the root and a symlink to it put in its place between two folders of the batch (the first folder's
+    temp file still reached by its name): no file of the batch comes from a temp file outside the root."""
+    layout = store.layout
+    for path in (layout.subtask("s0"), layout.task_handoff("security", "t0")):
+        store.write_json(path, {})  # both folders known, on the temp folder's file system
+    outside = tmp_path / "elsewhere"
+    real_check = store._check_folder
+    swapped: list[Path] = []
+
+    def swap_on_the_second_folder(folder: Path) -> None:
+        if folder == layout.handoffs("security") and not swapped:
+            os.rename(layout.temp, outside)
+            layout.temp.symlink_to(outside)
+            swapped.append(folder)
+        real_check(folder)
+
+    monkeypatch.setattr(store, "_check_folder", swap_on_the_second_folder)
+    sources = _linked_from(monkeypatch)
+    assert store.create_json_many([(layout.subtask("s1"), {"n": 1}),
+                                   (layout.task_handoff("security", "t1"), {"n": 2})]) == [True, True]
+    assert swapped
+    assert len(sources) == 2 and not [p for p in sources if p.startswith(os.path.realpath(outside))]
+    assert [p.name for p in outside.iterdir() if p.name.endswith(".tmp")] == []  # none left there either
+    assert json.loads(layout.task_handoff("security", "t1").read_text()) == {"n": 2}
+
+
+# --- 2. the state file's lines kept by summary (perf15 97a6b41) --------------------------------------------------------
+
+def _full_encode(reg: PlanRegistry) -> dict[str, Any]:
+    return json.loads(reg.store.files[reg.layout.state])  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_state_file_is_byte_for_byte_a_full_encode_whatever_happens_to_the_plans(seed: int) -> None:
+    """Plans saved, changed, ended, made live again, forgotten and made anew under the same id, in random
+    order: after each write the state file's bytes are those of a full encode of what it says."""
+    rng = random.Random(seed)
+    store = MemoryStore()
+    clock = FakeClock()
+    reg = PlanRegistry(store, Outbox(store, clock), clock)
+    statuses = ["planning", "in_progress", "blocked", "completed", "failed", "aborted"]
+    ids = [f"orch-{n}" for n in range(6)]
+    for _ in range(120):
+        orchestration_id = rng.choice(ids)
+        action = rng.random()
+        if action < 0.7:
+            made = plan(orchestration_id, rng.choice(statuses),
+                        {"a": rng.choice(["pending", "in_progress", "completed"])})
+            made.title = f"title {rng.randrange(4)}"
+            reg.save(made)
+        elif action < 0.85 and orchestration_id in reg.plans:
+            reg.plans[orchestration_id].status = "completed"  # the way the engine ends one: then saved
+            reg.save(reg.plans[orchestration_id])
+        else:
+            store.files.pop(reg.layout.plan(orchestration_id), None)  # archived: forgotten on the tick
+            reg.forget_archived()
+        if rng.random() < 0.6:
+            reg.write_state()
+            raw = store.files[reg.layout.state]
+            written = json.loads(raw)
+            assert raw == dump_lines(written, "current_orchestrations")  # (the lines joined as a full encode)
+            fresh = {i: summary(p).model_dump(mode="json") for i, p in reg.plans.items()}
+            live = [s for s in fresh.values() if s["status"] in LIVE]
+            assert sorted(written["current_orchestrations"], key=str) == sorted(live, key=str)
+    reg.write_state()
+    again = PlanRegistry(store, Outbox(store, clock), clock)  # a restart: the same plans, a fresh codec
+    for made in reg.plans.values():
+        again.save(made)
+    again.loaded_all()
+    again.write_state()
+    first, second = _full_encode(reg), _full_encode(again)
+    first.pop("last_update"), second.pop("last_update")
+    assert first == second
+
+
+def test_a_batch_whose_temp_folder_stays_is_made_once_in_it(store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The near case: nothing replaced, the batch's temp files are made once, all in the temp folder, and a
+    batch of one folder takes no second look (the first look was its own)."""
+    layout = store.layout
+    for path in (layout.subtask("s0"), layout.task_handoff("security", "t0")):
+        store.write_json(path, {})
+    rounds: list[int] = []
+    real = store._write_temps_once
+
+    def counting(*args: Any, **kwargs: Any) -> list[Path]:
+        rounds.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "_write_temps_once", counting)
+    sources = _linked_from(monkeypatch)
+    assert store.create_json_many([(layout.subtask("s1"), {}), (layout.task_handoff("security", "t1"), {})]) == [True] * 2
+    assert len(rounds) == 1 and {Path(p).parent for p in sources} == {Path(os.path.realpath(layout.temp))}
+    looks: list[int] = []
+    real_moved = store._temp_moved
+    monkeypatch.setattr(store, "_temp_moved", lambda: (looks.append(1), real_moved())[1])
+    store.create_json_many([(layout.subtask("s2"), {})])
+    assert looks == []
