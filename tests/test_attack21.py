@@ -15,7 +15,10 @@ from orchestrator.clock import FakeClock
 from orchestrator.outbox import Outbox
 from orchestrator.registry import LIVE, PlanRegistry, summary
 from orchestrator.store import FolderStore, Layout, MemoryStore, dump_lines
+from test_history import COOKIE, COOKIE_HISTORY, RULES_ONLY
 from test_registry import plan
+
+from sim import Sim, task
 
 
 @pytest.fixture
@@ -140,3 +143,61 @@ def test_a_batch_whose_temp_folder_stays_is_made_once_in_it(store: FolderStore, 
     monkeypatch.setattr(store, "_temp_moved", lambda: (looks.append(1), real_moved())[1])
     store.create_json_many([(layout.subtask("s2"), {})])
     assert looks == []
+
+
+# --- 3. the queue's examples kept from read to read (QueueExamples) ----------------------------------------------------
+
+
+def _cookie_routed(sim: Sim, task_id: str) -> str:
+    sim.submit(task(task_id, COOKIE))
+    sim.run("queue")  # the pass a queue event starts: it reads what changed, not every entry (the tick does)
+    return str(sim.queue_task(task_id)["assigned_to"])
+
+
+def _history_given_to(sim: Sim, master: str) -> None:
+    """A person edits the finished cookie tasks in place: another master did them."""
+    queue = sim.store.get(sim.layout.queue)
+    for entry in queue["tasks"]:
+        if entry["id"] in ("h1", "h2"):
+            entry["assigned_to"] = master
+    sim.store.put(sim.layout.queue, queue)
+
+
+def test_history_edited_in_place_decides_the_next_task_across_own_writes_read_errors_and_a_restart() -> None:
+    """The examples follow the queue as it is now: the history a person edits in place (after the daemon's own
+    write of the routing, which reuses the entries it did not change), the history after a read that failed,
+    and after a restart."""
+    sim = Sim(config=RULES_ONLY)
+    sim.store.put(sim.layout.queue, {"tasks": [*COOKIE_HISTORY]})
+    sim.start()
+    assert _cookie_routed(sim, "t1") == "security"
+    _history_given_to(sim, "development")
+    sim.run("queue")
+    assert _cookie_routed(sim, "t2") == "development"
+    assert "the queue's history decided: development (2 history;" in " ".join(sim.queue_task("t2")["routing_reasons"])
+    good = sim.store.files[sim.layout.queue]
+    sim.store.files[sim.layout.queue] = good[:-5]  # a half-written queue: the read fails
+    sim.run("queue")
+    assert sim.events("queue_unreadable")
+    sim.store.files[sim.layout.queue] = good
+    _history_given_to(sim, "security")
+    assert _cookie_routed(sim, "t3") == "security"
+    sim = sim.restart()
+    _history_given_to(sim, "development")
+    assert _cookie_routed(sim, "t4") == "development"
+
+
+def test_a_history_entry_edited_in_the_same_write_as_the_new_task_decides_it() -> None:
+    """The near case of one read: the person's edit of the history and the new task come in one write."""
+    sim = Sim(config=RULES_ONLY)
+    sim.store.put(sim.layout.queue, {"tasks": [*COOKIE_HISTORY]})
+    sim.start()
+    assert _cookie_routed(sim, "t1") == "security"
+    queue = sim.store.get(sim.layout.queue)
+    for entry in queue["tasks"]:
+        if entry["id"] in ("h1", "h2"):
+            entry["assigned_to"] = "development"
+    queue["tasks"].append(task("t2", COOKIE))
+    sim.store.put(sim.layout.queue, queue)
+    sim.run("queue")
+    assert sim.queue_task("t2")["assigned_to"] == "development"
