@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -201,3 +203,56 @@ def test_a_history_entry_edited_in_the_same_write_as_the_new_task_decides_it() -
     sim.store.put(sim.layout.queue, queue)
     sim.run("queue")
     assert sim.queue_task("t2")["assigned_to"] == "development"
+
+
+# --- a folder that becomes another file system while the daemon runs ----------------------------------------------------
+
+_MOUNTED = r'''
+import json, subprocess, sys
+from pathlib import Path
+from orchestrator.store import FolderStore, Layout, StoreError
+store = FolderStore(Layout(Path(sys.argv[1])))
+store.make_folders()
+layout = store.layout
+store.write_json(layout.task_handoff("security", "t0"), {})  # its temp files go to the temp folder: same device
+store.write_json(layout.subtask("s0"), {})
+subprocess.run(["mount", "-t", "tmpfs", "none", str(layout.handoffs("security"))], check=True)
+results = []
+for write in (lambda: store.write_json(layout.task_handoff("security", "t1"), {"n": 1}),
+              lambda: store.create_json_many([(layout.subtask("s1"), {}), (layout.task_handoff("security", "t2"), {})])):
+    try:
+        write()
+        results.append("written")
+    except StoreError as exc:
+        results.append(str(exc))
+print(json.dumps(results))
+'''
+
+
+def test_a_folder_mounted_over_while_the_daemon_runs_is_written_beside_its_files(tmp_path: Path) -> None:
+    """A master's handoffs folder that becomes a mount point (another file system) after the daemon wrote there:
+    its temp files went on to the temp folder, and every rename or link into it failed (Invalid cross-device
+    link) until a restart. The folder's key changed: where its temp files go is decided again. In a private
+    mount namespace (``unshare``), so nothing outlives the test; skipped where that is not allowed."""
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "mount", "-t", "tmpfs", "none",
+                            str(tmp_path)], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("no private mount namespace here (needs root or user namespaces)")
+    root = tmp_path / "root"
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", sys.executable, "-c", _MOUNTED, str(root)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == ["written", "written"]
+
+
+def test_a_folder_put_back_on_the_same_file_system_still_takes_its_temp_files_from_the_temp_folder(
+        store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The near case: the folder replaced by another on the same file system is decided again, the same way."""
+    layout = store.layout
+    store.write_json(layout.task_handoff("security", "t0"), {})
+    folder = layout.handoffs("security")
+    folder.rename(folder.with_name("handoffs.old"))
+    folder.mkdir()
+    sources = _linked_from(monkeypatch)
+    assert store.create_json_many([(layout.task_handoff("security", "t1"), {})]) == [True]
+    assert [Path(p).parent for p in sources] == [Path(os.path.realpath(layout.temp))]

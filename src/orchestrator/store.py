@@ -792,6 +792,9 @@ class FolderStore(Store):
             key = self._folder_key(folder)
         if not folder.resolve().is_relative_to(self._real_root):
             raise UnsafeName(f"{folder}: leads outside {self.layout.root} (a symlink?); not written")
+        # another folder now (a file system mounted on it, a folder put in its place): whether its temp files
+        # may go to the temp folder is decided again (a rename or link across file systems fails on every write)
+        self._same_device.pop(folder, None)
         self._checked[folder] = key
 
     def _folder_key(self, folder: Path) -> tuple[tuple[int, int, int], ...]:
