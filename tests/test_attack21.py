@@ -256,3 +256,37 @@ def test_a_folder_put_back_on_the_same_file_system_still_takes_its_temp_files_fr
     sources = _linked_from(monkeypatch)
     assert store.create_json_many([(layout.task_handoff("security", "t1"), {})]) == [True]
     assert [Path(p).parent for p in sources] == [Path(os.path.realpath(layout.temp))]
+
+
+class _NoCorrections(MemoryStore):
+    """A disk where the corrections file cannot be written (memory.learn fails: the index expires)."""
+
+    refuse = False
+
+    def _replace(self, path: Any, data: bytes, *, durable: bool) -> None:
+        if self.refuse and Path(path).name == "routing-corrections.json":
+            raise OSError(13, "Permission denied")
+        super()._replace(path, data, durable=durable)
+
+
+@pytest.mark.parametrize("learn_fails", [False, True])
+def test_a_move_and_a_near_identical_task_in_one_write_the_move_decides_it(learn_fails: bool) -> None:
+    """A person moves the task the history sent to security and adds a near-identical one in the same write: the
+    pass follows the move (its own write edits the moved entry in place) and decides the new task by it, whether
+    the correction could be remembered or not (then the index expires: the next read looks at every entry)."""
+    store = _NoCorrections()
+    sim = Sim(store, config=RULES_ONLY)
+    sim.store.put(sim.layout.queue, {"tasks": [*COOKIE_HISTORY]})
+    sim.start()
+    assert _cookie_routed(sim, "t1") == "security"
+    store.refuse = learn_fails
+    queue = sim.store.get(sim.layout.queue)
+    for entry in queue["tasks"]:
+        if entry["id"] == "t1":
+            entry["assigned_to"] = "development"
+    queue["tasks"].append(task("t2", COOKIE))
+    sim.store.put(sim.layout.queue, queue)
+    sim.run("queue")
+    assert sim.queue_task("t2")["assigned_to"] == "development"
+    assert bool(sim.events("routing_corrections_unwritable") or not learn_fails)
+    assert _cookie_routed(sim, "t3") == "development"  # the next read, afresh or not, still has the move
