@@ -18,7 +18,7 @@ from orchestrator.outbox import Outbox
 from orchestrator.registry import LIVE, PlanRegistry, summary
 from orchestrator.store import FolderStore, Layout, MemoryStore, dump_lines
 from test_history import COOKIE, COOKIE_HISTORY, RULES_ONLY
-from test_registry import plan
+from test_registry import FlakyStore, plan
 
 from sim import Sim, task
 
@@ -82,10 +82,10 @@ def _full_encode(reg: PlanRegistry) -> dict[str, Any]:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_the_state_file_is_byte_for_byte_a_full_encode_whatever_happens_to_the_plans(seed: int) -> None:
-    """Plans saved, changed, ended, made live again, forgotten and made anew under the same id, in random
-    order: after each write the state file's bytes are those of a full encode of what it says."""
+    """Plans saved, changed, ended, made live again, forgotten and made anew under the same id, state writes that
+    fail (the disk full), in random order: after each write the state file's bytes are those of a full encode of what it says."""
     rng = random.Random(seed)
-    store = MemoryStore()
+    store = FlakyStore()
     clock = FakeClock()
     reg = PlanRegistry(store, Outbox(store, clock), clock)
     statuses = ["planning", "in_progress", "blocked", "completed", "failed", "aborted"]
@@ -105,7 +105,11 @@ def test_the_state_file_is_byte_for_byte_a_full_encode_whatever_happens_to_the_p
             store.files.pop(reg.layout.plan(orchestration_id), None)  # archived: forgotten on the tick
             reg.forget_archived()
         if rng.random() < 0.6:
+            store.full = rng.random() < 0.2  # a write that fails after its lines were encoded
             reg.write_state()
+            if store.full:
+                store.full = False
+                continue
             raw = store.files[reg.layout.state]
             written = json.loads(raw)
             assert raw == dump_lines(written, "current_orchestrations")  # (the lines joined as a full encode)
