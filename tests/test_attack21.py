@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -294,3 +296,49 @@ def test_a_move_and_a_near_identical_task_in_one_write_the_move_decides_it(learn
     assert sim.queue_task("t2")["assigned_to"] == "development"
     assert bool(sim.events("routing_corrections_unwritable") or not learn_fails)
     assert _cookie_routed(sim, "t3") == "development"  # the next read, afresh or not, still has the move
+
+
+# --- the temp folder's permissions taken away (a daemon that is not root) ---------------------------------------------
+
+_UNWRITABLE = r'''
+import json, os, sys
+from pathlib import Path
+from orchestrator.store import FolderStore, Layout, StoreError
+store = FolderStore(Layout(Path(sys.argv[1])))
+store.make_folders()
+layout = store.layout
+store.write_json(layout.subtask("s0"), {})
+store.write_json(layout.task_handoff("security", "t0"), {})
+os.chmod(layout.temp, 0o500)  # between two batches: the folders' temp folder is decided already
+results = []
+for write in (lambda: store.write_json(layout.subtask("s1"), {"n": 1}),
+              lambda: store.create_json_many([(layout.subtask("s2"), {}), (layout.task_handoff("security", "t2"), {})]),
+              lambda: store.write_json(layout.task_handoff("security", "t3"), {"n": 3})):
+    try:
+        write()
+        results.append("written")
+    except StoreError as exc:
+        results.append(str(exc))
+left = sorted(p.name for p in layout.root.rglob("*.tmp"))
+t3 = layout.task_handoff("security", "t3")
+print(json.dumps([results, left, json.loads(t3.read_text()) if t3.exists() else None]))
+'''
+
+
+def test_a_temp_folder_made_unwritable_sends_temp_files_beside_their_files() -> None:
+    """A daemon that is not root, its temp folder's write permission taken away while it runs: every write failed
+    with 'Permission denied' (the folder's key, all the temp folder's check looks at, did not change), though the
+    files' own folders were writable. Its temp files now go beside their files, as for a temp folder removed."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root to run the store as another user (setpriv)")
+    root = Path(tempfile.mkdtemp(prefix="attack21-"))
+    try:
+        os.chown(root, 65534, 65534)  # nobody
+        done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
+                               _UNWRITABLE, str(root / "root")], capture_output=True, text=True, timeout=60)
+        if "Permission denied" in done.stderr and "orchestrator" in done.stderr and "import" in done.stderr:
+            pytest.skip("the package is not readable by another user here")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == [["written"] * 3, [], {"n": 3}]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -840,7 +840,8 @@ class FolderStore(Store):
                 # a real folder inside the root only: a file or FIFO in its place would fail every
                 # write; a symlink would send the daemon's files elsewhere before their rename
                 same = (stat.S_ISDIR(temp.st_mode) and os.stat(folder).st_dev == temp.st_dev
-                        and self.layout.temp.resolve().is_relative_to(self._real_root))
+                        and self.layout.temp.resolve().is_relative_to(self._real_root)
+                        and os.access(self.layout.temp, os.W_OK | os.X_OK))  # its permissions taken away: beside
             except OSError:
                 same = False  # no temp folder (yet): beside the file, as always worked
             if same or self.layout.temp.is_dir():
@@ -1062,10 +1063,10 @@ class FolderStore(Store):
         temp = temp_folder / _temp_name(path)
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        except (FileNotFoundError, NotADirectoryError):
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
             if temp.parent != self.layout.temp:
                 raise
-            self._same_device.clear()  # the temp folder was removed or replaced: beside the files
+            self._same_device.clear()  # the temp folder was removed, replaced or made unwritable: beside the files
             temp = self._temp_path(path)
             temp_folders[path.parent] = temp.parent
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
