@@ -301,34 +301,43 @@ def test_a_move_and_a_near_identical_task_in_one_write_the_move_decides_it(learn
 # --- the temp folder's permissions taken away (a daemon that is not root) ---------------------------------------------
 
 _UNWRITABLE = r'''
-import json, os, sys
+import json, os, sys, time
 from pathlib import Path
 from orchestrator.store import FolderStore, Layout, StoreError
 store = FolderStore(Layout(Path(sys.argv[1])))
 store.make_folders()
 layout = store.layout
-store.write_json(layout.subtask("s0"), {})
-store.write_json(layout.task_handoff("security", "t0"), {})
-os.chmod(layout.temp, 0o500)  # between two batches: the folders' temp folder is decided already
+with store.working():  # a pass: the spare temp files are made after it, in the temp folder
+    store.write_json(layout.subtask("s0"), {})
+    store.write_json(layout.task_handoff("security", "t0"), {})
+for _ in range(200):
+    if store._spares:
+        break
+    time.sleep(0.01)
+spares = len(store._spares)
+os.chmod(layout.temp, 0o500)  # between two passes: the folders' temp folder is decided already
 results = []
 for write in (lambda: store.write_json(layout.subtask("s1"), {"n": 1}),
               lambda: store.create_json_many([(layout.subtask("s2"), {}), (layout.task_handoff("security", "t2"), {})]),
               lambda: store.write_json(layout.task_handoff("security", "t3"), {"n": 3})):
     try:
-        write()
+        with store.working():
+            write()
         results.append("written")
     except StoreError as exc:
         results.append(str(exc))
+store.drop_spares()
 left = sorted(p.name for p in layout.root.rglob("*.tmp"))
 t3 = layout.task_handoff("security", "t3")
-print(json.dumps([results, left, json.loads(t3.read_text()) if t3.exists() else None]))
+print(json.dumps([results, left, json.loads(t3.read_text()) if t3.exists() else None, spares > 0]))
 '''
 
 
 def test_a_temp_folder_made_unwritable_sends_temp_files_beside_their_files() -> None:
     """A daemon that is not root, its temp folder's write permission taken away while it runs: every write failed
     with 'Permission denied' (the folder's key, all the temp folder's check looks at, did not change), though the
-    files' own folders were writable. Its temp files now go beside their files, as for a temp folder removed."""
+    files' own folders were writable; with spare temp files made, one write failed for each. Its key has its mode and
+    owner now: its temp files go beside their files, as for a temp folder removed."""
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("needs root to run the store as another user (setpriv)")
     root = Path(tempfile.mkdtemp(prefix="attack21-"))
@@ -339,6 +348,6 @@ def test_a_temp_folder_made_unwritable_sends_temp_files_beside_their_files() -> 
         if "Permission denied" in done.stderr and "orchestrator" in done.stderr and "import" in done.stderr:
             pytest.skip("the package is not readable by another user here")
         assert done.returncode == 0, done.stderr
-        assert json.loads(done.stdout) == [["written"] * 3, [], {"n": 3}]
+        assert json.loads(done.stdout) == [["written"] * 3, [], {"n": 3}, True]
     finally:
         shutil.rmtree(root, ignore_errors=True)

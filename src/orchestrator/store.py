@@ -618,8 +618,8 @@ class FolderStore(Store):
         self._stuck: set[Path] = set()  # locks another process held past the timeout, until taken again
         self._written: dict[Path, Identity] = {}  # the last files we wrote, as we wrote them
         self._same_device: dict[Path, bool] = {}  # folder -> on the temp folder's file system
-        self._checked: dict[Path, tuple[tuple[int, int, int], ...]] = {}  # folder -> _folder_key when found inside the root
-        self._temp_key: tuple[tuple[int, int, int], ...] | None = None  # the temp folder's _folder_key
+        self._checked: dict[Path, tuple[tuple[int, ...], ...]] = {}  # folder -> _folder_key when found inside the root
+        self._temp_key: tuple[tuple[int, ...], ...] | None = None  # the temp folder's _folder_key
         self._spares: deque[tuple[str, int]] = deque()  # (path, open fd) of empty files made ahead
         self._spare_turn = threading.Condition()
         self._spare_busy = True  # a pass runs (or none ran yet): no spare is made now
@@ -797,15 +797,17 @@ class FolderStore(Store):
         self._same_device.pop(folder, None)
         self._checked[folder] = key
 
-    def _folder_key(self, folder: Path) -> tuple[tuple[int, int, int], ...]:
-        """(device, inode, type) of each component below the root, not following symlinks: a folder (or
+    def _folder_key(self, folder: Path) -> tuple[tuple[int, ...], ...]:
+        """(device, inode, mode, owner, group) of each component below the root, not following symlinks: a folder (or
         one of its parents) moved away and replaced by a symlink to it keeps the folder's own
         inode, so a ``stat`` alone would take the swapped path for the folder checked before."""
-        key: list[tuple[int, int, int]] = []
+        key: list[tuple[int, ...]] = []
         path, root = os.fspath(folder), os.fspath(self.layout.root)  # strings: pathlib's parents cost more than the lstat
         while path != root and path != (parent := os.path.dirname(path)):
             st = os.lstat(path)
-            key.append((st.st_dev, st.st_ino, stat.S_IFMT(st.st_mode)))  # a freed inode may come back as a symlink
+            # its type (a freed inode may come back as a symlink), its permissions and owner (a folder the daemon may
+            # no longer write is one to decide again): the same lstat
+            key.append((st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_gid))
             path = parent
         return tuple(key)
 
@@ -827,7 +829,7 @@ class FolderStore(Store):
         writes (:meth:`_target`): its key is not taken again (two ``lstat`` a folder, 16 a pickup)."""
         if recheck:
             try:
-                temp_key: tuple[tuple[int, int, int], ...] | None = self._folder_key(self.layout.temp)
+                temp_key: tuple[tuple[int, ...], ...] | None = self._folder_key(self.layout.temp)
             except OSError:
                 temp_key = None
             if temp_key != self._temp_key:  # the temp folder was made, removed or replaced: decide again
