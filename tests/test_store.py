@@ -1090,15 +1090,16 @@ def _lstats(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_the_temp_folder_is_looked_at_once_per_batch_of_writes_and_again_at_the_next(
         store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """The temp folder's key (is it still the folder inside the root?) was taken again for every folder of a
-    batch: once per batch now, by its first folder. A temp folder replaced by a symlink between two batches is
-    still seen by the next one: its temp files go beside their files, never through the symlink."""
+    batch: once per batch now, by its first folder, and once more when its temp files are made (attack21: the
+    later folders' went through a temp folder replaced meanwhile). A temp folder replaced by a symlink between
+    two batches is still seen by the next one: its temp files go beside their files, never through the symlink."""
     layout = store.layout
     for path in (layout.subtask("s0"), layout.task_handoff("security", "t0"), layout.plan("orch-t0")):
         store.write_json(path, {})  # each folder checked once: then only the temp folder's look is left
     seen = _lstats(monkeypatch)
     store.create_json_many([(layout.subtask("s1"), {}), (layout.task_handoff("security", "t1"), {}),
                             (layout.plan("orch-t1"), {})])
-    assert seen.count("orchestrator/tmp") == 1  # three folders, one look at the temp folder
+    assert seen.count("orchestrator/tmp") == 2  # three folders: the first's look, and one after the temp files
     outside = layout.root.parent / "elsewhere"
     outside.mkdir()
     shutil.rmtree(layout.temp)

@@ -627,8 +627,8 @@ class FolderStore(Store):
         self._stuck: set[Path] = set()  # locks another process held past the timeout, until taken again
         self._written: dict[Path, Identity] = {}  # the last files we wrote, as we wrote them
         self._same_device: dict[Path, bool] = {}  # folder -> on the temp folder's file system
-        self._checked: dict[Path, tuple[tuple[int, int, int], ...]] = {}  # folder -> _folder_key when found inside the root
-        self._temp_key: tuple[tuple[int, int, int], ...] | None = None  # the temp folder's _folder_key
+        self._checked: dict[Path, tuple[tuple[int, ...], ...]] = {}  # folder -> _folder_key when found inside the root
+        self._temp_key: tuple[tuple[int, ...], ...] | None = None  # the temp folder's _folder_key
         self._spares: deque[tuple[str, int]] = deque()  # (path, open fd) of empty files made ahead
         self._spare_turn = threading.Condition()
         self._spare_busy = True  # a pass runs (or none ran yet): no spare is made now
@@ -825,19 +825,31 @@ class FolderStore(Store):
             key = self._folder_key(folder)
         if not folder.resolve().is_relative_to(self._real_root):
             raise UnsafeName(f"{folder}: leads outside {self.layout.root} (a symlink?); not written")
+        # another folder now (a file system mounted on it, a folder put in its place): whether its temp files
+        # may go to the temp folder is decided again (a rename or link across file systems fails on every write)
+        self._same_device.pop(folder, None)
         self._checked[folder] = key
 
-    def _folder_key(self, folder: Path) -> tuple[tuple[int, int, int], ...]:
-        """(device, inode, type) of each component below the root, not following symlinks: a folder (or
+    def _folder_key(self, folder: Path) -> tuple[tuple[int, ...], ...]:
+        """(device, inode, mode, owner, group) of each component below the root, not following symlinks: a folder (or
         one of its parents) moved away and replaced by a symlink to it keeps the folder's own
         inode, so a ``stat`` alone would take the swapped path for the folder checked before."""
-        key: list[tuple[int, int, int]] = []
+        key: list[tuple[int, ...]] = []
         path, root = os.fspath(folder), os.fspath(self.layout.root)  # strings: pathlib's parents cost more than the lstat
         while path != root and path != (parent := os.path.dirname(path)):
             st = os.lstat(path)
-            key.append((st.st_dev, st.st_ino, stat.S_IFMT(st.st_mode)))  # a freed inode may come back as a symlink
+            # its type (a freed inode may come back as a symlink), its permissions and owner (a folder the daemon may
+            # no longer write is one to decide again): the same lstat
+            key.append((st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_gid))
             path = parent
         return tuple(key)
+
+    def _temp_moved(self) -> bool:
+        """Whether the temp folder is no longer the one its last look found (:meth:`_temp_folder`)."""
+        try:
+            return self._folder_key(self.layout.temp) != self._temp_key
+        except OSError:
+            return True
 
     def _temp_path(self, path: Path) -> Path:
         return self._temp_folder(path.parent) / _temp_name(path)
@@ -850,7 +862,7 @@ class FolderStore(Store):
         writes (:meth:`_target`): its key is not taken again (two ``lstat`` a folder, 16 a pickup)."""
         if recheck:
             try:
-                temp_key: tuple[tuple[int, int, int], ...] | None = self._folder_key(self.layout.temp)
+                temp_key: tuple[tuple[int, ...], ...] | None = self._folder_key(self.layout.temp)
             except OSError:
                 temp_key = None
             if temp_key != self._temp_key:  # the temp folder was made, removed or replaced: decide again
@@ -863,7 +875,8 @@ class FolderStore(Store):
                 # a real folder inside the root only: a file or FIFO in its place would fail every
                 # write; a symlink would send the daemon's files elsewhere before their rename
                 same = (stat.S_ISDIR(temp.st_mode) and os.stat(folder).st_dev == temp.st_dev
-                        and self.layout.temp.resolve().is_relative_to(self._real_root))
+                        and self.layout.temp.resolve().is_relative_to(self._real_root)
+                        and os.access(self.layout.temp, os.W_OK | os.X_OK))  # its permissions taken away: beside
             except OSError:
                 same = False  # no temp folder (yet): beside the file, as always worked
             if same or self.layout.temp.is_dir():
@@ -937,6 +950,17 @@ class FolderStore(Store):
 
     def _write_temps(self, files: list[tuple[Path, bytes]], *, durable: bool = True, absent: bool = False,
                      identities: dict[Path, Identity] | None = None) -> list[Path]:
+        """:meth:`_write_temps_once`, made again if the temp folder was replaced while its batch was written
+        (then its temp files go beside their files, as a new look at the temp folder decides)."""
+        try:
+            return self._write_temps_once(files, durable=durable, absent=absent, identities=identities)
+        except _TempFolderMoved:
+            if identities is not None:
+                identities.clear()  # the temp files written ahead were given up with the rest
+            return self._write_temps_once(files, durable=durable, absent=absent, identities=identities)
+
+    def _write_temps_once(self, files: list[tuple[Path, bytes]], *, durable: bool = True, absent: bool = False,
+                          identities: dict[Path, Identity] | None = None) -> list[Path]:
         """A temporary file beside each path, written, then all fsynced at once (the disk commits
         them together: six files cost little more than one), then closed.
 
@@ -977,6 +1001,8 @@ class FolderStore(Store):
                 _write_all(fd, data)
                 temps[at] = temp
             ahead = self._open_ahead(extra, temp_folders)
+            if len(temp_folders) > 1 and self.layout.temp in temp_folders.values() and self._temp_moved():
+                raise _TempFolderMoved  # its later folders used the batch's first look: none went through it
             if durable and (opened or ahead):
                 self._waiting()
                 owed = self._open_owed()  # the folder of an earlier rename (Store.later), in the same wave
@@ -1072,10 +1098,10 @@ class FolderStore(Store):
         temp = temp_folder / _temp_name(path)
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        except (FileNotFoundError, NotADirectoryError):
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
             if temp.parent != self.layout.temp:
                 raise
-            self._same_device.clear()  # the temp folder was removed or replaced: beside the files
+            self._same_device.clear()  # the temp folder was removed, replaced or made unwritable: beside the files
             temp = self._temp_path(path)
             temp_folders[path.parent] = temp.parent
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
@@ -1463,6 +1489,10 @@ class _Ahead:
             return False
         return (stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and stat.S_IMODE(st.st_mode) == mode
                 and (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == self.made)
+
+
+class _TempFolderMoved(Exception):
+    """The temp folder was replaced while a batch's temp files were made: they are given up and made again."""
 
 
 class FsyncFailed(OSError):
