@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from orchestrator.classify import Classifier
+from orchestrator.config import ClassifierConfig
 from orchestrator.store import FolderStore, Layout
 
 DATA = Path(__file__).parent / "data"
@@ -162,6 +164,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.stem in PROCESS_MODULES:
             item.add_marker(pytest.mark.process)
+
+
+@pytest.fixture(scope="session")
+def rules() -> Classifier:
+    """The rules alone: what a rule decides, not what the built-in model would make of the words."""
+    return Classifier(ClassifierConfig(), learned=None)
 
 
 @pytest.fixture

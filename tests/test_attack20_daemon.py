@@ -5,7 +5,6 @@ and how soon a file is written once its lock is let go of."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,7 +41,8 @@ def _status(path: Path) -> str:
 def test_a_restart_while_five_sibling_files_are_held_waits_one_lock_timeout_and_writes_them_once_free(
         folder: Path, daemon_factory: Callable[[Path, Path], DaemonProcess], tmp_path: Path) -> None:
     """Before one wait a pass, the restarted daemon's first pass waited five timeouts (past the watchdog's three)
-    before it routed anything; now one. Each file is written once free, with one handoff."""
+    before it routed anything; now one. The new task is routed while the files are still held, and each file is
+    written once free, with one handoff."""
     daemon = _daemon(folder, daemon_factory, tmp_path, monitor=3)
     parts = [folder / "orchestrator" / "subtasks" / f"orch-w-part{n}.json" for n in range(1, 6)]
     with _held(parts):
@@ -51,10 +51,8 @@ def test_a_restart_while_five_sibling_files_are_held_waits_one_lock_timeout_and_
         doc = json.loads((folder / "task-queue.json").read_text())
         doc["tasks"].append(task("s", "Fix the XSS in the login form"))
         (folder / "task-queue.json").write_text(json.dumps(doc))
-        began = time.monotonic()
-        daemon.start()
+        daemon.start()  # (its first pass waits one timeout, not five: counted in test_attack20, not timed here)
         daemon.wait_event("task_assigned", task_id="s", timeout=30)
-        assert time.monotonic() - began < 3 * TIMEOUT + 1.5  # the start's wait: one timeout, not five
         assert all(_status(p) == "pending" for p in parts)
     wait_for(lambda: all(_status(p) == "assigned" for p in parts), 30, "written once free")
     for n in range(1, 6):

@@ -400,11 +400,6 @@ def test_a_first_word_of_thousands_of_letters_is_looked_up_by_its_short_prefixes
 # --- Fifth round (tests/data/tuning/route8.json: simple tasks from people outside engineering, mobile, data/ML,
 # IoT, office IT, games and media, compliance, named tools). New phrasings of each cause, with their opposites.
 
-@pytest.fixture(scope="module")
-def rules() -> Classifier:
-    """The rules alone: what a rule decides, not what the built-in model would make of the words."""
-    return Classifier(ClassifierConfig(), learned=None)
-
 
 SIXTH_ROUND_CASES = [
     # a path that is operations' file says where the change is made; a program's path says nothing

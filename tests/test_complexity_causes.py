@@ -39,10 +39,6 @@ from orchestrator.textsignals import (
 VERBS = ClassifierConfig().action_verbs
 
 
-@pytest.fixture(scope="module")
-def rules() -> Classifier:
-    return Classifier(ClassifierConfig(), learned=None)
-
 
 def decide(rules: Classifier, title: str, description: str = "") -> str:
     return classify(rules, title, description).decision

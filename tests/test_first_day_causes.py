@@ -5,22 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from decide import route
 from orchestrator.classify import Classifier
-from orchestrator.config import ClassifierConfig
 from orchestrator.history import History, examples_from_corrections
 from orchestrator.models import QueueTask
-
-
-@pytest.fixture(scope="module")
-def rules() -> Classifier:
-    return Classifier(ClassifierConfig(), learned=None)
-
-
-def route(rules: Classifier, title: str, description: str = "") -> tuple[str, str | None]:
-    """The decision and, for a simple task, its master."""
-    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "description": description,
-                                                      "status": "pending"}))
-    return decided.decision, decided.master
 
 
 @pytest.mark.parametrize(("title", "expected"), [

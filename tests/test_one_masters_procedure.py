@@ -10,24 +10,14 @@ from __future__ import annotations
 
 import pytest
 
+from decide import route
 from orchestrator.classify import Classifier
 from orchestrator.config import ClassifierConfig
-from orchestrator.models import QueueTask
 from orchestrator.textsignals import arrow_chain, parallel_actions, sequence_markers
 
 VERBS = ClassifierConfig().action_verbs
 
 
-@pytest.fixture(scope="module")
-def rules() -> Classifier:
-    return Classifier(ClassifierConfig(), learned=None)
-
-
-def route(rules: Classifier, title: str, description: str = "") -> tuple[str, str | None]:
-    """The decision and, for a simple task, its master."""
-    decided = rules.classify(QueueTask.model_validate({"id": "t", "title": title, "description": description,
-                                                       "status": "pending"}))
-    return decided.decision, decided.master
 
 
 @pytest.mark.parametrize(("text", "steps"), [

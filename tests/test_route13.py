@@ -6,13 +6,7 @@ from __future__ import annotations
 import pytest
 
 from orchestrator.classify import Classifier
-from orchestrator.config import ClassifierConfig
 from orchestrator.models import QueueTask
-
-
-@pytest.fixture(scope="module")
-def rules() -> Classifier:
-    return Classifier(ClassifierConfig(), learned=None)
 
 
 def decided(classifier: Classifier, title: str, description: str = "") -> str:
