@@ -3,6 +3,7 @@ file's lines kept by summary; the queue's examples kept from read to read), atta
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
@@ -15,10 +16,11 @@ from typing import Any
 
 import pytest
 
+from orchestrator import store as store_module
 from orchestrator.clock import FakeClock
 from orchestrator.outbox import Outbox
 from orchestrator.registry import LIVE, PlanRegistry, summary
-from orchestrator.store import FolderStore, Layout, MemoryStore, dump_lines
+from orchestrator.store import FolderStore, Layout, MemoryStore, dump_lines, is_own_temp
 from test_history import COOKIE, COOKIE_HISTORY, RULES_ONLY
 from test_registry import FlakyStore, plan
 
@@ -351,3 +353,36 @@ def test_a_temp_folder_made_unwritable_sends_temp_files_beside_their_files() -> 
         assert json.loads(done.stdout) == [["written"] * 3, [], {"n": 3}, True]
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_temp_file_that_cannot_be_removed_after_its_link_does_not_fail_the_create(
+        store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each file of a create is a temp file linked into place, then the temp file removed. A removal refused (the
+    temp folder made unwritable in the middle of the batch) came after the link had made the file: the create was
+    said to have failed, the batch's other files were never linked and its folders never fsynced. A temp file left
+    behind is what a crash after the link leaves (the start's sweep takes it); the files are made and durable."""
+    refused = []
+    unlink = Path.unlink
+
+    def refuse_temps(self: Path, missing_ok: bool = False) -> None:
+        if is_own_temp(self.name):
+            refused.append(self)
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        unlink(self, missing_ok=missing_ok)
+
+    first = store.layout.root / "masters/development/handoffs/a.json"
+    second = store.layout.root / "masters/security/handoffs/b.json"
+    synced: list[str] = []
+    fsync_all = store_module._fsync_all
+
+    def seen(fds: list[int], *, close: bool = False) -> None:
+        synced.extend(os.readlink(f"/proc/self/fd/{fd}") for fd in fds)
+        fsync_all(fds, close=close)
+
+    monkeypatch.setattr(Path, "unlink", refuse_temps)
+    monkeypatch.setattr(store_module, "_fsync_all", seen)
+    assert store.create_json_many([(first, {"n": 1}), (second, {"n": 2})]) == [True, True]
+    monkeypatch.undo()
+    assert refused  # the removal was refused, and the create still holds
+    assert json.loads(first.read_text()) == {"n": 1} and json.loads(second.read_text()) == {"n": 2}
+    assert {str(first.parent), str(second.parent)} <= set(synced)

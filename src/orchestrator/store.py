@@ -30,7 +30,7 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import chain, count, repeat
 from pathlib import Path
@@ -1201,7 +1201,10 @@ class FolderStore(Store):
                     raise
                 created.append(False)
             finally:
-                temp.unlink(missing_ok=True)
+                # the file is linked, or not ours to make: a temp file that cannot be removed (its folder made
+                # unwritable meanwhile) is what a crash here leaves, for the start's sweep, not a failed create
+                with suppress(OSError):
+                    temp.unlink(missing_ok=True)
         siblings = self._owed & {path.parent for path in todo}  # owed there: fsynced with these links
         self._owed -= siblings
         _fsync_all([os.open(folder, os.O_RDONLY | os.O_DIRECTORY) for folder in folders | siblings], close=True)
