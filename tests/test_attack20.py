@@ -159,13 +159,31 @@ def _finish_design(core: Core, store: FolderStore) -> str:
     store.layout.queue.write_text(json.dumps({"tasks": [task("w", "Widget", subtasks=WIDE)]}))
     core.start(pid=1)
     core.run_pass(FULL)
-    design = "orch-w-design"
+    _designed(store, "orch-w-design", "w1")
+    return "orch-w-design"
+
+
+def _designed(store: FolderStore, design: str, worker: str) -> None:
+    """The design subtask started and completed by its worker, as its file says."""
     path = store.layout.subtask(design)
     for action in ("start", "complete"):
         data = json.loads(path.read_text())
-        assert protocol.apply(data, action, now_iso(), worker_id="w1", result="designed") is None  # type: ignore[arg-type]
+        assert protocol.apply(data, action, now_iso(), worker_id=worker, result="designed") is None  # type: ignore[arg-type]
         path.write_text(json.dumps(data))
-    return design
+
+
+def _three_plans_designed(tmp_path: Path, timeout: float) -> tuple[Core, FolderStore]:
+    """Three plans (design, then two parts), each design completed: the next pass advances all three."""
+    core, store = _folder_core(tmp_path, timeout)
+    core.start(pid=1)
+    for n in range(3):  # one a pass: a pass plans one task at once and drafts the rest meanwhile
+        queue = json.loads(store.layout.queue.read_text())
+        queue["tasks"].append(task(f"w{n}", f"Widget {n}", subtasks=WIDE[:3]))
+        store.layout.queue.write_text(json.dumps(queue))
+        core.run_pass(FULL)
+    for n in range(3):
+        _designed(store, f"orch-w{n}-design", f"w{n}")
+    return core, store
 
 
 def test_many_sibling_files_locked_at_once_hold_the_pass_for_one_lock_timeout_not_one_each(tmp_path: Path) -> None:
@@ -207,25 +225,11 @@ def test_one_sibling_file_locked_for_less_than_the_timeout_is_waited_for_and_wri
 
 
 def test_three_plans_advancing_in_one_pass_with_a_locked_file_each_hold_it_for_one_lock_timeout(tmp_path: Path) -> None:
-    """Left: each plan's stage advance is its own step, and each step waits one timeout for its first held file, so
+    """Each plan's stage advance is its own step, and each step waited one timeout for its first held file, so
     three plans whose next stage has a file another process holds (three designs finished in one debounced pass, or
-    a restart's first pass) hold the pass three timeouts: the watchdog's bound. One budget per pass would keep it
-    to one; that changes every lock wait of a pass (the queue's too), so it is left to the engineer."""
+    a restart's first pass) held the pass three timeouts: the watchdog's bound. A pass now waits out one."""
     timeout = 0.4
-    core, store = _folder_core(tmp_path, timeout)
-    three = WIDE[:3]
-    core.start(pid=1)
-    for n in range(3):  # one a pass: a pass plans one task at once and drafts the rest meanwhile
-        queue = json.loads(store.layout.queue.read_text())
-        queue["tasks"].append(task(f"w{n}", f"Widget {n}", subtasks=three))
-        store.layout.queue.write_text(json.dumps(queue))
-        core.run_pass(FULL)
-    for n in range(3):
-        path = store.layout.subtask(f"orch-w{n}-design")
-        for action in ("start", "complete"):
-            data = json.loads(path.read_text())
-            assert protocol.apply(data, action, now_iso(), worker_id=f"w{n}", result="designed") is None  # type: ignore[arg-type]
-            path.write_text(json.dumps(data))
+    core, store = _three_plans_designed(tmp_path, timeout)
     with _held([store.layout.subtask(f"orch-w{n}-part1") for n in range(3)]), _waits_run_out() as ran_out:
         core.run_pass({("subtask", f"orch-w{n}-design") for n in range(3)})
     core.stop()
@@ -457,19 +461,7 @@ def test_locked_files_of_several_plans_are_each_said_once_over_passes_and_writte
     tried, not waited for): each is said once all the same (a wait and a try say it in other words), and each
     is written once its lock is free."""
     timeout = 0.2
-    core, store = _folder_core(tmp_path, timeout)
-    core.start(pid=1)
-    for n in range(3):
-        queue = json.loads(store.layout.queue.read_text())
-        queue["tasks"].append(task(f"w{n}", f"Widget {n}", subtasks=WIDE[:3]))
-        store.layout.queue.write_text(json.dumps(queue))
-        core.run_pass(FULL)
-    for n in range(3):
-        path = store.layout.subtask(f"orch-w{n}-design")
-        for action in ("start", "complete"):
-            data = json.loads(path.read_text())
-            assert protocol.apply(data, action, now_iso(), worker_id=f"w{n}", result="designed") is None  # type: ignore[arg-type]
-            path.write_text(json.dumps(data))
+    core, store = _three_plans_designed(tmp_path, timeout)
     parts = [store.layout.subtask(f"orch-w{n}-part1") for n in range(3)]
     with _held(parts):
         core.run_pass({("subtask", f"orch-w{n}-design") for n in range(3)})

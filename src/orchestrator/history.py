@@ -253,7 +253,7 @@ class QueueExamples:
             if (example := example_of(entry)) is not None:
                 self._of[id(entry)] = example
                 touched = True
-        if touched:  # a new list only when one changed: the same list is the same index (:class:`IndexKept`)
+        if touched:  # rebuilt only when one changed; the same Example objects let IndexKept compare by identity
             self._list = list(self._of.values())
 
     @property
