@@ -73,6 +73,7 @@ _OWNED = ("development", "security", "inventory", "cicd", "docs")
 _CLAUSE_MARKS = "\ue010\ue011\ue012\ue013\ue014"
 _SENTENCE_MARKS = "\ue018\ue019\ue01a\ue01b\ue01c"
 _OWNER_MARK_RE = re.compile(f"[{_CLAUSE_MARKS}{_SENTENCE_MARKS}]")
+_SENTENCE_MARK_RE = re.compile(f"[{_SENTENCE_MARKS}]")
 
 
 def _owned(text: str, domain: str, *, sentence: bool = False) -> str:
@@ -87,8 +88,8 @@ def _owned(text: str, domain: str, *, sentence: bool = False) -> str:
 def sentence_owner(text: str) -> tuple[str, str | None]:
     """``text`` without the marks of a team named for its whole sentence, and that team's domain (None if none): a
     sentence's owner holds for each of its parts, also when the clause its mark ended is left out as context."""
-    found = re.search(f"[{_SENTENCE_MARKS}]", text)
-    return re.sub(f"[{_SENTENCE_MARKS}]", "", text), _OWNED[_SENTENCE_MARKS.index(found.group())] if found else None
+    found = _SENTENCE_MARK_RE.search(text)
+    return _SENTENCE_MARK_RE.sub("", text), _OWNED[_SENTENCE_MARKS.index(found.group())] if found else None
 
 
 def owner_of(text: str) -> tuple[str, str | None, str | None]:

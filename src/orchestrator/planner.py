@@ -20,7 +20,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -382,7 +382,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
             if fixes:  # "Fix all findings in both apps, have security retest": after the fix of what was found too
                 item.rank = RANK["remediate"]
                 item.after = max(item.after, 1 + max(fix.after for fix in fixes))
-    items = _complete(items, task, topic, main, _builds)
+    items = _complete(items, task, topic, main, actions_only=listed or switched)
     if listed or switched:
         _side_by_side(items, numbered=listed)
     _assign_files(items, task, config.max_files_per_subtask)
@@ -1813,19 +1813,19 @@ _TEAM_NAME_RE = re.compile(r"\b[\w-]+\s+(?:team|squad|guild|chapter)\b", re.IGNO
 """A team named after what it builds (``the backend team``, ``the mobile squad``) names no software to make."""
 
 
-def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
-              makes: Callable[[_Item], bool] | None = None) -> list[_Item]:
+def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route, *, actions_only: bool) -> list[_Item]:
     """Add what complex work needs: a split of a new system, a design first, tests after; not where nothing is
-    made (``makes``: whether a part makes something, not only works on what exists), as in "Revoke the leaked key,
-    issue a new one, update it in Vault": there is no architecture to design, nor code to unit-test."""
+    made (:func:`_builds`: whether a part makes something, not only works on what exists), as in "Revoke the leaked
+    key, issue a new one, update it in Vault": there is no architecture to design, nor code to unit-test.
+    ``actions_only``: an onboarding, a switch-off or a tidy-up (the title or topic says so), actions side by side."""
     implement = [item for item in items if item.phase == "implement" and (item.rank is None or item.uses)]  # not people's work
-    if makes is not None and len(items) >= 3 and implement and not any(map(makes, implement)):
+    if len(items) >= 3 and implement and not any(map(_builds, implement)):
         implement = []
     # a response or an operation with one thing to make in it (``Block the IPs, force a reset, add rate limiting,
     # notify the users``): the thing made is tested, but the work is no system to design
-    minor = makes is not None and len(items) >= 3 and sum(map(makes, implement)) * 2 < sum(
-        item.phase in ("implement", "secure") and (item.rank is None or item.uses) and not makes(item) for item in items)
-    if _NO_BUILD_TOPIC_RE.search(topic) or _NO_BUILD_TITLE_RE.match(task.title) or _TIDY_TITLE_RE.match(task.title):
+    minor = len(items) >= 3 and sum(map(_builds, implement)) * 2 < sum(
+        item.phase in ("implement", "secure") and (item.rank is None or item.uses) and not _builds(item) for item in items)
+    if actions_only:
         # a person (onboarding, offboarding), a host to switch off or a label ("follow-ups") has no architecture to
         # design and no code to unit-test: the parts are actions for their masters
         implement = []
@@ -1852,7 +1852,7 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route,
         items.append(_Item(f"Write tests for {topic}", "test", "development", [], max(i.group for i in implement)))
     # a fix or a flag on what exists is designed already (only the parts that make something say so: a report or an
     # e-mail beside a fix asks for no architecture), and so is work on a host, a release, a finding or a rollback
-    made = [item for item in implement if makes is None or makes(item)] or implement
+    made = [item for item in implement if _builds(item)] or implement
     upkeep = bool(_MAINTENANCE_TOPIC_RE.search(topic)) and not _SYSTEM_TOPIC_RE.search(topic) \
         and not any(_BUILD_NEW_RE.search(item.text) for item in items)
     if implement and not minor and "design" not in phases and not upkeep and (

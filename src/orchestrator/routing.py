@@ -140,6 +140,8 @@ TESTS = frozenset({"test", "tests", "spec", "specs", "e2e"})
 """A program's tests: repairing one, or one that is flaky, is work on the program's code."""
 REPAIRING = frozenset({"fix", "replace", "rewrite", "refactor"})
 """Making verbs that also repair: with a security defect named, the work is the defect's fix."""
+_CHANGING = REPAIRING | {"make", "update", "change", "free"}
+"""The verbs of a description's request that change a thing (:meth:`Router._change_asked`)."""
 RELEASE_DOCS = frozenset({"changelog", "release notes"})
 """The documents a release writes about itself: updating them is a step of the release, not documentation work."""
 _RELEASE_RE = re.compile(r"\b(?:release|releases|releasing|cut\s+v?\d)\b|\bv?\d+\.\d+\.\d+\b", re.IGNORECASE)
@@ -843,15 +845,12 @@ class Router:
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work runs a thing on a trigger or a schedule: "
                          f"a pipeline's step or a scheduled job ({title.strip()!r})")
             return "pipeline", "cicd"
-        if _NAMED_TEST_RE.search(title) and "flaky" in words and "development" in scores:
+        if "development" in scores and ((_NAMED_TEST_RE.search(title) and "flaky" in words) or (
+                noun in TESTS and (verb in REPAIRING or "flaky" in words) and not deploy_place
+                and not self._has_keyword(named.lower(), "cicd"))):
             # "LoginUITests.testForgotPassword flaky on the CI simulators": a test the program names is its code, wherever
-            # it flakes
-            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a test of the program ({head!r})")
-            return "software", "development"
-        if noun in TESTS and (verb in REPAIRING or "flaky" in words) and not deploy_place and "development" in scores \
-                and not self._has_keyword(named.lower(), "cicd"):
-            # "Fix the flaky checkout e2e test": a test is the program's code, flaky or failing; a flaky runner or
-            # pipeline stage ("e2e tests flaky on the shared runner") is operations'
+            # it flakes; "Fix the flaky checkout e2e test": a test is the program's code, flaky or failing; a flaky
+            # runner or pipeline stage ("e2e tests flaky on the shared runner") is operations'
             self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a test of the program ({head!r})")
             return "software", "development"
         if software:
@@ -965,7 +964,7 @@ class Router:
         None when the request names neither, or asks no change."""
         request = in_its_sense(self._first_request(description))  # "Fix the lock release": a lock freed
         words = re.findall(r"[a-z][a-z0-9_-]*", head_phrase(request).lower())
-        if len(words) < 2 or words[0] not in REPAIRING | {"make", "update", "change", "free"}:
+        if len(words) < 2 or words[0] not in _CHANGING:
             return None
         thing = [word for word in words[1:] if word not in POSSESSIVES and word not in ("a", "an", "its", "their")]
         if thing[:1] in (["it"], ["them"]):
