@@ -783,7 +783,7 @@ def test_a_clean_stop_removes_the_spare_files_and_makes_no_more(store: FolderSto
 
 def _held(store: FolderStore) -> set[int]:
     """The inodes of the replaced files the store holds for its spares thread to let go of."""
-    return {os.fstat(fd).st_ino for fd in store._retired}
+    return {os.fstat(fd).st_ino for fd, _ in store._retired}
 
 
 def _let_go(store: FolderStore) -> None:
@@ -815,7 +815,7 @@ def test_a_file_a_pass_replaces_is_freed_between_passes_not_by_the_passs_rename(
         assert _held(store) == before  # every replaced file, by each of the three ways, held
         assert store.read_json(store.layout.plan("orch-a")) == {"a": 2}  # replaced all the same
         assert [t["id"] for t in store.read_json(store.layout.queue)["tasks"]] == ["a", "b"]
-        assert all(os.fstat(fd).st_nlink == 0 for fd in store._retired)  # no name leads to them any more
+        assert all(os.fstat(fd).st_nlink == 0 for fd, _ in store._retired)  # no name leads to them any more
     _let_go(store)
     left = {os.readlink(f"/proc/self/fd/{fd}") for fd in map(int, os.listdir("/proc/self/fd"))
             if os.path.exists(f"/proc/self/fd/{fd}")}
@@ -839,7 +839,7 @@ def test_a_clean_stop_lets_go_of_the_replaced_files(store: FolderStore) -> None:
     with store.working():
         store.write_json(store.layout.plan("orch-a"), {"a": 2})
         assert len(store._retired) == 1
-        held = store._retired[0]
+        held, _ = store._retired[0]
     _let_go(store)  # stopped, the thread still lets go of what the last pass held
     with pytest.raises(OSError):
         os.fstat(held)

@@ -635,8 +635,7 @@ class FolderStore(Store):
         self._spare_stopped = False
         self._spare_thread: threading.Thread | None = None
         self._spare_names = (f"{SPARE_PREFIX}{uuid.uuid4().hex[:8]}-{n}" for n in count())
-        self._retired: deque[int] = deque()  # O_PATH fds of files a pass's renames replaced (_retire)
-        self._retired_sizes: deque[int] = deque()  # their sizes, in the same order
+        self._retired: deque[tuple[int, int]] = deque()  # (O_PATH fd, size) of files a pass's renames replaced
         self._retired_bytes = 0
         self._in_pass = False
         self._waited_out = False  # a lock wait of this pass ran out: its other locks are tried, not waited for
@@ -754,8 +753,7 @@ class FolderStore(Store):
         except OSError:
             size = 0
         with self._spare_turn:
-            self._retired.append(fd)
-            self._retired_sizes.append(size)
+            self._retired.append((fd, size))
             self._retired_bytes += size
             oldest: list[int] = []
             while len(self._retired) > 1 and (len(self._retired) > RETIRED or self._retired_bytes > RETIRED_BYTES):
@@ -767,8 +765,9 @@ class FolderStore(Store):
         """The ``n`` oldest held replaced files, taken off the list (the caller closes them); under ``_spare_turn``."""
         fds = []
         for _ in range(n):
-            fds.append(self._retired.popleft())
-            self._retired_bytes -= self._retired_sizes.popleft()
+            fd, size = self._retired.popleft()
+            self._retired_bytes -= size
+            fds.append(fd)
         return fds
 
     def _wrote(self, path: Path, temp: Path, identity: Identity | None = None) -> None:
