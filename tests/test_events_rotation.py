@@ -11,6 +11,7 @@ happened up to that append as announced.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -147,3 +148,49 @@ def test_on_disk_a_mark_is_found_again_until_the_file_is_rotated(tmp_path: Path)
     events.rename(events.with_name("dashboard-events.jsonl.1"))
     events.write_bytes(events.with_name("dashboard-events.jsonl.1").read_bytes())  # the same bytes, another file
     assert Outbox(store, clock)._rotated() is not None
+
+
+def test_events_released_out_of_their_order_are_still_known_as_announced_after_a_rotation(tmp_path: Path) -> None:
+    """A pass releases each plan's events when its file is written, not in the order they were staged:
+    one append held a later handoff before an earlier start (soak, seed 22). The mark kept the append's
+    last line's time as 'announced until', older than the handoff's, so after a rotation and a restart
+    the handoff was announced again (23 ids twice in a 300 s soak). One append is written in time order."""
+    store = FolderStore(Layout(tmp_path / "coordination"))
+    store.make_folders()
+    clock = FakeClock()
+    box = Outbox(store, clock)
+    box.emit("subtask_started", key="orch-b:s1:1:started", hold="orch-b", orchestration_id="orch-b")
+    clock.advance(0.004)
+    box.emit("handoff_created", key="orch-a:handoff:s1:1", hold="orch-a", orchestration_id="orch-a")
+    handoff = box.held("orch-a")
+    box.release("orch-a")  # the later one's plan file was written first
+    box.release("orch-b")
+    box.flush()
+    lines = [json.loads(line) for line in store.layout.events.read_bytes().splitlines()]
+    assert [e["timestamp"] for e in lines] == sorted(e["timestamp"] for e in lines)
+    events = store.layout.events
+    events.rename(events.with_name("dashboard-events.jsonl.1"))  # logrotate, then a kill -9 and a start
+    clock.advance(10)
+    restarted = Outbox(store, clock)
+    restarted.learn()
+    assert restarted.restore("orch-a", handoff) == 0  # said before the rotation: not said again
+
+
+def test_a_handoff_released_after_the_marks_append_is_still_announced_after_a_rotation(tmp_path: Path) -> None:
+    """The near case: the mark says nothing of what came after its append; a handoff staged then is said."""
+    store = FolderStore(Layout(tmp_path / "coordination"))
+    store.make_folders()
+    clock = FakeClock()
+    box = Outbox(store, clock)
+    box.emit("subtask_started", key="orch-b:s1:1:started", hold="orch-b", orchestration_id="orch-b")
+    box.release("orch-b")
+    box.flush()
+    clock.advance(0.004)
+    box.emit("handoff_created", key="orch-a:handoff:s1:1", hold="orch-a", orchestration_id="orch-a")
+    handoff = box.held("orch-a")  # in the plan's file; a kill -9 before the pass's append
+    events = store.layout.events
+    events.rename(events.with_name("dashboard-events.jsonl.1"))
+    clock.advance(10)
+    restarted = Outbox(store, clock)
+    restarted.learn()
+    assert restarted.restore("orch-a", handoff) == 1

@@ -146,6 +146,10 @@ class Outbox:
         were written (a complex pickup stages nine)."""
         self._log_staged()
         events = [e for e in self._ready if e.event_id is None or not self.was_announced(e.event_id)]
+        # in time order: a plan's events are released when its file is written, not when they were staged,
+        # and the mark takes the last line's time as "announced until" (out of order, a restart after a
+        # rotation announced the later lines again); readers resuming from a timestamp rely on it too
+        events.sort(key=_time_of)
         if not events:
             self._ready.clear()
             self._ready_ids.clear()
@@ -320,6 +324,10 @@ class Outbox:
 
     def _mark(self, key: str) -> None:
         self._announced.setdefault(key.split(":", 1)[0], set()).add(key)
+
+
+def _time_of(event: Event) -> str:
+    return event.timestamp  # ISO-8601 of fixed width (format_timestamp): sorts as the times do
 
 
 def _moment(mark: Any) -> tuple[datetime | None, list[str]]:
