@@ -36,6 +36,7 @@ from orchestrator.imperatives import (
     as_work,
     as_work_text,
     base_of_participle,
+    coming,
     lower_subject,
     owner_of,
     participle_base,
@@ -258,8 +259,12 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     title = _LEADING_VERB_RE.sub("", named)
     if verbs is not None and title == named:
         title = verbs.sub("", title, count=1).strip()  # Prepare the SOC 2 asset inventory
+    if verbs is not None:
+        # "Design, build and roll out the portal": the verbs of a run share the object after the last of them
+        while (joint := _VERB_JOINT_RE.match(title)) and verbs.match(title[joint.end():]):
+            title = _PARTICLE_RE.sub("", verbs.sub("", title[joint.end():], count=1).strip())
         title = re.sub(r"^(?:an?|the|our|its)\s+", "", title, flags=re.I)
-    title = re.sub(r"^(?:up|down|out|off|over|back|in)\s+", "", title, flags=re.I)  # "Lock down the admin panel"
+    title = _PARTICLE_RE.sub("", title)  # "Lock down the admin panel"
     program = _PROGRAM_RE.match(title)
     if program:
         title = program.group(1)  # "Hardening sprint for the admin panel": the admin panel
@@ -272,6 +277,12 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     while kept < min(len(words), 6) and words[kept - 1].lower() in _OPEN_ENDED:
         kept += 1  # "app versions older than 6.0", not "app versions older than"
     return lower_subject(" ".join(words[:kept])).replace(_QUOTE_SPACE, " ") if words else "the task"
+
+
+_VERB_JOINT_RE = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|(?:and|or)\s+)", re.IGNORECASE)
+"""What joins the verbs of a run that share one object (``Design, build and ship``, ``Plan and run``)."""
+_PARTICLE_RE = re.compile(r"^(?:up|down|out|off|over|back|in)\s+", re.IGNORECASE)
+"""A phrasal verb's particle, left when its verb is taken off (``roll out``, ``lock down``)."""
 
 
 _OPEN_ENDED = frozenset({"than", "of", "the", "a", "an", "at", "per", "under", "over", "below", "above", "about", "own",
@@ -482,6 +493,7 @@ def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> li
         written = later is not None and later.group == item.group and _opens_with_verb(later.text, verbs) and bool(
             re.search(rf"(?<!\w){joined}(?:,\s*|\s+)and\s+{re.escape(later.text[:24])}", text, re.I))  # not "Upgrade, fix X"
         rest = later.text.split(maxsplit=1)[1] if later is not None and len(later.text.split()) > 1 else ""
+        rest = _PARTICLE_RE.sub("", rest)  # "build and roll out the portal": the portal
         found = _SHARED_OBJECT_RE.match(rest) if later is not None and written else None
         if found:
             item.text = f"{words[0]} {_TOPIC_STOP_RE.sub('', found.group()).strip()}"
@@ -504,7 +516,7 @@ def _refinements(items: list[_Item]) -> None:
 _REFINES_RE = re.compile(r"\s*(?:also\s+)?(?:include|exclude|suppress|ignore|allow-?list|whitelist|skip)\b", re.IGNORECASE)
 
 
-_SHARED_OBJECT_RE = re.compile(r"(?:the|each|every|all|them|it|its|our|their|these|those)\b.*", re.IGNORECASE)
+_SHARED_OBJECT_RE = re.compile(r"(?:the|an?|each|every|all|them|it|its|our|their|these|those)\b.*", re.IGNORECASE)
 
 
 def _flattened(text: str, verbs: re.Pattern[str]) -> str:
@@ -561,7 +573,8 @@ def _without_history(text: str, verbs: re.Pattern[str]) -> str:
     if kept == text:
         return text
     pieces = _PIECES_RE.split(text)
-    asks = {n: piece for n, piece in enumerate(pieces) if n % 2 == 0 and verbs.match(_FIRST_WORDS_RE.sub("", piece))}
+    asks = {n: piece for n, piece in enumerate(pieces) if n % 2 == 0 and (
+        verbs.match(_FIRST_WORDS_RE.sub("", piece)) or coming(piece.strip()) is not None)}  # "We booked X for Y": to come
     if not asks:
         return kept
     marked = "".join(f"{_PIECE_MARK}{n}{_PIECE_MARK}" if n in asks else piece for n, piece in enumerate(pieces))
@@ -798,6 +811,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
             if not listed and not prepared and not independent:
                 _prepares(items)
             _reviews_after_delivery(items)
+            _redone_after_change(items)
             prepared = prepared or any(item.phase in _PREPARED for item in items)
             found += items
     _checks_after_delivery(found)
@@ -954,7 +968,7 @@ _PRODUCES_RE = re.compile(r"^\s*(?:then\s+)?(?:have\s+(?:[\w-]+\s+){0,3}?|get\s+
                           r"{0,4}?)?(?:run|scan|audit|assess|review|pen-?test|test|load-test|benchmark|profile|measure|attack|probe|fuzz|"
                           r"check|triage|analy[sz]e|evaluate|investigate|inspect|survey)\b|^\s*(?:run|do|book|"
                           r"commission|get|have)\b.*\b(?:audit|review|scan|pen[\s-]*test|assessment|analysis|survey|"
-                          r"tests?|benchmark)\b", re.IGNORECASE)
+                          r"tests?|benchmark|validation|evaluation|inspection)\b", re.IGNORECASE)
 """A part whose output is findings or results: a run, a review, a measure, a triage."""
 _EARLIER_RE = re.compile(r"\b(?:last|previous|prior|old|earlier|existing)\b|\b(?:19|20)\d\d\b", re.IGNORECASE)
 """An output said to come from before this work (``the findings from last year's pen test``): no part of the plan's."""
@@ -1065,6 +1079,38 @@ def _reviews_after_delivery(items: list[_Item]) -> None:
         if item.phase in ("audit", "test") and item.rank is None and delivered:
             item.rank = RANK["deploy"]
             item.after = max(other.after for other in delivered) + 1
+
+
+_REDOES_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?(?P<verb>deploy|run|import|process|print|send|sync|load|publish|test|"
+                        r"train|calculate|compute|generate)\w*)\b", re.IGNORECASE)
+"""Work done again (``redeploy``, ``rerun``, ``re-import``, ``reprint``, ``re-test``)."""
+
+
+def _redone_after_change(items: list[_Item]) -> None:
+    """A part of a sentence that redoes work after a change written before it waits for that change: a redeploy
+    ships it (``Move the images to Rocky Linux 9, redeploy the connectors``), a rerun, re-import or reprint of what
+    the change touches redoes it right (``Fix the rounding in the statement parser, re-import the October
+    statements``). A rerun of something the change does not name (``Fix the typo on the fees page, rerun the failed
+    grade export``) is no part of it and stays beside it."""
+    for n, item in enumerate(items):
+        redo = _REDOES_RE.match(item.text)
+        if redo is None:
+            continue
+        changes = [other for other in items[:n] if not _REDOES_RE.match(other.text)
+                   and other.phase not in _NOT_MAKING | {"test"}]
+        if not changes:
+            continue
+        words = _content_stems(item.text)
+        change = changes[-1] if redo["verb"].lower() == "deploy" else next(
+            (other for other in reversed(changes) if words & _content_stems(other.text)), None)
+        if change is not None and _order(item) <= _order(change):
+            _follow(item, change)
+            item.uses = True
+
+
+def _content_stems(text: str) -> set[str]:
+    """The stems of a part's words after its verb, singular and plural alike (``statements``, ``statement``)."""
+    return {_stem(word.rstrip("s")) for word in _WORD_RE.findall(text.lower())[1:] if word not in _PLAIN_WORDS}
 
 
 _PERSON_DECIDES_RE = re.compile(
@@ -1222,7 +1268,8 @@ of them has nothing to design and no code of its own to unit-test (``Restore the
 the batch``, ``Block the sender, pull the e-mail from every mailbox``)."""
 _RUN_OR_KEEP = frozenset({
     "measure", "watch", "monitor", "observe", "benchmark", "load-test", "stress-test", "triage",
-    "investigate", "reproduce", "renew", "install", "rebalance", "report", "force", "retest", "re-test", "rescan"})
+    "investigate", "reproduce", "renew", "install", "rebalance", "report", "force", "retest", "re-test", "rescan",
+    "get"})
 """Verbs of work that runs, measures, operates or answers what exists (``Measure p99 latency``, ``Watch the query
 latency for a day``, ``Renew it``, ``Triage what they find``): they make nothing either (see ``_NOTHING_MADE``)."""
 _NOT_MADE_RE = re.compile(r"^\s*(?:(?:write|type|sum|wrap)\s+up|(?:find|work|figure|sort)\s+out|look\s+into|hand\s+over|"

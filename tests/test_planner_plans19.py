@@ -1,0 +1,82 @@
+"""Plans19: work booked from someone outside is a coming output the parts that use it wait for; a redo (redeploy,
+rerun, re-import, reprint) waits for the change it redoes; verbs that share one object and a requester's sentence keep
+the writer's words. Each behaviour has its opposite. New phrasings, not the tasks of tests/data/tuning/plans19.json."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator.imperatives import as_work
+from orchestrator.models import Plan
+from test_plan_wording import VERBS, plan_for, titles
+
+
+def _stage(plan: Plan, start: str) -> int:
+    return next(s.stage for s in plan.subtasks if s.title.startswith(start))
+
+
+@pytest.mark.parametrize(("told", "work"), [
+    ("We booked Bishop Fox for a pen test of the claims API next month.",
+     "Get a pen test of the claims API from Bishop Fox next month"),
+    ("We ordered 12 barcode scanners from Zebra for the cold store.",
+     "Get 12 barcode scanners from Zebra for the cold store"),
+    ("Compliance commissioned a review of the payment flows from PwC.",
+     "Get a review of the payment flows from PwC"),
+    ("We have engaged Mandiant to assess our incident response.", "Have Mandiant assess our incident response"),
+])
+def test_work_booked_from_someone_outside_is_a_part_that_gets_it(told: str, work: str) -> None:
+    assert as_work(told, VERBS) == work
+
+
+@pytest.mark.parametrize("told", [
+    "We scheduled the release for Friday.",  # nothing booked from anyone
+    "Cobalt finished their pen test of the claims API last week.",  # done: the report is here
+    "The disputes team requested faster reporting.",  # a request made to us: the reason for the work
+])
+def test_a_booking_of_nothing_from_anyone_or_work_already_done_is_context(told: str) -> None:
+    assert as_work(told, VERBS) is None
+
+
+def test_the_parts_that_use_a_booked_test_wait_for_it() -> None:
+    plan = plan_for("Claims API pen test", "We booked Bishop Fox for a pen test of the claims API next month. Triage "
+                    "what they find, fix the high findings and update the risk log.")
+    assert _stage(plan, "Get a pen test of the claims API") < _stage(plan, "Triage what they find") \
+        < _stage(plan, "Fix the high findings")
+    done = plan_for("Claims API pen test", "Bishop Fox finished their pen test of the claims API last week and sent "
+                    "the report. Triage the findings, fix the high ones and update the risk log.")
+    assert not any("Bishop Fox" in title for title in titles(done))  # their work is done: no part waits for it
+    assert _stage(done, "Triage the findings") == 1
+
+
+def test_a_redo_waits_for_the_change_it_redoes() -> None:
+    plan = plan_for("Invoice parser", "Fix the currency rounding in the invoice parser, re-import the March invoices "
+                    "and redeploy the parser to production.")
+    fix = _stage(plan, "Fix the currency rounding")
+    assert fix < _stage(plan, "Re-import the March invoices") and fix < _stage(plan, "Redeploy the parser")
+    moved = plan_for("Gateway images", "Move the gateway images to Debian 12, redeploy the gateways and add a "
+                     "dashboard for the queue depth.")
+    assert _stage(moved, "Move the gateway images") < _stage(moved, "Redeploy the gateways")  # a redeploy ships it
+
+
+def test_a_rerun_of_what_the_change_does_not_touch_stays_beside_it() -> None:
+    plan = plan_for("Campus fixes", "Fix the typo on the admissions page, rerun the failed payroll export for the "
+                    "library and renew the VPN certificate.")
+    assert _stage(plan, "Fix the typo") == _stage(plan, "Rerun the failed payroll export")
+
+
+def test_verbs_that_share_one_object_each_take_it() -> None:
+    plan = plan_for("Design, build and roll out the visitor badge app", "For the front desk, with SSO.")
+    assert "Design visitor badge app architecture" in titles(plan)  # not "Design design, build and roll ..."
+    launched = plan_for("Visitor badges", "Plan, build and launch a new visitor badge app. Add an audit log of "
+                        "badge prints.")
+    assert {"Plan a new visitor badge app", "Build a new visitor badge app"} <= set(titles(launched))  # not "Plan"
+    own = plan_for("Visitor badges", "Design the badge schema, build the printer driver and roll out the new kiosk "
+                   "page to reception.")
+    assert "Design the badge schema" in titles(own)  # each verb its own object, as before
+
+
+def test_a_requester_is_no_work_to_run() -> None:
+    assert as_work("Internal audit wants evidence of the yearly firewall reviews.", VERBS) is None  # why, not a part
+    assert as_work("Security wants a threat model first.", VERBS) == "A threat model first."  # a team's ask, as before
+    assert as_work("The payments team asked for faster refunds.", VERBS) is None
+    assert as_work("Security asked for a review of the access policy.", VERBS)  # their review, as before
