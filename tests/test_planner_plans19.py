@@ -80,3 +80,22 @@ def test_a_requester_is_no_work_to_run() -> None:
     assert as_work("Security wants a threat model first.", VERBS) == "A threat model first."  # a team's ask, as before
     assert as_work("The payments team asked for faster refunds.", VERBS) is None
     assert as_work("Security asked for a review of the access policy.", VERBS)  # their review, as before
+
+
+def test_a_part_using_their_report_waits_for_the_assessment_that_writes_it() -> None:
+    plan = plan_for("PCI assessment", "We have engaged Coalfire to assess our PCI DSS controls this quarter. Fix the "
+                    "gaps in their assessment report, collect the evidence for each requirement and file the "
+                    "attestation by March 31.")
+    assert _stage(plan, "Have Coalfire assess") < _stage(plan, "Fix the gaps in their assessment report")
+    alone = plan_for("Claims service tidy-up", "Fix the typos in the claims service, fix the gaps in its report "
+                     "template and add an alert on failed claims.")
+    assert _stage(alone, "Fix the gaps in its report") == _stage(alone, "Fix the typos")  # no assessment to wait for
+
+
+def test_a_part_that_names_what_was_ordered_waits_for_it() -> None:
+    plan = plan_for("Cold store scanning", "We ordered 12 barcode scanners from Zebra for the cold store. Pair the "
+                    "scanners with the tablets, add a scan log to the stock app and train the pickers.")
+    assert _stage(plan, "Get 12 barcode scanners") < _stage(plan, "Pair the scanners")
+    other = plan_for("Cold store scanning", "We ordered 12 barcode scanners from Zebra for the cold store. Pair the "
+                     "tablets with the stock app, add a scan log to the stock app and train the pickers.")
+    assert _stage(other, "Get 12 barcode scanners") == _stage(other, "Pair the tablets")  # uses none of them

@@ -961,9 +961,11 @@ _OUTPUT_RE = re.compile(
     r"measurements?|numbers)\b(?!\s+(?:page|pages|list|view|tab|panel|screen|table|api|endpoint|widget|count)\b)"
     r"(?:\s+(?:from|of)\s+(?P<source>[^,;.]+))?|"
     r"\b(?:what|whatever|anything|everything|(?:the|every|each|all|any)\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+"
-    rf"(?:(?P<pronoun>{_FINDS_IT})|{_FINDS_THE})\b", re.IGNORECASE)
+    rf"(?:(?P<pronoun>{_FINDS_IT})|{_FINDS_THE})\b|"
+    r"\b(?:their|its)\s+(?P<their>(?:[\w-]+\s+){0,2}?)(?:report|assessment|review|audit|verdict|feedback)\b", re.IGNORECASE)
 """What a part uses of another part's output: ``Triage what they find``, ``Fix the issues it reports``, ``Rotate every
-secret the scan finds``, ``Apply the recommendations from the assessment report``, ``Summarise the results``."""
+secret the scan finds``, ``Apply the recommendations from the assessment report``, ``Summarise the results``,
+``Fix the gaps in their assessment report``."""
 _PRODUCES_RE = re.compile(r"^\s*(?:then\s+)?(?:have\s+(?:[\w-]+\s+){0,3}?|get\s+(?:[\w-]+\s+){0,3}?|commission\s+(?:\S+\s+)"
                           r"{0,4}?)?(?:run|scan|audit|assess|review|pen-?test|test|load-test|benchmark|profile|measure|attack|probe|fuzz|"
                           r"check|triage|analy[sz]e|evaluate|investigate|inspect|survey)\b|^\s*(?:run|do|book|"
@@ -1009,7 +1011,7 @@ def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
             named = used["source"] or used["subject"] or ""
             runs = [other for other in earlier if _PRODUCES_RE.match(other.text)]
             producer = _named_part(named, earlier) if named else \
-                (_named_part(used["by"] or "", runs) or (runs[-1] if runs else None))
+                (_named_part(used["by"] or used["their"] or "", runs) or (runs[-1] if runs else None))
         elif _CHANGE_USED_RE.match(item.text):
             producer = earlier[-1] if earlier and earlier[-1].group == item.group else None
         elif (new := _NEW_THING_RE.search(item.text)) is not None:
@@ -1017,9 +1019,18 @@ def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
             producer = next((other for other in reversed(earlier) if thing in {_stem(word) for word in
                              _WORD_RE.findall(other.text.lower())} and (other.text.split(maxsplit=1)[0].lower() in making
                                                                        or _NEW_THING_RE.search(other.text))), None)
+        if producer is None:  # "Mount the cameras" after "Get two inspection cameras from Keyence"
+            producer = next((other for other in reversed(earlier) if (got := _GOT_RE.match(other.text)) and re.search(
+                rf"\b(?:the|these|those|both|all)\s+{re.escape(got['thing'])}\b", item.text, re.IGNORECASE)), None)
         if producer is not None and _order(item) <= _order(producer):
             _follow(item, producer)
             item.uses = True
+
+
+_GOT_RE = re.compile(r"^\s*get\s+(?:[\w-]+\s+){0,3}?(?P<thing>[\w-]+)\s+(?=of\s|for\s|from\s)(?=.*\bfrom\s+\S)",
+                     re.IGNORECASE)
+"""A part that gets a thing from someone outside (``Get two inspection cameras from Keyence``; see ``coming``), by
+the thing's head noun, which the parts that use it name (``Mount the cameras``)."""
 
 
 _CHECK_WITH_RE = re.compile(r"^\s*(?:then\s+)?(?:confirm|verify|check|validate|make\s+sure)\s+with\s+", re.IGNORECASE)
