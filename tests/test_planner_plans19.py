@@ -99,3 +99,12 @@ def test_a_part_that_names_what_was_ordered_waits_for_it() -> None:
     other = plan_for("Cold store scanning", "We ordered 12 barcode scanners from Zebra for the cold store. Pair the "
                      "tablets with the stock app, add a scan log to the stock app and train the pickers.")
     assert _stage(other, "Get 12 barcode scanners") == _stage(other, "Pair the tablets")  # uses none of them
+
+
+def test_a_title_made_of_steps_is_about_the_last_steps_object_or_its_label() -> None:
+    plan = plan_for("Design → build → pen test → launch the visitor badge app")
+    assert "Design visitor badge app architecture" in titles(plan)  # not "Design design → build → architecture"
+    labelled = plan_for("Harbour Clinic relaunch: design → build → QA → launch")
+    assert "Design Harbour Clinic relaunch architecture" in titles(labelled)  # not "... relaunch: design architecture"
+    told = plan_for("Build new feature: design → implement → test → audit → document")
+    assert "Design feature architecture" in titles(told)  # a label that names the work's verb, as before

@@ -270,13 +270,24 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
         title = program.group(1)  # "Hardening sprint for the admin panel": the admin panel
     # a quoted name is one word ("'pay by bank' open banking feature"): no qualifier starts inside it, no cut either
     title = _QUOTED_NAME_RE.sub(lambda found: found.group().replace(" ", _QUOTE_SPACE), title)
-    topic = _TOPIC_STOP_RE.sub("", title).strip() or task.title.strip()
+    topic = _TOPIC_STOP_RE.sub("", title).strip() or _chain_topic(named, prefix, verbs) or task.title.strip()
     topic = re.sub(r"^(?:our|your|my|their|its)\s+(?=\S)", "", topic, flags=re.I)  # "migrate our database"
     words = topic.split()
     kept = 4
     while kept < min(len(words), 6) and words[kept - 1].lower() in _OPEN_ENDED:
         kept += 1  # "app versions older than 6.0", not "app versions older than"
     return lower_subject(" ".join(words[:kept])).replace(_QUOTE_SPACE, " ") if words else "the task"
+
+
+def _chain_topic(named: str, prefix: re.Match[str] | None, verbs: re.Pattern[str] | None) -> str:
+    """The thing a title made of steps is about: the object of its last step (``Design → build → launch the
+    password reset``), else what its label names (``Ridgeway Dental rebuild: design → build → QA → launch``)."""
+    last = _MAPS_TO_RE.split(named.strip())[-1].strip()
+    if verbs is not None and (verb := verbs.match(last)) is not None:
+        thing = re.sub(r"^(?:an?|the|our|its)\s+", "", _PARTICLE_RE.sub("", last[verb.end():].strip()), flags=re.I)
+        if thing:
+            return _TOPIC_STOP_RE.sub("", thing).strip()
+    return prefix.group().strip().rstrip(":-–— ").strip() if prefix else ""
 
 
 _VERB_JOINT_RE = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|(?:and|or)\s+)", re.IGNORECASE)
