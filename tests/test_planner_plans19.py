@@ -108,3 +108,12 @@ def test_a_title_made_of_steps_is_about_the_last_steps_object_or_its_label() -> 
     assert "Design Harbour Clinic relaunch architecture" in titles(labelled)  # not "... relaunch: design architecture"
     told = plan_for("Build new feature: design → implement → test → audit → document")
     assert "Design feature architecture" in titles(told)  # a label that names the work's verb, as before
+
+
+def test_building_software_is_development_and_its_rollout_waits_for_it() -> None:
+    plan = plan_for("Refund reminders", "Design, build and roll out the refund reminders service for the EU shops.")
+    built = next(s for s in plan.subtasks if s.title.startswith("Build the refund reminders service"))
+    assert built.assigned_to == "development"  # was cicd's deploy, beside its own rollout
+    assert built.stage < _stage(plan, "Roll out the refund reminders service")
+    image = plan_for("Runner image", "Build the runner image with Node 20 and roll it out to the CI fleet.")
+    assert next(s for s in image.subtasks if s.title.startswith("Build the runner image")).assigned_to == "cicd"

@@ -395,6 +395,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     items = _findings_apart(items, description, classifier, verbs)
     _remediations(items)
     items = _objects_shared(items, f"{title}\n{work}", verbs)
+    _software_built(items, classifier)
     _antecedents(items, description)
     _refinements(items)
     fixes = [item for item in items if item.phase == "remediate" and not _RETEST_RE.search(item.text)]
@@ -512,6 +513,25 @@ def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> li
             later.text = f"{words[0]} and {later.text[:1].lower()}{later.text[1:]}"  # "Rebuild and rescan to verify ..."
             joined_with.add(index)
     return [item for index, item in enumerate(items) if index not in joined_with]
+
+
+_BUILDS_SOFTWARE_RE = re.compile(r"^\s*(?:then\s+)?build\s+(?:(?:the|a|an|our)\s+)?(?:new\s+)?(?:[\w-]+\s+){0,3}?"
+                                r"(?:service|portal|app|application|website|site|workflow|api|system|platform|tool|"
+                                r"feature|page|form|bot|integration|flow)\b(?!\s+(?:image|images|container|artifacts?))",
+                                re.IGNORECASE)
+"""Building software (``Build the student housing portal``, ``Build a new newsletter signup flow``), not an image,
+an installer or a release candidate, which CI builds."""
+
+
+def _software_built(items: list[_Item], classifier: Classifier) -> None:
+    """A part that builds software is development's implementation, though ``build`` alone reads as CI's (a bare
+    ``Build`` given its object by the part after it: ``Design, build and roll out the portal``); so a rollout of
+    it ranks after it, not beside it."""
+    cicd, development = classifier.config.domains.get("cicd"), classifier.config.domains.get("development")
+    for item in items:
+        if cicd is not None and development is not None and item.master == cicd.master and item.phase == "deploy" \
+                and not item.owner and item.rank is None and _BUILDS_SOFTWARE_RE.match(item.text):
+            item.master, item.phase = development.master, "implement"
 
 
 def _refinements(items: list[_Item]) -> None:
