@@ -117,3 +117,9 @@ def test_building_software_is_development_and_its_rollout_waits_for_it() -> None
     assert built.stage < _stage(plan, "Roll out the refund reminders service")
     image = plan_for("Runner image", "Build the runner image with Node 20 and roll it out to the CI fleet.")
     assert next(s for s in image.subtasks if s.title.startswith("Build the runner image")).assigned_to == "cicd"
+
+
+def test_a_rerun_after_a_redeploy_runs_on_what_was_shipped() -> None:
+    plan = plan_for("Booking images", "Move the booking images to Alpine 3.20, redeploy the booking workers and "
+                    "re-run the nightly export.")
+    assert _stage(plan, "Redeploy the booking workers") < _stage(plan, "Re-run the nightly export")

@@ -1132,7 +1132,8 @@ def _redone_after_change(items: list[_Item]) -> None:
     """A part of a sentence that redoes work after a change written before it waits for that change: a redeploy
     ships it (``Move the images to Rocky Linux 9, redeploy the connectors``), a rerun, re-import or reprint of what
     the change touches redoes it right (``Fix the rounding in the statement parser, re-import the October
-    statements``). A rerun of something the change does not name (``Fix the typo on the fees page, rerun the failed
+    statements``), else after the redeploy before it (``redeploy the connectors and rerun the sync``). A rerun of
+something the change does not name, with no redeploy before it (``Fix the typo on the fees page, rerun the failed
     grade export``) is no part of it and stays beside it."""
     for n, item in enumerate(items):
         redo = _REDOES_RE.match(item.text)
@@ -1145,6 +1146,9 @@ def _redone_after_change(items: list[_Item]) -> None:
         words = _content_stems(item.text)
         change = changes[-1] if redo["verb"].lower() == "deploy" else next(
             (other for other in reversed(changes) if words & _content_stems(other.text)), None)
+        if change is None:  # "..., redeploy the connectors and rerun the line-data sync": on what was shipped
+            change = next((other for other in reversed(items[:n]) if (shipped := _REDOES_RE.match(other.text))
+                           and shipped["verb"].lower() == "deploy"), None)
         if change is not None and _order(item) <= _order(change):
             _follow(item, change)
             item.uses = True
