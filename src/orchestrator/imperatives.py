@@ -1061,6 +1061,8 @@ def _owned_or_done(text: str, verbs: Collection[str]) -> bool:
 _BOOKED_RE = re.compile(
     rf"^{_SUBJECT}\s+(?:(?:have|has)\s+)?(?:already\s+|just\s+|now\s+)?(?P<act>booked|scheduled|ordered|requested|"
     r"commissioned|engaged|hired|contracted)\s+(?P<rest>.+?)\.?$", re.IGNORECASE | re.DOTALL)
+_BOOKED_WORD_RE = re.compile(r"\b(?:booked|scheduled|ordered|requested|commissioned|engaged|hired|contracted)\b",
+                             re.IGNORECASE)
 _FROM_WHOM_RE = re.compile(r"^(?P<what>.+?)\s+(?P<by>from|with)\s+(?P<who>(?:(?!for\b|to\b|in\b|on\b|by\b|next\b|this\b)"
                            r"[\w'’&.-]+\s*){1,5}?)(?P<tail>(?:\s+(?:for|to|in|on|by|next|this)\b.*)?)$",
                            re.IGNORECASE | re.DOTALL)
@@ -1078,7 +1080,7 @@ def coming(text: str) -> str | None:
     ``We have engaged KPMG to assess our controls``) is a coming output, not a past act: a part that gets it, which
     the parts that use it wait for (``Triage what they find``). None when the sentence books nothing from anyone
     named (``We scheduled the release for Friday``)."""
-    found = _BOOKED_RE.match(text)
+    found = _BOOKED_RE.match(text) if _BOOKED_WORD_RE.search(text) else None  # most sentences book nothing
     if found is None or (found["act"].lower() in ("requested", "hired") and _head(found["subject"]) not in _DECIDERS):
         return None  # "The disputes team requested ...": a request made to us, the reason for the work
     rest = found["rest"]
