@@ -313,6 +313,8 @@ def _as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> 
         text = f"{_capital(base)} {got.group('what')}{text[got.end():]}"  # "get 2 switches ordered": order them
     if not text:
         return None
+    if (booked := coming(text)) is not None:
+        return booked  # before the dates and past acts it reads as: its output is still to come
     first = text.split(maxsplit=1)[0].lower() if text else ""
     ours = _OURS_RE.match(text) and "," not in re.sub(r"\([^)]*\)", "", text)  # "We load 23 scripts (a, b, c)"
     if not text or _CONTEXT_RE.match(text) or text.endswith("?") or ours:
@@ -836,6 +838,11 @@ def _statement(text: str, verbs: Collection[str]) -> tuple[str | None, str | Non
         return None, None
     subject, verb, tail = text[: found.start()].strip(), found.group().lower(), text[found.end():]
     head = _head(subject)
+    if verb in ("want", "wants") and head not in PEOPLE | _TEAMS and not re.match(r"\s+(?:to\s|\w+ing\b|:)", tail):
+        # who wants is a requester, whatever its name says: "Internal audit wants evidence of ..." is why the work
+        # is asked (not "the internal audit that wants ..."), as "The registrar wants ..." is (a list after a
+        # colon is read as before: "The insurer wants: MFA on all accounts, ...")
+        return None, None
     if head in PEOPLE | _TEAMS and verb in ("want", "wants") and not re.match(r"\s+to\s", tail):
         # "Security wants a threat model first" names a thing; "Legal wants it done in 6 weeks" a constraint
         return (None if re.match(r"\s+(?:it|this|that|them|everything)\b", tail) else _capital(tail.strip())), None
@@ -1051,13 +1058,58 @@ def _owned_or_done(text: str, verbs: Collection[str]) -> bool:
     return True
 
 
+_BOOKED_RE = re.compile(
+    rf"^{_SUBJECT}\s+(?:(?:have|has)\s+)?(?:already\s+|just\s+|now\s+)?(?P<act>booked|scheduled|ordered|requested|"
+    r"commissioned|engaged|hired|contracted)\s+(?P<rest>.+?)\.?$", re.IGNORECASE | re.DOTALL)
+_BOOKED_WORD_RE = re.compile(r"\b(?:booked|scheduled|ordered|requested|commissioned|engaged|hired|contracted)\b",
+                             re.IGNORECASE)
+_FROM_WHOM_RE = re.compile(r"^(?P<what>.+?)\s+(?P<by>from|with)\s+(?P<who>(?:(?!for\b|to\b|in\b|on\b|by\b|next\b|this\b)"
+                           r"[\w'’&.-]+\s*){1,5}?)(?P<tail>(?:\s+(?:for|to|in|on|by|next|this)\b.*)?)$",
+                           re.IGNORECASE | re.DOTALL)
+_FOR_WHAT_RE = re.compile(r"^(?P<who>(?:[A-Z][\w'’&.-]*\s+){0,3}?[A-Z][\w'’&.-]*)\s+(?:(?P<to>to)\s+(?P<verb>[a-z]+)|for)\s+"
+                          r"(?P<what>.+)$", re.DOTALL)
+
+
+_WHEN_RE = re.compile(r"\s+(?:next\s+\w+|this\s+\w+|in\s+(?:a|an|one|two|three|four|\d+)\s+\w+|on\s+\w+day|"
+                      r"tomorrow|today)\b.*$", re.IGNORECASE | re.DOTALL)
+
+
+def coming(text: str) -> str | None:
+    """Work booked, ordered or requested from someone outside (``We booked Cobalt for a pen test of the portal next
+    week``, ``We ordered two cameras from Keyence``, ``Risk commissioned a validation of the model from Deloitte``,
+    ``We have engaged KPMG to assess our controls``) is a coming output, not a past act: a part that gets it, which
+    the parts that use it wait for (``Triage what they find``). None when the sentence books nothing from anyone
+    named (``We scheduled the release for Friday``)."""
+    found = _BOOKED_RE.match(text) if _BOOKED_WORD_RE.search(text) else None  # most sentences book nothing
+    if found is None or (found["act"].lower() in ("requested", "hired") and _head(found["subject"]) not in _DECIDERS):
+        return None  # "The disputes team requested ...": a request made to us, the reason for the work
+    rest = found["rest"]
+    named = _FOR_WHAT_RE.match(rest)
+    if named is not None and named["to"]:
+        return f"Have {named['who']} {named['verb']} {named['what']}"  # "engaged KPMG to assess our controls"
+    if named is not None:  # "booked Cobalt for a pen test ... next week": when it comes stays last
+        what, when = (named["what"][:cut.start()], named["what"][cut.start():]) \
+            if (cut := _WHEN_RE.search(named["what"])) else (named["what"], "")
+        return f"Get {what} from {named['who']}{when}"
+    source = _FROM_WHOM_RE.match(rest)
+    if source is not None and any(word[:1].isupper() for word in source["who"].split()):
+        # a named outsider: "from Keyence", "from the university CERT", "with Akamai's performance team"
+        return f"Get {source['what']} from {source['who'].strip()}{source['tail']}"
+    return None
+
+
 def _past_act(text: str) -> bool:
     """``Leadership signed off on ...``: a decider's past act."""
     found = re.match(rf"^{_SUBJECT}\s+(?:already\s+|just\s+|recently\s+)?(?P<verb>[a-z]+ed|{'|'.join(_IRREGULAR)})\b", text,
                      re.IGNORECASE)
     # what a team did or asked ("The security team asked for rate limiting", "Ops reported that ...") is the reason
     return bool(found and (_head(found.group("subject")) in _DECIDERS or (
-        team_of(found.group("subject")) and not found.group("verb").lower().endswith("eed"))))  # "developers need"
+        team_of(found.group("subject")) and not found.group("verb").lower().endswith("eed"))  # "developers need"
+        or (found.group("verb").lower() in _REQUESTED and _head(found.group("subject")) in PEOPLE)))
+
+
+_REQUESTED = frozenset({"asked", "requested", "demanded", "wanted"})
+"""A past request by people (``The disputes team asked for faster reporting``): why the work is asked, not a part."""
 
 
 def _head(subject: str) -> str:
@@ -1231,7 +1283,7 @@ def _told(sentence: str, known: frozenset[str]) -> bool:
     ask, a failure, a question, a label, a team given work (``Security reviews the OAuth flow``), nor a sentence
     with an imperative after its comma (``Before anything else, buy the certificates``); ``gets`` gives a thing."""
     if _ASKING_RE.search(sentence) or _FAILING_RE.search(sentence) or "?" in sentence or _LABEL_COLON_RE.search(sentence) \
-            or _ITEM_RE.match(sentence):
+            or _ITEM_RE.match(sentence) or coming(sentence.strip()) is not None:  # "We booked Cobalt for ...": to come
         return False  # a list's item names a thing ("- GitHub org invite")
     if any((words := clause.split(maxsplit=1)) and words[0].lower() in known for clause in sentence.split(",")[1:]):
         return False
@@ -1318,6 +1370,8 @@ def _reports(sentence: str, known: frozenset[str]) -> bool:
     text = _SINCE_RE.sub("", _MARKS_RE.sub("", sentence.strip()), count=1)
     if not text or "?" in text or re.search(r":(?:\s|$)", text) or _ITEM_RE.match(sentence) or _BULLET_RE.match(sentence):
         return False  # a label's colon ("Scope: ..."), not a name's ("python:3.9")
+    if coming(text) is not None:
+        return False  # work booked from someone outside: its output is still to come
     if (_ELSEWHERE_RE.match(text) and not _imperative(text, known)) or _HABIT_ASK_RE.search(text):
         return True
     if _ASKING_RE.search(text) or _WANTED_RE.match(text) or _WANTED_FIRST_RE.match(text) or _MEANS_RE.search(text) \

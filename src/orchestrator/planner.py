@@ -36,6 +36,7 @@ from orchestrator.imperatives import (
     as_work,
     as_work_text,
     base_of_participle,
+    coming,
     lower_subject,
     owner_of,
     participle_base,
@@ -258,20 +259,41 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     title = _LEADING_VERB_RE.sub("", named)
     if verbs is not None and title == named:
         title = verbs.sub("", title, count=1).strip()  # Prepare the SOC 2 asset inventory
+    if verbs is not None:
+        # "Design, build and roll out the portal": the verbs of a run share the object after the last of them
+        while (joint := _VERB_JOINT_RE.match(title)) and verbs.match(title[joint.end():]):
+            title = _PARTICLE_RE.sub("", verbs.sub("", title[joint.end():], count=1).strip())
         title = re.sub(r"^(?:an?|the|our|its)\s+", "", title, flags=re.I)
-    title = re.sub(r"^(?:up|down|out|off|over|back|in)\s+", "", title, flags=re.I)  # "Lock down the admin panel"
+    title = _PARTICLE_RE.sub("", title)  # "Lock down the admin panel"
     program = _PROGRAM_RE.match(title)
     if program:
         title = program.group(1)  # "Hardening sprint for the admin panel": the admin panel
     # a quoted name is one word ("'pay by bank' open banking feature"): no qualifier starts inside it, no cut either
     title = _QUOTED_NAME_RE.sub(lambda found: found.group().replace(" ", _QUOTE_SPACE), title)
-    topic = _TOPIC_STOP_RE.sub("", title).strip() or task.title.strip()
+    topic = _TOPIC_STOP_RE.sub("", title).strip() or _chain_topic(named, prefix, verbs) or task.title.strip()
     topic = re.sub(r"^(?:our|your|my|their|its)\s+(?=\S)", "", topic, flags=re.I)  # "migrate our database"
     words = topic.split()
     kept = 4
     while kept < min(len(words), 6) and words[kept - 1].lower() in _OPEN_ENDED:
         kept += 1  # "app versions older than 6.0", not "app versions older than"
     return lower_subject(" ".join(words[:kept])).replace(_QUOTE_SPACE, " ") if words else "the task"
+
+
+def _chain_topic(named: str, prefix: re.Match[str] | None, verbs: re.Pattern[str] | None) -> str:
+    """The thing a title made of steps is about: the object of its last step (``Design → build → launch the
+    password reset``), else what its label names (``Ridgeway Dental rebuild: design → build → QA → launch``)."""
+    last = _MAPS_TO_RE.split(named.strip())[-1].strip()
+    if verbs is not None and (verb := verbs.match(last)) is not None:
+        thing = re.sub(r"^(?:an?|the|our|its)\s+", "", _PARTICLE_RE.sub("", last[verb.end():].strip()), flags=re.I)
+        if thing:
+            return _TOPIC_STOP_RE.sub("", thing).strip()
+    return prefix.group().strip().rstrip(":-–— ").strip() if prefix else ""
+
+
+_VERB_JOINT_RE = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|(?:and|or)\s+)", re.IGNORECASE)
+"""What joins the verbs of a run that share one object (``Design, build and ship``, ``Plan and run``)."""
+_PARTICLE_RE = re.compile(r"^(?:up|down|out|off|over|back|in)\s+", re.IGNORECASE)
+"""A phrasal verb's particle, left when its verb is taken off (``roll out``, ``lock down``)."""
 
 
 _OPEN_ENDED = frozenset({"than", "of", "the", "a", "an", "at", "per", "under", "over", "below", "above", "about", "own",
@@ -373,6 +395,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     items = _findings_apart(items, description, classifier, verbs)
     _remediations(items)
     items = _objects_shared(items, f"{title}\n{work}", verbs)
+    _software_built(items, classifier)
     _antecedents(items, description)
     _refinements(items)
     fixes = [item for item in items if item.phase == "remediate" and not _RETEST_RE.search(item.text)]
@@ -482,6 +505,7 @@ def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> li
         written = later is not None and later.group == item.group and _opens_with_verb(later.text, verbs) and bool(
             re.search(rf"(?<!\w){joined}(?:,\s*|\s+)and\s+{re.escape(later.text[:24])}", text, re.I))  # not "Upgrade, fix X"
         rest = later.text.split(maxsplit=1)[1] if later is not None and len(later.text.split()) > 1 else ""
+        rest = _PARTICLE_RE.sub("", rest)  # "build and roll out the portal": the portal
         found = _SHARED_OBJECT_RE.match(rest) if later is not None and written else None
         if found:
             item.text = f"{words[0]} {_TOPIC_STOP_RE.sub('', found.group()).strip()}"
@@ -489,6 +513,25 @@ def _objects_shared(items: list[_Item], text: str, verbs: re.Pattern[str]) -> li
             later.text = f"{words[0]} and {later.text[:1].lower()}{later.text[1:]}"  # "Rebuild and rescan to verify ..."
             joined_with.add(index)
     return [item for index, item in enumerate(items) if index not in joined_with]
+
+
+_BUILDS_SOFTWARE_RE = re.compile(r"^\s*(?:then\s+)?build\s+(?:(?:the|a|an|our)\s+)?(?:new\s+)?(?:[\w-]+\s+){0,3}?"
+                                r"(?:service|portal|app|application|website|site|workflow|api|system|platform|tool|"
+                                r"feature|page|form|bot|integration|flow)\b(?!\s+(?:image|images|container|artifacts?))",
+                                re.IGNORECASE)
+"""Building software (``Build the student housing portal``, ``Build a new newsletter signup flow``), not an image,
+an installer or a release candidate, which CI builds."""
+
+
+def _software_built(items: list[_Item], classifier: Classifier) -> None:
+    """A part that builds software is development's implementation, though ``build`` alone reads as CI's (a bare
+    ``Build`` given its object by the part after it: ``Design, build and roll out the portal``); so a rollout of
+    it ranks after it, not beside it."""
+    cicd, development = classifier.config.domains.get("cicd"), classifier.config.domains.get("development")
+    for item in items:
+        if cicd is not None and development is not None and item.master == cicd.master and item.phase == "deploy" \
+                and not item.owner and item.rank is None and _BUILDS_SOFTWARE_RE.match(item.text):
+            item.master, item.phase = development.master, "implement"
 
 
 def _refinements(items: list[_Item]) -> None:
@@ -504,7 +547,7 @@ def _refinements(items: list[_Item]) -> None:
 _REFINES_RE = re.compile(r"\s*(?:also\s+)?(?:include|exclude|suppress|ignore|allow-?list|whitelist|skip)\b", re.IGNORECASE)
 
 
-_SHARED_OBJECT_RE = re.compile(r"(?:the|each|every|all|them|it|its|our|their|these|those)\b.*", re.IGNORECASE)
+_SHARED_OBJECT_RE = re.compile(r"(?:the|an?|each|every|all|them|it|its|our|their|these|those)\b.*", re.IGNORECASE)
 
 
 def _flattened(text: str, verbs: re.Pattern[str]) -> str:
@@ -561,7 +604,8 @@ def _without_history(text: str, verbs: re.Pattern[str]) -> str:
     if kept == text:
         return text
     pieces = _PIECES_RE.split(text)
-    asks = {n: piece for n, piece in enumerate(pieces) if n % 2 == 0 and verbs.match(_FIRST_WORDS_RE.sub("", piece))}
+    asks = {n: piece for n, piece in enumerate(pieces) if n % 2 == 0 and (
+        verbs.match(_FIRST_WORDS_RE.sub("", piece)) or coming(piece.strip()) is not None)}  # "We booked X for Y": to come
     if not asks:
         return kept
     marked = "".join(f"{_PIECE_MARK}{n}{_PIECE_MARK}" if n in asks else piece for n, piece in enumerate(pieces))
@@ -798,6 +842,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
             if not listed and not prepared and not independent:
                 _prepares(items)
             _reviews_after_delivery(items)
+            _redone_after_change(items)
             prepared = prepared or any(item.phase in _PREPARED for item in items)
             found += items
     _checks_after_delivery(found)
@@ -947,14 +992,16 @@ _OUTPUT_RE = re.compile(
     r"measurements?|numbers)\b(?!\s+(?:page|pages|list|view|tab|panel|screen|table|api|endpoint|widget|count)\b)"
     r"(?:\s+(?:from|of)\s+(?P<source>[^,;.]+))?|"
     r"\b(?:what|whatever|anything|everything|(?:the|every|each|all|any)\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+"
-    rf"(?:(?P<pronoun>{_FINDS_IT})|{_FINDS_THE})\b", re.IGNORECASE)
+    rf"(?:(?P<pronoun>{_FINDS_IT})|{_FINDS_THE})\b|"
+    r"\b(?:their|its)\s+(?P<their>(?:[\w-]+\s+){0,2}?)(?:report|assessment|review|audit|verdict|feedback)\b", re.IGNORECASE)
 """What a part uses of another part's output: ``Triage what they find``, ``Fix the issues it reports``, ``Rotate every
-secret the scan finds``, ``Apply the recommendations from the assessment report``, ``Summarise the results``."""
+secret the scan finds``, ``Apply the recommendations from the assessment report``, ``Summarise the results``,
+``Fix the gaps in their assessment report``."""
 _PRODUCES_RE = re.compile(r"^\s*(?:then\s+)?(?:have\s+(?:[\w-]+\s+){0,3}?|get\s+(?:[\w-]+\s+){0,3}?|commission\s+(?:\S+\s+)"
                           r"{0,4}?)?(?:run|scan|audit|assess|review|pen-?test|test|load-test|benchmark|profile|measure|attack|probe|fuzz|"
                           r"check|triage|analy[sz]e|evaluate|investigate|inspect|survey)\b|^\s*(?:run|do|book|"
                           r"commission|get|have)\b.*\b(?:audit|review|scan|pen[\s-]*test|assessment|analysis|survey|"
-                          r"tests?|benchmark)\b", re.IGNORECASE)
+                          r"tests?|benchmark|validation|evaluation|inspection)\b", re.IGNORECASE)
 """A part whose output is findings or results: a run, a review, a measure, a triage."""
 _EARLIER_RE = re.compile(r"\b(?:last|previous|prior|old|earlier|existing)\b|\b(?:19|20)\d\d\b", re.IGNORECASE)
 """An output said to come from before this work (``the findings from last year's pen test``): no part of the plan's."""
@@ -995,7 +1042,7 @@ def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
             named = used["source"] or used["subject"] or ""
             runs = [other for other in earlier if _PRODUCES_RE.match(other.text)]
             producer = _named_part(named, earlier) if named else \
-                (_named_part(used["by"] or "", runs) or (runs[-1] if runs else None))
+                (_named_part(used["by"] or used["their"] or "", runs) or (runs[-1] if runs else None))
         elif _CHANGE_USED_RE.match(item.text):
             producer = earlier[-1] if earlier and earlier[-1].group == item.group else None
         elif (new := _NEW_THING_RE.search(item.text)) is not None:
@@ -1003,9 +1050,18 @@ def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
             producer = next((other for other in reversed(earlier) if thing in {_stem(word) for word in
                              _WORD_RE.findall(other.text.lower())} and (other.text.split(maxsplit=1)[0].lower() in making
                                                                        or _NEW_THING_RE.search(other.text))), None)
+        if producer is None:  # "Mount the cameras" after "Get two inspection cameras from Keyence"
+            producer = next((other for other in reversed(earlier) if (got := _GOT_RE.match(other.text)) and re.search(
+                rf"\b(?:the|these|those|both|all)\s+{re.escape(got['thing'])}\b", item.text, re.IGNORECASE)), None)
         if producer is not None and _order(item) <= _order(producer):
             _follow(item, producer)
             item.uses = True
+
+
+_GOT_RE = re.compile(r"^\s*get\s+(?:[\w-]+\s+){0,3}?(?P<thing>[\w-]+)\s+(?=of\s|for\s|from\s)(?=.*\bfrom\s+\S)",
+                     re.IGNORECASE)
+"""A part that gets a thing from someone outside (``Get two inspection cameras from Keyence``; see ``coming``), by
+the thing's head noun, which the parts that use it name (``Mount the cameras``)."""
 
 
 _CHECK_WITH_RE = re.compile(r"^\s*(?:then\s+)?(?:confirm|verify|check|validate|make\s+sure)\s+with\s+", re.IGNORECASE)
@@ -1065,6 +1121,42 @@ def _reviews_after_delivery(items: list[_Item]) -> None:
         if item.phase in ("audit", "test") and item.rank is None and delivered:
             item.rank = RANK["deploy"]
             item.after = max(other.after for other in delivered) + 1
+
+
+_REDOES_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?(?P<verb>deploy|run|import|process|print|send|sync|load|publish|test|"
+                        r"train|calculate|compute|generate)\w*)\b", re.IGNORECASE)
+"""Work done again (``redeploy``, ``rerun``, ``re-import``, ``reprint``, ``re-test``)."""
+
+
+def _redone_after_change(items: list[_Item]) -> None:
+    """A part of a sentence that redoes work after a change written before it waits for that change: a redeploy
+    ships it (``Move the images to Rocky Linux 9, redeploy the connectors``), a rerun, re-import or reprint of what
+    the change touches redoes it right (``Fix the rounding in the statement parser, re-import the October
+    statements``), else after the redeploy before it (``redeploy the connectors and rerun the sync``). A rerun of
+something the change does not name, with no redeploy before it (``Fix the typo on the fees page, rerun the failed
+    grade export``) is no part of it and stays beside it."""
+    for n, item in enumerate(items):
+        redo = _REDOES_RE.match(item.text)
+        if redo is None:
+            continue
+        changes = [other for other in items[:n] if not _REDOES_RE.match(other.text)
+                   and other.phase not in _NOT_MAKING | {"test"}]
+        if not changes:
+            continue
+        words = _content_stems(item.text)
+        change = changes[-1] if redo["verb"].lower() == "deploy" else next(
+            (other for other in reversed(changes) if words & _content_stems(other.text)), None)
+        if change is None:  # "..., redeploy the connectors and rerun the line-data sync": on what was shipped
+            change = next((other for other in reversed(items[:n]) if (shipped := _REDOES_RE.match(other.text))
+                           and shipped["verb"].lower() == "deploy"), None)
+        if change is not None and _order(item) <= _order(change):
+            _follow(item, change)
+            item.uses = True
+
+
+def _content_stems(text: str) -> set[str]:
+    """The stems of a part's words after its verb, singular and plural alike (``statements``, ``statement``)."""
+    return {_stem(word.rstrip("s")) for word in _WORD_RE.findall(text.lower())[1:] if word not in _PLAIN_WORDS}
 
 
 _PERSON_DECIDES_RE = re.compile(
@@ -1222,7 +1314,8 @@ of them has nothing to design and no code of its own to unit-test (``Restore the
 the batch``, ``Block the sender, pull the e-mail from every mailbox``)."""
 _RUN_OR_KEEP = frozenset({
     "measure", "watch", "monitor", "observe", "benchmark", "load-test", "stress-test", "triage",
-    "investigate", "reproduce", "renew", "install", "rebalance", "report", "force", "retest", "re-test", "rescan"})
+    "investigate", "reproduce", "renew", "install", "rebalance", "report", "force", "retest", "re-test", "rescan",
+    "get"})
 """Verbs of work that runs, measures, operates or answers what exists (``Measure p99 latency``, ``Watch the query
 latency for a day``, ``Renew it``, ``Triage what they find``): they make nothing either (see ``_NOTHING_MADE``)."""
 _NOT_MADE_RE = re.compile(r"^\s*(?:(?:write|type|sum|wrap)\s+up|(?:find|work|figure|sort)\s+out|look\s+into|hand\s+over|"
