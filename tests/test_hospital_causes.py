@@ -80,3 +80,26 @@ def test_a_count_a_scan_reported_is_no_parts(rules: Classifier, description: str
 ])
 def test_someone_elses_later_work_is_no_stage(rules: Classifier, description: str, expected: tuple[str, str | None]) -> None:
     assert route(rules, "Roll back the payments API to 2.4.1 - errors after the deploy", description) == expected
+
+
+@pytest.mark.parametrize(("title", "description", "expected"), [
+    # a report people asked to have built: development's
+    ("New report for finance: refunds by store and week", "Finance wants a weekly report of refunds grouped by store "
+     "and cashier, with a 4-week trend. Deliver it as a scheduled report emailed to the finance lead.",
+     ("simple", "development")),
+    ("Build a weekly sales report for the store managers", "", ("simple", "development")),
+    # a report of what exists: a census
+    ("New report of the repositories without CODEOWNERS", "", ("simple", "inventory")),
+    ("Dependency report for the payments services", "", ("simple", "inventory")),
+])
+def test_a_report_to_build_is_developments(rules: Classifier, title: str, description: str,
+                                           expected: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == expected
+
+
+@pytest.mark.parametrize(("title", "most"), [
+    ("Quarterly report", 0.6),  # one hint: weak evidence, however far ahead
+    ("Catalog the repositories", 0.99),  # a rule and keywords
+])
+def test_a_hint_alone_is_weak_evidence(rules: Classifier, title: str, most: float) -> None:
+    assert rules.route(title, "").confidence == most
