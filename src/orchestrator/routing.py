@@ -95,6 +95,8 @@ SOFTWARE_HEAD_WEIGHT = 12.0
 """A software noun heading the work (``Build a command-line tool``) makes it development (R2)."""
 NARROW_MARGIN = 0.2
 """A runner-up within this fraction of the best score is said in the reasons (low confidence)."""
+HINTS_ONLY_CONFIDENCE = 0.6
+"""The most a route is sure of when no keyword, rule or type names its domain, only hints."""
 MODEL_MASTER_MIN = 0.85
 """The built-in model's probability at which it takes a task the rules route by words alone (no head rule,
 no type); chosen on the dev part, cross-validated and split by time (README, "Measured")."""
@@ -746,6 +748,13 @@ class Router:
             # programme keeps, not a census of what exists (an asset register is inventory's)
             self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT, f"the work is a security record ({head!r})")
             return "compliance", "security"
+        if noun in ("report", "reports") and (words[0] == "new" or verb in self._making) and "development" in scores \
+                and not reported and not self._lists_assets(title):
+            # "New report for pharmacy: dispensing discrepancies by unit", "Build a weekly sales report for the store
+            # managers": a report people asked to have built (a query, a schedule, a page), development's; a report of
+            # what exists (repositories, dependencies, licences, spend by database) stays a census
+            self._decide(scores, reasons, "development", SOFTWARE_HEAD_WEIGHT, f"the work is a report to build ({head!r})")
+            return "software", "development"
         if (census or recorded or filed) and "inventory" in scores:
             what = "finding out what exists" if census else "recording what exists"
             self._decide(scores, reasons, "inventory", ENUMERATION_WEIGHT, f"the work is {what} ({head!r})")
@@ -992,6 +1001,12 @@ class Router:
         the nightly import job)."""
         return noun in self._deploy_objects and (noun not in AMBIGUOUS_OBJECTS or self._has_keyword(phrase, "cicd"))
 
+    def _lists_assets(self, title: str) -> bool:
+        """Whether ``title`` names what inventory counts (a keyword, or a hint besides "report": repositories,
+        dependencies, versions, owners, assets), so that its report is a census."""
+        words = self._score_text(title, 1.0)["inventory"].words if "inventory" in self._patterns else []
+        return any(word not in ("report", "reports") for word in words)
+
     def _has_keyword(self, lowered: str, domain: str) -> bool:
         """Whether ``lowered`` holds a keyword (not only a hint) of ``domain``."""
         return any(weight > 1 and plain in lowered and pattern.search(lowered)
@@ -1135,6 +1150,9 @@ class Router:
         master = self.config.domains[best].master
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         confidence = round(min(0.99, 0.5 + 0.5 * (best_score - runner_up) / best_score), 2)
+        if not ruled and not hinted and not scores[best].strong:
+            # only hints ("report", "list", "owner") say whose it is, however far ahead: weak evidence, not 0.99
+            confidence = min(confidence, HINTS_ONLY_CONFIDENCE)
         for index, reason in enumerate(reasons):  # a rule whose domain lost says so, not only what it read
             lost = reason.rsplit(": ", 1)[-1]
             if lost != best and lost in totals and ": " in reason:

@@ -34,8 +34,12 @@ _DEPENDED_WORK = (r"\s+(?:[\w#-]+\s+){0,4}?(?:being|getting|to\s+be|landing|fini
                   r"reviews?|approvals?|sign-?offs?|migrations?)\b|#\d+|[a-z]+-\d+\b)")
 """What "depends on" orders when it orders work: a step, a review, a ticket, a thing "being merged"; not a library, a
 service or a version a program depends on ("every repository that still depends on login-sdk v2")."""
+_THAT_TIME = r"\s+(?:time|date|point|moment|day|hour|minute|timestamp|cut-?off|deadline|offset|version|release)s?\b"
+"""After "after that", a noun that makes "that" its determiner: a time or a version ("messages received after that
+time"), not an ordering word."""
 _SEQUENCE_RE = re.compile(
-    r"\b(then|after that|afterwards|followed by|and finally|finally|first,|next,|once (?:it|that|this|they)"
+    r"\b(then|after that(?!" + _THAT_TIME + r")|afterwards|followed by|and finally|finally|first,|next,"
+    r"|once (?:it|that|this|they)"
     r" (?:is|are) (?:done|complete|completed|merged|deployed|live|stable)|before (?:deploying|releasing|merging|shipping)"
     r"|must (?:happen|be done|complete|finish) (?:before|first)|only after|depends on(?=" + _DEPENDED_WORK + ")"
     # "after" for "afterwards", as many writers of English as a second language say it: "after we must delete
@@ -378,8 +382,8 @@ CRITERIA_HEADS = r"(?:acceptance criteria|ac|definition of done|dod|success crit
 CRITERIA_RE = re.compile(rf"^\s*(?:#+\s*)?{CRITERIA_HEADS}\b", re.IGNORECASE | re.MULTILINE)
 """Where a description's criteria begin: what follows says what must hold of the work, not more work."""
 
-_THEN_RE = re.compile(r"[,;.]?\s*\b(?:and then|then|after that|afterwards|followed by|and finally|finally|next,)\s+",
-                      re.IGNORECASE)
+_THEN_RE = re.compile(r"[,;.]?\s*\b(?:and then|then|after that(?!" + _THAT_TIME + r")|afterwards|followed by|and finally|"
+                      r"finally|next,)\s+", re.IGNORECASE)
 
 
 def sequence_segments(text: str) -> list[str]:
@@ -404,7 +408,7 @@ def sequence_markers(text: str) -> list[str]:
 
 
 _STAGE_WORD_RE = re.compile(
-    r"\bthen\b|\bafter that\b|\bafterwards\b|\bfinally\b|\blastly\b|\bsubsequently\b"
+    r"\bthen\b|\bafter that\b(?!" + _THAT_TIME + r")|\bafterwards\b|\bfinally\b|\blastly\b|\bsubsequently\b"
     r"|(?:^|[,.;:]\s*|\n\s*)next\b(?!\s+(?:week|month|sprint|quarter|release|year|day|time|step)\b)"
     # "once it is live", "once the new service has been stable for a week": one stage waits for another
     r"|\bonce\s+(?:it|that|this|they|the\s+[\w\s-]{1,30}?)\s+(?:is|are|has\s+been|have\s+been)\s+"
