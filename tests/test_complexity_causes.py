@@ -1157,6 +1157,31 @@ def test_a_cut_over_retires_the_old_last(rules: Classifier, title: str, descript
     assert decide(rules, title, description) == decision
 
 
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a cut-over without ordering words: a sentence of 3+ steps that moves onto the new thing and ends retiring one
+    # named ("..., and shut the box down", "..., drop the old table after a month")
+    ("Replace the print box", "Export the queue settings, move the queues still used to the cloud print service, "
+     "and shut the box down.", "complex"),
+    ("Shard the audit table", "Partition by week, backfill the old rows in batches, switch the writers, drop the old "
+     "table after a month.", "complex"),
+    ("Short-lived credentials for deploys", "Replace the static deploy keys in the build jobs with OIDC, in the cron "
+     "hosts with workload identity, and delete the old keys.", "complex"),
+    # ... not one codebase's move behind a flag, nor a rotation (the title's one routine), nor what the steps before
+    # moved deleted as "them", nor two steps, nor a thing switched off (no move) before it is removed
+    ("Move the cart store from Memcached to Redis", "Dual-write behind the flag cart.redis_write, switch reads after "
+     "a day, remove the Memcached client after a week.", "simple"),
+    ("Rotate the webhook signing secret for the billing service", "Create the new secret, switch the service to it, "
+     "delete the old secret.", "simple"),
+    ("Clean up stale drafts", "Pick the drafts older than a year, move them to the archive folder, and delete them.",
+     "simple"),
+    ("Retire the report cron host", "Move the nightly report to the new scheduler and shut the host down.", "simple"),
+    ("Sunset the beta banner", "Hide it for new users, switch it off on Monday, remove the banner text.", "simple"),
+])
+def test_a_cut_over_moves_then_retires_a_thing_named(rules: Classifier, title: str, description: str,
+                                                     decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
 def test_stage_words_and_phases() -> None:
     assert stage_words("Build it, then test it, then ship it") == ["then", "then"]
     assert stage_words("First containerise the app, next put it in staging, finally prod") == ["next", "finally"]
