@@ -1100,8 +1100,16 @@ def test_steps_on_what_the_first_piece_makes_are_pieces_of_their_own(rules: Clas
      "isolation review before GA.", "complex"),
     ("Implement bulk user import for the admin console and get it pen tested before release", "", "complex"),
     ("Build the receipts API with a DPIA and a staged rollout", "", "complex"),
+    # ... and security (privacy, legal) asked to confirm, look at, audit or vet it
+    ("Customer export for Hooli", "Add a CSV export to the orders service and get security to confirm what it includes.",
+     "complex"),
+    ("Partner webhooks", "Add the webhook sender to the orders service; security has to look at the signing before "
+     "launch.", "complex"),
     # ... not a review that is the work itself, nor the review the fix comes from, nor one waited for,
     ("Threat model the new invoice uploader", "Write the result to docs/threat-models/invoice-uploader.md.", "simple"),
+    # ... nor a confirmation asked of a team that is no master's ("finance", "sales")
+    ("Finance export for Hooli", "Add a CSV export to the orders service and get finance to confirm what it includes.",
+     "simple"),
     ("Follow-up from the pen test", "Finding 2: the avatar endpoint takes any user's id. Add an owner check in "
      "avatar_handler.py.", "simple"),
     ("Pentest flagged no lockout on /signin", "Add a lockout after 10 failed tries.", "simple"),

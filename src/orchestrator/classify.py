@@ -1118,7 +1118,8 @@ _REVIEW_STAGE_RE = re.compile(
     r"\b(?:(?:security|sec|privacy|pci(?:[\s-]+(?:dss|scope))?|data[\s-]+(?:protection|isolation|privacy)|"
     r"compliance)(?:[\s/-]+and[\s/-]+(?:security|sec|privacy))?[\s/-]+(?:review|sign-?off|check|assessment|"
     r"approval)|(?:pen|penetration)[\s-]?test(?:s|ed|ing)?|dpia|threat[\s-]+model(?:ling|ing)?|"
-    r"(?:security|privacy|legal)\s+(?:needs?\s+to|must|should|has\s+to|to)\s+(?:review|check|sign|approve|verify)|"
+    r"(?:security|privacy|legal)\s+(?:needs?\s+to|must|should|has\s+to|to)\s+(?:review|check|sign|approve|verify|confirm|"
+    r"look|audit|assess|vet|validate)|"
     r"(?:sign-?off|approval)\s+(?:from|by)\s+(?:security|privacy|legal))\b", re.IGNORECASE)
 """A review or sign-off by security (privacy, PCI, legal) asked of what is built: a stage after the build."""
 _REVIEW_MADE_RE = re.compile(
