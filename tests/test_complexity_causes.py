@@ -1139,6 +1139,25 @@ def test_two_ordering_words_order_stages(rules: Classifier, title: str, descript
 
 
 @pytest.mark.parametrize(("title", "description", "decision"), [
+    # two things stated by their count, and another master's part besides them: three parts (M1)
+    ("The two payroll services need a new API version and a coordinated deploy", "", "complex"),
+    # ... not one thing and another master's part (two domains alone), nor two things in one master's words
+    ("The payroll service needs a new API version and a coordinated deploy", "", "simple"),
+    ("The two payroll services need a new API version", "", "simple"),
+    ("Add rate limiting to the two payroll services, then add a usage page", "", "simple"),
+    ("Add rate limiting to the two payroll services, then document it in the API guide", "", "simple"),
+])
+def test_two_things_stated_and_another_masters_part(rules: Classifier, title: str, description: str,
+                                                    decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+def test_two_things_stated_and_their_docs_are_one_masters(rules: Classifier) -> None:
+    decided = classify(rules, "Write the new API version for the two payroll services, then document it", "")
+    assert not any("2 parts of work stated" in reason for reason in decided.reasons), decided.reasons
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
     # phases, milestones or versions planned one after the other are stages
     ("Image delivery", "Phase 1: move the image uploads to S3. Phase 2: serve them through the CDN.", "complex"),
     ("Activity feed for admins", "v1: a read-only feed of admin actions; v2 adds filters and a CSV export.", "complex"),

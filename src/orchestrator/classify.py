@@ -507,6 +507,11 @@ class Classifier(Router):
         signals += _shipped_each(text)
         signals += _reached_places(text)
         signals += [] if read_only else _named_parts(text, parts)
+        if parts == 2 and len({self.config.domains[name].master for name in domains}) >= 2 and not read_only:
+            # M1: "the two new microservices (pricing and availability), with tests, and deployed to production": two
+            # things stated, and another master's part besides them, are three parts (beside the two domains' 0.6;
+            # not their docs, development's own)
+            signals.append((0.4, "2 parts of work stated, and another master's part"))
         # parts of work stated or listed: the first of these that finds them
         signals += self._stated_parts(text, parts, read_only) or self._things_to_build(text, body, first_line) \
             or self._listed_parts(items, first_line, domains, decided_by) or self._owed_work(listed, title, rest)
