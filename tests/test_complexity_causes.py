@@ -14,6 +14,7 @@ from orchestrator.classify import (
     MODEL_COMPLEX_SPREAD_MIN,
     MODEL_ONE_MASTER_MIN,
     Classifier,
+    _retired_thing,
 )
 from orchestrator.config import ClassifierConfig
 from orchestrator.learned import Judgement, LearnedModel
@@ -1189,10 +1190,10 @@ def test_a_cut_over_retires_the_old_last(rules: Classifier, title: str, descript
     # named ("..., and shut the box down", "..., drop the old table after a month")
     ("Replace the print box", "Export the queue settings, move the queues still used to the cloud print service, "
      "and shut the box down.", "complex"),
-    ("Shard the audit table", "Partition by week, backfill the old rows in batches, switch the writers, drop the old "
-     "table after a month.", "complex"),
-    ("Short-lived credentials for deploys", "Replace the static deploy keys in the build jobs with OIDC, in the cron "
-     "hosts with workload identity, and delete the old keys.", "complex"),
+    ("Search cluster refresh", "Build the new index mappings, reindex in batches, switch the readers, retire the old "
+     "cluster after a month.", "complex"),
+    ("Tidy the wiki hosting", "Export the spaces, move the pages to Notion, and shut the Confluence server down.",
+     "complex"),
     # ... not one codebase's move behind a flag, nor a rotation (the title's one routine), nor what the steps before
     # moved deleted as "them", nor two steps, nor a thing switched off (no move) before it is removed
     ("Move the cart store from Memcached to Redis", "Dual-write behind the flag cart.redis_write, switch reads after "
@@ -1203,10 +1204,24 @@ def test_a_cut_over_retires_the_old_last(rules: Classifier, title: str, descript
      "simple"),
     ("Retire the report cron host", "Move the nightly report to the new scheduler and shut the host down.", "simple"),
     ("Sunset the beta banner", "Hide it for new users, switch it off on Monday, remove the banner text.", "simple"),
+    # ... nor what one codebase's change retires with it: its old code, module, column, link or job
+    ("Tidy the header", "Move the logout button to the user menu, update the tests and remove the old header link.",
+     "simple"),
+    ("Refactor the date helpers", "Move the helper functions to utils/dates.py, update the imports, and delete the "
+     "old module.", "simple"),
+    ("Rename the billing column", "Add the new column, copy the values over, switch the reads to it, and drop the old "
+     "column.", "simple"),
 ])
 def test_a_cut_over_moves_then_retires_a_thing_named(rules: Classifier, title: str, description: str,
                                                      decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+def test_the_thing_a_step_retires() -> None:
+    assert _retired_thing("shut the Confluence server down") == "server"
+    assert _retired_thing("turn the old cron job off") == "job"
+    assert _retired_thing("drop the old columns after a week") == "column"
+    assert _retired_thing("remove the v1 handlers from the code afterwards") == "handler"
 
 
 def test_stage_words_and_phases() -> None:

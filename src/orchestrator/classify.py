@@ -1224,6 +1224,10 @@ ONE_UNIT_NOUNS = frozenset({"job", "step", "check", "script", "file", "table", "
 CODE_UNITS = frozenset({"parser", "helper", "decorator", "logger", "class", "util", "utility", "hook", "favicon",
                         "readme", "icon", "test", "picker", "dsn", "runner"})
 """Pieces of one codebase or setup: ported or switched in one change (``Port the CSV parser from Python 2 to 3``)."""
+_CODE_PIECES = ONE_UNIT_NOUNS | CODE_UNITS | UI_OBJECTS | SCREENS | {
+    "code", "module", "link", "component", "import", "call", "method", "column", "field", "function", "helper"}
+"""What one codebase's or one setup's change retires with it ("remove the old form code", "delete the Jenkins job",
+"drop the old column"): the change's own cleanup, no old system retired."""
 
 
 _VERSION_SHIPPED_RE = re.compile(r"\s*(?:release|ship|publish|deploy|roll\s+out|cut)\b[^,;:]*?\bv?\d+\.\d+",
@@ -1240,9 +1244,18 @@ def _moved_then_retired(text: str, flagged: bool) -> list[str]:
         return []
     for sentence in series_sentences(text):
         steps = clauses(sentence)
-        if len(steps) >= 3 and _RETIRES_RE.match(steps[-1]) and any(_MOVES_RE.match(step) for step in steps[:-1]):
+        if len(steps) >= 3 and _RETIRES_RE.match(steps[-1]) and any(_MOVES_RE.match(step) for step in steps[:-1]) \
+                and _retired_thing(steps[-1]) not in _CODE_PIECES:
             return steps
     return []
+
+
+def _retired_thing(step: str) -> str:
+    """The noun a retiring step ends its object with: ``shut the box down`` -> ``box``, ``drop the old columns
+    after a week`` -> ``column``."""
+    step = re.split(r"\s+(?:from|after|afterwards|once|when|in|on|at|by|before|until)\b", step, maxsplit=1)[0]
+    words = [word for word in _WORD_RE.findall(step.lower()) if word not in ("down", "off")]
+    return words[-1].removesuffix("s") if words else ""
 
 
 def _title_and_rest(text: str) -> tuple[str, str]:
