@@ -14,6 +14,7 @@ from orchestrator.classify import (
     MODEL_COMPLEX_SPREAD_MIN,
     MODEL_ONE_MASTER_MIN,
     Classifier,
+    _retired_thing,
 )
 from orchestrator.config import ClassifierConfig
 from orchestrator.learned import Judgement, LearnedModel
@@ -1100,8 +1101,16 @@ def test_steps_on_what_the_first_piece_makes_are_pieces_of_their_own(rules: Clas
      "isolation review before GA.", "complex"),
     ("Implement bulk user import for the admin console and get it pen tested before release", "", "complex"),
     ("Build the receipts API with a DPIA and a staged rollout", "", "complex"),
+    # ... and security (privacy, legal) asked to confirm, look at, audit or vet it
+    ("Customer export for Hooli", "Add a CSV export to the orders service and get security to confirm what it includes.",
+     "complex"),
+    ("Partner webhooks", "Add the webhook sender to the orders service; security has to look at the signing before "
+     "launch.", "complex"),
     # ... not a review that is the work itself, nor the review the fix comes from, nor one waited for,
     ("Threat model the new invoice uploader", "Write the result to docs/threat-models/invoice-uploader.md.", "simple"),
+    # ... nor a confirmation asked of a team that is no master's ("finance", "sales")
+    ("Finance export for Hooli", "Add a CSV export to the orders service and get finance to confirm what it includes.",
+     "simple"),
     ("Follow-up from the pen test", "Finding 2: the avatar endpoint takes any user's id. Add an owner check in "
      "avatar_handler.py.", "simple"),
     ("Pentest flagged no lockout on /signin", "Add a lockout after 10 failed tries.", "simple"),
@@ -1131,6 +1140,25 @@ def test_two_ordering_words_order_stages(rules: Classifier, title: str, descript
 
 
 @pytest.mark.parametrize(("title", "description", "decision"), [
+    # two things stated by their count, and another master's part besides them: three parts (M1)
+    ("The two payroll services need a new API version and a coordinated deploy", "", "complex"),
+    # ... not one thing and another master's part (two domains alone), nor two things in one master's words
+    ("The payroll service needs a new API version and a coordinated deploy", "", "simple"),
+    ("The two payroll services need a new API version", "", "simple"),
+    ("Add rate limiting to the two payroll services, then add a usage page", "", "simple"),
+    ("Add rate limiting to the two payroll services, then document it in the API guide", "", "simple"),
+])
+def test_two_things_stated_and_another_masters_part(rules: Classifier, title: str, description: str,
+                                                    decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+def test_two_things_stated_and_their_docs_are_one_masters(rules: Classifier) -> None:
+    decided = classify(rules, "Write the new API version for the two payroll services, then document it", "")
+    assert not any("2 parts of work stated" in reason for reason in decided.reasons), decided.reasons
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
     # phases, milestones or versions planned one after the other are stages
     ("Image delivery", "Phase 1: move the image uploads to S3. Phase 2: serve them through the CDN.", "complex"),
     ("Activity feed for admins", "v1: a read-only feed of admin actions; v2 adds filters and a CSV export.", "complex"),
@@ -1155,6 +1183,45 @@ def test_phases_are_stages(rules: Classifier, title: str, description: str, deci
 ])
 def test_a_cut_over_retires_the_old_last(rules: Classifier, title: str, description: str, decision: str) -> None:
     assert decide(rules, title, description) == decision
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # a cut-over without ordering words: a sentence of 3+ steps that moves onto the new thing and ends retiring one
+    # named ("..., and shut the box down", "..., drop the old table after a month")
+    ("Replace the print box", "Export the queue settings, move the queues still used to the cloud print service, "
+     "and shut the box down.", "complex"),
+    ("Search cluster refresh", "Build the new index mappings, reindex in batches, switch the readers, retire the old "
+     "cluster after a month.", "complex"),
+    ("Tidy the wiki hosting", "Export the spaces, move the pages to Notion, and shut the Confluence server down.",
+     "complex"),
+    # ... not one codebase's move behind a flag, nor a rotation (the title's one routine), nor what the steps before
+    # moved deleted as "them", nor two steps, nor a thing switched off (no move) before it is removed
+    ("Move the cart store from Memcached to Redis", "Dual-write behind the flag cart.redis_write, switch reads after "
+     "a day, remove the Memcached client after a week.", "simple"),
+    ("Rotate the webhook signing secret for the billing service", "Create the new secret, switch the service to it, "
+     "delete the old secret.", "simple"),
+    ("Clean up stale drafts", "Pick the drafts older than a year, move them to the archive folder, and delete them.",
+     "simple"),
+    ("Retire the report cron host", "Move the nightly report to the new scheduler and shut the host down.", "simple"),
+    ("Sunset the beta banner", "Hide it for new users, switch it off on Monday, remove the banner text.", "simple"),
+    # ... nor what one codebase's change retires with it: its old code, module, column, link or job
+    ("Tidy the header", "Move the logout button to the user menu, update the tests and remove the old header link.",
+     "simple"),
+    ("Refactor the date helpers", "Move the helper functions to utils/dates.py, update the imports, and delete the "
+     "old module.", "simple"),
+    ("Rename the billing column", "Add the new column, copy the values over, switch the reads to it, and drop the old "
+     "column.", "simple"),
+])
+def test_a_cut_over_moves_then_retires_a_thing_named(rules: Classifier, title: str, description: str,
+                                                     decision: str) -> None:
+    assert decide(rules, title, description) == decision
+
+
+def test_the_thing_a_step_retires() -> None:
+    assert _retired_thing("shut the Confluence server down") == "server"
+    assert _retired_thing("turn the old cron job off") == "job"
+    assert _retired_thing("drop the old columns after a week") == "column"
+    assert _retired_thing("remove the v1 handlers from the code afterwards") == "handler"
 
 
 def test_stage_words_and_phases() -> None:

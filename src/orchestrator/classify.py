@@ -69,6 +69,7 @@ from orchestrator.textsignals import (
     sequence_markers,
     sequence_segments,
     series_items,
+    series_sentences,
     stage_words,
     stated_parts,
     stated_phases,
@@ -542,6 +543,11 @@ class Classifier(Router):
         signals += _shipped_each(text)
         signals += _reached_places(text)
         signals += [] if read_only else _named_parts(text, parts)
+        if parts == 2 and len({self.config.domains[name].master for name in domains}) >= 2 and not read_only:
+            # M1: "the two new microservices (pricing and availability), with tests, and deployed to production": two
+            # things stated, and another master's part besides them, are three parts (beside the two domains' 0.6;
+            # not their docs, development's own)
+            signals.append((0.4, "2 parts of work stated, and another master's part"))
         # parts of work stated or listed: the first of these that finds them
         signals += self._stated_parts(text, parts, read_only) or self._things_to_build(text, body, first_line) \
             or self._listed_parts(items, first_line, domains, decided_by) or self._owed_work(listed, title, rest)
@@ -660,6 +666,8 @@ class Classifier(Router):
             # "Integrate Adyen, migrate the saved cards, then turn off Stripe": a cut-over, built and moved, then the
             # old one retired
             return [(1.0, f"a cut-over: {len(actions)} steps, the old one retired last")]
+        if not read_only and (moved := _moved_then_retired(text, flagged=len(domains) <= 1)):
+            return [(1.0, f"a cut-over: {len(moved)} steps, moved, then the old one retired ({moved[-1]!r})")]
         if markers and (len(actions) >= 2 or len(domains) >= 2) and (markers := self._orders_parts(text, actions)):
             return [(0.6, f"sequential dependencies ({', '.join(markers[:3])})")]
         return []
@@ -1156,7 +1164,8 @@ _REVIEW_STAGE_RE = re.compile(
     r"\b(?:(?:security|sec|privacy|pci(?:[\s-]+(?:dss|scope))?|data[\s-]+(?:protection|isolation|privacy)|"
     r"compliance)(?:[\s/-]+and[\s/-]+(?:security|sec|privacy))?[\s/-]+(?:review|sign-?off|check|assessment|"
     r"approval)|(?:pen|penetration)[\s-]?test(?:s|ed|ing)?|dpia|threat[\s-]+model(?:ling|ing)?|"
-    r"(?:security|privacy|legal)\s+(?:needs?\s+to|must|should|has\s+to|to)\s+(?:review|check|sign|approve|verify)|"
+    r"(?:security|privacy|legal)\s+(?:needs?\s+to|must|should|has\s+to|to)\s+(?:review|check|sign|approve|verify|confirm|"
+    r"look|audit|assess|vet|validate)|"
     r"(?:sign-?off|approval)\s+(?:from|by)\s+(?:security|privacy|legal))\b", re.IGNORECASE)
 """A review or sign-off by security (privacy, PCI, legal) asked of what is built: a stage after the build."""
 _REVIEW_MADE_RE = re.compile(
@@ -1205,11 +1214,21 @@ _SPLIT_ITEMS_RE = re.compile(r"\n|;|,(?![^()]*\))")
 _BULLET_RE = re.compile(r"^[ \t]*(?:[-*•☐]\s*)?(?:\[[ xX]?\]\s*)?")
 _LIST_LABEL_RE = re.compile(r"\s*(?:needs|scope|components|parts|includes|deliverables|workstreams|pieces|"
                             r"consists\s+of|made\s+of)\s*:", re.IGNORECASE)
+_RETIRING = (r"turn\s+off|shut\s+(?:\w+\s+){0,3}?(?:down|off)|switch\s+off|remove|delete|decommission|retire|archive|kill|"
+             r"wipe|sunset")
+"""The verbs that retire a thing (a box shut down, a table dropped: ``_RETIRED_LAST_RE``, ``_RETIRES_RE``)."""
 _RETIRED_LAST_RE = re.compile(
-    r"\b(?:then|finally|after\s+that|and\s+after)\s*,?\s+(?:we\s+)?(?:turn\s+off|shut\s+(?:\w+\s+){0,3}?(?:down|off)|"
-    r"switch\s+off|remove|delete|decommission|retire|cancel|archive|kill|wipe|sunset|disable|close)\b"
+    rf"\b(?:then|finally|after\s+that|and\s+after)\s*,?\s+(?:we\s+)?(?:{_RETIRING}|cancel|disable|close)\b"
     r"(?:\s+(?:the|their|its|our)\b)?(?:\s+[\w.-]+){0,4}\s*[.!]?\s*$", re.IGNORECASE | re.MULTILINE)
 """The old thing retired as the last step, after ordering words ("..., then shut the box down"): a cut-over."""
+_RETIRES_RE = re.compile(rf"(?:(?:then|finally|after\s+that|afterwards)\s*,?\s+)?(?:we\s+)?(?:{_RETIRING}|drop)\b"
+                         r"(?!\s+(?:it|them)\b)", re.IGNORECASE)
+"""A clause that retires a thing named (not "it": what a step before made or moved, "archive them at once")."""
+_MOVES_RE = re.compile(r"(?:(?:we\s+(?:have|need)\s+to|please|kindly|first(?:ly)?,?|then|[^\w\s]+)\s*)*"
+                       r"(?:move|migrate|port|replace|switch(?!\s+(?:[\w.-]+\s+){0,2}off\b)|cut\s+over|import|transfer|"
+                       r"rehost|replatform|re-?point)\b", re.IGNORECASE)
+"""A clause that moves work or data onto what replaces the old thing ("move the jobs to CronJobs", "switch the writers");
+not a copy, which leaves the old in place ("copy the last files to S3" before a server is switched off)."""
 _REVIEW_GATE_RE = re.compile(r"sign-?off|approval", re.IGNORECASE)
 _REVIEW_SOURCE_RE = re.compile(r"\W*(?:findings?|flagged|found|reports?|reported|results?|showed|identified|said|raised)\b",
                                re.IGNORECASE)
@@ -1246,12 +1265,38 @@ ONE_UNIT_NOUNS = frozenset({"job", "step", "check", "script", "file", "table", "
 CODE_UNITS = frozenset({"parser", "helper", "decorator", "logger", "class", "util", "utility", "hook", "favicon",
                         "readme", "icon", "test", "picker", "dsn", "runner"})
 """Pieces of one codebase or setup: ported or switched in one change (``Port the CSV parser from Python 2 to 3``)."""
+_CODE_PIECES = ONE_UNIT_NOUNS | CODE_UNITS | UI_OBJECTS | SCREENS | {
+    "code", "module", "link", "component", "import", "call", "method", "column", "field", "function", "helper"}
+"""What one codebase's or one setup's change retires with it ("remove the old form code", "delete the Jenkins job",
+"drop the old column"): the change's own cleanup, no old system retired."""
 
 
 _VERSION_SHIPPED_RE = re.compile(r"\s*(?:release|ship|publish|deploy|roll\s+out|cut)\b[^,;:]*?\bv?\d+\.\d+",
                                  re.IGNORECASE)
 """A title that ships a version ("Release iOS 5.3.0", "Cut release 4.12.0"): its build before the upload is a step of
 the release's routine, not a thing made and then shipped."""
+
+
+def _moved_then_retired(text: str, flagged: bool) -> list[str]:
+    """The steps of a sentence of 3+ that moves onto a new thing and ends retiring a thing named, ordering words or
+    not ("List them with their owners, move the ones still needed to Kubernetes CronJobs, and shut the box down"):
+    a cut-over; else []. Not one codebase's move behind a flag (one change), when ``flagged``."""
+    if flagged and _FLAGGED_RE.search(text):
+        return []
+    for sentence in series_sentences(text):
+        steps = clauses(sentence)
+        if len(steps) >= 3 and _RETIRES_RE.match(steps[-1]) and any(_MOVES_RE.match(step) for step in steps[:-1]) \
+                and _retired_thing(steps[-1]) not in _CODE_PIECES:
+            return steps
+    return []
+
+
+def _retired_thing(step: str) -> str:
+    """The noun a retiring step ends its object with: ``shut the box down`` -> ``box``, ``drop the old columns
+    after a week`` -> ``column``."""
+    step = re.split(r"\s+(?:from|after|afterwards|once|when|in|on|at|by|before|until)\b", step, maxsplit=1)[0]
+    words = [word for word in _WORD_RE.findall(step.lower()) if word not in ("down", "off")]
+    return words[-1].removesuffix("s") if words else ""
 
 
 def _title_and_rest(text: str) -> tuple[str, str]:

@@ -297,7 +297,7 @@ _STATEMENT_RE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|should
                            r"i|we|you|they|it|he|she|there)\b", re.IGNORECASE)
 
 
-def _series_sentences(text: str) -> Iterator[str]:
+def series_sentences(text: str) -> Iterator[str]:
     """The sentences of ``text`` without a Markdown mark before them or a short label ("auth svc v2 — ")."""
     for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
         sentence = re.sub(r"^\s*(?:[#*>-]+\s*)?", "", sentence).strip().rstrip(".!?")
@@ -310,7 +310,7 @@ def _series_sentences(text: str) -> Iterator[str]:
 def joined_items(text: str) -> list[str]:
     """Items joined by "+" (``build + sec review + rollout``), after a label if any: three or more, the last
     one's own commas splitting it further. Not ";", which joins the clauses of prose as often as parts."""
-    for sentence in _series_sentences(text):
+    for sentence in series_sentences(text):
         joined = _JOINED_RE.split(sentence)
         if len(joined) < 3:
             continue
@@ -326,7 +326,7 @@ def series_items(text: str) -> list[str]:
     cluster in eu-west-1, data residency checks by security, a region switch in the app config, and an
     inventory entry``): three or more. A sentence that says something (a subject, a verb to be or to have, a
     modal) is no series."""
-    for sentence in _series_sentences(text):
+    for sentence in series_sentences(text):
         if _STATEMENT_RE.search(sentence) or not re.search(r",\s*(?:and|plus)\s+\S", sentence):
             continue
         # (not at a comma inside parentheses: "their rows in the warehouse (customers, orders PII columns)" is one item)
