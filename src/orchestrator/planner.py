@@ -1896,7 +1896,7 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route, *, a
 _MAINTENANCE_TOPIC_RE = re.compile(
     r"\b(?:roll-?backs?|reverts?|hot-?fix(?:es)?|patch(?:es|ing)?|upgrades?|fail-?overs?|fail-?backs?|"
     r"dr\s+(?:tests?|drills?)|cves?(?:-\d+-\d+)?|vulnerabilit(?:y|ies)|findings?|certificates?|certs?|evidence(?!\s+(?!for\b|of\b|to\b)[a-z])|"
-    r"(?:audit|evidence)\s+packs?|questionnaires?|non-?conformit(?:y|ies)|"
+    r"questionnaires?|non-?conformit(?:y|ies)|"
     r"(?:audits?|assessments?|reviews?|pen\s*-?tests?|penetration\s+tests?)(?=\s*(?:$|and\b|&|,)))\b|\b(?:release|version)\s+v?\d|\bv?\d+\.\d+(?:\.\d+)?\b|"
     r"\b[a-z]+(?:-[a-z]+)*-\d{1,3}\b|\b[A-Z]{2,10}-\d+\b|(?:^|\s)--[a-z][\w-]*", re.IGNORECASE)
 """A topic that is no system to design: a rollback, a patch, a CVE, a failover, a certificate, a release (``7.3``), a
