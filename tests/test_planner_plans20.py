@@ -122,3 +122,13 @@ def test_code_moved_inside_a_program_is_still_designed_beside_an_evidence_pack()
     data = plan_for("Card data scope reduction", "Move the card vault to the new region, remove the card columns "
                     "from the orders DB, and prepare the evidence pack for the assessor.")
     assert not any(title.startswith(("Design ", "Write tests for")) for title in titles(data))  # data moved: not
+
+
+def test_what_a_colon_opens_is_held_by_its_part() -> None:
+    plan = plan_for("Pension fund IT audit", "Prepare the evidence pack for the pension fund's IT audit: the access "
+                    "reviews, the firewall change log and the backup restore tests. Send it to the auditor.")
+    assert not any(title.startswith(("Set up the backup", "Implement the backup")) for title in titles(plan))
+    assert any("and the backup restore tests" in s.description for s in plan.subtasks)
+    steps = plan_for("Pension fund IT audit", "Prepare the evidence pack for the pension fund's IT audit: collect "
+                     "the access reviews, and rotate the backup keys. Send it to the auditor.")
+    assert any(title.startswith("Rotate the backup keys") for title in titles(steps))  # a verb: its own part

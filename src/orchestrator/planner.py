@@ -1462,8 +1462,10 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
                             and bool(_CHECKS_RESULT_RE.match(previous.text)) and bool(_RESULT_STATE_RE.match(part)))
         # "Collect the pipeline logs and the deployment approvals": what is gathered, one part ("deployment" names
         # no deploy to set up)
-        gathered = gathers and not opening and separator.strip(", ").lower() in ("", "and") \
-            and bool(_OBJECT_START_RE.match(part))
+        # ... and what a colon opens ("Prepare the evidence pack: the access reviews, the change tickets and the
+        # backup restore tests"): what it holds, not a part "Set up the backup restore tests"
+        gathered = (gathers or (previous is not None and ": " in previous.text)) and not opening \
+            and separator.strip(", ").lower() in ("", "and") and bool(_OBJECT_START_RE.match(part))
         qualifier = together or where or shared or gathered or (
             not names_work(part) and (separator.strip().lower() == "with" or not making))
         if previous is not None and not whole and not opening and (not route.strong or qualifier) \
