@@ -37,6 +37,8 @@ def test_work_after_a_label_or_what_is_due_stays_work() -> None:
     assert "migrate the wiki to Confluence" in as_work_text(f"Epic: migrate the wiki to Confluence.\n{_ASK}", VERBS)
     assert as_work_text("Due before the board meeting on 2 May: a list of every unpatched server.", VERBS) \
         == "A list of every unpatched server."
+    assert as_work_text("Due by 2 May: a patch report of every RTU, and a plan for the RTUs that are behind.",
+                        VERBS).startswith("A patch report of every RTU")  # a clause in what is due: still due
     assert as_work_text("We cannot prove that backups are restored.", VERBS)  # all it says: still read as its work
 
 
@@ -132,3 +134,13 @@ def test_what_a_colon_opens_is_held_by_its_part() -> None:
     steps = plan_for("Pension fund IT audit", "Prepare the evidence pack for the pension fund's IT audit: collect "
                      "the access reviews, and rotate the backup keys. Send it to the auditor.")
     assert any(title.startswith("Rotate the backup keys") for title in titles(steps))  # a verb: its own part
+
+
+def test_what_the_work_is_for_goes_with_the_work_after_it() -> None:
+    plan = plan_for("Evidence for the surveillance audit", "For the ISO 27001 surveillance audit, gather the "
+                    "pipeline logs of the payroll app, write a control narrative and hand both to the auditor.")
+    assert not any(title.startswith(("For the", "Run the For", "Implement the For")) for title in titles(plan))
+    assert any(title.startswith("Gather the pipeline logs of the payroll app") for title in titles(plan))
+    later = plan_for("Evidence for the surveillance audit", "Gather the pipeline logs of the payroll app for the ISO "
+                     "27001 surveillance audit, write a control narrative and hand both to the auditor.")
+    assert any(title.startswith("Gather the pipeline logs of the payroll app for the ISO") for title in titles(later))

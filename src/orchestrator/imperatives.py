@@ -291,7 +291,7 @@ def _as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> 
     aim = label.group("rest") if label and label.group("label").lower() in _GOALS else None
     noted = _NOTED_RE.match(text) if aim is None else None
     if noted and noted.group("label").lower().split()[0] in ("due", "deadline") \
-            and _THING_RE.match(noted.group("rest")) and not _FINITE_RE.search(noted.group("rest")):
+            and _THING_RE.match(noted.group("rest")):
         # "Due before the board meeting on 15 January: a report of the patch level ...": what is due is the work
         text, noted = _capital(noted.group("rest").strip()), None
     if noted and set(noted.group("label").lower().split()[:2]) & _NOTED:

@@ -1282,7 +1282,10 @@ _GIVEN_TO_RE = re.compile(r"(?:give|grant|send|offer|show|assign|issue|lend|let)
 _AND_RECEIVER_RE = re.compile(r"[a-z][\w-]*\s+(?:a|an|the|their|its|our|access|read|write)\s")
 """``Give biomed`` | ``pharmacy an internal web tool``: a verb and its first receiver, the second receiver and what
 both get (a clause cut at "and" inside a verb's two objects)."""
-_CONDITION_RE = re.compile(r"(?:once|when|whenever|after|before|if|as\s+soon\s+as|until|unless|while)\s", re.IGNORECASE)
+_CONDITION_RE = re.compile(r"(?:once|when|whenever|after|before|if|as\s+soon\s+as|until|unless|while|"
+                           r"for\s+(?:the|a|an|our|this|that|each|every|all|its|their))\s", re.IGNORECASE)
+"""A condition, or what the work is for (``For the ISO 27001 surveillance audit, collect ...``), that opens a
+sentence: it goes with the work after it, no part of its own (was ``Run the For the ISO 27001 ... audit``)."""
 
 
 def _condition_last(items: list[str]) -> list[str]:
