@@ -144,3 +144,13 @@ def test_what_the_work_is_for_goes_with_the_work_after_it() -> None:
     later = plan_for("Evidence for the surveillance audit", "Gather the pipeline logs of the payroll app for the ISO "
                      "27001 surveillance audit, write a control narrative and hand both to the auditor.")
     assert any(title.startswith("Gather the pipeline logs of the payroll app for the ISO") for title in titles(later))
+
+
+def test_software_built_in_a_delivery_task_is_developments_and_an_image_is_cicds() -> None:
+    plan = plan_for("Kubernetes rollout of the badge service", "Build a small service that prints visitor badges "
+                    "from the HR feed, containerise it and deploy it to the plant cluster with a Helm chart.")
+    assert _part(plan, "Build a small service") == ("development", "implementation")  # was cicd's deploy
+    assert _part(plan, "Deploy it")[0] == "cicd"
+    image = plan_for("Kubernetes rollout of the badge service", "Build the container image of the badge printer "
+                     "on the new base, push it to the registry and deploy it to the plant cluster with a Helm chart.")
+    assert _part(image, "Build the container image")[0] == "cicd"  # an image built is cicd's

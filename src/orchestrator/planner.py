@@ -1632,9 +1632,17 @@ def _not_shipped(part: str, chosen: Route, classifier: Classifier) -> Route:
     domains = classifier.config.domains
     if _DOCUMENT_RE.match(part) and "docs" in domains:
         return dataclasses.replace(chosen, domain="docs", master=domains["docs"].master)
-    if part.split()[0].lower() in _PEOPLE_WORK and "development" in domains:
+    if (part.split()[0].lower() in _PEOPLE_WORK or _MAKES_SOFTWARE_RE.match(part)) and "development" in domains:
+        # a service, an API or a tool to build is development's in a delivery task: only its deploy is cicd's
         return dataclasses.replace(chosen, domain="development", master=domains["development"].master)
     return chosen
+
+
+_MAKES_SOFTWARE_RE = re.compile(
+    r"\s*(?:then\s+)?(?:build|create|write|develop|implement|code)\s+(?:an?\s+|the\s+|our\s+|one\s+)?"
+    r"(?:(?:small|new|simple|tiny|little|lightweight|internal)\s+)*(?:[\w-]+\s+){0,2}?(?:service|microservice|api|"
+    r"app|application|web\s+app|tool|cli|library|portal|bot|plugin)s?\b", re.IGNORECASE)
+"""Software made (``Build a small service that renders labels``): development's, whatever the task's master."""
 
 
 def _likely_verb(part: str, starts: bool) -> bool:
