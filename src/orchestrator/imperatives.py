@@ -241,13 +241,18 @@ def as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> s
     """``sentence`` as an imperative (or unchanged when it is one, or names things to make); None for context.
     ``nested``: read once already after a "that" (a second is not read on: "We want that We want that ..."
     14,000 characters long recursed too deep)."""
-    work = _as_work(sentence, verbs, nested=nested)
+    work = _as_work(_DANGLING_RE.sub("", sentence), verbs, nested=nested)
     item = _BULLET_RE.match(sentence) if work is None and "\n" not in sentence else None
-    if item is not None and (rest := _as_work(sentence[item.end():], verbs, nested=True)):
+    if item is not None and (rest := _as_work(_DANGLING_RE.sub("", sentence[item.end():]), verbs, nested=True)):
         # a list's item is work though worded as a statement ("- the dock schedule should go into the booking
         # system"): read without its mark, which it keeps for the list's reader
         return f"{item.group()}{rest[:1].lower()}{rest[1:]}"
     return work
+
+
+_DANGLING_RE = re.compile(r"(?:\s*[,;])?\s+(?:and|or|and/or|plus)\s*[,;]?\s*$|\s*[,;]\s*$", re.IGNORECASE)
+"""A list's item cut where the writer's sentence runs on into the next item (``1. Compile the fixes for the high
+findings, and`` over ``2. ship them ...``): the conjunction belongs to no part."""
 
 
 def _as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> str | None:
@@ -273,8 +278,22 @@ def _as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> 
     if given:
         text = _capital(given.group("rest"))  # "Given I am logged in, when I click X, the item is added": the outcome
     label = _LABEL_RE.match(text)
+    if label and label.group("rest") and label.group("label").lower() in GATHERING_VERBS \
+            and not _verb_first(label.group("rest"), verbs):
+        # "Collect: pipeline logs, change approvals and test reports": the verb over its objects, not a heading
+        text = f"{label.group('label')} {label.group('rest').strip()}"
+        label = None
+    if label and label.group("label").lower() in _TAG_LABELS and not _verb_first(label.group("rest") or "", verbs):
+        return None  # "Label: post-production", "Epic: Q1 compliance": how the work is filed ("Epic: build X" is work)
+    if (_KIND_LINE_RE.match(text) and not _verb_first(text, verbs) and not _FINITE_RE.search(text)) \
+            or _DUE_RE.match(text):
+        return None  # "Epic for Q2.", "Auditor finding from the assessment (minor).", "Due before 15 Jan.": no work
     aim = label.group("rest") if label and label.group("label").lower() in _GOALS else None
     noted = _NOTED_RE.match(text) if aim is None else None
+    if noted and noted.group("label").lower().split()[0] in ("due", "deadline") \
+            and _THING_RE.match(noted.group("rest")):
+        # "Due before the board meeting on 15 January: a report of the patch level ...": what is due is the work
+        text, noted = _capital(noted.group("rest").strip()), None
     if noted and set(noted.group("label").lower().split()[:2]) & _NOTED:
         # "Target: 30 days per our vuln SLA", "Goal for H1: every tool behind SSO", "Auditor finding from last
         # year's SOC 2: root has virtual MFA only": when, what is wanted or what is wrong; only a verb after it is work
@@ -426,6 +445,20 @@ _NOTED_RE = re.compile(r"^#*\s*(?P<label>[A-Za-z][\w'’ .-]{0,50}?)\s*:\s+(?P<r
 _NOTED = frozenset({"goal", "goals", "objective", "objectives", "target", "targets", "deadline", "due", "sla", "eta",
                     "finding", "findings", "observation", "observations", "symptom", "symptoms"})
 """A label's first two words that make it an aim, a date or a finding (``Goal for H1``, ``Auditor finding from ...``)."""
+_TAG_LABELS = frozenset({"label", "labels", "tag", "tags", "epic", "sprint", "fix version", "fix versions"})
+"""Labels that file the work in a tracker: a name after them is no part; work after them is (``Epic: build X``)."""
+GATHERING_VERBS = frozenset({"collect", "gather", "compile", "assemble"})
+"""Verbs that, as a label (``Collect: pipeline logs, approvals``, ``Collect:`` over a list), govern what follows."""
+_KIND_LINE_RE = re.compile(
+    r"^(?:[\w'’-]+\s+){0,3}?(?:epic|user\s+story|story|initiative|finding|nonconformit(?:y|ies)|non-conformit(?:y|ies)|"
+    r"observation|audit\s+point)(?:\s+(?:#?\d[\w.-]*|for|from|of|in|on|under|raised|after)\b[^.!?:;]{0,80}?)?"
+    r"(?:\s*\([^()]{0,60}\))?[.!]?\s*$", re.IGNORECASE)
+"""A line that names what kind of item the task is (``Epic for Q2``, ``Auditor finding from the NIS2 assessment
+(major nonconformity)``, ``TISAX finding 4.2.1``): how it is filed, not work."""
+_DUE_RE = re.compile(r"^(?:(?:this\s+is|it\s+is|all)\s+)?(?:due|deadline(?:\s+is)?)\s+(?:before|by|on|in|at|for|until|"
+                     r"no\s+later\s+than|end\s+of)\b[^:;]{0,80}$", re.IGNORECASE)
+"""A deadline said as a sentence (``Due before the follow-up on 15 Jan.``): the handoff carries it, no part does."""
+_THING_RE = re.compile(r"\s*(?:an?|the|one|two|three|our|\d+)\s+\S", re.IGNORECASE)
 _NUMBERED_RE = re.compile(r"(?:^|\s)(?:\(?(?:[a-h]|\d{1,2})\)|\d{1,2}\.)\s")
 """A list's numbers or letters (``(1) enable ...``, ``a) ...``), not a parenthesis's end (``(already deployed, HA)``)."""
 _CONTEXT_LABELS = frozenset({
@@ -1242,6 +1275,7 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
             item.group("name").split(maxsplit=1)[0].lower() in known  # "Goals:" over "- Script the promotion ..."
         if not out and (not aside or wanted) and not re.match(r"\s*#{1,6}\s", line):  # a heading names a section
             kept.append(line)
+    kept = _verb_over_list(kept)
     bullets = [(n, found) for n, line in enumerate(kept) if (found := _BULLET_RE.match(line))]
     if len(bullets) == 1:  # a list of one ("- Add a reconnect loop") is a sentence: no list reads it
         kept[bullets[0][0]] = kept[bullets[0][0]][bullets[0][1].end():]
@@ -1262,6 +1296,33 @@ def as_work_text(text: str, verbs: Collection[str]) -> str:
                      for n, sentence in enumerate(said)
                      if not (n < asked and _told(sentence, known)) and not (asks and reports[n])
                      and (work := as_work(sentence, verbs)))
+
+
+_VERB_HEAD_RE = re.compile(r"\s*(?P<verb>[A-Za-z]+)\s*:\s*$")
+_ITEM_MARK_RE = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s+(?=\S)")
+
+
+def _verb_over_list(lines: list[str]) -> list[str]:
+    """A gathering verb alone over a list (``Collect:`` over ``- the access logs``, ``- the change tickets``): each
+    item is that verb's object (``- Collect the access logs``), the verb alone is no part."""
+    out: list[str] = []
+    verb, head_line = "", ""
+    for line in lines:
+        head = _VERB_HEAD_RE.match(line)
+        mark = _ITEM_MARK_RE.match(line) if verb else None
+        if mark is not None:
+            item = line[mark.end():]
+            out.append(f"{mark.group()}{verb} {item[:1].lower() if not item[1:2].isupper() else item[:1]}{item[1:]}")
+            head_line = ""
+            continue
+        if head_line:
+            out.append(head_line)  # nothing listed under it: kept as written
+        verb, head_line = "", ""
+        if head and head.group("verb").lower() in GATHERING_VERBS:
+            verb, head_line = head.group("verb").capitalize(), line
+            continue
+        out.append(line)
+    return out + ([head_line] if head_line else [])
 
 
 def _imperative(sentence: str, known: frozenset[str]) -> bool:
@@ -1362,12 +1423,23 @@ def _subject_of(sentence: str) -> str:
     return " ".join(words[:2])
 
 
+_MISSING_RE = re.compile(
+    r"(?:we|they|the\s+(?:[\w-]+\s+){0,2}?(?:team|company|site|plant|business))\s+(?:cannot|can't|can\s+not|could\s+not|"
+    r"couldn't|(?:are|were|is|was)\s+(?:not\s+)?unable\s+to)\s+(?:show|prove|demonstrate|evidence|produce|provide|"
+    r"tell|explain|say)\b|there\s+(?:is|are|was|were)\s+no\s+(?:[\w-]+\s+){0,2}?(?:evidence|records?|proof|"
+    r"reviews?|documentation|logs?|owners?|process|procedure|policy)\b", re.IGNORECASE)
+"""A finding stated (``We cannot show that the firewall rules are reviewed``, ``There is no record of ...``): what is
+missing, which the asks beside it answer."""
+
+
 def _reports(sentence: str, known: frozenset[str]) -> bool:
     """A sentence that tells how things are or were (``The channel shows them as filtered``, ``Release 7.3 passed
     UAT on Monday``, ``Our services build on a python:3.9 base``), what someone reports or what someone else will
     do later; not an ask (an imperative, "we need", "must", "required", "please"), a list's item, a label or a
     question, nor a thing named without a verb (``A retry queue for failed webhooks``)."""
     text = _SINCE_RE.sub("", _MARKS_RE.sub("", sentence.strip()), count=1)
+    if _MISSING_RE.match(text):
+        return True  # "We cannot show a review of admin accounts": the finding the asks answer, not an ask
     if not text or "?" in text or re.search(r":(?:\s|$)", text) or _ITEM_RE.match(sentence) or _BULLET_RE.match(sentence):
         return False  # a label's colon ("Scope: ..."), not a name's ("python:3.9")
     if coming(text) is not None:

@@ -29,6 +29,7 @@ from orchestrator.classify import Classifier
 from orchestrator.config import PlannerConfig
 from orchestrator.imperatives import (
     COMMON_NOUNS,
+    GATHERING_VERBS,
     PEOPLE,
     SCOPE_LABELS,
     TEAM_NAMES,
@@ -127,6 +128,11 @@ _SECURING_RE = re.compile(
     r"encrypt|hash|mask|redact|sanitize|sanitise|escape|block|close|lock|rewrite|replace|invalidate|re-?issue)\b",
     re.IGNORECASE)
 """Security parts that change something (``Revoke the AWS keys``), unlike a scan or an audit."""
+_WRITES_DOCUMENT_RE = re.compile(
+    r"^\s*(?:then\s+)?(?:write|draft)\s+(?:down\s+|up\s+)?(?:an?\s+|the\s+|our\s+)?(?:[\w-]+\s+){0,3}?(?:narrative|"
+    r"recommendations?|(?:cover\s+)?note|memo|procedure|letter|statement|lessons(?:\s+learned)?)\b", re.IGNORECASE)
+"""Writing a document (a control narrative, a recommendation, a procedure, the lessons learned): documentation work,
+whoever's it is, not an implementation."""
 _DESIGN_RE = re.compile(r"\b(design|architect\w*|spec(?:ification)?|rfc|proposal|plan the)\b", re.I)
 _TEST_RE = re.compile(r"\b(tests?|testing|qa|e2e|coverage|verify|validate|regression|smoke|test\s+suite)\b", re.I)
 _RUNS_TESTS_RE = re.compile(r"^\s*(?:run|execute|re-?run)\b.*\b(?:tests?|suites?|smoke|regression|e2e|qa)\b", re.I)
@@ -204,8 +210,8 @@ def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> st
         return "cutover"  # switching traffic comes after everything it switches to
     if _RETIRE_RE.match(text):
         return "retire"  # the old thing goes last: after the new one runs, and after the switch to it
-    if domain == "docs":
-        return "docs"
+    if domain == "docs" or _WRITES_DOCUMENT_RE.match(text):
+        return "docs"  # "Write a short control narrative", "write down the review procedure": a document, no code
     if domain == "security":
         # revoking, rotating, patching, adding CSRF tokens, an audit log is security work done, not a review of
         # others' work
@@ -265,6 +271,7 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
             title = _PARTICLE_RE.sub("", verbs.sub("", title[joint.end():], count=1).strip())
         title = re.sub(r"^(?:an?|the|our|its)\s+", "", title, flags=re.I)
     title = _PARTICLE_RE.sub("", title)  # "Lock down the admin panel"
+    title = re.sub(r"^of\s+(?:an?\s+|the\s+|our\s+)?(?=\S)", "", title, flags=re.I)  # "Pen test of the portal": a noun
     program = _PROGRAM_RE.match(title)
     if program:
         title = program.group(1)  # "Hardening sprint for the admin panel": the admin panel
@@ -444,10 +451,12 @@ _SUITE_RE = re.compile(r"\b(?:regression|unit|integration|e2e|end-to-end|smoke|a
 _SECURITY_RUN_RE = re.compile(r"\b(?:secur\w*|pen[\s-]*test\w*|penetration|vulnerab\w*|sast|dast|ssl|tls|cve|"
                               r"dependency|audit|threat)\b", re.IGNORECASE)
 """A suite whose findings have severities: a security test suite keeps the security sentence."""
-_TO_NEW_API_RE = re.compile(r"^\s*(?:migrate|move|port)\b[^.;]*?\bto\s+(?:the\s+)?(?:[\w.'’-]+\s+){0,4}?(?:api|sdk|"
-                            r"library|framework)\b", re.IGNORECASE)
-"""Code moved onto another API or SDK (``Move receipt validation in the BFF to the App Store Server API``): code is
-written against it, so it is designed and tested, unlike data or hosts moved."""
+_TO_NEW_API_RE = re.compile(r"^\s*(?:migrate|move|port)\b[^.;]*?\b(?:to\s+(?:the\s+)?(?:[\w.'’-]+\s+){0,4}?(?:api|sdk|"
+                            r"library|framework)|in\s+(?:the|our)\s+(?:[\w-]+\s+){0,2}?(?:ui|frontend|front-end|"
+                            r"backend|back-end|app|client|code|codebase)\b)\b", re.IGNORECASE)
+"""Code moved onto another API or SDK (``Move receipt validation in the BFF to the App Store Server API``), or within
+a program (``Move card entry to Stripe Elements in the checkout UI``): code is written against it, so it is designed
+and tested, unlike data or hosts moved."""
 
 
 def _quoted_lines(text: str) -> frozenset[str]:
@@ -1308,7 +1317,9 @@ _NOTHING_MADE = frozenset({
     "lock", "unlock", "expire", "ask",
     # operating and re-running what exists: a failover, a reboot, a reprice or a re-import makes nothing either
     "fail", "failover", "fail-over", "reboot", "cut", "switch", "apply", "tag", "publish", "submit", "reprice",
-    "recalculate", "recompute", "reindex", "re-index", "reimport", "re-import", "resend", "re-send", "resubmit"})
+    "recalculate", "recompute", "reindex", "re-index", "reimport", "re-import", "resend", "re-send", "resubmit",
+    # gathering records for someone (an auditor, a regulator): evidence is collected, not built
+    "collect", "gather", "compile", "assemble"})
 """Verbs of work on what exists (recovery, clean-up, moving, telling, a response to an incident): a plan made only
 of them has nothing to design and no code of its own to unit-test (``Restore the ledger DB, re-sync the cache, resume
 the batch``, ``Block the sender, pull the e-mail from every mailbox``)."""
@@ -1318,10 +1329,11 @@ _RUN_OR_KEEP = frozenset({
     "get"})
 """Verbs of work that runs, measures, operates or answers what exists (``Measure p99 latency``, ``Watch the query
 latency for a day``, ``Renew it``, ``Triage what they find``): they make nothing either (see ``_NOTHING_MADE``)."""
-_NOT_MADE_RE = re.compile(r"^\s*(?:(?:write|type|sum|wrap)\s+up|(?:find|work|figure|sort)\s+out|look\s+into|hand\s+over|"
+_NOT_MADE_RE = re.compile(r"^\s*(?:(?:write|type|sum|wrap)\s+(?:up|down)|(?:find|work|figure|sort)\s+out|look\s+into|hand\s+over|"
                           r"(?:write|draft|prepare|produce|send|share|circulate)\s+(?:up\s+)?(?:an?\s+|the\s+|our\s+)?"
                           r"(?:[\w-]+\s+){0,2}?(?:post-?mortem|report|summary|write-?up|rca|timeline|memo|findings|notes|"
-                          r"status\s+update|lessons)\b)", re.IGNORECASE)
+                          r"status\s+update|lessons|narrative|recommendations?|(?:cover\s+)?note|letter|procedure|"
+                          r"polic(?:y|ies)|register|(?:evidence\s+)?pack|evidence|statement)\b)", re.IGNORECASE)
 """Finding out and writing up (``Find out how they got in``, ``Write a postmortem``, ``Write up the bottlenecks``):
 an answer or a report, not code to design and unit-test."""
 
@@ -1334,6 +1346,9 @@ def _builds(item: _Item) -> bool:
         verb not in _NOTHING_MADE and verb not in _RUN_OR_KEEP and not _NOT_MADE_RE.match(item.text))
 
 
+_FIXES_RE = re.compile(r"^\s*(?:then\s+)?(?:implement|apply|make|ship|write|develop|roll\s+out)\s+(?:the\s+|all\s+)?"
+                       r"(?:[\w-]+\s+){0,2}?(?:fix(?:es)?|patch(?:es)?|remediations?)\b", re.IGNORECASE)
+"""A fix named as a thing made (``Implement fixes for the findings``): a repair, designed like ``Fix ...``."""
 _REPAIRS = frozenset({"fix", "upgrade", "bump", "patch", "update", "remove", "delete", "rename", "repair", "revert",
                       "pin", "port", "restore"})
 """Verbs that change what exists: work made only of them needs no design of its own."""
@@ -1360,7 +1375,10 @@ _GIVEN_TO_RE = re.compile(r"(?:give|grant|send|offer|show|assign|issue|lend|let)
 _AND_RECEIVER_RE = re.compile(r"[a-z][\w-]*\s+(?:a|an|the|their|its|our|access|read|write)\s")
 """``Give biomed`` | ``pharmacy an internal web tool``: a verb and its first receiver, the second receiver and what
 both get (a clause cut at "and" inside a verb's two objects)."""
-_CONDITION_RE = re.compile(r"(?:once|when|whenever|after|before|if|as\s+soon\s+as|until|unless|while)\s", re.IGNORECASE)
+_CONDITION_RE = re.compile(r"(?:once|when|whenever|after|before|if|as\s+soon\s+as|until|unless|while|"
+                           r"for\s+(?:the|a|an|our|this|that|each|every|all|its|their))\s", re.IGNORECASE)
+"""A condition, or what the work is for (``For the ISO 27001 surveillance audit, collect ...``), that opens a
+sentence: it goes with the work after it, no part of its own (was ``Run the For the ISO 27001 ... audit``)."""
 
 
 def _condition_last(items: list[str]) -> list[str]:
@@ -1480,9 +1498,12 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             continue
         if separator.strip() and separator.strip() in ".;!?":
             previous, making, verb, placed = None, False, "", ""  # a new sentence: nothing joins the one before
+        gathers = previous is not None and (lead := _LEAD_VERB_RE.match(previous.text)) is not None \
+            and lead.group("verb").lower() in GATHERING_VERBS  # "Collect pipeline logs, change approvals and ...": objects
         if previous is not None and not whole and not making and separator.strip(", ").lower() in ("", "and") \
-                and separator.startswith(",") and _BARE_OBJECT_RE.fullmatch(part) and not placed \
-                and (listing or not (openings[place] or (series and _likely_verb(part, False)))):
+                and (separator.startswith(",") or (gathers and listing)) and not placed \
+                and (_BARE_OBJECT_RE.fullmatch(part) or (gathers and _BARE_OBJECT_RE.match(part))) \
+                and (listing or gathers or not (openings[place] or (series and _likely_verb(part, False)))):
             # "Move iOS and Android builds, tests, and store uploads to GitHub Actions": the verb's objects, not a
             # part "Write tests" nor "Store uploads to ..." ("store" opens no part after a bare object)
             previous.text += f"{separator}{part}"
@@ -1498,7 +1519,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         # what another part finds is no word of this part's own work ("Triage what they find" is no inventory)
         route = _part_route(_FOUND_BY_RE.sub("", part), classifier, openings[place])
         if route.domain != "security" and "security" in classifier.config.domains and (
-                _SECURITY_ASKED_RE.match(part) or _SECRETS_MOVED_RE.match(part)):
+                _SECURITY_ASKED_RE.match(part) or _SECRETS_MOVED_RE.match(part) or _SECURITY_RUN_OPENS_RE.match(part)):
             route = dataclasses.replace(route, domain="security", strong=True,
                                         master=classifier.config.domains["security"].master)
         if route.domain == "security" and _OTHER_REVIEW_RE.search(part) and "development" in classifier.config.domains \
@@ -1535,7 +1556,13 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         # "make sure the app builds and the analytics unit tests pass": one check of two results
         shared = shared or (separator.strip().lower() == "and" and previous is not None and not opening
                             and bool(_CHECKS_RESULT_RE.match(previous.text)) and bool(_RESULT_STATE_RE.match(part)))
-        qualifier = together or where or shared or (
+        # "Collect the pipeline logs and the deployment approvals": what is gathered, one part ("deployment" names
+        # no deploy to set up)
+        # ... and what a colon opens ("Prepare the evidence pack: the access reviews, the change tickets and the
+        # backup restore tests"): what it holds, not a part "Set up the backup restore tests"
+        gathered = (gathers or (previous is not None and ": " in previous.text)) and not opening \
+            and separator.strip(", ").lower() in ("", "and") and bool(_OBJECT_START_RE.match(part))
+        qualifier = together or where or shared or gathered or (
             not names_work(part) and (separator.strip().lower() == "with" or not making))
         if previous is not None and not whole and not opening and (not route.strong or qualifier) \
                 and owner in (None, previous_owner):
@@ -1613,6 +1640,11 @@ _PHRASE_HEAD_RE = re.compile(r"\s(?:in|on|for|to|with|at|from|so|that|which|who|
 _SECRETS_MOVED_RE = re.compile(r"\s*(?:then\s+)?(?:migrate|move|port|transfer)\s+(?:the\s+|our\s+|all\s+)?(?:[\w-]+\s+){0,2}?"
                                r"(?:secrets?|credentials?|passphrases?|passwords?|api\s+keys?|signing\s+keys?|private\s+keys?|"
                                r"keystores?)\b", re.IGNORECASE)
+_LEAD_VERB_RE = re.compile(r"\s*(?:then\s+)?(?P<verb>[\w-]+)", re.IGNORECASE)
+_SECURITY_RUN_OPENS_RE = re.compile(r"\s*(?:then\s+)?(?:pen\s*-?test|penetration[\s-]+test|re-?scan|re-?pen\s*-?test)\b",
+                                    re.IGNORECASE)
+"""A part whose own act is a pen test or a rescan (``Pentest it before go-live``, ``rescan it``): security's review,
+whatever the task's master or the words after it (``go-live`` is when, not a deploy)."""
 """Secrets moved (``Migrate signing secrets and the match passphrase``): security's, as a rotation is, though
 "migrate" is a word of code moved."""
 
@@ -1693,9 +1725,17 @@ def _not_shipped(part: str, chosen: Route, classifier: Classifier) -> Route:
     domains = classifier.config.domains
     if _DOCUMENT_RE.match(part) and "docs" in domains:
         return dataclasses.replace(chosen, domain="docs", master=domains["docs"].master)
-    if part.split()[0].lower() in _PEOPLE_WORK and "development" in domains:
+    if (part.split()[0].lower() in _PEOPLE_WORK or _MAKES_SOFTWARE_RE.match(part)) and "development" in domains:
+        # a service, an API or a tool to build is development's in a delivery task: only its deploy is cicd's
         return dataclasses.replace(chosen, domain="development", master=domains["development"].master)
     return chosen
+
+
+_MAKES_SOFTWARE_RE = re.compile(
+    r"\s*(?:then\s+)?(?:build|create|write|develop|implement|code)\s+(?:an?\s+|the\s+|our\s+|one\s+)?"
+    r"(?:(?:small|new|simple|tiny|little|lightweight|internal)\s+)*(?:[\w-]+\s+){0,2}?(?:service|microservice|api|"
+    r"app|application|web\s+app|tool|cli|library|portal|bot|plugin)s?\b", re.IGNORECASE)
+"""Software made (``Build a small service that renders labels``): development's, whatever the task's master."""
 
 
 def _likely_verb(part: str, starts: bool) -> bool:
@@ -1950,7 +1990,7 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route, *, a
         and not any(_BUILD_NEW_RE.search(item.text) for item in items)
     if implement and not minor and "design" not in phases and not upkeep and (
             len(items) < 3 or not all(item.text.split(maxsplit=1)[0].lower() in _REPAIRS or _EXTENDS_RE.match(item.text)
-                                      for item in made)):
+                                      or _FIXES_RE.match(item.text) for item in made)):
         items.append(_Item(f"Design {topic} architecture", "design", "development", [], min(i.group for i in implement)))
     if len(items) < 3:
         last = max(item.group for item in items) if items else 0
@@ -1961,7 +2001,9 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route, *, a
 
 _MAINTENANCE_TOPIC_RE = re.compile(
     r"\b(?:roll-?backs?|reverts?|hot-?fix(?:es)?|patch(?:es|ing)?|upgrades?|fail-?overs?|fail-?backs?|"
-    r"dr\s+(?:tests?|drills?)|cves?(?:-\d+-\d+)?|vulnerabilit(?:y|ies)|findings?|certificates?|certs?)\b|\b(?:release|version)\s+v?\d|\bv?\d+\.\d+(?:\.\d+)?\b|"
+    r"dr\s+(?:tests?|drills?)|cves?(?:-\d+-\d+)?|vulnerabilit(?:y|ies)|findings?|certificates?|certs?|evidence(?!\s+(?!for\b|of\b|to\b)[a-z])|"
+    r"questionnaires?|non-?conformit(?:y|ies)|"
+    r"(?:audits?|assessments?|reviews?|pen\s*-?tests?|penetration\s+tests?)(?=\s*(?:$|and\b|&|,)))\b|\b(?:release|version)\s+v?\d|\bv?\d+\.\d+(?:\.\d+)?\b|"
     r"\b[a-z]+(?:-[a-z]+)*-\d{1,3}\b|\b[A-Z]{2,10}-\d+\b|(?:^|\s)--[a-z][\w-]*", re.IGNORECASE)
 """A topic that is no system to design: a rollback, a patch, a CVE, a failover, a certificate, a release (``7.3``), a
 host (``pacs-arch-02``), a ticket (``INC-2291``) or a command-line flag (``--since``); unless it names a system
