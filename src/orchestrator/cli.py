@@ -53,12 +53,13 @@ from orchestrator.models import MASTERS, Event, Handoff, OrchestratorState, Plan
 from orchestrator.planner_answer import PlannerAnswer
 from orchestrator.planner_prompt import PromptError, load_template, render
 from orchestrator.store import FolderStore, Snapshot, StoreError
+from orchestrator.task_schema import QueueTaskOnDisk
 from orchestrator.timestamps import now_iso, utc_now
 from orchestrator.web import eventlog
 
 EXIT_FAILED, EXIT_USAGE, EXIT_RUNNING = 1, 2, 3
 SCHEMAS: dict[str, type[BaseModel]] = {
-    "task": QueueTask, "plan": Plan, "subtask": Subtask, "handoff": Handoff, "state": OrchestratorState,
+    "task": QueueTaskOnDisk, "plan": Plan, "subtask": Subtask, "handoff": Handoff, "state": OrchestratorState,
     "event": Event, "config": Config, "planner-answer": PlannerAnswer,
 }
 
