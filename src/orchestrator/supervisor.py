@@ -690,7 +690,8 @@ class Supervisor:
                 self.outbox.emit("write_recovered", key=f"{o}:lock_free:{subtask_id}:"
                                  f"{self.outbox.last_of(f'{o}:lock_wait:{subtask_id}')}",
                                  subtask_id=subtask_id, orchestration_id=o,
-                                 path=str(self._subtask_file(subtask_id).path), action="none: written")
+                                 path=str(self._subtask_file(subtask_id).path),
+                                 action="nothing to do: written once the lock was free")
             written.append(plan.subtask(subtask_id))
         if failed is not None:
             raise failed
