@@ -550,6 +550,21 @@ def test_a_lock_freed_while_the_daemon_was_down_is_said_cleared_at_the_next_star
 
 
 
+def test_a_wait_the_events_file_leaves_open_is_closed_by_the_next_start_that_can_write() -> None:
+    """A wait said (here written into the events file as a crash would leave it), with nothing else left to redo at
+    the start: the file is written again and the wait closed, not left open for good (its subtask looked at again
+    on a timer, for ever)."""
+    sim = started()
+    wait = {"timestamp": "2025-11-05T18:00:00.000Z", "type": "write_failed", "source": "orchestrator",
+            "event_id": f"{ORCH}:lock_wait:{sid('backend')}:1", "orchestration_id": ORCH, "subtask_id": sid("backend")}
+    events = sim.store.files[sim.layout.events]
+    sim.store.files[sim.layout.events] = events + json.dumps(wait).encode() + b"\n"
+    sim = sim.restart()
+    sim.tick(1)
+    assert [e["event_id"] for e in sim.events("write_recovered")] == [f"{ORCH}:lock_free:{sid('backend')}:1"]
+    assert sim.core.supervisor.locked_out == []
+
+
 def test_an_unreadable_later_stage_subtask_file_holds_up_nothing_else() -> None:
     sim = started()
     sim.store.put(sim.layout.subtask(sid("backend")), b"[1, 2, 3]")

@@ -145,6 +145,8 @@ class Supervisor:
             for subtask in plan.subtasks:
                 if self._lock_wait_open(plan.orchestration_id, subtask.subtask_id):
                     self._locked_out[subtask.subtask_id] = "said before this start"
+                    # written again (each write idempotent), so that the wait ends with its write_recovered
+                    self._dirty.setdefault(plan.orchestration_id, {}).setdefault(subtask.subtask_id, False)
         for plan in list(self.registry.plans.values()):
             if self.outbox.held_events(plan.orchestration_id):
                 # the last change's effects may be half written: write them all again
