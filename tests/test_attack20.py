@@ -239,8 +239,8 @@ def test_three_plans_advancing_in_one_pass_with_a_locked_file_each_hold_it_for_o
 
 def test_what_the_holder_wrote_under_its_lock_is_kept_when_the_file_is_written_once_free() -> None:
     """Held: the daemon's write, refused while another process held the file, is a read-modify-write once the lock
-    is free: what the holder wrote meanwhile stays; a restart meanwhile says the wait once more (the mark is in
-    memory) and writes the file once free, with one handoff."""
+    is free: what the holder wrote meanwhile stays; a restart meanwhile does not say the wait again (the events file
+    says it is open: ops22) and writes the file once free, with one handoff and one ``write_recovered``."""
     from test_core import HeldStore, sid
 
     from sim import SUBTASKS
@@ -262,11 +262,12 @@ def test_what_the_holder_wrote_under_its_lock_is_kept_when_the_file_is_written_o
     sim = Sim(restarted, sim.config, sim.clock, sim.processes)
     sim.start()
     sim.tick(1)
-    assert len(sim.events("write_failed", subtask_id=sid("backend"))) == 2 and not sim.events("subtask_invalid")
+    assert len(sim.events("write_failed", subtask_id=sid("backend"))) == 1 and not sim.events("subtask_invalid")
     restarted.held.clear()
     sim.tick(1)
     backend = sim.subtask(sid("backend"))
     assert (backend["status"], backend["note"]) == ("assigned", "the holder's")
+    assert len(sim.events("write_recovered", subtask_id=sid("backend"))) == 1
     assert len(sim.events("handoff_created", subtask_id=sid("backend"))) == 1
 
 

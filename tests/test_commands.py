@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -238,7 +239,7 @@ def test_a_planned_task_moved_to_one_master_with_the_real_daemon(folder: Path, d
                     queue_doc(task("t-p", "Add authentication system with security audit and docs")))
     daemon.wait_event("stage_started", orchestration_id="orch-t-p")
     refused = cli(folder, "move", "t-p", "docs", check=False)
-    assert refused.returncode == 1 and "not a master" in refused.stderr
+    assert refused.returncode == 2 and "not a master" in refused.stderr  # a typo: usage (ops22)
     said = cli(folder, "move", "orch-t-p", "security").stdout
     assert "orch-t-p is aborted and its task given to security" in said
     daemon.wait_event("task_assigned", task_id="t-p")
@@ -276,3 +277,73 @@ def test_events_follow_starts_over_on_a_rotated_file(tmp_path: Path) -> None:
         out.write('{"type": "f"}\n')
     until(4)
     assert seen == ["c", "d", "e", "f"]
+
+
+# --- ops22: the task schema describes the task as the daemon leaves it ------------------------------------------------
+
+
+def _shipped_task_schema() -> dict[str, Any]:
+    return dict(json.loads((Path(__file__).parent.parent / "docs/schemas/task.json").read_text()))
+
+
+def _queue_tasks(folder: Path) -> list[dict[str, Any]]:
+    return list(json.loads((folder / "task-queue.json").read_text())["tasks"])
+
+
+def _check_against_the_schema(tasks: list[dict[str, Any]], others: set[str] = frozenset()) -> None:
+    """Each task validates, every field the daemon wrote is described by name (not only let through as "any other
+    field", which is how the schema of what the daemon reads let everything pass), and each status it wrote is one
+    the schema lists. ``others``: the fields the test itself gave the task, as another writer would."""
+    from schema_check import problems, undescribed
+
+    schema = _shipped_task_schema()
+    written = {s for option in schema["properties"]["status"]["anyOf"] for s in option.get("enum", [])}
+    for entry in tasks:
+        assert problems(entry, schema) == [], entry
+        assert set(undescribed(entry, schema)) <= others, entry["id"]
+        assert entry["status"] in written, entry
+        for attempt in entry.get("previous_attempts", []):
+            assert undescribed(attempt, schema["$defs"]["EarlierAttempt"]) == [], attempt
+
+
+def test_a_queue_a_finished_orchestration_left_validates_against_the_task_schema(worked: Path) -> None:
+    [done] = _queue_tasks(worked)
+    assert done["status"] == "completed" and done["report"] and done["completed_at"]
+    _check_against_the_schema([done])
+
+
+def test_a_queue_the_real_daemon_wrote_validates_against_the_task_schema(folder: Path, daemon: DaemonProcess) -> None:
+    """Routed, planned, blocked, cancelled, retried and moved: every field the daemon and its commands write."""
+    cycle = [{"id": "a", "title": "A", "dependencies": ["b"]}, {"id": "b", "title": "B", "dependencies": ["a"]}]
+    write_by_rename(folder / "task-queue.json", queue_doc(
+        task("t-s", "Fix XSS in the login form"), task("t-m", "Fix the login page layout"),
+        task("t-p", "Add authentication system with security audit and docs"),
+        task("t-b", "Custom plan", subtasks=cycle, reporter="someone")))
+    daemon.wait_event("task_assigned", task_id="t-m")
+    daemon.wait_event("stage_started", orchestration_id="orch-t-p")
+    daemon.wait_event("task_blocked", task_id="t-b")
+    cli(folder, "cancel", "t-s", "--reason", "wrong form")
+    daemon.wait_event("task_cancelled", task_id="t-s")
+    cli(folder, "retry", "t-s")
+    daemon.wait_event("handoff_created", task_id="t-s", attempt=2)
+    cli(folder, "move", "t-m", "cicd")
+    daemon.wait_event("handoff_created", task_id="t-m", master="cicd")
+    tasks = {t["id"]: t for t in _queue_tasks(folder)}
+    assert tasks["t-s"]["previous_attempts"] and tasks["t-m"]["moved_by"] and tasks["t-p"]["orchestration_id"]
+    assert tasks["t-b"]["status"] == "blocked"
+    _check_against_the_schema(list(tasks.values()), others={"reporter"})
+
+
+def test_the_task_schema_check_refuses_what_the_daemon_never_writes() -> None:
+    """The opposite: the check is not a formality: a value out of range, a status as a number, an unknown master
+    moved to, and a field only another writer uses (accepted, but not described)."""
+    from schema_check import problems, undescribed
+
+    schema = _shipped_task_schema()
+    good = {"id": "t", "title": "T", "status": "assigned", "assigned_to": "security", "routing_confidence": 0.9}
+    assert problems(good, schema) == [] and undescribed(good, schema) == []
+    assert problems(good | {"routing_confidence": 2}, schema)
+    assert problems(good | {"status": 3}, schema)
+    assert problems(good | {"route_to": "qa"}, schema)
+    assert problems(good | {"previous_attempts": [{"status": "failed"}]}, schema)  # no attempt, no ended_at
+    assert problems(good | {"reporter": "x"}, schema) == [] and undescribed(good | {"reporter": "x"}, schema) == ["reporter"]

@@ -452,8 +452,8 @@ def test_a_second_process_sees_the_same_files() -> None:
 class HeldStore(MemoryStore):
     """Another process holds the locks of these paths past the lock timeout."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
         self.held: set[Path] = set()
 
     @contextmanager
@@ -461,6 +461,12 @@ class HeldStore(MemoryStore):
         if path in self.held:
             raise LockTimeout(f"{path}.lock: still held by another process after 10s")
         yield
+
+    def copy(self) -> HeldStore:
+        """A restarted process finds the same files, and the same locks held."""
+        clone = HeldStore(self.layout, self.files, self.settings)
+        clone.mtimes, clone.held = dict(self.mtimes), set(self.held)
+        return clone
 
 
 def test_a_subtask_file_locked_past_the_timeout_is_said_as_a_wait_and_written_once_free() -> None:
@@ -486,6 +492,77 @@ def test_a_subtask_file_locked_past_the_timeout_is_said_as_a_wait_and_written_on
     sim.tick(1)
     assert sim.subtask(sid("backend"))["status"] == "assigned"
 
+
+def test_a_lock_wait_is_said_once_across_restarts_and_once_more_when_it_clears() -> None:
+    """ops22: the "already said" mark lived in memory, so every restart said the same wait again. The events
+    file is the truth: a wait it says and no ``write_recovered`` closes is not said again; once the write
+    lands, one ``write_recovered``; a later wait on the same file is a new fault, said again."""
+    sim = Sim(store=HeldStore())
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    assert isinstance(sim.store, HeldStore)
+    backend = sim.layout.subtask(sid("backend"))
+    sim.store.held.add(backend)
+    sim.report(sid("design"), "start", worker_id="w1")
+    sim.report(sid("design"), "complete", result="designed", worker_id="w1")
+    sim.run(("subtask", sid("design")))
+    assert len(sim.events("write_failed", subtask_id=sid("backend"))) == 1
+    for _ in range(2):  # restarted while the lock is still held: the same fault, not said again
+        sim = sim.restart()
+        assert isinstance(sim.store, HeldStore)
+        sim.tick(1)
+        assert len(sim.events("write_failed", subtask_id=sid("backend"))) == 1
+        assert not sim.events("write_recovered")
+    sim.store.held.clear()
+    sim.tick(1)
+    assert sim.subtask(sid("backend"))["status"] == "assigned"
+    [cleared] = sim.events("write_recovered", subtask_id=sid("backend"))
+    assert cleared["path"] == str(backend)
+    sim = sim.restart()
+    sim.tick(1)
+    assert len(sim.events("write_recovered")) == 1 and len(sim.events("write_failed")) == 1
+    sim.report(sid("backend"), "fail", reason="x", worker_id="w2")
+    sim.store.held.add(backend)  # a new wait on the same file (the retry's write): a new fault, said
+    sim.tick(1)
+    sim.tick(60)
+    assert [e["event_id"] for e in sim.events("write_failed")] == [f"{ORCH}:lock_wait:{sid('backend')}:1",
+                                                                   f"{ORCH}:lock_wait:{sid('backend')}:2"]
+
+
+def test_a_lock_freed_while_the_daemon_was_down_is_said_cleared_at_the_next_start() -> None:
+    """The opposite of the above: the wait was said, the daemon stopped, the holder let go; the next start writes
+    the file and says the wait is over, once (its memory of the wait is gone: the events file says it)."""
+    sim = Sim(store=HeldStore())
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    assert isinstance(sim.store, HeldStore)
+    sim.store.held.add(sim.layout.subtask(sid("backend")))
+    sim.report(sid("design"), "start", worker_id="w1")
+    sim.report(sid("design"), "complete", result="designed", worker_id="w1")
+    sim.run(("subtask", sid("design")))
+    sim.store.held.clear()
+    sim = sim.restart()
+    sim.tick(1)
+    assert sim.subtask(sid("backend"))["status"] == "assigned"
+    assert len(sim.events("write_failed")) == 1 and len(sim.events("write_recovered")) == 1
+
+
+
+def test_a_wait_the_events_file_leaves_open_is_closed_by_the_next_start_that_can_write() -> None:
+    """A wait said (here written into the events file as a crash would leave it), with nothing else left to redo at
+    the start: the file is written again and the wait closed, not left open for good (its subtask looked at again
+    on a timer, for ever)."""
+    sim = started()
+    wait = {"timestamp": "2025-11-05T18:00:00.000Z", "type": "write_failed", "source": "orchestrator",
+            "event_id": f"{ORCH}:lock_wait:{sid('backend')}:1", "orchestration_id": ORCH, "subtask_id": sid("backend")}
+    events = sim.store.files[sim.layout.events]
+    sim.store.files[sim.layout.events] = events + json.dumps(wait).encode() + b"\n"
+    sim = sim.restart()
+    sim.tick(1)
+    assert [e["event_id"] for e in sim.events("write_recovered")] == [f"{ORCH}:lock_free:{sid('backend')}:1"]
+    assert sim.core.supervisor.locked_out == []
 
 
 def test_an_unreadable_later_stage_subtask_file_holds_up_nothing_else() -> None:

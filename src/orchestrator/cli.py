@@ -53,12 +53,13 @@ from orchestrator.models import MASTERS, Event, Handoff, OrchestratorState, Plan
 from orchestrator.planner_answer import PlannerAnswer
 from orchestrator.planner_prompt import PromptError, load_template, render
 from orchestrator.store import FolderStore, Snapshot, StoreError
+from orchestrator.task_schema import QueueTaskOnDisk
 from orchestrator.timestamps import now_iso, utc_now
 from orchestrator.web import eventlog
 
 EXIT_FAILED, EXIT_USAGE, EXIT_RUNNING = 1, 2, 3
 SCHEMAS: dict[str, type[BaseModel]] = {
-    "task": QueueTask, "plan": Plan, "subtask": Subtask, "handoff": Handoff, "state": OrchestratorState,
+    "task": QueueTaskOnDisk, "plan": Plan, "subtask": Subtask, "handoff": Handoff, "state": OrchestratorState,
     "event": Event, "config": Config, "planner-answer": PlannerAnswer,
 }
 
@@ -529,7 +530,7 @@ def _status(args: argparse.Namespace, config: Config) -> int:
         return EXIT_USAGE
     if not args.watch:
         print(json.dumps(picture, indent=2) if args.json else status.render(picture, palette))
-        return 0
+        return EXIT_FAILED if picture["problems"] else 0  # as doctor: a script can rely on it
     _interruptible()
     try:
         stream = getattr(sys.stdout, "stream", sys.stdout)
@@ -828,6 +829,10 @@ def _move(args: argparse.Namespace, config: Config) -> int:
     def edit(entry: dict[str, Any]) -> None:
         queue_edits.move(entry, args.master, by=_who(), now=now_iso(), has_plan=has_plan)
 
+    if normalize_master(args.master) not in (*MASTERS, queue_edits.PLAN):  # a typo is wrong usage, as argparse says
+        print(f"orchestrator move: {args.master!r} is not a master: {', '.join(MASTERS)}, or plan; nothing was changed",
+              file=sys.stderr)
+        return EXIT_USAGE
     store = make_store(args.coordination_dir, config)
     args.task_id = lookup.task_id(store, args.task_id)
     has_plan = queue_edits.has_plan(store, args.task_id)

@@ -166,13 +166,15 @@ class Engine:
         current = {(p.key, p.problem): p for p in problems}
         for key, p in current.items():
             if key not in self._reported:
-                self.outbox.emit("task_invalid", task_id=p.name, problem=p.problem)
+                self.outbox.emit("task_invalid", task_id=p.name, problem=p.problem,
+                                 action="skipped, left as it is: fix the task in the queue, it is read again then")
         self._reported = set(current)
 
     def _queue_unreadable(self, problem: str) -> None:
         if problem != self._queue_problem:
             self.outbox.emit("queue_unreadable", path=str(self.layout.queue), problem=problem,
-                             action="left as it is; read again on the next change")
+                             action="left as it is (never rewritten): fix it by hand or put back a good copy; "
+                                    "read again on the next change")
         self._queue_problem = problem
 
     # --- start-up --------------------------------------------------------------------------

@@ -90,7 +90,10 @@ class RoutingMemory:
         new: list[Correction] = [c for c in found if known.get(c.task_id, "") != c.master]
         # (a word of a plan is not withdrawn so: the daemon followed it to a later attempt, and the task shown back at
         # its routed attempt is an old copy of the queue an unlocked writer put back, not a person moving it back)
-        withdrawn = {task_id for task_id in routed_back(tasks) if task_id in known and known[task_id] != PLANNED}
+        # (nor is one the task still follows: a retry routed as the person said shows routed_to = assigned_to = their
+        # master, and was taken for "moved back": the correction forgotten and said withdrawn, though nobody moved it)
+        withdrawn = {task_id for task_id in routed_back(tasks) if task_id in known and known[task_id] != PLANNED
+                     and known[task_id] != _master_of(tasks, task_id)}
         # remembered, but a crash between the write and its event lost the event: said now (a person learns
         # from it that the move decides near-identical tasks), when the events read at start cover its moment
         self._announce([c for c in found if known.get(c.task_id, "") == c.master and self._unsaid(c, tasks)],
@@ -189,3 +192,9 @@ class RoutingMemory:
                     *examples_from_corrections(self._readable_corrections()[-MAX_PERSONS_WORDS:])]
 
         return History(gather, people, self._kept)
+
+
+def _master_of(tasks: list[Any], task_id: str) -> str | None:
+    """The master a task of the queue is with now."""
+    entry = next((e for e in tasks if isinstance(e, dict) and e.get("id") == task_id), None)
+    return normalize_master(entry.get("assigned_to")) if entry is not None else None

@@ -300,6 +300,14 @@ class Outbox:
     def was_announced(self, key: str) -> bool:
         return key in self._announced.get(key.split(":", 1)[0], ())
 
+    def last_of(self, key: str) -> int:
+        """The highest ``N`` of the ids ``key:N`` announced or staged, 0 for none: how many times a fault that
+        comes and goes (a file's lock held by another process) was said, as the events file tells it."""
+        prefix = key + ":"
+        ids = (*self._announced.get(key.split(":", 1)[0], ()), *self._ready_ids)
+        return max((int(tail) for i in ids if i.startswith(prefix) and (tail := i[len(prefix):]).isdigit()),
+                   default=0)
+
     def _staged(self, key: str, hold: str | None) -> bool:
         """Already waiting to be announced (a step redone in the same pass)."""
         return key in self._ready_ids or (hold is not None and any(key == e.event_id for e in self._held.get(hold, [])))

@@ -55,6 +55,8 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
     layout = store.layout
     moment = now or utc_now()
     queue: dict[str, Any] = {"path": str(layout.queue)}
+    # what could not be read, as doctor counts its problems: `status` exits 1 on them (a missing queue is normal)
+    unreadable: list[str] = []
     try:
         snapshot = store.read_queue()
         if snapshot is None:
@@ -62,6 +64,7 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
     except StoreError as exc:
         snapshot = None
         queue["problem"] = str(exc)
+        unreadable.append(str(exc))
     tasks = [t for t in (snapshot.tasks if snapshot else []) if isinstance(t, dict)]
     queue["tasks"] = len(tasks)
     queue["by_status"] = dict(Counter(str(t.get("status")) for t in tasks).most_common())
@@ -88,8 +91,9 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
                     entry["resume"] = (f"orchestrator resume {plan.orchestration_id} "
                                        f"--retry|--skip {plan.blocking_subtask} or --abort")
     pid = daemon_control.holder_passive(layout.daemon_lock)
+    unreadable += [o["problem"] for o in orchestrations if "problem" in o]
     picture: dict[str, Any] = {"daemon": {"running": pid is not None, "pid": pid or None}, "queue": queue,
-                               "blocked": blocked, "orchestrations": orchestrations}
+                               "blocked": blocked, "orchestrations": orchestrations, "problems": unreadable}
     if filters:
         picture["filters"] = {"state": list(filters.states), "priority": list(filters.priorities),
                               "master": list(filters.masters)}
@@ -116,6 +120,8 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
     lines.append(f"queue  {queue['path']}")
     if "problem" in queue:
         lines.append(f"  ! {queue['problem']}")
+        if queue["problem"] in status.get("problems", ()):  # unreadable, not only missing: what to do, as doctor says
+            lines.append("    -> fix the file by hand: the daemon never rewrites a file it cannot read")
     counts = ", ".join(f"{n} {palette.status(s)}" for s, n in queue["by_status"].items()) or "empty"
     lines.append(f"  {queue['tasks']} tasks: {counts}")
     lines.append(f"  routed by the orchestrator and not yet picked up: {queue['routed_by_orchestrator']}")
@@ -132,8 +138,9 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
     if not status["orchestrations"]:
         lines.append("  none")
     for item in status["orchestrations"]:
-        if "problem" in item:
-            lines.append(f"  ! {item['path']}: {item['problem']}")
+        if "problem" in item:  # the problem names its file (describe)
+            lines.append(f"  ! {item['problem'] if item['path'] in item['problem'] else item['path'] + ': ' + item['problem']}")
+            lines.append("    -> restore the plan file or remove it (orchestrator doctor checks the folder)")
             continue
         bar = _bar(item["progress_percent"])
         when = eta.render(eta.Eta(**{**item["eta"], "why": ""}), moment) if item.get("eta") else ""

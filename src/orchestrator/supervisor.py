@@ -141,6 +141,12 @@ class Supervisor:
 
     def start(self) -> None:
         """After a (re)start: redo the effects of unannounced events, then read every file."""
+        for plan in self.registry.live():  # a wait the events file says and no write_recovered closes
+            for subtask in plan.subtasks:
+                if self._lock_wait_open(plan.orchestration_id, subtask.subtask_id):
+                    self._locked_out[subtask.subtask_id] = "said before this start"
+                    # written again (each write idempotent), so that the wait ends with its write_recovered
+                    self._dirty.setdefault(plan.orchestration_id, {}).setdefault(subtask.subtask_id, False)
         for plan in list(self.registry.plans.values()):
             if self.outbox.held_events(plan.orchestration_id):
                 # the last change's effects may be half written: write them all again
@@ -681,7 +687,13 @@ class Supervisor:
             # read again on the next look: a worker may have written since our read, or in place since
             self._subtask_file(subtask_id).forget()
             self._invalid.pop(subtask_id, None)
-            self._locked_out.pop(subtask_id, None)
+            if self._locked_out.pop(subtask_id, None) is not None:
+                o = plan.orchestration_id
+                self.outbox.emit("write_recovered", key=f"{o}:lock_free:{subtask_id}:"
+                                 f"{self.outbox.last_of(f'{o}:lock_wait:{subtask_id}')}",
+                                 subtask_id=subtask_id, orchestration_id=o,
+                                 path=str(self._subtask_file(subtask_id).path),
+                                 action="nothing to do: written once the lock was free")
             written.append(plan.subtask(subtask_id))
         if failed is not None:
             raise failed
@@ -695,8 +707,13 @@ class Supervisor:
         self._dirty.setdefault(plan.orchestration_id, {})[subtask_id] = restore
         problem = describe(exc)
         if isinstance(exc, LockTimeout):  # the file is fine: another process holds it (said once per wait)
+            o = plan.orchestration_id
             if subtask_id not in self._locked_out:  # waited for or only tried (the pass's wait spent): one wait
-                self.outbox.emit("write_failed", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
+                # numbered in its key, so that the events file says which wait is open: a restart reads it back
+                # into _locked_out (:meth:`start`) and does not say it again (it did, once per restart)
+                self.outbox.emit("write_failed", key=f"{o}:lock_wait:{subtask_id}:"
+                                 f"{self.outbox.last_of(f'{o}:lock_wait:{subtask_id}') + 1}",
+                                 subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
                                  path=str(self._subtask_file(subtask_id).path), problem=problem,
                                  action="written on a later pass, once the lock is free")
             self._locked_out[subtask_id] = problem
@@ -706,6 +723,11 @@ class Supervisor:
                              problem=problem, action="left as it is; written when it can be read again")
         self._invalid[subtask_id] = problem
         return None
+
+    def _lock_wait_open(self, orchestration_id: str, subtask_id: str) -> bool:
+        """Whether the events file says a lock wait of this subtask's file and not its end (``write_recovered``)."""
+        n = self.outbox.last_of(f"{orchestration_id}:lock_wait:{subtask_id}")
+        return n > 0 and not self.outbox.was_announced(f"{orchestration_id}:lock_free:{subtask_id}:{n}")
 
     def _subtask_change(self, subtask: Subtask, restore: bool) -> tuple[Path, Callable[[dict[str, Any]], None]]:
         """A subtask file and the change that writes the daemon's fields into it, keeping the worker's
