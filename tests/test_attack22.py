@@ -1,0 +1,143 @@
+"""attack22: the start's sweep of the temp files a50407b leaves behind (a create's temp file whose removal was
+refused after its link), the planner (plans17/18) and cx16's rules under hostile input."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from orchestrator.config import Config, Settings
+from orchestrator.core import Core
+from orchestrator.store import FolderStore, Layout, is_own_temp
+from test_core import FakeProcesses
+
+# --- 1. a50407b: the temp file a create leaves when its removal is refused ---------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> FolderStore:
+    folder = FolderStore(Layout(tmp_path / "root"))
+    folder.make_folders()
+    return folder
+
+
+def _left_linked(store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[Path]]:
+    """A create whose temp files' removal is refused (its temp folder made unwritable after the links): the file is
+    made and its temp file stays, a second name of the live file, an hour old at the next start, where the temp
+    folder is still unwritable."""
+    unlink = os.unlink
+
+    def refused(path: str | os.PathLike[str], *args: object, **kwargs: object) -> None:
+        if Path(path).parent == store.layout.temp and is_own_temp(Path(path).name):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        unlink(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "unlink", refused)  # Path.unlink calls it too
+    made = store.layout.task_handoff("development", "t1")
+    assert store.create_json_many([(made, {"n": 1}), (store.layout.task_handoff("security", "t2"), {"n": 2})]) \
+        == [True, True]
+    store.drop_spares()
+    left = [path for path in store.layout.temp.iterdir() if is_own_temp(path.name)]
+    assert len(left) == 2 and all(path.stat().st_nlink == 2 for path in left)  # the live files' second names
+    hour_ago = time.time() - 3600
+    for path in left:
+        os.utime(path, (hour_ago, hour_ago))
+    return made, left
+
+
+def test_a_temp_file_the_sweep_cannot_remove_does_not_stop_the_start(
+        store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """a50407b leaves a create's temp file in a temp folder made unwritable, 'for the start's sweep'. The sweep
+    asked only FileNotFoundError of its removal: at the next start, the temp folder still unwritable (the daemon runs
+    with one: its temp files go beside their files), it raised PermissionError and the daemon never started. A temp
+    file it cannot remove is left for a later start; the others are swept; the live file is kept."""
+    made, left = _left_linked(store, monkeypatch)
+    other = store.layout.subtasks / ".orchestrator-s1.json.0123456789ab.tmp"  # a crash's, in a writable folder
+    other.write_text("{}")
+    os.utime(other, (time.time() - 3600,) * 2)
+    assert FolderStore(store.layout).sweep_temp_files() == [other]
+    assert all(path.exists() for path in left) and json.loads(made.read_text()) == {"n": 1}
+
+
+def test_the_start_goes_on_past_a_temp_file_it_cannot_remove(
+        store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same, as the daemon meets it: Core.start on the folder returns, its live files as they were."""
+    store.layout.queue.write_text('{"tasks": []}')
+    made, left = _left_linked(store, monkeypatch)
+    core = Core(FolderStore(store.layout), Settings(Config()), processes=FakeProcesses())
+    core.start(pid=os.getpid())
+    assert all(path.exists() for path in left) and json.loads(made.read_text()) == {"n": 1}
+
+
+_SWEEP_AS_NOBODY = r'''
+import json, os, sys, time
+from pathlib import Path
+from orchestrator.store import FolderStore, Layout
+layout = Layout(Path(sys.argv[1]))
+store = FolderStore(layout)
+store.make_folders()
+link = os.link
+def link_then_lock(src, dst, *args, **kwargs):  # the temp folder made unwritable right after the link
+    link(src, dst, *args, **kwargs)
+    os.chmod(layout.temp, 0o555)
+os.link = link_then_lock
+made = layout.task_handoff("development", "t1")
+created = store.create_json_many([(made, {"n": 1}), (layout.task_handoff("security", "t2"), {"n": 2})])
+os.link = link
+store.drop_spares()
+left = sorted(layout.temp.iterdir())
+for path in left:
+    os.utime(path, (time.time() - 3600,) * 2)
+try:
+    swept = [str(path) for path in FolderStore(layout).sweep_temp_files()]
+except OSError as exc:
+    swept = f"raised {type(exc).__name__}"
+print(json.dumps([created, [path.stat().st_nlink for path in left], swept, json.loads(made.read_text())]))
+'''
+
+
+def test_the_sweep_in_a_temp_folder_made_unwritable_as_a_user_would_meet_it() -> None:
+    """Checked with real permissions: a store run as nobody, its temp folder made read-only after a create's link."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root to run the store as another user (setpriv)")
+    root = Path(tempfile.mkdtemp(prefix="attack22-"))
+    try:
+        os.chown(root, 65534, 65534)  # nobody
+        done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
+                               _SWEEP_AS_NOBODY, str(root / "root")], capture_output=True, text=True, timeout=60)
+        if "Permission denied" in done.stderr and "orchestrator" in done.stderr and "import" in done.stderr:
+            pytest.skip("the package is not readable by another user here")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == [[True, True], [2, 2], [], {"n": 1}]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_folder_the_sweep_cannot_list_is_passed_over(store: FolderStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder of the layout made unreadable (the daemon reads it as empty: FolderStore.scan, listable) stopped the
+    sweep with PermissionError, and with it the start; the sweep goes on with the next folder."""
+    hour_ago = time.time() - 3600
+    kept = store.layout.tasks / ".orchestrator-o.json.ba9876543210.tmp"
+    swept = store.layout.requests / ".orchestrator-r.json.0123456789ab.tmp"
+    for path in (kept, swept):
+        path.write_text("{}")
+        os.utime(path, (hour_ago, hour_ago))
+    scandir = os.scandir
+
+    def unreadable(path: str | os.PathLike[str]) -> object:
+        if Path(path) == store.layout.tasks:
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", unreadable)
+    assert store.sweep_temp_files() == [swept]
+    assert kept.exists() and not swept.exists()
