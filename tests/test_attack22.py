@@ -7,18 +7,29 @@ import errno
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
+from orchestrator.classify import Classifier
 from orchestrator.config import Config, Settings
 from orchestrator.core import Core
+from orchestrator.imperatives import _OWNER_LINE_RE, as_work_text
+from orchestrator.models import QueueTask
+from orchestrator.planner import _work_words, builtin_drafts
 from orchestrator.store import FolderStore, Layout, is_own_temp
 from test_core import FakeProcesses
+
+CONFIG = Config()
+CLASSIFIER = Classifier(CONFIG.classifier)
+T = TypeVar("T")
 
 # --- 1. a50407b: the temp file a create leaves when its removal is refused ---------------------------------------------
 
@@ -141,3 +152,58 @@ def test_a_folder_the_sweep_cannot_list_is_passed_over(store: FolderStore, monke
     monkeypatch.setattr(os, "scandir", unreadable)
     assert store.sweep_temp_files() == [swept]
     assert kept.exists() and not swept.exists()
+
+
+# --- 2. the planner on hostile text: no pattern backtracks over a long run -------------------------------------------
+
+
+class _TookTooLong(Exception):
+    pass
+
+
+def _in_time(work: Callable[[], T], seconds: float = 10.0) -> T:
+    """``work``'s result, or a failure once ``seconds`` ran out. The bound is far above what the work takes (a few
+    ms), so a loaded machine does not fail it; a pattern that backtracks quadratically over 20,000 characters takes
+    from 20 s to minutes (the regex engine checks for signals, so the alarm stops it)."""
+    def stop(*_: Any) -> None:
+        raise _TookTooLong
+
+    before = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return work()
+    except _TookTooLong:
+        pytest.fail(f"still running after {seconds} s")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
+HOSTILE_LINES = ["-" * 20_000, ". " * 10_000, "; " * 10_000, "x " + "—" * 20_000]
+
+
+@pytest.mark.parametrize("text", HOSTILE_LINES, ids=["dashes", "full stops", "semicolons", "em dashes"])
+def test_an_owner_line_is_found_without_backtracking_over_a_run_of_separators(text: str) -> None:
+    """_OWNER_LINE_RE's work could end anywhere and the separators after it are the same characters: each end tried
+    the whole run after it (46 s for a line of 20,000 dashes, 23 s for 10,000 full stops: the planner reads every
+    description through it). The work now ends on a character no separator is."""
+    assert _in_time(lambda: _OWNER_LINE_RE.sub(r"\g<mark>\g<team>: \g<work>", text)) == text
+    assert _in_time(lambda: as_work_text(text, _work_words(CLASSIFIER))) is not None
+
+
+@pytest.mark.parametrize(("line", "read"), [
+    ("Write the export job. Owner: engineering", "engineering: Write the export job"),
+    ("- [ ] Port the scripts (owner: data engineering)", "- [ ] engineering: Port the scripts"),
+    ("Deploy it --- owned by backend", "backend: Deploy it"),
+    ("3. Rotate the keys; assignee: @security", "3. @security: Rotate the keys"),
+])
+def test_an_owner_line_is_still_read_as_the_teams_label(line: str, read: str) -> None:
+    """The near cases: a work that ends before its separators is read as before."""
+    assert _OWNER_LINE_RE.sub(r"\g<mark>\g<team>: \g<work>", line) == read
+
+
+@pytest.mark.parametrize("text", HOSTILE_LINES, ids=["dashes", "full stops", "semicolons", "em dashes"])
+def test_the_planner_drafts_a_hostile_description_in_time(text: str) -> None:
+    task = QueueTask.model_validate({"id": "t-1", "status": "pending", "title": "Integrate the new ERP",
+                                     "description": text})
+    assert _in_time(lambda: builtin_drafts(task, CLASSIFIER, CONFIG.planner))
