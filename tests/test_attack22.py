@@ -207,3 +207,38 @@ def test_the_planner_drafts_a_hostile_description_in_time(text: str) -> None:
     task = QueueTask.model_validate({"id": "t-1", "status": "pending", "title": "Integrate the new ERP",
                                      "description": text})
     assert _in_time(lambda: builtin_drafts(task, CLASSIFIER, CONFIG.planner))
+
+
+# --- 3. the classifier on hostile text (every task is classified: a pass waits for it) ------------------------------
+
+
+HYPHENATED = "x-" * 10_000
+
+
+@pytest.mark.parametrize("field", ["title", "description"])
+def test_a_hyphenated_run_is_classified_and_planned_in_time(field: str) -> None:
+    """classify._SHARED_HEAD_RE and routing._NAMED_TEST_RE started a word at any word boundary, and each part of a
+    hyphenated run ("x-x-x-..."; a pasted key, a long slug) is one: the run was scanned again from each of its parts.
+    20,000 characters took the classifier 9 s and the planner over 10 s; a word starts where no word character or
+    hyphen is before it now."""
+    fields = {"title": "Integrate the new ERP", "description": "Deploy it."} | {field: HYPHENATED}
+    task = QueueTask.model_validate({"id": "t-1", "status": "pending", **fields})
+    assert _in_time(lambda: CLASSIFIER.classify(task)).decision
+    assert _in_time(lambda: builtin_drafts(task, CLASSIFIER, CONFIG.planner))
+
+
+def test_the_patterns_still_find_what_they_name() -> None:
+    """The near cases: a spec file's name and a list of kinds sharing one head noun, a hyphen inside them included."""
+    from orchestrator.classify import _SHARED_HEAD_RE
+    from orchestrator.routing import _NAMED_TEST_RE
+
+    assert _NAMED_TEST_RE.search("the check-out.spec.ts test fails on CI")
+    assert _NAMED_TEST_RE.search("fix cart.test.jsx")
+    assert not _NAMED_TEST_RE.search("the check-out spec fails")
+    assert _SHARED_HEAD_RE.sub(r"\1", "add lint, unit-test and build stages") == "add stages"
+    # the one change: a first word with a hyphen is taken whole (it kept "x-" of "x-y": "x-environments")
+    assert _SHARED_HEAD_RE.sub(r"\1", "x-y, dev, staging and prod environments") == "environments"
+    from orchestrator.planner import _MAINTENANCE_TOPIC_RE
+
+    assert _MAINTENANCE_TOPIC_RE.search("the pacs-arch-02 host") and _MAINTENANCE_TOPIC_RE.search("x9-pacs-02")
+    assert not _MAINTENANCE_TOPIC_RE.search("the pacs-arch host") and not _MAINTENANCE_TOPIC_RE.search("x9-pacs-2026a")

@@ -1272,12 +1272,14 @@ _ROLLBACK_RE = re.compile(r"\bback\s+to\s+(?:v?\d+(?:\.\d+)+|(?:the\s+)?(?:previ
 
 _STATE_RE = re.compile(r"\b(?:is|are|was|were|keeps?|flaky)\b", re.IGNORECASE)
 """Where a title's subject ends when it says a state ("Checkout e2e test is flaky on CI")."""
-_NAMED_TEST_RE = re.compile(r"(?:\btest_\w+|\b\w+_test\b|\b[\w-]+\.(?:spec|test)\.[jt]sx?\b|\bTest[A-Z]\w+|"
+_NAMED_TEST_RE = re.compile(r"(?:\btest_\w+|\b\w+_test\b|(?<![\w-])[\w-]+\.(?:spec|test)\.[jt]sx?\b|\bTest[A-Z]\w+|"
                             r"\btest[A-Z]\w*|\b[A-Z][A-Za-z]*[a-z]Tests?\b)"
                             r"(?!\s+(?:jobs?|stages?|steps?|workflows?|pipelines?|runners?)\b)")
 """A test named as the program names it (``test_checkout_race``, ``cart.spec.ts``, ``TestOrderSequence``, JUnit's and
 XCTest's ``CheckoutFlowTests.testApplePayButton``): one test
-of the program that fails, not a runner or a pipeline stage (``the load_test job``, ``the integration_test stage``)."""
+of the program that fails, not a runner or a pipeline stage (``the load_test job``, ``the integration_test stage``).
+A file's name starts where no word character or hyphen is before it: from each word boundary, a hyphenated run of
+thousands ("x-x-x-...") was scanned again from each of its parts (seconds a task, attack22); only searched for."""
 
 
 def _defect(text: str) -> re.Match[str] | None:
