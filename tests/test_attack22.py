@@ -242,3 +242,40 @@ def test_the_patterns_still_find_what_they_name() -> None:
 
     assert _MAINTENANCE_TOPIC_RE.search("the pacs-arch-02 host") and _MAINTENANCE_TOPIC_RE.search("x9-pacs-02")
     assert not _MAINTENANCE_TOPIC_RE.search("the pacs-arch host") and not _MAINTENANCE_TOPIC_RE.search("x9-pacs-2026a")
+
+
+# --- 4. the classifier's answer does not depend on space the writer did not mean ------------------------------------
+
+
+def _decided(title: str, description: str | None = None) -> tuple[str, str | None]:
+    decision = CLASSIFIER.classify(QueueTask.model_validate(
+        {"id": "t-1", "status": "pending", "title": title, "description": description}))
+    return decision.decision, decision.master
+
+
+@pytest.mark.parametrize(("title", "description"), [
+    ("Set the default branch protection rules on all new repos", "Via the org ruleset."),
+    ("Upgrade nginx-ingress on all three clusters to 1.10", "helm upgrade ingress-nginx --version 4.10.0, per cluster."),
+])
+def test_space_before_a_title_changes_nothing(title: str, description: str) -> None:
+    """A space before the title ("  Set the ... on all new repos", a form's field pasted into) made these complex
+    ('affects entire systems (on all)'): the rule that excuses a title opening with its verb is anchored at its start."""
+    assert _decided(f"  {title}", description) == _decided(title, description) == _decided(f"{title} \n", description)
+    assert _decided(title, description)[0] == "simple"
+
+
+def test_a_description_of_only_space_is_no_description() -> None:
+    """A description of blank lines ("\\n\\n ") made 'Containerise the legacy .NET apps (4 of them) and move them to
+    AKS' complex (a sequence read in the title once a description was there); it is read as none."""
+    title = "Containerise the legacy .NET apps (4 of them) and move them to AKS"
+    assert _decided(title, "\n\n ") == _decided(title, "") == _decided(title) == ("simple", "cicd")
+
+
+def test_a_descriptions_indentation_is_kept() -> None:
+    """The near case: a description's own space (a list indented under its first line) is the writer's, not cut."""
+    from orchestrator.routing import Router
+
+    task = QueueTask.model_validate({"id": "t-1", "status": "pending", "title": "Rotate keys",
+                                     "description": "  - the API key\n  - the signing key"})
+    assert CLASSIFIER.bounded(task).full_description.startswith("  - the API key")
+    assert isinstance(CLASSIFIER, Router)

@@ -1191,8 +1191,11 @@ class Router:
         reading only."""
         limit = self.config.max_text_chars
         # runs of whitespace are cut before the limit applies, in a bounded part (a 60 MB text is not scanned whole)
-        title = self.tidy(_short_spaces(task.title[:8 * limit])[:limit], title=True)
-        description = self.tidy(_short_spaces(task.full_description[:8 * limit])[:limit])
+        # space around a title ("  Set the rules on all new repos") and a description of nothing but space are no
+        # words: a rule anchored at the title's start missed it, and "\n\n " was read as a description (attack22)
+        title = self.tidy(_short_spaces(task.title[:8 * limit].strip())[:limit], title=True)
+        written = task.full_description[:8 * limit]
+        description = self.tidy(_short_spaces(written if written.strip() else "")[:limit])
         if title == task.title and description == task.full_description:
             return task
         return task.model_copy(update={"title": title, "description": description})
