@@ -272,13 +272,37 @@ def test_a_description_of_only_space_is_no_description() -> None:
     assert _decided(title, "\n\n ") == _decided(title, "") == _decided(title) == ("simple", "cicd")
 
 
+PASTED = [
+    ("Warehouse scanners: new firmware + asset tags + app update", "", lambda text: text.replace(" ", "  ")),
+    ("Customer asks for our SOC 2 report and pen test letter", "Send both from the trust portal under their NDA.",
+     lambda text: text.replace(" ", "\u00a0")),
+    ("Migrate the api repo's pipeline from Travis to GitHub Actions", "Same steps: lint, test, build image, push.",
+     lambda text: text.replace("'", "\u2019")),
+    ("Penetration test of the mobile API", "Have an external firm pen-test the mobile API, triage what they find, fix "
+     "the critical findings and retest them.", lambda text: text + "\n\n "),
+    ("Goal: CI under 10 minutes for the api repo", "AC: parallel test shards (4), dependency cache, skip e2e on "
+     "docs-only changes.", lambda text: text.replace(" ", "\t")),
+]
+
+
+@pytest.mark.parametrize(("title", "description", "pasted"), PASTED,
+                         ids=["two spaces", "no-break spaces", "curly apostrophe", "trailing space", "tabs"])
+def test_space_and_apostrophes_as_pasted_decide_nothing(title: str, description: str,
+                                                         pasted: Callable[[str], str]) -> None:
+    """Over 2,740 tasks, two spaces between words changed 96 decisions, no-break spaces (a document's, a mail's) 78,
+    tabs 32, a curly apostrophe 8, blank lines after the description 1: a rule's literal space or apostrophe did not
+    match them ('asset tags' was no inventory word with two spaces). They are read as one space and an apostrophe;
+    space where a line starts is kept (below)."""
+    assert _decided(pasted(title), pasted(description)) == _decided(title, description)
+
+
 def test_a_descriptions_indentation_is_kept() -> None:
     """The near case: a description's own space (a list indented under its first line) is the writer's, not cut."""
     from orchestrator.routing import Router
 
     task = QueueTask.model_validate({"id": "t-1", "status": "pending", "title": "Rotate keys",
-                                     "description": "  - the API key\n  - the signing key"})
-    assert CLASSIFIER.bounded(task).full_description.startswith("  - the API key")
+                                     "description": "  - the API key\n\t- the signing key\n    key = 1"})
+    assert CLASSIFIER.bounded(task).full_description == "  - the API key\n\t- the signing key\n    key = 1"
     assert isinstance(CLASSIFIER, Router)
 
 

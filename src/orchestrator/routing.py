@@ -1192,10 +1192,11 @@ class Router:
         limit = self.config.max_text_chars
         # runs of whitespace are cut before the limit applies, in a bounded part (a 60 MB text is not scanned whole)
         # space around a title ("  Set the rules on all new repos") and a description of nothing but space are no
-        # words: a rule anchored at the title's start missed it, and "\n\n " was read as a description (attack22)
-        title = self.tidy(_short_spaces(task.title[:8 * limit].strip())[:limit], title=True)
-        written = task.full_description[:8 * limit]
-        description = self.tidy(_short_spaces(written if written.strip() else "")[:limit])
+        # words: a rule anchored at the title's start missed it, and "\n\n " was read as a description; a pasted
+        # no-break space, curly apostrophe or two spaces between words is what the rules' literal ones mean (attack22)
+        title = self.tidy(_plain_spaces(_short_spaces(task.title[:8 * limit].strip()))[:limit], title=True)
+        written = task.full_description[:8 * limit].rstrip()
+        description = self.tidy(_plain_spaces(_short_spaces(written))[:limit])
         if title == task.title and description == task.full_description:
             return task
         return task.model_copy(update={"title": title, "description": description})
@@ -1419,6 +1420,17 @@ page shows HTML tags", "Audit log table should be sortable"): the thing named, n
 
 
 _LONG_SPACE_RE = re.compile(r"\s{33,}")
+
+
+_PASTED = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2018": "'", "\u2019": "'"})
+_INNER_SPACE_RE = re.compile(r"(?<=\S)(?:[ \t]{2,}|\t)(?=\S)")
+
+
+def _plain_spaces(text: str) -> str:
+    """A no-break space and a curly apostrophe as pasted from a document or a mail (``we\u2019d``) read as the writer's
+    space and apostrophe; two spaces or a tab between words as one space (not where a line starts: its indentation is
+    the writer's list or code)."""
+    return _INNER_SPACE_RE.sub(" ", text.translate(_PASTED))
 
 
 def _short_spaces(text: str) -> str:
