@@ -1447,12 +1447,14 @@ _DOC_CONTENT_RE = re.compile(r"(\b(?:guide|checklist|runbook|playbook|instructio
                              r"cheat\s?sheet)s?\b[^:\n.]{0,60}:)[^\n]*", re.IGNORECASE)
 """A document and, after its colon, what it tells the reader to do ("Write the guide for IT: enrol in MDM, install the
 VPN client and join the Wi-Fi"): its content, not work asked of us."""
-_SHARED_HEAD_RE = re.compile(r"(?:\b[\w-]+,\s+){1,12}[\w-]+,?\s+(?:and|or)\s+[\w-]+\s+"
+_SHARED_HEAD_RE = re.compile(r"(?:(?<![\w-])[\w-]+,\s+){1,12}[\w-]+,?\s+(?:and|or)\s+[\w-]+\s+"
                              r"(stages?|steps?|jobs?|checks?|phases?|environments?|tests?|suites?|gates?|targets?)\b",
                              re.IGNORECASE)
 """Words sharing one head noun ("lint, test and build stages", "dev, staging and prod environments"; one of
 them: "a lint, test and build job"): kinds of one thing, not a series of verbs. At most 12 words before the last:
-unbounded, a pasted list of thousands ("a, b, c, ...") was scanned again from each of its words (seconds a task)."""
+unbounded, a pasted list of thousands ("a, b, c, ...") was scanned again from each of its words (seconds a task).
+A word starts where no word character or hyphen is before it, not at any word boundary: a hyphenated run of thousands
+("x-x-x-...") was scanned again from each of its parts (9 s a task, attack22)."""
 _CLAUSE_END_RE = re.compile(r";\s+")
 _LABEL_COLON_RE = re.compile(r":(?:\s|$)")
 _LIST_LINE_RE = re.compile(r"\s*(?:[-*•☐✅⬜]|\d+[.)]|\[[ xX]?\])\s")

@@ -1335,7 +1335,7 @@ class FolderStore(Store):
         for folder in [self.layout.root, *self.layout.folders()]:
             try:
                 entries = list(os.scandir(folder))
-            except FileNotFoundError:
+            except OSError:  # gone, or not readable (scan() reads it as empty): nothing of it to sweep
                 continue
             for entry in entries:
                 if is_own_temp(entry.name):
@@ -1343,7 +1343,9 @@ class FolderStore(Store):
                         if now - entry.stat().st_mtime > older_than:
                             os.unlink(entry.path)
                             removed.append(Path(entry.path))
-                    except FileNotFoundError:
+                    except OSError:
+                        # gone meanwhile, or its folder not writable (a create's temp file left there: see _create):
+                        # left for a later start; the daemon runs with such a temp folder, so its start must not fail
                         pass
         return removed
 
