@@ -139,15 +139,15 @@ class NaiveBayes:
         per label. Arrays of doubles, not dicts of floats: the model kept 9 MB, a running daemon's
         memory is what the idle target counts. A feature of a shared index that this model never saw
         is 0.0 in every label: added to every score it changes no sum (``fsum`` is exact), as if unknown."""
-        unseen = array("d", [0.0]) * len(self._index) if len(self._index) > len(vocabulary) else None
+        known = [self._index[word] for word in vocabulary] if len(self._index) > len(vocabulary) else None
         for label, total in zip(self.labels, totals, strict=True):
             never = math.log(alpha / total)  # a feature the model knows, never seen with this label
-            if unseen is None:
+            if known is None:
                 logs = array("d", [never]) * len(self._index)
             else:
-                logs = array("d", unseen)
-                for word in vocabulary:
-                    logs[self._index[word]] = never
+                logs = array("d", [0.0]) * len(self._index)
+                for at in known:
+                    logs[at] = never
             for word, seen in counts[label].items():
                 logs[self._index[word]] = math.log((seen + alpha) / total)
             self._log.append(logs)
