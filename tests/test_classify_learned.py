@@ -16,7 +16,15 @@ from orchestrator import views
 from orchestrator.classify import MODEL_COMPLEX_MIN, Classifier
 from orchestrator.config import ClassifierConfig
 from orchestrator.history import History, examples_from_queue
-from orchestrator.learned import Judgement, LearnedModel, NaiveBayes, features, shipped_examples
+from orchestrator.learned import (
+    FeatureCounts,
+    Judgement,
+    LearnedModel,
+    NaiveBayes,
+    features,
+    shipped_examples,
+    vocabulary_index,
+)
 from orchestrator.models import MASTERS, QueueTask
 from orchestrator.routing import MODEL_MASTER_MIN
 
@@ -98,6 +106,22 @@ def test_probabilities_sum_to_one_and_unknown_words_leave_the_priors() -> None:
     assert unknown == pytest.approx({"x": 2 / 3, "y": 1 / 3})
     seen = model.probabilities(["b"])
     assert seen["y"] > 0.5 and sum(seen.values()) == pytest.approx(1.0)
+
+
+def test_a_shared_index_changes_no_probability_to_the_last_bit() -> None:
+    """The two built-in models share one places dict (memory); a feature only the other model knows
+    must say nothing here, exactly as a feature this model never saw."""
+    mine, other = FeatureCounts(), FeatureCounts()
+    for document, label in [(["a", "b"], "x"), (["a", "c"], "x"), (["d"], "y")]:
+        mine.add(document, label)
+        other.add(document, "simple")
+    other.add(["only-other", "a"], "complex")
+    alone, shared = NaiveBayes(mine), NaiveBayes(mine, index=vocabulary_index(mine, other))
+    for document in (["a", "only-other"], ["only-other"], ["b", "d", "never"], []):
+        assert shared.probabilities(document) == alone.probabilities(document)
+    assert shared.probabilities(["only-other", "b"]) != shared.probabilities(["only-other"])  # a known one still speaks
+    model = LearnedModel(TINY)
+    assert model._masters._index is model._complexity._index
 
 
 def test_temperature_tempers_the_odds_but_keeps_the_order() -> None:

@@ -780,6 +780,83 @@ def test_giving_back_freed_memory_needs_no_glibc(monkeypatch: pytest.MonkeyPatch
     assert asked == ["malloc_trim"]
 
 
+def test_the_daemon_asks_for_one_heap_before_its_threads_and_needs_no_glibc(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """One malloc arena for every thread (the idle daemon's memory); a C library without mallopt is no error."""
+    import ctypes
+
+    from orchestrator import daemon
+
+    asked: list[tuple[str, tuple[int, ...]]] = []
+
+    class Glibc:
+        def __getattr__(self, name: str) -> Any:
+            return lambda *args: asked.append((name, args))
+
+    class Musl:
+        def __getattr__(self, name: str) -> Any:
+            raise AttributeError(name)
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda _: Glibc())
+    daemon.one_heap()
+    assert asked == [("mallopt", (daemon.M_ARENA_MAX, 1))] and daemon.M_ARENA_MAX == -8
+    monkeypatch.setattr(ctypes, "CDLL", lambda _: Musl())
+    daemon.one_heap()  # nothing raised
+
+    order: list[str] = []
+
+    class Started:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            order.append("daemon")
+
+        async def run(self) -> int:
+            return 0
+
+    monkeypatch.setattr(daemon, "one_heap", lambda: order.append("one heap"))
+    monkeypatch.setattr(daemon, "Daemon", Started)
+    assert daemon.run(tmp_path, Config()) == 0 and order == ["one heap", "daemon"]
+
+
+def test_the_heap_is_trimmed_once_after_the_passes_pause_and_not_while_work_waits(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    import asyncio
+    import threading
+
+    from orchestrator import daemon as daemon_module
+    from orchestrator.core import PassResult
+
+    trimmed = threading.Semaphore(0)
+    trims: list[str] = []
+
+    def trim() -> None:
+        trims.append(threading.current_thread().name)
+        trimmed.release()
+
+    monkeypatch.setattr(daemon_module, "release_free_heap", trim)
+    monkeypatch.setattr(daemon_module, "TRIM_AFTER_SECONDS", 0.01)
+    root = tmp_path / "coordination"
+    root.mkdir()
+
+    async def scene() -> None:
+        daemon = daemon_module.Daemon(root, Config())
+        for _ in range(3):  # three passes in a row: one timer, one trim
+            daemon._after(PassResult(watch=None, retries_checked=False))
+        await asyncio.to_thread(trimmed.acquire, timeout=30)
+        await asyncio.sleep(0.05)
+        assert len(trims) == 1 and trims[0].startswith("engine")  # between passes, on the engine thread
+        daemon._jobs.add("queue")  # a pass is wanted: the trim waits for the quiet after it
+        daemon._after(PassResult(watch=None, retries_checked=False))
+        await asyncio.sleep(0.1)
+        assert len(trims) == 1 and daemon._trim_timer is None
+        daemon._jobs.clear()
+        daemon._after(PassResult(watch=None, retries_checked=False))
+        await asyncio.to_thread(trimmed.acquire, timeout=30)
+        assert len(trims) == 2
+        daemon._worker.shutdown(wait=True)
+
+    asyncio.run(scene())
+
+
 def test_a_complex_task_is_planned_on_the_drafting_thread_while_its_claim_is_written(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The claim's fsyncs wait on the disk with the interpreter released: the plan is drafted then, once,

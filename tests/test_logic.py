@@ -345,3 +345,40 @@ def test_a_retried_tasks_handoff_announced_after_a_crash_says_its_attempt() -> N
     again = sim.restart()
     [recovered] = again.events("handoff_created", task_id="s", recovered=True)
     assert recovered["event_id"] == "s:handoff:2" and recovered["attempt"] == 2
+
+
+def test_what_is_kept_of_a_task_gone_from_the_queue_is_forgotten_in_its_pass_after_the_claim(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """perf16: forgetting walks every remembered task, so it runs after the claim (off the path to
+    ``assigned``), still in the pass whose read lost the task; a pass whose read lost nothing forgets nothing."""
+    sim = Sim()
+    sim.start()
+    sim.submit(task("a", SIMPLE))
+    sim.run("queue")
+    engine = sim.core.engine
+    assert "a" in engine.moves.named and sim.core.outbox.was_announced("a:assigned")
+    forgot: list[str] = []
+    forget = engine._forget_gone
+
+    def watched() -> None:
+        forgot.append(sim.queue_task("b")["status"] if any(t["id"] == "b" for t in sim.store.get(sim.layout.queue)["tasks"])
+                      else "no b")
+        forget()
+
+    monkeypatch.setattr(engine, "_forget_gone", watched)
+    queue = sim.store.get(sim.layout.queue)
+    queue["tasks"] = [t for t in queue["tasks"] if t["id"] != "a"] + [task("b", "Fix typo in README")]
+    sim.store.put(sim.layout.queue, queue)  # a writer archives a and adds b in one write
+    sim.run("queue")
+    assert forgot == ["assigned"]  # once, after b's claim
+    assert "a" not in engine.moves.named and not sim.core.outbox.was_announced("a:assigned")
+    assert "b" in engine.moves.named and sim.core.outbox.was_announced("b:assigned")
+    sim.submit(task("c", "Fix typo in the docs"))
+    sim.run("queue")
+    sim.run("queue")  # our own write coming back
+    assert "b" in engine.moves.named and "c" in engine.moves.named  # present: kept
+    queue = sim.store.get(sim.layout.queue)
+    queue["tasks"] = [t for t in queue["tasks"] if t["id"] != "b"]
+    sim.store.put(sim.layout.queue, queue)  # no task to route: forgotten all the same
+    sim.run("queue")
+    assert "b" not in engine.moves.named and not sim.core.outbox.was_announced("b:assigned")

@@ -149,6 +149,7 @@ class Engine:
         self.memory = RoutingMemory(store, outbox)
         self._started = clock.now()
         self._cancels_seen: set[tuple[str, int, str]] = set()  # cancels (task, attempt, when) acted on
+        self._forget_due = False  # an entry left the queue's read: forget what was kept of gone tasks (:meth:`intake`)
         self.moves = Moves(store, outbox, clock, self)  # a person's moves of the tasks we routed
         self._index = intake.TaskIndex()  # what the scans know of every queue entry: a pass looks at what changed
 
@@ -241,6 +242,20 @@ class Engine:
         with ``reconcile`` (the monitor tick), at every entry again if any pass did not. ``drafting``
         plans the new complex tasks while their claim is written; a draft of a task the claim did not
         get is dropped."""
+        try:
+            return self._intake(reconcile, drafting)
+        finally:
+            # after the claim, not before it: forgetting walks every remembered task (0.08 ms with 75 in the
+            # queue, O(queue) each pass whose read lost or changed an entry, as every routing's own write does),
+            # and nothing the intake reads between asks about a task gone from the queue
+            self._forget_if_due()
+
+    def _forget_if_due(self) -> None:
+        if self._forget_due:
+            self._forget_due = False
+            self._forget_gone()
+
+    def _intake(self, reconcile: bool, drafting: Drafting | None) -> IntakeResult:
         classifier = self.classifier
         if self.moves.unwithdrawn:
             self.moves.withdraw_again()
@@ -282,13 +297,14 @@ class Engine:
         self.moves.follow(added)
         self._follow_plans(added)
         if changes.full or changes.removed:
-            self._forget_gone()
+            self._forget_due = True
         pending = self._index.to_select(snapshot.tasks, changes)
         candidates, problems = intake.select_from(pending, self._index.ids)
         if self._handoff_problems:  # only a task still waiting for its handoff has one to retry
             waiting = self._index.pending_ids()
             self._handoff_problems = {i: p for i, p in self._handoff_problems.items() if i in waiting}
         if not candidates:
+            self._forget_if_due()  # before the look at the moves' problems: a gone task's is forgotten
             self._report_once(problems)
             # not what we read, if we wrote since; nor while a move could not be followed: the tick tries it again
             self._seen = snapshot if self._own_writes == writes and not self.moves.problems else None
