@@ -4,12 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DIR    ?= coordination
+LOG    ?=
 
 .PHONY: run test test-core lint bench faults demo install-service clean help
 RUN_AS ?= $(USER)
 
 help:
-	@echo "make run    set up and run the daemon on ./$(DIR) (the sample folder)"
+	@echo "make run    set up and run the daemon on ./$(DIR) (the sample folder; LOG=warning for a quiet terminal)"
 	@echo "make test   set up, lint (ruff, mypy --strict) and run the test suite"
 	@echo "make faults the fault-injection suite at full size: 50 kill -9 rounds, 160 locked writes, 62 hostile cases, 200 model-check walks"
 	@echo "make soak   the real daemon for minutes under a hostile day, then a check of the files (SEED=1 DURATION=180)"
@@ -32,7 +33,7 @@ $(DIR)/task-queue.json:
 
 # a folder named on the command line that does not exist yet is made (the daemon alone refuses it: a typo)
 run: $(STAMP) $(DIR)/task-queue.json
-	$(BIN)/orchestrator run --coordination-dir $(DIR)$(if $(wildcard $(DIR)),, --init)
+	$(BIN)/orchestrator run --coordination-dir $(DIR)$(if $(LOG), --log-level $(LOG))$(if $(wildcard $(DIR)),, --init)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -n 2
