@@ -40,6 +40,8 @@ class Outbox:
         self._held: dict[str, list[Event]] = {}
         self._ready: list[Event] = []
         self._ready_ids: set[str] = set()  # the event ids in _ready: a burst stages thousands
+        self._latest = ""  # the latest timestamp staged: an event staged after it is no earlier in an append
+        self._turn: dict[int, str] = {}  # id() of each event staged, not appended yet -> its place in an append
         self._released: dict[str, list[Event]] = {}  # plan id -> its events released, not appended yet
         self._announced: dict[str, set[str]] = {}  # scope (orchestration or task id) -> event ids
         self._append_problem: str | None = None
@@ -63,12 +65,22 @@ class Outbox:
             return
         event = Event(timestamp=iso(self.clock), type=type_, event_id=key, **fields)
         self._unlogged.append((type_, fields))
+        self._in_turn(event)
         if hold is not None:
             self._held.setdefault(hold, []).append(event)
         else:
             self._ready.append(event)
             if key is not None:
                 self._ready_ids.add(key)
+
+    def _in_turn(self, event: Event) -> None:
+        """Its place in an append: its time, or the latest staged before it when the clock was set back since."""
+        self._latest = max(self._latest, event.timestamp)
+        self._turn[id(event)] = self._latest
+
+    def _unstage(self, events: list[Event]) -> None:
+        for event in events:
+            self._turn.pop(id(event), None)
 
     def held(self, plan_id: str) -> list[dict[str, Any]]:
         """The events waiting for ``plan_id``'s file, as they go into its ``outbox``: also those released but not
@@ -118,6 +130,7 @@ class Outbox:
                 continue
             event = Event.model_validate(fields | {"timestamp": iso(self.clock), "recovered": True,
                                                    "occurred_at": fields.get("occurred_at", event.timestamp)})
+            self._in_turn(event)
             self._held.setdefault(plan_id, []).append(event)
             count += 1
         return count
@@ -148,9 +161,12 @@ class Outbox:
         events = [e for e in self._ready if e.event_id is None or not self.was_announced(e.event_id)]
         # in time order: a plan's events are released when its file is written, not when they were staged,
         # and the mark takes the last line's time as "announced until" (out of order, a restart after a
-        # rotation announced the later lines again); readers resuming from a timestamp rely on it too
-        events.sort(key=_time_of)
+        # rotation announced the later lines again); readers resuming from a timestamp rely on it too.
+        # A clock set back since counts as not moved (stable: then in the order released, a plan's own in
+        # the order staged): by timestamp alone a plan's handoff went before its orchestration_started
+        events.sort(key=lambda e: self._turn.get(id(e), e.timestamp))
         if not events:
+            self._unstage(self._ready)
             self._ready.clear()
             self._ready_ids.clear()
             self._released.clear()
@@ -163,15 +179,17 @@ class Outbox:
                 log.error("events_not_written", events=len(events), problem=str(exc),
                           action="kept; appended when the file can be written")
             self._append_problem = str(exc)
+            kept = {id(e) for e in events[-MAX_UNWRITTEN:]}
+            self._unstage([e for e in self._ready if id(e) not in kept])
             self._ready = events[-MAX_UNWRITTEN:]
             self._ready_ids = {e.event_id for e in self._ready if e.event_id is not None}
             # a plan's released events are those still kept: they grew without bound beside the kept ones
             # (each plan file written again carried all of them in its outbox, those dropped here too)
-            kept = {id(e) for e in self._ready}
             self._released = {plan_id: left for plan_id, released in self._released.items()
                               if (left := [e for e in released if id(e) in kept])}
             return
         self._append_problem = None
+        self._unstage(self._ready)
         self._ready.clear()
         self._ready_ids.clear()
         self._released.clear()
@@ -332,10 +350,6 @@ class Outbox:
 
     def _mark(self, key: str) -> None:
         self._announced.setdefault(key.split(":", 1)[0], set()).add(key)
-
-
-def _time_of(event: Event) -> str:
-    return event.timestamp  # ISO-8601 of fixed width (format_timestamp): sorts as the times do
 
 
 def _moment(mark: Any) -> tuple[datetime | None, list[str]]:
