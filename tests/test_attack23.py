@@ -4,13 +4,18 @@ lock-wait ids, perf16's heap calls, the new patterns of cx17/cx18/plans19/plans2
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from orchestrator.classify import _MOVES_RE, Classifier, _moved_then_retired
 from orchestrator.clock import FakeClock
+from orchestrator.config import Config
+from orchestrator.models import QueueTask
 from orchestrator.outbox import Outbox
 from orchestrator.store import FolderStore, Layout
+from test_attack22 import _in_time
 from test_core import ORCH, HeldStore, sid
 
 from sim import SUBTASKS, Sim, task
@@ -134,3 +139,23 @@ def test_a_lock_wait_that_clears_and_comes_back_and_two_waits_at_once_are_each_s
         f"{ORCH}:lock_free:{sid('backend')}:1", f"{ORCH}:lock_free:{sid('backend')}:2",
         f"{ORCH}:lock_free:{sid('frontend')}:1"]
     assert sim.core.supervisor.locked_out == []
+
+
+def test_a_run_of_marks_in_a_step_before_a_retiring_step_is_classified_at_once() -> None:
+    """cx18's cut-over rule: _MOVES_RE repeated a group whose turn could itself be a run of marks ("[^\\w\\s]+") or
+    "first," (also "first" and a turn of ","), so a step opening with a run of 25 dashes, or "first," 20 times, was
+    split in every way before the match failed: 30 s for a title of 60 characters, doubling with each mark."""
+    classifier = Classifier(Config().classifier)
+    for step in ("Please " + "-" * 60 + " x", "*" * 60 + " x"):
+        title = f"{step}, update the docs, and remove the old server"
+        task = QueueTask.model_validate({"id": "t-1", "status": "pending", "title": title, "description": ""})
+        _in_time(partial(classifier.classify, task))
+    _in_time(partial(_MOVES_RE.match, "first," * 60 + " x"))  # a step holds no comma today (clauses): the pattern
+
+
+def test_marks_and_firsts_before_a_move_still_make_the_cut_over() -> None:
+    """The near case: the group still reads marks, "first," and "please" before the move, in any number."""
+    for opening in ("", "Please -- ", "First, ", "-- first, then ", "firstly, kindly, "):
+        text = f"List the cron jobs, {opening}move the ones still needed to Kubernetes CronJobs, and shut the box down."
+        assert _moved_then_retired(text, flagged=False), opening
+    assert not _moved_then_retired("List the cron jobs, -- copy the files to S3, and shut the box down.", flagged=False)
