@@ -7,8 +7,6 @@ import json
 from functools import partial
 from pathlib import Path
 
-import pytest
-
 from orchestrator.classify import _MOVES_RE, Classifier, _moved_then_retired
 from orchestrator.clock import FakeClock
 from orchestrator.config import Config
@@ -82,8 +80,6 @@ def _all_events(sim: Sim, rotated: list[bytes], type_: str) -> list[dict[str, ob
     return [e for e in map(json.loads, lines) if e["type"] == type_]
 
 
-@pytest.mark.xfail(strict=True, reason="ops22: an open lock wait is known only from the events file; rotated away, "
-                   "a restart says it again under the same id (fix: the series' last ids carried in the events mark)")
 def test_a_lock_wait_open_when_the_events_file_rotated_is_not_said_again_by_a_restart() -> None:
     """ops22 reads the open wait back from the events file; logrotate moved it away before a restart. The restart
     said the same wait again under the same id (``lock_wait:backend:1`` twice across the two files: a reader that
@@ -159,3 +155,29 @@ def test_marks_and_firsts_before_a_move_still_make_the_cut_over() -> None:
         text = f"List the cron jobs, {opening}move the ones still needed to Kubernetes CronJobs, and shut the box down."
         assert _moved_then_retired(text, flagged=False), opening
     assert not _moved_then_retired("List the cron jobs, -- copy the files to S3, and shut the box down.", flagged=False)
+
+
+def test_a_lock_wait_after_one_closed_before_a_rotation_is_numbered_after_it() -> None:
+    """The other side of the rotation: wait 1 said and closed, the file rotated, a restart, the file locked again (a
+    retry's write): a new wait, said once, numbered 2 (numbered 1 again, its id was one of the rotated file's)."""
+    sim = _waiting("backend")
+    assert isinstance(sim.store, HeldStore)
+    sim.store.held.clear()
+    sim.tick(1)
+    sim.clock.advance(5)
+    sim.submit(task("g", "Gadget", subtasks=SUBTASKS))
+    sim.run("queue")
+    rotated = [sim.store.files[sim.layout.events]]
+    sim.core.note("orchestrator_stopped")
+    sim.store.files[sim.layout.events] = b""
+    sim = sim.restart()
+    assert isinstance(sim.store, HeldStore)
+    sim.tick(1)
+    sim.report(sid("backend"), "fail", reason="x", worker_id="w2")
+    sim.store.held.add(sim.layout.subtask(sid("backend")))
+    sim.tick(1)
+    sim.tick(60)
+    assert [e["event_id"] for e in _all_events(sim, rotated, "write_failed")] == [
+        f"{ORCH}:lock_wait:{sid('backend')}:1", f"{ORCH}:lock_wait:{sid('backend')}:2"]
+    assert [e["event_id"] for e in _all_events(sim, rotated, "write_recovered")] == [
+        f"{ORCH}:lock_free:{sid('backend')}:1"]

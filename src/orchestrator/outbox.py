@@ -42,6 +42,8 @@ class Outbox:
         self._ready_ids: set[str] = set()  # the event ids in _ready: a burst stages thousands
         self._latest = ""  # the latest timestamp staged: an event staged after it is no earlier in an append
         self._turn: dict[int, str] = {}  # id() of each event staged, not appended yet -> its place in an append
+        self._series: dict[str, int] = {}  # numbered ids (``key:N``, a fault that comes and goes): key -> last N appended
+        self._numbered: set[str] = set()  # the ids of series staged, not appended yet
         self._released: dict[str, list[Event]] = {}  # plan id -> its events released, not appended yet
         self._announced: dict[str, set[str]] = {}  # scope (orchestration or task id) -> event ids
         self._append_problem: str | None = None
@@ -59,10 +61,14 @@ class Outbox:
 
     # --- staging ------------------------------------------------------------------------
 
-    def emit(self, type_: str, *, key: str | None = None, hold: str | None = None, **fields: Any) -> None:
-        """Stage an event. ``key``: its stable id, ``scope:what``. ``hold``: the plan it waits for."""
+    def emit(self, type_: str, *, key: str | None = None, hold: str | None = None, series: bool = False,
+             **fields: Any) -> None:
+        """Stage an event. ``key``: its stable id, ``scope:what``. ``hold``: the plan it waits for. ``series``: the key
+        is ``scope:what:N``, numbered by :meth:`last_of`; its last N is kept in the mark (across a rotation)."""
         if key is not None and (self.was_announced(key) or self._staged(key, hold)):
             return
+        if series and key is not None:
+            self._numbered.add(key)
         event = Event(timestamp=iso(self.clock), type=type_, event_id=key, **fields)
         self._unlogged.append((type_, fields))
         self._in_turn(event)
@@ -196,6 +202,10 @@ class Outbox:
         for event in events:
             if event.event_id is not None:
                 self._mark(event.event_id)
+                if event.event_id in self._numbered:
+                    self._numbered.discard(event.event_id)
+                    prefix, _, n = event.event_id.rpartition(":")
+                    self._series[prefix] = max(self._series.get(prefix, 0), int(n))
         self._forget_over()
         if appended is not None:
             if self._appended is not None and self._last_ids[0] and self._holds(*self._appended) is False:
@@ -221,6 +231,10 @@ class Outbox:
                                 "tail": base64.b64encode(tail).decode(), "last": last, "ids": ids}
         if self._begun_after is not None:
             mark["rotated"] = self._begun_after
+        if self._series:
+            # the events file may be rotated away before the next start: it would not say a series' last N (a lock
+            # wait open said again under the same id, or a later wait numbered 1 again)
+            mark["series"] = self._series
         try:
             self.store.write_json(self.store.layout.events_mark, mark, durable=False)
         except StoreError:
@@ -242,6 +256,11 @@ class Outbox:
         holds = self._holds(inode, end, tail)
         if holds is None:
             return None
+        series = mark.get("series")
+        for prefix, n in series.items() if isinstance(series, dict) else ():
+            if isinstance(prefix, str) and isinstance(n, int) and n > 0:
+                self._series[prefix] = max(self._series.get(prefix, 0), n)
+                self._mark(f"{prefix}:{n}")
         if not holds:
             return last, ids, True
         # the same file: what we append next follows the mark's append (in its millisecond, with its ids)
@@ -337,11 +356,17 @@ class Outbox:
         the scope is forgotten again once they are (:meth:`flush`)."""
         self._announced.pop(scope, None)
         self._over.add(scope)
+        self._forget_series({scope})
 
     def keep_scopes(self, keep: Callable[[str], bool]) -> None:
         """Forget the announced ids of every scope ``keep`` says is gone (a task no longer in the queue)."""
         for scope in [scope for scope in self._announced if not keep(scope)]:
             del self._announced[scope]
+        self._forget_series({scope for prefix in self._series if not keep(scope := prefix.split(":", 1)[0])})
+
+    def _forget_series(self, scopes: set[str]) -> None:
+        if scopes and self._series:
+            self._series = {prefix: n for prefix, n in self._series.items() if prefix.split(":", 1)[0] not in scopes}
 
     def _forget_over(self) -> None:
         for scope in self._over:
