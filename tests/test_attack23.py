@@ -181,3 +181,16 @@ def test_a_lock_wait_after_one_closed_before_a_rotation_is_numbered_after_it() -
         f"{ORCH}:lock_wait:{sid('backend')}:1", f"{ORCH}:lock_wait:{sid('backend')}:2"]
     assert [e["event_id"] for e in _all_events(sim, rotated, "write_recovered")] == [
         f"{ORCH}:lock_free:{sid('backend')}:1"]
+
+
+def test_a_series_of_a_plan_that_is_over_leaves_the_events_mark(tmp_path: Path) -> None:
+    """A plan over (forgotten) in the pass that closed its lock wait: the wait's last ids are appended after the
+    forget; the mark carried them for the daemon's life, one entry per such plan. Its near case: a live plan's stays."""
+    store = FolderStore(Layout(tmp_path / "coordination"))
+    store.make_folders()
+    box = Outbox(store, FakeClock())
+    box.emit("write_failed", key="orch-a:lock_wait:orch-a-s1:1", series=True)
+    box.emit("write_failed", key="orch-b:lock_wait:orch-b-s1:1", series=True)
+    box.forget("orch-a")
+    box.flush()
+    assert store.read_json(store.layout.events_mark)["series"] == {"orch-b:lock_wait:orch-b-s1": 1}

@@ -371,6 +371,7 @@ class Outbox:
     def _forget_over(self) -> None:
         for scope in self._over:
             self._announced.pop(scope, None)
+        self._forget_series(self._over)  # a series' last id appended after its scope was over (a wait closed)
         self._over.clear()
 
     def _mark(self, key: str) -> None:
