@@ -10,6 +10,7 @@ from pathlib import Path
 from orchestrator.classify import _MOVES_RE, Classifier, _moved_then_retired
 from orchestrator.clock import FakeClock
 from orchestrator.config import Config
+from orchestrator.imperatives import coming
 from orchestrator.models import QueueTask
 from orchestrator.outbox import Outbox
 from orchestrator.store import FolderStore, Layout
@@ -194,3 +195,19 @@ def test_a_series_of_a_plan_that_is_over_leaves_the_events_mark(tmp_path: Path) 
     box.forget("orch-a")
     box.flush()
     assert store.read_json(store.layout.events_mark)["series"] == {"orch-b:lock_wait:orch-b-s1": 1}
+
+
+def test_a_long_name_after_from_in_a_booking_is_read_at_once() -> None:
+    """plans19's booking (imperatives.coming): who it comes from was up to five pieces of words, and a piece could be
+    part of a word, so a long one with no end the pattern wanted ("from <a 64-character hash> !") was split every way:
+    3 s a plan for 60 letters, 30 s for 100."""
+    for who in ("a" * 300, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" * 3):
+        assert _in_time(partial(coming, f"We ordered two cameras from {who} !")) is None
+
+
+def test_a_booking_from_a_named_outsider_is_still_its_coming_part() -> None:
+    """The near cases: a name of one or more words, with its when and purpose after it, and no name (a shop)."""
+    assert coming("We ordered two inspection cameras from Keyence") == "Get two inspection cameras from Keyence"
+    assert coming("We ordered two inspection cameras from Keyence Corp for the line next week") == (
+        "Get two inspection cameras from Keyence Corp for the line next week")
+    assert coming("We ordered two cameras from the shop") is None
