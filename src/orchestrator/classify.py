@@ -1224,7 +1224,9 @@ _RETIRED_LAST_RE = re.compile(
 _RETIRES_RE = re.compile(rf"(?:(?:then|finally|after\s+that|afterwards)\s*,?\s+)?(?:we\s+)?(?:{_RETIRING}|drop)\b"
                          r"(?!\s+(?:it|them)\b)", re.IGNORECASE)
 """A clause that retires a thing named (not "it": what a step before made or moved, "archive them at once")."""
-_MOVES_RE = re.compile(r"(?:(?:we\s+(?:have|need)\s+to|please|kindly|first(?:ly)?,?|then|[^\w\s]+)\s*)*"
+# one mark a turn (a run of marks is turns of the group, "first," is "first" and a turn of ","): a run of marks in a
+# turn, or a comma both in "first," and a turn of its own, could split a run in every way (25 dashes, 30 s a title)
+_MOVES_RE = re.compile(r"(?:(?:we\s+(?:have|need)\s+to|please|kindly|first(?:ly)?|then|[^\w\s])\s*)*"
                        r"(?:move|migrate|port|replace|switch(?!\s+(?:[\w.-]+\s+){0,2}off\b)|cut\s+over|import|transfer|"
                        r"rehost|replatform|re-?point)\b", re.IGNORECASE)
 """A clause that moves work or data onto what replaces the old thing ("move the jobs to CronJobs", "switch the writers");

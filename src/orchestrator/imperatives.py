@@ -1096,8 +1096,10 @@ _BOOKED_RE = re.compile(
     r"commissioned|engaged|hired|contracted)\s+(?P<rest>.+?)\.?$", re.IGNORECASE | re.DOTALL)
 _BOOKED_WORD_RE = re.compile(r"\b(?:booked|scheduled|ordered|requested|commissioned|engaged|hired|contracted)\b",
                              re.IGNORECASE)
+# who's words whole (a word split into pieces matched nothing more, and a long one was split every way before a match
+# failed: a 60-letter name after "from", 3 s a plan; 100 letters, 30 s)
 _FROM_WHOM_RE = re.compile(r"^(?P<what>.+?)\s+(?P<by>from|with)\s+(?P<who>(?:(?!for\b|to\b|in\b|on\b|by\b|next\b|this\b)"
-                           r"[\w'’&.-]+\s*){1,5}?)(?P<tail>(?:\s+(?:for|to|in|on|by|next|this)\b.*)?)$",
+                           r"[\w'’&.-]+(?![\w'’&.-])\s*){1,5}?)(?P<tail>(?:\s+(?:for|to|in|on|by|next|this)\b.*)?)$",
                            re.IGNORECASE | re.DOTALL)
 _FOR_WHAT_RE = re.compile(r"^(?P<who>(?:[A-Z][\w'’&.-]*\s+){0,3}?[A-Z][\w'’&.-]*)\s+(?:(?P<to>to)\s+(?P<verb>[a-z]+)|for)\s+"
                           r"(?P<what>.+)$", re.DOTALL)

@@ -40,6 +40,10 @@ class Outbox:
         self._held: dict[str, list[Event]] = {}
         self._ready: list[Event] = []
         self._ready_ids: set[str] = set()  # the event ids in _ready: a burst stages thousands
+        self._latest = ""  # the latest timestamp staged: an event staged after it is no earlier in an append
+        self._turn: dict[int, str] = {}  # id() of each event staged, not appended yet -> its place in an append
+        self._series: dict[str, int] = {}  # numbered ids (``key:N``, a fault that comes and goes): key -> last N appended
+        self._numbered: set[str] = set()  # the ids of series staged, not appended yet
         self._released: dict[str, list[Event]] = {}  # plan id -> its events released, not appended yet
         self._announced: dict[str, set[str]] = {}  # scope (orchestration or task id) -> event ids
         self._append_problem: str | None = None
@@ -57,18 +61,32 @@ class Outbox:
 
     # --- staging ------------------------------------------------------------------------
 
-    def emit(self, type_: str, *, key: str | None = None, hold: str | None = None, **fields: Any) -> None:
-        """Stage an event. ``key``: its stable id, ``scope:what``. ``hold``: the plan it waits for."""
+    def emit(self, type_: str, *, key: str | None = None, hold: str | None = None, series: bool = False,
+             **fields: Any) -> None:
+        """Stage an event. ``key``: its stable id, ``scope:what``. ``hold``: the plan it waits for. ``series``: the key
+        is ``scope:what:N``, numbered by :meth:`last_of`; its last N is kept in the mark (across a rotation)."""
         if key is not None and (self.was_announced(key) or self._staged(key, hold)):
             return
+        if series and key is not None:
+            self._numbered.add(key)
         event = Event(timestamp=iso(self.clock), type=type_, event_id=key, **fields)
         self._unlogged.append((type_, fields))
+        self._in_turn(event)
         if hold is not None:
             self._held.setdefault(hold, []).append(event)
         else:
             self._ready.append(event)
             if key is not None:
                 self._ready_ids.add(key)
+
+    def _in_turn(self, event: Event) -> None:
+        """Its place in an append: its time, or the latest staged before it when the clock was set back since."""
+        self._latest = max(self._latest, event.timestamp)
+        self._turn[id(event)] = self._latest
+
+    def _unstage(self, events: list[Event]) -> None:
+        for event in events:
+            self._turn.pop(id(event), None)
 
     def held(self, plan_id: str) -> list[dict[str, Any]]:
         """The events waiting for ``plan_id``'s file, as they go into its ``outbox``: also those released but not
@@ -118,6 +136,7 @@ class Outbox:
                 continue
             event = Event.model_validate(fields | {"timestamp": iso(self.clock), "recovered": True,
                                                    "occurred_at": fields.get("occurred_at", event.timestamp)})
+            self._in_turn(event)
             self._held.setdefault(plan_id, []).append(event)
             count += 1
         return count
@@ -148,9 +167,12 @@ class Outbox:
         events = [e for e in self._ready if e.event_id is None or not self.was_announced(e.event_id)]
         # in time order: a plan's events are released when its file is written, not when they were staged,
         # and the mark takes the last line's time as "announced until" (out of order, a restart after a
-        # rotation announced the later lines again); readers resuming from a timestamp rely on it too
-        events.sort(key=_time_of)
+        # rotation announced the later lines again); readers resuming from a timestamp rely on it too.
+        # A clock set back since counts as not moved (stable: then in the order released, a plan's own in
+        # the order staged): by timestamp alone a plan's handoff went before its orchestration_started
+        events.sort(key=lambda e: self._turn.get(id(e), e.timestamp))
         if not events:
+            self._unstage(self._ready)
             self._ready.clear()
             self._ready_ids.clear()
             self._released.clear()
@@ -163,21 +185,27 @@ class Outbox:
                 log.error("events_not_written", events=len(events), problem=str(exc),
                           action="kept; appended when the file can be written")
             self._append_problem = str(exc)
+            kept = {id(e) for e in events[-MAX_UNWRITTEN:]}
+            self._unstage([e for e in self._ready if id(e) not in kept])
             self._ready = events[-MAX_UNWRITTEN:]
             self._ready_ids = {e.event_id for e in self._ready if e.event_id is not None}
             # a plan's released events are those still kept: they grew without bound beside the kept ones
             # (each plan file written again carried all of them in its outbox, those dropped here too)
-            kept = {id(e) for e in self._ready}
             self._released = {plan_id: left for plan_id, released in self._released.items()
                               if (left := [e for e in released if id(e) in kept])}
             return
         self._append_problem = None
+        self._unstage(self._ready)
         self._ready.clear()
         self._ready_ids.clear()
         self._released.clear()
         for event in events:
             if event.event_id is not None:
                 self._mark(event.event_id)
+                if event.event_id in self._numbered:
+                    self._numbered.discard(event.event_id)
+                    prefix, _, n = event.event_id.rpartition(":")
+                    self._series[prefix] = max(self._series.get(prefix, 0), int(n))
         self._forget_over()
         if appended is not None:
             if self._appended is not None and self._last_ids[0] and self._holds(*self._appended) is False:
@@ -203,6 +231,10 @@ class Outbox:
                                 "tail": base64.b64encode(tail).decode(), "last": last, "ids": ids}
         if self._begun_after is not None:
             mark["rotated"] = self._begun_after
+        if self._series:
+            # the events file may be rotated away before the next start: it would not say a series' last N (a lock
+            # wait open said again under the same id, or a later wait numbered 1 again)
+            mark["series"] = self._series
         try:
             self.store.write_json(self.store.layout.events_mark, mark, durable=False)
         except StoreError:
@@ -224,6 +256,11 @@ class Outbox:
         holds = self._holds(inode, end, tail)
         if holds is None:
             return None
+        series = mark.get("series")
+        for prefix, n in series.items() if isinstance(series, dict) else ():
+            if isinstance(prefix, str) and isinstance(n, int) and n > 0:
+                self._series[prefix] = max(self._series.get(prefix, 0), n)
+                self._mark(f"{prefix}:{n}")
         if not holds:
             return last, ids, True
         # the same file: what we append next follows the mark's append (in its millisecond, with its ids)
@@ -319,23 +356,26 @@ class Outbox:
         the scope is forgotten again once they are (:meth:`flush`)."""
         self._announced.pop(scope, None)
         self._over.add(scope)
+        self._forget_series({scope})
 
     def keep_scopes(self, keep: Callable[[str], bool]) -> None:
         """Forget the announced ids of every scope ``keep`` says is gone (a task no longer in the queue)."""
         for scope in [scope for scope in self._announced if not keep(scope)]:
             del self._announced[scope]
+        self._forget_series({scope for prefix in self._series if not keep(scope := prefix.split(":", 1)[0])})
+
+    def _forget_series(self, scopes: set[str]) -> None:
+        if scopes and self._series:
+            self._series = {prefix: n for prefix, n in self._series.items() if prefix.split(":", 1)[0] not in scopes}
 
     def _forget_over(self) -> None:
         for scope in self._over:
             self._announced.pop(scope, None)
+        self._forget_series(self._over)  # a series' last id appended after its scope was over (a wait closed)
         self._over.clear()
 
     def _mark(self, key: str) -> None:
         self._announced.setdefault(key.split(":", 1)[0], set()).add(key)
-
-
-def _time_of(event: Event) -> str:
-    return event.timestamp  # ISO-8601 of fixed width (format_timestamp): sorts as the times do
 
 
 def _moment(mark: Any) -> tuple[datetime | None, list[str]]:

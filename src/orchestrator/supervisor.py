@@ -690,7 +690,7 @@ class Supervisor:
             if self._locked_out.pop(subtask_id, None) is not None:
                 o = plan.orchestration_id
                 self.outbox.emit("write_recovered", key=f"{o}:lock_free:{subtask_id}:"
-                                 f"{self.outbox.last_of(f'{o}:lock_wait:{subtask_id}')}",
+                                 f"{self.outbox.last_of(f'{o}:lock_wait:{subtask_id}')}", series=True,
                                  subtask_id=subtask_id, orchestration_id=o,
                                  path=str(self._subtask_file(subtask_id).path),
                                  action="nothing to do: written once the lock was free")
@@ -712,7 +712,7 @@ class Supervisor:
                 # numbered in its key, so that the events file says which wait is open: a restart reads it back
                 # into _locked_out (:meth:`start`) and does not say it again (it did, once per restart)
                 self.outbox.emit("write_failed", key=f"{o}:lock_wait:{subtask_id}:"
-                                 f"{self.outbox.last_of(f'{o}:lock_wait:{subtask_id}') + 1}",
+                                 f"{self.outbox.last_of(f'{o}:lock_wait:{subtask_id}') + 1}", series=True,
                                  subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
                                  path=str(self._subtask_file(subtask_id).path), problem=problem,
                                  action="written on a later pass, once the lock is free")
