@@ -822,6 +822,9 @@ _RECORD_RE = re.compile(
     r"^(?:and\s+|also\s+|then\s+|please\s+)?(?:document|record|write\s+up|note\s+down|log|save|keep|attach|file|store|"
     r"upload)\s+(?:the\s+|a\s+|an\s+|our\s+|its\s+|their\s+|any\s+|all\s+)?(?:[\w-]+\s+)?(?:assessment|findings?|"
     r"results?|outcomes?|decisions?|evidence|screenshots?|proof|rationale|analysis|conclusions?)\b"
+    # "write the evidence for the corrective action plan": evidence written is the record, whatever the verb
+    r"|^(?:and\s+|also\s+|then\s+|please\s+)?(?:write|prepare)\s+(?:the\s+|our\s+|its\s+|their\s+|any\s+)?"
+    r"(?:[\w-]+\s+)?(?:evidence|proof)(?=\s*$|\s*[,.;:!?)]|\s+(?:for|of|that|to|in|on|as|and|from|with)\b)"  # no tool
     r"|\bas\s+(?:audit\s+)?evidence\b|\bfor\s+the\s+(?:[\w-]+\s+){0,3}(?:evidence|audit\s+trail)\b"
     r"|^(?:and\s+|also\s+|then\s+|please\s+)?update\s+(?:the\s+|our\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}"
     r"(?:runbook|playbook)s?\b", re.IGNORECASE)

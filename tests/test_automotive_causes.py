@@ -1,0 +1,32 @@
+"""An automotive-parts maker's IT/OT team's first day (newuser12): the general causes of its misses, each with its
+opposite (issue 11). The rules alone (no built-in model), so that a test fails when a rule does."""
+
+from __future__ import annotations
+
+import pytest
+
+from decide import route
+from orchestrator.classify import Classifier
+from orchestrator.textsignals import keeps_record
+
+_FINDING = "Audit finding: no periodic review of privileged accounts on the MES servers"
+
+
+@pytest.mark.parametrize(("description", "expected"), [
+    # evidence written for the audit is the record of the review, not a third action
+    ("Review who has local admin on MES01-MES06, remove leavers, and write the evidence for the corrective action "
+     "plan.", ("simple", "security")),
+    ("Review who has local admin on MES01-MES06, remove leavers, and prepare the evidence for the auditor.",
+     ("simple", "security")),
+    # a thing written that is no record (a tool) is an action of its own
+    ("Review who has local admin on MES01-MES06, remove leavers, and write a script that alerts on new admins.",
+     ("complex", None)),
+])
+def test_evidence_written_is_the_record(rules: Classifier, description: str, expected: tuple[str, str | None]) -> None:
+    assert route(rules, _FINDING, description) == expected
+
+
+def test_only_evidence_written_is_a_record() -> None:
+    assert keeps_record("write the evidence for the corrective action plan")
+    assert keeps_record("prepare the evidence.")
+    assert not keeps_record("write the evidence export script")
