@@ -30,3 +30,23 @@ def test_only_evidence_written_is_a_record() -> None:
     assert keeps_record("write the evidence for the corrective action plan")
     assert keeps_record("prepare the evidence.")
     assert not keeps_record("write the evidence export script")
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    # the CVE in parentheses or after "because of" says why the image is rebuilt: cicd's rebuild
+    ("Rebuild edi-converter image on new base image (openssl CVE)", ("simple", "cicd")),
+    ("Rebuild the edi-converter image on a new base image because of the openssl CVE", ("simple", "cicd")),
+    # the vulnerable component itself updated is security's fix, whatever the reason's place
+    ("Update openssl in the edi-converter image (openssl CVE)", ("simple", "security")),
+    # the defect in the head is the work's, not its reason
+    ("Rebuild the edi-converter image without the vulnerable openssl", ("simple", "security")),
+    # a security verb's object: what the scan looks for, not why
+    ("Scan the edi-converter image for known CVEs", ("simple", "security")),
+])
+def test_a_defect_that_says_why_is_no_head(rules: Classifier, title: str, expected: tuple[str, str | None]) -> None:
+    assert route(rules, title) == expected
+
+
+def test_what_a_scan_looks_for_stays_its_defect(rules: Classifier) -> None:
+    # the same tail after a security verb is what it looks for: still read as the defect it is about
+    assert rules.route("Scan the edi-converter image for known CVEs", "").decided_by == "defect"

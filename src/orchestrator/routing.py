@@ -776,6 +776,13 @@ class Router:
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"a certificate expiring: its renewal ({head!r})")
             return "renewal", "cicd"
         defect = _defect(named)
+        if defect and verb not in REPAIRING and not self._has_keyword(verb, "security") \
+                and self._is_deploy_object(noun, lowered) and not _defect(
+                _REASON_RE.sub(" ", named)):
+            # "Rebuild the edi-converter image on a new base image (openssl CVE)": a defect in parentheses or after
+            # "because", "due to", "for" says why; the work is the image's rebuild (rule 1: a purpose breaks ties); not
+            # what a security verb looks for ("Scan the images for known CVEs")
+            defect = None
         # the place is a pipeline, a cluster, a CI job, a compose file; not a page about deploys
         where = " ".join(w for w in place_words if w not in ENVIRONMENTS)  # "in production" says where, not what
         hardened = verb in TOGGLING and place_noun in RUNTIME_PLACES and any(
@@ -1302,6 +1309,10 @@ XCTest's ``CheckoutFlowTests.testApplePayButton``): one test
 of the program that fails, not a runner or a pipeline stage (``the load_test job``, ``the integration_test stage``).
 A file's name starts where no word character or hyphen is before it: from each word boundary, a hyphenated run of
 thousands ("x-x-x-...") was scanned again from each of its parts (seconds a task, attack22); only searched for."""
+
+
+_REASON_RE = re.compile(r"\([^()]*\)|\s(?:because(?:\s+of)?|due\s+to|since|for|after)\s.*$", re.IGNORECASE)
+"""Why the work is asked, not what it is: an aside in parentheses, or a tail after "because", "due to", "for"."""
 
 
 def _defect(text: str) -> re.Match[str] | None:
