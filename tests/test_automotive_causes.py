@@ -7,7 +7,7 @@ import pytest
 
 from decide import route
 from orchestrator.classify import Classifier
-from orchestrator.textsignals import keeps_record
+from orchestrator.textsignals import keeps_record, without_notice
 
 _FINDING = "Audit finding: no periodic review of privileged accounts on the MES servers"
 
@@ -50,3 +50,23 @@ def test_a_defect_that_says_why_is_no_head(rules: Classifier, title: str, expect
 def test_what_a_scan_looks_for_stays_its_defect(rules: Classifier) -> None:
     # the same tail after a security verb is what it looks for: still read as the defect it is about
     assert rules.route("Scan the edi-converter image for known CVEs", "").decided_by == "defect"
+
+
+_REBUILT = "Rebuild it on ubi9-minimal:9.5, run the pipeline and deploy to prod."
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    # who noticed the cause is why the work came, not security's part
+    ("Security flagged the openssl in our edi-converter image.", ("simple", "cicd")),
+    ("Trivy reported a critical CVE in the openssl of the edi-converter image.", ("simple", "cicd")),
+    # security's work asked is a part
+    ("Scan the edi-converter image for vulnerable openssl versions.", ("complex", None)),
+])
+def test_who_noticed_is_no_domain(rules: Classifier, said: str, expected: tuple[str, str | None]) -> None:
+    assert route(rules, "Rebuild the edi-converter image on a new base image", f"{said} {_REBUILT}") == expected
+
+
+def test_without_notice_keeps_asks() -> None:
+    assert without_notice("Monitoring warns the certificate expires in 15 days. Renew it.").strip() == "Renew it."
+    assert without_notice("Fix the bugs the audit flagged in the login page.") == (
+        "Fix the bugs the audit flagged in the login page.")

@@ -82,6 +82,7 @@ from orchestrator.textsignals import (
     without_formalities,
     without_investigation,
     without_narrative,
+    without_notice,
     without_records,
 )
 
@@ -301,8 +302,9 @@ class Classifier(Router):
         # deliverable (F1)
         spanned = self._spans_others(criteria, route.domain)
         asked = criteria if spanned else parallel_actions(criteria, self.config.action_verbs)
-        # the record kept of the work ("document the assessment for the evidence folder") is no docs' part
-        return self.involved_domains("\n".join([task.title, without_records(told), *asked]))
+        # the record kept of the work ("document the assessment for the evidence folder") is no docs' part, and who
+        # noticed its cause ("Security flagged the openssl in our image") is no domain of its own
+        return self.involved_domains("\n".join([task.title, without_notice(without_records(told)), *asked]))
 
     def _asks_of(self, description: str) -> str:
         """The description without its sentences that tell rather than ask, when it asks for its work (as the planner

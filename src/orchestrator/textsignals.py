@@ -844,6 +844,17 @@ def without_records(text: str) -> str:
     return "".join(f"{separator}{piece}" for separator, piece in clause_pieces(text) if not keeps_record(piece))
 
 
+_NOTICED_RE = re.compile(
+    r"(?:^|(?<=[.!?]\s)|(?<=\n))(?:our\s+|the\s+)?(?:[A-Za-z][\w-]*\s+){0,2}?(?:flagged|reported|noticed|detected|"
+    r"warns|warned|alerted|raised)\s[^.!?\n]*(?:[.!?]|$)", re.IGNORECASE | re.MULTILINE)
+
+
+def without_notice(text: str) -> str:
+    """``text`` without the sentences that tell who noticed the work's cause ("Security flagged the openssl in our
+    image.", "Monitoring warns the certificate expires in 15 days."): why the work came, not a domain of its own."""
+    return _NOTICED_RE.sub(" ", text) if _NOTICED_RE.search(text) else text
+
+
 _WORK_NOUNS_RE = re.compile(
     r"\b(?:audit|review|docs?|documentation|tests?|testing|deploy(?:ment)?|rollout|release|scan|monitoring|alerting|"
     r"dashboards?|runbooks?|migration|backfill|pentest|threat model)\b", re.IGNORECASE)
