@@ -70,3 +70,15 @@ def test_without_notice_keeps_asks() -> None:
     assert without_notice("Monitoring warns the certificate expires in 15 days. Renew it.").strip() == "Renew it."
     assert without_notice("Fix the bugs the audit flagged in the login page.") == (
         "Fix the bugs the audit flagged in the login page.")
+
+
+@pytest.mark.parametrize(("watched", "expected"), [
+    # watching a running thing observes it: one release's checklist (cx18-fresh)
+    ("watch the error dashboards for an hour", ("simple", "cicd")),
+    ("monitor the error dashboards for an hour", ("simple", "cicd")),
+    # a dashboard built is development's part
+    ("build the error dashboards for the release", ("complex", None)),
+])
+def test_watching_is_no_development(rules: Classifier, watched: str, expected: tuple[str, str | None]) -> None:
+    assert route(rules, "Release checklist for mobile banking 5.2", "Tag the release, run the pipeline to staging, "
+                 f"promote to production, and {watched}.") == expected

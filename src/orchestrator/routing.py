@@ -390,6 +390,9 @@ SERVICE_TAILS = "svc|service|api|app|server|worker|daemon"
 """How a program's name ends (``matchmaker-svc``): code in it is the program's."""
 RUNNING = frozenset({"run", "rerun", "re-run", "execute", "trigger", "kick"})
 """Running a thing (the migration job, the smoke tests) operates it: its words do not make the clause development's."""
+WATCHING = frozenset({"watch", "monitor", "observe"})
+"""Watching a running thing (the error dashboards, the crash rate) observes it: its words do not make the clause
+development's."""
 SCHEDULING = RUNNING | {"schedule", "reschedule"}
 EVERYDAY_VERBS = frozenset({"push", "tag", "scale", "restart", "reboot",
                             "block", "lock", "hash", "mask", "publish", "snapshot", "restrict",
@@ -1275,8 +1278,10 @@ class Router:
                     word.strip(".,;:") in self._software for word in words[1:]) and not any(
                     score.total for name, score in scores.items() if name != "development"):
                 scores["development"].total += KEYWORD_WEIGHT  # R2: write the backfill script, build a CLI
-            if words and words[0] in RUNNING and "development" in scores:
-                scores["development"].total = 0.0  # "run the migration job", "run the smoke tests": operating it
+            if words and words[0] in RUNNING | WATCHING and "development" in scores:
+                # "run the migration job", "run the smoke tests": operating it; "watch the error dashboards for an
+                # hour": observing it
+                scores["development"].total = 0.0
             if "docs" in scores and _DOC_FOLLOWED_RE.match(clause):
                 scores["docs"].total = 0.0  # "as in last quarter's runbook", "read the changelog first": the source
             if released and "docs" in scores and scores["docs"].words and set(scores["docs"].words) <= RELEASE_DOCS:
