@@ -82,3 +82,24 @@ def test_without_notice_keeps_asks() -> None:
 def test_watching_is_no_development(rules: Classifier, watched: str, expected: tuple[str, str | None]) -> None:
     assert route(rules, "Release checklist for mobile banking 5.2", "Tag the release, run the pipeline to staging, "
                  f"promote to production, and {watched}.") == expected
+
+
+_PIPELINE = ("GitHub Actions: lint, unit tests, build the Docker image, push it to our Harbor registry, and deploy to the "
+             "test plant's k3s cluster on merge to main. Cache the Maven dependencies.")
+
+
+@pytest.mark.parametrize(("title", "description", "expected"), [
+    # one pipeline set up: the list is what it does, its steps (cx18-fresh)
+    ("Set up the CI pipeline for the MES integration service", _PIPELINE, ("simple", "cicd")),
+    # no pipeline set up by the title: the same list is parts
+    ("CI for the MES integration service", _PIPELINE, ("complex", None)),
+    # a title that asks for more than the pipeline
+    ("Set up the CI pipeline for the MES integration service and the Harbor registry", _PIPELINE, ("complex", None)),
+    # another master's work besides the pipeline's steps
+    ("Set up the deploy pipeline for the MES integration service", "Build the Docker image, push it to our Harbor "
+     "registry, and deploy to the k3s cluster on merge to main. Rotate the Harbor robot account secrets and revoke the "
+     "old ones.", ("complex", None)),
+])
+def test_a_pipelines_steps_are_no_parts(rules: Classifier, title: str, description: str,
+                                        expected: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == expected
