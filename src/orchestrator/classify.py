@@ -82,6 +82,7 @@ from orchestrator.textsignals import (
     without_formalities,
     without_investigation,
     without_narrative,
+    without_notice,
     without_records,
 )
 
@@ -103,6 +104,10 @@ one with either model; 0.9 planned two simple ones of the shifted model's, 0.88 
 MODEL_ONE_MASTER_MIN = 0.55
 """The master probability that names one master for :data:`MODEL_COMPLEX_SPREAD_MIN` (0.6 planned a drill with the
 shifted model, 0.65 an onboarding and a drill with today's)."""
+_PIPELINE_MADE_RE = re.compile(r"\s*(?:set\s+up|create|add|build|write)\s+(?:a|an|the|our)?\s*(?:new\s+)?"
+                               r"(?:[\w/.-]+\s+){0,3}?(?:pipeline|workflow)s?\b(?![^,;:]*\b(?:and|then|plus)\b)",
+                               re.IGNORECASE)
+"""A title that sets up one pipeline or workflow, and asks nothing more: the description's list is what it does."""
 BUILT = frozenset({"api", "service", "job", "digest", "worker", "endpoint", "pipeline", "database", "backend",
                    "frontend", "ui", "dashboard", "email", "report", "integration", "migration"})
 """Besides software nouns, what a making verb builds as a separate deliverable."""
@@ -301,8 +306,9 @@ class Classifier(Router):
         # deliverable (F1)
         spanned = self._spans_others(criteria, route.domain)
         asked = criteria if spanned else parallel_actions(criteria, self.config.action_verbs)
-        # the record kept of the work ("document the assessment for the evidence folder") is no docs' part
-        return self.involved_domains("\n".join([task.title, without_records(told), *asked]))
+        # the record kept of the work ("document the assessment for the evidence folder") is no docs' part, and who
+        # noticed its cause ("Security flagged the openssl in our image") is no domain of its own
+        return self.involved_domains("\n".join([task.title, without_notice(without_records(told)), *asked]))
 
     def _asks_of(self, description: str) -> str:
         """The description without its sentences that tell rather than ask, when it asks for its work (as the planner
@@ -549,9 +555,15 @@ class Classifier(Router):
             # not their docs, development's own)
             signals.append((0.4, "2 parts of work stated, and another master's part"))
         # parts of work stated or listed: the first of these that finds them
+        # F1: "Set up the CI pipeline for the MES service" -- "lint, unit tests, build the image, push it, deploy on
+        # merge": what the one pipeline does, its steps, not parts (the code it lints and tests is no other master's;
+        # another master's work besides, a rotation, still is)
+        piped = bool(_PIPELINE_MADE_RE.match(after_label(title))) and len(
+            {self.config.domains[name].master for name in domains} - {"development"}) <= 1
         signals += self._stated_parts(text, parts, read_only) or self._things_to_build(text, body, first_line) \
-            or self._listed_parts(items, first_line, domains, decided_by) or self._owed_work(listed, title, rest)
-        signals += self._action_signals(actions, title, markers, domains, read_only, person, decided_by)
+            or ([] if piped else self._listed_parts(items, first_line, domains, decided_by)) \
+            or self._owed_work(listed, title, rest)
+        signals += [] if piped else self._action_signals(actions, title, markers, domains, read_only, person, decided_by)
         return signals
 
     def _arrow_chain_signals(self, text: str) -> list[tuple[float, str]]:

@@ -390,6 +390,9 @@ SERVICE_TAILS = "svc|service|api|app|server|worker|daemon"
 """How a program's name ends (``matchmaker-svc``): code in it is the program's."""
 RUNNING = frozenset({"run", "rerun", "re-run", "execute", "trigger", "kick"})
 """Running a thing (the migration job, the smoke tests) operates it: its words do not make the clause development's."""
+WATCHING = frozenset({"watch", "monitor", "observe"})
+"""Watching a running thing (the error dashboards, the crash rate) observes it: its words do not make the clause
+development's."""
 SCHEDULING = RUNNING | {"schedule", "reschedule"}
 EVERYDAY_VERBS = frozenset({"push", "tag", "scale", "restart", "reboot",
                             "block", "lock", "hash", "mask", "publish", "snapshot", "restrict",
@@ -776,6 +779,13 @@ class Router:
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"a certificate expiring: its renewal ({head!r})")
             return "renewal", "cicd"
         defect = _defect(named)
+        if defect and verb not in REPAIRING and not self._has_keyword(verb, "security") \
+                and self._is_deploy_object(noun, lowered) and not _defect(
+                _REASON_RE.sub(" ", named)):
+            # "Rebuild the edi-converter image on a new base image (openssl CVE)": a defect in parentheses or after
+            # "because", "due to", "for" says why; the work is the image's rebuild (rule 1: a purpose breaks ties); not
+            # what a security verb looks for ("Scan the images for known CVEs")
+            defect = None
         # the place is a pipeline, a cluster, a CI job, a compose file; not a page about deploys
         where = " ".join(w for w in place_words if w not in ENVIRONMENTS)  # "in production" says where, not what
         hardened = verb in TOGGLING and place_noun in RUNTIME_PLACES and any(
@@ -1268,8 +1278,10 @@ class Router:
                     word.strip(".,;:") in self._software for word in words[1:]) and not any(
                     score.total for name, score in scores.items() if name != "development"):
                 scores["development"].total += KEYWORD_WEIGHT  # R2: write the backfill script, build a CLI
-            if words and words[0] in RUNNING and "development" in scores:
-                scores["development"].total = 0.0  # "run the migration job", "run the smoke tests": operating it
+            if words and words[0] in RUNNING | WATCHING and "development" in scores:
+                # "run the migration job", "run the smoke tests": operating it; "watch the error dashboards for an
+                # hour": observing it
+                scores["development"].total = 0.0
             if "docs" in scores and _DOC_FOLLOWED_RE.match(clause):
                 scores["docs"].total = 0.0  # "as in last quarter's runbook", "read the changelog first": the source
             if released and "docs" in scores and scores["docs"].words and set(scores["docs"].words) <= RELEASE_DOCS:
@@ -1302,6 +1314,10 @@ XCTest's ``CheckoutFlowTests.testApplePayButton``): one test
 of the program that fails, not a runner or a pipeline stage (``the load_test job``, ``the integration_test stage``).
 A file's name starts where no word character or hyphen is before it: from each word boundary, a hyphenated run of
 thousands ("x-x-x-...") was scanned again from each of its parts (seconds a task, attack22); only searched for."""
+
+
+_REASON_RE = re.compile(r"\([^()]*\)|\s(?:because(?:\s+of)?|due\s+to|since|for|after)\s.*$", re.IGNORECASE)
+"""Why the work is asked, not what it is: an aside in parentheses, or a tail after "because", "due to", "for"."""
 
 
 def _defect(text: str) -> re.Match[str] | None:

@@ -822,6 +822,9 @@ _RECORD_RE = re.compile(
     r"^(?:and\s+|also\s+|then\s+|please\s+)?(?:document|record|write\s+up|note\s+down|log|save|keep|attach|file|store|"
     r"upload)\s+(?:the\s+|a\s+|an\s+|our\s+|its\s+|their\s+|any\s+|all\s+)?(?:[\w-]+\s+)?(?:assessment|findings?|"
     r"results?|outcomes?|decisions?|evidence|screenshots?|proof|rationale|analysis|conclusions?)\b"
+    # "write the evidence for the corrective action plan": evidence written is the record, whatever the verb
+    r"|^(?:and\s+|also\s+|then\s+|please\s+)?(?:write|prepare)\s+(?:the\s+|our\s+|its\s+|their\s+|any\s+)?"
+    r"(?:[\w-]+\s+)?(?:evidence|proof)(?=\s*$|\s*[,.;:!?)]|\s+(?:for|of|that|to|in|on|as|and|from|with)\b)"  # no tool
     r"|\bas\s+(?:audit\s+)?evidence\b|\bfor\s+the\s+(?:[\w-]+\s+){0,3}(?:evidence|audit\s+trail)\b"
     r"|^(?:and\s+|also\s+|then\s+|please\s+)?update\s+(?:the\s+|our\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}"
     r"(?:runbook|playbook)s?\b", re.IGNORECASE)
@@ -839,6 +842,17 @@ def without_records(text: str) -> str:
     if not _RECORD_RE.search(text):
         return text
     return "".join(f"{separator}{piece}" for separator, piece in clause_pieces(text) if not keeps_record(piece))
+
+
+_NOTICED_RE = re.compile(
+    r"(?:^|(?<=[.!?]\s)|(?<=\n))(?:our\s+|the\s+)?(?:[A-Za-z][\w-]*\s+){0,2}?(?:flagged|reported|noticed|detected|"
+    r"warns|warned|alerted|raised)\s[^.!?\n]*(?:[.!?]|$)", re.IGNORECASE | re.MULTILINE)
+
+
+def without_notice(text: str) -> str:
+    """``text`` without the sentences that tell who noticed the work's cause ("Security flagged the openssl in our
+    image.", "Monitoring warns the certificate expires in 15 days."): why the work came, not a domain of its own."""
+    return _NOTICED_RE.sub(" ", text) if _NOTICED_RE.search(text) else text
 
 
 _WORK_NOUNS_RE = re.compile(
