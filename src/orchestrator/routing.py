@@ -30,6 +30,7 @@ from orchestrator.textsignals import (
     keyword_pattern,
     operations_path,
     place_phrase,
+    remembered_text,
     split_identifiers,
     strip_identifiers,
     strip_names,
@@ -1304,6 +1305,7 @@ A file's name starts where no word character or hyphen is before it: from each w
 thousands ("x-x-x-...") was scanned again from each of its parts (seconds a task, attack22); only searched for."""
 
 
+@remembered_text
 def _defect(text: str) -> re.Match[str] | None:
     """The first security defect the text names, not the name of a screen ("The Vulnerabilities tab shows the wrong
     count", "Exposed secrets page doesn't load": a screen's failure; "Hardcoded password in the login page" is one)."""
@@ -1465,12 +1467,14 @@ def _rank(domain: str, hinted: list[str]) -> int:
 _WORD_RE = re.compile(r"[a-z][a-z-]*")
 
 
+@remembered_text
 def _first_word(text: str) -> str:
     """The first word of ``text``, lower-cased (letters and hyphens), or ""."""
     found = _WORD_RE.search(text.lower())
     return found.group() if found else ""
 
 
+@remembered_text
 def _stem_of(text: str) -> str:
     """The first word of ``text`` without its -ing or -s: ``scanning`` -> ``scan``, ``audits`` -> ``audit``."""
     word = _first_word(text)
