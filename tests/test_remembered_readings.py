@@ -54,3 +54,25 @@ def test_a_classification_is_the_same_whatever_was_classified_before() -> None:
         forget_texts()
         afresh.append(fresh.classify(task))
     assert in_a_row == afresh
+
+
+def test_a_keyword_is_found_through_its_first_letters_as_by_trying_every_one() -> None:
+    """``Router._has_keyword`` tries only the keywords whose first three letters the text holds: the same answer as
+    trying every keyword of the domain, for each keyword said alone, inside a sentence, and for real titles."""
+    classifier = Classifier(ClassifierConfig())
+    patterns = classifier._patterns
+
+    def every(lowered: str, domain: str) -> bool:
+        return any(weight > 1 and plain in lowered and pattern.search(lowered)
+                   for _, plain, pattern, weight in patterns[domain])
+
+    texts = [f"please look at the {plain} today" for words in patterns.values() for _, plain, _, _ in words]
+    texts += [plain for words in patterns.values() for _, plain, _, _ in words]
+    texts += [r["task"]["title"].lower() for r in json.loads(DEV.read_text())[:300]]
+    found = 0
+    for text in texts:
+        for domain in patterns:
+            assert classifier._has_keyword(text, domain) == every(text, domain), (text, domain)
+            found += every(text, domain)
+    assert found > len(texts) // 2  # the texts hold keywords: the comparison is not only of "no"
+    assert not classifier._has_keyword("", "cicd") and not classifier._has_keyword("ci", "security")

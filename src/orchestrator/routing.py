@@ -466,6 +466,16 @@ class Router:
         for i, entry in enumerate(self._flat):
             if len(entry[2]) >= 3:
                 self._by_trigram.setdefault(entry[2][:3], []).append(i)
+        # each domain's keywords (not hints) the same way, for _has_keyword (asked of a head or a place, several
+        # times a task, over some 200 words a domain): a keyword's text in a text has its first three letters there
+        self._keywords: dict[str, tuple[dict[str, list[tuple[str, re.Pattern[str]]]], list[tuple[str, re.Pattern[str]]]]] = {}
+        for name, patterns in self._patterns.items():
+            by_trigram: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+            short: list[tuple[str, re.Pattern[str]]] = []
+            for _, plain, pattern, weight in patterns:
+                if weight > 1:
+                    (by_trigram.setdefault(plain[:3], []) if len(plain) >= 3 else short).append((plain, pattern))
+            self._keywords[name] = by_trigram, short
         self._type_to_domain = {t.lower(): name for name, d in config.domains.items() for t in d.types}
         self._keyword_names = {word.lower() for d in config.domains.values() for word in d.keywords if " " in word}
         self._software = {noun.lower() for noun in config.software_nouns}
@@ -1009,9 +1019,12 @@ class Router:
         return any(word not in ("report", "reports") for word in words)
 
     def _has_keyword(self, lowered: str, domain: str) -> bool:
-        """Whether ``lowered`` holds a keyword (not only a hint) of ``domain``."""
-        return any(weight > 1 and plain in lowered and pattern.search(lowered)
-                   for _, plain, pattern, weight in self._patterns.get(domain, ()))
+        """Whether ``lowered`` holds a keyword (not only a hint) of ``domain``: only those whose first three letters
+        it holds are tried."""
+        by_trigram, short = self._keywords.get(domain, ({}, []))
+        return any(plain in lowered and pattern.search(lowered) for plain, pattern in short) or any(
+            plain in lowered and pattern.search(lowered)
+            for gram in {lowered[at:at + 3] for at in range(len(lowered) - 2)} for plain, pattern in by_trigram.get(gram, ()))
 
     def _failure_of(self, title: str, description: str, said: str = "") -> str | None:
         """Whose failure a failure report is (``Inventory page crashes``, ``Pipeline editor loses changes``,
