@@ -30,6 +30,7 @@ from orchestrator.textsignals import (
     keyword_pattern,
     operations_path,
     place_phrase,
+    remembered_text,
     split_identifiers,
     strip_identifiers,
     strip_names,
@@ -468,6 +469,16 @@ class Router:
         for i, entry in enumerate(self._flat):
             if len(entry[2]) >= 3:
                 self._by_trigram.setdefault(entry[2][:3], []).append(i)
+        # each domain's keywords (not hints) the same way, for _has_keyword (asked of a head or a place, several
+        # times a task, over some 200 words a domain): a keyword's text in a text has its first three letters there
+        self._keywords: dict[str, tuple[dict[str, list[tuple[str, re.Pattern[str]]]], list[tuple[str, re.Pattern[str]]]]] = {}
+        for name, patterns in self._patterns.items():
+            by_trigram: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+            short: list[tuple[str, re.Pattern[str]]] = []
+            for _, plain, pattern, weight in patterns:
+                if weight > 1:
+                    (by_trigram.setdefault(plain[:3], []) if len(plain) >= 3 else short).append((plain, pattern))
+            self._keywords[name] = by_trigram, short
         self._type_to_domain = {t.lower(): name for name, d in config.domains.items() for t in d.types}
         self._keyword_names = {word.lower() for d in config.domains.values() for word in d.keywords if " " in word}
         self._software = {noun.lower() for noun in config.software_nouns}
@@ -1018,9 +1029,12 @@ class Router:
         return any(word not in ("report", "reports") for word in words)
 
     def _has_keyword(self, lowered: str, domain: str) -> bool:
-        """Whether ``lowered`` holds a keyword (not only a hint) of ``domain``."""
-        return any(weight > 1 and plain in lowered and pattern.search(lowered)
-                   for _, plain, pattern, weight in self._patterns.get(domain, ()))
+        """Whether ``lowered`` holds a keyword (not only a hint) of ``domain``: only those whose first three letters
+        it holds are tried."""
+        by_trigram, short = self._keywords.get(domain, ({}, []))
+        return any(plain in lowered and pattern.search(lowered) for plain, pattern in short) or any(
+            plain in lowered and pattern.search(lowered)
+            for gram in {lowered[at:at + 3] for at in range(len(lowered) - 2)} for plain, pattern in by_trigram.get(gram, ()))
 
     def _failure_of(self, title: str, description: str, said: str = "") -> str | None:
         """Whose failure a failure report is (``Inventory page crashes``, ``Pipeline editor loses changes``,
@@ -1320,6 +1334,7 @@ _REASON_RE = re.compile(r"\([^()]*\)|\s(?:because(?:\s+of)?|due\s+to|since|for|a
 """Why the work is asked, not what it is: an aside in parentheses, or a tail after "because", "due to", "for"."""
 
 
+@remembered_text
 def _defect(text: str) -> re.Match[str] | None:
     """The first security defect the text names, not the name of a screen ("The Vulnerabilities tab shows the wrong
     count", "Exposed secrets page doesn't load": a screen's failure; "Hardcoded password in the login page" is one)."""
@@ -1481,12 +1496,14 @@ def _rank(domain: str, hinted: list[str]) -> int:
 _WORD_RE = re.compile(r"[a-z][a-z-]*")
 
 
+@remembered_text
 def _first_word(text: str) -> str:
     """The first word of ``text``, lower-cased (letters and hyphens), or ""."""
     found = _WORD_RE.search(text.lower())
     return found.group() if found else ""
 
 
+@remembered_text
 def _stem_of(text: str) -> str:
     """The first word of ``text`` without its -ing or -s: ``scanning`` -> ``scan``, ``audits`` -> ``audit``."""
     word = _first_word(text)

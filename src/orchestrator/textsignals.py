@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator
+from typing import TypeVar
 
 _EXTENSIONS = (
     "py|pyi|js|jsx|ts|tsx|mjs|cjs|json|jsonl|ya?ml|toml|ini|cfg|conf|md|rst|txt|sh|bash|zsh|go|rs|java|kt|rb|"
@@ -61,6 +62,40 @@ a time (``at 16:40``)."""
 _CLAUSE_SPLIT_RE = re.compile(
     r"(?:[.;!?](?:\s+|$)|,\s*(?:and\s+|then\s+)?|\s+(?:and then|and|then|with|plus|\+|&)\s+|\n+)")
 _WORD_SUFFIXES = "(?:s|es|ed|d|ing|ment|ments)?"
+
+REMEMBERED = 4
+"""How many recent texts each pure reader marked :func:`remembered` or :func:`remembered_text` keeps: one
+classification asks the same reader about the same title or text from several rules (``after_label`` 9 times for 3
+texts, ``sequence_markers`` and ``stage_words`` twice on one text); a few entries hold one task's texts, bounded (a
+text is cut to ``max_text_chars`` first). Only functions of the text alone: no configuration, no state (perf17)."""
+_MEMORIES: list[Callable[[], None]] = []
+_Read = TypeVar("_Read")
+
+
+def remembered_text(reader: Callable[[str], _Read]) -> Callable[[str], _Read]:
+    """``reader``, a pure function of a text whose result cannot be changed (a text, a match), remembering its last
+    few texts."""
+    cached = functools.lru_cache(maxsize=REMEMBERED)(reader)
+    _MEMORIES.append(cached.cache_clear)
+    return cached
+
+
+def remembered(reader: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    """:func:`remembered_text` for a reader of a list: every caller gets its own list (a caller may change it without
+    changing what the next one reads)."""
+    cached = remembered_text(reader)
+
+    @functools.wraps(reader)
+    def fresh(text: str) -> list[str]:
+        return list(cached(text))
+
+    return fresh
+
+
+def forget_texts() -> None:
+    """Forget every remembered reading (tests; a measure of one classification's own work)."""
+    for clear in _MEMORIES:
+        clear()
 
 
 def keyword_pattern(keyword: str) -> re.Pattern[str]:
@@ -169,6 +204,7 @@ _SHOP_CATALOG_RE = re.compile(r"\b((?:products?|store|shop|items?|price|course|m
 catalog keeps its sense)."""
 
 
+@remembered_text
 def in_its_sense(text: str) -> str:
     """``text`` with the routing words that have another sense there said in that sense, read by their role in the
     sentence: rotating what is no secret, a program's leaks (above), a held lock or a resource released, a game's or a
@@ -238,6 +274,7 @@ def strip_type_prefix(description: str) -> str:
     return _PREFIX_RE.sub("", description, count=1)
 
 
+@remembered
 def listed_items(text: str) -> list[str]:
     """Items of a numbered list (``1) a, 2) b``), a bullet list, or a colon list (``x: a, b, and c``)."""
     matches = list(_NUMBERED_RE.finditer(text))
@@ -398,6 +435,7 @@ def sequence_segments(text: str) -> list[str]:
     return [segment.strip() for segment in _THEN_RE.split(text) if segment and segment.strip(" ,;.\n")]
 
 
+@remembered
 def sequence_markers(text: str) -> list[str]:
     """Ordering words found (``then``, ``after that``, arrows ...), lower-cased, distinct."""
     # "and ship it": the second action works on what the first made, so it comes after it
@@ -423,6 +461,7 @@ _PHASE_RE = re.compile(
     re.IGNORECASE)
 
 
+@remembered
 def stage_words(text: str) -> list[str]:
     """Each word that opens a later stage, as often as it is said ("then ... then", "..., next ..., finally ...",
     "once it is live"): two of them order three stages, where :func:`sequence_markers` says only that there is an
@@ -430,6 +469,7 @@ def stage_words(text: str) -> list[str]:
     return [found.group().strip(" ,.;:\n").lower() for found in _STAGE_WORD_RE.finditer(text)]
 
 
+@remembered
 def stated_phases(text: str) -> list[str]:
     """The distinct phases, milestones or versions a text plans ("Phase 1: ... Phase 2: ...", "v1: ...; v2 adds
     ...", "Week 1: ... Month 2: ..."): stages shipped one after the other. A single one ("Phase 2 of the form: ...")
@@ -474,6 +514,7 @@ def keyed_parts(text: str) -> list[str]:
     return [item.strip() for item in found.group(1).split(",")] if found else []
 
 
+@remembered
 def clauses(text: str) -> list[str]:
     """Split text into clauses at sentence ends, commas, ``and``/``then``/``with``."""
     return [part.strip() for part in _CLAUSE_SPLIT_RE.split(text) if part and part.strip()]
@@ -558,6 +599,7 @@ _COMPOUND_NAME_RE = re.compile(
     re.IGNORECASE)
 
 
+@remembered_text
 def after_label(title: str) -> str:
     """The title without a short label before a colon (``Finance asks: who can approve ...`` -> ``who can
     approve ...``); a title whose colon ends it, or follows more than three words, is kept whole."""
@@ -565,6 +607,7 @@ def after_label(title: str) -> str:
     return parts[1] if len(parts) == 2 and len(parts[0].split()) <= 3 and parts[1].strip() else parts[0]
 
 
+@remembered_text
 def head_phrase(title: str) -> str:
     """The head of the first clause: a verb and its object, or a noun phrase, up to the first preposition.
 
@@ -738,6 +781,7 @@ _NARRATIVE_RE = re.compile(
 _BECAUSE_RE = re.compile(r"(?<!\s)\s+(?:because|since)\s+(?:it|they|we|the\s+\w+)\s[^.;!?\n]*", re.IGNORECASE)
 
 
+@remembered_text
 def without_narrative(text: str) -> str:
     """The text without what already happened (R3): ``In March we implemented a fix, deployed it to
     production``, ``the changelog is merged``. Such pieces tell history or preconditions, not work."""
@@ -929,6 +973,7 @@ _COMMIT_RE = re.compile(r"^\s*(?P<kind>feat|fix|chore|refactor|perf|docs|test|te
 the kind of work (``build(deps)`` is how Dependabot titles a library bump, ``fix`` any repair)."""
 
 
+@remembered_text
 def strip_ticket_key(title: str) -> str:
     """A tracker's key says which ticket, not what work: ``OPS-3310 Decommission the old VPN`` ->
     ``Decommission the old VPN``; so do a mail's ``RE:`` / ``Fwd:`` and a chat's ``uhh``, ``fyi``; a bracketed tag is a label:
@@ -1033,6 +1078,7 @@ _TITLE_VERB_RE = re.compile(r"^([a-z][a-z-]{2,})(?:\s+(?:up|down|out|off|over|ba
 an object."""
 
 
+@remembered
 def title_pieces(title: str) -> list[str]:
     """A title cut at its commas, "and" and "then": ``Fix the XSS and ship it`` -> ``Fix the XSS``, ``ship it``."""
     # "y", "et", "und", "e": "and" as mixed-language writers join their requests

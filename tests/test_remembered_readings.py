@@ -1,0 +1,78 @@
+"""The text readers that remember their last few texts (perf17): the same results as reading afresh, whatever was
+read before, and a remembered list is never shared between callers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from orchestrator.classify import Classifier
+from orchestrator.config import ClassifierConfig
+from orchestrator.models import QueueTask
+from orchestrator.textsignals import after_label, forget_texts, head_phrase, sequence_markers, stage_words
+
+DEV = Path(__file__).resolve().parent.parent / "src" / "orchestrator" / "data" / "dev-corpus.json"
+
+
+def test_a_remembered_list_is_each_callers_own() -> None:
+    text = "Build the export job, then test it, then deploy it"
+    first = sequence_markers(text)
+    first.append("changed by a caller")
+    stages = stage_words(text)
+    stages.clear()
+    assert sequence_markers(text) == ["then"]
+    assert stage_words(text) == ["then", "then"]
+
+
+def test_each_text_is_read_as_itself() -> None:
+    # near texts, read one after the other: each answer is its own text's
+    assert after_label("Finance asks: who can approve refunds") == "who can approve refunds"
+    assert after_label("Finance asks who can approve refunds") == "Finance asks who can approve refunds"
+    assert head_phrase("Add a search box to the audit log page") != head_phrase("Fix the login page")
+
+
+def _task(number: int, title: str, description: str) -> QueueTask:
+    return QueueTask.model_validate({"id": f"t-{number}", "title": title, "description": description,
+                                     "status": "pending", "priority": "medium", "created_by": "test"})
+
+
+def test_a_classification_is_the_same_whatever_was_classified_before() -> None:
+    """Tasks that share a title or a description, classified in a row by one classifier, decide as each read
+    afresh (the remembered readings forgotten before each one)."""
+    records = json.loads(DEV.read_text())[:150]
+    tasks = [_task(i, r["task"]["title"], r["task"].get("description", "")) for i, r in enumerate(records)]
+    # the same title with another description, the same description under another title
+    tasks += [_task(1000 + i, a.title, b.description) for i, (a, b) in enumerate(zip(tasks[:40], tasks[40:80], strict=True))]
+    tasks += [_task(2000, "Deploy the api, then run the smoke tests, then announce it", ""),
+              _task(2001, "Deploy the api", "Then run the smoke tests, then announce it"),
+              _task(2002, "Deploy the api", "")]
+    classifier = Classifier(ClassifierConfig())
+    in_a_row = [classifier.classify(task) for task in tasks]
+    fresh = Classifier(ClassifierConfig())
+    afresh = []
+    for task in tasks:
+        forget_texts()
+        afresh.append(fresh.classify(task))
+    assert in_a_row == afresh
+
+
+def test_a_keyword_is_found_through_its_first_letters_as_by_trying_every_one() -> None:
+    """``Router._has_keyword`` tries only the keywords whose first three letters the text holds: the same answer as
+    trying every keyword of the domain, for each keyword said alone, inside a sentence, and for real titles."""
+    classifier = Classifier(ClassifierConfig())
+    patterns = classifier._patterns
+
+    def every(lowered: str, domain: str) -> bool:
+        return any(weight > 1 and plain in lowered and pattern.search(lowered)
+                   for _, plain, pattern, weight in patterns[domain])
+
+    texts = [f"please look at the {plain} today" for words in patterns.values() for _, plain, _, _ in words]
+    texts += [plain for words in patterns.values() for _, plain, _, _ in words]
+    texts += [r["task"]["title"].lower() for r in json.loads(DEV.read_text())[:300]]
+    found = 0
+    for text in texts:
+        for domain in patterns:
+            assert classifier._has_keyword(text, domain) == every(text, domain), (text, domain)
+            found += every(text, domain)
+    assert found > len(texts) // 2  # the texts hold keywords: the comparison is not only of "no"
+    assert not classifier._has_keyword("", "cicd") and not classifier._has_keyword("ci", "security")
