@@ -34,3 +34,17 @@ def test_the_ones_an_inventory_listed_and_a_sign_off_by_others_stay_as_they_were
     assert _master("Sales SSO", listed, "Connect the ones") != "security"
     other = "Review the VLAN ACLs of the plant network, delete the stale ones and get the change approved by the CFO."
     assert _master("Plant ACL clean-up", other, "Get the change approved by the CFO") != "security"
+
+
+def test_two_parts_get_the_check_of_their_result_and_no_plan_of_the_work() -> None:
+    plan = plan_for("Leaked Slack token", "Revoke the leaked Slack token of the deploy bot and roll out the new build "
+                    "to every runner.")
+    assert not any(title.startswith("Plan the work on") for title in titles(plan))
+    assert titles(plan)[-1].startswith("Review the results of")
+    assert len(plan.subtasks) == 3
+
+
+def test_one_part_still_gets_both_to_make_three() -> None:
+    plan = plan_for("Leaked Slack token", "Revoke the leaked Slack token of the deploy bot.")
+    assert any(title.startswith("Plan the work on") for title in titles(plan))
+    assert len(plan.subtasks) == 3
