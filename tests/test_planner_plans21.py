@@ -48,3 +48,21 @@ def test_one_part_still_gets_both_to_make_three() -> None:
     plan = plan_for("Leaked Slack token", "Revoke the leaked Slack token of the deploy bot.")
     assert any(title.startswith("Plan the work on") for title in titles(plan))
     assert len(plan.subtasks) == 3
+
+
+def _topic(title: str) -> str:
+    from orchestrator.models import QueueTask
+    from orchestrator.planner import topic_of, work_verbs
+    from test_plan_wording import CLASSIFIER
+
+    return topic_of(QueueTask.model_validate({"id": "t-1", "status": "pending", "title": title}), work_verbs(CLASSIFIER))
+
+
+def test_a_topic_is_the_thing_after_a_generic_head_and_a_questions_subject() -> None:
+    assert _topic("Please build the feature of the bulk export of invoices by PDF") == "bulk export of invoices"
+    assert _topic("Overview of which of our sites run which PHP version") == "overview of our sites"
+
+
+def test_a_head_that_is_the_thing_and_a_question_about_us_stay() -> None:
+    assert _topic("Feature flags for the checkout") == "feature flags"  # "feature" names the thing here
+    assert _topic("Overview of what we spend on cloud").startswith("overview of what we")  # no thing to take

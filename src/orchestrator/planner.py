@@ -272,6 +272,10 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
         title = re.sub(r"^(?:an?|the|our|its)\s+", "", title, flags=re.I)
     title = _PARTICLE_RE.sub("", title)  # "Lock down the admin panel"
     title = re.sub(r"^of\s+(?:an?\s+|the\s+|our\s+)?(?=\S)", "", title, flags=re.I)  # "Pen test of the portal": a noun
+    # "the feature of the bulk upload of the users": the thing is the bulk upload, not a feature cut at "bulk"
+    title = _GENERIC_HEAD_RE.sub("", title)
+    # "Overview of which of our games use which engine": an indirect question, about our games
+    title = _WHICH_QUESTION_RE.sub(lambda found: f"of {found['whose'] or ''}{found['thing']}", title)
     program = _PROGRAM_RE.match(title)
     if program:
         title = program.group(1)  # "Hardening sprint for the admin panel": the admin panel
@@ -284,6 +288,14 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     while kept < min(len(words), 6) and words[kept - 1].lower() in _OPEN_ENDED:
         kept += 1  # "app versions older than 6.0", not "app versions older than"
     return lower_subject(" ".join(words[:kept])).replace(_QUOTE_SPACE, " ") if words else "the task"
+
+
+_GENERIC_HEAD_RE = re.compile(r"^(?:the\s+)?(?:feature|functionality|capability|ability)\s+(?:of|for)\s+(?:the\s+|an?\s+)?"
+                              r"(?=[\w-]+\s+[\w-])", re.IGNORECASE)
+"""A head that names no thing of its own (``feature of the bulk upload``): the thing is what follows it."""
+_WHICH_QUESTION_RE = re.compile(r"\bof\s+(?:which|what)\s+(?:of\s+)?(?P<whose>(?:our|the|their|your)\s+)?"
+                                r"(?!(?:we|you|they|i|it|is|are)\b)(?P<thing>[\w-]+)\b.*$", re.IGNORECASE | re.DOTALL)
+"""``of which of our games use which ...``: a question whose thing is its subject (``of our games``)."""
 
 
 def _chain_topic(named: str, prefix: re.Match[str] | None, verbs: re.Pattern[str] | None) -> str:
