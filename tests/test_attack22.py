@@ -339,8 +339,6 @@ def test_a_descriptions_indentation_is_kept() -> None:
 # --- 5. left open: titles cut mid-phrase (topic_of), found by the fuzzer on plain tasks --------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="open: the topic is cut at a word read as a verb ('upload') or before a "
-                                       "relative 'which', leaving 'feature of the bulk' and 'overview of'")
 @pytest.mark.parametrize("title", ["Kindly implement the feature of the bulk upload of the users by CSV",
                                    "Overview of which of our games use which Unreal Engine version"])
 def test_no_title_ends_on_a_dangling_word(title: str) -> None:

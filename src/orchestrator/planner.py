@@ -272,6 +272,10 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
         title = re.sub(r"^(?:an?|the|our|its)\s+", "", title, flags=re.I)
     title = _PARTICLE_RE.sub("", title)  # "Lock down the admin panel"
     title = re.sub(r"^of\s+(?:an?\s+|the\s+|our\s+)?(?=\S)", "", title, flags=re.I)  # "Pen test of the portal": a noun
+    # "the feature of the bulk upload of the users": the thing is the bulk upload, not a feature cut at "bulk"
+    title = _GENERIC_HEAD_RE.sub("", title)
+    # "Overview of which of our games use which engine": an indirect question, about our games
+    title = _WHICH_QUESTION_RE.sub(lambda found: f"of {found['whose'] or ''}{found['thing']}", title)
     program = _PROGRAM_RE.match(title)
     if program:
         title = program.group(1)  # "Hardening sprint for the admin panel": the admin panel
@@ -284,6 +288,14 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     while kept < min(len(words), 6) and words[kept - 1].lower() in _OPEN_ENDED:
         kept += 1  # "app versions older than 6.0", not "app versions older than"
     return lower_subject(" ".join(words[:kept])).replace(_QUOTE_SPACE, " ") if words else "the task"
+
+
+_GENERIC_HEAD_RE = re.compile(r"^(?:the\s+)?(?:feature|functionality|capability|ability)\s+(?:of|for)\s+(?:the\s+|an?\s+)?"
+                              r"(?=[\w-]+\s+[\w-])", re.IGNORECASE)
+"""A head that names no thing of its own (``feature of the bulk upload``): the thing is what follows it."""
+_WHICH_QUESTION_RE = re.compile(r"\bof\s+(?:which|what)\s+(?:of\s+)?(?P<whose>(?:our|the|their|your)\s+)?"
+                                r"(?!(?:we|you|they|i|it|is|are)\b)(?P<thing>[\w-]+)\b.*$", re.IGNORECASE | re.DOTALL)
+"""``of which of our games use which ...``: a question whose thing is its subject (``of our games``)."""
 
 
 def _chain_topic(named: str, prefix: re.Match[str] | None, verbs: re.Pattern[str] | None) -> str:
@@ -1491,6 +1503,7 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         if owners[place] is None and joint and joint[0] not in ",;.!?" and joint != "then":
             owners[place] = owners[place + 1]
     previous_owner: str | None = None
+    previous_strong = False  # whether the part before was routed by its own words
     openings = [_opens_with_verb(piece, verbs) for _, piece in pieces]
     series = len(pieces) >= 3 and sum(openings) >= 2
     for place, (separator, part) in enumerate(pieces):
@@ -1590,6 +1603,16 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
                 and part.split()[0].lower() not in _DOCUMENT_VERBS and not _leads(part, classifier):
             # "Restore the claims document store": a documents word, but restoring is no writing
             chosen = dataclasses.replace(route, domain="development", master=classifier.config.domains["development"].master)
+        security = classifier.config.domains.get("security")
+        if not route.strong and opening and owner is None and previous_strong and security is not None \
+                and previous is not None and previous.master == security.master and _ANAPHORIC_OBJECT_RE.match(part):
+            # "Review the firewall rules, remove the unused ones": the things security's part before it worked on
+            # (not inventory's: "List the tools, connect the ones that do SAML" is no counting)
+            chosen = dataclasses.replace(route, domain="security", master=security.master)
+        elif not route.strong and opening and owner is None and "security" in classifier.config.domains \
+                and _SIGN_OFF_RE.match(part) and _SECURITY_SIGNER_RE.search(part):
+            # "Get the change approved by the CISO": security's to ask
+            chosen = dataclasses.replace(route, domain="security", master=classifier.config.domains["security"].master)
         if opening and owner is None and chosen.domain == "inventory" and "development" in classifier.config.domains \
                 and _CODE_CHECK_RE.match(part):
             # "Add the ownership check": an inventory word ("ownership") in a check that code makes, not a count
@@ -1614,10 +1637,18 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             previous.master, previous.phase = classifier.config.domains["development"].master, "implement"
             previous.rank = RANK["design"]
         previous_owner, previous.owner = owner, owner or ""
+        previous_strong = route.strong or chosen is not main
         found.append(previous)
     return found
 
 
+_ANAPHORIC_OBJECT_RE = re.compile(r"^\s*(?:then\s+)?[a-z][\w-]+\s+(?:the\s+|those\s+)(?:[a-z][\w-]+\s+){0,2}?ones\b",
+                                  re.IGNORECASE)
+"""A part whose object is ``the unused ones``: the things the part before it named."""
+_SECURITY_SIGNER_RE = re.compile(r"\bby\s+(?:the\s+|our\s+)?(?:ciso|chief\s+information\s+security\s+officer|"
+                                 r"(?:information\s+)?security\s+officer|head\s+of\s+(?:information\s+)?security)\b",
+                                 re.IGNORECASE)
+"""Who signs a change off for security (``approved by the CISO``)."""
 _DESIGNS_RE = re.compile(r"^\s*(?:design|architect)\b(?!\s+(?:tokens?|system|review|reviews|docs?|notes|team|files?|"
                          r"assets?|sprint|debt|partner|agency|studio|sign-?off|mock-?ups?|mocks?|hand-?off|specs?|language)\b)",
                          re.IGNORECASE)
@@ -1998,8 +2029,11 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route, *, a
                                       or _FIXES_RE.match(item.text) for item in made)):
         items.append(_Item(f"Design {topic} architecture", "design", "development", [], min(i.group for i in implement)))
     if len(items) < 3:
+        # the spec's plan has three parts at least; where the text names two, the honest third is the check that
+        # they reached the task's end result, said to whoever asked; planning the work again is what this plan is
         last = max(item.group for item in items) if items else 0
-        items.append(_Item(f"Plan the work on {topic_of(task)}", "design", main.master, [], 0))
+        if len(items) < 2:
+            items.append(_Item(f"Plan the work on {topic_of(task)}", "design", main.master, [], 0))
         items.append(_Item(f"Review the results of {topic_of(task)} and report", "review", main.master, [], last))
     return items
 
@@ -2168,6 +2202,15 @@ _PHASE_WORDS = {"a", "an", "design", "implement", "implementation", "test", "tes
                 "documentation", "docs", "deploy", "deployment", "review", "inventory", "and", "the", "then", "it"}
 
 
+_TAKES_OBJECT = frozenset({"build", "release", "ship", "launch", "publish"})
+"""Verbs whose part delivers the task's thing: a title of the verb alone ("Release") says nothing of what. Not a
+redeploy or a rebuild, whose thing is what a part before it changed (``Rotate the DB creds, update apps, redeploy``)."""
+_NAMES_A_THING_RE = re.compile(r"(?:[\w.'’/-]+ ){0,5}?(?:[\w.'’/-]+ )?(?:service|portal|app|application|website|site|api|"
+                               r"system|platform|tool|function|blog|module|library|package|feature|page|form|bot)"
+                               r"(?: (?!still\b)[\w.'’/-]+){0,2}",
+                               re.IGNORECASE)
+"""A topic that names a thing made and delivered (``metering service``, ``returns portal``), not an occasion
+(``summer maintenance window``), a place (``Brazil``) or a cut phrase (``every service still``)."""
 _LACKS_RE = re.compile(r"^(?:no|missing)\s+(?=\S)", re.IGNORECASE)
 _VERBLESS_RE = re.compile(r"^(?:(?:its|their)\s+own\s+|(?:its|their)\s+|an?\s+|the\s+)", re.I)
 _PHASE_VERB = {"inventory": "Compile", "design": "Design", "implement": "Implement", "secure": "Implement", "test": "Test",
@@ -2182,6 +2225,9 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     words = re.findall(r"[a-z]+", item.text.lower())
     if set(words) <= _PHASE_WORDS:
         return _TEMPLATE_TITLE[item.phase].format(topic=topic)
+    if len(item.text.strip(" .").split()) == 1 and words[0] in _TAKES_OBJECT and _NAMES_A_THING_RE.fullmatch(topic) \
+            and not _opens_with_verb(topic, verbs):
+        return _title(f"{item.text.strip(' .')} {topic}")  # "Redeploy", "Release" alone: of what, the topic says
     if item.imperative or _opens_with_verb(item.text, verbs) or (item.phase == "cutover" and _CUTOVER_RE.match(item.text)) or (
             item.phase == "retire" and _RETIRE_RE.match(item.text)):
         return _title(item.text)  # "Go live on Monday", "Power off cron01": the switch says its own verb
