@@ -99,3 +99,57 @@ def test_submit_a_file_or_a_title_not_both(capsys: pytest.CaptureFixture[str], f
     assert queued(folder) == []
     code, out, _ = run(capsys, folder, "submit", "Two")  # a title alone: as before, medium
     assert code == 0 and queued(folder)[0]["priority"] == "medium" and out.strip() == queued(folder)[0]["id"]
+
+
+# --- small ones: stop with no daemon, subtask reports, show of a simple task ----------------------------------------
+
+def test_stop_with_no_daemon_is_done_and_reload_is_refused(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    """As ``systemctl stop`` of a stopped unit: what stop is for holds already (0, said on stdout); a reload has
+    nobody to read the configuration again (1)."""
+    code, out, err = run(capsys, folder, "stop")
+    assert code == 0 and "no daemon is running" in out and "nothing to stop" in out and err == ""
+    code, out, _ = run(capsys, folder, "stop", "--json")
+    assert code == 0 and json.loads(out)["stopped"] is True and json.loads(out)["pid"] is None
+    code, _, err = run(capsys, folder, "reload")
+    assert code == 1 and "no daemon is running" in err
+
+
+def _subtask_file(capsys: pytest.CaptureFixture[str], folder: Path) -> str:
+    """The first subtask of the built-in planner's plan, handed off as attempt 2."""
+    plan = json.loads(run(capsys, folder, "plan", "--json", "Add authentication system with security audit and docs")[1])
+    subtask = plan["plan"]["subtasks"][0] | {"status": "assigned", "attempt": 2}
+    (folder / "orchestrator/subtasks").mkdir(parents=True, exist_ok=True)
+    (folder / f"orchestrator/subtasks/{subtask['subtask_id']}.json").write_text(json.dumps(subtask))
+    return str(subtask["subtask_id"])
+
+
+def test_subtask_reports_say_what_was_recorded(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    sid = _subtask_file(capsys, folder)
+    code, out, _ = run(capsys, folder, "subtask", "start", sid, "--worker-id", "w1", "--pid", "4242")
+    assert code == 0 and out == f"{sid}: recorded in_progress (worker w1, PID 4242, attempt 2)\n"
+    code, out, _ = run(capsys, folder, "subtask", "heartbeat", sid, "--worker-id", "w1")
+    assert code == 0 and out == ""  # the near case: a worker beats every few seconds, its log stays quiet
+    code, out, _ = run(capsys, folder, "subtask", "fail", sid, "--worker-id", "w1", "--reason", "disk full\nagain",
+                       "--permanent")
+    assert code == 0 and out.startswith(f"{sid}: recorded failed (worker w1") and "permanent: not retried" in out
+    assert "disk full\\u000aagain" in out and out.count("\n") == 1
+    sid = _subtask_file(capsys, folder)
+    run(capsys, folder, "subtask", "start", sid, "--worker-id", "w2")
+    code, out, _ = run(capsys, folder, "subtask", "complete", sid, "--worker-id", "w2", "--result", "built")
+    assert code == 0 and out == f"{sid}: recorded completed (worker w2, attempt 2)\n"
+    code, out, _ = run(capsys, folder, "subtask", "complete", sid, "--worker-id", "w2", "--json")
+    assert code == 1 and out == ""  # refused: nothing recorded, nothing said on stdout
+
+
+def test_show_of_a_simple_task_says_where_it_went_and_exits_0(capsys: pytest.CaptureFixture[str],
+                                                              folder: Path) -> None:
+    (folder / "task-queue.json").write_text(json.dumps(queue_doc(
+        task("s-1", "Fix XSS in the login form", status="assigned", assigned_to="security", routed_to="security"))))
+    code, out, err = run(capsys, folder, "show", "s-1")
+    assert code == 0 and "s-1 is a simple task (with security)" in out and "orchestrator explain s-1" in out
+    code, out, _ = run(capsys, folder, "show", "s-1", "--json")
+    assert code == 0 and json.loads(out)["assigned_to"] == "security" and json.loads(out)["decision"] == "simple"
+    code, out, err = run(capsys, folder, "show", "s-1", "--format", "mermaid")
+    assert code == 0 and out == "" and "simple task" in err  # nothing to draw: not a sentence in the diagram
+    code, _, err = run(capsys, folder, "show", "nosuch")  # the near case: no such task is still 1
+    assert code == 1 and "no orchestration nosuch" in err

@@ -42,7 +42,7 @@ from orchestrator import (
 )
 from orchestrator.classify import Classifier
 from orchestrator.config import Config, ConfigError, config_path_for, load_config
-from orchestrator.console import Console, PrintableStream
+from orchestrator.console import Console, PrintableStream, one_line
 from orchestrator.daemon import AlreadyRunning, make_store
 from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
@@ -639,6 +639,18 @@ def _load_plan(args: argparse.Namespace, config: Config, given: str) -> Plan | N
 
 
 def _show(args: argparse.Namespace, config: Config) -> int:
+    store = make_store(args.coordination_dir, config)
+    entry = lookup.queued(store, args.orchestration_id) \
+        if lookup.orchestration_id(store, args.orchestration_id) is None else None
+    if entry is not None:  # a simple task is no error (it exited 1): where it went, and explain says why
+        said = lookup.not_an_orchestration(store, args.orchestration_id)
+        if args.format == "json":
+            print(json.dumps({"task_id": entry.get("id"), "decision": "simple", "status": entry.get("status"),
+                              "assigned_to": entry.get("assigned_to"), "routed_to": entry.get("routed_to"),
+                              "said": said}, ensure_ascii=False, indent=2))
+        else:  # a diagram has nothing to draw: the sentence goes to stderr, not into the drawing
+            print(said, file=sys.stdout if args.format == "tree" else sys.stderr)
+        return 0
     plan = _load_plan(args, config, args.orchestration_id)
     if plan is None:
         return EXIT_FAILED
@@ -799,7 +811,22 @@ def _subtask(args: argparse.Namespace, config: Config) -> int:
         return EXIT_FAILED
     if args.json:
         print(json.dumps(written, ensure_ascii=False, indent=2))
+    elif args.action != "heartbeat":  # a worker beats every few seconds: its log would be these lines only
+        print(_recorded(args.subtask_id, written))
     return 0
+
+
+def _recorded(subtask_id: str, written: dict[str, Any]) -> str:
+    """What a ``subtask`` report left in the file, in one line (it printed nothing: a worker could not tell)."""
+    status = written.get("status")
+    said = [f"worker {written['worker_id']}" if written.get("worker_id") else "",
+            f"PID {written['pid']}" if written.get("pid") else "",
+            f"attempt {written['attempt']}" if written.get("attempt") else ""]
+    if status == "failed":
+        error = one_line(written.get("error"))
+        said.append(("transient: retried while attempts are left" if written.get("transient") else
+                     "permanent: not retried") + f"; {error[:120]}{'...' if len(error) > 120 else ''}")
+    return f"{subtask_id}: recorded {status} ({', '.join(s for s in said if s)})"
 
 
 class _Refused(Exception):
@@ -973,6 +1000,10 @@ def _control(args: argparse.Namespace, config: Config) -> int:
     lock = make_store(args.coordination_dir, config).layout.daemon_lock
     running = daemon_control.find(lock)
     if running is None:
+        if args.command == "stop":  # what stop is for holds already: 0, as `systemctl stop` of a stopped unit
+            print(json.dumps({"pid": None, "unit": None, "how": None, "stopped": True}) if args.json else
+                  f"no daemon is running on {args.coordination_dir}: nothing to stop")
+            return 0
         print(f"orchestrator {args.command}: no daemon is running on {args.coordination_dir}", file=sys.stderr)
         return EXIT_FAILED
     try:
