@@ -5,6 +5,11 @@ numbered (``outbox.Fault``), its end is said once, and the start reads the event
 
 from __future__ import annotations
 
+from typing import Any
+
+from orchestrator import status
+from orchestrator.models import Plan
+from orchestrator.registry import health
 from test_core import ORCH, HeldStore, sid, started
 
 from sim import SUBTASKS, Sim, task
@@ -124,3 +129,53 @@ def test_a_subtask_file_mended_while_the_daemon_was_down_is_said_mended_at_the_n
     sim.store.files[path] = b"{"
     sim.tick(1)
     assert len(sim.events("subtask_invalid")) == 2
+
+
+# --- status and the web view: what waits is not "healthy" (ops23) -----------------------------------------------
+
+def _item(sim: Sim) -> dict[str, Any]:
+    [item] = status.collect(sim.store)["orchestrations"]
+    return dict(item)
+
+
+def _shown(sim: Sim) -> str:
+    """``orchestrator status`` as it prints with a daemon running (without one a live plan is "unsupervised")."""
+    return status.render(status.collect(sim.store) | {"daemon": {"running": True, "pid": 7}})
+
+
+def test_status_says_what_waits_for_its_retry_until_when_and_what_to_do() -> None:
+    sim = started()
+    assert _item(sim)["health"] == "healthy" and _item(sim)["waits"] == []  # the near case: nothing waits
+    sim.report(sid("design"), "start", worker_id="w1")
+    sim.report(sid("design"), "fail", reason="the registry timed out", worker_id="w1")
+    sim.run(("subtask", sid("design")))
+    plan = sim.store.get(sim.layout.plan(ORCH))
+    assert next(s for s in plan["subtasks"] if s["subtask_id"] == sid("design"))["status"] == "retry_wait"
+    item = _item(sim)
+    [wait] = item["waits"]
+    assert item["health"] == "waiting" and wait["for"] == "retry" and wait["until"]
+    assert "the registry timed out" in wait["why"] and f"orchestrator resume {ORCH} --retry {sid('design')}" in wait["do"]
+    text = _shown(sim)
+    assert "waiting" in text and "healthy" not in text
+    assert f"{sid('design')} waits for its retry until {wait['until']}" in text
+    assert health(Plan.model_validate(plan)) == "waiting"  # what the web view's pill says
+
+
+def test_status_says_a_subtask_file_waits_for_a_held_lock_until_the_events_say_it_is_written() -> None:
+    sim = Sim(store=HeldStore())
+    sim.start()
+    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
+    sim.run("queue")
+    assert isinstance(sim.store, HeldStore)
+    backend = sim.layout.subtask(sid("backend"))
+    sim.store.held.add(backend)
+    sim.report(sid("design"), "start", worker_id="w1")
+    sim.report(sid("design"), "complete", result="designed", worker_id="w1")
+    sim.run(("subtask", sid("design")))
+    [wait] = _item(sim)["waits"]
+    assert _item(sim)["health"] == "waiting" and wait["for"] == "lock" and wait["subtask_id"] == sid("backend")
+    assert f"fuser -v {backend}.lock" in wait["do"]
+    assert "waits for its file lock since" in _shown(sim)
+    sim.store.held.clear()
+    sim.tick(1)
+    assert _item(sim)["waits"] == [] and _item(sim)["health"] == "healthy"

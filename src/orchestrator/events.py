@@ -185,6 +185,30 @@ def render(event: dict[str, Any], palette: Palette = PLAIN, width: int = 0, *, f
     return "  ".join(columns).rstrip()
 
 
+def open_lock_waits(lines: bytes) -> dict[str, dict[str, Any]]:
+    """The subtask files whose lock wait (``write_failed``, id ``ORCH:lock_wait:SUBTASK:N``) the events say and no
+    ``write_recovered`` (``ORCH:lock_free:SUBTASK:N``) ends: subtask id -> its ``write_failed``. Pure; what
+    ``status`` says waits (the daemon's own mark lives in its memory)."""
+    said: dict[str, tuple[int, dict[str, Any]]] = {}
+    freed: set[tuple[str, int]] = set()
+    for line in lines.splitlines():
+        if b":lock_wait:" not in line and b":lock_free:" not in line:  # most lines: not parsed
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        parts = str(event.get("event_id", "") if isinstance(event, dict) else "").split(":")
+        if len(parts) != 4 or not parts[3].isdigit():
+            continue
+        subtask_id, n = parts[2], int(parts[3])
+        if parts[1] == "lock_wait" and n >= said.get(subtask_id, (0, {}))[0]:
+            said[subtask_id] = (n, event)
+        elif parts[1] == "lock_free":
+            freed.add((subtask_id, n))
+    return {s: event for s, (n, event) in said.items() if (s, n) not in freed}
+
+
 _BAD = {*KNOWN_TYPES["bad input"], "worker_dead", "zombie_detected", "worker_never_started", "worker_runtime_exceeded",
         "subtask_failed", "orchestration_blocked"} - {"queue_recovered", "config_reloaded", "daemon_lock_retaken",
                                                       "claim_restored", "write_recovered", "subtask_recovered"}
