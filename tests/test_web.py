@@ -103,6 +103,11 @@ def test_what_is_stuck_names_silent_workers_unacted_reports_retries_and_unreadab
     retry = [i for i in digest.attention(view.picture(), datetime.now(UTC)) if i.kind == "retry"]
     assert len(retry) == 1 and "orch-task-auth-s03-frontend" in retry[0].subject
     assert "npm registry timed out" in retry[0].reason and "next attempt at" in retry[0].reason
+    # ops23: what to do if it should not wait, and the plan's pill says it waits (it said "healthy")
+    assert retry[0].commands == [f"orchestrator resume orch-task-auth {flag} orch-task-auth-s03-frontend"
+                                 for flag in ("--retry", "--skip")]
+    auth = view.picture().plan("orch-task-auth")
+    assert auth is not None and digest.row(auth, datetime.now(UTC)).health == "waiting"
 
     (scene.layout.tasks / "orch-broken.json").write_text("{ not json")
     odd = json.loads(scene.layout.plan("orch-task-auth").read_text())

@@ -42,7 +42,7 @@ from orchestrator import (
 )
 from orchestrator.classify import Classifier
 from orchestrator.config import Config, ConfigError, config_path_for, load_config
-from orchestrator.console import Console, PrintableStream
+from orchestrator.console import Console, PrintableStream, one_line
 from orchestrator.daemon import AlreadyRunning, make_store
 from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
@@ -120,11 +120,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="if another daemon owns the folder, wait and take over when it stops")
     run.add_argument("--init", action="store_true", help="create the coordination folder if it does not exist")
 
-    submit = command("submit", "append a pending task to the queue")
-    submit.add_argument("title", help="what is to be done (a task needs a title that is not blank)")
+    submit = command("submit", "append a pending task to the queue, or every task of a file at once")
+    submit.add_argument("title", nargs="?", help="what is to be done (a task needs a title that is not blank)")
+    submit.add_argument("--task-file", type=Path, metavar="FILE",
+                        help="append every task of FILE in one queue update (the shapes plan --task-file takes); "
+                             "each keeps every field it has, id, status, created_at and created_by filled when missing")
     submit.add_argument("--description", metavar="TEXT", help="more about the task: requirements, files, criteria")
     submit.add_argument("--type", metavar="TYPE", help="the task's type, a routing hint (security, deploy, documentation, ...)")
-    submit.add_argument("--priority", default="medium", choices=["critical", "high", "medium", "low"],
+    submit.add_argument("--priority", choices=["critical", "high", "medium", "low"],
                         help="the task's priority (default: medium)")
     submit.add_argument("--orchestrate", action="store_true", help="set orchestration_required: true")
     submit.add_argument("--init", action="store_true", help="create the coordination folder if it does not exist")
@@ -290,9 +293,11 @@ def _main(args: argparse.Namespace) -> int:
     if args.command == "completion":
         print(completion.script(args.shell), end="")
         return 0
-    if args.command == "submit" and not args.title.strip():  # refused before --init creates anything
-        print("orchestrator submit: the title is empty; say what is to be done", file=sys.stderr)
-        return EXIT_USAGE
+    if args.command == "submit":  # refused before --init creates anything
+        wrong = _submit_usage(args)
+        if wrong:
+            print(f"orchestrator submit: {wrong}", file=sys.stderr)
+            return EXIT_USAGE
     problem = _folder_problem(args, console)
     if problem:
         print(f"orchestrator {args.command}: {problem}", file=sys.stderr)
@@ -364,26 +369,46 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         return EXIT_RUNNING
 
 
+def _submit_usage(args: argparse.Namespace) -> str | None:
+    """What is wrong with a ``submit`` command line, before anything is read or created."""
+    if args.task_file is not None:
+        given = [o for o, v in (("TITLE", args.title), ("--description", args.description), ("--type", args.type),
+                                ("--priority", args.priority), ("--orchestrate", args.orchestrate)) if v]
+        return f"{', '.join(given)}: for one task; the tasks of --task-file say their own" if given else None
+    if args.title is None or not args.title.strip():
+        return "the title is empty; say what is to be done (or give --task-file FILE)"
+    return None
+
+
+def _new_task_fields() -> dict[str, Any]:
+    """What ``submit`` gives a task its writer did not: an id, pending, when and by whom."""
+    return {"id": f"task-{int(time.time())}-{secrets.token_hex(3)}", "status": "pending", "created_at": now_iso(),
+            "created_by": "orchestrator-cli"}
+
+
 def _submit(args: argparse.Namespace, config: Config) -> int:
-    task: dict[str, Any] = {
-        "id": f"task-{int(time.time())}-{secrets.token_hex(3)}",
-        "title": args.title,
-        "description": args.description,
-        "type": args.type,
-        "priority": args.priority,
-        "status": "pending",
-        "created_at": now_iso(),
-        "created_by": "orchestrator-cli",
-    }
-    if args.orchestrate:
-        task["orchestration_required"] = True
-    task = {k: v for k, v in task.items() if v is not None}
+    if args.task_file is not None:
+        loaded = _submitted_tasks(args.task_file)
+        if isinstance(loaded, str):
+            print(f"orchestrator submit: {args.task_file}: {loaded}; nothing submitted", file=sys.stderr)
+            return EXIT_USAGE
+        tasks = loaded
+    else:
+        task: dict[str, Any] = {"title": args.title, "description": args.description, "type": args.type,
+                                "priority": args.priority or "medium"} | _new_task_fields()
+        if args.orchestrate:
+            task["orchestration_required"] = True
+        tasks = [{k: v for k, v in task.items() if v is not None}]
+    clash: list[str] = []
 
     def append(snapshot: Snapshot) -> bool:
-        if isinstance(snapshot.document, dict):
-            snapshot.document.setdefault("tasks", []).append(task)
-        else:
-            snapshot.document.append(task)
+        listed = snapshot.document.setdefault("tasks", []) if isinstance(snapshot.document, dict) \
+            else snapshot.document
+        there = {t.get("id") for t in listed if isinstance(t, dict)}
+        clash[:] = [t["id"] for t in tasks if t["id"] in there]
+        if clash:  # the whole file or nothing: under the lock, so no other writer adds one in between
+            return False
+        listed.extend(tasks)
         return True
 
     store = make_store(args.coordination_dir, config)
@@ -391,26 +416,59 @@ def _submit(args: argparse.Namespace, config: Config) -> int:
         created = not store.exists(store.layout.queue)
         store.update_queue(append, create=True)
     except StoreError as exc:
-        print(f"orchestrator: task not submitted: {exc}", file=sys.stderr)
+        print(f"orchestrator: {'task' if len(tasks) == 1 else 'tasks'} not submitted: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if clash:
+        print(f"orchestrator submit: already in the queue: {', '.join(clash)}; nothing submitted (give those tasks "
+              "another id, or leave their id out and one is made)", file=sys.stderr)
         return EXIT_FAILED
     if created:
         args.console.note(f"created the queue {store.layout.queue}")
-    print(json.dumps(task, ensure_ascii=False) if args.json else task["id"])
+    if args.json:
+        print(json.dumps(tasks[0] if args.task_file is None else tasks, ensure_ascii=False))
+    else:
+        print("\n".join(t["id"] for t in tasks))
     return 0
+
+
+def _submitted_tasks(path: Path) -> list[dict[str, Any]] | str:
+    """The tasks of ``submit --task-file``, each with every field it has and what :func:`_new_task_fields` fills
+    where it has none (an empty or null value is none); or what is wrong with the file (nothing is submitted)."""
+    raws = _read_task_file(path)
+    if isinstance(raws, str):
+        return raws
+    tasks: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for at, raw in enumerate(raws, start=1):
+        if not isinstance(raw, dict):
+            return f"item {at} is a {type(raw).__name__}, not a task (an object with a title)"
+        title = raw.get("title")
+        if not isinstance(title, str) or not title.strip():
+            return f"item {at} has {'an empty' if isinstance(title, str) or title is None else 'no text as'} title; " \
+                   "say what is to be done"
+        filled = {k: v for k, v in _new_task_fields().items() if raw.get(k) in (None, "")}
+        if "id" in filled:  # two made in the same second differ by their random part: made again on a clash
+            while filled["id"] in seen:
+                filled["id"] = _new_task_fields()["id"]
+        task = raw | filled
+        try:
+            QueueTask.model_validate(task)
+        except ValidationError as exc:
+            return f"item {at} is not a valid task: {_validation_problems(exc)}"
+        if task["id"] in seen:
+            return f"the id {task['id']} is given twice (item {at})"
+        seen.add(task["id"])
+        tasks.append(task)
+    return tasks
 
 
 def _plan(args: argparse.Namespace, config: Config) -> int:
     if args.task_file:
-        try:
-            raw = json.loads(args.task_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            print(f"orchestrator: cannot read {args.task_file}: {exc}", file=sys.stderr)
+        read = _read_task_file(args.task_file)
+        if isinstance(read, str):
+            print(f"orchestrator plan: {args.task_file}: {read}", file=sys.stderr)
             return EXIT_USAGE
-        raws = _tasks_in(raw)
-        if not raws:
-            print(f"orchestrator plan: {args.task_file} holds no task (a task, a list of tasks, or a queue with pending "
-                  "tasks)", file=sys.stderr)
-            return EXIT_USAGE
+        raws = read
     elif args.title:
         raws = [{"id": "dry-run", "title": args.title, "description": args.description, "status": "pending"}]
     else:
@@ -422,8 +480,7 @@ def _plan(args: argparse.Namespace, config: Config) -> int:
             tasks.append(QueueTask.model_validate(item))
         except ValueError as exc:
             where = f" (item {at + 1})" if len(raws) > 1 else ""
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'task'}: {e['msg']}" for e in exc.errors()) \
-                if isinstance(exc, ValidationError) else str(exc)
+            problems = _validation_problems(exc) if isinstance(exc, ValidationError) else str(exc)
             print(f"orchestrator: not a valid task{where}: {problems}", file=sys.stderr)
             return EXIT_USAGE
     classifier = Classifier(config.classifier)
@@ -446,6 +503,21 @@ def _plan(args: argparse.Namespace, config: Config) -> int:
     if args.json and results:
         print(json.dumps(results[0] if len(tasks) == 1 else results, indent=2, ensure_ascii=False))
     return code
+
+
+def _validation_problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'task'}: {e['msg']}" for e in exc.errors())
+
+
+def _read_task_file(path: Path) -> list[Any] | str:
+    """The items of a ``--task-file`` (``plan`` and ``submit`` read the same shapes: :func:`_tasks_in`), or why
+    there are none."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"cannot read it: {exc}"
+    raws = _tasks_in(raw)
+    return raws or "holds no task (a task, a list of tasks, or a queue with pending tasks)"
 
 
 def _tasks_in(raw: Any) -> list[Any]:
@@ -567,6 +639,18 @@ def _load_plan(args: argparse.Namespace, config: Config, given: str) -> Plan | N
 
 
 def _show(args: argparse.Namespace, config: Config) -> int:
+    store = make_store(args.coordination_dir, config)
+    entry = lookup.queued(store, args.orchestration_id) \
+        if lookup.orchestration_id(store, args.orchestration_id) is None else None
+    if entry is not None:  # a simple task is no error (it exited 1): where it went, and explain says why
+        said = lookup.not_an_orchestration(store, args.orchestration_id)
+        if args.format == "json":
+            print(json.dumps({"task_id": entry.get("id"), "decision": "simple", "status": entry.get("status"),
+                              "assigned_to": entry.get("assigned_to"), "routed_to": entry.get("routed_to"),
+                              "said": said}, ensure_ascii=False, indent=2))
+        else:  # a diagram has nothing to draw: the sentence goes to stderr, not into the drawing
+            print(said, file=sys.stdout if args.format == "tree" else sys.stderr)
+        return 0
     plan = _load_plan(args, config, args.orchestration_id)
     if plan is None:
         return EXIT_FAILED
@@ -727,7 +811,22 @@ def _subtask(args: argparse.Namespace, config: Config) -> int:
         return EXIT_FAILED
     if args.json:
         print(json.dumps(written, ensure_ascii=False, indent=2))
+    elif args.action != "heartbeat":  # a worker beats every few seconds: its log would be these lines only
+        print(_recorded(args.subtask_id, written))
     return 0
+
+
+def _recorded(subtask_id: str, written: dict[str, Any]) -> str:
+    """What a ``subtask`` report left in the file, in one line (it printed nothing: a worker could not tell)."""
+    status = written.get("status")
+    said = [f"worker {written['worker_id']}" if written.get("worker_id") else "",
+            f"PID {written['pid']}" if written.get("pid") else "",
+            f"attempt {written['attempt']}" if written.get("attempt") else ""]
+    if status == "failed":
+        error = one_line(written.get("error"))
+        said.append(("transient: retried while attempts are left" if written.get("transient") else
+                     "permanent: not retried") + f"; {error[:120]}{'...' if len(error) > 120 else ''}")
+    return f"{subtask_id}: recorded {status} ({', '.join(s for s in said if s)})"
 
 
 class _Refused(Exception):
@@ -901,6 +1000,10 @@ def _control(args: argparse.Namespace, config: Config) -> int:
     lock = make_store(args.coordination_dir, config).layout.daemon_lock
     running = daemon_control.find(lock)
     if running is None:
+        if args.command == "stop":  # what stop is for holds already: 0, as `systemctl stop` of a stopped unit
+            print(json.dumps({"pid": None, "unit": None, "how": None, "stopped": True}) if args.json else
+                  f"no daemon is running on {args.coordination_dir}: nothing to stop")
+            return 0
         print(f"orchestrator {args.command}: no daemon is running on {args.coordination_dir}", file=sys.stderr)
         return EXIT_FAILED
     try:

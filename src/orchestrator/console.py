@@ -22,7 +22,7 @@ _CODES = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "magenta": "
 STATUS_STYLE = {
     "completed": "green", "in_progress": "cyan", "assigned": "cyan", "orchestrating": "cyan", "pending": "dim",
     "blocked": "red", "failed": "red", "aborted": "yellow", "cancelled": "yellow", "skipped": "yellow",
-    "retry_wait": "yellow", "healthy": "green", "warning": "yellow", "critical": "red", "running": "green",
+    "retry_wait": "yellow", "healthy": "green", "warning": "yellow", "waiting": "yellow", "critical": "red", "running": "green",
     "not running": "red",
 }
 """The colour of a status word wherever it is shown."""

@@ -31,13 +31,18 @@ from orchestrator.memory import RoutingMemory
 from orchestrator.models import MASTERS, Classification, Plan, QueueTask, normalize_master
 from orchestrator.moves import Moves, handoff_failed, moved_to_plan
 from orchestrator.moves import event_key as _key
-from orchestrator.outbox import Outbox
+from orchestrator.outbox import QUEUE_SCOPE, Fault, Outbox
 from orchestrator.planner import PlanError, build_plan, builtin_drafts, drafts_from_json
 from orchestrator.planner_answer import plan_from_answer
 from orchestrator.planner_prompt import PromptError, load_template, render
 from orchestrator.registry import PlanRegistry
 from orchestrator.store import Snapshot, Store, StoreError
 from orchestrator.timestamps import format_timestamp, parse_timestamp
+
+UNREADABLE = Fault(f"{QUEUE_SCOPE}:unreadable", f"{QUEUE_SCOPE}:recovered")
+"""The queue does not parse (``queue_unreadable``) until it does (``queue_recovered``)."""
+UPDATE_FAILED = Fault(f"{QUEUE_SCOPE}:update_failed", f"{QUEUE_SCOPE}:updated")
+"""A pass's claim could not write the queue (its lock held, a full disk) until one could (``write_recovered``)."""
 
 TASKS_PER_PASS = 100
 """New tasks one pass takes at most (the rest in the passes right after). A burst of thousands taken
@@ -172,10 +177,11 @@ class Engine:
         self._reported = set(current)
 
     def _queue_unreadable(self, problem: str) -> None:
-        if problem != self._queue_problem:
-            self.outbox.emit("queue_unreadable", path=str(self.layout.queue), problem=problem,
-                             action="left as it is (never rewritten): fix it by hand or put back a good copy; "
-                                    "read again on the next change")
+        if problem != self._queue_problem:  # once per problem; once per spell across restarts
+            self.outbox.say_fault(UNREADABLE, "queue_unreadable", again=self._queue_problem is not None,
+                                  path=str(self.layout.queue), problem=problem,
+                                  action="left as it is (never rewritten): fix it by hand or put back a good copy; "
+                                         "read again on the next change")
         self._queue_problem = problem
 
     # --- start-up --------------------------------------------------------------------------
@@ -280,9 +286,11 @@ class Engine:
                 self.outbox.emit("queue_missing", path=str(self.layout.queue), action="waiting for it to be created")
             self._queue_problem = "missing"
             return IntakeResult()
-        if self._queue_problem:
+        # a spell the events file says is open, though this process never saw it (a restart): over now, said once
+        if not self.outbox.say_cleared(UNREADABLE, "queue_recovered", path=str(self.layout.queue)) \
+                and self._queue_problem:  # missing: not a spell
             self.outbox.emit("queue_recovered", path=str(self.layout.queue))
-            self._queue_problem = None
+        self._queue_problem = None
         if self._seen is not None and snapshot.raw == self._seen.raw:
             self._seen = snapshot
             return IntakeResult()
@@ -350,14 +358,15 @@ class Engine:
             claimed, result, unseen, simple = self._claim(prepared, complex_, now, seen, snapshot,
                                                           list(self._index.pending.values()))
         except StoreError as exc:
-            if str(exc) != self._update_problem:
-                self.outbox.emit("queue_update_failed", path=str(self.layout.queue), problem=str(exc),
-                                 action="retrying")
+            if str(exc) != self._update_problem:  # once per problem; once per spell across restarts
+                self.outbox.say_fault(UPDATE_FAILED, "queue_update_failed", again=self._update_problem is not None,
+                                      path=str(self.layout.queue), problem=str(exc), action="retrying")
             self._update_problem = str(exc)
             self._seen = None
             return IntakeResult(failed=True)
         finally:
             drafts = drafted()  # the drafting is over before the pass goes on, whatever the claim did
+        self._queue_updated(UPDATE_FAILED)
         self._update_problem = None
         if result is not None and any(self._given_to(task) and task.id in claimed for task, _, _ in simple):
             # a planned task a person gave to one master, now with it: remembered as that person's correction (our
@@ -579,7 +588,7 @@ class Engine:
                 self._task_update_failed(entry["id"], exc)
                 self._unrestored[entry["id"]] = dict(entry)
                 continue
-            self._task_update_problems.pop(entry["id"], None)
+            self._task_updated(entry["id"])
             self._wrote_queue()
             if moved or not changed or ours:
                 continue  # moved: intake finds its handoff written and says so (claim_restored), once
@@ -674,16 +683,28 @@ class Engine:
         except StoreError as exc:
             self._task_update_failed(task_id, exc)
             return False
-        self._task_update_problems.pop(task_id, None)
+        self._task_updated(task_id)
         self._wrote_queue()
         return True
+
+    def _task_updated(self, task_id: str) -> None:
+        self._task_update_problems.pop(task_id, None)
+        self._queue_updated(_update_failed(task_id))
+
+    def _queue_updated(self, fault: Fault) -> None:
+        """A queue update that failed before (a spell this process or the events file says) went through: said
+        once, so that the next failure is a new spell (and a restart during one says nothing new)."""
+        self.outbox.say_cleared(fault, "write_recovered", path=str(self.layout.queue),
+                                action="nothing to do: the queue was written")
 
     def _task_update_failed(self, task_id: str, exc: StoreError) -> None:
         """Say once per task and cause that its queue update failed. It is retried on every pass: while
         another process held the queue's lock, each pass said it again (ten lines in two seconds for one
         task in a soak; a lock held for an hour, one per pass per waiting task for the hour)."""
-        if self._task_update_problems.get(task_id) != str(exc):
-            self.outbox.emit("queue_update_failed", task_id=task_id, problem=str(exc), action="retried on the next tick")
+        known = self._task_update_problems.get(task_id)
+        if known != str(exc):  # and once per spell across restarts
+            self.outbox.say_fault(_update_failed(task_id), "queue_update_failed", again=known is not None,
+                                  task_id=task_id, problem=str(exc), action="retried on the next tick")
         self._task_update_problems[task_id] = str(exc)
 
     def _given_to(self, task: QueueTask) -> str | None:
@@ -740,6 +761,11 @@ class Engine:
                              hold=orchestration_id, orchestration_id=orchestration_id,
                              subtask_id=subtask.subtask_id, assigned_to=subtask.assigned_to,
                              worker_type=subtask.worker_type, stage=subtask.stage)
+
+
+def _update_failed(task_id: str) -> Fault:
+    """One task's queue update could not be written, until it was."""
+    return Fault(f"{task_id}:update_failed", f"{task_id}:updated")
 
 
 def _attempt(task: QueueTask) -> int:

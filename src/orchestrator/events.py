@@ -113,9 +113,9 @@ KNOWN_TYPES: dict[str, tuple[str, ...]] = {
     "a person": ("orchestration_resumed", "orchestration_aborted", "request_refused", "task_cancelled",
                  "routing_corrected", "handoff_not_moved"),
     "bad input": ("task_invalid", "queue_missing", "queue_unreadable", "queue_recovered", "queue_update_failed",
-                  "handoff_failed", "orchestration_failed", "plan_invalid", "subtask_invalid", "subtask_check_failed",
-                  "write_failed", "write_recovered", "plan_write_failed", "state_write_failed", "worker_spec_invalid",
-                  "request_invalid",
+                  "handoff_failed", "orchestration_failed", "plan_invalid", "subtask_invalid", "subtask_recovered",
+                  "subtask_check_failed", "write_failed", "write_recovered", "plan_write_failed", "state_write_failed",
+                  "worker_spec_invalid", "request_invalid",
                   "claim_restored", "task_vanished", "config_reloaded", "config_reload_failed", "daemon_lock_retaken",
                   "daemon_lock_lost", "daemon_lock_unusable", "internal_error", "routing_overrides_invalid",
                   "routing_corrections_unwritable"),
@@ -185,13 +185,38 @@ def render(event: dict[str, Any], palette: Palette = PLAIN, width: int = 0, *, f
     return "  ".join(columns).rstrip()
 
 
+def open_lock_waits(lines: bytes) -> dict[str, dict[str, Any]]:
+    """The subtask files whose lock wait (``write_failed``, id ``ORCH:lock_wait:SUBTASK:N``) the events say and no
+    ``write_recovered`` (``ORCH:lock_free:SUBTASK:N``) ends: subtask id -> its ``write_failed``. Pure; what
+    ``status`` says waits (the daemon's own mark lives in its memory)."""
+    said: dict[str, tuple[int, dict[str, Any]]] = {}
+    freed: set[tuple[str, int]] = set()
+    for line in lines.splitlines():
+        if b":lock_wait:" not in line and b":lock_free:" not in line:  # most lines: not parsed
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        parts = str(event.get("event_id", "") if isinstance(event, dict) else "").split(":")
+        if len(parts) != 4 or not parts[3].isdigit():
+            continue
+        subtask_id, n = parts[2], int(parts[3])
+        if parts[1] == "lock_wait" and n >= said.get(subtask_id, (0, {}))[0]:
+            said[subtask_id] = (n, event)
+        elif parts[1] == "lock_free":
+            freed.add((subtask_id, n))
+    return {s: event for s, (n, event) in said.items() if (s, n) not in freed}
+
+
 _BAD = {*KNOWN_TYPES["bad input"], "worker_dead", "zombie_detected", "worker_never_started", "worker_runtime_exceeded",
         "subtask_failed", "orchestration_blocked"} - {"queue_recovered", "config_reloaded", "daemon_lock_retaken",
-                                                      "claim_restored"}
+                                                      "claim_restored", "write_recovered", "subtask_recovered"}
 _WARN = {"worker_heartbeat_stale", "subtask_retry_scheduled", "worker_terminated", "handoff_withdrawn",
          "stale_report_ignored", "worker_not_signalled", "orchestration_aborted", "task_cancelled", "planner_fallback",
          "claim_restored", "daemon_lock_retaken"}
-_GOOD = {"subtask_completed", "stage_completed", "orchestration_completed", "queue_recovered"}
+_GOOD = {"subtask_completed", "stage_completed", "orchestration_completed", "queue_recovered", "write_recovered",
+         "subtask_recovered"}
 
 
 def _when(value: object) -> str:

@@ -11,7 +11,8 @@ EXAMPLES: dict[str, str] = {
     "submit": """\
   orchestrator submit "Fix XSS in the login form" --priority high --type security
   orchestrator submit "Add authentication system with security audit and docs" --orchestrate --json
-  orchestrator submit --init "First task"     # the folder does not exist yet: create it""",
+  orchestrator submit --init "First task"     # the folder does not exist yet: create it
+  orchestrator submit --task-file tasks.json   # every task of the file, in one queue update""",
     "plan": """\
   orchestrator plan --dry-run "Add authentication system with security audit and docs"
   orchestrator plan --dry-run --json --task-file task.json""",

@@ -44,6 +44,12 @@ def task_id(store: Store, given: str) -> str:
     return given
 
 
+def queued(store: Store, given: str) -> dict[str, Any] | None:
+    """The queue's entry of the task ``given`` names, if any (``show`` of a simple task is no error)."""
+    entry = intake.find(_tasks(store), given)
+    return entry if isinstance(entry, dict) else None
+
+
 def not_an_orchestration(store: Store, given: str) -> str:
     """Why ``given`` names no orchestration, as helpfully as the queue allows."""
     entry = intake.find(_tasks(store), given)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,19 @@ log = structlog.get_logger("orchestrator")
 
 MAX_UNWRITTEN = 10_000
 """Events kept for a later try while the events file cannot be written (then the oldest go)."""
+
+QUEUE_SCOPE = "task-queue.json"
+"""The scope of the ids of the queue's own faults (not one task's): never forgotten as a task gone."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault that comes and goes (a lock another process holds, a file that does not parse), said once per spell
+    even across restarts: a spell's event id is ``key:N``, its end's ``cleared:N``, so the events file read at start
+    says which spell is open (the "already said" marks lived in memory: every restart said the same fault again)."""
+
+    key: str
+    cleared: str
 
 
 class Outbox:
@@ -345,6 +359,27 @@ class Outbox:
         return max((int(tail) for i in ids if i.startswith(prefix) and (tail := i[len(prefix):]).isdigit()),
                    default=0)
 
+    def fault_open(self, fault: Fault) -> int:
+        """The number of ``fault``'s open spell (said, its end not said), 0 for none."""
+        n = self.last_of(fault.key)
+        cleared = f"{fault.cleared}:{n}"
+        return n if n and not self.was_announced(cleared) and cleared not in self._ready_ids else 0
+
+    def say_fault(self, fault: Fault, type_: str, *, again: bool = False, **fields: Any) -> bool:
+        """Say a new spell of ``fault``, unless one is open. ``again``: this process said the open one, of another
+        problem (what a restart cannot know: it says nothing new). Returns whether it was said."""
+        if not again and self.fault_open(fault):
+            return False
+        self.emit(type_, key=f"{fault.key}:{self.last_of(fault.key) + 1}", series=True, **fields)
+        return True
+
+    def say_cleared(self, fault: Fault, type_: str, **fields: Any) -> bool:
+        """Say that ``fault``'s open spell is over, once (nothing when none is open)."""
+        n = self.fault_open(fault)
+        if n:
+            self.emit(type_, key=f"{fault.cleared}:{n}", series=True, **fields)
+        return n > 0
+
     def _staged(self, key: str, hold: str | None) -> bool:
         """Already waiting to be announced (a step redone in the same pass)."""
         return key in self._ready_ids or (hold is not None and any(key == e.event_id for e in self._held.get(hold, [])))
@@ -360,9 +395,10 @@ class Outbox:
 
     def keep_scopes(self, keep: Callable[[str], bool]) -> None:
         """Forget the announced ids of every scope ``keep`` says is gone (a task no longer in the queue)."""
-        for scope in [scope for scope in self._announced if not keep(scope)]:
+        for scope in [scope for scope in self._announced if not keep(scope) and scope != QUEUE_SCOPE]:
             del self._announced[scope]
-        self._forget_series({scope for prefix in self._series if not keep(scope := prefix.split(":", 1)[0])})
+        self._forget_series({scope for prefix in self._series
+                             if not keep(scope := prefix.split(":", 1)[0]) and scope != QUEUE_SCOPE})
 
     def _forget_series(self, scopes: set[str]) -> None:
         if scopes and self._series:

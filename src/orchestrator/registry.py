@@ -216,9 +216,12 @@ def summary(plan: Plan) -> OrchestrationSummary:
 
 
 def health(plan: Plan) -> str:
-    """``blocked``, ``warning`` (a worker shows a condition), or ``healthy``."""
+    """``blocked``, ``warning`` (a worker shows a condition), ``waiting`` (a subtask waits for its retry: it said
+    ``healthy`` while a failed attempt waited), or ``healthy``."""
     if plan.status == "blocked":
         return "blocked"
     if any(s.conditions for s in plan.subtasks if s.status in ACTIVE):
         return "warning"
+    if any(s.status == "retry_wait" for s in plan.subtasks):
+        return "waiting"
     return "healthy"

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, get_args
 
-from orchestrator import daemon_control, eta, progress
+from orchestrator import daemon_control, eta, events, progress
 from orchestrator.console import PLAIN, Palette, one_line
 from orchestrator.intake import ASSIGNED_BY
 from orchestrator.models import Plan, PlanStatus, describe, normalize_master
 from orchestrator.registry import summary
-from orchestrator.store import Store, StoreError
+from orchestrator.store import EVENT_TAIL_BYTES, Store, StoreError
 from orchestrator.timestamps import utc_now
 from orchestrator.watcher import ChangeFlag
 
@@ -76,15 +76,22 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
         for t in tasks if t.get("status") == "blocked"
     ]
     orchestrations = []
+    locked: dict[str, dict[str, Any]] | None = None  # read once, and only when a plan runs
     for path in store.list_json(layout.tasks):
         try:
             plan = Plan.model_validate(store.read_json(path))
         except (StoreError, ValueError) as exc:
             orchestrations.append({"path": str(path), "problem": describe(exc)})
             continue
-        orchestrations.append(summary(plan).model_dump() | {
+        if locked is None and plan.status in LIVE:
+            locked = _lock_waits(store)
+        item = summary(plan).model_dump() | {
             "title": plan.task_title, "priority": plan.priority, "masters": plan.resource_estimate.masters,
-            "eta": eta.estimate(plan, moment).to_json()} | ({"given_to": given} if (given := progress.moved_to(plan)) else {}))
+            "eta": eta.estimate(plan, moment).to_json()} | ({"given_to": given} if (given := progress.moved_to(plan)) else {})
+        item["waits"] = waits(plan, locked or {}) if plan.status in LIVE else []
+        if item["waits"] and item["health"] == "healthy":  # a held lock: not healthy either (the plan cannot say it)
+            item["health"] = "waiting"
+        orchestrations.append(item)
         if plan.status == "blocked" and plan.blocking_subtask:  # what a person runs, as doctor and the web view say
             for entry in blocked:
                 if entry["task_id"] == plan.parent_task_id:
@@ -106,6 +113,32 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
 
 LIVE = ("planning", "in_progress")
 """Plan statuses a running daemon supervises."""
+
+
+def _lock_waits(store: Store) -> dict[str, dict[str, Any]]:
+    try:
+        return events.open_lock_waits(store.read_tail(store.layout.events, EVENT_TAIL_BYTES))
+    except OSError:
+        return {}
+
+
+def waits(plan: Plan, locked: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """What of a running plan waits, until when, and what to do (pure): a subtask waiting for its retry (the plan
+    says it), a subtask file whose lock another process holds (``locked``: the open waits the events file says)."""
+    found: list[dict[str, Any]] = []
+    for s in plan.subtasks:
+        if s.status == "retry_wait":
+            found.append({"subtask_id": s.subtask_id, "for": "retry", "until": s.retry_at,
+                          "why": f"attempt {s.attempt} failed: {s.retry_reason or s.error or 'no reason given'}",
+                          "do": f"nothing: it is retried then; now: orchestrator resume {plan.orchestration_id} "
+                                f"--retry {s.subtask_id}; without it: --skip {s.subtask_id}"})
+        elif s.subtask_id in locked:
+            said = locked[s.subtask_id]
+            found.append({"subtask_id": s.subtask_id, "for": "lock", "until": None, "since": said.get("timestamp"),
+                          "why": f"another process holds {said.get('path') or 'its file'}.lock",
+                          "do": f"find the holder (fuser -v {said.get('path') or 'FILE'}.lock); written once it "
+                                "lets go, said by write_recovered"})
+    return found
 
 
 def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | None = None) -> str:
@@ -151,6 +184,12 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
             f"{_health(item, unwatched, palette)}"
             f"{'  ' + when if when else ''}  {one_line(item['title'])}"
         )
+        for wait in item.get("waits", ()):
+            until = (f" until {wait['until']}" if wait.get("until") else
+                     f" since {wait['since']}" if wait.get("since") else "")
+            lines.append(f"    {one_line(wait['subtask_id'])} waits for its {'retry' if wait['for'] == 'retry' else 'file lock'}"
+                         f"{until} ({one_line(wait['why'])})")
+            lines.append(f"      -> {one_line(wait['do'])}")
     if status["blocked"]:
         lines.append("blocked")
         for b in status["blocked"]:

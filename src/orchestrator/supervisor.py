@@ -52,7 +52,7 @@ from orchestrator.models import (
     describe,
     normalize_master,
 )
-from orchestrator.outbox import Outbox
+from orchestrator.outbox import Fault, Outbox
 from orchestrator.processes import ProcessTable, StopOrders
 from orchestrator.protocol import WORKER_FIELDS, Report, apply_report, stale_workers
 from orchestrator.registry import PlanRegistry
@@ -141,12 +141,15 @@ class Supervisor:
 
     def start(self) -> None:
         """After a (re)start: redo the effects of unannounced events, then read every file."""
-        for plan in self.registry.live():  # a wait the events file says and no write_recovered closes
+        for plan in self.registry.live():  # a fault the events file says and nothing says is over: not said again
             for subtask in plan.subtasks:
-                if self._lock_wait_open(plan.orchestration_id, subtask.subtask_id):
-                    self._locked_out[subtask.subtask_id] = "said before this start"
+                o, subtask_id = plan.orchestration_id, subtask.subtask_id
+                if self.outbox.fault_open(_lock_wait(o, subtask_id)):
+                    self._locked_out[subtask_id] = SAID_BEFORE
                     # written again (each write idempotent), so that the wait ends with its write_recovered
-                    self._dirty.setdefault(plan.orchestration_id, {}).setdefault(subtask.subtask_id, False)
+                    self._dirty.setdefault(o, {}).setdefault(subtask_id, False)
+                if self.outbox.fault_open(_invalid_file(o, subtask_id)):  # over when the file is read or written
+                    self._invalid[subtask_id] = SAID_BEFORE
         for plan in list(self.registry.plans.values()):
             if self.outbox.held_events(plan.orchestration_id):
                 # the last change's effects may be half written: write them all again
@@ -264,12 +267,10 @@ class Supervisor:
             missing = not self.store.exists(path)
             if missing:  # gone (a folder re-created, a cleanup): written again from the plan
                 self._mark(plan, subtask_id, restore=False)
-            elif self._invalid.get(subtask_id) != describe(exc):
-                self.outbox.emit("subtask_invalid", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
-                                 problem=describe(exc), action="ignored until it is valid again")
-                self._invalid[subtask_id] = describe(exc)
+            else:
+                self._say_invalid(plan, subtask_id, describe(exc), "ignored until it is valid again")
             return
-        self._invalid.pop(subtask_id, None)
+        self._valid_again(plan, subtask_id)
         if written.status == "pending":  # the plan handed it off (a pending one returned above)
             # the file never got the plan's hand-off: it was unreadable when written, and the mark
             # that writes it again died with a restart; its worker was refused ("subtask is pending") for good
@@ -686,14 +687,12 @@ class Supervisor:
                 continue
             # read again on the next look: a worker may have written since our read, or in place since
             self._subtask_file(subtask_id).forget()
-            self._invalid.pop(subtask_id, None)
+            self._valid_again(plan, subtask_id)
             if self._locked_out.pop(subtask_id, None) is not None:
-                o = plan.orchestration_id
-                self.outbox.emit("write_recovered", key=f"{o}:lock_free:{subtask_id}:"
-                                 f"{self.outbox.last_of(f'{o}:lock_wait:{subtask_id}')}", series=True,
-                                 subtask_id=subtask_id, orchestration_id=o,
-                                 path=str(self._subtask_file(subtask_id).path),
-                                 action="nothing to do: written once the lock was free")
+                self.outbox.say_cleared(_lock_wait(plan.orchestration_id, subtask_id), "write_recovered",
+                                        subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
+                                        path=str(self._subtask_file(subtask_id).path),
+                                        action="nothing to do: written once the lock was free")
             written.append(plan.subtask(subtask_id))
         if failed is not None:
             raise failed
@@ -707,27 +706,32 @@ class Supervisor:
         self._dirty.setdefault(plan.orchestration_id, {})[subtask_id] = restore
         problem = describe(exc)
         if isinstance(exc, LockTimeout):  # the file is fine: another process holds it (said once per wait)
-            o = plan.orchestration_id
             if subtask_id not in self._locked_out:  # waited for or only tried (the pass's wait spent): one wait
-                # numbered in its key, so that the events file says which wait is open: a restart reads it back
-                # into _locked_out (:meth:`start`) and does not say it again (it did, once per restart)
-                self.outbox.emit("write_failed", key=f"{o}:lock_wait:{subtask_id}:"
-                                 f"{self.outbox.last_of(f'{o}:lock_wait:{subtask_id}') + 1}", series=True,
-                                 subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
-                                 path=str(self._subtask_file(subtask_id).path), problem=problem,
-                                 action="written on a later pass, once the lock is free")
+                # a numbered spell: a restart reads it back into _locked_out (:meth:`start`), says nothing new
+                self.outbox.say_fault(_lock_wait(plan.orchestration_id, subtask_id), "write_failed",
+                                      subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
+                                      path=str(self._subtask_file(subtask_id).path), problem=problem,
+                                      action="written on a later pass, once the lock is free")
             self._locked_out[subtask_id] = problem
             return None
-        if self._invalid.get(subtask_id) != problem:
-            self.outbox.emit("subtask_invalid", subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
-                             problem=problem, action="left as it is; written when it can be read again")
-        self._invalid[subtask_id] = problem
+        self._say_invalid(plan, subtask_id, problem, "left as it is; written when it can be read again")
         return None
 
-    def _lock_wait_open(self, orchestration_id: str, subtask_id: str) -> bool:
-        """Whether the events file says a lock wait of this subtask's file and not its end (``write_recovered``)."""
-        n = self.outbox.last_of(f"{orchestration_id}:lock_wait:{subtask_id}")
-        return n > 0 and not self.outbox.was_announced(f"{orchestration_id}:lock_free:{subtask_id}:{n}")
+    def _say_invalid(self, plan: Plan, subtask_id: str, problem: str, action: str) -> None:
+        """A subtask file that cannot be read, said once per problem, and once per spell across restarts."""
+        known = self._invalid.get(subtask_id)
+        if known != problem:
+            self.outbox.say_fault(_invalid_file(plan.orchestration_id, subtask_id), "subtask_invalid",
+                                  again=known not in (None, SAID_BEFORE), subtask_id=subtask_id,
+                                  orchestration_id=plan.orchestration_id, problem=problem, action=action)
+        self._invalid[subtask_id] = problem
+
+    def _valid_again(self, plan: Plan, subtask_id: str) -> None:
+        """A subtask file read or written: a spell of ``subtask_invalid`` is over, said once (``subtask_recovered``)."""
+        if self._invalid.pop(subtask_id, None) is not None:
+            self.outbox.say_cleared(_invalid_file(plan.orchestration_id, subtask_id), "subtask_recovered",
+                                    subtask_id=subtask_id, orchestration_id=plan.orchestration_id,
+                                    path=str(self._subtask_file(subtask_id).path), action="nothing to do: read again")
 
     def _subtask_change(self, subtask: Subtask, restore: bool) -> tuple[Path, Callable[[dict[str, Any]], None]]:
         """A subtask file and the change that writes the daemon's fields into it, keeping the worker's
@@ -989,6 +993,20 @@ class Supervisor:
         self.due_retries()
         self._flush(plan)
         return None
+
+
+SAID_BEFORE = "said before this start"
+"""What a fault the events file says is open is known as at start (its problem is not read back)."""
+
+
+def _lock_wait(orchestration_id: str, subtask_id: str) -> Fault:
+    """Another process holds a subtask file's lock (ops22's ids, kept)."""
+    return Fault(f"{orchestration_id}:lock_wait:{subtask_id}", f"{orchestration_id}:lock_free:{subtask_id}")
+
+
+def _invalid_file(orchestration_id: str, subtask_id: str) -> Fault:
+    """A subtask file that cannot be read (``subtask_invalid``), until it is read or written (``subtask_recovered``)."""
+    return Fault(f"{orchestration_id}:invalid:{subtask_id}", f"{orchestration_id}:valid:{subtask_id}")
 
 
 def _text(value: object) -> str | None:

@@ -215,7 +215,10 @@ def _worker_trouble(plan: Plan, node: Node, timeout: float) -> list[Attention]:
         subtask = plan.subtask(node.subtask_id)
         why = subtask.retry_reason or node.error or "no reason given"
         found.append(Attention("retry", where, f"attempt {node.attempt} failed ({why}); "
-                               f"next attempt at {subtask.retry_at or 'the next pass'}", plan.orchestration_id))
+                               f"next attempt at {subtask.retry_at or 'the next pass'}: nothing to do, unless it "
+                               "should not wait", plan.orchestration_id,
+                               [f"orchestrator resume {plan.orchestration_id} {flag} {node.subtask_id}"
+                                for flag in ("--retry", "--skip")]))
     return found
 
 
