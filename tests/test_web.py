@@ -20,7 +20,7 @@ from filelock import FileLock
 
 from orchestrator import daemon_control, eta, logs
 from orchestrator.models import Plan
-from orchestrator.store import FolderStore, Layout
+from orchestrator.store import SPARE_PREFIX, FolderStore, Layout
 from orchestrator.web import digest, eventlog, pages
 from orchestrator.web.app import create_app, is_loopback
 from orchestrator.web.folder import FolderView
@@ -41,8 +41,10 @@ def client(store: FolderStore, **options: Any) -> TestClient:
 
 
 def files(root: Path) -> dict[str, str]:
+    """The folder's files and their bytes; not the empty spare temp files the scene's store makes between its passes
+    on a thread of its own (a loaded machine made them while the page was read: the web view wrote nothing)."""
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith(SPARE_PREFIX)}
 
 
 # --- what the page says ------------------------------------------------------------------------------
