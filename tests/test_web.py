@@ -20,6 +20,7 @@ from filelock import FileLock
 
 from orchestrator import daemon_control, eta, logs
 from orchestrator.models import Plan
+from orchestrator.registry import health
 from orchestrator.store import SPARE_PREFIX, FolderStore, Layout
 from orchestrator.web import digest, eventlog, pages
 from orchestrator.web.app import create_app, is_loopback
@@ -350,3 +351,14 @@ def test_on_loopback_only_loopback_names_are_answered(scene: web_scenes.Scene) -
 def test_which_hosts_are_loopback() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1") and is_loopback("127.0.0.2")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("example.com")
+
+
+def test_a_plan_that_is_over_shows_no_health(scene: web_scenes.Scene) -> None:
+    """newuser13: an aborted plan was listed "aborted healthy". Health is how a live plan's work goes; an ended one
+    has none (registry.health, which the state file, status and the web view all use)."""
+    plan = Plan.model_validate(scene.store.read_json(scene.layout.plan("orch-task-auth")))
+    assert health(plan) in ("healthy", "warning", "waiting", "blocked")  # the near case: a live plan has one
+    for ended in ("completed", "failed", "aborted"):
+        over = plan.model_copy(update={"status": ended})
+        assert health(over) == ""
+        assert "pill h-" not in pages._health_pill(health(over))

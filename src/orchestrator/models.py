@@ -260,6 +260,8 @@ class Progress(BaseModel):
 
 
 PlanStatus = Literal["planning", "in_progress", "blocked", "completed", "failed", "aborted"]
+PLAN_ENDED: frozenset[str] = frozenset({"completed", "failed", "aborted"})
+"""A plan in one of these is over: nobody works on it, so it has no health."""
 
 
 class Plan(BaseModel):

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from orchestrator.clock import Clock, iso
-from orchestrator.models import ACTIVE, OrchestrationSummary, Plan, describe
+from orchestrator.models import ACTIVE, PLAN_ENDED, OrchestrationSummary, Plan, describe
 from orchestrator.outbox import Outbox
 from orchestrator.queue_codec import QueueCodec
 from orchestrator.store import Store, StoreError
@@ -217,7 +217,10 @@ def summary(plan: Plan) -> OrchestrationSummary:
 
 def health(plan: Plan) -> str:
     """``blocked``, ``warning`` (a worker shows a condition), ``waiting`` (a subtask waits for its retry: it said
-    ``healthy`` while a failed attempt waited), or ``healthy``."""
+    ``healthy`` while a failed attempt waited), or ``healthy``; nothing for a plan that is over (the web view said
+    "aborted healthy")."""
+    if plan.status in PLAN_ENDED:
+        return ""
     if plan.status == "blocked":
         return "blocked"
     if any(s.conditions for s in plan.subtasks if s.status in ACTIVE):

@@ -11,7 +11,7 @@ from typing import Any, get_args
 from orchestrator import daemon_control, eta, events, progress
 from orchestrator.console import PLAIN, Palette, one_line
 from orchestrator.intake import ASSIGNED_BY
-from orchestrator.models import Plan, PlanStatus, describe, normalize_master
+from orchestrator.models import PLAN_ENDED, Plan, PlanStatus, describe, normalize_master
 from orchestrator.registry import summary
 from orchestrator.store import EVENT_TAIL_BYTES, Store, StoreError
 from orchestrator.timestamps import utc_now
@@ -201,7 +201,7 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
 def _health(item: dict[str, Any], unwatched: bool, palette: Palette) -> str:
     """How a live plan's workers are, as the daemon last saw them; nothing of a plan that has ended (an aborted
     one said "healthy"), but who has a task a person took from its plan."""
-    if item["status"] in ("completed", "failed", "aborted"):
+    if item["status"] in PLAN_ENDED:
         return f"given to {item['given_to']}" if item.get("given_to") else ""
     return "unsupervised" if unwatched and item["status"] in LIVE else palette.status(item["health"])
 

@@ -140,13 +140,18 @@ def _eta(minutes: int | None, status: str) -> str:
     return f"~{minutes} min" if minutes < 120 else f"~{minutes / 60:.1f} h"
 
 
+def _health_pill(health: str) -> str:
+    """A plan's health; none for a plan that is over (registry.health)."""
+    return f'<span class="pill h-{escape(health)}">{escape(health)}</span>' if health else ""
+
+
 def orchestrations_part(rows: list[Row], total: int, live: int, view: View) -> str:
     body = "".join(
         f'<tr data-orch="{escape(r.orchestration_id)}" class="{"on" if r.orchestration_id == view.orch else ""}">'
         f'<td><a data-nav data-orch="{escape(r.orchestration_id)}" href="{escape(view.query(orch=r.orchestration_id))}">'
         f"{escape(r.title)}</a><div class=mono>{escape(r.orchestration_id)}</div></td>"
         f'<td><span class="pill s-{escape(r.status)}">{escape(r.status)}</span></td>'
-        f'<td><span class="pill h-{escape(r.health)}">{escape(r.health)}</span></td>'
+        f"<td>{_health_pill(r.health)}</td>"
         f"<td>{r.stage}/{r.stages}</td><td>{_bar(r.percent)} {r.percent}%</td>"
         f"<td>{escape(_eta(r.eta_minutes, r.status))}</td></tr>"
         for r in rows)
@@ -160,7 +165,7 @@ def detail_part(plan: Plan | None, row: Row | None, nodes: list[Node], trouble: 
     if plan is None or row is None:
         return _section("detail", "Orchestration", "<p class=calm>Choose an orchestration.</p>")
     head = (f'<p><b>{escape(plan.task_title)}</b> <span class="pill s-{escape(plan.status)}">{escape(plan.status)}</span> '
-            f'<span class="pill h-{escape(row.health)}">{escape(row.health)}</span> stage {row.stage}/{row.stages} '
+            f"{_health_pill(row.health)} stage {row.stage}/{row.stages} "
             f"{_bar(row.percent)} {row.percent}% · ETA {escape(_eta(row.eta_minutes, row.status))} · "
             f"planned by {escape(plan.planner)}</p>")
     blocked = "".join(f'<div class=blocked><b>{escape(t.subject)}</b><div class=reason>{escape(t.reason)}</div>'
