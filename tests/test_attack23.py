@@ -16,6 +16,7 @@ from orchestrator.outbox import Outbox
 from orchestrator.store import FolderStore, Layout
 from test_attack22 import _in_time
 from test_core import ORCH, HeldStore, sid
+from test_events_rotation import outbox_on_disk
 
 from sim import SUBTASKS, Sim, task
 
@@ -29,10 +30,7 @@ def test_a_clock_set_back_within_a_pass_keeps_a_plans_start_before_its_handoff(t
     orchestration_started and its first handoff put the handoff first in the events file: a reader that
     expects a plan's start before its handoffs (the dashboard, a master waiting for its orchestration) saw
     a handoff of a plan never started. The order of the append is the order the events were staged."""
-    store = FolderStore(Layout(tmp_path / "coordination"))
-    store.make_folders()
-    clock = FakeClock()
-    box = Outbox(store, clock)
+    store, clock, box = outbox_on_disk(tmp_path)
     box.emit("orchestration_started", key="orch-a:started", hold="orch-a", orchestration_id="orch-a")
     clock.jump(-3600)  # set back an hour while the pass runs
     clock.advance(0.004)
@@ -45,10 +43,7 @@ def test_a_clock_set_back_within_a_pass_keeps_a_plans_start_before_its_handoff(t
 def test_events_released_out_of_order_on_a_clock_going_forward_are_in_time_order(tmp_path: Path) -> None:
     """The near case, a17c650's own: two plans released in the other order than staged, the clock going
     forward: the append is in time order (which is the order they were staged)."""
-    store = FolderStore(Layout(tmp_path / "coordination"))
-    store.make_folders()
-    clock = FakeClock()
-    box = Outbox(store, clock)
+    store, clock, box = outbox_on_disk(tmp_path)
     box.emit("subtask_started", key="orch-b:s1:1:started", hold="orch-b", orchestration_id="orch-b")
     clock.advance(0.004)
     box.emit("orchestration_started", key="orch-a:started", hold="orch-a", orchestration_id="orch-a")

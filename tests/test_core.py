@@ -493,10 +493,9 @@ def test_a_subtask_file_locked_past_the_timeout_is_said_as_a_wait_and_written_on
     assert sim.subtask(sid("backend"))["status"] == "assigned"
 
 
-def test_a_lock_wait_is_said_once_across_restarts_and_once_more_when_it_clears() -> None:
-    """ops22: the "already said" mark lived in memory, so every restart said the same wait again. The events
-    file is the truth: a wait it says and no ``write_recovered`` closes is not said again; once the write
-    lands, one ``write_recovered``; a later wait on the same file is a new fault, said again."""
+def backend_lock_held() -> tuple[Sim, Path]:
+    """The widget planned; another process holds its backend subtask file's lock as design completes (the daemon
+    writes the next stage's files then): a lock wait, said once. The sim and the held file."""
     sim = Sim(store=HeldStore())
     sim.start()
     sim.submit(task("w", "Widget", subtasks=SUBTASKS))
@@ -507,6 +506,14 @@ def test_a_lock_wait_is_said_once_across_restarts_and_once_more_when_it_clears()
     sim.report(sid("design"), "start", worker_id="w1")
     sim.report(sid("design"), "complete", result="designed", worker_id="w1")
     sim.run(("subtask", sid("design")))
+    return sim, backend
+
+
+def test_a_lock_wait_is_said_once_across_restarts_and_once_more_when_it_clears() -> None:
+    """ops22: the "already said" mark lived in memory, so every restart said the same wait again. The events
+    file is the truth: a wait it says and no ``write_recovered`` closes is not said again; once the write
+    lands, one ``write_recovered``; a later wait on the same file is a new fault, said again."""
+    sim, backend = backend_lock_held()
     assert len(sim.events("write_failed", subtask_id=sid("backend"))) == 1
     for _ in range(2):  # restarted while the lock is still held: the same fault, not said again
         sim = sim.restart()

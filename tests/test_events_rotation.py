@@ -132,13 +132,18 @@ def test_the_real_daemon_after_logrotate_writes_no_taken_handoff_again(
     assert second.stop() == 0
 
 
-def test_on_disk_a_mark_is_found_again_until_the_file_is_rotated(tmp_path: Path) -> None:
-    """The mark names the file by its inode: a start over the same file (other writers' lines after ours)
-    finds the append where it ended; moved aside, or copied and truncated, it does not."""
+def outbox_on_disk(tmp_path: Path) -> tuple[FolderStore, FakeClock, Outbox]:
+    """An outbox over a real coordination folder, on a fake clock."""
     store = FolderStore(Layout(tmp_path / "coordination"))
     store.make_folders()
     clock = FakeClock()
-    box = Outbox(store, clock)
+    return store, clock, Outbox(store, clock)
+
+
+def test_on_disk_a_mark_is_found_again_until_the_file_is_rotated(tmp_path: Path) -> None:
+    """The mark names the file by its inode: a start over the same file (other writers' lines after ours)
+    finds the append where it ended; moved aside, or copied and truncated, it does not."""
+    store, clock, box = outbox_on_disk(tmp_path)
     box.emit("task_assigned", key="t1:assigned", task_id="t1")
     box.flush()
     events = store.layout.events
@@ -155,10 +160,7 @@ def test_events_released_out_of_their_order_are_still_known_as_announced_after_a
     one append held a later handoff before an earlier start (soak, seed 22). The mark kept the append's
     last line's time as 'announced until', older than the handoff's, so after a rotation and a restart
     the handoff was announced again (23 ids twice in a 300 s soak). One append is written in time order."""
-    store = FolderStore(Layout(tmp_path / "coordination"))
-    store.make_folders()
-    clock = FakeClock()
-    box = Outbox(store, clock)
+    store, clock, box = outbox_on_disk(tmp_path)
     box.emit("subtask_started", key="orch-b:s1:1:started", hold="orch-b", orchestration_id="orch-b")
     clock.advance(0.004)
     box.emit("handoff_created", key="orch-a:handoff:s1:1", hold="orch-a", orchestration_id="orch-a")
@@ -178,10 +180,7 @@ def test_events_released_out_of_their_order_are_still_known_as_announced_after_a
 
 def test_a_handoff_released_after_the_marks_append_is_still_announced_after_a_rotation(tmp_path: Path) -> None:
     """The near case: the mark says nothing of what came after its append; a handoff staged then is said."""
-    store = FolderStore(Layout(tmp_path / "coordination"))
-    store.make_folders()
-    clock = FakeClock()
-    box = Outbox(store, clock)
+    store, clock, box = outbox_on_disk(tmp_path)
     box.emit("subtask_started", key="orch-b:s1:1:started", hold="orch-b", orchestration_id="orch-b")
     box.release("orch-b")
     box.flush()

@@ -10,7 +10,7 @@ from typing import Any
 from orchestrator import status
 from orchestrator.models import Plan
 from orchestrator.registry import health
-from test_core import ORCH, HeldStore, sid, started
+from test_core import ORCH, HeldStore, backend_lock_held, sid, started
 
 from sim import SUBTASKS, Sim, task
 
@@ -162,16 +162,7 @@ def test_status_says_what_waits_for_its_retry_until_when_and_what_to_do() -> Non
 
 
 def test_status_says_a_subtask_file_waits_for_a_held_lock_until_the_events_say_it_is_written() -> None:
-    sim = Sim(store=HeldStore())
-    sim.start()
-    sim.submit(task("w", "Widget", subtasks=SUBTASKS))
-    sim.run("queue")
-    assert isinstance(sim.store, HeldStore)
-    backend = sim.layout.subtask(sid("backend"))
-    sim.store.held.add(backend)
-    sim.report(sid("design"), "start", worker_id="w1")
-    sim.report(sid("design"), "complete", result="designed", worker_id="w1")
-    sim.run(("subtask", sid("design")))
+    sim, backend = backend_lock_held()
     [wait] = _item(sim)["waits"]
     assert _item(sim)["health"] == "waiting" and wait["for"] == "lock" and wait["subtask_id"] == sid("backend")
     assert f"fuser -v {backend}.lock" in wait["do"]
