@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import corpus_simple_tasks  # scripts/ is this script's folder: on its path
 from orchestrator import core as core_module
 from orchestrator import logs
 from orchestrator import store as store_module
@@ -149,6 +150,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=150, help="passes measured (the medians are printed)")
     parser.add_argument("--root", type=Path, default=None, help="a folder on the disk to measure (default: a temp one)")
     parser.add_argument("--queued", type=int, default=0, help="finished tasks in the queue before the first (the bench: 10,000)")
+    parser.add_argument("--repeat", action="store_true",
+                        help="simple: the one title each pass (before perf18) instead of the dev corpus's distinct tasks")
     parser.add_argument("--profile", type=int, default=0, help="passes to run under cProfile afterwards")
     args = parser.parse_args()
     logs.configure("info", json=True)  # as the daemon logs under systemd (run with 2>/dev/null, as the bench does)
@@ -170,9 +173,13 @@ def main() -> int:
     wall, cpu, thread = [], [], []
     collections: list[list[tuple[int, int]]] = []
 
+    # a simple pickup takes a new text each pass, as the bench's (``bench.corpus_simple_tasks``): one title repeated
+    # would let the remembered readings hit from pass to pass
+    texts = corpus_simple_tasks(args.runs + args.profile) if args.kind == "simple" and not args.repeat else []
+
     def one(n: int, run: Callable[[], Any]) -> None:
         tasks.append({"id": f"t{n}", "title": TITLES[args.kind], "status": "pending", "priority": "medium",
-                      "created_by": "trace", "created_at": "2025-11-05T18:00:00Z"})
+                      "created_by": "trace", "created_at": "2025-11-05T18:00:00Z"} | (texts[n] if texts else {}))
         time.sleep(0.001)  # the bench's writer leaves the store a moment between tasks (spares are made then)
         marks.clear()
         gc_runs.clear()

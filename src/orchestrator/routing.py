@@ -485,8 +485,7 @@ class Router:
         self._making = {verb.lower() for verb in config.making_verbs}
         self._other_domain_memo: dict[tuple[str, bool], bool] = {}
         self._involved_memo: dict[str, tuple[str, ...]] = {}
-        self._not_development = [(plain, p, weight) for name, ws in self._patterns.items()
-                                 if config.domains[name].master != "development" for _, plain, p, weight in ws]
+        self._not_development = frozenset(name for name, d in config.domains.items() if d.master != "development")
         self._vague_words = {verb.lower() for verb in config.vague_verbs}
         self._display = tuple(verb.lower() for verb in config.display_verbs)
         self._deploy_objects = {word.lower() for word in config.deploy_objects}
@@ -1083,9 +1082,11 @@ class Router:
         if known is None:
             if len(self._other_domain_memo) > 10_000:
                 self._other_domain_memo.clear()  # bounded: the words of many tasks pass through here
+            # only the routing words whose text the word holds (``_present``'s trigram index): a new word tried every
+            # other domain's 550 words, 47 us, about once a task
             known = self._other_domain_memo[word, keywords_only] = any(
-                plain in word and pattern.fullmatch(word)
-                for plain, pattern, weight in self._not_development if weight > 1 or not keywords_only)
+                pattern.fullmatch(word) for name, _, _, pattern, weight in self._present(word)
+                if name in self._not_development and (weight > 1 or not keywords_only))
         return known
 
     def route(self, title: str, description: str = "", type_hints: Iterable[str | None] = (),
