@@ -513,7 +513,8 @@ def _read_task_file(path: Path) -> list[Any] | str:
     """The items of a ``--task-file`` (``plan`` and ``submit`` read the same shapes: :func:`_tasks_in`), or why
     there are none."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        # a byte order mark (PowerShell's -Encoding UTF8, Notepad) is no part of the JSON, as in the queue
+        raw = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
         return f"cannot read it: {exc}"
     raws = _tasks_in(raw)
