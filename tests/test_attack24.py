@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+import random
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from orchestrator.classify import Classifier
+from orchestrator.config import ClassifierConfig, Config
+from orchestrator.models import QueueTask
+from orchestrator.planner import builtin_drafts
 from test_operator_day2 import queued, run
+
+DEV = Path(__file__).resolve().parent.parent / "src" / "orchestrator" / "data" / "dev-corpus.json"
 
 # --- submit --task-file / plan --task-file: a byte order mark ----------------------------------------------------
 
@@ -39,3 +49,70 @@ def test_a_task_file_that_is_no_json_is_still_refused_whole(capsys: pytest.Captu
     code, _, err = run(capsys, folder, "submit", "--task-file", str(path))
     assert code == 2 and "nothing submitted" in err and queued(folder) == []
 
+
+# --- perf17's remembered readings: a daemon's decisions after reloads equal a fresh process's --------------------
+
+
+def _reloaded() -> ClassifierConfig:
+    """A reload that moves routing words between masters, drops action verbs and turns the model off."""
+    base = ClassifierConfig()
+    domains = dict(base.domains)
+    domains["cicd"] = domains["cicd"].model_copy(update={"keywords": [
+        word for word in domains["cicd"].keywords if word not in ("deploy", "pipeline", "release")]})
+    domains["security"] = domains["security"].model_copy(update={"keywords": [
+        *domains["security"].keywords, "deploy", "pipeline", "page", "report"]})
+    domains["inventory"] = domains["inventory"].model_copy(update={"keywords": [
+        *domains["inventory"].keywords, "dashboard", "login"]})
+    return base.model_copy(update={"domains": domains, "learned_model": False, "action_verbs": base.action_verbs[:20]})
+
+
+_FRESH = """
+import json, sys
+from orchestrator.classify import Classifier
+from orchestrator.config import ClassifierConfig, Config
+from orchestrator.models import QueueTask
+from orchestrator.planner import builtin_drafts
+given = json.load(sys.stdin)
+classifier, planner = Classifier(ClassifierConfig.model_validate(given["config"])), Config().planner
+tasks = [QueueTask.model_validate(t) for t in given["tasks"]]
+print(json.dumps([repr((classifier.classify(t), builtin_drafts(t, classifier, planner))) for t in tasks]))
+"""
+
+
+def _fresh_process(config: ClassifierConfig, tasks: list[QueueTask]) -> list[str]:
+    """Each task's decision and draft as a process that reads nothing else decides them."""
+    given = json.dumps({"config": config.model_dump(mode="json"), "tasks": [t.model_dump(mode="json") for t in tasks]})
+    done = subprocess.run([sys.executable, "-c", _FRESH], input=given, capture_output=True, text=True, check=True)
+    decided: list[str] = json.loads(done.stdout)
+    return decided
+
+
+def test_decisions_and_drafts_after_reloads_and_on_threads_are_a_fresh_process() -> None:
+    """The oracle: a fresh process's decision and draft equals the daemon's, after any sequence of reloads (each a
+    new classifier; the remembered readings are the module's, shared by every classifier and the planner), and with
+    drafts on other threads racing the memory. Near texts (another case, space around, no-break spaces) are other
+    keys."""
+    planner = Config().planner
+    records = random.Random(24).sample(json.loads(DEV.read_text()), 60)
+    tasks = [QueueTask.model_validate({"id": f"t-{i}", "status": "pending", "title": r["task"]["title"],
+                                       "description": r["task"].get("description", "")}) for i, r in enumerate(records)]
+    tasks += [t.model_copy(update={"id": f"{t.id}-{n}", "title": near})
+              for t in tasks[:10] for n, near in enumerate((t.title.upper(), f" {t.title}  ", t.title.replace(" ", "\xa0")))]
+    configs = {"before": ClassifierConfig(), "after": _reloaded()}
+    fresh = {(name, task.id): decided
+             for name, config in configs.items() for task, decided in zip(tasks, _fresh_process(config, tasks), strict=True)}
+    assert sum(fresh["before", t.id] != fresh["after", t.id] for t in tasks) >= 10  # the reload changes decisions
+
+    def decided(classifier: Classifier, task: QueueTask) -> str:
+        return repr((classifier.classify(task), builtin_drafts(task, classifier, planner)))
+
+    order = random.Random(7)
+    for name in ("before", "after", "before", "after"):  # reloads back and forth, each a new classifier
+        classifier = Classifier(configs[name])
+        for task in order.sample(tasks, 40):
+            assert decided(classifier, task) == fresh[name, task.id], (name, task.title)
+    both = {name: Classifier(config) for name, config in configs.items()}
+    work = [(order.choice(list(configs)), order.choice(tasks)) for _ in range(300)]
+    with ThreadPoolExecutor(4) as pool:
+        raced = list(pool.map(lambda job: decided(both[job[0]], job[1]), work))
+    assert raced == [fresh[name, task.id] for name, task in work]
