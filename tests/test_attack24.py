@@ -15,7 +15,9 @@ from orchestrator.classify import Classifier
 from orchestrator.config import ClassifierConfig, Config
 from orchestrator.models import QueueTask
 from orchestrator.planner import builtin_drafts
+from test_core import backend_lock_held, sid
 from test_operator_day2 import queued, run
+from test_said_once import _item, _shown
 
 DEV = Path(__file__).resolve().parent.parent / "src" / "orchestrator" / "data" / "dev-corpus.json"
 
@@ -116,3 +118,25 @@ def test_decisions_and_drafts_after_reloads_and_on_threads_are_a_fresh_process()
     with ThreadPoolExecutor(4) as pool:
         raced = list(pool.map(lambda job: decided(both[job[0]], job[1]), work))
     assert raced == [fresh[name, task.id] for name, task in work]
+
+
+# --- ops23's 'waiting' in status: a held lock's wait across a rotation of the events file ------------------------
+
+
+def test_status_still_says_a_held_lock_waits_after_the_events_file_rotated() -> None:
+    """status found an open lock wait only in the events file's tail: rotated (logrotate's copytruncate here) while
+    another process still held the subtask file's lock, the plan was 'healthy' with nothing waiting, though the
+    daemon's events mark keeps the wait's series (attack23), so the daemon itself knew the wait was open."""
+    sim, backend = backend_lock_held()
+    sim.store.files[sim.layout.events] = b""  # rotated: the write_failed is in the file moved away
+    sim.tick(1)
+    item = _item(sim)
+    assert item["health"] == "waiting" and [(w["for"], w["subtask_id"]) for w in item["waits"]] == [("lock", sid("backend"))]
+    assert f"fuser -v {backend}.lock" in item["waits"][0]["do"] and "waits for its file lock" in _shown(sim)
+    # the near case: the lock let go after the rotation, write_recovered said: nothing waits
+    sim.store.held.clear()
+    sim.tick(1)
+    assert _item(sim)["waits"] == [] and _item(sim)["health"] == "healthy"
+    sim.store.files[sim.layout.events] = b""  # and rotated again after it: still nothing waits (the mark says freed)
+    sim.tick(1)
+    assert _item(sim)["waits"] == [] and _item(sim)["health"] == "healthy"
