@@ -52,6 +52,33 @@ def test_a_task_file_that_is_no_json_is_still_refused_whole(capsys: pytest.Captu
     assert code == 2 and "nothing submitted" in err and queued(folder) == []
 
 
+
+@pytest.mark.parametrize("task_id", ["gh:7", "../x", "a b", "x" * 101])
+def test_a_task_file_with_an_id_the_daemon_refuses_is_refused_whole(capsys: pytest.CaptureFixture[str], folder: Path,
+                                                                    tmp_path: Path, task_id: str) -> None:
+    """submit --task-file refuses 'a task that is not valid' and writes nothing; it took ids the daemon then skips
+    each pass as task_invalid (not a safe file name: a colon, a path, a space; longer than 100 characters)."""
+    given = [{"title": "Fix the login page"}, {"id": task_id, "title": "Rotate the deploy key"}]
+    code, _, err = run(capsys, folder, "submit", "--task-file", _written(tmp_path, given))
+    assert code == 2 and "item 2" in err and "nothing submitted" in err and queued(folder) == []
+
+
+def test_a_task_file_with_ids_the_daemon_takes_is_submitted(capsys: pytest.CaptureFixture[str], folder: Path,
+                                                           tmp_path: Path) -> None:
+    """The near case: letters, digits, '.', '_' and '-', up to 100 characters."""
+    ids = ["OPS-12", "task_7.b", "x" * 100]
+    code, out, err = run(capsys, folder, "submit", "--task-file",
+                         _written(tmp_path, [{"id": i, "title": "Fix the login page"} for i in ids]))
+    assert code == 0, err
+    assert out.split() == ids and [t["id"] for t in queued(folder)] == ids
+
+
+def _written(tmp_path: Path, doc: object) -> str:
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
 # --- perf17's remembered readings: a daemon's decisions after reloads equal a fresh process's --------------------
 
 

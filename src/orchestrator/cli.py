@@ -455,6 +455,8 @@ def _submitted_tasks(path: Path) -> list[dict[str, Any]] | str:
             QueueTask.model_validate(task)
         except ValidationError as exc:
             return f"item {at} is not a valid task: {_validation_problems(exc)}"
+        if wrong := intake.id_problem(task["id"]):  # the daemon would skip it each pass as task_invalid
+            return f"item {at}: {wrong}"
         if task["id"] in seen:
             return f"the id {task['id']} is given twice (item {at})"
         seen.add(task["id"])
