@@ -12,10 +12,14 @@ from pathlib import Path
 import pytest
 
 from orchestrator.classify import Classifier
+from orchestrator.clock import FakeClock
 from orchestrator.config import ClassifierConfig, Config
 from orchestrator.models import QueueTask
+from orchestrator.outbox import Outbox
 from orchestrator.planner import builtin_drafts
+from orchestrator.store import FolderStore
 from test_core import backend_lock_held, sid
+from test_events_rotation import outbox_on_disk
 from test_operator_day2 import queued, run
 from test_said_once import _item, _shown
 
@@ -98,9 +102,12 @@ def _reloaded() -> ClassifierConfig:
 _FRESH = """
 import json, sys
 from orchestrator.classify import Classifier
+from orchestrator.clock import FakeClock
 from orchestrator.config import ClassifierConfig, Config
 from orchestrator.models import QueueTask
+from orchestrator.outbox import Outbox
 from orchestrator.planner import builtin_drafts
+from orchestrator.store import FolderStore
 given = json.load(sys.stdin)
 classifier, planner = Classifier(ClassifierConfig.model_validate(given["config"])), Config().planner
 tasks = [QueueTask.model_validate(t) for t in given["tasks"]]
@@ -167,3 +174,53 @@ def test_status_still_says_a_held_lock_waits_after_the_events_file_rotated() -> 
     sim.store.files[sim.layout.events] = b""  # and rotated again after it: still nothing waits (the mark says freed)
     sim.tick(1)
     assert _item(sim)["waits"] == [] and _item(sim)["health"] == "healthy"
+
+
+# --- attack23's turn order: the mark after a clock set back within a pass ------------------------------------------
+
+
+def _rotated_and_restarted(store: FolderStore, clock: FakeClock) -> Outbox:
+    events = store.layout.events
+    events.rename(events.with_name("dashboard-events.jsonl.1"))  # logrotate, then a kill -9 and a start
+    clock.advance(10)
+    restarted = Outbox(store, clock)
+    restarted.learn()
+    return restarted
+
+
+def test_an_append_across_a_clock_set_back_is_still_known_as_announced_after_a_rotation(tmp_path: Path) -> None:
+    """One append keeps the order staged when the wall clock was set back within the pass (attack23), so its last
+    line is not its latest: the mark took that line's time as 'announced until', older than the handoff appended
+    before it, and after a rotation and a restart the handoff was announced again (and its file written again, as
+    test_events_rotation's soak case, seed 22). The mark says the append's latest time."""
+    store, clock, box = outbox_on_disk(tmp_path)
+    clock.advance(3600)
+    box.emit("handoff_created", key="orch-a:handoff:s1:1", hold="orch-a", orchestration_id="orch-a")
+    handoff = box.held("orch-a")
+    clock.jump(-3600)  # NTP or a person sets the wall clock back an hour
+    box.emit("subtask_started", key="orch-b:s1:1:started", hold="orch-b", orchestration_id="orch-b")
+    started = box.held("orch-b")
+    box.release("orch-a")
+    box.release("orch-b")
+    box.flush()
+    lines = [json.loads(line)["event_id"] for line in store.layout.events.read_bytes().splitlines()]
+    assert lines == ["orch-a:handoff:s1:1", "orch-b:s1:1:started"]  # the order staged, kept
+    restarted = _rotated_and_restarted(store, clock)
+    assert restarted.restore("orch-a", handoff) == 0 and restarted.restore("orch-b", started) == 0
+
+
+def test_what_came_after_the_append_across_a_clock_set_back_is_still_announced_after_a_rotation(
+        tmp_path: Path) -> None:
+    """The near case: a handoff staged after that append, later than it by the clock, is not in it: said."""
+    store, clock, box = outbox_on_disk(tmp_path)
+    clock.advance(3600)
+    box.emit("handoff_created", key="orch-a:handoff:s1:1", hold="orch-a", orchestration_id="orch-a")
+    clock.jump(-3600)
+    box.emit("subtask_started", key="orch-b:s1:1:started", hold="orch-b", orchestration_id="orch-b")
+    box.release("orch-a")
+    box.release("orch-b")
+    box.flush()
+    clock.jump(3601)
+    box.emit("handoff_created", key="orch-c:handoff:s1:1", hold="orch-c", orchestration_id="orch-c")
+    handoff = box.held("orch-c")  # in the plan's file; a kill -9 before the pass's append
+    assert _rotated_and_restarted(store, clock).restore("orch-c", handoff) == 1
