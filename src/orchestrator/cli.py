@@ -455,6 +455,8 @@ def _submitted_tasks(path: Path) -> list[dict[str, Any]] | str:
             QueueTask.model_validate(task)
         except ValidationError as exc:
             return f"item {at} is not a valid task: {_validation_problems(exc)}"
+        if wrong := intake.id_problem(task["id"]):  # the daemon would skip it each pass as task_invalid
+            return f"item {at}: {wrong}"
         if task["id"] in seen:
             return f"the id {task['id']} is given twice (item {at})"
         seen.add(task["id"])
@@ -513,7 +515,8 @@ def _read_task_file(path: Path) -> list[Any] | str:
     """The items of a ``--task-file`` (``plan`` and ``submit`` read the same shapes: :func:`_tasks_in`), or why
     there are none."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        # a byte order mark (PowerShell's -Encoding UTF8, Notepad) is no part of the JSON, as in the queue
+        raw = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
         return f"cannot read it: {exc}"
     raws = _tasks_in(raw)

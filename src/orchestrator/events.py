@@ -10,7 +10,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -185,10 +185,12 @@ def render(event: dict[str, Any], palette: Palette = PLAIN, width: int = 0, *, f
     return "  ".join(columns).rstrip()
 
 
-def open_lock_waits(lines: bytes) -> dict[str, dict[str, Any]]:
+def open_lock_waits(lines: bytes, series: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """The subtask files whose lock wait (``write_failed``, id ``ORCH:lock_wait:SUBTASK:N``) the events say and no
-    ``write_recovered`` (``ORCH:lock_free:SUBTASK:N``) ends: subtask id -> its ``write_failed``. Pure; what
-    ``status`` says waits (the daemon's own mark lives in its memory)."""
+    ``write_recovered`` (``ORCH:lock_free:SUBTASK:N``) ends: subtask id -> its ``write_failed``. ``series``: the
+    events mark's last numbers (``ORCH:lock_wait:SUBTASK`` -> N): a wait whose ``write_failed`` a rotation took away
+    is still open when its ``write_recovered`` is not said (then only its ids are known). Pure; what ``status`` says
+    waits (the daemon's own mark lives in its memory)."""
     said: dict[str, tuple[int, dict[str, Any]]] = {}
     freed: set[tuple[str, int]] = set()
     for line in lines.splitlines():
@@ -206,6 +208,14 @@ def open_lock_waits(lines: bytes) -> dict[str, dict[str, Any]]:
             said[subtask_id] = (n, event)
         elif parts[1] == "lock_free":
             freed.add((subtask_id, n))
+    for prefix, n in (series or {}).items():
+        parts = str(prefix).split(":")
+        if len(parts) != 3 or type(n) is not int or n <= 0:
+            continue
+        if parts[1] == "lock_wait" and n > said.get(parts[2], (0, {}))[0]:
+            said[parts[2]] = (n, {"event_id": f"{prefix}:{n}", "orchestration_id": parts[0], "subtask_id": parts[2]})
+        elif parts[1] == "lock_free":
+            freed.add((parts[2], n))
     return {s: event for s, (n, event) in said.items() if (s, n) not in freed}
 
 

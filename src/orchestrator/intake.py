@@ -63,6 +63,17 @@ def task_ids(tasks: Iterable[Any]) -> Counter[str]:
     return Counter(entry["id"] for entry in tasks if isinstance(entry, dict) and isinstance(entry.get("id"), str))
 
 
+def id_problem(task_id: str) -> str | None:
+    """Why the daemon skips a task with this id each pass (file names are made from it), or None: what ``submit``
+    refuses before writing too."""
+    if len(task_id) > MAX_TASK_ID:
+        return f"id is {len(task_id)} characters long (at most {MAX_TASK_ID}: file names are made from it); give the " \
+               "task a shorter id"
+    if not is_safe_id(task_id):
+        return "id is not a safe file name (letters, digits, '.', '_', '-'; no '/' or '..')"
+    return None
+
+
 def select_from(entries: Iterable[tuple[int, Any]], ids: Counter[str]) -> tuple[list[QueueTask], list[Problem]]:
     """:func:`select` over some of the queue's entries (with their places), given every id's count:
     the same answer as over the whole queue when they hold every entry that is not a task object
@@ -81,12 +92,8 @@ def select_from(entries: Iterable[tuple[int, Any]], ids: Counter[str]) -> tuple[
         if not isinstance(task_id, str) or not task_id.strip():
             problems.append(Problem(key, None, f"queue entry {index} has no id"))
             continue
-        if len(task_id) > MAX_TASK_ID:
-            problems.append(Problem(key, task_id[:40] + "...", f"id is {len(task_id)} characters long (at most "
-                                    f"{MAX_TASK_ID}: file names are made from it); give the task a shorter id"))
-            continue
-        if not is_safe_id(task_id):
-            problems.append(Problem(key, task_id, "id is not a safe file name (letters, digits, '.', '_', '-'; no '/' or '..')"))
+        if wrong := id_problem(task_id):
+            problems.append(Problem(key, task_id[:40] + "..." if len(task_id) > MAX_TASK_ID else task_id, wrong))
             continue
         if ids[task_id] > 1:
             problems.append(Problem(key, task_id, f"id appears {ids[task_id]} times in the queue; fix the duplicate first"))

@@ -229,7 +229,9 @@ class Outbox:
                 log.info("events_file_rotated", announced_until=self._last_ids[0])
                 self._begun_after = {"last": self._last_ids[0], "ids": self._last_ids[1]}
             self._appended = appended[:3]
-            last = events[-1].timestamp
+            # the latest time appended, not the last line's: after a clock set back within the pass an earlier line
+            # is later (the order is the turns'), and it was taken as not announced after a rotation (attack24)
+            last = max(e.timestamp for e in events)
             at_last = [e.event_id for e in events if e.timestamp == last and e.event_id is not None]
             self._last_ids = (last, (self._last_ids[1] if self._last_ids[0] == last else []) + at_last)
             self._write_mark(*appended, last, self._last_ids[1])

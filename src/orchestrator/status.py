@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -117,9 +118,19 @@ LIVE = ("planning", "in_progress")
 
 def _lock_waits(store: Store) -> dict[str, dict[str, Any]]:
     try:
-        return events.open_lock_waits(store.read_tail(store.layout.events, EVENT_TAIL_BYTES))
+        tail = store.read_tail(store.layout.events, EVENT_TAIL_BYTES)
     except OSError:
-        return {}
+        tail = b""
+    try:  # the daemon's events mark: each series' last number, kept across a rotation of the events file (attack24)
+        series = store.read_json(store.layout.events_mark).get("series")
+    except (StoreError, AttributeError):
+        series = None
+    found = events.open_lock_waits(tail, series if isinstance(series, dict) else None)
+    for subtask_id, said in found.items():
+        if "path" not in said:  # its write_failed rotated away: the file is the subtask's
+            with contextlib.suppress(StoreError):
+                said["path"] = str(store.layout.subtask(subtask_id))
+    return found
 
 
 def waits(plan: Plan, locked: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
