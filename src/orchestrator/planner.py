@@ -361,6 +361,9 @@ class _Item:
     """The domain of the team the request named as its doer (``Platform moves the secrets to Vault``), if one."""
     home: int | None = None
     """Its group before it was moved before the work a ``before`` names (``review the proxy before we remove the VPN``)."""
+    refers: str = ""
+    """The words of the part its ``it``/``them`` names (``Package it as a container`` after ``Write the exporter``): a
+    master given the part alone is told what the pronoun is."""
     uses: bool = False
     """Whether it was placed after the part whose output it uses or checks (``Triage what they find``): its rank is
     that part's, not people's work in a delivery."""
@@ -1122,6 +1125,7 @@ def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
                 other.uses and other.group == producer.group and _order(other) > _order(producer))), key=_order)
         if producer is not None and _OBJECT_PRONOUN_RE.match(item.text):
             followed[id(item)] = producer
+            item.refers = producer.refers or producer.text
         if producer is not None and _order(item) <= _order(producer):
             _follow(item, producer)
             item.uses = True
@@ -1690,10 +1694,11 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # "Configure SAML single sign-on for Personio in Okta": who signs in where is set in the identity
             # provider, access control that is security's (changing an app to use the IdP stays its makers')
             chosen = dataclasses.replace(route, domain="security", master=security.master)
-        elif opening and owner is None and not route.strong and chosen.domain == "development" \
-                and "cicd" in classifier.config.domains and _ROLLOUT_RE.match(part):
-            # "Roll the switch out app by app with a fallback": shipping the changes is the pipeline's, not one
-            # more change beside them (people's work in a delivery is still development's: see _not_shipped)
+        elif opening and owner is None and previous is not None and chosen.domain == "development" \
+                and not _MAKES_SOFTWARE_RE.match(part) and "cicd" in classifier.config.domains \
+                and _ROLLOUT_RE.match(part):
+            # "Roll the switch out app by app with a fallback" after the changes: shipping them is the pipeline's,
+            # not one more change beside them (a rollout that is the whole task keeps its template)
             chosen = dataclasses.replace(route, domain="cicd", master=classifier.config.domains["cicd"].master)
         if opening and owner is None and chosen.domain == "inventory" and "development" in classifier.config.domains \
                 and _CODE_CHECK_RE.match(part):
@@ -2512,6 +2517,12 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
     if reviewed:  # "Have security/privacy review the LGPD consent screen": the review of that, not of the whole task
         what = re.sub(r",?\s+(?:before|after|once|when|until|so|by)\s.*$", "", reviewed.group("what"))  # not "before launch"
         return _SUCCESS["audit"].format(topic=what)
+    checked = _SECURITY_CHECK_RE.match(title) if phase == "audit" and not reviewed else None
+    if checked:  # "Scan the 9 payroll containers with Grype": the run of that, not a review of the task's title
+        what = re.sub(r",?\s+(?:before|after|once|when|until|so|by)\s.*$", "", checked.group("what"))
+        noun = _CHECK_NOUN.get(re.sub(r"[\s-]", "", checked.group("verb").lower()), checked.group("verb").lower())
+        return (f"The {noun} of {what} is written down with severity per finding, and no critical or high finding is "
+                "open")
     if phase == "implement" and verb == "fix" and coded:
         # "Fix missing certificate pinning on the BFF host": what was wrong is gone, not "Missing ... is implemented"
         return (f"Fixed ({lowered}): what was wrong no longer happens, shown by its author, the code builds and the "
@@ -2536,6 +2547,16 @@ _STORE_RE = re.compile(
 """A release through an app store (a mobile app's build, a release train), not a deploy to servers."""
 
 
+_SECURITY_CHECK_RE = re.compile(r"^(?P<verb>scan|re-?scan|audit|re-?audit|pen-?test|pentest|assess|review|re-?test)\s+"
+                                r"(?P<what>(?!the\s+security\s+of\b)(?:the|all|every|each|both|our|their|its|these|those|who|how|which|"
+                                r"any|\d)\b.*?)(?:,?\s+and\s+(?:then\s+)?[a-z]+\s+(?:what|the|all|any|anything|it|them|"
+                                r"each|every)\b.*)?$",
+                                re.IGNORECASE)
+"""A security run with its own object (``Scan the 9 payroll containers with Grype``, ``Audit the service accounts in
+AD``): its criterion names that object, not the task's title; not a noun (``Audit pack for the regulator``) nor the
+template's own ``Audit the security of ...``."""
+_CHECK_NOUN = {"rescan": "rescan", "pentest": "pen test", "assess": "assessment", "reaudit": "re-audit",
+               "retest": "retest"}
 _REVIEW_OF_RE = re.compile(r"^(?:have|get|make|ask)\s+(?:the\s+)?[\w/-]+(?:\s+team)?\s+(?:to\s+)?(?:review|audit|assess|"
                            r"pen-?test|check)\s+(?P<what>(?!it\b|them\b|this\b|that\b)\S.*)$", re.IGNORECASE)
 """A review asked of a team with its own object (``Have security review the server-side validation``)."""
@@ -2595,7 +2616,11 @@ def _description(item: _Item, title: str, topic: str) -> str:
     own = (item.said or item.text).strip().rstrip(".")
     said = _VERBLESS_RE.sub("", own).lower()
     bare = set(re.findall(r"[a-z]+", said)) <= _PHASE_WORDS  # "docs": the title already says it
-    return f"{title}." if bare or said in title.lower() else f"{title}: {own}."
+    text = f"{title}." if bare or said in title.lower() else f"{title}: {own}."
+    if item.refers and (pronoun := _OBJECT_PRONOUN_RE.match(item.text)) is not None:
+        word = (pronoun["pronoun"] or pronoun["sent"]).lower()
+        text += f' ("{word}": what the part "{item.refers.strip().rstrip(".")}" made or worked on.)'
+    return text
 
 
 def _default_files(phase: str, topic: str) -> list[str]:
