@@ -1119,7 +1119,7 @@ def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
             # (not a write-up or another delivery, which it need not wait for)
             producer = max((other for other in earlier if other.group == item.group and (
                 other.uses or other.phase not in ("docs", "deploy"))), key=_order, default=None)
-        if producer is not None and (_SHIPS_RE.match(item.text) or _ROLLOUT_RE.match(item.text)):
+        if producer is not None and _DELIVERS_IT_RE.match(item.text):
             # a rollout goes out after everything done to what it ships (the image, then its hardening)
             producer = max((other for other in earlier if other is producer or (
                 other.uses and other.group == producer.group and _order(other) > _order(producer))), key=_order)
@@ -1140,6 +1140,9 @@ _MADE_BEFORE_RE = re.compile(r"^\s*(?:then\s+)?[a-z][\w-]*\s+(?:\S+\s+){0,2}?(?:
                              r"[a-z]", re.IGNORECASE)
 """A part's object named by what a part before did to it (``delete the disabled accounts``, ``redeploy the patched
 services``)."""
+_DELIVERS_IT_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?deploy|deploy|ship|release|launch|publish|push|promote|"
+                             r"roll\s+(?:[\w-]+\s+){0,3}?out|put\s+(?:[\w-]+\s+){0,3}?live)\b", re.IGNORECASE)
+"""A part that puts out what other parts made or changed (``publish it to the registry``, ``roll the new image out``)."""
 _OBJECTLESS_SHIP_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?deploy|deploy|ship|release|go\s+live)\s+(?:to|into|onto|on|in)\s",
                                  re.IGNORECASE)
 """A delivery that names no thing of its own (``deploy to Netlify``): of what was made before it."""
