@@ -879,6 +879,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
     _reviews_wait(found)
     _set_up_first(found)
     _consumers_wait(found, frozenset(classifier.config.making_verbs))
+    _recorded_after(found, classifier)
     _checks_with_wait(found)
     found = _conditions_done(found, _work_words(classifier))
     if "docs" in classifier.config.domains:
@@ -1093,8 +1094,14 @@ def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
             producer = (followed.get(id(sibling)) or (sibling if _verb_of(sibling.text) in making else None)) \
                 if sibling is not None else \
                 None if _OWNED_OBJECT_RE.match(earlier[-1].text) else earlier[-1]
+        elif earlier and _USES_PRONOUN_RE.match(item.text) and not _placed(item.text):
+            producer = None if _OWNED_OBJECT_RE.match(earlier[-1].text) else earlier[-1]
         elif _CHANGE_USED_RE.match(item.text):
             producer = earlier[-1] if earlier and earlier[-1].group == item.group else None
+        elif _STAGED_MOVE_RE.match(item.text) and any(other.group == item.group for other in earlier):
+            # "Write the 5 reusable workflows, migrate the 40 pipelines team by team": the move takes what the parts
+            # of its sentence before it made (a rollout, cicd's, would else run beside them)
+            producer = max((other for other in earlier if other.group == item.group), key=_order)
         elif (new := _NEW_THING_RE.search(item.text)) is not None:
             thing = _stem(new["thing"])
             producer = next((other for other in reversed(earlier) if thing in {_stem(word) for word in
@@ -1123,9 +1130,13 @@ def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
             # a rollout goes out after everything done to what it ships (the image, then its hardening)
             producer = max((other for other in earlier if other is producer or (
                 other.uses and other.group == producer.group and _order(other) > _order(producer))), key=_order)
-        if producer is not None and _OBJECT_PRONOUN_RE.match(item.text):
+        if producer is not None and (_OBJECT_PRONOUN_RE.match(item.text) or _USES_PRONOUN_RE.match(item.text)):
             followed[id(item)] = producer
             item.refers = producer.refers or producer.text
+            if _verb_of(item.text) == "schedule":  # "Schedule it" after "Write a job ...": the job's owner runs it
+                # (the job is what a part made: "Build a job ..., store the exports in ..., schedule it")
+                item.master = next((other.master for other in reversed(earlier[:earlier.index(producer) + 1])
+                                    if _verb_of(other.text) in making), producer.master)
         if producer is not None and _order(item) <= _order(producer):
             _follow(item, producer)
             item.uses = True
@@ -1163,10 +1174,48 @@ _OBJECT_PRONOUN_RE = re.compile(
 """A part whose object is the pronoun right after its verb (``package it as a container``, ``load them into ...``,
 ``send it to the CRM``): the thing the part before it made or found, whatever their phases; not people (``tell
 them``, ``email them twice``, ``give them access``)."""
+_USES_PRONOUN_RE = re.compile(
+    r"^\s*(?:then\s+)?(?!(?:tell|talk|speak|write|explain|send|email|e-mail|mail|reply|report|show|present|brief|"
+    r"remind|ask|warn|inform|notify)\b)[a-z][\w-]*\s+(?:[\w.'’-]+\s+){1,6}?(?:(?:on|onto|into)\s+(?P<placed>it|them)\b|"
+    r"to\s+(?:use|call|read|consume|query|load|point\s+(?:at|to))\s+(?P<used>it|them)\b)", re.IGNORECASE)
+"""A part whose pronoun is where its object goes or what it uses (``install the check-in app on them`` after ``Buy 40
+tablets``, ``update the apps to use it`` after ``Build a points sync API``): the thing the part before it made or got;
+not people told something (``tell the staff about them``)."""
 _GOT_RE = re.compile(r"^\s*get\s+(?:[\w-]+\s+){0,3}?(?P<thing>[\w-]+)\s+(?=of\s|for\s|from\s)(?=.*\bfrom\s+\S)",
                      re.IGNORECASE)
 """A part that gets a thing from someone outside (``Get two inspection cameras from Keyence``; see ``coming``), by
 the thing's head noun, which the parts that use it name (``Mount the cameras``)."""
+
+
+_RECORDS_NEW_RE = re.compile(
+    r"\b(?:entry|entries)\s+(?:is\s+|are\s+)?(?:added|created|made|recorded)\s+(?:to|in|into)\b|"
+    r"^\s*(?:then\s+)?(?:add|register|record|enter|list|put)\s+(?:it|them|the\s+new\s+(?:[\w-]+\s+){0,3}?[\w-]+|"
+    r"(?:their|its)\s+(?:[\w-]+\s+)?(?:entry|entries|details)|an?\s+entry(?:\s+for\s+(?:[\w-]+\s+){0,3}?[\w-]+)?)\s+"
+    r"(?:to|in|into|on)\s+(?:the\s+|our\s+)?(?:[\w-]+\s+){0,3}?(?:catalog(?:ue)?|register|registry|inventory|cmdb|"
+    r"asset\s+list|service\s+list)\b", re.IGNORECASE)
+"""A record of what the plan makes (``their entry added to our integrations catalog``, ``add it to the CMDB``,
+``register the new service in the service catalog``): it records the thing once it exists; not an update with what
+no part makes (``Update the asset register with last month's purchases``)."""
+_RECORDED = frozenset({"implement", "secure", "deploy", "cutover"})
+
+
+def _recorded_after(items: list[_Item], classifier: Classifier) -> None:
+    """A register or catalog entry of what the plan makes comes after the parts that make it, and is inventory's
+    record, whatever words its sentence shares with the others (it was a security part beside the integration)."""
+    inventory = classifier.config.domains.get("inventory")
+    for item in items:
+        if not _RECORDS_NEW_RE.search(item.text) or item.owner:
+            continue
+        made = [other for other in items if other is not item and other.phase in _RECORDED
+                and not _RECORDS_NEW_RE.search(other.text)]
+        if not made:
+            continue
+        if inventory is not None:
+            item.master, item.phase = inventory.master, "inventory"
+        last = max(made, key=_order)
+        if _order(item) <= _order(last):
+            _follow(item, last)
+            item.uses = True
 
 
 _CHECK_WITH_RE = re.compile(r"^\s*(?:then\s+)?(?:confirm|verify|check|validate|make\s+sure)\s+with\s+", re.IGNORECASE)
@@ -1699,10 +1748,16 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             chosen = dataclasses.replace(route, domain="security", master=security.master)
         elif opening and owner is None and previous is not None and chosen.domain == "development" \
                 and not _MAKES_SOFTWARE_RE.match(part) and "cicd" in classifier.config.domains \
-                and _ROLLOUT_RE.match(part):
+                and (_ROLLOUT_RE.match(part) or _STAGED_MOVE_RE.match(part)):
             # "Roll the switch out app by app with a fallback" after the changes: shipping them is the pipeline's,
             # not one more change beside them (a rollout that is the whole task keeps its template)
             chosen = dataclasses.replace(route, domain="cicd", master=classifier.config.domains["cicd"].master)
+        inventory = classifier.config.domains.get("inventory")
+        if opening and owner is None and inventory is not None and chosen.domain != "inventory" \
+                and _FINDS_WHERE_RE.match(part):
+            # "Find where every carrier's credentials live", "Identify which laptops cannot run Windows 11": finding
+            # out what exists, whatever the things found are (the credentials are moved by security after it)
+            chosen = dataclasses.replace(route, domain="inventory", master=inventory.master)
         if opening and owner is None and chosen.domain == "inventory" and "development" in classifier.config.domains \
                 and _CODE_CHECK_RE.match(part):
             # "Add the ownership check": an inventory word ("ownership") in a check that code makes, not a count
@@ -1718,9 +1773,14 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             chosen = _not_shipped(part, chosen, classifier)
         previous = _Item(part, phase_of(part, chosen.domain, verbs), chosen.master, find_files(part), group,
                          "" if opening else verb, imperative=unknown)
+        if _GIVEN_REVIEW_RE.match(part) or (_RUN_ON_RE.match(part) and previous.phase in _PREPARED
+                                             and not _EARLIER_RE.search(part)):
+            # "It needs a pen test" ("Give it a pen test"), "pen test before launch": a run on what is built
+            previous.phase = "audit"
         if chosen is not shipped:  # people's work or a document in a delivery: its own worker, the delivery's order
             previous.phase = "docs" if chosen.domain == "docs" else "implement"
-            previous.rank = RANK["deploy"]
+            # (software built in a delivery is built before what checks and ships it, as any build is)
+            previous.rank = None if _MAKES_SOFTWARE_RE.match(part) else RANK["deploy"]
         if opening and owner is None and _SCHEDULES_RE.match(part) and "development" in classifier.config.domains:
             # agreeing a date with people ("Schedule the go-live with the store managers") is coordination no
             # deploy does: people's work, as training is, and before what it schedules
@@ -1732,6 +1792,25 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     return found
 
 
+_FINDS_WHERE_RE = re.compile(
+    r"^\s*(?:then\s+)?(?:find(?:\s+out)?|identify|locate|work\s+out|figure\s+out|establish|determine|list)\s+"
+    r"(?:where|which)\b(?!.*\b(?:broke|breaks|broken|caused?|causes|fail\w*|crash\w*|bugs?|slow\w*|leak\w*|"
+    r"regress\w*|errors?)\b)", re.IGNORECASE)
+"""A part that finds out where things are or which of them qualify (``Find where every carrier's credentials live``,
+``Identify which laptops cannot run Windows 11``): inventory's; not a search for a cause (``Find out which commit
+broke the build``)."""
+_STAGED_MOVE_RE = re.compile(r"^\s*(?:then\s+)?(?:migrate|move|cut\s*over|switch)\b(?=.*\b(?:(?P<unit>[a-z]+)\s+by\s+"
+                             r"(?P=unit)|(?:with\s+)?(?:an?\s+|the\s+)?rollback(?:\s+plan)?)\b)", re.IGNORECASE)
+"""A move done in steps with a way back (``migrate warehouse by warehouse with a rollback plan``): a rollout."""
+_GIVEN_REVIEW_RE = re.compile(r"^\s*(?:then\s+)?give\s+(?:it|them)\s+(?:an?\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}?"
+                              r"(?:review|audit|pen[\s-]*test|penetration\s+test|assessment|scan)\b", re.IGNORECASE)
+"""``It needs a security review`` read as ``Give it a security review``: a review of what the plan builds."""
+_RUN_ON_RE = re.compile(r"^\s*(?:then\s+)?(?:pen\s*-?test|penetration[\s-]+test|re-?scan|re-?pen\s*-?test)(?=\s*$|\s+(?:it|"
+                        r"them|the|a|an|our|their|its|all|every|each|both|this|that|these|those|after|before|of|on|"
+                        r"against|once|when)\b)", re.IGNORECASE)
+"""A pen test or a rescan run on something (``pen test the payment flow``, ``pen test after fix``): a run on what the
+plan builds or fixes, after it; not a noun's modifier (``Pen test preparation``, ``Pen test finding (PT-7)``), nor a
+run on what exists already (``Pen test the existing member portal``: beside the rest)."""
 _ANAPHORIC_OBJECT_RE = re.compile(r"^\s*(?:then\s+)?[a-z][\w-]+\s+(?:the\s+|those\s+)(?:[a-z][\w-]+\s+){0,2}?ones\b",
                                   re.IGNORECASE)
 """A part whose object is ``the unused ones``: the things the part before it named."""
@@ -2093,7 +2172,8 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route, *, a
     # a response or an operation with one thing to make in it (``Block the IPs, force a reset, add rate limiting,
     # notify the users``): the thing made is tested, but the work is no system to design
     minor = len(items) >= 3 and sum(map(_builds, implement)) * 2 < sum(
-        item.phase in ("implement", "secure") and (item.rank is None or item.uses) and not _builds(item) for item in items)
+        (item.phase in ("implement", "secure") and (item.rank is None or item.uses) and not _builds(item))
+        or (item.phase == "inventory" and bool(_FINDS_WHERE_RE.match(item.text))) for item in items)
     if actions_only:
         # a person (onboarding, offboarding), a host to switch off or a label ("follow-ups") has no architecture to
         # design and no code to unit-test: the parts are actions for their masters
@@ -2113,9 +2193,12 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route, *, a
                 _Item(f"Implement {topic} frontend", "implement", "development", [], group),
             ]
             implement = items[index : index + 2]
+    # (a part that finds where things are is inventory's, but counts as one more action that makes no software)
+    found = sum(item.phase == "inventory" and bool(_FINDS_WHERE_RE.match(item.text)) for item in items)
     if implement and not _SOFTWARE_RE.search(_TEAM_NAME_RE.sub("", task.title)) and (sum(
             item.text.split(maxsplit=1)[0].lower() in _PEOPLE_VERBS for item in implement) * 2 >= len(implement) or (
-            len(implement) > 1 and sum(bool(_SOFTWARE_RE.search(item.text)) for item in implement) * 3 < len(implement))):
+            len(implement) + found > 1
+            and sum(bool(_SOFTWARE_RE.search(item.text)) for item in implement) * 3 < len(implement) + found)):
         implement = []  # ordering laptops, training staff, signing a contract: nothing to design or unit-test
     if implement and "test" not in phases:
         items.append(_Item(f"Write tests for {topic}", "test", "development", [], max(i.group for i in implement)))
@@ -2437,6 +2520,13 @@ _CHECKING_VERBS = frozenset({"test", "verify", "check", "validate", "load-test",
 _GRANTS_RE = re.compile(r"^(?:give|grant|invite|provide|add|create|set\s+up|issue)\b", re.IGNORECASE)
 
 
+def _lower_first(title: str) -> str:
+    """A title set inside a sentence: its first letter lower-case, unless its first word is an acronym or a name
+    written with capitals or digits inside it (``EDI 850 mappings``, ``AS2 connection``, ``GitHub``)."""
+    first = title.split(maxsplit=1)[0] if title.strip() else ""
+    return title if re.search(r"[A-Z0-9]", first[1:]) else title[:1].lower() + title[1:]
+
+
 def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
     """A checkable sentence: ``Implement the REST API`` -> ``The REST API is implemented, ...``; where the phase's
     sentence does not fit the part (no code in a plan that writes no tests, no deploy in a report), what was done
@@ -2472,14 +2562,14 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
         return (f"The {wrote.group('what')} is written down where the project keeps its documents, says what to "
                 f"do step by step, and is checked against {topic} as it is now")
     if phase == "implement" and _SCHEDULES_RE.match(title):  # "Schedule the go-live with the store managers"
-        return (f"Done as asked ({title[:1].lower() + title[1:]}): the date is agreed with those it concerns and "
+        return (f"Done as asked ({_lower_first(title)}): the date is agreed with those it concerns and "
                 "written down, with who agreed it and when")
     if phase == "implement" and len(title.split()) > 2 and title.split(maxsplit=1)[0].lower() in _PEOPLE_DONE \
             and not _SOFTWARE_RE.search(title) and not re.search(r"\bmodels?\b", title, re.IGNORECASE):
         # "Train the cashiers", "Order 200 replacements": no code builds; what shows it done is a record of it
-        return (f"Done as asked ({title[:1].lower() + title[1:]}) and written down: what was done, by whom and when, "
+        return (f"Done as asked ({_lower_first(title)}) and written down: what was done, by whom and when, "
                 "with the order, booking, attendance list or receipt that shows it")
-    lowered, verb = title[:1].lower() + title[1:], title.split(maxsplit=1)[0].lower()
+    lowered, verb = _lower_first(title), title.split(maxsplit=1)[0].lower()
     if _SIGN_OFF_RE.match(title) and phase != "docs":  # "Get QA sign-off": a decision, not a build or a deploy
         return (f"The sign-off is given in writing ({lowered}): who gave it, when and on what, and anything they "
                 "asked to change is done")
@@ -2532,11 +2622,11 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
                 "existing tests pass")
     done = _LEADING_VERB_RE.sub("", title).strip() or topic
     if phase == "implement" and done == title:  # "Run both databases side by side": no "X is implemented"
-        return (f"Done as asked ({title[:1].lower() + title[1:]}), checked by its author; the code builds and the "
+        return (f"Done as asked ({_lower_first(title)}), checked by its author; the code builds and the "
                 "existing tests pass")
     done = done[:1].upper() + done[1:]
     return _SUCCESS[phase].format(topic=topic, Topic=topic[:1].upper() + topic[1:], title=title, done=done,
-                                  title_lower=title[:1].lower() + title[1:])
+                                  title_lower=_lower_first(title))
 
 
 _STORE_RELEASES_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?release|release|ship|roll\s+(?:\S+\s+){0,3}?out|publish|"
@@ -2620,8 +2710,9 @@ def _description(item: _Item, title: str, topic: str) -> str:
     said = _VERBLESS_RE.sub("", own).lower()
     bare = set(re.findall(r"[a-z]+", said)) <= _PHASE_WORDS  # "docs": the title already says it
     text = f"{title}." if bare or said in title.lower() else f"{title}: {own}."
-    if item.refers and (pronoun := _OBJECT_PRONOUN_RE.match(item.text)) is not None:
-        word = (pronoun["pronoun"] or pronoun["sent"]).lower()
+    pronoun = _OBJECT_PRONOUN_RE.match(item.text) or _USES_PRONOUN_RE.match(item.text)
+    if item.refers and pronoun is not None:
+        word = next(said for said in pronoun.groupdict().values() if said).lower()
         text += f' ("{word}": what the part "{item.refers.strip().rstrip(".")}" made or worked on.)'
     return text
 
