@@ -880,6 +880,10 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
     _set_up_first(found)
     _consumers_wait(found, frozenset(classifier.config.making_verbs))
     _recorded_after(found, classifier)
+    security = classifier.config.domains.get("security")
+    for item in found:  # "Find where every carrier's credentials live, move them to Secrets Manager": secrets moved
+        if security is not None and not item.owner and _MOVES_IT_RE.match(item.text) and _SECRET_RE.search(item.refers):
+            item.master, item.phase = security.master, "secure" if item.phase == "implement" else item.phase
     _checks_with_wait(found)
     found = _conditions_done(found, _work_words(classifier))
     if "docs" in classifier.config.domains:
@@ -1822,10 +1826,13 @@ _IDP_SETUP_RE = re.compile(
     r"^\s*(?:then\s+)?(?:configure|set\s+up|create|register|enforce|turn\s+on)\b(?=[^,;]*?\b(?:single\s+sign"
     r"[\s-]*on|sso|saml|oidc|openid(?:\s+connect)?|mfa|2fa|multi-factor|scim|conditional\s+access|enterprise\s+apps?)\b)"
     r"(?=[^,;]*?\b(?:okta|entra(?:\s+id)?|azure\s+ad|keycloak|shibboleth|onelogin|ping\s*(?:id|one|federate)|adfs|"
-    r"google\s+workspace|jumpcloud|idp|identity\s+provider|conditional\s+access|enterprise\s+apps?)\b)", re.IGNORECASE)
+    r"google\s+workspace|jumpcloud|idp|identity\s+provider|conditional\s+access|enterprise\s+apps?)\b)|"
+    r"^\s*(?:then\s+)?(?:enforce|require|turn\s+on|enable|mandate)\s+(?:the\s+)?(?:mfa|2fa|multi-factor|two-factor)\b",
+    re.IGNORECASE)
 """A set-up in the identity provider (``Configure SAML single sign-on for Personio in Okta``, ``Set up each as an Entra
 ID enterprise app with conditional access``, ``Create a conditional access policy``): both an identity word and the
-IdP's; ``Add Okta SSO to the admin portal`` is a change of the app."""
+IdP's; ``Add Okta SSO to the admin portal`` is a change of the app. Enforcing MFA is access control wherever it is
+asked (``Enforce MFA on the VPN for all office staff`` was a cicd deploy)."""
 _ROLLOUT_RE = re.compile(r"^\s*(?:then\s+)?(?:roll\s+(?:[\w-]+\s+){0,3}?out|deploy|re-?deploy)\b", re.IGNORECASE)
 """A rollout or deploy that opens a part: the pipeline's work."""
 _DESIGNS_RE = re.compile(r"^\s*(?:design|architect)\b(?!\s+(?:tokens?|system|review|reviews|docs?|notes|team|files?|"
@@ -1835,10 +1842,12 @@ _DESIGNS_RE = re.compile(r"^\s*(?:design|architect)\b(?!\s+(?:tokens?|system|rev
 in any task; not a thing named after design (``Design tokens for both themes``, ``Design review notes``)."""
 _SCHEDULES_RE = re.compile(r"^\s*(?:schedule|plan|book|agree|fix|pick)\s+(?:on\s+)?(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,3}?"
                            r"(?:go-?live|launch|date|dates|calendar|window|slot|cut-?over|downtime)\b"
-                           r"(?!\s+(?:picker|field|column|filter|widget|view|page|api|service|feature|component))",
-                           re.IGNORECASE)
+                           r"(?!\s+(?:picker|field|column|filter|widget|view|page|api|service|feature|component|formats?|"
+                           r"formatting|parsing|parser|display|handling|strings?|stamps?|logic|calculation|bugs?|"
+                           r"validation))", re.IGNORECASE)
 """Setting a date with people (``Schedule the go-live with the clinics``, ``Plan the Q3 release calendar with
-product``): coordination before the work it dates; not a feature that shows dates (``Add a date picker``)."""
+product``): coordination before the work it dates; not a feature that shows dates (``Add a date picker``), nor a
+repair of how dates are shown (``fix the date format on the invoice PDF``)."""
 _BARE_OBJECT_RE = re.compile(r"(?!(?:the|a|an|our|its|their|all|every|each|both|then|also|this|these)\b)"
                              r"(?:[a-z][\w-]+\s+)?[a-z][\w-]{2,}s(?:\s+(?:to|into|onto|from|on|in)\s+\S.*)?", re.IGNORECASE)
 """A plural noun without an article (``tests``, ``store uploads to GitHub Actions``): in a series after a verb that
@@ -1852,9 +1861,12 @@ _OPEN_PHRASE_RE = re.compile(r"\s(?:for|of|on|in|to|with|from)\s+(?:the\s+|our\s
 _PHRASE_HEAD_RE = re.compile(r"\s(?:in|on|for|to|with|at|from|so|that|which|who|by)\s|\s\(", re.IGNORECASE)
 
 
+_SECRET_WORDS = (r"(?:secrets?|credentials?|passphrases?|passwords?|api\s+keys?|signing\s+keys?|private\s+keys?|"
+                 r"keystores?)\b")
 _SECRETS_MOVED_RE = re.compile(r"\s*(?:then\s+)?(?:migrate|move|port|transfer)\s+(?:the\s+|our\s+|all\s+)?(?:[\w-]+\s+){0,2}?"
-                               r"(?:secrets?|credentials?|passphrases?|passwords?|api\s+keys?|signing\s+keys?|private\s+keys?|"
-                               r"keystores?)\b", re.IGNORECASE)
+                               + _SECRET_WORDS, re.IGNORECASE)
+_MOVES_IT_RE = re.compile(r"\s*(?:then\s+)?(?:migrate|move|port|transfer)\s+(?:it|them)\b", re.IGNORECASE)
+_SECRET_RE = re.compile(rf"\b{_SECRET_WORDS}", re.IGNORECASE)
 _LEAD_VERB_RE = re.compile(r"\s*(?:then\s+)?(?P<verb>[\w-]+)", re.IGNORECASE)
 _SECURITY_RUN_OPENS_RE = re.compile(r"\s*(?:then\s+)?(?:pen\s*-?test|penetration[\s-]+test|re-?scan|re-?pen\s*-?test)\b",
                                     re.IGNORECASE)
