@@ -416,6 +416,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
         item.text = owner_of(item.text)[0]
     items = _findings_apart(items, description, classifier, verbs)
     _remediations(items)
+    _evidence_last(items)
     items = _objects_shared(items, f"{title}\n{work}", verbs)
     _software_built(items, classifier)
     _antecedents(items, description)
@@ -1203,6 +1204,18 @@ no part makes (``Update the asset register with last month's purchases``)."""
 _RECORDED = frozenset({"implement", "secure", "deploy", "cutover"})
 
 
+def _evidence_last(items: list[_Item]) -> None:
+    """An evidence pack comes after the parts written before it, whose results it holds (``scan ..., fix anything
+    critical, and write the evidence pack``; it ran beside the scan); one written first (``Put together an evidence
+    package ..., and fix the firewall rule``) names its own contents. After the fixes of findings have their place."""
+    for index, item in enumerate(items):
+        if _EVIDENCE_PACK_RE.search(item.text) and not item.owner:
+            shown = [other for other in items[:index] if other.phase in _RECORDED | {"audit", "remediate"}]
+            if shown and _order(item) <= _order(last := max(shown, key=_order)):
+                _follow(item, last)
+                item.uses = True
+
+
 def _recorded_after(items: list[_Item], classifier: Classifier) -> None:
     """A register or catalog entry of what the plan makes comes after the parts that make it, and is inventory's
     record, whatever words its sentence shares with the others (it was a security part beside the integration)."""
@@ -1762,6 +1775,10 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # "Find where every carrier's credentials live", "Identify which laptops cannot run Windows 11": finding
             # out what exists, whatever the things found are (the credentials are moved by security after it)
             chosen = dataclasses.replace(route, domain="inventory", master=inventory.master)
+        if opening and owner is None and security is not None and chosen.domain == "development" \
+                and _EVIDENCE_PACK_RE.search(part) and not _MAKES_SOFTWARE_RE.match(part):
+            # "Put together an evidence package for the auditors": gathered for an audit, security's, no code
+            chosen = dataclasses.replace(route, domain="security", master=security.master)
         if opening and owner is None and chosen.domain == "inventory" and "development" in classifier.config.domains \
                 and _CODE_CHECK_RE.match(part):
             # "Add the ownership check": an inventory word ("ownership") in a check that code makes, not a count
@@ -2539,6 +2556,50 @@ def _lower_first(title: str) -> str:
     return title if re.search(r"[A-Z0-9]", first[1:]) else title[:1].lower() + title[1:]
 
 
+_IAC_RE = re.compile(r"^(?:Write|Create|Add|Set\s+up|Build|Update)\s+(?:the\s+|an?\s+|our\s+)?(?:[\w-]+\s+){0,2}?"
+                     r"(?:Terraform|OpenTofu|Pulumi|CloudFormation|Bicep|Helm\s+charts?|Ansible\s+(?:playbooks?|roles?))\b",
+                     re.IGNORECASE)
+"""Infrastructure written as code (``Write the Terraform for the staging VPC``): applied, not a document to read."""
+_CODE_WRITTEN_RE = re.compile(r"^Write\s+(?:the\s+|an?\s+|our\s+)?(?:[\w-]+\s+){0,3}?(?:jobs?|scripts?|quer(?:y|ies)|dags?|"
+                              r"cron\s*jobs?|exporters?|hooks?|lambdas?|functions?)\b(?!\s+(?:manifests?|docs?|runbooks?|specs?))",
+                              re.IGNORECASE)
+"""A program written (``Write a job that deletes orphaned thumbnails``, ``Write a restore-test script``): it runs."""
+_EVIDENCE_PACK_RE = re.compile(r"\bevidence\s+(?:packages?|packs?|bundles?|binders?)\b", re.IGNORECASE)
+"""An evidence package for auditors: gathered and traced, neither code nor a deploy."""
+_SET_UP_NEW_RE = re.compile(r"^(?:Implement|Set\s+up|Configure|Create|Add|Open|Establish|Enable)\s+(?:the\s+|an?\s+)?new\b",
+                            re.IGNORECASE)
+"""A new connection or account set up in security's work (``Implement the new SFTP connection with their keys``):
+nothing old stops working."""
+
+
+def _own_criterion(phase: str, title: str) -> str:
+    """The criterion of a part whose kind its words say, whatever its phase's template would say: infrastructure
+    code, a program, an evidence package, a finding, a register entry, a schedule, a new connection. Empty if none."""
+    lowered = _lower_first(title)
+    if _IAC_RE.match(title):  # was "written down where the project keeps its documents"
+        return (f"Applied cleanly ({lowered}): the code is reviewed and kept in the repository, its plan or diff shows "
+                "only the intended resources, and a second apply changes nothing")
+    if _EVIDENCE_PACK_RE.search(title) and phase not in ("design", "test", "review"):  # was "the code builds"
+        return (f"Handed over ({lowered}): each item asked for is in it, dated and traceable to its source, and who "
+                "received it and when is written down")
+    if phase == "inventory" and _FINDS_WHERE_RE.match(title):  # was "with each entry's owner, version and status"
+        return (f"Written down ({lowered}): each one found, with where it is and who owns it, and how the search was "
+                "made, so that none is missed")
+    if phase == "inventory" and _RECORDS_NEW_RE.search(title):  # was "a structured list of what was found"
+        return (f"Recorded ({lowered}): the entry names the thing, its owner and where it runs or is, and is "
+                "found in the register by its name")
+    if re.match(r"Schedule\s+(?:it|them)\b", title, re.IGNORECASE):  # was "Done as asked (schedule it ...)"
+        return (f"Scheduled ({lowered}): its first scheduled run is seen to start and finish, and a failed run "
+                "alerts its owner")
+    if _CODE_WRITTEN_RE.match(title) and phase in ("docs", "deploy", "review"):  # was a document's criterion
+        return (f"Works as asked ({lowered}): a run on test data does what it says, shown by its author, and its code "
+                "is kept in the repository")
+    if phase == "secure" and _SET_UP_NEW_RE.match(title):  # was "the old weakness or credential no longer works"
+        return (f"Set up and shown working ({lowered}): a test exchange works end to end, only those it is for can "
+                "use it, and where its keys or certificates are kept is written down")
+    return ""
+
+
 def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
     """A checkable sentence: ``Implement the REST API`` -> ``The REST API is implemented, ...``; where the phase's
     sentence does not fit the part (no code in a plan that writes no tests, no deploy in a report), what was done
@@ -2551,6 +2612,9 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
         who, what = " ".join(words[1:person + 1]), " ".join(words[person + 1:])
         return (f"{who[:1].upper()}{who[1:]} can {what} (its author shows it working); the code builds and the "
                 "existing tests pass")
+    own = _own_criterion(phase, title)
+    if own:
+        return own
     ran = re.match(r"(?:Run|Get)\s+(?:the\s+|an?\s+)?(?P<what>.+)$", title)
     if ran and phase in ("test", "audit") and _MEASURED_RE.search(ran["what"]):
         # a load test or a benchmark measures: no finding has a severity, a number falls short of its target or not
