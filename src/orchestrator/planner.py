@@ -881,6 +881,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
     _set_up_first(found)
     _consumers_wait(found, frozenset(classifier.config.making_verbs))
     _recorded_after(found, classifier)
+    _tag_first(found)
     security = classifier.config.domains.get("security")
     for item in found:  # "Find where every carrier's credentials live, move them to Secrets Manager": secrets moved
         if security is not None and not item.owner and _MOVES_IT_RE.match(item.text) and _SECRET_RE.search(item.refers):
@@ -1216,6 +1217,34 @@ def _evidence_last(items: list[_Item]) -> None:
                 item.uses = True
 
 
+_TAGS_RE = re.compile(r"^\s*(?:then\s+)?(?:tag|git\s+tag|create\s+(?:the\s+|a\s+)?(?:release\s+)?tag)\b", re.IGNORECASE)
+"""A release tagged (``tag the release as v5.2``, ``Tag``): what the deploy written after it ships."""
+
+
+def _tag_first(items: list[_Item]) -> None:
+    """A delivery written after a tag in its sentence ships the tagged release, so it waits for the tag (``tag the
+    release as v5.2, and deploy v5.2``; they ran side by side, both deploys)."""
+    for n, tag in enumerate(items):
+        if not _TAGS_RE.match(tag.text):
+            continue
+        for item in items[n + 1:]:
+            if item.group == tag.group and (_SHIPS_RE.match(item.text) or _DELIVERS_IT_RE.match(item.text)) \
+                    and _order(item) <= _order(tag):
+                _follow(item, tag)
+                item.uses = True
+
+
+_BOOKKEEPING_VERBS = frozenset({"update", "refresh", "archive", "finish", "tidy", "clean"})
+"""Inventory work that keeps a record (``Update the asset register``, ``Archive the old repos``): nothing another part
+works on comes out of it, unlike a finding, a collection or an export."""
+_ENTERING_VERBS = frozenset({"add", "record", "register", "enter", "tag", "label", "put"})
+_INTO_REGISTER_RE = re.compile(r"\b(?:to|in|into)\s+(?:the\s+|our\s+|their\s+)?(?:[\w-]+\s+){0,3}?(?:register|registry|"
+                               r"inventory|catalog(?:ue)?|cmdb|asset\s+(?:list|db|database)|data\s+map)\s*\.?$",
+                               re.IGNORECASE)
+"""An entry made in a register (``add their equipment to the asset list``); not a set-up with someone (``Register the
+merchant domains with Apple``) nor a change of a system (``Add Leeds as a location in the inventory service``)."""
+
+
 def _recorded_after(items: list[_Item], classifier: Classifier) -> None:
     """A register or catalog entry of what the plan makes comes after the parts that make it, and is inventory's
     record, whatever words its sentence shares with the others (it was a security part beside the integration)."""
@@ -1233,6 +1262,15 @@ def _recorded_after(items: list[_Item], classifier: Classifier) -> None:
         if _order(item) <= _order(last):
             _follow(item, last)
             item.uses = True
+    making = any(item.phase in _RECORDED for item in items)
+    for item in items:
+        if making and item.phase == "inventory" and item.rank is None and not item.uses and not item.waits \
+                and not any(other.refers == item.text for other in items) and (
+                    _verb_of(item.text) in _BOOKKEEPING_VERBS or (
+                        _verb_of(item.text) in _ENTERING_VERBS and bool(_INTO_REGISTER_RE.search(item.text)))):
+            # "Update the asset register with last month's purchases" finds nothing the others work on: beside
+            # them, not a first stage they wait for
+            item.rank = RANK["implement"]
 
 
 _CHECK_WITH_RE = re.compile(r"^\s*(?:then\s+)?(?:confirm|verify|check|validate|make\s+sure)\s+with\s+", re.IGNORECASE)
@@ -2588,6 +2626,9 @@ def _own_criterion(phase: str, title: str) -> str:
     if phase == "inventory" and _RECORDS_NEW_RE.search(title):  # was "a structured list of what was found"
         return (f"Recorded ({lowered}): the entry names the thing, its owner and where it runs or is, and is "
                 "found in the register by its name")
+    if phase == "deploy" and _TAGS_RE.match(title):  # was "is deployed (tag ...): health checks pass"
+        return (f"Tagged ({lowered}): the tag names the commit that passed its checks and is pushed where releases are "
+                "built from")
     if re.match(r"Schedule\s+(?:it|them)\b", title, re.IGNORECASE):  # was "Done as asked (schedule it ...)"
         return (f"Scheduled ({lowered}): its first scheduled run is seen to start and finish, and a failed run "
                 "alerts its owner")
