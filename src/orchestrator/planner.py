@@ -1217,8 +1217,10 @@ def _evidence_last(items: list[_Item]) -> None:
                 item.uses = True
 
 
-_TAGS_RE = re.compile(r"^\s*(?:then\s+)?(?:tag|git\s+tag|create\s+(?:the\s+|a\s+)?(?:release\s+)?tag)\b", re.IGNORECASE)
-"""A release tagged (``tag the release as v5.2``, ``Tag``): what the deploy written after it ships."""
+_TAGS_RE = re.compile(r"^\s*(?:then\s+)?(?:(?:git\s+)?tag(?=\s*$|\s+(?:it|the\s+(?:release|build|commit|version)|an?\s+release|"
+                      r"release|version|v?\d))|create\s+(?:the\s+|a\s+)?(?:release\s+)?tag)\b", re.IGNORECASE)
+"""A release tagged (``tag the release as v5.2``, ``Tag``): what the deploy written after it ships; not resources
+tagged (``Tag the EC2 instances with their cost centre``)."""
 
 
 def _tag_first(items: list[_Item]) -> None:
@@ -2239,8 +2241,7 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route, *, a
     # a response or an operation with one thing to make in it (``Block the IPs, force a reset, add rate limiting,
     # notify the users``): the thing made is tested, but the work is no system to design
     minor = len(items) >= 3 and sum(map(_builds, implement)) * 2 < sum(
-        (item.phase in ("implement", "secure") and (item.rank is None or item.uses) and not _builds(item))
-        or (item.phase == "inventory" and bool(_FINDS_WHERE_RE.match(item.text))) for item in items)
+        item.phase in ("implement", "secure") and (item.rank is None or item.uses) and not _builds(item) for item in items)
     if actions_only:
         # a person (onboarding, offboarding), a host to switch off or a label ("follow-ups") has no architecture to
         # design and no code to unit-test: the parts are actions for their masters
@@ -2757,7 +2758,7 @@ _STORE_RE = re.compile(
 """A release through an app store (a mobile app's build, a release train), not a deploy to servers."""
 
 
-_SECURITY_CHECK_RE = re.compile(r"^(?P<verb>scan|re-?scan|audit|re-?audit|pen-?test|pentest|assess|review|re-?test)\s+"
+_SECURITY_CHECK_RE = re.compile(r"^(?P<verb>scan|re-?scan|audit|re-?audit|pen[\s-]?test|assess|review|re-?test)\s+"
                                 r"(?P<what>(?!the\s+security\s+of\b)(?:the|all|every|each|both|our|their|its|these|those|who|how|which|"
                                 r"any|\d)\b.*?)(?:,?\s+and\s+(?:then\s+)?[a-z]+\s+(?:what|the|all|any|anything|it|them|"
                                 r"each|every)\b.*)?$",
