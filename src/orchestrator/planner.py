@@ -1675,9 +1675,15 @@ def _features_listed(text: str, verbs: re.Pattern[str]) -> bool:
     head, colon, tail = text.partition(": ")
     if not colon or not tail.strip() or len(head.split()) < 2 or _COUNTED_HEAD_RE.search(head) \
             or re.match(r"[\w-]+\s+and\s", head) \
-            or _COMPONENTS_RE.search(tail) or _ASKS_OBJECT_RE.match(tail) or _opens_with_verb(tail, verbs):
+            or _COMPONENTS_RE.search(tail):
         return False
-    articled = [bool(_ARTICLE_RE.match(item)) for item in _FEATURE_SPLIT_RE.split(tail.strip()) if item.strip()]
+    items = [item.strip(" .") for item in _FEATURE_SPLIT_RE.split(tail.strip()) if item.strip(" .")]
+    if any(_ASKS_OBJECT_RE.match(item) or (len(item.split()) == 1 and verbs.fullmatch(item))
+           or (verbs.match(item) and _NAMED_OBJECT_RE.match(item)) for item in items):
+        # "...: inventory all mailboxes, move them ...", "...: design, build, deploy", "...: create server/auth/oidc.js":
+        # asks ("repair requests", "document upload" are features: a verb's word before a plain noun)
+        return False
+    articled = [bool(_ARTICLE_RE.match(item)) for item in items]
     if _opens_with_verb(head, verbs):  # "Build a supplier portal: invoice upload, delivery booking"
         return head.split(maxsplit=1)[0].lower() in _FEATURED_VERBS and not any(articled)
     return bool(re.match(r"(?:an?|the)\s", head, re.IGNORECASE)) and not _SEVERAL_RE.search(head) \
@@ -1685,6 +1691,7 @@ def _features_listed(text: str, verbs: re.Pattern[str]) -> bool:
         and len(set(articled)) == 1  # "A test results archive: a store, a search": one kind of item, all its own
 
 
+_NAMED_OBJECT_RE = re.compile(r"[\w-]+\s+(?:\S*[/.`'\"]|[A-Z])")
 _TOLD_HEAD_RE = re.compile(r"\b(?:[a-z]+ed|found|is|are|was|were|has|have|had|shows?|showed|says|said|lists?|"
                            r"includes?|covers?|needs?|wants?)\b", re.IGNORECASE)
 """A head that tells (``The pen test found: ...``, ``The audit lists: ...``): what follows is no thing's features."""
