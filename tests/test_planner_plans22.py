@@ -64,6 +64,9 @@ def test_a_lead_in_before_a_colon_is_no_part_and_keeps_the_first_ask() -> None:
                       "provider, update the letterheads and switch off the gateway.")
     assert titles(summed) == ["Port the fax numbers to the SIP provider", "Update the letterheads",
                               "Switch off the gateway"]
+    versions = plan_for("PHP upgrade", "Plan and carry out the upgrade of our sites from PHP 7.4 to PHP 8.2: list every "
+                        "site that runs PHP, fix the deprecated calls and deploy each site again.")
+    assert titles(versions)[0] == "List every site that runs PHP"  # a version's dot ends no lead-in
 
 
 def test_a_colon_after_a_thing_or_one_ask_stays_as_written() -> None:

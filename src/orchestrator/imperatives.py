@@ -464,10 +464,12 @@ _GREETING_RE = re.compile(r"^(?:hi|hello|hey|dear|good\s+(?:morning|afternoon))\
 _LABEL_RE = re.compile(r"^#*\s*(?P<label>[A-Za-z][\w ]{0,30}?)\s*(?::\s*(?P<rest>.*)|[,.]?\s*$)", re.DOTALL)
 _NOTED_RE = re.compile(r"^#*\s*(?P<label>[A-Za-z][\w'’ .-]{0,50}?)\s*:\s+(?P<rest>\S.*)$", re.DOTALL)
 _LEAD_IN_RE = re.compile(r"^(?:(?:ahead\s+of|before|by|prior\s+to|in\s+time\s+for|in\s+preparation\s+for|during|over|"
-                         r"until|this|next)\b[^:;.,]{1,60}|(?P<verb>[A-Za-z]+)\b(?:\s+and\s+[a-z]+)?(?:\s+[\w'’-]+){0,6})"
+                         r"until|this|next)\b[^:;.,]{1,60}|"
+                         r"(?P<verb>[A-Za-z]+)\b(?:\s+and\s+[a-z]+)?\s+[A-Za-z][\w'’-]*(?:\s+[\w'’.-]+){0,11})"
                          r":\s+(?P<rest>\S.*)$", re.IGNORECASE | re.DOTALL)
 """A lead-in before a colon: when the work is due (``Ahead of the QSA visit in May: list ...``), or an ask the
-list after it sums up (``Plan and carry out the migration: inventory ..., move ...``)."""
+list after it sums up (``Plan and carry out the upgrade from PHP 7.4 to 8.2: list ..., fix ...``; a version's dot ends no
+lead-in; ``Release 3.0: ...`` names its thing only by the version and stays)."""
 _OBJECT_NEXT_RE = re.compile(r"[a-z]+\s+(?:(?:up|out|down)\s+)?(?:the|an?|all|every|each|our|its|their|any|both|what|"
                              r"who|\d)\b", re.IGNORECASE)
 """A verb and its object's determiner (``list every system``): an ask; not a noun read as a verb (``leave requests``)."""
