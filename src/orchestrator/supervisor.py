@@ -972,8 +972,11 @@ class Supervisor:
                       result="skipped by a person")
         else:
             self._retry_deadlines.pop((subtask.subtask_id, subtask.attempt), None)  # now, not when its backoff ends
+            # a subtask already waiting for its retry counted it when it was scheduled: counted twice, attempt 2
+            # said retry_count 2 (attempts before it: 1)
+            counted = subtask.retry_count + (subtask.status != "retry_wait")
             self._set(plan, subtask, restore=True, status="retry_wait", retry_at=iso(self.clock),
-                      retry_reason="retried by a person", retry_count=subtask.retry_count + 1)
+                      retry_reason="retried by a person", retry_count=counted)
         plan.interventions.append(Intervention(at=iso(self.clock), event="resumed", subtask_id=subtask_id,
                                                attempt=subtask.attempt, action=str(action),
                                                requested_by=_text(request.get("requested_by"))))
