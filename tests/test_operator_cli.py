@@ -632,3 +632,23 @@ def test_a_dry_run_on_a_folder_decides_as_its_daemon_would(capsys: pytest.Captur
     assert "one piece of work: a person gave t-88 to one master" in decided["reasons"]
     assert main(["plan", "--dry-run", "--json", title, "--coordination-dir", str(tmp_path / "none")]) == 0
     assert json.loads(capsys.readouterr().out)["decision"] == "complex"  # no folder: the rules alone
+
+
+def test_help_says_what_a_manual_page_would(capsys: pytest.CaptureFixture[str]) -> None:
+    """ops24: the exit codes, the environment and the daemon's signals were in the README only; an operator on a
+    host with no checkout reads --help. What they say is what the code does (its constants)."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    top = capsys.readouterr().out
+    for code, words in ((0, "done, nothing wrong"), (cli.EXIT_FAILED, "a problem found"), (cli.EXIT_USAGE, "wrong usage"),
+                        (cli.EXIT_RUNNING, "run: another daemon owns the folder")):
+        assert f"\n  {code}  {words}" in top
+    assert "ORCHESTRATOR_COORDINATION_DIR" in top and "NO_COLOR" in top
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    run = capsys.readouterr().out
+    assert run.index("examples:") < run.index("signals:") < run.index("exit status:")
+    assert "SIGHUP" in run and f"\n  {cli.EXIT_RUNNING}  another daemon owns the folder" in run
+    with pytest.raises(SystemExit):
+        main(["status", "--help"])
+    assert "signals:" not in capsys.readouterr().out  # the daemon's alone

@@ -46,7 +46,7 @@ from orchestrator.console import Console, PrintableStream, one_line
 from orchestrator.daemon import AlreadyRunning, make_store
 from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
-from orchestrator.examples import EXAMPLES
+from orchestrator.examples import EXAMPLES, NOTES, OVERVIEW
 from orchestrator.history import History
 from orchestrator.memory import RoutingMemory
 from orchestrator.models import MASTERS, Event, Handoff, OrchestratorState, Plan, QueueTask, Subtask, describe, normalize_master
@@ -98,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     folder(common, argparse.SUPPRESS, argparse.SUPPRESS)  # nor a folder given before it
     parser = argparse.ArgumentParser(
         prog="orchestrator", description="Plan and supervise the tasks of a file-coordinated multi-agent system.",
-        epilog="Run 'orchestrator COMMAND --help' for a command's options and examples.")
+        epilog=OVERVIEW, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"orchestrator {__version__}")
     volume(parser, 0)
     folder(parser, Path(os.environ.get("ORCHESTRATOR_COORDINATION_DIR", "coordination")), None)
@@ -107,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     def command(name: str, help_: str, parents: list[argparse.ArgumentParser] | None = None) -> argparse.ArgumentParser:
         return commands.add_parser(name, parents=[common] if parents is None else parents, help=help_,
                                    description=help_[0].upper() + help_[1:] + ".",
-                                   epilog="examples:\n" + EXAMPLES[name],
+                                   epilog="examples:\n" + EXAMPLES[name] + (f"\n\n{NOTES[name]}" if name in NOTES else ""),
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
 
     def as_json(sub: argparse.ArgumentParser, what: str = "print JSON instead of text") -> None:
