@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from orchestrator import status
 from orchestrator.models import Plan
 from orchestrator.registry import health
@@ -170,3 +172,38 @@ def test_status_says_a_subtask_file_waits_for_a_held_lock_until_the_events_say_i
     sim.store.held.clear()
     sim.tick(1)
     assert _item(sim)["waits"] == [] and _item(sim)["health"] == "healthy"
+
+
+def test_spells_said_before_the_part_a_start_reads_back_are_not_said_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ops23 left the question: a spell said before the end of the events file a start reads (4 MB; 3 kB here), the
+    daemon busy since, then a restart. The queue's unreadable spell and a lock wait are open, and neither is said
+    again: their numbers are in the events mark (its ``series``), not only in the part read. The near case, each
+    spell's end, is still said once after the restart, under the spell's number."""
+    monkeypatch.setattr("orchestrator.outbox.EVENT_TAIL_BYTES", 3000)
+    sim, _ = backend_lock_held()
+    assert isinstance(sim.store, HeldStore)
+    for name in ("g1", "g2", "g3", "g4"):
+        sim.submit(task(name, f"Gadget {name}", subtasks=SUBTASKS))
+    sim.run("queue")
+    queue = sim.store.files[sim.layout.queue]
+    sim.store.files[sim.layout.queue] = b"{not json"
+    sim.tick(1)
+    for name in ("g1", "g2", "g3", "g4"):  # their designs done: stage 2 handed off, the two spells far behind now
+        design = f"orch-{name}-design"
+        sim.report(design, "start", worker_id=f"w-{name}")
+        sim.report(design, "complete", result="designed", worker_id=f"w-{name}")
+        sim.tick(1)
+    read = sim.store.files[sim.layout.events][-3000:]
+    assert b"lock_wait" not in read and b"queue_unreadable" not in read
+    sim = sim.restart()
+    assert isinstance(sim.store, HeldStore)
+    sim.tick(1)
+    assert [e["event_id"] for e in sim.events("queue_unreadable")] == ["task-queue.json:unreadable:1"]
+    assert [e["event_id"] for e in sim.events("write_failed", subtask_id=sid("backend"))] == [
+        f"{ORCH}:lock_wait:{sid('backend')}:1"]
+    sim.store.files[sim.layout.queue] = queue
+    sim.store.held.clear()
+    sim.tick(1)
+    assert [e["event_id"] for e in sim.events("queue_recovered")] == ["task-queue.json:recovered:1"]
+    assert [e["event_id"] for e in sim.events("write_recovered", subtask_id=sid("backend"))] == [
+        f"{ORCH}:lock_free:{sid('backend')}:1"]
