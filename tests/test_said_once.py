@@ -207,3 +207,35 @@ def test_spells_said_before_the_part_a_start_reads_back_are_not_said_again(monke
     assert [e["event_id"] for e in sim.events("queue_recovered")] == ["task-queue.json:recovered:1"]
     assert [e["event_id"] for e in sim.events("write_recovered", subtask_id=sid("backend"))] == [
         f"{ORCH}:lock_free:{sid('backend')}:1"]
+
+
+def test_a_plans_unwritten_effects_are_said_once_across_restarts_and_once_over() -> None:
+    """ops24: a plan whose effects could not be written (here its queue task, the queue unreadable) said
+    ``write_failed`` once per process, with no id: every restart during the spell said it again, and nothing said
+    when it was over. Now a numbered spell (``orch:unwritten:N``), its end ``write_recovered`` once; the near case: a
+    later failure of the same plan is a new spell, said (numbered 2)."""
+    sim = started()
+    queue = sim.store.files[sim.layout.queue]
+    sim.store.files[sim.layout.queue] = b"{not json"
+    sim.tick(1)
+    sim.report(sid("design"), "fail", reason="x", worker_id="w1", transient=False)  # blocked: its queue task waits
+    sim.tick(1)
+    for _ in range(2):
+        sim = sim.restart()
+        sim.tick(1)
+        sim.tick(5)
+    unwritten = [e for e in sim.events("write_failed") if e.get("subtask_id") is None]
+    assert [e["event_id"] for e in unwritten] == [f"{ORCH}:unwritten:1"]
+    sim.store.files[sim.layout.queue] = queue
+    sim.tick(1)
+    assert sim.queue_task("w")["status"] == "blocked"
+    assert [e["event_id"] for e in sim.events("write_recovered", orchestration_id=ORCH)] == [f"{ORCH}:written:1"]
+    sim = sim.restart()
+    sim.tick(1)
+    assert len(sim.events("write_recovered", orchestration_id=ORCH)) == 1
+    sim.store.files[sim.layout.queue] = b"{not json"
+    sim.store.put(sim.layout.requests / "1-a.json", {"orchestration_id": ORCH, "action": "abort"})
+    sim.run("requests")
+    sim.tick(1)
+    assert [e["event_id"] for e in sim.events("write_failed") if e.get("subtask_id") is None] == [
+        f"{ORCH}:unwritten:1", f"{ORCH}:unwritten:2"]
