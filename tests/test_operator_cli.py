@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -652,3 +653,33 @@ def test_help_says_what_a_manual_page_would(capsys: pytest.CaptureFixture[str]) 
     with pytest.raises(SystemExit):
         main(["status", "--help"])
     assert "signals:" not in capsys.readouterr().out  # the daemon's alone
+
+
+def test_a_sighup_while_the_daemon_starts_is_not_its_death(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ops24: ``kill -HUP`` in the seconds before the event loop's handler (the imports alone took 2.8 s on a loaded
+    machine) killed the daemon (exit 129). The entry point ignores SIGHUP for ``run`` before it imports anything, and
+    ``run`` until the loop takes it over. Near cases: another command gets the default back (a word "run" in a
+    title does not keep a terminal's hangup from ending it), and under ``nohup`` nothing is given back."""
+    from orchestrator import entry
+
+    seen: list[object] = []
+    real = cli.main
+    monkeypatch.setattr(cli, "run_daemon", lambda *a, **k: seen.append(("run", signal.getsignal(signal.SIGHUP))) or 0)
+    monkeypatch.setattr(cli, "main", lambda: seen.append(("cli", signal.getsignal(signal.SIGHUP))) or real())
+    before = signal.getsignal(signal.SIGHUP)
+    try:
+        for argv, during, after in (
+                (["run"], [("cli", signal.SIG_IGN), ("run", signal.SIG_IGN)], signal.SIG_IGN),  # then the loop's
+                (["plan", "--dry-run", "run"], [("cli", signal.SIG_IGN)], signal.SIG_DFL)):  # a title
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
+            seen.clear()
+            monkeypatch.setattr(sys, "argv", ["orchestrator", *argv, "--coordination-dir", str(folder)])
+            assert entry.main() == 0
+            assert seen == during and signal.getsignal(signal.SIGHUP) == after
+        entry.held = False
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # nohup
+        monkeypatch.setattr(sys, "argv", ["orchestrator", "plan", "--dry-run", "run the backups"])
+        assert entry.main() == 0 and not entry.held and signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+    finally:
+        entry.held = False
+        signal.signal(signal.SIGHUP, before)

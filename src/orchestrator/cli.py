@@ -29,6 +29,7 @@ from orchestrator import (
     completion,
     daemon_control,
     doctor,
+    entry,
     events,
     intake,
     logs,
@@ -272,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     completion.install(parser)
     args = parser.parse_args(argv)
+    if entry.held and args.command != "run":  # "run" was a title's word: the terminal's hangup ends this command
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        entry.held = False
     if args.command in ("run", "web"):  # the daemon's logs and the web server write their own formats
         return _main(args)
     # what the commands print holds text anyone who writes the queue or a subtask file chose
@@ -358,6 +362,9 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         print(f"orchestrator run: {layout.daemon_lock}: a folder is in the place of the daemon's lock file; move it "
               "away (--standby waits until it is gone)", file=sys.stderr)
         return EXIT_USAGE
+    # a SIGHUP before the event loop's handler (the start-up: the model, the plans) killed the daemon (exit 129);
+    # ignored from here (from before the imports by entry.main) until the loop's handler (README: Signals)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     logs.configure(args.log_level or {-1: "warning", 0: "info", 1: "debug"}[args.verbosity])
     try:
         return run_daemon(args.coordination_dir.resolve(), config, args.config, standby=args.standby)
