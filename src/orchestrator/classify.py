@@ -23,6 +23,7 @@ from orchestrator.routing import (
     _DEFECT_RE,
     _FAILURE_RE,
     _WORD_RE,
+    COMPANY_JOINING,
     DOCUMENTING,
     LIBRARIES,
     NOTING_VERBS,
@@ -64,6 +65,7 @@ from orchestrator.textsignals import (
     listed_items,
     named_parts,
     parallel_actions,
+    plain_numbers,
     plan_heading_items,
     request_shaped,
     sequence_markers,
@@ -173,7 +175,8 @@ a finding, whose response (revoke or rotate it, restrict the new one, purge it) 
 _PERSON_ROUTINE_RE = re.compile(
     r"\s*(?:please\s+)?(?:offboard|off-board|onboard|on-board|deprovision)\s+"
     r"(?!(?:the\s+|our\s+|an?\s+|all\s+|every\s+)?(?:[\w-]+\s+)?(?:vendors?|suppliers?|partners?|customers?|clients?|"
-    r"tenants?|compan(?:y|ies)|services?|apps?|apis?|teams?|repos?|repositories|clusters?|systems?)\b)", re.IGNORECASE)
+    rf"tenants?|compan(?:y|ies)|services?|apps?|apis?|teams?|repos?|repositories|clusters?|systems?)\b){COMPANY_JOINING}",
+    re.IGNORECASE)
 """A person on- or offboarded ("Offboard Jamie Chen", "Onboard new SRE Priya Raman"); not a company ("Offboard vendor
 Acme Analytics": its contract and its data too) nor a service onboarded to a platform ("Onboard the payments service
 to the mesh")."""
@@ -228,6 +231,9 @@ class Classifier(Router):
         """Simple or complex, and why. In order: what the writer or a person already decided; then every family of
         signals, weighed against the threshold; short of it, the built-in model, unless the title is one job."""
         task = self.bounded(task)
+        if "," in task.title or "," in task.full_description:  # "all 2,300 laptops": one number, no list (read only)
+            task = task.model_copy(update={"title": plain_numbers(task.title),
+                                           "description": plain_numbers(task.full_description)})
         reading = self._read(task)
         learned = self.learned
         # the route's judgement reads the whole description; the plan's (below) the one without a finding's remedy
@@ -415,6 +421,12 @@ class Classifier(Router):
             return "one unit moved whole: one change"
         if flagged and _MOVED_RE.match(title.lower()) and alone:
             return "moved behind a flag in one codebase: one change"
+        if _VERSION_STEP_RE.match(after_label(title)) and self._one_request(title):
+            # one thing taken from one version to another ("Upgrade EKS prod-eu from 1.28 to 1.29", "Upgrade React 17
+            # to 18 in the admin frontend"): its checks and fixes are one master's checklist. Over dev by batch and the
+            # tuning sets, the four such titles the model alone planned were all simple, and no right plan of the
+            # model alone was one (a fleet, "all 6 clusters", is no one thing: the rules still count it)
+            return "one thing's version upgrade: one change"
         if _reviewed_title(title):
             # a title that opens with a security review asks that review ("Threat model: 'pay by bank'"): one job of
             # security's, which the model, having learned that a review's words come with epics, is not asked to plan
@@ -833,7 +845,9 @@ class Classifier(Router):
         """M: a thing built, launched in stages ("Dark launch then GA: new pricing engine", "Behind a flag first, then
         GA: bulk edit API and table UI"): the build, a gated launch and the general one, in order, with one ordering
         word. Not the rollout alone of what exists ("Canary 5.2, then roll it out to everyone")."""
-        found = _STAGED_LAUNCH_RE.search(text)
+        # a version shipped ("Release tracking portal 3.8.0: canary at 10 %, then full rollout") exists already: its
+        # canary and rollout are the one release's stages
+        found = None if _ships_a_version(text.partition("\n")[0]) else _STAGED_LAUNCH_RE.search(text)
         words = _WORD_RE.findall(text.lower()) if found else []
         if not found or not (self._is_software(words, frozenset({"flag", "flags"})) or NEW_SYSTEMS.intersection(words)):
             return []
@@ -1418,6 +1432,12 @@ def _moved_unit(lowered: str, many: bool = True) -> bool:
     return bool(what) and (what[-1].removesuffix("s") if many else what[-1]) in ONE_UNIT_NOUNS | LIBRARIES | CODE_UNITS
 
 
+_VERSION_STEP_RE = re.compile(
+    r"\s*(?:please\s+)?(?:upgrade|update|bump)\s+(?!(?:[\w.-]+\s+){0,3}?(?:all|every|each|both)\b)(?:the\s+)?[^,;:]*?"
+    r"(?<![\d.])(?:from\s+)?v?\d+(?:\.\d+)*(?:\.x)?\s+(?:to|->|→)\s+v?\d+(?:\.\d+)*(?:\.x)?(?![\w.])"
+    r"(?![^,;:]*\b(?:across|everywhere|all|every|each)\b)", re.IGNORECASE)
+"""One thing taken from a version to another ("Upgrade the staging GKE cluster from 1.28 to 1.29", "Bump axios 1.6.2 ->
+1.7.4"); not a fleet ("Upgrade all 6 clusters from 1.28 to 1.30", "... across all 40 projects")."""
 _FLAGGED_RE = re.compile(r"\b(?:behind|with|under|via|using)\s+(?:a|an|the|its|our|their)\s+(?:[\w.-]+\s+)?"
                          r"(?:feature[- ])?flags?\b", re.IGNORECASE)
 """A change guarded by a feature flag ("behind the flag sessions.redis_write", "with a feature flag")."""
