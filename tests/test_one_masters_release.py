@@ -104,3 +104,12 @@ def test_a_company_onboarded_is_no_person_joining(title: str, person: bool) -> N
     assert bool(_MEMBER_RE.match(title)) is person
     # ... and so no person's routine, whose accounts' changes would be one access job's steps
     assert bool(_PERSON_ROUTINE_RE.match(title)) is (person or "as" not in title.split())
+
+
+@pytest.mark.parametrize(("clause", "docs"), [
+    ("Archive the supporting docs of each customs declaration for 7 years", False),  # a business's papers
+    ("Move the scanned documents to the cold storage bucket", False),
+    ("Write the docs for the CLI", True),  # documentation to write
+])
+def test_a_business_papers_are_no_documentation(rules: Classifier, clause: str, docs: bool) -> None:
+    assert ("docs" in rules.involved_domains(clause)) is docs

@@ -208,8 +208,9 @@ catalog keeps its sense)."""
 def in_its_sense(text: str) -> str:
     """``text`` with the routing words that have another sense there said in that sense, read by their role in the
     sentence: rotating what is no secret, a program's leaks (above), a held lock or a resource released, a game's or a
-    shop's inventory, a shop's catalog. The word counts only where its role is the master's ("Release 2.4 to the
-    stores", "the asset inventory", "Inventory the repositories", "the service catalog" keep theirs)."""
+    shop's inventory, a shop's catalog, a business's papers ("supporting docs"). The word counts only where its role is
+    the master's ("Release 2.4 to the stores", "the asset inventory", "Inventory the repositories", "the service
+    catalog" keep theirs)."""
     text = without_program_leaks(without_plain_rotation(text))
     lowered = text.lower()
     if "releas" in lowered:
@@ -218,7 +219,16 @@ def in_its_sense(text: str) -> str:
         text = _GAME_INVENTORY_RE.sub(lambda m: f"{m.group(1) or ''}stock", text)
     if "catalog" in lowered:
         text = _SHOP_CATALOG_RE.sub(lambda m: f"{m.group(1)}assortment", text)
+    if "doc" in lowered:
+        text = _PAPERWORK_RE.sub(lambda m: f"{m.group(1)} papers", text)
     return text
+
+
+_PAPERWORK_RE = re.compile(r"\b(supporting|customs|shipping|legal|tax|identity|id|kyc|scanned|signed|uploaded|loan|"
+                           r"insurance|claims?|travel|medical|patient|trade|hr|personnel)\s+(?:docs|documents)\b",
+                           re.IGNORECASE)
+"""A business's papers ("the supporting docs of a customs declaration", "uploaded documents"): records the work keeps
+or moves, not documentation to write (no docs domain)."""
 
 
 def split_identifiers(text: str) -> tuple[str, list[str]]:
