@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from orchestrator.classify import (
+    MODEL_CAPABILITY_MIN,
     MODEL_COMPLEX_MIN,
     MODEL_COMPLEX_SEEN_MIN,
     MODEL_COMPLEX_SPREAD_MIN,
@@ -1467,14 +1468,37 @@ class _Judging(LearnedModel):
     ("Containerise the two legacy billing apps and move them to AKS", MODEL_COMPLEX_SEEN_MIN, "complex"),
     # ... not a model less sure, nor a task the rules found nothing of a plan in (there the model must be surer)
     ("Containerise the two legacy billing apps and move them to AKS", MODEL_COMPLEX_SEEN_MIN - 0.01, "simple"),
-    ("Team workspaces", MODEL_COMPLEX_SEEN_MIN, "simple"),
-    ("Team workspaces", MODEL_COMPLEX_MIN, "complex"),
+    # (a bare capability with no routing word needs less: test_a_bare_capability_leans_on_the_model)
+    ("Shared team calendars", MODEL_COMPLEX_SEEN_MIN, "simple"),
+    ("Shared team calendars", MODEL_COMPLEX_MIN, "complex"),
 ])
 def test_part_of_a_plan_and_a_sure_model(title: str, likely: float, decision: str) -> None:
     decided = Classifier(ClassifierConfig(), _Judging(likely)).classify(QueueTask.model_validate(
         {"id": "t", "title": title, "status": "pending"}))
     assert decided.decision == decision
     assert decision == "simple" or any("built-in model judged it complex" in reason for reason in decided.reasons)
+
+
+@pytest.mark.parametrize(("title", "description", "likely", "decision"), [
+    # only a title naming a capability the rules know no word of: the model's lean is the evidence
+    ("Team workspaces", "", MODEL_CAPABILITY_MIN, "complex"),
+    ("Family sharing for subscriptions", "", MODEL_CAPABILITY_MIN, "complex"),
+    # ... not a model leaning less, nor a description, a routing word, one part of a thing, a request, a question or
+    # a statement about a thing named
+    ("Team workspaces", "", MODEL_CAPABILITY_MIN - 0.01, "simple"),
+    ("Team workspaces", "Each team gets one.", MODEL_CAPABILITY_MIN, "simple"),
+    ("Team workspaces for the CI runners", "", MODEL_CAPABILITY_MIN, "simple"),
+    ("Dark mode for the developer portal", "", MODEL_CAPABILITY_MIN, "simple"),
+    ("Gradebook CSV export", "", MODEL_CAPABILITY_MIN, "simple"),
+    ("Rename team workspaces", "", MODEL_CAPABILITY_MIN, "simple"),
+    ("Team workspaces?", "", MODEL_CAPABILITY_MIN, "simple"),
+    ("The shop's loyalty points expire in June", "", MODEL_CAPABILITY_MIN, "simple"),
+])
+def test_a_bare_capability_leans_on_the_model(title: str, description: str, likely: float, decision: str) -> None:
+    decided = Classifier(ClassifierConfig(), _Judging(likely)).classify(QueueTask.model_validate(
+        {"id": "t", "title": title, "description": description, "status": "pending"}))
+    assert decided.decision == decision, decided.reasons
+    assert decision == "simple" or any("names a capability" in reason for reason in decided.reasons)
 
 
 @pytest.mark.parametrize(("title", "description", "likely", "one_master", "decision"), [

@@ -103,6 +103,11 @@ the two models, one trained on all tasks and one on the tasks one master did, ag
 seed's "multiple domains"). Chosen on the dev part by batch, the tuning sets and the route sets, also with a model
 retrained on 61 more examples (a shifted model, as the corpus grows): 0.92-0.94 planned the same tasks and no simple
 one with either model; 0.9 planned two simple ones of the shifted model's, 0.88 one of the route sets."""
+MODEL_CAPABILITY_MIN = 0.2
+"""The same, for a bare title the rules know no word of that names a capability, no part of one ("Team workspaces",
+"Live sports streaming"; not "Saved searches", "Dark mode"): the rules cannot tell its size, and the model's lean is
+the only evidence. Chosen on the dev part by batch: the capabilities planned were at 0.24-0.85, the simple titles of
+that shape at 0.16 at most ("Emails arrive twice"), none in the tuning and route sets over 0.2."""
 MODEL_ONE_MASTER_MIN = 0.55
 """The master probability that names one master for :data:`MODEL_COMPLEX_SPREAD_MIN` (0.6 planned a drill with the
 shifted model, 0.65 an onboarding and a drill with today's)."""
@@ -153,6 +158,8 @@ ONE_JOB_NOUNS = frozenset({"exercise", "drill", "test", "tests", "rehearsal", "d
                            "alert", "alerts", "checklist", "ticket", "incident", "postmortem", "post-mortem"})
 """After a capability, what makes the title one job on or about it (``Annual failover exercise``,
 ``Observability runbook``), not the capability brought in (``Multi-tenancy support``)."""
+_ONE_PART_WORDS = PART_OR_JOB_WORDS | SCREENS | UI_OBJECTS | WIDGETS | ONE_JOB_NOUNS | PLACES
+"""A part of a thing, or a job on one: a title naming one asks one change (``Dark mode for the developer portal``)."""
 STANDARDS = frozenset({"pci dss", "pci-dss", "iso 27001", "fedramp"})
 """Capabilities that are a standard's name: what is owed under one is met, audited or scanned, not built."""
 _STANDARD_JOB_RE = re.compile(r"(?:\s+(?:v?\d[\w.]*|[a-z]{1,3}\.?\d[\w.]*|§\S+|type\s+i+))*(?:\s+[\w-]+){0,2}?\s+"
@@ -277,7 +284,8 @@ class Classifier(Router):
         if (one_job := self._one_job_by_title(task.title, flagged)) is not None:
             reasons.append(one_job)
         elif learned is not None and all(weight >= 0 for weight, _ in signals) and (modelled := self._model_plan(
-                task, route, learned.judge(task.title, reading.description, task.type), score, reasons)) is not None:
+                task, route, learned.judge(task.title, reading.description, task.type), score, reasons,
+                named=self._bare_capability(task.title, reading.description, route))) is not None:
             return modelled
         return self._simple(route, domains, score, reasons)
 
@@ -410,6 +418,21 @@ class Classifier(Router):
             return [(weight / 2, f"{reason}, but the text names its file ({files[0]})") for weight, reason in whole]
         return whole
 
+    def _bare_capability(self, title: str, description: str, route: Route) -> bool:
+        """Whether the task is only a title naming a capability the rules know no word of ("Team workspaces",
+        "Offline downloads for the mobile apps"): a noun phrase of 2-7 words, no description, no routing word. Not a
+        request (a verb opens it), a question, a label, a statement about a thing named ("The legacy app's search
+        returns deleted products"), a failure, nor one part or job of a thing ("Dark mode for the developer portal",
+        "Gradebook CSV export")."""
+        if description.strip() or any(route.scores.values()):
+            return False
+        lowered = title.lower()
+        words = re.findall(r"[a-z][\w'-]*", lowered)
+        if not 2 <= len(words) <= 7 or words[0] in self._verbs | ASKING_WORDS | OPENING_DETERMINERS \
+                or re.search(r"[?:]|\s[-–—]\s", title) or _FAILURE_RE.search(lowered):
+            return False
+        return not any(word in _ONE_PART_WORDS or word.removesuffix("s") in _ONE_PART_WORDS for word in words)
+
     def _one_job_by_title(self, title: str, flagged: bool) -> str | None:
         """Why a title the rules found no plan in is one job the built-in model is not asked to plan, or None."""
         # a move the rules know is one change: one unit moved whole ("Move the lint job from Jenkins to GitHub
@@ -434,17 +457,21 @@ class Classifier(Router):
         return None
 
     def _model_plan(self, task: QueueTask, route: Route, judgement: Judgement, score: float,
-                    reasons: list[str]) -> Classification | None:
+                    reasons: list[str], named: bool = False) -> Classification | None:
         """The plan the built-in model asks for where the rules' evidence fell short: when it is sure, when the rules
-        found part of a plan, or when no one master does the task; else None."""
+        found part of a plan, when no one master does the task, or, ``named`` (:meth:`_bare_capability`), when it
+        leans to a plan at all; else None."""
         threshold = self.config.complex_score_threshold
         likely, one_master = judgement.complex, judgement.masters[judgement.master]
         seen = score >= PARTIAL_PLAN_SCORE and likely >= MODEL_COMPLEX_SEEN_MIN
         spread = likely >= MODEL_COMPLEX_SPREAD_MIN and one_master < MODEL_ONE_MASTER_MIN
-        if not (likely >= MODEL_COMPLEX_MIN or seen or spread):
+        capability = named and likely >= MODEL_CAPABILITY_MIN
+        if not (likely >= MODEL_COMPLEX_MIN or seen or spread or capability):
             return None
         why = ("" if likely >= MODEL_COMPLEX_MIN else ", and the rules found part of a plan" if seen
-               else f", and no one master's: {judgement.master} {one_master:.2f} at most")
+               else f", and no one master's: {judgement.master} {one_master:.2f} at most" if spread
+               else f", and the title names a capability, no part of one, the rules know no word of (>= "
+                    f"{MODEL_CAPABILITY_MIN:g})")
         return self._complex(task, route, min(0.9, likely), [
             *reasons, f"the rules' evidence for a plan was weak (complexity score {score:.1f} < {threshold:g})",
             f"the built-in model judged it complex ({likely:.2f}{why})"])

@@ -361,6 +361,9 @@ class _Item:
     """The domain of the team the request named as its doer (``Platform moves the secrets to Vault``), if one."""
     home: int | None = None
     """Its group before it was moved before the work a ``before`` names (``review the proxy before we remove the VPN``)."""
+    refers: str = ""
+    """The words of the part its ``it``/``them`` names (``Package it as a container`` after ``Write the exporter``): a
+    master given the part alone is told what the pronoun is."""
     uses: bool = False
     """Whether it was placed after the part whose output it uses or checks (``Triage what they find``): its rank is
     that part's, not people's work in a delivery."""
@@ -1036,13 +1039,20 @@ _FOUND_BY_RE = re.compile(rf"\s+(?:{_FINDS_IT}|{_FINDS_THE})\b", re.IGNORECASE)
 _CHANGE_USED_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?deploy|deploy|ship|release|roll\s+out|publish|promote|push|"
                              r"apply)\s+(?:the|that|this)\s+(?:fix|change|changes|hotfix|patch|update)\b", re.IGNORECASE)
 """A delivery of the change a part before it made (``Update the VAT rates, roll out the change``)."""
-_NEW_THING_RE = re.compile(r"\bthe\s+new\s+(?:[\w-]+\s+)?(?P<thing>[\w-]+)(?=\s*(?:$|[,.;:)]|\s(?:to|in|on|for|with|"
-                           r"from|into|onto|across|and|at|that|so|before|after|as|behind|through)\b))", re.IGNORECASE)
+_NEW_THING_RE = re.compile(r"\bthe\s+new\s+(?:[\w-]+\s+)??(?P<thing>[\w-]+)(?=\s*(?:$|[,.;:)]|\s(?:to|in|on|for|with|"
+                           r"from|into|onto|across|and|at|that|so|before|after|as|behind|through|out|up|back|over)\b))",
+                           re.IGNORECASE)
 """A thing a part before made, named by its head noun (``Scan the new image``, ``roll out the new base image to ...``)."""
 
 
 def _stem(word: str) -> str:
     return word.lower()[:6]
+
+
+def _verb_of(text: str) -> str:
+    """The verb a part opens with, lower-case (``then`` skipped)."""
+    verb = _LEAD_VERB_RE.match(text)
+    return verb["verb"].lower() if verb else ""
 
 
 def _named_part(words: str, candidates: list[_Item]) -> _Item | None:
@@ -1060,6 +1070,7 @@ def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
     this work (``the findings from last year's pen test report``), or one no part produces (``the search results
     page``, ``Post the test results`` with no run in the plan) binds to none, so independent parts stay side by side.
     A part already after its producer stays where it is."""
+    followed: dict[int, _Item] = {}  # the producer each pronoun part was placed after, by the part's id
     for n, item in enumerate(items):
         earlier = items[:n]
         producer: _Item | None = None
@@ -1069,6 +1080,19 @@ def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
             runs = [other for other in earlier if _PRODUCES_RE.match(other.text)]
             producer = _named_part(named, earlier) if named else \
                 (_named_part(used["by"] or used["their"] or "", runs) or (runs[-1] if runs else None))
+        elif earlier and (pronoun := _OBJECT_PRONOUN_RE.match(item.text)) and not _placed(item.text):
+            # "package it as a container" after "Write the exporter": what that part made; "store it ..., send it
+            # ...": the same thing as the part before it, beside it
+            word = (pronoun["pronoun"] or pronoun["sent"]).lower()
+            sibling = next((other for other in reversed(earlier) if other.group == item.group and (
+                said := _OBJECT_PRONOUN_RE.match(other.text)) is not None
+                and (said["pronoun"] or said["sent"]).lower() == word), None)
+            # ("inventory them, write the adapters, segment them": the machines, not the adapters; nor what owns
+            # the last part's object, "remove its DNS config, drop it from the catalog")
+            # ("build it, make sure it's secure, put it live": what that part builds)
+            producer = (followed.get(id(sibling)) or (sibling if _verb_of(sibling.text) in making else None)) \
+                if sibling is not None else \
+                None if _OWNED_OBJECT_RE.match(earlier[-1].text) else earlier[-1]
         elif _CHANGE_USED_RE.match(item.text):
             producer = earlier[-1] if earlier and earlier[-1].group == item.group else None
         elif (new := _NEW_THING_RE.search(item.text)) is not None:
@@ -1076,14 +1100,69 @@ def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
             producer = next((other for other in reversed(earlier) if thing in {_stem(word) for word in
                              _WORD_RE.findall(other.text.lower())} and (other.text.split(maxsplit=1)[0].lower() in making
                                                                        or _NEW_THING_RE.search(other.text))), None)
+        elif _HARDENS_RE.match(item.text):  # "apply the CIS hardening baseline" to the image a part before builds
+            producer = next((other for other in reversed(earlier) if _IMAGE_BUILT_RE.match(other.text)), None)
+        if producer is None and (done := _DONE_STATE_RE.search(item.text)) is not None:
+            # "close the finding once the rescan is clean": after the part its condition names
+            producer = next((other for other in reversed(earlier) if _stem(done["subject"].split()[-1]) in {
+                _stem(word) for word in _WORD_RE.findall(" ".join(other.text.lower().split()[:3]))}), None)
+        if producer is None and (made := _MADE_BEFORE_RE.search(item.text)) is not None:
+            # "delete the disabled accounts" after "disable what the audit finds": what that part's verb did
+            base = made["done"].lower().removesuffix("ed") if len(made["done"]) > 5 else ""
+            producer = next((other for other in reversed(earlier) if base and _verb_of(other.text).startswith(base)),
+                            None)
         if producer is None:  # "Mount the cameras" after "Get two inspection cameras from Keyence"
             producer = next((other for other in reversed(earlier) if (got := _GOT_RE.match(other.text)) and re.search(
                 rf"\b(?:the|these|those|both|all)\s+{re.escape(got['thing'])}\b", item.text, re.IGNORECASE)), None)
+        if producer is None and earlier and _OBJECTLESS_SHIP_RE.match(item.text):
+            # "Deploy to Netlify" after "rebuild it on Astro": it ships what its group made, whatever waited in it
+            # (not a write-up or another delivery, which it need not wait for)
+            producer = max((other for other in earlier if other.group == item.group and (
+                other.uses or other.phase not in ("docs", "deploy"))), key=_order, default=None)
+        if producer is not None and _DELIVERS_IT_RE.match(item.text):
+            # a rollout goes out after everything done to what it ships (the image, then its hardening)
+            producer = max((other for other in earlier if other is producer or (
+                other.uses and other.group == producer.group and _order(other) > _order(producer))), key=_order)
+        if producer is not None and _OBJECT_PRONOUN_RE.match(item.text):
+            followed[id(item)] = producer
+            item.refers = producer.refers or producer.text
         if producer is not None and _order(item) <= _order(producer):
             _follow(item, producer)
             item.uses = True
 
 
+_DONE_STATE_RE = re.compile(r"\b(?:once|after|when|until)\s+(?:the\s+|all\s+|our\s+|its\s+)?(?P<subject>[\w.-]+(?:\s+[\w.-]+)?)"
+                            r"\s+(?:is|are|was|were|has\s+been|have\s+been|comes?\s+back)\s+(?:clean|done|green|finished|"
+                            r"complete|completed|merged|deployed|live|verified|passed|approved|signed\s+off)\b", re.IGNORECASE)
+"""A condition that a named part has ended (``once the rescan is clean``, ``after the export is verified``); a state
+of something else (``when the user is logged in``) names no part."""
+_MADE_BEFORE_RE = re.compile(r"^\s*(?:then\s+)?[a-z][\w-]*\s+(?:\S+\s+){0,2}?(?:the|all|those|these)\s+(?P<done>[a-z]+ed)\s+"
+                             r"[a-z]", re.IGNORECASE)
+"""A part's object named by what a part before did to it (``delete the disabled accounts``, ``redeploy the patched
+services``)."""
+_DELIVERS_IT_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?deploy|deploy|ship|release|launch|publish|push|promote|"
+                             r"roll\s+(?:[\w-]+\s+){0,3}?out|put\s+(?:[\w-]+\s+){0,3}?live)\b", re.IGNORECASE)
+"""A part that puts out what other parts made or changed (``publish it to the registry``, ``roll the new image out``)."""
+_OBJECTLESS_SHIP_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?deploy|deploy|ship|release|go\s+live)\s+(?:to|into|onto|on|in)\s",
+                                 re.IGNORECASE)
+"""A delivery that names no thing of its own (``deploy to Netlify``): of what was made before it."""
+_OWNED_OBJECT_RE = re.compile(r"^\s*(?:then\s+)?[\w-]+(?:\s+(?:up|out|down|off|over|back))?\s+(?:its|their)\s", re.IGNORECASE)
+"""A part whose object belongs to the thing a pronoun after it names (``remove its DNS config``)."""
+_HARDENS_RE = re.compile(r"^\s*(?:then\s+)?(?:harden\b|apply\s+(?:the\s+|a\s+)?(?:[\w.-]+\s+){0,3}?(?:hardening|"
+                         r"baseline|benchmark)\b)", re.IGNORECASE)
+"""Hardening, which works on a machine or an image that exists (a part before may build it)."""
+_IMAGE_BUILT_RE = re.compile(r"^\s*(?:then\s+)?(?:build|create|make|bake|set\s+up)\s+(?:[\w.-]+\s+){0,5}?"
+                             r"(?:images?|amis?|templates?)\b", re.IGNORECASE)
+"""A part that builds a machine image (``build a golden image``, ``build an automated image pipeline``)."""
+_OBJECT_PRONOUN_RE = re.compile(
+    r"^\s*(?:then\s+)?(?!(?:tell|ask|remind|train|help|invite|let|thank|pay|call|brief|contact|warn|inform|notify|"
+    r"update|onboard|welcome)\b)(?:(?:email|e-mail|mail|send|give|show|offer|grant|forward)\s+(?P<sent>it|them)\s+to\b|"
+    r"(?!(?:email|e-mail|mail|send|give|show|offer|grant|forward)\b)[a-z][\w-]*(?:\s+(?:up|out|down|off|over|back))?\s+"
+    r"(?P<pronoun>it|them)\b(?!\s+(?:a|an|the|our|their|its|this|that|these|those|access|read|write|[\w-]+'s)\b))",
+    re.IGNORECASE)
+"""A part whose object is the pronoun right after its verb (``package it as a container``, ``load them into ...``,
+``send it to the CRM``): the thing the part before it made or found, whatever their phases; not people (``tell
+them``, ``email them twice``, ``give them access``)."""
 _GOT_RE = re.compile(r"^\s*get\s+(?:[\w-]+\s+){0,3}?(?P<thing>[\w-]+)\s+(?=of\s|for\s|from\s)(?=.*\bfrom\s+\S)",
                      re.IGNORECASE)
 """A part that gets a thing from someone outside (``Get two inspection cameras from Keyence``; see ``coming``), by
@@ -1613,6 +1692,17 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
                 and _SIGN_OFF_RE.match(part) and _SECURITY_SIGNER_RE.search(part):
             # "Get the change approved by the CISO": security's to ask
             chosen = dataclasses.replace(route, domain="security", master=classifier.config.domains["security"].master)
+        elif opening and owner is None and security is not None and chosen.domain != "security" \
+                and _IDP_SETUP_RE.match(part):
+            # "Configure SAML single sign-on for Personio in Okta": who signs in where is set in the identity
+            # provider, access control that is security's (changing an app to use the IdP stays its makers')
+            chosen = dataclasses.replace(route, domain="security", master=security.master)
+        elif opening and owner is None and previous is not None and chosen.domain == "development" \
+                and not _MAKES_SOFTWARE_RE.match(part) and "cicd" in classifier.config.domains \
+                and _ROLLOUT_RE.match(part):
+            # "Roll the switch out app by app with a fallback" after the changes: shipping them is the pipeline's,
+            # not one more change beside them (a rollout that is the whole task keeps its template)
+            chosen = dataclasses.replace(route, domain="cicd", master=classifier.config.domains["cicd"].master)
         if opening and owner is None and chosen.domain == "inventory" and "development" in classifier.config.domains \
                 and _CODE_CHECK_RE.match(part):
             # "Add the ownership check": an inventory word ("ownership") in a check that code makes, not a count
@@ -1649,6 +1739,16 @@ _SECURITY_SIGNER_RE = re.compile(r"\bby\s+(?:the\s+|our\s+)?(?:ciso|chief\s+info
                                  r"(?:information\s+)?security\s+officer|head\s+of\s+(?:information\s+)?security)\b",
                                  re.IGNORECASE)
 """Who signs a change off for security (``approved by the CISO``)."""
+_IDP_SETUP_RE = re.compile(
+    r"^\s*(?:then\s+)?(?:configure|set\s+up|create|register|enforce|turn\s+on)\b(?=[^,;]*?\b(?:single\s+sign"
+    r"[\s-]*on|sso|saml|oidc|openid(?:\s+connect)?|mfa|2fa|multi-factor|scim|conditional\s+access|enterprise\s+apps?)\b)"
+    r"(?=[^,;]*?\b(?:okta|entra(?:\s+id)?|azure\s+ad|keycloak|shibboleth|onelogin|ping\s*(?:id|one|federate)|adfs|"
+    r"google\s+workspace|jumpcloud|idp|identity\s+provider|conditional\s+access|enterprise\s+apps?)\b)", re.IGNORECASE)
+"""A set-up in the identity provider (``Configure SAML single sign-on for Personio in Okta``, ``Set up each as an Entra
+ID enterprise app with conditional access``, ``Create a conditional access policy``): both an identity word and the
+IdP's; ``Add Okta SSO to the admin portal`` is a change of the app."""
+_ROLLOUT_RE = re.compile(r"^\s*(?:then\s+)?(?:roll\s+(?:[\w-]+\s+){0,3}?out|deploy|re-?deploy)\b", re.IGNORECASE)
+"""A rollout or deploy that opens a part: the pipeline's work."""
 _DESIGNS_RE = re.compile(r"^\s*(?:design|architect)\b(?!\s+(?:tokens?|system|review|reviews|docs?|notes|team|files?|"
                          r"assets?|sprint|debt|partner|agency|studio|sign-?off|mock-?ups?|mocks?|hand-?off|specs?|language)\b)",
                          re.IGNORECASE)
@@ -2420,6 +2520,12 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
     if reviewed:  # "Have security/privacy review the LGPD consent screen": the review of that, not of the whole task
         what = re.sub(r",?\s+(?:before|after|once|when|until|so|by)\s.*$", "", reviewed.group("what"))  # not "before launch"
         return _SUCCESS["audit"].format(topic=what)
+    checked = _SECURITY_CHECK_RE.match(title) if phase == "audit" and not reviewed else None
+    if checked:  # "Scan the 9 payroll containers with Grype": the run of that, not a review of the task's title
+        what = re.sub(r",?\s+(?:before|after|once|when|until|so|by)\s.*$", "", checked.group("what"))
+        noun = _CHECK_NOUN.get(re.sub(r"[\s-]", "", checked.group("verb").lower()), checked.group("verb").lower())
+        return (f"The {noun} of {what} is written down with severity per finding, and no critical or high finding is "
+                "open")
     if phase == "implement" and verb == "fix" and coded:
         # "Fix missing certificate pinning on the BFF host": what was wrong is gone, not "Missing ... is implemented"
         return (f"Fixed ({lowered}): what was wrong no longer happens, shown by its author, the code builds and the "
@@ -2444,6 +2550,16 @@ _STORE_RE = re.compile(
 """A release through an app store (a mobile app's build, a release train), not a deploy to servers."""
 
 
+_SECURITY_CHECK_RE = re.compile(r"^(?P<verb>scan|re-?scan|audit|re-?audit|pen-?test|pentest|assess|review|re-?test)\s+"
+                                r"(?P<what>(?!the\s+security\s+of\b)(?:the|all|every|each|both|our|their|its|these|those|who|how|which|"
+                                r"any|\d)\b.*?)(?:,?\s+and\s+(?:then\s+)?[a-z]+\s+(?:what|the|all|any|anything|it|them|"
+                                r"each|every)\b.*)?$",
+                                re.IGNORECASE)
+"""A security run with its own object (``Scan the 9 payroll containers with Grype``, ``Audit the service accounts in
+AD``): its criterion names that object, not the task's title; not a noun (``Audit pack for the regulator``) nor the
+template's own ``Audit the security of ...``."""
+_CHECK_NOUN = {"rescan": "rescan", "pentest": "pen test", "assess": "assessment", "reaudit": "re-audit",
+               "retest": "retest"}
 _REVIEW_OF_RE = re.compile(r"^(?:have|get|make|ask)\s+(?:the\s+)?[\w/-]+(?:\s+team)?\s+(?:to\s+)?(?:review|audit|assess|"
                            r"pen-?test|check)\s+(?P<what>(?!it\b|them\b|this\b|that\b)\S.*)$", re.IGNORECASE)
 """A review asked of a team with its own object (``Have security review the server-side validation``)."""
@@ -2503,7 +2619,11 @@ def _description(item: _Item, title: str, topic: str) -> str:
     own = (item.said or item.text).strip().rstrip(".")
     said = _VERBLESS_RE.sub("", own).lower()
     bare = set(re.findall(r"[a-z]+", said)) <= _PHASE_WORDS  # "docs": the title already says it
-    return f"{title}." if bare or said in title.lower() else f"{title}: {own}."
+    text = f"{title}." if bare or said in title.lower() else f"{title}: {own}."
+    if item.refers and (pronoun := _OBJECT_PRONOUN_RE.match(item.text)) is not None:
+        word = (pronoun["pronoun"] or pronoun["sent"]).lower()
+        text += f' ("{word}": what the part "{item.refers.strip().rstrip(".")}" made or worked on.)'
+    return text
 
 
 def _default_files(phase: str, topic: str) -> list[str]:
