@@ -113,3 +113,21 @@ def test_a_company_onboarded_is_no_person_joining(title: str, person: bool) -> N
 ])
 def test_a_business_papers_are_no_documentation(rules: Classifier, clause: str, docs: bool) -> None:
     assert ("docs" in rules.involved_domains(clause)) is docs
+
+
+@pytest.mark.parametrize(("title", "description", "decision"), [
+    # the order one master works through one set of things in: servers, warehouses, a rollout's percentages
+    ("Patch the Exchange servers for the November CVEs", "Patch EX01 first, then EX02, then EX03; verify mail flow "
+     "after each.", ("simple", "security")),
+    ("Release the driver app 2.14 to the stores", "Tag it, build it, submit it to both stores, then a phased rollout "
+     "at 10% for two days, then 100%.", ("simple", "cicd")),
+    # ... stages of work, a verb's or a new thing's, still order a plan
+    ("Sales data", "Load the CRM exports into the warehouse, then a dbt model joining them, then a dashboard on top.",
+     ("complex", None)),
+    ("Reminders", "Build the reminders service, then deploy it, then tell finance.", ("complex", None)),
+    ("Reminders", "Build the reminders service. Then Deploy it to staging. Then Promote it to production.",
+     ("complex", None)),  # a verb, capitalised
+])
+def test_places_in_order_are_no_stages(rules: Classifier, title: str, description: str,
+                                       decision: tuple[str, str | None]) -> None:
+    assert route(rules, title, description) == decision

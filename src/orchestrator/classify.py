@@ -706,7 +706,7 @@ class Classifier(Router):
     def _ordered_stages(self, text: str, actions: list[str], markers: list[str], domains: list[str],
                         read_only: bool) -> list[tuple[float, str]]:
         """Stages in order: ordering words, planned phases, a cut-over, sequence markers (the first that fires)."""
-        if len(ordered := stage_words(text)) - self._steps_on_it(text, actions) >= 2 and (
+        if len(ordered := stage_words(text)) - self._steps_on_it(text, actions) - self._places_in_order(text) >= 2 and (
                 len(actions) >= 2 or len(domains) >= 2 or sum(
                     bool(_NEW_THING_RE.match(segment)) for segment in sequence_segments(text)[1:]) >= 2):
             # "Build the reminders service, then deploy it, then tell finance": two ordering words, three stages
@@ -722,6 +722,22 @@ class Classifier(Router):
         if markers and (len(actions) >= 2 or len(domains) >= 2) and (markers := self._orders_parts(text, actions)):
             return [(0.6, f"sequential dependencies ({', '.join(markers[:3])})")]
         return []
+
+    def _places_in_order(self, text: str) -> int:
+        """How many ordered stages name only where the one job goes next, no work ("Patch EX01 first, then EX02, then
+        EX03", "WH1 first then WH2..WH6", "at 10% for a day, then 100%"): the order one master works through one set
+        of things in, not stages. A stage of work opens with a verb or names a new thing ("then deploy it", "then a
+        dashboard on top")."""
+        placed = 0
+        for segment in sequence_segments(text)[1:]:
+            head = re.split(r"[,;.:\n(]", segment, maxsplit=1)[0].strip()
+            words = head.lower().split()
+            # a thing by its name, its number or "the ..." ("EX02", "WH2..WH6", "100%", "the node pools"), no verb
+            named = head[:1].isupper() or any(char.isdigit() for char in words[0]) if words else False
+            if words and len(words) <= 4 and (named or words[0] in _PLACE_OPENERS) and _stem_of(head) not in self._verbs \
+                    and " ".join(words[:2]) not in self._phrasal:
+                placed += 1
+        return placed
 
     def _orders_parts(self, text: str, actions: list[str]) -> list[str]:
         """The ordering words left once those inside one operation are set aside: the close of a bracket around it
@@ -1409,6 +1425,8 @@ _VERSION_BUILT_RE = re.compile(r"\s*(?:re)?build\s+(?:(?:the|a)\s+)?(?:[\w-]+\s+
 made and then shipped."""
 
 
+_PLACE_OPENERS = frozenset({"the", "our", "its", "their", "each", "every", "all", "both", "rest"})
+"""Words that open a thing already there, after an ordering word ("then the node pools", "then the rest")."""
 _NEW_THING_RE = re.compile(r"(?:an?|new)\s+(?!(?:few|couple|bit|lot|while|moment|second|minute|hour|day|night|week|"
                            r"fortnight|month|quarter|year|sprint)s?\b)[a-z]", re.IGNORECASE)
 """A stage that names a new thing ("..., then a dbt model joining them, then a dashboard on top"): a deliverable as
