@@ -12,12 +12,16 @@ RUN_AS ?= $(USER)
 help:
 	@echo "make run    set up and run the daemon on ./$(DIR) (the sample folder; LOG=warning for a quiet terminal)"
 	@echo "make test   set up, lint (ruff, mypy --strict) and run the test suite"
+	@echo "make test-core  the in-process tests only (about a minute); make lint: ruff and mypy alone"
 	@echo "make faults the fault-injection suite at full size: 50 kill -9 rounds, 160 locked writes, 62 hostile cases, 200 model-check walks"
 	@echo "make soak   the real daemon for minutes under a hostile day, then a check of the files (SEED=1 DURATION=180)"
 	@echo "make bench  benchmark a real daemon against durable-write floor (about 3 minutes)"
 	@echo "make demo   watch one whole orchestration, task to report, with simulated masters and workers"
 	@echo "make install-service DIR=/srv/coordination RUN_AS=agent   install and print how to start the systemd unit"
 	@echo "make web    the live web view of ./$(DIR) at http://127.0.0.1:8080/ (make screenshot: docs/web-view.png)"
+	@echo "make eval   the classifier on the labelled corpus (EVAL_ARGS=\"--part dev --errors\")"
+	@echo "make stress the whole suite ROUNDS times (5) with both CPUs loaded; make mutate: mutation testing"
+	@echo "make browser / make screenshot   chromium for the browser tests / docs/web-view.png again"
 	@echo "make clean  remove the virtual environment and runtime files of the sample folder"
 
 $(STAMP): pyproject.toml

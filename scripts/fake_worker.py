@@ -22,7 +22,13 @@ def report(folder: str, action: str, subtask_id: str, *extra: str) -> None:
                     *extra], check=False)
 
 
+BEHAVIOURS = ("finish", "fail", "fail-permanent", "die", "hang")
+
+
 def main() -> None:
+    if len(sys.argv) < 5 or sys.argv[4] not in BEHAVIOURS:  # `--help` or a typo: the usage, not a traceback
+        print(__doc__.strip(), file=sys.stderr if len(sys.argv) > 1 and sys.argv[1] not in ("-h", "--help") else sys.stdout)
+        sys.exit(0 if sys.argv[1:2] in (["-h"], ["--help"]) else 2)
     folder, subtask_id, worker_id, behaviour = sys.argv[1:5]
     seconds = float(sys.argv[5]) if len(sys.argv) > 5 else 0.2
     report(folder, "start", subtask_id, "--worker-id", worker_id, "--pid", str(os.getpid()))

@@ -8,6 +8,7 @@ Needs Debian's chromium and chromium-driver (scripts/install-browser.sh).
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 import threading
@@ -24,7 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "web-view.png"
+    # argparse: `web_screenshot.py --help` wrote a 390 kB PNG named "--help" (any argument was the output path)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("out", nargs="?", type=Path, default=ROOT / "docs" / "web-view.png",
+                        help="where to write the PNG (default: docs/web-view.png)")
+    out: Path = parser.parse_args().out
     reason = web_harness.missing()
     if reason:
         print(f"web_screenshot: cannot take the screenshot: {reason}", file=sys.stderr)

@@ -151,6 +151,9 @@ def test_service_unit_is_rendered_with_absolute_paths_and_installs(tmp_path: Pat
     assert f"ExecStart={sys.executable} -m orchestrator run" in unit
     assert f"ReadWritePaths={folder.resolve()}" in unit and "User=agent" in unit and "WatchdogSec=" in unit
     assert "Restart=on-failure" in unit and "NoNewPrivileges=yes" in unit and "ProtectSystem=strict" in unit
+    # ops24: a wrong configuration (2) or a folder another daemon owns (3) is not restarted every 2 s; a folder on a
+    # mount waits for the mount
+    assert "\nRestartPreventExitStatus=2 3\n" in unit and f"\nRequiresMountsFor={folder.resolve()}\n" in unit
     out = cli(folder, "service", "--install", "--unit-dir", str(tmp_path / "units")).stdout
     installed = tmp_path / "units" / "orchestrator.service"
     assert installed.read_text().startswith("[Unit]") and "systemctl enable --now orchestrator.service" in out

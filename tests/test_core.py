@@ -1116,3 +1116,28 @@ def test_on_a_real_folder_a_stage_advance_waits_on_the_disk_four_times_not_eleve
     temp = core.store.layout.temp
     assert [p.name for p in temp.iterdir() if p.stat().st_size] == []  # every temp file written ahead was used
     core.stop()
+
+
+def test_a_persons_retry_of_a_subtask_waiting_for_its_retry_counts_the_retry_once() -> None:
+    """ops23: ``resume --retry`` on a subtask in its backoff added one to ``retry_count`` on top of the one its
+    failure had counted: attempt 2 said two attempts before it. The near case: a retry of an escalated subtask
+    (failed, its retry not counted) still counts one."""
+    sim = started()
+    sim.report(sid("design"), "fail", reason="flaky", worker_id="w1")
+    sim.tick(1)
+    assert (sim.subtask(sid("design"))["status"], sim.subtask(sid("design"))["retry_count"]) == ("retry_wait", 1)
+    sim.store.put(sim.layout.requests / "1-a.json", {"orchestration_id": ORCH, "action": "retry",
+                                                     "subtask_id": sid("design")})
+    sim.run("requests")
+    design = sim.subtask(sid("design"))
+    assert (design["attempt"], design["retry_count"]) == (2, 1)
+    for attempt in (2, 3, 4):  # three failures since the person's retry: escalated (attempt 4 not retried)
+        sim.report(sid("design"), "fail", reason=f"boom {attempt}", worker_id=f"w{attempt}")
+        sim.tick(100)
+        sim.tick(100)
+    assert sim.plan(ORCH)["status"] == "blocked" and sim.subtask(sid("design"))["retry_count"] == 3
+    sim.store.put(sim.layout.requests / "2-a.json", {"orchestration_id": ORCH, "action": "retry",
+                                                     "subtask_id": sid("design")})
+    sim.run("requests")
+    design = sim.subtask(sid("design"))
+    assert (design["attempt"], design["retry_count"]) == (5, 4)

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -632,3 +633,53 @@ def test_a_dry_run_on_a_folder_decides_as_its_daemon_would(capsys: pytest.Captur
     assert "one piece of work: a person gave t-88 to one master" in decided["reasons"]
     assert main(["plan", "--dry-run", "--json", title, "--coordination-dir", str(tmp_path / "none")]) == 0
     assert json.loads(capsys.readouterr().out)["decision"] == "complex"  # no folder: the rules alone
+
+
+def test_help_says_what_a_manual_page_would(capsys: pytest.CaptureFixture[str]) -> None:
+    """ops24: the exit codes, the environment and the daemon's signals were in the README only; an operator on a
+    host with no checkout reads --help. What they say is what the code does (its constants)."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    top = capsys.readouterr().out
+    for code, words in ((0, "done, nothing wrong"), (cli.EXIT_FAILED, "a problem found"), (cli.EXIT_USAGE, "wrong usage"),
+                        (cli.EXIT_RUNNING, "run: another daemon owns the folder")):
+        assert f"\n  {code}  {words}" in top
+    assert "ORCHESTRATOR_COORDINATION_DIR" in top and "NO_COLOR" in top
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    run = capsys.readouterr().out
+    assert run.index("examples:") < run.index("signals:") < run.index("exit status:")
+    assert "SIGHUP" in run and f"\n  {cli.EXIT_RUNNING}  another daemon owns the folder" in run
+    with pytest.raises(SystemExit):
+        main(["status", "--help"])
+    assert "signals:" not in capsys.readouterr().out  # the daemon's alone
+
+
+def test_a_sighup_while_the_daemon_starts_is_not_its_death(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ops24: ``kill -HUP`` in the seconds before the event loop's handler (the imports alone took 2.8 s on a loaded
+    machine) killed the daemon (exit 129). The entry point ignores SIGHUP for ``run`` before it imports anything, and
+    ``run`` until the loop takes it over. Near cases: another command gets the default back (a word "run" in a
+    title does not keep a terminal's hangup from ending it), and under ``nohup`` nothing is given back."""
+    from orchestrator import entry
+
+    seen: list[object] = []
+    real = cli.main
+    monkeypatch.setattr(cli, "run_daemon", lambda *a, **k: seen.append(("run", signal.getsignal(signal.SIGHUP))) or 0)
+    monkeypatch.setattr(cli, "main", lambda: seen.append(("cli", signal.getsignal(signal.SIGHUP))) or real())
+    before = signal.getsignal(signal.SIGHUP)
+    try:
+        for argv, during, after in (
+                (["run"], [("cli", signal.SIG_IGN), ("run", signal.SIG_IGN)], signal.SIG_IGN),  # then the loop's
+                (["plan", "--dry-run", "run"], [("cli", signal.SIG_IGN)], signal.SIG_DFL)):  # a title
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
+            seen.clear()
+            monkeypatch.setattr(sys, "argv", ["orchestrator", *argv, "--coordination-dir", str(folder)])
+            assert entry.main() == 0
+            assert seen == during and signal.getsignal(signal.SIGHUP) == after
+        entry.held = False
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # nohup
+        monkeypatch.setattr(sys, "argv", ["orchestrator", "plan", "--dry-run", "run the backups"])
+        assert entry.main() == 0 and not entry.held and signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+    finally:
+        entry.held = False
+        signal.signal(signal.SIGHUP, before)

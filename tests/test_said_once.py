@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from orchestrator import status
 from orchestrator.models import Plan
 from orchestrator.registry import health
@@ -170,3 +172,70 @@ def test_status_says_a_subtask_file_waits_for_a_held_lock_until_the_events_say_i
     sim.store.held.clear()
     sim.tick(1)
     assert _item(sim)["waits"] == [] and _item(sim)["health"] == "healthy"
+
+
+def test_spells_said_before_the_part_a_start_reads_back_are_not_said_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ops23 left the question: a spell said before the end of the events file a start reads (4 MB; 3 kB here), the
+    daemon busy since, then a restart. The queue's unreadable spell and a lock wait are open, and neither is said
+    again: their numbers are in the events mark (its ``series``), not only in the part read. The near case, each
+    spell's end, is still said once after the restart, under the spell's number."""
+    monkeypatch.setattr("orchestrator.outbox.EVENT_TAIL_BYTES", 3000)
+    sim, _ = backend_lock_held()
+    assert isinstance(sim.store, HeldStore)
+    for name in ("g1", "g2", "g3", "g4"):
+        sim.submit(task(name, f"Gadget {name}", subtasks=SUBTASKS))
+    sim.run("queue")
+    queue = sim.store.files[sim.layout.queue]
+    sim.store.files[sim.layout.queue] = b"{not json"
+    sim.tick(1)
+    for name in ("g1", "g2", "g3", "g4"):  # their designs done: stage 2 handed off, the two spells far behind now
+        design = f"orch-{name}-design"
+        sim.report(design, "start", worker_id=f"w-{name}")
+        sim.report(design, "complete", result="designed", worker_id=f"w-{name}")
+        sim.tick(1)
+    read = sim.store.files[sim.layout.events][-3000:]
+    assert b"lock_wait" not in read and b"queue_unreadable" not in read
+    sim = sim.restart()
+    assert isinstance(sim.store, HeldStore)
+    sim.tick(1)
+    assert [e["event_id"] for e in sim.events("queue_unreadable")] == ["task-queue.json:unreadable:1"]
+    assert [e["event_id"] for e in sim.events("write_failed", subtask_id=sid("backend"))] == [
+        f"{ORCH}:lock_wait:{sid('backend')}:1"]
+    sim.store.files[sim.layout.queue] = queue
+    sim.store.held.clear()
+    sim.tick(1)
+    assert [e["event_id"] for e in sim.events("queue_recovered")] == ["task-queue.json:recovered:1"]
+    assert [e["event_id"] for e in sim.events("write_recovered", subtask_id=sid("backend"))] == [
+        f"{ORCH}:lock_free:{sid('backend')}:1"]
+
+
+def test_a_plans_unwritten_effects_are_said_once_across_restarts_and_once_over() -> None:
+    """ops24: a plan whose effects could not be written (here its queue task, the queue unreadable) said
+    ``write_failed`` once per process, with no id: every restart during the spell said it again, and nothing said
+    when it was over. Now a numbered spell (``orch:unwritten:N``), its end ``write_recovered`` once; the near case: a
+    later failure of the same plan is a new spell, said (numbered 2)."""
+    sim = started()
+    queue = sim.store.files[sim.layout.queue]
+    sim.store.files[sim.layout.queue] = b"{not json"
+    sim.tick(1)
+    sim.report(sid("design"), "fail", reason="x", worker_id="w1", transient=False)  # blocked: its queue task waits
+    sim.tick(1)
+    for _ in range(2):
+        sim = sim.restart()
+        sim.tick(1)
+        sim.tick(5)
+    unwritten = [e for e in sim.events("write_failed") if e.get("subtask_id") is None]
+    assert [e["event_id"] for e in unwritten] == [f"{ORCH}:unwritten:1"]
+    sim.store.files[sim.layout.queue] = queue
+    sim.tick(1)
+    assert sim.queue_task("w")["status"] == "blocked"
+    assert [e["event_id"] for e in sim.events("write_recovered", orchestration_id=ORCH)] == [f"{ORCH}:written:1"]
+    sim = sim.restart()
+    sim.tick(1)
+    assert len(sim.events("write_recovered", orchestration_id=ORCH)) == 1
+    sim.store.files[sim.layout.queue] = b"{not json"
+    sim.store.put(sim.layout.requests / "1-a.json", {"orchestration_id": ORCH, "action": "abort"})
+    sim.run("requests")
+    sim.tick(1)
+    assert [e["event_id"] for e in sim.events("write_failed") if e.get("subtask_id") is None] == [
+        f"{ORCH}:unwritten:1", f"{ORCH}:unwritten:2"]

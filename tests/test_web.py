@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
 from filelock import FileLock
 
-from orchestrator import daemon_control, eta, logs
+from orchestrator import daemon_control, eta, logs, status
 from orchestrator.models import Plan
 from orchestrator.registry import health
 from orchestrator.store import SPARE_PREFIX, FolderStore, Layout
@@ -362,3 +362,36 @@ def test_a_plan_that_is_over_shows_no_health(scene: web_scenes.Scene) -> None:
         over = plan.model_copy(update={"status": ended})
         assert health(over) == ""
         assert "pill h-" not in pages._health_pill(health(over))
+
+
+def _lock_event(type_: str, event_id: str, subtask_id: str, path: Path) -> bytes:
+    return json.dumps({"timestamp": "2026-01-01T00:00:00.000Z", "type": type_, "source": "orchestrator",
+                       "event_id": event_id, "orchestration_id": "orch-task-auth", "subtask_id": subtask_id,
+                       "path": str(path)}).encode() + b"\n"
+
+
+def test_a_held_lock_wait_is_what_is_stuck_in_status_words_until_its_write_lands(tmp_path: Path) -> None:
+    """ops23 left it: status said a subtask file's held lock (write_failed the events file leaves open) and the plan
+    "waiting"; the web view said "healthy" and nothing stuck. Now the same words (status.waits) and pill. The near
+    case: the wait closed by its write_recovered is nothing, the pill back to healthy."""
+    scene = web_scenes.auth_midway(tmp_path / "coordination")
+    view = FolderView(scene.store, daemon_running=lambda: True)
+    auth = view.picture().plan("orch-task-auth")
+    assert auth is not None and digest.row(auth, datetime.now(UTC), view.picture().lock_waits).health == "healthy"
+    backend = "orch-task-auth-s02-backend"
+    path = scene.layout.subtask(backend)
+    with scene.layout.events.open("ab") as events:
+        events.write(_lock_event("write_failed", f"orch-task-auth:lock_wait:{backend}:1", backend, path))
+    picture = view.picture()
+    [held] = [i for i in digest.attention(picture, datetime.now(UTC)) if i.kind == "lock"]
+    [said] = [w for w in status.waits(auth, picture.lock_waits) if w["for"] == "lock"]
+    assert held.subject.startswith(backend) and held.orchestration_id == "orch-task-auth"
+    assert said["why"] in held.reason and said["do"] in held.reason and f"fuser -v {path}.lock" in held.reason
+    assert digest.row(auth, datetime.now(UTC), picture.lock_waits).health == "waiting"
+    page = client(scene.store).get("/").text
+    assert "k-lock" in page and f"{path}.lock" in page
+    with scene.layout.events.open("ab") as events:
+        events.write(_lock_event("write_recovered", f"orch-task-auth:lock_free:{backend}:1", backend, path))
+    picture = view.picture()
+    assert not [i for i in digest.attention(picture, datetime.now(UTC)) if i.kind == "lock"]
+    assert digest.row(auth, datetime.now(UTC), picture.lock_waits).health == "healthy"

@@ -29,6 +29,7 @@ from orchestrator import (
     completion,
     daemon_control,
     doctor,
+    entry,
     events,
     intake,
     logs,
@@ -46,7 +47,7 @@ from orchestrator.console import Console, PrintableStream, one_line
 from orchestrator.daemon import AlreadyRunning, make_store
 from orchestrator.daemon import run as run_daemon
 from orchestrator.engine import draft
-from orchestrator.examples import EXAMPLES
+from orchestrator.examples import EXAMPLES, NOTES, OVERVIEW
 from orchestrator.history import History
 from orchestrator.memory import RoutingMemory
 from orchestrator.models import MASTERS, Event, Handoff, OrchestratorState, Plan, QueueTask, Subtask, describe, normalize_master
@@ -98,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     folder(common, argparse.SUPPRESS, argparse.SUPPRESS)  # nor a folder given before it
     parser = argparse.ArgumentParser(
         prog="orchestrator", description="Plan and supervise the tasks of a file-coordinated multi-agent system.",
-        epilog="Run 'orchestrator COMMAND --help' for a command's options and examples.")
+        epilog=OVERVIEW, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"orchestrator {__version__}")
     volume(parser, 0)
     folder(parser, Path(os.environ.get("ORCHESTRATOR_COORDINATION_DIR", "coordination")), None)
@@ -107,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     def command(name: str, help_: str, parents: list[argparse.ArgumentParser] | None = None) -> argparse.ArgumentParser:
         return commands.add_parser(name, parents=[common] if parents is None else parents, help=help_,
                                    description=help_[0].upper() + help_[1:] + ".",
-                                   epilog="examples:\n" + EXAMPLES[name],
+                                   epilog="examples:\n" + EXAMPLES[name] + (f"\n\n{NOTES[name]}" if name in NOTES else ""),
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
 
     def as_json(sub: argparse.ArgumentParser, what: str = "print JSON instead of text") -> None:
@@ -272,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     completion.install(parser)
     args = parser.parse_args(argv)
+    if entry.held and args.command != "run":  # "run" was a title's word: the terminal's hangup ends this command
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        entry.held = False
     if args.command in ("run", "web"):  # the daemon's logs and the web server write their own formats
         return _main(args)
     # what the commands print holds text anyone who writes the queue or a subtask file chose
@@ -358,6 +362,9 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         print(f"orchestrator run: {layout.daemon_lock}: a folder is in the place of the daemon's lock file; move it "
               "away (--standby waits until it is gone)", file=sys.stderr)
         return EXIT_USAGE
+    # a SIGHUP before the event loop's handler (the start-up: the model, the plans) killed the daemon (exit 129);
+    # ignored from here (from before the imports by entry.main) until the loop's handler (README: Signals)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     logs.configure(args.log_level or {-1: "warning", 0: "info", 1: "debug"}[args.verbosity])
     try:
         return run_daemon(args.coordination_dir.resolve(), config, args.config, standby=args.standby)

@@ -435,7 +435,7 @@ class Daemon:
                       action="stopping: another orchestrator holds the folder's new lock")
             self._worker.submit(self.core.note, "daemon_lock_lost", path=str(self.layout.daemon_lock),
                                 problem="the lock file was replaced and another orchestrator holds it",
-                                action="stopping; systemd restarts this one, which waits or exits")
+                                action="stopping, exit status 3 (a unit is not restarted: the other daemon serves the folder)")
             self._exit_code = 3
             self.stop()
             return

@@ -79,3 +79,44 @@ EXAMPLES: dict[str, str] = {
   orchestrator completion fish > ~/.config/fish/completions/orchestrator.fish""",
 }
 """At least one example per command, shown at the end of its ``--help``."""
+
+NOTES: dict[str, str] = {
+    "run": """\
+signals:
+  SIGTERM, SIGINT   finish the current step, save, say orchestrator_stopped, exit 0
+  SIGHUP            read the configuration again (config_reloaded; a wrong one is
+                    reported, config_reload_failed, and the running one kept)
+
+exit status:
+  0  stopped by a signal or `orchestrator stop`
+  1  an error nobody foresaw (its traceback is in the log; a unit is restarted)
+  2  a wrong configuration, a missing folder (--init creates it), a file where
+     the daemon keeps a folder
+  3  another daemon owns the folder (--standby waits to take over)
+
+logs: one line per step on stderr, JSON when stderr is not a terminal (the journal);
+the same steps are events in DIR/dashboard-events.jsonl (orchestrator events -f).
+Under systemd (orchestrator service): Type=notify, READY=1 once the folder is
+watched, a STATUS= summary, WATCHDOG=1 from the event loop, STOPPING=1.""",
+}
+"""What a manual page would add to a command's ``--help`` after its examples (the daemon's signals, exit status, logs)."""
+
+OVERVIEW = """\
+Run 'orchestrator COMMAND --help' for a command's options and examples.
+
+exit status (every command):
+  0  done, nothing wrong (warnings such as no daemon running are not problems)
+  1  a problem found, or the work refused: nothing changed
+  2  wrong usage: an unknown option, command or value, a blank title, a missing
+     coordination folder, a configuration file that cannot be used
+  3  run: another daemon owns the folder
+
+environment:
+  ORCHESTRATOR_COORDINATION_DIR  the folder when --coordination-dir is not given
+  ORCHESTRATOR_WEB_TOKEN         the token of `orchestrator web` without --token
+  NO_COLOR, FORCE_COLOR, TERM    colour off (NO_COLOR, TERM=dumb) or on into a pipe
+
+files (in DIR): task-queue.json (the queue), dashboard-events.jsonl (the events),
+orchestrator/config.toml (the configuration), orchestrator/tasks/ (the plans),
+orchestrator/daemon.lock (the daemon's lock and PID). The README says the rest."""
+"""The end of ``orchestrator --help``: what a manual page's EXIT STATUS, ENVIRONMENT and FILES say."""

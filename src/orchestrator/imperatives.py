@@ -277,6 +277,13 @@ def _as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> 
     given = _GIVEN_RE.match(text)
     if given:
         text = _capital(given.group("rest"))  # "Given I am logged in, when I click X, the item is added": the outcome
+    led = _LEAD_IN_RE.match(text)
+    if led and _verb_first(led.group("rest"), verbs) and _OBJECT_NEXT_RE.match(led.group("rest")) and (
+            not led.group("verb") or (
+            led.group("verb").lower() in verbs and re.search(r",\s", led.group("rest")))):
+        # "Before the testers arrive in March: produce a list ..., run our own scans ...": when, then the work; "Plan
+        # and carry out the migration: inventory ..., move them ...": the sum of the asks after it, no part of its own
+        text = _capital(led.group("rest").strip())
     label = _LABEL_RE.match(text)
     if label and label.group("rest") and label.group("label").lower() in GATHERING_VERBS \
             and not _verb_first(label.group("rest"), verbs):
@@ -302,7 +309,8 @@ def _as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> 
         aim = noted.group("rest") if _verb_first(noted.group("rest"), verbs) else None
     if aim and _verb_first(aim, verbs):
         text = _capital(aim.strip())  # "Goals: port each Jenkinsfile ..., then decommission jenkins-01": what is wanted is work
-    elif label and label.group("label").lower() in _CONTEXT_LABELS:
+    elif label and (label.group("label").lower() in _CONTEXT_LABELS
+                   or label.group("label").lower().split()[-1] in _FRAMING_HEADS):
         return None  # "Motivation: cascading timeouts", "Out of scope: ...": why and what not, not work
     if _HEADING_RE.match(text) and not _verb_first(text, verbs):
         return None  # "Postmortem action items:" over its list: the list is the work, its heading names it
@@ -358,7 +366,20 @@ def _as_work(sentence: str, verbs: Collection[str], *, nested: bool = False) -> 
     for pattern in (_MEANS_RE, _NEED_RE):
         found = pattern.search(text)
         if found and (pattern is _MEANS_RE or _need_opens(text, found)):
+            cut = text.rfind(", ", 0, found.start())
+            if pattern is _NEED_RE and not nested and cut > 0 and not re.search(r"\b(?:we|i)\b", text[:cut], re.IGNORECASE) \
+                    and not re.match(r"(?:it|this|they|that)\s", text, re.IGNORECASE) and _MODAL_RE.match(text[:cut]):
+                # "the service must pull the feeds every minute, we need alerting ...": the clause before the need
+                # is a requirement too (was dropped: only what was needed was read)
+                before, after = as_work(text[:cut], verbs, nested=True), as_work(text[cut + 2:], verbs, nested=True)
+                return ", ".join(_capital(work) if n == 0 else work[:1].lower() + work[1:]
+                                 for n, work in enumerate(w for w in (before, after) if w)) or None
             rest = found.group("rest").strip()
+            then = _THEN_CLAUSE_RE.search(rest)
+            if then and (tail := _clauses(rest[then.start() + 2:], verbs)):
+                # "we need alerting ..., and the service must be containerised": the next requirement, a clause of
+                # its own ("and containerise the service"), not more of what is needed
+                rest = f"{rest[:then.start()]}, {tail[:1].lower()}{tail[1:]}"
             if re.match(r"that\s+\S", rest, re.IGNORECASE) and not nested:  # "we want that the users must use 2FA"
                 return as_work(rest[5:], verbs, nested=True)
             return _capital(rest)
@@ -442,6 +463,19 @@ _GREETING_RE = re.compile(r"^(?:hi|hello|hey|dear|good\s+(?:morning|afternoon))\
                           r"[A-Z][\w-]*))?\s*(?:[,!:\-–—]\s*|$)", re.IGNORECASE)
 _LABEL_RE = re.compile(r"^#*\s*(?P<label>[A-Za-z][\w ]{0,30}?)\s*(?::\s*(?P<rest>.*)|[,.]?\s*$)", re.DOTALL)
 _NOTED_RE = re.compile(r"^#*\s*(?P<label>[A-Za-z][\w'’ .-]{0,50}?)\s*:\s+(?P<rest>\S.*)$", re.DOTALL)
+_LEAD_IN_RE = re.compile(r"^(?:(?:ahead\s+of|before|by|prior\s+to|in\s+time\s+for|in\s+preparation\s+for|during|over|"
+                         r"until|this|next)\b[^:;.,]{1,60}|"
+                         r"(?P<verb>[A-Za-z]+)\b(?:\s+and\s+[a-z]+)?\s+[A-Za-z][\w'’-]*(?:\s+[\w'’.-]+){0,11})"
+                         r":\s+(?P<rest>\S.*)$", re.IGNORECASE | re.DOTALL)
+"""A lead-in before a colon: when the work is due (``Ahead of the QSA visit in May: list ...``), or an ask the
+list after it sums up (``Plan and carry out the upgrade from PHP 7.4 to 8.2: list ..., fix ...``; a version's dot ends no
+lead-in; ``Release 3.0: ...`` names its thing only by the version and stays)."""
+_OBJECT_NEXT_RE = re.compile(r"[a-z]+\s+(?:(?:up|out|down)\s+)?(?:the|an?|all|every|each|our|its|their|any|both|what|"
+                             r"who|\d)\b", re.IGNORECASE)
+"""A verb and its object's determiner (``list every system``): an ask; not a noun read as a verb (``leave requests``)."""
+_FRAMING_HEADS = frozenset({"decision", "decisions", "strategy", "direction", "why", "background", "rationale"})
+"""A label's last word that makes it the reason or who decided (``Board decision:``, ``Strategic decision:``,
+``Strategy:``): framing, no part."""
 _NOTED = frozenset({"goal", "goals", "objective", "objectives", "target", "targets", "deadline", "due", "sla", "eta",
                     "finding", "findings", "observation", "observations", "symptom", "symptoms"})
 """A label's first two words that make it an aim, a date or a finding (``Goal for H1``, ``Auditor finding from ...``)."""
@@ -620,7 +654,8 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
     scoped by tenant, tenant admins can invite users``); a clause that is context is left out."""
     kept: list[str] = []
     pronoun: str | None = None  # a passive series goes on: "..., sent to the CRM sync job"
-    for separator, clause in _clause_split(text):
+    split = _clause_split(text)
+    for at, (separator, clause) in enumerate(split):
         opening = re.match(r"(?:and|or|then|but|also)\s+", clause, re.IGNORECASE)
         lead, body = (opening.group(), clause[opening.end():]) if opening else ("", clause)
         if _LIST_MARK_RE.match(body):  # "(b) map the fields and (c) load the data": a lettered list goes on
@@ -643,6 +678,13 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
             work, pronoun = (None if _DID_RE.match(body) or _holds(body, verbs) else body), None
         else:
             work, pronoun = _statement(body, verbs)
+            needed = _NEEDS_THINGS_RE.match(body)
+            if work and needed and _head(needed.group("subject")) not in PEOPLE | _TEAMS and at + 1 < len(split) \
+                    and split[at + 1][0].startswith(",") and _THING_RE.match(split[at + 1][1]) \
+                    and _verb_at(split[at + 1][1], verbs) is None:
+                # "It needs a security review, a CI/CD pipeline and ...": each thing needed is a deliverable of its
+                # own, as after "we need" (was "Give it a security review, a CI/CD pipeline ...", one part)
+                work = _capital(needed.group("rest"))
         if work:
             if work != body:
                 work = work[:1].lower() + work[1:] if kept else _capital(work)
@@ -654,6 +696,12 @@ def _clauses(text: str, verbs: Collection[str]) -> str | None:
     return "".join(kept) or None
 
 
+_THEN_CLAUSE_RE = re.compile(r",\s+(?=and\s+(?:the|our|this|that|it|its)\b[^,;.]{0,60}?\s(?:must|should|shall|will|"
+                             r"needs?\s+to|ha(?:s|ve)\s+to)\s)", re.IGNORECASE)
+"""``, and the paywall must be documented``: a requirement with its own subject after a list of things needed."""
+_NEEDS_THINGS_RE = re.compile(rf"^{_SUBJECT}\s+(?:also\s+)?(?:needs|need|requires|require)\s+"
+                              r"(?P<rest>(?!(?:to|it|them|this|that)\b)\S.+)$", re.IGNORECASE | re.DOTALL)
+"""``It needs a security review`` (before more things it needs, listed after commas)."""
 _HOLDS_RE = re.compile(r"^(?:[\w'-]+\s+){1,4}?(?P<verb>[a-z][\w-]*[^\Ws])s\s+(?:the|a|an|our|their|its|all|every|each|no|"
                        r"read-only|offline|online|live|unchanged)\b")
 

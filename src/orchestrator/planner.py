@@ -233,7 +233,7 @@ def phase_of(text: str, domain: str, verbs: re.Pattern[str] | None = None) -> st
 _UNKNOWN_VERB_RE = re.compile(r"^\s*[a-z][\w-]*\s+(?:the|a|an|all|every|each|our|its|their|this|these|those|any|"
                               r"both)\s|^\s*[a-z][\w-]*[^\Ws]\s+(?:up|back|out|when|whenever|who|what|which|whether|"
                               r"if|unless|weekly|daily|monthly|hourly|\d+)\b|^\s*[a-z][\w-]*[^\Ws]\s+(?:it|them)\s+"
-                              r"(?:on|in|into|to|from|with|behind|under|at|for|by|via|as|off|out|over|away|back|next)\b",
+                              r"(?:on|in|into|to|from|with|behind|under|at|for|by|via|as|off|out|over|away|back|next|up|down)\b",
                               re.IGNORECASE)
 """A word the planner does not know as a verb before its object's determiner ("Spin the cluster"), before a
 particle, a question word, an adverb of time or a number ("hook up Crowdin", "track who still calls v1",
@@ -262,8 +262,9 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     if prefix and not (_LEADING_VERB_RE.match(prefix.group()) or (verbs is not None and verbs.match(prefix.group())
                                                                    and ":" in prefix.group())):
         named = named[prefix.end():]  # not "Build new feature: design and implement"
-    title = _LEADING_VERB_RE.sub("", named)
-    if verbs is not None and title == named:
+    compound = bool(_NOUN_COMPOUND_RE.match(named))  # "Test results archive": a thing, no verb to cut
+    title = named if compound else _LEADING_VERB_RE.sub("", named)
+    if verbs is not None and title == named and not compound:
         title = verbs.sub("", title, count=1).strip()  # Prepare the SOC 2 asset inventory
     if verbs is not None:
         # "Design, build and roll out the portal": the verbs of a run share the object after the last of them
@@ -290,6 +291,12 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     return lower_subject(" ".join(words[:kept])).replace(_QUOTE_SPACE, " ") if words else "the task"
 
 
+_NOUN_COMPOUND_RE = re.compile(r"^(?:test|review|build|release|report|upload|record|document|scan|audit|deploy|"
+                               r"export|import|backup|log|change)\s+[a-z][\w-]*[^\Ws]s\s+(?!(?:and|or|to|for|in|on|of|with|"
+                               r"from|at|by|into|the|a|an|our|their|its|as|before|after|weekly|daily|nightly|now|again|"
+                               r"first|then|that|which|where|when)\b)[a-z]", re.IGNORECASE)
+"""A word that is a verb and a noun, then a plural and another noun (``Test results archive``, ``Build logs retention``,
+``Release notes page``): one thing named, not a verb and its object (``Scan repos for secrets`` is)."""
 _GENERIC_HEAD_RE = re.compile(r"^(?:the\s+)?(?:feature|functionality|capability|ability)\s+(?:of|for)\s+(?:the\s+|an?\s+)?"
                               r"(?=[\w-]+\s+[\w-])", re.IGNORECASE)
 """A head that names no thing of its own (``feature of the bulk upload``): the thing is what follows it."""
@@ -408,7 +415,8 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
     items = _items(work, main, classifier, verbs, independent=listed or switched)
     # "Decommission the bastion host" over the steps that do it (terminate, delete the record, ...) is their sum
     summed = switched and len(items) >= 2
-    from_title = _items(title, main, classifier, verbs) if (_opens_with_verb(title, verbs) and not summed) or not items \
+    from_title = _items(title, main, classifier, verbs) if (_opens_with_verb(title, verbs) and not summed
+                                                            and not _NOUN_COMPOUND_RE.match(title)) or not items \
         else []
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
@@ -833,6 +841,8 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
         # "shadow mode first, then switch consumers": first before what follows, not before all the rest
         before_then = group + 1 < len(segments) and segment.rstrip(" ,;.\n").lower().endswith(_FIRST_ENDS)
         raw = _lettered(segment) or _rejoined(listed_items(segment))
+        if raw and any(f": {raw[0].strip()}" in line and _features_listed(line, verbs) for line in segment.splitlines()):
+            raw = []  # "Build a supplier portal: invoice upload, delivery booking and ...": the portal's features
         listed = [work for item in raw if (work := as_work(item, _work_words(classifier)))]
         # a line no listed item comes from is read on its own ("This quarter: a, b, c.\nReport to the CISO")
         lines = [line for line in segment.splitlines() if line.strip()
@@ -1659,7 +1669,15 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
         # backup restore tests"): what it holds, not a part "Set up the backup restore tests"
         gathered = (gathers or (previous is not None and ": " in previous.text)) and not opening \
             and separator.strip(", ").lower() in ("", "and") and bool(_OBJECT_START_RE.match(part))
-        qualifier = together or where or shared or gathered or (
+        # "Build the portal: conflict check, document upload, e-signature": what a colon after the thing lists is
+        # its features (rule 3), not parts; "document upload" is a noun there, no verb and object ("Document
+        # the upload"); a list of asks after the colon ("...: inventory all mailboxes, move them ...") stays
+        featured = previous is not None and not whole and separator.strip(", ").lower() in ("", "and") \
+            and separator.strip() != "" and _features_listed(previous.text, verbs) and not _ASKS_OBJECT_RE.match(part) \
+            and not _ARTICLE_RE.match(part) and len(part.split()) > 1  # "a dashboard", "deploy": a part of its own
+        if featured:
+            opening = False
+        qualifier = together or where or shared or gathered or featured or (
             not names_work(part) and (separator.strip().lower() == "with" or not making))
         if previous is not None and not whole and not opening and (not route.strong or qualifier) \
                 and owner in (None, previous_owner):
@@ -1732,6 +1750,48 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
     return found
 
 
+_ASKS_OBJECT_RE = re.compile(r"^\s*(?:and\s+)?[a-z][\w-]*\s+(?:(?:up|out|down|off|over|back)\s+)?(?:the|a|an|all|every|"
+                             r"each|our|its|their|this|these|those|any|both|it|them|\d)\b", re.IGNORECASE)
+"""A verb before its object's determiner (``move them to ...``, ``update the MX records``): an ask, even in a list."""
+
+
+def _features_listed(text: str, verbs: re.Pattern[str]) -> bool:
+    """Whether ``text`` makes one thing and a colon in it opens that thing's features (``Build a client intake
+    portal: conflict check, document upload, e-signature``; ``A test results archive: a read-only store, a search by
+    sample ID and ...``): rule 3, properties of one deliverable. Not things named as several (``three internal tools:
+    a refund console, ...``, ``...: leave requests, expense claims, and performance reviews modules``), not a list
+    of asks (``...: inventory all mailboxes, move them ...``), not a verb's articled objects (``Build a new fraud
+    service: an API ..., a rules editor ..., a dashboard``: its parts)."""
+    head, colon, tail = text.partition(": ")
+    if not colon or not tail.strip() or len(head.split()) < 2 or _COUNTED_HEAD_RE.search(head) \
+            or re.match(r"[\w-]+\s+and\s", head) \
+            or _COMPONENTS_RE.search(tail):
+        return False
+    items = [item.strip(" .") for item in _FEATURE_SPLIT_RE.split(tail.strip()) if item.strip(" .")]
+    if any(_ASKS_OBJECT_RE.match(item) or (len(item.split()) == 1 and verbs.fullmatch(item))
+           or (verbs.match(item) and _NAMED_OBJECT_RE.match(item)) for item in items):
+        # "...: inventory all mailboxes, move them ...", "...: design, build, deploy", "...: create server/auth/oidc.js":
+        # asks ("repair requests", "document upload" are features: a verb's word before a plain noun)
+        return False
+    articled = [bool(_ARTICLE_RE.match(item)) for item in items]
+    if _opens_with_verb(head, verbs):  # "Build a supplier portal: invoice upload, delivery booking"
+        return head.split(maxsplit=1)[0].lower() in _FEATURED_VERBS and not any(articled)
+    return bool(re.match(r"(?:an?|the)\s", head, re.IGNORECASE)) and not _SEVERAL_RE.search(head) \
+        and not _TOLD_HEAD_RE.search(head) \
+        and len(set(articled)) == 1  # "A test results archive: a store, a search": one kind of item, all its own
+
+
+_NAMED_OBJECT_RE = re.compile(r"[\w-]+\s+(?:\S*[/.`'\"]|[A-Z])")
+_TOLD_HEAD_RE = re.compile(r"\b(?:[a-z]+ed|found|is|are|was|were|has|have|had|shows?|showed|says|said|lists?|"
+                           r"includes?|covers?|needs?|wants?)\b", re.IGNORECASE)
+"""A head that tells (``The pen test found: ...``, ``The audit lists: ...``): what follows is no thing's features."""
+_COUNTED_HEAD_RE = re.compile(r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|many)\s", re.IGNORECASE)
+_COMPONENTS_RE = re.compile(r"\b(?:modules|services|apps|applications|components|tools|microservices|sites)\b",
+                            re.IGNORECASE)
+_SEVERAL_RE = re.compile(r"\b(?:things|following|parts|steps|items|asks|plan|scope|proposal|requirements|deliverables|"
+                         r"work|approach|outcome|tasks|changes|fixes)\s*$", re.IGNORECASE)
+_FEATURE_SPLIT_RE = re.compile(r",\s+(?:and\s+|or\s+)?|\s+and\s+", re.IGNORECASE)
+_FEATURED_VERBS = frozenset({"build", "create", "develop", "make", "add", "implement", "rebuild"})
 _ANAPHORIC_OBJECT_RE = re.compile(r"^\s*(?:then\s+)?[a-z][\w-]+\s+(?:the\s+|those\s+)(?:[a-z][\w-]+\s+){0,2}?ones\b",
                                   re.IGNORECASE)
 """A part whose object is ``the unused ones``: the things the part before it named."""
@@ -1957,7 +2017,8 @@ def _things(sentence: str, verbs: re.Pattern[str]) -> list[str]:
     """A sentence that only names three or more things to make (``Prometheus metrics for each service,
     Grafana dashboards, alert rules routed to PagerDuty, and log shipping to Loki``): the things. A list
     after a verb is that verb's objects ("Revoke the AWS keys, the Stripe key and the DB password")."""
-    if verbs.match(sentence) or sentence.count(",") < 2 or ("(" in sentence and ")" not in sentence):
+    if verbs.match(sentence) or sentence.count(",") < 2 or ("(" in sentence and ")" not in sentence) \
+            or _features_listed(sentence, verbs):  # "A test results archive: a store, a search and ...": one thing
         return []
     pieces: list[tuple[str, str]] = []  # (the separator before it, the piece)
     separator, start = "", 0
@@ -2312,7 +2373,9 @@ _NAMES_A_THING_RE = re.compile(r"(?:[\w.'’/-]+ ){0,5}?(?:[\w.'’/-]+ )?(?:ser
 """A topic that names a thing made and delivered (``metering service``, ``returns portal``), not an occasion
 (``summer maintenance window``), a place (``Brazil``) or a cut phrase (``every service still``)."""
 _LACKS_RE = re.compile(r"^(?:no|missing)\s+(?=\S)", re.IGNORECASE)
-_VERBLESS_RE = re.compile(r"^(?:(?:its|their)\s+own\s+|(?:its|their)\s+|an?\s+|the\s+)", re.I)
+_VERBLESS_RE = re.compile(r"^(?:with\s+)?(?:(?:its|their)\s+own\s+|(?:its|their)\s+|an?\s+|the\s+)", re.I)
+"""What opens a part that has no verb: ``with`` in a list of what a thing is built with (``with a security review
+before launch, a CI pipeline ...``: was ``Run the with a security review``), an article, a possessive."""
 _PHASE_VERB = {"inventory": "Compile", "design": "Design", "implement": "Implement", "secure": "Implement", "test": "Test",
                "cutover": "Cut over to", "retire": "Retire", "remediate": "Fix",
                "audit": "Audit", "docs": "Document", "deploy": "Set up", "review": "Review"}
@@ -2334,7 +2397,11 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     owned = re.match(r"^(?:its|their)\b", item.text.strip(), re.I)  # "its own database": the topic's
     result = _RESULT_RE.match(item.text.strip())
     base = participle_base(result.group("done")) if result else None
+    if base and len(base) > 3 and base[-1] == base[-2] and base[-1] in "lpt" and not verbs.fullmatch(base) \
+            and verbs.fullmatch(base[:-1]):
+        base = base[:-1]  # "cancelled": cancel (British spelling doubles the l; "installed" stays install)
     if result and base and (known := verbs.match(base)) is not None and known.end() == len(base) \
+            and not re.search(r"[a-z]ed\s", result.group("what")) \
             and result.group("what").split()[-1].lower() not in _NO_THING_ENDS:
         # "the build secrets moved to GitHub's secrets", after "We need": the result wanted, said as done
         what = result.group("what")
@@ -2352,6 +2419,8 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
         rest = first[:1].lower() + rest[1:]  # "Nightly ETL", "Existing data" began a sentence; "Snowflake ..." is a name
     thing = f"the {rest} of {topic}" if owned else f"the {rest}"
     act = _ACT_NOUN_RE.match(rest) if not owned else None
+    if _ENTRY_RE.match(rest):  # "an entry in the software register": added there, not implemented
+        return _title(f"Add an {rest}")
     if act:  # "the release through both stores with the country enabled": release, not "Set up the release ..."
         return _title(f"{_ACT_VERBS[act.group('act').lower()]} {rest[act.end():].strip()}")
     if _WRITTEN_RE.search(_TOPIC_STOP_RE.sub("", rest)):
@@ -2365,7 +2434,9 @@ def _title_of(item: _Item, topic: str, verbs: re.Pattern[str], verb: str | None 
     return _title(f"{verb or _PHASE_VERB[item.phase]} {thing}")
 
 
-_ACT_VERBS = {"release": "Release", "rollout": "Roll out", "roll-out": "Roll out", "migration": "Migrate",
+_ENTRY_RE = re.compile(r"entry\s+(?:in|into|on|to)\s", re.IGNORECASE)
+_ACT_VERBS = {"registration": "Register",
+              "release": "Release", "rollout": "Roll out", "roll-out": "Roll out", "migration": "Migrate",
               "deployment": "Deploy", "launch": "Launch", "removal": "Remove", "deletion": "Delete",
               "installation": "Install", "translation": "Translate", "decommissioning": "Decommission"}
 _ACT_NOUN_RE = re.compile(rf"(?P<act>{'|'.join(_ACT_VERBS)})\s+(?:of\s+)?(?=(?:the|our|its|both|all|every|to|through|in|"
@@ -2375,7 +2446,7 @@ _ACT_NOUN_RE = re.compile(rf"(?P<act>{'|'.join(_ACT_VERBS)})\s+(?:of\s+)?(?=(?:t
 _RESULT_RE = re.compile(r"^(?P<what>(?:the|all|every|each|our|its|their)\s+(?:[\w'’./-]+\s+){0,4}?[\w'’./-]+)\s+"
                         r"(?P<done>[a-z]+ed|written|rewritten|built|rebuilt|done|shut|frozen|set\s+up|rolled\s+out|"
                         r"cut|split|sent|taken|made|kept)\b(?P<rest>(?:\s*$|[\s,;.]+(?:to|into|onto|via|with|for|in|on|at|"
-                        r"from|across|there|here|first|then|before|under|behind|off|out|down|up|over|away|back)\b|"
+                        r"from|across|there|here|first|then|before|after|once|when|under|behind|off|out|down|up|over|away|back)\b|"
                         r"[,;.]).*)$", re.IGNORECASE | re.DOTALL)
 """A thing and what is to be done to it, said as done (``the deploy jobs ported``, ``the broker deployed via Helm``):
 nothing but where, how or when may follow, so not a past act with its object (``the agent swapped two seats``), nor

@@ -10,7 +10,9 @@ and then the built-in model (``learned.py``) may decide; the reasons say which d
 
 from __future__ import annotations
 
+import functools
 import re
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -21,10 +23,12 @@ from orchestrator.learned import Judgement, LearnedModel, builtin_model
 from orchestrator.models import MASTERS, QueueTask
 from orchestrator.textsignals import (
     CRITERIA_RE,
+    REMEMBERED,
     TypoFixer,
     after_label,
     clauses,
     contingency,
+    forgotten_with_texts,
     head_phrase,
     in_its_sense,
     keyword_pattern,
@@ -443,6 +447,40 @@ class Route:
     """True when that head is the description's first request, the title naming no work ("Orchestrate the PCI prep")."""
 
 
+_ROUTERS: weakref.WeakSet[Router] = weakref.WeakSet()
+"""Every router alive, so that :func:`~orchestrator.textsignals.forget_texts` forgets their rules' readings too."""
+
+
+def _forget_rules() -> None:
+    for router in list(_ROUTERS):
+        router._ruled.cache_clear()
+
+
+forgotten_with_texts(_forget_rules)
+
+
+@dataclass(frozen=True)
+class _Ruled:
+    """What the rules read of a text (:meth:`Router._read_rules`): kept, so nothing in it may change."""
+
+    title: str
+    description: str
+    """Both tidied."""
+    reasons: tuple[str, ...]
+    totals: tuple[tuple[str, float], ...]
+    """Every domain's total, in the order the rules scored them (a route's ``scores``)."""
+    ranked: tuple[tuple[str, float], ...]
+    """The same, best first."""
+    hinted: tuple[str, ...]
+    ruled: bool
+    """Whether a rule read what the work is (a head rule, a lead verb, a place), not only its words."""
+    decided_by: str | None
+    described: bool
+    best_strong: bool
+    """A keyword, not only hints, named the best domain."""
+    best_words: tuple[str, ...]
+
+
 @dataclass
 class _Score:
     total: float = 0.0
@@ -459,6 +497,8 @@ class Router:
         first use; None: the rules and the queue's history alone, as ``classifier.learned_model: false``)."""
         self.config = config
         self._learned = learned if config.learned_model else None
+        self._ruled: functools._lru_cache_wrapper[_Ruled] = functools.lru_cache(maxsize=REMEMBERED)(self._read_rules)
+        _ROUTERS.add(self)
         # (word, its plain text, its pattern, weight): the plain text is a cheap first test
         self._patterns = {
             name: [(word, word.lower(), keyword_pattern(word), weight)
@@ -1100,6 +1140,55 @@ class Router:
         unsure (no routing word, a tie or a narrow margin), ``history`` may choose among the close ones.
         When only words decided (no head rule, no type) and the history did not, ``judge`` (the learned
         model's view of the task, asked only then) may take the task for another master."""
+        ruled = self._ruled(title, description, tuple(type_hints))
+        title, description, ranked, best_score = ruled.title, ruled.description, ruled.ranked, ruled.ranked[0][1]
+        best, hinted, ruled_by_rule, decided_by, described = \
+            ruled.ranked[0][0], ruled.hinted, ruled.ruled, ruled.decided_by, ruled.described
+        reasons, totals = list(ruled.reasons), dict(ruled.totals)  # each route its own: a caller may change them
+        if history is not None and (word := history.persons_word(title, description)) is not None \
+                and word.master != self.config.domains[best].master:
+            domain = max((name for name in totals if self.config.domains[name].master == word.master),
+                         key=lambda name: totals[name], default=word.master)
+            return Route(domain, word.master, 0.95, [*reasons, word.persons_reason(
+                f"{best} {best_score:g}" if best_score > 0 else "nothing (no routing word)")], totals,
+                         strong=True, decided_by=decided_by, described=described)
+        if history is not None:
+            close = [name for name, total in ranked if total >= best_score * (1 - NARROW_MARGIN)]
+            decided = self._by_history(history, title, description, close, reasons, totals)
+            if decided is not None:
+                return decided
+        if judge is not None and not ruled_by_rule and not hinted:
+            decided = self._by_model(judge(), best, totals, reasons, history, title, description)
+            if decided is not None:
+                return decided
+        if best_score <= 0:
+            master = self.config.default_master
+            return Route(master, master, 0.3, ["no routing words found: default master"], totals)
+        master = self.config.domains[best].master
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        confidence = round(min(0.99, 0.5 + 0.5 * (best_score - runner_up) / best_score), 2)
+        if not ruled_by_rule and not hinted and not ruled.best_strong:
+            # only hints ("report", "list", "owner") say whose it is, however far ahead: weak evidence, not 0.99
+            confidence = min(confidence, HINTS_ONLY_CONFIDENCE)
+        for index, reason in enumerate(reasons):  # a rule whose domain lost says so, not only what it read
+            lost = reason.rsplit(": ", 1)[-1]
+            if lost != best and lost in totals and ": " in reason:
+                reasons[index] = f"{reason}, outweighed ({best} {best_score:g} against {lost} {totals[lost]:g})"
+        if ruled.best_words:
+            reasons.append(f"{best} words: {', '.join(ruled.best_words[:6])}")
+        if best != master:
+            reasons.append(f"{best} work belongs to the {master} master")
+        second = ranked[1][0] if len(ranked) > 1 else None
+        if second is not None and runner_up >= best_score * (1 - NARROW_MARGIN):
+            unsure = "a tie" if runner_up == best_score else "a narrow margin"
+            reasons.append(f"{unsure}: {best} {best_score:g} against {second} {runner_up:g}")
+        return Route(best, master, confidence, reasons, totals, strong=ruled.best_strong or best in hinted,
+                     decided_by=decided_by, described=described)
+
+    def _read_rules(self, title: str, description: str, type_hints: tuple[str | None, ...]) -> _Ruled:
+        """What the rules read of a text, before any history or model is asked: a function of the text and the
+        configuration alone, so :meth:`route` keeps the last few (``_ruled``: a pickup routes its task twice, to
+        classify it and again in its draft, and a part routed by the model again by the rules alone)."""
         title, description = self.tidy(title, title=True), self.tidy(description)
         scores = self._score_text(title, TITLE_WEIGHT)
         vague = all(score.total <= 0 for score in scores.values()) or bool(_PURPOSE_RE.match(title))
@@ -1143,8 +1232,8 @@ class Router:
         # a coordinator's "bug: ..." title declares the type as the description's prefix does; only a
         # known type counts ("Epic: ..." or "Follow-up: ..." are labels, not types)
         labelled = type_prefix(title)
-        type_hints = [*type_hints, labelled if labelled in self._type_to_domain else None]
-        for hint in type_hints:  # the type field and the description's prefix each count
+        # the type field and the description's prefix each count
+        for hint in (*type_hints, labelled if labelled in self._type_to_domain else None):
             domain = self.domain_of_type(hint)
             if domain:
                 scores[domain].total += TYPE_WEIGHT
@@ -1157,46 +1246,9 @@ class Router:
         headed = titled[1] if titled else None
         ranked = sorted(totals.items(), key=lambda item: (-item[1], -scores[item[0]].strong, item[0] != headed,
                                                           _rank(item[0], hinted)))
-        best, best_score = ranked[0]
-        if history is not None and (word := history.persons_word(title, description)) is not None \
-                and word.master != self.config.domains[best].master:
-            domain = max((name for name in totals if self.config.domains[name].master == word.master),
-                         key=lambda name: totals[name], default=word.master)
-            return Route(domain, word.master, 0.95, [*reasons, word.persons_reason(
-                f"{best} {best_score:g}" if best_score > 0 else "nothing (no routing word)")], totals,
-                         strong=True, decided_by=decided_by, described=described)
-        if history is not None:
-            close = [name for name, total in ranked if total >= best_score * (1 - NARROW_MARGIN)]
-            decided = self._by_history(history, title, description, close, reasons, totals)
-            if decided is not None:
-                return decided
-        if judge is not None and not ruled and not hinted:
-            decided = self._by_model(judge(), best, totals, reasons, history, title, description)
-            if decided is not None:
-                return decided
-        if best_score <= 0:
-            master = self.config.default_master
-            return Route(master, master, 0.3, ["no routing words found: default master"], totals)
-        master = self.config.domains[best].master
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        confidence = round(min(0.99, 0.5 + 0.5 * (best_score - runner_up) / best_score), 2)
-        if not ruled and not hinted and not scores[best].strong:
-            # only hints ("report", "list", "owner") say whose it is, however far ahead: weak evidence, not 0.99
-            confidence = min(confidence, HINTS_ONLY_CONFIDENCE)
-        for index, reason in enumerate(reasons):  # a rule whose domain lost says so, not only what it read
-            lost = reason.rsplit(": ", 1)[-1]
-            if lost != best and lost in totals and ": " in reason:
-                reasons[index] = f"{reason}, outweighed ({best} {best_score:g} against {lost} {totals[lost]:g})"
-        if scores[best].words:
-            reasons.append(f"{best} words: {', '.join(scores[best].words[:6])}")
-        if best != master:
-            reasons.append(f"{best} work belongs to the {master} master")
-        second = ranked[1][0] if len(ranked) > 1 else None
-        if second is not None and runner_up >= best_score * (1 - NARROW_MARGIN):
-            unsure = "a tie" if runner_up == best_score else "a narrow margin"
-            reasons.append(f"{unsure}: {best} {best_score:g} against {second} {runner_up:g}")
-        return Route(best, master, confidence, reasons, totals, strong=scores[best].strong > 0 or best in hinted,
-                     decided_by=decided_by, described=described)
+        best = ranked[0][0]
+        return _Ruled(title, description, tuple(reasons), tuple(totals.items()), tuple(ranked), tuple(hinted), ruled,
+                      decided_by, described, scores[best].strong > 0, tuple(scores[best].words))
 
     def _by_history(self, history: History, title: str, description: str, close: list[str], reasons: list[str],
                     totals: dict[str, float]) -> Route | None:

@@ -10,6 +10,8 @@ UNIT = """\
 [Unit]
 Description=orchestrator: planning and supervision daemon for {root}
 After=local-fs.target
+# a folder on a mount not up yet at boot: the start said "no coordination folder" (exit 2) and was not retried
+RequiresMountsFor={root}
 
 [Service]
 Type=notify
@@ -18,6 +20,9 @@ ExecStart={python} -m orchestrator run --coordination-dir {root}{config}
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
 RestartSec=2
+# exit 2 (a wrong configuration or folder) and 3 (another daemon owns the folder) are not mended by a restart:
+# they were started again every 2 s, the same error each time, until systemd's start limit
+RestartPreventExitStatus=2 3
 WatchdogSec={watchdog}
 TimeoutStopSec=20
 # a pidfd per worker, twice (the death watch and the monitor's process table): 4,096 workers each

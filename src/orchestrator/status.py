@@ -85,13 +85,12 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
             orchestrations.append({"path": str(path), "problem": describe(exc)})
             continue
         if locked is None and plan.status in LIVE:
-            locked = _lock_waits(store)
+            locked = lock_waits(store)
         item = summary(plan).model_dump() | {
             "title": plan.task_title, "priority": plan.priority, "masters": plan.resource_estimate.masters,
             "eta": eta.estimate(plan, moment).to_json()} | ({"given_to": given} if (given := progress.moved_to(plan)) else {})
         item["waits"] = waits(plan, locked or {}) if plan.status in LIVE else []
-        if item["waits"] and item["health"] == "healthy":  # a held lock: not healthy either (the plan cannot say it)
-            item["health"] = "waiting"
+        item["health"] = waiting_health(item["health"], item["waits"])
         orchestrations.append(item)
         if plan.status == "blocked" and plan.blocking_subtask:  # what a person runs, as doctor and the web view say
             for entry in blocked:
@@ -116,7 +115,8 @@ LIVE = ("planning", "in_progress")
 """Plan statuses a running daemon supervises."""
 
 
-def _lock_waits(store: Store) -> dict[str, dict[str, Any]]:
+def lock_waits(store: Store) -> dict[str, dict[str, Any]]:
+    """The subtask files whose lock wait the end of the events file leaves open (status and the web view)."""
     try:
         tail = store.read_tail(store.layout.events, EVENT_TAIL_BYTES)
     except OSError:
@@ -131,6 +131,11 @@ def _lock_waits(store: Store) -> dict[str, dict[str, Any]]:
             with contextlib.suppress(StoreError):
                 said["path"] = str(store.layout.subtask(subtask_id))
     return found
+
+
+def waiting_health(health: str, found: list[dict[str, Any]]) -> str:
+    """A plan that waits (a held lock: the plan cannot say it) is not "healthy" either: "waiting"."""
+    return "waiting" if found and health == "healthy" else health
 
 
 def waits(plan: Plan, locked: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

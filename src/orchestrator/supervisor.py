@@ -150,6 +150,9 @@ class Supervisor:
                     self._dirty.setdefault(o, {}).setdefault(subtask_id, False)
                 if self.outbox.fault_open(_invalid_file(o, subtask_id)):  # over when the file is read or written
                     self._invalid[subtask_id] = SAID_BEFORE
+        for plan in self.registry.plans.values():  # ended ones too: a spell never closed would hide the next one
+            if self.outbox.fault_open(_plan_unwritten(plan.orchestration_id)):
+                self._write_problems[plan.orchestration_id] = SAID_BEFORE
         for plan in list(self.registry.plans.values()):
             if self.outbox.held_events(plan.orchestration_id):
                 # the last change's effects may be half written: write them all again
@@ -645,12 +648,16 @@ class Supervisor:
             self._status_effects(plan)
         except StoreError as exc:
             self._dirty.setdefault(o, {}).update(marks)
-            if self._write_problems.get(o) != str(exc):  # once per cause, not on every retry
-                self.outbox.emit("write_failed", orchestration_id=o, problem=str(exc),
-                                 action="written again on the next pass")
+            known = self._write_problems.get(o)
+            if known != str(exc):  # once per cause, not on every retry; once per spell across restarts (ops24: every
+                # restart while the queue stayed unreadable said it again, and nothing said when it was over)
+                self.outbox.say_fault(_plan_unwritten(o), "write_failed", again=known not in (None, SAID_BEFORE),
+                                      orchestration_id=o, problem=str(exc), action="written again on the next pass")
             self._write_problems[o] = str(exc)
             return False
-        self._write_problems.pop(o, None)
+        if self._write_problems.pop(o, None) is not None:
+            self.outbox.say_cleared(_plan_unwritten(o), "write_recovered", orchestration_id=o,
+                                    action="nothing to do: the plan's files were written")
         return True
 
     def _handed_off(self, orchestration_id: str, subtask: Subtask) -> bool:
@@ -972,8 +979,11 @@ class Supervisor:
                       result="skipped by a person")
         else:
             self._retry_deadlines.pop((subtask.subtask_id, subtask.attempt), None)  # now, not when its backoff ends
+            # a subtask already waiting for its retry counted it when it was scheduled: counted twice, attempt 2
+            # said retry_count 2 (attempts before it: 1)
+            counted = subtask.retry_count + (subtask.status != "retry_wait")
             self._set(plan, subtask, restore=True, status="retry_wait", retry_at=iso(self.clock),
-                      retry_reason="retried by a person", retry_count=subtask.retry_count + 1)
+                      retry_reason="retried by a person", retry_count=counted)
         plan.interventions.append(Intervention(at=iso(self.clock), event="resumed", subtask_id=subtask_id,
                                                attempt=subtask.attempt, action=str(action),
                                                requested_by=_text(request.get("requested_by"))))
@@ -1002,6 +1012,11 @@ SAID_BEFORE = "said before this start"
 def _lock_wait(orchestration_id: str, subtask_id: str) -> Fault:
     """Another process holds a subtask file's lock (ops22's ids, kept)."""
     return Fault(f"{orchestration_id}:lock_wait:{subtask_id}", f"{orchestration_id}:lock_free:{subtask_id}")
+
+
+def _plan_unwritten(orchestration_id: str) -> Fault:
+    """A plan's effects (its subtask files, handoffs, queue task) that could not be written, until they are."""
+    return Fault(f"{orchestration_id}:unwritten", f"{orchestration_id}:written")
 
 
 def _invalid_file(orchestration_id: str, subtask_id: str) -> Fault:

@@ -92,6 +92,12 @@ def remembered(reader: Callable[[str], list[str]]) -> Callable[[str], list[str]]
     return fresh
 
 
+def forgotten_with_texts(clear: Callable[[], None]) -> None:
+    """Have :func:`forget_texts` call ``clear`` too (a reading kept elsewhere: the router's, by text and
+    configuration)."""
+    _MEMORIES.append(clear)
+
+
 def forget_texts() -> None:
     """Forget every remembered reading (tests; a measure of one classification's own work)."""
     for clear in _MEMORIES:

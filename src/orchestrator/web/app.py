@@ -87,12 +87,12 @@ def render(picture: Picture, view: pages.View, now: datetime, folder: str, event
         size = pages.ORCH_PAGE
         shown_plans = ordered[view.opage * size:(view.opage + 1) * size]
         live = sum(p.status in digest.LIVE_ORDER for p in ordered)
-        parts["orchestrations"] = pages.orchestrations_part([digest.row(p, now) for p in shown_plans], len(ordered),
-                                                            live, view)
+        rows = [digest.row(p, now, picture.lock_waits) for p in shown_plans]
+        parts["orchestrations"] = pages.orchestrations_part(rows, len(ordered), live, view)
     if "detail" in names:
         plan = picture.plan(view.orch) if view.orch else (ordered[0] if ordered else None)
         parts["detail"] = pages.detail_part(
-            plan, digest.row(plan, now) if plan else None, digest.nodes(plan, picture, now) if plan else [],
+            plan, digest.row(plan, now, picture.lock_waits) if plan else None, digest.nodes(plan, picture, now) if plan else [],
             [i for i in items if plan and i.orchestration_id == plan.orchestration_id], folder)
     if "events" in names:
         found = eventlog.page(events_path, eventlog.Filter(view.types, view.eorch), pages.EVENT_PAGE)

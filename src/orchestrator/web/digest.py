@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from orchestrator import eta
+from orchestrator import eta, status
 from orchestrator.models import ACTIVE, DONE, Plan
 from orchestrator.registry import health
 from orchestrator.report import OUTCOME_WORDS
@@ -73,9 +73,11 @@ def ordered(plans: list[Plan]) -> list[Plan]:
     return found
 
 
-def row(plan: Plan, now: datetime) -> Row:
+def row(plan: Plan, now: datetime, locked: dict[str, dict[str, Any]] | None = None) -> Row:
+    """``locked``: the picture's lock waits; a plan with one waits, as status says (status.waiting_health)."""
     done = sum(s.status in DONE for s in plan.subtasks)
-    return Row(plan.orchestration_id, plan.task_title, plan.status, health(plan),
+    found = status.waits(plan, locked) if locked and plan.status in status.LIVE else []
+    return Row(plan.orchestration_id, plan.task_title, plan.status, status.waiting_health(health(plan), found),
                min(plan.progress.current_stage, len(plan.execution_plan)), len(plan.execution_plan),
                round(100 * done / len(plan.subtasks)) if plan.subtasks else 0, eta_minutes(plan, now), plan.created_at)
 
@@ -141,7 +143,7 @@ class Attention:
     """One thing that holds work up, and what to do about it."""
 
     kind: str
-    """``daemon``, ``escalation``, ``blocked``, ``worker``, ``retry``, ``unreadable``."""
+    """``daemon``, ``escalation``, ``blocked``, ``worker``, ``retry``, ``lock``, ``unreadable``."""
     subject: str
     reason: str
     orchestration_id: str | None = None
@@ -168,6 +170,11 @@ def attention(picture: Picture, now: datetime) -> list[Attention]:
     for plan in live:
         for node in nodes(plan, picture, now) if plan.status in ("in_progress", "blocked") else []:
             found.extend(_worker_trouble(plan, node, picture.heartbeat_timeout_seconds))
+        if picture.lock_waits and plan.status in status.LIVE:  # in status's words (status.waits): one function
+            found.extend(Attention("lock", f"{w['subtask_id']} ({plan.subtask(w['subtask_id']).assigned_to})",
+                                   f"{w['why']}, since {w['since'] or 'an earlier start'}; {w['do']}",
+                                   plan.orchestration_id)
+                         for w in status.waits(plan, picture.lock_waits) if w["for"] == "lock")
     if picture.queue_problem:
         found.append(Attention("unreadable", "the queue cannot be read", picture.queue_problem))
     found.extend(Attention("unreadable", f"plan {p.path} cannot be read", p.problem) for p in picture.plan_problems)

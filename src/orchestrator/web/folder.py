@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestrator import status
 from orchestrator.daemon_control import is_held_passive
 from orchestrator.models import Plan, describe
 from orchestrator.protocol import WORKER_FIELDS
@@ -39,6 +40,8 @@ class Picture:
     heartbeat_timeout_seconds: float = 180.0
     subtask_files: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What workers wrote into the subtask files of live plans (their own fields only), by subtask id."""
+    lock_waits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Subtask files of live plans whose held lock the events file says is waited for (status.lock_waits)."""
     queue_missing: bool = False
     """No queue file yet: normal for a new folder, but the page says so rather than show an empty queue."""
 
@@ -64,6 +67,7 @@ class FolderView:
         layout = self.layout
         return (self.store.identity(layout.queue), tuple(self.store.scan(layout.tasks)),
                 tuple(self.store.scan(layout.subtasks)), tuple(self.store.scan(layout.escalations)),
+                self.store.identity(layout.events),  # a lock wait begins or ends there (write_failed/_recovered)
                 self._daemon_running())
 
     def picture(self) -> Picture:
@@ -85,7 +89,9 @@ class FolderView:
                        plans=plans, plan_problems=problems,
                        escalations=escalations, daemon_running=self._daemon_running(),
                        heartbeat_timeout_seconds=self.heartbeat_timeout_seconds,
-                       subtask_files=self._read_subtasks(plans))
+                       subtask_files=self._read_subtasks(plans),
+                       # read only while a plan runs, as status does (4 MB of the events file's end at most)
+                       lock_waits=status.lock_waits(self.store) if any(p.status in status.LIVE for p in plans) else {})
 
     def _read_plans(self) -> tuple[list[Plan], list[PlanProblem]]:
         seen: dict[Path, tuple[Identity, Plan | PlanProblem]] = {}
