@@ -188,11 +188,16 @@ _PERSON_ACCOUNT_RE = re.compile(
 locked or closed: access management."""
 _ROLE = (r"(?:the\s+|our\s+|an?\s+)?(?:new\s+)?(?:[\w-]+\s+){0,2}?(?:hire|engineer|developer|sre|contractor|intern|"
          r"analyst|designer|employee|starter|joiner|leaver|admin|manager|lead|consultant)s?\b")
+COMPANY_JOINING = (r"(?![^,;.\n]*\bas\s+(?:an?\s+|our\s+|the\s+)?(?:new\s+)?(?:[\w-]+\s+){0,2}?(?:customer|client|vendor|"
+                   r"supplier|partner|tenant|retailer|carrier|merchant|reseller|distributor|shipper)s?\b)")
+"""Not a person onboarded but a company ("Onboard MegaMart as EDI customer", "Onboard Acme Retail as a new partner"):
+its connection, contract and data are the work, not one person's accounts."""
 _MEMBER_RE = re.compile(
     rf"\s*(?i:(?:please\s+)?(?:add|invite|remove|kick|drop|take)\s+)(?:(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)|{_USERNAME}|"
     rf"@[\w.-]+|(?i:him|her|them)|(?i:{_ROLE}))\s+(?i:(?:to|into|from|off|out\s+of)\s+(?:the\s+|our\s+)?"
     rf"(?:[\w'@.-]+\s+){{0,3}}?(?:orgs?|organi[sz]ations?|teams?|groups?|rotations?|on-call|workspace|roster)\b){_NOT_A_SCREEN}"
-    rf"|\s*(?i:(?:please\s+)?(?:onboard|offboard)\s+)(?:(?P<joiner>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)|{_USERNAME}|(?i:{_ROLE}))")
+    rf"|\s*(?i:(?:please\s+)?(?:onboard|offboard)\s+){COMPANY_JOINING}(?:(?P<joiner>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?![\w-]))|"
+    rf"{_USERNAME}|(?i:{_ROLE}))")
 """A person joining or leaving: onboarded or offboarded, added to or removed from an org, a team, a group or a
 rotation ("Remove jamie.chen from the GitHub org", "Onboard the new SRE"): who may get in, security's access work
 ("Add Grafana to the platform team" names a tool, not a person: a capitalised routing word is no person's name)."""
