@@ -8,6 +8,7 @@ Each behaviour has its opposite. New phrasings, not the tasks of tests/data/tuni
 from __future__ import annotations
 
 from orchestrator.models import Plan, Subtask
+from orchestrator.planner import _criteria
 from test_plan_wording import plan_for
 
 
@@ -61,6 +62,9 @@ def test_a_register_kept_up_to_date_runs_beside_the_work() -> None:
     told = plan_for("Apple Pay at the checkout", "Register the merchant domains with Apple through Stripe, add the pay "
                     "button to the checkout page and roll it out to 10 % of users.")
     assert _stage(told, "Register the merchant domains") < _stage(told, "Add the pay button")  # a set-up with Apple
+    upkeep = plan_for("Annual supplier register refresh", "Update the supplier register with each supplier's contract "
+                      "end date, and build a reminder e-mail for contracts ending within 90 days.")
+    assert _stage(upkeep, "Update the supplier register") == 1  # the register is the task: its work comes first
 
 
 def test_a_pronoun_where_things_go_or_what_is_used_waits_for_its_maker() -> None:
@@ -96,6 +100,9 @@ def test_a_staged_move_is_cicds_and_waits_for_what_its_sentence_made() -> None:
                     "team with a rollback plan.")
     moved = _part(plan, "Migrate the 25 repos")
     assert moved.assigned_to == "cicd" and moved.stage > _stage(plan, "Write the 3 shared GitHub Actions workflows")
+    later = plan_for("Booking to Kubernetes", "Containerise the booking services, write the Helm charts, then migrate "
+                     "clinic by clinic with a rollback plan.")
+    assert _part(later, "Migrate clinic by clinic").assigned_to == "cicd"  # a sentence of its own after "then"
     code = plan_for("Billing schema", "Add the invoice_lines table, migrate the billing service to the new schema and "
                     "update the API docs.")
     assert _part(code, "Migrate the billing service").assigned_to == "development"
@@ -168,8 +175,10 @@ def test_criteria_fit_the_parts_kind_and_keep_acronyms() -> None:
                     "and their entry added to our partner catalog.")
     edi = next(s for s in plan.subtasks if "EDI 820" in s.title)
     assert "(EDI 820" in edi.success_criteria and "eDI" not in edi.success_criteria
-    sftp = next(s for s in plan.subtasks if "SFTP connection" in s.title)
-    assert "no longer works" not in sftp.success_criteria  # a new connection: nothing old to stop
+    # a new connection security sets up has nothing old to stop working; a rotation does
+    assert _criteria("secure", "Implement the new AS2 connection with their certificates", "x").startswith(
+        "Set up and shown working (implement the new AS2 connection")
+    assert "no longer works" in _criteria("secure", "Rotate the AS2 certificates of the connection", "x")
     iac = plan_for("Staging for the shop", "Write the Terraform for the staging network, and build the new gift card "
                    "page in the shop.")
     assert _part(iac, "Write the Terraform").success_criteria.startswith("Applied cleanly (")

@@ -420,6 +420,7 @@ def builtin_drafts(task: QueueTask, classifier: Classifier, config: PlannerConfi
         else []
     if not {i.phase for i in from_title} <= {i.phase for i in items}:
         items = _unique(from_title + items)  # the title names work the description leaves out
+    _kept_beside(items, task.title)
     for item in items:  # a team's mark left in words no sentence read (a part of a pasted list's tail) is no word
         item.text = owner_of(item.text)[0]
     items = _findings_apart(items, description, classifier, verbs)
@@ -1250,6 +1251,11 @@ _BOOKKEEPING_VERBS = frozenset({"update", "refresh", "archive", "finish", "tidy"
 """Inventory work that keeps a record (``Update the asset register``, ``Archive the old repos``): nothing another part
 works on comes out of it, unlike a finding, a collection or an export."""
 _ENTERING_VERBS = frozenset({"add", "record", "register", "enter", "tag", "label", "put"})
+_REGISTERS = r"(?:register|registry|inventory|catalog(?:ue)?|cmdb|asset\s+(?:list|db|database))"
+_REGISTER_TASK_RE = re.compile(rf"\b{_REGISTERS}\s+(?:refresh|update|clean-?up|tidy|review|rebuild|overhaul)\b|^\s*(?:refresh|"
+                               rf"update|clean\s+up|tidy|rebuild)\s+(?:the\s+|our\s+)?(?:[\w-]+\s+){{0,3}}?{_REGISTERS}\b",
+                               re.IGNORECASE)
+"""A task that is the register's upkeep (``Annual application inventory refresh``): its update is the work itself."""
 _INTO_REGISTER_RE = re.compile(r"\b(?:to|in|into)\s+(?:the\s+|our\s+|their\s+)?(?:[\w-]+\s+){0,3}?(?:register|registry|"
                                r"inventory|catalog(?:ue)?|cmdb|asset\s+(?:list|db|database)|data\s+map)\s*\.?$",
                                re.IGNORECASE)
@@ -1274,15 +1280,21 @@ def _recorded_after(items: list[_Item], classifier: Classifier) -> None:
         if _order(item) <= _order(last):
             _follow(item, last)
             item.uses = True
-    making = any(item.phase in _RECORDED for item in items)
+
+
+def _kept_beside(items: list[_Item], title: str) -> None:
+    """A register kept up to date (``Update the asset register with last month's purchases``) finds nothing the
+    others work on: it runs beside the first of them, not as a first stage they wait for (nor a stage of its own
+    between them); unless the register is what the task is about (``Annual application inventory refresh``)."""
+    if _REGISTER_TASK_RE.search(title):
+        return
     for item in items:
-        if making and item.phase == "inventory" and item.rank is None and not item.uses and not item.waits \
+        work = [_order(other)[1] for other in items if other.phase in _RECORDED and other.group == item.group]
+        if work and item.phase == "inventory" and item.rank is None and not item.uses and not item.waits \
                 and not any(other.refers == item.text for other in items) and (
                     _verb_of(item.text) in _BOOKKEEPING_VERBS or (
                         _verb_of(item.text) in _ENTERING_VERBS and bool(_INTO_REGISTER_RE.search(item.text)))):
-            # "Update the asset register with last month's purchases" finds nothing the others work on: beside
-            # them, not a first stage they wait for
-            item.rank = RANK["implement"]
+            item.rank = min(work)
 
 
 _CHECK_WITH_RE = re.compile(r"^\s*(?:then\s+)?(?:confirm|verify|check|validate|make\s+sure)\s+with\s+", re.IGNORECASE)
@@ -1821,9 +1833,9 @@ def _sentence_items(pieces: list[tuple[str, str]], whole: bool, group: int, main
             # "Configure SAML single sign-on for Personio in Okta": who signs in where is set in the identity
             # provider, access control that is security's (changing an app to use the IdP stays its makers')
             chosen = dataclasses.replace(route, domain="security", master=security.master)
-        elif opening and owner is None and previous is not None and chosen.domain == "development" \
+        elif opening and owner is None and chosen.domain == "development" \
                 and not _MAKES_SOFTWARE_RE.match(part) and "cicd" in classifier.config.domains \
-                and (_ROLLOUT_RE.match(part) or _STAGED_MOVE_RE.match(part)):
+                and ((previous is not None and _ROLLOUT_RE.match(part)) or _STAGED_MOVE_RE.match(part)):
             # "Roll the switch out app by app with a fallback" after the changes: shipping them is the pipeline's,
             # not one more change beside them (a rollout that is the whole task keeps its template)
             chosen = dataclasses.replace(route, domain="cicd", master=classifier.config.domains["cicd"].master)
