@@ -25,6 +25,7 @@ from orchestrator import handoffs, intake, progress, queue_edits
 from orchestrator.classify import Classifier
 from orchestrator.clock import Clock, iso
 from orchestrator.config import Config, Settings
+from orchestrator.evidence import evidence
 from orchestrator.external import ExternalPlannerError, Rejection, consult
 from orchestrator.intake import Changes
 from orchestrator.memory import RoutingMemory
@@ -237,6 +238,7 @@ class Engine:
                              recovered=True)
             self.outbox.emit("task_assigned", key=_key(task_id, "assigned", n), task_id=task_id, assigned_to=master,
                              confidence=entry.get("routing_confidence"), reasons=entry.get("routing_reasons"),
+                             evidence=evidence(entry.get("routing_confidence"), entry.get("routing_reasons")),
                              handoff=entry["handoff_file"], recovered=True)
 
     # --- the queue ------------------------------------------------------------------------
@@ -393,7 +395,7 @@ class Engine:
                              task_id=task.id, master=decision.master, path=self.layout.rel(path), attempt=n if n > 1 else None)
             self.outbox.emit("task_assigned", key=_key(task.id, "assigned", n), task_id=task.id,
                              assigned_to=decision.master, confidence=decision.confidence, reasons=decision.reasons,
-                             handoff=self.layout.rel(path))
+                             evidence=evidence(decision.confidence, decision.reasons), handoff=self.layout.rel(path))
         for task_id in sorted(known & claimed):
             plan = self.registry.get(f"orch-{task_id}")
             if plan is not None and progress.moved_to(plan):

@@ -376,3 +376,7 @@ class Event(BaseModel):
     source: str = "orchestrator"
     event_id: str | None = None
     """Stable id of the step it announces (``scope:transition``), so a restart never announces it twice."""
+    evidence: str | None = Field(default=None, description=(
+        "task_assigned only: what the routing stood on. 'none': no routing word, the default master; 'tie': two "
+        "domains scored the same and the tie-break chose; 'found': a rule, a word ahead, the type, a person's "
+        "correction or the built-in model decided. 'none' and 'tie' are guesses (status lists them)."))

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from orchestrator.config import ClassifierConfig
+from orchestrator.evidence import NO_WORDS, TIE
 from orchestrator.history import History
 from orchestrator.learned import Judgement, LearnedModel, builtin_model
 from orchestrator.models import MASTERS, QueueTask
@@ -436,6 +437,8 @@ class Route:
     """The head rule that named the work (``software``: a thing development makes), if one did."""
     described: bool = False
     """True when that head is the description's first request, the title naming no work ("Orchestrate the PCI prep")."""
+    words: dict[str, list[str]] = field(default_factory=dict)
+    """Each scoring domain's routing words found in the task (``explain`` shows them beside the scores)."""
 
 
 @dataclass
@@ -1147,6 +1150,7 @@ class Router:
                     hinted.append(domain)
                     reasons.append(f"type {hint!r} points to {domain}")
         totals = {name: score.total for name, score in scores.items()}
+        words = {name: list(score.words) for name, score in scores.items() if score.words}
         # a tie between what the head says and what the type says goes to the head: the type outvotes it, never ties
         # ("Add an export button to the audit log page" typed security is a button)
         headed = titled[1] if titled else None
@@ -1159,19 +1163,19 @@ class Router:
                          key=lambda name: totals[name], default=word.master)
             return Route(domain, word.master, 0.95, [*reasons, word.persons_reason(
                 f"{best} {best_score:g}" if best_score > 0 else "nothing (no routing word)")], totals,
-                         strong=True, decided_by=decided_by, described=described)
+                         strong=True, decided_by=decided_by, described=described, words=words)
         if history is not None:
             close = [name for name, total in ranked if total >= best_score * (1 - NARROW_MARGIN)]
             decided = self._by_history(history, title, description, close, reasons, totals)
             if decided is not None:
-                return decided
+                return replace(decided, words=words)
         if judge is not None and not ruled and not hinted:
             decided = self._by_model(judge(), best, totals, reasons, history, title, description)
             if decided is not None:
-                return decided
+                return replace(decided, words=words)
         if best_score <= 0:
             master = self.config.default_master
-            return Route(master, master, 0.3, ["no routing words found: default master"], totals)
+            return Route(master, master, 0.3, [NO_WORDS], totals, words=words)
         master = self.config.domains[best].master
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         confidence = round(min(0.99, 0.5 + 0.5 * (best_score - runner_up) / best_score), 2)
@@ -1188,10 +1192,10 @@ class Router:
             reasons.append(f"{best} work belongs to the {master} master")
         second = ranked[1][0] if len(ranked) > 1 else None
         if second is not None and runner_up >= best_score * (1 - NARROW_MARGIN):
-            unsure = "a tie" if runner_up == best_score else "a narrow margin"
-            reasons.append(f"{unsure}: {best} {best_score:g} against {second} {runner_up:g}")
+            unsure = TIE if runner_up == best_score else "a narrow margin: "
+            reasons.append(f"{unsure}{best} {best_score:g} against {second} {runner_up:g}")
         return Route(best, master, confidence, reasons, totals, strong=scores[best].strong > 0 or best in hinted,
-                     decided_by=decided_by, described=described)
+                     decided_by=decided_by, described=described, words=words)
 
     def _by_history(self, history: History, title: str, description: str, close: list[str], reasons: list[str],
                     totals: dict[str, float]) -> Route | None:

@@ -11,6 +11,7 @@ from typing import Any, get_args
 
 from orchestrator import daemon_control, eta, events, progress
 from orchestrator.console import PLAIN, Palette, one_line
+from orchestrator.evidence import guess
 from orchestrator.intake import ASSIGNED_BY
 from orchestrator.models import PLAN_ENDED, Plan, PlanStatus, describe, normalize_master
 from orchestrator.registry import summary
@@ -101,9 +102,16 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
     unreadable += [o["problem"] for o in orchestrations if "problem" in o]
     picture: dict[str, Any] = {"daemon": {"running": pid is not None, "pid": pid or None}, "queue": queue,
                                "blocked": blocked, "orchestrations": orchestrations, "problems": unreadable}
+    picture["guesses"] = guesses(tasks)
     if filters:
         picture["filters"] = {"state": list(filters.states), "priority": list(filters.priorities),
                               "master": list(filters.masters)}
+        # what the filters left out, so an empty answer does not read as an empty folder (5 plans ran while
+        # "--state assigned --master inventory" said "orchestrations none")
+        picture["orchestrations_left_out"] = sum(1 for o in orchestrations
+                                                 if "problem" not in o and not filters.orchestration(o))
+        picture["guesses"] = [g for g in picture["guesses"]
+                              if any(t.get("id") == g["task_id"] and filters.task(t) for t in tasks)]
         picture["tasks"] = [{k: t.get(k) for k in ("id", "status", "priority", "assigned_to", "title")}
                             for t in tasks if filters.task(t)]
         picture["orchestrations"] = [o for o in orchestrations if "problem" in o or filters.orchestration(o)]
@@ -113,6 +121,26 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
 
 LIVE = ("planning", "in_progress")
 """Plan statuses a running daemon supervises."""
+
+
+def guesses(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The simple tasks this daemon routed on a guess (:func:`evidence.guess`: no routing word, or a tie) that still
+    wait with that master, not moved by a person (pure; status and the web view's "what is stuck")."""
+    found = []
+    for t in tasks:
+        if t.get("status") != "assigned" or t.get("assigned_by") != ASSIGNED_BY:
+            continue
+        master = normalize_master(t.get("assigned_to"))
+        said = guess(t.get("routing_confidence"), t.get("routing_reasons"))
+        if said is None or master is None or master != normalize_master(t.get("routed_to") or master):
+            continue  # (moved: a person chose the master, the guess is corrected)
+        found.append({"task_id": t.get("id"), "title": t.get("title"), "assigned_to": master,
+                      "evidence": said.evidence, "why": said.why, "confidence": said.confidence})
+    return found
+
+
+GUESSES_SHOWN = 10
+"""``status`` lists this many guesses (``--json``: all); a backlog of them is a count, not a screen."""
 
 
 def lock_waits(store: Store) -> dict[str, dict[str, Any]]:
@@ -185,7 +213,8 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
     unwatched = "daemon" in status and not status["daemon"]["running"]
     lines.append("orchestrations")
     if not status["orchestrations"]:
-        lines.append("  none")
+        others = status.get("orchestrations_left_out", 0)
+        lines.append(f"  none match ({others} other{'' if others == 1 else 's'})" if others else "  none")
     for item in status["orchestrations"]:
         if "problem" in item:  # the problem names its file (describe)
             lines.append(f"  ! {item['problem'] if item['path'] in item['problem'] else item['path'] + ': ' + item['problem']}")
@@ -211,7 +240,21 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
         for b in status["blocked"]:
             lines.append(f"  {one_line(b['task_id'])}: {one_line(b['reason'])}")
             lines.extend([f"    -> {b['resume']}"] if b.get("resume") else [])
+    if status.get("guesses"):  # handed over silently, a guess read as the router's certainty
+        found = status["guesses"]
+        lines.append(f"routed on a guess: {len(found)} (check with orchestrator explain ID, "
+                     "correct with orchestrator move ID MASTER)")
+        width = max(len(one_line(g["task_id"])) for g in found[:GUESSES_SHOWN])
+        lines.extend(f"  {one_line(g['task_id']):<{width}}  {one_line(g['assigned_to']):<12} "
+                     f"{one_line(g['title'] or '')} ({one_line(_guess_words(g))})" for g in found[:GUESSES_SHOWN])
+        if len(found) > GUESSES_SHOWN:
+            lines.append(f"  ... and {len(found) - GUESSES_SHOWN} more (--json lists them all)")
     return "\n".join(lines)
+
+
+def _guess_words(found: dict[str, Any]) -> str:
+    """Why it is a guess, in a few words: the tie's scores as the router said them."""
+    return "no routing word: the default master" if found["evidence"] == "none" else str(found["why"])
 
 
 def _health(item: dict[str, Any], unwatched: bool, palette: Palette) -> str:
