@@ -356,6 +356,19 @@ def test_status_filters_and_eta(capsys: pytest.CaptureFixture[str], folder: Path
     assert "ETA " in text and "tasks (" not in text
 
 
+def test_a_filtered_status_says_how_many_orchestrations_it_left_out(capsys: pytest.CaptureFixture[str],
+                                                                     folder: Path) -> None:
+    """ops25: ``status --state assigned --master inventory`` said "orchestrations none" while 5 ran."""
+    with_plan(folder, capsys)
+    text = run(capsys, folder, "status", "--state", "assigned", "--master", "security")[1]
+    assert "orchestrations\n  none match (1 other)" in text
+    assert json.loads(run(capsys, folder, "status", "--json", "--state", "assigned")[1])["orchestrations_left_out"] == 1
+    shown = run(capsys, folder, "status", "--master", "security")[1]  # it matches: listed, nothing left out said
+    assert "orch-dry-run" in shown and "none match" not in shown
+    (folder / "orchestrator/tasks/orch-dry-run.json").unlink()  # no plan at all: none, as before
+    assert "orchestrations\n  none\n" in run(capsys, folder, "status", "--state", "assigned")[1] + "\n"
+
+
 def test_status_refuses_a_state_nothing_can_be_in(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
     """A typo in --state used to list no task, silently, like ``events --type no_such_type``."""
     with_plan(folder, capsys)
