@@ -109,6 +109,19 @@ def test_a_blank_title_is_refused(capsys: pytest.CaptureFixture[str], folder: Pa
     assert code == 2 and "title is empty" in err and not missing.exists()  # refused before anything is created
 
 
+def test_a_task_file_refused_creates_no_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """ops25: ``submit --init --task-file BAD`` made the folder, then refused the file: a refusal writes nothing."""
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"title": ""}]')
+    code, _, err = run(capsys, tmp_path / "not-yet", "submit", "--init", "--task-file", str(bad))
+    assert code == 2 and "empty" in err and "nothing submitted" in err and not (tmp_path / "not-yet").exists()
+    good = tmp_path / "good.json"  # the near case: a good file with --init makes the folder and the queue
+    good.write_text('[{"title": "Fix the XSS in the login form", "id": "t1"}]')
+    code, out, err = run(capsys, tmp_path / "new", "submit", "--init", "--task-file", str(good))
+    assert code == 0 and out == "t1\n" and "created the coordination folder" in err
+    assert json.loads((tmp_path / "new/task-queue.json").read_text())["tasks"][0]["id"] == "t1"
+
+
 def test_resume_checks_the_subtask_before_answering(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
     plan = with_plan(folder, capsys)
     code, _, err = run(capsys, folder, "resume", "orch-dry-run", "--skip", "orch-dry-run-s99-nothing")
