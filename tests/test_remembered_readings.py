@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 
 from orchestrator.classify import Classifier
-from orchestrator.config import ClassifierConfig
+from orchestrator.config import ClassifierConfig, PlannerConfig
+from orchestrator.history import History, examples_from_queue
 from orchestrator.models import QueueTask
+from orchestrator.planner import builtin_drafts
 from orchestrator.textsignals import after_label, forget_texts, head_phrase, sequence_markers, stage_words
 
 DEV = Path(__file__).resolve().parent.parent / "src" / "orchestrator" / "data" / "dev-corpus.json"
@@ -104,3 +106,57 @@ def test_another_domains_word_is_found_through_its_first_letters_as_by_trying_ev
             assert classifier._other_domain(word, keywords_only) == every(word, keywords_only), (word, keywords_only)
             found += every(word, keywords_only)
     assert found > 500  # the words hold other domains' words: the comparison is not only of "no"
+
+
+def test_a_pickup_reads_its_tasks_rules_once() -> None:
+    """perf19: a complex pickup routes its task to classify it and again in its draft; the second route takes
+    the rules' reading of the first (counted: ``Router._ruled``), and a near text (another description, another
+    type) is read afresh."""
+    classifier = Classifier(ClassifierConfig())
+    task = _task(1, "Add authentication system with security audit and docs", "")
+    forget_texts()
+    classifier.classify(task)
+    read = classifier._ruled.cache_info()
+    assert (read.hits, read.misses) == (0, 1)
+    builtin_drafts(task, classifier, PlannerConfig())
+    assert classifier._ruled.cache_info().hits == 1  # the task's own reading again; its parts are new texts
+    hits, missed = classifier._ruled.cache_info()[:2]
+    plain = classifier.route(task.title, "", (None, None))  # as classify asked it
+    typed = classifier.route(task.title, "", ("cicd",))
+    described = classifier.route(task.title, "Deploy it", ("cicd",))
+    assert classifier._ruled.cache_info()[:2] == (hits + 1, missed + 2)  # only the first was read before
+    assert plain.reasons != typed.reasons != described.reasons  # each read as itself
+    forget_texts()
+    assert classifier._ruled.cache_info().currsize == 0
+
+
+def test_a_kept_reading_is_never_changed_by_a_route_or_its_caller() -> None:
+    """Each route gets its own reasons and scores: a caller that changes them changes nothing the next route of
+    the same text says, nor does what the history decided for one route."""
+    classifier = Classifier(ClassifierConfig())
+    title = "Add an export button to the audit log page"
+    first = classifier.route(title, "", ("security",))
+    first.reasons.append("changed by a caller")
+    first.scores["cicd"] = 99.0
+    again = classifier.route(title, "", ("security",))
+    forget_texts()
+    assert again == Classifier(ClassifierConfig()).route(title, "", ("security",)) != first
+
+
+def test_a_route_with_the_history_is_the_same_after_one_without() -> None:
+    """The rules' reading is shared between a route with the queue's history and one without (the draft's):
+    the history still decides as it would have on a text read afresh."""
+    records = json.loads(DEV.read_text())
+    finished = [{**r["task"], "id": f"h-{i}", "status": "completed", "assigned_to": r["label"]["master"],
+                 "assigned_by": "person"} for i, r in enumerate(records[:300])]
+    history = History(examples_from_queue(finished))
+    classifier, fresh = Classifier(ClassifierConfig()), Classifier(ClassifierConfig())
+    decided = 0
+    for r in records[300:500]:
+        title, description = r["task"]["title"], r["task"].get("description", "")
+        without = classifier.route(title, description)
+        with_history = classifier.route(title, description, history=history)
+        forget_texts()
+        assert with_history == fresh.route(title, description, history=history)
+        decided += with_history != without
+    assert decided > 0  # the history decided some of them: the comparison is not only of routes it left alone

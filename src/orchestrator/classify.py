@@ -23,6 +23,7 @@ from orchestrator.routing import (
     _DEFECT_RE,
     _FAILURE_RE,
     _WORD_RE,
+    COMPANY_JOINING,
     DOCUMENTING,
     LIBRARIES,
     NOTING_VERBS,
@@ -64,6 +65,7 @@ from orchestrator.textsignals import (
     listed_items,
     named_parts,
     parallel_actions,
+    plain_numbers,
     plan_heading_items,
     request_shaped,
     sequence_markers,
@@ -180,7 +182,8 @@ a finding, whose response (revoke or rotate it, restrict the new one, purge it) 
 _PERSON_ROUTINE_RE = re.compile(
     r"\s*(?:please\s+)?(?:offboard|off-board|onboard|on-board|deprovision)\s+"
     r"(?!(?:the\s+|our\s+|an?\s+|all\s+|every\s+)?(?:[\w-]+\s+)?(?:vendors?|suppliers?|partners?|customers?|clients?|"
-    r"tenants?|compan(?:y|ies)|services?|apps?|apis?|teams?|repos?|repositories|clusters?|systems?)\b)", re.IGNORECASE)
+    rf"tenants?|compan(?:y|ies)|services?|apps?|apis?|teams?|repos?|repositories|clusters?|systems?)\b){COMPANY_JOINING}",
+    re.IGNORECASE)
 """A person on- or offboarded ("Offboard Jamie Chen", "Onboard new SRE Priya Raman"); not a company ("Offboard vendor
 Acme Analytics": its contract and its data too) nor a service onboarded to a platform ("Onboard the payments service
 to the mesh")."""
@@ -235,6 +238,9 @@ class Classifier(Router):
         """Simple or complex, and why. In order: what the writer or a person already decided; then every family of
         signals, weighed against the threshold; short of it, the built-in model, unless the title is one job."""
         task = self.bounded(task)
+        if "," in task.title or "," in task.full_description:  # "all 2,300 laptops": one number, no list (read only)
+            task = task.model_copy(update={"title": plain_numbers(task.title),
+                                           "description": plain_numbers(task.full_description)})
         reading = self._read(task)
         learned = self.learned
         # the route's judgement reads the whole description; the plan's (below) the one without a finding's remedy
@@ -438,6 +444,12 @@ class Classifier(Router):
             return "one unit moved whole: one change"
         if flagged and _MOVED_RE.match(title.lower()) and alone:
             return "moved behind a flag in one codebase: one change"
+        if _VERSION_STEP_RE.match(after_label(title)) and self._one_request(title):
+            # one thing taken from one version to another ("Upgrade EKS prod-eu from 1.28 to 1.29", "Upgrade React 17
+            # to 18 in the admin frontend"): its checks and fixes are one master's checklist. Over dev by batch and the
+            # tuning sets, the four such titles the model alone planned were all simple, and no right plan of the
+            # model alone was one (a fleet, "all 6 clusters", is no one thing: the rules still count it)
+            return "one thing's version upgrade: one change"
         if _reviewed_title(title):
             # a title that opens with a security review asks that review ("Threat model: 'pay by bank'"): one job of
             # security's, which the model, having learned that a review's words come with epics, is not asked to plan
@@ -694,7 +706,7 @@ class Classifier(Router):
     def _ordered_stages(self, text: str, actions: list[str], markers: list[str], domains: list[str],
                         read_only: bool) -> list[tuple[float, str]]:
         """Stages in order: ordering words, planned phases, a cut-over, sequence markers (the first that fires)."""
-        if len(ordered := stage_words(text)) - self._steps_on_it(text, actions) >= 2 and (
+        if len(ordered := stage_words(text)) - self._steps_on_it(text, actions) - self._places_in_order(text) >= 2 and (
                 len(actions) >= 2 or len(domains) >= 2 or sum(
                     bool(_NEW_THING_RE.match(segment)) for segment in sequence_segments(text)[1:]) >= 2):
             # "Build the reminders service, then deploy it, then tell finance": two ordering words, three stages
@@ -710,6 +722,22 @@ class Classifier(Router):
         if markers and (len(actions) >= 2 or len(domains) >= 2) and (markers := self._orders_parts(text, actions)):
             return [(0.6, f"sequential dependencies ({', '.join(markers[:3])})")]
         return []
+
+    def _places_in_order(self, text: str) -> int:
+        """How many ordered stages name only where the one job goes next, no work ("Patch EX01 first, then EX02, then
+        EX03", "WH1 first then WH2..WH6", "at 10% for a day, then 100%"): the order one master works through one set
+        of things in, not stages. A stage of work opens with a verb or names a new thing ("then deploy it", "then a
+        dashboard on top")."""
+        placed = 0
+        for segment in sequence_segments(text)[1:]:
+            head = re.split(r"[,;.:\n(]", segment, maxsplit=1)[0].strip()
+            words = head.lower().split()
+            # a thing by its name, its number or "the ..." ("EX02", "WH2..WH6", "100%", "the node pools"), no verb
+            named = head[:1].isupper() or any(char.isdigit() for char in words[0]) if words else False
+            if words and len(words) <= 4 and (named or words[0] in _PLACE_OPENERS) and _stem_of(head) not in self._verbs \
+                    and " ".join(words[:2]) not in self._phrasal:
+                placed += 1
+        return placed
 
     def _orders_parts(self, text: str, actions: list[str]) -> list[str]:
         """The ordering words left once those inside one operation are set aside: the close of a bracket around it
@@ -860,7 +888,9 @@ class Classifier(Router):
         """M: a thing built, launched in stages ("Dark launch then GA: new pricing engine", "Behind a flag first, then
         GA: bulk edit API and table UI"): the build, a gated launch and the general one, in order, with one ordering
         word. Not the rollout alone of what exists ("Canary 5.2, then roll it out to everyone")."""
-        found = _STAGED_LAUNCH_RE.search(text)
+        # a version shipped ("Release tracking portal 3.8.0: canary at 10 %, then full rollout") exists already: its
+        # canary and rollout are the one release's stages
+        found = None if _ships_a_version(text.partition("\n")[0]) else _STAGED_LAUNCH_RE.search(text)
         words = _WORD_RE.findall(text.lower()) if found else []
         if not found or not (self._is_software(words, frozenset({"flag", "flags"})) or NEW_SYSTEMS.intersection(words)):
             return []
@@ -1395,6 +1425,8 @@ _VERSION_BUILT_RE = re.compile(r"\s*(?:re)?build\s+(?:(?:the|a)\s+)?(?:[\w-]+\s+
 made and then shipped."""
 
 
+_PLACE_OPENERS = frozenset({"the", "our", "its", "their", "each", "every", "all", "both", "rest"})
+"""Words that open a thing already there, after an ordering word ("then the node pools", "then the rest")."""
 _NEW_THING_RE = re.compile(r"(?:an?|new)\s+(?!(?:few|couple|bit|lot|while|moment|second|minute|hour|day|night|week|"
                            r"fortnight|month|quarter|year|sprint)s?\b)[a-z]", re.IGNORECASE)
 """A stage that names a new thing ("..., then a dbt model joining them, then a dashboard on top"): a deliverable as
@@ -1445,6 +1477,12 @@ def _moved_unit(lowered: str, many: bool = True) -> bool:
     return bool(what) and (what[-1].removesuffix("s") if many else what[-1]) in ONE_UNIT_NOUNS | LIBRARIES | CODE_UNITS
 
 
+_VERSION_STEP_RE = re.compile(
+    r"\s*(?:please\s+)?(?:upgrade|update|bump)\s+(?!(?:[\w.-]+\s+){0,3}?(?:all|every|each|both)\b)(?:the\s+)?[^,;:]*?"
+    r"(?<![\d.])(?:from\s+)?v?\d+(?:\.\d+)*(?:\.x)?\s+(?:to|->|→)\s+v?\d+(?:\.\d+)*(?:\.x)?(?![\w.])"
+    r"(?![^,;:]*\b(?:across|everywhere|all|every|each)\b)", re.IGNORECASE)
+"""One thing taken from a version to another ("Upgrade the staging GKE cluster from 1.28 to 1.29", "Bump axios 1.6.2 ->
+1.7.4"); not a fleet ("Upgrade all 6 clusters from 1.28 to 1.30", "... across all 40 projects")."""
 _FLAGGED_RE = re.compile(r"\b(?:behind|with|under|via|using)\s+(?:a|an|the|its|our|their)\s+(?:[\w.-]+\s+)?"
                          r"(?:feature[- ])?flags?\b", re.IGNORECASE)
 """A change guarded by a feature flag ("behind the flag sessions.redis_write", "with a feature flag")."""

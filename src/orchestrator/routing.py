@@ -10,7 +10,9 @@ and then the built-in model (``learned.py``) may decide; the reasons say which d
 
 from __future__ import annotations
 
+import functools
 import re
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -22,10 +24,12 @@ from orchestrator.learned import Judgement, LearnedModel, builtin_model
 from orchestrator.models import MASTERS, QueueTask
 from orchestrator.textsignals import (
     CRITERIA_RE,
+    REMEMBERED,
     TypoFixer,
     after_label,
     clauses,
     contingency,
+    forgotten_with_texts,
     head_phrase,
     in_its_sense,
     keyword_pattern,
@@ -185,11 +189,16 @@ _PERSON_ACCOUNT_RE = re.compile(
 locked or closed: access management."""
 _ROLE = (r"(?:the\s+|our\s+|an?\s+)?(?:new\s+)?(?:[\w-]+\s+){0,2}?(?:hire|engineer|developer|sre|contractor|intern|"
          r"analyst|designer|employee|starter|joiner|leaver|admin|manager|lead|consultant)s?\b")
+COMPANY_JOINING = (r"(?![^,;.\n]*\bas\s+(?:an?\s+|our\s+|the\s+)?(?:new\s+)?(?:[\w-]+\s+){0,2}?(?:customer|client|vendor|"
+                   r"supplier|partner|tenant|retailer|carrier|merchant|reseller|distributor|shipper)s?\b)")
+"""Not a person onboarded but a company ("Onboard MegaMart as EDI customer", "Onboard Acme Retail as a new partner"):
+its connection, contract and data are the work, not one person's accounts."""
 _MEMBER_RE = re.compile(
     rf"\s*(?i:(?:please\s+)?(?:add|invite|remove|kick|drop|take)\s+)(?:(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)|{_USERNAME}|"
     rf"@[\w.-]+|(?i:him|her|them)|(?i:{_ROLE}))\s+(?i:(?:to|into|from|off|out\s+of)\s+(?:the\s+|our\s+)?"
     rf"(?:[\w'@.-]+\s+){{0,3}}?(?:orgs?|organi[sz]ations?|teams?|groups?|rotations?|on-call|workspace|roster)\b){_NOT_A_SCREEN}"
-    rf"|\s*(?i:(?:please\s+)?(?:onboard|offboard)\s+)(?:(?P<joiner>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)|{_USERNAME}|(?i:{_ROLE}))")
+    rf"|\s*(?i:(?:please\s+)?(?:onboard|offboard)\s+){COMPANY_JOINING}(?:(?P<joiner>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?![\w-]))|"
+    rf"{_USERNAME}|(?i:{_ROLE}))")
 """A person joining or leaving: onboarded or offboarded, added to or removed from an org, a team, a group or a
 rotation ("Remove jamie.chen from the GitHub org", "Onboard the new SRE"): who may get in, security's access work
 ("Add Grafana to the platform team" names a tool, not a person: a capitalised routing word is no person's name)."""
@@ -441,6 +450,42 @@ class Route:
     """Each scoring domain's routing words found in the task (``explain`` shows them beside the scores)."""
 
 
+_ROUTERS: weakref.WeakSet[Router] = weakref.WeakSet()
+"""Every router alive, so that :func:`~orchestrator.textsignals.forget_texts` forgets their rules' readings too."""
+
+
+def _forget_rules() -> None:
+    for router in list(_ROUTERS):
+        router._ruled.cache_clear()
+
+
+forgotten_with_texts(_forget_rules)
+
+
+@dataclass(frozen=True)
+class _Ruled:
+    """What the rules read of a text (:meth:`Router._read_rules`): kept, so nothing in it may change."""
+
+    title: str
+    description: str
+    """Both tidied."""
+    reasons: tuple[str, ...]
+    totals: tuple[tuple[str, float], ...]
+    """Every domain's total, in the order the rules scored them (a route's ``scores``)."""
+    ranked: tuple[tuple[str, float], ...]
+    """The same, best first."""
+    hinted: tuple[str, ...]
+    ruled: bool
+    """Whether a rule read what the work is (a head rule, a lead verb, a place), not only its words."""
+    decided_by: str | None
+    described: bool
+    best_strong: bool
+    """A keyword, not only hints, named the best domain."""
+    best_words: tuple[str, ...]
+    words: tuple[tuple[str, tuple[str, ...]], ...]
+    """Each scoring domain's routing words (a route's ``words``, which ``explain`` shows beside the scores)."""
+
+
 @dataclass
 class _Score:
     total: float = 0.0
@@ -457,6 +502,8 @@ class Router:
         first use; None: the rules and the queue's history alone, as ``classifier.learned_model: false``)."""
         self.config = config
         self._learned = learned if config.learned_model else None
+        self._ruled: functools._lru_cache_wrapper[_Ruled] = functools.lru_cache(maxsize=REMEMBERED)(self._read_rules)
+        _ROUTERS.add(self)
         # (word, its plain text, its pattern, weight): the plain text is a cheap first test
         self._patterns = {
             name: [(word, word.lower(), keyword_pattern(word), weight)
@@ -1098,6 +1145,56 @@ class Router:
         unsure (no routing word, a tie or a narrow margin), ``history`` may choose among the close ones.
         When only words decided (no head rule, no type) and the history did not, ``judge`` (the learned
         model's view of the task, asked only then) may take the task for another master."""
+        ruled = self._ruled(title, description, tuple(type_hints))
+        title, description, ranked, best_score = ruled.title, ruled.description, ruled.ranked, ruled.ranked[0][1]
+        best, hinted, ruled_by_rule, decided_by, described = \
+            ruled.ranked[0][0], ruled.hinted, ruled.ruled, ruled.decided_by, ruled.described
+        reasons, totals = list(ruled.reasons), dict(ruled.totals)  # each route its own: a caller may change them
+        words = {name: list(found) for name, found in ruled.words}
+        if history is not None and (word := history.persons_word(title, description)) is not None \
+                and word.master != self.config.domains[best].master:
+            domain = max((name for name in totals if self.config.domains[name].master == word.master),
+                         key=lambda name: totals[name], default=word.master)
+            return Route(domain, word.master, 0.95, [*reasons, word.persons_reason(
+                f"{best} {best_score:g}" if best_score > 0 else "nothing (no routing word)")], totals,
+                         strong=True, decided_by=decided_by, described=described, words=words)
+        if history is not None:
+            close = [name for name, total in ranked if total >= best_score * (1 - NARROW_MARGIN)]
+            decided = self._by_history(history, title, description, close, reasons, totals)
+            if decided is not None:
+                return replace(decided, words=words)
+        if judge is not None and not ruled_by_rule and not hinted:
+            decided = self._by_model(judge(), best, totals, reasons, history, title, description)
+            if decided is not None:
+                return replace(decided, words=words)
+        if best_score <= 0:
+            master = self.config.default_master
+            return Route(master, master, 0.3, [NO_WORDS], totals, words=words)
+        master = self.config.domains[best].master
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        confidence = round(min(0.99, 0.5 + 0.5 * (best_score - runner_up) / best_score), 2)
+        if not ruled_by_rule and not hinted and not ruled.best_strong:
+            # only hints ("report", "list", "owner") say whose it is, however far ahead: weak evidence, not 0.99
+            confidence = min(confidence, HINTS_ONLY_CONFIDENCE)
+        for index, reason in enumerate(reasons):  # a rule whose domain lost says so, not only what it read
+            lost = reason.rsplit(": ", 1)[-1]
+            if lost != best and lost in totals and ": " in reason:
+                reasons[index] = f"{reason}, outweighed ({best} {best_score:g} against {lost} {totals[lost]:g})"
+        if ruled.best_words:
+            reasons.append(f"{best} words: {', '.join(ruled.best_words[:6])}")
+        if best != master:
+            reasons.append(f"{best} work belongs to the {master} master")
+        second = ranked[1][0] if len(ranked) > 1 else None
+        if second is not None and runner_up >= best_score * (1 - NARROW_MARGIN):
+            unsure = TIE if runner_up == best_score else "a narrow margin: "
+            reasons.append(f"{unsure}{best} {best_score:g} against {second} {runner_up:g}")
+        return Route(best, master, confidence, reasons, totals, strong=ruled.best_strong or best in hinted,
+                     decided_by=decided_by, described=described, words=words)
+
+    def _read_rules(self, title: str, description: str, type_hints: tuple[str | None, ...]) -> _Ruled:
+        """What the rules read of a text, before any history or model is asked: a function of the text and the
+        configuration alone, so :meth:`route` keeps the last few (``_ruled``: a pickup routes its task twice, to
+        classify it and again in its draft, and a part routed by the model again by the rules alone)."""
         title, description = self.tidy(title, title=True), self.tidy(description)
         scores = self._score_text(title, TITLE_WEIGHT)
         vague = all(score.total <= 0 for score in scores.values()) or bool(_PURPOSE_RE.match(title))
@@ -1141,8 +1238,8 @@ class Router:
         # a coordinator's "bug: ..." title declares the type as the description's prefix does; only a
         # known type counts ("Epic: ..." or "Follow-up: ..." are labels, not types)
         labelled = type_prefix(title)
-        type_hints = [*type_hints, labelled if labelled in self._type_to_domain else None]
-        for hint in type_hints:  # the type field and the description's prefix each count
+        # the type field and the description's prefix each count
+        for hint in (*type_hints, labelled if labelled in self._type_to_domain else None):
             domain = self.domain_of_type(hint)
             if domain:
                 scores[domain].total += TYPE_WEIGHT
@@ -1150,52 +1247,15 @@ class Router:
                     hinted.append(domain)
                     reasons.append(f"type {hint!r} points to {domain}")
         totals = {name: score.total for name, score in scores.items()}
-        words = {name: list(score.words) for name, score in scores.items() if score.words}
         # a tie between what the head says and what the type says goes to the head: the type outvotes it, never ties
         # ("Add an export button to the audit log page" typed security is a button)
         headed = titled[1] if titled else None
         ranked = sorted(totals.items(), key=lambda item: (-item[1], -scores[item[0]].strong, item[0] != headed,
                                                           _rank(item[0], hinted)))
-        best, best_score = ranked[0]
-        if history is not None and (word := history.persons_word(title, description)) is not None \
-                and word.master != self.config.domains[best].master:
-            domain = max((name for name in totals if self.config.domains[name].master == word.master),
-                         key=lambda name: totals[name], default=word.master)
-            return Route(domain, word.master, 0.95, [*reasons, word.persons_reason(
-                f"{best} {best_score:g}" if best_score > 0 else "nothing (no routing word)")], totals,
-                         strong=True, decided_by=decided_by, described=described, words=words)
-        if history is not None:
-            close = [name for name, total in ranked if total >= best_score * (1 - NARROW_MARGIN)]
-            decided = self._by_history(history, title, description, close, reasons, totals)
-            if decided is not None:
-                return replace(decided, words=words)
-        if judge is not None and not ruled and not hinted:
-            decided = self._by_model(judge(), best, totals, reasons, history, title, description)
-            if decided is not None:
-                return replace(decided, words=words)
-        if best_score <= 0:
-            master = self.config.default_master
-            return Route(master, master, 0.3, [NO_WORDS], totals, words=words)
-        master = self.config.domains[best].master
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        confidence = round(min(0.99, 0.5 + 0.5 * (best_score - runner_up) / best_score), 2)
-        if not ruled and not hinted and not scores[best].strong:
-            # only hints ("report", "list", "owner") say whose it is, however far ahead: weak evidence, not 0.99
-            confidence = min(confidence, HINTS_ONLY_CONFIDENCE)
-        for index, reason in enumerate(reasons):  # a rule whose domain lost says so, not only what it read
-            lost = reason.rsplit(": ", 1)[-1]
-            if lost != best and lost in totals and ": " in reason:
-                reasons[index] = f"{reason}, outweighed ({best} {best_score:g} against {lost} {totals[lost]:g})"
-        if scores[best].words:
-            reasons.append(f"{best} words: {', '.join(scores[best].words[:6])}")
-        if best != master:
-            reasons.append(f"{best} work belongs to the {master} master")
-        second = ranked[1][0] if len(ranked) > 1 else None
-        if second is not None and runner_up >= best_score * (1 - NARROW_MARGIN):
-            unsure = TIE if runner_up == best_score else "a narrow margin: "
-            reasons.append(f"{unsure}{best} {best_score:g} against {second} {runner_up:g}")
-        return Route(best, master, confidence, reasons, totals, strong=scores[best].strong > 0 or best in hinted,
-                     decided_by=decided_by, described=described, words=words)
+        best = ranked[0][0]
+        return _Ruled(title, description, tuple(reasons), tuple(totals.items()), tuple(ranked), tuple(hinted), ruled,
+                      decided_by, described, scores[best].strong > 0, tuple(scores[best].words),
+                      tuple((name, tuple(score.words)) for name, score in scores.items() if score.words))
 
     def _by_history(self, history: History, title: str, description: str, close: list[str], reasons: list[str],
                     totals: dict[str, float]) -> Route | None:

@@ -92,6 +92,12 @@ def remembered(reader: Callable[[str], list[str]]) -> Callable[[str], list[str]]
     return fresh
 
 
+def forgotten_with_texts(clear: Callable[[], None]) -> None:
+    """Have :func:`forget_texts` call ``clear`` too (a reading kept elsewhere: the router's, by text and
+    configuration)."""
+    _MEMORIES.append(clear)
+
+
 def forget_texts() -> None:
     """Forget every remembered reading (tests; a measure of one classification's own work)."""
     for clear in _MEMORIES:
@@ -208,8 +214,9 @@ catalog keeps its sense)."""
 def in_its_sense(text: str) -> str:
     """``text`` with the routing words that have another sense there said in that sense, read by their role in the
     sentence: rotating what is no secret, a program's leaks (above), a held lock or a resource released, a game's or a
-    shop's inventory, a shop's catalog. The word counts only where its role is the master's ("Release 2.4 to the
-    stores", "the asset inventory", "Inventory the repositories", "the service catalog" keep theirs)."""
+    shop's inventory, a shop's catalog, a business's papers ("supporting docs"). The word counts only where its role is
+    the master's ("Release 2.4 to the stores", "the asset inventory", "Inventory the repositories", "the service
+    catalog" keep theirs)."""
     text = without_program_leaks(without_plain_rotation(text))
     lowered = text.lower()
     if "releas" in lowered:
@@ -218,7 +225,16 @@ def in_its_sense(text: str) -> str:
         text = _GAME_INVENTORY_RE.sub(lambda m: f"{m.group(1) or ''}stock", text)
     if "catalog" in lowered:
         text = _SHOP_CATALOG_RE.sub(lambda m: f"{m.group(1)}assortment", text)
+    if "doc" in lowered:
+        text = _PAPERWORK_RE.sub(lambda m: f"{m.group(1)} papers", text)
     return text
+
+
+_PAPERWORK_RE = re.compile(r"\b(supporting|customs|shipping|legal|tax|identity|id|kyc|scanned|signed|uploaded|loan|"
+                           r"insurance|claims?|travel|medical|patient|trade|hr|personnel)\s+(?:docs|documents)\b",
+                           re.IGNORECASE)
+"""A business's papers ("the supporting docs of a customs declaration", "uploaded documents"): records the work keeps
+or moves, not documentation to write (no docs domain)."""
 
 
 def split_identifiers(text: str) -> tuple[str, list[str]]:
@@ -696,7 +712,9 @@ _SMALL_EDITS = frozenset({"typos", "strings", "words", "links", "labels", "color
                           "characters", "spaces", "commas", "sentences", "options", "choices", "alternatives",
                           # the parts of one table, screen or setting: three filters (status, owner, due date)
                           "columns", "fields", "filters", "buttons", "tabs", "formats", "levels", "messages",
-                          "variables", "vars", "values", "settings", "flags"})
+                          "variables", "vars", "values", "settings", "flags",
+                          # what one upgrade or patch bumps: 5 packages (lodash, minimist, qs, ws, tar) are one bump's
+                          "packages", "dependencies", "deps", "libraries", "libs", "gems", "crates", "plugins"})
 
 
 def named_parts(text: str) -> list[str]:
@@ -893,6 +911,16 @@ _NOTICED_RE = re.compile(
     r"warns|warned|alerted|raised)\s[^.!?\n]*(?:[.!?]|$)", re.IGNORECASE | re.MULTILINE)
 
 
+_THOUSANDS_RE = re.compile(r"(?<![\d.,])(\d{1,3})((?:,\d{3})+)(?![\d,]\d|\.\d)")
+
+
+def plain_numbers(text: str) -> str:
+    """``text`` with the thousands commas of its numbers dropped ("all 2,300 laptops" -> "all 2300 laptops"): a
+    number's comma separates no pieces, items or clauses (a list of numbers, "3, 4 and 5", keeps its commas)."""
+    return _THOUSANDS_RE.sub(lambda found: found.group(1) + found.group(2).replace(",", ""), text) \
+        if "," in text else text
+
+
 def without_notice(text: str) -> str:
     """``text`` without the sentences that tell who noticed the work's cause ("Security flagged the openssl in our
     image.", "Monitoring warns the certificate expires in 15 days."): why the work came, not a domain of its own."""
@@ -908,13 +936,16 @@ _CONTINGENCY_RE = re.compile(
     r"^\s*(?:(?:roll-?\s?back|back-?\s?out|fallback)\s+plan\s*:"
     r"|(?:if|when|should|in\s+case)\b[^.;\n]{0,80}?\b(?:roll\s*-?back|revert|back\s+out)\b"
     r"|(?:and\s+|or\s+|otherwise\s+)?(?:roll\s*-?back|revert|back\s+out)\b[^.;\n]{0,80}?\b(?:if|when|unless|in\s+case|"
-    r"should|on\s+(?:failure|error))\b)", re.IGNORECASE)
+    r"should|on\s+(?:failure|error))\b"
+    r"|(?:and\s+|or\s+)?(?:halt|stop|pause|abort)(?:\s+(?:it|there|everything|the\s+(?:roll-?\s?out|deploy\w*|release|"
+    r"upgrade|migration|push)))?\s+(?:if|when|as\s+soon\s+as|should|on)\b)", re.IGNORECASE)
 
 
 def contingency(clause: str) -> bool:
     """Whether a clause is a rollback kept for failure ("Roll back from the snapshot if the smoke tests fail",
-    "Rollback plan: turn the read flag off"): part of the change it guards, neither a step of work nor another
-    master's part. Not a rollback asked for ("Roll back the audit-log service")."""
+    "Rollback plan: turn the read flag off"), or a stop condition of a rollout ("halt if the crash rate goes above
+    1%"): part of the change it guards, neither a step of work nor another master's part. Not a rollback asked for
+    ("Roll back the audit-log service"), nor a stop that is work ("Stop the old cron job")."""
     return bool(_CONTINGENCY_RE.match(clause))
 
 
