@@ -120,6 +120,11 @@ def test_a_task_file_refused_creates_no_folder(capsys: pytest.CaptureFixture[str
     code, out, err = run(capsys, tmp_path / "new", "submit", "--init", "--task-file", str(good))
     assert code == 0 and out == "t1\n" and "created the coordination folder" in err
     assert json.loads((tmp_path / "new/task-queue.json").read_text())["tasks"][0]["id"] == "t1"
+    broken = tmp_path / "broken.toml"  # a configuration refused: nothing made either, for submit and run
+    broken.write_text("nonsense = [\n")
+    for argv in (["submit", "--init", "Fix it"], ["run", "--init"]):
+        code, _, err = run(capsys, tmp_path / "not-yet", *argv, "--config", str(broken))
+        assert code == 2 and "configuration error" in err and not (tmp_path / "not-yet").exists()
 
 
 def test_resume_checks_the_subtask_before_answering(capsys: pytest.CaptureFixture[str], folder: Path) -> None:

@@ -307,6 +307,12 @@ def _main(args: argparse.Namespace) -> int:
         if isinstance(args.tasks, str):
             print(f"orchestrator submit: {args.task_file}: {args.tasks}; nothing submitted", file=sys.stderr)
             return EXIT_USAGE
+    if args.command in CREATES_FOLDER and not args.coordination_dir.exists():
+        try:  # a configuration refused after --init made the folder left a folder nobody asked for (ops25)
+            load_config(args.config, args.coordination_dir)
+        except ConfigError as exc:
+            print(f"orchestrator: configuration error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     problem = _folder_problem(args, console)
     if problem:
         print(f"orchestrator {args.command}: {problem}", file=sys.stderr)
