@@ -429,7 +429,9 @@ class Classifier(Router):
         lowered = title.lower()
         words = re.findall(r"[a-z][\w'-]*", lowered)
         if not 2 <= len(words) <= 7 or words[0] in self._verbs | ASKING_WORDS | OPENING_DETERMINERS \
-                or re.search(r"[?:]|\s[-–—]\s", title) or _FAILURE_RE.search(lowered):
+                or re.search(r"[?:]|\s[-–—]\s", title) or _FAILURE_RE.search(lowered) \
+                or _PROBLEM_RE.search(title) or _NOT_WORKING_RE.search(lowered):
+            # a symptom said without "is/are" ("Customer portal down", "Team workspaces not loading") is a failure
             return False
         return not any(word in _ONE_PART_WORDS or word.removesuffix("s") in _ONE_PART_WORDS for word in words)
 
@@ -1542,6 +1544,9 @@ _ON_IT_RE = re.compile(r"\s(?:to|onto|on|into|with|from|behind)\s+(?:it|them)\s*
 _PIECES_MARK_RE = re.compile(r"[,;]|:(?!\d)")
 """What splits a title into pieces or a label and its request; not a clock time's or a tag's colon ("Thursday 22:00",
 "python:3.12")."""
+_NOT_WORKING_RE = re.compile(r"\bnot\s+\w+ing\b")
+"""A thing that stopped doing what it does ("Team workspaces not loading", "Wiki search not working")."""
+
 _PROBLEM_RE = re.compile(r"\b(?:fail(?:s|ed|ing|ures?)?|broken|slow|full|leaks?|errors?|typos?|alerts?|flaky|wrong|"
                          r"drop(?:s|ped|ping)|los(?:es|ing)|"
                          r"bug|problem|issue|expired|down|regress(?:ed|ion)|timeouts?|timing\s+out|stuck|hangs?|"
