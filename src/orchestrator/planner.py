@@ -293,7 +293,7 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
 
 _NOUN_COMPOUND_RE = re.compile(r"^(?:test|review|build|release|report|upload|record|document|scan|audit|deploy|"
                                r"export|import|backup|log|change)\s+[a-z][\w-]*[^\Ws]s\s+(?!(?:and|or|to|for|in|on|of|with|"
-                               r"from|at|by|into|the|a|an|our|their|its|as|before|after|weekly|daily|nightly|now|again|"
+                               r"from|at|by|into|the|a|an|our|their|its|as|before|after|[a-z]+ly|faster|slower|now|again|"
                                r"first|then|that|which|where|when)\b)[a-z]", re.IGNORECASE)
 """A word that is a verb and a noun, then a plural and another noun (``Test results archive``, ``Build logs retention``,
 ``Release notes page``): one thing named, not a verb and its object (``Scan repos for secrets`` is)."""
@@ -1118,7 +1118,7 @@ def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
                 _stem(word) for word in _WORD_RE.findall(" ".join(other.text.lower().split()[:3]))}), None)
         if producer is None and (made := _MADE_BEFORE_RE.search(item.text)) is not None:
             # "delete the disabled accounts" after "disable what the audit finds": what that part's verb did
-            base = made["done"].lower().removesuffix("ed") if len(made["done"]) > 5 else ""
+            base = (participle_base(made["done"]) or "") if len(made["done"]) > 5 else ""
             producer = next((other for other in reversed(earlier) if base and _verb_of(other.text).startswith(base)),
                             None)
         if producer is None:  # "Mount the cameras" after "Get two inspection cameras from Keyence"
