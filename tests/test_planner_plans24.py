@@ -5,8 +5,9 @@ design. Each behaviour has its opposite. New phrasings, not the tasks of tests/d
 
 from __future__ import annotations
 
+from orchestrator.imperatives import as_work_text
 from orchestrator.models import QueueTask
-from orchestrator.planner import topic_of, work_verbs
+from orchestrator.planner import _work_words, topic_of, work_verbs
 from test_plan_wording import CLASSIFIER, plan_for, titles
 
 
@@ -32,6 +33,7 @@ def test_a_count_is_no_word_of_the_topic() -> None:
     assert _topic("Upgrade every 12 branch routers to IOS XE 17") == "branch routers"
     # a year names which one, and a count alone before one word stays
     assert _topic("Archive the 2024 payroll exports") == "2024 payroll exports"
+    assert _topic("Archive all 2024 payroll exports") == "2024 payroll exports"
     assert _topic("Patch all servers") == "all servers"
 
 
@@ -65,6 +67,13 @@ def test_how_things_are_before_a_colons_list_is_no_part() -> None:
                     "to fetch them from there.")
     assert not any(title.startswith(("Our 30 kiosks", "Implement the Our")) for title in titles(told))
     assert "Find every password" in titles(told)
+    # asks after the colon are kept, whatever told them
+    asks = plan_for("Kiosk cleanup", "Our 30 kiosks keep their admin passwords in different places: collect every "
+                    "password, store them in 1Password and rotate the old ones.")
+    assert any("collect every password" in title.lower() for title in titles(asks))
+    told_asks = as_work_text("Our 30 kiosks keep their admin passwords in different places: collect every password, "
+                             "store them in 1Password. Rotate the shared one.", _work_words(CLASSIFIER))
+    assert "collect every password" in told_asks
     # a need before a colon is work, and so are its things
     needs = plan_for("Kiosk booking portal", "The kiosk portal needs three pages: login, booking and receipts. Deploy "
                      "it to the depot cluster and add it to the software register.")

@@ -306,7 +306,7 @@ _AIM_RE = re.compile(r"^(?:please\s+)?(?:(?:prepare|prep|gear\s+up|get(?:ting)?\
 or the thing made ready (``Get the SCADA network ready for ...``)."""
 _COUNTED_TOPIC_RE = re.compile(r"^(?:(?:all|every|each)\s+(?:of\s+(?:the\s+|our\s+)?)?(?:(?!(?:19|20)\d\d\b)\d[\d,]*\s+)?"
                                r"|(?!(?:19|20)\d\d\b)\d[\d,]*\s+)"
-                               r"(?=[a-z][\w-]*\s+\S)", re.IGNORECASE)
+                               r"(?=[a-z0-9][\w-]*\s+\S)", re.IGNORECASE)
 """A count before the things of a topic (``all 40 carrier API credentials``, ``25 council websites``): no part of
 what they are, and it took a word of the four a topic keeps."""
 _NOUN_COMPOUND_RE = re.compile(r"^(?:test|review|build|release|report|upload|record|document|scan|audit|deploy|"
