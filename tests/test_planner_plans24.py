@@ -104,3 +104,28 @@ def test_credentials_moved_are_no_system_to_design() -> None:
                      "Build a service that hands short-lived database credentials to the apps, and deploy it to the "
                      "cluster.")
     assert any(title.startswith("Design ") for title in titles(built))
+
+
+def test_a_listed_thing_named_by_its_work_is_a_part_of_its_own() -> None:
+    told = plan_for("Onboard the new bakery franchise",
+                    "Crumb & Co opens on 3 May. We need a VPN tunnel to their till system, a security review of the "
+                    "firewall rules for their subnet, deployment of the order adapter to prod, and their entry in our "
+                    "supplier catalogue.")
+    assert "Run the security review of the firewall rules for their subnet" in titles(told)
+    assert "Deploy the order adapter to prod" in titles(told)
+    # a plain noun after an articled thing is more of that thing
+    joined = plan_for("Nightly sales report", "We need a sales report job across the stores, orders and returns "
+                      "databases, a dashboard for the managers and an export to the ERP.")
+    assert "Implement the sales report job across the stores, orders and returns databases" in titles(joined)
+
+
+def test_a_numbered_thing_told_by_what_it_does_is_kept() -> None:
+    told = plan_for("Hardening epic for the print fleet",
+                    "Epic for the spring audit: 1) an inventory of all printers and their firmware; 2) patch the "
+                    "firmware on the old models; 3) a nightly job that blocks printers when auditing is off.")
+    assert any("nightly job that blocks printers when auditing is off" in title for title in titles(told))
+    assert len([title for title in titles(told) if "printers" in title or "firmware" in title]) == 3
+    # a thing made without an article ("alerting on failures") is no step of its own here
+    things = plan_for("Data checks for the warehouse", "A rule engine, alerting on failures, a results dashboard and "
+                      "runbooks for the on-call.")
+    assert not any(title.endswith("dashboard and runbooks for the on-call") for title in titles(things))

@@ -861,7 +861,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
         raw = _lettered(segment) or _rejoined(listed_items(segment))
         if raw and any(f": {raw[0].strip()}" in line and _features_listed(line, verbs) for line in segment.splitlines()):
             raw = []  # "Build a supplier portal: invoice upload, delivery booking and ...": the portal's features
-        listed = [work for item in raw if (work := as_work(item, _work_words(classifier)))]
+        listed = [work for item in raw if (work := as_work(item, _work_words(classifier)) or _described(item))]
         # a line no listed item comes from is read on its own ("This quarter: a, b, c.\nReport to the CISO")
         lines = [line for line in segment.splitlines() if line.strip()
                  and not (listed and any(item.strip() and item.strip() in line for item in raw))]
@@ -1505,6 +1505,16 @@ _CONDITION_RE = re.compile(r"(?:once|when|whenever|after|before|if|as\s+soon\s+a
 sentence: it goes with the work after it, no part of its own (was ``Run the For the ISO 27001 ... audit``)."""
 
 
+def _described(item: str) -> str | None:
+    """A listed thing told by what it does (``4) a CI job that fails the pipeline when branch protection is off``):
+    a part, though its relative clause reads as a statement to the reader of sentences (was dropped)."""
+    return item.strip() if _DESCRIBED_RE.match(item.strip()) else None
+
+
+_DESCRIBED_RE = re.compile(r"(?:an?|one)\s+(?:[\w/.-]+\s+){0,3}?[\w/.-]+\s+(?:that|which)\s+(?!(?:is|are|was|were|has|had)\b)"
+                           r"[a-z]+s\b", re.IGNORECASE)
+
+
 def _condition_last(items: list[str]) -> list[str]:
     """A series that opens with its condition ("When HR marks someone as leaving, a job should disable the
     account, remove them from GitHub and revoke the certificate"): the condition goes with the first work, as
@@ -2048,7 +2058,8 @@ def _things(sentence: str, verbs: re.Pattern[str]) -> list[str]:
     things: list[str] = []
     articled = sum(bool(_ARTICLE_RE.match(piece)) for _, piece in pieces) * 2 >= len(pieces)
     for separator, piece in ((separator, piece.strip(" .")) for separator, piece in pieces):
-        if things and articled and not _ARTICLE_RE.match(piece) and "and" not in separator:
+        if things and articled and not _ARTICLE_RE.match(piece) and "and" not in separator \
+                and not _WORK_NOUN_RE.match(piece):  # "..., deployment to prod": a part, not more of the one before
             things[-1] += f", {piece}"  # "a job across the user, orders and analytics databases": one thing
         elif piece:
             things.append(piece)
@@ -2056,6 +2067,11 @@ def _things(sentence: str, verbs: re.Pattern[str]) -> list[str]:
 
 
 _ARTICLE_RE = re.compile(r"(?:an?|the|one|two|three|four|five|six|our|its|their)\s", re.IGNORECASE)
+_WORK_NOUN_RE = re.compile(r"(?:deployment|roll-?out|migration|release|registration|installation|hardening|decommissioning)"
+                           r"\s+(?:of|to|into|onto)\b", re.IGNORECASE)
+"""A listed step named by its work on something (``deployment to prod``, ``migration of the mailboxes``), no article
+needed: a part of its own among articled things, not the words of the thing before it (``alerting on failures``
+is a thing made, and may well be more of the one before it)."""
 
 
 def _unique(items: list[_Item]) -> list[_Item]:
