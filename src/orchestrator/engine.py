@@ -413,6 +413,18 @@ class Engine:
                             again=unseen or lost or more, failed=retry,
                             drafts=drafts)
 
+    def write_problem(self) -> str | None:
+        """Why the pickup's last writes failed and are being retried (the queue's claim, or handoffs of tasks still
+        waiting), for the service's status line; None when they were written. On a full disk that line is all anyone
+        sees: the events file cannot be appended to either."""
+        if self._update_problem is not None:
+            return f"queue not written: {self._update_problem}"
+        if self._handoff_problems:
+            first = min(self._handoff_problems)
+            many = len(self._handoff_problems)
+            return f"{many} handoff{'s' if many > 1 else ''} not written ({first}: {self._handoff_problems[first]})"
+        return None
+
     def _reused(self, task: QueueTask, master: str | None) -> str | None:
         """Why ``task`` is not the task whose plan or handoff carries its id, or None if it is."""
         plan = self.registry.get(f"orch-{task.id}")
