@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import psutil
 import pytest
 
-from conftest import queue_doc, queue_task, task, wait_for, write_by_rename
+from conftest import PATIENCE, WIDGET_SUBTASKS, queue_doc, queue_task, read_events, task, wait_for, write_by_rename
 
 pytestmark = pytest.mark.process
 
@@ -105,3 +109,113 @@ def test_a_service_that_writes_says_nothing_of_writes(folder: Path, service: Ser
     wait_for(lambda: queue_task(folder, "s1")["status"] == "assigned", what="taken")
     time.sleep(0.5)
     assert "not written" not in service.status() and "watching" in service.last
+
+
+# --- kill -9 at each rename of a step (strace -e inject), restart, compare with a run that was not cut ------------
+
+STRACE = shutil.which("strace")
+SWEEP = bool(os.environ.get("ATTACK25_SWEEP"))
+"""``make faults``: a cut at every rename of the step (minutes); else one cut, at the 4th (the plan written, the
+handoffs not yet), so that ``make test`` stays quick."""
+CUTS = range(1, 30) if SWEEP else range(4, 5)
+PLANNED = "orchestrator/tasks/orch-w.json"
+
+
+def _start(folder: Path, config: Path, inject: str | None = None) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "orchestrator", "run", "--coordination-dir", str(folder), "--config", str(config)]
+    if inject is not None:
+        assert STRACE is not None
+        command = [STRACE, "-f", "-qq", "-o", os.devnull, "-e", "trace=rename", "-e", f"inject=rename:{inject}", *command]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _subtask(folder: Path, name: str) -> dict[str, Any]:
+    plan = json.loads((folder / PLANNED).read_text())
+    return next(s for s in plan["subtasks"] if s["subtask_id"] == f"orch-w-{name}")
+
+
+def _report(folder: Path, *args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "orchestrator", "subtask", *args, "--worker-id", "wk",
+                           "--coordination-dir", str(folder)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+HANDOFFS = "masters/development/handoffs"
+STEPS: dict[str, tuple[tuple[str, ...], Callable[[Path], bool], list[str]]] = {
+    # a stage advance: design done, stage 2's two handoffs
+    "advance": (("complete", "orch-w-design", "--result", "ok"),
+                lambda f: all(_subtask(f, s)["handed_off_at"] for s in ("backend", "frontend")),
+                [f"{HANDOFFS}/{name}.json" for name in ("s1", "to-development-subtask-orch-w-backend",
+                                                         "to-development-subtask-orch-w-design",
+                                                         "to-development-subtask-orch-w-frontend")]),
+    # a retry: attempt 2's handoff
+    "retry": (("fail", "orch-w-design", "--reason", "flaky", "--transient"),
+              lambda f: _subtask(f, "design")["attempt"] == 2 and bool(_subtask(f, "design")["handed_off_at"]),
+              [f"{HANDOFFS}/{name}.json" for name in ("s1", "to-development-subtask-orch-w-design-attempt-2",
+                                                       "to-development-subtask-orch-w-design")]),
+}
+
+
+def _scene(folder: Path, config: Path, step: str) -> None:
+    """The widget's plan at stage 1 and a simple task routed; the daemon stopped; then the step's report."""
+    write_by_rename(folder / "task-queue.json", queue_doc(task("w", "Widget", subtasks=WIDGET_SUBTASKS), task("s1", SIMPLE)))
+    daemon = _start(folder, config)
+    try:
+        wait_for(lambda: _quiet_bool(lambda: bool(_subtask(folder, "design")["handed_off_at"])), what="stage 1")
+        wait_for(lambda: queue_task(folder, "s1")["status"] == "assigned", what="routed")
+    finally:
+        daemon.terminate()
+        assert daemon.wait(30) == 0
+    _report(folder, *STEPS[step][0])
+
+
+def _quiet_bool(check: Callable[[], bool]) -> bool:
+    try:
+        return check()
+    except (OSError, ValueError, KeyError, StopIteration):
+        return False
+
+
+def _settle(folder: Path, config: Path, step: str) -> tuple[list[str], Counter[tuple[Any, ...]]]:
+    """A daemon run until the step is done; what it leaves: the handoffs, and each event's key counted."""
+    starts = sum(e["type"] == "orchestrator_started" for e in read_events(folder))
+    daemon = _start(folder, config)
+    try:
+        wait_for(lambda: sum(e["type"] == "orchestrator_started" for e in read_events(folder)) > starts, what="started")
+        wait_for(lambda: _quiet_bool(lambda: STEPS[step][1](folder)), what=f"{step} done")
+        time.sleep(0.5)  # anything it would still do, done
+    finally:
+        daemon.terminate()
+        assert daemon.wait(30) == 0
+    for path in folder.rglob("*.json"):
+        json.loads(path.read_text())  # every file whole
+    said = Counter((e["type"], e.get("handoff_id"), e.get("subtask_id"), e.get("task_id"), e.get("stage"), e.get("attempt"))
+                   for e in read_events(folder) if e["type"] not in ("orchestrator_started", "orchestrator_stopped"))
+    return sorted(str(p.relative_to(folder)) for p in folder.glob("masters/*/handoffs/*.json")), said
+
+
+@pytest.mark.skipif(STRACE is None, reason="needs strace (its -e inject kills the daemon at a chosen rename)")
+@pytest.mark.parametrize("step", sorted(STEPS))
+def test_kill_9_at_each_rename_of_a_step_loses_and_doubles_nothing(tmp_path: Path, fast_config: Path, step: str) -> None:
+    expected = STEPS[step][2]  # what a run that was not cut leaves
+    for n in CUTS:
+        folder = tmp_path / f"cut-{n}" / "coordination"
+        folder.mkdir(parents=True)
+        _scene(folder, fast_config, step)
+        cut = _start(folder, fast_config, f"signal=SIGKILL:when={n}")
+        try:
+            cut.wait(5 * PATIENCE)
+            killed = True
+        except subprocess.TimeoutExpired:
+            killed = False
+        if not killed:  # the step has fewer renames than n: the sweep is over
+            for child in psutil.Process(cut.pid).children(recursive=True):
+                child.kill()
+            cut.kill()
+            cut.wait()
+            assert SWEEP and n > 3, f"strace cut nothing at rename {n}: nothing was tested"
+            return
+        handoffs, said = _settle(folder, fast_config, step)
+        assert handoffs == expected, f"cut at rename {n}"
+        assert not [key for key, count in said.items() if count > 1], f"said twice, cut at rename {n}"
+    assert not SWEEP, "more than 29 renames in one step"
