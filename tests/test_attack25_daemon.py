@@ -8,6 +8,7 @@ appended to either): it said "0 orchestrating, 0 blocked, 0 completed; watching 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -23,7 +24,9 @@ from typing import Any
 import psutil
 import pytest
 
-from conftest import PATIENCE, WIDGET_SUBTASKS, queue_doc, queue_task, read_events, task, wait_for, write_by_rename
+from orchestrator import events
+
+from conftest import PATIENCE, WIDGET_SUBTASKS, DaemonProcess, queue_doc, queue_task, read_events, task, wait_for, write_by_rename
 
 pytestmark = pytest.mark.process
 
@@ -219,3 +222,42 @@ def test_kill_9_at_each_rename_of_a_step_loses_and_doubles_nothing(tmp_path: Pat
         assert handoffs == expected, f"cut at rename {n}"
         assert not [key for key, count in said.items() if count > 1], f"said twice, cut at rename {n}"
     assert not SWEEP, "more than 29 renames in one step"
+
+
+# --- `orchestrator status` while the daemon cannot write the queue ----------------------------------------------
+
+
+def _status(folder: Path) -> str:
+    done = subprocess.run([sys.executable, "-m", "orchestrator", "status", "--coordination-dir", str(folder)],
+                          capture_output=True, text=True, timeout=60)
+    return done.stdout
+
+
+def test_status_says_the_daemon_cannot_write_the_queue_while_its_lock_is_held_and_not_after(
+    folder: Path, daemon: DaemonProcess
+) -> None:
+    holder = os.open(folder / "task-queue.json.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)  # another process's lock, held for ever (a stuck script)
+        write_by_rename(folder / "task-queue.json", queue_doc(task("s1", SIMPLE)))
+        said = wait_for(lambda: "cannot write it" in (out := _status(folder)) and out, what="status says it")
+        assert "still held by another process" in said and "1 pending" in said  # it showed '1 pending' alone
+    finally:
+        os.close(holder)  # let go
+    wait_for(lambda: queue_task(folder, "s1")["status"] == "assigned", what="taken once free")
+    wait_for(lambda: "cannot write it" not in _status(folder), what="status says nothing of it")
+
+
+def test_an_open_spell_is_the_last_one_said_that_nothing_ended() -> None:
+    def line(event_id: str) -> bytes:
+        return json.dumps({"type": "x", "event_id": event_id, "problem": event_id}).encode()
+
+    fault, cleared = "task-queue.json:update_failed", "task-queue.json:updated"
+    lines = b"\n".join([line(f"{fault}:1"), line(f"{cleared}:1"), line(f"{fault}:2"), b"{torn"])
+    assert (events.open_spell(lines, fault, cleared) or {}).get("problem") == f"{fault}:2"
+    assert events.open_spell(lines + b"\n" + line(f"{cleared}:2"), fault, cleared) is None
+    assert events.open_spell(lines, "other:update_failed", "other:updated") is None
+    # rotated away: known by the mark's numbers alone
+    assert events.open_spell(b"", fault, cleared, {fault: 3, cleared: 2}) == {"event_id": f"{fault}:3"}
+    assert events.open_spell(b"", fault, cleared, {fault: 3, cleared: 3}) is None
+    assert events.open_spell(line(f"{fault}:4"), fault, cleared, {fault: 3, cleared: 3}) is not None

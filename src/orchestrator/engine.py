@@ -31,7 +31,7 @@ from orchestrator.memory import RoutingMemory
 from orchestrator.models import MASTERS, Classification, Plan, QueueTask, normalize_master
 from orchestrator.moves import Moves, handoff_failed, moved_to_plan
 from orchestrator.moves import event_key as _key
-from orchestrator.outbox import QUEUE_SCOPE, Fault, Outbox
+from orchestrator.outbox import QUEUE_SCOPE, UPDATE_FAILED, Fault, Outbox
 from orchestrator.planner import PlanError, build_plan, builtin_drafts, drafts_from_json
 from orchestrator.planner_answer import plan_from_answer
 from orchestrator.planner_prompt import PromptError, load_template, render
@@ -41,8 +41,6 @@ from orchestrator.timestamps import format_timestamp, parse_timestamp
 
 UNREADABLE = Fault(f"{QUEUE_SCOPE}:unreadable", f"{QUEUE_SCOPE}:recovered")
 """The queue does not parse (``queue_unreadable``) until it does (``queue_recovered``)."""
-UPDATE_FAILED = Fault(f"{QUEUE_SCOPE}:update_failed", f"{QUEUE_SCOPE}:updated")
-"""A pass's claim could not write the queue (its lock held, a full disk) until one could (``write_recovered``)."""
 
 TASKS_PER_PASS = 100
 """New tasks one pass takes at most (the rest in the passes right after). A burst of thousands taken
