@@ -60,8 +60,8 @@ install-service: $(STAMP)
 	sudo $(BIN)/orchestrator service --install --coordination-dir $(abspath $(DIR)) --user $(RUN_AS)
 
 faults: $(STAMP)
-	FAULT_ROUNDS=50 FAULT_WRITES=40 HOSTILE=full ATTACK11_WALKS=200 ATTACK11_STEPS=300 $(BIN)/python -m pytest -q -n 2 \
-		tests/test_faults.py tests/test_hostile.py tests/test_attack11.py
+	FAULT_ROUNDS=50 FAULT_WRITES=40 HOSTILE=full ATTACK11_WALKS=200 ATTACK11_STEPS=300 ATTACK25_SWEEP=1 $(BIN)/python -m pytest -q -n 2 \
+		tests/test_faults.py tests/test_hostile.py tests/test_attack11.py tests/test_attack25_daemon.py
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py

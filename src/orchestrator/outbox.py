@@ -47,6 +47,11 @@ class Fault:
     cleared: str
 
 
+UPDATE_FAILED = Fault(f"{QUEUE_SCOPE}:update_failed", f"{QUEUE_SCOPE}:updated")
+"""A pass's claim could not write the queue (its lock held, a full disk) until one could (``write_recovered``);
+here, not in the engine, as ``status`` reads its spells too."""
+
+
 class Outbox:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store

@@ -14,6 +14,7 @@ from orchestrator.console import PLAIN, Palette, one_line
 from orchestrator.evidence import guess
 from orchestrator.intake import ASSIGNED_BY
 from orchestrator.models import PLAN_ENDED, Plan, PlanStatus, describe, normalize_master
+from orchestrator.outbox import UPDATE_FAILED
 from orchestrator.registry import summary
 from orchestrator.store import EVENT_TAIL_BYTES, Store, StoreError
 from orchestrator.timestamps import utc_now
@@ -99,6 +100,8 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
                     entry["resume"] = (f"orchestrator resume {plan.orchestration_id} "
                                        f"--retry|--skip {plan.blocking_subtask} or --abort")
     pid = daemon_control.holder_passive(layout.daemon_lock)
+    if pid is not None and (failing := _queue_not_written(store)) is not None:  # its lock held, a full disk: retried
+        queue["not_written"] = failing.get("problem") or "its last write failed (see orchestrator events)"
     unreadable += [o["problem"] for o in orchestrations if "problem" in o]
     picture: dict[str, Any] = {"daemon": {"running": pid is not None, "pid": pid or None}, "queue": queue,
                                "blocked": blocked, "orchestrations": orchestrations, "problems": unreadable}
@@ -143,17 +146,31 @@ GUESSES_SHOWN = 10
 """``status`` lists this many guesses (``--json``: all); a backlog of them is a count, not a screen."""
 
 
-def lock_waits(store: Store) -> dict[str, dict[str, Any]]:
-    """The subtask files whose lock wait the end of the events file leaves open (status and the web view)."""
+def _said(store: Store) -> tuple[bytes, dict[str, Any] | None]:
+    """The events file's tail, and the daemon's events mark's series (each series' last number, kept across a
+    rotation of the events file, attack24)."""
     try:
         tail = store.read_tail(store.layout.events, EVENT_TAIL_BYTES)
     except OSError:
         tail = b""
-    try:  # the daemon's events mark: each series' last number, kept across a rotation of the events file (attack24)
+    try:
         series = store.read_json(store.layout.events_mark).get("series")
     except (StoreError, AttributeError):
         series = None
-    found = events.open_lock_waits(tail, series if isinstance(series, dict) else None)
+    return tail, series if isinstance(series, dict) else None
+
+
+def _queue_not_written(store: Store) -> dict[str, Any] | None:
+    """The running daemon's open ``queue_update_failed`` spell (no ``write_recovered`` yet): it has taken tasks it
+    cannot mark in the queue (attack25: a lock held for ever showed only '1 pending', as if nothing were wrong)."""
+    tail, series = _said(store)
+    return events.open_spell(tail, UPDATE_FAILED.key, UPDATE_FAILED.cleared, series)
+
+
+def lock_waits(store: Store) -> dict[str, dict[str, Any]]:
+    """The subtask files whose lock wait the end of the events file leaves open (status and the web view)."""
+    tail, series = _said(store)
+    found = events.open_lock_waits(tail, series)
     for subtask_id, said in found.items():
         if "path" not in said:  # its write_failed rotated away: the file is the subtask's
             with contextlib.suppress(StoreError):
@@ -199,6 +216,8 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
         lines.append(f"  ! {queue['problem']}")
         if queue["problem"] in status.get("problems", ()):  # unreadable, not only missing: what to do, as doctor says
             lines.append("    -> fix the file by hand: the daemon never rewrites a file it cannot read")
+    if "not_written" in queue:
+        lines.append(f"  ! the daemon cannot write it, and retries: {queue['not_written']}")
     counts = ", ".join(f"{n} {palette.status(s)}" for s, n in queue["by_status"].items()) or "empty"
     lines.append(f"  {queue['tasks']} tasks: {counts}")
     lines.append(f"  routed by the orchestrator and not yet picked up: {queue['routed_by_orchestrator']}")
