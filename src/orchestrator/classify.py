@@ -176,9 +176,14 @@ and a certificate expiring. Their steps (rotate, restrict, purge; order, import,
 signed build) are the routine's, when one master does them all and none makes a new thing."""
 _LEAKED_RE = re.compile(
     r"\b(?:(?:api|access|signing|ssh|deploy|private)[ -])?(?:keys?|tokens?|secrets?|passwords?|credentials?|keystores?)\b"
-    r"[^.\n]{0,60}?\b(?:committed|leaked|exposed|pushed|posted|pasted|checked\s+in|printed|logged)\b", re.IGNORECASE)
-"""A secret reported exposed ("Google Maps API key committed in keys.xml", "Signing key exposed in build logs"):
-a finding, whose response (revoke or rotate it, restrict the new one, purge it) is one routine."""
+    r"[^.\n]{0,60}?\b(?:committed|leaked|exposed|pushed|posted|pasted|checked\s+in|printed|logged|hard-?coded|"
+    r"in\s+(?:plain|clear)[ -]?text|(?:is|are|sits?|sitting|lives?|left|found|stored)\s+in\s+(?:the\s+|our\s+|an?\s+)?"
+    r"(?:[\w-]+\s+)?(?:repos?|repository|repositories|git|github|gitlab|source|code|codebase|wiki|[\w-]+\.(?:json|ya?ml|"
+    r"xml|env|config|properties|ini|toml|tf)))\b", re.IGNORECASE)
+"""A secret reported exposed ("Google Maps API key committed in keys.xml", "Signing key exposed in build logs"), or
+reported sitting where a secret must not be ("Payroll bank-interface password is in the repo", "... hardcoded in
+Config.swift", "... in plain text"): a finding, whose response (revoke or rotate it, restrict the new one, purge it)
+is one routine. Not a secret asked to be put somewhere ("Store the API key in Key Vault")."""
 _PERSON_ROUTINE_RE = re.compile(
     r"\s*(?:please\s+)?(?:offboard|off-board|onboard|on-board|deprovision)\s+"
     r"(?!(?:the\s+|our\s+|an?\s+|all\s+|every\s+)?(?:[\w-]+\s+)?(?:vendors?|suppliers?|partners?|customers?|clients?|"

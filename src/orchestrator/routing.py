@@ -270,7 +270,7 @@ they record what exists."""
 DETERMINERS = re.compile(r"\s+(?:the|a|an|our|all|every|each|its|their|this|these|those|v?\d)", re.IGNORECASE)
 _FAILURE_RE = re.compile(
     r"\b(?:crash(?:es|ed|ing)?|breaks|broke|broken|fails|failing|failed|hangs|hanging|freezes|frozen|throws|"
-    r"(?<=[a-z]\s)(?:break|fail|hang|crash|freeze)|"
+    r"(?<=[a-z]\s)(?:break|fail|hang|crash|freeze|lose)|"
     r"exits\s+(?:with\s+)?(?:\d+|non-zero|an?\s+error|early)|errors\s+out|times\s+out|timing\s+out|"
     r"returns\s+(?:an?\s+|the\s+)?(?:\d{3}|error|empty|wrong|null|nothing|stale|blank|duplicate)|"
     r"(?:is|are)\s+(?:slow|broken|wrong|missing|empty|blank|stuck|off\s+by|cut\s+off|misaligned|garbled|duplicated)|"
@@ -302,6 +302,10 @@ _CERT_EXPIRY_RE = re.compile(r"^\s*(?:[^\s.!?]+\s+){0,3}?(?:certs?|certificates?
                              re.IGNORECASE)
 """A title whose subject is a certificate that expires, whatever names it in between ("cert for api.example.com
 expires friday"): renewing it (not "Add a certificate expiry column", not "Warn users when their certificate ...")."""
+_PRESENTED_CERT_RE = re.compile(r"\b(?:client|m-?tls|saml|idp|sso|federation|token[- ]signing|jwt[- ]signing|s/?mime)\b"
+                                r"(?:\s+[\w-]+){0,2}?\s+(?:certs?|certificates?)\b", re.IGNORECASE)
+"""A certificate we present to prove who we are (an mTLS client certificate, an IdP's SAML signing certificate): a
+credential, security's; not one a server serves (a load balancer's, an ingress's) nor a build's code signing one."""
 _COMPILE_ERROR_RE = re.compile(
     r"\b(?:cannot\s+find\s+(?:module|symbol|name|package)|module\s+not\s+found|unresolved\s+(?:import|reference)|"
     r"undefined\s+reference|undefined:\s|syntax\s+error|does\s+not\s+exist\s+on\s+type|is\s+not\s+assignable\s+to|"
@@ -835,6 +839,13 @@ class Router:
             # staged rollout, whatever the flag switches on
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is a staged rollout ({title.strip()!r})")
             return "rollout", "cicd"
+        if _CERT_EXPIRY_RE.search(named) and _PRESENTED_CERT_RE.search(named) and "security" in scores:
+            # "DHL API client certificate expires on 12 December", "IdP SAML signing certificate expires 14 Dec": a
+            # certificate we present to prove who we are is a credential, renewed as one; every such task over dev and
+            # the tuning sets is labelled security (a served one, on a load balancer or an ingress, stays cicd's)
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT,
+                         f"a credential certificate expiring: its renewal ({head!r})")
+            return "renewal", "security"
         if _CERT_EXPIRY_RE.search(named) and "cicd" in scores:  # "cert for api.example.com expires friday!!"
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"a certificate expiring: its renewal ({head!r})")
             return "renewal", "cicd"
