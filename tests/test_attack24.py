@@ -224,3 +224,28 @@ def test_what_came_after_the_append_across_a_clock_set_back_is_still_announced_a
     box.emit("handoff_created", key="orch-c:handoff:s1:1", hold="orch-c", orchestration_id="orch-c")
     handoff = box.held("orch-c")  # in the plan's file; a kill -9 before the pass's append
     assert _rotated_and_restarted(store, clock).restore("orch-c", handoff) == 1
+
+
+def test_an_append_after_a_clock_set_back_between_passes_keeps_the_earlier_ones_announced_after_a_rotation(
+        tmp_path: Path) -> None:
+    """review26: the same case as the one above, across two passes: a handoff appended, the wall clock set back, the
+    next pass's append earlier by the clock. The mark took the second append's time as 'announced until' and, after
+    a rotation and a restart, the handoff was announced again (its file written again). The mark keeps the latest
+    time it ever said; the near case (a handoff later than both, not appended) is still said."""
+    store, clock, box = outbox_on_disk(tmp_path)
+    clock.advance(3600)
+    box.emit("handoff_created", key="orch-a:handoff:s1:1", hold="orch-a", orchestration_id="orch-a")
+    handoff = box.held("orch-a")
+    box.release("orch-a")
+    box.flush()
+    clock.jump(-3600)  # set back between two passes
+    box.emit("subtask_started", key="orch-b:s1:1:started", hold="orch-b", orchestration_id="orch-b")
+    started = box.held("orch-b")
+    box.release("orch-b")
+    box.flush()
+    clock.jump(3601)
+    box.emit("handoff_created", key="orch-c:handoff:s1:1", hold="orch-c", orchestration_id="orch-c")
+    later = box.held("orch-c")  # in the plan's file; a kill -9 before the pass's append
+    restarted = _rotated_and_restarted(store, clock)
+    assert restarted.restore("orch-a", handoff) == 0 and restarted.restore("orch-b", started) == 0
+    assert restarted.restore("orch-c", later) == 1

@@ -1493,6 +1493,13 @@ def test_part_of_a_plan_and_a_sure_model(title: str, likely: float, decision: st
     ("Rename team workspaces", "", MODEL_CAPABILITY_MIN, "simple"),
     ("Team workspaces?", "", MODEL_CAPABILITY_MIN, "simple"),
     ("The shop's loyalty points expire in June", "", MODEL_CAPABILITY_MIN, "simple"),
+    # ... nor a symptom said without "is/are" (review26: these were planned), each caught by its own check
+    ("Customer portal down", "", MODEL_CAPABILITY_MIN, "simple"),
+    ("Shared drive full", "", MODEL_CAPABILITY_MIN, "simple"),
+    ("Team workspaces not loading", "", MODEL_CAPABILITY_MIN, "simple"),
+    ("Live sports streaming freezes", "", MODEL_CAPABILITY_MIN, "simple"),
+    # ... nor one part of a thing said in the plural
+    ("Gradebook exports", "", MODEL_CAPABILITY_MIN, "simple"),
 ])
 def test_a_bare_capability_leans_on_the_model(title: str, description: str, likely: float, decision: str) -> None:
     decided = Classifier(ClassifierConfig(), _Judging(likely)).classify(QueueTask.model_validate(

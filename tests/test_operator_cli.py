@@ -109,6 +109,24 @@ def test_a_blank_title_is_refused(capsys: pytest.CaptureFixture[str], folder: Pa
     assert code == 2 and "title is empty" in err and not missing.exists()  # refused before anything is created
 
 
+def test_a_task_file_refused_creates_no_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """ops25: ``submit --init --task-file BAD`` made the folder, then refused the file: a refusal writes nothing."""
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"title": ""}]')
+    code, _, err = run(capsys, tmp_path / "not-yet", "submit", "--init", "--task-file", str(bad))
+    assert code == 2 and "empty" in err and "nothing submitted" in err and not (tmp_path / "not-yet").exists()
+    good = tmp_path / "good.json"  # the near case: a good file with --init makes the folder and the queue
+    good.write_text('[{"title": "Fix the XSS in the login form", "id": "t1"}]')
+    code, out, err = run(capsys, tmp_path / "new", "submit", "--init", "--task-file", str(good))
+    assert code == 0 and out == "t1\n" and "created the coordination folder" in err
+    assert json.loads((tmp_path / "new/task-queue.json").read_text())["tasks"][0]["id"] == "t1"
+    broken = tmp_path / "broken.toml"  # a configuration refused: nothing made either, for submit and run
+    broken.write_text("nonsense = [\n")
+    for argv in (["submit", "--init", "Fix it"], ["run", "--init"]):
+        code, _, err = run(capsys, tmp_path / "not-yet", *argv, "--config", str(broken))
+        assert code == 2 and "configuration error" in err and not (tmp_path / "not-yet").exists()
+
+
 def test_resume_checks_the_subtask_before_answering(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
     plan = with_plan(folder, capsys)
     code, _, err = run(capsys, folder, "resume", "orch-dry-run", "--skip", "orch-dry-run-s99-nothing")
@@ -354,6 +372,19 @@ def test_status_filters_and_eta(capsys: pytest.CaptureFixture[str], folder: Path
     assert data["tasks"] == [] and data["orchestrations"] == []
     text = run(capsys, folder, "status")[1]
     assert "ETA " in text and "tasks (" not in text
+
+
+def test_a_filtered_status_says_how_many_orchestrations_it_left_out(capsys: pytest.CaptureFixture[str],
+                                                                     folder: Path) -> None:
+    """ops25: ``status --state assigned --master inventory`` said "orchestrations none" while 5 ran."""
+    with_plan(folder, capsys)
+    text = run(capsys, folder, "status", "--state", "assigned", "--master", "security")[1]
+    assert "orchestrations\n  none match (1 other)" in text
+    assert json.loads(run(capsys, folder, "status", "--json", "--state", "assigned")[1])["orchestrations_left_out"] == 1
+    shown = run(capsys, folder, "status", "--master", "security")[1]  # it matches: listed, nothing left out said
+    assert "orch-dry-run" in shown and "none match" not in shown
+    (folder / "orchestrator/tasks/orch-dry-run.json").unlink()  # no plan at all: none, as before
+    assert "orchestrations\n  none\n" in run(capsys, folder, "status", "--state", "assigned")[1] + "\n"
 
 
 def test_status_refuses_a_state_nothing_can_be_in(capsys: pytest.CaptureFixture[str], folder: Path) -> None:

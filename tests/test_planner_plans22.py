@@ -127,6 +127,8 @@ def test_a_verb_that_is_a_noun_before_a_compound_names_the_thing() -> None:
 def test_a_verb_before_its_plural_object_stays_a_verb() -> None:
     assert _topic("Scan repos for leaked keys") == "repos"
     assert _topic("Test backups weekly") == "backups weekly"
+    # any adverb after the plural, not only weekly/daily/nightly (review26: "Test restores monthly" was a compound)
+    assert _topic("Test restores monthly") == "restores monthly"
 
 
 def test_a_result_wanted_said_as_done_keeps_its_verb() -> None:

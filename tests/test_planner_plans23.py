@@ -64,6 +64,10 @@ def test_a_condition_or_a_participle_that_names_a_part_waits_for_it() -> None:
     made = plan_for("Dormant guest accounts", "Audit the guest accounts in Entra ID for ones unused in 60 days, "
                     "disable what the audit finds, and delete the disabled accounts after 30 days.")
     assert _stage(made, "Disable what the audit finds") < _stage(made, "Delete the disabled accounts")
+    # a participle with a doubled consonant is its verb's too (review26: "stopped" was read as "stopp")
+    stopped = plan_for("Old build agents", "Audit the build agents on the Jenkins host for ones idle in 90 days, "
+                       "stop what the audit finds, and delete the stopped agents from the controller.")
+    assert _stage(stopped, "Stop what the audit finds") < _stage(stopped, "Delete the stopped agents")
 
 
 def test_a_state_of_something_else_and_a_participle_no_part_did_wait_for_nothing() -> None:

@@ -239,3 +239,25 @@ def test_a_plans_unwritten_effects_are_said_once_across_restarts_and_once_over()
     sim.tick(1)
     assert [e["event_id"] for e in sim.events("write_failed") if e.get("subtask_id") is None] == [
         f"{ORCH}:unwritten:1", f"{ORCH}:unwritten:2"]
+
+
+def test_a_plans_unwritten_spell_mended_while_the_daemon_was_down_is_said_over_after_the_restart() -> None:
+    """review26: the start reads a plan's open ``unwritten`` spell back (``Supervisor`` marks it said before this
+    start); without that, a spell whose cause was mended while no daemon ran (the queue repaired, then the restart) was
+    never said over: the first write after the restart succeeds, and only a failure seen by this process was closed.
+    The near case: a plan whose spell was closed before the restart says no second ``write_recovered``."""
+    sim = started()
+    queue = sim.store.files[sim.layout.queue]
+    sim.store.files[sim.layout.queue] = b"{not json"
+    sim.tick(1)
+    sim.report(sid("design"), "fail", reason="x", worker_id="w1", transient=False)  # blocked: its queue task waits
+    sim.tick(1)
+    assert [e["event_id"] for e in sim.events("write_failed") if e.get("subtask_id") is None] == [f"{ORCH}:unwritten:1"]
+    sim.store.files[sim.layout.queue] = queue  # mended while no daemon runs
+    sim = sim.restart()
+    sim.tick(1)
+    assert sim.queue_task("w")["status"] == "blocked"
+    assert [e["event_id"] for e in sim.events("write_recovered", orchestration_id=ORCH)] == [f"{ORCH}:written:1"]
+    sim = sim.restart()
+    sim.tick(1)
+    assert [e["event_id"] for e in sim.events("write_recovered", orchestration_id=ORCH)] == [f"{ORCH}:written:1"]

@@ -176,9 +176,14 @@ and a certificate expiring. Their steps (rotate, restrict, purge; order, import,
 signed build) are the routine's, when one master does them all and none makes a new thing."""
 _LEAKED_RE = re.compile(
     r"\b(?:(?:api|access|signing|ssh|deploy|private)[ -])?(?:keys?|tokens?|secrets?|passwords?|credentials?|keystores?)\b"
-    r"[^.\n]{0,60}?\b(?:committed|leaked|exposed|pushed|posted|pasted|checked\s+in|printed|logged)\b", re.IGNORECASE)
-"""A secret reported exposed ("Google Maps API key committed in keys.xml", "Signing key exposed in build logs"):
-a finding, whose response (revoke or rotate it, restrict the new one, purge it) is one routine."""
+    r"[^.\n]{0,60}?\b(?:committed|leaked|exposed|pushed|posted|pasted|checked\s+in|printed|logged|hard-?coded|"
+    r"in\s+(?:plain|clear)[ -]?text|(?:is|are|sits?|sitting|lives?|left|found|stored)\s+in\s+(?:the\s+|our\s+|an?\s+)?"
+    r"(?:[\w-]+\s+)?(?:repos?|repository|repositories|git|github|gitlab|source|code|codebase|wiki|[\w-]+\.(?:json|ya?ml|"
+    r"xml|env|config|properties|ini|toml|tf)))\b", re.IGNORECASE)
+"""A secret reported exposed ("Google Maps API key committed in keys.xml", "Signing key exposed in build logs"), or
+reported sitting where a secret must not be ("Payroll bank-interface password is in the repo", "... hardcoded in
+Config.swift", "... in plain text"): a finding, whose response (revoke or rotate it, restrict the new one, purge it)
+is one routine. Not a secret asked to be put somewhere ("Store the API key in Key Vault")."""
 _PERSON_ROUTINE_RE = re.compile(
     r"\s*(?:please\s+)?(?:offboard|off-board|onboard|on-board|deprovision)\s+"
     r"(?!(?:the\s+|our\s+|an?\s+|all\s+|every\s+)?(?:[\w-]+\s+)?(?:vendors?|suppliers?|partners?|customers?|clients?|"
@@ -429,7 +434,9 @@ class Classifier(Router):
         lowered = title.lower()
         words = re.findall(r"[a-z][\w'-]*", lowered)
         if not 2 <= len(words) <= 7 or words[0] in self._verbs | ASKING_WORDS | OPENING_DETERMINERS \
-                or re.search(r"[?:]|\s[-–—]\s", title) or _FAILURE_RE.search(lowered):
+                or re.search(r"[?:]|\s[-–—]\s", title) or _FAILURE_RE.search(lowered) \
+                or _PROBLEM_RE.search(title) or _NOT_WORKING_RE.search(lowered):
+            # a symptom said without "is/are" ("Customer portal down", "Team workspaces not loading") is a failure
             return False
         return not any(word in _ONE_PART_WORDS or word.removesuffix("s") in _ONE_PART_WORDS for word in words)
 
@@ -1542,6 +1549,9 @@ _ON_IT_RE = re.compile(r"\s(?:to|onto|on|into|with|from|behind)\s+(?:it|them)\s*
 _PIECES_MARK_RE = re.compile(r"[,;]|:(?!\d)")
 """What splits a title into pieces or a label and its request; not a clock time's or a tag's colon ("Thursday 22:00",
 "python:3.12")."""
+_NOT_WORKING_RE = re.compile(r"\bnot\s+\w+ing\b")
+"""A thing that stopped doing what it does ("Team workspaces not loading", "Wiki search not working")."""
+
 _PROBLEM_RE = re.compile(r"\b(?:fail(?:s|ed|ing|ures?)?|broken|slow|full|leaks?|errors?|typos?|alerts?|flaky|wrong|"
                          r"drop(?:s|ped|ping)|los(?:es|ing)|"
                          r"bug|problem|issue|expired|down|regress(?:ed|ion)|timeouts?|timing\s+out|stuck|hangs?|"

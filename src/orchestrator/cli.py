@@ -302,6 +302,17 @@ def _main(args: argparse.Namespace) -> int:
         if wrong:
             print(f"orchestrator submit: {wrong}", file=sys.stderr)
             return EXIT_USAGE
+        # the task file too: a file refused after --init made the folder left a folder nobody asked for (ops25)
+        args.tasks = None if args.task_file is None else _submitted_tasks(args.task_file)
+        if isinstance(args.tasks, str):
+            print(f"orchestrator submit: {args.task_file}: {args.tasks}; nothing submitted", file=sys.stderr)
+            return EXIT_USAGE
+    if args.command in CREATES_FOLDER and not args.coordination_dir.exists():
+        try:  # a configuration refused after --init made the folder left a folder nobody asked for (ops25)
+            load_config(args.config, args.coordination_dir)
+        except ConfigError as exc:
+            print(f"orchestrator: configuration error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     problem = _folder_problem(args, console)
     if problem:
         print(f"orchestrator {args.command}: {problem}", file=sys.stderr)
@@ -394,12 +405,8 @@ def _new_task_fields() -> dict[str, Any]:
 
 
 def _submit(args: argparse.Namespace, config: Config) -> int:
-    if args.task_file is not None:
-        loaded = _submitted_tasks(args.task_file)
-        if isinstance(loaded, str):
-            print(f"orchestrator submit: {args.task_file}: {loaded}; nothing submitted", file=sys.stderr)
-            return EXIT_USAGE
-        tasks = loaded
+    if args.tasks is not None:  # the task file's, read and checked before the folder was looked at
+        tasks = args.tasks
     else:
         task: dict[str, Any] = {"title": args.title, "description": args.description, "type": args.type,
                                 "priority": args.priority or "medium"} | _new_task_fields()

@@ -118,7 +118,12 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "cluster-admin", "root account", "rootkit", "trojan", "backdoor", "reverse shell", "cryptominer",
                       "admin role", "admin roles", "admin account", "admin accounts", "people who left",
                       "users who left", "employees who left", "staff who left", "who left the company", "leavers",
-                      "her last day", "his last day", "their last day"],
+                      "her last day", "his last day", "their last day",
+                      # a legal request for the records held (a records request, a hold, a subpoena): the corpora
+                      # label it security, as a data subject's request ("GDPR erasure request #4471"). Not "dsar"
+                      # itself: a DSAR's pull "from the app database" then names two domains and plans it (cx14-023)
+                      "ediscovery", "e-discovery", "legal hold", "litigation hold", "records request",
+                      "records requests", "foia", "subpoena"],
             lead_verbs=["revoke", "redact", "rotate", "pentest", "pen test", "pen-test", "fuzz",
                         "harden", "quarantine", "restrict", "block", "lock",
                         "hash", "mask", "take away", "offboard", "anonymise", "anonymize", "pseudonymise",
@@ -160,7 +165,9 @@ def _default_domains() -> dict[str, DomainConfig]:
                       "liveness probe", "hpa", "autoscal", "replicas", "ingress", "base image", "image tag",
                       "roll out", "rollout", "retag", "every pull request", "every pr", "every push", "every commit",
                       "pr checks", "required checks", "status checks", "previous version", "previous release",
-                      "last known good", "back to last", "build agent", "build agents", "certificate expir",
+                      "last known good", "back to last", "build agent", "build agents",
+                      # a build machine by Azure DevOps' and Jenkins' names for it ("Self-hosted agent BLD-02 offline")
+                      "self-hosted agent", "self-hosted agents", "agent pool", "agent pools", "certificate expir",
                       "cert expir", "expired certificate", "expiring certificate", "certificate renewal",
                       "app store", "app stores", "play store", "testflight", "synthetic check", "synthetic checks",
                       "pagerduty", "opsgenie", "alertmanager", "datadog", "alert on", "alert when",

@@ -97,7 +97,9 @@ class Core:
 
     @property
     def status_line(self) -> str:
-        return self.registry.status_line
+        """The service's ``STATUS=``: the counts, and what cannot be written while it is retried."""
+        problem = self.engine.write_problem()
+        return f"{self.registry.status_line}; retrying: {problem}" if problem else self.registry.status_line
 
     def start(self, **started: Any) -> PassResult:
         """Announce the start, rebuild the view from the files, finish interrupted work.

@@ -25,13 +25,14 @@ from orchestrator import handoffs, intake, progress, queue_edits
 from orchestrator.classify import Classifier
 from orchestrator.clock import Clock, iso
 from orchestrator.config import Config, Settings
+from orchestrator.evidence import evidence
 from orchestrator.external import ExternalPlannerError, Rejection, consult
 from orchestrator.intake import Changes
 from orchestrator.memory import RoutingMemory
 from orchestrator.models import MASTERS, Classification, Plan, QueueTask, normalize_master
 from orchestrator.moves import Moves, handoff_failed, moved_to_plan
 from orchestrator.moves import event_key as _key
-from orchestrator.outbox import QUEUE_SCOPE, Fault, Outbox
+from orchestrator.outbox import QUEUE_SCOPE, UPDATE_FAILED, Fault, Outbox
 from orchestrator.planner import PlanError, build_plan, builtin_drafts, drafts_from_json
 from orchestrator.planner_answer import plan_from_answer
 from orchestrator.planner_prompt import PromptError, load_template, render
@@ -41,8 +42,6 @@ from orchestrator.timestamps import format_timestamp, parse_timestamp
 
 UNREADABLE = Fault(f"{QUEUE_SCOPE}:unreadable", f"{QUEUE_SCOPE}:recovered")
 """The queue does not parse (``queue_unreadable``) until it does (``queue_recovered``)."""
-UPDATE_FAILED = Fault(f"{QUEUE_SCOPE}:update_failed", f"{QUEUE_SCOPE}:updated")
-"""A pass's claim could not write the queue (its lock held, a full disk) until one could (``write_recovered``)."""
 
 TASKS_PER_PASS = 100
 """New tasks one pass takes at most (the rest in the passes right after). A burst of thousands taken
@@ -237,6 +236,7 @@ class Engine:
                              recovered=True)
             self.outbox.emit("task_assigned", key=_key(task_id, "assigned", n), task_id=task_id, assigned_to=master,
                              confidence=entry.get("routing_confidence"), reasons=entry.get("routing_reasons"),
+                             evidence=evidence(entry.get("routing_confidence"), entry.get("routing_reasons")),
                              handoff=entry["handoff_file"], recovered=True)
 
     # --- the queue ------------------------------------------------------------------------
@@ -393,7 +393,7 @@ class Engine:
                              task_id=task.id, master=decision.master, path=self.layout.rel(path), attempt=n if n > 1 else None)
             self.outbox.emit("task_assigned", key=_key(task.id, "assigned", n), task_id=task.id,
                              assigned_to=decision.master, confidence=decision.confidence, reasons=decision.reasons,
-                             handoff=self.layout.rel(path))
+                             evidence=evidence(decision.confidence, decision.reasons), handoff=self.layout.rel(path))
         for task_id in sorted(known & claimed):
             plan = self.registry.get(f"orch-{task_id}")
             if plan is not None and progress.moved_to(plan):
@@ -412,6 +412,18 @@ class Engine:
         return IntakeResult([(t, d) for t, d in complex_ if t.id in claimed and t.id not in known],
                             again=unseen or lost or more, failed=retry,
                             drafts=drafts)
+
+    def write_problem(self) -> str | None:
+        """Why the pickup's last writes failed and are being retried (the queue's claim, or handoffs of tasks still
+        waiting), for the service's status line; None when they were written. On a full disk that line is all anyone
+        sees: the events file cannot be appended to either."""
+        if self._update_problem is not None:
+            return f"queue not written: {self._update_problem}"
+        if self._handoff_problems:
+            first = min(self._handoff_problems)
+            many = len(self._handoff_problems)
+            return f"{many} handoff{'s' if many > 1 else ''} not written ({first}: {self._handoff_problems[first]})"
+        return None
 
     def _reused(self, task: QueueTask, master: str | None) -> str | None:
         """Why ``task`` is not the task whose plan or handoff carries its id, or None if it is."""

@@ -219,6 +219,35 @@ def open_lock_waits(lines: bytes, series: Mapping[str, Any] | None = None) -> di
     return {s: event for s, (n, event) in said.items() if (s, n) not in freed}
 
 
+def open_spell(lines: bytes, fault: str, cleared: str, series: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """The last spell of a fault the events say (event id ``FAULT:N``, ``queue_update_failed``'s
+    ``task-queue.json:update_failed:N``) that no ``CLEARED:N`` ends, or None. ``series``: the events mark's last
+    numbers, as for :func:`open_lock_waits` (a spell whose line a rotation took away is known by its number). Pure."""
+    last, said, ended = 0, {}, set()
+    for line in lines.splitlines():
+        if fault.encode() not in line and cleared.encode() not in line:  # most lines: not parsed
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        prefix, _, n = str(event.get("event_id", "") if isinstance(event, dict) else "").rpartition(":")
+        if not n.isdigit():
+            continue
+        if prefix == fault and int(n) >= last:
+            last, said = int(n), event
+        elif prefix == cleared:
+            ended.add(int(n))
+    for prefix, n in (series or {}).items():
+        if type(n) is not int or n <= 0:
+            continue
+        if prefix == fault and n > last:
+            last, said = n, {"event_id": f"{prefix}:{n}"}
+        elif prefix == cleared:
+            ended.add(n)
+    return said if last and last not in ended else None
+
+
 _BAD = {*KNOWN_TYPES["bad input"], "worker_dead", "zombie_detected", "worker_never_started", "worker_runtime_exceeded",
         "subtask_failed", "orchestration_blocked"} - {"queue_recovered", "config_reloaded", "daemon_lock_retaken",
                                                       "claim_restored", "write_recovered", "subtask_recovered"}

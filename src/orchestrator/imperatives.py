@@ -1493,6 +1493,12 @@ def _reports(sentence: str, known: frozenset[str]) -> bool:
     text = _SINCE_RE.sub("", _MARKS_RE.sub("", sentence.strip()), count=1)
     if _MISSING_RE.match(text):
         return True  # "We cannot show a review of admin accounts": the finding the asks answer, not an ask
+    if _FOUND_RE.match(text):
+        return True  # "Found the SFTP password in appsettings.json": what the writer found, said without its "we"
+    if (colon := re.search(r":\s", text)) and "?" not in text and not _ITEM_RE.match(sentence) \
+            and not _BULLET_RE.match(sentence) and _reports(text[:colon.start()], known) \
+            and not any(_imperative(item, known) for item in re.split(r",\s*|\s+and\s+", text[colon.end():])):
+        return True  # "Our 40 integrations keep their keys in different places: env files, CI variables": how it is
     if not text or "?" in text or re.search(r":(?:\s|$)", text) or _ITEM_RE.match(sentence) or _BULLET_RE.match(sentence):
         return False  # a label's colon ("Scope: ..."), not a name's ("python:3.9")
     if coming(text) is not None:
@@ -1543,6 +1549,9 @@ def _reports(sentence: str, known: frozenset[str]) -> bool:
     return False
 
 
+_FOUND_RE = re.compile(r"(?:found|noticed|spotted|discovered|saw)\s+(?:the|a|an|our|their|its|that|this|some|\d)\b",
+                       re.IGNORECASE)
+"""A finding told without its subject (``Found the lab-order key in a public repo``): past, no verb to do."""
 _NAMED_DONE_RE = re.compile(r"^[A-Za-z][\w-]*\s+(?:v?\d+(?:\.\d+)+[\w.-]*|[\w.-]*\d[\w.-]*(?=\s+of\s))(?:\s+\([^)]*\))?"
                             r"(?:\s+of\s+(?:the\s+|our\s+)?(?:[\w-]+\s+){0,4}?[\w-]+)?\s+(?:was|were|passed|failed|went|"
                             r"broke|[a-z]{3,}ed)\b(?!\s+[a-z]+s\b)")

@@ -331,7 +331,13 @@ class Handoff(BaseModel):
     subtask_id: str | None = None
     parent_orchestration: str | None = None
     priority: str
-    status: str = "pending"
+    status: str = Field(default="pending", description=(
+        "'pending' (or none): for its master to take. A master (or the handoff consumer) takes only these and skips "
+        "every other status: its own ('processed', 'picked_up', ...) and 'cancelled', a handoff the daemon withdrew "
+        "(cancel, move, retry, a plan aborted or given to one master), with cancelled_reason and cancelled_at. A "
+        "withdrawn handoff is kept, not removed: the daemon reads it back (a task moved back offers it again, a start "
+        "finishes a withdrawal a crash cut short), and it is the record of the withdrawal. The empty FILE.json.lock "
+        "beside each handoff is never removed either (removing a lock file someone waits on lets two writers in)."))
     task: HandoffTask
     context: HandoffContext | None = None
     routing: dict[str, Any] | None = None
@@ -376,3 +382,7 @@ class Event(BaseModel):
     source: str = "orchestrator"
     event_id: str | None = None
     """Stable id of the step it announces (``scope:transition``), so a restart never announces it twice."""
+    evidence: str | None = Field(default=None, description=(
+        "task_assigned only: what the routing stood on. 'none': no routing word, the default master; 'tie': two "
+        "domains scored the same and the tie-break chose; 'found': a rule, a word ahead, the type, a person's "
+        "correction or the built-in model decided. 'none' and 'tie' are guesses (status lists them)."))

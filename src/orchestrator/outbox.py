@@ -47,6 +47,11 @@ class Fault:
     cleared: str
 
 
+UPDATE_FAILED = Fault(f"{QUEUE_SCOPE}:update_failed", f"{QUEUE_SCOPE}:updated")
+"""A pass's claim could not write the queue (its lock held, a full disk) until one could (``write_recovered``);
+here, not in the engine, as ``status`` reads its spells too."""
+
+
 class Outbox:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
@@ -179,9 +184,9 @@ class Outbox:
         were written (a complex pickup stages nine)."""
         self._log_staged()
         events = [e for e in self._ready if e.event_id is None or not self.was_announced(e.event_id)]
-        # in time order: a plan's events are released when its file is written, not when they were staged,
-        # and the mark takes the last line's time as "announced until" (out of order, a restart after a
-        # rotation announced the later lines again); readers resuming from a timestamp rely on it too.
+        # in time order: a plan's events are released when its file is written, not when they were staged
+        # (the mark's "announced until" is the latest time appended, whatever the order); readers resuming from a
+        # timestamp rely on it too.
         # A clock set back since counts as not moved (stable: then in the order released, a plan's own in
         # the order staged): by timestamp alone a plan's handoff went before its orchestration_started
         events.sort(key=lambda e: self._turn.get(id(e), e.timestamp))
@@ -230,8 +235,12 @@ class Outbox:
                 self._begun_after = {"last": self._last_ids[0], "ids": self._last_ids[1]}
             self._appended = appended[:3]
             # the latest time appended, not the last line's: after a clock set back within the pass an earlier line
-            # is later (the order is the turns'), and it was taken as not announced after a rotation (attack24)
-            last = max(e.timestamp for e in events)
+            # is later (the order is the turns'), and it was taken as not announced after a rotation (attack24);
+            # nor only this append's: set back between two passes, the mark went back to the second append's time
+            # and a rotation and a restart announced the first one's later lines again (review26). The price, as
+            # within a pass: a change made after the set-back, older than the mark and not yet appended at a crash,
+            # is taken as announced after a rotation until the clock passes the mark again
+            last = max(self._last_ids[0], *(e.timestamp for e in events))
             at_last = [e.event_id for e in events if e.timestamp == last and e.event_id is not None]
             self._last_ids = (last, (self._last_ids[1] if self._last_ids[0] == last else []) + at_last)
             self._write_mark(*appended, last, self._last_ids[1])

@@ -148,7 +148,7 @@ _LEADING_VERB_RE = re.compile(
     re.I,
 )
 _TOPIC_STOP_RE = re.compile(
-    r"(?<!\s)\s*(?:(?<![\w-])(?:with|w/|and|then|for|to|including|listing|showing|that|which|from|in|on|into|across|by|via|"
+    r"(?<!\s)\s*(?:(?<![\w-])(?:with|w/|and|then|for|to|including|listing|showing|that|which|from|in|on|into|onto|across|by|via|"
     r"using|before|after|so|because|as)(?![\w-])|[,:;(→]|->).*$", re.I)
 """Where a thing's qualifiers start; a word inside a hyphenated one (``on-call``, ``site-to-site``) is no stop."""
 
@@ -262,6 +262,11 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     if prefix and not (_LEADING_VERB_RE.match(prefix.group()) or (verbs is not None and verbs.match(prefix.group())
                                                                    and ":" in prefix.group())):
         named = named[prefix.end():]  # not "Build new feature: design and implement"
+    # an aim is no thing worked on: "Prepare for the 2027 red-team exercise" is about the exercise (was "prepare for
+    # the 2027"), "Get ready for the SOC 2 audit" about the audit (was "ready"); "Get the VPN ready for ..." the VPN
+    aim = _AIM_RE.match(named)
+    if aim and len(named) > aim.end():
+        named = named[aim.start("thing"):aim.end("thing")] if aim.group("thing") else named[aim.end():]
     compound = bool(_NOUN_COMPOUND_RE.match(named))  # "Test results archive": a thing, no verb to cut
     title = named if compound else _LEADING_VERB_RE.sub("", named)
     if verbs is not None and title == named and not compound:
@@ -284,6 +289,8 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     title = _QUOTED_NAME_RE.sub(lambda found: found.group().replace(" ", _QUOTE_SPACE), title)
     topic = _TOPIC_STOP_RE.sub("", title).strip() or _chain_topic(named, prefix, verbs) or task.title.strip()
     topic = re.sub(r"^(?:our|your|my|their|its)\s+(?=\S)", "", topic, flags=re.I)  # "migrate our database"
+    # "Move all 40 carrier API credentials": the credentials, not a count cut after "API"
+    topic = _COUNTED_TOPIC_RE.sub("", topic)
     words = topic.split()
     kept = 4
     while kept < min(len(words), 6) and words[kept - 1].lower() in _OPEN_ENDED:
@@ -291,9 +298,20 @@ def topic_of(task: QueueTask, verbs: re.Pattern[str] | None = None) -> str:
     return lower_subject(" ".join(words[:kept])).replace(_QUOTE_SPACE, " ") if words else "the task"
 
 
+_AIM_RE = re.compile(r"^(?:please\s+)?(?:(?:prepare|prep|gear\s+up|get(?:ting)?\s+ready|be\s+ready|make\s+ready)\s+for"
+                     r"|(?:get|make)\s+(?:the|our|all)\s+(?P<thing>(?:[\w.'’-]+\s+){0,4}?[\w.'’-]+)\s+ready\s+for)\s+"
+                     r"(?:(?:(?:this|next)\s+year['’]s|the|our|this|next)\s+)?",
+                     re.IGNORECASE)
+"""An aim a title states (``Prepare for``, ``Get ready for``, ``Be ready for``): the topic is what it names after it,
+or the thing made ready (``Get the SCADA network ready for ...``)."""
+_COUNTED_TOPIC_RE = re.compile(r"^(?:(?:all|every|each)\s+(?:of\s+(?:the\s+|our\s+)?)?(?:(?!(?:19|20)\d\d\b)\d[\d,]*\s+)?"
+                               r"|(?!(?:19|20)\d\d\b)\d[\d,]*\s+)"
+                               r"(?=[a-z0-9][\w-]*\s+\S)", re.IGNORECASE)
+"""A count before the things of a topic (``all 40 carrier API credentials``, ``25 council websites``): no part of
+what they are, and it took a word of the four a topic keeps."""
 _NOUN_COMPOUND_RE = re.compile(r"^(?:test|review|build|release|report|upload|record|document|scan|audit|deploy|"
                                r"export|import|backup|log|change)\s+[a-z][\w-]*[^\Ws]s\s+(?!(?:and|or|to|for|in|on|of|with|"
-                               r"from|at|by|into|the|a|an|our|their|its|as|before|after|weekly|daily|nightly|now|again|"
+                               r"from|at|by|into|the|a|an|our|their|its|as|before|after|[a-z]+ly|faster|slower|now|again|"
                                r"first|then|that|which|where|when)\b)[a-z]", re.IGNORECASE)
 """A word that is a verb and a noun, then a plural and another noun (``Test results archive``, ``Build logs retention``,
 ``Release notes page``): one thing named, not a verb and its object (``Scan repos for secrets`` is)."""
@@ -845,7 +863,7 @@ def _items(text: str, main: Route, classifier: Classifier, verbs: re.Pattern[str
         raw = _lettered(segment) or _rejoined(listed_items(segment))
         if raw and any(f": {raw[0].strip()}" in line and _features_listed(line, verbs) for line in segment.splitlines()):
             raw = []  # "Build a supplier portal: invoice upload, delivery booking and ...": the portal's features
-        listed = [work for item in raw if (work := as_work(item, _work_words(classifier)))]
+        listed = [work for item in raw if (work := as_work(item, _work_words(classifier)) or _described(item))]
         # a line no listed item comes from is read on its own ("This quarter: a, b, c.\nReport to the CISO")
         lines = [line for line in segment.splitlines() if line.strip()
                  and not (listed and any(item.strip() and item.strip() in line for item in raw))]
@@ -1132,7 +1150,7 @@ def _consumers_wait(items: list[_Item], making: frozenset[str]) -> None:
                 _stem(word) for word in _WORD_RE.findall(" ".join(other.text.lower().split()[:3]))}), None)
         if producer is None and (made := _MADE_BEFORE_RE.search(item.text)) is not None:
             # "delete the disabled accounts" after "disable what the audit finds": what that part's verb did
-            base = made["done"].lower().removesuffix("ed") if len(made["done"]) > 5 else ""
+            base = (participle_base(made["done"]) or "") if len(made["done"]) > 5 else ""
             producer = next((other for other in reversed(earlier) if base and _verb_of(other.text).startswith(base)),
                             None)
         if producer is None:  # "Mount the cameras" after "Get two inspection cameras from Keyence"
@@ -1603,6 +1621,16 @@ _CONDITION_RE = re.compile(r"(?:once|when|whenever|after|before|if|as\s+soon\s+a
                            r"for\s+(?:the|a|an|our|this|that|each|every|all|its|their))\s", re.IGNORECASE)
 """A condition, or what the work is for (``For the ISO 27001 surveillance audit, collect ...``), that opens a
 sentence: it goes with the work after it, no part of its own (was ``Run the For the ISO 27001 ... audit``)."""
+
+
+def _described(item: str) -> str | None:
+    """A listed thing told by what it does (``4) a CI job that fails the pipeline when branch protection is off``):
+    a part, though its relative clause reads as a statement to the reader of sentences (was dropped)."""
+    return item.strip() if _DESCRIBED_RE.match(item.strip()) else None
+
+
+_DESCRIBED_RE = re.compile(r"(?:an?|one)\s+(?:[\w/.-]+\s+){0,3}?[\w/.-]+\s+(?:that|which)\s+(?!(?:is|are|was|were|has|had)\b)"
+                           r"[a-z]+s\b", re.IGNORECASE)
 
 
 def _condition_last(items: list[str]) -> list[str]:
@@ -2191,7 +2219,8 @@ def _things(sentence: str, verbs: re.Pattern[str]) -> list[str]:
     things: list[str] = []
     articled = sum(bool(_ARTICLE_RE.match(piece)) for _, piece in pieces) * 2 >= len(pieces)
     for separator, piece in ((separator, piece.strip(" .")) for separator, piece in pieces):
-        if things and articled and not _ARTICLE_RE.match(piece) and "and" not in separator:
+        if things and articled and not _ARTICLE_RE.match(piece) and "and" not in separator \
+                and not _WORK_NOUN_RE.match(piece):  # "..., deployment to prod": a part, not more of the one before
             things[-1] += f", {piece}"  # "a job across the user, orders and analytics databases": one thing
         elif piece:
             things.append(piece)
@@ -2199,6 +2228,11 @@ def _things(sentence: str, verbs: re.Pattern[str]) -> list[str]:
 
 
 _ARTICLE_RE = re.compile(r"(?:an?|the|one|two|three|four|five|six|our|its|their)\s", re.IGNORECASE)
+_WORK_NOUN_RE = re.compile(r"(?:deployment|roll-?out|migration|release|registration|installation|hardening|decommissioning)"
+                           r"\s+(?:of|to|into|onto)\b", re.IGNORECASE)
+"""A listed step named by its work on something (``deployment to prod``, ``migration of the mailboxes``), no article
+needed: a part of its own among articled things, not the words of the thing before it (``alerting on failures``
+is a thing made, and may well be more of the one before it)."""
 
 
 def _unique(items: list[_Item]) -> list[_Item]:
@@ -2316,6 +2350,10 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route, *, a
     # notify the users``): the thing made is tested, but the work is no system to design
     minor = len(items) >= 3 and sum(map(_builds, implement)) * 2 < sum(
         item.phase in ("implement", "secure") and (item.rank is None or item.uses) and not _builds(item) for item in items)
+    if implement and _AIMED_RE.match(task.title) and not any(_AIM_BUILDS_RE.match(item.text) for item in items):
+        # a readiness aim ("Prepare for the 2027 red-team exercise", "Red-team readiness") builds nothing unless a
+        # part says so ("Build the readiness dashboard"): the parts it names are the plan, no design and no tests
+        implement = []
     if actions_only:
         # a person (onboarding, offboarding), a host to switch off or a label ("follow-ups") has no architecture to
         # design and no code to unit-test: the parts are actions for their masters
@@ -2347,7 +2385,8 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route, *, a
     # a fix or a flag on what exists is designed already (only the parts that make something say so: a report or an
     # e-mail beside a fix asks for no architecture), and so is work on a host, a release, a finding or a rollback
     made = [item for item in implement if _builds(item)] or implement
-    upkeep = bool(_MAINTENANCE_TOPIC_RE.search(topic)) and not _SYSTEM_TOPIC_RE.search(topic) \
+    upkeep = ((bool(_MAINTENANCE_TOPIC_RE.search(topic)) and not _SYSTEM_TOPIC_RE.search(topic))
+              or bool(_CREDENTIALS_TOPIC_RE.search(topic) and _MOVES_RE.match(task.title))) \
         and not any(_BUILD_NEW_RE.search(item.text) for item in items)
     if implement and not minor and "design" not in phases and not upkeep and (
             len(items) < 3 or not all(item.text.split(maxsplit=1)[0].lower() in _REPAIRS or _EXTENDS_RE.match(item.text)
@@ -2363,6 +2402,16 @@ def _complete(items: list[_Item], task: QueueTask, topic: str, main: Route, *, a
     return items
 
 
+_AIMED_RE = re.compile(rf"{_AIM_RE.pattern}|^(?:[\w-]+\s+){{0,3}}?readiness\b(?!\s+(?:dashboard|tool|app|portal|"
+                       r"tracker|checker|page|report|service|system)s?\b)", re.IGNORECASE)
+"""A title that states an aim (``Get ready for the SOC 2 audit``, ``Red-team readiness``), not a thing to build
+(``Readiness dashboard for ...``)."""
+_AIM_BUILDS_RE = re.compile(r"^\s*(?:then\s+)?(?:build|create|develop|write|set\s+up)\s+(?:(?:the|a|an|our)\s+)?(?:new\s+)?"
+                            r"(?:[\w-]+\s+){0,3}?(?:service|portal|app|application|website|site|workflow|api|system|"
+                            r"platform|tool|feature|page|form|bot|integration|flow|dashboard|tracker|engine|module)\b"
+                            r"(?!\s+(?:image|images|container|artifacts?))", re.IGNORECASE)
+"""A part of an aim that builds software (``Build the renewal page``), unlike one that adds to what exists (``Add a
+status banner to the customer app``)."""
 _MAINTENANCE_TOPIC_RE = re.compile(
     r"\b(?:roll-?backs?|reverts?|hot-?fix(?:es)?|patch(?:es|ing)?|upgrades?|fail-?overs?|fail-?backs?|"
     r"dr\s+(?:tests?|drills?)|cves?(?:-\d+-\d+)?|vulnerabilit(?:y|ies)|findings?|certificates?|certs?|evidence(?!\s+(?!for\b|of\b|to\b)[a-z])|"
@@ -2374,6 +2423,11 @@ host (``pacs-arch-02``), a ticket (``INC-2291``) or a command-line flag (``--sin
 (``OTA rollback capability``, ``certificate portal``) or a part builds one. Only searched for: a host's last word and
 number (``arch-02``) finds it; its whole name from each word boundary scanned a hyphenated run ("x-x-x-...") again
 from each of its parts (a 20,000-character title: 14 s, attack22)."""
+_CREDENTIALS_TOPIC_RE = re.compile(r"\b(?:credentials|secrets|passwords|api\s+keys|keys)\s*$", re.IGNORECASE)
+_MOVES_RE = re.compile(r"\s*(?:please\s+)?(?:move|migrate|transfer|port|rotate|store|put|consolidate|centrali[sz]e)\b",
+                       re.IGNORECASE)
+"""Credentials moved or rotated (``Move all 40 carrier API credentials into Secrets Manager``): no system to design,
+whatever system word qualifies them (``API``); replacing them (``Replace passwords with passkeys``) builds one."""
 _SYSTEM_TOPIC_RE = re.compile(r"\b(?:portal|automation|capabilit(?:y|ies)|channel|service|app|application|tool|platform|"
                               r"system|feature|flow|page|dashboard|bot|api|engine|module|integration|workflow|wizard|"
                               r"tracker|manager|sdk|library)s?\b", re.IGNORECASE)

@@ -14,10 +14,11 @@ import functools
 import re
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from orchestrator.config import ClassifierConfig
+from orchestrator.evidence import NO_WORDS, TIE
 from orchestrator.history import History
 from orchestrator.learned import Judgement, LearnedModel, builtin_model
 from orchestrator.models import MASTERS, QueueTask
@@ -269,7 +270,7 @@ they record what exists."""
 DETERMINERS = re.compile(r"\s+(?:the|a|an|our|all|every|each|its|their|this|these|those|v?\d)", re.IGNORECASE)
 _FAILURE_RE = re.compile(
     r"\b(?:crash(?:es|ed|ing)?|breaks|broke|broken|fails|failing|failed|hangs|hanging|freezes|frozen|throws|"
-    r"(?<=[a-z]\s)(?:break|fail|hang|crash|freeze)|"
+    r"(?<=[a-z]\s)(?:break|fail|hang|crash|freeze|lose)|"
     r"exits\s+(?:with\s+)?(?:\d+|non-zero|an?\s+error|early)|errors\s+out|times\s+out|timing\s+out|"
     r"returns\s+(?:an?\s+|the\s+)?(?:\d{3}|error|empty|wrong|null|nothing|stale|blank|duplicate)|"
     r"(?:is|are)\s+(?:slow|broken|wrong|missing|empty|blank|stuck|off\s+by|cut\s+off|misaligned|garbled|duplicated)|"
@@ -301,6 +302,10 @@ _CERT_EXPIRY_RE = re.compile(r"^\s*(?:[^\s.!?]+\s+){0,3}?(?:certs?|certificates?
                              re.IGNORECASE)
 """A title whose subject is a certificate that expires, whatever names it in between ("cert for api.example.com
 expires friday"): renewing it (not "Add a certificate expiry column", not "Warn users when their certificate ...")."""
+_PRESENTED_CERT_RE = re.compile(r"\b(?:client|m-?tls|saml|idp|sso|federation|token[- ]signing|jwt[- ]signing|s/?mime)\b"
+                                r"(?:\s+[\w-]+){0,2}?\s+(?:certs?|certificates?)\b", re.IGNORECASE)
+"""A certificate we present to prove who we are (an mTLS client certificate, an IdP's SAML signing certificate): a
+credential, security's; not one a server serves (a load balancer's, an ingress's) nor a build's code signing one."""
 _COMPILE_ERROR_RE = re.compile(
     r"\b(?:cannot\s+find\s+(?:module|symbol|name|package)|module\s+not\s+found|unresolved\s+(?:import|reference)|"
     r"undefined\s+reference|undefined:\s|syntax\s+error|does\s+not\s+exist\s+on\s+type|is\s+not\s+assignable\s+to|"
@@ -445,6 +450,8 @@ class Route:
     """The head rule that named the work (``software``: a thing development makes), if one did."""
     described: bool = False
     """True when that head is the description's first request, the title naming no work ("Orchestrate the PCI prep")."""
+    words: dict[str, list[str]] = field(default_factory=dict)
+    """Each scoring domain's routing words found in the task (``explain`` shows them beside the scores)."""
 
 
 _ROUTERS: weakref.WeakSet[Router] = weakref.WeakSet()
@@ -479,6 +486,8 @@ class _Ruled:
     best_strong: bool
     """A keyword, not only hints, named the best domain."""
     best_words: tuple[str, ...]
+    words: tuple[tuple[str, tuple[str, ...]], ...]
+    """Each scoring domain's routing words (a route's ``words``, which ``explain`` shows beside the scores)."""
 
 
 @dataclass
@@ -830,6 +839,13 @@ class Router:
             # staged rollout, whatever the flag switches on
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"the work is a staged rollout ({title.strip()!r})")
             return "rollout", "cicd"
+        if _CERT_EXPIRY_RE.search(named) and _PRESENTED_CERT_RE.search(named) and "security" in scores:
+            # "DHL API client certificate expires on 12 December", "IdP SAML signing certificate expires 14 Dec": a
+            # certificate we present to prove who we are is a credential, renewed as one; every such task over dev and
+            # the tuning sets is labelled security (a served one, on a load balancer or an ingress, stays cicd's)
+            self._decide(scores, reasons, "security", SOFTWARE_HEAD_WEIGHT,
+                         f"a credential certificate expiring: its renewal ({head!r})")
+            return "renewal", "security"
         if _CERT_EXPIRY_RE.search(named) and "cicd" in scores:  # "cert for api.example.com expires friday!!"
             self._decide(scores, reasons, "cicd", SOFTWARE_HEAD_WEIGHT, f"a certificate expiring: its renewal ({head!r})")
             return "renewal", "cicd"
@@ -1145,25 +1161,26 @@ class Router:
         best, hinted, ruled_by_rule, decided_by, described = \
             ruled.ranked[0][0], ruled.hinted, ruled.ruled, ruled.decided_by, ruled.described
         reasons, totals = list(ruled.reasons), dict(ruled.totals)  # each route its own: a caller may change them
+        words = {name: list(found) for name, found in ruled.words}
         if history is not None and (word := history.persons_word(title, description)) is not None \
                 and word.master != self.config.domains[best].master:
             domain = max((name for name in totals if self.config.domains[name].master == word.master),
                          key=lambda name: totals[name], default=word.master)
             return Route(domain, word.master, 0.95, [*reasons, word.persons_reason(
                 f"{best} {best_score:g}" if best_score > 0 else "nothing (no routing word)")], totals,
-                         strong=True, decided_by=decided_by, described=described)
+                         strong=True, decided_by=decided_by, described=described, words=words)
         if history is not None:
             close = [name for name, total in ranked if total >= best_score * (1 - NARROW_MARGIN)]
             decided = self._by_history(history, title, description, close, reasons, totals)
             if decided is not None:
-                return decided
+                return replace(decided, words=words)
         if judge is not None and not ruled_by_rule and not hinted:
             decided = self._by_model(judge(), best, totals, reasons, history, title, description)
             if decided is not None:
-                return decided
+                return replace(decided, words=words)
         if best_score <= 0:
             master = self.config.default_master
-            return Route(master, master, 0.3, ["no routing words found: default master"], totals)
+            return Route(master, master, 0.3, [NO_WORDS], totals, words=words)
         master = self.config.domains[best].master
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         confidence = round(min(0.99, 0.5 + 0.5 * (best_score - runner_up) / best_score), 2)
@@ -1180,10 +1197,10 @@ class Router:
             reasons.append(f"{best} work belongs to the {master} master")
         second = ranked[1][0] if len(ranked) > 1 else None
         if second is not None and runner_up >= best_score * (1 - NARROW_MARGIN):
-            unsure = "a tie" if runner_up == best_score else "a narrow margin"
-            reasons.append(f"{unsure}: {best} {best_score:g} against {second} {runner_up:g}")
+            unsure = TIE if runner_up == best_score else "a narrow margin: "
+            reasons.append(f"{unsure}{best} {best_score:g} against {second} {runner_up:g}")
         return Route(best, master, confidence, reasons, totals, strong=ruled.best_strong or best in hinted,
-                     decided_by=decided_by, described=described)
+                     decided_by=decided_by, described=described, words=words)
 
     def _read_rules(self, title: str, description: str, type_hints: tuple[str | None, ...]) -> _Ruled:
         """What the rules read of a text, before any history or model is asked: a function of the text and the
@@ -1248,7 +1265,8 @@ class Router:
                                                           _rank(item[0], hinted)))
         best = ranked[0][0]
         return _Ruled(title, description, tuple(reasons), tuple(totals.items()), tuple(ranked), tuple(hinted), ruled,
-                      decided_by, described, scores[best].strong > 0, tuple(scores[best].words))
+                      decided_by, described, scores[best].strong > 0, tuple(scores[best].words),
+                      tuple((name, tuple(score.words)) for name, score in scores.items() if score.words))
 
     def _by_history(self, history: History, title: str, description: str, close: list[str], reasons: list[str],
                     totals: dict[str, float]) -> Route | None:

@@ -11,8 +11,10 @@ from typing import Any, get_args
 
 from orchestrator import daemon_control, eta, events, progress
 from orchestrator.console import PLAIN, Palette, one_line
+from orchestrator.evidence import guess
 from orchestrator.intake import ASSIGNED_BY
 from orchestrator.models import PLAN_ENDED, Plan, PlanStatus, describe, normalize_master
+from orchestrator.outbox import UPDATE_FAILED
 from orchestrator.registry import summary
 from orchestrator.store import EVENT_TAIL_BYTES, Store, StoreError
 from orchestrator.timestamps import utc_now
@@ -98,12 +100,21 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
                     entry["resume"] = (f"orchestrator resume {plan.orchestration_id} "
                                        f"--retry|--skip {plan.blocking_subtask} or --abort")
     pid = daemon_control.holder_passive(layout.daemon_lock)
+    if pid is not None and (failing := _queue_not_written(store)) is not None:  # its lock held, a full disk: retried
+        queue["not_written"] = failing.get("problem") or "its last write failed (see orchestrator events)"
     unreadable += [o["problem"] for o in orchestrations if "problem" in o]
     picture: dict[str, Any] = {"daemon": {"running": pid is not None, "pid": pid or None}, "queue": queue,
                                "blocked": blocked, "orchestrations": orchestrations, "problems": unreadable}
+    picture["guesses"] = guesses(tasks)
     if filters:
         picture["filters"] = {"state": list(filters.states), "priority": list(filters.priorities),
                               "master": list(filters.masters)}
+        # what the filters left out, so an empty answer does not read as an empty folder (5 plans ran while
+        # "--state assigned --master inventory" said "orchestrations none")
+        picture["orchestrations_left_out"] = sum(1 for o in orchestrations
+                                                 if "problem" not in o and not filters.orchestration(o))
+        picture["guesses"] = [g for g in picture["guesses"]
+                              if any(t.get("id") == g["task_id"] and filters.task(t) for t in tasks)]
         picture["tasks"] = [{k: t.get(k) for k in ("id", "status", "priority", "assigned_to", "title")}
                             for t in tasks if filters.task(t)]
         picture["orchestrations"] = [o for o in orchestrations if "problem" in o or filters.orchestration(o)]
@@ -115,17 +126,51 @@ LIVE = ("planning", "in_progress")
 """Plan statuses a running daemon supervises."""
 
 
-def lock_waits(store: Store) -> dict[str, dict[str, Any]]:
-    """The subtask files whose lock wait the end of the events file leaves open (status and the web view)."""
+def guesses(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The simple tasks this daemon routed on a guess (:func:`evidence.guess`: no routing word, or a tie) that still
+    wait with that master, not moved by a person (pure; status and the web view's "what is stuck")."""
+    found = []
+    for t in tasks:
+        if t.get("status") != "assigned" or t.get("assigned_by") != ASSIGNED_BY:
+            continue
+        master = normalize_master(t.get("assigned_to"))
+        said = guess(t.get("routing_confidence"), t.get("routing_reasons"))
+        if said is None or master is None or master != normalize_master(t.get("routed_to") or master):
+            continue  # (moved: a person chose the master, the guess is corrected)
+        found.append({"task_id": t.get("id"), "title": t.get("title"), "assigned_to": master,
+                      "evidence": said.evidence, "why": said.why, "confidence": said.confidence})
+    return found
+
+
+GUESSES_SHOWN = 10
+"""``status`` lists this many guesses (``--json``: all); a backlog of them is a count, not a screen."""
+
+
+def _said(store: Store) -> tuple[bytes, dict[str, Any] | None]:
+    """The events file's tail, and the daemon's events mark's series (each series' last number, kept across a
+    rotation of the events file, attack24)."""
     try:
         tail = store.read_tail(store.layout.events, EVENT_TAIL_BYTES)
     except OSError:
         tail = b""
-    try:  # the daemon's events mark: each series' last number, kept across a rotation of the events file (attack24)
+    try:
         series = store.read_json(store.layout.events_mark).get("series")
     except (StoreError, AttributeError):
         series = None
-    found = events.open_lock_waits(tail, series if isinstance(series, dict) else None)
+    return tail, series if isinstance(series, dict) else None
+
+
+def _queue_not_written(store: Store) -> dict[str, Any] | None:
+    """The running daemon's open ``queue_update_failed`` spell (no ``write_recovered`` yet): it has taken tasks it
+    cannot mark in the queue (attack25: a lock held for ever showed only '1 pending', as if nothing were wrong)."""
+    tail, series = _said(store)
+    return events.open_spell(tail, UPDATE_FAILED.key, UPDATE_FAILED.cleared, series)
+
+
+def lock_waits(store: Store) -> dict[str, dict[str, Any]]:
+    """The subtask files whose lock wait the end of the events file leaves open (status and the web view)."""
+    tail, series = _said(store)
+    found = events.open_lock_waits(tail, series)
     for subtask_id, said in found.items():
         if "path" not in said:  # its write_failed rotated away: the file is the subtask's
             with contextlib.suppress(StoreError):
@@ -171,6 +216,8 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
         lines.append(f"  ! {queue['problem']}")
         if queue["problem"] in status.get("problems", ()):  # unreadable, not only missing: what to do, as doctor says
             lines.append("    -> fix the file by hand: the daemon never rewrites a file it cannot read")
+    if "not_written" in queue:
+        lines.append(f"  ! the daemon cannot write it, and retries: {queue['not_written']}")
     counts = ", ".join(f"{n} {palette.status(s)}" for s, n in queue["by_status"].items()) or "empty"
     lines.append(f"  {queue['tasks']} tasks: {counts}")
     lines.append(f"  routed by the orchestrator and not yet picked up: {queue['routed_by_orchestrator']}")
@@ -185,7 +232,8 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
     unwatched = "daemon" in status and not status["daemon"]["running"]
     lines.append("orchestrations")
     if not status["orchestrations"]:
-        lines.append("  none")
+        others = status.get("orchestrations_left_out", 0)
+        lines.append(f"  none match ({others} other{'' if others == 1 else 's'})" if others else "  none")
     for item in status["orchestrations"]:
         if "problem" in item:  # the problem names its file (describe)
             lines.append(f"  ! {item['problem'] if item['path'] in item['problem'] else item['path'] + ': ' + item['problem']}")
@@ -211,7 +259,21 @@ def render(status: dict[str, Any], palette: Palette = PLAIN, now: datetime | Non
         for b in status["blocked"]:
             lines.append(f"  {one_line(b['task_id'])}: {one_line(b['reason'])}")
             lines.extend([f"    -> {b['resume']}"] if b.get("resume") else [])
+    if status.get("guesses"):  # handed over silently, a guess read as the router's certainty
+        found = status["guesses"]
+        lines.append(f"routed on a guess: {len(found)} (check with orchestrator explain ID, "
+                     "correct with orchestrator move ID MASTER)")
+        width = max(len(one_line(g["task_id"])) for g in found[:GUESSES_SHOWN])
+        lines.extend(f"  {one_line(g['task_id']):<{width}}  {one_line(g['assigned_to']):<12} "
+                     f"{one_line(g['title'] or '')} ({one_line(_guess_words(g))})" for g in found[:GUESSES_SHOWN])
+        if len(found) > GUESSES_SHOWN:
+            lines.append(f"  ... and {len(found) - GUESSES_SHOWN} more (--json lists them all)")
     return "\n".join(lines)
+
+
+def _guess_words(found: dict[str, Any]) -> str:
+    """Why it is a guess, in a few words: the tie's scores as the router said them."""
+    return "no routing word: the default master" if found["evidence"] == "none" else str(found["why"])
 
 
 def _health(item: dict[str, Any], unwatched: bool, palette: Palette) -> str:

@@ -707,6 +707,9 @@ _NAMED_COUNT_RE = re.compile(rf"(?<!\bon the )(?<!\bin the )(?<!\bto the )(?<!\b
                              rf"\b(\d|{'|'.join(_PART_COUNT_WORDS)})\s+(?:[\w-]+\s+){{0,2}}([\w-]+s)\s*"
                              rf"(?:\(([^()\n]{{1,200}})\)|(?:\s+for\s+(?:the\s+)?[\w-]+)?:\s*([^.\n]{{1,300}}))",
                              re.IGNORECASE)
+_EXAMPLES_RE = re.compile(r"\b(?:among\s+others|and\s+others|and\s+more|and\s+so\s+on|etc\b|e\.g\.|for\s+example|"
+                          r"for\s+instance|such\s+as|including)", re.IGNORECASE)
+"""Words that make a list a few examples of something larger ("axios, semver, follow-redirects among others")."""
 _REFERENCE_ITEM_RE = re.compile(r"^\W*(?:#|[A-Z]+-)?\d+\W*$")
 _SMALL_EDITS = frozenset({"typos", "strings", "words", "links", "labels", "colors", "colours", "icons", "fonts",
                           "characters", "spaces", "commas", "sentences", "options", "choices", "alternatives",
@@ -729,8 +732,10 @@ def named_parts(text: str) -> list[str]:
         count = match.group(1).lower()
         wanted = int(count) if count.isdigit() else _PART_COUNT_WORDS[count]
         listed = match.group(3) or match.group(4)
-        if match.group(2).lower() in _SMALL_EDITS or re.search(r"\bor\s+[^,]*$", listed):
-            continue  # three typos are one edit; "Redis, Memcached or Valkey" are choices
+        if match.group(2).lower() in _SMALL_EDITS or re.search(r"\bor\s+[^,]*$", listed) or _EXAMPLES_RE.search(listed):
+            # three typos are one edit; "Redis, Memcached or Valkey" are choices; "(axios, semver, follow-redirects
+            # among others)" are examples of what a count holds, not its parts named one by one
+            continue
         items = [item.strip() for item in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", listed) if item.strip()]
         if len(items) == wanted >= 2 and not any(_REFERENCE_ITEM_RE.match(item) or ":" in item for item in items) \
                 and len(items) > len(best):

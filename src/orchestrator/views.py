@@ -87,6 +87,9 @@ def explain(task: QueueTask, entry: dict[str, Any], classifier: Classifier,
         "recorded": recorded,
         "now": now.model_dump(),
         "domain_scores": {name: round(score, 1) for name, score in sorted(route.scores.items(), key=lambda kv: -kv[1])},
+        # which words gave each score ("a tie: development 2 against cicd 2" said neither); a score with none comes
+        # from a rule, the type or a lead verb, which the reasons say
+        "domain_words": {name: route.words[name] for name in sorted(route.words, key=lambda n: -route.scores[n])},
         "learned_model": None if judged is None else {
             "masters": dict(sorted(judged.masters.items(), key=lambda kv: -kv[1])), "complex": judged.complex},
     }
@@ -105,7 +108,9 @@ def explain_text(found: dict[str, Any]) -> str:
     lines.append(f"with the current configuration: {now['decision']}"
                  + (f" -> {now['master']}" if now["master"] else "") + f" (confidence {now['confidence']})")
     lines.extend(f"  - {r}" for r in now["reasons"])
-    lines.append("routing scores: " + ", ".join(f"{k} {v}" for k, v in found["domain_scores"].items()))
+    words = found.get("domain_words", {})  # the scores as the reasons say them ("a tie: security 18 against cicd 18")
+    lines.append("routing scores: " + ", ".join(f"{k} {v:g}" + (f" ({', '.join(words[k])})" if words.get(k) else "")
+                                                for k, v in found["domain_scores"].items()))
     if found.get("learned_model"):  # what the built-in model thinks, whether or not it decided
         learned = found["learned_model"]
         lines.append("built-in model: " + ", ".join(f"{k} {v:.2f}" for k, v in learned["masters"].items())

@@ -143,7 +143,7 @@ class Attention:
     """One thing that holds work up, and what to do about it."""
 
     kind: str
-    """``daemon``, ``escalation``, ``blocked``, ``worker``, ``retry``, ``lock``, ``unreadable``."""
+    """``daemon``, ``escalation``, ``blocked``, ``worker``, ``retry``, ``lock``, ``unreadable``, ``guess``."""
     subject: str
     reason: str
     orchestration_id: str | None = None
@@ -178,6 +178,12 @@ def attention(picture: Picture, now: datetime) -> list[Attention]:
     if picture.queue_problem:
         found.append(Attention("unreadable", "the queue cannot be read", picture.queue_problem))
     found.extend(Attention("unreadable", f"plan {p.path} cannot be read", p.problem) for p in picture.plan_problems)
+    # last: nothing is held up, but a master may have got a task on a guess (status's list: one function)
+    found.extend(Attention("guess", f"task {g['task_id']}: {g['title'] or ''}".rstrip(": "),
+                           f"routed to {g['assigned_to']} on a guess ({g['why']}): check why, and move it if it is "
+                           "another master's", commands=[f"orchestrator explain {g['task_id']}",
+                                                         f"orchestrator move {g['task_id']} MASTER"])
+                 for g in status.guesses(picture.tasks))
     return found
 
 
