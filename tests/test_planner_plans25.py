@@ -200,3 +200,19 @@ def test_a_finding_among_operations_adds_no_design_nor_tests() -> None:
     built = plan_for("Transcript search", "Find where the transcripts are stored, build a transcript search service "
                      "over them and add a search page to the support console.")
     assert any(s.title.startswith("Write tests for") for s in built.subtasks)
+
+
+def test_a_part_that_replaces_one_thing_with_another_says_which_went() -> None:
+    """"Replace X with Y" was checked as "X with Y is implemented": the old thing's criterion, the opposite of the ask."""
+    plan = plan_for("PCI scope reduction for the broker portal", "Replace our own card-entry form on the payment page "
+                    "with the processor's hosted fields, build the integration in the broker portal, have security "
+                    "review the new flow, and deploy through the pipelines.")
+    assert _part(plan, "Replace our own card-entry form").success_criteria.startswith(
+        "Our own card-entry form on the payment page is replaced by the processor's hosted fields")
+    # the near case: a part that builds one thing keeps the built thing's criterion
+    assert _part(plan, "Build the integration").success_criteria.startswith(
+        "Integration in the broker portal is implemented")
+    orm = plan_for("Billing service clean-up", "Replace the hand-written SQL queries with the ORM in the billing "
+                   "service, document the data layer, and deploy the billing service.")
+    assert _part(orm, "Replace the hand-written SQL queries").success_criteria.startswith(
+        "The hand-written SQL queries are replaced by the ORM")

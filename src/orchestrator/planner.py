@@ -2876,6 +2876,12 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
         # "Fix missing certificate pinning on the BFF host": what was wrong is gone, not "Missing ... is implemented"
         return (f"Fixed ({lowered}): what was wrong no longer happens, shown by its author, the code builds and the "
                 "existing tests pass")
+    swapped = _REPLACED_WITH_RE.match(title) if phase == "implement" else None
+    if swapped:  # "Replace the NFS storage adapter with S3": the old one replaced, not "NFS ... with S3 is implemented"
+        old, last = swapped.group("old"), swapped.group("old").split()[-1].lower()
+        are = last.endswith("s") and not last.endswith(("ss", "us", "is")) and "." not in last  # "tax tables", not "moment.js"
+        return (f"{old[:1].upper()}{old[1:]} {'are' if are else 'is'} replaced by {swapped.group('new')}, the code builds "
+                "and the existing tests pass")
     done = _LEADING_VERB_RE.sub("", title).strip() or topic
     if phase == "implement" and done == title:  # "Run both databases side by side": no "X is implemented"
         return (f"Done as asked ({_lower_first(title)}), checked by its author; the code builds and the "
@@ -2883,6 +2889,12 @@ def _criteria(phase: str, title: str, topic: str, coded: bool = True) -> str:
     done = done[:1].upper() + done[1:]
     return _SUCCESS[phase].format(topic=topic, Topic=topic[:1].upper() + topic[1:], title=title, done=done,
                                   title_lower=_lower_first(title))
+
+
+_REPLACED_WITH_RE = re.compile(r"^(?:please\s+)?(?:replace|swap\s+out|swap)\s+(?P<old>\S.*?)\s+(?:with|by)\s+"
+                               r"(?P<new>\S.*?)[.;]?$", re.IGNORECASE)
+"""A part that puts one thing in another's place (``Replace the NFS storage adapter with S3``): its criterion says
+which went and which came (its object is the old one, and "X with Y is implemented" said the opposite)."""
 
 
 _STORE_RELEASES_RE = re.compile(r"^\s*(?:then\s+)?(?:re-?release|release|ship|roll\s+(?:\S+\s+){0,3}?out|publish|"
