@@ -185,6 +185,27 @@ def render(event: dict[str, Any], palette: Palette = PLAIN, width: int = 0, *, f
     return "  ".join(columns).rstrip()
 
 
+def _numbered(lines: bytes, series: Mapping[str, Any] | None,
+              *needles: bytes) -> Iterator[tuple[str, int, dict[str, Any] | None]]:
+    """Each numbered event id (``PREFIX:N``) of the lines holding one of ``needles``, with its event (most lines are not
+    parsed), then each of the events mark's ``series`` (``PREFIX`` -> N, with no event: a spell whose line a rotation
+    took away is known by its number alone). The one reading of numbered spells :func:`open_lock_waits` and
+    :func:`open_spell` share."""
+    for line in lines.splitlines():
+        if not any(needle in line for needle in needles):
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        prefix, _, n = str(event.get("event_id", "") if isinstance(event, dict) else "").rpartition(":")
+        if n.isdigit():
+            yield prefix, int(n), event
+    for prefix, n in (series or {}).items():
+        if type(n) is int and n > 0:
+            yield str(prefix), n, None
+
+
 def open_lock_waits(lines: bytes, series: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """The subtask files whose lock wait (``write_failed``, id ``ORCH:lock_wait:SUBTASK:N``) the events say and no
     ``write_recovered`` (``ORCH:lock_free:SUBTASK:N``) ends: subtask id -> its ``write_failed``. ``series``: the
@@ -193,29 +214,17 @@ def open_lock_waits(lines: bytes, series: Mapping[str, Any] | None = None) -> di
     waits (the daemon's own mark lives in its memory)."""
     said: dict[str, tuple[int, dict[str, Any]]] = {}
     freed: set[tuple[str, int]] = set()
-    for line in lines.splitlines():
-        if b":lock_wait:" not in line and b":lock_free:" not in line:  # most lines: not parsed
+    for prefix, n, event in _numbered(lines, series, b":lock_wait:", b":lock_free:"):
+        parts = prefix.split(":")
+        if len(parts) != 3:
             continue
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        parts = str(event.get("event_id", "") if isinstance(event, dict) else "").split(":")
-        if len(parts) != 4 or not parts[3].isdigit():
-            continue
-        subtask_id, n = parts[2], int(parts[3])
-        if parts[1] == "lock_wait" and n >= said.get(subtask_id, (0, {}))[0]:
-            said[subtask_id] = (n, event)
-        elif parts[1] == "lock_free":
+        orchestration_id, kind, subtask_id = parts
+        known = said.get(subtask_id, (0, {}))[0]
+        if kind == "lock_wait" and (n > known or (event is not None and n == known)):  # a line beats its number
+            said[subtask_id] = (n, event if event is not None else {
+                "event_id": f"{prefix}:{n}", "orchestration_id": orchestration_id, "subtask_id": subtask_id})
+        elif kind == "lock_free":
             freed.add((subtask_id, n))
-    for prefix, n in (series or {}).items():
-        parts = str(prefix).split(":")
-        if len(parts) != 3 or type(n) is not int or n <= 0:
-            continue
-        if parts[1] == "lock_wait" and n > said.get(parts[2], (0, {}))[0]:
-            said[parts[2]] = (n, {"event_id": f"{prefix}:{n}", "orchestration_id": parts[0], "subtask_id": parts[2]})
-        elif parts[1] == "lock_free":
-            freed.add((parts[2], n))
     return {s: event for s, (n, event) in said.items() if (s, n) not in freed}
 
 
@@ -223,26 +232,11 @@ def open_spell(lines: bytes, fault: str, cleared: str, series: Mapping[str, Any]
     """The last spell of a fault the events say (event id ``FAULT:N``, ``queue_update_failed``'s
     ``task-queue.json:update_failed:N``) that no ``CLEARED:N`` ends, or None. ``series``: the events mark's last
     numbers, as for :func:`open_lock_waits` (a spell whose line a rotation took away is known by its number). Pure."""
-    last, said, ended = 0, {}, set()
-    for line in lines.splitlines():
-        if fault.encode() not in line and cleared.encode() not in line:  # most lines: not parsed
-            continue
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        prefix, _, n = str(event.get("event_id", "") if isinstance(event, dict) else "").rpartition(":")
-        if not n.isdigit():
-            continue
-        if prefix == fault and int(n) >= last:
-            last, said = int(n), event
-        elif prefix == cleared:
-            ended.add(int(n))
-    for prefix, n in (series or {}).items():
-        if type(n) is not int or n <= 0:
-            continue
-        if prefix == fault and n > last:
-            last, said = n, {"event_id": f"{prefix}:{n}"}
+    last, said, ended = 0, None, set()
+    found: dict[str, Any] | None
+    for prefix, n, found in _numbered(lines, series, fault.encode(), cleared.encode()):
+        if prefix == fault and (n > last or (found is not None and n == last)):  # a line beats its number
+            last, said = n, found if found is not None else {"event_id": f"{prefix}:{n}"}
         elif prefix == cleared:
             ended.add(n)
     return said if last and last not in ended else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -80,6 +81,7 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
     ]
     orchestrations = []
     locked: dict[str, dict[str, Any]] | None = None  # read once, and only when a plan runs
+    told = functools.cache(lambda: _said(store))  # the events' tail and mark: read once, only when asked
     for path in store.list_json(layout.tasks):
         try:
             plan = Plan.model_validate(store.read_json(path))
@@ -87,7 +89,7 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
             orchestrations.append({"path": str(path), "problem": describe(exc)})
             continue
         if locked is None and plan.status in LIVE:
-            locked = lock_waits(store)
+            locked = lock_waits(store, told())
         item = summary(plan).model_dump() | {
             "title": plan.task_title, "priority": plan.priority, "masters": plan.resource_estimate.masters,
             "eta": eta.estimate(plan, moment).to_json()} | ({"given_to": given} if (given := progress.moved_to(plan)) else {})
@@ -100,7 +102,7 @@ def collect(store: Store, now: datetime | None = None, filters: Filters = Filter
                     entry["resume"] = (f"orchestrator resume {plan.orchestration_id} "
                                        f"--retry|--skip {plan.blocking_subtask} or --abort")
     pid = daemon_control.holder_passive(layout.daemon_lock)
-    if pid is not None and (failing := _queue_not_written(store)) is not None:  # its lock held, a full disk: retried
+    if pid is not None and (failing := _queue_not_written(told())) is not None:  # its lock held, a full disk: retried
         queue["not_written"] = failing.get("problem") or "its last write failed (see orchestrator events)"
     unreadable += [o["problem"] for o in orchestrations if "problem" in o]
     picture: dict[str, Any] = {"daemon": {"running": pid is not None, "pid": pid or None}, "queue": queue,
@@ -160,16 +162,18 @@ def _said(store: Store) -> tuple[bytes, dict[str, Any] | None]:
     return tail, series if isinstance(series, dict) else None
 
 
-def _queue_not_written(store: Store) -> dict[str, Any] | None:
-    """The running daemon's open ``queue_update_failed`` spell (no ``write_recovered`` yet): it has taken tasks it
-    cannot mark in the queue (attack25: a lock held for ever showed only '1 pending', as if nothing were wrong)."""
-    tail, series = _said(store)
+def _queue_not_written(said: tuple[bytes, dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The running daemon's open ``queue_update_failed`` spell (no ``write_recovered`` yet) in what :func:`_said`
+    read: it has taken tasks it cannot mark in the queue (attack25: a lock held for ever showed only '1 pending', as if
+    nothing were wrong)."""
+    tail, series = said
     return events.open_spell(tail, UPDATE_FAILED.key, UPDATE_FAILED.cleared, series)
 
 
-def lock_waits(store: Store) -> dict[str, dict[str, Any]]:
-    """The subtask files whose lock wait the end of the events file leaves open (status and the web view)."""
-    tail, series = _said(store)
+def lock_waits(store: Store, told: tuple[bytes, dict[str, Any] | None] | None = None) -> dict[str, dict[str, Any]]:
+    """The subtask files whose lock wait the end of the events file leaves open (status and the web view); ``told``:
+    what :func:`_said` read already."""
+    tail, series = told or _said(store)
     found = events.open_lock_waits(tail, series)
     for subtask_id, said in found.items():
         if "path" not in said:  # its write_failed rotated away: the file is the subtask's
